@@ -1,0 +1,40 @@
+package io.jrego.engine;
+
+import java.time.Duration;
+
+/**
+ * Every limit the engine enforces, in one place, with safe defaults. A query that passes a limit
+ * ends with an {@code eval_limit_error} naming the limit, never with a {@link StackOverflowError}
+ * or {@link OutOfMemoryError}.
+ *
+ * @param timeout wall-clock time one evaluation may take
+ * @param maxDepth nesting of rule, function and comprehension evaluation
+ * @param maxResultSize elements in one collection the evaluator builds (comprehension, partial
+ *     set, partial object)
+ * @param maxInputBytes size of an input document accepted from outside
+ * @param strictBuiltinErrors raise builtin errors instead of making the call undefined
+ */
+public record EngineOptions(
+    Duration timeout,
+    int maxDepth,
+    long maxResultSize,
+    long maxInputBytes,
+    boolean strictBuiltinErrors) {
+
+  /** Defaults: 5 s, depth 2,000, 10 million elements, 64 MiB input, non-strict builtins. */
+  public static EngineOptions defaults() {
+    return new EngineOptions(Duration.ofSeconds(5), 2_000, 10_000_000L, 64L << 20, false);
+  }
+
+  public EngineOptions withTimeout(Duration t) {
+    return new EngineOptions(t, maxDepth, maxResultSize, maxInputBytes, strictBuiltinErrors);
+  }
+
+  public EngineOptions withMaxDepth(int d) {
+    return new EngineOptions(timeout, d, maxResultSize, maxInputBytes, strictBuiltinErrors);
+  }
+
+  public EngineOptions withStrictBuiltinErrors(boolean s) {
+    return new EngineOptions(timeout, maxDepth, maxResultSize, maxInputBytes, s);
+  }
+}

@@ -1,0 +1,71 @@
+package io.jrego.engine;
+
+import java.util.Optional;
+
+/**
+ * One problem found while parsing, compiling or evaluating a policy, as OPA reports it: a stable
+ * code, a message, and where in the source it is.
+ *
+ * @param code OPA's error code, such as {@code rego_parse_error}, {@code rego_compile_error},
+ *     {@code rego_unsafe_var_error}, {@code rego_type_error}, {@code rego_recursion_error},
+ *     {@code eval_type_error}, {@code eval_builtin_error}, {@code eval_conflict_error}
+ * @param message what is wrong, in words
+ * @param location where, when known
+ */
+public record RegoError(String code, String message, Optional<Location> location) {
+
+  public static final String PARSE = "rego_parse_error";
+  public static final String COMPILE = "rego_compile_error";
+  public static final String UNSAFE_VAR = "rego_unsafe_var_error";
+  public static final String TYPE = "rego_type_error";
+  public static final String RECURSION = "rego_recursion_error";
+  public static final String EVAL_TYPE = "eval_type_error";
+  public static final String EVAL_BUILTIN = "eval_builtin_error";
+  public static final String EVAL_CONFLICT = "eval_conflict_error";
+  public static final String EVAL_CANCEL = "eval_cancel_error";
+  public static final String EVAL_LIMIT = "eval_limit_error";
+
+  /** An error with no location. */
+  public static RegoError of(String code, String message) {
+    return new RegoError(code, message, Optional.empty());
+  }
+
+  /** An error at {@code location}. */
+  public static RegoError at(String code, String message, Location location) {
+    return new RegoError(code, message, Optional.of(location));
+  }
+
+  /**
+   * A position in a source file, 1-based.
+   *
+   * @param file the file name as given to the compiler
+   * @param row the line
+   * @param col the column
+   * @param lineText the source line, for printing a caret under the column; may be empty
+   */
+  public record Location(String file, int row, int col, String lineText) {
+    @Override
+    public String toString() {
+      return file + ":" + row + ":" + col;
+    }
+  }
+
+  /** {@code file:row: code: message}, as OPA prints an error. */
+  @Override
+  public String toString() {
+    return location.map(l -> l.file() + ":" + l.row() + ": ").orElse("") + code + ": " + message;
+  }
+
+  /** The error with its source line and a caret under the column, when the line is known. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder(toString());
+    location.ifPresent(
+        l -> {
+          if (!l.lineText().isEmpty()) {
+            sb.append('\n').append('\t').append(l.lineText());
+            sb.append('\n').append('\t').append(" ".repeat(Math.max(0, l.col() - 1))).append('^');
+          }
+        });
+    return sb.toString();
+  }
+}

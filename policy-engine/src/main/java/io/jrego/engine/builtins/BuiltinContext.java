@@ -1,0 +1,72 @@
+package io.jrego.engine.builtins;
+
+import io.jrego.engine.value.Value;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * What a builtin may see of the evaluation calling it. One context serves one query, so values
+ * that OPA fixes per query ({@code time.now_ns}, {@code rand.intn}, {@code uuid.rfc4122}) are
+ * taken once and cached here. Not thread-safe: one evaluation uses it at a time.
+ */
+public final class BuiltinContext {
+
+  private final Clock clock;
+  private final Consumer<String> printSink;
+  private final boolean strict;
+  private final Map<Object, Value> queryCache = new HashMap<>();
+  private long nowNanos = Long.MIN_VALUE;
+
+  /**
+   * @param clock the source of {@code time.now_ns}
+   * @param printSink where {@code print} output goes
+   * @param strict whether builtin errors are raised (OPA's strict-builtin-errors) rather than
+   *     making the call undefined
+   */
+  public BuiltinContext(Clock clock, Consumer<String> printSink, boolean strict) {
+    this.clock = clock;
+    this.printSink = printSink;
+    this.strict = strict;
+  }
+
+  /** A context on the system clock that discards {@code print} output. */
+  public static BuiltinContext standard() {
+    return new BuiltinContext(Clock.systemUTC(), s -> {}, false);
+  }
+
+  /** Nanoseconds since the epoch, the same for every call in this query. */
+  public long nowNanos() {
+    if (nowNanos == Long.MIN_VALUE) {
+      java.time.Instant now = clock.instant();
+      nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+    return nowNanos;
+  }
+
+  /** The clock, for builtins that need a time zone database or the current instant. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Writes one line of {@code print} output. */
+  public void print(String line) {
+    printSink.accept(line);
+  }
+
+  /** Whether builtin errors are raised rather than making calls undefined. */
+  public boolean strict() {
+    return strict;
+  }
+
+  /**
+   * The value cached under {@code key} for this query, computing it on first use. Builtins whose
+   * result OPA fixes per query and per operands ({@code rand.intn}, {@code uuid.rfc4122}) key by
+   * name and operands.
+   */
+  public Value cached(Object key, Function<Object, Value> compute) {
+    return queryCache.computeIfAbsent(key, compute);
+  }
+}

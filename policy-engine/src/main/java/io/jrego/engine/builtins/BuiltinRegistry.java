@@ -1,0 +1,52 @@
+package io.jrego.engine.builtins;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The table of builtins by name. Each namespace class ({@code Strings}, {@code Regex}, ...) adds
+ * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds
+ * them all.
+ */
+public final class BuiltinRegistry {
+
+  private static final BuiltinRegistry STANDARD = buildStandard();
+
+  private final Map<String, Builtin> byName = new HashMap<>();
+
+  BuiltinRegistry() {}
+
+  /** All of jrego's builtins. Immutable and shared. */
+  public static BuiltinRegistry standard() {
+    return STANDARD;
+  }
+
+  /** The builtin called {@code name}, if there is one. */
+  public Optional<Builtin> lookup(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  /** Every builtin, by name. */
+  public Map<String, Builtin> all() {
+    return Collections.unmodifiableMap(byName);
+  }
+
+  /** Adds a deterministic builtin; a second builtin of the same name is a programming error. */
+  void add(String name, int arity, BuiltinFunction function) {
+    add(Builtin.of(name, arity, function));
+  }
+
+  void add(Builtin builtin) {
+    if (byName.putIfAbsent(builtin.name(), builtin) != null) {
+      throw new IllegalStateException("builtin registered twice: " + builtin.name());
+    }
+  }
+
+  private static BuiltinRegistry buildStandard() {
+    BuiltinRegistry r = new BuiltinRegistry();
+    // One line per namespace class, kept in alphabetical order.
+    return r;
+  }
+}

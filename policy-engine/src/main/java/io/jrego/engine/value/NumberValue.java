@@ -1,0 +1,214 @@
+package io.jrego.engine.value;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Optional;
+
+/**
+ * A number, kept exact as OPA keeps JSON numbers: integers of any size and decimals of any
+ * precision. Integers that fit a {@code long} are stored as one, so the common case allocates no
+ * {@link BigDecimal}.
+ *
+ * <p>Equality is numeric: {@code 1}, {@code 1.0} and {@code 1e0} are equal and hash alike.
+ */
+public final class NumberValue implements Value {
+
+  private static final int CACHE_LOW = -128;
+  private static final int CACHE_HIGH = 1024;
+  private static final NumberValue[] CACHE = new NumberValue[CACHE_HIGH - CACHE_LOW + 1];
+
+  static {
+    for (int i = 0; i < CACHE.length; i++) {
+      CACHE[i] = new NumberValue(i + CACHE_LOW, null);
+    }
+  }
+
+  public static final NumberValue ZERO = of(0);
+  public static final NumberValue ONE = of(1);
+
+  private final long small;
+  private final BigDecimal big; // null when the value is the integer `small`
+
+  private NumberValue(long small, BigDecimal big) {
+    this.small = small;
+    this.big = big;
+  }
+
+  /** The integer {@code n}. */
+  public static NumberValue of(long n) {
+    if (n >= CACHE_LOW && n <= CACHE_HIGH) {
+      return CACHE[(int) n - CACHE_LOW];
+    }
+    return new NumberValue(n, null);
+  }
+
+  /** The exact value of {@code d}; stored as a {@code long} when it is an integer that fits. */
+  public static NumberValue of(BigDecimal d) {
+    if (d.scale() <= 0 && d.precision() - d.scale() <= 18) {
+      return of(d.longValueExact());
+    }
+    // Decimals keep their written scale (2.50 prints as 2.50) but compare numerically.
+    return new NumberValue(0, d);
+  }
+
+  /** The exact value of {@code i}. */
+  public static NumberValue of(BigInteger i) {
+    if (i.bitLength() < 64) {
+      return of(i.longValue());
+    }
+    return new NumberValue(0, new BigDecimal(i));
+  }
+
+  /**
+   * The value of a double. Non-finite doubles have no Rego number.
+   *
+   * @throws ArithmeticException if {@code d} is NaN or infinite
+   */
+  public static NumberValue of(double d) {
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      throw new ArithmeticException("not a finite number: " + d);
+    }
+    if (d == Math.rint(d) && Math.abs(d) < 9.0e15) {
+      return of((long) d);
+    }
+    return of(new BigDecimal(Double.toString(d)));
+  }
+
+  /**
+   * Parses a JSON or Rego number literal.
+   *
+   * @throws NumberFormatException if {@code text} is not a number
+   */
+  public static NumberValue parse(String text) {
+    int n = text.length();
+    if (n > 0 && n <= 18) {
+      boolean digits = true;
+      for (int i = (text.charAt(0) == '-' ? 1 : 0); i < n; i++) {
+        char c = text.charAt(i);
+        if (c < '0' || c > '9') {
+          digits = false;
+          break;
+        }
+      }
+      if (digits && !(n == 1 && text.charAt(0) == '-')) {
+        return of(Long.parseLong(text));
+      }
+    }
+    return of(new BigDecimal(text));
+  }
+
+  /** Whether this number has no fractional part. */
+  public boolean isInteger() {
+    if (big == null) {
+      return true;
+    }
+    return big.signum() == 0 || big.scale() <= 0 || big.stripTrailingZeros().scale() <= 0;
+  }
+
+  /** This number as a {@code long}, when it is an integer in range. */
+  public Optional<Long> asLong() {
+    if (big == null) {
+      return Optional.of(small);
+    }
+    try {
+      return Optional.of(big.longValueExact());
+    } catch (ArithmeticException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** This number as an {@code int}, when it is an integer in range. */
+  public Optional<Integer> asInt() {
+    if (big == null) {
+      return small >= Integer.MIN_VALUE && small <= Integer.MAX_VALUE
+          ? Optional.of((int) small)
+          : Optional.empty();
+    }
+    try {
+      return Optional.of(big.intValueExact());
+    } catch (ArithmeticException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether the value is stored as a {@code long}; then {@link #longValue()} is exact. */
+  public boolean isSmall() {
+    return big == null;
+  }
+
+  /** The value as a {@code long}; exact only when {@link #isSmall()}. */
+  public long longValue() {
+    return big == null ? small : big.longValue();
+  }
+
+  /** The exact value. */
+  public BigDecimal bigDecimal() {
+    return big == null ? BigDecimal.valueOf(small) : big;
+  }
+
+  /** The nearest double. */
+  public double doubleValue() {
+    return big == null ? (double) small : big.doubleValue();
+  }
+
+  @Override
+  public int kindOrder() {
+    return 2;
+  }
+
+  @Override
+  public String typeName() {
+    return "number";
+  }
+
+  /** Numeric comparison. */
+  public int compareNumber(NumberValue o) {
+    if (big == null && o.big == null) {
+      return Long.compare(small, o.small);
+    }
+    return bigDecimal().compareTo(o.bigDecimal());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof NumberValue other)) {
+      return false;
+    }
+    if (big == null && other.big == null) {
+      return small == other.small;
+    }
+    return compareNumber(other) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    if (big == null) {
+      return Long.hashCode(small);
+    }
+    BigDecimal s = big.stripTrailingZeros();
+    if (s.scale() <= 0) {
+      try {
+        return Long.hashCode(s.longValueExact());
+      } catch (ArithmeticException e) {
+        return s.toBigInteger().hashCode();
+      }
+    }
+    return s.hashCode();
+  }
+
+  /** The number as JSON writes it: no exponent for integers, plain decimals where short. */
+  @Override
+  public String toString() {
+    if (big == null) {
+      return Long.toString(small);
+    }
+    int exponent = big.precision() - big.scale() - 1;
+    if (exponent > -7 && exponent < 21) {
+      return big.toPlainString();
+    }
+    return big.toString().replace("E+", "e+").replace("E-", "e-");
+  }
+}

@@ -1,0 +1,179 @@
+package io.jrego.engine.value;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * An immutable object. Keys may be any value (Rego allows non-string keys); iteration visits
+ * keys in OPA's sort order, which is also the order JSON output uses.
+ */
+public final class ObjectValue implements Value {
+
+  public static final ObjectValue EMPTY = new ObjectValue(Map.of());
+
+  private final Map<Value, Value> map;
+  private volatile Value[] sortedKeys; // computed on first ordered use
+  private int hash; // 0 until computed
+
+  private ObjectValue(Map<Value, Value> map) {
+    this.map = map;
+  }
+
+  /** An object with the entries of {@code entries} (copied). */
+  public static ObjectValue of(Map<? extends Value, ? extends Value> entries) {
+    return entries.isEmpty() ? EMPTY : new ObjectValue(new HashMap<>(entries));
+  }
+
+  /** An object with one entry. */
+  public static ObjectValue of(Value key, Value value) {
+    return new ObjectValue(Map.of(key, value));
+  }
+
+  public int size() {
+    return map.size();
+  }
+
+  public boolean isEmpty() {
+    return map.isEmpty();
+  }
+
+  /** The value at {@code key}, if present. */
+  public Optional<Value> get(Value key) {
+    return Optional.ofNullable(map.get(key));
+  }
+
+  /** The value at the string key {@code key}, if present. */
+  public Optional<Value> get(String key) {
+    return Optional.ofNullable(map.get(StringValue.of(key)));
+  }
+
+  /**
+   * The value at {@code key}, or {@code null} when absent. For hot paths that cannot afford an
+   * {@link Optional}; prefer {@link #get(Value)} elsewhere.
+   */
+  public Value getOrNull(Value key) {
+    return map.get(key);
+  }
+
+  public boolean containsKey(Value key) {
+    return map.containsKey(key);
+  }
+
+  /** The keys in OPA's sort order. */
+  public List<Value> keys() {
+    return Collections.unmodifiableList(Arrays.asList(sorted()));
+  }
+
+  /** Visits entries in key order. */
+  public void forEach(BiConsumer<Value, Value> action) {
+    for (Value k : sorted()) {
+      action.accept(k, map.get(k));
+    }
+  }
+
+  /** The entries as an unmodifiable map (hash order). */
+  public Map<Value, Value> asMap() {
+    return Collections.unmodifiableMap(map);
+  }
+
+  /** A new object with {@code key} set to {@code value}. */
+  public ObjectValue with(Value key, Value value) {
+    HashMap<Value, Value> copy = new HashMap<>(map);
+    copy.put(key, value);
+    return new ObjectValue(copy);
+  }
+
+  /** A new object without {@code key}. */
+  public ObjectValue without(Value key) {
+    if (!map.containsKey(key)) {
+      return this;
+    }
+    HashMap<Value, Value> copy = new HashMap<>(map);
+    copy.remove(key);
+    return copy.isEmpty() ? EMPTY : new ObjectValue(copy);
+  }
+
+  Value[] sorted() {
+    Value[] keys = sortedKeys;
+    if (keys == null) {
+      keys = map.keySet().toArray(new Value[0]);
+      Arrays.sort(keys);
+      sortedKeys = keys;
+    }
+    return keys;
+  }
+
+  @Override
+  public int kindOrder() {
+    return 7;
+  }
+
+  @Override
+  public String typeName() {
+    return "object";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof ObjectValue other && map.equals(other.map));
+  }
+
+  @Override
+  public int hashCode() {
+    int h = hash;
+    if (h == 0) {
+      h = map.hashCode() * 31 + 7;
+      hash = h;
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("{");
+    boolean first = true;
+    for (Value k : sorted()) {
+      if (!first) {
+        sb.append(", ");
+      }
+      first = false;
+      sb.append(k).append(": ").append(map.get(k));
+    }
+    return sb.append('}').toString();
+  }
+
+  /** Collects entries into an {@link ObjectValue}; a later put of the same key replaces. */
+  public static final class Builder {
+    private HashMap<Value, Value> map = new HashMap<>();
+
+    public Builder put(Value key, Value value) {
+      map.put(key, value);
+      return this;
+    }
+
+    public Builder put(String key, Value value) {
+      return put(StringValue.of(key), value);
+    }
+
+    /** The value already put at {@code key}, or {@code null}. */
+    public Value getOrNull(Value key) {
+      return map.get(key);
+    }
+
+    public int size() {
+      return map.size();
+    }
+
+    /** Builds the object; the builder must not be used afterwards. */
+    public ObjectValue build() {
+      HashMap<Value, Value> m = map;
+      map = null;
+      return m.isEmpty() ? EMPTY : new ObjectValue(m);
+    }
+  }
+}
