@@ -53,8 +53,10 @@ public final class BuiltinRegistry {
     Bits.register(r);
     Casts.register(r);
     Comparison.register(r);
+    Glob.register(r);
     Numbers.register(r);
     ObjectBuiltins.register(r);
+    Regex.register(r);
     Sets.register(r);
     Strings.register(r);
     Types.register(r);
