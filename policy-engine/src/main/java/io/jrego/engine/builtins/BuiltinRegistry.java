@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The table of builtins by name. Each namespace class ({@code Strings}, {@code Regex}, ...) adds
- * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds
- * them all.
+ * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds them
+ * all.
  */
 public final class BuiltinRegistry {
 
@@ -47,6 +47,8 @@ public final class BuiltinRegistry {
   private static BuiltinRegistry buildStandard() {
     BuiltinRegistry r = new BuiltinRegistry();
     // One line per namespace class, kept in alphabetical order.
+    // builtins-b
+    JsonEditBuiltins.register(r);
     return r;
   }
 }
