@@ -49,6 +49,7 @@ public final class BuiltinRegistry {
     // One line per namespace class, kept in alphabetical order.
     // builtins-b
     JsonEditBuiltins.register(r);
+    NetBuiltins.register(r);
     return r;
   }
 }
