@@ -48,8 +48,10 @@ public final class BuiltinRegistry {
     BuiltinRegistry r = new BuiltinRegistry();
     // One line per namespace class, kept in alphabetical order.
     // builtins-b
+    HashBuiltins.register(r);
     JsonEditBuiltins.register(r);
     NetBuiltins.register(r);
+    UuidBuiltins.register(r);
     return r;
   }
 }
