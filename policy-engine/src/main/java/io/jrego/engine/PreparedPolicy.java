@@ -1,14 +1,15 @@
 package io.jrego.engine;
 
 import io.jrego.engine.value.Value;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A compiled set of modules and base data, ready to evaluate. Immutable and thread-safe: one
- * instance serves every request concurrently, and nothing is parsed or resolved per evaluation
- * that could have been done at compile time.
+ * instance serves every request concurrently, and nothing is parsed or resolved per evaluation that
+ * could have been done at compile time.
  */
 public interface PreparedPolicy {
 
@@ -34,6 +35,15 @@ public interface PreparedPolicy {
    * @throws RegoException when the query does not parse or compile, or evaluation fails
    */
   List<QueryResult> query(String query, Optional<Value> input) throws RegoException;
+
+  /**
+   * Every rule, once per path (rules sharing a path, such as the bodies of one partial set, are
+   * listed once), in module order. The test runner finds {@code test_} rules here.
+   */
+  List<RuleInfo> rules();
+
+  /** How long each compiler stage took, by stage name ({@code compile_stage_ResolveRefs}, ...). */
+  Map<String, Duration> compileMetrics();
 
   /**
    * One result of a query.

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The table of builtins by name. Each namespace class ({@code Strings}, {@code Regex}, ...) adds
- * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds
- * them all.
+ * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds them
+ * all.
  */
 public final class BuiltinRegistry {
 
@@ -47,6 +47,24 @@ public final class BuiltinRegistry {
   private static BuiltinRegistry buildStandard() {
     BuiltinRegistry r = new BuiltinRegistry();
     // One line per namespace class, kept in alphabetical order.
+    Aggregates.register(r);
+    Arithmetic.register(r);
+    ArrayBuiltins.register(r);
+    Bits.register(r);
+    Casts.register(r);
+    Comparison.register(r);
+    Glob.register(r);
+    HashBuiltins.register(r);
+    JsonEditBuiltins.register(r);
+    JwtBuiltins.register(r);
+    NetBuiltins.register(r);
+    Numbers.register(r);
+    ObjectBuiltins.register(r);
+    Regex.register(r);
+    Sets.register(r);
+    Strings.register(r);
+    Types.register(r);
+    UuidBuiltins.register(r);
     return r;
   }
 }
