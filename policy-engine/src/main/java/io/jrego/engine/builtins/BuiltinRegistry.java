@@ -53,7 +53,9 @@ public final class BuiltinRegistry {
     Bits.register(r);
     Casts.register(r);
     Comparison.register(r);
+    Encoding.register(r);
     Glob.register(r);
+    JsonCodec.register(r);
     Numbers.register(r);
     ObjectBuiltins.register(r);
     Regex.register(r);
