@@ -59,9 +59,11 @@ public final class BuiltinRegistry {
     Numbers.register(r);
     ObjectBuiltins.register(r);
     Regex.register(r);
+    Semver.register(r);
     Sets.register(r);
     Strings.register(r);
     Types.register(r);
+    Units.register(r);
     return r;
   }
 }
