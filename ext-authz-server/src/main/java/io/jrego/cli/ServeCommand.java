@@ -81,6 +81,7 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "false",
       fallbackValue = "true",
       arity = "0..1",
+      paramLabel = "BOOL",
       description =
           "Allow every request whatever the decision (decisions are still logged and counted).")
   boolean dryRun;
@@ -90,6 +91,7 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "false",
       fallbackValue = "true",
       arity = "0..1",
+      paramLabel = "BOOL",
       description = "Offer gRPC server reflection.")
   boolean reflection;
 
@@ -98,6 +100,7 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "false",
       fallbackValue = "true",
       arity = "0..1",
+      paramLabel = "BOOL",
       description = "Leave parsed_body and truncated_body out of the input.")
   boolean skipBody;
 
@@ -106,6 +109,7 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "false",
       fallbackValue = "true",
       arity = "0..1",
+      paramLabel = "BOOL",
       description =
           "Take input.spiffe from the x-forwarded-client-cert header's URI= when the peer"
               + " certificate gives none. Only when the proxy sanitises that header.")

@@ -118,12 +118,12 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                 + " bytes exceeds "
                 + config.maxSendBytes());
       }
-      out.onNext(response);
-      out.onCompleted();
       boolean allowed = DecisionMapper.isAllowed(decision);
       String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
       String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
       metrics.check(result, reason, System.nanoTime() - start);
+      out.onNext(response);
+      out.onCompleted();
       if (LOG.isLoggable(Level.DEBUG)) {
         LOG.log(
             Level.DEBUG,
@@ -156,6 +156,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /** As OPA-Envoy: PERMISSION_DENIED, a 400 with the message as body, no decision id. */
   private void answerParseError(CheckException e, StreamObserver<CheckResponse> out, long start) {
+    metrics.check("deny", e.reason().code(), System.nanoTime() - start);
     out.onNext(
         CheckResponse.newBuilder()
             .setStatus(
@@ -168,7 +169,6 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                     .setBody(e.getMessage()))
             .build());
     out.onCompleted();
-    metrics.check("deny", e.reason().code(), System.nanoTime() - start);
     LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
   }
 
