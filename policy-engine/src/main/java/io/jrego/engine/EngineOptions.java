@@ -9,8 +9,8 @@ import java.time.Duration;
  *
  * @param timeout wall-clock time one evaluation may take
  * @param maxDepth nesting of rule, function and comprehension evaluation
- * @param maxResultSize elements in one collection the evaluator builds (comprehension, partial
- *     set, partial object)
+ * @param maxResultSize elements in one collection the evaluator builds (comprehension, partial set,
+ *     partial object)
  * @param maxInputBytes size of an input document accepted from outside
  * @param strictBuiltinErrors raise builtin errors instead of making the call undefined
  */

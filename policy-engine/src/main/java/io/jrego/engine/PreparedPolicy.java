@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * A compiled set of modules and base data, ready to evaluate. Immutable and thread-safe: one
- * instance serves every request concurrently, and nothing is parsed or resolved per evaluation
- * that could have been done at compile time.
+ * instance serves every request concurrently, and nothing is parsed or resolved per evaluation that
+ * could have been done at compile time.
  */
 public interface PreparedPolicy {
 

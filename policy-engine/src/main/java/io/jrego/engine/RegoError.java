@@ -7,8 +7,8 @@ import java.util.Optional;
  * code, a message, and where in the source it is.
  *
  * @param code OPA's error code, such as {@code rego_parse_error}, {@code rego_compile_error},
- *     {@code rego_unsafe_var_error}, {@code rego_type_error}, {@code rego_recursion_error},
- *     {@code eval_type_error}, {@code eval_builtin_error}, {@code eval_conflict_error}
+ *     {@code rego_unsafe_var_error}, {@code rego_type_error}, {@code rego_recursion_error}, {@code
+ *     eval_type_error}, {@code eval_builtin_error}, {@code eval_conflict_error}
  * @param message what is wrong, in words
  * @param location where, when known
  */

@@ -8,9 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * What a builtin may see of the evaluation calling it. One context serves one query, so values
- * that OPA fixes per query ({@code time.now_ns}, {@code rand.intn}, {@code uuid.rfc4122}) are
- * taken once and cached here. Not thread-safe: one evaluation uses it at a time.
+ * What a builtin may see of the evaluation calling it. One context serves one query, so values that
+ * OPA fixes per query ({@code time.now_ns}, {@code rand.intn}, {@code uuid.rfc4122}) are taken once
+ * and cached here. Not thread-safe: one evaluation uses it at a time.
  */
 public final class BuiltinContext {
 

@@ -38,8 +38,8 @@ public final class BuiltinException extends Exception {
    * OPA's operand type error, e.g. {@code operand 1 must be string but got number}.
    *
    * @param position 1-based operand position
-   * @param expected the expected type as OPA names it ({@code string}, {@code one of {set,
-   *     array}}, ...)
+   * @param expected the expected type as OPA names it ({@code string}, {@code one of {set, array}},
+   *     ...)
    */
   public static BuiltinException operand(int position, String expected, Value got) {
     return new BuiltinException(

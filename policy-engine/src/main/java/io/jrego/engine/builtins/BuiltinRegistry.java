@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The table of builtins by name. Each namespace class ({@code Strings}, {@code Regex}, ...) adds
- * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds
- * them all.
+ * its own through a static {@code register(BuiltinRegistry)} method; {@link #standard()} holds them
+ * all.
  */
 public final class BuiltinRegistry {
 

@@ -4,7 +4,6 @@ import io.jrego.engine.RegoError;
 import io.jrego.engine.tester.TestResult.Status;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
-import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -89,7 +88,7 @@ public final class TestReport {
       o.put("duration", NumberValue.of(r.duration().toNanos()));
       arr.add(o.build());
     }
-    return Json.writePretty(arr.build());
+    return OpaJson.pretty(arr.build()) + "\n";
   }
 
   /** An error as OPA writes one in JSON: {@code code}, {@code message}, {@code location}. */

@@ -16,9 +16,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads and writes values as JSON. Reading keeps numbers exact and rejects trailing data;
- * writing sorts object keys, writes sets as arrays and non-string keys as their JSON text, as
- * OPA does.
+ * Reads and writes values as JSON. Reading keeps numbers exact and rejects trailing data; writing
+ * sorts object keys, writes sets as arrays and non-string keys as their JSON text, as OPA does.
  */
 public final class Json {
 

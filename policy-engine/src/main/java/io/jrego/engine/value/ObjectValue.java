@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
- * An immutable object. Keys may be any value (Rego allows non-string keys); iteration visits
- * keys in OPA's sort order, which is also the order JSON output uses.
+ * An immutable object. Keys may be any value (Rego allows non-string keys); iteration visits keys
+ * in OPA's sort order, which is also the order JSON output uses.
  */
 public final class ObjectValue implements Value {
 

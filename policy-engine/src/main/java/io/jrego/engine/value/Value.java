@@ -3,10 +3,10 @@ package io.jrego.engine.value;
 /**
  * A Rego value: JSON plus sets. Values are immutable and safe to share between threads.
  *
- * <p>Values are totally ordered as OPA orders them: {@code null < boolean < number < string <
- * array < object < set}, and within a kind by content (numbers numerically, strings by code
- * point, arrays and objects and sets element by element). Equality follows the same rules, so
- * {@code 1} equals {@code 1.0}, and {@link Object#hashCode()} is consistent with it.
+ * <p>Values are totally ordered as OPA orders them: {@code null < boolean < number < string < array
+ * < object < set}, and within a kind by content (numbers numerically, strings by code point, arrays
+ * and objects and sets element by element). Equality follows the same rules, so {@code 1} equals
+ * {@code 1.0}, and {@link Object#hashCode()} is consistent with it.
  */
 public sealed interface Value extends Comparable<Value>
     permits NullValue, BooleanValue, NumberValue, StringValue, ArrayValue, ObjectValue, SetValue {
@@ -15,8 +15,8 @@ public sealed interface Value extends Comparable<Value>
   int kindOrder();
 
   /**
-   * The name OPA's {@code type_name} builtin gives this kind: {@code null}, {@code boolean},
-   * {@code number}, {@code string}, {@code array}, {@code object} or {@code set}.
+   * The name OPA's {@code type_name} builtin gives this kind: {@code null}, {@code boolean}, {@code
+   * number}, {@code string}, {@code array}, {@code object} or {@code set}.
    */
   String typeName();
 
@@ -26,8 +26,8 @@ public sealed interface Value extends Comparable<Value>
   }
 
   /**
-   * Rego's literal syntax for this value, as OPA prints terms: strings quoted, sets as {@code
-   * {1, 2}} and the empty set as {@code set()}.
+   * Rego's literal syntax for this value, as OPA prints terms: strings quoted, sets as {@code {1,
+   * 2}} and the empty set as {@code set()}.
    */
   @Override
   String toString();

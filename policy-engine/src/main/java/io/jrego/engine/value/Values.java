@@ -6,8 +6,8 @@ public final class Values {
   private Values() {}
 
   /**
-   * OPA's total order over values: by kind first ({@code null < boolean < number < string <
-   * array < object < set}), then by content.
+   * OPA's total order over values: by kind first ({@code null < boolean < number < string < array <
+   * object < set}), then by content.
    */
   public static int compare(Value a, Value b) {
     if (a == b) {
