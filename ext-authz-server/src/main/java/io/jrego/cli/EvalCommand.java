@@ -8,7 +8,6 @@ import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.tester.LoadedPolicy;
-import io.jrego.engine.tester.OpaJson;
 import io.jrego.engine.tester.PolicyLoadException;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.Yaml;
@@ -96,7 +95,7 @@ public final class EvalCommand implements Callable<Integer> {
               .compile();
       List<QueryResult> results = policy.query(query, inputDoc);
       switch (format) {
-        case json -> out.println(OpaJson.pretty(EvalReport.resultDocument(query, results)));
+        case json -> out.println(EvalReport.json(EvalReport.resultDocument(query, results)));
         case pretty -> out.print(EvalReport.pretty(query, results));
         case raw -> out.print(EvalReport.raw(results));
       }
@@ -111,7 +110,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   private int report(List<RegoError> errors, PrintWriter out, PrintWriter err) {
     if (format == Format.json) {
-      out.println(OpaJson.pretty(EvalReport.errorDocument(errors)));
+      out.println(EvalReport.json(EvalReport.errorDocument(errors)));
       out.flush();
     } else {
       err.println(EvalReport.errorText(errors));

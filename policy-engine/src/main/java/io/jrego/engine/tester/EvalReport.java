@@ -22,6 +22,27 @@ public final class EvalReport {
 
   private EvalReport() {}
 
+  private static final OpaJson.Shape LOCATION = OpaJson.Shape.of("file", "row", "col");
+
+  private static final OpaJson.Shape DOCUMENT =
+      OpaJson.Shape.of("result", "errors")
+          .with(
+              "result",
+              OpaJson.Shape.of("expressions", "bindings")
+                  .with(
+                      "expressions",
+                      OpaJson.Shape.of("value", "text", "location").with("location", LOCATION)))
+          .with(
+              "errors", OpaJson.Shape.of("message", "code", "location").with("location", LOCATION));
+
+  /**
+   * A {@link #resultDocument} or {@link #errorDocument} as {@code opa eval --format json} prints
+   * it: indented, struct fields in OPA's order, values' keys sorted.
+   */
+  public static String json(Value document) {
+    return OpaJson.pretty(document, DOCUMENT);
+  }
+
   /**
    * One top-level expression of a query, where {@code opa eval} says it is.
    *

@@ -19,9 +19,49 @@ public final class OpaJson {
 
   /** {@code v} indented by two spaces, with no trailing newline. */
   public static String pretty(Value v) {
+    return pretty(v, Shape.NONE);
+  }
+
+  /**
+   * {@code v} indented by two spaces, objects that {@code shape} describes with their fields in the
+   * shape's order (as Go writes a struct) instead of sorted (as it writes a map).
+   */
+  static String pretty(Value v, Shape shape) {
     StringBuilder sb = new StringBuilder();
-    write(sb, v, 0);
+    write(sb, v, 0, shape);
     return sb.toString();
+  }
+
+  /**
+   * Where a document has Go structs: the field order of an object here, and the shapes of its
+   * fields' values (for an array, of its elements).
+   */
+  record Shape(List<String> fields, java.util.Map<String, Shape> children) {
+    static final Shape NONE = new Shape(List.of(), java.util.Map.of());
+
+    static Shape of(String... fields) {
+      return new Shape(List.of(fields), java.util.Map.of());
+    }
+
+    Shape with(String field, Shape child) {
+      java.util.Map<String, Shape> m = new java.util.HashMap<>(children);
+      m.put(field, child);
+      return new Shape(fields, java.util.Map.copyOf(m));
+    }
+
+    Shape child(String field) {
+      return children.getOrDefault(field, NONE);
+    }
+
+    List<Value> order(ObjectValue o) {
+      if (fields.isEmpty()) {
+        return o.keys();
+      }
+      List<Value> keys = new java.util.ArrayList<>();
+      fields.forEach(f -> o.get(f).ifPresent(v -> keys.add(StringValue.of(f))));
+      o.keys().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
+      return keys;
+    }
   }
 
   /** {@code v} on one line, as {@code --format raw} and the pretty table print values. */
@@ -29,7 +69,7 @@ public final class OpaJson {
     return goEscape(Json.write(v));
   }
 
-  private static void write(StringBuilder sb, Value v, int depth) {
+  private static void write(StringBuilder sb, Value v, int depth, Shape shape) {
     List<Value> elements =
         switch (v) {
           case ArrayValue a -> a.asList();
@@ -45,7 +85,7 @@ public final class OpaJson {
       for (int i = 0; i < elements.size(); i++) {
         sb.append(i == 0 ? "\n" : ",\n");
         indent(sb, depth + 1);
-        write(sb, elements.get(i), depth + 1);
+        write(sb, elements.get(i), depth + 1, shape);
       }
       sb.append('\n');
       indent(sb, depth);
@@ -57,13 +97,13 @@ public final class OpaJson {
       }
       sb.append('{');
       boolean first = true;
-      for (Value k : o.keys()) {
+      for (Value k : shape.order(o)) {
         sb.append(first ? "\n" : ",\n");
         first = false;
         indent(sb, depth + 1);
         String key = k instanceof StringValue s ? s.value() : Json.write(k);
         sb.append(compact(StringValue.of(key))).append(": ");
-        write(sb, o.getOrNull(k), depth + 1);
+        write(sb, o.getOrNull(k), depth + 1, shape.child(key));
       }
       sb.append('\n');
       indent(sb, depth);

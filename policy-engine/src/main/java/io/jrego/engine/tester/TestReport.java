@@ -18,6 +18,14 @@ public final class TestReport {
 
   private static final String RULE = "-".repeat(80);
 
+  private static final OpaJson.Shape LOCATION = OpaJson.Shape.of("file", "row", "col");
+
+  private static final OpaJson.Shape SHAPE =
+      OpaJson.Shape.of("location", "package", "name", "fail", "skip", "error", "duration")
+          .with("location", LOCATION)
+          .with(
+              "error", OpaJson.Shape.of("code", "message", "location").with("location", LOCATION));
+
   private TestReport() {}
 
   /**
@@ -88,7 +96,7 @@ public final class TestReport {
       o.put("duration", NumberValue.of(r.duration().toNanos()));
       arr.add(o.build());
     }
-    return OpaJson.pretty(arr.build()) + "\n";
+    return OpaJson.pretty(arr.build(), SHAPE) + "\n";
   }
 
   /** An error as OPA writes one in JSON: {@code code}, {@code message}, {@code location}. */

@@ -43,24 +43,58 @@ class EvalReportTest {
         RegoError.at(
             RegoError.UNSAFE_VAR, "var x is unsafe", new RegoError.Location("bad.rego", 2, 8, ""));
 
-    assertThat(OpaJson.pretty(EvalReport.errorDocument(List.of(e))))
+    assertThat(EvalReport.json(EvalReport.errorDocument(List.of(e))))
         .isEqualTo(
             """
             {
               "errors": [
                 {
+                  "message": "var x is unsafe",
                   "code": "rego_unsafe_var_error",
                   "location": {
-                    "col": 8,
                     "file": "bad.rego",
-                    "row": 2
-                  },
-                  "message": "var x is unsafe"
+                    "row": 2,
+                    "col": 8
+                  }
                 }
               ]
             }""");
     assertThat(EvalReport.errorText(List.of(e)))
         .isEqualTo("1 error occurred: bad.rego:2: rego_unsafe_var_error: var x is unsafe");
+  }
+
+  @Test
+  void json_writesStructFieldsInOpasOrderAndValueKeysSorted() {
+    List<QueryResult> rs =
+        List.of(
+            new QueryResult(
+                List.of(Json.parse("{\"b\": 1, \"a\": 2}")), Map.of("x", NumberValue.of(1))));
+
+    assertThat(EvalReport.json(EvalReport.resultDocument("data.p", rs)))
+        .isEqualTo(
+            """
+            {
+              "result": [
+                {
+                  "expressions": [
+                    {
+                      "value": {
+                        "a": 2,
+                        "b": 1
+                      },
+                      "text": "data.p",
+                      "location": {
+                        "row": 1,
+                        "col": 1
+                      }
+                    }
+                  ],
+                  "bindings": {
+                    "x": 1
+                  }
+                }
+              ]
+            }""");
   }
 
   @Test
