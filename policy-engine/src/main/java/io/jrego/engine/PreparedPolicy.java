@@ -1,6 +1,7 @@
 package io.jrego.engine;
 
 import io.jrego.engine.value.Value;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,15 @@ public interface PreparedPolicy {
    * @throws RegoException when the query does not parse or compile, or evaluation fails
    */
   List<QueryResult> query(String query, Optional<Value> input) throws RegoException;
+
+  /**
+   * Every rule, once per path (rules sharing a path, such as the bodies of one partial set, are
+   * listed once), in module order. The test runner finds {@code test_} rules here.
+   */
+  List<RuleInfo> rules();
+
+  /** How long each compiler stage took, by stage name ({@code compile_stage_ResolveRefs}, ...). */
+  Map<String, Duration> compileMetrics();
 
   /**
    * One result of a query.

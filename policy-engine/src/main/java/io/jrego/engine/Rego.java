@@ -1,10 +1,20 @@
 package io.jrego.engine;
 
+import io.jrego.engine.ast.Module;
+import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.compiler.CompiledPolicy;
+import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Entry point: gathers modules and data, and compiles them into a {@link PreparedPolicy}.
@@ -32,6 +42,9 @@ public final class Rego {
     private Value data = ObjectValue.EMPTY;
     private EngineOptions options = EngineOptions.defaults();
     private RegoVersion defaultVersion = RegoVersion.V1;
+    private final Map<String, Builtin> customBuiltins = new LinkedHashMap<>();
+    private Consumer<String> printSink = line -> {};
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -70,19 +83,55 @@ public final class Rego {
      *
      * @throws RegoException with every parse and compile error found, each with its location
      */
-    @SuppressWarnings("DoNotCallSuggester") // replaced by the compiler in the engine branch
     public PreparedPolicy compile() throws RegoException {
-      throw new UnsupportedOperationException(
-          "the compiler is being written; modules="
-              + modules.size()
-              + ", versions="
-              + moduleVersions.size()
-              + ", data="
-              + data.typeName()
-              + ", options="
-              + options
-              + ", default="
-              + defaultVersion);
+      List<RegoError> errors = new ArrayList<>();
+      List<Module> parsed = new ArrayList<>();
+      for (Map.Entry<String, String> e : modules.entrySet()) {
+        RegoVersion v = moduleVersions.getOrDefault(e.getKey(), defaultVersion);
+        try {
+          parsed.add(Parser.parseModule(e.getKey(), e.getValue(), v));
+        } catch (RegoException ex) {
+          errors.addAll(ex.errors());
+        }
+      }
+      if (!errors.isEmpty()) {
+        throw new RegoException(errors);
+      }
+      if (!(data instanceof ObjectValue)) {
+        throw new RegoException(
+            RegoError.of(RegoError.COMPILE, "data must be an object, got " + data.typeName()));
+      }
+      Map<String, Builtin> extra = Map.copyOf(customBuiltins);
+      BuiltinRegistry standard = BuiltinRegistry.standard();
+      CompiledPolicy policy =
+          Compiler.compile(
+              parsed,
+              name -> {
+                Builtin b = extra.get(name);
+                return b != null ? b : standard.lookup(name).orElse(null);
+              });
+      return new PreparedPolicyImpl(policy, data, options, printSink, clock);
+    }
+
+    /**
+     * Adds a builtin, or replaces a standard one of the same name, for this policy only (as OPA's
+     * custom functions).
+     */
+    public Builder builtin(Builtin builtin) {
+      customBuiltins.put(builtin.name(), builtin);
+      return this;
+    }
+
+    /** Where {@code print} output goes; discarded by default. */
+    public Builder printSink(Consumer<String> sink) {
+      this.printSink = Objects.requireNonNull(sink);
+      return this;
+    }
+
+    /** The clock behind {@code time.now_ns}; the system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
     }
   }
 }

@@ -1,0 +1,127 @@
+package io.jrego.engine;
+
+import io.jrego.engine.ast.Expr;
+import io.jrego.engine.builtins.BuiltinContext;
+import io.jrego.engine.compiler.CompiledPolicy;
+import io.jrego.engine.compiler.CompiledQuery;
+import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.eval.Evaluator;
+import io.jrego.engine.parser.Parser;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/** The engine's {@link PreparedPolicy}: a compiled policy plus base data; immutable. */
+final class PreparedPolicyImpl implements PreparedPolicy {
+
+  private static final int QUERY_CACHE_LIMIT = 256;
+
+  private final CompiledPolicy policy;
+  private final Value data;
+  private final EngineOptions options;
+  private final Consumer<String> printSink;
+  private final Clock clock;
+  private final List<RuleInfo> rules;
+  private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
+
+  PreparedPolicyImpl(
+      CompiledPolicy policy,
+      Value data,
+      EngineOptions options,
+      Consumer<String> printSink,
+      Clock clock) {
+    this.policy = policy;
+    this.data = data;
+    this.options = options;
+    this.printSink = printSink;
+    this.clock = clock;
+    List<RuleInfo> infos = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (CompiledRule r : policy.rules()) {
+      String path = r.pathString();
+      if (r.extraHead().isEmpty() && seen.add(path)) {
+        Value last = r.path().get(r.path().size() - 1);
+        String name = last instanceof StringValue s ? s.value() : last.toString();
+        infos.add(
+            new RuleInfo(
+                path, name, r.kind() == io.jrego.engine.ast.Rule.Kind.FUNCTION, r.location()));
+      }
+    }
+    this.rules = List.copyOf(infos);
+  }
+
+  private Evaluator evaluator(Value input) {
+    return new Evaluator(
+        policy,
+        data,
+        input,
+        new BuiltinContext(clock, printSink, options.strictBuiltinErrors()),
+        options);
+  }
+
+  @Override
+  public Optional<Value> evaluate(String path, Value input) throws RegoException {
+    List<Value> keys = new ArrayList<>();
+    String p = path.strip();
+    if (p.equals("data")) {
+      p = "";
+    } else if (p.startsWith("data.") || p.startsWith("data/")) {
+      p = p.substring(5);
+    }
+    int start = 0;
+    for (int i = 0; i <= p.length(); i++) {
+      if (i == p.length() || p.charAt(i) == '.' || p.charAt(i) == '/') {
+        if (i > start) {
+          keys.add(StringValue.of(p.substring(start, i)));
+        }
+        start = i + 1;
+      }
+    }
+    try {
+      return Optional.ofNullable(evaluator(input).document(keys));
+    } catch (Evaluator.EvalException e) {
+      throw new RegoException(e.error());
+    }
+  }
+
+  @Override
+  public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
+    CompiledQuery q = queries.get(query);
+    if (q == null) {
+      List<Expr> body = Parser.parseQuery(query);
+      q = Compiler.compileQuery(body, policy);
+      if (queries.size() < QUERY_CACHE_LIMIT) {
+        queries.put(query, q);
+      }
+    }
+    try {
+      List<QueryResult> out = new ArrayList<>();
+      for (Evaluator.Result r : evaluator(input.orElse(null)).query(q)) {
+        out.add(new QueryResult(r.expressions(), r.bindings()));
+      }
+      return out;
+    } catch (Evaluator.EvalException e) {
+      throw new RegoException(e.error());
+    }
+  }
+
+  @Override
+  public List<RuleInfo> rules() {
+    return rules;
+  }
+
+  @Override
+  public Map<String, Duration> compileMetrics() {
+    return policy.metrics();
+  }
+}

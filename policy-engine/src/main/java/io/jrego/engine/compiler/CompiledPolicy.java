@@ -1,0 +1,26 @@
+package io.jrego.engine.compiler;
+
+import io.jrego.engine.builtins.Builtin;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The compiler's output: the rule tree, functions by path, every rule, and how long each stage
+ * took. Immutable once built.
+ *
+ * @param root the rule tree's root (the {@code data} document)
+ * @param functions function rules by full dotted path ({@code data.pkg.f})
+ * @param rules every rule, in module order (else branches not listed)
+ * @param nodes every node by id
+ * @param builtins the builtin table used to resolve calls
+ * @param metrics stage timings by stage name
+ */
+public record CompiledPolicy(
+    RuleNode root,
+    Map<String, List<CompiledRule>> functions,
+    List<CompiledRule> rules,
+    List<RuleNode> nodes,
+    Function<String, Builtin> builtins,
+    Map<String, Duration> metrics) {}

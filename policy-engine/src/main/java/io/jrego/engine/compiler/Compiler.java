@@ -1,0 +1,554 @@
+package io.jrego.engine.compiler;
+
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.ast.Expr;
+import io.jrego.engine.ast.Module;
+import io.jrego.engine.ast.Rule;
+import io.jrego.engine.ast.Term;
+import io.jrego.engine.ast.Term.Ref;
+import io.jrego.engine.ast.Term.Scalar;
+import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Compiles parsed modules into a {@link CompiledPolicy}, as an ordered table of named stages like
+ * OPA's compiler; each stage is timed under its name. Errors of every stage are collected;
+ * compilation stops after the first stage that found any.
+ */
+public final class Compiler {
+
+  /** Builtins the evaluator implements itself, with their arity (-1: variadic). */
+  public static final Map<String, Integer> EVALUATOR_BUILTINS =
+      Map.ofEntries(
+          Map.entry("eq", 2),
+          Map.entry("assign", 2),
+          Map.entry("internal.member_2", 2),
+          Map.entry("internal.member_3", 3),
+          Map.entry("walk", 1),
+          Map.entry("print", -1),
+          Map.entry("internal.print", 1),
+          Map.entry("opa.runtime", 0),
+          Map.entry("rego.metadata.chain", 0),
+          Map.entry("rego.metadata.rule", 0),
+          Map.entry("rego.parse_module", 2),
+          Map.entry("trace", 1),
+          Map.entry("http.send", 1));
+
+  private interface Stage {
+    void run();
+  }
+
+  private final List<Module> modules;
+  private final Function<String, Builtin> builtins;
+  private final List<RegoError> errors = new ArrayList<>();
+  private final Map<String, Duration> metrics = new LinkedHashMap<>();
+  private final Map<List<String>, Set<String>> globals = new HashMap<>();
+  private final List<CompiledRule> rules = new ArrayList<>();
+  private final Map<String, List<CompiledRule>> functions = new LinkedHashMap<>();
+  private final List<RuleNode> nodes = new ArrayList<>();
+  private final Map<String, Integer> fnArity = new HashMap<>();
+  private RuleNode root;
+
+  private Compiler(List<Module> modules, Function<String, Builtin> builtins) {
+    this.modules = modules;
+    this.builtins = builtins;
+  }
+
+  /**
+   * Compiles modules.
+   *
+   * @param builtins the builtin table by name (null when unknown)
+   * @throws RegoException with every error of the first failing stage
+   */
+  public static CompiledPolicy compile(List<Module> modules, Function<String, Builtin> builtins)
+      throws RegoException {
+    Compiler c = new Compiler(modules, builtins);
+    c.stage("CollectGlobals", c::collectGlobals);
+    c.stage("ResolveRefs", c::resolve);
+    c.stage("CheckRuleConflicts", c::checkConflicts);
+    c.stage("BuildRuleTree", c::buildTree);
+    c.stage("CheckUndefinedFunctions", c::checkFunctions);
+    c.stage("CheckRecursion", c::checkRecursion);
+    if (!c.errors.isEmpty()) {
+      throw new RegoException(c.errors);
+    }
+    return new CompiledPolicy(
+        c.root,
+        Map.copyOf(c.functions),
+        List.copyOf(c.rules),
+        List.copyOf(c.nodes),
+        builtins,
+        Map.copyOf(c.metrics));
+  }
+
+  /**
+   * Compiles a query against a compiled policy.
+   *
+   * @throws RegoException when the query has unsafe variables or undefined functions
+   */
+  public static CompiledQuery compileQuery(List<Expr> body, CompiledPolicy policy)
+      throws RegoException {
+    List<RegoError> errors = new ArrayList<>();
+    Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
+    Object scope = res.newRoot(body);
+    List<Expr> resolved = res.body(body, scope);
+    Safety safety = new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
+    List<Expr> ordered = safety.body(resolved, new BitSet(), new BitSet());
+    List<Integer> order = safety.lastOrder();
+    List<Expr> written = new ArrayList<>(resolved);
+    for (int i = 0; i < order.size(); i++) {
+      written.set(order.get(i), ordered.get(i));
+    }
+    checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+    if (!errors.isEmpty()) {
+      throw new RegoException(errors);
+    }
+    return new CompiledQuery(ordered, res.slots(), Map.copyOf(res.queryBindings()), written);
+  }
+
+  private void stage(String name, Stage s) {
+    if (!errors.isEmpty()) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    s.run();
+    metrics.put("compile_stage_" + name, Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private void collectGlobals() {
+    for (Module m : modules) {
+      Set<String> g = globals.computeIfAbsent(m.packagePath(), k -> new HashSet<>());
+      for (Rule r : m.rules()) {
+        g.add(r.name());
+        if (r.kind() == Rule.Kind.FUNCTION) {
+          StringBuilder sb = new StringBuilder("data");
+          for (String p : m.packagePath()) {
+            sb.append('.').append(p);
+          }
+          for (Term h : r.head()) {
+            sb.append('.').append(((StringValue) ((Scalar) h).value()).value());
+          }
+          fnArity.put(sb.toString(), r.args().size());
+        }
+      }
+    }
+  }
+
+  private void resolve() {
+    for (Module m : modules) {
+      Set<String> g = globals.get(m.packagePath());
+      Map<String, Ref> imports = Resolver.importMap(m);
+      for (Rule r : m.rules()) {
+        CompiledRule cr = compileRule(r, m, g, imports);
+        if (cr != null) {
+          rules.add(cr);
+        }
+      }
+    }
+  }
+
+  private CompiledRule compileRule(Rule r, Module m, Set<String> g, Map<String, Ref> imports) {
+    Resolver res = new Resolver(m.packagePath(), g, imports, errors);
+    Object scope = res.newRoot(r.body());
+    List<Term> args = res.args(r.args(), scope);
+    List<Expr> body = res.body(r.body(), scope);
+    List<Value> path = new ArrayList<>();
+    for (String p : m.packagePath()) {
+      path.add(StringValue.of(p));
+    }
+    List<Term> extra = new ArrayList<>();
+    boolean ground = true;
+    for (Term h : r.head()) {
+      if (ground && h instanceof Scalar s) {
+        path.add(s.value());
+      } else {
+        ground = false;
+        extra.add(res.headTerm(h, scope));
+      }
+    }
+    Term value = res.headTerm(r.value(), scope);
+    Safety safety =
+        new Safety(
+            name -> fnArity.containsKey(name) ? fnArity.get(name) : arity(name, null, builtins),
+            errors);
+    BitSet safe = new BitSet();
+    for (Term a : args) {
+      markVars(a, safe);
+    }
+    List<Expr> ordered = safety.body(body, safe, new BitSet());
+    for (Term t : extra) {
+      safety.checkHead(t, safe, r.location());
+    }
+    safety.checkHead(value, safe, r.location());
+    value = safety.nestedTerm(value, safe, new BitSet());
+    CompiledRule elseRule = null;
+    if (r.elseRule().isPresent()) {
+      Rule e = r.elseRule().get();
+      Rule withHead =
+          new Rule(
+              e.kind(),
+              false,
+              r.head(),
+              r.args(),
+              e.value(),
+              e.assign(),
+              e.body(),
+              e.elseRule(),
+              e.location(),
+              List.of());
+      elseRule = compileRule(withHead, m, g, imports);
+    }
+    return new CompiledRule(
+        r.kind(),
+        r.isDefault(),
+        List.copyOf(path),
+        List.copyOf(extra),
+        List.copyOf(args),
+        value,
+        List.copyOf(ordered),
+        elseRule,
+        res.slots(),
+        r.location(),
+        m,
+        r.annotations());
+  }
+
+  private static void markVars(Term t, BitSet into) {
+    switch (t) {
+      case Var v -> {
+        if (v.slot() >= 0) {
+          into.set(v.slot());
+        }
+      }
+      case Term.ArrayTerm a -> a.items().forEach(x -> markVars(x, into));
+      case Term.ObjectTerm o -> o.values().forEach(x -> markVars(x, into));
+      case Term.SetTerm s -> s.items().forEach(x -> markVars(x, into));
+      case Term.Template tp -> {}
+      default -> {}
+    }
+  }
+
+  static int arity(
+      String name, Map<String, List<CompiledRule>> fns, Function<String, Builtin> builtins) {
+    if (fns != null) {
+      List<CompiledRule> f = fns.get(name);
+      if (f != null) {
+        return f.get(0).args().size();
+      }
+    }
+    Integer own = EVALUATOR_BUILTINS.get(name);
+    if (own != null) {
+      return own;
+    }
+    Builtin b = builtins == null ? null : builtins.apply(name);
+    return b == null ? -1 : b.arity();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private void checkConflicts() {
+    Map<List<Value>, List<CompiledRule>> byPath = new LinkedHashMap<>();
+    for (CompiledRule r : rules) {
+      byPath.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r);
+    }
+    for (Map.Entry<List<Value>, List<CompiledRule>> e : byPath.entrySet()) {
+      List<CompiledRule> rs = e.getValue();
+      String path = RuleNode.pathString(e.getKey());
+      long fns = rs.stream().filter(r -> r.kind() == Rule.Kind.FUNCTION).count();
+      long defaults = rs.stream().filter(CompiledRule::isDefault).count();
+      boolean multi =
+          rs.stream().anyMatch(r -> r.kind() == Rule.Kind.MULTI && r.extraHead().isEmpty());
+      boolean complete =
+          rs.stream().anyMatch(r -> r.kind() == Rule.Kind.COMPLETE && r.extraHead().isEmpty());
+      boolean refHead = rs.stream().anyMatch(r -> !r.extraHead().isEmpty());
+      boolean plainComplete =
+          rs.stream()
+              .anyMatch(
+                  r -> r.kind() == Rule.Kind.COMPLETE && r.extraHead().isEmpty() && !r.isDefault());
+      if ((fns > 0 && fns < rs.size())
+          || (multi && complete)
+          || (multi && refHead)
+          || (complete && refHead && plainComplete)) {
+        errors.add(
+            RegoError.at(
+                RegoError.TYPE, "conflicting rules " + path + " found", rs.get(0).location()));
+      } else if (fns > 0 && rs.stream().map(r -> r.args().size()).distinct().count() > 1) {
+        errors.add(
+            RegoError.at(
+                RegoError.TYPE, "conflicting rules " + path + " found", rs.get(0).location()));
+      }
+      if (defaults > 1) {
+        errors.add(
+            RegoError.at(
+                RegoError.TYPE, "multiple default rules " + path + " found", rs.get(1).location()));
+      }
+    }
+  }
+
+  private void buildTree() {
+    root = newNode(List.of());
+    for (CompiledRule r : rules) {
+      RuleNode n = root;
+      List<Value> prefix = new ArrayList<>();
+      for (Value k : r.path()) {
+        prefix.add(k);
+        RuleNode child = n.children().get(k);
+        if (child == null) {
+          child = newNode(prefix);
+          n.children().put(k, child);
+        }
+        n = child;
+      }
+      if (r.kind() == Rule.Kind.FUNCTION) {
+        n.markFunctions();
+        functions.computeIfAbsent(RuleNode.pathString(r.path()), k -> new ArrayList<>()).add(r);
+      } else {
+        n.rules().add(r);
+      }
+    }
+  }
+
+  private RuleNode newNode(List<Value> path) {
+    RuleNode n = new RuleNode(path, nodes.size());
+    nodes.add(n);
+    return n;
+  }
+
+  private void checkFunctions() {
+    for (CompiledRule r : rules) {
+      for (CompiledRule x = r; x != null; x = x.elseRule()) {
+        checkCalls(x.body(), functions, builtins, errors);
+        checkCallsInTerm(x.value(), functions, builtins, errors);
+      }
+    }
+  }
+
+  private static void checkCalls(
+      List<Expr> body,
+      Map<String, List<CompiledRule>> fns,
+      Function<String, Builtin> builtins,
+      List<RegoError> errors) {
+    for (Expr e : body) {
+      switch (e.stmt()) {
+        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, builtins, errors);
+        case Expr.Every ev -> {
+          checkCallsInTerm(ev.domain(), fns, builtins, errors);
+          checkCalls(ev.body(), fns, builtins, errors);
+        }
+        default -> {}
+      }
+      for (Expr.With w : e.withs()) {
+        checkCallsInTerm(w.value(), fns, builtins, errors);
+      }
+    }
+  }
+
+  private static void checkCallsInTerm(
+      Term t,
+      Map<String, List<CompiledRule>> fns,
+      Function<String, Builtin> builtins,
+      List<RegoError> errors) {
+    switch (t) {
+      case Term.Call c -> {
+        int ar = arity(c.name(), fns, builtins);
+        boolean known =
+            fns.containsKey(c.name())
+                || EVALUATOR_BUILTINS.containsKey(c.name())
+                || (builtins != null && builtins.apply(c.name()) != null);
+        if (!known) {
+          errors.add(RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location()));
+        } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
+          String what = c.args().size() < ar ? "too few arguments" : "too many arguments";
+          errors.add(
+              RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch: " + what, c.location()));
+        }
+        c.args().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+      }
+      case Ref r -> {
+        checkCallsInTerm(r.head(), fns, builtins, errors);
+        r.path().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+      }
+      case Term.ArrayTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+      case Term.SetTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+      case Term.ObjectTerm o -> {
+        o.keys().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+        o.values().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+      }
+      case Term.ArrayCompr c -> {
+        checkCallsInTerm(c.head(), fns, builtins, errors);
+        checkCalls(c.body(), fns, builtins, errors);
+      }
+      case Term.SetCompr c -> {
+        checkCallsInTerm(c.head(), fns, builtins, errors);
+        checkCalls(c.body(), fns, builtins, errors);
+      }
+      case Term.ObjectCompr c -> {
+        checkCallsInTerm(c.key(), fns, builtins, errors);
+        checkCallsInTerm(c.value(), fns, builtins, errors);
+        checkCalls(c.body(), fns, builtins, errors);
+      }
+      case Term.Template tp -> checkCalls(tp.parts(), fns, builtins, errors);
+      default -> {}
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private void checkRecursion() {
+    Map<String, Set<String>> graph = new LinkedHashMap<>();
+    Map<String, CompiledRule> first = new HashMap<>();
+    for (CompiledRule r : rules) {
+      String from = RuleNode.pathString(r.path());
+      first.putIfAbsent(from, r);
+      Set<String> deps = graph.computeIfAbsent(from, k -> new java.util.LinkedHashSet<>());
+      for (CompiledRule x = r; x != null; x = x.elseRule()) {
+        for (Expr e : x.body()) {
+          depsOfExpr(e, deps);
+        }
+        depsOfTerm(x.value(), deps);
+        for (Term t : x.extraHead()) {
+          depsOfTerm(t, deps);
+        }
+      }
+    }
+    Set<String> reported = new HashSet<>();
+    for (String start : graph.keySet()) {
+      List<String> cycle = findCycle(start, graph);
+      if (cycle != null && reported.add(cycle.get(0))) {
+        errors.add(
+            RegoError.at(
+                RegoError.RECURSION,
+                "rule " + start + " is recursive: " + String.join(" -> ", cycle),
+                first.get(start).location()));
+      }
+    }
+  }
+
+  private static List<String> findCycle(String start, Map<String, Set<String>> graph) {
+    List<String> path = new ArrayList<>();
+    path.add(start);
+    return dfs(start, start, graph, path, new HashSet<>());
+  }
+
+  private static List<String> dfs(
+      String start,
+      String cur,
+      Map<String, Set<String>> graph,
+      List<String> path,
+      Set<String> seen) {
+    for (String next : graph.getOrDefault(cur, Set.of())) {
+      if (next.equals(start)) {
+        List<String> out = new ArrayList<>(path);
+        out.add(next);
+        return out;
+      }
+      if (seen.add(next) && graph.containsKey(next)) {
+        path.add(next);
+        List<String> r = dfs(start, next, graph, path, seen);
+        if (r != null) {
+          return r;
+        }
+        path.remove(path.size() - 1);
+      }
+    }
+    return null;
+  }
+
+  private void depsOfExpr(Expr e, Set<String> deps) {
+    switch (e.stmt()) {
+      case Expr.TermStmt ts -> depsOfTerm(ts.term(), deps);
+      case Expr.Every ev -> {
+        depsOfTerm(ev.domain(), deps);
+        ev.body().forEach(x -> depsOfExpr(x, deps));
+      }
+      default -> {}
+    }
+    for (Expr.With w : e.withs()) {
+      depsOfTerm(w.value(), deps);
+    }
+  }
+
+  private void depsOfTerm(Term t, Set<String> deps) {
+    switch (t) {
+      case Term.Call c -> {
+        if (c.name().startsWith("data.")) {
+          deps.add(c.name());
+        }
+        c.args().forEach(a -> depsOfTerm(a, deps));
+      }
+      case Ref r -> {
+        if (r.head() instanceof Var v && v.slot() < 0 && v.name().equals("data")) {
+          RuleNode n = root;
+          List<RuleNode> hit = new ArrayList<>();
+          for (Term p : r.path()) {
+            if (!(p instanceof Scalar s) || n == null) {
+              break;
+            }
+            n = n.children().get(s.value());
+            if (n != null && !n.rules().isEmpty()) {
+              hit.add(n);
+              break;
+            }
+          }
+          if (hit.isEmpty() && n != null) {
+            collectRuleNodes(n, hit, 0);
+          }
+          for (RuleNode h : hit) {
+            deps.add(h.toString());
+          }
+        } else {
+          depsOfTerm(r.head(), deps);
+        }
+        r.path().forEach(a -> depsOfTerm(a, deps));
+      }
+      case Term.ArrayTerm a -> a.items().forEach(x -> depsOfTerm(x, deps));
+      case Term.SetTerm a -> a.items().forEach(x -> depsOfTerm(x, deps));
+      case Term.ObjectTerm o -> {
+        o.keys().forEach(x -> depsOfTerm(x, deps));
+        o.values().forEach(x -> depsOfTerm(x, deps));
+      }
+      case Term.ArrayCompr c -> {
+        depsOfTerm(c.head(), deps);
+        c.body().forEach(x -> depsOfExpr(x, deps));
+      }
+      case Term.SetCompr c -> {
+        depsOfTerm(c.head(), deps);
+        c.body().forEach(x -> depsOfExpr(x, deps));
+      }
+      case Term.ObjectCompr c -> {
+        depsOfTerm(c.key(), deps);
+        depsOfTerm(c.value(), deps);
+        c.body().forEach(x -> depsOfExpr(x, deps));
+      }
+      case Term.Template tp -> tp.parts().forEach(x -> depsOfExpr(x, deps));
+      default -> {}
+    }
+  }
+
+  private static void collectRuleNodes(RuleNode n, List<RuleNode> out, int depth) {
+    if (depth > 64) {
+      return;
+    }
+    if (!n.rules().isEmpty()) {
+      out.add(n);
+    }
+    for (RuleNode c : n.children().values()) {
+      collectRuleNodes(c, out, depth + 1);
+    }
+  }
+}

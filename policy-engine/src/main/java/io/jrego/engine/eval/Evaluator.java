@@ -1,0 +1,1446 @@
+package io.jrego.engine.eval;
+
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoError.Location;
+import io.jrego.engine.ast.Expr;
+import io.jrego.engine.ast.Rule;
+import io.jrego.engine.ast.Term;
+import io.jrego.engine.ast.Term.Ref;
+import io.jrego.engine.ast.Term.Scalar;
+import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.BuiltinContext;
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.compiler.CompiledPolicy;
+import io.jrego.engine.compiler.CompiledQuery;
+import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.RuleNode;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Top-down evaluation of one query. One instance per query: it holds the query's state (input,
+ * {@code with} overrides, the rule cache, limits) and is not thread-safe.
+ *
+ * <p>Implementation notes. Evaluation is written in continuation-passing style: evaluating an
+ * expression, a term or a unification calls a continuation once per solution, with variables bound
+ * in the current frame ({@code Value[]} indexed by the slots the compiler assigned; null means
+ * unbound). A variable is bound, the continuation runs, and the binding is undone when it returns,
+ * so backtracking needs no trail. Continuations return {@code true} to stop the search early
+ * (negation, existence checks, {@code every}); the flag propagates outwards.
+ *
+ * <p>A reference into {@code data} walks the rule tree and the base document together; a node
+ * holding rules is evaluated as a whole (complete value, set, or object built from ref-head rules)
+ * and cached per query by node id. {@code with} swaps the input, a data override tree or a function
+ * mock table for the duration of one expression (and back while its continuation runs), with a
+ * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
+ * steps, depth, collection size) end the query with an error.
+ */
+public final class Evaluator {
+
+  /** A continuation after an expression succeeded; true stops the search. */
+  @FunctionalInterface
+  interface K {
+    boolean next();
+  }
+
+  /** A continuation receiving one value; true stops the search. */
+  @FunctionalInterface
+  interface VK {
+    boolean accept(Value v);
+  }
+
+  /** An evaluation error: ends the query. */
+  public static final class EvalException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient RegoError error;
+
+    EvalException(RegoError error) {
+      super(error.message(), null, false, false);
+      this.error = error;
+    }
+
+    public RegoError error() {
+      return error;
+    }
+  }
+
+  private static final Value UNDEFINED = StringValue.of("\u0000undefined");
+  private static final Value IN_PROGRESS = StringValue.of("\u0000in-progress");
+
+  final CompiledPolicy policy;
+  private final Value baseData;
+  private Value input;
+  private DataOverride overrides;
+  private Map<String, Object> mocks = Map.of();
+  private Value[] cache;
+  final BuiltinContext ctx;
+  private final EngineOptions options;
+  private final long deadline;
+  private int steps;
+  private int depth;
+  private final Map<String, Builtin> builtinCache = new HashMap<>();
+  private IdentityHashMap<Expr, Integer> queryExprs;
+  private Value[] exprValues;
+  private final Builtins own;
+  private CompiledRule currentRule;
+
+  /**
+   * @param input the input document, or null when there is none
+   */
+  public Evaluator(
+      CompiledPolicy policy,
+      Value baseData,
+      Value input,
+      BuiltinContext ctx,
+      EngineOptions options) {
+    this.policy = policy;
+    this.baseData = baseData;
+    this.input = input;
+    this.ctx = ctx;
+    this.options = options;
+    this.cache = new Value[policy.nodes().size()];
+    long t = options.timeout().toNanos();
+    this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
+    this.own = new Builtins(this);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Entry points
+
+  /** The document at {@code path} under data, or null when undefined. */
+  public Value document(List<Value> path) {
+    List<Term> terms = new ArrayList<>(path.size());
+    for (Value v : path) {
+      terms.add(new Scalar(v, null));
+    }
+    Value[] out = new Value[1];
+    guarded(
+        () ->
+            evalData(
+                terms,
+                0,
+                policy.root(),
+                baseData,
+                overrides,
+                new Value[0],
+                v -> {
+                  out[0] = v;
+                  return true;
+                }));
+    return out[0];
+  }
+
+  /** One query result: the values of the written expressions and the bindings. */
+  public record Result(List<Value> expressions, Map<String, Value> bindings) {}
+
+  /** Evaluates a compiled query; one result per solution. */
+  public List<Result> query(CompiledQuery q) {
+    Value[] frame = new Value[q.slots()];
+    List<Result> results = new ArrayList<>();
+    queryExprs = new IdentityHashMap<>();
+    for (int i = 0; i < q.written().size(); i++) {
+      queryExprs.put(q.written().get(i), i);
+    }
+    exprValues = new Value[q.written().size()];
+    guarded(
+        () ->
+            evalBody(
+                q.body(),
+                0,
+                frame,
+                () -> {
+                  Map<String, Value> b = new java.util.LinkedHashMap<>();
+                  for (Map.Entry<String, Integer> e : q.bindings().entrySet()) {
+                    Value v = frame[e.getValue()];
+                    if (v != null) {
+                      b.put(e.getKey(), v);
+                    }
+                  }
+                  List<Value> ev = new ArrayList<>();
+                  for (Value v : exprValues) {
+                    ev.add(v == null ? BooleanValue.TRUE : v);
+                  }
+                  results.add(new Result(List.copyOf(ev), b));
+                  if (results.size() > options.maxResultSize()) {
+                    throw limit("query results exceed the result size limit");
+                  }
+                  return false;
+                }));
+    return results;
+  }
+
+  private void guarded(K k) {
+    try {
+      k.next();
+    } catch (StackOverflowError e) {
+      throw limit("evaluation nested too deeply (stack exhausted); see EngineOptions.maxDepth");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Bodies and expressions
+
+  boolean evalBody(List<Expr> body, int i, Value[] f, K k) {
+    if (i == body.size()) {
+      return k.next();
+    }
+    Expr e = body.get(i);
+    return evalExpr(e, f, () -> evalBody(body, i + 1, f, k));
+  }
+
+  private boolean evalExpr(Expr e, Value[] f, K k) {
+    if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
+      throw new EvalException(
+          RegoError.of(
+              RegoError.EVAL_CANCEL,
+              "evaluation exceeded the time limit of "
+                  + options.timeout()
+                  + " (EngineOptions.timeout)"));
+    }
+    if (!e.withs().isEmpty()) {
+      return evalWith(e, 0, f, k);
+    }
+    return evalExprPlain(e, f, k);
+  }
+
+  private boolean evalExprPlain(Expr e, Value[] f, K k) {
+    if (e.negated()) {
+      boolean found = evalStmt(e, f, () -> true);
+      return !found && k.next();
+    }
+    return evalStmt(e, f, k);
+  }
+
+  private boolean evalWith(Expr e, int i, Value[] f, K k) {
+    if (i == e.withs().size()) {
+      return evalExprPlain(e, f, k);
+    }
+    Expr.With w = e.withs().get(i);
+    return evalTerm(
+        w.value(),
+        f,
+        value -> {
+          Value savedInput = input;
+          DataOverride savedOv = overrides;
+          Map<String, Object> savedMocks = mocks;
+          Value[] savedCache = cache;
+          applyWith(w, value);
+          cache = new Value[policy.nodes().size()];
+          Value newInput = input;
+          DataOverride newOv = overrides;
+          Map<String, Object> newMocks = mocks;
+          Value[] newCache = cache;
+          try {
+            return evalWith(
+                e,
+                i + 1,
+                f,
+                () -> {
+                  input = savedInput;
+                  overrides = savedOv;
+                  mocks = savedMocks;
+                  cache = savedCache;
+                  try {
+                    return k.next();
+                  } finally {
+                    input = newInput;
+                    overrides = newOv;
+                    mocks = newMocks;
+                    cache = newCache;
+                  }
+                });
+          } finally {
+            input = savedInput;
+            overrides = savedOv;
+            mocks = savedMocks;
+            cache = savedCache;
+          }
+        });
+  }
+
+  private void applyWith(Expr.With w, Value value) {
+    Term target = w.target();
+    if (target instanceof Ref r && r.head() instanceof Var v) {
+      List<Value> path = new ArrayList<>();
+      for (Term p : r.path()) {
+        if (!(p instanceof Scalar s)) {
+          throw new EvalException(
+              RegoError.at(
+                  RegoError.COMPILE, "with target must be a ground reference", w.location()));
+        }
+        path.add(s.value());
+      }
+      if (v.name().equals("input")) {
+        input = setPath(input, path, 0, value);
+        return;
+      }
+      String dotted = RuleNode.pathString(path);
+      if (policy.functions().containsKey(dotted)) {
+        mockWith(dotted, w, value);
+        return;
+      }
+      overrides = DataOverride.with(overrides, path, 0, value);
+      return;
+    }
+    if (target instanceof Scalar s && s.value() instanceof StringValue name) {
+      mockWith(name.value(), w, value);
+    }
+  }
+
+  private void mockWith(String name, Expr.With w, Value value) {
+    Map<String, Object> m = new HashMap<>(mocks);
+    if (w.value() instanceof Term.Call c && c.name().equals("internal.function_ref")) {
+      m.put(name, ((StringValue) ((Scalar) c.args().get(0)).value()).value());
+    } else if (w.value() instanceof Ref r
+        && r.head() instanceof Var v
+        && v.name().equals("data")
+        && policy.functions().containsKey(refName(r))) {
+      m.put(name, refName(r));
+    } else {
+      m.put(name, value);
+    }
+    mocks = m;
+  }
+
+  private static String refName(Ref r) {
+    List<Value> path = new ArrayList<>();
+    for (Term p : r.path()) {
+      if (!(p instanceof Scalar s)) {
+        return "";
+      }
+      path.add(s.value());
+    }
+    return RuleNode.pathString(path);
+  }
+
+  private static Value setPath(Value doc, List<Value> path, int i, Value value) {
+    if (i == path.size()) {
+      return value;
+    }
+    ObjectValue o = doc instanceof ObjectValue ov ? ov : ObjectValue.EMPTY;
+    Value child = o.getOrNull(path.get(i));
+    return o.with(path.get(i), setPath(child, path, i + 1, value));
+  }
+
+  private boolean evalStmt(Expr e, Value[] f, K k) {
+    switch (e.stmt()) {
+      case Expr.TermStmt ts -> {
+        Term t = ts.term();
+        if (t instanceof Term.Call c) {
+          return evalCallStmt(c, e, f, k);
+        }
+        return evalTerm(
+            t,
+            f,
+            v -> {
+              if (v instanceof BooleanValue b && !b.value()) {
+                return false;
+              }
+              record(e, v);
+              return k.next();
+            });
+      }
+      case Expr.Every ev -> {
+        return evalEvery(ev, f, k);
+      }
+      default -> {
+        return k.next();
+      }
+    }
+  }
+
+  private void record(Expr e, Value v) {
+    if (queryExprs != null) {
+      Integer i = queryExprs.get(e);
+      if (i != null) {
+        exprValues[i] = v;
+      }
+    }
+  }
+
+  private boolean evalEvery(Expr.Every ev, Value[] f, K k) {
+    return evalTerm(
+        ev.domain(),
+        f,
+        dom -> {
+          List<Value[]> pairs = entries(dom);
+          if (pairs == null) {
+            return false;
+          }
+          for (Value[] kv : pairs) {
+            boolean ok =
+                unifyKey(
+                    ev.key(),
+                    kv[0],
+                    f,
+                    () -> unify(ev.value(), kv[1], f, () -> evalBody(ev.body(), 0, f, () -> true)));
+            if (!ok) {
+              return false;
+            }
+          }
+          return k.next();
+        });
+  }
+
+  private boolean unifyKey(Term key, Value v, Value[] f, K k) {
+    return key == null ? k.next() : unify(key, v, f, k);
+  }
+
+  /** Key-value pairs of a collection (index/element, key/value, element/element), or null. */
+  static List<Value[]> entries(Value v) {
+    List<Value[]> out = new ArrayList<>();
+    switch (v) {
+      case ArrayValue a -> {
+        for (int i = 0; i < a.size(); i++) {
+          out.add(new Value[] {NumberValue.of(i), a.get(i)});
+        }
+      }
+      case ObjectValue o -> o.forEach((x, y) -> out.add(new Value[] {x, y}));
+      case SetValue s -> {
+        for (Value x : s.elements()) {
+          out.add(new Value[] {x, x});
+        }
+      }
+      default -> {
+        return null;
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Calls
+
+  private boolean evalCallStmt(Term.Call c, Expr e, Value[] f, K k) {
+    List<Term> args = c.args();
+    switch (c.name()) {
+      case "eq", "assign" -> {
+        return unifyTerms(args.get(0), args.get(1), f, k);
+      }
+      case "internal.member_2" -> {
+        return evalTerm(
+            args.get(1),
+            f,
+            coll -> {
+              List<Value[]> es = entries(coll);
+              if (es == null) {
+                return false;
+              }
+              for (Value[] kv : es) {
+                if (unify(args.get(0), kv[1], f, k)) {
+                  return true;
+                }
+              }
+              return false;
+            });
+      }
+      case "internal.member_3" -> {
+        return evalTerm(
+            args.get(2),
+            f,
+            coll -> {
+              if (coll instanceof SetValue) {
+                return false;
+              }
+              List<Value[]> es = entries(coll);
+              if (es == null) {
+                return false;
+              }
+              for (Value[] kv : es) {
+                if (unify(args.get(0), kv[0], f, () -> unify(args.get(1), kv[1], f, k))) {
+                  return true;
+                }
+              }
+              return false;
+            });
+      }
+      case "print", "internal.print" -> {
+        own.print(args, f);
+        return k.next();
+      }
+      case "walk" -> {
+        return evalTerm(
+            args.get(0),
+            f,
+            root -> {
+              if (args.size() == 1) {
+                return k.next();
+              }
+              return Builtins.walk(
+                  root,
+                  new ArrayList<>(),
+                  (path, v) -> unify(args.get(1), ArrayValue.of(path, v), f, k));
+            });
+      }
+      default -> {
+        int arity = arity(c.name());
+        boolean hasOut = arity >= 0 && args.size() == arity + 1;
+        return evalArgs(
+            args,
+            hasOut ? arity : args.size(),
+            0,
+            new Value[hasOut ? arity : args.size()],
+            f,
+            vals ->
+                call(
+                    c,
+                    vals,
+                    result -> {
+                      if (hasOut) {
+                        return unify(args.get(arity), result, f, k);
+                      }
+                      if (result instanceof BooleanValue b && !b.value()) {
+                        return false;
+                      }
+                      record(e, result);
+                      return k.next();
+                    }));
+      }
+    }
+  }
+
+  /** A continuation receiving evaluated operands. */
+  @FunctionalInterface
+  interface ArgsK {
+    boolean accept(Value[] args);
+  }
+
+  private boolean evalArgs(List<Term> args, int n, int i, Value[] vals, Value[] f, ArgsK k) {
+    if (i == n) {
+      return k.accept(vals.clone());
+    }
+    return evalTerm(
+        args.get(i),
+        f,
+        v -> {
+          vals[i] = v;
+          return evalArgs(args, n, i + 1, vals, f, k);
+        });
+  }
+
+  int arity(String name) {
+    if (name.startsWith("data.")) {
+      List<CompiledRule> fns = policy.functions().get(name);
+      return fns == null ? -1 : fns.get(0).args().size();
+    }
+    Integer own = io.jrego.engine.compiler.Compiler.EVALUATOR_BUILTINS.get(name);
+    if (own != null) {
+      return own;
+    }
+    Builtin b = builtin(name);
+    return b == null ? -1 : b.arity();
+  }
+
+  private Builtin builtin(String name) {
+    Builtin b = builtinCache.get(name);
+    if (b == null && !builtinCache.containsKey(name)) {
+      b = policy.builtins() == null ? null : policy.builtins().apply(name);
+      builtinCache.put(name, b);
+    }
+    return b;
+  }
+
+  /** Calls a function or builtin by name with evaluated operands. */
+  boolean call(Term.Call c, Value[] args, VK k) {
+    return callNamed(c.name(), c.location(), args, k);
+  }
+
+  private boolean callNamed(String name, Location loc, Value[] args, VK k) {
+    if (!mocks.isEmpty()) {
+      Object m = mocks.get(name);
+      if (m instanceof Value v) {
+        return k.accept(v);
+      }
+      if (m instanceof String other) {
+        Map<String, Object> saved = mocks;
+        Map<String, Object> without = new HashMap<>(mocks);
+        without.remove(name);
+        mocks = without;
+        try {
+          return callNamed(other, loc, args, k);
+        } finally {
+          mocks = saved;
+        }
+      }
+    }
+    if (name.startsWith("data.")) {
+      List<CompiledRule> fns = policy.functions().get(name);
+      if (fns == null) {
+        throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
+      }
+      Value r = callFunction(fns, args, loc);
+      return r != null && k.accept(r);
+    }
+    Value ownResult = own.call(name, args, loc);
+    if (ownResult != Builtins.NOT_OWN) {
+      return ownResult != null && k.accept(ownResult);
+    }
+    Builtin b = builtin(name);
+    if (b == null) {
+      throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
+    }
+    Value r;
+    try {
+      r = b.function().call(args, ctx);
+    } catch (BuiltinException ex) {
+      if (options.strictBuiltinErrors()) {
+        String code =
+            ex.kind() == BuiltinException.Kind.TYPE ? RegoError.EVAL_TYPE : RegoError.EVAL_BUILTIN;
+        throw new EvalException(at(code, name + ": " + ex.getMessage(), loc));
+      }
+      return false;
+    } catch (EvalException ex) {
+      throw ex;
+    } catch (RuntimeException ex) {
+      if (options.strictBuiltinErrors()) {
+        throw new EvalException(at(RegoError.EVAL_BUILTIN, name + ": " + ex, loc));
+      }
+      return false;
+    }
+    return r != null && k.accept(r);
+  }
+
+  static RegoError at(String code, String msg, Location loc) {
+    return loc == null ? RegoError.of(code, msg) : RegoError.at(code, msg, loc);
+  }
+
+  private Value callFunction(List<CompiledRule> fns, Value[] args, Location loc) {
+    enter(loc);
+    CompiledRule savedRule = currentRule;
+    try {
+      Value[] result = new Value[1];
+      CompiledRule dflt = null;
+      for (CompiledRule rule : fns) {
+        if (rule.isDefault()) {
+          dflt = rule;
+          continue;
+        }
+        for (CompiledRule r = rule; r != null; r = r.elseRule()) {
+          boolean[] produced = new boolean[1];
+          Value[] frame = new Value[r.slots()];
+          CompiledRule cr = r;
+          currentRule = r;
+          unifyArgs(
+              cr.args(),
+              args,
+              0,
+              frame,
+              () ->
+                  evalBody(
+                      cr.body(),
+                      0,
+                      frame,
+                      () ->
+                          evalTerm(
+                              cr.value(),
+                              frame,
+                              v -> {
+                                produced[0] = true;
+                                if (result[0] != null && !result[0].equals(v)) {
+                                  throw new EvalException(
+                                      at(
+                                          RegoError.EVAL_CONFLICT,
+                                          "functions must not produce multiple outputs for same inputs",
+                                          cr.location()));
+                                }
+                                result[0] = v;
+                                return false;
+                              })));
+          if (produced[0]) {
+            break;
+          }
+        }
+      }
+      if (result[0] == null && dflt != null) {
+        CompiledRule d = dflt;
+        Value[] frame = new Value[d.slots()];
+        evalTerm(
+            d.value(),
+            frame,
+            v -> {
+              result[0] = v;
+              return true;
+            });
+      }
+      return result[0];
+    } finally {
+      depth--;
+      currentRule = savedRule;
+    }
+  }
+
+  private boolean unifyArgs(List<Term> patterns, Value[] args, int i, Value[] f, K k) {
+    if (i == patterns.size()) {
+      return k.next();
+    }
+    return unify(patterns.get(i), args[i], f, () -> unifyArgs(patterns, args, i + 1, f, k));
+  }
+
+  private void enter(Location loc) {
+    if (++depth > options.maxDepth()) {
+      depth = 0;
+      throw new EvalException(
+          at(
+              RegoError.EVAL_LIMIT,
+              "evaluation depth exceeds the limit of "
+                  + options.maxDepth()
+                  + " (EngineOptions.maxDepth)",
+              loc));
+    }
+  }
+
+  static EvalException limit(String msg) {
+    return new EvalException(RegoError.of(RegoError.EVAL_LIMIT, msg));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Terms
+
+  /** Evaluates a term; one call of {@code k} per value. */
+  boolean evalTerm(Term t, Value[] f, VK k) {
+    switch (t) {
+      case Scalar s -> {
+        return k.accept(s.value());
+      }
+      case Var v -> {
+        Value x = v.slot() >= 0 ? f[v.slot()] : null;
+        if (x == null) {
+          if (v.slot() < 0 && v.name().equals("input")) {
+            return input != null && k.accept(input);
+          }
+          if (v.slot() < 0 && v.name().equals("data")) {
+            return evalData(List.of(), 0, policy.root(), baseData, overrides, f, k);
+          }
+          throw new EvalException(
+              at(RegoError.UNSAFE_VAR, "var " + v.name() + " is unsafe", v.location()));
+        }
+        return k.accept(x);
+      }
+      case Ref r -> {
+        return evalRef(r, f, k);
+      }
+      case Term.ArrayTerm a -> {
+        return evalItems(
+            a.items(), 0, new Value[a.items().size()], f, vals -> k.accept(ArrayValue.wrap(vals)));
+      }
+      case Term.SetTerm s -> {
+        return evalItems(
+            s.items(), 0, new Value[s.items().size()], f, vals -> k.accept(SetValue.of(vals)));
+      }
+      case Term.ObjectTerm o -> {
+        int n = o.keys().size();
+        List<Term> all = new ArrayList<>(n * 2);
+        all.addAll(o.keys());
+        all.addAll(o.values());
+        return evalItems(
+            all,
+            0,
+            new Value[n * 2],
+            f,
+            vals -> {
+              Map<Value, Value> m = new HashMap<>();
+              for (int i = 0; i < n; i++) {
+                m.put(vals[i], vals[n + i]);
+              }
+              return k.accept(ObjectValue.of(m));
+            });
+      }
+      case Term.Call c -> {
+        switch (c.name()) {
+          case "internal.member_2" -> {
+            return evalItems(
+                c.args(),
+                0,
+                new Value[2],
+                f,
+                vals -> k.accept(BooleanValue.of(member(vals[0], vals[1]))));
+          }
+          case "internal.member_3" -> {
+            return evalItems(
+                c.args(),
+                0,
+                new Value[3],
+                f,
+                vals -> k.accept(BooleanValue.of(member3(vals[0], vals[1], vals[2]))));
+          }
+          case "eq", "assign" -> {
+            boolean[] ok = new boolean[1];
+            unifyTerms(c.args().get(0), c.args().get(1), f, () -> ok[0] = true);
+            return ok[0] && k.accept(BooleanValue.TRUE);
+          }
+          default -> {}
+        }
+        return evalArgs(
+            c.args(), c.args().size(), 0, new Value[c.args().size()], f, vals -> call(c, vals, k));
+      }
+      case Term.ArrayCompr c -> {
+        ArrayValue.Builder b = new ArrayValue.Builder();
+        enter(c.location());
+        try {
+          evalBody(
+              c.body(),
+              0,
+              f,
+              () ->
+                  evalTerm(
+                      c.head(),
+                      f,
+                      v -> {
+                        b.add(v);
+                        checkSize(b.size());
+                        return false;
+                      }));
+        } finally {
+          depth--;
+        }
+        return k.accept(b.build());
+      }
+      case Term.SetCompr c -> {
+        SetValue.Builder b = new SetValue.Builder();
+        enter(c.location());
+        try {
+          evalBody(
+              c.body(),
+              0,
+              f,
+              () ->
+                  evalTerm(
+                      c.head(),
+                      f,
+                      v -> {
+                        b.add(v);
+                        checkSize(b.size());
+                        return false;
+                      }));
+        } finally {
+          depth--;
+        }
+        return k.accept(b.build());
+      }
+      case Term.ObjectCompr c -> {
+        Map<Value, Value> m = new HashMap<>();
+        enter(c.location());
+        try {
+          evalBody(
+              c.body(),
+              0,
+              f,
+              () ->
+                  evalTerm(
+                      c.key(),
+                      f,
+                      key ->
+                          evalTerm(
+                              c.value(),
+                              f,
+                              v -> {
+                                Value prev = m.put(key, v);
+                                if (prev != null && !prev.equals(v)) {
+                                  throw new EvalException(
+                                      at(
+                                          RegoError.EVAL_CONFLICT,
+                                          "object keys must be unique",
+                                          c.location()));
+                                }
+                                checkSize(m.size());
+                                return false;
+                              })));
+        } finally {
+          depth--;
+        }
+        return k.accept(ObjectValue.of(m));
+      }
+      case Term.Template tp -> {
+        return k.accept(StringValue.of(own.template(tp, f)));
+      }
+    }
+  }
+
+  /** The first value of an expression used as a template part or print operand, or null. */
+  Value firstValue(Expr e, Value[] f) {
+    Value[] out = new Value[1];
+    Expr plain = new Expr(e.stmt(), false, e.withs(), e.location());
+    if (plain.stmt() instanceof Expr.TermStmt ts) {
+      Expr wrapped = plain;
+      if (!plain.withs().isEmpty()) {
+        evalWithValue(wrapped, ts.term(), f, out);
+      } else {
+        evalTerm(
+            ts.term(),
+            f,
+            v -> {
+              out[0] = v;
+              return true;
+            });
+      }
+    }
+    return out[0];
+  }
+
+  private void evalWithValue(Expr e, Term t, Value[] f, Value[] out) {
+    Expr marker =
+        new Expr(
+            new Expr.TermStmt(new Scalar(BooleanValue.TRUE, e.location())),
+            false,
+            e.withs(),
+            e.location());
+    // apply the modifiers around the term's evaluation
+    evalWithTerm(marker, 0, t, f, out);
+  }
+
+  private boolean evalWithTerm(Expr e, int i, Term t, Value[] f, Value[] out) {
+    if (i == e.withs().size()) {
+      return evalTerm(
+          t,
+          f,
+          v -> {
+            out[0] = v;
+            return true;
+          });
+    }
+    Expr.With w = e.withs().get(i);
+    return evalTerm(
+        w.value(),
+        f,
+        value -> {
+          Value savedInput = input;
+          DataOverride savedOv = overrides;
+          Map<String, Object> savedMocks = mocks;
+          Value[] savedCache = cache;
+          try {
+            applyWith(w, value);
+            cache = new Value[policy.nodes().size()];
+            return evalWithTerm(e, i + 1, t, f, out);
+          } finally {
+            input = savedInput;
+            overrides = savedOv;
+            mocks = savedMocks;
+            cache = savedCache;
+          }
+        });
+  }
+
+  private void checkSize(int n) {
+    if (n > options.maxResultSize()) {
+      throw limit(
+          "collection size exceeds the limit of "
+              + options.maxResultSize()
+              + " (EngineOptions.maxResultSize)");
+    }
+  }
+
+  static boolean member(Value x, Value coll) {
+    return switch (coll) {
+      case ArrayValue a -> a.asList().contains(x);
+      case SetValue s -> s.contains(x);
+      case ObjectValue o -> o.asMap().containsValue(x);
+      default -> false;
+    };
+  }
+
+  static boolean member3(Value key, Value x, Value coll) {
+    return switch (coll) {
+      case ArrayValue a -> {
+        if (key instanceof NumberValue n && n.isInteger()) {
+          var i = n.asInt();
+          yield i.isPresent() && i.get() >= 0 && i.get() < a.size() && a.get(i.get()).equals(x);
+        }
+        yield false;
+      }
+      case ObjectValue o -> x.equals(o.getOrNull(key));
+      default -> false;
+    };
+  }
+
+  private boolean evalItems(List<Term> items, int i, Value[] vals, Value[] f, ArgsK k) {
+    if (i == items.size()) {
+      return k.accept(vals.clone());
+    }
+    return evalTerm(
+        items.get(i),
+        f,
+        v -> {
+          vals[i] = v;
+          return evalItems(items, i + 1, vals, f, k);
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // References
+
+  private boolean evalRef(Ref r, Value[] f, VK k) {
+    Term head = r.head();
+    if (head instanceof Var v && v.slot() < 0) {
+      if (v.name().equals("data")) {
+        return evalData(r.path(), 0, policy.root(), baseData, overrides, f, k);
+      }
+      if (v.name().equals("input")) {
+        return input != null && walk(input, r.path(), 0, f, k);
+      }
+    }
+    return evalTerm(head, f, hv -> walk(hv, r.path(), 0, f, k));
+  }
+
+  /** Walks {@code path} from index {@code i} into a value, iterating over unbound keys. */
+  private boolean walk(Value v, List<Term> path, int i, Value[] f, VK k) {
+    if (i == path.size()) {
+      return k.accept(v);
+    }
+    Term elem = path.get(i);
+    Value key = groundKey(elem, f);
+    if (key != null) {
+      Value child = lookup(v, key);
+      return child != null && walk(child, path, i + 1, f, k);
+    }
+    if (isEvaluable(elem, f)) {
+      return evalTerm(
+          elem,
+          f,
+          kv -> {
+            Value child = lookup(v, kv);
+            return child != null && walk(child, path, i + 1, f, k);
+          });
+    }
+    List<Value[]> es = entries(v);
+    if (es == null) {
+      return false;
+    }
+    for (Value[] kv : es) {
+      if (unify(elem, kv[0], f, () -> walk(kv[1], path, i + 1, f, k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Value groundKey(Term t, Value[] f) {
+    if (t instanceof Scalar s) {
+      return s.value();
+    }
+    if (t instanceof Var v && v.slot() >= 0) {
+      return f[v.slot()];
+    }
+    return null;
+  }
+
+  static Value lookup(Value v, Value key) {
+    return switch (v) {
+      case ObjectValue o -> o.getOrNull(key);
+      case ArrayValue a -> {
+        if (key instanceof NumberValue n && n.isInteger()) {
+          var idx = n.asInt();
+          if (idx.isPresent() && idx.get() >= 0 && idx.get() < a.size()) {
+            yield a.get(idx.get());
+          }
+        }
+        yield null;
+      }
+      case SetValue s -> s.contains(key) ? key : null;
+      default -> null;
+    };
+  }
+
+  /** Evaluates a reference into data: the rule tree and base documents side by side. */
+  boolean evalData(
+      List<Term> path, int i, RuleNode node, Value base, DataOverride ov, Value[] f, VK k) {
+    if (ov != null && ov.value != null) {
+      return walk(ov.value, path, i, f, k);
+    }
+    if (node == null && ov == null) {
+      return base != null && walk(base, path, i, f, k);
+    }
+    if (node != null && !node.rules().isEmpty()) {
+      Value doc = ruleDoc(node);
+      return doc != null && walk(doc, path, i, f, k);
+    }
+    if (i == path.size()) {
+      Value full = fullValue(node, base, ov);
+      return full != null && k.accept(full);
+    }
+    Term elem = path.get(i);
+    Value key = groundKey(elem, f);
+    if (key != null) {
+      return evalDataChild(path, i, node, base, ov, key, f, k);
+    }
+    if (isEvaluable(elem, f)) {
+      return evalTerm(elem, f, kv -> evalDataChild(path, i, node, base, ov, kv, f, k));
+    }
+    TreeSet<Value> keys = new TreeSet<>(io.jrego.engine.value.Values::compare);
+    if (node != null) {
+      keys.addAll(node.children().keySet());
+    }
+    if (base instanceof ObjectValue bo) {
+      keys.addAll(bo.keys());
+    } else if (base != null && node == null) {
+      return walk(base, path, i, f, k);
+    }
+    if (ov != null) {
+      keys.addAll(ov.children.keySet());
+    }
+    for (Value kv : keys) {
+      if (unify(elem, kv, f, () -> evalDataChild(path, i, node, base, ov, kv, f, k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean evalDataChild(
+      List<Term> path,
+      int i,
+      RuleNode node,
+      Value base,
+      DataOverride ov,
+      Value key,
+      Value[] f,
+      VK k) {
+    RuleNode child = node == null ? null : node.children().get(key);
+    Value baseChild = base == null ? null : lookup(base, key);
+    DataOverride ovChild = ov == null ? null : ov.children.get(key);
+    if (child != null
+        && child.rules().isEmpty()
+        && child.hasFunctions()
+        && child.children().isEmpty()) {
+      child = null;
+    }
+    if (child == null && baseChild == null && ovChild == null) {
+      return false;
+    }
+    return evalData(path, i + 1, child, baseChild, ovChild, f, k);
+  }
+
+  /** The whole document at a node: base data merged with every rule below it. */
+  private Value fullValue(RuleNode node, Value base, DataOverride ov) {
+    if (ov != null && ov.value != null) {
+      return ov.value;
+    }
+    if (node == null && ov == null) {
+      return base;
+    }
+    if (node != null && !node.rules().isEmpty()) {
+      return ruleDoc(node);
+    }
+    if (base != null && !(base instanceof ObjectValue)) {
+      return base;
+    }
+    Map<Value, Value> m = new HashMap<>();
+    if (base instanceof ObjectValue bo) {
+      m.putAll(bo.asMap());
+    }
+    if (node != null) {
+      for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
+        RuleNode c = e.getValue();
+        if (c.rules().isEmpty() && c.children().isEmpty()) {
+          continue;
+        }
+        Value v =
+            fullValue(
+                c,
+                base instanceof ObjectValue bo ? bo.getOrNull(e.getKey()) : null,
+                ov == null ? null : ov.children.get(e.getKey()));
+        if (v != null) {
+          m.put(e.getKey(), v);
+        }
+      }
+    }
+    if (ov != null) {
+      for (Map.Entry<Value, DataOverride> e : ov.children.entrySet()) {
+        if (node == null || !node.children().containsKey(e.getKey())) {
+          Value v =
+              fullValue(
+                  null,
+                  base instanceof ObjectValue bo ? bo.getOrNull(e.getKey()) : null,
+                  e.getValue());
+          if (v != null) {
+            m.put(e.getKey(), v);
+          }
+        }
+      }
+    }
+    return ObjectValue.of(m);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Rules
+
+  /** The value of the rules at a node, cached per query; null when undefined. */
+  Value ruleDoc(RuleNode node) {
+    Value c = cache[node.id()];
+    if (c == IN_PROGRESS) {
+      throw new EvalException(RegoError.of(RegoError.RECURSION, "rule " + node + " is recursive"));
+    }
+    if (c != null) {
+      return c == UNDEFINED ? null : c;
+    }
+    cache[node.id()] = IN_PROGRESS;
+    Value v;
+    try {
+      v = new RuleDoc(this, node).compute();
+    } catch (RuntimeException | Error e) {
+      cache[node.id()] = null;
+      throw e;
+    }
+    cache[node.id()] = v == null ? UNDEFINED : v;
+    return v;
+  }
+
+  CompiledRule currentRule() {
+    return currentRule;
+  }
+
+  /** Evaluates one rule (following its else chain); {@code k} receives each frame. */
+  boolean evalRule(CompiledRule rule, FrameK k) {
+    enter(rule.location());
+    CompiledRule savedRule = currentRule;
+    currentRule = rule;
+    try {
+      for (CompiledRule r = rule; r != null; r = r.elseRule()) {
+        Value[] frame = new Value[r.slots()];
+        boolean[] produced = new boolean[1];
+        CompiledRule cr = r;
+        boolean stop =
+            evalBody(
+                cr.body(),
+                0,
+                frame,
+                () -> {
+                  produced[0] = true;
+                  return k.accept(cr, frame);
+                });
+        if (stop || produced[0]) {
+          return stop;
+        }
+      }
+      return false;
+    } finally {
+      depth--;
+      currentRule = savedRule;
+    }
+  }
+
+  /** Receives a rule whose body succeeded and the frame holding its bindings. */
+  @FunctionalInterface
+  interface FrameK {
+    boolean accept(CompiledRule rule, Value[] frame);
+  }
+
+  boolean isRuleKindMulti(CompiledRule r) {
+    return r.kind() == Rule.Kind.MULTI;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Unification
+
+  /** Unifies two terms, evaluating whichever side can be evaluated. */
+  boolean unifyTerms(Term a, Term b, Value[] f, K k) {
+    if (isEvaluable(b, f)) {
+      return evalTerm(b, f, vb -> unify(a, vb, f, k));
+    }
+    if (isEvaluable(a, f)) {
+      return evalTerm(a, f, va -> unify(b, va, f, k));
+    }
+    if (a instanceof Term.ArrayTerm x
+        && b instanceof Term.ArrayTerm y
+        && x.items().size() == y.items().size()) {
+      return unifyPairs(x.items(), y.items(), 0, f, k);
+    }
+    if (a instanceof Term.ObjectTerm x
+        && b instanceof Term.ObjectTerm y
+        && x.keys().size() == y.keys().size()) {
+      return evalItems(
+          x.keys(),
+          0,
+          new Value[x.keys().size()],
+          f,
+          xk ->
+              evalItems(
+                  y.keys(),
+                  0,
+                  new Value[y.keys().size()],
+                  f,
+                  yk -> {
+                    List<Term> left = new ArrayList<>();
+                    List<Term> right = new ArrayList<>();
+                    for (int i = 0; i < xk.length; i++) {
+                      int j = indexOf(yk, xk[i]);
+                      if (j < 0) {
+                        return false;
+                      }
+                      left.add(x.values().get(i));
+                      right.add(y.values().get(j));
+                    }
+                    return unifyPairs(left, right, 0, f, k);
+                  }));
+    }
+    throw new EvalException(
+        at(
+            RegoError.UNSAFE_VAR,
+            "cannot unify " + a + " with " + b + ": unbound variables",
+            a.location()));
+  }
+
+  private static int indexOf(Value[] xs, Value x) {
+    for (int i = 0; i < xs.length; i++) {
+      if (xs[i].equals(x)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private boolean unifyPairs(List<Term> a, List<Term> b, int i, Value[] f, K k) {
+    if (i == a.size()) {
+      return k.next();
+    }
+    // prefer a pair that can be evaluated now
+    for (int j = i; j < a.size(); j++) {
+      if (isEvaluable(a.get(j), f) || isEvaluable(b.get(j), f)) {
+        if (j != i) {
+          List<Term> a2 = new ArrayList<>(a);
+          List<Term> b2 = new ArrayList<>(b);
+          a2.set(j, a.get(i));
+          a2.set(i, a.get(j));
+          b2.set(j, b.get(i));
+          b2.set(i, b.get(j));
+          return unifyTerms(a2.get(i), b2.get(i), f, () -> unifyPairs(a2, b2, i + 1, f, k));
+        }
+        break;
+      }
+    }
+    return unifyTerms(a.get(i), b.get(i), f, () -> unifyPairs(a, b, i + 1, f, k));
+  }
+
+  /** Whether a term can be evaluated with the current bindings (refs may iterate). */
+  static boolean isEvaluable(Term t, Value[] f) {
+    return switch (t) {
+      case Var v -> v.slot() < 0 || f[v.slot()] != null;
+      case Term.ArrayTerm a -> allEvaluable(a.items(), f);
+      case Term.ObjectTerm o -> allEvaluable(o.keys(), f) && allEvaluable(o.values(), f);
+      case Term.SetTerm s -> allEvaluable(s.items(), f);
+      case Ref r -> isEvaluable(r.head(), f);
+      default -> true;
+    };
+  }
+
+  private static boolean allEvaluable(List<Term> ts, Value[] f) {
+    for (Term t : ts) {
+      if (!isEvaluable(t, f)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Unifies a term with a value. */
+  boolean unify(Term t, Value v, Value[] f, K k) {
+    switch (t) {
+      case Var x -> {
+        if (x.slot() < 0) {
+          boolean[] eq = new boolean[1];
+          evalTerm(
+              x,
+              f,
+              y -> {
+                eq[0] = y.equals(v);
+                return true;
+              });
+          return eq[0] && k.next();
+        }
+        Value cur = f[x.slot()];
+        if (cur != null) {
+          return cur.equals(v) && k.next();
+        }
+        f[x.slot()] = v;
+        try {
+          return k.next();
+        } finally {
+          f[x.slot()] = null;
+        }
+      }
+      case Scalar s -> {
+        return s.value().equals(v) && k.next();
+      }
+      case Term.ArrayTerm a -> {
+        if (!(v instanceof ArrayValue av) || av.size() != a.items().size()) {
+          return false;
+        }
+        if (isEvaluable(a, f)) {
+          return evalTerm(a, f, x -> x.equals(v) && k.next());
+        }
+        return unifyElems(a.items(), av, 0, f, k);
+      }
+      case Term.ObjectTerm o -> {
+        if (!(v instanceof ObjectValue ov) || ov.size() != o.keys().size()) {
+          return false;
+        }
+        if (isEvaluable(o, f)) {
+          return evalTerm(o, f, x -> x.equals(v) && k.next());
+        }
+        return evalItems(
+            o.keys(),
+            0,
+            new Value[o.keys().size()],
+            f,
+            keys -> unifyObject(o.values(), keys, ov, 0, f, k));
+      }
+      default -> {
+        return evalTerm(t, f, x -> x.equals(v) && k.next());
+      }
+    }
+  }
+
+  private boolean unifyElems(List<Term> items, ArrayValue av, int i, Value[] f, K k) {
+    if (i == items.size()) {
+      return k.next();
+    }
+    return unify(items.get(i), av.get(i), f, () -> unifyElems(items, av, i + 1, f, k));
+  }
+
+  private boolean unifyObject(
+      List<Term> values, Value[] keys, ObjectValue ov, int i, Value[] f, K k) {
+    if (i == values.size()) {
+      return k.next();
+    }
+    Value v = ov.getOrNull(keys[i]);
+    return v != null
+        && unify(values.get(i), v, f, () -> unifyObject(values, keys, ov, i + 1, f, k));
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** A {@code with} override tree over data: a replacement value or children. */
+  static final class DataOverride {
+    final Value value;
+    final Map<Value, DataOverride> children;
+
+    DataOverride(Value value, Map<Value, DataOverride> children) {
+      this.value = value;
+      this.children = children;
+    }
+
+    static DataOverride with(DataOverride ov, List<Value> path, int i, Value value) {
+      if (i == path.size()) {
+        return new DataOverride(value, Map.of());
+      }
+      if (ov != null && ov.value != null) {
+        return new DataOverride(setPath(ov.value, path, i, value), Map.of());
+      }
+      Map<Value, DataOverride> m = new HashMap<>(ov == null ? Map.of() : ov.children);
+      m.put(path.get(i), with(m.get(path.get(i)), path, i + 1, value));
+      return new DataOverride(null, m);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.jrego.engine.eval;
+
+import io.jrego.engine.RegoError;
+import io.jrego.engine.ast.Rule;
+import io.jrego.engine.ast.Term;
+import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.RuleNode;
+import io.jrego.engine.eval.Evaluator.EvalException;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Computes the document the rules at one node define: a complete value (with default and conflict
+ * detection), a set ({@code contains}), or an object built from rules with variables in their
+ * heads, merged with rules defined below the node.
+ */
+final class RuleDoc {
+
+  private final Evaluator ev;
+  private final RuleNode node;
+
+  RuleDoc(Evaluator ev, RuleNode node) {
+    this.ev = ev;
+    this.node = node;
+  }
+
+  Value compute() {
+    List<CompiledRule> complete = new ArrayList<>();
+    List<CompiledRule> multi = new ArrayList<>();
+    List<CompiledRule> refHead = new ArrayList<>();
+    CompiledRule dflt = null;
+    for (CompiledRule r : node.rules()) {
+      if (r.isDefault()) {
+        dflt = r;
+      } else if (!r.extraHead().isEmpty()) {
+        refHead.add(r);
+      } else if (r.kind() == Rule.Kind.MULTI) {
+        multi.add(r);
+      } else {
+        complete.add(r);
+      }
+    }
+    if (!complete.isEmpty() || (dflt != null && refHead.isEmpty() && multi.isEmpty())) {
+      Value[] result = new Value[1];
+      for (CompiledRule r : complete) {
+        ev.evalRule(
+            r,
+            (cr, frame) ->
+                ev.evalTerm(
+                    cr.value(),
+                    frame,
+                    v -> {
+                      if (result[0] != null && !result[0].equals(v)) {
+                        throw new EvalException(
+                            Evaluator.at(
+                                RegoError.EVAL_CONFLICT,
+                                "complete rules must not produce multiple outputs",
+                                cr.location()));
+                      }
+                      result[0] = v;
+                      return false;
+                    }));
+      }
+      if (result[0] == null && dflt != null) {
+        CompiledRule d = dflt;
+        ev.evalTerm(
+            d.value(),
+            new Value[d.slots()],
+            v -> {
+              result[0] = v;
+              return true;
+            });
+      }
+      return result[0];
+    }
+    if (refHead.isEmpty() && node.children().isEmpty()) {
+      SetValue.Builder b = new SetValue.Builder();
+      for (CompiledRule r : multi) {
+        ev.evalRule(
+            r,
+            (cr, frame) ->
+                ev.evalTerm(
+                    cr.value(),
+                    frame,
+                    v -> {
+                      b.add(v);
+                      return false;
+                    }));
+      }
+      return b.build();
+    }
+    Map<Value, Object> root = new HashMap<>();
+    for (CompiledRule r : refHead) {
+      ev.evalRule(r, (cr, frame) -> insert(cr, frame, root));
+    }
+    for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
+      List<Value> path = new ArrayList<>(node.path());
+      path.add(e.getKey());
+      Value v = ev.document(path);
+      if (v != null) {
+        put(root, List.of(e.getKey()), 0, v, null);
+      }
+    }
+    return toValue(root);
+  }
+
+  private boolean insert(CompiledRule r, Value[] frame, Map<Value, Object> root) {
+    List<Term> extra = r.extraHead();
+    Value[] keys = new Value[extra.size()];
+    return evalKeys(extra, 0, keys, frame, r, root);
+  }
+
+  private boolean evalKeys(
+      List<Term> extra,
+      int i,
+      Value[] keys,
+      Value[] frame,
+      CompiledRule r,
+      Map<Value, Object> root) {
+    if (i == extra.size()) {
+      return ev.evalTerm(
+          r.value(),
+          frame,
+          v -> {
+            put(root, List.of(keys), 0, v, r);
+            return false;
+          });
+    }
+    return ev.evalTerm(
+        extra.get(i),
+        frame,
+        k -> {
+          keys[i] = k;
+          return evalKeys(extra, i + 1, keys, frame, r, root);
+        });
+  }
+
+  @SuppressWarnings("unchecked") // the tree holds only maps, set builders and values
+  private static void put(Map<Value, Object> m, List<Value> keys, int i, Value v, CompiledRule r) {
+    Value key = keys.get(i);
+    boolean multi = r != null && r.kind() == Rule.Kind.MULTI;
+    if (i == keys.size() - 1 && !multi) {
+      Object prev = m.get(key);
+      if (prev != null && !(prev instanceof Value pv && pv.equals(v))) {
+        throw conflict(r);
+      }
+      m.put(key, v);
+      return;
+    }
+    if (i == keys.size() - 1) {
+      Object prev = m.computeIfAbsent(key, x -> new SetValue.Builder());
+      if (!(prev instanceof SetValue.Builder b)) {
+        throw conflict(r);
+      }
+      b.add(v);
+      return;
+    }
+    Object next = m.computeIfAbsent(key, x -> new HashMap<Value, Object>());
+    if (!(next instanceof Map)) {
+      throw conflict(r);
+    }
+    put((Map<Value, Object>) next, keys, i + 1, v, r);
+  }
+
+  private static EvalException conflict(CompiledRule r) {
+    return new EvalException(
+        r == null
+            ? RegoError.of(RegoError.EVAL_CONFLICT, "object keys must be unique")
+            : Evaluator.at(RegoError.EVAL_CONFLICT, "object keys must be unique", r.location()));
+  }
+
+  @SuppressWarnings("unchecked") // see put
+  private static Value toValue(Map<Value, Object> m) {
+    Map<Value, Value> out = new HashMap<>();
+    for (Map.Entry<Value, Object> e : m.entrySet()) {
+      Object o = e.getValue();
+      Value v;
+      if (o instanceof Value x) {
+        v = x;
+      } else if (o instanceof SetValue.Builder b) {
+        v = b.build();
+      } else {
+        v = toValue((Map<Value, Object>) o);
+      }
+      out.put(e.getKey(), v);
+    }
+    return ObjectValue.of(out);
+  }
+}

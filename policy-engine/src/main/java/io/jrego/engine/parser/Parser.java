@@ -1,0 +1,1075 @@
+package io.jrego.engine.parser;
+
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoError.Location;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.RegoVersion;
+import io.jrego.engine.ast.Annotation;
+import io.jrego.engine.ast.Expr;
+import io.jrego.engine.ast.Expr.With;
+import io.jrego.engine.ast.Module;
+import io.jrego.engine.ast.Rule;
+import io.jrego.engine.ast.Term;
+import io.jrego.engine.ast.Term.Ref;
+import io.jrego.engine.ast.Term.Scalar;
+import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.parser.Token.Kind;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.NullValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.StringValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A hand-written recursive-descent parser for Rego v1 and v0. Operator precedence follows OPA,
+ * loosest first: {@code in}, comparison ({@code == != < <= > >=}), {@code |}, {@code &}, {@code +
+ * -}, {@code * / %}. Errors are collected: after one, the parser skips to the next line that starts
+ * in column 1 and goes on.
+ */
+public final class Parser {
+
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "if",
+          "contains",
+          "in",
+          "every",
+          "some",
+          "not",
+          "with",
+          "as",
+          "else",
+          "default",
+          "import",
+          "package");
+
+  private static final Map<Kind, String> RELATIONS =
+      Map.of(
+          Kind.EQ, "equal",
+          Kind.NEQ, "neq",
+          Kind.LT, "lt",
+          Kind.LTE, "lte",
+          Kind.GT, "gt",
+          Kind.GTE, "gte");
+
+  private final String file;
+  private final String src;
+  private final RegoVersion version;
+  private final List<Token> toks;
+  private final List<Lexer.Comment> comments;
+  private final String[] lines;
+  private final List<RegoError> errors = new ArrayList<>();
+  private int p;
+  private boolean allowBar = true;
+  private final int rowOffset;
+  private final int colOffset;
+
+  private Parser(String file, String src, RegoVersion version, int rowOffset, int colOffset) {
+    this.file = file;
+    this.src = src;
+    this.version = version;
+    this.rowOffset = rowOffset;
+    this.colOffset = colOffset;
+    Lexer lx = new Lexer(src).run();
+    this.toks = lx.tokens();
+    this.comments = lx.comments();
+    this.lines = src.split("\n", -1);
+    for (String[] e : lx.errors()) {
+      errors.add(
+          RegoError.at(RegoError.PARSE, e[2], loc(Integer.parseInt(e[0]), Integer.parseInt(e[1]))));
+    }
+  }
+
+  /** Signals a parse error already recorded; unwinds to the statement level. */
+  private static final class Bail extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Bail() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Parses a module.
+   *
+   * @throws RegoException with every {@code rego_parse_error} found
+   */
+  public static Module parseModule(String file, String src, RegoVersion version)
+      throws RegoException {
+    Parser ps = new Parser(file, src, version, 0, 0);
+    Module m = ps.module();
+    if (!ps.errors.isEmpty()) {
+      throw new RegoException(ps.errors);
+    }
+    return m;
+  }
+
+  /**
+   * Parses a query: expressions separated by {@code ;} or new lines.
+   *
+   * @throws RegoException with every {@code rego_parse_error} found
+   */
+  public static List<Expr> parseQuery(String src) throws RegoException {
+    Parser ps = new Parser("", src, RegoVersion.V1, 0, 0);
+    List<Expr> body = new ArrayList<>();
+    try {
+      if (ps.peek().is(Kind.EOF)) {
+        ps.fail(ps.peek(), "empty query");
+      }
+      while (!ps.peek().is(Kind.EOF)) {
+        body.add(ps.expr());
+        Token t = ps.peek();
+        if (t.is(Kind.SEMI)) {
+          ps.p++;
+        } else if (!t.is(Kind.EOF) && !t.newlineBefore()) {
+          ps.fail(t, "unexpected " + describe(t) + " token");
+        }
+      }
+    } catch (Bail b) {
+      // recorded
+    }
+    if (!ps.errors.isEmpty()) {
+      throw new RegoException(ps.errors);
+    }
+    return body;
+  }
+
+  /**
+   * Parses a single term, such as an input written in Rego syntax.
+   *
+   * @throws RegoException when it does not parse
+   */
+  public static Term parseTerm(String src) throws RegoException {
+    Parser ps = new Parser("", src, RegoVersion.V1, 0, 0);
+    Term t = null;
+    try {
+      t = ps.termIn(false);
+      if (!ps.peek().is(Kind.EOF)) {
+        ps.fail(ps.peek(), "unexpected " + describe(ps.peek()) + " token");
+      }
+    } catch (Bail b) {
+      // recorded
+    }
+    if (!ps.errors.isEmpty()) {
+      throw new RegoException(ps.errors);
+    }
+    return t;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Module level
+
+  private Module module() {
+    List<Module.Import> imports = new ArrayList<>();
+    List<Rule> rules = new ArrayList<>();
+    List<String> pkg = List.of();
+    Location pkgLoc = loc(1, 1);
+    List<Annotation> pkgAnnotations = new ArrayList<>();
+    Annotations ann = new Annotations(comments, file, this::loc);
+    errors.addAll(ann.errors());
+    try {
+      Token t = peek();
+      if (!t.isIdent("package")) {
+        fail(t, "package expected");
+      }
+      p++;
+      pkgLoc = loc(t);
+      pkg = packagePath();
+      pkgAnnotations.addAll(ann.before(t.row()));
+    } catch (Bail b) {
+      return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
+    }
+    while (!peek().is(Kind.EOF)) {
+      int start = p;
+      try {
+        Token t = peek();
+        if (t.isIdent("import")) {
+          p++;
+          imports.add(importDecl(t));
+        } else if (t.isIdent("package")) {
+          fail(t, "unexpected package keyword");
+        } else {
+          List<Annotation> a = ann.before(t.row());
+          for (Annotation x : a) {
+            if (x.scope().equals("package") || x.scope().equals("subpackages")) {
+              pkgAnnotations.add(x);
+            }
+          }
+          List<Annotation> ruleAnn =
+              a.stream()
+                  .filter(x -> !x.scope().equals("package") && !x.scope().equals("subpackages"))
+                  .toList();
+          rules.addAll(rule(ruleAnn));
+        }
+        Token n = peek();
+        if (!n.is(Kind.EOF) && !n.newlineBefore() && !n.is(Kind.SEMI)) {
+          fail(n, "unexpected " + describe(n) + " token");
+        }
+        if (n.is(Kind.SEMI)) {
+          p++;
+        }
+      } catch (Bail b) {
+        if (p == start) {
+          p++;
+        }
+        while (!peek().is(Kind.EOF)
+            && !(peek().newlineBefore() && peek().col() == 1 && peek().is(Kind.IDENT))) {
+          p++;
+        }
+      }
+    }
+    return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
+  }
+
+  private List<String> packagePath() {
+    Term t = term();
+    List<String> out = new ArrayList<>();
+    if (t instanceof Var v) {
+      out.add(v.name());
+    } else if (t instanceof Ref r && r.head() instanceof Var v) {
+      out.add(v.name());
+      for (Term e : r.path()) {
+        if (e instanceof Scalar s && s.value() instanceof StringValue sv) {
+          out.add(sv.value());
+        } else {
+          fail(t.location(), "invalid package path");
+        }
+      }
+    } else {
+      fail(t.location(), "package expected");
+    }
+    return out;
+  }
+
+  private Module.Import importDecl(Token kw) {
+    Term t = term();
+    Ref ref;
+    if (t instanceof Var v) {
+      ref = new Ref(v, List.of(), v.location());
+    } else if (t instanceof Ref r && r.head() instanceof Var) {
+      ref = r;
+    } else {
+      throw fail(
+          t.location(),
+          "unexpected import path, must begin with one of: {data, future, input, rego}, got: " + t);
+    }
+    String root = ((Var) ref.head()).name();
+    if (!Set.of("data", "input", "future", "rego").contains(root)) {
+      throw fail(
+          t.location(),
+          "unexpected import path, must begin with one of: {data, future, input, rego}, got: "
+              + root);
+    }
+    String alias = "";
+    if (peek().isIdent("as") && !peek().newlineBefore()) {
+      p++;
+      Token a = next();
+      if (!a.is(Kind.IDENT)) {
+        fail(a, "expected var name after 'as'");
+      }
+      alias = a.text();
+    }
+    return new Module.Import(ref, alias, loc(kw));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Rules
+
+  private List<Rule> rule(List<Annotation> annotations) {
+    Token first = peek();
+    boolean isDefault = false;
+    if (first.isIdent("default")) {
+      p++;
+      isDefault = true;
+    }
+    Location location = loc(first);
+    Term headTerm = termNoKeywordCheck();
+    List<Term> head;
+    List<Term> args = List.of();
+    Rule.Kind kind = Rule.Kind.COMPLETE;
+    if (headTerm instanceof Term.Call c) {
+      head = refFromDotted(c.name(), c.location());
+      args = c.args();
+      kind = Rule.Kind.FUNCTION;
+    } else {
+      head = headRef(headTerm);
+    }
+    Term value = null;
+    boolean assign = false;
+    if (peek().isIdent("contains")) {
+      if (kind == Rule.Kind.FUNCTION) {
+        throw fail(peek(), "unexpected contains keyword");
+      }
+      p++;
+      value = termIn(false);
+      kind = Rule.Kind.MULTI;
+    } else if (peek().is(Kind.ASSIGN) || peek().is(Kind.UNIFY)) {
+      assign = next().is(Kind.ASSIGN);
+      value = termIn(false);
+    }
+    List<Expr> body = List.of();
+    boolean hasBody = false;
+    if (peek().isIdent("if")) {
+      p++;
+      body = ifBody();
+      hasBody = true;
+    } else if (peek().is(Kind.LBRACE) && !(kind == Rule.Kind.MULTI && value == null)) {
+      if (version == RegoVersion.V1) {
+        throw fail(peek(), "`if` keyword is required before rule body");
+      }
+      body = braceBody();
+      hasBody = true;
+    }
+    if (isDefault) {
+      if (value == null) {
+        throw fail(location, "default rule must have a value");
+      }
+      if (hasBody) {
+        throw fail(location, "default rules cannot have bodies");
+      }
+    }
+    if (kind == Rule.Kind.COMPLETE
+        && value == null
+        && head.size() > 1
+        && version == RegoVersion.V0) {
+      // v0: p[x] { ... } is a partial set
+      Term key = head.get(head.size() - 1);
+      head = head.subList(0, head.size() - 1);
+      kind = Rule.Kind.MULTI;
+      value = key;
+    }
+    if (kind == Rule.Kind.COMPLETE
+        && value == null
+        && !hasBody
+        && version == RegoVersion.V1
+        && head.size() == 1
+        && !isDefault) {
+      throw fail(location, "rule must have value assignment and/or body");
+    }
+    if (value == null) {
+      value = new Scalar(BooleanValue.TRUE, location);
+    }
+    Optional<Rule> elseRule = Optional.empty();
+    List<Token> elses = new ArrayList<>();
+    List<Object[]> elseParts = new ArrayList<>();
+    while (peek().isIdent("else")) {
+      Token e = next();
+      elses.add(e);
+      Term ev = null;
+      boolean eassign = false;
+      if (peek().is(Kind.ASSIGN) || peek().is(Kind.UNIFY)) {
+        eassign = next().is(Kind.ASSIGN);
+        ev = termIn(false);
+      }
+      List<Expr> ebody;
+      if (peek().isIdent("if")) {
+        p++;
+        ebody = ifBody();
+      } else if (peek().is(Kind.LBRACE)) {
+        if (version == RegoVersion.V1) {
+          throw fail(peek(), "`if` keyword is required before rule body");
+        }
+        ebody = braceBody();
+      } else {
+        ebody = List.of();
+      }
+      if (ev == null) {
+        ev = new Scalar(BooleanValue.TRUE, loc(e));
+      }
+      elseParts.add(new Object[] {ev, eassign, ebody, loc(e)});
+    }
+    for (int i = elseParts.size() - 1; i >= 0; i--) {
+      Object[] ep = elseParts.get(i);
+      @SuppressWarnings("unchecked") // built just above
+      List<Expr> eb = (List<Expr>) ep[2];
+      elseRule =
+          Optional.of(
+              new Rule(
+                  kind,
+                  false,
+                  head,
+                  args,
+                  (Term) ep[0],
+                  (Boolean) ep[1],
+                  eb,
+                  elseRule,
+                  (Location) ep[3],
+                  List.of()));
+    }
+    if (!elses.isEmpty() && kind == Rule.Kind.MULTI) {
+      throw fail(elses.get(0), "else keyword cannot be used on multi-value rules");
+    }
+    Rule r =
+        new Rule(kind, isDefault, head, args, value, assign, body, elseRule, location, annotations);
+    return List.of(r);
+  }
+
+  private List<Expr> ifBody() {
+    if (peek().is(Kind.LBRACE)) {
+      int save = p;
+      List<Expr> b = braceBody();
+      // `if {...}[x]` would be a term; treat a brace right after `if` as a body like OPA.
+      if (save >= 0) {
+        return b;
+      }
+    }
+    return List.of(expr());
+  }
+
+  private List<Term> headRef(Term t) {
+    List<Term> out = new ArrayList<>();
+    if (t instanceof Var v) {
+      out.add(new Scalar(StringValue.of(v.name()), v.location()));
+    } else if (t instanceof Ref r && r.head() instanceof Var v) {
+      out.add(new Scalar(StringValue.of(v.name()), v.location()));
+      out.addAll(r.path());
+    } else {
+      throw fail(t.location(), "invalid rule head");
+    }
+    return out;
+  }
+
+  private List<Term> refFromDotted(String name, Location l) {
+    List<Term> out = new ArrayList<>();
+    for (String s : name.split("\\.", -1)) {
+      out.add(new Scalar(StringValue.of(s), l));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Bodies and expressions
+
+  private List<Expr> braceBody() {
+    Token open = expect(Kind.LBRACE);
+    boolean savedBar = allowBar;
+    allowBar = true;
+    List<Expr> body = new ArrayList<>();
+    while (!peek().is(Kind.RBRACE)) {
+      if (peek().is(Kind.EOF)) {
+        throw fail(peek(), "unexpected eof token: expected }");
+      }
+      body.add(expr());
+      Token t = peek();
+      if (t.is(Kind.SEMI)) {
+        p++;
+      } else if (!t.is(Kind.RBRACE) && !t.newlineBefore()) {
+        throw fail(t, "unexpected " + describe(t) + " token: expected \\n or ; or }");
+      }
+    }
+    p++;
+    allowBar = savedBar;
+    if (body.isEmpty()) {
+      throw fail(open, "found empty body");
+    }
+    return body;
+  }
+
+  /** Parses a comprehension body after its {@code |}, up to (not including) {@code close}. */
+  private List<Expr> comprehensionBody(Kind close) {
+    boolean savedBar = allowBar;
+    allowBar = true;
+    List<Expr> body = new ArrayList<>();
+    while (true) {
+      body.add(expr());
+      Token t = peek();
+      if (t.is(close)) {
+        break;
+      }
+      if (t.is(Kind.SEMI)) {
+        p++;
+      } else if (!t.newlineBefore()) {
+        throw fail(t, "unexpected " + describe(t) + " token");
+      }
+    }
+    allowBar = savedBar;
+    return body;
+  }
+
+  private Expr expr() {
+    Token start = peek();
+    Location l = loc(start);
+    Expr e;
+    if (start.isIdent("not")) {
+      p++;
+      Expr inner = expr0();
+      List<With> withs = withs();
+      e = new Expr(inner.stmt(), true, withs, l);
+      return e;
+    }
+    Expr inner = expr0();
+    List<With> withs = withs();
+    return withs.isEmpty() ? inner : new Expr(inner.stmt(), false, withs, inner.location());
+  }
+
+  private List<With> withs() {
+    List<With> out = new ArrayList<>();
+    while (peek().isIdent("with")) {
+      Token w = next();
+      Term target = term();
+      if (!peek().isIdent("as")) {
+        throw fail(peek(), "expected as keyword");
+      }
+      p++;
+      Term value = termIn(false);
+      out.add(new With(target, value, loc(w)));
+    }
+    return out;
+  }
+
+  private Expr expr0() {
+    Token start = peek();
+    Location l = loc(start);
+    if (start.isIdent("some")) {
+      p++;
+      return new Expr(some(start), false, List.of(), l);
+    }
+    if (start.isIdent("every")) {
+      p++;
+      return new Expr(every(), false, List.of(), l);
+    }
+    Term lhs = termIn(true);
+    Token t = peek();
+    if (t.is(Kind.ASSIGN) || t.is(Kind.UNIFY)) {
+      p++;
+      Term rhs = termIn(true);
+      String op = t.is(Kind.ASSIGN) ? "assign" : "eq";
+      return new Expr(
+          new Expr.TermStmt(new Term.Call(op, List.of(lhs, rhs), lhs.location())),
+          false,
+          List.of(),
+          l);
+    }
+    return new Expr(new Expr.TermStmt(lhs), false, List.of(), l);
+  }
+
+  private Expr.Stmt some(Token kw) {
+    List<Term> terms = new ArrayList<>();
+    terms.add(termRelation());
+    while (peek().is(Kind.COMMA)) {
+      p++;
+      terms.add(termRelation());
+    }
+    if (peek().isIdent("in")) {
+      p++;
+      if (terms.size() > 2) {
+        throw fail(kw, "unexpected , token");
+      }
+      Term domain = termRelation();
+      return terms.size() == 1
+          ? new Expr.SomeIn(null, terms.get(0), domain)
+          : new Expr.SomeIn(terms.get(0), terms.get(1), domain);
+    }
+    List<Var> vars = new ArrayList<>();
+    for (Term t : terms) {
+      if (!(t instanceof Var v)) {
+        throw fail(t.location(), "expected var");
+      }
+      vars.add(v);
+    }
+    return new Expr.SomeVars(vars);
+  }
+
+  private Expr.Stmt every() {
+    Term a = termRelation();
+    Term b = null;
+    if (peek().is(Kind.COMMA)) {
+      p++;
+      b = termRelation();
+    }
+    if (!peek().isIdent("in")) {
+      throw fail(peek(), "expected `in` keyword");
+    }
+    p++;
+    Term domain = termRelation();
+    List<Expr> body = braceBody();
+    return b == null ? new Expr.Every(null, a, domain, body) : new Expr.Every(a, b, domain, body);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Terms, loosest operator first
+
+  /** {@code a in b}, and with {@code keyVal}, {@code k, v in b}. */
+  private Term termIn(boolean keyVal) {
+    Term lhs = termRelation();
+    return termInRest(lhs, keyVal);
+  }
+
+  private Term termInRest(Term lhs, boolean keyVal) {
+    if (keyVal && peek().is(Kind.COMMA)) {
+      int save = p;
+      int errs = errors.size();
+      try {
+        p++;
+        Term mhs = termRelation();
+        if (peek().isIdent("in")) {
+          p++;
+          Term rhs = termRelation();
+          Term call = new Term.Call("internal.member_3", List.of(lhs, mhs, rhs), lhs.location());
+          return termInRest(call, keyVal);
+        }
+      } catch (Bail b) {
+        // not key-value membership
+      }
+      p = save;
+      while (errors.size() > errs) {
+        errors.remove(errors.size() - 1);
+      }
+    }
+    if (peek().isIdent("in")) {
+      p++;
+      Term rhs = termRelation();
+      Term call = new Term.Call("internal.member_2", List.of(lhs, rhs), lhs.location());
+      return termInRest(call, keyVal);
+    }
+    return lhs;
+  }
+
+  private Term termRelation() {
+    Term lhs = termOr();
+    while (RELATIONS.containsKey(peek().kind()) && continues()) {
+      String op = RELATIONS.get(next().kind());
+      Term rhs = termOr();
+      lhs = new Term.Call(op, List.of(lhs, rhs), lhs.location());
+    }
+    return lhs;
+  }
+
+  private Term termOr() {
+    Term lhs = termAnd();
+    while (allowBar && peek().is(Kind.BAR) && continues()) {
+      p++;
+      Term rhs = termAnd();
+      lhs = new Term.Call("or", List.of(lhs, rhs), lhs.location());
+    }
+    return lhs;
+  }
+
+  private Term termAnd() {
+    Term lhs = termArith();
+    while (peek().is(Kind.AMP) && continues()) {
+      p++;
+      Term rhs = termArith();
+      lhs = new Term.Call("and", List.of(lhs, rhs), lhs.location());
+    }
+    return lhs;
+  }
+
+  private Term termArith() {
+    Term lhs = termFactor();
+    while ((peek().is(Kind.PLUS) || peek().is(Kind.MINUS)) && continues()) {
+      String op = next().is(Kind.PLUS) ? "plus" : "minus";
+      Term rhs = termFactor();
+      lhs = new Term.Call(op, List.of(lhs, rhs), lhs.location());
+    }
+    return lhs;
+  }
+
+  private Term termFactor() {
+    Term lhs = term();
+    while ((peek().is(Kind.STAR) || peek().is(Kind.SLASH) || peek().is(Kind.PERCENT))
+        && continues()) {
+      Kind k = next().kind();
+      String op = k == Kind.STAR ? "mul" : k == Kind.SLASH ? "div" : "rem";
+      Term rhs = term();
+      lhs = new Term.Call(op, List.of(lhs, rhs), lhs.location());
+    }
+    return lhs;
+  }
+
+  /** Whether an infix operator at the current token continues the expression (same line). */
+  private boolean continues() {
+    return !peek().newlineBefore() || depth > 0;
+  }
+
+  private int depth;
+
+  private Term term() {
+    Term t = termNoKeywordCheck();
+    return t;
+  }
+
+  private Term termNoKeywordCheck() {
+    Token t = next();
+    Location l = loc(t);
+    Term base =
+        switch (t.kind()) {
+          case NUMBER -> number(t.text(), l, false);
+          case STRING -> new Scalar(StringValue.of(t.text()), l);
+          case TEMPLATE -> template(t, false);
+          case RAW_TEMPLATE -> template(t, true);
+          case MINUS -> {
+            Token n = peek();
+            if (n.is(Kind.NUMBER) && n.offset() == t.end()) {
+              p++;
+              yield number(n.text(), l, true);
+            }
+            Term operand = term();
+            if (operand instanceof Scalar s && s.value() instanceof NumberValue) {
+              yield number("-" + s.value(), l, false);
+            }
+            yield new Term.Call("minus", List.of(new Scalar(NumberValue.ZERO, l), operand), l);
+          }
+          case LPAREN -> {
+            depth++;
+            boolean savedBar = allowBar;
+            allowBar = true;
+            Term inner = termIn(false);
+            allowBar = savedBar;
+            expect(Kind.RPAREN);
+            depth--;
+            yield inner;
+          }
+          case LBRACK -> array(l);
+          case LBRACE -> braceTerm(l);
+          case IDENT -> ident(t, l);
+          default -> throw fail(t, "unexpected " + describe(t) + " token");
+        };
+    return postfix(base);
+  }
+
+  private Term ident(Token t, Location l) {
+    Term scalar =
+        switch (t.text()) {
+          case "true" -> new Scalar(BooleanValue.TRUE, l);
+          case "false" -> new Scalar(BooleanValue.FALSE, l);
+          case "null" -> new Scalar(NullValue.INSTANCE, l);
+          default -> null;
+        };
+    if (scalar != null) {
+      return scalar;
+    }
+    if (t.text().equals("set") && peek().is(Kind.LPAREN) && peek().offset() == t.end()) {
+      int save = p;
+      p++;
+      if (peek().is(Kind.RPAREN)) {
+        p++;
+        return new Term.SetTerm(List.of(), l);
+      }
+      p = save;
+    }
+    if (KEYWORDS.contains(t.text())) {
+      throw fail(t, "unexpected " + t.text() + " keyword");
+    }
+    return new Var(t.text(), l);
+  }
+
+  private Term postfix(Term base) {
+    Term cur = base;
+    List<Term> path = new ArrayList<>();
+    while (true) {
+      Token t = peek();
+      Token prev = toks.get(p - 1);
+      boolean adjacent = t.offset() == prev.end();
+      if (t.is(Kind.DOT) && adjacent) {
+        p++;
+        Token id = next();
+        if (!id.is(Kind.IDENT) || id.offset() != t.end()) {
+          throw fail(id, "unexpected " + describe(id) + " token: expected identifier");
+        }
+        path.add(new Scalar(StringValue.of(id.text()), loc(id)));
+      } else if (t.is(Kind.LBRACK) && adjacent) {
+        p++;
+        depth++;
+        boolean savedBar = allowBar;
+        allowBar = true;
+        Term key = termIn(false);
+        allowBar = savedBar;
+        expect(Kind.RBRACK);
+        depth--;
+        path.add(key);
+      } else if (t.is(Kind.LPAREN) && adjacent) {
+        String name = callName(cur, path);
+        if (name == null) {
+          throw fail(t, "unexpected ( token");
+        }
+        p++;
+        depth++;
+        boolean savedBar = allowBar;
+        allowBar = true;
+        List<Term> args = new ArrayList<>();
+        if (!peek().is(Kind.RPAREN)) {
+          args.add(termIn(false));
+          while (peek().is(Kind.COMMA)) {
+            p++;
+            if (peek().is(Kind.RPAREN)) {
+              break;
+            }
+            args.add(termIn(false));
+          }
+        }
+        allowBar = savedBar;
+        expect(Kind.RPAREN);
+        depth--;
+        cur = new Term.Call(name, List.copyOf(args), base.location());
+        path = new ArrayList<>();
+      } else {
+        break;
+      }
+    }
+    if (path.isEmpty()) {
+      return cur;
+    }
+    if (cur instanceof Ref r) {
+      List<Term> all = new ArrayList<>(r.path());
+      all.addAll(path);
+      return new Ref(r.head(), List.copyOf(all), r.location());
+    }
+    return new Ref(cur, List.copyOf(path), cur.location());
+  }
+
+  private static String callName(Term head, List<Term> path) {
+    if (!(head instanceof Var v)) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(v.name());
+    for (Term e : path) {
+      if (e instanceof Scalar s && s.value() instanceof StringValue sv) {
+        sb.append('.').append(sv.value());
+      } else {
+        return null;
+      }
+    }
+    return sb.toString();
+  }
+
+  private Term array(Location l) {
+    depth++;
+    boolean savedBar = allowBar;
+    try {
+      if (peek().is(Kind.RBRACK)) {
+        p++;
+        return new Term.ArrayTerm(List.of(), l);
+      }
+      allowBar = false;
+      Term first = termIn(false);
+      if (peek().is(Kind.BAR)) {
+        p++;
+        List<Expr> body = comprehensionBody(Kind.RBRACK);
+        expect(Kind.RBRACK);
+        return new Term.ArrayCompr(first, body, l);
+      }
+      List<Term> items = new ArrayList<>();
+      items.add(first);
+      allowBar = true;
+      while (peek().is(Kind.COMMA)) {
+        p++;
+        if (peek().is(Kind.RBRACK)) {
+          break;
+        }
+        items.add(termIn(false));
+      }
+      expect(Kind.RBRACK);
+      return new Term.ArrayTerm(List.copyOf(items), l);
+    } finally {
+      allowBar = savedBar;
+      depth--;
+    }
+  }
+
+  private Term braceTerm(Location l) {
+    depth++;
+    boolean savedBar = allowBar;
+    try {
+      if (peek().is(Kind.RBRACE)) {
+        p++;
+        return new Term.ObjectTerm(List.of(), List.of(), l);
+      }
+      allowBar = false;
+      Term first = termIn(false);
+      if (peek().is(Kind.COLON)) {
+        p++;
+        Term v = termIn(false);
+        if (peek().is(Kind.BAR)) {
+          p++;
+          List<Expr> body = comprehensionBody(Kind.RBRACE);
+          expect(Kind.RBRACE);
+          return new Term.ObjectCompr(first, v, body, l);
+        }
+        allowBar = true;
+        List<Term> keys = new ArrayList<>();
+        List<Term> values = new ArrayList<>();
+        keys.add(first);
+        values.add(v);
+        while (peek().is(Kind.COMMA)) {
+          p++;
+          if (peek().is(Kind.RBRACE)) {
+            break;
+          }
+          keys.add(termIn(false));
+          expect(Kind.COLON);
+          values.add(termIn(false));
+        }
+        expect(Kind.RBRACE);
+        return new Term.ObjectTerm(List.copyOf(keys), List.copyOf(values), l);
+      }
+      if (peek().is(Kind.BAR)) {
+        p++;
+        List<Expr> body = comprehensionBody(Kind.RBRACE);
+        expect(Kind.RBRACE);
+        return new Term.SetCompr(first, body, l);
+      }
+      allowBar = true;
+      List<Term> items = new ArrayList<>();
+      items.add(first);
+      while (peek().is(Kind.COMMA)) {
+        p++;
+        if (peek().is(Kind.RBRACE)) {
+          break;
+        }
+        items.add(termIn(false));
+      }
+      expect(Kind.RBRACE);
+      return new Term.SetTerm(List.copyOf(items), l);
+    } finally {
+      allowBar = savedBar;
+      depth--;
+    }
+  }
+
+  private Term number(String text, Location l, boolean negative) {
+    try {
+      NumberValue n = NumberValue.parse(negative ? "-" + text : text);
+      return new Scalar(n, l);
+    } catch (RuntimeException e) {
+      throw fail(l, "invalid number: " + text);
+    }
+  }
+
+  /** Splits a template string into literal parts and parsed expressions. */
+  private Term template(Token t, boolean raw) {
+    String s = t.text();
+    List<Expr> parts = new ArrayList<>();
+    StringBuilder lit = new StringBuilder();
+    int i = 0;
+    int contentStart = t.offset() + 2;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '{') {
+        lit.append('{');
+        i += 2;
+      } else if (c == '\\' && !raw && i + 1 < s.length()) {
+        char e = s.charAt(i + 1);
+        i += 2;
+        switch (e) {
+          case 'n' -> lit.append('\n');
+          case 't' -> lit.append('\t');
+          case 'r' -> lit.append('\r');
+          case 'b' -> lit.append('\b');
+          case 'f' -> lit.append('\f');
+          case 'u' -> {
+            if (i + 4 <= s.length()) {
+              lit.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+              i += 4;
+            }
+          }
+          default -> lit.append(e);
+        }
+      } else if (c == '{') {
+        int end = Lexer.skipExpr(s, i + 1);
+        if (end < 0) {
+          throw fail(t, "unterminated template expression");
+        }
+        if (lit.length() > 0) {
+          parts.add(literalPart(lit.toString(), loc(t)));
+          lit.setLength(0);
+        }
+        String exprSrc = s.substring(i + 1, end);
+        int absolute = contentStart + i + 1;
+        int row = 1 + (int) src.substring(0, absolute).chars().filter(ch -> ch == '\n').count();
+        int col = absolute - (src.lastIndexOf('\n', absolute - 1) + 1) + 1;
+        Parser sub = new Parser(file, exprSrc, version, rowOffset + row - 1, col - 1);
+        try {
+          Expr e = sub.expr();
+          if (!sub.peek().is(Kind.EOF)) {
+            sub.fail(sub.peek(), "unexpected " + describe(sub.peek()) + " token");
+          }
+          parts.add(e);
+        } catch (Bail b) {
+          // recorded in sub
+        }
+        errors.addAll(sub.errors);
+        i = end + 1;
+      } else {
+        lit.append(c);
+        i++;
+      }
+    }
+    if (lit.length() > 0 || parts.isEmpty()) {
+      parts.add(literalPart(lit.toString(), loc(t)));
+    }
+    return new Term.Template(List.copyOf(parts), loc(t));
+  }
+
+  private static Expr literalPart(String text, Location l) {
+    return new Expr(new Expr.TermStmt(new Scalar(StringValue.of(text), l)), false, List.of(), l);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Tokens and errors
+
+  private Token peek() {
+    return toks.get(p);
+  }
+
+  private Token next() {
+    Token t = toks.get(p);
+    if (!t.is(Kind.EOF)) {
+      p++;
+    }
+    return t;
+  }
+
+  private Token expect(Kind k) {
+    Token t = peek();
+    if (!t.is(k)) {
+      throw fail(t, "unexpected " + describe(t) + " token: expected " + symbol(k));
+    }
+    p++;
+    return t;
+  }
+
+  private static String symbol(Kind k) {
+    return switch (k) {
+      case RBRACK -> "]";
+      case RBRACE -> "}";
+      case RPAREN -> ")";
+      case LBRACE -> "{";
+      case COLON -> ":";
+      default -> k.name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  private static String describe(Token t) {
+    return switch (t.kind()) {
+      case EOF -> "eof";
+      case IDENT -> KEYWORDS.contains(t.text()) ? t.text() + " keyword" : "ident";
+      case STRING -> "string";
+      case NUMBER -> "number";
+      case TEMPLATE, RAW_TEMPLATE -> "template-string";
+      default -> t.text();
+    };
+  }
+
+  private Bail fail(Token t, String message) {
+    return fail(loc(t), message);
+  }
+
+  private Bail fail(Location l, String message) {
+    errors.add(RegoError.at(RegoError.PARSE, message, l));
+    throw new Bail();
+  }
+
+  private Location loc(Token t) {
+    return loc(t.row(), t.col());
+  }
+
+  private Location loc(int row, int col) {
+    String text = row - 1 < lines.length ? lines[row - 1] : "";
+    return new Location(file, row + rowOffset, row == 1 ? col + colOffset : col, text);
+  }
+}
