@@ -47,6 +47,19 @@ public final class BuiltinRegistry {
   private static BuiltinRegistry buildStandard() {
     BuiltinRegistry r = new BuiltinRegistry();
     // One line per namespace class, kept in alphabetical order.
+    Aggregates.register(r);
+    Arithmetic.register(r);
+    ArrayBuiltins.register(r);
+    Bits.register(r);
+    Casts.register(r);
+    Comparison.register(r);
+    Glob.register(r);
+    Numbers.register(r);
+    ObjectBuiltins.register(r);
+    Regex.register(r);
+    Sets.register(r);
+    Strings.register(r);
+    Types.register(r);
     return r;
   }
 }

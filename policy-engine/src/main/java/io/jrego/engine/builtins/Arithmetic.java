@@ -1,0 +1,165 @@
+package io.jrego.engine.builtins;
+
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.Value;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+
+/**
+ * Arithmetic operators and helpers. As in OPA: integers are exact at any size; anything else is
+ * computed in {@link GoFloat} (a 64-bit-mantissa big.Float); division of integers is exact only
+ * when both fit 32 bits and divide evenly; {@code minus} is also set difference.
+ */
+final class Arithmetic {
+
+  private static final long SMALL_MIN = Integer.MIN_VALUE;
+  private static final long SMALL_MAX = Integer.MAX_VALUE;
+  private static final BigDecimal HALF = new BigDecimal("0.5");
+
+  private Arithmetic() {}
+
+  private enum Op {
+    PLUS,
+    MINUS,
+    MUL
+  }
+
+  static void register(BuiltinRegistry r) {
+    r.add("abs", 1, (a, c) -> unary(a[0], Unary.ABS));
+    r.add("ceil", 1, (a, c) -> unary(a[0], Unary.CEIL));
+    r.add("div", 2, Arithmetic::div);
+    r.add("floor", 1, (a, c) -> unary(a[0], Unary.FLOOR));
+    r.add("minus", 2, Arithmetic::minus);
+    r.add("mul", 2, (a, c) -> exactOrFloat(a, Op.MUL));
+    r.add("plus", 2, (a, c) -> exactOrFloat(a, Op.PLUS));
+    r.add("rem", 2, Arithmetic::rem);
+    r.add("round", 1, (a, c) -> unary(a[0], Unary.ROUND));
+  }
+
+  private static boolean small(NumberValue n) {
+    return n.isSmall() && n.longValue() >= SMALL_MIN && n.longValue() <= SMALL_MAX;
+  }
+
+  private static Value exactOrFloat(Value[] a, Op op) throws BuiltinException {
+    NumberValue x = Operands.number(a[0], 1);
+    NumberValue y = Operands.number(a[1], 2);
+    return compute(x, y, op);
+  }
+
+  static NumberValue compute(NumberValue x, NumberValue y, Op op) {
+    if (small(x) && small(y)) {
+      long l = x.longValue();
+      long m = y.longValue();
+      return NumberValue.of(
+          switch (op) {
+            case PLUS -> l + m;
+            case MINUS -> l - m;
+            case MUL -> l * m;
+          });
+    }
+    BigInteger bx = Operands.toBigInteger(x);
+    BigInteger by = bx == null ? null : Operands.toBigInteger(y);
+    if (bx != null && by != null) {
+      return NumberValue.of(
+          switch (op) {
+            case PLUS -> bx.add(by);
+            case MINUS -> bx.subtract(by);
+            case MUL -> bx.multiply(by);
+          });
+    }
+    BigDecimal fx = GoFloat.of(x);
+    BigDecimal fy = GoFloat.of(y);
+    return GoFloat.toNumber(
+        switch (op) {
+          case PLUS -> GoFloat.add(fx, fy);
+          case MINUS -> GoFloat.sub(fx, fy);
+          case MUL -> GoFloat.mul(fx, fy);
+        });
+  }
+
+  /** {@code plus} for callers such as {@code sum}. */
+  static NumberValue plus(NumberValue x, NumberValue y) {
+    return compute(x, y, Op.PLUS);
+  }
+
+  private static Value minus(Value[] a, BuiltinContext c) throws BuiltinException {
+    if (a[0] instanceof NumberValue x && a[1] instanceof NumberValue y) {
+      return compute(x, y, Op.MINUS);
+    }
+    if (a[0] instanceof SetValue x && a[1] instanceof SetValue y) {
+      return Sets.difference(x, y);
+    }
+    if (!(a[0] instanceof NumberValue) && !(a[0] instanceof SetValue)) {
+      throw Operands.typeError(1, a[0], "number", "set");
+    }
+    throw Operands.typeError(2, a[1], a[0] instanceof SetValue ? "set" : "number");
+  }
+
+  private static Value div(Value[] a, BuiltinContext c) throws BuiltinException {
+    NumberValue x = Operands.number(a[0], 1);
+    NumberValue y = Operands.number(a[1], 2);
+    if (small(x) && small(y)) {
+      long l = x.longValue();
+      long m = y.longValue();
+      if (m == 0) {
+        throw BuiltinException.error("divide by zero");
+      }
+      if (l != 0 && l % m == 0) {
+        return NumberValue.of(l / m);
+      }
+    }
+    BigDecimal fy = GoFloat.of(y);
+    if (fy.signum() == 0) {
+      throw BuiltinException.error("divide by zero");
+    }
+    return GoFloat.toNumber(GoFloat.quo(GoFloat.of(x), fy));
+  }
+
+  private static Value rem(Value[] a, BuiltinContext c) throws BuiltinException {
+    NumberValue x = Operands.number(a[0], 1);
+    NumberValue y = Operands.number(a[1], 2);
+    if (small(x) && small(y)) {
+      if (y.longValue() == 0) {
+        throw BuiltinException.error("modulo by zero");
+      }
+      return NumberValue.of(x.longValue() % y.longValue());
+    }
+    BigInteger bx = Operands.toBigInteger(x);
+    BigInteger by = Operands.toBigInteger(y);
+    if (bx == null || by == null) {
+      throw BuiltinException.error("modulo on floating-point number");
+    }
+    if (by.signum() == 0) {
+      throw BuiltinException.error("modulo by zero");
+    }
+    return NumberValue.of(bx.remainder(by));
+  }
+
+  private enum Unary {
+    ABS,
+    ROUND,
+    CEIL,
+    FLOOR
+  }
+
+  private static Value unary(Value v, Unary op) throws BuiltinException {
+    NumberValue n = Operands.number(v, 1);
+    if (small(n)) {
+      return op == Unary.ABS ? NumberValue.of(Math.abs(n.longValue())) : n;
+    }
+    BigDecimal f = GoFloat.of(n);
+    return switch (op) {
+      case ABS -> GoFloat.toNumber(f.abs());
+      // big.Float rounds x ± 0.5 to 64 bits before truncating, as OPA does.
+      case ROUND ->
+          NumberValue.of(
+              GoFloat.round(f.signum() < 0 ? f.subtract(HALF) : f.add(HALF))
+                  .setScale(0, RoundingMode.DOWN)
+                  .toBigIntegerExact());
+      case CEIL -> NumberValue.of(f.setScale(0, RoundingMode.CEILING).toBigIntegerExact());
+      case FLOOR -> NumberValue.of(f.setScale(0, RoundingMode.FLOOR).toBigIntegerExact());
+    };
+  }
+}

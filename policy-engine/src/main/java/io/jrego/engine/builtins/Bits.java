@@ -1,0 +1,36 @@
+package io.jrego.engine.builtins;
+
+import io.jrego.engine.value.NumberValue;
+import java.math.BigInteger;
+
+/**
+ * {@code bits.*}: bitwise operations on integers of any size (two's complement, as Go's big.Int).
+ */
+final class Bits {
+
+  private Bits() {}
+
+  static void register(BuiltinRegistry r) {
+    r.add("bits.and", 2, (a, c) -> NumberValue.of(big(a[0], 1).and(big(a[1], 2))));
+    r.add("bits.lsh", 2, (a, c) -> NumberValue.of(big(a[0], 1).shiftLeft(shift(a[1]))));
+    r.add("bits.negate", 1, (a, c) -> NumberValue.of(big(a[0], 1).not()));
+    r.add("bits.or", 2, (a, c) -> NumberValue.of(big(a[0], 1).or(big(a[1], 2))));
+    r.add("bits.rsh", 2, (a, c) -> NumberValue.of(big(a[0], 1).shiftRight(shift(a[1]))));
+    r.add("bits.xor", 2, (a, c) -> NumberValue.of(big(a[0], 1).xor(big(a[1], 2))));
+  }
+
+  private static BigInteger big(io.jrego.engine.value.Value v, int pos) throws BuiltinException {
+    return Operands.bigInteger(v, pos);
+  }
+
+  private static int shift(io.jrego.engine.value.Value v) throws BuiltinException {
+    BigInteger s = Operands.bigInteger(v, 2);
+    if (s.signum() < 0) {
+      throw Operands.failure(2, "must be an unsigned integer number but got a negative integer");
+    }
+    if (s.bitLength() > 24) {
+      throw BuiltinException.error("shift amount too large");
+    }
+    return s.intValue();
+  }
+}
