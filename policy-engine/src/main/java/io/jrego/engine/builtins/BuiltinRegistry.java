@@ -60,6 +60,12 @@ public final class BuiltinRegistry {
     Sets.register(r);
     Strings.register(r);
     Types.register(r);
+    // builtins-b
+    HashBuiltins.register(r);
+    JsonEditBuiltins.register(r);
+    JwtBuiltins.register(r);
+    NetBuiltins.register(r);
+    UuidBuiltins.register(r);
     return r;
   }
 }

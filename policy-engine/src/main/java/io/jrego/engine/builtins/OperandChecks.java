@@ -1,0 +1,59 @@
+package io.jrego.engine.builtins;
+
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.util.List;
+
+/**
+ * Operand coercions shared by the builtins-b namespaces (json edits, crypto, jwt, net, graphql,
+ * uuid). Each throws OPA's operand type error naming the 1-based position.
+ */
+final class OperandChecks {
+
+  private OperandChecks() {}
+
+  static String string(Value[] args, int index) throws BuiltinException {
+    if (args[index] instanceof StringValue s) {
+      return s.value();
+    }
+    throw BuiltinException.operand(index + 1, "string", args[index]);
+  }
+
+  static ObjectValue object(Value[] args, int index) throws BuiltinException {
+    if (args[index] instanceof ObjectValue o) {
+      return o;
+    }
+    throw BuiltinException.operand(index + 1, "object", args[index]);
+  }
+
+  static ArrayValue array(Value[] args, int index) throws BuiltinException {
+    if (args[index] instanceof ArrayValue a) {
+      return a;
+    }
+    throw BuiltinException.operand(index + 1, "array", args[index]);
+  }
+
+  static NumberValue number(Value[] args, int index) throws BuiltinException {
+    if (args[index] instanceof NumberValue n) {
+      return n;
+    }
+    throw BuiltinException.operand(index + 1, "number", args[index]);
+  }
+
+  /** The elements of a set or array operand, in order (sets sorted). */
+  static List<Value> setOrArray(Value[] args, int index) throws BuiltinException {
+    return switch (args[index]) {
+      case ArrayValue a -> a.asList();
+      case SetValue s -> s.elements();
+      default -> throw BuiltinException.operand(index + 1, "one of {set, array}", args[index]);
+    };
+  }
+
+  static StringValue str(String s) {
+    return StringValue.of(s);
+  }
+}
