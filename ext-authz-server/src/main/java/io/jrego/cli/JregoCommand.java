@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 public final class JregoCommand implements Runnable {
 
   /** The sub-commands, in the order {@code --help} lists them. */
-  static final Class<?>[] SUBCOMMANDS = {ServeCommand.class};
+  static final Class<?>[] SUBCOMMANDS = {ServeCommand.class, EvalCommand.class, TestCommand.class};
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
