@@ -65,6 +65,16 @@ class TestRunnerTest {
       Value v = values.get(query);
       return v == null ? List.of() : List.of(new QueryResult(List.of(v), Map.of()));
     }
+
+    @Override
+    public List<io.jrego.engine.RuleInfo> rules() {
+      return List.of();
+    }
+
+    @Override
+    public Map<String, java.time.Duration> compileMetrics() {
+      return Map.of();
+    }
   }
 
   private static List<TestResult> run(String filter) {
