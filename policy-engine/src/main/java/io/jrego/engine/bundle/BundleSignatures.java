@@ -9,9 +9,6 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
@@ -20,7 +17,14 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -108,19 +112,19 @@ public final class BundleSignatures {
   }
 
   private static JWSSigner signer(JWSAlgorithm alg, String pem) throws BundleException {
-    JWK jwk = parsePem(pem, "signing key");
+    Object key = PemKeys.parse(pem, "signing key");
+    PrivateKey priv = key instanceof KeyPair kp ? kp.getPrivate() : null;
     try {
-      if (JWSAlgorithm.Family.RSA.contains(alg) && jwk instanceof RSAKey rsa && rsa.isPrivate()) {
-        return new RSASSASigner(rsa);
+      if (JWSAlgorithm.Family.RSA.contains(alg) && priv instanceof RSAPrivateKey) {
+        return new RSASSASigner(priv);
       }
-      if (JWSAlgorithm.Family.EC.contains(alg) && jwk instanceof ECKey ec && ec.isPrivate()) {
+      if (JWSAlgorithm.Family.EC.contains(alg) && priv instanceof ECPrivateKey ec) {
         return new ECDSASigner(ec);
       }
     } catch (JOSEException e) {
       throw new BundleException("signing key: " + e.getMessage(), e);
     }
-    throw new BundleException(
-        "signing key: a " + jwk.getKeyType() + " key without its private part cannot sign " + alg);
+    throw new BundleException("signing key: not a private key that can sign " + alg);
   }
 
   /**
@@ -277,27 +281,23 @@ public final class BundleSignatures {
   }
 
   private static JWSVerifier verifier(JWSAlgorithm alg, String pem) throws BundleException {
-    JWK jwk = parsePem(pem, "verification key");
+    Object key = PemKeys.parse(pem, "verification key");
+    PublicKey pub = key instanceof KeyPair kp ? kp.getPublic() : (PublicKey) key;
+    if (pub == null) {
+      throw new BundleException("verification key: give the public key, not the private one");
+    }
     try {
-      if (JWSAlgorithm.Family.RSA.contains(alg) && jwk instanceof RSAKey rsa) {
-        return new RSASSAVerifier(rsa.toRSAPublicKey());
+      if (JWSAlgorithm.Family.RSA.contains(alg) && pub instanceof RSAPublicKey rsa) {
+        return new RSASSAVerifier(rsa);
       }
-      if (JWSAlgorithm.Family.EC.contains(alg) && jwk instanceof ECKey ec) {
-        return new ECDSAVerifier(ec.toECPublicKey());
+      if (JWSAlgorithm.Family.EC.contains(alg) && pub instanceof ECPublicKey ec) {
+        return new ECDSAVerifier(ec);
       }
     } catch (JOSEException e) {
       throw new BundleException("verification key: " + e.getMessage(), e);
     }
     throw new BundleException(
-        "verification key: a " + jwk.getKeyType() + " key cannot verify " + alg);
-  }
-
-  private static JWK parsePem(String pem, String what) throws BundleException {
-    try {
-      return JWK.parseFromPEMEncodedObjects(pem);
-    } catch (JOSEException e) {
-      throw new BundleException(what + ": not a usable PEM key: " + e.getMessage(), e);
-    }
+        "verification key: a " + pub.getAlgorithm() + " key cannot verify " + alg);
   }
 
   private static JWSAlgorithm algorithm(String name) throws BundleException {
