@@ -181,6 +181,16 @@ class EnvoyEndToEndTest {
       public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
         return real.query(query, input);
       }
+
+      @Override
+      public List<io.jrego.engine.RuleInfo> rules() {
+        return real.rules();
+      }
+
+      @Override
+      public Map<String, Duration> compileMetrics() {
+        return real.compileMetrics();
+      }
     };
   }
 
@@ -395,7 +405,7 @@ class EnvoyEndToEndTest {
 
   private static String findEnvoy() {
     String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       Path candidate = Path.of(dir, "envoy");
       if (Files.isExecutable(candidate)) {
         return candidate.toString();
