@@ -219,18 +219,23 @@ public final class BundleManager implements AutoCloseable {
     if (sch == null || sch.isShutdown()) {
       return;
     }
-    sch.schedule(
-        () -> {
-          try {
-            poll(s);
-          } catch (RuntimeException e) {
-            fail(s.name(), "unexpected error: " + e);
-          } finally {
-            schedule(s);
-          }
-        },
-        s.nextDelay().toMillis(),
-        TimeUnit.MILLISECONDS);
+    try {
+      var unused =
+          sch.schedule(
+              () -> {
+                try {
+                  poll(s);
+                } catch (RuntimeException e) {
+                  fail(s.name(), "unexpected error: " + e);
+                } finally {
+                  schedule(s);
+                }
+              },
+              s.nextDelay().toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile: polling stops
+    }
   }
 
   @Override
