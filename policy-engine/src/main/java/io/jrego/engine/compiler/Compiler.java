@@ -45,6 +45,7 @@ public final class Compiler {
           Map.entry("rego.metadata.rule", 0),
           Map.entry("rego.parse_module", 2),
           Map.entry("trace", 1),
+          Map.entry("internal.function_ref", 1),
           Map.entry("http.send", 1));
 
   private interface Stage {
@@ -302,18 +303,15 @@ public final class Compiler {
 
   private void buildTree() {
     root = newNode(List.of());
-    for (CompiledRule r : rules) {
-      RuleNode n = root;
-      List<Value> prefix = new ArrayList<>();
-      for (Value k : r.path()) {
-        prefix.add(k);
-        RuleNode child = n.children().get(k);
-        if (child == null) {
-          child = newNode(prefix);
-          n.children().put(k, child);
-        }
-        n = child;
+    for (Module m : modules) {
+      List<Value> path = new ArrayList<>();
+      for (String p : m.packagePath()) {
+        path.add(StringValue.of(p));
       }
+      node(path).markPackage();
+    }
+    for (CompiledRule r : rules) {
+      RuleNode n = node(r.path());
       if (r.kind() == Rule.Kind.FUNCTION) {
         n.markFunctions();
         functions.computeIfAbsent(RuleNode.pathString(r.path()), k -> new ArrayList<>()).add(r);
@@ -321,6 +319,21 @@ public final class Compiler {
         n.rules().add(r);
       }
     }
+  }
+
+  private RuleNode node(List<Value> path) {
+    RuleNode n = root;
+    List<Value> prefix = new ArrayList<>();
+    for (Value k : path) {
+      prefix.add(k);
+      RuleNode child = n.children().get(k);
+      if (child == null) {
+        child = newNode(prefix);
+        n.children().put(k, child);
+      }
+      n = child;
+    }
+    return n;
   }
 
   private RuleNode newNode(List<Value> path) {
@@ -495,8 +508,13 @@ public final class Compiler {
         if (r.head() instanceof Var v && v.slot() < 0 && v.name().equals("data")) {
           RuleNode n = root;
           List<RuleNode> hit = new ArrayList<>();
+          boolean dynamic = false;
           for (Term p : r.path()) {
-            if (!(p instanceof Scalar s) || n == null) {
+            if (n == null) {
+              break;
+            }
+            if (!(p instanceof Scalar s)) {
+              dynamic = true;
               break;
             }
             n = n.children().get(s.value());
@@ -505,7 +523,7 @@ public final class Compiler {
               break;
             }
           }
-          if (hit.isEmpty() && n != null) {
+          if (hit.isEmpty() && n != null && !dynamic) {
             collectRuleNodes(n, hit, 0);
           }
           for (RuleNode h : hit) {

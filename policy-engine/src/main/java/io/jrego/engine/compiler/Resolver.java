@@ -183,7 +183,28 @@ final class Resolver {
     }
     List<Expr.With> withs = new ArrayList<>();
     for (Expr.With w : e.withs()) {
-      withs.add(new Expr.With(withTarget(w.target()), term(w.value(), s), w.location()));
+      Term target = withTarget(w.target());
+      Term value;
+      if (target instanceof Scalar
+          && w.value() instanceof Var v
+          && s.lookup(v.name()) == null
+          && !globals.contains(v.name())
+          && !imports.containsKey(v.name())) {
+        value = functionRef(v.name(), v.location());
+      } else if (target instanceof Scalar
+          && w.value() instanceof Ref r
+          && r.head() instanceof Var v
+          && s.lookup(v.name()) == null
+          && !globals.contains(v.name())
+          && !imports.containsKey(v.name())
+          && !v.name().equals("data")
+          && !v.name().equals("input")
+          && dotted(r) != null) {
+        value = functionRef(dotted(r), v.location());
+      } else {
+        value = term(w.value(), s);
+      }
+      withs.add(new Expr.With(target, value, w.location()));
     }
     return new Expr(out, e.negated(), withs, e.location());
   }
@@ -242,6 +263,10 @@ final class Resolver {
             "with keyword target must reference existing input, data, or a function",
             t.location()));
     return t;
+  }
+
+  private static Term functionRef(String name, Location l) {
+    return new Term.Call("internal.function_ref", List.of(new Scalar(StringValue.of(name), l)), l);
   }
 
   private static String dotted(Ref r) {

@@ -99,9 +99,8 @@ final class RuleDoc {
       ev.evalRule(r, (cr, frame) -> insert(cr, frame, root));
     }
     for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
-      List<Value> path = new ArrayList<>(node.path());
-      path.add(e.getKey());
-      Value v = ev.document(path);
+      RuleNode c = e.getValue();
+      Value v = c.rules().isEmpty() ? ev.fullValue(c, null, null) : ev.ruleDoc(c);
       if (v != null) {
         put(root, List.of(e.getKey()), 0, v, null);
       }

@@ -173,7 +173,7 @@ public final class Parser {
     errors.addAll(ann.errors());
     try {
       Token t = peek();
-      if (!t.isIdent("package")) {
+      if (!keyword(t, "package")) {
         fail(t, "package expected");
       }
       p++;
@@ -187,10 +187,10 @@ public final class Parser {
       int start = p;
       try {
         Token t = peek();
-        if (t.isIdent("import")) {
+        if (keyword(t, "import")) {
           p++;
           imports.add(importDecl(t));
-        } else if (t.isIdent("package")) {
+        } else if (keyword(t, "package")) {
           fail(t, "unexpected package keyword");
         } else {
           List<Annotation> a = ann.before(t.row());
@@ -265,7 +265,7 @@ public final class Parser {
               + root);
     }
     String alias = "";
-    if (peek().isIdent("as") && !peek().newlineBefore()) {
+    if (keyword(peek(), "as") && !peek().newlineBefore()) {
       p++;
       Token a = next();
       if (!a.is(Kind.IDENT)) {
@@ -282,7 +282,7 @@ public final class Parser {
   private List<Rule> rule(List<Annotation> annotations) {
     Token first = peek();
     boolean isDefault = false;
-    if (first.isIdent("default")) {
+    if (keyword(first, "default")) {
       p++;
       isDefault = true;
     }
@@ -300,7 +300,7 @@ public final class Parser {
     }
     Term value = null;
     boolean assign = false;
-    if (peek().isIdent("contains")) {
+    if (keyword(peek(), "contains")) {
       if (kind == Rule.Kind.FUNCTION) {
         throw fail(peek(), "unexpected contains keyword");
       }
@@ -313,7 +313,7 @@ public final class Parser {
     }
     List<Expr> body = List.of();
     boolean hasBody = false;
-    if (peek().isIdent("if")) {
+    if (keyword(peek(), "if")) {
       p++;
       body = ifBody();
       hasBody = true;
@@ -356,7 +356,7 @@ public final class Parser {
     Optional<Rule> elseRule = Optional.empty();
     List<Token> elses = new ArrayList<>();
     List<Object[]> elseParts = new ArrayList<>();
-    while (peek().isIdent("else")) {
+    while (keyword(peek(), "else")) {
       Token e = next();
       elses.add(e);
       Term ev = null;
@@ -366,7 +366,7 @@ public final class Parser {
         ev = termIn(false);
       }
       List<Expr> ebody;
-      if (peek().isIdent("if")) {
+      if (keyword(peek(), "if")) {
         p++;
         ebody = ifBody();
       } else if (peek().is(Kind.LBRACE)) {
@@ -494,7 +494,7 @@ public final class Parser {
     Token start = peek();
     Location l = loc(start);
     Expr e;
-    if (start.isIdent("not")) {
+    if (keyword(start, "not")) {
       p++;
       Expr inner = expr0();
       List<With> withs = withs();
@@ -508,10 +508,10 @@ public final class Parser {
 
   private List<With> withs() {
     List<With> out = new ArrayList<>();
-    while (peek().isIdent("with")) {
+    while (keyword(peek(), "with")) {
       Token w = next();
       Term target = term();
-      if (!peek().isIdent("as")) {
+      if (!keyword(peek(), "as")) {
         throw fail(peek(), "expected as keyword");
       }
       p++;
@@ -524,11 +524,11 @@ public final class Parser {
   private Expr expr0() {
     Token start = peek();
     Location l = loc(start);
-    if (start.isIdent("some")) {
+    if (keyword(start, "some")) {
       p++;
       return new Expr(some(start), false, List.of(), l);
     }
-    if (start.isIdent("every")) {
+    if (keyword(start, "every")) {
       p++;
       return new Expr(every(), false, List.of(), l);
     }
@@ -554,7 +554,7 @@ public final class Parser {
       p++;
       terms.add(termRelation());
     }
-    if (peek().isIdent("in")) {
+    if (keyword(peek(), "in")) {
       p++;
       if (terms.size() > 2) {
         throw fail(kw, "unexpected , token");
@@ -581,7 +581,7 @@ public final class Parser {
       p++;
       b = termRelation();
     }
-    if (!peek().isIdent("in")) {
+    if (!keyword(peek(), "in")) {
       throw fail(peek(), "expected `in` keyword");
     }
     p++;
@@ -606,7 +606,7 @@ public final class Parser {
       try {
         p++;
         Term mhs = termRelation();
-        if (peek().isIdent("in")) {
+        if (keyword(peek(), "in")) {
           p++;
           Term rhs = termRelation();
           Term call = new Term.Call("internal.member_3", List.of(lhs, mhs, rhs), lhs.location());
@@ -620,7 +620,7 @@ public final class Parser {
         errors.remove(errors.size() - 1);
       }
     }
-    if (peek().isIdent("in")) {
+    if (keyword(peek(), "in")) {
       p++;
       Term rhs = termRelation();
       Term call = new Term.Call("internal.member_2", List.of(lhs, rhs), lhs.location());
@@ -718,7 +718,7 @@ public final class Parser {
             depth++;
             boolean savedBar = allowBar;
             allowBar = true;
-            Term inner = termIn(false);
+            Term inner = termIn(true);
             allowBar = savedBar;
             expect(Kind.RPAREN);
             depth--;
@@ -732,14 +732,32 @@ public final class Parser {
     return postfix(base);
   }
 
+  /** Whether {@code t} is the keyword {@code word} used as one (not as a ref or call head). */
+  private boolean keyword(Token t, String word) {
+    if (!t.isIdent(word)) {
+      return false;
+    }
+    int i = t.offset() == toks.get(p).offset() ? p : toks.indexOf(t);
+    Token n = i >= 0 && i + 1 < toks.size() ? toks.get(i + 1) : null;
+    return n == null
+        || n.offset() != t.end()
+        || !(n.is(Kind.DOT) || n.is(Kind.LBRACK) || n.is(Kind.LPAREN));
+  }
+
   private Term ident(Token t, Location l) {
+    Token after = peek();
+    boolean refOrCall =
+        after.offset() == t.end()
+            && (after.is(Kind.DOT) || after.is(Kind.LBRACK) || after.is(Kind.LPAREN));
     Term scalar =
-        switch (t.text()) {
-          case "true" -> new Scalar(BooleanValue.TRUE, l);
-          case "false" -> new Scalar(BooleanValue.FALSE, l);
-          case "null" -> new Scalar(NullValue.INSTANCE, l);
-          default -> null;
-        };
+        refOrCall
+            ? null
+            : switch (t.text()) {
+              case "true" -> new Scalar(BooleanValue.TRUE, l);
+              case "false" -> new Scalar(BooleanValue.FALSE, l);
+              case "null" -> new Scalar(NullValue.INSTANCE, l);
+              default -> null;
+            };
     if (scalar != null) {
       return scalar;
     }
@@ -753,7 +771,9 @@ public final class Parser {
       p = save;
     }
     if (KEYWORDS.contains(t.text())) {
-      throw fail(t, "unexpected " + t.text() + " keyword");
+      if (!refOrCall) {
+        throw fail(t, "unexpected " + t.text() + " keyword");
+      }
     }
     return new Var(t.text(), l);
   }
