@@ -163,7 +163,8 @@ public final class Compiler {
     }
   }
 
-  private CompiledRule compileRule(Rule r, Module m, Set<String> g, Map<String, Ref> imports) {
+  private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
+    Rule r = patternArgs(r0);
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());
     List<Term> args = res.args(r.args(), scope);
@@ -227,6 +228,56 @@ public final class Compiler {
         r.location(),
         m,
         r.annotations());
+  }
+
+  /**
+   * Function arguments that are not patterns (template strings, calls, refs) become fresh variables
+   * compared at the end of the body, as OPA rewrites them.
+   */
+  private static Rule patternArgs(Rule r) {
+    if (r.args().isEmpty() || r.args().stream().allMatch(Compiler::isPattern)) {
+      return r;
+    }
+    List<Term> args = new ArrayList<>();
+    List<Expr> body = new ArrayList<>(r.body());
+    for (int i = 0; i < r.args().size(); i++) {
+      Term a = r.args().get(i);
+      if (isPattern(a)) {
+        args.add(a);
+      } else {
+        Var v = new Var("__arg" + i + "__", a.location());
+        args.add(v);
+        body.add(
+            new Expr(
+                new Expr.TermStmt(new Term.Call("eq", List.of(v, a), a.location())),
+                false,
+                List.of(),
+                a.location()));
+      }
+    }
+    return new Rule(
+        r.kind(),
+        r.isDefault(),
+        r.head(),
+        args,
+        r.value(),
+        r.assign(),
+        body,
+        r.elseRule(),
+        r.location(),
+        r.annotations());
+  }
+
+  private static boolean isPattern(Term t) {
+    return switch (t) {
+      case Var v -> true;
+      case Scalar s -> true;
+      case Term.ArrayTerm a -> a.items().stream().allMatch(Compiler::isPattern);
+      case Term.ObjectTerm o ->
+          o.keys().stream().allMatch(k -> k instanceof Scalar)
+              && o.values().stream().allMatch(Compiler::isPattern);
+      default -> false;
+    };
   }
 
   private static void markVars(Term t, BitSet into) {

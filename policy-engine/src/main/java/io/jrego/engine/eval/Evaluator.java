@@ -611,9 +611,7 @@ public final class Evaluator {
       }
       if (m instanceof String other) {
         Map<String, Object> saved = mocks;
-        Map<String, Object> without = new HashMap<>(mocks);
-        without.remove(name);
-        mocks = without;
+        mocks = Map.of(); // a replacement runs without the mocks that brought it in
         try {
           return callNamed(other, loc, args, k);
         } finally {
@@ -820,6 +818,14 @@ public final class Evaluator {
                 new Value[3],
                 f,
                 vals -> k.accept(BooleanValue.of(member3(vals[0], vals[1], vals[2]))));
+          }
+          case "walk" -> {
+            return evalTerm(
+                c.args().get(0),
+                f,
+                root ->
+                    Builtins.walk(
+                        root, new ArrayList<>(), (path, v) -> k.accept(ArrayValue.of(path, v))));
           }
           case "eq", "assign" -> {
             boolean[] ok = new boolean[1];

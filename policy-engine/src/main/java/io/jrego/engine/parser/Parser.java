@@ -179,7 +179,9 @@ public final class Parser {
       p++;
       pkgLoc = loc(t);
       pkg = packagePath();
-      pkgAnnotations.addAll(ann.before(t.row()));
+      for (Annotation a : ann.before(t.row())) {
+        pkgAnnotations.add(scoped(a, "package"));
+      }
     } catch (Bail b) {
       return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
     }
@@ -193,7 +195,7 @@ public final class Parser {
         } else if (keyword(t, "package")) {
           fail(t, "unexpected package keyword");
         } else {
-          List<Annotation> a = ann.before(t.row());
+          List<Annotation> a = ann.before(t.row()).stream().map(x -> scoped(x, "rule")).toList();
           for (Annotation x : a) {
             if (x.scope().equals("package") || x.scope().equals("subpackages")) {
               pkgAnnotations.add(x);
@@ -223,6 +225,14 @@ public final class Parser {
       }
     }
     return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
+  }
+
+  private static Annotation scoped(Annotation a, String dflt) {
+    if (!a.scope().isEmpty()) {
+      return a;
+    }
+    return new Annotation(
+        dflt, a.content().with(StringValue.of("scope"), StringValue.of(dflt)), a.location());
   }
 
   private List<String> packagePath() {
@@ -411,10 +421,30 @@ public final class Parser {
   private List<Expr> ifBody() {
     if (peek().is(Kind.LBRACE)) {
       int save = p;
-      List<Expr> b = braceBody();
-      // `if {...}[x]` would be a term; treat a brace right after `if` as a body like OPA.
-      if (save >= 0) {
-        return b;
+      int errs = errors.size();
+      try {
+        return braceBody();
+      } catch (Bail b) {
+        // `if {x: 1 | ...}`: not a body but a one-expression body starting with a brace
+        Bail again = null;
+        int afterBody = errors.size();
+        List<RegoError> bodyErrors = new ArrayList<>(errors.subList(errs, afterBody));
+        while (errors.size() > errs) {
+          errors.remove(errors.size() - 1);
+        }
+        int bodyEnd = p;
+        p = save;
+        try {
+          return List.of(expr());
+        } catch (Bail b2) {
+          again = b2;
+        }
+        while (errors.size() > errs) {
+          errors.remove(errors.size() - 1);
+        }
+        errors.addAll(bodyErrors);
+        p = bodyEnd;
+        throw again;
       }
     }
     return List.of(expr());
