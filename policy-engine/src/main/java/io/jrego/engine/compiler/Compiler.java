@@ -165,6 +165,7 @@ public final class Compiler {
 
   private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
     Rule r = patternArgs(r0);
+    int errorsBefore = errors.size();
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());
     List<Term> args = res.args(r.args(), scope);
@@ -184,10 +185,12 @@ public final class Compiler {
       }
     }
     Term value = res.headTerm(r.value(), scope);
+    // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
+    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
     Safety safety =
         new Safety(
             name -> fnArity.containsKey(name) ? fnArity.get(name) : arity(name, null, builtins),
-            errors);
+            safetyErrors);
     BitSet safe = new BitSet();
     for (Term a : args) {
       markVars(a, safe);
@@ -345,9 +348,17 @@ public final class Compiler {
                 RegoError.TYPE, "conflicting rules " + path + " found", rs.get(0).location()));
       }
       if (defaults > 1) {
+        List<String> where = new ArrayList<>();
+        for (CompiledRule r : rs) {
+          if (r.isDefault()) {
+            where.add(r.location().file() + ":" + r.location().row());
+          }
+        }
         errors.add(
             RegoError.at(
-                RegoError.TYPE, "multiple default rules " + path + " found", rs.get(1).location()));
+                RegoError.TYPE,
+                "multiple default rules " + path + " found at " + String.join(", ", where),
+                rs.get(0).module().packageLocation()));
       }
     }
   }
@@ -437,9 +448,7 @@ public final class Compiler {
         if (!known) {
           errors.add(RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
-          String what = c.args().size() < ar ? "too few arguments" : "too many arguments";
-          errors.add(
-              RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch: " + what, c.location()));
+          errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
         c.args().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
       }

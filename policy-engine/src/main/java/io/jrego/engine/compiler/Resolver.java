@@ -144,6 +144,10 @@ final class Resolver {
       case Expr.SomeIn si -> {
         Term domain = term(si.domain(), s);
         if (si.key() != null) {
+          checkRedeclared(si.key(), s);
+        }
+        checkRedeclared(si.value(), s);
+        if (si.key() != null) {
           declarePattern(si.key(), s, true);
         }
         declarePattern(si.value(), s, true);
@@ -210,6 +214,14 @@ final class Resolver {
   }
 
   private void checkAssignable(Term lhs, Scope s) {
+    checkRedeclared(lhs, s);
+    if (!(lhs instanceof Var || lhs instanceof Term.ArrayTerm || lhs instanceof Term.ObjectTerm)) {
+      errors.add(
+          RegoError.at(RegoError.PARSE, "cannot assign to " + kindName(lhs), lhs.location()));
+    }
+  }
+
+  private void checkRedeclared(Term lhs, Scope s) {
     for (Var v : vars(lhs)) {
       if (v.isWildcard()) {
         continue;
@@ -220,10 +232,6 @@ final class Resolver {
             RegoError.at(
                 RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
       }
-    }
-    if (!(lhs instanceof Var || lhs instanceof Term.ArrayTerm || lhs instanceof Term.ObjectTerm)) {
-      errors.add(
-          RegoError.at(RegoError.PARSE, "cannot assign to " + kindName(lhs), lhs.location()));
     }
   }
 

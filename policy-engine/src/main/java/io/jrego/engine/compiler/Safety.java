@@ -73,7 +73,7 @@ final class Safety {
       reported:
       for (int slot = needs.nextSetBit(0); slot >= 0; slot = needs.nextSetBit(slot + 1)) {
         Var v = names.get(slot);
-        if (v == null || (v.isWildcard() && !e.negated())) {
+        if (v == null) {
           continue;
         }
         for (RegoError err : errors) {

@@ -853,7 +853,7 @@ public final class Parser {
           }
         }
         allowBar = savedBar;
-        expect(Kind.RPAREN);
+        expectClose(Kind.RPAREN);
         depth--;
         cur = new Term.Call(name, List.copyOf(args), base.location());
         path = new ArrayList<>();
@@ -913,7 +913,7 @@ public final class Parser {
         }
         items.add(termIn(false));
       }
-      expect(Kind.RBRACK);
+      expectClose(Kind.RBRACK);
       return new Term.ArrayTerm(List.copyOf(items), l);
     } finally {
       allowBar = savedBar;
@@ -954,7 +954,7 @@ public final class Parser {
           expect(Kind.COLON);
           values.add(termIn(false));
         }
-        expect(Kind.RBRACE);
+        expectClose(Kind.RBRACE);
         return new Term.ObjectTerm(List.copyOf(keys), List.copyOf(values), l);
       }
       if (peek().is(Kind.BAR)) {
@@ -973,7 +973,7 @@ public final class Parser {
         }
         items.add(termIn(false));
       }
-      expect(Kind.RBRACE);
+      expectClose(Kind.RBRACE);
       return new Term.SetTerm(List.copyOf(items), l);
     } finally {
       allowBar = savedBar;
@@ -1081,6 +1081,16 @@ public final class Parser {
     }
     p++;
     return t;
+  }
+
+  /** Expects the end of a list, as OPA words it: {@code expected "," or "]"}. */
+  private void expectClose(Kind k) {
+    Token t = peek();
+    if (!t.is(k)) {
+      throw fail(
+          t, "unexpected " + describe(t) + " token: expected \",\" or \"" + symbol(k) + "\"");
+    }
+    p++;
   }
 
   private static String symbol(Kind k) {
