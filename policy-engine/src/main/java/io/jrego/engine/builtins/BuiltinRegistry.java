@@ -62,6 +62,7 @@ public final class BuiltinRegistry {
     Semver.register(r);
     Sets.register(r);
     Strings.register(r);
+    Time.register(r);
     Types.register(r);
     Units.register(r);
     return r;
