@@ -53,17 +53,22 @@ public final class BuiltinRegistry {
     Bits.register(r);
     Casts.register(r);
     Comparison.register(r);
+    Encoding.register(r);
     Glob.register(r);
     HashBuiltins.register(r);
+    JsonCodec.register(r);
     JsonEditBuiltins.register(r);
     JwtBuiltins.register(r);
     NetBuiltins.register(r);
     Numbers.register(r);
     ObjectBuiltins.register(r);
     Regex.register(r);
+    Semver.register(r);
     Sets.register(r);
     Strings.register(r);
+    Time.register(r);
     Types.register(r);
+    Units.register(r);
     UuidBuiltins.register(r);
     return r;
   }
