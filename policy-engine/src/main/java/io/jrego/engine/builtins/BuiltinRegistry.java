@@ -53,6 +53,7 @@ public final class BuiltinRegistry {
     JwtBuiltins.register(r);
     NetBuiltins.register(r);
     UuidBuiltins.register(r);
+    X509Builtins.register(r);
     return r;
   }
 }
