@@ -50,6 +50,7 @@ public final class BuiltinRegistry {
     // builtins-b
     HashBuiltins.register(r);
     JsonEditBuiltins.register(r);
+    JsonSchemaBuiltins.register(r);
     JwtBuiltins.register(r);
     NetBuiltins.register(r);
     UuidBuiltins.register(r);

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OpaFixturesTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"jwt", "net", "json", "crypto", "x509"})
+  @ValueSource(strings = {"jwt", "net", "json", "crypto", "x509", "jsonschema"})
   void builtinsAgreeWithOpa(String namespace) throws Exception {
     Value fixtures;
     try (InputStream in = getClass().getResourceAsStream("opa-fixtures-" + namespace + ".json")) {
@@ -57,6 +57,15 @@ class OpaFixturesTest {
           Value want = fx.get("want").orElseThrow();
           if (str(fx, "wantType").equals("set")) {
             want = SetValue.of(((ArrayValue) want).asList());
+          }
+          if (name.equals("json.match_schema")
+              && want instanceof ArrayValue w
+              && got instanceof ArrayValue g
+              && g.size() == 2) {
+            // gojsonschema and networknt walk a schema in different orders: compare the errors
+            // as a set.
+            want = ArrayValue.of(w.get(0), SetValue.of(((ArrayValue) w.get(1)).asList()));
+            got = ArrayValue.of(g.get(0), SetValue.of(((ArrayValue) g.get(1)).asList()));
           }
           if (name.equals("crypto.parse_private_keys")) {
             // OPA renders Go's rsa.PrivateKey struct; we render JWKs. Compare the count only.
