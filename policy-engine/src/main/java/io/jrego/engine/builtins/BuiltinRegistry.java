@@ -58,6 +58,7 @@ public final class BuiltinRegistry {
     HashBuiltins.register(r);
     JsonCodec.register(r);
     JsonEditBuiltins.register(r);
+    JsonSchemaBuiltins.register(r);
     JwtBuiltins.register(r);
     NetBuiltins.register(r);
     Numbers.register(r);
@@ -70,6 +71,7 @@ public final class BuiltinRegistry {
     Types.register(r);
     Units.register(r);
     UuidBuiltins.register(r);
+    X509Builtins.register(r);
     return r;
   }
 }
