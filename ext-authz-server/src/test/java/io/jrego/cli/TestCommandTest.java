@@ -1,0 +1,110 @@
+package io.jrego.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TestCommandTest {
+
+  @TempDir Path dir;
+
+  private static final String TESTS =
+      """
+      package a
+
+      test_ok if { 1 == 1 }
+
+      test_fail if { 1 == 2 }
+
+      todo_test_later if { false }
+      """;
+
+  private Path write(String name, String text) throws IOException {
+    Path p = dir.resolve(name);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, text);
+    return p;
+  }
+
+  /** The repository's default bundle, found from the module folder Maven runs tests in. */
+  private static Path aiGateway() {
+    Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    return module.toAbsolutePath().getParent().resolve("rego-policies/ai-gateway");
+  }
+
+  @Test
+  void test_aiGatewayBundlePassesAllItsTests() {
+    CommandRun r = CommandRun.of(new TestCommand(), aiGateway().toString());
+
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out()).isEqualTo("PASS: 63/63\n");
+    assertThat(r.exit()).isZero();
+  }
+
+  @Test
+  void test_failingTestExitsTwoAndIsListed() throws IOException {
+    write("a_test.rego", TESTS);
+
+    CommandRun r = CommandRun.of(new TestCommand(), dir.toString());
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out())
+        .contains("data.a.test_fail: FAIL (")
+        .doesNotContain("test_ok")
+        .endsWith("PASS: 1/3\nFAIL: 1/3\nSKIPPED: 1/3\n");
+  }
+
+  @Test
+  void test_runFilterAndVerboseListOnlyMatchingTests() throws IOException {
+    write("a_test.rego", TESTS);
+
+    CommandRun r = CommandRun.of(new TestCommand(), "-v", "-r", "test_ok$", dir.toString());
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("a_test.rego:3:\ndata.a.test_ok: PASS (").endsWith("PASS: 1/1\n");
+  }
+
+  @Test
+  void test_jsonFormatHasOneEntryPerTest() throws IOException {
+    write("a_test.rego", TESTS);
+
+    CommandRun r = CommandRun.of(new TestCommand(), "--format", "json", dir.toString());
+
+    assertThat(((ArrayValue) Json.parse(r.out())).size()).isEqualTo(3);
+    assertThat(r.exit()).isEqualTo(2);
+  }
+
+  @Test
+  void test_policyThatDoesNotCompileExitsOne() throws IOException {
+    write("bad.rego", "package y\n\np if { x }\n");
+
+    CommandRun r = CommandRun.of(new TestCommand(), dir.toString());
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("rego_unsafe_var_error");
+  }
+
+  @Test
+  void test_missingPathExitsOne() {
+    CommandRun r = CommandRun.of(new TestCommand(), dir.resolve("nope").toString());
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("no such file or directory");
+  }
+
+  @Test
+  void test_coverageIsReportedAsNotYetSupported() throws IOException {
+    write("a_test.rego", TESTS);
+
+    CommandRun r = CommandRun.of(new TestCommand(), "--coverage", dir.toString());
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("--coverage is not supported yet");
+  }
+}

@@ -1,0 +1,191 @@
+package io.jrego.engine.tester;
+
+import io.jrego.engine.RegoVersion;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Loads policy files as {@code opa eval -d} and {@code opa test} do. A {@code .rego} file is a
+ * module named by its path. A {@code .json}, {@code .yaml} or {@code .yml} file is data: given
+ * directly it is merged at the root of {@code data}; found under a folder it is merged at the path
+ * of its sub-folder relative to that folder ({@code dir/a/b/x.json} at {@code data.a.b}). A folder
+ * holding a {@code .manifest} is a bundle: only files named {@code data.json} or {@code data.yaml}
+ * are data there, and the manifest's {@code rego_version} applies to its modules. Names starting
+ * with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies).
+ */
+public final class PolicyLoader {
+
+  private PolicyLoader() {}
+
+  /**
+   * Loads every path in order.
+   *
+   * @param defaultVersion the Rego version of modules no manifest says otherwise about
+   * @throws PolicyLoadException when a path is missing or a file cannot be read or merged
+   */
+  public static LoadedPolicy load(List<Path> paths, RegoVersion defaultVersion)
+      throws PolicyLoadException {
+    Map<String, String> modules = new LinkedHashMap<>();
+    Map<String, RegoVersion> versions = new HashMap<>();
+    Map<Value, Value> data = new LinkedHashMap<>();
+    for (Path p : paths) {
+      if (Files.isDirectory(p)) {
+        loadFolder(p, defaultVersion, modules, versions, data);
+      } else if (Files.isRegularFile(p)) {
+        loadFile(p, List.of(), false, defaultVersion, modules, versions, data);
+      } else {
+        throw new PolicyLoadException(p + ": no such file or directory");
+      }
+    }
+    return new LoadedPolicy(modules, versions, toObject(data));
+  }
+
+  private static void loadFolder(
+      Path root,
+      RegoVersion defaultVersion,
+      Map<String, String> modules,
+      Map<String, RegoVersion> versions,
+      Map<Value, Value> data)
+      throws PolicyLoadException {
+    Path manifest = root.resolve(".manifest");
+    boolean bundle = Files.isRegularFile(manifest);
+    RegoVersion version = bundle ? manifestVersion(manifest, defaultVersion) : defaultVersion;
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(root)) {
+      files =
+          walk.filter(Files::isRegularFile)
+              .filter(f -> !hidden(root.relativize(f)))
+              .sorted()
+              .toList();
+    } catch (IOException e) {
+      throw new PolicyLoadException(root + ": " + e.getMessage(), e);
+    }
+    for (Path f : files) {
+      Path rel = root.relativize(f);
+      List<String> dirs = new ArrayList<>();
+      for (int i = 0; i < rel.getNameCount() - 1; i++) {
+        dirs.add(rel.getName(i).toString());
+      }
+      loadFile(f, dirs, bundle, version, modules, versions, data);
+    }
+  }
+
+  private static boolean hidden(Path rel) {
+    for (Path part : rel) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void loadFile(
+      Path f,
+      List<String> dirs,
+      boolean bundle,
+      RegoVersion version,
+      Map<String, String> modules,
+      Map<String, RegoVersion> versions,
+      Map<Value, Value> data)
+      throws PolicyLoadException {
+    String name = f.getFileName().toString();
+    boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
+    if (name.endsWith(".rego")) {
+      modules.put(f.toString(), read(f));
+      versions.put(f.toString(), version);
+    } else if (name.endsWith(".json") || yaml) {
+      if (bundle && !name.equals("data.json") && !name.equals("data.yaml")) {
+        return;
+      }
+      Value doc;
+      try {
+        doc = yaml ? Yaml.parse(read(f)) : Json.parse(read(f));
+      } catch (RuntimeException e) {
+        throw new PolicyLoadException(f + ": " + e.getMessage(), e);
+      }
+      if (dirs.isEmpty() && !(doc instanceof ObjectValue)) {
+        throw new PolicyLoadException(f + ": data at the root must be an object");
+      }
+      merge(data, dirs, doc, f);
+    }
+  }
+
+  private static String read(Path f) throws PolicyLoadException {
+    try {
+      return Files.readString(f, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new PolicyLoadException(f + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static RegoVersion manifestVersion(Path manifest, RegoVersion fallback)
+      throws PolicyLoadException {
+    Value m;
+    try {
+      m = Json.parse(read(manifest));
+    } catch (RuntimeException e) {
+      throw new PolicyLoadException(manifest + ": " + e.getMessage(), e);
+    }
+    if (m instanceof ObjectValue o && o.get("rego_version").orElse(null) instanceof NumberValue n) {
+      return n.isInteger() && n.longValue() == 0 ? RegoVersion.V0 : RegoVersion.V1;
+    }
+    return fallback;
+  }
+
+  /** Merges {@code doc} into {@code data} at {@code path}; objects merge key by key. */
+  private static void merge(Map<Value, Value> data, List<String> path, Value doc, Path file)
+      throws PolicyLoadException {
+    Value placed = doc;
+    for (int i = path.size() - 1; i >= 0; i--) {
+      placed = ObjectValue.of(StringValue.of(path.get(i)), placed);
+    }
+    if (!(placed instanceof ObjectValue o)) {
+      throw new PolicyLoadException(file + ": data at the root must be an object");
+    }
+    for (Value k : o.keys()) {
+      Value existing = data.get(k);
+      Value incoming = o.getOrNull(k);
+      data.put(k, existing == null ? incoming : mergeValues(existing, incoming, keyName(k), file));
+    }
+  }
+
+  private static Value mergeValues(Value a, Value b, String at, Path file)
+      throws PolicyLoadException {
+    if (a instanceof ObjectValue oa && b instanceof ObjectValue ob) {
+      ObjectValue out = oa;
+      for (Value k : ob.keys()) {
+        Value existing = oa.getOrNull(k);
+        Value incoming = ob.getOrNull(k);
+        out =
+            out.with(
+                k,
+                existing == null
+                    ? incoming
+                    : mergeValues(existing, incoming, at + "." + keyName(k), file));
+      }
+      return out;
+    }
+    throw new PolicyLoadException(file + ": merge error: data." + at + " is already defined");
+  }
+
+  private static String keyName(Value k) {
+    return k instanceof StringValue s ? s.value() : k.toString();
+  }
+
+  private static ObjectValue toObject(Map<Value, Value> data) {
+    return ObjectValue.of(data);
+  }
+}

@@ -1,0 +1,52 @@
+package io.jrego.engine.value;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+
+  @Test
+  void parse_keepsNumbersExact() {
+    Value v = Json.parse("{\"n\": 12345678901234567890123, \"f\": 0.1000000000000000000001}");
+    ObjectValue o = (ObjectValue) v;
+    assertThat(o.get("n").orElseThrow().toString()).isEqualTo("12345678901234567890123");
+    assertThat(o.get("f").orElseThrow().toString()).isEqualTo("0.1000000000000000000001");
+  }
+
+  @Test
+  void parse_rejectsTrailingDataWithPosition() {
+    assertThatThrownBy(() -> Json.parse("{\"a\": 1} x"))
+        .isInstanceOf(Json.JsonException.class)
+        .hasMessageContaining("line 1, column");
+  }
+
+  @Test
+  void parse_namesLineAndColumnOfSyntaxErrors() {
+    assertThatThrownBy(() -> Json.parse("{\n  \"a\": tru\n}"))
+        .isInstanceOf(Json.JsonException.class)
+        .hasMessageStartingWith("invalid JSON at line 2");
+  }
+
+  @Test
+  void parse_rejectsEmptyDocument() {
+    assertThatThrownBy(() -> Json.parse("  ")).hasMessageContaining("empty document");
+  }
+
+  @Test
+  void write_sortsKeysAndWritesSetsAsArrays() {
+    Value v =
+        new ObjectValue.Builder()
+            .put("z", SetValue.of(NumberValue.of(2), NumberValue.of(1)))
+            .put("a", ArrayValue.of(StringValue.of("x"), NullValue.INSTANCE, BooleanValue.TRUE))
+            .build();
+    assertThat(Json.write(v)).isEqualTo("{\"a\":[\"x\",null,true],\"z\":[1,2]}");
+  }
+
+  @Test
+  void write_roundTripsParsedDocuments() {
+    String doc = "{\"a\":[1,2.5,{\"b\":\"c\\n\"}],\"d\":null}";
+    assertThat(Json.write(Json.parse(doc))).isEqualTo(doc);
+  }
+}

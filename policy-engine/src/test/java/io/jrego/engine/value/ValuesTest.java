@@ -1,0 +1,98 @@
+package io.jrego.engine.value;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+
+  @Test
+  void compare_ordersKindsAsOpa() {
+    List<Value> shuffled =
+        new ArrayList<>(
+            List.of(
+                SetValue.of(NumberValue.ONE),
+                ObjectValue.EMPTY,
+                ArrayValue.EMPTY,
+                StringValue.of("a"),
+                NumberValue.of(-5),
+                BooleanValue.TRUE,
+                BooleanValue.FALSE,
+                NullValue.INSTANCE));
+    Collections.reverse(shuffled);
+    Collections.sort(shuffled);
+    assertThat(shuffled)
+        .extracting(Value::typeName)
+        .containsExactly(
+            "null", "boolean", "boolean", "number", "string", "array", "object", "set");
+    assertThat(shuffled.get(1)).isEqualTo(BooleanValue.FALSE);
+  }
+
+  @Test
+  void numbers_equalAcrossRepresentations() {
+    NumberValue one = NumberValue.of(1);
+    NumberValue oneDecimal = NumberValue.parse("1.0");
+    NumberValue oneExp = NumberValue.parse("1e0");
+    assertThat(oneDecimal).isEqualTo(one).hasSameHashCodeAs(one);
+    assertThat(oneExp).isEqualTo(one).hasSameHashCodeAs(one);
+    assertThat(oneDecimal.isInteger()).isTrue();
+    assertThat(NumberValue.parse("1.5").isInteger()).isFalse();
+    assertThat(NumberValue.parse("0.1").compareNumber(NumberValue.parse("0.10"))).isZero();
+  }
+
+  @Test
+  void numbers_keepBigIntegersExact() {
+    NumberValue big = NumberValue.parse("123456789012345678901234567890");
+    assertThat(big.isSmall()).isFalse();
+    assertThat(big.toString()).isEqualTo("123456789012345678901234567890");
+    assertThat(big.asLong()).isEmpty();
+    assertThat(big.compareNumber(NumberValue.of(Long.MAX_VALUE))).isPositive();
+    assertThat(NumberValue.of(new BigDecimal("42"))).isSameAs(NumberValue.of(42));
+  }
+
+  @Test
+  void strings_compareByCodePointNotUtf16() {
+    // U+1F600 (a surrogate pair in UTF-16) sorts after U+FFFD, as in UTF-8 byte order.
+    assertThat(Values.compareStrings("\uD83D\uDE00", "\uFFFD")).isPositive();
+    assertThat(Values.compareStrings("a", "ab")).isNegative();
+  }
+
+  @Test
+  void arrays_compareElementWiseThenByLength() {
+    ArrayValue a = ArrayValue.of(NumberValue.of(1), NumberValue.of(2));
+    ArrayValue b = ArrayValue.of(NumberValue.of(1), NumberValue.of(3));
+    ArrayValue shorter = ArrayValue.of(NumberValue.of(1));
+    assertThat(a.compareTo(b)).isNegative();
+    assertThat(shorter.compareTo(a)).isNegative();
+  }
+
+  @Test
+  void objects_iterateInKeyOrderAndCompareByKeysThenValues() {
+    ObjectValue o =
+        new ObjectValue.Builder()
+            .put("b", NumberValue.of(2))
+            .put("a", NumberValue.of(1))
+            .put(NumberValue.of(3), NullValue.INSTANCE)
+            .build();
+    assertThat(o.keys())
+        .containsExactly(NumberValue.of(3), StringValue.of("a"), StringValue.of("b"));
+    ObjectValue smaller = ObjectValue.of(StringValue.of("a"), NumberValue.of(1));
+    ObjectValue larger = ObjectValue.of(StringValue.of("a"), NumberValue.of(2));
+    assertThat(smaller.compareTo(larger)).isNegative();
+    assertThat(o.toString()).isEqualTo("{3: null, \"a\": 1, \"b\": 2}");
+  }
+
+  @Test
+  void sets_areOrderedAndPrintAsRego() {
+    SetValue s = SetValue.of(StringValue.of("b"), StringValue.of("a"), StringValue.of("a"));
+    assertThat(s.size()).isEqualTo(2);
+    assertThat(s.toString()).isEqualTo("{\"a\", \"b\"}");
+    assertThat(SetValue.EMPTY.toString()).isEqualTo("set()");
+    assertThat((Object) SetValue.of(NumberValue.of(1)))
+        .isEqualTo(SetValue.of(NumberValue.parse("1.0")));
+  }
+}
