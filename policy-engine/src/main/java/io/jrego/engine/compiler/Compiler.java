@@ -106,6 +106,20 @@ public final class Compiler {
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
     Object scope = res.newRoot(body);
     List<Expr> resolved = res.body(body, scope);
+    if (body.stream().anyMatch(Expr::negated)) {
+      // the negations' operands become expressions of their own; report values per written one
+      List<Expr> rewritten = new NegationOperands().body(body);
+      Resolver res2 = new Resolver(List.of(), Set.of(), Map.of(), errors);
+      List<Expr> resolved2 = res2.body(rewritten, res2.newRoot(rewritten));
+      Safety safety =
+          new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
+      List<Expr> ordered = safety.body(resolved2, new BitSet(), new BitSet());
+      checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+      if (!errors.isEmpty()) {
+        throw new RegoException(errors);
+      }
+      return new CompiledQuery(ordered, res2.slots(), Map.copyOf(res2.queryBindings()), List.of());
+    }
     Safety safety = new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
     List<Expr> ordered = safety.body(resolved, new BitSet(), new BitSet());
     List<Integer> order = safety.lastOrder();
@@ -165,6 +179,7 @@ public final class Compiler {
 
   private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
     Rule r = patternArgs(r0);
+    r = r.withBody(new NegationOperands().body(r.body()));
     int errorsBefore = errors.size();
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());

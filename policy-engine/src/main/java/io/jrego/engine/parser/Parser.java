@@ -895,13 +895,25 @@ public final class Parser {
         p++;
         return new Term.ArrayTerm(List.of(), l);
       }
+      int start = p;
       allowBar = false;
       Term first = termIn(false);
       if (peek().is(Kind.BAR)) {
-        p++;
-        List<Expr> body = comprehensionBody(Kind.RBRACK);
-        expect(Kind.RBRACK);
-        return new Term.ArrayCompr(first, body, l);
+        Term head = first;
+        Term compr =
+            attempt(
+                () -> {
+                  p++;
+                  List<Expr> body = comprehensionBody(Kind.RBRACK);
+                  expect(Kind.RBRACK);
+                  return new Term.ArrayCompr(head, body, l);
+                });
+        if (compr != null) {
+          return compr;
+        }
+        p = start;
+        allowBar = true;
+        first = termIn(false);
       }
       List<Term> items = new ArrayList<>();
       items.add(first);
@@ -929,16 +941,30 @@ public final class Parser {
         p++;
         return new Term.ObjectTerm(List.of(), List.of(), l);
       }
+      int start = p;
       allowBar = false;
       Term first = termIn(false);
       if (peek().is(Kind.COLON)) {
         p++;
+        int valueStart = p;
         Term v = termIn(false);
         if (peek().is(Kind.BAR)) {
-          p++;
-          List<Expr> body = comprehensionBody(Kind.RBRACE);
-          expect(Kind.RBRACE);
-          return new Term.ObjectCompr(first, v, body, l);
+          Term key = first;
+          Term value = v;
+          Term compr =
+              attempt(
+                  () -> {
+                    p++;
+                    List<Expr> body = comprehensionBody(Kind.RBRACE);
+                    expect(Kind.RBRACE);
+                    return new Term.ObjectCompr(key, value, body, l);
+                  });
+          if (compr != null) {
+            return compr;
+          }
+          p = valueStart;
+          allowBar = true;
+          v = termIn(false);
         }
         allowBar = true;
         List<Term> keys = new ArrayList<>();
@@ -958,10 +984,21 @@ public final class Parser {
         return new Term.ObjectTerm(List.copyOf(keys), List.copyOf(values), l);
       }
       if (peek().is(Kind.BAR)) {
-        p++;
-        List<Expr> body = comprehensionBody(Kind.RBRACE);
-        expect(Kind.RBRACE);
-        return new Term.SetCompr(first, body, l);
+        Term head = first;
+        Term compr =
+            attempt(
+                () -> {
+                  p++;
+                  List<Expr> body = comprehensionBody(Kind.RBRACE);
+                  expect(Kind.RBRACE);
+                  return new Term.SetCompr(head, body, l);
+                });
+        if (compr != null) {
+          return compr;
+        }
+        p = start;
+        allowBar = true;
+        first = termIn(false);
       }
       allowBar = true;
       List<Term> items = new ArrayList<>();
@@ -978,6 +1015,25 @@ public final class Parser {
     } finally {
       allowBar = savedBar;
       depth--;
+    }
+  }
+
+  /** Runs a parse that may fail; on failure restores the position and errors, returns null. */
+  private Term attempt(java.util.function.Supplier<Term> parse) {
+    int save = p;
+    int errs = errors.size();
+    boolean bar = allowBar;
+    int d = depth;
+    try {
+      return parse.get();
+    } catch (Bail b) {
+      p = save;
+      allowBar = bar;
+      depth = d;
+      while (errors.size() > errs) {
+        errors.remove(errors.size() - 1);
+      }
+      return null;
     }
   }
 
