@@ -69,6 +69,8 @@ public final class BuiltinRegistry {
     Types.register(r);
     Units.register(r);
     UuidBuiltins.register(r);
+    // builtins-c
+    GraphBuiltins.register(r);
     return r;
   }
 }
