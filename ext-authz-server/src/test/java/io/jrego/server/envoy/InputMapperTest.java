@@ -288,6 +288,11 @@ class InputMapperTest {
     assertThat(map(request("/", ct("text/plain"), "{}")).get("parsed_body")).contains(json("null"));
     assertThat(map(request("/", ct("application/grpc"), "x")).get("parsed_body"))
         .contains(json("null"));
+    // OPA-Envoy checks application/grpc before form bodies.
+    assertThat(
+            map(request("/", ct("application/grpc; x=application/x-www-form-urlencoded"), "a=1"))
+                .get("parsed_body"))
+        .contains(json("null"));
   }
 
   @Test
