@@ -77,6 +77,11 @@ public final class ServerMetrics {
 
   /** Publishes the active bundle's revision and activation time. */
   public void activated(ActivePolicy policy) {
+    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
+    Meter current = bundleInfo.get();
+    if (current != null && policy.revision().equals(current.getId().getTag("revision"))) {
+      return;
+    }
     Meter info =
         Gauge.builder("jrego.bundle.info", () -> 1)
             .description("The active bundle; the value is always 1")
@@ -86,7 +91,6 @@ public final class ServerMetrics {
     if (old != null && !old.getId().equals(info.getId())) {
       registry.remove(old);
     }
-    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
   }
 
   /** The Prometheus text exposition. */
