@@ -80,6 +80,12 @@ public final class ServerMetrics {
 
   /** Publishes the active bundle's revision and activation time. */
   public void activated(ActivePolicy policy) {
+    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
+    lastBundleError = "";
+    Meter current = bundleInfo.get();
+    if (current != null && policy.revision().equals(current.getId().getTag("revision"))) {
+      return;
+    }
     Meter info =
         Gauge.builder("jrego.bundle.info", () -> 1)
             .description("The active bundle; the value is always 1")
@@ -89,8 +95,6 @@ public final class ServerMetrics {
     if (old != null && !old.getId().equals(info.getId())) {
       registry.remove(old);
     }
-    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
-    lastBundleError = "";
   }
 
   /** Counts a refused bundle and remembers why, for {@code /ready}. */
