@@ -114,7 +114,7 @@ public final class Compiler {
       Safety safety =
           new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
       List<Expr> ordered = safety.body(resolved2, new BitSet(), new BitSet());
-      checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+      checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
       if (!errors.isEmpty()) {
         throw new RegoException(errors);
       }
@@ -127,7 +127,7 @@ public final class Compiler {
     for (int i = 0; i < order.size(); i++) {
       written.set(order.get(i), ordered.get(i));
     }
-    checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
     if (!errors.isEmpty()) {
       throw new RegoException(errors);
     }
@@ -420,10 +420,16 @@ public final class Compiler {
   }
 
   private void checkFunctions() {
+    Set<String> paths = new HashSet<>();
+    for (CompiledRule r : rules) {
+      if (r.kind() != Rule.Kind.FUNCTION) {
+        paths.add(r.pathString());
+      }
+    }
     for (CompiledRule r : rules) {
       for (CompiledRule x = r; x != null; x = x.elseRule()) {
-        checkCalls(x.body(), functions, builtins, errors);
-        checkCallsInTerm(x.value(), functions, builtins, errors);
+        checkCalls(x.body(), functions, paths, builtins, errors);
+        checkCallsInTerm(x.value(), functions, paths, builtins, errors);
       }
     }
   }
@@ -431,19 +437,20 @@ public final class Compiler {
   private static void checkCalls(
       List<Expr> body,
       Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
       Function<String, Builtin> builtins,
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, builtins, errors);
+        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, errors);
         case Expr.Every ev -> {
-          checkCallsInTerm(ev.domain(), fns, builtins, errors);
-          checkCalls(ev.body(), fns, builtins, errors);
+          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, errors);
+          checkCalls(ev.body(), fns, rulePaths, builtins, errors);
         }
         default -> {}
       }
       for (Expr.With w : e.withs()) {
-        checkCallsInTerm(w.value(), fns, builtins, errors);
+        checkCallsInTerm(w.value(), fns, rulePaths, builtins, errors);
       }
     }
   }
@@ -451,6 +458,7 @@ public final class Compiler {
   private static void checkCallsInTerm(
       Term t,
       Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
       Function<String, Builtin> builtins,
       List<RegoError> errors) {
     switch (t) {
@@ -461,36 +469,42 @@ public final class Compiler {
                 || EVALUATOR_BUILTINS.containsKey(c.name())
                 || (builtins != null && builtins.apply(c.name()) != null);
         if (!known) {
-          errors.add(RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location()));
+          String msg = "undefined function " + c.name();
+          if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
+            msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
+          }
+          errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
           errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
-        c.args().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
       }
       case Ref r -> {
-        checkCallsInTerm(r.head(), fns, builtins, errors);
-        r.path().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+        checkCallsInTerm(r.head(), fns, rulePaths, builtins, errors);
+        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
       }
-      case Term.ArrayTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
-      case Term.SetTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+      case Term.ArrayTerm a ->
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+      case Term.SetTerm a ->
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
       case Term.ObjectTerm o -> {
-        o.keys().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
-        o.values().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
       }
       case Term.ArrayCompr c -> {
-        checkCallsInTerm(c.head(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
       case Term.SetCompr c -> {
-        checkCallsInTerm(c.head(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
       case Term.ObjectCompr c -> {
-        checkCallsInTerm(c.key(), fns, builtins, errors);
-        checkCallsInTerm(c.value(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.key(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.value(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
-      case Term.Template tp -> checkCalls(tp.parts(), fns, builtins, errors);
+      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, errors);
       default -> {}
     }
   }
