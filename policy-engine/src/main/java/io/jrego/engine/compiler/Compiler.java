@@ -92,7 +92,8 @@ public final class Compiler {
         List.copyOf(c.rules),
         List.copyOf(c.nodes),
         builtins,
-        Map.copyOf(c.metrics));
+        Map.copyOf(c.metrics),
+        List.copyOf(modules));
   }
 
   /**
