@@ -72,6 +72,9 @@ public final class BuiltinRegistry {
     Units.register(r);
     UuidBuiltins.register(r);
     X509Builtins.register(r);
+    // builtins-c
+    GraphBuiltins.register(r);
+    YamlBuiltins.register(r);
     return r;
   }
 }

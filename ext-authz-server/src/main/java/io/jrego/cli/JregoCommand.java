@@ -1,0 +1,99 @@
+package io.jrego.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code jrego}: the command line. Each sub-command is a class listed in {@link #SUBCOMMANDS}; add
+ * new ones there.
+ */
+@Command(
+    name = "jrego",
+    mixinStandardHelpOptions = true,
+    versionProvider = JregoCommand.Version.class,
+    description = "An OPA-compatible Rego policy server for Envoy ext_authz.",
+    synopsisSubcommandLabel = "COMMAND")
+public final class JregoCommand implements Runnable {
+
+  /** The sub-commands, in the order {@code --help} lists them. */
+  static final Class<?>[] SUBCOMMANDS = {
+    ServeCommand.class,
+    EvalCommand.class,
+    TestCommand.class,
+    BuildCommand.class,
+    SignCommand.class,
+    PushCommand.class
+  };
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Runs {@code jrego} and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.getenv()));
+  }
+
+  /** Runs {@code jrego} with an environment, returning the exit code. */
+  static int run(String[] args, Map<String, String> env) {
+    CommandLine cmd;
+    try {
+      cmd = commandLine(args, env);
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("jrego: " + e.getMessage());
+      return 2;
+    }
+    return cmd.execute(args);
+  }
+
+  /**
+   * The command line with its default values: environment ({@code JREGO_<OPTION>}), then the YAML
+   * file named by {@code --config} (or {@code JREGO_CONFIG}), then the built-in defaults.
+   *
+   * @throws IOException if the config file cannot be read
+   */
+  static CommandLine commandLine(String[] args, Map<String, String> env) throws IOException {
+    CommandLine cmd = new CommandLine(new JregoCommand());
+    for (Class<?> sub : SUBCOMMANDS) {
+      cmd.addSubcommand(sub);
+    }
+    Optional<Path> config = configPath(args, env);
+    Map<String, String> file =
+        config.isPresent() ? ConfigDefaults.readFile(config.get()) : Map.of();
+    CommandLine serve = cmd.getSubcommands().get("serve");
+    ConfigDefaults.checkKeys(file, serve.getCommandSpec(), config);
+    cmd.setDefaultValueProvider(new ConfigDefaults(env, file));
+    return cmd;
+  }
+
+  private static Optional<Path> configPath(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Optional.of(Path.of(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) {
+        return Optional.of(Path.of(args[i].substring("--config=".length())));
+      }
+    }
+    return Optional.ofNullable(env.get("JREGO_CONFIG")).filter(s -> !s.isEmpty()).map(Path::of);
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = JregoCommand.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "jrego " + (v == null ? "dev" : v),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+      };
+    }
+  }
+}

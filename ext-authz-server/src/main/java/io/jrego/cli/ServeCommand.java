@@ -1,0 +1,289 @@
+package io.jrego.cli;
+
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.server.JregoServer;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.grpc.OnError;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jrego serve}: the ext_authz gRPC server with its admin port. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Serves Envoy's ext_authz Check API (envoy.service.auth.v3.Authorization) from a policy"
+          + " bundle, answering as OPA-Envoy does.",
+      "Every option may also come from the environment (JREGO_<OPTION>, e.g. JREGO_ADMIN_ADDR) or"
+          + " a YAML file (--config, keys as option names); flags win over the environment, which"
+          + " wins over the file."
+    })
+public final class ServeCommand implements Callable<Integer> {
+
+  /** The default bundle, relative to a jrego checkout. */
+  static final String DEFAULT_BUNDLE = "rego-policies/ai-gateway";
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML file of option values.")
+  Path config;
+
+  @Option(
+      names = "--addr",
+      defaultValue = ":9191",
+      paramLabel = "ADDR",
+      description = "gRPC listen address: host:port, :port, grpc://host:port or unix:///path.")
+  String addr;
+
+  @Option(
+      names = "--admin-addr",
+      defaultValue = ":8181",
+      paramLabel = "ADDR",
+      description =
+          "HTTP admin address (/health, /ready, /metrics): host:port or :port; empty for none.")
+  String adminAddr;
+
+  @Option(
+      names = "--bundle",
+      paramLabel = "DIR",
+      description =
+          "Bundle folder to serve. Default: " + DEFAULT_BUNDLE + " in the jrego checkout.")
+  Path bundle;
+
+  @Option(
+      names = "--path",
+      defaultValue = "envoy/authz/allow",
+      paramLabel = "PATH",
+      description = "Decision path under data, / or . separated.")
+  String path;
+
+  @Option(
+      names = "--dry-run",
+      defaultValue = "false",
+      fallbackValue = "true",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description =
+          "Allow every request whatever the decision (decisions are still logged and counted).")
+  boolean dryRun;
+
+  @Option(
+      names = "--enable-reflection",
+      defaultValue = "false",
+      fallbackValue = "true",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description = "Offer gRPC server reflection.")
+  boolean reflection;
+
+  @Option(
+      names = "--skip-request-body-parse",
+      defaultValue = "false",
+      fallbackValue = "true",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description = "Leave parsed_body and truncated_body out of the input.")
+  boolean skipBody;
+
+  @Option(
+      names = "--trust-xfcc",
+      defaultValue = "false",
+      fallbackValue = "true",
+      arity = "0..1",
+      paramLabel = "BOOL",
+      description =
+          "Take input.spiffe from the x-forwarded-client-cert header's URI= when the peer"
+              + " certificate gives none. Only when the proxy sanitises that header.")
+  boolean trustXfcc;
+
+  @Option(
+      names = "--max-recv-msg-size",
+      defaultValue = "4194304",
+      paramLabel = "BYTES",
+      description = "Largest CheckRequest accepted.")
+  int maxRecv;
+
+  @Option(
+      names = "--max-send-msg-size",
+      defaultValue = "2147483647",
+      paramLabel = "BYTES",
+      description = "Largest CheckResponse sent.")
+  int maxSend;
+
+  @Option(
+      names = "--on-error",
+      defaultValue = "grpc-error",
+      paramLabel = "MODE",
+      description =
+          "On an undefined decision, evaluation error or bad decision: grpc-error (fail the RPC;"
+              + " Envoy's failure_mode_allow/status_on_error decide) or deny (answer --error-status).")
+  String onError;
+
+  @Option(
+      names = "--error-status",
+      defaultValue = "403",
+      paramLabel = "CODE",
+      description = "HTTP status of the answer when --on-error=deny.")
+  int errorStatus;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      paramLabel = "N",
+      description = "Checks evaluated at once; 0 for the number of processors (at least 2).")
+  int threads;
+
+  @Option(
+      names = "--queue-size",
+      defaultValue = "4096",
+      paramLabel = "N",
+      description = "Checks waiting for a thread before new ones are refused.")
+  int queueSize;
+
+  @Option(
+      names = "--shutdown-grace",
+      defaultValue = "10s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "On SIGTERM, how long checks in flight may take to finish.")
+  Duration shutdownGrace;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    ListenAddress grpc;
+    Optional<InetSocketAddress> admin;
+    OnError mode;
+    try {
+      grpc = ListenAddress.parse(addr);
+      admin = adminAddress(adminAddr);
+      mode =
+          switch (onError.toLowerCase(Locale.ROOT)) {
+            case "grpc-error", "grpc_error" -> OnError.GRPC_ERROR;
+            case "deny" -> OnError.DENY;
+            default ->
+                throw new IllegalArgumentException(
+                    "--on-error must be grpc-error or deny, got " + onError);
+          };
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Path folder;
+    try {
+      folder = bundleFolder();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    AuthorizationService.Config check;
+    try {
+      check =
+          new AuthorizationService.Config(
+              path,
+              new InputMapper.Options(skipBody, trustXfcc),
+              dryRun,
+              mode,
+              errorStatus,
+              maxSend);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    CheckServer.Config server =
+        new CheckServer.Config(grpc, maxRecv, threads, queueSize, reflection, shutdownGrace);
+    JregoServer running;
+    try {
+      running = JregoServer.start(folder, server, check, admin);
+    } catch (BundleException e) {
+      err.println("jrego: bundle " + folder + ": " + e.getMessage());
+      return 1;
+    } catch (RegoException e) {
+      err.println("jrego: bundle " + folder + " does not compile:");
+      for (RegoError re : e.errors()) {
+        err.println(re.describe());
+      }
+      return 1;
+    } catch (IOException e) {
+      err.println("jrego: cannot listen: " + e.getMessage());
+      return 1;
+    }
+    out.printf(
+        "jrego serving %s on %s (admin %s), decision data.%s%s%n",
+        folder,
+        grpc instanceof ListenAddress.Tcp t
+            ? new ListenAddress.Tcp(t.host(), running.grpcPort())
+            : grpc,
+        admin.isPresent() ? ":" + running.adminPort() : "off",
+        path.replace('/', '.'),
+        dryRun ? " (dry-run)" : "");
+    out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(running::shutdown, "jrego-shutdown"));
+    running.awaitTermination();
+    return 0;
+  }
+
+  private static Optional<InetSocketAddress> adminAddress(String text) {
+    if (text.isBlank() || text.equalsIgnoreCase("off")) {
+      return Optional.empty();
+    }
+    if (!(ListenAddress.parse(text) instanceof ListenAddress.Tcp tcp)) {
+      throw new IllegalArgumentException("--admin-addr must be host:port or :port, got " + text);
+    }
+    return Optional.of(tcp.socketAddress());
+  }
+
+  /** --bundle, else rego-policies/ai-gateway in the jrego checkout (jrego.home, cwd, the jar's). */
+  private Path bundleFolder() {
+    if (bundle != null) {
+      if (!Files.isDirectory(bundle)) {
+        throw new IllegalArgumentException("--bundle " + bundle + ": not a folder");
+      }
+      return bundle;
+    }
+    List<Path> candidates = new ArrayList<>();
+    String home = System.getProperty("jrego.home");
+    if (home != null) {
+      candidates.add(Path.of(home, DEFAULT_BUNDLE));
+    }
+    candidates.add(Path.of(DEFAULT_BUNDLE));
+    try {
+      Path jar =
+          Path.of(ServeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      // ext-authz-server/target/jrego.jar (or target/classes): three levels up is the checkout
+      Path checkout = jar.toAbsolutePath().getParent();
+      for (int i = 0; i < 2 && checkout != null; i++) {
+        checkout = checkout.getParent();
+      }
+      if (checkout != null) {
+        candidates.add(checkout.resolve(DEFAULT_BUNDLE));
+      }
+    } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+      // no usable code source: the other candidates remain
+    }
+    for (Path c : candidates) {
+      if (Files.isDirectory(c)) {
+        return c.toAbsolutePath().normalize();
+      }
+    }
+    throw new IllegalArgumentException(
+        "no --bundle given and " + DEFAULT_BUNDLE + " not found (looked in " + candidates + ")");
+  }
+}

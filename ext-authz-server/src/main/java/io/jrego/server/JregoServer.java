@@ -1,0 +1,148 @@
+package io.jrego.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.bundle.Bundle;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.server.admin.AdminServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running jrego: the policy compiled from a bundle folder, the gRPC Check server and the HTTP
+ * admin server. What {@code jrego serve} starts, and what tests start in-process.
+ */
+public final class JregoServer implements AutoCloseable {
+
+  /** How long a new policy runs on made-up requests before it serves (see warm-up). */
+  private static final Duration WARM_UP = Duration.ofSeconds(2);
+
+  private final PolicyHolder policies;
+  private final CheckServer grpc;
+  private final Optional<AdminServer> admin;
+
+  private JregoServer(PolicyHolder policies, CheckServer grpc, Optional<AdminServer> admin) {
+    this.policies = policies;
+    this.grpc = grpc;
+    this.admin = admin;
+  }
+
+  /**
+   * Loads and compiles the bundle, then starts the servers.
+   *
+   * @param bundleFolder the bundle to serve
+   * @param server where and how the gRPC server runs
+   * @param check how checks are answered
+   * @param adminAddress where the admin server listens, or empty for none
+   * @throws BundleException if the bundle cannot be read
+   * @throws RegoException if it does not compile
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      Path bundleFolder,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      Optional<InetSocketAddress> adminAddress)
+      throws BundleException, RegoException, IOException {
+    ActivePolicy policy = load(bundleFolder);
+    ServerMetrics metrics = new ServerMetrics();
+    PolicyHolder policies = new PolicyHolder();
+    policies.onActivate(metrics::activated);
+    AuthorizationService service = new AuthorizationService(policies, metrics, check);
+    CheckServer grpc = CheckServer.start(server, service, policies);
+    Optional<AdminServer> admin = Optional.empty();
+    try {
+      if (adminAddress.isPresent()) {
+        admin =
+            Optional.of(AdminServer.start(adminAddress.get(), policies, metrics, grpc::draining));
+      }
+    } catch (IOException e) {
+      grpc.shutdown();
+      throw e;
+    }
+    service.warmUp(policy, WARM_UP);
+    if (server.address() instanceof ListenAddress.Tcp tcp) {
+      warmUpTransport(tcp.host(), grpc.port());
+    }
+    policies.activate(policy);
+    return new JregoServer(policies, grpc, admin);
+  }
+
+  /**
+   * A few health checks over our own listener, so the first connection from Envoy does not pay for
+   * loading and compiling the HTTP/2 and gRPC server paths. Best effort.
+   */
+  private static void warmUpTransport(String host, int port) {
+    String target =
+        host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    ManagedChannel ch = NettyChannelBuilder.forAddress(target, port).usePlaintext().build();
+    try {
+      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(ch);
+      for (int i = 0; i < 20; i++) {
+        health
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance());
+      }
+    } catch (StatusRuntimeException e) {
+      // not reachable this way (a firewall, an odd bind address): serve anyway
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** Reads and compiles a bundle folder into a policy ready to activate. */
+  public static ActivePolicy load(Path bundleFolder) throws BundleException, RegoException {
+    Bundle bundle = BundleLoader.load(bundleFolder);
+    PreparedPolicy compiled = bundle.compile(EngineOptions.defaults());
+    return new ActivePolicy(compiled, bundle.revision(), bundleFolder.toString(), Instant.now());
+  }
+
+  /** The active policy's holder, for swapping policies. */
+  public PolicyHolder policies() {
+    return policies;
+  }
+
+  /** The gRPC port (with port 0 in the address, the one picked). */
+  public int grpcPort() {
+    return grpc.port();
+  }
+
+  /** The admin port, or -1 without an admin server. */
+  public int adminPort() {
+    return admin.map(AdminServer::port).orElse(-1);
+  }
+
+  /** Drains and stops the gRPC server (see {@link CheckServer#shutdown()}), then the admin one. */
+  public void shutdown() {
+    grpc.shutdown();
+    admin.ifPresent(AdminServer::close);
+  }
+
+  /** Blocks until the gRPC server has stopped. */
+  public void awaitTermination() {
+    grpc.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+}

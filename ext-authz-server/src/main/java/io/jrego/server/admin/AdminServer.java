@@ -1,0 +1,109 @@
+package io.jrego.server.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The HTTP admin port: {@code /health} (200 while the process runs), {@code /ready} (200 with the
+ * active revision once a policy is active and the server is not draining, else 503) and {@code
+ * /metrics} (Prometheus text).
+ */
+public final class AdminServer implements AutoCloseable {
+
+  private final HttpServer http;
+  private final ExecutorService executor;
+
+  private AdminServer(HttpServer http, ExecutorService executor) {
+    this.http = http;
+    this.executor = executor;
+  }
+
+  /**
+   * Starts the admin server.
+   *
+   * @param address where to listen (port 0 picks a free one)
+   * @param policies the active policy, for {@code /ready}
+   * @param metrics what {@code /metrics} shows
+   * @param draining true once the server is shutting down
+   * @throws IOException if the address cannot be bound
+   */
+  public static AdminServer start(
+      InetSocketAddress address,
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      BooleanSupplier draining)
+      throws IOException {
+    HttpServer http = HttpServer.create(address, 16);
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "jrego-admin");
+              t.setDaemon(true);
+              return t;
+            });
+    http.setExecutor(executor);
+    http.createContext(
+        "/health", ex -> respond(ex, 200, "application/json", "{\"status\":\"ok\"}"));
+    http.createContext(
+        "/ready",
+        ex -> {
+          Optional<ActivePolicy> p = policies.current();
+          if (p.isEmpty() || draining.getAsBoolean()) {
+            String status = p.isEmpty() ? "no policy active" : "draining";
+            respond(ex, 503, "application/json", "{\"status\":\"" + status + "\"}");
+            return;
+          }
+          ObjectValue body =
+              new ObjectValue.Builder()
+                  .put("status", StringValue.of("ready"))
+                  .put("revision", StringValue.of(p.get().revision()))
+                  .put("activated_at", StringValue.of(p.get().activatedAt().toString()))
+                  .build();
+          respond(ex, 200, "application/json", Json.write(body));
+        });
+    http.createContext(
+        "/metrics",
+        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
+    http.start();
+    return new AdminServer(http, executor);
+  }
+
+  private static void respond(HttpExchange ex, int status, String type, String body)
+      throws IOException {
+    try (ex) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("content-type", type);
+      boolean head = ex.getRequestMethod().equals("HEAD");
+      ex.sendResponseHeaders(status, head ? -1 : bytes.length);
+      if (!head) {
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
+  }
+
+  /** The port listened on. */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    executor.shutdownNow();
+  }
+}

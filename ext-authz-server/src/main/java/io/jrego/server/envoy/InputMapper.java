@@ -1,0 +1,99 @@
+package io.jrego.server.envoy;
+
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns Envoy's {@link CheckRequest} into the {@code input} document, exactly as OPA-Envoy builds
+ * it ({@code attributes}, {@code version}, {@code parsed_path}, {@code parsed_query}, {@code
+ * parsed_body}, {@code truncated_body}, {@code source_principal}), plus jrego's {@code spiffe}
+ * object: the caller's SPIFFE ID from {@code attributes.source.principal} ({@code from:
+ * "peer_certificate"}) or, when the proxy is trusted, from the {@code URI=} of the {@code
+ * x-forwarded-client-cert} header ({@code from: "xfcc"}); absent without a valid SPIFFE ID.
+ *
+ * <p>Thread-safe and stateless apart from its options.
+ */
+public final class InputMapper {
+
+  /**
+   * What the mapping does beyond the fixed OPA-Envoy shape.
+   *
+   * @param skipRequestBodyParse leave out {@code parsed_body} and {@code truncated_body}
+   *     (OPA-Envoy's {@code skip-request-body-parse})
+   * @param trustXfcc take the caller's SPIFFE ID from the {@code x-forwarded-client-cert} header
+   *     when the peer certificate gives none; only safe when the proxy sanitises that header
+   */
+  public record Options(boolean skipRequestBodyParse, boolean trustXfcc) {
+    /** Parse bodies, don't trust XFCC. */
+    public static Options defaults() {
+      return new Options(false, false);
+    }
+  }
+
+  private static final ObjectValue VERSION =
+      new ObjectValue.Builder()
+          .put("ext_authz", StringValue.of("v3"))
+          .put("encoding", StringValue.of("protojson"))
+          .build();
+
+  private final Options options;
+
+  public InputMapper(Options options) {
+    this.options = options;
+  }
+
+  /**
+   * Builds the input document.
+   *
+   * @throws CheckException with {@link Reason#REQUEST_PARSE_ERROR} when the path, query or body
+   *     cannot be parsed; its message is what OPA-Envoy answers in the 400 body
+   */
+  public ObjectValue map(CheckRequest request) throws CheckException {
+    AttributeContext attrs = request.getAttributes();
+    AttributeContext.HttpRequest http = attrs.getRequest().getHttp();
+    ObjectValue.Builder input = new ObjectValue.Builder();
+    if (request.hasAttributes()) {
+      input.put("attributes", ProtoValues.message(attrs));
+    }
+    input.put("version", VERSION);
+    String path = http.getPath();
+    int q = path.indexOf('?');
+    Map<String, String> headers = http.getHeadersMap();
+    try {
+      input.put("parsed_path", UrlDecoding.parsedPath(q < 0 ? path : path.substring(0, q)));
+      input.put("parsed_query", UrlDecoding.parseQuery(q < 0 ? "" : path.substring(q + 1)));
+      if (!options.skipRequestBodyParse()) {
+        BodyParser.Parsed body = BodyParser.parse(headers, http.getBody(), http.getRawBody());
+        input.put("parsed_body", body.body());
+        input.put("truncated_body", body.truncated());
+      }
+    } catch (UrlDecoding.DecodingException e) {
+      throw new CheckException(Reason.REQUEST_PARSE_ERROR, e.getMessage(), e);
+    }
+    String principal = attrs.getSource().getPrincipal();
+    if (!principal.isEmpty()) {
+      input.put("source_principal", StringValue.of(principal));
+    }
+    spiffe(principal, headers).ifPresent(s -> input.put("spiffe", s));
+    return input.build();
+  }
+
+  private Optional<ObjectValue> spiffe(String principal, Map<String, String> headers) {
+    Optional<SpiffeId> fromPeer = SpiffeId.parse(principal);
+    if (fromPeer.isPresent()) {
+      return Optional.of(fromPeer.get().toValue("peer_certificate"));
+    }
+    if (!options.trustXfcc()) {
+      return Optional.empty();
+    }
+    String xfcc = headers.get("x-forwarded-client-cert");
+    if (xfcc == null) {
+      return Optional.empty();
+    }
+    return SpiffeId.xfccUri(xfcc).flatMap(SpiffeId::parse).map(id -> id.toValue("xfcc"));
+  }
+}

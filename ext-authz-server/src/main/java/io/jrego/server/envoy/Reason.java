@@ -1,0 +1,34 @@
+package io.jrego.server.envoy;
+
+/**
+ * Why a check did not end with the policy's own answer. Each code appears in error messages ({@code
+ * "<code>: <detail>"}), in logs and as the {@code reason} label of the {@code jrego_checks_total}
+ * metric, so the names are stable.
+ */
+public enum Reason {
+  /** The request's path, query or body could not be parsed (answered 400, as OPA-Envoy does). */
+  REQUEST_PARSE_ERROR("request_parse_error"),
+  /** The decision document was undefined for this input. */
+  UNDEFINED_DECISION("undefined_decision"),
+  /** Evaluating the policy failed (conflict, builtin error in strict mode, a limit passed). */
+  EVAL_ERROR("eval_error"),
+  /** The decision has the wrong shape (for example {@code allowed} is not a boolean). */
+  INVALID_DECISION("invalid_decision"),
+  /** No policy is active yet. */
+  NO_POLICY("no_policy"),
+  /** The answer would exceed the configured maximum message size. */
+  RESPONSE_TOO_LARGE("response_too_large"),
+  /** Anything else: a bug in jrego. */
+  INTERNAL("internal");
+
+  private final String code;
+
+  Reason(String code) {
+    this.code = code;
+  }
+
+  /** The stable code, such as {@code undefined_decision}. */
+  public String code() {
+    return code;
+  }
+}

@@ -1,0 +1,134 @@
+package io.jrego.server.envoy;
+
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Percent-decoding as Go's {@code net/url} does it, which OPA-Envoy uses for {@code parsed_path},
+ * {@code parsed_query} and form bodies: a {@code %} must be followed by two hex digits, and only
+ * query decoding turns {@code +} into a space.
+ */
+final class UrlDecoding {
+
+  private UrlDecoding() {}
+
+  /** Thrown for a bad escape or a {@code ;} separator; the message is Go's wording. */
+  static final class DecodingException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    DecodingException(String message) {
+      super(message);
+    }
+  }
+
+  /** {@code parsed_path}: cut at {@code ?}, decode, strip leading slashes, split on {@code /}. */
+  static ArrayValue parsedPath(String rawPath) throws DecodingException {
+    String decoded = unescape(rawPath, false);
+    int from = 0;
+    while (from < decoded.length() && decoded.charAt(from) == '/') {
+      from++;
+    }
+    List<Value> segments = new ArrayList<>();
+    int start = from;
+    for (int i = from; i <= decoded.length(); i++) {
+      if (i == decoded.length() || decoded.charAt(i) == '/') {
+        segments.add(StringValue.of(decoded.substring(start, i)));
+        start = i + 1;
+      }
+    }
+    return ArrayValue.of(segments);
+  }
+
+  /**
+   * Form decoding ({@code url.ParseQuery}): {@code &}-separated pairs, {@code +} is a space, a key
+   * without {@code =} maps to {@code ""}, repeated keys keep their order, empty pairs are skipped.
+   */
+  static ObjectValue parseQuery(String query) throws DecodingException {
+    if (query.isEmpty()) {
+      return ObjectValue.EMPTY;
+    }
+    Map<String, List<Value>> out = new LinkedHashMap<>();
+    DecodingException first = null;
+    int start = 0;
+    while (start <= query.length()) {
+      int amp = query.indexOf('&', start);
+      int end = amp < 0 ? query.length() : amp;
+      String pair = query.substring(start, end);
+      start = end + 1;
+      if (pair.indexOf(';') >= 0) {
+        if (first == null) {
+          first = new DecodingException("invalid semicolon separator in query");
+        }
+      } else if (!pair.isEmpty()) {
+        int eq = pair.indexOf('=');
+        String k = eq < 0 ? pair : pair.substring(0, eq);
+        String v = eq < 0 ? "" : pair.substring(eq + 1);
+        try {
+          String key = unescape(k, true);
+          String value = unescape(v, true);
+          out.computeIfAbsent(key, x -> new ArrayList<>()).add(StringValue.of(value));
+        } catch (DecodingException e) {
+          if (first == null) {
+            first = e;
+          }
+        }
+      }
+      if (amp < 0) {
+        break;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    ObjectValue.Builder b = new ObjectValue.Builder();
+    out.forEach((k, v) -> b.put(k, ArrayValue.of(v)));
+    return b.build();
+  }
+
+  /** Go's {@code unescape}: {@code %XX} to a byte, {@code +} to a space in query mode. */
+  static String unescape(String s, boolean query) throws DecodingException {
+    int pct = s.indexOf('%');
+    if (pct < 0 && (!query || s.indexOf('+') < 0)) {
+      return s;
+    }
+    byte[] in = s.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
+    for (int i = 0; i < in.length; i++) {
+      byte c = in[i];
+      if (c == '%') {
+        if (i + 2 >= in.length || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) {
+          String bad = new String(in, i, Math.min(3, in.length - i), StandardCharsets.UTF_8);
+          throw new DecodingException("invalid URL escape \"" + bad + "\"");
+        }
+        out.write(hex(in[i + 1]) << 4 | hex(in[i + 2]));
+        i += 2;
+      } else if (c == '+' && query) {
+        out.write(' ');
+      } else {
+        out.write(c);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static int hex(byte c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+}

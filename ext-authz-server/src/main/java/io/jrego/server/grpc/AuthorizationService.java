@@ -1,0 +1,247 @@
+package io.jrego.server.grpc;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.DecisionMapper;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.envoy.Reason;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
+ * input, evaluates the active policy at the decision path and maps the decision to a response.
+ *
+ * <p>Never throws: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
+ * undefined decision, an evaluation error or a decision of the wrong shape fails the RPC with
+ * UNKNOWN, or answers a denied response, as {@link OnError} is configured.
+ */
+public final class AuthorizationService extends AuthorizationGrpc.AuthorizationImplBase {
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.check");
+
+  /**
+   * How checks are answered.
+   *
+   * @param decisionPath the decision document, such as {@code envoy/authz/allow}
+   * @param input how requests become input
+   * @param dryRun answer every decision with an allow
+   * @param onError what a failed check answers
+   * @param errorStatus the HTTP status of an {@link OnError#DENY} answer
+   * @param maxSendBytes the largest response allowed
+   */
+  public record Config(
+      String decisionPath,
+      InputMapper.Options input,
+      boolean dryRun,
+      OnError onError,
+      int errorStatus,
+      int maxSendBytes) {
+    public Config {
+      Objects.requireNonNull(decisionPath);
+      Objects.requireNonNull(input);
+      Objects.requireNonNull(onError);
+      if (StatusCode.forNumber(errorStatus) == null || errorStatus == 0) {
+        throw new IllegalArgumentException(
+            "error status " + errorStatus + " is not an HTTP status Envoy knows");
+      }
+    }
+
+    /** OPA-Envoy's defaults: {@code envoy/authz/allow}, fail the RPC on errors. */
+    public static Config defaults() {
+      return new Config(
+          "envoy/authz/allow",
+          InputMapper.Options.defaults(),
+          false,
+          OnError.GRPC_ERROR,
+          403,
+          Integer.MAX_VALUE);
+    }
+  }
+
+  private final PolicyHolder policies;
+  private final ServerMetrics metrics;
+  private final Config config;
+  private final InputMapper inputMapper;
+  private final DecisionMapper decisionMapper;
+
+  public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
+    this.policies = policies;
+    this.metrics = metrics;
+    this.config = config;
+    this.inputMapper = new InputMapper(config.input());
+    this.decisionMapper = new DecisionMapper(config.dryRun());
+  }
+
+  @Override
+  public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
+    long start = System.nanoTime();
+    String decisionId = decisionId();
+    try {
+      ActivePolicy policy =
+          policies
+              .current()
+              .orElseThrow(() -> new CheckException(Reason.NO_POLICY, "no policy is active"));
+      ObjectValue input;
+      try {
+        input = inputMapper.map(request);
+      } catch (CheckException e) {
+        answerParseError(e, out, start);
+        return;
+      }
+      Value decision = evaluate(policy, input);
+      CheckResponse response = decisionMapper.map(decision, decisionId);
+      if (response.getSerializedSize() > config.maxSendBytes()) {
+        throw new CheckException(
+            Reason.RESPONSE_TOO_LARGE,
+            "response of "
+                + response.getSerializedSize()
+                + " bytes exceeds "
+                + config.maxSendBytes());
+      }
+      boolean allowed = DecisionMapper.isAllowed(decision);
+      String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
+      String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
+      metrics.check(result, reason, System.nanoTime() - start);
+      out.onNext(response);
+      out.onCompleted();
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(
+            Level.DEBUG,
+            "check decision_id={0} result={1} reason={2} revision={3}",
+            decisionId,
+            result,
+            reason,
+            policy.revision());
+      }
+    } catch (CheckException e) {
+      fail(e, decisionId, out, start);
+    } catch (RuntimeException e) {
+      fail(new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, out, start);
+    }
+  }
+
+  private Value evaluate(ActivePolicy policy, ObjectValue input) throws CheckException {
+    long evalStart = System.nanoTime();
+    Optional<Value> decision;
+    try {
+      decision = policy.policy().evaluate(config.decisionPath(), input);
+    } catch (RegoException e) {
+      throw new CheckException(Reason.EVAL_ERROR, e.getMessage(), e);
+    } finally {
+      metrics.evaluation(System.nanoTime() - evalStart);
+    }
+    return decision.orElseThrow(
+        () -> new CheckException(Reason.UNDEFINED_DECISION, "undefined decision"));
+  }
+
+  /** As OPA-Envoy: PERMISSION_DENIED, a 400 with the message as body, no decision id. */
+  private void answerParseError(CheckException e, StreamObserver<CheckResponse> out, long start) {
+    metrics.check("deny", e.reason().code(), System.nanoTime() - start);
+    out.onNext(
+        CheckResponse.newBuilder()
+            .setStatus(
+                com.google.rpc.Status.newBuilder()
+                    .setCode(Code.PERMISSION_DENIED_VALUE)
+                    .setMessage(e.getMessage()))
+            .setDeniedResponse(
+                DeniedHttpResponse.newBuilder()
+                    .setStatus(HttpStatus.newBuilder().setCode(StatusCode.BadRequest))
+                    .setBody(e.getMessage()))
+            .build());
+    out.onCompleted();
+    LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
+  }
+
+  private void fail(
+      CheckException e, String decisionId, StreamObserver<CheckResponse> out, long start) {
+    LOG.log(
+        Level.WARNING,
+        "check failed decision_id={0} reason={1}: {2}",
+        decisionId,
+        e.reason().code(),
+        e.getMessage());
+    metrics.check("error", e.reason().code(), System.nanoTime() - start);
+    if (config.onError() == OnError.GRPC_ERROR) {
+      out.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(
+        CheckResponse.newBuilder()
+            .setStatus(
+                com.google.rpc.Status.newBuilder()
+                    .setCode(Code.PERMISSION_DENIED_VALUE)
+                    .setMessage(e.getMessage()))
+            .setDeniedResponse(
+                DeniedHttpResponse.newBuilder()
+                    .setStatus(HttpStatus.newBuilder().setCodeValue(config.errorStatus()))
+                    .addHeaders(
+                        HeaderValueOption.newBuilder()
+                            .setHeader(
+                                HeaderValue.newBuilder()
+                                    .setKey("x-jrego-error")
+                                    .setValue(e.reason().code()))
+                            .setAppendAction(
+                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                    .setBody(e.reason().code()))
+            .setDynamicMetadata(
+                com.google.protobuf.Struct.newBuilder()
+                    .putFields(
+                        DecisionMapper.DECISION_ID,
+                        com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
+            .build());
+    out.onCompleted();
+  }
+
+  /**
+   * Runs the mapping and {@code policy} on a few made-up requests until {@code budget} is spent (at
+   * most 500 rounds), so the JIT has compiled the hot paths before Envoy's first check, whose
+   * deadline is often 0.5 s or less. Results, errors and metrics are discarded.
+   */
+  public void warmUp(ActivePolicy policy, Duration budget) {
+    List<CheckRequest> samples = WarmUp.samples();
+    long deadline = System.nanoTime() + budget.toNanos();
+    for (int round = 0; round < 500 && System.nanoTime() < deadline; round++) {
+      for (CheckRequest r : samples) {
+        try {
+          ObjectValue input = inputMapper.map(r);
+          Optional<Value> d = policy.policy().evaluate(config.decisionPath(), input);
+          if (d.isPresent()) {
+            decisionMapper.map(d.get(), decisionId());
+          }
+        } catch (CheckException | RegoException | RuntimeException e) {
+          // the point is to run the code, not to get an answer
+        }
+      }
+    }
+  }
+
+  /** A random (version 4) UUID without SecureRandom's cost: decision ids need not be secret. */
+  private static String decisionId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
+  }
+}

@@ -1,0 +1,221 @@
+package io.jrego.server.grpc;
+
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gRPC server: Envoy's Authorization service, {@code grpc.health.v1.Health} and, when asked,
+ * server reflection, on a bounded executor.
+ *
+ * <p>Health is NOT_SERVING until a policy is active, then SERVING; {@link #shutdown()} turns it
+ * NOT_SERVING for good, stops accepting calls, lets the checks in flight finish for the grace
+ * period, then cancels what is left.
+ */
+public final class CheckServer implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.grpc");
+
+  /**
+   * How the server runs.
+   *
+   * @param address where to listen
+   * @param maxRecvBytes the largest request accepted
+   * @param threads checks evaluated at once; 0 for the number of processors (at least 2)
+   * @param queueCapacity checks waiting for a thread before new ones are refused
+   * @param reflection whether to offer gRPC server reflection
+   * @param shutdownGrace how long checks in flight may take to finish on shutdown
+   */
+  public record Config(
+      ListenAddress address,
+      int maxRecvBytes,
+      int threads,
+      int queueCapacity,
+      boolean reflection,
+      Duration shutdownGrace) {}
+
+  private final Server server;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ThreadPoolExecutor executor;
+  private final List<EventLoopGroup> loops;
+  private final Duration grace;
+  private final AtomicBoolean draining = new AtomicBoolean();
+
+  private CheckServer(
+      ServerBuilder<?> builder,
+      Config config,
+      AuthorizationService service,
+      PolicyHolder policies,
+      List<EventLoopGroup> loops) {
+    this.loops = loops;
+    this.grace = config.shutdownGrace();
+    int threads =
+        config.threads() > 0
+            ? config.threads()
+            : Math.max(2, Runtime.getRuntime().availableProcessors());
+    AtomicInteger n = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(config.queueCapacity()),
+            r -> {
+              Thread t = new Thread(r, "jrego-check-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    builder
+        .executor(executor)
+        .maxInboundMessageSize(config.maxRecvBytes())
+        .addService(service)
+        .addService(health.getHealthService());
+    if (config.reflection()) {
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+    }
+    this.server = builder.build();
+    policies.onActivate(
+        p -> {
+          if (!draining.get()) {
+            health.setStatus("", ServingStatus.SERVING);
+            health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+          }
+        });
+  }
+
+  /**
+   * Starts a server on {@code config.address()}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static CheckServer start(
+      Config config, AuthorizationService service, PolicyHolder policies) throws IOException {
+    List<EventLoopGroup> loops = new ArrayList<>();
+    NettyServerBuilder b;
+    switch (config.address()) {
+      case ListenAddress.Tcp tcp ->
+          b =
+              NettyServerBuilder.forAddress(
+                  tcp.socketAddress(), InsecureServerCredentials.create());
+      case ListenAddress.Unix unix -> {
+        if (!Epoll.isAvailable()) {
+          throw new IOException(
+              "Unix domain sockets need Netty's epoll transport, unavailable here: "
+                  + Epoll.unavailabilityCause());
+        }
+        Files.deleteIfExists(unix.path());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
+        loops.add(boss);
+        loops.add(workers);
+        b =
+            NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers);
+      }
+    }
+    b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
+    return new CheckServer(b, config, service, policies, loops).start();
+  }
+
+  /** A server on any builder (tests use an in-process one). */
+  public static CheckServer start(
+      ServerBuilder<?> builder, Config config, AuthorizationService service, PolicyHolder policies)
+      throws IOException {
+    return new CheckServer(builder, config, service, policies, List.of()).start();
+  }
+
+  private CheckServer start() throws IOException {
+    server.start();
+    return this;
+  }
+
+  /** The TCP port listened on (useful with port 0), or -1 for a Unix socket or in-process. */
+  public int port() {
+    return server.getListenSockets().stream()
+        .filter(InetSocketAddress.class::isInstance)
+        .map(a -> ((InetSocketAddress) a).getPort())
+        .findFirst()
+        .orElse(-1);
+  }
+
+  /** The health service's state holder. */
+  public HealthStatusManager health() {
+    return health;
+  }
+
+  /** Whether {@link #shutdown()} has begun. */
+  public boolean draining() {
+    return draining.get();
+  }
+
+  /**
+   * Drains and stops: health NOT_SERVING, no new calls, checks in flight get the grace period, then
+   * whatever is left is cancelled. Idempotent; blocks until done.
+   */
+  public void shutdown() {
+    if (!draining.compareAndSet(false, true)) {
+      awaitTermination();
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.log(Level.WARNING, "checks still running after {0}: cancelling them", grace);
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      executor.shutdownNow();
+      for (EventLoopGroup g : loops) {
+        g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Blocks until the server has terminated. */
+  public void awaitTermination() {
+    try {
+      server.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+}

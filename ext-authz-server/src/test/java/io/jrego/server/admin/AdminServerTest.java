@@ -1,0 +1,102 @@
+package io.jrego.server.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.value.Value;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+
+  private static final PreparedPolicy NONE =
+      new PreparedPolicy() {
+        @Override
+        public Optional<Value> evaluate(String path, Value input) {
+          return Optional.empty();
+        }
+
+        @Override
+        public List<QueryResult> query(String query, Optional<Value> input) {
+          return List.of();
+        }
+
+        @Override
+        public List<io.jrego.engine.RuleInfo> rules() {
+          return List.of();
+        }
+
+        @Override
+        public java.util.Map<String, Duration> compileMetrics() {
+          return java.util.Map.of();
+        }
+      };
+
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private HttpResponse<String> get(AdminServer admin, String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void endpoints_reportHealthReadinessAndMetrics() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    ServerMetrics metrics = new ServerMetrics();
+    policies.onActivate(metrics::activated);
+    AtomicBoolean draining = new AtomicBoolean();
+    try (AdminServer admin =
+        AdminServer.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            policies,
+            metrics,
+            draining::get)) {
+      assertThat(get(admin, "/health").statusCode()).isEqualTo(200);
+      HttpResponse<String> notReady = get(admin, "/ready");
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(notReady.body()).contains("no policy active");
+
+      policies.activate(
+          new ActivePolicy(NONE, "rev-7", "test", Instant.ofEpochSecond(1_767_225_600)));
+      HttpResponse<String> ready = get(admin, "/ready");
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(ready.body()).contains("\"revision\":\"rev-7\"");
+
+      metrics.check("allow", "policy", 1_000_000);
+      metrics.evaluation(500_000);
+      String text = get(admin, "/metrics").body();
+      assertThat(text)
+          .contains("jrego_bundle_info{revision=\"rev-7\"} 1")
+          .contains("jrego_bundle_activation_timestamp_seconds 1.7672256E9")
+          .contains("jrego_checks_total{reason=\"policy\",result=\"allow\"} 1.0")
+          .contains("jrego_check_duration_seconds_count 1")
+          .contains("jrego_eval_duration_seconds_count 1");
+
+      policies.activate(new ActivePolicy(NONE, "rev-8", "test", Instant.now()));
+      assertThat(get(admin, "/metrics").body())
+          .contains("jrego_bundle_info{revision=\"rev-8\"} 1")
+          .doesNotContain("revision=\"rev-7\"");
+
+      draining.set(true);
+      HttpResponse<String> drainingReady = get(admin, "/ready");
+      assertThat(drainingReady.statusCode()).isEqualTo(503);
+      assertThat(drainingReady.body()).contains("draining");
+    }
+  }
+}

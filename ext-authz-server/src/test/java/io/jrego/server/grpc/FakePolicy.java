@@ -1,0 +1,41 @@
+package io.jrego.server.grpc;
+
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.value.Value;
+import java.util.List;
+import java.util.Optional;
+
+/** A policy written in Java, for testing the service without the Rego engine. */
+final class FakePolicy implements PreparedPolicy {
+
+  interface Decide {
+    Optional<Value> decide(String path, Value input) throws RegoException;
+  }
+
+  private final Decide decide;
+
+  FakePolicy(Decide decide) {
+    this.decide = decide;
+  }
+
+  @Override
+  public Optional<Value> evaluate(String path, Value input) throws RegoException {
+    return decide.decide(path, input);
+  }
+
+  @Override
+  public List<QueryResult> query(String query, Optional<Value> input) {
+    throw new UnsupportedOperationException("not used by the server");
+  }
+
+  @Override
+  public List<io.jrego.engine.RuleInfo> rules() {
+    return List.of();
+  }
+
+  @Override
+  public java.util.Map<String, java.time.Duration> compileMetrics() {
+    return java.util.Map.of();
+  }
+}
