@@ -91,7 +91,7 @@ public final class Evaluator {
   private final long deadline;
   private int steps;
   private int depth;
-  private final Map<String, Builtin> builtinCache = new HashMap<>();
+  private final CallTargets targets;
   private IdentityHashMap<Expr, Integer> queryExprs;
   private Value[] exprValues;
   private final Builtins own;
@@ -106,6 +106,21 @@ public final class Evaluator {
       Value input,
       BuiltinContext ctx,
       EngineOptions options) {
+    this(policy, new CallTargets(policy), baseData, input, ctx, options);
+  }
+
+  /**
+   * @param targets the policy's shared call resolution
+   * @param input the input document, or null when there is none
+   */
+  public Evaluator(
+      CompiledPolicy policy,
+      CallTargets targets,
+      Value baseData,
+      Value input,
+      BuiltinContext ctx,
+      EngineOptions options) {
+    this.targets = targets;
     this.policy = policy;
     this.baseData = baseData;
     this.input = input;
@@ -577,25 +592,7 @@ public final class Evaluator {
   }
 
   int arity(String name) {
-    if (name.startsWith("data.")) {
-      List<CompiledRule> fns = policy.functions().get(name);
-      return fns == null ? -1 : fns.get(0).args().size();
-    }
-    Integer own = io.jrego.engine.compiler.Compiler.EVALUATOR_BUILTINS.get(name);
-    if (own != null) {
-      return own;
-    }
-    Builtin b = builtin(name);
-    return b == null ? -1 : b.arity();
-  }
-
-  private Builtin builtin(String name) {
-    Builtin b = builtinCache.get(name);
-    if (b == null && !builtinCache.containsKey(name)) {
-      b = policy.builtins() == null ? null : policy.builtins().apply(name);
-      builtinCache.put(name, b);
-    }
-    return b;
+    return targets.get(name).arity();
   }
 
   /** Calls a function or builtin by name with evaluated operands. */
@@ -619,22 +616,26 @@ public final class Evaluator {
         }
       }
     }
-    if (name.startsWith("data.")) {
-      List<CompiledRule> fns = policy.functions().get(name);
-      if (fns == null) {
-        throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
+    CallTargets.Target t = targets.get(name);
+    switch (t.kind()) {
+      case FUNCTION -> {
+        Value r = callFunction(t.functions(), args, loc);
+        return r != null && k.accept(r);
       }
-      Value r = callFunction(fns, args, loc);
-      return r != null && k.accept(r);
+      case OWN -> {
+        Value ownResult = own.call(name, args, loc);
+        if (ownResult != Builtins.NOT_OWN) {
+          return ownResult != null && k.accept(ownResult);
+        }
+        throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      }
+      case UNKNOWN ->
+          throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      case BUILTIN -> {
+        // below
+      }
     }
-    Value ownResult = own.call(name, args, loc);
-    if (ownResult != Builtins.NOT_OWN) {
-      return ownResult != null && k.accept(ownResult);
-    }
-    Builtin b = builtin(name);
-    if (b == null) {
-      throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
-    }
+    Builtin b = t.builtin();
     Value r;
     try {
       r = b.function().call(args, ctx);
