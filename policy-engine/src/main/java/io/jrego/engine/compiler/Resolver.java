@@ -297,10 +297,10 @@ final class Resolver {
       case Scalar sc -> sc;
       case Var v -> var(v, s);
       case Ref r -> ref(r, s);
-      case Term.ArrayTerm a -> new Term.ArrayTerm(terms(a.items(), s), a.location());
-      case Term.SetTerm st -> new Term.SetTerm(terms(st.items(), s), st.location());
+      case Term.ArrayTerm a -> fold(new Term.ArrayTerm(terms(a.items(), s), a.location()));
+      case Term.SetTerm st -> fold(new Term.SetTerm(terms(st.items(), s), st.location()));
       case Term.ObjectTerm o ->
-          new Term.ObjectTerm(terms(o.keys(), s), terms(o.values(), s), o.location());
+          fold(new Term.ObjectTerm(terms(o.keys(), s), terms(o.values(), s), o.location()));
       case Term.Call c -> call(c, s);
       case Term.ArrayCompr c -> {
         Scope inner = new Scope(s, prescan(c.body()));
@@ -326,6 +326,43 @@ final class Resolver {
         yield new Term.Template(parts, tp.location());
       }
     };
+  }
+
+  /** A composite of constants becomes one constant, built once at compile time. */
+  private static Term fold(Term t) {
+    switch (t) {
+      case Term.ArrayTerm a -> {
+        if (a.items().stream().allMatch(Scalar.class::isInstance)) {
+          io.jrego.engine.value.Value[] vs = new io.jrego.engine.value.Value[a.items().size()];
+          for (int i = 0; i < vs.length; i++) {
+            vs[i] = ((Scalar) a.items().get(i)).value();
+          }
+          return new Scalar(io.jrego.engine.value.ArrayValue.wrap(vs), a.location());
+        }
+      }
+      case Term.SetTerm st -> {
+        if (st.items().stream().allMatch(Scalar.class::isInstance)) {
+          return new Scalar(
+              io.jrego.engine.value.SetValue.of(
+                  st.items().stream().map(x -> ((Scalar) x).value()).toList()),
+              st.location());
+        }
+      }
+      case Term.ObjectTerm o -> {
+        if (o.keys().stream().allMatch(Scalar.class::isInstance)
+            && o.values().stream().allMatch(Scalar.class::isInstance)) {
+          Map<io.jrego.engine.value.Value, io.jrego.engine.value.Value> m = new HashMap<>();
+          for (int i = 0; i < o.keys().size(); i++) {
+            m.put(((Scalar) o.keys().get(i)).value(), ((Scalar) o.values().get(i)).value());
+          }
+          if (m.size() == o.keys().size()) {
+            return new Scalar(io.jrego.engine.value.ObjectValue.of(m), o.location());
+          }
+        }
+      }
+      default -> {}
+    }
+    return t;
   }
 
   private List<Term> terms(List<Term> ts, Scope s) {

@@ -552,7 +552,37 @@ public final class Evaluator {
     boolean accept(Value[] args);
   }
 
-  private boolean evalArgs(List<Term> args, int n, int i, Value[] vals, Value[] f, ArgsK k) {
+  private boolean evalArgs(List<Term> args, int n, int start, Value[] vals, Value[] f, ArgsK k) {
+    int i = start;
+    while (i < n && vals[i] == null) {
+      Value v = simpleValue(args.get(i), f);
+      if (v == null) {
+        break;
+      }
+      vals[i++] = v;
+    }
+    if (i == n) {
+      Value[] out = vals.clone();
+      for (int j = start; j < n; j++) {
+        vals[j] = null;
+      }
+      return k.accept(out);
+    }
+    return evalArgsAt(args, n, i, start, vals, f, k);
+  }
+
+  private boolean evalArgsAt(
+      List<Term> args, int n, int i, int start, Value[] vals, Value[] f, ArgsK k) {
+    try {
+      return evalArgsSlow(args, n, i, vals, f, k);
+    } finally {
+      for (int j = start; j < i; j++) {
+        vals[j] = null;
+      }
+    }
+  }
+
+  private boolean evalArgsSlow(List<Term> args, int n, int i, Value[] vals, Value[] f, ArgsK k) {
     if (i == n) {
       return k.accept(vals.clone());
     }
@@ -1017,17 +1047,36 @@ public final class Evaluator {
     };
   }
 
-  private boolean evalItems(List<Term> items, int i, Value[] vals, Value[] f, ArgsK k) {
+  private boolean evalItems(List<Term> items, int start, Value[] vals, Value[] f, ArgsK k) {
+    // single-valued items in a loop, so long literals do not deepen the stack
+    int i = start;
+    while (i < items.size()) {
+      Value v = simpleValue(items.get(i), f);
+      if (v == null) {
+        break;
+      }
+      vals[i++] = v;
+    }
     if (i == items.size()) {
       return k.accept(vals.clone());
     }
+    int at = i;
     return evalTerm(
-        items.get(i),
+        items.get(at),
         f,
         v -> {
-          vals[i] = v;
-          return evalItems(items, i + 1, vals, f, k);
+          vals[at] = v;
+          return evalItems(items, at + 1, vals, f, k);
         });
+  }
+
+  /** The value of a term that has exactly one (a constant or a bound variable), else null. */
+  private static Value simpleValue(Term t, Value[] f) {
+    return switch (t) {
+      case Scalar s -> s.value();
+      case Var v -> v.slot() >= 0 ? f[v.slot()] : null;
+      default -> null;
+    };
   }
 
   // ---------------------------------------------------------------------------------------
