@@ -1127,6 +1127,48 @@ public final class Evaluator {
     return false;
   }
 
+  /**
+   * As {@link #walk}, over base data, where a number also finds its string key (as OPA's storage).
+   */
+  private boolean walkBase(Value v, List<Term> path, int i, Value[] f, VK k) {
+    if (i == path.size()) {
+      return k.accept(v);
+    }
+    Term elem = path.get(i);
+    Value key = groundKey(elem, f);
+    if (key != null) {
+      Value child = lookupBase(v, key);
+      return child != null && walkBase(child, path, i + 1, f, k);
+    }
+    if (isEvaluable(elem, f)) {
+      return evalTerm(
+          elem,
+          f,
+          kv -> {
+            Value child = lookupBase(v, kv);
+            return child != null && walkBase(child, path, i + 1, f, k);
+          });
+    }
+    List<Value[]> es = entries(v);
+    if (es == null) {
+      return false;
+    }
+    for (Value[] kv : es) {
+      if (unify(elem, kv[0], f, () -> walkBase(kv[1], path, i + 1, f, k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Value lookupBase(Value v, Value key) {
+    Value child = lookup(v, key);
+    if (child == null && v instanceof ObjectValue o && key instanceof NumberValue n) {
+      child = o.getOrNull(StringValue.of(n.toString()));
+    }
+    return child;
+  }
+
   private static Value groundKey(Term t, Value[] f) {
     if (t instanceof Scalar s) {
       return s.value();
@@ -1161,9 +1203,13 @@ public final class Evaluator {
       return walk(ov.value, path, i, f, k);
     }
     if (node == null && ov == null) {
-      return base != null && walk(base, path, i, f, k);
+      return base != null && walkBase(base, path, i, f, k);
     }
     if (node != null && !node.rules().isEmpty()) {
+      if (base != null) {
+        // base data and rules at one path: the base document wins, as in OPA
+        return walkBase(base, path, i, f, k);
+      }
       Value doc = ruleDoc(node);
       return doc != null && walk(doc, path, i, f, k);
     }
@@ -1186,7 +1232,7 @@ public final class Evaluator {
     if (base instanceof ObjectValue bo) {
       keys.addAll(bo.keys());
     } else if (base != null && node == null) {
-      return walk(base, path, i, f, k);
+      return walkBase(base, path, i, f, k);
     }
     if (ov != null) {
       keys.addAll(ov.children.keySet());
@@ -1235,7 +1281,7 @@ public final class Evaluator {
       return base;
     }
     if (node != null && !node.rules().isEmpty()) {
-      return ruleDoc(node);
+      return base != null ? base : ruleDoc(node);
     }
     if (base != null && !(base instanceof ObjectValue)) {
       return base;
