@@ -95,6 +95,8 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       return Optional.ofNullable(evaluator(input).document(keys));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
+    } catch (RuntimeException e) {
+      throw internal(e);
     }
   }
 
@@ -116,7 +118,14 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       return out;
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
+    } catch (RuntimeException e) {
+      throw internal(e);
     }
+  }
+
+  /** A bug in the engine surfaces as OPA's internal error, not as an unchecked exception. */
+  private static RegoException internal(RuntimeException e) {
+    return new RegoException(RegoError.of("eval_internal_error", e.toString()));
   }
 
   @Override

@@ -486,9 +486,6 @@ public final class Evaluator {
             args.get(2),
             f,
             coll -> {
-              if (coll instanceof SetValue) {
-                return false;
-              }
               List<Value[]> es = entries(coll);
               if (es == null) {
                 return false;
@@ -1043,6 +1040,7 @@ public final class Evaluator {
         yield false;
       }
       case ObjectValue o -> x.equals(o.getOrNull(key));
+      case SetValue s -> key.equals(x) && s.contains(x);
       default -> false;
     };
   }
