@@ -38,6 +38,7 @@ final class Builtins {
       case "http.send" -> httpSend(args[0], loc);
       case "rego.metadata.rule" -> Metadata.rule(ev.currentRule());
       case "rego.metadata.chain" -> Metadata.chain(ev.currentRule(), ev.policy);
+      case "rego.parse_module" -> parseModule(args, loc);
       case "internal.member_2" -> BooleanValue.of(Evaluator.member(args[0], args[1]));
       case "internal.member_3" -> BooleanValue.of(Evaluator.member3(args[0], args[1], args[2]));
       default -> NOT_OWN;
@@ -113,6 +114,33 @@ final class Builtins {
     throw new EvalException(
         Evaluator.at(
             RegoError.EVAL_BUILTIN, "http.send: http.send is not supported by jrego", loc));
+  }
+
+  private Value parseModule(Value[] args, Location loc) {
+    for (int i = 0; i < 2; i++) {
+      if (!(args[i] instanceof StringValue)) {
+        return ev.builtinError(
+            RegoError.EVAL_TYPE,
+            "rego.parse_module: operand "
+                + (i + 1)
+                + " must be string but got "
+                + args[i].typeName(),
+            loc);
+      }
+    }
+    try {
+      return AstJson.module(
+          io.jrego.engine.parser.Parser.parseModule(
+              ((StringValue) args[0]).value(),
+              ((StringValue) args[1]).value(),
+              io.jrego.engine.RegoVersion.V1));
+    } catch (io.jrego.engine.RegoException e) {
+      RegoError first = e.errors().get(0);
+      return ev.builtinError(
+          RegoError.EVAL_BUILTIN,
+          "rego.parse_module: " + first.code() + ": " + first.message(),
+          loc);
+    }
   }
 
   /** Prints the cross product of each operand's values, {@code <undefined>} for none. */

@@ -684,6 +684,14 @@ public final class Evaluator {
     return r != null && k.accept(r);
   }
 
+  /** A builtin failure: raised when strict, otherwise the call is undefined (null). */
+  Value builtinError(String code, String msg, Location loc) {
+    if (options.strictBuiltinErrors()) {
+      throw new EvalException(at(code, msg, loc));
+    }
+    return null;
+  }
+
   static RegoError at(String code, String msg, Location loc) {
     return loc == null ? RegoError.of(code, msg) : RegoError.at(code, msg, loc);
   }
