@@ -77,10 +77,12 @@ public final class Compiler {
   public static CompiledPolicy compile(List<Module> modules, Function<String, Builtin> builtins)
       throws RegoException {
     Compiler c = new Compiler(modules, builtins);
+    c.stage("CheckDuplicateImports", c::checkImports);
     c.stage("CollectGlobals", c::collectGlobals);
     c.stage("ResolveRefs", c::resolve);
     c.stage("CheckRuleConflicts", c::checkConflicts);
     c.stage("BuildRuleTree", c::buildTree);
+    c.stage("CheckRuleTreeConflicts", c::checkPrefixConflicts);
     c.stage("CheckUndefinedFunctions", c::checkFunctions);
     c.stage("CheckRecursion", c::checkRecursion);
     if (!c.errors.isEmpty()) {
@@ -145,6 +147,38 @@ public final class Compiler {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  private void checkImports() {
+    for (Module m : modules) {
+      Map<String, Module.Import> seen = new HashMap<>();
+      for (Module.Import i : m.imports()) {
+        String root = ((Var) i.path().head()).name();
+        if (root.equals("future") || root.equals("rego")) {
+          continue;
+        }
+        Module.Import prev = seen.putIfAbsent(i.name(), i);
+        if (prev != null) {
+          errors.add(
+              RegoError.at(
+                  RegoError.COMPILE,
+                  "import must not shadow import " + refText(prev.path()),
+                  i.location()));
+        }
+      }
+    }
+  }
+
+  private static String refText(Ref r) {
+    StringBuilder sb = new StringBuilder(((Var) r.head()).name());
+    for (Term t : r.path()) {
+      if (t instanceof Scalar s && s.value() instanceof StringValue sv) {
+        sb.append('.').append(sv.value());
+      } else {
+        sb.append('[').append(t).append(']');
+      }
+    }
+    return sb.toString();
+  }
 
   private void collectGlobals() {
     for (Module m : modules) {
@@ -375,6 +409,32 @@ public final class Compiler {
                 RegoError.TYPE,
                 "multiple default rules " + path + " found at " + String.join(", ", where),
                 rs.get(0).module().packageLocation()));
+      }
+    }
+  }
+
+  /** A complete rule or set must not have rules defined below its path. */
+  private void checkPrefixConflicts() {
+    for (RuleNode n : nodes) {
+      if (n.rules().stream().noneMatch(r -> r.extraHead().isEmpty())) {
+        continue;
+      }
+      List<RuleNode> below = new ArrayList<>();
+      for (RuleNode c : n.children().values()) {
+        collectRuleNodes(c, below, 0);
+      }
+      if (!below.isEmpty()) {
+        StringBuilder sb = new StringBuilder("rule " + n + " conflicts with:");
+        for (RuleNode b : below) {
+          CompiledRule r = b.rules().get(0);
+          sb.append("\n rule ")
+              .append(b)
+              .append(" at ")
+              .append(r.location().file())
+              .append(':')
+              .append(r.location().row());
+        }
+        errors.add(RegoError.at(RegoError.TYPE, sb.toString(), n.rules().get(0).location()));
       }
     }
   }

@@ -132,10 +132,11 @@ final class Resolver {
     switch (stmt) {
       case Expr.SomeVars sv -> {
         for (Var v : sv.vars()) {
-          if (s.declared.contains(v.name()) && s.names.containsKey(v.name())) {
+          if (s.names.containsKey(v.name())) {
+            String how = s.declared.contains(v.name()) ? "declared" : "referenced";
             errors.add(
                 RegoError.at(
-                    RegoError.COMPILE, "var " + v.name() + " declared above", v.location()));
+                    RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
           }
           declare(v.name(), s);
         }
@@ -224,6 +225,14 @@ final class Resolver {
   private void checkRedeclared(Term lhs, Scope s) {
     for (Var v : vars(lhs)) {
       if (v.isWildcard()) {
+        continue;
+      }
+      if (v.name().equals("input") || v.name().equals("data")) {
+        errors.add(
+            RegoError.at(
+                RegoError.COMPILE,
+                "variables must not shadow " + v.name() + " (use a different variable name)",
+                v.location()));
         continue;
       }
       if (s.names.containsKey(v.name())) {
