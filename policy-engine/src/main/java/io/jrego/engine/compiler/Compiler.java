@@ -106,29 +106,40 @@ public final class Compiler {
   public static CompiledQuery compileQuery(List<Expr> body, CompiledPolicy policy)
       throws RegoException {
     List<RegoError> errors = new ArrayList<>();
+    NegationOperands neg = new NegationOperands();
+    List<Expr> rewritten = neg.body(body);
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
-    Object scope = res.newRoot(body);
-    List<Expr> resolved = res.body(body, scope);
-    if (body.stream().anyMatch(Expr::negated)) {
-      // the negations' operands become expressions of their own; report values per written one
-      List<Expr> rewritten = new NegationOperands().body(body);
-      Resolver res2 = new Resolver(List.of(), Set.of(), Map.of(), errors);
-      List<Expr> resolved2 = res2.body(rewritten, res2.newRoot(rewritten));
-      Safety safety =
-          new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
-      List<Expr> ordered = safety.body(resolved2, new BitSet(), new BitSet());
-      checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
-      if (!errors.isEmpty()) {
-        throw new RegoException(errors);
+    List<Expr> resolved = res.body(rewritten, res.newRoot(rewritten));
+    // which written expression each resolved one is (-1: generated; some-declarations vanish)
+    List<Integer> writtenIndex = new ArrayList<>();
+    int count = 0;
+    for (Expr e : rewritten) {
+      boolean extra = neg.isGenerated(e);
+      if (!(e.stmt() instanceof Expr.SomeVars)) {
+        writtenIndex.add(extra ? -1 : count);
       }
-      return new CompiledQuery(ordered, res2.slots(), Map.copyOf(res2.queryBindings()), List.of());
+      if (!extra) {
+        count++;
+      }
     }
     Safety safety = new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
     List<Expr> ordered = safety.body(resolved, new BitSet(), new BitSet());
     List<Integer> order = safety.lastOrder();
-    List<Expr> written = new ArrayList<>(resolved);
+    List<Expr> written = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      // placeholders (never evaluated) keep positions of declarations; their value is true
+      written.add(
+          new Expr(
+              new Expr.TermStmt(new Scalar(io.jrego.engine.value.BooleanValue.TRUE, null)),
+              false,
+              List.of(),
+              null));
+    }
     for (int i = 0; i < order.size(); i++) {
-      written.set(order.get(i), ordered.get(i));
+      int w = writtenIndex.get(order.get(i));
+      if (w >= 0) {
+        written.set(w, ordered.get(i));
+      }
     }
     checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
     if (!errors.isEmpty()) {

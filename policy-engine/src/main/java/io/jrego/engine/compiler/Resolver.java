@@ -30,6 +30,7 @@ final class Resolver {
     final Scope parent;
     final Map<String, Integer> names = new HashMap<>();
     final Set<String> declared = new HashSet<>();
+    final Set<String> assigned = new HashSet<>();
     final Set<String> prescan;
 
     Scope(Scope parent, Set<String> prescan) {
@@ -179,6 +180,9 @@ final class Resolver {
           Term lhs = c.args().get(0);
           checkAssignable(lhs, s);
           declarePattern(lhs, s, true);
+          for (Var v : vars(lhs)) {
+            s.assigned.add(v.name());
+          }
           out =
               new Expr.TermStmt(new Term.Call("assign", List.of(term(lhs, s), rhs), c.location()));
         } else {
@@ -236,7 +240,10 @@ final class Resolver {
         continue;
       }
       if (s.names.containsKey(v.name())) {
-        String how = s.declared.contains(v.name()) ? "assigned" : "referenced";
+        String how =
+            s.assigned.contains(v.name())
+                ? "assigned"
+                : s.declared.contains(v.name()) ? "declared" : "referenced";
         errors.add(
             RegoError.at(
                 RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
