@@ -330,7 +330,17 @@ public final class Evaluator {
       return;
     }
     if (target instanceof Scalar s && s.value() instanceof StringValue name) {
-      mockWith(name.value(), w, value);
+      String n = name.value();
+      if (n.startsWith("data.") && !policy.functions().containsKey(n)) {
+        // a rule of the package named without data.: override its document
+        List<Value> path = new ArrayList<>();
+        for (String part : n.substring(5).split("\\.", -1)) {
+          path.add(StringValue.of(part));
+        }
+        overrides = DataOverride.with(overrides, path, 0, value);
+        return;
+      }
+      mockWith(n, w, value);
     }
   }
 
