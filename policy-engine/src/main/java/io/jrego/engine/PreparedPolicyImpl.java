@@ -6,6 +6,7 @@ import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.eval.CallTargets;
 import io.jrego.engine.eval.Evaluator;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.StringValue;
@@ -33,6 +34,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Clock clock;
   private final List<RuleInfo> rules;
   private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
+  private final CallTargets targets;
 
   PreparedPolicyImpl(
       CompiledPolicy policy,
@@ -45,6 +47,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     this.options = options;
     this.printSink = printSink;
     this.clock = clock;
+    this.targets = new CallTargets(policy);
     List<RuleInfo> infos = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (CompiledRule r : policy.rules()) {
@@ -63,6 +66,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private Evaluator evaluator(Value input) {
     return new Evaluator(
         policy,
+        targets,
         data,
         input,
         new BuiltinContext(clock, printSink, options.strictBuiltinErrors()),
@@ -91,6 +95,8 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       return Optional.ofNullable(evaluator(input).document(keys));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
+    } catch (RuntimeException e) {
+      throw internal(e);
     }
   }
 
@@ -112,7 +118,14 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       return out;
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
+    } catch (RuntimeException e) {
+      throw internal(e);
     }
+  }
+
+  /** A bug in the engine surfaces as OPA's internal error, not as an unchecked exception. */
+  private static RegoException internal(RuntimeException e) {
+    return new RegoException(RegoError.of("eval_internal_error", e.toString()));
   }
 
   @Override

@@ -12,16 +12,24 @@ final class EvalMain {
 
   public static void main(String[] args) throws Exception {
     Rego.Builder b = TestBuiltins.with(Rego.builder()).printSink(System.out::println);
+    Optional<io.jrego.engine.value.Value> input = Optional.empty();
+    boolean json = false;
     for (int i = 1; i < args.length; i++) {
-      if (args[i].endsWith(".json")) {
+      if (args[i].equals("--json")) {
+        json = true;
+      } else if (args[i].equals("--v0")) {
+        b.regoVersion(RegoVersion.V0);
+      } else if (args[i].startsWith("input=")) {
+        input = Optional.of(Json.parse(Files.readString(Path.of(args[i].substring(6)))));
+      } else if (args[i].endsWith(".json")) {
         b.data(Json.parse(Files.readString(Path.of(args[i]))));
       } else {
         b.module(args[i], Files.readString(Path.of(args[i])));
       }
     }
     try {
-      for (PreparedPolicy.QueryResult r : b.compile().query(args[0], Optional.empty())) {
-        System.out.println(r);
+      for (PreparedPolicy.QueryResult r : b.compile().query(args[0], input)) {
+        System.out.println(json ? Json.write(r.expressions().get(0)) : r.toString());
       }
     } catch (RegoException e) {
       System.out.println(e.getMessage());

@@ -16,6 +16,7 @@ import java.util.function.Function;
  * @param nodes every node by id
  * @param builtins the builtin table used to resolve calls
  * @param metrics stage timings by stage name
+ * @param modules the parsed modules, in the order given
  */
 public record CompiledPolicy(
     RuleNode root,
@@ -23,4 +24,5 @@ public record CompiledPolicy(
     List<CompiledRule> rules,
     List<RuleNode> nodes,
     Function<String, Builtin> builtins,
-    Map<String, Duration> metrics) {}
+    Map<String, Duration> metrics,
+    List<io.jrego.engine.ast.Module> modules) {}

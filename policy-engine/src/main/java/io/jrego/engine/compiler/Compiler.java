@@ -77,10 +77,12 @@ public final class Compiler {
   public static CompiledPolicy compile(List<Module> modules, Function<String, Builtin> builtins)
       throws RegoException {
     Compiler c = new Compiler(modules, builtins);
+    c.stage("CheckDuplicateImports", c::checkImports);
     c.stage("CollectGlobals", c::collectGlobals);
     c.stage("ResolveRefs", c::resolve);
     c.stage("CheckRuleConflicts", c::checkConflicts);
     c.stage("BuildRuleTree", c::buildTree);
+    c.stage("CheckRuleTreeConflicts", c::checkPrefixConflicts);
     c.stage("CheckUndefinedFunctions", c::checkFunctions);
     c.stage("CheckRecursion", c::checkRecursion);
     if (!c.errors.isEmpty()) {
@@ -92,7 +94,8 @@ public final class Compiler {
         List.copyOf(c.rules),
         List.copyOf(c.nodes),
         builtins,
-        Map.copyOf(c.metrics));
+        Map.copyOf(c.metrics),
+        List.copyOf(modules));
   }
 
   /**
@@ -103,31 +106,42 @@ public final class Compiler {
   public static CompiledQuery compileQuery(List<Expr> body, CompiledPolicy policy)
       throws RegoException {
     List<RegoError> errors = new ArrayList<>();
+    NegationOperands neg = new NegationOperands();
+    List<Expr> rewritten = neg.body(body);
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
-    Object scope = res.newRoot(body);
-    List<Expr> resolved = res.body(body, scope);
-    if (body.stream().anyMatch(Expr::negated)) {
-      // the negations' operands become expressions of their own; report values per written one
-      List<Expr> rewritten = new NegationOperands().body(body);
-      Resolver res2 = new Resolver(List.of(), Set.of(), Map.of(), errors);
-      List<Expr> resolved2 = res2.body(rewritten, res2.newRoot(rewritten));
-      Safety safety =
-          new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
-      List<Expr> ordered = safety.body(resolved2, new BitSet(), new BitSet());
-      checkCalls(ordered, policy.functions(), policy.builtins(), errors);
-      if (!errors.isEmpty()) {
-        throw new RegoException(errors);
+    List<Expr> resolved = res.body(rewritten, res.newRoot(rewritten));
+    // which written expression each resolved one is (-1: generated; some-declarations vanish)
+    List<Integer> writtenIndex = new ArrayList<>();
+    int count = 0;
+    for (Expr e : rewritten) {
+      boolean extra = neg.isGenerated(e);
+      if (!(e.stmt() instanceof Expr.SomeVars)) {
+        writtenIndex.add(extra ? -1 : count);
       }
-      return new CompiledQuery(ordered, res2.slots(), Map.copyOf(res2.queryBindings()), List.of());
+      if (!extra) {
+        count++;
+      }
     }
     Safety safety = new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
     List<Expr> ordered = safety.body(resolved, new BitSet(), new BitSet());
     List<Integer> order = safety.lastOrder();
-    List<Expr> written = new ArrayList<>(resolved);
-    for (int i = 0; i < order.size(); i++) {
-      written.set(order.get(i), ordered.get(i));
+    List<Expr> written = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      // placeholders (never evaluated) keep positions of declarations; their value is true
+      written.add(
+          new Expr(
+              new Expr.TermStmt(new Scalar(io.jrego.engine.value.BooleanValue.TRUE, null)),
+              false,
+              List.of(),
+              null));
     }
-    checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+    for (int i = 0; i < order.size(); i++) {
+      int w = writtenIndex.get(order.get(i));
+      if (w >= 0) {
+        written.set(w, ordered.get(i));
+      }
+    }
+    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
     if (!errors.isEmpty()) {
       throw new RegoException(errors);
     }
@@ -144,6 +158,38 @@ public final class Compiler {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  private void checkImports() {
+    for (Module m : modules) {
+      Map<String, Module.Import> seen = new HashMap<>();
+      for (Module.Import i : m.imports()) {
+        String root = ((Var) i.path().head()).name();
+        if (root.equals("future") || root.equals("rego")) {
+          continue;
+        }
+        Module.Import prev = seen.putIfAbsent(i.name(), i);
+        if (prev != null) {
+          errors.add(
+              RegoError.at(
+                  RegoError.COMPILE,
+                  "import must not shadow import " + refText(prev.path()),
+                  i.location()));
+        }
+      }
+    }
+  }
+
+  private static String refText(Ref r) {
+    StringBuilder sb = new StringBuilder(((Var) r.head()).name());
+    for (Term t : r.path()) {
+      if (t instanceof Scalar s && s.value() instanceof StringValue sv) {
+        sb.append('.').append(sv.value());
+      } else {
+        sb.append('[').append(t).append(']');
+      }
+    }
+    return sb.toString();
+  }
 
   private void collectGlobals() {
     for (Module m : modules) {
@@ -378,6 +424,32 @@ public final class Compiler {
     }
   }
 
+  /** A complete rule or set must not have rules defined below its path. */
+  private void checkPrefixConflicts() {
+    for (RuleNode n : nodes) {
+      if (n.rules().stream().noneMatch(r -> r.extraHead().isEmpty())) {
+        continue;
+      }
+      List<RuleNode> below = new ArrayList<>();
+      for (RuleNode c : n.children().values()) {
+        collectRuleNodes(c, below, 0);
+      }
+      if (!below.isEmpty()) {
+        StringBuilder sb = new StringBuilder("rule " + n + " conflicts with:");
+        for (RuleNode b : below) {
+          CompiledRule r = b.rules().get(0);
+          sb.append("\n rule ")
+              .append(b)
+              .append(" at ")
+              .append(r.location().file())
+              .append(':')
+              .append(r.location().row());
+        }
+        errors.add(RegoError.at(RegoError.TYPE, sb.toString(), n.rules().get(0).location()));
+      }
+    }
+  }
+
   private void buildTree() {
     root = newNode(List.of());
     for (Module m : modules) {
@@ -420,10 +492,16 @@ public final class Compiler {
   }
 
   private void checkFunctions() {
+    Set<String> paths = new HashSet<>();
+    for (CompiledRule r : rules) {
+      if (r.kind() != Rule.Kind.FUNCTION) {
+        paths.add(r.pathString());
+      }
+    }
     for (CompiledRule r : rules) {
       for (CompiledRule x = r; x != null; x = x.elseRule()) {
-        checkCalls(x.body(), functions, builtins, errors);
-        checkCallsInTerm(x.value(), functions, builtins, errors);
+        checkCalls(x.body(), functions, paths, builtins, errors);
+        checkCallsInTerm(x.value(), functions, paths, builtins, errors);
       }
     }
   }
@@ -431,19 +509,20 @@ public final class Compiler {
   private static void checkCalls(
       List<Expr> body,
       Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
       Function<String, Builtin> builtins,
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, builtins, errors);
+        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, errors);
         case Expr.Every ev -> {
-          checkCallsInTerm(ev.domain(), fns, builtins, errors);
-          checkCalls(ev.body(), fns, builtins, errors);
+          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, errors);
+          checkCalls(ev.body(), fns, rulePaths, builtins, errors);
         }
         default -> {}
       }
       for (Expr.With w : e.withs()) {
-        checkCallsInTerm(w.value(), fns, builtins, errors);
+        checkCallsInTerm(w.value(), fns, rulePaths, builtins, errors);
       }
     }
   }
@@ -451,6 +530,7 @@ public final class Compiler {
   private static void checkCallsInTerm(
       Term t,
       Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
       Function<String, Builtin> builtins,
       List<RegoError> errors) {
     switch (t) {
@@ -461,36 +541,42 @@ public final class Compiler {
                 || EVALUATOR_BUILTINS.containsKey(c.name())
                 || (builtins != null && builtins.apply(c.name()) != null);
         if (!known) {
-          errors.add(RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location()));
+          String msg = "undefined function " + c.name();
+          if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
+            msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
+          }
+          errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
           errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
-        c.args().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
       }
       case Ref r -> {
-        checkCallsInTerm(r.head(), fns, builtins, errors);
-        r.path().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
+        checkCallsInTerm(r.head(), fns, rulePaths, builtins, errors);
+        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
       }
-      case Term.ArrayTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
-      case Term.SetTerm a -> a.items().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+      case Term.ArrayTerm a ->
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+      case Term.SetTerm a ->
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
       case Term.ObjectTerm o -> {
-        o.keys().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
-        o.values().forEach(x -> checkCallsInTerm(x, fns, builtins, errors));
+        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
       }
       case Term.ArrayCompr c -> {
-        checkCallsInTerm(c.head(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
       case Term.SetCompr c -> {
-        checkCallsInTerm(c.head(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
       case Term.ObjectCompr c -> {
-        checkCallsInTerm(c.key(), fns, builtins, errors);
-        checkCallsInTerm(c.value(), fns, builtins, errors);
-        checkCalls(c.body(), fns, builtins, errors);
+        checkCallsInTerm(c.key(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.value(), fns, rulePaths, builtins, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, errors);
       }
-      case Term.Template tp -> checkCalls(tp.parts(), fns, builtins, errors);
+      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, errors);
       default -> {}
     }
   }

@@ -17,6 +17,13 @@ import java.util.List;
 final class NegationOperands {
 
   private int next;
+  private final java.util.Set<Expr> generated =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+  /** Whether an expression of the output was generated (an operand moved out of a negation). */
+  boolean isGenerated(Expr e) {
+    return generated.contains(e);
+  }
 
   List<Expr> body(List<Expr> body) {
     List<Expr> out = new ArrayList<>(body.size());
@@ -24,6 +31,7 @@ final class NegationOperands {
       if (e.negated() && e.stmt() instanceof Expr.TermStmt ts) {
         List<Expr> extras = new ArrayList<>();
         Term t = expr(ts.term(), e, extras);
+        generated.addAll(extras);
         out.addAll(extras);
         out.add(new Expr(new Expr.TermStmt(t), true, e.withs(), e.location()));
       } else {

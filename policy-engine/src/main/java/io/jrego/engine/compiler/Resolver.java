@@ -30,6 +30,7 @@ final class Resolver {
     final Scope parent;
     final Map<String, Integer> names = new HashMap<>();
     final Set<String> declared = new HashSet<>();
+    final Set<String> assigned = new HashSet<>();
     final Set<String> prescan;
 
     Scope(Scope parent, Set<String> prescan) {
@@ -132,10 +133,11 @@ final class Resolver {
     switch (stmt) {
       case Expr.SomeVars sv -> {
         for (Var v : sv.vars()) {
-          if (s.declared.contains(v.name()) && s.names.containsKey(v.name())) {
+          if (s.names.containsKey(v.name())) {
+            String how = s.declared.contains(v.name()) ? "declared" : "referenced";
             errors.add(
                 RegoError.at(
-                    RegoError.COMPILE, "var " + v.name() + " declared above", v.location()));
+                    RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
           }
           declare(v.name(), s);
         }
@@ -178,6 +180,9 @@ final class Resolver {
           Term lhs = c.args().get(0);
           checkAssignable(lhs, s);
           declarePattern(lhs, s, true);
+          for (Var v : vars(lhs)) {
+            s.assigned.add(v.name());
+          }
           out =
               new Expr.TermStmt(new Term.Call("assign", List.of(term(lhs, s), rhs), c.location()));
         } else {
@@ -226,8 +231,19 @@ final class Resolver {
       if (v.isWildcard()) {
         continue;
       }
+      if (v.name().equals("input") || v.name().equals("data")) {
+        errors.add(
+            RegoError.at(
+                RegoError.COMPILE,
+                "variables must not shadow " + v.name() + " (use a different variable name)",
+                v.location()));
+        continue;
+      }
       if (s.names.containsKey(v.name())) {
-        String how = s.declared.contains(v.name()) ? "assigned" : "referenced";
+        String how =
+            s.assigned.contains(v.name())
+                ? "assigned"
+                : s.declared.contains(v.name()) ? "declared" : "referenced";
         errors.add(
             RegoError.at(
                 RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
@@ -297,10 +313,10 @@ final class Resolver {
       case Scalar sc -> sc;
       case Var v -> var(v, s);
       case Ref r -> ref(r, s);
-      case Term.ArrayTerm a -> new Term.ArrayTerm(terms(a.items(), s), a.location());
-      case Term.SetTerm st -> new Term.SetTerm(terms(st.items(), s), st.location());
+      case Term.ArrayTerm a -> fold(new Term.ArrayTerm(terms(a.items(), s), a.location()));
+      case Term.SetTerm st -> fold(new Term.SetTerm(terms(st.items(), s), st.location()));
       case Term.ObjectTerm o ->
-          new Term.ObjectTerm(terms(o.keys(), s), terms(o.values(), s), o.location());
+          fold(new Term.ObjectTerm(terms(o.keys(), s), terms(o.values(), s), o.location()));
       case Term.Call c -> call(c, s);
       case Term.ArrayCompr c -> {
         Scope inner = new Scope(s, prescan(c.body()));
@@ -326,6 +342,43 @@ final class Resolver {
         yield new Term.Template(parts, tp.location());
       }
     };
+  }
+
+  /** A composite of constants becomes one constant, built once at compile time. */
+  private static Term fold(Term t) {
+    switch (t) {
+      case Term.ArrayTerm a -> {
+        if (a.items().stream().allMatch(Scalar.class::isInstance)) {
+          io.jrego.engine.value.Value[] vs = new io.jrego.engine.value.Value[a.items().size()];
+          for (int i = 0; i < vs.length; i++) {
+            vs[i] = ((Scalar) a.items().get(i)).value();
+          }
+          return new Scalar(io.jrego.engine.value.ArrayValue.wrap(vs), a.location());
+        }
+      }
+      case Term.SetTerm st -> {
+        if (st.items().stream().allMatch(Scalar.class::isInstance)) {
+          return new Scalar(
+              io.jrego.engine.value.SetValue.of(
+                  st.items().stream().map(x -> ((Scalar) x).value()).toList()),
+              st.location());
+        }
+      }
+      case Term.ObjectTerm o -> {
+        if (o.keys().stream().allMatch(Scalar.class::isInstance)
+            && o.values().stream().allMatch(Scalar.class::isInstance)) {
+          Map<io.jrego.engine.value.Value, io.jrego.engine.value.Value> m = new HashMap<>();
+          for (int i = 0; i < o.keys().size(); i++) {
+            m.put(((Scalar) o.keys().get(i)).value(), ((Scalar) o.values().get(i)).value());
+          }
+          if (m.size() == o.keys().size()) {
+            return new Scalar(io.jrego.engine.value.ObjectValue.of(m), o.location());
+          }
+        }
+      }
+      default -> {}
+    }
+    return t;
   }
 
   private List<Term> terms(List<Term> ts, Scope s) {

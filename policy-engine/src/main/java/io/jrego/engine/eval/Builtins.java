@@ -35,16 +35,112 @@ final class Builtins {
     return switch (name) {
       case "opa.runtime" -> ObjectValue.EMPTY;
       case "trace" -> BooleanValue.TRUE;
-      case "http.send" ->
-          throw new EvalException(
-              Evaluator.at(
-                  RegoError.EVAL_BUILTIN, "http.send: http.send is not supported by jrego", loc));
+      case "http.send" -> httpSend(args[0], loc);
       case "rego.metadata.rule" -> Metadata.rule(ev.currentRule());
-      case "rego.metadata.chain" -> Metadata.chain(ev.currentRule());
+      case "rego.metadata.chain" -> Metadata.chain(ev.currentRule(), ev.policy);
+      case "rego.parse_module" -> parseModule(args, loc);
       case "internal.member_2" -> BooleanValue.of(Evaluator.member(args[0], args[1]));
       case "internal.member_3" -> BooleanValue.of(Evaluator.member3(args[0], args[1], args[2]));
       default -> NOT_OWN;
     };
+  }
+
+  private static final java.util.Set<String> HTTP_SEND_KEYS =
+      java.util.Set.of(
+          "method",
+          "url",
+          "body",
+          "enable_redirect",
+          "force_json_decode",
+          "force_yaml_decode",
+          "headers",
+          "raw_body",
+          "tls_use_system_certs",
+          "tls_ca_cert",
+          "tls_ca_cert_file",
+          "tls_ca_cert_env_variable",
+          "tls_client_cert",
+          "tls_client_cert_file",
+          "tls_client_cert_env_variable",
+          "tls_client_key",
+          "tls_client_key_file",
+          "tls_client_key_env_variable",
+          "tls_insecure_skip_verify",
+          "tls_server_name",
+          "timeout",
+          "cache",
+          "force_cache",
+          "force_cache_duration_seconds",
+          "raise_error",
+          "caching_mode",
+          "max_retry_attempts",
+          "cache_ignored_headers");
+
+  /** Checks the request as OPA does, then fails: jrego makes no outbound calls. */
+  private static Value httpSend(Value req, Location loc) {
+    if (!(req instanceof ObjectValue o)) {
+      throw new EvalException(
+          Evaluator.at(
+              RegoError.EVAL_TYPE,
+              "http.send: operand 1 must be object but got " + req.typeName(),
+              loc));
+    }
+    SetValue.Builder invalid = new SetValue.Builder();
+    for (Value k : o.keys()) {
+      if (!(k instanceof StringValue s) || !HTTP_SEND_KEYS.contains(s.value())) {
+        invalid.add(k);
+      }
+    }
+    SetValue bad = invalid.build();
+    if (!bad.isEmpty()) {
+      throw new EvalException(
+          Evaluator.at(
+              RegoError.EVAL_TYPE, "http.send: invalid request parameters(s): " + bad, loc));
+    }
+    SetValue.Builder missing = new SetValue.Builder();
+    for (String k : List.of("method", "url")) {
+      if (o.get(k).isEmpty()) {
+        missing.add(StringValue.of(k));
+      }
+    }
+    SetValue miss = missing.build();
+    if (!miss.isEmpty()) {
+      throw new EvalException(
+          Evaluator.at(
+              RegoError.EVAL_TYPE,
+              "http.send: missing required request parameters(s): " + miss,
+              loc));
+    }
+    throw new EvalException(
+        Evaluator.at(
+            RegoError.EVAL_BUILTIN, "http.send: http.send is not supported by jrego", loc));
+  }
+
+  private Value parseModule(Value[] args, Location loc) {
+    for (int i = 0; i < 2; i++) {
+      if (!(args[i] instanceof StringValue)) {
+        return ev.builtinError(
+            RegoError.EVAL_TYPE,
+            "rego.parse_module: operand "
+                + (i + 1)
+                + " must be string but got "
+                + args[i].typeName(),
+            loc);
+      }
+    }
+    try {
+      return AstJson.module(
+          io.jrego.engine.parser.Parser.parseModule(
+              ((StringValue) args[0]).value(),
+              ((StringValue) args[1]).value(),
+              io.jrego.engine.RegoVersion.V1));
+    } catch (io.jrego.engine.RegoException e) {
+      RegoError first = e.errors().get(0);
+      return ev.builtinError(
+          RegoError.EVAL_BUILTIN,
+          "rego.parse_module: " + first.code() + ": " + first.message(),
+          loc);
+    }
   }
 
   /** Prints the cross product of each operand's values, {@code <undefined>} for none. */

@@ -91,7 +91,7 @@ public final class Evaluator {
   private final long deadline;
   private int steps;
   private int depth;
-  private final Map<String, Builtin> builtinCache = new HashMap<>();
+  private final CallTargets targets;
   private IdentityHashMap<Expr, Integer> queryExprs;
   private Value[] exprValues;
   private final Builtins own;
@@ -106,6 +106,21 @@ public final class Evaluator {
       Value input,
       BuiltinContext ctx,
       EngineOptions options) {
+    this(policy, new CallTargets(policy), baseData, input, ctx, options);
+  }
+
+  /**
+   * @param targets the policy's shared call resolution
+   * @param input the input document, or null when there is none
+   */
+  public Evaluator(
+      CompiledPolicy policy,
+      CallTargets targets,
+      Value baseData,
+      Value input,
+      BuiltinContext ctx,
+      EngineOptions options) {
+    this.targets = targets;
     this.policy = policy;
     this.baseData = baseData;
     this.input = input;
@@ -315,7 +330,17 @@ public final class Evaluator {
       return;
     }
     if (target instanceof Scalar s && s.value() instanceof StringValue name) {
-      mockWith(name.value(), w, value);
+      String n = name.value();
+      if (n.startsWith("data.") && !policy.functions().containsKey(n)) {
+        // a rule of the package named without data.: override its document
+        List<Value> path = new ArrayList<>();
+        for (String part : n.substring(5).split("\\.", -1)) {
+          path.add(StringValue.of(part));
+        }
+        overrides = DataOverride.with(overrides, path, 0, value);
+        return;
+      }
+      mockWith(n, w, value);
     }
   }
 
@@ -471,9 +496,6 @@ public final class Evaluator {
             args.get(2),
             f,
             coll -> {
-              if (coll instanceof SetValue) {
-                return false;
-              }
               List<Value[]> es = entries(coll);
               if (es == null) {
                 return false;
@@ -537,7 +559,37 @@ public final class Evaluator {
     boolean accept(Value[] args);
   }
 
-  private boolean evalArgs(List<Term> args, int n, int i, Value[] vals, Value[] f, ArgsK k) {
+  private boolean evalArgs(List<Term> args, int n, int start, Value[] vals, Value[] f, ArgsK k) {
+    int i = start;
+    while (i < n && vals[i] == null) {
+      Value v = simpleValue(args.get(i), f);
+      if (v == null) {
+        break;
+      }
+      vals[i++] = v;
+    }
+    if (i == n) {
+      Value[] out = vals.clone();
+      for (int j = start; j < n; j++) {
+        vals[j] = null;
+      }
+      return k.accept(out);
+    }
+    return evalArgsAt(args, n, i, start, vals, f, k);
+  }
+
+  private boolean evalArgsAt(
+      List<Term> args, int n, int i, int start, Value[] vals, Value[] f, ArgsK k) {
+    try {
+      return evalArgsSlow(args, n, i, vals, f, k);
+    } finally {
+      for (int j = start; j < i; j++) {
+        vals[j] = null;
+      }
+    }
+  }
+
+  private boolean evalArgsSlow(List<Term> args, int n, int i, Value[] vals, Value[] f, ArgsK k) {
     if (i == n) {
       return k.accept(vals.clone());
     }
@@ -577,25 +629,7 @@ public final class Evaluator {
   }
 
   int arity(String name) {
-    if (name.startsWith("data.")) {
-      List<CompiledRule> fns = policy.functions().get(name);
-      return fns == null ? -1 : fns.get(0).args().size();
-    }
-    Integer own = io.jrego.engine.compiler.Compiler.EVALUATOR_BUILTINS.get(name);
-    if (own != null) {
-      return own;
-    }
-    Builtin b = builtin(name);
-    return b == null ? -1 : b.arity();
-  }
-
-  private Builtin builtin(String name) {
-    Builtin b = builtinCache.get(name);
-    if (b == null && !builtinCache.containsKey(name)) {
-      b = policy.builtins() == null ? null : policy.builtins().apply(name);
-      builtinCache.put(name, b);
-    }
-    return b;
+    return targets.get(name).arity();
   }
 
   /** Calls a function or builtin by name with evaluated operands. */
@@ -619,22 +653,26 @@ public final class Evaluator {
         }
       }
     }
-    if (name.startsWith("data.")) {
-      List<CompiledRule> fns = policy.functions().get(name);
-      if (fns == null) {
-        throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
+    CallTargets.Target t = targets.get(name);
+    switch (t.kind()) {
+      case FUNCTION -> {
+        Value r = callFunction(t.functions(), args, loc);
+        return r != null && k.accept(r);
       }
-      Value r = callFunction(fns, args, loc);
-      return r != null && k.accept(r);
+      case OWN -> {
+        Value ownResult = own.call(name, args, loc);
+        if (ownResult != Builtins.NOT_OWN) {
+          return ownResult != null && k.accept(ownResult);
+        }
+        throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      }
+      case UNKNOWN ->
+          throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      case BUILTIN -> {
+        // below
+      }
     }
-    Value ownResult = own.call(name, args, loc);
-    if (ownResult != Builtins.NOT_OWN) {
-      return ownResult != null && k.accept(ownResult);
-    }
-    Builtin b = builtin(name);
-    if (b == null) {
-      throw new EvalException(RegoError.at(RegoError.TYPE, "undefined function " + name, loc));
-    }
+    Builtin b = t.builtin();
     Value r;
     try {
       r = b.function().call(args, ctx);
@@ -654,6 +692,14 @@ public final class Evaluator {
       return false;
     }
     return r != null && k.accept(r);
+  }
+
+  /** A builtin failure: raised when strict, otherwise the call is undefined (null). */
+  Value builtinError(String code, String msg, Location loc) {
+    if (options.strictBuiltinErrors()) {
+      throw new EvalException(at(code, msg, loc));
+    }
+    return null;
   }
 
   static RegoError at(String code, String msg, Location loc) {
@@ -1012,21 +1058,41 @@ public final class Evaluator {
         yield false;
       }
       case ObjectValue o -> x.equals(o.getOrNull(key));
+      case SetValue s -> key.equals(x) && s.contains(x);
       default -> false;
     };
   }
 
-  private boolean evalItems(List<Term> items, int i, Value[] vals, Value[] f, ArgsK k) {
+  private boolean evalItems(List<Term> items, int start, Value[] vals, Value[] f, ArgsK k) {
+    // single-valued items in a loop, so long literals do not deepen the stack
+    int i = start;
+    while (i < items.size()) {
+      Value v = simpleValue(items.get(i), f);
+      if (v == null) {
+        break;
+      }
+      vals[i++] = v;
+    }
     if (i == items.size()) {
       return k.accept(vals.clone());
     }
+    int at = i;
     return evalTerm(
-        items.get(i),
+        items.get(at),
         f,
         v -> {
-          vals[i] = v;
-          return evalItems(items, i + 1, vals, f, k);
+          vals[at] = v;
+          return evalItems(items, at + 1, vals, f, k);
         });
+  }
+
+  /** The value of a term that has exactly one (a constant or a bound variable), else null. */
+  private static Value simpleValue(Term t, Value[] f) {
+    return switch (t) {
+      case Scalar s -> s.value();
+      case Var v -> v.slot() >= 0 ? f[v.slot()] : null;
+      default -> null;
+    };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1077,6 +1143,48 @@ public final class Evaluator {
     return false;
   }
 
+  /**
+   * As {@link #walk}, over base data, where a number also finds its string key (as OPA's storage).
+   */
+  private boolean walkBase(Value v, List<Term> path, int i, Value[] f, VK k) {
+    if (i == path.size()) {
+      return k.accept(v);
+    }
+    Term elem = path.get(i);
+    Value key = groundKey(elem, f);
+    if (key != null) {
+      Value child = lookupBase(v, key);
+      return child != null && walkBase(child, path, i + 1, f, k);
+    }
+    if (isEvaluable(elem, f)) {
+      return evalTerm(
+          elem,
+          f,
+          kv -> {
+            Value child = lookupBase(v, kv);
+            return child != null && walkBase(child, path, i + 1, f, k);
+          });
+    }
+    List<Value[]> es = entries(v);
+    if (es == null) {
+      return false;
+    }
+    for (Value[] kv : es) {
+      if (unify(elem, kv[0], f, () -> walkBase(kv[1], path, i + 1, f, k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Value lookupBase(Value v, Value key) {
+    Value child = lookup(v, key);
+    if (child == null && v instanceof ObjectValue o && key instanceof NumberValue n) {
+      child = o.getOrNull(StringValue.of(n.toString()));
+    }
+    return child;
+  }
+
   private static Value groundKey(Term t, Value[] f) {
     if (t instanceof Scalar s) {
       return s.value();
@@ -1111,9 +1219,13 @@ public final class Evaluator {
       return walk(ov.value, path, i, f, k);
     }
     if (node == null && ov == null) {
-      return base != null && walk(base, path, i, f, k);
+      return base != null && walkBase(base, path, i, f, k);
     }
     if (node != null && !node.rules().isEmpty()) {
+      if (base != null) {
+        // base data and rules at one path: the base document wins, as in OPA
+        return walkBase(base, path, i, f, k);
+      }
       Value doc = ruleDoc(node);
       return doc != null && walk(doc, path, i, f, k);
     }
@@ -1136,7 +1248,7 @@ public final class Evaluator {
     if (base instanceof ObjectValue bo) {
       keys.addAll(bo.keys());
     } else if (base != null && node == null) {
-      return walk(base, path, i, f, k);
+      return walkBase(base, path, i, f, k);
     }
     if (ov != null) {
       keys.addAll(ov.children.keySet());
@@ -1185,7 +1297,7 @@ public final class Evaluator {
       return base;
     }
     if (node != null && !node.rules().isEmpty()) {
-      return ruleDoc(node);
+      return base != null ? base : ruleDoc(node);
     }
     if (base != null && !(base instanceof ObjectValue)) {
       return base;

@@ -26,37 +26,52 @@ final class Metadata {
     return ObjectValue.EMPTY;
   }
 
-  static Value chain(CompiledRule r) {
+  static Value chain(CompiledRule r, io.jrego.engine.compiler.CompiledPolicy policy) {
     if (r == null) {
       return ArrayValue.EMPTY;
     }
     List<Value> out = new ArrayList<>();
-    List<Value> path = new ArrayList<>(r.path());
-    ObjectValue.Builder entry = new ObjectValue.Builder().put("path", ArrayValue.of(path));
+    ObjectValue.Builder entry = new ObjectValue.Builder().put("path", ArrayValue.of(r.path()));
     Value ann = rule(r);
     if (ann instanceof ObjectValue o && !o.isEmpty()) {
       entry.put("annotations", ann);
     }
     out.add(entry.build());
-    for (Annotation a : r.annotations()) {
-      if (a.scope().equals("document")) {
-        out.add(
-            new ObjectValue.Builder()
-                .put("path", ArrayValue.of(r.path()))
-                .put("annotations", strip(a.content()))
-                .build());
+    List<io.jrego.engine.ast.Module> modules = policy.modules();
+    for (CompiledRule x : policy.rules()) {
+      if (x.path().equals(r.path())) {
+        for (Annotation a : x.annotations()) {
+          if (a.scope().equals("document")) {
+            out.add(
+                new ObjectValue.Builder()
+                    .put("path", ArrayValue.of(r.path()))
+                    .put("annotations", strip(a.content()))
+                    .build());
+          }
+        }
       }
     }
-    for (Annotation a : r.module().annotations()) {
-      List<Value> pkgPath = new ArrayList<>();
-      for (String p : r.module().packagePath()) {
-        pkgPath.add(StringValue.of(p));
+    List<String> pkg = r.module().packagePath();
+    for (int len = pkg.size(); len >= 1; len--) {
+      List<String> prefix = pkg.subList(0, len);
+      for (io.jrego.engine.ast.Module m : modules) {
+        if (!m.packagePath().equals(prefix)) {
+          continue;
+        }
+        for (Annotation a : m.annotations()) {
+          if (len == pkg.size() || a.scope().equals("subpackages")) {
+            List<Value> pkgPath = new ArrayList<>();
+            for (String p : prefix) {
+              pkgPath.add(StringValue.of(p));
+            }
+            out.add(
+                new ObjectValue.Builder()
+                    .put("path", ArrayValue.of(pkgPath))
+                    .put("annotations", strip(a.content()))
+                    .build());
+          }
+        }
       }
-      out.add(
-          new ObjectValue.Builder()
-              .put("path", ArrayValue.of(pkgPath))
-              .put("annotations", strip(a.content()))
-              .build());
     }
     return ArrayValue.of(out);
   }

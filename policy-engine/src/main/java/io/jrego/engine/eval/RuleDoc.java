@@ -180,12 +180,6 @@ final class RuleDoc {
       for (Value x : s) {
         b.add(x);
       }
-    } else if (prev instanceof ObjectValue po && v instanceof ObjectValue o) {
-      Map<Value, Object> mm = new HashMap<>(po.asMap());
-      for (Value k : o.keys()) {
-        merge(mm, k, o.getOrNull(k));
-      }
-      m.put(key, mm);
     } else if (!prev.equals(v)) {
       throw conflict(null);
     }

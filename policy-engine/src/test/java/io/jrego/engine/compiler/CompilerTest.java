@@ -161,4 +161,21 @@ class CompilerTest {
                     .extracting(RegoError::message)
                     .contains("var y is unsafe", "var _ is unsafe"));
   }
+
+  @Test
+  void compile_rejectsShadowingInputAndDuplicateImports() {
+    assertThat(errors("package p\nr if { input := 1 }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("variables must not shadow input (use a different variable name)");
+    assertThat(errors("package p\nimport data.a\nimport data.a\nr := 1\n"))
+        .extracting(RegoError::message)
+        .containsExactly("import must not shadow import data.a");
+  }
+
+  @Test
+  void compile_rejectsRulesDefinedInsideAnotherRulesValue() {
+    assertThat(errors("package p\nr := 1\nr.q := 2\n"))
+        .extracting(RegoError::message)
+        .containsExactly("rule data.p.r conflicts with:\n rule data.p.r.q at m.rego:3");
+  }
 }

@@ -238,4 +238,45 @@ class EvaluatorTest {
     assertThat(rs.get(0).bindings()).containsOnlyKeys("x", "y");
     assertThat(Json.write(rs.get(0).expressions().get(2))).isEqualTo("5");
   }
+
+  @Test
+  void negation_bindsRefOperandsOutsideTheNegationAsOpa() throws Exception {
+    // OPA: the operand is bound first, so an undefined operand makes the rule undefined
+    assertThat(eval("p if not startswith(input.missing, \"x\")", "p")).isEqualTo("undefined");
+    assertThat(eval("p if not input.missing == 1", "p")).isEqualTo("true");
+    assertThat(eval("p if not startswith(input.s, \"x\")", "p", "{\"s\": \"ab\"}"))
+        .isEqualTo("true");
+  }
+
+  @Test
+  void regoParseModule_returnsTheAstAsOpaShapesIt() throws Exception {
+    assertThat(
+            eval("p := rego.parse_module(\"x.rego\", \"package foo\").package.path[1].value", "p"))
+        .isEqualTo("\"foo\"");
+  }
+
+  @Test
+  void httpSend_validatesTheRequestThenRefuses() {
+    RegoError bad =
+        evalError("p := http.send({\"method\": \"get\"})", "p", EngineOptions.defaults());
+    assertThat(bad.code()).isEqualTo(RegoError.EVAL_TYPE);
+    assertThat(bad.message())
+        .isEqualTo("http.send: missing required request parameters(s): {\"url\"}");
+    RegoError refused =
+        evalError(
+            "p := http.send({\"method\": \"get\", \"url\": \"http://127.0.0.1:1\"})",
+            "p",
+            EngineOptions.defaults());
+    assertThat(refused.code()).isEqualTo(RegoError.EVAL_BUILTIN);
+  }
+
+  @Test
+  void baseData_numbersFindStringKeys() throws Exception {
+    PreparedPolicy p =
+        Rego.builder()
+            .module("t.rego", "package t\nr := data.m[2]")
+            .data(Json.parse("{\"m\": {\"2\": \"two\"}}"))
+            .compile();
+    assertThat(p.evaluate("t/r", Json.parse("{}")).map(Json::write)).contains("\"two\"");
+  }
 }
