@@ -71,6 +71,7 @@ public final class BuiltinRegistry {
     UuidBuiltins.register(r);
     // builtins-c
     GraphBuiltins.register(r);
+    GraphQlBuiltins.register(r);
     YamlBuiltins.register(r);
     return r;
   }
