@@ -20,7 +20,14 @@ import picocli.CommandLine.Command;
 public final class JregoCommand implements Runnable {
 
   /** The sub-commands, in the order {@code --help} lists them. */
-  static final Class<?>[] SUBCOMMANDS = {ServeCommand.class, EvalCommand.class, TestCommand.class};
+  static final Class<?>[] SUBCOMMANDS = {
+    ServeCommand.class,
+    EvalCommand.class,
+    TestCommand.class,
+    BuildCommand.class,
+    SignCommand.class,
+    PushCommand.class
+  };
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

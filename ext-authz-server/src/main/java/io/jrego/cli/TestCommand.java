@@ -103,8 +103,7 @@ public final class TestCommand implements Callable<Integer> {
       return loadFailed(e.errors(), err);
     }
     List<TestResult> results =
-        TestRunner.run(
-            policy, loaded.modules(), name -> filter == null || filter.matcher(name).find());
+        TestRunner.run(policy, name -> filter == null || filter.matcher(name).find());
     out.print(
         format == Format.json ? TestReport.json(results) : TestReport.pretty(results, verbose));
     out.flush();

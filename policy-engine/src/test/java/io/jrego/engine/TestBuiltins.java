@@ -24,9 +24,12 @@ final class TestBuiltins {
 
   private TestBuiltins() {}
 
+  /** Adds the test builtins the standard registry does not have yet. */
   static Rego.Builder with(Rego.Builder b) {
     for (Builtin x : all()) {
-      b.builtin(x);
+      if (io.jrego.engine.builtins.BuiltinRegistry.standard().lookup(x.name()).isEmpty()) {
+        b.builtin(x);
+      }
     }
     return b;
   }

@@ -32,6 +32,16 @@ class AdminServerTest {
         public List<QueryResult> query(String query, Optional<Value> input) {
           return List.of();
         }
+
+        @Override
+        public List<io.jrego.engine.RuleInfo> rules() {
+          return List.of();
+        }
+
+        @Override
+        public java.util.Map<String, Duration> compileMetrics() {
+          return java.util.Map.of();
+        }
       };
 
   private final HttpClient client =

@@ -28,4 +28,14 @@ final class FakePolicy implements PreparedPolicy {
   public List<QueryResult> query(String query, Optional<Value> input) {
     throw new UnsupportedOperationException("not used by the server");
   }
+
+  @Override
+  public List<io.jrego.engine.RuleInfo> rules() {
+    return List.of();
+  }
+
+  @Override
+  public java.util.Map<String, java.time.Duration> compileMetrics() {
+    return java.util.Map.of();
+  }
 }

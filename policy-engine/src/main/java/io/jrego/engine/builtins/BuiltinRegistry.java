@@ -58,6 +58,7 @@ public final class BuiltinRegistry {
     HashBuiltins.register(r);
     JsonCodec.register(r);
     JsonEditBuiltins.register(r);
+    JsonSchemaBuiltins.register(r);
     JwtBuiltins.register(r);
     NetBuiltins.register(r);
     Numbers.register(r);
@@ -66,9 +67,11 @@ public final class BuiltinRegistry {
     Semver.register(r);
     Sets.register(r);
     Strings.register(r);
+    Time.register(r);
     Types.register(r);
     Units.register(r);
     UuidBuiltins.register(r);
+    X509Builtins.register(r);
     // builtins-c
     GraphBuiltins.register(r);
     GraphQlBuiltins.register(r);

@@ -529,6 +529,14 @@ final class JwtBuiltins {
         default -> {}
       }
     }
+    return base64Decode(s, true);
+  }
+
+  /**
+   * Go's padded base64 decoding ({@code base64.StdEncoding} or {@code URLEncoding}): CR and LF are
+   * skipped, padding is required, and errors name the offending byte as Go does.
+   */
+  static byte[] base64Decode(String s, boolean url) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() * 3 / 4);
     int[] quantum = new int[4];
     int n = 0;
@@ -552,7 +560,7 @@ final class JwtBuiltins {
         padding = 1;
         continue;
       }
-      int d = urlDigit(c);
+      int d = url ? urlDigit(c) : stdDigit(c);
       if (d < 0) {
         throw illegal(i);
       }
@@ -567,8 +575,8 @@ final class JwtBuiltins {
     if (padding > 0 && n + padding != 4) {
       throw illegal(s.length());
     }
-    if (n == 1) {
-      throw illegal(s.length());
+    if (padding == 0 && n > 0) {
+      throw illegal(s.length() - n);
     }
     if (n >= 2) {
       out.write((quantum[0] << 2) | (quantum[1] >> 4));
@@ -581,6 +589,10 @@ final class JwtBuiltins {
 
   private static IllegalArgumentException illegal(int index) {
     return new IllegalArgumentException("illegal base64 data at input byte " + index);
+  }
+
+  private static int stdDigit(char c) {
+    return c == '+' ? 62 : c == '/' ? 63 : c == '-' || c == '_' ? -1 : urlDigit(c);
   }
 
   private static int urlDigit(char c) {

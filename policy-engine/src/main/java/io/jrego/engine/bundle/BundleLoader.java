@@ -1,6 +1,8 @@
 package io.jrego.engine.bundle;
 
+import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -10,6 +12,7 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.Load;
@@ -28,54 +32,186 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads a bundle from a folder laid out as OPA expects: {@code .manifest} at the top, {@code
- * *.rego} modules anywhere (tests included, as OPA loads them), and {@code data.json} / {@code
- * data.yaml} / {@code data.yml} files whose content is placed under {@code data} at their folder's
- * path ({@code a/b/data.json} becomes {@code data.a.b}).
+ * Reads a bundle as OPA lays it out, from a folder or a gzip-compressed tarball: {@code .manifest}
+ * at the top, {@code *.rego} modules anywhere (tests included, as OPA loads them), and {@code
+ * data.json} / {@code data.yaml} / {@code data.yml} files whose content is placed under {@code
+ * data} at their folder's path ({@code a/b/data.json} becomes {@code data.a.b}). Data and module
+ * packages must lie under the manifest's roots. With a {@link VerificationConfig} the bundle's
+ * {@code .signatures.json} must verify and cover exactly its files.
  *
- * <p>Files and folders whose names start with {@code .} are skipped (the manifest aside), so a
- * Kubernetes ConfigMap mount, which holds {@code ..data} and {@code ..<timestamp>} copies of every
- * file beside symbolic links to them, loads each file once. Symbolic links to files are followed.
+ * <p>In a folder, files and folders whose names start with {@code .} are skipped (the manifest and
+ * signatures aside), so a Kubernetes ConfigMap mount, which holds {@code ..data} and {@code
+ * ..<timestamp>} copies of every file beside symbolic links to them, loads each file once. Symbolic
+ * links to files are followed there; in an archive, links are refused (see {@link TarReader}).
  */
 public final class BundleLoader {
 
-  private static final String MANIFEST = ".manifest";
+  static final String MANIFEST = ".manifest";
+  static final String SIGNATURES = ".signatures.json";
 
   private BundleLoader() {}
 
   /**
-   * Loads the bundle in {@code folder}.
+   * How a bundle is read.
+   *
+   * @param limits size and count limits
+   * @param verification the key to check {@code .signatures.json} with; empty to not check
+   */
+  public record Options(BundleLimits limits, Optional<VerificationConfig> verification) {
+    public Options {
+      java.util.Objects.requireNonNull(limits);
+      java.util.Objects.requireNonNull(verification);
+    }
+
+    /** Default limits, no verification. */
+    public static Options defaults() {
+      return new Options(BundleLimits.defaults(), Optional.empty());
+    }
+  }
+
+  /**
+   * Loads the bundle at {@code path}, a folder or a {@code .tar.gz} file, with default limits and
+   * no signature check.
    *
    * @throws BundleException naming the file at fault: unreadable, not UTF-8, invalid JSON or YAML,
    *     a data file that is not an object where one is needed, data that conflicts with other data
    *     or lies outside the manifest's roots, or a malformed manifest
    */
-  public static Bundle load(Path folder) throws BundleException {
-    if (!Files.isDirectory(folder)) {
-      throw new BundleException(folder + ": not a folder");
+  public static Bundle load(Path path) throws BundleException {
+    return load(path, Options.defaults());
+  }
+
+  /**
+   * Loads the bundle at {@code path}, a folder or a gzip-compressed tarball.
+   *
+   * @throws BundleException naming the file at fault (see {@link #load(Path)}), an archive entry
+   *     that is refused, or a signature that does not verify
+   */
+  public static Bundle load(Path path, Options options) throws BundleException {
+    if (Files.isDirectory(path)) {
+      return fromFiles(path.toString(), false, readFolder(path, options.limits()), options);
     }
-    Manifest manifest = readManifest(folder.resolve(MANIFEST));
-    Map<String, String> modules = new TreeMap<>();
-    Map<String, Path> dataFiles = new TreeMap<>();
-    List<Path> files = listFiles(folder);
+    return fromFiles(path.toString(), true, readArchive(path, options.limits()), options);
+  }
+
+  /**
+   * Reads a bundle from the bytes of a gzip-compressed tarball.
+   *
+   * @param source where it came from, for messages
+   */
+  public static Bundle read(String source, byte[] archive, Options options) throws BundleException {
+    return fromFiles(
+        source,
+        true,
+        TarReader.read(source, new java.io.ByteArrayInputStream(archive), options.limits()),
+        options);
+  }
+
+  /**
+   * The raw files of a bundle folder or archive: bundle-relative {@code /}-separated path to
+   * content, in path order, {@code .manifest} and {@code .signatures.json} included. What {@code
+   * jrego build} and {@code jrego sign} work on.
+   */
+  public static SortedMap<String, byte[]> readFiles(Path path, BundleLimits limits)
+      throws BundleException {
+    return Files.isDirectory(path) ? readFolder(path, limits) : readArchive(path, limits);
+  }
+
+  private static SortedMap<String, byte[]> readArchive(Path file, BundleLimits limits)
+      throws BundleException {
+    if (!Files.isRegularFile(file)) {
+      throw new BundleException(file + ": not a folder or a bundle file");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return TarReader.read(file.toString(), in, limits);
+    } catch (IOException e) {
+      throw new BundleException(file + ": " + "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static SortedMap<String, byte[]> readFolder(Path folder, BundleLimits limits)
+      throws BundleException {
+    SortedMap<String, byte[]> out = new TreeMap<>();
+    long total = 0;
+    List<Path> files = new ArrayList<>();
+    for (String special : List.of(MANIFEST, SIGNATURES)) {
+      if (Files.isRegularFile(folder.resolve(special))) {
+        files.add(folder.resolve(special));
+      }
+    }
+    files.addAll(listFiles(folder));
     for (Path file : files) {
-      String rel = relative(folder, file);
-      String name = file.getFileName().toString();
+      if (out.size() >= limits.maxFiles()) {
+        throw new BundleException(file + ": " + "more than " + limits.maxFiles() + " files");
+      }
+      try {
+        long size = Files.size(file);
+        if (size > limits.maxFileBytes()) {
+          throw new BundleException(
+              file
+                  + ": "
+                  + size
+                  + " bytes exceeds the limit of "
+                  + limits.maxFileBytes()
+                  + " bytes");
+        }
+        total += size;
+        if (total > limits.maxTotalBytes()) {
+          throw new BundleException(
+              file + ": " + "the bundle exceeds the limit of " + limits.maxTotalBytes() + " bytes");
+        }
+        out.put(relative(folder, file), Files.readAllBytes(file));
+      } catch (IOException e) {
+        throw new BundleException(file + ": " + "cannot read: " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Parses raw bundle files (see {@link #readFiles}) into a bundle, verifying signatures if the
+   * options say so.
+   *
+   * @param source the folder or archive name, for messages
+   * @param archive whether {@code source} is an archive (messages then name {@code source!/entry})
+   */
+  public static Bundle fromFiles(
+      String source, boolean archive, SortedMap<String, byte[]> files, Options options)
+      throws BundleException {
+    java.util.function.Function<String, String> display =
+        rel -> archive ? source + "!/" + rel : Path.of(source).resolve(rel).toString();
+    if (options.verification().isPresent()) {
+      BundleSignatures.verify(source, files, options.verification().get());
+    }
+    Manifest manifest =
+        files.containsKey(MANIFEST)
+            ? readManifest(display.apply(MANIFEST), files.get(MANIFEST))
+            : new Manifest("", List.of(""), Optional.empty(), ObjectValue.EMPTY);
+    Map<String, String> modules = new TreeMap<>();
+    Map<String, String> dataFiles = new TreeMap<>();
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      String rel = f.getKey();
+      if (hiddenPath(rel)) {
+        continue;
+      }
+      String name = rel.substring(rel.lastIndexOf('/') + 1);
       if (name.endsWith(".rego")) {
-        modules.put(rel, readUtf8(file));
+        String src = utf8(display.apply(rel), f.getValue());
+        checkModuleRoots(display.apply(rel), rel, src, manifest);
+        modules.put(rel, src);
       } else if (name.equals("data.json") || name.equals("data.yaml") || name.equals("data.yml")) {
-        dataFiles.put(rel, file);
+        dataFiles.put(rel, name);
       }
     }
     ObjectValue data = ObjectValue.EMPTY;
-    for (Map.Entry<String, Path> e : dataFiles.entrySet()) {
-      Path file = e.getValue();
+    for (Map.Entry<String, String> e : dataFiles.entrySet()) {
+      String file = display.apply(e.getKey());
+      byte[] bytes = files.get(e.getKey());
       List<String> at = parentSegments(e.getKey());
-      Value doc =
-          file.getFileName().toString().equals("data.json") ? readJson(file) : readYaml(file);
+      Value doc = e.getValue().equals("data.json") ? readJson(file, bytes) : readYaml(file, bytes);
       if (at.isEmpty() && !(doc instanceof ObjectValue)) {
         throw new BundleException(
-            file, "data at the bundle root must be an object, got " + doc.typeName());
+            file + ": data at the bundle root must be an object, got " + doc.typeName());
       }
       checkRoots(file, manifest.roots(), at, doc);
       data = merge(file, data, at, doc);
@@ -89,24 +225,58 @@ public final class BundleLoader {
         manifest.metadata());
   }
 
+  private static boolean hiddenPath(String rel) {
+    for (String seg : rel.split("/", -1)) {
+      if (seg.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A module's package must lie under a root, as OPA checks: {@code data.a.b} needs root a or a/b.
+   */
+  private static void checkModuleRoots(String file, String rel, String src, Manifest manifest)
+      throws BundleException {
+    if (manifest.roots().contains("")) {
+      return;
+    }
+    List<String> pkg;
+    try {
+      pkg =
+          Parser.parseModule(rel, src, manifest.regoVersion().orElse(RegoVersion.V1)).packagePath();
+    } catch (RegoException e) {
+      return; // compiling reports the parse errors with their locations
+    }
+    if (!covered(manifest.roots(), String.join("/", pkg))) {
+      throw new BundleException(
+          file
+              + ": manifest roots "
+              + manifest.roots()
+              + " do not permit 'package "
+              + String.join(".", pkg)
+              + "' in module '"
+              + rel
+              + "'");
+    }
+  }
+
   private record Manifest(
       String revision,
       List<String> roots,
       Optional<RegoVersion> regoVersion,
       ObjectValue metadata) {}
 
-  private static Manifest readManifest(Path file) throws BundleException {
-    if (!Files.isRegularFile(file)) {
-      return new Manifest("", List.of(""), Optional.empty(), ObjectValue.EMPTY);
-    }
-    if (!(readJson(file) instanceof ObjectValue m)) {
-      throw new BundleException(file, "the manifest must be a JSON object");
+  private static Manifest readManifest(String file, byte[] bytes) throws BundleException {
+    if (!(readJson(file, bytes) instanceof ObjectValue m)) {
+      throw new BundleException(file + ": the manifest must be a JSON object");
     }
     String revision = "";
     Value rev = m.getOrNull(StringValue.of("revision"));
     if (rev != null) {
       if (!(rev instanceof StringValue s)) {
-        throw new BundleException(file, "revision must be a string, got " + rev.typeName());
+        throw new BundleException(file + ": " + "revision must be a string, got " + rev.typeName());
       }
       revision = s.value();
     }
@@ -114,36 +284,39 @@ public final class BundleLoader {
     Value r = m.getOrNull(StringValue.of("roots"));
     if (r != null) {
       if (!(r instanceof ArrayValue a)) {
-        throw new BundleException(file, "roots must be an array of strings, got " + r.typeName());
+        throw new BundleException(
+            file + ": " + "roots must be an array of strings, got " + r.typeName());
       }
       List<String> list = new ArrayList<>();
       for (Value v : a) {
         if (!(v instanceof StringValue s)) {
           throw new BundleException(
-              file, "roots must be an array of strings, found " + v.typeName());
+              file + ": " + "roots must be an array of strings, found " + v.typeName());
         }
         list.add(trimSlashes(s.value()));
       }
       roots = List.copyOf(list);
+      checkOverlap(file, roots);
     }
     Optional<RegoVersion> regoVersion = Optional.empty();
     Value rv = m.getOrNull(StringValue.of("rego_version"));
     if (rv != null) {
       if (!(rv instanceof NumberValue n) || n.asInt().isEmpty()) {
-        throw new BundleException(file, "rego_version must be 0 or 1, got " + rv);
+        throw new BundleException(file + ": " + "rego_version must be 0 or 1, got " + rv);
       }
       regoVersion =
           switch (n.asInt().get()) {
             case 0 -> Optional.of(RegoVersion.V0);
             case 1 -> Optional.of(RegoVersion.V1);
-            default -> throw new BundleException(file, "rego_version must be 0 or 1, got " + rv);
+            default ->
+                throw new BundleException(file + ": " + "rego_version must be 0 or 1, got " + rv);
           };
     }
     ObjectValue metadata = ObjectValue.EMPTY;
     Value md = m.getOrNull(StringValue.of("metadata"));
     if (md != null) {
       if (!(md instanceof ObjectValue o)) {
-        throw new BundleException(file, "metadata must be an object, got " + md.typeName());
+        throw new BundleException(file + ": " + "metadata must be an object, got " + md.typeName());
       }
       metadata = o;
     }
@@ -197,9 +370,21 @@ public final class BundleLoader {
     return s.substring(from, to);
   }
 
-  private static String readUtf8(Path file) throws BundleException {
+  private static void checkOverlap(String file, List<String> roots) throws BundleException {
+    for (int i = 0; i < roots.size(); i++) {
+      for (int j = 0; j < roots.size(); j++) {
+        String a = roots.get(i);
+        String b = roots.get(j);
+        if (i != j && (a.isEmpty() || b.equals(a) || b.startsWith(a + "/"))) {
+          throw new BundleException(
+              file + ": manifest has overlapped roots: '" + a + "' and '" + b + "'");
+        }
+      }
+    }
+  }
+
+  static String utf8(String file, byte[] bytes) throws BundleException {
     try {
-      byte[] bytes = Files.readAllBytes(file);
       return StandardCharsets.UTF_8
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -207,33 +392,30 @@ public final class BundleLoader {
           .decode(java.nio.ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new BundleException(file, "not valid UTF-8", e);
-    } catch (IOException e) {
-      throw new BundleException(file, "cannot read: " + e.getMessage(), e);
+      throw new BundleException(file + ": not valid UTF-8", e);
     }
   }
 
-  private static Value readJson(Path file) throws BundleException {
-    String text = readUtf8(file);
+  static Value readJson(String file, byte[] bytes) throws BundleException {
+    String text = utf8(file, bytes);
     try {
       return Json.parse(text);
     } catch (Json.JsonException e) {
-      throw new BundleException(file, e.getMessage(), e);
+      throw new BundleException(file + ": " + e.getMessage(), e);
     }
   }
 
-  private static Value readYaml(Path file) throws BundleException {
-    String text = readUtf8(file);
+  static Value readYaml(String file, byte[] bytes) throws BundleException {
+    String text = utf8(file, bytes);
     try {
-      Object doc =
-          new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromString(text);
+      Object doc = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(text);
       return fromYaml(file, doc);
     } catch (YamlEngineException e) {
-      throw new BundleException(file, "invalid YAML: " + e.getMessage(), e);
+      throw new BundleException(file + ": invalid YAML: " + e.getMessage(), e);
     }
   }
 
-  private static Value fromYaml(Path file, Object o) throws BundleException {
+  private static Value fromYaml(String file, Object o) throws BundleException {
     if (o == null) {
       return NullValue.INSTANCE;
     }
@@ -252,7 +434,7 @@ public final class BundleLoader {
     if (o instanceof Double || o instanceof Float) {
       double d = ((Number) o).doubleValue();
       if (Double.isNaN(d) || Double.isInfinite(d)) {
-        throw new BundleException(file, "numbers must be finite, got " + d);
+        throw new BundleException(file + ": " + "numbers must be finite, got " + d);
       }
       return NumberValue.of(d);
     }
@@ -271,13 +453,13 @@ public final class BundleLoader {
       return b.build();
     }
     throw new BundleException(
-        file, "unsupported YAML value of type " + o.getClass().getSimpleName());
+        file + ": " + "unsupported YAML value of type " + o.getClass().getSimpleName());
   }
 
   /**
    * Checks that data placed at {@code at} lies under one of the roots, as OPA does on activation.
    */
-  private static void checkRoots(Path file, List<String> roots, List<String> at, Value doc)
+  private static void checkRoots(String file, List<String> roots, List<String> at, Value doc)
       throws BundleException {
     String path = String.join("/", at);
     if (covered(roots, path)) {
@@ -292,8 +474,9 @@ public final class BundleLoader {
       return;
     }
     throw new BundleException(
-        file,
-        "data at path "
+        file
+            + ": "
+            + "data at path "
             + (path.isEmpty() ? "/" : path)
             + " is outside the manifest roots "
             + roots);
@@ -317,7 +500,7 @@ public final class BundleLoader {
     return false;
   }
 
-  private static ObjectValue merge(Path file, ObjectValue base, List<String> at, Value doc)
+  private static ObjectValue merge(String file, ObjectValue base, List<String> at, Value doc)
       throws BundleException {
     if (at.isEmpty()) {
       return mergeObjects(file, base, (ObjectValue) doc, "");
@@ -333,20 +516,20 @@ public final class BundleLoader {
         return base.with(key, mergeObjects(file, eo, d, at.get(0)));
       }
       throw new BundleException(
-          file, "data at " + String.join("/", at) + " conflicts with other data");
+          file + ": " + "data at " + String.join("/", at) + " conflicts with other data");
     }
     ObjectValue inner = existing == null ? ObjectValue.EMPTY : asObject(file, existing, at.get(0));
     return base.with(key, merge(file, inner, rest, doc));
   }
 
-  private static ObjectValue asObject(Path file, Value v, String path) throws BundleException {
+  private static ObjectValue asObject(String file, Value v, String path) throws BundleException {
     if (v instanceof ObjectValue o) {
       return o;
     }
-    throw new BundleException(file, "data at " + path + " conflicts with other data");
+    throw new BundleException(file + ": " + "data at " + path + " conflicts with other data");
   }
 
-  private static ObjectValue mergeObjects(Path file, ObjectValue a, ObjectValue b, String path)
+  private static ObjectValue mergeObjects(String file, ObjectValue a, ObjectValue b, String path)
       throws BundleException {
     ObjectValue out = a;
     for (Value k : b.keys()) {
@@ -358,7 +541,7 @@ public final class BundleLoader {
       } else if (av instanceof ObjectValue ao && bv instanceof ObjectValue bo) {
         out = out.with(k, mergeObjects(file, ao, bo, kp));
       } else {
-        throw new BundleException(file, "data at " + kp + " conflicts with other data");
+        throw new BundleException(file + ": " + "data at " + kp + " conflicts with other data");
       }
     }
     return out;

@@ -45,6 +45,7 @@ public final class Compiler {
           Map.entry("rego.metadata.rule", 0),
           Map.entry("rego.parse_module", 2),
           Map.entry("trace", 1),
+          Map.entry("internal.function_ref", 1),
           Map.entry("http.send", 1));
 
   private interface Stage {
@@ -105,6 +106,20 @@ public final class Compiler {
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
     Object scope = res.newRoot(body);
     List<Expr> resolved = res.body(body, scope);
+    if (body.stream().anyMatch(Expr::negated)) {
+      // the negations' operands become expressions of their own; report values per written one
+      List<Expr> rewritten = new NegationOperands().body(body);
+      Resolver res2 = new Resolver(List.of(), Set.of(), Map.of(), errors);
+      List<Expr> resolved2 = res2.body(rewritten, res2.newRoot(rewritten));
+      Safety safety =
+          new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
+      List<Expr> ordered = safety.body(resolved2, new BitSet(), new BitSet());
+      checkCalls(ordered, policy.functions(), policy.builtins(), errors);
+      if (!errors.isEmpty()) {
+        throw new RegoException(errors);
+      }
+      return new CompiledQuery(ordered, res2.slots(), Map.copyOf(res2.queryBindings()), List.of());
+    }
     Safety safety = new Safety(name -> arity(name, policy.functions(), policy.builtins()), errors);
     List<Expr> ordered = safety.body(resolved, new BitSet(), new BitSet());
     List<Integer> order = safety.lastOrder();
@@ -162,7 +177,10 @@ public final class Compiler {
     }
   }
 
-  private CompiledRule compileRule(Rule r, Module m, Set<String> g, Map<String, Ref> imports) {
+  private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
+    Rule r = patternArgs(r0);
+    r = r.withBody(new NegationOperands().body(r.body()));
+    int errorsBefore = errors.size();
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());
     List<Term> args = res.args(r.args(), scope);
@@ -182,10 +200,12 @@ public final class Compiler {
       }
     }
     Term value = res.headTerm(r.value(), scope);
+    // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
+    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
     Safety safety =
         new Safety(
             name -> fnArity.containsKey(name) ? fnArity.get(name) : arity(name, null, builtins),
-            errors);
+            safetyErrors);
     BitSet safe = new BitSet();
     for (Term a : args) {
       markVars(a, safe);
@@ -226,6 +246,56 @@ public final class Compiler {
         r.location(),
         m,
         r.annotations());
+  }
+
+  /**
+   * Function arguments that are not patterns (template strings, calls, refs) become fresh variables
+   * compared at the end of the body, as OPA rewrites them.
+   */
+  private static Rule patternArgs(Rule r) {
+    if (r.args().isEmpty() || r.args().stream().allMatch(Compiler::isPattern)) {
+      return r;
+    }
+    List<Term> args = new ArrayList<>();
+    List<Expr> body = new ArrayList<>(r.body());
+    for (int i = 0; i < r.args().size(); i++) {
+      Term a = r.args().get(i);
+      if (isPattern(a)) {
+        args.add(a);
+      } else {
+        Var v = new Var("__arg" + i + "__", a.location());
+        args.add(v);
+        body.add(
+            new Expr(
+                new Expr.TermStmt(new Term.Call("eq", List.of(v, a), a.location())),
+                false,
+                List.of(),
+                a.location()));
+      }
+    }
+    return new Rule(
+        r.kind(),
+        r.isDefault(),
+        r.head(),
+        args,
+        r.value(),
+        r.assign(),
+        body,
+        r.elseRule(),
+        r.location(),
+        r.annotations());
+  }
+
+  private static boolean isPattern(Term t) {
+    return switch (t) {
+      case Var v -> true;
+      case Scalar s -> true;
+      case Term.ArrayTerm a -> a.items().stream().allMatch(Compiler::isPattern);
+      case Term.ObjectTerm o ->
+          o.keys().stream().allMatch(k -> k instanceof Scalar)
+              && o.values().stream().allMatch(Compiler::isPattern);
+      default -> false;
+    };
   }
 
   private static void markVars(Term t, BitSet into) {
@@ -293,27 +363,32 @@ public final class Compiler {
                 RegoError.TYPE, "conflicting rules " + path + " found", rs.get(0).location()));
       }
       if (defaults > 1) {
+        List<String> where = new ArrayList<>();
+        for (CompiledRule r : rs) {
+          if (r.isDefault()) {
+            where.add(r.location().file() + ":" + r.location().row());
+          }
+        }
         errors.add(
             RegoError.at(
-                RegoError.TYPE, "multiple default rules " + path + " found", rs.get(1).location()));
+                RegoError.TYPE,
+                "multiple default rules " + path + " found at " + String.join(", ", where),
+                rs.get(0).module().packageLocation()));
       }
     }
   }
 
   private void buildTree() {
     root = newNode(List.of());
-    for (CompiledRule r : rules) {
-      RuleNode n = root;
-      List<Value> prefix = new ArrayList<>();
-      for (Value k : r.path()) {
-        prefix.add(k);
-        RuleNode child = n.children().get(k);
-        if (child == null) {
-          child = newNode(prefix);
-          n.children().put(k, child);
-        }
-        n = child;
+    for (Module m : modules) {
+      List<Value> path = new ArrayList<>();
+      for (String p : m.packagePath()) {
+        path.add(StringValue.of(p));
       }
+      node(path).markPackage();
+    }
+    for (CompiledRule r : rules) {
+      RuleNode n = node(r.path());
       if (r.kind() == Rule.Kind.FUNCTION) {
         n.markFunctions();
         functions.computeIfAbsent(RuleNode.pathString(r.path()), k -> new ArrayList<>()).add(r);
@@ -321,6 +396,21 @@ public final class Compiler {
         n.rules().add(r);
       }
     }
+  }
+
+  private RuleNode node(List<Value> path) {
+    RuleNode n = root;
+    List<Value> prefix = new ArrayList<>();
+    for (Value k : path) {
+      prefix.add(k);
+      RuleNode child = n.children().get(k);
+      if (child == null) {
+        child = newNode(prefix);
+        n.children().put(k, child);
+      }
+      n = child;
+    }
+    return n;
   }
 
   private RuleNode newNode(List<Value> path) {
@@ -373,9 +463,7 @@ public final class Compiler {
         if (!known) {
           errors.add(RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
-          String what = c.args().size() < ar ? "too few arguments" : "too many arguments";
-          errors.add(
-              RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch: " + what, c.location()));
+          errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
         c.args().forEach(a -> checkCallsInTerm(a, fns, builtins, errors));
       }
@@ -495,8 +583,13 @@ public final class Compiler {
         if (r.head() instanceof Var v && v.slot() < 0 && v.name().equals("data")) {
           RuleNode n = root;
           List<RuleNode> hit = new ArrayList<>();
+          boolean dynamic = false;
           for (Term p : r.path()) {
-            if (!(p instanceof Scalar s) || n == null) {
+            if (n == null) {
+              break;
+            }
+            if (!(p instanceof Scalar s)) {
+              dynamic = true;
               break;
             }
             n = n.children().get(s.value());
@@ -505,7 +598,7 @@ public final class Compiler {
               break;
             }
           }
-          if (hit.isEmpty() && n != null) {
+          if (hit.isEmpty() && n != null && !dynamic) {
             collectRuleNodes(n, hit, 0);
           }
           for (RuleNode h : hit) {

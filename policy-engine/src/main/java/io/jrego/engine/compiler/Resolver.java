@@ -144,6 +144,10 @@ final class Resolver {
       case Expr.SomeIn si -> {
         Term domain = term(si.domain(), s);
         if (si.key() != null) {
+          checkRedeclared(si.key(), s);
+        }
+        checkRedeclared(si.value(), s);
+        if (si.key() != null) {
           declarePattern(si.key(), s, true);
         }
         declarePattern(si.value(), s, true);
@@ -183,12 +187,41 @@ final class Resolver {
     }
     List<Expr.With> withs = new ArrayList<>();
     for (Expr.With w : e.withs()) {
-      withs.add(new Expr.With(withTarget(w.target()), term(w.value(), s), w.location()));
+      Term target = withTarget(w.target());
+      Term value;
+      if (target instanceof Scalar
+          && w.value() instanceof Var v
+          && s.lookup(v.name()) == null
+          && !globals.contains(v.name())
+          && !imports.containsKey(v.name())) {
+        value = functionRef(v.name(), v.location());
+      } else if (target instanceof Scalar
+          && w.value() instanceof Ref r
+          && r.head() instanceof Var v
+          && s.lookup(v.name()) == null
+          && !globals.contains(v.name())
+          && !imports.containsKey(v.name())
+          && !v.name().equals("data")
+          && !v.name().equals("input")
+          && dotted(r) != null) {
+        value = functionRef(dotted(r), v.location());
+      } else {
+        value = term(w.value(), s);
+      }
+      withs.add(new Expr.With(target, value, w.location()));
     }
     return new Expr(out, e.negated(), withs, e.location());
   }
 
   private void checkAssignable(Term lhs, Scope s) {
+    checkRedeclared(lhs, s);
+    if (!(lhs instanceof Var || lhs instanceof Term.ArrayTerm || lhs instanceof Term.ObjectTerm)) {
+      errors.add(
+          RegoError.at(RegoError.PARSE, "cannot assign to " + kindName(lhs), lhs.location()));
+    }
+  }
+
+  private void checkRedeclared(Term lhs, Scope s) {
     for (Var v : vars(lhs)) {
       if (v.isWildcard()) {
         continue;
@@ -199,10 +232,6 @@ final class Resolver {
             RegoError.at(
                 RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
       }
-    }
-    if (!(lhs instanceof Var || lhs instanceof Term.ArrayTerm || lhs instanceof Term.ObjectTerm)) {
-      errors.add(
-          RegoError.at(RegoError.PARSE, "cannot assign to " + kindName(lhs), lhs.location()));
     }
   }
 
@@ -242,6 +271,10 @@ final class Resolver {
             "with keyword target must reference existing input, data, or a function",
             t.location()));
     return t;
+  }
+
+  private static Term functionRef(String name, Location l) {
+    return new Term.Call("internal.function_ref", List.of(new Scalar(StringValue.of(name), l)), l);
   }
 
   private static String dotted(Ref r) {

@@ -21,6 +21,7 @@ public final class RuleNode {
   private final List<CompiledRule> rules = new ArrayList<>();
   private final int id;
   private boolean hasFunctions;
+  private boolean isPackage;
 
   RuleNode(List<Value> path, int id) {
     this.path = List.copyOf(path);
@@ -52,6 +53,15 @@ public final class RuleNode {
 
   void markFunctions() {
     hasFunctions = true;
+  }
+
+  /** Whether a module declares this node as its package (it then always has a value). */
+  public boolean isPackage() {
+    return isPackage;
+  }
+
+  void markPackage() {
+    isPackage = true;
   }
 
   /** {@code data.a.b["c d"]}. */

@@ -73,7 +73,7 @@ final class Safety {
       reported:
       for (int slot = needs.nextSetBit(0); slot >= 0; slot = needs.nextSetBit(slot + 1)) {
         Var v = names.get(slot);
-        if (v == null || (v.isWildcard() && !e.negated())) {
+        if (v == null) {
           continue;
         }
         for (RegoError err : errors) {
@@ -105,7 +105,6 @@ final class Safety {
     BitSet needs = new BitSet();
     BitSet outs = new BitSet();
     collect(t, false, needs, outs, new BitSet());
-    needs.or(outs);
     needs.andNot(safe);
     for (int slot = needs.nextSetBit(0); slot >= 0; slot = needs.nextSetBit(slot + 1)) {
       Var v = names.get(slot);
@@ -217,6 +216,7 @@ final class Safety {
     BitSet needs = new BitSet();
     BitSet outs = new BitSet();
     collectExpr(e, needs, outs, known);
+    needs.andNot(outs);
     if (!subset(needs, safe)) {
       return null;
     }
@@ -263,6 +263,34 @@ final class Safety {
       }
       cur.andNot(safe);
       return cur;
+    }
+    if (a instanceof Term.ObjectTerm x
+        && b instanceof Term.ObjectTerm y
+        && x.keys().size() == y.keys().size()
+        && x.keys().stream().allMatch(Term.Scalar.class::isInstance)
+        && y.keys().stream().allMatch(Term.Scalar.class::isInstance)) {
+      List<Term> left = new ArrayList<>();
+      List<Term> right = new ArrayList<>();
+      for (int i = 0; i < x.keys().size(); i++) {
+        int j = y.keys().indexOf(x.keys().get(i));
+        for (int m = 0; m < y.keys().size() && j < 0; m++) {
+          if (((Term.Scalar) y.keys().get(m))
+              .value()
+              .equals(((Term.Scalar) x.keys().get(i)).value())) {
+            j = m;
+          }
+        }
+        if (j < 0) {
+          return new BitSet();
+        }
+        left.add(x.values().get(i));
+        right.add(y.values().get(j));
+      }
+      return eqReady(
+          new Term.ArrayTerm(left, x.location()),
+          new Term.ArrayTerm(right, y.location()),
+          safe,
+          known);
     }
     BitSet r = sideReady(a, b, safe, known);
     return r != null ? r : sideReady(b, a, safe, known);

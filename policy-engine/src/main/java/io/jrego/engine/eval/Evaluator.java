@@ -229,8 +229,8 @@ public final class Evaluator {
       return evalExprPlain(e, f, k);
     }
     Expr.With w = e.withs().get(i);
-    return evalTerm(
-        w.value(),
+    return withValue(
+        w,
         f,
         value -> {
           Value savedInput = input;
@@ -269,6 +269,25 @@ public final class Evaluator {
             cache = savedCache;
           }
         });
+  }
+
+  /** The value a modifier installs; function references are not evaluated. */
+  private boolean withValue(Expr.With w, Value[] f, VK k) {
+    if (isFunctionRef(w.value())) {
+      return k.accept(BooleanValue.TRUE);
+    }
+    return evalTerm(w.value(), f, k);
+  }
+
+  private boolean isFunctionRef(Term t) {
+    if (t instanceof Term.Call c && c.name().equals("internal.function_ref")) {
+      return true;
+    }
+    return t instanceof Ref r
+        && r.head() instanceof Var v
+        && v.slot() < 0
+        && v.name().equals("data")
+        && policy.functions().containsKey(refName(r));
   }
 
   private void applyWith(Expr.With w, Value value) {
@@ -522,12 +541,38 @@ public final class Evaluator {
     if (i == n) {
       return k.accept(vals.clone());
     }
+    if (!isEvaluable(args.get(i), f)) {
+      // an operand bound by a later operand's iteration: evaluate that one first
+      for (int j = i + 1; j < n; j++) {
+        if (isEvaluable(args.get(j), f) && vals[j] == null) {
+          int jj = j;
+          return evalTerm(
+              args.get(j),
+              f,
+              v -> {
+                vals[jj] = v;
+                try {
+                  return evalArgs(args, n, i, vals, f, k);
+                } finally {
+                  vals[jj] = null;
+                }
+              });
+        }
+      }
+    }
+    if (vals[i] != null) {
+      return evalArgs(args, n, i + 1, vals, f, k);
+    }
     return evalTerm(
         args.get(i),
         f,
         v -> {
           vals[i] = v;
-          return evalArgs(args, n, i + 1, vals, f, k);
+          try {
+            return evalArgs(args, n, i + 1, vals, f, k);
+          } finally {
+            vals[i] = null;
+          }
         });
   }
 
@@ -566,9 +611,7 @@ public final class Evaluator {
       }
       if (m instanceof String other) {
         Map<String, Object> saved = mocks;
-        Map<String, Object> without = new HashMap<>(mocks);
-        without.remove(name);
-        mocks = without;
+        mocks = Map.of(); // a replacement runs without the mocks that brought it in
         try {
           return callNamed(other, loc, args, k);
         } finally {
@@ -776,6 +819,14 @@ public final class Evaluator {
                 f,
                 vals -> k.accept(BooleanValue.of(member3(vals[0], vals[1], vals[2]))));
           }
+          case "walk" -> {
+            return evalTerm(
+                c.args().get(0),
+                f,
+                root ->
+                    Builtins.walk(
+                        root, new ArrayList<>(), (path, v) -> k.accept(ArrayValue.of(path, v))));
+          }
           case "eq", "assign" -> {
             boolean[] ok = new boolean[1];
             unifyTerms(c.args().get(0), c.args().get(1), f, () -> ok[0] = true);
@@ -912,8 +963,8 @@ public final class Evaluator {
           });
     }
     Expr.With w = e.withs().get(i);
-    return evalTerm(
-        w.value(),
+    return withValue(
+        w,
         f,
         value -> {
           Value savedInput = input;
@@ -1109,6 +1160,9 @@ public final class Evaluator {
       VK k) {
     RuleNode child = node == null ? null : node.children().get(key);
     Value baseChild = base == null ? null : lookup(base, key);
+    if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
+      baseChild = lookup(base, StringValue.of(n.toString()));
+    }
     DataOverride ovChild = ov == null ? null : ov.children.get(key);
     if (child != null
         && child.rules().isEmpty()
@@ -1123,7 +1177,7 @@ public final class Evaluator {
   }
 
   /** The whole document at a node: base data merged with every rule below it. */
-  private Value fullValue(RuleNode node, Value base, DataOverride ov) {
+  Value fullValue(RuleNode node, Value base, DataOverride ov) {
     if (ov != null && ov.value != null) {
       return ov.value;
     }
@@ -1143,7 +1197,7 @@ public final class Evaluator {
     if (node != null) {
       for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
         RuleNode c = e.getValue();
-        if (c.rules().isEmpty() && c.children().isEmpty()) {
+        if (c.rules().isEmpty() && c.children().isEmpty() && !c.isPackage()) {
           continue;
         }
         Value v =

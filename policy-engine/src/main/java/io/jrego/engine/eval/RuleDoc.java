@@ -99,11 +99,10 @@ final class RuleDoc {
       ev.evalRule(r, (cr, frame) -> insert(cr, frame, root));
     }
     for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
-      List<Value> path = new ArrayList<>(node.path());
-      path.add(e.getKey());
-      Value v = ev.document(path);
+      RuleNode c = e.getValue();
+      Value v = c.rules().isEmpty() ? ev.fullValue(c, null, null) : ev.ruleDoc(c);
       if (v != null) {
-        put(root, List.of(e.getKey()), 0, v, null);
+        merge(root, e.getKey(), v);
       }
     }
     return toValue(root);
@@ -165,6 +164,31 @@ final class RuleDoc {
       throw conflict(r);
     }
     put((Map<Value, Object>) next, keys, i + 1, v, r);
+  }
+
+  /** Merges a document defined below this node into the tree built from ref-head rules. */
+  @SuppressWarnings("unchecked") // see put
+  private static void merge(Map<Value, Object> m, Value key, Value v) {
+    Object prev = m.get(key);
+    if (prev == null) {
+      m.put(key, v);
+    } else if (prev instanceof Map<?, ?> pm && v instanceof ObjectValue o) {
+      for (Value k : o.keys()) {
+        merge((Map<Value, Object>) pm, k, o.getOrNull(k));
+      }
+    } else if (prev instanceof SetValue.Builder b && v instanceof SetValue s) {
+      for (Value x : s) {
+        b.add(x);
+      }
+    } else if (prev instanceof ObjectValue po && v instanceof ObjectValue o) {
+      Map<Value, Object> mm = new HashMap<>(po.asMap());
+      for (Value k : o.keys()) {
+        merge(mm, k, o.getOrNull(k));
+      }
+      m.put(key, mm);
+    } else if (!prev.equals(v)) {
+      throw conflict(null);
+    }
   }
 
   private static EvalException conflict(CompiledRule r) {

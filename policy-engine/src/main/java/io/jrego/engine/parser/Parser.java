@@ -173,13 +173,15 @@ public final class Parser {
     errors.addAll(ann.errors());
     try {
       Token t = peek();
-      if (!t.isIdent("package")) {
+      if (!keyword(t, "package")) {
         fail(t, "package expected");
       }
       p++;
       pkgLoc = loc(t);
       pkg = packagePath();
-      pkgAnnotations.addAll(ann.before(t.row()));
+      for (Annotation a : ann.before(t.row())) {
+        pkgAnnotations.add(scoped(a, "package"));
+      }
     } catch (Bail b) {
       return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
     }
@@ -187,13 +189,13 @@ public final class Parser {
       int start = p;
       try {
         Token t = peek();
-        if (t.isIdent("import")) {
+        if (keyword(t, "import")) {
           p++;
           imports.add(importDecl(t));
-        } else if (t.isIdent("package")) {
+        } else if (keyword(t, "package")) {
           fail(t, "unexpected package keyword");
         } else {
-          List<Annotation> a = ann.before(t.row());
+          List<Annotation> a = ann.before(t.row()).stream().map(x -> scoped(x, "rule")).toList();
           for (Annotation x : a) {
             if (x.scope().equals("package") || x.scope().equals("subpackages")) {
               pkgAnnotations.add(x);
@@ -223,6 +225,14 @@ public final class Parser {
       }
     }
     return new Module(file, version, pkg, pkgLoc, imports, rules, pkgAnnotations);
+  }
+
+  private static Annotation scoped(Annotation a, String dflt) {
+    if (!a.scope().isEmpty()) {
+      return a;
+    }
+    return new Annotation(
+        dflt, a.content().with(StringValue.of("scope"), StringValue.of(dflt)), a.location());
   }
 
   private List<String> packagePath() {
@@ -265,7 +275,7 @@ public final class Parser {
               + root);
     }
     String alias = "";
-    if (peek().isIdent("as") && !peek().newlineBefore()) {
+    if (keyword(peek(), "as") && !peek().newlineBefore()) {
       p++;
       Token a = next();
       if (!a.is(Kind.IDENT)) {
@@ -282,7 +292,7 @@ public final class Parser {
   private List<Rule> rule(List<Annotation> annotations) {
     Token first = peek();
     boolean isDefault = false;
-    if (first.isIdent("default")) {
+    if (keyword(first, "default")) {
       p++;
       isDefault = true;
     }
@@ -300,7 +310,7 @@ public final class Parser {
     }
     Term value = null;
     boolean assign = false;
-    if (peek().isIdent("contains")) {
+    if (keyword(peek(), "contains")) {
       if (kind == Rule.Kind.FUNCTION) {
         throw fail(peek(), "unexpected contains keyword");
       }
@@ -313,7 +323,7 @@ public final class Parser {
     }
     List<Expr> body = List.of();
     boolean hasBody = false;
-    if (peek().isIdent("if")) {
+    if (keyword(peek(), "if")) {
       p++;
       body = ifBody();
       hasBody = true;
@@ -356,7 +366,7 @@ public final class Parser {
     Optional<Rule> elseRule = Optional.empty();
     List<Token> elses = new ArrayList<>();
     List<Object[]> elseParts = new ArrayList<>();
-    while (peek().isIdent("else")) {
+    while (keyword(peek(), "else")) {
       Token e = next();
       elses.add(e);
       Term ev = null;
@@ -366,7 +376,7 @@ public final class Parser {
         ev = termIn(false);
       }
       List<Expr> ebody;
-      if (peek().isIdent("if")) {
+      if (keyword(peek(), "if")) {
         p++;
         ebody = ifBody();
       } else if (peek().is(Kind.LBRACE)) {
@@ -411,10 +421,30 @@ public final class Parser {
   private List<Expr> ifBody() {
     if (peek().is(Kind.LBRACE)) {
       int save = p;
-      List<Expr> b = braceBody();
-      // `if {...}[x]` would be a term; treat a brace right after `if` as a body like OPA.
-      if (save >= 0) {
-        return b;
+      int errs = errors.size();
+      try {
+        return braceBody();
+      } catch (Bail b) {
+        // `if {x: 1 | ...}`: not a body but a one-expression body starting with a brace
+        Bail again = null;
+        int afterBody = errors.size();
+        List<RegoError> bodyErrors = new ArrayList<>(errors.subList(errs, afterBody));
+        while (errors.size() > errs) {
+          errors.remove(errors.size() - 1);
+        }
+        int bodyEnd = p;
+        p = save;
+        try {
+          return List.of(expr());
+        } catch (Bail b2) {
+          again = b2;
+        }
+        while (errors.size() > errs) {
+          errors.remove(errors.size() - 1);
+        }
+        errors.addAll(bodyErrors);
+        p = bodyEnd;
+        throw again;
       }
     }
     return List.of(expr());
@@ -494,7 +524,7 @@ public final class Parser {
     Token start = peek();
     Location l = loc(start);
     Expr e;
-    if (start.isIdent("not")) {
+    if (keyword(start, "not")) {
       p++;
       Expr inner = expr0();
       List<With> withs = withs();
@@ -508,10 +538,10 @@ public final class Parser {
 
   private List<With> withs() {
     List<With> out = new ArrayList<>();
-    while (peek().isIdent("with")) {
+    while (keyword(peek(), "with")) {
       Token w = next();
       Term target = term();
-      if (!peek().isIdent("as")) {
+      if (!keyword(peek(), "as")) {
         throw fail(peek(), "expected as keyword");
       }
       p++;
@@ -524,11 +554,11 @@ public final class Parser {
   private Expr expr0() {
     Token start = peek();
     Location l = loc(start);
-    if (start.isIdent("some")) {
+    if (keyword(start, "some")) {
       p++;
       return new Expr(some(start), false, List.of(), l);
     }
-    if (start.isIdent("every")) {
+    if (keyword(start, "every")) {
       p++;
       return new Expr(every(), false, List.of(), l);
     }
@@ -554,7 +584,7 @@ public final class Parser {
       p++;
       terms.add(termRelation());
     }
-    if (peek().isIdent("in")) {
+    if (keyword(peek(), "in")) {
       p++;
       if (terms.size() > 2) {
         throw fail(kw, "unexpected , token");
@@ -581,7 +611,7 @@ public final class Parser {
       p++;
       b = termRelation();
     }
-    if (!peek().isIdent("in")) {
+    if (!keyword(peek(), "in")) {
       throw fail(peek(), "expected `in` keyword");
     }
     p++;
@@ -606,7 +636,7 @@ public final class Parser {
       try {
         p++;
         Term mhs = termRelation();
-        if (peek().isIdent("in")) {
+        if (keyword(peek(), "in")) {
           p++;
           Term rhs = termRelation();
           Term call = new Term.Call("internal.member_3", List.of(lhs, mhs, rhs), lhs.location());
@@ -620,7 +650,7 @@ public final class Parser {
         errors.remove(errors.size() - 1);
       }
     }
-    if (peek().isIdent("in")) {
+    if (keyword(peek(), "in")) {
       p++;
       Term rhs = termRelation();
       Term call = new Term.Call("internal.member_2", List.of(lhs, rhs), lhs.location());
@@ -718,7 +748,7 @@ public final class Parser {
             depth++;
             boolean savedBar = allowBar;
             allowBar = true;
-            Term inner = termIn(false);
+            Term inner = termIn(true);
             allowBar = savedBar;
             expect(Kind.RPAREN);
             depth--;
@@ -732,14 +762,32 @@ public final class Parser {
     return postfix(base);
   }
 
+  /** Whether {@code t} is the keyword {@code word} used as one (not as a ref or call head). */
+  private boolean keyword(Token t, String word) {
+    if (!t.isIdent(word)) {
+      return false;
+    }
+    int i = t.offset() == toks.get(p).offset() ? p : toks.indexOf(t);
+    Token n = i >= 0 && i + 1 < toks.size() ? toks.get(i + 1) : null;
+    return n == null
+        || n.offset() != t.end()
+        || !(n.is(Kind.DOT) || n.is(Kind.LBRACK) || n.is(Kind.LPAREN));
+  }
+
   private Term ident(Token t, Location l) {
+    Token after = peek();
+    boolean refOrCall =
+        after.offset() == t.end()
+            && (after.is(Kind.DOT) || after.is(Kind.LBRACK) || after.is(Kind.LPAREN));
     Term scalar =
-        switch (t.text()) {
-          case "true" -> new Scalar(BooleanValue.TRUE, l);
-          case "false" -> new Scalar(BooleanValue.FALSE, l);
-          case "null" -> new Scalar(NullValue.INSTANCE, l);
-          default -> null;
-        };
+        refOrCall
+            ? null
+            : switch (t.text()) {
+              case "true" -> new Scalar(BooleanValue.TRUE, l);
+              case "false" -> new Scalar(BooleanValue.FALSE, l);
+              case "null" -> new Scalar(NullValue.INSTANCE, l);
+              default -> null;
+            };
     if (scalar != null) {
       return scalar;
     }
@@ -753,7 +801,9 @@ public final class Parser {
       p = save;
     }
     if (KEYWORDS.contains(t.text())) {
-      throw fail(t, "unexpected " + t.text() + " keyword");
+      if (!refOrCall) {
+        throw fail(t, "unexpected " + t.text() + " keyword");
+      }
     }
     return new Var(t.text(), l);
   }
@@ -803,7 +853,7 @@ public final class Parser {
           }
         }
         allowBar = savedBar;
-        expect(Kind.RPAREN);
+        expectClose(Kind.RPAREN);
         depth--;
         cur = new Term.Call(name, List.copyOf(args), base.location());
         path = new ArrayList<>();
@@ -845,13 +895,25 @@ public final class Parser {
         p++;
         return new Term.ArrayTerm(List.of(), l);
       }
+      int start = p;
       allowBar = false;
       Term first = termIn(false);
       if (peek().is(Kind.BAR)) {
-        p++;
-        List<Expr> body = comprehensionBody(Kind.RBRACK);
-        expect(Kind.RBRACK);
-        return new Term.ArrayCompr(first, body, l);
+        Term head = first;
+        Term compr =
+            attempt(
+                () -> {
+                  p++;
+                  List<Expr> body = comprehensionBody(Kind.RBRACK);
+                  expect(Kind.RBRACK);
+                  return new Term.ArrayCompr(head, body, l);
+                });
+        if (compr != null) {
+          return compr;
+        }
+        p = start;
+        allowBar = true;
+        first = termIn(false);
       }
       List<Term> items = new ArrayList<>();
       items.add(first);
@@ -863,7 +925,7 @@ public final class Parser {
         }
         items.add(termIn(false));
       }
-      expect(Kind.RBRACK);
+      expectClose(Kind.RBRACK);
       return new Term.ArrayTerm(List.copyOf(items), l);
     } finally {
       allowBar = savedBar;
@@ -879,16 +941,30 @@ public final class Parser {
         p++;
         return new Term.ObjectTerm(List.of(), List.of(), l);
       }
+      int start = p;
       allowBar = false;
       Term first = termIn(false);
       if (peek().is(Kind.COLON)) {
         p++;
+        int valueStart = p;
         Term v = termIn(false);
         if (peek().is(Kind.BAR)) {
-          p++;
-          List<Expr> body = comprehensionBody(Kind.RBRACE);
-          expect(Kind.RBRACE);
-          return new Term.ObjectCompr(first, v, body, l);
+          Term key = first;
+          Term value = v;
+          Term compr =
+              attempt(
+                  () -> {
+                    p++;
+                    List<Expr> body = comprehensionBody(Kind.RBRACE);
+                    expect(Kind.RBRACE);
+                    return new Term.ObjectCompr(key, value, body, l);
+                  });
+          if (compr != null) {
+            return compr;
+          }
+          p = valueStart;
+          allowBar = true;
+          v = termIn(false);
         }
         allowBar = true;
         List<Term> keys = new ArrayList<>();
@@ -904,14 +980,25 @@ public final class Parser {
           expect(Kind.COLON);
           values.add(termIn(false));
         }
-        expect(Kind.RBRACE);
+        expectClose(Kind.RBRACE);
         return new Term.ObjectTerm(List.copyOf(keys), List.copyOf(values), l);
       }
       if (peek().is(Kind.BAR)) {
-        p++;
-        List<Expr> body = comprehensionBody(Kind.RBRACE);
-        expect(Kind.RBRACE);
-        return new Term.SetCompr(first, body, l);
+        Term head = first;
+        Term compr =
+            attempt(
+                () -> {
+                  p++;
+                  List<Expr> body = comprehensionBody(Kind.RBRACE);
+                  expect(Kind.RBRACE);
+                  return new Term.SetCompr(head, body, l);
+                });
+        if (compr != null) {
+          return compr;
+        }
+        p = start;
+        allowBar = true;
+        first = termIn(false);
       }
       allowBar = true;
       List<Term> items = new ArrayList<>();
@@ -923,11 +1010,30 @@ public final class Parser {
         }
         items.add(termIn(false));
       }
-      expect(Kind.RBRACE);
+      expectClose(Kind.RBRACE);
       return new Term.SetTerm(List.copyOf(items), l);
     } finally {
       allowBar = savedBar;
       depth--;
+    }
+  }
+
+  /** Runs a parse that may fail; on failure restores the position and errors, returns null. */
+  private Term attempt(java.util.function.Supplier<Term> parse) {
+    int save = p;
+    int errs = errors.size();
+    boolean bar = allowBar;
+    int d = depth;
+    try {
+      return parse.get();
+    } catch (Bail b) {
+      p = save;
+      allowBar = bar;
+      depth = d;
+      while (errors.size() > errs) {
+        errors.remove(errors.size() - 1);
+      }
+      return null;
     }
   }
 
@@ -1031,6 +1137,16 @@ public final class Parser {
     }
     p++;
     return t;
+  }
+
+  /** Expects the end of a list, as OPA words it: {@code expected "," or "]"}. */
+  private void expectClose(Kind k) {
+    Token t = peek();
+    if (!t.is(k)) {
+      throw fail(
+          t, "unexpected " + describe(t) + " token: expected \",\" or \"" + symbol(k) + "\"");
+    }
+    p++;
   }
 
   private static String symbol(Kind k) {

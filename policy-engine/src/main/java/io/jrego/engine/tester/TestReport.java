@@ -29,7 +29,7 @@ public final class TestReport {
   private TestReport() {}
 
   /**
-   * {@code opa test}'s text report: each failing or erroring test (every test when {@code verbose})
+   * {@code opa test}'s text report: each test that did not pass (every test when {@code verbose})
    * as {@code file:row:} and {@code name: STATUS (duration)}, then the counts ({@code PASS:
    * 63/63}). Empty when there are no results.
    */
@@ -40,7 +40,7 @@ public final class TestReport {
     StringBuilder sb = new StringBuilder();
     boolean listed = false;
     for (TestResult r : results) {
-      boolean show = verbose || r.status() == Status.FAIL || r.status() == Status.ERROR;
+      boolean show = verbose || r.status() != Status.PASS;
       if (!show) {
         continue;
       }
@@ -51,8 +51,8 @@ public final class TestReport {
         sb.append(" (").append(goDuration(r.duration())).append(')');
       }
       sb.append('\n');
-      for (RegoError e : r.errors()) {
-        sb.append("  ").append(e.toString().replace("\n", "\n  ")).append('\n');
+      if (!r.errors().isEmpty()) {
+        sb.append("  ").append(errorText(r.errors()).replace("\n", "\n  ")).append('\n');
       }
     }
     if (listed) {
@@ -66,6 +66,14 @@ public final class TestReport {
       }
     }
     return sb.toString();
+  }
+
+  /** Compile-time errors as OPA's error list prints them; evaluation errors on their own. */
+  private static String errorText(List<RegoError> errors) {
+    if (errors.size() == 1 && !errors.get(0).code().startsWith("rego_")) {
+      return errors.get(0).toString();
+    }
+    return EvalReport.errorText(errors);
   }
 
   /**

@@ -4,12 +4,13 @@ import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
-import io.jrego.engine.tester.TestDiscovery.TestRule;
+import io.jrego.engine.RuleInfo;
 import io.jrego.engine.tester.TestResult.Status;
 import io.jrego.engine.value.BooleanValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +24,7 @@ import java.util.function.Predicate;
  * <pre>{@code
  * LoadedPolicy loaded = PolicyLoader.load(List.of(Path.of("rego-policies/ai-gateway")), RegoVersion.V1);
  * PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
- * List<TestResult> results = TestRunner.run(policy, loaded.modules(), name -> true);
+ * List<TestResult> results = TestRunner.run(policy, name -> true);
  * }</pre>
  */
 public final class TestRunner {
@@ -31,31 +32,47 @@ public final class TestRunner {
   private TestRunner() {}
 
   /**
-   * Runs the tests defined in {@code modules} (the sources {@code policy} was compiled from).
+   * Runs the test rules of {@code policy}; a rule defined in several pieces is one test, at its
+   * first definition.
    *
    * @param filter which tests to run, given their full name ({@code data.pkg.test_x})
    * @return one result per test, ordered by file and line
    */
-  public static List<TestResult> run(
-      PreparedPolicy policy, Map<String, String> modules, Predicate<String> filter) {
-    List<TestRule> rules = new ArrayList<>(TestDiscovery.find(modules));
-    rules.sort(
-        Comparator.comparing((TestRule r) -> r.location().file())
-            .thenComparingInt(r -> r.location().row()));
+  public static List<TestResult> run(PreparedPolicy policy, Predicate<String> filter) {
+    Map<String, RuleInfo> tests = new LinkedHashMap<>();
+    for (RuleInfo r : policy.rules()) {
+      if (r.name().startsWith("test_") || r.name().startsWith("todo_test_")) {
+        tests.merge(r.path(), r, (a, b) -> compareLocation(a, b) <= 0 ? a : b);
+      }
+    }
+    List<RuleInfo> rules = new ArrayList<>(tests.values());
+    rules.sort(TestRunner::compareLocation);
     List<TestResult> results = new ArrayList<>();
-    for (TestRule r : rules) {
-      if (filter.test(r.packagePath() + "." + r.name())) {
+    for (RuleInfo r : rules) {
+      if (filter.test(r.path())) {
         results.add(runOne(policy, r));
       }
     }
     return results;
   }
 
-  private static TestResult runOne(PreparedPolicy policy, TestRule r) {
-    if (r.todo()) {
+  private static int compareLocation(RuleInfo a, RuleInfo b) {
+    return Comparator.comparing((RuleInfo r) -> r.location().file())
+        .thenComparingInt(r -> r.location().row())
+        .thenComparingInt(r -> r.location().col())
+        .compare(a, b);
+  }
+
+  private static String packageOf(RuleInfo r) {
+    String p = r.path();
+    return p.endsWith("." + r.name()) ? p.substring(0, p.length() - r.name().length() - 1) : p;
+  }
+
+  private static TestResult runOne(PreparedPolicy policy, RuleInfo r) {
+    if (r.name().startsWith("todo_")) {
       return result(r, Status.SKIPPED, Duration.ZERO, List.of());
     }
-    String ref = r.packagePath() + "." + r.name();
+    String ref = r.path();
     if (r.function()) {
       return result(
           r,
@@ -79,7 +96,7 @@ public final class TestRunner {
   }
 
   private static TestResult result(
-      TestRule r, Status status, Duration took, List<RegoError> errors) {
-    return new TestResult(r.packagePath(), r.name(), r.location(), status, took, errors);
+      RuleInfo r, Status status, Duration took, List<RegoError> errors) {
+    return new TestResult(packageOf(r), r.name(), r.location(), status, took, errors);
   }
 }

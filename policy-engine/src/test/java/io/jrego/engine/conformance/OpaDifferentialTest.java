@@ -69,24 +69,27 @@ class OpaDifferentialTest {
         for (Path input : inputs) {
           String name =
               corpus.relativize(dir) + " " + query + " < " + input.getFileName().toString();
-          tests.add(DynamicTest.dynamicTest(name, () -> compare(corpus, opa, dir, query, input)));
+          tests.add(
+              DynamicTest.dynamicTest(name, () -> compare(name, corpus, opa, dir, query, input)));
         }
       }
     }
     return tests.stream();
   }
 
-  private static void compare(Path corpus, Path opa, Path dir, String query, Path input)
-      throws Exception {
+  private static void compare(
+      String name, Path corpus, Path opa, Path dir, String query, Path input) throws Exception {
     Outcome want = runOpa(corpus, opa, dir, query, input);
     Outcome got = runJrego(corpus, dir, query, input);
     if (want.errorCodes().isPresent()) {
       assertThat(got.errorCodes())
-          .as("OPA failed with %s; jrego gave %s", want.errorCodes().get(), got.describe())
+          .as("%s: OPA failed with %s; jrego gave %s", name, want.describe(), got.describe())
           .contains(want.errorCodes().get());
     } else {
-      assertThat(got.errorCodes()).as("jrego failed where OPA gave %s", want.results()).isEmpty();
-      assertThat((Object) got.results()).isEqualTo(want.results());
+      assertThat(got.errorCodes())
+          .as("%s: jrego failed with %s where OPA gave a result", name, got.describe())
+          .isEmpty();
+      assertThat((Object) got.results()).as("%s: result", name).isEqualTo(want.results());
     }
   }
 

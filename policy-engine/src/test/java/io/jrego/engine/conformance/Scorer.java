@@ -34,7 +34,7 @@ final class Scorer {
       }
       if (!errorTextContains(error.get(), want)) {
         return Optional.of(
-            "expected error text \"" + want + "\" but got: " + firstLine(error.get().getMessage()));
+            "expected error text \"" + want + "\" but got: " + describe(error.get()));
       }
     }
     if (c.wantErrorCode().isPresent()) {
@@ -49,11 +49,11 @@ final class Scorer {
                 + " but got "
                 + error.get().code()
                 + ": "
-                + firstLine(error.get().getMessage()));
+                + describe(error.get()));
       }
     }
     if (error.isPresent() && !c.expectsError()) {
-      return Optional.of("unexpected error: " + firstLine(error.get().getMessage()));
+      return Optional.of("unexpected error: " + describe(error.get()));
     }
     if (c.wantResult().isPresent()) {
       SetValue want = SetValue.of(c.wantResult().get());
@@ -99,6 +99,12 @@ final class Scorer {
       return true;
     }
     return e.errors().stream().map(RegoError::toString).anyMatch(s -> s.contains(want));
+  }
+
+  /** The first error, and how many there were when there were several. */
+  static String describe(RegoException e) {
+    String first = firstLine(e.errors().get(0).toString());
+    return e.errors().size() == 1 ? first : first + " (and " + (e.errors().size() - 1) + " more)";
   }
 
   static String firstLine(String s) {

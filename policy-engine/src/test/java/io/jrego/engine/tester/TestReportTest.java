@@ -34,7 +34,7 @@ class TestReportTest {
   }
 
   @Test
-  void pretty_listsFailuresThenCountsInOpasOrder() {
+  void pretty_listsTestsThatDidNotPassThenCountsInOpasOrder() {
     List<TestResult> rs =
         List.of(
             result("test_a", 1, Status.PASS, List.of()),
@@ -53,6 +53,8 @@ class TestReportTest {
             """
             p_test.rego:2:
             data.p.test_b: FAIL (362.53µs)
+            p_test.rego:3:
+            data.p.todo_test_c: SKIPPED
             p_test.rego:4:
             data.p.test_d: ERROR (362.53µs)
               eval_conflict_error: rule data.p.x produced conflicting values

@@ -3,15 +3,12 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.Rego;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
+import io.jrego.engine.RegoVersion;
 import io.jrego.engine.tester.TestResult.Status;
-import io.jrego.engine.value.BooleanValue;
-import io.jrego.engine.value.NumberValue;
-import io.jrego.engine.value.Value;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,49 +33,25 @@ class TestRunnerTest {
 
       test_undefined if { false }
 
-      test_boom if { 1 / 0 }
+      test_boom if { conflict == 1 }
+
+      conflict := 1 if count([1]) > 0
+
+      conflict := 2 if count([1]) > 0
 
       todo_test_later if { false }
 
       test_fn(x) if { x }
       """;
 
-  /** Answers {@code data.a.b.<name>} queries from a table; throws for test_boom. */
-  private static final class TablePolicy implements PreparedPolicy {
-    private final Map<String, Value> values =
-        Map.of("data.a.b.test_true", BooleanValue.TRUE, "data.a.b.test_seven", NumberValue.of(7));
-
-    @Override
-    public Optional<Value> evaluate(String path, Value input) {
-      throw new UnsupportedOperationException("the runner queries");
-    }
-
-    @Override
-    public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
-      if (query.equals("data.a.b.test_boom")) {
-        throw new RegoException(
-            RegoError.at(
-                RegoError.EVAL_BUILTIN,
-                "div: divide by zero",
-                new RegoError.Location("a_test.rego", 15, 16, "")));
-      }
-      Value v = values.get(query);
-      return v == null ? List.of() : List.of(new QueryResult(List.of(v), Map.of()));
-    }
-
-    @Override
-    public List<io.jrego.engine.RuleInfo> rules() {
-      return List.of();
-    }
-
-    @Override
-    public Map<String, java.time.Duration> compileMetrics() {
-      return Map.of();
-    }
-  }
-
   private static List<TestResult> run(String filter) {
-    return TestRunner.run(new TablePolicy(), Map.of("a_test.rego", MODULE), n -> n.matches(filter));
+    try {
+      PreparedPolicy policy =
+          Rego.builder().module("a_test.rego", MODULE, RegoVersion.V1).compile();
+      return TestRunner.run(policy, n -> n.matches(filter));
+    } catch (RegoException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
   }
 
   @Test
@@ -104,7 +77,7 @@ class TestRunnerTest {
     TestResult boom = run(".*test_boom").get(0);
 
     assertThat(boom.status()).isEqualTo(Status.ERROR);
-    assertThat(boom.errors()).extracting(RegoError::code).containsExactly("eval_builtin_error");
+    assertThat(boom.errors()).extracting(RegoError::code).containsExactly("eval_conflict_error");
   }
 
   @Test

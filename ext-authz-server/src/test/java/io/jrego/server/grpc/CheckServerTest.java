@@ -1,0 +1,87 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jrego.engine.value.Json;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real (Netty) server on TCP and on a Unix domain socket. */
+class CheckServerTest {
+
+  @TempDir Path dir;
+
+  private static CheckServer start(ListenAddress address) throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy((p, i) -> Optional.of(Json.parse("true"))), "r", "test", Instant.now()));
+    return CheckServer.start(
+        new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1)),
+        new AuthorizationService(
+            policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
+        policies);
+  }
+
+  private static int check(ManagedChannel ch) {
+    return AuthorizationGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(CheckRequest.getDefaultInstance())
+        .getStatus()
+        .getCode();
+  }
+
+  @Test
+  void servesOnAnEphemeralTcpPort() throws Exception {
+    try (CheckServer server = start(new ListenAddress.Tcp("127.0.0.1", 0))) {
+      assertThat(server.port()).isPositive();
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        assertThat(check(ch)).isEqualTo(Code.OK_VALUE);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void servesOnAUnixDomainSocket() throws Exception {
+    Path socket = dir.resolve("jrego.sock");
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    try (CheckServer server = start(new ListenAddress.Unix(socket))) {
+      assertThat(server.port()).isEqualTo(-1);
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+              .channelType(EpollDomainSocketChannel.class)
+              .eventLoopGroup(group)
+              .usePlaintext()
+              .build();
+      try {
+        assertThat(check(ch)).isEqualTo(Code.OK_VALUE);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.jrego.engine.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.Rego;
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.Value;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class EvaluatorTest {
+
+  private static PreparedPolicy policy(String src) throws RegoException {
+    return Rego.builder().module("t.rego", src).compile();
+  }
+
+  /** The value of {@code data.t.<rule>} as JSON text, or "undefined". */
+  private static String eval(String src, String rule) throws RegoException {
+    return eval(src, rule, "{}");
+  }
+
+  private static String eval(String src, String rule, String input) throws RegoException {
+    Optional<Value> v = policy("package t\n" + src).evaluate("t/" + rule, Json.parse(input));
+    return v.map(Json::write).orElse("undefined");
+  }
+
+  private static RegoError evalError(String src, String rule, EngineOptions opts) {
+    try {
+      Rego.builder()
+          .module("t.rego", "package t\n" + src)
+          .options(opts)
+          .compile()
+          .evaluate("t/" + rule, Json.parse("{}"));
+    } catch (RegoException e) {
+      return e.errors().get(0);
+    }
+    throw new AssertionError("no error");
+  }
+
+  @Test
+  void unification_bindsVariablesInsideComposites() throws Exception {
+    assertThat(eval("p := [x, y] if { [x, {\"k\": y}] = [1, {\"k\": 2}] }", "p"))
+        .isEqualTo("[1,2]");
+  }
+
+  @Test
+  void refs_iterateOverUnboundKeysOfInput() throws Exception {
+    String src = "p contains n if input.users[_].name = n";
+    assertThat(eval(src, "p", "{\"users\":[{\"name\":\"a\"},{\"name\":\"b\"}]}"))
+        .isEqualTo("[\"a\",\"b\"]");
+  }
+
+  @Test
+  void partialObject_collectsKeysFromEverySolution() throws Exception {
+    assertThat(eval("o[k] := v if { some k, v in {\"a\": 1, \"b\": 2} }", "o"))
+        .isEqualTo("{\"a\":1,\"b\":2}");
+  }
+
+  @Test
+  void refHeads_buildNestedObjects() throws Exception {
+    assertThat(eval("p[x].q contains y if { some x in [\"a\"]; some y in [1, 2] }", "p"))
+        .isEqualTo("{\"a\":{\"q\":[1,2]}}");
+  }
+
+  @Test
+  void completeRule_withTwoValuesIsAConflict() {
+    RegoError e = evalError("p := 1\np := 2 if true", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+    assertThat(e.message()).isEqualTo("complete rules must not produce multiple outputs");
+  }
+
+  @Test
+  void partialObject_withTwoValuesForOneKeyIsAConflict() {
+    RegoError e =
+        evalError(
+            "o[k] := v if { some k, v in [\"a\", \"b\"] ; k = 0 }\no[0] := \"z\"",
+            "o",
+            EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+    assertThat(e.message()).isEqualTo("object keys must be unique");
+  }
+
+  @Test
+  void functions_withDifferentOutputsForSameInputsConflict() {
+    RegoError e =
+        evalError(
+            "f(x) := 1 if x > 0\nf(x) := 2 if x > 1\np := f(5)", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+    assertThat(e.message())
+        .isEqualTo("functions must not produce multiple outputs for same inputs");
+  }
+
+  @Test
+  void functions_matchArgumentPatternsAndElse() throws Exception {
+    String src =
+        "f([a, b]) := a + b\ng(x) := \"pos\" if x > 0 else := \"neg\"\np := [f([1, 2]), g(1), g(-1)]";
+    assertThat(eval(src, "p")).isEqualTo("[3,\"pos\",\"neg\"]");
+  }
+
+  @Test
+  void default_appliesOnlyWhenNoRuleIsDefined() throws Exception {
+    String src = "default p := \"no\"\np := \"yes\" if input.ok";
+    assertThat(eval(src, "p", "{}")).isEqualTo("\"no\"");
+    assertThat(eval(src, "p", "{\"ok\": true}")).isEqualTo("\"yes\"");
+  }
+
+  @Test
+  void elseChain_takesTheFirstBranchWhoseBodySucceeds() throws Exception {
+    String src = "p := 1 if input.a\nelse := 2 if input.b\nelse := 3";
+    assertThat(eval(src, "p", "{\"b\": true}")).isEqualTo("2");
+    assertThat(eval(src, "p", "{}")).isEqualTo("3");
+  }
+
+  @Test
+  void negation_succeedsWhenTheExpressionIsUndefined() throws Exception {
+    assertThat(eval("p if not input.x", "p", "{}")).isEqualTo("true");
+    assertThat(eval("p if not input.x", "p", "{\"x\": 1}")).isEqualTo("undefined");
+  }
+
+  @Test
+  void every_requiresTheBodyForEachElement() throws Exception {
+    String src = "p if every x in input.xs { x > 0 }";
+    assertThat(eval(src, "p", "{\"xs\": [1, 2]}")).isEqualTo("true");
+    assertThat(eval(src, "p", "{\"xs\": [1, -2]}")).isEqualTo("undefined");
+    assertThat(eval(src, "p", "{\"xs\": []}")).isEqualTo("true");
+  }
+
+  @Test
+  void membership_worksAsTestAndAsIteration() throws Exception {
+    assertThat(eval("p := 2 in [1, 2]", "p")).isEqualTo("true");
+    assertThat(eval("p := [k | some k, \"b\" in [\"a\", \"b\"]]", "p")).isEqualTo("[1]");
+  }
+
+  @Test
+  void comprehensions_closeOverOuterVariables() throws Exception {
+    String src =
+        "p := {y: n | some y in [\"a\", \"b\"]; n := count([z | some z in input.xs; z == y])}";
+    assertThat(eval(src, "p", "{\"xs\": [\"a\", \"a\"]}")).isEqualTo("{\"a\":2,\"b\":0}");
+  }
+
+  @Test
+  void with_replacesInputDataAndFunctions() throws Exception {
+    String src =
+        """
+        q := input.v
+        r := data.d.x
+        f(x) := x
+        g(x) := x * 10
+        p := [a, b, c] if {
+          a := q with input.v as 1
+          b := r with data.d.x as 2
+          c := f(3) with f as g
+        }
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[1,2,30]");
+  }
+
+  @Test
+  void with_mocksBuiltinsWithValues() throws Exception {
+    assertThat(eval("p := x if { x := count([1]) with count as 7 }", "p")).isEqualTo("7");
+  }
+
+  @Test
+  void print_writesOperandsWithUndefinedMarked() throws Exception {
+    List<String> lines = new ArrayList<>();
+    Rego.builder()
+        .module("t.rego", "package t\np if { print(\"x\", 1, input.missing, {\"a\": [1]}) }")
+        .printSink(lines::add)
+        .compile()
+        .evaluate("t/p", Json.parse("{}"));
+    assertThat(lines).containsExactly("x 1 <undefined> {\"a\": [1]}");
+  }
+
+  @Test
+  void templateStrings_interpolateValues() throws Exception {
+    assertThat(eval("p := $\"{1 + 1} {\"s\"} {[1]} {input.no}\"", "p"))
+        .isEqualTo("\"2 s [1] <undefined>\"");
+  }
+
+  @Test
+  void walk_visitsEveryNode() throws Exception {
+    assertThat(eval("p := [path | walk({\"a\": [1]}, [path, _])]", "p"))
+        .isEqualTo("[[],[\"a\"],[\"a\",0]]");
+  }
+
+  @Test
+  void builtinErrors_areUndefinedUnlessStrict() throws Exception {
+    assertThat(eval("p := 1 / 0", "p")).isEqualTo("undefined");
+    RegoError e =
+        evalError("p := 1 / 0", "p", EngineOptions.defaults().withStrictBuiltinErrors(true));
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_BUILTIN);
+    assertThat(e.message()).startsWith("div: ");
+  }
+
+  @Test
+  void dataDocuments_mergeBaseDataWithRules() throws Exception {
+    PreparedPolicy p =
+        Rego.builder()
+            .module("t.rego", "package t\nr := 1")
+            .data(Json.parse("{\"t\": {\"base\": 2}}"))
+            .compile();
+    assertThat(p.evaluate("t", Json.parse("{}")).map(Json::write)).contains("{\"base\":2,\"r\":1}");
+  }
+
+  @Test
+  void limits_depthEndsWithLimitErrorInsteadOfStackOverflow() {
+    StringBuilder src = new StringBuilder("r60 := 1\n");
+    for (int i = 0; i < 60; i++) {
+      src.append("r").append(i).append(" := r").append(i + 1).append("\n");
+    }
+    RegoError e = evalError(src.toString(), "r0", EngineOptions.defaults().withMaxDepth(50));
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_LIMIT);
+    assertThat(e.message()).contains("maxDepth");
+  }
+
+  @Test
+  void limits_timeoutEndsWithCancelError() {
+    String src =
+        "p := count([x | some a in numbers.range(1, 300); some b in numbers.range(1, 300); some c in numbers.range(1, 300); x := a + b + c])";
+    RegoError e = evalError(src, "p", EngineOptions.defaults().withTimeout(Duration.ofMillis(50)));
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CANCEL);
+    assertThat(e.message()).contains("timeout");
+  }
+
+  @Test
+  void query_reportsBindingsAndExpressionValues() throws Exception {
+    PreparedPolicy p = policy("package t\nr := 5");
+    List<PreparedPolicy.QueryResult> rs =
+        p.query("x := data.t.r; y := x + 1; data.t.r", Optional.empty());
+    assertThat(rs).hasSize(1);
+    assertThat(rs.get(0).bindings()).containsOnlyKeys("x", "y");
+    assertThat(Json.write(rs.get(0).expressions().get(2))).isEqualTo("5");
+  }
+}
