@@ -73,6 +73,7 @@ public final class BuiltinRegistry {
     UuidBuiltins.register(r);
     X509Builtins.register(r);
     // builtins-c
+    TemplateBuiltins.register(r);
     GraphBuiltins.register(r);
     GraphQlBuiltins.register(r);
     YamlBuiltins.register(r);
