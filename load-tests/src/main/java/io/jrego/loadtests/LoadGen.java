@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -31,8 +32,8 @@ import org.HdrHistogram.Recorder;
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.LoadGen \
  *   --target grpc://127.0.0.1:9191 | http://127.0.0.1:8181/v1/data/envoy/authz/allow \
- *   --input load-tests/inputs/rbac.json --mode closed|open \
- *   [--concurrency 16] [--rate 2000] [--duration 5] [--warmup 3]
+ *   --input load-tests/inputs/rbac.json --plan closed,open:500,open:2000 \
+ *   [--concurrency 16] [--duration 5] [--warmup 3]
  * </pre>
  *
  * <p>Closed loop: {@code concurrency} requests always outstanding, each answered one followed at
@@ -43,9 +44,10 @@ import org.HdrHistogram.Recorder;
  * correction wrk2 makes). At most 20,000 requests are outstanding; past that the schedule waits,
  * and the wait is still counted in the latency.
  *
- * <p>Prints {@code warmup-end} to stderr when the measured phase begins and {@code measure-end}
- * when it ends (the driver samples the server's CPU time there), then the JSON line to stdout.
- * Bounded: warm-up and measurement are limited in time, the drain afterwards to 10 s.
+ * <p>First a closed-loop warm-up ({@code warmup} seconds), then each phase of the plan for {@code
+ * duration} seconds. Around each phase it prints {@code phase-start I} and {@code phase-end I} (the
+ * driver samples the server's CPU time there), then the phase's results as one JSON line, all on
+ * stdout. Bounded: at most 20 phases, each limited in time, each drain afterwards to 10 s.
  */
 public final class LoadGen {
 
@@ -72,31 +74,37 @@ public final class LoadGen {
     Map<String, String> o = options(args);
     String target = o.getOrDefault("target", "grpc://127.0.0.1:9191");
     Path input = Path.of(o.getOrDefault("input", "load-tests/inputs/rbac.json"));
-    String mode = o.getOrDefault("mode", "closed");
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "16"));
-    double rate = Double.parseDouble(o.getOrDefault("rate", "1000"));
     double duration = Double.parseDouble(o.getOrDefault("duration", "5"));
     double warmup = Double.parseDouble(o.getOrDefault("warmup", "3"));
-    if (duration <= 0 || duration > 600 || warmup < 0 || warmup > 600) {
-      throw new IllegalArgumentException("duration and warm-up must be within 0..600 s");
+    List<String> plan = List.of(o.getOrDefault("plan", "closed").split(","));
+    if (duration <= 0 || duration > 600 || warmup < 0 || warmup > 600 || plan.size() > 20) {
+      throw new IllegalArgumentException("duration and warm-up within 0..600 s, at most 20 phases");
     }
     try (Target t = target.startsWith("grpc://") ? grpc(target, input) : http(target, input)) {
-      Stats discard = new Stats();
-      Stats measured = new Stats();
-      if (mode.equals("closed")) {
-        closed(t, concurrency, warmup, discard);
-        System.err.println("warmup-end");
-        closed(t, concurrency, duration, measured);
-      } else if (mode.equals("open")) {
-        // warm up at the same rate, so the JIT and connections are ready for it
-        open(t, rate, warmup, discard);
-        System.err.println("warmup-end");
-        open(t, rate, duration, measured);
-      } else {
-        throw new IllegalArgumentException("--mode is closed or open, not " + mode);
+      closed(t, concurrency, warmup, new Stats());
+      for (int i = 0; i < plan.size(); i++) {
+        String phase = plan.get(i);
+        Stats measured = new Stats();
+        System.out.println("phase-start " + i);
+        System.out.flush();
+        if (phase.equals("closed")) {
+          closed(t, concurrency, duration, measured);
+          System.out.println("phase-end " + i);
+          System.out.println(measured.json("closed", concurrency, 0));
+        } else if (phase.startsWith("open:")) {
+          double rate = Double.parseDouble(phase.substring("open:".length()));
+          if (rate <= 0 || rate > 1_000_000) {
+            throw new IllegalArgumentException("rate within 0..1,000,000 per second: " + phase);
+          }
+          open(t, rate, duration, measured);
+          System.out.println("phase-end " + i);
+          System.out.println(measured.json("open", 0, rate));
+        } else {
+          throw new IllegalArgumentException("a phase is closed or open:RATE, not " + phase);
+        }
+        System.out.flush();
       }
-      System.err.println("measure-end");
-      System.out.println(measured.json(mode, concurrency, rate));
     }
   }
 
@@ -274,7 +282,8 @@ public final class LoadGen {
                     (r, e) -> {
                       if (e != null || r.statusCode() != 200) {
                         done.done(-1);
-                      } else if (r.body().contains("\"result\":true")) {
+                      } else if (r.body().contains("\"result\":true")
+                          || r.body().contains("\"allowed\":true")) {
                         done.done(1);
                       } else {
                         done.done(0);

@@ -26,7 +26,6 @@ class CheckRequestsTest {
         new InputMapper(InputMapper.Options.defaults()).map(CheckRequests.fromInputFile(file));
     Value expected = Json.parse(Files.readAllBytes(file));
 
-    assertThat(Json.write(mapped))
-        .isEqualTo(Json.write(expected));
+    assertThat(Json.write(mapped)).isEqualTo(Json.write(expected));
   }
 }
