@@ -255,13 +255,14 @@ def drive(java, server, target, input_file, plan, args):
             raise RuntimeError("load generator over its time limit")
         line = line.strip()
         if line.startswith("phase-start"):
-            cpu0 = server.cpu_seconds()
+            cpu0, wall0 = server.cpu_seconds(), time.time()
         elif line.startswith("phase-end"):
-            cpu1 = server.cpu_seconds()
+            cpu1, wall1 = server.cpu_seconds(), time.time()
         elif line.startswith("{"):
             r = json.loads(line)
             r["cpu_us_per_check"] = (cpu1 - cpu0) * 1e6 / max(1, r["requests"])
             r["cpu_cores"] = (cpu1 - cpu0) / r["seconds"]
+            r["wall_start"], r["wall_end"] = wall0, wall1
             results.append(r)
     proc.wait(timeout=30)
     if proc.returncode != 0 or len(results) != len(plan):
@@ -384,40 +385,80 @@ def hey_run(hey, url, rate, seconds):
             "p50_us": pct(50), "p90_us": pct(90), "p99_us": pct(99), "p999_us": pct(99.9)}
 
 
+PHASES = [  # (label, a frame prefix that marks it), checked innermost-first on each stack
+    ("input mapping (InputMapper)", "io.jrego.server.envoy.InputMapper"),
+    ("input mapping (InputMapper)", "io.jrego.server.envoy.ProtoValues"),
+    ("input mapping (InputMapper)", "io.jrego.server.envoy.BodyParser"),
+    ("decision mapping (DecisionMapper)", "io.jrego.server.envoy.DecisionMapper"),
+    ("policy evaluation (engine)", "io.jrego.engine."),
+    ("metrics (Micrometer)", "io.micrometer."),
+    ("protobuf", "com.google.protobuf."),
+    ("gRPC / Netty transport", "io.grpc."),
+]
+
+
+def frame_name(f):
+    name = f"{f['method']['type']['name']}.{f['method']['name']}".replace("/", ".")
+    return re.sub(r"\$\$Lambda[/.]0x[0-9a-f]+", "$$Lambda", name)
+
+
+def jfr_time(text):
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(.*)", text)
+    frac = (m.group(2) or ".0")[:7]
+    tz = m.group(3).replace("Z", "+00:00") or "+00:00"
+    return datetime.datetime.fromisoformat(m.group(1) + frac + tz).timestamp()
+
+
 def profile_part(java, args, outdir):
-    """jrego under closed-loop ai-gateway load with JFR on; top frames from jdk.ExecutionSample."""
+    """jrego under closed-loop ai-gateway load with JFR on; the samples taken during the measured
+    phase summarised: top frames (self), the innermost jrego frame, and a split by phase."""
     jfr_file = os.path.join(outdir, "jrego-ai-gateway.jfr")
     bundle, inp = MIXES["ai-gateway"]
     port = free_port()
-    server = start_jrego(bundle, port, f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true")
+    server = start_jrego(bundle, port, "-XX:FlightRecorderOptions:stackdepth=512 "
+                         f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true")
     try:
-        drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args)
+        phase = drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args)[0]
     finally:
         server.stop()
     jfr = os.path.join(os.path.dirname(java), "jfr")
     r = run([jfr, "print", "--json", "--events", "jdk.ExecutionSample", jfr_file], timeout=300)
     events = json.loads(r.stdout)["recording"]["events"]
-    top, first_jrego, inclusive = {}, {}, {}
+    t0, t1 = phase["wall_start"], phase["wall_end"]
+    top, first_jrego, inclusive, phases = {}, {}, {}, {}
+    n = 0
     for e in events:
-        frames = e["values"]["stackTrace"]["frames"] if e["values"].get("stackTrace") else []
-        names = [f"{f['method']['type']['name']}.{f['method']['name']}" for f in frames]
+        v = e["values"]
+        if not (t0 <= jfr_time(v["startTime"]) <= t1) or not v.get("stackTrace"):
+            continue
+        names = [frame_name(f) for f in v["stackTrace"]["frames"]]
         if not names:
             continue
+        n += 1
         top[names[0]] = top.get(names[0], 0) + 1
-        j = next((n for n in names if n.startswith("io.jrego.")), None)
+        j = next((x for x in names if x.startswith("io.jrego.")), None)
         if j:
             first_jrego[j] = first_jrego.get(j, 0) + 1
-        for n in set(names):
-            if n.startswith("io.jrego."):
-                inclusive[n] = inclusive.get(n, 0) + 1
+        for x in set(names):
+            if x.startswith("io.jrego."):
+                inclusive[x] = inclusive.get(x, 0) + 1
+        label = "other (JDK, GC helpers, idle)"
+        for x in names:
+            hit = next((lab for lab, prefix in PHASES if x.startswith(prefix)), None)
+            if hit:
+                label = hit
+                break
+        if any(x.startswith(("io.jrego.server.envoy.InputMapper", "io.jrego.server.envoy.ProtoValues")) for x in names):
+            label = PHASES[0][0]  # whatever InputMapper calls (protobuf, JSON parsing) is mapping
+        phases[label] = phases.get(label, 0) + 1
     os.remove(jfr_file)  # large; the summary is kept
-    n = max(1, len(events))
+    n = max(1, n)
 
     def table(d, k=15):
         return [(name, c, 100 * c / n) for name, c in sorted(d.items(), key=lambda x: -x[1])[:k]]
 
-    return {"samples": len(events), "top": table(top), "first_jrego": table(first_jrego),
-            "inclusive": table(inclusive, 20)}
+    return {"samples": n, "checks_per_s": phase["rps"], "top": table(top), "first_jrego": table(first_jrego),
+            "inclusive": table(inclusive, 25), "phases": table(phases, 10)}
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -552,7 +593,10 @@ def report(meta, grpc, envoy, prof, outdir, argv):
         L.append("")
     if prof:
         L += ["## Profile: jrego, ai-gateway, closed loop (JFR `jdk.ExecutionSample`, settings=profile)", "",
-              f"{prof['samples']} samples.", "", "Top frames (self):", "", "| frame | samples | % |", "|---|---:|---:|"]
+              f"{prof['samples']} samples during the measured phase ({fmt(prof['checks_per_s'])} checks/s).", "",
+              "Where the samples fall (the innermost frame that names a part):", "", "| part | samples | % |", "|---|---:|---:|"]
+        L += [f"| {n} | {c} | {p:.1f} |" for n, c, p in prof["phases"]]
+        L += ["", "Top frames (self):", "", "| frame | samples | % |", "|---|---:|---:|"]
         L += [f"| `{n}` | {c} | {p:.1f} |" for n, c, p in prof["top"]]
         L += ["", "Innermost jrego frame of each sample (where jrego code spends, including what it calls outside jrego):", "",
               "| frame | samples | % |", "|---|---:|---:|"]
