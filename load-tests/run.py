@@ -412,11 +412,12 @@ def jfr_time(text):
 def profile_part(java, args, outdir):
     """jrego under closed-loop ai-gateway load with JFR on; the samples taken during the measured
     phase summarised: top frames (self), the innermost jrego frame, and a split by phase."""
-    jfr_file = os.path.join(outdir, "jrego-ai-gateway.jfr")
-    bundle, inp = MIXES["ai-gateway"]
+    jfr_file = os.path.join(outdir, f"jrego-{args.profile_mix}.jfr")
+    bundle, inp = MIXES[args.profile_mix]
     port = free_port()
     server = start_jrego(bundle, port, "-XX:FlightRecorderOptions:stackdepth=512 "
-                         f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true")
+                         f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true,"
+                         "jdk.ExecutionSample#period=2ms")
     try:
         phase = drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args)[0]
     finally:
@@ -457,7 +458,7 @@ def profile_part(java, args, outdir):
     def table(d, k=15):
         return [(name, c, 100 * c / n) for name, c in sorted(d.items(), key=lambda x: -x[1])[:k]]
 
-    return {"samples": n, "checks_per_s": phase["rps"], "top": table(top), "first_jrego": table(first_jrego),
+    return {"mix": args.profile_mix, "samples": n, "checks_per_s": phase["rps"], "top": table(top), "first_jrego": table(first_jrego),
             "inclusive": table(inclusive, 25), "phases": table(phases, 10)}
 
 
@@ -592,7 +593,7 @@ def report(meta, grpc, envoy, prof, outdir, argv):
                      f"{fmt(b['p99_us'] - a['p99_us'])} | {a['codes']} / {b['codes']} |")
         L.append("")
     if prof:
-        L += ["## Profile: jrego, ai-gateway, closed loop (JFR `jdk.ExecutionSample`, settings=profile)", "",
+        L += [f"## Profile: jrego, {prof['mix']}, closed loop (JFR `jdk.ExecutionSample` every 2 ms, settings=profile)", "",
               f"{prof['samples']} samples during the measured phase ({fmt(prof['checks_per_s'])} checks/s).", "",
               "Where the samples fall (the innermost frame that names a part):", "", "| part | samples | % |", "|---|---:|---:|"]
         L += [f"| {n} | {c} | {p:.1f} |" for n, c, p in prof["phases"]]
@@ -622,6 +623,7 @@ def main():
     ap.add_argument("--no-envoy", action="store_true")
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--profile-mix", default="ai-gateway", choices=list(MIXES))
     args = ap.parse_args()
     argv = sys.argv[1:]
     args.mix = args.mix.split(",")
