@@ -495,13 +495,15 @@ def plots(grpc, envoy, outdir):
     files.append("throughput.png")
     fig, axes = plt.subplots(1, len(mixes), figsize=(4 * len(mixes), 4), squeeze=False)
     for ax, m in zip(axes[0], mixes):
-        for s in servers:
+        for i, s in enumerate(servers):
             if s not in grpc[m]:
                 continue
             opens = [p for p in grpc[m][s] if p["mode"] == "open"]
-            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", label=f"{s} p99")
+            color = f"C{i}"
+            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", color=color,
+                    label=f"{s} p99")
             ax.plot([p["target_rate"] for p in opens], [p["p50_us"] for p in opens], marker=".", ls="--",
-                    label=f"{s} p50")
+                    color=color, label=f"{s} p50")
         ax.set_title(m)
         ax.set_xlabel("requests/s (open loop)")
         ax.set_ylabel("latency µs")
@@ -513,9 +515,12 @@ def plots(grpc, envoy, outdir):
     files.append("latency.png")
     if envoy:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for variant, rows in envoy.items():
-            ax.plot([r["rate"] for r in rows], [r["p50_us"] for r in rows], marker=".", ls="--", label=f"{variant} p50")
-            ax.plot([r["rate"] for r in rows], [r["p99_us"] for r in rows], marker="o", label=f"{variant} p99")
+        for i, (variant, rows) in enumerate(envoy.items()):
+            ax.plot([r["rate"] for r in rows], [r["p50_us"] for r in rows], marker=".", ls="--", color=f"C{i}",
+                    label=f"{variant} p50")
+            ax.plot([r["rate"] for r in rows], [r["p99_us"] for r in rows], marker="o", color=f"C{i}",
+                    label=f"{variant} p99")
+        ax.set_yscale("log")
         ax.set_xlabel("requests/s (hey)")
         ax.set_ylabel("latency µs")
         ax.set_title("Through Envoy: with and without ext_authz → jrego")
