@@ -54,8 +54,15 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(
       names = {"-d", "--data"},
       paramLabel = "PATH",
-      description = "policy (.rego) or data (.json, .yaml) file or folder; repeatable")
+      description =
+          "policy (.rego) or data (.json, .yaml) file or folder, or a bundle .tar.gz; repeatable")
   List<Path> data = new ArrayList<>();
+
+  @Option(
+      names = {"-b", "--bundle"},
+      paramLabel = "PATH",
+      description = "bundle folder or .tar.gz, read as jrego serve reads it; repeatable")
+  List<Path> bundles = new ArrayList<>();
 
   @Option(
       names = {"-i", "--input"},
@@ -85,7 +92,8 @@ public final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      LoadedPolicy loaded = PolicyLoader.load(data, v0Compatible ? RegoVersion.V0 : RegoVersion.V1);
+      LoadedPolicy loaded =
+          PolicyLoader.load(data, bundles, v0Compatible ? RegoVersion.V0 : RegoVersion.V1);
       Optional<Value> inputDoc = input == null ? Optional.empty() : Optional.of(readInput(input));
       EngineOptions options = EngineOptions.defaults().withStrictBuiltinErrors(strictBuiltinErrors);
       PreparedPolicy policy =

@@ -219,14 +219,15 @@ public final class ServeCommand implements Callable<Integer> {
         new CheckServer.Config(grpc, maxRecv, threads, queueSize, reflection, shutdownGrace);
     PolicyHolder policies = new PolicyHolder();
     BundleManager manager;
-    ServerMetrics[] metrics = new ServerMetrics[1]; // set once the servers start
+    // made before the first poll, so a bundle refused at start is counted and shown by /ready
+    ServerMetrics metrics = new ServerMetrics();
     try {
       manager =
           new BundleManager(
               bundleOptions.sources(sources),
               policies,
               EngineOptions.defaults(),
-              event -> report(event, metrics[0], policies, out, err));
+              event -> report(event, metrics, policies, out, err));
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -236,13 +237,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
     JregoServer running;
     try {
-      running = JregoServer.start(policies, server, check, admin);
+      running = JregoServer.start(policies, metrics, server, check, admin);
     } catch (IOException e) {
       manager.close();
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
-    metrics[0] = running.metrics();
     manager.start();
     out.printf(
         "jrego serving %s on %s (admin %s), decision data.%s%s%n",
@@ -280,9 +280,7 @@ public final class ServeCommand implements Callable<Integer> {
         out.flush();
       }
       case BundleManager.Failed f -> {
-        if (metrics != null) {
-          metrics.bundleFailed(f.source(), f.message());
-        }
+        metrics.bundleFailed(f.source(), f.message());
         err.println(
             "jrego: bundle refused"
                 + (policies.current().isPresent() ? " (the active policy stays): " : ": ")

@@ -88,7 +88,23 @@ public final class JregoServer implements AutoCloseable {
       AuthorizationService.Config check,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
-    ServerMetrics metrics = new ServerMetrics();
+    return start(policies, new ServerMetrics(), server, check, adminAddress);
+  }
+
+  /**
+   * As {@link #start(PolicyHolder, CheckServer.Config, AuthorizationService.Config, Optional)},
+   * with metrics made beforehand, so a bundle refused before the servers start (the first poll) is
+   * still counted and shown by {@code /ready}.
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      Optional<InetSocketAddress> adminAddress)
+      throws IOException {
     policies.onActivate(metrics::activated);
     AuthorizationService service = new AuthorizationService(policies, metrics, check);
     CheckServer grpc = CheckServer.start(server, service, policies);

@@ -2,10 +2,14 @@ package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.bundle.BundleWriter;
 import io.jrego.engine.value.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,5 +122,24 @@ class EvalCommandTest {
 
     assertThat(pretty.out()).isEqualTo("{\n  \"k\": [\n    1,\n    2\n  ]\n}\n");
     assertThat(raw.out()).isEqualTo("a<b\n");
+  }
+
+  @Test
+  void eval_readsABundleTarballGivenWithBOrD() throws IOException {
+    SortedMap<String, byte[]> files = new TreeMap<>();
+    files.put(".manifest", "{\"roots\": [\"app\"]}".getBytes(StandardCharsets.UTF_8));
+    files.put(
+        "app/p.rego",
+        "package app\n\nlimit := data.app.max * 2\n".getBytes(StandardCharsets.UTF_8));
+    files.put("app/data.json", "{\"max\": 21}".getBytes(StandardCharsets.UTF_8));
+    Path tgz = dir.resolve("bundle.tar.gz");
+    Files.write(tgz, BundleWriter.toBytes(files));
+
+    for (String flag : new String[] {"-b", "-d"}) {
+      CommandRun r =
+          CommandRun.of(new EvalCommand(), flag, tgz.toString(), "-f", "raw", "data.app.limit");
+      assertThat(r.exit()).as(flag + ": " + r.err()).isZero();
+      assertThat(r.out().strip()).as(flag).isEqualTo("42");
+    }
   }
 }

@@ -1,6 +1,9 @@
 package io.jrego.engine.tester;
 
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.bundle.Bundle;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
@@ -24,7 +27,9 @@ import java.util.stream.Stream;
  * of its sub-folder relative to that folder ({@code dir/a/b/x.json} at {@code data.a.b}). A folder
  * holding a {@code .manifest} is a bundle: only files named {@code data.json} or {@code data.yaml}
  * are data there, and the manifest's {@code rego_version} applies to its modules. Names starting
- * with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies).
+ * with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies). A {@code
+ * .tar.gz} or {@code .tgz} file is a bundle archive, read by {@link BundleLoader} (with its limits
+ * and checks) and merged like a bundle folder.
  */
 public final class PolicyLoader {
 
@@ -38,11 +43,27 @@ public final class PolicyLoader {
    */
   public static LoadedPolicy load(List<Path> paths, RegoVersion defaultVersion)
       throws PolicyLoadException {
+    return load(paths, List.of(), defaultVersion);
+  }
+
+  /**
+   * Loads every path in order, then every bundle, as {@code opa eval -d ... -b ...} does.
+   *
+   * @param bundles bundle folders or archives, each read by {@link BundleLoader} (manifest roots
+   *     checked, only {@code data.json}/{@code data.yaml} files are data) even without a manifest
+   * @param defaultVersion the Rego version of modules no manifest says otherwise about
+   * @throws PolicyLoadException when a path is missing, a file cannot be read or merged, or a
+   *     bundle is refused
+   */
+  public static LoadedPolicy load(List<Path> paths, List<Path> bundles, RegoVersion defaultVersion)
+      throws PolicyLoadException {
     Map<String, String> modules = new LinkedHashMap<>();
     Map<String, RegoVersion> versions = new HashMap<>();
     Map<Value, Value> data = new LinkedHashMap<>();
     for (Path p : paths) {
-      if (Files.isDirectory(p)) {
+      if (Files.isRegularFile(p) && isArchive(p)) {
+        loadBundle(p, defaultVersion, modules, versions, data);
+      } else if (Files.isDirectory(p)) {
         loadFolder(p, defaultVersion, modules, versions, data);
       } else if (Files.isRegularFile(p)) {
         loadFile(p, List.of(), false, defaultVersion, modules, versions, data);
@@ -50,7 +71,41 @@ public final class PolicyLoader {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
     }
+    for (Path p : bundles) {
+      if (!Files.exists(p)) {
+        throw new PolicyLoadException(p + ": no such file or directory");
+      }
+      loadBundle(p, defaultVersion, modules, versions, data);
+    }
     return new LoadedPolicy(modules, versions, toObject(data));
+  }
+
+  private static boolean isArchive(Path p) {
+    String name = p.getFileName().toString();
+    return name.endsWith(".tar.gz") || name.endsWith(".tgz");
+  }
+
+  /** A bundle folder or archive, through the one bundle reader (limits, roots, manifest). */
+  private static void loadBundle(
+      Path p,
+      RegoVersion defaultVersion,
+      Map<String, String> modules,
+      Map<String, RegoVersion> versions,
+      Map<Value, Value> data)
+      throws PolicyLoadException {
+    Bundle bundle;
+    try {
+      bundle = BundleLoader.load(p);
+    } catch (BundleException e) {
+      throw new PolicyLoadException(e.getMessage(), e);
+    }
+    RegoVersion version = bundle.regoVersion().orElse(defaultVersion);
+    for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
+      String name = p + "/" + m.getKey();
+      modules.put(name, m.getValue());
+      versions.put(name, version);
+    }
+    merge(data, List.of(), bundle.data(), p);
   }
 
   private static void loadFolder(

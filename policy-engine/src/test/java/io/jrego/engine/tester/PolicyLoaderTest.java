@@ -3,12 +3,19 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.bundle.BundleWriter;
+import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +76,76 @@ class PolicyLoaderTest {
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("data.k");
     assertThatThrownBy(() -> PolicyLoader.load(List.of(dir.resolve("nope")), RegoVersion.V1))
+        .hasMessageContaining("no such file");
+  }
+
+  private Path archive(String name, SortedMap<String, byte[]> files) throws IOException {
+    Path p = dir.resolve(name);
+    Files.write(p, BundleWriter.toBytes(files));
+    return p;
+  }
+
+  private static SortedMap<String, byte[]> files(String... pathThenText) {
+    SortedMap<String, byte[]> m = new TreeMap<>();
+    for (int i = 0; i < pathThenText.length; i += 2) {
+      m.put(pathThenText[i], pathThenText[i + 1].getBytes(StandardCharsets.UTF_8));
+    }
+    return m;
+  }
+
+  @Test
+  void load_readsATarballGivenAsDataAsABundle() throws Exception {
+    Path tgz =
+        archive(
+            "bundle.tar.gz",
+            files(
+                ".manifest", "{\"revision\": \"7\", \"roots\": [\"app\"], \"rego_version\": 0}",
+                "app/p.rego", "package app\n\nallow { data.app.users[input.user] }\n",
+                "app/data.json", "{\"users\": {\"alice\": true}}",
+                "app/example-input.json", "{\"ignored\": true}"));
+    write("other.json", "{\"other\": 1}");
+
+    LoadedPolicy loaded =
+        PolicyLoader.load(List.of(tgz, dir.resolve("other.json")), RegoVersion.V1);
+
+    assertThat(loaded.modules()).containsOnlyKeys(tgz + "/app/p.rego");
+    assertThat(loaded.versions()).containsEntry(tgz + "/app/p.rego", RegoVersion.V0);
+    assertThat(loaded.data())
+        .isEqualTo(Json.parse("{\"app\": {\"users\": {\"alice\": true}}, \"other\": 1}"));
+    PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
+    assertThat(policy.evaluate("app/allow", Json.parse("{\"user\": \"alice\"}")))
+        .contains(BooleanValue.TRUE);
+  }
+
+  @Test
+  void load_readsBundlesGivenAsBundlesThroughTheBundleReader() throws Exception {
+    write("b/p.rego", "package q\n\nx := data.q.v\n");
+    write("b/q/data.json", "{\"v\": 3}");
+    write("b/q/notdata.json", "{\"w\": 4}");
+
+    LoadedPolicy loaded = PolicyLoader.load(List.of(), List.of(dir.resolve("b")), RegoVersion.V1);
+
+    assertThat(loaded.data()).isEqualTo(Json.parse("{\"q\": {\"v\": 3}}"));
+    assertThat(loaded.modules()).containsOnlyKeys(dir.resolve("b") + "/p.rego");
+  }
+
+  @Test
+  void load_refusesABadArchiveNamingWhatIsWrong() throws Exception {
+    Path outside =
+        archive(
+            "outside.tgz",
+            files(".manifest", "{\"roots\": [\"app\"]}", "other/data.json", "{\"k\": 1}"));
+    assertThatThrownBy(() -> PolicyLoader.load(List.of(outside), RegoVersion.V1))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("outside.tgz")
+        .hasMessageContaining("roots");
+    Path broken = dir.resolve("broken.tar.gz");
+    Files.writeString(broken, "not gzip");
+    assertThatThrownBy(() -> PolicyLoader.load(List.of(broken), RegoVersion.V1))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("broken.tar.gz");
+    assertThatThrownBy(
+            () -> PolicyLoader.load(List.of(), List.of(dir.resolve("nope.tar.gz")), RegoVersion.V1))
         .hasMessageContaining("no such file");
   }
 }

@@ -1,0 +1,123 @@
+package io.jrego.server.e2e;
+
+import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.bundle.BundleWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A bundle service on loopback, as OPA's bundle protocol expects: {@code GET /bundles/...} answers
+ * the current tarball with its ETag, or 304 when {@code If-None-Match} names that ETag.
+ */
+final class BundleHttpServer implements AutoCloseable {
+
+  /** One version of the served bundle (a class, not a record: it holds an array). */
+  private static final class Version {
+    private final byte[] tarball;
+    private final String etag;
+
+    Version(byte[] tarball, String etag) {
+      this.tarball = tarball;
+      this.etag = etag;
+    }
+
+    byte[] tarball() {
+      return tarball;
+    }
+
+    String etag() {
+      return etag;
+    }
+  }
+
+  private final HttpServer http;
+  private final AtomicReference<Version> current = new AtomicReference<>();
+  private final AtomicInteger fetches = new AtomicInteger();
+  private final AtomicInteger notModified = new AtomicInteger();
+
+  BundleHttpServer() throws IOException {
+    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    http.createContext(
+        "/bundles/",
+        ex -> {
+          try (ex) {
+            Version v = current.get();
+            if (v == null) {
+              ex.sendResponseHeaders(404, -1);
+              return;
+            }
+            if (v.etag().equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
+              notModified.incrementAndGet();
+              ex.sendResponseHeaders(304, -1);
+              return;
+            }
+            fetches.incrementAndGet();
+            ex.getResponseHeaders().set("ETag", v.etag());
+            ex.getResponseHeaders().set("Content-Type", "application/gzip");
+            ex.sendResponseHeaders(200, v.tarball().length);
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(v.tarball());
+            }
+          }
+        });
+    http.start();
+  }
+
+  /** Serves {@code files} as a tarball from now on, under ETag {@code "etag"}. */
+  void serve(SortedMap<String, byte[]> files, String etag) {
+    current.set(new Version(BundleWriter.toBytes(files), "\"" + etag + "\""));
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/bundles/authz.tar.gz");
+  }
+
+  /** 200 answers so far (bundles actually downloaded). */
+  int fetches() {
+    return fetches.get();
+  }
+
+  /** 304 answers so far. */
+  int notModified() {
+    return notModified.get();
+  }
+
+  /**
+   * A bundle rooted at {@code envoy/authz} whose decision allows and injects the revision twice:
+   * {@code x-revision} from the module and {@code x-data-revision} from data, so an answer mixing
+   * two revisions would show two different values.
+   */
+  static SortedMap<String, byte[]> revision(String rev) {
+    return bundle(
+        rev,
+        "package envoy.authz\n\n"
+            + "allow := {\"allowed\": true, \"headers\": {\"x-revision\": \""
+            + rev
+            + "\", \"x-data-revision\": data.envoy.authz.rev}}\n");
+  }
+
+  /** A bundle with revision {@code rev}, the given module and data {@code {"rev": rev}}. */
+  static SortedMap<String, byte[]> bundle(String rev, String rego) {
+    SortedMap<String, byte[]> m = new TreeMap<>();
+    m.put(
+        ".manifest",
+        ("{\"revision\":\"" + rev + "\",\"roots\":[\"envoy/authz\"]}")
+            .getBytes(StandardCharsets.UTF_8));
+    m.put("envoy/authz/policy.rego", rego.getBytes(StandardCharsets.UTF_8));
+    m.put("envoy/authz/data.json", ("{\"rev\":\"" + rev + "\"}").getBytes(StandardCharsets.UTF_8));
+    return m;
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+  }
+}

@@ -1,0 +1,271 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.BundleSignatures;
+import io.jrego.engine.bundle.SigningConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jrego serve --bundle http://...} as a whole: the real entry point in its own JVM, polling
+ * a loopback bundle service, verifying signatures, and reporting on its admin port ({@code /ready},
+ * {@code /metrics}) what it activated and what it refused.
+ */
+class ServeHttpBundleEndToEndTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(40);
+  private static final Pattern SERVING =
+      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
+
+  @TempDir Path dir;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private record Reply(int status, String body) {}
+
+  private Reply get(int port, String path) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body());
+  }
+
+  /** Polls {@code path} until its reply satisfies {@code cond}, at most {@link #WAIT}. */
+  private Reply awaitReply(int port, String path, Predicate<Reply> cond, Process p)
+      throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Reply last = null;
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      last = get(port, path);
+      if (cond.test(last)) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(
+        "gave up waiting on " + path + "; last reply " + last + "; log:\n" + log());
+  }
+
+  private String log() throws IOException {
+    return "--- stdout\n"
+        + Files.readString(dir.resolve("out.txt"))
+        + "--- stderr\n"
+        + Files.readString(dir.resolve("err.txt"));
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  private static SortedMap<String, byte[]> signed(SortedMap<String, byte[]> files, String key)
+      throws BundleException {
+    return BundleSignatures.sign(
+        files, new SigningConfig("RS256", key, "default", Optional.empty()));
+  }
+
+  private static Process start(List<String> args, Path out, Path err) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-Xmx256m");
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add("io.jrego.cli.JregoCommand");
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return pb.start();
+  }
+
+  private static String revisionHeader(CheckResponse r) {
+    for (HeaderValueOption h : r.getOkResponse().getHeadersList()) {
+      if (h.getHeader().getKey().equals("x-revision")) {
+        return h.getHeader().getValue();
+      }
+    }
+    return "none";
+  }
+
+  private static CheckResponse check(ManagedChannel ch) {
+    return AuthorizationGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(CheckRequest.getDefaultInstance());
+  }
+
+  /** The value of the Prometheus sample whose line starts with {@code prefix}, or -1. */
+  private static double sample(String metrics, String prefix) {
+    for (String line : metrics.lines().toList()) {
+      if (line.startsWith(prefix + " ")) {
+        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void serve_refusesUnsignedBundlesThenServesSignedOnesAndReportsRefusals() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(2048);
+    KeyPair keys = gen.generateKeyPair();
+    String privateKey = pem("PRIVATE KEY", keys.getPrivate().getEncoded());
+    Path publicKey = dir.resolve("bundle-signer.pub.pem");
+    Files.writeString(publicKey, pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+
+    try (BundleHttpServer bundles = new BundleHttpServer()) {
+      bundles.serve(BundleHttpServer.revision("r0"), "unsigned");
+      String source = bundles.url().toString();
+      Process p =
+          start(
+              List.of(
+                  "serve",
+                  "--bundle",
+                  source,
+                  "--verification-key",
+                  publicKey.toString(),
+                  "--bundle-min-delay",
+                  "100ms",
+                  "--bundle-max-delay",
+                  "200ms",
+                  "--bundle-max-files",
+                  "8",
+                  "--addr",
+                  "127.0.0.1:0",
+                  "--admin-addr",
+                  "127.0.0.1:0"),
+              dir.resolve("out.txt"),
+              dir.resolve("err.txt"));
+      try {
+        Matcher m = awaitServing(p);
+        int grpcPort = Integer.parseInt(m.group(1));
+        int adminPort = Integer.parseInt(m.group(2));
+        String failures = "jrego_bundle_failures_total{source=\"" + source + "\"}";
+
+        // 1. unsigned: refused at start, nothing active, the refusal named on /ready and counted
+        assertThat(Files.readString(dir.resolve("err.txt")))
+            .contains("jrego: bundle refused: ", "bundle missing .signatures.json file");
+        Reply ready = get(adminPort, "/ready");
+        assertThat(ready.status()).isEqualTo(503);
+        assertThat(ready.body())
+            .contains("\"status\":\"no policy active\"", "last_bundle_error", ".signatures.json");
+        assertThat(sample(get(adminPort, "/metrics").body(), failures)).isEqualTo(1.0);
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+          try {
+            CheckResponse r = check(ch);
+            throw new AssertionError("a Check without an active policy answered " + r);
+          } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getDescription()).contains("no policy is active");
+          }
+
+          // 2. signed r1: activated, ready with its revision, and it answers
+          bundles.serve(signed(BundleHttpServer.revision("r1"), privateKey), "r1");
+          ready = awaitReply(adminPort, "/ready", r -> r.status() == 200, p);
+          assertThat(ready.body()).contains("\"revision\":\"r1\"").doesNotContain("last_bundle");
+          CheckResponse r1 = check(ch);
+          assertThat(r1.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+          assertThat(revisionHeader(r1)).isEqualTo("r1");
+          assertThat(Files.readString(dir.resolve("out.txt")))
+              .contains("jrego: activated bundle revision r1 from " + source);
+
+          // 3. signed but does not compile: refused, r1 stays ready and counted as the revision
+          bundles.serve(
+              signed(
+                  BundleHttpServer.bundle(
+                      "r2", "package envoy.authz\n\nallow := {\"allowed\": undefined_thing}\n"),
+                  privateKey),
+              "r2");
+          ready = awaitReply(adminPort, "/ready", r -> r.body().contains("last_bundle_error"), p);
+          assertThat(ready.status()).isEqualTo(200);
+          assertThat(ready.body())
+              .contains("\"revision\":\"r1\"", "does not compile", "undefined_thing");
+          String metrics = get(adminPort, "/metrics").body();
+          assertThat(sample(metrics, failures)).isEqualTo(2.0);
+          assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
+          assertThat(metrics).doesNotContain("revision=\"r2\"");
+          assertThat(revisionHeader(check(ch))).isEqualTo("r1");
+
+          // 4. signed but over --bundle-max-files: refused naming the limit, r1 stays
+          SortedMap<String, byte[]> many = new TreeMap<>(BundleHttpServer.revision("r3"));
+          for (int i = 0; i < 8; i++) {
+            many.put("envoy/authz/extra" + i + ".json", "{}".getBytes(StandardCharsets.UTF_8));
+          }
+          bundles.serve(signed(many, privateKey), "r3");
+          ready = awaitReply(adminPort, "/ready", r -> r.body().contains("more than 8 files"), p);
+          assertThat(ready.status()).isEqualTo(200);
+          assertThat(ready.body()).contains("\"revision\":\"r1\"");
+          metrics = get(adminPort, "/metrics").body();
+          assertThat(sample(metrics, failures)).isEqualTo(3.0);
+          assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
+          assertThat(revisionHeader(check(ch))).isEqualTo("r1");
+        } finally {
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertThat(Files.readString(dir.resolve("err.txt")))
+            .contains("jrego: bundle refused (the active policy stays): ");
+      } finally {
+        p.destroy(); // SIGTERM: the shutdown hook drains and stops
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private Matcher awaitServing(Process p) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
+      if (m.find()) {
+        return m;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("jrego serve did not start (alive " + p.isAlive() + "):\n" + log());
+  }
+}
