@@ -9,7 +9,6 @@ import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.value.StringValue;
-import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,7 +54,6 @@ final class Resolver {
   private final List<RegoError> errors;
   private int nextSlot;
   private final Map<String, Integer> queryBindings = new java.util.LinkedHashMap<>();
-  private final Set<Integer> wildcards = new HashSet<>();
 
   /**
    * @param pkg the package path (empty for a query)
@@ -392,7 +390,6 @@ final class Resolver {
   private Term var(Var v, Scope s) {
     if (v.isWildcard()) {
       int slot = nextSlot++;
-      wildcards.add(slot);
       return new Var("_", slot, v.location());
     }
     Integer slot = s.lookup(v.name());
@@ -551,14 +548,5 @@ final class Resolver {
       case Term.Call c -> c.args().forEach(x -> scanNames(x, out));
       default -> {}
     }
-  }
-
-  /** Whether a slot holds a wildcard. */
-  boolean isWildcard(int slot) {
-    return wildcards.contains(slot);
-  }
-
-  static Value key(Term t) {
-    return t instanceof Scalar s ? s.value() : null;
   }
 }

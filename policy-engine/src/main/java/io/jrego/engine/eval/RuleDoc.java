@@ -89,6 +89,7 @@ final class RuleDoc {
                     frame,
                     v -> {
                       b.add(v);
+                      ev.checkSize(b.size());
                       return false;
                     }));
       }
