@@ -745,7 +745,7 @@ public final class Evaluator {
                                           cr.location()));
                                 }
                                 result[0] = v;
-                                return false;
+                                return cr.value() instanceof Scalar; // early exit, as OPA
                               })));
           if (produced[0]) {
             break;
