@@ -481,7 +481,7 @@ public final class Parser {
     List<Expr> body = new ArrayList<>();
     while (!peek().is(Kind.RBRACE)) {
       if (peek().is(Kind.EOF)) {
-        throw fail(peek(), "unexpected eof token: expected }");
+        throw fail(peek(), "unexpected eof token");
       }
       body.add(expr());
       Token t = peek();
@@ -1167,6 +1167,21 @@ public final class Parser {
       case STRING -> "string";
       case NUMBER -> "number";
       case TEMPLATE, RAW_TEMPLATE -> "template-string";
+      case ASSIGN -> "assign";
+      case UNIFY -> "eq";
+      case EQ -> "equal";
+      case NEQ -> "neq";
+      case LT -> "lt";
+      case LTE -> "lte";
+      case GT -> "gt";
+      case GTE -> "gte";
+      case PLUS -> "plus";
+      case MINUS -> "minus";
+      case STAR -> "mul";
+      case SLASH -> "div";
+      case PERCENT -> "rem";
+      case AMP -> "and";
+      case BAR -> "or";
       default -> t.text();
     };
   }
