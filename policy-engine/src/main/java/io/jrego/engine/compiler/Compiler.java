@@ -48,6 +48,21 @@ public final class Compiler {
           Map.entry("internal.function_ref", 1),
           Map.entry("http.send", 1));
 
+  /** Builtins OPA 1.x rejects in Rego v1 modules. */
+  private static final Set<String> DEPRECATED =
+      Set.of(
+          "any",
+          "all",
+          "re_match",
+          "net.cidr_overlap",
+          "set_diff",
+          "cast_array",
+          "cast_set",
+          "cast_string",
+          "cast_boolean",
+          "cast_null",
+          "cast_object");
+
   private interface Stage {
     void run();
   }
@@ -141,7 +156,7 @@ public final class Compiler {
         written.set(w, ordered.get(i));
       }
     }
-    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
+    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), true, errors);
     if (!errors.isEmpty()) {
       throw new RegoException(errors);
     }
@@ -500,8 +515,9 @@ public final class Compiler {
     }
     for (CompiledRule r : rules) {
       for (CompiledRule x = r; x != null; x = x.elseRule()) {
-        checkCalls(x.body(), functions, paths, builtins, errors);
-        checkCallsInTerm(x.value(), functions, paths, builtins, errors);
+        boolean v1 = x.module().version() == io.jrego.engine.RegoVersion.V1;
+        checkCalls(x.body(), functions, paths, builtins, v1, errors);
+        checkCallsInTerm(x.value(), functions, paths, builtins, v1, errors);
       }
     }
   }
@@ -511,18 +527,19 @@ public final class Compiler {
       Map<String, List<CompiledRule>> fns,
       Set<String> rulePaths,
       Function<String, Builtin> builtins,
+      boolean v1,
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, errors);
+        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors);
         case Expr.Every ev -> {
-          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, errors);
-          checkCalls(ev.body(), fns, rulePaths, builtins, errors);
+          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, v1, errors);
+          checkCalls(ev.body(), fns, rulePaths, builtins, v1, errors);
         }
         default -> {}
       }
       for (Expr.With w : e.withs()) {
-        checkCallsInTerm(w.value(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(w.value(), fns, rulePaths, builtins, v1, errors);
       }
     }
   }
@@ -532,6 +549,7 @@ public final class Compiler {
       Map<String, List<CompiledRule>> fns,
       Set<String> rulePaths,
       Function<String, Builtin> builtins,
+      boolean v1,
       List<RegoError> errors) {
     switch (t) {
       case Term.Call c -> {
@@ -540,7 +558,13 @@ public final class Compiler {
             fns.containsKey(c.name())
                 || EVALUATOR_BUILTINS.containsKey(c.name())
                 || (builtins != null && builtins.apply(c.name()) != null);
-        if (!known) {
+        if (v1 && DEPRECATED.contains(c.name())) {
+          errors.add(
+              RegoError.at(
+                  RegoError.TYPE,
+                  "deprecated built-in function calls in expression: " + c.name(),
+                  c.location()));
+        } else if (!known) {
           String msg = "undefined function " + c.name();
           if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
             msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
@@ -549,34 +573,34 @@ public final class Compiler {
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
           errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
-        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
+        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
       case Ref r -> {
-        checkCallsInTerm(r.head(), fns, rulePaths, builtins, errors);
-        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
+        checkCallsInTerm(r.head(), fns, rulePaths, builtins, v1, errors);
+        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
       case Term.ArrayTerm a ->
-          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       case Term.SetTerm a ->
-          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       case Term.ObjectTerm o -> {
-        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
-        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
+        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       }
       case Term.ArrayCompr c -> {
-        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
       case Term.SetCompr c -> {
-        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
       case Term.ObjectCompr c -> {
-        checkCallsInTerm(c.key(), fns, rulePaths, builtins, errors);
-        checkCallsInTerm(c.value(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.key(), fns, rulePaths, builtins, v1, errors);
+        checkCallsInTerm(c.value(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
-      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, errors);
+      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, v1, errors);
       default -> {}
     }
   }
