@@ -14,7 +14,10 @@ PYTHON="${PYTHON:-python3}"
 
 # `envoy --version` prints e.g. "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL".
 envoy_version_of() {
-  "$1" --version 2>/dev/null | sed -n 's#.*version: [0-9a-f]*/\([0-9][0-9.]*\)/.*#\1#p' | head -n1
+  # Capture first: with pipefail, an early-closing reader would kill the writer (SIGPIPE, 141).
+  local out
+  out="$("$1" --version 2>/dev/null || true)"
+  sed -n 's#.*version: [0-9a-f]*/\([0-9][0-9.]*\)/.*#\1#p;T;q' <<<"$out"
 }
 
 report() {

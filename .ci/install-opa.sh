@@ -23,7 +23,10 @@ fi
 OPA_BIN="$(go env GOPATH)/bin/opa"
 
 opa_version_of() {
-  "$1" version 2>/dev/null | sed -n 's/^Version: *//p' | head -n1
+  # Capture first: with pipefail, an early-closing reader would kill the writer (SIGPIPE, 141).
+  local out
+  out="$("$1" version 2>/dev/null || true)"
+  sed -n 's/^Version: *//p;T;q' <<<"$out"
 }
 
 if [[ -x "$OPA_BIN" && "$(opa_version_of "$OPA_BIN")" == "$OPA_VERSION" ]]; then
@@ -40,4 +43,4 @@ else
 fi
 
 echo "opa binary: $OPA_BIN"
-"$OPA_BIN" version | head -n1
+out="$("$OPA_BIN" version)"; echo "${out%%$'\n'*}"

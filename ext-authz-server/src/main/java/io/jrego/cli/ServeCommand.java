@@ -1,20 +1,22 @@
 package io.jrego.cli;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.EngineOptions;
 import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
+import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jrego serve}: the ext_authz gRPC server with its admin port. */
@@ -64,10 +67,15 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--bundle",
-      paramLabel = "DIR",
+      paramLabel = "DIR|FILE|URL",
       description =
-          "Bundle folder to serve. Default: " + DEFAULT_BUNDLE + " in the jrego checkout.")
-  Path bundle;
+          "Bundle to serve: a folder, a .tar.gz file (both watched for changes) or an http(s) URL"
+              + " polled as OPA's bundle service. Repeatable, with disjoint roots. Default: "
+              + DEFAULT_BUNDLE
+              + " in the jrego checkout.")
+  List<String> bundles = new ArrayList<>();
+
+  @Mixin BundleOptions bundleOptions = new BundleOptions();
 
   @Option(
       names = "--path",
@@ -188,9 +196,9 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Path folder;
+    List<String> sources;
     try {
-      folder = bundleFolder();
+      sources = bundles.isEmpty() ? List.of(bundleFolder().toString()) : bundles;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -209,25 +217,36 @@ public final class ServeCommand implements Callable<Integer> {
     }
     CheckServer.Config server =
         new CheckServer.Config(grpc, maxRecv, threads, queueSize, reflection, shutdownGrace);
+    PolicyHolder policies = new PolicyHolder();
+    BundleManager manager;
+    ServerMetrics[] metrics = new ServerMetrics[1]; // set once the servers start
+    try {
+      manager =
+          new BundleManager(
+              bundleOptions.sources(sources),
+              policies,
+              EngineOptions.defaults(),
+              event -> report(event, metrics[0], policies, out, err));
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    manager.pollAll();
+    if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {
+      return 1; // a local bundle that does not load at start is an error, as before
+    }
     JregoServer running;
     try {
-      running = JregoServer.start(folder, server, check, admin);
-    } catch (BundleException e) {
-      err.println("jrego: bundle " + folder + ": " + e.getMessage());
-      return 1;
-    } catch (RegoException e) {
-      err.println("jrego: bundle " + folder + " does not compile:");
-      for (RegoError re : e.errors()) {
-        err.println(re.describe());
-      }
-      return 1;
+      running = JregoServer.start(policies, server, check, admin);
     } catch (IOException e) {
+      manager.close();
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
+    metrics[0] = running.metrics();
+    manager.start();
     out.printf(
         "jrego serving %s on %s (admin %s), decision data.%s%s%n",
-        folder,
+        String.join(", ", sources),
         grpc instanceof ListenAddress.Tcp t
             ? new ListenAddress.Tcp(t.host(), running.grpcPort())
             : grpc,
@@ -235,9 +254,42 @@ public final class ServeCommand implements Callable<Integer> {
         path.replace('/', '.'),
         dryRun ? " (dry-run)" : "");
     out.flush();
-    Runtime.getRuntime().addShutdownHook(new Thread(running::shutdown, "jrego-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  manager.close();
+                  running.shutdown();
+                },
+                "jrego-shutdown"));
     running.awaitTermination();
     return 0;
+  }
+
+  private static void report(
+      BundleManager.Event event,
+      ServerMetrics metrics,
+      PolicyHolder policies,
+      PrintWriter out,
+      PrintWriter err) {
+    switch (event) {
+      case BundleManager.Activated a -> {
+        out.printf(
+            "jrego: activated bundle revision %s from %s at %s%n",
+            a.policy().revision(), a.source(), a.policy().activatedAt());
+        out.flush();
+      }
+      case BundleManager.Failed f -> {
+        if (metrics != null) {
+          metrics.bundleFailed(f.source(), f.message());
+        }
+        err.println(
+            "jrego: bundle refused"
+                + (policies.current().isPresent() ? " (the active policy stays): " : ": ")
+                + f.message());
+        err.flush();
+      }
+    }
   }
 
   private static Optional<InetSocketAddress> adminAddress(String text) {
@@ -252,12 +304,6 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** --bundle, else rego-policies/ai-gateway in the jrego checkout (jrego.home, cwd, the jar's). */
   private Path bundleFolder() {
-    if (bundle != null) {
-      if (!Files.isDirectory(bundle)) {
-        throw new IllegalArgumentException("--bundle " + bundle + ": not a folder");
-      }
-      return bundle;
-    }
     List<Path> candidates = new ArrayList<>();
     String home = System.getProperty("jrego.home");
     if (home != null) {

@@ -38,11 +38,19 @@ public final class JregoServer implements AutoCloseable {
   private final PolicyHolder policies;
   private final CheckServer grpc;
   private final Optional<AdminServer> admin;
+  private final ServerMetrics metrics;
 
-  private JregoServer(PolicyHolder policies, CheckServer grpc, Optional<AdminServer> admin) {
+  private JregoServer(
+      PolicyHolder policies, CheckServer grpc, Optional<AdminServer> admin, ServerMetrics metrics) {
     this.policies = policies;
     this.grpc = grpc;
     this.admin = admin;
+    this.metrics = metrics;
+  }
+
+  /** The metrics, for reporting bundle activations and refusals. */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -63,8 +71,24 @@ public final class JregoServer implements AutoCloseable {
       Optional<InetSocketAddress> adminAddress)
       throws BundleException, RegoException, IOException {
     ActivePolicy policy = load(bundleFolder);
-    ServerMetrics metrics = new ServerMetrics();
     PolicyHolder policies = new PolicyHolder();
+    policies.activate(policy);
+    return start(policies, server, check, adminAddress);
+  }
+
+  /**
+   * Starts the servers on a policy holder that may still be empty (a bundle still being fetched):
+   * until a policy is active, {@code /ready} answers 503 and checks fail as without a policy.
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      Optional<InetSocketAddress> adminAddress)
+      throws IOException {
+    ServerMetrics metrics = new ServerMetrics();
     policies.onActivate(metrics::activated);
     AuthorizationService service = new AuthorizationService(policies, metrics, check);
     CheckServer grpc = CheckServer.start(server, service, policies);
@@ -78,12 +102,14 @@ public final class JregoServer implements AutoCloseable {
       grpc.shutdown();
       throw e;
     }
-    service.warmUp(policy, WARM_UP);
-    if (server.address() instanceof ListenAddress.Tcp tcp) {
-      warmUpTransport(tcp.host(), grpc.port());
+    Optional<ActivePolicy> policy = policies.current();
+    if (policy.isPresent()) {
+      service.warmUp(policy.get(), WARM_UP);
+      if (server.address() instanceof ListenAddress.Tcp tcp) {
+        warmUpTransport(tcp.host(), grpc.port());
+      }
     }
-    policies.activate(policy);
-    return new JregoServer(policies, grpc, admin);
+    return new JregoServer(policies, grpc, admin, metrics);
   }
 
   /**

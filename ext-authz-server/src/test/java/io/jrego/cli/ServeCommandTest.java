@@ -33,7 +33,7 @@ class ServeCommandTest {
     assertThat(s.maxRecv).isEqualTo(4 << 20);
     assertThat(s.onError).isEqualTo("grpc-error");
     assertThat(s.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
-    assertThat(s.bundle).isNull();
+    assertThat(s.bundles).isEmpty();
   }
 
   @Test

@@ -63,7 +63,9 @@ public final class AdminServer implements AutoCloseable {
           Optional<ActivePolicy> p = policies.current();
           if (p.isEmpty() || draining.getAsBoolean()) {
             String status = p.isEmpty() ? "no policy active" : "draining";
-            respond(ex, 503, "application/json", "{\"status\":\"" + status + "\"}");
+            ObjectValue body =
+                ObjectValue.EMPTY.with(StringValue.of("status"), StringValue.of(status));
+            respond(ex, 503, "application/json", Json.write(withBundleError(body, metrics)));
             return;
           }
           ObjectValue body =
@@ -72,13 +74,21 @@ public final class AdminServer implements AutoCloseable {
                   .put("revision", StringValue.of(p.get().revision()))
                   .put("activated_at", StringValue.of(p.get().activatedAt().toString()))
                   .build();
-          respond(ex, 200, "application/json", Json.write(body));
+          respond(ex, 200, "application/json", Json.write(withBundleError(body, metrics)));
         });
     http.createContext(
         "/metrics",
         ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     http.start();
     return new AdminServer(http, executor);
+  }
+
+  /** Adds why the latest bundle was refused, if it was: the active one is then older. */
+  private static ObjectValue withBundleError(ObjectValue body, ServerMetrics metrics) {
+    String err = metrics.lastBundleError();
+    return err.isEmpty()
+        ? body
+        : body.with(StringValue.of("last_bundle_error"), StringValue.of(err));
   }
 
   private static void respond(HttpExchange ex, int status, String type, String body)

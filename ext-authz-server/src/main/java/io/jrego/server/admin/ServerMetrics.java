@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code jrego_eval_duration_seconds}: policy evaluation alone, histogram
  *   <li>{@code jrego_bundle_info{revision}}: 1 for the active bundle's revision
  *   <li>{@code jrego_bundle_activation_timestamp_seconds}: when it became active
+ *   <li>{@code jrego_bundle_failures_total{source}}: bundles refused (fetch, unpack, parse, verify,
+ *       compile, overlapping roots); the last good one stays active
  * </ul>
  */
 public final class ServerMetrics {
@@ -35,6 +37,7 @@ public final class ServerMetrics {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
   private volatile double activatedAtSeconds;
+  private volatile String lastBundleError = "";
 
   public ServerMetrics() {
     checkTimer =
@@ -77,6 +80,12 @@ public final class ServerMetrics {
 
   /** Publishes the active bundle's revision and activation time. */
   public void activated(ActivePolicy policy) {
+    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
+    lastBundleError = "";
+    Meter current = bundleInfo.get();
+    if (current != null && policy.revision().equals(current.getId().getTag("revision"))) {
+      return;
+    }
     Meter info =
         Gauge.builder("jrego.bundle.info", () -> 1)
             .description("The active bundle; the value is always 1")
@@ -86,7 +95,21 @@ public final class ServerMetrics {
     if (old != null && !old.getId().equals(info.getId())) {
       registry.remove(old);
     }
-    activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
+  }
+
+  /** Counts a refused bundle and remembers why, for {@code /ready}. */
+  public void bundleFailed(String source, String message) {
+    Counter.builder("jrego.bundle.failures")
+        .description("Bundles refused; the last good one stays active")
+        .tag("source", source)
+        .register(registry)
+        .increment();
+    lastBundleError = message;
+  }
+
+  /** Why the last bundle was refused, empty if the latest attempt activated. */
+  public String lastBundleError() {
+    return lastBundleError;
   }
 
   /** The Prometheus text exposition. */

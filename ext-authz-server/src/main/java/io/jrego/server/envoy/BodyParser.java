@@ -35,11 +35,14 @@ final class BodyParser {
       return Parsed.NONE;
     }
     boolean json = contentType.contains("application/json");
+    if (!json && contentType.contains("application/grpc")) {
+      // Needs a descriptor set, which jrego does not take yet: null, as OPA-Envoy answers
+      // without one.
+      return Parsed.NONE;
+    }
     boolean form = !json && contentType.contains("application/x-www-form-urlencoded");
     boolean multipart = !json && !form && contentType.contains("multipart/form-data");
     if (!json && !form && !multipart) {
-      // application/grpc needs a descriptor set, which jrego does not take yet: null, as
-      // OPA-Envoy answers without one.
       return Parsed.NONE;
     }
     byte[] payload;

@@ -85,7 +85,7 @@ final class Multipart {
     int bodyStart = pos;
     int bodyEnd = findBoundary(bodyStart);
     if (bodyEnd < 0) {
-      throw new UrlDecoding.DecodingException("multipart: NextPart: unexpected EOF");
+      throw new UrlDecoding.DecodingException("unexpected EOF");
     }
     pos = bodyEnd;
     String name = formName(headers.get("content-disposition"));

@@ -314,6 +314,40 @@ class EnvoyEndToEndTest {
   }
 
   @Test
+  @Order(7)
+  void bodyLargerThanEnvoySends_isTruncatedAndRefused() throws Exception {
+    // Envoy sends the first 64 KiB with x-envoy-auth-partial-body: true.
+    HttpResponse<String> r = send("orchestrator", chat("gpt-4o-mini", "a".repeat(70_000)));
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(Json.parse(r.body()))
+        .isEqualTo(
+            Json.parse(
+                "{\"code\":\"policy_denied\",\"reason\":\"request body too large to inspect\"}"));
+    ObjectValue input = (ObjectValue) lastInput.get();
+    assertThat(input.get("truncated_body")).contains(Json.parse("true"));
+    assertThat(input.get("parsed_body")).contains(Json.parse("null"));
+    assertThat(upstreamSaw).isEmpty();
+  }
+
+  @Test
+  @Order(8)
+  void unparsableRequest_isAnswered400ByJrego() throws Exception {
+    HttpResponse<String> bad =
+        send("stranger", HttpRequest.newBuilder(url("/v1/models?a=1;b=2")).GET());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).isEqualTo("request_parse_error: invalid semicolon separator in query");
+    HttpResponse<String> json =
+        send(
+            "orchestrator",
+            HttpRequest.newBuilder(url("/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\": ")));
+    assertThat(json.statusCode()).isEqualTo(400);
+    assertThat(json.body()).startsWith("request_parse_error: invalid JSON");
+    assertThat(upstreamSaw).isEmpty();
+  }
+
+  @Test
   @Order(100)
   void withJregoStopped_envoyFailsClosed() throws Exception {
     jrego.shutdown();

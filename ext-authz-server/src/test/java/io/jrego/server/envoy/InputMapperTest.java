@@ -288,6 +288,11 @@ class InputMapperTest {
     assertThat(map(request("/", ct("text/plain"), "{}")).get("parsed_body")).contains(json("null"));
     assertThat(map(request("/", ct("application/grpc"), "x")).get("parsed_body"))
         .contains(json("null"));
+    // OPA-Envoy checks application/grpc before form bodies.
+    assertThat(
+            map(request("/", ct("application/grpc; x=application/x-www-form-urlencoded"), "a=1"))
+                .get("parsed_body"))
+        .contains(json("null"));
   }
 
   @Test
@@ -350,6 +355,16 @@ class InputMapperTest {
   }
 
   @Test
+  void parsedBody_multipartBoundaryTextInsideAPartIsContent() throws Exception {
+    // Checked against Go's mime/multipart: only CRLF--boundary ends a part.
+    String body =
+        "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv1\r\n--XyZ\r\n"
+            + "Content-Disposition: form-data; name=\"a\"\r\n\r\nv2--XyZ\r\n--XyZ--";
+    assertThat(map(request("/", ct("multipart/form-data; boundary=XyZ"), body)).get("parsed_body"))
+        .contains(json("{\"a\":[\"v1\",\"v2--XyZ\"]}"));
+  }
+
+  @Test
   void parsedBody_multipartWithoutBoundaryIsNull() throws Exception {
     assertThat(map(request("/", ct("multipart/form-data"), MULTIPART)).get("parsed_body"))
         .contains(json("null"));
@@ -363,7 +378,11 @@ class InputMapperTest {
     String unterminated = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue";
     assertThatThrownBy(
             () -> map(request("/", ct("multipart/form-data; boundary=XyZ"), unterminated)))
-        .hasMessageStartingWith("request_parse_error: multipart");
+        .hasMessage("request_parse_error: unexpected EOF");
+    String trailing =
+        "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv1\r\n--XyZ--trailing";
+    assertThatThrownBy(() -> map(request("/", ct("multipart/form-data; boundary=XyZ"), trailing)))
+        .hasMessage("request_parse_error: multipart: NextPart: EOF");
     String badJson =
         "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: application/json\r\n\r\n{x\r\n--XyZ--";
     assertThatThrownBy(() -> map(request("/", ct("multipart/form-data; boundary=XyZ"), badJson)))

@@ -73,7 +73,10 @@ public final class BuiltinRegistry {
     UuidBuiltins.register(r);
     X509Builtins.register(r);
     // builtins-c
+    AwsBuiltins.register(r);
+    TemplateBuiltins.register(r);
     GraphBuiltins.register(r);
+    GraphQlBuiltins.register(r);
     YamlBuiltins.register(r);
     return r;
   }

@@ -42,8 +42,15 @@ final class GoFormat {
     return v.toString();
   }
 
+  /**
+   * A Go value of string kind under another type name (text/template's {@code json.Number}), or a
+   * composite already rendered with %v: formats as a string but names its own type.
+   */
+  record Named(String type, String text) {}
+
   private static String goType(Object arg) {
     return switch (arg) {
+      case Named n -> n.type();
       case Long l -> "int64";
       case BigInteger b -> "*big.Int";
       case Double d -> "float64";
@@ -67,6 +74,11 @@ final class GoFormat {
     for (int i = 0; i < args.length; i++) {
       args[i] = goArg(values.get(i));
     }
+    return sprintf(format, args);
+  }
+
+  /** {@code fmt.Sprintf} over Go arguments, each a Long, BigInteger, Double, String or Named. */
+  static String sprintf(String format, Object[] args) {
     StringBuilder out = new StringBuilder(format.length() + 16);
     int argNum = 0;
     boolean reordered = false;
@@ -243,6 +255,7 @@ final class GoFormat {
       case BigInteger b -> formatInteger(out, s, verb, b, true, arg);
       case Double d -> formatFloat(out, s, verb, d, arg);
       case String str -> formatString(out, s, verb, str, arg);
+      case Named named -> formatString(out, s, verb, named.text(), arg);
       default -> throw new IllegalStateException("unexpected argument " + arg);
     }
   }

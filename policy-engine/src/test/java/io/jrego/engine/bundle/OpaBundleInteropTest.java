@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.jrego.engine.EngineOptions;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
@@ -18,7 +19,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +38,7 @@ class OpaBundleInteropTest {
 
   @BeforeAll
   static void findOpa() {
-    opa = opaBinary();
+    opa = RealOpa.binary();
   }
 
   private record Run(int exit, String out) {}
@@ -187,56 +187,5 @@ class OpaBundleInteropTest {
             verificationKey);
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.out()).contains("a/b/data.json").contains("digest mismatch");
-  }
-
-  /** OPA from -Dopa.binary, $(go env GOPATH)/bin/opa, ~/go/bin/opa or PATH; else a failure. */
-  static Path opaBinary() {
-    String prop = System.getProperty("opa.binary");
-    if (prop != null && !prop.isBlank()) {
-      Path p = Path.of(prop);
-      if (!Files.isExecutable(p)) {
-        fail("-Dopa.binary=" + prop + " is not an executable file");
-      }
-      return p;
-    }
-    List<Path> candidates = new ArrayList<>();
-    goPath().ifPresent(g -> candidates.add(g.resolve("bin/opa")));
-    candidates.add(Path.of(System.getProperty("user.home"), "go/bin/opa"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d :
-          Pattern.compile(Pattern.quote(java.io.File.pathSeparator)).splitAsStream(path).toList()) {
-        candidates.add(Path.of(d, "opa"));
-      }
-    }
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseGet(
-            () ->
-                fail(
-                    "OPA not found (looked at -Dopa.binary, $(go env GOPATH)/bin/opa, ~/go/bin/opa"
-                        + " and PATH); run .ci/install-opa.sh to install the pinned version"));
-  }
-
-  private static Optional<Path> goPath() {
-    try {
-      Process p =
-          new ProcessBuilder("go", "env", "GOPATH")
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return Optional.empty();
-      }
-      String s = new String(out, StandardCharsets.UTF_8).strip();
-      return p.exitValue() == 0 && !s.isEmpty() ? Optional.of(Path.of(s)) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
   }
 }

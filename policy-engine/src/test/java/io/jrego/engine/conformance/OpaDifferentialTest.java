@@ -10,6 +10,7 @@ import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
 import io.jrego.engine.tester.EvalReport;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
@@ -55,7 +56,7 @@ class OpaDifferentialTest {
   Stream<DynamicTest> jregoAgreesWithOpa() throws IOException {
     Path corpus = moduleDir().resolve("differential");
     assertThat(corpus.resolve("cases")).as("differential corpus").isDirectory();
-    Path opa = findOpa();
+    Path opa = RealOpa.binary();
     List<Path> shared = jsonFiles(corpus.resolve("inputs"));
     List<DynamicTest> tests = new ArrayList<>();
     List<Path> cases;
@@ -214,57 +215,6 @@ class OpaDifferentialTest {
     Matcher m = PACKAGE.matcher(Files.readString(ms.get(0), StandardCharsets.UTF_8));
     assertThat(m.find()).as("package line in %s", ms.get(0)).isTrue();
     return List.of("data." + m.group(1));
-  }
-
-  /** The OPA binary, or a failed test saying how to install it. */
-  static Path findOpa() {
-    String prop = System.getProperty("opa.binary");
-    if (prop != null && !prop.isBlank()) {
-      Path p = Path.of(prop);
-      if (!Files.isExecutable(p)) {
-        fail("-Dopa.binary=" + prop + " is not an executable file");
-      }
-      return p;
-    }
-    List<Path> candidates = new ArrayList<>();
-    goPath().ifPresent(g -> candidates.add(g.resolve("bin/opa")));
-    candidates.add(Path.of(System.getProperty("user.home"), "go/bin/opa"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d :
-          Pattern.compile(Pattern.quote(java.io.File.pathSeparator)).splitAsStream(path).toList()) {
-        candidates.add(Path.of(d, "opa"));
-      }
-    }
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseGet(
-            () ->
-                fail(
-                    "OPA not found (looked at -Dopa.binary, $(go env GOPATH)/bin/opa, ~/go/bin/opa"
-                        + " and PATH); run .ci/install-opa.sh to install the pinned version"));
-  }
-
-  private static Optional<Path> goPath() {
-    try {
-      Process p =
-          new ProcessBuilder("go", "env", "GOPATH")
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return Optional.empty();
-      }
-      String s = new String(out, StandardCharsets.UTF_8).strip();
-      return p.exitValue() == 0 && !s.isEmpty() ? Optional.of(Path.of(s)) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
   }
 
   private static Path moduleDir() {

@@ -1,0 +1,229 @@
+package io.jrego.cli;
+
+import io.jrego.engine.bundle.BundleLimits;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.bundle.VerificationConfig;
+import io.jrego.server.bundle.BundleSource;
+import io.jrego.server.bundle.HttpBundleSource;
+import io.jrego.server.bundle.LocalBundleSource;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import picocli.CommandLine.Option;
+
+/** {@code jrego serve}'s options for fetching, polling and verifying bundles. */
+final class BundleOptions {
+
+  @Option(
+      names = "--bundle-poll-interval",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "How often folder and file bundles are checked for changes.")
+  Duration pollInterval;
+
+  @Option(
+      names = "--bundle-min-delay",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Shortest wait between polls of an http(s) bundle (OPA's min_delay_seconds).")
+  Duration minDelay;
+
+  @Option(
+      names = "--bundle-max-delay",
+      defaultValue = "120s",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Longest wait between polls of an http(s) bundle (OPA's max_delay_seconds).")
+  Duration maxDelay;
+
+  @Option(
+      names = "--bundle-timeout",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Connect and request timeout for http(s) bundles.")
+  Duration timeout;
+
+  @Option(
+      names = "--bundle-token-file",
+      paramLabel = "FILE",
+      description = "File holding a bearer token for the bundle service.")
+  Path tokenFile;
+
+  @Option(
+      names = "--bundle-ca-cert",
+      paramLabel = "PEM",
+      description = "CA certificates to trust for https bundles, instead of the JDK's.")
+  Path caCert;
+
+  @Option(
+      names = "--bundle-client-cert",
+      paramLabel = "PEM",
+      description = "Client certificate (chain) for https bundles; needs --bundle-client-key.")
+  Path clientCert;
+
+  @Option(
+      names = "--bundle-client-key",
+      paramLabel = "PEM",
+      description = "PKCS#8 private key of --bundle-client-cert.")
+  Path clientKey;
+
+  @Option(
+      names = "--verification-key",
+      paramLabel = "KEY",
+      description =
+          "Verify bundles' .signatures.json: PEM public key file (RS*, PS*, ES*) or HMAC secret.")
+  String verificationKey;
+
+  @Option(
+      names = "--verification-key-id",
+      defaultValue = "default",
+      paramLabel = "ID",
+      description = "The verification key's id.")
+  String verificationKeyId;
+
+  @Option(
+      names = "--verification-alg",
+      defaultValue = "RS256",
+      paramLabel = "ALG",
+      description = "The verification key's algorithm.")
+  String verificationAlg;
+
+  @Option(
+      names = "--verification-scope",
+      defaultValue = "",
+      paramLabel = "SCOPE",
+      description = "The scope claim bundles' signatures must carry.")
+  String scope;
+
+  @Option(
+      names = "--bundle-max-bytes",
+      defaultValue = "536870912",
+      paramLabel = "BYTES",
+      description = "Largest bundle, uncompressed (each file at most a quarter of it).")
+  long maxBytes;
+
+  @Option(
+      names = "--bundle-max-files",
+      defaultValue = "10000",
+      paramLabel = "N",
+      description = "Most files in a bundle.")
+  int maxFiles;
+
+  static boolean isUrl(String s) {
+    return s.startsWith("http://") || s.startsWith("https://");
+  }
+
+  List<BundleSource> sources(List<String> specs) throws IOException, GeneralSecurityException {
+    BundleLoader.Options load = loadOptions();
+    List<BundleSource> out = new ArrayList<>();
+    for (String spec : specs) {
+      if (isUrl(spec)) {
+        Optional<String> token =
+            tokenFile == null
+                ? Optional.empty()
+                : Optional.of(Files.readString(tokenFile, StandardCharsets.UTF_8).strip());
+        out.add(
+            new HttpBundleSource(
+                URI.create(spec),
+                load,
+                new HttpBundleSource.HttpOptions(minDelay, maxDelay, timeout, token, tls())));
+      } else {
+        Path p = Path.of(spec);
+        if (!Files.exists(p)) {
+          throw new IllegalArgumentException("--bundle " + spec + ": no such folder or file");
+        }
+        out.add(new LocalBundleSource(p, load, pollInterval));
+      }
+    }
+    return out;
+  }
+
+  BundleLoader.Options loadOptions() throws IOException {
+    BundleLimits limits = new BundleLimits(maxFiles, Math.max(1, maxBytes / 4), maxBytes);
+    Optional<VerificationConfig> vc = Optional.empty();
+    if (verificationKey != null) {
+      String key = verificationKey;
+      if (Files.isRegularFile(Path.of(key))) {
+        key = Files.readString(Path.of(key), StandardCharsets.UTF_8);
+      }
+      vc =
+          Optional.of(
+              new VerificationConfig(verificationAlg, key, verificationKeyId, scope, List.of()));
+    }
+    return new BundleLoader.Options(limits, vc);
+  }
+
+  private Optional<SSLContext> tls() throws IOException, GeneralSecurityException {
+    if (caCert == null && clientCert == null) {
+      return Optional.empty();
+    }
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    TrustManagerFactory tmf = null;
+    if (caCert != null) {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      int i = 0;
+      for (Certificate c :
+          cf.generateCertificates(new ByteArrayInputStream(Files.readAllBytes(caCert)))) {
+        trust.setCertificateEntry("ca" + i++, c);
+      }
+      tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+    }
+    KeyManagerFactory kmf = null;
+    if (clientCert != null) {
+      if (clientKey == null) {
+        throw new IllegalArgumentException("--bundle-client-cert needs --bundle-client-key");
+      }
+      Certificate[] chain =
+          cf.generateCertificates(new ByteArrayInputStream(Files.readAllBytes(clientCert)))
+              .toArray(new Certificate[0]);
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      char[] pw = new char[0];
+      ks.setKeyEntry(
+          "client", privateKey(clientKey, chain[0].getPublicKey().getAlgorithm()), pw, chain);
+      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pw);
+    }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(
+        kmf == null ? null : kmf.getKeyManagers(),
+        tmf == null ? null : tmf.getTrustManagers(),
+        null);
+    return Optional.of(ctx);
+  }
+
+  private static PrivateKey privateKey(Path pem, String algorithm)
+      throws IOException, GeneralSecurityException {
+    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+    if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
+      throw new IllegalArgumentException(
+          "--bundle-client-key " + pem + ": must be a PKCS#8 PEM (BEGIN PRIVATE KEY)");
+    }
+    String b64 = text.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+    return KeyFactory.getInstance(algorithm)
+        .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+  }
+}

@@ -1,0 +1,247 @@
+package io.jrego.server.bundle;
+
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.Rego;
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.RegoVersion;
+import io.jrego.engine.bundle.Bundle;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Keeps the served policy in step with its bundle sources. Each source is polled on its own
+ * schedule; when one brings a new bundle, all sources' latest good bundles are checked for
+ * overlapping roots, compiled together and activated in one atomic swap of the {@link
+ * PolicyHolder}. A bundle that fails to fetch, unpack, parse, verify or compile, or overlaps
+ * another, is refused: the last good policy stays active and the failure goes to the listener.
+ */
+public final class BundleManager implements AutoCloseable {
+
+  /** What happened to a bundle, for logs and metrics. */
+  public sealed interface Event {
+    /** The source it concerns. */
+    String source();
+  }
+
+  /** A new policy is active. */
+  public record Activated(String source, ActivePolicy policy) implements Event {}
+
+  /** A bundle was refused; the last good policy stays. */
+  public record Failed(String source, String message) implements Event {}
+
+  private final List<BundleSource> sources;
+  private final PolicyHolder holder;
+  private final EngineOptions engine;
+  private final Consumer<Event> listener;
+  private final Map<String, Bundle> good = new LinkedHashMap<>();
+  private volatile Optional<Failed> lastFailure = Optional.empty();
+  private ScheduledExecutorService scheduler;
+
+  public BundleManager(
+      List<BundleSource> sources,
+      PolicyHolder holder,
+      EngineOptions engine,
+      Consumer<Event> listener) {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("at least one bundle source is needed");
+    }
+    this.sources = List.copyOf(sources);
+    this.holder = Objects.requireNonNull(holder);
+    this.engine = Objects.requireNonNull(engine);
+    this.listener = Objects.requireNonNull(listener);
+  }
+
+  /** The latest refusal, empty until one happens; cleared by the next activation. */
+  public Optional<Failed> lastFailure() {
+    return lastFailure;
+  }
+
+  /**
+   * Polls every source once, activating if any brought a new bundle. What {@link #start} repeats;
+   * tests and startup call it directly.
+   *
+   * @return whether a new policy was activated
+   */
+  public boolean pollAll() {
+    boolean activated = false;
+    for (BundleSource s : sources) {
+      activated |= poll(s);
+    }
+    return activated;
+  }
+
+  /** Polls one source and activates what it brings, if it is good. */
+  synchronized boolean poll(BundleSource source) {
+    Optional<Bundle> fresh;
+    try {
+      fresh = source.poll();
+    } catch (BundleSourceException e) {
+      fail(source.name(), e.getMessage());
+      return false;
+    }
+    if (fresh.isEmpty()) {
+      return false;
+    }
+    Map<String, Bundle> next = new LinkedHashMap<>();
+    for (BundleSource s : sources) {
+      if (s == source) {
+        next.put(s.name(), fresh.get());
+      } else if (good.containsKey(s.name())) {
+        next.put(s.name(), good.get(s.name()));
+      }
+    }
+    try {
+      checkDisjoint(next);
+      ActivePolicy policy = compile(next);
+      holder.activate(policy);
+      good.clear();
+      good.putAll(next);
+      lastFailure = Optional.empty();
+      listener.accept(new Activated(source.name(), policy));
+      return true;
+    } catch (BundleSourceException e) {
+      fail(source.name(), e.getMessage());
+      return false;
+    } catch (RegoException e) {
+      StringBuilder sb = new StringBuilder(source.name()).append(": does not compile:");
+      for (RegoError re : e.errors()) {
+        sb.append('\n').append(re.describe());
+      }
+      fail(source.name(), sb.toString());
+      return false;
+    }
+  }
+
+  private void fail(String source, String message) {
+    Failed f = new Failed(source, message);
+    lastFailure = Optional.of(f);
+    listener.accept(f);
+  }
+
+  /** Two bundles may not own overlapping paths of data, as OPA requires. */
+  private static void checkDisjoint(Map<String, Bundle> bundles) throws BundleSourceException {
+    List<Map.Entry<String, Bundle>> list = new ArrayList<>(bundles.entrySet());
+    for (int i = 0; i < list.size(); i++) {
+      for (int j = i + 1; j < list.size(); j++) {
+        for (String a : list.get(i).getValue().roots()) {
+          for (String b : list.get(j).getValue().roots()) {
+            if (a.isEmpty()
+                || b.isEmpty()
+                || a.equals(b)
+                || a.startsWith(b + "/")
+                || b.startsWith(a + "/")) {
+              throw new BundleSourceException(
+                  "bundles "
+                      + list.get(i).getKey()
+                      + " and "
+                      + list.get(j).getKey()
+                      + " have overlapping roots '"
+                      + a
+                      + "' and '"
+                      + b
+                      + "'");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private ActivePolicy compile(Map<String, Bundle> bundles) throws RegoException {
+    Rego.Builder b = Rego.builder().options(engine);
+    ObjectValue data = ObjectValue.EMPTY;
+    boolean several = bundles.size() > 1;
+    List<String> revisions = new ArrayList<>();
+    for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
+      Bundle bundle = e.getValue();
+      RegoVersion version = bundle.regoVersion().orElse(RegoVersion.V1);
+      for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
+        b.module(several ? e.getKey() + "/" + m.getKey() : m.getKey(), m.getValue(), version);
+      }
+      data = mergeDeep(data, bundle.data());
+      revisions.add(several ? e.getKey() + "=" + bundle.revision() : bundle.revision());
+    }
+    PreparedPolicy policy = b.data(data).compile();
+    return new ActivePolicy(
+        policy, String.join(",", revisions), String.join(",", bundles.keySet()), Instant.now());
+  }
+
+  /** Disjoint roots guarantee no leaf conflicts, but two bundles may share a parent object. */
+  private static ObjectValue mergeDeep(ObjectValue a, ObjectValue b) {
+    ObjectValue out = a;
+    for (Value k : b.keys()) {
+      Value av = out.getOrNull(k);
+      Value bv = b.getOrNull(k);
+      out =
+          out.with(
+              k,
+              av instanceof ObjectValue ao && bv instanceof ObjectValue bo
+                  ? mergeDeep(ao, bo)
+                  : bv);
+    }
+    return out;
+  }
+
+  /** Polls each source on its own schedule, on one daemon thread, until {@link #close}. */
+  public synchronized void start() {
+    if (scheduler != null) {
+      return;
+    }
+    scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "jrego-bundles");
+              t.setDaemon(true);
+              return t;
+            });
+    for (BundleSource s : sources) {
+      schedule(s);
+    }
+  }
+
+  private void schedule(BundleSource s) {
+    ScheduledExecutorService sch = scheduler;
+    if (sch == null || sch.isShutdown()) {
+      return;
+    }
+    try {
+      var unused =
+          sch.schedule(
+              () -> {
+                try {
+                  poll(s);
+                } catch (RuntimeException e) {
+                  fail(s.name(), "unexpected error: " + e);
+                } finally {
+                  schedule(s);
+                }
+              },
+              s.nextDelay().toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile: polling stops
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+}

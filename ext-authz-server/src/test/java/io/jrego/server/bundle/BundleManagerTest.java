@@ -1,0 +1,371 @@
+package io.jrego.server.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.BundleLimits;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.bundle.BundleSignatures;
+import io.jrego.engine.bundle.BundleWriter;
+import io.jrego.engine.bundle.SigningConfig;
+import io.jrego.engine.bundle.VerificationConfig;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleManagerTest {
+
+  /**
+   * A bundle server on loopback: serves {@link #body} with {@link #etag}, honouring If-None-Match.
+   */
+  private HttpServer http;
+
+  private final AtomicReference<byte[]> body = new AtomicReference<>();
+  private final AtomicReference<String> etag = new AtomicReference<>("");
+  private final AtomicInteger notModified = new AtomicInteger();
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<BundleManager.Event> events = new CopyOnWriteArrayList<>();
+  private final PolicyHolder holder = new PolicyHolder();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+    http.createContext(
+        "/bundles/",
+        ex -> {
+          try (ex) {
+            authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            String tag = etag.get();
+            if (tag.equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
+              notModified.incrementAndGet();
+              ex.sendResponseHeaders(304, -1);
+              return;
+            }
+            byte[] b = body.get();
+            ex.getResponseHeaders().set("ETag", tag);
+            ex.sendResponseHeaders(200, b.length);
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(b);
+            }
+          }
+        });
+    http.start();
+  }
+
+  @AfterEach
+  void stopServer() {
+    http.stop(0);
+  }
+
+  private URI url(String name) {
+    return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/bundles/" + name);
+  }
+
+  private static SortedMap<String, byte[]> files(String rev, String root, String rego) {
+    SortedMap<String, byte[]> m = new TreeMap<>();
+    m.put(
+        ".manifest",
+        ("{\"revision\":\"" + rev + "\",\"roots\":[\"" + root + "\"]}")
+            .getBytes(StandardCharsets.UTF_8));
+    m.put(root + "/policy.rego", rego.getBytes(StandardCharsets.UTF_8));
+    m.put(root + "/data.json", ("{\"rev\":\"" + rev + "\"}").getBytes(StandardCharsets.UTF_8));
+    return m;
+  }
+
+  /** The module and the data each carry the revision: a mixed answer would show two. */
+  private static SortedMap<String, byte[]> revision(String rev) {
+    return files(
+        rev,
+        "swap",
+        "package swap\n\nanswer := {\"module\": \"" + rev + "\", \"data\": data.swap.rev}\n");
+  }
+
+  private void serve(SortedMap<String, byte[]> files, String tag) {
+    body.set(BundleWriter.toBytes(files));
+    etag.set(tag);
+  }
+
+  private BundleManager manager(BundleLoader.Options options, URI... urls) {
+    List<BundleSource> sources = new ArrayList<>();
+    for (URI u : urls) {
+      sources.add(
+          new HttpBundleSource(
+              u,
+              options,
+              new HttpBundleSource.HttpOptions(
+                  Duration.ofMillis(10),
+                  Duration.ofMillis(20),
+                  Duration.ofSeconds(5),
+                  Optional.of("t0ken"),
+                  Optional.empty())));
+    }
+    return new BundleManager(sources, holder, EngineOptions.defaults(), events::add);
+  }
+
+  private String activeRevision() {
+    return holder.current().map(ActivePolicy::revision).orElse("none");
+  }
+
+  private static String answer(ActivePolicy p) throws Exception {
+    Value v = p.policy().evaluate("swap/answer", ObjectValue.EMPTY).orElseThrow();
+    ObjectValue o = (ObjectValue) v;
+    String module = ((StringValue) o.get("module").orElseThrow()).value();
+    String data = ((StringValue) o.get("data").orElseThrow()).value();
+    return module.equals(data) ? module : "MIX " + module + "/" + data;
+  }
+
+  private String lastFailure(BundleManager m) {
+    return m.lastFailure().map(BundleManager.Failed::message).orElse("");
+  }
+
+  @Test
+  void http_pollsWithETagAndSwapsAtomicallyUnderLoad() throws Exception {
+    serve(revision("r1"), "\"e1\"");
+    BundleManager m = manager(BundleLoader.Options.defaults(), url("swap.tar.gz"));
+    assertThat(holder.current()).isEmpty();
+    assertThat(m.pollAll()).isTrue();
+    assertThat(activeRevision()).isEqualTo("r1");
+    assertThat(m.pollAll()).isFalse();
+    assertThat(notModified.get()).isEqualTo(1);
+    assertThat(authorizations).allMatch("Bearer t0ken"::equals);
+
+    // each thread checks before, during and after the swap: 500 checks, then checks until the
+    // swap is done (at most 200,000), then 1,500 more
+    int threads = 4;
+    Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
+    AtomicInteger failures = new AtomicInteger();
+    AtomicInteger total = new AtomicInteger();
+    CountDownLatch warm = new CountDownLatch(threads);
+    java.util.concurrent.atomic.AtomicBoolean swapped =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      done.add(
+          pool.submit(
+              () -> {
+                int after = 0;
+                for (int i = 0; i < 200_000 && after < 1_500; i++) {
+                  if (i == 500) {
+                    warm.countDown();
+                  }
+                  if (i >= 500 && swapped.get()) {
+                    after++;
+                  }
+                  try {
+                    ActivePolicy p = holder.current().orElseThrow(); // one snapshot per check
+                    answers.computeIfAbsent(answer(p), k -> new AtomicInteger()).incrementAndGet();
+                  } catch (Exception e) {
+                    failures.incrementAndGet();
+                  }
+                  total.incrementAndGet();
+                }
+              }));
+    }
+    assertThat(warm.await(60, TimeUnit.SECONDS)).isTrue();
+    serve(revision("r2"), "\"e2\"");
+    assertThat(m.pollAll()).isTrue();
+    swapped.set(true);
+    for (Future<?> f : done) {
+      f.get(120, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+
+    assertThat(failures.get()).isZero();
+    assertThat(answers.keySet()).containsExactlyInAnyOrder("r1", "r2");
+    assertThat(answers.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(total.get());
+    assertThat(answers.get("r2").get()).isGreaterThanOrEqualTo(threads * 1_500);
+    assertThat(activeRevision()).isEqualTo("r2");
+    assertThat(events).filteredOn(e -> e instanceof BundleManager.Activated).hasSize(2);
+  }
+
+  private void assertRefusedKeepingR2(BundleManager m, String tag, String... messageParts)
+      throws Exception {
+    etag.set(tag);
+    assertThat(m.pollAll()).as("poll of %s", tag).isFalse();
+    assertThat(lastFailure(m)).contains(messageParts);
+    assertThat(activeRevision()).isEqualTo("r2");
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  @Test
+  void http_refusesBadBundlesAndKeepsTheLastGoodOne() throws Exception {
+    serve(revision("r2"), "\"good\"");
+    BundleManager m = manager(BundleLoader.Options.defaults(), url("swap.tar.gz"));
+    assertThat(m.pollAll()).isTrue();
+
+    body.set("this is not gzip".getBytes(StandardCharsets.UTF_8));
+    assertRefusedKeepingR2(m, "\"garbage\"", "not a gzip archive");
+
+    body.set(BundleWriter.toBytes(files("r3", "swap", "package swap\nanswer := {\n")));
+    assertRefusedKeepingR2(m, "\"parse\"", "does not compile", "rego_parse_error");
+
+    body.set(BundleWriter.toBytes(files("r4", "swap", "package swap\nanswer := nope(1)\n")));
+    assertRefusedKeepingR2(m, "\"compile\"", "does not compile", "nope");
+
+    SortedMap<String, byte[]> traversal = revision("r5");
+    traversal.put("../../etc/evil.rego", "package swap\n".getBytes(StandardCharsets.UTF_8));
+    body.set(BundleWriter.toBytes(traversal));
+    assertRefusedKeepingR2(m, "\"traversal\"", "../../etc/evil.rego", "path traversal");
+
+    body.set(BundleWriter.toBytes(files("r6", "swap", "package other\nx := 1\n")));
+    assertRefusedKeepingR2(m, "\"roots\"", "do not permit 'package other'");
+
+    // the same refused version is not reported again at every poll, and a fixed one activates
+    int before = events.size();
+    assertThat(m.pollAll()).isFalse();
+    assertThat(events).hasSize(before);
+    serve(revision("r7"), "\"fixed\"");
+    assertThat(m.pollAll()).isTrue();
+    assertThat(activeRevision()).isEqualTo("r7");
+    assertThat(m.lastFailure()).isEmpty();
+  }
+
+  @Test
+  void http_refusesABadSignatureAndKeepsTheLastGoodOne() throws Exception {
+    String secret = "the-shared-secret-of-the-bundle-signer";
+    VerificationConfig vc = new VerificationConfig("HS256", secret, "default", "", List.of());
+    BundleLoader.Options opts = new BundleLoader.Options(BundleLimits.defaults(), Optional.of(vc));
+    serve(
+        BundleSignatures.sign(
+            revision("r2"), new SigningConfig("HS256", secret, "default", Optional.empty())),
+        "\"signed\"");
+    BundleManager m = manager(opts, url("swap.tar.gz"));
+    assertThat(m.pollAll()).isTrue();
+
+    body.set(
+        BundleWriter.toBytes(
+            BundleSignatures.sign(
+                revision("r3"),
+                new SigningConfig(
+                    "HS256", "another-secret-entirely", "default", Optional.empty()))));
+    assertRefusedKeepingR2(m, "\"forged\"", "failed to verify the bundle signature");
+
+    SortedMap<String, byte[]> tampered =
+        new TreeMap<>(
+            BundleSignatures.sign(
+                revision("r3"), new SigningConfig("HS256", secret, "default", Optional.empty())));
+    tampered.put("swap/data.json", "{\"rev\":\"r2\"}".getBytes(StandardCharsets.UTF_8));
+    body.set(BundleWriter.toBytes(tampered));
+    assertRefusedKeepingR2(m, "\"tampered\"", "swap/data.json: digest mismatch");
+
+    body.set(BundleWriter.toBytes(revision("r3")));
+    assertRefusedKeepingR2(m, "\"unsigned\"", "bundle missing .signatures.json file");
+  }
+
+  @Test
+  void severalBundles_withDisjointRootsServeTogetherAndOverlapsAreRefused() throws Exception {
+    serve(revision("r2"), "\"a\"");
+    Path other = dir.resolve("other");
+    Files.createDirectories(other.resolve("extra"));
+    Files.writeString(other.resolve(".manifest"), "{\"revision\":\"x1\",\"roots\":[\"extra\"]}");
+    Files.writeString(other.resolve("extra/p.rego"), "package extra\n\nn := 42\n");
+    BundleSource local =
+        new LocalBundleSource(other, BundleLoader.Options.defaults(), Duration.ofMillis(10));
+    BundleSource remote =
+        new HttpBundleSource(
+            url("swap.tar.gz"),
+            BundleLoader.Options.defaults(),
+            new HttpBundleSource.HttpOptions(
+                Duration.ZERO,
+                Duration.ZERO,
+                Duration.ofSeconds(5),
+                Optional.empty(),
+                Optional.empty()));
+    BundleManager m =
+        new BundleManager(List.of(remote, local), holder, EngineOptions.defaults(), events::add);
+    m.pollAll();
+    ActivePolicy both = holder.current().orElseThrow();
+    assertThat(both.revision()).isEqualTo(remote.name() + "=r2," + local.name() + "=x1");
+    assertThat(answer(both)).isEqualTo("r2");
+    assertThat(both.policy().evaluate("extra/n", ObjectValue.EMPTY)).isPresent();
+
+    // the folder now claims a root inside the other bundle's: refused, both keep serving
+    Files.writeString(
+        other.resolve(".manifest"), "{\"revision\":\"x2\",\"roots\":[\"extra\",\"swap/sub\"]}");
+    Files.setLastModifiedTime(
+        other.resolve(".manifest"), FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    assertThat(m.pollAll()).isFalse();
+    assertThat(lastFailure(m)).contains("overlapping roots 'swap' and 'swap/sub'");
+    assertThat(holder.current().orElseThrow()).isSameAs(both);
+  }
+
+  @Test
+  void localTarball_isReloadedWhenItChanges() throws Exception {
+    Path tgz = dir.resolve("b.tar.gz");
+    Files.write(tgz, BundleWriter.toBytes(revision("r1")));
+    BundleManager m =
+        new BundleManager(
+            List.of(
+                new LocalBundleSource(tgz, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    assertThat(m.pollAll()).isTrue();
+    assertThat(m.pollAll()).isFalse();
+    Files.write(tgz, BundleWriter.toBytes(revision("r2")));
+    Files.setLastModifiedTime(tgz, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  @Test
+  void start_pollsInTheBackgroundUntilClosed() throws Exception {
+    serve(revision("r1"), "\"bg1\"");
+    try (BundleManager m = manager(BundleLoader.Options.defaults(), url("swap.tar.gz"))) {
+      m.start();
+      waitFor(() -> activeRevision().equals("r1"));
+      serve(revision("r2"), "\"bg2\"");
+      waitFor(() -> activeRevision().equals("r2"));
+    }
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+    for (int i = 0; i < 500 && !cond.getAsBoolean(); i++) {
+      Thread.sleep(20);
+    }
+    assertThat(cond.getAsBoolean()).as("condition within 10s").isTrue();
+  }
+
+  @Test
+  void readFiles_isUsedForRawAccess() throws Exception {
+    Path tgz = dir.resolve("x.tar.gz");
+    Files.write(tgz, BundleWriter.toBytes(revision("r1")));
+    assertThat(BundleLoader.readFiles(tgz, BundleLimits.defaults())).containsKey(".manifest");
+  }
+}

@@ -1,0 +1,151 @@
+package io.jrego.engine.builtins;
+
+import graphql.GraphQLError;
+import graphql.language.Document;
+import graphql.language.ObjectTypeDefinition;
+import graphql.parser.Parser;
+import graphql.schema.GraphQLSchema;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.TypeDefinitionRegistry;
+import graphql.schema.idl.UnExecutableSchemaGenerator;
+import graphql.validation.ValidationError;
+import graphql.validation.Validator;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code graphql.*} builtins. ASTs come from {@link GraphQlParser} in gqlparser's shape, with
+ * its error texts; schema building and query validation use graphql-java. Queries and schemas must
+ * be strings: OPA's acceptance of AST objects in their place is not supported (such calls are
+ * invalid or fail).
+ */
+final class GraphQlBuiltins {
+
+  private GraphQlBuiltins() {}
+
+  static void register(BuiltinRegistry r) {
+    r.add("graphql.parse_query", 1, (a, c) -> parseQuery(Operands.string(a[0], 1)));
+    r.add("graphql.parse_schema", 1, (a, c) -> parseSchema(Operands.string(a[0], 1)));
+    r.add("graphql.parse", 2, GraphQlBuiltins::parse);
+    r.add("graphql.parse_and_verify", 2, GraphQlBuiltins::parseAndVerify);
+    r.add("graphql.is_valid", 2, (a, c) -> BooleanValue.of(verify(a) != null));
+    r.add(
+        "graphql.schema_is_valid",
+        1,
+        (a, c) -> {
+          if (!(a[0] instanceof StringValue s)) {
+            return BooleanValue.FALSE;
+          }
+          try {
+            parseSchema(s.value());
+            buildSchema(s.value());
+            return BooleanValue.TRUE;
+          } catch (BuiltinException e) {
+            return BooleanValue.FALSE;
+          }
+        });
+  }
+
+  private static ObjectValue parseQuery(String q) throws BuiltinException {
+    try {
+      return GraphQlParser.parseQuery(q);
+    } catch (GraphQlParser.ParseError e) {
+      throw located(e);
+    }
+  }
+
+  private static ObjectValue parseSchema(String s) throws BuiltinException {
+    try {
+      return GraphQlParser.parseSchema(s);
+    } catch (GraphQlParser.ParseError e) {
+      throw located(e);
+    }
+  }
+
+  private static BuiltinException located(GraphQlParser.ParseError e) {
+    return BuiltinException.error(
+        e.getMessage() + " in GraphQL string at location " + e.line + ":" + e.column);
+  }
+
+  /** The executable-schema view graphql-java needs for validation. */
+  private static GraphQLSchema buildSchema(String sdl) throws BuiltinException {
+    try {
+      TypeDefinitionRegistry reg = new SchemaParser().parse(sdl);
+      // gqlparser lets an extension stand in for a missing type, and a schema need not have a
+      // Query type; graphql-java insists on both, so give it what it wants.
+      for (String name : List.copyOf(reg.objectTypeExtensions().keySet())) {
+        if (reg.getType(name).isEmpty()) {
+          reg.add(ObjectTypeDefinition.newObjectTypeDefinition().name(name).build());
+        }
+      }
+      if (reg.schemaDefinition().isEmpty() && reg.getType("Query").isEmpty()) {
+        reg.merge(new SchemaParser().parse("type Query { _jregoPlaceholder: Boolean }"));
+      }
+      return UnExecutableSchemaGenerator.makeUnExecutableSchema(reg);
+    } catch (RuntimeException e) {
+      throw BuiltinException.error(
+          "Error in gqlparser SchemaDocument to Schema conversion: " + e.getMessage());
+    }
+  }
+
+  private static void validate(GraphQLSchema schema, String query) throws BuiltinException {
+    Document doc;
+    try {
+      doc = Parser.parse(query);
+    } catch (RuntimeException e) {
+      throw BuiltinException.error(e.getMessage());
+    }
+    List<ValidationError> errors = new Validator().validateDocument(schema, doc, Locale.ENGLISH);
+    if (!errors.isEmpty()) {
+      GraphQLError first = errors.get(0);
+      String where =
+          first.getLocations() == null || first.getLocations().isEmpty()
+              ? ""
+              : " in GraphQL string at location "
+                  + first.getLocations().get(0).getLine()
+                  + ":"
+                  + first.getLocations().get(0).getColumn();
+      throw BuiltinException.error(first.getMessage() + where);
+    }
+  }
+
+  /** [query AST, schema AST] when the query is valid against the schema; throws otherwise. */
+  private static Value[] check(Value[] a) throws BuiltinException {
+    if (!(a[0] instanceof StringValue q)) {
+      throw Operands.typeError(0, a[0], "string", "object");
+    }
+    ObjectValue queryAst = parseQuery(q.value());
+    if (!(a[1] instanceof StringValue s)) {
+      throw Operands.typeError(1, a[1], "string", "object");
+    }
+    ObjectValue schemaAst = parseSchema(s.value());
+    validate(buildSchema(s.value()), q.value());
+    return new Value[] {queryAst, schemaAst};
+  }
+
+  /** The ASTs when valid, null when anything fails. */
+  private static Value[] verify(Value[] a) {
+    try {
+      return check(a);
+    } catch (BuiltinException e) {
+      return null;
+    }
+  }
+
+  private static Value parse(Value[] a, BuiltinContext c) throws BuiltinException {
+    Value[] asts = check(a);
+    return ArrayValue.of(asts[0], asts[1]);
+  }
+
+  private static Value parseAndVerify(Value[] a, BuiltinContext c) {
+    Value[] asts = verify(a);
+    return asts == null
+        ? ArrayValue.of(BooleanValue.FALSE, ObjectValue.EMPTY, ObjectValue.EMPTY)
+        : ArrayValue.of(BooleanValue.TRUE, asts[0], asts[1]);
+  }
+}
