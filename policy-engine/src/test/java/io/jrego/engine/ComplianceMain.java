@@ -87,7 +87,7 @@ final class ComplianceMain {
   }
 
   private static String run(ObjectValue c) throws Exception {
-    Rego.Builder b = TestBuiltins.with(Rego.builder());
+    Rego.Builder b = Rego.builder();
     int i = 0;
     for (Value m : c.get("modules").map(v -> (ArrayValue) v).orElse(ArrayValue.EMPTY)) {
       b.module("test-" + i++ + ".rego", ((StringValue) m).value());
