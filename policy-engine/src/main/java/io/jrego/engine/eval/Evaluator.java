@@ -655,7 +655,7 @@ public final class Evaluator {
     CallTargets.Target t = targets.get(name);
     switch (t.kind()) {
       case FUNCTION -> {
-        Value r = callFunction(t.functions(), args, loc);
+        Value r = callFunction(t.candidates(args), args, loc);
         return r != null && k.accept(r);
       }
       case OWN -> {

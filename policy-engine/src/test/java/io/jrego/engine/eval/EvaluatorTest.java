@@ -300,4 +300,14 @@ class EvaluatorTest {
   void someKeyValueInSet_bindsBothToTheElement() throws Exception {
     assertThat(eval("p := [[k, v] | some k, v in {1}]", "p")).isEqualTo("[[1,1]]");
   }
+
+  @Test
+  void functions_indexedByConstantFirstArgumentStillSeeOtherDefinitions() throws Exception {
+    String src = "f(\"a\") := 1\nf(\"b\") := 2\nf(x) := 3 if x == \"c\"\ndefault f(_) := 0\n";
+    assertThat(eval(src + "p := [f(\"a\"), f(\"b\"), f(\"c\"), f(\"d\")]", "p"))
+        .isEqualTo("[1,2,3,0]");
+    RegoError e =
+        evalError(src + "f(x) := 9 if x == \"a\"\np := f(\"a\")", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
 }
