@@ -413,6 +413,9 @@ public final class Parser {
     if (!elses.isEmpty() && kind == Rule.Kind.MULTI) {
       throw fail(elses.get(0), "else keyword cannot be used on multi-value rules");
     }
+    if (!elses.isEmpty() && head.stream().anyMatch(h -> !(h instanceof Scalar))) {
+      throw fail(elses.get(0), "else keyword cannot be used on rules with variables in head");
+    }
     Rule r =
         new Rule(kind, isDefault, head, args, value, assign, body, elseRule, location, annotations);
     return List.of(r);
