@@ -56,6 +56,10 @@ final class ComplianceMain {
         } catch (Throwable t) {
           result = "crash: " + t;
         }
+        if (result != null
+            && (result.contains("eval_internal_error") || result.startsWith("crash"))) {
+          System.out.println("INTERNAL " + f.getFileName() + " " + str(c, "note") + ": " + result);
+        }
         int[] cnt = topics.computeIfAbsent(topic, k -> new int[2]);
         if (result == null) {
           pass++;
