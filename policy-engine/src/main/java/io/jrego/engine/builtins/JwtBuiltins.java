@@ -4,10 +4,8 @@ import com.nimbusds.jose.jwk.JWK;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
-import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
-import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.ByteArrayOutputStream;
@@ -619,64 +617,6 @@ final class JwtBuiltins {
    * sets as sorted arrays, and {@code <}, {@code >}, {@code &}, U+2028 and U+2029 escaped.
    */
   static String goJson(Value v) {
-    StringBuilder sb = new StringBuilder();
-    writeGoJson(v, sb);
-    return sb.toString();
-  }
-
-  private static void writeGoJson(Value v, StringBuilder sb) {
-    switch (v) {
-      case NullValue n -> sb.append("null");
-      case BooleanValue b -> sb.append(b.value());
-      case NumberValue n -> sb.append(n);
-      case StringValue s -> goQuote(s.value(), sb);
-      case ArrayValue a -> {
-        sb.append('[');
-        for (int i = 0; i < a.size(); i++) {
-          if (i > 0) {
-            sb.append(',');
-          }
-          writeGoJson(a.get(i), sb);
-        }
-        sb.append(']');
-      }
-      case SetValue s -> writeGoJson(ArrayValue.of(s.elements()), sb);
-      case ObjectValue o -> {
-        sb.append('{');
-        boolean first = true;
-        for (Value k : o.keys()) {
-          if (!first) {
-            sb.append(',');
-          }
-          first = false;
-          goQuote(k instanceof StringValue s ? s.value() : goJson(k), sb);
-          sb.append(':');
-          writeGoJson(o.getOrNull(k), sb);
-        }
-        sb.append('}');
-      }
-    }
-  }
-
-  private static void goQuote(String s, StringBuilder sb) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+    return JsonCodec.marshal(v, "", null);
   }
 }
