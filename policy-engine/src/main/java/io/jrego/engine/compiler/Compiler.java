@@ -539,6 +539,19 @@ public final class Compiler {
         default -> {}
       }
       for (Expr.With w : e.withs()) {
+        if (w.target() instanceof Scalar t
+            && t.value() instanceof StringValue name
+            && !fns.containsKey(name.value())
+            && !EVALUATOR_BUILTINS.containsKey(name.value())
+            && !rulePaths.contains(name.value())
+            && (builtins == null || builtins.apply(name.value()) == null)
+            && !(name.value().startsWith("data.") && rulePaths.isEmpty())) {
+          errors.add(
+              RegoError.at(
+                  RegoError.TYPE,
+                  "with keyword target must reference existing input, data, or a function",
+                  w.location()));
+        }
         checkCallsInTerm(w.value(), fns, rulePaths, builtins, v1, errors);
       }
     }
