@@ -124,7 +124,9 @@ public final class Compiler {
     NegationOperands neg = new NegationOperands();
     List<Expr> rewritten = neg.body(body);
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
-    List<Expr> resolved = res.body(rewritten, res.newRoot(rewritten));
+    Object queryScope = res.newRoot(rewritten);
+    List<Expr> resolved = res.body(rewritten, queryScope);
+    res.reportUnused(queryScope);
     // which written expression each resolved one is (-1: generated; some-declarations vanish)
     List<Integer> writtenIndex = new ArrayList<>();
     int count = 0;
@@ -240,7 +242,19 @@ public final class Compiler {
 
   private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
     Rule r = patternArgs(r0);
-    r = r.withBody(new NegationOperands().body(r.body()));
+    NegationOperands neg = new NegationOperands();
+    r =
+        new Rule(
+            r.kind(),
+            r.isDefault(),
+            r.head().stream().map(neg::term).toList(),
+            r.args(),
+            neg.term(r.value()),
+            r.assign(),
+            neg.body(r.body()),
+            r.elseRule(),
+            r.location(),
+            r.annotations());
     int errorsBefore = errors.size();
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());
@@ -261,6 +275,7 @@ public final class Compiler {
       }
     }
     Term value = res.headTerm(r.value(), scope);
+    res.reportUnused(scope);
     // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
     List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
     Safety safety =

@@ -185,4 +185,14 @@ class CompilerTest {
         .extracting(RegoError::message)
         .containsExactly("with keyword target must reference existing input, data, or a function");
   }
+
+  @Test
+  void compile_reportsDeclaredVariablesNothingUses() {
+    assertThat(errors("package p\nr if { some x; true }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("declared var x unused");
+    assertThat(errors("package p\nr if { every x in [1] { true } }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("declared var x unused");
+  }
 }

@@ -310,4 +310,9 @@ class EvaluatorTest {
         evalError(src + "f(x) := 9 if x == \"a\"\np := f(\"a\")", "p", EngineOptions.defaults());
     assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
   }
+
+  @Test
+  void negation_inAComprehensionOfARuleValueAlsoBindsOperandsOutside() throws Exception {
+    assertThat(eval("p := [x | some x in [1, 2]; not x in input.missing]", "p")).isEqualTo("[]");
+  }
 }
