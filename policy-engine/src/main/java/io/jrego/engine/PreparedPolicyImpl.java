@@ -34,6 +34,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Clock clock;
   private final List<RuleInfo> rules;
   private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
+  private final Map<String, List<Value>> paths = new ConcurrentHashMap<>();
   private final CallTargets targets;
 
   PreparedPolicyImpl(
@@ -75,20 +76,11 @@ final class PreparedPolicyImpl implements PreparedPolicy {
 
   @Override
   public Optional<Value> evaluate(String path, Value input) throws RegoException {
-    List<Value> keys = new ArrayList<>();
-    String p = path.strip();
-    if (p.equals("data")) {
-      p = "";
-    } else if (p.startsWith("data.") || p.startsWith("data/")) {
-      p = p.substring(5);
-    }
-    int start = 0;
-    for (int i = 0; i <= p.length(); i++) {
-      if (i == p.length() || p.charAt(i) == '.' || p.charAt(i) == '/') {
-        if (i > start) {
-          keys.add(StringValue.of(p.substring(start, i)));
-        }
-        start = i + 1;
+    List<Value> keys = paths.get(path);
+    if (keys == null) {
+      keys = parsePath(path);
+      if (paths.size() < QUERY_CACHE_LIMIT) {
+        paths.put(path, keys);
       }
     }
     try {
@@ -121,6 +113,27 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     } catch (RuntimeException e) {
       throw internal(e);
     }
+  }
+
+  /** {@code a/b/c}, {@code a.b.c} or {@code data.a.b.c} as keys under data. */
+  private static List<Value> parsePath(String path) {
+    List<Value> keys = new ArrayList<>();
+    String p = path.strip();
+    if (p.equals("data")) {
+      p = "";
+    } else if (p.startsWith("data.") || p.startsWith("data/")) {
+      p = p.substring(5);
+    }
+    int start = 0;
+    for (int i = 0; i <= p.length(); i++) {
+      if (i == p.length() || p.charAt(i) == '.' || p.charAt(i) == '/') {
+        if (i > start) {
+          keys.add(StringValue.of(p.substring(start, i)));
+        }
+        start = i + 1;
+      }
+    }
+    return List.copyOf(keys);
   }
 
   /** A bug in the engine surfaces as OPA's internal error, not as an unchecked exception. */

@@ -28,7 +28,7 @@ class AiGatewayPolicyTest {
 
   private static PreparedPolicy compile() throws IOException, RegoException {
     Path dir = REPO.resolve("rego-policies/ai-gateway");
-    return TestBuiltins.with(Rego.builder())
+    return Rego.builder()
         .module("policy.rego", Files.readString(dir.resolve("policy.rego")))
         .module("policy_test.rego", Files.readString(dir.resolve("policy_test.rego")))
         .data(Json.parse(Files.readString(dir.resolve("data.json"))))

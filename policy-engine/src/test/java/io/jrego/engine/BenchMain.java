@@ -16,7 +16,7 @@ final class BenchMain {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     PreparedPolicy p =
-        TestBuiltins.with(Rego.builder())
+        Rego.builder()
             .module("policy.rego", Files.readString(dir.resolve("ai-gateway/policy.rego")))
             .data(Json.parse(Files.readString(dir.resolve("ai-gateway/data.json"))))
             .compile();

@@ -56,6 +56,10 @@ final class ComplianceMain {
         } catch (Throwable t) {
           result = "crash: " + t;
         }
+        if (result != null
+            && (result.contains("eval_internal_error") || result.startsWith("crash"))) {
+          System.out.println("INTERNAL " + f.getFileName() + " " + str(c, "note") + ": " + result);
+        }
         int[] cnt = topics.computeIfAbsent(topic, k -> new int[2]);
         if (result == null) {
           pass++;
@@ -87,7 +91,7 @@ final class ComplianceMain {
   }
 
   private static String run(ObjectValue c) throws Exception {
-    Rego.Builder b = TestBuiltins.with(Rego.builder());
+    Rego.Builder b = Rego.builder();
     int i = 0;
     for (Value m : c.get("modules").map(v -> (ArrayValue) v).orElse(ArrayValue.EMPTY)) {
       b.module("test-" + i++ + ".rego", ((StringValue) m).value());

@@ -11,7 +11,7 @@ final class EvalMain {
   private EvalMain() {}
 
   public static void main(String[] args) throws Exception {
-    Rego.Builder b = TestBuiltins.with(Rego.builder()).printSink(System.out::println);
+    Rego.Builder b = Rego.builder().printSink(System.out::println);
     Optional<io.jrego.engine.value.Value> input = Optional.empty();
     boolean json = false;
     for (int i = 1; i < args.length; i++) {

@@ -48,6 +48,21 @@ public final class Compiler {
           Map.entry("internal.function_ref", 1),
           Map.entry("http.send", 1));
 
+  /** Builtins OPA 1.x rejects in Rego v1 modules. */
+  private static final Set<String> DEPRECATED =
+      Set.of(
+          "any",
+          "all",
+          "re_match",
+          "net.cidr_overlap",
+          "set_diff",
+          "cast_array",
+          "cast_set",
+          "cast_string",
+          "cast_boolean",
+          "cast_null",
+          "cast_object");
+
   private interface Stage {
     void run();
   }
@@ -109,7 +124,9 @@ public final class Compiler {
     NegationOperands neg = new NegationOperands();
     List<Expr> rewritten = neg.body(body);
     Resolver res = new Resolver(List.of(), Set.of(), Map.of(), errors);
-    List<Expr> resolved = res.body(rewritten, res.newRoot(rewritten));
+    Object queryScope = res.newRoot(rewritten);
+    List<Expr> resolved = res.body(rewritten, queryScope);
+    res.reportUnused(queryScope);
     // which written expression each resolved one is (-1: generated; some-declarations vanish)
     List<Integer> writtenIndex = new ArrayList<>();
     int count = 0;
@@ -141,7 +158,7 @@ public final class Compiler {
         written.set(w, ordered.get(i));
       }
     }
-    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), errors);
+    checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), true, errors);
     if (!errors.isEmpty()) {
       throw new RegoException(errors);
     }
@@ -225,7 +242,19 @@ public final class Compiler {
 
   private CompiledRule compileRule(Rule r0, Module m, Set<String> g, Map<String, Ref> imports) {
     Rule r = patternArgs(r0);
-    r = r.withBody(new NegationOperands().body(r.body()));
+    NegationOperands neg = new NegationOperands();
+    r =
+        new Rule(
+            r.kind(),
+            r.isDefault(),
+            r.head().stream().map(neg::term).toList(),
+            r.args(),
+            neg.term(r.value()),
+            r.assign(),
+            neg.body(r.body()),
+            r.elseRule(),
+            r.location(),
+            r.annotations());
     int errorsBefore = errors.size();
     Resolver res = new Resolver(m.packagePath(), g, imports, errors);
     Object scope = res.newRoot(r.body());
@@ -246,6 +275,7 @@ public final class Compiler {
       }
     }
     Term value = res.headTerm(r.value(), scope);
+    res.reportUnused(scope);
     // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
     List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
     Safety safety =
@@ -500,8 +530,9 @@ public final class Compiler {
     }
     for (CompiledRule r : rules) {
       for (CompiledRule x = r; x != null; x = x.elseRule()) {
-        checkCalls(x.body(), functions, paths, builtins, errors);
-        checkCallsInTerm(x.value(), functions, paths, builtins, errors);
+        boolean v1 = x.module().version() == io.jrego.engine.RegoVersion.V1;
+        checkCalls(x.body(), functions, paths, builtins, v1, errors);
+        checkCallsInTerm(x.value(), functions, paths, builtins, v1, errors);
       }
     }
   }
@@ -511,18 +542,32 @@ public final class Compiler {
       Map<String, List<CompiledRule>> fns,
       Set<String> rulePaths,
       Function<String, Builtin> builtins,
+      boolean v1,
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, errors);
+        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors);
         case Expr.Every ev -> {
-          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, errors);
-          checkCalls(ev.body(), fns, rulePaths, builtins, errors);
+          checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, v1, errors);
+          checkCalls(ev.body(), fns, rulePaths, builtins, v1, errors);
         }
         default -> {}
       }
       for (Expr.With w : e.withs()) {
-        checkCallsInTerm(w.value(), fns, rulePaths, builtins, errors);
+        if (w.target() instanceof Scalar t
+            && t.value() instanceof StringValue name
+            && !fns.containsKey(name.value())
+            && !EVALUATOR_BUILTINS.containsKey(name.value())
+            && !rulePaths.contains(name.value())
+            && (builtins == null || builtins.apply(name.value()) == null)
+            && !(name.value().startsWith("data.") && rulePaths.isEmpty())) {
+          errors.add(
+              RegoError.at(
+                  RegoError.TYPE,
+                  "with keyword target must reference existing input, data, or a function",
+                  w.location()));
+        }
+        checkCallsInTerm(w.value(), fns, rulePaths, builtins, v1, errors);
       }
     }
   }
@@ -532,6 +577,7 @@ public final class Compiler {
       Map<String, List<CompiledRule>> fns,
       Set<String> rulePaths,
       Function<String, Builtin> builtins,
+      boolean v1,
       List<RegoError> errors) {
     switch (t) {
       case Term.Call c -> {
@@ -540,7 +586,13 @@ public final class Compiler {
             fns.containsKey(c.name())
                 || EVALUATOR_BUILTINS.containsKey(c.name())
                 || (builtins != null && builtins.apply(c.name()) != null);
-        if (!known) {
+        if (v1 && DEPRECATED.contains(c.name())) {
+          errors.add(
+              RegoError.at(
+                  RegoError.TYPE,
+                  "deprecated built-in function calls in expression: " + c.name(),
+                  c.location()));
+        } else if (!known) {
           String msg = "undefined function " + c.name();
           if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
             msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
@@ -549,34 +601,34 @@ public final class Compiler {
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
           errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
         }
-        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
+        c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
       case Ref r -> {
-        checkCallsInTerm(r.head(), fns, rulePaths, builtins, errors);
-        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, errors));
+        checkCallsInTerm(r.head(), fns, rulePaths, builtins, v1, errors);
+        r.path().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
       case Term.ArrayTerm a ->
-          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       case Term.SetTerm a ->
-          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+          a.items().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       case Term.ObjectTerm o -> {
-        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
-        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, errors));
+        o.keys().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
+        o.values().forEach(x -> checkCallsInTerm(x, fns, rulePaths, builtins, v1, errors));
       }
       case Term.ArrayCompr c -> {
-        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
       case Term.SetCompr c -> {
-        checkCallsInTerm(c.head(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.head(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
       case Term.ObjectCompr c -> {
-        checkCallsInTerm(c.key(), fns, rulePaths, builtins, errors);
-        checkCallsInTerm(c.value(), fns, rulePaths, builtins, errors);
-        checkCalls(c.body(), fns, rulePaths, builtins, errors);
+        checkCallsInTerm(c.key(), fns, rulePaths, builtins, v1, errors);
+        checkCallsInTerm(c.value(), fns, rulePaths, builtins, v1, errors);
+        checkCalls(c.body(), fns, rulePaths, builtins, v1, errors);
       }
-      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, errors);
+      case Term.Template tp -> checkCalls(tp.parts(), fns, rulePaths, builtins, v1, errors);
       default -> {}
     }
   }

@@ -49,9 +49,16 @@ final class NegationOperands {
     };
   }
 
-  /** Rewrites comprehension bodies inside a term. */
+  /** Rewrites comprehension bodies inside a term (a rule's value, say). */
+  Term term(Term t) {
+    return nested(t);
+  }
+
   private Term nested(Term t) {
     return switch (t) {
+      case Ref r ->
+          new Ref(nested(r.head()), r.path().stream().map(this::nested).toList(), r.location());
+      case Term.Template tp -> new Term.Template(body(tp.parts()), tp.location());
       case Term.ArrayCompr c -> new Term.ArrayCompr(c.head(), body(c.body()), c.location());
       case Term.SetCompr c -> new Term.SetCompr(c.head(), body(c.body()), c.location());
       case Term.ObjectCompr c ->

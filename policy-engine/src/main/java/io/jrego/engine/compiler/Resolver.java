@@ -9,7 +9,6 @@ import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.value.StringValue;
-import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,6 +30,10 @@ final class Resolver {
     final Map<String, Integer> names = new HashMap<>();
     final Set<String> declared = new HashSet<>();
     final Set<String> assigned = new HashSet<>();
+
+    /** Variables declared with some or every and not used yet, with where to report them. */
+    final Map<String, Location> unused = new java.util.LinkedHashMap<>();
+
     final Set<String> prescan;
 
     Scope(Scope parent, Set<String> prescan) {
@@ -55,7 +58,6 @@ final class Resolver {
   private final List<RegoError> errors;
   private int nextSlot;
   private final Map<String, Integer> queryBindings = new java.util.LinkedHashMap<>();
-  private final Set<Integer> wildcards = new HashSet<>();
 
   /**
    * @param pkg the package path (empty for a query)
@@ -122,6 +124,16 @@ final class Resolver {
     return out;
   }
 
+  /** Reports {@code declared var x unused} for some/every variables nothing used. */
+  void reportUnused(Object scope) {
+    Scope s = (Scope) scope;
+    for (Map.Entry<String, Location> e : s.unused.entrySet()) {
+      errors.add(
+          RegoError.at(RegoError.COMPILE, "declared var " + e.getKey() + " unused", e.getValue()));
+    }
+    s.unused.clear();
+  }
+
   /** Resolves a head term (value, key) in the body's scope. */
   Term headTerm(Term t, Object scope) {
     return term(t, (Scope) scope);
@@ -140,6 +152,7 @@ final class Resolver {
                     RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
           }
           declare(v.name(), s);
+          s.unused.put(v.name(), v.location());
         }
         return null;
       }
@@ -171,7 +184,21 @@ final class Resolver {
         }
         declarePattern(ev.value(), inner, true);
         Term value = term(ev.value(), inner);
+        Location bodyLoc = ev.body().isEmpty() ? e.location() : ev.body().get(0).location();
+        if (ev.key() != null) {
+          for (Var v : vars(ev.key())) {
+            if (!v.isWildcard()) {
+              inner.unused.put(v.name(), bodyLoc);
+            }
+          }
+        }
+        for (Var v : vars(ev.value())) {
+          if (!v.isWildcard()) {
+            inner.unused.put(v.name(), bodyLoc);
+          }
+        }
         List<Expr> body = bodyIn(ev.body(), inner);
+        reportUnused(inner);
         out = new Expr.Every(key, value, domain, body);
       }
       case Expr.TermStmt ts -> {
@@ -321,18 +348,24 @@ final class Resolver {
       case Term.ArrayCompr c -> {
         Scope inner = new Scope(s, prescan(c.body()));
         List<Expr> body = bodyIn(c.body(), inner);
-        yield new Term.ArrayCompr(term(c.head(), inner), body, c.location());
+        Term head = term(c.head(), inner);
+        reportUnused(inner);
+        yield new Term.ArrayCompr(head, body, c.location());
       }
       case Term.SetCompr c -> {
         Scope inner = new Scope(s, prescan(c.body()));
         List<Expr> body = bodyIn(c.body(), inner);
-        yield new Term.SetCompr(term(c.head(), inner), body, c.location());
+        Term head = term(c.head(), inner);
+        reportUnused(inner);
+        yield new Term.SetCompr(head, body, c.location());
       }
       case Term.ObjectCompr c -> {
         Scope inner = new Scope(s, prescan(c.body()));
         List<Expr> body = bodyIn(c.body(), inner);
-        yield new Term.ObjectCompr(
-            term(c.key(), inner), term(c.value(), inner), body, c.location());
+        Term key = term(c.key(), inner);
+        Term value = term(c.value(), inner);
+        reportUnused(inner);
+        yield new Term.ObjectCompr(key, value, body, c.location());
       }
       case Term.Template tp -> {
         List<Expr> parts = new ArrayList<>();
@@ -392,11 +425,16 @@ final class Resolver {
   private Term var(Var v, Scope s) {
     if (v.isWildcard()) {
       int slot = nextSlot++;
-      wildcards.add(slot);
       return new Var("_", slot, v.location());
     }
     Integer slot = s.lookup(v.name());
     if (slot != null) {
+      for (Scope x = s; x != null; x = x.parent) {
+        if (x.names.containsKey(v.name())) {
+          x.unused.remove(v.name());
+          break;
+        }
+      }
       return new Var(v.name(), slot, v.location());
     }
     if (v.name().equals("data") || v.name().equals("input")) {
@@ -551,14 +589,5 @@ final class Resolver {
       case Term.Call c -> c.args().forEach(x -> scanNames(x, out));
       default -> {}
     }
-  }
-
-  /** Whether a slot holds a wildcard. */
-  boolean isWildcard(int slot) {
-    return wildcards.contains(slot);
-  }
-
-  static Value key(Term t) {
-    return t instanceof Scalar s ? s.value() : null;
   }
 }

@@ -1,10 +1,15 @@
 package io.jrego.engine.eval;
 
+import io.jrego.engine.ast.Term;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.value.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,8 +26,64 @@ public final class CallTargets {
     UNKNOWN,
   }
 
-  /** A resolved call target; {@code arity} is -1 when variadic or unknown. */
-  record Target(Kind kind, int arity, Builtin builtin, List<CompiledRule> functions) {}
+  /**
+   * A resolved call target; {@code arity} is -1 when variadic or unknown. For functions, {@code
+   * byFirstArg} indexes the definitions whose first argument is a constant (null when none is), and
+   * {@code others} holds the rest (variable first arguments, defaults) in written order.
+   */
+  record Target(
+      Kind kind,
+      int arity,
+      Builtin builtin,
+      List<CompiledRule> functions,
+      Map<Value, List<CompiledRule>> byFirstArg,
+      List<CompiledRule> others) {
+
+    Target(Kind kind, int arity, Builtin builtin, List<CompiledRule> functions) {
+      this(kind, arity, builtin, functions, null, functions);
+    }
+
+    /** The definitions that may match these operands, in written order. */
+    List<CompiledRule> candidates(Value[] args) {
+      if (byFirstArg == null || args.length == 0) {
+        return functions;
+      }
+      List<CompiledRule> hit = byFirstArg.get(args[0]);
+      if (hit == null) {
+        return others;
+      }
+      if (others.isEmpty()) {
+        return hit;
+      }
+      List<CompiledRule> out = new ArrayList<>(functions.size());
+      for (CompiledRule r : functions) {
+        if (r.isDefault()
+            || !(r.args().get(0) instanceof Term.Scalar s)
+            || s.value().equals(args[0])) {
+          out.add(r);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Indexes function definitions by a constant first argument, when at least two have one. */
+  private static Target function(List<CompiledRule> fns) {
+    int arity = fns.get(0).args().size();
+    Map<Value, List<CompiledRule>> index = new HashMap<>();
+    List<CompiledRule> others = new ArrayList<>();
+    for (CompiledRule r : fns) {
+      if (!r.isDefault() && arity > 0 && r.args().get(0) instanceof Term.Scalar s) {
+        index.computeIfAbsent(s.value(), k -> new ArrayList<>()).add(r);
+      } else {
+        others.add(r);
+      }
+    }
+    if (index.values().stream().mapToInt(List::size).sum() < 2) {
+      return new Target(Kind.FUNCTION, arity, null, fns);
+    }
+    return new Target(Kind.FUNCTION, arity, null, fns, Map.copyOf(index), List.copyOf(others));
+  }
 
   private final CompiledPolicy policy;
   private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
@@ -39,9 +100,7 @@ public final class CallTargets {
   private Target resolve(String name) {
     if (name.startsWith("data.")) {
       List<CompiledRule> fns = policy.functions().get(name);
-      return fns == null
-          ? new Target(Kind.UNKNOWN, -1, null, null)
-          : new Target(Kind.FUNCTION, fns.get(0).args().size(), null, fns);
+      return fns == null ? new Target(Kind.UNKNOWN, -1, null, null) : function(fns);
     }
     Integer own = Compiler.EVALUATOR_BUILTINS.get(name);
     if (own != null) {

@@ -4,7 +4,6 @@ import io.jrego.engine.EngineOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
-import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
@@ -656,7 +655,7 @@ public final class Evaluator {
     CallTargets.Target t = targets.get(name);
     switch (t.kind()) {
       case FUNCTION -> {
-        Value r = callFunction(t.functions(), args, loc);
+        Value r = callFunction(t.candidates(args), args, loc);
         return r != null && k.accept(r);
       }
       case OWN -> {
@@ -746,7 +745,7 @@ public final class Evaluator {
                                           cr.location()));
                                 }
                                 result[0] = v;
-                                return false;
+                                return cr.value() instanceof Scalar; // early exit, as OPA
                               })));
           if (produced[0]) {
             break;
@@ -966,36 +965,13 @@ public final class Evaluator {
     }
   }
 
-  /** The first value of an expression used as a template part or print operand, or null. */
+  /** The first value of an expression used as a template part, or null when undefined. */
   Value firstValue(Expr e, Value[] f) {
     Value[] out = new Value[1];
-    Expr plain = new Expr(e.stmt(), false, e.withs(), e.location());
-    if (plain.stmt() instanceof Expr.TermStmt ts) {
-      Expr wrapped = plain;
-      if (!plain.withs().isEmpty()) {
-        evalWithValue(wrapped, ts.term(), f, out);
-      } else {
-        evalTerm(
-            ts.term(),
-            f,
-            v -> {
-              out[0] = v;
-              return true;
-            });
-      }
+    if (e.stmt() instanceof Expr.TermStmt ts) {
+      evalWithTerm(e, 0, ts.term(), f, out);
     }
     return out[0];
-  }
-
-  private void evalWithValue(Expr e, Term t, Value[] f, Value[] out) {
-    Expr marker =
-        new Expr(
-            new Expr.TermStmt(new Scalar(BooleanValue.TRUE, e.location())),
-            false,
-            e.withs(),
-            e.location());
-    // apply the modifiers around the term's evaluation
-    evalWithTerm(marker, 0, t, f, out);
   }
 
   private boolean evalWithTerm(Expr e, int i, Term t, Value[] f, Value[] out) {
@@ -1030,7 +1006,7 @@ public final class Evaluator {
         });
   }
 
-  private void checkSize(int n) {
+  void checkSize(int n) {
     if (n > options.maxResultSize()) {
       throw limit(
           "collection size exceeds the limit of "
@@ -1401,10 +1377,6 @@ public final class Evaluator {
   @FunctionalInterface
   interface FrameK {
     boolean accept(CompiledRule rule, Value[] frame);
-  }
-
-  boolean isRuleKindMulti(CompiledRule r) {
-    return r.kind() == Rule.Kind.MULTI;
   }
 
   // ---------------------------------------------------------------------------------------

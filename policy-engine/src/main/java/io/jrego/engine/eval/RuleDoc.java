@@ -63,7 +63,9 @@ final class RuleDoc {
                                 cr.location()));
                       }
                       result[0] = v;
-                      return false;
+                      // a constant value cannot change: stop at the first solution (OPA's early
+                      // exit)
+                      return cr.value() instanceof io.jrego.engine.ast.Term.Scalar;
                     }));
       }
       if (result[0] == null && dflt != null) {
@@ -89,6 +91,7 @@ final class RuleDoc {
                     frame,
                     v -> {
                       b.add(v);
+                      ev.checkSize(b.size());
                       return false;
                     }));
       }

@@ -413,6 +413,9 @@ public final class Parser {
     if (!elses.isEmpty() && kind == Rule.Kind.MULTI) {
       throw fail(elses.get(0), "else keyword cannot be used on multi-value rules");
     }
+    if (!elses.isEmpty() && head.stream().anyMatch(h -> !(h instanceof Scalar))) {
+      throw fail(elses.get(0), "else keyword cannot be used on rules with variables in head");
+    }
     Rule r =
         new Rule(kind, isDefault, head, args, value, assign, body, elseRule, location, annotations);
     return List.of(r);
@@ -481,7 +484,7 @@ public final class Parser {
     List<Expr> body = new ArrayList<>();
     while (!peek().is(Kind.RBRACE)) {
       if (peek().is(Kind.EOF)) {
-        throw fail(peek(), "unexpected eof token: expected }");
+        throw fail(peek(), "unexpected eof token");
       }
       body.add(expr());
       Token t = peek();
@@ -1167,6 +1170,21 @@ public final class Parser {
       case STRING -> "string";
       case NUMBER -> "number";
       case TEMPLATE, RAW_TEMPLATE -> "template-string";
+      case ASSIGN -> "assign";
+      case UNIFY -> "eq";
+      case EQ -> "equal";
+      case NEQ -> "neq";
+      case LT -> "lt";
+      case LTE -> "lte";
+      case GT -> "gt";
+      case GTE -> "gte";
+      case PLUS -> "plus";
+      case MINUS -> "minus";
+      case STAR -> "mul";
+      case SLASH -> "div";
+      case PERCENT -> "rem";
+      case AMP -> "and";
+      case BAR -> "or";
       default -> t.text();
     };
   }

@@ -178,4 +178,21 @@ class CompilerTest {
         .extracting(RegoError::message)
         .containsExactly("rule data.p.r conflicts with:\n rule data.p.r.q at m.rego:3");
   }
+
+  @Test
+  void compile_rejectsWithOnUnknownNames() {
+    assertThat(errors("package p\nr if { true with foo as 1 }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("with keyword target must reference existing input, data, or a function");
+  }
+
+  @Test
+  void compile_reportsDeclaredVariablesNothingUses() {
+    assertThat(errors("package p\nr if { some x; true }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("declared var x unused");
+    assertThat(errors("package p\nr if { every x in [1] { true } }\n"))
+        .extracting(RegoError::message)
+        .containsExactly("declared var x unused");
+  }
 }

@@ -279,4 +279,40 @@ class EvaluatorTest {
             .compile();
     assertThat(p.evaluate("t/r", Json.parse("{}")).map(Json::write)).contains("\"two\"");
   }
+
+  @Test
+  void completeRuleWithConstantValue_stopsAtTheFirstSolution() throws Exception {
+    List<String> lines = new ArrayList<>();
+    Rego.builder()
+        .module("t.rego", "package t\np if { some x in [1, 2, 3]; print(x) }")
+        .printSink(lines::add)
+        .compile()
+        .evaluate("t/p", Json.parse("{}"));
+    assertThat(lines).containsExactly("1");
+  }
+
+  @Test
+  void with_onARuleNamedWithoutDataOverridesItsDocument() throws Exception {
+    assertThat(eval("s contains 1\np := x if { x := s with s as {9} }", "p")).isEqualTo("[9]");
+  }
+
+  @Test
+  void someKeyValueInSet_bindsBothToTheElement() throws Exception {
+    assertThat(eval("p := [[k, v] | some k, v in {1}]", "p")).isEqualTo("[[1,1]]");
+  }
+
+  @Test
+  void functions_indexedByConstantFirstArgumentStillSeeOtherDefinitions() throws Exception {
+    String src = "f(\"a\") := 1\nf(\"b\") := 2\nf(x) := 3 if x == \"c\"\ndefault f(_) := 0\n";
+    assertThat(eval(src + "p := [f(\"a\"), f(\"b\"), f(\"c\"), f(\"d\")]", "p"))
+        .isEqualTo("[1,2,3,0]");
+    RegoError e =
+        evalError(src + "f(x) := 9 if x == \"a\"\np := f(\"a\")", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
+
+  @Test
+  void negation_inAComprehensionOfARuleValueAlsoBindsOperandsOutside() throws Exception {
+    assertThat(eval("p := [x | some x in [1, 2]; not x in input.missing]", "p")).isEqualTo("[]");
+  }
 }

@@ -171,4 +171,40 @@ class ParserTest {
     assertThat(r.elseRule().get().elseRule()).isPresent();
     assertThat(r.elseRule().get().elseRule().get().body()).isEmpty();
   }
+
+  @Test
+  void parseModule_namesOperatorTokensAsOpaDoes() {
+    assertThatThrownBy(() -> parse("package p\nf(x := 1\n"))
+        .isInstanceOfSatisfying(
+            RegoException.class,
+            e ->
+                assertThat(e.errors().get(0).message())
+                    .isEqualTo("unexpected assign token: expected \",\" or \")\""));
+  }
+
+  @Test
+  void parseModule_rejectsElseOnRulesWithVariablesInTheHead() {
+    assertThatThrownBy(() -> parse("package p\nq[x] := 1 if { x := 1 } else := 2\n"))
+        .isInstanceOfSatisfying(
+            RegoException.class,
+            e ->
+                assertThat(e.errors().get(0).message())
+                    .isEqualTo("else keyword cannot be used on rules with variables in head"));
+  }
+
+  @Test
+  void parseModule_inV0AcceptsFutureKeywords() throws Exception {
+    Module m =
+        Parser.parseModule(
+            "m.rego",
+            "package p\nimport future.keywords.in\nimport future.keywords.if\nallow if { 1 in [1] }\n",
+            RegoVersion.V0);
+    assertThat(m.rules()).hasSize(1);
+  }
+
+  @Test
+  void parseTerm_parenthesesAllowKeyValueMembership() throws Exception {
+    Term.Call c = (Term.Call) term("(k, v in xs)");
+    assertThat(c.name()).isEqualTo("internal.member_3");
+  }
 }
