@@ -36,38 +36,6 @@ final class AwsBuiltins {
   private static final List<String> REQUIRED_CONFIG =
       List.of("aws_access_key", "aws_region", "aws_secret_access_key", "aws_service");
 
-  /** The keys http.send accepts; sign_req validates its request against the same list. */
-  private static final Set<String> HTTP_SEND_KEYS =
-      Set.of(
-          "method",
-          "url",
-          "body",
-          "enable_redirect",
-          "force_json_decode",
-          "force_yaml_decode",
-          "headers",
-          "raw_body",
-          "tls_use_system_certs",
-          "tls_ca_cert",
-          "tls_ca_cert_file",
-          "tls_ca_cert_env_variable",
-          "tls_client_cert",
-          "tls_client_cert_file",
-          "tls_client_cert_env_variable",
-          "tls_client_key",
-          "tls_client_key_file",
-          "tls_client_key_env_variable",
-          "tls_insecure_skip_verify",
-          "tls_server_name",
-          "timeout",
-          "cache",
-          "force_cache",
-          "force_cache_duration_seconds",
-          "raise_error",
-          "caching_mode",
-          "max_retry_attempts",
-          "cache_ignored_headers");
-
   private static final Set<String> IGNORED_HEADERS =
       Set.of("authorization", "user-agent", "x-amzn-trace-id");
 
@@ -208,7 +176,7 @@ final class AwsBuiltins {
   private static void validateRequest(ObjectValue req) throws BuiltinException {
     List<String> unknown = new ArrayList<>();
     for (Value k : req.keys()) {
-      if (!(k instanceof StringValue s) || !HTTP_SEND_KEYS.contains(s.value())) {
+      if (!(k instanceof StringValue s) || !HttpSendRequest.KEYS.contains(s.value())) {
         unknown.add(k.toString());
       }
     }

@@ -45,37 +45,6 @@ final class Builtins {
     };
   }
 
-  private static final java.util.Set<String> HTTP_SEND_KEYS =
-      java.util.Set.of(
-          "method",
-          "url",
-          "body",
-          "enable_redirect",
-          "force_json_decode",
-          "force_yaml_decode",
-          "headers",
-          "raw_body",
-          "tls_use_system_certs",
-          "tls_ca_cert",
-          "tls_ca_cert_file",
-          "tls_ca_cert_env_variable",
-          "tls_client_cert",
-          "tls_client_cert_file",
-          "tls_client_cert_env_variable",
-          "tls_client_key",
-          "tls_client_key_file",
-          "tls_client_key_env_variable",
-          "tls_insecure_skip_verify",
-          "tls_server_name",
-          "timeout",
-          "cache",
-          "force_cache",
-          "force_cache_duration_seconds",
-          "raise_error",
-          "caching_mode",
-          "max_retry_attempts",
-          "cache_ignored_headers");
-
   /** Checks the request as OPA does, then fails: jrego makes no outbound calls. */
   private static Value httpSend(Value req, Location loc) {
     if (!(req instanceof ObjectValue o)) {
@@ -87,7 +56,8 @@ final class Builtins {
     }
     SetValue.Builder invalid = new SetValue.Builder();
     for (Value k : o.keys()) {
-      if (!(k instanceof StringValue s) || !HTTP_SEND_KEYS.contains(s.value())) {
+      if (!(k instanceof StringValue s)
+          || !io.jrego.engine.builtins.HttpSendRequest.KEYS.contains(s.value())) {
         invalid.add(k);
       }
     }
