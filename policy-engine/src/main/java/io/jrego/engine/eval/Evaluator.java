@@ -1089,56 +1089,33 @@ public final class Evaluator {
 
   /** Walks {@code path} from index {@code i} into a value, iterating over unbound keys. */
   private boolean walk(Value v, List<Term> path, int i, Value[] f, VK k) {
-    if (i == path.size()) {
-      return k.accept(v);
-    }
-    Term elem = path.get(i);
-    Value key = groundKey(elem, f);
-    if (key != null) {
-      Value child = lookup(v, key);
-      return child != null && walk(child, path, i + 1, f, k);
-    }
-    if (isEvaluable(elem, f)) {
-      return evalTerm(
-          elem,
-          f,
-          kv -> {
-            Value child = lookup(v, kv);
-            return child != null && walk(child, path, i + 1, f, k);
-          });
-    }
-    List<Value[]> es = entries(v);
-    if (es == null) {
-      return false;
-    }
-    for (Value[] kv : es) {
-      if (unify(elem, kv[0], f, () -> walk(kv[1], path, i + 1, f, k))) {
-        return true;
-      }
-    }
-    return false;
+    return walkPath(v, path, i, f, k, false);
   }
 
   /**
    * As {@link #walk}, over base data, where a number also finds its string key (as OPA's storage).
    */
   private boolean walkBase(Value v, List<Term> path, int i, Value[] f, VK k) {
+    return walkPath(v, path, i, f, k, true);
+  }
+
+  private boolean walkPath(Value v, List<Term> path, int i, Value[] f, VK k, boolean base) {
     if (i == path.size()) {
       return k.accept(v);
     }
     Term elem = path.get(i);
     Value key = groundKey(elem, f);
     if (key != null) {
-      Value child = lookupBase(v, key);
-      return child != null && walkBase(child, path, i + 1, f, k);
+      Value child = base ? lookupBase(v, key) : lookup(v, key);
+      return child != null && walkPath(child, path, i + 1, f, k, base);
     }
     if (isEvaluable(elem, f)) {
       return evalTerm(
           elem,
           f,
           kv -> {
-            Value child = lookupBase(v, kv);
-            return child != null && walkBase(child, path, i + 1, f, k);
+            Value child = base ? lookupBase(v, kv) : lookup(v, kv);
+            return child != null && walkPath(child, path, i + 1, f, k, base);
           });
     }
     List<Value[]> es = entries(v);
@@ -1146,7 +1123,7 @@ public final class Evaluator {
       return false;
     }
     for (Value[] kv : es) {
-      if (unify(elem, kv[0], f, () -> walkBase(kv[1], path, i + 1, f, k))) {
+      if (unify(elem, kv[0], f, () -> walkPath(kv[1], path, i + 1, f, k, base))) {
         return true;
       }
     }
