@@ -7,16 +7,15 @@ Usage: python3 load-tests/bench_eval.py [--quick] [--mix rbac,ai-gateway,data-lo
 Bounded: each JMH fork runs a fixed number of timed iterations; each opa bench a fixed count."""
 import argparse
 import datetime
-import glob
 import json
 import os
 import platform
-import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+
+from run import find_java  # one JDK lookup for both drivers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -31,25 +30,6 @@ QUERY = "data.envoy.authz.allow"
 def run(cmd, **kw):
     print("+", " ".join(cmd), file=sys.stderr)
     return subprocess.run(cmd, check=True, text=True, capture_output=True, timeout=900, **kw).stdout
-
-
-def find_java():
-    """A JDK 21 or newer: $JAVA_HOME, then /usr/lib/jvm/*, then java on PATH."""
-    candidates = []
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
-    candidates += sorted(glob.glob("/usr/lib/jvm/*/bin/java"), reverse=True)
-    if shutil.which("java"):
-        candidates.append(shutil.which("java"))
-    for java in candidates:
-        try:
-            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
-        except OSError:
-            continue
-        m = re.search(r'version "(\d+)', out)
-        if m and int(m.group(1)) >= 21:
-            return java, out.splitlines()[0]
-    sys.exit("error: no JDK 21 or newer found (set JAVA_HOME)")
 
 
 def find_opa():
