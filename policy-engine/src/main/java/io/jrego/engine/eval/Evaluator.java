@@ -777,6 +777,34 @@ public final class Evaluator {
     return unify(patterns.get(i), args[i], f, () -> unifyArgs(patterns, args, i + 1, f, k));
   }
 
+  /** Evaluates a comprehension body, handing every value of {@code head} to {@code add}. */
+  private void collect(
+      Term head,
+      List<Expr> body,
+      Location loc,
+      Value[] f,
+      java.util.function.Consumer<Value> add,
+      java.util.function.IntSupplier size) {
+    enter(loc);
+    try {
+      evalBody(
+          body,
+          0,
+          f,
+          () ->
+              evalTerm(
+                  head,
+                  f,
+                  v -> {
+                    add.accept(v);
+                    checkSize(size.getAsInt());
+                    return false;
+                  }));
+    } finally {
+      depth--;
+    }
+  }
+
   private void enter(Location loc) {
     if (++depth > options.maxDepth()) {
       depth = 0;
@@ -884,46 +912,12 @@ public final class Evaluator {
       }
       case Term.ArrayCompr c -> {
         ArrayValue.Builder b = new ArrayValue.Builder();
-        enter(c.location());
-        try {
-          evalBody(
-              c.body(),
-              0,
-              f,
-              () ->
-                  evalTerm(
-                      c.head(),
-                      f,
-                      v -> {
-                        b.add(v);
-                        checkSize(b.size());
-                        return false;
-                      }));
-        } finally {
-          depth--;
-        }
+        collect(c.head(), c.body(), c.location(), f, b::add, b::size);
         return k.accept(b.build());
       }
       case Term.SetCompr c -> {
         SetValue.Builder b = new SetValue.Builder();
-        enter(c.location());
-        try {
-          evalBody(
-              c.body(),
-              0,
-              f,
-              () ->
-                  evalTerm(
-                      c.head(),
-                      f,
-                      v -> {
-                        b.add(v);
-                        checkSize(b.size());
-                        return false;
-                      }));
-        } finally {
-          depth--;
-        }
+        collect(c.head(), c.body(), c.location(), f, b::add, b::size);
         return k.accept(b.build());
       }
       case Term.ObjectCompr c -> {
