@@ -1,10 +1,13 @@
 package io.jrego.cli;
 
+import io.jrego.engine.Coverage;
 import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.QueryOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.tester.CoverageReport;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.tester.LoadedPolicy;
 import io.jrego.engine.tester.PolicyLoadException;
@@ -66,7 +69,7 @@ public final class TestCommand implements Callable<Integer> {
 
   @Option(
       names = {"-c", "--coverage"},
-      description = "report coverage (not yet supported by jrego)")
+      description = "print a JSON coverage report (as opa test --coverage) instead of test results")
   boolean coverage;
 
   @Option(names = "--v0-compatible", description = "read modules as Rego v0 (pre-1.0 syntax)")
@@ -76,13 +79,6 @@ public final class TestCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (coverage) {
-      err.println(
-          "error: --coverage is not supported yet: the jrego engine does not expose which"
-              + " expressions a test evaluated");
-      err.flush();
-      return 1;
-    }
     Pattern filter;
     try {
       filter = run == null ? null : Pattern.compile(run);
@@ -102,10 +98,18 @@ public final class TestCommand implements Callable<Integer> {
     } catch (RegoException e) {
       return loadFailed(e.errors(), err);
     }
+    Coverage cover = new Coverage();
     List<TestResult> results =
-        TestRunner.run(policy, name -> filter == null || filter.matcher(name).find());
-    out.print(
-        format == Format.json ? TestReport.json(results) : TestReport.pretty(results, verbose));
+        TestRunner.run(
+            policy,
+            name -> filter == null || filter.matcher(name).find(),
+            coverage ? QueryOptions.withCoverage(cover) : QueryOptions.none());
+    if (coverage) {
+      out.print(CoverageReport.json(policy.coverableLines(), cover.hits()));
+    } else {
+      out.print(
+          format == Format.json ? TestReport.json(results) : TestReport.pretty(results, verbose));
+    }
     out.flush();
     boolean ok =
         results.stream()

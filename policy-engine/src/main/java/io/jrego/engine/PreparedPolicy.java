@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A compiled set of modules and base data, ready to evaluate. Immutable and thread-safe: one
@@ -35,6 +36,26 @@ public interface PreparedPolicy {
    * @throws RegoException when the query does not parse or compile, or evaluation fails
    */
   List<QueryResult> query(String query, Optional<Value> input) throws RegoException;
+
+  /**
+   * Evaluates a query as {@link #query(String, Optional)} does, with per-query options such as
+   * coverage recording. Implementations that cannot record coverage evaluate without it.
+   *
+   * @param options what to record while evaluating
+   */
+  default List<QueryResult> query(String query, Optional<Value> input, QueryOptions options)
+      throws RegoException {
+    return query(query, input);
+  }
+
+  /**
+   * The lines coverage is measured on, by file: the rows of every rule head (else branches
+   * included) and of every body expression (comprehension and {@code every} bodies included), but
+   * not {@code some} declarations. Empty for an implementation that cannot record coverage.
+   */
+  default Map<String, Set<Integer>> coverableLines() {
+    return Map.of();
+  }
 
   /**
    * Every rule, once per path (rules sharing a path, such as the bodies of one partial set, are

@@ -7,6 +7,7 @@ import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.eval.CallTargets;
+import io.jrego.engine.eval.CoverableLines;
 import io.jrego.engine.eval.Evaluator;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.StringValue;
@@ -36,6 +37,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
   private final Map<String, List<Value>> paths = new ConcurrentHashMap<>();
   private final CallTargets targets;
+  private volatile Map<String, Set<Integer>> coverable;
 
   PreparedPolicyImpl(
       CompiledPolicy policy,
@@ -94,6 +96,12 @@ final class PreparedPolicyImpl implements PreparedPolicy {
 
   @Override
   public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
+    return query(query, input, QueryOptions.none());
+  }
+
+  @Override
+  public List<QueryResult> query(String query, Optional<Value> input, QueryOptions options)
+      throws RegoException {
     CompiledQuery q = queries.get(query);
     if (q == null) {
       List<Expr> body = Parser.parseQuery(query);
@@ -104,7 +112,9 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     }
     try {
       List<QueryResult> out = new ArrayList<>();
-      for (Evaluator.Result r : evaluator(input.orElse(null)).query(q)) {
+      Evaluator ev = evaluator(input.orElse(null));
+      options.coverage().ifPresent(ev::recordCoverage);
+      for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }
       return out;
@@ -139,6 +149,16 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   /** A bug in the engine surfaces as OPA's internal error, not as an unchecked exception. */
   private static RegoException internal(RuntimeException e) {
     return new RegoException(RegoError.of("eval_internal_error", e.toString()));
+  }
+
+  @Override
+  public Map<String, Set<Integer>> coverableLines() {
+    Map<String, Set<Integer>> c = coverable;
+    if (c == null) {
+      c = CoverableLines.of(policy.modules());
+      coverable = c; // racy but idempotent: every thread computes the same immutable map
+    }
+    return c;
   }
 
   @Override

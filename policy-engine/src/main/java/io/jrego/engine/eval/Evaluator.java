@@ -1,5 +1,6 @@
 package io.jrego.engine.eval;
 
+import io.jrego.engine.Coverage;
 import io.jrego.engine.EngineOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoError.Location;
@@ -95,6 +96,8 @@ public final class Evaluator {
   private Value[] exprValues;
   private final Builtins own;
   private CompiledRule currentRule;
+  // null unless the caller asked for coverage: the only per-expression cost is this null check
+  private Coverage coverage;
 
   /**
    * @param input the input document, or null when there is none
@@ -129,6 +132,18 @@ public final class Evaluator {
     long t = options.timeout().toNanos();
     this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
     this.own = new Builtins(this);
+  }
+
+  /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
+  public void recordCoverage(Coverage c) {
+    this.coverage = c;
+  }
+
+  /** Marks a rule head whose body succeeded (or a default rule whose value was used). */
+  void ruleHit(CompiledRule r) {
+    if (coverage != null) {
+      coverage.hit(r.location());
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -223,6 +238,9 @@ public final class Evaluator {
               "evaluation exceeded the time limit of "
                   + options.timeout()
                   + " (EngineOptions.timeout)"));
+    }
+    if (coverage != null) {
+      coverage.hit(e.location());
     }
     if (!e.withs().isEmpty()) {
       return evalWith(e, 0, f, k);
@@ -737,6 +755,7 @@ public final class Evaluator {
                               frame,
                               v -> {
                                 produced[0] = true;
+                                ruleHit(cr);
                                 if (result[0] != null && !result[0].equals(v)) {
                                   throw new EvalException(
                                       at(
@@ -754,6 +773,7 @@ public final class Evaluator {
       }
       if (result[0] == null && dflt != null) {
         CompiledRule d = dflt;
+        ruleHit(d);
         Value[] frame = new Value[d.slots()];
         evalTerm(
             d.value(),
@@ -1331,6 +1351,7 @@ public final class Evaluator {
                 frame,
                 () -> {
                   produced[0] = true;
+                  ruleHit(cr);
                   return k.accept(cr, frame);
                 });
         if (stop || produced[0]) {

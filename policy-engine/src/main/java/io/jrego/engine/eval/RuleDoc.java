@@ -70,6 +70,7 @@ final class RuleDoc {
       }
       if (result[0] == null && dflt != null) {
         CompiledRule d = dflt;
+        ev.ruleHit(d);
         ev.evalTerm(
             d.value(),
             new Value[d.slots()],

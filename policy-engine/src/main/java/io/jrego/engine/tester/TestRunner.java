@@ -2,6 +2,7 @@ package io.jrego.engine.tester;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedPolicy.QueryResult;
+import io.jrego.engine.QueryOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RuleInfo;
@@ -39,6 +40,15 @@ public final class TestRunner {
    * @return one result per test, ordered by file and line
    */
   public static List<TestResult> run(PreparedPolicy policy, Predicate<String> filter) {
+    return run(policy, filter, QueryOptions.none());
+  }
+
+  /**
+   * Runs the test rules of {@code policy} as {@link #run(PreparedPolicy, Predicate)} does, passing
+   * {@code options} to every test's query (to record coverage across all of them, say).
+   */
+  public static List<TestResult> run(
+      PreparedPolicy policy, Predicate<String> filter, QueryOptions options) {
     Map<String, RuleInfo> tests = new LinkedHashMap<>();
     for (RuleInfo r : policy.rules()) {
       if (r.name().startsWith("test_") || r.name().startsWith("todo_test_")) {
@@ -50,7 +60,7 @@ public final class TestRunner {
     List<TestResult> results = new ArrayList<>();
     for (RuleInfo r : rules) {
       if (filter.test(r.path())) {
-        results.add(runOne(policy, r));
+        results.add(runOne(policy, r, options));
       }
     }
     return results;
@@ -68,7 +78,7 @@ public final class TestRunner {
     return p.endsWith("." + r.name()) ? p.substring(0, p.length() - r.name().length() - 1) : p;
   }
 
-  private static TestResult runOne(PreparedPolicy policy, RuleInfo r) {
+  private static TestResult runOne(PreparedPolicy policy, RuleInfo r, QueryOptions options) {
     if (r.name().startsWith("todo_")) {
       return result(r, Status.SKIPPED, Duration.ZERO, List.of());
     }
@@ -83,7 +93,7 @@ public final class TestRunner {
     }
     long start = System.nanoTime();
     try {
-      List<QueryResult> rs = policy.query(ref, Optional.empty());
+      List<QueryResult> rs = policy.query(ref, Optional.empty(), options);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       boolean pass =
           !rs.isEmpty()
