@@ -160,15 +160,10 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private void answerParseError(CheckException e, StreamObserver<CheckResponse> out, long start) {
     metrics.check("deny", e.reason().code(), System.nanoTime() - start);
     out.onNext(
-        CheckResponse.newBuilder()
-            .setStatus(
-                com.google.rpc.Status.newBuilder()
-                    .setCode(Code.PERMISSION_DENIED_VALUE)
-                    .setMessage(e.getMessage()))
-            .setDeniedResponse(
-                DeniedHttpResponse.newBuilder()
-                    .setStatus(HttpStatus.newBuilder().setCode(StatusCode.BadRequest))
-                    .setBody(e.getMessage()))
+        denied(
+                e,
+                DeniedHttpResponse.newBuilder().setBody(e.getMessage()),
+                StatusCode.BadRequest_VALUE)
             .build());
     out.onCompleted();
     LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
@@ -188,14 +183,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       return;
     }
     out.onNext(
-        CheckResponse.newBuilder()
-            .setStatus(
-                com.google.rpc.Status.newBuilder()
-                    .setCode(Code.PERMISSION_DENIED_VALUE)
-                    .setMessage(e.getMessage()))
-            .setDeniedResponse(
+        denied(
+                e,
                 DeniedHttpResponse.newBuilder()
-                    .setStatus(HttpStatus.newBuilder().setCodeValue(config.errorStatus()))
                     .addHeaders(
                         HeaderValueOption.newBuilder()
                             .setHeader(
@@ -204,7 +194,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                                     .setValue(e.reason().code()))
                             .setAppendAction(
                                 HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                    .setBody(e.reason().code()))
+                    .setBody(e.reason().code()),
+                config.errorStatus())
             .setDynamicMetadata(
                 com.google.protobuf.Struct.newBuilder()
                     .putFields(
@@ -212,6 +203,17 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                         com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
             .build());
     out.onCompleted();
+  }
+
+  /** A PERMISSION_DENIED answer carrying {@code e}'s message and an HTTP {@code httpStatus}. */
+  private static CheckResponse.Builder denied(
+      CheckException e, DeniedHttpResponse.Builder http, int httpStatus) {
+    return CheckResponse.newBuilder()
+        .setStatus(
+            com.google.rpc.Status.newBuilder()
+                .setCode(Code.PERMISSION_DENIED_VALUE)
+                .setMessage(e.getMessage()))
+        .setDeniedResponse(http.setStatus(HttpStatus.newBuilder().setCodeValue(httpStatus)));
   }
 
   /**

@@ -87,10 +87,13 @@ final class Lexer {
         pos++;
         text = lexRaw(startRow, col);
         kind = Kind.STRING;
-      } else if (c == '$' && pos + 1 < src.length() && src.charAt(pos + 1) == '"') {
+      } else if (c == '$'
+          && pos + 1 < src.length()
+          && (src.charAt(pos + 1) == '"' || src.charAt(pos + 1) == '`')) {
+        char quote = src.charAt(pos + 1);
         pos += 2;
         int contentStart = pos;
-        int end = skipTemplate(src, pos, '"');
+        int end = skipTemplate(src, pos, quote);
         if (end < 0) {
           errors.add(new String[] {"" + startRow, "" + col, "non-terminated template string"});
           end = src.length();
@@ -99,21 +102,7 @@ final class Lexer {
           pos = end + 1;
         }
         countLines(contentStart, pos);
-        kind = Kind.TEMPLATE;
-        text = src.substring(contentStart, end);
-      } else if (c == '$' && pos + 1 < src.length() && src.charAt(pos + 1) == '`') {
-        pos += 2;
-        int contentStart = pos;
-        int end = skipTemplate(src, pos, '`');
-        if (end < 0) {
-          errors.add(new String[] {"" + startRow, "" + col, "non-terminated template string"});
-          end = src.length();
-          pos = end;
-        } else {
-          pos = end + 1;
-        }
-        countLines(contentStart, pos);
-        kind = Kind.RAW_TEMPLATE;
+        kind = quote == '"' ? Kind.TEMPLATE : Kind.RAW_TEMPLATE;
         text = src.substring(contentStart, end);
       } else {
         pos++;
