@@ -1,29 +1,35 @@
 #!/usr/bin/env python3
 """The gRPC load harness: jrego, OPA-Envoy and a no-op Check server side by side, one after
-another on this machine, with the same policy, requests and load generator; then jrego behind
-Envoy, with and without the ext_authz filter; then a JFR profile of jrego under load.
+another on this machine, with the same policy, requests and load generator, each server on one
+core; then Envoy with no filter, with ext_authz -> jrego and with ext_authz -> OPA-Envoy; then a
+JFR profile of jrego under load.
 
 Usage: python3 load-tests/run.py [--quick] [--mix rbac,ai-gateway,data-lookup] [--no-envoy]
-       [--no-profile] [--duration S] [--warmup S] [--rates R1,R2] [--concurrency N]
+       [--no-profile] [--opa-envoy-bin PATH] [--with-opa-rest] [--rates R1,R2] ...
+       (python3 load-tests/run.py --help for all options)
 
-Writes load-tests/results/<date>/report.md with PNG plots beside it, and results/LATEST.md
-pointing at it. Loopback only. Bounded: every phase runs a fixed time, every wait has a timeout,
-every child process is stopped at the end (also on error).
+Writes load-tests/results/<date>/report.md with PNG plots and results.json beside it, and
+results/LATEST.md pointing at it. Loopback only. Bounded: every phase runs a fixed time, the
+adaptive warm-up has a ceiling, every wait has a timeout, every child is stopped at the end
+(also on error).
 
-Servers, each started as a child on a free 127.0.0.1 port:
+Servers, each started as a child on a free 127.0.0.1 port and pinned to the server CPU:
   jrego       ext-authz-server/bin/jrego serve (its launcher's JVM flags)
-  opa-envoy   opa-envoy-plugin, if `go install ...opa-envoy-plugin@PIN` succeeds (see the report)
+  opa-envoy   opa-envoy-plugin run --server with the envoy_ext_authz_grpc plugin: from
+              `go install ...opa-envoy-plugin@PIN`, or else the binary --opa-envoy-bin / OPA_ENVOY_BIN
   no-op       io.jrego.loadtests.NoopCheckServer: jrego's gRPC stack answering OK, no policy
-  opa-rest    `opa run --server`, POST /v1/data/envoy/authz/allow: OPA's REST data API, NOT
-              OPA-Envoy, driven over HTTP/1.1 by the same generator; a same-machine OPA reference
-Load: io.jrego.loadtests.LoadGen (grpc-java + HdrHistogram): one closed-loop phase (N requests
-outstanding) and open-loop phases at fixed rates (latency from each request's due time).
-CPU per check: utime+stime of the server process (/proc/PID/stat) over a phase / requests.
-Peak RSS: VmHWM from /proc/PID/status when the server is stopped."""
+  opa-rest    (--with-opa-rest) `opa run --server`, POST /v1/data/envoy/authz/allow: OPA's REST
+              data API, not OPA-Envoy, over HTTP/1.1
+Load: io.jrego.loadtests.LoadGen (grpc-java + HdrHistogram) pinned to the generator CPU: a
+warm-up until the server's CPU per check stops falling, closed-loop phases (repeated) for maximum
+throughput, then open-loop phases at fixed rates chosen from the measured capacities (latency from
+each request's due time). CPU per check: the server's utime+stime (/proc/PID/stat) over a phase /
+checks. Peak RSS: VmHWM from /proc/PID/status when the server is stopped."""
 import argparse
 import datetime
 import glob
 import json
+import math
 import os
 import platform
 import re
@@ -34,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -41,15 +48,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 JAR = os.path.join(HERE, "target", "benchmarks.jar")
 OPA_ENVOY_MODULE = "github.com/open-policy-agent/opa-envoy-plugin/cmd/opa-envoy-plugin"
-OPA_ENVOY_VERSION = os.environ.get("OPA_ENVOY_VERSION", "v1.19.0")
+# The module version of upstream's tag v1.19.1-envoy (which embeds OPA 1.19.1): the tag is a valid
+# semantic version with the pre-release "envoy", so `go install` takes it as it is.
+OPA_ENVOY_VERSION = os.environ.get("OPA_ENVOY_VERSION", "v1.19.1-envoy")
 MIXES = {
     "rbac": ("load-tests/policies/rbac", "load-tests/inputs/rbac.json"),
     "ai-gateway": ("rego-policies/ai-gateway", "load-tests/inputs/ai-chat-2kb.json"),
     "data-lookup": ("load-tests/policies/data-lookup", "load-tests/inputs/data-lookup.json"),
 }
+SERVERS = ["jrego", "opa-envoy", "no-op", "opa-rest"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOG = []  # every command run, for the report
 children = []
+PIN = {"server": None, "generator": None}  # taskset CPU lists, or None when not pinning
 
 
 def log(msg):
@@ -60,6 +71,12 @@ def run(cmd, timeout=900, check=True, **kw):
     LOG.append(" ".join(cmd))
     log("+ " + " ".join(cmd))
     return subprocess.run(cmd, text=True, capture_output=True, timeout=timeout, check=check, **kw)
+
+
+def pinned(role, cmd):
+    """cmd run on the CPUs of `role` (server or generator) through taskset, which execs it, so
+    the child's PID is the pinned process itself."""
+    return ["taskset", "-c", PIN[role], *cmd] if PIN[role] else cmd
 
 
 def free_port():
@@ -97,18 +114,33 @@ def install_opa():
     return opa, run([opa, "version"]).stdout.splitlines()[0]
 
 
-def install_opa_envoy():
-    """Tries the pinned `go install`; returns (path or None, what happened)."""
+def find_opa_envoy(given):
+    """The pinned `go install` first; if it fails, the binary given by --opa-envoy-bin or
+    OPA_ENVOY_BIN. Returns (path or None, {how, go_install, version})."""
+    info = {}
     cmd = ["go", "install", f"{OPA_ENVOY_MODULE}@{OPA_ENVOY_VERSION}"]
     try:
         r = run(cmd, timeout=600, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"`{' '.join(cmd)}` did not finish in 600 s"
-    if r.returncode == 0:
-        path = gopath_bin("opa-envoy-plugin")
-        return path, f"installed with `{' '.join(cmd)}`"
-    err = " ".join(r.stderr.split())[-400:]
-    return None, f"`{' '.join(cmd)}` failed (exit {r.returncode}): {err}"
+        ok, err = r.returncode == 0, " ".join(r.stderr.split())[-400:]
+        info["go_install"] = (f"`{' '.join(cmd)}` succeeded" if ok
+                              else f"`{' '.join(cmd)}` failed (exit {r.returncode}): {err}")
+    except (subprocess.TimeoutExpired, OSError) as e:
+        ok, info["go_install"] = False, f"`{' '.join(cmd)}` did not run to the end: {e}"
+    path = None
+    if ok:
+        path, info["how"] = gopath_bin("opa-envoy-plugin"), f"installed by `{' '.join(cmd)}`"
+    elif given:
+        if not (os.path.isfile(given) and os.access(given, os.X_OK)):
+            sys.exit(f"error: the OPA-Envoy binary {given} is not an executable file")
+        path = os.path.abspath(given)
+        info["how"] = (f"the binary given by {'--opa-envoy-bin' if given != os.environ.get('OPA_ENVOY_BIN') else 'OPA_ENVOY_BIN'}: "
+                       f"`{path}` (not built by this harness)")
+    else:
+        info["how"] = "not available: go install was refused and no --opa-envoy-bin / OPA_ENVOY_BIN was given"
+    if path:
+        out = run([path, "version"], timeout=60).stdout
+        info["version"] = "; ".join(l.strip() for l in out.splitlines() if l.split(":", 1)[-1].strip())
+    return path, info
 
 
 def install_apt(tool, package):
@@ -126,6 +158,21 @@ def build():
         run(cmd, cwd=ROOT)
 
 
+def cpu_busy(cpus):
+    """Busy and total jiffies of the given CPUs (a taskset list such as "0" or "0,1") from
+    /proc/stat, to see how much of the server's core something else used."""
+    wanted = {f"cpu{c}" for c in cpus.split(",")} if cpus else {"cpu"}
+    busy = total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in wanted:
+                v = [int(x) for x in parts[1:9]]  # user nice system idle iowait irq softirq steal
+                total += sum(v)
+                busy += sum(v) - v[3] - v[4]
+    return busy, total
+
+
 # ---- processes ------------------------------------------------------------------------------
 
 class Server:
@@ -139,13 +186,10 @@ class Server:
                                      start_new_session=True)
         children.append(self.proc)
         self.pid = self.proc.pid
+        self.port = None
+        self.info = {}
         if ready:
             ready(self)
-
-    def cpu_seconds(self):
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
 
     def peak_rss_mib(self):
         with open(f"/proc/{self.pid}/status") as f:
@@ -170,13 +214,15 @@ class Server:
         return rss
 
 
-def wait_http(url, seconds=90):
+def wait_http(url, seconds=90, server=None):
     deadline = time.time() + seconds
     while time.time() < deadline:
+        if server is not None and not server.alive():
+            raise RuntimeError(f"{server.name} exited; see {server.log_path}")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
-                    return
+                    return r.read().decode()
         except OSError:
             pass
         time.sleep(0.2)
@@ -196,17 +242,41 @@ def wait_tcp(port, seconds=60, server=None):
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {seconds} s")
 
 
-def start_jrego(bundle, port, jvm_opts=""):
+def jvm_settings(java, pid):
+    """What the JVM chose, read from the live process: GC, GC threads, JIT compiler threads and the
+    CPUs it sees (one pinned CPU: one parallel GC thread, one C1 and one C2 compiler thread)."""
+    jcmd = os.path.join(os.path.dirname(java), "jcmd")
+    try:
+        flags = subprocess.run([jcmd, str(pid), "VM.flags", "-all"], capture_output=True, text=True, timeout=60).stdout
+        vminfo = subprocess.run([jcmd, str(pid), "VM.info"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "n/a (jcmd failed)"
+
+    def flag(name):
+        m = re.search(rf"\s{name}\s+= (\S+)", flags)
+        return m.group(1) if m else "?"
+
+    gc = next((g for g in ["UseSerialGC", "UseParallelGC", "UseG1GC", "UseZGC", "UseShenandoahGC"] if flag(g) == "true"), "?")
+    m = re.search(r"CPU: total (\d+) \(initial active (\d+)\)", vminfo)
+    cpus = f"{m.group(2)} of {m.group(1)} CPUs active" if m else "CPUs: ?"
+    return (f"{cpus}; {gc.removeprefix('Use')} with ParallelGCThreads={flag('ParallelGCThreads')}; "
+            f"CICompilerCount={flag('CICompilerCount')} (C1 + C2)")
+
+
+def start_jrego(java, bundle, port, jvm_opts=""):
     admin = free_port()
     env = dict(os.environ, JREGO_JAVA_OPTS=jvm_opts)
 
     def ready(s):
         wait_tcp(admin, 90, s)
-        wait_http(f"http://127.0.0.1:{admin}/ready", 90)
+        wait_http(f"http://127.0.0.1:{admin}/ready", 90, s)
+        s.info["runtime"] = jvm_settings(java, s.pid)
 
-    return Server("jrego", [os.path.join(ROOT, "ext-authz-server", "bin", "jrego"), "serve",
-                            "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}",
-                            "--bundle", os.path.join(ROOT, bundle)], env=env, ready=ready)
+    s = Server("jrego", pinned("server", [os.path.join(ROOT, "ext-authz-server", "bin", "jrego"), "serve",
+                                          "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}",
+                                          "--bundle", os.path.join(ROOT, bundle)]), env=env, ready=ready)
+    s.port = port
+    return s
 
 
 def jrego_launcher_flags():
@@ -215,115 +285,269 @@ def jrego_launcher_flags():
 
 
 def start_noop(java, port):
-    return Server("no-op", [java, *jrego_launcher_flags(), "-cp", JAR, "io.jrego.loadtests.NoopCheckServer",
-                            str(port)], ready=lambda s: wait_tcp(port, 60, s))
+    def ready(s):
+        wait_tcp(port, 60, s)
+        s.info["runtime"] = jvm_settings(java, s.pid)
+
+    s = Server("no-op", pinned("server", [java, *jrego_launcher_flags(), "-cp", JAR, "io.jrego.loadtests.NoopCheckServer",
+                                          str(port)]), ready=ready)
+    s.port = port
+    return s
 
 
 def start_opa_rest(opa, bundle, port):
-    return Server("opa-rest", [opa, "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error",
-                               "--disable-telemetry", "-b", os.path.join(ROOT, bundle)],
-                  ready=lambda s: wait_http(f"http://127.0.0.1:{port}/health", 60))
+    s = Server("opa-rest", pinned("server", [opa, "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error",
+                                             "--skip-version-check", "-b", os.path.join(ROOT, bundle)]),
+               ready=lambda s: wait_http(f"http://127.0.0.1:{port}/health", 60, s))
+    s.port = port
+    return s
 
 
-def start_opa_envoy(binary, bundle, port):
-    http_port = free_port()
-    return Server("opa-envoy", [binary, "run", "--server", "--addr", f"127.0.0.1:{http_port}",
-                                "--log-level", "error", "--disable-telemetry",
-                                "--set", f"plugins.envoy_ext_authz_grpc.addr=127.0.0.1:{port}",
-                                "--set", "plugins.envoy_ext_authz_grpc.path=envoy/authz/allow",
-                                "--set", "decision_logs.console=false",
-                                "-b", os.path.join(ROOT, bundle)],
-                  ready=lambda s: (wait_http(f"http://127.0.0.1:{http_port}/health?plugins", 60), wait_tcp(port, 30, s)))
+def opa_envoy_config(port):
+    """The configuration OPA-Envoy users write: the envoy_ext_authz_grpc plugin on an address and
+    a decision path; decision logs off (they are off unless configured; said explicitly)."""
+    return ("plugins:\n"
+            "  envoy_ext_authz_grpc:\n"
+            f"    addr: 127.0.0.1:{port}\n"
+            "    path: envoy/authz/allow\n"
+            "decision_logs:\n"
+            "  console: false\n")
 
 
-def drive(java, server, target, input_file, plan, args):
-    """Runs LoadGen's plan against a started server; returns one dict per phase with the
-    server's CPU time per check added."""
-    cmd = [java, "-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "--enable-native-access=ALL-UNNAMED", "-cp", JAR,
-           "io.jrego.loadtests.LoadGen", "--target", target, "--input", os.path.join(ROOT, input_file),
-           "--concurrency", str(args.concurrency), "--duration", str(args.duration),
-           "--warmup", str(args.warmup), "--plan", ",".join(plan)]
+def start_opa_envoy(binary, bundle, port, workdir):
+    http_port = free_port()  # its REST API; bound to loopback (its default binds every interface)
+    cfg = os.path.join(workdir, f"opa-envoy-{port}.yaml")
+    open(cfg, "w").write(opa_envoy_config(port))
+
+    def ready(s):
+        wait_http(f"http://127.0.0.1:{http_port}/health?plugins", 60, s)
+        wait_tcp(port, 30, s)
+        metrics = wait_http(f"http://127.0.0.1:{http_port}/metrics", 30, s)
+        m = re.search(r"^go_sched_gomaxprocs_threads (\d+)", metrics, re.M)
+        v = re.search(r'^go_info\{version="([^"]+)"', metrics, re.M)
+        s.info["runtime"] = (f"GOMAXPROCS={m.group(1) if m else '?'} (from its /metrics), "
+                             f"{v.group(1) if v else 'Go ?'}")
+
+    s = Server("opa-envoy", pinned("server", [binary, "run", "--server", "--addr", f"127.0.0.1:{http_port}",
+                                              "--config-file", cfg, "--log-level", "error", "--skip-version-check",
+                                              "-b", os.path.join(ROOT, bundle)]), ready=ready)
+    s.port = port
+    s.info["config"] = open(cfg).read()
+    return s
+
+
+def loadgen_cmd(java, target, input_file, extra):
+    return pinned("generator", [java, "-Xms256m", "-Xmx1g", "-XX:+UseParallelGC", "--enable-native-access=ALL-UNNAMED",
+                                "-cp", JAR, "io.jrego.loadtests.LoadGen", "--target", target,
+                                "--input", os.path.join(ROOT, input_file), *extra])
+
+
+def probe(java, server, input_file):
+    """What the server answers to the mix's request, as protobuf JSON; the per-decision id is
+    dropped (a fresh UUID each time)."""
+    r = run(loadgen_cmd(java, f"grpc://127.0.0.1:{server.port}", input_file, ["--probe", "1"]), timeout=60, cwd=ROOT)
+    answer = json.loads(r.stdout.strip().splitlines()[-1])
+    meta = answer.get("dynamicMetadata")
+    if isinstance(meta, dict):
+        meta.pop("decision_id", None)
+        if not meta:
+            answer.pop("dynamicMetadata")
+    return answer
+
+
+def decision(answer):
+    """The parts of a CheckResponse that carry the decision: status code, allowed or denied, the
+    headers (name and value, order aside), headers to remove, and a denial's HTTP status and body.
+    How a header is appended (append / append_action) is left out: OPA-Envoy never sets it and
+    jrego sets it explicitly (a documented difference)."""
+    if "rpc_error" in answer:
+        return {"rpc_error": answer["rpc_error"]}
+    ok, denied = answer.get("okResponse"), answer.get("deniedResponse")
+
+    def headers(r):
+        return sorted((h["header"]["key"], h["header"].get("value", "")) for h in (r or {}).get("headers", []))
+
+    return {"code": answer.get("status", {}).get("code", 0),
+            "allowed": answer.get("status", {}).get("code", 0) == 0,
+            "headers": headers(ok or denied),
+            "headers_to_remove": sorted((ok or {}).get("headersToRemove", [])),
+            "http_status": (denied or {}).get("status", {}).get("code"),
+            "body": (denied or {}).get("body")}
+
+
+def drive(java, server, target, input_file, plan, args, warmup):
+    """Runs LoadGen against a started server: warm-up (`auto` or seconds), then the plan. Returns
+    (warm-up slices, one dict per phase), with the server's and generator's CPU time per check, and
+    how busy the server's CPUs were with other work during the phase."""
+    extra = ["--concurrency", str(args.concurrency), "--duration", str(args.duration),
+             "--warmup", str(warmup), "--warmup-min", str(args.warmup_min), "--warmup-max", str(args.warmup_max),
+             "--server-pid", str(server.pid), "--clk-tck", str(CLK_TCK), "--plan", ",".join(plan)]
+    cmd = loadgen_cmd(java, target, input_file, extra)
     LOG.append(" ".join(cmd))
     log("+ " + " ".join(cmd))
-    limit = args.warmup + len(plan) * (args.duration + 12) + 60
+    phase_seconds = sum(float(p.split(":")[2]) if p.count(":") == 2 else args.duration for p in plan)
+    limit = (args.warmup_max if warmup == "auto" else float(warmup)) + phase_seconds + 12 * len(plan) + 60
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     children.append(proc)
-    results, cpu0, deadline = [], None, time.time() + limit
-    for line in proc.stdout:
-        if time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("load generator over its time limit")
-        line = line.strip()
-        if line.startswith("phase-start"):
-            cpu0, wall0 = server.cpu_seconds(), time.time()
-        elif line.startswith("phase-end"):
-            cpu1, wall1 = server.cpu_seconds(), time.time()
-        elif line.startswith("{"):
-            r = json.loads(line)
-            r["cpu_us_per_check"] = (cpu1 - cpu0) * 1e6 / max(1, r["requests"])
-            r["cpu_cores"] = (cpu1 - cpu0) / r["seconds"]
-            r["wall_start"], r["wall_end"] = wall0, wall1
-            results.append(r)
-    proc.wait(timeout=30)
+    watchdog = threading.Timer(limit, proc.kill)  # bounded even if the generator hangs
+    watchdog.start()
+    warm, results = [], []
+    try:
+        for line in proc.stdout:
+            line = line.strip()
+            if line.startswith("phase-start"):
+                busy0, wall0 = cpu_busy(PIN["server"]), time.time()
+            elif line.startswith("phase-end"):
+                busy1, wall1 = cpu_busy(PIN["server"]), time.time()
+            elif line.startswith("{"):
+                r = json.loads(line)
+                add_cpu(r)
+                if r["mode"] == "warm":
+                    warm.append(r)
+                    continue
+                ncpu = len(PIN["server"].split(",")) if PIN["server"] else os.cpu_count()
+                used = (busy1[0] - busy0[0]) / CLK_TCK  # all work on the server's CPUs
+                r["foreign_cores"] = max(0.0, used - (r["server_cpu_s"] or 0)) / max(1e-9, wall1 - wall0)
+                r["server_cpus"] = ncpu
+                r["wall_start"], r["wall_end"] = wall0, wall1
+                results.append(r)
+        proc.wait(timeout=30)
+    finally:
+        watchdog.cancel()
     if proc.returncode != 0 or len(results) != len(plan):
         raise RuntimeError(f"load generator failed (exit {proc.returncode}) against {server.name}")
-    return results
+    return warm, results
+
+
+def add_cpu(r):
+    n = max(1, r["requests"])
+    s = r["server_cpu_s"]
+    r["cpu_us_per_check"] = float("nan") if s is None else s * 1e6 / n
+    r["cpu_cores"] = float("nan") if s is None else s / r["seconds"]
+    r["gen_cores"] = r["gen_cpu_s"] / r["seconds"]
+    r["gen_us_per_check"] = r["gen_cpu_s"] * 1e6 / n
 
 
 # ---- the parts ------------------------------------------------------------------------------
 
-def grpc_part(java, opa, opa_envoy, args):
-    plan = ["closed"] + [f"open:{r}" for r in args.rates]
+def sig2(x):
+    """x rounded to two significant digits: rates that read as chosen, not computed."""
+    if x <= 0:
+        return 0
+    e = 10 ** (math.floor(math.log10(x)) - 1)
+    return int(round(x / e) * e)
+
+
+def choose_rates(capacity, quick=False):
+    """Open-loop rates from the closed-loop capacities (checks/s) of jrego and OPA-Envoy: a
+    quarter, half and 80% of the slower one's, and 80% of the faster one's (above the slower
+    server's capacity when they differ by more than a quarter), so both are seen well below their
+    limit and near it, and the faster one where the slower one cannot follow."""
+    caps = [c for name, c in capacity.items() if name in ("jrego", "opa-envoy") and c]
+    if not caps:
+        caps = [c for c in capacity.values() if c]
+    lo, hi = min(caps), max(caps)
+    rates = [sig2(lo * f) for f in ((0.5,) if quick else (0.25, 0.5, 0.8))]
+    if hi > 1.25 * lo:
+        rates.append(sig2(0.8 * hi))
+    return sorted(set(r for r in rates if r > 0))
+
+
+def open_seconds(rate, args):
+    """An open phase lasts long enough for about 10,000 latencies (a p99.9 from ten samples),
+    within [open-duration, 2 x open-duration]."""
+    return min(2 * args.open_duration, max(args.open_duration, 10_000 / rate))
+
+
+def grpc_part(java, opa, opa_envoy, args, workdir):
+    plan_closed = ["closed"] * args.repeats
     out = {}
     for mix in args.mix:
         bundle, inp = MIXES[mix]
-        rows = {}
-        starters = [("jrego", lambda p: start_jrego(bundle, p)),
-                    ("opa-envoy", (lambda p: start_opa_envoy(opa_envoy, bundle, p)) if opa_envoy else None),
-                    ("no-op", lambda p: start_noop(java, p)),
-                    ("opa-rest", (lambda p: start_opa_rest(opa, bundle, p)) if opa else None)]
-        for name, start in starters:
-            if start is None:
-                continue
-            port = free_port()
-            server = start(port)
-            try:
-                target = (f"http://127.0.0.1:{port}/v1/data/envoy/authz/allow" if name == "opa-rest"
-                          else f"grpc://127.0.0.1:{port}")
-                phases = drive(java, server, target, inp, plan, args)
-            finally:
-                rss = server.stop()
-            for p in phases:
-                p["peak_rss_mib"] = rss
-            rows[name] = phases
-            c = phases[0]
-            log(f"{mix} {name}: {c['rps']:.0f} checks/s closed, p99 {c['p99_us']:.0f} us, "
-                f"{c['cpu_us_per_check']:.1f} us CPU/check, allowed {c['allowed']}/{c['requests']}")
-        out[mix] = rows
+        starters = {"jrego": lambda p: start_jrego(java, bundle, p),
+                    "opa-envoy": (lambda p: start_opa_envoy(opa_envoy, bundle, p, workdir)) if opa_envoy else None,
+                    "no-op": lambda p: start_noop(java, p),
+                    "opa-rest": (lambda p: start_opa_rest(opa, bundle, p)) if opa else None}
+        servers, rows = {}, {}
+        try:
+            # All of the mix's servers are started first, on the server CPU; each is driven in
+            # turn while the others sit idle (an idle JVM or Go process takes next to no CPU).
+            for name, start in starters.items():
+                if start:
+                    servers[name] = start(free_port())
+            answers = {n: probe(java, s, inp) for n, s in servers.items() if n != "opa-rest"}
+            for name, s in servers.items():
+                target = (f"http://127.0.0.1:{s.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
+                          else f"grpc://127.0.0.1:{s.port}")
+                warm, phases = drive(java, s, target, inp, plan_closed, args, args.warmup)
+                rows[name] = {"warmup": warm, "closed": phases, "open": [], "info": dict(s.info)}
+                c = summary(phases)
+                log(f"{mix} {name}: {c['rps']:.0f} checks/s closed, {c['cpu_us_per_check']:.1f} us CPU/check "
+                    f"(server {c['cpu_cores']:.2f} cores, generator {c['gen_cores']:.2f}), warm-up {len(warm)} s")
+            capacity = {n: summary(r["closed"])["rps"] for n, r in rows.items()}
+            rates = args.rates or choose_rates(capacity, args.quick)
+            for name, s in servers.items():
+                if name == "no-op" and not args.noop_open:
+                    continue
+                target = (f"http://127.0.0.1:{s.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
+                          else f"grpc://127.0.0.1:{s.port}")
+                # a rate above what the server reached closed-loop only measures its queue growing
+                plan = [f"open:{r}:{open_seconds(r, args):g}" for r in rates if r <= 0.95 * capacity[name]]
+                rows[name]["above_capacity"] = [r for r in rates if r > 0.95 * capacity[name]]
+                if plan:
+                    # a fresh generator JVM: a short fixed warm-up for its own JIT (the server is warm)
+                    _, rows[name]["open"] = drive(java, s, target, inp, plan, args, args.open_warmup)
+        finally:
+            for name, s in servers.items():
+                rss = s.stop()
+                if name in rows:
+                    rows[name]["peak_rss_mib"] = rss
+        out[mix] = {"servers": rows, "rates": rates, "answers": answers}
     return out
 
 
-def envoy_part(java, args, workdir):
-    """hey against Envoy's plaintext listener, with and without ext_authz -> jrego (data-lookup,
-    which allows without a caller identity, so both variants reach the route); Envoy answers
-    with a direct_response, so the difference is what the ext_authz call to jrego adds."""
+def summary(phases):
+    """Median over repeated phases, with the spread (min, max) of checks/s and CPU per check."""
+    keys = ["rps", "p50_us", "p99_us", "p999_us", "cpu_us_per_check", "cpu_cores", "gen_cores", "foreign_cores",
+            "gen_us_per_check"]
+    s = {k: statistics.median(p[k] for p in phases) for k in keys}
+    for k in ["rps", "cpu_us_per_check"]:
+        s[k + "_min"] = min(p[k] for p in phases)
+        s[k + "_max"] = max(p[k] for p in phases)
+    s["requests"] = sum(p["requests"] for p in phases)
+    s["allowed"] = sum(p["allowed"] for p in phases)
+    s["errors"] = sum(p["errors"] for p in phases)
+    return s
+
+
+def envoy_part(java, opa_envoy, args, workdir):
+    """hey against Envoy's plaintext listener, three variants on the same rendered config: no
+    ext_authz filter; ext_authz -> jrego; ext_authz -> OPA-Envoy (data-lookup, which allows on the
+    x-api-key header, so every variant reaches the route). Envoy answers with a direct_response,
+    so the difference between variants is what the ext_authz call adds."""
     run(["bash", os.path.join(ROOT, ".ci", "install-envoy.sh")], timeout=900)
     envoy = shutil.which("envoy")
     hey = install_apt("hey", "hey")
     envoy_version = run([envoy, "--version"]).stdout.strip().split("version:")[-1].strip()
     certs = os.path.join(workdir, "certs")
     run(["bash", os.path.join(ROOT, "envoy-config", "make-certs.sh"), certs])
-    bundle, _ = MIXES["data-lookup"]
-    up_port, jr_port = free_port(), free_port()  # the upstream port stays unused (direct_response)
-    jrego = start_jrego(bundle, jr_port)
+    bundle, inp = MIXES["data-lookup"]
+    up_port = free_port()  # stays unused (direct_response)
+    servers = {"jrego": start_jrego(java, bundle, free_port())}
     results = {}
     try:
-        for variant in ["no-filter", "ext_authz"]:
+        if opa_envoy:
+            servers["opa-envoy"] = start_opa_envoy(opa_envoy, bundle, free_port(), workdir)
+        for s in servers.values():  # the servers' JIT / heap warmed directly first, as in the gRPC part
+            drive(java, s, f"grpc://127.0.0.1:{s.port}", inp, ["closed"], argparse.Namespace(**{**vars(args), "duration": 1}),
+                  args.warmup)
+        variants = [("no filter", None)] + [(f"ext_authz → {n}", s) for n, s in servers.items()]
+        for variant, server in variants:
             plain, listen, admin = free_port(), free_port(), free_port()
-            cfg = os.path.join(workdir, f"envoy-{variant}.yaml")
+            cfg = os.path.join(workdir, f"envoy-{len(results)}.yaml")
             env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
-                       ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str(jr_port), UPSTREAM_PORT=str(up_port),
-                       CERT_DIR=certs)
+                       ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str((server or servers["jrego"]).port),
+                       UPSTREAM_PORT=str(up_port), CERT_DIR=certs)
             run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), cfg], env=env)
             # Envoy answers itself (direct_response, served by the router after ext_authz): the
             # stand-in upstream app would add its own latency (Python, two writes per answer).
@@ -332,43 +556,40 @@ def envoy_part(java, args, workdir):
                                     'direct_response: { status: 200, body: { inline_string: "ok" } }')
             if answered == text:
                 raise RuntimeError("could not find the upstream route in the rendered config")
-            open(cfg, "w").write(answered)
-            if variant == "no-filter":
-                text = open(cfg).read()
+            if server is None:
                 cut = re.sub(r"\n( *)- name: envoy\.filters\.http\.ext_authz\n.*?(?=\n\1- name: envoy\.filters\.http\.router)",
-                             "", text, flags=re.S)
-                if cut == text or "envoy.filters.http.ext_authz" in cut:
+                             "", answered, flags=re.S)
+                if cut == answered or "envoy.filters.http.ext_authz" in cut:
                     raise RuntimeError("could not remove the ext_authz filter from the rendered config")
-                open(cfg, "w").write(cut)
-            proxy = Server(f"envoy-{variant}", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
-                                                "--base-id", str(plain)],
-                           ready=lambda s: wait_http(f"http://127.0.0.1:{admin}/ready", 60))
+                answered = cut
+            open(cfg, "w").write(answered)
+            proxy = Server("envoy", pinned("generator", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
+                                                         "--base-id", str(plain)]),
+                           ready=lambda s: wait_http(f"http://127.0.0.1:{admin}/ready", 60, s))
             try:
                 url = f"http://127.0.0.1:{plain}/v1/items"
-                probe = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "x-api-key: key-benchmark", url])
-                if probe.stdout != "200":
-                    raise RuntimeError(f"{variant}: expected 200 through Envoy, got {probe.stdout}")
-                rows = []
-                # warm-up at the lowest rate, unmeasured
-                hey_run(hey, url, args.envoy_rates[0], max(1, args.warmup))
-                for rate in args.envoy_rates:
-                    rows.append(hey_run(hey, url, rate, args.duration))
-                results[variant] = rows
+                probe_r = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "x-api-key: key-benchmark", url])
+                if probe_r.stdout != "200":
+                    raise RuntimeError(f"{variant}: expected 200 through Envoy, got {probe_r.stdout}")
+                hey_run(hey, url, args.envoy_rates[-1], max(1, args.open_warmup))  # warm-up, unmeasured
+                results[variant] = [hey_run(hey, url, rate, args.open_duration) for rate in args.envoy_rates]
             finally:
                 proxy.stop()
     finally:
-        jrego.stop()
+        for s in servers.values():
+            s.stop()
     return results, envoy_version
 
 
 def hey_run(hey, url, rate, seconds):
     """hey: `workers` connections, each limited to rate/workers requests per second; per-request
-    latencies from its CSV output. hey paces each worker (closed loop with a rate limit), so a
-    stall delays later requests rather than being charged to them: these are not
-    coordinated-omission-corrected figures, unlike the gRPC open-loop ones."""
+    latencies from its CSV output (in seconds with four decimals: 0.1 ms steps). hey paces each
+    worker (closed loop with a rate limit), so a stall delays later requests rather than being
+    charged to them: these are not coordinated-omission-corrected figures, unlike the gRPC
+    open-loop ones."""
     workers = 4
-    cmd = [hey, "-z", f"{seconds}s", "-c", str(workers), "-q", f"{rate / workers:.2f}", "-o", "csv",
-           "-H", "x-api-key: key-benchmark", url]
+    cmd = pinned("generator", [hey, "-z", f"{seconds:g}s", "-c", str(workers), "-q", f"{rate / workers:.2f}", "-o", "csv",
+                               "-H", "x-api-key: key-benchmark", url])
     r = run(cmd, timeout=seconds + 60)
     lat, codes = [], {}
     for line in r.stdout.splitlines()[1:]:
@@ -410,23 +631,25 @@ def jfr_time(text):
 
 
 def profile_part(java, args, outdir):
-    """jrego under closed-loop ai-gateway load with JFR on; the samples taken during the measured
-    phase summarised: top frames (self), the innermost jrego frame, and a split by phase."""
+    """jrego under closed-loop load with JFR on, pinned like the gRPC part; the samples taken
+    during the measured phase summarised: top frames (self), the innermost jrego frame, and a
+    split by part."""
     jfr_file = os.path.join(outdir, f"jrego-{args.profile_mix}.jfr")
     bundle, inp = MIXES[args.profile_mix]
     port = free_port()
-    server = start_jrego(bundle, port, "-XX:FlightRecorderOptions:stackdepth=512 "
+    server = start_jrego(java, bundle, port, "-XX:FlightRecorderOptions:stackdepth=512 "
                          f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true,"
                          "jdk.ExecutionSample#period=2ms")
     try:
-        phase = drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args)[0]
+        _, phases = drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args, args.warmup)
+        phase = phases[0]
     finally:
         server.stop()
     jfr = os.path.join(os.path.dirname(java), "jfr")
     r = run([jfr, "print", "--json", "--events", "jdk.ExecutionSample", jfr_file], timeout=300)
     events = json.loads(r.stdout)["recording"]["events"]
     t0, t1 = phase["wall_start"], phase["wall_end"]
-    top, first_jrego, inclusive, phases = {}, {}, {}, {}
+    top, first_jrego, inclusive, parts = {}, {}, {}, {}
     n = 0
     for e in events:
         v = e["values"]
@@ -451,15 +674,16 @@ def profile_part(java, args, outdir):
                 break
         if any(x.startswith(("io.jrego.server.envoy.InputMapper", "io.jrego.server.envoy.ProtoValues")) for x in names):
             label = PHASES[0][0]  # whatever InputMapper calls (protobuf, JSON parsing) is mapping
-        phases[label] = phases.get(label, 0) + 1
+        parts[label] = parts.get(label, 0) + 1
     os.remove(jfr_file)  # large; the summary is kept
     n = max(1, n)
 
     def table(d, k=15):
         return [(name, c, 100 * c / n) for name, c in sorted(d.items(), key=lambda x: -x[1])[:k]]
 
-    return {"mix": args.profile_mix, "samples": n, "checks_per_s": phase["rps"], "top": table(top), "first_jrego": table(first_jrego),
-            "inclusive": table(inclusive, 25), "phases": table(phases, 10)}
+    return {"mix": args.profile_mix, "samples": n, "checks_per_s": phase["rps"],
+            "cpu_us_per_check": phase["cpu_us_per_check"], "top": table(top), "first_jrego": table(first_jrego),
+            "inclusive": table(inclusive, 25), "phases": table(parts, 10)}
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -468,8 +692,29 @@ def fmt(v, d=0):
     return "n/a" if v is None or v != v else f"{v:,.{d}f}"
 
 
-def ratio(a, b):
-    return "n/a" if not a or not b else f"{a / b:.2f}"
+def ratio(a, b, d=2):
+    return "n/a" if not a or not b or a != a or b != b else f"{a / b:.{d}f}"
+
+
+def open_at(rows, name, rate):
+    return next((p for p in rows.get(name, {}).get("open", []) if round(p["target_rate"]) == rate), None)
+
+
+def verdicts(mix_result):
+    """Per mix: the throughput target (jrego >= 1.5 x OPA-Envoy's checks/s, per server core) and
+    the latency target (jrego's p99 no worse than OPA-Envoy's at each rate both sustained)."""
+    rows = mix_result["servers"]
+    if "jrego" not in rows or "opa-envoy" not in rows:
+        return None
+    j, o = summary(rows["jrego"]["closed"]), summary(rows["opa-envoy"]["closed"])
+    v = {"tput": j["rps"] / o["rps"], "per_core": o["cpu_us_per_check"] / j["cpu_us_per_check"], "p99": []}
+    for rate in mix_result["rates"]:
+        a, b = open_at(rows, "jrego", rate), open_at(rows, "opa-envoy", rate)
+        if a and b:
+            v["p99"].append((rate, a["p99_us"], b["p99_us"]))
+        elif a and rate in rows["opa-envoy"].get("above_capacity", []):
+            v["p99"].append((rate, a["p99_us"], None))
+    return v
 
 
 def plots(grpc, envoy, outdir):
@@ -478,41 +723,65 @@ def plots(grpc, envoy, outdir):
     import matplotlib.pyplot as plt
     files = []
     mixes = list(grpc)
-    servers = ["jrego", "opa-envoy", "no-op", "opa-rest"]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.2
+    servers = [s for s in SERVERS if any(s in grpc[m]["servers"] for m in mixes)]
+    width = 0.8 / max(1, len(servers))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for i, s in enumerate(servers):
-        vals = [grpc[m][s][0]["rps"] if s in grpc[m] else 0 for m in mixes]
-        if any(vals):
-            ax.bar([x + i * width for x in range(len(mixes))], vals, width, label=s)
-    ax.set_xticks([x + 1.5 * width for x in range(len(mixes))], mixes)
-    ax.set_ylabel("checks/s (closed loop)")
-    ax.set_title("Max throughput, same machine, same generator")
-    ax.legend()
+        xs = [x + i * width for x in range(len(mixes))]
+        sums = [summary(grpc[m]["servers"][s]["closed"]) if s in grpc[m]["servers"] else None for m in mixes]
+        per_core = [1e6 / x["cpu_us_per_check"] if x else 0 for x in sums]
+        lo = [1e6 / x["cpu_us_per_check_max"] if x else 0 for x in sums]
+        hi = [1e6 / x["cpu_us_per_check_min"] if x else 0 for x in sums]
+        axes[0].bar(xs, per_core, width, label=s, yerr=[[a - b for a, b in zip(per_core, lo)],
+                                                       [b - a for a, b in zip(per_core, hi)]], capsize=3)
+        axes[1].bar(xs, [x["cpu_us_per_check"] if x else 0 for x in sums], width, label=s)
+    for ax, title, ylabel in [(axes[0], "Checks/s per server core (closed loop; bars: min–max of repeats)", "checks/s per core"),
+                              (axes[1], "Server CPU per check (closed loop)", "CPU µs per check")]:
+        ax.set_xticks([x + width * (len(servers) - 1) / 2 for x in range(len(mixes))], mixes)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "throughput.png"), dpi=100)
     plt.close(fig)
     files.append("throughput.png")
-    fig, axes = plt.subplots(1, len(mixes), figsize=(4 * len(mixes), 4), squeeze=False)
+
+    fig, axes = plt.subplots(1, len(mixes), figsize=(4.5 * len(mixes), 4), squeeze=False)
     for ax, m in zip(axes[0], mixes):
-        for i, s in enumerate(servers):
-            if s not in grpc[m]:
+        for i, s in enumerate(SERVERS):
+            opens = grpc[m]["servers"].get(s, {}).get("open", [])
+            if not opens:
                 continue
-            opens = [p for p in grpc[m][s] if p["mode"] == "open"]
-            color = f"C{i}"
-            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", color=color,
+            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", color=f"C{i}",
                     label=f"{s} p99")
             ax.plot([p["target_rate"] for p in opens], [p["p50_us"] for p in opens], marker=".", ls="--",
-                    color=color, label=f"{s} p50")
+                    color=f"C{i}", label=f"{s} p50")
         ax.set_title(m)
-        ax.set_xlabel("requests/s (open loop)")
+        ax.set_xlabel("offered checks/s (open loop)")
         ax.set_ylabel("latency µs")
         ax.set_yscale("log")
-    axes[0][0].legend(fontsize=7)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "latency.png"), dpi=100)
     plt.close(fig)
     files.append("latency.png")
+
+    fig, axes = plt.subplots(1, len(mixes), figsize=(4.5 * len(mixes), 3.5), squeeze=False)
+    for ax, m in zip(axes[0], mixes):
+        for i, s in enumerate(SERVERS):
+            warm = grpc[m]["servers"].get(s, {}).get("warmup", [])
+            if warm:
+                ax.plot(range(1, len(warm) + 1), [w["cpu_us_per_check"] for w in warm], marker=".", color=f"C{i}", label=s)
+        ax.set_title(f"{m}: warm-up", fontsize=9)
+        ax.set_xlabel("second of closed-loop warm-up")
+        ax.set_ylabel("server CPU µs per check")
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "warmup.png"), dpi=100)
+    plt.close(fig)
+    files.append("warmup.png")
+
     if envoy:
         fig, ax = plt.subplots(figsize=(6, 4))
         for i, (variant, rows) in enumerate(envoy.items()):
@@ -523,8 +792,8 @@ def plots(grpc, envoy, outdir):
         ax.set_yscale("log")
         ax.set_xlabel("requests/s (hey)")
         ax.set_ylabel("latency µs")
-        ax.set_title("Through Envoy: with and without ext_authz → jrego")
-        ax.legend()
+        ax.set_title("Through Envoy: no filter, ext_authz → jrego, ext_authz → OPA-Envoy", fontsize=9)
+        ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(os.path.join(outdir, "envoy.png"), dpi=100)
         plt.close(fig)
@@ -532,74 +801,176 @@ def plots(grpc, envoy, outdir):
     return files
 
 
+def met(value, target, higher_better=True):
+    if value is None:
+        return "n/a"
+    ok = value >= target if higher_better else value <= target
+    by = (value / target - 1) * 100
+    return f"**met** (+{by:.0f}%)" if ok else f"**missed** by {-by:.0f}%"
+
+
 def report(meta, grpc, envoy, prof, outdir, argv):
     L = [f"# jrego load test, {meta['date']:%Y-%m-%d %H:%M} UTC", ""]
-    if meta.get("noisy"):
-        L += [f"> **Noisy run**: load average {meta['load']} at the start on {os.cpu_count()} cores; other work was "
-              "running. Repeat on an idle machine before quoting these figures.", ""]
+    if meta["noisy"]:
+        L += [f"> **Noisy run**: load average {meta['load']} at the start and {meta['load_end']} at the end on "
+              f"{os.cpu_count()} cores, or other work took more than 5% of the server's core during some phases "
+              "(column *other on core*): other work was running. Repeat on an idle machine before quoting these figures.", ""]
+    L += ["## Summary", "",
+          "Targets (issue 5): jrego serves at least 1.5 × OPA-Envoy's checks/s on every mix, with p99 no worse than "
+          "OPA-Envoy's at the same offered rate. Each server has one core (below). Checks/s per core = 10⁶ / server CPU µs "
+          "per check in the closed-loop phases (median of the repeats); measured checks/s are in the tables.", "",
+          "| mix | jrego checks/s per core | OPA-Envoy checks/s per core | jrego / OPA-Envoy (≥ 1.5) | throughput target | "
+          "p99 jrego / OPA-Envoy at each rate (≤ 1) | latency target | jrego / no-op checks/s per core |",
+          "|---|---:|---:|---:|---|---|---|---:|"]
+    for mix, m in grpc.items():
+        rows = m["servers"]
+        j = summary(rows["jrego"]["closed"]) if "jrego" in rows else None
+        o = summary(rows["opa-envoy"]["closed"]) if "opa-envoy" in rows else None
+        n = summary(rows["no-op"]["closed"]) if "no-op" in rows else None
+        v = verdicts(m)
+        if v:
+            p99s = ", ".join(f"{r}/s: {a / b:.2f}" if b else f"{r}/s: OPA-Envoy saturated" for r, a, b in v["p99"])
+            worst = max((a / b for _, a, b in v["p99"] if b), default=None)
+            lat = "n/a" if worst is None else (f"**met** at all {len(v['p99'])} rates" if worst <= 1
+                                               else f"**missed**: worst {worst:.2f} × OPA-Envoy's p99")
+            L.append(f"| {mix} | {fmt(1e6 / j['cpu_us_per_check'])} | {fmt(1e6 / o['cpu_us_per_check'])} | "
+                     f"{v['per_core']:.2f} (measured checks/s: {v['tput']:.2f}) | {met(v['per_core'], 1.5)} | {p99s} | {lat} | "
+                     f"{ratio(n['cpu_us_per_check'], j['cpu_us_per_check']) if n and j else 'n/a'} |")
+        else:
+            L.append(f"| {mix} | {fmt(1e6 / j['cpu_us_per_check']) if j else 'n/a'} | not measured | n/a | n/a | n/a | n/a | "
+                     f"{ratio(n['cpu_us_per_check'], j['cpu_us_per_check']) if n and j else 'n/a'} |")
+    L += ["", "Where a target is missed, the per-mix sections and the profile below say where the time goes. "
+          "Evaluation alone against `opa bench` (the 5× target) is `bench_eval.py`'s report (`results/eval-<date>.md`).", ""]
     L += ["## Setup", "",
+          f"- date: {meta['date']:%Y-%m-%d %H:%M} UTC; run took {meta['elapsed']:.0f} s",
           f"- machine: {meta['cpu']}, {os.cpu_count()} cores, {meta['mem']}, {platform.platform()}",
-          f"- load average at start: {meta['load']}",
+          f"- load average: {meta['load']} at the start, {meta['load_end']} at the end",
           f"- command: `python3 load-tests/run.py {' '.join(argv)}`".rstrip(),
+          f"- **one core each**: every server under test runs on CPU {PIN['server'] or 'any'} (`taskset -c`), the generator "
+          f"on CPU {PIN['generator'] or 'any'}, the same for every server. " + meta["runtimes"],
           f"- JVM: {meta['java']} (jrego via `ext-authz-server/bin/jrego serve`, its own flags; no-op with the same heap/GC flags)",
-          f"- OPA: {meta['opa']}",
-          f"- OPA-Envoy: {meta['opa_envoy']}",
+          f"- OPA-Envoy: {meta['opa_envoy']['how']}; `version`: {meta['opa_envoy'].get('version', 'n/a')}",
+          f"- OPA-Envoy install: {meta['opa_envoy']['go_install']}",
+          f"- OPA-Envoy configuration (a file, as users write it; `run --server --addr 127.0.0.1:<port> --config-file F "
+          f"--log-level error -b BUNDLE`): `{meta.get('opa_envoy_config', 'n/a')}`",
+          f"- OPA (opa-rest, optional): {meta['opa']}",
           f"- Envoy: {meta.get('envoy', 'not run')}; hey: Debian package `hey`",
           f"- generator: `io.jrego.loadtests.LoadGen` (grpc-java {meta['grpc']}, HdrHistogram), one HTTP/2 connection; "
-          f"closed loop {meta['concurrency']} outstanding, open loop at {', '.join(map(str, meta['rates']))}/s; "
-          f"{meta['warmup']} s warm-up then {meta['duration']} s per phase",
-          "- the generator runs on the same 2 cores as the server: closed-loop figures are the pair's limit, not the server's alone",
-          "- CPU/check: server process utime+stime over the phase / checks; peak RSS: server VmHWM (jrego and no-op pre-touch a 256 MiB heap)",
-          "- **opa-rest is OPA's REST data API (`opa run --server`, POST /v1/data/envoy/authz/allow, HTTP/1.1), not OPA-Envoy**: "
-          "it is the same-machine OPA reference available here. OPA's own evaluation cost: `bench_eval.py` (`opa bench`).",
+          f"warm-up {meta['warmup_desc']}; then {meta['repeats']} closed-loop phases of {meta['duration']:g} s "
+          f"({meta['concurrency']} outstanding); then open-loop phases at rates chosen from the closed-loop capacities "
+          "(¼, ½ and 0.8 of the slower server's, 0.8 of the faster one's), each long enough for about 10,000 latencies "
+          f"({meta['open_duration']:g}–{2 * meta['open_duration']:g} s), after a {meta['open_warmup']:g} s warm-up of the fresh generator",
+          "- all servers of a mix are started first, on the server core; each is then driven in turn while the others sit idle",
+          "- latencies in open loop are measured from each request's due time (no coordinated omission); a rate above "
+          "95% of a server's closed-loop checks/s is not run against it (its queue would only grow)",
+          "- CPU/check: server process utime+stime over the phase / checks; *other on core*: CPU time of everything "
+          "else on the server's core during the phase (idle servers, other users), as a fraction of the core; "
+          "peak RSS: server VmHWM (jrego and no-op pre-touch a 256 MiB heap)",
           ""]
     if not meta["opa_envoy_ok"]:
-        L += ["**OPA-Envoy was not measured**: it could not be installed on this machine. " + meta["opa_envoy"], ""]
-    L += ["## Over gRPC (and OPA's REST API)", ""]
-    for f in meta["plots"]:
-        if f != "envoy.png":
-            L.append(f"![{f}]({f})")
+        L += ["**OPA-Envoy was not measured**: " + meta["opa_envoy"]["how"] + ". " + meta["opa_envoy"]["go_install"], ""]
+    L += ["## Over gRPC", ""]
+    L += [f"![{f}]({f})" for f in meta["plots"] if f != "envoy.png"]
     L.append("")
-    for mix, rows in grpc.items():
-        L += [f"### {mix}", "",
-              "| server | load | checks/s | p50 µs | p99 µs | p99.9 µs | CPU µs/check | CPU cores | peak RSS MiB | allowed/sent | errors |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for name, phases in rows.items():
-            for p in phases:
-                load = f"closed, {p['concurrency']} outstanding" if p["mode"] == "closed" else f"open {p['target_rate']:.0f}/s"
-                L.append(f"| {name} | {load} | {fmt(p['rps'])} | {fmt(p['p50_us'])} | {fmt(p['p99_us'])} | {fmt(p['p999_us'])} "
-                         f"| {fmt(p['cpu_us_per_check'], 1)} | {fmt(p['cpu_cores'], 2)} | {fmt(p['peak_rss_mib'])} | "
-                         f"{p['allowed']}/{p['requests']} | {p['errors']} |")
-        j = rows.get("jrego", [{}])[0]
+    for mix, m in grpc.items():
+        rows = m["servers"]
+        L += [f"### {mix}", ""]
+        a = m["answers"]
+        if "jrego" in a and "opa-envoy" in a:
+            dj, do = decision(a["jrego"]), decision(a["opa-envoy"])
+            word = {n: "allowed" if d.get("allowed") else "denied" if "code" in d else "failed: " + d["rpc_error"]
+                    for n, d in [("jrego", dj), ("opa-envoy", do)]}
+            L += [f"Answers to the mix's request: jrego {word['jrego']}, OPA-Envoy {word['opa-envoy']}; "
+                  + ("the same decision (status, headers, headers to remove, denial status and body)"
+                     if dj == do else "**the decisions differ**")
+                  + (", and identical CheckResponses (decision id aside)." if a["jrego"] == a["opa-envoy"] else
+                     f". jrego: `{json.dumps(a['jrego'])}`; OPA-Envoy: `{json.dumps(a['opa-envoy'])}`."), ""]
+        L += ["Closed loop (median of the repeats; min–max in brackets):", "",
+              "| server | checks/s | CPU µs/check | checks/s per core | server cores | generator cores | other on core | "
+              "p50 / p99 / p99.9 µs | warm-up | peak RSS MiB | allowed/sent | errors |",
+              "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+        for name, r in rows.items():
+            s = summary(r["closed"])
+            w = r["warmup"]
+            wdesc = (f"{len(w)} s, {fmt(w[0]['cpu_us_per_check'])} → {fmt(w[-1]['cpu_us_per_check'])} µs/check"
+                     + (" (still falling at the limit)" if len(w) >= meta["warmup_max"] and meta["warmup_auto"] else "")) if w else "none"
+            L.append(f"| {name} | {fmt(s['rps'])} ({fmt(s['rps_min'])}–{fmt(s['rps_max'])}) | {fmt(s['cpu_us_per_check'], 1)} "
+                     f"({fmt(s['cpu_us_per_check_min'], 1)}–{fmt(s['cpu_us_per_check_max'], 1)}) | {fmt(1e6 / s['cpu_us_per_check'])} | "
+                     f"{fmt(s['cpu_cores'], 2)} | {fmt(s['gen_cores'], 2)} | {fmt(100 * s['foreign_cores'])}% | "
+                     f"{fmt(s['p50_us'])} / {fmt(s['p99_us'])} / {fmt(s['p999_us'])} | {wdesc} | {fmt(r.get('peak_rss_mib'))} | "
+                     f"{s['allowed']}/{s['requests']} | {s['errors']} |")
         L.append("")
-        L.append("| ratio (closed loop) | checks/s | CPU µs/check | p99 µs at " + f"{meta['rates'][-1]}/s |")
-        L.append("|---|---:|---:|---:|")
-        for other in ["opa-envoy", "no-op", "opa-rest"]:
-            if other not in rows:
-                L.append(f"| jrego / {other} | n/a (not run) | | |")
-                continue
-            o = rows[other][0]
-            jo = rows["jrego"][-1] if "jrego" in rows else {}
-            oo = rows[other][-1]
-            L.append(f"| jrego / {other} | {ratio(j.get('rps'), o['rps'])} | {ratio(j.get('cpu_us_per_check'), o['cpu_us_per_check'])} "
-                     f"| {ratio(jo.get('p99_us'), oo['p99_us'])} |")
+        bound = []
+        for name, r in rows.items():
+            s = summary(r["closed"])
+            if s["gen_cores"] >= 0.9 and s["cpu_cores"] < 0.9:
+                bound.append(f"{name} (server {s['cpu_cores']:.2f} cores, generator {s['gen_cores']:.2f})")
+        if bound:
+            L += ["Generator-bound: the generator used its whole core while the server did not: " + ", ".join(bound)
+                  + ". Those checks/s are the pair's limit; the per-core figure (from CPU per check) is the server's.", ""]
+        L += ["Open loop at fixed offered rates:", "",
+              "| rate/s | server | achieved/s | p50 µs | p99 µs | p99.9 µs | samples | max µs | CPU µs/check | other on core | note |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for rate in m["rates"]:
+            for name, r in rows.items():
+                p = open_at(rows, name, rate)
+                if p:
+                    note = []
+                    if p["drain_ms"] > 1000:
+                        note.append(f"fell behind: {p['drain_ms'] / 1000:.1f} s to drain")
+                    if p["max_send_lag_us"] > 2000:
+                        note.append(f"generator up to {p['max_send_lag_us'] / 1000:.1f} ms late")
+                    if p["requests"] < 10_000:
+                        note.append("p99.9 from < 10,000 samples")
+                    L.append(f"| {rate} | {name} | {fmt(p['rps'])} | {fmt(p['p50_us'])} | {fmt(p['p99_us'])} | {fmt(p['p999_us'])} | "
+                             f"{p['requests']} | {fmt(p['max_us'])} | {fmt(p['cpu_us_per_check'], 1)} | {fmt(100 * p['foreign_cores'])}% | "
+                             f"{'; '.join(note)} |")
+                elif rate in r.get("above_capacity", []):
+                    L.append(f"| {rate} | {name} | | | | | | | | | not run: above its closed-loop capacity ({fmt(summary(r['closed'])['rps'])}/s) |")
         L.append("")
+        if "jrego" in rows:
+            j = summary(rows["jrego"]["closed"])
+            L += ["| ratio | checks/s | checks/s per core | CPU µs/check | " + " | ".join(f"p99 at {r}/s" for r in m["rates"]) + " |",
+                  "|---|---:|---:|---:|" + "---:|" * len(m["rates"])]
+            for other in ["opa-envoy", "no-op", "opa-rest"]:
+                if other not in rows:
+                    if other != "opa-rest":
+                        L.append(f"| jrego / {other} | n/a (not run) | | |" + " |" * len(m["rates"]))
+                    continue
+                o = summary(rows[other]["closed"])
+                cells = []
+                for rate in m["rates"]:
+                    a, b = open_at(rows, "jrego", rate), open_at(rows, other, rate)
+                    cells.append(ratio(a["p99_us"], b["p99_us"]) if a and b else
+                                 ("other saturated" if a and rate in rows[other].get("above_capacity", []) else ""))
+                L.append(f"| jrego / {other} | {ratio(j['rps'], o['rps'])} | {ratio(o['cpu_us_per_check'], j['cpu_us_per_check'])} | "
+                         f"{ratio(j['cpu_us_per_check'], o['cpu_us_per_check'])} | " + " | ".join(cells) + " |")
+            L.append("")
     if envoy:
+        names = list(envoy)
         L += ["## End to end through Envoy", "",
-              "`hey` (4 connections, rate-limited) → Envoy plaintext listener (`--concurrency 1`), which answers 200 itself (`direct_response` in place of the upstream route); "
-              "with and without the ext_authz filter → jrego (data-lookup policy, `x-api-key` header; every request allowed). "
-              "hey paces its workers, so these latencies are not coordinated-omission-corrected.", "",
+              "`hey` (4 connections, rate-limited) → Envoy's plaintext listener (`--concurrency 1`), which answers 200 itself "
+              "(`direct_response` in place of the upstream route); the same rendered `envoy-config/envoy.yaml` for every "
+              "variant: without the ext_authz filter, and with it pointing at jrego or at OPA-Envoy (data-lookup policy, "
+              "`x-api-key` header; every request allowed; both servers warmed directly first). "
+              f"Pinning: the Check server on CPU {PIN['server'] or 'any'} as above; Envoy and hey together on CPU "
+              f"{PIN['generator'] or 'any'}. hey paces its workers, so these latencies are not coordinated-omission-corrected, "
+              "and it reports them in 0.1 ms steps.", "",
               "![envoy.png](envoy.png)", "",
-              "| rate/s | no filter p50 / p99 / p99.9 µs | ext_authz→jrego p50 / p99 / p99.9 µs | added p50 µs | added p99 µs | status codes |",
-              "|---:|---|---|---:|---:|---|"]
-        for a, b in zip(envoy.get("no-filter", []), envoy.get("ext_authz", [])):
-            L.append(f"| {a['rate']} | {fmt(a['p50_us'])} / {fmt(a['p99_us'])} / {fmt(a['p999_us'])} | "
-                     f"{fmt(b['p50_us'])} / {fmt(b['p99_us'])} / {fmt(b['p999_us'])} | {fmt(b['p50_us'] - a['p50_us'])} | "
-                     f"{fmt(b['p99_us'] - a['p99_us'])} | {a['codes']} / {b['codes']} |")
+              "| rate/s | " + " | ".join(f"{n}: p50 / p99 / p99.9 µs" for n in names) + " | "
+              + " | ".join(f"{n} adds p50 / p99 µs" for n in names[1:]) + " | status codes |",
+              "|---:|" + "---|" * len(names) + "---:|" * (len(names) - 1) + "---|"]
+        base = envoy[names[0]]
+        for i, a in enumerate(base):
+            cells = [f"{fmt(envoy[n][i]['p50_us'])} / {fmt(envoy[n][i]['p99_us'])} / {fmt(envoy[n][i]['p999_us'])}" for n in names]
+            adds = [f"{fmt(envoy[n][i]['p50_us'] - a['p50_us'])} / {fmt(envoy[n][i]['p99_us'] - a['p99_us'])}" for n in names[1:]]
+            codes = " / ".join(str(envoy[n][i]["codes"]) for n in names)
+            L.append(f"| {a['rate']} | " + " | ".join(cells) + " | " + " | ".join(adds) + f" | {codes} |")
         L.append("")
     if prof:
         L += [f"## Profile: jrego, {prof['mix']}, closed loop (JFR `jdk.ExecutionSample` every 2 ms, settings=profile)", "",
-              f"{prof['samples']} samples during the measured phase ({fmt(prof['checks_per_s'])} checks/s).", "",
+              f"{prof['samples']} samples during the measured phase ({fmt(prof['checks_per_s'])} checks/s, "
+              f"{fmt(prof['cpu_us_per_check'], 1)} CPU µs/check with JFR on, one core).", "",
               "Where the samples fall (the innermost frame that names a part):", "", "| part | samples | % |", "|---|---:|---:|"]
         L += [f"| {n} | {c} | {p:.1f} |" for n, c, p in prof["phases"]]
         L += ["", "Top frames (self):", "", "| frame | samples | % |", "|---|---:|---:|"]
@@ -616,15 +987,43 @@ def report(meta, grpc, envoy, prof, outdir, argv):
     return path
 
 
+def setup_pinning(args):
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.no_pin:
+        return
+    if not shutil.which("taskset"):
+        sys.exit("error: taskset not found (util-linux); install it or pass --no-pin")
+    for role, cpu in [("server", args.server_cpus), ("generator", args.generator_cpus)]:
+        for c in cpu.split(","):
+            if int(c) not in cpus:
+                sys.exit(f"error: CPU {c} ({role}) is not available here (CPUs {cpus}); see --server-cpus / --no-pin")
+        PIN[role] = cpu
+    if set(args.server_cpus.split(",")) & set(args.generator_cpus.split(",")):
+        sys.exit("error: the server and generator CPUs overlap")
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="short phases, one rate, for a smoke run")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a smoke run: fixed 3 s warm-up, one short phase of each kind")
     ap.add_argument("--mix", default=",".join(MIXES))
-    ap.add_argument("--duration", type=float, default=None, help="seconds per measured phase (default 4)")
-    ap.add_argument("--warmup", type=float, default=None, help="seconds of warm-up per server (default 3)")
-    ap.add_argument("--rates", default=None, help="open-loop rates per second (default 500,2000)")
-    ap.add_argument("--envoy-rates", default=None, help="rates through Envoy (default 100,300,600)")
+    ap.add_argument("--duration", type=float, default=None, help="seconds per closed-loop phase (default 3)")
+    ap.add_argument("--repeats", type=int, default=None, help="closed-loop phases per server (default 3)")
+    ap.add_argument("--open-duration", type=float, default=None,
+                    help="seconds per open-loop phase, up to twice that at low rates (default 4)")
+    ap.add_argument("--warmup", default=None, help="'auto' (until CPU/check stops falling) or seconds (default auto)")
+    ap.add_argument("--warmup-min", type=float, default=6)
+    ap.add_argument("--warmup-max", type=float, default=None, help="ceiling of the auto warm-up, seconds (default 45)")
+    ap.add_argument("--open-warmup", type=float, default=None, help="generator warm-up before the open phases (default 3)")
+    ap.add_argument("--rates", default=None, help="fixed open-loop rates per second (default: chosen from the capacities)")
+    ap.add_argument("--envoy-rates", default=None, help="rates through Envoy (default 200,1000,2000)")
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--server-cpus", default="0", help="taskset CPU list for the server under test (default 0)")
+    ap.add_argument("--generator-cpus", default="1", help="taskset CPU list for the generator (default 1)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin (servers and generator share all CPUs)")
+    ap.add_argument("--opa-envoy-bin", default=os.environ.get("OPA_ENVOY_BIN"),
+                    help="an opa-envoy-plugin binary to use when the pinned go install fails (or OPA_ENVOY_BIN)")
+    ap.add_argument("--with-opa-rest", action="store_true", help="also OPA's REST data API (opa run --server) over HTTP/1.1")
+    ap.add_argument("--noop-open", action="store_true", help="also drive the no-op server at the open-loop rates")
     ap.add_argument("--no-envoy", action="store_true")
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--no-build", action="store_true")
@@ -632,12 +1031,23 @@ def main():
     args = ap.parse_args()
     argv = sys.argv[1:]
     args.mix = args.mix.split(",")
-    args.duration = args.duration or (2 if args.quick else 4)
-    args.warmup = args.warmup if args.warmup is not None else (2 if args.quick else 3)
-    args.rates = [int(r) for r in (args.rates or ("1000" if args.quick else "500,2000")).split(",")]
-    args.envoy_rates = [int(r) for r in (args.envoy_rates or ("200" if args.quick else "100,300,600")).split(",")]
-    if args.duration > 60 or args.warmup > 60 or len(args.rates) > 6 or len(args.envoy_rates) > 6:
-        sys.exit("keep it short: at most 60 s per phase and 6 rates")
+    for m in args.mix:
+        if m not in MIXES:
+            sys.exit(f"error: unknown mix {m}; one of {', '.join(MIXES)}")
+    q = args.quick
+    args.duration = args.duration or (2 if q else 3)
+    args.repeats = args.repeats or (1 if q else 3)
+    args.open_duration = args.open_duration or (2 if q else 4)
+    args.warmup = args.warmup or ("3" if q else "auto")
+    args.warmup_max = args.warmup_max or 45
+    args.open_warmup = args.open_warmup if args.open_warmup is not None else (1 if q else 3)
+    args.rates = [int(r) for r in args.rates.split(",")] if args.rates else None
+    args.envoy_rates = [int(r) for r in (args.envoy_rates or ("500" if q else "200,1000,2000")).split(",")]
+    if args.warmup != "auto" and not re.fullmatch(r"\d+(\.\d+)?", args.warmup):
+        sys.exit("error: --warmup is auto or a number of seconds")
+    if (args.duration > 60 or args.open_duration > 60 or args.warmup_max > 120 or args.repeats > 5
+            or len(args.rates or []) > 6 or len(args.envoy_rates) > 6):
+        sys.exit("keep it short: at most 60 s per phase, 120 s of warm-up, 5 repeats and 6 rates")
     started = time.time()
     date = datetime.datetime.now(datetime.timezone.utc)
     load = os.getloadavg()[0]
@@ -651,29 +1061,52 @@ def main():
         import matplotlib  # noqa: F401
     except ImportError:
         run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"], timeout=600)
-    opa, opa_version = install_opa()
-    opa_envoy, opa_envoy_note = install_opa_envoy()
+    opa, opa_version = install_opa() if args.with_opa_rest else (None, "not run (--with-opa-rest to add it)")
+    opa_envoy, opa_envoy_info = find_opa_envoy(args.opa_envoy_bin)
+    setup_pinning(args)
+    if PIN["generator"]:  # the driver itself (mostly idle) stays off the server's core too
+        os.sched_setaffinity(0, {int(c) for c in PIN["generator"].split(",")})
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     mem = next((f"{int(l.split()[1]) // 1024} MiB RAM" for l in open("/proc/meminfo") if l.startswith("MemTotal")), "")
     grpc_version = re.search(r"<grpc.version>([^<]+)<", open(os.path.join(ROOT, "pom.xml")).read()).group(1)
-    meta = {"date": date, "load": f"{load:.2f}", "noisy": load > 0.5, "cpu": cpu, "mem": mem, "java": java_version,
-            "opa": opa_version, "opa_envoy": opa_envoy_note, "opa_envoy_ok": opa_envoy is not None,
-            "grpc": grpc_version, "concurrency": args.concurrency, "rates": args.rates,
-            "warmup": args.warmup, "duration": args.duration}
+    meta = {"date": date, "load": f"{load:.2f}", "cpu": cpu, "mem": mem, "java": java_version,
+            "opa": opa_version, "opa_envoy": opa_envoy_info, "opa_envoy_ok": opa_envoy is not None,
+            "grpc": grpc_version, "concurrency": args.concurrency, "repeats": args.repeats,
+            "duration": args.duration, "open_duration": args.open_duration, "open_warmup": args.open_warmup,
+            "warmup_auto": args.warmup == "auto", "warmup_max": args.warmup_max,
+            "warmup_desc": (f"closed loop until the server's CPU per check stops falling (median of the last 3 one-second "
+                            f"slices no more than 5% below the 3 before), {args.warmup_min:g}–{args.warmup_max:g} s"
+                            if args.warmup == "auto" else f"{args.warmup} s closed loop")}
     workdir = tempfile.mkdtemp(prefix="jrego-load-")
     try:
-        grpc = grpc_part(java, opa, opa_envoy, args)
+        grpc = grpc_part(java, opa, opa_envoy, args, workdir)
         envoy = None
         if not args.no_envoy:
-            envoy, meta["envoy"] = envoy_part(java, args, workdir)
+            envoy, meta["envoy"] = envoy_part(java, opa_envoy, args, workdir)
         prof = None if args.no_profile else profile_part(java, args, outdir)
     finally:
         for p in children:
             if p.poll() is None:
                 p.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+    meta["load_end"] = f"{os.getloadavg()[0]:.2f}"
+    foreign = max((summary(r["closed"])["foreign_cores"] for m in grpc.values() for r in m["servers"].values()), default=0)
+    meta["noisy"] = load > 0.5 or float(meta["load_end"]) > 2.5 or foreign > 0.05
+    runtimes = []
+    for m in grpc.values():
+        for name, r in m["servers"].items():
+            if r["info"].get("runtime") and not any(x.startswith(name + ":") for x in runtimes):
+                runtimes.append(f"{name}: {r['info']['runtime']}")
+            if name == "opa-envoy" and r["info"].get("config"):
+                meta["opa_envoy_config"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<free port>", r["info"]["config"]).replace("\n", " ").strip()
+    meta["runtimes"] = ("What the runtimes see with one CPU, read from the running servers: " + "; ".join(runtimes) + ". "
+                        "That is what a container limited to one CPU gives them too (the JVM and Go size themselves "
+                        "from the CPUs they may use), so the comparison is fair; the JVM's JIT compiles on the same core "
+                        "the checks run on (hence the long warm-up), where with more cores it would use another.")
+    meta["elapsed"] = time.time() - started
     meta["plots"] = plots(grpc, envoy, outdir)
-    json.dump({"meta": {k: str(v) for k, v in meta.items()}, "grpc": grpc, "envoy": envoy, "profile": prof},
+    json.dump({"meta": {k: (v if isinstance(v, (dict, list, int, float, bool)) else str(v)) for k, v in meta.items()},
+               "grpc": grpc, "envoy": envoy, "profile": prof},
               open(os.path.join(outdir, "results.json"), "w"), indent=1)
     path = report(meta, grpc, envoy, prof, outdir, argv)
     rel = os.path.relpath(path, os.path.join(HERE, "results"))

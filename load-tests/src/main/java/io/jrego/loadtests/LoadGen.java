@@ -1,9 +1,12 @@
 package io.jrego.loadtests;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -11,8 +14,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,13 +32,15 @@ import org.HdrHistogram.Recorder;
 /**
  * The load generator: sends the same request (an OPA-Envoy input document turned into a
  * CheckRequest, or OPA's REST body for it) to a Check server over gRPC, or to OPA's REST data API
- * over HTTP/1.1, and prints one JSON line of results.
+ * over HTTP/1.1, and prints one JSON line of results per phase.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.LoadGen \
  *   --target grpc://127.0.0.1:9191 | http://127.0.0.1:8181/v1/data/envoy/authz/allow \
- *   --input load-tests/inputs/rbac.json --plan closed,open:500,open:2000 \
- *   [--concurrency 16] [--duration 5] [--warmup 3]
+ *   --input load-tests/inputs/rbac.json --plan closed,closed,open:500,open:2000 \
+ *   [--concurrency 16] [--duration 5] [--server-pid PID] [--clk-tck 100] \
+ *   [--warmup 3 | --warmup auto [--warmup-min 6] [--warmup-max 60]]
+ * java -cp ... io.jrego.loadtests.LoadGen --target grpc://... --input FILE --probe 1
  * </pre>
  *
  * <p>Closed loop: {@code concurrency} requests always outstanding, each answered one followed at
@@ -42,12 +49,21 @@ import org.HdrHistogram.Recorder;
  * each latency is measured from the time the request was <em>due</em>, not from when it was sent,
  * so a stalled server is charged for every request it delayed (no coordinated omission; the same
  * correction wrk2 makes). At most 20,000 requests are outstanding; past that the schedule waits,
- * and the wait is still counted in the latency.
+ * and the wait is still counted in the latency. An open phase may last longer than {@code duration}
+ * ({@code open:RATE:SECONDS}).
  *
- * <p>First a closed-loop warm-up ({@code warmup} seconds), then each phase of the plan for {@code
- * duration} seconds. Around each phase it prints {@code phase-start I} and {@code phase-end I} (the
- * driver samples the server's CPU time there), then the phase's results as one JSON line, all on
- * stdout. Bounded: at most 20 phases, each limited in time, each drain afterwards to 10 s.
+ * <p>First a closed-loop warm-up in one-second slices, each printed as a {@code "mode":"warm"}
+ * line: {@code --warmup S} runs S seconds; {@code --warmup auto} runs until the server's CPU time
+ * per check stops falling (the JIT has finished: the median of the last three slices is no more
+ * than 5% below the median of the three before), at least {@code warmup-min} and at most {@code
+ * warmup-max} seconds. Then each phase of the plan. Around each phase it prints {@code phase-start
+ * I} and {@code phase-end I}, then the phase's results as one JSON line, all on stdout. With {@code
+ * --server-pid}, each line carries the server's CPU seconds over the phase (utime + stime of all
+ * its threads, from {@code /proc/PID/stat}), and always the generator's own.
+ *
+ * <p>{@code --probe 1} sends the request once and prints the CheckResponse as protobuf JSON, to
+ * compare what the servers answer. Bounded: at most 20 phases, each limited in time, each drain
+ * afterwards to 10 s, the warm-up to 600 s.
  */
 public final class LoadGen {
 
@@ -70,42 +86,132 @@ public final class LoadGen {
     void done(int result);
   }
 
+  /** CPU seconds (user + system, all threads) of the server under test and of this process. */
+  private record Cpu(Path serverStat, Path selfStat, long clkTck) {
+    double serverSeconds() {
+      return serverStat == null ? Double.NaN : seconds(serverStat);
+    }
+
+    double selfSeconds() {
+      return seconds(selfStat);
+    }
+
+    private double seconds(Path stat) {
+      try {
+        return cpuSeconds(Files.readString(stat), clkTck);
+      } catch (IOException e) {
+        return Double.NaN; // the process has gone: the phase reports NaN, the driver notices
+      }
+    }
+  }
+
   public static void main(String[] args) throws IOException, InterruptedException {
     Map<String, String> o = options(args);
     String target = o.getOrDefault("target", "grpc://127.0.0.1:9191");
     Path input = Path.of(o.getOrDefault("input", "load-tests/inputs/rbac.json"));
+    if (o.containsKey("probe")) {
+      System.out.println(probe(target, input));
+      return;
+    }
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "16"));
     double duration = Double.parseDouble(o.getOrDefault("duration", "5"));
-    double warmup = Double.parseDouble(o.getOrDefault("warmup", "3"));
+    String warmup = o.getOrDefault("warmup", "3");
+    boolean auto = warmup.equals("auto");
+    double warmupMin = Double.parseDouble(o.getOrDefault("warmup-min", "6"));
+    double warmupMax = auto ? Double.parseDouble(o.getOrDefault("warmup-max", "60")) : 0;
+    double warmupFixed = auto ? 0 : Double.parseDouble(warmup);
     List<String> plan = List.of(o.getOrDefault("plan", "closed").split(","));
-    if (duration <= 0 || duration > 600 || warmup < 0 || warmup > 600 || plan.size() > 20) {
+    if (duration <= 0
+        || duration > 600
+        || warmupFixed < 0
+        || warmupFixed > 600
+        || warmupMax > 600
+        || plan.size() > 20) {
       throw new IllegalArgumentException("duration and warm-up within 0..600 s, at most 20 phases");
     }
+    Path serverStat =
+        o.containsKey("server-pid") ? Path.of("/proc", o.get("server-pid"), "stat") : null;
+    if (auto && serverStat == null) {
+      throw new IllegalArgumentException("--warmup auto needs --server-pid");
+    }
+    Cpu cpu =
+        new Cpu(
+            serverStat,
+            Path.of("/proc/self/stat"),
+            Long.parseLong(o.getOrDefault("clk-tck", "100")));
     try (Target t = target.startsWith("grpc://") ? grpc(target, input) : http(target, input)) {
-      closed(t, concurrency, warmup, new Stats());
+      List<Double> perCheck = new ArrayList<>();
+      double warmed = 0;
+      while (auto ? warmed < warmupMax : warmed < warmupFixed) {
+        double slice = auto ? 1 : Math.min(1, warmupFixed - warmed);
+        Stats s = new Stats(cpu);
+        closed(t, concurrency, slice, s);
+        warmed += slice;
+        perCheck.add(s.serverCpuPerCheckMicros());
+        System.out.println(s.json("warm", concurrency, 0));
+        System.out.flush();
+        if (auto && warmed >= warmupMin && stoppedFalling(perCheck)) {
+          break;
+        }
+      }
       for (int i = 0; i < plan.size(); i++) {
-        String phase = plan.get(i);
-        Stats measured = new Stats();
+        String[] phase = plan.get(i).split(":", -1);
+        Stats measured = new Stats(cpu);
         System.out.println("phase-start " + i);
         System.out.flush();
-        if (phase.equals("closed")) {
+        if (phase[0].equals("closed") && phase.length == 1) {
           closed(t, concurrency, duration, measured);
           System.out.println("phase-end " + i);
           System.out.println(measured.json("closed", concurrency, 0));
-        } else if (phase.startsWith("open:")) {
-          double rate = Double.parseDouble(phase.substring("open:".length()));
-          if (rate <= 0 || rate > 1_000_000) {
-            throw new IllegalArgumentException("rate within 0..1,000,000 per second: " + phase);
+        } else if (phase[0].equals("open") && (phase.length == 2 || phase.length == 3)) {
+          double rate = Double.parseDouble(phase[1]);
+          double seconds = phase.length == 3 ? Double.parseDouble(phase[2]) : duration;
+          if (rate <= 0 || rate > 1_000_000 || seconds <= 0 || seconds > 600) {
+            throw new IllegalArgumentException(
+                "rate within 0..1,000,000 per second, within 0..600 s: " + plan.get(i));
           }
-          open(t, rate, duration, measured);
+          open(t, rate, seconds, measured);
           System.out.println("phase-end " + i);
           System.out.println(measured.json("open", 0, rate));
         } else {
-          throw new IllegalArgumentException("a phase is closed or open:RATE, not " + phase);
+          throw new IllegalArgumentException(
+              "a phase is closed, open:RATE or open:RATE:SECONDS, not " + plan.get(i));
         }
         System.out.flush();
       }
     }
+  }
+
+  /**
+   * Whether the server's CPU time per check has stopped falling over the warm-up slices so far: the
+   * median of the last three is no more than 5% below the median of the three before. While the JIT
+   * is still compiling, each slice is markedly cheaper than the ones before.
+   */
+  static boolean stoppedFalling(List<Double> cpuPerCheck) {
+    int n = cpuPerCheck.size();
+    if (n < 6) {
+      return false;
+    }
+    double last = median(cpuPerCheck.subList(n - 3, n));
+    double before = median(cpuPerCheck.subList(n - 6, n - 3));
+    return last >= 0.95 * before;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted =
+        values.stream().map(v -> v.isNaN() ? Double.POSITIVE_INFINITY : v).sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /**
+   * utime + stime of a {@code /proc/PID/stat} line, in seconds. The command name (field 2) is in
+   * parentheses and may hold spaces or parentheses itself: fields are counted after the last ')'.
+   */
+  static double cpuSeconds(String stat, long clkTck) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ", -1);
+    // after the name: state is field 3, so utime (field 14) and stime (15) are at 11 and 12
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) clkTck;
   }
 
   private static Map<String, String> options(String[] args) {
@@ -119,30 +225,67 @@ public final class LoadGen {
     return o;
   }
 
-  /** Latencies and outcomes of one phase. */
+  /** Latencies, outcomes and CPU time of one phase. */
   private static final class Stats {
     final Recorder latency = new Recorder(3);
     final AtomicLong allowed = new AtomicLong();
     final AtomicLong denied = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    final Cpu cpu;
     long startNanos;
     long endNanos;
+    double serverCpu0;
+    double serverCpu1;
+    double selfCpu0;
+    double selfCpu1;
+
+    /** Open loop: the largest delay between a request's due time and its sending. */
+    long maxSendLagNanos;
+
+    /** Open loop: from the end of the schedule until every answer was in. */
+    long drainNanos;
+
+    Stats(Cpu cpu) {
+      this.cpu = cpu;
+    }
+
+    void begin() {
+      serverCpu0 = cpu.serverSeconds();
+      selfCpu0 = cpu.selfSeconds();
+      startNanos = System.nanoTime();
+    }
+
+    /** Called at the end of the measured window, before any drain. */
+    void end(long endNanos) {
+      this.endNanos = endNanos;
+      serverCpu1 = cpu.serverSeconds();
+      selfCpu1 = cpu.selfSeconds();
+    }
 
     void record(long dueNanos, int result) {
       latency.recordValue(Math.max(1, System.nanoTime() - dueNanos));
       (result > 0 ? allowed : result == 0 ? denied : failed).incrementAndGet();
     }
 
+    long requests() {
+      return allowed.get() + denied.get() + failed.get();
+    }
+
+    double serverCpuPerCheckMicros() {
+      return (serverCpu1 - serverCpu0) * 1e6 / Math.max(1, requests());
+    }
+
     String json(String mode, int concurrency, double rate) {
       Histogram h = latency.getIntervalHistogram();
       double seconds = (endNanos - startNanos) / 1e9;
-      long n = allowed.get() + denied.get() + failed.get();
+      long n = requests();
       return String.format(
           Locale.ROOT,
           "{\"mode\":\"%s\",\"concurrency\":%d,\"target_rate\":%.1f,\"seconds\":%.3f,"
               + "\"requests\":%d,\"allowed\":%d,\"denied\":%d,\"errors\":%d,\"rps\":%.1f,"
               + "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
-              + "\"max_us\":%.1f,\"mean_us\":%.1f}",
+              + "\"max_us\":%.1f,\"mean_us\":%.1f,\"server_cpu_s\":%s,\"gen_cpu_s\":%s,"
+              + "\"max_send_lag_us\":%.1f,\"drain_ms\":%.1f}",
           mode,
           concurrency,
           rate,
@@ -157,15 +300,23 @@ public final class LoadGen {
           h.getValueAtPercentile(99) / 1e3,
           h.getValueAtPercentile(99.9) / 1e3,
           h.getMaxValue() / 1e3,
-          h.getMean() / 1e3);
+          h.getMean() / 1e3,
+          jsonNumber(serverCpu1 - serverCpu0),
+          jsonNumber(selfCpu1 - selfCpu0),
+          maxSendLagNanos / 1e3,
+          drainNanos / 1e6);
+    }
+
+    private static String jsonNumber(double v) {
+      return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
     }
   }
 
   private static void closed(Target t, int concurrency, double seconds, Stats stats)
       throws InterruptedException {
+    stats.begin();
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     Semaphore finished = new Semaphore(0);
-    stats.startNanos = System.nanoTime();
     for (int i = 0; i < concurrency; i++) {
       new Runnable() {
         @Override
@@ -186,7 +337,7 @@ public final class LoadGen {
     if (!finished.tryAcquire(concurrency, (long) (seconds * 1e3) + 10_000, TimeUnit.MILLISECONDS)) {
       System.err.println("warning: requests still outstanding 10 s after the end");
     }
-    stats.endNanos = System.nanoTime();
+    stats.end(System.nanoTime());
   }
 
   private static void open(Target t, double rate, double seconds, Stats stats)
@@ -194,8 +345,9 @@ public final class LoadGen {
     long interval = (long) (1e9 / rate);
     long count = (long) (rate * seconds);
     Semaphore outstanding = new Semaphore((int) MAX_OUTSTANDING);
-    long start = System.nanoTime();
-    stats.startNanos = start;
+    stats.begin();
+    long start = stats.startNanos;
+    long maxLag = 0;
     for (long i = 0; i < count; i++) {
       long due = start + i * interval;
       long wait = due - System.nanoTime();
@@ -203,18 +355,45 @@ public final class LoadGen {
         LockSupport.parkNanos(wait);
       }
       outstanding.acquire();
+      maxLag = Math.max(maxLag, System.nanoTime() - due);
       t.send(
           result -> {
             stats.record(due, result);
             outstanding.release();
           });
     }
-    // the measured window is the schedule; answers still due are drained and recorded
-    stats.endNanos = Math.max(System.nanoTime(), start + count * interval);
+    // the measured window (rate, CPU) is the schedule; answers still due are drained and recorded
+    stats.end(Math.max(System.nanoTime(), start + count * interval));
+    stats.maxSendLagNanos = maxLag;
     if (!outstanding.tryAcquire((int) MAX_OUTSTANDING, 10, TimeUnit.SECONDS)) {
       System.err.println("warning: requests still outstanding 10 s after the end");
     } else {
       outstanding.release((int) MAX_OUTSTANDING);
+    }
+    stats.drainNanos = System.nanoTime() - stats.endNanos;
+  }
+
+  /** One Check, answered as protobuf JSON (or the failure as a JSON string). */
+  private static String probe(String target, Path input) throws IOException, InterruptedException {
+    if (!target.startsWith("grpc://")) {
+      throw new IllegalArgumentException("--probe takes a grpc:// target");
+    }
+    URI uri = URI.create(target);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build();
+    try {
+      CheckResponse r =
+          AuthorizationGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .check(CheckRequests.fromInputFile(input));
+      return JsonFormat.printer().omittingInsignificantWhitespace().print(r);
+    } catch (StatusRuntimeException e) {
+      return new ObjectMapper()
+          .writeValueAsString(
+              Map.of("rpc_error", e.getStatus().getCode() + ": " + e.getStatus().getDescription()));
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
