@@ -63,8 +63,11 @@ children = []
 PIN = {"server": None, "generator": None}  # taskset CPU lists, or None when not pinning
 
 
+T0 = time.time()
+
+
 def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+    print(f"[{time.time() - T0:5.0f} s] {msg}", file=sys.stderr, flush=True)
 
 
 def run(cmd, timeout=900, check=True, **kw):
@@ -342,11 +345,8 @@ def loadgen_cmd(java, target, input_file, extra):
                                 "--input", os.path.join(ROOT, input_file), *extra])
 
 
-def probe(java, server, input_file):
-    """What the server answers to the mix's request, as protobuf JSON; the per-decision id is
-    dropped (a fresh UUID each time)."""
-    r = run(loadgen_cmd(java, f"grpc://127.0.0.1:{server.port}", input_file, ["--probe", "1"]), timeout=60, cwd=ROOT)
-    answer = json.loads(r.stdout.strip().splitlines()[-1])
+def without_decision_id(answer):
+    """A probe's CheckResponse without the per-decision id (a fresh UUID each time)."""
     meta = answer.get("dynamicMetadata")
     if isinstance(meta, dict):
         meta.pop("decision_id", None)
@@ -375,11 +375,12 @@ def decision(answer):
             "body": (denied or {}).get("body")}
 
 
-def drive(java, server, target, input_file, plan, args, warmup):
+def drive(java, server, target, input_file, plan, args, warmup, probe=None):
     """Runs LoadGen against a started server: warm-up (`auto` or seconds), then the plan. Returns
     (warm-up slices, one dict per phase), with the server's and generator's CPU time per check, and
-    how busy the server's CPUs were with other work during the phase."""
-    extra = ["--concurrency", str(args.concurrency), "--duration", str(args.duration),
+    how busy the server's CPUs were with other work during the phase. With a `probe` dict, first
+    asks once and stores the server's answer there."""
+    extra = (["--probe", "1"] if probe is not None else []) + ["--concurrency", str(args.concurrency), "--duration", str(args.duration),
              "--warmup", str(warmup), "--warmup-min", str(args.warmup_min), "--warmup-max", str(args.warmup_max),
              "--server-pid", str(server.pid), "--clk-tck", str(CLK_TCK), "--plan", ",".join(plan)]
     cmd = loadgen_cmd(java, target, input_file, extra)
@@ -401,6 +402,9 @@ def drive(java, server, target, input_file, plan, args, warmup):
                 busy1, wall1 = cpu_busy(PIN["server"]), time.time()
             elif line.startswith("{"):
                 r = json.loads(line)
+                if r["mode"] == "probe":
+                    probe[server.name] = without_decision_id(r["response"])
+                    continue
                 add_cpu(r)
                 if r["mode"] == "warm":
                     warm.append(r)
@@ -455,8 +459,8 @@ def choose_rates(capacity, quick=False):
 
 def open_seconds(rate, args):
     """An open phase lasts long enough for about 10,000 latencies (a p99.9 from ten samples),
-    within [open-duration, 2 x open-duration]."""
-    return min(2 * args.open_duration, max(args.open_duration, 10_000 / rate))
+    within [open-duration, 1.5 x open-duration]: at low rates the run's time limit wins."""
+    return round(min(1.5 * args.open_duration, max(args.open_duration, 10_000 / rate)), 1)
 
 
 def grpc_part(java, opa, opa_envoy, args, workdir):
@@ -475,11 +479,12 @@ def grpc_part(java, opa, opa_envoy, args, workdir):
             for name, start in starters.items():
                 if start:
                     servers[name] = start(free_port())
-            answers = {n: probe(java, s, inp) for n, s in servers.items() if n != "opa-rest"}
+            answers = {}
             for name, s in servers.items():
                 target = (f"http://127.0.0.1:{s.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
                           else f"grpc://127.0.0.1:{s.port}")
-                warm, phases = drive(java, s, target, inp, plan_closed, args, args.warmup)
+                warm, phases = drive(java, s, target, inp, plan_closed, args, args.warmup,
+                                     probe=answers if name != "opa-rest" else None)
                 rows[name] = {"warmup": warm, "closed": phases, "open": [], "info": dict(s.info)}
                 c = summary(phases)
                 log(f"{mix} {name}: {c['rps']:.0f} checks/s closed, {c['cpu_us_per_check']:.1f} us CPU/check "
@@ -859,7 +864,7 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           f"warm-up {meta['warmup_desc']}; then {meta['repeats']} closed-loop phases of {meta['duration']:g} s "
           f"({meta['concurrency']} outstanding); then open-loop phases at rates chosen from the closed-loop capacities "
           "(¼, ½ and 0.8 of the slower server's, 0.8 of the faster one's), each long enough for about 10,000 latencies "
-          f"({meta['open_duration']:g}–{2 * meta['open_duration']:g} s), after a {meta['open_warmup']:g} s warm-up of the fresh generator",
+          f"({meta['open_duration']:g}–{1.5 * meta['open_duration']:g} s), after a {meta['open_warmup']:g} s warm-up of the fresh generator",
           "- all servers of a mix are started first, on the server core; each is then driven in turn while the others sit idle",
           "- latencies in open loop are measured from each request's due time (no coordinated omission); a rate above "
           "95% of a server's closed-loop checks/s is not run against it (its queue would only grow)",
