@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -463,27 +464,49 @@ def open_seconds(rate, args):
     return round(min(1.5 * args.open_duration, max(args.open_duration, 10_000 / rate)), 1)
 
 
-def grpc_part(java, opa, opa_envoy, args, workdir):
+def start_servers(java, opa, opa_envoy, mix, names, workdir):
+    """The mix's servers, each on a free port, all pinned to the server CPU."""
+    bundle, _ = MIXES[mix]
+    starters = {"jrego": lambda p: start_jrego(java, bundle, p),
+                "opa-envoy": (lambda p: start_opa_envoy(opa_envoy, bundle, p, workdir)) if opa_envoy else None,
+                "no-op": lambda p: start_noop(java, p),
+                "opa-rest": (lambda p: start_opa_rest(opa, bundle, p)) if opa else None}
+    servers = {}
+    try:
+        for name in names:
+            if starters[name]:
+                servers[name] = starters[name](free_port())
+    except BaseException:
+        stop_all(servers)
+        raise
+    return servers
+
+
+def stop_all(servers):
+    return {name: s.stop() for name, s in servers.items()}
+
+
+def target_of(name, server):
+    return (f"http://127.0.0.1:{server.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
+            else f"grpc://127.0.0.1:{server.port}")
+
+
+def grpc_part(java, opa, opa_envoy, args, workdir, hooks):
+    """Per mix: all servers started, each warmed and driven closed-loop in turn, then open-loop at
+    rates chosen from those capacities; then the mix's hooks (the Envoy part, the profile) run on
+    the same warm servers before they are stopped."""
     plan_closed = ["closed"] * args.repeats
     out = {}
     for mix in args.mix:
-        bundle, inp = MIXES[mix]
-        starters = {"jrego": lambda p: start_jrego(java, bundle, p),
-                    "opa-envoy": (lambda p: start_opa_envoy(opa_envoy, bundle, p, workdir)) if opa_envoy else None,
-                    "no-op": lambda p: start_noop(java, p),
-                    "opa-rest": (lambda p: start_opa_rest(opa, bundle, p)) if opa else None}
-        servers, rows = {}, {}
+        _, inp = MIXES[mix]
+        rows, answers = {}, {}
+        # All of the mix's servers are started first, on the server CPU; each is driven in turn
+        # while the others sit idle (an idle JVM or Go process takes next to no CPU).
+        servers = start_servers(java, opa, opa_envoy, mix, SERVERS, workdir)
+        rss = {}
         try:
-            # All of the mix's servers are started first, on the server CPU; each is driven in
-            # turn while the others sit idle (an idle JVM or Go process takes next to no CPU).
-            for name, start in starters.items():
-                if start:
-                    servers[name] = start(free_port())
-            answers = {}
             for name, s in servers.items():
-                target = (f"http://127.0.0.1:{s.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
-                          else f"grpc://127.0.0.1:{s.port}")
-                warm, phases = drive(java, s, target, inp, plan_closed, args, args.warmup,
+                warm, phases = drive(java, s, target_of(name, s), inp, plan_closed, args, args.warmup,
                                      probe=answers if name != "opa-rest" else None)
                 rows[name] = {"warmup": warm, "closed": phases, "open": [], "info": dict(s.info)}
                 c = summary(phases)
@@ -494,21 +517,36 @@ def grpc_part(java, opa, opa_envoy, args, workdir):
             for name, s in servers.items():
                 if name == "no-op" and not args.noop_open:
                     continue
-                target = (f"http://127.0.0.1:{s.port}/v1/data/envoy/authz/allow" if name == "opa-rest"
-                          else f"grpc://127.0.0.1:{s.port}")
                 # a rate above what the server reached closed-loop only measures its queue growing
                 plan = [f"open:{r}:{open_seconds(r, args):g}" for r in rates if r <= 0.95 * capacity[name]]
                 rows[name]["above_capacity"] = [r for r in rates if r > 0.95 * capacity[name]]
                 if plan:
                     # a fresh generator JVM: a short fixed warm-up for its own JIT (the server is warm)
-                    _, rows[name]["open"] = drive(java, s, target, inp, plan, args, args.open_warmup)
+                    _, rows[name]["open"] = drive(java, s, target_of(name, s), inp, plan, args, args.open_warmup)
+            for hook in hooks.pop(mix, []):
+                hook(servers)
         finally:
-            for name, s in servers.items():
-                rss = s.stop()
-                if name in rows:
-                    rows[name]["peak_rss_mib"] = rss
+            rss = stop_all(servers)
+        for name in rows:
+            rows[name]["peak_rss_mib"] = rss.get(name)
         out[mix] = {"servers": rows, "rates": rates, "answers": answers}
     return out
+
+
+def run_hooks_alone(java, opa, opa_envoy, args, workdir, hooks):
+    """The Envoy part or the profile when their mix was not in --mix: the servers they need,
+    started and warmed the same way, then the hook."""
+    for mix, fns in list(hooks.items()):
+        servers = start_servers(java, opa, opa_envoy, mix, ["jrego", "opa-envoy"], workdir)
+        try:
+            for s in servers.values():
+                drive(java, s, f"grpc://127.0.0.1:{s.port}", MIXES[mix][1], ["closed"],
+                      argparse.Namespace(**{**vars(args), "duration": 1}), args.warmup)
+            for fn in fns:
+                fn(servers)
+        finally:
+            stop_all(servers)
+        del hooks[mix]
 
 
 def summary(phases):
@@ -525,65 +563,87 @@ def summary(phases):
     return s
 
 
-def envoy_part(java, opa_envoy, args, workdir):
-    """hey against Envoy's plaintext listener, three variants on the same rendered config: no
-    ext_authz filter; ext_authz -> jrego; ext_authz -> OPA-Envoy (data-lookup, which allows on the
-    x-api-key header, so every variant reaches the route). Envoy answers with a direct_response,
-    so the difference between variants is what the ext_authz call adds."""
+def install_envoy():
     run(["bash", os.path.join(ROOT, ".ci", "install-envoy.sh")], timeout=900)
     envoy = shutil.which("envoy")
     hey = install_apt("hey", "hey")
-    envoy_version = run([envoy, "--version"]).stdout.strip().split("version:")[-1].strip()
+    return envoy, hey, run([envoy, "--version"]).stdout.strip().split("version:")[-1].strip()
+
+
+def envoy_part(envoy, hey, servers, args, workdir):
+    """hey against Envoy's plaintext listener, on the same rendered config: no ext_authz filter;
+    ext_authz -> jrego; ext_authz -> OPA-Envoy. The servers are the data-lookup mix's, warm (that
+    policy allows on the x-api-key header, so every variant reaches the route). Envoy answers with
+    a direct_response, so the difference between variants is what the ext_authz call adds."""
     certs = os.path.join(workdir, "certs")
-    run(["bash", os.path.join(ROOT, "envoy-config", "make-certs.sh"), certs])
-    bundle, inp = MIXES["data-lookup"]
+    if not os.path.isdir(certs):
+        run(["bash", os.path.join(ROOT, "envoy-config", "make-certs.sh"), certs])
     up_port = free_port()  # stays unused (direct_response)
-    servers = {"jrego": start_jrego(java, bundle, free_port())}
     results = {}
-    try:
-        if opa_envoy:
-            servers["opa-envoy"] = start_opa_envoy(opa_envoy, bundle, free_port(), workdir)
-        for s in servers.values():  # the servers' JIT / heap warmed directly first, as in the gRPC part
-            drive(java, s, f"grpc://127.0.0.1:{s.port}", inp, ["closed"], argparse.Namespace(**{**vars(args), "duration": 1}),
-                  args.warmup)
-        variants = [("no filter", None)] + [(f"ext_authz → {n}", s) for n, s in servers.items()]
-        for variant, server in variants:
-            plain, listen, admin = free_port(), free_port(), free_port()
-            cfg = os.path.join(workdir, f"envoy-{len(results)}.yaml")
-            env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
-                       ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str((server or servers["jrego"]).port),
-                       UPSTREAM_PORT=str(up_port), CERT_DIR=certs)
-            run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), cfg], env=env)
-            # Envoy answers itself (direct_response, served by the router after ext_authz): the
-            # stand-in upstream app would add its own latency (Python, two writes per answer).
-            text = open(cfg).read()
-            answered = text.replace("route: { cluster: upstream, timeout: 60s }",
-                                    'direct_response: { status: 200, body: { inline_string: "ok" } }')
-            if answered == text:
-                raise RuntimeError("could not find the upstream route in the rendered config")
-            if server is None:
-                cut = re.sub(r"\n( *)- name: envoy\.filters\.http\.ext_authz\n.*?(?=\n\1- name: envoy\.filters\.http\.router)",
-                             "", answered, flags=re.S)
-                if cut == answered or "envoy.filters.http.ext_authz" in cut:
-                    raise RuntimeError("could not remove the ext_authz filter from the rendered config")
-                answered = cut
-            open(cfg, "w").write(answered)
-            proxy = Server("envoy", pinned("generator", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
-                                                         "--base-id", str(plain)]),
-                           ready=lambda s: wait_http(f"http://127.0.0.1:{admin}/ready", 60, s))
-            try:
-                url = f"http://127.0.0.1:{plain}/v1/items"
-                probe_r = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "x-api-key: key-benchmark", url])
-                if probe_r.stdout != "200":
-                    raise RuntimeError(f"{variant}: expected 200 through Envoy, got {probe_r.stdout}")
-                hey_run(hey, url, args.envoy_rates[-1], max(1, args.open_warmup))  # warm-up, unmeasured
-                results[variant] = [hey_run(hey, url, rate, args.open_duration) for rate in args.envoy_rates]
-            finally:
-                proxy.stop()
-    finally:
-        for s in servers.values():
-            s.stop()
-    return results, envoy_version
+    variants = [("no filter", None)] + [(f"ext_authz → {n}", s) for n, s in servers.items() if n in ("jrego", "opa-envoy")]
+    for variant, server in variants:
+        plain, listen, admin = free_port(), free_port(), free_port()
+        cfg = os.path.join(workdir, f"envoy-{len(results)}.yaml")
+        env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
+                   ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str((server or servers["jrego"]).port),
+                   UPSTREAM_PORT=str(up_port), CERT_DIR=certs)
+        run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), cfg], env=env)
+        # Envoy answers itself (direct_response, served by the router after ext_authz): the
+        # stand-in upstream app would add its own latency (Python, two writes per answer).
+        text = open(cfg).read()
+        answered = text.replace("route: { cluster: upstream, timeout: 60s }",
+                                'direct_response: { status: 200, body: { inline_string: "ok" } }')
+        if answered == text:
+            raise RuntimeError("could not find the upstream route in the rendered config")
+        if server is None:
+            cut = re.sub(r"\n( *)- name: envoy\.filters\.http\.ext_authz\n.*?(?=\n\1- name: envoy\.filters\.http\.router)",
+                         "", answered, flags=re.S)
+            if cut == answered or "envoy.filters.http.ext_authz" in cut:
+                raise RuntimeError("could not remove the ext_authz filter from the rendered config")
+            answered = cut
+        open(cfg, "w").write(answered)
+        proxy = Server("envoy", pinned("generator", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
+                                                     "--base-id", str(plain)]),
+                       ready=lambda s: wait_http(f"http://127.0.0.1:{admin}/ready", 60, s))
+        try:
+            url = f"http://127.0.0.1:{plain}/v1/items"
+            # the first request may outlast ext_authz's 0.5 s timeout while Envoy connects to the
+            # server on a busy machine: a few tries, then the reason from Envoy's counters
+            for _ in range(5):
+                code = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "x-api-key: key-benchmark", url]).stdout
+                if code == "200":
+                    break
+                time.sleep(1)
+            else:
+                stats = wait_http(f"http://127.0.0.1:{admin}/stats?filter=ext_authz", 10)
+                raise RuntimeError(f"{variant}: expected 200 through Envoy, got {code}; Envoy's ext_authz counters: "
+                                   + " ".join(l for l in stats.splitlines() if not l.endswith(": 0")))
+            hey_run(hey, url, args.envoy_rates[-1], 2)  # warm-up (Envoy's connection to the server), unmeasured
+            rows = []
+            for rate in args.envoy_rates:
+                before = envoy_counters(admin)
+                row = hey_run(hey, url, rate, args.open_duration)
+                after = envoy_counters(admin)
+                row["envoy"] = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+                rows.append(row)
+            results[variant] = rows
+        finally:
+            proxy.stop()
+    return results
+
+
+def envoy_counters(admin):
+    """Envoy's ext_authz outcomes and the Check cluster's failures (timeouts, resets, overflows),
+    to tell a denial from a failed or timed-out check."""
+    pattern = (r"ext_authz|cluster\.jrego\.upstream_(rq_timeout|rq_5xx|rq_pending_overflow|cx_total|cx_destroy"
+               r"|rq_rx_reset|rq_tx_reset|cx_connect_fail)")
+    text = wait_http(f"http://127.0.0.1:{admin}/stats?filter={urllib.parse.quote(pattern)}", 10)
+    out = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(": ")
+        if value.isdigit():
+            out[name.replace("http.plain.", "")] = int(value)
+    return out
 
 
 def hey_run(hey, url, rate, seconds):
@@ -635,21 +695,20 @@ def jfr_time(text):
     return datetime.datetime.fromisoformat(m.group(1) + frac + tz).timestamp()
 
 
-def profile_part(java, args, outdir):
-    """jrego under closed-loop load with JFR on, pinned like the gRPC part; the samples taken
-    during the measured phase summarised: top frames (self), the innermost jrego frame, and a
-    split by part."""
-    jfr_file = os.path.join(outdir, f"jrego-{args.profile_mix}.jfr")
-    bundle, inp = MIXES[args.profile_mix]
-    port = free_port()
-    server = start_jrego(java, bundle, port, "-XX:FlightRecorderOptions:stackdepth=512 "
-                         f"-XX:StartFlightRecording=filename={jfr_file},settings=profile,dumponexit=true,"
-                         "jdk.ExecutionSample#period=2ms")
+def profile_part(java, server, mix, args, outdir):
+    """JFR started on the warm jrego of the mix (`jcmd JFR.start`, after its measured phases), one
+    closed-loop phase, and the samples taken during that phase summarised: top frames (self), the
+    innermost jrego frame, and a split by part."""
+    jfr_file = os.path.join(outdir, f"jrego-{mix}.jfr")
+    _, inp = MIXES[mix]
+    jcmd = os.path.join(os.path.dirname(java), "jcmd")
+    run([jcmd, str(server.pid), "JFR.configure", "stackdepth=512"], timeout=60)
+    run([jcmd, str(server.pid), "JFR.start", "name=load", "settings=profile", "jdk.ExecutionSample#period=2ms"], timeout=60)
     try:
-        _, phases = drive(java, server, f"grpc://127.0.0.1:{port}", inp, ["closed"], args, args.warmup)
+        _, phases = drive(java, server, f"grpc://127.0.0.1:{server.port}", inp, ["closed"], args, args.open_warmup)
         phase = phases[0]
     finally:
-        server.stop()
+        run([jcmd, str(server.pid), "JFR.stop", "name=load", f"filename={jfr_file}"], timeout=120)
     jfr = os.path.join(os.path.dirname(java), "jfr")
     r = run([jfr, "print", "--json", "--events", "jdk.ExecutionSample", jfr_file], timeout=300)
     events = json.loads(r.stdout)["recording"]["events"]
@@ -686,7 +745,7 @@ def profile_part(java, args, outdir):
     def table(d, k=15):
         return [(name, c, 100 * c / n) for name, c in sorted(d.items(), key=lambda x: -x[1])[:k]]
 
-    return {"mix": args.profile_mix, "samples": n, "checks_per_s": phase["rps"],
+    return {"mix": mix, "samples": n, "checks_per_s": phase["rps"],
             "cpu_us_per_check": phase["cpu_us_per_check"], "top": table(top), "first_jrego": table(first_jrego),
             "inclusive": table(inclusive, 25), "phases": table(parts, 10)}
 
@@ -820,6 +879,9 @@ def report(meta, grpc, envoy, prof, outdir, argv):
         L += [f"> **Noisy run**: load average {meta['load']} at the start and {meta['load_end']} at the end on "
               f"{os.cpu_count()} cores, or other work took more than 5% of the server's core during some phases "
               "(column *other on core*): other work was running. Repeat on an idle machine before quoting these figures.", ""]
+    if meta["quick"]:
+        L += ["> **Smoke run (`--quick`)**: a 3 s warm-up (jrego's JIT has not finished compiling: its CPU per check "
+              "is still falling), one short phase of each kind. It checks that everything runs; its figures are not for quoting.", ""]
     L += ["## Summary", "",
           "Targets (issue 5): jrego serves at least 1.5 × OPA-Envoy's checks/s on every mix, with p99 no worse than "
           "OPA-Envoy's at the same offered rate. Each server has one core (below). Checks/s per core = 10⁶ / server CPU µs "
@@ -957,7 +1019,7 @@ def report(meta, grpc, envoy, prof, outdir, argv):
               "`hey` (4 connections, rate-limited) → Envoy's plaintext listener (`--concurrency 1`), which answers 200 itself "
               "(`direct_response` in place of the upstream route); the same rendered `envoy-config/envoy.yaml` for every "
               "variant: without the ext_authz filter, and with it pointing at jrego or at OPA-Envoy (data-lookup policy, "
-              "`x-api-key` header; every request allowed; both servers warmed directly first). "
+              "`x-api-key` header; every request allowed): the data-lookup mix's servers, warm from their gRPC phases, before they stop. "
               f"Pinning: the Check server on CPU {PIN['server'] or 'any'} as above; Envoy and hey together on CPU "
               f"{PIN['generator'] or 'any'}. hey paces its workers, so these latencies are not coordinated-omission-corrected, "
               "and it reports them in 0.1 ms steps.", "",
@@ -971,9 +1033,14 @@ def report(meta, grpc, envoy, prof, outdir, argv):
             adds = [f"{fmt(envoy[n][i]['p50_us'] - a['p50_us'])} / {fmt(envoy[n][i]['p99_us'] - a['p99_us'])}" for n in names[1:]]
             codes = " / ".join(str(envoy[n][i]["codes"]) for n in names)
             L.append(f"| {a['rate']} | " + " | ".join(cells) + " | " + " | ".join(adds) + f" | {codes} |")
+        L += ["", "Envoy's counters over each measured phase (ext_authz outcomes, failures towards the Check server):", ""]
+        for n in names[1:]:
+            for row in envoy[n]:
+                L.append(f"- {n}, {row['rate']}/s: " + (", ".join(f"`{k}` {v}" for k, v in sorted(row.get("envoy", {}).items())) or "none"))
         L.append("")
     if prof:
         L += [f"## Profile: jrego, {prof['mix']}, closed loop (JFR `jdk.ExecutionSample` every 2 ms, settings=profile)", "",
+              "JFR started with `jcmd JFR.start` on the mix's warm jrego after its measured phases, for one more closed-loop phase.", "",
               f"{prof['samples']} samples during the measured phase ({fmt(prof['checks_per_s'])} checks/s, "
               f"{fmt(prof['cpu_us_per_check'], 1)} CPU µs/check with JFR on, one core).", "",
               "Where the samples fall (the innermost frame that names a part):", "", "| part | samples | % |", "|---|---:|---:|"]
@@ -1074,7 +1141,7 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     mem = next((f"{int(l.split()[1]) // 1024} MiB RAM" for l in open("/proc/meminfo") if l.startswith("MemTotal")), "")
     grpc_version = re.search(r"<grpc.version>([^<]+)<", open(os.path.join(ROOT, "pom.xml")).read()).group(1)
-    meta = {"date": date, "load": f"{load:.2f}", "cpu": cpu, "mem": mem, "java": java_version,
+    meta = {"date": date, "load": f"{load:.2f}", "quick": args.quick, "cpu": cpu, "mem": mem, "java": java_version,
             "opa": opa_version, "opa_envoy": opa_envoy_info, "opa_envoy_ok": opa_envoy is not None,
             "grpc": grpc_version, "concurrency": args.concurrency, "repeats": args.repeats,
             "duration": args.duration, "open_duration": args.open_duration, "open_warmup": args.open_warmup,
@@ -1084,11 +1151,18 @@ def main():
                             if args.warmup == "auto" else f"{args.warmup} s closed loop")}
     workdir = tempfile.mkdtemp(prefix="jrego-load-")
     try:
-        grpc = grpc_part(java, opa, opa_envoy, args, workdir)
-        envoy = None
+        # The Envoy part and the profile run on the warm servers of their mix, before they stop.
+        extras, hooks = {"envoy": None, "profile": None}, {}
         if not args.no_envoy:
-            envoy, meta["envoy"] = envoy_part(java, opa_envoy, args, workdir)
-        prof = None if args.no_profile else profile_part(java, args, outdir)
+            envoy_bin, hey, meta["envoy"] = install_envoy()
+            hooks.setdefault("data-lookup", []).append(
+                lambda servers: extras.__setitem__("envoy", envoy_part(envoy_bin, hey, servers, args, workdir)))
+        if not args.no_profile:
+            hooks.setdefault(args.profile_mix, []).append(
+                lambda servers: extras.__setitem__("profile", profile_part(java, servers["jrego"], args.profile_mix, args, outdir)))
+        grpc = grpc_part(java, opa, opa_envoy, args, workdir, hooks)
+        run_hooks_alone(java, opa, opa_envoy, args, workdir, hooks)  # for a mix not in --mix
+        envoy, prof = extras["envoy"], extras["profile"]
     finally:
         for p in children:
             if p.poll() is None:
