@@ -1146,8 +1146,8 @@ def main():
             "grpc": grpc_version, "concurrency": args.concurrency, "repeats": args.repeats,
             "duration": args.duration, "open_duration": args.open_duration, "open_warmup": args.open_warmup,
             "warmup_auto": args.warmup == "auto", "warmup_max": args.warmup_max,
-            "warmup_desc": (f"closed loop until the server's CPU per check stops falling (median of the last 3 one-second "
-                            f"slices no more than 5% below the 3 before), {args.warmup_min:g}–{args.warmup_max:g} s"
+            "warmup_desc": (f"closed loop until the server's CPU per check stops falling (twice in a row, the median of the "
+                            f"last 3 one-second slices no more than 5% below the 3 before), {args.warmup_min:g}–{args.warmup_max:g} s"
                             if args.warmup == "auto" else f"{args.warmup} s closed loop")}
     workdir = tempfile.mkdtemp(prefix="jrego-load-")
     try:
@@ -1178,7 +1178,9 @@ def main():
                 runtimes.append(f"{name}: {r['info']['runtime']}")
             if name == "opa-envoy" and r["info"].get("config"):
                 meta["opa_envoy_config"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<free port>", r["info"]["config"]).replace("\n", " ").strip()
-    meta["runtimes"] = ("What the runtimes see with one CPU, read from the running servers: " + "; ".join(runtimes) + ". "
+    meta["runtimes"] = ("What the runtimes see with one CPU, read from the running servers: " + "; ".join(runtimes) + " "
+                        "(left to itself with one CPU the JVM would pick SerialGC; jrego's launcher asks for ParallelGC, "
+                        "which then runs one GC thread). "
                         "That is what a container limited to one CPU gives them too (the JVM and Go size themselves "
                         "from the CPUs they may use), so the comparison is fair; the JVM's JIT compiles on the same core "
                         "the checks run on (hence the long warm-up), where with more cores it would use another.")

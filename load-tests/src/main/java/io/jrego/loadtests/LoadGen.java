@@ -54,12 +54,12 @@ import org.HdrHistogram.Recorder;
  *
  * <p>First a closed-loop warm-up in one-second slices, each printed as a {@code "mode":"warm"}
  * line: {@code --warmup S} runs S seconds; {@code --warmup auto} runs until the server's CPU time
- * per check stops falling (the JIT has finished: the median of the last three slices is no more
- * than 5% below the median of the three before), at least {@code warmup-min} and at most {@code
- * warmup-max} seconds. Then each phase of the plan. Around each phase it prints {@code phase-start
- * I} and {@code phase-end I}, then the phase's results as one JSON line, all on stdout. With {@code
- * --server-pid}, each line carries the server's CPU seconds over the phase (utime + stime of all
- * its threads, from {@code /proc/PID/stat}), and always the generator's own.
+ * per check stops falling (the JIT has finished: twice in a row, the median of the last three
+ * slices is no more than 5% below the median of the three before), at least {@code warmup-min} and
+ * at most {@code warmup-max} seconds. Then each phase of the plan. Around each phase it prints
+ * {@code phase-start I} and {@code phase-end I}, then the phase's results as one JSON line, all on
+ * stdout. With {@code --server-pid}, each line carries the server's CPU seconds over the phase
+ * (utime + stime of all its threads, from {@code /proc/PID/stat}), and always the generator's own.
  *
  * <p>{@code --probe 1} first sends the request once and prints {@code
  * {"mode":"probe","response":R}}, R the CheckResponse as protobuf JSON, to compare what the servers
@@ -146,6 +146,7 @@ public final class LoadGen {
     try (Target t = target.startsWith("grpc://") ? grpc(target, input) : http(target, input)) {
       List<Double> perCheck = new ArrayList<>();
       double warmed = 0;
+      int settled = 0;
       while (auto ? warmed < warmupMax : warmed < warmupFixed) {
         double slice = auto ? 1 : Math.min(1, warmupFixed - warmed);
         Stats s = new Stats(cpu);
@@ -154,7 +155,9 @@ public final class LoadGen {
         perCheck.add(s.serverCpuPerCheckMicros());
         System.out.println(s.json("warm", concurrency, 0));
         System.out.flush();
-        if (auto && warmed >= warmupMin && stoppedFalling(perCheck)) {
+        // twice in a row: one noisy slice (another process on the core) can fake a flat curve
+        settled = stoppedFalling(perCheck) ? settled + 1 : 0;
+        if (auto && warmed >= warmupMin && settled >= 2) {
           break;
         }
       }
