@@ -781,6 +781,11 @@ def verdicts(mix_result):
     return v
 
 
+def color(server):
+    """One colour per server in every plot."""
+    return f"C{SERVERS.index(server)}" if server in SERVERS else "C7"
+
+
 def plots(grpc, envoy, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -796,14 +801,15 @@ def plots(grpc, envoy, outdir):
         per_core = [1e6 / x["cpu_us_per_check"] if x else 0 for x in sums]
         lo = [1e6 / x["cpu_us_per_check_max"] if x else 0 for x in sums]
         hi = [1e6 / x["cpu_us_per_check_min"] if x else 0 for x in sums]
-        axes[0].bar(xs, per_core, width, label=s, yerr=[[a - b for a, b in zip(per_core, lo)],
+        axes[0].bar(xs, per_core, width, label=s, color=color(s), yerr=[[a - b for a, b in zip(per_core, lo)],
                                                        [b - a for a, b in zip(per_core, hi)]], capsize=3)
-        axes[1].bar(xs, [x["cpu_us_per_check"] if x else 0 for x in sums], width, label=s)
+        axes[1].bar(xs, [x["cpu_us_per_check"] if x else 0 for x in sums], width, label=s, color=color(s))
     for ax, title, ylabel in [(axes[0], "Checks/s per server core (closed loop; bars: min–max of repeats)", "checks/s per core"),
                               (axes[1], "Server CPU per check (closed loop)", "CPU µs per check")]:
         ax.set_xticks([x + width * (len(servers) - 1) / 2 for x in range(len(mixes))], mixes)
         ax.set_title(title, fontsize=9)
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(ylabel + " (log scale)")
+        ax.set_yscale("log")
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, "throughput.png"), dpi=100)
@@ -816,10 +822,10 @@ def plots(grpc, envoy, outdir):
             opens = grpc[m]["servers"].get(s, {}).get("open", [])
             if not opens:
                 continue
-            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", color=f"C{i}",
+            ax.plot([p["target_rate"] for p in opens], [p["p99_us"] for p in opens], marker="o", color=color(s),
                     label=f"{s} p99")
             ax.plot([p["target_rate"] for p in opens], [p["p50_us"] for p in opens], marker=".", ls="--",
-                    color=f"C{i}", label=f"{s} p50")
+                    color=color(s), label=f"{s} p50")
         ax.set_title(m)
         ax.set_xlabel("offered checks/s (open loop)")
         ax.set_ylabel("latency µs")
@@ -835,7 +841,7 @@ def plots(grpc, envoy, outdir):
         for i, s in enumerate(SERVERS):
             warm = grpc[m]["servers"].get(s, {}).get("warmup", [])
             if warm:
-                ax.plot(range(1, len(warm) + 1), [w["cpu_us_per_check"] for w in warm], marker=".", color=f"C{i}", label=s)
+                ax.plot(range(1, len(warm) + 1), [w["cpu_us_per_check"] for w in warm], marker=".", color=color(s), label=s)
         ax.set_title(f"{m}: warm-up", fontsize=9)
         ax.set_xlabel("second of closed-loop warm-up")
         ax.set_ylabel("server CPU µs per check")
@@ -849,9 +855,9 @@ def plots(grpc, envoy, outdir):
     if envoy:
         fig, ax = plt.subplots(figsize=(6, 4))
         for i, (variant, rows) in enumerate(envoy.items()):
-            ax.plot([r["rate"] for r in rows], [r["p50_us"] for r in rows], marker=".", ls="--", color=f"C{i}",
+            ax.plot([r["rate"] for r in rows], [r["p50_us"] for r in rows], marker=".", ls="--", color=color(variant.split("→ ")[-1]),
                     label=f"{variant} p50")
-            ax.plot([r["rate"] for r in rows], [r["p99_us"] for r in rows], marker="o", color=f"C{i}",
+            ax.plot([r["rate"] for r in rows], [r["p99_us"] for r in rows], marker="o", color=color(variant.split("→ ")[-1]),
                     label=f"{variant} p99")
         ax.set_yscale("log")
         ax.set_xlabel("requests/s (hey)")
