@@ -893,7 +893,7 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           "OPA-Envoy's at the same offered rate. Each server has one core (below). Checks/s per core = 10⁶ / server CPU µs "
           "per check in the closed-loop phases (median of the repeats); measured checks/s are in the tables.", "",
           "| mix | jrego checks/s per core | OPA-Envoy checks/s per core | jrego / OPA-Envoy (≥ 1.5) | throughput target | "
-          "p99 jrego / OPA-Envoy at each rate (≤ 1) | latency target | jrego / no-op checks/s per core |",
+          "p99 jrego vs OPA-Envoy at each offered rate (ratio ≤ 1) | latency target | jrego / no-op checks/s per core |",
           "|---|---:|---:|---:|---|---|---|---:|"]
     for mix, m in grpc.items():
         rows = m["servers"]
@@ -902,10 +902,13 @@ def report(meta, grpc, envoy, prof, outdir, argv):
         n = summary(rows["no-op"]["closed"]) if "no-op" in rows else None
         v = verdicts(m)
         if v:
-            p99s = ", ".join(f"{r}/s: {a / b:.2f}" if b else f"{r}/s: OPA-Envoy saturated" for r, a, b in v["p99"])
+            p99s = "; ".join(f"{r}/s: {fmt(a)} vs {fmt(b)} µs ({a / b:.2f})" if b else f"{r}/s: {fmt(a)} µs, OPA-Envoy saturated"
+                             for r, a, b in v["p99"])
             worst = max((a / b for _, a, b in v["p99"] if b), default=None)
+            worst_rate = next((r for r, a, b in v["p99"] if b and a / b == worst), None)
             lat = "n/a" if worst is None else (f"**met** at all {len(v['p99'])} rates" if worst <= 1
-                                               else f"**missed**: worst {worst:.2f} × OPA-Envoy's p99")
+                                               else f"**missed** at {sum(1 for _, a, b in v['p99'] if b and a > b)} of "
+                                                    f"{len(v['p99'])} rates; worst {worst:.2f} × OPA-Envoy's p99 at {worst_rate}/s")
             L.append(f"| {mix} | {fmt(1e6 / j['cpu_us_per_check'])} | {fmt(1e6 / o['cpu_us_per_check'])} | "
                      f"{v['per_core']:.2f} (measured checks/s: {v['tput']:.2f}) | {met(v['per_core'], 1.5)} | {p99s} | {lat} | "
                      f"{ratio(n['cpu_us_per_check'], j['cpu_us_per_check']) if n and j else 'n/a'} |")
@@ -924,12 +927,12 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           f"- JVM: {meta['java']} (jrego via `ext-authz-server/bin/jrego serve`, its own flags; no-op with the same heap/GC flags)",
           f"- OPA-Envoy: {meta['opa_envoy']['how']}; `version`: {meta['opa_envoy'].get('version', 'n/a')}",
           f"- OPA-Envoy install: {meta['opa_envoy']['go_install']}",
-          f"- OPA-Envoy configuration (a file, as users write it; `run --server --addr 127.0.0.1:<port> --config-file F "
-          f"--log-level error -b BUNDLE`): `{meta.get('opa_envoy_config', 'n/a')}`",
+          "- OPA-Envoy configuration: `opa-envoy-plugin run --server --addr 127.0.0.1:<free port> --config-file F "
+          "--log-level error --skip-version-check -b BUNDLE` (its REST API on loopback too), F a file as users write it (below)",
           f"- OPA (opa-rest, optional): {meta['opa']}",
           f"- Envoy: {meta.get('envoy', 'not run')}; hey: Debian package `hey`",
           f"- generator: `io.jrego.loadtests.LoadGen` (grpc-java {meta['grpc']}, HdrHistogram), one HTTP/2 connection; "
-          f"warm-up {meta['warmup_desc']}; then {meta['repeats']} closed-loop phases of {meta['duration']:g} s "
+          f"warm-up {meta['warmup_desc']}; then {meta['repeats']} closed-loop phase(s) of {meta['duration']:g} s "
           f"({meta['concurrency']} outstanding); then open-loop phases at rates chosen from the closed-loop capacities "
           "(¼, ½ and 0.8 of the slower server's, 0.8 of the faster one's), each long enough for about 10,000 latencies "
           f"({meta['open_duration']:g}–{1.5 * meta['open_duration']:g} s), after a {meta['open_warmup']:g} s warm-up of the fresh generator",
@@ -940,6 +943,8 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           "else on the server's core during the phase (idle servers, other users), as a fraction of the core; "
           "peak RSS: server VmHWM (jrego and no-op pre-touch a 256 MiB heap)",
           ""]
+    if meta.get("opa_envoy_config"):
+        L += ["OPA-Envoy's configuration file:", "", "```yaml", meta["opa_envoy_config"].rstrip(), "```", ""]
     if not meta["opa_envoy_ok"]:
         L += ["**OPA-Envoy was not measured**: " + meta["opa_envoy"]["how"] + ". " + meta["opa_envoy"]["go_install"], ""]
     L += ["## Over gRPC", ""]
@@ -1183,7 +1188,7 @@ def main():
             if r["info"].get("runtime") and not any(x.startswith(name + ":") for x in runtimes):
                 runtimes.append(f"{name}: {r['info']['runtime']}")
             if name == "opa-envoy" and r["info"].get("config"):
-                meta["opa_envoy_config"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<free port>", r["info"]["config"]).replace("\n", " ").strip()
+                meta["opa_envoy_config"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<free port>", r["info"]["config"])
     meta["runtimes"] = ("What the runtimes see with one CPU, read from the running servers: " + "; ".join(runtimes) + " "
                         "(left to itself with one CPU the JVM would pick SerialGC; jrego's launcher asks for ParallelGC, "
                         "which then runs one GC thread). "
