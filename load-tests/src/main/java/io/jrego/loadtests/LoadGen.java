@@ -221,7 +221,7 @@ public final class LoadGen {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) clkTck;
   }
 
-  private static Map<String, String> options(String[] args) {
+  static Map<String, String> options(String[] args) {
     Map<String, String> o = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {
