@@ -147,6 +147,12 @@ def find_opa_envoy(given):
     return path, info
 
 
+def install_opa_envoy():
+    """The pinned `go install` alone: (path or None, what happened), for compat.py."""
+    path, info = find_opa_envoy(None)
+    return path, info["go_install"]
+
+
 def install_apt(tool, package):
     if shutil.which(tool):
         return shutil.which(tool)
@@ -267,14 +273,16 @@ def jvm_settings(java, pid):
             f"CICompilerCount={flag('CICompilerCount')} (C1 + C2)")
 
 
-def start_jrego(java, bundle, port, jvm_opts=""):
+def start_jrego(bundle, port, jvm_opts="", java=None):
+    """jrego serving `bundle` on 127.0.0.1:port (compat.py starts it too); `java` is the JDK whose
+    jcmd reads the JVM's settings (default: find_java())."""
     admin = free_port()
     env = dict(os.environ, JREGO_JAVA_OPTS=jvm_opts)
 
     def ready(s):
         wait_tcp(admin, 90, s)
         wait_http(f"http://127.0.0.1:{admin}/ready", 90, s)
-        s.info["runtime"] = jvm_settings(java, s.pid)
+        s.info["runtime"] = jvm_settings(java or find_java()[0], s.pid)
 
     s = Server("jrego", pinned("server", [os.path.join(ROOT, "ext-authz-server", "bin", "jrego"), "serve",
                                           "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}",
@@ -318,9 +326,11 @@ def opa_envoy_config(port):
             "  console: false\n")
 
 
-def start_opa_envoy(binary, bundle, port, workdir):
+def start_opa_envoy(binary, bundle, port, workdir=None):
+    """OPA-Envoy serving `bundle` with its gRPC Check server on 127.0.0.1:port (compat.py starts it
+    too); its configuration file goes to `workdir` (default: a new temporary directory)."""
     http_port = free_port()  # its REST API; bound to loopback (its default binds every interface)
-    cfg = os.path.join(workdir, f"opa-envoy-{port}.yaml")
+    cfg = os.path.join(workdir or tempfile.mkdtemp(prefix="opa-envoy-"), f"opa-envoy-{port}.yaml")
     open(cfg, "w").write(opa_envoy_config(port))
 
     def ready(s):
@@ -467,7 +477,7 @@ def open_seconds(rate, args):
 def start_servers(java, opa, opa_envoy, mix, names, workdir):
     """The mix's servers, each on a free port, all pinned to the server CPU."""
     bundle, _ = MIXES[mix]
-    starters = {"jrego": lambda p: start_jrego(java, bundle, p),
+    starters = {"jrego": lambda p: start_jrego(bundle, p, java=java),
                 "opa-envoy": (lambda p: start_opa_envoy(opa_envoy, bundle, p, workdir)) if opa_envoy else None,
                 "no-op": lambda p: start_noop(java, p),
                 "opa-rest": (lambda p: start_opa_rest(opa, bundle, p)) if opa else None}
