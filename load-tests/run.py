@@ -502,7 +502,7 @@ def target_of(name, server):
 
 
 def grpc_part(java, opa, opa_envoy, args, workdir, hooks):
-    """Per mix: all servers started, each warmed and driven closed-loop in turn, then open-loop at
+    """Per mix: each server started, warmed and driven closed-loop in turn, then open-loop at
     rates chosen from those capacities; then the mix's hooks (the Envoy part, the profile) run on
     the same warm servers before they are stopped."""
     plan_closed = ["closed"] * args.repeats
@@ -510,12 +510,16 @@ def grpc_part(java, opa, opa_envoy, args, workdir, hooks):
     for mix in args.mix:
         _, inp = MIXES[mix]
         rows, answers = {}, {}
-        # All of the mix's servers are started first, on the server CPU; each is driven in turn
-        # while the others sit idle (an idle JVM or Go process takes next to no CPU).
-        servers = start_servers(java, opa, opa_envoy, mix, SERVERS, workdir)
-        rss = {}
+        # Each server is started when its turn comes (so no start-up overlaps another's
+        # measurement), on the server CPU, and stays up, idle, until the open-loop phases (an idle
+        # JVM or Go process takes next to no CPU).
+        servers, rss = {}, {}
         try:
-            for name, s in servers.items():
+            for name in SERVERS:
+                servers.update(start_servers(java, opa, opa_envoy, mix, [name], workdir))
+                if name not in servers:
+                    continue
+                s = servers[name]
                 warm, phases = drive(java, s, target_of(name, s), inp, plan_closed, args, args.warmup,
                                      probe=answers if name != "opa-rest" else None)
                 rows[name] = {"warmup": warm, "closed": phases, "open": [], "info": dict(s.info)}
@@ -946,7 +950,8 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           f"({meta['concurrency']} outstanding); then open-loop phases at rates chosen from the closed-loop capacities "
           "(¼, ½ and 0.8 of the slower server's, 0.8 of the faster one's), each long enough for about 10,000 latencies "
           f"({meta['open_duration']:g}–{1.5 * meta['open_duration']:g} s), after a {meta['open_warmup']:g} s warm-up of the fresh generator",
-          "- all servers of a mix are started first, on the server core; each is then driven in turn while the others sit idle",
+          "- a mix's servers are started one after another on the server core, each when its turn comes, and stay up "
+          "(idle while another is driven) until the open-loop phases",
           "- latencies in open loop are measured from each request's due time (no coordinated omission); a rate above "
           "95% of a server's closed-loop checks/s is not run against it (its queue would only grow)",
           "- CPU/check: server process utime+stime over the phase / checks; *other on core*: CPU time of everything "
