@@ -86,6 +86,8 @@ public final class Evaluator {
   private DataOverride overrides;
   private Map<String, Object> mocks = Map.of();
   private Value[] cache;
+  // user-function results by operands, per with-scope like cache; null until the first call
+  private Map<CallKey, Value> calls;
   final BuiltinContext ctx;
   private final EngineOptions options;
   private final long deadline;
@@ -269,8 +271,10 @@ public final class Evaluator {
           DataOverride savedOv = overrides;
           Map<String, Object> savedMocks = mocks;
           Value[] savedCache = cache;
+          Map<CallKey, Value> savedCalls = calls;
           applyWith(w, value);
           cache = new Value[policy.nodes().size()];
+          calls = null;
           Value newInput = input;
           DataOverride newOv = overrides;
           Map<String, Object> newMocks = mocks;
@@ -281,10 +285,12 @@ public final class Evaluator {
                 i + 1,
                 f,
                 () -> {
+                  Map<CallKey, Value> newCalls = calls;
                   input = savedInput;
                   overrides = savedOv;
                   mocks = savedMocks;
                   cache = savedCache;
+                  calls = savedCalls;
                   try {
                     return k.next();
                   } finally {
@@ -292,6 +298,7 @@ public final class Evaluator {
                     overrides = newOv;
                     mocks = newMocks;
                     cache = newCache;
+                    calls = newCalls;
                   }
                 });
           } finally {
@@ -299,6 +306,7 @@ public final class Evaluator {
             overrides = savedOv;
             mocks = savedMocks;
             cache = savedCache;
+            calls = savedCalls;
           }
         });
   }
@@ -673,7 +681,7 @@ public final class Evaluator {
     CallTargets.Target t = targets.get(name);
     switch (t.kind()) {
       case FUNCTION -> {
-        Value r = callFunction(t.candidates(args), args, loc);
+        Value r = memoisedCall(t, args, loc);
         return r != null && k.accept(r);
       }
       case OWN -> {
@@ -721,6 +729,61 @@ public final class Evaluator {
 
   static RegoError at(String code, String msg, Location loc) {
     return loc == null ? RegoError.of(code, msg) : RegoError.at(code, msg, loc);
+  }
+
+  /**
+   * A user function's value for these operands, computed once per with-scope, as OPA's virtual
+   * cache does: only defined values are kept (an undefined call runs again, and so do its print
+   * calls, as in OPA; an error ends the query). Within a scope the value depends only on the
+   * operands: input, data and the rule cache are fixed there, and the builtins OPA treats as
+   * non-deterministic are fixed per query. Function mocks are the exception (a replacement runs
+   * without the mocks that brought it in), so calls are not memoised while any mock is in force.
+   */
+  private Value memoisedCall(CallTargets.Target t, Value[] args, Location loc) {
+    if (!mocks.isEmpty()) {
+      return callFunction(t.candidates(args), args, loc);
+    }
+    CallKey key = new CallKey(t, args);
+    if (calls != null) {
+      Value hit = calls.get(key);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    Value r = callFunction(t.candidates(args), args, loc);
+    if (r != null) {
+      if (calls == null) {
+        calls = new HashMap<>();
+      }
+      calls.put(new CallKey(t, args.clone()), r);
+    }
+    return r;
+  }
+
+  /** A function call's identity: the resolved function and its operands. */
+  private static final class CallKey {
+    private final CallTargets.Target target;
+    private final Value[] args;
+    private final int hash;
+
+    CallKey(CallTargets.Target target, Value[] args) {
+      this.target = target;
+      this.args = args;
+      this.hash = System.identityHashCode(target) * 31 + java.util.Arrays.hashCode(args);
+    }
+
+    @Override
+    @SuppressWarnings("ReferenceEquality") // one Target per function name in a policy
+    public boolean equals(Object o) {
+      return o instanceof CallKey other
+          && other.target == target
+          && java.util.Arrays.equals(other.args, args);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   private Value callFunction(List<CompiledRule> fns, Value[] args, Location loc) {
@@ -1007,15 +1070,18 @@ public final class Evaluator {
           DataOverride savedOv = overrides;
           Map<String, Object> savedMocks = mocks;
           Value[] savedCache = cache;
+          Map<CallKey, Value> savedCalls = calls;
           try {
             applyWith(w, value);
             cache = new Value[policy.nodes().size()];
+            calls = null;
             return evalWithTerm(e, i + 1, t, f, out);
           } finally {
             input = savedInput;
             overrides = savedOv;
             mocks = savedMocks;
             cache = savedCache;
+            calls = savedCalls;
           }
         });
   }

@@ -315,4 +315,129 @@ class EvaluatorTest {
   void negation_inAComprehensionOfARuleValueAlsoBindsOperandsOutside() throws Exception {
     assertThat(eval("p := [x | some x in [1, 2]; not x in input.missing]", "p")).isEqualTo("[]");
   }
+
+  private static List<String> printed(String src, String rule, String input) throws Exception {
+    List<String> lines = new ArrayList<>();
+    Optional<Value> v =
+        Rego.builder()
+            .module("t.rego", "package t\n" + src)
+            .printSink(lines::add)
+            .compile()
+            .evaluate("t/" + rule, Json.parse(input));
+    lines.add("= " + v.map(Json::write).orElse("undefined"));
+    return lines;
+  }
+
+  // The memoised-call tests below pin what OPA 1.22.2 prints and answers (opa eval -i ... with
+  // the same module): a function's defined value is computed once per operands and with-scope.
+
+  @Test
+  void functionCalls_withTheSameOperandsRunOnceWhenDefined() throws Exception {
+    String src =
+        """
+        f(x) := y if {
+          print("f called", x)
+          y := x + 1
+        }
+        p := [f(1), f(1), f(2)]
+        """;
+    assertThat(printed(src, "p", "{}")).containsExactly("f called 1", "f called 2", "= [2,2,3]");
+  }
+
+  @Test
+  void functionCalls_thatAreUndefinedRunAgain() throws Exception {
+    String src =
+        """
+        g(x) if {
+          print("g called", x)
+          x > 10
+        }
+        p := [x | some x in [1, 1, 20, 20]; g(x)]
+        """;
+    assertThat(printed(src, "p", "{}"))
+        .containsExactly("g called 1", "g called 1", "g called 20", "= [20,20]");
+  }
+
+  @Test
+  void functionCalls_areMemoisedPerWithScope() throws Exception {
+    String src =
+        """
+        h(x) := x + input.k if {
+          print("h called", x)
+        }
+        p := [a, b, c, d] if {
+          a := h(1)
+          b := h(1) with input.k as 100
+          c := h(1)
+          d := h(1) with input.k as 1000
+        }
+        """;
+    assertThat(printed(src, "p", "{\"k\": 1}"))
+        .containsExactly("h called 1", "h called 1", "h called 1", "= [2,101,2,1001]");
+  }
+
+  @Test
+  void functionCalls_underAFunctionMockSeeTheMockAndNotTheOuterValue() throws Exception {
+    String src =
+        """
+        f(x) := x
+        g(x) := x * 10
+        h(x) := f(x) + 1
+        p := [a, b, c, d] if {
+          a := h(2)
+          b := h(2) with f as g
+          c := h(2)
+          d := h(2) with f as 5
+        }
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[3,21,3,6]");
+    // a replacement runs without the mocks: h(2) is 7 under the mock and 3 inside g
+    String nested =
+        """
+        f(x) := x
+        g(x) := h(2) * x
+        h(x) := f(x) + 1
+        p := x if {
+          x := [h(2), f(3)] with f as g
+        }
+        """;
+    assertThat(eval(nested, "p")).isEqualTo("[7,9]");
+  }
+
+  @Test
+  void functionCalls_withElseAndSeveralDefinitionsKeepTheirValueWhenRepeated() throws Exception {
+    String src =
+        """
+        f(x) := "big" if {
+          x > 10
+        } else := "small"
+        f(x) := "big" if x > 100
+        p := [f(1), f(200), f(1), f(200), f(20)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[\"small\",\"big\",\"small\",\"big\",\"big\"]");
+  }
+
+  @Test
+  void functionCalls_thatConflictFailEveryTime() {
+    String src =
+        """
+        f(x) := 1 if x > 0
+        f(x) := 2 if x > 5
+        p := [f(1), f(7), f(7)]
+        """;
+    RegoError e = evalError(src, "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
+
+  @Test
+  void functionCalls_withABuiltinErrorStayUndefinedUnlessStrict() throws Exception {
+    String src =
+        """
+        f(x) := 10 / x
+        p := [y | some x in [0, 2, 0]; y := f(x)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[5]");
+    RegoError e = evalError(src, "p", EngineOptions.defaults().withStrictBuiltinErrors(true));
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_BUILTIN);
+  }
 }
