@@ -62,21 +62,26 @@ final class RegexLiterals {
   }
 
   private static boolean containsFolded(String text, String lit) {
-    int m = lit.length();
     char first = lit.charAt(0);
-    outer:
-    for (int i = 0, last = text.length() - m; i <= last; i++) {
-      if (!foldEquals(text.charAt(i), first)) {
-        continue;
+    // the first character's fold partners, hoisted out of the scan
+    char upper = Character.toUpperCase(first);
+    char other = first == 'k' ? '\u212A' : first == 's' ? '\u017F' : first;
+    for (int i = 0, last = text.length() - lit.length(); i <= last; i++) {
+      char t = text.charAt(i);
+      if ((t == first || t == upper || t == other) && restMatches(text, i, lit)) {
+        return true;
       }
-      for (int j = 1; j < m; j++) {
-        if (!foldEquals(text.charAt(i + j), lit.charAt(j))) {
-          continue outer;
-        }
-      }
-      return true;
     }
     return false;
+  }
+
+  private static boolean restMatches(String text, int at, String lit) {
+    for (int j = 1; j < lit.length(); j++) {
+      if (!foldEquals(text.charAt(at + j), lit.charAt(j))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether text char {@code t} is in the simple case-folding orbit of ASCII {@code lower}. */

@@ -9,7 +9,6 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
-import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.compiler.CompiledPolicy;
@@ -229,10 +228,101 @@ public final class Evaluator {
       return k.next();
     }
     Expr e = body.get(i);
-    return evalExpr(e, f, () -> evalBody(body, i + 1, f, k));
+    tick(e);
+    if (e.withs().isEmpty()
+        && !e.negated()
+        && e.stmt() instanceof Expr.TermStmt ts
+        && ts.term() instanceof Term.Call c) {
+      int r = evalSingleCall(c, e, f, body, i, k);
+      if (r != NOT_SINGLE) {
+        return r == 1;
+      }
+    }
+    return evalTicked(e, f, () -> evalBody(body, i + 1, f, k));
   }
 
-  private boolean evalExpr(Expr e, Value[] f, K k) {
+  private static final int NOT_SINGLE = -1;
+
+  /**
+   * The fast path for the most common expressions, {@code x := <term>} and calls: when every
+   * operand has a single value already ({@link #simpleValue}), the expression has at most one
+   * solution, so it is evaluated here and the rest of the body follows directly, without the
+   * continuations (and their allocation and stack depth) of the general path. Answers as that path
+   * does, evaluating operands in the same order; {@link #NOT_SINGLE} when it does not apply, else 1
+   * when the search stopped, 0 when not.
+   */
+  private int evalSingleCall(Term.Call c, Expr e, Value[] f, List<Expr> body, int i, K k) {
+    List<Term> args = c.args();
+    switch (c.name()) {
+      case "eq", "assign" -> {
+        // unifyTerms evaluates the right side first when it can
+        if (args.get(0) instanceof Var x && x.slot() >= 0) {
+          Value v = simpleValue(args.get(1), f);
+          if (v == NO_VALUE) {
+            return 0;
+          }
+          if (v != null) {
+            return bindThen(x, v, f, body, i, k) ? 1 : 0;
+          }
+        }
+        return NOT_SINGLE;
+      }
+      case "internal.member_2", "internal.member_3", "print", "internal.print", "walk" -> {
+        return NOT_SINGLE;
+      }
+      default -> {
+        CallTargets.Target t = targets.get(c.name());
+        int n = operandCount(c, t);
+        Value[] vals = new Value[n];
+        for (int j = 0; j < n; j++) {
+          Value v = simpleValue(args.get(j), f);
+          if (v == null) {
+            return NOT_SINGLE;
+          }
+          if (v == NO_VALUE) {
+            return 0;
+          }
+          vals[j] = v;
+        }
+        Value result = invoke(c.name(), t, c.location(), vals);
+        if (result == null) {
+          return 0;
+        }
+        boolean stop;
+        if (n < args.size()) {
+          Term out = args.get(n);
+          if (out instanceof Var x && x.slot() >= 0) {
+            stop = bindThen(x, result, f, body, i, k);
+          } else {
+            stop = unify(out, result, f, () -> evalBody(body, i + 1, f, k));
+          }
+        } else if (result instanceof BooleanValue b && !b.value()) {
+          stop = false;
+        } else {
+          record(e, result);
+          stop = evalBody(body, i + 1, f, k);
+        }
+        return stop ? 1 : 0;
+      }
+    }
+  }
+
+  /** Unifies a local variable with a value, then evaluates the rest of the body. */
+  private boolean bindThen(Var x, Value v, Value[] f, List<Expr> body, int i, K k) {
+    Value cur = f[x.slot()];
+    if (cur != null) {
+      return cur.equals(v) && evalBody(body, i + 1, f, k);
+    }
+    f[x.slot()] = v;
+    try {
+      return evalBody(body, i + 1, f, k);
+    } finally {
+      f[x.slot()] = null;
+    }
+  }
+
+  /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
+  private void tick(Expr e) {
     if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
       throw new EvalException(
           RegoError.of(
@@ -244,6 +334,9 @@ public final class Evaluator {
     if (coverage != null) {
       coverage.hit(e.location());
     }
+  }
+
+  private boolean evalTicked(Expr e, Value[] f, K k) {
     if (!e.withs().isEmpty()) {
       return evalWith(e, 0, f, k);
     }
@@ -552,30 +645,41 @@ public final class Evaluator {
             });
       }
       default -> {
-        int arity = arity(c.name());
-        boolean hasOut = arity >= 0 && args.size() == arity + 1;
+        CallTargets.Target t = targets.get(c.name());
+        int n = operandCount(c, t);
         return evalArgs(
             args,
-            hasOut ? arity : args.size(),
+            n,
             0,
-            new Value[hasOut ? arity : args.size()],
+            new Value[n],
             f,
-            vals ->
-                call(
-                    c,
-                    vals,
-                    result -> {
-                      if (hasOut) {
-                        return unify(args.get(arity), result, f, k);
-                      }
-                      if (result instanceof BooleanValue b && !b.value()) {
-                        return false;
-                      }
-                      record(e, result);
-                      return k.next();
-                    }));
+            vals -> callResult(e, c, invoke(c.name(), t, c.location(), vals), n, f, k));
       }
     }
+  }
+
+  /** How many operands a call passes; one more term, if written, receives the result. */
+  private static int operandCount(Term.Call c, CallTargets.Target t) {
+    int arity = t.arity();
+    return arity >= 0 && c.args().size() == arity + 1 ? arity : c.args().size();
+  }
+
+  /**
+   * Continues after a call statement produced {@code result} (null when undefined): unified with
+   * the output term when one is written, otherwise a test that fails on false.
+   */
+  private boolean callResult(Expr e, Term.Call c, Value result, int n, Value[] f, K k) {
+    if (result == null) {
+      return false;
+    }
+    if (n < c.args().size()) {
+      return unify(c.args().get(n), result, f, k);
+    }
+    if (result instanceof BooleanValue b && !b.value()) {
+      return false;
+    }
+    record(e, result);
+    return k.next();
   }
 
   /** A continuation receiving evaluated operands. */
@@ -590,6 +694,12 @@ public final class Evaluator {
       Value v = simpleValue(args.get(i), f);
       if (v == null) {
         break;
+      }
+      if (v == NO_VALUE) {
+        for (int j = start; j < i; j++) {
+          vals[j] = null;
+        }
+        return false;
       }
       vals[i++] = v;
     }
@@ -653,41 +763,34 @@ public final class Evaluator {
         });
   }
 
-  int arity(String name) {
-    return targets.get(name).arity();
-  }
-
-  /** Calls a function or builtin by name with evaluated operands. */
-  boolean call(Term.Call c, Value[] args, VK k) {
-    return callNamed(c.name(), c.location(), args, k);
-  }
-
-  private boolean callNamed(String name, Location loc, Value[] args, VK k) {
+  /**
+   * Calls a function or builtin with evaluated operands; {@code t} is what {@code name} resolves
+   * to. Every call has at most one value: null when undefined.
+   */
+  private Value invoke(String name, CallTargets.Target t, Location loc, Value[] args) {
     if (!mocks.isEmpty()) {
       Object m = mocks.get(name);
       if (m instanceof Value v) {
-        return k.accept(v);
+        return v;
       }
       if (m instanceof String other) {
         Map<String, Object> saved = mocks;
         mocks = Map.of(); // a replacement runs without the mocks that brought it in
         try {
-          return callNamed(other, loc, args, k);
+          return invoke(other, targets.get(other), loc, args);
         } finally {
           mocks = saved;
         }
       }
     }
-    CallTargets.Target t = targets.get(name);
     switch (t.kind()) {
       case FUNCTION -> {
-        Value r = memoisedCall(t, args, loc);
-        return r != null && k.accept(r);
+        return memoisedCall(t, args, loc);
       }
       case OWN -> {
         Value ownResult = own.call(name, args, loc);
         if (ownResult != Builtins.NOT_OWN) {
-          return ownResult != null && k.accept(ownResult);
+          return ownResult;
         }
         throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
       }
@@ -697,26 +800,23 @@ public final class Evaluator {
         // below
       }
     }
-    Builtin b = t.builtin();
-    Value r;
     try {
-      r = b.function().call(args, ctx);
+      return t.builtin().function().call(args, ctx);
     } catch (BuiltinException ex) {
       if (options.strictBuiltinErrors()) {
         String code =
             ex.kind() == BuiltinException.Kind.TYPE ? RegoError.EVAL_TYPE : RegoError.EVAL_BUILTIN;
         throw new EvalException(at(code, name + ": " + ex.getMessage(), loc));
       }
-      return false;
+      return null;
     } catch (EvalException ex) {
       throw ex;
     } catch (RuntimeException ex) {
       if (options.strictBuiltinErrors()) {
         throw new EvalException(at(RegoError.EVAL_BUILTIN, name + ": " + ex, loc));
       }
-      return false;
+      return null;
     }
-    return r != null && k.accept(r);
   }
 
   /** A builtin failure: raised when strict, otherwise the call is undefined (null). */
@@ -990,8 +1090,17 @@ public final class Evaluator {
           }
           default -> {}
         }
+        CallTargets.Target target = targets.get(c.name());
         return evalArgs(
-            c.args(), c.args().size(), 0, new Value[c.args().size()], f, vals -> call(c, vals, k));
+            c.args(),
+            c.args().size(),
+            0,
+            new Value[c.args().size()],
+            f,
+            vals -> {
+              Value r = invoke(c.name(), target, c.location(), vals);
+              return r != null && k.accept(r);
+            });
       }
       case Term.ArrayCompr c -> {
         ArrayValue.Builder b = new ArrayValue.Builder();
@@ -1127,6 +1236,9 @@ public final class Evaluator {
       if (v == null) {
         break;
       }
+      if (v == NO_VALUE) {
+        return false;
+      }
       vals[i++] = v;
     }
     if (i == items.size()) {
@@ -1142,13 +1254,55 @@ public final class Evaluator {
         });
   }
 
-  /** The value of a term that has exactly one (a constant or a bound variable), else null. */
-  private static Value simpleValue(Term t, Value[] f) {
+  /** Returned by {@link #simpleValue} for a term with a single value that is undefined. */
+  private static final Value NO_VALUE = StringValue.of("\u0000no-value");
+
+  /**
+   * The value of a term that has at most one and needs no continuation: a constant, a bound
+   * variable, or a reference from a bound variable or {@code input} through ground keys (what
+   * {@link #walk} does for it, without continuations). {@link #NO_VALUE} when such a term is
+   * undefined; null when the term needs the general evaluation.
+   */
+  private Value simpleValue(Term t, Value[] f) {
     return switch (t) {
       case Scalar s -> s.value();
       case Var v -> v.slot() >= 0 ? f[v.slot()] : null;
+      case Ref r -> groundRefValue(r, f);
       default -> null;
     };
+  }
+
+  private Value groundRefValue(Ref r, Value[] f) {
+    if (!(r.head() instanceof Var v)) {
+      return null;
+    }
+    Value x;
+    if (v.slot() >= 0) {
+      x = f[v.slot()];
+      if (x == null) {
+        return null;
+      }
+    } else if (v.name().equals("input")) {
+      if (input == null) {
+        return NO_VALUE;
+      }
+      x = input;
+    } else {
+      return null; // data: rules and overrides
+    }
+    List<Term> path = r.path();
+    for (int i = 0; i < path.size(); i++) {
+      Value key = groundKey(path.get(i), f);
+      if (key == null) {
+        return null;
+      }
+      // the walk ends here whatever follows, as walkPath's does
+      x = lookup(x, key);
+      if (x == null) {
+        return NO_VALUE;
+      }
+    }
+    return x;
   }
 
   // ---------------------------------------------------------------------------------------

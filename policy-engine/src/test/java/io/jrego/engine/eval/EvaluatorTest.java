@@ -440,4 +440,51 @@ class EvaluatorTest {
     RegoError e = evalError(src, "p", EngineOptions.defaults().withStrictBuiltinErrors(true));
     assertThat(e.code()).isEqualTo(RegoError.EVAL_BUILTIN);
   }
+
+  @Test
+  void with_aFunctionMockAppliesToEveryCallInItsScope() throws Exception {
+    // OPA 1.22.2: [10, 20]; the second call once escaped the mock after the first was replaced
+    String src =
+        """
+        f(x) := x
+        g(x) := x * 10
+        r := [a, b] if {
+          a := f(1)
+          b := f(2)
+        }
+        p := x if {
+          x := r with f as g
+        }
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[10,20]");
+  }
+
+  // Expressions whose operands are constants, bound variables or references through ground keys
+  // take a path without continuations; these pin that it answers as OPA 1.22.2 does.
+  private static final String FAST_INPUT =
+      "{\"a\": {\"b\": 2}, \"arr\": [{\"v\": 1}, {\"w\": 2}, {\"v\": 3}]}";
+
+  @Test
+  void singleValuedOperands_undefinedReferenceMakesTheCallUndefined() throws Exception {
+    assertThat(eval("p if { count(input.missing.list) >= 0 }", "p", FAST_INPUT))
+        .isEqualTo("undefined");
+    assertThat(eval("p := [y | some y in [1, 2]; not count(input.missing.list)]", "p", FAST_INPUT))
+        .isEqualTo("[]");
+    assertThat(eval("p if { count([1, 2], 3) }", "p", FAST_INPUT)).isEqualTo("undefined");
+    assertThat(eval("p if { count([1, 2], 2) }", "p", FAST_INPUT)).isEqualTo("true");
+  }
+
+  @Test
+  void singleValuedOperands_bindCompareAndDestructureAsUnification() throws Exception {
+    assertThat(eval("p := x if { x := input.a.b; x = 2 }", "p", FAST_INPUT)).isEqualTo("2");
+    assertThat(eval("p := x if { x := input.a.b; x = 3 }", "p", FAST_INPUT)).isEqualTo("undefined");
+    assertThat(eval("p := [a, b] if { [a, b] := split(\"x.y\", \".\") }", "p", FAST_INPUT))
+        .isEqualTo("[\"x\",\"y\"]");
+    assertThat(eval("p := x if { y := input.a; x := y.b }", "p", FAST_INPUT)).isEqualTo("2");
+    assertThat(eval("p := [v | some i; v := input.arr[i].v]", "p", FAST_INPUT)).isEqualTo("[1,3]");
+    assertThat(eval("p := x if { x := input.arr[0].v; x == input.arr[0].v }", "p", FAST_INPUT))
+        .isEqualTo("1");
+    assertThat(eval("p := x if { x := input.a.b with input.a.b as 5 }", "p", FAST_INPUT))
+        .isEqualTo("5");
+  }
 }
