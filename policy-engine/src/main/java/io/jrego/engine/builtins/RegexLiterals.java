@@ -62,17 +62,38 @@ final class RegexLiterals {
   }
 
   private static boolean containsFolded(String text, String lit) {
+    // candidate starts are the first character's fold partners, found with String.indexOf (which
+    // the JIT vectorises); a partner outside Latin-1 costs nothing on a Latin-1 text
     char first = lit.charAt(0);
-    // the first character's fold partners, hoisted out of the scan
     char upper = Character.toUpperCase(first);
     char other = first == 'k' ? '\u212A' : first == 's' ? '\u017F' : first;
-    for (int i = 0, last = text.length() - lit.length(); i <= last; i++) {
-      char t = text.charAt(i);
-      if ((t == first || t == upper || t == other) && restMatches(text, i, lit)) {
+    int last = text.length() - lit.length();
+    int atFirst = text.indexOf(first);
+    int atUpper = upper == first ? -1 : text.indexOf(upper);
+    int atOther = other == first ? -1 : text.indexOf(other);
+    while (true) {
+      int i = earliest(atFirst, earliest(atUpper, atOther));
+      if (i < 0 || i > last) {
+        return false;
+      }
+      if (restMatches(text, i, lit)) {
         return true;
       }
+      if (i == atFirst) {
+        atFirst = text.indexOf(first, i + 1);
+      }
+      if (i == atUpper) {
+        atUpper = text.indexOf(upper, i + 1);
+      }
+      if (i == atOther) {
+        atOther = text.indexOf(other, i + 1);
+      }
     }
-    return false;
+  }
+
+  /** The earlier of two positions from indexOf, where -1 means none. */
+  private static int earliest(int a, int b) {
+    return a < 0 ? b : b < 0 ? a : Math.min(a, b);
   }
 
   private static boolean restMatches(String text, int at, String lit) {
