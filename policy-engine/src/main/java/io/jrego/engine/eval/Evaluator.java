@@ -561,6 +561,44 @@ public final class Evaluator {
     return key == null ? k.next() : unify(key, v, f, k);
   }
 
+  /** Receives one key and value of a collection; true stops. */
+  @FunctionalInterface
+  interface EntryK {
+    boolean accept(Value key, Value value);
+  }
+
+  /**
+   * Visits the key-value pairs of a collection in order, as {@link #entries} lists them, without
+   * building the list; false (nothing visited) when {@code v} is not a collection.
+   */
+  static boolean eachEntry(Value v, EntryK k) {
+    switch (v) {
+      case ArrayValue a -> {
+        for (int i = 0; i < a.size(); i++) {
+          if (k.accept(NumberValue.of(i), a.get(i))) {
+            return true;
+          }
+        }
+      }
+      case ObjectValue o -> {
+        for (Value key : o.keys()) {
+          if (k.accept(key, o.getOrNull(key))) {
+            return true;
+          }
+        }
+      }
+      case SetValue s -> {
+        for (Value x : s.elements()) {
+          if (k.accept(x, x)) {
+            return true;
+          }
+        }
+      }
+      default -> {}
+    }
+    return false;
+  }
+
   /** Key-value pairs of a collection (index/element, key/value, element/element), or null. */
   static List<Value[]> entries(Value v) {
     List<Value[]> out = new ArrayList<>();
@@ -594,37 +632,16 @@ public final class Evaluator {
       }
       case "internal.member_2" -> {
         return evalTerm(
-            args.get(1),
-            f,
-            coll -> {
-              List<Value[]> es = entries(coll);
-              if (es == null) {
-                return false;
-              }
-              for (Value[] kv : es) {
-                if (unify(args.get(0), kv[1], f, k)) {
-                  return true;
-                }
-              }
-              return false;
-            });
+            args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
       case "internal.member_3" -> {
         return evalTerm(
             args.get(2),
             f,
-            coll -> {
-              List<Value[]> es = entries(coll);
-              if (es == null) {
-                return false;
-              }
-              for (Value[] kv : es) {
-                if (unify(args.get(0), kv[0], f, () -> unify(args.get(1), kv[1], f, k))) {
-                  return true;
-                }
-              }
-              return false;
-            });
+            coll ->
+                eachEntry(
+                    coll,
+                    (key, v) -> unify(args.get(0), key, f, () -> unify(args.get(1), v, f, k))));
       }
       case "print", "internal.print" -> {
         own.print(args, f);
@@ -1268,36 +1285,100 @@ public final class Evaluator {
       case Scalar s -> s.value();
       case Var v -> v.slot() >= 0 ? f[v.slot()] : null;
       case Ref r -> groundRefValue(r, f);
+      case Term.Call c -> isSimpleCall(c, f) ? simpleCallValue(c, f) : null;
       default -> null;
     };
   }
 
-  private Value groundRefValue(Ref r, Value[] f) {
-    if (!(r.head() instanceof Var v)) {
-      return null;
-    }
-    Value x;
-    if (v.slot() >= 0) {
-      x = f[v.slot()];
-      if (x == null) {
-        return null;
+  /**
+   * Whether a nested call has one value at most and operands that are all simple, checked before
+   * anything is evaluated so that no operand is evaluated twice when the answer is no.
+   */
+  private boolean isSimpleCall(Term.Call c, Value[] f) {
+    switch (c.name()) {
+      case "eq",
+          "assign",
+          "walk",
+          "print",
+          "internal.print",
+          "internal.member_2",
+          "internal.member_3" -> {
+        return false;
       }
-    } else if (v.name().equals("input")) {
-      if (input == null) {
+      default -> {
+        for (Term a : c.args()) {
+          boolean simple =
+              switch (a) {
+                case Scalar s -> true;
+                case Var v -> v.slot() >= 0 && f[v.slot()] != null;
+                case Ref r -> isGroundRef(r, f);
+                case Term.Call inner -> isSimpleCall(inner, f);
+                default -> false;
+              };
+          if (!simple) {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+  }
+
+  private Value simpleCallValue(Term.Call c, Value[] f) {
+    List<Term> args = c.args();
+    Value[] vals = new Value[args.size()];
+    for (int i = 0; i < vals.length; i++) {
+      Value v = simpleValue(args.get(i), f);
+      if (v == NO_VALUE) {
         return NO_VALUE;
       }
-      x = input;
-    } else {
-      return null; // data: rules and overrides
+      vals[i] = v;
     }
-    List<Term> path = r.path();
-    for (int i = 0; i < path.size(); i++) {
-      Value key = groundKey(path.get(i), f);
-      if (key == null) {
-        return null;
+    Value r = invoke(c.name(), targets.get(c.name()), c.location(), vals);
+    return r == null ? NO_VALUE : r;
+  }
+
+  /** Whether a reference has a head {@link #groundRefValue} reads and only ground keys. */
+  private static boolean isGroundRef(Ref r, Value[] f) {
+    if (!(r.head() instanceof Var v) || (v.slot() >= 0 && f[v.slot()] == null)) {
+      return false;
+    }
+    if (v.slot() < 0 && !v.name().equals("input") && !v.name().equals("data")) {
+      return false;
+    }
+    for (Term p : r.path()) {
+      if (groundKey(p, f) == null) {
+        return false;
       }
-      // the walk ends here whatever follows, as walkPath's does
-      x = lookup(x, key);
+    }
+    return true;
+  }
+
+  /**
+   * The value of a reference from a bound variable, {@code input} or {@code data} through ground
+   * keys only, which has one value at most: what {@link #walk} and {@link #evalData} yield for it,
+   * without continuations. {@link #NO_VALUE} when undefined; null for any other reference.
+   */
+  private Value groundRefValue(Ref r, Value[] f) {
+    if (!isGroundRef(r, f)) {
+      return null;
+    }
+    Var v = (Var) r.head();
+    if (v.slot() < 0 && v.name().equals("data")) {
+      return groundData(r.path(), f);
+    }
+    Value x = v.slot() >= 0 ? f[v.slot()] : input;
+    if (x == null) {
+      return NO_VALUE;
+    }
+    return walkGround(x, r.path(), 0, f, false);
+  }
+
+  private static Value walkGround(Value v, List<Term> path, int i, Value[] f, boolean base) {
+    Value x = v;
+    for (int j = i; j < path.size(); j++) {
+      Value key = groundKey(path.get(j), f);
+      x = base ? lookupBase(x, key) : lookup(x, key);
       if (x == null) {
         return NO_VALUE;
       }
@@ -1305,10 +1386,48 @@ public final class Evaluator {
     return x;
   }
 
+  /**
+   * {@link #evalData} for a path of ground keys (the same cases in the same order), where it yields
+   * one value at most.
+   */
+  private Value groundData(List<Term> path, Value[] f) {
+    DataPos at = new DataPos(policy.root(), baseData, overrides);
+    for (int i = 0; ; i++) {
+      RuleNode node = at.node();
+      Value base = at.base();
+      DataOverride ov = at.ov();
+      if (ov != null && ov.value != null) {
+        return walkGround(ov.value, path, i, f, false);
+      }
+      if (node == null && ov == null) {
+        return base == null ? NO_VALUE : walkGround(base, path, i, f, true);
+      }
+      if (node != null && !node.rules().isEmpty()) {
+        if (base != null) {
+          return walkGround(base, path, i, f, true);
+        }
+        Value doc = ruleDoc(node);
+        return doc == null ? NO_VALUE : walkGround(doc, path, i, f, false);
+      }
+      if (i == path.size()) {
+        Value full = fullValue(node, base, ov);
+        return full == null ? NO_VALUE : full;
+      }
+      at = DataPos.child(node, base, ov, groundKey(path.get(i), f));
+      if (at == null) {
+        return NO_VALUE;
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------
   // References
 
   private boolean evalRef(Ref r, Value[] f, VK k) {
+    Value single = groundRefValue(r, f);
+    if (single != null) {
+      return single != NO_VALUE && k.accept(single);
+    }
     Term head = r.head();
     if (head instanceof Var v && v.slot() < 0) {
       if (v.name().equals("data")) {
@@ -1352,16 +1471,8 @@ public final class Evaluator {
             return child != null && walkPath(child, path, i + 1, f, k, base);
           });
     }
-    List<Value[]> es = entries(v);
-    if (es == null) {
-      return false;
-    }
-    for (Value[] kv : es) {
-      if (unify(elem, kv[0], f, () -> walkPath(kv[1], path, i + 1, f, k, base))) {
-        return true;
-      }
-    }
-    return false;
+    return eachEntry(
+        v, (kv, child) -> unify(elem, kv, f, () -> walkPath(child, path, i + 1, f, k, base)));
   }
 
   private static Value lookupBase(Value v, Value key) {
@@ -1457,22 +1568,32 @@ public final class Evaluator {
       Value key,
       Value[] f,
       VK k) {
-    RuleNode child = node == null ? null : node.children().get(key);
-    Value baseChild = base == null ? null : lookup(base, key);
-    if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
-      baseChild = lookup(base, StringValue.of(n.toString()));
+    DataPos c = DataPos.child(node, base, ov, key);
+    return c != null && evalData(path, i + 1, c.node(), c.base(), c.ov(), f, k);
+  }
+
+  /** A position in data: the rule tree node, the base document and the overrides there. */
+  private record DataPos(RuleNode node, Value base, DataOverride ov) {
+
+    /** The position under {@code key}, or null when nothing is there. */
+    static DataPos child(RuleNode node, Value base, DataOverride ov, Value key) {
+      RuleNode child = node == null ? null : node.children().get(key);
+      Value baseChild = base == null ? null : lookup(base, key);
+      if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
+        baseChild = lookup(base, StringValue.of(n.toString()));
+      }
+      DataOverride ovChild = ov == null ? null : ov.children.get(key);
+      if (child != null
+          && child.rules().isEmpty()
+          && child.hasFunctions()
+          && child.children().isEmpty()) {
+        child = null;
+      }
+      if (child == null && baseChild == null && ovChild == null) {
+        return null;
+      }
+      return new DataPos(child, baseChild, ovChild);
     }
-    DataOverride ovChild = ov == null ? null : ov.children.get(key);
-    if (child != null
-        && child.rules().isEmpty()
-        && child.hasFunctions()
-        && child.children().isEmpty()) {
-      child = null;
-    }
-    if (child == null && baseChild == null && ovChild == null) {
-      return false;
-    }
-    return evalData(path, i + 1, child, baseChild, ovChild, f, k);
   }
 
   /** The whole document at a node: base data merged with every rule below it. */
