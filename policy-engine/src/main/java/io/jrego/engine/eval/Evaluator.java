@@ -1391,11 +1391,10 @@ public final class Evaluator {
    * one value at most.
    */
   private Value groundData(List<Term> path, Value[] f) {
-    DataPos at = new DataPos(policy.root(), baseData, overrides);
+    RuleNode node = policy.root();
+    Value base = baseData;
+    DataOverride ov = overrides;
     for (int i = 0; ; i++) {
-      RuleNode node = at.node();
-      Value base = at.base();
-      DataOverride ov = at.ov();
       if (ov != null && ov.value != null) {
         return walkGround(ov.value, path, i, f, false);
       }
@@ -1413,8 +1412,11 @@ public final class Evaluator {
         Value full = fullValue(node, base, ov);
         return full == null ? NO_VALUE : full;
       }
-      at = DataPos.child(node, base, ov, groundKey(path.get(i), f));
-      if (at == null) {
+      Value key = groundKey(path.get(i), f);
+      node = childNode(node, key);
+      base = childBase(base, key);
+      ov = ov == null ? null : ov.children.get(key);
+      if (node == null && base == null && ov == null) {
         return NO_VALUE;
       }
     }
@@ -1568,32 +1570,34 @@ public final class Evaluator {
       Value key,
       Value[] f,
       VK k) {
-    DataPos c = DataPos.child(node, base, ov, key);
-    return c != null && evalData(path, i + 1, c.node(), c.base(), c.ov(), f, k);
+    RuleNode child = childNode(node, key);
+    Value baseChild = childBase(base, key);
+    DataOverride ovChild = ov == null ? null : ov.children.get(key);
+    if (child == null && baseChild == null && ovChild == null) {
+      return false;
+    }
+    return evalData(path, i + 1, child, baseChild, ovChild, f, k);
   }
 
-  /** A position in data: the rule tree node, the base document and the overrides there. */
-  private record DataPos(RuleNode node, Value base, DataOverride ov) {
-
-    /** The position under {@code key}, or null when nothing is there. */
-    static DataPos child(RuleNode node, Value base, DataOverride ov, Value key) {
-      RuleNode child = node == null ? null : node.children().get(key);
-      Value baseChild = base == null ? null : lookup(base, key);
-      if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
-        baseChild = lookup(base, StringValue.of(n.toString()));
-      }
-      DataOverride ovChild = ov == null ? null : ov.children.get(key);
-      if (child != null
-          && child.rules().isEmpty()
-          && child.hasFunctions()
-          && child.children().isEmpty()) {
-        child = null;
-      }
-      if (child == null && baseChild == null && ovChild == null) {
-        return null;
-      }
-      return new DataPos(child, baseChild, ovChild);
+  /** The rule tree node under {@code key}; null when none, or when it holds only functions. */
+  private static RuleNode childNode(RuleNode node, Value key) {
+    RuleNode child = node == null ? null : node.children().get(key);
+    if (child != null
+        && child.rules().isEmpty()
+        && child.hasFunctions()
+        && child.children().isEmpty()) {
+      return null;
     }
+    return child;
+  }
+
+  /** The base document under {@code key}, where a number also finds its string key. */
+  private static Value childBase(Value base, Value key) {
+    Value baseChild = base == null ? null : lookup(base, key);
+    if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
+      baseChild = lookup(base, StringValue.of(n.toString()));
+    }
+    return baseChild;
   }
 
   /** The whole document at a node: base data merged with every rule below it. */
