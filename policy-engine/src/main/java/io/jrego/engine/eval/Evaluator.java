@@ -46,6 +46,14 @@ import java.util.TreeSet;
  * mock table for the duration of one expression (and back while its continuation runs), with a
  * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
  * steps, depth, collection size) end the query with an error.
+ *
+ * <p>Fast paths, each answering exactly as the general path. A call has one value at most, so
+ * {@link #invoke} returns it rather than taking a continuation. Terms with at most one value whose
+ * operands are already known (constants, bound variables, references through ground keys, nested
+ * calls of such terms) are evaluated directly by {@link #simpleValue}, and a body expression made
+ * only of them ({@code x := input.a.b}, {@code t := replace(s, "a", "b")}) continues with the rest
+ * of the body without allocating continuations ({@link #evalSingleCall}). User-function values are
+ * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
  */
 public final class Evaluator {
 

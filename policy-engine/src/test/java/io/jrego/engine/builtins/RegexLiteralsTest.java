@@ -106,6 +106,17 @@ class RegexLiteralsTest {
     }
   }
 
+  /** Beyond the BMP, no code point folds to printable ASCII, which the check relies on too. */
+  @Test
+  void foldEquals_noSupplementaryCodePointMatchesAnAsciiLiteralCaseInsensitively() {
+    StringBuilder all = new StringBuilder();
+    for (int cp = 0x10000; cp <= Character.MAX_CODE_POINT; cp++) {
+      all.appendCodePoint(cp);
+    }
+    var m = Pattern.compile("(?i)[ -~]").matcher(all.toString());
+    assertThat(m.find()).isFalse();
+  }
+
   /**
    * Random patterns over a small alphabet (case-folding partners, metacharacters, groups,
    * alternation, every repetition) against random texts: whenever RE2 finds a match, the literal
