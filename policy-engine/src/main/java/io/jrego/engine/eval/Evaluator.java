@@ -52,7 +52,7 @@ import java.util.TreeSet;
  * operands are already known (constants, bound variables, references through ground keys, nested
  * calls of such terms) are evaluated directly by {@link #simpleValue}, and a body expression made
  * only of them ({@code x := input.a.b}, {@code t := replace(s, "a", "b")}) continues with the rest
- * of the body without allocating continuations ({@link #evalSingleCall}). User-function values are
+ * of the body without allocating continuations ({@link #evalDirect}). User-function values are
  * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
  */
 public final class Evaluator {
@@ -241,25 +241,25 @@ public final class Evaluator {
         && !e.negated()
         && e.stmt() instanceof Expr.TermStmt ts
         && ts.term() instanceof Term.Call c) {
-      int r = evalSingleCall(c, e, f, body, i, k);
-      if (r != NOT_SINGLE) {
+      int r = evalDirect(c, e, f, body, i, k);
+      if (r != NOT_DIRECT) {
         return r == 1;
       }
     }
     return evalTicked(e, f, () -> evalBody(body, i + 1, f, k));
   }
 
-  private static final int NOT_SINGLE = -1;
+  private static final int NOT_DIRECT = -1;
 
   /**
-   * The fast path for the most common expressions, {@code x := <term>} and calls: when every
-   * operand has a single value already ({@link #simpleValue}), the expression has at most one
-   * solution, so it is evaluated here and the rest of the body follows directly, without the
-   * continuations (and their allocation and stack depth) of the general path. Answers as that path
-   * does, evaluating operands in the same order; {@link #NOT_SINGLE} when it does not apply, else 1
-   * when the search stopped, 0 when not.
+   * The fast path for the most common expressions, {@code x := <term>}, calls and {@code some x in
+   * <term>}: when every operand has a single value already ({@link #simpleValue}), the expression
+   * is evaluated here and the rest of the body follows directly (once per element for {@code
+   * some}), without the continuations (and their allocation and stack depth) of the general path.
+   * Answers as that path does, evaluating operands in the same order; {@link #NOT_DIRECT} when it
+   * does not apply, else 1 when the search stopped, 0 when not.
    */
-  private int evalSingleCall(Term.Call c, Expr e, Value[] f, List<Expr> body, int i, K k) {
+  private int evalDirect(Term.Call c, Expr e, Value[] f, List<Expr> body, int i, K k) {
     List<Term> args = c.args();
     switch (c.name()) {
       case "eq", "assign" -> {
@@ -273,10 +273,23 @@ public final class Evaluator {
             return bindThen(x, v, f, body, i, k) ? 1 : 0;
           }
         }
-        return NOT_SINGLE;
+        return NOT_DIRECT;
       }
-      case "internal.member_2", "internal.member_3", "print", "internal.print", "walk" -> {
-        return NOT_SINGLE;
+      case "internal.member_2" -> {
+        // some x in coll, x not bound yet: bind it to each element in turn, as unify would
+        if (args.get(0) instanceof Var x && x.slot() >= 0 && f[x.slot()] == null) {
+          Value coll = simpleValue(args.get(1), f);
+          if (coll == NO_VALUE) {
+            return 0;
+          }
+          if (coll != null) {
+            return eachEntry(coll, (key, v) -> bindThen(x, v, f, body, i, k)) ? 1 : 0;
+          }
+        }
+        return NOT_DIRECT;
+      }
+      case "internal.member_3", "print", "internal.print", "walk" -> {
+        return NOT_DIRECT;
       }
       default -> {
         CallTargets.Target t = targets.get(c.name());
@@ -285,7 +298,7 @@ public final class Evaluator {
         for (int j = 0; j < n; j++) {
           Value v = simpleValue(args.get(j), f);
           if (v == null) {
-            return NOT_SINGLE;
+            return NOT_DIRECT;
           }
           if (v == NO_VALUE) {
             return 0;
@@ -923,38 +936,15 @@ public final class Evaluator {
           continue;
         }
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
-          boolean[] produced = new boolean[1];
-          Value[] frame = new Value[r.slots()];
-          CompiledRule cr = r;
+          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result);
           currentRule = r;
-          unifyArgs(
-              cr.args(),
-              args,
-              0,
-              frame,
-              () ->
-                  evalBody(
-                      cr.body(),
-                      0,
-                      frame,
-                      () ->
-                          evalTerm(
-                              cr.value(),
-                              frame,
-                              v -> {
-                                produced[0] = true;
-                                ruleHit(cr);
-                                if (result[0] != null && !result[0].equals(v)) {
-                                  throw new EvalException(
-                                      at(
-                                          RegoError.EVAL_CONFLICT,
-                                          "functions must not produce multiple outputs for same inputs",
-                                          cr.location()));
-                                }
-                                result[0] = v;
-                                return cr.value() instanceof Scalar; // early exit, as OPA
-                              })));
-          if (produced[0]) {
+          if (bindArgs(r.args(), args, fb.frame)) {
+            evalBody(r.body(), 0, fb.frame, fb);
+          } else {
+            CompiledRule cr = r;
+            unifyArgs(cr.args(), args, 0, fb.frame, () -> evalBody(cr.body(), 0, fb.frame, fb));
+          }
+          if (fb.produced) {
             break;
           }
         }
@@ -975,6 +965,69 @@ public final class Evaluator {
     } finally {
       depth--;
       currentRule = savedRule;
+    }
+  }
+
+  /**
+   * Binds operands to argument patterns that are all plain variables, as unifyArgs would, in the
+   * fresh frame of one definition; false, with nothing bound, when a pattern is anything else or a
+   * repeated variable ({@code f(x, x)}) is given two different operands.
+   */
+  private static boolean bindArgs(List<Term> patterns, Value[] args, Value[] frame) {
+    for (Term p : patterns) {
+      if (!(p instanceof Var x) || x.slot() < 0) {
+        return false;
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      int slot = ((Var) patterns.get(i)).slot();
+      if (frame[slot] != null && !frame[slot].equals(args[i])) {
+        java.util.Arrays.fill(frame, null); // unifyArgs fails the same way and runs no body
+        return false;
+      }
+      frame[slot] = args[i];
+    }
+    return true;
+  }
+
+  /**
+   * The continuation of one function definition's body: evaluates the value term and collects it
+   * into the call's result, shared by every definition (to detect conflicts). One object instead of
+   * a chain of lambdas, since every function call that misses the memo makes one.
+   */
+  private final class FunctionBody implements K {
+    final CompiledRule rule;
+    final Value[] frame;
+    final Value[] result;
+    boolean produced;
+
+    FunctionBody(CompiledRule rule, Value[] frame, Value[] result) {
+      this.rule = rule;
+      this.frame = frame;
+      this.result = result;
+    }
+
+    @Override
+    public boolean next() {
+      Value v = simpleValue(rule.value(), frame);
+      if (v == NO_VALUE) {
+        return false;
+      }
+      return v != null ? accept(v) : evalTerm(rule.value(), frame, this::accept);
+    }
+
+    private boolean accept(Value v) {
+      produced = true;
+      ruleHit(rule);
+      if (result[0] != null && !result[0].equals(v)) {
+        throw new EvalException(
+            at(
+                RegoError.EVAL_CONFLICT,
+                "functions must not produce multiple outputs for same inputs",
+                rule.location()));
+      }
+      result[0] = v;
+      return rule.value() instanceof Scalar; // early exit, as OPA
     }
   }
 

@@ -487,4 +487,35 @@ class EvaluatorTest {
     assertThat(eval("p := x if { x := input.a.b with input.a.b as 5 }", "p", FAST_INPUT))
         .isEqualTo("5");
   }
+
+  @Test
+  void functions_withRepeatedOrConstantArgumentPatternsMatchAsUnification() throws Exception {
+    // OPA 1.22.2: ["same","different",5,10]
+    String src =
+        """
+        same(x, x) := "same"
+        same(x, y) := "different" if x != y
+        first(1, x) := x
+        first(2, x) := x * 2
+        p := [same(1, 1), same(1, 2), first(1, 5), first(2, 5)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[\"same\",\"different\",5,10]");
+  }
+
+  @Test
+  void someIn_overSingleValuedCollectionsVisitsEveryElementInOrder() throws Exception {
+    // answers of OPA 1.22.2 for the same rules and input
+    String input = "{\"arr\": [3, 1, 3], \"obj\": {\"b\": 1, \"a\": 2}, \"str\": \"abc\"}";
+    assertThat(eval("p := [x | some x in input.arr]", "p", input)).isEqualTo("[3,1,3]");
+    assertThat(eval("p := [x | some x in input.obj]", "p", input)).isEqualTo("[2,1]");
+    assertThat(eval("p := [x | some x in {3, 1, 2}]", "p", input)).isEqualTo("[1,2,3]");
+    assertThat(eval("p := [x | some x in input.missing]", "p", input)).isEqualTo("[]");
+    assertThat(eval("p := [x | some x in input.str]", "p", input)).isEqualTo("[]");
+    assertThat(eval("p := [[x, y] | some x in [1, 2]; some y in [x, 10]]", "p", input))
+        .isEqualTo("[[1,1],[1,10],[2,2],[2,10]]");
+    RegoError e =
+        evalError(
+            "p := y if { some x in [1, 2, 3]; x > 1; y := x }", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
 }
