@@ -1355,7 +1355,7 @@ public final class Evaluator {
    * Whether a nested call has one value at most and operands that are all simple, checked before
    * anything is evaluated so that no operand is evaluated twice when the answer is no.
    */
-  private boolean isSimpleCall(Term.Call c, Value[] f) {
+  private static boolean isSimpleCall(Term.Call c, Value[] f) {
     switch (c.name()) {
       case "eq",
           "assign",
@@ -1368,21 +1368,24 @@ public final class Evaluator {
       }
       default -> {
         for (Term a : c.args()) {
-          boolean simple =
-              switch (a) {
-                case Scalar s -> true;
-                case Var v -> v.slot() >= 0 && f[v.slot()] != null;
-                case Ref r -> isGroundRef(r, f);
-                case Term.Call inner -> isSimpleCall(inner, f);
-                default -> false;
-              };
-          if (!simple) {
+          if (!isSimple(a, f)) {
             return false;
           }
         }
         return true;
       }
     }
+  }
+
+  /** Whether {@link #simpleValue} evaluates a term; checked without evaluating anything. */
+  private static boolean isSimple(Term t, Value[] f) {
+    return switch (t) {
+      case Scalar s -> true;
+      case Var v -> v.slot() >= 0 && f[v.slot()] != null;
+      case Ref r -> isGroundRef(r, f);
+      case Term.Call c -> isSimpleCall(c, f);
+      default -> false;
+    };
   }
 
   private Value simpleCallValue(Term.Call c, Value[] f) {
@@ -1399,7 +1402,10 @@ public final class Evaluator {
     return r == null ? NO_VALUE : r;
   }
 
-  /** Whether a reference has a head {@link #groundRefValue} reads and only ground keys. */
+  /**
+   * Whether a reference has a head {@link #groundRefValue} reads and keys that are constants, bound
+   * variables or other simple terms ({@code data.tenants[data.keys[k]]}).
+   */
   private static boolean isGroundRef(Ref r, Value[] f) {
     if (!(r.head() instanceof Var v) || (v.slot() >= 0 && f[v.slot()] == null)) {
       return false;
@@ -1408,7 +1414,7 @@ public final class Evaluator {
       return false;
     }
     for (Term p : r.path()) {
-      if (groundKey(p, f) == null) {
+      if (!isSimple(p, f)) {
         return false;
       }
     }
@@ -1416,9 +1422,10 @@ public final class Evaluator {
   }
 
   /**
-   * The value of a reference from a bound variable, {@code input} or {@code data} through ground
+   * The value of a reference from a bound variable, {@code input} or {@code data} through simple
    * keys only, which has one value at most: what {@link #walk} and {@link #evalData} yield for it,
-   * without continuations. {@link #NO_VALUE} when undefined; null for any other reference.
+   * without continuations. {@link #NO_VALUE} when undefined; null for any other reference. A key is
+   * evaluated when the walk reaches it, as there, so a key after an undefined step never is.
    */
   private Value groundRefValue(Ref r, Value[] f) {
     if (!isGroundRef(r, f)) {
@@ -1435,10 +1442,13 @@ public final class Evaluator {
     return walkGround(x, r.path(), 0, f, false);
   }
 
-  private static Value walkGround(Value v, List<Term> path, int i, Value[] f, boolean base) {
+  private Value walkGround(Value v, List<Term> path, int i, Value[] f, boolean base) {
     Value x = v;
     for (int j = i; j < path.size(); j++) {
-      Value key = groundKey(path.get(j), f);
+      Value key = simpleValue(path.get(j), f);
+      if (key == NO_VALUE) {
+        return NO_VALUE;
+      }
       x = base ? lookupBase(x, key) : lookup(x, key);
       if (x == null) {
         return NO_VALUE;
@@ -1473,7 +1483,10 @@ public final class Evaluator {
         Value full = fullValue(node, base, ov);
         return full == null ? NO_VALUE : full;
       }
-      Value key = groundKey(path.get(i), f);
+      Value key = simpleValue(path.get(i), f);
+      if (key == NO_VALUE) {
+        return NO_VALUE;
+      }
       node = childNode(node, key);
       base = childBase(base, key);
       ov = ov == null ? null : ov.children.get(key);

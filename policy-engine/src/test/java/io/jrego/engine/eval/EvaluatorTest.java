@@ -518,4 +518,23 @@ class EvaluatorTest {
             "p := y if { some x in [1, 2, 3]; x > 1; y := x }", "p", EngineOptions.defaults());
     assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
   }
+
+  @Test
+  void references_withReferencesOrCallsAsKeysAnswerAsOpa() throws Exception {
+    // OPA 1.22.2 with input {"key": "k1"}
+    String src =
+        """
+        tenants := {"t1": {"active": true}, "t2": {"active": false}}
+        keys := {"k1": "t1", "k2": "t2"}
+        p1 := tenants[keys[input.key]]
+        p2 := tenants[keys[input.missing]]
+        p4 := [t | some k in ["k2", "k1", "k3"]; t := tenants[keys[k]].active]
+        p5 := tenants[lower(upper(keys[input.key]))]
+        """;
+    String input = "{\"key\": \"k1\"}";
+    assertThat(eval(src, "p1", input)).isEqualTo("{\"active\":true}");
+    assertThat(eval(src, "p2", input)).isEqualTo("undefined");
+    assertThat(eval(src, "p4", input)).isEqualTo("[false,true]");
+    assertThat(eval(src, "p5", input)).isEqualTo("{\"active\":true}");
+  }
 }
