@@ -1337,9 +1337,9 @@ public final class Evaluator {
 
   /**
    * The value of a term that has at most one and needs no continuation: a constant, a bound
-   * variable, or a reference from a bound variable or {@code input} through ground keys (what
-   * {@link #walk} does for it, without continuations). {@link #NO_VALUE} when such a term is
-   * undefined; null when the term needs the general evaluation.
+   * variable, a reference through simple keys ({@link #groundRefValue}) or a call of simple
+   * operands. {@link #NO_VALUE} when such a term is undefined; null when the term needs the general
+   * evaluation.
    */
   private Value simpleValue(Term t, Value[] f) {
     return switch (t) {
@@ -1458,7 +1458,7 @@ public final class Evaluator {
   }
 
   /**
-   * {@link #evalData} for a path of ground keys (the same cases in the same order), where it yields
+   * {@link #evalData} for a path of simple keys (the same cases in the same order), where it yields
    * one value at most.
    */
   private Value groundData(List<Term> path, Value[] f) {
