@@ -26,10 +26,11 @@ import org.openjdk.jmh.annotations.State;
  * Policy evaluation alone, for the three request mixes the load harness uses, so the figures sit
  * beside {@code opa bench} on the same policy and input.
  *
- * <p>Run through {@code load-tests/bench-eval.sh}, which builds the jar, runs this with the GC
- * profiler (allocations per evaluation) and {@code opa bench}, and writes the ratios to {@code
+ * <p>Run through {@code python3 load-tests/bench_eval.py}, which builds the jar, runs this with the
+ * GC profiler (allocations per evaluation) and {@code opa bench}, and writes the ratios to {@code
  * load-tests/results/}. By hand: {@code java -jar load-tests/target/benchmarks.jar EvalBenchmark
- * -prof gc -p root=$PWD}.
+ * -prof gc -p root=$PWD} (after {@code python3 load-tests/gen-data.py}, which writes the
+ * data-lookup mix's data).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

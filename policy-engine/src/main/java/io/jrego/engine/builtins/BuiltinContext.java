@@ -17,7 +17,7 @@ public final class BuiltinContext {
   private final Clock clock;
   private final Consumer<String> printSink;
   private final boolean strict;
-  private final Map<Object, Value> queryCache = new HashMap<>();
+  private Map<Object, Value> queryCache; // created on first use: most queries never need it
   private long nowNanos = Long.MIN_VALUE;
 
   /**
@@ -67,6 +67,9 @@ public final class BuiltinContext {
    * name and operands.
    */
   public Value cached(Object key, Function<Object, Value> compute) {
+    if (queryCache == null) {
+      queryCache = new HashMap<>();
+    }
     return queryCache.computeIfAbsent(key, compute);
   }
 }

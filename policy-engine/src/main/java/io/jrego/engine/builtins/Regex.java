@@ -24,7 +24,10 @@ final class Regex {
   /** Compiled patterns shared by all queries; cleared when full, as OPA's cache is bounded. */
   private static final int CACHE_MAX = 1000;
 
-  private static final Map<String, Pattern> CACHE = new ConcurrentHashMap<>();
+  private static final Map<String, Compiled> CACHE = new ConcurrentHashMap<>();
+
+  /** A compiled pattern and the literals every match of it contains. */
+  private record Compiled(Pattern pattern, RegexLiterals literals) {}
 
   private Regex() {}
 
@@ -42,20 +45,31 @@ final class Regex {
 
   /** The compiled pattern, from the shared cache. */
   static Pattern compile(String pattern) throws BuiltinException {
-    Pattern p = CACHE.get(pattern);
-    if (p != null) {
-      return p;
+    return compiled(pattern).pattern();
+  }
+
+  private static Compiled compiled(String pattern) throws BuiltinException {
+    Compiled c = CACHE.get(pattern);
+    if (c != null) {
+      return c;
     }
     try {
-      p = Pattern.compile(pattern);
+      c = new Compiled(Pattern.compile(pattern), RegexLiterals.of(pattern));
     } catch (PatternSyntaxException e) {
       throw BuiltinException.error(e.getMessage());
     }
     if (CACHE.size() >= CACHE_MAX) {
       CACHE.clear();
     }
-    CACHE.put(pattern, p);
-    return p;
+    CACHE.put(pattern, c);
+    return c;
+  }
+
+  /** Whether {@code pattern} matches somewhere in {@code s}, as Go's regexp.MatchString. */
+  static boolean matches(String pattern, String s) throws BuiltinException {
+    Compiled c = compiled(pattern);
+    // a text without a literal every match needs cannot match: skip the NFA
+    return c.literals().mayMatch(s) && c.pattern().matcher(s).find();
   }
 
   private static Value isValid(Value[] a, BuiltinContext c) {
@@ -73,7 +87,7 @@ final class Regex {
   private static Value match(Value[] a, BuiltinContext c) throws BuiltinException {
     String pattern = string(a[0], 1);
     String s = string(a[1], 2);
-    return BooleanValue.of(compile(pattern).matcher(s).find());
+    return BooleanValue.of(matches(pattern, s));
   }
 
   /**

@@ -9,7 +9,6 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
-import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.compiler.CompiledPolicy;
@@ -47,6 +46,14 @@ import java.util.TreeSet;
  * mock table for the duration of one expression (and back while its continuation runs), with a
  * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
  * steps, depth, collection size) end the query with an error.
+ *
+ * <p>Fast paths, each answering exactly as the general path. A call has one value at most, so
+ * {@link #invoke} returns it rather than taking a continuation. Terms with at most one value whose
+ * operands are already known (constants, bound variables, references through ground keys, nested
+ * calls of such terms) are evaluated directly by {@link #simpleValue}, and a body expression made
+ * only of them ({@code x := input.a.b}, {@code t := replace(s, "a", "b")}) continues with the rest
+ * of the body without allocating continuations ({@link #evalDirect}). User-function values are
+ * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
  */
 public final class Evaluator {
 
@@ -86,6 +93,8 @@ public final class Evaluator {
   private DataOverride overrides;
   private Map<String, Object> mocks = Map.of();
   private Value[] cache;
+  // user-function results by operands, per with-scope like cache; null until the first call
+  private Map<CallKey, Value> calls;
   final BuiltinContext ctx;
   private final EngineOptions options;
   private final long deadline;
@@ -227,10 +236,114 @@ public final class Evaluator {
       return k.next();
     }
     Expr e = body.get(i);
-    return evalExpr(e, f, () -> evalBody(body, i + 1, f, k));
+    tick(e);
+    if (e.withs().isEmpty()
+        && !e.negated()
+        && e.stmt() instanceof Expr.TermStmt ts
+        && ts.term() instanceof Term.Call c) {
+      int r = evalDirect(c, e, f, body, i, k);
+      if (r != NOT_DIRECT) {
+        return r == 1;
+      }
+    }
+    return evalTicked(e, f, () -> evalBody(body, i + 1, f, k));
   }
 
-  private boolean evalExpr(Expr e, Value[] f, K k) {
+  private static final int NOT_DIRECT = -1;
+
+  /**
+   * The fast path for the most common expressions, {@code x := <term>}, calls and {@code some x in
+   * <term>}: when every operand has a single value already ({@link #simpleValue}), the expression
+   * is evaluated here and the rest of the body follows directly (once per element for {@code
+   * some}), without the continuations (and their allocation and stack depth) of the general path.
+   * Answers as that path does, evaluating operands in the same order; {@link #NOT_DIRECT} when it
+   * does not apply, else 1 when the search stopped, 0 when not.
+   */
+  private int evalDirect(Term.Call c, Expr e, Value[] f, List<Expr> body, int i, K k) {
+    List<Term> args = c.args();
+    switch (c.name()) {
+      case "eq", "assign" -> {
+        // unifyTerms evaluates the right side first when it can
+        if (args.get(0) instanceof Var x && x.slot() >= 0) {
+          Value v = simpleValue(args.get(1), f);
+          if (v == NO_VALUE) {
+            return 0;
+          }
+          if (v != null) {
+            return bindThen(x, v, f, body, i, k) ? 1 : 0;
+          }
+        }
+        return NOT_DIRECT;
+      }
+      case "internal.member_2" -> {
+        // some x in coll, x not bound yet: bind it to each element in turn, as unify would
+        if (args.get(0) instanceof Var x && x.slot() >= 0 && f[x.slot()] == null) {
+          Value coll = simpleValue(args.get(1), f);
+          if (coll == NO_VALUE) {
+            return 0;
+          }
+          if (coll != null) {
+            return eachEntry(coll, (key, v) -> bindThen(x, v, f, body, i, k)) ? 1 : 0;
+          }
+        }
+        return NOT_DIRECT;
+      }
+      case "internal.member_3", "print", "internal.print", "walk" -> {
+        return NOT_DIRECT;
+      }
+      default -> {
+        CallTargets.Target t = targets.get(c.name());
+        int n = operandCount(c, t);
+        Value[] vals = new Value[n];
+        for (int j = 0; j < n; j++) {
+          Value v = simpleValue(args.get(j), f);
+          if (v == null) {
+            return NOT_DIRECT;
+          }
+          if (v == NO_VALUE) {
+            return 0;
+          }
+          vals[j] = v;
+        }
+        Value result = invoke(c.name(), t, c.location(), vals);
+        if (result == null) {
+          return 0;
+        }
+        boolean stop;
+        if (n < args.size()) {
+          Term out = args.get(n);
+          if (out instanceof Var x && x.slot() >= 0) {
+            stop = bindThen(x, result, f, body, i, k);
+          } else {
+            stop = unify(out, result, f, () -> evalBody(body, i + 1, f, k));
+          }
+        } else if (result instanceof BooleanValue b && !b.value()) {
+          stop = false;
+        } else {
+          record(e, result);
+          stop = evalBody(body, i + 1, f, k);
+        }
+        return stop ? 1 : 0;
+      }
+    }
+  }
+
+  /** Unifies a local variable with a value, then evaluates the rest of the body. */
+  private boolean bindThen(Var x, Value v, Value[] f, List<Expr> body, int i, K k) {
+    Value cur = f[x.slot()];
+    if (cur != null) {
+      return cur.equals(v) && evalBody(body, i + 1, f, k);
+    }
+    f[x.slot()] = v;
+    try {
+      return evalBody(body, i + 1, f, k);
+    } finally {
+      f[x.slot()] = null;
+    }
+  }
+
+  /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
+  private void tick(Expr e) {
     if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
       throw new EvalException(
           RegoError.of(
@@ -242,6 +355,9 @@ public final class Evaluator {
     if (coverage != null) {
       coverage.hit(e.location());
     }
+  }
+
+  private boolean evalTicked(Expr e, Value[] f, K k) {
     if (!e.withs().isEmpty()) {
       return evalWith(e, 0, f, k);
     }
@@ -269,8 +385,10 @@ public final class Evaluator {
           DataOverride savedOv = overrides;
           Map<String, Object> savedMocks = mocks;
           Value[] savedCache = cache;
+          Map<CallKey, Value> savedCalls = calls;
           applyWith(w, value);
           cache = new Value[policy.nodes().size()];
+          calls = null;
           Value newInput = input;
           DataOverride newOv = overrides;
           Map<String, Object> newMocks = mocks;
@@ -281,10 +399,12 @@ public final class Evaluator {
                 i + 1,
                 f,
                 () -> {
+                  Map<CallKey, Value> newCalls = calls;
                   input = savedInput;
                   overrides = savedOv;
                   mocks = savedMocks;
                   cache = savedCache;
+                  calls = savedCalls;
                   try {
                     return k.next();
                   } finally {
@@ -292,6 +412,7 @@ public final class Evaluator {
                     overrides = newOv;
                     mocks = newMocks;
                     cache = newCache;
+                    calls = newCalls;
                   }
                 });
           } finally {
@@ -299,6 +420,7 @@ public final class Evaluator {
             overrides = savedOv;
             mocks = savedMocks;
             cache = savedCache;
+            calls = savedCalls;
           }
         });
   }
@@ -460,6 +582,44 @@ public final class Evaluator {
     return key == null ? k.next() : unify(key, v, f, k);
   }
 
+  /** Receives one key and value of a collection; true stops. */
+  @FunctionalInterface
+  interface EntryK {
+    boolean accept(Value key, Value value);
+  }
+
+  /**
+   * Visits the key-value pairs of a collection in order, as {@link #entries} lists them, without
+   * building the list; false (nothing visited) when {@code v} is not a collection.
+   */
+  static boolean eachEntry(Value v, EntryK k) {
+    switch (v) {
+      case ArrayValue a -> {
+        for (int i = 0; i < a.size(); i++) {
+          if (k.accept(NumberValue.of(i), a.get(i))) {
+            return true;
+          }
+        }
+      }
+      case ObjectValue o -> {
+        for (Value key : o.keys()) {
+          if (k.accept(key, o.getOrNull(key))) {
+            return true;
+          }
+        }
+      }
+      case SetValue s -> {
+        for (Value x : s.elements()) {
+          if (k.accept(x, x)) {
+            return true;
+          }
+        }
+      }
+      default -> {}
+    }
+    return false;
+  }
+
   /** Key-value pairs of a collection (index/element, key/value, element/element), or null. */
   static List<Value[]> entries(Value v) {
     List<Value[]> out = new ArrayList<>();
@@ -493,37 +653,16 @@ public final class Evaluator {
       }
       case "internal.member_2" -> {
         return evalTerm(
-            args.get(1),
-            f,
-            coll -> {
-              List<Value[]> es = entries(coll);
-              if (es == null) {
-                return false;
-              }
-              for (Value[] kv : es) {
-                if (unify(args.get(0), kv[1], f, k)) {
-                  return true;
-                }
-              }
-              return false;
-            });
+            args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
       case "internal.member_3" -> {
         return evalTerm(
             args.get(2),
             f,
-            coll -> {
-              List<Value[]> es = entries(coll);
-              if (es == null) {
-                return false;
-              }
-              for (Value[] kv : es) {
-                if (unify(args.get(0), kv[0], f, () -> unify(args.get(1), kv[1], f, k))) {
-                  return true;
-                }
-              }
-              return false;
-            });
+            coll ->
+                eachEntry(
+                    coll,
+                    (key, v) -> unify(args.get(0), key, f, () -> unify(args.get(1), v, f, k))));
       }
       case "print", "internal.print" -> {
         own.print(args, f);
@@ -544,30 +683,41 @@ public final class Evaluator {
             });
       }
       default -> {
-        int arity = arity(c.name());
-        boolean hasOut = arity >= 0 && args.size() == arity + 1;
+        CallTargets.Target t = targets.get(c.name());
+        int n = operandCount(c, t);
         return evalArgs(
             args,
-            hasOut ? arity : args.size(),
+            n,
             0,
-            new Value[hasOut ? arity : args.size()],
+            new Value[n],
             f,
-            vals ->
-                call(
-                    c,
-                    vals,
-                    result -> {
-                      if (hasOut) {
-                        return unify(args.get(arity), result, f, k);
-                      }
-                      if (result instanceof BooleanValue b && !b.value()) {
-                        return false;
-                      }
-                      record(e, result);
-                      return k.next();
-                    }));
+            vals -> callResult(e, c, invoke(c.name(), t, c.location(), vals), n, f, k));
       }
     }
+  }
+
+  /** How many operands a call passes; one more term, if written, receives the result. */
+  private static int operandCount(Term.Call c, CallTargets.Target t) {
+    int arity = t.arity();
+    return arity >= 0 && c.args().size() == arity + 1 ? arity : c.args().size();
+  }
+
+  /**
+   * Continues after a call statement produced {@code result} (null when undefined): unified with
+   * the output term when one is written, otherwise a test that fails on false.
+   */
+  private boolean callResult(Expr e, Term.Call c, Value result, int n, Value[] f, K k) {
+    if (result == null) {
+      return false;
+    }
+    if (n < c.args().size()) {
+      return unify(c.args().get(n), result, f, k);
+    }
+    if (result instanceof BooleanValue b && !b.value()) {
+      return false;
+    }
+    record(e, result);
+    return k.next();
   }
 
   /** A continuation receiving evaluated operands. */
@@ -582,6 +732,12 @@ public final class Evaluator {
       Value v = simpleValue(args.get(i), f);
       if (v == null) {
         break;
+      }
+      if (v == NO_VALUE) {
+        for (int j = start; j < i; j++) {
+          vals[j] = null;
+        }
+        return false;
       }
       vals[i++] = v;
     }
@@ -645,41 +801,34 @@ public final class Evaluator {
         });
   }
 
-  int arity(String name) {
-    return targets.get(name).arity();
-  }
-
-  /** Calls a function or builtin by name with evaluated operands. */
-  boolean call(Term.Call c, Value[] args, VK k) {
-    return callNamed(c.name(), c.location(), args, k);
-  }
-
-  private boolean callNamed(String name, Location loc, Value[] args, VK k) {
+  /**
+   * Calls a function or builtin with evaluated operands; {@code t} is what {@code name} resolves
+   * to. Every call has at most one value: null when undefined.
+   */
+  private Value invoke(String name, CallTargets.Target t, Location loc, Value[] args) {
     if (!mocks.isEmpty()) {
       Object m = mocks.get(name);
       if (m instanceof Value v) {
-        return k.accept(v);
+        return v;
       }
       if (m instanceof String other) {
         Map<String, Object> saved = mocks;
         mocks = Map.of(); // a replacement runs without the mocks that brought it in
         try {
-          return callNamed(other, loc, args, k);
+          return invoke(other, targets.get(other), loc, args);
         } finally {
           mocks = saved;
         }
       }
     }
-    CallTargets.Target t = targets.get(name);
     switch (t.kind()) {
       case FUNCTION -> {
-        Value r = callFunction(t.candidates(args), args, loc);
-        return r != null && k.accept(r);
+        return memoisedCall(t, args, loc);
       }
       case OWN -> {
         Value ownResult = own.call(name, args, loc);
         if (ownResult != Builtins.NOT_OWN) {
-          return ownResult != null && k.accept(ownResult);
+          return ownResult;
         }
         throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
       }
@@ -689,26 +838,23 @@ public final class Evaluator {
         // below
       }
     }
-    Builtin b = t.builtin();
-    Value r;
     try {
-      r = b.function().call(args, ctx);
+      return t.builtin().function().call(args, ctx);
     } catch (BuiltinException ex) {
       if (options.strictBuiltinErrors()) {
         String code =
             ex.kind() == BuiltinException.Kind.TYPE ? RegoError.EVAL_TYPE : RegoError.EVAL_BUILTIN;
         throw new EvalException(at(code, name + ": " + ex.getMessage(), loc));
       }
-      return false;
+      return null;
     } catch (EvalException ex) {
       throw ex;
     } catch (RuntimeException ex) {
       if (options.strictBuiltinErrors()) {
         throw new EvalException(at(RegoError.EVAL_BUILTIN, name + ": " + ex, loc));
       }
-      return false;
+      return null;
     }
-    return r != null && k.accept(r);
   }
 
   /** A builtin failure: raised when strict, otherwise the call is undefined (null). */
@@ -723,6 +869,61 @@ public final class Evaluator {
     return loc == null ? RegoError.of(code, msg) : RegoError.at(code, msg, loc);
   }
 
+  /**
+   * A user function's value for these operands, computed once per with-scope, as OPA's virtual
+   * cache does: only defined values are kept (an undefined call runs again, and so do its print
+   * calls, as in OPA; an error ends the query). Within a scope the value depends only on the
+   * operands: input, data and the rule cache are fixed there, and the builtins OPA treats as
+   * non-deterministic are fixed per query. Function mocks are the exception (a replacement runs
+   * without the mocks that brought it in), so calls are not memoised while any mock is in force.
+   */
+  private Value memoisedCall(CallTargets.Target t, Value[] args, Location loc) {
+    if (!mocks.isEmpty()) {
+      return callFunction(t.candidates(args), args, loc);
+    }
+    CallKey key = new CallKey(t, args);
+    if (calls != null) {
+      Value hit = calls.get(key);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    Value r = callFunction(t.candidates(args), args, loc);
+    if (r != null) {
+      if (calls == null) {
+        calls = new HashMap<>();
+      }
+      calls.put(new CallKey(t, args.clone()), r);
+    }
+    return r;
+  }
+
+  /** A function call's identity: the resolved function and its operands. */
+  private static final class CallKey {
+    private final CallTargets.Target target;
+    private final Value[] args;
+    private final int hash;
+
+    CallKey(CallTargets.Target target, Value[] args) {
+      this.target = target;
+      this.args = args;
+      this.hash = System.identityHashCode(target) * 31 + java.util.Arrays.hashCode(args);
+    }
+
+    @Override
+    @SuppressWarnings("ReferenceEquality") // one Target per function name in a policy
+    public boolean equals(Object o) {
+      return o instanceof CallKey other
+          && other.target == target
+          && java.util.Arrays.equals(other.args, args);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
   private Value callFunction(List<CompiledRule> fns, Value[] args, Location loc) {
     enter(loc);
     CompiledRule savedRule = currentRule;
@@ -735,38 +936,15 @@ public final class Evaluator {
           continue;
         }
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
-          boolean[] produced = new boolean[1];
-          Value[] frame = new Value[r.slots()];
-          CompiledRule cr = r;
+          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result);
           currentRule = r;
-          unifyArgs(
-              cr.args(),
-              args,
-              0,
-              frame,
-              () ->
-                  evalBody(
-                      cr.body(),
-                      0,
-                      frame,
-                      () ->
-                          evalTerm(
-                              cr.value(),
-                              frame,
-                              v -> {
-                                produced[0] = true;
-                                ruleHit(cr);
-                                if (result[0] != null && !result[0].equals(v)) {
-                                  throw new EvalException(
-                                      at(
-                                          RegoError.EVAL_CONFLICT,
-                                          "functions must not produce multiple outputs for same inputs",
-                                          cr.location()));
-                                }
-                                result[0] = v;
-                                return cr.value() instanceof Scalar; // early exit, as OPA
-                              })));
-          if (produced[0]) {
+          if (bindArgs(r.args(), args, fb.frame)) {
+            evalBody(r.body(), 0, fb.frame, fb);
+          } else {
+            CompiledRule cr = r;
+            unifyArgs(cr.args(), args, 0, fb.frame, () -> evalBody(cr.body(), 0, fb.frame, fb));
+          }
+          if (fb.produced) {
             break;
           }
         }
@@ -787,6 +965,69 @@ public final class Evaluator {
     } finally {
       depth--;
       currentRule = savedRule;
+    }
+  }
+
+  /**
+   * Binds operands to argument patterns that are all plain variables, as unifyArgs would, in the
+   * fresh frame of one definition; false, with nothing bound, when a pattern is anything else or a
+   * repeated variable ({@code f(x, x)}) is given two different operands.
+   */
+  private static boolean bindArgs(List<Term> patterns, Value[] args, Value[] frame) {
+    for (Term p : patterns) {
+      if (!(p instanceof Var x) || x.slot() < 0) {
+        return false;
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      int slot = ((Var) patterns.get(i)).slot();
+      if (frame[slot] != null && !frame[slot].equals(args[i])) {
+        java.util.Arrays.fill(frame, null); // unifyArgs fails the same way and runs no body
+        return false;
+      }
+      frame[slot] = args[i];
+    }
+    return true;
+  }
+
+  /**
+   * The continuation of one function definition's body: evaluates the value term and collects it
+   * into the call's result, shared by every definition (to detect conflicts). One object instead of
+   * a chain of lambdas, since every function call that misses the memo makes one.
+   */
+  private final class FunctionBody implements K {
+    final CompiledRule rule;
+    final Value[] frame;
+    final Value[] result;
+    boolean produced;
+
+    FunctionBody(CompiledRule rule, Value[] frame, Value[] result) {
+      this.rule = rule;
+      this.frame = frame;
+      this.result = result;
+    }
+
+    @Override
+    public boolean next() {
+      Value v = simpleValue(rule.value(), frame);
+      if (v == NO_VALUE) {
+        return false;
+      }
+      return v != null ? accept(v) : evalTerm(rule.value(), frame, this::accept);
+    }
+
+    private boolean accept(Value v) {
+      produced = true;
+      ruleHit(rule);
+      if (result[0] != null && !result[0].equals(v)) {
+        throw new EvalException(
+            at(
+                RegoError.EVAL_CONFLICT,
+                "functions must not produce multiple outputs for same inputs",
+                rule.location()));
+      }
+      result[0] = v;
+      return rule.value() instanceof Scalar; // early exit, as OPA
     }
   }
 
@@ -927,8 +1168,17 @@ public final class Evaluator {
           }
           default -> {}
         }
+        CallTargets.Target target = targets.get(c.name());
         return evalArgs(
-            c.args(), c.args().size(), 0, new Value[c.args().size()], f, vals -> call(c, vals, k));
+            c.args(),
+            c.args().size(),
+            0,
+            new Value[c.args().size()],
+            f,
+            vals -> {
+              Value r = invoke(c.name(), target, c.location(), vals);
+              return r != null && k.accept(r);
+            });
       }
       case Term.ArrayCompr c -> {
         ArrayValue.Builder b = new ArrayValue.Builder();
@@ -1007,15 +1257,18 @@ public final class Evaluator {
           DataOverride savedOv = overrides;
           Map<String, Object> savedMocks = mocks;
           Value[] savedCache = cache;
+          Map<CallKey, Value> savedCalls = calls;
           try {
             applyWith(w, value);
             cache = new Value[policy.nodes().size()];
+            calls = null;
             return evalWithTerm(e, i + 1, t, f, out);
           } finally {
             input = savedInput;
             overrides = savedOv;
             mocks = savedMocks;
             cache = savedCache;
+            calls = savedCalls;
           }
         });
   }
@@ -1061,6 +1314,9 @@ public final class Evaluator {
       if (v == null) {
         break;
       }
+      if (v == NO_VALUE) {
+        return false;
+      }
       vals[i++] = v;
     }
     if (i == items.size()) {
@@ -1076,19 +1332,178 @@ public final class Evaluator {
         });
   }
 
-  /** The value of a term that has exactly one (a constant or a bound variable), else null. */
-  private static Value simpleValue(Term t, Value[] f) {
+  /** Returned by {@link #simpleValue} for a term with a single value that is undefined. */
+  private static final Value NO_VALUE = StringValue.of("\u0000no-value");
+
+  /**
+   * The value of a term that has at most one and needs no continuation: a constant, a bound
+   * variable, a reference through simple keys ({@link #groundRefValue}) or a call of simple
+   * operands. {@link #NO_VALUE} when such a term is undefined; null when the term needs the general
+   * evaluation.
+   */
+  private Value simpleValue(Term t, Value[] f) {
     return switch (t) {
       case Scalar s -> s.value();
       case Var v -> v.slot() >= 0 ? f[v.slot()] : null;
+      case Ref r -> groundRefValue(r, f);
+      case Term.Call c -> isSimpleCall(c, f) ? simpleCallValue(c, f) : null;
       default -> null;
     };
+  }
+
+  /**
+   * Whether a nested call has one value at most and operands that are all simple, checked before
+   * anything is evaluated so that no operand is evaluated twice when the answer is no.
+   */
+  private static boolean isSimpleCall(Term.Call c, Value[] f) {
+    switch (c.name()) {
+      case "eq",
+          "assign",
+          "walk",
+          "print",
+          "internal.print",
+          "internal.member_2",
+          "internal.member_3" -> {
+        return false;
+      }
+      default -> {
+        for (Term a : c.args()) {
+          if (!isSimple(a, f)) {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+  }
+
+  /** Whether {@link #simpleValue} evaluates a term; checked without evaluating anything. */
+  private static boolean isSimple(Term t, Value[] f) {
+    return switch (t) {
+      case Scalar s -> true;
+      case Var v -> v.slot() >= 0 && f[v.slot()] != null;
+      case Ref r -> isGroundRef(r, f);
+      case Term.Call c -> isSimpleCall(c, f);
+      default -> false;
+    };
+  }
+
+  private Value simpleCallValue(Term.Call c, Value[] f) {
+    List<Term> args = c.args();
+    Value[] vals = new Value[args.size()];
+    for (int i = 0; i < vals.length; i++) {
+      Value v = simpleValue(args.get(i), f);
+      if (v == NO_VALUE) {
+        return NO_VALUE;
+      }
+      vals[i] = v;
+    }
+    Value r = invoke(c.name(), targets.get(c.name()), c.location(), vals);
+    return r == null ? NO_VALUE : r;
+  }
+
+  /**
+   * Whether a reference has a head {@link #groundRefValue} reads and keys that are constants, bound
+   * variables or other simple terms ({@code data.tenants[data.keys[k]]}).
+   */
+  private static boolean isGroundRef(Ref r, Value[] f) {
+    if (!(r.head() instanceof Var v) || (v.slot() >= 0 && f[v.slot()] == null)) {
+      return false;
+    }
+    if (v.slot() < 0 && !v.name().equals("input") && !v.name().equals("data")) {
+      return false;
+    }
+    for (Term p : r.path()) {
+      if (!isSimple(p, f)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The value of a reference from a bound variable, {@code input} or {@code data} through simple
+   * keys only, which has one value at most: what {@link #walk} and {@link #evalData} yield for it,
+   * without continuations. {@link #NO_VALUE} when undefined; null for any other reference. A key is
+   * evaluated when the walk reaches it, as there, so a key after an undefined step never is.
+   */
+  private Value groundRefValue(Ref r, Value[] f) {
+    if (!isGroundRef(r, f)) {
+      return null;
+    }
+    Var v = (Var) r.head();
+    if (v.slot() < 0 && v.name().equals("data")) {
+      return groundData(r.path(), f);
+    }
+    Value x = v.slot() >= 0 ? f[v.slot()] : input;
+    if (x == null) {
+      return NO_VALUE;
+    }
+    return walkGround(x, r.path(), 0, f, false);
+  }
+
+  private Value walkGround(Value v, List<Term> path, int i, Value[] f, boolean base) {
+    Value x = v;
+    for (int j = i; j < path.size(); j++) {
+      Value key = simpleValue(path.get(j), f);
+      if (key == NO_VALUE) {
+        return NO_VALUE;
+      }
+      x = base ? lookupBase(x, key) : lookup(x, key);
+      if (x == null) {
+        return NO_VALUE;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * {@link #evalData} for a path of simple keys (the same cases in the same order), where it yields
+   * one value at most.
+   */
+  private Value groundData(List<Term> path, Value[] f) {
+    RuleNode node = policy.root();
+    Value base = baseData;
+    DataOverride ov = overrides;
+    for (int i = 0; ; i++) {
+      if (ov != null && ov.value != null) {
+        return walkGround(ov.value, path, i, f, false);
+      }
+      if (node == null && ov == null) {
+        return base == null ? NO_VALUE : walkGround(base, path, i, f, true);
+      }
+      if (node != null && !node.rules().isEmpty()) {
+        if (base != null) {
+          return walkGround(base, path, i, f, true);
+        }
+        Value doc = ruleDoc(node);
+        return doc == null ? NO_VALUE : walkGround(doc, path, i, f, false);
+      }
+      if (i == path.size()) {
+        Value full = fullValue(node, base, ov);
+        return full == null ? NO_VALUE : full;
+      }
+      Value key = simpleValue(path.get(i), f);
+      if (key == NO_VALUE) {
+        return NO_VALUE;
+      }
+      node = childNode(node, key);
+      base = childBase(base, key);
+      ov = ov == null ? null : ov.children.get(key);
+      if (node == null && base == null && ov == null) {
+        return NO_VALUE;
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------
   // References
 
   private boolean evalRef(Ref r, Value[] f, VK k) {
+    Value single = groundRefValue(r, f);
+    if (single != null) {
+      return single != NO_VALUE && k.accept(single);
+    }
     Term head = r.head();
     if (head instanceof Var v && v.slot() < 0) {
       if (v.name().equals("data")) {
@@ -1132,16 +1547,8 @@ public final class Evaluator {
             return child != null && walkPath(child, path, i + 1, f, k, base);
           });
     }
-    List<Value[]> es = entries(v);
-    if (es == null) {
-      return false;
-    }
-    for (Value[] kv : es) {
-      if (unify(elem, kv[0], f, () -> walkPath(kv[1], path, i + 1, f, k, base))) {
-        return true;
-      }
-    }
-    return false;
+    return eachEntry(
+        v, (kv, child) -> unify(elem, kv, f, () -> walkPath(child, path, i + 1, f, k, base)));
   }
 
   private static Value lookupBase(Value v, Value key) {
@@ -1237,22 +1644,34 @@ public final class Evaluator {
       Value key,
       Value[] f,
       VK k) {
-    RuleNode child = node == null ? null : node.children().get(key);
-    Value baseChild = base == null ? null : lookup(base, key);
-    if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
-      baseChild = lookup(base, StringValue.of(n.toString()));
-    }
+    RuleNode child = childNode(node, key);
+    Value baseChild = childBase(base, key);
     DataOverride ovChild = ov == null ? null : ov.children.get(key);
-    if (child != null
-        && child.rules().isEmpty()
-        && child.hasFunctions()
-        && child.children().isEmpty()) {
-      child = null;
-    }
     if (child == null && baseChild == null && ovChild == null) {
       return false;
     }
     return evalData(path, i + 1, child, baseChild, ovChild, f, k);
+  }
+
+  /** The rule tree node under {@code key}; null when none, or when it holds only functions. */
+  private static RuleNode childNode(RuleNode node, Value key) {
+    RuleNode child = node == null ? null : node.children().get(key);
+    if (child != null
+        && child.rules().isEmpty()
+        && child.hasFunctions()
+        && child.children().isEmpty()) {
+      return null;
+    }
+    return child;
+  }
+
+  /** The base document under {@code key}, where a number also finds its string key. */
+  private static Value childBase(Value base, Value key) {
+    Value baseChild = base == null ? null : lookup(base, key);
+    if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
+      baseChild = lookup(base, StringValue.of(n.toString()));
+    }
+    return baseChild;
   }
 
   /** The whole document at a node: base data merged with every rule below it. */

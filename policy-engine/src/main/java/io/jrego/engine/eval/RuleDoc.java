@@ -9,7 +9,6 @@ import io.jrego.engine.eval.Evaluator.EvalException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.Value;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,25 +28,45 @@ final class RuleDoc {
     this.node = node;
   }
 
+  /** What a rule contributes to its node's document. */
+  private enum Shape {
+    DEFAULT,
+    REF_HEAD, // variables in the head below the node: builds an object
+    MULTI, // contains: a set element
+    COMPLETE,
+  }
+
+  private static Shape shape(CompiledRule r) {
+    if (r.isDefault()) {
+      return Shape.DEFAULT;
+    }
+    if (!r.extraHead().isEmpty()) {
+      return Shape.REF_HEAD;
+    }
+    return r.kind() == Rule.Kind.MULTI ? Shape.MULTI : Shape.COMPLETE;
+  }
+
+  // The node's rules are filtered by shape in each loop below rather than copied into lists: this
+  // runs once per node per query.
   Value compute() {
-    List<CompiledRule> complete = new ArrayList<>();
-    List<CompiledRule> multi = new ArrayList<>();
-    List<CompiledRule> refHead = new ArrayList<>();
+    boolean anyComplete = false;
+    boolean anyMulti = false;
+    boolean anyRefHead = false;
     CompiledRule dflt = null;
     for (CompiledRule r : node.rules()) {
-      if (r.isDefault()) {
-        dflt = r;
-      } else if (!r.extraHead().isEmpty()) {
-        refHead.add(r);
-      } else if (r.kind() == Rule.Kind.MULTI) {
-        multi.add(r);
-      } else {
-        complete.add(r);
+      switch (shape(r)) {
+        case DEFAULT -> dflt = r;
+        case REF_HEAD -> anyRefHead = true;
+        case MULTI -> anyMulti = true;
+        case COMPLETE -> anyComplete = true;
       }
     }
-    if (!complete.isEmpty() || (dflt != null && refHead.isEmpty() && multi.isEmpty())) {
+    if (anyComplete || (dflt != null && !anyRefHead && !anyMulti)) {
       Value[] result = new Value[1];
-      for (CompiledRule r : complete) {
+      for (CompiledRule r : node.rules()) {
+        if (shape(r) != Shape.COMPLETE) {
+          continue;
+        }
         ev.evalRule(
             r,
             (cr, frame) ->
@@ -81,9 +100,12 @@ final class RuleDoc {
       }
       return result[0];
     }
-    if (refHead.isEmpty() && node.children().isEmpty()) {
+    if (!anyRefHead && node.children().isEmpty()) {
       SetValue.Builder b = new SetValue.Builder();
-      for (CompiledRule r : multi) {
+      for (CompiledRule r : node.rules()) {
+        if (shape(r) != Shape.MULTI) {
+          continue;
+        }
         ev.evalRule(
             r,
             (cr, frame) ->
@@ -99,8 +121,10 @@ final class RuleDoc {
       return b.build();
     }
     Map<Value, Object> root = new HashMap<>();
-    for (CompiledRule r : refHead) {
-      ev.evalRule(r, (cr, frame) -> insert(cr, frame, root));
+    for (CompiledRule r : node.rules()) {
+      if (shape(r) == Shape.REF_HEAD) {
+        ev.evalRule(r, (cr, frame) -> insert(cr, frame, root));
+      }
     }
     for (Map.Entry<Value, RuleNode> e : node.children().entrySet()) {
       RuleNode c = e.getValue();

@@ -315,4 +315,226 @@ class EvaluatorTest {
   void negation_inAComprehensionOfARuleValueAlsoBindsOperandsOutside() throws Exception {
     assertThat(eval("p := [x | some x in [1, 2]; not x in input.missing]", "p")).isEqualTo("[]");
   }
+
+  private static List<String> printed(String src, String rule, String input) throws Exception {
+    List<String> lines = new ArrayList<>();
+    Optional<Value> v =
+        Rego.builder()
+            .module("t.rego", "package t\n" + src)
+            .printSink(lines::add)
+            .compile()
+            .evaluate("t/" + rule, Json.parse(input));
+    lines.add("= " + v.map(Json::write).orElse("undefined"));
+    return lines;
+  }
+
+  // The memoised-call tests below pin what OPA 1.22.2 prints and answers (opa eval -i ... with
+  // the same module): a function's defined value is computed once per operands and with-scope.
+
+  @Test
+  void functionCalls_withTheSameOperandsRunOnceWhenDefined() throws Exception {
+    String src =
+        """
+        f(x) := y if {
+          print("f called", x)
+          y := x + 1
+        }
+        p := [f(1), f(1), f(2)]
+        """;
+    assertThat(printed(src, "p", "{}")).containsExactly("f called 1", "f called 2", "= [2,2,3]");
+  }
+
+  @Test
+  void functionCalls_thatAreUndefinedRunAgain() throws Exception {
+    String src =
+        """
+        g(x) if {
+          print("g called", x)
+          x > 10
+        }
+        p := [x | some x in [1, 1, 20, 20]; g(x)]
+        """;
+    assertThat(printed(src, "p", "{}"))
+        .containsExactly("g called 1", "g called 1", "g called 20", "= [20,20]");
+  }
+
+  @Test
+  void functionCalls_areMemoisedPerWithScope() throws Exception {
+    String src =
+        """
+        h(x) := x + input.k if {
+          print("h called", x)
+        }
+        p := [a, b, c, d] if {
+          a := h(1)
+          b := h(1) with input.k as 100
+          c := h(1)
+          d := h(1) with input.k as 1000
+        }
+        """;
+    assertThat(printed(src, "p", "{\"k\": 1}"))
+        .containsExactly("h called 1", "h called 1", "h called 1", "= [2,101,2,1001]");
+  }
+
+  @Test
+  void functionCalls_underAFunctionMockSeeTheMockAndNotTheOuterValue() throws Exception {
+    String src =
+        """
+        f(x) := x
+        g(x) := x * 10
+        h(x) := f(x) + 1
+        p := [a, b, c, d] if {
+          a := h(2)
+          b := h(2) with f as g
+          c := h(2)
+          d := h(2) with f as 5
+        }
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[3,21,3,6]");
+    // a replacement runs without the mocks: h(2) is 7 under the mock and 3 inside g
+    String nested =
+        """
+        f(x) := x
+        g(x) := h(2) * x
+        h(x) := f(x) + 1
+        p := x if {
+          x := [h(2), f(3)] with f as g
+        }
+        """;
+    assertThat(eval(nested, "p")).isEqualTo("[7,9]");
+  }
+
+  @Test
+  void functionCalls_withElseAndSeveralDefinitionsKeepTheirValueWhenRepeated() throws Exception {
+    String src =
+        """
+        f(x) := "big" if {
+          x > 10
+        } else := "small"
+        f(x) := "big" if x > 100
+        p := [f(1), f(200), f(1), f(200), f(20)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[\"small\",\"big\",\"small\",\"big\",\"big\"]");
+  }
+
+  @Test
+  void functionCalls_thatConflictFailEveryTime() {
+    String src =
+        """
+        f(x) := 1 if x > 0
+        f(x) := 2 if x > 5
+        p := [f(1), f(7), f(7)]
+        """;
+    RegoError e = evalError(src, "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
+
+  @Test
+  void functionCalls_withABuiltinErrorStayUndefinedUnlessStrict() throws Exception {
+    String src =
+        """
+        f(x) := 10 / x
+        p := [y | some x in [0, 2, 0]; y := f(x)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[5]");
+    RegoError e = evalError(src, "p", EngineOptions.defaults().withStrictBuiltinErrors(true));
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_BUILTIN);
+  }
+
+  @Test
+  void with_aFunctionMockAppliesToEveryCallInItsScope() throws Exception {
+    // OPA 1.22.2: [10, 20]; the second call once escaped the mock after the first was replaced
+    String src =
+        """
+        f(x) := x
+        g(x) := x * 10
+        r := [a, b] if {
+          a := f(1)
+          b := f(2)
+        }
+        p := x if {
+          x := r with f as g
+        }
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[10,20]");
+  }
+
+  // Expressions whose operands are constants, bound variables or references through ground keys
+  // take a path without continuations; these pin that it answers as OPA 1.22.2 does.
+  private static final String FAST_INPUT =
+      "{\"a\": {\"b\": 2}, \"arr\": [{\"v\": 1}, {\"w\": 2}, {\"v\": 3}]}";
+
+  @Test
+  void singleValuedOperands_undefinedReferenceMakesTheCallUndefined() throws Exception {
+    assertThat(eval("p if { count(input.missing.list) >= 0 }", "p", FAST_INPUT))
+        .isEqualTo("undefined");
+    assertThat(eval("p := [y | some y in [1, 2]; not count(input.missing.list)]", "p", FAST_INPUT))
+        .isEqualTo("[]");
+    assertThat(eval("p if { count([1, 2], 3) }", "p", FAST_INPUT)).isEqualTo("undefined");
+    assertThat(eval("p if { count([1, 2], 2) }", "p", FAST_INPUT)).isEqualTo("true");
+  }
+
+  @Test
+  void singleValuedOperands_bindCompareAndDestructureAsUnification() throws Exception {
+    assertThat(eval("p := x if { x := input.a.b; x = 2 }", "p", FAST_INPUT)).isEqualTo("2");
+    assertThat(eval("p := x if { x := input.a.b; x = 3 }", "p", FAST_INPUT)).isEqualTo("undefined");
+    assertThat(eval("p := [a, b] if { [a, b] := split(\"x.y\", \".\") }", "p", FAST_INPUT))
+        .isEqualTo("[\"x\",\"y\"]");
+    assertThat(eval("p := x if { y := input.a; x := y.b }", "p", FAST_INPUT)).isEqualTo("2");
+    assertThat(eval("p := [v | some i; v := input.arr[i].v]", "p", FAST_INPUT)).isEqualTo("[1,3]");
+    assertThat(eval("p := x if { x := input.arr[0].v; x == input.arr[0].v }", "p", FAST_INPUT))
+        .isEqualTo("1");
+    assertThat(eval("p := x if { x := input.a.b with input.a.b as 5 }", "p", FAST_INPUT))
+        .isEqualTo("5");
+  }
+
+  @Test
+  void functions_withRepeatedOrConstantArgumentPatternsMatchAsUnification() throws Exception {
+    // OPA 1.22.2: ["same","different",5,10]
+    String src =
+        """
+        same(x, x) := "same"
+        same(x, y) := "different" if x != y
+        first(1, x) := x
+        first(2, x) := x * 2
+        p := [same(1, 1), same(1, 2), first(1, 5), first(2, 5)]
+        """;
+    assertThat(eval(src, "p")).isEqualTo("[\"same\",\"different\",5,10]");
+  }
+
+  @Test
+  void someIn_overSingleValuedCollectionsVisitsEveryElementInOrder() throws Exception {
+    // answers of OPA 1.22.2 for the same rules and input
+    String input = "{\"arr\": [3, 1, 3], \"obj\": {\"b\": 1, \"a\": 2}, \"str\": \"abc\"}";
+    assertThat(eval("p := [x | some x in input.arr]", "p", input)).isEqualTo("[3,1,3]");
+    assertThat(eval("p := [x | some x in input.obj]", "p", input)).isEqualTo("[2,1]");
+    assertThat(eval("p := [x | some x in {3, 1, 2}]", "p", input)).isEqualTo("[1,2,3]");
+    assertThat(eval("p := [x | some x in input.missing]", "p", input)).isEqualTo("[]");
+    assertThat(eval("p := [x | some x in input.str]", "p", input)).isEqualTo("[]");
+    assertThat(eval("p := [[x, y] | some x in [1, 2]; some y in [x, 10]]", "p", input))
+        .isEqualTo("[[1,1],[1,10],[2,2],[2,10]]");
+    RegoError e =
+        evalError(
+            "p := y if { some x in [1, 2, 3]; x > 1; y := x }", "p", EngineOptions.defaults());
+    assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
+  }
+
+  @Test
+  void references_withReferencesOrCallsAsKeysAnswerAsOpa() throws Exception {
+    // OPA 1.22.2 with input {"key": "k1"}
+    String src =
+        """
+        tenants := {"t1": {"active": true}, "t2": {"active": false}}
+        keys := {"k1": "t1", "k2": "t2"}
+        p1 := tenants[keys[input.key]]
+        p2 := tenants[keys[input.missing]]
+        p4 := [t | some k in ["k2", "k1", "k3"]; t := tenants[keys[k]].active]
+        p5 := tenants[lower(upper(keys[input.key]))]
+        """;
+    String input = "{\"key\": \"k1\"}";
+    assertThat(eval(src, "p1", input)).isEqualTo("{\"active\":true}");
+    assertThat(eval(src, "p2", input)).isEqualTo("undefined");
+    assertThat(eval(src, "p4", input)).isEqualTo("[false,true]");
+    assertThat(eval(src, "p5", input)).isEqualTo("{\"active\":true}");
+  }
 }
