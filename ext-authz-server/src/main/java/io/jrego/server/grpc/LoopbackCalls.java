@@ -87,7 +87,8 @@ final class LoopbackCalls implements AutoCloseable {
    */
   long run(String method, List<byte[]> messages, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
-    byte[] headerBlock = requestHeaders(method);
+    byte[] first = firstRequestHeaders(method);
+    byte[] later = laterRequestHeaders();
     Semaphore slots = new Semaphore(outstanding);
     this.slots = slots;
     long sent = 0;
@@ -98,7 +99,7 @@ final class LoopbackCalls implements AutoCloseable {
       if (closed) {
         break;
       }
-      send(headerBlock, messages.get((int) (sent % messages.size())));
+      send(sent == 0 ? first : later, messages.get((int) (sent % messages.size())));
       sent++;
     }
     slots.tryAcquire(outstanding, 2, TimeUnit.SECONDS);
@@ -193,31 +194,46 @@ final class LoopbackCalls implements AutoCloseable {
   }
 
   /**
-   * The request's header block in HPACK, no Huffman, nothing added to the dynamic table: {@code
-   * :method POST} and {@code :scheme http} from the static table, {@code :path}, {@code :authority}
-   * and {@code content-type} as literals with a static name, {@code te} as a literal.
+   * The first request's header block in HPACK, as Envoy and grpc-java send it (apart from Huffman
+   * coding, which they use only the first time too): {@code :method POST} and {@code :scheme http}
+   * from the static table; {@code :path}, {@code :authority}, {@code content-type}, {@code te} and
+   * {@code grpc-timeout} as literals added to the dynamic table. The server then arms a deadline
+   * timer for each call, as it does for Envoy's.
    */
-  private static byte[] requestHeaders(String method) {
+  private static byte[] firstRequestHeaders(String method) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.write(0x80 | 3); // :method POST
     b.write(0x80 | 6); // :scheme http
-    literal(b, 4, method); // :path
-    literal(b, 1, "localhost"); // :authority
-    literal(b, 31, "application/grpc"); // content-type
-    literal(b, "te", "trailers");
+    indexedLiteral(b, 4, "", method); // :path
+    indexedLiteral(b, 1, "", "localhost"); // :authority
+    indexedLiteral(b, 31, "", "application/grpc"); // content-type
+    indexedLiteral(b, 0, "te", "trailers");
+    indexedLiteral(b, 0, "grpc-timeout", "10S");
     return b.toByteArray();
   }
 
-  /** A literal header field without indexing, its name at static table index {@code name}. */
-  private static void literal(ByteArrayOutputStream b, int name, String value) {
-    integer(b, 0x00, 4, name);
-    string(b, value);
+  /** Every later request's header block: the same fields, all from the tables. */
+  private static byte[] laterRequestHeaders() {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write(0x80 | 3); // :method POST
+    b.write(0x80 | 6); // :scheme http
+    // the dynamic table's newest entry is 62: grpc-timeout, te, content-type, :authority, :path
+    for (int index = 66; index >= 62; index--) {
+      integer(b, 0x80, 7, index);
+    }
+    return b.toByteArray();
   }
 
-  /** A literal header field without indexing, with a literal name. */
-  private static void literal(ByteArrayOutputStream b, String name, String value) {
-    b.write(0x00);
-    string(b, name);
+  /**
+   * A literal header field with incremental indexing: its name at static table index {@code name},
+   * or the literal {@code literalName} when {@code name} is 0.
+   */
+  private static void indexedLiteral(
+      ByteArrayOutputStream b, int name, String literalName, String value) {
+    integer(b, 0x40, 6, name);
+    if (name == 0) {
+      string(b, literalName);
+    }
     string(b, value);
   }
 

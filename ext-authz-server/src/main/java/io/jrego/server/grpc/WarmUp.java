@@ -10,8 +10,6 @@ import io.grpc.stub.StreamObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -28,8 +26,9 @@ import java.util.function.BooleanSupplier;
  * the transport loads later invalidate what the JIT compiled under the assumption that they did not
  * exist (class-hierarchy deoptimisation), and the transport is half of what gets compiled.
  *
- * <p>It stops at the budget, or earlier once the JIT has settled: less than 5% of the last 400 ms
- * spent compiling. If the copy cannot listen, the checks run in-process instead.
+ * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
+ * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
+ * listen, the checks run in-process instead.
  */
 final class WarmUp {
 
@@ -38,10 +37,12 @@ final class WarmUp {
   /** Checks in flight at once: enough to keep every executor thread busy. */
   private static final int OUTSTANDING = 8;
 
-  /** The JIT is settled when compiling took less than this share of a window. */
+  /** A window is quiet when the compiler worked less than this share of it. */
   private static final double SETTLED_SHARE = 0.05;
 
-  private static final Duration WINDOW = Duration.ofMillis(400);
+  private static final Duration WINDOW = Duration.ofMillis(500);
+
+  private static final int QUIET_WINDOWS = 2;
 
   /** At least this many checks, whatever the JIT says: it compiles nothing until code is hot. */
   private static final int MIN_CHECKS = 5_000;
@@ -144,21 +145,17 @@ final class WarmUp {
     return n;
   }
 
-  /** Watches the JIT compiler's accumulated time; settled once it barely grew over a window. */
+  /** Settled once the compiler did almost nothing for {@link #QUIET_WINDOWS} windows in a row. */
   private static final class Settling {
-    private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    private final boolean supported = jit != null && jit.isCompilationTimeMonitoringSupported();
+    private final JitActivity jit = new JitActivity();
     private long windowStart = System.nanoTime();
-    private long compiledAtWindowStart = compileMillis();
+    private long workAtWindowStart = jit.nanos();
+    private int quietWindows;
     private boolean settled;
-
-    private long compileMillis() {
-      return supported ? jit.getTotalCompilationTime() : 0;
-    }
 
     /** Checked often; looks at the compiler once per window. */
     boolean settled() {
-      if (!supported || settled) {
+      if (settled || !jit.supported()) {
         return settled;
       }
       long now = System.nanoTime();
@@ -166,10 +163,12 @@ final class WarmUp {
       if (elapsed < WINDOW.toNanos()) {
         return false;
       }
-      long compiled = compileMillis();
-      settled = (compiled - compiledAtWindowStart) * 1e6 < elapsed * SETTLED_SHARE;
+      long work = jit.nanos();
+      boolean quiet = work - workAtWindowStart < elapsed * SETTLED_SHARE;
+      quietWindows = quiet ? quietWindows + 1 : 0;
+      settled = quietWindows >= QUIET_WINDOWS;
       windowStart = now;
-      compiledAtWindowStart = compiled;
+      workAtWindowStart = work;
       return settled;
     }
   }
