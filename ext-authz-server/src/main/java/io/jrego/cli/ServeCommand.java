@@ -175,6 +175,16 @@ public final class ServeCommand implements Callable<Integer> {
       description = "On SIGTERM, how long checks in flight may take to finish.")
   Duration shutdownGrace;
 
+  @Option(
+      names = "--warm-up",
+      defaultValue = "10s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Before reporting ready, run made-up checks until the JIT compiler has settled, at most"
+              + " this long; 0s for none.")
+  Duration warmUp;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -216,7 +226,8 @@ public final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     CheckServer.Config server =
-        new CheckServer.Config(grpc, maxRecv, threads, queueSize, reflection, shutdownGrace);
+        new CheckServer.Config(
+            grpc, maxRecv, threads, queueSize, reflection, shutdownGrace, warmUp);
     PolicyHolder policies = new PolicyHolder();
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready

@@ -1,10 +1,5 @@
 package io.jrego.server;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.RegoException;
@@ -15,25 +10,19 @@ import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A running jrego: the policy compiled from a bundle folder, the gRPC Check server and the HTTP
  * admin server. What {@code jrego serve} starts, and what tests start in-process.
  */
 public final class JregoServer implements AutoCloseable {
-
-  /** How long a new policy runs on made-up requests before it serves (see warm-up). */
-  private static final Duration WARM_UP = Duration.ofSeconds(2);
 
   private final PolicyHolder policies;
   private final CheckServer grpc;
@@ -112,42 +101,16 @@ public final class JregoServer implements AutoCloseable {
     try {
       if (adminAddress.isPresent()) {
         admin =
-            Optional.of(AdminServer.start(adminAddress.get(), policies, metrics, grpc::draining));
+            Optional.of(
+                AdminServer.start(
+                    adminAddress.get(), policies, metrics, () -> !grpc.serving(), grpc::draining));
       }
     } catch (IOException e) {
       grpc.shutdown();
       throw e;
     }
-    Optional<ActivePolicy> policy = policies.current();
-    if (policy.isPresent()) {
-      service.warmUp(policy.get(), WARM_UP);
-      if (server.address() instanceof ListenAddress.Tcp tcp) {
-        warmUpTransport(tcp.host(), grpc.port());
-      }
-    }
+    grpc.serve();
     return new JregoServer(policies, grpc, admin, metrics);
-  }
-
-  /**
-   * A few health checks over our own listener, so the first connection from Envoy does not pay for
-   * loading and compiling the HTTP/2 and gRPC server paths. Best effort.
-   */
-  private static void warmUpTransport(String host, int port) {
-    String target =
-        host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-    ManagedChannel ch = NettyChannelBuilder.forAddress(target, port).usePlaintext().build();
-    try {
-      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(ch);
-      for (int i = 0; i < 20; i++) {
-        health
-            .withDeadlineAfter(2, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance());
-      }
-    } catch (StatusRuntimeException e) {
-      // not reachable this way (a firewall, an odd bind address): serve anyway
-    } finally {
-      ch.shutdownNow();
-    }
   }
 
   /** Reads and compiles a bundle folder into a policy ready to activate. */

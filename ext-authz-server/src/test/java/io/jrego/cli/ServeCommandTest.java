@@ -33,6 +33,7 @@ class ServeCommandTest {
     assertThat(s.maxRecv).isEqualTo(4 << 20);
     assertThat(s.onError).isEqualTo("grpc-error");
     assertThat(s.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.warmUp).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.bundles).isEmpty();
   }
 
@@ -71,6 +72,7 @@ class ServeCommandTest {
   @Test
   void booleanFlagsWorkBareOrWithAValue() throws Exception {
     assertThat(parse(Map.of(), "serve", "--dry-run").dryRun).isTrue();
+    assertThat(parse(Map.of(), "serve", "--warm-up", "0s").warmUp).isZero();
     assertThat(parse(Map.of("JREGO_DRY_RUN", "true"), "serve", "--dry-run=false").dryRun).isFalse();
     assertThat(parse(Map.of(), "serve", "--trust-xfcc", "--skip-request-body-parse").trustXfcc)
         .isTrue();

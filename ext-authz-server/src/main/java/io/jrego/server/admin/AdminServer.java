@@ -18,8 +18,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The HTTP admin port: {@code /health} (200 while the process runs), {@code /ready} (200 with the
- * active revision once a policy is active and the server is not draining, else 503) and {@code
- * /metrics} (Prometheus text).
+ * active revision once a policy is active and the server is neither warming up nor draining, else
+ * 503) and {@code /metrics} (Prometheus text).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -37,6 +37,7 @@ public final class AdminServer implements AutoCloseable {
    * @param address where to listen (port 0 picks a free one)
    * @param policies the active policy, for {@code /ready}
    * @param metrics what {@code /metrics} shows
+   * @param warmingUp true until the Check server has warmed up and serves
    * @param draining true once the server is shutting down
    * @throws IOException if the address cannot be bound
    */
@@ -44,6 +45,7 @@ public final class AdminServer implements AutoCloseable {
       InetSocketAddress address,
       PolicyHolder policies,
       ServerMetrics metrics,
+      BooleanSupplier warmingUp,
       BooleanSupplier draining)
       throws IOException {
     HttpServer http = HttpServer.create(address, 16);
@@ -61,8 +63,10 @@ public final class AdminServer implements AutoCloseable {
         "/ready",
         ex -> {
           Optional<ActivePolicy> p = policies.current();
-          if (p.isEmpty() || draining.getAsBoolean()) {
-            String status = p.isEmpty() ? "no policy active" : "draining";
+          boolean isDraining = draining.getAsBoolean();
+          if (p.isEmpty() || isDraining || warmingUp.getAsBoolean()) {
+            String status =
+                p.isEmpty() ? "no policy active" : isDraining ? "draining" : "warming up";
             ObjectValue body =
                 ObjectValue.EMPTY.with(StringValue.of("status"), StringValue.of(status));
             respond(ex, 503, "application/json", Json.write(withBundleError(body, metrics)));

@@ -22,8 +22,6 @@ import io.jrego.server.envoy.Reason;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -86,12 +84,28 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private final InputMapper inputMapper;
   private final DecisionMapper decisionMapper;
 
+  private final boolean quiet;
+
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
+    this(policies, metrics, config, false);
+  }
+
+  private AuthorizationService(
+      PolicyHolder policies, ServerMetrics metrics, Config config, boolean quiet) {
     this.policies = policies;
     this.metrics = metrics;
     this.config = config;
+    this.quiet = quiet;
     this.inputMapper = new InputMapper(config.input());
     this.decisionMapper = new DecisionMapper(config.dryRun());
+  }
+
+  /**
+   * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
+   * its own (discarded) and no logging.
+   */
+  AuthorizationService forWarmUp() {
+    return new AuthorizationService(policies, new ServerMetrics(), config, true);
   }
 
   @Override
@@ -126,7 +140,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       metrics.check(result, reason, System.nanoTime() - start);
       out.onNext(response);
       out.onCompleted();
-      if (LOG.isLoggable(Level.DEBUG)) {
+      if (!quiet && LOG.isLoggable(Level.DEBUG)) {
         LOG.log(
             Level.DEBUG,
             "check decision_id={0} result={1} reason={2} revision={3}",
@@ -166,17 +180,21 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                 StatusCode.BadRequest_VALUE)
             .build());
     out.onCompleted();
-    LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
+    if (!quiet) {
+      LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
+    }
   }
 
   private void fail(
       CheckException e, String decisionId, StreamObserver<CheckResponse> out, long start) {
-    LOG.log(
-        Level.WARNING,
-        "check failed decision_id={0} reason={1}: {2}",
-        decisionId,
-        e.reason().code(),
-        e.getMessage());
+    if (!quiet) {
+      LOG.log(
+          Level.WARNING,
+          "check failed decision_id={0} reason={1}: {2}",
+          decisionId,
+          e.reason().code(),
+          e.getMessage());
+    }
     metrics.check("error", e.reason().code(), System.nanoTime() - start);
     if (config.onError() == OnError.GRPC_ERROR) {
       out.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
@@ -214,29 +232,6 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                 .setCode(Code.PERMISSION_DENIED_VALUE)
                 .setMessage(e.getMessage()))
         .setDeniedResponse(http.setStatus(HttpStatus.newBuilder().setCodeValue(httpStatus)));
-  }
-
-  /**
-   * Runs the mapping and {@code policy} on a few made-up requests until {@code budget} is spent (at
-   * most 500 rounds), so the JIT has compiled the hot paths before Envoy's first check, whose
-   * deadline is often 0.5 s or less. Results, errors and metrics are discarded.
-   */
-  public void warmUp(ActivePolicy policy, Duration budget) {
-    List<CheckRequest> samples = WarmUp.samples();
-    long deadline = System.nanoTime() + budget.toNanos();
-    for (int round = 0; round < 500 && System.nanoTime() < deadline; round++) {
-      for (CheckRequest r : samples) {
-        try {
-          ObjectValue input = inputMapper.map(r);
-          Optional<Value> d = policy.policy().evaluate(config.decisionPath(), input);
-          if (d.isPresent()) {
-            decisionMapper.map(d.get(), decisionId());
-          }
-        } catch (CheckException | RegoException | RuntimeException e) {
-          // the point is to run the code, not to get an answer
-        }
-      }
-    }
   }
 
   /** A random (version 4) UUID without SecureRandom's cost: decision ids need not be secret. */

@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The gRPC server: Envoy's Authorization service, {@code grpc.health.v1.Health} and, when asked,
  * server reflection, on a bounded executor.
  *
- * <p>Health is NOT_SERVING until a policy is active, then SERVING; {@link #shutdown()} turns it
- * NOT_SERVING for good, stops accepting calls, lets the checks in flight finish for the grace
- * period, then cancels what is left.
+ * <p>Health is NOT_SERVING until {@link #serve} (which may first warm the server up) and a policy
+ * is active, then SERVING; {@link #shutdown()} turns it NOT_SERVING for good, stops accepting
+ * calls, lets the checks in flight finish for the grace period, then cancels what is left. Checks
+ * are answered whatever health says.
  */
 public final class CheckServer implements AutoCloseable {
 
@@ -49,6 +50,8 @@ public final class CheckServer implements AutoCloseable {
    * @param queueCapacity checks waiting for a thread before new ones are refused
    * @param reflection whether to offer gRPC server reflection
    * @param shutdownGrace how long checks in flight may take to finish on shutdown
+   * @param warmUp the most {@link #serve()} runs made-up checks before reporting SERVING (it stops
+   *     earlier once the JIT compiler has settled); zero for none
    */
   public record Config(
       ListenAddress address,
@@ -56,23 +59,32 @@ public final class CheckServer implements AutoCloseable {
       int threads,
       int queueCapacity,
       boolean reflection,
-      Duration shutdownGrace) {}
+      Duration shutdownGrace,
+      Duration warmUp) {}
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ThreadPoolExecutor executor;
   private final List<EventLoopGroup> loops;
   private final Duration grace;
+  private final Config config;
+  private final AuthorizationService service;
+  private final PolicyHolder policies;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicBoolean serving = new AtomicBoolean();
 
   private CheckServer(
       ServerBuilder<?> builder,
       Config config,
       AuthorizationService service,
       PolicyHolder policies,
-      List<EventLoopGroup> loops) {
+      List<EventLoopGroup> loops,
+      String threadName) {
     this.loops = loops;
     this.grace = config.shutdownGrace();
+    this.config = config;
+    this.service = service;
+    this.policies = policies;
     int threads =
         config.threads() > 0
             ? config.threads()
@@ -86,7 +98,7 @@ public final class CheckServer implements AutoCloseable {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(config.queueCapacity()),
             r -> {
-              Thread t = new Thread(r, "jrego-check-" + n.incrementAndGet());
+              Thread t = new Thread(r, threadName + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
@@ -101,22 +113,27 @@ public final class CheckServer implements AutoCloseable {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
     this.server = builder.build();
-    policies.onActivate(
-        p -> {
-          if (!draining.get()) {
-            health.setStatus("", ServingStatus.SERVING);
-            health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
-          }
-        });
   }
 
   /**
-   * Starts a server on {@code config.address()}.
+   * Starts a server on {@code config.address()}, not yet SERVING: call {@link #serve}.
    *
    * @throws IOException if the address cannot be bound
    */
   public static CheckServer start(
       Config config, AuthorizationService service, PolicyHolder policies) throws IOException {
+    return start(config, service, policies, "jrego-check-");
+  }
+
+  /** The throwaway copy {@link WarmUp} drives. */
+  static CheckServer startCopy(Config config, AuthorizationService service, PolicyHolder policies)
+      throws IOException {
+    return start(config, service, policies, "jrego-warm-up-");
+  }
+
+  private static CheckServer start(
+      Config config, AuthorizationService service, PolicyHolder policies, String threadName)
+      throws IOException {
     List<EventLoopGroup> loops = new ArrayList<>();
     NettyServerBuilder b;
     switch (config.address()) {
@@ -143,14 +160,47 @@ public final class CheckServer implements AutoCloseable {
       }
     }
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
-    return new CheckServer(b, config, service, policies, loops).start();
+    return new CheckServer(b, config, service, policies, loops, threadName).start();
   }
 
-  /** A server on any builder (tests use an in-process one). */
+  /** A server on any builder (tests use an in-process one), not yet SERVING. */
   public static CheckServer start(
       ServerBuilder<?> builder, Config config, AuthorizationService service, PolicyHolder policies)
       throws IOException {
-    return new CheckServer(builder, config, service, policies, List.of()).start();
+    return new CheckServer(builder, config, service, policies, List.of(), "jrego-check-").start();
+  }
+
+  /**
+   * Runs made-up checks through a copy of this server for up to the configured warm-up (none when
+   * zero or no policy is active yet), then reports SERVING whenever a policy is active, until
+   * {@link #shutdown()}. Blocks during the warm-up.
+   */
+  public void serve() {
+    Duration warmUp = config.warmUp();
+    if (!warmUp.isZero() && policies.current().isPresent() && !draining.get()) {
+      WarmUp.Result r = WarmUp.run(config, service, policies, warmUp);
+      LOG.log(
+          Level.INFO,
+          "warmed up with {0} made-up checks {1} in {2} ms{3}",
+          r.checks(),
+          r.how(),
+          r.took().toMillis(),
+          r.settled() ? "" : " (JIT still compiling at the end of the budget)");
+    }
+    if (serving.compareAndSet(false, true)) {
+      policies.onActivate(
+          p -> {
+            if (!draining.get()) {
+              health.setStatus("", ServingStatus.SERVING);
+              health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+            }
+          });
+    }
+  }
+
+  /** Whether {@link #serve} has finished its warm-up and the server follows the policy. */
+  public boolean serving() {
+    return serving.get();
   }
 
   private CheckServer start() throws IOException {

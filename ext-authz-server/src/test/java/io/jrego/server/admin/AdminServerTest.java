@@ -60,12 +60,14 @@ class AdminServerTest {
     PolicyHolder policies = new PolicyHolder();
     ServerMetrics metrics = new ServerMetrics();
     policies.onActivate(metrics::activated);
+    AtomicBoolean warmingUp = new AtomicBoolean(true);
     AtomicBoolean draining = new AtomicBoolean();
     try (AdminServer admin =
         AdminServer.start(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             policies,
             metrics,
+            warmingUp::get,
             draining::get)) {
       assertThat(get(admin, "/health").statusCode()).isEqualTo(200);
       HttpResponse<String> notReady = get(admin, "/ready");
@@ -74,6 +76,11 @@ class AdminServerTest {
 
       policies.activate(
           new ActivePolicy(NONE, "rev-7", "test", Instant.ofEpochSecond(1_767_225_600)));
+      HttpResponse<String> warming = get(admin, "/ready");
+      assertThat(warming.statusCode()).isEqualTo(503);
+      assertThat(warming.body()).contains("warming up");
+
+      warmingUp.set(false);
       HttpResponse<String> ready = get(admin, "/ready");
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(ready.body()).contains("\"revision\":\"rev-7\"");

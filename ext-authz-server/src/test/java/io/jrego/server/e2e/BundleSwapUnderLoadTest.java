@@ -125,7 +125,8 @@ class BundleSwapUnderLoadTest {
                     THREADS,
                     4096,
                     false,
-                    Duration.ofSeconds(2)),
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1)),
                 AuthorizationService.Config.defaults(),
                 Optional.empty())) {
           manager.start();

@@ -158,7 +158,13 @@ class EnvoyEndToEndTest {
     return JregoServer.start(
         REPO.resolve("rego-policies/ai-gateway"),
         new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0), 4 << 20, 2, 1024, false, Duration.ofSeconds(2)),
+            new ListenAddress.Tcp("127.0.0.1", 0),
+            4 << 20,
+            2,
+            1024,
+            false,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2)),
         AuthorizationService.Config.defaults(),
         Optional.empty());
   }

@@ -5,17 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -95,6 +103,73 @@ class InputMapperTest {
                              "http": {"id": "42", "method": "GET", "path": "/x", "size": -1,
                                       "rawBody": "aGk="}}}
                 """));
+  }
+
+  @Test
+  void map_populatedFieldsAreExactlyThoseProtobufCallsSet() throws Exception {
+    AttributeContext attrs =
+        AttributeContext.newBuilder()
+            .setSource(
+                AttributeContext.Peer.newBuilder()
+                    .setAddress(
+                        Address.newBuilder()
+                            .setSocketAddress(
+                                SocketAddress.newBuilder()
+                                    .setProtocol(SocketAddress.Protocol.UDP)
+                                    .setPortValue(0) // a oneof member: set, though zero
+                                    .setIpv4Compat(false)
+                                    .setResolverName(""))))
+            .setDestination(
+                AttributeContext.Peer.newBuilder()
+                    .setAddress(
+                        Address.newBuilder()
+                            .setPipe(Pipe.newBuilder().setPath("/run/x.sock").setMode(-1))))
+            .setTlsSession(AttributeContext.TLSSession.getDefaultInstance()) // set, though empty
+            .setRequest(
+                AttributeContext.Request.newBuilder()
+                    .setHttp(
+                        AttributeContext.HttpRequest.newBuilder()
+                            .setSize(0)
+                            .setMethod("")
+                            .putHeaders("a", "1")
+                            .setHeaderMap(
+                                HeaderMap.newBuilder()
+                                    .addHeaders(
+                                        HeaderValue.newBuilder()
+                                            .setKey("b")
+                                            .setRawValue(ByteString.copyFromUtf8("2"))))))
+            .build();
+    Value mapped = at(map(CheckRequest.newBuilder().setAttributes(attrs).build()), "attributes");
+    assertSameFields(attrs, mapped);
+    assertThat(at((ObjectValue) mapped, "source", "address", "socketAddress"))
+        .isEqualTo(json("{\"protocol\": 1, \"portValue\": 0}"));
+    assertThat(at((ObjectValue) mapped, "destination", "address", "pipe"))
+        .isEqualTo(json("{\"path\": \"/run/x.sock\", \"mode\": 4294967295}"));
+    assertThat(at((ObjectValue) mapped, "tlsSession")).isEqualTo(json("{}"));
+  }
+
+  /** The keys of every mapped object are the JSON names of the fields protobuf reports set. */
+  private static void assertSameFields(Message msg, Value mapped) {
+    ObjectValue o = (ObjectValue) mapped;
+    Map<FieldDescriptor, Object> set = msg.getAllFields();
+    assertThat(o.keys().stream().map(k -> ((StringValue) k).value()))
+        .as(msg.getDescriptorForType().getFullName())
+        .containsExactlyInAnyOrderElementsOf(
+            set.keySet().stream().map(FieldDescriptor::getJsonName).toList());
+    set.forEach(
+        (fd, v) -> {
+          if (v instanceof Message m && !fd.isRepeated()) {
+            assertSameFields(m, o.get(fd.getJsonName()).orElseThrow());
+          } else if (v instanceof List<?> l
+              && fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+            if (!fd.isMapField()) {
+              ArrayValue a = (ArrayValue) o.get(fd.getJsonName()).orElseThrow();
+              for (int i = 0; i < l.size(); i++) {
+                assertSameFields((Message) l.get(i), a.get(i));
+              }
+            }
+          }
+        });
   }
 
   @Test

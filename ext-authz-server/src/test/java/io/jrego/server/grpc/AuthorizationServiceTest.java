@@ -69,9 +69,16 @@ class AuthorizationServiceTest {
         CheckServer.start(
             InProcessServerBuilder.forName(name),
             new CheckServer.Config(
-                new ListenAddress.Tcp("", 0), 4 << 20, 2, 16, false, Duration.ofSeconds(5)),
+                new ListenAddress.Tcp("", 0),
+                4 << 20,
+                2,
+                16,
+                false,
+                Duration.ofSeconds(5),
+                Duration.ZERO),
             service,
             policies);
+    server.serve();
     if (activate) {
       activate(decide);
     }

@@ -6,6 +6,9 @@ import com.google.rpc.Code;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +39,7 @@ class CheckServerTest {
         new ActivePolicy(
             new FakePolicy((p, i) -> Optional.of(Json.parse("true"))), "r", "test", Instant.now()));
     return CheckServer.start(
-        new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1)),
+        new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1), Duration.ZERO),
         new AuthorizationService(
             policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
         policies);
@@ -60,6 +64,90 @@ class CheckServerTest {
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  @Test
+  void serve_warmsUpOnACopyThenReportsServing_withoutCountingTheWarmUpChecks() throws Exception {
+    AtomicLong evaluations = new AtomicLong();
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy(
+                (p, i) -> {
+                  evaluations.incrementAndGet();
+                  return Optional.of(Json.parse("true"));
+                }),
+            "r",
+            "test",
+            Instant.now()));
+    ServerMetrics metrics = new ServerMetrics();
+    try (CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                16,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1)),
+            new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+            policies)) {
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        HealthGrpc.HealthBlockingStub health =
+            HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        HealthCheckRequest all = HealthCheckRequest.getDefaultInstance();
+        assertThat(health.check(all).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(server.serving()).isFalse();
+
+        server.serve();
+
+        assertThat(evaluations.get()).isPositive();
+        assertThat(server.serving()).isTrue();
+        assertThat(health.check(all).getStatus()).isEqualTo(ServingStatus.SERVING);
+        assertThat(metrics.scrape()).doesNotContain("jrego_checks_total");
+        assertThat(check(ch)).isEqualTo(Code.OK_VALUE);
+        assertThat(metrics.scrape())
+            .contains("jrego_checks_total{reason=\"policy\",result=\"allow\"} 1.0");
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void serve_finishesTheWarmUpWhenEveryMadeUpCheckFails() throws Exception {
+    AtomicLong evaluations = new AtomicLong();
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy(
+                (p, i) -> {
+                  evaluations.incrementAndGet();
+                  return Optional.empty(); // undefined: every check is an error
+                }),
+            "r",
+            "test",
+            Instant.now()));
+    try (CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                16,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1)),
+            new AuthorizationService(
+                policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
+            policies)) {
+      server.serve();
+      assertThat(evaluations.get()).isPositive();
+      assertThat(server.serving()).isTrue();
     }
   }
 
