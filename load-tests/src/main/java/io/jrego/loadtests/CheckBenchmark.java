@@ -47,7 +47,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>The request is the one {@code LoadGen} sends for the mix's input document. {@code java -jar
  * load-tests/target/benchmarks.jar CheckBenchmark -prof gc -p root=$PWD} (add {@code -p
- * mix=ai-gateway} for one mix).
+ * mix=ai-gateway} for one mix; data-lookup needs {@code load-tests/gen-data.py} run first).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -100,7 +100,11 @@ public class CheckBenchmark {
     Capture c = new Capture();
     service.check(request, c);
     if (c.response == null || c.response.getStatus().getCode() != 0) {
-      throw new IllegalStateException(mix + ": the benchmark request is not allowed: " + c);
+      throw new IllegalStateException(
+          mix
+              + ": the benchmark request is not allowed (data-lookup needs"
+              + " `python3 load-tests/gen-data.py` first): "
+              + c);
     }
   }
 
