@@ -61,7 +61,17 @@ final class BodyParser {
       try {
         return new Parsed(Json.parse(payload), BooleanValue.FALSE);
       } catch (Json.JsonException e) {
-        throw new UrlDecoding.DecodingException(e.getMessage());
+        // Go's JSON decoder, which OPA-Envoy uses, reads a string holding bytes that are not
+        // UTF-8 with each such byte as U+FFFD; only then is it worth a second try.
+        String replaced = replaceInvalidUtf8(payload);
+        if (replaced == null) {
+          throw new UrlDecoding.DecodingException(e.getMessage());
+        }
+        try {
+          return new Parsed(Json.parse(replaced), BooleanValue.FALSE);
+        } catch (Json.JsonException again) {
+          throw new UrlDecoding.DecodingException(again.getMessage());
+        }
       }
     }
     if (form) {
@@ -73,6 +83,46 @@ final class BodyParser {
       return Parsed.NONE;
     }
     return new Parsed(Multipart.parse(payload, boundary), BooleanValue.FALSE);
+  }
+
+  /**
+   * {@code bytes} as text with every byte that does not belong to a well-formed UTF-8 sequence
+   * replaced by U+FFFD, one per byte as Go decodes (surrogates and overlong forms are not
+   * well-formed); null when all of it is well-formed.
+   */
+  static String replaceInvalidUtf8(byte[] bytes) {
+    StringBuilder out = new StringBuilder(bytes.length);
+    boolean replacedAny = false;
+    int i = 0;
+    while (i < bytes.length) {
+      int b = bytes[i] & 0xff;
+      int n =
+          b < 0x80
+              ? 1
+              : b >= 0xc2 && b <= 0xdf
+                  ? 2
+                  : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+      int cp = n == 1 ? b : n == 2 ? b & 0x1f : n == 3 ? b & 0x0f : b & 0x07;
+      boolean ok = n > 0 && i + n <= bytes.length;
+      for (int j = 1; ok && j < n; j++) {
+        int c = bytes[i + j] & 0xff;
+        ok = (c & 0xc0) == 0x80;
+        cp = (cp << 6) | (c & 0x3f);
+      }
+      ok =
+          ok
+              && !(n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+              && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff));
+      if (ok) {
+        out.appendCodePoint(cp);
+        i += n;
+      } else {
+        out.append('\ufffd');
+        replacedAny = true;
+        i++;
+      }
+    }
+    return replacedAny ? out.toString() : null;
   }
 
   private static boolean truncated(String contentLength, long payloadBytes)
