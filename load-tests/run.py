@@ -805,6 +805,12 @@ def plots(grpc, envoy, outdir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     files = []
+
+    def save(fig, name):
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, name), dpi=100)
+        plt.close(fig)
+        files.append(name)
     mixes = list(grpc)
     servers = [s for s in SERVERS if any(s in grpc[m]["servers"] for m in mixes)]
     width = 0.8 / max(1, len(servers))
@@ -825,10 +831,7 @@ def plots(grpc, envoy, outdir):
         ax.set_ylabel(ylabel + " (log scale)")
         ax.set_yscale("log")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, "throughput.png"), dpi=100)
-    plt.close(fig)
-    files.append("throughput.png")
+    save(fig, "throughput.png")
 
     fig, axes = plt.subplots(1, len(mixes), figsize=(4.5 * len(mixes), 4), squeeze=False)
     for ax, m in zip(axes[0], mixes):
@@ -845,10 +848,7 @@ def plots(grpc, envoy, outdir):
         ax.set_ylabel("latency µs")
         ax.set_yscale("log")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, "latency.png"), dpi=100)
-    plt.close(fig)
-    files.append("latency.png")
+    save(fig, "latency.png")
 
     fig, axes = plt.subplots(1, len(mixes), figsize=(4.5 * len(mixes), 3.5), squeeze=False)
     for ax, m in zip(axes[0], mixes):
@@ -861,10 +861,7 @@ def plots(grpc, envoy, outdir):
         ax.set_ylabel("server CPU µs per check")
         ax.set_yscale("log")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, "warmup.png"), dpi=100)
-    plt.close(fig)
-    files.append("warmup.png")
+    save(fig, "warmup.png")
 
     if envoy:
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -878,10 +875,7 @@ def plots(grpc, envoy, outdir):
         ax.set_ylabel("latency µs")
         ax.set_title("Through Envoy: no filter, ext_authz → jrego, ext_authz → OPA-Envoy", fontsize=9)
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(os.path.join(outdir, "envoy.png"), dpi=100)
-        plt.close(fig)
-        files.append("envoy.png")
+        save(fig, "envoy.png")
     return files
 
 

@@ -67,33 +67,41 @@ class CheckServerTest {
     }
   }
 
-  @Test
-  void serve_warmsUpOnACopyThenReportsServing_withoutCountingTheWarmUpChecks() throws Exception {
-    AtomicLong evaluations = new AtomicLong();
+  /**
+   * A server on an ephemeral TCP port with a 1 s warm-up budget, whose policy counts its
+   * evaluations in {@code evaluations} and answers {@code decision} (empty: undefined).
+   */
+  private static CheckServer startWithWarmUp(
+      AtomicLong evaluations, Optional<String> decision, ServerMetrics metrics) throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
         new ActivePolicy(
             new FakePolicy(
                 (p, i) -> {
                   evaluations.incrementAndGet();
-                  return Optional.of(Json.parse("true"));
+                  return decision.map(Json::parse);
                 }),
             "r",
             "test",
             Instant.now()));
+    return CheckServer.start(
+        new CheckServer.Config(
+            new ListenAddress.Tcp("127.0.0.1", 0),
+            4 << 20,
+            2,
+            16,
+            false,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1)),
+        new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+        policies);
+  }
+
+  @Test
+  void serve_warmsUpOnACopyThenReportsServing_withoutCountingTheWarmUpChecks() throws Exception {
+    AtomicLong evaluations = new AtomicLong();
     ServerMetrics metrics = new ServerMetrics();
-    try (CheckServer server =
-        CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1)),
-            new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
-            policies)) {
+    try (CheckServer server = startWithWarmUp(evaluations, Optional.of("true"), metrics)) {
       ManagedChannel ch =
           NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
@@ -121,30 +129,8 @@ class CheckServerTest {
   @Test
   void serve_finishesTheWarmUpWhenEveryMadeUpCheckFails() throws Exception {
     AtomicLong evaluations = new AtomicLong();
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        new ActivePolicy(
-            new FakePolicy(
-                (p, i) -> {
-                  evaluations.incrementAndGet();
-                  return Optional.empty(); // undefined: every check is an error
-                }),
-            "r",
-            "test",
-            Instant.now()));
-    try (CheckServer server =
-        CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1)),
-            new AuthorizationService(
-                policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
-            policies)) {
+    // undefined: every check is an error
+    try (CheckServer server = startWithWarmUp(evaluations, Optional.empty(), new ServerMetrics())) {
       server.serve();
       assertThat(evaluations.get()).isPositive();
       assertThat(server.serving()).isTrue();
