@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * One case of OPA's compliance suite, with the fields that matter for scoring (see
- * /work/shared/opa-compliance/README.md).
+ * policy-engine/compliance/README.md).
  *
  * @param file the case file, relative to the cases folder, with {@code /} separators
  * @param index the case's position in its file; {@code file#index} is the case's key

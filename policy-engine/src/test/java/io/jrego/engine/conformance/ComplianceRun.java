@@ -98,8 +98,8 @@ final class ComplianceRun {
   }
 
   /**
-   * The cases folder: system property {@code opa.compliance.dir}, else {@code
-   * ../shared/opa-compliance/v1} from the repository root.
+   * The cases folder: system property {@code opa.compliance.dir}, else the copy in the repository,
+   * {@code policy-engine/compliance/v1}.
    */
   static Path casesDir() throws IOException {
     String prop = System.getProperty("opa.compliance.dir");
@@ -112,7 +112,7 @@ final class ComplianceRun {
             ? Path.of(mvnRoot)
             : repositoryRoot(Path.of(System.getProperty("basedir", System.getProperty("user.dir"))))
                 .orElse(Path.of(System.getProperty("user.dir")));
-    return root.resolve("../shared/opa-compliance/v1").normalize();
+    return root.resolve("policy-engine/compliance/v1").normalize();
   }
 
   public static void main(String[] args) throws IOException {

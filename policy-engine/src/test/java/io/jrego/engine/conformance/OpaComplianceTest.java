@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  * OPA's compliance suite against jrego, with a ratchet: the number of passing cases may never fall
  * below {@code conformance/floor.txt}. Writes {@code target/conformance/report.md}.
  *
- * <p>The cases come from system property {@code opa.compliance.dir}, by default {@code
- * ../shared/opa-compliance/v1} next to the repository.
+ * <p>The cases come from system property {@code opa.compliance.dir}, by default the copy in the
+ * repository, {@code policy-engine/compliance/v1} (OPA's licence beside it).
  */
 class OpaComplianceTest {
 
@@ -30,7 +30,7 @@ class OpaComplianceTest {
           "OPA compliance cases not found at "
               + dir.toAbsolutePath()
               + "; point -Dopa.compliance.dir at a folder of OPA's v1 cases (an OPA checkout's"
-              + " v1/test/cases/testdata/v1, or the JSON copy in shared/opa-compliance/v1)");
+              + " v1/test/cases/testdata/v1); the repository's copy is policy-engine/compliance/v1");
     }
     Map<String, String> skips =
         ComplianceRun.parseSkips(ComplianceRun.resource("skips.txt").orElse(""));
