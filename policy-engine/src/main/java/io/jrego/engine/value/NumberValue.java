@@ -183,20 +183,24 @@ public final class NumberValue implements Value {
     return compareNumber(other) == 0;
   }
 
+  /**
+   * A keyed hash (see {@link Hashing}) of the number's value, equal for equal numbers whatever
+   * their form. Never expands the exponent: {@code 1e100000000} hashes as fast as {@code 1}.
+   */
   @Override
   public int hashCode() {
     if (big == null) {
-      return Long.hashCode(small);
+      return Hashing.integer(small);
     }
     BigDecimal s = big.stripTrailingZeros();
-    if (s.scale() <= 0) {
+    if (s.scale() <= 0 && s.precision() - s.scale() <= 19) {
       try {
-        return Long.hashCode(s.longValueExact());
+        return Hashing.integer(s.longValueExact()); // as the same integer stored as a long
       } catch (ArithmeticException e) {
-        return s.toBigInteger().hashCode();
+        // beyond a long
       }
     }
-    return s.hashCode();
+    return Hashing.decimal(s.unscaledValue(), s.scale());
   }
 
   /** The number as JSON writes it: no exponent for integers, plain decimals where short. */

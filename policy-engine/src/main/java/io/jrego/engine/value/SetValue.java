@@ -87,7 +87,10 @@ public final class SetValue implements Value, Iterable<Value> {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = set.hashCode() * 31 + 8;
+      h = 8;
+      for (Value e : set) {
+        h += Hashing.mix(e.hashCode()); // a sum: independent of iteration order
+      }
       hash = h;
     }
     return h;

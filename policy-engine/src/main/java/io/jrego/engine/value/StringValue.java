@@ -1,12 +1,17 @@
 package io.jrego.engine.value;
 
+import java.util.Objects;
+
 /** A string. Compared by Unicode code point, as Go compares strings byte-wise in UTF-8. */
-public record StringValue(String value) implements Value {
+public final class StringValue implements Value {
 
   public static final StringValue EMPTY = new StringValue("");
 
-  public StringValue {
-    java.util.Objects.requireNonNull(value, "value");
+  private final String value;
+  private int hash; // 0 until computed (a zero hash is recomputed each time: rare and harmless)
+
+  public StringValue(String value) {
+    this.value = Objects.requireNonNull(value, "value");
   }
 
   /** The string value for {@code s}. */
@@ -14,16 +19,25 @@ public record StringValue(String value) implements Value {
     return s.isEmpty() ? EMPTY : new StringValue(s);
   }
 
-  // Written out rather than generated: the record's bootstrap-generated equals showed up in
-  // evaluation profiles. Same contract (and the same hash) as the generated ones.
+  /** The Java string. */
+  public String value() {
+    return value;
+  }
+
   @Override
   public boolean equals(Object o) {
     return this == o || (o instanceof StringValue s && value.equals(s.value));
   }
 
+  /** A keyed hash of the characters (see {@link Hashing}), cached. */
   @Override
   public int hashCode() {
-    return value.hashCode();
+    int h = hash;
+    if (h == 0) {
+      h = Hashing.string(value);
+      hash = h;
+    }
+    return h;
   }
 
   @Override
