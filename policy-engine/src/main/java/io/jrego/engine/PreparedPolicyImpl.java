@@ -78,6 +78,12 @@ final class PreparedPolicyImpl implements PreparedPolicy {
 
   @Override
   public Optional<Value> evaluate(String path, Value input) throws RegoException {
+    return evaluate(path, input, QueryOptions.none());
+  }
+
+  @Override
+  public Optional<Value> evaluate(String path, Value input, QueryOptions options)
+      throws RegoException {
     List<Value> keys = paths.get(path);
     if (keys == null) {
       keys = parsePath(path);
@@ -86,7 +92,9 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       }
     }
     try {
-      return Optional.ofNullable(evaluator(input).document(keys));
+      Evaluator ev = evaluator(input);
+      options.deadline().ifPresent(ev::endBy);
+      return Optional.ofNullable(ev.document(keys));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
@@ -114,6 +122,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       List<QueryResult> out = new ArrayList<>();
       Evaluator ev = evaluator(input.orElse(null));
       options.coverage().ifPresent(ev::recordCoverage);
+      options.deadline().ifPresent(ev::endBy);
       for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }

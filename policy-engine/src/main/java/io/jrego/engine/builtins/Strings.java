@@ -128,7 +128,7 @@ final class Strings {
     String s = string(a[0], 1);
     String old = string(a[1], 2);
     String repl = string(a[2], 3);
-    return same(a[0], replaceAll(s, List.of(old), List.of(repl)));
+    return same(a[0], replaceAll(s, List.of(old), List.of(repl), c));
   }
 
   private static Value replaceN(Value[] a, BuiltinContext c) throws BuiltinException {
@@ -146,7 +146,7 @@ final class Strings {
       olds.add(ks.value());
       news.add(vs.value());
     }
-    return StringValue.of(replaceAll(s, olds, news));
+    return StringValue.of(replaceAll(s, olds, news, c));
   }
 
   /**
@@ -154,13 +154,14 @@ final class Strings {
    * order) that matches is replaced; matches do not overlap. An empty pattern matches at every
    * position, including the end.
    */
-  static String replaceAll(String s, List<String> olds, List<String> news) {
+  static String replaceAll(String s, List<String> olds, List<String> news, BuiltinContext c) {
     if (olds.size() == 1 && !olds.get(0).isEmpty()) {
       return s.replace(olds.get(0), news.get(0));
     }
     StringBuilder sb = new StringBuilder(s.length());
     int i = 0;
     while (i <= s.length()) {
+      c.checkpoint(); // patterns times positions: both may come from the request
       int match = -1;
       for (int p = 0; p < olds.size(); p++) {
         if (s.startsWith(olds.get(p), i)) {

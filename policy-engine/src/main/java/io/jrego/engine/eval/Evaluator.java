@@ -17,6 +17,7 @@ import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Checkpoint;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
@@ -97,7 +98,8 @@ public final class Evaluator {
   private Map<CallKey, Value> calls;
   final BuiltinContext ctx;
   private final EngineOptions options;
-  private final long deadline;
+  private long deadline;
+  private boolean deadlineFromCaller; // set by endBy: the message names the caller's budget
   private int steps;
   private int depth;
   private final CallTargets targets;
@@ -141,6 +143,19 @@ public final class Evaluator {
     long t = options.timeout().toNanos();
     this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
     this.own = new Builtins(this);
+    ctx.onCheckpoint(this::checkDeadline);
+  }
+
+  /**
+   * Ends evaluation at {@code nanoTime} (a {@link System#nanoTime()} value) if that comes before
+   * the engine's timeout: the caller's budget for the whole request ({@code
+   * QueryOptions.deadline}).
+   */
+  public void endBy(long nanoTime) {
+    if (nanoTime < deadline) {
+      deadline = nanoTime;
+      deadlineFromCaller = true;
+    }
   }
 
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
@@ -221,10 +236,14 @@ public final class Evaluator {
   }
 
   private void guarded(K k) {
+    checkDeadline(); // a caller's budget may be spent before evaluation starts
+    Runnable outer = Checkpoint.install(this::checkDeadline);
     try {
       k.next();
     } catch (StackOverflowError e) {
       throw limit("evaluation nested too deeply (stack exhausted); see EngineOptions.maxDepth");
+    } finally {
+      Checkpoint.restore(outer);
     }
   }
 
@@ -344,16 +363,30 @@ public final class Evaluator {
 
   /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
   private void tick(Expr e) {
-    if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
-      throw new EvalException(
-          RegoError.of(
-              RegoError.EVAL_CANCEL,
-              "evaluation exceeded the time limit of "
-                  + options.timeout()
-                  + " (EngineOptions.timeout)"));
+    if ((++steps & 1023) == 0) {
+      checkDeadline();
     }
     if (coverage != null) {
       coverage.hit(e.location());
+    }
+  }
+
+  /**
+   * The limit checkpoint: ends the query once the deadline has passed. Reached between statements
+   * ({@link #tick}), from builtins that loop over large operands ({@code
+   * BuiltinContext.checkpoint}) and from long operations of the value model (sorting a large set,
+   * {@link Checkpoint}), so one long call cannot outlive the deadline by more than a slice.
+   */
+  void checkDeadline() {
+    if (System.nanoTime() > deadline) {
+      throw new EvalException(
+          RegoError.of(
+              RegoError.EVAL_CANCEL,
+              deadlineFromCaller
+                  ? "evaluation exceeded the caller's deadline (QueryOptions.deadline)"
+                  : "evaluation exceeded the time limit of "
+                      + options.timeout()
+                      + " (EngineOptions.timeout)"));
     }
   }
 

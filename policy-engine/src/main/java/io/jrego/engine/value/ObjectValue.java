@@ -102,7 +102,7 @@ public final class ObjectValue implements Value {
     Value[] keys = sortedKeys;
     if (keys == null) {
       keys = map.keySet().toArray(new Value[0]);
-      Arrays.sort(keys);
+      Checkpoint.sort(keys);
       sortedKeys = keys;
     }
     return keys;

@@ -57,7 +57,7 @@ public final class SetValue implements Value, Iterable<Value> {
     Value[] s = sorted;
     if (s == null) {
       s = set.toArray(new Value[0]);
-      Arrays.sort(s);
+      Checkpoint.sort(s);
       sorted = s;
     }
     return s;
