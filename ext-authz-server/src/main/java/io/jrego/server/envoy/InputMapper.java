@@ -53,6 +53,17 @@ public final class InputMapper {
    *     cannot be parsed; its message is what OPA-Envoy answers in the 400 body
    */
   public ObjectValue map(CheckRequest request) throws CheckException {
+    return map(request, Long.MAX_VALUE);
+  }
+
+  /**
+   * Builds the input document, giving up once {@code deadline} (a {@link System#nanoTime()}
+   * instant: the check's budget, shared with the evaluation) has passed.
+   *
+   * @throws CheckException with {@link Reason#REQUEST_PARSE_ERROR} as {@link #map(CheckRequest)},
+   *     or with {@link Reason#TIMEOUT} when the deadline passes between two of its steps
+   */
+  public ObjectValue map(CheckRequest request, long deadline) throws CheckException {
     AttributeContext attrs = request.getAttributes();
     AttributeContext.HttpRequest http = attrs.getRequest().getHttp();
     ObjectValue.Builder input = new ObjectValue.Builder();
@@ -60,16 +71,19 @@ public final class InputMapper {
       input.put("attributes", ProtoValues.message(attrs));
     }
     input.put("version", VERSION);
+    checkDeadline(deadline, "attributes");
     String path = http.getPath();
     int q = path.indexOf('?');
     Map<String, String> headers = http.getHeadersMap();
     try {
       input.put("parsed_path", UrlDecoding.parsedPath(q < 0 ? path : path.substring(0, q)));
       input.put("parsed_query", UrlDecoding.parseQuery(q < 0 ? "" : path.substring(q + 1)));
+      checkDeadline(deadline, "path and query");
       if (!options.skipRequestBodyParse()) {
         BodyParser.Parsed body = BodyParser.parse(headers, http.getBody(), http.getRawBody());
         input.put("parsed_body", body.body());
         input.put("truncated_body", body.truncated());
+        checkDeadline(deadline, "body");
       }
     } catch (UrlDecoding.DecodingException e) {
       throw new CheckException(Reason.REQUEST_PARSE_ERROR, e.getMessage(), e);
@@ -80,6 +94,13 @@ public final class InputMapper {
     }
     spiffe(principal, headers).ifPresent(s -> input.put("spiffe", s));
     return input.build();
+  }
+
+  private static void checkDeadline(long deadline, String step) throws CheckException {
+    if (System.nanoTime() > deadline) {
+      throw new CheckException(
+          Reason.TIMEOUT, "the check's deadline passed while mapping the request (" + step + ")");
+    }
   }
 
   private Optional<ObjectValue> spiffe(String principal, Map<String, String> headers) {

@@ -18,6 +18,13 @@ import java.util.Map;
  */
 final class UrlDecoding {
 
+  /**
+   * The most {@code &}-separated pairs a query or form body may have: Go's {@code net/url} limit
+   * since Go 1.24.12 and 1.25.6 (its {@code urlmaxqueryparams} default), so an OPA-Envoy built with
+   * a current Go refuses the same requests.
+   */
+  static final int MAX_PARAMS = 10_000;
+
   private UrlDecoding() {}
 
   /** Thrown for a bad escape or a {@code ;} separator; the message is Go's wording. */
@@ -49,11 +56,18 @@ final class UrlDecoding {
 
   /**
    * Form decoding ({@code url.ParseQuery}): {@code &}-separated pairs, {@code +} is a space, a key
-   * without {@code =} maps to {@code ""}, repeated keys keep their order, empty pairs are skipped.
+   * without {@code =} maps to {@code ""}, repeated keys keep their order, empty pairs are skipped;
+   * more than {@link #MAX_PARAMS} pairs (empty ones included, as Go counts) are refused.
    */
   static ObjectValue parseQuery(String query) throws DecodingException {
     if (query.isEmpty()) {
       return ObjectValue.EMPTY;
+    }
+    int pairs = 1;
+    for (int i = query.indexOf('&'); i >= 0; i = query.indexOf('&', i + 1)) {
+      if (++pairs > MAX_PARAMS) {
+        throw new DecodingException("number of URL query parameters exceeded limit");
+      }
     }
     Map<String, List<Value>> out = new LinkedHashMap<>();
     DecodingException first = null;
