@@ -46,7 +46,8 @@ import java.util.TreeSet;
  * and cached per query by node id. {@code with} swaps the input, a data override tree or a function
  * mock table for the duration of one expression (and back while its continuation runs), with a
  * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
- * steps, depth, collection size) end the query with an error.
+ * steps and inside long builtin calls and sorts, see {@link #checkDeadline}; depth; collection
+ * size) end the query with an error.
  *
  * <p>Fast paths, each answering exactly as the general path. A call has one value at most, so
  * {@link #invoke} returns it rather than taking a continuation. Terms with at most one value whose
@@ -100,6 +101,7 @@ public final class Evaluator {
   private final EngineOptions options;
   private long deadline;
   private boolean deadlineFromCaller; // set by endBy: the message names the caller's budget
+  private final Runnable limitCheck = this::checkDeadline; // for builtins and the value model
   private int steps;
   private int depth;
   private final CallTargets targets;
@@ -143,7 +145,7 @@ public final class Evaluator {
     long t = options.timeout().toNanos();
     this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
     this.own = new Builtins(this);
-    ctx.onCheckpoint(this::checkDeadline);
+    ctx.onCheckpoint(limitCheck);
   }
 
   /**
@@ -237,7 +239,7 @@ public final class Evaluator {
 
   private void guarded(K k) {
     checkDeadline(); // a caller's budget may be spent before evaluation starts
-    Runnable outer = Checkpoint.install(this::checkDeadline);
+    Runnable outer = Checkpoint.install(limitCheck);
     try {
       k.next();
     } catch (StackOverflowError e) {

@@ -12,7 +12,10 @@ import java.util.Comparator;
  */
 public final class Checkpoint {
 
-  private static final ThreadLocal<Runnable> CURRENT = new ThreadLocal<>();
+  // One slot per thread, kept for the thread's life: installing a check is a ThreadLocal read and
+  // a store, with no map entry made and removed per query.
+  private static final ThreadLocal<Runnable[]> CURRENT =
+      ThreadLocal.withInitial(() -> new Runnable[1]);
 
   /** Arrays shorter than this are sorted without checks: they take microseconds. */
   private static final int CHECKED_SORT_MIN = 1 << 12;
@@ -25,23 +28,20 @@ public final class Checkpoint {
    * @return the check it replaces (null for none), for {@link #restore}
    */
   public static Runnable install(Runnable check) {
-    Runnable outer = CURRENT.get();
-    CURRENT.set(check);
+    Runnable[] slot = CURRENT.get();
+    Runnable outer = slot[0];
+    slot[0] = check;
     return outer;
   }
 
   /** Puts back the check {@link #install} returned. */
   public static void restore(Runnable outer) {
-    if (outer == null) {
-      CURRENT.remove();
-    } else {
-      CURRENT.set(outer);
-    }
+    CURRENT.get()[0] = outer;
   }
 
   /** Sorts {@code values} in OPA's order, running this thread's check every 4096 comparisons. */
   public static void sort(Value[] values) {
-    Runnable check = values.length < CHECKED_SORT_MIN ? null : CURRENT.get();
+    Runnable check = values.length < CHECKED_SORT_MIN ? null : CURRENT.get()[0];
     if (check == null) {
       Arrays.sort(values, Values::compare);
       return;

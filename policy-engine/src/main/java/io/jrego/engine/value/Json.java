@@ -158,7 +158,7 @@ public final class Json {
         ObjectValue.Builder b = new ObjectValue.Builder();
         for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
           String name = p.currentName();
-          b.put(StringValue.of(name), read(p, p.nextToken()));
+          b.put(StringValue.ofKey(name), read(p, p.nextToken()));
         }
         return b.build();
       }

@@ -19,6 +19,31 @@ public final class StringValue implements Value {
     return s.isEmpty() ? EMPTY : new StringValue(s);
   }
 
+  /**
+   * The string value for {@code s} as an object key that recurs from one document to the next (a
+   * JSON field name, a header name): a shared instance when one is cached, so its keyed hash is
+   * computed once per distinct name rather than once per document. The cache is direct-mapped on
+   * Java's {@code String.hashCode} (cached in the string, and usually computed already): keys that
+   * collide only replace one another, costing what {@link #of} costs, never more.
+   */
+  public static StringValue ofKey(String s) {
+    if (s.length() > KEY_CACHE_MAX_LENGTH) {
+      return of(s);
+    }
+    int h = s.hashCode();
+    int i = (h ^ h >>> 16) & (KEY_CACHE.length - 1);
+    StringValue cached = KEY_CACHE[i];
+    if (cached != null && cached.value.equals(s)) {
+      return cached;
+    }
+    StringValue v = of(s);
+    KEY_CACHE[i] = v; // a racy store of an immutable value: at worst another miss
+    return v;
+  }
+
+  private static final int KEY_CACHE_MAX_LENGTH = 64;
+  private static final StringValue[] KEY_CACHE = new StringValue[4096];
+
   /** The Java string. */
   public String value() {
     return value;

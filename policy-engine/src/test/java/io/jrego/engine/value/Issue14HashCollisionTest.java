@@ -151,6 +151,17 @@ class Issue14HashCollisionTest {
   }
 
   @Test
+  void issue14_theSharedKeyCacheNeverMixesUpNamesThatCollide() {
+    for (String k : javaCollidingStrings(64)) { // one cache slot for all of them
+      assertThat(StringValue.ofKey(k).value()).isEqualTo(k);
+      assertThat(StringValue.ofKey(k)).isEqualTo(StringValue.of(k));
+    }
+    assertThat(StringValue.ofKey("model")).isSameAs(StringValue.ofKey(new String("model")));
+    String long65 = "k".repeat(65); // longer names are not cached
+    assertThat(StringValue.ofKey(long65)).isNotSameAs(StringValue.ofKey(long65));
+  }
+
+  @Test
   void issue14_anObjectOfFortyThousandCollidingKeysKeepsEveryKey() {
     List<String> keys = javaCollidingStrings(40_000);
     ObjectValue.Builder b = new ObjectValue.Builder();
