@@ -61,6 +61,11 @@ public final class DecisionMapper {
 
   private static final StringValue ALLOWED = StringValue.of("allowed");
 
+  /** A decision's field name as a value, shared: its keyed hash is computed once. */
+  private static StringValue key(String field) {
+    return StringValue.ofKey(field);
+  }
+
   private final boolean dryRun;
 
   /**
@@ -148,7 +153,7 @@ public final class DecisionMapper {
 
   private static List<HeaderValueOption> headers(ObjectValue decision, String field)
       throws CheckException {
-    Value v = decision.getOrNull(StringValue.of(field));
+    Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
     }
@@ -215,7 +220,7 @@ public final class DecisionMapper {
   }
 
   private static List<String> strings(ObjectValue decision, String field) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of(field));
+    Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
     }
@@ -236,7 +241,7 @@ public final class DecisionMapper {
   }
 
   private static List<QueryParameter> queryParameters(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("query_parameters_to_set"));
+    Value v = decision.getOrNull(key("query_parameters_to_set"));
     if (v == null) {
       return List.of();
     }
@@ -275,7 +280,7 @@ public final class DecisionMapper {
   }
 
   private static String body(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("body"));
+    Value v = decision.getOrNull(key("body"));
     if (v == null) {
       return "";
     }
@@ -286,7 +291,7 @@ public final class DecisionMapper {
   }
 
   private static StatusCode httpStatus(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("http_status"));
+    Value v = decision.getOrNull(key("http_status"));
     if (v == null) {
       return StatusCode.Forbidden;
     }
@@ -302,7 +307,7 @@ public final class DecisionMapper {
   }
 
   private static Optional<Struct> dynamicMetadata(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("dynamic_metadata"));
+    Value v = decision.getOrNull(key("dynamic_metadata"));
     if (v == null) {
       return Optional.empty();
     }

@@ -76,7 +76,7 @@ final class Multipart {
       throw new UrlDecoding.DecodingException("multipart: unexpected line in Next()");
     }
     ObjectValue.Builder b = new ObjectValue.Builder();
-    values.forEach((k, v) -> b.put(k, ArrayValue.of(v)));
+    values.forEach((k, v) -> b.put(StringValue.ofKey(k), ArrayValue.of(v)));
     return b.build();
   }
 

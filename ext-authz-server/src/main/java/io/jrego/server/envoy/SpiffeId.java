@@ -63,17 +63,25 @@ record SpiffeId(String id, String trustDomain, String path) {
    */
   ObjectValue toValue(String from) {
     ObjectValue.Builder b = new ObjectValue.Builder();
-    b.put("id", StringValue.of(id));
-    b.put("trust_domain", StringValue.of(trustDomain));
-    b.put("path", StringValue.of(path));
-    b.put("from", StringValue.of(from));
+    b.put(ID, StringValue.of(id));
+    b.put(TRUST_DOMAIN, StringValue.of(trustDomain));
+    b.put(PATH, StringValue.of(path));
+    b.put(FROM, StringValue.of(from));
     String[] seg = path.split("/", -1);
     if (seg.length == 5 && seg[1].equals("ns") && seg[3].equals("sa")) {
-      b.put("namespace", StringValue.of(seg[2]));
-      b.put("service_account", StringValue.of(seg[4]));
+      b.put(NAMESPACE, StringValue.of(seg[2]));
+      b.put(SERVICE_ACCOUNT, StringValue.of(seg[4]));
     }
     return b.build();
   }
+
+  // input.spiffe's keys, made once (a value's hash is keyed, and not free)
+  private static final StringValue ID = StringValue.of("id");
+  private static final StringValue TRUST_DOMAIN = StringValue.of("trust_domain");
+  private static final StringValue PATH = StringValue.of("path");
+  private static final StringValue FROM = StringValue.of("from");
+  private static final StringValue NAMESPACE = StringValue.of("namespace");
+  private static final StringValue SERVICE_ACCOUNT = StringValue.of("service_account");
 
   /**
    * The {@code URI=} value of the last element of an {@code x-forwarded-client-cert} header: the

@@ -103,7 +103,7 @@ final class UrlDecoding {
       throw first;
     }
     ObjectValue.Builder b = new ObjectValue.Builder();
-    out.forEach((k, v) -> b.put(k, ArrayValue.of(v)));
+    out.forEach((k, v) -> b.put(StringValue.ofKey(k), ArrayValue.of(v)));
     return b.build();
   }
 
