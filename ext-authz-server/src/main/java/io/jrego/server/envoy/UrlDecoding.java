@@ -69,7 +69,8 @@ final class UrlDecoding {
         throw new DecodingException("number of URL query parameters exceeded limit");
       }
     }
-    Map<String, List<Value>> out = new LinkedHashMap<>();
+    // keyed by value, not Java string: names chosen to collide in String.hashCode stay cheap
+    Map<StringValue, List<Value>> out = new LinkedHashMap<>();
     DecodingException first = null;
     int start = 0;
     while (start <= query.length()) {
@@ -88,7 +89,8 @@ final class UrlDecoding {
         try {
           String key = unescape(k, true);
           String value = unescape(v, true);
-          out.computeIfAbsent(key, x -> new ArrayList<>()).add(StringValue.of(value));
+          out.computeIfAbsent(StringValue.ofKey(key), x -> new ArrayList<>())
+              .add(StringValue.of(value));
         } catch (DecodingException e) {
           if (first == null) {
             first = e;
@@ -103,7 +105,7 @@ final class UrlDecoding {
       throw first;
     }
     ObjectValue.Builder b = new ObjectValue.Builder();
-    out.forEach((k, v) -> b.put(StringValue.ofKey(k), ArrayValue.of(v)));
+    out.forEach((k, v) -> b.put(k, ArrayValue.of(v)));
     return b.build();
   }
 

@@ -238,7 +238,9 @@ public final class Evaluator {
   }
 
   private void guarded(K k) {
-    checkDeadline(); // a caller's budget may be spent before evaluation starts
+    if (deadlineFromCaller) {
+      checkDeadline(); // the caller's budget may be spent before evaluation starts
+    }
     Runnable outer = Checkpoint.install(limitCheck);
     try {
       k.next();
