@@ -104,8 +104,13 @@ separator_escapes := {"\\": "/", "%2F": "/", "%2f": "/", "%5C": "/", "%5c": "/",
 # "\u0000" cuts too: some servers end a path at a NUL byte
 bare_segments := [split(split(part, ";")[0], "\u0000")[0] |
 	some s in path_segments
-	some part in split(strings.replace_n(separator_escapes, s), "/")
+	some part in split(separated(s), "/")
 ]
+
+separated(s) := strings.replace_n(separator_escapes, s) if {
+	some c in ["%", "\\"]
+	contains(s, c)
+} else := s
 
 trailing_junk := ". \t\r\n\u000b\f"
 
