@@ -72,7 +72,39 @@ final class Ibans {
         return false;
       }
     }
-    return Checksums.ibanMod97(iban);
+    return Checksums.ibanMod97(iban) && nationalCheck(iban);
+  }
+
+  private static final int[] ES_WEIGHTS = {1, 2, 4, 8, 5, 10, 9, 7, 3, 6};
+
+  /**
+   * The national check digits inside the BBAN, for the countries that have them and whose rule is
+   * short: Belgium (the last two digits are the first ten mod 97) and Spain (the two control digits
+   * of the CCC). Other countries pass.
+   */
+  private static boolean nationalCheck(CharSequence iban) {
+    String cc = iban.subSequence(0, 2).toString();
+    String bban = iban.subSequence(4, iban.length()).toString();
+    return switch (cc) {
+      case "BE" -> {
+        long first = Long.parseLong(bban.substring(0, 10));
+        int check = (int) (first % 97);
+        yield (check == 0 ? 97 : check) == Integer.parseInt(bban.substring(10, 12));
+      }
+      case "ES" ->
+          esControl("00" + bban.substring(0, 8)) == bban.charAt(8) - '0'
+              && esControl(bban.substring(10, 20)) == bban.charAt(9) - '0';
+      default -> true;
+    };
+  }
+
+  private static int esControl(String ten) {
+    int sum = 0;
+    for (int i = 0; i < 10; i++) {
+      sum += (ten.charAt(i) - '0') * ES_WEIGHTS[i];
+    }
+    int d = 11 - sum % 11;
+    return d == 11 ? 0 : d == 10 ? 1 : d;
   }
 
   private static boolean isDigit(char c) {

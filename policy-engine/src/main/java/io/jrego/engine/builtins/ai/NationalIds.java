@@ -139,6 +139,7 @@ final class NationalIds {
 
   private static final String CF_MONTHS = "ABCDEHLMPRST";
   private static final String CF_OMOCODE = "LMNPQRSTUV";
+  private static final int[] CF_MONTH_DAYS = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   private static final int[] CF_ODD = {
     1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23
   };
@@ -167,7 +168,11 @@ final class NationalIds {
       }
     }
     int day = cfDigit(s.charAt(9)) * 10 + cfDigit(s.charAt(10));
-    if (!((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) {
+    if (day > 40) {
+      day -= 40;
+    }
+    int month = CF_MONTHS.indexOf(s.charAt(8));
+    if (day < 1 || day > CF_MONTH_DAYS[month]) {
       return false;
     }
     int sum = 0;

@@ -103,28 +103,59 @@ public final class TokenCounter {
   }
 
   /**
-   * The estimate for unknown models: a quarter token per ASCII character (English prose runs about
-   * four characters a token) plus half a token per UTF-8 byte of every other character (a CJK
-   * character, three bytes, counts 1.5; an emoji, four bytes, 2), rounded up. One pass, no tables.
+   * The estimate for unknown models, in one pass with no tables, shaped after how BPE vocabularies
+   * split text: a run of ASCII letters counts a token per four letters (at least one) plus one per
+   * lower-to-upper change (camelCase, base64), a run of digits a token per three digits, other
+   * ASCII symbols one each (half for a repeat), a line break or tab half, spaces nothing, and every
+   * other character half a token per UTF-8 byte (a CJK character 1.5, an emoji 2); the sum is
+   * rounded up. On the reference texts of the tests it is within 0.7 to 1.3 of cl100k_base's count
+   * for English prose and code and runs high, up to about 2x, for non-Latin scripts.
    */
   public int estimate(String text) {
-    long ascii = 0;
-    long otherBytes = 0;
-    for (int i = 0; i < text.length(); i++) {
+    long halves = 0; // counted in half tokens, so the arithmetic stays exact
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
       char c = text.charAt(i);
-      if (c < 0x80) {
-        ascii++;
-      } else if (c < 0x800) {
-        otherBytes += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        otherBytes += 4;
+      if (c >= 0x80) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          halves += 4;
+          i += 2;
+        } else {
+          halves += c < 0x800 ? 2 : 3;
+          i++;
+        }
+      } else if (Chars.isAsciiLetter(c)) {
+        int j = i;
+        int changes = 0;
+        while (j < n && Chars.isAsciiLetter(text.charAt(j))) {
+          if (j > i && Chars.isUpper(text.charAt(j)) && Character.isLowerCase(text.charAt(j - 1))) {
+            changes++;
+          }
+          j++;
+        }
+        halves += 2L * (Math.max(1, (j - i + 3) / 4) + changes);
+        i = j;
+      } else if (Chars.isAsciiDigit(c)) {
+        int j = i;
+        while (j < n && Chars.isAsciiDigit(text.charAt(j))) {
+          j++;
+        }
+        halves += 2L * ((j - i + 2) / 3);
+        i = j;
+      } else if (c == ' ') {
+        i++;
+      } else if (c == '\n' || c == '\t' || c == '\r') {
+        halves += 1;
         i++;
       } else {
-        otherBytes += 3;
+        halves += (i > 0 && text.charAt(i - 1) == c) ? 1 : 2;
+        i++;
       }
     }
-    long est = (ascii + 3) / 4 + (otherBytes + 1) / 2;
-    return (int) Math.min(Integer.MAX_VALUE, est);
+    return (int) Math.min(Integer.MAX_VALUE, (halves + 1) / 2);
   }
 
   /**
