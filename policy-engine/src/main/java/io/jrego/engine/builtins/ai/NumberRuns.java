@@ -1,5 +1,8 @@
 package io.jrego.engine.builtins.ai;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The numeric detectors. A run is digit groups joined by short separators ({@code 4111 1111},
  * {@code 555-123-4567}, {@code (0191) 496 0377}, {@code 10.0.0.1}); every identifier written with
@@ -357,9 +360,17 @@ final class NumberRuns {
     if (!international && d > 12) {
       return false;
     }
+    if (b - a == 2 && lengths(a, b, 3, 2, 4) && sep == '-') {
+      return false; // ddd-dd-dddd is how SSNs are written, not phone numbers
+    }
     int end = extEnd > 0 ? extEnd : ge[b];
     String candidate = t.substring(start, ge[b]);
-    String region = Phones.validRegion(candidate, international, scan.options.phoneRegions());
+    List<String> written = new ArrayList<>(b - a + 1);
+    for (int g = a; g <= b; g++) {
+      written.add(digitString(g, g));
+    }
+    String region =
+        Phones.validRegion(candidate, international, written, scan.options.phoneRegions());
     if (region == null) {
       return false;
     }

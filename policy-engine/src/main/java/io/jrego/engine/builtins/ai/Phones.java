@@ -3,6 +3,7 @@ package io.jrego.engine.builtins.ai;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,25 +22,105 @@ final class Phones {
    *
    * @param text the candidate as written (digits, separators, a leading {@code +})
    * @param international whether it starts with {@code +} or {@code 00}
+   * @param groups the digit groups as written (separators removed)
    * @param regions regions to try for a national number, in order
    */
-  static String validRegion(String text, boolean international, List<String> regions) {
+  static String validRegion(
+      String text, boolean international, List<String> groups, List<String> regions) {
     if (international) {
       String t = text;
       if (t.startsWith("00")) {
         t = "+" + t.substring(2);
       }
       PhoneNumber n = parse(t, "ZZ");
-      return n != null && UTIL.isValidNumber(n) ? UTIL.getRegionCodeForNumber(n) : null;
+      if (n == null || !UTIL.isValidNumber(n)) {
+        return null;
+      }
+      List<String> rest = afterCountryCode(groups, String.valueOf(n.getCountryCode()));
+      List<String> written =
+          groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
+      return rest != null && fits(rest, written.subList(1, written.size()))
+          ? UTIL.getRegionCodeForNumber(n)
+          : null;
     }
     String digits = digits(text);
     for (String region : regions) {
       PhoneNumber n = parse(text, region);
-      if (n != null && UTIL.isValidNumberForRegion(n, region) && writtenInFull(n, digits)) {
+      if (n != null
+          && UTIL.isValidNumberForRegion(n, region)
+          && writtenInFull(n, digits)
+          && fits(
+              n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+                  ? groups.subList(1, groups.size())
+                  : groups,
+              groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)))) {
         return region;
       }
     }
     return null;
+  }
+
+  /**
+   * The groups after the country code ({@code 0049}, {@code 49}, or glued to the first group), and
+   * after a {@code (0)} trunk prefix written in brackets; null when the code is not there.
+   */
+  private static List<String> afterCountryCode(List<String> groups, String cc) {
+    List<String> g = new ArrayList<>(groups);
+    String first = g.get(0);
+    if (first.startsWith("00")) {
+      first = first.substring(2);
+    }
+    if (!first.startsWith(cc)) {
+      return null;
+    }
+    first = first.substring(cc.length());
+    if (first.isEmpty()) {
+      g.remove(0);
+    } else {
+      g.set(0, first);
+    }
+    if (!g.isEmpty() && g.get(0).equals("0")) {
+      g.remove(0);
+    }
+    return g;
+  }
+
+  /**
+   * Whether every written group is one or more consecutive groups of the number as its country
+   * formats it ({@code 0114 4960123} fits {@code 0114 496 0123}; {@code 2024-000123} does not fit
+   * {@code (202) 400-0123}): libphonenumber's "strict grouping", which keeps dates, order numbers
+   * and other digit runs that happen to be valid numbers from counting as phone numbers.
+   */
+  static boolean fits(List<String> written, List<String> formatted) {
+    int k = 0;
+    for (String w : written) {
+      StringBuilder joined = new StringBuilder();
+      while (k < formatted.size() && joined.length() < w.length()) {
+        joined.append(formatted.get(k++));
+      }
+      if (!joined.toString().equals(w)) {
+        return false;
+      }
+    }
+    return k == formatted.size();
+  }
+
+  private static List<String> groupsOf(String formatted) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    for (int i = 0; i < formatted.length(); i++) {
+      char c = formatted.charAt(i);
+      if (Character.isDigit(c)) {
+        cur.append(c);
+      } else if (cur.length() > 0) {
+        out.add(cur.toString());
+        cur.setLength(0);
+      }
+    }
+    if (cur.length() > 0) {
+      out.add(cur.toString());
+    }
+    return out;
   }
 
   /**
