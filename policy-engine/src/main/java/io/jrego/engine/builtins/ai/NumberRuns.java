@@ -335,8 +335,13 @@ final class NumberRuns {
   private boolean phone(int s, int a, int b, int extEnd) {
     int d = count(a, b);
     char sep = uniform(a, b);
-    if (d < 7 || d > 17 || sep == '/' || dateShape(a, b, sep)) {
+    if (d < 7 || d > 17 || sep == '/') {
       return false;
+    }
+    for (int k = a; k + 2 <= b; k++) {
+      if (dateShape(k, k + 2, uniform(k, k + 2))) {
+        return false; // a date, or a date and time: 2013-01-26 19:17
+      }
     }
     int start = gs[a];
     boolean plus = false;
@@ -369,9 +374,8 @@ final class NumberRuns {
     for (int g = a; g <= b; g++) {
       written.add(digitString(g, g));
     }
-    String region =
-        Phones.validRegion(candidate, international, written, scan.options.phoneRegions());
-    if (region == null) {
+    Phones.Match m = Phones.match(candidate, international, written, scan.options.phoneRegions());
+    if (m == null) {
       return false;
     }
     String form;
@@ -380,7 +384,7 @@ final class NumberRuns {
     } else {
       form = (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
     }
-    scan.add(PiiType.PHONE, start, end, form, region);
+    scan.add(PiiType.PHONE, start, end, m.valid() ? form : form + "_possible", m.region());
     return true;
   }
 

@@ -18,46 +18,85 @@ final class Phones {
   private Phones() {}
 
   /**
-   * The region a candidate is a valid number of, or null.
+   * What libphonenumber made of a candidate.
+   *
+   * @param region the number's region
+   * @param valid whether the number is valid (assigned ranges of the numbering plan), not only
+   *     possible (a length the region's numbers can have)
+   */
+  record Match(String region, boolean valid) {}
+
+  /**
+   * The phone number a candidate is, or null: a valid number, or failing that a possible one.
+   * Numbers written without {@code +} must also be written as their country writes them (see {@link
+   * #fits}) or in even groups of two to four digits.
    *
    * @param text the candidate as written (digits, separators, a leading {@code +})
    * @param international whether it starts with {@code +} or {@code 00}
    * @param groups the digit groups as written (separators removed)
    * @param regions regions to try for a national number, in order
    */
-  static String validRegion(
+  static Match match(
       String text, boolean international, List<String> groups, List<String> regions) {
     if (international) {
+      boolean plus = text.startsWith("+") || text.startsWith("(+");
       String t = text;
       if (t.startsWith("00")) {
         t = "+" + t.substring(2);
       }
       PhoneNumber n = parse(t, "ZZ");
-      if (n == null || !UTIL.isValidNumber(n)) {
+      if (n == null || !UTIL.isPossibleNumber(n)) {
         return null;
       }
       List<String> rest = afterCountryCode(groups, String.valueOf(n.getCountryCode()));
+      if (rest == null) {
+        return null;
+      }
       List<String> written =
           groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
-      return rest != null && fits(rest, written.subList(1, written.size()))
-          ? UTIL.getRegionCodeForNumber(n)
-          : null;
+      if (!plus && !fits(rest, written.subList(1, written.size())) && !evenGroups(rest)) {
+        return null;
+      }
+      return new Match(
+          UTIL.getRegionCodeForNumber(n) == null ? "ZZ" : UTIL.getRegionCodeForNumber(n),
+          UTIL.isValidNumber(n));
     }
     String digits = digits(text);
+    Match possible = null;
     for (String region : regions) {
       PhoneNumber n = parse(text, region);
-      if (n != null
-          && UTIL.isValidNumberForRegion(n, region)
-          && writtenInFull(n, digits)
-          && fits(
-              n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
-                  ? groups.subList(1, groups.size())
-                  : groups,
-              groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)))) {
-        return region;
+      if (n == null || !writtenInFull(n, digits)) {
+        continue;
+      }
+      List<String> g =
+          n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+              ? groups.subList(1, groups.size())
+              : groups;
+      if (!fits(g, groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)))
+          && !evenGroups(g)) {
+        continue;
+      }
+      if (UTIL.isValidNumberForRegion(n, region)) {
+        return new Match(region, true);
+      }
+      if (possible == null && UTIL.isPossibleNumber(n)) {
+        possible = new Match(region, false);
       }
     }
-    return null;
+    return possible;
+  }
+
+  /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
+  private static boolean evenGroups(List<String> groups) {
+    if (groups.size() < 3) {
+      return false;
+    }
+    for (String g : groups) {
+      if (g.length() < 2 || g.length() > 4) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

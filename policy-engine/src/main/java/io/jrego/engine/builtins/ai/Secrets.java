@@ -130,8 +130,8 @@ final class Secrets {
       if (i < t.length() && Chars.isAsciiAlnum(t.charAt(i))) {
         continue;
       }
-      if (!mixed(t, bodyStart, i)) {
-        continue;
+      if (p.form.equals("legacy") && !mixed(t, bodyStart, i)) {
+        continue; // a bare "sk-" is common; demand the letters and digits of a random key
       }
       String form = p.form;
       if (p.type == PiiType.GITHUB_TOKEN && p.max == 36) {
@@ -374,6 +374,10 @@ final class Secrets {
     if (authorization) {
       return bearer(i);
     }
+    int specific = specific(i);
+    if (specific > i) {
+      return specific;
+    }
     int vStart = i;
     while (i < n && i - vStart <= 512 && isValueChar(t.charAt(i))) {
       i++;
@@ -396,6 +400,18 @@ final class Secrets {
     return vEnd;
   }
 
+  /** A credential of a known kind at {@code i} (a prefixed token or a JWT); its end, or -1. */
+  private int specific(int i) {
+    if (i >= t.length() || !Chars.boundaryBefore(t, i)) {
+      return -1;
+    }
+    int e = prefixed(i);
+    if (e < 0 && t.startsWith("eyJ", i)) {
+      e = jwt(i);
+    }
+    return e;
+  }
+
   /** After {@code Bearer }/{@code Basic }: the credential. */
   int bearer(int i) {
     int n = t.length();
@@ -410,6 +426,10 @@ final class Secrets {
       return -1;
     }
     int vStart = w + 1;
+    int specific = specific(vStart);
+    if (specific > vStart) {
+      return specific;
+    }
     int v = vStart;
     while (v < n && v - vStart <= 8192 && isTokenChar(t.charAt(v))) {
       v++;
