@@ -292,11 +292,10 @@ public final class PiiEvaluation {
         .append(f3((double) r.negativesFlagged() / Math.max(1, r.negatives())))
         .append(").\n\n");
     Counts rc = r.checksumRecognisable();
-    b.append("**The same, leaving out the sentences that give a bare number no context word** ")
-        .append(
-            "(jrego's \"without context words\" templates: a nine- to twelve-digit number alone, ")
-        .append(
-            "which a check digit cannot tell from a random number; see the last tables): recall ")
+    b.append(
+            "**The same, leaving out jrego's templates that give the identifier no context word** ")
+        .append("(for a bare number, BSN, Steuer-ID, NHS or unspaced Aadhaar, a check digit alone ")
+        .append("cannot tell it from a random number: see the last two tables): recall ")
         .append(f3(rc.recall()))
         .append(" (")
         .append(rc.tp)

@@ -361,7 +361,9 @@ final class NumberRuns {
         return false;
       }
     }
-    boolean international = plus || (digits[off[a]] == '0' && digits[off[a] + 1] == '0' && d >= 10);
+    // "00" dials out only at the start of what was written, not inside a longer run.
+    boolean international =
+        plus || (a == 0 && digits[off[a]] == '0' && digits[off[a] + 1] == '0' && d >= 10);
     if (!international && d > 12) {
       return false;
     }
