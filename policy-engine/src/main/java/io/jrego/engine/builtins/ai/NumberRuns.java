@@ -324,15 +324,20 @@ final class NumberRuns {
     if (phone(s, 0, last, last == groups - 1 ? extEnd : -1)) {
       return;
     }
-    if (last >= 1 && phone(s, 1, last, last == groups - 1 ? extEnd : -1)) {
+    // A stray group before or after a number ("in 2 0191 496 0377", "555 123 4567 2"): only
+    // runs of three groups or more have one to spare.
+    if (last >= 2 && phone(s, 1, last, last == groups - 1 ? extEnd : -1)) {
       return;
     }
-    if (last >= 1) {
+    if (last >= 2) {
       phone(s, 0, last - 1, -1);
     }
   }
 
   private boolean phone(int s, int a, int b, int extEnd) {
+    if (validatedAlready(gs[a], ge[b])) {
+      return true; // a card, SSN, IBAN... of exactly these digits outscores any phone reading
+    }
     int d = count(a, b);
     char sep = uniform(a, b);
     if (d < 7 || d > 17 || sep == '/') {
@@ -371,6 +376,16 @@ final class NumberRuns {
       return false; // ddd-dd-dddd is how SSNs are written, not phone numbers
     }
     int end = extEnd > 0 ? extEnd : ge[b];
+    String shape =
+        international
+            ? "international"
+            : (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
+    // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
+    // not reach the threshold: a bare digit run with no phone word nearby.
+    if (ContextWords.apply(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), t, start, end)
+        < scan.options.minScore()) {
+      return false;
+    }
     String candidate = t.substring(start, ge[b]);
     List<String> written = new ArrayList<>(b - a + 1);
     for (int g = a; g <= b; g++) {
@@ -380,14 +395,22 @@ final class NumberRuns {
     if (m == null) {
       return false;
     }
-    String form;
-    if (international) {
-      form = "international";
-    } else {
-      form = (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
-    }
-    scan.add(PiiType.PHONE, start, end, m.valid() ? form : form + "_possible", m.region());
+    scan.add(PiiType.PHONE, start, end, m.valid() ? shape : shape + "_possible", m.region());
     return true;
+  }
+
+  /** Whether a candidate scoring 60 or more already covers exactly {@code [start, end)}. */
+  private boolean validatedAlready(int start, int end) {
+    for (int i = scan.candidates.size() - 1; i >= 0; i--) {
+      Candidate c = scan.candidates.get(i);
+      if (c.end() < start) {
+        return false;
+      }
+      if (c.start() == start && c.end() == end && c.score() >= 60) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** yyyy-mm-dd, dd.mm.yyyy, mm/dd/yy and similar: a date, not a phone number. */

@@ -64,26 +64,69 @@ final class Phones {
     String digits = digits(text);
     Match possible = null;
     for (String region : regions) {
-      PhoneNumber n = parse(text, region);
-      if (n == null || !writtenInFull(n, digits)) {
+      // Built from the digits rather than parsed: parsing (extensions, punctuation, vanity
+      // letters) is what a scan would otherwise spend most of its time on.
+      PhoneNumber n = national(region, digits);
+      if (n == null) {
+        continue;
+      }
+      boolean valid = UTIL.isValidNumberForRegion(n, region);
+      if (!valid && (possible != null || !UTIL.isPossibleNumber(n))) {
+        continue;
+      }
+      String formatted = UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+      if (!writtenInFull(n, formatted, digits)) {
         continue;
       }
       List<String> g =
           n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
               ? groups.subList(1, groups.size())
               : groups;
-      if (!fits(g, groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)))
-          && !evenGroups(g)) {
+      if (!fits(g, groupsOf(formatted)) && !evenGroups(g)) {
         continue;
       }
-      if (UTIL.isValidNumberForRegion(n, region)) {
+      if (valid) {
         return new Match(region, true);
       }
-      if (possible == null && UTIL.isPossibleNumber(n)) {
-        possible = new Match(region, false);
-      }
+      possible = new Match(region, false);
     }
     return possible;
+  }
+
+  /**
+   * The number {@code digits} stands for as dialled within {@code region}: the trunk prefix (0 in
+   * most of Europe, 1 in North America) dropped when written, or null when no number of the region
+   * has that length.
+   */
+  private static PhoneNumber national(String region, String digits) {
+    int cc = UTIL.getCountryCodeForRegion(region);
+    if (cc == 0 || digits.length() > 17) {
+      return null;
+    }
+    String trunk = UTIL.getNddPrefixForRegion(region, true);
+    if (trunk != null
+        && !trunk.isEmpty()
+        && digits.length() > trunk.length()
+        && digits.startsWith(trunk)) {
+      PhoneNumber n = build(cc, digits.substring(trunk.length()));
+      if (UTIL.isPossibleNumber(n)) {
+        return n;
+      }
+    }
+    PhoneNumber n = build(cc, digits);
+    return UTIL.isPossibleNumber(n) ? n : null;
+  }
+
+  private static PhoneNumber build(int cc, String nsn) {
+    PhoneNumber n = new PhoneNumber().setCountryCode(cc).setNationalNumber(Long.parseLong(nsn));
+    int zeros = 0;
+    while (zeros < nsn.length() - 1 && nsn.charAt(zeros) == '0') {
+      zeros++;
+    }
+    if (zeros > 0) {
+      n.setItalianLeadingZero(true).setNumberOfLeadingZeros(zeros);
+    }
+    return n;
   }
 
   /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
@@ -168,8 +211,8 @@ final class Phones {
    * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
    * number without its trunk prefix, which would make most nine-digit numbers valid in France.
    */
-  private static boolean writtenInFull(PhoneNumber n, String digits) {
-    String national = digits(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL));
+  private static boolean writtenInFull(PhoneNumber n, String formatted, String digits) {
+    String national = digits(formatted);
     if (digits.equals(national)) {
       return true;
     }

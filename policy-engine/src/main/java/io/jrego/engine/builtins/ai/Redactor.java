@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Replaces findings with placeholders and remembers what each placeholder stood for, so the
@@ -82,13 +84,14 @@ public final class Redactor {
   public Redaction redact(String text, List<Finding> findings) {
     StringBuilder out = new StringBuilder(text.length());
     List<Replacement> done = new ArrayList<>(findings.size());
+    Set<String> present = findings.isEmpty() ? Set.of() : placeholdersIn(text);
     int pos = 0;
     for (Finding f : findings) {
       if (f.charStart() < pos || f.charEnd() > text.length()) {
         throw new IllegalArgumentException("findings overlap or lie outside the text: " + f);
       }
       out.append(text, pos, f.charStart());
-      String r = replacement(f, text);
+      String r = replacement(f, present);
       out.append(r);
       done.add(new Replacement(f, r));
       pos = f.charEnd();
@@ -97,7 +100,24 @@ public final class Redactor {
     return new Redaction(out.toString(), done);
   }
 
-  private String replacement(Finding f, String text) {
+  /** Every {@code <LABEL_n>}-shaped token of {@code text}, found in one pass. */
+  private static Set<String> placeholdersIn(String text) {
+    Set<String> out = new HashSet<>();
+    int i = text.indexOf('<');
+    while (i >= 0) {
+      int j = i + 1;
+      while (j < text.length() && j - i <= 48 && isLabelChar(text.charAt(j))) {
+        j++;
+      }
+      if (j < text.length() && j > i + 1 && text.charAt(j) == '>') {
+        out.add(text.substring(i, j + 1));
+      }
+      i = text.indexOf('<', i + 1);
+    }
+    return out;
+  }
+
+  private String replacement(Finding f, Set<String> present) {
     return switch (options.mode()) {
       case MASK -> options.mask();
       case TYPE -> "<" + f.type().label() + ">";
@@ -109,7 +129,7 @@ public final class Redactor {
           do {
             n++;
             p = "<" + f.type().label() + "_" + n + ">";
-          } while (text.contains(p) || mapping.containsKey(p));
+          } while (present.contains(p) || mapping.containsKey(p));
           counters.put(f.type(), n);
           byValue.put(key, p);
           mapping.put(p, f.text());
