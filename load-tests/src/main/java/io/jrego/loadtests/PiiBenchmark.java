@@ -90,8 +90,8 @@ public class PiiBenchmark {
           default -> throw new IllegalArgumentException("unknown input " + input);
         };
     baseline = BASELINE_PATTERNS.stream().map(Pattern::compile).toList();
-    if (PiiScanner.standard().scan(text, options).findings().isEmpty()
-        && !input.equals("chat-2kb")) {
+    if (input.startsWith("pii-")
+        && PiiScanner.standard().scan(text, options).findings().isEmpty()) {
       throw new IllegalStateException(input + ": nothing found, the input is wrong");
     }
   }

@@ -5,6 +5,8 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Phone validation with libphonenumber. The scanner finds the candidates (digit runs of phone
@@ -99,11 +101,12 @@ final class Phones {
    * has that length.
    */
   private static PhoneNumber national(String region, String digits) {
-    int cc = UTIL.getCountryCodeForRegion(region);
+    Dialling dial = DIALLING.computeIfAbsent(region, Dialling::of);
+    int cc = dial.countryCode();
     if (cc == 0 || digits.length() > 17) {
       return null;
     }
-    String trunk = UTIL.getNddPrefixForRegion(region, true);
+    String trunk = dial.trunk();
     if (trunk != null
         && !trunk.isEmpty()
         && digits.length() > trunk.length()
@@ -116,6 +119,16 @@ final class Phones {
     PhoneNumber n = build(cc, digits);
     return UTIL.isPossibleNumber(n) ? n : null;
   }
+
+  /** A region's country code and trunk prefix, looked up in the metadata once. */
+  private record Dialling(int countryCode, String trunk) {
+    static Dialling of(String region) {
+      return new Dialling(
+          UTIL.getCountryCodeForRegion(region), UTIL.getNddPrefixForRegion(region, true));
+    }
+  }
+
+  private static final Map<String, Dialling> DIALLING = new ConcurrentHashMap<>();
 
   private static PhoneNumber build(int cc, String nsn) {
     PhoneNumber n = new PhoneNumber().setCountryCode(cc).setNationalNumber(Long.parseLong(nsn));
