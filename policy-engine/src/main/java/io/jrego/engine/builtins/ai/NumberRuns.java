@@ -335,9 +335,6 @@ final class NumberRuns {
   }
 
   private boolean phone(int s, int a, int b, int extEnd) {
-    if (validatedAlready(gs[a], ge[b])) {
-      return true; // a card, SSN, IBAN... of exactly these digits outscores any phone reading
-    }
     int d = count(a, b);
     char sep = uniform(a, b);
     if (d < 7 || d > 17 || sep == '/') {
@@ -382,9 +379,12 @@ final class NumberRuns {
             : (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
     // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
     // not reach the threshold: a bare digit run with no phone word nearby.
-    if (ContextWords.apply(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), t, start, end)
-        < scan.options.minScore()) {
+    int best = ContextWords.apply(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), t, start, end);
+    if (best < scan.options.minScore()) {
       return false;
+    }
+    if (outscoredAlready(gs[a], ge[b], best)) {
+      return true; // a card, SSN, NHS number... of exactly these digits wins over any phone reading
     }
     String candidate = t.substring(start, ge[b]);
     List<String> written = new ArrayList<>(b - a + 1);
@@ -399,14 +399,20 @@ final class NumberRuns {
     return true;
   }
 
-  /** Whether a candidate scoring 60 or more already covers exactly {@code [start, end)}. */
-  private boolean validatedAlready(int start, int end) {
+  /**
+   * Whether a candidate already covers exactly {@code [start, end)} with a score, context words
+   * included, above {@code phoneBest}, the most a phone reading of it could score: then the phone
+   * reading would lose the overlap and need not be validated.
+   */
+  private boolean outscoredAlready(int start, int end, int phoneBest) {
     for (int i = scan.candidates.size() - 1; i >= 0; i--) {
       Candidate c = scan.candidates.get(i);
       if (c.end() < start) {
         return false;
       }
-      if (c.start() == start && c.end() == end && c.score() >= 60) {
+      if (c.start() == start
+          && c.end() == end
+          && ContextWords.apply(c.type(), c.score(), t, start, end) > phoneBest) {
         return true;
       }
     }
