@@ -335,6 +335,9 @@ final class NumberRuns {
   }
 
   private boolean phone(int s, int a, int b, int extEnd) {
+    if (validatedAlready(gs[a], ge[b])) {
+      return true; // a card, SSN, IBAN... of exactly these digits already scores 60 or more
+    }
     int d = count(a, b);
     char sep = uniform(a, b);
     if (d < 7 || d > 17 || sep == '/') {
@@ -397,6 +400,20 @@ final class NumberRuns {
     }
     scan.add(PiiType.PHONE, start, end, m.valid() ? shape : shape + "_possible", m.region());
     return true;
+  }
+
+  /** Whether a candidate scoring 60 or more before context already covers {@code [start, end)}. */
+  private boolean validatedAlready(int start, int end) {
+    for (int i = scan.candidates.size() - 1; i >= 0; i--) {
+      Candidate c = scan.candidates.get(i);
+      if (c.end() < start) {
+        return false;
+      }
+      if (c.start() == start && c.end() == end && c.score() >= 60) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -25,15 +25,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The type declarations of the {@code jrego.pii.*} and {@code jrego.tokens.*} builtins ({@code
- * pii-tokens.capabilities.json}, OPA's capabilities format, to be merged into the generated
- * capabilities file) match the registry, and real OPA type-checks a policy using them.
+ * capabilities/jrego.pii.json} and {@code jrego.tokens.json}: OPA's capabilities entries, one file
+ * per namespace, for the generated capabilities file) match the registry, and real OPA type-checks
+ * a policy using them.
  */
 class PiiCapabilitiesTest {
 
+  /** The declarations of {@code capabilities/jrego.pii.json} and {@code jrego.tokens.json}. */
   private static ArrayValue declared() throws IOException {
-    try (InputStream in = PiiBuiltins.class.getResourceAsStream("pii-tokens.capabilities.json")) {
-      return (ArrayValue) ((ObjectValue) Json.parse(in)).get("builtins").orElseThrow();
+    ArrayValue all = ArrayValue.EMPTY;
+    for (String f : List.of("capabilities/jrego.pii.json", "capabilities/jrego.tokens.json")) {
+      try (InputStream in = PiiBuiltins.class.getResourceAsStream(f)) {
+        assertThat(in).as(f).isNotNull();
+        all = all.concat((ArrayValue) Json.parse(in));
+      }
     }
+    return all;
   }
 
   @Test
