@@ -38,7 +38,11 @@ public final class BuiltinRegistry {
     add(Builtin.of(name, arity, function));
   }
 
-  void add(Builtin builtin) {
+  /**
+   * Adds a builtin; a second builtin of the same name is a programming error. Public so the
+   * namespace classes of sub-packages ({@code io.jrego.engine.builtins.ai}) can register.
+   */
+  public void add(Builtin builtin) {
     if (byName.putIfAbsent(builtin.name(), builtin) != null) {
       throw new IllegalStateException("builtin registered twice: " + builtin.name());
     }
@@ -78,6 +82,9 @@ public final class BuiltinRegistry {
     GraphBuiltins.register(r);
     GraphQlBuiltins.register(r);
     YamlBuiltins.register(r);
+    // jrego's own builtins, named jrego.*
+    io.jrego.engine.builtins.ai.PiiBuiltins.register(r);
+    io.jrego.engine.builtins.ai.TokenBuiltins.register(r);
     return r;
   }
 }
