@@ -1,0 +1,462 @@
+package io.jrego.engine.builtins.ai;
+
+import com.google.re2j.Matcher;
+import io.jrego.engine.builtins.ai.InjectionRules.Boost;
+import io.jrego.engine.builtins.ai.InjectionRules.Marker;
+import io.jrego.engine.builtins.ai.InjectionRules.Rule;
+import io.jrego.engine.builtins.ai.MappedText.Span;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Prompt-injection detection over {@link TextViews}. Each view is split into words; words and
+ * phrases are looked up in the {@link Lexicon} (word classes per language); the rules of {@link
+ * InjectionRules} combine classes in order within token gaps (an override verb, then an
+ * instruction object, with a scope word nearby adding points), and structural markers (ChatML
+ * tokens, fake role lines) are matched with RE2 near their literals. Every finding carries its
+ * category, rule, score, language and the original span it covers.
+ *
+ * <p>Cost: one pass per view to tokenize and look words up (hash lookups), then per rule a walk
+ * over the hits of its first class with bounded gaps; markers run only in windows around their
+ * literals. All of it is linear in the text.
+ */
+final class InjectionScanner {
+
+  private InjectionScanner() {}
+
+  static final Lexicon LEXICON = Lexicon.load("injection-lexicon.txt");
+  static final InjectionRules RULES =
+      InjectionRules.load(LEXICON, "injection-rules.txt", "injection-markers.txt");
+
+  private static final int STOPWORD = LEXICON.classId("stopword");
+  private static final int MARKER_WINDOW_BEFORE = 200;
+  private static final int MARKER_WINDOW_AFTER = 600;
+  private static final int MAX_LITERAL_HITS = 256;
+
+  /** Options a policy passes. */
+  record Options(int threshold, String source, int maxFindings) {
+    static final Options DEFAULT = new Options(50, "user", 32);
+
+    boolean fromData() {
+      return source.equals("tool") || source.equals("document");
+    }
+  }
+
+  /** One finding, in original code points. */
+  record Finding(String category, String rule, int score, Span span, String view, String language) {}
+
+  /** The outcome for one text. */
+  record Report(
+      boolean detected,
+      int score,
+      int threshold,
+      List<String> categories,
+      List<String> languages,
+      List<Finding> findings,
+      TextViews views) {}
+
+  static Report scan(String text, Options options) {
+    TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
+    List<Finding> findings = new ArrayList<>();
+    int bonus = options.fromData() ? 10 : 0;
+    Tokens main = Tokens.of(v.folded, false);
+    int[] docLangs = new int[Lexicon.LANGUAGES.size()];
+    Hits mainHits = Hits.of(main, docLangs);
+    scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
+    if (mayBeRot13(main, mainHits)) {
+      Tokens rot = Tokens.of(v.folded, true);
+      scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
+    }
+    if (v.tags.length() > 0) {
+      MappedText tagFolded = Folding.deobfuscate(foldView(v.tags));
+      Tokens t = Tokens.of(tagFolded, false);
+      scanView(tagFolded, t, Hits.of(t, null), "tags", bonus + 10, docLangs, findings);
+    }
+    for (TextViews.Segment s : v.decoded) {
+      Tokens t = Tokens.of(s.folded(), false);
+      scanView(s.folded(), t, Hits.of(t, null), s.encoding(), bonus + 10, docLangs, findings);
+    }
+    invisibleFindings(v, findings);
+    hiddenBoost(v, findings);
+    if (options.fromData()) {
+      findings.replaceAll(
+          f ->
+              f.category().equals("indirect_injection")
+                  ? new Finding(
+                      f.category(), f.rule(), Math.min(100, f.score() + 15), f.span(), f.view(),
+                      f.language())
+                  : f);
+    }
+    return report(findings, options, v);
+  }
+
+  private static MappedText foldView(MappedText t) {
+    MappedText out = new MappedText(t.length());
+    for (int i = 0; i < t.length(); i++) {
+      String f = Folding.fold(t.cp(i));
+      for (int k = 0; k < f.length(); ) {
+        int c = f.codePointAt(k);
+        out.append(c, t.start(i), t.end(i));
+        k += Character.charCount(c);
+      }
+    }
+    return out;
+  }
+
+  /** Too few common words for natural language, or the text names rot13: try it deciphered. */
+  private static boolean mayBeRot13(Tokens t, Hits h) {
+    if (t.size >= 6 && h.count(STOPWORD) * 20 < t.size) {
+      return true;
+    }
+    for (int i = 0; i < t.size; i++) {
+      String w = t.text[i];
+      if (w.equals("rot13") || w.equals("rot") || w.equals("caesar") || w.equals("cipher")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void scanView(
+      MappedText view,
+      Tokens tokens,
+      Hits hits,
+      String viewName,
+      int bonus,
+      int[] docLangs,
+      List<Finding> out) {
+    for (Rule r : RULES.rules) {
+      applyRule(r, view, tokens, hits, viewName, bonus, docLangs, out);
+    }
+    markers(view, viewName, bonus, out);
+  }
+
+  private static void applyRule(
+      Rule r,
+      MappedText view,
+      Tokens tokens,
+      Hits hits,
+      String viewName,
+      int bonus,
+      int[] docLangs,
+      List<Finding> out) {
+    int first = r.step(0);
+    int n = hits.count(first);
+    int lastEnd = -1;
+    int[] chosen = new int[r.stepCount()];
+    for (int a = 0; a < n; a++) {
+      int from = hits.from(first, a);
+      if (from < lastEnd) {
+        continue;
+      }
+      chosen[0] = a;
+      if (!follow(r, hits, 1, hits.to(first, a), chosen)) {
+        continue;
+      }
+      int lastStep = r.stepCount() - 1;
+      int to = hits.to(r.step(lastStep), chosen[lastStep]);
+      int score = r.score + bonus;
+      for (Boost b : r.boosts) {
+        if (hits.anyWithin(b.cls(), from - b.window(), to + b.window())) {
+          score += b.points();
+        }
+      }
+      int and = -1;
+      int or = 0;
+      for (int k = 0; k < chosen.length; k++) {
+        int langs = hits.langs(r.step(k), chosen[k]);
+        if (langs != 0) {
+          and &= langs;
+          or |= langs;
+        }
+      }
+      int mask = and != -1 && and != 0 ? and : or;
+      Span span = view.span(tokens.from[from], tokens.to[to - 1]);
+      out.add(
+          new Finding(
+              r.category,
+              r.id,
+              Math.max(0, Math.min(100, score)),
+              span,
+              viewName,
+              language(mask, docLangs)));
+      lastEnd = to;
+    }
+  }
+
+  /** Finds hits for steps {@code k..} each starting within its gap after the previous one. */
+  private static boolean follow(Rule r, Hits hits, int k, int prevEnd, int[] chosen) {
+    if (k == r.stepCount()) {
+      return true;
+    }
+    int cls = r.step(k);
+    int limit = prevEnd + r.gap(k);
+    for (int b = hits.firstFrom(cls, prevEnd); b < hits.count(cls); b++) {
+      if (hits.from(cls, b) > limit) {
+        return false;
+      }
+      chosen[k] = b;
+      if (follow(r, hits, k + 1, hits.to(cls, b), chosen)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String language(int mask, int[] docLangs) {
+    if (mask == 0) {
+      return "";
+    }
+    int best = -1;
+    for (int i = 0; i < docLangs.length; i++) {
+      if ((mask & (1 << i)) != 0 && (best < 0 || docLangs[i] > docLangs[best])) {
+        best = i;
+      }
+    }
+    return Lexicon.LANGUAGES.get(best);
+  }
+
+  private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
+    String s = null;
+    int[] cpOfChar = null;
+    for (Marker m : RULES.markers) {
+      if (s == null) {
+        s = view.toString();
+        cpOfChar = TextViews.cpIndexOfChar(s);
+      }
+      Set<Integer> seen = new HashSet<>();
+      int idx = s.indexOf(m.literal());
+      int hitsLeft = MAX_LITERAL_HITS;
+      while (idx >= 0 && hitsLeft-- > 0) {
+        int wFrom = Math.max(0, idx - MARKER_WINDOW_BEFORE);
+        int wTo = Math.min(s.length(), idx + m.literal().length() + MARKER_WINDOW_AFTER);
+        Matcher mt = m.pattern().matcher(s.substring(wFrom, wTo));
+        while (mt.find()) {
+          int start = wFrom + mt.start();
+          int end = wFrom + mt.end();
+          if (end > start && seen.add(start)) {
+            Span span = view.span(cpOfChar[start], cpOfChar[end - 1] + 1);
+            out.add(
+                new Finding(
+                    m.category(), m.id(), Math.min(100, m.score() + bonus), span, viewName, ""));
+          }
+        }
+        int next = Math.max(idx + 1, wTo - MARKER_WINDOW_BEFORE);
+        idx = next >= s.length() ? -1 : s.indexOf(m.literal(), next);
+      }
+    }
+  }
+
+  /** Tag characters carrying text, bidi overrides and zero-width characters inside words. */
+  private static void invisibleFindings(TextViews v, List<Finding> out) {
+    if (v.tags.length() > 0) {
+      out.add(
+          new Finding(
+              "obfuscation",
+              "invisible.tag_characters",
+              60,
+              v.tags.span(0, v.tags.length()),
+              "text",
+              ""));
+    }
+    int[] cps = v.cps;
+    int inWord = 0;
+    int bidi = 0;
+    Span zw = null;
+    Span bd = null;
+    for (Span s : v.invisible.spans()) {
+      for (int i = s.start(); i < s.end(); i++) {
+        int cp = cps[i];
+        if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+          bidi++;
+          bd = bd == null ? new Span(i, i + 1) : bd.union(new Span(i, i + 1));
+        }
+      }
+      if (Invisibles.kind(cps[s.start()]) == Invisibles.ZERO_WIDTH
+          && s.start() > 0
+          && s.end() < cps.length
+          && Character.isLetter(cps[s.start() - 1])
+          && Character.isLetter(cps[s.end()])) {
+        inWord++;
+        zw = zw == null ? s : zw.union(s);
+      }
+    }
+    if (inWord > 0) {
+      out.add(
+          new Finding(
+              "obfuscation",
+              "invisible.zero_width_in_words",
+              inWord >= 3 ? 35 : 20,
+              zw,
+              "text",
+              ""));
+    }
+    if (bidi > 0) {
+      out.add(new Finding("obfuscation", "invisible.bidi_override", 25, bd, "text", ""));
+    }
+  }
+
+  /** Findings inside HTML or Markdown comments are worth more: the reader does not see them. */
+  private static void hiddenBoost(TextViews v, List<Finding> findings) {
+    if (v.hidden.isEmpty()) {
+      return;
+    }
+    findings.replaceAll(
+        f -> {
+          for (TextViews.Hidden h : v.hidden) {
+            if (!h.kind().equals("image_link")
+                && h.span().start() <= f.span().start()
+                && f.span().end() <= h.span().end()) {
+              return new Finding(
+                  f.category(), f.rule(), Math.min(100, f.score() + 15), f.span(), f.view(),
+                  f.language());
+            }
+          }
+          return f;
+        });
+  }
+
+  private static Report report(List<Finding> all, Options options, TextViews v) {
+    List<Finding> sorted = new ArrayList<>(all);
+    sorted.sort(Comparator.comparingInt(Finding::score).reversed());
+    int score = 0;
+    Set<String> categories = new TreeSet<>();
+    Set<String> languages = new TreeSet<>();
+    for (Finding f : sorted) {
+      boolean counts = f.score() >= options.threshold();
+      if (score == 0) {
+        score = f.score();
+      } else if (counts && !categories.contains(f.category())) {
+        score = Math.min(100, score + 10);
+      }
+      if (counts) {
+        categories.add(f.category());
+        if (!f.language().isEmpty()) {
+          languages.add(f.language());
+        }
+      }
+    }
+    List<Finding> kept =
+        new ArrayList<>(sorted.subList(0, Math.min(sorted.size(), options.maxFindings())));
+    kept.sort(
+        Comparator.comparing(Finding::span)
+            .thenComparing(Finding::rule)
+            .thenComparing(Finding::view));
+    return new Report(
+        score >= options.threshold(),
+        score,
+        options.threshold(),
+        List.copyOf(categories),
+        List.copyOf(languages),
+        kept,
+        v);
+  }
+
+  /** Word-class hits of one view: per class, sorted by start token, with language masks. */
+  static final class Hits {
+    private final int[][] data; // per class: from, to, langs triples
+    private final int[] counts;
+
+    private Hits(int classes) {
+      data = new int[classes][];
+      counts = new int[classes];
+    }
+
+    static Hits of(Tokens t, int[] docLangs) {
+      Hits h = new Hits(LEXICON.classCount());
+      for (int i = 0; i < t.size; i++) {
+        for (Lexicon.Phrase p : LEXICON.exact(t.text[i])) {
+          h.tryPhrase(t, i, p);
+        }
+        for (Lexicon.Phrase p : LEXICON.stems(t.text[i])) {
+          h.tryPhrase(t, i, p);
+        }
+      }
+      if (docLangs != null) {
+        for (int k = 0; k < h.counts[STOPWORD]; k++) {
+          int langs = h.langs(STOPWORD, k);
+          for (int b = 0; b < docLangs.length; b++) {
+            if ((langs & (1 << b)) != 0) {
+              docLangs[b]++;
+            }
+          }
+        }
+      }
+      return h;
+    }
+
+    private void tryPhrase(Tokens t, int i, Lexicon.Phrase p) {
+      int size = p.size();
+      if (i + size > t.size) {
+        return;
+      }
+      for (int k = 0; k < size; k++) {
+        if (!p.matches(k, t.text[i + k])) {
+          return;
+        }
+      }
+      add(p.cls, i, i + size, p.langs);
+    }
+
+    private void add(int cls, int from, int to, int langs) {
+      int c = counts[cls];
+      int[] d = data[cls];
+      if (c > 0 && d[3 * (c - 1)] == from) {
+        d[3 * (c - 1) + 1] = Math.max(d[3 * (c - 1) + 1], to);
+        d[3 * (c - 1) + 2] |= langs;
+        return;
+      }
+      if (d == null) {
+        d = data[cls] = new int[24];
+      } else if (3 * c + 3 > d.length) {
+        d = data[cls] = Arrays.copyOf(d, d.length * 2);
+      }
+      d[3 * c] = from;
+      d[3 * c + 1] = to;
+      d[3 * c + 2] = langs;
+      counts[cls] = c + 1;
+    }
+
+    int count(int cls) {
+      return counts[cls];
+    }
+
+    int from(int cls, int k) {
+      return data[cls][3 * k];
+    }
+
+    int to(int cls, int k) {
+      return data[cls][3 * k + 1];
+    }
+
+    int langs(int cls, int k) {
+      return data[cls][3 * k + 2];
+    }
+
+    /** The index of the first hit of {@code cls} starting at or after token {@code from}. */
+    int firstFrom(int cls, int from) {
+      int lo = 0;
+      int hi = counts[cls];
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (data[cls][3 * mid] < from) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
+
+    /** Whether a hit of {@code cls} starts in token range {@code [from, to)}. */
+    boolean anyWithin(int cls, int from, int to) {
+      int k = firstFrom(cls, Math.max(0, from));
+      return k < counts[cls] && data[cls][3 * k] < to;
+    }
+  }
+}
