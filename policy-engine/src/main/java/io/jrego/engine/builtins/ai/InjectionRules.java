@@ -26,7 +26,26 @@ final class InjectionRules {
     private final int[] gaps;
     final List<Boost> boosts;
 
+    /** For a document rule ({@code density ...}): points per class, and the count cap. */
+    final List<Boost> density;
+
+    final int cap;
+
     Rule(String id, String category, int score, int[] steps, int[] gaps, List<Boost> boosts) {
+      this(id, category, score, steps, gaps, boosts, List.of(), 0);
+    }
+
+    Rule(
+        String id,
+        String category,
+        int score,
+        int[] steps,
+        int[] gaps,
+        List<Boost> boosts,
+        List<Boost> density,
+        int cap) {
+      this.density = List.copyOf(density);
+      this.cap = cap;
       this.id = id;
       this.category = category;
       this.score = score;
@@ -73,6 +92,10 @@ final class InjectionRules {
         throw l.error("expected '<id> | <category> | <score> | <steps> [| <boosts>]'");
       }
       String[] parts = SPACES.split(f[3], -1);
+      if (parts[0].equals("density")) {
+        rules.add(densityRule(lex, f, parts, l));
+        continue;
+      }
       List<Integer> steps = new ArrayList<>();
       List<Integer> gaps = new ArrayList<>();
       gaps.add(0);
@@ -125,6 +148,33 @@ final class InjectionRules {
       }
     }
     return new InjectionRules(rules, markers);
+  }
+
+  private static Rule densityRule(Lexicon lex, String[] f, String[] parts, Line l) {
+    List<Boost> density = new ArrayList<>();
+    for (int i = 1; i < parts.length; i++) {
+      int colon = parts[i].indexOf(':');
+      if (colon < 0) {
+        throw l.error("expected 'class:points', got " + parts[i]);
+      }
+      density.add(
+          new Boost(
+              classOf(lex, parts[i].substring(0, colon), l),
+              Integer.parseInt(parts[i].substring(colon + 1)),
+              0));
+    }
+    if (f.length != 5 || !f[4].startsWith("cap:")) {
+      throw l.error("a density rule ends with '| cap:N'");
+    }
+    return new Rule(
+        f[0],
+        f[1],
+        Integer.parseInt(f[2]),
+        new int[0],
+        new int[0],
+        List.of(),
+        density,
+        Integer.parseInt(f[4].substring(4)));
   }
 
   private static int classOf(Lexicon lex, String name, Line l) {

@@ -131,7 +131,11 @@ final class InjectionScanner {
       int[] docLangs,
       List<Finding> out) {
     for (Rule r : RULES.rules) {
-      applyRule(r, view, tokens, hits, viewName, bonus, docLangs, out);
+      if (r.density.isEmpty()) {
+        applyRule(r, view, tokens, hits, viewName, bonus, docLangs, out);
+      } else {
+        applyDensity(r, view, tokens, hits, viewName, bonus, out);
+      }
     }
     markers(view, viewName, bonus, out);
   }
@@ -187,6 +191,35 @@ final class InjectionScanner {
               language(mask, docLangs)));
       lastEnd = to;
     }
+  }
+
+  /** A document rule: points per class present anywhere in the view, each counted up to a cap. */
+  private static void applyDensity(
+      Rule r,
+      MappedText view,
+      Tokens tokens,
+      Hits hits,
+      String viewName,
+      int bonus,
+      List<Finding> out) {
+    int score = r.score;
+    int from = Integer.MAX_VALUE;
+    int to = -1;
+    for (Boost d : r.density) {
+      int n = hits.count(d.cls());
+      if (n == 0) {
+        continue;
+      }
+      score += d.points() * Math.min(n, r.cap);
+      from = Math.min(from, hits.from(d.cls(), 0));
+      to = Math.max(to, hits.to(d.cls(), n - 1));
+    }
+    if (to < 0 || score <= 0) {
+      return;
+    }
+    Span span = view.span(tokens.from[from], tokens.to[to - 1]);
+    out.add(
+        new Finding(r.category, r.id, Math.min(100, score + bonus), span, viewName, ""));
   }
 
   /** Finds hits for steps {@code k..} each starting within its gap after the previous one. */
