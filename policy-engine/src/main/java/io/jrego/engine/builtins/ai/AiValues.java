@@ -48,7 +48,9 @@ final class AiValues {
       }
     }
     ObjectValue.Builder o =
-        new ObjectValue.Builder().put("count", NumberValue.of(inv.count())).put("kinds", kinds.build());
+        new ObjectValue.Builder()
+            .put("count", NumberValue.of(inv.count()))
+            .put("kinds", kinds.build());
     if (withSpans) {
       ArrayValue.Builder spans = new ArrayValue.Builder(inv.spans().size());
       inv.spans().forEach(s -> spans.add(span(s)));

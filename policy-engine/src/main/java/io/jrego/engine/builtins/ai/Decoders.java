@@ -9,8 +9,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Finds runs of embedded encodings in a view and decodes those that turn into readable text:
- * base64 (standard and URL-safe), base32, hex (plain, {@code \xHH}), percent escapes, {@code \\uXXXX}
+ * Finds runs of embedded encodings in a view and decodes those that turn into readable text: base64
+ * (standard and URL-safe), base32, hex (plain, {@code \xHH}), percent escapes, {@code \\uXXXX}
  * escapes and HTML numeric entities. One linear scan per encoding family; a run that decodes to
  * bytes that are not mostly printable UTF-8 is left alone, so ordinary long words and identifiers
  * cost one failed decode at most.
@@ -143,7 +143,11 @@ final class Decoders {
       } else if (count > 0 && c != '\\' && c != '%' && c != '&' && c != '\n' && j - i < 4096) {
         // Plain characters between escapes belong to the run (percent-encoded URLs, mixed text).
         int k = j;
-        while (k < n && k - j < 64 && v.cp(k) != '\\' && v.cp(k) != '%' && v.cp(k) != '&'
+        while (k < n
+            && k - j < 64
+            && v.cp(k) != '\\'
+            && v.cp(k) != '%'
+            && v.cp(k) != '&'
             && v.cp(k) != '\n') {
           k++;
         }
@@ -301,8 +305,12 @@ final class Decoders {
       if (Character.isLetter(c)) {
         letters++;
         ok++;
-      } else if (c == '\n' || c == '\t' || c == '\r' || (!Character.isISOControl(c)
-          && Character.getType(c) != Character.UNASSIGNED && c != 0xFFFD)) {
+      } else if (c == '\n'
+          || c == '\t'
+          || c == '\r'
+          || (!Character.isISOControl(c)
+              && Character.getType(c) != Character.UNASSIGNED
+              && c != 0xFFFD)) {
         ok++;
       }
     }

@@ -50,9 +50,7 @@ final class Folding {
     }
     String nfkd = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFKD);
     StringBuilder marksOff = new StringBuilder(nfkd.length());
-    nfkd.codePoints()
-        .filter(c -> !isMark(c))
-        .forEach(marksOff::appendCodePoint);
+    nfkd.codePoints().filter(c -> !isMark(c)).forEach(marksOff::appendCodePoint);
     // Upper then lower case folds ß to ss and final sigma to sigma, as full case folding does.
     String lower = marksOff.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     StringBuilder out = new StringBuilder(lower.length());
@@ -237,7 +235,8 @@ final class Folding {
     if (!(Character.isLetter(c) || (leetLetter(c) != 0 && Character.isDigit(c)))) {
       return false;
     }
-    return (i == 0 || !isWordChar(t.cp(i - 1))) && (i + 1 == t.length() || !isWordChar(t.cp(i + 1)));
+    return (i == 0 || !isWordChar(t.cp(i - 1)))
+        && (i + 1 == t.length() || !isWordChar(t.cp(i + 1)));
   }
 
   private static boolean isSeparator(int c) {

@@ -24,8 +24,8 @@ import java.util.Set;
  *       {@code categories}, {@code languages}, {@code findings} with original spans, {@code
  *       invisible}, {@code hidden}, {@code truncated}. Options (all optional): {@code threshold}
  *       (0-100, default 50), {@code source} ({@code user}, {@code system}, {@code assistant},
- *       {@code tool} or {@code document}: text from tools and documents is data, so instructions
- *       in it weigh more), {@code max_findings} (1-1000, default 32).
+ *       {@code tool} or {@code document}: text from tools and documents is data, so instructions in
+ *       it weigh more), {@code max_findings} (1-1000, default 32).
  *   <li>{@code jrego.injection.detected(text)}: {@code scan(text, {}).detected}.
  * </ul>
  */
@@ -33,7 +33,8 @@ public final class InjectionBuiltins {
 
   private InjectionBuiltins() {}
 
-  private static final Set<String> SOURCES = Set.of("user", "system", "assistant", "tool", "document");
+  private static final Set<String> SOURCES =
+      Set.of("user", "system", "assistant", "tool", "document");
 
   /** Adds the {@code jrego.injection.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
@@ -73,9 +74,7 @@ public final class InjectionBuiltins {
         }
         default ->
             throw optionError(
-                "unknown option "
-                    + k
-                    + " (known: \"max_findings\", \"source\", \"threshold\")");
+                "unknown option " + k + " (known: \"max_findings\", \"source\", \"threshold\")");
       }
     }
     return new InjectionScanner.Options(threshold, source, maxFindings);

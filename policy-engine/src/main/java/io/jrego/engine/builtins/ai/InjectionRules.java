@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rules of {@code injection-rules.txt} (word classes in order, within token gaps, with
- * boosts) and the structural markers of {@code injection-markers.txt} (RE2 patterns with a
- * literal that must occur nearby), parsed against a {@link Lexicon}.
+ * The rules of {@code injection-rules.txt} (word classes in order, within token gaps, with boosts)
+ * and the structural markers of {@code injection-markers.txt} (RE2 patterns with a literal that
+ * must occur nearby), parsed against a {@link Lexicon}.
  */
 final class InjectionRules {
 
@@ -141,8 +141,7 @@ final class InjectionRules {
         throw l.error("expected '<id> | <category> | <score> | <literal> | <regex>'");
       }
       try {
-        markers.add(
-            new Marker(f[0], f[1], Integer.parseInt(f[2]), f[3], Pattern.compile(f[4])));
+        markers.add(new Marker(f[0], f[1], Integer.parseInt(f[2]), f[3], Pattern.compile(f[4])));
       } catch (PatternSyntaxException e) {
         throw l.error("bad regex: " + e.getMessage());
       }

@@ -16,10 +16,10 @@ import java.util.TreeSet;
 /**
  * Prompt-injection detection over {@link TextViews}. Each view is split into words; words and
  * phrases are looked up in the {@link Lexicon} (word classes per language); the rules of {@link
- * InjectionRules} combine classes in order within token gaps (an override verb, then an
- * instruction object, with a scope word nearby adding points), and structural markers (ChatML
- * tokens, fake role lines) are matched with RE2 near their literals. Every finding carries its
- * category, rule, score, language and the original span it covers.
+ * InjectionRules} combine classes in order within token gaps (an override verb, then an instruction
+ * object, with a scope word nearby adding points), and structural markers (ChatML tokens, fake role
+ * lines) are matched with RE2 near their literals. Every finding carries its category, rule, score,
+ * language and the original span it covers.
  *
  * <p>Cost: one pass per view to tokenize and look words up (hash lookups), then per rule a walk
  * over the hits of its first class with bounded gaps; markers run only in windows around their
@@ -48,7 +48,8 @@ final class InjectionScanner {
   }
 
   /** One finding, in original code points. */
-  record Finding(String category, String rule, int score, Span span, String view, String language) {}
+  record Finding(
+      String category, String rule, int score, Span span, String view, String language) {}
 
   /** The outcome for one text. */
   record Report(
@@ -88,7 +89,11 @@ final class InjectionScanner {
           f ->
               f.category().equals("indirect_injection")
                   ? new Finding(
-                      f.category(), f.rule(), Math.min(100, f.score() + 15), f.span(), f.view(),
+                      f.category(),
+                      f.rule(),
+                      Math.min(100, f.score() + 15),
+                      f.span(),
+                      f.view(),
                       f.language())
                   : f);
     }
@@ -218,8 +223,7 @@ final class InjectionScanner {
       return;
     }
     Span span = view.span(tokens.from[from], tokens.to[to - 1]);
-    out.add(
-        new Finding(r.category, r.id, Math.min(100, score + bonus), span, viewName, ""));
+    out.add(new Finding(r.category, r.id, Math.min(100, score + bonus), span, viewName, ""));
   }
 
   /** Finds hits for steps {@code k..} each starting within its gap after the previous one. */
@@ -346,7 +350,11 @@ final class InjectionScanner {
                 && h.span().start() <= f.span().start()
                 && f.span().end() <= h.span().end()) {
               return new Finding(
-                  f.category(), f.rule(), Math.min(100, f.score() + 15), f.span(), f.view(),
+                  f.category(),
+                  f.rule(),
+                  Math.min(100, f.score() + 15),
+                  f.span(),
+                  f.view(),
                   f.language());
             }
           }

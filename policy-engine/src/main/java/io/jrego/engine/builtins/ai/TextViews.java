@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every view of one text that detection reads, built once: the folded view, the text hidden in
- * tag characters, the decoded runs (nested encodings too, to a bounded depth), the hidden channels
- * and a summary of the invisible characters. Work and output are linear in the input: decoding
- * stops after {@link Limits#maxSegments} runs or when decoded text reaches {@link
+ * Every view of one text that detection reads, built once: the folded view, the text hidden in tag
+ * characters, the decoded runs (nested encodings too, to a bounded depth), the hidden channels and
+ * a summary of the invisible characters. Work and output are linear in the input: decoding stops
+ * after {@link Limits#maxSegments} runs or when decoded text reaches {@link
  * Limits#decodeBudgetFactor} times the input.
  */
 final class TextViews {
