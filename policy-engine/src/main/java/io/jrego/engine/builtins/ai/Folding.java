@@ -139,6 +139,78 @@ final class Folding {
   /** Leetspeak undone inside words and spelled-out letters joined; see the class comment. */
   static MappedText deobfuscate(MappedText in) {
     int n = in.length();
+    boolean leet = false;
+    for (int i = 0; i < n; i++) {
+      int c = in.cp(i);
+      if (isSeparator(c)
+          && i > 0
+          && i + 3 < n
+          && (in.cp(i + 2) == c || in.cp(i + 2) == ' ')
+          && isSingleLetter(in, i - 1)
+          && isSingleLetter(in, i + 1)
+          && spacedRun(in, i - 1, null) > i - 1) {
+        return rewrite(in); // spelled-out letters change the length: rebuild the view
+      }
+      if (!leet && leetLetter(c) != 0) {
+        leet =
+            (i > 0 && Character.isLetter(in.cp(i - 1)))
+                || (i + 1 < n && Character.isLetter(in.cp(i + 1)));
+      }
+    }
+    return leet ? unleetWords(in) : in;
+  }
+
+  /** Leetspeak undone word by word; the length and the spans stay, so only the letters change. */
+  private static MappedText unleetWords(MappedText in) {
+    MappedText out = in.copy();
+    int n = in.length();
+    int i = 0;
+    while (i < n) {
+      if (!isWordChar(in.cp(i))) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < n && isWordChar(in.cp(j))) {
+        j++;
+      }
+      unleet(in, i, j, out);
+      i = j;
+    }
+    return out;
+  }
+
+  /**
+   * Replaces leetspeak characters in word {@code [i, j)} when the word also has letters; a word's
+   * trailing digits ({@code rot13}, {@code mp3}) and a leading or trailing {@code ! | $ @} are not
+   * leetspeak.
+   */
+  private static void unleet(MappedText in, int i, int j, MappedText out) {
+    int lastLetter = -1;
+    for (int k = i; k < j; k++) {
+      if (Character.isLetter(in.cp(k))) {
+        lastLetter = k;
+      }
+    }
+    boolean innerLeet = false;
+    for (int k = i; k < lastLetter; k++) {
+      innerLeet |= leetLetter(in.cp(k)) != 0;
+    }
+    if (!innerLeet) {
+      return; // no letters, or letters then digits only (rot13, mp3): not leetspeak
+    }
+    for (int k = i; k < j; k++) {
+      int c = in.cp(k);
+      int l = leetLetter(c);
+      if (l == 0 || (!Character.isDigit(c) && (k == i || k == j - 1))) {
+        continue;
+      }
+      out.set(k, l);
+    }
+  }
+
+  private static MappedText rewrite(MappedText in) {
+    int n = in.length();
     MappedText out = new MappedText(n);
     int i = 0;
     while (i < n) {
@@ -151,22 +223,18 @@ final class Folding {
       }
       if (isWordChar(in.cp(i)) && (i == 0 || !isWordChar(in.cp(i - 1)))) {
         int j = i;
-        boolean letter = false;
-        boolean leet = false;
         while (j < n && isWordChar(in.cp(j))) {
-          int c = in.cp(j);
-          letter |= Character.isLetter(c);
-          leet |= leetLetter(c) != 0;
           j++;
         }
+        int at = out.length();
         for (int k = i; k < j; k++) {
-          int c = in.cp(k);
-          int l = letter && leet ? leetLetter(c) : 0;
-          // A leading or trailing '!', '|', '$' or '@' is punctuation, not a letter.
-          if (l != 0 && !Character.isDigit(c) && (k == i || k == j - 1)) {
-            l = 0;
-          }
-          out.append(l != 0 ? l : c, in.start(k), in.end(k));
+          out.append(in.cp(k), in.start(k), in.end(k));
+        }
+        MappedText word = in.slice(i, j);
+        MappedText fixed = word.copy();
+        unleet(word, 0, j - i, fixed);
+        for (int k = 0; k < j - i; k++) {
+          out.set(at + k, fixed.cp(k));
         }
         i = j;
         continue;
@@ -209,6 +277,9 @@ final class Folding {
     if (letters < MIN_SPACED_LETTERS) {
       return start;
     }
+    if (out == null) {
+      return j + 1; // only asked whether there is a run
+    }
     out.append(unleet(in.cp(start)), in.start(start), in.end(start));
     int k = start + 1;
     while (k <= j) {
@@ -247,8 +318,20 @@ final class Folding {
     return Character.isLetterOrDigit(c) || c == '@' || c == '$' || c == '!' || c == '|';
   }
 
+  private static final char[] LEET = new char[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      LEET[c] = (char) leetSwitch(c);
+    }
+  }
+
   /** The letter a leetspeak character stands for, or 0. */
   static int leetLetter(int c) {
+    return c < 128 ? LEET[c] : 0;
+  }
+
+  private static int leetSwitch(int c) {
     return switch (c) {
       case '0' -> 'o';
       case '1', '!', '|' -> 'i';

@@ -69,12 +69,13 @@ final class InjectionRules {
 
   private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
   private static final java.util.regex.Pattern BAR = java.util.regex.Pattern.compile(" \\| ");
+  private static final java.util.regex.Pattern LITERALS = java.util.regex.Pattern.compile("\\|\\|");
 
   /** Points added (or taken) when a word of {@code cls} is within {@code window} tokens. */
   record Boost(int cls, int points, int window) {}
 
-  /** A structural marker. */
-  record Marker(String id, String category, int score, String literal, Pattern pattern) {}
+  /** A structural marker, tried near any of its literals. */
+  record Marker(String id, String category, int score, List<String> literals, Pattern pattern) {}
 
   final List<Rule> rules;
   final List<Marker> markers;
@@ -141,7 +142,13 @@ final class InjectionRules {
         throw l.error("expected '<id> | <category> | <score> | <literal> | <regex>'");
       }
       try {
-        markers.add(new Marker(f[0], f[1], Integer.parseInt(f[2]), f[3], Pattern.compile(f[4])));
+        markers.add(
+            new Marker(
+                f[0],
+                f[1],
+                Integer.parseInt(f[2]),
+                List.of(LITERALS.split(f[3], -1)),
+                Pattern.compile(f[4])));
       } catch (PatternSyntaxException e) {
         throw l.error("bad regex: " + e.getMessage());
       }

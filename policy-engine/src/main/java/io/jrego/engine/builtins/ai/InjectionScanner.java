@@ -34,9 +34,9 @@ final class InjectionScanner {
       InjectionRules.load(LEXICON, "injection-rules.txt", "injection-markers.txt");
 
   private static final int STOPWORD = LEXICON.classId("stopword");
-  private static final int MARKER_WINDOW_BEFORE = 200;
-  private static final int MARKER_WINDOW_AFTER = 600;
-  private static final int MAX_LITERAL_HITS = 256;
+  private static final int CIPHER_HINT = LEXICON.classId("cipher_hint");
+  private static final int MARKER_WINDOW_BEFORE = 120;
+  private static final int MARKER_WINDOW_AFTER = 400;
 
   /** Options a policy passes. */
   record Options(int threshold, String source, int maxFindings) {
@@ -118,13 +118,7 @@ final class InjectionScanner {
     if (t.size >= 6 && h.count(STOPWORD) * 20 < t.size) {
       return true;
     }
-    for (int i = 0; i < t.size; i++) {
-      String w = t.text[i];
-      if (w.equals("rot13") || w.equals("rot") || w.equals("caesar") || w.equals("cipher")) {
-        return true;
-      }
-    }
-    return false;
+    return h.count(CIPHER_HINT) > 0;
   }
 
   private static void scanView(
@@ -259,32 +253,45 @@ final class InjectionScanner {
   }
 
   private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
-    String s = null;
-    int[] cpOfChar = null;
+    String s = view.toString();
+    int[] cpOfChar = s.length() == view.length() ? null : TextViews.cpIndexOfChar(s);
     for (Marker m : RULES.markers) {
-      if (s == null) {
-        s = view.toString();
-        cpOfChar = TextViews.cpIndexOfChar(s);
-      }
-      Set<Integer> seen = new HashSet<>();
-      int idx = s.indexOf(m.literal());
-      int hitsLeft = MAX_LITERAL_HITS;
-      while (idx >= 0 && hitsLeft-- > 0) {
-        int wFrom = Math.max(0, idx - MARKER_WINDOW_BEFORE);
-        int wTo = Math.min(s.length(), idx + m.literal().length() + MARKER_WINDOW_AFTER);
-        Matcher mt = m.pattern().matcher(s.substring(wFrom, wTo));
-        while (mt.find()) {
-          int start = wFrom + mt.start();
-          int end = wFrom + mt.end();
-          if (end > start && seen.add(start)) {
-            Span span = view.span(cpOfChar[start], cpOfChar[end - 1] + 1);
-            out.add(
-                new Finding(
-                    m.category(), m.id(), Math.min(100, m.score() + bonus), span, viewName, ""));
+      Set<Integer> seen = null;
+      for (String literal : m.literals()) {
+        // Windows around the literal's occurrences; each starts at most MARKER_WINDOW_BEFORE
+        // before the previous one's end, so the regex reads each character at most about twice.
+        int scannedTo = 0;
+        int idx = s.indexOf(literal);
+        while (idx >= 0) {
+          int wFrom = Math.max(idx - MARKER_WINDOW_BEFORE, scannedTo - MARKER_WINDOW_BEFORE);
+          wFrom = Math.max(0, wFrom);
+          int wTo = Math.min(s.length(), idx + literal.length() + MARKER_WINDOW_AFTER);
+          Matcher mt = m.pattern().matcher(s.substring(wFrom, wTo));
+          while (mt.find()) {
+            int start = wFrom + mt.start();
+            int end = wFrom + mt.end();
+            if (end <= start) {
+              continue;
+            }
+            if (seen == null) {
+              seen = new HashSet<>();
+            }
+            if (seen.add(start)) {
+              Span span =
+                  cpOfChar == null
+                      ? view.span(start, end)
+                      : view.span(cpOfChar[start], cpOfChar[end - 1] + 1);
+              out.add(
+                  new Finding(
+                      m.category(), m.id(), Math.min(100, m.score() + bonus), span, viewName, ""));
+            }
           }
+          scannedTo = wTo;
+          if (wTo >= s.length()) {
+            break;
+          }
+          idx = s.indexOf(literal, Math.max(idx + 1, wTo - MARKER_WINDOW_BEFORE));
         }
-        int next = Math.max(idx + 1, wTo - MARKER_WINDOW_BEFORE);
-        idx = next >= s.length() ? -1 : s.indexOf(m.literal(), next);
       }
     }
   }
@@ -411,11 +418,30 @@ final class InjectionScanner {
     static Hits of(Tokens t, int[] docLangs) {
       Hits h = new Hits(LEXICON.classCount());
       for (int i = 0; i < t.size; i++) {
-        for (Lexicon.Phrase p : LEXICON.exact(t.text[i])) {
-          h.tryPhrase(t, i, p);
+        List<Lexicon.Phrase> exact = LEXICON.exact(t, i);
+        if (!exact.isEmpty() && t.equalsWord(i, exact.get(0).firstWord())) {
+          // Phrases come grouped by their first word; all in this list share it (a hash
+          // collision would put another word's phrases after them, checked one by one).
+          int nextHash = i + 1 < t.size ? t.hash(i + 1) : 0;
+          String first = exact.get(0).firstWord();
+          for (Lexicon.Phrase p : exact) {
+            if (!p.firstWord().equals(first) && !t.equalsWord(i, p.firstWord())) {
+              continue;
+            }
+            if (p.size() > 1 && !p.secondMayBe(nextHash)) {
+              continue;
+            }
+            h.tryPhrase(t, i, p, 1);
+          }
+        } else if (!exact.isEmpty()) {
+          for (Lexicon.Phrase p : exact) {
+            if (t.equalsWord(i, p.firstWord())) {
+              h.tryPhrase(t, i, p, 1);
+            }
+          }
         }
-        for (Lexicon.Phrase p : LEXICON.stems(t.text[i])) {
-          h.tryPhrase(t, i, p);
+        for (Lexicon.Phrase p : LEXICON.stems(t, i)) {
+          h.tryPhrase(t, i, p, 0);
         }
       }
       if (docLangs != null) {
@@ -431,13 +457,13 @@ final class InjectionScanner {
       return h;
     }
 
-    private void tryPhrase(Tokens t, int i, Lexicon.Phrase p) {
+    private void tryPhrase(Tokens t, int i, Lexicon.Phrase p, int fromWord) {
       int size = p.size();
       if (i + size > t.size) {
         return;
       }
-      for (int k = 0; k < size; k++) {
-        if (!p.matches(k, t.text[i + k])) {
+      for (int k = fromWord; k < size; k++) {
+        if (!p.matches(k, t, i + k)) {
           return;
         }
       }

@@ -29,21 +29,37 @@ final class Lexicon {
     final int langs;
     private final String[] words;
     private final boolean[] prefix;
+    private final int[] hashes;
 
     Phrase(int cls, int langs, String[] words, boolean[] prefix) {
       this.cls = cls;
       this.langs = langs;
       this.words = words.clone();
       this.prefix = prefix.clone();
+      this.hashes = new int[words.length];
+      for (int i = 0; i < words.length; i++) {
+        hashes[i] = words[i].hashCode();
+      }
     }
 
     int size() {
       return words.length;
     }
 
-    /** Whether {@code token} matches word {@code k}. */
-    boolean matches(int k, String token) {
-      return prefix[k] ? token.startsWith(words[k]) : token.equals(words[k]);
+    String firstWord() {
+      return words[0];
+    }
+
+    /** Whether a word with this hash may be the second word (always, for a stem). */
+    boolean secondMayBe(int hash) {
+      return prefix[1] || hashes[1] == hash;
+    }
+
+    /** Whether word {@code token} of {@code t} matches word {@code k}. */
+    boolean matches(int k, Tokens t, int token) {
+      return prefix[k]
+          ? t.startsWithWord(token, words[k])
+          : t.hash(token) == hashes[k] && t.equalsWord(token, words[k]);
     }
   }
 
@@ -66,16 +82,104 @@ final class Lexicon {
     return classIds.size();
   }
 
-  /** Phrases whose first word is exactly {@code token}. */
-  List<Phrase> exact(String token) {
-    return byFirstWord.getOrDefault(token, List.of());
+  /**
+   * Phrases whose first word may be word {@code token} of {@code t} (same hash; the caller compares
+   * the words).
+   */
+  List<Phrase> exact(Tokens t, int token) {
+    int i = find(exactKeys, t.hash(token));
+    return i < 0 ? List.of() : exactLists.get(i);
   }
 
-  /** Phrases whose first word is a stem {@code token} may start with. */
-  List<Phrase> stems(String token) {
-    return token.length() < MIN_STEM
-        ? List.of()
-        : byFirstStem.getOrDefault(token.substring(0, MIN_STEM), List.of());
+  /** Phrases whose first word is a stem word {@code token} of {@code t} may start with. */
+  List<Phrase> stems(Tokens t, int token) {
+    if (t.length(token) < MIN_STEM) {
+      return List.of();
+    }
+    int i = find(stemKeys, t.prefix4(token));
+    return i < 0 ? List.of() : stemLists.get(i);
+  }
+
+  // Open-addressing tables: slot -> key, with the list index in the parallel slot array.
+  private long[] exactKeys;
+  private List<List<Phrase>> exactLists;
+  private int[] exactSlots;
+  private int[] stemSlots;
+
+  private int find(long[] keys, long key) {
+    int[] slots = keys == exactKeys ? exactSlots : stemSlots;
+    int mask = keys.length - 1;
+    int h = (int) (mix(key) & mask);
+    while (slots[h] != 0) {
+      if (keys[h] == key) {
+        return slots[h] - 1;
+      }
+      h = (h + 1) & mask;
+    }
+    return -1;
+  }
+
+  private static long mix(long key) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return h ^ (h >>> 29);
+  }
+
+  /** A table holding {@code keys} (list index + 1 in the slots; 0 marks an empty slot). */
+  private static long[] table(List<Long> keys, int[][] slotsOut) {
+    int size = Integer.highestOneBit(Math.max(4, keys.size() * 4) - 1) << 1;
+    long[] t = new long[size];
+    int[] slots = new int[size];
+    for (int i = 0; i < keys.size(); i++) {
+      int h = (int) (mix(keys.get(i)) & (size - 1));
+      while (slots[h] != 0) {
+        h = (h + 1) & (size - 1);
+      }
+      t[h] = keys.get(i);
+      slots[h] = i + 1;
+    }
+    slotsOut[0] = slots;
+    return t;
+  }
+
+  private long[] stemKeys;
+  private List<List<Phrase>> stemLists;
+
+  /** The first four chars of {@code s} in one long, so looking a token up allocates nothing. */
+  private static long pack(String s) {
+    return ((long) s.charAt(0) << 48)
+        | ((long) s.charAt(1) << 32)
+        | ((long) s.charAt(2) << 16)
+        | s.charAt(3);
+  }
+
+  /** Builds the lookup tables; called once by {@link #load}, before the lexicon is shared. */
+  private void index() {
+    java.util.TreeMap<Integer, List<Phrase>> byHash = new java.util.TreeMap<>();
+    new java.util.TreeMap<>(byFirstWord)
+        .forEach((k, v) -> byHash.computeIfAbsent(k.hashCode(), h -> new ArrayList<>()).addAll(v));
+    List<Long> ek = new ArrayList<>();
+    List<List<Phrase>> el = new ArrayList<>();
+    for (Map.Entry<Integer, List<Phrase>> e : byHash.entrySet()) {
+      ek.add((long) e.getKey());
+      el.add(List.copyOf(e.getValue()));
+    }
+    int[][] slots = new int[1][];
+    exactLists = List.copyOf(el);
+    long[] exact = table(ek, slots);
+    exactSlots = slots[0];
+    java.util.TreeMap<Long, List<Phrase>> sorted = new java.util.TreeMap<>();
+    byFirstStem.forEach((k, v) -> sorted.put(pack(k), List.copyOf(v)));
+    List<Long> keys = new ArrayList<>();
+    List<List<Phrase>> lists = new ArrayList<>();
+    for (Map.Entry<Long, List<Phrase>> e : sorted.entrySet()) {
+      keys.add(e.getKey());
+      lists.add(e.getValue());
+    }
+    stemLists = List.copyOf(lists);
+    long[] stems = table(keys, slots);
+    stemSlots = slots[0];
+    stemKeys = stems;
+    exactKeys = exact;
   }
 
   static Lexicon load(String resource) {
@@ -97,6 +201,7 @@ final class Lexicon {
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + resource, e);
     }
+    lex.index();
     return lex;
   }
 

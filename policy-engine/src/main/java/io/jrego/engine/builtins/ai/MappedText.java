@@ -11,37 +11,71 @@ import java.util.Arrays;
 final class MappedText {
 
   private int[] cps;
+  // Both null while every code point i maps to [i, i+1); ends alone null while every span has
+  // length one. Most views of most texts are like that, so they cost one array, not three.
   private int[] starts;
   private int[] ends;
   private int length;
 
   MappedText(int capacity) {
-    int c = Math.max(16, capacity);
-    cps = new int[c];
-    starts = new int[c];
-    ends = new int[c];
-  }
-
-  /** The identity view of {@code codePoints}: code point i comes from {@code [i, i+1)}. */
-  static MappedText identity(int[] codePoints) {
-    MappedText t = new MappedText(codePoints.length);
-    for (int i = 0; i < codePoints.length; i++) {
-      t.append(codePoints[i], i, i + 1);
-    }
-    return t;
+    cps = new int[Math.max(16, capacity)];
   }
 
   void append(int cp, int start, int end) {
     if (length == cps.length) {
       int c = cps.length * 2;
       cps = Arrays.copyOf(cps, c);
-      starts = Arrays.copyOf(starts, c);
-      ends = Arrays.copyOf(ends, c);
+      if (starts != null) {
+        starts = Arrays.copyOf(starts, c);
+      }
+      if (ends != null) {
+        ends = Arrays.copyOf(ends, c);
+      }
+    }
+    if (starts == null && start != length) {
+      starts = new int[cps.length];
+      for (int i = 0; i < length; i++) {
+        starts[i] = i;
+      }
+    }
+    if (ends == null && end != start + 1) {
+      ends = new int[cps.length];
+      for (int i = 0; i < length; i++) {
+        ends[i] = start(i) + 1;
+      }
     }
     cps[length] = cp;
-    starts[length] = start;
-    ends[length] = end;
+    if (starts != null) {
+      starts[length] = start;
+    }
+    if (ends != null) {
+      ends[length] = end;
+    }
     length++;
+  }
+
+  /** A copy whose code points may be changed with {@link #set}; the spans are shared. */
+  MappedText copy() {
+    MappedText t = new MappedText(0);
+    t.cps = Arrays.copyOf(cps, Math.max(length, 1));
+    t.starts = starts;
+    t.ends = ends;
+    t.length = length;
+    return t;
+  }
+
+  /** Code points {@code [from, to)} with their spans. */
+  MappedText slice(int from, int to) {
+    MappedText t = new MappedText(to - from);
+    for (int i = from; i < to; i++) {
+      t.append(cps[i], start(i), end(i));
+    }
+    return t;
+  }
+
+  /** Replaces code point {@code i}, keeping its span. */
+  void set(int i, int cp) {
+    cps[i] = cp;
   }
 
   int length() {
@@ -53,11 +87,11 @@ final class MappedText {
   }
 
   int start(int i) {
-    return starts[i];
+    return starts == null ? i : starts[i];
   }
 
   int end(int i) {
-    return ends[i];
+    return ends == null ? start(i) + 1 : ends[i];
   }
 
   /** The original span covered by view code points {@code [from, to)}; to must exceed from. */
@@ -65,23 +99,10 @@ final class MappedText {
     int s = Integer.MAX_VALUE;
     int e = 0;
     for (int i = from; i < to; i++) {
-      s = Math.min(s, starts[i]);
-      e = Math.max(e, ends[i]);
+      s = Math.min(s, start(i));
+      e = Math.max(e, end(i));
     }
     return new Span(s, e);
-  }
-
-  /**
-   * Re-expresses this view, whose offsets point into {@code outer}, in the offsets {@code outer}
-   * points to: the way a decoded view of a decoded view maps back to the original.
-   */
-  MappedText through(MappedText outer) {
-    MappedText t = new MappedText(length);
-    for (int i = 0; i < length; i++) {
-      Span s = outer.span(starts[i], ends[i]);
-      t.append(cps[i], s.start(), s.end());
-    }
-    return t;
   }
 
   /** Every code point of this view mapped to one fixed original span (a decoded run). */

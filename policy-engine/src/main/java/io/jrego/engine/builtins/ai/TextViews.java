@@ -77,21 +77,29 @@ final class TextViews {
       decode(tags, "tags/", 1, limits);
     }
     String s = plain.toString();
-    int[] cpOfChar = cpIndexOfChar(s);
+    int[] cpOfChar = s.length() == plain.length() ? null : cpIndexOfChar(s);
     for (HiddenChannels.Hidden h : HiddenChannels.find(s, 64)) {
-      Span span = plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
+      Span span =
+          cpOfChar == null
+              ? plain.span(h.from(), h.to())
+              : plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
       hidden.add(new Hidden(h.kind(), span, h.text()));
     }
   }
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */
   static TextViews of(String text, Limits limits) {
-    int[] cps = text.codePoints().limit(limits.maxChars() + 1L).toArray();
-    boolean truncated = cps.length > limits.maxChars();
-    if (truncated) {
-      cps = java.util.Arrays.copyOf(cps, limits.maxChars());
+    int[] cps = new int[Math.min(text.length(), limits.maxChars())];
+    int n = 0;
+    int i = 0;
+    while (i < text.length() && n < cps.length) {
+      int cp = text.codePointAt(i);
+      cps[n++] = cp;
+      i += Character.charCount(cp);
     }
-    return new TextViews(cps, truncated, limits);
+    boolean truncated = i < text.length();
+    return new TextViews(
+        n == cps.length ? cps : java.util.Arrays.copyOf(cps, n), truncated, limits);
   }
 
   private void decode(MappedText view, String prefix, int depth, Limits limits) {
