@@ -37,6 +37,15 @@ public final class InjectionEval {
 
   private InjectionEval() {}
 
+  /** Scan options; {@code -Dinjection.threshold=N} tries another threshold (for tuning on dev). */
+  private static final Value OPTIONS =
+      System.getProperty("injection.threshold") == null
+          ? ObjectValue.EMPTY
+          : io.jrego.engine.value.Json.parse(
+              "{\"threshold\": "
+                  + Integer.parseInt(System.getProperty("injection.threshold"))
+                  + "}");
+
   /** One labelled text and whether the scanner flagged it. */
   record Outcome(
       String id,
@@ -96,8 +105,7 @@ public final class InjectionEval {
       }
       JsonNode n = json.readTree(line);
       Value r =
-          scan.function()
-              .call(new Value[] {StringValue.of(n.get("text").asText()), ObjectValue.EMPTY}, ctx);
+          scan.function().call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
       boolean flagged = ((ObjectValue) r).get("detected").orElseThrow() == BooleanValue.TRUE;
       out.add(
           new Outcome(

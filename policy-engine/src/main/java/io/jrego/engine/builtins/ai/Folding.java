@@ -196,8 +196,8 @@ final class Folding {
     for (int k = i; k < lastLetter; k++) {
       innerLeet |= leetLetter(in.cp(k)) != 0;
     }
-    if (!innerLeet) {
-      return; // no letters, or letters then digits only (rot13, mp3): not leetspeak
+    if (lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1)) {
+      return; // no letters, or letters then two or more digits (rot13, h264): not leetspeak
     }
     for (int k = i; k < j; k++) {
       int c = in.cp(k);
