@@ -102,7 +102,7 @@ final class Decoders {
     String kind = null;
     while (j < n) {
       int c = v.cp(j);
-      if (c == '\\' && j + 5 < n + 0 && j + 6 <= n && v.cp(j + 1) == 'u' && hexAt(v, j + 2, 4)) {
+      if (c == '\\' && j + 6 <= n && v.cp(j + 1) == 'u' && hexAt(v, j + 2, 4)) {
         flushBytes(bytesAsChars, chars);
         chars.append((char) Integer.parseInt(slice(v, j + 2, j + 6), 16));
         j += 6;

@@ -89,8 +89,8 @@ final class Folding {
   }
 
   /**
-   * The per-code-point fold of {@code cps[from, to)} without invisible characters; offsets are
-   * relative to {@code base} (the position of {@code cps[0]} in the original).
+   * The per-code-point fold of {@code cps[from, to)} without invisible characters; {@code offsets}
+   * says which original span each of those code points stands for.
    */
   static MappedText foldChars(int[] cps, int from, int to, Offsets offsets) {
     MappedText t = new MappedText(to - from);

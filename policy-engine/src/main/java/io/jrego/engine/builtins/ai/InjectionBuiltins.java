@@ -12,7 +12,6 @@ import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -125,9 +124,5 @@ public final class InjectionBuiltins {
         .put("hidden", hidden.build())
         .put("truncated", BooleanValue.of(r.views().truncated))
         .build();
-  }
-
-  static List<String> sources() {
-    return List.copyOf(new java.util.TreeSet<>(SOURCES));
   }
 }
