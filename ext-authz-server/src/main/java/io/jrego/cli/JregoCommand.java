@@ -26,7 +26,8 @@ public final class JregoCommand implements Runnable {
     TestCommand.class,
     BuildCommand.class,
     SignCommand.class,
-    PushCommand.class
+    PushCommand.class,
+    CapabilitiesCommand.class
   };
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -33,8 +33,12 @@ public final class BuiltinRegistry {
     return Collections.unmodifiableMap(byName);
   }
 
-  /** Adds a deterministic builtin; a second builtin of the same name is a programming error. */
-  void add(String name, int arity, BuiltinFunction function) {
+  /**
+   * Adds a deterministic builtin; a second builtin of the same name is a programming error. Public
+   * so that namespace classes in sub-packages ({@code io.jrego.engine.builtins.ai}) register the
+   * same way as the others; only {@link #standard()}'s construction calls it.
+   */
+  public void add(String name, int arity, BuiltinFunction function) {
     add(Builtin.of(name, arity, function));
   }
 
@@ -85,6 +89,9 @@ public final class BuiltinRegistry {
     // jrego's own builtins, named jrego.*
     io.jrego.engine.builtins.ai.PiiBuiltins.register(r);
     io.jrego.engine.builtins.ai.TokenBuiltins.register(r);
+    // jrego's own builtins (jrego.*), in io.jrego.engine.builtins.ai
+    io.jrego.engine.builtins.ai.TextBuiltins.register(r);
+    io.jrego.engine.builtins.ai.InjectionBuiltins.register(r);
     return r;
   }
 }

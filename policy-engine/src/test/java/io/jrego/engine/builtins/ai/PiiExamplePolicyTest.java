@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The Rego tests of {@code rego-policies/pii-example}, run as {@code jrego test} runs them. */
+/**
+ * The Rego tests of {@code rego-policies/jrego-examples/pii-guard}, run as {@code jrego test} runs
+ * them.
+ */
 class PiiExamplePolicyTest {
 
   static Path repo() {
@@ -28,7 +31,8 @@ class PiiExamplePolicyTest {
   @Test
   void regoTests_allPass() throws Exception {
     LoadedPolicy loaded =
-        PolicyLoader.load(List.of(repo().resolve("rego-policies/pii-example")), RegoVersion.V1);
+        PolicyLoader.load(
+            List.of(repo().resolve("rego-policies/jrego-examples/pii-guard")), RegoVersion.V1);
     PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
     List<TestResult> results = TestRunner.run(policy, name -> true);
     assertThat(results).hasSize(12);
