@@ -1,14 +1,18 @@
 package io.jrego.engine.builtins;
 
-import graphql.GraphQLError;
 import graphql.language.Document;
 import graphql.language.ObjectTypeDefinition;
 import graphql.parser.Parser;
+import graphql.schema.GraphQLArgument;
+import graphql.schema.GraphQLFieldsContainer;
+import graphql.schema.GraphQLNamedType;
 import graphql.schema.GraphQLSchema;
+import graphql.schema.GraphQLTypeUtil;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeDefinitionRegistry;
 import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.validation.ValidationError;
+import graphql.validation.ValidationErrorType;
 import graphql.validation.Validator;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -17,6 +21,10 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code graphql.*} builtins. ASTs come from {@link GraphQlParser} in gqlparser's shape, with
@@ -102,7 +110,7 @@ final class GraphQlBuiltins {
     }
     List<ValidationError> errors = new Validator().validateDocument(schema, doc, Locale.ENGLISH);
     if (!errors.isEmpty()) {
-      GraphQLError first = errors.get(0);
+      ValidationError first = errors.get(0);
       String where =
           first.getLocations() == null || first.getLocations().isEmpty()
               ? ""
@@ -110,9 +118,45 @@ final class GraphQlBuiltins {
                   + first.getLocations().get(0).getLine()
                   + ":"
                   + first.getLocations().get(0).getColumn();
-      throw BuiltinException.error(first.getMessage() + where);
+      throw BuiltinException.error(gqlparserMessage(schema, first) + where);
     }
   }
+
+  /**
+   * The validation error in gqlparser's words where graphql-java's differ and the parts are known;
+   * graphql-java's own message otherwise.
+   */
+  private static String gqlparserMessage(GraphQLSchema schema, ValidationError e) {
+    if (e.getValidationErrorType() == ValidationErrorType.MissingFieldArgument
+        && e.getQueryPath() != null
+        && !e.getQueryPath().isEmpty()) {
+      Matcher m = MISSING_ARGUMENT.matcher(e.getDescription() == null ? "" : e.getDescription());
+      String field = e.getQueryPath().get(e.getQueryPath().size() - 1);
+      if (m.find()) {
+        Set<String> types = new TreeSet<>();
+        for (GraphQLNamedType t : schema.getAllTypesAsList()) {
+          if (t instanceof GraphQLFieldsContainer c && c.getFieldDefinition(field) != null) {
+            GraphQLArgument arg = c.getFieldDefinition(field).getArgument(m.group(1));
+            if (arg != null) {
+              types.add(GraphQLTypeUtil.simplePrint(arg.getType()));
+            }
+          }
+        }
+        if (types.size() == 1) {
+          return "Field \""
+              + field
+              + "\" argument \""
+              + m.group(1)
+              + "\" of type \""
+              + types.iterator().next()
+              + "\" is required, but it was not provided";
+        }
+      }
+    }
+    return e.getMessage();
+  }
+
+  private static final Pattern MISSING_ARGUMENT = Pattern.compile("argument '([^']+)'");
 
   /** [query AST, schema AST] when the query is valid against the schema; throws otherwise. */
   private static Value[] check(Value[] a) throws BuiltinException {
@@ -124,7 +168,10 @@ final class GraphQlBuiltins {
       throw Operands.typeError(1, a[1], "string", "object");
     }
     ObjectValue schemaAst = parseSchema(s.value());
-    validate(buildSchema(s.value()), q.value());
+    GraphQLSchema schema = buildSchema(s.value());
+    if (!queryAst.isEmpty()) { // an empty document has nothing to validate (gqlparser agrees)
+      validate(schema, q.value());
+    }
     return new Value[] {queryAst, schemaAst};
   }
 
