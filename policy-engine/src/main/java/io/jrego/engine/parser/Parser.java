@@ -1042,7 +1042,7 @@ public final class Parser {
 
   private Term number(String text, Location l, boolean negative) {
     try {
-      NumberValue n = NumberValue.parse(negative ? "-" + text : text);
+      NumberValue n = NumberValue.literal(negative ? "-" + text : text);
       return new Scalar(n, l);
     } catch (RuntimeException e) {
       throw fail(l, "invalid number: " + text);
