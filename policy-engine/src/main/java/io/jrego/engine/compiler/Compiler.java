@@ -40,6 +40,7 @@ public final class Compiler {
           Map.entry("walk", 1),
           Map.entry("print", -1),
           Map.entry("internal.print", 1),
+          Map.entry(TestRules.TEST_CASE, 1),
           Map.entry("opa.runtime", 0),
           Map.entry("rego.metadata.chain", 0),
           Map.entry("rego.metadata.rule", 0),

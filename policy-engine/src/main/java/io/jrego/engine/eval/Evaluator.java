@@ -107,6 +107,8 @@ public final class Evaluator {
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
   private Coverage coverage;
+  // where internal.test_case reports a parametrized test's case; null: nowhere
+  private java.util.function.Consumer<Value> testCases;
 
   /**
    * @param input the input document, or null when there is none
@@ -146,6 +148,14 @@ public final class Evaluator {
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
   public void recordCoverage(Coverage c) {
     this.coverage = c;
+  }
+
+  /**
+   * Reports each case of a parametrized test ({@code internal.test_case([keys])}, which the
+   * compiler adds to such tests in test mode) to {@code sink}.
+   */
+  public void recordTestCases(java.util.function.Consumer<Value> sink) {
+    this.testCases = sink;
   }
 
   /** Marks a rule head whose body succeeded (or a default rule whose value was used). */
@@ -288,7 +298,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_3", "print", "internal.print", "walk" -> {
+      case "internal.member_3", "print", "internal.print", "internal.test_case", "walk" -> {
         return NOT_DIRECT;
       }
       default -> {
@@ -668,6 +678,18 @@ public final class Evaluator {
         own.print(args, f);
         return k.next();
       }
+      case "internal.test_case" -> {
+        if (testCases != null) {
+          evalTerm(
+              args.get(0),
+              f,
+              v -> {
+                testCases.accept(v);
+                return false;
+              });
+        }
+        return k.next();
+      }
       case "walk" -> {
         return evalTerm(
             args.get(0),
@@ -929,6 +951,7 @@ public final class Evaluator {
     CompiledRule savedRule = currentRule;
     try {
       Value[] result = new Value[1];
+      CompiledRule[] producer = new CompiledRule[1];
       CompiledRule dflt = null;
       for (CompiledRule rule : fns) {
         if (rule.isDefault()) {
@@ -936,7 +959,7 @@ public final class Evaluator {
           continue;
         }
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
-          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result);
+          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result, producer);
           currentRule = r;
           if (bindArgs(r.args(), args, fb.frame)) {
             evalBody(r.body(), 0, fb.frame, fb);
@@ -999,12 +1022,14 @@ public final class Evaluator {
     final CompiledRule rule;
     final Value[] frame;
     final Value[] result;
+    final CompiledRule[] producer;
     boolean produced;
 
-    FunctionBody(CompiledRule rule, Value[] frame, Value[] result) {
+    FunctionBody(CompiledRule rule, Value[] frame, Value[] result, CompiledRule[] producer) {
       this.rule = rule;
       this.frame = frame;
       this.result = result;
+      this.producer = producer;
     }
 
     @Override
@@ -1023,12 +1048,47 @@ public final class Evaluator {
         throw new EvalException(
             at(
                 RegoError.EVAL_CONFLICT,
-                "functions must not produce multiple outputs for same inputs",
+                conflict(
+                    "function " + rule.pathString(),
+                    " for the same inputs",
+                    result[0],
+                    producer[0],
+                    v,
+                    rule),
                 rule.location()));
       }
       result[0] = v;
+      producer[0] = rule;
       return rule.value() instanceof Scalar; // early exit, as OPA
     }
+  }
+
+  /**
+   * OPA 1.22's conflict message: {@code rule data.a.p produced conflicting values:} then each value
+   * with the rule that produced it ({@code 1 at a.rego:3}).
+   */
+  static String conflict(
+      String what,
+      String suffix,
+      Value first,
+      CompiledRule firstRule,
+      Value second,
+      CompiledRule r) {
+    return what
+        + " produced conflicting values"
+        + suffix
+        + ":\n  "
+        + first
+        + " at "
+        + where(firstRule)
+        + "\n  "
+        + second
+        + " at "
+        + where(r);
+  }
+
+  private static String where(CompiledRule r) {
+    return r == null ? "?" : r.location().file() + ":" + r.location().row();
   }
 
   private boolean unifyArgs(List<Term> patterns, Value[] args, int i, Value[] f, K k) {
@@ -1362,6 +1422,7 @@ public final class Evaluator {
           "walk",
           "print",
           "internal.print",
+          "internal.test_case",
           "internal.member_2",
           "internal.member_3" -> {
         return false;

@@ -36,21 +36,26 @@ public final class OpaJson {
    * Where a document has Go structs: the field order of an object here, and the shapes of its
    * fields' values (for an array, of its elements).
    */
-  record Shape(List<String> fields, java.util.Map<String, Shape> children) {
-    static final Shape NONE = new Shape(List.of(), java.util.Map.of());
+  record Shape(List<String> fields, java.util.Map<String, Shape> children, Shape values) {
+    static final Shape NONE = new Shape(List.of(), java.util.Map.of(), null);
 
     static Shape of(String... fields) {
-      return new Shape(List.of(fields), java.util.Map.of());
+      return new Shape(List.of(fields), java.util.Map.of(), null);
+    }
+
+    /** A Go map (sorted keys) whose every value has the shape {@code values}. */
+    static Shape mapOf(Shape values) {
+      return new Shape(List.of(), java.util.Map.of(), values);
     }
 
     Shape with(String field, Shape child) {
       java.util.Map<String, Shape> m = new java.util.HashMap<>(children);
       m.put(field, child);
-      return new Shape(fields, java.util.Map.copyOf(m));
+      return new Shape(fields, java.util.Map.copyOf(m), values);
     }
 
     Shape child(String field) {
-      return children.getOrDefault(field, NONE);
+      return values != null ? values : children.getOrDefault(field, NONE);
     }
 
     List<Value> order(ObjectValue o) {
