@@ -24,13 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code jrego test} against the real {@code opa test} (1.22.2, from {@code .ci/install-opa.sh}) on
- * the same files: the same tests by name (duplicates as {@code test_x#01}, parametrized tests with
- * their cases), the same outcomes, {@code print} output and exit codes, and the same text report
- * but for what OPA alone prints (evaluation traces and tracebacks) and the order (OPA runs tests in
- * parallel). Fails, never skips, when OPA is missing.
+ * {@code jrego test} and {@code jrego eval} against the real {@code opa test} and {@code opa eval}:
+ * for {@code test}, (1.22.2, from {@code .ci/install-opa.sh}) on the same files: the same tests by
+ * name (duplicates as {@code test_x#01}, parametrized tests with their cases), the same outcomes,
+ * {@code print} output and exit codes, and the same text report but for what OPA alone prints
+ * (evaluation traces and tracebacks) and the order (OPA runs tests in parallel); for {@code eval},
+ * {@code print} output on stderr. Fails, never skips, when OPA is missing.
  */
-class TestCommandOpaParityTest {
+class OpaCliParityTest {
 
   private static Path opa;
 
@@ -213,12 +214,33 @@ class TestCommandOpaParityTest {
     assertSameJson("--timeout", "50ms", dir.resolve("slow").toString());
   }
 
+  @Test
+  void evalPrintsToStderrAsOpaDoes() throws Exception {
+    write(
+        "print/p.rego",
+        """
+        package p
+
+        x := 1 if {
+        	print("in rule", 1e2, {"a": [2.50]}, input.nope)
+        	some v in [1, 2]
+        	print("v", v)
+        }
+        """);
+    String[] args = {"-d", dir.resolve("print/p.rego").toString(), "data.p.x"};
+    CommandRun mine = CommandRun.of(new EvalCommand(), args);
+    CommandRun theirs = run("eval", args);
+    assertThat(mine.exit()).isEqualTo(theirs.exit()).isZero();
+    assertThat(mine.err()).isEqualTo(theirs.err()).contains("in rule 1e2");
+    assertThat(Json.parse(mine.out())).isEqualTo(Json.parse(theirs.out()));
+  }
+
   // ---------------------------------------------------------------------------------------
 
   private record Runs(CommandRun jrego, CommandRun opa) {}
 
   private static Runs both(String... args) throws Exception {
-    return new Runs(CommandRun.of(new TestCommand(), args), runOpa(args));
+    return new Runs(CommandRun.of(new TestCommand(), args), run("test", args));
   }
 
   private static void assertSameJson(String... args) throws Exception {
@@ -287,8 +309,9 @@ class TestCommandOpaParityTest {
     return lines;
   }
 
-  private static CommandRun runOpa(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(opa.toString(), "test"));
+  private static CommandRun run(String command, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(opa.toString(), command));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "opa", ".out");
     Path err = Files.createTempFile(dir, "opa", ".err");
@@ -300,7 +323,7 @@ class TestCommandOpaParityTest {
             .start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      fail("opa test " + String.join(" ", args) + " did not finish in 120 s");
+      fail("opa " + command + " " + String.join(" ", args) + " did not finish in 120 s");
     }
     return new CommandRun(
         p.exitValue(),
