@@ -568,9 +568,34 @@ public final class Compiler {
                   "with keyword target must reference existing input, data, or a function",
                   w.location()));
         }
+        if (belowRule(w.target(), rulePaths)) {
+          errors.add(
+              RegoError.at(
+                  RegoError.COMPILE,
+                  "with keyword cannot partially replace virtual document(s)",
+                  w.target().location()));
+        }
         checkCallsInTerm(w.value(), fns, rulePaths, builtins, v1, errors);
       }
     }
+  }
+
+  /** Whether a {@code with} target is a path strictly below a rule's document, as OPA refuses. */
+  private static boolean belowRule(Term target, Set<String> rulePaths) {
+    if (!(target instanceof Ref r && r.head() instanceof Term.Var v && v.name().equals("data"))) {
+      return false;
+    }
+    List<Value> path = new ArrayList<>();
+    for (Term t : r.path()) {
+      if (rulePaths.contains(RuleNode.pathString(path)) && !path.isEmpty()) {
+        return true;
+      }
+      if (!(t instanceof Scalar s)) {
+        return false;
+      }
+      path.add(s.value());
+    }
+    return false;
   }
 
   private static void checkCallsInTerm(
@@ -595,8 +620,14 @@ public final class Compiler {
                   c.location()));
         } else if (!known) {
           String msg = "undefined function " + c.name();
-          if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
-            msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
+          int n = c.args().size();
+          if (c.name().startsWith("data.") && rulePaths.contains(c.name()) && n > 0) {
+            msg =
+                "function "
+                    + c.name()
+                    + " has arity 0, got "
+                    + n
+                    + (n == 1 ? " argument" : " arguments");
           }
           errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {

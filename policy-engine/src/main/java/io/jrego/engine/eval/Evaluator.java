@@ -1549,7 +1549,10 @@ public final class Evaluator {
         return NO_VALUE;
       }
       node = childNode(node, key);
-      base = childBase(base, key);
+      base =
+          ov != null && base != null && !(base instanceof ObjectValue)
+              ? null
+              : childBase(base, key);
       ov = ov == null ? null : ov.children.get(key);
       if (node == null && base == null && ov == null) {
         return NO_VALUE;
@@ -1682,7 +1685,7 @@ public final class Evaluator {
     }
     if (base instanceof ObjectValue bo) {
       keys.addAll(bo.keys());
-    } else if (base != null && node == null) {
+    } else if (base != null && node == null && ov == null) {
       return walkBase(base, path, i, f, k);
     }
     if (ov != null) {
@@ -1706,7 +1709,11 @@ public final class Evaluator {
       Value[] f,
       VK k) {
     RuleNode child = childNode(node, key);
-    Value baseChild = childBase(base, key);
+    // an override below a scalar or array has replaced it with an object: its elements are gone
+    Value baseChild =
+        ov != null && ov.value == null && base != null && !(base instanceof ObjectValue)
+            ? null
+            : childBase(base, key);
     DataOverride ovChild = ov == null ? null : ov.children.get(key);
     if (child == null && baseChild == null && ovChild == null) {
       return false;
@@ -1746,9 +1753,10 @@ public final class Evaluator {
     if (node != null && !node.rules().isEmpty()) {
       return base != null ? base : ruleDoc(node);
     }
-    if (base != null && !(base instanceof ObjectValue)) {
+    if (base != null && !(base instanceof ObjectValue) && ov == null) {
       return base;
     }
+    // below here an override under a scalar or array replaces it with an object, as OPA does
     Map<Value, Value> m = new HashMap<>();
     if (base instanceof ObjectValue bo) {
       m.putAll(bo.asMap());

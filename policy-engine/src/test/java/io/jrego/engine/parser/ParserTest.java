@@ -95,13 +95,22 @@ class ParserTest {
 
   @Test
   void parseTerm_splitsTemplateStringsIntoParts() throws Exception {
-    Term.Template t = (Term.Template) term("$\"a {x} \\{y} {\"q\"}\"");
+    // a raw template string keeps \{ as a literal brace; $"..." allows JSON's escapes only
+    Term.Template t = (Term.Template) term("$`a {x} \\{y} {\"q\"}`");
     assertThat(t.parts()).hasSize(4);
     assertThat(((Expr.TermStmt) t.parts().get(2).stmt()).term())
         .isEqualTo(
             new Term.Scalar(
                 StringValue.of(" {y} "),
                 ((Expr.TermStmt) t.parts().get(2).stmt()).term().location()));
+  }
+
+  @Test
+  void parseTerm_rejectsEscapesJsonDoesNotHaveInTemplateStrings() {
+    assertThatThrownBy(() -> term("$\"a \\{y}\""))
+        .isInstanceOfSatisfying(
+            RegoException.class,
+            e -> assertThat(e.errors().get(0).message()).isEqualTo("illegal escape sequence"));
   }
 
   @Test
@@ -148,7 +157,7 @@ class ParserTest {
             e -> {
               assertThat(e.errors()).hasSize(2);
               assertThat(e.errors().get(0).message())
-                  .isEqualTo("unexpected ident token: expected \",\" or \"]\"");
+                  .isEqualTo("unexpected identifier token: expected \",\" or \"]\"");
               assertThat(e.errors().get(0).location().orElseThrow().row()).isEqualTo(5);
               assertThat(e.errors().get(1).location().orElseThrow().row()).isEqualTo(8);
             });
