@@ -30,6 +30,16 @@ import java.util.function.Function;
  */
 public final class Compiler {
 
+  /**
+   * What {@code some x in xs} and {@code some k, v in xs} become: calls that bind their pattern to
+   * each element in turn. A plain {@code x in xs} stays {@code internal.member_2}, a boolean check
+   * of operands that must already be bound, as in OPA.
+   */
+  public static final String SOME_MEMBER_2 = "internal.some_member_2";
+
+  /** See {@link #SOME_MEMBER_2}. */
+  public static final String SOME_MEMBER_3 = "internal.some_member_3";
+
   /** Builtins the evaluator implements itself, with their arity (-1: variadic). */
   public static final Map<String, Integer> EVALUATOR_BUILTINS =
       Map.ofEntries(
@@ -37,6 +47,8 @@ public final class Compiler {
           Map.entry("assign", 2),
           Map.entry("internal.member_2", 2),
           Map.entry("internal.member_3", 3),
+          Map.entry(SOME_MEMBER_2, 2),
+          Map.entry(SOME_MEMBER_3, 3),
           Map.entry("walk", 1),
           Map.entry("print", -1),
           Map.entry("internal.print", 1),

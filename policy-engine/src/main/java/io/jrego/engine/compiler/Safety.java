@@ -392,11 +392,11 @@ final class Safety {
             collect(args.get(0), true, needs, outs, known);
             collect(args.get(1), false, needs, outs, known);
           }
-          case "internal.member_2" -> {
+          case Compiler.SOME_MEMBER_2 -> {
             collect(args.get(0), true, needs, outs, known);
             collect(args.get(1), false, needs, outs, known);
           }
-          case "internal.member_3" -> {
+          case Compiler.SOME_MEMBER_3 -> {
             collect(args.get(0), true, needs, outs, known);
             collect(args.get(1), true, needs, outs, known);
             collect(args.get(2), false, needs, outs, known);

@@ -14,6 +14,7 @@ import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -285,7 +286,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         // some x in coll, x not bound yet: bind it to each element in turn, as unify would
         if (args.get(0) instanceof Var x && x.slot() >= 0 && f[x.slot()] == null) {
           Value coll = simpleValue(args.get(1), f);
@@ -298,7 +299,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_3", "print", "internal.print", "internal.test_case", "walk" -> {
+      case Compiler.SOME_MEMBER_3, "print", "internal.print", "internal.test_case", "walk" -> {
         return NOT_DIRECT;
       }
       default -> {
@@ -661,11 +662,11 @@ public final class Evaluator {
       case "eq", "assign" -> {
         return unifyTerms(args.get(0), args.get(1), f, k);
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         return evalTerm(
             args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
-      case "internal.member_3" -> {
+      case Compiler.SOME_MEMBER_3 -> {
         return evalTerm(
             args.get(2),
             f,
@@ -1424,7 +1425,9 @@ public final class Evaluator {
           "internal.print",
           "internal.test_case",
           "internal.member_2",
-          "internal.member_3" -> {
+          "internal.member_3",
+          Compiler.SOME_MEMBER_2,
+          Compiler.SOME_MEMBER_3 -> {
         return false;
       }
       default -> {
