@@ -1,4 +1,4 @@
 package diff.parse_template_escape
 
-# In $"..." only JSON escapes are legal: a brace is written {"{"}, never \{.
+# In $"..." \{ writes a brace, but \} is an illegal escape sequence, as in OPA.
 greeting := $"hello \{name\}"

@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code graphql.*} builtins. ASTs come from {@link GraphQlParser} in gqlparser's shape, with
- * its error texts; schema building and query validation use graphql-java. Queries and schemas must
- * be strings: OPA's acceptance of AST objects in their place is not supported (such calls are
- * invalid or fail).
+ * its error texts; schema building and query validation use graphql-java. Queries and schemas may
+ * also be given as AST objects, as OPA allows: they are printed back to GraphQL text ({@link
+ * GraphQlAstPrinter}) for validation and returned as given.
  */
 final class GraphQlBuiltins {
 
@@ -46,12 +46,17 @@ final class GraphQlBuiltins {
         "graphql.schema_is_valid",
         1,
         (a, c) -> {
-          if (!(a[0] instanceof StringValue s)) {
+          String sdl;
+          if (a[0] instanceof StringValue s) {
+            sdl = s.value();
+          } else if (a[0] instanceof ObjectValue o) {
+            sdl = GraphQlAstPrinter.schema(o);
+          } else {
             return BooleanValue.FALSE;
           }
           try {
-            parseSchema(s.value());
-            buildSchema(s.value());
+            parseSchema(sdl);
+            buildSchema(sdl);
             return BooleanValue.TRUE;
           } catch (BuiltinException e) {
             return BooleanValue.FALSE;
@@ -158,21 +163,46 @@ final class GraphQlBuiltins {
 
   private static final Pattern MISSING_ARGUMENT = Pattern.compile("argument '([^']+)'");
 
-  /** [query AST, schema AST] when the query is valid against the schema; throws otherwise. */
+  /**
+   * [query AST, schema AST] when the query is valid against the schema; throws otherwise. Either
+   * may be given as an AST object (as {@code graphql.parse_query}/{@code parse_schema} return),
+   * which is returned as given.
+   */
   private static Value[] check(Value[] a) throws BuiltinException {
-    if (!(a[0] instanceof StringValue q)) {
+    String query;
+    ObjectValue queryAst;
+    if (a[0] instanceof StringValue q) {
+      query = q.value();
+      queryAst = parseQuery(query);
+    } else if (a[0] instanceof ObjectValue o) {
+      query = GraphQlAstPrinter.query(o);
+      queryAst = o;
+    } else {
       throw Operands.typeError(0, a[0], "string", "object");
     }
-    ObjectValue queryAst = parseQuery(q.value());
-    if (!(a[1] instanceof StringValue s)) {
+    String sdl;
+    ObjectValue schemaAst;
+    if (a[1] instanceof StringValue s) {
+      sdl = s.value();
+      schemaAst = parseSchema(sdl);
+    } else if (a[1] instanceof ObjectValue o) {
+      sdl = GraphQlAstPrinter.schema(o);
+      schemaAst = o;
+    } else {
       throw Operands.typeError(1, a[1], "string", "object");
     }
-    ObjectValue schemaAst = parseSchema(s.value());
-    GraphQLSchema schema = buildSchema(s.value());
-    if (!queryAst.isEmpty()) { // an empty document has nothing to validate (gqlparser agrees)
-      validate(schema, q.value());
+    GraphQLSchema schema = buildSchema(sdl);
+    if (!query.isBlank() && !isEmptyDocument(queryAst)) { // nothing to validate (as gqlparser)
+      validate(schema, query);
     }
     return new Value[] {queryAst, schemaAst};
+  }
+
+  private static boolean isEmptyDocument(ObjectValue queryAst) {
+    return !(queryAst.getOrNull(StringValue.of("Operations")) instanceof ArrayValue ops
+            && !ops.asList().isEmpty())
+        && !(queryAst.getOrNull(StringValue.of("Fragments")) instanceof ArrayValue fs
+            && !fs.asList().isEmpty());
   }
 
   /** The ASTs when valid, null when anything fails. */

@@ -1173,7 +1173,7 @@ public final class Parser {
     int contentStart = t.offset() + 2;
     while (i < s.length()) {
       char c = s.charAt(i);
-      if (c == '\\' && raw && i + 1 < s.length() && s.charAt(i + 1) == '{') {
+      if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '{') {
         lit.append('{');
         i += 2;
       } else if (c == '\\' && !raw && i + 1 < s.length()) {
@@ -1192,7 +1192,7 @@ public final class Parser {
             }
           }
           case '"', '\\', '/' -> lit.append(e);
-          // as OPA: JSON's escapes only; a brace is written {"{"}, not \{
+          // as OPA: JSON's escapes and \{ only (\} and the rest are illegal)
           default -> throw fail(t, "illegal escape sequence");
         }
       } else if (c == '{') {

@@ -95,8 +95,7 @@ class ParserTest {
 
   @Test
   void parseTerm_splitsTemplateStringsIntoParts() throws Exception {
-    // a raw template string keeps \{ as a literal brace; $"..." allows JSON's escapes only
-    Term.Template t = (Term.Template) term("$`a {x} \\{y} {\"q\"}`");
+    Term.Template t = (Term.Template) term("$\"a {x} \\{y} {\"q\"}\"");
     assertThat(t.parts()).hasSize(4);
     assertThat(((Expr.TermStmt) t.parts().get(2).stmt()).term())
         .isEqualTo(
@@ -106,8 +105,8 @@ class ParserTest {
   }
 
   @Test
-  void parseTerm_rejectsEscapesJsonDoesNotHaveInTemplateStrings() {
-    assertThatThrownBy(() -> term("$\"a \\{y}\""))
+  void parseTerm_rejectsAnEscapedClosingBraceInTemplateStrings() {
+    assertThatThrownBy(() -> term("$\"a \\} b\""))
         .isInstanceOfSatisfying(
             RegoException.class,
             e -> assertThat(e.errors().get(0).message()).isEqualTo("illegal escape sequence"));
