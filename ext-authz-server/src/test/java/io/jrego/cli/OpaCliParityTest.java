@@ -125,8 +125,9 @@ class OpaCliParityTest {
       """
       package slow
 
+      # nine million steps over small arrays: well past 50 ms for either engine
       test_slow if {
-      	count([x | some x in numbers.range(1, 3000000); x % 3 == 0]) > 0
+      	count([1 | some x in numbers.range(1, 3000); some y in numbers.range(1, 3000); x == y]) > 0
       }
       """;
 
