@@ -23,6 +23,12 @@ urls := [
 	"1a:b/c",
 	"http://us er@h/",
 	"http://%41/",
+	"http://[1.2.3.4]/",
+	"http://[1.2.3]/",
+	"http://[::g]/",
+	"http://[1::2::3]/",
+	"http://[fe80::1%25]/",
+	"http://[::ffff:1.2.3.4]:8080/",
 ]
 
 # uri.parse is undefined (non-strict) where Go's url.Parse fails.

@@ -178,6 +178,15 @@ record GoUrlParts(
       if (!validOptionalPort(colonPort)) {
         throw new Failure("invalid port " + GoFormat.quote(colonPort, false) + " after host");
       }
+      String literal = unescape(host.substring(1, close), Mode.HOST);
+      // only an IPv6 address may stand in brackets (RFC 3986), as Go checks with netip
+      try {
+        if (GoNetip.parseAddr(literal) == 4) {
+          throw new Failure("invalid IP-literal");
+        }
+      } catch (GoNetip.Invalid e) {
+        throw new Failure(e.getMessage());
+      }
     } else {
       int colon = host.lastIndexOf(':');
       if (colon >= 0) {

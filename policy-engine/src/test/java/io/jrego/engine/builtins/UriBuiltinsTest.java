@@ -45,6 +45,17 @@ class UriBuiltinsTest {
       "!eval_builtin_error: uri.parse: parse \"1a:b/c\": first path segment in URL cannot"
           + " contain colon"
     },
+    {
+      "uri.parse",
+      "[\"http://[1.2.3.4]/\"]",
+      "!eval_builtin_error: uri.parse: parse \"http://[1.2.3.4]/\": invalid IP-literal"
+    },
+    {
+      "uri.parse",
+      "[\"http://[1::2::3]/\"]",
+      "!eval_builtin_error: uri.parse: parse \"http://[1::2::3]/\": invalid host:"
+          + " ParseAddr(\"1::2::3\"): multiple :: in address (at \":3\")"
+    },
     {"uri.parse", "[1]", "!eval_type_error: uri.parse: operand 1 must be string but got number"},
     {"uri.is_valid", "[\"http://h/p\"]", "true"},
     {"uri.is_valid", "[\"\"]", "false"},
