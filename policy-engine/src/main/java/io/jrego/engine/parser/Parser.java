@@ -68,6 +68,7 @@ public final class Parser {
   private final List<RegoError> errors = new ArrayList<>();
   private int p;
   private boolean allowBar = true;
+  private boolean halted;
   // the future keywords in force: all four in v1; in v0 only those imported (future.keywords.x,
   // future.keywords, rego.v1), elsewhere they are plain names
   private final Set<String> futureKeywords = new java.util.HashSet<>();
@@ -224,6 +225,9 @@ public final class Parser {
           p++;
         }
       } catch (Bail b) {
+        if (halted) {
+          break;
+        }
         if (p == start) {
           p++;
         }
@@ -1192,8 +1196,14 @@ public final class Parser {
             }
           }
           case '"', '\\', '/' -> lit.append(e);
-          // as OPA: JSON's escapes and \{ only (\} and the rest are illegal)
-          default -> throw fail(t, "illegal escape sequence");
+          // as OPA: JSON's escapes and \{ only (\} and the rest are illegal); OPA's scanner
+          // then reports the rest of the string as two illegal tokens at the same place
+          default -> {
+            errors.add(RegoError.at(RegoError.PARSE, "illegal escape sequence", loc(t)));
+            errors.add(RegoError.at(RegoError.PARSE, "illegal token", loc(t)));
+            halted = true; // and stops there: later rules are not reported on
+            throw fail(t, "illegal token");
+          }
         }
       } else if (c == '{') {
         int end = Lexer.skipExpr(s, i + 1);
