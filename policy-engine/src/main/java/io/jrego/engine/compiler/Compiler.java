@@ -630,7 +630,11 @@ public final class Compiler {
                   RegoError.TYPE,
                   "deprecated built-in function calls in expression: " + c.name(),
                   c.location()));
-        } else if (!known) {
+        } else if (!known
+            && !(c.args().isEmpty()
+                && c.name().startsWith("data.")
+                && rulePaths.contains(c.name()))) {
+          // f() of a rule that is no function evaluates the rule, as OPA does at run time
           String msg = "undefined function " + c.name();
           int n = c.args().size();
           if (c.name().startsWith("data.") && rulePaths.contains(c.name()) && n > 0) {

@@ -855,8 +855,12 @@ public final class Evaluator {
         }
         throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
       }
-      case UNKNOWN ->
-          throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      case UNKNOWN -> {
+        if (args.length == 0 && name.startsWith("data.")) {
+          return ruleCalledAsFunction(name);
+        }
+        throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      }
       case BUILTIN -> {
         // below
       }
@@ -1062,6 +1066,32 @@ public final class Evaluator {
       producer[0] = rule;
       return rule.value() instanceof Scalar; // early exit, as OPA
     }
+  }
+
+  /**
+   * {@code f()} where {@code f} is a rule, not a function: its value, as OPA evaluates such a call
+   * when its type checker lets it through (a rule whose value depends on input; gatekeeper's
+   * policies call {@code allowed_sysctl_string()} defined as {@code allowed_sysctl_string() = out {
+   * ... }}); null when undefined.
+   */
+  private Value ruleCalledAsFunction(String name) {
+    List<Term> path = new ArrayList<>();
+    for (String part : name.substring("data.".length()).split("\\.", -1)) {
+      path.add(new Scalar(StringValue.of(part), null));
+    }
+    Value[] out = new Value[1];
+    evalData(
+        path,
+        0,
+        policy.root(),
+        baseData,
+        overrides,
+        new Value[0],
+        v -> {
+          out[0] = v;
+          return true;
+        });
+    return out[0];
   }
 
   /**
