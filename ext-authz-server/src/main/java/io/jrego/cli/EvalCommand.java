@@ -100,6 +100,11 @@ public final class EvalCommand implements Callable<Integer> {
           loaded
               .builder(options)
               .regoVersion(v0Compatible ? RegoVersion.V0 : RegoVersion.V1)
+              .printSink( // as opa eval: print() output on stderr, as it happens
+                  line -> {
+                    err.println(line);
+                    err.flush();
+                  })
               .compile();
       List<QueryResult> results = policy.query(query, inputDoc);
       switch (format) {

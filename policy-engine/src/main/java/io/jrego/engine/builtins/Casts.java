@@ -78,6 +78,6 @@ final class Casts {
       throw BuiltinException.error(
           "strconv.ParseFloat: parsing " + GoFormat.quote(s, false) + ": value out of range");
     }
-    return NumberValue.parse(s.startsWith("+") ? s.substring(1) : s);
+    return s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
   }
 }

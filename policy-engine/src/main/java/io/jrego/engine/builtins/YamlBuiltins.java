@@ -65,8 +65,11 @@ final class YamlBuiltins {
         "yaml.is_valid",
         1,
         (a, c) -> {
+          if (!(a[0] instanceof StringValue text)) {
+            return BooleanValue.FALSE; // as OPA: anything but a string is not valid YAML
+          }
           try {
-            unmarshal(Operands.string(a[0], 1));
+            unmarshal(text.value());
             return BooleanValue.TRUE;
           } catch (BuiltinException e) {
             if (e.kind() == BuiltinException.Kind.TYPE) {
@@ -88,11 +91,24 @@ final class YamlBuiltins {
       root = docs.next();
     } catch (MarkedYamlEngineException e) {
       String line = e.getProblemMark().map(m -> "line " + (m.getLine() + 1) + ": ").orElse("");
-      throw BuiltinException.error("yaml: " + line + e.getProblem());
+      throw BuiltinException.error("yaml: " + line + goProblem(e.getProblem()));
     } catch (YamlEngineException e) {
       throw BuiltinException.error("yaml: " + e.getMessage());
     }
     return toValue(root);
+  }
+
+  /**
+   * SnakeYAML's wording of an unclosed flow collection ({@code expected ',' or ']', but got ...})
+   * in go-yaml's, which OPA reports.
+   */
+  private static String goProblem(String problem) {
+    for (String close : new String[] {"]", "}"}) {
+      if (problem.startsWith("expected ',' or '" + close + "'")) {
+        return "did not find expected ',' or '" + close + "'";
+      }
+    }
+    return problem;
   }
 
   private static Value toValue(Node node) throws BuiltinException {

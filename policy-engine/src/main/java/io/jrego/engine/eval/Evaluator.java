@@ -14,6 +14,7 @@ import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -107,6 +108,8 @@ public final class Evaluator {
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
   private Coverage coverage;
+  // where internal.test_case reports a parametrized test's case; null: nowhere
+  private java.util.function.Consumer<Value> testCases;
 
   /**
    * @param input the input document, or null when there is none
@@ -146,6 +149,14 @@ public final class Evaluator {
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
   public void recordCoverage(Coverage c) {
     this.coverage = c;
+  }
+
+  /**
+   * Reports each case of a parametrized test ({@code internal.test_case([keys])}, which the
+   * compiler adds to such tests in test mode) to {@code sink}.
+   */
+  public void recordTestCases(java.util.function.Consumer<Value> sink) {
+    this.testCases = sink;
   }
 
   /** Marks a rule head whose body succeeded (or a default rule whose value was used). */
@@ -275,7 +286,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         // some x in coll, x not bound yet: bind it to each element in turn, as unify would
         if (args.get(0) instanceof Var x && x.slot() >= 0 && f[x.slot()] == null) {
           Value coll = simpleValue(args.get(1), f);
@@ -288,7 +299,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_3", "print", "internal.print", "walk" -> {
+      case Compiler.SOME_MEMBER_3, "print", "internal.print", "internal.test_case", "walk" -> {
         return NOT_DIRECT;
       }
       default -> {
@@ -651,11 +662,11 @@ public final class Evaluator {
       case "eq", "assign" -> {
         return unifyTerms(args.get(0), args.get(1), f, k);
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         return evalTerm(
             args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
-      case "internal.member_3" -> {
+      case Compiler.SOME_MEMBER_3 -> {
         return evalTerm(
             args.get(2),
             f,
@@ -666,6 +677,18 @@ public final class Evaluator {
       }
       case "print", "internal.print" -> {
         own.print(args, f);
+        return k.next();
+      }
+      case "internal.test_case" -> {
+        if (testCases != null) {
+          evalTerm(
+              args.get(0),
+              f,
+              v -> {
+                testCases.accept(v);
+                return false;
+              });
+        }
         return k.next();
       }
       case "walk" -> {
@@ -832,8 +855,12 @@ public final class Evaluator {
         }
         throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
       }
-      case UNKNOWN ->
-          throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      case UNKNOWN -> {
+        if (args.length == 0 && name.startsWith("data.")) {
+          return ruleCalledAsFunction(name);
+        }
+        throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      }
       case BUILTIN -> {
         // below
       }
@@ -929,6 +956,7 @@ public final class Evaluator {
     CompiledRule savedRule = currentRule;
     try {
       Value[] result = new Value[1];
+      CompiledRule[] producer = new CompiledRule[1];
       CompiledRule dflt = null;
       for (CompiledRule rule : fns) {
         if (rule.isDefault()) {
@@ -936,7 +964,7 @@ public final class Evaluator {
           continue;
         }
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
-          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result);
+          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result, producer);
           currentRule = r;
           if (bindArgs(r.args(), args, fb.frame)) {
             evalBody(r.body(), 0, fb.frame, fb);
@@ -999,12 +1027,14 @@ public final class Evaluator {
     final CompiledRule rule;
     final Value[] frame;
     final Value[] result;
+    final CompiledRule[] producer;
     boolean produced;
 
-    FunctionBody(CompiledRule rule, Value[] frame, Value[] result) {
+    FunctionBody(CompiledRule rule, Value[] frame, Value[] result, CompiledRule[] producer) {
       this.rule = rule;
       this.frame = frame;
       this.result = result;
+      this.producer = producer;
     }
 
     @Override
@@ -1023,12 +1053,73 @@ public final class Evaluator {
         throw new EvalException(
             at(
                 RegoError.EVAL_CONFLICT,
-                "functions must not produce multiple outputs for same inputs",
+                conflict(
+                    "function " + rule.pathString(),
+                    " for the same inputs",
+                    result[0],
+                    producer[0],
+                    v,
+                    rule),
                 rule.location()));
       }
       result[0] = v;
+      producer[0] = rule;
       return rule.value() instanceof Scalar; // early exit, as OPA
     }
+  }
+
+  /**
+   * {@code f()} where {@code f} is a rule, not a function: its value, as OPA evaluates such a call
+   * when its type checker lets it through (a rule whose value depends on input; gatekeeper's
+   * policies call {@code allowed_sysctl_string()} defined as {@code allowed_sysctl_string() = out {
+   * ... }}); null when undefined.
+   */
+  private Value ruleCalledAsFunction(String name) {
+    List<Term> path = new ArrayList<>();
+    for (String part : name.substring("data.".length()).split("\\.", -1)) {
+      path.add(new Scalar(StringValue.of(part), null));
+    }
+    Value[] out = new Value[1];
+    evalData(
+        path,
+        0,
+        policy.root(),
+        baseData,
+        overrides,
+        new Value[0],
+        v -> {
+          out[0] = v;
+          return true;
+        });
+    return out[0];
+  }
+
+  /**
+   * OPA 1.22's conflict message: {@code rule data.a.p produced conflicting values:} then each value
+   * with the rule that produced it ({@code 1 at a.rego:3}).
+   */
+  static String conflict(
+      String what,
+      String suffix,
+      Value first,
+      CompiledRule firstRule,
+      Value second,
+      CompiledRule r) {
+    return what
+        + " produced conflicting values"
+        + suffix
+        + ":\n  "
+        + first
+        + " at "
+        + where(firstRule)
+        + "\n  "
+        + second
+        + " at "
+        + where(r);
+  }
+
+  private static String where(CompiledRule r) {
+    return r == null ? "?" : r.location().file() + ":" + r.location().row();
   }
 
   private boolean unifyArgs(List<Term> patterns, Value[] args, int i, Value[] f, K k) {
@@ -1362,8 +1453,11 @@ public final class Evaluator {
           "walk",
           "print",
           "internal.print",
+          "internal.test_case",
           "internal.member_2",
-          "internal.member_3" -> {
+          "internal.member_3",
+          Compiler.SOME_MEMBER_2,
+          Compiler.SOME_MEMBER_3 -> {
         return false;
       }
       default -> {
@@ -1488,7 +1582,10 @@ public final class Evaluator {
         return NO_VALUE;
       }
       node = childNode(node, key);
-      base = childBase(base, key);
+      base =
+          ov != null && base != null && !(base instanceof ObjectValue)
+              ? null
+              : childBase(base, key);
       ov = ov == null ? null : ov.children.get(key);
       if (node == null && base == null && ov == null) {
         return NO_VALUE;
@@ -1621,7 +1718,7 @@ public final class Evaluator {
     }
     if (base instanceof ObjectValue bo) {
       keys.addAll(bo.keys());
-    } else if (base != null && node == null) {
+    } else if (base != null && node == null && ov == null) {
       return walkBase(base, path, i, f, k);
     }
     if (ov != null) {
@@ -1645,7 +1742,11 @@ public final class Evaluator {
       Value[] f,
       VK k) {
     RuleNode child = childNode(node, key);
-    Value baseChild = childBase(base, key);
+    // an override below a scalar or array has replaced it with an object: its elements are gone
+    Value baseChild =
+        ov != null && ov.value == null && base != null && !(base instanceof ObjectValue)
+            ? null
+            : childBase(base, key);
     DataOverride ovChild = ov == null ? null : ov.children.get(key);
     if (child == null && baseChild == null && ovChild == null) {
       return false;
@@ -1685,9 +1786,10 @@ public final class Evaluator {
     if (node != null && !node.rules().isEmpty()) {
       return base != null ? base : ruleDoc(node);
     }
-    if (base != null && !(base instanceof ObjectValue)) {
+    if (base != null && !(base instanceof ObjectValue) && ov == null) {
       return base;
     }
+    // below here an override under a scalar or array replaces it with an object, as OPA does
     Map<Value, Value> m = new HashMap<>();
     if (base instanceof ObjectValue bo) {
       m.putAll(bo.asMap());

@@ -11,8 +11,10 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,6 +59,29 @@ public final class PolicyLoader {
    */
   public static LoadedPolicy load(List<Path> paths, List<Path> bundles, RegoVersion defaultVersion)
       throws PolicyLoadException {
+    return load(paths, bundles, defaultVersion, List.of());
+  }
+
+  /**
+   * Loads as {@link #load(List, List, RegoVersion)} does, leaving out every file and folder inside
+   * the given folders whose name matches one of {@code ignore} (glob patterns such as {@code
+   * *.yaml} or {@code .*}, matched against the name alone, as {@code opa test --ignore} does); the
+   * paths named themselves are always loaded.
+   *
+   * @throws PolicyLoadException when a path is missing, a file cannot be read or merged, a bundle
+   *     is refused, or a pattern is not a valid glob
+   */
+  public static LoadedPolicy load(
+      List<Path> paths, List<Path> bundles, RegoVersion defaultVersion, List<String> ignore)
+      throws PolicyLoadException {
+    List<PathMatcher> ignored = new ArrayList<>();
+    for (String pattern : ignore) {
+      try {
+        ignored.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern));
+      } catch (IllegalArgumentException e) {
+        throw new PolicyLoadException("--ignore " + pattern + ": " + e.getMessage(), e);
+      }
+    }
     Map<String, String> modules = new LinkedHashMap<>();
     Map<String, RegoVersion> versions = new HashMap<>();
     Map<Value, Value> data = new LinkedHashMap<>();
@@ -64,7 +89,7 @@ public final class PolicyLoader {
       if (Files.isRegularFile(p) && isArchive(p)) {
         loadBundle(p, defaultVersion, modules, versions, data);
       } else if (Files.isDirectory(p)) {
-        loadFolder(p, defaultVersion, modules, versions, data);
+        loadFolder(p, defaultVersion, ignored, modules, versions, data);
       } else if (Files.isRegularFile(p)) {
         loadFile(p, List.of(), false, defaultVersion, modules, versions, data);
       } else {
@@ -111,6 +136,7 @@ public final class PolicyLoader {
   private static void loadFolder(
       Path root,
       RegoVersion defaultVersion,
+      List<PathMatcher> ignored,
       Map<String, String> modules,
       Map<String, RegoVersion> versions,
       Map<Value, Value> data)
@@ -122,7 +148,7 @@ public final class PolicyLoader {
     try (Stream<Path> walk = Files.walk(root)) {
       files =
           walk.filter(Files::isRegularFile)
-              .filter(f -> !hidden(root.relativize(f)))
+              .filter(f -> !hidden(root.relativize(f)) && !ignored(root.relativize(f), ignored))
               .sorted()
               .toList();
     } catch (IOException e) {
@@ -136,6 +162,18 @@ public final class PolicyLoader {
       }
       loadFile(f, dirs, bundle, version, modules, versions, data);
     }
+  }
+
+  /** Whether a folder on the way to the file, or the file itself, has an ignored name. */
+  private static boolean ignored(Path rel, List<PathMatcher> ignored) {
+    for (Path part : rel) {
+      for (PathMatcher m : ignored) {
+        if (m.matches(part)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean hidden(Path rel) {
@@ -159,8 +197,9 @@ public final class PolicyLoader {
     String name = f.getFileName().toString();
     boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
     if (name.endsWith(".rego")) {
-      modules.put(f.toString(), read(f));
-      versions.put(f.toString(), version);
+      String file = f.normalize().toString(); // ./a.rego is a.rego, as OPA names it
+      modules.put(file, read(f));
+      versions.put(file, version);
     } else if (name.endsWith(".json") || yaml) {
       if (bundle && !name.equals("data.json") && !name.equals("data.yaml")) {
         return;

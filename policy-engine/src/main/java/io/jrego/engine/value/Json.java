@@ -145,7 +145,7 @@ public final class Json {
             : NumberValue.of(p.getLongValue());
       }
       case VALUE_NUMBER_FLOAT -> {
-        return NumberValue.of(p.getDecimalValue());
+        return NumberValue.literal(p.getText()); // keeps 1e2 and 2.50 as written, as OPA does
       }
       case VALUE_TRUE -> {
         return BooleanValue.TRUE;
