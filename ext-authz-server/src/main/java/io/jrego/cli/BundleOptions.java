@@ -89,34 +89,6 @@ final class BundleOptions {
   Path clientKey;
 
   @Option(
-      names = "--verification-key",
-      paramLabel = "KEY",
-      description =
-          "Verify bundles' .signatures.json: PEM public key file (RS*, PS*, ES*) or HMAC secret.")
-  String verificationKey;
-
-  @Option(
-      names = "--verification-key-id",
-      defaultValue = "default",
-      paramLabel = "ID",
-      description = "The verification key's id.")
-  String verificationKeyId;
-
-  @Option(
-      names = "--verification-alg",
-      defaultValue = "RS256",
-      paramLabel = "ALG",
-      description = "The verification key's algorithm.")
-  String verificationAlg;
-
-  @Option(
-      names = "--verification-scope",
-      defaultValue = "",
-      paramLabel = "SCOPE",
-      description = "The scope claim bundles' signatures must carry.")
-  String scope;
-
-  @Option(
       names = "--bundle-max-bytes",
       defaultValue = "536870912",
       paramLabel = "BYTES",
@@ -134,15 +106,21 @@ final class BundleOptions {
     return s.startsWith("http://") || s.startsWith("https://");
   }
 
-  List<BundleSource> sources(List<String> specs) throws IOException, GeneralSecurityException {
-    BundleLoader.Options load = loadOptions();
+  /**
+   * The sources for {@code specs}, each reading bundles with these limits and {@code verification}.
+   *
+   * @throws KeyFiles.KeyException if the token file cannot be read
+   */
+  List<BundleSource> sources(List<String> specs, Optional<VerificationConfig> verification)
+      throws IOException, GeneralSecurityException, KeyFiles.KeyException {
+    BundleLoader.Options load = new BundleLoader.Options(limits(), verification);
     List<BundleSource> out = new ArrayList<>();
     for (String spec : specs) {
       if (isUrl(spec)) {
         Optional<String> token =
             tokenFile == null
                 ? Optional.empty()
-                : Optional.of(Files.readString(tokenFile, StandardCharsets.UTF_8).strip());
+                : Optional.of(KeyFiles.read("--bundle-token-file", tokenFile).strip());
         out.add(
             new HttpBundleSource(
                 URI.create(spec),
@@ -159,19 +137,8 @@ final class BundleOptions {
     return out;
   }
 
-  BundleLoader.Options loadOptions() throws IOException {
-    BundleLimits limits = new BundleLimits(maxFiles, Math.max(1, maxBytes / 4), maxBytes);
-    Optional<VerificationConfig> vc = Optional.empty();
-    if (verificationKey != null) {
-      String key = verificationKey;
-      if (Files.isRegularFile(Path.of(key))) {
-        key = Files.readString(Path.of(key), StandardCharsets.UTF_8);
-      }
-      vc =
-          Optional.of(
-              new VerificationConfig(verificationAlg, key, verificationKeyId, scope, List.of()));
-    }
-    return new BundleLoader.Options(limits, vc);
+  BundleLimits limits() {
+    return new BundleLimits(maxFiles, Math.max(1, maxBytes / 4), maxBytes);
   }
 
   private Optional<SSLContext> tls() throws IOException, GeneralSecurityException {

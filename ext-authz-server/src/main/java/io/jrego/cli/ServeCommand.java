@@ -1,6 +1,7 @@
 package io.jrego.cli;
 
 import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.VerificationConfig;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,7 +42,7 @@ import picocli.CommandLine.Option;
           + " a YAML file (--config, keys as option names); flags win over the environment, which"
           + " wins over the file."
     })
-public final class ServeCommand implements Callable<Integer> {
+public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
   /** The default bundle, relative to a jrego checkout. */
   static final String DEFAULT_BUNDLE = "rego-policies/ai-gateway";
@@ -76,6 +78,16 @@ public final class ServeCommand implements Callable<Integer> {
   List<String> bundles = new ArrayList<>();
 
   @Mixin BundleOptions bundleOptions = new BundleOptions();
+
+  @Mixin VerificationOptions verification = new VerificationOptions();
+
+  /** Where secrets named by environment variable are read; the process's, or a test's. */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public void useEnvironment(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
 
   @Option(
       names = "--path",
@@ -232,15 +244,27 @@ public final class ServeCommand implements Callable<Integer> {
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready
     ServerMetrics metrics = new ServerMetrics();
+    Optional<VerificationConfig> verify;
+    try {
+      verify = verification.config(env);
+    } catch (KeyFiles.KeyException e) {
+      err.println("jrego serve: " + e.getMessage()); // a file to fix, not a usage to show
+      err.flush();
+      return 2;
+    }
     try {
       manager =
           new BundleManager(
-              bundleOptions.sources(sources),
+              bundleOptions.sources(sources, verify),
               policies,
               EngineOptions.defaults(),
               event -> report(event, metrics, policies, out, err));
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    } catch (KeyFiles.KeyException e) {
+      err.println("jrego serve: " + e.getMessage());
+      err.flush();
+      return 2;
     }
     manager.pollAll();
     if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {

@@ -57,12 +57,29 @@ public final class PolicyLoader {
    */
   public static LoadedPolicy load(List<Path> paths, List<Path> bundles, RegoVersion defaultVersion)
       throws PolicyLoadException {
+    return load(paths, bundles, defaultVersion, BundleLoader.Options.defaults());
+  }
+
+  /**
+   * As {@link #load(List, List, RegoVersion)}, reading the bundles with {@code bundleOptions}
+   * (limits, and the key their signatures must verify with), as {@code opa eval -b
+   * --verification-key} does.
+   *
+   * @throws PolicyLoadException when a path is missing, a file cannot be read or merged, or a
+   *     bundle is refused (a signature that does not verify included)
+   */
+  public static LoadedPolicy load(
+      List<Path> paths,
+      List<Path> bundles,
+      RegoVersion defaultVersion,
+      BundleLoader.Options bundleOptions)
+      throws PolicyLoadException {
     Map<String, String> modules = new LinkedHashMap<>();
     Map<String, RegoVersion> versions = new HashMap<>();
     Map<Value, Value> data = new LinkedHashMap<>();
     for (Path p : paths) {
       if (Files.isRegularFile(p) && isArchive(p)) {
-        loadBundle(p, defaultVersion, modules, versions, data);
+        loadBundle(p, BundleLoader.Options.defaults(), defaultVersion, modules, versions, data);
       } else if (Files.isDirectory(p)) {
         loadFolder(p, defaultVersion, modules, versions, data);
       } else if (Files.isRegularFile(p)) {
@@ -75,7 +92,7 @@ public final class PolicyLoader {
       if (!Files.exists(p)) {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
-      loadBundle(p, defaultVersion, modules, versions, data);
+      loadBundle(p, bundleOptions, defaultVersion, modules, versions, data);
     }
     return new LoadedPolicy(modules, versions, toObject(data));
   }
@@ -88,6 +105,7 @@ public final class PolicyLoader {
   /** A bundle folder or archive, through the one bundle reader (limits, roots, manifest). */
   private static void loadBundle(
       Path p,
+      BundleLoader.Options options,
       RegoVersion defaultVersion,
       Map<String, String> modules,
       Map<String, RegoVersion> versions,
@@ -95,7 +113,7 @@ public final class PolicyLoader {
       throws PolicyLoadException {
     Bundle bundle;
     try {
-      bundle = BundleLoader.load(p);
+      bundle = BundleLoader.load(p, options);
     } catch (BundleException e) {
       throw new PolicyLoadException(e.getMessage(), e);
     }
