@@ -53,6 +53,7 @@ final class Regex {
     if (c != null) {
       return c;
     }
+    RegexSize.check(pattern); // before RE2/J: it would build a nested repetition in full
     try {
       c = new Compiled(Pattern.compile(pattern), RegexLiterals.of(pattern));
     } catch (PatternSyntaxException e) {

@@ -103,6 +103,8 @@ public final class Evaluator {
   private final CallTargets targets;
   private IdentityHashMap<Expr, Integer> queryExprs;
   private Value[] exprValues;
+  // the query's lone expression whose false value is a result (see LoneExpression), else null
+  private Expr loneExpr;
   private final Builtins own;
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
@@ -193,6 +195,7 @@ public final class Evaluator {
       queryExprs.put(q.written().get(i), i);
     }
     exprValues = new Value[q.written().size()];
+    loneExpr = LoneExpression.keepsFalse(q.written()) ? q.written().get(0) : null;
     guarded(
         () ->
             evalBody(
@@ -317,7 +320,7 @@ public final class Evaluator {
           } else {
             stop = unify(out, result, f, () -> evalBody(body, i + 1, f, k));
           }
-        } else if (result instanceof BooleanValue b && !b.value()) {
+        } else if (fails(e, result)) {
           stop = false;
         } else {
           record(e, result);
@@ -529,7 +532,7 @@ public final class Evaluator {
             t,
             f,
             v -> {
-              if (v instanceof BooleanValue b && !b.value()) {
+              if (fails(e, v)) {
                 return false;
               }
               record(e, v);
@@ -652,10 +655,40 @@ public final class Evaluator {
         return unifyTerms(args.get(0), args.get(1), f, k);
       }
       case "internal.member_2" -> {
+        if (isLone(e)) { // a lone `x in xs` query answers true or false, as in OPA
+          return evalTerm(
+              args.get(0),
+              f,
+              x ->
+                  evalTerm(
+                      args.get(1),
+                      f,
+                      coll -> {
+                        record(e, BooleanValue.of(member(x, coll)));
+                        return k.next();
+                      }));
+        }
         return evalTerm(
             args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
       case "internal.member_3" -> {
+        if (isLone(e)) {
+          return evalTerm(
+              args.get(0),
+              f,
+              key ->
+                  evalTerm(
+                      args.get(1),
+                      f,
+                      x ->
+                          evalTerm(
+                              args.get(2),
+                              f,
+                              coll -> {
+                                record(e, BooleanValue.of(member3(key, x, coll)));
+                                return k.next();
+                              })));
+        }
         return evalTerm(
             args.get(2),
             f,
@@ -713,11 +746,21 @@ public final class Evaluator {
     if (n < c.args().size()) {
       return unify(c.args().get(n), result, f, k);
     }
-    if (result instanceof BooleanValue b && !b.value()) {
+    if (fails(e, result)) {
       return false;
     }
     record(e, result);
     return k.next();
+  }
+
+  /** Whether {@code v}, the value of expression {@code e}, makes it fail: false, unless kept. */
+  private boolean fails(Expr e, Value v) {
+    return v instanceof BooleanValue b && !b.value() && !isLone(e);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // that very expression, not an equal one elsewhere
+  private boolean isLone(Expr e) {
+    return e == loneExpr;
   }
 
   /** A continuation receiving evaluated operands. */
