@@ -72,7 +72,8 @@ final class PreparedPolicyImpl implements PreparedPolicy {
         targets,
         data,
         input,
-        new BuiltinContext(clock, printSink, options.strictBuiltinErrors()),
+        new BuiltinContext(
+            clock, printSink, options.strictBuiltinErrors(), options.maxAllocationBytes()),
         options);
   }
 

@@ -11,6 +11,7 @@ import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.LimitExceededException;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
@@ -345,7 +346,10 @@ public final class Evaluator {
     }
   }
 
-  /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
+  /**
+   * Counts an evaluation step (checking the deadline, cancellation and the allocation limit every
+   * 1024) and records coverage.
+   */
   private void tick(Expr e) {
     if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
       throw new EvalException(
@@ -355,8 +359,36 @@ public final class Evaluator {
                   + options.timeout()
                   + " (EngineOptions.timeout)"));
     }
+    if ((steps & 1023) == 0) {
+      checkpoint();
+    }
     if (coverage != null) {
       coverage.hit(e.location());
+    }
+  }
+
+  /** A thread interrupted (a server shutting down) and a query over its allocation limit stop. */
+  private void checkpoint() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new EvalException(RegoError.of(RegoError.EVAL_CANCEL, "evaluation cancelled"));
+    }
+    if (ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
+    }
+  }
+
+  /** After a builtin built a large value: a chain of doublings passes the limit in a few steps. */
+  private void checkLarge(Value v) {
+    boolean large =
+        v instanceof StringValue s
+            ? s.value().length() > 1 << 16
+            : v instanceof ArrayValue a
+                ? a.size() > 1 << 12
+                : v instanceof SetValue s
+                    ? s.size() > 1 << 12
+                    : v instanceof ObjectValue o && o.size() > 1 << 12;
+    if (large && ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
     }
   }
 
@@ -882,7 +914,11 @@ public final class Evaluator {
       }
     }
     try {
-      return t.builtin().function().call(args, ctx);
+      Value result = t.builtin().function().call(args, ctx);
+      checkLarge(result);
+      return result;
+    } catch (LimitExceededException ex) {
+      throw new EvalException(at(RegoError.EVAL_LIMIT, name + ": " + ex.getMessage(), loc));
     } catch (BuiltinException ex) {
       if (options.strictBuiltinErrors()) {
         String code =
