@@ -90,10 +90,21 @@ final class BundleOptions {
 
   @Option(
       names = "--bundle-max-bytes",
-      defaultValue = "536870912",
+      defaultValue = "0",
       paramLabel = "BYTES",
-      description = "Largest bundle, uncompressed (each file at most a quarter of it).")
+      description =
+          "Largest bundle, uncompressed (each file at most a quarter of it); 0 for an eighth of"
+              + " the heap.")
   long maxBytes;
+
+  @Option(
+      names = "--bundle-max-rego-bytes",
+      defaultValue = "0",
+      paramLabel = "BYTES",
+      description =
+          "Largest sum of a bundle's Rego sources (compiling keeps about 50 times the source);"
+              + " 0 for 1/256 of the heap.")
+  long maxRegoBytes;
 
   @Option(
       names = "--bundle-max-files",
@@ -137,8 +148,20 @@ final class BundleOptions {
     return out;
   }
 
+  /**
+   * The limits bundles are read with: {@link BundleLimits#defaults()} (derived from the heap) where
+   * an option is 0.
+   */
   BundleLimits limits() {
-    return new BundleLimits(maxFiles, Math.max(1, maxBytes / 4), maxBytes);
+    BundleLimits d = BundleLimits.defaults();
+    long total = maxBytes > 0 ? maxBytes : d.maxTotalBytes();
+    return new BundleLimits(
+        maxFiles,
+        maxBytes > 0 ? Math.max(1, maxBytes / 4) : d.maxFileBytes(),
+        total,
+        maxRegoBytes > 0 ? maxRegoBytes : d.maxModuleBytes(),
+        d.maxDepth(),
+        d.maxLoadBytes());
   }
 
   private Optional<SSLContext> tls() throws IOException, GeneralSecurityException {
