@@ -10,22 +10,28 @@ import java.lang.management.ManagementFactory;
  * the heap it can hold, garbage included. Where the JVM offers no counter, nothing is counted and
  * no limit applies.
  *
+ * <p>The counter is first read when the meter is first asked ({@link #allocated}, {@link
+ * #exceeded}), not when it starts: an evaluation too short to reach a checkpoint then costs no read
+ * at all, and what is allocated before the first question (at most one checkpoint interval, or the
+ * value a builtin is about to reserve) is not counted.
+ *
  * <p>A meter belongs to the thread that started it; it is not thread-safe.
  */
 public final class AllocationMeter {
 
   private static final com.sun.management.ThreadMXBean THREADS = threads();
 
-  private final long start;
+  private static final long UNREAD = Long.MIN_VALUE;
+
+  private long start = UNREAD;
   private final long limit;
 
   private AllocationMeter(long limit) {
     this.limit = limit;
-    this.start = limit == Long.MAX_VALUE ? 0 : current(); // no limit: not even one read
   }
 
   /**
-   * A meter counting from now on the current thread.
+   * A meter on the current thread.
    *
    * @param limit the bytes {@link #exceeded} allows; {@link Long#MAX_VALUE} for no limit
    */
@@ -38,9 +44,13 @@ public final class AllocationMeter {
     return THREADS != null;
   }
 
-  /** Bytes allocated by this thread since {@link #start}. */
+  /** Bytes allocated by this thread since the meter was first asked. */
   public long allocated() {
-    return current() - start;
+    long now = current();
+    if (start == UNREAD) {
+      start = now;
+    }
+    return now - start;
   }
 
   /** The limit this meter was started with. */

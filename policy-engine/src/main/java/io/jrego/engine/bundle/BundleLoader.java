@@ -89,7 +89,7 @@ public final class BundleLoader {
    *     that is refused, or a signature that does not verify
    */
   public static Bundle load(Path path, Options options) throws BundleException {
-    AllocationMeter meter = AllocationMeter.start(options.limits().maxLoadBytes());
+    AllocationMeter meter = loadMeter(options);
     if (Files.isDirectory(path)) {
       return parse(path.toString(), false, readFolder(path, options.limits()), options, meter);
     }
@@ -114,7 +114,7 @@ public final class BundleLoader {
    */
   public static Bundle read(String source, InputStream archive, Options options)
       throws BundleException {
-    AllocationMeter meter = AllocationMeter.start(options.limits().maxLoadBytes());
+    AllocationMeter meter = loadMeter(options);
     return parse(source, true, TarReader.read(source, archive, options.limits()), options, meter);
   }
 
@@ -200,8 +200,14 @@ public final class BundleLoader {
   public static Bundle fromFiles(
       String source, boolean archive, SortedMap<String, byte[]> files, Options options)
       throws BundleException {
-    return parse(
-        source, archive, files, options, AllocationMeter.start(options.limits().maxLoadBytes()));
+    return parse(source, archive, files, options, loadMeter(options));
+  }
+
+  /** A meter counting from now: a load is rare, so one counter read up front is nothing. */
+  private static AllocationMeter loadMeter(Options options) {
+    AllocationMeter meter = AllocationMeter.start(options.limits().maxLoadBytes());
+    meter.allocated();
+    return meter;
   }
 
   private static Bundle parse(
