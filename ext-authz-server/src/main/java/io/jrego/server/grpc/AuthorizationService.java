@@ -34,13 +34,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
  * input, evaluates the active policy at the decision path and maps the decision to a response.
  *
- * <p>Never throws: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
+ * <p>Throws no exception: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
  * undefined decision, an evaluation error or a decision of the wrong shape fails the RPC with
  * UNKNOWN, or answers a denied response, as {@link OnError} is configured. So does a check that
  * outlives its deadline ({@link Config#evalTimeout}, for mapping and evaluation together: reason
- * {@code timeout}) or that dies by an {@link Error} such as a {@link StackOverflowError} (reason
- * {@code internal}): logged in one line, counted, never answered with an allow. An {@link
- * OutOfMemoryError} or another {@link VirtualMachineError} is rethrown once the check is denied.
+ * {@code timeout}). An {@link Error} (a {@link StackOverflowError}) goes on to the {@link
+ * ErrorBoundary} around the call, which answers it the same way with reason {@code internal}.
  */
 public final class AuthorizationService extends AuthorizationGrpc.AuthorizationImplBase {
 
@@ -134,6 +133,11 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
 
+  /** Where checks are counted. */
+  ServerMetrics metrics() {
+    return metrics;
+  }
+
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
    * its own (discarded) and no logging.
@@ -164,14 +168,10 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     } catch (CheckException e) {
       answer = failure(e, decisionId, start);
     } catch (RuntimeException e) {
-      answer = failure(internal(e), decisionId, start);
-    } catch (Error e) {
-      if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-        throw failClosed(e, out, decisionId, start);
-      }
-      // A stack overflow has unwound by now; the thread serves on.
-      answer = failure(internal(e), decisionId, start);
+      answer =
+          failure(new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start);
     }
+    // An Error (a stack overflow) goes on to the ErrorBoundary around the call, which answers it.
     try {
       answer.sendTo(out);
     } catch (RuntimeException e) {
@@ -222,24 +222,6 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
           policy.revision());
     }
     return new Answer(response, null);
-  }
-
-  private static CheckException internal(Throwable e) {
-    return new CheckException(Reason.INTERNAL, String.valueOf(e), e);
-  }
-
-  /**
-   * For an {@link OutOfMemoryError} and the like: denies this check if that still works, and
-   * returns {@code e} to be rethrown, as the process, not one check, must deal with it.
-   */
-  private Error failClosed(
-      Error e, StreamObserver<CheckResponse> out, String decisionId, long start) {
-    try {
-      failure(internal(e), decisionId, start).sendTo(out);
-    } catch (RuntimeException | Error secondary) {
-      e.addSuppressed(secondary);
-    }
-    return e;
   }
 
   private Value evaluate(ActivePolicy policy, ObjectValue input, long deadline)
@@ -295,27 +277,41 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     if (config.onError() == OnError.GRPC_ERROR) {
       return new Answer(null, Status.UNKNOWN.withDescription(e.getMessage()));
     }
-    return new Answer(
-        denied(
-                e,
-                DeniedHttpResponse.newBuilder()
-                    .addHeaders(
-                        HeaderValueOption.newBuilder()
-                            .setHeader(
-                                HeaderValue.newBuilder()
-                                    .setKey("x-jrego-error")
-                                    .setValue(e.reason().code()))
-                            .setAppendAction(
-                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                    .setBody(e.reason().code()),
-                config.errorStatus())
-            .setDynamicMetadata(
-                com.google.protobuf.Struct.newBuilder()
-                    .putFields(
-                        DecisionMapper.DECISION_ID,
-                        com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
-            .build(),
-        null);
+    return new Answer(errorDenial(e, decisionId), null);
+  }
+
+  /** The {@link OnError#DENY} answer to a failed check. */
+  private CheckResponse errorDenial(CheckException e, String decisionId) {
+    return denied(
+            e,
+            DeniedHttpResponse.newBuilder()
+                .addHeaders(
+                    HeaderValueOption.newBuilder()
+                        .setHeader(
+                            HeaderValue.newBuilder()
+                                .setKey("x-jrego-error")
+                                .setValue(e.reason().code()))
+                        .setAppendAction(
+                            HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                .setBody(e.reason().code()),
+            config.errorStatus())
+        .setDynamicMetadata(
+            com.google.protobuf.Struct.newBuilder()
+                .putFields(
+                    DecisionMapper.DECISION_ID,
+                    com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
+        .build();
+  }
+
+  /**
+   * What a check that died by an {@link Error} answers ({@link ErrorBoundary}): the {@link
+   * OnError#DENY} answer with reason {@code internal}, or empty to fail the call.
+   */
+  Optional<CheckResponse> internalErrorDenial() {
+    return config.onError() == OnError.DENY
+        ? Optional.of(
+            errorDenial(new CheckException(Reason.INTERNAL, "internal error"), decisionId()))
+        : Optional.empty();
   }
 
   /** A PERMISSION_DENIED answer carrying {@code e}'s message and an HTTP {@code httpStatus}. */

@@ -281,7 +281,11 @@ class Issue14EnvoyEndToEndTest {
     HttpResponse<String> conflict = send(stranger, post("conflict", "application/json", "{}"));
     assertThat(conflict.statusCode()).isEqualTo(403);
     assertThat(conflict.headers().firstValue("x-jrego-error")).contains("eval_error");
-    HttpResponse<String> slow = send(stranger, post("slow", "application/json", "{}"));
+    // one builtin call of many seconds (strings.replace_n over 60 KB): the deadline ends it
+    HttpResponse<String> slow =
+        send(
+            stranger,
+            post("slow", "application/json", "{\"text\": \"" + "x".repeat(60_000) + "\"}"));
     assertThat(slow.statusCode()).isEqualTo(403);
     assertThat(slow.headers().firstValue("x-jrego-error")).contains("timeout");
     assertThat(upstreamSaw).isEmpty();

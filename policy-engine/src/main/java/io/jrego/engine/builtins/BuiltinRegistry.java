@@ -33,12 +33,20 @@ public final class BuiltinRegistry {
     return Collections.unmodifiableMap(byName);
   }
 
-  /** Adds a deterministic builtin; a second builtin of the same name is a programming error. */
-  void add(String name, int arity, BuiltinFunction function) {
+  /**
+   * Adds a deterministic builtin; a second builtin of the same name is a programming error. Public
+   * so that namespace classes in sub-packages ({@code io.jrego.engine.builtins.ai}) register the
+   * same way as the others; only {@link #standard()}'s construction calls it.
+   */
+  public void add(String name, int arity, BuiltinFunction function) {
     add(Builtin.of(name, arity, function));
   }
 
-  void add(Builtin builtin) {
+  /**
+   * Adds a builtin; a second builtin of the same name is a programming error. Public so the
+   * namespace classes of sub-packages ({@code io.jrego.engine.builtins.ai}) can register.
+   */
+  public void add(Builtin builtin) {
     if (byName.putIfAbsent(builtin.name(), builtin) != null) {
       throw new IllegalStateException("builtin registered twice: " + builtin.name());
     }
@@ -70,6 +78,7 @@ public final class BuiltinRegistry {
     Time.register(r);
     Types.register(r);
     Units.register(r);
+    UriBuiltins.register(r);
     UuidBuiltins.register(r);
     X509Builtins.register(r);
     // builtins-c
@@ -78,6 +87,12 @@ public final class BuiltinRegistry {
     GraphBuiltins.register(r);
     GraphQlBuiltins.register(r);
     YamlBuiltins.register(r);
+    // jrego's own builtins, named jrego.*
+    io.jrego.engine.builtins.ai.PiiBuiltins.register(r);
+    io.jrego.engine.builtins.ai.TokenBuiltins.register(r);
+    // jrego's own builtins (jrego.*), in io.jrego.engine.builtins.ai
+    io.jrego.engine.builtins.ai.TextBuiltins.register(r);
+    io.jrego.engine.builtins.ai.InjectionBuiltins.register(r);
     return r;
   }
 }

@@ -83,7 +83,7 @@ final class Casts {
       throw BuiltinException.error(
           "strconv.ParseFloat: parsing " + GoFormat.quote(s, false) + ": value out of range");
     }
-    NumberValue n = NumberValue.parse(s.startsWith("+") ? s.substring(1) : s);
+    NumberValue n = s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
     if (NumberValue.tooBig(n.bigDecimal())) {
       throw BuiltinException.error("invalid number: number too big"); // as OPA
     }

@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -184,15 +183,15 @@ public final class Json {
               "number longer than " + MAX_NUMBER_LENGTH + " characters",
               null);
         }
-        BigDecimal d = p.getDecimalValue();
-        if (NumberValue.tooBig(d)) {
-          String text = p.getText();
+        String text = p.getText();
+        NumberValue n = NumberValue.literal(text); // keeps 1e2 and 2.50 as written, as OPA does
+        if (NumberValue.tooBig(n.bigDecimal())) {
           throw at(
               p.currentTokenLocation(),
               "number too big: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text),
               null);
         }
-        return NumberValue.of(d);
+        return n;
       }
       case VALUE_TRUE -> {
         return BooleanValue.TRUE;

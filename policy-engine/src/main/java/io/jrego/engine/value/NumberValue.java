@@ -28,10 +28,18 @@ public final class NumberValue implements Value {
 
   private final long small;
   private final BigDecimal big; // null when the value is the integer `small`
+  // The literal as written (1e2, -0, 2.50) when it differs from how toString() writes the value;
+  // null otherwise. OPA keeps a number's text, and prints it back as written.
+  private final String text;
 
   private NumberValue(long small, BigDecimal big) {
+    this(small, big, null);
+  }
+
+  private NumberValue(long small, BigDecimal big, String text) {
     this.small = small;
     this.big = big;
+    this.text = text;
   }
 
   /** The integer {@code n}. */
@@ -126,6 +134,18 @@ public final class NumberValue implements Value {
     // 2^-100001 = 5^100001 / 10^100001, exactly
     static final BigDecimal TWO_TO_THE_MIN =
         new BigDecimal(BigInteger.valueOf(5).pow(100_001), 100_001);
+  }
+
+  /**
+   * Parses a number literal as {@link #parse} does, and keeps its written text for output: {@code
+   * 1e2} equals {@code 100} but prints as {@code 1e2}, as OPA prints it. Arithmetic on the result
+   * gives numbers without text.
+   *
+   * @throws NumberFormatException if {@code text} is not a number
+   */
+  public static NumberValue literal(String text) {
+    NumberValue n = parse(text);
+    return n.toString().equals(text) ? n : new NumberValue(n.small, n.big, text);
   }
 
   /** Whether this number has no fractional part. */
@@ -234,9 +254,15 @@ public final class NumberValue implements Value {
     return Hashing.decimal(s.unscaledValue(), s.scale());
   }
 
-  /** The number as JSON writes it: no exponent for integers, plain decimals where short. */
+  /**
+   * The number as JSON writes it: as written for a {@link #literal}, else no exponent for integers
+   * and plain decimals where short.
+   */
   @Override
   public String toString() {
+    if (text != null) {
+      return text;
+    }
     if (big == null) {
       return Long.toString(small);
     }

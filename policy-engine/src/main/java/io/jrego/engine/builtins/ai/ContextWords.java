@@ -1,0 +1,124 @@
+package io.jrego.engine.builtins.ai;
+
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Context words ({@code pii-context.tsv}): a word naming the kind of data next to a number makes it
+ * much more likely to be that data, as Presidio's context enhancer assumes. Looks at up to six
+ * words before a finding and two after, within a bounded number of characters.
+ */
+final class ContextWords {
+
+  static final int BOOST = 35;
+  static final int FLOOR_WITH_CONTEXT = 40;
+  private static final int WORDS_BEFORE = 6;
+  private static final int WORDS_AFTER = 2;
+  private static final int CHARS_BEFORE = 80;
+  private static final int CHARS_AFTER = 40;
+  private static final int PREFIX_MIN = 4;
+
+  private static final Map<PiiType, Set<String>> WORDS = load();
+
+  private ContextWords() {}
+
+  private static Map<PiiType, Set<String>> load() {
+    Map<PiiType, Set<String>> m = new EnumMap<>(PiiType.class);
+    for (String[] r : Tables.rows("pii-context.tsv", 2)) {
+      PiiType t =
+          PiiType.byId(r[0])
+              .orElseThrow(
+                  () -> new IllegalStateException("pii-context.tsv: unknown type " + r[0]));
+      Set<String> words = new HashSet<>();
+      for (String w : r[1].split(",", -1)) {
+        if (!w.isBlank()) {
+          words.add(w.strip().toLowerCase(Locale.ROOT));
+        }
+      }
+      m.put(t, Set.copyOf(words));
+    }
+    return m;
+  }
+
+  /** The score after context: boosted when a context word of {@code type} is near the span. */
+  static int apply(PiiType type, int score, String text, int start, int end) {
+    if (score >= 100) {
+      return score;
+    }
+    Set<String> words = WORDS.get(type);
+    if (words == null || !near(words, text, start, end)) {
+      return score;
+    }
+    return Math.min(100, Math.max(score + BOOST, FLOOR_WITH_CONTEXT));
+  }
+
+  /** Whether one of {@code words} is among the words just before or after {@code [start,end)}. */
+  static boolean near(Set<String> words, String text, int start, int end) {
+    int limit = Math.max(0, start - CHARS_BEFORE);
+    int seen = 0;
+    int i = start;
+    while (i > limit && seen < WORDS_BEFORE) {
+      while (i > limit && !isWordChar(text.charAt(i - 1))) {
+        i--;
+      }
+      int wEnd = i;
+      while (i > limit && isWordChar(text.charAt(i - 1))) {
+        i--;
+      }
+      if (wEnd > i) {
+        seen++;
+        if (matches(words, text, i, wEnd)) {
+          return true;
+        }
+      }
+    }
+    int stop = Math.min(text.length(), end + CHARS_AFTER);
+    seen = 0;
+    i = end;
+    while (i < stop && seen < WORDS_AFTER) {
+      while (i < stop && !isWordChar(text.charAt(i))) {
+        i++;
+      }
+      int wStart = i;
+      while (i < stop && isWordChar(text.charAt(i))) {
+        i++;
+      }
+      if (i > wStart) {
+        seen++;
+        if (matches(words, text, wStart, i)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '-' || c == '#';
+  }
+
+  private static boolean matches(Set<String> words, String text, int from, int to) {
+    if (to - from > 40) {
+      return false;
+    }
+    String w = text.substring(from, to).toLowerCase(Locale.ROOT);
+    while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
+      if (words.contains(w)) {
+        return true;
+      }
+      w = w.substring(0, w.length() - 1);
+    }
+    if (words.contains(w)) {
+      return true;
+    }
+    for (int k = PREFIX_MIN; k < w.length(); k++) {
+      if (words.contains(w.substring(0, k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

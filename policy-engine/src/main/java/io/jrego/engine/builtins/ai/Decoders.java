@@ -1,0 +1,319 @@
+package io.jrego.engine.builtins.ai;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Finds runs of embedded encodings in a view and decodes those that turn into readable text: base64
+ * (standard and URL-safe), base32, hex (plain, {@code \xHH}), percent escapes, {@code \\uXXXX}
+ * escapes and HTML numeric entities. One linear scan per encoding family; a run that decodes to
+ * bytes that are not mostly printable UTF-8 is left alone, so ordinary long words and identifiers
+ * cost one failed decode at most.
+ */
+final class Decoders {
+
+  private Decoders() {}
+
+  static final int MIN_BASE64 = 16;
+  static final int MIN_BASE32 = 16;
+  static final int MIN_HEX = 16;
+  static final int MIN_ESCAPES = 3;
+
+  /** A decoded run: the encoding's name, the run's view indices {@code [from, to)}, the text. */
+  record Decoded(String encoding, int from, int to, String text) {}
+
+  /** Every decodable run of {@code view}, in order of position, at most {@code max}. */
+  static List<Decoded> find(MappedText view, int max) {
+    List<Decoded> out = new ArrayList<>();
+    int n = view.length();
+    int i = 0;
+    while (i < n && out.size() < max) {
+      int c = view.cp(i);
+      if (c == '\\' || c == '%' || c == '&') {
+        int end = escapes(view, i, out);
+        if (end > i) {
+          i = end;
+          continue;
+        }
+      }
+      if (isBase64Char(c) && (i == 0 || !isBase64Char(view.cp(i - 1)))) {
+        int j = i;
+        while (j < n && isBase64Char(view.cp(j))) {
+          j++;
+        }
+        int runEnd = j;
+        while (runEnd < n && view.cp(runEnd) == '=' && runEnd - j < 6) {
+          runEnd++;
+        }
+        if (j - i >= MIN_BASE64) {
+          String run = slice(view, i, j);
+          String text = decodeRun(run);
+          if (text != null) {
+            out.add(new Decoded(encodingOf(run), i, runEnd, text));
+          }
+        }
+        i = runEnd > i ? runEnd : i + 1;
+        continue;
+      }
+      i++;
+    }
+    return out;
+  }
+
+  /** Tries hex, base32 and base64 on one run of base64-alphabet characters. */
+  private static String decodeRun(String run) {
+    if (run.length() >= MIN_HEX && run.length() % 2 == 0 && isHex(run)) {
+      String t = printable(hex(run));
+      if (t != null) {
+        return t;
+      }
+    }
+    if (run.length() >= MIN_BASE32 && isBase32(run)) {
+      String t = printable(base32(run));
+      if (t != null) {
+        return t;
+      }
+    }
+    return printable(base64(run));
+  }
+
+  private static String encodingOf(String run) {
+    if (run.length() % 2 == 0 && isHex(run) && printable(hex(run)) != null) {
+      return "hex";
+    }
+    if (isBase32(run) && printable(base32(run)) != null) {
+      return "base32";
+    }
+    return "base64";
+  }
+
+  /** {@code \\uXXXX}, {@code \xHH}, {@code %HH} and {@code &#N;} runs starting at {@code i}. */
+  private static int escapes(MappedText v, int i, List<Decoded> out) {
+    int n = v.length();
+    StringBuilder bytesAsChars = new StringBuilder();
+    StringBuilder chars = new StringBuilder();
+    int count = 0;
+    int j = i;
+    String kind = null;
+    while (j < n) {
+      int c = v.cp(j);
+      if (c == '\\' && j + 6 <= n && v.cp(j + 1) == 'u' && hexAt(v, j + 2, 4)) {
+        flushBytes(bytesAsChars, chars);
+        chars.append((char) Integer.parseInt(slice(v, j + 2, j + 6), 16));
+        j += 6;
+        count++;
+        kind = kind == null ? "unicode_escape" : kind;
+      } else if (c == '\\' && j + 4 <= n && v.cp(j + 1) == 'x' && hexAt(v, j + 2, 2)) {
+        bytesAsChars.append((char) Integer.parseInt(slice(v, j + 2, j + 4), 16));
+        j += 4;
+        count++;
+        kind = kind == null ? "hex_escape" : kind;
+      } else if (c == '%' && j + 3 <= n && hexAt(v, j + 1, 2)) {
+        bytesAsChars.append((char) Integer.parseInt(slice(v, j + 1, j + 3), 16));
+        j += 3;
+        count++;
+        kind = kind == null ? "percent" : kind;
+      } else if (c == '&' && j + 3 < n && v.cp(j + 1) == '#') {
+        int k = j + 2;
+        boolean hexForm = k < n && (v.cp(k) == 'x' || v.cp(k) == 'X');
+        if (hexForm) {
+          k++;
+        }
+        int digitsStart = k;
+        while (k < n && k - digitsStart < 7 && (hexForm ? isHexChar(v.cp(k)) : isDigit(v.cp(k)))) {
+          k++;
+        }
+        if (k == digitsStart || k >= n || v.cp(k) != ';') {
+          break;
+        }
+        int cp = Integer.parseInt(slice(v, digitsStart, k), hexForm ? 16 : 10);
+        if (!Character.isValidCodePoint(cp)) {
+          break;
+        }
+        flushBytes(bytesAsChars, chars);
+        chars.appendCodePoint(cp);
+        j = k + 1;
+        count++;
+        kind = kind == null ? "html_entity" : kind;
+      } else if (count > 0 && c != '\\' && c != '%' && c != '&' && c != '\n' && j - i < 4096) {
+        // Plain characters between escapes belong to the run (percent-encoded URLs, mixed text).
+        int k = j;
+        while (k < n
+            && k - j < 64
+            && v.cp(k) != '\\'
+            && v.cp(k) != '%'
+            && v.cp(k) != '&'
+            && v.cp(k) != '\n') {
+          k++;
+        }
+        if (k >= n || k - j >= 64 || v.cp(k) == '\n') {
+          break;
+        }
+        flushBytes(bytesAsChars, chars);
+        chars.append(slice(v, j, k));
+        j = k;
+      } else {
+        break;
+      }
+    }
+    if (count < MIN_ESCAPES) {
+      return i;
+    }
+    flushBytes(bytesAsChars, chars);
+    String text = printable(chars.toString());
+    if (text != null) {
+      out.add(new Decoded(kind, i, j, text));
+    }
+    return j;
+  }
+
+  /** Pending {@code \xHH}/{@code %HH} bytes decoded as UTF-8 (or Latin-1 when not UTF-8). */
+  private static void flushBytes(StringBuilder bytes, StringBuilder chars) {
+    if (bytes.length() == 0) {
+      return;
+    }
+    byte[] b = new byte[bytes.length()];
+    for (int k = 0; k < b.length; k++) {
+      b[k] = (byte) bytes.charAt(k);
+    }
+    String s = utf8(b);
+    chars.append(s != null ? s : new String(b, StandardCharsets.ISO_8859_1));
+    bytes.setLength(0);
+  }
+
+  private static boolean hexAt(MappedText v, int at, int count) {
+    if (at + count > v.length()) {
+      return false;
+    }
+    for (int k = at; k < at + count; k++) {
+      if (!isHexChar(v.cp(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String slice(MappedText v, int from, int to) {
+    StringBuilder b = new StringBuilder(to - from);
+    for (int k = from; k < to; k++) {
+      b.appendCodePoint(v.cp(k));
+    }
+    return b.toString();
+  }
+
+  static boolean isBase64Char(int c) {
+    return (c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '+'
+        || c == '/'
+        || c == '-'
+        || c == '_';
+  }
+
+  private static boolean isDigit(int c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isHexChar(int c) {
+    return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  private static boolean isHex(String s) {
+    return s.chars().allMatch(Decoders::isHexChar);
+  }
+
+  private static boolean isBase32(String s) {
+    return s.chars().allMatch(c -> (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'));
+  }
+
+  private static byte[] hex(String s) {
+    byte[] b = new byte[s.length() / 2];
+    for (int k = 0; k < b.length; k++) {
+      b[k] = (byte) Integer.parseInt(s.substring(2 * k, 2 * k + 2), 16);
+    }
+    return b;
+  }
+
+  private static byte[] base32(String s) {
+    byte[] out = new byte[s.length() * 5 / 8];
+    long buffer = 0;
+    int bits = 0;
+    int o = 0;
+    for (int k = 0; k < s.length(); k++) {
+      char c = s.charAt(k);
+      int v = c >= 'A' && c <= 'Z' ? c - 'A' : c - '2' + 26;
+      buffer = (buffer << 5) | v;
+      bits += 5;
+      if (bits >= 8) {
+        out[o++] = (byte) (buffer >> (bits - 8));
+        bits -= 8;
+      }
+    }
+    return out;
+  }
+
+  private static byte[] base64(String run) {
+    String s = run;
+    if (s.length() % 4 == 1) {
+      s = s.substring(0, s.length() - 1);
+    }
+    boolean urlSafe = s.indexOf('-') >= 0 || s.indexOf('_') >= 0;
+    try {
+      return (urlSafe ? Base64.getUrlDecoder() : Base64.getDecoder())
+          .decode(s + "==".substring(0, (4 - s.length() % 4) % 4));
+    } catch (IllegalArgumentException e) {
+      return new byte[0];
+    }
+  }
+
+  private static String utf8(byte[] b) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private static String printable(byte[] b) {
+    String s = utf8(b);
+    return s == null ? null : printable(s);
+  }
+
+  /** The text when it reads as text: at least 85% printable and at least three letters. */
+  private static String printable(String s) {
+    if (s.isEmpty()) {
+      return null;
+    }
+    int ok = 0;
+    int letters = 0;
+    int total = 0;
+    for (int k = 0; k < s.length(); ) {
+      int c = s.codePointAt(k);
+      k += Character.charCount(c);
+      total++;
+      if (Character.isLetter(c)) {
+        letters++;
+        ok++;
+      } else if (c == '\n'
+          || c == '\t'
+          || c == '\r'
+          || (!Character.isISOControl(c)
+              && Character.getType(c) != Character.UNASSIGNED
+              && c != 0xFFFD)) {
+        ok++;
+      }
+    }
+    return letters >= 3 && ok * 100 >= total * 85 && letters * 2 >= total ? s : null;
+  }
+}

@@ -1,0 +1,347 @@
+package io.jrego.engine.builtins.ai;
+
+import java.text.Normalizer;
+import java.util.Locale;
+
+/**
+ * The folded view that detection reads: invisible characters removed; each remaining code point
+ * compatibility-decomposed (NFKD, so fullwidth and mathematical letters become ASCII), stripped of
+ * combining marks, case-folded and, when it is a look-alike from another script, replaced by its
+ * ASCII confusable prototype; then leetspeak inside words is undone ({@code 1gn0r3} to {@code
+ * ignore}) and letters spelled out one by one are joined ({@code i g n o r e}, {@code
+ * i.g.n.o.r.e}). Every folded code point maps back to the original code point it came from.
+ */
+final class Folding {
+
+  private Folding() {}
+
+  /** Folded forms of BMP code points, computed on first use (idempotent, so races are benign). */
+  private static final String[] BMP = new String[0x10000];
+
+  private static final int MIN_SPACED_LETTERS = 4;
+
+  /** The per-code-point fold of {@code cp}: lower-case ASCII where a look-alike exists. */
+  static String fold(int cp) {
+    if (cp < 0x80) {
+      return ASCII[cp];
+    }
+    if (cp < 0x10000) {
+      String f = BMP[cp];
+      if (f == null) {
+        f = computeFold(cp);
+        BMP[cp] = f;
+      }
+      return f;
+    }
+    return computeFold(cp);
+  }
+
+  private static final String[] ASCII = new String[0x80];
+
+  static {
+    for (int c = 0; c < 0x80; c++) {
+      ASCII[c] = String.valueOf((char) Character.toLowerCase(c));
+    }
+  }
+
+  private static String computeFold(int cp) {
+    if (Character.isSpaceChar(cp)) {
+      return " ";
+    }
+    String nfkd = Normalizer.normalize(Character.toString(cp), Normalizer.Form.NFKD);
+    StringBuilder marksOff = new StringBuilder(nfkd.length());
+    nfkd.codePoints().filter(c -> !isMark(c)).forEach(marksOff::appendCodePoint);
+    // Upper then lower case folds ß to ss and final sigma to sigma, as full case folding does.
+    String lower = marksOff.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    StringBuilder out = new StringBuilder(lower.length());
+    lower
+        .codePoints()
+        .forEach(
+            c -> {
+              String proto = c >= 0x80 ? Confusables.prototype(c) : null;
+              if (proto != null && isAsciiAlnum(proto)) {
+                out.append(proto.toLowerCase(Locale.ROOT));
+              } else {
+                out.appendCodePoint(c);
+              }
+            });
+    return out.toString();
+  }
+
+  private static boolean isMark(int c) {
+    int t = Character.getType(c);
+    return t == Character.NON_SPACING_MARK
+        || t == Character.ENCLOSING_MARK
+        || t == Character.COMBINING_SPACING_MARK;
+  }
+
+  private static boolean isAsciiAlnum(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The per-code-point fold of {@code cps[from, to)} without invisible characters; {@code offsets}
+   * says which original span each of those code points stands for.
+   */
+  static MappedText foldChars(int[] cps, int from, int to, Offsets offsets) {
+    MappedText t = new MappedText(to - from);
+    for (int i = from; i < to; i++) {
+      int cp = cps[i];
+      if (Invisibles.kind(cp) != Invisibles.NOT_INVISIBLE) {
+        continue;
+      }
+      int s = offsets.start(i);
+      int e = offsets.end(i);
+      if (cp < 0x80) {
+        t.append(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, s, e);
+        continue;
+      }
+      String f = fold(cp);
+      for (int k = 0; k < f.length(); ) {
+        int c = f.codePointAt(k);
+        t.append(c, s, e);
+        k += Character.charCount(c);
+      }
+    }
+    return t;
+  }
+
+  /** Where the code points being folded came from. */
+  interface Offsets {
+    int start(int i);
+
+    int end(int i);
+
+    /** Code point i is original code point i. */
+    Offsets IDENTITY =
+        new Offsets() {
+          @Override
+          public int start(int i) {
+            return i;
+          }
+
+          @Override
+          public int end(int i) {
+            return i + 1;
+          }
+        };
+  }
+
+  /** Leetspeak undone inside words and spelled-out letters joined; see the class comment. */
+  static MappedText deobfuscate(MappedText in) {
+    int n = in.length();
+    boolean leet = false;
+    for (int i = 0; i < n; i++) {
+      int c = in.cp(i);
+      if (isSeparator(c)
+          && i > 0
+          && i + 3 < n
+          && (in.cp(i + 2) == c || in.cp(i + 2) == ' ')
+          && isSingleLetter(in, i - 1)
+          && isSingleLetter(in, i + 1)
+          && spacedRun(in, i - 1, null) > i - 1) {
+        return rewrite(in); // spelled-out letters change the length: rebuild the view
+      }
+      if (!leet && leetLetter(c) != 0) {
+        leet =
+            (i > 0 && Character.isLetter(in.cp(i - 1)))
+                || (i + 1 < n && Character.isLetter(in.cp(i + 1)));
+      }
+    }
+    return leet ? unleetWords(in) : in;
+  }
+
+  /** Leetspeak undone word by word; the length and the spans stay, so only the letters change. */
+  private static MappedText unleetWords(MappedText in) {
+    MappedText out = in.copy();
+    int n = in.length();
+    int i = 0;
+    while (i < n) {
+      if (!isWordChar(in.cp(i))) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < n && isWordChar(in.cp(j))) {
+        j++;
+      }
+      unleet(in, i, j, out);
+      i = j;
+    }
+    return out;
+  }
+
+  /**
+   * Replaces leetspeak characters in word {@code [i, j)} when the word also has letters; a word's
+   * trailing digits ({@code rot13}, {@code mp3}) and a leading or trailing {@code ! | $ @} are not
+   * leetspeak.
+   */
+  private static void unleet(MappedText in, int i, int j, MappedText out) {
+    int lastLetter = -1;
+    for (int k = i; k < j; k++) {
+      if (Character.isLetter(in.cp(k))) {
+        lastLetter = k;
+      }
+    }
+    boolean innerLeet = false;
+    for (int k = i; k < lastLetter; k++) {
+      innerLeet |= leetLetter(in.cp(k)) != 0;
+    }
+    if (lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1)) {
+      return; // no letters, or letters then two or more digits (rot13, h264): not leetspeak
+    }
+    for (int k = i; k < j; k++) {
+      int c = in.cp(k);
+      int l = leetLetter(c);
+      if (l == 0 || (!Character.isDigit(c) && (k == i || k == j - 1))) {
+        continue;
+      }
+      out.set(k, l);
+    }
+  }
+
+  private static MappedText rewrite(MappedText in) {
+    int n = in.length();
+    MappedText out = new MappedText(n);
+    int i = 0;
+    while (i < n) {
+      if (isSingleLetter(in, i)) {
+        int end = spacedRun(in, i, out);
+        if (end > i) {
+          i = end;
+          continue;
+        }
+      }
+      if (isWordChar(in.cp(i)) && (i == 0 || !isWordChar(in.cp(i - 1)))) {
+        int j = i;
+        while (j < n && isWordChar(in.cp(j))) {
+          j++;
+        }
+        int at = out.length();
+        for (int k = i; k < j; k++) {
+          out.append(in.cp(k), in.start(k), in.end(k));
+        }
+        MappedText word = in.slice(i, j);
+        MappedText fixed = word.copy();
+        unleet(word, 0, j - i, fixed);
+        for (int k = 0; k < j - i; k++) {
+          out.set(at + k, fixed.cp(k));
+        }
+        i = j;
+        continue;
+      }
+      out.append(in.cp(i), in.start(i), in.end(i));
+      i++;
+    }
+    return out;
+  }
+
+  /**
+   * Joins letters spelled out one at a time with one separator ({@code i g n o r e}); a longer gap
+   * of separators between letters is a word break, kept as one space. Returns the index after the
+   * run, or {@code start} when there is no run of at least {@link #MIN_SPACED_LETTERS} letters.
+   */
+  private static int spacedRun(MappedText in, int start, MappedText out) {
+    int n = in.length();
+    if (start + 2 >= n) {
+      return start;
+    }
+    int sep = in.cp(start + 1);
+    if (!isSeparator(sep)) {
+      return start;
+    }
+    int letters = 1;
+    int j = start;
+    while (true) {
+      int k = j + 1;
+      int gap = 0;
+      while (k < n && (in.cp(k) == sep || in.cp(k) == ' ') && gap < 4) {
+        k++;
+        gap++;
+      }
+      if (gap == 0 || k >= n || !isSingleLetter(in, k)) {
+        break;
+      }
+      letters++;
+      j = k;
+    }
+    if (letters < MIN_SPACED_LETTERS) {
+      return start;
+    }
+    if (out == null) {
+      return j + 1; // only asked whether there is a run
+    }
+    out.append(unleet(in.cp(start)), in.start(start), in.end(start));
+    int k = start + 1;
+    while (k <= j) {
+      int gapStart = k;
+      while (k <= j && !isWordChar(in.cp(k))) {
+        k++;
+      }
+      if (k - gapStart > 1) {
+        out.append(' ', in.start(gapStart), in.end(k - 1));
+      }
+      out.append(unleet(in.cp(k)), in.start(k), in.end(k));
+      k++;
+    }
+    return j + 1;
+  }
+
+  private static int unleet(int c) {
+    int l = Character.isDigit(c) ? leetLetter(c) : 0;
+    return l != 0 ? l : c;
+  }
+
+  private static boolean isSingleLetter(MappedText t, int i) {
+    int c = t.cp(i);
+    if (!(Character.isLetter(c) || (leetLetter(c) != 0 && Character.isDigit(c)))) {
+      return false;
+    }
+    return (i == 0 || !isWordChar(t.cp(i - 1)))
+        && (i + 1 == t.length() || !isWordChar(t.cp(i + 1)));
+  }
+
+  private static boolean isSeparator(int c) {
+    return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '/' || c == ',';
+  }
+
+  static boolean isWordChar(int c) {
+    return Character.isLetterOrDigit(c) || c == '@' || c == '$' || c == '!' || c == '|';
+  }
+
+  private static final char[] LEET = new char[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      LEET[c] = (char) leetSwitch(c);
+    }
+  }
+
+  /** The letter a leetspeak character stands for, or 0. */
+  static int leetLetter(int c) {
+    return c < 128 ? LEET[c] : 0;
+  }
+
+  private static int leetSwitch(int c) {
+    return switch (c) {
+      case '0' -> 'o';
+      case '1', '!', '|' -> 'i';
+      case '3' -> 'e';
+      case '4', '@' -> 'a';
+      case '5', '$' -> 's';
+      case '7' -> 't';
+      case '8' -> 'b';
+      case '9' -> 'g';
+      default -> 0;
+    };
+  }
+}

@@ -1,0 +1,126 @@
+package io.jrego.engine.builtins.ai;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Word-class hits of one view: per class, sorted by start token, with language masks. */
+final class Hits {
+  private final int[][] data; // per class: from, to, langs triples
+  private final int[] counts;
+
+  private Hits(int classes) {
+    data = new int[classes][];
+    counts = new int[classes];
+  }
+
+  static Hits of(Tokens t, int[] docLangs) {
+    Hits h = new Hits(InjectionScanner.LEXICON.classCount());
+    for (int i = 0; i < t.size; i++) {
+      List<Lexicon.Phrase> exact = InjectionScanner.LEXICON.exact(t, i);
+      if (!exact.isEmpty() && t.equalsWord(i, exact.get(0).firstWord())) {
+        // Phrases come grouped by their first word; all in this list share it (a hash
+        // collision would put another word's phrases after them, checked one by one).
+        int nextHash = i + 1 < t.size ? t.hash(i + 1) : 0;
+        String first = exact.get(0).firstWord();
+        for (Lexicon.Phrase p : exact) {
+          if (!p.firstWord().equals(first) && !t.equalsWord(i, p.firstWord())) {
+            continue;
+          }
+          if (p.size() > 1 && !p.secondMayBe(nextHash)) {
+            continue;
+          }
+          h.tryPhrase(t, i, p, 1);
+        }
+      } else if (!exact.isEmpty()) {
+        for (Lexicon.Phrase p : exact) {
+          if (t.equalsWord(i, p.firstWord())) {
+            h.tryPhrase(t, i, p, 1);
+          }
+        }
+      }
+      for (Lexicon.Phrase p : InjectionScanner.LEXICON.stems(t, i)) {
+        h.tryPhrase(t, i, p, 0);
+      }
+    }
+    if (docLangs != null) {
+      for (int k = 0; k < h.counts[InjectionScanner.STOPWORD]; k++) {
+        int langs = h.langs(InjectionScanner.STOPWORD, k);
+        for (int b = 0; b < docLangs.length; b++) {
+          if ((langs & (1 << b)) != 0) {
+            docLangs[b]++;
+          }
+        }
+      }
+    }
+    return h;
+  }
+
+  private void tryPhrase(Tokens t, int i, Lexicon.Phrase p, int fromWord) {
+    int size = p.size();
+    if (i + size > t.size) {
+      return;
+    }
+    for (int k = fromWord; k < size; k++) {
+      if (!p.matches(k, t, i + k)) {
+        return;
+      }
+    }
+    add(p.cls, i, i + size, p.langs);
+  }
+
+  private void add(int cls, int from, int to, int langs) {
+    int c = counts[cls];
+    int[] d = data[cls];
+    if (c > 0 && d[3 * (c - 1)] == from) {
+      d[3 * (c - 1) + 1] = Math.max(d[3 * (c - 1) + 1], to);
+      d[3 * (c - 1) + 2] |= langs;
+      return;
+    }
+    if (d == null) {
+      d = data[cls] = new int[24];
+    } else if (3 * c + 3 > d.length) {
+      d = data[cls] = Arrays.copyOf(d, d.length * 2);
+    }
+    d[3 * c] = from;
+    d[3 * c + 1] = to;
+    d[3 * c + 2] = langs;
+    counts[cls] = c + 1;
+  }
+
+  int count(int cls) {
+    return counts[cls];
+  }
+
+  int from(int cls, int k) {
+    return data[cls][3 * k];
+  }
+
+  int to(int cls, int k) {
+    return data[cls][3 * k + 1];
+  }
+
+  int langs(int cls, int k) {
+    return data[cls][3 * k + 2];
+  }
+
+  /** The index of the first hit of {@code cls} starting at or after token {@code from}. */
+  int firstFrom(int cls, int from) {
+    int lo = 0;
+    int hi = counts[cls];
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (data[cls][3 * mid] < from) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** Whether a hit of {@code cls} starts in token range {@code [from, to)}. */
+  boolean anyWithin(int cls, int from, int to) {
+    int k = firstFrom(cls, Math.max(0, from));
+    return k < counts[cls] && data[cls][3 * k] < to;
+  }
+}

@@ -1,0 +1,128 @@
+package io.jrego.engine.builtins.ai;
+
+import static io.jrego.engine.builtins.ai.AiValues.span;
+import static io.jrego.engine.builtins.ai.AiValues.string;
+
+import io.jrego.engine.builtins.BuiltinContext;
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.util.Set;
+
+/**
+ * {@code jrego.injection.*}: prompt-injection detection (see {@link InjectionScanner} for how, and
+ * {@code docs/builtins.md} for the result's keys).
+ *
+ * <ul>
+ *   <li>{@code jrego.injection.scan(text, options)}: {@code detected}, {@code score} (0-100),
+ *       {@code categories}, {@code languages}, {@code findings} with original spans, {@code
+ *       invisible}, {@code hidden}, {@code truncated}. Options (all optional): {@code threshold}
+ *       (0-100, default 50), {@code source} ({@code user}, {@code system}, {@code assistant},
+ *       {@code tool} or {@code document}: text from tools and documents is data, so instructions in
+ *       it weigh more), {@code max_findings} (1-1000, default 32).
+ *   <li>{@code jrego.injection.detected(text)}: {@code scan(text, {}).detected}.
+ * </ul>
+ */
+public final class InjectionBuiltins {
+
+  private InjectionBuiltins() {}
+
+  private static final Set<String> SOURCES =
+      Set.of("user", "system", "assistant", "tool", "document");
+
+  /** Adds the {@code jrego.injection.*} builtins to {@code r}. */
+  public static void register(BuiltinRegistry r) {
+    r.add("jrego.injection.scan", 2, InjectionBuiltins::scan);
+    r.add(
+        "jrego.injection.detected",
+        1,
+        (a, c) ->
+            BooleanValue.of(
+                InjectionScanner.scan(string(a[0], 1), InjectionScanner.Options.DEFAULT)
+                    .detected()));
+  }
+
+  private static Value scan(Value[] a, BuiltinContext c) throws BuiltinException {
+    String text = string(a[0], 1);
+    InjectionScanner.Options o = options(AiValues.object(a[1], 2));
+    return report(InjectionScanner.scan(text, o));
+  }
+
+  static InjectionScanner.Options options(ObjectValue o) throws BuiltinException {
+    int threshold = InjectionScanner.Options.DEFAULT.threshold();
+    String source = InjectionScanner.Options.DEFAULT.source();
+    int maxFindings = InjectionScanner.Options.DEFAULT.maxFindings();
+    for (Value k : o.keys()) {
+      Value v = o.getOrNull(k);
+      String key = k instanceof StringValue s ? s.value() : k.toString();
+      switch (key) {
+        case "threshold" -> threshold = intIn(v, key, 0, 100);
+        case "max_findings" -> maxFindings = intIn(v, key, 1, 1000);
+        case "source" -> {
+          if (!(v instanceof StringValue s) || !SOURCES.contains(s.value())) {
+            throw optionError(
+                "source must be one of \"assistant\", \"document\", \"system\", \"tool\","
+                    + " \"user\"");
+          }
+          source = s.value();
+        }
+        default ->
+            throw optionError(
+                "unknown option " + k + " (known: \"max_findings\", \"source\", \"threshold\")");
+      }
+    }
+    return new InjectionScanner.Options(threshold, source, maxFindings);
+  }
+
+  private static int intIn(Value v, String key, int min, int max) throws BuiltinException {
+    if (v instanceof NumberValue n && n.isSmall() && n.longValue() >= min && n.longValue() <= max) {
+      return (int) n.longValue();
+    }
+    throw optionError(key + " must be an integer from " + min + " to " + max + ", got " + v);
+  }
+
+  private static BuiltinException optionError(String message) {
+    return new BuiltinException(BuiltinException.Kind.TYPE, "operand 2 " + message);
+  }
+
+  static Value report(InjectionScanner.Report r) {
+    ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
+    for (InjectionScanner.Finding f : r.findings()) {
+      ObjectValue.Builder o =
+          new ObjectValue.Builder()
+              .put("category", StringValue.of(f.category()))
+              .put("rule", StringValue.of(f.rule()))
+              .put("score", NumberValue.of(f.score()))
+              .put("span", span(f.span()))
+              .put("view", StringValue.of(f.view()));
+      if (!f.language().isEmpty()) {
+        o.put("language", StringValue.of(f.language()));
+      }
+      findings.add(o.build());
+    }
+    ArrayValue.Builder hidden = new ArrayValue.Builder(r.views().hidden.size());
+    for (TextViews.Hidden h : r.views().hidden) {
+      hidden.add(
+          new ObjectValue.Builder()
+              .put("kind", StringValue.of(h.kind()))
+              .put("span", span(h.span()))
+              .build());
+    }
+    return new ObjectValue.Builder()
+        .put("detected", BooleanValue.of(r.detected()))
+        .put("score", NumberValue.of(r.score()))
+        .put("threshold", NumberValue.of(r.threshold()))
+        .put("categories", AiValues.strings(r.categories()))
+        .put("languages", AiValues.strings(r.languages()))
+        .put("findings", findings.build())
+        .put("invisible", AiValues.invisible(r.views().invisible, false))
+        .put("hidden", hidden.build())
+        .put("truncated", BooleanValue.of(r.views().truncated))
+        .build();
+  }
+}

@@ -1,0 +1,273 @@
+package io.jrego.engine.builtins.ai;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The word classes of {@code injection-lexicon.txt}: per class and language, phrases of one or more
+ * words, each word matched exactly or as a prefix ({@code instruction*}). Phrases are folded with
+ * {@link Folding} when loaded, so the file may be written with accents.
+ */
+final class Lexicon {
+
+  /** Languages, in the bit order of a hit's language mask; {@code *} belongs to none. */
+  static final List<String> LANGUAGES = List.of("en", "de", "fr", "es", "it");
+
+  static final int MIN_STEM = 4;
+
+  /** One phrase: its class id, language mask, words, and which words are prefixes. */
+  static final class Phrase {
+    final int cls;
+    final int langs;
+    private final String[] words;
+    private final boolean[] prefix;
+    private final int[] hashes;
+
+    Phrase(int cls, int langs, String[] words, boolean[] prefix) {
+      this.cls = cls;
+      this.langs = langs;
+      this.words = words.clone();
+      this.prefix = prefix.clone();
+      this.hashes = new int[words.length];
+      for (int i = 0; i < words.length; i++) {
+        hashes[i] = words[i].hashCode();
+      }
+    }
+
+    int size() {
+      return words.length;
+    }
+
+    String firstWord() {
+      return words[0];
+    }
+
+    /** Whether a word with this hash may be the second word (always, for a stem). */
+    boolean secondMayBe(int hash) {
+      return prefix[1] || hashes[1] == hash;
+    }
+
+    /** Whether word {@code token} of {@code t} matches word {@code k}. */
+    boolean matches(int k, Tokens t, int token) {
+      return prefix[k]
+          ? t.startsWithWord(token, words[k])
+          : t.hash(token) == hashes[k] && t.equalsWord(token, words[k]);
+    }
+  }
+
+  private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+  private static final java.util.regex.Pattern BAR = java.util.regex.Pattern.compile("\\|");
+
+  private final Map<String, Integer> classIds = new LinkedHashMap<>();
+  private final Map<String, List<Phrase>> byFirstWord = new HashMap<>();
+  private final Map<String, List<Phrase>> byFirstStem = new HashMap<>();
+
+  int classId(String name) {
+    Integer id = classIds.get(name);
+    if (id == null) {
+      throw new IllegalArgumentException("unknown word class " + name);
+    }
+    return id;
+  }
+
+  int classCount() {
+    return classIds.size();
+  }
+
+  /**
+   * Phrases whose first word may be word {@code token} of {@code t} (same hash; the caller compares
+   * the words).
+   */
+  List<Phrase> exact(Tokens t, int token) {
+    int i = find(exactKeys, t.hash(token));
+    return i < 0 ? List.of() : exactLists.get(i);
+  }
+
+  /** Phrases whose first word is a stem word {@code token} of {@code t} may start with. */
+  List<Phrase> stems(Tokens t, int token) {
+    if (t.length(token) < MIN_STEM) {
+      return List.of();
+    }
+    int i = find(stemKeys, t.prefix4(token));
+    return i < 0 ? List.of() : stemLists.get(i);
+  }
+
+  // Open-addressing tables: slot -> key, with the list index in the parallel slot array.
+  private long[] exactKeys;
+  private List<List<Phrase>> exactLists;
+  private int[] exactSlots;
+  private int[] stemSlots;
+
+  private int find(long[] keys, long key) {
+    int[] slots = keys == exactKeys ? exactSlots : stemSlots;
+    int mask = keys.length - 1;
+    int h = (int) (mix(key) & mask);
+    while (slots[h] != 0) {
+      if (keys[h] == key) {
+        return slots[h] - 1;
+      }
+      h = (h + 1) & mask;
+    }
+    return -1;
+  }
+
+  private static long mix(long key) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return h ^ (h >>> 29);
+  }
+
+  /** A table holding {@code keys} (list index + 1 in the slots; 0 marks an empty slot). */
+  private static long[] table(List<Long> keys, int[][] slotsOut) {
+    int size = Integer.highestOneBit(Math.max(4, keys.size() * 4) - 1) << 1;
+    long[] t = new long[size];
+    int[] slots = new int[size];
+    for (int i = 0; i < keys.size(); i++) {
+      int h = (int) (mix(keys.get(i)) & (size - 1));
+      while (slots[h] != 0) {
+        h = (h + 1) & (size - 1);
+      }
+      t[h] = keys.get(i);
+      slots[h] = i + 1;
+    }
+    slotsOut[0] = slots;
+    return t;
+  }
+
+  private long[] stemKeys;
+  private List<List<Phrase>> stemLists;
+
+  /** The first four chars of {@code s} in one long, so looking a token up allocates nothing. */
+  private static long pack(String s) {
+    return ((long) s.charAt(0) << 48)
+        | ((long) s.charAt(1) << 32)
+        | ((long) s.charAt(2) << 16)
+        | s.charAt(3);
+  }
+
+  /** Builds the lookup tables; called once by {@link #load}, before the lexicon is shared. */
+  private void index() {
+    java.util.TreeMap<Integer, List<Phrase>> byHash = new java.util.TreeMap<>();
+    new java.util.TreeMap<>(byFirstWord)
+        .forEach((k, v) -> byHash.computeIfAbsent(k.hashCode(), h -> new ArrayList<>()).addAll(v));
+    List<Long> ek = new ArrayList<>();
+    List<List<Phrase>> el = new ArrayList<>();
+    for (Map.Entry<Integer, List<Phrase>> e : byHash.entrySet()) {
+      ek.add((long) e.getKey());
+      el.add(List.copyOf(e.getValue()));
+    }
+    int[][] slots = new int[1][];
+    exactLists = List.copyOf(el);
+    long[] exact = table(ek, slots);
+    exactSlots = slots[0];
+    java.util.TreeMap<Long, List<Phrase>> sorted = new java.util.TreeMap<>();
+    byFirstStem.forEach((k, v) -> sorted.put(pack(k), List.copyOf(v)));
+    List<Long> keys = new ArrayList<>();
+    List<List<Phrase>> lists = new ArrayList<>();
+    for (Map.Entry<Long, List<Phrase>> e : sorted.entrySet()) {
+      keys.add(e.getKey());
+      lists.add(e.getValue());
+    }
+    stemLists = List.copyOf(lists);
+    long[] stems = table(keys, slots);
+    stemSlots = slots[0];
+    stemKeys = stems;
+    exactKeys = exact;
+  }
+
+  static Lexicon load(String resource) {
+    Lexicon lex = new Lexicon();
+    try (InputStream in = Lexicon.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is missing from the class path");
+      }
+      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      int lineNo = 0;
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        lineNo++;
+        String l = line.strip();
+        if (l.isEmpty() || l.startsWith("#")) {
+          continue;
+        }
+        lex.parseLine(l, resource + ":" + lineNo);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + resource, e);
+    }
+    lex.index();
+    return lex;
+  }
+
+  private void parseLine(String l, String where) {
+    int colon = l.indexOf(':');
+    String[] head = colon < 0 ? new String[0] : SPACES.split(l.substring(0, colon).strip(), -1);
+    if (head.length != 2) {
+      throw new IllegalStateException(where + ": expected '<class> <lang>: phrase | ...'");
+    }
+    int cls = classIds.computeIfAbsent(head[0], k -> classIds.size());
+    int langs;
+    if (head[1].equals("*")) {
+      langs = 0;
+    } else {
+      int bit = LANGUAGES.indexOf(head[1]);
+      if (bit < 0) {
+        throw new IllegalStateException(where + ": unknown language " + head[1]);
+      }
+      langs = 1 << bit;
+    }
+    for (String raw : BAR.split(l.substring(colon + 1), -1)) {
+      String phrase = raw.strip();
+      if (phrase.isEmpty()) {
+        continue;
+      }
+      String[] words = tokens(phrase);
+      boolean[] prefix = new boolean[words.length];
+      for (int i = 0; i < words.length; i++) {
+        if (words[i].endsWith("*")) {
+          words[i] = words[i].substring(0, words[i].length() - 1);
+          prefix[i] = true;
+          if (words[i].length() < MIN_STEM) {
+            throw new IllegalStateException(
+                where + ": stem '" + words[i] + "*' is shorter than " + MIN_STEM + " letters");
+          }
+        }
+      }
+      Phrase p = new Phrase(cls, langs, words, prefix);
+      if (prefix[0]) {
+        byFirstStem.computeIfAbsent(words[0].substring(0, MIN_STEM), k -> new ArrayList<>()).add(p);
+      } else {
+        byFirstWord.computeIfAbsent(words[0], k -> new ArrayList<>()).add(p);
+      }
+    }
+  }
+
+  /** A phrase folded and split into words as the scanner tokenizes text; "*" is kept. */
+  private static String[] tokens(String phrase) {
+    StringBuilder b = new StringBuilder();
+    phrase.codePoints().forEach(cp -> b.append(cp == '*' ? "*" : Folding.fold(cp)));
+    List<String> out = new ArrayList<>();
+    StringBuilder w = new StringBuilder();
+    b.toString()
+        .codePoints()
+        .forEach(
+            cp -> {
+              if (Character.isLetterOrDigit(cp) || cp == '*') {
+                w.appendCodePoint(cp);
+              } else if (w.length() > 0) {
+                out.add(w.toString());
+                w.setLength(0);
+              }
+            });
+    if (w.length() > 0) {
+      out.add(w.toString());
+    }
+    return out.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,131 @@
+package io.jrego.engine.builtins.ai;
+
+import java.util.Arrays;
+
+/**
+ * Text derived from an original string in which every code point remembers the span of original
+ * code points that produced it. Views (folded, decoded, joined) are built as {@code MappedText}s so
+ * that a finding in any view maps back to exact {@code [start, end)} code-point offsets of the
+ * original, which is what a policy's {@code substring} and the redacting server use.
+ */
+final class MappedText {
+
+  private int[] cps;
+  // Both null while every code point i maps to [i, i+1); ends alone null while every span has
+  // length one. Most views of most texts are like that, so they cost one array, not three.
+  private int[] starts;
+  private int[] ends;
+  private int length;
+
+  MappedText(int capacity) {
+    cps = new int[Math.max(16, capacity)];
+  }
+
+  void append(int cp, int start, int end) {
+    if (length == cps.length) {
+      int c = cps.length * 2;
+      cps = Arrays.copyOf(cps, c);
+      if (starts != null) {
+        starts = Arrays.copyOf(starts, c);
+      }
+      if (ends != null) {
+        ends = Arrays.copyOf(ends, c);
+      }
+    }
+    if (starts == null && start != length) {
+      starts = new int[cps.length];
+      for (int i = 0; i < length; i++) {
+        starts[i] = i;
+      }
+    }
+    if (ends == null && end != start + 1) {
+      ends = new int[cps.length];
+      for (int i = 0; i < length; i++) {
+        ends[i] = start(i) + 1;
+      }
+    }
+    cps[length] = cp;
+    if (starts != null) {
+      starts[length] = start;
+    }
+    if (ends != null) {
+      ends[length] = end;
+    }
+    length++;
+  }
+
+  /** A copy whose code points may be changed with {@link #set}; the spans are shared. */
+  MappedText copy() {
+    MappedText t = new MappedText(0);
+    t.cps = Arrays.copyOf(cps, Math.max(length, 1));
+    t.starts = starts;
+    t.ends = ends;
+    t.length = length;
+    return t;
+  }
+
+  /** Code points {@code [from, to)} with their spans. */
+  MappedText slice(int from, int to) {
+    MappedText t = new MappedText(to - from);
+    for (int i = from; i < to; i++) {
+      t.append(cps[i], start(i), end(i));
+    }
+    return t;
+  }
+
+  /** Replaces code point {@code i}, keeping its span. */
+  void set(int i, int cp) {
+    cps[i] = cp;
+  }
+
+  int length() {
+    return length;
+  }
+
+  int cp(int i) {
+    return cps[i];
+  }
+
+  int start(int i) {
+    return starts == null ? i : starts[i];
+  }
+
+  int end(int i) {
+    return ends == null ? start(i) + 1 : ends[i];
+  }
+
+  /** The original span covered by view code points {@code [from, to)}; to must exceed from. */
+  Span span(int from, int to) {
+    int s = Integer.MAX_VALUE;
+    int e = 0;
+    for (int i = from; i < to; i++) {
+      s = Math.min(s, start(i));
+      e = Math.max(e, end(i));
+    }
+    return new Span(s, e);
+  }
+
+  /** Every code point of this view mapped to one fixed original span (a decoded run). */
+  static MappedText fixed(String text, Span span) {
+    MappedText t = new MappedText(text.length());
+    text.codePoints().forEach(cp -> t.append(cp, span.start(), span.end()));
+    return t;
+  }
+
+  @Override
+  public String toString() {
+    return new String(cps, 0, length);
+  }
+
+  /** A {@code [start, end)} range of code points. */
+  record Span(int start, int end) implements Comparable<Span> {
+    @Override
+    public int compareTo(Span o) {
+      return start != o.start ? Integer.compare(start, o.start) : Integer.compare(end, o.end);
+    }
+
+    Span union(Span o) {
+      return new Span(Math.min(start, o.start), Math.max(end, o.end));
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package io.jrego.engine.builtins.ai;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Phone validation with libphonenumber. The scanner finds the candidates (digit runs of phone
+ * shape); libphonenumber decides whether a candidate is a number that can exist: a country calling
+ * code and a national number valid for that country's numbering plan.
+ */
+final class Phones {
+
+  private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+
+  private Phones() {}
+
+  /**
+   * What libphonenumber made of a candidate.
+   *
+   * @param region the number's region
+   * @param valid whether the number is valid (assigned ranges of the numbering plan), not only
+   *     possible (a length the region's numbers can have)
+   */
+  record Match(String region, boolean valid) {}
+
+  /**
+   * The phone number a candidate is, or null: a valid number, or failing that a possible one.
+   * Numbers written without {@code +} must also be written as their country writes them (see {@link
+   * #fits}) or in even groups of two to four digits.
+   *
+   * @param text the candidate as written (digits, separators, a leading {@code +})
+   * @param international whether it starts with {@code +} or {@code 00}
+   * @param groups the digit groups as written (separators removed)
+   * @param regions regions to try for a national number, in order
+   */
+  static Match match(
+      String text, boolean international, List<String> groups, List<String> regions) {
+    if (international) {
+      boolean plus = text.startsWith("+") || text.startsWith("(+");
+      String t = text;
+      if (t.startsWith("00")) {
+        t = "+" + t.substring(2);
+      }
+      PhoneNumber n = parse(t, "ZZ");
+      if (n == null || !UTIL.isPossibleNumber(n)) {
+        return null;
+      }
+      List<String> rest = afterCountryCode(groups, String.valueOf(n.getCountryCode()));
+      if (rest == null) {
+        return null;
+      }
+      List<String> written =
+          groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
+      if (!plus && !fits(rest, written.subList(1, written.size())) && !evenGroups(rest)) {
+        return null;
+      }
+      return new Match(
+          UTIL.getRegionCodeForNumber(n) == null ? "ZZ" : UTIL.getRegionCodeForNumber(n),
+          UTIL.isValidNumber(n));
+    }
+    String digits = digits(text);
+    Match possible = null;
+    for (String region : regions) {
+      // Built from the digits rather than parsed: parsing (extensions, punctuation, vanity
+      // letters) is what a scan would otherwise spend most of its time on.
+      PhoneNumber n = national(region, digits);
+      if (n == null) {
+        continue;
+      }
+      boolean valid = UTIL.isValidNumberForRegion(n, region);
+      if (!valid && (possible != null || !UTIL.isPossibleNumber(n))) {
+        continue;
+      }
+      String formatted = UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+      if (!writtenInFull(n, formatted, digits)) {
+        continue;
+      }
+      List<String> g =
+          n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+              ? groups.subList(1, groups.size())
+              : groups;
+      if (!fits(g, groupsOf(formatted)) && !evenGroups(g)) {
+        continue;
+      }
+      if (valid) {
+        return new Match(region, true);
+      }
+      possible = new Match(region, false);
+    }
+    return possible;
+  }
+
+  /**
+   * The number {@code digits} stands for as dialled within {@code region}: the trunk prefix (0 in
+   * most of Europe, 1 in North America) dropped when written, or null when no number of the region
+   * has that length.
+   */
+  private static PhoneNumber national(String region, String digits) {
+    Dialling dial = DIALLING.computeIfAbsent(region, Dialling::of);
+    int cc = dial.countryCode();
+    if (cc == 0 || digits.length() > 17) {
+      return null;
+    }
+    String trunk = dial.trunk();
+    if (trunk != null
+        && !trunk.isEmpty()
+        && digits.length() > trunk.length()
+        && digits.startsWith(trunk)) {
+      PhoneNumber n = build(cc, digits.substring(trunk.length()));
+      if (UTIL.isPossibleNumber(n)) {
+        return n;
+      }
+    }
+    PhoneNumber n = build(cc, digits);
+    return UTIL.isPossibleNumber(n) ? n : null;
+  }
+
+  /** A region's country code and trunk prefix, looked up in the metadata once. */
+  private record Dialling(int countryCode, String trunk) {
+    static Dialling of(String region) {
+      return new Dialling(
+          UTIL.getCountryCodeForRegion(region), UTIL.getNddPrefixForRegion(region, true));
+    }
+  }
+
+  private static final Map<String, Dialling> DIALLING = new ConcurrentHashMap<>();
+
+  private static PhoneNumber build(int cc, String nsn) {
+    PhoneNumber n = new PhoneNumber().setCountryCode(cc).setNationalNumber(Long.parseLong(nsn));
+    int zeros = 0;
+    while (zeros < nsn.length() - 1 && nsn.charAt(zeros) == '0') {
+      zeros++;
+    }
+    if (zeros > 0) {
+      n.setItalianLeadingZero(true).setNumberOfLeadingZeros(zeros);
+    }
+    return n;
+  }
+
+  /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
+  private static boolean evenGroups(List<String> groups) {
+    if (groups.size() < 3) {
+      return false;
+    }
+    for (String g : groups) {
+      if (g.length() < 2 || g.length() > 4) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The groups after the country code ({@code 0049}, {@code 49}, or glued to the first group), and
+   * after a {@code (0)} trunk prefix written in brackets; null when the code is not there.
+   */
+  private static List<String> afterCountryCode(List<String> groups, String cc) {
+    List<String> g = new ArrayList<>(groups);
+    String first = g.get(0);
+    if (first.startsWith("00")) {
+      first = first.substring(2);
+    }
+    if (!first.startsWith(cc)) {
+      return null;
+    }
+    first = first.substring(cc.length());
+    if (first.isEmpty()) {
+      g.remove(0);
+    } else {
+      g.set(0, first);
+    }
+    if (!g.isEmpty() && g.get(0).equals("0")) {
+      g.remove(0);
+    }
+    return g;
+  }
+
+  /**
+   * Whether every written group is one or more consecutive groups of the number as its country
+   * formats it ({@code 0114 4960123} fits {@code 0114 496 0123}; {@code 2024-000123} does not fit
+   * {@code (202) 400-0123}): libphonenumber's "strict grouping", which keeps dates, order numbers
+   * and other digit runs that happen to be valid numbers from counting as phone numbers.
+   */
+  static boolean fits(List<String> written, List<String> formatted) {
+    int k = 0;
+    for (String w : written) {
+      StringBuilder joined = new StringBuilder();
+      while (k < formatted.size() && joined.length() < w.length()) {
+        joined.append(formatted.get(k++));
+      }
+      if (!joined.toString().equals(w)) {
+        return false;
+      }
+    }
+    return k == formatted.size();
+  }
+
+  private static List<String> groupsOf(String formatted) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    for (int i = 0; i < formatted.length(); i++) {
+      char c = formatted.charAt(i);
+      if (Character.isDigit(c)) {
+        cur.append(c);
+      } else if (cur.length() > 0) {
+        out.add(cur.toString());
+        cur.setLength(0);
+      }
+    }
+    if (cur.length() > 0) {
+      out.add(cur.toString());
+    }
+    return out;
+  }
+
+  /**
+   * Whether the digits as written are the number's national form (with the trunk prefix where the
+   * region dials one: {@code 0191 496 0377}, not {@code 191 496 0377}), or for NANP numbers the
+   * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
+   * number without its trunk prefix, which would make most nine-digit numbers valid in France.
+   */
+  private static boolean writtenInFull(PhoneNumber n, String formatted, String digits) {
+    String national = digits(formatted);
+    if (digits.equals(national)) {
+      return true;
+    }
+    return n.getCountryCode() == 1 && digits.equals("1" + UTIL.getNationalSignificantNumber(n));
+  }
+
+  private static String digits(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isDigit(c)) {
+        b.append(Chars.asciiDigit(c));
+      }
+    }
+    return b.toString();
+  }
+
+  private static PhoneNumber parse(String text, String region) {
+    try {
+      return UTIL.parse(text, region);
+    } catch (NumberParseException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.jrego.engine.builtins.ai;
+
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.BuiltinContext;
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.math.BigDecimal;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code jrego.pii.scan}, {@code jrego.pii.redact} and {@code jrego.pii.restore}: the policy face
+ * of {@link PiiScanner} and {@link Redactor}. Spans are code points of the text given, the unit of
+ * OPA's {@code substring}. Documented with examples in {@code docs/builtins.md}.
+ */
+public final class PiiBuiltins {
+
+  private static final Set<String> SCAN_OPTIONS =
+      Set.of("types", "min_confidence", "include_text", "max_findings", "phone_regions");
+  private static final Set<String> REDACT_OPTIONS =
+      Set.of("types", "min_confidence", "max_findings", "phone_regions", "mode", "mask");
+  private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+  private static final int MAX_FINDINGS_LIMIT = 100_000;
+
+  private PiiBuiltins() {}
+
+  /** Adds the {@code jrego.pii.*} builtins to {@code r}. */
+  public static void register(BuiltinRegistry r) {
+    r.add(Builtin.of("jrego.pii.scan", 2, PiiBuiltins::scan));
+    r.add(Builtin.of("jrego.pii.redact", 2, PiiBuiltins::redact));
+    r.add(Builtin.of("jrego.pii.restore", 2, PiiBuiltins::restore));
+  }
+
+  private static Value scan(Value[] args, BuiltinContext ctx) throws BuiltinException {
+    String text = AiOperands.string(args, 0);
+    ObjectValue o = AiOperands.object(args, 1);
+    AiOperands.onlyKeys(o, 2, SCAN_OPTIONS);
+    PiiOptions options = options(o);
+    boolean includeText = AiOperands.bool(o, 2, "include_text", false);
+    PiiScanner.Result r = PiiScanner.standard().scan(text, options);
+    ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
+    TreeSet<String> types = new TreeSet<>();
+    for (Finding f : r.findings()) {
+      findings.add(finding(f, includeText, null));
+      types.add(f.type().id());
+    }
+    return result(findings.build(), types, r.truncated(), null, null);
+  }
+
+  private static Value redact(Value[] args, BuiltinContext ctx) throws BuiltinException {
+    String text = AiOperands.string(args, 0);
+    ObjectValue o = AiOperands.object(args, 1);
+    AiOperands.onlyKeys(o, 2, REDACT_OPTIONS);
+    PiiOptions options = options(o);
+    String modeName = AiOperands.str(o, 2, "mode", "placeholder");
+    Redactor.Mode mode =
+        switch (modeName) {
+          case "placeholder" -> Redactor.Mode.PLACEHOLDER;
+          case "type" -> Redactor.Mode.TYPE;
+          case "mask" -> Redactor.Mode.MASK;
+          default ->
+              throw AiOperands.option(
+                  2, "mode", "must be one of placeholder, type, mask, got \"" + modeName + "\"");
+        };
+    String mask = AiOperands.str(o, 2, "mask", Redactor.Options.DEFAULT_MASK);
+    PiiScanner.Result r = PiiScanner.standard().scan(text, options);
+    Redactor redactor = new Redactor(new Redactor.Options(mode, mask));
+    Redactor.Redaction red = redactor.redact(text, r.findings());
+    ArrayValue.Builder findings = new ArrayValue.Builder(red.replacements().size());
+    TreeSet<String> types = new TreeSet<>();
+    for (Redactor.Replacement rep : red.replacements()) {
+      findings.add(finding(rep.finding(), false, rep.replacement()));
+      types.add(rep.finding().type().id());
+    }
+    ObjectValue.Builder mapping = new ObjectValue.Builder();
+    for (Map.Entry<String, String> e : redactor.mapping().entrySet()) {
+      mapping.put(e.getKey(), StringValue.of(e.getValue()));
+    }
+    return result(findings.build(), types, r.truncated(), red.text(), mapping.build());
+  }
+
+  private static Value restore(Value[] args, BuiltinContext ctx) throws BuiltinException {
+    String text = AiOperands.string(args, 0);
+    ObjectValue m = AiOperands.object(args, 1);
+    java.util.HashMap<String, String> mapping = new java.util.HashMap<>();
+    for (Value k : m.keys()) {
+      Value v = m.getOrNull(k);
+      if (!(k instanceof StringValue ks) || !(v instanceof StringValue vs)) {
+        throw new BuiltinException(
+            BuiltinException.Kind.TYPE,
+            "operand 2 must be object of strings to strings but has " + k + ": " + v.typeName());
+      }
+      mapping.put(ks.value(), vs.value());
+    }
+    return StringValue.of(Redactor.restore(text, mapping));
+  }
+
+  private static ObjectValue result(
+      ArrayValue findings, Set<String> types, boolean truncated, String text, ObjectValue mapping) {
+    ObjectValue.Builder out = new ObjectValue.Builder();
+    out.put("findings", findings);
+    ArrayValue.Builder t = new ArrayValue.Builder(types.size());
+    for (String s : types) {
+      t.add(StringValue.of(s));
+    }
+    out.put("types", t.build());
+    out.put("truncated", BooleanValue.of(truncated));
+    if (text != null) {
+      out.put("text", StringValue.of(text));
+      out.put("mapping", mapping);
+    }
+    return out.build();
+  }
+
+  private static ObjectValue finding(Finding f, boolean includeText, String replacement) {
+    ObjectValue.Builder b = new ObjectValue.Builder();
+    b.put("type", StringValue.of(f.type().id()));
+    b.put("start", NumberValue.of(f.start()));
+    b.put("end", NumberValue.of(f.end()));
+    b.put("confidence", NumberValue.of(BigDecimal.valueOf(f.score(), 2).stripTrailingZeros()));
+    b.put("subtype", StringValue.of(f.subtype()));
+    if (includeText) {
+      b.put("text", StringValue.of(f.text()));
+    }
+    if (replacement != null) {
+      b.put("replacement", StringValue.of(replacement));
+    }
+    return b.build();
+  }
+
+  /** The scan options of a builtin's options object (operand 2). */
+  static PiiOptions options(ObjectValue o) throws BuiltinException {
+    PiiOptions opts = PiiOptions.defaults();
+    List<String> names = AiOperands.strings(o, 2, "types");
+    if (names != null) {
+      EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
+      for (String name : names) {
+        Set<PiiType> s =
+            PiiType.resolve(name)
+                .orElseThrow(
+                    () ->
+                        AiOperands.option(
+                            2,
+                            "types",
+                            "names unknown type \""
+                                + name
+                                + "\" (a type such as card or email, a group: contact,"
+                                + " financial, national_id, secret, or pii, all)"));
+        types.addAll(s);
+      }
+      opts = opts.withTypes(types);
+    }
+    BigDecimal min = AiOperands.decimal(o, 2, "min_confidence", BigDecimal.ZERO, BigDecimal.ONE);
+    if (min != null) {
+      // A threshold between two hundredths rounds up: 0.505 keeps scores of 0.51 and above.
+      opts =
+          opts.withMinScore(
+              min.multiply(HUNDRED).setScale(0, java.math.RoundingMode.CEILING).intValue());
+    }
+    BigDecimal max =
+        AiOperands.decimal(
+            o, 2, "max_findings", BigDecimal.ZERO, BigDecimal.valueOf(MAX_FINDINGS_LIMIT));
+    if (max != null) {
+      if (max.stripTrailingZeros().scale() > 0) {
+        throw AiOperands.option(2, "max_findings", "must be an integer, got " + max);
+      }
+      opts = opts.withMaxFindings(max.intValue());
+    }
+    List<String> regions = AiOperands.strings(o, 2, "phone_regions");
+    if (regions != null) {
+      Set<String> supported = PhoneNumberUtil.getInstance().getSupportedRegions();
+      for (String region : regions) {
+        if (!supported.contains(region)) {
+          throw AiOperands.option(
+              2,
+              "phone_regions",
+              "names \""
+                  + region
+                  + "\", not a region code libphonenumber knows (use upper-case ISO 3166 codes such as US, DE)");
+        }
+      }
+      opts = opts.withPhoneRegions(regions);
+    }
+    return opts;
+  }
+}

@@ -1,0 +1,170 @@
+package io.jrego.engine.builtins.ai;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One scan of one text: walks it once, hands each token start to the detector for its first
+ * character, and collects their candidates. Every detector looks at a bounded stretch of text from
+ * the position it is given and the walk never moves backwards, so a scan is linear in the text.
+ */
+final class Scan {
+
+  final String text;
+  final PiiOptions options;
+  final List<Candidate> candidates = new ArrayList<>();
+  private final Set<PiiType> types;
+  private final boolean numbers;
+  private final boolean words;
+  private final boolean emails;
+  private final boolean ips;
+  private final boolean secrets;
+  private final NumberRuns numberRuns;
+  private final Secrets secretDetector;
+
+  Scan(String text, PiiOptions options) {
+    this.text = text;
+    this.options = options;
+    this.types = options.types();
+    this.numberRuns = new NumberRuns(this);
+    this.secretDetector = new Secrets(this);
+    boolean anyNumber = false;
+    boolean anyWord = false;
+    boolean anySecret = false;
+    for (PiiType t : types) {
+      switch (t) {
+        case PHONE, CARD, US_SSN, UK_NHS, DE_TAX_ID, FR_NIR, ES_DNI, NL_BSN, IN_AADHAAR ->
+            anyNumber = true;
+        case IBAN, UK_NINO, ES_NIE, IT_FISCAL_CODE -> anyWord = true;
+        case EMAIL, IP -> {}
+        default -> anySecret = true;
+      }
+    }
+    this.ips = types.contains(PiiType.IP);
+    this.numbers = anyNumber || ips;
+    this.words = anyWord;
+    this.emails = types.contains(PiiType.EMAIL) || types.contains(PiiType.GENERIC_SECRET);
+    this.secrets = anySecret;
+  }
+
+  boolean wants(PiiType t) {
+    return types.contains(t);
+  }
+
+  void add(PiiType type, int start, int end, String form, String subtype) {
+    candidates.add(new Candidate(type, start, end, Scores.of(type, form), subtype));
+  }
+
+  /** Walks the text and fills {@link #candidates}. */
+  void run() {
+    String t = text;
+    int n = t.length();
+    int i = 0;
+    while (i < n) {
+      char c = t.charAt(i);
+      if (c == '@') {
+        if (emails) {
+          Addresses.email(this, i);
+        }
+        i++;
+      } else if (c == '-') {
+        int e = -1;
+        if (secrets && t.startsWith("-----BEGIN ", i)) {
+          e = secretDetector.pem(i);
+        }
+        i = e > i ? e : i + 1;
+      } else if (c == ':') {
+        int e = -1;
+        if (ips && i + 1 < n && t.charAt(i + 1) == ':' && Chars.boundaryBefore(t, i)) {
+          e = Addresses.ipv6(this, i);
+        }
+        i = e > i ? e : i + 1;
+      } else if (Chars.isWord(c)) {
+        i = token(i);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** A token starting at {@code s}; returns where scanning continues (past the token). */
+  private int token(int s) {
+    String t = text;
+    int wordEnd = s + 1;
+    while (wordEnd < t.length() && Chars.isWord(t.charAt(wordEnd))) {
+      wordEnd++;
+    }
+    if (!Chars.boundaryBefore(t, s)) {
+      return wordEnd;
+    }
+    char c = t.charAt(s);
+    if (ips && Chars.isHex(c)) {
+      int k = s;
+      while (k < t.length() && k - s < 5 && Chars.isHex(t.charAt(k))) {
+        k++;
+      }
+      if (k < t.length() && t.charAt(k) == ':' && k - s <= 4) {
+        int e = Addresses.ipv6(this, s);
+        if (e > s) {
+          return e;
+        }
+      }
+    }
+    if (Chars.isDigit(c)) {
+      if (numbers && Chars.numberBoundaryBefore(t, s)) {
+        return Math.max(numberRuns.scan(s), wordEnd);
+      }
+      return wordEnd;
+    }
+    if (c >= 128) {
+      return wordEnd;
+    }
+    if (secrets) {
+      int e = secretDetector.prefixed(s);
+      if (e > s) {
+        return e;
+      }
+      if (c == 'e' && t.startsWith("eyJ", s)) {
+        e = secretDetector.jwt(s);
+        if (e > s) {
+          return e;
+        }
+      }
+      if (c == 'h' && t.startsWith("hooks.slack.com/", s)) {
+        e = secretDetector.slackWebhook(s);
+        if (e > s) {
+          return e;
+        }
+      }
+    }
+    if (words && Chars.isUpper(c)) {
+      int e = Identifiers.at(this, s, wordEnd);
+      if (e > s) {
+        return e;
+      }
+    }
+    if (secrets && wants(PiiType.GENERIC_SECRET)) {
+      int nameEnd = wordEnd;
+      while (nameEnd < t.length() && nameEnd - s < 64) {
+        char d = t.charAt(nameEnd);
+        if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
+          nameEnd++;
+        } else {
+          break;
+        }
+      }
+      int e = secretDetector.assignment(s, nameEnd);
+      if (e > s) {
+        return e;
+      }
+      if ((c == 'B' || c == 'b') && wordEnd - s == 6) {
+        e = secretDetector.bearer(s);
+        if (e > s) {
+          return e;
+        }
+      }
+    }
+    return wordEnd;
+  }
+}

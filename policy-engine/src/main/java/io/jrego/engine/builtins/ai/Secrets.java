@@ -1,0 +1,544 @@
+package io.jrego.engine.builtins.ai;
+
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.CRC32;
+
+/**
+ * Credential detectors: tokens with a known prefix ({@code secret-prefixes.tsv}), JWTs, PEM
+ * private-key blocks, and values assigned to secret-sounding names ({@code secret-names.txt}) that
+ * are random enough to be credentials.
+ */
+final class Secrets {
+
+  /** A row of {@code secret-prefixes.tsv}. */
+  private record Prefix(
+      String prefix,
+      PiiType type,
+      String subtype,
+      String alphabet,
+      int min,
+      int max,
+      String form) {}
+
+  /** Prefixes by first character (ASCII), longest first. */
+  private static final List<List<Prefix>> BY_FIRST = new ArrayList<>();
+
+  private static final List<String> SECRET_NAMES = new ArrayList<>();
+  private static final List<String> PASSWORD_NAMES = new ArrayList<>();
+  private static final Set<String> PLACEHOLDER_VALUES =
+      Set.of(
+          "password",
+          "changeme",
+          "secret",
+          "example",
+          "redacted",
+          "xxxxxxxx",
+          "none",
+          "null",
+          "undefined",
+          "true",
+          "false",
+          "your_api_key",
+          "your-api-key",
+          "yourpassword",
+          "required",
+          "optional",
+          "string",
+          "hidden",
+          "masked",
+          "placeholder",
+          "test",
+          "dummy");
+
+  /** Minimum Shannon entropy, in bits per character, of a generic secret value. */
+  static final double ENTROPY_BITS = 3.0;
+
+  static {
+    for (int i = 0; i < 128; i++) {
+      BY_FIRST.add(null);
+    }
+    for (String[] r : Tables.rows("secret-prefixes.tsv", 7)) {
+      PiiType type =
+          PiiType.byId(r[1])
+              .orElseThrow(() -> new IllegalStateException("secret-prefixes.tsv: type " + r[1]));
+      Scores.of(type, r[6]); // fails early on a form without a score
+      Prefix p =
+          new Prefix(r[0], type, r[2], r[3], Integer.parseInt(r[4]), Integer.parseInt(r[5]), r[6]);
+      char c = r[0].charAt(0);
+      if (BY_FIRST.get(c) == null) {
+        BY_FIRST.set(c, new ArrayList<>());
+      }
+      BY_FIRST.get(c).add(p);
+    }
+    for (List<Prefix> l : BY_FIRST) {
+      if (l != null) {
+        l.sort(Comparator.comparingInt((Prefix p) -> p.prefix.length()).reversed());
+      }
+    }
+    List<String> target = SECRET_NAMES;
+    for (String line : Tables.lines("secret-names.txt")) {
+      if (line.startsWith("# [password_names]")) {
+        target = PASSWORD_NAMES;
+      }
+      if (!line.isBlank() && !line.startsWith("#")) {
+        target.add(line.strip());
+      }
+    }
+  }
+
+  private final Scan scan;
+  private final String t;
+  private int pemEndSearchedFrom = -1;
+  private int pemEndFound = -1;
+
+  Secrets(Scan scan) {
+    this.scan = scan;
+    this.t = scan.text;
+  }
+
+  /** Tries the prefixed tokens at {@code s}; returns the end of a match, or -1. */
+  int prefixed(int s) {
+    char c = t.charAt(s);
+    List<Prefix> candidates = c < 128 ? BY_FIRST.get(c) : null;
+    if (candidates == null) {
+      return -1;
+    }
+    for (Prefix p : candidates) {
+      if (!t.startsWith(p.prefix, s)) {
+        continue;
+      }
+      int bodyStart = s + p.prefix.length();
+      int i = bodyStart;
+      int limit = Math.min(t.length(), bodyStart + p.max + 1);
+      while (i < limit && inAlphabet(p.alphabet, t.charAt(i))) {
+        i++;
+      }
+      int len = i - bodyStart;
+      if (len < p.min || len > p.max || (i < t.length() && inAlphabet(p.alphabet, t.charAt(i)))) {
+        continue;
+      }
+      if (i < t.length() && Chars.isAsciiAlnum(t.charAt(i))) {
+        continue;
+      }
+      if (p.form.equals("legacy") && !mixed(t, bodyStart, i)) {
+        continue; // a bare "sk-" is common; demand the letters and digits of a random key
+      }
+      String form = p.form;
+      if (p.type == PiiType.GITHUB_TOKEN && p.max == 36) {
+        form = githubChecksum(t.substring(s, i)) ? "checksum" : "prefix";
+      }
+      if (scan.wants(p.type)) {
+        scan.add(p.type, s, i, form, p.subtype);
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  private static boolean inAlphabet(String alphabet, char c) {
+    return switch (alphabet) {
+      case "upper32" -> (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7');
+      case "alnum" -> Chars.isAsciiAlnum(c);
+      case "alnum_" -> Chars.isAsciiAlnum(c) || c == '_';
+      case "alnum_dash" -> Chars.isAsciiAlnum(c) || c == '_' || c == '-';
+      case "slack" -> Chars.isAsciiAlnum(c) || c == '-';
+      default -> throw new IllegalStateException("secret-prefixes.tsv: alphabet " + alphabet);
+    };
+  }
+
+  /** Whether a token body has both letters and digits, as random keys do and words do not. */
+  private static boolean mixed(String s, int from, int to) {
+    boolean letter = false;
+    boolean digit = false;
+    for (int i = from; i < to && !(letter && digit); i++) {
+      char c = s.charAt(i);
+      letter |= Chars.isAsciiLetter(c);
+      digit |= Chars.isAsciiDigit(c);
+    }
+    return letter && digit;
+  }
+
+  private static final String BASE62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+  /** GitHub's classic tokens end with the CRC32 of the 30 random characters, in base 62. */
+  static boolean githubChecksum(String token) {
+    String body = token.substring(4);
+    CRC32 crc = new CRC32();
+    crc.update(body.substring(0, 30).getBytes(StandardCharsets.US_ASCII));
+    long v = crc.getValue();
+    char[] out = new char[6];
+    for (int i = 5; i >= 0; i--) {
+      out[i] = BASE62.charAt((int) (v % 62));
+      v /= 62;
+    }
+    return body.substring(30).equals(new String(out));
+  }
+
+  /** A JWT at {@code s} (which starts with {@code eyJ}); returns its end, or -1. */
+  int jwt(int s) {
+    int[] dots = new int[2];
+    int i = s;
+    int parts = 0;
+    int n = t.length();
+    int limit = Math.min(n, s + 16_384);
+    while (i < limit) {
+      char c = t.charAt(i);
+      if (Chars.isAsciiAlnum(c) || c == '-' || c == '_') {
+        i++;
+      } else if (c == '.' && parts < 2) {
+        dots[parts++] = i;
+        i++;
+      } else {
+        break;
+      }
+    }
+    if (parts < 2 || dots[0] - s < 10 || dots[1] - dots[0] < 2) {
+      return -1;
+    }
+    if (i < n && (Chars.isAsciiAlnum(t.charAt(i)) || t.charAt(i) == '.')) {
+      return -1;
+    }
+    ObjectValue header = decodeJson(s, dots[0]);
+    if (header == null || !(header.get("alg").orElse(null) instanceof StringValue)) {
+      return -1;
+    }
+    boolean payloadJson = decodeJson(dots[0] + 1, dots[1]) != null;
+    if (scan.wants(PiiType.JWT)) {
+      scan.add(PiiType.JWT, s, i, payloadJson ? "validated" : "header_only", "");
+    }
+    return i;
+  }
+
+  private ObjectValue decodeJson(int from, int to) {
+    if (to - from > 8192) {
+      return null;
+    }
+    try {
+      byte[] bytes = Base64.getUrlDecoder().decode(t.substring(from, to));
+      if (bytes.length == 0 || bytes[0] != '{') {
+        return null;
+      }
+      Value v = Json.parse(new String(bytes, StandardCharsets.UTF_8));
+      return v instanceof ObjectValue o ? o : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static final String PEM_BEGIN = "-----BEGIN ";
+  private static final int PEM_MAX = 65_536;
+
+  /** A PEM private-key block at {@code s} (which starts with {@code -----BEGIN }); or -1. */
+  int pem(int s) {
+    int labelStart = s + PEM_BEGIN.length();
+    int labelEnd = t.indexOf("-----", labelStart);
+    if (labelEnd < 0 || labelEnd - labelStart > 64) {
+      return -1;
+    }
+    String label = t.substring(labelStart, labelEnd);
+    if (!label.endsWith("PRIVATE KEY") && !label.endsWith("PRIVATE KEY BLOCK")) {
+      return -1;
+    }
+    int headerEnd = labelEnd + 5;
+    int end = findEnd(headerEnd, label);
+    if (end > 0) {
+      if (scan.wants(PiiType.PRIVATE_KEY)) {
+        scan.add(PiiType.PRIVATE_KEY, s, end, "pem", pemKind(label));
+      }
+      return end;
+    }
+    // No END line: the key material is the base64 body that follows the header.
+    int i = headerEnd;
+    int limit = Math.min(t.length(), headerEnd + PEM_MAX);
+    while (i < limit && isPemBodyChar(t.charAt(i))) {
+      i++;
+    }
+    while (i > headerEnd && Character.isWhitespace(t.charAt(i - 1))) {
+      i--;
+    }
+    if (scan.wants(PiiType.PRIVATE_KEY)) {
+      scan.add(PiiType.PRIVATE_KEY, s, i, "pem_unterminated", pemKind(label));
+    }
+    return i;
+  }
+
+  /** The end of the matching END line, searching each stretch of text at most once. */
+  private int findEnd(int from, String label) {
+    String endLine = "-----END " + label + "-----";
+    int at;
+    if (pemEndSearchedFrom >= 0
+        && from >= pemEndSearchedFrom
+        && (pemEndFound < 0 || from <= pemEndFound)) {
+      at = pemEndFound; // the first END after an earlier start is also the first after this one
+    } else {
+      at = t.indexOf("-----END ", from);
+      pemEndSearchedFrom = from;
+      pemEndFound = at;
+    }
+    if (at < 0 || at - from > PEM_MAX || !t.startsWith(endLine, at)) {
+      return -1;
+    }
+    return at + endLine.length();
+  }
+
+  private static boolean isPemBodyChar(char c) {
+    return Chars.isAsciiAlnum(c)
+        || c == '+'
+        || c == '/'
+        || c == '='
+        || c == '\n'
+        || c == '\r'
+        || c == ' '
+        || c == ':'
+        || c == '-'
+        || c == ','
+        || c == '\\';
+  }
+
+  private static String pemKind(String label) {
+    String k = label.replace("PRIVATE KEY BLOCK", "").replace("PRIVATE KEY", "").strip();
+    return k.isEmpty() ? "pkcs8" : k.toLowerCase(Locale.ROOT).replace(' ', '_');
+  }
+
+  /**
+   * An assignment at {@code s} whose name looks like a secret's: adds its value when it is random
+   * enough. Returns the end of the name, or -1 when {@code s} does not start an assignment.
+   */
+  int assignment(int s, int nameEnd) {
+    int n = t.length();
+    int i = nameEnd;
+    if (i < n && (t.charAt(i) == '"' || t.charAt(i) == '\'')) {
+      i++;
+    }
+    while (i < n && t.charAt(i) == ' ') {
+      i++;
+    }
+    if (i >= n) {
+      return -1;
+    }
+    char op = t.charAt(i);
+    if (op == ':' && i + 1 < n && t.charAt(i + 1) == '=') {
+      i += 2;
+    } else if (op == '=' && i + 1 < n && t.charAt(i + 1) == '>') {
+      i += 2;
+    } else if (op == ':' || op == '=') {
+      i++;
+    } else {
+      return -1;
+    }
+    String name =
+        t.substring(s, nameEnd)
+            .toLowerCase(Locale.ROOT)
+            .replace("_", "")
+            .replace("-", "")
+            .replace(".", "");
+    boolean password = false;
+    boolean secret = false;
+    for (String p : PASSWORD_NAMES) {
+      if (name.endsWith(p)) {
+        password = true;
+        break;
+      }
+    }
+    if (!password) {
+      for (String w : SECRET_NAMES) {
+        if (name.contains(w)) {
+          secret = true;
+          break;
+        }
+      }
+    }
+    boolean authorization = name.equals("authorization") || name.equals("proxyauthorization");
+    if (!password && !secret && !authorization) {
+      return -1;
+    }
+    while (i < n && (t.charAt(i) == ' ' || t.charAt(i) == '\t')) {
+      i++;
+    }
+    if (i < n && t.charAt(i) == '\\' && i + 1 < n && t.charAt(i + 1) == '"') {
+      i += 2; // an escaped quote inside a JSON string
+    } else if (i < n && (t.charAt(i) == '"' || t.charAt(i) == '\'' || t.charAt(i) == '`')) {
+      i++;
+    }
+    if (authorization) {
+      return bearer(i);
+    }
+    int specific = specific(i);
+    if (specific > i) {
+      return specific;
+    }
+    int vStart = i;
+    while (i < n && i - vStart <= 512 && isValueChar(t.charAt(i))) {
+      i++;
+    }
+    int vEnd = i;
+    if (vEnd - vStart > 512) {
+      return -1;
+    }
+    String value = t.substring(vStart, vEnd);
+    if (password) {
+      if (value.length() >= 6 && !placeholder(value)) {
+        scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "password", "password");
+      }
+    } else if (value.length() >= 12
+        && !placeholder(value)
+        && entropy(value) >= ENTROPY_BITS
+        && classes(value) >= 2) {
+      scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "high_entropy", "assignment");
+    }
+    return vEnd;
+  }
+
+  /** A credential of a known kind at {@code i} (a prefixed token or a JWT); its end, or -1. */
+  private int specific(int i) {
+    if (i >= t.length() || !Chars.boundaryBefore(t, i)) {
+      return -1;
+    }
+    int e = prefixed(i);
+    if (e < 0 && t.startsWith("eyJ", i)) {
+      e = jwt(i);
+    }
+    return e;
+  }
+
+  /** After {@code Bearer }/{@code Basic }: the credential. */
+  int bearer(int i) {
+    int n = t.length();
+    int w = i;
+    while (w < n && Chars.isAsciiLetter(t.charAt(w))) {
+      w++;
+    }
+    String scheme = t.substring(i, w).toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("bearer") || scheme.equals("basic") || scheme.equals("token"))
+        || w >= n
+        || t.charAt(w) != ' ') {
+      return -1;
+    }
+    int vStart = w + 1;
+    int specific = specific(vStart);
+    if (specific > vStart) {
+      return specific;
+    }
+    int v = vStart;
+    while (v < n && v - vStart <= 8192 && isTokenChar(t.charAt(v))) {
+      v++;
+    }
+    if (v - vStart >= 16 && v - vStart <= 8192 && classes(t.substring(vStart, v)) >= 2) {
+      scan.add(PiiType.GENERIC_SECRET, vStart, v, "bearer", scheme);
+      return v;
+    }
+    return -1;
+  }
+
+  private static boolean isTokenChar(char c) {
+    return Chars.isAsciiAlnum(c) || "-._~+/=".indexOf(c) >= 0;
+  }
+
+  private static boolean isValueChar(char c) {
+    return Chars.isAsciiAlnum(c) || "-_.~+/=!@#$%^&*?".indexOf(c) >= 0;
+  }
+
+  private static boolean placeholder(String v) {
+    String l = v.toLowerCase(Locale.ROOT);
+    if (PLACEHOLDER_VALUES.contains(l) || l.startsWith("${") || l.startsWith("{{")) {
+      return true;
+    }
+    int stars = 0;
+    for (int i = 0; i < l.length(); i++) {
+      char c = l.charAt(i);
+      if (c == '*' || c == 'x' || c == '.') {
+        stars++;
+      }
+    }
+    return stars == l.length();
+  }
+
+  /** How many of lower, upper, digit, other occur in {@code v}. */
+  static int classes(String v) {
+    boolean lo = false;
+    boolean up = false;
+    boolean di = false;
+    boolean ot = false;
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c >= 'a' && c <= 'z') {
+        lo = true;
+      } else if (c >= 'A' && c <= 'Z') {
+        up = true;
+      } else if (c >= '0' && c <= '9') {
+        di = true;
+      } else {
+        ot = true;
+      }
+    }
+    return (lo ? 1 : 0) + (up ? 1 : 0) + (di ? 1 : 0) + (ot ? 1 : 0);
+  }
+
+  /** Shannon entropy of the characters of {@code v}, in bits per character. */
+  static double entropy(String v) {
+    if (v.isEmpty()) {
+      return 0;
+    }
+    int[] counts = new int[128];
+    int otherCount = 0; // non-ASCII characters, counted as one symbol: a lower bound
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < 128) {
+        counts[c]++;
+      } else {
+        otherCount++;
+      }
+    }
+    double h = 0;
+    double n = v.length();
+    for (int c : counts) {
+      if (c > 0) {
+        double p = c / n;
+        h -= p * (Math.log(p) / Math.log(2));
+      }
+    }
+    if (otherCount > 0) {
+      double p = otherCount / n;
+      h -= p * (Math.log(p) / Math.log(2));
+    }
+    return h;
+  }
+
+  /** A Slack incoming-webhook URL at {@code s} ({@code hooks.slack.com/services/...}); or -1. */
+  int slackWebhook(int s) {
+    String head = "hooks.slack.com/services/";
+    if (!t.startsWith(head, s)) {
+      return -1;
+    }
+    int i = s + head.length();
+    int slashes = 0;
+    int start = i;
+    while (i < t.length() && i - start < 120) {
+      char c = t.charAt(i);
+      if (c == '/') {
+        slashes++;
+      } else if (!Chars.isAsciiAlnum(c)) {
+        break;
+      }
+      i++;
+    }
+    if (slashes == 2 && i - start >= 30) {
+      if (scan.wants(PiiType.SLACK_TOKEN)) {
+        scan.add(PiiType.SLACK_TOKEN, start, i, "webhook", "webhook");
+      }
+      return i;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,133 @@
+package io.jrego.engine.builtins.ai;
+
+import java.util.Arrays;
+
+/**
+ * The words of a view: maximal runs of letters and digits, as view index ranges with a hash of each
+ * word. No string is made per word: the lexicon is looked up by hash and the word compared in
+ * place, which keeps a 100 KB text from allocating a string per word.
+ */
+final class Tokens {
+
+  private final MappedText view;
+  private final boolean rot13;
+  final int[] from;
+  final int[] to;
+  private final int[] hash;
+  final int size;
+
+  private Tokens(MappedText view, boolean rot13, int[] from, int[] to, int[] hash, int size) {
+    this.view = view;
+    this.rot13 = rot13;
+    this.from = from;
+    this.to = to;
+    this.hash = hash;
+    this.size = size;
+  }
+
+  static Tokens of(MappedText v, boolean rot13) {
+    int n = v.length();
+    int cap = Math.max(8, n / 5);
+    int[] from = new int[cap];
+    int[] to = new int[cap];
+    int[] hash = new int[cap];
+    int size = 0;
+    int i = 0;
+    while (i < n) {
+      if (!isWordChar(v.cp(i))) {
+        i++;
+        continue;
+      }
+      int j = i;
+      int h = 0;
+      while (j < n && isWordChar(v.cp(j))) {
+        h = 31 * h + charOf(v.cp(j), rot13);
+        j++;
+      }
+      if (size == from.length) {
+        from = Arrays.copyOf(from, size * 2);
+        to = Arrays.copyOf(to, size * 2);
+        hash = Arrays.copyOf(hash, size * 2);
+      }
+      from[size] = i;
+      to[size] = j;
+      hash[size] = h;
+      size++;
+      i = j;
+    }
+    return new Tokens(v, rot13, from, to, hash, size);
+  }
+
+  private static final boolean[] ASCII_ALNUM = new boolean[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      ASCII_ALNUM[c] = Character.isLetterOrDigit(c);
+    }
+  }
+
+  private static boolean isWordChar(int cp) {
+    return cp < 128 ? ASCII_ALNUM[cp] : Character.isLetterOrDigit(cp);
+  }
+
+  /** The word's code point as compared with the lexicon (astral code points never match). */
+  private static int charOf(int cp, boolean rot13) {
+    int c = rot13 ? rot13(cp) : cp;
+    return c > 0xFFFF ? 0xFFFF : c;
+  }
+
+  private int charAt(int token, int k) {
+    return charOf(view.cp(from[token] + k), rot13);
+  }
+
+  int length(int token) {
+    return to[token] - from[token];
+  }
+
+  /** String.hashCode of the word (as it would be for the word's string). */
+  int hash(int token) {
+    return hash[token];
+  }
+
+  /** The first four chars packed as {@link Lexicon} packs stems; the word has at least four. */
+  long prefix4(int token) {
+    return ((long) charAt(token, 0) << 48)
+        | ((long) charAt(token, 1) << 32)
+        | ((long) charAt(token, 2) << 16)
+        | charAt(token, 3);
+  }
+
+  boolean equalsWord(int token, String w) {
+    if (length(token) != w.length()) {
+      return false;
+    }
+    for (int k = 0; k < w.length(); k++) {
+      if (charAt(token, k) != w.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  boolean startsWithWord(int token, String w) {
+    if (length(token) < w.length()) {
+      return false;
+    }
+    for (int k = 0; k < w.length(); k++) {
+      if (charAt(token, k) != w.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static int rot13(int c) {
+    if (c >= 'a' && c <= 'z') {
+      return 'a' + (c - 'a' + 13) % 26;
+    }
+    if (c >= 'A' && c <= 'Z') {
+      return 'A' + (c - 'A' + 13) % 26;
+    }
+    return c;
+  }
+}

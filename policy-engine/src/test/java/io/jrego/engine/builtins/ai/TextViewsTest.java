@@ -1,0 +1,94 @@
+package io.jrego.engine.builtins.ai;
+
+import static io.jrego.engine.builtins.ai.AiCalls.cut;
+import static io.jrego.engine.builtins.ai.AiCalls.get;
+import static io.jrego.engine.builtins.ai.AiCalls.views;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import org.junit.jupiter.api.Test;
+
+class TextViewsTest {
+
+  @Test
+  void views_removeAndCountInvisibleCharactersByKind() throws BuiltinException {
+    ObjectValue v = views("a\u200Bb\u202Ec\uE000d");
+    assertThat(get(v, "stripped")).isEqualTo(StringValue.of("abcd"));
+    assertThat(get(v, "invisible").toString())
+        .isEqualTo(
+            "{\"count\": 3, \"kinds\": {\"bidi\": 1, \"private_use\": 1, \"zero_width\": 1},"
+                + " \"spans\": [[1, 2], [3, 4], [5, 6]]}");
+  }
+
+  @Test
+  void views_decodeTagCharactersToAscii() throws BuiltinException {
+    StringBuilder s = new StringBuilder("x");
+    "hi AI".codePoints().forEach(c -> s.appendCodePoint(0xE0000 + c));
+    assertThat(get(views(s.toString()), "tags")).isEqualTo(StringValue.of("hi AI"));
+  }
+
+  @Test
+  void views_normalizeFoldAndSkeleton() throws BuiltinException {
+    ObjectValue v = views("\uFF28\uFF45\uFF4C\uFF4C\uFF4F Stra\u00DFe p\u0430ypal 1gn0r3");
+    assertThat(get(v, "normalized")).isEqualTo(StringValue.of("hello strasse p\u0430ypal 1gn0r3"));
+    assertThat(get(v, "folded")).isEqualTo(StringValue.of("hello strasse paypal ignore"));
+  }
+
+  @Test
+  void views_decodeNestedEncodingsWithSpansOfTheOuterRun() throws BuiltinException {
+    String inner =
+        java.util.Base64.getEncoder()
+            .encodeToString("secret plan here".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String hex =
+        new java.math.BigInteger(1, inner.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .toString(16);
+    String text = "\u00E9\u00E9 " + hex + " end";
+    ArrayValue decoded = (ArrayValue) get(views(text), "decoded");
+    assertThat(decoded.size()).isEqualTo(2);
+    ObjectValue outer = (ObjectValue) decoded.get(0);
+    ObjectValue nested = (ObjectValue) decoded.get(1);
+    assertThat(get(outer, "encoding")).isEqualTo(StringValue.of("hex"));
+    assertThat(get(nested, "encoding")).isEqualTo(StringValue.of("hex/base64"));
+    assertThat(get(nested, "text")).isEqualTo(StringValue.of("secret plan here"));
+    assertThat(cut(text, get(nested, "span"))).isEqualTo(hex);
+  }
+
+  @Test
+  void views_decodePercentUnicodeAndEntityEscapes() throws BuiltinException {
+    ArrayValue d =
+        (ArrayValue)
+            get(
+                views("a %69%67%6E%6F%72%65\nb \\u0069\\u0067\\u006e\\u006f\nc &#105;&#103;&#110;"),
+                "decoded");
+    assertThat(d.toString())
+        .contains("\"percent\"")
+        .contains("\"unicode_escape\"")
+        .contains("\"html_entity\"");
+  }
+
+  @Test
+  void views_findHiddenChannels() throws BuiltinException {
+    String text =
+        "\uD83D\uDE00 Read <!-- secret note --> and ![x](https://evil.example/a?d=1)\n[//]: # (hidden)";
+    ArrayValue hidden = (ArrayValue) get(views(text), "hidden");
+    assertThat(hidden.size()).isEqualTo(3);
+    ObjectValue comment = (ObjectValue) hidden.get(0);
+    assertThat(get(comment, "kind")).isEqualTo(StringValue.of("html_comment"));
+    assertThat(cut(text, get(comment, "span"))).isEqualTo("<!-- secret note -->");
+    ObjectValue image = (ObjectValue) hidden.get(1);
+    assertThat(get(image, "text")).isEqualTo(StringValue.of("https://evil.example/a?d=1"));
+  }
+
+  @Test
+  void stringBuiltins_stripNormalizeSkeleton() throws BuiltinException {
+    assertThat(AiCalls.call("jrego.text.strip_invisible", StringValue.of("a\u200Db")))
+        .isEqualTo(StringValue.of("ab"));
+    assertThat(AiCalls.call("jrego.text.normalize", StringValue.of("\uFF21\u200B\u00DF")))
+        .isEqualTo(StringValue.of("ass"));
+    assertThat(AiCalls.call("jrego.text.skeleton", StringValue.of("\u0440\u0430\u0443pal")))
+        .isEqualTo(AiCalls.call("jrego.text.skeleton", StringValue.of("paypal")));
+  }
+}
