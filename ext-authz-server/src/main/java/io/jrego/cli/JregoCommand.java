@@ -2,6 +2,7 @@ package io.jrego.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -24,6 +25,7 @@ public final class JregoCommand implements Runnable {
     ServeCommand.class,
     EvalCommand.class,
     TestCommand.class,
+    CheckCommand.class,
     BuildCommand.class,
     SignCommand.class,
     PushCommand.class,
@@ -62,7 +64,7 @@ public final class JregoCommand implements Runnable {
    */
   static CommandLine commandLine(String[] args, Map<String, String> env) throws IOException {
     CommandLine cmd = new CommandLine(new JregoCommand());
-    for (Class<?> sub : SUBCOMMANDS) {
+    for (Class<?> sub : subcommandsFor(args)) {
       cmd.addSubcommand(sub);
     }
     for (CommandLine sub : cmd.getSubcommands().values()) {
@@ -73,10 +75,33 @@ public final class JregoCommand implements Runnable {
     Optional<Path> config = configPath(args, env);
     Map<String, String> file =
         config.isPresent() ? ConfigDefaults.readFile(config.get()) : Map.of();
-    CommandLine serve = cmd.getSubcommands().get("serve");
-    ConfigDefaults.checkKeys(file, serve.getCommandSpec(), config);
+    if (!file.isEmpty()) {
+      CommandLine serve = cmd.getSubcommands().get("serve");
+      ConfigDefaults.checkKeys(
+          file,
+          serve != null
+              ? serve.getCommandSpec()
+              : new CommandLine(ServeCommand.class).getCommandSpec(),
+          config);
+    }
     cmd.setDefaultValueProvider(new ConfigDefaults(env, file));
     return cmd;
+  }
+
+  /**
+   * The sub-commands to register: only the one {@code args} runs, when its first word names one.
+   * Picocli reads every option of every registered command by reflection, which is most of a short
+   * command's start-up time ({@code load-tests/cli_startup.py}); help and unknown words get all.
+   */
+  static List<Class<?>> subcommandsFor(String[] args) {
+    if (args.length > 0) {
+      for (Class<?> sub : SUBCOMMANDS) {
+        if (sub.getAnnotation(Command.class).name().equals(args[0])) {
+          return List.of(sub);
+        }
+      }
+    }
+    return List.of(SUBCOMMANDS);
   }
 
   private static Optional<Path> configPath(String[] args, Map<String, String> env) {

@@ -62,7 +62,7 @@ public final class Compiler {
           Map.entry("http.send", 1));
 
   /** Builtins OPA 1.x rejects in Rego v1 modules. */
-  private static final Set<String> DEPRECATED =
+  static final Set<String> DEPRECATED =
       Set.of(
           "any",
           "all",

@@ -172,6 +172,49 @@ public final class EvalReport {
     return ObjectValue.of(StringValue.of("errors"), ArrayValue.of(es));
   }
 
+  private static final OpaJson.Shape CHECK_ERRORS =
+      OpaJson.Shape.of("errors")
+          .with(
+              "errors",
+              OpaJson.Shape.of("message", "code", "location", "details")
+                  .with("location", LOCATION)
+                  .with("details", OpaJson.Shape.of("line", "idx")));
+
+  /**
+   * Errors as {@code opa check --format json} prints them: {@link #errorDocument}'s, with a parse
+   * error's source line and column index under {@code details}.
+   */
+  public static String checkJson(List<RegoError> errors) {
+    List<Value> es = new ArrayList<>();
+    for (RegoError e : errors) {
+      ObjectValue.Builder o = new ObjectValue.Builder().put("message", StringValue.of(e.message()));
+      if (!e.code().isEmpty()) {
+        o.put("code", StringValue.of(e.code()));
+      }
+      if (e.location().isPresent()) {
+        RegoError.Location l = e.location().get();
+        o.put(
+            "location",
+            new ObjectValue.Builder()
+                .put("file", StringValue.of(l.file()))
+                .put("row", NumberValue.of(l.row()))
+                .put("col", NumberValue.of(l.col()))
+                .build());
+        if (e.code().equals(RegoError.PARSE) && !l.lineText().isEmpty()) {
+          o.put(
+              "details",
+              new ObjectValue.Builder()
+                  .put("line", StringValue.of(l.lineText()))
+                  .put("idx", NumberValue.of(Math.max(0, l.col() - 1)))
+                  .build());
+        }
+      }
+      es.add(o.build());
+    }
+    return OpaJson.pretty(
+        ObjectValue.of(StringValue.of("errors"), ArrayValue.of(es)), CHECK_ERRORS);
+  }
+
   /**
    * Errors as the CLI prints them in text formats: {@code 1 error occurred: file:row: code: msg}.
    */

@@ -1,0 +1,113 @@
+package io.jrego.cli;
+
+import io.jrego.engine.RegoError;
+import io.jrego.engine.ast.Module;
+import io.jrego.engine.builtins.ai.Capabilities;
+import io.jrego.engine.compiler.CapabilityChecks;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A capabilities document given to {@code --capabilities}: the builtins a policy may call and the
+ * features (such as {@code rego_v1}) it may use, read from a file in OPA's format or named by a
+ * version. The one version known is OPA 1.22.2's ({@code v1.22.2}), the list jrego's builtins are
+ * checked against.
+ *
+ * @param builtins the builtin names listed
+ * @param regoV1 whether the {@code rego_v1} feature is listed (needed for v1 modules)
+ */
+record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
+
+  private static final String OPA_VERSION = "1.22.2";
+
+  /** A capabilities argument that names no readable document. */
+  static final class CapabilitiesException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CapabilitiesException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Reads {@code arg}: a path to a JSON file, or a version ({@code v1.22.2} or {@code 1.22.2}).
+   *
+   * @throws CapabilitiesException when it is neither, or the file is not a capabilities document
+   */
+  static CapabilitiesFile read(String arg) throws CapabilitiesException {
+    String text;
+    Path file = Path.of(arg);
+    if (Files.isRegularFile(file)) {
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new CapabilitiesException(arg + ": " + e.getMessage());
+      }
+    } else if (arg.equals(OPA_VERSION) || arg.equals("v" + OPA_VERSION)) {
+      text = opaDocument();
+    } else {
+      throw new CapabilitiesException(
+          "invalid argument \""
+              + arg
+              + "\" for \"--capabilities\" flag: no such file or capabilities version found: "
+              + arg);
+    }
+    try {
+      return of(Json.parse(text));
+    } catch (RuntimeException e) {
+      throw new CapabilitiesException(arg + ": not a capabilities document: " + e.getMessage());
+    }
+  }
+
+  private static CapabilitiesFile of(Value doc) {
+    if (!(doc instanceof ObjectValue o)) {
+      throw new IllegalArgumentException("expected an object");
+    }
+    Set<String> names = new HashSet<>();
+    if (o.get("builtins").orElse(ArrayValue.EMPTY) instanceof ArrayValue list) {
+      for (Value b : list) {
+        if (b instanceof ObjectValue bo && bo.get("name").orElse(null) instanceof StringValue n) {
+          names.add(n.value());
+        }
+      }
+    }
+    boolean v1 = false;
+    if (o.get("features").orElse(ArrayValue.EMPTY) instanceof ArrayValue features) {
+      v1 = features.asList().contains(StringValue.of("rego_v1"));
+    }
+    return new CapabilitiesFile(Set.copyOf(names), v1);
+  }
+
+  /** The calls in {@code modules} of builtins this document does not list. */
+  List<RegoError> undefinedCalls(List<Module> modules) {
+    return CapabilityChecks.check(modules, KnownBuiltins.NAMES, builtins);
+  }
+
+  private static String opaDocument() throws CapabilitiesException {
+    try (InputStream in =
+        Capabilities.class.getResourceAsStream("capabilities/opa-" + OPA_VERSION + ".json")) {
+      if (in == null) {
+        throw new CapabilitiesException("OPA " + OPA_VERSION + "'s capabilities are missing");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new CapabilitiesException(e.getMessage());
+    }
+  }
+
+  /** Every builtin name jrego knows (OPA's and its own), read once when first needed. */
+  private static final class KnownBuiltins {
+    static final Set<String> NAMES = of(Json.parse(Capabilities.json())).builtins();
+  }
+}
