@@ -102,6 +102,25 @@ class CheckCommandOpaTest {
         g(a) := b if { b := a; c := 2 }
         """);
     write(
+        "arguments.rego",
+        """
+        package arguments
+
+        f(x, y) := 1 if {
+        	x > 0
+        }
+
+        g(a, [b, c]) := a
+
+        h(k) := 2
+
+        j(n) := n if {
+        	true
+        } else := 3
+
+        l(o, {"k": p}) := o
+        """);
+    write(
         "declared.rego",
         """
         package declared
@@ -220,6 +239,8 @@ class CheckCommandOpaTest {
     assertSame(1, "--strict", "declared.rego");
     assertSame(1, "--strict", "declaredassigned.rego");
     assertSame(1, "--strict", "shadow.rego");
+    assertSame(0, "arguments.rego");
+    assertSame(1, "--strict", "arguments.rego");
   }
 
   @Test

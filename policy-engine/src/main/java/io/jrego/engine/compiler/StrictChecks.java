@@ -20,10 +20,10 @@ import java.util.regex.Pattern;
 /**
  * The checks OPA's strict mode ({@code opa check --strict}) adds to compilation: imports no rule
  * uses ({@code import data.foo unused}), variables assigned with {@code :=} and never read ({@code
- * assigned var x unused}) and, in Rego v0 modules (v1 rejects them always), calls of deprecated
- * builtins and variables named {@code input} or {@code data}. Each is a {@code rego_compile_error}
- * (the deprecated call a {@code rego_type_error}) at the import, variable or call, with OPA's
- * message.
+ * assigned var x unused}), function arguments never read ({@code unused argument x}) and, in Rego
+ * v0 modules (v1 rejects them always), calls of deprecated builtins and variables named {@code
+ * input} or {@code data}. Each is a {@code rego_compile_error} (the deprecated call a {@code
+ * rego_type_error}) at the import, variable or call, with OPA's message.
  *
  * <p>It reads parsed modules, before resolution: a name counts as used wherever a variable, a
  * reference's head or a call's first segment spells it.
@@ -40,6 +40,7 @@ public final class StrictChecks {
     for (Module m : modules) {
       unusedImports(m, errors);
       for (Rule r : m.rules()) {
+        unusedArguments(r, errors);
         for (Optional<Rule> link = Optional.of(r); link.isPresent(); link = link.get().elseRule()) {
           unusedAssignments(link.get(), errors);
           if (m.version() == RegoVersion.V0) {
@@ -124,6 +125,36 @@ public final class StrictChecks {
         });
     vars.forEach(v -> out.add(v.name()));
     return out;
+  }
+
+  /** A function argument (or a variable inside one) read nowhere in the function or its else. */
+  private static void unusedArguments(Rule rule, List<RegoError> errors) {
+    if (rule.kind() != Rule.Kind.FUNCTION) {
+      return;
+    }
+    List<Var> args = new ArrayList<>();
+    rule.args().forEach(a -> collectVars(a, args));
+    Set<String> read = new HashSet<>();
+    AstWalk.Visitor reads =
+        new AstWalk.Visitor() {
+          @Override
+          public void var(Var v) {
+            read.add(v.name());
+          }
+        };
+    for (Optional<Rule> link = Optional.of(rule); link.isPresent(); link = link.get().elseRule()) {
+      AstWalk.term(link.get().value(), reads);
+      AstWalk.body(link.get().body(), reads);
+    }
+    for (Var v : args) {
+      if (!v.isWildcard() && !read.contains(v.name())) {
+        errors.add(
+            RegoError.at(
+                RegoError.COMPILE,
+                "unused argument " + v.name() + ". (hint: use _ (wildcard variable) instead)",
+                v.location()));
+      }
+    }
   }
 
   /** {@code x := ...} where {@code x} is read nowhere else in the rule. */
