@@ -86,7 +86,7 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(
       names = {"-S", "--strict"},
       description =
-          "OPA's strict mode: unused imports and assigned variables are errors, and in v0 modules"
+          "OPA's strict mode: unused imports, assigned variables and function arguments are errors, and in v0 modules"
               + " deprecated builtins and variables named input or data")
   boolean strict;
 
