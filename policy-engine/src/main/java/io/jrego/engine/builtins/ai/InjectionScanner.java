@@ -33,6 +33,7 @@ final class InjectionScanner {
       InjectionRules.load(LEXICON, "injection-rules.txt", "injection-markers.txt");
 
   static final int STOPWORD = LEXICON.classId("stopword");
+  private static final InjectionModel MODEL = InjectionModel.DEFAULT;
   private static final int CIPHER_HINT = LEXICON.classId("cipher_hint");
   private static final int MARKER_WINDOW_BEFORE = 120;
   private static final int MARKER_WINDOW_AFTER = 400;
@@ -68,6 +69,7 @@ final class InjectionScanner {
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
     Hits mainHits = Hits.of(main, docLangs);
     scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
+    modelFinding(v.folded, main, findings);
     if (mayBeRot13(main, mainHits)) {
       Tokens rot = Tokens.of(v.folded, true);
       scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
@@ -110,6 +112,19 @@ final class InjectionScanner {
       }
     }
     return out;
+  }
+
+  /** The statistical layer's best window, as a finding when it scores above zero. */
+  private static void modelFinding(MappedText view, Tokens tokens, List<Finding> out) {
+    if (tokens.size == 0) {
+      return;
+    }
+    InjectionModel.Window w = MODEL.score(tokens);
+    int points = MODEL.points(w.logit());
+    if (points > 0) {
+      Span span = view.span(tokens.from[w.from()], tokens.to[w.to() - 1]);
+      out.add(new Finding("model", "model.linear", points, span, "text", ""));
+    }
   }
 
   /** Too few common words for natural language, or the text names rot13: try it deciphered. */
