@@ -27,13 +27,15 @@ class ServeCommandTest {
   void defaults_matchOpaEnvoy() throws Exception {
     ServeCommand s = parse(Map.of(), "serve");
     assertThat(s.addr).isEqualTo(":9191");
-    assertThat(s.adminAddr).isEqualTo(":8181");
+    // issue 14: the admin port has no authentication, so it listens on loopback unless told
+    assertThat(s.adminAddr).isEqualTo("127.0.0.1:8181");
     assertThat(s.path).isEqualTo("envoy/authz/allow");
     assertThat(s.dryRun).isFalse();
     assertThat(s.maxRecv).isEqualTo(4 << 20);
     assertThat(s.onError).isEqualTo("grpc-error");
     assertThat(s.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.warmUp).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.evalTimeout).isEqualTo(Duration.ofMillis(200));
     assertThat(s.bundles).isEmpty();
   }
 
@@ -85,9 +87,11 @@ class ServeCommandTest {
     cmd.setOut(new PrintWriter(out));
     assertThat(cmd.execute("serve", "--help")).isZero();
     assertThat(out.toString())
-        .contains("--addr=ADDR", "Default: :9191", "--admin-addr", "Default: :8181")
+        .contains("--addr=ADDR", "Default: :9191", "--admin-addr", "Default: 127.0.0.1:8181")
+        .contains("--eval-max-allocation", "--bundle-max-bytes", "--verification-secret-env")
         .contains("--max-recv-msg-size", "Default: 4194304", "--on-error", "--error-status")
-        .contains("--trust-xfcc", "--shutdown-grace", "Default: 10s", "--enable-reflection");
+        .contains("--trust-xfcc", "--shutdown-grace", "Default: 10s", "--enable-reflection")
+        .contains("--eval-timeout=DURATION", "Default: 200ms");
   }
 
   @Test
@@ -107,6 +111,10 @@ class ServeCommandTest {
     assertThat(cmd.execute("serve", "--on-error", "maybe")).isEqualTo(2);
     assertThat(cmd.execute("serve", "--bundle", dir.resolve("missing").toString())).isEqualTo(2);
     assertThat(cmd.execute("serve", "--error-status", "999")).isEqualTo(2);
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    assertThat(cmd.execute("serve", "--eval-timeout", "0s")).isEqualTo(2);
+    assertThat(err.toString()).contains("eval timeout must be positive");
   }
 
   @Test

@@ -55,29 +55,46 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     Set<String> seen = new HashSet<>();
     for (CompiledRule r : policy.rules()) {
       String path = r.pathString();
-      if (r.extraHead().isEmpty() && seen.add(path)) {
+      boolean parametrized =
+          !r.extraHead().isEmpty() && r.kind() == io.jrego.engine.ast.Rule.Kind.COMPLETE;
+      if ((r.extraHead().isEmpty() || parametrized) && seen.add(path)) {
         Value last = r.path().get(r.path().size() - 1);
         String name = last instanceof StringValue s ? s.value() : last.toString();
         infos.add(
             new RuleInfo(
-                path, name, r.kind() == io.jrego.engine.ast.Rule.Kind.FUNCTION, r.location()));
+                path,
+                name,
+                r.kind() == io.jrego.engine.ast.Rule.Kind.FUNCTION,
+                r.location(),
+                parametrized));
       }
     }
     this.rules = List.copyOf(infos);
   }
 
   private Evaluator evaluator(Value input) {
+    return evaluator(input, printSink);
+  }
+
+  private Evaluator evaluator(Value input, Consumer<String> print) {
     return new Evaluator(
         policy,
         targets,
         data,
         input,
-        new BuiltinContext(clock, printSink, options.strictBuiltinErrors()),
+        new BuiltinContext(
+            clock, print, options.strictBuiltinErrors(), options.maxAllocationBytes()),
         options);
   }
 
   @Override
   public Optional<Value> evaluate(String path, Value input) throws RegoException {
+    return evaluate(path, input, QueryOptions.none());
+  }
+
+  @Override
+  public Optional<Value> evaluate(String path, Value input, QueryOptions options)
+      throws RegoException {
     List<Value> keys = paths.get(path);
     if (keys == null) {
       keys = parsePath(path);
@@ -86,7 +103,9 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       }
     }
     try {
-      return Optional.ofNullable(evaluator(input).document(keys));
+      Evaluator ev = evaluator(input);
+      options.deadline().ifPresent(ev::endBy);
+      return Optional.ofNullable(ev.document(keys));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
@@ -112,8 +131,10 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     }
     try {
       List<QueryResult> out = new ArrayList<>();
-      Evaluator ev = evaluator(input.orElse(null));
+      Evaluator ev = evaluator(input.orElse(null), options.print().orElse(printSink));
       options.coverage().ifPresent(ev::recordCoverage);
+      options.testCases().ifPresent(ev::recordTestCases);
+      options.deadline().ifPresent(ev::endBy);
       for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }

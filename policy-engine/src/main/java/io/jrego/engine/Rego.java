@@ -5,6 +5,7 @@ import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.compiler.TestRules;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -45,6 +46,7 @@ public final class Rego {
     private final Map<String, Builtin> customBuiltins = new LinkedHashMap<>();
     private Consumer<String> printSink = line -> {};
     private Clock clock = Clock.systemUTC();
+    private boolean testMode;
 
     private Builder() {}
 
@@ -101,6 +103,9 @@ public final class Rego {
         throw new RegoException(
             RegoError.of(RegoError.COMPILE, "data must be an object, got " + data.typeName()));
       }
+      if (testMode) {
+        parsed = TestRules.rewrite(parsed);
+      }
       Map<String, Builtin> extra = Map.copyOf(customBuiltins);
       BuiltinRegistry standard = BuiltinRegistry.standard();
       CompiledPolicy policy =
@@ -125,6 +130,17 @@ public final class Rego {
     /** Where {@code print} output goes; discarded by default. */
     public Builder printSink(Consumer<String> sink) {
       this.printSink = Objects.requireNonNull(sink);
+      return this;
+    }
+
+    /**
+     * Compiles the modules as {@code opa test} does: a test defined more than once is renamed
+     * ({@code test_x}, {@code test_x#01}, ...) so each definition runs and is reported on its own,
+     * and parametrized tests ({@code test_x[name] if ...}) report each case they reach through
+     * {@link QueryOptions#testCases}. Off by default.
+     */
+    public Builder testMode(boolean on) {
+      this.testMode = on;
       return this;
     }
 

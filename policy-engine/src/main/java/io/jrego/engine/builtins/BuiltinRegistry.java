@@ -78,6 +78,7 @@ public final class BuiltinRegistry {
     Time.register(r);
     Types.register(r);
     Units.register(r);
+    UriBuiltins.register(r);
     UuidBuiltins.register(r);
     X509Builtins.register(r);
     // builtins-c

@@ -1,14 +1,18 @@
 package io.jrego.engine.builtins;
 
-import graphql.GraphQLError;
 import graphql.language.Document;
 import graphql.language.ObjectTypeDefinition;
 import graphql.parser.Parser;
+import graphql.schema.GraphQLArgument;
+import graphql.schema.GraphQLFieldsContainer;
+import graphql.schema.GraphQLNamedType;
 import graphql.schema.GraphQLSchema;
+import graphql.schema.GraphQLTypeUtil;
 import graphql.schema.idl.SchemaParser;
 import graphql.schema.idl.TypeDefinitionRegistry;
 import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.validation.ValidationError;
+import graphql.validation.ValidationErrorType;
 import graphql.validation.Validator;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -17,12 +21,16 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code graphql.*} builtins. ASTs come from {@link GraphQlParser} in gqlparser's shape, with
- * its error texts; schema building and query validation use graphql-java. Queries and schemas must
- * be strings: OPA's acceptance of AST objects in their place is not supported (such calls are
- * invalid or fail).
+ * its error texts; schema building and query validation use graphql-java. Queries and schemas may
+ * also be given as AST objects, as OPA allows: they are printed back to GraphQL text ({@link
+ * GraphQlAstPrinter}) for validation and returned as given.
  */
 final class GraphQlBuiltins {
 
@@ -38,12 +46,17 @@ final class GraphQlBuiltins {
         "graphql.schema_is_valid",
         1,
         (a, c) -> {
-          if (!(a[0] instanceof StringValue s)) {
+          String sdl;
+          if (a[0] instanceof StringValue s) {
+            sdl = s.value();
+          } else if (a[0] instanceof ObjectValue o) {
+            sdl = GraphQlAstPrinter.schema(o);
+          } else {
             return BooleanValue.FALSE;
           }
           try {
-            parseSchema(s.value());
-            buildSchema(s.value());
+            parseSchema(sdl);
+            buildSchema(sdl);
             return BooleanValue.TRUE;
           } catch (BuiltinException e) {
             return BooleanValue.FALSE;
@@ -102,7 +115,7 @@ final class GraphQlBuiltins {
     }
     List<ValidationError> errors = new Validator().validateDocument(schema, doc, Locale.ENGLISH);
     if (!errors.isEmpty()) {
-      GraphQLError first = errors.get(0);
+      ValidationError first = errors.get(0);
       String where =
           first.getLocations() == null || first.getLocations().isEmpty()
               ? ""
@@ -110,22 +123,86 @@ final class GraphQlBuiltins {
                   + first.getLocations().get(0).getLine()
                   + ":"
                   + first.getLocations().get(0).getColumn();
-      throw BuiltinException.error(first.getMessage() + where);
+      throw BuiltinException.error(gqlparserMessage(schema, first) + where);
     }
   }
 
-  /** [query AST, schema AST] when the query is valid against the schema; throws otherwise. */
+  /**
+   * The validation error in gqlparser's words where graphql-java's differ and the parts are known;
+   * graphql-java's own message otherwise.
+   */
+  private static String gqlparserMessage(GraphQLSchema schema, ValidationError e) {
+    if (e.getValidationErrorType() == ValidationErrorType.MissingFieldArgument
+        && e.getQueryPath() != null
+        && !e.getQueryPath().isEmpty()) {
+      Matcher m = MISSING_ARGUMENT.matcher(e.getDescription() == null ? "" : e.getDescription());
+      String field = e.getQueryPath().get(e.getQueryPath().size() - 1);
+      if (m.find()) {
+        Set<String> types = new TreeSet<>();
+        for (GraphQLNamedType t : schema.getAllTypesAsList()) {
+          if (t instanceof GraphQLFieldsContainer c && c.getFieldDefinition(field) != null) {
+            GraphQLArgument arg = c.getFieldDefinition(field).getArgument(m.group(1));
+            if (arg != null) {
+              types.add(GraphQLTypeUtil.simplePrint(arg.getType()));
+            }
+          }
+        }
+        if (types.size() == 1) {
+          return "Field \""
+              + field
+              + "\" argument \""
+              + m.group(1)
+              + "\" of type \""
+              + types.iterator().next()
+              + "\" is required, but it was not provided";
+        }
+      }
+    }
+    return e.getMessage();
+  }
+
+  private static final Pattern MISSING_ARGUMENT = Pattern.compile("argument '([^']+)'");
+
+  /**
+   * [query AST, schema AST] when the query is valid against the schema; throws otherwise. Either
+   * may be given as an AST object (as {@code graphql.parse_query}/{@code parse_schema} return),
+   * which is returned as given.
+   */
   private static Value[] check(Value[] a) throws BuiltinException {
-    if (!(a[0] instanceof StringValue q)) {
+    String query;
+    ObjectValue queryAst;
+    if (a[0] instanceof StringValue q) {
+      query = q.value();
+      queryAst = parseQuery(query);
+    } else if (a[0] instanceof ObjectValue o) {
+      query = GraphQlAstPrinter.query(o);
+      queryAst = o;
+    } else {
       throw Operands.typeError(0, a[0], "string", "object");
     }
-    ObjectValue queryAst = parseQuery(q.value());
-    if (!(a[1] instanceof StringValue s)) {
+    String sdl;
+    ObjectValue schemaAst;
+    if (a[1] instanceof StringValue s) {
+      sdl = s.value();
+      schemaAst = parseSchema(sdl);
+    } else if (a[1] instanceof ObjectValue o) {
+      sdl = GraphQlAstPrinter.schema(o);
+      schemaAst = o;
+    } else {
       throw Operands.typeError(1, a[1], "string", "object");
     }
-    ObjectValue schemaAst = parseSchema(s.value());
-    validate(buildSchema(s.value()), q.value());
+    GraphQLSchema schema = buildSchema(sdl);
+    if (!query.isBlank() && !isEmptyDocument(queryAst)) { // nothing to validate (as gqlparser)
+      validate(schema, query);
+    }
     return new Value[] {queryAst, schemaAst};
+  }
+
+  private static boolean isEmptyDocument(ObjectValue queryAst) {
+    return !(queryAst.getOrNull(StringValue.of("Operations")) instanceof ArrayValue ops
+            && !ops.asList().isEmpty())
+        && !(queryAst.getOrNull(StringValue.of("Fragments")) instanceof ArrayValue fs
+            && !fs.asList().isEmpty());
   }
 
   /** The ASTs when valid, null when anything fails. */

@@ -454,7 +454,7 @@ final class JwtBuiltins {
       throw BuiltinException.error("no keys found in JWK set");
     }
     Value parsedHeaders = parseLoosely(headers);
-    String alg = headerField(parsedHeaders, "alg", headers.length == 0);
+    String alg = headerField(parsedHeaders, "alg", headers.length == 0, looksLikeObject(headers));
     if (!JoseKeys.ALGORITHMS.contains(alg)) {
       throw BuiltinException.error("unknown JWS algorithm: " + alg);
     }
@@ -477,13 +477,27 @@ final class JwtBuiltins {
     }
   }
 
-  private static String headerField(Value headers, String name, boolean empty)
+  /**
+   * Whether {@code text} starts as a JSON object does. OPA reports a header that is not JSON at all
+   * ({@code e}) as missing its field, and one that starts as an object but does not parse as
+   * unparseable.
+   */
+  private static boolean looksLikeObject(byte[] text) {
+    for (byte b : text) {
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return b == '{';
+      }
+    }
+    return false;
+  }
+
+  private static String headerField(Value headers, String name, boolean empty, boolean object)
       throws BuiltinException {
     if (empty) {
       throw BuiltinException.error(
           "missing or invalid '" + name + "' header: cannot parse JSON: cannot parse empty string");
     }
-    if (headers == null) {
+    if (headers == null && object) {
       throw BuiltinException.error("missing or invalid '" + name + "' header: cannot parse JSON");
     }
     String v = headerFieldOrNull(headers, name);

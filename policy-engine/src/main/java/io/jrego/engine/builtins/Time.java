@@ -108,8 +108,15 @@ final class Time {
 
   private static Value nanos(Instant t) throws BuiltinException {
     try {
-      return NumberValue.of(
-          Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano()));
+      // Borrow a second before a negative epoch second, so the earliest representable instant
+      // (1677-09-21T00:12:43.145224192Z, Long.MIN_VALUE ns) does not overflow on the way.
+      long secs = t.getEpochSecond();
+      long nano = t.getNano();
+      if (secs < 0 && nano > 0) {
+        secs++;
+        nano -= 1_000_000_000L;
+      }
+      return NumberValue.of(Math.addExact(Math.multiplyExact(secs, 1_000_000_000L), nano));
     } catch (ArithmeticException e) {
       throw BuiltinException.error("time outside of valid range");
     }

@@ -59,14 +59,23 @@ final class YamlBuiltins {
       Pattern.compile("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$");
 
   static void register(BuiltinRegistry r) {
-    r.add("yaml.marshal", 1, (a, c) -> StringValue.of(YamlEmitter.marshal(a[0])));
+    r.add(
+        "yaml.marshal",
+        1,
+        (a, c) -> {
+          c.reserve(4 * TextSize.of(a[0], c.allocationLimit())); // indentation included
+          return StringValue.of(YamlEmitter.marshal(a[0]));
+        });
     r.add("yaml.unmarshal", 1, (a, c) -> unmarshal(Operands.string(a[0], 1)));
     r.add(
         "yaml.is_valid",
         1,
         (a, c) -> {
+          if (!(a[0] instanceof StringValue text)) {
+            return BooleanValue.FALSE; // as OPA: anything but a string is not valid YAML
+          }
           try {
-            unmarshal(Operands.string(a[0], 1));
+            unmarshal(text.value());
             return BooleanValue.TRUE;
           } catch (BuiltinException e) {
             if (e.kind() == BuiltinException.Kind.TYPE) {
@@ -88,11 +97,24 @@ final class YamlBuiltins {
       root = docs.next();
     } catch (MarkedYamlEngineException e) {
       String line = e.getProblemMark().map(m -> "line " + (m.getLine() + 1) + ": ").orElse("");
-      throw BuiltinException.error("yaml: " + line + e.getProblem());
+      throw BuiltinException.error("yaml: " + line + goProblem(e.getProblem()));
     } catch (YamlEngineException e) {
       throw BuiltinException.error("yaml: " + e.getMessage());
     }
     return toValue(root);
+  }
+
+  /**
+   * SnakeYAML's wording of an unclosed flow collection ({@code expected ',' or ']', but got ...})
+   * in go-yaml's, which OPA reports.
+   */
+  private static String goProblem(String problem) {
+    for (String close : new String[] {"]", "}"}) {
+      if (problem.startsWith("expected ',' or '" + close + "'")) {
+        return "did not find expected ',' or '" + close + "'";
+      }
+    }
+    return problem;
   }
 
   private static Value toValue(Node node) throws BuiltinException {

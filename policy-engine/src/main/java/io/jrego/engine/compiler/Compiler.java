@@ -30,6 +30,16 @@ import java.util.function.Function;
  */
 public final class Compiler {
 
+  /**
+   * What {@code some x in xs} and {@code some k, v in xs} become: calls that bind their pattern to
+   * each element in turn. A plain {@code x in xs} stays {@code internal.member_2}, a boolean check
+   * of operands that must already be bound, as in OPA.
+   */
+  public static final String SOME_MEMBER_2 = "internal.some_member_2";
+
+  /** See {@link #SOME_MEMBER_2}. */
+  public static final String SOME_MEMBER_3 = "internal.some_member_3";
+
   /** Builtins the evaluator implements itself, with their arity (-1: variadic). */
   public static final Map<String, Integer> EVALUATOR_BUILTINS =
       Map.ofEntries(
@@ -37,9 +47,12 @@ public final class Compiler {
           Map.entry("assign", 2),
           Map.entry("internal.member_2", 2),
           Map.entry("internal.member_3", 3),
+          Map.entry(SOME_MEMBER_2, 2),
+          Map.entry(SOME_MEMBER_3, 3),
           Map.entry("walk", 1),
           Map.entry("print", -1),
           Map.entry("internal.print", 1),
+          Map.entry(TestRules.TEST_CASE, 1),
           Map.entry("opa.runtime", 0),
           Map.entry("rego.metadata.chain", 0),
           Map.entry("rego.metadata.rule", 0),
@@ -567,9 +580,34 @@ public final class Compiler {
                   "with keyword target must reference existing input, data, or a function",
                   w.location()));
         }
+        if (belowRule(w.target(), rulePaths)) {
+          errors.add(
+              RegoError.at(
+                  RegoError.COMPILE,
+                  "with keyword cannot partially replace virtual document(s)",
+                  w.target().location()));
+        }
         checkCallsInTerm(w.value(), fns, rulePaths, builtins, v1, errors);
       }
     }
+  }
+
+  /** Whether a {@code with} target is a path strictly below a rule's document, as OPA refuses. */
+  private static boolean belowRule(Term target, Set<String> rulePaths) {
+    if (!(target instanceof Ref r && r.head() instanceof Term.Var v && v.name().equals("data"))) {
+      return false;
+    }
+    List<Value> path = new ArrayList<>();
+    for (Term t : r.path()) {
+      if (rulePaths.contains(RuleNode.pathString(path)) && !path.isEmpty()) {
+        return true;
+      }
+      if (!(t instanceof Scalar s)) {
+        return false;
+      }
+      path.add(s.value());
+    }
+    return false;
   }
 
   private static void checkCallsInTerm(
@@ -592,10 +630,20 @@ public final class Compiler {
                   RegoError.TYPE,
                   "deprecated built-in function calls in expression: " + c.name(),
                   c.location()));
-        } else if (!known) {
+        } else if (!known
+            && !(c.args().isEmpty()
+                && c.name().startsWith("data.")
+                && rulePaths.contains(c.name()))) {
+          // f() of a rule that is no function evaluates the rule, as OPA does at run time
           String msg = "undefined function " + c.name();
-          if (c.name().startsWith("data.") && rulePaths.contains(c.name())) {
-            msg = "function " + c.name() + " has arity 0, got " + c.args().size() + " arguments";
+          int n = c.args().size();
+          if (c.name().startsWith("data.") && rulePaths.contains(c.name()) && n > 0) {
+            msg =
+                "function "
+                    + c.name()
+                    + " has arity 0, got "
+                    + n
+                    + (n == 1 ? " argument" : " arguments");
           }
           errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {

@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * The ResolveRefs and RewriteLocalVars stages for one rule or query: every variable becomes a frame
  * slot or a reference ({@code data}, {@code input}, a rule of the package, an import); calls get
- * their full names; {@code some x in xs} becomes {@code internal.member_2}; {@code :=} is checked
- * for redeclaration.
+ * their full names; {@code some x in xs} becomes {@code internal.some_member_2}; {@code :=} is
+ * checked for redeclaration.
  */
 final class Resolver {
 
@@ -169,9 +169,11 @@ final class Resolver {
         Term value = term(si.value(), s);
         Term call =
             si.key() == null
-                ? new Term.Call("internal.member_2", List.of(value, domain), e.location())
+                ? new Term.Call(Compiler.SOME_MEMBER_2, List.of(value, domain), e.location())
                 : new Term.Call(
-                    "internal.member_3", List.of(term(si.key(), s), value, domain), e.location());
+                    Compiler.SOME_MEMBER_3,
+                    List.of(term(si.key(), s), value, domain),
+                    e.location());
         out = new Expr.TermStmt(call);
       }
       case Expr.Every ev -> {

@@ -11,12 +11,15 @@ import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.LimitExceededException;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
+import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Checkpoint;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
@@ -45,7 +48,8 @@ import java.util.TreeSet;
  * and cached per query by node id. {@code with} swaps the input, a data override tree or a function
  * mock table for the duration of one expression (and back while its continuation runs), with a
  * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
- * steps, depth, collection size) end the query with an error.
+ * steps and inside long builtin calls and sorts, see {@link #checkDeadline}; depth; collection
+ * size) end the query with an error.
  *
  * <p>Fast paths, each answering exactly as the general path. A call has one value at most, so
  * {@link #invoke} returns it rather than taking a continuation. Terms with at most one value whose
@@ -97,16 +101,22 @@ public final class Evaluator {
   private Map<CallKey, Value> calls;
   final BuiltinContext ctx;
   private final EngineOptions options;
-  private final long deadline;
+  private long deadline;
+  private boolean deadlineFromCaller; // set by endBy: the message names the caller's budget
+  private final Runnable limitCheck = this::checkLimits; // for builtins and the value model
   private int steps;
   private int depth;
   private final CallTargets targets;
   private IdentityHashMap<Expr, Integer> queryExprs;
   private Value[] exprValues;
+  // the query's lone expression whose false value is a result (see LoneExpression), else null
+  private Expr loneExpr;
   private final Builtins own;
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
   private Coverage coverage;
+  // where internal.test_case reports a parametrized test's case; null: nowhere
+  private java.util.function.Consumer<Value> testCases;
 
   /**
    * @param input the input document, or null when there is none
@@ -141,11 +151,32 @@ public final class Evaluator {
     long t = options.timeout().toNanos();
     this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
     this.own = new Builtins(this);
+    ctx.onCheckpoint(limitCheck);
+  }
+
+  /**
+   * Ends evaluation at {@code nanoTime} (a {@link System#nanoTime()} value) if that comes before
+   * the engine's timeout: the caller's budget for the whole request ({@code
+   * QueryOptions.deadline}).
+   */
+  public void endBy(long nanoTime) {
+    if (nanoTime < deadline) {
+      deadline = nanoTime;
+      deadlineFromCaller = true;
+    }
   }
 
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
   public void recordCoverage(Coverage c) {
     this.coverage = c;
+  }
+
+  /**
+   * Reports each case of a parametrized test ({@code internal.test_case([keys])}, which the
+   * compiler adds to such tests in test mode) to {@code sink}.
+   */
+  public void recordTestCases(java.util.function.Consumer<Value> sink) {
+    this.testCases = sink;
   }
 
   /** Marks a rule head whose body succeeded (or a default rule whose value was used). */
@@ -193,6 +224,7 @@ public final class Evaluator {
       queryExprs.put(q.written().get(i), i);
     }
     exprValues = new Value[q.written().size()];
+    loneExpr = LoneExpression.keepsFalse(q.written()) ? q.written().get(0) : null;
     guarded(
         () ->
             evalBody(
@@ -221,10 +253,16 @@ public final class Evaluator {
   }
 
   private void guarded(K k) {
+    if (deadlineFromCaller) {
+      checkDeadline(); // the caller's budget may be spent before evaluation starts
+    }
+    Runnable outer = Checkpoint.install(limitCheck);
     try {
       k.next();
     } catch (StackOverflowError e) {
       throw limit("evaluation nested too deeply (stack exhausted); see EngineOptions.maxDepth");
+    } finally {
+      Checkpoint.restore(outer);
     }
   }
 
@@ -275,7 +313,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         // some x in coll, x not bound yet: bind it to each element in turn, as unify would
         if (args.get(0) instanceof Var x && x.slot() >= 0 && f[x.slot()] == null) {
           Value coll = simpleValue(args.get(1), f);
@@ -288,7 +326,7 @@ public final class Evaluator {
         }
         return NOT_DIRECT;
       }
-      case "internal.member_3", "print", "internal.print", "walk" -> {
+      case Compiler.SOME_MEMBER_3, "print", "internal.print", "internal.test_case", "walk" -> {
         return NOT_DIRECT;
       }
       default -> {
@@ -317,7 +355,7 @@ public final class Evaluator {
           } else {
             stop = unify(out, result, f, () -> evalBody(body, i + 1, f, k));
           }
-        } else if (result instanceof BooleanValue b && !b.value()) {
+        } else if (fails(e, result)) {
           stop = false;
         } else {
           record(e, result);
@@ -342,18 +380,69 @@ public final class Evaluator {
     }
   }
 
-  /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
+  /**
+   * Counts an evaluation step (checking the deadline, cancellation and the allocation limit every
+   * 1024) and records coverage.
+   */
   private void tick(Expr e) {
-    if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
-      throw new EvalException(
-          RegoError.of(
-              RegoError.EVAL_CANCEL,
-              "evaluation exceeded the time limit of "
-                  + options.timeout()
-                  + " (EngineOptions.timeout)"));
+    if ((++steps & 1023) == 0) {
+      checkLimits();
     }
     if (coverage != null) {
       coverage.hit(e.location());
+    }
+  }
+
+  /**
+   * The limit checkpoint: ends the query once its deadline has passed, its thread is interrupted or
+   * it has allocated past its limit. Reached between statements ({@link #tick}), from builtins that
+   * loop over large operands ({@code BuiltinContext.checkpoint}) and from long operations of the
+   * value model (sorting a large set, {@link Checkpoint}), so one long call cannot outlive a limit
+   * by more than a slice.
+   */
+  private void checkLimits() {
+    checkDeadline();
+    checkpoint();
+  }
+
+  /**
+   * Ends the query once the deadline ({@code EngineOptions.timeout} or the caller's) has passed.
+   */
+  void checkDeadline() {
+    if (System.nanoTime() > deadline) {
+      throw new EvalException(
+          RegoError.of(
+              RegoError.EVAL_CANCEL,
+              deadlineFromCaller
+                  ? "evaluation exceeded the caller's deadline (QueryOptions.deadline)"
+                  : "evaluation exceeded the time limit of "
+                      + options.timeout()
+                      + " (EngineOptions.timeout)"));
+    }
+  }
+
+  /** A thread interrupted (a server shutting down) and a query over its allocation limit stop. */
+  private void checkpoint() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new EvalException(RegoError.of(RegoError.EVAL_CANCEL, "evaluation cancelled"));
+    }
+    if (ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
+    }
+  }
+
+  /** After a builtin built a large value: a chain of doublings passes the limit in a few steps. */
+  private void checkLarge(Value v) {
+    boolean large =
+        v instanceof StringValue s
+            ? s.value().length() > 1 << 16
+            : v instanceof ArrayValue a
+                ? a.size() > 1 << 12
+                : v instanceof SetValue s
+                    ? s.size() > 1 << 12
+                    : v instanceof ObjectValue o && o.size() > 1 << 12;
+    if (large && ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
     }
   }
 
@@ -529,7 +618,7 @@ public final class Evaluator {
             t,
             f,
             v -> {
-              if (v instanceof BooleanValue b && !b.value()) {
+              if (fails(e, v)) {
                 return false;
               }
               record(e, v);
@@ -651,11 +740,11 @@ public final class Evaluator {
       case "eq", "assign" -> {
         return unifyTerms(args.get(0), args.get(1), f, k);
       }
-      case "internal.member_2" -> {
+      case Compiler.SOME_MEMBER_2 -> {
         return evalTerm(
             args.get(1), f, coll -> eachEntry(coll, (key, v) -> unify(args.get(0), v, f, k)));
       }
-      case "internal.member_3" -> {
+      case Compiler.SOME_MEMBER_3 -> {
         return evalTerm(
             args.get(2),
             f,
@@ -666,6 +755,18 @@ public final class Evaluator {
       }
       case "print", "internal.print" -> {
         own.print(args, f);
+        return k.next();
+      }
+      case "internal.test_case" -> {
+        if (testCases != null) {
+          evalTerm(
+              args.get(0),
+              f,
+              v -> {
+                testCases.accept(v);
+                return false;
+              });
+        }
         return k.next();
       }
       case "walk" -> {
@@ -713,11 +814,21 @@ public final class Evaluator {
     if (n < c.args().size()) {
       return unify(c.args().get(n), result, f, k);
     }
-    if (result instanceof BooleanValue b && !b.value()) {
+    if (fails(e, result)) {
       return false;
     }
     record(e, result);
     return k.next();
+  }
+
+  /** Whether {@code v}, the value of expression {@code e}, makes it fail: false, unless kept. */
+  private boolean fails(Expr e, Value v) {
+    return v instanceof BooleanValue b && !b.value() && !isLone(e);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // that very expression, not an equal one elsewhere
+  private boolean isLone(Expr e) {
+    return e == loneExpr;
   }
 
   /** A continuation receiving evaluated operands. */
@@ -832,14 +943,22 @@ public final class Evaluator {
         }
         throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
       }
-      case UNKNOWN ->
-          throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      case UNKNOWN -> {
+        if (args.length == 0 && name.startsWith("data.")) {
+          return ruleCalledAsFunction(name);
+        }
+        throw new EvalException(at(RegoError.TYPE, "undefined function " + name, loc));
+      }
       case BUILTIN -> {
         // below
       }
     }
     try {
-      return t.builtin().function().call(args, ctx);
+      Value result = t.builtin().function().call(args, ctx);
+      checkLarge(result);
+      return result;
+    } catch (LimitExceededException ex) {
+      throw new EvalException(at(RegoError.EVAL_LIMIT, name + ": " + ex.getMessage(), loc));
     } catch (BuiltinException ex) {
       if (options.strictBuiltinErrors()) {
         String code =
@@ -929,6 +1048,7 @@ public final class Evaluator {
     CompiledRule savedRule = currentRule;
     try {
       Value[] result = new Value[1];
+      CompiledRule[] producer = new CompiledRule[1];
       CompiledRule dflt = null;
       for (CompiledRule rule : fns) {
         if (rule.isDefault()) {
@@ -936,7 +1056,7 @@ public final class Evaluator {
           continue;
         }
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
-          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result);
+          FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result, producer);
           currentRule = r;
           if (bindArgs(r.args(), args, fb.frame)) {
             evalBody(r.body(), 0, fb.frame, fb);
@@ -999,12 +1119,14 @@ public final class Evaluator {
     final CompiledRule rule;
     final Value[] frame;
     final Value[] result;
+    final CompiledRule[] producer;
     boolean produced;
 
-    FunctionBody(CompiledRule rule, Value[] frame, Value[] result) {
+    FunctionBody(CompiledRule rule, Value[] frame, Value[] result, CompiledRule[] producer) {
       this.rule = rule;
       this.frame = frame;
       this.result = result;
+      this.producer = producer;
     }
 
     @Override
@@ -1023,12 +1145,73 @@ public final class Evaluator {
         throw new EvalException(
             at(
                 RegoError.EVAL_CONFLICT,
-                "functions must not produce multiple outputs for same inputs",
+                conflict(
+                    "function " + rule.pathString(),
+                    " for the same inputs",
+                    result[0],
+                    producer[0],
+                    v,
+                    rule),
                 rule.location()));
       }
       result[0] = v;
+      producer[0] = rule;
       return rule.value() instanceof Scalar; // early exit, as OPA
     }
+  }
+
+  /**
+   * {@code f()} where {@code f} is a rule, not a function: its value, as OPA evaluates such a call
+   * when its type checker lets it through (a rule whose value depends on input; gatekeeper's
+   * policies call {@code allowed_sysctl_string()} defined as {@code allowed_sysctl_string() = out {
+   * ... }}); null when undefined.
+   */
+  private Value ruleCalledAsFunction(String name) {
+    List<Term> path = new ArrayList<>();
+    for (String part : name.substring("data.".length()).split("\\.", -1)) {
+      path.add(new Scalar(StringValue.of(part), null));
+    }
+    Value[] out = new Value[1];
+    evalData(
+        path,
+        0,
+        policy.root(),
+        baseData,
+        overrides,
+        new Value[0],
+        v -> {
+          out[0] = v;
+          return true;
+        });
+    return out[0];
+  }
+
+  /**
+   * OPA 1.22's conflict message: {@code rule data.a.p produced conflicting values:} then each value
+   * with the rule that produced it ({@code 1 at a.rego:3}).
+   */
+  static String conflict(
+      String what,
+      String suffix,
+      Value first,
+      CompiledRule firstRule,
+      Value second,
+      CompiledRule r) {
+    return what
+        + " produced conflicting values"
+        + suffix
+        + ":\n  "
+        + first
+        + " at "
+        + where(firstRule)
+        + "\n  "
+        + second
+        + " at "
+        + where(r);
+  }
+
+  private static String where(CompiledRule r) {
+    return r == null ? "?" : r.location().file() + ":" + r.location().row();
   }
 
   private boolean unifyArgs(List<Term> patterns, Value[] args, int i, Value[] f, K k) {
@@ -1362,8 +1545,11 @@ public final class Evaluator {
           "walk",
           "print",
           "internal.print",
+          "internal.test_case",
           "internal.member_2",
-          "internal.member_3" -> {
+          "internal.member_3",
+          Compiler.SOME_MEMBER_2,
+          Compiler.SOME_MEMBER_3 -> {
         return false;
       }
       default -> {
@@ -1488,7 +1674,10 @@ public final class Evaluator {
         return NO_VALUE;
       }
       node = childNode(node, key);
-      base = childBase(base, key);
+      base =
+          ov != null && base != null && !(base instanceof ObjectValue)
+              ? null
+              : childBase(base, key);
       ov = ov == null ? null : ov.children.get(key);
       if (node == null && base == null && ov == null) {
         return NO_VALUE;
@@ -1621,7 +1810,7 @@ public final class Evaluator {
     }
     if (base instanceof ObjectValue bo) {
       keys.addAll(bo.keys());
-    } else if (base != null && node == null) {
+    } else if (base != null && node == null && ov == null) {
       return walkBase(base, path, i, f, k);
     }
     if (ov != null) {
@@ -1645,7 +1834,11 @@ public final class Evaluator {
       Value[] f,
       VK k) {
     RuleNode child = childNode(node, key);
-    Value baseChild = childBase(base, key);
+    // an override below a scalar or array has replaced it with an object: its elements are gone
+    Value baseChild =
+        ov != null && ov.value == null && base != null && !(base instanceof ObjectValue)
+            ? null
+            : childBase(base, key);
     DataOverride ovChild = ov == null ? null : ov.children.get(key);
     if (child == null && baseChild == null && ovChild == null) {
       return false;
@@ -1685,9 +1878,10 @@ public final class Evaluator {
     if (node != null && !node.rules().isEmpty()) {
       return base != null ? base : ruleDoc(node);
     }
-    if (base != null && !(base instanceof ObjectValue)) {
+    if (base != null && !(base instanceof ObjectValue) && ov == null) {
       return base;
     }
+    // below here an override under a scalar or array replaces it with an object, as OPA does
     Map<Value, Value> m = new HashMap<>();
     if (base instanceof ObjectValue bo) {
       m.putAll(bo.asMap());

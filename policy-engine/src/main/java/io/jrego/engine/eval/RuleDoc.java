@@ -63,6 +63,7 @@ final class RuleDoc {
     }
     if (anyComplete || (dflt != null && !anyRefHead && !anyMulti)) {
       Value[] result = new Value[1];
+      CompiledRule[] producer = new CompiledRule[1];
       for (CompiledRule r : node.rules()) {
         if (shape(r) != Shape.COMPLETE) {
           continue;
@@ -78,10 +79,12 @@ final class RuleDoc {
                         throw new EvalException(
                             Evaluator.at(
                                 RegoError.EVAL_CONFLICT,
-                                "complete rules must not produce multiple outputs",
+                                Evaluator.conflict(
+                                    "rule " + node, "", result[0], producer[0], v, cr),
                                 cr.location()));
                       }
                       result[0] = v;
+                      producer[0] = cr;
                       // a constant value cannot change: stop at the first solution (OPA's early
                       // exit)
                       return cr.value() instanceof io.jrego.engine.ast.Term.Scalar;

@@ -47,6 +47,9 @@ public final class Parser {
           "import",
           "package");
 
+  /** Keywords a v0 module has only after importing them. */
+  private static final Set<String> FUTURE_KEYWORDS = Set.of("if", "contains", "in", "every");
+
   private static final Map<Kind, String> RELATIONS =
       Map.of(
           Kind.EQ, "equal",
@@ -65,6 +68,10 @@ public final class Parser {
   private final List<RegoError> errors = new ArrayList<>();
   private int p;
   private boolean allowBar = true;
+  private boolean halted;
+  // the future keywords in force: all four in v1; in v0 only those imported (future.keywords.x,
+  // future.keywords, rego.v1), elsewhere they are plain names
+  private final Set<String> futureKeywords = new java.util.HashSet<>();
   private final int rowOffset;
   private final int colOffset;
 
@@ -72,6 +79,9 @@ public final class Parser {
     this.file = file;
     this.src = src;
     this.version = version;
+    if (version == RegoVersion.V1) {
+      futureKeywords.addAll(FUTURE_KEYWORDS);
+    }
     this.rowOffset = rowOffset;
     this.colOffset = colOffset;
     Lexer lx = new Lexer(src).run();
@@ -126,7 +136,7 @@ public final class Parser {
         if (t.is(Kind.SEMI)) {
           ps.p++;
         } else if (!t.is(Kind.EOF) && !t.newlineBefore()) {
-          ps.fail(t, "unexpected " + describe(t) + " token");
+          ps.fail(t, "unexpected " + ps.describe(t) + " token");
         }
       }
     } catch (Bail b) {
@@ -149,7 +159,7 @@ public final class Parser {
     try {
       t = ps.termIn(false);
       if (!ps.peek().is(Kind.EOF)) {
-        ps.fail(ps.peek(), "unexpected " + describe(ps.peek()) + " token");
+        ps.fail(ps.peek(), "unexpected " + ps.describe(ps.peek()) + " token");
       }
     } catch (Bail b) {
       // recorded
@@ -215,6 +225,9 @@ public final class Parser {
           p++;
         }
       } catch (Bail b) {
+        if (halted) {
+          break;
+        }
         if (p == start) {
           p++;
         }
@@ -274,6 +287,7 @@ public final class Parser {
           "unexpected import path, must begin with one of: {data, future, input, rego}, got: "
               + root);
     }
+    enableFutureKeywords(root, ref.path());
     String alias = "";
     if (keyword(peek(), "as") && !peek().newlineBefore()) {
       p++;
@@ -284,6 +298,31 @@ public final class Parser {
       alias = a.text();
     }
     return new Module.Import(ref, alias, loc(kw));
+  }
+
+  /** {@code import future.keywords[.x]} and {@code import rego.v1} make keywords of names. */
+  private void enableFutureKeywords(String root, List<Term> path) {
+    List<String> names = new ArrayList<>();
+    for (Term t : path) {
+      if (t instanceof Scalar sc && sc.value() instanceof StringValue sv) {
+        names.add(sv.value());
+      }
+    }
+    if (root.equals("rego") && names.equals(List.of("v1"))) {
+      futureKeywords.addAll(FUTURE_KEYWORDS);
+    } else if (root.equals("future") && !names.isEmpty() && names.get(0).equals("keywords")) {
+      if (names.size() == 1) {
+        futureKeywords.addAll(FUTURE_KEYWORDS);
+      } else if (FUTURE_KEYWORDS.contains(names.get(1))) {
+        futureKeywords.add(names.get(1));
+      }
+    }
+  }
+
+  /** Whether {@code word} is a keyword here: always, unless a future keyword not in force. */
+  private boolean isKeyword(String word) {
+    return KEYWORDS.contains(word)
+        && (!FUTURE_KEYWORDS.contains(word) || futureKeywords.contains(word));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -304,9 +343,20 @@ public final class Parser {
     if (headTerm instanceof Term.Call c) {
       head = refFromDotted(c.name(), c.location());
       args = c.args();
-      kind = Rule.Kind.FUNCTION;
+      // as OPA: f() := 1 is the constant rule f, not a function of no arguments
+      kind = args.isEmpty() ? Rule.Kind.COMPLETE : Rule.Kind.FUNCTION;
     } else {
       head = headRef(headTerm);
+    }
+    for (String kw : List.of("if", "contains")) {
+      if (peek().isIdent(kw) && !isKeyword(kw) && !peek().newlineBefore()) {
+        throw fail(
+            location,
+            "var cannot be used for rule name (hint: `import future.keywords."
+                + kw
+                + "` for `"
+                + (kw.equals("if") ? "p if { ... }` rules)" : "p contains x` rules)"));
+      }
     }
     Term value = null;
     boolean assign = false;
@@ -333,6 +383,13 @@ public final class Parser {
       }
       body = braceBody();
       hasBody = true;
+    }
+    // p = x { A } { B }: each further body is a rule of its own with the same head, as in OPA
+    List<List<Expr>> chained = new ArrayList<>();
+    List<Location> chainedAt = new ArrayList<>();
+    while (hasBody && previous().is(Kind.RBRACE) && peek().is(Kind.LBRACE)) {
+      chainedAt.add(loc(peek()));
+      chained.add(braceBody());
     }
     if (isDefault) {
       if (value == null) {
@@ -416,9 +473,33 @@ public final class Parser {
     if (!elses.isEmpty() && head.stream().anyMatch(h -> !(h instanceof Scalar))) {
       throw fail(elses.get(0), "else keyword cannot be used on rules with variables in head");
     }
+    if (!elses.isEmpty() && !chained.isEmpty()) {
+      throw fail(chainedAt.get(0), "expected else keyword");
+    }
+    if (peek().is(Kind.LBRACE) && !elses.isEmpty() && previous().is(Kind.RBRACE)) {
+      throw fail(peek(), "expected else keyword");
+    }
     Rule r =
         new Rule(kind, isDefault, head, args, value, assign, body, elseRule, location, annotations);
-    return List.of(r);
+    if (chained.isEmpty()) {
+      return List.of(r);
+    }
+    List<Rule> rules = new ArrayList<>(List.of(r));
+    for (int i = 0; i < chained.size(); i++) {
+      rules.add(
+          new Rule(
+              kind,
+              isDefault,
+              head,
+              args,
+              value,
+              assign,
+              chained.get(i),
+              Optional.empty(),
+              chainedAt.get(i),
+              List.of()));
+    }
+    return List.copyOf(rules);
   }
 
   private List<Expr> ifBody() {
@@ -460,10 +541,28 @@ public final class Parser {
     } else if (t instanceof Ref r && r.head() instanceof Var v) {
       out.add(new Scalar(StringValue.of(v.name()), v.location()));
       out.addAll(r.path());
+    } else if (t instanceof Ref r && r.head() instanceof Scalar) {
+      throw fail(t.location(), "illegal ref (head cannot be " + termKind(r.head()) + ")");
     } else {
-      throw fail(t.location(), "invalid rule head");
+      throw fail(t.location(), termKind(t) + " cannot be used for rule name");
     }
     return out;
+  }
+
+  /** A term's kind as OPA's rule-head errors name it. */
+  private static String termKind(Term t) {
+    return switch (t) {
+      case Scalar s -> s.value().typeName();
+      case Term.ArrayTerm a -> "array";
+      case Term.ObjectTerm o -> "object";
+      case Term.SetTerm st -> "set";
+      case Term.ArrayCompr c -> "arraycomprehension";
+      case Term.SetCompr c -> "setcomprehension";
+      case Term.ObjectCompr c -> "objectcomprehension";
+      case Term.Call c -> "call";
+      case Term.Template tp -> "templatestring";
+      default -> "ref";
+    };
   }
 
   private List<Term> refFromDotted(String name, Location l) {
@@ -491,7 +590,8 @@ public final class Parser {
       if (t.is(Kind.SEMI)) {
         p++;
       } else if (!t.is(Kind.RBRACE) && !t.newlineBefore()) {
-        throw fail(t, "unexpected " + describe(t) + " token: expected \\n or ; or }");
+        throw fail(
+            t, "unexpected " + describe(t) + " token: expected \\n or ; or }" + futureHint(t));
       }
     }
     p++;
@@ -621,6 +721,25 @@ public final class Parser {
     Term domain = termRelation();
     List<Expr> body = braceBody();
     return b == null ? new Expr.Every(null, a, domain, body) : new Expr.Every(a, b, domain, body);
+  }
+
+  /**
+   * OPA's hint when a v0 body stumbles on a future keyword that was not imported: {@code in} after
+   * {@code some x}, any other {@code in}, or what follows an {@code every}.
+   */
+  private String futureHint(Token t) {
+    Token before = toks.get(p - 1);
+    Token twoBefore = p >= 2 ? toks.get(p - 2) : null;
+    if (t.isIdent("in") && !isKeyword("in")) {
+      boolean some = twoBefore != null && twoBefore.isIdent("some");
+      return " (hint: `import future.keywords.in` for `"
+          + (some ? "some x in xs" : "x in xs")
+          + "` expressions)";
+    }
+    if (before.isIdent("every") && !isKeyword("every")) {
+      return " (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)";
+    }
+    return "";
   }
 
   // ---------------------------------------------------------------------------------------
@@ -767,7 +886,7 @@ public final class Parser {
 
   /** Whether {@code t} is the keyword {@code word} used as one (not as a ref or call head). */
   private boolean keyword(Token t, String word) {
-    if (!t.isIdent(word)) {
+    if (!t.isIdent(word) || !isKeyword(word)) {
       return false;
     }
     int i = t.offset() == toks.get(p).offset() ? p : toks.indexOf(t);
@@ -803,7 +922,7 @@ public final class Parser {
       }
       p = save;
     }
-    if (KEYWORDS.contains(t.text())) {
+    if (isKeyword(t.text())) {
       if (!refOrCall) {
         throw fail(t, "unexpected " + t.text() + " keyword");
       }
@@ -1041,12 +1160,16 @@ public final class Parser {
   }
 
   private Term number(String text, Location l, boolean negative) {
+    NumberValue n;
     try {
-      NumberValue n = NumberValue.parse(negative ? "-" + text : text);
-      return new Scalar(n, l);
+      n = NumberValue.literal(negative ? "-" + text : text);
     } catch (RuntimeException e) {
       throw fail(l, "invalid number: " + text);
     }
+    if (NumberValue.tooBig(n.bigDecimal())) {
+      throw fail(l, "number too big"); // OPA's words
+    }
+    return new Scalar(n, l);
   }
 
   /** Splits a template string into literal parts and parsed expressions. */
@@ -1076,7 +1199,15 @@ public final class Parser {
               i += 4;
             }
           }
-          default -> lit.append(e);
+          case '"', '\\', '/' -> lit.append(e);
+          // as OPA: JSON's escapes and \{ only (\} and the rest are illegal); OPA's scanner
+          // then reports the rest of the string as two illegal tokens at the same place
+          default -> {
+            errors.add(RegoError.at(RegoError.PARSE, "illegal escape sequence", loc(t)));
+            errors.add(RegoError.at(RegoError.PARSE, "illegal token", loc(t)));
+            halted = true; // and stops there: later rules are not reported on
+            throw fail(t, "illegal token");
+          }
         }
       } else if (c == '{') {
         int end = Lexer.skipExpr(s, i + 1);
@@ -1095,7 +1226,7 @@ public final class Parser {
         try {
           Expr e = sub.expr();
           if (!sub.peek().is(Kind.EOF)) {
-            sub.fail(sub.peek(), "unexpected " + describe(sub.peek()) + " token");
+            sub.fail(sub.peek(), "unexpected " + sub.describe(sub.peek()) + " token");
           }
           parts.add(e);
         } catch (Bail b) {
@@ -1123,6 +1254,11 @@ public final class Parser {
 
   private Token peek() {
     return toks.get(p);
+  }
+
+  /** The token just consumed. */
+  private Token previous() {
+    return toks.get(p - 1);
   }
 
   private Token next() {
@@ -1163,10 +1299,10 @@ public final class Parser {
     };
   }
 
-  private static String describe(Token t) {
+  private String describe(Token t) {
     return switch (t.kind()) {
       case EOF -> "eof";
-      case IDENT -> KEYWORDS.contains(t.text()) ? t.text() + " keyword" : "ident";
+      case IDENT -> isKeyword(t.text()) ? t.text() + " keyword" : "identifier";
       case STRING -> "string";
       case NUMBER -> "number";
       case TEMPLATE, RAW_TEMPLATE -> "template-string";

@@ -83,6 +83,59 @@ public final class CoverageReport {
     return sb.append("\n}\n").toString();
   }
 
+  /** The percentage of coverable rows covered, over every file (0 when there are none). */
+  public static double percent(
+      Map<String, Set<Integer>> coverable, Map<String, Set<Integer>> hits) {
+    int covered = 0;
+    int total = 0;
+    for (Map.Entry<String, Set<Integer>> e : coverable.entrySet()) {
+      Set<Integer> h = hits.getOrDefault(e.getKey(), Set.of());
+      total += e.getValue().size();
+      covered += (int) e.getValue().stream().filter(h::contains).count();
+    }
+    for (Map.Entry<String, Set<Integer>> e : hits.entrySet()) {
+      Set<Integer> c = coverable.getOrDefault(e.getKey(), Set.of());
+      int extra = (int) e.getValue().stream().filter(r -> !c.contains(r)).count();
+      covered += extra;
+      total += extra;
+    }
+    return total == 0 ? 0.0 : 100.0 * covered / total;
+  }
+
+  /**
+   * The coverable rows not covered, as {@code file:row} or {@code file:start-end} for consecutive
+   * rows, by file then row: the lines {@code opa test --threshold -v} lists.
+   */
+  public static List<String> notCovered(
+      Map<String, Set<Integer>> coverable, Map<String, Set<Integer>> hits) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Set<Integer>> e : new TreeMap<>(coverable).entrySet()) {
+      TreeSet<Integer> missed = new TreeSet<>(e.getValue());
+      missed.removeAll(hits.getOrDefault(e.getKey(), Set.of()));
+      Integer start = null;
+      int end = 0;
+      for (int row : missed) {
+        if (start != null && row == end + 1) {
+          end = row;
+          continue;
+        }
+        if (start != null) {
+          out.add(e.getKey() + ":" + span(start, end));
+        }
+        start = row;
+        end = row;
+      }
+      if (start != null) {
+        out.add(e.getKey() + ":" + span(start, end));
+      }
+    }
+    return out;
+  }
+
+  private static String span(int start, int end) {
+    return start == end ? Integer.toString(start) : start + "-" + end;
+  }
+
   /** Consecutive rows merged into one range. */
   private static String ranges(String key, SortedSet<Integer> rows) {
     StringBuilder sb = new StringBuilder("      \"").append(key).append("\": [");

@@ -28,7 +28,7 @@ public final class OpaJson {
    */
   static String pretty(Value v, Shape shape) {
     StringBuilder sb = new StringBuilder();
-    write(sb, v, 0, shape);
+    write(sb, textKeys(v), 0, shape);
     return sb.toString();
   }
 
@@ -36,21 +36,26 @@ public final class OpaJson {
    * Where a document has Go structs: the field order of an object here, and the shapes of its
    * fields' values (for an array, of its elements).
    */
-  record Shape(List<String> fields, java.util.Map<String, Shape> children) {
-    static final Shape NONE = new Shape(List.of(), java.util.Map.of());
+  record Shape(List<String> fields, java.util.Map<String, Shape> children, Shape values) {
+    static final Shape NONE = new Shape(List.of(), java.util.Map.of(), null);
 
     static Shape of(String... fields) {
-      return new Shape(List.of(fields), java.util.Map.of());
+      return new Shape(List.of(fields), java.util.Map.of(), null);
+    }
+
+    /** A Go map (sorted keys) whose every value has the shape {@code values}. */
+    static Shape mapOf(Shape values) {
+      return new Shape(List.of(), java.util.Map.of(), values);
     }
 
     Shape with(String field, Shape child) {
       java.util.Map<String, Shape> m = new java.util.HashMap<>(children);
       m.put(field, child);
-      return new Shape(fields, java.util.Map.copyOf(m));
+      return new Shape(fields, java.util.Map.copyOf(m), values);
     }
 
     Shape child(String field) {
-      return children.getOrDefault(field, NONE);
+      return values != null ? values : children.getOrDefault(field, NONE);
     }
 
     List<Value> order(ObjectValue o) {
@@ -66,7 +71,35 @@ public final class OpaJson {
 
   /** {@code v} on one line, as {@code --format raw} and the pretty table print values. */
   public static String compact(Value v) {
-    return goEscape(Json.write(v));
+    return goEscape(Json.write(textKeys(v)));
+  }
+
+  /**
+   * {@code v} with every object key that is not a string replaced by its JSON text, so that keys
+   * sort as text, as Go sorts a map's keys when it writes JSON ({@code {2.50: "a", 1e2: "b"}}
+   * writes {@code 1e2} first).
+   */
+  static Value textKeys(Value v) {
+    return switch (v) {
+      case ObjectValue o -> {
+        ObjectValue.Builder b = new ObjectValue.Builder();
+        o.forEach(
+            (k, x) ->
+                b.put(k instanceof StringValue ? k : StringValue.of(Json.write(k)), textKeys(x)));
+        yield b.build();
+      }
+      case ArrayValue a -> {
+        ArrayValue.Builder b = new ArrayValue.Builder(a.size());
+        a.asList().forEach(x -> b.add(textKeys(x)));
+        yield b.build();
+      }
+      case SetValue st -> {
+        ArrayValue.Builder b = new ArrayValue.Builder(st.elements().size());
+        st.elements().forEach(x -> b.add(textKeys(x)));
+        yield b.build();
+      }
+      default -> v;
+    };
   }
 
   private static void write(StringBuilder sb, Value v, int depth, Shape shape) {

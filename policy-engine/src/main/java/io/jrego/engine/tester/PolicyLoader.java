@@ -11,8 +11,10 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,14 +59,44 @@ public final class PolicyLoader {
    */
   public static LoadedPolicy load(List<Path> paths, List<Path> bundles, RegoVersion defaultVersion)
       throws PolicyLoadException {
+    return load(paths, bundles, defaultVersion, List.of(), BundleLoader.Options.defaults());
+  }
+
+  /**
+   * Loads as {@link #load(List, List, RegoVersion)} does, with two choices of {@code opa eval} and
+   * {@code opa test}.
+   *
+   * @param ignore glob patterns (such as {@code *.yaml} or {@code .*}) matched against the name
+   *     alone of every file and folder inside the given folders, which are left out, as {@code opa
+   *     test --ignore} does; the paths named themselves are always loaded
+   * @param bundleOptions how {@code bundles} are read: limits, and the key their signatures must
+   *     verify with, as {@code opa eval -b --verification-key} does
+   * @throws PolicyLoadException when a path is missing, a file cannot be read or merged, a bundle
+   *     is refused (a signature that does not verify included), or a pattern is not a valid glob
+   */
+  public static LoadedPolicy load(
+      List<Path> paths,
+      List<Path> bundles,
+      RegoVersion defaultVersion,
+      List<String> ignore,
+      BundleLoader.Options bundleOptions)
+      throws PolicyLoadException {
+    List<PathMatcher> ignored = new ArrayList<>();
+    for (String pattern : ignore) {
+      try {
+        ignored.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern));
+      } catch (IllegalArgumentException e) {
+        throw new PolicyLoadException("--ignore " + pattern + ": " + e.getMessage(), e);
+      }
+    }
     Map<String, String> modules = new LinkedHashMap<>();
     Map<String, RegoVersion> versions = new HashMap<>();
     Map<Value, Value> data = new LinkedHashMap<>();
     for (Path p : paths) {
       if (Files.isRegularFile(p) && isArchive(p)) {
-        loadBundle(p, defaultVersion, modules, versions, data);
+        loadBundle(p, BundleLoader.Options.defaults(), defaultVersion, modules, versions, data);
       } else if (Files.isDirectory(p)) {
-        loadFolder(p, defaultVersion, modules, versions, data);
+        loadFolder(p, defaultVersion, ignored, modules, versions, data);
       } else if (Files.isRegularFile(p)) {
         loadFile(p, List.of(), false, defaultVersion, modules, versions, data);
       } else {
@@ -75,7 +107,7 @@ public final class PolicyLoader {
       if (!Files.exists(p)) {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
-      loadBundle(p, defaultVersion, modules, versions, data);
+      loadBundle(p, bundleOptions, defaultVersion, modules, versions, data);
     }
     return new LoadedPolicy(modules, versions, toObject(data));
   }
@@ -88,6 +120,7 @@ public final class PolicyLoader {
   /** A bundle folder or archive, through the one bundle reader (limits, roots, manifest). */
   private static void loadBundle(
       Path p,
+      BundleLoader.Options options,
       RegoVersion defaultVersion,
       Map<String, String> modules,
       Map<String, RegoVersion> versions,
@@ -95,7 +128,7 @@ public final class PolicyLoader {
       throws PolicyLoadException {
     Bundle bundle;
     try {
-      bundle = BundleLoader.load(p);
+      bundle = BundleLoader.load(p, options);
     } catch (BundleException e) {
       throw new PolicyLoadException(e.getMessage(), e);
     }
@@ -111,6 +144,7 @@ public final class PolicyLoader {
   private static void loadFolder(
       Path root,
       RegoVersion defaultVersion,
+      List<PathMatcher> ignored,
       Map<String, String> modules,
       Map<String, RegoVersion> versions,
       Map<Value, Value> data)
@@ -122,7 +156,7 @@ public final class PolicyLoader {
     try (Stream<Path> walk = Files.walk(root)) {
       files =
           walk.filter(Files::isRegularFile)
-              .filter(f -> !hidden(root.relativize(f)))
+              .filter(f -> !hidden(root.relativize(f)) && !ignored(root.relativize(f), ignored))
               .sorted()
               .toList();
     } catch (IOException e) {
@@ -136,6 +170,18 @@ public final class PolicyLoader {
       }
       loadFile(f, dirs, bundle, version, modules, versions, data);
     }
+  }
+
+  /** Whether a folder on the way to the file, or the file itself, has an ignored name. */
+  private static boolean ignored(Path rel, List<PathMatcher> ignored) {
+    for (Path part : rel) {
+      for (PathMatcher m : ignored) {
+        if (m.matches(part)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean hidden(Path rel) {
@@ -159,8 +205,9 @@ public final class PolicyLoader {
     String name = f.getFileName().toString();
     boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
     if (name.endsWith(".rego")) {
-      modules.put(f.toString(), read(f));
-      versions.put(f.toString(), version);
+      String file = f.normalize().toString(); // ./a.rego is a.rego, as OPA names it
+      modules.put(file, read(f));
+      versions.put(file, version);
     } else if (name.endsWith(".json") || yaml) {
       if (bundle && !name.equals("data.json") && !name.equals("data.yaml")) {
         return;

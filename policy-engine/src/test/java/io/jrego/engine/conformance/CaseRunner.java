@@ -6,6 +6,10 @@ import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.Rego;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.value.NullValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +35,27 @@ final class CaseRunner implements AutoCloseable {
 
   /** A worker overstaying its limit this many times ends the run: something is badly wrong. */
   private static final int MAX_ABANDONED = 25;
+
+  /**
+   * {@code test.sleep("10ms")}: a builtin OPA's own test harness registers for the compliance cases
+   * (to show that {@code time.now_ns} keeps one value through a query); never part of a policy.
+   */
+  private static final Builtin TEST_SLEEP =
+      new Builtin(
+          "test.sleep",
+          1,
+          (a, c) -> {
+            if (!(a[0] instanceof StringValue s) || !s.value().matches("[0-9]+ms")) {
+              throw BuiltinException.error("test.sleep: want a duration such as \"10ms\"");
+            }
+            try {
+              Thread.sleep(Long.parseLong(s.value().substring(0, s.value().length() - 2)));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return NullValue.INSTANCE;
+          },
+          false);
 
   private final Duration engineTimeout;
   private final Duration hardTimeout;
@@ -86,7 +111,7 @@ final class CaseRunner implements AutoCloseable {
     } catch (RegoException e) {
       return Optional.of("input_term did not evaluate: " + Scorer.firstLine(e.getMessage()));
     }
-    Rego.Builder b = Rego.builder().options(options);
+    Rego.Builder b = Rego.builder().options(options).builtin(TEST_SLEEP);
     for (int i = 0; i < c.modules().size(); i++) {
       b.module("test-" + i + ".rego", c.modules().get(i), RegoVersion.V1);
     }

@@ -86,6 +86,9 @@ class OpaDifferentialTest {
       assertThat(got.errorCodes())
           .as("%s: OPA failed with %s; jrego gave %s", name, want.describe(), got.describe())
           .contains(want.errorCodes().get());
+      if (Files.exists(dir.resolve("compare-messages"))) {
+        assertThat(got.messages()).as("%s: error messages", name).isEqualTo(want.messages());
+      }
     } else {
       assertThat(got.errorCodes())
           .as("%s: jrego failed with %s where OPA gave a result", name, got.describe())
@@ -98,14 +101,19 @@ class OpaDifferentialTest {
    * One side's answer: the result array of the eval document as a set (OPA and jrego may order
    * results differently), or the set of error codes.
    */
-  private record Outcome(SetValue results, Optional<TreeSet<String>> errorCodes, String message) {
+  private record Outcome(
+      SetValue results,
+      Optional<TreeSet<String>> errorCodes,
+      String message,
+      TreeSet<String> messages) {
     static Outcome of(Value doc) {
       Value rs = ((ObjectValue) doc).get("result").orElse(ArrayValue.EMPTY);
-      return new Outcome(SetValue.of(((ArrayValue) rs).asList()), Optional.empty(), "");
+      return new Outcome(
+          SetValue.of(((ArrayValue) rs).asList()), Optional.empty(), "", new TreeSet<>());
     }
 
-    static Outcome error(TreeSet<String> codes, String message) {
-      return new Outcome(SetValue.EMPTY, Optional.of(codes), message);
+    static Outcome error(TreeSet<String> codes, String message, TreeSet<String> messages) {
+      return new Outcome(SetValue.EMPTY, Optional.of(codes), message, messages);
     }
 
     String describe() {
@@ -142,10 +150,12 @@ class OpaDifferentialTest {
       Value doc = Json.parse(Files.readString(out, StandardCharsets.UTF_8));
       if (doc instanceof ObjectValue o && o.get("errors").orElse(null) instanceof ArrayValue es) {
         TreeSet<String> codes = new TreeSet<>();
+        TreeSet<String> messages = new TreeSet<>();
         for (Value e : es.asList()) {
           codes.add(((ObjectValue) e).get("code").map(OpaDifferentialTest::str).orElse(""));
+          messages.add(((ObjectValue) e).get("message").map(OpaDifferentialTest::str).orElse(""));
         }
-        return Outcome.error(codes, Json.write(es));
+        return Outcome.error(codes, Json.write(es), messages);
       }
       assertThat(p.exitValue()).as("opa exit code for %s", cmd).isZero();
       return Outcome.of(doc);
@@ -172,8 +182,10 @@ class OpaDifferentialTest {
       return Outcome.of(Json.parse(Json.write(EvalReport.resultDocument(query, rs))));
     } catch (RegoException e) {
       TreeSet<String> codes = new TreeSet<>();
+      TreeSet<String> messages = new TreeSet<>();
       e.errors().stream().map(RegoError::code).forEach(codes::add);
-      return Outcome.error(codes, e.getMessage());
+      e.errors().stream().map(RegoError::message).forEach(messages::add);
+      return Outcome.error(codes, e.getMessage(), messages);
     }
   }
 

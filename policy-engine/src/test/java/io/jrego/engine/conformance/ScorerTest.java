@@ -131,6 +131,18 @@ class ScorerTest {
   }
 
   @Test
+  void score_caseWantingAnErrorAndAResultPassesOnTheErrorAlone() {
+    ComplianceCase c =
+        parse(
+            "{\"query\": \"q\", \"want_result\": [{\"x\": 1}],"
+                + " \"want_error_code\": \"eval_builtin_error\", \"want_error\": \"divide by zero\"}");
+
+    assertThat(Scorer.score(c, List.of(), Optional.of(divZero()))).isEmpty();
+    assertThat(Scorer.score(c, List.of(Map.of("x", NumberValue.of(1))), Optional.empty()))
+        .hasValueSatisfying(r -> assertThat(r).contains("but got success"));
+  }
+
+  @Test
   void parseFile_readsYamlCasesLikeJson() {
     String yaml =
         """

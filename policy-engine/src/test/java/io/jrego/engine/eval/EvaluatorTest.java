@@ -73,7 +73,8 @@ class EvaluatorTest {
   void completeRule_withTwoValuesIsAConflict() {
     RegoError e = evalError("p := 1\np := 2 if true", "p", EngineOptions.defaults());
     assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
-    assertThat(e.message()).isEqualTo("complete rules must not produce multiple outputs");
+    assertThat(e.message())
+        .isEqualTo("rule data.t.p produced conflicting values:\n  1 at t.rego:2\n  2 at t.rego:3");
   }
 
   @Test
@@ -94,7 +95,9 @@ class EvaluatorTest {
             "f(x) := 1 if x > 0\nf(x) := 2 if x > 1\np := f(5)", "p", EngineOptions.defaults());
     assertThat(e.code()).isEqualTo(RegoError.EVAL_CONFLICT);
     assertThat(e.message())
-        .isEqualTo("functions must not produce multiple outputs for same inputs");
+        .isEqualTo(
+            "function data.t.f produced conflicting values for the same inputs:\n"
+                + "  1 at t.rego:2\n  2 at t.rego:3");
   }
 
   @Test

@@ -105,6 +105,14 @@ class ParserTest {
   }
 
   @Test
+  void parseTerm_rejectsAnEscapedClosingBraceInTemplateStrings() {
+    assertThatThrownBy(() -> term("$\"a \\} b\""))
+        .isInstanceOfSatisfying(
+            RegoException.class,
+            e -> assertThat(e.errors().get(0).message()).isEqualTo("illegal escape sequence"));
+  }
+
+  @Test
   void parseQuery_splitsExpressionsOnSemicolonsAndNewlines() throws Exception {
     List<Expr> body = Parser.parseQuery("x := 1; y := 2\nnot z with input as 1");
     assertThat(body).hasSize(3);
@@ -148,7 +156,7 @@ class ParserTest {
             e -> {
               assertThat(e.errors()).hasSize(2);
               assertThat(e.errors().get(0).message())
-                  .isEqualTo("unexpected ident token: expected \",\" or \"]\"");
+                  .isEqualTo("unexpected identifier token: expected \",\" or \"]\"");
               assertThat(e.errors().get(0).location().orElseThrow().row()).isEqualTo(5);
               assertThat(e.errors().get(1).location().orElseThrow().row()).isEqualTo(8);
             });

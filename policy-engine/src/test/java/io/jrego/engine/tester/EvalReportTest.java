@@ -16,6 +16,26 @@ import org.junit.jupiter.api.Test;
 class EvalReportTest {
 
   @Test
+  void numberKeysSortAsTheirTextAsGoWritesAMap() {
+    // from opa eval 1.22.2: x := {2.50: "a", 1e2: "b", "z": {3: 1, "10": 2}}
+    io.jrego.engine.value.Value v =
+        io.jrego.engine.value.ObjectValue.of(
+            Map.of(
+                NumberValue.literal("2.50"), StringValue.of("a"),
+                NumberValue.literal("1e2"), StringValue.of("b"),
+                StringValue.of("z"),
+                    io.jrego.engine.value.ObjectValue.of(
+                        Map.of(
+                            NumberValue.of(3),
+                            NumberValue.of(1),
+                            StringValue.of("10"),
+                            NumberValue.of(2)))));
+
+    assertThat(OpaJson.compact(v))
+        .isEqualTo("{\"1e2\":\"b\",\"2.50\":\"a\",\"z\":{\"10\":2,\"3\":1}}");
+  }
+
+  @Test
   void splitQuery_splitsOnSemicolonsAndNewlinesOutsideBracketsAndStrings() {
     assertThat(EvalReport.splitQuery("data.x.q[y]; y > 1"))
         .containsExactly(new Expr("data.x.q[y]", 1, 1), new Expr("y > 1", 1, 14));

@@ -96,4 +96,77 @@ class TestRunnerTest {
     assertThat(t.location().row()).isEqualTo(7);
     assertThat(t.packagePath()).isEqualTo("data.a.b");
   }
+
+  private static final String OPA_TEST_MODULE =
+      """
+      package a.b
+
+      test_dup if { print("first"); true }
+
+      test_dup if { false }
+
+      test_cases[name] if {
+      	some name in ["one", "two"]
+      	print("case", name)
+      	name == "one"
+      }
+
+      test_nested[x][y] := y > 1 if {
+      	some x in ["p"]
+      	some y in [1, 2]
+      }
+      """;
+
+  private static List<TestResult> runTestMode() {
+    try {
+      PreparedPolicy policy =
+          Rego.builder()
+              .module("a_test.rego", OPA_TEST_MODULE, RegoVersion.V1)
+              .testMode(true)
+              .compile();
+      return TestRunner.run(policy, n -> true);
+    } catch (RegoException e) {
+      throw new AssertionError(e.getMessage(), e);
+    }
+  }
+
+  @Test
+  void testMode_runsEachDefinitionOfADuplicatedTestOnItsOwn() {
+    List<TestResult> rs = runTestMode();
+
+    assertThat(rs.subList(0, 2))
+        .extracting(TestResult::name, TestResult::status, r -> r.location().row())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("test_dup", Status.PASS, 3),
+            org.assertj.core.groups.Tuple.tuple("test_dup#01", Status.FAIL, 5));
+    assertThat(rs.get(0).output()).isEqualTo("first\n");
+    assertThat(rs.get(1).packagePath()).isEqualTo("data.a.b");
+  }
+
+  @Test
+  void testMode_reportsEveryCaseAParametrizedTestReached() {
+    TestResult cases = runTestMode().get(2);
+
+    assertThat(cases.name()).isEqualTo("test_cases");
+    assertThat(cases.status()).isEqualTo(Status.FAIL);
+    assertThat(cases.subResults().values())
+        .extracting(TestResult.SubResult::name, TestResult.SubResult::fail)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("one", false),
+            org.assertj.core.groups.Tuple.tuple("two", true));
+    assertThat(cases.output()).isEqualTo("case one\ncase two\n");
+  }
+
+  @Test
+  void testMode_nestsCasesOfTestsWithSeveralKeys() {
+    TestResult nested = runTestMode().get(3);
+
+    TestResult.SubResult p = nested.subResults().get("p");
+    assertThat(p.fail()).isTrue();
+    assertThat(p.subResults().values())
+        .extracting(TestResult.SubResult::name, TestResult.SubResult::fail)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("1", true),
+            org.assertj.core.groups.Tuple.tuple("2", false));
+  }
 }
