@@ -57,8 +57,8 @@ public final class PiiEvaluation {
 
   /**
    * Types whose only evidence in a bare run of digits is a check digit (BSN's 11-test, the
-   * Steuer-ID's ISO 7064 digit, NHS's mod 11, Aadhaar's Verhoeff digit): no prefix, range,
-   * letters or separators of their own. One random number in ten or eleven passes such a check.
+   * Steuer-ID's ISO 7064 digit, NHS's mod 11, Aadhaar's Verhoeff digit): no prefix, range, letters
+   * or separators of their own. One random number in ten or eleven passes such a check.
    */
   public static final Set<PiiType> CHECK_DIGIT_ONLY =
       Set.of(PiiType.NL_BSN, PiiType.DE_TAX_ID, PiiType.UK_NHS, PiiType.IN_AADHAAR);
@@ -66,8 +66,8 @@ public final class PiiEvaluation {
   /**
    * Whether a gold entity is one a careful human reader could not label either: a bare run of
    * digits of a {@link #CHECK_DIGIT_ONLY} type in a sentence with no word naming it ("Dossier
-   * 123456782 is afgesloten."). The fair figures leave these out of both recall and precision
-   * (a finding on one is neither a hit nor a false positive); the plain figures keep them.
+   * 123456782 is afgesloten."). The fair figures leave these out of both recall and precision (a
+   * finding on one is neither a hit nor a false positive); the plain figures keep them.
    */
   static boolean ambiguous(PiiType type, String context, String value) {
     return CHECK_DIGIT_ONLY.contains(type)

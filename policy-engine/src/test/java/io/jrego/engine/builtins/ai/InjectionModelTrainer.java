@@ -29,8 +29,8 @@ import java.util.TreeMap;
  *
  * <p>The decision threshold is set on dev too: the logit above which at most {@link #DEV_FPR} of
  * the dev benign texts score. {@code InjectionModelTest} retrains and fails when the committed file
- * differs. Regenerate from the repository root with {@code ./mvnw -q -pl policy-engine
- * test-compile} and then {@code java -cp
+ * differs. Regenerate from the repository root with {@code ./mvnw -q -pl policy-engine test-compile
+ * dependency:build-classpath -Dmdep.outputFile=$PWD/cp.txt} and then {@code java -cp
  * "policy-engine/target/test-classes:policy-engine/target/classes:$(cat cp.txt)"
  * io.jrego.engine.builtins.ai.InjectionModelTrainer load-tests/corpora/injection
  * policy-engine/src/main/resources/io/jrego/engine/builtins/ai/injection-model.tsv} (see {@code
