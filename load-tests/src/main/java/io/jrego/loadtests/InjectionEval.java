@@ -105,7 +105,9 @@ public final class InjectionEval {
       }
       JsonNode n = json.readTree(line);
       Value r =
-          scan.function().call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
+          scan.function()
+              .orElseThrow()
+              .call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
       boolean flagged = ((ObjectValue) r).get("detected").orElseThrow() == BooleanValue.TRUE;
       out.add(
           new Outcome(

@@ -30,7 +30,13 @@ final class AwsBuiltins {
   private AwsBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("providers.aws.sign_req", 3, AwsBuiltins::signReq);
+    r.add(
+        Declaration.of(
+                "providers.aws.sign_req(request: object[string: any], "
+                    + "aws_config: object[string: any], "
+                    + "time_ns: number) => signed_request: object[any: any]")
+            .categories("providers.aws"),
+        AwsBuiltins::signReq);
   }
 
   private static final List<String> REQUIRED_CONFIG =

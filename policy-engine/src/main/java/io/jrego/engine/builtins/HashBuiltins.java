@@ -16,14 +16,30 @@ final class HashBuiltins {
   private HashBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("crypto.md5", 1, (args, ctx) -> digest("MD5", OperandChecks.string(args, 0)));
-    r.add("crypto.sha1", 1, (args, ctx) -> digest("SHA-1", OperandChecks.string(args, 0)));
-    r.add("crypto.sha256", 1, (args, ctx) -> digest("SHA-256", OperandChecks.string(args, 0)));
-    r.add("crypto.hmac.md5", 2, (args, ctx) -> hmac("HmacMD5", args));
-    r.add("crypto.hmac.sha1", 2, (args, ctx) -> hmac("HmacSHA1", args));
-    r.add("crypto.hmac.sha256", 2, (args, ctx) -> hmac("HmacSHA256", args));
-    r.add("crypto.hmac.sha512", 2, (args, ctx) -> hmac("HmacSHA512", args));
-    r.add("crypto.hmac.equal", 2, HashBuiltins::hmacEqual);
+    r.add(
+        Declaration.of("crypto.md5(x: string) => y: string"),
+        (args, ctx) -> digest("MD5", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.sha1(x: string) => y: string"),
+        (args, ctx) -> digest("SHA-1", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.sha256(x: string) => y: string"),
+        (args, ctx) -> digest("SHA-256", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.hmac.md5(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacMD5", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha1(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA1", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha256(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA256", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha512(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA512", args));
+    r.add(
+        Declaration.of("crypto.hmac.equal(mac1: string, mac2: string) => result: boolean"),
+        HashBuiltins::hmacEqual);
   }
 
   private static Value digest(String algorithm, String input) {

@@ -26,7 +26,12 @@ final class TemplateBuiltins {
   private TemplateBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("strings.render_template", 2, TemplateBuiltins::render);
+    r.add(
+        Declaration.of(
+                "strings.render_template(value: string, "
+                    + "vars: object[string: any]) => result: string")
+            .categories("strings"),
+        TemplateBuiltins::render);
   }
 
   private static Value render(Value[] args, BuiltinContext ctx) throws BuiltinException {

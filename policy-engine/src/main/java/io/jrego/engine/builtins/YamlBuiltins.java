@@ -60,16 +60,16 @@ final class YamlBuiltins {
 
   static void register(BuiltinRegistry r) {
     r.add(
-        "yaml.marshal",
-        1,
+        Declaration.of("yaml.marshal(x: any) => y: string").categories("encoding"),
         (a, c) -> {
           c.reserve(4 * TextSize.of(a[0], c.allocationLimit())); // indentation included
           return StringValue.of(YamlEmitter.marshal(a[0]));
         });
-    r.add("yaml.unmarshal", 1, (a, c) -> unmarshal(Operands.string(a[0], 1)));
     r.add(
-        "yaml.is_valid",
-        1,
+        Declaration.of("yaml.unmarshal(x: string) => y: any").categories("encoding"),
+        (a, c) -> unmarshal(Operands.string(a[0], 1)));
+    r.add(
+        Declaration.of("yaml.is_valid(x: string) => result: boolean").categories("encoding"),
         (a, c) -> {
           if (!(a[0] instanceof StringValue text)) {
             return BooleanValue.FALSE; // as OPA: anything but a string is not valid YAML

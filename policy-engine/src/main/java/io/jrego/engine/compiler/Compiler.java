@@ -40,42 +40,6 @@ public final class Compiler {
   /** See {@link #SOME_MEMBER_2}. */
   public static final String SOME_MEMBER_3 = "internal.some_member_3";
 
-  /** Builtins the evaluator implements itself, with their arity (-1: variadic). */
-  public static final Map<String, Integer> EVALUATOR_BUILTINS =
-      Map.ofEntries(
-          Map.entry("eq", 2),
-          Map.entry("assign", 2),
-          Map.entry("internal.member_2", 2),
-          Map.entry("internal.member_3", 3),
-          Map.entry(SOME_MEMBER_2, 2),
-          Map.entry(SOME_MEMBER_3, 3),
-          Map.entry("walk", 1),
-          Map.entry("print", -1),
-          Map.entry("internal.print", 1),
-          Map.entry(TestRules.TEST_CASE, 1),
-          Map.entry("opa.runtime", 0),
-          Map.entry("rego.metadata.chain", 0),
-          Map.entry("rego.metadata.rule", 0),
-          Map.entry("rego.parse_module", 2),
-          Map.entry("trace", 1),
-          Map.entry("internal.function_ref", 1),
-          Map.entry("http.send", 1));
-
-  /** Builtins OPA 1.x rejects in Rego v1 modules. */
-  private static final Set<String> DEPRECATED =
-      Set.of(
-          "any",
-          "all",
-          "re_match",
-          "net.cidr_overlap",
-          "set_diff",
-          "cast_array",
-          "cast_set",
-          "cast_string",
-          "cast_boolean",
-          "cast_null",
-          "cast_object");
-
   private interface Stage {
     void run();
   }
@@ -410,10 +374,6 @@ public final class Compiler {
         return f.get(0).args().size();
       }
     }
-    Integer own = EVALUATOR_BUILTINS.get(name);
-    if (own != null) {
-      return own;
-    }
     Builtin b = builtins == null ? null : builtins.apply(name);
     return b == null ? -1 : b.arity();
   }
@@ -570,7 +530,6 @@ public final class Compiler {
         if (w.target() instanceof Scalar t
             && t.value() instanceof StringValue name
             && !fns.containsKey(name.value())
-            && !EVALUATOR_BUILTINS.containsKey(name.value())
             && !rulePaths.contains(name.value())
             && (builtins == null || builtins.apply(name.value()) == null)
             && !(name.value().startsWith("data.") && rulePaths.isEmpty())) {
@@ -620,11 +579,9 @@ public final class Compiler {
     switch (t) {
       case Term.Call c -> {
         int ar = arity(c.name(), fns, builtins);
-        boolean known =
-            fns.containsKey(c.name())
-                || EVALUATOR_BUILTINS.containsKey(c.name())
-                || (builtins != null && builtins.apply(c.name()) != null);
-        if (v1 && DEPRECATED.contains(c.name())) {
+        Builtin builtin = builtins == null ? null : builtins.apply(c.name());
+        boolean known = fns.containsKey(c.name()) || builtin != null;
+        if (v1 && builtin != null && builtin.declaration().isDeprecated()) {
           errors.add(
               RegoError.at(
                   RegoError.TYPE,
