@@ -1,6 +1,7 @@
 package io.jrego.engine.compiler;
 
 import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
@@ -47,6 +48,16 @@ public final class Compiler {
   private final List<Module> modules;
   private final Function<String, Builtin> builtins;
   private final List<RegoError> errors = new ArrayList<>();
+  private final List<RegoError> unused = new ArrayList<>();
+  private final List<Location> moduleSites = new ArrayList<>();
+
+  /**
+   * Where type errors place references to a package's rules by name: OPA's resolved references of
+   * one module share their {@code data} term, so all of them report the place of the module's last.
+   */
+  private final Map<Location, Location> globalSites = new HashMap<>();
+
+  private final List<RegoError> unsafe = new ArrayList<>(); // reported when all rules resolved
   private final Map<String, Duration> metrics = new LinkedHashMap<>();
   private final Map<List<String>, Set<String>> globals = new HashMap<>();
   private final List<CompiledRule> rules = new ArrayList<>();
@@ -77,8 +88,11 @@ public final class Compiler {
     c.stage("CheckRuleTreeConflicts", c::checkPrefixConflicts);
     c.stage("CheckUndefinedFunctions", c::checkFunctions);
     c.stage("CheckRecursion", c::checkRecursion);
-    if (!c.errors.isEmpty()) {
-      throw new RegoException(c.errors);
+    c.stage("CheckTypes", c::checkTypes);
+    if (!c.errors.isEmpty() || !c.unused.isEmpty()) {
+      List<RegoError> all = new ArrayList<>(c.unused);
+      all.addAll(c.errors);
+      throw new RegoException(limited(all));
     }
     return new CompiledPolicy(
         c.root,
@@ -140,6 +154,22 @@ public final class Compiler {
       throw new RegoException(errors);
     }
     return new CompiledQuery(ordered, res.slots(), Map.copyOf(res.queryBindings()), written);
+  }
+
+  /** OPA's default error limit: the first ten errors, then "error limit reached". */
+  static final int MAX_ERRORS = 10;
+
+  /**
+   * The errors OPA reports: the first ten found, sorted by place and message, then "error limit
+   * reached" when there were more.
+   */
+  static List<RegoError> limited(List<RegoError> errors) {
+    List<RegoError> out = new ArrayList<>(errors.subList(0, Math.min(errors.size(), MAX_ERRORS)));
+    out.sort(TypeChecker::compare);
+    if (errors.size() > MAX_ERRORS) {
+      out.add(RegoError.of(RegoError.COMPILE, "error limit reached"));
+    }
+    return out;
   }
 
   private void stage(String name, Stage s) {
@@ -214,6 +244,14 @@ public final class Compiler {
           rules.add(cr);
         }
       }
+      if (!moduleSites.isEmpty()) {
+        Location last = moduleSites.get(moduleSites.size() - 1);
+        moduleSites.forEach(l -> globalSites.put(l, last));
+        moduleSites.clear();
+      }
+    }
+    if (errors.isEmpty()) {
+      errors.addAll(unsafe); // OPA's safety stage runs once every rule's variables are resolved
     }
   }
 
@@ -233,10 +271,12 @@ public final class Compiler {
             r.location(),
             r.annotations());
     int errorsBefore = errors.size();
-    Resolver res = new Resolver(m.packagePath(), g, imports, errors);
+    Resolver res = new Resolver(m.packagePath(), g, imports, errors).unusedTo(unused);
     Object scope = res.newRoot(r.body());
     List<Term> args = res.args(r.args(), scope);
+    int headSites = res.globalSites.size();
     List<Expr> body = res.body(r.body(), scope);
+    int bodySites = res.globalSites.size();
     List<Value> path = new ArrayList<>();
     for (String p : m.packagePath()) {
       path.add(StringValue.of(p));
@@ -253,8 +293,13 @@ public final class Compiler {
     }
     Term value = res.headTerm(r.value(), scope);
     res.reportUnused(scope);
+    // OPA resolves a rule's head before its body: the body's last name is the rule's last
+    List<Location> sites = new ArrayList<>(res.globalSites.subList(0, headSites));
+    sites.addAll(res.globalSites.subList(bodySites, res.globalSites.size()));
+    sites.addAll(res.globalSites.subList(headSites, bodySites));
+    moduleSites.addAll(sites);
     // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
-    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
+    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : unsafe;
     Safety safety =
         new Safety(
             name -> fnArity.containsKey(name) ? fnArity.get(name) : arity(name, null, builtins),
@@ -519,7 +564,8 @@ public final class Compiler {
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors);
+        case Expr.TermStmt ts ->
+            checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors, true);
         case Expr.Every ev -> {
           checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, v1, errors);
           checkCalls(ev.body(), fns, rulePaths, builtins, v1, errors);
@@ -576,6 +622,20 @@ public final class Compiler {
       Function<String, Builtin> builtins,
       boolean v1,
       List<RegoError> errors) {
+    checkCallsInTerm(t, fns, rulePaths, builtins, v1, errors, false);
+  }
+
+  /**
+   * @param statement whether {@code t} is an expression of its own (a call has no output)
+   */
+  private static void checkCallsInTerm(
+      Term t,
+      Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
+      Function<String, Builtin> builtins,
+      boolean v1,
+      List<RegoError> errors,
+      boolean statement) {
     switch (t) {
       case Term.Call c -> {
         int ar = arity(c.name(), fns, builtins);
@@ -604,7 +664,35 @@ public final class Compiler {
           }
           errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
-          errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
+          int n = c.args().size();
+          if (builtin == null) {
+            errors.add(
+                RegoError.at(
+                    RegoError.TYPE,
+                    "function "
+                        + c.name()
+                        + " has arity "
+                        + ar
+                        + ", got "
+                        + n
+                        + (n == 1 ? " argument" : " arguments"),
+                    c.location()));
+          } else {
+            // what OPA shows: the operands' types as far as known before type checking, with
+            // the output variable a nested call gets
+            List<io.jrego.engine.types.Type> have = new ArrayList<>();
+            c.args().forEach(a -> have.add(TypeEnv.known(a)));
+            if (!statement) {
+              have.add(null);
+            }
+            io.jrego.engine.types.Type.Fn fn = builtin.declaration().type();
+            errors.add(
+                TypeErrors.argError(
+                    c.location(),
+                    c.name(),
+                    "arity mismatch",
+                    new TypeErrors.ArgErr(have, fn.args(), fn.variadic())));
+          }
         }
         c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
@@ -639,6 +727,49 @@ public final class Compiler {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  private void checkTypes() {
+    errors.addAll(new TypeChecker(builtins, functions, globalSites).checkRules(dependencyOrder()));
+  }
+
+  /**
+   * Rules with the rules they use before them (OPA's dependency graph sort): depth first from each
+   * rule in source order.
+   */
+  private List<CompiledRule> dependencyOrder() {
+    Map<String, List<CompiledRule>> byPath = new LinkedHashMap<>();
+    for (CompiledRule r : rules) {
+      byPath.computeIfAbsent(RuleNode.pathString(r.path()), k -> new ArrayList<>()).add(r);
+    }
+    List<CompiledRule> out = new ArrayList<>(rules.size());
+    Set<CompiledRule> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (CompiledRule r : rules) {
+      visit(r, byPath, seen, out);
+    }
+    return out;
+  }
+
+  private void visit(
+      CompiledRule r,
+      Map<String, List<CompiledRule>> byPath,
+      Set<CompiledRule> seen,
+      List<CompiledRule> out) {
+    if (!seen.add(r)) {
+      return;
+    }
+    Set<String> deps = new java.util.LinkedHashSet<>();
+    for (CompiledRule x = r; x != null; x = x.elseRule()) {
+      x.body().forEach(e -> depsOfExpr(e, deps));
+      depsOfTerm(x.value(), deps);
+      x.extraHead().forEach(t -> depsOfTerm(t, deps));
+    }
+    for (String d : deps) {
+      for (CompiledRule dep : byPath.getOrDefault(d, List.of())) {
+        visit(dep, byPath, seen, out);
+      }
+    }
+    out.add(r);
+  }
 
   private void checkRecursion() {
     Map<String, Set<String>> graph = new LinkedHashMap<>();

@@ -59,6 +59,11 @@ public final class Types {
     return new Type.Obj(List.of(), new Type.DynProp(key, value));
   }
 
+  /** An object key as OPA prints it in a type ({@code object<a: string>}): strings unquoted. */
+  public static String keyText(Value key) {
+    return Render.key(key);
+  }
+
   /** The type without its argument name. */
   public static Type unwrap(Type t) {
     return t instanceof Type.Named n ? n.type() : t;
