@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.Value;

@@ -14,6 +14,8 @@ import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.validation.ValidationError;
 import graphql.validation.ValidationErrorType;
 import graphql.validation.Validator;
+import io.jrego.engine.builtins.graphql.GraphQlAstPrinter;
+import io.jrego.engine.builtins.graphql.GraphQlParser;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;

@@ -11,7 +11,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** {@code crypto.md5/sha1/sha256} and {@code crypto.hmac.*}: lowercase hex digests of UTF-8. */
-final class HashBuiltins {
+public final class HashBuiltins {
 
   private HashBuiltins() {}
 
@@ -65,7 +65,7 @@ final class HashBuiltins {
   }
 
   /** The raw HMAC of {@code data} under {@code key}; an empty key is allowed, as in Go. */
-  static byte[] hmacBytes(String algorithm, byte[] key, byte[] data) {
+  public static byte[] hmacBytes(String algorithm, byte[] key, byte[] data) {
     try {
       Mac mac = Mac.getInstance(algorithm);
       // SecretKeySpec rejects empty keys; HMAC pads any key to the block size, so one zero byte

@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.jrego.engine.builtins.jose.JoseKeys;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;

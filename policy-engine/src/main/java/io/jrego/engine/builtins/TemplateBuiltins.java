@@ -1,6 +1,8 @@
 package io.jrego.engine.builtins;
 
-import io.jrego.engine.builtins.GoTemplateExec.JsonNumber;
+import io.jrego.engine.builtins.gocompat.GoTemplate;
+import io.jrego.engine.builtins.gocompat.GoTemplateExec;
+import io.jrego.engine.builtins.gocompat.GoTemplateExec.JsonNumber;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;

@@ -9,7 +9,7 @@ import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.StringValue;
 
 /** Type tests: {@code is_string}, {@code is_number}, ..., and {@code type_name}. */
-final class Types {
+public final class Types {
 
   private Types() {}
 

@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.Value;
 import java.math.BigDecimal;

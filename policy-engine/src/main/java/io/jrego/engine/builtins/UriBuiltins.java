@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoUrlParts;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;

@@ -2,6 +2,8 @@ package io.jrego.engine.builtins;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.jrego.engine.builtins.jose.JoseKeys;
+import io.jrego.engine.builtins.jose.PemBlocks;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;

@@ -1,5 +1,7 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
+import io.jrego.engine.builtins.BoundedOutput;
+import io.jrego.engine.builtins.Operands;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
@@ -18,7 +20,7 @@ import java.util.Locale;
  * *} and {@code [n]} work as in Go, and so do Go's in-band error markers ({@code %!d(string=x)},
  * {@code %!d(MISSING)}, {@code %!(EXTRA ...)}).
  */
-final class GoFormat {
+public final class GoFormat {
 
   private GoFormat() {}
 
@@ -69,7 +71,7 @@ final class GoFormat {
     int prec = -1;
   }
 
-  static String sprintf(String format, ArrayValue values, BoundedOutput bound) {
+  public static String sprintf(String format, ArrayValue values, BoundedOutput bound) {
     Object[] args = new Object[values.size()];
     for (int i = 0; i < args.length; i++) {
       args[i] = goArg(values.get(i));
@@ -78,7 +80,7 @@ final class GoFormat {
   }
 
   /** {@code fmt.Sprintf} over Go arguments, each a Long, BigInteger, Double, String or Named. */
-  static String sprintf(String format, Object[] args) {
+  public static String sprintf(String format, Object[] args) {
     return sprintf(format, args, BoundedOutput.NONE);
   }
 
@@ -87,7 +89,7 @@ final class GoFormat {
    * precision of up to 10^7 and an argument printed again and again by index ({@code %[1]s}) can
    * make the output far longer than the format and its arguments.
    */
-  static String sprintf(String format, Object[] args, BoundedOutput bound) {
+  public static String sprintf(String format, Object[] args, BoundedOutput bound) {
     StringBuilder out = new StringBuilder(format.length() + 16);
     int argNum = 0;
     boolean reordered = false;
@@ -403,7 +405,7 @@ final class GoFormat {
   }
 
   /** Go's strconv.Quote (or QuoteToASCII when {@code ascii}). */
-  static String quote(String v, boolean ascii) {
+  public static String quote(String v, boolean ascii) {
     StringBuilder sb = new StringBuilder(v.length() + 2).append('"');
     for (int k = 0; k < v.length(); ) {
       int cp = v.codePointAt(k);

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.jose;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** PEM blocks as Go's {@code encoding/pem} finds them: text before a block is skipped. */
-final class PemBlocks {
+public final class PemBlocks {
 
   private static final Pattern BLOCK =
       Pattern.compile(
@@ -16,7 +16,7 @@ final class PemBlocks {
           Pattern.DOTALL | Pattern.MULTILINE);
 
   /** One block: its type (e.g. {@code CERTIFICATE}), its bytes, and the text after it. */
-  static final class Block {
+  public static final class Block {
     private final String type;
     private final byte[] bytes;
     private final String rest;
@@ -27,16 +27,16 @@ final class PemBlocks {
       this.rest = rest;
     }
 
-    String type() {
+    public String type() {
       return type;
     }
 
     /** The decoded bytes; callers must not modify them. */
-    byte[] bytes() {
+    public byte[] bytes() {
       return bytes;
     }
 
-    String rest() {
+    public String rest() {
       return rest;
     }
   }
@@ -44,7 +44,7 @@ final class PemBlocks {
   private PemBlocks() {}
 
   /** The first well-formed block in {@code text}, or null when there is none. */
-  static Block decode(String text) {
+  public static Block decode(String text) {
     Matcher m = BLOCK.matcher(text);
     int from = 0;
     while (m.find(from)) {
@@ -58,7 +58,7 @@ final class PemBlocks {
   }
 
   /** Every well-formed block in order. */
-  static List<Block> decodeAll(String text) {
+  public static List<Block> decodeAll(String text) {
     List<Block> out = new ArrayList<>();
     Block b = decode(text);
     while (b != null) {

@@ -1,5 +1,6 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
+import io.jrego.engine.builtins.BuiltinException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -7,9 +8,9 @@ import java.nio.charset.StandardCharsets;
  * The parts of Go's {@code net/url.Parse} that request signing reads: the host, Go's {@code
  * EscapedPath()} and the raw query, with Go's wording for the common parse failures.
  */
-record GoUrl(String host, String escapedPath, String rawQuery) {
+public record GoUrl(String host, String escapedPath, String rawQuery) {
 
-  static GoUrl parse(String raw) throws BuiltinException {
+  public static GoUrl parse(String raw) throws BuiltinException {
     for (int k = 0; k < raw.length(); k++) {
       char c = raw.charAt(k);
       if (c < 0x20 || c == 0x7f) {

@@ -1,27 +1,28 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.GoTemplate.ActionNode;
-import io.jrego.engine.builtins.GoTemplate.Arg;
-import io.jrego.engine.builtins.GoTemplate.BoolArg;
-import io.jrego.engine.builtins.GoTemplate.ChainArg;
-import io.jrego.engine.builtins.GoTemplate.Command;
-import io.jrego.engine.builtins.GoTemplate.Control;
-import io.jrego.engine.builtins.GoTemplate.ControlNode;
-import io.jrego.engine.builtins.GoTemplate.DotArg;
-import io.jrego.engine.builtins.GoTemplate.FieldArg;
-import io.jrego.engine.builtins.GoTemplate.IdentArg;
-import io.jrego.engine.builtins.GoTemplate.Jump;
-import io.jrego.engine.builtins.GoTemplate.ListNode;
-import io.jrego.engine.builtins.GoTemplate.NilArg;
-import io.jrego.engine.builtins.GoTemplate.Node;
-import io.jrego.engine.builtins.GoTemplate.NumberArg;
-import io.jrego.engine.builtins.GoTemplate.Parsed;
-import io.jrego.engine.builtins.GoTemplate.Pipe;
-import io.jrego.engine.builtins.GoTemplate.PipeArg;
-import io.jrego.engine.builtins.GoTemplate.StringArg;
-import io.jrego.engine.builtins.GoTemplate.TemplateCall;
-import io.jrego.engine.builtins.GoTemplate.TextNode;
-import io.jrego.engine.builtins.GoTemplate.VariableArg;
+import io.jrego.engine.builtins.BoundedOutput;
+import io.jrego.engine.builtins.gocompat.GoTemplate.ActionNode;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Arg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.BoolArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.ChainArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Command;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Control;
+import io.jrego.engine.builtins.gocompat.GoTemplate.ControlNode;
+import io.jrego.engine.builtins.gocompat.GoTemplate.DotArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.FieldArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.IdentArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Jump;
+import io.jrego.engine.builtins.gocompat.GoTemplate.ListNode;
+import io.jrego.engine.builtins.gocompat.GoTemplate.NilArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Node;
+import io.jrego.engine.builtins.gocompat.GoTemplate.NumberArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Parsed;
+import io.jrego.engine.builtins.gocompat.GoTemplate.Pipe;
+import io.jrego.engine.builtins.gocompat.GoTemplate.PipeArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.StringArg;
+import io.jrego.engine.builtins.gocompat.GoTemplate.TemplateCall;
+import io.jrego.engine.builtins.gocompat.GoTemplate.TextNode;
+import io.jrego.engine.builtins.gocompat.GoTemplate.VariableArg;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +37,10 @@ import java.util.Map;
  * yields MISSING, and both print as {@code <no value>}. Execution is bounded in steps, output and
  * template depth.
  */
-final class GoTemplateExec {
+public final class GoTemplateExec {
 
   /** Go's json.Number: a number kept as its text, of string kind. */
-  record JsonNumber(String text) {}
+  public record JsonNumber(String text) {}
 
   /** Go's invalid reflect.Value. */
   static final Object MISSING =
@@ -58,7 +59,7 @@ final class GoTemplateExec {
   private static final int MAX_DEPTH = 1000;
 
   /** An execution failure, worded as Go words it. */
-  static final class ExecError extends Exception {
+  public static final class ExecError extends Exception {
     private static final long serialVersionUID = 1L;
 
     ExecError(String msg) {
@@ -96,12 +97,12 @@ final class GoTemplateExec {
     this.tmpl = tmpl;
   }
 
-  static String execute(Parsed tmpl, Object data) throws ExecError {
+  public static String execute(Parsed tmpl, Object data) throws ExecError {
     return execute(tmpl, data, BoundedOutput.NONE);
   }
 
   /** Runs the template, checking {@code bound} as the output grows. */
-  static String execute(Parsed tmpl, Object data, BoundedOutput bound) throws ExecError {
+  public static String execute(Parsed tmpl, Object data, BoundedOutput bound) throws ExecError {
     GoTemplateExec s = new GoTemplateExec(tmpl);
     s.bound = bound;
     s.vars.add(new Var("$", data));

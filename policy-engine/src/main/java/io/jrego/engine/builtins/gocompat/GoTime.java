@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -15,7 +15,7 @@ import java.util.Locale;
  * Go's reference-time layouts ({@code 2006-01-02T15:04:05Z07:00}) for formatting and parsing, and
  * Go's duration syntax. Covers every layout element of Go's time package.
  */
-final class GoTime {
+public final class GoTime {
 
   private GoTime() {}
 
@@ -67,7 +67,7 @@ final class GoTime {
     return sb.append(s).toString();
   }
 
-  static String format(ZonedDateTime t, String layout) {
+  public static String format(ZonedDateTime t, String layout) {
     StringBuilder out = new StringBuilder();
     int i = 0;
     while (i < layout.length()) {
@@ -165,7 +165,7 @@ final class GoTime {
   }
 
   /** A failure to parse, worded as Go's time.ParseError. */
-  static final class ParseException extends Exception {
+  public static final class ParseException extends Exception {
     private static final long serialVersionUID = 1L;
 
     ParseException(String message) {
@@ -214,7 +214,7 @@ final class GoTime {
   }
 
   /** Parses {@code value} by Go's {@code layout}; a time without zone is UTC. */
-  static Instant parse(String layout, String value) throws ParseException {
+  public static Instant parse(String layout, String value) throws ParseException {
     int year = 0;
     int month = 1;
     int day = 1;

@@ -1,10 +1,10 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
 /**
  * Go's {@code netip.ParseAddr} as a validator, with its error messages ({@code ParseAddr("1.2.3"):
  * IPv4 address too short}), for the URL parser's check of bracketed hosts.
  */
-final class GoNetip {
+public final class GoNetip {
 
   private GoNetip() {}
 

@@ -1,6 +1,7 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.GoTemplateExec.JsonNumber;
+import io.jrego.engine.builtins.BoundedOutput;
+import io.jrego.engine.builtins.gocompat.GoTemplateExec.JsonNumber;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.Map;
  * text/template's predefined functions (except {@code and}/{@code or}, which short-circuit in the
  * executor) over the executor's Go-shaped values, with Go's error wording.
  */
-final class GoTemplateFuncs {
+public final class GoTemplateFuncs {
 
   private GoTemplateFuncs() {}
 

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.jose;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -6,6 +6,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.HashBuiltins;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -37,10 +39,10 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
  * Keys and signatures for the JWT builtins: reading verification keys from a PEM certificate, a PEM
  * public key or a JWK/JWK set as OPA does, and signing/verifying by JWS algorithm name.
  */
-final class JoseKeys {
+public final class JoseKeys {
 
   /** The JWS algorithms OPA knows. */
-  static final Set<String> ALGORITHMS =
+  public static final Set<String> ALGORITHMS =
       Set.of(
           "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "HS256",
           "HS384", "HS512", "EdDSA");
@@ -59,10 +61,10 @@ final class JoseKeys {
   private JoseKeys() {}
 
   /** A key to verify with: a {@link PublicKey} or HMAC secret bytes, with JWK alg and kid. */
-  record VerificationKey(Object key, String alg, String kid) {}
+  public record VerificationKey(Object key, String alg, String kid) {}
 
   /** OPA's getKeysFromCertOrJWK: one PEM certificate or public key, or a JWK or JWK set. */
-  static List<VerificationKey> verificationKeys(String text) throws BuiltinException {
+  public static List<VerificationKey> verificationKeys(String text) throws BuiltinException {
     PemBlocks.Block block = PemBlocks.decode(text);
     if (block != null) {
       if (!block.rest().isEmpty()) {
@@ -112,7 +114,7 @@ final class JoseKeys {
   }
 
   /** A JWK object or a {@code {"keys": [...]}} set. */
-  static List<JWK> parseJwks(String text) throws java.text.ParseException {
+  public static List<JWK> parseJwks(String text) throws java.text.ParseException {
     Map<String, Object> json = com.nimbusds.jose.util.JSONObjectUtils.parse(text);
     if (json.containsKey("keys")) {
       return JWKSet.parse(json).getKeys();
@@ -142,7 +144,7 @@ final class JoseKeys {
   }
 
   /** A DER SubjectPublicKeyInfo as a JCA key. */
-  static PublicKey pkixPublicKey(byte[] der) throws GeneralSecurityException {
+  public static PublicKey pkixPublicKey(byte[] der) throws GeneralSecurityException {
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(der);
     String oid = spki.getAlgorithm().getAlgorithm().getId();
     String alg = PKIX_ALGORITHMS.get(oid);
@@ -156,7 +158,7 @@ final class JoseKeys {
   // Verification
 
   /** The JCA digest name for a JWS algorithm's SHA size. */
-  static String digestName(String alg) {
+  public static String digestName(String alg) {
     return switch (alg.substring(2)) {
       case "256" -> "SHA-256";
       case "384" -> "SHA-384";
@@ -166,7 +168,7 @@ final class JoseKeys {
   }
 
   /** Verifies {@code sig} over {@code input} with the named JWS algorithm; false on any failure. */
-  static boolean verify(String alg, Object key, byte[] input, byte[] sig) {
+  public static boolean verify(String alg, Object key, byte[] input, byte[] sig) {
     if (!ALGORITHMS.contains(alg)) {
       return false;
     }
@@ -313,7 +315,7 @@ final class JoseKeys {
   // Signing
 
   /** Signs {@code input} with the first key of a JWK (set) using JWS algorithm {@code alg}. */
-  static byte[] sign(JWK jwk, String alg, byte[] input) throws BuiltinException {
+  public static byte[] sign(JWK jwk, String alg, byte[] input) throws BuiltinException {
     try {
       String family = alg.substring(0, 2);
       switch (family) {

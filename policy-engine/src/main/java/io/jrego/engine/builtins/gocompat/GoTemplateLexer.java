@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.List;
  * and right-trim markers (a dash beside the delimiter) remove the whitespace beside them, comments
  * vanish, and inside an action come fields, variables, literals and punctuation.
  */
-final class GoTemplateLexer {
+public final class GoTemplateLexer {
 
   enum Kind {
     TEXT,

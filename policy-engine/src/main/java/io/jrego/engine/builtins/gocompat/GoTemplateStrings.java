@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
 import java.math.BigInteger;
 import java.net.URLEncoder;
@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /** Go's literal syntax (quoted strings, numbers) and the escapers text/template offers. */
-final class GoTemplateStrings {
+public final class GoTemplateStrings {
 
   private GoTemplateStrings() {}
 

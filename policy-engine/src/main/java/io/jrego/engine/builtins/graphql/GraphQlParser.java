@@ -1,5 +1,6 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.graphql;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -15,13 +16,13 @@ import java.util.List;
  * as JSON, field names and all, with null and empty members pruned. Errors carry gqlparser's
  * wording and the 1-based line and column of the offending token; the first error ends the parse.
  */
-final class GraphQlParser {
+public final class GraphQlParser {
 
   /** A parse failure at {@code line}:{@code column}. */
-  static final class ParseError extends Exception {
+  public static final class ParseError extends Exception {
     private static final long serialVersionUID = 1L;
-    final int line;
-    final int column;
+    public final int line;
+    public final int column;
 
     ParseError(String message, int line, int column) {
       super(message, null, false, false);
@@ -441,7 +442,7 @@ final class GraphQlParser {
 
   // ---- queries ----
 
-  static ObjectValue parseQuery(String src) throws ParseError {
+  public static ObjectValue parseQuery(String src) throws ParseError {
     GraphQlParser p = new GraphQlParser(src);
     List<Value> ops = new ArrayList<>();
     List<Value> frags = new ArrayList<>();
@@ -681,7 +682,7 @@ final class GraphQlParser {
 
   // ---- schemas ----
 
-  static ObjectValue parseSchema(String src) throws ParseError {
+  public static ObjectValue parseSchema(String src) throws ParseError {
     GraphQlParser p = new GraphQlParser(src);
     List<Value> schema = new ArrayList<>();
     List<Value> schemaExt = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
 import io.jrego.engine.value.NumberValue;
 import java.math.BigDecimal;
@@ -12,40 +12,40 @@ import java.math.BigInteger;
  * <p>A float here is the exact {@link BigDecimal} value of a 64-bit-mantissa binary number; every
  * operation computes the exact result and rounds it once, which is what big.Float does.
  */
-final class GoFloat {
+public final class GoFloat {
 
   private static final int PREC = 64;
 
   private GoFloat() {}
 
   /** The 64-bit float nearest to {@code n}. */
-  static BigDecimal of(NumberValue n) {
+  public static BigDecimal of(NumberValue n) {
     if (n.isSmall()) {
       return round(BigInteger.valueOf(n.longValue()), BigInteger.ONE);
     }
     return round(n.bigDecimal());
   }
 
-  static BigDecimal round(BigDecimal exact) {
+  public static BigDecimal round(BigDecimal exact) {
     if (exact.scale() > 0) {
       return round(exact.unscaledValue(), BigInteger.TEN.pow(exact.scale()));
     }
     return round(exact.toBigIntegerExact(), BigInteger.ONE);
   }
 
-  static BigDecimal add(BigDecimal a, BigDecimal b) {
+  public static BigDecimal add(BigDecimal a, BigDecimal b) {
     return round(a.add(b));
   }
 
-  static BigDecimal sub(BigDecimal a, BigDecimal b) {
+  public static BigDecimal sub(BigDecimal a, BigDecimal b) {
     return round(a.subtract(b));
   }
 
-  static BigDecimal mul(BigDecimal a, BigDecimal b) {
+  public static BigDecimal mul(BigDecimal a, BigDecimal b) {
     return round(a.multiply(b));
   }
 
-  static BigDecimal quo(BigDecimal a, BigDecimal b) {
+  public static BigDecimal quo(BigDecimal a, BigDecimal b) {
     BigInteger num = a.unscaledValue();
     BigInteger den = b.unscaledValue();
     int scale = a.scale() - b.scale(); // a/b = num/den * 10^-scale
@@ -62,7 +62,7 @@ final class GoFloat {
   }
 
   /** Rounds num/den (den &gt; 0) to a 64-bit mantissa, ties to even. */
-  static BigDecimal round(BigInteger num, BigInteger den) {
+  public static BigDecimal round(BigInteger num, BigInteger den) {
     if (num.signum() == 0) {
       return BigDecimal.ZERO;
     }
@@ -103,7 +103,7 @@ final class GoFloat {
   }
 
   /** OPA's FloatToNumber: {@code Text('f', -1)} for integral values, else {@code Text('g', -1)}. */
-  static NumberValue toNumber(BigDecimal x) {
+  public static NumberValue toNumber(BigDecimal x) {
     return NumberValue.parse(text(x));
   }
 

@@ -1,5 +1,6 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
+import io.jrego.engine.builtins.BuiltinException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import java.util.Locale;
  * encoding, raw query and fragment (unescaped). Failures carry Go's messages ({@code parse "x":
  * invalid URL escape "%zz"}).
  */
-record GoUrlParts(
+public record GoUrlParts(
     String scheme,
     String opaque,
     String host,
@@ -26,7 +27,7 @@ record GoUrlParts(
     USER
   }
 
-  static GoUrlParts parse(String raw) throws BuiltinException {
+  public static GoUrlParts parse(String raw) throws BuiltinException {
     int hash = raw.indexOf('#');
     String u = hash < 0 ? raw : raw.substring(0, hash);
     GoUrlParts url;
@@ -48,7 +49,7 @@ record GoUrlParts(
   }
 
   /** The host without its port and IPv6 brackets (Go's {@code Hostname()}). */
-  String hostname() {
+  public String hostname() {
     String h = host;
     int colon = h.lastIndexOf(':');
     if (colon >= 0 && validOptionalPort(h.substring(colon))) {
@@ -61,7 +62,7 @@ record GoUrlParts(
   }
 
   /** The port, empty when there is none (Go's {@code Port()}). */
-  String port() {
+  public String port() {
     int colon = host.lastIndexOf(':');
     if (colon >= 0 && validOptionalPort(host.substring(colon))) {
       return host.substring(colon + 1);

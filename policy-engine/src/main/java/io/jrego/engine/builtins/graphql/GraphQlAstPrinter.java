@@ -1,5 +1,6 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.graphql;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -14,14 +15,14 @@ import java.util.List;
  * of strings, as OPA's do. Fields missing from the AST are taken as empty, as Go's JSON decoding
  * leaves them; what the AST cannot express is not printed.
  */
-final class GraphQlAstPrinter {
+public final class GraphQlAstPrinter {
 
   private final StringBuilder sb = new StringBuilder();
 
   private GraphQlAstPrinter() {}
 
   /** A query document: its operations and fragments. */
-  static String query(ObjectValue doc) {
+  public static String query(ObjectValue doc) {
     GraphQlAstPrinter p = new GraphQlAstPrinter();
     for (Value op : list(doc, "Operations")) {
       p.operation(obj(op));
@@ -38,7 +39,7 @@ final class GraphQlAstPrinter {
   }
 
   /** A schema document: type definitions, directive definitions, schema and extensions. */
-  static String schema(ObjectValue doc) {
+  public static String schema(ObjectValue doc) {
     GraphQlAstPrinter p = new GraphQlAstPrinter();
     for (Value d : list(doc, "Definitions")) {
       p.definition(obj(d), "");

@@ -1,7 +1,7 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.GoTemplateLexer.Kind;
-import io.jrego.engine.builtins.GoTemplateLexer.Token;
+import io.jrego.engine.builtins.gocompat.GoTemplateLexer.Kind;
+import io.jrego.engine.builtins.gocompat.GoTemplateLexer.Token;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,10 +13,10 @@ import java.util.Set;
  * {@link #parse} takes the source and yields the main tree and any {@code define}d ones; {@link
  * GoTemplateExec} runs it. Node {@code toString()}s match Go's, since execution errors quote them.
  */
-final class GoTemplate {
+public final class GoTemplate {
 
   /** A parse failure; Go words it {@code template: <name>:<line>: <msg>}. */
-  static final class ParseError extends Exception {
+  public static final class ParseError extends Exception {
     private static final long serialVersionUID = 1L;
 
     ParseError(int line, String msg) {
@@ -168,7 +168,7 @@ final class GoTemplate {
   }
 
   /** The parsed templates: {@code "template"} is the main one. */
-  record Parsed(String source, Map<String, ListNode> trees) {}
+  public record Parsed(String source, Map<String, ListNode> trees) {}
 
   static final String MAIN = "template";
 
@@ -216,7 +216,7 @@ final class GoTemplate {
     this.toks = toks;
   }
 
-  static Parsed parse(String src) throws ParseError {
+  public static Parsed parse(String src) throws ParseError {
     GoTemplate g = new GoTemplate(src, GoTemplateLexer.lex(src));
     List<Node> main = new ArrayList<>();
     while (g.peek().kind() != Kind.EOF) {

@@ -1,5 +1,7 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.yaml;
 
+import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.YamlBuiltins;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -20,13 +22,13 @@ import java.util.TreeMap;
  * keys in yaml.v3's natural order, and each string in the style libyaml's emitter picks (plain,
  * single-quoted, double-quoted or literal block).
  */
-final class YamlEmitter {
+public final class YamlEmitter {
 
   private YamlEmitter() {}
 
   private static final int INDENT = 2;
 
-  static String marshal(Value v) {
+  public static String marshal(Value v) {
     StringBuilder sb = new StringBuilder();
     Node n = node(v);
     if (n instanceof Scalar s) {
