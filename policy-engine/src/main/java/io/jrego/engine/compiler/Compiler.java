@@ -65,6 +65,7 @@ public final class Compiler {
   private final List<RuleNode> nodes = new ArrayList<>();
   private final Map<String, Integer> fnArity = new HashMap<>();
   private RuleNode root;
+  private Map<List<Value>, io.jrego.engine.types.Type> ruleTypes = Map.of();
 
   private Compiler(List<Module> modules, Function<String, Builtin> builtins) {
     this.modules = modules;
@@ -101,7 +102,8 @@ public final class Compiler {
         List.copyOf(c.nodes),
         builtins,
         Map.copyOf(c.metrics),
-        List.copyOf(modules));
+        List.copyOf(modules),
+        Map.copyOf(c.ruleTypes));
   }
 
   /**
@@ -150,8 +152,13 @@ public final class Compiler {
       }
     }
     checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), true, errors);
+    if (errors.isEmpty()) {
+      errors.addAll(
+          new TypeChecker(policy.builtins(), policy.functions(), Map.of())
+              .checkQuery(ordered, res.slots(), policy.ruleTypes()));
+    }
     if (!errors.isEmpty()) {
-      throw new RegoException(errors);
+      throw new RegoException(limited(errors));
     }
     return new CompiledQuery(ordered, res.slots(), Map.copyOf(res.queryBindings()), written);
   }
@@ -729,7 +736,9 @@ public final class Compiler {
   // ---------------------------------------------------------------------------------------
 
   private void checkTypes() {
-    errors.addAll(new TypeChecker(builtins, functions, globalSites).checkRules(dependencyOrder()));
+    TypeChecker checker = new TypeChecker(builtins, functions, globalSites);
+    errors.addAll(checker.checkRules(dependencyOrder()));
+    ruleTypes = checker.ruleTypes;
   }
 
   /**

@@ -40,7 +40,7 @@ final class Flattener {
     return subjects.get(v.slot());
   }
 
-  private Var fresh(Location loc) {
+  Var fresh(Location loc) {
     return new Var("__local" + counter++ + "__", nextSlot++, loc);
   }
 

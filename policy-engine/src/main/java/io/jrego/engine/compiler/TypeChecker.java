@@ -68,9 +68,54 @@ final class TypeChecker {
         checkRule(root, x);
       }
     }
+    ruleTypes = root.tree.leafs();
     List<RegoError> out = new ArrayList<>(errors);
     out.sort(TypeChecker::compare);
     return out;
+  }
+
+  /** After {@link #checkRules}: the type of each rule's document by path from the root. */
+  Map<List<Value>, Type> ruleTypes = Map.of();
+
+  /**
+   * Checks a query against the types of a policy's rules. A call written as an expression of its
+   * own, not negated and without an output, gets one, as OPA's query compiler captures its value.
+   *
+   * @param slots the first frame slot the query's variables do not use
+   * @param ruleTypes what {@link #ruleTypes} was after the policy's rules were checked
+   */
+  List<RegoError> checkQuery(List<Expr> body, int slots, Map<List<Value>, Type> ruleTypes) {
+    TypeEnv root = TypeEnv.root(this);
+    ruleTypes.forEach(root.tree::put);
+    flattener = new Flattener(slots);
+    text = new TermText(flattener::subject);
+    List<Expr> captured = new ArrayList<>(body.size());
+    for (Expr e : body) {
+      captured.add(capture(root, e));
+    }
+    List<RegoError> errs = new ArrayList<>();
+    checkBody(root.wrap(), flattener.body(captured), errs);
+    errs.sort(TypeChecker::compare);
+    return errs;
+  }
+
+  private Expr capture(TypeEnv env, Expr e) {
+    if (e.negated()
+        || !(e.stmt() instanceof Expr.TermStmt ts)
+        || !(ts.term() instanceof Term.Call c)
+        || c.name().equals("eq")
+        || c.name().equals("assign")
+        || c.name().equals(Compiler.SOME_MEMBER_2)
+        || c.name().equals(Compiler.SOME_MEMBER_3)
+        || !(callee(env, c.name()) instanceof Type.Fn fn)
+        || fn.result() == null
+        || fn.variadic() != null
+        || c.args().size() != fn.args().size()) {
+      return e;
+    }
+    List<Term> args = new ArrayList<>(c.args());
+    args.add(flattener.fresh(c.location()));
+    return e.withStmt(new Expr.TermStmt(new Term.Call(c.name(), args, c.location())));
   }
 
   /** OPA's order of errors: by file, row, column (located ones after those without), message. */
@@ -289,6 +334,10 @@ final class TypeChecker {
     return switch (c.name()) {
       case "eq" -> checkEq(env, e, c);
       case Compiler.SOME_MEMBER_2, Compiler.SOME_MEMBER_3 -> checkSomeIn(env, c);
+      case "internal.member_2", "internal.member_3" -> {
+        RegoError member = checkMember(env, e, c);
+        yield member != null ? member : checkCall(env, e, c);
+      }
       default -> checkCall(env, e, c);
     };
   }
@@ -309,6 +358,34 @@ final class TypeChecker {
         env, c.args().get(c.args().size() - 2), values == null ? Types.ANY : values, false);
     if (c.args().size() == 3) {
       Unifier.unify1(env, c.args().get(0), keys == null ? Types.ANY : keys, false);
+    }
+    return null;
+  }
+
+  /**
+   * {@code x in xs} and {@code k, v in xs}, as OPA 1.22 checks them: a match error when the
+   * element's type cannot be the type of the collection's members (or the key's of its keys).
+   */
+  private RegoError checkMember(TypeEnv env, Expr e, Term.Call c) {
+    int n = c.name().equals("internal.member_2") ? 2 : 3;
+    if (c.args().size() < n) {
+      return null;
+    }
+    Type coll = env.get(c.args().get(n - 1));
+    if (coll == null || TypeEnv.isEmptyCollection(coll)) {
+      return null;
+    }
+    if (n == 3) {
+      Type key = env.get(c.args().get(0));
+      Type keys = Types.keys(coll);
+      if (key != null && keys != null && !Types.unifies(key, keys)) {
+        return TypeErrors.matchError(e.location(), key, keys);
+      }
+    }
+    Type elem = env.get(c.args().get(n - 2));
+    Type values = Types.values(coll);
+    if (elem != null && values != null && !Types.unifies(elem, values)) {
+      return TypeErrors.matchError(e.location(), elem, values);
     }
     return null;
   }
