@@ -493,7 +493,7 @@ public final class Compiler {
         StringBuilder sb = new StringBuilder("rule " + n + " conflicts with:");
         for (RuleNode b : below) {
           CompiledRule r = b.rules().get(0);
-          sb.append("\n rule ")
+          sb.append("\n  rule ")
               .append(b)
               .append(" at ")
               .append(r.location().file())
@@ -805,9 +805,28 @@ public final class Compiler {
             RegoError.at(
                 RegoError.RECURSION,
                 "rule " + start + " is recursive: " + String.join(" -> ", cycle),
-                first.get(start).location()));
+                recursiveRule(start, cycle.get(1), first.get(start)).location()));
       }
     }
+  }
+
+  /** OPA places a recursion at the first rule of the path that uses the next one of the cycle. */
+  private CompiledRule recursiveRule(String path, String next, CompiledRule fallback) {
+    for (CompiledRule r : rules) {
+      if (!RuleNode.pathString(r.path()).equals(path)) {
+        continue;
+      }
+      Set<String> deps = new java.util.LinkedHashSet<>();
+      for (CompiledRule x = r; x != null; x = x.elseRule()) {
+        x.body().forEach(e -> depsOfExpr(e, deps));
+        depsOfTerm(x.value(), deps);
+        x.extraHead().forEach(t -> depsOfTerm(t, deps));
+      }
+      if (deps.contains(next)) {
+        return r;
+      }
+    }
+    return fallback;
   }
 
   private static List<String> findCycle(String start, Map<String, Set<String>> graph) {
