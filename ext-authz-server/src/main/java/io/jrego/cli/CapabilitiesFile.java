@@ -2,7 +2,8 @@ package io.jrego.cli;
 
 import io.jrego.engine.RegoError;
 import io.jrego.engine.ast.Module;
-import io.jrego.engine.builtins.ai.Capabilities;
+import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.Capabilities;
 import io.jrego.engine.compiler.CapabilityChecks;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
@@ -10,7 +11,6 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +64,13 @@ record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
               + arg);
     }
     try {
-      return of(Json.parse(text));
+      CapabilitiesFile doc = of(Json.parse(text));
+      if (!Files.isRegularFile(file)) {
+        Set<String> opa = new HashSet<>(doc.builtins());
+        opa.removeIf(n -> n.startsWith("jrego."));
+        doc = new CapabilitiesFile(Set.copyOf(opa), doc.regoV1());
+      }
+      return doc;
     } catch (RuntimeException e) {
       throw new CapabilitiesException(arg + ": not a capabilities document: " + e.getMessage());
     }
@@ -94,20 +100,13 @@ record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
     return CapabilityChecks.check(modules, KnownBuiltins.NAMES, builtins);
   }
 
-  private static String opaDocument() throws CapabilitiesException {
-    try (InputStream in =
-        Capabilities.class.getResourceAsStream("capabilities/opa-" + OPA_VERSION + ".json")) {
-      if (in == null) {
-        throw new CapabilitiesException("OPA " + OPA_VERSION + "'s capabilities are missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new CapabilitiesException(e.getMessage());
-    }
+  /** OPA 1.22.2's builtins and features: jrego's document without jrego's own builtins. */
+  private static String opaDocument() {
+    return Capabilities.json();
   }
 
-  /** Every builtin name jrego knows (OPA's and its own), read once when first needed. */
+  /** Every builtin name jrego knows (OPA's and its own). */
   private static final class KnownBuiltins {
-    static final Set<String> NAMES = of(Json.parse(Capabilities.json())).builtins();
+    static final Set<String> NAMES = Set.copyOf(BuiltinRegistry.standard().all().keySet());
   }
 }

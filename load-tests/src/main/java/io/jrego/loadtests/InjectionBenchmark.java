@@ -99,6 +99,7 @@ public class InjectionBenchmark {
   @Benchmark
   public Value scan() throws BuiltinException {
     return scan.function()
+        .orElseThrow()
         .call(new Value[] {StringValue.of(texts[0]), ObjectValue.EMPTY}, BuiltinContext.standard());
   }
 

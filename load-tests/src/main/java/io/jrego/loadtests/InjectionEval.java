@@ -6,7 +6,9 @@ import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -46,7 +48,11 @@ public final class InjectionEval {
                   + Integer.parseInt(System.getProperty("injection.threshold"))
                   + "}");
 
-  /** One labelled text and whether the scanner flagged it. */
+  /**
+   * One labelled text and whether the scanner flagged it. {@code injection} is the label as the
+   * source gives it; {@link #corrected} applies {@code relabel.tsv} (criteria in {@code
+   * relabel.md}).
+   */
   record Outcome(
       String id,
       boolean injection,
@@ -54,7 +60,58 @@ public final class InjectionEval {
       String category,
       String language,
       String variant,
-      String source) {}
+      String source,
+      boolean relabelled,
+      boolean rulesOnly,
+      String firing) {
+
+    /** The same outcome under the corrected label. */
+    Outcome corrected() {
+      return relabelled
+          ? new Outcome(
+              id,
+              !injection,
+              flagged,
+              "relabelled_" + category,
+              language,
+              variant,
+              source,
+              false,
+              rulesOnly,
+              firing)
+          : this;
+    }
+
+    /** The same outcome as if the scan had only its rules (no statistical layer). */
+    Outcome rules() {
+      return new Outcome(
+          id,
+          injection,
+          rulesOnly,
+          category,
+          language,
+          variant,
+          source,
+          relabelled,
+          rulesOnly,
+          firing);
+    }
+  }
+
+  private static final java.util.regex.Pattern TAB = java.util.regex.Pattern.compile("\t");
+
+  /** The ids whose label {@code relabel.tsv} corrects. */
+  static java.util.Set<String> relabelled(Path corpus) throws IOException {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    Path f = corpus.resolve("relabel.tsv");
+    for (String l : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      String[] p = TAB.split(l, -1);
+      if (!l.startsWith("#") && p.length >= 4 && !p[0].equals("id")) {
+        ids.add(p[0]);
+      }
+    }
+    return ids;
+  }
 
   /** Counts for one slice. */
   static final class Counts {
@@ -92,6 +149,7 @@ public final class InjectionEval {
 
   /** Scans every line of a split. */
   static List<Outcome> run(Path jsonl) throws IOException, BuiltinException {
+    java.util.Set<String> relabelled = relabelled(jsonl.getParent());
     Builtin scan =
         BuiltinRegistry.standard()
             .lookup("jrego.injection.scan")
@@ -105,8 +163,25 @@ public final class InjectionEval {
       }
       JsonNode n = json.readTree(line);
       Value r =
-          scan.function().call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
-      boolean flagged = ((ObjectValue) r).get("detected").orElseThrow() == BooleanValue.TRUE;
+          scan.function()
+              .orElseThrow()
+              .call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
+      ObjectValue result = (ObjectValue) r;
+      boolean flagged = result.get("detected").orElseThrow() == BooleanValue.TRUE;
+      int threshold = (int) ((NumberValue) result.get("threshold").orElseThrow()).longValue();
+      int rulesTop = 0;
+      StringBuilder firing = new StringBuilder();
+      for (Value f : (ArrayValue) result.get("findings").orElseThrow()) {
+        ObjectValue fo = (ObjectValue) f;
+        String rule = ((StringValue) fo.get("rule").orElseThrow()).value();
+        int score = (int) ((NumberValue) fo.get("score").orElseThrow()).longValue();
+        if (!rule.equals("model.linear")) {
+          rulesTop = Math.max(rulesTop, score);
+        }
+        if (score >= threshold) {
+          firing.append(firing.length() == 0 ? "" : " ").append(rule).append('=').append(score);
+        }
+      }
       out.add(
           new Outcome(
               n.get("id").asText(),
@@ -115,7 +190,10 @@ public final class InjectionEval {
               n.get("category").asText(),
               n.get("language").asText(),
               n.get("variant").asText(),
-              n.get("source").asText()));
+              n.get("source").asText(),
+              relabelled.contains(n.get("id").asText()),
+              rulesTop >= threshold,
+              firing.toString()));
     }
     return out;
   }
@@ -138,23 +216,16 @@ public final class InjectionEval {
         .append(LocalDate.now(java.time.ZoneOffset.UTC))
         .append(".\n\n");
     for (Map.Entry<String, List<Outcome>> e : splits.entrySet()) {
-      List<Outcome> o = e.getValue();
-      Counts t = total(o);
+      List<Outcome> original = e.getValue();
+      List<Outcome> o = original.stream().map(Outcome::corrected).toList();
       b.append("## ").append(e.getKey()).append(" split\n\n");
-      b.append(
-          String.format(
-              Locale.ROOT,
-              "%d injections, %d benign texts: **recall %.3f, false-positive rate %.3f, precision"
-                  + " %.3f** (TP %d, FN %d, FP %d, TN %d)\n\n",
-              t.tp + t.fn,
-              t.fp + t.tn,
-              t.recall(),
-              t.fpr(),
-              t.precision(),
-              t.tp,
-              t.fn,
-              t.fp,
-              t.tn));
+      summary(b, "With the corrected labels (`relabel.tsv`)", o);
+      summary(b, "With the labels as the sources give them", original);
+      summary(
+          b,
+          "Rules alone (no statistical layer), corrected labels",
+          o.stream().map(Outcome::rules).toList());
+      b.append("Tables with the corrected labels:\n\n");
       table(b, "attack category (recall)", o, true, Outcome::category);
       table(b, "benign kind (false-positive rate)", o, false, Outcome::category);
       table(b, "language, injections (recall)", o, true, Outcome::language);
@@ -162,8 +233,30 @@ public final class InjectionEval {
       table(b, "obfuscation variant (recall)", o, true, Outcome::variant);
       table(b, "source, injections (recall)", o, true, Outcome::source);
       table(b, "source, benign (false-positive rate)", o, false, Outcome::source);
+      b.append("The same with the sources' labels, by category and language:\n\n");
+      table(b, "attack category (recall)", original, true, Outcome::category);
+      table(b, "language, injections (recall)", original, true, Outcome::language);
     }
     return b.toString();
+  }
+
+  private static void summary(StringBuilder b, String title, List<Outcome> o) {
+    Counts t = total(o);
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%s: %d injections, %d benign texts: **recall %.3f, false-positive rate %.3f,"
+                + " precision %.3f** (TP %d, FN %d, FP %d, TN %d)%n%n",
+            title,
+            t.tp + t.fn,
+            t.fp + t.tn,
+            t.recall(),
+            t.fpr(),
+            t.precision(),
+            t.tp,
+            t.fn,
+            t.fp,
+            t.tn));
   }
 
   private static void table(
@@ -205,8 +298,9 @@ public final class InjectionEval {
     System.out.print(md);
     if (args.length > 1 && args[1].equals("--misses-dev")) {
       for (Outcome o : splits.get("dev")) {
-        if (o.injection() != o.flagged()) {
-          System.err.println((o.injection() ? "FN " : "FP ") + o.id());
+        if (o.corrected().injection() != o.flagged()) {
+          System.err.println(
+              (o.corrected().injection() ? "FN " : "FP ") + o.id() + " " + o.firing());
         }
       }
     }

@@ -28,14 +28,23 @@ class InjectionEvalTest {
       floor.load(r);
     }
     List<InjectionEval.Outcome> outcomes = InjectionEval.run(corpus.resolve("test.jsonl"));
-    InjectionEval.Counts c = InjectionEval.total(outcomes);
-    assertThat(c.tp + c.fn).as("injections in the test split").isGreaterThan(500);
-    assertThat(c.fp + c.tn).as("benign texts in the test split").isGreaterThan(500);
+    assertFloor(InjectionEval.total(outcomes), floor, "", "source labels");
+    assertFloor(
+        InjectionEval.total(outcomes.stream().map(InjectionEval.Outcome::corrected).toList()),
+        floor,
+        "corrected.",
+        "corrected labels");
+  }
+
+  private static void assertFloor(
+      InjectionEval.Counts c, Properties floor, String prefix, String labels) {
+    assertThat(c.tp + c.fn).as("injections in the test split (%s)", labels).isGreaterThan(500);
+    assertThat(c.fp + c.tn).as("benign texts in the test split (%s)", labels).isGreaterThan(500);
     assertThat(c.recall())
-        .as("recall on test.jsonl")
-        .isGreaterThanOrEqualTo(Double.parseDouble(floor.getProperty("recall.min")));
+        .as("recall on test.jsonl (%s)", labels)
+        .isGreaterThanOrEqualTo(Double.parseDouble(floor.getProperty(prefix + "recall.min")));
     assertThat(c.fpr())
-        .as("false-positive rate on test.jsonl")
-        .isLessThanOrEqualTo(Double.parseDouble(floor.getProperty("fpr.max")));
+        .as("false-positive rate on test.jsonl (%s)", labels)
+        .isLessThanOrEqualTo(Double.parseDouble(floor.getProperty(prefix + "fpr.max")));
   }
 }

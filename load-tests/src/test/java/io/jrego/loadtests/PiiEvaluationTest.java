@@ -52,6 +52,8 @@ class PiiEvaluationTest {
     assertThat(below).isEmpty();
     assertThat(r.checksumTypes().precision()).isGreaterThanOrEqualTo(0.95);
     assertThat(r.checksumRecognisable().recall()).isGreaterThanOrEqualTo(0.98);
+    assertThat(r.checksumFair().recall()).as("fair set recall").isGreaterThanOrEqualTo(0.98);
+    assertThat(r.checksumFair().precision()).as("fair set precision").isGreaterThanOrEqualTo(0.95);
     assertThat((double) r.negativesFlagged() / r.negatives()).isLessThanOrEqualTo(0.01);
   }
 

@@ -1,5 +1,7 @@
 package io.jrego.engine;
 
+import io.jrego.engine.value.Value;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,8 +13,11 @@ import java.util.Optional;
  *     eval_type_error}, {@code eval_builtin_error}, {@code eval_conflict_error}
  * @param message what is wrong, in words
  * @param location where, when known
+ * @param details what OPA adds to some type errors (the types a call had and wanted, the part of a
+ *     reference that does not exist), when there is such a thing
  */
-public record RegoError(String code, String message, Optional<Location> location) {
+public record RegoError(
+    String code, String message, Optional<Location> location, Optional<Details> details) {
 
   public static final String PARSE = "rego_parse_error";
   public static final String COMPILE = "rego_compile_error";
@@ -27,12 +32,29 @@ public record RegoError(String code, String message, Optional<Location> location
 
   /** An error with no location. */
   public static RegoError of(String code, String message) {
-    return new RegoError(code, message, Optional.empty());
+    return new RegoError(code, message, Optional.empty(), Optional.empty());
   }
 
   /** An error at {@code location}. */
   public static RegoError at(String code, String message, Location location) {
-    return new RegoError(code, message, Optional.of(location));
+    return new RegoError(code, message, Optional.of(location), Optional.empty());
+  }
+
+  /** An error at {@code location} (when not null) with details. */
+  public static RegoError at(String code, String message, Location location, Details details) {
+    return new RegoError(code, message, Optional.ofNullable(location), Optional.of(details));
+  }
+
+  /**
+   * The structured part of an error, as OPA writes it: lines printed under the message, and the
+   * {@code details} member of the error's JSON.
+   */
+  public interface Details {
+    /** The lines printed below the message, each after a tab. */
+    List<String> lines();
+
+    /** The JSON object OPA writes as the error's {@code details}. */
+    Value json();
   }
 
   /**
@@ -50,10 +72,23 @@ public record RegoError(String code, String message, Optional<Location> location
     }
   }
 
-  /** {@code file:row: code: message}, as OPA prints an error. */
+  /**
+   * {@code file:row: code: message} ({@code row:col} when the source has no file name), as OPA
+   * prints an error, with the details' lines below it.
+   */
   @Override
   public String toString() {
-    return location.map(l -> l.file() + ":" + l.row() + ": ").orElse("") + code + ": " + message;
+    StringBuilder sb =
+        new StringBuilder(
+            location
+                .map(
+                    l ->
+                        (l.file().isEmpty() ? l.row() + ":" + l.col() : l.file() + ":" + l.row())
+                            + ": ")
+                .orElse(""));
+    sb.append(code).append(": ").append(message);
+    details.ifPresent(d -> d.lines().forEach(line -> sb.append("\n\t").append(line)));
+    return sb.toString();
   }
 
   /** The error with its source line and a caret under the column, when the line is known. */

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Checkpoint;
@@ -21,14 +22,38 @@ final class Aggregates {
   private Aggregates() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("all", 1, (a, c) -> all(a[0]));
-    r.add("any", 1, (a, c) -> any(a[0]));
-    r.add("count", 1, Aggregates::count);
-    r.add("max", 1, (a, c) -> extreme(a[0], true));
-    r.add("min", 1, (a, c) -> extreme(a[0], false));
-    r.add("product", 1, (a, c) -> fold(a[0], false));
-    r.add("sort", 1, Aggregates::sort);
-    r.add("sum", 1, (a, c) -> fold(a[0], true));
+    r.add(
+        Declaration.of("all(any<array[any], set[any]>) => boolean").deprecated(),
+        (a, c) -> all(a[0]));
+    r.add(
+        Declaration.of("any(any<array[any], set[any]>) => boolean").deprecated(),
+        (a, c) -> any(a[0]));
+    r.add(
+        Declaration.of(
+                "count(collection: any<string, array[any], object[any: any], "
+                    + "set[any]>) => n: number")
+            .categories("aggregates"),
+        Aggregates::count);
+    r.add(
+        Declaration.of("max(collection: any<array[any], set[any]>) => n: any")
+            .categories("aggregates"),
+        (a, c) -> extreme(a[0], true));
+    r.add(
+        Declaration.of("min(collection: any<array[any], set[any]>) => n: any")
+            .categories("aggregates"),
+        (a, c) -> extreme(a[0], false));
+    r.add(
+        Declaration.of("product(collection: any<array[number], set[number]>) => n: number")
+            .categories("aggregates"),
+        (a, c) -> fold(a[0], false));
+    r.add(
+        Declaration.of("sort(collection: any<array[any], set[any]>) => n: array[any]")
+            .categories("aggregates"),
+        Aggregates::sort);
+    r.add(
+        Declaration.of("sum(collection: any<array[number], set[number]>) => n: number")
+            .categories("aggregates"),
+        (a, c) -> fold(a[0], true));
   }
 
   private static Value count(Value[] a, BuiltinContext c) throws BuiltinException {

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.Value;
@@ -27,15 +28,37 @@ final class Arithmetic {
   }
 
   static void register(BuiltinRegistry r) {
-    r.add("abs", 1, (a, c) -> unary(a[0], Unary.ABS));
-    r.add("ceil", 1, (a, c) -> unary(a[0], Unary.CEIL));
-    r.add("div", 2, Arithmetic::div);
-    r.add("floor", 1, (a, c) -> unary(a[0], Unary.FLOOR));
-    r.add("minus", 2, Arithmetic::minus);
-    r.add("mul", 2, Arithmetic::mul);
-    r.add("plus", 2, (a, c) -> exactOrFloat(a, Op.PLUS));
-    r.add("rem", 2, Arithmetic::rem);
-    r.add("round", 1, (a, c) -> unary(a[0], Unary.ROUND));
+    r.add(
+        Declaration.of("abs(x: number) => y: number").categories("numbers"),
+        (a, c) -> unary(a[0], Unary.ABS));
+    r.add(
+        Declaration.of("ceil(x: number) => y: number").categories("numbers"),
+        (a, c) -> unary(a[0], Unary.CEIL));
+    r.add(
+        Declaration.of("div(x: number, y: number) => z: number").infix("/").categories("numbers"),
+        Arithmetic::div);
+    r.add(
+        Declaration.of("floor(x: number) => y: number").categories("numbers"),
+        (a, c) -> unary(a[0], Unary.FLOOR));
+    r.add(
+        Declaration.of(
+                "minus(x: any<number, set[any]>, y: any<number, "
+                    + "set[any]>) => z: any<number, set[any]>")
+            .infix("-")
+            .categories("sets", "numbers"),
+        Arithmetic::minus);
+    r.add(
+        Declaration.of("mul(x: number, y: number) => z: number").infix("*").categories("numbers"),
+        Arithmetic::mul);
+    r.add(
+        Declaration.of("plus(x: number, y: number) => z: number").infix("+").categories("numbers"),
+        (a, c) -> exactOrFloat(a, Op.PLUS));
+    r.add(
+        Declaration.of("rem(x: number, y: number) => z: number").infix("%").categories("numbers"),
+        Arithmetic::rem);
+    r.add(
+        Declaration.of("round(x: number) => y: number").categories("numbers"),
+        (a, c) -> unary(a[0], Unary.ROUND));
   }
 
   private static boolean small(NumberValue n) {

@@ -10,17 +10,23 @@ final class ArrayBuiltins {
 
   static void register(BuiltinRegistry r) {
     r.add(
-        "array.concat",
-        2,
+        Declaration.of("array.concat(x: array[any], y: array[any]) => z: array[any]"),
         (a, c) -> {
           ArrayValue x = Operands.array(a[0], 1);
           ArrayValue y = Operands.array(a[1], 2);
           c.reserve(8L * (x.size() + (long) y.size()));
           return x.concat(y);
         });
-    r.add("array.flatten", 1, (a, c) -> flatten(Operands.array(a[0], 1)));
-    r.add("array.reverse", 1, (a, c) -> reverse(Operands.array(a[0], 1)));
-    r.add("array.slice", 3, ArrayBuiltins::slice);
+    r.add(
+        Declaration.of("array.flatten(arr: array[any]) => flattened: array[any]"),
+        (a, c) -> flatten(Operands.array(a[0], 1)));
+    r.add(
+        Declaration.of("array.reverse(arr: array[any]) => rev: array[any]"),
+        (a, c) -> reverse(Operands.array(a[0], 1)));
+    r.add(
+        Declaration.of(
+            "array.slice(arr: array[any], start: number, " + "stop: number) => slice: array[any]"),
+        ArrayBuiltins::slice);
   }
 
   /** Flattens one level: nested arrays' elements take their place. */

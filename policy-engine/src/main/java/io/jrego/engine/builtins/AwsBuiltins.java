@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoUrl;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
@@ -30,7 +31,13 @@ final class AwsBuiltins {
   private AwsBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("providers.aws.sign_req", 3, AwsBuiltins::signReq);
+    r.add(
+        Declaration.of(
+                "providers.aws.sign_req(request: object[string: any], "
+                    + "aws_config: object[string: any], "
+                    + "time_ns: number) => signed_request: object[any: any]")
+            .categories("providers.aws"),
+        AwsBuiltins::signReq);
   }
 
   private static final List<String> REQUIRED_CONFIG =

@@ -11,20 +11,29 @@ final class Bits {
   private Bits() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("bits.and", 2, (a, c) -> NumberValue.of(big(a[0], 1).and(big(a[1], 2))));
     r.add(
-        "bits.lsh",
-        2,
+        Declaration.of("bits.and(x: number, y: number) => z: number"),
+        (a, c) -> NumberValue.of(big(a[0], 1).and(big(a[1], 2))));
+    r.add(
+        Declaration.of("bits.lsh(x: number, s: number) => z: number"),
         (a, c) -> {
           BigInteger x = big(a[0], 1);
           int s = shift(a[1]);
           c.reserve((x.bitLength() + (long) s) / 8);
           return NumberValue.of(x.shiftLeft(s));
         });
-    r.add("bits.negate", 1, (a, c) -> NumberValue.of(big(a[0], 1).not()));
-    r.add("bits.or", 2, (a, c) -> NumberValue.of(big(a[0], 1).or(big(a[1], 2))));
-    r.add("bits.rsh", 2, (a, c) -> NumberValue.of(big(a[0], 1).shiftRight(shift(a[1]))));
-    r.add("bits.xor", 2, (a, c) -> NumberValue.of(big(a[0], 1).xor(big(a[1], 2))));
+    r.add(
+        Declaration.of("bits.negate(x: number) => z: number"),
+        (a, c) -> NumberValue.of(big(a[0], 1).not()));
+    r.add(
+        Declaration.of("bits.or(x: number, y: number) => z: number"),
+        (a, c) -> NumberValue.of(big(a[0], 1).or(big(a[1], 2))));
+    r.add(
+        Declaration.of("bits.rsh(x: number, s: number) => z: number"),
+        (a, c) -> NumberValue.of(big(a[0], 1).shiftRight(shift(a[1]))));
+    r.add(
+        Declaration.of("bits.xor(x: number, y: number) => z: number"),
+        (a, c) -> NumberValue.of(big(a[0], 1).xor(big(a[1], 2))));
   }
 
   private static BigInteger big(io.jrego.engine.value.Value v, int pos) throws BuiltinException {

@@ -6,12 +6,12 @@ package io.jrego.engine.builtins;
  * checked again after every 64 KiB of growth, so one call cannot fill the heap before it returns.
  * {@link #NONE} checks nothing.
  */
-final class BoundedOutput {
+public final class BoundedOutput {
 
   private static final int STEP = 1 << 16;
 
   /** No limit: for callers outside a query. */
-  static final BoundedOutput NONE = new BoundedOutput(null);
+  public static final BoundedOutput NONE = new BoundedOutput(null);
 
   private final BuiltinContext ctx;
   private long nextCheck = STEP;
@@ -35,7 +35,7 @@ final class BoundedOutput {
    *
    * @throws LimitExceededException when the query would pass its allocation limit
    */
-  void adding(long length, long chars) {
+  public void adding(long length, long chars) {
     if (ctx == null) {
       return;
     }

@@ -34,12 +34,17 @@ public final class BuiltinRegistry {
   }
 
   /**
-   * Adds a deterministic builtin; a second builtin of the same name is a programming error. Public
-   * so that namespace classes in sub-packages ({@code io.jrego.engine.builtins.ai}) register the
-   * same way as the others; only {@link #standard()}'s construction calls it.
+   * Adds a builtin with its declaration; a second builtin of the same name is a programming error.
+   * Public so that namespace classes in sub-packages ({@code io.jrego.engine.builtins.ai}) register
+   * the same way as the others; only {@link #standard()}'s construction calls it.
    */
-  public void add(String name, int arity, BuiltinFunction function) {
-    add(Builtin.of(name, arity, function));
+  public void add(Declaration declaration, BuiltinFunction function) {
+    add(new Builtin(declaration, function));
+  }
+
+  /** Adds a builtin that the evaluator implements itself ({@code print}, {@code walk}, ...). */
+  public void addEvaluated(Declaration declaration) {
+    add(new Builtin(declaration, java.util.Optional.empty()));
   }
 
   /**
@@ -62,6 +67,7 @@ public final class BuiltinRegistry {
     Casts.register(r);
     Comparison.register(r);
     Encoding.register(r);
+    Evaluated.register(r);
     Glob.register(r);
     HashBuiltins.register(r);
     JsonCodec.register(r);

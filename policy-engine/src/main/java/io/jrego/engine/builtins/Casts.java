@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -22,13 +23,24 @@ final class Casts {
   private Casts() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("cast_array", 1, Casts::castArray);
-    r.add("cast_boolean", 1, (a, c) -> typed(a[0], BooleanValue.class, "boolean"));
-    r.add("cast_null", 1, (a, c) -> typed(a[0], NullValue.class, "null"));
-    r.add("cast_object", 1, (a, c) -> typed(a[0], ObjectValue.class, "object"));
-    r.add("cast_set", 1, Casts::castSet);
-    r.add("cast_string", 1, (a, c) -> typed(a[0], StringValue.class, "string"));
-    r.add("to_number", 1, Casts::toNumber);
+    r.add(Declaration.of("cast_array(any) => array[any]").deprecated(), Casts::castArray);
+    r.add(
+        Declaration.of("cast_boolean(any) => boolean").deprecated(),
+        (a, c) -> typed(a[0], BooleanValue.class, "boolean"));
+    r.add(
+        Declaration.of("cast_null(any) => null").deprecated(),
+        (a, c) -> typed(a[0], NullValue.class, "null"));
+    r.add(
+        Declaration.of("cast_object(any) => object[any: any]").deprecated(),
+        (a, c) -> typed(a[0], ObjectValue.class, "object"));
+    r.add(Declaration.of("cast_set(any) => set[any]").deprecated(), Casts::castSet);
+    r.add(
+        Declaration.of("cast_string(any) => string").deprecated(),
+        (a, c) -> typed(a[0], StringValue.class, "string"));
+    r.add(
+        Declaration.of("to_number(value: any<null, boolean, number, string>) => num: number")
+            .categories("conversions"),
+        Casts::toNumber);
   }
 
   private static Value typed(Value v, Class<? extends Value> type, String name)

@@ -9,11 +9,31 @@ final class Comparison {
   private Comparison() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("equal", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) == 0));
-    r.add("gt", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) > 0));
-    r.add("gte", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) >= 0));
-    r.add("lt", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) < 0));
-    r.add("lte", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) <= 0));
-    r.add("neq", 2, (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) != 0));
+    r.add(
+        Declaration.of("equal(x: any, y: any) => result: boolean")
+            .infix("==")
+            .categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) == 0));
+    r.add(
+        Declaration.of("gt(x: any, y: any) => result: boolean").infix(">").categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) > 0));
+    r.add(
+        Declaration.of("gte(x: any, y: any) => result: boolean")
+            .infix(">=")
+            .categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) >= 0));
+    r.add(
+        Declaration.of("lt(x: any, y: any) => result: boolean").infix("<").categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) < 0));
+    r.add(
+        Declaration.of("lte(x: any, y: any) => result: boolean")
+            .infix("<=")
+            .categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) <= 0));
+    r.add(
+        Declaration.of("neq(x: any, y: any) => result: boolean")
+            .infix("!=")
+            .categories("comparison"),
+        (a, c) -> BooleanValue.of(Values.compare(a[0], a[1]) != 0));
   }
 }

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.regex.Matcher;

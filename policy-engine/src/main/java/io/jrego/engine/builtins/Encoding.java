@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;
@@ -24,33 +25,46 @@ final class Encoding {
   private Encoding() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("base64.decode", 1, (a, c) -> text(base64Decode(string(a[0], 1), false)));
     r.add(
-        "base64.encode",
-        1,
+        Declaration.of("base64.decode(x: string) => y: string").categories("encoding"),
+        (a, c) -> text(base64Decode(string(a[0], 1), false)));
+    r.add(
+        Declaration.of("base64.encode(x: string) => y: string").categories("encoding"),
         (a, c) -> StringValue.of(b64(Base64.getEncoder(), reserved(c, a[0], 2))));
-    r.add("base64.is_valid", 1, Encoding::base64IsValid);
-    r.add("base64url.decode", 1, Encoding::base64UrlDecode);
     r.add(
-        "base64url.encode",
-        1,
+        Declaration.of("base64.is_valid(x: string) => result: boolean").categories("encoding"),
+        Encoding::base64IsValid);
+    r.add(
+        Declaration.of("base64url.decode(x: string) => y: string").categories("encoding"),
+        Encoding::base64UrlDecode);
+    r.add(
+        Declaration.of("base64url.encode(x: string) => y: string").categories("encoding"),
         (a, c) -> StringValue.of(b64(Base64.getUrlEncoder(), reserved(c, a[0], 2))));
     r.add(
-        "base64url.encode_no_pad",
-        1,
+        Declaration.of("base64url.encode_no_pad(x: string) => y: string").categories("encoding"),
         (a, c) -> StringValue.of(b64(Base64.getUrlEncoder().withoutPadding(), a[0])));
-    r.add("hex.decode", 1, (a, c) -> text(hexDecode(string(a[0], 1))));
     r.add(
-        "hex.encode",
-        1,
+        Declaration.of("hex.decode(x: string) => y: string").categories("encoding"),
+        (a, c) -> text(hexDecode(string(a[0], 1))));
+    r.add(
+        Declaration.of("hex.encode(x: string) => y: string").categories("encoding"),
         (a, c) -> StringValue.of(hexEncode(utf8(string(reserved(c, a[0], 8), 1)))));
-    r.add("urlquery.decode", 1, (a, c) -> StringValue.of(queryUnescape(string(a[0], 1))));
-    r.add("urlquery.decode_object", 1, Encoding::decodeObject);
     r.add(
-        "urlquery.encode",
-        1,
+        Declaration.of("urlquery.decode(x: string) => y: string").categories("encoding"),
+        (a, c) -> StringValue.of(queryUnescape(string(a[0], 1))));
+    r.add(
+        Declaration.of("urlquery.decode_object(x: string) => object: object[string: array[string]]")
+            .categories("encoding"),
+        Encoding::decodeObject);
+    r.add(
+        Declaration.of("urlquery.encode(x: string) => y: string").categories("encoding"),
         (a, c) -> StringValue.of(queryEscape(string(reserved(c, a[0], 6), 1))));
-    r.add("urlquery.encode_object", 1, Encoding::encodeObject);
+    r.add(
+        Declaration.of(
+                "urlquery.encode_object(object: object[string: any<string, "
+                    + "array[string], set[string]>]) => y: string")
+            .categories("encoding"),
+        Encoding::encodeObject);
   }
 
   /**

@@ -25,8 +25,14 @@ final class Glob {
   private Glob() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("glob.match", 3, Glob::match);
-    r.add("glob.quote_meta", 1, (a, c) -> StringValue.of(quoteMeta(string(a[0], 1))));
+    r.add(
+        Declaration.of(
+            "glob.match(pattern: string, delimiters: any<null, array[string]>, "
+                + "match: string) => result: boolean"),
+        Glob::match);
+    r.add(
+        Declaration.of("glob.quote_meta(pattern: string) => output: string"),
+        (a, c) -> StringValue.of(quoteMeta(string(a[0], 1))));
   }
 
   static String quoteMeta(String s) {

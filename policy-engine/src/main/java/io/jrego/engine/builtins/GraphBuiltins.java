@@ -21,8 +21,16 @@ final class GraphBuiltins {
   private GraphBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("graph.reachable", 2, GraphBuiltins::reachable);
-    r.add("graph.reachable_paths", 2, GraphBuiltins::reachablePaths);
+    r.add(
+        Declaration.of(
+            "graph.reachable(graph: object[any: any<array[any], set[any]>], "
+                + "initial: any<array[any], set[any]>) => output: set[any]"),
+        GraphBuiltins::reachable);
+    r.add(
+        Declaration.of(
+            "graph.reachable_paths(graph: object[any: any<array[any], set[any]>], "
+                + "initial: any<array[any], set[any]>) => output: set[array[any]]"),
+        GraphBuiltins::reachablePaths);
   }
 
   /** The neighbours in an array or set; nothing for any other value. */

@@ -14,6 +14,8 @@ import graphql.schema.idl.UnExecutableSchemaGenerator;
 import graphql.validation.ValidationError;
 import graphql.validation.ValidationErrorType;
 import graphql.validation.Validator;
+import io.jrego.engine.builtins.graphql.GraphQlAstPrinter;
+import io.jrego.engine.builtins.graphql.GraphQlParser;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;
@@ -37,14 +39,34 @@ final class GraphQlBuiltins {
   private GraphQlBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("graphql.parse_query", 1, (a, c) -> parseQuery(Operands.string(a[0], 1)));
-    r.add("graphql.parse_schema", 1, (a, c) -> parseSchema(Operands.string(a[0], 1)));
-    r.add("graphql.parse", 2, GraphQlBuiltins::parse);
-    r.add("graphql.parse_and_verify", 2, GraphQlBuiltins::parseAndVerify);
-    r.add("graphql.is_valid", 2, (a, c) -> BooleanValue.of(verify(a) != null));
     r.add(
-        "graphql.schema_is_valid",
-        1,
+        Declaration.of("graphql.parse_query(query: string) => output: object[any: any]"),
+        (a, c) -> parseQuery(Operands.string(a[0], 1)));
+    r.add(
+        Declaration.of("graphql.parse_schema(schema: string) => output: object[any: any]"),
+        (a, c) -> parseSchema(Operands.string(a[0], 1)));
+    r.add(
+        Declaration.of(
+            "graphql.parse(query: any<string, object[any: any]>, "
+                + "schema: any<string, "
+                + "object[any: any]>) => output: array<object[any: any], "
+                + "object[any: any]>"),
+        GraphQlBuiltins::parse);
+    r.add(
+        Declaration.of(
+            "graphql.parse_and_verify(query: any<string, object[any: any]>, "
+                + "schema: any<string, object[any: any]>) => output: array<boolean, "
+                + "object[any: any], object[any: any]>"),
+        GraphQlBuiltins::parseAndVerify);
+    r.add(
+        Declaration.of(
+            "graphql.is_valid(query: any<string, object[any: any]>, "
+                + "schema: any<string, object[any: any]>) => output: boolean"),
+        (a, c) -> BooleanValue.of(verify(a) != null));
+    r.add(
+        Declaration.of(
+            "graphql.schema_is_valid(schema: any<string, "
+                + "object[any: any]>) => output: boolean"),
         (a, c) -> {
           String sdl;
           if (a[0] instanceof StringValue s) {

@@ -11,19 +11,35 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** {@code crypto.md5/sha1/sha256} and {@code crypto.hmac.*}: lowercase hex digests of UTF-8. */
-final class HashBuiltins {
+public final class HashBuiltins {
 
   private HashBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("crypto.md5", 1, (args, ctx) -> digest("MD5", OperandChecks.string(args, 0)));
-    r.add("crypto.sha1", 1, (args, ctx) -> digest("SHA-1", OperandChecks.string(args, 0)));
-    r.add("crypto.sha256", 1, (args, ctx) -> digest("SHA-256", OperandChecks.string(args, 0)));
-    r.add("crypto.hmac.md5", 2, (args, ctx) -> hmac("HmacMD5", args));
-    r.add("crypto.hmac.sha1", 2, (args, ctx) -> hmac("HmacSHA1", args));
-    r.add("crypto.hmac.sha256", 2, (args, ctx) -> hmac("HmacSHA256", args));
-    r.add("crypto.hmac.sha512", 2, (args, ctx) -> hmac("HmacSHA512", args));
-    r.add("crypto.hmac.equal", 2, HashBuiltins::hmacEqual);
+    r.add(
+        Declaration.of("crypto.md5(x: string) => y: string"),
+        (args, ctx) -> digest("MD5", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.sha1(x: string) => y: string"),
+        (args, ctx) -> digest("SHA-1", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.sha256(x: string) => y: string"),
+        (args, ctx) -> digest("SHA-256", OperandChecks.string(args, 0)));
+    r.add(
+        Declaration.of("crypto.hmac.md5(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacMD5", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha1(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA1", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha256(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA256", args));
+    r.add(
+        Declaration.of("crypto.hmac.sha512(x: string, key: string) => y: string"),
+        (args, ctx) -> hmac("HmacSHA512", args));
+    r.add(
+        Declaration.of("crypto.hmac.equal(mac1: string, mac2: string) => result: boolean"),
+        HashBuiltins::hmacEqual);
   }
 
   private static Value digest(String algorithm, String input) {
@@ -49,7 +65,7 @@ final class HashBuiltins {
   }
 
   /** The raw HMAC of {@code data} under {@code key}; an empty key is allowed, as in Go. */
-  static byte[] hmacBytes(String algorithm, byte[] key, byte[] data) {
+  public static byte[] hmacBytes(String algorithm, byte[] key, byte[] data) {
     try {
       Mac mac = Mac.getInstance(algorithm);
       // SecretKeySpec rejects empty keys; HMAC pads any key to the block size, so one zero byte

@@ -22,16 +22,24 @@ final class JsonCodec {
   private JsonCodec() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("json.is_valid", 1, JsonCodec::isValid);
     r.add(
-        "json.marshal",
-        1,
+        Declaration.of("json.is_valid(x: string) => result: boolean").categories("encoding"),
+        JsonCodec::isValid);
+    r.add(
+        Declaration.of("json.marshal(x: any) => y: string").categories("encoding"),
         (a, c) -> {
           c.reserve(2 * TextSize.of(a[0], c.allocationLimit()));
           return StringValue.of(marshal(a[0], null, null));
         });
-    r.add("json.marshal_with_options", 2, JsonCodec::marshalWithOptions);
-    r.add("json.unmarshal", 1, JsonCodec::unmarshal);
+    r.add(
+        Declaration.of(
+                "json.marshal_with_options(x: any, opts: object<indent: string, "
+                    + "prefix: string, pretty: boolean>[string: any]) => y: string")
+            .categories("encoding"),
+        JsonCodec::marshalWithOptions);
+    r.add(
+        Declaration.of("json.unmarshal(x: string) => y: any").categories("encoding"),
+        JsonCodec::unmarshal);
   }
 
   private static Value isValid(Value[] a, BuiltinContext c) {

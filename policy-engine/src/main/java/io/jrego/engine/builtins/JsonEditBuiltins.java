@@ -25,9 +25,26 @@ final class JsonEditBuiltins {
   private JsonEditBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("json.filter", 2, JsonEditBuiltins::filter);
-    r.add("json.remove", 2, JsonEditBuiltins::remove);
-    r.add("json.patch", 2, JsonEditBuiltins::patch);
+    r.add(
+        Declaration.of(
+                "json.filter(object: object[any: any], paths: any<array[any<string, "
+                    + "array[any]>], set[any<string, "
+                    + "array[any]>]>) => filtered: object[any: any]")
+            .categories("object"),
+        JsonEditBuiltins::filter);
+    r.add(
+        Declaration.of(
+                "json.remove(object: object[any: any], paths: any<array[any<string, "
+                    + "array[any]>], set[any<string, "
+                    + "array[any]>]>) => output: object[any: any]")
+            .categories("object"),
+        JsonEditBuiltins::remove);
+    r.add(
+        Declaration.of(
+                "json.patch(target: any, patches: array[object<op: string, "
+                    + "path: any>[any: any]]) => output: any")
+            .categories("object"),
+        JsonEditBuiltins::patch);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -48,8 +48,22 @@ final class JsonSchemaBuiltins {
   private JsonSchemaBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add(new Builtin("json.verify_schema", 1, JsonSchemaBuiltins::verify, false));
-    r.add(new Builtin("json.match_schema", 2, JsonSchemaBuiltins::match, false));
+    r.add(
+        Declaration.of(
+                "json.verify_schema(schema: any<string, "
+                    + "object[any: any]>) => output: array<boolean, any<null, string>>")
+            .nondeterministic()
+            .categories("object"),
+        JsonSchemaBuiltins::verify);
+    r.add(
+        Declaration.of(
+                "json.match_schema(document: any<string, object[any: any]>, "
+                    + "schema: any<string, object[any: any]>) => output: array<boolean, "
+                    + "array[object<desc: string, error: string, field: string, "
+                    + "type: string>]>")
+            .nondeterministic()
+            .categories("object"),
+        JsonSchemaBuiltins::match);
   }
 
   /** An invalid document or schema, with gojsonschema's wording. */

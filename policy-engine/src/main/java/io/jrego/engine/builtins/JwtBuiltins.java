@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.jrego.engine.builtins.jose.JoseKeys;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -28,24 +29,97 @@ final class JwtBuiltins {
   private JwtBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("io.jwt.decode", 1, (args, ctx) -> decode(args[0]));
-    for (String alg :
-        List.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")) {
-      r.add(
-          "io.jwt.verify_" + alg.toLowerCase(java.util.Locale.ROOT),
-          2,
-          (args, ctx) -> verifyAsymmetric(alg, args));
-    }
-    r.add("io.jwt.verify_eddsa", 2, (args, ctx) -> verifyAsymmetric("EdDSA", args));
-    for (String alg : List.of("HS256", "HS384", "HS512")) {
-      r.add(
-          "io.jwt.verify_" + alg.toLowerCase(java.util.Locale.ROOT),
-          2,
-          (args, ctx) -> verifyHmac(alg, args));
-    }
-    r.add(new Builtin("io.jwt.decode_verify", 2, JwtBuiltins::decodeVerify, false));
-    r.add(new Builtin("io.jwt.encode_sign", 3, JwtBuiltins::encodeSign, false));
-    r.add(new Builtin("io.jwt.encode_sign_raw", 3, JwtBuiltins::encodeSignRaw, false));
+    r.add(
+        Declaration.of(
+                "io.jwt.decode(jwt: string) => output: array<object[any: any], "
+                    + "object[any: any], string>")
+            .categories("tokens"),
+        (args, ctx) -> decode(args[0]));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_rs256(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("RS256", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_rs384(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("RS384", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_rs512(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("RS512", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_ps256(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("PS256", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_ps384(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("PS384", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_ps512(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("PS512", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_es256(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("ES256", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_es384(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("ES384", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_es512(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("ES512", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.verify_eddsa(jwt: string, " + "certificate: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyAsymmetric("EdDSA", args));
+    r.add(
+        Declaration.of("io.jwt.verify_hs256(jwt: string, secret: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyHmac("HS256", args));
+    r.add(
+        Declaration.of("io.jwt.verify_hs384(jwt: string, secret: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyHmac("HS384", args));
+    r.add(
+        Declaration.of("io.jwt.verify_hs512(jwt: string, secret: string) => result: boolean")
+            .categories("tokens"),
+        (args, ctx) -> verifyHmac("HS512", args));
+    r.add(
+        Declaration.of(
+                "io.jwt.decode_verify(jwt: string, "
+                    + "constraints: object[string: any]) => output: array<boolean, "
+                    + "object[any: any], object[any: any]>")
+            .nondeterministic()
+            .categories("tokens"),
+        JwtBuiltins::decodeVerify);
+    r.add(
+        Declaration.of(
+                "io.jwt.encode_sign(headers: object[string: any], "
+                    + "payload: object[string: any], "
+                    + "key: object[string: any]) => output: string")
+            .nondeterministic()
+            .categories("tokensign"),
+        JwtBuiltins::encodeSign);
+    r.add(
+        Declaration.of(
+                "io.jwt.encode_sign_raw(headers: string, payload: string, "
+                    + "key: string) => output: string")
+            .nondeterministic()
+            .categories("tokensign"),
+        JwtBuiltins::encodeSignRaw);
   }
 
   // ---------------------------------------------------------------------------------------------

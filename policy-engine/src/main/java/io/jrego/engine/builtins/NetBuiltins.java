@@ -25,14 +25,36 @@ final class NetBuiltins {
   private NetBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("net.cidr_contains", 2, NetBuiltins::contains);
-    r.add("net.cidr_overlap", 2, NetBuiltins::contains); // deprecated alias
-    r.add("net.cidr_intersects", 2, NetBuiltins::intersects);
-    r.add("net.cidr_contains_matches", 2, NetBuiltins::containsMatches);
-    r.add("net.cidr_expand", 1, NetBuiltins::expand);
-    r.add("net.cidr_is_valid", 1, NetBuiltins::isValid);
-    r.add("net.cidr_merge", 1, NetBuiltins::merge);
-    r.add(new Builtin("net.lookup_ip_addr", 1, NetBuiltins::lookup, false));
+    r.add(
+        Declaration.of("net.cidr_contains(cidr: string, cidr_or_ip: string) => result: boolean"),
+        NetBuiltins::contains);
+    r.add(
+        Declaration.of("net.cidr_overlap(string, string) => boolean").deprecated(),
+        NetBuiltins::contains); // deprecated alias
+    r.add(
+        Declaration.of("net.cidr_intersects(cidr1: string, cidr2: string) => result: boolean"),
+        NetBuiltins::intersects);
+    r.add(
+        Declaration.of(
+            "net.cidr_contains_matches(cidrs: any<string, array[any<string, "
+                + "array[any]>], object[string: any<string, array[any]>], "
+                + "set[any<string, array[any]>]>, cidrs_or_ips: any<string, "
+                + "array[any<string, array[any]>], object[string: any<string, "
+                + "array[any]>], set[any<string, "
+                + "array[any]>]>) => output: set[array<any, any>]"),
+        NetBuiltins::containsMatches);
+    r.add(
+        Declaration.of("net.cidr_expand(cidr: string) => hosts: set[string]"), NetBuiltins::expand);
+    r.add(
+        Declaration.of("net.cidr_is_valid(cidr: string) => result: boolean"), NetBuiltins::isValid);
+    r.add(
+        Declaration.of(
+            "net.cidr_merge(addrs: any<array[any<string>], "
+                + "set[string]>) => output: set[string]"),
+        NetBuiltins::merge);
+    r.add(
+        Declaration.of("net.lookup_ip_addr(name: string) => addrs: set[string]").nondeterministic(),
+        NetBuiltins::lookup);
   }
 
   private static IpAddrs.Cidr cidrOperand(Value v, int pos) throws BuiltinException {

@@ -15,8 +15,7 @@ final class Numbers {
 
   static void register(BuiltinRegistry r) {
     r.add(
-        "numbers.range",
-        2,
+        Declaration.of("numbers.range(a: number, b: number) => range: array[number]"),
         (a, c) ->
             range(
                 Operands.bigInteger(a[0], 1),
@@ -24,7 +23,10 @@ final class Numbers {
                 BigInteger.ONE,
                 "numbers.range",
                 c));
-    r.add("numbers.range_step", 3, Numbers::rangeStep);
+    r.add(
+        Declaration.of(
+            "numbers.range_step(a: number, b: number, " + "step: number) => range: array[number]"),
+        Numbers::rangeStep);
   }
 
   private static Value rangeStep(Value[] a, BuiltinContext c) throws BuiltinException {

@@ -15,13 +15,37 @@ final class ObjectBuiltins {
   private ObjectBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("object.filter", 2, ObjectBuiltins::filter);
-    r.add("object.get", 3, ObjectBuiltins::get);
-    r.add("object.keys", 1, (a, c) -> SetValue.of(Operands.object(a[0], 1).keys()));
-    r.add("object.remove", 2, ObjectBuiltins::remove);
-    r.add("object.subset", 2, (a, c) -> subset(a[0], a[1]));
-    r.add("object.union", 2, (a, c) -> union(Operands.object(a[0], 1), Operands.object(a[1], 2)));
-    r.add("object.union_n", 1, ObjectBuiltins::unionN);
+    r.add(
+        Declaration.of(
+            "object.filter(object: object[any: any], keys: any<array[any], "
+                + "object[any: any], set[any]>) => filtered: object[any: any]"),
+        ObjectBuiltins::filter);
+    r.add(
+        Declaration.of(
+            "object.get(object: object[any: any], key: any, " + "default: any) => value: any"),
+        ObjectBuiltins::get);
+    r.add(
+        Declaration.of("object.keys(object: object[any: any]) => value: set[any]"),
+        (a, c) -> SetValue.of(Operands.object(a[0], 1).keys()));
+    r.add(
+        Declaration.of(
+            "object.remove(object: object[any: any], keys: any<array[any], "
+                + "object[any: any], set[any]>) => output: object[any: any]"),
+        ObjectBuiltins::remove);
+    r.add(
+        Declaration.of(
+            "object.subset(super: any<array[any], object[any: any], set[any]>, "
+                + "sub: any<array[any], object[any: any], set[any]>) => result: boolean"),
+        (a, c) -> subset(a[0], a[1]));
+    r.add(
+        Declaration.of(
+            "object.union(a: object[any: any], "
+                + "b: object[any: any]) => output: object[any: any]"),
+        (a, c) -> union(Operands.object(a[0], 1), Operands.object(a[1], 2)));
+    r.add(
+        Declaration.of(
+            "object.union_n(objects: array[object[any: any]]) => output: object[any: any]"),
+        ObjectBuiltins::unionN);
   }
 
   /** The keys named by an array, set or object (its keys) operand. */

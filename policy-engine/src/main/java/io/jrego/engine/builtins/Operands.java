@@ -15,7 +15,7 @@ import java.util.List;
  * Operand checks shared by the namespace classes, with OPA's wording for every failure. Positions
  * are 1-based, as in OPA's messages.
  */
-final class Operands {
+public final class Operands {
 
   private Operands() {}
 
@@ -85,7 +85,7 @@ final class Operands {
   }
 
   /** The exact integer value of {@code n}, or null when it has a fractional part. */
-  static BigInteger toBigInteger(NumberValue n) {
+  public static BigInteger toBigInteger(NumberValue n) {
     if (n.isSmall()) {
       return BigInteger.valueOf(n.longValue());
     }
@@ -150,7 +150,7 @@ final class Operands {
   }
 
   /** The number of code points in {@code s}, which is what Go's rune count gives. */
-  static int runeCount(String s) {
+  public static int runeCount(String s) {
     return s.codePointCount(0, s.length());
   }
 }

@@ -5,6 +5,7 @@ import static io.jrego.engine.builtins.Operands.string;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.StringValue;
@@ -32,15 +33,36 @@ final class Regex {
   private Regex() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("re_match", 2, Regex::match);
-    r.add("regex.find_all_string_submatch_n", 3, Regex::findAllSubmatch);
-    r.add("regex.find_n", 3, Regex::findN);
-    r.add("regex.globs_match", 2, GlobIntersection::globsMatch);
-    r.add("regex.is_valid", 1, Regex::isValid);
-    r.add("regex.match", 2, Regex::match);
-    r.add("regex.replace", 3, Regex::replace);
-    r.add("regex.split", 2, Regex::split);
-    r.add("regex.template_match", 4, Regex::templateMatch);
+    r.add(Declaration.of("re_match(string, string) => boolean").deprecated(), Regex::match);
+    r.add(
+        Declaration.of(
+            "regex.find_all_string_submatch_n(pattern: string, value: string, "
+                + "number: number) => output: array[array[string]]"),
+        Regex::findAllSubmatch);
+    r.add(
+        Declaration.of(
+            "regex.find_n(pattern: string, value: string, "
+                + "number: number) => output: array[string]"),
+        Regex::findN);
+    r.add(
+        Declaration.of("regex.globs_match(glob1: string, glob2: string) => result: boolean"),
+        GlobIntersection::globsMatch);
+    r.add(Declaration.of("regex.is_valid(pattern: string) => result: boolean"), Regex::isValid);
+    r.add(
+        Declaration.of("regex.match(pattern: string, value: string) => result: boolean"),
+        Regex::match);
+    r.add(
+        Declaration.of(
+            "regex.replace(s: string, pattern: string, " + "value: string) => output: string"),
+        Regex::replace);
+    r.add(
+        Declaration.of("regex.split(pattern: string, value: string) => output: array[string]"),
+        Regex::split);
+    r.add(
+        Declaration.of(
+            "regex.template_match(template: string, value: string, "
+                + "delimiter_start: string, delimiter_end: string) => result: boolean"),
+        Regex::templateMatch);
   }
 
   /** The compiled pattern, from the shared cache. */

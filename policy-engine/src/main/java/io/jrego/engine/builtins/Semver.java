@@ -18,10 +18,10 @@ final class Semver {
   private Semver() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("semver.compare", 2, Semver::compare);
     r.add(
-        "semver.is_valid",
-        1,
+        Declaration.of("semver.compare(a: string, b: string) => result: number"), Semver::compare);
+    r.add(
+        Declaration.of("semver.is_valid(vsn: any) => result: boolean"),
         (a, c) -> BooleanValue.of(a[0] instanceof StringValue s && parse(s.value()) != null));
   }
 

@@ -11,11 +11,23 @@ final class Sets {
   private Sets() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("and", 2, (a, c) -> intersect(Operands.set(a[0], 1), Operands.set(a[1], 2)));
-    r.add("intersection", 1, Sets::intersection);
-    r.add("or", 2, (a, c) -> union(Operands.set(a[0], 1), Operands.set(a[1], 2)));
-    r.add("set_diff", 2, (a, c) -> difference(Operands.set(a[0], 1), Operands.set(a[1], 2)));
-    r.add("union", 1, Sets::unionAll);
+    r.add(
+        Declaration.of("and(x: set[any], y: set[any]) => z: set[any]")
+            .infix("&")
+            .categories("sets"),
+        (a, c) -> intersect(Operands.set(a[0], 1), Operands.set(a[1], 2)));
+    r.add(
+        Declaration.of("intersection(xs: set[set[any]]) => y: set[any]").categories("sets"),
+        Sets::intersection);
+    r.add(
+        Declaration.of("or(x: set[any], y: set[any]) => z: set[any]").infix("|").categories("sets"),
+        (a, c) -> union(Operands.set(a[0], 1), Operands.set(a[1], 2)));
+    r.add(
+        Declaration.of("set_diff(set[any], set[any]) => set[any]").deprecated(),
+        (a, c) -> difference(Operands.set(a[0], 1), Operands.set(a[1], 2)));
+    r.add(
+        Declaration.of("union(xs: set[set[any]]) => y: set[any]").categories("sets"),
+        Sets::unionAll);
   }
 
   static SetValue difference(SetValue x, SetValue y) {

@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -22,33 +23,114 @@ final class Strings {
   private Strings() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("concat", 2, Strings::concat);
-    r.add("contains", 2, (a, c) -> BooleanValue.of(string(a[0], 1).contains(string(a[1], 2))));
-    r.add("endswith", 2, (a, c) -> BooleanValue.of(string(a[0], 1).endsWith(string(a[1], 2))));
-    r.add("format_int", 2, Strings::formatInt);
-    r.add("indexof", 2, Strings::indexOf);
-    r.add("indexof_n", 2, Strings::indexOfN);
-    r.add("lower", 1, (a, c) -> same(a[0], mapCase(string(a[0], 1), false)));
-    r.add("replace", 3, Strings::replace);
-    r.add("split", 2, Strings::split);
-    r.add("sprintf", 2, Strings::sprintf);
-    r.add("startswith", 2, (a, c) -> BooleanValue.of(string(a[0], 1).startsWith(string(a[1], 2))));
-    r.add("strings.any_prefix_match", 2, (a, c) -> anyAffixMatch(a, false));
-    r.add("strings.any_suffix_match", 2, (a, c) -> anyAffixMatch(a, true));
-    r.add("strings.count", 2, Strings::count);
-    r.add("strings.replace_n", 2, Strings::replaceN);
-    r.add("strings.reverse", 1, (a, c) -> StringValue.of(reverse(string(a[0], 1))));
-    r.add("strings.split_n", 3, Strings::splitN);
-    r.add("substring", 3, Strings::substring);
-    r.add("trim", 2, (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), true, true)));
     r.add(
-        "trim_left", 2, (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), true, false)));
-    r.add("trim_prefix", 2, Strings::trimPrefix);
+        Declaration.of(
+                "concat(delimiter: string, collection: any<array[string], "
+                    + "set[string]>) => output: string")
+            .categories("strings"),
+        Strings::concat);
     r.add(
-        "trim_right", 2, (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), false, true)));
-    r.add("trim_space", 1, (a, c) -> same(a[0], trimSpace(string(a[0], 1))));
-    r.add("trim_suffix", 2, Strings::trimSuffix);
-    r.add("upper", 1, (a, c) -> same(a[0], mapCase(string(a[0], 1), true)));
+        Declaration.of("contains(haystack: string, needle: string) => result: boolean")
+            .categories("strings"),
+        (a, c) -> BooleanValue.of(string(a[0], 1).contains(string(a[1], 2))));
+    r.add(
+        Declaration.of("endswith(search: string, base: string) => result: boolean")
+            .categories("strings"),
+        (a, c) -> BooleanValue.of(string(a[0], 1).endsWith(string(a[1], 2))));
+    r.add(
+        Declaration.of("format_int(number: number, base: number) => output: string")
+            .categories("strings"),
+        Strings::formatInt);
+    r.add(
+        Declaration.of("indexof(haystack: string, needle: string) => output: number")
+            .categories("strings"),
+        Strings::indexOf);
+    r.add(
+        Declaration.of("indexof_n(haystack: string, needle: string) => output: array[number]")
+            .categories("strings"),
+        Strings::indexOfN);
+    r.add(
+        Declaration.of("lower(x: string) => y: string").categories("strings"),
+        (a, c) -> same(a[0], mapCase(string(a[0], 1), false)));
+    r.add(
+        Declaration.of("replace(x: string, old: string, new: string) => y: string")
+            .categories("strings"),
+        Strings::replace);
+    r.add(
+        Declaration.of("split(x: string, delimiter: string) => ys: array[string]")
+            .categories("strings"),
+        Strings::split);
+    r.add(
+        Declaration.of("sprintf(format: string, values: array[any]) => output: string")
+            .categories("strings"),
+        Strings::sprintf);
+    r.add(
+        Declaration.of("startswith(search: string, base: string) => result: boolean")
+            .categories("strings"),
+        (a, c) -> BooleanValue.of(string(a[0], 1).startsWith(string(a[1], 2))));
+    r.add(
+        Declaration.of(
+                "strings.any_prefix_match(search: any<string, array[string], "
+                    + "set[string]>, base: any<string, array[string], "
+                    + "set[string]>) => result: boolean")
+            .categories("strings"),
+        (a, c) -> anyAffixMatch(a, false));
+    r.add(
+        Declaration.of(
+                "strings.any_suffix_match(search: any<string, array[string], "
+                    + "set[string]>, base: any<string, array[string], "
+                    + "set[string]>) => result: boolean")
+            .categories("strings"),
+        (a, c) -> anyAffixMatch(a, true));
+    r.add(
+        Declaration.of("strings.count(search: string, substring: string) => output: number")
+            .categories("strings"),
+        Strings::count);
+    r.add(
+        Declaration.of(
+            "strings.replace_n(patterns: object[string: string], "
+                + "value: string) => output: string"),
+        Strings::replaceN);
+    r.add(
+        Declaration.of("strings.reverse(x: string) => y: string").categories("strings"),
+        (a, c) -> StringValue.of(reverse(string(a[0], 1))));
+    r.add(
+        Declaration.of(
+                "strings.split_n(x: string, delimiter: string, "
+                    + "n: number) => ys: array[string]")
+            .categories("strings"),
+        Strings::splitN);
+    r.add(
+        Declaration.of(
+                "substring(value: string, offset: number, " + "length: number) => output: string")
+            .categories("strings"),
+        Strings::substring);
+    r.add(
+        Declaration.of("trim(value: string, cutset: string) => output: string")
+            .categories("strings"),
+        (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), true, true)));
+    r.add(
+        Declaration.of("trim_left(value: string, cutset: string) => output: string")
+            .categories("strings"),
+        (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), true, false)));
+    r.add(
+        Declaration.of("trim_prefix(value: string, prefix: string) => output: string")
+            .categories("strings"),
+        Strings::trimPrefix);
+    r.add(
+        Declaration.of("trim_right(value: string, cutset: string) => output: string")
+            .categories("strings"),
+        (a, c) -> same(a[0], trim(string(a[0], 1), string(a[1], 2), false, true)));
+    r.add(
+        Declaration.of("trim_space(value: string) => output: string").categories("strings"),
+        (a, c) -> same(a[0], trimSpace(string(a[0], 1))));
+    r.add(
+        Declaration.of("trim_suffix(value: string, suffix: string) => output: string")
+            .categories("strings"),
+        Strings::trimSuffix);
+    r.add(
+        Declaration.of("upper(x: string) => y: string").categories("strings"),
+        (a, c) -> same(a[0], mapCase(string(a[0], 1), true)));
   }
 
   /** Returns the operand itself when the result is the same string, to avoid an allocation. */

@@ -1,6 +1,8 @@
 package io.jrego.engine.builtins;
 
-import io.jrego.engine.builtins.GoTemplateExec.JsonNumber;
+import io.jrego.engine.builtins.gocompat.GoTemplate;
+import io.jrego.engine.builtins.gocompat.GoTemplateExec;
+import io.jrego.engine.builtins.gocompat.GoTemplateExec.JsonNumber;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -26,7 +28,12 @@ final class TemplateBuiltins {
   private TemplateBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("strings.render_template", 2, TemplateBuiltins::render);
+    r.add(
+        Declaration.of(
+                "strings.render_template(value: string, "
+                    + "vars: object[string: any]) => result: string")
+            .categories("strings"),
+        TemplateBuiltins::render);
   }
 
   private static Value render(Value[] args, BuiltinContext ctx) throws BuiltinException {

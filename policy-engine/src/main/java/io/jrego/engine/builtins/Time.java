@@ -2,6 +2,8 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
+import io.jrego.engine.builtins.gocompat.GoTime;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
@@ -43,16 +45,45 @@ final class Time {
   private Time() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("time.add_date", 4, Time::addDate);
-    r.add("time.clock", 1, Time::clock);
-    r.add("time.date", 1, Time::date);
-    r.add("time.diff", 2, Time::diff);
-    r.add("time.format", 1, Time::format);
-    r.add(new Builtin("time.now_ns", 0, (a, c) -> NumberValue.of(c.nowNanos()), false));
-    r.add("time.parse_duration_ns", 1, (a, c) -> NumberValue.of(Durations.parse(string(a[0], 1))));
-    r.add("time.parse_ns", 2, Time::parseNs);
-    r.add("time.parse_rfc3339_ns", 1, Time::parseRfc3339);
-    r.add("time.weekday", 1, Time::weekday);
+    r.add(
+        Declaration.of(
+            "time.add_date(ns: number, years: number, months: number, "
+                + "days: number) => output: number"),
+        Time::addDate);
+    r.add(
+        Declaration.of(
+            "time.clock(x: any<number, array<number, "
+                + "string>>) => output: array<number, number, number>"),
+        Time::clock);
+    r.add(
+        Declaration.of(
+            "time.date(x: any<number, array<number, "
+                + "string>>) => date: array<number, number, number>"),
+        Time::date);
+    r.add(
+        Declaration.of(
+            "time.diff(ns1: any<number, array<number, string>>, ns2: any<number, "
+                + "array<number, string>>) => output: array<number, number, number, "
+                + "number, number, number>"),
+        Time::diff);
+    r.add(
+        Declaration.of(
+            "time.format(x: any<number, array<number, string>, array<number, "
+                + "string, string>>) => formatted timestamp: string"),
+        Time::format);
+    r.add(
+        Declaration.of("time.now_ns() => now: number").nondeterministic(),
+        (a, c) -> NumberValue.of(c.nowNanos()));
+    r.add(
+        Declaration.of("time.parse_duration_ns(duration: string) => ns: number"),
+        (a, c) -> NumberValue.of(Durations.parse(string(a[0], 1))));
+    r.add(
+        Declaration.of("time.parse_ns(layout: string, value: string) => ns: number"),
+        Time::parseNs);
+    r.add(Declaration.of("time.parse_rfc3339_ns(value: string) => ns: number"), Time::parseRfc3339);
+    r.add(
+        Declaration.of("time.weekday(x: any<number, array<number, string>>) => day: string"),
+        Time::weekday);
   }
 
   /** A zoned time and the optional layout from a time operand. */

@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.Value;
 import java.math.BigDecimal;
@@ -19,8 +20,8 @@ final class Units {
   private Units() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("units.parse", 1, Units::parse);
-    r.add("units.parse_bytes", 1, Units::parseBytes);
+    r.add(Declaration.of("units.parse(x: string) => y: number"), Units::parse);
+    r.add(Declaration.of("units.parse_bytes(x: string) => y: number"), Units::parseBytes);
   }
 
   private static BigDecimal pow(long base, int exp) {

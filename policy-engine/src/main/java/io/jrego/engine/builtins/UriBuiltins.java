@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.gocompat.GoUrlParts;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -16,10 +17,11 @@ final class UriBuiltins {
   private UriBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("uri.parse", 1, (a, c) -> parse(Operands.string(a[0], 1)));
     r.add(
-        "uri.is_valid",
-        1,
+        Declaration.of("uri.parse(uri: string) => output: object[string: string]"),
+        (a, c) -> parse(Operands.string(a[0], 1)));
+    r.add(
+        Declaration.of("uri.is_valid(uri: string) => result: boolean"),
         (a, c) -> {
           if (!(a[0] instanceof StringValue s) || s.value().isEmpty()) {
             return BooleanValue.FALSE;

@@ -22,9 +22,17 @@ final class UuidBuiltins {
   private UuidBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add(new Builtin("uuid.rfc4122", 1, UuidBuiltins::rfc4122, false));
-    r.add("uuid.parse", 1, UuidBuiltins::parse);
-    r.add(new Builtin("rand.intn", 2, UuidBuiltins::intn, false));
+    r.add(
+        Declaration.of("uuid.rfc4122(k: string) => output: string").nondeterministic(),
+        UuidBuiltins::rfc4122);
+    r.add(
+        Declaration.of("uuid.parse(uuid: string) => result: object[string: any]"),
+        UuidBuiltins::parse);
+    r.add(
+        Declaration.of("rand.intn(str: string, n: number) => y: number")
+            .nondeterministic()
+            .categories("numbers"),
+        UuidBuiltins::intn);
   }
 
   private static Value rfc4122(Value[] args, BuiltinContext ctx) {

@@ -2,6 +2,8 @@ package io.jrego.engine.builtins;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.jrego.engine.builtins.jose.JoseKeys;
+import io.jrego.engine.builtins.jose.PemBlocks;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -109,10 +111,14 @@ final class X509Builtins {
   private X509Builtins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("crypto.x509.parse_certificates", 1, X509Builtins::parseCertificates);
     r.add(
-        "crypto.x509.parse_and_verify_certificates",
-        1,
+        Declaration.of(
+            "crypto.x509.parse_certificates(certs: string) => output: array[object[string: any]]"),
+        X509Builtins::parseCertificates);
+    r.add(
+        Declaration.of(
+            "crypto.x509.parse_and_verify_certificates(certs: string) => output: array<boolean, "
+                + "array[object[string: any]]>"),
         (args, ctx) ->
             parseAndVerify(
                 OperandChecks.string(args, 0),
@@ -120,14 +126,29 @@ final class X509Builtins {
                     StringValue.of("KeyUsages"), ArrayValue.of(StringValue.of("KeyUsageAny"))),
                 ctx));
     r.add(
-        "crypto.x509.parse_and_verify_certificates_with_options",
-        2,
+        Declaration.of(
+            "crypto.x509.parse_and_verify_certificates_with_options(certs: string, "
+                + "options: object[string: any]) => output: array<boolean, "
+                + "array[object[string: any]]>"),
         (args, ctx) ->
             parseAndVerify(OperandChecks.string(args, 0), OperandChecks.object(args, 1), ctx));
-    r.add("crypto.x509.parse_certificate_request", 1, X509Builtins::parseCsr);
-    r.add("crypto.x509.parse_keypair", 2, X509Builtins::parseKeypair);
-    r.add("crypto.x509.parse_rsa_private_key", 1, X509Builtins::parseRsaPrivateKey);
-    r.add("crypto.parse_private_keys", 1, X509Builtins::parsePrivateKeys);
+    r.add(
+        Declaration.of(
+            "crypto.x509.parse_certificate_request(csr: string) => output: object[string: any]"),
+        X509Builtins::parseCsr);
+    r.add(
+        Declaration.of(
+            "crypto.x509.parse_keypair(cert: string, "
+                + "pem: string) => output: object[string: any]"),
+        X509Builtins::parseKeypair);
+    r.add(
+        Declaration.of(
+            "crypto.x509.parse_rsa_private_key(pem: string) => output: object[string: any]"),
+        X509Builtins::parseRsaPrivateKey);
+    r.add(
+        Declaration.of(
+            "crypto.parse_private_keys(keys: string) => output: array[object[string: any]]"),
+        X509Builtins::parsePrivateKeys);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.yaml.YamlEmitter;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -28,7 +29,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * are then typed by Go's YAML resolver rules rather than YAML 1.2's, so {@code 0755} is octal,
  * {@code yes} stays a string and {@code 1_000} is a thousand, as in OPA.
  */
-final class YamlBuiltins {
+public final class YamlBuiltins {
 
   private YamlBuiltins() {}
 
@@ -60,16 +61,16 @@ final class YamlBuiltins {
 
   static void register(BuiltinRegistry r) {
     r.add(
-        "yaml.marshal",
-        1,
+        Declaration.of("yaml.marshal(x: any) => y: string").categories("encoding"),
         (a, c) -> {
           c.reserve(4 * TextSize.of(a[0], c.allocationLimit())); // indentation included
           return StringValue.of(YamlEmitter.marshal(a[0]));
         });
-    r.add("yaml.unmarshal", 1, (a, c) -> unmarshal(Operands.string(a[0], 1)));
     r.add(
-        "yaml.is_valid",
-        1,
+        Declaration.of("yaml.unmarshal(x: string) => y: any").categories("encoding"),
+        (a, c) -> unmarshal(Operands.string(a[0], 1)));
+    r.add(
+        Declaration.of("yaml.is_valid(x: string) => result: boolean").categories("encoding"),
         (a, c) -> {
           if (!(a[0] instanceof StringValue text)) {
             return BooleanValue.FALSE; // as OPA: anything but a string is not valid YAML
@@ -163,7 +164,7 @@ final class YamlBuiltins {
   }
 
   /** Go yaml.v3's resolution of a plain scalar, with floats going through Go's JSON encoding. */
-  static Value resolvePlain(String text) throws BuiltinException {
+  public static Value resolvePlain(String text) throws BuiltinException {
     switch (text) {
       case "", "~", "null", "Null", "NULL" -> {
         return NullValue.INSTANCE;
@@ -211,7 +212,7 @@ final class YamlBuiltins {
   private static final Pattern TIMESTAMP =
       Pattern.compile("^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?$");
 
-  static boolean isTimestamp(String s) {
+  public static boolean isTimestamp(String s) {
     return TIMESTAMP.matcher(s).matches();
   }
 
@@ -224,7 +225,7 @@ final class YamlBuiltins {
    * 0x}/{@code 0o}/{@code 0b}/leading-zero octal prefixes; null when it is not such an integer or
    * out of range.
    */
-  static BigInteger goParseInt(String s) {
+  public static BigInteger goParseInt(String s) {
     boolean neg = false;
     String body = s;
     if (body.startsWith("+") || body.startsWith("-")) {
@@ -270,7 +271,7 @@ final class YamlBuiltins {
   }
 
   /** Go's float formatting, as yaml.v3 and encoding/json write a float64. */
-  static final class GoFloats {
+  public static final class GoFloats {
     private GoFloats() {}
 
     /** Shortest round-trip digits and decimal point position of {@code d} (not zero). */
@@ -282,7 +283,7 @@ final class YamlBuiltins {
     }
 
     /** {@code strconv.FormatFloat(d, 'g', -1, 64)}. */
-    static String g(double d) {
+    public static String g(double d) {
       if (d == 0) {
         return (1 / d < 0) ? "-0" : "0";
       }

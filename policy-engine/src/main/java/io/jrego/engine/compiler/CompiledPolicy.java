@@ -17,6 +17,8 @@ import java.util.function.Function;
  * @param builtins the builtin table used to resolve calls
  * @param metrics stage timings by stage name
  * @param modules the parsed modules, in the order given
+ * @param ruleTypes the type checker's type of each rule's document, by path from the root ({@code
+ *     [data, pkg, rule]}), which queries are checked against
  */
 public record CompiledPolicy(
     RuleNode root,
@@ -25,4 +27,5 @@ public record CompiledPolicy(
     List<RuleNode> nodes,
     Function<String, Builtin> builtins,
     Map<String, Duration> metrics,
-    List<io.jrego.engine.ast.Module> modules) {}
+    List<io.jrego.engine.ast.Module> modules,
+    Map<List<io.jrego.engine.value.Value>, io.jrego.engine.types.Type> ruleTypes) {}

@@ -1,6 +1,7 @@
 package io.jrego.engine.compiler;
 
 import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
@@ -40,42 +41,6 @@ public final class Compiler {
   /** See {@link #SOME_MEMBER_2}. */
   public static final String SOME_MEMBER_3 = "internal.some_member_3";
 
-  /** Builtins the evaluator implements itself, with their arity (-1: variadic). */
-  public static final Map<String, Integer> EVALUATOR_BUILTINS =
-      Map.ofEntries(
-          Map.entry("eq", 2),
-          Map.entry("assign", 2),
-          Map.entry("internal.member_2", 2),
-          Map.entry("internal.member_3", 3),
-          Map.entry(SOME_MEMBER_2, 2),
-          Map.entry(SOME_MEMBER_3, 3),
-          Map.entry("walk", 1),
-          Map.entry("print", -1),
-          Map.entry("internal.print", 1),
-          Map.entry(TestRules.TEST_CASE, 1),
-          Map.entry("opa.runtime", 0),
-          Map.entry("rego.metadata.chain", 0),
-          Map.entry("rego.metadata.rule", 0),
-          Map.entry("rego.parse_module", 2),
-          Map.entry("trace", 1),
-          Map.entry("internal.function_ref", 1),
-          Map.entry("http.send", 1));
-
-  /** Builtins OPA 1.x rejects in Rego v1 modules. */
-  static final Set<String> DEPRECATED =
-      Set.of(
-          "any",
-          "all",
-          "re_match",
-          "net.cidr_overlap",
-          "set_diff",
-          "cast_array",
-          "cast_set",
-          "cast_string",
-          "cast_boolean",
-          "cast_null",
-          "cast_object");
-
   private interface Stage {
     void run();
   }
@@ -83,6 +48,16 @@ public final class Compiler {
   private final List<Module> modules;
   private final Function<String, Builtin> builtins;
   private final List<RegoError> errors = new ArrayList<>();
+  private final List<RegoError> unused = new ArrayList<>();
+  private final List<Location> moduleSites = new ArrayList<>();
+
+  /**
+   * Where type errors place references to a package's rules by name: OPA's resolved references of
+   * one module share their {@code data} term, so all of them report the place of the module's last.
+   */
+  private final Map<Location, Location> globalSites = new HashMap<>();
+
+  private final List<RegoError> unsafe = new ArrayList<>(); // reported when all rules resolved
   private final Map<String, Duration> metrics = new LinkedHashMap<>();
   private final Map<List<String>, Set<String>> globals = new HashMap<>();
   private final List<CompiledRule> rules = new ArrayList<>();
@@ -90,6 +65,7 @@ public final class Compiler {
   private final List<RuleNode> nodes = new ArrayList<>();
   private final Map<String, Integer> fnArity = new HashMap<>();
   private RuleNode root;
+  private Map<List<Value>, io.jrego.engine.types.Type> ruleTypes = Map.of();
 
   private Compiler(List<Module> modules, Function<String, Builtin> builtins) {
     this.modules = modules;
@@ -113,8 +89,11 @@ public final class Compiler {
     c.stage("CheckRuleTreeConflicts", c::checkPrefixConflicts);
     c.stage("CheckUndefinedFunctions", c::checkFunctions);
     c.stage("CheckRecursion", c::checkRecursion);
-    if (!c.errors.isEmpty()) {
-      throw new RegoException(c.errors);
+    c.stage("CheckTypes", c::checkTypes);
+    if (!c.errors.isEmpty() || !c.unused.isEmpty()) {
+      List<RegoError> all = new ArrayList<>(c.unused);
+      all.addAll(c.errors);
+      throw new RegoException(limited(all));
     }
     return new CompiledPolicy(
         c.root,
@@ -123,7 +102,8 @@ public final class Compiler {
         List.copyOf(c.nodes),
         builtins,
         Map.copyOf(c.metrics),
-        List.copyOf(modules));
+        List.copyOf(modules),
+        Map.copyOf(c.ruleTypes));
   }
 
   /**
@@ -172,10 +152,31 @@ public final class Compiler {
       }
     }
     checkCalls(ordered, policy.functions(), Set.of(), policy.builtins(), true, errors);
+    if (errors.isEmpty()) {
+      errors.addAll(
+          new TypeChecker(policy.builtins(), policy.functions(), Map.of())
+              .checkQuery(ordered, res.slots(), policy.ruleTypes()));
+    }
     if (!errors.isEmpty()) {
-      throw new RegoException(errors);
+      throw new RegoException(limited(errors));
     }
     return new CompiledQuery(ordered, res.slots(), Map.copyOf(res.queryBindings()), written);
+  }
+
+  /** OPA's default error limit: the first ten errors, then "error limit reached". */
+  static final int MAX_ERRORS = 10;
+
+  /**
+   * The errors OPA reports: the first ten found, sorted by place and message, then "error limit
+   * reached" when there were more.
+   */
+  static List<RegoError> limited(List<RegoError> errors) {
+    List<RegoError> out = new ArrayList<>(errors.subList(0, Math.min(errors.size(), MAX_ERRORS)));
+    out.sort(TypeChecker::compare);
+    if (errors.size() > MAX_ERRORS) {
+      out.add(RegoError.of(RegoError.COMPILE, "error limit reached"));
+    }
+    return out;
   }
 
   private void stage(String name, Stage s) {
@@ -250,6 +251,14 @@ public final class Compiler {
           rules.add(cr);
         }
       }
+      if (!moduleSites.isEmpty()) {
+        Location last = moduleSites.get(moduleSites.size() - 1);
+        moduleSites.forEach(l -> globalSites.put(l, last));
+        moduleSites.clear();
+      }
+    }
+    if (errors.isEmpty()) {
+      errors.addAll(unsafe); // OPA's safety stage runs once every rule's variables are resolved
     }
   }
 
@@ -269,10 +278,12 @@ public final class Compiler {
             r.location(),
             r.annotations());
     int errorsBefore = errors.size();
-    Resolver res = new Resolver(m.packagePath(), g, imports, errors);
+    Resolver res = new Resolver(m.packagePath(), g, imports, errors).unusedTo(unused);
     Object scope = res.newRoot(r.body());
     List<Term> args = res.args(r.args(), scope);
+    int headSites = res.globalSites.size();
     List<Expr> body = res.body(r.body(), scope);
+    int bodySites = res.globalSites.size();
     List<Value> path = new ArrayList<>();
     for (String p : m.packagePath()) {
       path.add(StringValue.of(p));
@@ -289,8 +300,13 @@ public final class Compiler {
     }
     Term value = res.headTerm(r.value(), scope);
     res.reportUnused(scope);
+    // OPA resolves a rule's head before its body: the body's last name is the rule's last
+    List<Location> sites = new ArrayList<>(res.globalSites.subList(0, headSites));
+    sites.addAll(res.globalSites.subList(bodySites, res.globalSites.size()));
+    sites.addAll(res.globalSites.subList(headSites, bodySites));
+    moduleSites.addAll(sites);
     // a rule that failed to resolve is not checked for safety (OPA stops at the failing stage)
-    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : errors;
+    List<RegoError> safetyErrors = errors.size() > errorsBefore ? new ArrayList<>() : unsafe;
     Safety safety =
         new Safety(
             name -> fnArity.containsKey(name) ? fnArity.get(name) : arity(name, null, builtins),
@@ -410,10 +426,6 @@ public final class Compiler {
         return f.get(0).args().size();
       }
     }
-    Integer own = EVALUATOR_BUILTINS.get(name);
-    if (own != null) {
-      return own;
-    }
     Builtin b = builtins == null ? null : builtins.apply(name);
     return b == null ? -1 : b.arity();
   }
@@ -481,7 +493,7 @@ public final class Compiler {
         StringBuilder sb = new StringBuilder("rule " + n + " conflicts with:");
         for (RuleNode b : below) {
           CompiledRule r = b.rules().get(0);
-          sb.append("\n rule ")
+          sb.append("\n  rule ")
               .append(b)
               .append(" at ")
               .append(r.location().file())
@@ -559,7 +571,8 @@ public final class Compiler {
       List<RegoError> errors) {
     for (Expr e : body) {
       switch (e.stmt()) {
-        case Expr.TermStmt ts -> checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors);
+        case Expr.TermStmt ts ->
+            checkCallsInTerm(ts.term(), fns, rulePaths, builtins, v1, errors, true);
         case Expr.Every ev -> {
           checkCallsInTerm(ev.domain(), fns, rulePaths, builtins, v1, errors);
           checkCalls(ev.body(), fns, rulePaths, builtins, v1, errors);
@@ -570,7 +583,6 @@ public final class Compiler {
         if (w.target() instanceof Scalar t
             && t.value() instanceof StringValue name
             && !fns.containsKey(name.value())
-            && !EVALUATOR_BUILTINS.containsKey(name.value())
             && !rulePaths.contains(name.value())
             && (builtins == null || builtins.apply(name.value()) == null)
             && !(name.value().startsWith("data.") && rulePaths.isEmpty())) {
@@ -617,14 +629,26 @@ public final class Compiler {
       Function<String, Builtin> builtins,
       boolean v1,
       List<RegoError> errors) {
+    checkCallsInTerm(t, fns, rulePaths, builtins, v1, errors, false);
+  }
+
+  /**
+   * @param statement whether {@code t} is an expression of its own (a call has no output)
+   */
+  private static void checkCallsInTerm(
+      Term t,
+      Map<String, List<CompiledRule>> fns,
+      Set<String> rulePaths,
+      Function<String, Builtin> builtins,
+      boolean v1,
+      List<RegoError> errors,
+      boolean statement) {
     switch (t) {
       case Term.Call c -> {
         int ar = arity(c.name(), fns, builtins);
-        boolean known =
-            fns.containsKey(c.name())
-                || EVALUATOR_BUILTINS.containsKey(c.name())
-                || (builtins != null && builtins.apply(c.name()) != null);
-        if (v1 && DEPRECATED.contains(c.name())) {
+        Builtin builtin = builtins == null ? null : builtins.apply(c.name());
+        boolean known = fns.containsKey(c.name()) || builtin != null;
+        if (v1 && builtin != null && builtin.declaration().isDeprecated()) {
           errors.add(
               RegoError.at(
                   RegoError.TYPE,
@@ -647,7 +671,35 @@ public final class Compiler {
           }
           errors.add(RegoError.at(RegoError.TYPE, msg, c.location()));
         } else if (ar >= 0 && c.args().size() != ar && c.args().size() != ar + 1) {
-          errors.add(RegoError.at(RegoError.TYPE, c.name() + ": arity mismatch", c.location()));
+          int n = c.args().size();
+          if (builtin == null) {
+            errors.add(
+                RegoError.at(
+                    RegoError.TYPE,
+                    "function "
+                        + c.name()
+                        + " has arity "
+                        + ar
+                        + ", got "
+                        + n
+                        + (n == 1 ? " argument" : " arguments"),
+                    c.location()));
+          } else {
+            // what OPA shows: the operands' types as far as known before type checking, with
+            // the output variable a nested call gets
+            List<io.jrego.engine.types.Type> have = new ArrayList<>();
+            c.args().forEach(a -> have.add(TypeEnv.known(a)));
+            if (!statement) {
+              have.add(null);
+            }
+            io.jrego.engine.types.Type.Fn fn = builtin.declaration().type();
+            errors.add(
+                TypeErrors.argError(
+                    c.location(),
+                    c.name(),
+                    "arity mismatch",
+                    new TypeErrors.ArgErr(have, fn.args(), fn.variadic())));
+          }
         }
         c.args().forEach(a -> checkCallsInTerm(a, fns, rulePaths, builtins, v1, errors));
       }
@@ -683,6 +735,51 @@ public final class Compiler {
 
   // ---------------------------------------------------------------------------------------
 
+  private void checkTypes() {
+    TypeChecker checker = new TypeChecker(builtins, functions, globalSites);
+    errors.addAll(checker.checkRules(dependencyOrder()));
+    ruleTypes = checker.ruleTypes;
+  }
+
+  /**
+   * Rules with the rules they use before them (OPA's dependency graph sort): depth first from each
+   * rule in source order.
+   */
+  private List<CompiledRule> dependencyOrder() {
+    Map<String, List<CompiledRule>> byPath = new LinkedHashMap<>();
+    for (CompiledRule r : rules) {
+      byPath.computeIfAbsent(RuleNode.pathString(r.path()), k -> new ArrayList<>()).add(r);
+    }
+    List<CompiledRule> out = new ArrayList<>(rules.size());
+    Set<CompiledRule> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (CompiledRule r : rules) {
+      visit(r, byPath, seen, out);
+    }
+    return out;
+  }
+
+  private void visit(
+      CompiledRule r,
+      Map<String, List<CompiledRule>> byPath,
+      Set<CompiledRule> seen,
+      List<CompiledRule> out) {
+    if (!seen.add(r)) {
+      return;
+    }
+    Set<String> deps = new java.util.LinkedHashSet<>();
+    for (CompiledRule x = r; x != null; x = x.elseRule()) {
+      x.body().forEach(e -> depsOfExpr(e, deps));
+      depsOfTerm(x.value(), deps);
+      x.extraHead().forEach(t -> depsOfTerm(t, deps));
+    }
+    for (String d : deps) {
+      for (CompiledRule dep : byPath.getOrDefault(d, List.of())) {
+        visit(dep, byPath, seen, out);
+      }
+    }
+    out.add(r);
+  }
+
   private void checkRecursion() {
     Map<String, Set<String>> graph = new LinkedHashMap<>();
     Map<String, CompiledRule> first = new HashMap<>();
@@ -708,9 +805,28 @@ public final class Compiler {
             RegoError.at(
                 RegoError.RECURSION,
                 "rule " + start + " is recursive: " + String.join(" -> ", cycle),
-                first.get(start).location()));
+                recursiveRule(start, cycle.get(1), first.get(start)).location()));
       }
     }
+  }
+
+  /** OPA places a recursion at the first rule of the path that uses the next one of the cycle. */
+  private CompiledRule recursiveRule(String path, String next, CompiledRule fallback) {
+    for (CompiledRule r : rules) {
+      if (!RuleNode.pathString(r.path()).equals(path)) {
+        continue;
+      }
+      Set<String> deps = new java.util.LinkedHashSet<>();
+      for (CompiledRule x = r; x != null; x = x.elseRule()) {
+        x.body().forEach(e -> depsOfExpr(e, deps));
+        depsOfTerm(x.value(), deps);
+        x.extraHead().forEach(t -> depsOfTerm(t, deps));
+      }
+      if (deps.contains(next)) {
+        return r;
+      }
+    }
+    return fallback;
   }
 
   private static List<String> findCycle(String start, Map<String, Set<String>> graph) {

@@ -70,6 +70,21 @@ final class Resolver {
     this.globals = globals;
     this.imports = imports;
     this.errors = errors;
+    this.unusedErrors = errors;
+  }
+
+  private List<RegoError> unusedErrors;
+
+  /** Where the rule's names were resolved to its package's rules, in order. */
+  final List<Location> globalSites = new ArrayList<>();
+
+  /**
+   * Where "declared var x unused" goes: OPA reports it without stopping later stages, so its type
+   * and safety errors come with it.
+   */
+  Resolver unusedTo(List<RegoError> sink) {
+    this.unusedErrors = sink;
+    return this;
   }
 
   static Map<String, Ref> importMap(Module m) {
@@ -128,7 +143,7 @@ final class Resolver {
   void reportUnused(Object scope) {
     Scope s = (Scope) scope;
     for (Map.Entry<String, Location> e : s.unused.entrySet()) {
-      errors.add(
+      unusedErrors.add(
           RegoError.at(RegoError.COMPILE, "declared var " + e.getKey() + " unused", e.getValue()));
     }
     s.unused.clear();
@@ -152,7 +167,7 @@ final class Resolver {
                     RegoError.COMPILE, "var " + v.name() + " " + how + " above", v.location()));
           }
           declare(v.name(), s);
-          s.unused.put(v.name(), v.location());
+          s.unused.put(v.name(), e.location()); // OPA places it at the some
         }
         return null;
       }
@@ -443,6 +458,7 @@ final class Resolver {
       return new Ref(new Var(v.name(), v.location()), List.of(), v.location());
     }
     if (globals.contains(v.name())) {
+      globalSites.add(v.location());
       return new Ref(new Var("data", v.location()), pkgPath(v.name(), v.location()), v.location());
     }
     Ref imp = imports.get(v.name());
@@ -483,6 +499,10 @@ final class Resolver {
   }
 
   private Term call(Term.Call c, Scope s) {
+    int dot = c.name().indexOf('.');
+    if (globals.contains(dot < 0 ? c.name() : c.name().substring(0, dot))) {
+      globalSites.add(c.location());
+    }
     return new Term.Call(functionName(c.name()), terms(c.args(), s), c.location());
   }
 

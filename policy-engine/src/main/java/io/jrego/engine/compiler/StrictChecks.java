@@ -7,6 +7,7 @@ import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.value.StringValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -215,7 +216,10 @@ public final class StrictChecks {
         new AstWalk.Visitor() {
           @Override
           public void call(Term.Call c) {
-            if (Compiler.DEPRECATED.contains(c.name())) {
+            if (BuiltinRegistry.standard()
+                .lookup(c.name())
+                .map(b -> b.declaration().isDeprecated())
+                .orElse(false)) {
               errors.add(
                   RegoError.at(
                       RegoError.TYPE,

@@ -4,7 +4,6 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledRule;
-import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -102,13 +101,12 @@ public final class CallTargets {
       List<CompiledRule> fns = policy.functions().get(name);
       return fns == null ? new Target(Kind.UNKNOWN, -1, null, null) : function(fns);
     }
-    Integer own = Compiler.EVALUATOR_BUILTINS.get(name);
-    if (own != null) {
-      return new Target(Kind.OWN, own, null, null);
-    }
     Builtin b = policy.builtins() == null ? null : policy.builtins().apply(name);
-    return b == null
-        ? new Target(Kind.UNKNOWN, -1, null, null)
-        : new Target(Kind.BUILTIN, b.arity(), b, null);
+    if (b == null) {
+      return new Target(Kind.UNKNOWN, -1, null, null);
+    }
+    return b.function().isPresent()
+        ? new Target(Kind.BUILTIN, b.arity(), b, null)
+        : new Target(Kind.OWN, b.arity(), null, null);
   }
 }

@@ -954,7 +954,7 @@ public final class Evaluator {
       }
     }
     try {
-      Value result = t.builtin().function().call(args, ctx);
+      Value result = t.builtin().function().orElseThrow().call(args, ctx);
       checkLarge(result);
       return result;
     } catch (LimitExceededException ex) {

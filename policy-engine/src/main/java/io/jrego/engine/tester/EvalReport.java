@@ -33,7 +33,9 @@ public final class EvalReport {
                       "expressions",
                       OpaJson.Shape.of("value", "text", "location").with("location", LOCATION)))
           .with(
-              "errors", OpaJson.Shape.of("message", "code", "location").with("location", LOCATION));
+              "errors",
+              OpaJson.Shape.of("message", "code", "location", "details")
+                  .with("location", LOCATION));
 
   /**
    * A {@link #resultDocument} or {@link #errorDocument} as {@code opa eval --format json} prints
@@ -167,6 +169,7 @@ public final class EvalReport {
                           .put("row", NumberValue.of(l.row()))
                           .put("col", NumberValue.of(l.col()))
                           .build()));
+      e.details().ifPresent(d -> o.put("details", d.json()));
       es.add(o.build());
     }
     return ObjectValue.of(StringValue.of("errors"), ArrayValue.of(es));

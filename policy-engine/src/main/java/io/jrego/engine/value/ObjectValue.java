@@ -159,8 +159,9 @@ public final class ObjectValue implements Value {
       return this;
     }
 
+    /** Puts under a key that recurs (a field name): its keyed hash is computed once, shared. */
     public Builder put(String key, Value value) {
-      return put(StringValue.of(key), value);
+      return put(StringValue.ofKey(key), value);
     }
 
     /** The value already put at {@code key}, or {@code null}. */

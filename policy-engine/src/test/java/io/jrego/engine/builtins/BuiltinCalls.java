@@ -18,7 +18,7 @@ final class BuiltinCalls {
     if (b.arity() != args.length) {
       throw new AssertionError(name + " takes " + b.arity() + " operands, not " + args.length);
     }
-    return b.function().call(args, BuiltinContext.standard());
+    return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 
   /** Calls {@code name} in the given context. */
@@ -27,7 +27,7 @@ final class BuiltinCalls {
         BuiltinRegistry.standard()
             .lookup(name)
             .orElseThrow(() -> new AssertionError("no builtin " + name));
-    return b.function().call(args, ctx);
+    return b.function().orElseThrow().call(args, ctx);
   }
 
   static Value json(String text) {

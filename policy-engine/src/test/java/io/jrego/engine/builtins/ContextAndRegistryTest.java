@@ -20,7 +20,7 @@ class ContextAndRegistryTest {
         new BuiltinContext(
             Clock.fixed(Instant.ofEpochSecond(1_700_000_000L, 42), ZoneOffset.UTC), s -> {}, false);
     assertThat(now.deterministic()).isFalse();
-    assertThat(now.function().call(new Value[0], ctx))
+    assertThat(now.function().orElseThrow().call(new Value[0], ctx))
         .isEqualTo(NumberValue.of(1_700_000_000_000_000_042L));
   }
 
@@ -30,6 +30,7 @@ class ContextAndRegistryTest {
     assertThatThrownBy(
             () ->
                 b.function()
+                    .orElseThrow()
                     .call(new Value[] {StringValue.of("{\"a\": 1} x")}, BuiltinContext.standard()))
         .isInstanceOfSatisfying(
             BuiltinException.class,

@@ -30,7 +30,7 @@ final class OpaCase {
             .lookup(name)
             .orElseThrow(() -> new AssertionError("no builtin " + name));
     assertThat(args).hasSize(b.arity());
-    return b.function().call(args, BuiltinContext.standard());
+    return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 
   /** Checks one row: operands are a JSON array, expected as described on the class. */

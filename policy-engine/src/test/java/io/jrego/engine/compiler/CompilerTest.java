@@ -176,7 +176,7 @@ class CompilerTest {
   void compile_rejectsRulesDefinedInsideAnotherRulesValue() {
     assertThat(errors("package p\nr := 1\nr.q := 2\n"))
         .extracting(RegoError::message)
-        .containsExactly("rule data.p.r conflicts with:\n rule data.p.r.q at m.rego:3");
+        .containsExactly("rule data.p.r conflicts with:\n  rule data.p.r.q at m.rego:3");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.Declaration;
 import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -42,8 +43,7 @@ final class CaseRunner implements AutoCloseable {
    */
   private static final Builtin TEST_SLEEP =
       new Builtin(
-          "test.sleep",
-          1,
+          Declaration.of("test.sleep(string) => null").nondeterministic(),
           (a, c) -> {
             if (!(a[0] instanceof StringValue s) || !s.value().matches("[0-9]+ms")) {
               throw BuiltinException.error("test.sleep: want a duration such as \"10ms\"");
@@ -54,8 +54,7 @@ final class CaseRunner implements AutoCloseable {
               Thread.currentThread().interrupt();
             }
             return NullValue.INSTANCE;
-          },
-          false);
+          });
 
   private final Duration engineTimeout;
   private final Duration hardTimeout;

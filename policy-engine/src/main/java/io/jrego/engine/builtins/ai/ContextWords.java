@@ -100,9 +100,24 @@ final class ContextWords {
     return Character.isLetterOrDigit(c) || c == '-' || c == '#';
   }
 
+  /** Lengths (of four or more) that some context word has: the only prefixes worth a lookup. */
+  private static final boolean[] PREFIX_LENGTHS = prefixLengths();
+
+  private static boolean[] prefixLengths() {
+    boolean[] l = new boolean[41];
+    for (Set<String> ws : WORDS.values()) {
+      for (String w : ws) {
+        if (w.length() >= PREFIX_MIN && w.length() <= 40) {
+          l[w.length()] = true;
+        }
+      }
+    }
+    return l;
+  }
+
   private static boolean matches(Set<String> words, String text, int from, int to) {
-    if (to - from > 40) {
-      return false;
+    if (to - from > 40 || !Character.isLetter(text.charAt(from))) {
+      return false; // no context word is that long or starts with a digit, '-' or '#'
     }
     String w = text.substring(from, to).toLowerCase(Locale.ROOT);
     while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
@@ -115,7 +130,7 @@ final class ContextWords {
       return true;
     }
     for (int k = PREFIX_MIN; k < w.length(); k++) {
-      if (words.contains(w.substring(0, k))) {
+      if (PREFIX_LENGTHS[k] && words.contains(w.substring(0, k))) {
         return true;
       }
     }

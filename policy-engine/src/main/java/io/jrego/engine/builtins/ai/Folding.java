@@ -152,9 +152,7 @@ final class Folding {
         return rewrite(in); // spelled-out letters change the length: rebuild the view
       }
       if (!leet && leetLetter(c) != 0) {
-        leet =
-            (i > 0 && Character.isLetter(in.cp(i - 1)))
-                || (i + 1 < n && Character.isLetter(in.cp(i + 1)));
+        leet = (i > 0 && isLetter(in.cp(i - 1))) || (i + 1 < n && isLetter(in.cp(i + 1)));
       }
     }
     return leet ? unleetWords(in) : in;
@@ -188,7 +186,7 @@ final class Folding {
   private static void unleet(MappedText in, int i, int j, MappedText out) {
     int lastLetter = -1;
     for (int k = i; k < j; k++) {
-      if (Character.isLetter(in.cp(k))) {
+      if (isLetter(in.cp(k))) {
         lastLetter = k;
       }
     }
@@ -303,7 +301,7 @@ final class Folding {
 
   private static boolean isSingleLetter(MappedText t, int i) {
     int c = t.cp(i);
-    if (!(Character.isLetter(c) || (leetLetter(c) != 0 && Character.isDigit(c)))) {
+    if (!(isLetter(c) || (leetLetter(c) != 0 && c >= '0' && c <= '9'))) {
       return false;
     }
     return (i == 0 || !isWordChar(t.cp(i - 1)))
@@ -315,7 +313,21 @@ final class Folding {
   }
 
   static boolean isWordChar(int c) {
-    return Character.isLetterOrDigit(c) || c == '@' || c == '$' || c == '!' || c == '|';
+    return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
+  }
+
+  private static final boolean[] ASCII_WORD = new boolean[128];
+  private static final boolean[] ASCII_LETTER = new boolean[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Character.isLetterOrDigit(c) || c == '@' || c == '$' || c == '!' || c == '|';
+      ASCII_LETTER[c] = Character.isLetter(c);
+    }
+  }
+
+  private static boolean isLetter(int c) {
+    return c < 128 ? ASCII_LETTER[c] : Character.isLetter(c);
   }
 
   private static final char[] LEET = new char[128];

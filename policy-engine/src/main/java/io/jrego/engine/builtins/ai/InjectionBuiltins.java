@@ -6,6 +6,7 @@ import static io.jrego.engine.builtins.ai.AiValues.string;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -37,10 +38,19 @@ public final class InjectionBuiltins {
 
   /** Adds the {@code jrego.injection.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
-    r.add("jrego.injection.scan", 2, InjectionBuiltins::scan);
     r.add(
-        "jrego.injection.detected",
-        1,
+        Declaration.of(
+                "jrego.injection.scan(text: string, "
+                    + "options: object[string: any]) => report: object[string: any]")
+            .categories("jrego.injection")
+            .describe(
+                "Prompt-injection findings for a text: detected, score, categories, "
+                    + "languages, findings with spans in code points."),
+        InjectionBuiltins::scan);
+    r.add(
+        Declaration.of("jrego.injection.detected(text: string) => detected: boolean")
+            .categories("jrego.injection")
+            .describe("Whether jrego.injection.scan with default options flags the text."),
         (a, c) ->
             BooleanValue.of(
                 InjectionScanner.scan(string(a[0], 1), InjectionScanner.Options.DEFAULT)

@@ -33,6 +33,11 @@ final class InjectionScanner {
       InjectionRules.load(LEXICON, "injection-rules.txt", "injection-markers.txt");
 
   static final int STOPWORD = LEXICON.classId("stopword");
+  private static final InjectionModel LINEAR = InjectionModel.DEFAULT;
+
+  /** The category of the statistical layer's finding: it flags, but names no attack family. */
+  static final String MODEL = "model";
+
   private static final int CIPHER_HINT = LEXICON.classId("cipher_hint");
   private static final int MARKER_WINDOW_BEFORE = 120;
   private static final int MARKER_WINDOW_AFTER = 400;
@@ -68,6 +73,7 @@ final class InjectionScanner {
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
     Hits mainHits = Hits.of(main, docLangs);
     scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
+    modelFinding(v.folded, main, findings);
     if (mayBeRot13(main, mainHits)) {
       Tokens rot = Tokens.of(v.folded, true);
       scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
@@ -110,6 +116,19 @@ final class InjectionScanner {
       }
     }
     return out;
+  }
+
+  /** The statistical layer's best window, as a finding when it scores above zero. */
+  private static void modelFinding(MappedText view, Tokens tokens, List<Finding> out) {
+    if (tokens.size == 0) {
+      return;
+    }
+    InjectionModel.Window w = LINEAR.score(tokens);
+    int points = LINEAR.points(w.logit());
+    if (points > 0) {
+      Span span = view.span(tokens.from[w.from()], tokens.to[w.to() - 1]);
+      out.add(new Finding(MODEL, "model.linear", points, span, "text", ""));
+    }
   }
 
   /** Too few common words for natural language, or the text names rot13: try it deciphered. */
@@ -251,45 +270,144 @@ final class InjectionScanner {
     return Lexicon.LANGUAGES.get(best);
   }
 
+  /** Per first two characters (ASCII) of a marker literal: the literals and their markers. */
+  private static final LiteralIndex LITERALS = new LiteralIndex(RULES.markers);
+
+  /**
+   * The marker literals by their first two characters, so one pass over a text finds them all.
+   * Keyed by two characters, not one: a first letter alone ('s' of "system:", 'e' of "end of
+   * input") would send a compare to most words of ordinary text.
+   */
+  private static final class LiteralIndex {
+    private static final int KEYS = 128 * 128;
+    private final String[][] literals = new String[KEYS][];
+    private final int[][] markers = new int[KEYS][];
+    private final int[] longest;
+
+    LiteralIndex(List<Marker> all) {
+      longest = new int[all.size()];
+      java.util.Map<Integer, List<String>> lits = new java.util.TreeMap<>();
+      java.util.Map<Integer, List<Integer>> ms = new java.util.TreeMap<>();
+      for (int m = 0; m < all.size(); m++) {
+        for (String l : all.get(m).literals()) {
+          if (l.length() < 2 || l.charAt(0) >= 128 || l.charAt(1) >= 128) {
+            throw new IllegalStateException(
+                "marker "
+                    + all.get(m).id()
+                    + ": a literal must start with two ASCII characters, got \""
+                    + l
+                    + "\"");
+          }
+          int key = l.charAt(0) * 128 + l.charAt(1);
+          lits.computeIfAbsent(key, k -> new ArrayList<>()).add(l);
+          ms.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+          longest[m] = Math.max(longest[m], l.length());
+        }
+      }
+      for (var e : lits.entrySet()) {
+        literals[e.getKey()] = e.getValue().toArray(String[]::new);
+        markers[e.getKey()] = ms.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
+      }
+    }
+
+    /** Whether {@code lit} occurs in {@code s} at {@code i}; its first two characters match. */
+    private static boolean startsAt(String s, int i, String lit) {
+      int n = lit.length();
+      if (i + n > s.length()) {
+        return false;
+      }
+      for (int k = 2; k < n; k++) {
+        if (s.charAt(i + k) != lit.charAt(k)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Per marker, the ascending offsets at which one of its literals starts. */
+    int[][] find(String s) {
+      int[][] at = new int[longest.length][];
+      int[] counts = new int[longest.length];
+      for (int i = 0; i + 1 < s.length(); i++) {
+        char c0 = s.charAt(i);
+        char c1 = s.charAt(i + 1);
+        if ((c0 | c1) >= 128) {
+          continue;
+        }
+        int c = c0 * 128 + c1;
+        String[] ls = literals[c];
+        if (ls == null) {
+          continue;
+        }
+        for (int k = 0; k < ls.length; k++) {
+          if (startsAt(s, i, ls[k])) {
+            int m = markers[c][k];
+            if (at[m] == null) {
+              at[m] = new int[8];
+            } else if (counts[m] == at[m].length) {
+              at[m] = java.util.Arrays.copyOf(at[m], counts[m] * 2);
+            }
+            if (counts[m] == 0 || at[m][counts[m] - 1] != i) {
+              at[m][counts[m]++] = i;
+            }
+          }
+        }
+      }
+      for (int m = 0; m < at.length; m++) {
+        if (at[m] != null) {
+          at[m] = java.util.Arrays.copyOf(at[m], counts[m]);
+        }
+      }
+      return at;
+    }
+  }
+
   private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
     String s = view.toString();
-    int[] cpOfChar = s.length() == view.length() ? null : TextViews.cpIndexOfChar(s);
-    for (Marker m : RULES.markers) {
+    int[][] found = LITERALS.find(s);
+    int[] cpOfChar = null;
+    for (int mi = 0; mi < RULES.markers.size(); mi++) {
+      if (found[mi] == null) {
+        continue;
+      }
+      Marker m = RULES.markers.get(mi);
       Set<Integer> seen = null;
-      for (String literal : m.literals()) {
-        // Windows around the literal's occurrences; each starts at most MARKER_WINDOW_BEFORE
-        // before the previous one's end, so the regex reads each character at most about twice.
-        int scannedTo = 0;
-        int idx = s.indexOf(literal);
-        while (idx >= 0) {
-          int wFrom = Math.max(idx - MARKER_WINDOW_BEFORE, scannedTo - MARKER_WINDOW_BEFORE);
-          wFrom = Math.max(0, wFrom);
-          int wTo = Math.min(s.length(), idx + literal.length() + MARKER_WINDOW_AFTER);
-          Matcher mt = m.pattern().matcher(s.substring(wFrom, wTo));
-          while (mt.find()) {
-            int start = wFrom + mt.start();
-            int end = wFrom + mt.end();
-            if (end <= start) {
-              continue;
-            }
-            if (seen == null) {
-              seen = new HashSet<>();
-            }
-            if (seen.add(start)) {
-              Span span =
-                  cpOfChar == null
-                      ? view.span(start, end)
-                      : view.span(cpOfChar[start], cpOfChar[end - 1] + 1);
-              out.add(
-                  new Finding(
-                      m.category(), m.id(), Math.min(100, m.score() + bonus), span, viewName, ""));
-            }
+      // Windows around the literals' occurrences; each starts at most MARKER_WINDOW_BEFORE before
+      // the previous one's end, so the regex reads each character at most about twice.
+      int scannedTo = 0;
+      for (int idx : found[mi]) {
+        if (scannedTo > 0 && idx < scannedTo - MARKER_WINDOW_BEFORE) {
+          continue;
+        }
+        int wFrom =
+            Math.max(0, Math.max(idx - MARKER_WINDOW_BEFORE, scannedTo - MARKER_WINDOW_BEFORE));
+        int wTo = Math.min(s.length(), idx + LITERALS.longest[mi] + MARKER_WINDOW_AFTER);
+        Matcher mt = m.pattern().matcher(s.substring(wFrom, wTo));
+        while (mt.find()) {
+          int start = wFrom + mt.start();
+          int end = wFrom + mt.end();
+          if (end <= start) {
+            continue;
           }
-          scannedTo = wTo;
-          if (wTo >= s.length()) {
-            break;
+          if (seen == null) {
+            seen = new HashSet<>();
           }
-          idx = s.indexOf(literal, Math.max(idx + 1, wTo - MARKER_WINDOW_BEFORE));
+          if (seen.add(start)) {
+            if (cpOfChar == null && s.length() != view.length()) {
+              cpOfChar = TextViews.cpIndexOfChar(s);
+            }
+            Span span =
+                cpOfChar == null
+                    ? view.span(start, end)
+                    : view.span(cpOfChar[start], cpOfChar[end - 1] + 1);
+            out.add(
+                new Finding(
+                    m.category(), m.id(), Math.min(100, m.score() + bonus), span, viewName, ""));
+          }
+        }
+        scannedTo = wTo;
+        if (wTo >= s.length()) {
+          break;
         }
       }
     }
@@ -378,7 +496,7 @@ final class InjectionScanner {
       boolean counts = f.score() >= options.threshold();
       if (score == 0) {
         score = f.score();
-      } else if (counts && !categories.contains(f.category())) {
+      } else if (counts && !categories.contains(f.category()) && !f.category().equals(MODEL)) {
         score = Math.min(100, score + 10);
       }
       if (counts) {
@@ -387,6 +505,9 @@ final class InjectionScanner {
           languages.add(f.language());
         }
       }
+    }
+    if (categories.size() > 1) {
+      categories.remove(MODEL); // the statistical layer names no family; the rules did
     }
     List<Finding> kept =
         new ArrayList<>(sorted.subList(0, Math.min(sorted.size(), options.maxFindings())));

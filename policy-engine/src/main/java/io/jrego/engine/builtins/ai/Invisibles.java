@@ -25,10 +25,23 @@ final class Invisibles {
     "zero_width", "bidi", "tag", "private_use", "unassigned", "other_format"
   };
 
+  /** {@link #kindOf} for the Basic Multilingual Plane, computed once (64 KB). */
+  private static final byte[] BMP = new byte[0x10000];
+
+  static {
+    for (int cp = 0; cp < BMP.length; cp++) {
+      BMP[cp] = (byte) kindOf(cp);
+    }
+  }
+
   /** The kind of {@code cp}, or {@link #NOT_INVISIBLE}. */
   static int kind(int cp) {
+    return cp < 0x10000 ? BMP[cp] : kindOf(cp);
+  }
+
+  private static int kindOf(int cp) {
     if (cp < 0xAD) {
-      return NOT_INVISIBLE; // fast path: ASCII and Latin-1 controls (Cc) are not in Cf/Co/Cn
+      return NOT_INVISIBLE; // ASCII and Latin-1 controls (Cc) are not in Cf/Co/Cn
     }
     if (cp >= 0xE0000 && cp <= 0xE007F) {
       return TAG;

@@ -202,7 +202,13 @@ final class NumberRuns {
               "",
               NationalIds.ukNhs(digitString(a, b)));
         } else if (d == 11 && (single || (lengths(a, b, 2, 3, 3, 3) && sep == ' '))) {
-          add(PiiType.DE_TAX_ID, a, b, "validated", "", NationalIds.deTaxId(digitString(a, b)));
+          add(
+              PiiType.DE_TAX_ID,
+              a,
+              b,
+              single ? "plain" : "grouped",
+              "",
+              NationalIds.deTaxId(digitString(a, b)));
         } else if (d == 12 && (single || (lengths(a, b, 4, 4, 4) && spaceOrDash))) {
           add(
               PiiType.IN_AADHAAR,

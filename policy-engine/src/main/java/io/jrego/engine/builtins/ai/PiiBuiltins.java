@@ -1,10 +1,10 @@
 package io.jrego.engine.builtins.ai;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -36,9 +36,48 @@ public final class PiiBuiltins {
 
   /** Adds the {@code jrego.pii.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
-    r.add(Builtin.of("jrego.pii.scan", 2, PiiBuiltins::scan));
-    r.add(Builtin.of("jrego.pii.redact", 2, PiiBuiltins::redact));
-    r.add(Builtin.of("jrego.pii.restore", 2, PiiBuiltins::restore));
+    r.add(
+        Declaration.of(
+                "jrego.pii.scan(text: string, "
+                    + "options: object[string: any]) => output: object<findings: array[object[string: any]], "
+                    + "truncated: boolean, types: array[string]>")
+            .categories("jrego.pii")
+            .describe(
+                "Finds personal data and credentials in a string, "
+                    + "validated (checksums, issuer ranges, "
+                    + "numbering plans). Spans are code points. See docs/builtins.md.",
+                "text to scan",
+                "types, min_confidence, include_text, max_findings, "
+                    + "phone_regions; {} for defaults",
+                "{findings: [{type, start, end, confidence, subtype, text?}], types, "
+                    + "truncated}"),
+        PiiBuiltins::scan);
+    r.add(
+        Declaration.of(
+                "jrego.pii.redact(text: string, "
+                    + "options: object[string: any]) => output: object<findings: array[object[string: any]], "
+                    + "mapping: object[string: string], text: string, truncated: boolean, "
+                    + "types: array[string]>")
+            .categories("jrego.pii")
+            .describe(
+                "Replaces what jrego.pii.scan finds with typed placeholders (<EMAIL_1>) or a mask, "
+                    + "and returns the placeholder-to-original mapping.",
+                "text to redact",
+                "the scan options plus mode (placeholder, type, "
+                    + "mask) and mask; {} for defaults",
+                "{text, mapping, findings, types, truncated}"),
+        PiiBuiltins::redact);
+    r.add(
+        Declaration.of(
+                "jrego.pii.restore(text: string, "
+                    + "mapping: object[string: string]) => output: string")
+            .categories("jrego.pii")
+            .describe(
+                "Puts the originals of a jrego.pii.redact mapping back in place of its placeholders.",
+                "text with placeholders",
+                "placeholder to original, from jrego.pii.redact",
+                "the text with placeholders replaced"),
+        PiiBuiltins::restore);
   }
 
   private static Value scan(Value[] args, BuiltinContext ctx) throws BuiltinException {

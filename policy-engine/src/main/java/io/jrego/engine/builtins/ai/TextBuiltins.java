@@ -6,6 +6,7 @@ import static io.jrego.engine.builtins.ai.AiValues.string;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -34,13 +35,34 @@ public final class TextBuiltins {
 
   /** Adds the {@code jrego.text.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
-    r.add("jrego.text.views", 1, TextBuiltins::views);
-    r.add("jrego.text.normalize", 1, (a, c) -> StringValue.of(normalize(strip(string(a[0], 1)))));
     r.add(
-        "jrego.text.skeleton",
-        1,
+        Declaration.of("jrego.text.views(text: string) => views: object[string: any]")
+            .categories("jrego.text")
+            .describe(
+                "Every detection view of a text: stripped, normalized, skeleton, "
+                    + "folded, tags, decoded runs, hidden channels, "
+                    + "invisible characters; spans in code points of the text."),
+        TextBuiltins::views);
+    r.add(
+        Declaration.of("jrego.text.normalize(text: string) => normalized: string")
+            .categories("jrego.text")
+            .describe(
+                "Removes invisible characters (Unicode Cf, Co, Cn), "
+                    + "applies NFKC and case folding."),
+        (a, c) -> StringValue.of(normalize(strip(string(a[0], 1)))));
+    r.add(
+        Declaration.of("jrego.text.skeleton(text: string) => skeleton: string")
+            .categories("jrego.text")
+            .describe(
+                "The UTS #39 confusable skeleton of the text without its invisible characters."),
         (a, c) -> StringValue.of(Confusables.skeleton(strip(string(a[0], 1)))));
-    r.add("jrego.text.strip_invisible", 1, (a, c) -> StringValue.of(strip(string(a[0], 1))));
+    r.add(
+        Declaration.of("jrego.text.strip_invisible(text: string) => stripped: string")
+            .categories("jrego.text")
+            .describe(
+                "The text without Unicode format (Cf), "
+                    + "private-use (Co) and unassigned (Cn) characters."),
+        (a, c) -> StringValue.of(strip(string(a[0], 1))));
   }
 
   static String strip(String s) {

@@ -1,9 +1,9 @@
 package io.jrego.engine.builtins.ai;
 
-import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.Declaration;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -19,9 +19,34 @@ public final class TokenBuiltins {
 
   /** Adds the {@code jrego.tokens.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
-    r.add(Builtin.of("jrego.tokens.count", 2, TokenBuiltins::count));
-    r.add(Builtin.of("jrego.tokens.count_messages", 2, TokenBuiltins::countMessages));
-    r.add(Builtin.of("jrego.tokens.encoding", 1, TokenBuiltins::encoding));
+    r.add(
+        Declaration.of("jrego.tokens.count(text: string, model: string) => output: number")
+            .categories("jrego.tokens")
+            .describe(
+                "Number of tokens of a string for a model (or encoding name) as OpenAI's tokenizers count; an estimate for unknown models.",
+                "text to count",
+                "model name such as gpt-4o, or an encoding such as cl100k_base",
+                "token count"),
+        TokenBuiltins::count);
+    r.add(
+        Declaration.of(
+                "jrego.tokens.count_messages(messages: array[any], "
+                    + "model: string) => output: number")
+            .categories("jrego.tokens")
+            .describe(
+                "Number of prompt tokens of a chat messages array as OpenAI counts them (per-message overhead and reply priming).",
+                "the chat messages array",
+                "model name or encoding",
+                "token count"),
+        TokenBuiltins::countMessages);
+    r.add(
+        Declaration.of("jrego.tokens.encoding(model: string) => output: string")
+            .categories("jrego.tokens")
+            .describe(
+                "The encoding jrego.tokens.count uses for a model, or \"estimate\".",
+                "model name or encoding",
+                "encoding name or \"estimate\""),
+        TokenBuiltins::encoding);
   }
 
   private static Value count(Value[] args, BuiltinContext ctx) throws BuiltinException {

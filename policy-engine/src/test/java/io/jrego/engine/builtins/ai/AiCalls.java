@@ -18,7 +18,7 @@ final class AiCalls {
 
   static Value call(String name, Value... args) throws BuiltinException {
     Builtin b = BuiltinRegistry.standard().lookup(name).orElseThrow();
-    return b.function().call(args, BuiltinContext.standard());
+    return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 
   static ObjectValue scan(String text) throws BuiltinException {

@@ -17,7 +17,7 @@ class PiiBuiltinsTest {
 
   private static Value call(String name, Value... args) throws BuiltinException {
     Builtin b = BuiltinRegistry.standard().lookup(name).orElseThrow();
-    return b.function().call(args, BuiltinContext.standard());
+    return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 
   private static Value s(String text) {

@@ -1,0 +1,4 @@
+package t
+default p := 1
+default p := 2
+p := 3

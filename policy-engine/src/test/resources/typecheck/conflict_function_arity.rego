@@ -1,0 +1,3 @@
+package t
+f(x) := x
+f(x, y) := x

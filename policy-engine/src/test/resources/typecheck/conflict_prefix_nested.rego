@@ -1,0 +1,3 @@
+package t
+a.b.c := 1
+a.b := 2

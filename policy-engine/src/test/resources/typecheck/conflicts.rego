@@ -1,0 +1,3 @@
+package t
+p := 1
+p contains 2

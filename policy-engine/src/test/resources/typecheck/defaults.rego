@@ -1,0 +1,3 @@
+package t
+default p := 1
+default p := 2

@@ -1,0 +1,2 @@
+package t
+p := 1 if { false } else := count(1)

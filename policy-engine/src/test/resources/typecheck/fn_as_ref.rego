@@ -1,0 +1,3 @@
+package t
+f(x) := x
+p := data.t.f

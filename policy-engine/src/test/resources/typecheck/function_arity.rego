@@ -1,0 +1,4 @@
+package t
+f(x) := x
+p := f(1, 2, 3)
+q := f()

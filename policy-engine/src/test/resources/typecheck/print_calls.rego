@@ -1,0 +1,2 @@
+package t
+p if { print(count(1)) }

@@ -1,0 +1,4 @@
+package t
+p := 1
+q := p
+p := 2 if q

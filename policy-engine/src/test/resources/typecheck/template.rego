@@ -1,0 +1,2 @@
+package t
+p := $"a {count(1)}"

@@ -1,0 +1,2 @@
+package t
+p := count([1], 2, 3)

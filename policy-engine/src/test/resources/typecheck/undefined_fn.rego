@@ -1,0 +1,3 @@
+package t
+p := foo(1)
+q := t.bar(1)

@@ -1,0 +1,4 @@
+package t
+o := {"a": 1, "b": "x"}
+p := o.c
+q := data.t.o.d

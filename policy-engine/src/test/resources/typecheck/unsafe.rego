@@ -1,0 +1,3 @@
+package t
+p if { x := y; y := z }
+q if { count(w) }

@@ -1,0 +1,2 @@
+package f
+v if { some y; count(2) ; z}
