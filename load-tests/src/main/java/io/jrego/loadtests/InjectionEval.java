@@ -163,7 +163,9 @@ public final class InjectionEval {
       }
       JsonNode n = json.readTree(line);
       Value r =
-          scan.function().orElseThrow().call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
+          scan.function()
+              .orElseThrow()
+              .call(new Value[] {StringValue.of(n.get("text").asText()), OPTIONS}, ctx);
       ObjectValue result = (ObjectValue) r;
       boolean flagged = result.get("detected").orElseThrow() == BooleanValue.TRUE;
       int threshold = (int) ((NumberValue) result.get("threshold").orElseThrow()).longValue();
