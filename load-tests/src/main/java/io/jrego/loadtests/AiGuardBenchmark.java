@@ -97,7 +97,7 @@ public class AiGuardBenchmark {
   @Benchmark
   public void injection(Blackhole bh) throws BuiltinException {
     for (Value m : messages) {
-      bh.consume(injection.function().call(new Value[] {m, ObjectValue.EMPTY}, ctx));
+      bh.consume(injection.function().orElseThrow().call(new Value[] {m, ObjectValue.EMPTY}, ctx));
     }
   }
 
@@ -105,7 +105,7 @@ public class AiGuardBenchmark {
   @Benchmark
   public void pii(Blackhole bh) throws BuiltinException {
     for (Value m : messages) {
-      bh.consume(pii.function().call(new Value[] {m, ObjectValue.EMPTY}, ctx));
+      bh.consume(pii.function().orElseThrow().call(new Value[] {m, ObjectValue.EMPTY}, ctx));
     }
   }
 }
