@@ -1,5 +1,6 @@
 package io.jrego.server.e2e;
 
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
@@ -83,9 +84,9 @@ class EnvoyMtlsEndToEndTest {
     TestPki.writePem(certs, "envoy", pki.svid("envoy", EnvoyEndToEndTest.ENVOY));
     Path svid = Files.createDirectories(certs.resolve("jrego"));
     TestPki.writePem(svid, "svid", pki.svid("jrego", JREGO));
-    Files.move(svid.resolve("svid.crt"), svid.resolve("svid.pem"));
-    Files.move(svid.resolve("svid.key"), svid.resolve("svid_key.pem"));
-    Files.copy(certs.resolve("ca.crt"), svid.resolve("bundle.pem"));
+    Files.move(svid.resolve("svid.crt"), svid.resolve("svid.pem"), REPLACE_EXISTING);
+    Files.move(svid.resolve("svid.key"), svid.resolve("svid_key.pem"), REPLACE_EXISTING);
+    Files.copy(certs.resolve("ca.crt"), svid.resolve("bundle.pem"), REPLACE_EXISTING);
     return pki;
   }
 
