@@ -77,7 +77,7 @@ class ServeAotCacheIT {
   }
 
   private int awaitAdminPort(Process p) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline && p.isAlive()) {
       Matcher m = ADMIN.matcher(Files.readString(dir.resolve("out.txt")));
       if (m.find()) {
