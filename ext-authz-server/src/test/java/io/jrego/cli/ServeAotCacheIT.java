@@ -64,7 +64,9 @@ class ServeAotCacheIT {
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(Files.readString(dir.resolve("out.txt")))
           .contains("Opened AOT cache " + cache)
-          .doesNotContain("Unable to use AOT cache");
+          // what HotSpot 25 prints when it cannot use the cache (a jar changed since, other flags)
+          .doesNotContain("An error has occurred while processing the AOT cache")
+          .doesNotContain("shared class paths mismatch");
       assertThat(cache).isRegularFile();
       assertThat(Files.getLastModifiedTime(cache))
           .isGreaterThanOrEqualTo(Files.getLastModifiedTime(MODULE.resolve("target/jrego.jar")));
