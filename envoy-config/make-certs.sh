@@ -6,6 +6,10 @@
 #     orchestrator  spiffe://cluster.local/ns/ai/sa/orchestrator
 #     gateway       spiffe://cluster.local/ns/edge/sa/api-gateway
 #     stranger      spiffe://cluster.local/ns/default/sa/stranger
+#   envoy.crt/envoy.key           Envoy's SVID towards jrego, spiffe://cluster.local/ns/edge/sa/envoy
+#   jrego/svid.pem, jrego/svid_key.pem, jrego/bundle.pem
+#                                 jrego's SVID (spiffe://cluster.local/ns/jrego/sa/jrego) as
+#                                 spiffe-helper writes it, for jrego serve --tls-svid-dir
 # Existing files are kept (delete the folder to start over).
 #
 # Usage: envoy-config/make-certs.sh [DIR]     (default: envoy-config/certs, gitignored)
@@ -44,9 +48,15 @@ issue server localhost "DNS:localhost,IP:127.0.0.1" serverAuth
 issue orchestrator orchestrator "URI:spiffe://cluster.local/ns/ai/sa/orchestrator" clientAuth
 issue gateway api-gateway "URI:spiffe://cluster.local/ns/edge/sa/api-gateway" clientAuth
 issue stranger stranger "URI:spiffe://cluster.local/ns/default/sa/stranger" clientAuth
+issue envoy envoy "URI:spiffe://cluster.local/ns/edge/sa/envoy" clientAuth
+issue jrego-svid jrego "URI:spiffe://cluster.local/ns/jrego/sa/jrego" serverAuth,clientAuth
+mkdir -p jrego
+cp jrego-svid.crt jrego/svid.pem
+cp jrego-svid.key jrego/svid_key.pem   # PKCS#8, as openssl req -newkey writes it
+cp ca.crt jrego/bundle.pem
 
-chmod 600 ./*.key
-for c in server orchestrator gateway stranger; do
+chmod 600 ./*.key jrego/svid_key.pem
+for c in server orchestrator gateway stranger envoy jrego-svid; do
   openssl verify -CAfile ca.crt "$c.crt" >/dev/null
 done
 crts=(*.crt)

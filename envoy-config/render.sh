@@ -15,6 +15,7 @@ export ENVOY_ADMIN_PORT="${ENVOY_ADMIN_PORT:-9901}"
 export JREGO_GRPC_PORT="${JREGO_GRPC_PORT:-9191}"
 export UPSTREAM_PORT="${UPSTREAM_PORT:-8080}"
 export CERT_DIR="${CERT_DIR:-$here/certs}"
+export JREGO_CLUSTER="${JREGO_CLUSTER:-jrego}"
 
 # Envoy resolves relative file names against its working directory: make CERT_DIR absolute.
 if [[ "$CERT_DIR" != /* ]]; then
@@ -25,9 +26,11 @@ python3 - "$here/envoy.yaml" "$out" <<'PY'
 import os, re, sys
 
 names = ["ENVOY_LISTEN_PORT", "ENVOY_PLAIN_PORT", "ENVOY_ADMIN_PORT",
-         "JREGO_GRPC_PORT", "UPSTREAM_PORT", "CERT_DIR"]
+         "JREGO_GRPC_PORT", "UPSTREAM_PORT", "CERT_DIR", "JREGO_CLUSTER"]
+if os.environ["JREGO_CLUSTER"] not in ("jrego", "jrego_mtls"):
+    sys.exit(f"render.sh: JREGO_CLUSTER must be jrego or jrego_mtls, got {os.environ['JREGO_CLUSTER']!r}")
 for n in names:
-    if n != "CERT_DIR" and not os.environ[n].isdigit():
+    if n not in ("CERT_DIR", "JREGO_CLUSTER") and not os.environ[n].isdigit():
         sys.exit(f"render.sh: {n} must be a port number, got {os.environ[n]!r}")
 
 template = open(sys.argv[1]).read()
@@ -38,4 +41,4 @@ if left:
 with open(sys.argv[2], "w") as f:
     f.write(text)
 PY
-echo "rendered $out (listen $ENVOY_LISTEN_PORT, plain $ENVOY_PLAIN_PORT, admin $ENVOY_ADMIN_PORT, jrego $JREGO_GRPC_PORT, upstream $UPSTREAM_PORT, certs $CERT_DIR)"
+echo "rendered $out (listen $ENVOY_LISTEN_PORT, plain $ENVOY_PLAIN_PORT, admin $ENVOY_ADMIN_PORT, jrego $JREGO_GRPC_PORT, upstream $UPSTREAM_PORT, certs $CERT_DIR, ext_authz cluster $JREGO_CLUSTER)"

@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export CERT_DIR="${CERT_DIR:-$here/certs}"
 
 command -v envoy >/dev/null 2>&1 || bash "$here/../.ci/install-envoy.sh"
-[[ -f "$CERT_DIR/ca.crt" && -f "$CERT_DIR/server.crt" && -f "$CERT_DIR/server.key" ]] \
+[[ -f "$CERT_DIR/ca.crt" && -f "$CERT_DIR/server.crt" && -f "$CERT_DIR/envoy.crt" ]] \
   || bash "$here/make-certs.sh" "$CERT_DIR"
 
 rendered="${RENDERED:-$(mktemp -t jrego-envoy.XXXXXX.yaml)}"

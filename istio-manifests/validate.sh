@@ -109,6 +109,56 @@ check("AuthorizationPolicy is CUSTOM with the jrego provider",
       ap.get("spec", {}).get("action") == "CUSTOM"
       and ap.get("spec", {}).get("provider", {}).get("name") == prov.get("name"))
 
+# spiffe/: jrego terminating mTLS itself with its SPIRE SVID (README.md, "jrego's own mTLS")
+sp = os.path.join(here, "spiffe")
+spdocs = {}
+for path in sorted(glob.glob(os.path.join(sp, "*.yaml"))):
+    name = "spiffe/" + os.path.basename(path)
+    try:
+        items = [d for d in yaml.safe_load_all(open(path)) if d is not None]
+    except yaml.YAMLError as e:
+        check(f"{name} parses", False, str(e)); continue
+    check(f"{name} parses ({len(items)} documents)", bool(items))
+    spdocs[os.path.basename(path)] = items
+patch = (spdocs.get("jrego-patch.yaml") or [{}])[0].get("spec", {}).get("template", {})
+ppod = patch.get("spec", {})
+pcs = {c["name"]: c for c in ppod.get("containers", [])}
+pargs = pcs.get("jrego", {}).get("args", [])
+def parg(name):
+    return pargs[pargs.index(name) + 1] if name in pargs else None
+svid_dir = parg("--tls-svid-dir")
+jm = {m["name"]: m["mountPath"] for m in pcs.get("jrego", {}).get("volumeMounts", [])}
+hm = {m["name"]: m["mountPath"] for m in pcs.get("spiffe-helper", {}).get("volumeMounts", [])}
+helper = next((d for d in spdocs.get("spiffe-helper-configmap.yaml", []) if d.get("kind") == "ConfigMap"), {})
+conf = dict(
+    (k.strip(), v.strip().strip('"'))
+    for k, v in (l.split("=", 1) for l in helper.get("data", {}).get("helper.conf", "").splitlines() if "=" in l))
+check("spiffe: jrego reads the SVID folder spiffe-helper writes",
+      svid_dir is not None and jm.get("svid") == svid_dir and hm.get("svid") == svid_dir
+      and conf.get("cert_dir") == svid_dir, f"(--tls-svid-dir {svid_dir}, jrego {jm}, helper {hm}, {conf})")
+check("spiffe: spiffe-helper writes the file names jrego reads",
+      (conf.get("svid_file_name"), conf.get("svid_key_file_name"), conf.get("svid_bundle_file_name"))
+      == ("svid.pem", "svid_key.pem", "bundle.pem"), str(conf))
+check("spiffe: the Workload API socket is mounted where spiffe-helper looks",
+      conf.get("agent_address", "").startswith(hm.get("spiffe-workload-api", "?") + "/"), str(conf))
+pvols = {v["name"]: v for v in ppod.get("volumes", [])}
+check("spiffe: the helper's ConfigMap is the one in spiffe-helper-configmap.yaml",
+      pvols.get("spiffe-helper-config", {}).get("configMap", {}).get("name") == helper.get("metadata", {}).get("name"))
+allowed = (parg("--tls-allowed-spiffe-id") or "").split(",")
+check("spiffe: the allow-list holds SPIFFE IDs",
+      all(__import__("re").fullmatch(r"spiffe://[a-z0-9._-]+(/[A-Za-z0-9._-]+)*(/\*)?", a) for a in allowed) and allowed != [""],
+      str(allowed))
+check("spiffe: no Istio sidecar in front of jrego's own TLS",
+      patch.get("metadata", {}).get("annotations", {}).get("sidecar.istio.io/inject") == "false")
+dr = (spdocs.get("destination-rule.yaml") or [{}])[0]
+sa = ppod.get("serviceAccountName")
+sans = [t.get("tls", {}).get("subjectAltNames") for t in dr.get("spec", {}).get("trafficPolicy", {}).get("portLevelSettings", [])]
+check("spiffe: the proxies call jrego with mesh mTLS and expect its SPIFFE ID",
+      dr.get("spec", {}).get("host") == fqdn
+      and sans == [[f"spiffe://cluster.local/ns/{svc.get('metadata', {}).get('namespace')}/sa/{sa}"]]
+      and any(d.get("kind") == "ServiceAccount" and d["metadata"]["name"] == sa for d in spdocs.get("service-account.yaml", [])),
+      f"(host {dr.get('spec', {}).get('host')}, SANs {sans}, service account {sa})")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

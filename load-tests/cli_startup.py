@@ -10,7 +10,7 @@ change); `--variant NAME=FLAGS` adds a row per command for the jar run with
 other JVM flags (e.g. `--variant plain=` for no cache and default flags), to see what each change
 is worth.
 
-Run it alone on the machine (`/work/bin/cpu-quiet python3 load-tests/cli_startup.py` here):
+Run it alone on an otherwise idle machine:
     python3 load-tests/cli_startup.py [--runs 10] [--opa PATH] [--variant NAME=FLAGS ...]
 """
 

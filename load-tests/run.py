@@ -292,9 +292,10 @@ def start_jrego(bundle, port, jvm_opts="", java=None):
 
 
 def jrego_launcher_flags():
-    """The heap and GC flags of bin/jrego, so the no-op server runs on the same JVM settings."""
-    return ["-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError", "-XX:+AlwaysPreTouch",
-            "--enable-native-access=ALL-UNNAMED"]
+    """The heap and GC flags of `bin/jrego serve` (bin/serve-jvm.sh, without its AOT cache), so the
+    no-op server runs on the same JVM settings."""
+    return ["-XX:+UseSerialGC", "-Xms24m", "-Xmx128m", "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=96m",
+            "-Xss512k", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"]
 
 
 def start_noop(java, port):
@@ -951,7 +952,7 @@ def report(meta, grpc, envoy, prof, outdir, argv):
           "95% of a server's closed-loop checks/s is not run against it (its queue would only grow)",
           "- CPU/check: server process utime+stime over the phase / checks; *other on core*: CPU time of everything "
           "else on the server's core during the phase (idle servers, other users), as a fraction of the core; "
-          "peak RSS: server VmHWM (jrego and no-op pre-touch a 256 MiB heap)",
+          "peak RSS: server VmHWM (jrego and no-op: SerialGC, 24-128 MiB heap, as bin/serve-jvm.sh)",
           ""]
     if meta.get("opa_envoy_config"):
         L += ["OPA-Envoy's configuration file:", "", "```yaml", meta["opa_envoy_config"].rstrip(), "```", ""]

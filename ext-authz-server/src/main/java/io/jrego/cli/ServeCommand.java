@@ -12,6 +12,11 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.tls.AllowedCallers;
+import io.jrego.server.tls.SvidException;
+import io.jrego.server.tls.SvidFiles;
+import io.jrego.server.tls.SvidTls;
+import io.jrego.server.tls.TlsConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -219,6 +224,81 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
               + " this long; 0s for none.")
   Duration warmUp;
 
+  @Option(
+      names = "--tls-svid-dir",
+      paramLabel = "DIR",
+      description =
+          "Serve the gRPC port over mutual TLS with the X.509 SVID in DIR: svid.pem (leaf first),"
+              + " svid_key.pem (PKCS#8) and bundle.pem (trusted CAs), as spiffe-helper writes them;"
+              + " re-read when they change. Needs --tls-allowed-spiffe-id.")
+  Path tlsSvidDir;
+
+  @Option(
+      names = "--tls-cert-file",
+      paramLabel = "FILE",
+      description = "The SVID (PEM chain, leaf first), instead of DIR/svid.pem.")
+  Path tlsCertFile;
+
+  @Option(
+      names = "--tls-key-file",
+      paramLabel = "FILE",
+      description = "The SVID's private key (PEM, PKCS#8), instead of DIR/svid_key.pem.")
+  Path tlsKeyFile;
+
+  @Option(
+      names = "--tls-ca-file",
+      paramLabel = "FILE",
+      description = "The trust bundle callers' SVIDs must chain to, instead of DIR/bundle.pem.")
+  Path tlsCaFile;
+
+  @Option(
+      names = "--tls-allowed-spiffe-id",
+      paramLabel = "ID",
+      split = ",",
+      description =
+          "A SPIFFE ID that may call (Envoy's), or every ID under a path with /* at the end"
+              + " (spiffe://cluster.local/ns/edge/*). Repeatable or comma-separated. Others are"
+              + " refused (UNAUTHENTICATED, PERMISSION_DENIED) before any policy runs.")
+  List<String> tlsAllowed = new ArrayList<>();
+
+  @Option(
+      names = "--tls-poll-interval",
+      defaultValue = "1s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How often the SVID files are checked for a rotation.")
+  Duration tlsPoll;
+
+  /**
+   * The mTLS settings, or empty without any --tls- file option.
+   *
+   * @throws IllegalArgumentException when they are incomplete
+   */
+  Optional<TlsConfig> tlsConfig() {
+    if (tlsSvidDir == null && tlsCertFile == null && tlsKeyFile == null && tlsCaFile == null) {
+      if (!tlsAllowed.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--tls-allowed-spiffe-id needs mTLS: give --tls-svid-dir (or the three --tls-*-file)");
+      }
+      return Optional.empty();
+    }
+    if (tlsSvidDir == null && (tlsCertFile == null || tlsKeyFile == null || tlsCaFile == null)) {
+      throw new IllegalArgumentException(
+          "mTLS needs --tls-svid-dir, or all of --tls-cert-file, --tls-key-file and --tls-ca-file");
+    }
+    SvidFiles dir = SvidFiles.inDirectory(tlsSvidDir == null ? Path.of(".") : tlsSvidDir);
+    SvidFiles files =
+        new SvidFiles(
+            tlsCertFile != null ? tlsCertFile : dir.certificate(),
+            tlsKeyFile != null ? tlsKeyFile : dir.key(),
+            tlsCaFile != null ? tlsCaFile : dir.bundle());
+    if (tlsAllowed.isEmpty()) {
+      throw new IllegalArgumentException(
+          "mTLS needs --tls-allowed-spiffe-id: the SPIFFE IDs that may call (Envoy's)");
+    }
+    return Optional.of(new TlsConfig(files, AllowedCallers.parse(tlsAllowed), tlsPoll));
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -260,9 +340,27 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Optional<TlsConfig> tls;
+    try {
+      tls = tlsConfig();
+      if (tls.isPresent() && !(grpc instanceof ListenAddress.Tcp)) {
+        throw new IllegalArgumentException("--tls-* needs a TCP --addr, got " + addr);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    if (tls.isPresent()) {
+      try {
+        SvidTls.check(tls.get().files());
+      } catch (SvidException e) {
+        err.println("jrego serve: " + e.getMessage()); // a file to fix, not a usage to show
+        err.flush();
+        return 2;
+      }
+    }
     CheckServer.Config server =
         new CheckServer.Config(
-            grpc, maxRecv, threads, queueSize, reflection, shutdownGrace, warmUp);
+            grpc, maxRecv, threads, queueSize, reflection, shutdownGrace, warmUp, tls);
     PolicyHolder policies = new PolicyHolder();
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready
@@ -304,11 +402,12 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     manager.start();
     out.printf(
-        "jrego serving %s on %s (admin %s), decision data.%s%s%n",
+        "jrego serving %s on %s%s (admin %s), decision data.%s%s%n",
         String.join(", ", sources),
         grpc instanceof ListenAddress.Tcp t
             ? new ListenAddress.Tcp(t.host(), running.grpcPort())
             : grpc,
+        tls.map(t -> " (mTLS)").orElse(""),
         admin.isPresent() ? ":" + running.adminPort() : "off",
         path.replace('/', '.'),
         dryRun ? " (dry-run)" : "");

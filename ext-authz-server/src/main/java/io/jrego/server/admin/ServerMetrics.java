@@ -43,6 +43,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
  *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
  *       installed its handler
+ *   <li>{@code jrego_peers_refused_total{reason}}: callers refused by the mTLS listener before any
+ *       policy ran: {@code untrusted_certificate} (handshake failed), {@code no_certificate},
+ *       {@code no_spiffe_id} (UNAUTHENTICATED), {@code not_allowed} (PERMISSION_DENIED)
+ *   <li>{@code jrego_svid_reloads_total{result}}: SVID files read, {@code ok} or {@code refused}
+ *       (the SVID served before stays)
+ *   <li>{@code jrego_svid_expiry_timestamp_seconds}: when the SVID being served expires
  *   <li>with {@link #bindJvmMetrics()}: Micrometer's JVM series ({@code jvm_memory_*}, {@code
  *       jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_classes_*}, {@code process_cpu_*}, {@code
  *       process_uptime_seconds}, ...)
@@ -58,6 +64,8 @@ public final class ServerMetrics implements AutoCloseable {
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
   private volatile double activatedAtSeconds;
   private volatile BundleError lastBundleError;
+  private volatile double svidExpirySeconds;
+  private volatile boolean svidGauge;
   private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
   private boolean jvmBound;
 
@@ -152,6 +160,44 @@ public final class ServerMetrics implements AutoCloseable {
         .tag("error", error.getClass().getSimpleName())
         .register(registry)
         .increment();
+  }
+
+  /** Counts a caller refused by the mTLS listener, by reason. */
+  public void peerRefused(String reason) {
+    counter(
+            "jrego.peers.refused",
+            "Callers refused by the mTLS listener before any policy ran",
+            "reason",
+            reason)
+        .increment();
+  }
+
+  /** Counts a read of the SVID files: {@code ok} or {@code refused}. */
+  public void svidReload(String result) {
+    counter(
+            "jrego.svid.reloads",
+            "SVID files read: ok, or refused (the SVID before stays)",
+            "result",
+            result)
+        .increment();
+  }
+
+  /** Records when the SVID now served expires. */
+  public synchronized void svidExpiry(Instant notAfter) {
+    svidExpirySeconds = notAfter.getEpochSecond();
+    if (!svidGauge) {
+      svidGauge = true;
+      Gauge.builder("jrego.svid.expiry.timestamp", this, m -> m.svidExpirySeconds)
+          .description("When the SVID served on the gRPC port expires")
+          .baseUnit("seconds")
+          .register(registry);
+    }
+  }
+
+  private Counter counter(String name, String description, String tag, String value) {
+    return counters.computeIfAbsent(
+        name + "|" + value,
+        k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
   }
 
   /** Counts a thread ended by an uncaught throwable. */

@@ -16,6 +16,9 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.tls.SvidException;
+import io.jrego.server.tls.SvidTls;
+import io.jrego.server.tls.TlsConfig;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +65,8 @@ public final class CheckServer implements AutoCloseable {
    * @param shutdownGrace how long checks in flight may take to finish on shutdown
    * @param warmUp the most {@link #serve()} runs made-up checks before reporting SERVING (it stops
    *     earlier once the JIT compiler has settled); zero for none
+   * @param tls mutual TLS with a SPIFFE SVID on a TCP address, only allowed callers; empty for
+   *     plaintext
    */
   public record Config(
       ListenAddress address,
@@ -69,7 +75,38 @@ public final class CheckServer implements AutoCloseable {
       int queueCapacity,
       boolean reflection,
       Duration shutdownGrace,
-      Duration warmUp) {}
+      Duration warmUp,
+      Optional<TlsConfig> tls) {
+
+    /** A plaintext server. */
+    public Config(
+        ListenAddress address,
+        int maxRecvBytes,
+        int threads,
+        int queueCapacity,
+        boolean reflection,
+        Duration shutdownGrace,
+        Duration warmUp) {
+      this(
+          address,
+          maxRecvBytes,
+          threads,
+          queueCapacity,
+          reflection,
+          shutdownGrace,
+          warmUp,
+          Optional.empty());
+    }
+
+    /** Checks that TLS is asked for on a TCP address only. */
+    public Config {
+      if (tls.isPresent() && !(address instanceof ListenAddress.Tcp)) {
+        throw new IllegalArgumentException(
+            "mTLS needs a TCP address; a Unix socket is reached through the file system: "
+                + address);
+      }
+    }
+  }
 
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -81,6 +118,7 @@ public final class CheckServer implements AutoCloseable {
   private final PolicyHolder policies;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean serving = new AtomicBoolean();
+  private final Optional<SvidTls> tls;
 
   private CheckServer(
       ServerBuilder<?> builder,
@@ -88,8 +126,10 @@ public final class CheckServer implements AutoCloseable {
       AuthorizationService service,
       PolicyHolder policies,
       List<EventLoopGroup> loops,
+      Optional<SvidTls> tls,
       String threadName) {
     this.loops = loops;
+    this.tls = tls;
     this.grace = config.shutdownGrace();
     this.config = config;
     this.service = service;
@@ -120,6 +160,7 @@ public final class CheckServer implements AutoCloseable {
     if (config.reflection()) {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
+    tls.ifPresent(t -> builder.intercept(t.authorizer()));
     this.server = builder.build();
   }
 
@@ -148,12 +189,21 @@ public final class CheckServer implements AutoCloseable {
       Config config, AuthorizationService service, PolicyHolder policies, String threadName)
       throws IOException {
     List<EventLoopGroup> loops = new ArrayList<>();
+    Optional<SvidTls> tls = Optional.empty();
+    if (config.tls().isPresent()) {
+      try {
+        tls = Optional.of(SvidTls.start(config.tls().get(), service.metrics()));
+      } catch (SvidException e) {
+        throw new IOException("mTLS: " + e.getMessage(), e);
+      }
+    }
     NettyServerBuilder b;
     switch (config.address()) {
       case ListenAddress.Tcp tcp ->
           b =
               NettyServerBuilder.forAddress(
-                  tcp.socketAddress(), InsecureServerCredentials.create());
+                  tcp.socketAddress(),
+                  tls.isPresent() ? tls.get().credentials() : InsecureServerCredentials.create());
       case ListenAddress.Unix unix -> {
         if (!Epoll.isAvailable()) {
           throw new IOException(
@@ -173,14 +223,21 @@ public final class CheckServer implements AutoCloseable {
       }
     }
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
-    return new CheckServer(b, config, service, policies, loops, threadName).start();
+    try {
+      return new CheckServer(b, config, service, policies, loops, tls, threadName).start();
+    } catch (IOException | RuntimeException e) {
+      tls.ifPresent(SvidTls::close);
+      throw e;
+    }
   }
 
   /** A server on any builder (tests use an in-process one), not yet SERVING. */
   public static CheckServer start(
       ServerBuilder<?> builder, Config config, AuthorizationService service, PolicyHolder policies)
       throws IOException {
-    return new CheckServer(builder, config, service, policies, List.of(), "jrego-check-").start();
+    return new CheckServer(
+            builder, config, service, policies, List.of(), Optional.empty(), "jrego-check-")
+        .start();
   }
 
   /**
@@ -283,6 +340,7 @@ public final class CheckServer implements AutoCloseable {
       for (EventLoopGroup g : loops) {
         g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
+      tls.ifPresent(SvidTls::close);
     }
   }
 

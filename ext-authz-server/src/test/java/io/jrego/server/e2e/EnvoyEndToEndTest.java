@@ -61,6 +61,7 @@ class EnvoyEndToEndTest {
   private static final String ORCHESTRATOR = "spiffe://cluster.local/ns/ai/sa/orchestrator";
   private static final String GATEWAY = "spiffe://cluster.local/ns/edge/sa/api-gateway";
   private static final String STRANGER = "spiffe://cluster.local/ns/default/sa/stranger";
+  static final String ENVOY = "spiffe://cluster.local/ns/edge/sa/envoy";
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -90,6 +91,7 @@ class EnvoyEndToEndTest {
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
+    TestPki.writePem(certs, "envoy", pki.client("envoy", ENVOY));
     clients =
         Map.of(
             "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),
@@ -133,7 +135,8 @@ class EnvoyEndToEndTest {
             "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
             "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
             "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
-            "CERT_DIR", certs.toString());
+            "CERT_DIR", certs.toString(),
+            "JREGO_CLUSTER", "jrego");
     Path config = work.resolve("envoy.yaml");
     Files.writeString(
         config, render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values));
@@ -453,7 +456,8 @@ class EnvoyEndToEndTest {
   }
 
   /**
-   * Replaces exactly the six placeholders, as envoy-config/render.sh does, and checks none is left.
+   * Replaces exactly the seven placeholders, as envoy-config/render.sh does, and checks none is
+   * left.
    */
   static String render(String template, Map<String, String> values) {
     Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(template);

@@ -79,6 +79,7 @@ class Issue14EnvoyEndToEndTest {
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
+    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
     stranger = client(pki.client("stranger", "spiffe://cluster.local/ns/default/sa/stranger"));
     // A client certificate without a SPIFFE ID: its identity could only come from XFCC.
     legacy = client(pki.clientWithDnsName("legacy", "legacy.example"));
@@ -150,7 +151,8 @@ class Issue14EnvoyEndToEndTest {
                 "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
                 "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
                 "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
-                "CERT_DIR", certs.toString())));
+                "CERT_DIR", certs.toString(),
+                "JREGO_CLUSTER", "jrego")));
     File log = MODULE.resolve("target/envoy-issue14.log").toFile();
     envoy =
         new ProcessBuilder(

@@ -79,6 +79,17 @@ final class TestPki {
         new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId));
   }
 
+  /**
+   * An X.509 SVID as SPIRE issues it: only a URI SAN (the SPIFFE ID), for client and server auth.
+   */
+  Issued svid(String cn, String spiffeId)
+      throws GeneralSecurityException, OperatorCreationException, IOException {
+    return leaf(
+        cn,
+        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth},
+        new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId));
+  }
+
   /** A client certificate without a SPIFFE ID: a DNS name SAN only. */
   Issued clientWithDnsName(String cn, String dnsName)
       throws GeneralSecurityException, OperatorCreationException, IOException {
@@ -86,6 +97,11 @@ final class TestPki {
   }
 
   private Issued leaf(String cn, KeyPurposeId purpose, GeneralName... sans)
+      throws GeneralSecurityException, OperatorCreationException, IOException {
+    return leaf(cn, new KeyPurposeId[] {purpose}, sans);
+  }
+
+  private Issued leaf(String cn, KeyPurposeId[] purposes, GeneralName... sans)
       throws GeneralSecurityException, OperatorCreationException, IOException {
     KeyPair keys = newKeys();
     X509v3CertificateBuilder b =
@@ -95,7 +111,7 @@ final class TestPki {
             keys);
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
     b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans));
     return new Issued(sign(b, ca.keys()), keys);
   }

@@ -1,0 +1,70 @@
+# The JVM settings of `jrego serve`, sourced by bin/jrego (and copied into the container image):
+# sized for a sidecar beside each workload, measured by load-tests/footprint.py (figures and the
+# cost of each knob in load-tests/README.md, "Footprint").
+#
+#   serve_jvm_opts JAVA JAR ROOT   sets SERVE_JVM_OPTS; on JDK 25 or newer also makes the AOT
+#                                  cache ROOT/ext-authz-server/target/jrego-serve.aot when it is
+#                                  missing or older than JAR (a training run of about 10 s), and
+#                                  uses it. JREGO_AOT=off: neither.
+
+# java_major_of JAVA: the major version of a java binary.
+java_major_of() {
+  "$1" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+
+serve_jvm_opts() {
+  local java="$1" jar="$2" root="$3"
+  # SerialGC: one CPU or two per sidecar, a small live set (the compiled bundle), pauses of a
+  # few ms; no GC threads. Heap grows from 24 MiB as needed up to 128 MiB (what jrego derives
+  # its bundle and evaluation limits from). Code cache and metaspace capped at what the check
+  # path uses with room to spare; 512 KiB default stacks (check threads set their own 8 MiB,
+  # touched only by deep inputs).
+  SERVE_JVM_OPTS=(
+    -XX:+UseSerialGC -Xms24m -Xmx128m
+    -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=96m -Xss512k
+    -XX:+ExitOnOutOfMemoryError
+    --enable-native-access=ALL-UNNAMED
+    -Dslf4j.internal.verbosity=ERROR
+    -Djrego.home="$root"
+    "-Djava.util.logging.SimpleFormatter.format=%1\$tFT%1\$tT.%1\$tLZ %4\$s %3\$s %5\$s%6\$s%n"
+  )
+  [[ "${JREGO_AOT:-on}" == off ]] && return 0
+  local major
+  major="$(java_major_of "$java")"
+  [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 25 )) || return 0
+  local aot="$root/ext-authz-server/target/jrego-serve.aot"
+  if [[ ! -f "$aot" || "$jar" -nt "$aot" ]]; then
+    serve_aot_train "$java" "$jar" "$root" "$aot" || true
+  fi
+  # -Xlog:aot=warning: says so when the cache cannot be used (then the JVM runs without it)
+  [[ -f "$aot" ]] && SERVE_JVM_OPTS+=("-XX:AOTCache=$aot" -Xlog:aot=warning -Xlog:aot+codecache=off)
+  return 0
+}
+
+# serve_aot_train JAVA JAR ROOT OUT: runs `serve` with its warm-up on loopback (made-up checks
+# through the whole check path, so the JVM records which classes load and how methods are used),
+# stops it once serving, and lets the JVM write the AOT cache (JEP 483/514/515) to OUT.
+serve_aot_train() {
+  local java="$1" jar="$2" root="$3" out="$4"
+  local log="$out.train.log" tmp="$out.$$.tmp"  # two first starts at once each train their own
+  echo "jrego: recording the start-up cache $out (once per build, about 10 s)..." >&2
+  rm -f "$tmp"
+  "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" serve \
+    --addr 127.0.0.1:0 --admin-addr off --warm-up 6s \
+    --bundle "$root/rego-policies/ai-gateway" >"$log" 2>&1 &
+  local pid=$! i
+  for i in $(seq 1 600); do   # at most 60 s
+    grep -q '^jrego serving' "$log" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [[ -s "$tmp" ]]; then
+    mv -f "$tmp" "$out"
+  else
+    echo "jrego: no start-up cache made (see $log); starting without it" >&2
+    return 1
+  fi
+}

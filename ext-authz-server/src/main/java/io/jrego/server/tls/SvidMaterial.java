@@ -1,0 +1,236 @@
+package io.jrego.server.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * One consistent set of X.509 SVID files, read and checked: the SVID's chain (leaf first), its
+ * private key, the trust bundle, and a trust manager over that bundle. Built only when every check
+ * passes, so a set that is half rotated (a new certificate beside the old key) is never served.
+ *
+ * @param chain the SVID and the intermediates after it
+ * @param key the SVID's private key
+ * @param bundle the trust bundle's CA certificates
+ * @param trust PKIX over {@code bundle}, no revocation (as SPIFFE: short-lived SVIDs instead)
+ * @param spiffeId the SVID's SPIFFE ID
+ * @param alias the name the key manager hands out for this set; differs for every set read
+ */
+record SvidMaterial(
+    List<X509Certificate> chain,
+    PrivateKey key,
+    List<X509Certificate> bundle,
+    X509TrustManager trust,
+    String spiffeId,
+    String alias) {
+
+  private static final Pattern PEM =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** When the SVID stops being valid. */
+  Instant notAfter() {
+    return chain.getFirst().getNotAfter().toInstant();
+  }
+
+  /**
+   * Reads and checks the three files: each parses, the key is PKCS#8 and belongs to the SVID, the
+   * SVID has exactly one URI SAN that is a SPIFFE ID, is valid now, and chains to the bundle.
+   *
+   * @throws SvidException naming the file and what is wrong with it
+   */
+  static SvidMaterial read(SvidFiles files, Instant now, String alias) throws SvidException {
+    List<X509Certificate> chain = certificates(files.certificate(), "the SVID");
+    List<X509Certificate> bundle = certificates(files.bundle(), "the trust bundle");
+    PrivateKey key = privateKey(files.key());
+    X509Certificate leaf = chain.getFirst();
+    String id = SpiffeIds.ofCertificate(leaf).orElseThrow(() -> invalid(files.certificate(), null));
+    try {
+      leaf.checkValidity(Date.from(now));
+    } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+      throw new SvidException(
+          files.certificate()
+              + ": the SVID is valid from "
+              + leaf.getNotBefore().toInstant()
+              + " to "
+              + leaf.getNotAfter().toInstant()
+              + ", not now ("
+              + now
+              + ")");
+    }
+    if (!matches(key, leaf)) {
+      throw new SvidException(
+          files.key() + ": the private key does not belong to the SVID in " + files.certificate());
+    }
+    X509TrustManager trust = trustManager(files.bundle(), bundle);
+    chainsTo(files, chain, bundle, now);
+    return new SvidMaterial(List.copyOf(chain), key, List.copyOf(bundle), trust, id, alias);
+  }
+
+  private static SvidException invalid(Path file, String why) {
+    return new SvidException(
+        file
+            + ": "
+            + (why != null
+                ? why
+                : "the first certificate is no X.509 SVID: it needs exactly one URI SAN, a SPIFFE"
+                    + " ID (spiffe://trust-domain/path)"));
+  }
+
+  private static List<X509Certificate> certificates(Path file, String what) throws SvidException {
+    byte[] bytes = readFile(file);
+    try {
+      List<X509Certificate> out =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(bytes))
+              .stream()
+              .map(X509Certificate.class::cast)
+              .toList();
+      if (out.isEmpty()) {
+        throw new SvidException(file + ": no PEM certificate in " + what);
+      }
+      return out;
+    } catch (CertificateException e) {
+      throw new SvidException(file + ": " + what + " does not parse: " + e.getMessage());
+    }
+  }
+
+  private static PrivateKey privateKey(Path file) throws SvidException {
+    String text = new String(readFile(file), StandardCharsets.US_ASCII);
+    Matcher m = PEM.matcher(text);
+    if (!m.find()) {
+      throw new SvidException(file + ": no PEM block (expected -----BEGIN PRIVATE KEY-----)");
+    }
+    if (!m.group(1).equals("PRIVATE KEY")) {
+      throw new SvidException(
+          file
+              + ": a "
+              + m.group(1)
+              + " block; the SVID key must be PKCS#8 (-----BEGIN PRIVATE KEY-----), as SPIRE"
+              + " writes it");
+    }
+    byte[] der;
+    try {
+      der = Base64.getMimeDecoder().decode(m.group(2));
+    } catch (IllegalArgumentException e) {
+      throw new SvidException(file + ": the PEM block is not base64: " + e.getMessage());
+    }
+    for (String alg : List.of("EC", "RSA", "Ed25519")) {
+      try {
+        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+      } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
+        // try the next algorithm
+      }
+    }
+    throw new SvidException(file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
+  }
+
+  private static byte[] readFile(Path file) throws SvidException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new SvidException(file + ": not found");
+    } catch (IOException e) {
+      throw new SvidException(file + ": cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** Whether {@code key} signs what the certificate's public key verifies. */
+  private static boolean matches(PrivateKey key, X509Certificate leaf) {
+    String alg =
+        switch (key.getAlgorithm()) {
+          case "EC" -> "SHA256withECDSA";
+          case "RSA" -> "SHA256withRSA";
+          default -> key.getAlgorithm();
+        };
+    try {
+      byte[] probe = new byte[32];
+      RANDOM.nextBytes(probe);
+      Signature s = Signature.getInstance(alg);
+      s.initSign(key);
+      s.update(probe);
+      byte[] sig = s.sign();
+      Signature v = Signature.getInstance(alg);
+      v.initVerify(leaf.getPublicKey());
+      v.update(probe);
+      return v.verify(sig);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  private static X509TrustManager trustManager(Path file, List<X509Certificate> bundle)
+      throws SvidException {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      for (int i = 0; i < bundle.size(); i++) {
+        store.setCertificateEntry("ca-" + i, bundle.get(i));
+      }
+      TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
+      f.init(store);
+      for (var tm : f.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x) {
+          return x;
+        }
+      }
+      throw new SvidException(file + ": no X.509 trust manager for the bundle");
+    } catch (GeneralSecurityException | IOException e) {
+      throw new SvidException(file + ": the trust bundle cannot be used: " + e.getMessage());
+    }
+  }
+
+  /** The SVID must chain to the bundle: a set from two different rotations is refused. */
+  private static void chainsTo(
+      SvidFiles files, List<X509Certificate> chain, List<X509Certificate> bundle, Instant now)
+      throws SvidException {
+    try {
+      Set<TrustAnchor> anchors = new HashSet<>();
+      for (X509Certificate ca : bundle) {
+        anchors.add(new TrustAnchor(ca, null));
+      }
+      PKIXParameters params = new PKIXParameters(anchors);
+      params.setRevocationEnabled(false);
+      params.setDate(Date.from(now));
+      CertPathValidator.getInstance("PKIX")
+          .validate(CertificateFactory.getInstance("X.509").generateCertPath(chain), params);
+    } catch (GeneralSecurityException e) {
+      throw new SvidException(
+          files.certificate()
+              + ": the SVID does not chain to the trust bundle "
+              + files.bundle()
+              + ": "
+              + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Sidecar footprint: memory, time to ready and the first minute of traffic, jrego beside OPA-Envoy.
+
+For each server, one after the other, pinned to one CPU (the generator on another):
+  1. start it and time process start -> ready (jrego: admin /ready 200, run with --warm-up 0s;
+     OPA-Envoy: /health?plugins 200 and its gRPC port accepting);
+  2. at once, an open-loop load at --rate on the ai-gateway mix for --first-minute seconds in
+     slices of --slice seconds, then one more slice (the steady state): each slice's p99 beside
+     the steady slice's;
+  3. a closed loop (--concurrency outstanding) for --closed seconds: the maximum throughput;
+  4. resident memory sampled every 200 ms (VmRSS): the most during the steady slice, and during
+     the closed loop; for JVM variants the native memory tracking summary (NMT, committed KiB per
+     category) after each.
+
+    python3 load-tests/footprint.py --opa-envoy-bin PATH [--variants launcher,sidecar] [--rate 800]
+
+Run it alone on an otherwise idle machine. It writes
+results/footprint-<date>.md and .json. The JVM variants are defined in VARIANTS below; `launcher`
+is what ext-authz-server/bin/jrego serve runs, started through the launcher itself.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (the harness's process, pinning and load-generator helpers)
+
+MIX = "ai-gateway"
+SERVER_JAR = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego.jar")
+AOT = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego-serve.aot")
+NMT = ["-XX:NativeMemoryTracking=summary"]
+COMMON = ["-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR"]
+
+# name -> (JVM flags or None for the launcher, what it is)
+VARIANTS = {
+    "old-launcher": (["-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+AlwaysPreTouch"],
+                     "bin/jrego before issue 12: 256-512 MiB heap, pre-touched, ParallelGC"),
+    "launcher": (None, "ext-authz-server/bin/jrego serve as shipped (its own flags, AOT cache when built)"),
+    "sidecar-serial": (["-XX:+UseSerialGC", "-Xms24m", "-Xmx128m", "-XX:ReservedCodeCacheSize=64m",
+                        "-XX:MaxMetaspaceSize=96m", "-Xss512k"],
+                       "SerialGC, heap 24-128 MiB, code cache 64 MiB, 512 KiB default stacks"),
+    "sidecar-parallel": (["-XX:+UseParallelGC", "-XX:ParallelGCThreads=1", "-Xms24m", "-Xmx128m",
+                          "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=96m", "-Xss512k"],
+                         "as sidecar-serial with ParallelGC (1 thread)"),
+    "sidecar-g1": (["-XX:+UseG1GC", "-Xms24m", "-Xmx128m", "-XX:ReservedCodeCacheSize=64m",
+                    "-XX:MaxMetaspaceSize=96m", "-Xss512k"],
+                   "as sidecar-serial with G1"),
+    "sidecar-aot": (["-XX:+UseSerialGC", "-Xms24m", "-Xmx128m", "-XX:ReservedCodeCacheSize=64m",
+                     "-XX:MaxMetaspaceSize=96m", "-Xss512k", f"-XX:AOTCache={AOT}"],
+                    "sidecar-serial with the AOT cache (classes and profiles recorded at build time)"),
+}
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.stop_flag = pid, [], threading.Event()
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            try:
+                with open(f"/proc/{self.pid}/status") as f:
+                    kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+                self.samples.append((time.time(), kib / 1024))
+            except (OSError, StopIteration):
+                return
+            time.sleep(0.2)
+
+    def most(self, start, end):
+        vals = [m for t, m in self.samples if start <= t <= end]
+        return max(vals) if vals else float("nan")
+
+
+def nmt(java, pid):
+    """Committed KiB per NMT category (and Total), or {} when the JVM does not track."""
+    jcmd = os.path.join(os.path.dirname(java), "jcmd")
+    try:
+        out = subprocess.run([jcmd, str(pid), "VM.native_memory", "summary"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    res = {}
+    m = re.search(r"Total: reserved=\d+KB, committed=(\d+)KB", out)
+    if m:
+        res["Total"] = int(m.group(1))
+    for cat, committed in re.findall(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB\)", out, re.M):
+        res[cat.strip()] = int(committed)
+    return res
+
+
+def start(java, name, port, workdir, opa_envoy):
+    """Starts a server; returns (Server, seconds from start to ready)."""
+    t0 = time.time()
+    if name == "opa-envoy":
+        s = R.start_opa_envoy(opa_envoy, R.MIXES[MIX][0], port, workdir)
+        return s, time.time() - t0
+    admin = R.free_port()
+    args = ["serve", "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}", "--warm-up", "0s",
+            "--bundle", os.path.join(R.ROOT, R.MIXES[MIX][0])]
+    flags, _ = VARIANTS[name]
+    if flags is None:
+        cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), *args]
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(NMT))
+    else:
+        cmd = [java, *flags, *COMMON, *NMT, "-jar", SERVER_JAR, *args]
+        env = None
+
+    def ready(srv):
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if not srv.alive():
+                raise RuntimeError(f"{name} exited; see {srv.log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"{name} not ready after 90 s")
+
+    s = R.Server(name, R.pinned("server", cmd), env=env, ready=ready)
+    s.port = port
+    return s, time.time() - t0
+
+
+def measure(java, name, args, workdir):
+    port = R.free_port()
+    server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
+    sampler = RssSampler(server.pid)
+    sampler.start()
+    out = {"name": name, "ready_s": ready_s, "what": VARIANTS[name][1] if name in VARIANTS else "opa-envoy-plugin"}
+    try:
+        target = R.target_of("opa-envoy" if name == "opa-envoy" else "jrego", server)
+        slices = max(1, int(args.first_minute // args.slice))
+        plan = [f"open:{args.rate}:{args.slice}"] * (slices + 1)
+        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0)
+        first, steady = phases[:-1], phases[-1]
+        out["first_minute_p99_us"] = [p["p99_us"] for p in first]
+        out["steady_p99_us"] = steady["p99_us"]
+        out["first_minute_errors"] = sum(p.get("errors", 0) for p in first)
+        out["steady_rss_mib"] = sampler.most(steady["wall_start"], steady["wall_end"])
+        out["nmt_steady_kib"] = nmt(java, server.pid) if name != "opa-envoy" else {}
+        _, closed = R.drive(java, server, target, R.MIXES[MIX][1], ["closed"],
+                            argparse.Namespace(**{**vars(args), "duration": args.closed}), 0)
+        c = closed[0]
+        out["max_checks_per_s"] = c["rps"]
+        out["max_p99_us"] = c["p99_us"]
+        out["max_rss_mib"] = sampler.most(c["wall_start"], c["wall_end"])
+        out["nmt_max_kib"] = nmt(java, server.pid) if name != "opa-envoy" else {}
+    finally:
+        sampler.stop_flag.set()
+        out["peak_rss_mib"] = server.stop()
+    R.log(f"{name}: {json.dumps({k: v for k, v in out.items() if not k.startswith('nmt')})}")
+    return out
+
+
+def report(rows, args, java_version, outdir):
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d-%H%M")
+    opa = next((r for r in rows if r["name"] == "opa-envoy"), None)
+
+    def vs(r, key):
+        return f" ({r[key] / opa[key]:.2f}x)" if opa and opa.get(key) and r is not opa else ""
+
+    lines = [f"# Sidecar footprint, {date} UTC", "",
+             f"`python3 load-tests/footprint.py {' '.join(sys.argv[1:])}`; {java_version}; ai-gateway mix "
+             f"(2 KB chat body); server pinned to CPU {R.PIN['server']}, generator to CPU {R.PIN['generator']}; "
+             f"open loop at {args.rate}/s for {args.first_minute:.0f} s in {args.slice:.0f} s slices, then one steady "
+             f"slice, then a closed loop ({args.concurrency} outstanding) for {args.closed:.0f} s. jrego variants run "
+             "with -XX:NativeMemoryTracking=summary and --warm-up 0s. Ratios against OPA-Envoy in the same run.", "",
+             "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | worst first-minute p99 µs (x steady) | errors in first minute |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        worst = max(r["first_minute_p99_us"])
+        lines.append(f"| {r['name']} | {r['ready_s']:.2f}{vs(r, 'ready_s')} | {r['steady_rss_mib']:.0f}{vs(r, 'steady_rss_mib')} | "
+                     f"{r['max_checks_per_s']:.0f}{vs(r, 'max_checks_per_s')} | {r['max_rss_mib']:.0f}{vs(r, 'max_rss_mib')} | "
+                     f"{r['steady_p99_us']:.0f} | {worst:.0f} ({worst / r['steady_p99_us']:.2f}x) | {r['first_minute_errors']} |")
+    lines += ["", "First-minute p99 per slice (µs):", ""]
+    for r in rows:
+        lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
+                     f"; steady {r['steady_p99_us']:.0f}")
+    lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
+              "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if not r["nmt_steady_kib"]:
+            continue
+        cells = [f"{r['nmt_steady_kib'].get(k, 0) / 1024:.0f} / {r['nmt_max_kib'].get(k, 0) / 1024:.0f}"
+                 for k in ["Total", "Java Heap", "Class", "Thread", "Code", "GC", "Internal", "Other", "Metaspace", "Symbol"]]
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
+    lines += ["", "Variants:", ""] + [f"- `{n}`: {VARIANTS[n][1]}" + (f" (`{' '.join(VARIANTS[n][0])}`)" if VARIANTS[n][0] else "")
+                                      for n in [r["name"] for r in rows] if n in VARIANTS]
+    os.makedirs(outdir, exist_ok=True)
+    md = os.path.join(outdir, f"footprint-{date}.md")
+    open(md, "w").write("\n".join(lines) + "\n")
+    json.dump({"args": vars(args), "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
+    print("\n".join(lines))
+    print(f"\nwrote {md}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--opa-envoy-bin", default=os.environ.get("OPA_ENVOY_BIN"))
+    ap.add_argument("--variants", default="old-launcher,launcher", help=f"jrego variants: {','.join(VARIANTS)}")
+    ap.add_argument("--rate", type=int, default=800, help="open-loop checks per second (OPA-Envoy serves about 1,500/s)")
+    ap.add_argument("--first-minute", type=float, default=60)
+    ap.add_argument("--slice", type=float, default=10)
+    ap.add_argument("--closed", type=float, default=8)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--server-cpus", default="0")
+    ap.add_argument("--generator-cpus", default="1")
+    ap.add_argument("--no-pin", action="store_true")
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--out", default=os.path.join(R.HERE, "results"))
+    args = ap.parse_args()
+    # what run.drive reads
+    args.duration, args.warmup_min, args.warmup_max = args.slice, 0, 0
+    R.setup_pinning(args)
+    java, version = R.find_java()
+    if not args.no_build:
+        R.build()
+    if not args.opa_envoy_bin:
+        sys.exit("error: --opa-envoy-bin PATH (see load-tests/README.md: built from upstream's tag v1.19.1-envoy)")
+    workdir = R.tempfile.mkdtemp(prefix="footprint-")
+    rows = []
+    try:
+        for name in [*args.variants.split(","), "opa-envoy"]:
+            if name != "opa-envoy" and name not in VARIANTS:
+                sys.exit(f"error: unknown variant {name}; one of {','.join(VARIANTS)}")
+            rows.append(measure(java, name, args, workdir))
+    finally:
+        for p in R.children:
+            if p.poll() is None:
+                p.kill()
+    report(rows, args, version, args.out)
+
+
+if __name__ == "__main__":
+    main()
