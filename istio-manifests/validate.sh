@@ -81,6 +81,19 @@ check("Deployment runs as non-root", pod.get("securityContext", {}).get("runAsNo
 probes = {p: c.get(p, {}).get("httpGet", {}).get("path") for p in ("readinessProbe", "livenessProbe")}
 check("probes: readiness /ready, liveness /health", probes == {"readinessProbe": "/ready", "livenessProbe": "/health"}, str(probes))
 
+def arg(name):
+    return args[args.index(name) + 1] if name in args else None
+check("jrego listens on all interfaces: gRPC for the proxies, admin for probes and scrapes",
+      arg("--addr") == ":9191" and arg("--admin-addr") == ":8181", f"(args {args})")
+env = {e["name"]: e.get("value", "") for e in c.get("env", [])}
+check("a JVM out of heap exits for the kubelet to restart it",
+      "-XX:+ExitOnOutOfMemoryError" in env.get("JAVA_TOOL_OPTIONS", "").split(), str(env))
+pa = get("PeerAuthentication", "jrego-mtls")
+check("jrego's gRPC port accepts only mesh mTLS",
+      pa.get("metadata", {}).get("namespace") == "jrego-system"
+      and pa.get("spec", {}).get("mtls", {}).get("mode") == "STRICT"
+      and pa.get("spec", {}).get("selector", {}).get("matchLabels") == {"app": "jrego"}, str(pa.get("spec")))
+
 ports = {p["name"]: p for p in svc.get("spec", {}).get("ports", [])}
 check("Service grpc port 9191 with appProtocol grpc",
       ports.get("grpc", {}).get("port") == 9191 and ports.get("grpc", {}).get("appProtocol") == "grpc")

@@ -293,7 +293,8 @@ def start_jrego(bundle, port, jvm_opts="", java=None):
 
 def jrego_launcher_flags():
     """The heap and GC flags of bin/jrego, so the no-op server runs on the same JVM settings."""
-    return ["-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+AlwaysPreTouch", "--enable-native-access=ALL-UNNAMED"]
+    return ["-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError", "-XX:+AlwaysPreTouch",
+            "--enable-native-access=ALL-UNNAMED"]
 
 
 def start_noop(java, port):

@@ -9,6 +9,7 @@ import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.BundleSignatures;
 import io.jrego.engine.bundle.BundleWriter;
+import io.jrego.engine.bundle.SigningConfig;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -43,7 +45,7 @@ import picocli.CommandLine.Spec;
     name = "build",
     mixinStandardHelpOptions = true,
     description = "Build a bundle .tar.gz from bundle folders, as opa build -b does.")
-public final class BuildCommand implements Callable<Integer> {
+public final class BuildCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
   @Spec CommandSpec spec;
 
@@ -62,16 +64,27 @@ public final class BuildCommand implements Callable<Integer> {
 
   @Mixin SignCommand.SigningOptions signing;
 
+  /** Where --signing-secret-env is read: the process's environment, or a test's. */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public void useEnvironment(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     try {
+      // the key first: a key that cannot be read or used stops the build before any work
+      Optional<SigningConfig> sign =
+          signing.present() ? Optional.of(signing.config(env)) : Optional.empty();
       SortedMap<String, byte[]> files = merge();
       Bundle bundle =
           BundleLoader.fromFiles(output.toString(), true, files, BundleLoader.Options.defaults());
       bundle.compile(EngineOptions.defaults());
-      if (signing.present()) {
-        files = BundleSignatures.sign(files, signing.config());
+      if (sign.isPresent()) {
+        files = BundleSignatures.sign(files, sign.get());
       }
       SignCommand.writeAtomically(output, BundleWriter.toBytes(files));
       return 0;
@@ -81,7 +94,7 @@ public final class BuildCommand implements Callable<Integer> {
         err.println(re.describe());
       }
       return 1;
-    } catch (BundleException | IOException e) {
+    } catch (BundleException | IOException | KeyFiles.KeyException e) {
       err.println("jrego build: " + e.getMessage());
       return 1;
     }

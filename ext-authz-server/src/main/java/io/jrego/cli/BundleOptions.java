@@ -89,39 +89,22 @@ final class BundleOptions {
   Path clientKey;
 
   @Option(
-      names = "--verification-key",
-      paramLabel = "KEY",
-      description =
-          "Verify bundles' .signatures.json: PEM public key file (RS*, PS*, ES*) or HMAC secret.")
-  String verificationKey;
-
-  @Option(
-      names = "--verification-key-id",
-      defaultValue = "default",
-      paramLabel = "ID",
-      description = "The verification key's id.")
-  String verificationKeyId;
-
-  @Option(
-      names = "--verification-alg",
-      defaultValue = "RS256",
-      paramLabel = "ALG",
-      description = "The verification key's algorithm.")
-  String verificationAlg;
-
-  @Option(
-      names = "--verification-scope",
-      defaultValue = "",
-      paramLabel = "SCOPE",
-      description = "The scope claim bundles' signatures must carry.")
-  String scope;
-
-  @Option(
       names = "--bundle-max-bytes",
-      defaultValue = "536870912",
+      defaultValue = "0",
       paramLabel = "BYTES",
-      description = "Largest bundle, uncompressed (each file at most a quarter of it).")
+      description =
+          "Largest bundle, uncompressed (each file at most a quarter of it); 0 for an eighth of"
+              + " the heap.")
   long maxBytes;
+
+  @Option(
+      names = "--bundle-max-rego-bytes",
+      defaultValue = "0",
+      paramLabel = "BYTES",
+      description =
+          "Largest sum of a bundle's Rego sources (compiling keeps about 50 times the source);"
+              + " 0 for 1/256 of the heap.")
+  long maxRegoBytes;
 
   @Option(
       names = "--bundle-max-files",
@@ -134,15 +117,21 @@ final class BundleOptions {
     return s.startsWith("http://") || s.startsWith("https://");
   }
 
-  List<BundleSource> sources(List<String> specs) throws IOException, GeneralSecurityException {
-    BundleLoader.Options load = loadOptions();
+  /**
+   * The sources for {@code specs}, each reading bundles with these limits and {@code verification}.
+   *
+   * @throws KeyFiles.KeyException if the token file cannot be read
+   */
+  List<BundleSource> sources(List<String> specs, Optional<VerificationConfig> verification)
+      throws IOException, GeneralSecurityException, KeyFiles.KeyException {
+    BundleLoader.Options load = new BundleLoader.Options(limits(), verification);
     List<BundleSource> out = new ArrayList<>();
     for (String spec : specs) {
       if (isUrl(spec)) {
         Optional<String> token =
             tokenFile == null
                 ? Optional.empty()
-                : Optional.of(Files.readString(tokenFile, StandardCharsets.UTF_8).strip());
+                : Optional.of(KeyFiles.read("--bundle-token-file", tokenFile).strip());
         out.add(
             new HttpBundleSource(
                 URI.create(spec),
@@ -159,19 +148,20 @@ final class BundleOptions {
     return out;
   }
 
-  BundleLoader.Options loadOptions() throws IOException {
-    BundleLimits limits = new BundleLimits(maxFiles, Math.max(1, maxBytes / 4), maxBytes);
-    Optional<VerificationConfig> vc = Optional.empty();
-    if (verificationKey != null) {
-      String key = verificationKey;
-      if (Files.isRegularFile(Path.of(key))) {
-        key = Files.readString(Path.of(key), StandardCharsets.UTF_8);
-      }
-      vc =
-          Optional.of(
-              new VerificationConfig(verificationAlg, key, verificationKeyId, scope, List.of()));
-    }
-    return new BundleLoader.Options(limits, vc);
+  /**
+   * The limits bundles are read with: {@link BundleLimits#defaults()} (derived from the heap) where
+   * an option is 0.
+   */
+  BundleLimits limits() {
+    BundleLimits d = BundleLimits.defaults();
+    long total = maxBytes > 0 ? maxBytes : d.maxTotalBytes();
+    return new BundleLimits(
+        maxFiles,
+        maxBytes > 0 ? Math.max(1, maxBytes / 4) : d.maxFileBytes(),
+        total,
+        maxRegoBytes > 0 ? maxRegoBytes : d.maxModuleBytes(),
+        d.maxDepth(),
+        d.maxLoadBytes());
   }
 
   private Optional<SSLContext> tls() throws IOException, GeneralSecurityException {

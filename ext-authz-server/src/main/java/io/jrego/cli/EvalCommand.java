@@ -6,6 +6,8 @@ import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.bundle.BundleLimits;
+import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.tester.LoadedPolicy;
 import io.jrego.engine.tester.PolicyLoadException;
@@ -20,9 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +41,7 @@ import picocli.CommandLine.Spec;
     name = "eval",
     mixinStandardHelpOptions = true,
     description = "Evaluate a Rego query, as opa eval does.")
-public final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
   /** The output formats {@code opa eval} offers that jrego supports. */
   enum Format {
@@ -87,13 +91,30 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--fail", description = "exit 1 when the result is undefined")
   boolean fail;
 
+  @Mixin VerificationOptions verification = new VerificationOptions();
+
+  /** Where --verification-secret-env is read: the process's environment, or a test's. */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public void useEnvironment(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
+      BundleLoader.Options bundleOptions =
+          new BundleLoader.Options(BundleLimits.defaults(), verification.config(env));
       LoadedPolicy loaded =
-          PolicyLoader.load(data, bundles, v0Compatible ? RegoVersion.V0 : RegoVersion.V1);
+          PolicyLoader.load(
+              data,
+              bundles,
+              v0Compatible ? RegoVersion.V0 : RegoVersion.V1,
+              List.of(),
+              bundleOptions);
       Optional<Value> inputDoc = input == null ? Optional.empty() : Optional.of(readInput(input));
       EngineOptions options = EngineOptions.defaults().withStrictBuiltinErrors(strictBuiltinErrors);
       PreparedPolicy policy =
@@ -116,7 +137,7 @@ public final class EvalCommand implements Callable<Integer> {
       return fail && results.isEmpty() ? 1 : 0;
     } catch (RegoException e) {
       return report(e.errors(), out, err);
-    } catch (PolicyLoadException e) {
+    } catch (PolicyLoadException | KeyFiles.KeyException e) {
       return report(List.of(RegoError.of("", e.getMessage())), out, err);
     }
   }

@@ -65,6 +65,11 @@ public final class JregoCommand implements Runnable {
     for (Class<?> sub : SUBCOMMANDS) {
       cmd.addSubcommand(sub);
     }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().userObject() instanceof UsesEnvironment u) {
+        u.useEnvironment(env);
+      }
+    }
     Optional<Path> config = configPath(args, env);
     Map<String, String> file =
         config.isPresent() ? ConfigDefaults.readFile(config.get()) : Map.of();
@@ -84,6 +89,12 @@ public final class JregoCommand implements Runnable {
       }
     }
     return Optional.ofNullable(env.get("JREGO_CONFIG")).filter(s -> !s.isEmpty()).map(Path::of);
+  }
+
+  /** A command that reads secrets from environment variables the user names. */
+  interface UsesEnvironment {
+    /** The environment to read them from: the process's, or a test's. */
+    void useEnvironment(Map<String, String> env);
   }
 
   /** The version from the jar's manifest. */

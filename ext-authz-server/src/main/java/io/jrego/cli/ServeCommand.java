@@ -1,7 +1,9 @@
 package io.jrego.cli;
 
 import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.VerificationConfig;
 import io.jrego.server.JregoServer;
+import io.jrego.server.ProcessGuard;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.envoy.InputMapper;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,7 +43,7 @@ import picocli.CommandLine.Option;
           + " a YAML file (--config, keys as option names); flags win over the environment, which"
           + " wins over the file."
     })
-public final class ServeCommand implements Callable<Integer> {
+public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
   /** The default bundle, relative to a jrego checkout. */
   static final String DEFAULT_BUNDLE = "rego-policies/ai-gateway";
@@ -59,10 +62,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--admin-addr",
-      defaultValue = ":8181",
+      defaultValue = "127.0.0.1:8181",
       paramLabel = "ADDR",
       description =
-          "HTTP admin address (/health, /ready, /metrics): host:port or :port; empty for none.")
+          "HTTP admin address (/health, /ready, /metrics): host:port or :port (all interfaces);"
+              + " empty or off for none. Loopback by default: it has no authentication.")
   String adminAddr;
 
   @Option(
@@ -76,6 +80,16 @@ public final class ServeCommand implements Callable<Integer> {
   List<String> bundles = new ArrayList<>();
 
   @Mixin BundleOptions bundleOptions = new BundleOptions();
+
+  @Mixin VerificationOptions verification = new VerificationOptions();
+
+  /** Where secrets named by environment variable are read; the process's, or a test's. */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public void useEnvironment(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
 
   @Option(
       names = "--path",
@@ -168,6 +182,15 @@ public final class ServeCommand implements Callable<Integer> {
   int queueSize;
 
   @Option(
+      names = "--eval-max-allocation",
+      defaultValue = "0",
+      paramLabel = "BYTES",
+      description =
+          "Bytes one evaluation may allocate, garbage included, before it ends with"
+              + " eval_limit_error; 0 for the heap divided by four times --threads.")
+  long evalMaxAllocation;
+
+  @Option(
       names = "--shutdown-grace",
       defaultValue = "10s",
       paramLabel = "DURATION",
@@ -232,15 +255,28 @@ public final class ServeCommand implements Callable<Integer> {
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready
     ServerMetrics metrics = new ServerMetrics();
+    ProcessGuard.install(metrics);
+    Optional<VerificationConfig> verify;
+    try {
+      verify = verification.config(env);
+    } catch (KeyFiles.KeyException e) {
+      err.println("jrego serve: " + e.getMessage()); // a file to fix, not a usage to show
+      err.flush();
+      return 2;
+    }
     try {
       manager =
           new BundleManager(
-              bundleOptions.sources(sources),
+              bundleOptions.sources(sources, verify),
               policies,
-              EngineOptions.defaults(),
+              engineOptions(),
               event -> report(event, metrics, policies, out, err));
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    } catch (KeyFiles.KeyException e) {
+      err.println("jrego serve: " + e.getMessage());
+      err.flush();
+      return 2;
     }
     manager.pollAll();
     if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {
@@ -269,8 +305,17 @@ public final class ServeCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  Shutdown.watchdog(shutdownGrace, status -> Runtime.getRuntime().halt(status));
+                  // printed, not logged: the JDK's logging closes its handlers at shutdown
+                  err.println(
+                      "jrego: stopping: checks in flight get "
+                          + shutdownGrace.toMillis()
+                          + " ms, then are cancelled");
+                  err.flush();
                   manager.close();
                   running.shutdown();
+                  err.println("jrego: stopped");
+                  err.flush();
                 },
                 "jrego-shutdown"));
     running.awaitTermination();
@@ -291,14 +336,29 @@ public final class ServeCommand implements Callable<Integer> {
         out.flush();
       }
       case BundleManager.Failed f -> {
-        metrics.bundleFailed(f.source(), f.message());
+        metrics.bundleFailed(f.source(), f.reason(), f.message(), f.at());
         err.println(
-            "jrego: bundle refused"
+            "jrego: bundle refused ["
+                + f.reason()
+                + "]"
                 + (policies.current().isPresent() ? " (the active policy stays): " : ": ")
                 + f.message());
         err.flush();
       }
     }
+  }
+
+  /**
+   * The engine's limits: an evaluation may allocate the heap divided by four times the check
+   * threads, so that all of them at once take at most a quarter of it, unless configured.
+   */
+  EngineOptions engineOptions() {
+    long budget = evalMaxAllocation;
+    if (budget <= 0) {
+      int n = CheckServer.threadCount(threads);
+      budget = Math.max(1L << 20, Runtime.getRuntime().maxMemory() / (4L * n));
+    }
+    return EngineOptions.defaults().withMaxAllocationBytes(budget);
   }
 
   private static Optional<InetSocketAddress> adminAddress(String text) {

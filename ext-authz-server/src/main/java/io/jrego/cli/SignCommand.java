@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
@@ -33,15 +34,24 @@ import picocli.CommandLine.Spec;
     name = "sign",
     mixinStandardHelpOptions = true,
     description = "Sign a bundle (folder or .tar.gz), writing .signatures.json as opa sign does.")
-public final class SignCommand implements Callable<Integer> {
+public final class SignCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
-  /** The signing options {@code jrego build} shares. */
+  /** The signing options {@code jrego build} shares; keys are read by {@link KeyFiles}. */
   static final class SigningOptions {
     @Option(
         names = "--signing-key",
-        paramLabel = "KEY",
-        description = "PEM file of the private key (RS*, PS*, ES*), or the HMAC secret (HS*).")
-    String key;
+        paramLabel = "FILE",
+        description =
+            "File holding the PEM private key (RS*, PS*, ES*) or the HMAC secret's bytes (HS*).")
+    Path key;
+
+    @Option(
+        names = "--signing-secret-env",
+        paramLabel = "VAR",
+        description =
+            "HS* only, instead of --signing-key: the HMAC secret is the value of environment"
+                + " variable VAR.")
+    String secretEnv;
 
     @Option(
         names = "--signing-alg",
@@ -64,17 +74,18 @@ public final class SignCommand implements Callable<Integer> {
     Path claimsFile;
 
     boolean present() {
-      return key != null;
+      return key != null || secretEnv != null;
     }
 
-    SigningConfig config() throws IOException, BundleException {
-      String keyText = key;
-      Path keyFile = Path.of(key);
-      if (Files.isRegularFile(keyFile)) {
-        keyText = Files.readString(keyFile, StandardCharsets.UTF_8);
-      } else if (!algorithm.toUpperCase(java.util.Locale.ROOT).startsWith("HS")) {
-        throw new IOException("--signing-key " + key + ": no such file");
-      }
+    /**
+     * The signing configuration; the key is read and checked now.
+     *
+     * @throws KeyFiles.KeyException if the key cannot be read or cannot sign with the algorithm
+     */
+    SigningConfig config(Map<String, String> env) throws IOException, KeyFiles.KeyException {
+      String keyText =
+          KeyFiles.fileOrEnv(
+              "--signing-key", key, "--signing-secret-env", secretEnv, algorithm, env);
       Optional<ObjectValue> claims = Optional.empty();
       if (claimsFile != null) {
         try {
@@ -87,11 +98,27 @@ public final class SignCommand implements Callable<Integer> {
           throw new IOException("--claims-file " + claimsFile + ": " + e.getMessage(), e);
         }
       }
-      return new SigningConfig(algorithm, keyText, keyId, claims);
+      SigningConfig config = new SigningConfig(algorithm, keyText, keyId, claims);
+      try {
+        BundleSignatures.checkKey(config);
+      } catch (BundleException e) {
+        String from = key != null ? "--signing-key " + key : "--signing-secret-env " + secretEnv;
+        throw new KeyFiles.KeyException(
+            from + " (--signing-alg " + algorithm + "): " + e.getMessage(), e);
+      }
+      return config;
     }
   }
 
   @Spec CommandSpec spec;
+
+  /** Where --signing-secret-env is read: the process's environment, or a test's. */
+  Map<String, String> env = System.getenv();
+
+  @Override
+  public void useEnvironment(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
 
   @Parameters(index = "0", paramLabel = "BUNDLE", description = "bundle folder or .tar.gz")
   Path bundle;
@@ -108,20 +135,20 @@ public final class SignCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     if (!signing.present()) {
-      err.println("jrego sign: --signing-key is required");
+      err.println("jrego sign: --signing-key or --signing-secret-env is required");
       return 2;
     }
     try {
+      SigningConfig config = signing.config(env);
       SortedMap<String, byte[]> files =
-          BundleSignatures.sign(
-              BundleLoader.readFiles(bundle, BundleLimits.defaults()), signing.config());
+          BundleSignatures.sign(BundleLoader.readFiles(bundle, BundleLimits.defaults()), config);
       if (Files.isDirectory(bundle)) {
         Files.write(bundle.resolve(".signatures.json"), files.get(".signatures.json"));
       } else {
         writeAtomically(output != null ? output : bundle, BundleWriter.toBytes(files));
       }
       return 0;
-    } catch (BundleException | IOException e) {
+    } catch (BundleException | IOException | KeyFiles.KeyException e) {
       err.println("jrego sign: " + e.getMessage());
       return 1;
     }

@@ -7,6 +7,7 @@ import io.jrego.engine.QueryOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
+import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.tester.CoverageReport;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.tester.LoadedPolicy;
@@ -129,7 +130,8 @@ public final class TestCommand implements Callable<Integer> {
     PreparedPolicy policy;
     try {
       RegoVersion version = v0Compatible ? RegoVersion.V0 : RegoVersion.V1;
-      loaded = PolicyLoader.load(paths, List.of(), version, ignore);
+      loaded =
+          PolicyLoader.load(paths, List.of(), version, ignore, BundleLoader.Options.defaults());
       EngineOptions options = EngineOptions.defaults();
       if (!timeout.isZero()) {
         options = options.withTimeout(timeout);

@@ -95,6 +95,7 @@ public final class JregoServer implements AutoCloseable {
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
     policies.onActivate(metrics::activated);
+    metrics.bindJvmMetrics();
     AuthorizationService service = new AuthorizationService(policies, metrics, check);
     CheckServer grpc = CheckServer.start(server, service, policies);
     Optional<AdminServer> admin = Optional.empty();
@@ -139,6 +140,7 @@ public final class JregoServer implements AutoCloseable {
   public void shutdown() {
     grpc.shutdown();
     admin.ifPresent(AdminServer::close);
+    metrics.close();
   }
 
   /** Blocks until the gRPC server has stopped. */

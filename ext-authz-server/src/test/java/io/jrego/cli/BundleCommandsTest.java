@@ -61,6 +61,8 @@ class BundleCommandsTest {
   @Test
   void buildWithSigningKey_andSign_produceVerifiableBundles() throws Exception {
     Path hs = dir.resolve("hs.tar.gz");
+    Path secret = dir.resolve("secret");
+    Files.writeString(secret, "a-long-enough-shared-secret-value");
     CommandRun r =
         CommandRun.of(
             new BuildCommand(),
@@ -70,7 +72,7 @@ class BundleCommandsTest {
             "--signing-alg",
             "HS256",
             "--signing-key",
-            "a-long-enough-shared-secret-value");
+            secret.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     BundleLoader.load(hs, verifying("HS256", "a-long-enough-shared-secret-value"));
 

@@ -27,7 +27,8 @@ class ServeCommandTest {
   void defaults_matchOpaEnvoy() throws Exception {
     ServeCommand s = parse(Map.of(), "serve");
     assertThat(s.addr).isEqualTo(":9191");
-    assertThat(s.adminAddr).isEqualTo(":8181");
+    // issue 14: the admin port has no authentication, so it listens on loopback unless told
+    assertThat(s.adminAddr).isEqualTo("127.0.0.1:8181");
     assertThat(s.path).isEqualTo("envoy/authz/allow");
     assertThat(s.dryRun).isFalse();
     assertThat(s.maxRecv).isEqualTo(4 << 20);
@@ -85,7 +86,8 @@ class ServeCommandTest {
     cmd.setOut(new PrintWriter(out));
     assertThat(cmd.execute("serve", "--help")).isZero();
     assertThat(out.toString())
-        .contains("--addr=ADDR", "Default: :9191", "--admin-addr", "Default: :8181")
+        .contains("--addr=ADDR", "Default: :9191", "--admin-addr", "Default: 127.0.0.1:8181")
+        .contains("--eval-max-allocation", "--bundle-max-bytes", "--verification-secret-env")
         .contains("--max-recv-msg-size", "Default: 4194304", "--on-error", "--error-status")
         .contains("--trust-xfcc", "--shutdown-grace", "Default: 10s", "--enable-reflection");
   }

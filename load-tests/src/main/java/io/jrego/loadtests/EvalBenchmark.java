@@ -1,5 +1,6 @@
 package io.jrego.loadtests;
 
+import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.RegoException;
@@ -31,6 +32,9 @@ import org.openjdk.jmh.annotations.State;
  * load-tests/results/}. By hand: {@code java -jar load-tests/target/benchmarks.jar EvalBenchmark
  * -prof gc -p root=$PWD} (after {@code python3 load-tests/gen-data.py}, which writes the
  * data-lookup mix's data).
+ *
+ * <p>The cost of the per-evaluation allocation limit (issue 14), side by side in one run: {@code
+ * java -jar load-tests/target/benchmarks.jar EvalBenchmark -p root=$PWD -p budget=off,on}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +49,13 @@ public class EvalBenchmark {
   @Param({"."})
   public String root;
 
+  /**
+   * {@code on}: the engine's default allocation limit, checked at every checkpoint; {@code off}: no
+   * limit, so the allocation counter is never read.
+   */
+  @Param({"on"})
+  public String budget;
+
   private PreparedPolicy policy;
   private Value input;
 
@@ -52,7 +63,11 @@ public class EvalBenchmark {
   public void setUp() throws IOException, RegoException {
     Mix m = Mix.named(mix);
     Path base = Paths.get(root);
-    policy = compile(base.resolve(m.policyDir()));
+    EngineOptions options =
+        budget.equals("off")
+            ? EngineOptions.defaults().withMaxAllocationBytes(Long.MAX_VALUE)
+            : EngineOptions.defaults();
+    policy = compile(base.resolve(m.policyDir()), options);
     input = Json.parse(Files.readAllBytes(base.resolve(m.input())));
     if (policy.evaluate(m.decisionPath(), input).isEmpty()) {
       throw new IllegalStateException(mix + ": the decision is undefined for the benchmark input");
@@ -66,7 +81,11 @@ public class EvalBenchmark {
 
   /** Compiles every {@code .rego} file and the {@code data.json} of a folder. */
   static PreparedPolicy compile(Path dir) throws IOException, RegoException {
-    Rego.Builder b = Rego.builder();
+    return compile(dir, EngineOptions.defaults());
+  }
+
+  static PreparedPolicy compile(Path dir, EngineOptions options) throws IOException, RegoException {
+    Rego.Builder b = Rego.builder().options(options);
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".rego")).sorted().toList()) {
         b.module(dir.relativize(f).toString(), Files.readString(f));

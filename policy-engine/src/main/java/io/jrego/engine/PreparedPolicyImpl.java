@@ -82,7 +82,8 @@ final class PreparedPolicyImpl implements PreparedPolicy {
         targets,
         data,
         input,
-        new BuiltinContext(clock, print, options.strictBuiltinErrors()),
+        new BuiltinContext(
+            clock, print, options.strictBuiltinErrors(), options.maxAllocationBytes()),
         options);
   }
 

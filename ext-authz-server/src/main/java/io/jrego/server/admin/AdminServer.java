@@ -87,12 +87,20 @@ public final class AdminServer implements AutoCloseable {
     return new AdminServer(http, executor);
   }
 
-  /** Adds why the latest bundle was refused, if it was: the active one is then older. */
+  /**
+   * Adds why the latest bundle was refused (its reason and when), if it was: the active one is then
+   * older.
+   */
   private static ObjectValue withBundleError(ObjectValue body, ServerMetrics metrics) {
-    String err = metrics.lastBundleError();
-    return err.isEmpty()
-        ? body
-        : body.with(StringValue.of("last_bundle_error"), StringValue.of(err));
+    return metrics
+        .lastBundleError()
+        .map(
+            e ->
+                body.with(StringValue.of("last_bundle_error"), StringValue.of(e.message()))
+                    .with(StringValue.of("last_bundle_error_reason"), StringValue.of(e.reason()))
+                    .with(
+                        StringValue.of("last_bundle_error_at"), StringValue.of(e.at().toString())))
+        .orElse(body);
   }
 
   private static void respond(HttpExchange ex, int status, String type, String body)

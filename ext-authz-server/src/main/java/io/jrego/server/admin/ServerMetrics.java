@@ -5,11 +5,22 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,11 +35,20 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code jrego_eval_duration_seconds}: policy evaluation alone, histogram
  *   <li>{@code jrego_bundle_info{revision}}: 1 for the active bundle's revision
  *   <li>{@code jrego_bundle_activation_timestamp_seconds}: when it became active
- *   <li>{@code jrego_bundle_failures_total{source}}: bundles refused (fetch, unpack, parse, verify,
- *       compile, overlapping roots); the last good one stays active
+ *   <li>{@code jrego_bundle_failures_total{source, reason}}: bundles not fetched or refused; {@code
+ *       reason} is {@code fetch}, {@code invalid}, {@code limit}, {@code signature}, {@code
+ *       compile}, {@code conflict} or {@code error}; the last good one stays active
+ *   <li>{@code jrego_errors_total{where, error}}: {@link Error}s caught where jrego stops them
+ *       ({@code where}: {@code check}; a bundle's is a failure with reason {@code error}), by class
+ *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
+ *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
+ *       installed its handler
+ *   <li>with {@link #bindJvmMetrics()}: Micrometer's JVM series ({@code jvm_memory_*}, {@code
+ *       jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_classes_*}, {@code process_cpu_*}, {@code
+ *       process_uptime_seconds}, ...)
  * </ul>
  */
-public final class ServerMetrics {
+public final class ServerMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -37,7 +57,18 @@ public final class ServerMetrics {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
   private volatile double activatedAtSeconds;
-  private volatile String lastBundleError = "";
+  private volatile BundleError lastBundleError;
+  private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
+  private boolean jvmBound;
+
+  /**
+   * Why the latest bundle was refused.
+   *
+   * @param reason the failure's label in {@code jrego_bundle_failures_total}
+   * @param message what went wrong, naming the source and the file
+   * @param at when
+   */
+  public record BundleError(String reason, String message, Instant at) {}
 
   public ServerMetrics() {
     checkTimer =
@@ -81,7 +112,7 @@ public final class ServerMetrics {
   /** Publishes the active bundle's revision and activation time. */
   public void activated(ActivePolicy policy) {
     activatedAtSeconds = policy.activatedAt().toEpochMilli() / 1000.0;
-    lastBundleError = "";
+    lastBundleError = null;
     Meter current = bundleInfo.get();
     if (current != null && policy.revision().equals(current.getId().getTag("revision"))) {
       return;
@@ -98,18 +129,73 @@ public final class ServerMetrics {
   }
 
   /** Counts a refused bundle and remembers why, for {@code /ready}. */
-  public void bundleFailed(String source, String message) {
+  public void bundleFailed(String source, String reason, String message, Instant at) {
     Counter.builder("jrego.bundle.failures")
-        .description("Bundles refused; the last good one stays active")
+        .description("Bundles not fetched or refused; the last good one stays active")
         .tag("source", source)
+        .tag("reason", reason)
         .register(registry)
         .increment();
-    lastBundleError = message;
+    lastBundleError = new BundleError(reason, message, at);
   }
 
   /** Why the last bundle was refused, empty if the latest attempt activated. */
-  public String lastBundleError() {
-    return lastBundleError;
+  public Optional<BundleError> lastBundleError() {
+    return Optional.ofNullable(lastBundleError);
+  }
+
+  /** Counts an {@link Error} caught at {@code where} ({@code check}). */
+  public void errorCaught(String where, Throwable error) {
+    Counter.builder("jrego.errors")
+        .description("Errors caught where jrego stops them, by place and class")
+        .tag("where", where)
+        .tag("error", error.getClass().getSimpleName())
+        .register(registry)
+        .increment();
+  }
+
+  /** Counts a thread ended by an uncaught throwable. */
+  public void threadDied(String thread, Throwable error) {
+    Counter.builder("jrego.thread.deaths")
+        .description("Threads ended by an uncaught throwable, by thread name and class")
+        .tag("thread", thread)
+        .tag("error", error.getClass().getSimpleName())
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * Adds Micrometer's JVM and process series: heap and non-heap memory by pool, GC pauses and
+   * allocation, threads by state, classes, CPU, uptime. Once per registry; {@link #close()} stops
+   * the GC listener.
+   */
+  public synchronized void bindJvmMetrics() {
+    if (jvmBound) {
+      return;
+    }
+    jvmBound = true;
+    new JvmMemoryMetrics().bindTo(registry);
+    JvmHeapPressureMetrics pressure = new JvmHeapPressureMetrics();
+    pressure.bindTo(registry);
+    binders.add(pressure);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    binders.add(gc);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable b : binders) {
+      try {
+        b.close();
+      } catch (Exception e) {
+        // closing a listener at shutdown: nothing more to do
+      }
+    }
   }
 
   /** The Prometheus text exposition. */

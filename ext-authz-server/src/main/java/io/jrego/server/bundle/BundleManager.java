@@ -9,6 +9,7 @@ import io.jrego.engine.RegoVersion;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
+import io.jrego.server.ProcessGuard;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Instant;
@@ -41,8 +42,25 @@ public final class BundleManager implements AutoCloseable {
   /** A new policy is active. */
   public record Activated(String source, ActivePolicy policy) implements Event {}
 
-  /** A bundle was refused; the last good policy stays. */
-  public record Failed(String source, String message) implements Event {}
+  /**
+   * A bundle was refused, or could not be fetched; the last good policy stays.
+   *
+   * @param reason which sort of failure, a metric label: {@code fetch}, {@code invalid}, {@code
+   *     limit}, {@code signature}, {@code compile}, {@code conflict} (overlapping roots) or {@code
+   *     error} (an exception or {@link Error} no check anticipated, such as a {@link
+   *     StackOverflowError})
+   * @param at when it happened
+   */
+  public record Failed(String source, String reason, String message, Instant at) implements Event {}
+
+  /** Roots of two bundles overlap. */
+  static final String CONFLICT = "conflict";
+
+  /** Does not compile. */
+  static final String COMPILE = "compile";
+
+  /** An exception or Error while loading that no check anticipated. */
+  static final String ERROR = "error";
 
   private final List<BundleSource> sources;
   private final PolicyHolder holder;
@@ -50,7 +68,8 @@ public final class BundleManager implements AutoCloseable {
   private final Consumer<Event> listener;
   private final Map<String, Bundle> good = new LinkedHashMap<>();
   private volatile Optional<Failed> lastFailure = Optional.empty();
-  private ScheduledExecutorService scheduler;
+  private volatile ScheduledExecutorService scheduler;
+  private volatile boolean closed;
 
   public BundleManager(
       List<BundleSource> sources,
@@ -85,13 +104,31 @@ public final class BundleManager implements AutoCloseable {
     return activated;
   }
 
-  /** Polls one source and activates what it brings, if it is good. */
+  /**
+   * Polls one source and activates what it brings, if it is good. Every failure is reported, an
+   * {@link Error} included, and the last good policy stays; an {@link Error} that leaves the JVM
+   * unusable (running out of memory) also goes to {@link ProcessGuard}, which ends the process when
+   * {@code jrego serve} installed it.
+   */
   synchronized boolean poll(BundleSource source) {
+    try {
+      return pollOnce(source);
+    } catch (RuntimeException | Error e) {
+      if (closed) {
+        return false; // interrupted by close(): not the bundle's failure
+      }
+      fail(source.name(), ERROR, source.name() + ": " + describe(e));
+      ProcessGuard.caught("bundle " + source.name(), e);
+      return false;
+    }
+  }
+
+  private boolean pollOnce(BundleSource source) {
     Optional<Bundle> fresh;
     try {
       fresh = source.poll();
     } catch (BundleSourceException e) {
-      fail(source.name(), e.getMessage());
+      fail(source.name(), e.reason(), e.getMessage());
       return false;
     }
     if (fresh.isEmpty()) {
@@ -112,25 +149,47 @@ public final class BundleManager implements AutoCloseable {
       good.clear();
       good.putAll(next);
       lastFailure = Optional.empty();
-      listener.accept(new Activated(source.name(), policy));
+      tell(new Activated(source.name(), policy));
       return true;
     } catch (BundleSourceException e) {
-      fail(source.name(), e.getMessage());
+      fail(source.name(), e.reason(), e.getMessage());
       return false;
     } catch (RegoException e) {
       StringBuilder sb = new StringBuilder(source.name()).append(": does not compile:");
       for (RegoError re : e.errors()) {
         sb.append('\n').append(re.describe());
       }
-      fail(source.name(), sb.toString());
+      fail(source.name(), COMPILE, sb.toString());
       return false;
     }
   }
 
-  private void fail(String source, String message) {
-    Failed f = new Failed(source, message);
+  /** One line naming an unanticipated failure: its class and message, and where it came from. */
+  private static String describe(Throwable e) {
+    StackTraceElement[] trace = e.getStackTrace();
+    String at = trace.length == 0 ? "" : " at " + trace[0];
+    return "unexpected "
+        + e.getClass().getName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage())
+        + at;
+  }
+
+  private void fail(String source, String reason, String message) {
+    if (closed) {
+      return; // a poll interrupted by close() failed because of it, not because of the bundle
+    }
+    Failed f = new Failed(source, reason, message, Instant.now());
     lastFailure = Optional.of(f);
-    listener.accept(f);
+    tell(f);
+  }
+
+  /** A listener that fails must not undo an activation or stop polling. */
+  private void tell(Event e) {
+    try {
+      listener.accept(e);
+    } catch (RuntimeException ignored) {
+      // the event is still in lastFailure or the holder
+    }
   }
 
   /** Two bundles may not own overlapping paths of data, as OPA requires. */
@@ -146,6 +205,7 @@ public final class BundleManager implements AutoCloseable {
                 || a.startsWith(b + "/")
                 || b.startsWith(a + "/")) {
               throw new BundleSourceException(
+                  CONFLICT,
                   "bundles "
                       + list.get(i).getKey()
                       + " and "
@@ -224,9 +284,7 @@ public final class BundleManager implements AutoCloseable {
           sch.schedule(
               () -> {
                 try {
-                  poll(s);
-                } catch (RuntimeException e) {
-                  fail(s.name(), "unexpected error: " + e);
+                  poll(s); // reports every failure itself
                 } finally {
                   schedule(s);
                 }
@@ -238,10 +296,16 @@ public final class BundleManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops polling: a poll under way is interrupted (a download ends at once) and its result
+   * discarded. Does not wait for it, so shutting down never blocks on a bundle.
+   */
   @Override
-  public synchronized void close() {
-    if (scheduler != null) {
-      scheduler.shutdownNow();
+  public void close() {
+    closed = true;
+    ScheduledExecutorService s = scheduler;
+    if (s != null) {
+      s.shutdownNow();
     }
   }
 }

@@ -3,6 +3,7 @@ package io.jrego.server.bundle;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,7 +13,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -28,7 +37,7 @@ public final class HttpBundleSource implements BundleSource {
    *
    * @param minDelay shortest wait between polls
    * @param maxDelay longest wait between polls
-   * @param timeout connect and request timeout
+   * @param timeout the deadline of one whole download: connect, headers and body
    * @param bearerToken sent as {@code Authorization: Bearer}, if present
    * @param tls the TLS context (client certificate, trusted CAs), if not the JDK default
    */
@@ -76,41 +85,135 @@ public final class HttpBundleSource implements BundleSource {
     return etag;
   }
 
+  /**
+   * Fetches the bundle if it changed. The whole download (connect, headers, body) has one deadline,
+   * the configured timeout: a server that sends headers and then drips the body is cut off, and the
+   * next poll still happens. The body is unpacked as it streams in; the ETag is remembered only
+   * once the body was read to its end, so a failed download is fetched again next time, while a
+   * bundle that was read and refused is reported once.
+   */
   @Override
   public Optional<Bundle> poll() throws BundleSourceException {
-    HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(http.timeout()).GET();
+    Duration timeout = http.timeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(timeout).GET();
     if (!etag.isEmpty()) {
       req.header("If-None-Match", etag);
     }
     http.bearerToken().ifPresent(t -> req.header("Authorization", "Bearer " + t));
+    CompletableFuture<HttpResponse<InputStream>> pending =
+        client.sendAsync(req.build(), HttpResponse.BodyHandlers.ofInputStream());
     HttpResponse<InputStream> resp;
     try {
-      resp = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw new BundleSourceException(url + ": cannot fetch: " + e, e);
+      resp = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true);
+      throw new BundleSourceException(
+          BundleSourceException.FETCH, url + ": no response within " + text(timeout));
+    } catch (ExecutionException e) {
+      throw new BundleSourceException(
+          BundleSourceException.FETCH, url + ": cannot fetch: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
+      pending.cancel(true);
       Thread.currentThread().interrupt();
-      throw new BundleSourceException(url + ": interrupted");
+      throw new BundleSourceException(BundleSourceException.FETCH, url + ": interrupted");
     }
-    try (InputStream body = resp.body()) {
+    SortedMap<String, byte[]> files;
+    Tracked body = new Tracked(resp.body());
+    ScheduledFuture<?> cutoff =
+        DEADLINES.schedule(body::expire, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    try (body) {
       if (resp.statusCode() == 304) {
         return Optional.empty();
       }
       if (resp.statusCode() != 200) {
-        throw new BundleSourceException(url + ": HTTP " + resp.statusCode());
+        throw new BundleSourceException(
+            BundleSourceException.FETCH, url + ": HTTP " + resp.statusCode());
       }
-      long max = options.limits().maxTotalBytes();
-      byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-      if (bytes.length > max) {
-        throw new BundleSourceException(url + ": the bundle exceeds " + max + " bytes");
-      }
-      // remembered before reading, so a bad version is reported once, not at every poll
-      etag = resp.headers().firstValue("ETag").orElse("");
-      return Optional.of(BundleLoader.read(url.toString(), bytes, options));
-    } catch (IOException e) {
-      throw new BundleSourceException(url + ": cannot fetch: " + e, e);
+      files = BundleLoader.readArchive(url.toString(), body, options.limits());
     } catch (BundleException e) {
-      throw new BundleSourceException(e.getMessage(), e);
+      if (body.expired()) {
+        throw new BundleSourceException(
+            BundleSourceException.FETCH,
+            url + ": the download did not finish within " + text(timeout) + " (--bundle-timeout)");
+      }
+      if (body.failure() != null) {
+        throw new BundleSourceException(
+            BundleSourceException.FETCH, url + ": cannot fetch: " + body.failure(), e);
+      }
+      etag = resp.headers().firstValue("ETag").orElse(""); // read, and refused: report it once
+      throw BundleSourceException.refused(e);
+    } catch (IOException e) {
+      throw new BundleSourceException(BundleSourceException.FETCH, url + ": cannot fetch: " + e, e);
+    } finally {
+      cutoff.cancel(false);
+    }
+    etag = resp.headers().firstValue("ETag").orElse("");
+    try {
+      return Optional.of(BundleLoader.fromFiles(url.toString(), true, files, options));
+    } catch (BundleException e) {
+      throw BundleSourceException.refused(e);
+    }
+  }
+
+  /** {@code 30s} or {@code 500ms}, as the option is written. */
+  private static String text(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  /** Closes the response bodies of downloads past their deadline. */
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "jrego-bundle-deadline");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** A response body that remembers whether it failed, or was closed at its deadline. */
+  private static final class Tracked extends FilterInputStream {
+    private volatile boolean expired;
+    private volatile IOException failure;
+
+    Tracked(InputStream in) {
+      super(in);
+    }
+
+    void expire() {
+      expired = true;
+      try {
+        in.close(); // unblocks a read waiting for the next chunk
+      } catch (IOException e) {
+        // closing at the deadline: nothing more to do
+      }
+    }
+
+    boolean expired() {
+      return expired;
+    }
+
+    IOException failure() {
+      return failure;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
     }
   }
 

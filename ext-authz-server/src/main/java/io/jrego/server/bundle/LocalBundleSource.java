@@ -50,7 +50,7 @@ public final class LocalBundleSource implements BundleSource {
     try {
       return Optional.of(BundleLoader.load(path, options));
     } catch (BundleException e) {
-      throw new BundleSourceException(e.getMessage(), e);
+      throw BundleSourceException.refused(e);
     }
   }
 
@@ -82,7 +82,8 @@ public final class LocalBundleSource implements BundleSource {
                 });
       }
     } catch (IOException | UncheckedIOException e) {
-      throw new BundleSourceException(path + ": cannot read: " + e.getMessage(), e);
+      throw new BundleSourceException(
+          BundleSourceException.FETCH, path + ": cannot read: " + e.getMessage(), e);
     }
     return sb.toString();
   }

@@ -100,6 +100,11 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
 
+  /** Where checks are counted. */
+  ServerMetrics metrics() {
+    return metrics;
+  }
+
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
    * its own (discarded) and no logging.
@@ -200,27 +205,42 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       out.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    out.onNext(
-        denied(
-                e,
-                DeniedHttpResponse.newBuilder()
-                    .addHeaders(
-                        HeaderValueOption.newBuilder()
-                            .setHeader(
-                                HeaderValue.newBuilder()
-                                    .setKey("x-jrego-error")
-                                    .setValue(e.reason().code()))
-                            .setAppendAction(
-                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                    .setBody(e.reason().code()),
-                config.errorStatus())
-            .setDynamicMetadata(
-                com.google.protobuf.Struct.newBuilder()
-                    .putFields(
-                        DecisionMapper.DECISION_ID,
-                        com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
-            .build());
+    out.onNext(errorDenial(e, decisionId));
     out.onCompleted();
+  }
+
+  /** The {@link OnError#DENY} answer to a failed check. */
+  private CheckResponse errorDenial(CheckException e, String decisionId) {
+    return denied(
+            e,
+            DeniedHttpResponse.newBuilder()
+                .addHeaders(
+                    HeaderValueOption.newBuilder()
+                        .setHeader(
+                            HeaderValue.newBuilder()
+                                .setKey("x-jrego-error")
+                                .setValue(e.reason().code()))
+                        .setAppendAction(
+                            HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                .setBody(e.reason().code()),
+            config.errorStatus())
+        .setDynamicMetadata(
+            com.google.protobuf.Struct.newBuilder()
+                .putFields(
+                    DecisionMapper.DECISION_ID,
+                    com.google.protobuf.Value.newBuilder().setStringValue(decisionId).build()))
+        .build();
+  }
+
+  /**
+   * What a check that died by an {@link Error} answers ({@link ErrorBoundary}): the {@link
+   * OnError#DENY} answer with reason {@code internal}, or empty to fail the call.
+   */
+  Optional<CheckResponse> internalErrorDenial() {
+    return config.onError() == OnError.DENY
+        ? Optional.of(
+            errorDenial(new CheckException(Reason.INTERNAL, "internal error"), decisionId()))
+        : Optional.empty();
   }
 
   /** A PERMISSION_DENIED answer carrying {@code e}'s message and an HTTP {@code httpStatus}. */

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -85,10 +86,7 @@ public final class CheckServer implements AutoCloseable {
     this.config = config;
     this.service = service;
     this.policies = policies;
-    int threads =
-        config.threads() > 0
-            ? config.threads()
-            : Math.max(2, Runtime.getRuntime().availableProcessors());
+    int threads = threadCount(config.threads());
     AtomicInteger n = new AtomicInteger();
     this.executor =
         new ThreadPoolExecutor(
@@ -107,12 +105,19 @@ public final class CheckServer implements AutoCloseable {
     builder
         .executor(executor)
         .maxInboundMessageSize(config.maxRecvBytes())
-        .addService(service)
+        .addService(
+            ServerInterceptors.intercept(
+                service, new ErrorBoundary(service.metrics(), service::internalErrorDenial)))
         .addService(health.getHealthService());
     if (config.reflection()) {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
     this.server = builder.build();
+  }
+
+  /** The check threads for a configured count: itself, or for 0 the processors (at least 2). */
+  public static int threadCount(int configured) {
+    return configured > 0 ? configured : Math.max(2, Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -227,22 +232,40 @@ public final class CheckServer implements AutoCloseable {
     return draining.get();
   }
 
+  /** How long cancelled checks get to stop, and the transport to close, after the grace period. */
+  static final Duration CANCEL_WAIT = Duration.ofSeconds(2);
+
   /**
    * Drains and stops: health NOT_SERVING, no new calls, checks in flight get the grace period, then
-   * whatever is left is cancelled. Idempotent; blocks until done.
+   * whatever is left is cancelled: the calls are closed and the check threads interrupted, which
+   * ends their evaluations at the evaluator's next checkpoint ({@code eval_cancel_error}). Returns
+   * within the grace period plus a few seconds even if a check never stops (a builtin stuck in one
+   * long call): that thread is left behind, for the process's exit to end. Idempotent; a second
+   * call waits, as long, for the first.
    */
   public void shutdown() {
     if (!draining.compareAndSet(false, true)) {
-      awaitTermination();
+      awaitTermination(grace.plus(CANCEL_WAIT.multipliedBy(3)));
       return;
     }
     health.enterTerminalState();
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.log(Level.WARNING, "checks still running after {0}: cancelling them", grace);
+        LOG.log(
+            Level.WARNING,
+            "{0} checks still running after {1}: cancelling them",
+            executor.getActiveCount(),
+            grace);
         server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+        executor.shutdownNow();
+        server.awaitTermination(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        if (!executor.awaitTermination(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.log(
+              Level.WARNING,
+              "{0} checks did not stop when cancelled; leaving them to the process exit",
+              executor.getActiveCount());
+        }
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
@@ -252,6 +275,15 @@ public final class CheckServer implements AutoCloseable {
       for (EventLoopGroup g : loops) {
         g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /** Waits at most {@code limit} for the server to terminate. */
+  private void awaitTermination(Duration limit) {
+    try {
+      server.awaitTermination(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

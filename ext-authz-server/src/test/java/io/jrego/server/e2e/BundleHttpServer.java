@@ -8,8 +8,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,10 +26,12 @@ final class BundleHttpServer implements AutoCloseable {
   private static final class Version {
     private final byte[] tarball;
     private final String etag;
+    private final Duration drip; // zero: send at once; else one byte each this long
 
-    Version(byte[] tarball, String etag) {
+    Version(byte[] tarball, String etag, Duration drip) {
       this.tarball = tarball;
       this.etag = etag;
+      this.drip = drip;
     }
 
     byte[] tarball() {
@@ -39,6 +44,7 @@ final class BundleHttpServer implements AutoCloseable {
   }
 
   private final HttpServer http;
+  private final ExecutorService pool = Executors.newCachedThreadPool();
   private final AtomicReference<Version> current = new AtomicReference<>();
   private final AtomicInteger fetches = new AtomicInteger();
   private final AtomicInteger notModified = new AtomicInteger();
@@ -64,16 +70,52 @@ final class BundleHttpServer implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Type", "application/gzip");
             ex.sendResponseHeaders(200, v.tarball().length);
             try (OutputStream out = ex.getResponseBody()) {
-              out.write(v.tarball());
+              if (v.drip.isZero()) {
+                out.write(v.tarball());
+              } else {
+                drip(out, v);
+              }
             }
           }
         });
+    http.setExecutor(pool); // a dripping answer must not hold up the next request
     http.start();
   }
 
+  /** Sends one byte at a time, at most for {@link #DRIP_LIMIT}, until the client goes away. */
+  private static void drip(OutputStream out, Version v) throws IOException {
+    long deadline = System.nanoTime() + DRIP_LIMIT.toNanos();
+    for (int i = 0; i < v.tarball().length && System.nanoTime() < deadline; i++) {
+      out.write(v.tarball()[i]);
+      out.flush();
+      try {
+        Thread.sleep(v.drip.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The longest a dripping answer goes on, so a test cannot leave it running. */
+  private static final Duration DRIP_LIMIT = Duration.ofSeconds(60);
+
   /** Serves {@code files} as a tarball from now on, under ETag {@code "etag"}. */
   void serve(SortedMap<String, byte[]> files, String etag) {
-    current.set(new Version(BundleWriter.toBytes(files), "\"" + etag + "\""));
+    serveBytes(BundleWriter.toBytes(files), etag);
+  }
+
+  /** Serves {@code tarball} as it is from now on, under ETag {@code "etag"}. */
+  void serveBytes(byte[] tarball, String etag) {
+    current.set(new Version(tarball, "\"" + etag + "\"", Duration.ZERO));
+  }
+
+  /**
+   * Serves {@code files} from now on with the whole length announced and then one byte every {@code
+   * perByte}: the slow-drip server of issue 14.
+   */
+  void serveDripping(SortedMap<String, byte[]> files, String etag, Duration perByte) {
+    current.set(new Version(BundleWriter.toBytes(files), "\"" + etag + "\"", perByte));
   }
 
   URI url() {
@@ -119,5 +161,6 @@ final class BundleHttpServer implements AutoCloseable {
   @Override
   public void close() {
     http.stop(0);
+    pool.shutdownNow();
   }
 }

@@ -183,16 +183,20 @@ class ServeHttpBundleEndToEndTest {
         Matcher m = awaitServing(p);
         int grpcPort = Integer.parseInt(m.group(1));
         int adminPort = Integer.parseInt(m.group(2));
-        String failures = "jrego_bundle_failures_total{source=\"" + source + "\"}";
+        java.util.function.Function<String, String> failures =
+            reason ->
+                "jrego_bundle_failures_total{reason=\"" + reason + "\",source=\"" + source + "\"}";
 
         // 1. unsigned: refused at start, nothing active, the refusal named on /ready and counted
         assertThat(Files.readString(dir.resolve("err.txt")))
-            .contains("jrego: bundle refused: ", "bundle missing .signatures.json file");
+            .contains(
+                "jrego: bundle refused [signature]: ", "bundle missing .signatures.json file");
         Reply ready = get(adminPort, "/ready");
         assertThat(ready.status()).isEqualTo(503);
         assertThat(ready.body())
             .contains("\"status\":\"no policy active\"", "last_bundle_error", ".signatures.json");
-        assertThat(sample(get(adminPort, "/metrics").body(), failures)).isEqualTo(1.0);
+        assertThat(sample(get(adminPort, "/metrics").body(), failures.apply("signature")))
+            .isEqualTo(1.0);
         ManagedChannel ch =
             NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
@@ -225,7 +229,7 @@ class ServeHttpBundleEndToEndTest {
           assertThat(ready.body())
               .contains("\"revision\":\"r1\"", "does not compile", "undefined_thing");
           String metrics = get(adminPort, "/metrics").body();
-          assertThat(sample(metrics, failures)).isEqualTo(2.0);
+          assertThat(sample(metrics, failures.apply("compile"))).isEqualTo(1.0);
           assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
           assertThat(metrics).doesNotContain("revision=\"r2\"");
           assertThat(revisionHeader(check(ch))).isEqualTo("r1");
@@ -240,14 +244,14 @@ class ServeHttpBundleEndToEndTest {
           assertThat(ready.status()).isEqualTo(200);
           assertThat(ready.body()).contains("\"revision\":\"r1\"");
           metrics = get(adminPort, "/metrics").body();
-          assertThat(sample(metrics, failures)).isEqualTo(3.0);
+          assertThat(sample(metrics, failures.apply("limit"))).isEqualTo(1.0);
           assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
           assertThat(revisionHeader(check(ch))).isEqualTo("r1");
         } finally {
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         assertThat(Files.readString(dir.resolve("err.txt")))
-            .contains("jrego: bundle refused (the active policy stays): ");
+            .contains("jrego: bundle refused [compile] (the active policy stays): ");
       } finally {
         p.destroy(); // SIGTERM: the shutdown hook drains and stops
         if (!p.waitFor(20, TimeUnit.SECONDS)) {

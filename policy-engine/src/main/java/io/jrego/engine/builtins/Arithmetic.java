@@ -32,7 +32,7 @@ final class Arithmetic {
     r.add("div", 2, Arithmetic::div);
     r.add("floor", 1, (a, c) -> unary(a[0], Unary.FLOOR));
     r.add("minus", 2, Arithmetic::minus);
-    r.add("mul", 2, (a, c) -> exactOrFloat(a, Op.MUL));
+    r.add("mul", 2, Arithmetic::mul);
     r.add("plus", 2, (a, c) -> exactOrFloat(a, Op.PLUS));
     r.add("rem", 2, Arithmetic::rem);
     r.add("round", 1, (a, c) -> unary(a[0], Unary.ROUND));
@@ -40,6 +40,20 @@ final class Arithmetic {
 
   private static boolean small(NumberValue n) {
     return n.isSmall() && n.longValue() >= SMALL_MIN && n.longValue() <= SMALL_MAX;
+  }
+
+  /** A product of big integers is as long as both: reserved, so squaring in a loop stops. */
+  private static Value mul(Value[] a, BuiltinContext c) throws BuiltinException {
+    NumberValue x = Operands.number(a[0], 1);
+    NumberValue y = Operands.number(a[1], 2);
+    if (!small(x) || !small(y)) {
+      BigInteger bx = Operands.toBigInteger(x);
+      BigInteger by = bx == null ? null : Operands.toBigInteger(y);
+      if (bx != null && by != null) {
+        c.reserve((bx.bitLength() + (long) by.bitLength()) / 8);
+      }
+    }
+    return compute(x, y, Op.MUL);
   }
 
   private static Value exactOrFloat(Value[] a, Op op) throws BuiltinException {

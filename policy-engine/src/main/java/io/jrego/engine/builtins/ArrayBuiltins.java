@@ -9,7 +9,15 @@ final class ArrayBuiltins {
   private ArrayBuiltins() {}
 
   static void register(BuiltinRegistry r) {
-    r.add("array.concat", 2, (a, c) -> Operands.array(a[0], 1).concat(Operands.array(a[1], 2)));
+    r.add(
+        "array.concat",
+        2,
+        (a, c) -> {
+          ArrayValue x = Operands.array(a[0], 1);
+          ArrayValue y = Operands.array(a[1], 2);
+          c.reserve(8L * (x.size() + (long) y.size()));
+          return x.concat(y);
+        });
     r.add("array.flatten", 1, (a, c) -> flatten(Operands.array(a[0], 1)));
     r.add("array.reverse", 1, (a, c) -> reverse(Operands.array(a[0], 1)));
     r.add("array.slice", 3, ArrayBuiltins::slice);

@@ -12,7 +12,15 @@ final class Bits {
 
   static void register(BuiltinRegistry r) {
     r.add("bits.and", 2, (a, c) -> NumberValue.of(big(a[0], 1).and(big(a[1], 2))));
-    r.add("bits.lsh", 2, (a, c) -> NumberValue.of(big(a[0], 1).shiftLeft(shift(a[1]))));
+    r.add(
+        "bits.lsh",
+        2,
+        (a, c) -> {
+          BigInteger x = big(a[0], 1);
+          int s = shift(a[1]);
+          c.reserve((x.bitLength() + (long) s) / 8);
+          return NumberValue.of(x.shiftLeft(s));
+        });
     r.add("bits.negate", 1, (a, c) -> NumberValue.of(big(a[0], 1).not()));
     r.add("bits.or", 2, (a, c) -> NumberValue.of(big(a[0], 1).or(big(a[1], 2))));
     r.add("bits.rsh", 2, (a, c) -> NumberValue.of(big(a[0], 1).shiftRight(shift(a[1]))));

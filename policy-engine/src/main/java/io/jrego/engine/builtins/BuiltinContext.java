@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.AllocationMeter;
 import io.jrego.engine.value.Value;
 import java.time.Clock;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ public final class BuiltinContext {
   private final Clock clock;
   private final Consumer<String> printSink;
   private final boolean strict;
+  private final AllocationMeter allocations;
   private Map<Object, Value> queryCache; // created on first use: most queries never need it
   private long nowNanos = Long.MIN_VALUE;
 
@@ -27,9 +29,52 @@ public final class BuiltinContext {
    *     making the call undefined
    */
   public BuiltinContext(Clock clock, Consumer<String> printSink, boolean strict) {
+    this(clock, printSink, strict, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param maxAllocationBytes what the query may allocate from now on (see {@link
+   *     io.jrego.engine.EngineOptions#maxAllocationBytes}); {@link Long#MAX_VALUE} for no limit
+   */
+  public BuiltinContext(
+      Clock clock, Consumer<String> printSink, boolean strict, long maxAllocationBytes) {
     this.clock = clock;
     this.printSink = printSink;
     this.strict = strict;
+    this.allocations = AllocationMeter.start(maxAllocationBytes);
+  }
+
+  /**
+   * Called by a builtin before it builds a value of about {@code bytes} (a long string, a range, a
+   * padded format): ends the query when that would pass the query's allocation limit.
+   *
+   * @throws LimitExceededException naming the limit
+   */
+  public void reserve(long bytes) {
+    if (allocations.exceeded(bytes)) {
+      throw new LimitExceededException(overLimit(bytes));
+    }
+  }
+
+  /** The query's allocation limit, {@link Long#MAX_VALUE} when it has none. */
+  public long allocationLimit() {
+    return allocations.limit();
+  }
+
+  /**
+   * Whether the query has allocated more than its limit; checked at the evaluator's checkpoints.
+   */
+  public boolean allocationExceeded() {
+    return allocations.exceeded(0);
+  }
+
+  /** The message of an evaluation over its allocation limit. */
+  public String overLimit(long more) {
+    return (more > 0 ? "evaluation would allocate " : "evaluation allocated ")
+        + (allocations.allocated() + more)
+        + " bytes, more than the limit of "
+        + allocations.limit()
+        + " (EngineOptions.maxAllocationBytes)";
   }
 
   /** A context on the system clock that discards {@code print} output. */

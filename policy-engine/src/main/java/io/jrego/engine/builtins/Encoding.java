@@ -25,20 +25,43 @@ final class Encoding {
 
   static void register(BuiltinRegistry r) {
     r.add("base64.decode", 1, (a, c) -> text(base64Decode(string(a[0], 1), false)));
-    r.add("base64.encode", 1, (a, c) -> StringValue.of(b64(Base64.getEncoder(), a[0])));
+    r.add(
+        "base64.encode",
+        1,
+        (a, c) -> StringValue.of(b64(Base64.getEncoder(), reserved(c, a[0], 2))));
     r.add("base64.is_valid", 1, Encoding::base64IsValid);
     r.add("base64url.decode", 1, Encoding::base64UrlDecode);
-    r.add("base64url.encode", 1, (a, c) -> StringValue.of(b64(Base64.getUrlEncoder(), a[0])));
+    r.add(
+        "base64url.encode",
+        1,
+        (a, c) -> StringValue.of(b64(Base64.getUrlEncoder(), reserved(c, a[0], 2))));
     r.add(
         "base64url.encode_no_pad",
         1,
         (a, c) -> StringValue.of(b64(Base64.getUrlEncoder().withoutPadding(), a[0])));
     r.add("hex.decode", 1, (a, c) -> text(hexDecode(string(a[0], 1))));
-    r.add("hex.encode", 1, (a, c) -> StringValue.of(hexEncode(utf8(string(a[0], 1)))));
+    r.add(
+        "hex.encode",
+        1,
+        (a, c) -> StringValue.of(hexEncode(utf8(string(reserved(c, a[0], 8), 1)))));
     r.add("urlquery.decode", 1, (a, c) -> StringValue.of(queryUnescape(string(a[0], 1))));
     r.add("urlquery.decode_object", 1, Encoding::decodeObject);
-    r.add("urlquery.encode", 1, (a, c) -> StringValue.of(queryEscape(string(a[0], 1))));
+    r.add(
+        "urlquery.encode",
+        1,
+        (a, c) -> StringValue.of(queryEscape(string(reserved(c, a[0], 6), 1))));
     r.add("urlquery.encode_object", 1, Encoding::encodeObject);
+  }
+
+  /**
+   * {@code v}, after reserving {@code factor} times its length: an encoding is several times longer
+   * than its text, and its bytes are copied on the way.
+   */
+  private static Value reserved(BuiltinContext c, Value v, int factor) {
+    if (v instanceof StringValue s) {
+      c.reserve((long) factor * s.value().length());
+    }
+    return v;
   }
 
   private static byte[] utf8(String s) {

@@ -69,16 +69,25 @@ final class GoFormat {
     int prec = -1;
   }
 
-  static String sprintf(String format, ArrayValue values) {
+  static String sprintf(String format, ArrayValue values, BoundedOutput bound) {
     Object[] args = new Object[values.size()];
     for (int i = 0; i < args.length; i++) {
       args[i] = goArg(values.get(i));
     }
-    return sprintf(format, args);
+    return sprintf(format, args, bound);
   }
 
   /** {@code fmt.Sprintf} over Go arguments, each a Long, BigInteger, Double, String or Named. */
   static String sprintf(String format, Object[] args) {
+    return sprintf(format, args, BoundedOutput.NONE);
+  }
+
+  /**
+   * As {@link #sprintf(String, Object[])}, checking {@code bound} before each directive: a width or
+   * precision of up to 10^7 and an argument printed again and again by index ({@code %[1]s}) can
+   * make the output far longer than the format and its arguments.
+   */
+  static String sprintf(String format, Object[] args, BoundedOutput bound) {
     StringBuilder out = new StringBuilder(format.length() + 16);
     int argNum = 0;
     boolean reordered = false;
@@ -208,6 +217,7 @@ final class GoFormat {
         out.append("%!").appendCodePoint(verb).append("(MISSING)");
         continue;
       }
+      bound.adding(out.length(), Math.max(0, s.width) + Math.max(0, s.prec) + length(args[argNum]));
       formatArg(out, s, verb, args[argNum++]);
     }
     if (!reordered && argNum < args.length) {
@@ -217,11 +227,22 @@ final class GoFormat {
           out.append(", ");
         }
         out.append(goType(args[k])).append('=');
+        bound.adding(out.length(), length(args[k]));
         formatArg(out, new Spec(), 'v', args[k]);
       }
       out.append(')');
     }
     return out.toString();
+  }
+
+  /** About how long an argument prints, for {@link BoundedOutput}. */
+  private static long length(Object arg) {
+    return switch (arg) {
+      case String str -> str.length();
+      case Named named -> named.text().length();
+      case BigInteger b -> b.bitLength() / 3 + 2;
+      default -> 32;
+    };
   }
 
   /** Parses {@code [n]} at {@code i}: {new index, arg number, ok}; null when absent. */

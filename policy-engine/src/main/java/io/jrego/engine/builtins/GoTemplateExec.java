@@ -84,6 +84,7 @@ final class GoTemplateExec {
 
   private final Parsed tmpl;
   private final StringBuilder out = new StringBuilder();
+  private BoundedOutput bound = BoundedOutput.NONE;
   private List<Var> vars = new ArrayList<>();
   private String name = GoTemplate.MAIN;
   private int atPos;
@@ -96,7 +97,13 @@ final class GoTemplateExec {
   }
 
   static String execute(Parsed tmpl, Object data) throws ExecError {
+    return execute(tmpl, data, BoundedOutput.NONE);
+  }
+
+  /** Runs the template, checking {@code bound} as the output grows. */
+  static String execute(Parsed tmpl, Object data, BoundedOutput bound) throws ExecError {
     GoTemplateExec s = new GoTemplateExec(tmpl);
+    s.bound = bound;
     s.vars.add(new Var("$", data));
     s.walk(data, tmpl.trees().get(GoTemplate.MAIN));
     return s.out.toString();
@@ -179,6 +186,7 @@ final class GoTemplateExec {
     if (out.length() + s.length() > MAX_OUTPUT) {
       throw error("template output exceeds " + MAX_OUTPUT + " characters");
     }
+    bound.adding(out.length(), s.length());
     out.append(s);
   }
 
@@ -451,7 +459,7 @@ final class GoTemplateExec {
       argv.add(fin == MISSING ? null : fin);
     }
     try {
-      return GoTemplateFuncs.call(fn, argv);
+      return GoTemplateFuncs.call(fn, argv, bound);
     } catch (GoTemplateFuncs.FuncError e) {
       at(cmdPos, cmd);
       throw error("error calling " + fn + ": " + e.getMessage());

@@ -36,6 +36,12 @@ final class GoTemplateFuncs {
   private static final String BAD_COMPARISON_TYPE = "invalid type for comparison";
 
   static Object call(String fn, List<Object> a) throws FuncError, ArgTypeError {
+    return call(fn, a, BoundedOutput.NONE);
+  }
+
+  /** As {@link #call(String, List)}; {@code printf} checks {@code bound} as it formats. */
+  static Object call(String fn, List<Object> a, BoundedOutput bound)
+      throws FuncError, ArgTypeError {
     return switch (fn) {
       case "not" -> !GoTemplateExec.truth(a.get(0));
       case "len" -> len(a.get(0));
@@ -43,7 +49,7 @@ final class GoTemplateFuncs {
       case "slice" -> slice(a.get(0), a.subList(1, a.size()));
       case "print" -> sprint(a, false);
       case "println" -> sprint(a, true);
-      case "printf" -> printf(a);
+      case "printf" -> printf(a, bound);
       case "html" -> GoTemplateStrings.html(escaperArg(a));
       case "js" -> GoTemplateStrings.js(escaperArg(a));
       case "urlquery" -> GoTemplateStrings.urlquery(escaperArg(a));
@@ -180,7 +186,7 @@ final class GoTemplateFuncs {
     return sb.toString();
   }
 
-  private static String printf(List<Object> a) throws ArgTypeError {
+  private static String printf(List<Object> a, BoundedOutput bound) throws ArgTypeError {
     if (!(a.get(0) instanceof String format)) {
       throw new ArgTypeError(
           "wrong type for value; expected string; got " + GoTemplateExec.typeName(a.get(0)));
@@ -198,7 +204,7 @@ final class GoTemplateFuncs {
             default -> new GoFormat.Named(GoTemplateExec.typeName(v), GoTemplateExec.fmtV(v));
           };
     }
-    return GoFormat.sprintf(format, args);
+    return GoFormat.sprintf(format, args, bound);
   }
 
   private static String escaperArg(List<Object> a) {

@@ -23,7 +23,13 @@ final class JsonCodec {
 
   static void register(BuiltinRegistry r) {
     r.add("json.is_valid", 1, JsonCodec::isValid);
-    r.add("json.marshal", 1, (a, c) -> StringValue.of(marshal(a[0], null, null)));
+    r.add(
+        "json.marshal",
+        1,
+        (a, c) -> {
+          c.reserve(2 * TextSize.of(a[0], c.allocationLimit()));
+          return StringValue.of(marshal(a[0], null, null));
+        });
     r.add("json.marshal_with_options", 2, JsonCodec::marshalWithOptions);
     r.add("json.unmarshal", 1, JsonCodec::unmarshal);
   }

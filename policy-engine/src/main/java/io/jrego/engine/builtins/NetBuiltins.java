@@ -140,6 +140,7 @@ final class NetBuiltins {
               + MAX_EXPAND
               + " addresses)");
     }
+    ctx.reserve(128L << hostBits); // a string and its set entry per address
     BigInteger first = IpAddrs.toBig(c.network());
     SetValue.Builder out = new SetValue.Builder();
     for (long i = 0; i < (1L << hostBits); i++) {

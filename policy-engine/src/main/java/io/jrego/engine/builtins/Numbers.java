@@ -22,7 +22,8 @@ final class Numbers {
                 Operands.bigInteger(a[0], 1),
                 Operands.bigInteger(a[1], 2),
                 BigInteger.ONE,
-                "numbers.range"));
+                "numbers.range",
+                c));
     r.add("numbers.range_step", 3, Numbers::rangeStep);
   }
 
@@ -33,10 +34,11 @@ final class Numbers {
     if (step.signum() <= 0) {
       throw BuiltinException.error("numbers.range_step: step must be a positive integer");
     }
-    return range(x, y, step, "numbers.range_step");
+    return range(x, y, step, "numbers.range_step", c);
   }
 
-  private static ArrayValue range(BigInteger x, BigInteger y, BigInteger step, String name)
+  private static ArrayValue range(
+      BigInteger x, BigInteger y, BigInteger step, String name, BuiltinContext c)
       throws BuiltinException {
     boolean down = x.compareTo(y) > 0;
     BigInteger count = x.subtract(y).abs().divide(step).add(BigInteger.ONE);
@@ -44,6 +46,7 @@ final class Numbers {
       throw BuiltinException.error(name + ": range of " + count + " numbers is too large");
     }
     int n = count.intValue();
+    c.reserve(32L * n); // a number and its slot
     Value[] out = new Value[n];
     if (x.bitLength() < 63 && y.bitLength() < 63 && step.bitLength() < 62) {
       long cur = x.longValue();

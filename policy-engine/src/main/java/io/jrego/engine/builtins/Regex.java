@@ -53,6 +53,7 @@ final class Regex {
     if (c != null) {
       return c;
     }
+    RegexSize.check(pattern); // before RE2/J: it would build a nested repetition in full
     try {
       c = new Compiled(Pattern.compile(pattern), RegexLiterals.of(pattern));
     } catch (PatternSyntaxException e) {
@@ -189,7 +190,10 @@ final class Regex {
     Map<String, Integer> names = p.namedGroups();
     StringBuilder sb = new StringBuilder(s.length());
     int last = 0;
+    BoundedOutput bound = new BoundedOutput(c);
     for (int[] m : matches) {
+      // each $ in the template may insert the whole match
+      bound.adding(sb.length(), m[0] - last + (long) template.length() * Math.max(1, m[1] - m[0]));
       sb.append(s, last, m[0]);
       expand(sb, template, s, m, names);
       last = m[1];

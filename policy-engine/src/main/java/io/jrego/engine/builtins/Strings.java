@@ -61,7 +61,13 @@ final class Strings {
     if (!(a[1] instanceof ArrayValue) && !(a[1] instanceof SetValue)) {
       throw Operands.typeError(2, a[1], "set", "array");
     }
-    return StringValue.of(String.join(sep, Operands.strings(a[1], 2)));
+    List<String> parts = Operands.strings(a[1], 2);
+    long length = (long) sep.length() * Math.max(0, parts.size() - 1);
+    for (String p : parts) {
+      length += p.length();
+    }
+    c.reserve(2 * length); // the parts may be one long string many times over
+    return StringValue.of(String.join(sep, parts));
   }
 
   private static Value formatInt(Value[] a, BuiltinContext c) throws BuiltinException {
@@ -128,7 +134,7 @@ final class Strings {
     String s = string(a[0], 1);
     String old = string(a[1], 2);
     String repl = string(a[2], 3);
-    return same(a[0], replaceAll(s, List.of(old), List.of(repl)));
+    return same(a[0], replaceAll(s, List.of(old), List.of(repl), new BoundedOutput(c)));
   }
 
   private static Value replaceN(Value[] a, BuiltinContext c) throws BuiltinException {
@@ -146,7 +152,7 @@ final class Strings {
       olds.add(ks.value());
       news.add(vs.value());
     }
-    return StringValue.of(replaceAll(s, olds, news));
+    return StringValue.of(replaceAll(s, olds, news, new BoundedOutput(c)));
   }
 
   /**
@@ -154,9 +160,18 @@ final class Strings {
    * order) that matches is replaced; matches do not overlap. An empty pattern matches at every
    * position, including the end.
    */
-  static String replaceAll(String s, List<String> olds, List<String> news) {
+  static String replaceAll(String s, List<String> olds, List<String> news, BoundedOutput bound) {
     if (olds.size() == 1 && !olds.get(0).isEmpty()) {
-      return s.replace(olds.get(0), news.get(0));
+      String old = olds.get(0);
+      long grow = news.get(0).length() - (long) old.length();
+      if (grow > 0) {
+        long count = 0;
+        for (int i = s.indexOf(old); i >= 0; i = s.indexOf(old, i + old.length())) {
+          count++;
+        }
+        bound.adding(0, s.length() + count * grow);
+      }
+      return s.replace(old, news.get(0));
     }
     StringBuilder sb = new StringBuilder(s.length());
     int i = 0;
@@ -169,6 +184,7 @@ final class Strings {
         }
       }
       if (match >= 0) {
+        bound.adding(sb.length(), news.get(match).length());
         sb.append(news.get(match));
         if (!olds.get(match).isEmpty()) {
           i += olds.get(match).length();
@@ -248,7 +264,8 @@ final class Strings {
   private static Value sprintf(Value[] a, BuiltinContext c) throws BuiltinException {
     String format = string(a[0], 1);
     ArrayValue args = Operands.array(a[1], 2);
-    return StringValue.of(GoFormat.sprintf(format, args));
+    c.reserve(2 * TextSize.of(args, c.allocationLimit())); // composites print as their text
+    return StringValue.of(GoFormat.sprintf(format, args, new BoundedOutput(c)));
   }
 
   private static Value anyAffixMatch(Value[] a, boolean suffix) throws BuiltinException {

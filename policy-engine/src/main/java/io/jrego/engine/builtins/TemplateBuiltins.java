@@ -35,7 +35,7 @@ final class TemplateBuiltins {
     Object data = toGo(vars);
     try {
       GoTemplate.Parsed parsed = GoTemplate.parse(source);
-      String out = GoTemplateExec.execute(parsed, data);
+      String out = GoTemplateExec.execute(parsed, data, new BoundedOutput(ctx));
       return StringValue.of(out.replace("<no value>", "<undefined>"));
     } catch (GoTemplate.ParseError | GoTemplateExec.ExecError e) {
       throw BuiltinException.error(e.getMessage());

@@ -59,7 +59,13 @@ final class YamlBuiltins {
       Pattern.compile("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$");
 
   static void register(BuiltinRegistry r) {
-    r.add("yaml.marshal", 1, (a, c) -> StringValue.of(YamlEmitter.marshal(a[0])));
+    r.add(
+        "yaml.marshal",
+        1,
+        (a, c) -> {
+          c.reserve(4 * TextSize.of(a[0], c.allocationLimit())); // indentation included
+          return StringValue.of(YamlEmitter.marshal(a[0]));
+        });
     r.add("yaml.unmarshal", 1, (a, c) -> unmarshal(Operands.string(a[0], 1)));
     r.add(
         "yaml.is_valid",

@@ -1,5 +1,6 @@
 package io.jrego.engine.bundle;
 
+import io.jrego.engine.AllocationMeter;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.RegoVersion;
 import io.jrego.engine.parser.Parser;
@@ -88,10 +89,11 @@ public final class BundleLoader {
    *     that is refused, or a signature that does not verify
    */
   public static Bundle load(Path path, Options options) throws BundleException {
+    AllocationMeter meter = loadMeter(options);
     if (Files.isDirectory(path)) {
-      return fromFiles(path.toString(), false, readFolder(path, options.limits()), options);
+      return parse(path.toString(), false, readFolder(path, options.limits()), options, meter);
     }
-    return fromFiles(path.toString(), true, readArchive(path, options.limits()), options);
+    return parse(path.toString(), true, readArchive(path, options.limits()), options, meter);
   }
 
   /**
@@ -100,11 +102,20 @@ public final class BundleLoader {
    * @param source where it came from, for messages
    */
   public static Bundle read(String source, byte[] archive, Options options) throws BundleException {
-    return fromFiles(
-        source,
-        true,
-        TarReader.read(source, new java.io.ByteArrayInputStream(archive), options.limits()),
-        options);
+    return read(source, new java.io.ByteArrayInputStream(archive), options);
+  }
+
+  /**
+   * Reads a bundle from a gzip-compressed tarball as it streams in (not closed): the compressed
+   * bytes are never held, and the limits apply while reading.
+   *
+   * @param source where it came from, for messages
+   * @throws BundleException as {@link #load(Path, Options)}, or when the stream fails
+   */
+  public static Bundle read(String source, InputStream archive, Options options)
+      throws BundleException {
+    AllocationMeter meter = loadMeter(options);
+    return parse(source, true, TarReader.read(source, archive, options.limits()), options, meter);
   }
 
   /**
@@ -115,6 +126,17 @@ public final class BundleLoader {
   public static SortedMap<String, byte[]> readFiles(Path path, BundleLimits limits)
       throws BundleException {
     return Files.isDirectory(path) ? readFolder(path, limits) : readArchive(path, limits);
+  }
+
+  /**
+   * The raw files of a gzip-compressed tarball as it streams in (not closed), within {@code
+   * limits}; see {@link #readFiles}.
+   *
+   * @param source where it comes from, for messages
+   */
+  public static SortedMap<String, byte[]> readArchive(
+      String source, InputStream archive, BundleLimits limits) throws BundleException {
+    return TarReader.read(source, archive, limits);
   }
 
   private static SortedMap<String, byte[]> readArchive(Path file, BundleLimits limits)
@@ -142,12 +164,12 @@ public final class BundleLoader {
     files.addAll(listFiles(folder));
     for (Path file : files) {
       if (out.size() >= limits.maxFiles()) {
-        throw new BundleException(file + ": " + "more than " + limits.maxFiles() + " files");
+        throw BundleException.limit(file + ": " + "more than " + limits.maxFiles() + " files");
       }
       try {
         long size = Files.size(file);
         if (size > limits.maxFileBytes()) {
-          throw new BundleException(
+          throw BundleException.limit(
               file
                   + ": "
                   + size
@@ -157,7 +179,7 @@ public final class BundleLoader {
         }
         total += size;
         if (total > limits.maxTotalBytes()) {
-          throw new BundleException(
+          throw BundleException.limit(
               file + ": " + "the bundle exceeds the limit of " + limits.maxTotalBytes() + " bytes");
         }
         out.put(relative(folder, file), Files.readAllBytes(file));
@@ -178,10 +200,48 @@ public final class BundleLoader {
   public static Bundle fromFiles(
       String source, boolean archive, SortedMap<String, byte[]> files, Options options)
       throws BundleException {
+    return parse(source, archive, files, options, loadMeter(options));
+  }
+
+  /** A meter counting from now: a load is rare, so one counter read up front is nothing. */
+  private static AllocationMeter loadMeter(Options options) {
+    AllocationMeter meter = AllocationMeter.start(options.limits().maxLoadBytes());
+    meter.allocated();
+    return meter;
+  }
+
+  private static Bundle parse(
+      String source,
+      boolean archive,
+      SortedMap<String, byte[]> files,
+      Options options,
+      AllocationMeter meter)
+      throws BundleException {
     java.util.function.Function<String, String> display =
         rel -> archive ? source + "!/" + rel : Path.of(source).resolve(rel).toString();
+    BundleLimits limits = options.limits();
     if (options.verification().isPresent()) {
-      BundleSignatures.verify(source, files, options.verification().get());
+      try {
+        BundleSignatures.verify(source, files, options.verification().get());
+      } catch (BundleException e) {
+        throw e.asSignature();
+      }
+    }
+    long regoBytes = 0;
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      if (f.getKey().endsWith(".rego") && !hiddenPath(f.getKey())) {
+        regoBytes += f.getValue().length;
+      }
+    }
+    if (regoBytes > limits.maxModuleBytes()) {
+      throw BundleException.limit(
+          source
+              + ": "
+              + regoBytes
+              + " bytes of Rego exceed the limit of "
+              + limits.maxModuleBytes()
+              + " bytes (compiling takes about 50 times the source in the heap; the limit is"
+              + " 1/256 of the heap)");
     }
     Manifest manifest =
         files.containsKey(MANIFEST)
@@ -198,6 +258,7 @@ public final class BundleLoader {
       if (name.endsWith(".rego")) {
         String src = utf8(display.apply(rel), f.getValue());
         checkModuleRoots(display.apply(rel), rel, src, manifest);
+        checkMemory(display.apply(rel), meter);
         modules.put(rel, src);
       } else if (name.equals("data.json") || name.equals("data.yaml") || name.equals("data.yml")) {
         dataFiles.put(rel, name);
@@ -208,13 +269,17 @@ public final class BundleLoader {
       String file = display.apply(e.getKey());
       byte[] bytes = files.get(e.getKey());
       List<String> at = parentSegments(e.getKey());
-      Value doc = e.getValue().equals("data.json") ? readJson(file, bytes) : readYaml(file, bytes);
+      Value doc =
+          e.getValue().equals("data.json")
+              ? readJson(file, bytes, limits.maxDepth(), meter)
+              : readYaml(file, bytes, limits.maxDepth(), meter);
       if (at.isEmpty() && !(doc instanceof ObjectValue)) {
         throw new BundleException(
             file + ": data at the bundle root must be an object, got " + doc.typeName());
       }
       checkRoots(file, manifest.roots(), at, doc);
       data = merge(file, data, at, doc);
+      checkMemory(file, meter);
     }
     return new Bundle(
         manifest.revision(),
@@ -396,22 +461,91 @@ public final class BundleLoader {
     }
   }
 
+  /** A small structured file (manifest, signatures): depth-checked, not metered. */
   static Value readJson(String file, byte[] bytes) throws BundleException {
-    String text = utf8(file, bytes);
+    return readJson(
+        file, bytes, BundleLimits.DEFAULT_MAX_DEPTH, AllocationMeter.start(Long.MAX_VALUE));
+  }
+
+  /**
+   * Parses JSON data without copying it into a string: its nesting is checked first (a linear scan,
+   * so a 100,000-deep document is refused before any recursion), then it is parsed from the bytes
+   * with the load meter checked as they are read.
+   */
+  static Value readJson(String file, byte[] bytes, int maxDepth, AllocationMeter meter)
+      throws BundleException {
+    checkUtf8(file, bytes);
+    DataDepth.checkJson(file, bytes, maxDepth);
     try {
-      return Json.parse(text);
+      return Json.parse(new Metered(bytes, meter));
     } catch (Json.JsonException e) {
+      throw new BundleException(file + ": " + e.getMessage(), e);
+    } catch (Metered.OverBudget e) {
+      throw overMemory(file, meter);
+    } catch (IOException | UncheckedIOException e) {
       throw new BundleException(file + ": " + e.getMessage(), e);
     }
   }
 
-  static Value readYaml(String file, byte[] bytes) throws BundleException {
+  static Value readYaml(String file, byte[] bytes, int maxDepth, AllocationMeter meter)
+      throws BundleException {
     String text = utf8(file, bytes);
+    LoadSettings settings = LoadSettings.builder().setLabel(file).build();
     try {
-      Object doc = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(text);
+      DataDepth.checkYaml(file, text, maxDepth, settings);
+      Object doc = new Load(settings).loadFromReader(new Metered.Chars(text, meter));
+      checkMemory(file, meter);
       return fromYaml(file, doc);
     } catch (YamlEngineException e) {
+      if (e.getCause() instanceof Metered.OverBudget) { // the reader's IOException, wrapped
+        throw overMemory(file, meter);
+      }
       throw new BundleException(file + ": invalid YAML: " + e.getMessage(), e);
+    }
+  }
+
+  /** A small structured file (signed YAML being hashed): depth-checked, not metered. */
+  static Value readYaml(String file, byte[] bytes) throws BundleException {
+    return readYaml(
+        file, bytes, BundleLimits.DEFAULT_MAX_DEPTH, AllocationMeter.start(Long.MAX_VALUE));
+  }
+
+  private static void checkMemory(String file, AllocationMeter meter) throws BundleException {
+    if (meter.exceeded(0)) {
+      throw overMemory(file, meter);
+    }
+  }
+
+  private static BundleException overMemory(String file, AllocationMeter meter) {
+    return BundleException.limit(
+        file
+            + ": loading the bundle allocated more than "
+            + meter.limit()
+            + " bytes, a quarter of the heap (BundleLimits.maxLoadBytes); the data takes more"
+            + " memory than this server can hold twice (active and next bundle)");
+  }
+
+  /** Validates UTF-8 in 8 KiB steps, without decoding the whole file into a string. */
+  private static void checkUtf8(String file, byte[] bytes) throws BundleException {
+    java.nio.charset.CharsetDecoder d =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(8192);
+    while (true) {
+      java.nio.charset.CoderResult r = d.decode(in, out, true);
+      if (r.isError()) {
+        throw new BundleException(file + ": not valid UTF-8");
+      }
+      out.clear();
+      if (r.isUnderflow()) {
+        break;
+      }
+    }
+    if (d.flush(out).isError()) {
+      throw new BundleException(file + ": not valid UTF-8");
     }
   }
 

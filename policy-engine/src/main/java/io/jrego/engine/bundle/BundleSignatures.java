@@ -86,6 +86,37 @@ public final class BundleSignatures {
     return out;
   }
 
+  /**
+   * Checks that {@code config} can sign: a known algorithm, and a private key of its family (or a
+   * non-empty HMAC secret). What a command checks before it starts work.
+   *
+   * @throws BundleException naming what is wrong with the key or algorithm
+   */
+  public static void checkKey(SigningConfig config) throws BundleException {
+    JWSAlgorithm alg = algorithm(config.algorithm());
+    if (JWSAlgorithm.Family.HMAC_SHA.contains(alg)) {
+      hmac(alg, config.key(), "");
+    } else {
+      signer(alg, config.key());
+    }
+  }
+
+  /**
+   * Checks that {@code config} can verify: a known algorithm, and a public key or certificate of
+   * its family (or a non-empty HMAC secret). What the server checks at start, so a key it cannot
+   * use stops it instead of refusing every bundle later.
+   *
+   * @throws BundleException naming what is wrong with the key or algorithm
+   */
+  public static void checkKey(VerificationConfig config) throws BundleException {
+    JWSAlgorithm alg = algorithm(config.algorithm());
+    if (JWSAlgorithm.Family.HMAC_SHA.contains(alg)) {
+      hmac(alg, config.key(), "");
+    } else {
+      verifier(alg, config.key());
+    }
+  }
+
   private static String token(ObjectValue payload, SigningConfig config) throws BundleException {
     JWSAlgorithm alg = algorithm(config.algorithm());
     StringBuilder header = new StringBuilder("{\"alg\":\"").append(alg.getName()).append('"');
@@ -316,6 +347,9 @@ public final class BundleSignatures {
           case "HS384" -> "HmacSHA384";
           default -> "HmacSHA512";
         };
+    if (secret.isEmpty()) {
+      throw new BundleException("HMAC key: the secret is empty");
+    }
     try {
       Mac mac = Mac.getInstance(jca);
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), jca));

@@ -54,6 +54,7 @@ final class FileHash {
       canonical(BundleLoader.readYaml(path, content), sb);
     } else {
       String text = BundleLoader.utf8(path, content);
+      DataDepth.checkJson(path, content, BundleLimits.DEFAULT_MAX_DEPTH); // Raw recurses
       Raw r = new Raw(path, text);
       r.skipWs();
       Object tree = r.value();

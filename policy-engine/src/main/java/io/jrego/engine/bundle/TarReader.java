@@ -45,6 +45,12 @@ final class TarReader {
       throws BundleException {
     try (InputStream gz = new GZIPInputStream(new Bounded(compressed, limits.maxTotalBytes()))) {
       return new TarReader(source, limits, gz).entries();
+    } catch (TooLarge e) {
+      throw BundleException.limit(
+          source
+              + ": the compressed archive exceeds the limit of "
+              + limits.maxTotalBytes()
+              + " bytes");
     } catch (ZipException e) {
       throw new BundleException(source + ": not a gzip archive: " + e.getMessage());
     } catch (EOFException e) {
@@ -105,7 +111,7 @@ final class TarReader {
       }
       String clean = cleanName(name, false);
       if (files.size() >= limits.maxFiles()) {
-        throw new BundleException(
+        throw BundleException.limit(
             source + ": entry " + name + ": more than " + limits.maxFiles() + " files");
       }
       byte[] data = content(name, size);
@@ -151,7 +157,7 @@ final class TarReader {
 
   private byte[] content(String name, long size) throws IOException, BundleException {
     if (size > limits.maxFileBytes()) {
-      throw new BundleException(
+      throw BundleException.limit(
           source
               + ": entry "
               + name
@@ -163,7 +169,7 @@ final class TarReader {
     }
     total += size;
     if (total > limits.maxTotalBytes()) {
-      throw new BundleException(
+      throw BundleException.limit(
           source
               + ": entry "
               + name
@@ -238,7 +244,7 @@ final class TarReader {
 
   private long size(byte[] h, String name) throws BundleException {
     if ((h[124] & 0x80) != 0) { // GNU base-256: far beyond any limit
-      throw new BundleException(
+      throw BundleException.limit(
           source
               + ": entry "
               + name
@@ -323,6 +329,11 @@ final class TarReader {
     return path;
   }
 
+  /** The compressed archive is larger than the bundle may be uncompressed. */
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
   /** Stops reading after {@code max} bytes, so a huge compressed archive is refused early. */
   private static final class Bounded extends java.io.FilterInputStream {
     private long left;
@@ -345,7 +356,7 @@ final class TarReader {
       if (n > 0) {
         left -= n;
         if (left < 0) {
-          throw new IOException("the compressed archive exceeds the size limit");
+          throw new TooLarge();
         }
       }
       return n;

@@ -11,6 +11,7 @@ import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.LimitExceededException;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
@@ -104,6 +105,8 @@ public final class Evaluator {
   private final CallTargets targets;
   private IdentityHashMap<Expr, Integer> queryExprs;
   private Value[] exprValues;
+  // the query's lone expression whose false value is a result (see LoneExpression), else null
+  private Expr loneExpr;
   private final Builtins own;
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
@@ -204,6 +207,7 @@ public final class Evaluator {
       queryExprs.put(q.written().get(i), i);
     }
     exprValues = new Value[q.written().size()];
+    loneExpr = LoneExpression.keepsFalse(q.written()) ? q.written().get(0) : null;
     guarded(
         () ->
             evalBody(
@@ -328,7 +332,7 @@ public final class Evaluator {
           } else {
             stop = unify(out, result, f, () -> evalBody(body, i + 1, f, k));
           }
-        } else if (result instanceof BooleanValue b && !b.value()) {
+        } else if (fails(e, result)) {
           stop = false;
         } else {
           record(e, result);
@@ -353,7 +357,10 @@ public final class Evaluator {
     }
   }
 
-  /** Counts an evaluation step (checking the deadline every 1024) and records coverage. */
+  /**
+   * Counts an evaluation step (checking the deadline, cancellation and the allocation limit every
+   * 1024) and records coverage.
+   */
   private void tick(Expr e) {
     if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
       throw new EvalException(
@@ -363,8 +370,36 @@ public final class Evaluator {
                   + options.timeout()
                   + " (EngineOptions.timeout)"));
     }
+    if ((steps & 1023) == 0) {
+      checkpoint();
+    }
     if (coverage != null) {
       coverage.hit(e.location());
+    }
+  }
+
+  /** A thread interrupted (a server shutting down) and a query over its allocation limit stop. */
+  private void checkpoint() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new EvalException(RegoError.of(RegoError.EVAL_CANCEL, "evaluation cancelled"));
+    }
+    if (ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
+    }
+  }
+
+  /** After a builtin built a large value: a chain of doublings passes the limit in a few steps. */
+  private void checkLarge(Value v) {
+    boolean large =
+        v instanceof StringValue s
+            ? s.value().length() > 1 << 16
+            : v instanceof ArrayValue a
+                ? a.size() > 1 << 12
+                : v instanceof SetValue s
+                    ? s.size() > 1 << 12
+                    : v instanceof ObjectValue o && o.size() > 1 << 12;
+    if (large && ctx.allocationExceeded()) {
+      throw limit(ctx.overLimit(0));
     }
   }
 
@@ -540,7 +575,7 @@ public final class Evaluator {
             t,
             f,
             v -> {
-              if (v instanceof BooleanValue b && !b.value()) {
+              if (fails(e, v)) {
                 return false;
               }
               record(e, v);
@@ -736,11 +771,21 @@ public final class Evaluator {
     if (n < c.args().size()) {
       return unify(c.args().get(n), result, f, k);
     }
-    if (result instanceof BooleanValue b && !b.value()) {
+    if (fails(e, result)) {
       return false;
     }
     record(e, result);
     return k.next();
+  }
+
+  /** Whether {@code v}, the value of expression {@code e}, makes it fail: false, unless kept. */
+  private boolean fails(Expr e, Value v) {
+    return v instanceof BooleanValue b && !b.value() && !isLone(e);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // that very expression, not an equal one elsewhere
+  private boolean isLone(Expr e) {
+    return e == loneExpr;
   }
 
   /** A continuation receiving evaluated operands. */
@@ -866,7 +911,11 @@ public final class Evaluator {
       }
     }
     try {
-      return t.builtin().function().call(args, ctx);
+      Value result = t.builtin().function().call(args, ctx);
+      checkLarge(result);
+      return result;
+    } catch (LimitExceededException ex) {
+      throw new EvalException(at(RegoError.EVAL_LIMIT, name + ": " + ex.getMessage(), loc));
     } catch (BuiltinException ex) {
       if (options.strictBuiltinErrors()) {
         String code =

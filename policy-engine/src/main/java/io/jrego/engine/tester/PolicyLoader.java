@@ -59,20 +59,27 @@ public final class PolicyLoader {
    */
   public static LoadedPolicy load(List<Path> paths, List<Path> bundles, RegoVersion defaultVersion)
       throws PolicyLoadException {
-    return load(paths, bundles, defaultVersion, List.of());
+    return load(paths, bundles, defaultVersion, List.of(), BundleLoader.Options.defaults());
   }
 
   /**
-   * Loads as {@link #load(List, List, RegoVersion)} does, leaving out every file and folder inside
-   * the given folders whose name matches one of {@code ignore} (glob patterns such as {@code
-   * *.yaml} or {@code .*}, matched against the name alone, as {@code opa test --ignore} does); the
-   * paths named themselves are always loaded.
+   * Loads as {@link #load(List, List, RegoVersion)} does, with two choices of {@code opa eval} and
+   * {@code opa test}.
    *
+   * @param ignore glob patterns (such as {@code *.yaml} or {@code .*}) matched against the name
+   *     alone of every file and folder inside the given folders, which are left out, as {@code opa
+   *     test --ignore} does; the paths named themselves are always loaded
+   * @param bundleOptions how {@code bundles} are read: limits, and the key their signatures must
+   *     verify with, as {@code opa eval -b --verification-key} does
    * @throws PolicyLoadException when a path is missing, a file cannot be read or merged, a bundle
-   *     is refused, or a pattern is not a valid glob
+   *     is refused (a signature that does not verify included), or a pattern is not a valid glob
    */
   public static LoadedPolicy load(
-      List<Path> paths, List<Path> bundles, RegoVersion defaultVersion, List<String> ignore)
+      List<Path> paths,
+      List<Path> bundles,
+      RegoVersion defaultVersion,
+      List<String> ignore,
+      BundleLoader.Options bundleOptions)
       throws PolicyLoadException {
     List<PathMatcher> ignored = new ArrayList<>();
     for (String pattern : ignore) {
@@ -87,7 +94,7 @@ public final class PolicyLoader {
     Map<Value, Value> data = new LinkedHashMap<>();
     for (Path p : paths) {
       if (Files.isRegularFile(p) && isArchive(p)) {
-        loadBundle(p, defaultVersion, modules, versions, data);
+        loadBundle(p, BundleLoader.Options.defaults(), defaultVersion, modules, versions, data);
       } else if (Files.isDirectory(p)) {
         loadFolder(p, defaultVersion, ignored, modules, versions, data);
       } else if (Files.isRegularFile(p)) {
@@ -100,7 +107,7 @@ public final class PolicyLoader {
       if (!Files.exists(p)) {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
-      loadBundle(p, defaultVersion, modules, versions, data);
+      loadBundle(p, bundleOptions, defaultVersion, modules, versions, data);
     }
     return new LoadedPolicy(modules, versions, toObject(data));
   }
@@ -113,6 +120,7 @@ public final class PolicyLoader {
   /** A bundle folder or archive, through the one bundle reader (limits, roots, manifest). */
   private static void loadBundle(
       Path p,
+      BundleLoader.Options options,
       RegoVersion defaultVersion,
       Map<String, String> modules,
       Map<String, RegoVersion> versions,
@@ -120,7 +128,7 @@ public final class PolicyLoader {
       throws PolicyLoadException {
     Bundle bundle;
     try {
-      bundle = BundleLoader.load(p);
+      bundle = BundleLoader.load(p, options);
     } catch (BundleException e) {
       throw new PolicyLoadException(e.getMessage(), e);
     }

@@ -1,0 +1,90 @@
+package io.jrego.server.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.server.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14, finding 6: a bundle that failed with an {@link Error} (a stack overflow while reading
+ * it) was dropped silently: no event, no {@code last_bundle_error}, and the scheduled poll's
+ * exception vanished into its future. Every failure is now reported with a reason and a time, the
+ * last good policy stays, and the next version still loads.
+ */
+class Issue14BundleManagerTest {
+
+  @TempDir Path dir;
+
+  private final PolicyHolder holder = new PolicyHolder();
+  private final List<BundleManager.Event> events = new CopyOnWriteArrayList<>();
+
+  private void write(String rev, String rego) throws Exception {
+    Files.writeString(dir.resolve(".manifest"), "{\"revision\":\"" + rev + "\"}");
+    Path module = dir.resolve("policy.rego");
+    Files.writeString(module, rego);
+    // a new modification time, so the poll sees a change even within the same millisecond
+    Files.setLastModifiedTime(module, FileTime.from(Instant.now().plusSeconds(events.size())));
+  }
+
+  @Test
+  void issue14_anErrorWhileLoadingIsReportedAndTheLastGoodPolicyStays() throws Exception {
+    write("good-1", "package p\n\nx := 1\n");
+    BundleManager m =
+        new BundleManager(
+            List.of(new LocalBundleSource(dir, BundleLoader.Options.defaults(), Duration.ZERO)),
+            holder,
+            EngineOptions.defaults(),
+            e -> {
+              events.add(e);
+              throw new IllegalStateException("a listener that fails does not stop polling");
+            });
+    assertThat(m.pollAll()).isTrue();
+
+    // 100,000 nested brackets overflow the Rego parser's stack: a StackOverflowError
+    write("deep", "package p\n\nx := " + "[".repeat(100_000) + "]".repeat(100_000) + "\n");
+    Instant before = Instant.now();
+    assertThat(m.pollAll()).isFalse();
+    BundleManager.Failed f = m.lastFailure().orElseThrow();
+    assertThat(f.reason()).isEqualTo("error");
+    assertThat(f.message()).contains("unexpected java.lang.StackOverflowError");
+    assertThat(f.at()).isAfterOrEqualTo(before);
+    assertThat(events.get(events.size() - 1)).isEqualTo(f);
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("good-1");
+
+    write("good-2", "package p\n\nx := 2\n");
+    assertThat(m.pollAll()).isTrue();
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("good-2");
+    assertThat(m.lastFailure()).isEmpty();
+    m.close();
+  }
+
+  @Test
+  void issue14_failuresCarryTheirReason() throws Exception {
+    write("good", "package p\n\nx := 1\n");
+    BundleManager m =
+        new BundleManager(
+            List.of(new LocalBundleSource(dir, BundleLoader.Options.defaults(), Duration.ZERO)),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    m.pollAll();
+    write("bad", "package p\n\nx := undefined_function(1)\n");
+    m.pollAll();
+    assertThat(m.lastFailure().orElseThrow().reason()).isEqualTo("compile");
+    Files.writeString(dir.resolve("data.json"), "[".repeat(5_000) + "]".repeat(5_000));
+    write("deep-data", "package p\n\nx := 1\n");
+    m.pollAll();
+    assertThat(m.lastFailure().orElseThrow().reason()).isEqualTo("limit");
+    m.close();
+  }
+}

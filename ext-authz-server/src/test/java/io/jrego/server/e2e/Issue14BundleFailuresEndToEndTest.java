@@ -1,0 +1,299 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14, findings 6 and 7, where they bit: a running {@code jrego serve} (its own JVM, with the
+ * launcher's 512 MiB heap and flags) hot-reloading from a bundle server that turns hostile. Before,
+ * a 490 KB gzip bomb, a 120 MiB {@code data.json} and a 100,000-deep {@code data.json} each
+ * exhausted the heap or the stack on the polling thread and failed silently (no log line, no {@code
+ * last_bundle_error}), and a server that sent headers and then dripped the body hung bundle polling
+ * for good. Now each is refused while it is read, reported on stderr, on {@code /ready} (message,
+ * reason, time) and in {@code jrego_bundle_failures_total{reason}}, the last good bundle keeps
+ * answering, and polling goes on.
+ */
+class Issue14BundleFailuresEndToEndTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Pattern SERVING =
+      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
+
+  @TempDir Path dir;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private record Reply(int status, String body) {}
+
+  /** One hostile version of the bundle, and how its refusal must read. */
+  private record Hostile(String name, ByteBuffer tarball, String reason, String message) {}
+
+  @Test
+  void issue14_hostileBundlesAreRefusedAndReportedWhileTheLastGoodOneServes() throws Exception {
+    try (BundleHttpServer bundles = new BundleHttpServer()) {
+      bundles.serve(BundleHttpServer.revision("r1"), "r1");
+      String source = bundles.url().toString();
+      Process p = start(source);
+      try {
+        Matcher m = awaitServing(p);
+        int grpcPort = Integer.parseInt(m.group(1));
+        int adminPort = Integer.parseInt(m.group(2));
+        awaitReply(adminPort, "/ready", r -> r.status() == 200, p);
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+          for (Hostile h : hostile()) {
+            bundles.serveBytes(h.tarball().array(), h.name());
+            Reply ready = awaitReply(adminPort, "/ready", r -> r.body().contains(h.message()), p);
+            assertThat(ready.status()).as(h.name()).isEqualTo(200);
+            assertThat(ready.body())
+                .as(h.name())
+                .contains("\"revision\":\"r1\"", "\"last_bundle_error_reason\":\"" + h.reason());
+            Matcher at =
+                Pattern.compile("\"last_bundle_error_at\":\"([^\"]+)\"").matcher(ready.body());
+            assertThat(at.find()).as(h.name()).isTrue();
+            assertThat(Instant.parse(at.group(1))).isAfter(Instant.now().minusSeconds(60));
+            String metrics = get(adminPort, "/metrics").body();
+            assertThat(sample(metrics, failures(h.reason(), source))).as(h.name()).isPositive();
+            assertThat(revisionHeader(check(ch))).as("answers after " + h.name()).isEqualTo("r1");
+            assertThat(Files.readString(dir.resolve("err.txt")))
+                .contains("jrego: bundle refused [" + h.reason() + "] (the active policy stays)");
+          }
+
+          // finding 7: headers, then one byte every 500 ms; the 2 s deadline cuts it off
+          bundles.serveDripping(BundleHttpServer.revision("r2"), "drip", Duration.ofMillis(500));
+          Reply dripped =
+              awaitReply(adminPort, "/ready", r -> r.body().contains("did not finish within"), p);
+          assertThat(dripped.body())
+              .contains("\"revision\":\"r1\"", "did not finish within 2s (--bundle-timeout)")
+              .contains("\"last_bundle_error_reason\":\"fetch\"");
+          // ... and the next poll still happens: a good bundle is activated
+          bundles.serve(BundleHttpServer.revision("r3"), "r3");
+          Reply r3 = awaitReply(adminPort, "/ready", r -> r.body().contains("\"r3\""), p);
+          assertThat(r3.body()).doesNotContain("last_bundle_error");
+          assertThat(revisionHeader(check(ch))).isEqualTo("r3");
+
+          String metrics = get(adminPort, "/metrics").body();
+          assertThat(sample(metrics, failures("fetch", source))).isPositive();
+          // the JVM's own series, for heap and GC alerts
+          assertThat(metrics)
+              .contains("jvm_memory_used_bytes{area=\"heap\"")
+              .contains("jvm_memory_max_bytes{area=\"heap\"")
+              .contains("jvm_gc_pause_seconds")
+              .contains("jvm_threads_live_threads")
+              .contains("process_uptime_seconds");
+        } finally {
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertThat(p.isAlive()).isTrue();
+        assertThat(Files.readString(dir.resolve("err.txt")))
+            .doesNotContain("OutOfMemoryError", "Exception in thread");
+      } finally {
+        p.destroy();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  /** The bundles of the finding, each small on the wire, with a root of the r1 bundle's. */
+  private static List<Hostile> hostile() throws IOException {
+    String manifest = "{\"revision\":\"bad\",\"roots\":[\"envoy/authz\"]}";
+    List<Hostile> out = new ArrayList<>();
+    HostileTarballs bomb = new HostileTarballs().file(".manifest", manifest);
+    for (int i = 0; i < 4; i++) {
+      bomb.entry("envoy/authz/x" + i + "/data.json", "", 127, (byte) ' ', "");
+    }
+    out.add(
+        new Hostile(
+            "gzip-bomb",
+            ByteBuffer.wrap(bomb.build()),
+            "limit",
+            "entry envoy/authz/x0/data.json: 133169152 bytes"));
+    out.add(
+        new Hostile(
+            "big-data",
+            ByteBuffer.wrap(
+                new HostileTarballs()
+                    .file(".manifest", manifest)
+                    .entry("envoy/authz/big/data.json", "{\"k\":\"", 120, (byte) 'x', "\"}")
+                    .build()),
+            "limit",
+            "entry envoy/authz/big/data.json: 125829128 bytes"));
+    out.add(
+        new Hostile(
+            "deep-data",
+            ByteBuffer.wrap(
+                new HostileTarballs()
+                    .file(".manifest", manifest)
+                    .file("envoy/authz/deep/data.json", "[".repeat(100_000) + "]".repeat(100_000))
+                    .build()),
+            "limit",
+            "data nested more than 1000 levels deep"));
+    // 12 MiB of {"a":1}: within the size limits, but 25 times that once parsed
+    StringBuilder wide = new StringBuilder("[");
+    while (wide.length() < 12 << 20) {
+      wide.append("{\"a\":1},");
+    }
+    out.add(
+        new Hostile(
+            "wide-data",
+            ByteBuffer.wrap(
+                new HostileTarballs()
+                    .file(".manifest", manifest)
+                    .file("envoy/authz/wide/data.json", wide.append("{}]").toString())
+                    .build()),
+            "limit",
+            "BundleLimits.maxLoadBytes"));
+    // a module nested 100,000 deep overflows the Rego parser's stack: an Error, reported too
+    out.add(
+        new Hostile(
+            "deep-module",
+            ByteBuffer.wrap(
+                new HostileTarballs()
+                    .file(".manifest", manifest)
+                    .file(
+                        "envoy/authz/deep.rego",
+                        "package envoy.authz\n\nx := " + "[".repeat(100_000) + "]".repeat(100_000))
+                    .build()),
+            "error",
+            "unexpected java.lang.StackOverflowError"));
+    return out;
+  }
+
+  private static String failures(String reason, String source) {
+    return "jrego_bundle_failures_total{reason=\"" + reason + "\",source=\"" + source + "\"}";
+  }
+
+  private Process start(String source) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xms256m",
+                "-Xmx512m",
+                "-XX:+UseParallelGC",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-cp",
+                classpath,
+                "io.jrego.cli.JregoCommand",
+                "serve",
+                "--bundle",
+                source,
+                "--bundle-min-delay",
+                "100ms",
+                "--bundle-max-delay",
+                "200ms",
+                "--bundle-timeout",
+                "2s",
+                "--warm-up",
+                "0s",
+                "--addr",
+                "127.0.0.1:0",
+                "--admin-addr",
+                "127.0.0.1:0"));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
+    pb.redirectOutput(dir.resolve("out.txt").toFile())
+        .redirectError(dir.resolve("err.txt").toFile());
+    return pb.start();
+  }
+
+  private Matcher awaitServing(Process p) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
+      if (m.find()) {
+        return m;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("jrego serve did not start (alive " + p.isAlive() + "):\n" + log());
+  }
+
+  private Reply get(int port, String path) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body());
+  }
+
+  private Reply awaitReply(int port, String path, Predicate<Reply> cond, Process p)
+      throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Reply last = null;
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      last = get(port, path);
+      if (cond.test(last)) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(
+        "gave up waiting on " + path + "; last reply " + last + "; log:\n" + log());
+  }
+
+  private String log() throws IOException {
+    return "--- stdout\n"
+        + Files.readString(dir.resolve("out.txt"))
+        + "--- stderr\n"
+        + Files.readString(dir.resolve("err.txt"));
+  }
+
+  private static double sample(String metrics, String prefix) {
+    for (String line : metrics.lines().toList()) {
+      if (line.startsWith(prefix + " ")) {
+        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  private static CheckResponse check(ManagedChannel ch) {
+    return AuthorizationGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(CheckRequest.getDefaultInstance());
+  }
+
+  private static String revisionHeader(CheckResponse r) {
+    for (HeaderValueOption h : r.getOkResponse().getHeadersList()) {
+      if (h.getHeader().getKey().equals("x-revision")) {
+        return h.getHeader().getValue();
+      }
+    }
+    return "none";
+  }
+}

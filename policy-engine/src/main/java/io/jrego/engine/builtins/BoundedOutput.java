@@ -1,0 +1,37 @@
+package io.jrego.engine.builtins;
+
+/**
+ * Guards a string a builtin builds piece by piece (a format, a template, a replacement) against the
+ * query's allocation limit: a large piece is reserved before it is appended, and the limit is
+ * checked again after every 64 KiB of growth, so one call cannot fill the heap before it returns.
+ * {@link #NONE} checks nothing.
+ */
+final class BoundedOutput {
+
+  private static final int STEP = 1 << 16;
+
+  /** No limit: for callers outside a query. */
+  static final BoundedOutput NONE = new BoundedOutput(null);
+
+  private final BuiltinContext ctx;
+  private long nextCheck = STEP;
+
+  BoundedOutput(BuiltinContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Before appending {@code chars} characters to a builder now {@code length} long.
+   *
+   * @throws LimitExceededException when the query would pass its allocation limit
+   */
+  void adding(long length, long chars) {
+    if (ctx == null) {
+      return;
+    }
+    if (chars >= STEP || length + chars >= nextCheck) {
+      ctx.reserve(2 * chars); // a UTF-16 builder may take two bytes a character
+      nextCheck = length + chars + STEP;
+    }
+  }
+}

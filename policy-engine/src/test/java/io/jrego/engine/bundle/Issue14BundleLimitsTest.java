@@ -1,0 +1,155 @@
+package io.jrego.engine.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14, finding 6: a 490 KB gzip bomb and a 120 MiB {@code data.json} passed the size limits
+ * (128 MiB a file, 512 MiB in all) and then exhausted the 512 MiB heap; a 100,000-deep {@code
+ * data.json} overflowed the stack. Limits now derive from the heap, nesting is checked before
+ * anything recursive reads the data, and what parsing allocates is metered as it goes.
+ */
+class Issue14BundleLimitsTest {
+
+  private static final long HEAP = 512L << 20; // the launcher's heap
+  private static final BundleLoader.Options AT_512 =
+      new BundleLoader.Options(BundleLimits.forHeap(HEAP), Optional.empty());
+  private static final String MANIFEST = "{\"revision\":\"x\",\"roots\":[\"a\"]}";
+
+  @TempDir Path dir;
+
+  @Test
+  void issue14_defaultsDeriveFromTheHeap() {
+    BundleLimits l = BundleLimits.forHeap(HEAP);
+    assertThat(l.maxTotalBytes()).isEqualTo(64L << 20);
+    assertThat(l.maxFileBytes()).isEqualTo(16L << 20);
+    assertThat(l.maxModuleBytes()).isEqualTo(2L << 20);
+    assertThat(l.maxLoadBytes()).isEqualTo(128L << 20);
+    assertThat(l.maxDepth()).isEqualTo(1_000);
+    assertThat(BundleLimits.defaults())
+        .isEqualTo(BundleLimits.forHeap(Runtime.getRuntime().maxMemory()));
+  }
+
+  @Test
+  void issue14_theGzipBombIsRefusedAtItsFirstEntry() throws Exception {
+    HostileTarballs bomb = new HostileTarballs().file(".manifest", MANIFEST);
+    for (int i = 0; i < 4; i++) {
+      bomb.entry("a/x" + i + "/data.json", "", 127, (byte) ' ', "");
+    }
+    byte[] tgz = bomb.build();
+    assertThat(tgz.length).isLessThan(700_000); // 508 MiB unpacked
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> BundleLoader.read("bomb.tar.gz", tgz, AT_512))
+        .isInstanceOfSatisfying(
+            BundleException.class, e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.LIMIT))
+        .hasMessageContaining("a/x0/data.json: 133169152 bytes exceeds the limit of 16777216");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void issue14_a120MiBDataJsonIsRefusedBeforeItIsRead() throws Exception {
+    byte[] tgz =
+        new HostileTarballs()
+            .file(".manifest", MANIFEST)
+            .entry("a/data.json", "{\"k\":\"", 120, (byte) 'x', "\"}")
+            .build();
+    assertThatThrownBy(() -> BundleLoader.read("big.tar.gz", tgz, AT_512))
+        .isInstanceOfSatisfying(
+            BundleException.class, e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.LIMIT))
+        .hasMessageContaining("exceeds the limit of 16777216 bytes per file");
+  }
+
+  @Test
+  void issue14_deepDataIsRefusedBeforeAnyRecursion() throws Exception {
+    String deepJson = "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000);
+    String deepYaml = "[".repeat(100_000) + "]".repeat(100_000);
+    for (String[] file :
+        List.of(new String[] {"a/data.json", deepJson}, new String[] {"a/data.yaml", deepYaml})) {
+      SortedMap<String, byte[]> files = new TreeMap<>();
+      files.put(".manifest", MANIFEST.getBytes(StandardCharsets.UTF_8));
+      files.put(file[0], file[1].getBytes(StandardCharsets.UTF_8));
+      assertThatThrownBy(() -> BundleLoader.fromFiles("deep", true, files, AT_512))
+          .isInstanceOfSatisfying(
+              BundleException.class,
+              e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.LIMIT))
+          .hasMessageContaining(file[0] + ": data nested more than 1000 levels deep");
+      // signing and verifying hash structured files with a recursive reader: checked there too
+      assertThatThrownBy(
+              () ->
+                  BundleSignatures.sign(
+                      files, new SigningConfig("HS256", "secret", "default", Optional.empty())))
+          .isInstanceOf(BundleException.class)
+          .hasMessageContaining("nested more than 1000 levels deep");
+    }
+    // a folder is read the same way
+    Files.createDirectories(dir.resolve("a"));
+    Files.writeString(dir.resolve(".manifest"), MANIFEST);
+    Files.writeString(dir.resolve("a/data.json"), deepJson);
+    assertThatThrownBy(() -> BundleLoader.load(dir, AT_512)).hasMessageContaining("nested more");
+    // and 1,000 levels still load
+    Files.writeString(dir.resolve("a/data.json"), "[".repeat(1_000) + "]".repeat(1_000));
+    assertThat(BundleLoader.load(dir, AT_512).dataAt("a")).isPresent();
+  }
+
+  @Test
+  void issue14_dataThatWouldFillTheHeapIsStoppedWhileParsing() throws Exception {
+    // 4 MiB of {"a":1} objects: about 25 times that once parsed
+    StringBuilder sb = new StringBuilder("[");
+    while (sb.length() < 4 << 20) {
+      sb.append("{\"a\":1},");
+    }
+    sb.append("{}]");
+    SortedMap<String, byte[]> files = new TreeMap<>();
+    files.put(".manifest", MANIFEST.getBytes(StandardCharsets.UTF_8));
+    files.put("a/data.json", sb.toString().getBytes(StandardCharsets.UTF_8));
+    BundleLoader.Options tight =
+        new BundleLoader.Options(
+            new BundleLimits(10, 8L << 20, 8L << 20, 1L << 20, 1_000, 32L << 20), Optional.empty());
+    assertThatThrownBy(() -> BundleLoader.fromFiles("wide", true, files, tight))
+        .isInstanceOfSatisfying(
+            BundleException.class, e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.LIMIT))
+        .hasMessageContaining("a/data.json: loading the bundle allocated more than 33554432 bytes")
+        .hasMessageContaining("BundleLimits.maxLoadBytes");
+    BundleLoader.Options roomy =
+        new BundleLoader.Options(
+            new BundleLimits(10, 8L << 20, 8L << 20, 1L << 20, 1_000, 1L << 30), Optional.empty());
+    assertThat(BundleLoader.fromFiles("wide", true, files, roomy).dataAt("a")).isPresent();
+  }
+
+  @Test
+  void issue14_regoSourcesAreBoundedByTheirOwnLimit() throws Exception {
+    SortedMap<String, byte[]> files = new TreeMap<>();
+    files.put(".manifest", MANIFEST.getBytes(StandardCharsets.UTF_8));
+    files.put(
+        "a/p.rego", ("package a\n" + "x := 1\n".repeat(400_000)).getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> BundleLoader.fromFiles("rego", true, files, AT_512))
+        .isInstanceOfSatisfying(
+            BundleException.class, e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.LIMIT))
+        .hasMessageContaining("bytes of Rego exceed the limit of 2097152");
+  }
+
+  @Test
+  void issue14_aBadSignatureIsItsOwnKind() throws Exception {
+    SortedMap<String, byte[]> files = new TreeMap<>();
+    files.put(".manifest", MANIFEST.getBytes(StandardCharsets.UTF_8));
+    BundleLoader.Options verifying =
+        new BundleLoader.Options(
+            BundleLimits.forHeap(HEAP),
+            Optional.of(new VerificationConfig("HS256", "secret", "default", "", List.of())));
+    assertThatThrownBy(() -> BundleLoader.fromFiles("unsigned", true, files, verifying))
+        .isInstanceOfSatisfying(
+            BundleException.class,
+            e -> assertThat(e.kind()).isEqualTo(BundleException.Kind.SIGNATURE));
+  }
+}
