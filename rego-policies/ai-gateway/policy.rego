@@ -82,22 +82,50 @@ caller_in_trust_domain if {
 }
 
 # ---------------------------------------------------------------------------------------
-# Request path, compared after dropping empty segments and lower-casing, so "//v1/chat/",
-# "/V1/chat/completions" or "/v1%2Fchat/completions" cannot dodge the inference rules.
-# OPA-Envoy's parsed_path is already cut at "?" and percent-decoded; the raw path is the
-# fallback when parsed_path is missing.
+# Request path: the path the upstream routes to, whatever a client adds to make it look like
+# another. OPA-Envoy's parsed_path is cut at "?", percent-decoded once and split on "/"; it is
+# kept as OPA-Envoy gives it, and normalised here, segment by segment:
+#   - "\" and what one decoding leaves encoded ("%2F", "%5C"; "%3B" is read as ";") also
+#     separate segments, for servers that treat "\" as "/" or decode twice;
+#   - a segment ends at its first ";" (path parameters: "/v1/chat;x=1/completions" routes to
+#     /v1/chat/completions in servers that strip them) or NUL ("%00");
+#   - trailing dots and white space are dropped ("completions." and "completions%20" route to
+#     "completions" where the server trims them), then letters lower-cased;
+#   - empty segments are dropped ("//v1/chat/", "/v1/chat/completions;/").
+# A segment of only dots and spaces (".", "..", "..;x=1", ". ") is refused as non-canonical.
+# The raw path is the fallback when parsed_path is missing.
 
 path_segments := input.parsed_path if {
 	is_array(input.parsed_path)
 } else := split(split(input.attributes.request.http.path, "?")[0], "/")
 
-clean_segments := [lower(s) | some s in path_segments; s != ""]
+separator_escapes := {"\\": "/", "%2F": "/", "%2f": "/", "%5C": "/", "%5c": "/", "%3B": ";", "%3b": ";"}
+
+# "\u0000" cuts too: some servers end a path at a NUL byte
+bare_segments := [split(split(part, ";")[0], "\u0000")[0] |
+	some s in path_segments
+	some part in split(separated(s), "/")
+]
+
+separated(s) := strings.replace_n(separator_escapes, s) if {
+	some c in ["%", "\\"]
+	contains(s, c)
+} else := s
+
+trailing_junk := ". \t\r\n\u000b\f"
+
+clean_segments := [lower(t) |
+	some s in bare_segments
+	t := trim_right(s, trailing_junk)
+	t != ""
+]
 
 request_path := concat("/", array.concat([""], clean_segments))
 
 dot_segment if {
-	some s in clean_segments
-	s in {".", ".."}
+	some s in bare_segments
+	s != ""
+	trim(s, trailing_junk) == ""
 }
 
 is_inference if {

@@ -302,6 +302,75 @@ test_longer_path_is_not_inference if {
 	allowed_other(authz.allow, stranger) with input as inp
 }
 
+# --- what a client adds to an inference path (issue 14, finding 9) -----------------------
+# Upstreams that strip path parameters, trim trailing dots and spaces, treat "\" as "/" or
+# decode twice route all of these to /v1/chat/completions, so the policy must as well.
+
+stranger_chat_at(path, parsed_path) := object.union(
+	jrego_input("POST", path, stranger, {"model": "gpt-4o-mini"}),
+	{"parsed_path": parsed_path},
+)
+
+test_path_parameter_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1/chat/completions;x=1", ["v1", "chat", "completions;x=1"])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_path_parameter_inside_the_path_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1/chat;x=1/completions", ["v1", "chat;x=1", "completions"])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_empty_path_parameter_segment_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1;/chat/completions;/", ["v1;", "chat", "completions;", ""])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_trailing_dot_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1/chat/completions.", ["v1", "chat", "completions."])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_trailing_space_does_not_hide_inference_path if {
+	# "%20" as parsed_path has it: decoded
+	inp := stranger_chat_at("/v1/chat/completions%20", ["v1", "chat", "completions "])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_backslash_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1\\chat\\completions", ["v1\\chat\\completions"])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_doubly_encoded_slash_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1%252Fchat%252Fcompletions", ["v1%2Fchat%2Fcompletions"])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_nul_byte_does_not_hide_inference_path if {
+	inp := stranger_chat_at("/v1/chat/completions%00.json", ["v1", "chat", "completions\u0000.json"])
+	policy_denied(authz.allow, "caller may not use inference endpoints") with input as inp
+}
+
+test_dot_dot_with_path_parameter_is_non_canonical if {
+	inp := stranger_chat_at("/v1/x/..;/chat/completions", ["v1", "x", "..;", "chat", "completions"])
+	policy_denied(authz.allow, "non-canonical request path") with input as inp
+}
+
+test_path_parameters_keep_inference_working_for_listed_callers if {
+	inp := object.union(
+		chat_text(gateway, "hello"),
+		{"parsed_path": ["v1", "chat;session=1", "completions."]},
+	)
+	allowed_inference(authz.allow, gateway, "public") with input as inp
+}
+
+test_near_misses_are_not_inference if {
+	allowed_other(authz.allow, stranger) with input as stranger_chat_at("/v1/chat/completions-x", ["v1", "chat", "completions-x"])
+	allowed_other(authz.allow, stranger) with input as stranger_chat_at("/v1/chat/completion", ["v1", "chat", "completion"])
+	allowed_other(authz.allow, stranger) with input as stranger_chat_at("/v1/models;x=1", ["v1", "models;x=1"])
+}
+
 # --- prompt injection ---------------------------------------------------------------------
 
 test_benign_prompt_allowed if {

@@ -168,6 +168,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   int errorStatus;
 
   @Option(
+      names = "--eval-timeout",
+      defaultValue = "200ms",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long one check may take on its thread, input mapping and evaluation together; then"
+              + " it fails with reason timeout (see --on-error). Keep it below Envoy's ext_authz"
+              + " timeout (200ms unless configured).")
+  Duration evalTimeout;
+
+  @Option(
       names = "--threads",
       defaultValue = "0",
       paramLabel = "N",
@@ -244,7 +255,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
               dryRun,
               mode,
               errorStatus,
-              maxSend);
+              maxSend,
+              evalTimeout);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -49,6 +49,8 @@ class Issue14LauncherIT {
                 bundle.toString(),
                 "--eval-max-allocation",
                 "100000000000",
+                "--eval-timeout", // the first check must reach the policy, cold as it is
+                "60s",
                 "--warm-up",
                 "0s",
                 "--addr",

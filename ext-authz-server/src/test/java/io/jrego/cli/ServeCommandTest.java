@@ -35,6 +35,7 @@ class ServeCommandTest {
     assertThat(s.onError).isEqualTo("grpc-error");
     assertThat(s.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.warmUp).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.evalTimeout).isEqualTo(Duration.ofMillis(200));
     assertThat(s.bundles).isEmpty();
   }
 
@@ -89,7 +90,8 @@ class ServeCommandTest {
         .contains("--addr=ADDR", "Default: :9191", "--admin-addr", "Default: 127.0.0.1:8181")
         .contains("--eval-max-allocation", "--bundle-max-bytes", "--verification-secret-env")
         .contains("--max-recv-msg-size", "Default: 4194304", "--on-error", "--error-status")
-        .contains("--trust-xfcc", "--shutdown-grace", "Default: 10s", "--enable-reflection");
+        .contains("--trust-xfcc", "--shutdown-grace", "Default: 10s", "--enable-reflection")
+        .contains("--eval-timeout=DURATION", "Default: 200ms");
   }
 
   @Test
@@ -109,6 +111,10 @@ class ServeCommandTest {
     assertThat(cmd.execute("serve", "--on-error", "maybe")).isEqualTo(2);
     assertThat(cmd.execute("serve", "--bundle", dir.resolve("missing").toString())).isEqualTo(2);
     assertThat(cmd.execute("serve", "--error-status", "999")).isEqualTo(2);
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    assertThat(cmd.execute("serve", "--eval-timeout", "0s")).isEqualTo(2);
+    assertThat(err.toString()).contains("eval timeout must be positive");
   }
 
   @Test

@@ -45,7 +45,7 @@ class TestCommandTest {
     CommandRun r = CommandRun.of(new TestCommand(), aiGateway().toString());
 
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).isEqualTo("PASS: 63/63\n");
+    assertThat(r.out()).isEqualTo("PASS: 74/74\n");
     assertThat(r.exit()).isZero();
   }
 

@@ -27,6 +27,19 @@ public interface PreparedPolicy {
   Optional<Value> evaluate(String path, Value input) throws RegoException;
 
   /**
+   * Evaluates the document at a path under {@code data} as {@link #evaluate(String, Value)} does,
+   * with per-query options such as a {@link QueryOptions#deadline()}. Implementations that take no
+   * options evaluate without them.
+   *
+   * @throws RegoException as {@link #evaluate(String, Value)}, and with {@code eval_cancel_error}
+   *     when the deadline passes first
+   */
+  default Optional<Value> evaluate(String path, Value input, QueryOptions options)
+      throws RegoException {
+    return evaluate(path, input);
+  }
+
+  /**
    * Evaluates a query, as {@code opa eval} does.
    *
    * @param query Rego query text, such as {@code data.x.p = v; v > 1}

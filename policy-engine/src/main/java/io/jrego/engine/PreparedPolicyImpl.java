@@ -89,6 +89,12 @@ final class PreparedPolicyImpl implements PreparedPolicy {
 
   @Override
   public Optional<Value> evaluate(String path, Value input) throws RegoException {
+    return evaluate(path, input, QueryOptions.none());
+  }
+
+  @Override
+  public Optional<Value> evaluate(String path, Value input, QueryOptions options)
+      throws RegoException {
     List<Value> keys = paths.get(path);
     if (keys == null) {
       keys = parsePath(path);
@@ -97,7 +103,9 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       }
     }
     try {
-      return Optional.ofNullable(evaluator(input).document(keys));
+      Evaluator ev = evaluator(input);
+      options.deadline().ifPresent(ev::endBy);
+      return Optional.ofNullable(ev.document(keys));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
@@ -126,6 +134,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       Evaluator ev = evaluator(input.orElse(null), options.print().orElse(printSink));
       options.coverage().ifPresent(ev::recordCoverage);
       options.testCases().ifPresent(ev::recordTestCases);
+      options.deadline().ifPresent(ev::endBy);
       for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }

@@ -3,10 +3,12 @@ package io.jrego.engine;
 import io.jrego.engine.value.Value;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
- * Per-query options of {@link PreparedPolicy#query(String, Optional, QueryOptions)}.
+ * Per-query options of {@link PreparedPolicy#query(String, Optional, QueryOptions)} and {@link
+ * PreparedPolicy#evaluate(String, Value, QueryOptions)}.
  *
  * @param coverage where to record the lines the query evaluates, or empty to record nothing (no
  *     cost)
@@ -16,19 +18,25 @@ import java.util.function.Consumer;
  *     reported, as the array of its key values, when evaluation reaches the point where its keys
  *     are known; empty to report nothing. Only policies compiled with {@link
  *     Rego.Builder#testMode(boolean)} report them.
+ * @param deadline a {@link System#nanoTime()} instant after which evaluation ends with {@code
+ *     eval_cancel_error}, as it does once {@link EngineOptions#timeout()} has passed (whichever
+ *     comes first); empty for the engine's timeout alone. A caller whose own work shares one budget
+ *     with the evaluation (a server answering within a deadline) passes that budget's end here.
  */
 public record QueryOptions(
     Optional<Coverage> coverage,
     Optional<Consumer<String>> print,
-    Optional<Consumer<Value>> testCases) {
+    Optional<Consumer<Value>> testCases,
+    OptionalLong deadline) {
 
   private static final QueryOptions NONE =
-      new QueryOptions(Optional.empty(), Optional.empty(), Optional.empty());
+      new QueryOptions(Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty());
 
   public QueryOptions {
     Objects.requireNonNull(coverage);
     Objects.requireNonNull(print);
     Objects.requireNonNull(testCases);
+    Objects.requireNonNull(deadline);
   }
 
   /** No options: the same as {@link PreparedPolicy#query(String, Optional)}. */
@@ -43,16 +51,21 @@ public record QueryOptions(
 
   /** These options, recording coverage into {@code c}. */
   public QueryOptions coverage(Coverage c) {
-    return new QueryOptions(Optional.of(c), print, testCases);
+    return new QueryOptions(Optional.of(c), print, testCases, deadline);
   }
 
   /** These options, sending {@code print} output to {@code sink}. */
   public QueryOptions print(Consumer<String> sink) {
-    return new QueryOptions(coverage, Optional.of(sink), testCases);
+    return new QueryOptions(coverage, Optional.of(sink), testCases, deadline);
   }
 
   /** These options, reporting the test cases of parametrized tests to {@code sink}. */
   public QueryOptions testCases(Consumer<Value> sink) {
-    return new QueryOptions(coverage, print, Optional.of(sink));
+    return new QueryOptions(coverage, print, Optional.of(sink), deadline);
+  }
+
+  /** These options, ending evaluation at {@code nanoTime} (a {@link System#nanoTime()} value). */
+  public QueryOptions withDeadline(long nanoTime) {
+    return new QueryOptions(coverage, print, testCases, OptionalLong.of(nanoTime));
   }
 }

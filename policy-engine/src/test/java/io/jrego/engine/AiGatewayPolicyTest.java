@@ -68,7 +68,7 @@ class AiGatewayPolicyTest {
         failed.add(r.path());
       }
     }
-    assertThat(run).isEqualTo(63);
+    assertThat(run).isEqualTo(74);
     assertThat(failed).isEmpty();
   }
 }

@@ -51,7 +51,20 @@ public final class DecisionMapper {
   /** The key of the decision id in the response's dynamic metadata. */
   public static final String DECISION_ID = "decision_id";
 
+  /**
+   * The deepest {@code dynamic_metadata} answered, counting itself as level 1. Each object level is
+   * three nested protobuf messages (Struct, map entry, Value) and protobuf parsers, Envoy's among
+   * them, stop at 100: a deeper answer would fail in Envoy as if jrego had failed, which {@code
+   * failure_mode_allow} turns into an allow. Refused as {@code invalid_decision} instead.
+   */
+  static final int MAX_METADATA_DEPTH = 32;
+
   private static final StringValue ALLOWED = StringValue.of("allowed");
+
+  /** A decision's field name as a value, shared: its keyed hash is computed once. */
+  private static StringValue key(String field) {
+    return StringValue.ofKey(field);
+  }
 
   private final boolean dryRun;
 
@@ -140,7 +153,7 @@ public final class DecisionMapper {
 
   private static List<HeaderValueOption> headers(ObjectValue decision, String field)
       throws CheckException {
-    Value v = decision.getOrNull(StringValue.of(field));
+    Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
     }
@@ -207,7 +220,7 @@ public final class DecisionMapper {
   }
 
   private static List<String> strings(ObjectValue decision, String field) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of(field));
+    Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
     }
@@ -228,7 +241,7 @@ public final class DecisionMapper {
   }
 
   private static List<QueryParameter> queryParameters(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("query_parameters_to_set"));
+    Value v = decision.getOrNull(key("query_parameters_to_set"));
     if (v == null) {
       return List.of();
     }
@@ -267,7 +280,7 @@ public final class DecisionMapper {
   }
 
   private static String body(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("body"));
+    Value v = decision.getOrNull(key("body"));
     if (v == null) {
       return "";
     }
@@ -278,7 +291,7 @@ public final class DecisionMapper {
   }
 
   private static StatusCode httpStatus(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("http_status"));
+    Value v = decision.getOrNull(key("http_status"));
     if (v == null) {
       return StatusCode.Forbidden;
     }
@@ -294,7 +307,7 @@ public final class DecisionMapper {
   }
 
   private static Optional<Struct> dynamicMetadata(ObjectValue decision) throws CheckException {
-    Value v = decision.getOrNull(StringValue.of("dynamic_metadata"));
+    Value v = decision.getOrNull(key("dynamic_metadata"));
     if (v == null) {
       return Optional.empty();
     }
@@ -302,34 +315,48 @@ public final class DecisionMapper {
       throw invalid(
           "expected dynamic_metadata to be of type 'object' but got '" + v.typeName() + "'");
     }
-    return Optional.of(struct(o));
+    return Optional.of(struct(o, 1));
   }
 
-  private static Struct struct(ObjectValue o) {
+  private static Struct struct(ObjectValue o, int depth) throws CheckException {
+    if (depth > MAX_METADATA_DEPTH) {
+      throw invalid(
+          "dynamic_metadata nested deeper than "
+              + MAX_METADATA_DEPTH
+              + " levels, which Envoy cannot read");
+    }
     Struct.Builder b = Struct.newBuilder();
-    o.forEach(
-        (k, v) ->
-            b.putFields(k instanceof StringValue s ? s.value() : Json.write(k), protoValue(v)));
+    for (Value k : o.keys()) {
+      b.putFields(
+          k instanceof StringValue s ? s.value() : Json.write(k),
+          protoValue(o.getOrNull(k), depth));
+    }
     return b.build();
   }
 
-  private static com.google.protobuf.Value protoValue(Value v) {
+  private static com.google.protobuf.Value protoValue(Value v, int depth) throws CheckException {
     com.google.protobuf.Value.Builder b = com.google.protobuf.Value.newBuilder();
     return switch (v) {
       case io.jrego.engine.value.NullValue n -> b.setNullValue(NullValue.NULL_VALUE).build();
       case BooleanValue bv -> b.setBoolValue(bv.value()).build();
       case NumberValue n -> b.setNumberValue(n.doubleValue()).build();
       case StringValue s -> b.setStringValue(s.value()).build();
-      case ObjectValue o -> b.setStructValue(struct(o)).build();
-      case ArrayValue a -> b.setListValue(list(a.asList())).build();
-      case SetValue s -> b.setListValue(list(List.copyOf(s.elements()))).build();
+      case ObjectValue o -> b.setStructValue(struct(o, depth + 1)).build();
+      case ArrayValue a -> b.setListValue(list(a.asList(), depth + 1)).build();
+      case SetValue s -> b.setListValue(list(List.copyOf(s.elements()), depth + 1)).build();
     };
   }
 
-  private static ListValue list(List<Value> values) {
+  private static ListValue list(List<Value> values, int depth) throws CheckException {
+    if (depth > MAX_METADATA_DEPTH) {
+      throw invalid(
+          "dynamic_metadata nested deeper than "
+              + MAX_METADATA_DEPTH
+              + " levels, which Envoy cannot read");
+    }
     ListValue.Builder b = ListValue.newBuilder();
     for (Value e : values) {
-      b.addValues(protoValue(e));
+      b.addValues(protoValue(e, depth));
     }
     return b.build();
   }

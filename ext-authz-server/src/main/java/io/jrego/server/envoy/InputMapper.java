@@ -34,6 +34,16 @@ public final class InputMapper {
     }
   }
 
+  // The document's keys, made once (a value's hash is keyed, and not free)
+  private static final StringValue ATTRIBUTES = StringValue.of("attributes");
+  private static final StringValue VERSION_KEY = StringValue.of("version");
+  private static final StringValue PARSED_PATH = StringValue.of("parsed_path");
+  private static final StringValue PARSED_QUERY = StringValue.of("parsed_query");
+  private static final StringValue PARSED_BODY = StringValue.of("parsed_body");
+  private static final StringValue TRUNCATED_BODY = StringValue.of("truncated_body");
+  private static final StringValue SOURCE_PRINCIPAL = StringValue.of("source_principal");
+  private static final StringValue SPIFFE = StringValue.of("spiffe");
+
   private static final ObjectValue VERSION =
       new ObjectValue.Builder()
           .put("ext_authz", StringValue.of("v3"))
@@ -53,33 +63,54 @@ public final class InputMapper {
    *     cannot be parsed; its message is what OPA-Envoy answers in the 400 body
    */
   public ObjectValue map(CheckRequest request) throws CheckException {
+    return map(request, Long.MAX_VALUE);
+  }
+
+  /**
+   * Builds the input document, giving up once {@code deadline} (a {@link System#nanoTime()}
+   * instant: the check's budget, shared with the evaluation) has passed.
+   *
+   * @throws CheckException with {@link Reason#REQUEST_PARSE_ERROR} as {@link #map(CheckRequest)},
+   *     or with {@link Reason#TIMEOUT} when the deadline passes between two of its steps
+   */
+  public ObjectValue map(CheckRequest request, long deadline) throws CheckException {
     AttributeContext attrs = request.getAttributes();
     AttributeContext.HttpRequest http = attrs.getRequest().getHttp();
     ObjectValue.Builder input = new ObjectValue.Builder();
     if (request.hasAttributes()) {
-      input.put("attributes", ProtoValues.message(attrs));
+      input.put(ATTRIBUTES, ProtoValues.message(attrs));
     }
-    input.put("version", VERSION);
+    input.put(VERSION_KEY, VERSION);
+    checkDeadline(deadline, "attributes");
     String path = http.getPath();
     int q = path.indexOf('?');
     Map<String, String> headers = http.getHeadersMap();
     try {
-      input.put("parsed_path", UrlDecoding.parsedPath(q < 0 ? path : path.substring(0, q)));
-      input.put("parsed_query", UrlDecoding.parseQuery(q < 0 ? "" : path.substring(q + 1)));
+      input.put(PARSED_PATH, UrlDecoding.parsedPath(q < 0 ? path : path.substring(0, q)));
+      input.put(PARSED_QUERY, UrlDecoding.parseQuery(q < 0 ? "" : path.substring(q + 1)));
+      checkDeadline(deadline, "path and query");
       if (!options.skipRequestBodyParse()) {
         BodyParser.Parsed body = BodyParser.parse(headers, http.getBody(), http.getRawBody());
-        input.put("parsed_body", body.body());
-        input.put("truncated_body", body.truncated());
+        input.put(PARSED_BODY, body.body());
+        input.put(TRUNCATED_BODY, body.truncated());
+        checkDeadline(deadline, "body");
       }
     } catch (UrlDecoding.DecodingException e) {
       throw new CheckException(Reason.REQUEST_PARSE_ERROR, e.getMessage(), e);
     }
     String principal = attrs.getSource().getPrincipal();
     if (!principal.isEmpty()) {
-      input.put("source_principal", StringValue.of(principal));
+      input.put(SOURCE_PRINCIPAL, StringValue.of(principal));
     }
-    spiffe(principal, headers).ifPresent(s -> input.put("spiffe", s));
+    spiffe(principal, headers).ifPresent(s -> input.put(SPIFFE, s));
     return input.build();
+  }
+
+  private static void checkDeadline(long deadline, String step) throws CheckException {
+    if (System.nanoTime() > deadline) {
+      throw new CheckException(
+          Reason.TIMEOUT, "the check's deadline passed while mapping the request (" + step + ")");
+    }
   }
 
   private Optional<ObjectValue> spiffe(String principal, Map<String, String> headers) {

@@ -40,7 +40,7 @@ final class Multipart {
   }
 
   private ObjectValue read() throws UrlDecoding.DecodingException {
-    Map<String, List<Value>> values = new LinkedHashMap<>();
+    Map<StringValue, List<Value>> values = new LinkedHashMap<>(); // see UrlDecoding.parseQuery
     int partsRead = 0;
     boolean expectNewPart = false;
     while (true) {
@@ -80,7 +80,7 @@ final class Multipart {
     return b.build();
   }
 
-  private void readPart(Map<String, List<Value>> values) throws UrlDecoding.DecodingException {
+  private void readPart(Map<StringValue, List<Value>> values) throws UrlDecoding.DecodingException {
     Map<String, String> headers = readHeaders();
     int bodyStart = pos;
     int bodyEnd = findBoundary(bodyStart);
@@ -103,7 +103,7 @@ final class Multipart {
     } else {
       v = StringValue.of(new String(content, StandardCharsets.UTF_8));
     }
-    values.computeIfAbsent(name, k -> new ArrayList<>()).add(v);
+    values.computeIfAbsent(StringValue.ofKey(name), k -> new ArrayList<>()).add(v);
   }
 
   /** MIME headers up to the blank line; names lower-cased, the first of a repeated name kept. */

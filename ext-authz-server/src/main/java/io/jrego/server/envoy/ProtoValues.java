@@ -1,6 +1,7 @@
 package io.jrego.server.envoy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.ListValue;
@@ -17,6 +18,7 @@ import java.math.BigInteger;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Converts a protobuf message to a value the way OPA-Envoy builds {@code input.attributes}: JSON
@@ -28,21 +30,42 @@ final class ProtoValues {
 
   private ProtoValues() {}
 
+  /**
+   * Each message type's field names as values, by field index, made once: a value's hash is keyed
+   * and costs more than a Java string's cached one, so names that never change are not rehashed for
+   * every request.
+   */
+  private static final Map<Descriptor, StringValue[]> NAMES = new ConcurrentHashMap<>();
+
+  private static StringValue[] names(Descriptor type) {
+    StringValue[] names = NAMES.get(type);
+    if (names == null) {
+      List<FieldDescriptor> fields = type.getFields();
+      names = new StringValue[fields.size()];
+      for (FieldDescriptor fd : fields) {
+        names[fd.getIndex()] = StringValue.of(fd.getJsonName());
+      }
+      NAMES.put(type, names);
+    }
+    return names;
+  }
+
   static ObjectValue message(Message msg) {
     if (msg instanceof Struct s) {
       return struct(s);
     }
-    List<FieldDescriptor> fields = msg.getDescriptorForType().getFields();
+    Descriptor type = msg.getDescriptorForType();
+    StringValue[] names = names(type);
     ObjectValue.Builder b = new ObjectValue.Builder();
-    for (FieldDescriptor fd : fields) {
+    for (FieldDescriptor fd : type.getFields()) {
       if (fd.isRepeated()) {
         int n = msg.getRepeatedFieldCount(fd);
         if (n == 0) {
           continue;
         }
-        b.put(fd.getJsonName(), fd.isMapField() ? map(msg, fd, n) : list(msg, fd, n));
+        b.put(names[fd.getIndex()], fd.isMapField() ? map(msg, fd, n) : list(msg, fd, n));
       } else if (msg.hasField(fd)) {
-        b.put(fd.getJsonName(), single(fd, msg.getField(fd)));
+        b.put(names[fd.getIndex()], single(fd, msg.getField(fd)));
       }
     }
     return b.build();
@@ -54,7 +77,9 @@ final class ProtoValues {
     ObjectValue.Builder b = new ObjectValue.Builder();
     for (int i = 0; i < n; i++) {
       Message entry = (Message) msg.getRepeatedField(fd, i);
-      b.put(String.valueOf(entry.getField(keyFd)), single(valueFd, entry.getField(valueFd)));
+      b.put(
+          StringValue.ofKey(String.valueOf(entry.getField(keyFd))),
+          single(valueFd, entry.getField(valueFd)));
     }
     return b.build();
   }
@@ -105,7 +130,7 @@ final class ProtoValues {
   static ObjectValue struct(Struct s) {
     ObjectValue.Builder b = new ObjectValue.Builder();
     for (Map.Entry<String, com.google.protobuf.Value> e : s.getFieldsMap().entrySet()) {
-      b.put(e.getKey(), structValue(e.getValue()));
+      b.put(StringValue.ofKey(e.getKey()), structValue(e.getValue()));
     }
     return b.build();
   }

@@ -12,13 +12,18 @@ public enum Reason {
   UNDEFINED_DECISION("undefined_decision"),
   /** Evaluating the policy failed (conflict, builtin error in strict mode, a limit passed). */
   EVAL_ERROR("eval_error"),
+  /**
+   * The check (input mapping and evaluation together) outlived its deadline, {@code
+   * --eval-timeout}.
+   */
+  TIMEOUT("timeout"),
   /** The decision has the wrong shape (for example {@code allowed} is not a boolean). */
   INVALID_DECISION("invalid_decision"),
   /** No policy is active yet. */
   NO_POLICY("no_policy"),
   /** The answer would exceed the configured maximum message size. */
   RESPONSE_TOO_LARGE("response_too_large"),
-  /** Anything else: a bug in jrego. */
+  /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */
   INTERNAL("internal");
 
   private final String code;

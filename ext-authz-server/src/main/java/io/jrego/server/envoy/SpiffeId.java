@@ -63,80 +63,43 @@ record SpiffeId(String id, String trustDomain, String path) {
    */
   ObjectValue toValue(String from) {
     ObjectValue.Builder b = new ObjectValue.Builder();
-    b.put("id", StringValue.of(id));
-    b.put("trust_domain", StringValue.of(trustDomain));
-    b.put("path", StringValue.of(path));
-    b.put("from", StringValue.of(from));
+    b.put(ID, StringValue.of(id));
+    b.put(TRUST_DOMAIN, StringValue.of(trustDomain));
+    b.put(PATH, StringValue.of(path));
+    b.put(FROM, StringValue.of(from));
     String[] seg = path.split("/", -1);
     if (seg.length == 5 && seg[1].equals("ns") && seg[3].equals("sa")) {
-      b.put("namespace", StringValue.of(seg[2]));
-      b.put("service_account", StringValue.of(seg[4]));
+      b.put(NAMESPACE, StringValue.of(seg[2]));
+      b.put(SERVICE_ACCOUNT, StringValue.of(seg[4]));
     }
     return b.build();
   }
 
+  // input.spiffe's keys, made once (a value's hash is keyed, and not free)
+  private static final StringValue ID = StringValue.of("id");
+  private static final StringValue TRUST_DOMAIN = StringValue.of("trust_domain");
+  private static final StringValue PATH = StringValue.of("path");
+  private static final StringValue FROM = StringValue.of("from");
+  private static final StringValue NAMESPACE = StringValue.of("namespace");
+  private static final StringValue SERVICE_ACCOUNT = StringValue.of("service_account");
+
   /**
-   * The first {@code URI=} value of the last element of an {@code x-forwarded-client-cert} header:
-   * the element the nearest proxy added. Values may be quoted (with {@code \} escapes), and quoted
-   * values may hold {@code ,} and {@code ;}.
+   * The {@code URI=} value of the last element of an {@code x-forwarded-client-cert} header: the
+   * element the nearest proxy added. Empty when the header is malformed ({@link Xfcc}: no identity
+   * is taken from a header that could have been smuggled past the proxy), or when that element has
+   * no URI or several (an X.509 SVID has exactly one URI SAN).
    */
   static Optional<String> xfccUri(String header) {
-    List<List<String[]>> elements = parseXfcc(header);
+    List<List<Xfcc.Pair>> elements = Xfcc.parse(header).orElse(List.of());
     if (elements.isEmpty()) {
       return Optional.empty();
     }
-    for (String[] kv : elements.get(elements.size() - 1)) {
-      if (kv[0].equalsIgnoreCase("URI")) {
-        return Optional.of(kv[1]);
+    List<String> uris = new ArrayList<>();
+    for (Xfcc.Pair p : elements.get(elements.size() - 1)) {
+      if (p.key().equals("uri")) {
+        uris.add(p.value());
       }
     }
-    return Optional.empty();
-  }
-
-  private static List<List<String[]>> parseXfcc(String h) {
-    List<List<String[]>> elements = new ArrayList<>();
-    List<String[]> current = new ArrayList<>();
-    StringBuilder key = new StringBuilder();
-    StringBuilder value = new StringBuilder();
-    boolean inValue = false;
-    boolean quoted = false;
-    for (int i = 0; i < h.length(); i++) {
-      char c = h.charAt(i);
-      if (quoted) {
-        if (c == '\\' && i + 1 < h.length()) {
-          value.append(h.charAt(++i));
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          value.append(c);
-        }
-      } else if (c == '"' && inValue) {
-        quoted = true;
-      } else if (c == '=' && !inValue) {
-        inValue = true;
-      } else if (c == ';' || c == ',') {
-        if (!key.isEmpty()) {
-          current.add(new String[] {key.toString().strip(), value.toString().strip()});
-        }
-        key.setLength(0);
-        value.setLength(0);
-        inValue = false;
-        if (c == ',') {
-          elements.add(current);
-          current = new ArrayList<>();
-        }
-      } else if (inValue) {
-        value.append(c);
-      } else {
-        key.append(c);
-      }
-    }
-    if (!key.isEmpty()) {
-      current.add(new String[] {key.toString().strip(), value.toString().strip()});
-    }
-    if (!current.isEmpty()) {
-      elements.add(current);
-    }
-    return elements;
+    return uris.size() == 1 ? Optional.of(uris.get(0)) : Optional.empty();
   }
 }

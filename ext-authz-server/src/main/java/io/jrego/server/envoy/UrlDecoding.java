@@ -18,6 +18,13 @@ import java.util.Map;
  */
 final class UrlDecoding {
 
+  /**
+   * The most {@code &}-separated pairs a query or form body may have: Go's {@code net/url} limit
+   * since Go 1.24.12 and 1.25.6 (its {@code urlmaxqueryparams} default), so an OPA-Envoy built with
+   * a current Go refuses the same requests.
+   */
+  static final int MAX_PARAMS = 10_000;
+
   private UrlDecoding() {}
 
   /** Thrown for a bad escape or a {@code ;} separator; the message is Go's wording. */
@@ -49,13 +56,21 @@ final class UrlDecoding {
 
   /**
    * Form decoding ({@code url.ParseQuery}): {@code &}-separated pairs, {@code +} is a space, a key
-   * without {@code =} maps to {@code ""}, repeated keys keep their order, empty pairs are skipped.
+   * without {@code =} maps to {@code ""}, repeated keys keep their order, empty pairs are skipped;
+   * more than {@link #MAX_PARAMS} pairs (empty ones included, as Go counts) are refused.
    */
   static ObjectValue parseQuery(String query) throws DecodingException {
     if (query.isEmpty()) {
       return ObjectValue.EMPTY;
     }
-    Map<String, List<Value>> out = new LinkedHashMap<>();
+    int pairs = 1;
+    for (int i = query.indexOf('&'); i >= 0; i = query.indexOf('&', i + 1)) {
+      if (++pairs > MAX_PARAMS) {
+        throw new DecodingException("number of URL query parameters exceeded limit");
+      }
+    }
+    // keyed by value, not Java string: names chosen to collide in String.hashCode stay cheap
+    Map<StringValue, List<Value>> out = new LinkedHashMap<>();
     DecodingException first = null;
     int start = 0;
     while (start <= query.length()) {
@@ -74,7 +89,8 @@ final class UrlDecoding {
         try {
           String key = unescape(k, true);
           String value = unescape(v, true);
-          out.computeIfAbsent(key, x -> new ArrayList<>()).add(StringValue.of(value));
+          out.computeIfAbsent(StringValue.ofKey(key), x -> new ArrayList<>())
+              .add(StringValue.of(value));
         } catch (DecodingException e) {
           if (first == null) {
             first = e;

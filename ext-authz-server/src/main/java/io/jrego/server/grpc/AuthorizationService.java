@@ -11,6 +11,8 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.jrego.engine.QueryOptions;
+import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -22,6 +24,7 @@ import io.jrego.server.envoy.Reason;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -31,9 +34,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
  * input, evaluates the active policy at the decision path and maps the decision to a response.
  *
- * <p>Never throws: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
+ * <p>Throws no exception: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
  * undefined decision, an evaluation error or a decision of the wrong shape fails the RPC with
- * UNKNOWN, or answers a denied response, as {@link OnError} is configured.
+ * UNKNOWN, or answers a denied response, as {@link OnError} is configured. So does a check that
+ * outlives its deadline ({@link Config#evalTimeout}, for mapping and evaluation together: reason
+ * {@code timeout}). An {@link Error} (a {@link StackOverflowError}) goes on to the {@link
+ * ErrorBoundary} around the call, which answers it the same way with reason {@code internal}.
  */
 public final class AuthorizationService extends AuthorizationGrpc.AuthorizationImplBase {
 
@@ -48,6 +54,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * @param onError what a failed check answers
    * @param errorStatus the HTTP status of an {@link OnError#DENY} answer
    * @param maxSendBytes the largest response allowed
+   * @param evalTimeout how long one check may take once a check thread has taken it up (time spent
+   *     queued before is not counted): input mapping and evaluation share it, then it fails with
+   *     {@link Reason#TIMEOUT}
    */
   public record Config(
       String decisionPath,
@@ -55,11 +64,24 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       boolean dryRun,
       OnError onError,
       int errorStatus,
-      int maxSendBytes) {
+      int maxSendBytes,
+      Duration evalTimeout) {
+
+    /**
+     * The default {@link #evalTimeout}: Envoy's default ext_authz timeout, and well below the 0.5 s
+     * of {@code envoy-config}. A check still running when Envoy has given up only holds a thread
+     * other checks need; below Envoy's timeout, jrego's own answer ({@code --on-error}) reaches
+     * Envoy before it applies {@code failure_mode_allow}.
+     */
+    public static final Duration DEFAULT_EVAL_TIMEOUT = Duration.ofMillis(200);
+
     public Config {
       Objects.requireNonNull(decisionPath);
       Objects.requireNonNull(input);
       Objects.requireNonNull(onError);
+      if (evalTimeout.isNegative() || evalTimeout.isZero()) {
+        throw new IllegalArgumentException("eval timeout must be positive, got " + evalTimeout);
+      }
       if (StatusCode.forNumber(errorStatus) == null || errorStatus == 0) {
         throw new IllegalArgumentException(
             "error status " + errorStatus + " is not an HTTP status Envoy knows");
@@ -74,7 +96,18 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
           false,
           OnError.GRPC_ERROR,
           403,
-          Integer.MAX_VALUE);
+          Integer.MAX_VALUE,
+          DEFAULT_EVAL_TIMEOUT);
+    }
+
+    /** This configuration with another {@link #onError} and {@link #errorStatus}. */
+    public Config withOnError(OnError mode, int status) {
+      return new Config(decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout);
+    }
+
+    /** This configuration with another {@link #evalTimeout}. */
+    public Config withEvalTimeout(Duration timeout) {
+      return new Config(decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout);
     }
   }
 
@@ -113,60 +146,100 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     return new AuthorizationService(policies, new ServerMetrics(), config, true);
   }
 
+  /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
+  private record Answer(CheckResponse response, Status error) {
+    void sendTo(StreamObserver<CheckResponse> out) {
+      if (error != null) {
+        out.onError(error.asRuntimeException());
+        return;
+      }
+      out.onNext(response);
+      out.onCompleted();
+    }
+  }
+
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
     long start = System.nanoTime();
     String decisionId = decisionId();
+    Answer answer;
     try {
-      ActivePolicy policy =
-          policies
-              .current()
-              .orElseThrow(() -> new CheckException(Reason.NO_POLICY, "no policy is active"));
-      ObjectValue input;
-      try {
-        input = inputMapper.map(request);
-      } catch (CheckException e) {
-        answerParseError(e, out, start);
-        return;
-      }
-      Value decision = evaluate(policy, input);
-      CheckResponse response = decisionMapper.map(decision, decisionId);
-      if (response.getSerializedSize() > config.maxSendBytes()) {
-        throw new CheckException(
-            Reason.RESPONSE_TOO_LARGE,
-            "response of "
-                + response.getSerializedSize()
-                + " bytes exceeds "
-                + config.maxSendBytes());
-      }
-      boolean allowed = DecisionMapper.isAllowed(decision);
-      String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
-      String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
-      metrics.check(result, reason, System.nanoTime() - start);
-      out.onNext(response);
-      out.onCompleted();
-      if (!quiet && LOG.isLoggable(Level.DEBUG)) {
-        LOG.log(
-            Level.DEBUG,
-            "check decision_id={0} result={1} reason={2} revision={3}",
-            decisionId,
-            result,
-            reason,
-            policy.revision());
-      }
+      answer = answer(request, decisionId, start);
     } catch (CheckException e) {
-      fail(e, decisionId, out, start);
+      answer = failure(e, decisionId, start);
     } catch (RuntimeException e) {
-      fail(new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, out, start);
+      answer =
+          failure(new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start);
+    }
+    // An Error (a stack overflow) goes on to the ErrorBoundary around the call, which answers it.
+    try {
+      answer.sendTo(out);
+    } catch (RuntimeException e) {
+      // the call is gone (Envoy gave up and cancelled it): nobody is left to answer
+      if (!quiet) {
+        LOG.log(Level.DEBUG, "check decision_id={0}: answer not sent: {1}", decisionId, e);
+      }
     }
   }
 
-  private Value evaluate(ActivePolicy policy, ObjectValue input) throws CheckException {
+  /** The policy's answer, or a 400 for a request that cannot be parsed. */
+  private Answer answer(CheckRequest request, String decisionId, long start) throws CheckException {
+    long deadline = start + config.evalTimeout().toNanos();
+    ActivePolicy policy =
+        policies
+            .current()
+            .orElseThrow(() -> new CheckException(Reason.NO_POLICY, "no policy is active"));
+    ObjectValue input;
+    try {
+      input = inputMapper.map(request, deadline);
+    } catch (CheckException e) {
+      if (e.reason() != Reason.REQUEST_PARSE_ERROR) {
+        throw e;
+      }
+      return parseError(e, start);
+    }
+    Value decision = evaluate(policy, input, deadline);
+    CheckResponse response = decisionMapper.map(decision, decisionId);
+    if (response.getSerializedSize() > config.maxSendBytes()) {
+      throw new CheckException(
+          Reason.RESPONSE_TOO_LARGE,
+          "response of "
+              + response.getSerializedSize()
+              + " bytes exceeds "
+              + config.maxSendBytes());
+    }
+    boolean allowed = DecisionMapper.isAllowed(decision);
+    String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
+    String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
+    metrics.check(result, reason, System.nanoTime() - start);
+    if (!quiet && LOG.isLoggable(Level.DEBUG)) {
+      LOG.log(
+          Level.DEBUG,
+          "check decision_id={0} result={1} reason={2} revision={3}",
+          decisionId,
+          result,
+          reason,
+          policy.revision());
+    }
+    return new Answer(response, null);
+  }
+
+  private Value evaluate(ActivePolicy policy, ObjectValue input, long deadline)
+      throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
     try {
-      decision = policy.policy().evaluate(config.decisionPath(), input);
+      decision =
+          policy
+              .policy()
+              .evaluate(config.decisionPath(), input, QueryOptions.none().withDeadline(deadline));
     } catch (RegoException e) {
+      if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
+        throw new CheckException(
+            Reason.TIMEOUT,
+            "evaluation passed the check's deadline of " + config.evalTimeout().toMillis() + " ms",
+            e);
+      }
       throw new CheckException(Reason.EVAL_ERROR, e.getMessage(), e);
     } finally {
       metrics.evaluation(System.nanoTime() - evalStart);
@@ -176,22 +249,22 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   }
 
   /** As OPA-Envoy: PERMISSION_DENIED, a 400 with the message as body, no decision id. */
-  private void answerParseError(CheckException e, StreamObserver<CheckResponse> out, long start) {
+  private Answer parseError(CheckException e, long start) {
     metrics.check("deny", e.reason().code(), System.nanoTime() - start);
-    out.onNext(
+    if (!quiet) {
+      LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
+    }
+    return new Answer(
         denied(
                 e,
                 DeniedHttpResponse.newBuilder().setBody(e.getMessage()),
                 StatusCode.BadRequest_VALUE)
-            .build());
-    out.onCompleted();
-    if (!quiet) {
-      LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
-    }
+            .build(),
+        null);
   }
 
-  private void fail(
-      CheckException e, String decisionId, StreamObserver<CheckResponse> out, long start) {
+  /** A failed check: logged in one line and counted, then answered as {@link OnError} says. */
+  private Answer failure(CheckException e, String decisionId, long start) {
     if (!quiet) {
       LOG.log(
           Level.WARNING,
@@ -202,11 +275,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
     metrics.check("error", e.reason().code(), System.nanoTime() - start);
     if (config.onError() == OnError.GRPC_ERROR) {
-      out.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
-      return;
+      return new Answer(null, Status.UNKNOWN.withDescription(e.getMessage()));
     }
-    out.onNext(errorDenial(e, decisionId));
-    out.onCompleted();
+    return new Answer(errorDenial(e, decisionId), null);
   }
 
   /** The {@link OnError#DENY} answer to a failed check. */

@@ -43,6 +43,14 @@ public final class CheckServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("io.jrego.server.grpc");
 
   /**
+   * The stack of a check thread. Mapping and evaluation walk values recursively, and a request body
+   * may nest {@code Json.MAX_DEPTH} levels; some walks ({@code yaml.marshal}, the response's
+   * metadata) overflow the JVM's default 1 MiB there while still interpreted. 8 MiB holds every
+   * walk at that depth, compiled or not; it is address space, committed only as far as used.
+   */
+  static final long STACK_BYTES = 8L << 20;
+
+  /**
    * How the server runs.
    *
    * @param address where to listen
@@ -96,7 +104,7 @@ public final class CheckServer implements AutoCloseable {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(config.queueCapacity()),
             r -> {
-              Thread t = new Thread(r, threadName + n.incrementAndGet());
+              Thread t = new Thread(null, r, threadName + n.incrementAndGet(), STACK_BYTES);
               t.setDaemon(true);
               return t;
             });

@@ -127,7 +127,7 @@ class BundleSwapUnderLoadTest {
                     false,
                     Duration.ofSeconds(2),
                     Duration.ofSeconds(1)),
-                AuthorizationService.Config.defaults(),
+                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
                 Optional.empty())) {
           manager.start();
           ManagedChannel ch =

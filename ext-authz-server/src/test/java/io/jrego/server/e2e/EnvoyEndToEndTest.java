@@ -150,7 +150,7 @@ class EnvoyEndToEndTest {
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start();
-    awaitEnvoyReady(log);
+    awaitEnvoyReady(envoy, adminPort, log);
   }
 
   /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
@@ -354,6 +354,33 @@ class EnvoyEndToEndTest {
   }
 
   @Test
+  @Order(9)
+  void issue14_pathParametersAndTrailingJunkDoNotHideTheInferencePath() throws Exception {
+    // Upstreams that strip path parameters or trim the path route these to the chat endpoint.
+    for (String path :
+        List.of(
+            "/v1/chat/completions;x=1",
+            "/v1/chat;x=1/completions",
+            "/v1/chat/completions.",
+            "/v1/chat/completions%20")) {
+      HttpResponse<String> r =
+          send(
+              "stranger",
+              HttpRequest.newBuilder(url(path))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(chatBody("gpt-4o-mini", "hello"))));
+      assertThat(r.statusCode()).as(path).isEqualTo(403);
+      assertThat(Json.parse(r.body()))
+          .as(path)
+          .isEqualTo(
+              Json.parse(
+                  "{\"code\":\"policy_denied\",\"reason\":\"caller may not use inference"
+                      + " endpoints\"}"));
+    }
+    assertThat(upstreamSaw).isEmpty();
+  }
+
+  @Test
   @Order(100)
   void withJregoStopped_envoyFailsClosed() throws Exception {
     jrego.shutdown();
@@ -406,7 +433,7 @@ class EnvoyEndToEndTest {
         .build();
   }
 
-  private static String findEnvoy() {
+  static String findEnvoy() {
     String path = System.getenv().getOrDefault("PATH", "");
     for (String dir : path.split(File.pathSeparator, -1)) {
       Path candidate = Path.of(dir, "envoy");
@@ -419,7 +446,7 @@ class EnvoyEndToEndTest {
             + " root), then run the tests again");
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -445,7 +472,8 @@ class EnvoyEndToEndTest {
     return out.toString();
   }
 
-  private void awaitEnvoyReady(File log) throws Exception {
+  /** Waits until Envoy's admin {@code /ready} says LIVE; fails with its log if it exits. */
+  static void awaitEnvoyReady(Process envoy, int adminPort, File log) throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {

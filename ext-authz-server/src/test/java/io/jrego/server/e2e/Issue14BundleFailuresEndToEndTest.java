@@ -218,6 +218,9 @@ class Issue14BundleFailuresEndToEndTest {
                 "2s",
                 "--warm-up",
                 "0s",
+                // a fresh JVM's first checks are slow; their deadline is not this test's subject
+                "--eval-timeout",
+                "30s",
                 "--addr",
                 "127.0.0.1:0",
                 "--admin-addr",

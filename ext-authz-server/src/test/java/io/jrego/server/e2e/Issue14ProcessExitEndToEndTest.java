@@ -62,7 +62,10 @@ class Issue14ProcessExitEndToEndTest {
               "--shutdown-grace",
               "1s",
               "--eval-max-allocation",
-              "100000000000");
+              "100000000000",
+              // the checks must still be running at SIGTERM, not ended by their own deadline
+              "--eval-timeout",
+              "60s");
       try {
         int grpc = Integer.parseInt(awaitServing(p).group(1));
         // the next poll gets headers, then a byte a second: the poller is stuck in the download
@@ -112,7 +115,10 @@ class Issue14ProcessExitEndToEndTest {
             "--eval-max-allocation",
             "100000000000",
             "--shutdown-grace",
-            "1s");
+            "1s",
+            // a fresh JVM's first check must reach the policy, not end at its own deadline
+            "--eval-timeout",
+            "60s");
     try {
       int grpc = Integer.parseInt(awaitServing(p).group(1));
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();

@@ -176,7 +176,10 @@ class ServeHttpBundleEndToEndTest {
                   "--addr",
                   "127.0.0.1:0",
                   "--admin-addr",
-                  "127.0.0.1:0"),
+                  "127.0.0.1:0",
+                  // a fresh JVM: its first checks are slow, and not what this test is about
+                  "--eval-timeout",
+                  "30s"),
               dir.resolve("out.txt"),
               dir.resolve("err.txt"));
       try {

@@ -79,6 +79,12 @@ final class TestPki {
         new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId));
   }
 
+  /** A client certificate without a SPIFFE ID: a DNS name SAN only. */
+  Issued clientWithDnsName(String cn, String dnsName)
+      throws GeneralSecurityException, OperatorCreationException, IOException {
+    return leaf(cn, KeyPurposeId.id_kp_clientAuth, new GeneralName(GeneralName.dNSName, dnsName));
+  }
+
   private Issued leaf(String cn, KeyPurposeId purpose, GeneralName... sans)
       throws GeneralSecurityException, OperatorCreationException, IOException {
     KeyPair keys = newKeys();

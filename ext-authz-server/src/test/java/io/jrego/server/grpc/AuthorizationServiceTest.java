@@ -95,9 +95,14 @@ class AuthorizationServiceTest {
     policies.activate(new ActivePolicy(new FakePolicy(recording), "rev-1", "test", Instant.now()));
   }
 
+  /** The defaults with a deadline no cold first check on a busy machine can miss. */
+  private static AuthorizationService.Config relaxed() {
+    return AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30));
+  }
+
   private AuthorizationGrpc.AuthorizationBlockingStub start(FakePolicy.Decide decide)
       throws IOException {
-    return start(AuthorizationService.Config.defaults(), decide, true);
+    return start(relaxed(), decide, true);
   }
 
   private static CheckRequest request(String path) {
@@ -240,7 +245,8 @@ class AuthorizationServiceTest {
             false,
             OnError.DENY,
             503,
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE,
+            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
     var stub = start(config, (path, input) -> Optional.empty(), true);
     CheckResponse r = stub.check(request("/"));
     assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
@@ -258,7 +264,8 @@ class AuthorizationServiceTest {
             true,
             OnError.GRPC_ERROR,
             403,
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE,
+            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
     var stub = start(config, (path, input) -> Optional.of(Json.parse("false")), true);
     assertThat(stub.check(request("/")).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
     assertThat(metrics.scrape())
@@ -274,7 +281,8 @@ class AuthorizationServiceTest {
             false,
             OnError.GRPC_ERROR,
             403,
-            100);
+            100,
+            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
     var stub =
         start(
             config,
@@ -290,13 +298,13 @@ class AuthorizationServiceTest {
 
   @Test
   void check_withoutAPolicyFails() throws Exception {
-    var stub = start(AuthorizationService.Config.defaults(), (p, i) -> Optional.empty(), false);
+    var stub = start(relaxed(), (p, i) -> Optional.empty(), false);
     assertThatThrownBy(() -> stub.check(request("/"))).hasMessageContaining("no_policy");
   }
 
   @Test
   void health_isNotServingUntilAPolicyIsActiveThenServingUntilShutdown() throws Exception {
-    start(AuthorizationService.Config.defaults(), (p, i) -> Optional.of(Json.parse("true")), false);
+    start(relaxed(), (p, i) -> Optional.of(Json.parse("true")), false);
     var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
     HealthCheckRequest all = HealthCheckRequest.getDefaultInstance();
     HealthCheckRequest authz =

@@ -41,7 +41,9 @@ class CheckServerTest {
     return CheckServer.start(
         new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1), Duration.ZERO),
         new AuthorizationService(
-            policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
         policies);
   }
 
@@ -93,7 +95,10 @@ class CheckServerTest {
             false,
             Duration.ofSeconds(1),
             Duration.ofSeconds(1)),
-        new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+        new AuthorizationService(
+            policies,
+            metrics,
+            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
         policies);
   }
 

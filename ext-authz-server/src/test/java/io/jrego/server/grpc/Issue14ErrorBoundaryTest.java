@@ -63,7 +63,8 @@ class Issue14ErrorBoundaryTest {
                     false,
                     onError,
                     403,
-                    Integer.MAX_VALUE)),
+                    Integer.MAX_VALUE,
+                    Duration.ofSeconds(30))), // not about the deadline: room for a cold check
             policies);
     server.serve();
     return server;

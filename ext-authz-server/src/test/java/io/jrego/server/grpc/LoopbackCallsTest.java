@@ -47,7 +47,9 @@ class LoopbackCallsTest {
             Duration.ofSeconds(1),
             Duration.ZERO),
         new AuthorizationService(
-                policies, new ServerMetrics(), AuthorizationService.Config.defaults())
+                policies,
+                new ServerMetrics(),
+                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)))
             .forWarmUp(), // no log line per failed check
         policies);
   }

@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Checkpoint;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
@@ -10,7 +11,6 @@ import io.jrego.engine.value.Value;
 import io.jrego.engine.value.Values;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.util.Arrays;
 
 /**
  * {@code count}, {@code sum}, {@code product}, {@code max}, {@code min}, {@code sort}, {@code all},
@@ -115,7 +115,7 @@ final class Aggregates {
     return switch (a[0]) {
       case ArrayValue x -> {
         Value[] copy = x.asList().toArray(new Value[0]);
-        Arrays.sort(copy, Values::compare);
+        Checkpoint.sort(copy);
         yield ArrayValue.wrap(copy);
       }
       case SetValue x -> ArrayValue.of(x.elements());

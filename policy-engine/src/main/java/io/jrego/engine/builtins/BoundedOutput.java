@@ -21,6 +21,16 @@ final class BoundedOutput {
   }
 
   /**
+   * Once per step of a loop whose length the operands decide: the query's limit checkpoint ({@link
+   * BuiltinContext#checkpoint}), so the loop ends once its deadline has passed.
+   */
+  void step() {
+    if (ctx != null) {
+      ctx.checkpoint();
+    }
+  }
+
+  /**
    * Before appending {@code chars} characters to a builder now {@code length} long.
    *
    * @throws LimitExceededException when the query would pass its allocation limit

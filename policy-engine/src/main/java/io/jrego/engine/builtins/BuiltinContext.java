@@ -21,6 +21,8 @@ public final class BuiltinContext {
   private final AllocationMeter allocations;
   private Map<Object, Value> queryCache; // created on first use: most queries never need it
   private long nowNanos = Long.MIN_VALUE;
+  private Runnable limits = () -> {};
+  private int sinceCheck;
 
   /**
    * @param clock the source of {@code time.now_ns}
@@ -99,6 +101,26 @@ public final class BuiltinContext {
   /** Writes one line of {@code print} output. */
   public void print(String line) {
     printSink.accept(line);
+  }
+
+  /**
+   * What {@link #checkpoint()} runs: the evaluation's limit check (its deadline, cancellation,
+   * allocation), which ends the query by throwing. Set by the evaluator that owns this context.
+   */
+  public void onCheckpoint(Runnable limitCheck) {
+    this.limits = limitCheck;
+  }
+
+  /**
+   * For builtins whose work grows with their operands: call once per element or step. Every 1024th
+   * call runs the evaluation's limit check, which ends the query (with an unchecked exception the
+   * builtin must let through) once a limit is passed, so one builtin call cannot hold a thread long
+   * past its deadline.
+   */
+  public void checkpoint() {
+    if ((++sinceCheck & 1023) == 0) {
+      limits.run();
+    }
   }
 
   /** Whether builtin errors are raised rather than making calls undefined. */

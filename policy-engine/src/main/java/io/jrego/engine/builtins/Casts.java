@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
@@ -66,6 +67,10 @@ final class Casts {
 
   private static Value parse(StringValue sv) throws BuiltinException {
     String s = sv.value();
+    if (s.length() > Json.MAX_NUMBER_LENGTH) {
+      // exact parsing grows faster than the text: bounded as the JSON reader bounds numbers
+      throw BuiltinException.error("number longer than " + Json.MAX_NUMBER_LENGTH + " characters");
+    }
     String bare = s.replaceFirst("^[+-]+", "").toLowerCase(Locale.ROOT);
     if (bare.equals("inf") || bare.equals("infinity") || bare.equals("nan")) {
       throw BuiltinException.operand(1, "valid number string", sv);
@@ -78,6 +83,10 @@ final class Casts {
       throw BuiltinException.error(
           "strconv.ParseFloat: parsing " + GoFormat.quote(s, false) + ": value out of range");
     }
-    return s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
+    NumberValue n = s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
+    if (NumberValue.tooBig(n.bigDecimal())) {
+      throw BuiltinException.error("invalid number: number too big"); // as OPA
+    }
+    return n;
   }
 }

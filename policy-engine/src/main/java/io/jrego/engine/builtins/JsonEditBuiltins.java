@@ -233,6 +233,7 @@ final class JsonEditBuiltins {
     Value doc = args[0];
     try {
       for (Value op : ops) {
+        ctx.checkpoint(); // each operation copies the objects on its path
         if (!(op instanceof ObjectValue o)) {
           return null;
         }

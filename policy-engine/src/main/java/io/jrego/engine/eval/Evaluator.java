@@ -19,6 +19,7 @@ import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Checkpoint;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
@@ -47,7 +48,8 @@ import java.util.TreeSet;
  * and cached per query by node id. {@code with} swaps the input, a data override tree or a function
  * mock table for the duration of one expression (and back while its continuation runs), with a
  * fresh cache. Builtin errors make the call undefined unless strict; limits (deadline every 1024
- * steps, depth, collection size) end the query with an error.
+ * steps and inside long builtin calls and sorts, see {@link #checkDeadline}; depth; collection
+ * size) end the query with an error.
  *
  * <p>Fast paths, each answering exactly as the general path. A call has one value at most, so
  * {@link #invoke} returns it rather than taking a continuation. Terms with at most one value whose
@@ -99,7 +101,9 @@ public final class Evaluator {
   private Map<CallKey, Value> calls;
   final BuiltinContext ctx;
   private final EngineOptions options;
-  private final long deadline;
+  private long deadline;
+  private boolean deadlineFromCaller; // set by endBy: the message names the caller's budget
+  private final Runnable limitCheck = this::checkLimits; // for builtins and the value model
   private int steps;
   private int depth;
   private final CallTargets targets;
@@ -147,6 +151,19 @@ public final class Evaluator {
     long t = options.timeout().toNanos();
     this.deadline = t <= 0 ? Long.MAX_VALUE : System.nanoTime() + t;
     this.own = new Builtins(this);
+    ctx.onCheckpoint(limitCheck);
+  }
+
+  /**
+   * Ends evaluation at {@code nanoTime} (a {@link System#nanoTime()} value) if that comes before
+   * the engine's timeout: the caller's budget for the whole request ({@code
+   * QueryOptions.deadline}).
+   */
+  public void endBy(long nanoTime) {
+    if (nanoTime < deadline) {
+      deadline = nanoTime;
+      deadlineFromCaller = true;
+    }
   }
 
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
@@ -236,10 +253,16 @@ public final class Evaluator {
   }
 
   private void guarded(K k) {
+    if (deadlineFromCaller) {
+      checkDeadline(); // the caller's budget may be spent before evaluation starts
+    }
+    Runnable outer = Checkpoint.install(limitCheck);
     try {
       k.next();
     } catch (StackOverflowError e) {
       throw limit("evaluation nested too deeply (stack exhausted); see EngineOptions.maxDepth");
+    } finally {
+      Checkpoint.restore(outer);
     }
   }
 
@@ -362,19 +385,39 @@ public final class Evaluator {
    * 1024) and records coverage.
    */
   private void tick(Expr e) {
-    if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
-      throw new EvalException(
-          RegoError.of(
-              RegoError.EVAL_CANCEL,
-              "evaluation exceeded the time limit of "
-                  + options.timeout()
-                  + " (EngineOptions.timeout)"));
-    }
-    if ((steps & 1023) == 0) {
-      checkpoint();
+    if ((++steps & 1023) == 0) {
+      checkLimits();
     }
     if (coverage != null) {
       coverage.hit(e.location());
+    }
+  }
+
+  /**
+   * The limit checkpoint: ends the query once its deadline has passed, its thread is interrupted or
+   * it has allocated past its limit. Reached between statements ({@link #tick}), from builtins that
+   * loop over large operands ({@code BuiltinContext.checkpoint}) and from long operations of the
+   * value model (sorting a large set, {@link Checkpoint}), so one long call cannot outlive a limit
+   * by more than a slice.
+   */
+  private void checkLimits() {
+    checkDeadline();
+    checkpoint();
+  }
+
+  /**
+   * Ends the query once the deadline ({@code EngineOptions.timeout} or the caller's) has passed.
+   */
+  void checkDeadline() {
+    if (System.nanoTime() > deadline) {
+      throw new EvalException(
+          RegoError.of(
+              RegoError.EVAL_CANCEL,
+              deadlineFromCaller
+                  ? "evaluation exceeded the caller's deadline (QueryOptions.deadline)"
+                  : "evaluation exceeded the time limit of "
+                      + options.timeout()
+                      + " (EngineOptions.timeout)"));
     }
   }
 

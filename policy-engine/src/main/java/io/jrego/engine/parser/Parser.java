@@ -1160,12 +1160,16 @@ public final class Parser {
   }
 
   private Term number(String text, Location l, boolean negative) {
+    NumberValue n;
     try {
-      NumberValue n = NumberValue.literal(negative ? "-" + text : text);
-      return new Scalar(n, l);
+      n = NumberValue.literal(negative ? "-" + text : text);
     } catch (RuntimeException e) {
       throw fail(l, "invalid number: " + text);
     }
+    if (NumberValue.tooBig(n.bigDecimal())) {
+      throw fail(l, "number too big"); // OPA's words
+    }
+    return new Scalar(n, l);
   }
 
   /** Splits a template string into literal parts and parsed expressions. */

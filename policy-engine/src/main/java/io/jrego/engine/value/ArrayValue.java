@@ -93,7 +93,10 @@ public final class ArrayValue implements Value, Iterable<Value> {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = Arrays.hashCode(elements) * 31 + 6;
+      h = 6;
+      for (Value e : elements) {
+        h = 31 * h + Hashing.mix(e.hashCode());
+      }
       hash = h;
     }
     return h;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
@@ -18,16 +19,32 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads and writes values as JSON. Reading keeps numbers exact and rejects trailing data; writing
  * sorts object keys, writes sets as arrays and non-string keys as their JSON text, as OPA does.
+ *
+ * <p>Reading refuses, with a {@link JsonException} naming line and column, what would make later
+ * work on the value unbounded: nesting deeper than {@link #MAX_DEPTH} (every walk of a value, from
+ * hashing to {@code json.marshal}, recurses once per level, and a thread's stack is fixed), a
+ * number longer than {@link #MAX_NUMBER_LENGTH} characters (exact parsing and printing grow faster
+ * than its length), and a number OPA calls "number too big" ({@link NumberValue#tooBig}).
  */
 public final class Json {
+
+  /**
+   * The deepest nesting of arrays and objects read. Go's decoder (OPA's) allows 10,000; on a JVM
+   * thread's fixed stack that many levels overflow in some walks of the value, depending on how
+   * much of the code is compiled yet, so jrego stops at a depth every walk survives even cold.
+   */
+  public static final int MAX_DEPTH = 1_000;
+
+  /** The longest number literal read, in characters (Jackson's own default). */
+  public static final int MAX_NUMBER_LENGTH = 1_000;
 
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
           .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
           .streamReadConstraints(
               StreamReadConstraints.builder()
-                  .maxNestingDepth(10_000)
-                  .maxNumberLength(100_000)
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxNumberLength(MAX_NUMBER_LENGTH)
                   .maxStringLength(Integer.MAX_VALUE)
                   .build())
           .build();
@@ -88,18 +105,40 @@ public final class Json {
   }
 
   private static JsonException describe(JsonParseException e) {
-    JsonLocation loc = e.getLocation();
     String msg = e.getOriginalMessage();
     int cut = msg.indexOf('\n');
     if (cut > 0) {
       msg = msg.substring(0, cut);
     }
+    return at(e.getLocation(), msg, e);
+  }
+
+  /** A limit of {@link #FACTORY}'s constraints, said in our words rather than Jackson's. */
+  private static JsonException describe(StreamConstraintsException e, JsonLocation where) {
+    String msg = e.getOriginalMessage();
+    if (msg.contains("nesting depth")) {
+      msg = "nested deeper than " + MAX_DEPTH + " levels";
+    } else if (msg.contains("Number value length")) {
+      msg = "number longer than " + MAX_NUMBER_LENGTH + " characters";
+    }
+    return at(where, msg, e);
+  }
+
+  private static JsonException at(JsonLocation loc, String msg, Throwable cause) {
     return new JsonException(
         "invalid JSON at line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": " + msg,
-        e);
+        cause);
   }
 
   private static Value parseDocument(JsonParser p) throws IOException {
+    try {
+      return readDocument(p);
+    } catch (StreamConstraintsException e) {
+      throw describe(e, p.currentLocation());
+    }
+  }
+
+  private static Value readDocument(JsonParser p) throws IOException {
     JsonToken t = p.nextToken();
     if (t == null) {
       throw new JsonException("invalid JSON: empty document", null);
@@ -107,14 +146,7 @@ public final class Json {
     Value v = read(p, t);
     JsonToken trailing = p.nextToken();
     if (trailing != null) {
-      JsonLocation loc = p.currentTokenLocation();
-      throw new JsonException(
-          "invalid JSON at line "
-              + loc.getLineNr()
-              + ", column "
-              + loc.getColumnNr()
-              + ": data after the top-level value",
-          null);
+      throw at(p.currentTokenLocation(), "data after the top-level value", null);
     }
     return v;
   }
@@ -125,7 +157,7 @@ public final class Json {
         ObjectValue.Builder b = new ObjectValue.Builder();
         for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
           String name = p.currentName();
-          b.put(StringValue.of(name), read(p, p.nextToken()));
+          b.put(StringValue.ofKey(name), read(p, p.nextToken()));
         }
         return b.build();
       }
@@ -145,7 +177,21 @@ public final class Json {
             : NumberValue.of(p.getLongValue());
       }
       case VALUE_NUMBER_FLOAT -> {
-        return NumberValue.literal(p.getText()); // keeps 1e2 and 2.50 as written, as OPA does
+        if (p.getTextLength() > MAX_NUMBER_LENGTH) { // Jackson checks integers only
+          throw at(
+              p.currentTokenLocation(),
+              "number longer than " + MAX_NUMBER_LENGTH + " characters",
+              null);
+        }
+        String text = p.getText();
+        NumberValue n = NumberValue.literal(text); // keeps 1e2 and 2.50 as written, as OPA does
+        if (NumberValue.tooBig(n.bigDecimal())) {
+          throw at(
+              p.currentTokenLocation(),
+              "number too big: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text),
+              null);
+        }
+        return n;
       }
       case VALUE_TRUE -> {
         return BooleanValue.TRUE;

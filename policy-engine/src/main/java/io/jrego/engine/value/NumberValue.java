@@ -106,6 +106,37 @@ public final class NumberValue implements Value {
   }
 
   /**
+   * Whether {@code d} is a number OPA refuses as "number too big": its binary exponent is beyond
+   * &plusmn;100,000, so {@code |d| >= 2^100000} or {@code 0 < |d| < 2^-100001} (about {@code
+   * 1e30103} and {@code 5e-30104}). Such numbers are cheap to write ({@code 1e100000000}) but make
+   * exact arithmetic on them expand to that many digits; readers of outside text refuse them.
+   */
+  public static boolean tooBig(BigDecimal d) {
+    if (d.signum() == 0) {
+      return false;
+    }
+    long adjusted = (long) d.precision() - d.scale() - 1; // 10^adjusted <= |d| < 10^(adjusted+1)
+    if (adjusted >= -30_103 && adjusted <= 30_101) {
+      return false;
+    }
+    if (adjusted > 30_102 || adjusted < -30_104) {
+      return true;
+    }
+    BigDecimal abs = d.abs();
+    return adjusted == 30_102
+        ? abs.compareTo(Bounds.TWO_TO_THE_MAX) >= 0
+        : abs.compareTo(Bounds.TWO_TO_THE_MIN) < 0;
+  }
+
+  /** The bounds of {@link #tooBig}, computed on first use. */
+  private static final class Bounds {
+    static final BigDecimal TWO_TO_THE_MAX = new BigDecimal(BigInteger.ONE.shiftLeft(100_000));
+    // 2^-100001 = 5^100001 / 10^100001, exactly
+    static final BigDecimal TWO_TO_THE_MIN =
+        new BigDecimal(BigInteger.valueOf(5).pow(100_001), 100_001);
+  }
+
+  /**
    * Parses a number literal as {@link #parse} does, and keeps its written text for output: {@code
    * 1e2} equals {@code 100} but prints as {@code 1e2}, as OPA prints it. Arithmetic on the result
    * gives numbers without text.
@@ -203,20 +234,24 @@ public final class NumberValue implements Value {
     return compareNumber(other) == 0;
   }
 
+  /**
+   * A keyed hash (see {@link Hashing}) of the number's value, equal for equal numbers whatever
+   * their form. Never expands the exponent: {@code 1e100000000} hashes as fast as {@code 1}.
+   */
   @Override
   public int hashCode() {
     if (big == null) {
-      return Long.hashCode(small);
+      return Hashing.integer(small);
     }
     BigDecimal s = big.stripTrailingZeros();
-    if (s.scale() <= 0) {
+    if (s.scale() <= 0 && s.precision() - s.scale() <= 19) {
       try {
-        return Long.hashCode(s.longValueExact());
+        return Hashing.integer(s.longValueExact()); // as the same integer stored as a long
       } catch (ArithmeticException e) {
-        return s.toBigInteger().hashCode();
+        // beyond a long
       }
     }
-    return s.hashCode();
+    return Hashing.decimal(s.unscaledValue(), s.scale());
   }
 
   /**

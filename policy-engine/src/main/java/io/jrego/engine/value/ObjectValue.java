@@ -102,7 +102,7 @@ public final class ObjectValue implements Value {
     Value[] keys = sortedKeys;
     if (keys == null) {
       keys = map.keySet().toArray(new Value[0]);
-      Arrays.sort(keys);
+      Checkpoint.sort(keys);
       sortedKeys = keys;
     }
     return keys;
@@ -127,7 +127,10 @@ public final class ObjectValue implements Value {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = map.hashCode() * 31 + 7;
+      h = 7;
+      for (Map.Entry<Value, Value> e : map.entrySet()) {
+        h += Hashing.entry(e.getKey().hashCode(), e.getValue().hashCode());
+      }
       hash = h;
     }
     return h;

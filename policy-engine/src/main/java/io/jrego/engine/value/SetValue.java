@@ -57,7 +57,7 @@ public final class SetValue implements Value, Iterable<Value> {
     Value[] s = sorted;
     if (s == null) {
       s = set.toArray(new Value[0]);
-      Arrays.sort(s);
+      Checkpoint.sort(s);
       sorted = s;
     }
     return s;
@@ -87,7 +87,10 @@ public final class SetValue implements Value, Iterable<Value> {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = set.hashCode() * 31 + 8;
+      h = 8;
+      for (Value e : set) {
+        h += Hashing.mix(e.hashCode()); // a sum: independent of iteration order
+      }
       hash = h;
     }
     return h;

@@ -1,0 +1,78 @@
+package io.jrego.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.math.BigDecimal;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 14, finding 4: {@code 1e100000000} used as a set element or object key kept a thread busy
+ * for minutes. Numbers from outside text are refused as OPA refuses them ("number too big"), and a
+ * number that gets in anyway (built by a caller) is hashed and compared without expanding it.
+ * Expected answers are OPA 1.22.2's.
+ */
+class Issue14NumbersTest {
+
+  @Test
+  void issue14_aRegoLiteralBeyondOpasExponentLimitIsAParseError() {
+    assertThatThrownBy(
+            () -> Rego.builder().module("t.rego", "package t\nx := 1e100000000\n").compile())
+        .isInstanceOfSatisfying(
+            RegoException.class, e -> assertThat(e.code()).isEqualTo(RegoError.PARSE))
+        .hasMessageContaining("number too big");
+  }
+
+  @Test
+  void issue14_toNumberRefusesWhatOpaRefuses() throws Exception {
+    PreparedPolicy p =
+        Rego.builder()
+            .module("t.rego", "package t\np := to_number(input.s)\n")
+            .options(EngineOptions.defaults().withStrictBuiltinErrors(true))
+            .compile();
+    assertThat(p.evaluate("t/p", in("1e300"))).contains(NumberValue.parse("1e300"));
+    // beyond a float64, which OPA parses first: "value out of range", as before
+    assertThatThrownBy(() -> p.evaluate("t/p", in("1e30000")))
+        .hasMessageContaining("value out of range");
+    assertThatThrownBy(() -> p.evaluate("t/p", in("1e-100000000")))
+        .hasMessageContaining("to_number: invalid number: number too big");
+    assertThatThrownBy(() -> p.evaluate("t/p", in("1".repeat(1_001))))
+        .hasMessageContaining("number longer than 1000 characters");
+  }
+
+  private static Value in(String s) {
+    return ObjectValue.of(StringValue.of("s"), StringValue.of(s));
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS) // before: minutes per request
+  void issue14_aHugeNumberAsSetElementAndObjectKeyIsCheap() throws Exception {
+    PreparedPolicy p =
+        Rego.builder()
+            .module(
+                "t.rego",
+                """
+                package t
+                s := {x | some x in input.ids}
+                o := {x: 1 | some x in input.ids}
+                p := [count(s), count(o), input.ids[0] in s, input.ids[0] < input.ids[1]]
+                """)
+            .compile();
+    Value ids =
+        ArrayValue.of(
+            NumberValue.of(new BigDecimal("1e100000000")),
+            NumberValue.of(new BigDecimal("2e100000000")),
+            NumberValue.of(new BigDecimal("10e99999999")),
+            NumberValue.of(new BigDecimal("1e-100000000")));
+    Optional<Value> r = p.evaluate("t/p", ObjectValue.of(StringValue.of("ids"), ids));
+    assertThat(r.map(Value::toString)).contains("[3, 3, true, true]");
+  }
+}
