@@ -107,7 +107,14 @@ public final class Redactions {
     counts.merge(type.id() + "\u0000" + action.name(), 1, Integer::sum);
   }
 
-  /** What was found so far, by type and action. */
+  /** What was found since the last call, by type and action; the counts start again. */
+  public List<Hit> drainHits() {
+    List<Hit> out = hits();
+    counts.clear();
+    return out;
+  }
+
+  /** What was found so far (since the last {@link #drainHits}), by type and action. */
   public List<Hit> hits() {
     List<Hit> out = new ArrayList<>();
     for (Map.Entry<String, Integer> e : counts.entrySet()) {
