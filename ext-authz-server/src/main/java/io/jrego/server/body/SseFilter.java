@@ -54,6 +54,7 @@ public final class SseFilter {
   private String templateEvent = "";
   private String newline = "\n";
   private final Set<PiiType> blocked = EnumSet.noneOf(PiiType.class);
+  private long released;
 
   /**
    * @param spec what to do with the answer text
@@ -106,6 +107,14 @@ public final class SseFilter {
       return new Out(ByteString.EMPTY, blocked);
     }
     return new Out(ByteString.copyFrom(out.toByteArray()), Set.of());
+  }
+
+  /**
+   * Characters of answer text let out so far, over every choice: until there are some, every piece
+   * of answer text seen is still held back (and could still be blocked).
+   */
+  public long released() {
+    return released;
   }
 
   /** Characters of answer text held back now, over every choice. */
@@ -226,6 +235,7 @@ public final class SseFilter {
 
   private String take(StreamText.Out o) {
     blocked.addAll(o.blocked());
+    released += o.text().length();
     return o.text();
   }
 

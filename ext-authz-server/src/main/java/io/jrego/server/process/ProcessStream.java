@@ -170,6 +170,7 @@ public final class ProcessStream {
   private SseFilter filter;
   private ByteString responseBody = ByteString.EMPTY;
   private CommonResponse.Builder heldHeaders;
+  private ByteString heldBody = ByteString.EMPTY;
   private boolean headersSent;
   private PhaseDecision responseDecision;
 
@@ -377,6 +378,14 @@ public final class ProcessStream {
 
   private void responseHeaders(HttpHeaders h) throws CheckException {
     responseHeaders = new Headers(h.getHeaders());
+    if (requestHeaders == null) {
+      // A local answer of a filter before this one (ext_authz's denial, a 400 it made): no
+      // request was processed here, so there is nothing to decide; it goes out as it is (kind
+      // NONE: a body, if the configuration sends one, passes unchanged).
+      fullDuplex = protocol.getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
+      sendHeaders(false, CommonResponse.newBuilder(), null);
+      return;
+    }
     HeaderMutation.Builder hm = HeaderMutation.newBuilder();
     if (requestDecision != null) {
       hm.addAllSetHeaders(Headers.raw(requestDecision.responseHeadersToAdd()));
@@ -520,6 +529,16 @@ public final class ProcessStream {
                           : BodyMutation.newBuilder().setBody(bytes).build())));
       return;
     }
+    if (heldHeaders != null && !last && filter.released() == 0) {
+      // a blocking rule, and no answer text judged yet: what could still be refused cleanly is
+      // held with the headers (the role chunk, comments), up to the body limit
+      heldBody = heldBody.concat(bytes);
+      if (heldBody.size() <= config.maxBodyBytes()) {
+        return;
+      }
+    }
+    bytes = heldBody.concat(bytes);
+    heldBody = ByteString.EMPTY;
     if (!bytes.isEmpty() || last) {
       flushHeldHeaders();
       streamOut(false, bytes, last);
@@ -606,9 +625,11 @@ public final class ProcessStream {
         blocked(Phase.RESPONSE, responseDecision, rest.blocked());
         return;
       }
+      ByteString bytes = heldBody.concat(rest.bytes());
+      heldBody = ByteString.EMPTY;
       flushHeldHeaders();
-      if (!rest.bytes().isEmpty()) {
-        streamOut(false, rest.bytes(), false);
+      if (!bytes.isEmpty()) {
+        streamOut(false, bytes, false);
       }
     }
     send(
