@@ -8,6 +8,7 @@ import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.policy.ActivePolicy;
@@ -94,9 +95,26 @@ public final class JregoServer implements AutoCloseable {
       AuthorizationService.Config check,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
+    return start(policies, metrics, server, check, adminAddress, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
+   * Optional)}, reserving the token budgets decisions ask for in {@code budgets}' store.
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      Optional<InetSocketAddress> adminAddress,
+      Optional<BudgetGate> budgets)
+      throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
-    AuthorizationService service = new AuthorizationService(policies, metrics, check);
+    AuthorizationService service = new AuthorizationService(policies, metrics, check, budgets);
     CheckServer grpc = CheckServer.start(server, service, policies);
     Optional<AdminServer> admin = Optional.empty();
     try {

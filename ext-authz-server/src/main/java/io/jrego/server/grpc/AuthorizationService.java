@@ -17,6 +17,7 @@ import io.jrego.engine.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.InputMapper;
@@ -118,16 +119,31 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private final DecisionMapper decisionMapper;
 
   private final boolean quiet;
+  private final Optional<BudgetGate> budgets;
 
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
-    this(policies, metrics, config, false);
+    this(policies, metrics, config, Optional.empty(), false);
+  }
+
+  /**
+   * A service that also reserves the token budgets decisions ask for ({@link BudgetGate}); not in
+   * dry-run, where nothing is refused.
+   */
+  public AuthorizationService(
+      PolicyHolder policies, ServerMetrics metrics, Config config, Optional<BudgetGate> budgets) {
+    this(policies, metrics, config, budgets, false);
   }
 
   private AuthorizationService(
-      PolicyHolder policies, ServerMetrics metrics, Config config, boolean quiet) {
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      Config config,
+      Optional<BudgetGate> budgets,
+      boolean quiet) {
     this.policies = policies;
     this.metrics = metrics;
     this.config = config;
+    this.budgets = config.dryRun() ? Optional.empty() : budgets;
     this.quiet = quiet;
     this.inputMapper = new InputMapper(config.input());
     this.decisionMapper = new DecisionMapper(config.dryRun());
@@ -140,10 +156,10 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
-   * its own (discarded) and no logging.
+   * its own (discarded), no budgets (made-up checks must not spend them) and no logging.
    */
   AuthorizationService forWarmUp() {
-    return new AuthorizationService(policies, new ServerMetrics(), config, true);
+    return new AuthorizationService(policies, new ServerMetrics(), config, Optional.empty(), true);
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -200,6 +216,17 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
     Value decision = evaluate(policy, input, deadline);
     CheckResponse response = decisionMapper.map(decision, decisionId);
+    String reason = "policy";
+    if (budgets.isPresent()) {
+      switch (budgets.get().reserve(decision, decisionId, response)) {
+        case BudgetGate.Outcome.None none -> {}
+        case BudgetGate.Outcome.Reserved r -> response = r.response();
+        case BudgetGate.Outcome.Refused r -> {
+          response = r.response();
+          reason = "budget";
+        }
+      }
+    }
     if (response.getSerializedSize() > config.maxSendBytes()) {
       throw new CheckException(
           Reason.RESPONSE_TOO_LARGE,
@@ -210,7 +237,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
     boolean allowed = DecisionMapper.isAllowed(decision);
     String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
-    String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
+    if (config.dryRun() && !allowed) {
+      reason = "dry_run";
+    }
     metrics.check(result, reason, System.nanoTime() - start);
     if (!quiet && LOG.isLoggable(Level.DEBUG)) {
       LOG.log(
