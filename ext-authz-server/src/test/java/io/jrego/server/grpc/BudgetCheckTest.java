@@ -179,7 +179,8 @@ class BudgetCheckTest {
                     + " (team agents) is spent; retry later\"}}"));
     assertThat(metrics.scrape())
         .contains("jrego_budget_rejections_total{budget=\"caller:" + CALLER)
-        .contains("jrego_checks_total{reason=\"budget\",result=\"deny\"}");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"budget\",result=\"deny\",service=\"ext_authz\"}");
   }
 
   @Test
