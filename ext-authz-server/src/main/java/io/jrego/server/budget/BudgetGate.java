@@ -41,8 +41,13 @@ public final class BudgetGate implements AutoCloseable {
   /** The dynamic metadata key of an admitted reservation. */
   public static final String METADATA_KEY = "jrego_budget";
 
+  /** At most this many reservations are remembered here for {@link #settle(String, long)}. */
+  static final int MAX_LOCAL = 100_000;
+
   private final BudgetStore store;
   private final BudgetMetrics metrics;
+  private final java.util.concurrent.ConcurrentHashMap<String, Reservation> local =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public BudgetGate(BudgetStore store, BudgetMetrics metrics) {
     this.store = Objects.requireNonNull(store);
@@ -113,6 +118,7 @@ public final class BudgetGate implements AutoCloseable {
 
   /** Settles a reservation with the usage the upstream reported, counting it in the metrics. */
   public SettleResult settle(Reservation r, long actual) throws BudgetStoreException {
+    local.remove(r.id());
     SettleResult s;
     try {
       s = store.settle(r.id(), actual);
@@ -124,8 +130,35 @@ public final class BudgetGate implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Settles a reservation known only by its id (the response path of another stream, such as
+   * ext_proc settling what Check reserved). Counted in the metrics by budget when this process made
+   * the reservation; the store settles it either way.
+   */
+  public SettleResult settle(String reservationId, long actual) throws BudgetStoreException {
+    Reservation r = local.remove(reservationId);
+    return r != null ? settle(r, actual) : settleUnknown(reservationId, actual, false);
+  }
+
+  /** {@link #release(Reservation)} by id, as {@link #settle(String, long)}. */
+  public SettleResult release(String reservationId) throws BudgetStoreException {
+    Reservation r = local.remove(reservationId);
+    return r != null ? release(r) : settleUnknown(reservationId, 0, true);
+  }
+
+  private SettleResult settleUnknown(String id, long actual, boolean release)
+      throws BudgetStoreException {
+    try {
+      return release ? store.release(id) : store.settle(id, actual);
+    } catch (BudgetStoreException e) {
+      metrics.storeError(release ? "release" : "settle");
+      throw e;
+    }
+  }
+
   /** Ends a reservation whose usage will never be known (client gone, upstream failed). */
   public SettleResult release(Reservation r) throws BudgetStoreException {
+    local.remove(r.id());
     SettleResult s;
     try {
       s = store.release(r.id());
@@ -163,8 +196,11 @@ public final class BudgetGate implements AutoCloseable {
                             .setNumberValue((double) p.estimate())
                             .build()))
             .build());
-    return new Outcome.Reserved(
-        new Reservation(a.reservationId(), p.budgets(), p.estimate()), b.build());
+    Reservation reservation = new Reservation(a.reservationId(), p.budgets(), p.estimate());
+    if (local.size() < MAX_LOCAL) {
+      local.put(reservation.id(), reservation);
+    }
+    return new Outcome.Reserved(reservation, b.build());
   }
 
   private Outcome refused(Rejected r, BudgetPlan p, CheckResponse answer) {
