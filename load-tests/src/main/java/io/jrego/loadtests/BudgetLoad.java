@@ -291,13 +291,18 @@ public final class BudgetLoad {
                 }));
       }
       go.countDown();
+      boolean[] passed = new boolean[usage.length];
+      for (int i = 0; i < usage.length; i++) {
+        passed[i] = checks.get(i).get(30, TimeUnit.SECONDS);
+      }
+      // Every check has answered; now the responses end and are charged.
       int admitted = 0;
       long tokens = 0;
       for (int i = 0; i < usage.length; i++) {
-        if (checks.get(i).get(30, TimeUnit.SECONDS)) {
+        if (passed[i]) {
           admitted++;
           tokens += usage[i];
-          redis.incrby(counter, usage[i]); // at stream end
+          redis.incrby(counter, usage[i]);
         }
       }
       return new Burst(admitted, tokens);
@@ -325,14 +330,18 @@ public final class BudgetLoad {
                 }));
       }
       go.countDown();
+      String[] ids = new String[usage.length];
+      for (int i = 0; i < usage.length; i++) {
+        ids[i] = checks.get(i).get(30, TimeUnit.SECONDS);
+      }
+      // Every reserve has answered; now the responses end and settle.
       int admitted = 0;
       long tokens = 0;
       for (int i = 0; i < usage.length; i++) {
-        String id = checks.get(i).get(30, TimeUnit.SECONDS);
-        if (id != null) {
+        if (ids[i] != null) {
           admitted++;
           tokens += usage[i];
-          store.settle(id, usage[i]);
+          store.settle(ids[i], usage[i]);
         }
       }
       return new Burst(admitted, tokens);
