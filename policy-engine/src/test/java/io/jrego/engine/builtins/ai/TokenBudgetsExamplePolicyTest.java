@@ -15,8 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Rego tests of {@code rego-policies/jrego-examples/token-budgets}, run as {@code jrego test} runs
- * them.
+ * The Rego tests of {@code rego-policies/jrego-examples/token-budgets}, run as {@code jrego test}
+ * runs them.
  */
 class TokenBudgetsExamplePolicyTest {
 
