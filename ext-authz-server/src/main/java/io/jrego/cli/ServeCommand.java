@@ -5,6 +5,7 @@ import io.jrego.engine.bundle.VerificationConfig;
 import io.jrego.server.JregoServer;
 import io.jrego.server.ProcessGuard;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
@@ -89,6 +90,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   @Mixin BundleOptions bundleOptions = new BundleOptions();
 
   @Mixin VerificationOptions verification = new VerificationOptions();
+
+  @Mixin BudgetOptions budgetOptions = new BudgetOptions();
 
   /** Where secrets named by environment variable are read; the process's, or a test's. */
   Map<String, String> env = System.getenv();
@@ -447,9 +450,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {
       return 1; // a local bundle that does not load at start is an error, as before
     }
+    Optional<BudgetGate> budgets;
+    try {
+      budgets = budgetOptions.gate(metrics);
+    } catch (IllegalArgumentException e) {
+      manager.close();
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     JregoServer running;
     try {
-      running = JregoServer.start(policies, metrics, server, check, process, admin);
+      running = JregoServer.start(policies, metrics, server, check, process, admin, budgets);
     } catch (IOException e) {
       manager.close();
       err.println("jrego: cannot listen: " + e.getMessage());
@@ -480,6 +490,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                   err.flush();
                   manager.close();
                   running.shutdown();
+                  budgets.ifPresent(BudgetGate::close);
                   err.println("jrego: stopped");
                   err.flush();
                 },

@@ -8,6 +8,7 @@ import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
@@ -114,9 +115,28 @@ public final class JregoServer implements AutoCloseable {
       ExternalProcessorService.Config process,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
+    return start(policies, metrics, server, check, process, adminAddress, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
+   * ExternalProcessorService.Config, Optional)}, reserving the token budgets decisions ask for in
+   * {@code budgets}' store.
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      ExternalProcessorService.Config process,
+      Optional<InetSocketAddress> adminAddress,
+      Optional<BudgetGate> budgets)
+      throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
-    AuthorizationService service = new AuthorizationService(policies, metrics, check);
+    AuthorizationService service = new AuthorizationService(policies, metrics, check, budgets);
     ExternalProcessorService processor =
         new ExternalProcessorService(policies, metrics, check, process);
     CheckServer grpc = CheckServer.start(server, service, processor, policies);

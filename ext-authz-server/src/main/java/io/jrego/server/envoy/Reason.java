@@ -33,6 +33,11 @@ public enum Reason {
   BODY_ERROR("body_error"),
   /** The answer would exceed the configured maximum message size. */
   RESPONSE_TOO_LARGE("response_too_large"),
+  /**
+   * The decision asked for a token budget and the budget store could not answer (Redis unreachable,
+   * or the embedded store full): the check fails closed, as {@code --on-error} says.
+   */
+  BUDGET_UNAVAILABLE("budget_unavailable"),
   /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */
   INTERNAL("internal");
 

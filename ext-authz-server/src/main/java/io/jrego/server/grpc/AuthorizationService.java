@@ -14,6 +14,7 @@ import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.decide.Decider;
 import io.jrego.server.decide.Kind;
 import io.jrego.server.decide.Outcome;
@@ -115,14 +116,27 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private final InputMapper inputMapper;
   private final DecisionMapper decisionMapper;
 
+  private final Optional<BudgetGate> budgets;
+
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
-    this(policies, new Decider(metrics, config.evalTimeout(), false), config);
+    this(policies, metrics, config, Optional.empty());
   }
 
-  private AuthorizationService(PolicyHolder policies, Decider decider, Config config) {
+  /**
+   * A service that also reserves the token budgets decisions ask for ({@link BudgetGate}); not in
+   * dry-run, where nothing is refused.
+   */
+  public AuthorizationService(
+      PolicyHolder policies, ServerMetrics metrics, Config config, Optional<BudgetGate> budgets) {
+    this(policies, new Decider(metrics, config.evalTimeout(), false), config, budgets);
+  }
+
+  private AuthorizationService(
+      PolicyHolder policies, Decider decider, Config config, Optional<BudgetGate> budgets) {
     this.policies = policies;
     this.config = config;
     this.decider = decider;
+    this.budgets = config.dryRun() ? Optional.empty() : budgets;
     this.inputMapper = new InputMapper(config.input());
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
@@ -139,11 +153,14 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
-   * its own (discarded) and no logging.
+   * its own (discarded), no budgets (made-up checks must not spend them) and no logging.
    */
   AuthorizationService forWarmUp() {
     return new AuthorizationService(
-        policies, new Decider(new ServerMetrics(), config.evalTimeout(), true), config);
+        policies,
+        new Decider(new ServerMetrics(), config.evalTimeout(), true),
+        config,
+        Optional.empty());
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -195,6 +212,14 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     @Override
     public CheckResponse answer(Value decision, String decisionId) throws CheckException {
       CheckResponse response = decisionMapper.map(decision, decisionId);
+      if (budgets.isPresent()) {
+        response =
+            switch (budgets.get().reserve(decision, decisionId, response)) {
+              case BudgetGate.Outcome.None none -> response;
+              case BudgetGate.Outcome.Reserved r -> r.response();
+              case BudgetGate.Outcome.Refused r -> r.response();
+            };
+      }
       if (response.getSerializedSize() > config.maxSendBytes()) {
         throw new CheckException(
             Reason.RESPONSE_TOO_LARGE,
@@ -209,9 +234,13 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     @Override
     public Decider.Verdict verdict(Value decision, CheckResponse response) throws CheckException {
       boolean allowed = DecisionMapper.isAllowed(decision);
-      return new Decider.Verdict(
-          response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny",
-          config.dryRun() && !allowed ? "dry_run" : "policy");
+      boolean ok = response.getStatus().getCode() == Code.OK_VALUE;
+      String reason =
+          config.dryRun() && !allowed
+              ? "dry_run"
+              // allowed by the policy, refused by a budget (BudgetGate answered 429)
+              : allowed && !ok ? "budget" : "policy";
+      return new Decider.Verdict(ok ? "allow" : "deny", reason);
     }
   }
 

@@ -1,0 +1,369 @@
+package io.jrego.loadtests;
+
+import io.jrego.server.budget.Budget;
+import io.jrego.server.budget.BudgetStore;
+import io.jrego.server.budget.EmbeddedBudgetStore;
+import io.jrego.server.budget.LeasePolicy;
+import io.jrego.server.budget.RedisBudgetStore;
+import io.jrego.server.budget.ReserveResult;
+import io.jrego.server.budget.Window;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Token budgets (issue 11), measured two ways, each beside its alternative in the same run:
+ *
+ * <ol>
+ *   <li><b>Cost.</b> Reserve + settle at a fixed rate (default 1,000/s, open loop: latency counted
+ *       from each operation's scheduled start, so a stall delays the ones behind it too), with the
+ *       embedded store and with a local Redis, beside an empty operation on the same schedule (the
+ *       harness's own floor). Percentiles from HdrHistogram.
+ *   <li><b>Admission under a burst.</b> Bursts of concurrent requests against one token budget in
+ *       Redis: jrego's reserve/settle beside a settle-after scheme (admit while {@code used <
+ *       limit}, charge the actual usage when the response ends, as envoyproxy/ratelimit with {@code
+ *       apply_on_stream_done} and the AI gateways do), with the same requests and usages.
+ * </ol>
+ *
+ * <p>It starts its own {@code redis-server} (Debian's, {@code .ci/install-redis.sh}) on a free
+ * loopback port in a temporary directory. Run through {@code /work/bin/cpu-quiet} or an idle
+ * machine: {@code java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.BudgetLoad [--rate
+ * 1000] [--seconds 20] [--out FILE]}.
+ */
+public final class BudgetLoad {
+
+  private BudgetLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    int rate = 1000;
+    int seconds = 20;
+    Path outFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--rate" -> rate = Integer.parseInt(args[++i]);
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--out" -> outFile = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Path dir = Files.createTempDirectory("jrego-budget-load");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Process redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--dir",
+                dir.toString(),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--logfile",
+                dir.resolve("redis.log").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.out").toFile())
+            .start();
+    String uri = "redis://127.0.0.1:" + port + "/0";
+    StringBuilder report = new StringBuilder();
+    try {
+      waitForRedis(uri);
+      report.append(
+          String.format(
+              Locale.ROOT,
+              "## Cost: reserve + settle at %d/s for %d s (open loop), microseconds%n%n",
+              rate,
+              seconds));
+      report.append(
+          "| operation | p50 | p90 | p99 | p99.9 | max | ops |\n|---|---|---|---|---|---|---|\n");
+      try (BudgetStore embedded = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 200_000);
+          BudgetStore shared =
+              new RedisBudgetStore(
+                  uri, Duration.ofSeconds(1), "jrego:load:", LeasePolicy.DEFAULT)) {
+        // Warm-up: JIT and the connection, not counted.
+        cost(null, rate, 5);
+        cost(embedded, rate, 5);
+        cost(shared, rate, 5);
+        report.append(row("empty operation (harness floor)", cost(null, rate, seconds)));
+        report.append(row("embedded: reserve + settle", cost(embedded, rate, seconds)));
+        report.append(row("redis: reserve + settle", cost(shared, rate, seconds)));
+        report.append(row("empty operation again", cost(null, rate, seconds)));
+        report.append('\n');
+        report.append(burst(uri, shared));
+      }
+    } finally {
+      redis.destroy();
+      redis.waitFor(10, TimeUnit.SECONDS);
+    }
+    PrintStream out = System.out;
+    out.print(report);
+    if (outFile != null) {
+      Files.writeString(outFile, report.toString(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String row(String name, Histogram h) {
+    return String.format(
+        Locale.ROOT,
+        "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %d |%n",
+        name,
+        h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(90) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0,
+        h.getValueAtPercentile(99.9) / 1000.0,
+        h.getMaxValue() / 1000.0,
+        h.getTotalCount());
+  }
+
+  /**
+   * Runs reserve + settle (or nothing, with a null store) {@code rate} times a second for {@code
+   * seconds}, on 4 threads, each operation's latency measured from its scheduled start.
+   */
+  private static Histogram cost(BudgetStore store, int rate, int seconds) throws Exception {
+    int total = rate * seconds;
+    long interval = 1_000_000_000L / rate;
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    // Many budget keys, as many callers: the tokens never run out within the run.
+    List<Budget> budgets = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      budgets.add(
+          new Budget(
+              "load:caller-" + i + "/model:m",
+              Window.MINUTE,
+              Long.MAX_VALUE / 4,
+              Budget.UNLIMITED,
+              10_000));
+    }
+    long start = System.nanoTime() + 10_000_000;
+    AtomicLong next = new AtomicLong();
+    List<Future<?>> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      workers.add(
+          pool.submit(
+              () -> {
+                Histogram local = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+                for (long i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                  long due = start + i * interval;
+                  long wait;
+                  while ((wait = due - System.nanoTime()) > 0) {
+                    if (wait > 200_000) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(wait - 100_000);
+                    } else {
+                      Thread.onSpinWait();
+                    }
+                  }
+                  if (store != null) {
+                    String id = UUID.randomUUID().toString();
+                    try {
+                      store.reserve(id, List.of(budgets.get((int) (i % budgets.size()))), 1000);
+                      store.settle(id, 700);
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }
+                  local.recordValue(Math.max(0, System.nanoTime() - due));
+                }
+                synchronized (h) {
+                  h.add(local);
+                }
+                return null;
+              }));
+    }
+    for (Future<?> w : workers) {
+      w.get(seconds + 60L, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    return h;
+  }
+
+  /** One burst scenario's outcome. */
+  private record Burst(int admitted, long tokens) {}
+
+  private static String burst(String uri, BudgetStore shared) throws Exception {
+    int requests = 200;
+    long limit = 50_000;
+    long maxTokens = 1_000;
+    long prompt = 500;
+    long estimate = prompt + maxTokens;
+    int waves = 3;
+    Random random = new Random(11);
+    // The same requests for both schemes: prompt 500 tokens, answers of 100 to 1,000 tokens.
+    long[][] usage = new long[waves][requests];
+    for (long[] wave : usage) {
+      for (int i = 0; i < requests; i++) {
+        wave[i] = prompt + 100 + random.nextInt((int) maxTokens - 99);
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "## Admission: %d waves of %d concurrent requests on a %,d-token budget (one window)%n%n"
+                + "Each request: %d prompt tokens, max_tokens %d (estimate %d), actual answer 100 to"
+                + " %d tokens (seeded). Within a wave every check happens before any response"
+                + " ends; each wave's responses end before the next wave.%n%n",
+            waves,
+            requests,
+            limit,
+            prompt,
+            maxTokens,
+            estimate,
+            maxTokens));
+    sb.append(
+        "| scheme | wave | admitted | tokens charged after the wave | budget |\n|---|---|---|---|---|\n");
+    RedisClient client = RedisClient.create(uri);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      RedisCommands<String, String> redis = c.sync();
+      String counter = "settle-after:" + UUID.randomUUID();
+      long charged = 0;
+      for (int w = 0; w < waves; w++) {
+        Burst b = settleAfterWave(redis, counter, limit, usage[w]);
+        charged = Long.parseLong(redis.get(counter) == null ? "0" : redis.get(counter));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| settle-after (check used < limit, charge at the end) | %d | %d | %,d | %,d |%n",
+                w + 1,
+                b.admitted(),
+                charged,
+                limit));
+      }
+      Budget budget = Budget.tokens("reserve-settle:" + UUID.randomUUID(), Window.DAY, limit);
+      for (int w = 0; w < waves; w++) {
+        Burst b = reserveSettleWave(shared, budget, estimate, usage[w]);
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| jrego reserve/settle (Redis) | %d | %d | %,d | %,d |%n",
+                w + 1,
+                b.admitted(),
+                shared.usage(budget).used(),
+                limit));
+      }
+    } finally {
+      client.shutdown();
+    }
+    return sb.toString();
+  }
+
+  private static Burst settleAfterWave(
+      RedisCommands<String, String> redis, String counter, long limit, long[] usage)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<Boolean>> checks = new ArrayList<>();
+      for (int i = 0; i < usage.length; i++) {
+        checks.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  String v = redis.get(counter);
+                  return v == null || Long.parseLong(v) < limit;
+                }));
+      }
+      go.countDown();
+      boolean[] passed = new boolean[usage.length];
+      for (int i = 0; i < usage.length; i++) {
+        passed[i] = checks.get(i).get(30, TimeUnit.SECONDS);
+      }
+      // Every check has answered; now the responses end and are charged.
+      int admitted = 0;
+      long tokens = 0;
+      for (int i = 0; i < usage.length; i++) {
+        if (passed[i]) {
+          admitted++;
+          tokens += usage[i];
+          redis.incrby(counter, usage[i]);
+        }
+      }
+      return new Burst(admitted, tokens);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Burst reserveSettleWave(
+      BudgetStore store, Budget budget, long estimate, long[] usage) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<String>> checks = new ArrayList<>();
+      for (int i = 0; i < usage.length; i++) {
+        checks.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  String id = UUID.randomUUID().toString();
+                  return store.reserve(id, List.of(budget), estimate)
+                          instanceof ReserveResult.Admitted
+                      ? id
+                      : null;
+                }));
+      }
+      go.countDown();
+      String[] ids = new String[usage.length];
+      for (int i = 0; i < usage.length; i++) {
+        ids[i] = checks.get(i).get(30, TimeUnit.SECONDS);
+      }
+      // Every reserve has answered; now the responses end and settle.
+      int admitted = 0;
+      long tokens = 0;
+      for (int i = 0; i < usage.length; i++) {
+        if (ids[i] != null) {
+          admitted++;
+          tokens += usage[i];
+          store.settle(ids[i], usage[i]);
+        }
+      }
+      return new Burst(admitted, tokens);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void waitForRedis(String uri) throws InterruptedException, IOException {
+    RedisClient client = RedisClient.create(uri);
+    try {
+      for (int i = 0; i < 200; i++) {
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+          c.sync().ping();
+          return;
+        } catch (RuntimeException e) {
+          Thread.sleep(50);
+        }
+      }
+      throw new IOException("redis-server did not start at " + uri);
+    } finally {
+      client.shutdown();
+    }
+  }
+}
