@@ -1163,8 +1163,9 @@ public final class Parser {
     NumberValue n;
     try {
       n = NumberValue.literal(negative ? "-" + text : text);
-    } catch (RuntimeException e) {
-      throw fail(l, "invalid number: " + text);
+    } catch (NumberFormatException e) {
+      // the lexer checked the syntax: only an exponent beyond an int gets here
+      throw fail(l, "number too big");
     }
     if (NumberValue.tooBig(n.bigDecimal())) {
       throw fail(l, "number too big"); // OPA's words
