@@ -19,8 +19,8 @@ import java.time.Duration;
  * every input is done within {@link #BOUND}.
  *
  * <p>Seeds: {@code src/test/resources/io/jrego/engine/parser/RegoParserFuzzTestInputs/module/}.
- * Fuzz it with {@code JAZZER_FUZZ=1 ./mvnw -pl policy-engine test -Dtest=RegoParserFuzzTest
- * -Djazzer.max_duration=10m} (see the README's "Fuzzing").
+ * Fuzz it with {@code .ci/fuzz.sh 600 -pl policy-engine -Dtest=RegoParserFuzzTest} (see the
+ * README).
  */
 class RegoParserFuzzTest {
 
