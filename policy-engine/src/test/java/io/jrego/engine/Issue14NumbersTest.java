@@ -48,6 +48,33 @@ class Issue14NumbersTest {
         .hasMessageContaining("number longer than 1000 characters");
   }
 
+  /**
+   * Found by {@code JsonFuzzTest}: an exponent beyond an {@code int} ({@code 1e3074567890123}) made
+   * {@link BigDecimal} throw {@link NumberFormatException} out of the JSON reader, the parser and
+   * {@code to_number}, past their own "number too big".
+   */
+  @Test
+  void issue14_anExponentBeyondAnIntIsTooBigEverywhere() throws Exception {
+    assertThatThrownBy(() -> io.jrego.engine.value.Json.parse("[1e3074567890123]"))
+        .isInstanceOf(io.jrego.engine.value.Json.JsonException.class)
+        .hasMessageContaining("number too big");
+    assertThatThrownBy(() -> io.jrego.engine.value.Json.parse("{\"a\": -2.5E-99999999999}"))
+        .isInstanceOf(io.jrego.engine.value.Json.JsonException.class)
+        .hasMessageContaining("number too big");
+    assertThatThrownBy(
+            () -> Rego.builder().module("t.rego", "package t\nx := 1e3074567890123\n").compile())
+        .isInstanceOfSatisfying(
+            RegoException.class, e -> assertThat(e.code()).isEqualTo(RegoError.PARSE))
+        .hasMessageContaining("number too big");
+    PreparedPolicy p =
+        Rego.builder()
+            .module("t.rego", "package t\np := to_number(input.s)\n")
+            .options(EngineOptions.defaults().withStrictBuiltinErrors(true))
+            .compile();
+    assertThatThrownBy(() -> p.evaluate("t/p", in("1e-3074567890123")))
+        .hasMessageContaining("to_number: invalid number: number too big");
+  }
+
   private static Value in(String s) {
     return ObjectValue.of(StringValue.of("s"), StringValue.of(s));
   }

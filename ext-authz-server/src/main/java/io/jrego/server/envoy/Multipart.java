@@ -18,9 +18,19 @@ import java.util.Map;
  * mime/multipart} reader as OPA-Envoy uses it: a preamble is skipped, {@code \r\n} or bare {@code
  * \n} line ends, parts without a form name are skipped, a part whose {@code Content-Type} contains
  * {@code application/json} is parsed as JSON and every other part (files too) is kept as a string.
- * A body that ends before the closing boundary is an error.
+ * A body that ends before the closing boundary is an error, and so is one of more than {@link
+ * #MAX_PARTS} parts or {@link #MAX_HEADERS} header lines in all (Go's limits for a form, {@code
+ * multipart: message too large}): each part and header costs objects far beyond its bytes.
  */
 final class Multipart {
+
+  /** The most parts a body may have, Go's {@code multipartmaxparts} default. */
+  static final int MAX_PARTS = 1_000;
+
+  /** The most header lines all parts together may have, Go's {@code multipartmaxheaders}. */
+  static final int MAX_HEADERS = 10_000;
+
+  private int headerLines;
 
   private final byte[] in;
   private final byte[] dashBoundary;
@@ -55,6 +65,9 @@ final class Multipart {
         throw new UrlDecoding.DecodingException("multipart: NextPart: EOF");
       }
       if (isDelimiter(lineStart, lineEnd, partsRead)) {
+        if (partsRead == MAX_PARTS) {
+          throw tooLarge("more than " + MAX_PARTS + " parts");
+        }
         partsRead++;
         expectNewPart = false;
         readPart(values);
@@ -121,6 +134,9 @@ final class Multipart {
       if (line.isEmpty()) {
         return headers;
       }
+      if (++headerLines > MAX_HEADERS) {
+        throw tooLarge("more than " + MAX_HEADERS + " header lines");
+      }
       if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
         headers.put(last, headers.get(last) + " " + line.strip());
         continue;
@@ -132,6 +148,10 @@ final class Multipart {
       last = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
       headers.putIfAbsent(last, line.substring(colon + 1).strip());
     }
+  }
+
+  private static UrlDecoding.DecodingException tooLarge(String what) {
+    return new UrlDecoding.DecodingException("multipart: message too large (" + what + ")");
   }
 
   private static String formName(String disposition) {

@@ -163,4 +163,35 @@ class Issue14RequestMappingTest {
             CheckException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TIMEOUT))
         .hasMessageStartingWith("timeout: the check's deadline passed while mapping the request");
   }
+
+  /**
+   * Left by the first round: multipart part and header counts were not limited, and every part and
+   * header line costs objects far beyond its bytes. Go's form limits apply now: 1,000 parts, 10,000
+   * header lines, answered 400 as {@code multipart: message too large}.
+   */
+  @Test
+  void issue14_multipartPartAndHeaderCountsAreLimited() throws Exception {
+    Map<String, String> headers = Map.of("content-type", "multipart/form-data; boundary=b");
+    String part = "--b\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n";
+    ObjectValue ok =
+        new InputMapper(InputMapper.Options.defaults())
+            .map(request("/up", headers, part.repeat(Multipart.MAX_PARTS) + "--b--\r\n"));
+    assertThat(ok.get("parsed_body").orElseThrow().toString()).contains("\"p\"");
+    for (String body :
+        new String[] {
+          part.repeat(Multipart.MAX_PARTS + 1) + "--b--\r\n",
+          "--b\r\nContent-Disposition: form-data; name=\"p\"\r\n"
+              + "X-A: 1\r\n".repeat(Multipart.MAX_HEADERS)
+              + "\r\nv\r\n--b--\r\n"
+        }) {
+      assertThatThrownBy(
+              () ->
+                  new InputMapper(InputMapper.Options.defaults())
+                      .map(request("/up", headers, body)))
+          .isInstanceOfSatisfying(
+              CheckException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.REQUEST_PARSE_ERROR))
+          .hasMessageContaining("multipart: message too large");
+    }
+  }
 }

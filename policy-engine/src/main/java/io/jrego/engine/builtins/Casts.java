@@ -95,8 +95,13 @@ final class Casts {
       throw BuiltinException.error(
           "strconv.ParseFloat: parsing " + GoFormat.quote(s, false) + ": value out of range");
     }
-    NumberValue n = s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
-    if (NumberValue.tooBig(n.bigDecimal())) {
+    NumberValue n;
+    try {
+      n = s.startsWith("+") ? NumberValue.parse(s.substring(1)) : NumberValue.literal(s);
+    } catch (NumberFormatException e) {
+      n = null; // DECIMAL matched: only an exponent beyond an int gets here
+    }
+    if (n == null || NumberValue.tooBig(n.bigDecimal())) {
       throw BuiltinException.error("invalid number: number too big"); // as OPA
     }
     return n;

@@ -663,21 +663,25 @@ public final class BundleLoader {
     throw new BundleException(file + ": " + "data at " + path + " conflicts with other data");
   }
 
+  /** {@code a} and {@code b} merged key by key, in time linear in their sizes. */
   private static ObjectValue mergeObjects(String file, ObjectValue a, ObjectValue b, String path)
       throws BundleException {
-    ObjectValue out = a;
+    ObjectValue.Builder out = new ObjectValue.Builder();
+    a.forEach(out::put);
     for (Value k : b.keys()) {
       Value bv = b.getOrNull(k);
-      Value av = out.getOrNull(k);
-      String kp = (path.isEmpty() ? "" : path + "/") + (k instanceof StringValue s ? s.value() : k);
+      Value av = a.getOrNull(k);
       if (av == null) {
-        out = out.with(k, bv);
-      } else if (av instanceof ObjectValue ao && bv instanceof ObjectValue bo) {
-        out = out.with(k, mergeObjects(file, ao, bo, kp));
+        out.put(k, bv);
+        continue;
+      }
+      String kp = (path.isEmpty() ? "" : path + "/") + (k instanceof StringValue s ? s.value() : k);
+      if (av instanceof ObjectValue ao && bv instanceof ObjectValue bo) {
+        out.put(k, mergeObjects(file, ao, bo, kp));
       } else {
         throw new BundleException(file + ": " + "data at " + kp + " conflicts with other data");
       }
     }
-    return out;
+    return out.build();
   }
 }

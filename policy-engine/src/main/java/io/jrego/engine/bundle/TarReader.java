@@ -310,7 +310,11 @@ final class TarReader {
       } catch (NumberFormatException e) {
         throw new BundleException(source + ": entry " + name + ": malformed PAX header");
       }
-      if (len <= sp - i || i + len > data.length) {
+      // the length counts itself, the space, the record and its newline
+      if (sp == data.length
+          || len < sp - i + 2
+          || len > data.length - i
+          || data[i + len - 1] != '\n') {
         throw new BundleException(source + ": entry " + name + ": malformed PAX header");
       }
       String rec = new String(data, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8);

@@ -104,6 +104,25 @@ public final class Parser {
   }
 
   /**
+   * Nesting beyond {@link #MAX_NESTING}: ends the whole parse, past every place that backtracks or
+   * recovers from a {@link Bail}, so no other error stands in for it.
+   */
+  private static final class TooDeep extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient RegoError error;
+
+    TooDeep(RegoError error) {
+      super(null, null, false, false);
+      this.error = error;
+    }
+  }
+
+  private TooDeep tooDeep() {
+    return new TooDeep(
+        RegoError.at(RegoError.PARSE, "max parsing recursion depth exceeded", loc(peek())));
+  }
+
+  /**
    * Parses a module.
    *
    * @throws RegoException with every {@code rego_parse_error} found
@@ -111,7 +130,12 @@ public final class Parser {
   public static Module parseModule(String file, String src, RegoVersion version)
       throws RegoException {
     Parser ps = new Parser(file, src, version, 0, 0);
-    Module m = ps.module();
+    Module m;
+    try {
+      m = ps.module();
+    } catch (TooDeep e) {
+      throw new RegoException(List.of(e.error));
+    }
     if (!ps.errors.isEmpty()) {
       throw new RegoException(ps.errors);
     }
@@ -141,6 +165,8 @@ public final class Parser {
       }
     } catch (Bail b) {
       // recorded
+    } catch (TooDeep e) {
+      throw new RegoException(List.of(e.error));
     }
     if (!ps.errors.isEmpty()) {
       throw new RegoException(ps.errors);
@@ -163,6 +189,8 @@ public final class Parser {
       }
     } catch (Bail b) {
       // recorded
+    } catch (TooDeep e) {
+      throw new RegoException(List.of(e.error));
     }
     if (!ps.errors.isEmpty()) {
       throw new RegoException(ps.errors);
@@ -624,6 +652,18 @@ public final class Parser {
   }
 
   private Expr expr() {
+    if (nesting >= MAX_NESTING) { // every, with bodies nested in braces, nests expressions
+      throw tooDeep();
+    }
+    nesting++;
+    try {
+      return exprNested();
+    } finally {
+      nesting--;
+    }
+  }
+
+  private Expr exprNested() {
     Token start = peek();
     Location l = loc(start);
     Expr e;
@@ -845,7 +885,30 @@ public final class Parser {
     return t;
   }
 
+  /**
+   * How deep terms and expressions may nest together (arrays, objects, sets, parentheses,
+   * comprehensions, unary minus, {@code every} bodies), as deep as JSON and bundle data may ({@code
+   * Json.MAX_DEPTH}). Every later stage walks terms recursively, so a module nested deeper would
+   * overflow a thread's stack; OPA refuses such a module too ("max parsing recursion depth
+   * exceeded").
+   */
+  static final int MAX_NESTING = 256;
+
+  private int nesting;
+
   private Term termNoKeywordCheck() {
+    if (nesting >= MAX_NESTING) {
+      throw tooDeep();
+    }
+    nesting++;
+    try {
+      return termNested();
+    } finally {
+      nesting--;
+    }
+  }
+
+  private Term termNested() {
     Token t = next();
     Location l = loc(t);
     Term base =
@@ -1163,8 +1226,10 @@ public final class Parser {
     NumberValue n;
     try {
       n = NumberValue.literal(negative ? "-" + text : text);
-    } catch (RuntimeException e) {
-      throw fail(l, "invalid number: " + text);
+    } catch (NumberFormatException e) {
+      // past the lexer, an exponent beyond an int (or a negated negative literal, "- -1")
+      throw fail(
+          l, text.matches("[0-9.]+[eE][-+]?[0-9]+") ? "number too big" : "invalid number: " + text);
     }
     if (NumberValue.tooBig(n.bigDecimal())) {
       throw fail(l, "number too big"); // OPA's words
@@ -1223,6 +1288,7 @@ public final class Parser {
         int row = 1 + (int) src.substring(0, absolute).chars().filter(ch -> ch == '\n').count();
         int col = absolute - (src.lastIndexOf('\n', absolute - 1) + 1) + 1;
         Parser sub = new Parser(file, exprSrc, version, rowOffset + row - 1, col - 1);
+        sub.nesting = nesting;
         try {
           Expr e = sub.expr();
           if (!sub.peek().is(Kind.EOF)) {

@@ -81,12 +81,36 @@ public final class Json {
    * @throws JsonException if the bytes are not exactly one JSON value
    */
   public static Value parse(byte[] utf8) {
+    notOtherEncoding(utf8);
     try (JsonParser p = FACTORY.createParser(utf8)) {
       return parseDocument(p);
     } catch (JsonParseException e) {
       throw describe(e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Refuses what Jackson would read as UTF-16 or UTF-32 (a NUL byte among the first four, or a
+   * UTF-16 byte-order mark): JSON from outside is UTF-8, as for Go's decoder, and in UTF-8 neither
+   * can start a document. Jackson would otherwise decode it and fail with an I/O error instead.
+   */
+  private static void notOtherEncoding(byte[] in) {
+    boolean bom =
+        in.length >= 2
+            && ((in[0] == (byte) 0xfe && in[1] == (byte) 0xff)
+                || (in[0] == (byte) 0xff && in[1] == (byte) 0xfe));
+    boolean nul = false;
+    for (int i = 0; i < Math.min(4, in.length); i++) {
+      nul |= in[i] == 0;
+    }
+    if (bom || nul) {
+      throw new JsonException(
+          "invalid JSON at line 1, column 1: not UTF-8 ("
+              + (bom ? "a UTF-16 byte-order mark" : "a NUL byte")
+              + " where the document starts)",
+          null);
     }
   }
 
@@ -184,8 +208,13 @@ public final class Json {
               null);
         }
         String text = p.getText();
-        NumberValue n = NumberValue.literal(text); // keeps 1e2 and 2.50 as written, as OPA does
-        if (NumberValue.tooBig(n.bigDecimal())) {
+        NumberValue n;
+        try {
+          n = NumberValue.literal(text); // keeps 1e2 and 2.50 as written, as OPA does
+        } catch (NumberFormatException e) {
+          n = null; // Jackson checked the syntax: only an exponent beyond an int gets here
+        }
+        if (n == null || NumberValue.tooBig(n.bigDecimal())) {
           throw at(
               p.currentTokenLocation(),
               "number too big: " + (text.length() > 40 ? text.substring(0, 40) + "..." : text),

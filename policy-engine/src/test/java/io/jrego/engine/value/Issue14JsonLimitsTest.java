@@ -78,4 +78,25 @@ class Issue14JsonLimitsTest {
     assertThatThrownBy(() -> Json.parse("[0." + "1".repeat(1_000) + "]"))
         .hasMessageContaining("number longer than 1000 characters");
   }
+
+  /**
+   * Found by {@code JsonFuzzTest}: bytes with a NUL among the first four (or a UTF-16 byte-order
+   * mark) were decoded by Jackson as UTF-32 or UTF-16, and a code point beyond U+10FFFF escaped as
+   * an {@link java.io.UncheckedIOException} rather than a refusal of the body.
+   */
+  @Test
+  void issue14_bytesJacksonWouldReadAsUtf16Or32AreRefusedAsJson() {
+    byte[][] inputs = {
+      {'[', 0, 0, 0, ' ', '+', 0x2b, 0x20, ']', 0, 0, 0},
+      {0, 0, 0, '1'},
+      {(byte) 0xff, (byte) 0xfe, '1', 0},
+      {(byte) 0xfe, (byte) 0xff, 0, '1'},
+    };
+    for (byte[] in : inputs) {
+      assertThatThrownBy(() -> Json.parse(in))
+          .isInstanceOf(Json.JsonException.class)
+          .hasMessageStartingWith("invalid JSON at line 1, column 1: not UTF-8");
+    }
+    assertThat(Json.parse("[1]".getBytes(StandardCharsets.UTF_8)).toString()).isEqualTo("[1]");
+  }
 }

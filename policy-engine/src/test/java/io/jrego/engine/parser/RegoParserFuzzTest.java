@@ -1,0 +1,74 @@
+package io.jrego.engine.parser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.jrego.engine.Rego;
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.RegoVersion;
+import io.jrego.engine.ast.Module;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Fuzzes the Rego parser (and the compiler behind it) with arbitrary module text, as a bundle or
+ * {@code jrego eval -d} would hand it over. Invariants: the module parses or fails with {@code
+ * rego_parse_error}s that carry a location; a parsed module compiles or fails with {@link
+ * RegoException}; nothing else is thrown (no {@link StackOverflowError}, no runtime exception);
+ * every input is done within {@link #BOUND}.
+ *
+ * <p>Seeds: {@code src/test/resources/io/jrego/engine/parser/RegoParserFuzzTestInputs/module/}.
+ * Fuzz it with {@code .ci/fuzz.sh 600 -pl policy-engine -Dtest=RegoParserFuzzTest} (see the
+ * README).
+ */
+class RegoParserFuzzTest {
+
+  /**
+   * Far above what any module of the fuzzer's size takes, even instrumented on a busy machine; a
+   * loop or an exponential blow-up passes it.
+   */
+  static final Duration BOUND = Duration.ofSeconds(5);
+
+  /** Loads (and, fuzzing, instruments) the parser and compiler before the first timed input. */
+  private static final String WARM_UP =
+      "package w\nimport rego.v1\np contains x if { some x in [1, 2]; x > 1 }\nf(a) := a * 2\n";
+
+  private static boolean warm;
+
+  @FuzzTest
+  void module(byte[] bytes) {
+    if (!warm) {
+      check(WARM_UP);
+      warm = true;
+    }
+    long start = System.nanoTime();
+    check(new String(bytes, StandardCharsets.UTF_8));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
+  }
+
+  private static void check(String src) {
+    for (RegoVersion version : RegoVersion.values()) {
+      Module parsed;
+      try {
+        parsed = Parser.parseModule("fuzz.rego", src, version);
+      } catch (RegoException e) {
+        assertThat(e.errors()).isNotEmpty();
+        for (RegoError err : e.errors()) {
+          assertThat(err.code()).as(err.toString()).isEqualTo(RegoError.PARSE);
+          assertThat(err.location()).as(err.toString()).isPresent();
+        }
+        continue;
+      }
+      assertThat(parsed).isNotNull();
+      try {
+        Rego.builder().module("fuzz.rego", src, version).compile();
+      } catch (RegoException e) {
+        assertThat(e.errors()).isNotEmpty();
+        for (RegoError err : e.errors()) {
+          assertThat(err.code()).as(err.toString()).startsWith("rego_");
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.jrego.engine.value;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Fuzzes {@link Json}, the reader of every JSON that comes from outside (request bodies, bundle
+ * data, {@code json.unmarshal}). Invariants: a document is read or refused with {@link
+ * Json.JsonException} (nesting, number length and magnitude limits included), nothing else is
+ * thrown; what is read writes back to text that reads as the same value; each input is done within
+ * {@link #BOUND}.
+ *
+ * <p>Seeds: {@code src/test/resources/io/jrego/engine/value/JsonFuzzTestInputs/parse/}.
+ */
+class JsonFuzzTest {
+
+  /** Far above what any input of the fuzzer's size takes; a loop or a blow-up passes it. */
+  static final Duration BOUND = Duration.ofSeconds(5);
+
+  private static boolean warm;
+
+  @FuzzTest
+  void parse(byte[] bytes) {
+    if (!warm) {
+      check("{\"a\": [1, 2.5e3, \"x\", null, true, {}]}".getBytes(StandardCharsets.UTF_8));
+      warm = true;
+    }
+    long start = System.nanoTime();
+    check(bytes);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
+  }
+
+  private static void check(byte[] bytes) {
+    Value v;
+    try {
+      v = Json.parse(bytes);
+    } catch (Json.JsonException e) {
+      assertThat(e.getMessage()).isNotBlank();
+      return;
+    }
+    String written = Json.write(v);
+    assertThat(Json.parse(written)).as(written).isEqualTo(v);
+  }
+}
