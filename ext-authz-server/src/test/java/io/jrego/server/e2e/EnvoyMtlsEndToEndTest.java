@@ -132,7 +132,9 @@ class EnvoyMtlsEndToEndTest {
     String answered =
         rendered.replace(
             "route: { cluster: upstream, timeout: 60s }",
-            "direct_response: { status: 200, body: { inline_string: \"upstream\" } }");
+            "direct_response: { status: 200, body: { inline_string: '{\"upstream\":true}' } }\n"
+                + "                response_headers_to_add: [{ header: { key: content-type,"
+                + " value: application/json }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }]");
     assertThat(answered).contains("cluster_name: jrego_mtls }", "direct_response");
     Path config = work.resolve("envoy-" + admin + ".yaml");
     Files.writeString(config, answered);
@@ -195,6 +197,7 @@ class EnvoyMtlsEndToEndTest {
 
     HttpResponse<String> allowed = chat(pki, port, GATEWAY, "gpt-4o-mini");
     assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+    assertThat(allowed.body()).isEqualTo("{\"upstream\":true}"); // through ext_proc over mTLS
     HttpResponse<String> denied = chat(pki, port, GATEWAY, "gpt-4o");
     assertThat(denied.statusCode()).isEqualTo(403);
     assertThat(Json.parse(denied.body()))
@@ -204,7 +207,12 @@ class EnvoyMtlsEndToEndTest {
     String metrics = jrego.metrics().scrape();
     assertThat(metrics).doesNotContain("jrego_peers_refused_total");
     assertThat(metrics)
-        .containsPattern("jrego_checks_total\\{reason=\"policy\",result=\"allow\"} [1-9]");
+        .containsPattern(
+            "jrego_checks_total\\{phase=\"check\",reason=\"policy\",result=\"allow\",service=\"ext_authz\"}"
+                + " [1-9]")
+        .containsPattern(
+            "jrego_checks_total\\{phase=\"request\",reason=\"policy\",result=\"allow\","
+                + "service=\"ext_proc\"} [1-9]");
     assertThat(metrics).contains("jrego_svid_reloads_total{result=\"ok\"} 1.0");
 
     // jrego itself refuses a caller that is not Envoy, even one from the same trust domain
@@ -232,8 +240,10 @@ class EnvoyMtlsEndToEndTest {
     int port = startEnvoy(work, certs, jrego.grpcPort());
 
     HttpResponse<String> r = chat(pki, port, GATEWAY, "gpt-4o-mini");
-    assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(r.body()).doesNotContain("policy_denied");
+    // ext_authz cannot reach jrego (403); ext_proc, which sees that answer and cannot reach jrego
+    // either, turns it into its own failure (500): closed both ways, never the upstream
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(r.body()).doesNotContain("policy_denied").doesNotContain("upstream");
     assertThat(jrego.metrics().scrape())
         .containsPattern("jrego_peers_refused_total\\{reason=\"not_allowed\"} [2-9]")
         .doesNotContain("jrego_checks_total");
