@@ -83,6 +83,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Mixin VerificationOptions verification = new VerificationOptions();
 
+  @Mixin ObservabilityOptions observability = new ObservabilityOptions();
+
   /** Where secrets named by environment variable are read; the process's, or a test's. */
   Map<String, String> env = System.getenv();
 
@@ -294,11 +296,26 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {
       return 1; // a local bundle that does not load at start is an error, as before
     }
-    JregoServer running;
+    ObservabilityOptions.Started observe;
     try {
-      running = JregoServer.start(policies, metrics, server, check, admin);
+      String version = JregoCommand.class.getPackage().getImplementationVersion();
+      observe = observability.start(version == null ? "dev" : version, System.err);
+    } catch (IllegalArgumentException e) {
+      manager.close();
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     } catch (IOException e) {
       manager.close();
+      err.println("jrego serve: decision log: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    observe.logger().ifPresent(l -> l.stats().bindTo(metrics.registry()));
+    JregoServer running;
+    try {
+      running = JregoServer.start(policies, metrics, server, check, admin, observe.recorder());
+    } catch (IOException e) {
+      manager.close();
+      observe.close(Duration.ZERO);
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
@@ -326,6 +343,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                   err.flush();
                   manager.close();
                   running.shutdown();
+                  observe.close(Duration.ofSeconds(2));
                   err.println("jrego: stopped");
                   err.flush();
                 },

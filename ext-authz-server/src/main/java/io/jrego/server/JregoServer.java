@@ -10,6 +10,7 @@ import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -94,9 +95,26 @@ public final class JregoServer implements AutoCloseable {
       AuthorizationService.Config check,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
+    return start(policies, metrics, server, check, adminAddress, DecisionRecorder.none());
+  }
+
+  /**
+   * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
+   * Optional)}, handing every decision to {@code recorder} (decision logs, tracing).
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      Optional<InetSocketAddress> adminAddress,
+      DecisionRecorder recorder)
+      throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
-    AuthorizationService service = new AuthorizationService(policies, metrics, check);
+    AuthorizationService service = new AuthorizationService(policies, metrics, check, recorder);
     CheckServer grpc = CheckServer.start(server, service, policies);
     Optional<AdminServer> admin = Optional.empty();
     try {

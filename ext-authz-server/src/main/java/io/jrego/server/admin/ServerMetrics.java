@@ -4,6 +4,7 @@ import io.jrego.server.policy.ActivePolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -196,6 +197,11 @@ public final class ServerMetrics implements AutoCloseable {
         // closing a listener at shutdown: nothing more to do
       }
     }
+  }
+
+  /** The registry, for components that bring their own meters (the decision logger). */
+  public MeterRegistry registry() {
+    return registry;
   }
 
   /** The Prometheus text exposition. */

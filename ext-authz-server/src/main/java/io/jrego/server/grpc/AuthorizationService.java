@@ -21,10 +21,15 @@ import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
+import io.jrego.server.observe.DecisionEvent;
+import io.jrego.server.observe.DecisionRecorder;
+import io.jrego.server.observe.TraceContext;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -118,17 +123,29 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private final DecisionMapper decisionMapper;
 
   private final boolean quiet;
+  private final DecisionRecorder recorder;
 
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
-    this(policies, metrics, config, false);
+    this(policies, metrics, config, DecisionRecorder.none());
+  }
+
+  /** A service that hands every decision to {@code recorder} (decision logs, tracing). */
+  public AuthorizationService(
+      PolicyHolder policies, ServerMetrics metrics, Config config, DecisionRecorder recorder) {
+    this(policies, metrics, config, false, recorder);
   }
 
   private AuthorizationService(
-      PolicyHolder policies, ServerMetrics metrics, Config config, boolean quiet) {
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      Config config,
+      boolean quiet,
+      DecisionRecorder recorder) {
     this.policies = policies;
     this.metrics = metrics;
     this.config = config;
     this.quiet = quiet;
+    this.recorder = quiet ? DecisionRecorder.none() : recorder;
     this.inputMapper = new InputMapper(config.input());
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
@@ -143,7 +160,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * its own (discarded) and no logging.
    */
   AuthorizationService forWarmUp() {
-    return new AuthorizationService(policies, new ServerMetrics(), config, true);
+    return new AuthorizationService(
+        policies, new ServerMetrics(), config, true, DecisionRecorder.none());
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -158,18 +176,39 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
   }
 
+  /**
+   * What one check found out, for its {@link DecisionEvent}: filled as the check goes, used only
+   * when a recorder is set.
+   */
+  private static final class Trail {
+    ActivePolicy policy;
+    ObjectValue input;
+    Value decision;
+    long inputNanos;
+    long evalNanos;
+    String outcome = "error";
+    String reason = Reason.INTERNAL.code();
+    CheckException error;
+  }
+
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
     long start = System.nanoTime();
+    Instant startedAt = recorder == DecisionRecorder.none() ? null : Instant.now();
     String decisionId = decisionId();
+    Trail trail = new Trail();
     Answer answer;
     try {
-      answer = answer(request, decisionId, start);
+      answer = answer(request, decisionId, start, trail);
     } catch (CheckException e) {
-      answer = failure(e, decisionId, start);
+      answer = failure(e, decisionId, start, trail);
     } catch (RuntimeException e) {
       answer =
-          failure(new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start);
+          failure(
+              new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start, trail);
+    }
+    if (startedAt != null) {
+      record(request, decisionId, startedAt, System.nanoTime() - start, trail);
     }
     // An Error (a stack overflow) goes on to the ErrorBoundary around the call, which answers it.
     try {
@@ -182,13 +221,42 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
   }
 
+  /** Hands the check to the recorder; a recorder's failure never reaches Envoy. */
+  private void record(
+      CheckRequest request, String decisionId, Instant startedAt, long nanos, Trail t) {
+    try {
+      Map<String, String> headers = request.getAttributes().getRequest().getHttp().getHeadersMap();
+      recorder.record(
+          new DecisionEvent(
+              decisionId,
+              config.decisionPath(),
+              Optional.ofNullable(t.input),
+              Optional.ofNullable(t.decision),
+              Optional.ofNullable(t.error)
+                  .map(e -> new DecisionEvent.Failure(e.reason().code(), e.getMessage())),
+              t.outcome,
+              t.reason,
+              config.dryRun(),
+              Optional.ofNullable(t.policy)
+                  .map(p -> new DecisionEvent.Bundle(p.source(), p.revision(), p.policy())),
+              startedAt,
+              new DecisionEvent.Timings(t.inputNanos, t.evalNanos, nanos),
+              TraceContext.parse(headers.get("traceparent"), headers.get("tracestate")),
+              ""));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "check decision_id={0}: not recorded: {1}", decisionId, e);
+    }
+  }
+
   /** The policy's answer, or a 400 for a request that cannot be parsed. */
-  private Answer answer(CheckRequest request, String decisionId, long start) throws CheckException {
+  private Answer answer(CheckRequest request, String decisionId, long start, Trail trail)
+      throws CheckException {
     long deadline = start + config.evalTimeout().toNanos();
     ActivePolicy policy =
         policies
             .current()
             .orElseThrow(() -> new CheckException(Reason.NO_POLICY, "no policy is active"));
+    trail.policy = policy;
     ObjectValue input;
     try {
       input = inputMapper.map(request, deadline);
@@ -196,9 +264,21 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       if (e.reason() != Reason.REQUEST_PARSE_ERROR) {
         throw e;
       }
+      trail.outcome = "deny";
+      trail.reason = e.reason().code();
+      trail.error = e;
       return parseError(e, start);
     }
-    Value decision = evaluate(policy, input, deadline);
+    trail.input = input;
+    long evalStart = System.nanoTime();
+    trail.inputNanos = evalStart - start;
+    Value decision;
+    try {
+      decision = evaluate(policy, input, deadline);
+    } finally {
+      trail.evalNanos = System.nanoTime() - evalStart;
+    }
+    trail.decision = decision;
     CheckResponse response = decisionMapper.map(decision, decisionId);
     if (response.getSerializedSize() > config.maxSendBytes()) {
       throw new CheckException(
@@ -212,6 +292,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
     String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
     metrics.check(result, reason, System.nanoTime() - start);
+    trail.outcome = result;
+    trail.reason = reason;
     if (!quiet && LOG.isLoggable(Level.DEBUG)) {
       LOG.log(
           Level.DEBUG,
@@ -264,7 +346,10 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   }
 
   /** A failed check: logged in one line and counted, then answered as {@link OnError} says. */
-  private Answer failure(CheckException e, String decisionId, long start) {
+  private Answer failure(CheckException e, String decisionId, long start, Trail trail) {
+    trail.outcome = "error";
+    trail.reason = e.reason().code();
+    trail.error = e;
     if (!quiet) {
       LOG.log(
           Level.WARNING,
