@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks envoy.yaml with a real Envoy and NO jrego running:
 #   - the rendered config passes `envoy --mode validate`
-#   - requests through the plaintext and the mTLS listener get 403 (fail closed)
+#   - requests through the plaintext and the mTLS listener get 500, closed: ext_authz refuses
+#     them with 403, and ext_proc, which cannot reach jrego either, answers that with 500
 #   - a TLS client without a certificate, or with one from another CA, is refused
 # Uses its own ports (ENVOY_LISTEN_PORT etc. may override them) and a temporary certificate
 # folder, starts upstream.py and Envoy itself, and stops both when done.
@@ -58,8 +59,8 @@ url="https://localhost:$ENVOY_LISTEN_PORT/v1/chat/completions"
 body=(-H 'content-type: application/json' -d '{"model":"gpt-4o-mini"}')
 
 check "upstream answers directly" 200 "$(code "http://127.0.0.1:$UPSTREAM_PORT/x")"
-check "plaintext listener, jrego down" 403 "$(code "http://127.0.0.1:$ENVOY_PLAIN_PORT/v1/models")"
-check "mTLS listener with client cert, jrego down" 403 \
+check "plaintext listener, jrego down" 500 "$(code "http://127.0.0.1:$ENVOY_PLAIN_PORT/v1/models")"
+check "mTLS listener with client cert, jrego down" 500 \
   "$(code "${tls[@]}" --cert "$CERT_DIR/orchestrator.crt" --key "$CERT_DIR/orchestrator.key" "${body[@]}" "$url")"
 check "mTLS listener without client cert refused" 000 "$(code "${tls[@]}" "$url")"
 check "mTLS listener with other CA's cert refused" 000 \

@@ -4,6 +4,10 @@
 #   - every *.yaml parses and each document has apiVersion, kind, metadata.name
 #   - the pieces agree: ConfigMap name and mount path vs. --bundle, Service port vs. the
 #     extension provider, provider name vs. the AuthorizationPolicy
+#   - the ext_proc EnvoyFilter: same workloads as the AuthorizationPolicy, inserted before the
+#     router, its cluster the jrego Service's gRPC port, failing closed, with the same filter
+#     settings as envoy-config/envoy.yaml; and the real Envoy (`envoy --mode validate`, from
+#     .ci/install-envoy.sh) accepts its typed_config in a minimal bootstrap
 # The YAML checks need python3 with PyYAML; without it they are skipped (and say so).
 #
 # Usage: istio-manifests/validate.sh
@@ -20,10 +24,10 @@ if ! diff -q "$tmp" "$here/bundle-configmap.yaml" >/dev/null; then
   echo "FAIL bundle-configmap.yaml is stale: run istio-manifests/make-configmap.sh"
 fi
 
-python3 - "$here" "$drift" <<'PY'
-import glob, os, sys
+python3 - "$here" "$drift" "$(command -v envoy || true)" <<'PY'
+import glob, os, subprocess, sys, tempfile
 
-here, drift = sys.argv[1], int(sys.argv[2])
+here, drift, envoy = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 passed, failed = (0, 1) if drift else (1, 0)
 if not drift:
     print("ok   bundle-configmap.yaml matches rego-policies/ai-gateway")
@@ -108,6 +112,68 @@ check("extension provider fails closed", grpc.get("failOpen") is False)
 check("AuthorizationPolicy is CUSTOM with the jrego provider",
       ap.get("spec", {}).get("action") == "CUSTOM"
       and ap.get("spec", {}).get("provider", {}).get("name") == prov.get("name"))
+
+ef = get("EnvoyFilter", "llm-gateway-jrego-ext-proc")
+efspec = ef.get("spec", {})
+check("EnvoyFilter targets the AuthorizationPolicy's workloads and namespace",
+      efspec.get("workloadSelector", {}).get("labels") == ap.get("spec", {}).get("selector", {}).get("matchLabels")
+      and ef.get("metadata", {}).get("namespace") == ap.get("metadata", {}).get("namespace"))
+patch = (efspec.get("configPatches") or [{}])[0]
+check("EnvoyFilter inserts ext_proc before the router of the inbound HTTP chain",
+      patch.get("applyTo") == "HTTP_FILTER"
+      and patch.get("match", {}).get("context") == "SIDECAR_INBOUND"
+      and patch.get("match", {}).get("listener", {}).get("filterChain", {}).get("filter", {}).get("subFilter", {}).get("name") == "envoy.filters.http.router"
+      and patch.get("patch", {}).get("operation") == "INSERT_BEFORE"
+      and patch.get("patch", {}).get("value", {}).get("name") == "envoy.filters.http.ext_proc")
+tc = patch.get("patch", {}).get("value", {}).get("typed_config", {})
+cluster = tc.get("grpc_service", {}).get("envoy_grpc", {}).get("cluster_name")
+check("ext_proc calls the jrego Service's gRPC port",
+      cluster == f"outbound|{ports.get('grpc', {}).get('port')}||{fqdn}", str(cluster))
+check("ext_proc fails closed", tc.get("failure_mode_allow") is False)
+
+import re
+template = open(os.path.join(here, "..", "envoy-config", "envoy.yaml")).read()
+shipped = yaml.safe_load(re.sub(r"\$\{(\w+)\}", r"\1", template))  # placeholders as plain words
+chain = shipped["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]
+ours = next((f["typed_config"] for f in chain if f["name"] == "envoy.filters.http.ext_proc"), {})
+same = {k: v for k, v in tc.items() if k != "grpc_service"} == {k: v for k, v in ours.items() if k != "grpc_service"}
+check("ext_proc settings equal envoy-config/envoy.yaml's", bool(ours) and same)
+
+if not envoy:
+    check("envoy --mode validate accepts the EnvoyFilter's typed_config", False,
+          "(envoy is not on PATH: bash .ci/install-envoy.sh)")
+else:
+    bootstrap = {
+        "static_resources": {
+            "listeners": [{
+                "name": "inbound", "address": {"socket_address": {"address": "127.0.0.1", "port_value": 15006}},
+                "filter_chains": [{"filters": [{
+                    "name": "envoy.filters.network.http_connection_manager",
+                    "typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                        "stat_prefix": "inbound",
+                        "route_config": {"virtual_hosts": [{"name": "app", "domains": ["*"], "routes": [
+                            {"match": {"prefix": "/"}, "route": {"cluster": "app"}}]}]},
+                        "http_filters": [patch["patch"]["value"], {
+                            "name": "envoy.filters.http.router",
+                            "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}}]}]}],
+            "clusters": [
+                {"name": cluster, "type": "STATIC", "load_assignment": {"cluster_name": cluster, "endpoints": [
+                    {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 9191}}}}]}]},
+                 "typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                     "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                     "explicit_http_config": {"http2_protocol_options": {}}}}},
+                {"name": "app", "type": "STATIC", "load_assignment": {"cluster_name": "app", "endpoints": [
+                    {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 8080}}}}]}]}}]}}
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.safe_dump(bootstrap, f)
+    try:
+        r = subprocess.run([envoy, "--mode", "validate", "-c", f.name, "--base-id", str(os.getpid() % 60000 + 1000)],
+                           capture_output=True, text=True, timeout=120)
+        check("envoy --mode validate accepts the EnvoyFilter's typed_config", r.returncode == 0,
+              (r.stdout + r.stderr)[-2000:])
+    finally:
+        os.unlink(f.name)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -9,7 +9,8 @@
 #   2. path       - no "." or ".." segments, else 403 policy_denied
 #   3. inference  - on inference paths: a listed caller, an inspectable body, a known,
 #                   non-embargoed model of a tier the caller may use, else 403 policy_denied
-#   4. content    - no prompt-injection marker in a user message, else 400 prompt_injection
+#   4. tools      - on MCP paths, a tools/call of a tool the caller may call, else 403
+#   5. content    - no prompt-injection marker in a user message, else 400 prompt_injection
 # Authorization comes before content inspection, so an unknown caller learns nothing about
 # the content rules.
 #
@@ -179,6 +180,28 @@ deny_reason := "no verified caller identity" if {
 } else := sprintf("model tier %s not allowed for caller", [model_tier]) if {
 	is_inference
 	not caller_may_use_tier
+} else := sprintf("caller may not call tool %s", [json.marshal(mcp_tool_called)]) if {
+	is_mcp
+	input.parsed_body.method == "tools/call"
+	not mcp_tool_allowed
+}
+
+# ---------------------------------------------------------------------------------------
+# MCP: the tools a caller may call (data.ai_gateway.mcp.tools: caller to tool names, "*" for
+# every tool). A tools/call of another tool is refused here; ext_proc's response rule
+# (process.rego) filters tools/list answers to the same names.
+
+is_mcp if request_path in {lower(p) | some p in cfg.mcp.paths}
+
+mcp_tools := object.get(cfg.mcp.tools, caller, [])
+
+mcp_tool_called := object.get(input.parsed_body, ["params", "name"], null)
+
+mcp_tool_allowed if "*" in mcp_tools
+
+mcp_tool_allowed if {
+	is_string(mcp_tool_called)
+	mcp_tool_called in mcp_tools
 }
 
 # ---------------------------------------------------------------------------------------

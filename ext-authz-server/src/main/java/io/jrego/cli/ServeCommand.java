@@ -9,9 +9,11 @@ import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.ProcessStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -99,6 +101,41 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       paramLabel = "PATH",
       description = "Decision path under data, / or . separated.")
   String path;
+
+  @Option(
+      names = "--process-path",
+      defaultValue = "envoy/process",
+      paramLabel = "PATH",
+      description =
+          "Root of ext_proc's phase rules under data: <PATH>/request and <PATH>/response.")
+  String processPath;
+
+  @Option(
+      names = "--max-body-bytes",
+      defaultValue = "1048576",
+      paramLabel = "BYTES",
+      description =
+          "ext_proc: largest request body, buffered response body (decompressed) or SSE event;"
+              + " larger ones are refused (413 for a request, 502 for a response).")
+  int maxBodyBytes;
+
+  @Option(
+      names = "--stream-max-hold",
+      defaultValue = "16384",
+      paramLabel = "CHARS",
+      description =
+          "ext_proc: most answer text held back for one choice of an SSE stream while a value"
+              + " may still be completing.")
+  int streamMaxHold;
+
+  @Option(
+      names = "--response-body-mode",
+      defaultValue = "full-duplex",
+      paramLabel = "MODE",
+      description =
+          "ext_proc: how response bodies travel: full-duplex (FULL_DUPLEX_STREAMED, asked at the"
+              + " request headers) or streamed (STREAMED/BUFFERED, set at the response headers).")
+  String responseBodyMode;
 
   @Option(
       names = "--dry-run",
@@ -262,6 +299,24 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    ExternalProcessorService.Config process;
+    try {
+      process =
+          new ExternalProcessorService.Config(
+              processPath,
+              switch (responseBodyMode.toLowerCase(Locale.ROOT)) {
+                case "full-duplex", "full_duplex" -> ProcessStream.Strategy.FULL_DUPLEX;
+                case "streamed" -> ProcessStream.Strategy.STREAMED;
+                default ->
+                    throw new IllegalArgumentException(
+                        "--response-body-mode must be full-duplex or streamed, got "
+                            + responseBodyMode);
+              },
+              maxBodyBytes,
+              streamMaxHold);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     CheckServer.Config server =
         new CheckServer.Config(
             grpc, maxRecv, threads, queueSize, reflection, shutdownGrace, warmUp);
@@ -312,7 +367,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     observe.logger().ifPresent(l -> l.stats().bindTo(metrics.registry()));
     JregoServer running;
     try {
-      running = JregoServer.start(policies, metrics, server, check, admin, observe.recorder());
+      running =
+          JregoServer.start(policies, metrics, server, check, process, admin, observe.recorder());
     } catch (IOException e) {
       manager.close();
       observe.close(Duration.ZERO);

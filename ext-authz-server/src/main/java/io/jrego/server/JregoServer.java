@@ -10,6 +10,7 @@ import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -20,8 +21,9 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A running jrego: the policy compiled from a bundle folder, the gRPC Check server and the HTTP
- * admin server. What {@code jrego serve} starts, and what tests start in-process.
+ * A running jrego: the policy compiled from a bundle folder, the gRPC server (Check and ext_proc's
+ * Process) and the HTTP admin server. What {@code jrego serve} starts, and what tests start
+ * in-process.
  */
 public final class JregoServer implements AutoCloseable {
 
@@ -95,12 +97,19 @@ public final class JregoServer implements AutoCloseable {
       AuthorizationService.Config check,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
-    return start(policies, metrics, server, check, adminAddress, DecisionRecorder.none());
+    return start(
+        policies,
+        metrics,
+        server,
+        check,
+        ExternalProcessorService.Config.defaults(),
+        adminAddress,
+        DecisionRecorder.none());
   }
 
   /**
    * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
-   * Optional)}, handing every decision to {@code recorder} (decision logs, tracing).
+   * Optional)}, with ext_proc's own settings.
    *
    * @throws IOException if an address cannot be bound
    */
@@ -109,13 +118,34 @@ public final class JregoServer implements AutoCloseable {
       ServerMetrics metrics,
       CheckServer.Config server,
       AuthorizationService.Config check,
+      ExternalProcessorService.Config process,
+      Optional<InetSocketAddress> adminAddress)
+      throws IOException {
+    return start(policies, metrics, server, check, process, adminAddress, DecisionRecorder.none());
+  }
+
+  /**
+   * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
+   * Optional)}, with ext_proc's own settings, handing every decision of Check and Process to {@code
+   * recorder} (decision logs, tracing).
+   *
+   * @throws IOException if an address cannot be bound
+   */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      ExternalProcessorService.Config process,
       Optional<InetSocketAddress> adminAddress,
       DecisionRecorder recorder)
       throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
     AuthorizationService service = new AuthorizationService(policies, metrics, check, recorder);
-    CheckServer grpc = CheckServer.start(server, service, policies);
+    ExternalProcessorService processor =
+        new ExternalProcessorService(policies, metrics, check, process, recorder);
+    CheckServer grpc = CheckServer.start(server, service, processor, policies);
     Optional<AdminServer> admin = Optional.empty();
     try {
       if (adminAddress.isPresent()) {

@@ -29,11 +29,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * The server's metrics, in Prometheus text format on {@code /metrics}. Names are stable:
  *
  * <ul>
- *   <li>{@code jrego_checks_total{result, reason}}: checks answered; {@code result} is {@code
- *       allow}, {@code deny} or {@code error}, {@code reason} is {@code policy}, {@code dry_run} or
- *       a {@link io.jrego.server.envoy.Reason} code
- *   <li>{@code jrego_check_duration_seconds}: whole check, histogram
- *   <li>{@code jrego_eval_duration_seconds}: policy evaluation alone, histogram
+ *   <li>{@code jrego_checks_total{service, phase, result, reason}}: decisions answered; {@code
+ *       service} is {@code ext_authz} (phase {@code check}) or {@code ext_proc} (phase {@code
+ *       request} or {@code response}; {@code stream} for an error that ended a stream outside
+ *       both), {@code result} is {@code allow}, {@code deny} or {@code error}, {@code reason} is
+ *       {@code policy}, {@code dry_run} or a {@link io.jrego.server.envoy.Reason} code
+ *   <li>{@code jrego_check_duration_seconds{service, phase}}: a whole check or phase, histogram
+ *   <li>{@code jrego_eval_duration_seconds{service, phase}}: policy evaluation alone, histogram
+ *   <li>{@code jrego_pii_findings_total{phase, type, action}}: what ext_proc's scanner found in
+ *       bodies, by type ({@code email}, {@code card}, ...) and action ({@code redact}, {@code
+ *       block}, {@code log}); never the values
  *   <li>{@code jrego_bundle_info{revision}}: 1 for the active bundle's revision
  *   <li>{@code jrego_bundle_activation_timestamp_seconds}: when it became active
  *   <li>{@code jrego_bundle_failures_total{source, reason}}: bundles not fetched or refused; {@code
@@ -53,8 +58,8 @@ public final class ServerMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Timer checkTimer;
-  private final Timer evalTimer;
+  private final Map<String, Timer> checkTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> evalTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
   private volatile double activatedAtSeconds;
@@ -72,42 +77,84 @@ public final class ServerMetrics implements AutoCloseable {
   public record BundleError(String reason, String message, Instant at) {}
 
   public ServerMetrics() {
-    checkTimer =
-        histogram("jrego.check.duration", "Time to answer a Check, from request to response");
-    evalTimer = histogram("jrego.eval.duration", "Time to evaluate the policy for one check");
     Gauge.builder("jrego.bundle.activation.timestamp", this, m -> m.activatedAtSeconds)
         .description("Unix time the active bundle was activated")
         .baseUnit("seconds")
         .register(registry);
   }
 
-  private Timer histogram(String name, String description) {
+  private Timer histogram(String name, String description, String service, String phase) {
     return Timer.builder(name)
         .description(description)
+        .tag("service", service)
+        .tag("phase", phase)
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(10_000))
         .maximumExpectedValue(Duration.ofSeconds(5))
         .register(registry);
   }
 
-  /** Counts one answered check. */
-  public void check(String result, String reason, long nanos) {
+  /**
+   * Counts one answered decision.
+   *
+   * @param service {@code ext_authz} or {@code ext_proc}
+   * @param phase {@code check}, {@code request}, {@code response} (or {@code stream})
+   */
+  public void check(String service, String phase, String result, String reason, long nanos) {
     counters
         .computeIfAbsent(
-            result + "\u0000" + reason,
+            service + "\u0000" + phase + "\u0000" + result + "\u0000" + reason,
             k ->
                 Counter.builder("jrego.checks")
-                    .description("Checks answered, by result and reason")
+                    .description("Decisions answered, by service, phase, result and reason")
+                    .tag("service", service)
+                    .tag("phase", phase)
                     .tag("result", result)
                     .tag("reason", reason)
                     .register(registry))
         .increment();
-    checkTimer.record(nanos, TimeUnit.NANOSECONDS);
+    checkTimers
+        .computeIfAbsent(
+            service + "\u0000" + phase,
+            k ->
+                histogram(
+                    "jrego.check.duration",
+                    "Time to answer a Check or an ext_proc phase, from request to answer",
+                    service,
+                    phase))
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Records one policy evaluation. */
-  public void evaluation(long nanos) {
-    evalTimer.record(nanos, TimeUnit.NANOSECONDS);
+  public void evaluation(String service, String phase, long nanos) {
+    evalTimers
+        .computeIfAbsent(
+            service + "\u0000" + phase,
+            k ->
+                histogram(
+                    "jrego.eval.duration",
+                    "Time to evaluate the policy for one Check or ext_proc phase",
+                    service,
+                    phase))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Counts findings of ext_proc's scanner: {@code count} of {@code type}, acted on by {@code
+   * action}.
+   */
+  public void piiFound(String phase, String type, String action, int count) {
+    counters
+        .computeIfAbsent(
+            "pii\u0000" + phase + "\u0000" + type + "\u0000" + action,
+            k ->
+                Counter.builder("jrego.pii.findings")
+                    .description("Personal data and credentials ext_proc found, by type and action")
+                    .tag("phase", phase)
+                    .tag("type", type)
+                    .tag("action", action)
+                    .register(registry))
+        .increment(count);
   }
 
   /** Publishes the active bundle's revision and activation time. */

@@ -136,7 +136,7 @@ public final class DecisionMapper {
     return resp.setDynamicMetadata(metadata).build();
   }
 
-  private static CheckException invalid(String detail) {
+  static CheckException invalid(String detail) {
     return new CheckException(Reason.INVALID_DECISION, detail);
   }
 
@@ -151,8 +151,7 @@ public final class DecisionMapper {
     return Optional.empty();
   }
 
-  private static List<HeaderValueOption> headers(ObjectValue decision, String field)
-      throws CheckException {
+  static List<HeaderValueOption> headers(ObjectValue decision, String field) throws CheckException {
     Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
@@ -219,7 +218,7 @@ public final class DecisionMapper {
         .build();
   }
 
-  private static List<String> strings(ObjectValue decision, String field) throws CheckException {
+  static List<String> strings(ObjectValue decision, String field) throws CheckException {
     Value v = decision.getOrNull(key(field));
     if (v == null) {
       return List.of();
@@ -279,7 +278,7 @@ public final class DecisionMapper {
     return out;
   }
 
-  private static String body(ObjectValue decision) throws CheckException {
+  static String body(ObjectValue decision) throws CheckException {
     Value v = decision.getOrNull(key("body"));
     if (v == null) {
       return "";
@@ -290,7 +289,7 @@ public final class DecisionMapper {
     throw invalid("expected body to be of type 'string' but got '" + v.typeName() + "'");
   }
 
-  private static StatusCode httpStatus(ObjectValue decision) throws CheckException {
+  static StatusCode httpStatus(ObjectValue decision) throws CheckException {
     Value v = decision.getOrNull(key("http_status"));
     if (v == null) {
       return StatusCode.Forbidden;
@@ -306,7 +305,7 @@ public final class DecisionMapper {
     return sc;
   }
 
-  private static Optional<Struct> dynamicMetadata(ObjectValue decision) throws CheckException {
+  static Optional<Struct> dynamicMetadata(ObjectValue decision) throws CheckException {
     Value v = decision.getOrNull(key("dynamic_metadata"));
     if (v == null) {
       return Optional.empty();

@@ -21,6 +21,16 @@ public enum Reason {
   INVALID_DECISION("invalid_decision"),
   /** No policy is active yet. */
   NO_POLICY("no_policy"),
+  /**
+   * A body (ext_proc: a request or buffered response body, an SSE event) is larger than {@code
+   * --max-body-bytes}: answered 413 for a request, 502 for a response, never passed on uninspected.
+   */
+  BODY_TOO_LARGE("body_too_large"),
+  /**
+   * A body cannot be inspected: an encoding jrego does not read ({@code br}, {@code zstd}), corrupt
+   * compressed data, a body that is not the JSON an edit needs.
+   */
+  BODY_ERROR("body_error"),
   /** The answer would exceed the configured maximum message size. */
   RESPONSE_TOO_LARGE("response_too_large"),
   /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */

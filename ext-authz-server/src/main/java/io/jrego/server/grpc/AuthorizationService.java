@@ -11,33 +11,27 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.decide.Decider;
+import io.jrego.server.decide.Kind;
+import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
-import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.observe.DecisionRecorder;
-import io.jrego.server.observe.TraceContext;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
- * input, evaluates the active policy at the decision path and maps the decision to a response.
+ * input, evaluates the active policy at the decision path and maps the decision to a response,
+ * through the {@link Decider} core it shares with ext_proc's {@code Process}.
  *
  * <p>Throws no exception: a request that cannot be parsed is answered 400 (as OPA-Envoy does); an
  * undefined decision, an evaluation error or a decision of the wrong shape fails the RPC with
@@ -117,42 +111,37 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   }
 
   private final PolicyHolder policies;
-  private final ServerMetrics metrics;
   private final Config config;
+  private final Decider decider;
   private final InputMapper inputMapper;
   private final DecisionMapper decisionMapper;
 
-  private final boolean quiet;
-  private final DecisionRecorder recorder;
-
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
-    this(policies, metrics, config, DecisionRecorder.none());
+    this(policies, new Decider(metrics, config.evalTimeout(), false), config);
   }
 
   /** A service that hands every decision to {@code recorder} (decision logs, tracing). */
   public AuthorizationService(
       PolicyHolder policies, ServerMetrics metrics, Config config, DecisionRecorder recorder) {
-    this(policies, metrics, config, false, recorder);
+    this(policies, new Decider(metrics, config.evalTimeout(), false, recorder), config);
   }
 
-  private AuthorizationService(
-      PolicyHolder policies,
-      ServerMetrics metrics,
-      Config config,
-      boolean quiet,
-      DecisionRecorder recorder) {
+  private AuthorizationService(PolicyHolder policies, Decider decider, Config config) {
     this.policies = policies;
-    this.metrics = metrics;
     this.config = config;
-    this.quiet = quiet;
-    this.recorder = quiet ? DecisionRecorder.none() : recorder;
+    this.decider = decider;
     this.inputMapper = new InputMapper(config.input());
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
 
   /** Where checks are counted. */
   ServerMetrics metrics() {
-    return metrics;
+    return decider.metrics();
+  }
+
+  /** How checks are answered. */
+  Config config() {
+    return config;
   }
 
   /**
@@ -161,7 +150,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    */
   AuthorizationService forWarmUp() {
     return new AuthorizationService(
-        policies, new ServerMetrics(), config, true, DecisionRecorder.none());
+        policies, new Decider(new ServerMetrics(), config.evalTimeout(), true), config);
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -176,189 +165,72 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
   }
 
-  /**
-   * What one check found out, for its {@link DecisionEvent}: filled as the check goes, used only
-   * when a recorder is set.
-   */
-  private static final class Trail {
-    ActivePolicy policy;
-    ObjectValue input;
-    Value decision;
-    long inputNanos;
-    long evalNanos;
-    String outcome = "error";
-    String reason = Reason.INTERNAL.code();
-    CheckException error;
-  }
-
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
     long start = System.nanoTime();
-    Instant startedAt = recorder == DecisionRecorder.none() ? null : Instant.now();
-    String decisionId = decisionId();
-    Trail trail = new Trail();
-    Answer answer;
-    try {
-      answer = answer(request, decisionId, start, trail);
-    } catch (CheckException e) {
-      answer = failure(e, decisionId, start, trail);
-    } catch (RuntimeException e) {
-      answer =
-          failure(
-              new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start, trail);
-    }
-    if (startedAt != null) {
-      record(request, decisionId, startedAt, System.nanoTime() - start, trail);
-    }
+    Outcome<CheckResponse> outcome =
+        decider.decide(
+            policies.current(), config.decisionPath(), Kind.CHECK, new CheckCall(request), start);
+    Answer answer =
+        switch (outcome) {
+          case Outcome.Answered<CheckResponse> a -> new Answer(a.answer(), null);
+          case Outcome.ParseError<CheckResponse> p -> new Answer(parseError(p.error()), null);
+          case Outcome.Failed<CheckResponse> f -> failure(f.error(), f.decisionId());
+        };
     // An Error (a stack overflow) goes on to the ErrorBoundary around the call, which answers it.
     try {
       answer.sendTo(out);
     } catch (RuntimeException e) {
       // the call is gone (Envoy gave up and cancelled it): nobody is left to answer
-      if (!quiet) {
-        LOG.log(Level.DEBUG, "check decision_id={0}: answer not sent: {1}", decisionId, e);
-      }
+      LOG.log(Level.DEBUG, "check: answer not sent: {0}", e);
     }
   }
 
-  /** Hands the check to the recorder; a recorder's failure never reaches Envoy. */
-  private void record(
-      CheckRequest request, String decisionId, Instant startedAt, long nanos, Trail t) {
-    try {
-      Map<String, String> headers = request.getAttributes().getRequest().getHttp().getHeadersMap();
-      recorder.record(
-          new DecisionEvent(
-              decisionId,
-              config.decisionPath(),
-              Optional.ofNullable(t.input),
-              Optional.ofNullable(t.decision),
-              Optional.ofNullable(t.error)
-                  .map(e -> new DecisionEvent.Failure(e.reason().code(), e.getMessage())),
-              t.outcome,
-              t.reason,
-              config.dryRun(),
-              Optional.ofNullable(t.policy)
-                  .map(p -> new DecisionEvent.Bundle(p.source(), p.revision(), p.policy())),
-              startedAt,
-              new DecisionEvent.Timings(t.inputNanos, t.evalNanos, nanos),
-              TraceContext.parse(headers.get("traceparent"), headers.get("tracestate")),
-              ""));
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "check decision_id={0}: not recorded: {1}", decisionId, e);
-    }
-  }
+  /** One check as the core runs it: OPA-Envoy's input, OPA-Envoy's response. */
+  private final class CheckCall implements Decider.Call<CheckResponse> {
+    private final CheckRequest request;
 
-  /** The policy's answer, or a 400 for a request that cannot be parsed. */
-  private Answer answer(CheckRequest request, String decisionId, long start, Trail trail)
-      throws CheckException {
-    long deadline = start + config.evalTimeout().toNanos();
-    ActivePolicy policy =
-        policies
-            .current()
-            .orElseThrow(() -> new CheckException(Reason.NO_POLICY, "no policy is active"));
-    trail.policy = policy;
-    ObjectValue input;
-    try {
-      input = inputMapper.map(request, deadline);
-    } catch (CheckException e) {
-      if (e.reason() != Reason.REQUEST_PARSE_ERROR) {
-        throw e;
-      }
-      trail.outcome = "deny";
-      trail.reason = e.reason().code();
-      trail.error = e;
-      return parseError(e, start);
+    CheckCall(CheckRequest request) {
+      this.request = request;
     }
-    trail.input = input;
-    long evalStart = System.nanoTime();
-    trail.inputNanos = evalStart - start;
-    Value decision;
-    try {
-      decision = evaluate(policy, input, deadline);
-    } finally {
-      trail.evalNanos = System.nanoTime() - evalStart;
-    }
-    trail.decision = decision;
-    CheckResponse response = decisionMapper.map(decision, decisionId);
-    if (response.getSerializedSize() > config.maxSendBytes()) {
-      throw new CheckException(
-          Reason.RESPONSE_TOO_LARGE,
-          "response of "
-              + response.getSerializedSize()
-              + " bytes exceeds "
-              + config.maxSendBytes());
-    }
-    boolean allowed = DecisionMapper.isAllowed(decision);
-    String result = response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny";
-    String reason = config.dryRun() && !allowed ? "dry_run" : "policy";
-    metrics.check(result, reason, System.nanoTime() - start);
-    trail.outcome = result;
-    trail.reason = reason;
-    if (!quiet && LOG.isLoggable(Level.DEBUG)) {
-      LOG.log(
-          Level.DEBUG,
-          "check decision_id={0} result={1} reason={2} revision={3}",
-          decisionId,
-          result,
-          reason,
-          policy.revision());
-    }
-    return new Answer(response, null);
-  }
 
-  private Value evaluate(ActivePolicy policy, ObjectValue input, long deadline)
-      throws CheckException {
-    long evalStart = System.nanoTime();
-    Optional<Value> decision;
-    try {
-      decision =
-          policy
-              .policy()
-              .evaluate(config.decisionPath(), input, QueryOptions.none().withDeadline(deadline));
-    } catch (RegoException e) {
-      if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
+    @Override
+    public ObjectValue input(long deadline) throws CheckException {
+      return inputMapper.map(request, deadline);
+    }
+
+    @Override
+    public CheckResponse answer(Value decision, String decisionId) throws CheckException {
+      CheckResponse response = decisionMapper.map(decision, decisionId);
+      if (response.getSerializedSize() > config.maxSendBytes()) {
         throw new CheckException(
-            Reason.TIMEOUT,
-            "evaluation passed the check's deadline of " + config.evalTimeout().toMillis() + " ms",
-            e);
+            Reason.RESPONSE_TOO_LARGE,
+            "response of "
+                + response.getSerializedSize()
+                + " bytes exceeds "
+                + config.maxSendBytes());
       }
-      throw new CheckException(Reason.EVAL_ERROR, e.getMessage(), e);
-    } finally {
-      metrics.evaluation(System.nanoTime() - evalStart);
+      return response;
     }
-    return decision.orElseThrow(
-        () -> new CheckException(Reason.UNDEFINED_DECISION, "undefined decision"));
+
+    @Override
+    public Decider.Verdict verdict(Value decision, CheckResponse response) throws CheckException {
+      boolean allowed = DecisionMapper.isAllowed(decision);
+      return new Decider.Verdict(
+          response.getStatus().getCode() == Code.OK_VALUE ? "allow" : "deny",
+          config.dryRun() && !allowed ? "dry_run" : "policy");
+    }
   }
 
   /** As OPA-Envoy: PERMISSION_DENIED, a 400 with the message as body, no decision id. */
-  private Answer parseError(CheckException e, long start) {
-    metrics.check("deny", e.reason().code(), System.nanoTime() - start);
-    if (!quiet) {
-      LOG.log(Level.DEBUG, "check answered 400: {0}", e.getMessage());
-    }
-    return new Answer(
-        denied(
-                e,
-                DeniedHttpResponse.newBuilder().setBody(e.getMessage()),
-                StatusCode.BadRequest_VALUE)
-            .build(),
-        null);
+  private static CheckResponse parseError(CheckException e) {
+    return denied(
+            e, DeniedHttpResponse.newBuilder().setBody(e.getMessage()), StatusCode.BadRequest_VALUE)
+        .build();
   }
 
-  /** A failed check: logged in one line and counted, then answered as {@link OnError} says. */
-  private Answer failure(CheckException e, String decisionId, long start, Trail trail) {
-    trail.outcome = "error";
-    trail.reason = e.reason().code();
-    trail.error = e;
-    if (!quiet) {
-      LOG.log(
-          Level.WARNING,
-          "check failed decision_id={0} reason={1}: {2}",
-          decisionId,
-          e.reason().code(),
-          e.getMessage());
-    }
-    metrics.check("error", e.reason().code(), System.nanoTime() - start);
+  /** A failed check (logged and counted by the core), answered as {@link OnError} says. */
+  private Answer failure(CheckException e, String decisionId) {
     if (config.onError() == OnError.GRPC_ERROR) {
       return new Answer(null, Status.UNKNOWN.withDescription(e.getMessage()));
     }
@@ -395,7 +267,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   Optional<CheckResponse> internalErrorDenial() {
     return config.onError() == OnError.DENY
         ? Optional.of(
-            errorDenial(new CheckException(Reason.INTERNAL, "internal error"), decisionId()))
+            errorDenial(
+                new CheckException(Reason.INTERNAL, "internal error"), Decider.decisionId()))
         : Optional.empty();
   }
 
@@ -408,13 +281,5 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                 .setCode(Code.PERMISSION_DENIED_VALUE)
                 .setMessage(e.getMessage()))
         .setDeniedResponse(http.setStatus(HttpStatus.newBuilder().setCodeValue(httpStatus)));
-  }
-
-  /** A random (version 4) UUID without SecureRandom's cost: decision ids need not be secret. */
-  private static String decisionId() {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
-    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(hi, lo).toString();
   }
 }

@@ -1,6 +1,7 @@
 package io.jrego.server.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC server: Envoy's Authorization service, {@code grpc.health.v1.Health} and, when asked,
- * server reflection, on a bounded executor.
+ * The gRPC server: Envoy's Authorization service, its ExternalProcessor service (ext_proc), {@code
+ * grpc.health.v1.Health} and, when asked, server reflection, on a bounded executor.
  *
  * <p>Health is NOT_SERVING until {@link #serve} (which may first warm the server up) and a policy
  * is active, then SERVING; {@link #shutdown()} turns it NOT_SERVING for good, stops accepting
@@ -78,6 +80,7 @@ public final class CheckServer implements AutoCloseable {
   private final Duration grace;
   private final Config config;
   private final AuthorizationService service;
+  private final Optional<ExternalProcessorService> process;
   private final PolicyHolder policies;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean serving = new AtomicBoolean();
@@ -86,6 +89,7 @@ public final class CheckServer implements AutoCloseable {
       ServerBuilder<?> builder,
       Config config,
       AuthorizationService service,
+      Optional<ExternalProcessorService> process,
       PolicyHolder policies,
       List<EventLoopGroup> loops,
       String threadName) {
@@ -93,6 +97,7 @@ public final class CheckServer implements AutoCloseable {
     this.grace = config.shutdownGrace();
     this.config = config;
     this.service = service;
+    this.process = process;
     this.policies = policies;
     int threads = threadCount(config.threads());
     AtomicInteger n = new AtomicInteger();
@@ -108,8 +113,13 @@ public final class CheckServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    health.setStatus("", ServingStatus.NOT_SERVING);
-    health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    for (String name : serviceNames()) {
+      health.setStatus(name, ServingStatus.NOT_SERVING);
+    }
+    process.ifPresent(
+        p ->
+            builder.addService(
+                ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
     builder
         .executor(executor)
         .maxInboundMessageSize(config.maxRecvBytes())
@@ -121,6 +131,15 @@ public final class CheckServer implements AutoCloseable {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
     this.server = builder.build();
+  }
+
+  /** The services health reports on: the server as a whole and each service it offers. */
+  private List<String> serviceNames() {
+    List<String> names = new ArrayList<>(List.of("", AuthorizationGrpc.SERVICE_NAME));
+    if (process.isPresent()) {
+      names.add(ExternalProcessorGrpc.SERVICE_NAME);
+    }
+    return names;
   }
 
   /** The check threads for a configured count: itself, or for 0 the processors (at least 2). */
@@ -135,17 +154,36 @@ public final class CheckServer implements AutoCloseable {
    */
   public static CheckServer start(
       Config config, AuthorizationService service, PolicyHolder policies) throws IOException {
-    return start(config, service, policies, "jrego-check-");
+    return start(config, service, Optional.empty(), policies, "jrego-check-");
+  }
+
+  /**
+   * Starts a server offering Check and ext_proc's Process on {@code config.address()}, not yet
+   * SERVING: call {@link #serve}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static CheckServer start(
+      Config config,
+      AuthorizationService service,
+      ExternalProcessorService process,
+      PolicyHolder policies)
+      throws IOException {
+    return start(config, service, Optional.of(process), policies, "jrego-check-");
   }
 
   /** The throwaway copy {@link WarmUp} drives. */
   static CheckServer startCopy(Config config, AuthorizationService service, PolicyHolder policies)
       throws IOException {
-    return start(config, service, policies, "jrego-warm-up-");
+    return start(config, service, Optional.empty(), policies, "jrego-warm-up-");
   }
 
   private static CheckServer start(
-      Config config, AuthorizationService service, PolicyHolder policies, String threadName)
+      Config config,
+      AuthorizationService service,
+      Optional<ExternalProcessorService> process,
+      PolicyHolder policies,
+      String threadName)
       throws IOException {
     List<EventLoopGroup> loops = new ArrayList<>();
     NettyServerBuilder b;
@@ -173,14 +211,16 @@ public final class CheckServer implements AutoCloseable {
       }
     }
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
-    return new CheckServer(b, config, service, policies, loops, threadName).start();
+    return new CheckServer(b, config, service, process, policies, loops, threadName).start();
   }
 
   /** A server on any builder (tests use an in-process one), not yet SERVING. */
   public static CheckServer start(
       ServerBuilder<?> builder, Config config, AuthorizationService service, PolicyHolder policies)
       throws IOException {
-    return new CheckServer(builder, config, service, policies, List.of(), "jrego-check-").start();
+    return new CheckServer(
+            builder, config, service, Optional.empty(), policies, List.of(), "jrego-check-")
+        .start();
   }
 
   /**
@@ -204,8 +244,9 @@ public final class CheckServer implements AutoCloseable {
       policies.onActivate(
           p -> {
             if (!draining.get()) {
-              health.setStatus("", ServingStatus.SERVING);
-              health.setStatus(AuthorizationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+              for (String name : serviceNames()) {
+                health.setStatus(name, ServingStatus.SERVING);
+              }
             }
           });
     }

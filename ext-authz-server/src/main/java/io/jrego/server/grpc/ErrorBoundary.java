@@ -99,7 +99,13 @@ final class ErrorBoundary implements ServerInterceptor {
   @SuppressWarnings("unchecked") // R is CheckResponse for Check, the only method a denial answers
   private <R> void answer(ServerCall<?, R> call, Error e, long start) {
     try {
-      metrics.check("error", "internal", System.nanoTime() - start);
+      boolean check = call.getMethodDescriptor().getFullMethodName().endsWith("/Check");
+      metrics.check(
+          check ? "ext_authz" : "ext_proc",
+          check ? "check" : "stream",
+          "error",
+          "internal",
+          System.nanoTime() - start);
       metrics.errorCaught("check", e);
       LOG.log(
           Level.ERROR,

@@ -11,6 +11,8 @@ import java.util.Optional;
  * Socket-free and independent of the gRPC service that made it, so Check and Process record the
  * same way.
  *
+ * @param service {@code ext_authz} (Check) or {@code ext_proc} (Process)
+ * @param phase {@code check}, or ext_proc's {@code request} or {@code response}
  * @param decisionId the id also sent to Envoy in the response's dynamic metadata
  * @param path the decision path, such as {@code envoy/authz/allow}
  * @param input the input document, empty when the request could not be mapped
@@ -18,8 +20,8 @@ import java.util.Optional;
  * @param error why the check failed, empty when it did not
  * @param outcome {@code allow}, {@code deny} or {@code error}: what Envoy was answered
  * @param reason {@code policy}, {@code dry_run} or a failure's reason code
- * @param dryRun whether the server answers every decision with an allow; {@link #result} is still
- *     what the policy decided, so the log shows what would have happened
+ * @param dryRun whether the answer was an allow only because the server runs in dry-run mode;
+ *     {@link #result} is still what the policy decided, so the log shows what would have happened
  * @param bundle the bundle that decided, empty when no policy was active
  * @param timestamp when the check started
  * @param timings how long its parts took
@@ -27,6 +29,8 @@ import java.util.Optional;
  * @param requestedBy who asked (Envoy's address), empty when unknown
  */
 public record DecisionEvent(
+    String service,
+    String phase,
     String decisionId,
     String path,
     Optional<Value> input,
@@ -42,6 +46,8 @@ public record DecisionEvent(
     String requestedBy) {
 
   public DecisionEvent {
+    Objects.requireNonNull(service);
+    Objects.requireNonNull(phase);
     Objects.requireNonNull(decisionId);
     Objects.requireNonNull(path);
     Objects.requireNonNull(input);
@@ -87,6 +93,8 @@ public record DecisionEvent(
   /** This event with another trace context (the tracer's span added). */
   public DecisionEvent withTraceContext(TraceContext context) {
     return new DecisionEvent(
+        service,
+        phase,
         decisionId,
         path,
         input,

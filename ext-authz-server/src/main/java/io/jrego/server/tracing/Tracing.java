@@ -38,14 +38,17 @@ import java.util.function.UnaryOperator;
  * the span and handing it to the batch processor (bounded queue, its own thread; a full queue drops
  * spans, as OpenTelemetry's SDK does).
  *
- * <p>Attributes (OpenTelemetry semantic conventions where one fits): {@code rpc.system} {@code
- * grpc}, {@code rpc.service}, {@code rpc.method}; {@code authz.decision} ({@code allow}, {@code
- * deny}, {@code error}); {@code jrego.reason} ({@code policy}, {@code dry_run} or a failure code);
- * {@code opa.decision_id}; {@code security_rule.ruleset.name} (the decision path); {@code
- * security_rule.version} (the bundle revision); {@code user.id} (the caller's SPIFFE ID, {@code
- * input.attributes.source.principal}); for AI routes {@code gen_ai.request.model} ({@code
- * parsed_body.model}) and for MCP {@code mcp.method.name} ({@code parsed_body.method} of a JSON-RPC
- * body). A failed check sets the span's status to error with the failure's message.
+ * <p>The span is named {@code envoy.service.auth.v3.Authorization/Check} or {@code
+ * envoy.service.ext_proc.v3.ExternalProcessor/Process} (one span per evaluated phase). Attributes
+ * (OpenTelemetry semantic conventions where one fits): {@code rpc.system} {@code grpc}, {@code
+ * rpc.service}, {@code rpc.method}; {@code jrego.phase} ({@code check}, {@code request}, {@code
+ * response}); {@code authz.decision} ({@code allow}, {@code deny}, {@code error}); {@code
+ * jrego.reason} ({@code policy}, {@code dry_run} or a failure code); {@code opa.decision_id};
+ * {@code security_rule.ruleset.name} (the decision path); {@code security_rule.version} (the bundle
+ * revision); {@code user.id} (the caller's SPIFFE ID, {@code input.attributes.source.principal});
+ * for AI routes {@code gen_ai.request.model} ({@code parsed_body.model}) and for MCP {@code
+ * mcp.method.name} ({@code parsed_body.method} of a JSON-RPC body). A failed check sets the span's
+ * status to error with the failure's message.
  */
 public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseable {
 
@@ -87,16 +90,14 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
     }
   }
 
+  private static final AttributeKey<String> PHASE = AttributeKey.stringKey("jrego.phase");
+
   private final SdkTracerProvider provider;
   private final Tracer tracer;
-  private final String rpcService;
-  private final String rpcMethod;
 
-  private Tracing(SdkTracerProvider provider, String rpcService, String rpcMethod) {
+  private Tracing(SdkTracerProvider provider) {
     this.provider = provider;
     this.tracer = provider.get("io.jrego.server");
-    this.rpcService = rpcService;
-    this.rpcMethod = rpcMethod;
   }
 
   /** Tracing that exports Check spans to {@code config}'s OTLP/HTTP endpoint. */
@@ -123,7 +124,7 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
                     .setExporterTimeout(config.timeout())
                     .build())
             .build();
-    return new Tracing(provider, "envoy.service.auth.v3.Authorization", "Check");
+    return new Tracing(provider);
   }
 
   /** Makes the event's span; returns the event naming it, or unchanged when not sampled. */
@@ -143,6 +144,12 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
     }
     long startNanos =
         TimeUnit.SECONDS.toNanos(e.timestamp().getEpochSecond()) + e.timestamp().getNano();
+    boolean process = "ext_proc".equals(e.service());
+    String rpcService =
+        process
+            ? "envoy.service.ext_proc.v3.ExternalProcessor"
+            : "envoy.service.auth.v3.Authorization";
+    String rpcMethod = process ? "Process" : "Check";
     SpanBuilder b =
         tracer
             .spanBuilder(rpcService + "/" + rpcMethod)
@@ -155,7 +162,8 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
             .setAttribute(DECISION, e.outcome())
             .setAttribute(REASON, e.reason())
             .setAttribute(DECISION_ID, e.decisionId())
-            .setAttribute(RULESET, e.path());
+            .setAttribute(RULESET, e.path())
+            .setAttribute(PHASE, e.phase());
     if (e.dryRun()) {
       b.setAttribute(DRY_RUN, true);
     }
@@ -176,8 +184,8 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
     e.error().ifPresent(f -> span.setStatus(StatusCode.ERROR, f.code() + ": " + f.message()));
     span.end(startNanos + e.timings().totalNanos(), TimeUnit.NANOSECONDS);
     SpanContext sc = span.getSpanContext();
-    if (!sc.isValid()) {
-      return e;
+    if (!sc.isValid() || !sc.isSampled()) {
+      return e; // not exported: the log names the request's trace and Envoy's span instead
     }
     return e.withTraceContext(tc.withSpan(sc.getTraceId(), sc.getSpanId()));
   }

@@ -85,15 +85,16 @@ class AdminServerTest {
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(ready.body()).contains("\"revision\":\"rev-7\"");
 
-      metrics.check("allow", "policy", 1_000_000);
-      metrics.evaluation(500_000);
+      metrics.check("ext_authz", "check", "allow", "policy", 1_000_000);
+      metrics.evaluation("ext_authz", "check", 500_000);
       String text = get(admin, "/metrics").body();
       assertThat(text)
           .contains("jrego_bundle_info{revision=\"rev-7\"} 1")
           .contains("jrego_bundle_activation_timestamp_seconds 1.7672256E9")
-          .contains("jrego_checks_total{reason=\"policy\",result=\"allow\"} 1.0")
-          .contains("jrego_check_duration_seconds_count 1")
-          .contains("jrego_eval_duration_seconds_count 1");
+          .contains(
+              "jrego_checks_total{phase=\"check\",reason=\"policy\",result=\"allow\",service=\"ext_authz\"} 1.0")
+          .contains("jrego_check_duration_seconds_count{phase=\"check\",service=\"ext_authz\"} 1")
+          .contains("jrego_eval_duration_seconds_count{phase=\"check\",service=\"ext_authz\"} 1");
 
       policies.activate(new ActivePolicy(NONE, "rev-8", "test", Instant.now()));
       assertThat(get(admin, "/metrics").body())

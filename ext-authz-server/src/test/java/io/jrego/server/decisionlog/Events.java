@@ -44,6 +44,8 @@ final class Events {
     Value input = Json.parse(inputJson);
     Optional<Value> result = policy.evaluate("envoy/authz/allow", input);
     return new DecisionEvent(
+        "ext_authz",
+        "check",
         "4b9f0c7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f",
         "envoy/authz/allow",
         Optional.of(input),

@@ -384,11 +384,13 @@ class EnvoyEndToEndTest {
   @Order(100)
   void withJregoStopped_envoyFailsClosed() throws Exception {
     jrego.shutdown();
+    // ext_authz refuses with its status_on_error (403); ext_proc, which also processes that local
+    // answer and cannot reach jrego either, turns it into its own failure (500): closed both ways
     HttpResponse<String> r = send("orchestrator", chat("gpt-4o-mini", "Hello"));
-    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.statusCode()).isEqualTo(500);
     HttpResponse<String> get =
         send("orchestrator", HttpRequest.newBuilder(url("/v1/models")).GET());
-    assertThat(get.statusCode()).isEqualTo(403);
+    assertThat(get.statusCode()).isEqualTo(500);
     assertThat(upstreamSaw).isEmpty();
   }
 

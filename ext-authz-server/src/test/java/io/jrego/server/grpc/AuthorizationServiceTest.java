@@ -143,7 +143,8 @@ class AuthorizationServiceTest {
     assertThat(((ObjectValue) input.get("spiffe").orElseThrow()).get("service_account"))
         .contains(StringValue.of("orchestrator"));
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"policy\",result=\"allow\"} 1.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"policy\",result=\"allow\",service=\"ext_authz\"} 1.0");
   }
 
   @Test
@@ -177,7 +178,8 @@ class AuthorizationServiceTest {
     assertThat(r.getDeniedResponse().getBody()).isEqualTo("slow down");
     assertThat(r.getDeniedResponse().getHeaders(0).getHeader().getKey()).isEqualTo("retry-after");
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"policy\",result=\"deny\"} 1.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"policy\",result=\"deny\",service=\"ext_authz\"} 1.0");
   }
 
   @Test
@@ -205,7 +207,8 @@ class AuthorizationServiceTest {
                   .isEqualTo("undefined_decision: undefined decision");
             });
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"undefined_decision\",result=\"error\"} 1.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"undefined_decision\",result=\"error\",service=\"ext_authz\"} 1.0");
   }
 
   @Test
@@ -269,7 +272,8 @@ class AuthorizationServiceTest {
     var stub = start(config, (path, input) -> Optional.of(Json.parse("false")), true);
     assertThat(stub.check(request("/")).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"dry_run\",result=\"allow\"} 1.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"dry_run\",result=\"allow\",service=\"ext_authz\"} 1.0");
   }
 
   @Test

@@ -124,7 +124,8 @@ class CheckServerTest {
         assertThat(metrics.scrape()).doesNotContain("jrego_checks_total");
         assertThat(check(ch)).isEqualTo(Code.OK_VALUE);
         assertThat(metrics.scrape())
-            .contains("jrego_checks_total{reason=\"policy\",result=\"allow\"} 1.0");
+            .contains(
+                "jrego_checks_total{phase=\"check\",reason=\"policy\",result=\"allow\",service=\"ext_authz\"} 1.0");
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

@@ -152,7 +152,8 @@ class Issue14CheckErrorsTest {
     }
     assertThat(stub.check(request(Map.of(), "")).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"internal\",result=\"error\"} 3.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"internal\",result=\"error\",service=\"ext_authz\"} 3.0");
     assertThat(logged).hasSize(3);
     assertThat(logged)
         .allSatisfy(
@@ -195,7 +196,8 @@ class Issue14CheckErrorsTest {
     assertThat(form.getDeniedResponse().getBody())
         .isEqualTo("request_parse_error: number of URL query parameters exceeded limit");
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"request_parse_error\",result=\"deny\"} 5.0")
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"request_parse_error\",result=\"deny\",service=\"ext_authz\"} 5.0")
         .doesNotContain("reason=\"internal\"");
   }
 
@@ -218,6 +220,7 @@ class Issue14CheckErrorsTest {
     assertThat(r.getStatus().getMessage())
         .isEqualTo("timeout: evaluation passed the check's deadline of 50 ms");
     assertThat(metrics.scrape())
-        .contains("jrego_checks_total{reason=\"timeout\",result=\"error\"} 1.0");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"timeout\",result=\"error\",service=\"ext_authz\"} 1.0");
   }
 }

@@ -116,7 +116,10 @@ class Issue14ErrorBoundaryTest {
     }
     assertThat(threads).hasSize(2);
     assertThat(threads.get(1)).as("one check thread, not replaced").isEqualTo(threads.get(0));
-    assertThat(sample(metrics, "jrego_checks_total{reason=\"internal\",result=\"error\"}"))
+    assertThat(
+            sample(
+                metrics,
+                "jrego_checks_total{phase=\"check\",reason=\"internal\",result=\"error\",service=\"ext_authz\"}"))
         .isEqualTo(1.0);
     assertThat(sample(metrics, "jrego_errors_total{error=\"AssertionError\",where=\"check\"}"))
         .isEqualTo(1.0);

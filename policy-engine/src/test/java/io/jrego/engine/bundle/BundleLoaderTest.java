@@ -27,8 +27,9 @@ class BundleLoaderTest {
     Path folder = Path.of("..", "rego-policies", "ai-gateway");
     Bundle b = BundleLoader.load(folder);
     assertThat(b.revision()).isEqualTo("ai-gateway-1");
-    assertThat(b.roots()).containsExactly("envoy/authz", "ai_gateway");
-    assertThat(b.modules()).containsOnlyKeys("policy.rego", "policy_test.rego");
+    assertThat(b.roots()).containsExactly("envoy/authz", "envoy/process", "ai_gateway");
+    assertThat(b.modules())
+        .containsOnlyKeys("policy.rego", "policy_test.rego", "process.rego", "process_test.rego");
     assertThat(b.dataAt("ai_gateway/trust_domain")).contains(StringValue.of("cluster.local"));
     assertThat(b.regoVersion()).isEmpty();
   }

@@ -1,0 +1,119 @@
+package io.jrego.server.body;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One block of a {@code text/event-stream}: the lines up to and including the blank line that ends
+ * it, as the bytes that arrived and as parsed fields. A block with {@code data} lines is an event;
+ * one without (comments such as {@code : keep-alive}, or a lone {@code retry:}) is passed on as it
+ * is.
+ */
+public final class SseBlock {
+
+  /**
+   * One line: a field ({@code data}, {@code event}, {@code id}, {@code retry}, or any other name,
+   * which clients ignore) with its value, or a comment (a line starting with {@code :}).
+   */
+  public record Line(String text, String field, String value, boolean comment) {}
+
+  private final byte[] raw;
+  private final List<Line> lines;
+  private final String newline;
+  private final boolean terminated;
+
+  SseBlock(byte[] raw, List<Line> lines, String newline, boolean terminated) {
+    this.raw = raw;
+    this.lines = List.copyOf(lines);
+    this.newline = newline;
+    this.terminated = terminated;
+  }
+
+  /** The bytes exactly as received, line terminators included (a copy). */
+  public byte[] raw() {
+    return raw.clone();
+  }
+
+  /** The lines, without terminators; the blank line that ends the block is not one of them. */
+  public List<Line> lines() {
+    return lines;
+  }
+
+  /**
+   * The first line terminator seen ({@code \n}, {@code \r\n} or {@code \r}), used when the block is
+   * rewritten.
+   */
+  public String newline() {
+    return newline;
+  }
+
+  /** False for what was left unterminated at the end of the stream (clients drop such a block). */
+  public boolean terminated() {
+    return terminated;
+  }
+
+  /** The event's data: its {@code data} lines joined by {@code \n}; empty when it has none. */
+  public Optional<String> data() {
+    StringBuilder out = null;
+    for (Line l : lines) {
+      if (!l.comment() && l.field().equals("data")) {
+        if (out == null) {
+          out = new StringBuilder(l.value());
+        } else {
+          out.append('\n').append(l.value());
+        }
+      }
+    }
+    return Optional.ofNullable(out).map(StringBuilder::toString);
+  }
+
+  /** The value of the last line of a field ({@code event}, {@code id}, {@code retry}). */
+  public Optional<String> field(String name) {
+    String v = null;
+    for (Line l : lines) {
+      if (!l.comment() && l.field().equals(name)) {
+        v = l.value();
+      }
+    }
+    return Optional.ofNullable(v);
+  }
+
+  /**
+   * The block rewritten with other data: its {@code data} lines replaced, where the first one was,
+   * by one line per line of {@code data}; every other line kept as it was.
+   */
+  public byte[] withData(String data) {
+    StringBuilder out = new StringBuilder(data.length() + 64);
+    boolean written = false;
+    for (Line l : lines) {
+      if (!l.comment() && l.field().equals("data")) {
+        if (!written) {
+          for (String part : data.split("\r\n|\r|\n", -1)) {
+            out.append("data: ").append(part).append(newline);
+          }
+          written = true;
+        }
+        continue;
+      }
+      out.append(l.text()).append(newline);
+    }
+    if (terminated) {
+      out.append(newline);
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A new event of the given data lines (and an {@code event} name, if not empty). */
+  static byte[] event(String event, String data, String newline) {
+    StringBuilder s = new StringBuilder();
+    if (!event.isEmpty()) {
+      s.append("event: ").append(event).append(newline);
+    }
+    for (String part : data.split("\r\n|\r|\n", -1)) {
+      s.append("data: ").append(part).append(newline);
+    }
+    s.append(newline);
+    return s.toString().getBytes(StandardCharsets.UTF_8);
+  }
+}

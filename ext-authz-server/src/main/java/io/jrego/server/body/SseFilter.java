@@ -1,0 +1,310 @@
+package io.jrego.server.body;
+
+import com.google.protobuf.ByteString;
+import io.jrego.engine.builtins.ai.PiiType;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Filters a {@code text/event-stream} as it flows: each event's JSON data gets the decision's
+ * {@link BodyEdit}s, and the answer text of OpenAI-style chunks ({@code choices[].delta.content},
+ * or {@code choices[].text}) goes through {@link StreamText} per choice, so a value split across
+ * events or network pieces is caught. Text held back from one event goes out in a later one; what
+ * is still held when a choice finishes ({@code finish_reason}), at {@code data: [DONE]} or at the
+ * end of the stream goes out in the finishing event, or in an event made for it just before (same
+ * {@code id}, {@code model} and {@code created}). Comments, events without JSON data, {@code
+ * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes.
+ *
+ * <p>Once a blocking rule matches, {@link Out#blocked()} says which types, and everything after is
+ * dropped. Not thread-safe: one per stream.
+ */
+public final class SseFilter {
+
+  /** Bytes that may go out now, and the types of a blocking finding (then nothing goes out). */
+  public record Out(ByteString bytes, Set<PiiType> blocked) {
+    public Out {
+      blocked = Set.copyOf(blocked);
+    }
+
+    /** Whether a blocking rule matched. */
+    public boolean isBlocked() {
+      return !blocked.isEmpty();
+    }
+  }
+
+  private static final Out NOTHING = new Out(ByteString.EMPTY, Set.of());
+
+  /** The text of one choice, and where it sits in a chunk. */
+  private record Choice(StreamText text, boolean delta) {}
+
+  private final SseFramer framer;
+  private final StreamSpec spec;
+  private final PiiRules rules;
+  private final List<BodyEdit> eventEdits;
+  private final Redactions redactions;
+  private final int maxHold;
+  private final Map<Integer, Choice> choices = new TreeMap<>();
+  private String template;
+  private String templateEvent = "";
+  private String newline = "\n";
+  private final Set<PiiType> blocked = EnumSet.noneOf(PiiType.class);
+  private long released;
+
+  /**
+   * @param spec what to do with the answer text
+   * @param eventEdits edits applied to each event's JSON data
+   * @param redactions the request's redaction state
+   * @param maxEventBytes the largest event accepted
+   * @param maxHold the most text held back for one choice, in characters
+   */
+  public SseFilter(
+      StreamSpec spec,
+      List<BodyEdit> eventEdits,
+      Redactions redactions,
+      int maxEventBytes,
+      int maxHold) {
+    this.framer = new SseFramer(maxEventBytes);
+    this.spec = spec;
+    this.rules = new PiiRules(spec.rules());
+    this.eventEdits = List.copyOf(eventEdits);
+    this.redactions = redactions;
+    this.maxHold = Math.max(maxHold, spec.holdBack());
+  }
+
+  /** Takes the next piece of the stream. */
+  public Out push(byte[] piece) throws BodyException {
+    if (!blocked.isEmpty()) {
+      return NOTHING;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(piece.length + 64);
+    for (SseBlock b : framer.push(piece)) {
+      handle(b, out);
+      if (!blocked.isEmpty()) {
+        return new Out(ByteString.EMPTY, blocked);
+      }
+    }
+    return new Out(ByteString.copyFrom(out.toByteArray()), Set.of());
+  }
+
+  /** Ends the stream: whatever is still held, filtered. */
+  public Out finish() throws BodyException {
+    if (!blocked.isEmpty()) {
+      return NOTHING;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Optional<SseBlock> rest = framer.finish();
+    if (rest.isPresent()) {
+      handle(rest.get(), out);
+    }
+    flushAll(out);
+    if (!blocked.isEmpty()) {
+      return new Out(ByteString.EMPTY, blocked);
+    }
+    return new Out(ByteString.copyFrom(out.toByteArray()), Set.of());
+  }
+
+  /**
+   * Characters of answer text let out so far, over every choice: until there are some, every piece
+   * of answer text seen is still held back (and could still be blocked).
+   */
+  public long released() {
+    return released;
+  }
+
+  /** Characters of answer text held back now, over every choice. */
+  public int held() {
+    int n = 0;
+    for (Choice c : choices.values()) {
+      n += c.text().held();
+    }
+    return n;
+  }
+
+  private void handle(SseBlock block, ByteArrayOutputStream out) throws BodyException {
+    Optional<String> data = block.data();
+    if (data.isEmpty()) {
+      out.writeBytes(block.raw());
+      return;
+    }
+    newline = block.newline();
+    String d = data.get();
+    if (d.strip().equals("[DONE]")) {
+      flushAll(out);
+      out.writeBytes(block.raw());
+      return;
+    }
+    boolean json = d.stripLeading().startsWith("{");
+    String edited = d;
+    if (json && !eventEdits.isEmpty()) {
+      BodyEditor.Result r = BodyEditor.apply(edited, eventEdits, redactions);
+      if (r.isBlocked()) {
+        blocked.addAll(r.blocked());
+        return;
+      }
+      edited = r.text();
+    }
+    ByteArrayOutputStream before = new ByteArrayOutputStream();
+    if (!spec.isEmpty()) {
+      edited = json ? answerText(edited, block, before) : plainText(edited);
+      if (!blocked.isEmpty()) {
+        return;
+      }
+    }
+    out.writeBytes(before.toByteArray());
+    out.writeBytes(edited.equals(d) ? block.raw() : block.withData(edited));
+  }
+
+  /** Data that is not JSON: the rules apply to it whole (nothing is held across events). */
+  private String plainText(String d) {
+    PiiRules.Applied a = rules.apply(d, redactions);
+    blocked.addAll(a.blocked());
+    return spec.restore() ? redactions.restore(a.text()) : a.text();
+  }
+
+  private String answerText(String d, SseBlock block, ByteArrayOutputStream before)
+      throws BodyException {
+    JsonText t = new JsonText(d);
+    Optional<JsonText.Location> list = t.locate(JsonPointer.parse("/choices"));
+    if (list.isEmpty() || !t.kind(list.get().value()).equals("array")) {
+      return d;
+    }
+    List<JsonText.Entry> entries = t.entries(list.get().value());
+    if (entries.isEmpty()) {
+      return d;
+    }
+    template = d;
+    templateEvent = block.field("event").orElse("");
+    List<JsonText.Span> spans = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    for (int k = 0; k < entries.size(); k++) {
+      JsonText.Span choice = entries.get(k).value();
+      if (!t.kind(choice).equals("object")) {
+        continue;
+      }
+      int index = index(t, choice, k);
+      JsonText.Span content = member(t, choice, "delta", "content");
+      boolean delta = true;
+      if (content == null) {
+        content = member(t, choice, "text");
+        delta = content == null;
+      }
+      JsonText.Span finish = member(t, choice, "finish_reason");
+      boolean finishing = finish != null && !t.kind(finish).equals("null");
+      Choice c = choices.get(index);
+      if (content != null && t.kind(content).equals("string")) {
+        if (c == null) {
+          c = new Choice(newText(), delta);
+          choices.put(index, c);
+        }
+        StringBuilder emitted = new StringBuilder(take(c.text().push(t.decodeString(content))));
+        if (finishing) {
+          emitted.append(take(c.text().finish()));
+          choices.remove(index);
+        }
+        spans.add(content);
+        texts.add(emitted.toString());
+      } else if (finishing && c != null) {
+        String rest = take(c.text().finish());
+        choices.remove(index);
+        if (!rest.isEmpty()) {
+          before.writeBytes(synthetic(index, c.delta(), rest));
+        }
+      }
+      if (!blocked.isEmpty()) {
+        return d;
+      }
+    }
+    StringBuilder out = new StringBuilder(d.length());
+    int pos = 0;
+    for (int i = 0; i < spans.size(); i++) {
+      out.append(d, pos, spans.get(i).start()).append(JsonText.encodeString(texts.get(i)));
+      pos = spans.get(i).end();
+    }
+    return out.append(d, pos, d.length()).toString();
+  }
+
+  private StreamText newText() {
+    return new StreamText(rules, redactions, spec.restore(), spec.holdBack(), maxHold);
+  }
+
+  private String take(StreamText.Out o) {
+    blocked.addAll(o.blocked());
+    released += o.text().length();
+    return o.text();
+  }
+
+  private void flushAll(ByteArrayOutputStream out) throws BodyException {
+    for (Map.Entry<Integer, Choice> e : choices.entrySet()) {
+      String rest = take(e.getValue().text().finish());
+      if (!rest.isEmpty() && blocked.isEmpty()) {
+        out.writeBytes(synthetic(e.getKey(), e.getValue().delta(), rest));
+      }
+    }
+    choices.clear();
+  }
+
+  /** An event carrying held-back text of one choice, shaped as the last chunk seen. */
+  private byte[] synthetic(int index, boolean delta, String text) throws BodyException {
+    String choice =
+        "[{\"index\":"
+            + index
+            + (delta ? ",\"delta\":{\"content\":" : ",\"text\":")
+            + JsonText.encodeString(text)
+            + (delta ? "}" : "")
+            + ",\"finish_reason\":null}]";
+    String data = template;
+    JsonText t = new JsonText(data);
+    JsonText.Location choices = t.locate(JsonPointer.parse("/choices")).orElseThrow();
+    data =
+        data.substring(0, choices.value().start()) + choice + data.substring(choices.value().end());
+    JsonText u = new JsonText(data);
+    Optional<JsonText.Location> usage = u.locate(JsonPointer.parse("/usage"));
+    if (usage.isPresent()) {
+      data = BodyEditor.removeAt(data, usage.get());
+    }
+    return SseBlock.event(templateEvent, data, newline);
+  }
+
+  private static int index(JsonText t, JsonText.Span choice, int position) throws BodyException {
+    JsonText.Span i = member(t, choice, "index");
+    if (i != null && t.kind(i).equals("number")) {
+      try {
+        return Integer.parseInt(t.text().substring(i.start(), i.end()));
+      } catch (NumberFormatException e) {
+        return position;
+      }
+    }
+    return position;
+  }
+
+  /** The value at a path of members under {@code from}, or null; a duplicated key is an error. */
+  private static JsonText.Span member(JsonText t, JsonText.Span from, String... keys)
+      throws BodyException {
+    JsonText.Span at = from;
+    for (String key : keys) {
+      if (!t.kind(at).equals("object")) {
+        return null;
+      }
+      JsonText.Span next = null;
+      for (JsonText.Entry e : t.entries(at)) {
+        if (e.key().equals(key)) {
+          if (next != null) {
+            throw new BodyException("an event's data has the key \"" + key + "\" twice");
+          }
+          next = e.value();
+        }
+      }
+      if (next == null) {
+        return null;
+      }
+      at = next;
+    }
+    return at;
+  }
+}

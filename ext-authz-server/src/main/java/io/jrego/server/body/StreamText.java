@@ -1,0 +1,151 @@
+package io.jrego.server.body;
+
+import io.jrego.engine.builtins.ai.Finding;
+import io.jrego.engine.builtins.ai.PiiType;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies {@link PiiRules} to text that arrives in pieces (the {@code delta.content} of an answer's
+ * events), emitting after each piece as much as is safe. It holds back the last {@code holdBack}
+ * characters and the word they end in, and never emits part of a finding, so a card number or an
+ * e-mail address split across pieces is whole before it is judged. The characters emitted last stay
+ * as context for the next scan (context words count across pieces).
+ *
+ * <p>The delay this adds is bounded in characters, not time: text is released when {@code holdBack}
+ * more characters have arrived after it, or at {@link #finish}. Past {@code maxHold} characters
+ * without a break it emits anyway, cutting between findings. With restoring on, a placeholder of
+ * the request ({@code <EMAIL_1>}) is never split either, and is put back. Not thread-safe: one per
+ * choice of one stream.
+ */
+final class StreamText {
+
+  /** Text that may go out now, and the types of any blocking finding in it. */
+  record Out(String text, Set<PiiType> blocked) {
+    static final Out EMPTY = new Out("", Set.of());
+  }
+
+  private static final int CONTEXT_KEPT = 80;
+
+  private final PiiRules rules;
+  private final Redactions redactions;
+  private final boolean restore;
+  private final int holdBack;
+  private final int maxHold;
+  private final StringBuilder pending = new StringBuilder();
+  private String context = "";
+  private String unrestored = "";
+
+  StreamText(PiiRules rules, Redactions redactions, boolean restore, int holdBack, int maxHold) {
+    if (holdBack < 0 || maxHold < holdBack) {
+      throw new IllegalArgumentException("need 0 <= holdBack <= maxHold");
+    }
+    this.rules = rules;
+    this.redactions = redactions;
+    this.restore = restore;
+    this.holdBack = holdBack;
+    this.maxHold = maxHold;
+  }
+
+  /** Characters held back now. */
+  int held() {
+    return pending.length() + unrestored.length();
+  }
+
+  /** Takes the next piece. */
+  Out push(String piece) {
+    pending.append(piece);
+    if (pending.length() <= holdBack) {
+      return Out.EMPTY;
+    }
+    String text = context + pending;
+    int base = context.length();
+    List<Finding> findings = rules.scan(text);
+    int cut = text.length() - holdBack;
+    int wordCut = cut;
+    while (wordCut > base && !Character.isWhitespace(text.charAt(wordCut - 1))) {
+      wordCut--;
+    }
+    boolean overLimit = pending.length() > maxHold;
+    if (wordCut > base || !overLimit) {
+      cut = wordCut;
+    }
+    for (Finding f : findings) {
+      if (f.charStart() < cut && f.charEnd() > cut) {
+        cut = overLimit ? f.charEnd() : f.charStart();
+      }
+    }
+    if (cut > base && Character.isHighSurrogate(text.charAt(cut - 1))) {
+      cut--;
+    }
+    if (cut <= base) {
+      return Out.EMPTY;
+    }
+    return emit(text, base, cut, findings, false);
+  }
+
+  /** Ends the text: everything still held, with the rules applied. */
+  Out finish() {
+    String text = context + pending;
+    return emit(text, context.length(), text.length(), rules.scan(text), true);
+  }
+
+  private Out emit(String text, int base, int cut, List<Finding> findings, boolean last) {
+    List<Finding> mine = new ArrayList<>();
+    for (Finding f : findings) {
+      if (f.charStart() >= base && f.charEnd() <= cut) {
+        mine.add(shift(f, base));
+      }
+    }
+    String segment = text.substring(base, cut);
+    PiiRules.Applied applied = rules.apply(segment, mine, redactions);
+    pending.delete(0, cut - base);
+    context = text.substring(Math.max(0, cut - CONTEXT_KEPT), cut);
+    if (!context.isEmpty() && Character.isLowSurrogate(context.charAt(0))) {
+      context = context.substring(1);
+    }
+    String out = applied.text();
+    if (restore) {
+      out = restore(out, last);
+    }
+    return new Out(out, applied.isBlocked() ? applied.blocked() : EnumSet.noneOf(PiiType.class));
+  }
+
+  /** Restores placeholders, keeping back a trailing {@code <LABEL_} that may not be whole yet. */
+  private String restore(String text, boolean last) {
+    String all = unrestored + text;
+    unrestored = "";
+    if (!last) {
+      int lt = all.lastIndexOf('<');
+      if (lt >= 0 && all.indexOf('>', lt) < 0 && all.length() - lt <= 48 && labelTail(all, lt)) {
+        unrestored = all.substring(lt);
+        all = all.substring(0, lt);
+      }
+    }
+    return redactions.restore(all);
+  }
+
+  private static boolean labelTail(String s, int lt) {
+    for (int i = lt + 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Finding shift(Finding f, int by) {
+    return new Finding(
+        f.type(),
+        f.start(),
+        f.end(),
+        f.charStart() - by,
+        f.charEnd() - by,
+        f.score(),
+        f.subtype(),
+        f.text());
+  }
+}

@@ -1,0 +1,316 @@
+package io.jrego.server.decide;
+
+import io.jrego.engine.QueryOptions;
+import io.jrego.engine.RegoError;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.Reason;
+import io.jrego.server.observe.DecisionEvent;
+import io.jrego.server.observe.DecisionRecorder;
+import io.jrego.server.observe.TraceContext;
+import io.jrego.server.policy.ActivePolicy;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The core that Check and both ext_proc phases share, without sockets: request to input, one
+ * evaluation of the policy with the call's deadline, decision to answer, every failure named by a
+ * {@link Reason}, metrics labelled by {@link Kind}, one log line per event. The gRPC services only
+ * turn their messages into a {@link Call} and an {@link Outcome} into their protocol's answer.
+ *
+ * <p>The deadline ({@code --eval-timeout}) starts when the call is taken up and covers input
+ * mapping and evaluation together; past it the evaluation stops at its next checkpoint and the
+ * outcome is {@link Reason#TIMEOUT}. A {@link RuntimeException} anywhere is {@link
+ * Reason#INTERNAL}; an {@link Error} is left to the gRPC layer's {@code ErrorBoundary}.
+ * Thread-safe.
+ */
+public final class Decider {
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.check");
+
+  /**
+   * One evaluation: how the request becomes input and the decision an answer.
+   *
+   * @param <R> the service's answer (a CheckResponse, a phase decision)
+   */
+  public interface Call<R> {
+
+    /**
+     * The input document, built before {@code deadline} (a {@link System#nanoTime()} instant).
+     *
+     * @throws CheckException {@link Reason#REQUEST_PARSE_ERROR} for a request that cannot be
+     *     parsed, {@link Reason#TIMEOUT} past the deadline
+     */
+    ObjectValue input(long deadline) throws CheckException;
+
+    /**
+     * The answer to a decision.
+     *
+     * @throws CheckException {@link Reason#INVALID_DECISION} for a decision of the wrong shape, or
+     *     another reason the answer cannot be given
+     */
+    R answer(Value decision, String decisionId) throws CheckException;
+
+    /**
+     * How the answer counts: {@code allow} or {@code deny}, and {@code policy} or {@code dry_run}.
+     */
+    Verdict verdict(Value decision, R answer) throws CheckException;
+  }
+
+  /** The {@code result} and {@code reason} labels of an answered call. */
+  public record Verdict(String result, String reason) {}
+
+  private final ServerMetrics metrics;
+  private final Duration evalTimeout;
+  private final boolean quiet;
+  private final DecisionRecorder recorder;
+
+  /**
+   * @param metrics where calls are counted
+   * @param evalTimeout each call's deadline, from when it is taken up
+   * @param quiet log nothing (the warm-up's made-up calls)
+   */
+  public Decider(ServerMetrics metrics, Duration evalTimeout, boolean quiet) {
+    this(metrics, evalTimeout, quiet, DecisionRecorder.none());
+  }
+
+  /**
+   * A core that also hands every decision, answered or failed, to {@code recorder} (decision logs
+   * and tracing), once the answer is made. Quiet cores record nothing.
+   */
+  public Decider(
+      ServerMetrics metrics, Duration evalTimeout, boolean quiet, DecisionRecorder recorder) {
+    this.metrics = metrics;
+    this.evalTimeout = evalTimeout;
+    this.quiet = quiet;
+    this.recorder = quiet ? DecisionRecorder.none() : recorder;
+  }
+
+  /** What one call found out, for its {@link DecisionEvent}. */
+  private static final class Trail {
+    final Instant startedAt = Instant.now();
+    String decisionId;
+    ObjectValue input;
+    Value decision;
+    long inputNanos;
+    long evalNanos;
+    String outcome = "error";
+    String reason = Reason.INTERNAL.code();
+    CheckException error;
+  }
+
+  /** Where calls are counted. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Runs one call against {@code policy} (empty: none active yet, {@link Reason#NO_POLICY}).
+   *
+   * @param path the decision, such as {@code envoy/authz/allow}
+   * @param start when the call was taken up ({@link System#nanoTime()}): the deadline and the
+   *     duration metric count from it
+   */
+  public <R> Outcome<R> decide(
+      Optional<ActivePolicy> policy, String path, Kind kind, Call<R> call, long start) {
+    if (recorder == DecisionRecorder.none()) {
+      return decide(policy, path, kind, call, start, null);
+    }
+    Trail trail = new Trail();
+    Outcome<R> outcome = decide(policy, path, kind, call, start, trail);
+    record(policy, path, kind, trail, System.nanoTime() - start);
+    return outcome;
+  }
+
+  /** Hands one call to the recorder; a recorder's failure never reaches the caller. */
+  private void record(
+      Optional<ActivePolicy> policy, String path, Kind kind, Trail t, long totalNanos) {
+    try {
+      recorder.record(
+          new DecisionEvent(
+              kind.service(),
+              kind.phase(),
+              t.decisionId,
+              path,
+              Optional.ofNullable(t.input),
+              Optional.ofNullable(t.decision),
+              Optional.ofNullable(t.error)
+                  .map(e -> new DecisionEvent.Failure(e.reason().code(), e.getMessage())),
+              t.outcome,
+              t.reason,
+              "dry_run".equals(t.reason),
+              policy.map(p -> new DecisionEvent.Bundle(p.source(), p.revision(), p.policy())),
+              t.startedAt,
+              new DecisionEvent.Timings(t.inputNanos, t.evalNanos, totalNanos),
+              traceContext(t.input),
+              ""));
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.WARNING, "{0} decision_id={1}: not recorded: {2}", kind.logName(), t.decisionId, e);
+    }
+  }
+
+  /** The W3C trace context in the input's request headers, as Envoy forwards it. */
+  private static TraceContext traceContext(ObjectValue input) {
+    if (input == null
+        || !(input.get("attributes").orElse(null) instanceof ObjectValue a)
+        || !(a.get("request").orElse(null) instanceof ObjectValue r)
+        || !(r.get("http").orElse(null) instanceof ObjectValue h)
+        || !(h.get("headers").orElse(null) instanceof ObjectValue headers)) {
+      return TraceContext.none();
+    }
+    return TraceContext.parse(header(headers, "traceparent"), header(headers, "tracestate"));
+  }
+
+  private static String header(ObjectValue headers, String name) {
+    return headers.get(name).orElse(null) instanceof StringValue s ? s.value() : null;
+  }
+
+  private <R> Outcome<R> decide(
+      Optional<ActivePolicy> policy,
+      String path,
+      Kind kind,
+      Call<R> call,
+      long start,
+      Trail trail) {
+    String decisionId = decisionId();
+    if (trail != null) {
+      trail.decisionId = decisionId;
+    }
+    try {
+      if (policy.isEmpty()) {
+        throw new CheckException(Reason.NO_POLICY, "no policy is active");
+      }
+      long deadline = start + evalTimeout.toNanos();
+      ObjectValue input;
+      try {
+        input = call.input(deadline);
+      } catch (CheckException e) {
+        if (e.reason() != Reason.REQUEST_PARSE_ERROR) {
+          throw e;
+        }
+        metrics.check(
+            kind.service(), kind.phase(), "deny", e.reason().code(), System.nanoTime() - start);
+        if (!quiet) {
+          LOG.log(Level.DEBUG, "{0} answered 400: {1}", kind.logName(), e.getMessage());
+        }
+        if (trail != null) {
+          trail.outcome = "deny";
+          trail.reason = e.reason().code();
+          trail.error = e;
+        }
+        return new Outcome.ParseError<>(e);
+      }
+      long evalStart = System.nanoTime();
+      Value decision;
+      try {
+        decision = evaluate(policy.get(), path, kind, input, deadline);
+      } finally {
+        if (trail != null) {
+          trail.input = input;
+          trail.inputNanos = evalStart - start;
+          trail.evalNanos = System.nanoTime() - evalStart;
+        }
+      }
+      if (trail != null) {
+        trail.decision = decision;
+      }
+      R answer = call.answer(decision, decisionId);
+      Verdict v = call.verdict(decision, answer);
+      if (trail != null) {
+        trail.outcome = v.result();
+        trail.reason = v.reason();
+      }
+      metrics.check(
+          kind.service(), kind.phase(), v.result(), v.reason(), System.nanoTime() - start);
+      if (!quiet && LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(
+            Level.DEBUG,
+            "{0} decision_id={1} result={2} reason={3} revision={4}",
+            kind.logName(),
+            decisionId,
+            v.result(),
+            v.reason(),
+            policy.get().revision());
+      }
+      return new Outcome.Answered<>(answer, decisionId);
+    } catch (CheckException e) {
+      return failed(kind, e, decisionId, start, trail);
+    } catch (RuntimeException e) {
+      return failed(
+          kind,
+          new CheckException(Reason.INTERNAL, String.valueOf(e), e),
+          decisionId,
+          start,
+          trail);
+    }
+  }
+
+  private Value evaluate(
+      ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline)
+      throws CheckException {
+    long evalStart = System.nanoTime();
+    Optional<Value> decision;
+    try {
+      decision = policy.policy().evaluate(path, input, QueryOptions.none().withDeadline(deadline));
+    } catch (RegoException e) {
+      if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
+        throw new CheckException(
+            Reason.TIMEOUT,
+            "evaluation passed the check's deadline of " + evalTimeout.toMillis() + " ms",
+            e);
+      }
+      throw new CheckException(Reason.EVAL_ERROR, e.getMessage(), e);
+    } finally {
+      metrics.evaluation(kind.service(), kind.phase(), System.nanoTime() - evalStart);
+    }
+    return decision.orElseThrow(
+        () -> new CheckException(Reason.UNDEFINED_DECISION, "undefined decision"));
+  }
+
+  /** A failed call: logged in one line and counted. */
+  private <R> Outcome<R> failed(
+      Kind kind, CheckException e, String decisionId, long start, Trail trail) {
+    if (trail != null) {
+      trail.outcome = "error";
+      trail.reason = e.reason().code();
+      trail.error = e;
+    }
+    failedHere(kind, e, decisionId, start);
+    return new Outcome.Failed<>(e, decisionId);
+  }
+
+  /**
+   * Logs and counts a failure a service found itself, after the decision (an ext_proc body edit
+   * that cannot apply, a body over the limit), as the core counts its own.
+   */
+  public void failedHere(Kind kind, CheckException e, String decisionId, long start) {
+    if (!quiet) {
+      LOG.log(
+          Level.WARNING,
+          "{0} failed decision_id={1} reason={2}: {3}",
+          kind.logName(),
+          decisionId,
+          e.reason().code(),
+          e.getMessage());
+    }
+    metrics.check(
+        kind.service(), kind.phase(), "error", e.reason().code(), System.nanoTime() - start);
+  }
+
+  /** A random (version 4) UUID without SecureRandom's cost: decision ids need not be secret. */
+  public static String decisionId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
+  }
+}

@@ -1,0 +1,299 @@
+package io.jrego.server.grpc;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.RuleInfo;
+import io.jrego.engine.value.Value;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.body.Redactions;
+import io.jrego.server.decide.Decider;
+import io.jrego.server.decide.Kind;
+import io.jrego.server.decide.Outcome;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.DecisionMapper;
+import io.jrego.server.envoy.PhaseDecision;
+import io.jrego.server.envoy.PhaseDecisionMapper;
+import io.jrego.server.observe.DecisionRecorder;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.Phase;
+import io.jrego.server.process.PhaseRunner;
+import io.jrego.server.process.ProcessStream;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Envoy's {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}, on the same port, policy and
+ * metrics as Check: each stream (one HTTP request and its response) is a {@link ProcessStream},
+ * whose phases the {@link Decider} core evaluates at {@code <process path>/request} and {@code
+ * <process path>/response}. Which of the two rules a policy defines is read once per activated
+ * policy; a phase without its rule is not evaluated, and Envoy is told not to send it.
+ */
+public final class ExternalProcessorService
+    extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.process");
+
+  /**
+   * What ext_proc adds to Check's configuration.
+   *
+   * @param processPath the root of the phase rules: {@code <processPath>/request} and {@code
+   *     <processPath>/response} under {@code data}
+   * @param strategy how response bodies travel between Envoy and jrego
+   * @param maxBodyBytes the largest request body, buffered response body or SSE event
+   * @param maxHold the most answer text held back for one choice of an SSE stream, in characters
+   */
+  public record Config(
+      String processPath, ProcessStream.Strategy strategy, int maxBodyBytes, int maxHold) {
+    public Config {
+      Objects.requireNonNull(strategy);
+      // "envoy.process", "/envoy/process/" and "envoy/process" name the same rules
+      processPath = processPath.replace('.', '/').replaceAll("^/+|/+$", "");
+      if (processPath.isEmpty()) {
+        throw new IllegalArgumentException("the process path must name a package, got nothing");
+      }
+      if (maxBodyBytes < 1) {
+        throw new IllegalArgumentException("max body bytes must be positive, got " + maxBodyBytes);
+      }
+      if (maxHold < 1) {
+        throw new IllegalArgumentException("stream max hold must be positive, got " + maxHold);
+      }
+    }
+
+    /** {@code envoy/process}, full duplex, 1 MiB bodies, 16 Ki characters held. */
+    public static Config defaults() {
+      ProcessStream.Config d = ProcessStream.Config.defaults();
+      return new Config("envoy/process", d.strategy(), d.maxBodyBytes(), d.maxHold());
+    }
+  }
+
+  /** Which phase rules one policy defines. */
+  private record Rules(ActivePolicy policy, boolean request, boolean response) {}
+
+  private final PolicyHolder policies;
+  private final Decider decider;
+  private final Config config;
+  private final boolean dryRun;
+  private final ProcessStream.Config streams;
+  private final PhaseDecisionMapper mapper;
+  private final AtomicReference<Rules> rules = new AtomicReference<>();
+
+  /**
+   * @param check Check's configuration, whose input options, dry-run, on-error, error status and
+   *     deadline apply to the phases too
+   */
+  public ExternalProcessorService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      AuthorizationService.Config check,
+      Config config) {
+    this(policies, metrics, check, config, DecisionRecorder.none());
+  }
+
+  /** A service that hands every phase's decision to {@code recorder} (decision logs, tracing). */
+  public ExternalProcessorService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      AuthorizationService.Config check,
+      Config config,
+      DecisionRecorder recorder) {
+    this.policies = policies;
+    this.decider = new Decider(metrics, check.evalTimeout(), false, recorder);
+    this.config = config;
+    this.dryRun = check.dryRun();
+    this.streams =
+        new ProcessStream.Config(
+            config.strategy(),
+            config.maxBodyBytes(),
+            config.maxHold(),
+            check.onError(),
+            check.errorStatus(),
+            check.input());
+    this.mapper = new PhaseDecisionMapper(dryRun);
+    policies.onActivate(
+        p -> {
+          Rules r = rules(p);
+          LOG.log(
+              Level.INFO,
+              "ext_proc: revision {0} defines {1}",
+              p.revision(),
+              r.request() || r.response()
+                  ? (r.request() ? "data." + dotted() + ".request " : "")
+                      + (r.response() ? "data." + dotted() + ".response" : "")
+                  : "no data." + dotted() + " rule: Process passes every request unchanged");
+        });
+  }
+
+  /** Where phases are counted. */
+  ServerMetrics metrics() {
+    return decider.metrics();
+  }
+
+  private String dotted() {
+    return config.processPath().replace('/', '.');
+  }
+
+  // identity on purpose: one activation of a policy, not an equal one
+  @SuppressWarnings("ReferenceEquality")
+  private Rules rules(ActivePolicy p) {
+    Rules r = rules.get();
+    if (r != null && r.policy() == p) {
+      return r;
+    }
+    r = new Rules(p, defines(p.policy(), "request"), defines(p.policy(), "response"));
+    rules.set(r);
+    return r;
+  }
+
+  private boolean defines(PreparedPolicy policy, String phase) {
+    String path = "data." + dotted() + "." + phase;
+    for (RuleInfo rule : policy.rules()) {
+      if (rule.path().equals(path) || rule.path().startsWith(path + ".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+    ProcessStream stream =
+        new ProcessStream(new Runner(policies.current()), streams, new GrpcSink(out));
+    if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
+      call.setOnCancelHandler(stream::onClosed);
+    }
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ProcessingRequest r) {
+        stream.onMessage(r);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        stream.onClosed();
+      }
+
+      @Override
+      public void onCompleted() {
+        stream.onClosed();
+        try {
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          // already closed
+        }
+      }
+    };
+  }
+
+  /** Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. */
+  private static final class GrpcSink implements ProcessStream.Sink {
+    private final StreamObserver<ProcessingResponse> out;
+    private boolean closed;
+
+    GrpcSink(StreamObserver<ProcessingResponse> out) {
+      this.out = out;
+    }
+
+    @Override
+    public void send(ProcessingResponse response) {
+      if (closed) {
+        return;
+      }
+      try {
+        out.onNext(response);
+      } catch (RuntimeException e) {
+        closed = true; // Envoy went away
+      }
+    }
+
+    @Override
+    public void fail(Status status) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.onError(status.asRuntimeException());
+      } catch (RuntimeException e) {
+        // already gone
+      }
+    }
+  }
+
+  /** One stream's view of the core: the policy as it was when the stream began. */
+  private final class Runner implements PhaseRunner {
+    private final Optional<ActivePolicy> policy;
+    private final Rules phases;
+
+    Runner(Optional<ActivePolicy> policy) {
+      this.policy = policy;
+      this.phases = policy.map(ExternalProcessorService.this::rules).orElse(null);
+    }
+
+    @Override
+    public boolean hasPolicy() {
+      return policy.isPresent();
+    }
+
+    @Override
+    public boolean defines(Phase phase) {
+      return phases != null && (phase == Phase.REQUEST ? phases.request() : phases.response());
+    }
+
+    @Override
+    public Outcome<PhaseDecision> run(Phase phase, Input input) {
+      boolean request = phase == Phase.REQUEST;
+      return decider.decide(
+          policy,
+          config.processPath() + "/" + phase.id(),
+          request ? Kind.REQUEST : Kind.RESPONSE,
+          new Decider.Call<PhaseDecision>() {
+            @Override
+            public io.jrego.engine.value.ObjectValue input(long deadline) throws CheckException {
+              return input.build(deadline);
+            }
+
+            @Override
+            public PhaseDecision answer(Value decision, String decisionId) throws CheckException {
+              return mapper.map(decision, decisionId, request);
+            }
+
+            @Override
+            public Decider.Verdict verdict(Value decision, PhaseDecision answer)
+                throws CheckException {
+              boolean allowed = DecisionMapper.isAllowed(decision);
+              return new Decider.Verdict(
+                  answer.allowed() ? "allow" : "deny", dryRun && !allowed ? "dry_run" : "policy");
+            }
+          },
+          System.nanoTime());
+    }
+
+    @Override
+    public void failed(Phase phase, CheckException error) {
+      decider.failedHere(
+          phase == Phase.REQUEST ? Kind.REQUEST : Kind.RESPONSE, error, "-", System.nanoTime());
+    }
+
+    @Override
+    public void found(Phase phase, List<Redactions.Hit> hits) {
+      for (Redactions.Hit h : hits) {
+        decider
+            .metrics()
+            .piiFound(
+                phase.id(),
+                h.type().id(),
+                h.action().name().toLowerCase(java.util.Locale.ROOT),
+                h.count());
+      }
+    }
+  }
+}

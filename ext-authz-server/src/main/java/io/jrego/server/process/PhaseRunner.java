@@ -1,0 +1,44 @@
+package io.jrego.server.process;
+
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.server.body.Redactions;
+import io.jrego.server.decide.Outcome;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.PhaseDecision;
+import java.util.List;
+
+/**
+ * What one ext_proc stream needs from the core that Check also uses: the policy as it was when the
+ * stream began (both phases of a request see the same revision), which phase rules it defines, and
+ * one evaluation per phase with its deadline, limits, metrics and error reasons.
+ */
+public interface PhaseRunner {
+
+  /**
+   * Builds a phase's input document before the deadline; a request that cannot be parsed throws.
+   */
+  @FunctionalInterface
+  interface Input {
+    ObjectValue build(long deadlineNanos) throws CheckException;
+  }
+
+  /** Whether a policy was active when the stream began. */
+  boolean hasPolicy();
+
+  /**
+   * Whether the stream's policy defines the rule of {@code phase}; if not, the phase costs nothing.
+   */
+  boolean defines(Phase phase);
+
+  /** Evaluates the rule of {@code phase} once. */
+  Outcome<PhaseDecision> run(Phase phase, Input input);
+
+  /**
+   * Logs and counts a failure found after the decision (an edit that cannot apply, a body over the
+   * limit or one that cannot be read), as the core counts its own.
+   */
+  void failed(Phase phase, CheckException error);
+
+  /** Counts what the scanner found in a phase, by type and action (never the values). */
+  void found(Phase phase, List<Redactions.Hit> hits);
+}

@@ -1,0 +1,848 @@
+package io.jrego.server.process;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.grpc.Status;
+import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NullValue;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.body.BodyEditor;
+import io.jrego.server.body.BodyException;
+import io.jrego.server.body.Decoding;
+import io.jrego.server.body.Redactions;
+import io.jrego.server.body.SseFilter;
+import io.jrego.server.decide.Outcome;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.envoy.PhaseDecision;
+import io.jrego.server.envoy.Reason;
+import io.jrego.server.grpc.OnError;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One ext_proc stream (one HTTP request and its response), without sockets: takes Envoy's messages
+ * in order and sends its answers to a {@link Sink}. The policy is asked once for the request phase
+ * (when the request body is complete, or at the headers if there is none) and once for the response
+ * phase (at the response headers when the body streams, is absent or is not JSON; when the body is
+ * complete for JSON); a phase whose rule the policy does not define is not evaluated, and the
+ * answer to the request headers tells Envoy not to send what no rule needs.
+ *
+ * <p>Implementation notes. The request body is expected {@code BUFFERED} (one message); {@code
+ * STREAMED} and {@code FULL_DUPLEX_STREAMED} request bodies are collected here instead. For the
+ * response, {@link Strategy} picks how bodies travel. {@link Strategy#FULL_DUPLEX}: the
+ * request-headers answer switches the response body to {@code FULL_DUPLEX_STREAMED}, in which Envoy
+ * sends body pieces without waiting for the answer to the response headers; that answer is held
+ * until the decision is known (a JSON body: at its end; an SSE stream whose rules may block: until
+ * its first output), so a response can be refused before its first byte reaches the caller. {@link
+ * Strategy#STREAMED}: the response-headers answer overrides the body mode to {@code STREAMED} (SSE)
+ * or {@code BUFFERED} (JSON), and each piece gets one replacement. A failure once response bytes
+ * have gone out ends the gRPC stream with an error, so Envoy resets the response: nothing after
+ * that point reaches the caller, redacted or not.
+ *
+ * <p>Not thread-safe: gRPC delivers one stream's messages one at a time.
+ */
+public final class ProcessStream {
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.process");
+
+  /** Where answers go: the gRPC stream, or a test. */
+  public interface Sink {
+    void send(ProcessingResponse response);
+
+    /** Ends the stream with an error: Envoy fails the request ({@code failure_mode_allow}). */
+    void fail(Status status);
+  }
+
+  /** How response bodies travel between Envoy and jrego. */
+  public enum Strategy {
+    /** {@code FULL_DUPLEX_STREAMED}, set by the answer to the request headers (the default). */
+    FULL_DUPLEX,
+    /** {@code STREAMED} for SSE and {@code BUFFERED} for JSON, set at the response headers. */
+    STREAMED
+  }
+
+  /**
+   * How streams are handled.
+   *
+   * @param strategy how response bodies travel
+   * @param maxBodyBytes the largest request body, buffered response body (after decompression) or
+   *     SSE event
+   * @param maxHold the most answer text held back for one choice of an SSE stream, in characters
+   * @param onError what a phase without a usable decision answers
+   * @param errorStatus the HTTP status of an {@link OnError#DENY} answer
+   * @param input how requests become input (Check's options)
+   */
+  public record Config(
+      Strategy strategy,
+      int maxBodyBytes,
+      int maxHold,
+      OnError onError,
+      int errorStatus,
+      InputMapper.Options input) {
+
+    /** The default {@link #maxBodyBytes}: Envoy's default buffer limit. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+    /** Full duplex, 1 MiB bodies and events, 16 Ki characters held, fail the stream on errors. */
+    public static Config defaults() {
+      return new Config(
+          Strategy.FULL_DUPLEX,
+          DEFAULT_MAX_BODY_BYTES,
+          16_384,
+          OnError.GRPC_ERROR,
+          403,
+          InputMapper.Options.defaults());
+    }
+  }
+
+  private static final int CHUNK = 64 * 1024;
+  private static final StringValue PHASE = StringValue.of("phase");
+  private static final StringValue RESPONSE = StringValue.of("response");
+
+  /** What a response body is to jrego. */
+  private enum Kind {
+    /** Nothing to do with it (no body, or no response rule). */
+    NONE,
+    /** JSON: collected, decided on whole. */
+    JSON,
+    /** {@code text/event-stream}: filtered as it flows. */
+    SSE,
+    /** Any other type: decided on at the headers, passed on as it is. */
+    OTHER
+  }
+
+  private final PhaseRunner runner;
+  private final Config config;
+  private final Sink sink;
+  private final InputMapper mapper;
+  private final Redactions redactions = new Redactions();
+
+  private ProtocolConfiguration protocol = ProtocolConfiguration.getDefaultInstance();
+  private boolean first = true;
+  private boolean done;
+  private Struct metadata = Struct.getDefaultInstance();
+
+  private Headers requestHeaders;
+  private Map<String, Struct> attributes = Map.of();
+  private Metadata requestMetadata = Metadata.getDefaultInstance();
+  private ByteString requestBody = ByteString.EMPTY;
+  private ObjectValue requestInput;
+  private PhaseDecision requestDecision;
+  private ProcessingMode requestHeadersOverride;
+
+  private boolean fullDuplex;
+  private Headers responseHeaders;
+  private Kind kind = Kind.NONE;
+  private Decoding decoding;
+  private SseFilter filter;
+  private ByteString responseBody = ByteString.EMPTY;
+  private CommonResponse.Builder heldHeaders;
+  private ByteString heldBody = ByteString.EMPTY;
+  private boolean headersSent;
+  private PhaseDecision responseDecision;
+
+  public ProcessStream(PhaseRunner runner, Config config, Sink sink) {
+    this.runner = runner;
+    this.config = config;
+    this.sink = sink;
+    this.mapper = new InputMapper(config.input());
+  }
+
+  /** Handles one message from Envoy. Never throws: problems end in an answer or a failed stream. */
+  public void onMessage(ProcessingRequest r) {
+    if (done) {
+      return;
+    }
+    if (first) {
+      first = false;
+      protocol = r.getProtocolConfig();
+    }
+    try {
+      switch (r.getRequestCase()) {
+        case REQUEST_HEADERS -> requestHeaders(r, r.getRequestHeaders());
+        case REQUEST_BODY -> requestBody(r.getRequestBody());
+        case REQUEST_TRAILERS ->
+            send(
+                ProcessingResponse.newBuilder()
+                    .setRequestTrailers(TrailersResponse.getDefaultInstance()));
+        case RESPONSE_HEADERS -> responseHeaders(r.getResponseHeaders());
+        case RESPONSE_BODY -> responseBody(r.getResponseBody());
+        case RESPONSE_TRAILERS -> responseTrailers();
+        case REQUEST_NOT_SET ->
+            throw new CheckException(Reason.INTERNAL, "a ProcessingRequest with nothing in it");
+      }
+    } catch (CheckException e) {
+      fail(e);
+    } catch (BodyException e) {
+      fail(new CheckException(Reason.BODY_ERROR, e.getMessage()));
+    }
+  }
+
+  /** Envoy went away (the request ended or was reset): drop what is held. */
+  public void onClosed() {
+    if (!done && filter != null) {
+      runner.found(Phase.RESPONSE, redactions.drainHits());
+    }
+    done = true;
+    if (decoding != null) {
+      decoding.close();
+    }
+  }
+
+  // ---- request ---------------------------------------------------------------------------
+
+  private void requestHeaders(ProcessingRequest r, HttpHeaders h) throws CheckException {
+    requestHeaders = new Headers(h.getHeaders());
+    attributes = r.getAttributesMap();
+    requestMetadata = r.getMetadataContext();
+    if (!runner.hasPolicy()) {
+      throw new CheckException(Reason.NO_POLICY, "no policy is active");
+    }
+    requestHeadersOverride = modeOverride();
+    BodySendMode mode = protocol.getRequestBodyMode();
+    boolean anyRule = runner.defines(Phase.REQUEST) || runner.defines(Phase.RESPONSE);
+    boolean bodyComing = !h.getEndOfStream() && mode != BodySendMode.NONE;
+    if (!bodyComing || (!anyRule && mode != BodySendMode.FULL_DUPLEX_STREAMED)) {
+      Optional<CommonResponse.Builder> c = requestPhase(ByteString.EMPTY);
+      if (c.isPresent()) {
+        sendHeaders(true, c.get(), requestHeadersOverride);
+      }
+      return;
+    }
+    if (mode != BodySendMode.FULL_DUPLEX_STREAMED) {
+      sendHeaders(true, CommonResponse.newBuilder(), requestHeadersOverride);
+    }
+    // full duplex: the answer to the headers waits for the body, and carries the decision
+  }
+
+  /**
+   * What the answer to the request headers asks of Envoy for the rest of the stream (a whole
+   * processing mode, as Envoy reads it): the request body as configured if a rule needs the
+   * request; the response headers if any rule exists; the response body in full duplex if the
+   * response rule exists and that is the strategy.
+   */
+  private ProcessingMode modeOverride() {
+    boolean request = runner.defines(Phase.REQUEST);
+    boolean response = runner.defines(Phase.RESPONSE);
+    boolean any = request || response;
+    fullDuplex =
+        response
+            && (config.strategy() == Strategy.FULL_DUPLEX
+                || protocol.getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED);
+    return ProcessingMode.newBuilder()
+        .setRequestBodyMode(any ? protocol.getRequestBodyMode() : BodySendMode.NONE)
+        .setRequestTrailerMode(HeaderSendMode.SKIP)
+        .setResponseHeaderMode(any ? HeaderSendMode.SEND : HeaderSendMode.SKIP)
+        .setResponseBodyMode(fullDuplex ? BodySendMode.FULL_DUPLEX_STREAMED : BodySendMode.NONE)
+        .setResponseTrailerMode(fullDuplex ? HeaderSendMode.SEND : HeaderSendMode.SKIP)
+        .build();
+  }
+
+  private void requestBody(HttpBody b) throws CheckException {
+    long size = (long) requestBody.size() + b.getBody().size();
+    if (size > config.maxBodyBytes()) {
+      tooLarge(Phase.REQUEST, "request body", size);
+      return;
+    }
+    requestBody = requestBody.concat(b.getBody());
+    BodySendMode mode = protocol.getRequestBodyMode();
+    boolean last =
+        b.getEndOfStream()
+            || mode == BodySendMode.BUFFERED
+            || mode == BodySendMode.BUFFERED_PARTIAL;
+    if (!last) {
+      if (mode == BodySendMode.STREAMED) {
+        send(bodyAnswer(true, CommonResponse.newBuilder().setBodyMutation(clear())));
+      }
+      return; // full duplex: nothing until the end
+    }
+    ByteString body = requestBody;
+    Optional<CommonResponse.Builder> decided = requestPhase(body);
+    if (decided.isEmpty()) {
+      return;
+    }
+    CommonResponse.Builder c = decided.get();
+    switch (mode) {
+      case FULL_DUPLEX_STREAMED -> {
+        ByteString out = c.hasBodyMutation() ? c.getBodyMutation().getBody() : body;
+        c.clearBodyMutation();
+        sendHeaders(true, c, requestHeadersOverride);
+        streamOut(true, out, true);
+      }
+      case STREAMED -> {
+        // every earlier piece was cleared: this answer carries the whole body
+        if (!c.hasBodyMutation()) {
+          c.setBodyMutation(BodyMutation.newBuilder().setBody(body));
+        }
+        c.clearHeaderMutation(); // too late for headers in this mode
+        send(bodyAnswer(true, c));
+      }
+      default -> send(bodyAnswer(true, c));
+    }
+  }
+
+  /**
+   * Runs the request phase on the body received. Empty when it was answered already (refused, or
+   * failed); else what the answer to Envoy's message carries: header changes, and the new body when
+   * an edit changed it.
+   */
+  private Optional<CommonResponse.Builder> requestPhase(ByteString body) throws CheckException {
+    CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
+    if (!runner.defines(Phase.REQUEST)) {
+      redactions.requestPhaseDone();
+      return Optional.of(CommonResponse.newBuilder());
+    }
+    Outcome<PhaseDecision> outcome =
+        runner.run(
+            Phase.REQUEST,
+            deadline -> {
+              requestInput = mapper.map(check, deadline);
+              return requestInput.with(PHASE, StringValue.of(Phase.REQUEST.id()));
+            });
+    Optional<PhaseDecision> decided = decided(outcome, Phase.REQUEST);
+    if (decided.isEmpty()) {
+      return Optional.empty();
+    }
+    PhaseDecision d = decided.get();
+    requestDecision = d;
+    CommonResponse.Builder c = CommonResponse.newBuilder();
+    HeaderMutation.Builder hm = HeaderMutation.newBuilder();
+    addDecisionHeaders(hm, d);
+    if (!d.bodyEdits().isEmpty() && !body.isEmpty()) {
+      BodyEditor.Result r = edit(Phase.REQUEST, body, d);
+      if (r.isBlocked()) {
+        blocked(Phase.REQUEST, d, r.blocked());
+        return Optional.empty();
+      }
+      if (r.changed()) {
+        ByteString out = ByteString.copyFromUtf8(r.text());
+        c.setBodyMutation(BodyMutation.newBuilder().setBody(out));
+        // BUFFERED with the headers answered: Envoy checks content-length against the new body
+        // (a mismatch is a rejected mutation); in the streamed modes it drops the header itself
+        BodySendMode mode = protocol.getRequestBodyMode();
+        if (mode == BodySendMode.BUFFERED || mode == BodySendMode.BUFFERED_PARTIAL) {
+          hm.addSetHeaders(Headers.set("content-length", String.valueOf(out.size())));
+        } else {
+          hm.addRemoveHeaders("content-length");
+        }
+      }
+    }
+    redactions.requestPhaseDone();
+    return Optional.of(c.setHeaderMutation(hm));
+  }
+
+  /** The request's input document (Check's), built once. */
+  private ObjectValue requestInput(long deadline) throws CheckException {
+    if (requestInput == null) {
+      requestInput =
+          mapper.map(
+              CheckRequests.of(requestHeaders, attributes, requestMetadata, requestBody), deadline);
+    }
+    return requestInput;
+  }
+
+  // ---- response --------------------------------------------------------------------------
+
+  private void responseHeaders(HttpHeaders h) throws CheckException {
+    responseHeaders = new Headers(h.getHeaders());
+    if (requestHeaders == null) {
+      // A local answer of a filter before this one (ext_authz's denial, a 400 it made): no
+      // request was processed here, so there is nothing to decide; it goes out as it is (kind
+      // NONE: a body, if the configuration sends one, passes unchanged).
+      fullDuplex = protocol.getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
+      sendHeaders(false, CommonResponse.newBuilder(), null);
+      return;
+    }
+    HeaderMutation.Builder hm = HeaderMutation.newBuilder();
+    if (requestDecision != null) {
+      hm.addAllSetHeaders(Headers.raw(requestDecision.responseHeadersToAdd()));
+    }
+    CommonResponse.Builder c = CommonResponse.newBuilder();
+    if (!runner.defines(Phase.RESPONSE)) {
+      sendHeaders(false, c.setHeaderMutation(hm), null);
+      return;
+    }
+    kind = h.getEndOfStream() ? Kind.NONE : kindOf(responseHeaders.get("content-type").orElse(""));
+    if (kind == Kind.JSON || kind == Kind.SSE) {
+      Optional<Decoding.Encoding> enc;
+      try {
+        enc = Decoding.of(responseHeaders.get("content-encoding").orElse(null));
+      } catch (BodyException e) {
+        uninspectable(e.getMessage());
+        return;
+      }
+      if (enc.isPresent()) {
+        decoding = new Decoding(enc.get(), config.maxBodyBytes());
+        hm.addRemoveHeaders("content-encoding");
+      }
+    }
+    if (kind == Kind.JSON) {
+      if (fullDuplex) {
+        heldHeaders = c.setHeaderMutation(hm); // answered with the body, once decided
+      } else {
+        sendHeaders(false, c.setHeaderMutation(hm), override(BodySendMode.BUFFERED));
+      }
+      return;
+    }
+    // no body, a stream, another type: the decision is made now, on the headers
+    Optional<PhaseDecision> d = responsePhase(null);
+    if (d.isEmpty()) {
+      return;
+    }
+    addDecisionHeaders(hm, d.get());
+    if (kind != Kind.SSE) {
+      if (kind == Kind.OTHER && (!d.get().bodyEdits().isEmpty() || !d.get().stream().isEmpty())) {
+        uninspectable(
+            "the decision edits a body of type \""
+                + responseHeaders.get("content-type").orElse("")
+                + "\"; only JSON and SSE bodies can be edited");
+        return;
+      }
+      kind = Kind.NONE;
+      sendHeaders(false, c.setHeaderMutation(hm), null);
+      return;
+    }
+    filter =
+        new SseFilter(
+            d.get().stream(),
+            d.get().bodyEdits(),
+            redactions,
+            config.maxBodyBytes(),
+            config.maxHold());
+    hm.addRemoveHeaders("content-length");
+    c.setHeaderMutation(hm);
+    if (fullDuplex && d.get().stream().blocks()) {
+      heldHeaders = c; // until the first output: a block can still be a clean answer
+      return;
+    }
+    sendHeaders(false, c, fullDuplex ? null : override(BodySendMode.STREAMED));
+  }
+
+  private static Kind kindOf(String contentType) {
+    String t = contentType.toLowerCase(Locale.ROOT);
+    int semi = t.indexOf(';');
+    String base = (semi < 0 ? t : t.substring(0, semi)).strip();
+    if (base.equals("text/event-stream")) {
+      return Kind.SSE;
+    }
+    if (base.equals("application/json") || base.endsWith("+json")) {
+      return Kind.JSON;
+    }
+    return Kind.OTHER;
+  }
+
+  /** The mode for the rest of the response, set at its headers ({@link Strategy#STREAMED}). */
+  private ProcessingMode override(BodySendMode responseBody) {
+    return ProcessingMode.newBuilder()
+        .setRequestBodyMode(protocol.getRequestBodyMode())
+        .setRequestTrailerMode(HeaderSendMode.SKIP)
+        .setResponseHeaderMode(HeaderSendMode.SEND)
+        .setResponseBodyMode(responseBody)
+        .setResponseTrailerMode(HeaderSendMode.SKIP)
+        .build();
+  }
+
+  private void responseBody(HttpBody b) throws CheckException, BodyException {
+    boolean last = b.getEndOfStream() || (!fullDuplex && kind == Kind.JSON);
+    if (kind == Kind.NONE || kind == Kind.OTHER) {
+      // nothing to do with this body: pass it on
+      if (fullDuplex) {
+        flushHeldHeaders();
+        streamOut(false, b.getBody(), b.getEndOfStream());
+      } else {
+        send(bodyAnswer(false, CommonResponse.newBuilder()));
+      }
+      return;
+    }
+    ByteString piece = b.getBody();
+    if (decoding != null) {
+      piece = ByteString.copyFrom(decoding.push(piece.toByteArray()));
+      if (last) {
+        decoding.finish();
+      }
+    }
+    if (kind == Kind.JSON) {
+      long size = (long) responseBody.size() + piece.size();
+      if (size > config.maxBodyBytes()) {
+        tooLarge(Phase.RESPONSE, "response body", size);
+        return;
+      }
+      responseBody = responseBody.concat(piece);
+      if (last) {
+        jsonResponseComplete();
+      }
+      return;
+    }
+    SseFilter.Out out = filter.push(piece.toByteArray());
+    ByteString bytes = out.bytes();
+    if (!out.isBlocked() && last) {
+      SseFilter.Out rest = filter.finish();
+      out = rest.isBlocked() ? rest : out;
+      bytes = bytes.concat(rest.bytes());
+      runner.found(Phase.RESPONSE, redactions.drainHits());
+    }
+    if (out.isBlocked()) {
+      blocked(Phase.RESPONSE, responseDecision, out.blocked());
+      return;
+    }
+    if (!fullDuplex) {
+      send(
+          bodyAnswer(
+              false,
+              CommonResponse.newBuilder()
+                  .setBodyMutation(
+                      bytes.isEmpty()
+                          ? clear()
+                          : BodyMutation.newBuilder().setBody(bytes).build())));
+      return;
+    }
+    if (heldHeaders != null && !last && filter.released() == 0) {
+      // a blocking rule, and no answer text judged yet: what could still be refused cleanly is
+      // held with the headers (the role chunk, comments), up to the body limit
+      heldBody = heldBody.concat(bytes);
+      if (heldBody.size() <= config.maxBodyBytes()) {
+        return;
+      }
+    }
+    bytes = heldBody.concat(bytes);
+    heldBody = ByteString.EMPTY;
+    if (!bytes.isEmpty() || last) {
+      flushHeldHeaders();
+      streamOut(false, bytes, last);
+    }
+  }
+
+  private void jsonResponseComplete() throws CheckException {
+    ByteString body = responseBody;
+    Optional<PhaseDecision> decided = responsePhase(body);
+    if (decided.isEmpty()) {
+      return;
+    }
+    PhaseDecision d = decided.get();
+    CommonResponse.Builder c = heldHeaders != null ? heldHeaders : CommonResponse.newBuilder();
+    heldHeaders = null;
+    HeaderMutation.Builder hm =
+        c.hasHeaderMutation() ? c.getHeaderMutation().toBuilder() : HeaderMutation.newBuilder();
+    addDecisionHeaders(hm, d);
+    ByteString out = body;
+    boolean edited = false;
+    if (!d.bodyEdits().isEmpty() && !body.isEmpty()) {
+      BodyEditor.Result r = edit(Phase.RESPONSE, body, d);
+      if (r.isBlocked()) {
+        blocked(Phase.RESPONSE, d, r.blocked());
+        return;
+      }
+      if (r.changed()) {
+        out = ByteString.copyFromUtf8(r.text());
+        edited = true;
+      }
+    }
+    if (fullDuplex) {
+      hm.addRemoveHeaders("content-length"); // Envoy drops it in this mode anyway
+      sendHeaders(false, c.setHeaderMutation(hm), null);
+      streamOut(false, out, true);
+      return;
+    }
+    if (edited || decoding != null) {
+      c.setBodyMutation(BodyMutation.newBuilder().setBody(out));
+      hm.addSetHeaders(Headers.set("content-length", String.valueOf(out.size())));
+    }
+    send(bodyAnswer(false, c.setHeaderMutation(hm)));
+  }
+
+  /** Runs the response phase; empty when it was answered already (refused, or failed). */
+  private Optional<PhaseDecision> responsePhase(ByteString body) throws CheckException {
+    Outcome<PhaseDecision> outcome =
+        runner.run(
+            Phase.RESPONSE,
+            deadline ->
+                requestInput(deadline)
+                    .with(PHASE, StringValue.of(Phase.RESPONSE.id()))
+                    .with(RESPONSE, responseValue(body)));
+    Optional<PhaseDecision> d = decided(outcome, Phase.RESPONSE);
+    d.ifPresent(x -> responseDecision = x);
+    return d;
+  }
+
+  /** {@code input.response}: status, headers, whether it streams, the parsed JSON body. */
+  private ObjectValue responseValue(ByteString body) {
+    ObjectValue.Builder h = new ObjectValue.Builder();
+    responseHeaders.asMap().forEach((k, v) -> h.put(k, StringValue.of(v)));
+    Value parsed = NullValue.INSTANCE;
+    if (body != null && kind == Kind.JSON) {
+      try {
+        parsed = Json.parse(body.toByteArray());
+      } catch (Json.JsonException | UncheckedIOException e) {
+        parsed = NullValue.INSTANCE; // not JSON after all: the policy sees null
+      }
+    }
+    return new ObjectValue.Builder()
+        .put("status", NumberValue.of(responseHeaders.status()))
+        .put("headers", h.build())
+        .put("stream", BooleanValue.of(kind == Kind.SSE))
+        .put("parsed_body", parsed)
+        .build();
+  }
+
+  private void responseTrailers() throws BodyException {
+    if (fullDuplex && filter != null) {
+      SseFilter.Out rest = filter.finish();
+      runner.found(Phase.RESPONSE, redactions.drainHits());
+      if (rest.isBlocked()) {
+        blocked(Phase.RESPONSE, responseDecision, rest.blocked());
+        return;
+      }
+      ByteString bytes = heldBody.concat(rest.bytes());
+      heldBody = ByteString.EMPTY;
+      flushHeldHeaders();
+      if (!bytes.isEmpty()) {
+        streamOut(false, bytes, false);
+      }
+    }
+    send(
+        ProcessingResponse.newBuilder().setResponseTrailers(TrailersResponse.getDefaultInstance()));
+  }
+
+  // ---- decisions -------------------------------------------------------------------------
+
+  /** The decision, or empty once a refusal or failure has been answered. */
+  private Optional<PhaseDecision> decided(Outcome<PhaseDecision> outcome, Phase phase) {
+    switch (outcome) {
+      case Outcome.ParseError<PhaseDecision> p -> {
+        // as Check answers it: 400, the message as body
+        immediate(400, List.of(), p.error().getMessage(), "jrego_request_parse_error");
+        return Optional.empty();
+      }
+      case Outcome.Failed<PhaseDecision> f -> {
+        onError(f.error(), f.decisionId());
+        return Optional.empty();
+      }
+      case Outcome.Answered<PhaseDecision> a -> {
+        PhaseDecision d = a.answer();
+        metadata = d.dynamicMetadata();
+        if (!d.allowed()) {
+          immediate(d.httpStatus(), d.headers(), d.body(), "jrego_" + phase.id() + "_denied");
+          return Optional.empty();
+        }
+        return Optional.of(d);
+      }
+    }
+  }
+
+  private BodyEditor.Result edit(Phase phase, ByteString body, PhaseDecision d)
+      throws CheckException {
+    try {
+      return BodyEditor.apply(body.toString(StandardCharsets.UTF_8), d.bodyEdits(), redactions);
+    } catch (BodyException e) {
+      throw new CheckException(Reason.INVALID_DECISION, e.getMessage());
+    } finally {
+      runner.found(phase, redactions.drainHits());
+    }
+  }
+
+  private static void addDecisionHeaders(HeaderMutation.Builder hm, PhaseDecision d) {
+    hm.addAllSetHeaders(Headers.raw(d.headers())).addAllRemoveHeaders(d.headersToRemove());
+  }
+
+  // ---- answers ---------------------------------------------------------------------------
+
+  private void sendHeaders(boolean request, CommonResponse.Builder c, ProcessingMode override) {
+    HeadersResponse h = HeadersResponse.newBuilder().setResponse(c).build();
+    ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
+    if (request) {
+      p.setRequestHeaders(h);
+    } else {
+      p.setResponseHeaders(h);
+      headersSent = true;
+    }
+    if (override != null) {
+      p.setModeOverride(override);
+    }
+    send(p);
+  }
+
+  private void flushHeldHeaders() {
+    if (heldHeaders != null) {
+      CommonResponse.Builder c = heldHeaders;
+      heldHeaders = null;
+      sendHeaders(false, c, null);
+    }
+  }
+
+  private static ProcessingResponse.Builder bodyAnswer(boolean request, CommonResponse.Builder c) {
+    BodyResponse b = BodyResponse.newBuilder().setResponse(c).build();
+    ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
+    return request ? p.setRequestBody(b) : p.setResponseBody(b);
+  }
+
+  /** Sends {@code bytes} as full-duplex body pieces of at most 64 KiB. */
+  private void streamOut(boolean request, ByteString bytes, boolean last) {
+    int pos = 0;
+    do {
+      int end = Math.min(bytes.size(), pos + CHUNK);
+      send(
+          bodyAnswer(
+              request,
+              CommonResponse.newBuilder()
+                  .setBodyMutation(
+                      BodyMutation.newBuilder()
+                          .setStreamedResponse(
+                              StreamedBodyResponse.newBuilder()
+                                  .setBody(bytes.substring(pos, end))
+                                  .setEndOfStream(last && end == bytes.size())))));
+      pos = end;
+    } while (pos < bytes.size());
+  }
+
+  private static BodyMutation clear() {
+    return BodyMutation.newBuilder().setClearBody(true).build();
+  }
+
+  /** Sends an answer, with the last decision's metadata if it has not gone out yet. */
+  private void send(ProcessingResponse.Builder p) {
+    if (metadata.getFieldsCount() > 0) {
+      p.setDynamicMetadata(metadata);
+      metadata = Struct.getDefaultInstance();
+    }
+    sink.send(p.build());
+  }
+
+  /** A local answer in place of the request or the response; the stream is done. */
+  private void immediate(int status, List<HeaderValueOption> headers, String body, String details) {
+    done = true;
+    send(
+        ProcessingResponse.newBuilder()
+            .setImmediateResponse(
+                ImmediateResponse.newBuilder()
+                    .setStatus(HttpStatus.newBuilder().setCodeValue(status))
+                    .setHeaders(HeaderMutation.newBuilder().addAllSetHeaders(Headers.raw(headers)))
+                    .setBody(ByteString.copyFromUtf8(body))
+                    .setDetails(details)));
+  }
+
+  /** A blocking rule matched: a clean answer if nothing went out yet, else the stream ends. */
+  private void blocked(Phase phase, PhaseDecision d, Set<PiiType> types) {
+    runner.found(phase, redactions.drainHits());
+    String names = types.stream().map(PiiType::id).sorted().collect(Collectors.joining(","));
+    LOG.log(Level.INFO, "ext_proc {0} blocked: it contains {1}", phase.id(), names);
+    if (phase == Phase.RESPONSE && headersSent) {
+      done = true;
+      sink.fail(
+          Status.ABORTED.withDescription(
+              "response_blocked: the response contains " + names + " after it had begun"));
+      return;
+    }
+    PhaseDecision.Denial deny = d.onBlock();
+    immediate(
+        deny.httpStatus(),
+        deny.headers(),
+        deny.body().replace("{types}", names),
+        "jrego_" + phase.id() + "_blocked");
+  }
+
+  private void tooLarge(Phase phase, String what, long size) {
+    CheckException e =
+        new CheckException(
+            Reason.BODY_TOO_LARGE,
+            what + " of " + size + " bytes or more exceeds the limit of " + config.maxBodyBytes());
+    runner.failed(phase, e);
+    refuse(phase, phase == Phase.REQUEST ? 413 : 502, e);
+  }
+
+  private void uninspectable(String why) {
+    CheckException e = new CheckException(Reason.BODY_ERROR, why);
+    runner.failed(Phase.RESPONSE, e);
+    refuse(Phase.RESPONSE, 502, e);
+  }
+
+  /** A body jrego will not pass: a JSON answer naming why, or a reset once the response began. */
+  private void refuse(Phase phase, int status, CheckException e) {
+    if (phase == Phase.RESPONSE && headersSent) {
+      done = true;
+      sink.fail(Status.ABORTED.withDescription(e.getMessage()));
+      return;
+    }
+    immediate(
+        status,
+        List.of(Headers.set("content-type", "application/json")),
+        Json.write(
+            new ObjectValue.Builder()
+                .put("code", StringValue.of(e.reason().code()))
+                .put("reason", StringValue.of(detail(e)))
+                .build()),
+        "jrego_" + e.reason().code());
+  }
+
+  private static String detail(CheckException e) {
+    String prefix = e.reason().code() + ": ";
+    String m = e.getMessage();
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
+
+  /** No usable decision: fail the stream, or deny with the configured status, as on-error says. */
+  private void onError(CheckException e, String decisionId) {
+    if (config.onError() == OnError.GRPC_ERROR || headersSent) {
+      done = true;
+      sink.fail(Status.UNKNOWN.withDescription(e.getMessage()));
+      return;
+    }
+    metadata =
+        Struct.newBuilder()
+            .putFields(
+                io.jrego.server.envoy.PhaseDecisionMapper.NAMESPACE,
+                com.google.protobuf.Value.newBuilder()
+                    .setStructValue(
+                        Struct.newBuilder()
+                            .putFields(
+                                "decision_id",
+                                com.google.protobuf.Value.newBuilder()
+                                    .setStringValue(decisionId)
+                                    .build()))
+                    .build())
+            .build();
+    immediate(
+        config.errorStatus(),
+        List.of(Headers.set("x-jrego-error", e.reason().code())),
+        e.reason().code(),
+        "jrego_" + e.reason().code());
+  }
+
+  /** A failure found here rather than by the core: logged and counted, then on-error applies. */
+  private void fail(CheckException e) {
+    runner.failed(responseHeaders == null ? Phase.REQUEST : Phase.RESPONSE, e);
+    onError(e, "-");
+  }
+}

@@ -1,0 +1,277 @@
+package io.jrego.server.body;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SseFilterTest {
+
+  private static final String REDACT_ALL =
+      "{\"pii\":[{\"action\":\"redact\",\"types\":[\"email\",\"card\",\"iban\",\"phone\",\"secret\"]}]}";
+
+  private final Redactions redactions = new Redactions();
+
+  /** An OpenAI chat stream whose assistant text arrives in {@code pieces}. */
+  static String chatStream(List<String> pieces, String newline) {
+    String head =
+        "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",";
+    StringBuilder s = new StringBuilder();
+    s.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}")
+        .append(newline)
+        .append(newline);
+    for (String p : pieces) {
+      s.append("data: ")
+          .append(head)
+          .append("\"choices\":[{\"index\":0,\"delta\":{\"content\":")
+          .append(JsonText.encodeString(p))
+          .append("},\"finish_reason\":null}]}")
+          .append(newline)
+          .append(newline);
+    }
+    s.append("data: ")
+        .append(head)
+        .append("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}")
+        .append(newline)
+        .append(newline);
+    s.append(": usage follows").append(newline).append(newline);
+    s.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}")
+        .append(newline)
+        .append(newline);
+    s.append("data: [DONE]").append(newline).append(newline);
+    return s.toString();
+  }
+
+  /**
+   * Runs the stream through a filter in network pieces of random sizes (multi-byte chars split).
+   */
+  private byte[] run(SseFilter f, byte[] stream, long seed, List<SseFilter.Out> outs)
+      throws BodyException {
+    Random r = new Random(seed);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int pos = 0;
+    while (pos < stream.length) {
+      int n = Math.min(stream.length - pos, 1 + r.nextInt(40));
+      byte[] piece = java.util.Arrays.copyOfRange(stream, pos, pos + n);
+      pos += n;
+      SseFilter.Out o = f.push(piece);
+      outs.add(o);
+      out.writeBytes(o.bytes().toByteArray());
+    }
+    SseFilter.Out o = f.finish();
+    outs.add(o);
+    out.writeBytes(o.bytes().toByteArray());
+    return out.toByteArray();
+  }
+
+  /** What a client reads: the text of choice 0, the number of usage chunks, whether [DONE] came. */
+  record Client(String text, int usageChunks, boolean done, int events) {}
+
+  static Client read(byte[] stream) throws BodyException {
+    SseFramer framer = new SseFramer(1 << 20);
+    List<SseBlock> blocks = new ArrayList<>(framer.push(stream));
+    framer.finish().ifPresent(blocks::add);
+    StringBuilder text = new StringBuilder();
+    int usage = 0;
+    boolean done = false;
+    int events = 0;
+    for (SseBlock b : blocks) {
+      if (b.data().isEmpty()) {
+        continue;
+      }
+      events++;
+      String d = b.data().get();
+      if (d.equals("[DONE]")) {
+        done = true;
+        continue;
+      }
+      ObjectValue o = (ObjectValue) Json.parse(d);
+      if (o.get("usage").isPresent()) {
+        usage++;
+      }
+      for (Value c : (ArrayValue) o.get("choices").orElseThrow()) {
+        Value delta = ((ObjectValue) c).getOrNull(StringValue.of("delta"));
+        if (delta instanceof ObjectValue dv
+            && dv.getOrNull(StringValue.of("content")) instanceof StringValue s) {
+          text.append(s.value());
+        }
+      }
+    }
+    return new Client(text.toString(), usage, done, events);
+  }
+
+  private static List<String> split(String text, int... cuts) {
+    List<String> out = new ArrayList<>();
+    int pos = 0;
+    for (int c : cuts) {
+      out.add(text.substring(pos, c));
+      pos = c;
+    }
+    out.add(text.substring(pos));
+    return out;
+  }
+
+  @Test
+  void valuesSplitAcrossEventsAndNetworkPieces_areRedacted() throws Exception {
+    String answer =
+        "Sure. Write to bob.smith@example.com or call +44 20 7946 0958. Your card 4111 1111 1111"
+            + " 1111 and IBAN DE89 3704 0044 0532 0130 00 are on file, ünïcödé 𝔸 stays.";
+    // cut inside the e-mail, inside the card and inside the IBAN
+    List<String> pieces = split(answer, 20, 28, 70, 84, 110, 118);
+    for (String nl : List.of("\n", "\r\n")) {
+      byte[] stream = chatStream(pieces, nl).getBytes(StandardCharsets.UTF_8);
+      for (long seed = 0; seed < 20; seed++) {
+        SseFilter f =
+            new SseFilter(
+                StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+                List.of(),
+                new Redactions(),
+                1 << 20,
+                4096);
+        byte[] out = run(f, stream, seed, new ArrayList<>());
+        Client c = read(out);
+        assertThat(c.text())
+            .isEqualTo(
+                "Sure. Write to <EMAIL_1> or call <PHONE_1>. Your card <CARD_1> and IBAN <IBAN_1>"
+                    + " are on file, ünïcödé 𝔸 stays.");
+        String raw = new String(out, StandardCharsets.UTF_8);
+        assertThat(raw)
+            .doesNotContain("bob.smith")
+            .doesNotContain("example.com")
+            .doesNotContain("7946")
+            .doesNotContain("1111")
+            .doesNotContain("3704");
+        assertThat(c.usageChunks()).isEqualTo(1);
+        assertThat(c.done()).isTrue();
+        assertThat(raw).contains(": usage follows");
+      }
+    }
+  }
+
+  @Test
+  void holdBack_isBoundedInCharacters() throws Exception {
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      words.add("word" + i + " ");
+    }
+    byte[] stream = chatStream(words, "\n").getBytes(StandardCharsets.UTF_8);
+    SseFramer framer = new SseFramer(1 << 20);
+    int maxHeld = 0;
+    for (SseBlock b : framer.push(stream)) {
+      f.push(b.raw());
+      maxHeld = Math.max(maxHeld, f.held());
+    }
+    // 64 characters held back, plus at most the word in progress
+    assertThat(maxHeld).isLessThanOrEqualTo(64 + 8);
+    assertThat(read(run(f, new byte[0], 1, new ArrayList<>())).text()).isNotNull();
+  }
+
+  @Test
+  void restore_putsTheRequestsOwnValuesBack_evenWhenAPlaceholderIsSplit() throws Exception {
+    BodyEditor.apply(
+        "{\"m\":\"I am bob@example.com\"}",
+        BodyEdits.parse(Json.parse("[{\"op\":\"pii\",\"path\":\"\",\"action\":\"redact\"}]"), "e"),
+        redactions);
+    redactions.requestPhaseDone();
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(
+                Json.parse(
+                    "{\"pii\":{\"action\":\"redact\",\"types\":[\"card\"]},\"restore\":true}"),
+                "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    String answer = "Hello <EMAIL_1>, your card 4111 1111 1111 1111 is noted; bye <EMAIL_1>.";
+    byte[] out =
+        run(
+            f,
+            chatStream(split(answer, 9, 13, 60, 66), "\n").getBytes(StandardCharsets.UTF_8),
+            3,
+            new ArrayList<>());
+    assertThat(read(out).text())
+        .isEqualTo("Hello bob@example.com, your card <CARD_1> is noted; bye bob@example.com.");
+  }
+
+  @Test
+  void blockingRule_stopsTheStreamAndSaysWhy() throws Exception {
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(
+                Json.parse(
+                    "{\"pii\":[{\"action\":\"block\",\"types\":[\"secret\"]},{\"action\":\"redact\",\"types\":[\"email\"]}]}"),
+                "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    String answer =
+        "the key is AKIAIOSFODNN7EXAMPLE and more text after it, a lot more text to come";
+    List<SseFilter.Out> outs = new ArrayList<>();
+    byte[] out =
+        run(f, chatStream(split(answer, 15, 20), "\n").getBytes(StandardCharsets.UTF_8), 5, outs);
+    assertThat(outs.stream().filter(SseFilter.Out::isBlocked).findFirst())
+        .hasValueSatisfying(o -> assertThat(o.blocked()).containsExactly(PiiType.AWS_ACCESS_KEY));
+    assertThat(new String(out, StandardCharsets.UTF_8)).doesNotContain("AKIA");
+  }
+
+  @Test
+  void eventEdits_applyToEachEventsJson_nonJsonDataAndCommentsPassAsTheyCame() throws Exception {
+    List<BodyEdit> keep =
+        BodyEdits.parse(
+            Json.parse(
+                "[{\"op\":\"keep\",\"path\":\"/result/tools\",\"field\":\"name\",\"values\":[\"search\"]}]"),
+            "body_edits");
+    SseFilter f = new SseFilter(StreamSpec.NONE, keep, redactions, 1 << 20, 4096);
+    String stream =
+        ": hello\n\nevent: message\nid: 1\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":"
+            + "[{\"name\":\"search\"},{\"name\":\"delete_all\"}]}}\n\ndata: not json\n\n";
+    byte[] out = run(f, stream.getBytes(StandardCharsets.UTF_8), 9, new ArrayList<>());
+    assertThat(new String(out, StandardCharsets.UTF_8))
+        .isEqualTo(
+            ": hello\n\nevent: message\nid: 1\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":"
+                + "[{\"name\":\"search\"}]}}\n\ndata: not json\n\n");
+  }
+
+  @Test
+  void nothingToDo_passesTheBytesUnchanged() throws Exception {
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    String answer = "nothing personal here at all, only words, many words, words and words again";
+    byte[] stream = chatStream(split(answer, 10, 30, 50), "\r\n").getBytes(StandardCharsets.UTF_8);
+    byte[] out = run(f, stream, 11, new ArrayList<>());
+    Client c = read(out);
+    assertThat(c.text()).isEqualTo(answer);
+    assertThat(c.done()).isTrue();
+    assertThat(out.length).isGreaterThan(0);
+  }
+}
