@@ -42,7 +42,7 @@ class BundleCommandsTest {
     assertThat(r.exit()).as(r.err()).isZero();
     Bundle b = BundleLoader.load(out);
     assertThat(b.revision()).isEqualTo("ci-42");
-    assertThat(b.roots()).containsExactly("envoy/authz", "ai_gateway");
+    assertThat(b.roots()).containsExactly("envoy/authz", "envoy/process", "ai_gateway");
     assertThat(b.modules()).containsKey("policy.rego");
   }
 

@@ -45,7 +45,7 @@ class TestCommandTest {
     CommandRun r = CommandRun.of(new TestCommand(), aiGateway().toString());
 
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).isEqualTo("PASS: 74/74\n");
+    assertThat(r.out()).isEqualTo("PASS: 93/93\n");
     assertThat(r.exit()).isZero();
   }
 
@@ -112,11 +112,11 @@ class TestCommandTest {
     double pct = ((NumberValue) report.get("coverage").orElseThrow()).bigDecimal().doubleValue();
     assertThat(pct).isBetween(95.3, 100.0).isLessThan(100.0);
     ObjectValue files = (ObjectValue) report.get("files").orElseThrow();
-    assertThat(files.keys()).hasSize(2);
+    assertThat(files.keys()).hasSize(4); // policy, process and their tests
     String policyFile = aiGateway().resolve("policy.rego").toString();
     ObjectValue policy = (ObjectValue) files.get(policyFile).orElseThrow();
     assertThat(policy.get("not_covered").orElseThrow())
-        .isEqualTo(Json.parse("[{\"start\":{\"row\":24},\"end\":{\"row\":24}}]"));
+        .isEqualTo(Json.parse("[{\"start\":{\"row\":25},\"end\":{\"row\":25}}]"));
   }
 
   @Test
