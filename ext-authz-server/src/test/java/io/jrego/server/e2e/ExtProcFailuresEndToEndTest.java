@@ -1,0 +1,261 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.grpc.OnError;
+import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.ProcessStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What Envoy answers when ext_proc cannot do its work, on the shipped {@code envoy.yaml} with the
+ * ext_authz filter taken out (so each failure is ext_proc's own): jrego down, jrego too slow, a
+ * policy that fails, a body over the limit. In every case the upstream receives nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExtProcFailuresEndToEndTest {
+
+  /** The rendered config without its ext_authz filter. */
+  static final UnaryOperator<String> EXT_PROC_ONLY =
+      s -> {
+        String out =
+            s.replaceAll(
+                "(?s)          - name: envoy\\.filters\\.http\\.ext_authz\\n.*?(?=          #"
+                    + " ext_proc -> jrego)",
+                "");
+        assertThat(out).doesNotContain("envoy.filters.http.ext_authz").contains("ext_proc");
+        return out;
+      };
+
+  /**
+   * As {@link #EXT_PROC_ONLY}, with a per-message timeout of 5 s instead of 0.5 s: on a loaded
+   * machine a cold jrego's first answers can take longer, and these tests are about what is
+   * answered, not how fast.
+   */
+  static final UnaryOperator<String> EXT_PROC_ONLY_PATIENT =
+      s -> ExtProcEndToEndTest.PATIENT.apply(EXT_PROC_ONLY.apply(s));
+
+  private AiUpstream upstream;
+  private Path certs;
+  private TestPki pki;
+  private HttpClient client;
+
+  @BeforeAll
+  void start() throws Exception {
+    certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-failures/certs"));
+    pki = new TestPki();
+    TestPki.writePem(certs, "ca", pki.ca());
+    TestPki.writePem(certs, "server", pki.server());
+    client =
+        HttpClient.newBuilder()
+            .sslContext(pki.clientContext(pki.client("api-gateway", ExtProcEndToEndTest.GATEWAY)))
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    upstream = new AiUpstream();
+  }
+
+  @AfterAll
+  void stop() {
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  @BeforeEach
+  void clear() {
+    upstream.received.clear();
+  }
+
+  @Test
+  void jregoDown_isA500AndNothingPasses() throws Exception {
+    try (EnvoyRunner envoy = envoy("ext-proc-down", EnvoyRunner.freePort())) {
+      HttpResponse<String> r = send(envoy, chat(ExtProcEndToEndTest.PROMPT));
+      assertThat(r.statusCode()).isEqualTo(500);
+      assertThat(upstream.received).isEmpty();
+    }
+  }
+
+  @Test
+  void jregoTooSlow_isA504AfterTheMessageTimeoutAndNothingPasses() throws Exception {
+    // a processor that takes the stream and never answers
+    Server silent =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(
+                new ExternalProcessorGrpc.ExternalProcessorImplBase() {
+                  @Override
+                  public StreamObserver<ProcessingRequest> process(
+                      StreamObserver<ProcessingResponse> out) {
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(ProcessingRequest value) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {
+                        out.onCompleted();
+                      }
+                    };
+                  }
+                })
+            .build()
+            .start();
+    try (EnvoyRunner envoy =
+        EnvoyRunner.start(
+            "ext-proc-slow", silent.getPort(), upstream.port(), certs, EXT_PROC_ONLY)) {
+      long start = System.nanoTime();
+      HttpResponse<String> r = send(envoy, chat(ExtProcEndToEndTest.PROMPT));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(millis).as("message_timeout is 0.5 s").isBetween(400L, 10_000L);
+      assertThat(upstream.received).isEmpty();
+    } finally {
+      silent.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void policyError_isAnsweredWithTheConfiguredStatus(@TempDir Path bundle) throws Exception {
+    // two complete definitions of the request rule that disagree: an evaluation error
+    Files.writeString(
+        bundle.resolve("process.rego"),
+        """
+        package envoy.process
+
+        request := {"allowed": true}
+
+        request := {"allowed": false} if input.phase == "request"
+        """);
+    try (JregoServer jrego =
+            jrego(
+                bundle,
+                AuthorizationService.Config.defaults().withOnError(OnError.DENY, 503),
+                ExternalProcessorService.Config.defaults());
+        EnvoyRunner envoy = envoy("ext-proc-policy-error", jrego.grpcPort())) {
+      HttpResponse<String> r = send(envoy, chat("hello"));
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().allValues("x-jrego-error")).containsExactly("eval_error");
+      assertThat(upstream.received).isEmpty();
+    }
+    // with the default --on-error (grpc-error) the stream fails and Envoy answers 500
+    try (JregoServer jrego =
+            jrego(
+                bundle,
+                AuthorizationService.Config.defaults(),
+                ExternalProcessorService.Config.defaults());
+        EnvoyRunner envoy = envoy("ext-proc-policy-error-grpc", jrego.grpcPort())) {
+      assertThat(send(envoy, chat("hello")).statusCode()).isEqualTo(500);
+      assertThat(upstream.received).isEmpty();
+    }
+  }
+
+  @Test
+  void requestBodyOverTheLimit_isA413NamingTheLimit() throws Exception {
+    ExternalProcessorService.Config small =
+        new ExternalProcessorService.Config(
+            "envoy/process", ProcessStream.Strategy.FULL_DUPLEX, 4_096, 16_384);
+    try (JregoServer jrego =
+            jrego(
+                EnvoyRunner.REPO.resolve("rego-policies/ai-gateway"),
+                AuthorizationService.Config.defaults(),
+                small);
+        EnvoyRunner envoy = envoy("ext-proc-too-large", jrego.grpcPort())) {
+      HttpResponse<String> r = send(envoy, chat("x".repeat(10_000) + " " + "jane@example.com"));
+      assertThat(r.statusCode()).isEqualTo(413);
+      ObjectValue body = (ObjectValue) Json.parse(r.body());
+      assertThat(body.get("code")).contains(StringValue.of("body_too_large"));
+      assertThat(((StringValue) body.get("reason").orElseThrow()).value())
+          .contains("exceeds the limit of 4096");
+      assertThat(upstream.received).isEmpty();
+      // a body within the limit still passes, redacted
+      HttpResponse<String> ok = send(envoy, chat("mail jane@example.com"));
+      assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+      assertThat(upstream.received)
+          .singleElement()
+          .satisfies(
+              got ->
+                  assertThat(got.text()).doesNotContain("jane@example.com").contains("<EMAIL_1>"));
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private EnvoyRunner envoy(String name, int jregoPort) throws Exception {
+    return EnvoyRunner.start(name, jregoPort, upstream.port(), certs, EXT_PROC_ONLY_PATIENT);
+  }
+
+  private static JregoServer jrego(
+      Path bundle, AuthorizationService.Config check, ExternalProcessorService.Config process)
+      throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(JregoServer.load(bundle));
+    return JregoServer.start(
+        policies,
+        new ServerMetrics(),
+        new CheckServer.Config(
+            new ListenAddress.Tcp("127.0.0.1", 0),
+            4 << 20,
+            2,
+            1024,
+            false,
+            Duration.ofSeconds(1),
+            Duration.ZERO),
+        check.withEvalTimeout(Duration.ofSeconds(2)),
+        process,
+        Optional.empty());
+  }
+
+  private static HttpRequest.Builder chat(String prompt) {
+    return HttpRequest.newBuilder()
+        .header("content-type", "application/json")
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":"
+                    + Json.write(StringValue.of(prompt))
+                    + "}]}"));
+  }
+
+  private HttpResponse<String> send(EnvoyRunner envoy, HttpRequest.Builder request)
+      throws Exception {
+    return client.send(
+        request
+            .uri(URI.create("https://localhost:" + envoy.listenPort + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,96 @@
+package io.jrego.loadtests;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+
+/**
+ * The AI service behind Envoy in the ext_proc load test: answers {@code POST /v1/chat/completions}
+ * with a small JSON completion, or, when the request body asks for {@code "stream": true}, with an
+ * OpenAI SSE stream of {@code x-sse-events} chunks (default 2,000), written and flushed one event
+ * at a time as fast as the connection takes them. One chunk in 50 carries an e-mail address split
+ * across two chunks, so a redacting filter has work to do.
+ *
+ * <pre>
+ * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.ChatUpstream PORT
+ * </pre>
+ */
+public final class ChatUpstream {
+
+  private static final String HEAD =
+      "{\"id\":\"chatcmpl-load\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,"
+          + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_load\",";
+
+  private ChatUpstream() {}
+
+  public static void main(String[] args) throws IOException {
+    int port = Integer.parseInt(args[0]);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+    server.setExecutor(Executors.newFixedThreadPool(32));
+    server.createContext("/", ChatUpstream::answer);
+    server.start();
+    System.out.println("chat upstream on 127.0.0.1:" + port);
+  }
+
+  private static void answer(HttpExchange ex) throws IOException {
+    try (ex) {
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (!body.replace(" ", "").contains("\"stream\":true")) {
+        byte[] out =
+            ("{\"id\":\"chatcmpl-load\",\"object\":\"chat.completion\",\"created\":1767225600,"
+                    + "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                    + "\"assistant\",\"content\":\"Noted; I will keep it short.\"},\"finish_reason\":"
+                    + "\"stop\"}],\"usage\":{\"prompt_tokens\":420,\"completion_tokens\":8,"
+                    + "\"total_tokens\":428}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("content-type", "application/json");
+        ex.sendResponseHeaders(200, out.length);
+        ex.getResponseBody().write(out);
+        return;
+      }
+      String n = ex.getRequestHeaders().getFirst("x-sse-events");
+      int events = n == null ? 2_000 : Integer.parseInt(n);
+      ex.getResponseHeaders().set("content-type", "text/event-stream");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      event(
+          out,
+          "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+              + "\"finish_reason\":null}]}");
+      for (int i = 0; i < events; i++) {
+        String piece =
+            i % 50 == 48
+                ? " and write to jane.doe@exa"
+                : i % 50 == 49 ? "mple.com today," : " the quick brown fox " + i + ",";
+        event(
+            out,
+            "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                + piece
+                + "\"},\"finish_reason\":null}]}");
+      }
+      event(out, "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
+      event(
+          out,
+          "\"choices\":[],\"usage\":{\"prompt_tokens\":420,\"completion_tokens\":"
+              + events
+              + ",\"total_tokens\":"
+              + (420 + events)
+              + "}}");
+      out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      // the client went away
+    }
+  }
+
+  private static void event(OutputStream out, String rest) throws IOException {
+    out.write(("data: " + HEAD + rest + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+}

@@ -1,0 +1,169 @@
+package io.jrego.loadtests;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.HdrHistogram.Histogram;
+
+/**
+ * HTTP load through Envoy for the ext_proc load test: requests start on a fixed schedule ({@code
+ * rate} per second, open loop) and each latency is measured from when the request was due, so a
+ * stall is charged to every request it delays (no coordinated omission). HTTPS with a client
+ * certificate, so Envoy's mTLS listener gives the caller its SPIFFE identity. Prints one JSON line:
+ * rate, requests, p50/p90/p99/p99.9 in microseconds, status codes.
+ *
+ * <pre>
+ * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HttpLoad URL BODY_FILE RATE SECONDS \
+ *   CERT KEY CA [WARMUP_SECONDS]
+ * </pre>
+ */
+public final class HttpLoad {
+
+  private HttpLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    URI url = URI.create(args[0]);
+    byte[] body = Files.readAllBytes(Path.of(args[1]));
+    double rate = Double.parseDouble(args[2]);
+    double seconds = Double.parseDouble(args[3]);
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(tls(Path.of(args[4]), Path.of(args[5]), Path.of(args[6])))
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    double warm = args.length > 7 ? Double.parseDouble(args[7]) : 0;
+    if (warm > 0) {
+      run(client, url, body, rate, warm);
+    }
+    System.out.println(run(client, url, body, rate, seconds));
+  }
+
+  static String run(HttpClient client, URI url, byte[] body, double rate, double seconds)
+      throws InterruptedException {
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
+    Map<Integer, AtomicLong> codes = new ConcurrentHashMap<>();
+    AtomicLong errors = new AtomicLong();
+    long total = Math.round(rate * seconds);
+    Semaphore outstanding = new Semaphore(20_000);
+    CountDownLatch done = new CountDownLatch((int) total);
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+    double interval = 1e9 / rate;
+    for (long i = 0; i < total; i++) {
+      long due = start + Math.round(i * interval);
+      long wait;
+      while ((wait = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      outstanding.acquire();
+      HttpRequest req =
+          HttpRequest.newBuilder(url)
+              .header("content-type", "application/json")
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
+      client
+          .sendAsync(req, HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (r, e) -> {
+                long latency = System.nanoTime() - due;
+                synchronized (h) {
+                  h.recordValue(Math.min(latency, h.getHighestTrackableValue()));
+                }
+                if (e != null) {
+                  errors.incrementAndGet();
+                } else {
+                  codes.computeIfAbsent(r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                }
+                outstanding.release();
+                done.countDown();
+              });
+    }
+    done.await(60, TimeUnit.SECONDS);
+    double took = (System.nanoTime() - start) / 1e9;
+    Map<String, Long> c = new TreeMap<>();
+    codes.forEach((k, v) -> c.put(String.valueOf(k), v.get()));
+    if (errors.get() > 0) {
+      c.put("error", errors.get());
+    }
+    StringBuilder cs = new StringBuilder();
+    c.forEach(
+        (k, v) -> cs.append(cs.isEmpty() ? "" : ",").append('"').append(k).append("\":").append(v));
+    return String.format(
+        java.util.Locale.ROOT,
+        "{\"rate\":%.0f,\"requests\":%d,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
+            + "\"p999_us\":%.1f,\"max_us\":%.1f,\"codes\":{%s}}",
+        rate,
+        h.getTotalCount(),
+        h.getTotalCount() / took,
+        h.getValueAtPercentile(50) / 1e3,
+        h.getValueAtPercentile(90) / 1e3,
+        h.getValueAtPercentile(99) / 1e3,
+        h.getValueAtPercentile(99.9) / 1e3,
+        h.getMaxValue() / 1e3,
+        cs);
+  }
+
+  /** TLS with a client certificate and key (PKCS#8 PEM, as make-certs.sh writes) and a CA. */
+  static SSLContext tls(Path cert, Path key, Path ca) throws IOException, GeneralSecurityException {
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    List<Certificate> chain = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(cert)) {
+      chain.addAll(cf.generateCertificates(in));
+    }
+    String pem = Files.readString(key, StandardCharsets.US_ASCII);
+    String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64));
+    PrivateKey pk;
+    try {
+      pk = KeyFactory.getInstance("RSA").generatePrivate(spec);
+    } catch (GeneralSecurityException e) {
+      pk = KeyFactory.getInstance("EC").generatePrivate(spec);
+    }
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("client", pk, new char[0], chain.toArray(new Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    try (InputStream in = new ByteArrayInputStream(Files.readAllBytes(ca))) {
+      ts.setCertificateEntry("ca", cf.generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return ctx;
+  }
+}
