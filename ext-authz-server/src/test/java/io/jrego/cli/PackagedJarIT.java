@@ -44,7 +44,7 @@ class PackagedJarIT {
   @Test
   void packagedJar_runsTheShippedBundlesTests() throws Exception {
     Run r = jrego("test", BUNDLE.toString());
-    assertThat(r.out()).contains("PASS: 74/74");
+    assertThat(r.out()).contains("PASS: 93/93");
     assertThat(r.exit()).isZero();
   }
 
