@@ -93,6 +93,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Mixin BudgetOptions budgetOptions = new BudgetOptions();
 
+  @Mixin ObservabilityOptions observability = new ObservabilityOptions();
+
   /** Where secrets named by environment variable are read; the process's, or a test's. */
   Map<String, String> env = System.getenv();
 
@@ -457,11 +459,31 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       manager.close();
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    JregoServer running;
+    ObservabilityOptions.Started observe;
     try {
-      running = JregoServer.start(policies, metrics, server, check, process, admin, budgets);
+      String version = JregoCommand.class.getPackage().getImplementationVersion();
+      observe = observability.start(version == null ? "dev" : version, System.err);
+    } catch (IllegalArgumentException e) {
+      manager.close();
+      budgets.ifPresent(BudgetGate::close);
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     } catch (IOException e) {
       manager.close();
+      budgets.ifPresent(BudgetGate::close);
+      err.println("jrego serve: decision log: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    observe.logger().ifPresent(l -> l.stats().bindTo(metrics.registry()));
+    JregoServer running;
+    try {
+      running =
+          JregoServer.start(
+              policies, metrics, server, check, process, admin, budgets, observe.recorder());
+    } catch (IOException e) {
+      manager.close();
+      budgets.ifPresent(BudgetGate::close);
+      observe.close(Duration.ZERO);
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
@@ -491,6 +513,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                   manager.close();
                   running.shutdown();
                   budgets.ifPresent(BudgetGate::close);
+                  observe.close(Duration.ofSeconds(2));
                   err.println("jrego: stopped");
                   err.flush();
                 },

@@ -12,6 +12,7 @@ import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -98,7 +99,14 @@ public final class JregoServer implements AutoCloseable {
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
     return start(
-        policies, metrics, server, check, ExternalProcessorService.Config.defaults(), adminAddress);
+        policies,
+        metrics,
+        server,
+        check,
+        ExternalProcessorService.Config.defaults(),
+        adminAddress,
+        Optional.empty(),
+        DecisionRecorder.none());
   }
 
   /**
@@ -115,13 +123,50 @@ public final class JregoServer implements AutoCloseable {
       ExternalProcessorService.Config process,
       Optional<InetSocketAddress> adminAddress)
       throws IOException {
-    return start(policies, metrics, server, check, process, adminAddress, Optional.empty());
+    return start(
+        policies,
+        metrics,
+        server,
+        check,
+        process,
+        adminAddress,
+        Optional.empty(),
+        DecisionRecorder.none());
+  }
+
+  /** As the full {@code start}, reserving token budgets in {@code budgets}' store; no recorder. */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      ExternalProcessorService.Config process,
+      Optional<InetSocketAddress> adminAddress,
+      Optional<BudgetGate> budgets)
+      throws IOException {
+    return start(
+        policies, metrics, server, check, process, adminAddress, budgets, DecisionRecorder.none());
+  }
+
+  /** As the full {@code start}, handing every decision to {@code recorder}; no token budgets. */
+  public static JregoServer start(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      CheckServer.Config server,
+      AuthorizationService.Config check,
+      ExternalProcessorService.Config process,
+      Optional<InetSocketAddress> adminAddress,
+      DecisionRecorder recorder)
+      throws IOException {
+    return start(
+        policies, metrics, server, check, process, adminAddress, Optional.empty(), recorder);
   }
 
   /**
    * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
    * ExternalProcessorService.Config, Optional)}, reserving the token budgets decisions ask for in
-   * {@code budgets}' store.
+   * {@code budgets}' store and handing every decision of Check and Process to {@code recorder}
+   * (decision logs, tracing).
    *
    * @throws IOException if an address cannot be bound
    */
@@ -132,13 +177,15 @@ public final class JregoServer implements AutoCloseable {
       AuthorizationService.Config check,
       ExternalProcessorService.Config process,
       Optional<InetSocketAddress> adminAddress,
-      Optional<BudgetGate> budgets)
+      Optional<BudgetGate> budgets,
+      DecisionRecorder recorder)
       throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
-    AuthorizationService service = new AuthorizationService(policies, metrics, check, budgets);
+    AuthorizationService service =
+        new AuthorizationService(policies, metrics, check, budgets, recorder);
     ExternalProcessorService processor =
-        new ExternalProcessorService(policies, metrics, check, process);
+        new ExternalProcessorService(policies, metrics, check, process, recorder);
     CheckServer grpc = CheckServer.start(server, service, processor, policies);
     Optional<AdminServer> admin = Optional.empty();
     try {

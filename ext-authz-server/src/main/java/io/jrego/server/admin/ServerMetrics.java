@@ -292,7 +292,10 @@ public final class ServerMetrics implements AutoCloseable {
     }
   }
 
-  /** The registry, for metrics other parts of the server keep (token budgets). */
+  /**
+   * The registry, for parts of the server that keep meters of their own (token budgets, decision
+   * logs).
+   */
   public MeterRegistry registry() {
     return registry;
   }

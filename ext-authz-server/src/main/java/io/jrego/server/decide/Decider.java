@@ -4,13 +4,18 @@ import io.jrego.engine.QueryOptions;
 import io.jrego.engine.RegoError;
 import io.jrego.engine.RegoException;
 import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.Reason;
+import io.jrego.server.observe.DecisionEvent;
+import io.jrego.server.observe.DecisionRecorder;
+import io.jrego.server.observe.TraceContext;
 import io.jrego.server.policy.ActivePolicy;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,6 +71,7 @@ public final class Decider {
   private final ServerMetrics metrics;
   private final Duration evalTimeout;
   private final boolean quiet;
+  private final DecisionRecorder recorder;
 
   /**
    * @param metrics where calls are counted
@@ -73,9 +79,32 @@ public final class Decider {
    * @param quiet log nothing (the warm-up's made-up calls)
    */
   public Decider(ServerMetrics metrics, Duration evalTimeout, boolean quiet) {
+    this(metrics, evalTimeout, quiet, DecisionRecorder.none());
+  }
+
+  /**
+   * A core that also hands every decision, answered or failed, to {@code recorder} (decision logs
+   * and tracing), once the answer is made. Quiet cores record nothing.
+   */
+  public Decider(
+      ServerMetrics metrics, Duration evalTimeout, boolean quiet, DecisionRecorder recorder) {
     this.metrics = metrics;
     this.evalTimeout = evalTimeout;
     this.quiet = quiet;
+    this.recorder = quiet ? DecisionRecorder.none() : recorder;
+  }
+
+  /** What one call found out, for its {@link DecisionEvent}. */
+  private static final class Trail {
+    final Instant startedAt = Instant.now();
+    String decisionId;
+    ObjectValue input;
+    Value decision;
+    long inputNanos;
+    long evalNanos;
+    String outcome = "error";
+    String reason = Reason.INTERNAL.code();
+    CheckException error;
   }
 
   /** Where calls are counted. */
@@ -92,7 +121,70 @@ public final class Decider {
    */
   public <R> Outcome<R> decide(
       Optional<ActivePolicy> policy, String path, Kind kind, Call<R> call, long start) {
+    if (recorder == DecisionRecorder.none()) {
+      return decide(policy, path, kind, call, start, null);
+    }
+    Trail trail = new Trail();
+    Outcome<R> outcome = decide(policy, path, kind, call, start, trail);
+    record(policy, path, kind, trail, System.nanoTime() - start);
+    return outcome;
+  }
+
+  /** Hands one call to the recorder; a recorder's failure never reaches the caller. */
+  private void record(
+      Optional<ActivePolicy> policy, String path, Kind kind, Trail t, long totalNanos) {
+    try {
+      recorder.record(
+          new DecisionEvent(
+              kind.service(),
+              kind.phase(),
+              t.decisionId,
+              path,
+              Optional.ofNullable(t.input),
+              Optional.ofNullable(t.decision),
+              Optional.ofNullable(t.error)
+                  .map(e -> new DecisionEvent.Failure(e.reason().code(), e.getMessage())),
+              t.outcome,
+              t.reason,
+              "dry_run".equals(t.reason),
+              policy.map(p -> new DecisionEvent.Bundle(p.source(), p.revision(), p.policy())),
+              t.startedAt,
+              new DecisionEvent.Timings(t.inputNanos, t.evalNanos, totalNanos),
+              traceContext(t.input),
+              ""));
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.WARNING, "{0} decision_id={1}: not recorded: {2}", kind.logName(), t.decisionId, e);
+    }
+  }
+
+  /** The W3C trace context in the input's request headers, as Envoy forwards it. */
+  private static TraceContext traceContext(ObjectValue input) {
+    if (input == null
+        || !(input.get("attributes").orElse(null) instanceof ObjectValue a)
+        || !(a.get("request").orElse(null) instanceof ObjectValue r)
+        || !(r.get("http").orElse(null) instanceof ObjectValue h)
+        || !(h.get("headers").orElse(null) instanceof ObjectValue headers)) {
+      return TraceContext.none();
+    }
+    return TraceContext.parse(header(headers, "traceparent"), header(headers, "tracestate"));
+  }
+
+  private static String header(ObjectValue headers, String name) {
+    return headers.get(name).orElse(null) instanceof StringValue s ? s.value() : null;
+  }
+
+  private <R> Outcome<R> decide(
+      Optional<ActivePolicy> policy,
+      String path,
+      Kind kind,
+      Call<R> call,
+      long start,
+      Trail trail) {
     String decisionId = decisionId();
+    if (trail != null) {
+      trail.decisionId = decisionId;
+    }
     try {
       if (policy.isEmpty()) {
         throw new CheckException(Reason.NO_POLICY, "no policy is active");
@@ -110,11 +202,33 @@ public final class Decider {
         if (!quiet) {
           LOG.log(Level.DEBUG, "{0} answered 400: {1}", kind.logName(), e.getMessage());
         }
+        if (trail != null) {
+          trail.outcome = "deny";
+          trail.reason = e.reason().code();
+          trail.error = e;
+        }
         return new Outcome.ParseError<>(e);
       }
-      Value decision = evaluate(policy.get(), path, kind, input, deadline);
+      long evalStart = System.nanoTime();
+      Value decision;
+      try {
+        decision = evaluate(policy.get(), path, kind, input, deadline);
+      } finally {
+        if (trail != null) {
+          trail.input = input;
+          trail.inputNanos = evalStart - start;
+          trail.evalNanos = System.nanoTime() - evalStart;
+        }
+      }
+      if (trail != null) {
+        trail.decision = decision;
+      }
       R answer = call.answer(decision, decisionId);
       Verdict v = call.verdict(decision, answer);
+      if (trail != null) {
+        trail.outcome = v.result();
+        trail.reason = v.reason();
+      }
       metrics.check(
           kind.service(), kind.phase(), v.result(), v.reason(), System.nanoTime() - start);
       if (!quiet && LOG.isLoggable(Level.DEBUG)) {
@@ -129,10 +243,14 @@ public final class Decider {
       }
       return new Outcome.Answered<>(answer, decisionId);
     } catch (CheckException e) {
-      return failed(kind, e, decisionId, start);
+      return failed(kind, e, decisionId, start, trail);
     } catch (RuntimeException e) {
       return failed(
-          kind, new CheckException(Reason.INTERNAL, String.valueOf(e), e), decisionId, start);
+          kind,
+          new CheckException(Reason.INTERNAL, String.valueOf(e), e),
+          decisionId,
+          start,
+          trail);
     }
   }
 
@@ -159,7 +277,13 @@ public final class Decider {
   }
 
   /** A failed call: logged in one line and counted. */
-  private <R> Outcome<R> failed(Kind kind, CheckException e, String decisionId, long start) {
+  private <R> Outcome<R> failed(
+      Kind kind, CheckException e, String decisionId, long start, Trail trail) {
+    if (trail != null) {
+      trail.outcome = "error";
+      trail.reason = e.reason().code();
+      trail.error = e;
+    }
     failedHere(kind, e, decisionId, start);
     return new Outcome.Failed<>(e, decisionId);
   }

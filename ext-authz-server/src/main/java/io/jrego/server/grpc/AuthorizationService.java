@@ -22,6 +22,7 @@ import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
+import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -128,7 +129,26 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    */
   public AuthorizationService(
       PolicyHolder policies, ServerMetrics metrics, Config config, Optional<BudgetGate> budgets) {
-    this(policies, new Decider(metrics, config.evalTimeout(), false), config, budgets);
+    this(policies, metrics, config, budgets, DecisionRecorder.none());
+  }
+
+  /** A service that hands every decision to {@code recorder} (decision logs, tracing). */
+  public AuthorizationService(
+      PolicyHolder policies, ServerMetrics metrics, Config config, DecisionRecorder recorder) {
+    this(policies, metrics, config, Optional.empty(), recorder);
+  }
+
+  /**
+   * A service that reserves token budgets ({@link BudgetGate}) and hands every decision to {@code
+   * recorder} (decision logs, tracing).
+   */
+  public AuthorizationService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      Config config,
+      Optional<BudgetGate> budgets,
+      DecisionRecorder recorder) {
+    this(policies, new Decider(metrics, config.evalTimeout(), false, recorder), config, budgets);
   }
 
   private AuthorizationService(

@@ -18,6 +18,7 @@ import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.PhaseDecision;
 import io.jrego.server.envoy.PhaseDecisionMapper;
+import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.Phase;
@@ -94,8 +95,18 @@ public final class ExternalProcessorService
       ServerMetrics metrics,
       AuthorizationService.Config check,
       Config config) {
+    this(policies, metrics, check, config, DecisionRecorder.none());
+  }
+
+  /** A service that hands every phase's decision to {@code recorder} (decision logs, tracing). */
+  public ExternalProcessorService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      AuthorizationService.Config check,
+      Config config,
+      DecisionRecorder recorder) {
     this.policies = policies;
-    this.decider = new Decider(metrics, check.evalTimeout(), false);
+    this.decider = new Decider(metrics, check.evalTimeout(), false, recorder);
     this.config = config;
     this.dryRun = check.dryRun();
     this.streams =
