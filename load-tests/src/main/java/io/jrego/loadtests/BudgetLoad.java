@@ -46,9 +46,9 @@ import org.HdrHistogram.Histogram;
  * </ol>
  *
  * <p>It starts its own {@code redis-server} (Debian's, {@code .ci/install-redis.sh}) on a free
- * loopback port in a temporary directory. Run through {@code /work/bin/cpu-quiet} or an idle
- * machine: {@code java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.BudgetLoad [--rate
- * 1000] [--seconds 20] [--out FILE]}.
+ * loopback port in a temporary directory. Run it on an otherwise idle machine: {@code java -cp
+ * load-tests/target/benchmarks.jar io.jrego.loadtests.BudgetLoad [--rate 1000] [--seconds 20]
+ * [--out FILE]}.
  */
 public final class BudgetLoad {
 

@@ -33,8 +33,8 @@ import org.openjdk.jmh.annotations.State;
  * body is {@code inputs/ai-chat-2kb.json}; the 100 KB body repeats its user messages to 100 KB of
  * text.
  *
- * <p>Run: {@code java -jar load-tests/target/benchmarks.jar InjectionBenchmark -p root=$PWD} (on
- * this machine through {@code /work/bin/cpu-quiet}).
+ * <p>Run: {@code java -jar load-tests/target/benchmarks.jar InjectionBenchmark -p root=$PWD}, on an
+ * otherwise idle machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

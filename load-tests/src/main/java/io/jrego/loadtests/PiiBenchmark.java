@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.State;
  *
  * <pre>
  * ./mvnw -q -pl load-tests -am package -DskipTests
- * /work/bin/cpu-quiet java -jar load-tests/target/benchmarks.jar PiiBenchmark -p root=$PWD -f 1 -wi 5 -i 5 -w 1s -r 1s
+ * java -jar load-tests/target/benchmarks.jar PiiBenchmark -p root=$PWD -f 1 -wi 5 -i 5 -w 1s -r 1s
  * </pre>
  */
 @State(Scope.Benchmark)
