@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.engine.bundle.HostileTarballs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

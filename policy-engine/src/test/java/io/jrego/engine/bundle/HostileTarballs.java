@@ -12,7 +12,7 @@ import java.util.zip.GZIPOutputStream;
  * without ever holding them unpacked: a gzip stream may be several members back to back, so a
  * megabyte of spaces compressed once is repeated as often as needed.
  */
-final class HostileTarballs {
+public final class HostileTarballs {
 
   private static final int MIB = 1 << 20;
 
@@ -33,7 +33,7 @@ final class HostileTarballs {
   }
 
   /** An entry of {@code head}, then {@code mib} MiB of {@code fill}, then {@code tail}. */
-  HostileTarballs entry(String name, String head, int mib, byte fill, String tail)
+  public HostileTarballs entry(String name, String head, int mib, byte fill, String tail)
       throws IOException {
     byte[] h = head.getBytes(StandardCharsets.UTF_8);
     byte[] t = tail.getBytes(StandardCharsets.UTF_8);
@@ -52,12 +52,12 @@ final class HostileTarballs {
   }
 
   /** A small entry. */
-  HostileTarballs file(String name, String content) throws IOException {
+  public HostileTarballs file(String name, String content) throws IOException {
     return entry(name, content, 0, (byte) 0, "");
   }
 
   /** The whole gzip stream, with the end-of-archive blocks. */
-  byte[] build() throws IOException {
+  public byte[] build() throws IOException {
     out.writeBytes(member(new byte[1024]));
     return out.toByteArray();
   }
