@@ -134,34 +134,6 @@ public final class JregoServer implements AutoCloseable {
         DecisionRecorder.none());
   }
 
-  /** As the full {@code start}, reserving token budgets in {@code budgets}' store; no recorder. */
-  public static JregoServer start(
-      PolicyHolder policies,
-      ServerMetrics metrics,
-      CheckServer.Config server,
-      AuthorizationService.Config check,
-      ExternalProcessorService.Config process,
-      Optional<InetSocketAddress> adminAddress,
-      Optional<BudgetGate> budgets)
-      throws IOException {
-    return start(
-        policies, metrics, server, check, process, adminAddress, budgets, DecisionRecorder.none());
-  }
-
-  /** As the full {@code start}, handing every decision to {@code recorder}; no token budgets. */
-  public static JregoServer start(
-      PolicyHolder policies,
-      ServerMetrics metrics,
-      CheckServer.Config server,
-      AuthorizationService.Config check,
-      ExternalProcessorService.Config process,
-      Optional<InetSocketAddress> adminAddress,
-      DecisionRecorder recorder)
-      throws IOException {
-    return start(
-        policies, metrics, server, check, process, adminAddress, Optional.empty(), recorder);
-  }
-
   /**
    * As {@link #start(PolicyHolder, ServerMetrics, CheckServer.Config, AuthorizationService.Config,
    * ExternalProcessorService.Config, Optional)}, reserving the token budgets decisions ask for in
