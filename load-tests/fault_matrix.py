@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""The fault matrix (issue 14): legitimate traffic through Envoy -> jrego while, one phase at a
+time, something goes wrong; each phase's success rate and p50/p99 beside the calm phase's.
+
+Everything on 127.0.0.1, started by this script and stopped at the end:
+  - the upstream (ChatUpstream) and Envoy from envoy-config/envoy.yaml (both listeners, ext_authz
+    and ext_proc), rendered and changed in one place: the `jrego` cluster has two replicas, an
+    active gRPC health check and outlier detection, and the ext_authz/ext_proc gRPC calls a retry
+    policy to another replica (see ENVOY_* below and load-tests/README.md, "Fault matrix");
+  - two jrego replicas (ext-authz-server/bin/jrego serve), each polling an HTTP bundle server run
+    by this script (serving the ai-gateway bundle plus matrix.rego, see bundles());
+  - FaultLoad: the legitimate mix, open loop through the mTLS listener, for the whole run;
+  - HostileLoad: one class of hostile requests per phase, through the plaintext listener and
+    straight to replica A's gRPC port.
+
+Phases (PHASES): calm; one per hostile class; a swap to an expensive policy with requests that
+hit it; the bundle server answering 5xx, hanging, dripping; replica A killed (SIGKILL) and
+restarted; calm again. Target per phase: >= 99% of legitimate requests answered as they must be,
+p99 within 2x of the first calm phase.
+
+    python3 load-tests/fault_matrix.py [--phase-seconds 20] [--rate 300] [--hostile-rate 20]
+                                       [--phases calm,hash,kill,...] [--out FILE]
+
+Writes results/fault-matrix-<date>.md (and .json). Needs Envoy (.ci/install-envoy.sh, run here)
+and a JDK 21+; builds load-tests and jrego with the Maven wrapper (offline first).
+"""
+import argparse
+import datetime
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (build, ports, processes, waiting)
+
+HOSTILE = ["hash", "deep", "number", "body", "xfcc", "path", "regex"]
+PHASES = ["calm", *HOSTILE, "cpu-policy", "bundle-5xx", "bundle-hang", "bundle-drip", "kill", "calm-end"]
+WHAT = {
+    "calm": "legitimate traffic only",
+    "hash": "keys sharing one String.hashCode: form (2,300 keys, 62 KB), query (1,500), JSON (1,700) via Envoy; "
+            "form and query with 9,999 keys, JSON with 40,000 keys (1.1 MB) to gRPC",
+    "deep": "JSON nested 5,000 levels (arrays, objects) via Envoy; 5,000 and 100,000 levels to gRPC",
+    "number": "1e100000000 as a value and as the model, 1e30000 via Envoy; 1e100000000 and 300 numbers of "
+              "999 digits to gRPC",
+    "body": "a 64 KB chat, a 1 MiB chat, a gzip bomb (400 MiB of zeros in 400 KB) via Envoy; a 3.9 MB chat "
+            "and the gzip bomb as raw_body to gRPC",
+    "xfcc": "x-forwarded-client-cert with an unterminated quote swallowing the proxy's element "
+            "(replicas run with --trust-xfcc)",
+    "path": "/v1/chat/completions;x=1, /v1/chat;x=1/completions, trailing '.', '%20', upper case and '/' "
+            "with an internal model as api-gateway (must be denied)",
+    "regex": "nested repetition ((a{1000}){1000}){1000} and others in the header matrix.rego compiles",
+    "cpu-policy": "bundle swap to a policy with a cubic rule over messages, hit by 1,500-message chats; "
+                  "then back",
+    "bundle-5xx": "the bundle server answers 500",
+    "bundle-hang": "the bundle server accepts and never answers",
+    "bundle-drip": "the bundle server sends the headers, then one byte every 0.5 s",
+    "kill": "replica A SIGKILLed, restarted 2 s later",
+    "calm-end": "legitimate traffic only, after everything",
+}
+
+# The changes to envoy-config/envoy.yaml for two replicas (see the README's "Fault matrix").
+ENVOY_RETRY = """
+                retry_policy:
+                  retry_on: "connect-failure,refused-stream,reset,unavailable,gateway-error"
+                  num_retries: 2
+                  retry_back_off: { base_interval: 0.005s, max_interval: 0.05s }
+                  retry_host_predicate:
+                  - name: envoy.retry_host_predicates.previous_hosts
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
+                  host_selection_retry_max_attempts: 3"""
+ENVOY_HEALTH = """
+    health_checks:
+    - timeout: 1s
+      interval: 0.5s
+      no_traffic_interval: 0.5s
+      unhealthy_threshold: 2
+      healthy_threshold: 1
+      grpc_health_check: { service_name: envoy.service.auth.v3.Authorization }
+    outlier_detection:
+      consecutive_gateway_failure: 3
+      consecutive_5xx: 1000
+      interval: 1s
+      base_ejection_time: 5s
+      max_ejection_percent: 50
+    circuit_breakers:
+      thresholds:
+      - max_retries: 64"""
+
+# matrix.rego: what the matrix's bundle adds to the ai-gateway policy. filter_mismatch compiles a
+# pattern the caller sends (a policy that lets callers filter by regex: what the regex phase
+# attacks); the expensive bundle also has repeated_turns, cubic in the number of messages.
+MATRIX_REGO = """package envoy.authz
+
+# The caller may narrow the request to a path pattern of its own (x-path-filter).
+filter_mismatch if {
+	pattern := input.attributes.request.http.headers["x-path-filter"]
+	not regex.match(pattern, input.attributes.request.http.path)
+}
+"""
+EXPENSIVE_REGO = """
+# Expensive: every triple of messages, never true. 24 messages cost 14,000 steps; 1,500 cost
+# billions, and the check deadline (--eval-timeout) ends them.
+repeated_turns if {
+	msgs := input.parsed_body.messages
+	some a in msgs
+	some b in msgs
+	some c in msgs
+	a.content == b.content
+	b.content == c.content
+	a.role == "nobody"
+}
+"""
+FIRST_REASON = 'deny_reason := "no verified caller identity" if {'
+
+
+def bundles(workdir, jrego):
+    """The matrix's two bundles (.tar.gz): ai-gateway + matrix.rego ("matrix-good"), and the same
+    with the expensive rule ("matrix-expensive"). The new reasons go first in the deny_reason chain
+    so an unauthenticated caller reaches them too."""
+    out = {}
+    for name, expensive in [("good", False), ("expensive", True)]:
+        d = os.path.join(workdir, f"bundle-{name}")
+        shutil.copytree(os.path.join(R.ROOT, "rego-policies", "ai-gateway"), d)
+        os.remove(os.path.join(d, "policy_test.rego"))
+        os.remove(os.path.join(d, "process_test.rego"))
+        policy = open(os.path.join(d, "policy.rego")).read()
+        first = 'deny_reason := "path filter does not match" if {\n\tfilter_mismatch\n} else := '
+        if expensive:
+            first += '"conversation repeats itself" if {\n\trepeated_turns\n} else := '
+        patched = policy.replace(FIRST_REASON, first + FIRST_REASON.removeprefix("deny_reason := "))
+        if patched == policy:
+            raise RuntimeError("could not find the first deny_reason of the ai-gateway policy")
+        open(os.path.join(d, "policy.rego"), "w").write(patched)
+        open(os.path.join(d, "matrix.rego"), "w").write(MATRIX_REGO + (EXPENSIVE_REGO if expensive else ""))
+        tar = os.path.join(workdir, f"matrix-{name}.tar.gz")
+        R.run([jrego, "build", d, "-o", tar, "--revision", f"matrix-{name}"])
+        out[name] = open(tar, "rb").read()
+    return out
+
+
+class BundleServer:
+    """The bundle service the replicas poll: serves the current bundle, or fails as told (500,
+    hang, drip). Counts what it answered per mode. Every wait is bounded (120 s)."""
+
+    def __init__(self, bundles):
+        self.bundles, self.mode, self.served = bundles, "good", {}
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                mode = server.mode
+                server.served[mode] = server.served.get(mode, 0) + 1
+                if mode == "500":
+                    self.send_error(500, "bundle store unavailable")
+                elif mode == "hang":
+                    server.wait_while(mode)
+                    self.close_connection = True
+                elif mode == "drip":
+                    body = server.bundles["good"]
+                    self.send_response(200)
+                    self.send_header("content-type", "application/gzip")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    try:
+                        for i in range(len(body)):
+                            if server.mode != mode or i > 240:
+                                break
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(0.5)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                else:
+                    body = server.bundles[mode]
+                    etag = f'"{mode}"'
+                    if self.headers.get("if-none-match") == etag:
+                        self.send_response(304)
+                        self.send_header("etag", etag)
+                        self.end_headers()
+                        return
+                    self.send_response(200)
+                    self.send_header("content-type", "application/gzip")
+                    self.send_header("etag", etag)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+            def log_message(self, fmt, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait_while(self, mode):
+        deadline = time.time() + 120
+        while self.mode == mode and time.time() < deadline:
+            time.sleep(0.1)
+
+    def stop(self):
+        self.mode = "good"
+        self.httpd.shutdown()
+
+
+class Replica:
+    """One jrego serve with fixed ports, so a restart comes back where Envoy expects it."""
+
+    def __init__(self, name, bundle_url, workdir):
+        self.name, self.url, self.workdir = name, bundle_url, workdir
+        self.port, self.admin = R.free_port(), R.free_port()
+        self.server, self.starts = None, []
+
+    def start(self):
+        t0 = time.time()
+        cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), "serve",
+               "--addr", f"127.0.0.1:{self.port}", "--admin-addr", f"127.0.0.1:{self.admin}",
+               "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
+               "--bundle-timeout", "5s", "--trust-xfcc"]
+        log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
+        self.server = R.Server(f"jrego-{self.name}", cmd, log_path=log,
+                               ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
+        self.starts.append(time.time() - t0)
+
+    def kill(self):
+        os.kill(self.server.pid, signal.SIGKILL)
+        self.server.proc.wait(timeout=10)
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/ready", timeout=2) as r:
+                return json.loads(r.read())
+        except OSError as e:
+            body = getattr(e, "read", lambda: b"")()
+            try:
+                return json.loads(body)
+            except ValueError:
+                return {"status": f"unreachable: {e}"}
+
+    def metrics(self):
+        """jrego_checks_total by result/reason and the bundle failure counters."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}
+        out = {}
+        for line in text.splitlines():
+            if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{")):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
+
+
+def envoy_config(workdir, certs, replicas, upstream_port):
+    """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
+    and retries put in; fails if the template no longer has what it changes."""
+    plain, listen, admin = R.free_port(), R.free_port(), R.free_port()
+    cfg = os.path.join(workdir, "envoy.yaml")
+    env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain), ENVOY_ADMIN_PORT=str(admin),
+               JREGO_GRPC_PORT=str(replicas[0].port), UPSTREAM_PORT=str(upstream_port), CERT_DIR=certs,
+               JREGO_CLUSTER="jrego")
+    R.run(["bash", os.path.join(R.ROOT, "envoy-config", "render.sh"), cfg], env=env)
+    text = open(cfg).read()
+    endpoint = ("        - endpoint:\n            address:\n              socket_address: "
+                "{ address: 127.0.0.1, port_value: %d }\n")
+    edits = [
+        ("envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s",
+         "envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s" + ENVOY_RETRY),
+        ("envoy_grpc: { cluster_name: jrego }\n              # Refuse",
+         "envoy_grpc: { cluster_name: jrego }" + ENVOY_RETRY + "\n              # Refuse"),
+        ("  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s",
+         "  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s" + ENVOY_HEALTH),
+        ("      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n" + endpoint % replicas[0].port,
+         "      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n"
+         + "".join(endpoint % r.port for r in replicas)),
+    ]
+    for old, new in edits:
+        if text.count(old) != 1:
+            raise RuntimeError(f"envoy.yaml changed: expected exactly one {old.strip()[:60]!r}")
+        text = text.replace(old, new)
+    open(cfg, "w").write(text)
+    return cfg, plain, listen, admin
+
+
+def envoy_stats(admin):
+    pattern = (r"ext_authz\.|ext_proc\.(streams_started|stream_msgs_received|failure_mode_allowed|streams_failed|"
+               r"message_timeouts|spurious_msgs_received)|cluster\.jrego\.(upstream_rq_retry|upstream_rq_timeout|"
+               r"upstream_cx_connect_fail|health_check\.failure|outlier_detection\.ejections_enforced_total|"
+               r"upstream_rq_retry_success|upstream_rq_retry_overflow|upstream_rq_retry_limit_exceeded)")
+    try:
+        text = R.wait_http(f"http://127.0.0.1:{admin}/stats?filter={urllib.parse.quote(pattern)}", 10)
+    except RuntimeError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(": ")
+        if value.isdigit():
+            out[name.replace("http.plain.", "plain.").replace("http.mtls.", "mtls.")] = int(value)
+    return out
+
+
+def delta(after, before):
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+
+
+class Legit:
+    """FaultLoad, driven through its stdin."""
+
+    def __init__(self, java, listen, certs, rate, max_seconds, workdir):
+        cmd = R.pinned("generator", [java, "-Xmx256m", "-cp", R.JAR, "io.jrego.loadtests.FaultLoad",
+                                     f"https://127.0.0.1:{listen}", certs, str(rate), str(max_seconds)])
+        R.log("+ " + " ".join(cmd))
+        self.err = open(os.path.join(workdir, "faultload.err"), "w")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
+                                     text=True, start_new_session=True)
+        R.children.append(self.proc)
+
+    def mark(self, name):
+        self.proc.stdin.write(f"mark {name}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().strip()
+        if line != f"marked {name}":
+            raise RuntimeError(f"FaultLoad answered {line!r} to mark {name}")
+
+    def finish(self):
+        self.proc.stdin.write("stop\n")
+        self.proc.stdin.flush()
+        out, _ = self.proc.communicate(timeout=60)
+        return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir):
+    """Starts HostileLoad; returns the process once its payloads are built."""
+    cmd = R.pinned("generator", [java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls, str(rate),
+                                 str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}"])
+    R.log("+ " + " ".join(cmd))
+    err = open(os.path.join(workdir, f"hostile-{cls}.err"), "w")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
+    R.children.append(p)
+    line = p.stdout.readline().strip()
+    if line != "ready":
+        raise RuntimeError(f"HostileLoad {cls} did not start: {line!r}; see {err.name}")
+    return p
+
+
+def hostile_result(p, seconds):
+    out, _ = p.communicate(timeout=seconds + 60)
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    return json.loads(lines[-1]) if lines else {"error": "no summary"}
+
+
+def wait_revision(replicas, revision, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if all(r.ready().get("revision") == revision for r in replicas):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir):
+    """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
+    legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles)."""
+    info = {"name": name}
+    before = envoy_stats(envoy_admin)
+    metrics_before = [r.metrics() for r in replicas]
+    t0 = time.time()
+    if name in HOSTILE:
+        p = hostile(java, name, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir)
+        legit.mark(name)
+        t0 = time.time()
+        info["hostile"] = hostile_result(p, args.phase_seconds)
+    elif name == "cpu-policy":
+        p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir)
+        legit.mark(name)
+        t0 = time.time()
+        bundle_server.mode = "expensive"
+        info["swapped_in_s"] = wait_revision(replicas, "matrix-expensive") and round(time.time() - t0, 1)
+        info["hostile"] = hostile_result(p, args.phase_seconds)
+        t1 = time.time()
+        bundle_server.mode = "good"
+        info["swapped_back_s"] = wait_revision(replicas, "matrix-good") and round(time.time() - t1, 1)
+    elif name.startswith("bundle-"):
+        legit.mark(name)
+        bundle_server.mode = {"bundle-5xx": "500", "bundle-hang": "hang", "bundle-drip": "drip"}[name]
+        time.sleep(args.phase_seconds)
+        info["ready_during"] = [{k: r.ready().get(k) for k in ("revision", "last_bundle_error_reason",
+                                                               "last_bundle_error")} for r in replicas]
+        bundle_server.mode = "good"
+    elif name == "kill":
+        legit.mark(name)
+        time.sleep(3)
+        a = replicas[0]
+        a.kill()
+        info["killed_at_s"] = round(time.time() - t0, 1)
+        time.sleep(2)
+        a.start()
+        info["restart_to_ready_s"] = round(a.starts[-1], 1)
+        time.sleep(max(0.0, args.phase_seconds - (time.time() - t0)))
+    else:
+        legit.mark(name)
+        time.sleep(args.phase_seconds)
+    info["seconds"] = round(time.time() - t0, 1)
+    info["envoy"] = delta(envoy_stats(envoy_admin), before)
+    info["jrego"] = [delta(r.metrics(), m) for r, m in zip(replicas, metrics_before)]
+    R.log(f"{name}: {json.dumps({k: v for k, v in info.items() if k != 'hostile'})}")
+    return info
+
+
+def verdict(phase, calm, min_success, max_p99_ratio):
+    """(met, p99 ratio against calm) for one phase's legitimate traffic."""
+    ratio = phase["p99_ms"] / calm["p99_ms"] if calm and calm["p99_ms"] > 0 else float("nan")
+    met = phase["requests"] > 0 and phase["success"] >= min_success and ratio <= max_p99_ratio
+    return met, ratio
+
+
+def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
+    """Joins FaultLoad's per-phase lines with what each phase did; the calm phase is the first
+    one named calm. Returns rows in phase order."""
+    by_name = {r["phase"]: r for r in legit_rows if "phase" in r}
+    calm = by_name.get("calm")
+    rows = []
+    for info in infos:
+        legit = by_name.get(info["name"])
+        if legit is None:
+            continue
+        met, ratio = verdict(legit, calm, min_success, max_p99_ratio)
+        rows.append({**info, "legit": legit, "p99_ratio": ratio, "met": met})
+    return rows
+
+
+def hostile_cell(h):
+    if not h:
+        return ""
+    parts = []
+    for label, counts in sorted(h.get("outcomes", {}).items()):
+        parts.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return (f"{h.get('sent', 0)} sent ({h.get('skipped', 0)} not sent: 500 outstanding), p50 "
+            f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts))
+
+
+def report(rows, meta, out_md):
+    calm = next((r for r in rows if r["name"] == "calm"), None)
+    lines = [f"# Fault matrix, {meta['date']} UTC", "",
+             f"`python3 load-tests/fault_matrix.py {' '.join(meta['argv'])}` on {meta['machine']}; {meta['java']}; "
+             f"Envoy {meta['envoy']}. Legitimate traffic: the ai-gateway mix (`FaultLoad.mix()`: chat 2 KB allowed, "
+             f"chat with an internal model as the orchestrator, embeddings, `GET /v1/models`, a denied internal "
+             f"model, a prompt injection answered 400) at {meta['rate']}/s open loop through Envoy's mTLS listener "
+             f"(ext_authz + ext_proc) to a small upstream; success = the answer the request must get (for a "
+             f"denial: the policy's status with `x-jrego-decision: deny`, so Envoy failing closed does not "
+             f"count). Hostile clients: {meta['hostile_rate']}/s through Envoy's plaintext listener **and** "
+             f"{meta['hostile_rate']}/s straight to replica A's gRPC port ({meta['cpu_rate']}/s each in "
+             f"cpu-policy). Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
+             f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
+             f"{meta['phase_seconds']:.0f} s.", "",
+             "Target: >= 99% success and p99 within 2x of the calm phase.", "",
+             "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        l = r["legit"]
+        lines.append(f"| {r['name']} | {WHAT.get(r['name'], '')} | {l['requests']} | {100 * l['success']:.2f}% | "
+                     f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
+                     f"{'met' if r['met'] else '**not met**'} |")
+    lines += ["", "## Per phase", ""]
+    for r in rows:
+        l = r["legit"]
+        lines.append(f"### {r['name']}")
+        lines.append("")
+        lines.append(f"- legitimate: {l['requests']} requests, {l['ok']} as expected, failures "
+                     f"{json.dumps(l['failures']) if l['failures'] else 'none'}; max {l['max_ms']:.0f} ms")
+        if r.get("hostile"):
+            lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
+        for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_to_ready_s", "ready_during"):
+            if key in r:
+                lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
+        lines.append(f"- Envoy counters (change): {json.dumps(r['envoy'], sort_keys=True)}")
+        for name, m in zip(["A", "B"], r["jrego"]):
+            lines.append(f"- jrego {name} counters (change): {json.dumps(m, sort_keys=True)}")
+        lines.append("")
+    if calm is None:
+        lines.insert(2, "**No calm phase ran: the p99 ratios are not defined.**\n")
+    open(out_md, "w").write("\n".join(lines) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--phase-seconds", type=float, default=15)
+    ap.add_argument("--warm-up", type=float, default=30, help="seconds of legitimate load before the first phase")
+    ap.add_argument("--rate", type=float, default=300, help="legitimate requests per second")
+    ap.add_argument("--hostile-rate", type=float, default=20,
+                    help="hostile requests per second on each of the two ways in")
+    ap.add_argument("--cpu-rate", type=float, default=5, help="the cpu-policy phase's hostile rate, each way")
+    ap.add_argument("--phases", default=",".join(PHASES))
+    ap.add_argument("--out", default=None, help="report path (default results/fault-matrix-<date>.md)")
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    phases = args.phases.split(",")
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or "calm" not in phases:
+        sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}")
+
+    java, java_version = R.find_java()
+    if not args.no_build:
+        R.build()
+    R.run(["bash", os.path.join(R.ROOT, ".ci", "install-envoy.sh")], timeout=900)
+    envoy = shutil.which("envoy")
+    envoy_version = R.run([envoy, "--version"]).stdout.strip().split("version:")[-1].strip()
+    workdir = tempfile.mkdtemp(prefix="fault-matrix-")
+    certs = os.path.join(workdir, "certs")
+    R.run(["bash", os.path.join(R.ROOT, "envoy-config", "make-certs.sh"), certs])
+    jrego = os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego")
+    bundle_server = BundleServer(bundles(workdir, jrego))
+    url = f"http://127.0.0.1:{bundle_server.port}/bundle.tar.gz"
+    replicas = [Replica("A", url, workdir), Replica("B", url, workdir)]
+    servers = []
+    legit = None
+    try:
+        up_port = R.free_port()
+        servers.append(R.Server("upstream", [java, "-cp", R.JAR, "io.jrego.loadtests.ChatUpstream", str(up_port)],
+                                log_path=os.path.join(workdir, "upstream.log"),
+                                ready=lambda s: R.wait_tcp(up_port, 60, s)))
+        for r in replicas:  # one after the other: the first start may build the launcher's AOT cache
+            r.start()
+        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port)
+        servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
+                                          "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
+                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
+        total = len(phases) * (args.phase_seconds + 20) + args.warm_up + 60
+        legit = Legit(java, listen, certs, args.rate, total, workdir)
+        legit.mark("warm-up")  # Envoy's and the client's connections, health checks, the JITs
+        time.sleep(args.warm_up)
+        infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir) for p in phases]
+        legit_rows = legit.finish()
+        json.dump({"legit": legit_rows, "phases": infos}, open(os.path.join(workdir, "raw.json"), "w"), indent=1)
+    finally:
+        if legit and legit.proc.poll() is None:
+            legit.proc.kill()
+        for s in reversed(servers):
+            s.stop()
+        for r in replicas:
+            if r.server and r.server.alive():
+                r.server.stop()
+        bundle_server.stop()
+    rows = summarise(legit_rows, infos)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d-%H%M")
+    out = args.out or os.path.join(R.HERE, "results", f"fault-matrix-{date}.md")
+    meta = {"date": date, "argv": sys.argv[1:], "java": java_version, "envoy": envoy_version,
+            "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
+            "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds}
+    report(rows, meta, out)
+    json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),
+              indent=1, default=str)
+    R.log(f"wrote {out}; logs in {workdir}")
+    print(open(out).read())
+    sys.exit(0 if all(r["met"] for r in rows) else 1)
+
+
+if __name__ == "__main__":
+    main()
