@@ -43,7 +43,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (build, ports, processes, waiting)
 
 HOSTILE = ["hash", "deep", "number", "body", "xfcc", "path", "regex"]
-PHASES = ["calm", *HOSTILE, "cpu-policy", "bundle-5xx", "bundle-hang", "bundle-drip", "kill", "calm-end"]
+# A hostile class goes both ways (Envoy's plaintext listener and replica A's gRPC port) unless
+# the phase is named CLASS@envoy or CLASS@grpc.
+PHASES = ["calm", *HOSTILE, "hash@envoy", "body@envoy", "cpu-policy", "bundle-5xx", "bundle-hang",
+          "bundle-drip", "kill", "calm-end"]
 WHAT = {
     "calm": "legitimate traffic only",
     "hash": "keys sharing one String.hashCode: form (2,300 keys, 62 KB), query (1,500), JSON (1,700) via Envoy; "
@@ -58,6 +61,8 @@ WHAT = {
     "path": "/v1/chat/completions;x=1, /v1/chat;x=1/completions, trailing '.', '%20', upper case and '/' "
             "with an internal model as api-gateway (must be denied)",
     "regex": "nested repetition ((a{1000}){1000}){1000} and others in the header matrix.rego compiles",
+    "hash@envoy": "as hash, through Envoy only (a gRPC port only the proxies can reach)",
+    "body@envoy": "as body, through Envoy only",
     "cpu-policy": "bundle swap to a policy with a cubic rule over messages, hit by 1,500-message chats; "
                   "then back",
     "bundle-5xx": "the bundle server answers 500",
@@ -343,12 +348,12 @@ class Legit:
         return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
-def hostile(java, cls, rate, seconds, plain, grpc_port, workdir):
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both"):
     """Starts HostileLoad; returns the process once its payloads are built."""
     cmd = R.pinned("generator", [java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls, str(rate),
-                                 str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}"])
+                                 str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}", ways])
     R.log("+ " + " ".join(cmd))
-    err = open(os.path.join(workdir, f"hostile-{cls}.err"), "w")
+    err = open(os.path.join(workdir, f"hostile-{cls}-{ways}.err"), "w")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
     R.children.append(p)
     line = p.stdout.readline().strip()
@@ -379,8 +384,9 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
     t0 = time.time()
-    if name in HOSTILE:
-        p = hostile(java, name, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir)
+    cls, _, ways = name.partition("@")
+    if cls in HOSTILE:
+        p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir, ways or "both")
         legit.mark(name)
         t0 = time.time()
         info["hostile"] = hostile_result(p, args.phase_seconds)
@@ -466,7 +472,7 @@ def report(rows, meta, out_md):
              f"{meta['hostile_rate']}/s straight to replica A's gRPC port ({meta['cpu_rate']}/s each in "
              f"cpu-policy). Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
-             f"{meta['phase_seconds']:.0f} s.", "",
+             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up.", "",
              "Target: >= 99% success and p99 within 2x of the calm phase.", "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
@@ -499,7 +505,7 @@ def report(rows, meta, out_md):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--phase-seconds", type=float, default=15)
-    ap.add_argument("--warm-up", type=float, default=30, help="seconds of legitimate load before the first phase")
+    ap.add_argument("--warm-up", type=float, default=60, help="seconds of legitimate load before the first phase")
     ap.add_argument("--rate", type=float, default=300, help="legitimate requests per second")
     ap.add_argument("--hostile-rate", type=float, default=20,
                     help="hostile requests per second on each of the two ways in")
@@ -558,9 +564,14 @@ def main():
     rows = summarise(legit_rows, infos)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d-%H%M")
     out = args.out or os.path.join(R.HERE, "results", f"fault-matrix-{date}.md")
-    meta = {"date": date, "argv": sys.argv[1:], "java": java_version, "envoy": envoy_version,
+    argv = sys.argv[1:]
+    if "--out" in argv:  # the report's own path may be outside the repository
+        i = argv.index("--out")
+        argv = argv[:i] + argv[i + 2:]
+    meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
-            "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds}
+            "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
+            "warm_up": args.warm_up}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),
               indent=1, default=str)

@@ -24,14 +24,15 @@ import org.HdrHistogram.Histogram;
 /**
  * The hostile clients of the fault matrix: one class of {@link HostilePayloads} sent open loop at
  * {@code RATE} per second through Envoy's plaintext listener and, at the same rate, straight to a
- * jrego gRPC port, for {@code SECONDS}. Prints {@code ready} once its payloads are built, then,
- * after the last answer (or 15 s), one JSON line: what each payload got ({@code "envoy
- * LABEL":{"403":n}}, {@code "grpc LABEL":{"denied-400":n}}), how many requests were not sent
- * because 500 were outstanding on that channel, and the hostile requests' own p50/p99.
+ * jrego gRPC port, for {@code SECONDS} ({@code WAYS}: {@code both}, the default, {@code envoy} or
+ * {@code grpc} for one of the two). Prints {@code ready} once its payloads are built, then, after
+ * the last answer (or 15 s), one JSON line: what each payload got ({@code "envoy LABEL":{"403":n}},
+ * {@code "grpc LABEL":{"denied-400":n}}), how many requests were not sent because 500 were
+ * outstanding on that channel, and the hostile requests' own p50/p99.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HostileLoad CLASS RATE SECONDS \
- *   http://127.0.0.1:ENVOY_PLAIN_PORT 127.0.0.1:JREGO_GRPC_PORT
+ *   http://127.0.0.1:ENVOY_PLAIN_PORT 127.0.0.1:JREGO_GRPC_PORT [WAYS]
  * </pre>
  */
 public final class HostileLoad {
@@ -45,6 +46,9 @@ public final class HostileLoad {
     double rate = Double.parseDouble(args[1]);
     double seconds = Double.parseDouble(args[2]);
     URI envoy = URI.create(args[3]);
+    String ways = args.length > 5 ? args[5] : "both";
+    boolean viaEnvoy = !ways.equals("grpc");
+    boolean viaGrpc = !ways.equals("envoy");
     int colon = args[4].lastIndexOf(':');
     HttpClient http =
         HttpClient.newBuilder()
@@ -76,7 +80,9 @@ public final class HostileLoad {
         LockSupport.parkNanos(wait);
       }
       HostilePayloads.Http h = p.http().get((int) (i % p.http().size()));
-      if (httpSlots.tryAcquire()) {
+      if (!viaEnvoy) {
+        // not sent this way
+      } else if (httpSlots.tryAcquire()) {
         HttpRequest.Builder b =
             HttpRequest.newBuilder(envoy.resolve(h.path())).timeout(Duration.ofSeconds(10));
         h.headers().forEach(b::header);
@@ -101,7 +107,9 @@ public final class HostileLoad {
         skipped++;
       }
       HostilePayloads.Grpc g = p.grpc().get((int) (i % p.grpc().size()));
-      if (grpcSlots.tryAcquire()) {
+      if (!viaGrpc) {
+        // not sent this way
+      } else if (grpcSlots.tryAcquire()) {
         stub.withDeadlineAfter(10, TimeUnit.SECONDS)
             .check(
                 g.request(),
