@@ -224,8 +224,8 @@ class BundleServer:
 class Replica:
     """One jrego serve with fixed ports, so a restart comes back where Envoy expects it."""
 
-    def __init__(self, name, bundle_url, workdir):
-        self.name, self.url, self.workdir = name, bundle_url, workdir
+    def __init__(self, name, bundle_url, workdir, extra=()):
+        self.name, self.url, self.workdir, self.extra = name, bundle_url, workdir, list(extra)
         self.port, self.admin = R.free_port(), R.free_port()
         self.server, self.starts = None, []
 
@@ -234,7 +234,7 @@ class Replica:
         cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), "serve",
                "--addr", f"127.0.0.1:{self.port}", "--admin-addr", f"127.0.0.1:{self.admin}",
                "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
-               "--bundle-timeout", "5s", "--trust-xfcc"]
+               "--bundle-timeout", "5s", "--trust-xfcc", *self.extra]
         log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
         self.server = R.Server(f"jrego-{self.name}", cmd, log_path=log,
                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
@@ -472,7 +472,8 @@ def report(rows, meta, out_md):
              f"{meta['hostile_rate']}/s straight to replica A's gRPC port ({meta['cpu_rate']}/s each in "
              f"cpu-policy). Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
-             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up.", "",
+             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
+             + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else ""), "",
              "Target: >= 99% success and p99 within 2x of the calm phase.", "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
@@ -513,6 +514,8 @@ def main():
     ap.add_argument("--phases", default=",".join(PHASES))
     ap.add_argument("--out", default=None, help="report path (default results/fault-matrix-<date>.md)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--jrego-arg", action="append", default=[],
+                    help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
     phases = args.phases.split(",")
     unknown = [p for p in phases if p not in PHASES]
@@ -531,7 +534,7 @@ def main():
     jrego = os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego")
     bundle_server = BundleServer(bundles(workdir, jrego))
     url = f"http://127.0.0.1:{bundle_server.port}/bundle.tar.gz"
-    replicas = [Replica("A", url, workdir), Replica("B", url, workdir)]
+    replicas = [Replica("A", url, workdir, args.jrego_arg), Replica("B", url, workdir, args.jrego_arg)]
     servers = []
     legit = None
     try:
@@ -571,7 +574,7 @@ def main():
     meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
-            "warm_up": args.warm_up}
+            "warm_up": args.warm_up, "jrego_args": args.jrego_arg}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),
               indent=1, default=str)
