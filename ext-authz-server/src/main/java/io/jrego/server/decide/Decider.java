@@ -27,10 +27,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * turn their messages into a {@link Call} and an {@link Outcome} into their protocol's answer.
  *
  * <p>The deadline ({@code --eval-timeout}) starts when the call is taken up and covers input
- * mapping and evaluation together, cut short by the caller's own deadline when it has one; past it
- * the evaluation stops at its next checkpoint and the outcome is {@link Reason#TIMEOUT}. A {@link
- * RuntimeException} anywhere is {@link Reason#INTERNAL}; an {@link Error} is left to the gRPC
- * layer's {@code ErrorBoundary}. Thread-safe.
+ * mapping and evaluation together; past it the evaluation stops at its next checkpoint and the
+ * outcome is {@link Reason#TIMEOUT}. A {@link RuntimeException} anywhere is {@link
+ * Reason#INTERNAL}; an {@link Error} is left to the gRPC layer's {@code ErrorBoundary}.
+ * Thread-safe.
  */
 public final class Decider {
 
@@ -121,30 +121,11 @@ public final class Decider {
    */
   public <R> Outcome<R> decide(
       Optional<ActivePolicy> policy, String path, Kind kind, Call<R> call, long start) {
-    return decide(policy, path, kind, call, start, Long.MAX_VALUE);
-  }
-
-  /**
-   * As {@link #decide(Optional, String, Kind, Call, long)}, for a caller that waits only until
-   * {@code callerDeadline} (a {@link System#nanoTime()} instant, {@link Long#MAX_VALUE} for none;
-   * Envoy sends its ext_authz timeout as the call's gRPC deadline): the check ends at whichever
-   * comes first, and a call whose caller has already given up (it waited in the queue too long)
-   * fails with {@link Reason#TIMEOUT} without being mapped or evaluated, as OPA-Envoy's evaluation
-   * ends with its request's context. Work nobody waits for would only delay the checks queued
-   * behind it.
-   */
-  public <R> Outcome<R> decide(
-      Optional<ActivePolicy> policy,
-      String path,
-      Kind kind,
-      Call<R> call,
-      long start,
-      long callerDeadline) {
     if (recorder == DecisionRecorder.none()) {
-      return decide(policy, path, kind, call, start, callerDeadline, null);
+      return decide(policy, path, kind, call, start, null);
     }
     Trail trail = new Trail();
-    Outcome<R> outcome = decide(policy, path, kind, call, start, callerDeadline, trail);
+    Outcome<R> outcome = decide(policy, path, kind, call, start, trail);
     record(policy, path, kind, trail, System.nanoTime() - start);
     return outcome;
   }
@@ -199,7 +180,6 @@ public final class Decider {
       Kind kind,
       Call<R> call,
       long start,
-      long callerDeadline,
       Trail trail) {
     String decisionId = decisionId();
     if (trail != null) {
@@ -210,16 +190,6 @@ public final class Decider {
         throw new CheckException(Reason.NO_POLICY, "no policy is active");
       }
       long deadline = start + evalTimeout.toNanos();
-      boolean callersFirst = false;
-      if (callerDeadline != Long.MAX_VALUE) {
-        if (callerDeadline - start <= 0) {
-          throw new CheckException(
-              Reason.TIMEOUT,
-              "the caller's deadline passed before a check thread took the check up");
-        }
-        callersFirst = callerDeadline - deadline < 0;
-        deadline = callersFirst ? callerDeadline : deadline;
-      }
       ObjectValue input;
       try {
         input = call.input(deadline);
@@ -242,7 +212,7 @@ public final class Decider {
       long evalStart = System.nanoTime();
       Value decision;
       try {
-        decision = evaluate(policy.get(), path, kind, input, deadline, callersFirst);
+        decision = evaluate(policy.get(), path, kind, input, deadline);
       } finally {
         if (trail != null) {
           trail.input = input;
@@ -285,12 +255,7 @@ public final class Decider {
   }
 
   private Value evaluate(
-      ActivePolicy policy,
-      String path,
-      Kind kind,
-      ObjectValue input,
-      long deadline,
-      boolean callersDeadline)
+      ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline)
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
@@ -300,9 +265,7 @@ public final class Decider {
       if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
         throw new CheckException(
             Reason.TIMEOUT,
-            callersDeadline
-                ? "evaluation passed the caller's deadline"
-                : "evaluation passed the check's deadline of " + evalTimeout.toMillis() + " ms",
+            "evaluation passed the check's deadline of " + evalTimeout.toMillis() + " ms",
             e);
       }
       throw new CheckException(Reason.EVAL_ERROR, e.getMessage(), e);

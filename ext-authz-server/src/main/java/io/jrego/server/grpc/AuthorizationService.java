@@ -9,8 +9,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.ObjectValue;
@@ -30,7 +28,6 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
@@ -59,7 +56,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * @param maxSendBytes the largest response allowed
    * @param evalTimeout how long one check may take once a check thread has taken it up (time spent
    *     queued before is not counted): input mapping and evaluation share it, then it fails with
-   *     {@link Reason#TIMEOUT}; sooner when the caller's gRPC deadline comes first
+   *     {@link Reason#TIMEOUT}
    */
   public record Config(
       String decisionPath,
@@ -203,12 +200,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     long start = System.nanoTime();
     Outcome<CheckResponse> outcome =
         decider.decide(
-            policies.current(),
-            config.decisionPath(),
-            Kind.CHECK,
-            new CheckCall(request),
-            start,
-            callerDeadline(Context.current(), start));
+            policies.current(), config.decisionPath(), Kind.CHECK, new CheckCall(request), start);
     Answer answer =
         switch (outcome) {
           case Outcome.Answered<CheckResponse> a -> new Answer(a.answer(), null);
@@ -222,23 +214,6 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       // the call is gone (Envoy gave up and cancelled it): nobody is left to answer
       LOG.log(Level.DEBUG, "check: answer not sent: {0}", e);
     }
-  }
-
-  /**
-   * When the caller stops waiting, as a {@link System#nanoTime()} instant: its gRPC deadline (Envoy
-   * sends its ext_authz timeout as {@code grpc-timeout}), {@code now} if it has cancelled the call,
-   * else never.
-   */
-  static long callerDeadline(Context context, long now) {
-    if (context.isCancelled()) {
-      return now;
-    }
-    Deadline d = context.getDeadline();
-    if (d == null) {
-      return Long.MAX_VALUE;
-    }
-    long left = d.timeRemaining(TimeUnit.NANOSECONDS);
-    return left > TimeUnit.DAYS.toNanos(1) ? Long.MAX_VALUE : now + left;
   }
 
   /** One check as the core runs it: OPA-Envoy's input, OPA-Envoy's response. */
