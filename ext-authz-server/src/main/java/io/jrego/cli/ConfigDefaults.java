@@ -49,7 +49,10 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     return o.longestName().replaceFirst("^-+", "");
   }
 
-  /** Reads a flat YAML mapping of option names to scalar values; keys use {@code -}. */
+  /**
+   * Reads a flat YAML mapping of option names to scalar values; keys use {@code -}. The structured
+   * sections {@code bundles} and {@code routes} are left to {@link Workloads}.
+   */
   static Map<String, String> readFile(Path path) throws IOException {
     JsonNode root;
     try {
@@ -65,6 +68,9 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
       throw new IOException("config " + path + ": expected a mapping of option names to values");
     }
     for (Map.Entry<String, JsonNode> e : root.properties()) {
+      if (Workloads.SECTIONS.contains(e.getKey())) {
+        continue; // structured: read by Workloads
+      }
       JsonNode v = e.getValue();
       if (!v.isValueNode()) {
         throw new IOException("config " + path + ": " + e.getKey() + " must be a single value");

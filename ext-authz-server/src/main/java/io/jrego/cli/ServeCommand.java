@@ -7,6 +7,8 @@ import io.jrego.server.ProcessGuard;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.bundle.BundleManager;
+import io.jrego.server.bundle.BundleSource;
+import io.jrego.server.bundle.NamedBundleSource;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
@@ -15,6 +17,8 @@ import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.ProcessStream;
+import io.jrego.server.route.Route;
+import io.jrego.server.route.RouteTable;
 import io.jrego.server.tls.AllowedCallers;
 import io.jrego.server.tls.SvidException;
 import io.jrego.server.tls.SvidFiles;
@@ -362,9 +366,22 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Workloads workloads;
+    try {
+      workloads = Workloads.read(Optional.ofNullable(config));
+    } catch (IOException e) {
+      err.println("jrego serve: " + e.getMessage());
+      err.flush();
+      return 2;
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     List<String> sources;
     try {
-      sources = bundles.isEmpty() ? List.of(bundleFolder().toString()) : bundles;
+      sources =
+          bundles.isEmpty() && workloads.bundles().isEmpty()
+              ? List.of(bundleFolder().toString())
+              : bundles;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -381,6 +398,9 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
               evalTimeout);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    if (workloads.routes().isPresent()) {
+      check = check.withRoutes(workloads.routes().get());
     }
     Optional<TlsConfig> tls;
     try {
@@ -435,12 +455,11 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       return 2;
     }
     try {
+      List<BundleSource> all = new ArrayList<>(bundleOptions.sources(sources, verify));
+      all.addAll(namedSources(workloads, verify));
       manager =
           new BundleManager(
-              bundleOptions.sources(sources, verify),
-              policies,
-              engineOptions(),
-              event -> report(event, metrics, policies, out, err));
+              all, policies, engineOptions(), event -> report(event, metrics, policies, out, err));
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     } catch (KeyFiles.KeyException e) {
@@ -449,7 +468,10 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       return 2;
     }
     manager.pollAll();
-    if (policies.current().isEmpty() && sources.stream().noneMatch(BundleOptions::isUrl)) {
+    if (policies.current().isEmpty()
+        && sources.stream().noneMatch(BundleOptions::isUrl)
+        && workloads.bundles().values().stream()
+            .noneMatch(b -> BundleOptions.isUrl(b.resource()))) {
       return 1; // a local bundle that does not load at start is an error, as before
     }
     Optional<BudgetGate> budgets;
@@ -488,15 +510,20 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       return 1;
     }
     manager.start();
+    List<String> served = new ArrayList<>(sources);
+    workloads.bundles().forEach((name, b) -> served.add(name + "=" + b.resource()));
     out.printf(
-        "jrego serving %s on %s%s (admin %s), decision data.%s%s%n",
-        String.join(", ", sources),
+        "jrego serving %s on %s%s (admin %s), %s%s%n",
+        String.join(", ", served),
         grpc instanceof ListenAddress.Tcp t
             ? new ListenAddress.Tcp(t.host(), running.grpcPort())
             : grpc,
         tls.map(t -> " (mTLS)").orElse(""),
         admin.isPresent() ? ":" + running.adminPort() : "off",
-        path.replace('/', '.'),
+        workloads
+            .routes()
+            .map(ServeCommand::describeRoutes)
+            .orElse("decision data." + path.replace('/', '.')),
         dryRun ? " (dry-run)" : "");
     out.flush();
     Runtime.getRuntime()
@@ -530,6 +557,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       PrintWriter err) {
     switch (event) {
       case BundleManager.Activated a -> {
+        metrics.bundleActivated(a.source());
         out.printf(
             "jrego: activated bundle revision %s from %s at %s%n",
             a.policy().revision(), a.source(), a.policy().activatedAt());
@@ -546,6 +574,34 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         err.flush();
       }
     }
+  }
+
+  /**
+   * The sources of the config file's named bundles, each verified with its own key when it names
+   * one, else with {@code --verification-*}'s.
+   */
+  private List<BundleSource> namedSources(Workloads workloads, Optional<VerificationConfig> verify)
+      throws IOException, GeneralSecurityException, KeyFiles.KeyException {
+    List<BundleSource> out = new ArrayList<>();
+    for (Workloads.NamedBundle b : workloads.bundles().values()) {
+      Optional<VerificationConfig> own = verify;
+      if (b.verifies()) {
+        own = Optional.of(VerificationOptions.config(b, env));
+      }
+      for (BundleSource s : bundleOptions.sources(List.of(b.resource()), own)) {
+        out.add(new NamedBundleSource(b.name(), s));
+      }
+    }
+    return out;
+  }
+
+  /** The routes, for the start-up line: {@code routes a -> data.x.allow, b -> data.y.allow}. */
+  private static String describeRoutes(RouteTable table) {
+    List<String> parts = new ArrayList<>();
+    for (Route r : table.routes()) {
+      parts.add(r.name() + " -> data." + r.path().replace('/', '.'));
+    }
+    return "routes " + String.join(", ", parts);
   }
 
   /**

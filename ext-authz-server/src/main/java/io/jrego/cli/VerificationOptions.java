@@ -62,20 +62,60 @@ final class VerificationOptions {
     if (keyFile == null && secretEnv == null) {
       return Optional.empty();
     }
-    String key =
-        KeyFiles.fileOrEnv(
-            "--verification-key", keyFile, "--verification-secret-env", secretEnv, algorithm, env);
+    return Optional.of(
+        config(
+            "--verification-key",
+            keyFile,
+            "--verification-secret-env",
+            secretEnv,
+            "--verification-alg",
+            algorithm,
+            keyId,
+            scope,
+            env));
+  }
+
+  /**
+   * The verification of one named bundle of the config file, with its own key; the key is read and
+   * checked now, and a failure names the bundle.
+   *
+   * @throws KeyFiles.KeyException if the key cannot be read or cannot verify the algorithm
+   */
+  static VerificationConfig config(Workloads.NamedBundle b, Map<String, String> env)
+      throws KeyFiles.KeyException {
+    String at = "bundles." + b.name() + ".";
+    return config(
+        at + "verification-key",
+        b.keyFile().orElse(null),
+        at + "verification-secret-env",
+        b.secretEnv().orElse(null),
+        at + "verification-alg",
+        b.algorithm(),
+        b.keyId(),
+        b.scope(),
+        env);
+  }
+
+  private static VerificationConfig config(
+      String keyOption,
+      Path keyFile,
+      String envOption,
+      String secretEnv,
+      String algOption,
+      String algorithm,
+      String keyId,
+      String scope,
+      Map<String, String> env)
+      throws KeyFiles.KeyException {
+    String key = KeyFiles.fileOrEnv(keyOption, keyFile, envOption, secretEnv, algorithm, env);
     VerificationConfig config = new VerificationConfig(algorithm, key, keyId, scope, List.of());
     try {
       BundleSignatures.checkKey(config);
     } catch (BundleException e) {
-      String from =
-          keyFile != null
-              ? "--verification-key " + keyFile
-              : "--verification-secret-env " + secretEnv;
+      String from = keyFile != null ? keyOption + " " + keyFile : envOption + " " + secretEnv;
       throw new KeyFiles.KeyException(
-          from + " (--verification-alg " + algorithm + "): " + e.getMessage(), e);
+          from + " (" + algOption + " " + algorithm + "): " + e.getMessage(), e);
     }
-    return Optional.of(config);
+    return config;
   }
 }

@@ -47,7 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * trial (dropped: the check never waits for the log).
  *
  * <p>{@code java -jar load-tests/target/benchmarks.jar ObservabilityBenchmark -p root=$PWD} (p50
- * and p99 from {@code -bm sample}).
+ * and p99 from {@code -bm sample}); {@code -p vary=ids} gives each check its own request id and
+ * trace context.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.Throughput, Mode.SampleTime})
@@ -65,6 +66,16 @@ public class ObservabilityBenchmark {
 
   @Param({"."})
   public String root;
+
+  /**
+   * {@code same}: every check sends the same request; {@code ids}: each carries its own {@code
+   * x-request-id} and {@code traceparent}, as real traffic does, so strings the logger has seen
+   * before are not all an event holds (the request is rebuilt per check in every arm).
+   */
+  @Param({"same"})
+  public String vary;
+
+  private long sequence;
 
   private AuthorizationService service;
   private CheckRequest request;
@@ -132,8 +143,18 @@ public class ObservabilityBenchmark {
   @Benchmark
   public CheckResponse check() {
     Capture c = new Capture();
-    service.check(request, c);
+    service.check(vary.equals("ids") ? withIds(++sequence) : request, c);
     return c.response;
+  }
+
+  private CheckRequest withIds(long n) {
+    CheckRequest.Builder b = request.toBuilder();
+    b.getAttributesBuilder()
+        .getRequestBuilder()
+        .getHttpBuilder()
+        .putHeaders("x-request-id", String.format("%016x-%08x", n * 0x9E3779B97F4A7C15L, n))
+        .putHeaders("traceparent", String.format("00-%016x%016x-%016x-01", n, ~n, n * 31 + 7));
+    return b.build();
   }
 
   private static final class Capture implements StreamObserver<CheckResponse> {

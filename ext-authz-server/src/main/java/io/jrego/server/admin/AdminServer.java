@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -77,6 +81,7 @@ public final class AdminServer implements AutoCloseable {
                   .put("status", StringValue.of("ready"))
                   .put("revision", StringValue.of(p.get().revision()))
                   .put("activated_at", StringValue.of(p.get().activatedAt().toString()))
+                  .put("bundles", bundles(p.get(), metrics))
                   .build();
           respond(ex, 200, "application/json", Json.write(withBundleError(body, metrics)));
         });
@@ -101,6 +106,32 @@ public final class AdminServer implements AutoCloseable {
                     .with(
                         StringValue.of("last_bundle_error_at"), StringValue.of(e.at().toString())))
         .orElse(body);
+  }
+
+  /**
+   * Each bundle's state: the active revision (absent while none of its versions has activated) and
+   * why its latest version was refused, if it was.
+   */
+  private static ObjectValue bundles(ActivePolicy policy, ServerMetrics metrics) {
+    Map<String, ServerMetrics.BundleError> errors = metrics.bundleErrors();
+    Set<String> names = new LinkedHashSet<>(policy.bundles().keySet());
+    names.addAll(new TreeSet<>(errors.keySet()));
+    ObjectValue.Builder out = new ObjectValue.Builder();
+    for (String name : names) {
+      ObjectValue.Builder b = new ObjectValue.Builder();
+      String revision = policy.bundles().get(name);
+      if (revision != null) {
+        b.put("revision", StringValue.of(revision));
+      }
+      ServerMetrics.BundleError e = errors.get(name);
+      if (e != null) {
+        b.put("last_error", StringValue.of(e.message()));
+        b.put("last_error_reason", StringValue.of(e.reason()));
+        b.put("last_error_at", StringValue.of(e.at().toString()));
+      }
+      out.put(name, b.build());
+    }
+    return out.build();
   }
 
   private static void respond(HttpExchange ex, int status, String type, String body)

@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@code policy}, {@code dry_run} or a {@link io.jrego.server.envoy.Reason} code
  *   <li>{@code jrego_check_duration_seconds{service, phase}}: a whole check or phase, histogram
  *   <li>{@code jrego_eval_duration_seconds{service, phase}}: policy evaluation alone, histogram
+ *   <li>{@code jrego_route_checks_total{route, bundle, result, reason}}: with routes configured,
+ *       checks by the route that took them and its bundle; {@code route=""} with reason {@code
+ *       unknown_workload} for checks no route took
  *   <li>{@code jrego_pii_findings_total{phase, type, action}}: what ext_proc's scanner found in
  *       bodies, by type ({@code email}, {@code card}, ...) and action ({@code redact}, {@code
  *       block}, {@code log}); never the values
@@ -67,6 +70,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Map<String, Timer> checkTimers = new ConcurrentHashMap<>();
   private final Map<String, Timer> evalTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, BundleError> bundleErrors = new ConcurrentHashMap<>();
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
   private volatile double activatedAtSeconds;
   private volatile BundleError lastBundleError;
@@ -133,6 +137,25 @@ public final class ServerMetrics implements AutoCloseable {
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Counts one check of a configured route ({@code route} and {@code bundle} empty for a check no
+   * route took).
+   */
+  public void routed(String route, String bundle, String result, String reason) {
+    counters
+        .computeIfAbsent(
+            "route\u0000" + route + "\u0000" + bundle + "\u0000" + result + "\u0000" + reason,
+            k ->
+                Counter.builder("jrego.route.checks")
+                    .description("Checks by route and its bundle, result and reason")
+                    .tag("route", route)
+                    .tag("bundle", bundle)
+                    .tag("result", result)
+                    .tag("reason", reason)
+                    .register(registry))
+        .increment();
+  }
+
   /** Records one policy evaluation. */
   public void evaluation(String service, String phase, long nanos) {
     evalTimers
@@ -193,6 +216,21 @@ public final class ServerMetrics implements AutoCloseable {
         .register(registry)
         .increment();
     lastBundleError = new BundleError(reason, message, at);
+    bundleErrors.put(source, lastBundleError);
+  }
+
+  /** A bundle was activated: its own last refusal no longer applies. */
+  public void bundleActivated(String source) {
+    bundleErrors.remove(source);
+  }
+
+  /**
+   * Why each bundle's latest version was refused, by bundle name, for those whose latest version
+   * did not activate: with several bundles, one bundle's refusal stays visible while another
+   * activates.
+   */
+  public Map<String, BundleError> bundleErrors() {
+    return Map.copyOf(bundleErrors);
   }
 
   /** Why the last bundle was refused, empty if the latest attempt activated. */

@@ -227,6 +227,7 @@ public final class BundleManager implements AutoCloseable {
     ObjectValue data = ObjectValue.EMPTY;
     boolean several = bundles.size() > 1;
     List<String> revisions = new ArrayList<>();
+    Map<String, String> named = new LinkedHashMap<>();
     for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
       Bundle bundle = e.getValue();
       RegoVersion version = bundle.regoVersion().orElse(RegoVersion.V1);
@@ -235,10 +236,15 @@ public final class BundleManager implements AutoCloseable {
       }
       data = mergeDeep(data, bundle.data());
       revisions.add(several ? e.getKey() + "=" + bundle.revision() : bundle.revision());
+      named.put(e.getKey(), bundle.revision());
     }
     PreparedPolicy policy = b.data(data).compile();
     return new ActivePolicy(
-        policy, String.join(",", revisions), String.join(",", bundles.keySet()), Instant.now());
+        policy,
+        String.join(",", revisions),
+        String.join(",", bundles.keySet()),
+        Instant.now(),
+        java.util.Collections.unmodifiableMap(named));
   }
 
   /** Disjoint roots guarantee no leaf conflicts, but two bundles may share a parent object. */

@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** Where a served bundle comes from, polled for new versions. */
-public sealed interface BundleSource permits LocalBundleSource, HttpBundleSource {
+public sealed interface BundleSource
+    permits LocalBundleSource, HttpBundleSource, NamedBundleSource {
 
   /** The folder, file or URL, for logs, {@code /ready} and metrics. */
   String name();

@@ -13,6 +13,8 @@ import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.observe.TraceContext;
 import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.route.Route;
+import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +65,14 @@ public final class Decider {
      * How the answer counts: {@code allow} or {@code deny}, and {@code policy} or {@code dry_run}.
      */
     Verdict verdict(Value decision, R answer) throws CheckException;
+
+    /**
+     * Who asked, for the decision log's {@code requested_by}: Envoy's address ({@code ip:port}),
+     * empty when unknown.
+     */
+    default String requestedBy() {
+      return "";
+    }
   }
 
   /** The {@code result} and {@code reason} labels of an answered call. */
@@ -98,6 +108,8 @@ public final class Decider {
   private static final class Trail {
     final Instant startedAt = Instant.now();
     String decisionId;
+    String path;
+    Route route;
     ObjectValue input;
     Value decision;
     long inputNanos;
@@ -121,25 +133,36 @@ public final class Decider {
    */
   public <R> Outcome<R> decide(
       Optional<ActivePolicy> policy, String path, Kind kind, Call<R> call, long start) {
+    return decide(policy, RouteTable.single(path), kind, call, start);
+  }
+
+  /**
+   * Runs one call against {@code policy}, at the decision of the route that takes its input. A call
+   * no route takes is refused ({@link Reason#UNKNOWN_WORKLOAD}): {@link Call#answer} gets a denial
+   * with status 403 made here, never another route's decision. A route whose bundle is not active
+   * fails as {@link Reason#NO_POLICY}.
+   */
+  public <R> Outcome<R> decide(
+      Optional<ActivePolicy> policy, RouteTable routes, Kind kind, Call<R> call, long start) {
     if (recorder == DecisionRecorder.none()) {
-      return decide(policy, path, kind, call, start, null);
+      return decide(policy, routes, kind, call, start, null);
     }
     Trail trail = new Trail();
-    Outcome<R> outcome = decide(policy, path, kind, call, start, trail);
-    record(policy, path, kind, trail, System.nanoTime() - start);
+    Outcome<R> outcome = decide(policy, routes, kind, call, start, trail);
+    record(policy, kind, trail, System.nanoTime() - start, call.requestedBy());
     return outcome;
   }
 
   /** Hands one call to the recorder; a recorder's failure never reaches the caller. */
   private void record(
-      Optional<ActivePolicy> policy, String path, Kind kind, Trail t, long totalNanos) {
+      Optional<ActivePolicy> policy, Kind kind, Trail t, long totalNanos, String requestedBy) {
     try {
       recorder.record(
           new DecisionEvent(
               kind.service(),
               kind.phase(),
               t.decisionId,
-              path,
+              t.path,
               Optional.ofNullable(t.input),
               Optional.ofNullable(t.decision),
               Optional.ofNullable(t.error)
@@ -147,15 +170,26 @@ public final class Decider {
               t.outcome,
               t.reason,
               "dry_run".equals(t.reason),
-              policy.map(p -> new DecisionEvent.Bundle(p.source(), p.revision(), p.policy())),
+              policy.map(p -> bundle(p, t.route)),
               t.startedAt,
               new DecisionEvent.Timings(t.inputNanos, t.evalNanos, totalNanos),
               traceContext(t.input),
-              ""));
+              requestedBy,
+              t.route == null ? "" : t.route.name()));
     } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING, "{0} decision_id={1}: not recorded: {2}", kind.logName(), t.decisionId, e);
     }
+  }
+
+  /** The bundles an event names: the route's own when it names one, else all. */
+  private static DecisionEvent.Bundle bundle(ActivePolicy p, Route route) {
+    if (route != null && route.bundle().isPresent()) {
+      String name = route.bundle().get();
+      String revision = p.bundles().getOrDefault(name, "");
+      return new DecisionEvent.Bundle(name, revision, p.policy());
+    }
+    return new DecisionEvent.Bundle(p.source(), p.revision(), p.policy(), p.bundles());
   }
 
   /** The W3C trace context in the input's request headers, as Envoy forwards it. */
@@ -176,7 +210,7 @@ public final class Decider {
 
   private <R> Outcome<R> decide(
       Optional<ActivePolicy> policy,
-      String path,
+      RouteTable routes,
       Kind kind,
       Call<R> call,
       long start,
@@ -184,7 +218,9 @@ public final class Decider {
     String decisionId = decisionId();
     if (trail != null) {
       trail.decisionId = decisionId;
+      trail.path = routes.routing() ? "" : routes.routes().get(0).path();
     }
+    Route route = null;
     try {
       if (policy.isEmpty()) {
         throw new CheckException(Reason.NO_POLICY, "no policy is active");
@@ -209,13 +245,33 @@ public final class Decider {
         }
         return new Outcome.ParseError<>(e);
       }
+      if (trail != null) {
+        trail.input = input;
+      }
+      if (routes.routing()) {
+        route = routes.select(input).orElse(null);
+        if (route == null) {
+          return unrouted(kind, call, input, decisionId, start, trail);
+        }
+        if (trail != null) {
+          trail.route = route;
+          trail.path = route.path();
+        }
+        if (route.bundle().isPresent()
+            && !policy.get().bundles().containsKey(route.bundle().get())) {
+          throw new CheckException(
+              Reason.NO_POLICY,
+              "bundle " + route.bundle().get() + " of route " + route.name() + " is not active");
+        }
+      } else {
+        route = routes.routes().get(0);
+      }
       long evalStart = System.nanoTime();
       Value decision;
       try {
-        decision = evaluate(policy.get(), path, kind, input, deadline);
+        decision = evaluate(policy.get(), route.path(), kind, input, deadline);
       } finally {
         if (trail != null) {
-          trail.input = input;
           trail.inputNanos = evalStart - start;
           trail.evalNanos = System.nanoTime() - evalStart;
         }
@@ -231,6 +287,9 @@ public final class Decider {
       }
       metrics.check(
           kind.service(), kind.phase(), v.result(), v.reason(), System.nanoTime() - start);
+      if (routes.routing()) {
+        metrics.routed(route.name(), route.bundle().orElse(""), v.result(), v.reason());
+      }
       if (!quiet && LOG.isLoggable(Level.DEBUG)) {
         LOG.log(
             Level.DEBUG,
@@ -243,16 +302,65 @@ public final class Decider {
       }
       return new Outcome.Answered<>(answer, decisionId);
     } catch (CheckException e) {
+      routedFailure(routes, route, e);
       return failed(kind, e, decisionId, start, trail);
     } catch (RuntimeException e) {
-      return failed(
-          kind,
-          new CheckException(Reason.INTERNAL, String.valueOf(e), e),
-          decisionId,
-          start,
-          trail);
+      CheckException internal = new CheckException(Reason.INTERNAL, String.valueOf(e), e);
+      routedFailure(routes, route, internal);
+      return failed(kind, internal, decisionId, start, trail);
     }
   }
+
+  private void routedFailure(RouteTable routes, Route route, CheckException e) {
+    if (routes.routing() && route != null) {
+      metrics.routed(route.name(), route.bundle().orElse(""), "error", e.reason().code());
+    }
+  }
+
+  /**
+   * A call no route takes: answered with a 403 denial made here (dry-run still allows), counted as
+   * {@link Reason#UNKNOWN_WORKLOAD}, logged with what the request carried.
+   */
+  private <R> Outcome<R> unrouted(
+      Kind kind, Call<R> call, ObjectValue input, String decisionId, long start, Trail trail)
+      throws CheckException {
+    String why = RouteTable.describeUnrouted(input);
+    CheckException refusal = new CheckException(Reason.UNKNOWN_WORKLOAD, why);
+    R answer = call.answer(UNROUTED, decisionId);
+    Verdict v = call.verdict(UNROUTED, answer);
+    String reason = "deny".equals(v.result()) ? Reason.UNKNOWN_WORKLOAD.code() : v.reason();
+    if (trail != null) {
+      trail.input = input;
+      trail.outcome = v.result();
+      trail.reason = reason;
+      trail.error = refusal;
+    }
+    metrics.check(kind.service(), kind.phase(), v.result(), reason, System.nanoTime() - start);
+    metrics.routed("", "", v.result(), reason);
+    if (!quiet && LOG.isLoggable(Level.DEBUG)) {
+      LOG.log(
+          Level.DEBUG,
+          "{0} refused decision_id={1} reason={2}: {3}",
+          kind.logName(),
+          decisionId,
+          Reason.UNKNOWN_WORKLOAD.code(),
+          why);
+    }
+    return new Outcome.Answered<>(answer, decisionId);
+  }
+
+  /**
+   * The decision a call no route takes is answered with: OPA-Envoy's object form, so every service
+   * maps it as it maps a policy's denial. The body names the reason, not what the request carried
+   * (Envoy's context extensions are configuration the client need not see).
+   */
+  private static final Value UNROUTED =
+      io.jrego.engine.value.Json.parse(
+          """
+          {"allowed": false, "http_status": 403,
+           "headers": {"content-type": "application/json", "x-jrego-error": "unknown_workload"},
+           "body": "{\\"code\\":\\"unknown_workload\\",\\"reason\\":\\"no policy serves this workload\\"}"}
+          """);
 
   private Value evaluate(
       ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline)

@@ -79,6 +79,7 @@ public final class DecisionLogger implements DecisionRecorder, AutoCloseable {
   private final List<Sink> sinks;
   private final DecisionLogStats stats;
   private final DefaultMask defaultMask = new DefaultMask();
+  private LogRules rules; // the logger thread's only
   private final BlockingQueue<DecisionEvent> queue;
   private final Thread thread;
   private final Map<String, Long> lastWarning = new ConcurrentHashMap<>();
@@ -161,8 +162,10 @@ public final class DecisionLogger implements DecisionRecorder, AutoCloseable {
         Optional<Value> drop;
         Optional<Value> mask;
         Optional<Value> defaultSetting;
+        LogRules r = rules(policy.get());
         try {
-          drop = evaluate(policy.get(), config.dropPath(), input);
+          drop =
+              r.mayDefine(0) ? evaluate(policy.get(), config.dropPath(), input) : Optional.empty();
         } catch (RegoException ex) {
           fail("drop_error", "decision log drop rule failed: " + ex.getMessage());
           return;
@@ -172,8 +175,10 @@ public final class DecisionLogger implements DecisionRecorder, AutoCloseable {
           return;
         }
         try {
-          mask = evaluate(policy.get(), config.maskPath(), input);
-          defaultSetting = evaluate(policy.get(), DEFAULT_MASK_RULE, input);
+          mask =
+              r.mayDefine(1) ? evaluate(policy.get(), config.maskPath(), input) : Optional.empty();
+          defaultSetting =
+              r.mayDefine(2) ? evaluate(policy.get(), DEFAULT_MASK_RULE, input) : Optional.empty();
           if (mask.isPresent()) {
             for (MaskRule rule : MaskRule.parseAll(mask.get())) {
               rule.apply(event);
@@ -212,6 +217,16 @@ public final class DecisionLogger implements DecisionRecorder, AutoCloseable {
     } else {
       stats.wrote();
     }
+  }
+
+  /** Which log rules {@code policy} can define, worked out again only when the policy changes. */
+  private LogRules rules(PreparedPolicy policy) {
+    LogRules r = rules;
+    if (r == null || !r.isFor(policy)) {
+      r = LogRules.of(policy, List.of(config.dropPath(), config.maskPath(), DEFAULT_MASK_RULE));
+      rules = r;
+    }
+    return r;
   }
 
   private Optional<Value> evaluate(PreparedPolicy policy, String path, Value input)

@@ -10,8 +10,10 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The mask jrego applies to every event unless the bundle turns it off, so that an audit trail does
@@ -57,6 +59,10 @@ final class DefaultMask {
           "prompt", "input", "instructions", "system", "suffix", "contents", "query", "documents");
   private static final String HEADERS = "/input/attributes/request/http/headers/";
   private static final String BODY = "/input/parsed_body";
+  private static final StringValue PARSED_BODY = StringValue.of("parsed_body");
+  private static final StringValue MESSAGES = StringValue.of("messages");
+  private static final StringValue CONTENT = StringValue.of("content");
+  private static final StringValue REDACTED_VALUE = StringValue.of(REDACTED);
 
   private final PiiScanner scanner = PiiScanner.standard();
   private final PiiOptions options;
@@ -68,6 +74,9 @@ final class DefaultMask {
   }
 
   void apply(LogEvent event) throws MaskRule.InvalidMaskException {
+    // what the bundle's mask rewrote, before this mask adds its own: the scan leaves it alone
+    Set<String> bundleTouched = new HashSet<>(event.erased);
+    bundleTouched.addAll(event.masked);
     for (String p : RAW_BODIES) {
       remove(event, p);
     }
@@ -75,23 +84,52 @@ final class DefaultMask {
       redact(event, HEADERS + h);
     }
     Optional<Value> body = at(event.input, "parsed_body");
-    if (body.isPresent() && body.get() instanceof ObjectValue o) {
+    if (body.isPresent() && body.get() instanceof ObjectValue) {
       for (String f : PROMPT_FIELDS) {
         redact(event, BODY + "/" + f);
       }
-      if (o.get("messages").orElse(null) instanceof ArrayValue messages) {
-        for (int i = 0; i < messages.size(); i++) {
-          redact(event, BODY + "/messages/" + i + "/content");
-        }
-      }
+      redactMessageContents(event);
       redact(event, BODY + "/params/arguments");
       redact(event, BODY + "/params/messages");
     }
     if (event.input.isPresent()) {
-      event.input = Optional.of(scan(event, event.input.get(), "/input"));
+      event.input =
+          Optional.of(scan(event, bundleTouched, event.input.get(), new Pointer(null, "input")));
     }
     if (event.result.isPresent()) {
-      event.result = Optional.of(scan(event, event.result.get(), "/result"));
+      event.result =
+          Optional.of(scan(event, bundleTouched, event.result.get(), new Pointer(null, "result")));
+    }
+  }
+
+  /**
+   * Each {@code messages[i].content} becomes {@value #REDACTED} in one rewrite of the array (a mask
+   * rule per message copied the whole input once per message), each listed in {@code masked} as a
+   * rule's would be; contents the bundle's mask rewrote stay as it left them.
+   */
+  private static void redactMessageContents(LogEvent event) {
+    // read again: the prompt fields above may have rewritten the body
+    if (!(at(event.input, "parsed_body").orElse(null) instanceof ObjectValue body)
+        || !(body.get("messages").orElse(null) instanceof ArrayValue messages)
+        || event.touched(BODY + "/messages")) {
+      return;
+    }
+    List<Value> out = null;
+    for (int i = 0; i < messages.size(); i++) {
+      String pointer = BODY + "/messages/" + i + "/content";
+      if (messages.get(i) instanceof ObjectValue m
+          && m.get("content").isPresent()
+          && !event.touched(pointer)) {
+        if (out == null) {
+          out = new ArrayList<>(messages.asList());
+        }
+        out.set(i, m.with(CONTENT, REDACTED_VALUE));
+        event.masked.add(pointer);
+      }
+    }
+    if (out != null) {
+      ObjectValue input = (ObjectValue) event.input.orElseThrow();
+      event.input = Optional.of(input.with(PARSED_BODY, body.with(MESSAGES, ArrayValue.of(out))));
     }
   }
 
@@ -136,16 +174,28 @@ final class DefaultMask {
     return Optional.empty();
   }
 
+  /**
+   * Where a value sits, built into a JSON pointer only when one is needed: a string that changed,
+   * or a bundle mask that rewrote something (building every pointer was a large part of the cost).
+   */
+  private record Pointer(Pointer parent, String token) {
+    @Override
+    public String toString() {
+      return parent == null ? "/" + token : parent + "/" + token;
+    }
+  }
+
   /** {@code node} with PII in its strings replaced; each changed string recorded. */
-  private Value scan(LogEvent event, Value node, String pointer) {
+  private Value scan(LogEvent event, Set<String> bundleTouched, Value node, Pointer at) {
     switch (node) {
       case StringValue s -> {
-        if (event.touched(pointer)) {
-          return s;
-        }
         String masked = redactPii(s.value());
         if (masked.equals(s.value())) {
           return s;
+        }
+        String pointer = at.toString();
+        if (!bundleTouched.isEmpty() && touched(bundleTouched, pointer)) {
+          return s; // the bundle's mask put this value here: its choice wins
         }
         event.masked.add(pointer);
         return StringValue.of(masked);
@@ -155,7 +205,7 @@ final class DefaultMask {
         for (Value k : o.keys()) {
           String key = k instanceof StringValue ks ? ks.value() : Json.keyText(k);
           Value v = o.getOrNull(k);
-          Value m = scan(event, v, pointer + "/" + MaskRule.UrlPath.escape(key));
+          Value m = scan(event, bundleTouched, v, new Pointer(at, MaskRule.UrlPath.escape(key)));
           if (m != v) {
             out = out.with(k, m);
           }
@@ -166,7 +216,7 @@ final class DefaultMask {
         List<Value> l = null;
         for (int i = 0; i < a.size(); i++) {
           Value v = a.get(i);
-          Value m = scan(event, v, pointer + "/" + i);
+          Value m = scan(event, bundleTouched, v, new Pointer(at, Integer.toString(i)));
           if (m != v) {
             if (l == null) {
               l = new ArrayList<>(a.asList());
@@ -182,15 +232,46 @@ final class DefaultMask {
     }
   }
 
+  /** Whether {@code pointer} or a value around it is in {@code pointers}. */
+  private static boolean touched(Set<String> pointers, String pointer) {
+    for (String p = pointer; !p.isEmpty(); p = p.substring(0, p.lastIndexOf('/'))) {
+      if (pointers.contains(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Strings seen without any finding, so that the values every event repeats (header values,
+   * identities, model names, roles) are scanned once rather than per event. Only clean strings are
+   * kept: nothing a log must not show stays in memory because of the cache. Bounded in count and
+   * length, emptied when full; used by the logger's thread alone.
+   */
+  private final Set<String> clean = new HashSet<>();
+
+  static final int CLEAN_CACHE_ENTRIES = 4096;
+  static final int CLEAN_CACHE_MAX_CHARS = 256;
+
   private String redactPii(String text) {
     if (text.length() > MAX_SCAN_CHARS) {
       return REDACTED;
+    }
+    boolean cacheable = text.length() <= CLEAN_CACHE_MAX_CHARS;
+    if (cacheable && clean.contains(text)) {
+      return text;
     }
     PiiScanner.Result r = scanner.scan(text, options);
     if (r.truncated()) {
       return REDACTED;
     }
     if (r.findings().isEmpty()) {
+      if (cacheable) {
+        if (clean.size() >= CLEAN_CACHE_ENTRIES) {
+          clean.clear();
+        }
+        clean.add(text);
+      }
       return text;
     }
     return new Redactor(new Redactor.Options(Redactor.Mode.TYPE, REDACTED))

@@ -47,7 +47,11 @@ final class LogEvent {
    */
   static LogEvent of(DecisionEvent e, ObjectValue labels) {
     ObjectValue.Builder b = new ObjectValue.Builder();
-    b.put("labels", labels);
+    b.put(
+        "labels",
+        e.route().isEmpty()
+            ? labels
+            : labels.with(StringValue.of("route"), StringValue.of(e.route())));
     b.put("decision_id", StringValue.of(e.decisionId()));
     if (e.traceContext().isPresent()) {
       b.put("trace_id", StringValue.of(e.traceContext().traceId()));
@@ -56,12 +60,16 @@ final class LogEvent {
     e.bundle()
         .ifPresent(
             bundle -> {
-              b.put(
-                  "bundles",
-                  ObjectValue.of(
-                      StringValue.of(bundle.name()),
-                      ObjectValue.of(
-                          StringValue.of("revision"), StringValue.of(bundle.revision()))));
+              ObjectValue.Builder bundles = new ObjectValue.Builder();
+              bundle
+                  .revisions()
+                  .forEach(
+                      (name, revision) ->
+                          bundles.put(
+                              name,
+                              ObjectValue.of(
+                                  StringValue.of("revision"), StringValue.of(revision))));
+              b.put("bundles", bundles.build());
             });
     b.put("path", StringValue.of(e.path()));
     if (!e.requestedBy().isEmpty()) {

@@ -19,8 +19,14 @@ public enum Reason {
   TIMEOUT("timeout"),
   /** The decision has the wrong shape (for example {@code allowed} is not a boolean). */
   INVALID_DECISION("invalid_decision"),
-  /** No policy is active yet. */
+  /** No policy is active yet (with routes: the route's bundle is not active yet). */
   NO_POLICY("no_policy"),
+  /**
+   * Routes are configured and none takes the request (its caller's SPIFFE ID and Envoy's {@code
+   * context_extensions} match no route): refused with 403, never decided by another workload's
+   * policy.
+   */
+  UNKNOWN_WORKLOAD("unknown_workload"),
   /**
    * A body (ext_proc: a request or buffered response body, an SSE event) is larger than {@code
    * --max-body-bytes}: answered 413 for a request, 502 for a response, never passed on uninspected.

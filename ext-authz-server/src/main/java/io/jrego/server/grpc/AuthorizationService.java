@@ -24,6 +24,7 @@ import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
@@ -57,6 +58,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * @param evalTimeout how long one check may take once a check thread has taken it up (time spent
    *     queued before is not counted): input mapping and evaluation share it, then it fails with
    *     {@link Reason#TIMEOUT}
+   * @param routes which decision answers each check: {@link RouteTable#single} of {@code
+   *     decisionPath}, or configured routes (policy per workload)
    */
   public record Config(
       String decisionPath,
@@ -65,7 +68,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       OnError onError,
       int errorStatus,
       int maxSendBytes,
-      Duration evalTimeout) {
+      Duration evalTimeout,
+      RouteTable routes) {
 
     /**
      * The default {@link #evalTimeout}: Envoy's default ext_authz timeout, and well below the 0.5 s
@@ -77,6 +81,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     public Config {
       Objects.requireNonNull(decisionPath);
+      Objects.requireNonNull(routes);
       Objects.requireNonNull(input);
       Objects.requireNonNull(onError);
       if (evalTimeout.isNegative() || evalTimeout.isZero()) {
@@ -86,6 +91,26 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         throw new IllegalArgumentException(
             "error status " + errorStatus + " is not an HTTP status Envoy knows");
       }
+    }
+
+    /** A configuration without routes: every check is answered by {@code decisionPath}. */
+    public Config(
+        String decisionPath,
+        InputMapper.Options input,
+        boolean dryRun,
+        OnError onError,
+        int errorStatus,
+        int maxSendBytes,
+        Duration evalTimeout) {
+      this(
+          decisionPath,
+          input,
+          dryRun,
+          onError,
+          errorStatus,
+          maxSendBytes,
+          evalTimeout,
+          RouteTable.single(decisionPath));
     }
 
     /** OPA-Envoy's defaults: {@code envoy/authz/allow}, fail the RPC on errors. */
@@ -102,12 +127,20 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     /** This configuration with another {@link #onError} and {@link #errorStatus}. */
     public Config withOnError(OnError mode, int status) {
-      return new Config(decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout);
+      return new Config(
+          decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout, routes);
     }
 
     /** This configuration with another {@link #evalTimeout}. */
     public Config withEvalTimeout(Duration timeout) {
-      return new Config(decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout);
+      return new Config(
+          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout, routes);
+    }
+
+    /** This configuration with routes (policy per workload) instead of one decision path. */
+    public Config withRoutes(RouteTable table) {
+      return new Config(
+          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, evalTimeout, table);
     }
   }
 
@@ -200,7 +233,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     long start = System.nanoTime();
     Outcome<CheckResponse> outcome =
         decider.decide(
-            policies.current(), config.decisionPath(), Kind.CHECK, new CheckCall(request), start);
+            policies.current(), config.routes(), Kind.CHECK, new CheckCall(request), start);
     Answer answer =
         switch (outcome) {
           case Outcome.Answered<CheckResponse> a -> new Answer(a.answer(), null);
@@ -219,9 +252,15 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   /** One check as the core runs it: OPA-Envoy's input, OPA-Envoy's response. */
   private final class CheckCall implements Decider.Call<CheckResponse> {
     private final CheckRequest request;
+    private final String requestedBy = Peers.current();
 
     CheckCall(CheckRequest request) {
       this.request = request;
+    }
+
+    @Override
+    public String requestedBy() {
+      return requestedBy;
     }
 
     @Override

@@ -169,6 +169,7 @@ public final class CheckServer implements AutoCloseable {
     if (config.reflection()) {
       builder.addService(ProtoReflectionServiceV1.newInstance());
     }
+    builder.intercept(new Peers());
     tls.ifPresent(t -> builder.intercept(t.authorizer()));
     this.server = builder.build();
   }

@@ -232,6 +232,7 @@ public final class ExternalProcessorService
   private final class Runner implements PhaseRunner {
     private final Optional<ActivePolicy> policy;
     private final Rules phases;
+    private final String requestedBy = Peers.current();
 
     Runner(Optional<ActivePolicy> policy) {
       this.policy = policy;
@@ -264,6 +265,11 @@ public final class ExternalProcessorService
             @Override
             public PhaseDecision answer(Value decision, String decisionId) throws CheckException {
               return mapper.map(decision, decisionId, request);
+            }
+
+            @Override
+            public String requestedBy() {
+              return requestedBy;
             }
 
             @Override

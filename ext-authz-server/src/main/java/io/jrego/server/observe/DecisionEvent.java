@@ -3,6 +3,7 @@ package io.jrego.server.observe;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.value.Value;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -27,6 +28,7 @@ import java.util.Optional;
  * @param timings how long its parts took
  * @param traceContext the request's W3C trace context
  * @param requestedBy who asked (Envoy's address), empty when unknown
+ * @param route the route that chose the decision ({@code RouteTable}), empty without routing
  */
 public record DecisionEvent(
     String service,
@@ -43,7 +45,8 @@ public record DecisionEvent(
     Instant timestamp,
     Timings timings,
     TraceContext traceContext,
-    String requestedBy) {
+    String requestedBy,
+    String route) {
 
   public DecisionEvent {
     Objects.requireNonNull(service);
@@ -60,6 +63,43 @@ public record DecisionEvent(
     Objects.requireNonNull(timings);
     Objects.requireNonNull(traceContext);
     Objects.requireNonNull(requestedBy);
+    Objects.requireNonNull(route);
+  }
+
+  /** An event without routing ({@link #route} empty). */
+  public DecisionEvent(
+      String service,
+      String phase,
+      String decisionId,
+      String path,
+      Optional<Value> input,
+      Optional<Value> result,
+      Optional<Failure> error,
+      String outcome,
+      String reason,
+      boolean dryRun,
+      Optional<Bundle> bundle,
+      Instant timestamp,
+      Timings timings,
+      TraceContext traceContext,
+      String requestedBy) {
+    this(
+        service,
+        phase,
+        decisionId,
+        path,
+        input,
+        result,
+        error,
+        outcome,
+        reason,
+        dryRun,
+        bundle,
+        timestamp,
+        timings,
+        traceContext,
+        requestedBy,
+        "");
   }
 
   /**
@@ -78,8 +118,16 @@ public record DecisionEvent(
    * @param policy the compiled policy: the event's {@code system.log.mask} and {@code
    *     system.log.drop} rules are evaluated against it, as OPA evaluates them against the store
    *     that decided
+   * @param revisions the event's {@code bundles}: each bundle's name and revision
    */
-  public record Bundle(String name, String revision, PreparedPolicy policy) {}
+  public record Bundle(
+      String name, String revision, PreparedPolicy policy, Map<String, String> revisions) {
+
+    /** One bundle, listed under its own name. */
+    public Bundle(String name, String revision, PreparedPolicy policy) {
+      this(name, revision, policy, Map.of(name, revision));
+    }
+  }
 
   /**
    * How long the parts of a check took, in nanoseconds; 0 for a part that did not run.
@@ -107,6 +155,7 @@ public record DecisionEvent(
         timestamp,
         timings,
         context,
-        requestedBy);
+        requestedBy,
+        route);
   }
 }

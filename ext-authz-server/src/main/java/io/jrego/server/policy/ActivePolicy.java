@@ -2,22 +2,37 @@ package io.jrego.server.policy;
 
 import io.jrego.engine.PreparedPolicy;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * The policy serving checks: an immutable snapshot, swapped as a whole.
  *
  * @param policy the compiled policy
- * @param revision the bundle's revision, empty when it has none
- * @param source where it came from (a bundle folder), for logs and {@code /ready}
+ * @param revision the bundle's revision, empty when it has none; with several bundles, {@code
+ *     name=revision} of each, comma-separated
+ * @param source where it came from (a bundle folder), for logs and {@code /ready}; with several
+ *     bundles their names, comma-separated
  * @param activatedAt when it became active
+ * @param bundles each bundle compiled into {@code policy}, by name, with its revision (in the order
+ *     they were configured)
  */
 public record ActivePolicy(
-    PreparedPolicy policy, String revision, String source, Instant activatedAt) {
+    PreparedPolicy policy,
+    String revision,
+    String source,
+    Instant activatedAt,
+    Map<String, String> bundles) {
   public ActivePolicy {
     Objects.requireNonNull(policy);
     Objects.requireNonNull(revision);
     Objects.requireNonNull(source);
     Objects.requireNonNull(activatedAt);
+    Objects.requireNonNull(bundles);
+  }
+
+  /** A policy from one bundle, named by {@code source}. */
+  public ActivePolicy(PreparedPolicy policy, String revision, String source, Instant activatedAt) {
+    this(policy, revision, source, activatedAt, Map.of(source, revision));
   }
 }

@@ -91,6 +91,7 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
   }
 
   private static final AttributeKey<String> PHASE = AttributeKey.stringKey("jrego.phase");
+  private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("jrego.route");
 
   private final SdkTracerProvider provider;
   private final Tracer tracer;
@@ -168,6 +169,9 @@ public final class Tracing implements UnaryOperator<DecisionEvent>, AutoCloseabl
       b.setAttribute(DRY_RUN, true);
     }
     e.bundle().ifPresent(bundle -> b.setAttribute(REVISION, bundle.revision()));
+    if (!e.route().isEmpty()) {
+      b.setAttribute(ROUTE, e.route());
+    }
     e.input()
         .ifPresent(
             input -> {

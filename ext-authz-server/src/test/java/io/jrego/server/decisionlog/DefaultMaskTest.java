@@ -121,6 +121,47 @@ class DefaultMaskTest {
         .contains("\"arguments\":\"[REDACTED]\"", "\"name\":\"search\"", "tools/call");
   }
 
+  @Test
+  void promptFieldsAndMessagesOfOneBodyAreAllMasked() throws Exception {
+    PreparedPolicy p = Events.policy(Events.ALLOW);
+    ObjectValue e =
+        only(
+            new Events.Console(true)
+                .log(
+                    Events.event(
+                        p,
+                        """
+                        {"parsed_body": {"instructions": "be terse", "input": "hello there",
+                          "messages": [{"role": "user", "content": "first"},
+                                       "not an object", {"role": "tool"},
+                                       {"role": "user", "content": "second"}]}}
+                        """)));
+    assertThat(Json.write(e.get("input").orElseThrow()))
+        .doesNotContain("be terse", "hello there", "first", "second")
+        .contains("\"not an object\"", "{\"role\":\"tool\"}");
+    assertThat(Json.write(e.get("masked").orElseThrow()))
+        .isEqualTo(
+            "[\"/input/parsed_body/input\",\"/input/parsed_body/instructions\","
+                + "\"/input/parsed_body/messages/0/content\","
+                + "\"/input/parsed_body/messages/3/content\"]");
+  }
+
+  @Test
+  void repeatedValuesAreMaskedInEveryEvent() throws Exception {
+    PreparedPolicy p = Events.policy(Events.ALLOW);
+    String pii = "{\"note\": \"mail jane.doe@example.com\", \"user\": \"alice\"}";
+    List<Value> lines =
+        new Events.Console(true)
+            .log(Events.event(p, pii), Events.event(p, pii), Events.event(p, pii));
+    assertThat(lines).hasSize(3);
+    for (Value line : lines) {
+      ObjectValue o = (ObjectValue) line;
+      assertThat(Json.write(o.get("input").orElseThrow()))
+          .isEqualTo("{\"note\":\"mail <EMAIL>\",\"user\":\"alice\"}");
+      assertThat(Json.write(o.get("masked").orElseThrow())).isEqualTo("[\"/input/note\"]");
+    }
+  }
+
   private static ObjectValue only(List<Value> lines) {
     assertThat(lines).isNotEmpty();
     return (ObjectValue) lines.get(0);

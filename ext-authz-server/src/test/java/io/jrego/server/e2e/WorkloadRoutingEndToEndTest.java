@@ -1,0 +1,252 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.BundleLimits;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.bundle.BundleManager;
+import io.jrego.server.bundle.LocalBundleSource;
+import io.jrego.server.bundle.NamedBundleSource;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.grpc.OnError;
+import io.jrego.server.observe.DecisionEvent;
+import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.route.Route;
+import io.jrego.server.route.RouteTable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Policy per workload through a real Envoy: its routes carry ext_authz's per-route {@code
+ * context_extensions} ({@code src/test/resources/workloads/envoy.yaml}), and one in-process jrego
+ * answers each from that workload's own bundle ({@code workloads/payments}, {@code
+ * workloads/search}); a route without extensions is refused as an unknown workload. Envoy's log is
+ * in {@code target/envoy-workloads.log}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WorkloadRoutingEndToEndTest {
+
+  private static final Path MODULE = Path.of("").toAbsolutePath();
+  private static final Path RESOURCES = MODULE.resolve("src/test/resources/workloads");
+
+  private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
+  private final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
+  private HttpServer upstream;
+  private BundleManager bundles;
+  private JregoServer jrego;
+  private Process envoy;
+  private int listenPort;
+  private Path log;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  void start() throws Exception {
+    String envoyBinary = EnvoyEndToEndTest.findEnvoy();
+    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    upstream.createContext(
+        "/",
+        ex -> {
+          try (ex) {
+            ex.getRequestBody().readAllBytes();
+            upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, out.length);
+            ex.getResponseBody().write(out);
+          }
+        });
+    upstream.start();
+
+    PolicyHolder policies = new PolicyHolder();
+    BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
+    bundles =
+        new BundleManager(
+            List.of(
+                new NamedBundleSource(
+                    "payments",
+                    new LocalBundleSource(
+                        RESOURCES.resolve("payments"), load, Duration.ofHours(1))),
+                new NamedBundleSource(
+                    "search",
+                    new LocalBundleSource(RESOURCES.resolve("search"), load, Duration.ofHours(1)))),
+            policies,
+            EngineOptions.defaults(),
+            e -> {});
+    assertThat(bundles.pollAll()).isTrue();
+    RouteTable routes =
+        RouteTable.of(
+            List.of(
+                new Route(
+                    "payments",
+                    Optional.of("payments"),
+                    "payments/authz/allow",
+                    new Route.Match(Optional.empty(), Map.of("workload", "payments"))),
+                new Route(
+                    "search",
+                    Optional.of("search"),
+                    "search/authz/allow",
+                    new Route.Match(Optional.empty(), Map.of("workload", "search")))));
+    AuthorizationService.Config check =
+        new AuthorizationService.Config(
+                "envoy/authz/allow",
+                InputMapper.Options.defaults(),
+                false,
+                OnError.GRPC_ERROR,
+                403,
+                Integer.MAX_VALUE,
+                Duration.ofSeconds(2))
+            .withRoutes(routes);
+    jrego =
+        JregoServer.start(
+            policies,
+            new ServerMetrics(),
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                256,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO),
+            check,
+            ExternalProcessorService.Config.defaults(),
+            Optional.empty(),
+            Optional.empty(),
+            events::add);
+
+    listenPort = EnvoyEndToEndTest.freePort();
+    int adminPort = EnvoyEndToEndTest.freePort();
+    Path work = Files.createDirectories(MODULE.resolve("target/envoy-workloads"));
+    Path config = work.resolve("envoy.yaml");
+    Files.writeString(
+        config,
+        EnvoyEndToEndTest.render(
+            Files.readString(RESOURCES.resolve("envoy.yaml")),
+            Map.of(
+                "LISTEN_PORT", String.valueOf(listenPort),
+                "ADMIN_PORT", String.valueOf(adminPort),
+                "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
+                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()))));
+    log = MODULE.resolve("target/envoy-workloads.log");
+    envoy =
+        new ProcessBuilder(
+                envoyBinary,
+                "-c",
+                config.toString(),
+                "--base-id",
+                String.valueOf(adminPort),
+                "--log-level",
+                "info")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    awaitReady(adminPort);
+  }
+
+  private void awaitReady(int adminPort) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (!envoy.isAlive()) {
+        fail("envoy exited with " + envoy.exitValue() + ":\n" + Files.readString(log));
+      }
+      try {
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
+                    .timeout(Duration.ofSeconds(1))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    fail("envoy not ready within 30 s; see " + log);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (envoy != null) {
+      envoy.destroy();
+      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
+        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    if (jrego != null) {
+      jrego.shutdown();
+    }
+    if (bundles != null) {
+      bundles.close();
+    }
+    if (upstream != null) {
+      upstream.stop(0);
+    }
+  }
+
+  private HttpResponse<String> send(String method, String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listenPort + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void eachEnvoyRouteIsDecidedByItsWorkloadsBundle() throws Exception {
+    assertThat(send("GET", "/payments/invoices").statusCode()).isEqualTo(200);
+    assertThat(send("POST", "/payments/invoices").statusCode()).isEqualTo(403);
+    assertThat(send("POST", "/search/public/q").statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/search/private").statusCode()).isEqualTo(403);
+    assertThat(upstreamSaw).contains("GET /payments/invoices", "POST /search/public/q");
+    assertThat(upstreamSaw).doesNotContain("POST /payments/invoices", "GET /search/private");
+    assertThat(events)
+        .filteredOn(e -> e.route().equals("payments"))
+        .extracting(DecisionEvent::path)
+        .containsOnly("payments/authz/allow");
+    assertThat(events)
+        .filteredOn(e -> e.route().equals("search"))
+        .extracting(e -> e.bundle().orElseThrow().revisions())
+        .containsOnly(Map.of("search", "search-1"));
+  }
+
+  @Test
+  void aRouteWithoutAWorkloadIsRefusedWithTheReason() throws Exception {
+    HttpResponse<String> r = send("GET", "/anything");
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.headers().firstValue("x-jrego-error")).contains("unknown_workload");
+    assertThat(r.body()).contains("\"code\":\"unknown_workload\"");
+    assertThat(upstreamSaw).doesNotContain("GET /anything");
+  }
+}

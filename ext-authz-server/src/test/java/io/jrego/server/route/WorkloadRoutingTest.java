@@ -1,0 +1,361 @@
+package io.jrego.server.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.engine.EngineOptions;
+import io.jrego.engine.bundle.BundleLimits;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.bundle.BundleManager;
+import io.jrego.server.bundle.BundleSource;
+import io.jrego.server.bundle.LocalBundleSource;
+import io.jrego.server.bundle.NamedBundleSource;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.grpc.OnError;
+import io.jrego.server.observe.DecisionEvent;
+import io.jrego.server.policy.PolicyHolder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Policy per workload through the real server: named bundles polled by a {@link BundleManager},
+ * routes chosen by Envoy's {@code context_extensions} or the caller's SPIFFE ID, checks over a
+ * loopback gRPC socket, the admin port's {@code /ready} and {@code /metrics}, and the decision
+ * events the recorder gets.
+ */
+class WorkloadRoutingTest {
+
+  private static final String SHOP = "spiffe://mesh-b.local/ns/shop/sa/web";
+
+  @TempDir Path dir;
+
+  private final PolicyHolder policies = new PolicyHolder();
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
+  private final List<BundleManager.Event> bundleEvents = new CopyOnWriteArrayList<>();
+  private BundleManager manager;
+  private JregoServer server;
+  private ManagedChannel channel;
+  private AuthorizationGrpc.AuthorizationBlockingStub stub;
+  private Path payments;
+  private Path search;
+
+  private static final RouteTable ROUTES =
+      RouteTable.of(
+          List.of(
+              new Route(
+                  "payments",
+                  Optional.of("payments"),
+                  "payments/authz/allow",
+                  new Route.Match(Optional.empty(), Map.of("workload", "payments"))),
+              new Route(
+                  "search",
+                  Optional.of("search"),
+                  "search/authz/allow",
+                  new Route.Match(Optional.of("spiffe://mesh-b.local/ns/shop/*"), Map.of())),
+              new Route(
+                  "ledger",
+                  Optional.of("ledger"),
+                  "ledger/authz/allow",
+                  new Route.Match(Optional.empty(), Map.of("workload", "ledger")))));
+
+  @BeforeEach
+  void start() throws Exception {
+    payments =
+        bundle(
+            "payments",
+            "pay-1",
+            """
+            package payments.authz
+
+            default allow := false
+
+            allow if input.attributes.request.http.method == "GET"
+            """);
+    search =
+        bundle(
+            "search",
+            "search-1",
+            """
+            package search.authz
+
+            default allow := false
+
+            allow if input.attributes.request.http.path == "/search"
+            """);
+    // never compiles: its route must fail closed while the others serve
+    Path ledger = bundle("ledger", "ledger-1", "package ledger.authz\n\nallow if {\n");
+    BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
+    List<BundleSource> sources =
+        List.of(
+            named("payments", payments, load),
+            named("search", search, load),
+            named("ledger", ledger, load));
+    manager =
+        new BundleManager(
+            sources,
+            policies,
+            EngineOptions.defaults(),
+            e -> {
+              bundleEvents.add(e);
+              switch (e) {
+                case BundleManager.Activated a -> metrics.bundleActivated(a.source());
+                case BundleManager.Failed f ->
+                    metrics.bundleFailed(f.source(), f.reason(), f.message(), f.at());
+              }
+            });
+    manager.pollAll();
+    AuthorizationService.Config check =
+        new AuthorizationService.Config(
+                "envoy/authz/allow",
+                InputMapper.Options.defaults(),
+                false,
+                OnError.DENY,
+                403,
+                Integer.MAX_VALUE,
+                Duration.ofSeconds(30))
+            .withRoutes(ROUTES);
+    server =
+        JregoServer.start(
+            policies,
+            metrics,
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                64,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO),
+            check,
+            ExternalProcessorService.Config.defaults(),
+            Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+            Optional.empty(),
+            events::add);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+    stub = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdown();
+    manager.close();
+  }
+
+  private Path bundle(String root, String revision, String rego) throws Exception {
+    Path b = Files.createDirectories(dir.resolve(root));
+    write(b, revision, root, rego);
+    return b;
+  }
+
+  /** Writes a bundle's files with a modification time later than any before. */
+  private static void write(Path b, String revision, String root, String rego) throws Exception {
+    FileTime later = FileTime.from(Instant.now().plusSeconds(counter++));
+    Path manifest = b.resolve(".manifest");
+    Files.writeString(
+        manifest, "{\"revision\": \"" + revision + "\", \"roots\": [\"" + root + "\"]}");
+    Files.setLastModifiedTime(manifest, later);
+    Path policy = b.resolve("policy.rego");
+    Files.writeString(policy, rego);
+    Files.setLastModifiedTime(policy, later);
+  }
+
+  private static int counter = 1;
+
+  private static BundleSource named(String name, Path path, BundleLoader.Options load) {
+    return new NamedBundleSource(name, new LocalBundleSource(path, load, Duration.ofHours(1)));
+  }
+
+  private static CheckRequest request(
+      String method, String path, String principal, Map<String, String> extensions) {
+    AttributeContext.Builder a =
+        AttributeContext.newBuilder()
+            .setRequest(
+                AttributeContext.Request.newBuilder()
+                    .setHttp(
+                        AttributeContext.HttpRequest.newBuilder()
+                            .setMethod(method)
+                            .setPath(path)
+                            .setHost("svc")))
+            .putAllContextExtensions(extensions);
+    if (!principal.isEmpty()) {
+      a.setSource(AttributeContext.Peer.newBuilder().setPrincipal(principal));
+    }
+    return CheckRequest.newBuilder().setAttributes(a).build();
+  }
+
+  private CheckResponse check(
+      String method, String path, String principal, Map<String, String> ext) {
+    return stub.check(request(method, path, principal, ext));
+  }
+
+  private static boolean allowed(CheckResponse r) {
+    return r.getStatus().getCode() == Code.OK_VALUE;
+  }
+
+  private static String header(CheckResponse r, String name) {
+    for (HeaderValueOption h : r.getDeniedResponse().getHeadersList()) {
+      if (h.getHeader().getKey().equals(name)) {
+        return h.getHeader().getValue();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void eachWorkloadIsAnsweredByItsOwnBundleAndPath() {
+    Map<String, String> pay = Map.of("workload", "payments");
+    assertThat(allowed(check("GET", "/search", "", pay))).isTrue();
+    assertThat(allowed(check("POST", "/search", "", pay))).isFalse();
+    // the SPIFFE route: the search bundle decides on the path, whatever the method
+    assertThat(allowed(check("POST", "/search", SHOP, Map.of()))).isTrue();
+    assertThat(allowed(check("GET", "/other", SHOP, Map.of()))).isFalse();
+    // routes are tried in order: context_extensions of payments win over the SPIFFE route
+    assertThat(allowed(check("POST", "/search", SHOP, pay))).isFalse();
+
+    assertThat(events).hasSize(5);
+    DecisionEvent first = events.get(0);
+    assertThat(first.route()).isEqualTo("payments");
+    assertThat(first.path()).isEqualTo("payments/authz/allow");
+    assertThat(first.bundle().orElseThrow().revisions()).isEqualTo(Map.of("payments", "pay-1"));
+    assertThat(first.requestedBy()).matches("127\\.0\\.0\\.1:\\d+");
+    assertThat(first.requestedBy()).isNotEqualTo("127.0.0.1:" + server.grpcPort());
+    DecisionEvent third = events.get(2);
+    assertThat(third.route()).isEqualTo("search");
+    assertThat(third.bundle().orElseThrow().revisions()).isEqualTo(Map.of("search", "search-1"));
+  }
+
+  @Test
+  void aRequestNoRouteTakesIsRefusedNeverDecidedByAnotherWorkload() throws Exception {
+    CheckResponse r =
+        check("GET", "/search", "spiffe://mesh-c.local/ns/x/sa/y", Map.of("workload", "other"));
+    assertThat(allowed(r)).isFalse();
+    assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+    assertThat(header(r, "x-jrego-error")).isEqualTo("unknown_workload");
+    assertThat(r.getDeniedResponse().getBody())
+        .isEqualTo("{\"code\":\"unknown_workload\",\"reason\":\"no policy serves this workload\"}");
+    DecisionEvent e = events.get(0);
+    assertThat(e.outcome()).isEqualTo("deny");
+    assertThat(e.reason()).isEqualTo("unknown_workload");
+    assertThat(e.error().orElseThrow().message())
+        .contains("spiffe://mesh-c.local/ns/x/sa/y")
+        .contains("\"workload\":\"other\"");
+    assertThat(e.result()).isEmpty();
+    assertThat(scrape())
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"unknown_workload\",result=\"deny\","
+                + "service=\"ext_authz\"} 1.0")
+        .contains(
+            "jrego_route_checks_total{bundle=\"\",reason=\"unknown_workload\",result=\"deny\","
+                + "route=\"\"} 1.0");
+  }
+
+  @Test
+  void aRouteWhoseBundleNeverLoadedFailsClosedWhileTheOthersServe() throws Exception {
+    CheckResponse r = check("GET", "/", "", Map.of("workload", "ledger"));
+    assertThat(allowed(r)).isFalse();
+    assertThat(header(r, "x-jrego-error")).isEqualTo("no_policy");
+    assertThat(events.get(0).error().orElseThrow().message())
+        .isEqualTo("no_policy: bundle ledger of route ledger is not active");
+    assertThat(allowed(check("GET", "/", "", Map.of("workload", "payments")))).isTrue();
+    String ready = get("/ready");
+    assertThat(ready)
+        .contains("\"payments\":{\"revision\":\"pay-1\"}")
+        .contains("\"search\":{\"revision\":\"search-1\"}")
+        .contains("\"ledger\":{\"last_error\":\"ledger: does not compile:");
+    assertThat(scrape())
+        .contains(
+            "jrego_route_checks_total{bundle=\"ledger\",reason=\"no_policy\",result=\"error\","
+                + "route=\"ledger\"} 1.0")
+        .contains(
+            "jrego_route_checks_total{bundle=\"payments\",reason=\"policy\",result=\"allow\","
+                + "route=\"payments\"} 1.0");
+  }
+
+  @Test
+  void aBadBundleForOneWorkloadNeverAffectsAnother() throws Exception {
+    Map<String, String> pay = Map.of("workload", "payments");
+    // payments' next revision does not compile, then one claims search's root: both refused
+    write(payments, "pay-2", "payments", "package payments.authz\n\nallow if {\n");
+    assertThat(manager.pollAll()).isFalse();
+    write(payments, "pay-3", "search", "package search.authz\n\nallow := true\n");
+    assertThat(manager.pollAll()).isFalse();
+    assertThat(bundleEvents)
+        .filteredOn(e -> e instanceof BundleManager.Failed)
+        .extracting(e -> ((BundleManager.Failed) e).reason())
+        .endsWith("compile", "conflict");
+    // search moves on meanwhile
+    write(
+        search,
+        "search-2",
+        "search",
+        """
+        package search.authz
+
+        default allow := false
+
+        allow if input.attributes.request.http.path == "/v2/search"
+        """);
+    assertThat(manager.pollAll()).isTrue();
+
+    assertThat(allowed(check("GET", "/", "", pay))).isTrue(); // still pay-1
+    assertThat(allowed(check("POST", "/", "", pay))).isFalse();
+    assertThat(allowed(check("GET", "/v2/search", SHOP, Map.of()))).isTrue(); // search-2
+    assertThat(allowed(check("GET", "/search", SHOP, Map.of()))).isFalse();
+    assertThat(events.get(0).bundle().orElseThrow().revisions())
+        .isEqualTo(Map.of("payments", "pay-1"));
+    assertThat(events.get(2).bundle().orElseThrow().revisions())
+        .isEqualTo(Map.of("search", "search-2"));
+    assertThat(get("/ready"))
+        .contains(
+            "\"payments\":{\"last_error\":\"bundles payments and search have overlapping roots")
+        .contains("\"last_error_reason\":\"conflict\",\"revision\":\"pay-1\"}")
+        .contains("\"search\":{\"revision\":\"search-2\"}");
+  }
+
+  private String scrape() throws Exception {
+    return get("/metrics");
+  }
+
+  private String get(String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+}
