@@ -19,7 +19,9 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,34 +40,67 @@ import org.HdrHistogram.Histogram;
  * HTTP load through Envoy for the ext_proc load test: requests start on a fixed schedule ({@code
  * rate} per second, open loop) and each latency is measured from when the request was due, so a
  * stall is charged to every request it delays (no coordinated omission). HTTPS with a client
- * certificate, so Envoy's mTLS listener gives the caller its SPIFFE identity. Prints one JSON line:
+ * certificate, so Envoy's mTLS listener gives the caller its SPIFFE identity.
+ *
+ * <p>Several targets (e.g. the same Envoy configuration with no filter, with ext_authz, with
+ * ext_authz and ext_proc) are measured in one JVM, interleaved: each is warmed up, then for each
+ * round and each rate every target gets one phase, in an order that rotates from round to round, so
+ * drift of the machine falls on all of them alike. Prints one JSON line per phase: target, round,
  * rate, requests, p50/p90/p99/p99.9 in microseconds, status codes.
  *
  * <pre>
- * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HttpLoad URL BODY_FILE RATE SECONDS \
- *   CERT KEY CA [WARMUP_SECONDS]
+ * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HttpLoad BODY_FILE CERT KEY CA \
+ *   RATES SECONDS WARMUP_SECONDS ROUNDS NAME=URL...
  * </pre>
+ *
+ * RATES is comma-separated (e.g. {@code 500,1000,2000}); the warm-up runs each target at the
+ * highest rate. {@code load-tests/extproc.py} runs it with Envoy, jrego and {@link ChatUpstream}.
  */
 public final class HttpLoad {
 
   private HttpLoad() {}
 
   public static void main(String[] args) throws Exception {
-    URI url = URI.create(args[0]);
-    byte[] body = Files.readAllBytes(Path.of(args[1]));
-    double rate = Double.parseDouble(args[2]);
-    double seconds = Double.parseDouble(args[3]);
-    HttpClient client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .sslContext(tls(Path.of(args[4]), Path.of(args[5]), Path.of(args[6])))
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
-    double warm = args.length > 7 ? Double.parseDouble(args[7]) : 0;
-    if (warm > 0) {
-      run(client, url, body, rate, warm);
+    byte[] body = Files.readAllBytes(Path.of(args[0]));
+    SSLContext tls = tls(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
+    double[] rates = Arrays.stream(args[4].split(",")).mapToDouble(Double::parseDouble).toArray();
+    double seconds = Double.parseDouble(args[5]);
+    double warm = Double.parseDouble(args[6]);
+    int rounds = Integer.parseInt(args[7]);
+    Map<String, URI> targets = new LinkedHashMap<>();
+    for (int i = 8; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      targets.put(args[i].substring(0, eq), URI.create(args[i].substring(eq + 1)));
     }
-    System.out.println(run(client, url, body, rate, seconds));
+    // one client per target: connections to one Envoy are never reused for another
+    Map<String, HttpClient> clients = new LinkedHashMap<>();
+    for (String name : targets.keySet()) {
+      clients.put(
+          name,
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .sslContext(tls)
+              .connectTimeout(Duration.ofSeconds(5))
+              .build());
+    }
+    double top = Arrays.stream(rates).max().orElseThrow();
+    if (warm > 0) {
+      for (String name : targets.keySet()) {
+        run(clients.get(name), targets.get(name), body, top, warm);
+      }
+    }
+    List<String> names = new ArrayList<>(targets.keySet());
+    for (int round = 0; round < rounds; round++) {
+      for (double rate : rates) {
+        for (int k = 0; k < names.size(); k++) {
+          String name = names.get((k + round) % names.size());
+          String json = run(clients.get(name), targets.get(name), body, rate, seconds);
+          System.out.println(
+              "{\"target\":\"" + name + "\",\"round\":" + round + "," + json.substring(1));
+          System.out.flush();
+        }
+      }
+    }
   }
 
   static String run(HttpClient client, URI url, byte[] body, double rate, double seconds)
@@ -77,6 +112,7 @@ public final class HttpLoad {
     Semaphore outstanding = new Semaphore(20_000);
     CountDownLatch done = new CountDownLatch((int) total);
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+    long wallStart = System.currentTimeMillis() + 50;
     double interval = 1e9 / rate;
     for (long i = 0; i < total; i++) {
       long due = start + Math.round(i * interval);
@@ -114,6 +150,7 @@ public final class HttpLoad {
     }
     done.await(60, TimeUnit.SECONDS);
     double took = (System.nanoTime() - start) / 1e9;
+    long wallEnd = System.currentTimeMillis();
     Map<String, Long> c = new TreeMap<>();
     codes.forEach((k, v) -> c.put(String.valueOf(k), v.get()));
     if (errors.get() > 0) {
@@ -125,7 +162,7 @@ public final class HttpLoad {
     return String.format(
         java.util.Locale.ROOT,
         "{\"rate\":%.0f,\"requests\":%d,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
-            + "\"p999_us\":%.1f,\"max_us\":%.1f,\"codes\":{%s}}",
+            + "\"p999_us\":%.1f,\"max_us\":%.1f,\"codes\":{%s},\"t0_ms\":%d,\"t1_ms\":%d}",
         rate,
         h.getTotalCount(),
         h.getTotalCount() / took,
@@ -134,7 +171,9 @@ public final class HttpLoad {
         h.getValueAtPercentile(99) / 1e3,
         h.getValueAtPercentile(99.9) / 1e3,
         h.getMaxValue() / 1e3,
-        cs);
+        cs,
+        wallStart,
+        wallEnd);
   }
 
   /** TLS with a client certificate and key (PKCS#8 PEM, as make-certs.sh writes) and a CA. */

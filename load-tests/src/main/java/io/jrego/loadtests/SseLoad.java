@@ -8,58 +8,89 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * SSE streams through Envoy for the ext_proc load test, one after another: per stream the time to
- * the response headers, to the first body byte and to the last, and the bytes received. Prints one
- * JSON line with the medians and the 90th percentiles: MB/s (bytes over the time from the first
- * body byte to the last) and milliseconds.
+ * SSE streams through Envoy for the ext_proc load test, one at a time: per stream the time to the
+ * response headers, to the first body byte and to the last, and the bytes received. Several targets
+ * (the same Envoy configuration with and without ext_proc) are measured in one JVM, their streams
+ * interleaved in an order that rotates, so drift of the machine falls on all alike. Prints one JSON
+ * line per target with the medians and the 90th percentiles: MB/s (bytes over the time from the
+ * first body byte to the last) and milliseconds.
  *
  * <pre>
- * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.SseLoad URL BODY_FILE STREAMS \
- *   EVENTS CERT KEY CA [WARMUP_STREAMS]
+ * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.SseLoad BODY_FILE CERT KEY CA \
+ *   STREAMS EVENTS WARMUP_STREAMS NAME=URL...
  * </pre>
+ *
+ * {@code load-tests/extproc.py} runs it with Envoy, jrego and {@link ChatUpstream}.
  */
 public final class SseLoad {
 
   private SseLoad() {}
 
   public static void main(String[] args) throws Exception {
-    URI url = URI.create(args[0]);
-    byte[] body = Files.readAllBytes(Path.of(args[1]));
-    int streams = Integer.parseInt(args[2]);
-    String events = args[3];
+    byte[] body = Files.readAllBytes(Path.of(args[0]));
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .sslContext(HttpLoad.tls(Path.of(args[4]), Path.of(args[5]), Path.of(args[6])))
+            .sslContext(HttpLoad.tls(Path.of(args[1]), Path.of(args[2]), Path.of(args[3])))
             .build();
-    int warm = args.length > 7 ? Integer.parseInt(args[7]) : 0;
-    for (int i = 0; i < warm; i++) {
-      one(client, url, body, events);
+    int streams = Integer.parseInt(args[4]);
+    String events = args[5];
+    int warm = Integer.parseInt(args[6]);
+    Map<String, URI> targets = new LinkedHashMap<>();
+    for (int i = 7; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      targets.put(args[i].substring(0, eq), URI.create(args[i].substring(eq + 1)));
     }
-    double[] headers = new double[streams];
-    double[] first = new double[streams];
-    double[] mbps = new double[streams];
-    long bytes = 0;
-    int codeOk = 0;
+    List<String> names = new ArrayList<>(targets.keySet());
+    for (int i = 0; i < warm; i++) {
+      for (String name : names) {
+        one(client, targets.get(name), body, events);
+      }
+    }
+    Map<String, double[][]> results = new LinkedHashMap<>();
+    for (String name : names) {
+      results.put(name, new double[streams][]);
+    }
     for (int i = 0; i < streams; i++) {
-      double[] r = one(client, url, body, events);
+      for (int k = 0; k < names.size(); k++) {
+        String name = names.get((k + i) % names.size());
+        results.get(name)[i] = one(client, targets.get(name), body, events);
+      }
+    }
+    results.forEach((name, r) -> System.out.println(summary(name, r)));
+  }
+
+  private static String summary(String name, double[][] runs) {
+    int n = runs.length;
+    double[] headers = new double[n];
+    double[] first = new double[n];
+    double[] mbps = new double[n];
+    long bytes = 0;
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+      double[] r = runs[i];
       headers[i] = r[0];
       first[i] = r[1];
       mbps[i] = r[3] / 1e6 / ((r[2] - r[1]) / 1e3);
       bytes = (long) r[3];
-      codeOk += r[4] == 200 ? 1 : 0;
+      ok += r[4] == 200 ? 1 : 0;
     }
-    System.out.printf(
+    return String.format(
         Locale.ROOT,
-        "{\"streams\":%d,\"ok\":%d,\"bytes_per_stream\":%d,\"headers_ms_p50\":%.2f,"
-            + "\"headers_ms_p90\":%.2f,\"first_byte_ms_p50\":%.2f,\"first_byte_ms_p90\":%.2f,"
-            + "\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f}%n",
-        streams,
-        codeOk,
+        "{\"target\":\"%s\",\"streams\":%d,\"ok\":%d,\"bytes_per_stream\":%d,"
+            + "\"headers_ms_p50\":%.2f,\"headers_ms_p90\":%.2f,\"first_byte_ms_p50\":%.2f,"
+            + "\"first_byte_ms_p90\":%.2f,\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f}",
+        name,
+        n,
+        ok,
         bytes,
         pct(headers, 50),
         pct(headers, 90),

@@ -84,14 +84,12 @@ public final class SseBlock {
    * by one line per line of {@code data}; every other line kept as it was.
    */
   public byte[] withData(String data) {
-    StringBuilder out = new StringBuilder(data.length() + 64);
+    StringBuilder out = new StringBuilder(data.length() + 128);
     boolean written = false;
     for (Line l : lines) {
       if (!l.comment() && l.field().equals("data")) {
         if (!written) {
-          for (String part : data.split("\r\n|\r|\n", -1)) {
-            out.append("data: ").append(part).append(newline);
-          }
+          appendDataLines(out, data, newline);
           written = true;
         }
         continue;
@@ -110,10 +108,27 @@ public final class SseBlock {
     if (!event.isEmpty()) {
       s.append("event: ").append(event).append(newline);
     }
-    for (String part : data.split("\r\n|\r|\n", -1)) {
-      s.append("data: ").append(part).append(newline);
-    }
+    appendDataLines(s, data, newline);
     s.append(newline);
     return s.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * One {@code data:} line per line of {@code data} (split at CRLF, CR or LF, as a reader would).
+   */
+  private static void appendDataLines(StringBuilder out, String data, String newline) {
+    int start = 0;
+    int n = data.length();
+    for (int i = 0; i < n; i++) {
+      char c = data.charAt(i);
+      if (c == '\r' || c == '\n') {
+        out.append("data: ").append(data, start, i).append(newline);
+        if (c == '\r' && i + 1 < n && data.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    out.append("data: ").append(data, start, n).append(newline);
   }
 }

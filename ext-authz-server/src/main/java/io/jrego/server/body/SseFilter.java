@@ -54,6 +54,9 @@ public final class SseFilter {
   private String templateEvent = "";
   private String newline = "\n";
   private final Set<PiiType> blocked = EnumSet.noneOf(PiiType.class);
+  private static final JsonPointer CHOICES = JsonPointer.parse("/choices");
+  private static final JsonPointer USAGE = JsonPointer.parse("/usage");
+
   private long released;
 
   /**
@@ -170,7 +173,7 @@ public final class SseFilter {
   private String answerText(String d, SseBlock block, ByteArrayOutputStream before)
       throws BodyException {
     JsonText t = new JsonText(d);
-    Optional<JsonText.Location> list = t.locate(JsonPointer.parse("/choices"));
+    Optional<JsonText.Location> list = t.locate(CHOICES);
     if (list.isEmpty() || !t.kind(list.get().value()).equals("array")) {
       return d;
     }
@@ -187,14 +190,16 @@ public final class SseFilter {
       if (!t.kind(choice).equals("object")) {
         continue;
       }
-      int index = index(t, choice, k);
-      JsonText.Span content = member(t, choice, "delta", "content");
+      // the choice's members read once: each lookup below is a walk of this list, not of the text
+      List<JsonText.Entry> members = t.entries(choice);
+      int index = index(t, members, k);
+      JsonText.Span content = member(t, member(members, "delta"), "content");
       boolean delta = true;
       if (content == null) {
-        content = member(t, choice, "text");
+        content = member(members, "text");
         delta = content == null;
       }
-      JsonText.Span finish = member(t, choice, "finish_reason");
+      JsonText.Span finish = member(members, "finish_reason");
       boolean finishing = finish != null && !t.kind(finish).equals("null");
       Choice c = choices.get(index);
       if (content != null && t.kind(content).equals("string")) {
@@ -260,19 +265,20 @@ public final class SseFilter {
             + ",\"finish_reason\":null}]";
     String data = template;
     JsonText t = new JsonText(data);
-    JsonText.Location choices = t.locate(JsonPointer.parse("/choices")).orElseThrow();
+    JsonText.Location choices = t.locate(CHOICES).orElseThrow();
     data =
         data.substring(0, choices.value().start()) + choice + data.substring(choices.value().end());
     JsonText u = new JsonText(data);
-    Optional<JsonText.Location> usage = u.locate(JsonPointer.parse("/usage"));
+    Optional<JsonText.Location> usage = u.locate(USAGE);
     if (usage.isPresent()) {
       data = BodyEditor.removeAt(data, usage.get());
     }
     return SseBlock.event(templateEvent, data, newline);
   }
 
-  private static int index(JsonText t, JsonText.Span choice, int position) throws BodyException {
-    JsonText.Span i = member(t, choice, "index");
+  private static int index(JsonText t, List<JsonText.Entry> members, int position)
+      throws BodyException {
+    JsonText.Span i = member(members, "index");
     if (i != null && t.kind(i).equals("number")) {
       try {
         return Integer.parseInt(t.text().substring(i.start(), i.end()));
@@ -283,28 +289,27 @@ public final class SseFilter {
     return position;
   }
 
-  /** The value at a path of members under {@code from}, or null; a duplicated key is an error. */
-  private static JsonText.Span member(JsonText t, JsonText.Span from, String... keys)
+  /** The member {@code key} of an object's value, or null (also when it is not an object). */
+  private static JsonText.Span member(JsonText t, JsonText.Span object, String key)
       throws BodyException {
-    JsonText.Span at = from;
-    for (String key : keys) {
-      if (!t.kind(at).equals("object")) {
-        return null;
-      }
-      JsonText.Span next = null;
-      for (JsonText.Entry e : t.entries(at)) {
-        if (e.key().equals(key)) {
-          if (next != null) {
-            throw new BodyException("an event's data has the key \"" + key + "\" twice");
-          }
-          next = e.value();
-        }
-      }
-      if (next == null) {
-        return null;
-      }
-      at = next;
+    if (object == null || !t.kind(object).equals("object")) {
+      return null;
     }
-    return at;
+    return member(t.entries(object), key);
+  }
+
+  /** The value of {@code key} among an object's members, or null; a duplicated key is an error. */
+  private static JsonText.Span member(List<JsonText.Entry> members, String key)
+      throws BodyException {
+    JsonText.Span found = null;
+    for (JsonText.Entry e : members) {
+      if (e.key().equals(key)) {
+        if (found != null) {
+          throw new BodyException("an event's data has the key \"" + key + "\" twice");
+        }
+        found = e.value();
+      }
+    }
+    return found;
   }
 }

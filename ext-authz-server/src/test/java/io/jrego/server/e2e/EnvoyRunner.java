@@ -53,6 +53,22 @@ final class EnvoyRunner implements AutoCloseable {
       Path certs,
       java.util.function.UnaryOperator<String> edit)
       throws Exception {
+    return start(name, jregoPort, upstreamPort, certs, edit, "info");
+  }
+
+  /**
+   * As {@link #start(String, int, int, Path, java.util.function.UnaryOperator)}, with Envoy's log
+   * level: {@code info}, or e.g. {@code info --component-log-level ext_proc:debug} to see what a
+   * filter does.
+   */
+  static EnvoyRunner start(
+      String name,
+      int jregoPort,
+      int upstreamPort,
+      Path certs,
+      java.util.function.UnaryOperator<String> edit,
+      String logLevel)
+      throws Exception {
     int listen = freePort();
     int plain = freePort();
     int admin = freePort();
@@ -71,18 +87,18 @@ final class EnvoyRunner implements AutoCloseable {
         EnvoyEndToEndTest.render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
     Files.writeString(config, edit.apply(rendered));
     Path log = MODULE.resolve("target/" + name + ".log");
-    Process p =
-        new ProcessBuilder(
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of(
                 EnvoyEndToEndTest.findEnvoy(),
                 "-c",
                 config.toString(),
                 "--base-id",
                 String.valueOf(admin),
-                "--log-level",
-                "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                "--log-level"));
+    command.addAll(java.util.List.of(logLevel.split(" ")));
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     EnvoyRunner r = new EnvoyRunner(p, listen, plain, admin, log);
     r.awaitReady();
     return r;

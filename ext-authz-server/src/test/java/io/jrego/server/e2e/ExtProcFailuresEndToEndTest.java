@@ -20,17 +20,28 @@ import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.ProcessStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -210,6 +221,119 @@ class ExtProcFailuresEndToEndTest {
           .satisfies(
               got ->
                   assertThat(got.text()).doesNotContain("jane@example.com").contains("<EMAIL_1>"));
+    }
+  }
+
+  // ---- jrego stopped while an answer streams ------------------------------------------------
+
+  /**
+   * jrego stops (SIGTERM's path: a 1 s grace period, then open streams are cancelled) while an
+   * answer for the gateway streams. What Envoy 1.40 does, from its ext_proc debug log: the answer's
+   * first words went out; after the stop it keeps handing the rest of the body to the dead
+   * processor stream (full duplex has no per-message timer) and sends the client nothing more, so
+   * the client waits until a timeout (the route's 60 s) or gives up. The rest, with its addresses,
+   * never reaches the client, redacted or not.
+   */
+  @Test
+  void jregoStoppedMidStream_theRestNeverReachesTheClient() throws Exception {
+    Stopped s = stopJregoMidStream("ext-proc-stop", UnaryOperator.identity());
+    assertThat(s.got()).as("the answer had begun").contains("w100 ");
+    assertThat(s.got())
+        .as("after the stop (%s)", s.how())
+        .doesNotContain("ann.lee@example.net")
+        .doesNotContain("w600 ")
+        .doesNotContain("[DONE]");
+  }
+
+  /** An answer whose second half, after the upstream's gate, mentions an address often. */
+  private static List<String> answerWithLateAddresses() {
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      pieces.add(i >= 500 && i % 10 == 0 ? "mail ann.lee@example.net " : "w" + i + " ");
+    }
+    return pieces;
+  }
+
+  /** What the client read, and how its read ended. */
+  record Stopped(String got, String how) {}
+
+  /**
+   * Streams an answer for the gateway (whose answers are redacted) until its first words have
+   * arrived, stops jrego ({@link JregoServer#shutdown()}), then lets the upstream write the rest,
+   * which holds addresses, and reads what Envoy sends on for 10 s or until the body ends or breaks.
+   */
+  private Stopped stopJregoMidStream(String name, UnaryOperator<String> edit) throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    CountDownLatch opened = new CountDownLatch(1);
+    upstream.script(
+        name,
+        AiUpstream.sse(
+            answerWithLateAddresses(), new AiUpstream.Stream(false, true, 0, gate, 500)));
+    JregoServer jrego =
+        ExtProcEndToEndTest.startJrego(ExternalProcessorService.Config.defaults(), 1);
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    ByteArrayOutputStream got = new ByteArrayOutputStream(); // written by the reader only
+    try (EnvoyRunner envoy =
+        EnvoyRunner.start(
+            name,
+            jrego.grpcPort(),
+            upstream.port(),
+            certs,
+            s -> edit.apply(EXT_PROC_ONLY_PATIENT.apply(s)),
+            "info --component-log-level ext_proc:debug")) {
+      HttpRequest request =
+          HttpRequest.newBuilder(
+                  URI.create("https://localhost:" + envoy.listenPort + "/v1/chat/completions"))
+              .header("content-type", "application/json")
+              .header("x-upstream-script", name)
+              .timeout(Duration.ofSeconds(20))
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":"
+                          + "\"user\",\"content\":\"go\"}]}"))
+              .build();
+      Future<String> read =
+          reader.submit(
+              () -> {
+                HttpResponse<InputStream> r =
+                    client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(r.statusCode()).isEqualTo(200);
+                byte[] buf = new byte[8192];
+                try (InputStream in = r.body()) {
+                  int n;
+                  while ((n = in.read(buf)) >= 0) {
+                    synchronized (got) {
+                      got.write(buf, 0, n);
+                    }
+                    if (opened.getCount() > 0 && text(got).contains("w100 ")) {
+                      jrego.shutdown(); // back once the stream has been cancelled
+                      gate.countDown();
+                      opened.countDown();
+                    }
+                  }
+                } catch (IOException e) {
+                  return "the body broke: " + e;
+                }
+                return "the body ended";
+              });
+      assertThat(opened.await(30, TimeUnit.SECONDS)).as("the answer began").isTrue();
+      String how;
+      try {
+        how = read.get(10, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        how = "nothing more for 10 s: the client still waits";
+      }
+      return new Stopped(text(got), how);
+    } finally {
+      gate.countDown();
+      reader.shutdownNow();
+      jrego.shutdown();
+    }
+  }
+
+  private static String text(ByteArrayOutputStream b) {
+    synchronized (b) {
+      return b.toString(StandardCharsets.UTF_8);
     }
   }
 

@@ -1,0 +1,470 @@
+#!/usr/bin/env python3
+"""What the ext_proc hop adds, through a real Envoy, side by side in one run (issue 9).
+
+One Envoy configuration (envoy-config/envoy.yaml, rendered with free ports) in three variants,
+each its own Envoy process, all up at once and measured interleaved:
+
+  none                 the filter chain without ext_authz and ext_proc (Envoy -> upstream)
+  ext_authz            ext_authz -> jrego only
+  ext_authz+ext_proc   as shipped: ext_authz, then ext_proc -> jrego (same gRPC port)
+
+One `jrego serve` with the shipped bundle (rego-policies/ai-gateway) answers both filters, and
+ChatUpstream (load-tests) plays the model. Callers use the API gateway's client certificate, so
+the bundle redacts the prompt's e-mail, card, IBAN and phone number before it goes upstream
+(request phase) and filters the answer (response phase: JSON answers checked for keys, SSE
+answers redacted chunk by chunk with a hold-back window).
+
+  1. HttpLoad: a 2 KB chat completion request (inputs/chat-2kb-pii.json) open loop at each rate,
+     every variant interleaved in one JVM; p50/p99 from each request's due time.
+  2. SseLoad: streams of N events (inputs/chat-stream.json asks for `stream: true`), one at a
+     time, interleaved: MB/s from first to last body byte, time to first body byte.
+
+    python3 load-tests/extproc.py                    # build, then about 4 minutes
+    python3 load-tests/extproc.py --no-build --rates 500,1000,2000 --seconds 8 --rounds 2
+
+Writes results/extproc-<date>.md (and .json) with the figures and their ratios to the variants
+without ext_proc, and whether the issue's targets are met: added p99 <= 1 ms at 1,000 req/s for
+the request phase, SSE throughput >= 50% of no filter, added time to first byte <= 5 ms.
+Everything listens on 127.0.0.1; every child is stopped on exit.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+JAR = os.path.join(HERE, "target", "benchmarks.jar")
+VARIANTS = ["none", "ext_authz", "ext_authz+ext_proc"]
+children = []
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name, cmd, workdir, env=None):
+    logf = open(os.path.join(workdir, f"{name}.log"), "w")
+    log("+ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    children.append(p)
+    return p
+
+
+def stop_all():
+    for p in reversed(children):
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in children:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def wait_http(url, seconds, proc, ok=lambda body: True):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                body = r.read().decode()
+                if r.status == 200 and ok(body):
+                    return body
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def without_filter(text, name):
+    """The rendered config without one HTTP filter: its `- name:` line and everything indented
+    deeper, up to the next line at its own indentation (a comment or the next filter)."""
+    lines = text.split("\n")
+    out, skip, cut = [], None, 0
+    for line in lines:
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if skip is not None:
+            if stripped and indent <= skip:
+                skip = None
+            else:
+                continue
+        if stripped == f"- name: {name}":
+            skip, cut = indent, cut + 1
+            continue
+        out.append(line)
+    if cut == 0:
+        raise RuntimeError(f"no {name} filter in the rendered config")
+    return "\n".join(out)
+
+
+def envoy_configs(workdir, certs, jrego_port, upstream_port):
+    configs = {}
+    for variant in VARIANTS:
+        listen, plain, admin = free_port(), free_port(), free_port()
+        path = os.path.join(workdir, f"envoy-{variant}.yaml")
+        env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
+                   ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str(jrego_port),
+                   UPSTREAM_PORT=str(upstream_port), CERT_DIR=certs)
+        subprocess.run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), path], env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        text = open(path).read()
+        if variant != "ext_authz+ext_proc":
+            text = without_filter(text, "envoy.filters.http.ext_proc")
+        if variant == "none":
+            text = without_filter(text, "envoy.filters.http.ext_authz")
+        open(path, "w").write(text)
+        configs[variant] = {"path": path, "listen": listen, "admin": admin}
+    return configs
+
+
+def tls_context(certs):
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+    ctx.load_cert_chain(os.path.join(certs, "gateway.crt"), os.path.join(certs, "gateway.key"))
+    return ctx
+
+
+def post(url, body, ctx):
+    req = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def metric_sum(admin_url, name, match=""):
+    total = 0.0
+    for line in urllib.request.urlopen(admin_url + "/metrics", timeout=5).read().decode().splitlines():
+        if line.startswith(name) and match in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def find_java():
+    """A JDK 21 or newer, as bin/jrego finds one: $JAVA_HOME, else the newest under /usr/lib/jvm."""
+    candidates = [os.path.join(os.environ["JAVA_HOME"], "bin", "java")] if os.environ.get("JAVA_HOME") else []
+    jvm = "/usr/lib/jvm"
+    if os.path.isdir(jvm):
+        candidates += [os.path.join(jvm, d, "bin", "java") for d in sorted(os.listdir(jvm))]
+    best, best_v = None, 0
+    for c in candidates:
+        release = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(c))), "release")
+        if not os.access(c, os.X_OK) or not os.path.exists(release):
+            continue
+        m = re.search(r'^JAVA_VERSION="(\d+)', open(release).read(), re.M)
+        if m and int(m.group(1)) > best_v:
+            best, best_v = c, int(m.group(1))
+    if best_v < 21:
+        raise RuntimeError("needs a JDK 21 or newer (set JAVA_HOME)")
+    return best
+
+
+def wait_port(port, seconds, proc):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port} after {seconds} s")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except OSError:
+        return 0.0
+
+
+def machine_busy():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / TICK
+
+
+class Sampler(threading.Thread):
+    """Every 100 ms: the CPU seconds of each named process and of the whole machine, so each
+    measured phase can be given its CPU per request per part (and what else ran meanwhile)."""
+
+    def __init__(self, pids):
+        super().__init__(daemon=True)
+        self.pids, self.samples, self.stopped = dict(pids), [], threading.Event()
+
+    def run(self):
+        while not self.stopped.is_set():
+            cpu = {n: cpu_seconds(p) for n, p in self.pids.items()}
+            cpu["machine"] = machine_busy()
+            self.samples.append((time.time(), cpu))
+            time.sleep(0.1)
+
+    def between(self, t0, t1):
+        inside = [s for s in self.samples if t0 <= s[0] <= t1]
+        if len(inside) < 2:
+            return {}
+        (a_t, a), (b_t, b) = inside[0], inside[-1]
+        return {n: (b[n] - a.get(n, 0)) / (b_t - a_t) for n in b}  # CPUs busy on average
+
+
+def java_lines(cmd, sampler=None, name="generator"):
+    log("+ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children.append(p)
+    if sampler:
+        sampler.pids[name] = p.pid
+    out, err = p.communicate(timeout=1800)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[3]} failed ({p.returncode}):\n{err[-3000:]}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rates", default="500,1000,2000", help="requests/s, comma-separated")
+    ap.add_argument("--seconds", type=float, default=8, help="each measured phase")
+    ap.add_argument("--warmup", type=float, default=6, help="each variant at the top rate, unmeasured")
+    ap.add_argument("--rounds", type=int, default=2, help="times every (rate, variant) phase is run")
+    ap.add_argument("--streams", type=int, default=30, help="SSE streams per variant")
+    ap.add_argument("--events", type=int, default=2000, help="events per SSE stream")
+    ap.add_argument("--no-build", action="store_true", help="use the jars already built")
+    ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
+    ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
+    args = ap.parse_args()
+
+    if not args.no_build:
+        subprocess.run([os.path.join(ROOT, "mvnw"), "-B", "-q", "-DskipTests", "-Dspotless.check.skip=true",
+                        "-pl", "load-tests", "-am", "package"], cwd=ROOT, check=True)
+    envoy = subprocess.run(["bash", "-c", "command -v envoy"], capture_output=True, text=True).stdout.strip()
+    if not envoy:
+        subprocess.run(["bash", os.path.join(ROOT, ".ci", "install-envoy.sh")], check=True)
+        envoy = "envoy"
+    workdir = os.path.join(HERE, "target", "extproc")
+    os.makedirs(workdir, exist_ok=True)
+    certs = os.path.join(workdir, "certs")
+    subprocess.run(["bash", os.path.join(ROOT, "envoy-config", "make-certs.sh"), certs], check=True,
+                   stdout=subprocess.DEVNULL)
+    java = find_java()
+    load_avg = os.getloadavg()
+    try:
+        up_port = free_port()
+        upstream = start("upstream", [java, "-XX:+UseSerialGC", "-cp", JAR, "io.jrego.loadtests.ChatUpstream",
+                                      str(up_port)], workdir)
+        wait_port(up_port, 30, upstream)
+        grpc, admin = free_port(), free_port()
+        jrego = start("jrego", [os.path.join(ROOT, "ext-authz-server", "bin", "jrego"), "serve",
+                                "--addr", f"127.0.0.1:{grpc}", "--admin-addr", f"127.0.0.1:{admin}"]
+                      + args.jrego_args.split(), workdir)
+        admin_url = f"http://127.0.0.1:{admin}"
+        wait_http(admin_url + "/ready", 120, jrego)
+        configs = envoy_configs(workdir, certs, grpc, up_port)
+        for variant, c in configs.items():
+            c["proc"] = start(f"envoy-{variant}", [envoy, "-c", c["path"], "--concurrency", "1", "-l", "error",
+                                                     "--base-id", str(c["admin"])], workdir)
+        for variant, c in configs.items():
+            wait_http(f"http://127.0.0.1:{c['admin']}/ready", 60, c["proc"], lambda b: b.strip() == "LIVE")
+        ctx = tls_context(certs)
+        chat = os.path.join(HERE, "inputs", "chat-2kb-pii.json")
+        stream = os.path.join(HERE, "inputs", "chat-stream.json")
+        urls = {v: f"https://localhost:{c['listen']}/v1/chat/completions" for v, c in configs.items()}
+
+        # every variant answers 200; only ext_proc redacts (jrego counts what it replaced)
+        sanity = {}
+        for variant, url in urls.items():
+            before = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
+            status, body = post(url, open(chat, "rb").read(), ctx)
+            after = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
+            if status != 200:
+                raise RuntimeError(f"{variant}: expected 200, got {status}: {body[:300]!r}")
+            sanity[variant] = after - before
+        log(f"values redacted by one request: {sanity}")
+        if sanity["ext_authz+ext_proc"] < 4 or sanity["ext_authz"] or sanity["none"]:
+            raise RuntimeError(f"redaction is not where it should be: {sanity}")
+
+        cert_args = [os.path.join(certs, f) for f in ("gateway.crt", "gateway.key", "ca.crt")]
+        targets = [f"{v}={u}" for v, u in urls.items()]
+        sampler = Sampler({"jrego": jrego.pid, "upstream": upstream.pid,
+                           **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}})
+        sampler.start()
+        http = java_lines([java, "-cp", JAR, "io.jrego.loadtests.HttpLoad", chat, *cert_args, args.rates,
+                           str(args.seconds), str(args.warmup), str(args.rounds), *targets], sampler)
+        for row in http:
+            row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+        sse = java_lines([java, "-cp", JAR, "io.jrego.loadtests.SseLoad", stream, *cert_args,
+                          str(args.streams), str(args.events), "3", *targets])
+        sampler.stopped.set()
+        found = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
+        checks = {s: metric_sum(admin_url, "jrego_checks_total", f'service="{s}"')
+                  for s in ("ext_authz", "ext_proc")}
+    finally:
+        stop_all()
+    envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
+    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version)
+    day = datetime.date.today().isoformat()
+    out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
+    open(out, "w").write(report)
+    json.dump({"http": http, "sse": sse}, open(out[:-3] + ".json", "w"), indent=1)
+    print(report)
+    log(f"wrote {out}")
+
+
+def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version):
+    rates = [float(r) for r in args.rates.split(",")]
+    by = {}
+    for row in http:
+        by.setdefault((row["target"], row["rate"]), []).append(row)
+
+    def fig(variant, rate, key):
+        return median([r[key] for r in by[(variant, rate)]]) / 1000
+
+    def spread(variant, rate, key):
+        return " / ".join(f"{r[key] / 1000:.2f}" for r in by[(variant, rate)])
+
+    lines = [
+        f"# ext_proc through Envoy: what the hop adds ({datetime.date.today().isoformat()})",
+        "",
+        f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
+        f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events}"
+        + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "") + "`",
+        "",
+        f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
+        "`--concurrency 1` each. jrego, the three Envoys, ChatUpstream and the load generator all share "
+        "the two CPUs (nothing pinned): the figures include their contention, as a sidecar's would.",
+        "",
+        "Variants, the same rendered `envoy-config/envoy.yaml`: **none** (no ext_authz, no ext_proc), "
+        "**ext_authz** (ext_authz → jrego), **ext_authz+ext_proc** (as shipped). The caller is the API "
+        "gateway identity (mTLS client certificate), so the shipped bundle redacts the prompt: "
+        f"{sanity['ext_authz+ext_proc']:.0f} values replaced in one request through ext_proc, none through the others "
+        f"(jrego's `jrego_pii_findings_total`; {found:.0f} in the whole run; "
+        f"checks answered: {checks['ext_authz']:.0f} Check, {checks['ext_proc']:.0f} ext_proc phases).",
+        "",
+        "## 2 KB chat request, open loop",
+        "",
+        "HttpLoad: `inputs/chat-2kb-pii.json` (2,048 bytes: a system prompt, three turns, a card number, an "
+        "IBAN, an e-mail address and a phone number in the last) POSTed over HTTPS/1.1 at a fixed rate, "
+        "latency from each request's due time (no coordinated omission), the variants interleaved in one "
+        f"JVM; {args.seconds:g} s per phase, {args.rounds} rounds (cells: the median of the rounds; "
+        "the rounds themselves in the second table). The answer is ChatUpstream's JSON completion, "
+        "which the response phase also inspects (ext_proc sees request headers, request body, response "
+        "headers and response body).",
+        "",
+        "| rate /s | none p50 | none p99 | ext_authz p50 | ext_authz p99 | +ext_proc p50 | +ext_proc p99 "
+        "| ext_proc adds p50 | ext_proc adds p99 | both add p99 | non-200 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    verdict = {}
+    for rate in rates:
+        n50, n99 = fig("none", rate, "p50_us"), fig("none", rate, "p99_us")
+        a50, a99 = fig("ext_authz", rate, "p50_us"), fig("ext_authz", rate, "p99_us")
+        p50, p99 = fig("ext_authz+ext_proc", rate, "p50_us"), fig("ext_authz+ext_proc", rate, "p99_us")
+        bad = sum(sum(v for k, v in r["codes"].items() if k != "200") for v2 in VARIANTS for r in by[(v2, rate)])
+        achieved = min(median([r["rps"] for r in by[(v, rate)]]) for v in VARIANTS)
+        verdict[rate] = (p99 - a99, p50 - a50, achieved, bad)
+        lines.append(f"| {rate:.0f} (got {achieved:.0f}) | {n50:.2f} | {n99:.2f} | {a50:.2f} | {a99:.2f} | {p50:.2f} | "
+                     f"{p99:.2f} | {p50 - a50:+.2f} | {p99 - a99:+.2f} | {p99 - n99:+.2f} | {bad} |")
+    lines += ["", "Milliseconds. \"ext_proc adds\" = ext_authz+ext_proc − ext_authz; \"both add\" = "
+              "ext_authz+ext_proc − none.", "", "Each round (ms, round 1 / round 2 ...):", "",
+              "| rate /s | variant | p50 | p90 | p99 | p99.9 |", "|---|---|---|---|---|---|"]
+    for rate in rates:
+        for v in VARIANTS:
+            lines.append(f"| {rate:.0f} | {v} | {spread(v, rate, 'p50_us')} | {spread(v, rate, 'p90_us')} | "
+                         f"{spread(v, rate, 'p99_us')} | {spread(v, rate, 'p999_us')} |")
+    lines += ["", "CPU per request while each phase ran (ms of CPU, median of the rounds; from /proc every "
+              "100 ms; \"machine\" is both CPUs, 2,000 ms per second at most, \"other\" what no part of the "
+              "test used):", "",
+              "| rate /s | variant | jrego | Envoy | upstream | generator | other | machine busy |",
+              "|---|---|---|---|---|---|---|---|"]
+    for rate in rates:
+        for v in VARIANTS:
+            rows = [r for r in by[(v, rate)] if r.get("cpu")]
+            if not rows:
+                continue
+
+            def per_req(part):
+                return median([r["cpu"].get(part, 0) * 1000 / max(r["rps"], 1) for r in rows])
+            parts = {"jrego": per_req("jrego"), "envoy": per_req(f"envoy-{v}"), "upstream": per_req("upstream"),
+                     "generator": per_req("generator")}
+            machine = per_req("machine")
+            busy = median([r["cpu"].get("machine", 0) / (os.cpu_count() or 1) for r in rows])
+            lines.append(f"| {rate:.0f} | {v} | {parts['jrego']:.3f} | {parts['envoy']:.3f} | {parts['upstream']:.3f} | "
+                         f"{parts['generator']:.3f} | {machine - sum(parts.values()):.3f} | {busy:.0%} |")
+    s = {row["target"]: row for row in sse}
+    none, full = s["none"], s["ext_authz+ext_proc"]
+    lines += [
+        "",
+        "## SSE answer, redacted as it flows",
+        "",
+        f"SseLoad: {args.streams} streams per variant, one at a time, interleaved; each {args.events} OpenAI "
+        f"chat chunks ({none['bytes_per_stream']:,} bytes through no filter), one e-mail address split across "
+        "two chunks every 50, written and flushed one event at a time. Through ext_proc the answer "
+        "passes the shipped bundle's stream rules (block keys, redact e-mail/card/IBAN/phone, restore the "
+        "request's placeholders; 64-character hold-back), in FULL_DUPLEX_STREAMED.",
+        "",
+        "| variant | MB/s p50 | MB/s p10 | headers ms p50 | first byte ms p50 | first byte ms p90 | bytes/stream | ok |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for v in VARIANTS:
+        r = s[v]
+        lines.append(f"| {v} | {r['mb_per_s_p50']:.2f} | {r['mb_per_s_p10']:.2f} | {r['headers_ms_p50']:.2f} | "
+                     f"{r['first_byte_ms_p50']:.2f} | {r['first_byte_ms_p90']:.2f} | {r['bytes_per_stream']:,} | "
+                     f"{r['ok']}/{r['streams']} |")
+    ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]
+    ttfb = full["first_byte_ms_p50"] - none["first_byte_ms_p50"]
+    ttfb90 = full["first_byte_ms_p90"] - none["first_byte_ms_p90"]
+    lines += ["", "## Targets", "", "| target | figure | met |", "|---|---|---|"]
+    at = 1000.0 if 1000.0 in verdict else rates[len(rates) // 2]
+    add99, add50, got, bad = verdict[at]
+    lines.append(f"| ext_proc adds p99 ≤ 1 ms at {at:.0f} req/s | {add99:+.2f} ms (p50 {add50:+.2f} ms; "
+                 f"{got:.0f} req/s achieved) | {'yes' if add99 <= 1.0 and bad == 0 else 'no'} |")
+    for rate in rates:
+        if rate != at:
+            a99, a50, g, b = verdict[rate]
+            lines.append(f"| (at {rate:.0f} req/s, for reference) | {a99:+.2f} ms p99, {a50:+.2f} ms p50, "
+                         f"{g:.0f} req/s achieved, {b} non-200 | |")
+    lines.append(f"| SSE throughput ≥ 50% of no filter | {ratio:.2f}x ({full['mb_per_s_p50']:.2f} vs "
+                 f"{none['mb_per_s_p50']:.2f} MB/s) | {'yes' if ratio >= 0.5 else 'no'} |")
+    lines.append(f"| SSE adds ≤ 5 ms to the first byte | {ttfb:+.2f} ms p50, {ttfb90:+.2f} ms p90 | "
+                 f"{'yes' if ttfb <= 5 else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)
