@@ -21,10 +21,13 @@ serve_jvm_flags() {
   # few ms; no GC threads. Heap grows from 24 MiB as needed up to 128 MiB (what jrego derives
   # its bundle and evaluation limits from). Code cache and metaspace capped at what the check
   # path uses with room to spare; 512 KiB default stacks (check threads set their own 8 MiB,
-  # touched only by deep inputs).
+  # touched only by deep inputs). Every 5 s the JVM hands the C heap that its JIT compilers and
+  # the gRPC stack freed back to the OS (malloc_trim, JDK 21.0.1+): 10 MiB less resident at
+  # 800 checks/s, no throughput lost (load-tests/README.md, "Footprint").
   SERVE_JVM_FLAGS=(
     -XX:+UseSerialGC -Xms24m -Xmx128m
     -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=96m -Xss512k
+    -XX:TrimNativeHeapInterval=5000
     -XX:+ExitOnOutOfMemoryError
     --enable-native-access=ALL-UNNAMED
     -Dslf4j.internal.verbosity=ERROR
