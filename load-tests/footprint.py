@@ -41,6 +41,7 @@ SERVER_JAR = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego.jar")
 AOT = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego-serve.aot")
 NMT = ["-XX:NativeMemoryTracking=summary"]
 NO_NMT = False  # --no-nmt
+NOOP_PORT = 0  # the no-op server the generator warms itself against (--generator-warmup)
 COMMON = ["-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR"]
 
 # name -> (JVM flags or None for the launcher, what it is)
@@ -71,6 +72,7 @@ LAUNCHER_VARIANTS = {
                       "launcher, the JVM returning freed C heap to the OS every 5 s (malloc_trim)"),
     "launcher-fixed-aot": (["-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"], {}, [],
                            "launcher, the AOT cache mapped at the address it was made for, not relocated"),
+    "launcher-warm500ms": ([], {}, ["--warm-up", "500ms"], "launcher with a 0.5 s warm-up before ready"),
     "launcher-warm1s": ([], {}, ["--warm-up", "1s"], "launcher with a 1 s warm-up before ready"),
     "launcher-warm10s": ([], {}, ["--warm-up", "10s"], "launcher with the 10 s warm-up before ready"),
 }
@@ -192,7 +194,7 @@ def measure(java, name, args, workdir):
         target = R.target_of("opa-envoy" if name == "opa-envoy" else "jrego", server)
         slices = max(1, int(args.first_minute // args.slice))
         plan = [f"open:{args.rate}:{args.slice}"] * (slices + 1)
-        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0)
+        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0, gen_args=self_warmup(args))
         first, steady = phases[:-1], phases[-1]
         out["first_minute_p99_us"] = [p["p99_us"] for p in first]
         out["steady_p99_us"] = steady["p99_us"]
@@ -215,6 +217,13 @@ def measure(java, name, args, workdir):
     return out
 
 
+def self_warmup(args):
+    """LoadGen options that warm the generator against the no-op server before the first minute."""
+    if not args.generator_warmup:
+        return []
+    return ["--self-warmup", str(args.generator_warmup), "--self-warmup-target", f"grpc://127.0.0.1:{NOOP_PORT}"]
+
+
 def what(name):
     if name in LAUNCHER_VARIANTS:
         return LAUNCHER_VARIANTS[name][3]
@@ -234,7 +243,11 @@ def report(rows, args, java_version, outdir):
              f"open loop at {args.rate}/s for {args.first_minute:.0f} s in {args.slice:.0f} s slices, then one steady "
              f"slice, then a closed loop ({args.concurrency} outstanding) for {args.closed:.0f} s. jrego variants run "
              + ("without native memory tracking" if NO_NMT else "with -XX:NativeMemoryTracking=summary")
-             + " and --warm-up 0s. Ratios against OPA-Envoy in the same run.", "",
+             + " and --warm-up 0s unless the variant says otherwise. "
+             + (f"Before each first minute the generator warms itself for {args.generator_warmup:.0f} s against a "
+                "no-op Check server on its own CPU (the measured server idles meanwhile, ready). "
+                if args.generator_warmup else "The generator starts cold. ")
+             + "Ratios against OPA-Envoy in the same run.", "",
              "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | worst first-minute p99 µs (x steady) | errors in first minute |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -301,6 +314,9 @@ def main():
     ap.add_argument("--opa-envoy-bin", default=os.environ.get("OPA_ENVOY_BIN"))
     ap.add_argument("--variants", default="old-launcher,launcher",
                     help=f"jrego variants: {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
+    ap.add_argument("--generator-warmup", type=float, default=6,
+                    help="seconds the generator warms itself against a no-op server (on its own CPU) before "
+                         "each first minute, so a cold generator is not charged to the server; 0: none")
     ap.add_argument("--no-nmt", action="store_true", help="run jrego without native memory tracking (which costs a few MiB)")
     ap.add_argument("--rate", type=int, default=800, help="open-loop checks per second (OPA-Envoy serves about 1,500/s)")
     ap.add_argument("--first-minute", type=float, default=60)
@@ -326,6 +342,12 @@ def main():
     workdir = R.tempfile.mkdtemp(prefix="footprint-")
     rows = []
     try:
+        if args.generator_warmup:
+            global NOOP_PORT
+            NOOP_PORT = R.free_port()
+            noop = R.Server("no-op", R.pinned("generator", [java, *R.jrego_launcher_flags(), "-cp", R.JAR,
+                                                            "io.jrego.loadtests.NoopCheckServer", str(NOOP_PORT)]))
+            R.wait_tcp(NOOP_PORT, 60, noop)
         for name in [*args.variants.split(","), "opa-envoy"]:
             if name != "opa-envoy" and name not in VARIANTS and name not in LAUNCHER_VARIANTS:
                 sys.exit(f"error: unknown variant {name}; one of {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
