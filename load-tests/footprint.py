@@ -9,10 +9,14 @@ For each server, one after the other, pinned to one CPU (the generator on anothe
      the steady slice's;
   3. a closed loop (--concurrency outstanding) for --closed seconds: the maximum throughput;
   4. resident memory sampled every 200 ms (VmRSS): the most during the steady slice, and during
-     the closed loop; for JVM variants the native memory tracking summary (NMT, committed KiB per
-     category) after each.
+     the closed loop; after each, what backs it (/proc/PID/smaps: anonymous memory, libjvm.so, the
+     AOT cache, jars, other files) and for JVM variants the native memory tracking summary (NMT,
+     committed KiB per category; --no-nmt runs without it, since tracking itself costs a few MiB).
 
-    python3 load-tests/footprint.py --opa-envoy-bin PATH [--variants launcher,sidecar] [--rate 800]
+    python3 load-tests/footprint.py --opa-envoy-bin PATH [--variants launcher,launcher-trim] [--rate 800]
+
+VARIANTS start java with their own flags; LAUNCHER_VARIANTS start bin/jrego serve with one knob
+changed (a JVM flag, an environment variable, a `serve` argument such as --warm-up).
 
 Run it alone on an otherwise idle machine. It writes
 results/footprint-<date>.md and .json. The JVM variants are defined in VARIANTS below; `launcher`
@@ -36,6 +40,8 @@ MIX = "ai-gateway"
 SERVER_JAR = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego.jar")
 AOT = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego-serve.aot")
 NMT = ["-XX:NativeMemoryTracking=summary"]
+NO_NMT = False  # --no-nmt
+NOOP_PORT = 0  # the no-op server the generator warms itself against (--generator-warmup)
 COMMON = ["-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR"]
 
 # name -> (JVM flags or None for the launcher, what it is)
@@ -56,6 +62,48 @@ VARIANTS = {
                      "-XX:MaxMetaspaceSize=96m", "-Xss512k", f"-XX:AOTCache={AOT}"],
                     "sidecar-serial with the AOT cache (classes and profiles recorded at build time)"),
 }
+
+
+# name -> (JVM flags added after the launcher's, environment, `serve` arguments, what it is):
+# bin/jrego serve as shipped with one knob changed, to measure what that knob saves and costs.
+LAUNCHER_VARIANTS = {
+    "launcher-arenas2": ([], {"MALLOC_ARENA_MAX": "2"}, [], "launcher with MALLOC_ARENA_MAX=2 (glibc malloc arenas)"),
+    "launcher-trim": (["-XX:TrimNativeHeapInterval=5000"], {}, [],
+                      "launcher, the JVM returning freed C heap to the OS every 5 s (malloc_trim)"),
+    "launcher-fixed-aot": (["-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"], {}, [],
+                           "launcher, the AOT cache mapped at the address it was made for, not relocated"),
+    "launcher-warm500ms": ([], {}, ["--warm-up", "500ms"], "launcher with a 0.5 s warm-up before ready"),
+    "launcher-warm1s": ([], {}, ["--warm-up", "1s"], "launcher with a 1 s warm-up before ready"),
+    "launcher-warm10s": ([], {}, ["--warm-up", "10s"], "launcher with the 10 s warm-up before ready"),
+}
+
+
+def rss_parts(pid):
+    """Resident KiB of the process by what backs it (/proc/PID/smaps): anonymous memory (heap, stacks,
+    malloc, JIT), the JVM's own library, the AOT/CDS cache file, jars, other files."""
+    parts = {"anon": 0, "libjvm": 0, "aot cache": 0, "jars": 0, "other files": 0}
+    name = ""
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split()
+                if head and re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+                    name = head[5] if len(head) > 5 else ""
+                elif head and head[0] == "Rss:":
+                    kib = int(head[1])
+                    if not name or name.startswith("["):
+                        parts["anon"] += kib
+                    elif name.endswith("libjvm.so"):
+                        parts["libjvm"] += kib
+                    elif name.endswith((".aot", ".jsa")):
+                        parts["aot cache"] += kib
+                    elif name.endswith(".jar") or name.endswith("/modules"):
+                        parts["jars"] += kib
+                    else:
+                        parts["other files"] += kib
+    except OSError:
+        return {}
+    return parts
 
 
 class RssSampler(threading.Thread):
@@ -104,12 +152,17 @@ def start(java, name, port, workdir, opa_envoy):
     admin = R.free_port()
     args = ["serve", "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}", "--warm-up", "0s",
             "--bundle", os.path.join(R.ROOT, R.MIXES[MIX][0])]
-    flags, _ = VARIANTS[name]
-    if flags is None:
+    nmt_flags = [] if NO_NMT else NMT
+    if name in LAUNCHER_VARIANTS or VARIANTS[name][0] is None:
+        extra, extra_env, serve_args, _ = LAUNCHER_VARIANTS.get(name, ([], {}, [], ""))
+        if "--warm-up" in serve_args:
+            i = args.index("--warm-up")
+            del args[i:i + 2]
+        args = [*args, *serve_args]
         cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), *args]
-        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(NMT))
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(nmt_flags + extra), **extra_env)
     else:
-        cmd = [java, *flags, *COMMON, *NMT, "-jar", SERVER_JAR, *args]
+        cmd = [java, *VARIANTS[name][0], *COMMON, *nmt_flags, "-jar", SERVER_JAR, *args]
         env = None
 
     def ready(srv):
@@ -136,18 +189,19 @@ def measure(java, name, args, workdir):
     server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
     sampler = RssSampler(server.pid)
     sampler.start()
-    out = {"name": name, "ready_s": ready_s, "what": VARIANTS[name][1] if name in VARIANTS else "opa-envoy-plugin"}
+    out = {"name": name, "ready_s": ready_s, "what": what(name)}
     try:
         target = R.target_of("opa-envoy" if name == "opa-envoy" else "jrego", server)
         slices = max(1, int(args.first_minute // args.slice))
         plan = [f"open:{args.rate}:{args.slice}"] * (slices + 1)
-        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0)
+        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0, gen_args=self_warmup(args))
         first, steady = phases[:-1], phases[-1]
         out["first_minute_p99_us"] = [p["p99_us"] for p in first]
         out["steady_p99_us"] = steady["p99_us"]
         out["first_minute_errors"] = sum(p.get("errors", 0) for p in first)
         out["steady_rss_mib"] = sampler.most(steady["wall_start"], steady["wall_end"])
         out["nmt_steady_kib"] = nmt(java, server.pid) if name != "opa-envoy" else {}
+        out["rss_parts_steady_kib"] = rss_parts(server.pid)
         _, closed = R.drive(java, server, target, R.MIXES[MIX][1], ["closed"],
                             argparse.Namespace(**{**vars(args), "duration": args.closed}), 0)
         c = closed[0]
@@ -155,11 +209,25 @@ def measure(java, name, args, workdir):
         out["max_p99_us"] = c["p99_us"]
         out["max_rss_mib"] = sampler.most(c["wall_start"], c["wall_end"])
         out["nmt_max_kib"] = nmt(java, server.pid) if name != "opa-envoy" else {}
+        out["rss_parts_max_kib"] = rss_parts(server.pid)
     finally:
         sampler.stop_flag.set()
         out["peak_rss_mib"] = server.stop()
     R.log(f"{name}: {json.dumps({k: v for k, v in out.items() if not k.startswith('nmt')})}")
     return out
+
+
+def self_warmup(args):
+    """LoadGen options that warm the generator against the no-op server before the first minute."""
+    if not args.generator_warmup:
+        return []
+    return ["--self-warmup", str(args.generator_warmup), "--self-warmup-target", f"grpc://127.0.0.1:{NOOP_PORT}"]
+
+
+def what(name):
+    if name in LAUNCHER_VARIANTS:
+        return LAUNCHER_VARIANTS[name][3]
+    return VARIANTS[name][1] if name in VARIANTS else "opa-envoy-plugin"
 
 
 def report(rows, args, java_version, outdir):
@@ -170,11 +238,16 @@ def report(rows, args, java_version, outdir):
         return f" ({r[key] / opa[key]:.2f}x)" if opa and opa.get(key) and r is not opa else ""
 
     lines = [f"# Sidecar footprint, {date} UTC", "",
-             f"`python3 load-tests/footprint.py {' '.join(sys.argv[1:])}`; {java_version}; ai-gateway mix "
+             f"`python3 load-tests/footprint.py {command_line()}`; {java_version}; ai-gateway mix "
              f"(2 KB chat body); server pinned to CPU {R.PIN['server']}, generator to CPU {R.PIN['generator']}; "
              f"open loop at {args.rate}/s for {args.first_minute:.0f} s in {args.slice:.0f} s slices, then one steady "
              f"slice, then a closed loop ({args.concurrency} outstanding) for {args.closed:.0f} s. jrego variants run "
-             "with -XX:NativeMemoryTracking=summary and --warm-up 0s. Ratios against OPA-Envoy in the same run.", "",
+             + ("without native memory tracking" if NO_NMT else "with -XX:NativeMemoryTracking=summary")
+             + " and --warm-up 0s unless the variant says otherwise. "
+             + (f"Before each first minute the generator warms itself for {args.generator_warmup:.0f} s against a "
+                "no-op Check server on its own CPU (the measured server idles meanwhile, ready). "
+                if args.generator_warmup else "The generator starts cold. ")
+             + "Ratios against OPA-Envoy in the same run.", "",
              "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | worst first-minute p99 µs (x steady) | errors in first minute |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -186,29 +259,65 @@ def report(rows, args, java_version, outdir):
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
-    lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
-              "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    if any(r["nmt_steady_kib"] for r in rows):
+        lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
+                  "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if not r["nmt_steady_kib"]:
             continue
         cells = [f"{r['nmt_steady_kib'].get(k, 0) / 1024:.0f} / {r['nmt_max_kib'].get(k, 0) / 1024:.0f}"
                  for k in ["Total", "Java Heap", "Class", "Thread", "Code", "GC", "Internal", "Other", "Metaspace", "Symbol"]]
         lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
-    lines += ["", "Variants:", ""] + [f"- `{n}`: {VARIANTS[n][1]}" + (f" (`{' '.join(VARIANTS[n][0])}`)" if VARIANTS[n][0] else "")
-                                      for n in [r["name"] for r in rows] if n in VARIANTS]
+    lines += ["", "Resident memory by what backs it (/proc/PID/smaps), MiB at the steady slice / at maximum throughput:", "",
+              "| server | anonymous (heap, stacks, malloc, code) | libjvm.so | AOT cache | jars, modules | other files |",
+              "|---|---|---|---|---|---|"]
+    for r in rows:
+        a, b = r.get("rss_parts_steady_kib") or {}, r.get("rss_parts_max_kib") or {}
+        if a:
+            lines.append(f"| {r['name']} | " + " | ".join(f"{a.get(k, 0) / 1024:.0f} / {b.get(k, 0) / 1024:.0f}"
+                                                         for k in ["anon", "libjvm", "aot cache", "jars", "other files"]) + " |")
+    lines += ["", "Variants:", ""]
+    for n in [r["name"] for r in rows]:
+        if n in LAUNCHER_VARIANTS:
+            flags, env, serve_args, _ = LAUNCHER_VARIANTS[n]
+            knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args)
+            lines.append(f"- `{n}`: {what(n)} (`{knobs}`)")
+        elif n in VARIANTS:
+            lines.append(f"- `{n}`: {what(n)}" + (f" (`{' '.join(VARIANTS[n][0])}`)" if VARIANTS[n][0] else ""))
     os.makedirs(outdir, exist_ok=True)
     md = os.path.join(outdir, f"footprint-{date}.md")
     open(md, "w").write("\n".join(lines) + "\n")
-    json.dump({"args": vars(args), "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
+    json.dump({"args": {k: v for k, v in vars(args).items() if k not in ("opa_envoy_bin", "out")}, "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
     print("\n".join(lines))
     print(f"\nwrote {md}")
+
+
+def command_line():
+    """This run's arguments, without the paths of this machine (the OPA-Envoy binary, --out)."""
+    out, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a in ("--opa-envoy-bin", "--out"):
+            skip = a == "--out"
+            if a == "--opa-envoy-bin":
+                out += [a, "OPA_ENVOY_BIN"]
+                skip = True
+        elif not a.startswith(("--opa-envoy-bin=", "--out=")):
+            out.append(a)
+    return " ".join(out)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--opa-envoy-bin", default=os.environ.get("OPA_ENVOY_BIN"))
-    ap.add_argument("--variants", default="old-launcher,launcher", help=f"jrego variants: {','.join(VARIANTS)}")
+    ap.add_argument("--variants", default="old-launcher,launcher",
+                    help=f"jrego variants: {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
+    ap.add_argument("--generator-warmup", type=float, default=6,
+                    help="seconds the generator warms itself against a no-op server (on its own CPU) before "
+                         "each first minute, so a cold generator is not charged to the server; 0: none")
+    ap.add_argument("--no-nmt", action="store_true", help="run jrego without native memory tracking (which costs a few MiB)")
     ap.add_argument("--rate", type=int, default=800, help="open-loop checks per second (OPA-Envoy serves about 1,500/s)")
     ap.add_argument("--first-minute", type=float, default=60)
     ap.add_argument("--slice", type=float, default=10)
@@ -220,6 +329,8 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", default=os.path.join(R.HERE, "results"))
     args = ap.parse_args()
+    global NO_NMT
+    NO_NMT = args.no_nmt
     # what run.drive reads
     args.duration, args.warmup_min, args.warmup_max = args.slice, 0, 0
     R.setup_pinning(args)
@@ -231,9 +342,15 @@ def main():
     workdir = R.tempfile.mkdtemp(prefix="footprint-")
     rows = []
     try:
+        if args.generator_warmup:
+            global NOOP_PORT
+            NOOP_PORT = R.free_port()
+            noop = R.Server("no-op", R.pinned("generator", [java, *R.jrego_launcher_flags(), "-cp", R.JAR,
+                                                            "io.jrego.loadtests.NoopCheckServer", str(NOOP_PORT)]))
+            R.wait_tcp(NOOP_PORT, 60, noop)
         for name in [*args.variants.split(","), "opa-envoy"]:
-            if name != "opa-envoy" and name not in VARIANTS:
-                sys.exit(f"error: unknown variant {name}; one of {','.join(VARIANTS)}")
+            if name != "opa-envoy" and name not in VARIANTS and name not in LAUNCHER_VARIANTS:
+                sys.exit(f"error: unknown variant {name}; one of {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
             rows.append(measure(java, name, args, workdir))
     finally:
         for p in R.children:

@@ -388,19 +388,20 @@ def decision(answer):
             "body": (denied or {}).get("body")}
 
 
-def drive(java, server, target, input_file, plan, args, warmup, probe=None):
+def drive(java, server, target, input_file, plan, args, warmup, probe=None, gen_args=()):
     """Runs LoadGen against a started server: warm-up (`auto` or seconds), then the plan. Returns
     (warm-up slices, one dict per phase), with the server's and generator's CPU time per check, and
     how busy the server's CPUs were with other work during the phase. With a `probe` dict, first
-    asks once and stores the server's answer there."""
+    asks once and stores the server's answer there. gen_args: more LoadGen options (e.g. its own
+    warm-up against another server, --self-warmup)."""
     extra = (["--probe", "1"] if probe is not None else []) + ["--concurrency", str(args.concurrency), "--duration", str(args.duration),
              "--warmup", str(warmup), "--warmup-min", str(args.warmup_min), "--warmup-max", str(args.warmup_max),
-             "--server-pid", str(server.pid), "--clk-tck", str(CLK_TCK), "--plan", ",".join(plan)]
+             "--server-pid", str(server.pid), "--clk-tck", str(CLK_TCK), "--plan", ",".join(plan), *gen_args]
     cmd = loadgen_cmd(java, target, input_file, extra)
     LOG.append(" ".join(cmd))
     log("+ " + " ".join(cmd))
     phase_seconds = sum(float(p.split(":")[2]) if p.count(":") == 2 else args.duration for p in plan)
-    limit = (args.warmup_max if warmup == "auto" else float(warmup)) + phase_seconds + 12 * len(plan) + 60
+    limit = (args.warmup_max if warmup == "auto" else float(warmup)) + phase_seconds + 12 * len(plan) + 60 + 120 * bool(gen_args)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     children.append(proc)
     watchdog = threading.Timer(limit, proc.kill)  # bounded even if the generator hangs

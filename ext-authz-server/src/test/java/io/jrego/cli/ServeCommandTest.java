@@ -34,7 +34,8 @@ class ServeCommandTest {
     assertThat(s.maxRecv).isEqualTo(4 << 20);
     assertThat(s.onError).isEqualTo("grpc-error");
     assertThat(s.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
-    assertThat(s.warmUp).isEqualTo(Duration.ofSeconds(10));
+    // issue 12: ready within 1.5 s of the start
+    assertThat(s.warmUp).isEqualTo(Duration.ofMillis(500));
     assertThat(s.evalTimeout).isEqualTo(Duration.ofMillis(200));
     assertThat(s.bundles).isEmpty();
   }
