@@ -90,7 +90,7 @@ output_texts contains [sprintf("/result/messages/%d/content/text", [i]), m.conte
 	is_string(m.content.text)
 }
 
-scans contains {"path": p, "report": r} if {
+scans contains {"path": p, "text": text, "report": r} if {
 	some [p, text] in output_texts
 	r := jrego.injection.scan(text, {"source": "tool", "threshold": cfg.scan.threshold})
 	r.detected
@@ -129,18 +129,36 @@ marked := {"headers": {"x-jrego-injection": concat(",", injection_categories)}} 
 } else := {}
 
 # "redact": one span from the first to the last rule finding at or above the threshold (the
-# statistical layer's window is used only when no rule names the text).
+# statistical layer's window is used only when no rule names the text), widened to the whole
+# hidden channel (an HTML or Markdown comment) a finding lies in, else on to the end of the
+# sentence or line, since a finding marks where an instruction starts, not all of it.
 injection_edits := [{"op": "redact", "path": s.path, "spans": [{
-	"start": min(starts),
-	"end": max(ends),
+	"start": start,
+	"end": span_end(s, kept),
 	"replacement": "[removed by policy: instructions in tool output]",
 }]} |
 	cfg.scan.outputs == "redact"
 	some s in scans
 	kept := kept_findings(s.report)
-	starts := [f.span[0] | some f in kept]
-	ends := [f.span[1] | some f in kept]
+	start := min(array.concat([f.span[0] | some f in kept], [h.span[0] | some h in hidden_around(s.report, kept)]))
 ]
+
+span_end(s, kept) := max([h.span[1] | some h in hidden_around(s.report, kept)]) if {
+	count(hidden_around(s.report, kept)) > 0
+} else := sentence_end(s.text, max([f.span[1] | some f in kept]))
+
+hidden_around(report, kept) := [h |
+	some h in report.hidden
+	some f in kept
+	h.span[0] <= f.span[0]
+	f.span[1] <= h.span[1]
+]
+
+sentence_end(text, from) := from + min(stops) + 1 if {
+	rest := substring(text, from, -1)
+	stops := [i | some c in [".", "!", "?", "\n"]; i := indexof(rest, c); i >= 0]
+	count(stops) > 0
+} else := count(text)
 
 kept_findings(report) := [f |
 	some f in report.findings
