@@ -3,10 +3,10 @@ package io.jrego.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.bundle.BundleLoader;
-import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.TestResult;
 import io.jrego.engine.tester.TestRunner;
+import io.jrego.engine.testing.RealOpa;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,8 +60,8 @@ class GatewayBundlesTest {
   }
 
   /**
-   * Every test but those of {@code guards_test.rego}, which call jrego's builtins for real (OPA
-   * has them declared by the capabilities file but cannot run them).
+   * Every test but those of {@code guards_test.rego}, which call jrego's builtins for real (OPA has
+   * them declared by the capabilities file but cannot run them).
    */
   @ParameterizedTest
   @CsvSource({"mcp-gateway, mcp, 40", "rag-gateway, rag, 25"})
