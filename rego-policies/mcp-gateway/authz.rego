@@ -2,7 +2,7 @@
 #
 # The Check decision is data.mcp.authz.allow (serve with --path mcp/authz/allow), an object in
 # the shape opa-envoy-plugin reads. Checks run in a fixed order and the first that fails answers:
-#   1. identity   a SPIFFE id in our trust domain, else 403
+#   1. identity   a SPIFFE id in our trust domain and a canonical path, else 403
 #   2. token      when data says oauth.required: a bearer token for this resource (issuer,
 #                 signature, audience, expiry), else 401 with WWW-Authenticate
 #   3. message    one JSON-RPC 2.0 object (no batch), else 400 / -32600
@@ -109,6 +109,8 @@ identity_problem := "no verified caller identity" if {
 	not caller
 } else := sprintf("caller is not in trust domain %s", [cfg.trust_domain]) if {
 	not startswith(caller, trust_domain_prefix)
+} else := "non-canonical request path" if {
+	dot_segment
 }
 
 # ---------------------------------------------------------------------------------------
@@ -118,7 +120,40 @@ headers := object.get(input.attributes.request.http, "headers", {})
 
 method_http := object.get(input.attributes.request.http, "method", "")
 
-request_path := lower(trim_right(split(object.get(input.attributes.request.http, "path", ""), "?")[0], "/"))
+# The path the upstream routes to, normalised as ai-gateway's policy.rego does (see its
+# comments): OPA-Envoy's parsed_path (else the raw path cut at "?"), "\\", "%2F" and "%5C" as
+# separators, a segment cut at ";" or NUL, trailing dots and white space dropped, lower case,
+# empty segments dropped. So "/MCP;x=1/" and "//mcp%2F" are "/mcp" here, as a server that strips
+# path parameters routes them. A segment of only dots and spaces is refused as non-canonical.
+path_segments := input.parsed_path if {
+	is_array(input.parsed_path)
+} else := split(split(object.get(input.attributes.request.http, "path", ""), "?")[0], "/")
+
+separator_escapes := {"\\": "/", "%2F": "/", "%2f": "/", "%5C": "/", "%5c": "/", "%3B": ";", "%3b": ";"}
+
+bare_segments := [split(split(part, ";")[0], "\u0000")[0] |
+	some s in path_segments
+	some part in split(separated(s), "/")
+]
+
+separated(s) := strings.replace_n(separator_escapes, s) if {
+	some c in ["%", "\\"]
+	contains(s, c)
+} else := s
+
+trailing_junk := ". \t\r\n\u000b\f"
+
+request_path := concat("/", array.concat([""], [lower(t) |
+	some s in bare_segments
+	t := trim_right(s, trailing_junk)
+	t != ""
+]))
+
+dot_segment if {
+	some s in bare_segments
+	s != ""
+	trim(s, trailing_junk) == ""
+}
 
 is_mcp if request_path in {lower(trim_right(p, "/")) | some p in cfg.paths}
 

@@ -279,3 +279,27 @@ test_claims_condition_a_grant if {
 		with data.mcp_gateway.grants as grants
 		with jrego.injection.scan as no_injection
 }
+
+# ---------------------------------------------------------------------------------------
+# The path: spellings a server routes to /mcp are MCP requests here too.
+
+at_path(inp, path) := json.patch(inp, [{"op": "replace", "path": "/attributes/request/http/path", "value": path}])
+
+test_path_spellings_of_the_mcp_endpoint_are_checked if {
+	every path in ["/mcp;x=1", "/MCP/", "//mcp", "/mcp%2F", "/mcp.", "/mcp?session=1", "/mcp%3Bx"] {
+		d := decide(at_path(call(agent, "run_shell", {"cmd": "id"}), path))
+		not d.allowed
+		error_of(d).message == "caller may not use tool \"run_shell\""
+	}
+}
+
+test_dot_segments_are_refused if {
+	d := decide(at_path(call(agent, "get_weather", {"location": "x"}), "/public/../mcp"))
+	d.http_status == 403
+	json.unmarshal(d.body).reason == "non-canonical request path"
+}
+
+test_parsed_path_is_preferred_to_the_raw_path if {
+	inp := object.union(at_path(call(agent, "run_shell", {"cmd": "id"}), "/elsewhere"), {"parsed_path": ["mcp"]})
+	not decide(inp).allowed
+}

@@ -3,7 +3,8 @@
 # The Check decision is data.rag.authz.allow (serve with --path rag/authz/allow), an object in the
 # shape opa-envoy-plugin reads. On retrieval paths the checks run in order, the first failing one
 # answers:
-#   1. identity    a SPIFFE id in our trust domain with an entry in data.callers, else 403
+#   1. identity    a SPIFFE id in our trust domain, a canonical path, and on retrieval paths an
+#                  entry in data.callers, else 403
 #   2. request     a complete JSON body naming a collection, else 400
 #   3. collection  one of the caller's collection globs and none of denied_collections, else 403;
 #                  a namespace, when the caller has a namespace list, from that list, else 403
@@ -81,6 +82,8 @@ identity_problem := "no verified caller identity" if {
 	not caller
 } else := sprintf("caller is not in trust domain %s", [cfg.trust_domain]) if {
 	not startswith(caller, concat("", ["spiffe://", cfg.trust_domain, "/"]))
+} else := "non-canonical request path" if {
+	dot_segment
 } else := "caller may not use retrieval" if {
 	is_retrieval
 	not caller_cfg
@@ -89,7 +92,40 @@ identity_problem := "no verified caller identity" if {
 # ---------------------------------------------------------------------------------------
 # The retrieval request, read through the pointers in data.request.
 
-request_path := lower(trim_right(split(object.get(input.attributes.request.http, "path", ""), "?")[0], "/"))
+# The path the upstream routes to, normalised as ai-gateway's policy.rego does (see its
+# comments): OPA-Envoy's parsed_path (else the raw path cut at "?"), "\\", "%2F" and "%5C" as
+# separators, a segment cut at ";" or NUL, trailing dots and white space dropped, lower case,
+# empty segments dropped. So "/MCP;x=1/" and "//mcp%2F" are "/mcp" here, as a server that strips
+# path parameters routes them. A segment of only dots and spaces is refused as non-canonical.
+path_segments := input.parsed_path if {
+	is_array(input.parsed_path)
+} else := split(split(object.get(input.attributes.request.http, "path", ""), "?")[0], "/")
+
+separator_escapes := {"\\": "/", "%2F": "/", "%2f": "/", "%5C": "/", "%5c": "/", "%3B": ";", "%3b": ";"}
+
+bare_segments := [split(split(part, ";")[0], "\u0000")[0] |
+	some s in path_segments
+	some part in split(separated(s), "/")
+]
+
+separated(s) := strings.replace_n(separator_escapes, s) if {
+	some c in ["%", "\\"]
+	contains(s, c)
+} else := s
+
+trailing_junk := ". \t\r\n\u000b\f"
+
+request_path := concat("/", array.concat([""], [lower(t) |
+	some s in bare_segments
+	t := trim_right(s, trailing_junk)
+	t != ""
+]))
+
+dot_segment if {
+	some s in bare_segments
+	s != ""
+	trim(s, trailing_junk) == ""
+}
 
 is_retrieval if request_path in {lower(trim_right(p, "/")) | some p in cfg.paths}
 

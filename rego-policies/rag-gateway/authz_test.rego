@@ -134,3 +134,17 @@ test_other_paths_are_open_to_identified_callers if {
 	decide(inp).allowed
 	not decide(object.remove(inp, ["spiffe"])).allowed
 }
+
+at_path(inp, path) := json.patch(inp, [{"op": "replace", "path": "/attributes/request/http/path", "value": path}])
+
+test_path_spellings_of_the_retrieval_endpoint_are_checked if {
+	every path in ["/v1/retrieve;x=1", "/V1/Retrieve/", "//v1//retrieve", "/v1%2Fretrieve", "/v1/retrieve."] {
+		d := decide(at_path(retrieve(assistant, acme_query({"collection": "hr-salaries"})), path))
+		reason(d) == "caller may not read collection \"hr-salaries\""
+	}
+}
+
+test_dot_segments_are_refused if {
+	d := decide(at_path(retrieve(assistant, acme_query({})), "/v1/x/../retrieve"))
+	reason(d) == "non-canonical request path"
+}
