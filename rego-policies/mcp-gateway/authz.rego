@@ -350,11 +350,21 @@ access_problem := sprintf("method %s is not allowed", [rpc_method]) if {
 	method_http == "POST"
 	rpc_method
 	not rpc_method in cfg.methods
+} else := sprintf("resource URI %s has dot segments", [json.marshal(target)]) if {
+	rpc_method == "resources/read"
+	dotted_uri
 } else := sprintf("caller may not use %s %s", [trim_suffix(target_kind[rpc_method], "s"), json.marshal(target)]) if {
 	target
 	not permitted(target_kind[rpc_method], target)
 } else := "caller has no MCP grant" if {
 	not some_grant
+}
+
+# A resource glob such as "docs://public/*" must not admit "docs://public/../secret": a URI
+# with "." or ".." segments (also percent-encoded, or behind "\\") is refused whatever the grants.
+dotted_uri if {
+	some seg in split(replace(lower(target), "\\", "/"), "/")
+	seg in {".", "..", "%2e", "%2e%2e", ".%2e", "%2e."}
 }
 
 some_grant if {

@@ -303,3 +303,12 @@ test_parsed_path_is_preferred_to_the_raw_path if {
 	inp := object.union(at_path(call(agent, "run_shell", {"cmd": "id"}), "/elsewhere"), {"parsed_path": ["mcp"]})
 	not decide(inp).allowed
 }
+
+test_resource_uris_with_dot_segments_are_refused if {
+	every uri in ["docs://public/../internal/salaries.md", "docs://public/%2e%2e/internal/x", "docs://public/.%2E/x", "docs://public\\..\\x", "docs://public/./a.md"] {
+		d := decide(read(agent, uri))
+		not d.allowed
+		endswith(error_of(d).message, "has dot segments")
+	}
+	decide(read(agent, "docs://public/handbook/..md")).allowed
+}
