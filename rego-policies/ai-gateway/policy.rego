@@ -10,7 +10,9 @@
 #   3. inference  - on inference paths: a listed caller, an inspectable body, a known,
 #                   non-embargoed model of a tier the caller may use, else 403 policy_denied
 #   4. tools      - on MCP paths, a tools/call of a tool the caller may call, else 403
-#   5. content    - no prompt-injection marker in a user message, else 400 prompt_injection
+#   5. content    - no prompt-injection marker in a user message, else 400 prompt_injection;
+#                   with the ai-guards bundle loaded beside this one, then jrego.injection.scan
+#                   on every message role it lists, else 400 prompt_injection
 # Authorization comes before content inspection, so an unknown caller learns nothing about
 # the content rules.
 #
@@ -33,6 +35,10 @@ allow := deny_response(403, "policy_denied", reason) if {
 	reason := deny_reason
 } else := deny_response(400, "prompt_injection", reason) if {
 	reason := injection_reason
+} else := deny_response(400, "prompt_injection", reason) if {
+	# jrego's builtins, when the ai-guards bundle is loaded beside this one (see its guards.rego);
+	# undefined, and so skipped, everywhere else.
+	reason := data.ai_guards.injection_reason
 } else := allow_response
 
 deny_response(status, code, reason) := {
