@@ -6,7 +6,9 @@
 #     (max_completion_tokens, else max_tokens, else the tier's default);
 #   - it is reserved against the caller's budget for the model (per minute, with a cap on
 #     concurrent streams) and against the caller's team budget (per day), all or nothing;
-#   - when a budget refuses, jrego answers 429 with Retry-After, x-ratelimit-* and the body below.
+#   - when a budget refuses, jrego answers 429 with Retry-After, x-ratelimit-* and the body below;
+#   - with ext_proc, the answer's reported usage settles the reservation; a streaming OpenAI chat or
+#     completions request is asked to report it (include_usage; other APIs report it unasked).
 # Budgets live in data.token_budgets: tiers of limits, callers mapped to a team and a tier.
 package budget_example
 
@@ -53,6 +55,13 @@ limits := [
 	},
 ]
 
+# OpenAI's chat completions and completions report a stream's usage only when asked.
+openai_stream_paths := {["v1", "chat", "completions"], ["v1", "completions"]}
+
+default include_usage := false
+
+include_usage if input.parsed_path in openai_stream_paths
+
 default allow := {"allowed": false, "http_status": 403, "body": "{\"error\":\"unknown caller\"}"}
 
 allow := {
@@ -61,6 +70,7 @@ allow := {
 	"budget": {
 		"estimate": estimate,
 		"limits": limits,
+		"include_usage": include_usage,
 		"rejected_body": {"error": {
 			"type": "rate_limit_exceeded",
 			"message": sprintf("token budget of %s (team %s) is spent; retry later", [caller, member.team]),

@@ -21,6 +21,13 @@ test_estimate_is_prompt_plus_max_tokens if {
 	d.allowed
 }
 
+test_openai_chat_streams_are_asked_for_usage if {
+	d := budget_example.allow with input as object.union(orchestrator, {"parsed_path": ["v1", "chat", "completions"]})
+	d.budget.include_usage
+	e := budget_example.allow with input as object.union(orchestrator, {"parsed_path": ["v1", "messages"]})
+	not e.budget.include_usage
+}
+
 test_two_budgets_caller_model_and_team if {
 	d := budget_example.allow with input as orchestrator
 	[a, b] := d.budget.limits

@@ -157,7 +157,7 @@ public final class JregoServer implements AutoCloseable {
     AuthorizationService service =
         new AuthorizationService(policies, metrics, check, budgets, recorder);
     ExternalProcessorService processor =
-        new ExternalProcessorService(policies, metrics, check, process, recorder);
+        new ExternalProcessorService(policies, metrics, check, process, recorder, budgets);
     CheckServer grpc = CheckServer.start(server, service, processor, policies);
     Optional<AdminServer> admin = Optional.empty();
     try {

@@ -67,34 +67,17 @@ public final class BudgetLoad {
       }
     }
     Path dir = Files.createTempDirectory("jrego-budget-load");
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Process redis =
-        new ProcessBuilder(
-                "redis-server",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--dir",
-                dir.toString(),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-                "--logfile",
-                dir.resolve("redis.log").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.out").toFile())
-            .start();
+    int port = freePort();
+    int memPort = freePort();
+    Process redis = startRedis(dir.resolve("aof"), port, true);
+    Process memRedis = startRedis(dir.resolve("mem"), memPort, false);
     String uri = "redis://127.0.0.1:" + port + "/0";
+    String memUri = "redis://127.0.0.1:" + memPort + "/0";
     StringBuilder report = new StringBuilder();
+    StringBuilder server = new StringBuilder();
     try {
       waitForRedis(uri);
+      waitForRedis(memUri);
       report.append(
           String.format(
               Locale.ROOT,
@@ -103,24 +86,66 @@ public final class BudgetLoad {
               seconds));
       report.append(
           "| operation | p50 | p90 | p99 | p99.9 | max | ops |\n|---|---|---|---|---|---|---|\n");
+      RedisClient pingClient = RedisClient.create(uri);
       try (BudgetStore embedded = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 200_000);
           BudgetStore shared =
+              new RedisBudgetStore(uri, Duration.ofSeconds(1), "jrego:load:", LeasePolicy.DEFAULT);
+          BudgetStore memory =
               new RedisBudgetStore(
-                  uri, Duration.ofSeconds(1), "jrego:load:", LeasePolicy.DEFAULT)) {
-        // Warm-up: JIT and the connection, not counted.
-        cost(null, rate, 5);
-        cost(embedded, rate, 5);
-        cost(shared, rate, 5);
-        report.append(row("empty operation (harness floor)", cost(null, rate, seconds)));
-        report.append(row("embedded: reserve + settle", cost(embedded, rate, seconds)));
-        report.append(row("redis: reserve + settle", cost(shared, rate, seconds)));
-        report.append(row("empty operation again", cost(null, rate, seconds)));
+                  memUri, Duration.ofSeconds(1), "jrego:load:", LeasePolicy.DEFAULT);
+          StatefulRedisConnection<String, String> ping = pingClient.connect()) {
+        RedisCommands<String, String> pings = ping.sync();
+        Op empty = i -> {};
+        Op pingTwice =
+            i -> {
+              pings.ping();
+              pings.ping();
+            };
+        List<Budget> budgets = budgets();
+        // Warm-up: JIT and the connections, not counted.
+        cost(empty, rate, 5);
+        cost(reserveSettle(embedded, budgets), rate, 5);
+        cost(reserveSettle(shared, budgets), rate, 5);
+        cost(reserveSettle(memory, budgets), rate, 5);
+        cost(pingTwice, rate, 5);
+        report.append(row("empty operation (harness floor)", cost(empty, rate, seconds)));
+        report.append(
+            row(
+                "embedded: reserve + settle",
+                cost(reserveSettle(embedded, budgets), rate, seconds)));
+        resetServerStats(port);
+        report.append(
+            row("redis (AOF everysec): 2 x PING, same client", cost(pingTwice, rate, seconds)));
+        server.append(serverStats("2 x PING", port));
+        resetServerStats(port);
+        report.append(
+            row(
+                "redis (AOF everysec): reserve + settle",
+                cost(reserveSettle(shared, budgets), rate, seconds)));
+        server.append(serverStats("reserve + settle, AOF everysec", port));
+        resetServerStats(memPort);
+        report.append(
+            row(
+                "redis (no persistence): reserve + settle",
+                cost(reserveSettle(memory, budgets), rate, seconds)));
+        server.append(serverStats("reserve + settle, no persistence", memPort));
+        report.append(row("empty operation again", cost(empty, rate, seconds)));
         report.append('\n');
+        report.append(
+            "### Inside Redis during each row (INFO commandstats, SLOWLOG over 500 µs, LATENCY"
+                + " events over 1 ms)\n\n"
+                + "| row | calls | µs per call (server) | slowlog entries | latency events |\n"
+                + "|---|---|---|---|---|\n");
+        report.append(server).append('\n');
         report.append(burst(uri, shared));
+      } finally {
+        pingClient.shutdown();
       }
     } finally {
-      redis.destroy();
-      redis.waitFor(10, TimeUnit.SECONDS);
+      for (Process p : List.of(redis, memRedis)) {
+        p.destroy();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
     }
     PrintStream out = System.out;
     out.print(report);
@@ -142,16 +167,14 @@ public final class BudgetLoad {
         h.getTotalCount());
   }
 
-  /**
-   * Runs reserve + settle (or nothing, with a null store) {@code rate} times a second for {@code
-   * seconds}, on 4 threads, each operation's latency measured from its scheduled start.
-   */
-  private static Histogram cost(BudgetStore store, int rate, int seconds) throws Exception {
-    int total = rate * seconds;
-    long interval = 1_000_000_000L / rate;
-    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    // Many budget keys, as many callers: the tokens never run out within the run.
+  /** One measured operation; {@code i} is its sequence number. */
+  @FunctionalInterface
+  private interface Op {
+    void run(long i) throws Exception;
+  }
+
+  /** Many budget keys, as many callers: the tokens never run out within the run. */
+  private static List<Budget> budgets() {
     List<Budget> budgets = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
       budgets.add(
@@ -162,6 +185,26 @@ public final class BudgetLoad {
               Budget.UNLIMITED,
               10_000));
     }
+    return budgets;
+  }
+
+  private static Op reserveSettle(BudgetStore store, List<Budget> budgets) {
+    return i -> {
+      String id = UUID.randomUUID().toString();
+      store.reserve(id, List.of(budgets.get((int) (i % budgets.size()))), 1000);
+      store.settle(id, 700);
+    };
+  }
+
+  /**
+   * Runs {@code op} {@code rate} times a second for {@code seconds}, on 4 threads, each operation's
+   * latency measured from its scheduled start.
+   */
+  private static Histogram cost(Op op, int rate, int seconds) throws Exception {
+    int total = rate * seconds;
+    long interval = 1_000_000_000L / rate;
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
     long start = System.nanoTime() + 10_000_000;
     AtomicLong next = new AtomicLong();
     List<Future<?>> workers = new ArrayList<>();
@@ -180,14 +223,10 @@ public final class BudgetLoad {
                       Thread.onSpinWait();
                     }
                   }
-                  if (store != null) {
-                    String id = UUID.randomUUID().toString();
-                    try {
-                      store.reserve(id, List.of(budgets.get((int) (i % budgets.size()))), 1000);
-                      store.settle(id, 700);
-                    } catch (Exception e) {
-                      throw new IllegalStateException(e);
-                    }
+                  try {
+                    op.run(i);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
                   }
                   local.recordValue(Math.max(0, System.nanoTime() - due));
                 }
@@ -348,6 +387,99 @@ public final class BudgetLoad {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Process startRedis(Path dir, int port, boolean aof) throws IOException {
+    Files.createDirectories(dir);
+    return new ProcessBuilder(
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--dir",
+            dir.toString(),
+            "--appendonly",
+            aof ? "yes" : "no",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--logfile",
+            dir.resolve("redis.log").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis.out").toFile())
+        .start();
+  }
+
+  /** Resets Redis's own counters, and has it record commands over 500 µs and events over 1 ms. */
+  private static void resetServerStats(int port) throws Exception {
+    cli(port, "CONFIG", "SET", "slowlog-log-slower-than", "500");
+    cli(port, "CONFIG", "SET", "latency-monitor-threshold", "1");
+    cli(port, "CONFIG", "RESETSTAT");
+    cli(port, "SLOWLOG", "RESET");
+    cli(port, "LATENCY", "RESET");
+  }
+
+  /** One table row: calls and server-side µs per call of the busiest command, slowlog, events. */
+  private static String serverStats(String row, int port) throws Exception {
+    String busiest = "";
+    long calls = 0;
+    String usec = "";
+    for (String line : cli(port, "INFO", "commandstats").lines().toList()) {
+      if (!line.startsWith("cmdstat_")) {
+        continue;
+      }
+      String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+      long c = Long.parseLong(field(line, "calls"));
+      if (c > calls) {
+        calls = c;
+        busiest = name;
+        usec = field(line, "usec_per_call");
+      }
+    }
+    String slow = cli(port, "SLOWLOG", "LEN").strip();
+    String events =
+        cli(port, "--csv", "LATENCY", "LATEST").strip().replace("\n", "; ").replace("\"", "");
+    return String.format(
+        Locale.ROOT,
+        "| %s | %,d %s | %s | %s | %s |%n",
+        row,
+        calls,
+        busiest,
+        usec,
+        slow,
+        events.isEmpty() ? "none" : events + " (event, time, latest ms, max ms)");
+  }
+
+  private static String field(String statLine, String name) {
+    String key = name + "=";
+    int at = statLine.indexOf(key, statLine.indexOf(':'));
+    while (at > 0 && statLine.charAt(at - 1) != ',' && statLine.charAt(at - 1) != ':') {
+      at = statLine.indexOf(key, at + 1);
+    }
+    if (at < 0) {
+      return "";
+    }
+    int end = statLine.indexOf(',', at);
+    return statLine.substring(at + key.length(), end < 0 ? statLine.length() : end).strip();
+  }
+
+  private static String cli(int port, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("redis-cli " + String.join(" ", args) + ": " + out);
+    }
+    return out;
   }
 
   private static void waitForRedis(String uri) throws InterruptedException, IOException {

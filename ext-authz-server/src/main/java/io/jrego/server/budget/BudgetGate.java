@@ -31,10 +31,11 @@ import java.util.Optional;
  *
  * <p>An allowed decision with a budget is reserved under its decision id. Admitted: the answer
  * gains {@code x-ratelimit-*} response headers and the dynamic metadata {@code jrego_budget:
- * {reservation_id, estimate}}. Refused: the answer becomes a 429 with {@code Retry-After}, {@code
- * x-ratelimit-*} headers and the policy's {@code rejected_body} (or a default JSON body). A store
- * that cannot answer fails the check with {@link Reason#BUDGET_UNAVAILABLE}, answered as {@code
- * --on-error} says (closed); a {@link FallbackBudgetStore} is the configured alternative.
+ * {reservation_id, estimate, include_usage}} ({@code include_usage} only when the plan asks).
+ * Refused: the answer becomes a 429 with {@code Retry-After}, {@code x-ratelimit-*} headers and the
+ * policy's {@code rejected_body} (or a default JSON body). A store that cannot answer fails the
+ * check with {@link Reason#BUDGET_UNAVAILABLE}, answered as {@code --on-error} says (closed); a
+ * {@link FallbackBudgetStore} is the configured alternative.
  */
 public final class BudgetGate implements AutoCloseable {
 
@@ -183,19 +184,21 @@ public final class BudgetGate implements AutoCloseable {
     }
     CheckResponse.Builder b = answer.toBuilder();
     b.getOkResponseBuilder().addAllResponseHeadersToAdd(headers(a.remaining()));
-    Struct.Builder meta = b.getDynamicMetadataBuilder();
-    meta.putFields(
-        METADATA_KEY,
-        com.google.protobuf.Value.newBuilder()
-            .setStructValue(
-                Struct.newBuilder()
-                    .putFields("reservation_id", string(a.reservationId()))
-                    .putFields(
-                        "estimate",
-                        com.google.protobuf.Value.newBuilder()
-                            .setNumberValue((double) p.estimate())
-                            .build()))
-            .build());
+    Struct.Builder budget =
+        Struct.newBuilder()
+            .putFields("reservation_id", string(a.reservationId()))
+            .putFields(
+                "estimate",
+                com.google.protobuf.Value.newBuilder()
+                    .setNumberValue((double) p.estimate())
+                    .build());
+    if (p.includeUsage()) {
+      budget.putFields(
+          "include_usage", com.google.protobuf.Value.newBuilder().setBoolValue(true).build());
+    }
+    b.getDynamicMetadataBuilder()
+        .putFields(
+            METADATA_KEY, com.google.protobuf.Value.newBuilder().setStructValue(budget).build());
     Reservation reservation = new Reservation(a.reservationId(), p.budgets(), p.estimate());
     if (local.size() < MAX_LOCAL) {
       local.put(reservation.id(), reservation);

@@ -1,6 +1,7 @@
 package io.jrego.server.budget;
 
 import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
@@ -20,15 +21,20 @@ import java.util.Optional;
  *     {"key": "tenant:acme/model:gpt-4o", "window": "hour",
  *      "limit_tokens": 100000, "limit_requests": 1000, "max_concurrent": 10}
  *   ],
- *   "rejected_body": {...}                  // optional: the 429's JSON body
+ *   "rejected_body": {...},                 // optional: the 429's JSON body
+ *   "include_usage": true                   // optional: ask a streaming OpenAI request for usage
  * }
  * }</pre>
  *
  * @param budgets the limits, in the policy's order
  * @param estimate tokens to reserve
  * @param rejectedBody the policy's 429 body, if it shapes one
+ * @param includeUsage whether the ext_proc phase adds {@code stream_options.include_usage: true} to
+ *     a streaming request that lacks it (OpenAI chat completions and completions report a stream's
+ *     usage only when asked; other APIs may refuse the field, so the policy decides)
  */
-public record BudgetPlan(List<Budget> budgets, long estimate, Optional<Value> rejectedBody) {
+public record BudgetPlan(
+    List<Budget> budgets, long estimate, Optional<Value> rejectedBody, boolean includeUsage) {
 
   /** At most this many limits per request: each is a counter read and written per call. */
   public static final int MAX_LIMITS = 8;
@@ -75,9 +81,17 @@ public record BudgetPlan(List<Budget> budgets, long estimate, Optional<Value> re
     for (int i = 0; i < elements.size(); i++) {
       budgets.add(limit(elements.get(i), "budget.limits[" + i + "]"));
     }
+    Value include = b.getOrNull(StringValue.of("include_usage"));
+    if (include != null && !(include instanceof BooleanValue)) {
+      throw new IllegalArgumentException(
+          "budget.include_usage must be a boolean, got " + include.typeName());
+    }
     return Optional.of(
         new BudgetPlan(
-            budgets, estimate, Optional.ofNullable(b.getOrNull(StringValue.of("rejected_body")))));
+            budgets,
+            estimate,
+            Optional.ofNullable(b.getOrNull(StringValue.of("rejected_body"))),
+            include instanceof BooleanValue bv && bv.value()));
   }
 
   private static Budget limit(Value v, String where) {

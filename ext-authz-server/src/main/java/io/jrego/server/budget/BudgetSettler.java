@@ -2,6 +2,8 @@ package io.jrego.server.budget;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.jrego.server.body.BodyException;
+import io.jrego.server.body.Decoding;
 import java.io.ByteArrayOutputStream;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +34,8 @@ public final class BudgetSettler {
   private final BudgetGate gate;
   private final String reservationId;
   private boolean sse;
+  private Decoding decoding;
+  private boolean unreadable;
   private final UsageParser.Stream stream = new UsageParser.Stream();
   private final ByteArrayOutputStream json = new ByteArrayOutputStream();
   private boolean jsonTooLarge;
@@ -42,8 +46,26 @@ public final class BudgetSettler {
     this.reservationId = Objects.requireNonNull(reservationId);
   }
 
+  /**
+   * What the Check answer left for the response path of one request.
+   *
+   * @param reservationId the reservation to settle
+   * @param includeUsage whether the policy asked to add {@code stream_options.include_usage} to a
+   *     streaming request ({@link UsageParser#withIncludeUsage})
+   */
+  public record Ticket(String reservationId, boolean includeUsage) {
+    public Ticket {
+      Objects.requireNonNull(reservationId);
+    }
+  }
+
   /** The reservation id in forwarded ext_authz metadata, if the Check answer made one. */
   public static Optional<String> reservationId(Map<String, Struct> filterMetadata) {
+    return ticket(filterMetadata).map(Ticket::reservationId);
+  }
+
+  /** The reservation in forwarded ext_authz metadata, if the Check answer made one. */
+  public static Optional<Ticket> ticket(Map<String, Struct> filterMetadata) {
     Struct authz = filterMetadata.get(EXT_AUTHZ_NAMESPACE);
     if (authz == null) {
       return Optional.empty();
@@ -52,10 +74,13 @@ public final class BudgetSettler {
     if (budget == null || !budget.hasStructValue()) {
       return Optional.empty();
     }
-    Value id = budget.getStructValue().getFieldsOrDefault("reservation_id", null);
-    return id != null && id.hasStringValue() && !id.getStringValue().isEmpty()
-        ? Optional.of(id.getStringValue())
-        : Optional.empty();
+    Struct b = budget.getStructValue();
+    Value id = b.getFieldsOrDefault("reservation_id", null);
+    if (id == null || !id.hasStringValue() || id.getStringValue().isEmpty()) {
+      return Optional.empty();
+    }
+    Value include = b.getFieldsOrDefault("include_usage", null);
+    return Optional.of(new Ticket(id.getStringValue(), include != null && include.getBoolValue()));
   }
 
   /** The response's {@code content-type}: SSE is read as a stream, anything else as JSON. */
@@ -65,16 +90,52 @@ public final class BudgetSettler {
   }
 
   /**
+   * The response's {@code content-type} and {@code content-encoding} (null when the caller decodes
+   * the body itself): gzip and deflate are undone here; a body in another encoding cannot be read,
+   * so its reservation is released at the end as one without usage.
+   */
+  public void response(String contentType, String contentEncoding) {
+    contentType(contentType);
+    try {
+      decoding = Decoding.of(contentEncoding).map(e -> new Decoding(e, MAX_JSON)).orElse(null);
+    } catch (BodyException e) {
+      unreadable = true;
+    }
+  }
+
+  /** Whether the reservation has been settled or released. */
+  public boolean done() {
+    return result.isPresent();
+  }
+
+  /**
    * The next piece of the (decoded) response body; at {@code endOfStream} the reservation is
    * settled.
    *
    * @throws BudgetStoreException when the store cannot answer the settle (the lease then ends it)
    */
   public void body(byte[] piece, boolean endOfStream) throws BudgetStoreException {
+    feed(piece);
+    if (endOfStream && result.isEmpty()) {
+      end();
+    }
+  }
+
+  /** The next piece of the response body, not the last. */
+  public void feed(byte[] piece) {
     if (result.isPresent()) {
       return;
     }
-    if (sse) {
+    if (decoding != null && !unreadable) {
+      try {
+        piece = decoding.push(piece);
+      } catch (BodyException e) {
+        unreadable = true;
+      }
+    }
+    if (unreadable) {
+      // nothing to read: the end releases
+    } else if (sse) {
       stream.feed(piece);
     } else if (!jsonTooLarge) {
       if (json.size() + piece.length > MAX_JSON) {
@@ -83,9 +144,6 @@ public final class BudgetSettler {
       } else {
         json.writeBytes(piece);
       }
-    }
-    if (endOfStream) {
-      end();
     }
   }
 
@@ -97,7 +155,25 @@ public final class BudgetSettler {
    */
   public void closed() throws BudgetStoreException {
     if (result.isEmpty()) {
+      if (decoding != null) {
+        decoding.close();
+      }
       result = Optional.of(gate.release(reservationId));
+    }
+  }
+
+  /**
+   * The request never reached the upstream (refused or failed on the request path): settles with no
+   * usage, so the whole estimate is refunded. Does nothing once settled.
+   *
+   * @throws BudgetStoreException when the store cannot answer
+   */
+  public void unused() throws BudgetStoreException {
+    if (result.isEmpty()) {
+      if (decoding != null) {
+        decoding.close();
+      }
+      result = Optional.of(gate.settle(reservationId, 0));
     }
   }
 
@@ -107,10 +183,15 @@ public final class BudgetSettler {
   }
 
   private void end() throws BudgetStoreException {
+    if (decoding != null) {
+      decoding.close();
+    }
     Optional<TokenUsage> usage =
-        sse
-            ? stream.usage()
-            : jsonTooLarge ? Optional.empty() : UsageParser.fromJson(json.toByteArray());
+        unreadable
+            ? Optional.empty()
+            : sse
+                ? stream.usage()
+                : jsonTooLarge ? Optional.empty() : UsageParser.fromJson(json.toByteArray());
     result =
         Optional.of(
             usage.isPresent()

@@ -1,9 +1,9 @@
 package io.jrego.server.budget;
 
-import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -69,36 +69,107 @@ public final class UsageParser {
   /**
    * A request body with {@code stream_options.include_usage: true} added, when it streams ({@code
    * "stream": true}) without asking for usage; empty when nothing needs changing (or the body is
-   * not a JSON object, or its {@code stream_options} is not an object). For OpenAI's chat
-   * completions and completions, whose streams report usage only when asked.
+   * not a JSON object, or its {@code stream_options} is neither an object nor null). For OpenAI's
+   * chat completions and completions, whose streams report usage only when asked.
+   *
+   * <p>The body is spliced, not re-serialised: every byte but the added member (or the replaced
+   * {@code false} or {@code null}) stays as the client sent it.
    */
   public static Optional<byte[]> withIncludeUsage(byte[] requestBody) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(requestBody);
+    Splice at;
+    try (JsonParser p = JSON.getFactory().createParser(requestBody)) {
+      at = findUsageSplice(p);
     } catch (java.io.IOException e) {
       return Optional.empty();
     }
-    if (!(root instanceof ObjectNode o) || !o.path("stream").asBoolean(false)) {
+    if (at == null) {
       return Optional.empty();
     }
-    JsonNode options = o.get("stream_options");
-    if (options != null && !options.isObject() && !options.isNull()) {
-      return Optional.empty();
+    byte[] insert = at.text().getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[requestBody.length - at.removed() + insert.length];
+    System.arraycopy(requestBody, 0, out, 0, at.offset());
+    System.arraycopy(insert, 0, out, at.offset(), insert.length);
+    System.arraycopy(
+        requestBody,
+        at.offset() + at.removed(),
+        out,
+        at.offset() + insert.length,
+        requestBody.length - at.offset() - at.removed());
+    return Optional.of(out);
+  }
+
+  /** Replace {@code removed} bytes at {@code offset} by {@code text}. */
+  private record Splice(int offset, int removed, String text) {}
+
+  /** Where the member goes, or null when nothing is to change; reads the whole body. */
+  private static Splice findUsageSplice(JsonParser p) throws java.io.IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      return null;
     }
-    if (options instanceof ObjectNode so) {
-      if (so.path("include_usage").asBoolean(false)) {
-        return Optional.empty();
+    boolean stream = false;
+    Splice options = null; // what stream_options needs, once seen
+    boolean optionsSeen = false;
+    int rootEnd = -1;
+    for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+      if (t == JsonToken.END_OBJECT) {
+        rootEnd = offset(p);
+        break;
       }
-      so.put("include_usage", true);
-    } else {
-      o.putObject("stream_options").put("include_usage", true);
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "stream" -> stream = v == JsonToken.VALUE_TRUE;
+        case "stream_options" -> {
+          optionsSeen = true;
+          options = optionsSplice(p, v);
+        }
+        default -> p.skipChildren();
+      }
     }
-    try {
-      return Optional.of(JSON.writeValueAsBytes(o));
-    } catch (JacksonException e) {
-      return Optional.empty();
+    if (rootEnd < 0 || p.nextToken() != null || !stream) {
+      return null; // not one JSON object, or not streaming
     }
+    if (!optionsSeen) {
+      return new Splice(rootEnd, 0, ",\"stream_options\":{\"include_usage\":true}");
+    }
+    return options;
+  }
+
+  /** What a {@code stream_options} value needs; the parser is left after it. */
+  private static Splice optionsSplice(JsonParser p, JsonToken v) throws java.io.IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      return new Splice(offset(p), 4, "{\"include_usage\":true}");
+    }
+    if (v != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null; // a value of another type: the upstream will say what is wrong with it
+    }
+    boolean empty = true;
+    Splice include = null;
+    boolean includeSeen = false;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      empty = false;
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if (name.equals("include_usage")) {
+        includeSeen = true;
+        include =
+            value == JsonToken.VALUE_TRUE
+                ? null
+                : value == JsonToken.VALUE_FALSE || value == JsonToken.VALUE_NULL
+                    ? new Splice(offset(p), value == JsonToken.VALUE_FALSE ? 5 : 4, "true")
+                    : null;
+      }
+      p.skipChildren();
+    }
+    if (includeSeen) {
+      return include;
+    }
+    return new Splice(offset(p), 0, (empty ? "" : ",") + "\"include_usage\":true");
+  }
+
+  private static int offset(JsonParser p) {
+    return Math.toIntExact(p.currentTokenLocation().getByteOffset());
   }
 
   /**

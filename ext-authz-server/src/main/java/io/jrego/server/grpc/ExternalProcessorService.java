@@ -11,6 +11,7 @@ import io.jrego.engine.RuleInfo;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.body.Redactions;
+import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.decide.Decider;
 import io.jrego.server.decide.Kind;
 import io.jrego.server.decide.Outcome;
@@ -85,6 +86,7 @@ public final class ExternalProcessorService
   private final ProcessStream.Config streams;
   private final PhaseDecisionMapper mapper;
   private final AtomicReference<Rules> rules = new AtomicReference<>();
+  private final Optional<BudgetGate> budgets;
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -105,7 +107,22 @@ public final class ExternalProcessorService
       AuthorizationService.Config check,
       Config config,
       DecisionRecorder recorder) {
+    this(policies, metrics, check, config, recorder, Optional.empty());
+  }
+
+  /**
+   * A service that also settles the token reservations Check made in {@code budgets} from each
+   * request's response (see {@link ProcessStream}); not in dry-run.
+   */
+  public ExternalProcessorService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      AuthorizationService.Config check,
+      Config config,
+      DecisionRecorder recorder,
+      Optional<BudgetGate> budgets) {
     this.policies = policies;
+    this.budgets = check.dryRun() ? Optional.empty() : budgets;
     this.decider = new Decider(metrics, check.evalTimeout(), false, recorder);
     this.config = config;
     this.dryRun = check.dryRun();
@@ -166,7 +183,7 @@ public final class ExternalProcessorService
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     ProcessStream stream =
-        new ProcessStream(new Runner(policies.current()), streams, new GrpcSink(out));
+        new ProcessStream(new Runner(policies.current()), streams, new GrpcSink(out), budgets);
     if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
       call.setOnCancelHandler(stream::onClosed);
     }

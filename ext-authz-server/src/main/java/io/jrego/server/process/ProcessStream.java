@@ -36,6 +36,10 @@ import io.jrego.server.body.BodyException;
 import io.jrego.server.body.Decoding;
 import io.jrego.server.body.Redactions;
 import io.jrego.server.body.SseFilter;
+import io.jrego.server.budget.BudgetGate;
+import io.jrego.server.budget.BudgetSettler;
+import io.jrego.server.budget.BudgetStoreException;
+import io.jrego.server.budget.UsageParser;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.InputMapper;
@@ -149,6 +153,14 @@ public final class ProcessStream {
   private final Sink sink;
   private final InputMapper mapper;
   private final Redactions redactions = new Redactions();
+  private final Optional<BudgetGate> budgets;
+
+  /** This request's token reservation (made by Check), settled from the response; or null. */
+  private BudgetSettler settler;
+
+  private boolean includeUsage;
+  private boolean responseEnded;
+  private boolean refusedRequest;
 
   private ProtocolConfiguration protocol = ProtocolConfiguration.getDefaultInstance();
   private boolean first = true;
@@ -175,10 +187,20 @@ public final class ProcessStream {
   private PhaseDecision responseDecision;
 
   public ProcessStream(PhaseRunner runner, Config config, Sink sink) {
+    this(runner, config, sink, Optional.empty());
+  }
+
+  /**
+   * A stream that also settles the token reservation Check made for its request ({@link
+   * BudgetSettler}): the reservation id comes in the ext_authz dynamic metadata Envoy forwards with
+   * the request headers.
+   */
+  public ProcessStream(PhaseRunner runner, Config config, Sink sink, Optional<BudgetGate> budgets) {
     this.runner = runner;
     this.config = config;
     this.sink = sink;
     this.mapper = new InputMapper(config.input());
+    this.budgets = budgets;
   }
 
   /** Handles one message from Envoy. Never throws: problems end in an answer or a failed stream. */
@@ -209,6 +231,9 @@ public final class ProcessStream {
     } catch (BodyException e) {
       fail(new CheckException(Reason.BODY_ERROR, e.getMessage()));
     }
+    if (responseEnded) {
+      endBudget(); // after the last answer went out: the store's round trip delays nothing
+    }
   }
 
   /** Envoy went away (the request ended or was reset): drop what is held. */
@@ -217,6 +242,7 @@ public final class ProcessStream {
       runner.found(Phase.RESPONSE, redactions.drainHits());
     }
     done = true;
+    endBudget();
     if (decoding != null) {
       decoding.close();
     }
@@ -228,12 +254,21 @@ public final class ProcessStream {
     requestHeaders = new Headers(h.getHeaders());
     attributes = r.getAttributesMap();
     requestMetadata = r.getMetadataContext();
+    if (budgets.isPresent()) {
+      BudgetSettler.ticket(requestMetadata.getFilterMetadataMap())
+          .ifPresent(
+              t -> {
+                settler = new BudgetSettler(budgets.get(), t.reservationId());
+                includeUsage = t.includeUsage();
+              });
+    }
     if (!runner.hasPolicy()) {
       throw new CheckException(Reason.NO_POLICY, "no policy is active");
     }
     requestHeadersOverride = modeOverride();
     BodySendMode mode = protocol.getRequestBodyMode();
-    boolean anyRule = runner.defines(Phase.REQUEST) || runner.defines(Phase.RESPONSE);
+    boolean anyRule =
+        runner.defines(Phase.REQUEST) || runner.defines(Phase.RESPONSE) || settler != null;
     boolean bodyComing = !h.getEndOfStream() && mode != BodySendMode.NONE;
     if (!bodyComing || (!anyRule && mode != BodySendMode.FULL_DUPLEX_STREAMED)) {
       Optional<CommonResponse.Builder> c = requestPhase(ByteString.EMPTY);
@@ -252,11 +287,12 @@ public final class ProcessStream {
    * What the answer to the request headers asks of Envoy for the rest of the stream (a whole
    * processing mode, as Envoy reads it): the request body as configured if a rule needs the
    * request; the response headers if any rule exists; the response body in full duplex if the
-   * response rule exists and that is the strategy.
+   * response rule exists and that is the strategy. A token reservation to settle counts as a
+   * response rule: its usage is in the response body.
    */
   private ProcessingMode modeOverride() {
     boolean request = runner.defines(Phase.REQUEST);
-    boolean response = runner.defines(Phase.RESPONSE);
+    boolean response = runner.defines(Phase.RESPONSE) || settler != null;
     boolean any = request || response;
     fullDuplex =
         response
@@ -295,6 +331,9 @@ public final class ProcessStream {
       return;
     }
     CommonResponse.Builder c = decided.get();
+    if (includeUsage) {
+      askForUsage(c, body, mode);
+    }
     switch (mode) {
       case FULL_DUPLEX_STREAMED -> {
         ByteString out = c.hasBodyMutation() ? c.getBodyMutation().getBody() : body;
@@ -311,6 +350,33 @@ public final class ProcessStream {
         send(bodyAnswer(true, c));
       }
       default -> send(bodyAnswer(true, c));
+    }
+  }
+
+  /**
+   * Adds {@code stream_options.include_usage: true} to a streaming request that lacks it, as the
+   * budget's policy asked: after the policy's own edits, so that the stream reports the usage to
+   * settle with.
+   */
+  private static void askForUsage(
+      CommonResponse.Builder c, ByteString original, BodySendMode mode) {
+    ByteString current = c.hasBodyMutation() ? c.getBodyMutation().getBody() : original;
+    Optional<byte[]> edited = UsageParser.withIncludeUsage(current.toByteArray());
+    if (edited.isEmpty()) {
+      return;
+    }
+    ByteString out = ByteString.copyFrom(edited.get());
+    c.setBodyMutation(BodyMutation.newBuilder().setBody(out));
+    HeaderMutation.Builder hm = c.getHeaderMutationBuilder();
+    List<HeaderValueOption> kept =
+        hm.getSetHeadersList().stream()
+            .filter(h -> !h.getHeader().getKey().equalsIgnoreCase("content-length"))
+            .toList();
+    hm.clearSetHeaders().addAllSetHeaders(kept);
+    if (mode == BodySendMode.BUFFERED || mode == BodySendMode.BUFFERED_PARTIAL) {
+      hm.addSetHeaders(Headers.set("content-length", String.valueOf(out.size())));
+    } else if (!hm.getRemoveHeadersList().contains("content-length")) {
+      hm.addRemoveHeaders("content-length");
     }
   }
 
@@ -378,6 +444,12 @@ public final class ProcessStream {
 
   private void responseHeaders(HttpHeaders h) throws CheckException {
     responseHeaders = new Headers(h.getHeaders());
+    if (settler != null) {
+      settler.response(
+          responseHeaders.get("content-type").orElse(""),
+          responseHeaders.get("content-encoding").orElse(null));
+      responseEnded = h.getEndOfStream();
+    }
     if (requestHeaders == null) {
       // A local answer of a filter before this one (ext_authz's denial, a 400 it made): no
       // request was processed here, so there is nothing to decide; it goes out as it is (kind
@@ -392,7 +464,9 @@ public final class ProcessStream {
     }
     CommonResponse.Builder c = CommonResponse.newBuilder();
     if (!runner.defines(Phase.RESPONSE)) {
-      sendHeaders(false, c.setHeaderMutation(hm), null);
+      // only a reservation to settle: the body passes unchanged (STREAMED unless full duplex)
+      boolean settle = settler != null && !fullDuplex && !h.getEndOfStream();
+      sendHeaders(false, c.setHeaderMutation(hm), settle ? override(BodySendMode.STREAMED) : null);
       return;
     }
     kind = h.getEndOfStream() ? Kind.NONE : kindOf(responseHeaders.get("content-type").orElse(""));
@@ -477,6 +551,10 @@ public final class ProcessStream {
 
   private void responseBody(HttpBody b) throws CheckException, BodyException {
     boolean last = b.getEndOfStream() || (!fullDuplex && kind == Kind.JSON);
+    if (settler != null) {
+      settler.feed(b.getBody().toByteArray());
+      responseEnded = last;
+    }
     if (kind == Kind.NONE || kind == Kind.OTHER) {
       // nothing to do with this body: pass it on
       if (fullDuplex) {
@@ -618,6 +696,7 @@ public final class ProcessStream {
   }
 
   private void responseTrailers() throws BodyException {
+    responseEnded = true;
     if (fullDuplex && filter != null) {
       SseFilter.Out rest = filter.finish();
       runner.found(Phase.RESPONSE, redactions.drainHits());
@@ -743,6 +822,7 @@ public final class ProcessStream {
   /** A local answer in place of the request or the response; the stream is done. */
   private void immediate(int status, List<HeaderValueOption> headers, String body, String details) {
     done = true;
+    refusedRequest = responseHeaders == null;
     send(
         ProcessingResponse.newBuilder()
             .setImmediateResponse(
@@ -751,6 +831,38 @@ public final class ProcessStream {
                     .setHeaders(HeaderMutation.newBuilder().addAllSetHeaders(Headers.raw(headers)))
                     .setBody(ByteString.copyFromUtf8(body))
                     .setDetails(details)));
+    endBudget();
+  }
+
+  /** Ends the stream with an error; a request refused before the upstream costs no tokens. */
+  private void failStream(Status status) {
+    done = true;
+    refusedRequest = responseHeaders == null;
+    sink.fail(status);
+    endBudget();
+  }
+
+  /**
+   * Settles this request's reservation, once: with the usage the response reported when it ended
+   * (or released, as the lease policy says, when it reported none), refunded when the request was
+   * refused before the upstream saw it, released when the stream ended early. A store that cannot
+   * answer is logged; the reservation's lease then ends it.
+   */
+  private void endBudget() {
+    if (settler == null || settler.done()) {
+      return;
+    }
+    try {
+      if (responseEnded) {
+        settler.body(new byte[0], true);
+      } else if (refusedRequest) {
+        settler.unused();
+      } else {
+        settler.closed();
+      }
+    } catch (BudgetStoreException e) {
+      LOG.log(Level.WARNING, "token budget: the settle failed, its lease will end it: {0}", e);
+    }
   }
 
   /** A blocking rule matched: a clean answer if nothing went out yet, else the stream ends. */
@@ -759,8 +871,7 @@ public final class ProcessStream {
     String names = types.stream().map(PiiType::id).sorted().collect(Collectors.joining(","));
     LOG.log(Level.INFO, "ext_proc {0} blocked: it contains {1}", phase.id(), names);
     if (phase == Phase.RESPONSE && headersSent) {
-      done = true;
-      sink.fail(
+      failStream(
           Status.ABORTED.withDescription(
               "response_blocked: the response contains " + names + " after it had begun"));
       return;
@@ -791,8 +902,7 @@ public final class ProcessStream {
   /** A body jrego will not pass: a JSON answer naming why, or a reset once the response began. */
   private void refuse(Phase phase, int status, CheckException e) {
     if (phase == Phase.RESPONSE && headersSent) {
-      done = true;
-      sink.fail(Status.ABORTED.withDescription(e.getMessage()));
+      failStream(Status.ABORTED.withDescription(e.getMessage()));
       return;
     }
     immediate(
@@ -815,8 +925,7 @@ public final class ProcessStream {
   /** No usable decision: fail the stream, or deny with the configured status, as on-error says. */
   private void onError(CheckException e, String decisionId) {
     if (config.onError() == OnError.GRPC_ERROR || headersSent) {
-      done = true;
-      sink.fail(Status.UNKNOWN.withDescription(e.getMessage()));
+      failStream(Status.UNKNOWN.withDescription(e.getMessage()));
       return;
     }
     metadata =

@@ -28,6 +28,15 @@ class BudgetPlanTest {
                 new Budget("caller:a/model:m", Window.MINUTE, 2000, Budget.UNLIMITED, 2),
                 new Budget("team:x", Window.DAY, Budget.UNLIMITED, 10, Budget.UNLIMITED)));
     assertThat(p.rejectedBody()).contains(Json.parse("{\"error\": \"slow down\"}"));
+    assertThat(p.includeUsage()).isFalse();
+    assertThat(
+            BudgetPlan.of(
+                    Json.parse(
+                        "{\"budget\": {\"estimate\": 1, \"include_usage\": true, \"limits\":"
+                            + " [{\"key\": \"k\", \"window\": \"hour\", \"limit_tokens\": 5}]}}"))
+                .orElseThrow()
+                .includeUsage())
+        .isTrue();
   }
 
   @Test
@@ -59,6 +68,10 @@ class BudgetPlanTest {
         "{\"budget\": {\"estimate\": 1, \"limits\": [{\"window\": \"hour\", \"limit_tokens\":"
             + " 5}]}}",
         "budget.limits[0].key must be a string");
+    assertError(
+        "{\"budget\": {\"estimate\": 1, \"include_usage\": \"yes\", \"limits\": [{\"key\":"
+            + " \"k\", \"window\": \"hour\", \"limit_tokens\": 5}]}}",
+        "budget.include_usage must be a boolean, got string");
   }
 
   private static void assertError(String decision, String message) {

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * with its data (AOF, fsync on every write) in a directory of the test's, for tests. {@link #kill}
  * and {@link #start} again on the same port and directory model a crash and restart.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
   private static final long START_TIMEOUT_MILLIS = 10_000;
 
@@ -32,7 +32,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts redis-server in {@code dir} on a free loopback port. */
-  static RedisServer start(Path dir) throws IOException, InterruptedException {
+  public static RedisServer start(Path dir) throws IOException, InterruptedException {
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       RedisServer server = new RedisServer(dir, freePort());
@@ -46,7 +46,7 @@ final class RedisServer implements AutoCloseable {
     throw last;
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port + "/0";
   }
 

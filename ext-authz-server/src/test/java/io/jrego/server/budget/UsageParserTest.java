@@ -141,6 +141,22 @@ class UsageParserTest {
     assertThat(edit("not json")).isEmpty();
   }
 
+  @Test
+  void includeUsageIsSplicedKeepingTheClientsBytes() {
+    assertThat(edit("{ \"stream\" : true ,\n  \"n\": 1.50e2, \"s\": \"\\u00e9\" }\n"))
+        .contains(
+            "{ \"stream\" : true ,\n  \"n\": 1.50e2, \"s\": \"\\u00e9\" "
+                + ",\"stream_options\":{\"include_usage\":true}}\n");
+    assertThat(edit("{\"stream\":true,\"stream_options\":{}}"))
+        .contains("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertThat(edit("{\"stream\":true,\"stream_options\":null}"))
+        .contains("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertThat(edit("{\"stream_options\":{\"include_usage\":false,\"x\":[1]},\"stream\":true}"))
+        .contains("{\"stream_options\":{\"include_usage\":true,\"x\":[1]},\"stream\":true}");
+    assertThat(edit("{\"stream\":true} trailing")).isEmpty();
+    assertThat(edit("[{\"stream\":true}]")).isEmpty();
+  }
+
   private static Optional<String> edit(String body) {
     return UsageParser.withIncludeUsage(body.getBytes(StandardCharsets.UTF_8))
         .map(b -> new String(b, StandardCharsets.UTF_8));

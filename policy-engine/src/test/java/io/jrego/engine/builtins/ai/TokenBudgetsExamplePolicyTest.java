@@ -35,7 +35,7 @@ class TokenBudgetsExamplePolicyTest {
             List.of(repo().resolve("rego-policies/jrego-examples/token-budgets")), RegoVersion.V1);
     PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
     List<TestResult> results = TestRunner.run(policy, name -> true);
-    assertThat(results).hasSize(4);
+    assertThat(results).hasSize(5);
     assertThat(results)
         .allSatisfy(
             r ->
