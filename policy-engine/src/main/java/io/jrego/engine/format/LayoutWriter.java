@@ -707,7 +707,7 @@ final class LayoutWriter {
       }
       case ObjCompr c -> writeObjectComprehension(c);
       case Str s -> writeString(s);
-      case Template tp -> write(text(tp.loc()));
+      case Template tp -> writeTemplate(tp);
       case Var v -> write(v.name());
       case Call c -> writeCall(parens, c);
       case Lit l -> write(l.text());
@@ -715,6 +715,80 @@ final class LayoutWriter {
     if (!inline) {
       startLine();
     }
+  }
+
+  /**
+   * A template string as OPA writes it: literal text re-escaped, a part that is a lone scalar
+   * folded into the text, every other part formatted as an expression.
+   */
+  private void writeTemplate(Template tp) {
+    String t = text(tp.loc());
+    boolean raw = t.charAt(1) == '`';
+    String s = t.substring(2, t.length() - 1);
+    StringBuilder out = new StringBuilder(t.substring(0, 2));
+    StringBuilder lit = new StringBuilder();
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '{') {
+        lit.append('{');
+        i += 2;
+      } else if (c == '\\' && !raw && i + 1 < s.length()) {
+        char e = s.charAt(i + 1);
+        i += 2;
+        switch (e) {
+          case 'n' -> lit.append('\n');
+          case 't' -> lit.append('\t');
+          case 'r' -> lit.append('\r');
+          case 'b' -> lit.append('\b');
+          case 'f' -> lit.append('\f');
+          case 'u' -> {
+            lit.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+            i += 4;
+          }
+          default -> lit.append(e);
+        }
+      } else if (c == '{') {
+        int end = io.jrego.engine.parser.Lexer.skipExpr(s, i + 1);
+        String exprSrc = s.substring(i + 1, end);
+        Expr e =
+            SyntaxReader.readExpr(
+                exprSrc, regoV1 ? io.jrego.engine.RegoVersion.V1 : io.jrego.engine.RegoVersion.V0);
+        if (!e.negated() && e.withs().isEmpty() && e.stmt() instanceof TermStmt ts) {
+          if (ts.term() instanceof Str str) {
+            lit.append(str.value());
+            i = end + 1;
+            continue;
+          }
+          if (ts.term() instanceof Lit l) {
+            lit.append(l.text());
+            i = end + 1;
+            continue;
+          }
+        }
+        out.append(templateText(lit.toString(), raw));
+        lit.setLength(0);
+        LayoutWriter sub = new LayoutWriter(exprSrc, regoV1);
+        sub.comments = new ArrayList<>();
+        sub.inline = true;
+        sub.writeExpr(e);
+        out.append('{').append(sub.buf).append('}');
+        i = end + 1;
+      } else {
+        lit.append(c);
+        i++;
+      }
+    }
+    out.append(templateText(lit.toString(), raw)).append(t.charAt(1));
+    write(out.toString());
+  }
+
+  private static String templateText(String value, boolean raw) {
+    if (raw) {
+      return value.replace("{", "\\{");
+    }
+    String q = GoQuote.quote(value);
+    return q.substring(1, q.length() - 1).replace("{", "\\{");
   }
 
   private void writeString(Str s) {
@@ -770,7 +844,7 @@ final class LayoutWriter {
   }
 
   private void writeComprehensionBody(char open, char close, List<Expr> body, Loc term, Loc compr) {
-    int lines = lineCount(body.stream().map(Expr::loc).toList(), term);
+    int lines = GeneratedVars.in(body) ? 1 : lineCount(body.stream().map(Expr::loc).toList(), term);
     if (body.get(0).loc().row() - term.row() > 0 || lines > 1) {
       endLine();
       level++;
@@ -873,9 +947,10 @@ final class LayoutWriter {
     List<List<Object>> lines = new ArrayList<>();
     List<Object> cur = new ArrayList<>();
     Loc prev = last;
+    boolean oneLine = elements.stream().anyMatch(GeneratedVars::in);
     for (int i = 0; i < elements.size(); i++) {
       Loc l = locOf(elements.get(i));
-      if (l.row() - prev.row() > 0 && i > 0) {
+      if (!oneLine && l.row() - prev.row() > 0 && i > 0) {
         lines.add(cur);
         cur = new ArrayList<>();
       }

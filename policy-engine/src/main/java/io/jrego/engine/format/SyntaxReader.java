@@ -95,6 +95,13 @@ final class SyntaxReader {
     return new SyntaxReader(src, version).module();
   }
 
+  /** Reads the one expression of a template string's {@code {...}} part. */
+  static Expr readExpr(String src, RegoVersion version) {
+    SyntaxReader r = new SyntaxReader(src, version);
+    r.future.addAll(FUTURE);
+    return r.expr();
+  }
+
   private Module module() {
     List<Comment> comments = new ArrayList<>();
     for (Lexer.Comment c : rawComments) {
@@ -189,7 +196,7 @@ final class SyntaxReader {
       assign = next().is(Kind.ASSIGN);
       value = termIn(false);
     }
-    if (key == null && ref.size() == 2 && value != null) {
+    if (key == null && ref.size() == 2 && value != null && ref.get(1) instanceof Var) {
       key = ref.get(1); // p[x] := v keeps x as its key, as OPA does
     }
     if (v0 && key == null && value == null && ref.size() > 1) {

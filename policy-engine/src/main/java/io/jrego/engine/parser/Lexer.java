@@ -198,7 +198,7 @@ public final class Lexer {
   }
 
   /** From just after an opening brace, the index of the matching closing brace, or -1. */
-  static int skipExpr(String s, int pos) {
+  public static int skipExpr(String s, int pos) {
     int depth = 0;
     int i = pos;
     while (i < s.length()) {
