@@ -69,9 +69,12 @@ final class LayoutWriter {
   private boolean refHeads;
   private final Set<String> futureKeywords = new java.util.HashSet<>();
 
-  LayoutWriter(String src, boolean regoV1) {
+  private final boolean dropV0Imports;
+
+  LayoutWriter(String src, boolean regoV1, boolean dropV0Imports) {
     this.src = src;
     this.regoV1 = regoV1;
+    this.dropV0Imports = dropV0Imports;
     this.ifs = regoV1;
     this.contains = regoV1;
   }
@@ -97,7 +100,10 @@ final class LayoutWriter {
         contains |= kw.equals("contains");
       }
     }
-    if (regoV1 && regoV1Imported) {
+    if (regoV1 && dropV0Imports) {
+      imports.removeIf(i -> dotted(i.path()).equals("rego.v1"));
+    }
+    if (regoV1 && (regoV1Imported || dropV0Imports)) {
       imports.removeIf(i -> dotted(i.path()).startsWith("future."));
     }
     for (Rule r : m.rules()) {
@@ -768,7 +774,7 @@ final class LayoutWriter {
         }
         out.append(templateText(lit.toString(), raw));
         lit.setLength(0);
-        LayoutWriter sub = new LayoutWriter(exprSrc, regoV1);
+        LayoutWriter sub = new LayoutWriter(exprSrc, regoV1, false);
         sub.comments = new ArrayList<>();
         sub.inline = true;
         sub.writeExpr(e);
@@ -895,13 +901,36 @@ final class LayoutWriter {
     write("{");
     try {
       writeIterable(
-          new ArrayList<>(s.items()),
+          distinct(s.items()),
           s.loc(),
           closingRow((char) 0, (char) 0, '{', '}', s.loc()),
           (x, unused) -> listEntryUnion((Term) x, true));
     } finally {
       write("}");
     }
+  }
+
+  /**
+   * A set literal's items without the scalars equal to an earlier one ({@code 1e2} and {@code
+   * 100}).
+   */
+  private static List<Object> distinct(List<Term> items) {
+    List<Object> out = new ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
+    for (Term t : items) {
+      String key = null;
+      if (t instanceof Str s) {
+        key = "s" + s.value();
+      } else if (t instanceof Lit l && Character.isDigit(l.text().charAt(l.text().length() - 1))) {
+        key = "n" + new java.math.BigDecimal(l.text()).stripTrailingZeros().toPlainString();
+      } else if (t instanceof Lit l) {
+        key = "l" + l.text();
+      }
+      if (key == null || seen.add(key)) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   private void listEntry(Object x, Object unused) {

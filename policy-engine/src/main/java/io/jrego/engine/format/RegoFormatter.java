@@ -29,9 +29,20 @@ public final class RegoFormatter {
    *     construct the formatter cannot lay out ({@code rego_format_error})
    */
   public static String format(String file, String src, RegoVersion version) throws RegoException {
+    return format(file, src, version, false);
+  }
+
+  /**
+   * Formats one module; with {@code dropV0Imports}, as {@code opa fmt --drop-v0-imports}: in Rego
+   * v1 the {@code rego.v1} and {@code future.keywords} imports are left out.
+   *
+   * @throws RegoException as {@link #format(String, String, RegoVersion)} does
+   */
+  public static String format(String file, String src, RegoVersion version, boolean dropV0Imports)
+      throws RegoException {
     Parser.parseModule(file, src, version);
     try {
-      return new LayoutWriter(src, version == RegoVersion.V1)
+      return new LayoutWriter(src, version == RegoVersion.V1, dropV0Imports)
           .write(SyntaxReader.read(src, version));
     } catch (RuntimeException e) {
       throw new RegoException(

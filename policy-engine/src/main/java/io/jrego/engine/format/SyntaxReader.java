@@ -130,7 +130,7 @@ final class SyntaxReader {
         imports.add(new Import(ref, alias, span(t)));
         noteFuture(ref);
       } else {
-        rules.add(rule());
+        rules.addAll(rule());
       }
       if (peek().is(Kind.SEMI)) {
         p++;
@@ -169,7 +169,7 @@ final class SyntaxReader {
 
   // ---- rules
 
-  private Rule rule() {
+  private List<Rule> rule() {
     Token first = peek();
     boolean isDefault = false;
     if (keyword(first, "default")) {
@@ -204,11 +204,21 @@ final class SyntaxReader {
     }
     Head head = new Head(ref, args, key, value, assign, span(headStart));
     List<Expr> body = ruleBody();
-    if (!body.isEmpty() && peek().is(Kind.LBRACE) && previous().is(Kind.RBRACE)) {
-      throw new IllegalStateException("chained rule bodies cannot be formatted yet");
+    Loc bodyEnd = span(first);
+    // v0's p = x { A } { B }: each further body is a rule of its own with the same head
+    List<Rule> chained = new ArrayList<>();
+    while (!body.isEmpty() && peek().is(Kind.LBRACE) && previous().is(Kind.RBRACE)) {
+      Token open = peek();
+      List<Expr> more = braceBody();
+      chained.add(new Rule(isDefault, head, more, null, false, span(open)));
     }
     Rule elseRule = elseChain(args);
-    return new Rule(isDefault, head, body, elseRule, false, span(first));
+    List<Rule> rules = new ArrayList<>();
+    rules.add(
+        new Rule(
+            isDefault, head, body, elseRule, false, chained.isEmpty() ? span(first) : bodyEnd));
+    rules.addAll(chained);
+    return rules;
   }
 
   private Rule elseChain(List<Term> args) {
