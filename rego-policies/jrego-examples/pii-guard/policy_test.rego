@@ -18,6 +18,7 @@ test_clean_prompt_allowed_with_token_count if {
 	d := pii_example.decision with input as req(gateway, [user("What is the capital of France?")])
 	d.allowed
 	d.headers["x-jrego-pii-action"] == "none"
+
 	# 3 (reply) + 3 (message) + "user" 1 + the question 7, in o200k_base
 	d.headers["x-jrego-prompt-tokens"] == "14"
 }

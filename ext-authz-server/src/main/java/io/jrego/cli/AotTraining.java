@@ -12,7 +12,7 @@ import java.util.Map;
  * The training run behind the command line's ahead-of-time cache ({@code target/jrego-cli.aot}):
  * {@code bin/jrego --make-cli-aot-cache} runs this class under {@code -XX:AOTCacheOutput}, and the
  * classes, linked call sites and lambdas the short commands touch here are then loaded from the
- * cache by every later {@code jrego eval}, {@code test}, {@code check} and {@code check}. It runs
+ * cache by every later {@code jrego eval}, {@code test}, {@code check} and {@code fmt}. It runs
  * each command in-process on the shipped bundle, its output discarded.
  *
  * <p>Not for users: its one argument is the repository root, where {@code rego-policies/} is.
@@ -38,7 +38,9 @@ final class AotTraining {
             List.of("test", bundle.toString()),
             List.of("test", "-v", bundle.toString()),
             List.of("check", bundle.toString()),
-            List.of("check", "--strict", "--format", "json", bundle.toString()));
+            List.of("check", "--strict", "--format", "json", bundle.toString()),
+            List.of("fmt", "-l", bundle.toString()),
+            List.of("fmt", small.toString()));
     PrintStream out = System.out;
     PrintStream err = System.err;
     PrintStream discard =

@@ -26,6 +26,7 @@ public final class JregoCommand implements Runnable {
     EvalCommand.class,
     TestCommand.class,
     CheckCommand.class,
+    FmtCommand.class,
     BuildCommand.class,
     SignCommand.class,
     PushCommand.class,

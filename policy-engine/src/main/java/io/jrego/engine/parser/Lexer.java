@@ -4,11 +4,14 @@ import io.jrego.engine.parser.Token.Kind;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Splits Rego source into tokens, keeping comments aside for METADATA annotations. */
-final class Lexer {
+/**
+ * Splits Rego source into tokens, keeping comments aside for METADATA annotations and the
+ * formatter. Public for {@code io.jrego.engine.format}, which lays out the tokens' source text.
+ */
+public final class Lexer {
 
   /** A comment: its text after {@code #}, and where it is. */
-  record Comment(String text, int row, int col) {}
+  public record Comment(String text, int row, int col) {}
 
   private final String src;
   private int pos;
@@ -18,15 +21,18 @@ final class Lexer {
   private final List<Comment> comments = new ArrayList<>();
   private final List<String[]> errors = new ArrayList<>(); // {row, col, message}
 
-  Lexer(String src) {
+  /** A lexer over {@code src}; {@link #run()} does the work. */
+  public Lexer(String src) {
     this.src = src;
   }
 
-  List<Token> tokens() {
+  /** The tokens, the last one {@code EOF}. */
+  public List<Token> tokens() {
     return tokens;
   }
 
-  List<Comment> comments() {
+  /** The comments, in source order. */
+  public List<Comment> comments() {
     return comments;
   }
 
@@ -35,7 +41,8 @@ final class Lexer {
     return errors;
   }
 
-  Lexer run() {
+  /** Splits the whole source. */
+  public Lexer run() {
     boolean newline = true;
     while (true) {
       // skip whitespace and comments
@@ -191,7 +198,7 @@ final class Lexer {
   }
 
   /** From just after an opening brace, the index of the matching closing brace, or -1. */
-  static int skipExpr(String s, int pos) {
+  public static int skipExpr(String s, int pos) {
     int depth = 0;
     int i = pos;
     while (i < s.length()) {

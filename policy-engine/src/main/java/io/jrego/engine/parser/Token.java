@@ -11,9 +11,11 @@ package io.jrego.engine.parser;
  * @param newlineBefore whether a line break separates it from the previous token
  * @param end the offset just after it
  */
-record Token(Kind kind, String text, int offset, int row, int col, boolean newlineBefore, int end) {
+public record Token(
+    Kind kind, String text, int offset, int row, int col, boolean newlineBefore, int end) {
 
-  enum Kind {
+  /** Token kinds. */
+  public enum Kind {
     IDENT,
     NUMBER,
     STRING,
@@ -48,11 +50,13 @@ record Token(Kind kind, String text, int offset, int row, int col, boolean newli
     ILLEGAL,
   }
 
-  boolean is(Kind k) {
+  /** Whether it is of kind {@code k}. */
+  public boolean is(Kind k) {
     return kind == k;
   }
 
-  boolean isIdent(String word) {
+  /** Whether it is the identifier {@code word}. */
+  public boolean isIdent(String word) {
     return kind == Kind.IDENT && text.equals(word);
   }
 }
