@@ -154,7 +154,7 @@ hidden_around(report, kept) := [h |
 	f.span[1] <= h.span[1]
 ]
 
-sentence_end(text, from) := from + min(stops) + 1 if {
+sentence_end(text, from) := (from + min(stops)) + 1 if {
 	rest := substring(text, from, -1)
 	stops := [i | some c in [".", "!", "?", "\n"]; i := indexof(rest, c); i >= 0]
 	count(stops) > 0

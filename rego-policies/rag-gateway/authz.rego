@@ -51,7 +51,9 @@ allow_response := {
 	"request_headers_to_remove": ["x-jrego-caller", "x-jrego-tenant"],
 }
 
-tenant_header := {"x-jrego-tenant": caller_cfg.tenant} if is_retrieval else := {}
+tenant_header := {"x-jrego-tenant": caller_cfg.tenant} if is_retrieval
+
+else := {}
 
 deny(status, code, reason) := {
 	"allowed": false,

@@ -134,9 +134,13 @@ marked := {"headers": object.union(injection_header, removed_header)} if {
 	count(scans) + count(removed) > 0
 } else := {}
 
-injection_header := {"x-jrego-injection": concat(",", injection_categories)} if count(scans) > 0 else := {}
+injection_header := {"x-jrego-injection": concat(",", injection_categories)} if count(scans) > 0
 
-removed_header := {"x-jrego-documents-removed": format_int(count(removed), 10)} if count(removed) > 0 else := {}
+else := {}
+
+removed_header := {"x-jrego-documents-removed": format_int(count(removed), 10)} if count(removed) > 0
+
+else := {}
 
 # "redact": as in mcp-gateway's process.rego, one span from the first to the last rule finding,
 # widened to a hidden channel around it, else to the end of the sentence.
@@ -193,7 +197,7 @@ kept_findings(report) := [f |
 	f.score >= report.threshold
 ]
 
-sentence_end(text, from) := from + min(stops) + 1 if {
+sentence_end(text, from) := (from + min(stops)) + 1 if {
 	rest := substring(text, from, -1)
 	stops := [i | some c in [".", "!", "?", "\n"]; i := indexof(rest, c); i >= 0]
 	count(stops) > 0
