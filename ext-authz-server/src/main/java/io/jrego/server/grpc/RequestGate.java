@@ -12,8 +12,6 @@ import io.grpc.Status;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.Reason;
 import java.util.ArrayDeque;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +51,10 @@ final class RequestGate extends ServerStreamTracer.Factory
    */
   static final long READ_OVERHEAD = 2L * READ_BYTES;
 
+  /** Marks a refused call's headers between {@link #getExecutor} and {@link #interceptCall}. */
+  private static final Metadata.Key<String> REFUSED =
+      Metadata.Key.of("jrego-internal-refused", Metadata.ASCII_STRING_MARSHALLER);
+
   private static final Context.Key<Held> HELD = Context.key("jrego-request-bytes");
 
   /** Where a refused call starts: on the transport thread, only to be closed. */
@@ -63,7 +65,6 @@ final class RequestGate extends ServerStreamTracer.Factory
   private final ServerMetrics metrics;
   private final Semaphore permits;
   private final AtomicLong heldBytes = new AtomicLong();
-  private final Set<ServerCall<?, ?>> refused = ConcurrentHashMap.newKeySet();
 
   RequestGate(RequestLimits limits, Executor threads, ServerMetrics metrics) {
     this.limits = limits;
@@ -84,17 +85,18 @@ final class RequestGate extends ServerStreamTracer.Factory
 
   @Override
   public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+    headers.discardAll(REFUSED); // never the caller's to set
     if (permits.tryAcquire()) {
       return threads;
     }
-    refused.add(call);
+    headers.put(REFUSED, "calls");
     return INLINE;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (refused.remove(call)) {
+    if (headers.containsKey(REFUSED)) {
       count(call.getMethodDescriptor().getFullMethodName(), "calls");
       call.close(
           Status.RESOURCE_EXHAUSTED.withDescription(

@@ -49,7 +49,7 @@ record RequestLimits(int maxMessageBytes, int maxCalls, long maxHeldBytes) {
    */
   static RequestLimits forHeap(long heap, int threads, int maxMessage, int queue) {
     long held = Math.max(1, heap / 4);
-    long fromHeap = Math.max(MIN_MESSAGE_BYTES, Math.min(held / 4, heap / (16L * threads)));
+    long fromHeap = Math.max(MIN_MESSAGE_BYTES, Math.min(held / 4, heap / (32L * threads)));
     int message = (int) Math.min(maxMessage, fromHeap);
     long waiting = Math.min(queue, Math.max(threads, held / CALL_BYTES));
     return new RequestLimits(message, (int) Math.min(Integer.MAX_VALUE, threads + waiting), held);

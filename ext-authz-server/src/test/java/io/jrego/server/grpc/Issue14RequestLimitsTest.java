@@ -33,20 +33,20 @@ class Issue14RequestLimitsTest {
 
   @Test
   void limitsFollowTheHeap() {
-    // serve's heap: 4 MiB messages nearly fit, a quarter of the heap may wait
+    // serve's heap: 2 MiB messages, a quarter of the heap may wait
     RequestLimits serve = RequestLimits.forHeap(128L << 20, 2, 4 << 20, 4096);
-    assertThat(serve.maxMessageBytes()).isEqualTo(4 << 20);
+    assertThat(serve.maxMessageBytes()).isEqualTo(2 << 20);
     assertThat(serve.maxHeldBytes()).isEqualTo(32L << 20);
     assertThat(serve.maxCalls()).isEqualTo(2 + 2048);
     // more threads share the same quarter: each one's message gets smaller
     assertThat(RequestLimits.forHeap(128L << 20, 16, 4 << 20, 4096).maxMessageBytes())
-        .isEqualTo(512 << 10);
+        .isEqualTo(256 << 10);
     // a big heap keeps what was configured
     RequestLimits big = RequestLimits.forHeap(8L << 30, 4, 4 << 20, 4096);
     assertThat(big.maxMessageBytes()).isEqualTo(4 << 20);
     assertThat(big.maxCalls()).isEqualTo(4 + 4096);
     // a tiny heap still reads ordinary checks
-    assertThat(RequestLimits.forHeap(8L << 20, 2, 4 << 20, 4096).maxMessageBytes())
+    assertThat(RequestLimits.forHeap(2L << 20, 2, 4 << 20, 4096).maxMessageBytes())
         .isEqualTo(RequestLimits.MIN_MESSAGE_BYTES);
   }
 
@@ -82,7 +82,18 @@ class Issue14RequestLimitsTest {
                 false,
                 Duration.ofSeconds(1),
                 Duration.ZERO),
-            new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+            new AuthorizationService(
+                policies,
+                metrics,
+                // the held check must not end at its own deadline while the test looks
+                new AuthorizationService.Config(
+                    "envoy/authz/allow",
+                    io.jrego.server.envoy.InputMapper.Options.defaults(),
+                    false,
+                    OnError.GRPC_ERROR,
+                    403,
+                    Integer.MAX_VALUE,
+                    Duration.ofSeconds(30))),
             policies);
     server.serve();
     assertThat(server.limits().maxCalls()).isEqualTo(2);
@@ -115,10 +126,14 @@ class Issue14RequestLimitsTest {
       }
       assertThat(server.openCalls()).as("one running, one waiting").isEqualTo(2);
 
+      // each on a connection of its own: on the first, HTTP/2's concurrent-stream limit (the same
+      // two) keeps a third call waiting in the client
       for (int i = 0; i < 5; i++) {
         long t0 = System.nanoTime();
+        ManagedChannel other =
+            NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         try {
-          AuthorizationGrpc.newBlockingStub(ch)
+          AuthorizationGrpc.newBlockingStub(other)
               .withDeadlineAfter(10, TimeUnit.SECONDS)
               .check(CheckRequest.getDefaultInstance());
           throw new AssertionError("a third call was let in");
@@ -126,6 +141,8 @@ class Issue14RequestLimitsTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
           assertThat(e.getStatus().getDescription())
               .startsWith("overloaded: 2 calls are open (running or waiting for a check thread)");
+        } finally {
+          other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - t0))
             .as("refused at once, not queued")
@@ -148,6 +165,11 @@ class Issue14RequestLimitsTest {
                   .getStatus()
                   .getCode())
           .isZero();
+      // released when the server sees the call complete, just after the client has its answer
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.openCalls() > 0 && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
       assertThat(server.openCalls()).isZero();
     } finally {
       release.countDown();
