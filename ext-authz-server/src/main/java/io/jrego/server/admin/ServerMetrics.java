@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The server's metrics, in Prometheus text format on {@code /metrics}. Names are stable:
@@ -49,6 +50,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *       compile}, {@code conflict} or {@code error}; the last good one stays active
  *   <li>{@code jrego_errors_total{where, error}}: {@link Error}s caught where jrego stops them
  *       ({@code where}: {@code check}; a bundle's is a failure with reason {@code error}), by class
+ *   <li>{@code jrego_requests_refused_total{limit}}: calls refused with RESOURCE_EXHAUSTED before
+ *       they were read, to keep requests within the heap: {@code calls} (too many open) or {@code
+ *       bytes} (too many request bytes waiting for a check thread); also counted in {@code
+ *       jrego_checks_total} with reason {@code overloaded}
+ *   <li>{@code jrego_requests_open}, {@code jrego_requests_waiting_bytes}: calls open now, and the
+ *       bytes of their messages waiting for a check thread
  *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
  *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
  *       installed its handler
@@ -284,6 +291,27 @@ public final class ServerMetrics implements AutoCloseable {
     return counters.computeIfAbsent(
         name + "|" + value,
         k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
+  }
+
+  /** Counts a call refused to keep requests within the heap: {@code calls} or {@code bytes}. */
+  public void requestRefused(String limit) {
+    counter(
+            "jrego.requests.refused",
+            "Calls refused with RESOURCE_EXHAUSTED to keep requests within the heap, by limit",
+            "limit",
+            limit)
+        .increment();
+  }
+
+  /** Publishes the calls open and the request bytes waiting for a check thread. */
+  public void requestGauges(Supplier<Number> open, Supplier<Number> waitingBytes) {
+    Gauge.builder("jrego.requests.open", open)
+        .description("Calls open: on a check thread or waiting for one")
+        .register(registry);
+    Gauge.builder("jrego.requests.waiting", waitingBytes)
+        .description("Bytes of request messages received and not yet taken by a check thread")
+        .baseUnit("bytes")
+        .register(registry);
   }
 
   /** Counts a thread ended by an uncaught throwable. */

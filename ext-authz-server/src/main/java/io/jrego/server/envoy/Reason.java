@@ -44,6 +44,12 @@ public enum Reason {
    * or the embedded store full): the check fails closed, as {@code --on-error} says.
    */
   BUDGET_UNAVAILABLE("budget_unavailable"),
+  /**
+   * Refused before it was read, to keep requests within the heap: too many calls open, or too many
+   * request bytes waiting for a check thread. Answered gRPC RESOURCE_EXHAUSTED (Envoy's {@code
+   * failure_mode_allow} / {@code status_on_error} decide), whatever {@code --on-error} says.
+   */
+  OVERLOADED("overloaded"),
   /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */
   INTERNAL("internal");
 

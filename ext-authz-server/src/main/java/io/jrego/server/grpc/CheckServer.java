@@ -8,6 +8,9 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.UnpooledByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -28,7 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gRPC server: Envoy's Authorization service, its ExternalProcessor service (ext_proc), {@code
- * grpc.health.v1.Health} and, when asked, server reflection, on a bounded executor.
+ * grpc.health.v1.Health} and, when asked, server reflection, on a bounded executor. The calls open
+ * at once, the largest message and the request bytes waiting for a thread are bounded by the heap
+ * ({@link RequestLimits}); {@link RequestGate} refuses the excess with RESOURCE_EXHAUSTED.
  *
  * <p>Health is NOT_SERVING until {@link #serve} (which may first warm the server up) and a policy
  * is active, then SERVING; {@link #shutdown()} turns it NOT_SERVING for good, stops accepting
@@ -56,12 +61,27 @@ public final class CheckServer implements AutoCloseable {
   static final long STACK_BYTES = 8L << 20;
 
   /**
+   * gRPC logs a WARNING with a stack trace for every message it refuses to read (over the size
+   * limit, or over {@link RequestGate}'s); a flood would fill the log. {@link RequestGate}'s
+   * refusals are counted in the metrics instead. Held here so the level set stays (the JDK keeps
+   * loggers weakly).
+   */
+  private static final java.util.logging.Logger REFUSED_READS =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
+  static {
+    REFUSED_READS.setLevel(java.util.logging.Level.SEVERE);
+  }
+
+  /**
    * How the server runs.
    *
    * @param address where to listen
-   * @param maxRecvBytes the largest request accepted
+   * @param maxRecvBytes the largest request accepted, lowered where the heap cannot hold it ({@link
+   *     RequestLimits})
    * @param threads checks evaluated at once; 0 for the number of processors (at least 2)
    * @param queueCapacity checks waiting for a thread before new ones are refused
+   *     (RESOURCE_EXHAUSTED), lowered where the heap cannot hold them
    * @param reflection whether to offer gRPC server reflection
    * @param shutdownGrace how long checks in flight may take to finish on shutdown
    * @param warmUp the most {@link #serve()} runs made-up checks before reporting SERVING (it stops
@@ -112,6 +132,8 @@ public final class CheckServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ThreadPoolExecutor executor;
+  private final RequestLimits limits;
+  private final RequestGate gate;
   private final List<EventLoopGroup> loops;
   private final Duration grace;
   private final Config config;
@@ -139,14 +161,33 @@ public final class CheckServer implements AutoCloseable {
     this.process = process;
     this.policies = policies;
     int threads = threadCount(config.threads());
+    this.limits =
+        RequestLimits.forHeap(
+            Runtime.getRuntime().maxMemory(),
+            threads,
+            config.maxRecvBytes(),
+            config.queueCapacity());
+    if (limits.maxMessageBytes() < config.maxRecvBytes()
+        || limits.maxCalls() < threads + config.queueCapacity()) {
+      LOG.log(
+          Level.INFO,
+          "request limits lowered to fit a heap of {0} bytes: messages up to {1} bytes (asked"
+              + " {2}), {3} calls open (asked {4})",
+          Runtime.getRuntime().maxMemory(),
+          limits.maxMessageBytes(),
+          config.maxRecvBytes(),
+          limits.maxCalls(),
+          threads + config.queueCapacity());
+    }
     AtomicInteger n = new AtomicInteger();
+    // unbounded, yet never longer than the calls RequestGate lets in: one task per call at a time
     this.executor =
         new ThreadPoolExecutor(
             threads,
             threads,
             60,
             TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(config.queueCapacity()),
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(null, r, threadName + n.incrementAndGet(), STACK_BYTES);
               t.setDaemon(true);
@@ -159,9 +200,29 @@ public final class CheckServer implements AutoCloseable {
         p ->
             builder.addService(
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
+    this.gate = new RequestGate(limits, executor, service.metrics());
+    service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
+    if (builder instanceof NettyServerBuilder netty) {
+      // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
+      // window (auto-tuning grows it to 8 MiB) bounds what a connection's calls that have not
+      // started yet hold. Each DATA frame gRPC keeps is a slice of the buffer it was read into,
+      // and keeps all of it; frames of many calls share such buffers. Reads of at most
+      // READ_BYTES bound what one frame keeps, and unpooled heap buffers are freed with the last
+      // frame (a pooled chunk stays allocated while any message read into it waits: under a
+      // flood, pooled direct memory ran out although the messages waiting fitted the budget).
+      netty
+          .maxConcurrentCallsPerConnection(limits.maxCalls())
+          .flowControlWindow(NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
+          .withChildOption(ChannelOption.ALLOCATOR, new UnpooledByteBufAllocator(false))
+          .withChildOption(
+              ChannelOption.RECVBUF_ALLOCATOR,
+              new AdaptiveRecvByteBufAllocator(64, 1024, RequestGate.READ_BYTES));
+    }
     builder
-        .executor(executor)
-        .maxInboundMessageSize(config.maxRecvBytes())
+        .directExecutor() // a call's start picks its executor in the gate, on the transport thread
+        .callExecutor(gate)
+        .addStreamTracerFactory(gate)
+        .maxInboundMessageSize(limits.maxMessageBytes())
         .addService(
             ServerInterceptors.intercept(
                 service, new ErrorBoundary(service.metrics(), service::internalErrorDenial)))
@@ -171,6 +232,7 @@ public final class CheckServer implements AutoCloseable {
     }
     builder.intercept(new Peers());
     tls.ifPresent(t -> builder.intercept(t.authorizer()));
+    builder.intercept(gate); // added last, so it runs first
     this.server = builder.build();
   }
 
@@ -331,6 +393,16 @@ public final class CheckServer implements AutoCloseable {
         .map(a -> ((InetSocketAddress) a).getPort())
         .findFirst()
         .orElse(-1);
+  }
+
+  /** The limits on requests this server applies, after fitting them to the heap. */
+  RequestLimits limits() {
+    return limits;
+  }
+
+  /** Calls open now, on a check thread or waiting for one. */
+  int openCalls() {
+    return gate.openCalls();
   }
 
   /** The health service's state holder. */

@@ -1,0 +1,180 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: calls waiting for a check thread were bounded by a queue whose overflow gRPC answered
+ * with a reset stream and a logged stack trace, and the memory they held by nothing but the queue's
+ * length. The limits now follow the heap ({@link RequestLimits}) and the calls over them are
+ * refused cleanly, RESOURCE_EXHAUSTED, and counted. The bytes limit is shown by a flood against a
+ * real {@code jrego serve} ({@code Issue14RequestFloodEndToEndTest}).
+ */
+class Issue14RequestLimitsTest {
+
+  @Test
+  void limitsFollowTheHeap() {
+    // serve's heap: 2 MiB messages, a quarter of the heap may wait
+    RequestLimits serve = RequestLimits.forHeap(128L << 20, 2, 4 << 20, 4096);
+    assertThat(serve.maxMessageBytes()).isEqualTo(2 << 20);
+    assertThat(serve.maxHeldBytes()).isEqualTo(32L << 20);
+    assertThat(serve.maxCalls()).isEqualTo(2 + 2048);
+    // more threads share the same quarter: each one's message gets smaller
+    assertThat(RequestLimits.forHeap(128L << 20, 16, 4 << 20, 4096).maxMessageBytes())
+        .isEqualTo(256 << 10);
+    // a big heap keeps what was configured
+    RequestLimits big = RequestLimits.forHeap(8L << 30, 4, 4 << 20, 4096);
+    assertThat(big.maxMessageBytes()).isEqualTo(4 << 20);
+    assertThat(big.maxCalls()).isEqualTo(4 + 4096);
+    // a tiny heap still reads ordinary checks
+    assertThat(RequestLimits.forHeap(2L << 20, 2, 4 << 20, 4096).maxMessageBytes())
+        .isEqualTo(RequestLimits.MIN_MESSAGE_BYTES);
+  }
+
+  @Test
+  void callsOverTheLimitAreRefusedResourceExhaustedAndCounted() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy(
+                (path, input) -> {
+                  started.incrementAndGet();
+                  try {
+                    release.await(20, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return Optional.of(BooleanValue.TRUE);
+                }),
+            "r",
+            "test",
+            Instant.now()));
+    ServerMetrics metrics = new ServerMetrics();
+    // one thread, one waiting: two calls open at most
+    CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                1,
+                1,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO),
+            new AuthorizationService(
+                policies,
+                metrics,
+                // the held check must not end at its own deadline while the test looks
+                new AuthorizationService.Config(
+                    "envoy/authz/allow",
+                    io.jrego.server.envoy.InputMapper.Options.defaults(),
+                    false,
+                    OnError.GRPC_ERROR,
+                    403,
+                    Integer.MAX_VALUE,
+                    Duration.ofSeconds(30))),
+            policies);
+    server.serve();
+    assertThat(server.limits().maxCalls()).isEqualTo(2);
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try {
+      CountDownLatch both = new CountDownLatch(2);
+      for (int i = 0; i < 2; i++) {
+        AuthorizationGrpc.newStub(ch)
+            .check(
+                CheckRequest.getDefaultInstance(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(CheckResponse r) {}
+
+                  @Override
+                  public void onError(Throwable t) {
+                    both.countDown();
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    both.countDown();
+                  }
+                });
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while ((started.get() < 1 || server.openCalls() < 2) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(server.openCalls()).as("one running, one waiting").isEqualTo(2);
+
+      // each on a connection of its own: on the first, HTTP/2's concurrent-stream limit (the same
+      // two) keeps a third call waiting in the client
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        ManagedChannel other =
+            NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        try {
+          AuthorizationGrpc.newBlockingStub(other)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .check(CheckRequest.getDefaultInstance());
+          throw new AssertionError("a third call was let in");
+        } catch (StatusRuntimeException e) {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+          assertThat(e.getStatus().getDescription())
+              .startsWith("overloaded: 2 calls are open (running or waiting for a check thread)");
+        } finally {
+          other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+            .as("refused at once, not queued")
+            .isLessThan(Duration.ofSeconds(2));
+      }
+      String scrape = metrics.scrape();
+      assertThat(scrape).contains("jrego_requests_refused_total{limit=\"calls\"} 5.0");
+      assertThat(scrape)
+          .contains(
+              "jrego_checks_total{phase=\"check\",reason=\"overloaded\",result=\"error\","
+                  + "service=\"ext_authz\"} 5.0");
+
+      release.countDown();
+      assertThat(both.await(10, TimeUnit.SECONDS)).as("the two let in are answered").isTrue();
+      // the permits are back: a new call is served
+      assertThat(
+              AuthorizationGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .check(CheckRequest.getDefaultInstance())
+                  .getStatus()
+                  .getCode())
+          .isZero();
+      // released when the server sees the call complete, just after the client has its answer
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.openCalls() > 0 && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertThat(server.openCalls()).isZero();
+    } finally {
+      release.countDown();
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdown();
+    }
+  }
+}
