@@ -28,6 +28,8 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -85,6 +87,7 @@ public final class ExternalProcessorService
   private final ProcessStream.Config streams;
   private final PhaseDecisionMapper mapper;
   private final AtomicReference<Rules> rules = new AtomicReference<>();
+  private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -165,10 +168,15 @@ public final class ExternalProcessorService
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
-    ProcessStream stream =
-        new ProcessStream(new Runner(policies.current()), streams, new GrpcSink(out));
+    GrpcSink sink = new GrpcSink(out);
+    ProcessStream stream = new ProcessStream(new Runner(policies.current()), streams, sink);
+    open.add(sink);
     if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
-      call.setOnCancelHandler(stream::onClosed);
+      call.setOnCancelHandler(
+          () -> {
+            open.remove(sink);
+            stream.onClosed();
+          });
     }
     return new StreamObserver<>() {
       @Override
@@ -178,22 +186,39 @@ public final class ExternalProcessorService
 
       @Override
       public void onError(Throwable t) {
+        open.remove(sink);
         stream.onClosed();
       }
 
       @Override
       public void onCompleted() {
+        open.remove(sink);
         stream.onClosed();
-        try {
-          out.onCompleted();
-        } catch (RuntimeException e) {
-          // already closed
-        }
+        sink.complete();
       }
     };
   }
 
-  /** Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. */
+  /**
+   * Ends every open stream with {@code UNAVAILABLE}, as a server that stops must: Envoy then fails
+   * each request at once (a 500 before the response began, a reset after) instead of waiting for
+   * answers that will never come. Called by {@link CheckServer#shutdown()} before the transport
+   * closes. Returns how many streams were open.
+   */
+  int failOpenStreams() {
+    int n = 0;
+    for (GrpcSink sink : open) {
+      open.remove(sink);
+      sink.fail(Status.UNAVAILABLE.withDescription("jrego is shutting down"));
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. Synchronized: the
+   * shutdown fails streams from its own thread.
+   */
   private static final class GrpcSink implements ProcessStream.Sink {
     private final StreamObserver<ProcessingResponse> out;
     private boolean closed;
@@ -202,8 +227,20 @@ public final class ExternalProcessorService
       this.out = out;
     }
 
+    synchronized void complete() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        // already closed
+      }
+    }
+
     @Override
-    public void send(ProcessingResponse response) {
+    public synchronized void send(ProcessingResponse response) {
       if (closed) {
         return;
       }
@@ -215,7 +252,7 @@ public final class ExternalProcessorService
     }
 
     @Override
-    public void fail(Status status) {
+    public synchronized void fail(Status status) {
       if (closed) {
         return;
       }
