@@ -25,6 +25,7 @@ import io.jrego.server.process.Phase;
 import io.jrego.server.process.PhaseRunner;
 import io.jrego.server.process.ProcessStream;
 import java.lang.System.Logger.Level;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -207,10 +208,10 @@ public final class ExternalProcessorService
    */
   int failOpenStreams() {
     int n = 0;
-    for (GrpcSink sink : open) {
-      open.remove(sink);
+    for (Iterator<GrpcSink> it = open.iterator(); it.hasNext(); n++) {
+      GrpcSink sink = it.next();
+      it.remove();
       sink.fail(Status.UNAVAILABLE.withDescription("jrego is shutting down"));
-      n++;
     }
     return n;
   }
