@@ -221,7 +221,9 @@ class Sampler(threading.Thread):
 
     def run(self):
         while not self.stopped.is_set():
-            cpu = {n: cpu_seconds(p) for n, p in self.pids.items()}
+            # a copy: java_lines adds the generator's pid while this runs, and a dict changing
+            # size under iteration would end this thread silently (the CPU table came out empty)
+            cpu = {n: cpu_seconds(p) for n, p in list(self.pids.items())}
             cpu["machine"] = machine_busy()
             self.samples.append((time.time(), cpu))
             time.sleep(0.1)
@@ -323,6 +325,9 @@ def main():
                            str(args.seconds), str(args.warmup), str(args.rounds), *targets], sampler)
         for row in http:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+        if not sampler.is_alive() or not any(row["cpu"] for row in http):
+            raise RuntimeError(f"the CPU sampler recorded nothing inside the phases "
+                               f"({len(sampler.samples)} samples, alive: {sampler.is_alive()})")
         sse = java_lines([java, "-cp", JAR, "io.jrego.loadtests.SseLoad", stream, *cert_args,
                           str(args.streams), str(args.events), "3", *targets])
         sampler.stopped.set()

@@ -54,12 +54,14 @@ public final class BodyEditor {
   public static Result apply(String json, List<BodyEdit> edits, Redactions redactions)
       throws BodyException {
     Set<PiiType> blocked = EnumSet.noneOf(PiiType.class);
-    for (int i = 0; i < edits.size(); i++) {
-      if (edits.get(i) instanceof BodyEdit.Pii p && p.rule().action() == PiiRule.Action.BLOCK) {
-        JsonText t = new JsonText(json);
-        for (JsonText.Span s : located(t, p)) {
+    JsonText received = new JsonText(json);
+    for (BodyEdit edit : edits) {
+      if (edit instanceof BodyEdit.Pii p && p.rule().action() == PiiRule.Action.BLOCK) {
+        for (JsonText.Span s : located(received, p)) {
           blocked.addAll(
-              new PiiRules(List.of(p.rule())).apply(t.decodeString(s), redactions).blocked());
+              new PiiRules(List.of(p.rule()))
+                  .apply(received.decodeString(s), redactions)
+                  .blocked());
         }
       }
     }
@@ -67,14 +69,77 @@ public final class BodyEditor {
       return new Result(json, false, blocked);
     }
     String text = json;
-    for (int i = 0; i < edits.size(); i++) {
-      BodyEdit edit = edits.get(i);
-      if (edit instanceof BodyEdit.Pii p && p.rule().action() == PiiRule.Action.BLOCK) {
-        continue;
+    JsonText t = received;
+    int i = 0;
+    while (i < edits.size()) {
+      // Edits whose places do not overlap are located in one text and spliced in one copy, which
+      // is what applying them one after the other would give: an edit changes only the bytes of
+      // its place. A batch ends before an edit whose place overlaps one already taken or is not
+      // there yet (it must see the text the earlier edits left), and after a removal (it shifts
+      // the elements after it, so later paths must be followed in the new text).
+      List<Splice> batch = new ArrayList<>();
+      for (; i < edits.size(); i++) {
+        BodyEdit edit = edits.get(i);
+        if (edit instanceof BodyEdit.Pii p && p.rule().action() == PiiRule.Action.BLOCK) {
+          continue;
+        }
+        var found = t.locate(edit.path());
+        if (found.isEmpty()) {
+          if (!batch.isEmpty()) {
+            break; // an edit of this batch may create the place: look again in its text
+          }
+          continue; // nothing there to edit
+        }
+        if (overlaps(batch, found.get())) {
+          break;
+        }
+        Splice sp = splice(t, found.get(), edit, i, redactions);
+        if (sp != null) {
+          batch.add(sp);
+        }
+        if (edit instanceof BodyEdit.Remove) {
+          i++;
+          break;
+        }
       }
-      text = applyOne(new JsonText(text), edit, i, redactions);
+      if (!batch.isEmpty()) {
+        text = spliced(text, batch);
+        t = new JsonText(text);
+      }
     }
     return new Result(text, !text.equals(json), Set.of());
+  }
+
+  /** Bytes {@code [from, to)} of the text become {@code with}. */
+  private record Splice(int from, int to, String with) {}
+
+  private static boolean overlaps(List<Splice> batch, JsonText.Location loc) {
+    int from = loc.value().start();
+    int to = loc.value().end();
+    if (loc.container() != null) {
+      // a removal's splice reaches past the value (its key, a comma): the whole entry counts
+      JsonText.Entry e = loc.siblings().get(loc.entry());
+      from = Math.min(from, e.whole().start());
+      to = Math.max(to, e.whole().end());
+    }
+    for (Splice s : batch) {
+      if (from < s.to() + 1 && s.from() < to + 1) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String spliced(String text, List<Splice> batch) {
+    List<Splice> ordered = new ArrayList<>(batch);
+    ordered.sort(java.util.Comparator.comparingInt(Splice::from));
+    StringBuilder out = new StringBuilder(text.length() + 64);
+    int pos = 0;
+    for (Splice s : ordered) {
+      out.append(text, pos, s.from()).append(s.with());
+      pos = s.to();
+    }
+    return out.append(text, pos, text.length()).toString();
   }
 
   private static String where(BodyEdit e, int i) {
@@ -90,24 +155,23 @@ public final class BodyEditor {
     return strings(t, loc.get().value());
   }
 
-  private static String applyOne(JsonText t, BodyEdit edit, int i, Redactions redactions)
+  /** What {@code edit} makes of its place, or null when it changes nothing. */
+  private static Splice splice(
+      JsonText t, JsonText.Location loc, BodyEdit edit, int i, Redactions redactions)
       throws BodyException {
-    var found = t.locate(edit.path());
-    if (found.isEmpty()) {
-      return t.text();
-    }
-    JsonText.Location loc = found.get();
     JsonText.Span v = loc.value();
-    String s = t.text();
     return switch (edit) {
-      case BodyEdit.Replace r -> splice(s, v, Json.write(r.value()));
-      case BodyEdit.Remove r -> remove(s, loc);
+      case BodyEdit.Replace r -> new Splice(v.start(), v.end(), Json.write(r.value()));
+      case BodyEdit.Remove r -> removal(loc);
       case BodyEdit.Redact r -> {
         if (!t.kind(v).equals("string")) {
           throw new BodyException(
               where(edit, i) + ": spans need a string there, found " + t.kind(v));
         }
-        yield splice(s, v, JsonText.encodeString(redactSpans(t.decodeString(v), r, i, redactions)));
+        yield new Splice(
+            v.start(),
+            v.end(),
+            JsonText.encodeString(redactSpans(t.decodeString(v), r, i, redactions)));
       }
       case BodyEdit.Pii p -> {
         PiiRules rules = new PiiRules(List.of(p.rule()));
@@ -118,22 +182,19 @@ public final class BodyEditor {
         if (!t.kind(v).equals("array")) {
           throw new BodyException(where(edit, i) + ": keep needs an array, found " + t.kind(v));
         }
-        yield splice(s, v, keep(t, v, k));
+        yield new Splice(v.start(), v.end(), keep(t, v, k));
       }
     };
   }
 
-  private static String splice(String s, JsonText.Span at, String with) {
-    return s.substring(0, at.start()) + with + s.substring(at.end());
-  }
-
   /** {@code s} without the entry at {@code loc} (and one comma next to it). */
   static String removeAt(String s, JsonText.Location loc) {
-    return remove(s, loc);
+    Splice r = removal(loc);
+    return s.substring(0, r.from()) + s.substring(r.to());
   }
 
-  /** Removes an entry and one comma next to it. */
-  private static String remove(String s, JsonText.Location loc) {
+  /** The removal of an entry and one comma next to it. */
+  private static Splice removal(JsonText.Location loc) {
     List<JsonText.Entry> all = loc.siblings();
     int k = loc.entry();
     int from;
@@ -148,7 +209,7 @@ public final class BodyEditor {
       from = all.get(k - 1).whole().end();
       to = all.get(k).whole().end();
     }
-    return s.substring(0, from) + s.substring(to);
+    return new Splice(from, to, "");
   }
 
   private static String redactSpans(String text, BodyEdit.Redact r, int i, Redactions redactions)
@@ -183,14 +244,17 @@ public final class BodyEditor {
     return out.append(text, pos, text.length()).toString();
   }
 
-  /** Rewrites every string value (not key) under {@code at}, innermost spans first. */
-  private static String rewriteStrings(
+  /**
+   * Rewrites every string value (not key) under {@code at}: the new text of {@code at}, or null
+   * when no string changed.
+   */
+  private static Splice rewriteStrings(
       JsonText t, JsonText.Span at, java.util.function.UnaryOperator<String> f)
       throws BodyException {
     List<JsonText.Span> spans = strings(t, at);
     String s = t.text();
-    StringBuilder out = new StringBuilder(s.length());
-    int pos = 0;
+    StringBuilder out = new StringBuilder(at.end() - at.start() + 64);
+    int pos = at.start();
     for (JsonText.Span span : spans) {
       String before = t.decodeString(span);
       String after = f.apply(before);
@@ -199,7 +263,10 @@ public final class BodyEditor {
         pos = span.end();
       }
     }
-    return pos == 0 ? s : out.append(s, pos, s.length()).toString();
+    if (pos == at.start()) {
+      return null;
+    }
+    return new Splice(at.start(), at.end(), out.append(s, pos, at.end()).toString());
   }
 
   /** The spans of every string value under {@code at}, in text order. */

@@ -1,7 +1,10 @@
 package io.jrego.server.body;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +25,10 @@ final class JsonText {
   record Location(Span value, Span container, List<Entry> siblings, int entry) {}
 
   private final String s;
+  // the text never changes, so each container is split into entries once however many pointers
+  // pass through it (several edits of one body walk the same objects and arrays)
+  private final Map<Integer, List<Entry>> parsed = new HashMap<>();
+  private Span root;
 
   JsonText(String s) {
     this.s = s;
@@ -33,9 +40,11 @@ final class JsonText {
 
   /** The span of the whole document's value. */
   Span root() throws BodyException {
-    int start = skipWs(0);
-    int end = skipValue(start);
-    return new Span(start, end);
+    if (root == null) {
+      int start = skipWs(0);
+      root = new Span(start, skipValue(start));
+    }
+    return root;
   }
 
   /**
@@ -96,6 +105,15 @@ final class JsonText {
 
   /** The entries of the object or array at {@code span}; object keys decoded. */
   List<Entry> entries(Span span) throws BodyException {
+    List<Entry> known = parsed.get(span.start());
+    if (known == null) {
+      known = Collections.unmodifiableList(parse(span));
+      parsed.put(span.start(), known);
+    }
+    return known;
+  }
+
+  private List<Entry> parse(Span span) throws BodyException {
     List<Entry> out = new ArrayList<>();
     boolean object = s.charAt(span.start()) == '{';
     int i = skipWs(span.start() + 1);

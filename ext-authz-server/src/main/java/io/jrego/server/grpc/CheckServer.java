@@ -420,11 +420,11 @@ public final class CheckServer implements AutoCloseable {
 
   /**
    * Drains and stops: health NOT_SERVING, no new calls, checks in flight get the grace period, then
-   * whatever is left is cancelled: the calls are closed and the check threads interrupted, which
-   * ends their evaluations at the evaluator's next checkpoint ({@code eval_cancel_error}). Returns
-   * within the grace period plus a few seconds even if a check never stops (a builtin stuck in one
-   * long call): that thread is left behind, for the process's exit to end. Idempotent; a second
-   * call waits, as long, for the first.
+   * ext_proc streams still open end with {@code UNAVAILABLE}, and whatever is left is cancelled:
+   * the calls are closed and the check threads interrupted, which ends their evaluations at the
+   * evaluator's next checkpoint ({@code eval_cancel_error}). Returns within the grace period plus a
+   * few seconds even if a check never stops (a builtin stuck in one long call): that thread is left
+   * behind, for the process's exit to end. Idempotent; a second call waits, as long, for the first.
    */
   public void shutdown() {
     if (!draining.compareAndSet(false, true)) {
@@ -434,7 +434,15 @@ public final class CheckServer implements AutoCloseable {
     health.enterTerminalState();
     server.shutdown();
     try {
-      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      boolean stopped = server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+      int streams = stopped ? 0 : process.map(ExternalProcessorService::failOpenStreams).orElse(0);
+      if (streams > 0) {
+        // answers still streaming end with UNAVAILABLE before the transport closes, so Envoy
+        // fails their requests now rather than waiting for the route's timeout
+        LOG.log(Level.WARNING, "{0} ext_proc streams still open: ended UNAVAILABLE", streams);
+        stopped = server.awaitTermination(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (!stopped) {
         LOG.log(
             Level.WARNING,
             "{0} checks still running after {1}: cancelling them",

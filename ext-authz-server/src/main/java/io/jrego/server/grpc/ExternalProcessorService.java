@@ -26,9 +26,12 @@ import io.jrego.server.process.Phase;
 import io.jrego.server.process.PhaseRunner;
 import io.jrego.server.process.ProcessStream;
 import java.lang.System.Logger.Level;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -87,6 +90,7 @@ public final class ExternalProcessorService
   private final PhaseDecisionMapper mapper;
   private final AtomicReference<Rules> rules = new AtomicReference<>();
   private final Optional<BudgetGate> budgets;
+  private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -182,10 +186,16 @@ public final class ExternalProcessorService
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+    GrpcSink sink = new GrpcSink(out);
     ProcessStream stream =
-        new ProcessStream(new Runner(policies.current()), streams, new GrpcSink(out), budgets);
+        new ProcessStream(new Runner(policies.current()), streams, sink, budgets);
+    open.add(sink);
     if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
-      call.setOnCancelHandler(stream::onClosed);
+      call.setOnCancelHandler(
+          () -> {
+            open.remove(sink);
+            stream.onClosed();
+          });
     }
     return new StreamObserver<>() {
       @Override
@@ -195,22 +205,39 @@ public final class ExternalProcessorService
 
       @Override
       public void onError(Throwable t) {
+        open.remove(sink);
         stream.onClosed();
       }
 
       @Override
       public void onCompleted() {
+        open.remove(sink);
         stream.onClosed();
-        try {
-          out.onCompleted();
-        } catch (RuntimeException e) {
-          // already closed
-        }
+        sink.complete();
       }
     };
   }
 
-  /** Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. */
+  /**
+   * Ends every open stream with {@code UNAVAILABLE}, as a server that stops must: Envoy then fails
+   * each request at once (a 500 before the response began, a reset after) instead of waiting for
+   * answers that will never come. Called by {@link CheckServer#shutdown()} before the transport
+   * closes. Returns how many streams were open.
+   */
+  int failOpenStreams() {
+    int n = 0;
+    for (Iterator<GrpcSink> it = open.iterator(); it.hasNext(); n++) {
+      GrpcSink sink = it.next();
+      it.remove();
+      sink.fail(Status.UNAVAILABLE.withDescription("jrego is shutting down"));
+    }
+    return n;
+  }
+
+  /**
+   * Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. Synchronized: the
+   * shutdown fails streams from its own thread.
+   */
   private static final class GrpcSink implements ProcessStream.Sink {
     private final StreamObserver<ProcessingResponse> out;
     private boolean closed;
@@ -219,8 +246,20 @@ public final class ExternalProcessorService
       this.out = out;
     }
 
+    synchronized void complete() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        // already closed
+      }
+    }
+
     @Override
-    public void send(ProcessingResponse response) {
+    public synchronized void send(ProcessingResponse response) {
       if (closed) {
         return;
       }
@@ -232,7 +271,7 @@ public final class ExternalProcessorService
     }
 
     @Override
-    public void fail(Status status) {
+    public synchronized void fail(Status status) {
       if (closed) {
         return;
       }

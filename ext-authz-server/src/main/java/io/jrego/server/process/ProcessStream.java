@@ -49,6 +49,7 @@ import io.jrego.server.grpc.OnError;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -584,7 +585,12 @@ public final class ProcessStream {
       }
       return;
     }
-    SseFilter.Out out = filter.push(piece.toByteArray());
+    byte[] in = piece.toByteArray();
+    int from = fullDuplex && heldHeaders != null ? firstOutput(in) : 0;
+    if (from < 0) {
+      return; // blocked
+    }
+    SseFilter.Out out = filter.push(from == 0 ? in : Arrays.copyOfRange(in, from, in.length));
     ByteString bytes = out.bytes();
     if (!out.isBlocked() && last) {
       SseFilter.Out rest = filter.finish();
@@ -621,6 +627,48 @@ public final class ProcessStream {
       flushHeldHeaders();
       streamOut(false, bytes, last);
     }
+  }
+
+  /**
+   * While the response headers wait for the first judged answer text, feeds {@code in} to the
+   * filter one event at a time, so that the headers and the first output leave as soon as that text
+   * exists rather than once the whole network piece is filtered. Returns where the rest of {@code
+   * in} begins (the last event, or what follows the first output), or -1 once blocked.
+   */
+  private int firstOutput(byte[] in) throws BodyException {
+    int from = 0;
+    int to;
+    while (heldHeaders != null && (to = eventEnd(in, from)) < in.length) {
+      SseFilter.Out out = filter.push(Arrays.copyOfRange(in, from, to));
+      from = to;
+      if (out.isBlocked()) {
+        blocked(Phase.RESPONSE, responseDecision, out.blocked());
+        return -1;
+      }
+      heldBody = heldBody.concat(out.bytes());
+      if (filter.released() > 0 || heldBody.size() > config.maxBodyBytes()) {
+        ByteString bytes = heldBody;
+        heldBody = ByteString.EMPTY;
+        flushHeldHeaders();
+        streamOut(false, bytes, false);
+      }
+    }
+    return from;
+  }
+
+  /**
+   * The end of the first event in {@code in} from {@code from} (after its blank line), or its end.
+   */
+  private static int eventEnd(byte[] in, int from) {
+    for (int i = from; i < in.length - 1; i++) {
+      if (in[i] == '\n') {
+        int next = in[i + 1] == '\r' && i + 2 < in.length ? i + 2 : i + 1;
+        if (in[next] == '\n') {
+          return next + 1;
+        }
+      }
+    }
+    return in.length;
   }
 
   private void jsonResponseComplete() throws CheckException {

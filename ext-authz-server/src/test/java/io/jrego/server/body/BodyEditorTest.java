@@ -68,6 +68,27 @@ class BodyEditorTest {
   }
 
   @Test
+  void severalEdits_giveWhatApplyingThemOneAfterTheOtherGives() throws Exception {
+    String body =
+        "{\"model\":\"m\",\"messages\":[{\"content\":\"mail ann@example.com\"},"
+            + "{\"content\":\"and bob@example.org\"},{\"content\":\"x\"}]}";
+    // disjoint places (one batch), a place inside one already replaced, a place a replace
+    // creates, and paths after a removal (followed in the text the removal left)
+    String edits =
+        "[{\"op\":\"pii\",\"path\":\"/messages/1/content\",\"action\":\"redact\"},"
+            + "{\"op\":\"pii\",\"path\":\"/messages/0/content\",\"action\":\"redact\"},"
+            + "{\"op\":\"replace\",\"path\":\"/model\",\"value\":{\"id\":\"n\"}},"
+            + "{\"op\":\"replace\",\"path\":\"/model/id\",\"value\":\"o\"},"
+            + "{\"op\":\"replace\",\"path\":\"/model/new\",\"value\":1},"
+            + "{\"op\":\"remove\",\"path\":\"/messages/0\"},"
+            + "{\"op\":\"replace\",\"path\":\"/messages/1/content\",\"value\":\"y\"}]";
+    assertThat(apply(body, edits))
+        .isEqualTo(
+            "{\"model\":{\"id\":\"o\"},\"messages\":[{\"content\":\"and <EMAIL_1>\"},"
+                + "{\"content\":\"y\"}]}");
+  }
+
+  @Test
   void remove_takesOneCommaWithTheEntry() throws Exception {
     assertThat(apply("{\"a\":1, \"b\":2, \"c\":3}", "[{\"op\":\"remove\",\"path\":\"/b\"}]"))
         .isEqualTo("{\"a\":1, \"c\":3}");

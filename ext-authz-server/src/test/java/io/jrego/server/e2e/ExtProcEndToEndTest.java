@@ -14,6 +14,7 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.ProcessStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -266,11 +267,52 @@ class ExtProcEndToEndTest {
     streamedAnswerIsRedacted(true);
   }
 
+  /**
+   * {@code --response-body-mode streamed} through the real Envoy: the answer to the response
+   * headers switches an SSE body to {@code STREAMED} (each network piece answered with its filtered
+   * replacement) and a JSON body to {@code BUFFERED}; Envoy must accept those overrides, or the
+   * body would pass unfiltered.
+   */
+  @Test
+  void streamedBodyMode_redactsTheSseAnswerPieceByPiece_andRestoresTheJsonAnswer()
+      throws Exception {
+    JregoServer streamed =
+        startJrego(
+            new ExternalProcessorService.Config(
+                "envoy/process", ProcessStream.Strategy.STREAMED, 1 << 20, 16_384));
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    try (EnvoyRunner e =
+        EnvoyRunner.start(
+            "ext-proc-streamed", streamed.grpcPort(), upstream.port(), certs, PATIENT)) {
+      streamedAnswerIsRedacted(false, e.listenPort);
+      streamedAnswerIsRedacted(true, e.listenPort);
+      upstream.received.clear();
+      HttpResponse<String> r =
+          send(
+              "gateway",
+              chat(userMessage(Json.write(StringValue.of(PROMPT))))
+                  .uri(URI.create("https://localhost:" + e.listenPort + "/v1/chat/completions")));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(onlyRequest().text()).doesNotContain(PII.get("email"));
+      assertThat(answerText(r.body())).isEqualTo("You said: " + PROMPT);
+    } finally {
+      streamed.shutdown();
+    }
+  }
+
   private void streamedAnswerIsRedacted(boolean gzip) throws Exception {
+    streamedAnswerIsRedacted(gzip, envoy.listenPort);
+  }
+
+  private void streamedAnswerIsRedacted(boolean gzip, int port) throws Exception {
     List<String> pieces = longAnswer();
     String script = gzip ? "sse-long-gzip" : "sse-long";
     upstream.script(script, AiUpstream.sse(pieces, new AiUpstream.Stream(gzip, true, 0, null, -1)));
-    HttpResponse<String> r = send("gateway", streamingChat(script, "tell me a long story"));
+    HttpResponse<String> r =
+        send(
+            "gateway",
+            streamingChat(script, "tell me a long story")
+                .uri(URI.create("https://localhost:" + port + "/v1/chat/completions")));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type")).contains("text/event-stream");
     assertThat(r.headers().firstValue("content-encoding")).isEmpty();

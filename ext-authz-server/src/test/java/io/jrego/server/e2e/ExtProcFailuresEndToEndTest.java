@@ -232,12 +232,13 @@ class ExtProcFailuresEndToEndTest {
   // ---- jrego stopped while an answer streams ------------------------------------------------
 
   /**
-   * jrego stops (SIGTERM's path: a 1 s grace period, then open streams are cancelled) while an
-   * answer for the gateway streams. What Envoy 1.40 does, from its ext_proc debug log: the answer's
-   * first words went out; after the stop it keeps handing the rest of the body to the dead
-   * processor stream (full duplex has no per-message timer) and sends the client nothing more, so
-   * the client waits until a timeout (the route's 60 s) or gives up. The rest, with its addresses,
-   * never reaches the client, redacted or not.
+   * jrego stops (SIGTERM's path: a 1 s grace period, then open ext_proc streams end with {@code
+   * UNAVAILABLE}) while an answer for the gateway streams. The answer's first words went out; on
+   * the stream's error Envoy 1.40 ({@code failure_mode_allow: false}) resets the response, so the
+   * client's read breaks at once. The rest, with its addresses, never reaches the client, redacted
+   * or not. (When the streams were only cancelled with the transport, Envoy kept handing the body
+   * to the dead stream, full duplex having no per-message timer, and the client waited for the
+   * route's 60 s timeout.)
    */
   @Test
   void jregoStoppedMidStream_theRestNeverReachesTheClient() throws Exception {
@@ -248,6 +249,9 @@ class ExtProcFailuresEndToEndTest {
         .doesNotContain("ann.lee@example.net")
         .doesNotContain("w600 ")
         .doesNotContain("[DONE]");
+    assertThat(s.how())
+        .as("jrego ends the open stream UNAVAILABLE: Envoy resets the client at once")
+        .startsWith("the body broke");
   }
 
   /** An answer whose second half, after the upstream's gate, mentions an address often. */

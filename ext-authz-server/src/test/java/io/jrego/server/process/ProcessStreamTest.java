@@ -263,6 +263,88 @@ class ProcessStreamTest {
         .isEqualTo("{\"answer\":\"fine\"}");
   }
 
+  /** An SSE rule that can block (so the response headers wait for the first judged text). */
+  static final String BLOCKING_STREAM =
+      """
+      package envoy.process
+
+      request := {"allowed": true}
+
+      response := {"allowed": true, "stream": {"hold_back": 16,
+        "pii": [{"action": "block", "types": ["secret"]}, {"action": "redact", "types": ["email"]}]}}
+      """;
+
+  static String chunk(String content) {
+    return "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+        + content
+        + "\"},\"finish_reason\":null}]}\n\n";
+  }
+
+  @Test
+  void sseWithABlockingRule_sendsItsHeadersAtTheFirstJudgedText_notAfterTheWholePiece() {
+    Stream s = requestDone(BLOCKING_STREAM, defaults());
+    s.send(responseHeaders("text/event-stream", false));
+    assertThat(s.out).as("headers wait while the answer could still be refused").isEmpty();
+    StringBuilder piece = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      piece.append(chunk("the quick brown fox number " + i + ","));
+    }
+    // one network piece of 40 events: the headers and the first events leave before the rest
+    s.send(responseBody(piece.toString(), false));
+    assertThat(s.out.get(0).hasResponseHeaders()).isTrue();
+    assertThat(s.out).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(bodyOf(s.out.get(1)).length())
+        .as("the first output is the first events, not the whole piece")
+        .isLessThan(piece.length() / 10);
+    StringBuilder all = new StringBuilder();
+    for (ProcessingResponse p : s.out.subList(1, s.out.size())) {
+      all.append(bodyOf(p));
+    }
+    s.out.clear();
+    s.send(responseBody("data: [DONE]\n\n", true));
+    for (ProcessingResponse p : s.out) {
+      all.append(bodyOf(p));
+    }
+    assertThat(contentOf(all.toString())).isEqualTo(contentOf(piece.toString()));
+    assertThat(all.toString()).endsWith("data: [DONE]\n\n");
+    assertThat(s.failed).isNull();
+  }
+
+  @Test
+  void sseKeyInTheFirstEvents_ofALargePiece_isStillACleanRefusal() {
+    Stream s = requestDone(BLOCKING_STREAM, defaults());
+    s.send(responseHeaders("text/event-stream", false));
+    // no text before the key: nothing is judged clean before it, so the headers wait for it
+    StringBuilder piece = new StringBuilder(chunk("AKIAIOSFODNN7EXAMPLE is the key"));
+    for (int i = 0; i < 40; i++) {
+      piece.append(chunk("the quick brown fox number " + i + ","));
+    }
+    s.send(responseBody(piece.toString(), false));
+    ImmediateResponse r = s.only().getImmediateResponse();
+    assertThat(r.getStatus().getCodeValue()).isEqualTo(502);
+    assertThat(s.failed).isNull();
+  }
+
+  /** The answer text of a run of chunks: their {@code delta.content} values, joined. */
+  static String contentOf(String sse) {
+    StringBuilder out = new StringBuilder();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"content\":\"([^\"]*)\"").matcher(sse);
+    while (m.find()) {
+      out.append(m.group(1));
+    }
+    return out.toString();
+  }
+
+  static String bodyOf(ProcessingResponse p) {
+    return p.getResponseBody()
+        .getResponse()
+        .getBodyMutation()
+        .getStreamedResponse()
+        .getBody()
+        .toStringUtf8();
+  }
+
   @Test
   void sseEventWhoseDataIsNotJson_passesAsItCame() {
     Stream s = requestDone(REDACTING, defaults());
