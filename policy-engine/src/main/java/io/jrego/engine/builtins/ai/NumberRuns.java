@@ -400,7 +400,7 @@ final class NumberRuns {
     for (int g = a; g <= b; g++) {
       written.add(digitString(g, g));
     }
-    Phones.Match m = Phones.match(candidate, international, written, scan.options.phoneRegions());
+    Phones.Match m = scan.phone(candidate, international, written);
     if (m == null) {
       return false;
     }

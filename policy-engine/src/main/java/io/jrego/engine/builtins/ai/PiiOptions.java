@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins.ai;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +28,10 @@ public record PiiOptions(
       List.of("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "BR", "AU", "CH", "AT", "BE");
 
   public PiiOptions {
-    types = Set.copyOf(types);
+    // An EnumSet, not Set.copyOf: the scanner asks it contains() for every candidate.
+    types =
+        Collections.unmodifiableSet(
+            types.isEmpty() ? EnumSet.noneOf(PiiType.class) : EnumSet.copyOf(types));
     phoneRegions = List.copyOf(phoneRegions);
     if (minScore < 0 || minScore > 100) {
       throw new IllegalArgumentException("minScore must be within 0..100, got " + minScore);
@@ -37,13 +41,16 @@ public record PiiOptions(
     }
   }
 
+  private static final PiiOptions DEFAULTS =
+      new PiiOptions(
+          EnumSet.allOf(PiiType.class),
+          DEFAULT_MIN_SCORE,
+          DEFAULT_MAX_FINDINGS,
+          DEFAULT_PHONE_REGIONS);
+
   /** Every type, minimum score 50, at most 1000 findings, the default phone regions. */
   public static PiiOptions defaults() {
-    return new PiiOptions(
-        EnumSet.allOf(PiiType.class),
-        DEFAULT_MIN_SCORE,
-        DEFAULT_MAX_FINDINGS,
-        DEFAULT_PHONE_REGIONS);
+    return DEFAULTS;
   }
 
   /** These options with other types. */

@@ -1,7 +1,10 @@
 package io.jrego.engine.builtins.ai;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -22,6 +25,13 @@ final class Scan {
   private final boolean secrets;
   private final NumberRuns numberRuns;
   private final Secrets secretDetector;
+
+  /**
+   * What libphonenumber made of each phone candidate already seen in this scan, keyed by the
+   * candidate as written: a long body repeats its numbers (a signature, a quoted thread), and
+   * validating one costs more than the rest of the scan spends on it.
+   */
+  private Map<String, Optional<Phones.Match>> phoneReadings;
 
   Scan(String text, PiiOptions options) {
     this.text = text;
@@ -50,6 +60,22 @@ final class Scan {
 
   boolean wants(PiiType t) {
     return types.contains(t);
+  }
+
+  /** {@link Phones#match} for a candidate, remembered for the rest of the scan. */
+  Phones.Match phone(String candidate, boolean international, List<String> groups) {
+    if (phoneReadings == null) {
+      phoneReadings = new HashMap<>();
+    }
+    String key = international ? "+" + candidate : " " + candidate;
+    Optional<Phones.Match> m = phoneReadings.get(key);
+    if (m == null) {
+      m =
+          Optional.ofNullable(
+              Phones.match(candidate, international, groups, options.phoneRegions()));
+      phoneReadings.put(key, m);
+    }
+    return m.orElse(null);
   }
 
   void add(PiiType type, int start, int end, String form, String subtype) {
