@@ -163,6 +163,9 @@ class CheckServerTest {
     int slowChecks = 2 * Runtime.getRuntime().availableProcessors();
     assertThat(CheckServer.threadCount(0)).isGreaterThan(slowChecks).isGreaterThanOrEqualTo(8);
     assertThat(CheckServer.threadCount(3)).isEqualTo(3);
+    // the warm-up's made-up checks only compute: no more threads than processors
+    assertThat(WarmUp.threads(0)).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(WarmUp.threads(1)).isEqualTo(1);
 
     CountDownLatch busy = new CountDownLatch(slowChecks);
     CountDownLatch release = new CountDownLatch(1);
