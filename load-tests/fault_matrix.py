@@ -82,7 +82,7 @@ ENVOY_RETRY = """
                   - name: envoy.retry_host_predicates.previous_hosts
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
-                  host_selection_retry_max_attempts: 3"""
+                  host_selection_retry_max_attempts: 10"""
 ENVOY_HEALTH = """
     health_checks:
     - timeout: 1s

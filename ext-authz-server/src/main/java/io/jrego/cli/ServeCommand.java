@@ -233,7 +233,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       names = "--threads",
       defaultValue = "0",
       paramLabel = "N",
-      description = "Checks evaluated at once; 0 for the number of processors (at least 2).")
+      description =
+          "Checks evaluated at once; 0 for four times the number of processors (at least 8).")
   int threads;
 
   @Option(

@@ -79,7 +79,7 @@ public final class CheckServer implements AutoCloseable {
    * @param address where to listen
    * @param maxRecvBytes the largest request accepted, lowered where the heap cannot hold it ({@link
    *     RequestLimits})
-   * @param threads checks evaluated at once; 0 for the number of processors (at least 2)
+   * @param threads checks evaluated at once; 0 for four times the number of processors (at least 8)
    * @param queueCapacity checks waiting for a thread before new ones are refused
    *     (RESOURCE_EXHAUSTED), lowered where the heap cannot hold them
    * @param reflection whether to offer gRPC server reflection
@@ -245,9 +245,20 @@ public final class CheckServer implements AutoCloseable {
     return names;
   }
 
-  /** The check threads for a configured count: itself, or for 0 the processors (at least 2). */
+  /**
+   * The check threads for a configured count: itself, or for 0 four times the processors (at least
+   * 8).
+   *
+   * <p>More threads than processors add no throughput to checks that only compute, but a thread
+   * that an expensive evaluation holds (up to {@code --eval-timeout}) is lost to every check queued
+   * behind it. With threads to spare the cores are shared between the expensive evaluations and the
+   * cheap checks that arrive meanwhile, instead of the cheap ones waiting (load-tests/README.md,
+   * "Fault matrix", the cpu-policy phase).
+   */
   public static int threadCount(int configured) {
-    return configured > 0 ? configured : Math.max(2, Runtime.getRuntime().availableProcessors());
+    return configured > 0
+        ? configured
+        : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
   }
 
   /**

@@ -72,7 +72,7 @@ final class WarmUp {
         new CheckServer.Config(
             new ListenAddress.Tcp("127.0.0.1", 0),
             config.maxRecvBytes(),
-            config.threads(),
+            threads(config.threads()),
             config.queueCapacity(),
             false,
             Duration.ofSeconds(1),
@@ -92,6 +92,18 @@ final class WarmUp {
       how = "in-process";
     }
     return new Result(checks, Duration.ofNanos(System.nanoTime() - start), jit.settled, how);
+  }
+
+  /**
+   * The copy's check threads: the real server's, but no more than the processors. Made-up checks
+   * only compute, so more threads would not warm up faster; they would take a larger share of the
+   * cores from whatever shares them (another replica on the same machine taking the traffic while
+   * this one restarts).
+   */
+  static int threads(int configured) {
+    return Math.min(
+        CheckServer.threadCount(configured),
+        Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   private static long overTheWire(int port, long deadline, Settling jit)

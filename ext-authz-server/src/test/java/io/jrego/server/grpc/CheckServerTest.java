@@ -3,8 +3,10 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -15,14 +17,21 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -141,6 +150,118 @@ class CheckServerTest {
       assertThat(evaluations.get()).isPositive();
       assertThat(server.serving()).isTrue();
     }
+  }
+
+  /**
+   * The fault matrix's cpu-policy phase: a cheap check must not wait for expensive ones that hold
+   * twice as many check threads as there are processors (each up to --eval-timeout), so the default
+   * leaves threads to spare.
+   */
+  @Test
+  void defaultThreads_answerACheapCheckWhileTwiceAsManyChecksAsProcessorsAreBusy()
+      throws Exception {
+    int slowChecks = 2 * Runtime.getRuntime().availableProcessors();
+    assertThat(CheckServer.threadCount(0)).isGreaterThan(slowChecks).isGreaterThanOrEqualTo(8);
+    assertThat(CheckServer.threadCount(3)).isEqualTo(3);
+    // the warm-up's made-up checks only compute: no more threads than processors
+    assertThat(WarmUp.threads(0)).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(WarmUp.threads(1)).isEqualTo(1);
+
+    CountDownLatch busy = new CountDownLatch(slowChecks);
+    CountDownLatch release = new CountDownLatch(1);
+    Value slow = Json.parse("[\"slow\"]");
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy(
+                (p, i) -> {
+                  if (((ObjectValue) i).get("parsed_path").orElseThrow().equals(slow)) {
+                    busy.countDown();
+                    try {
+                      release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                  return Optional.of(Json.parse("true"));
+                }),
+            "r",
+            "test",
+            Instant.now()));
+    try (CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                0,
+                1024,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO),
+            new AuthorizationService(
+                policies,
+                new ServerMetrics(),
+                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
+            policies)) {
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        AuthorizationGrpc.AuthorizationStub async =
+            AuthorizationGrpc.newStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+        List<CompletableFuture<CheckResponse>> held = new ArrayList<>();
+        for (int n = 0; n < slowChecks; n++) {
+          CompletableFuture<CheckResponse> answer = new CompletableFuture<>();
+          async.check(withPath("/slow"), completing(answer));
+          held.add(answer);
+        }
+        assertThat(busy.await(10, TimeUnit.SECONDS)).as("every slow check holds a thread").isTrue();
+
+        CheckResponse cheap =
+            AuthorizationGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(withPath("/cheap"));
+
+        assertThat(cheap.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(held).noneMatch(CompletableFuture::isDone);
+        release.countDown();
+        for (CompletableFuture<CheckResponse> f : held) {
+          assertThat(f.get(10, TimeUnit.SECONDS).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        }
+      } finally {
+        release.countDown();
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static StreamObserver<CheckResponse> completing(CompletableFuture<CheckResponse> answer) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(CheckResponse response) {
+        answer.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        answer.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  private static CheckRequest withPath(String path) {
+    return CheckRequest.newBuilder()
+        .setAttributes(
+            AttributeContext.newBuilder()
+                .setRequest(
+                    AttributeContext.Request.newBuilder()
+                        .setHttp(
+                            AttributeContext.HttpRequest.newBuilder()
+                                .setMethod("GET")
+                                .setPath(path))))
+        .build();
   }
 
   @Test
