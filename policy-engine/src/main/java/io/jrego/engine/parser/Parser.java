@@ -1237,6 +1237,29 @@ public final class Parser {
     return new Scalar(n, l);
   }
 
+  /**
+   * A template string's escape that is not JSON's (or {@code \\u} without four hex digits): as OPA,
+   * the rest of the string is reported as two illegal tokens at the same place, and parsing stops.
+   */
+  private Bail illegalEscape(Token t) {
+    errors.add(RegoError.at(RegoError.PARSE, "illegal escape sequence", loc(t)));
+    errors.add(RegoError.at(RegoError.PARSE, "illegal token", loc(t)));
+    halted = true; // and stops there: later rules are not reported on
+    return fail(t, "illegal token");
+  }
+
+  private static boolean fourHexDigits(String s, int from) {
+    if (from + 4 > s.length()) {
+      return false;
+    }
+    for (int k = from; k < from + 4; k++) {
+      if (Character.digit(s.charAt(k), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Splits a template string into literal parts and parsed expressions. */
   private Term template(Token t, boolean raw) {
     String s = t.text();
@@ -1259,20 +1282,16 @@ public final class Parser {
           case 'b' -> lit.append('\b');
           case 'f' -> lit.append('\f');
           case 'u' -> {
-            if (i + 4 <= s.length()) {
-              lit.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-              i += 4;
+            if (!fourHexDigits(s, i)) {
+              throw illegalEscape(t);
             }
+            lit.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+            i += 4;
           }
           case '"', '\\', '/' -> lit.append(e);
           // as OPA: JSON's escapes and \{ only (\} and the rest are illegal); OPA's scanner
           // then reports the rest of the string as two illegal tokens at the same place
-          default -> {
-            errors.add(RegoError.at(RegoError.PARSE, "illegal escape sequence", loc(t)));
-            errors.add(RegoError.at(RegoError.PARSE, "illegal token", loc(t)));
-            halted = true; // and stops there: later rules are not reported on
-            throw fail(t, "illegal token");
-          }
+          default -> throw illegalEscape(t);
         }
       } else if (c == '{') {
         int end = Lexer.skipExpr(s, i + 1);
