@@ -539,14 +539,18 @@ public final class ProcessStream {
     return Kind.OTHER;
   }
 
-  /** The mode for the rest of the response, set at its headers ({@link Strategy#STREAMED}). */
+  /**
+   * The mode for the rest of the response, set at its headers ({@link Strategy#STREAMED}). A
+   * reservation to settle asks for the trailers too: an HTTP/2 answer that ends with trailers sends
+   * no body piece marked last, so its end is the trailers.
+   */
   private ProcessingMode override(BodySendMode responseBody) {
     return ProcessingMode.newBuilder()
         .setRequestBodyMode(protocol.getRequestBodyMode())
         .setRequestTrailerMode(HeaderSendMode.SKIP)
         .setResponseHeaderMode(HeaderSendMode.SEND)
         .setResponseBodyMode(responseBody)
-        .setResponseTrailerMode(HeaderSendMode.SKIP)
+        .setResponseTrailerMode(settler != null ? HeaderSendMode.SEND : HeaderSendMode.SKIP)
         .build();
   }
 
