@@ -31,11 +31,12 @@ import java.util.Optional;
  *
  * <p>An allowed decision with a budget is reserved under its decision id. Admitted: the answer
  * gains {@code x-ratelimit-*} response headers and the dynamic metadata {@code jrego_budget:
- * {reservation_id, estimate, include_usage}} ({@code include_usage} only when the plan asks).
- * Refused: the answer becomes a 429 with {@code Retry-After}, {@code x-ratelimit-*} headers and the
- * policy's {@code rejected_body} (or a default JSON body). A store that cannot answer fails the
- * check with {@link Reason#BUDGET_UNAVAILABLE}, answered as {@code --on-error} says (closed); a
- * {@link FallbackBudgetStore} is the configured alternative.
+ * {reservation_id, estimate, include_usage, cut}} ({@code include_usage} and {@code cut: {
+ * output_limit, prompt_tokens, tokenizer}} only when the plan asks). Refused: the answer becomes a
+ * 429 with {@code Retry-After}, {@code x-ratelimit-*} headers and the policy's {@code
+ * rejected_body} (or a default JSON body). A store that cannot answer fails the check with {@link
+ * Reason#BUDGET_UNAVAILABLE}, answered as {@code --on-error} says (closed); a {@link
+ * FallbackBudgetStore} is the configured alternative.
  */
 public final class BudgetGate implements AutoCloseable {
 
@@ -196,6 +197,7 @@ public final class BudgetGate implements AutoCloseable {
       budget.putFields(
           "include_usage", com.google.protobuf.Value.newBuilder().setBoolValue(true).build());
     }
+    p.cutoff().ifPresent(c -> budget.putFields("cut", cutMetadata(c, p.estimate())));
     b.getDynamicMetadataBuilder()
         .putFields(
             METADATA_KEY, com.google.protobuf.Value.newBuilder().setStructValue(budget).build());
@@ -306,6 +308,23 @@ public final class BudgetGate implements AutoCloseable {
         .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
+  }
+
+  /**
+   * {@code cut: {output_limit, prompt_tokens, tokenizer}}, read by {@link BudgetSettler#ticket}.
+   */
+  private static com.google.protobuf.Value cutMetadata(BudgetPlan.Cutoff c, long estimate) {
+    return com.google.protobuf.Value.newBuilder()
+        .setStructValue(
+            Struct.newBuilder()
+                .putFields("output_limit", number(c.outputLimit(estimate)))
+                .putFields("prompt_tokens", number(c.promptTokens()))
+                .putFields("tokenizer", string(c.tokenizer())))
+        .build();
+  }
+
+  private static com.google.protobuf.Value number(long n) {
+    return com.google.protobuf.Value.newBuilder().setNumberValue((double) n).build();
   }
 
   private static com.google.protobuf.Value string(String s) {

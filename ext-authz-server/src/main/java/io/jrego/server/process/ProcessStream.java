@@ -39,6 +39,7 @@ import io.jrego.server.body.SseFilter;
 import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.budget.BudgetSettler;
 import io.jrego.server.budget.BudgetStoreException;
+import io.jrego.server.budget.StreamCutter;
 import io.jrego.server.budget.UsageParser;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
@@ -259,7 +260,7 @@ public final class ProcessStream {
       BudgetSettler.ticket(requestMetadata.getFilterMetadataMap())
           .ifPresent(
               t -> {
-                settler = new BudgetSettler(budgets.get(), t.reservationId());
+                settler = new BudgetSettler(budgets.get(), t);
                 includeUsage = t.includeUsage();
               });
     }
@@ -564,7 +565,9 @@ public final class ProcessStream {
       // nothing to do with this body: pass it on
       if (fullDuplex) {
         flushHeldHeaders();
-        streamOut(false, b.getBody(), b.getEndOfStream());
+        answerOut(b.getBody(), b.getEndOfStream(), b.getEndOfStream());
+      } else if (settler != null && (settler.cuts() || settler.wasCut())) {
+        send(bodyAnswer(false, replace(cutStreamed(b.getBody(), last))));
       } else {
         send(bodyAnswer(false, CommonResponse.newBuilder()));
       }
@@ -607,14 +610,7 @@ public final class ProcessStream {
       return;
     }
     if (!fullDuplex) {
-      send(
-          bodyAnswer(
-              false,
-              CommonResponse.newBuilder()
-                  .setBodyMutation(
-                      bytes.isEmpty()
-                          ? clear()
-                          : BodyMutation.newBuilder().setBody(bytes).build())));
+      send(bodyAnswer(false, replace(cutStreamed(bytes, last))));
       return;
     }
     if (heldHeaders != null && !last && filter.released() == 0) {
@@ -629,7 +625,7 @@ public final class ProcessStream {
     heldBody = ByteString.EMPTY;
     if (!bytes.isEmpty() || last) {
       flushHeldHeaders();
-      streamOut(false, bytes, last);
+      answerOut(bytes, last, last);
     }
   }
 
@@ -654,7 +650,7 @@ public final class ProcessStream {
         ByteString bytes = heldBody;
         heldBody = ByteString.EMPTY;
         flushHeldHeaders();
-        streamOut(false, bytes, false);
+        answerOut(bytes, false, false);
       }
     }
     return from;
@@ -759,9 +755,14 @@ public final class ProcessStream {
       ByteString bytes = heldBody.concat(rest.bytes());
       heldBody = ByteString.EMPTY;
       flushHeldHeaders();
-      if (!bytes.isEmpty()) {
-        streamOut(false, bytes, false);
+      if (!bytes.isEmpty() || (settler != null && settler.cuts())) {
+        answerOut(bytes, false, true);
       }
+    } else if (fullDuplex && settler != null && settler.cuts()) {
+      answerOut(ByteString.EMPTY, false, true); // what the cut-off holds of the last event
+    }
+    if (done) {
+      return; // cut off: the body has ended
     }
     send(
         ProcessingResponse.newBuilder().setResponseTrailers(TrailersResponse.getDefaultInstance()));
@@ -837,6 +838,46 @@ public final class ProcessStream {
     BodyResponse b = BodyResponse.newBuilder().setResponse(c).build();
     ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
     return request ? p.setRequestBody(b) : p.setResponseBody(b);
+  }
+
+  /**
+   * Sends answer bytes on in full duplex, through the budget's cut-off when the policy asked for
+   * one ({@link BudgetSettler#cuts}): a cut ends the body with the cut-off's error event, and the
+   * stream is done (Envoy ends the upstream call).
+   *
+   * @param end whether the answer ends here (its last piece, or its trailers follow)
+   */
+  private void answerOut(ByteString bytes, boolean last, boolean end) {
+    if (settler == null || !settler.cuts()) {
+      streamOut(false, bytes, last);
+      return;
+    }
+    StreamCutter.Out out = settler.pass(bytes.toByteArray(), end);
+    if (out.cut()) {
+      streamOut(false, out.bytes(), true);
+      done = true;
+      responseEnded = true; // settled with what passed, after this answer
+    } else if (!out.bytes().isEmpty() || last) {
+      streamOut(false, out.bytes(), last);
+    }
+  }
+
+  /**
+   * {@link Strategy#STREAMED}: a piece's replacement through the budget's cut-off. Envoy waits for
+   * an answer to every piece, so after a cut the rest of the answer is answered empty until the
+   * upstream ends it.
+   */
+  private ByteString cutStreamed(ByteString bytes, boolean last) {
+    if (settler == null || !settler.cuts()) {
+      return settler != null && settler.wasCut() ? ByteString.EMPTY : bytes;
+    }
+    return settler.pass(bytes.toByteArray(), last).bytes();
+  }
+
+  private static CommonResponse.Builder replace(ByteString bytes) {
+    return CommonResponse.newBuilder()
+        .setBodyMutation(
+            bytes.isEmpty() ? clear() : BodyMutation.newBuilder().setBody(bytes).build());
   }
 
   /** Sends {@code bytes} as full-duplex body pieces of at most 64 KiB. */
