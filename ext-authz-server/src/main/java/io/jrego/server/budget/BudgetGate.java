@@ -172,6 +172,37 @@ public final class BudgetGate implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Charges {@code tokens} at once (Envoy's rate-limit service, which has no settle): admitted only
+   * if they fit every budget, as a reserve is, and then settled with the same amount.
+   *
+   * @throws BudgetStoreException when the store cannot answer
+   */
+  public ReserveResult charge(List<Budget> budgets, long tokens) throws BudgetStoreException {
+    String id = "rls-" + java.util.UUID.randomUUID();
+    ReserveResult r;
+    try {
+      r = store.reserve(id, budgets, tokens);
+      if (r instanceof Admitted) {
+        SettleResult s = store.settle(id, tokens);
+        budgets.forEach(b -> metrics.settled(b, s));
+      }
+    } catch (BudgetStoreException e) {
+      metrics.storeError("reserve");
+      throw e;
+    }
+    switch (r) {
+      case Admitted a -> {
+        for (Remaining rem : a.remaining()) {
+          metrics.reserved(rem.budget(), tokens);
+          metrics.remaining(rem.budget(), rem.tokens());
+        }
+      }
+      case Rejected x -> metrics.rejected(x.budget(), x.limit(), tokens);
+    }
+    return r;
+  }
+
   /** Closes the store (Redis's connection). */
   @Override
   public void close() {
