@@ -22,7 +22,11 @@ final class TextViews {
   record Segment(String encoding, int depth, Span span, String text, MappedText folded) {}
 
   /** Counts of invisible characters by kind, and their spans (merged runs, at most 64). */
-  record Invisible(int count, List<Integer> byKind, List<Span> spans) {}
+  record Invisible(int count, List<Integer> byKind, List<Span> spans) {
+    /** A text without invisible characters, which most texts are. */
+    static final Invisible NONE =
+        new Invisible(0, java.util.Collections.nCopies(Invisibles.KIND_NAMES.length, 0), List.of());
+  }
 
   /** A hidden channel in original offsets. */
   record Hidden(String kind, Span span, String text) {}
@@ -67,8 +71,7 @@ final class TextViews {
         }
       }
     }
-    invisible =
-        new Invisible(count, java.util.Arrays.stream(byKind).boxed().toList(), List.copyOf(spans));
+    invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
     folded = Folding.deobfuscate(Folding.foldChars(cps, 0, n, Folding.Offsets.IDENTITY));
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
@@ -85,6 +88,14 @@ final class TextViews {
               : plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
       hidden.add(new Hidden(h.kind(), span, h.text()));
     }
+  }
+
+  private static Invisible invisible(int count, int[] byKind, List<Span> spans) {
+    Integer[] kinds = new Integer[byKind.length];
+    for (int k = 0; k < kinds.length; k++) {
+      kinds[k] = byKind[k];
+    }
+    return new Invisible(count, List.of(kinds), List.copyOf(spans));
   }
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */
