@@ -48,9 +48,14 @@ final class TextViews {
     int[] byKind = new int[Invisibles.KIND_NAMES.length];
     List<Span> spans = new ArrayList<>();
     int count = 0;
-    plain = new MappedText(n);
+    int first = 0;
+    while (first < n && Invisibles.kind(cps[first]) == Invisibles.NOT_INVISIBLE) {
+      first++;
+    }
+    // Most texts have no invisible characters: then the plain view is the code points themselves.
+    plain = first == n ? MappedText.identity(cps) : new MappedText(n);
     MappedText tagView = new MappedText(0);
-    for (int i = 0; i < n; i++) {
+    for (int i = first == n ? n : 0; i < n; i++) {
       int cp = cps[i];
       int kind = Invisibles.kind(cp);
       if (kind == Invisibles.NOT_INVISIBLE) {
