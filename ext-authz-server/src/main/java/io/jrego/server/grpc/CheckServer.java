@@ -200,6 +200,7 @@ public final class CheckServer implements AutoCloseable {
         p ->
             builder.addService(
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
+    process.ifPresent(p -> p.offload(executor));
     this.gate = new RequestGate(limits, executor, service.metrics());
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
     if (builder instanceof NettyServerBuilder netty) {
