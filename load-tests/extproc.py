@@ -382,7 +382,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events}"
-        + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "") + "`",
+        + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
+        + (" --before OTHER_CHECKOUT" if args.before else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
