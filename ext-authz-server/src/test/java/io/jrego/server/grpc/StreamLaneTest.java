@@ -66,8 +66,7 @@ class StreamLaneTest {
         new ExternalProcessorService(
             policies,
             new ServerMetrics(),
-            AuthorizationService.Config.defaults()
-                .withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
             ExternalProcessorService.Config.defaults());
     service.offload(tasks::add);
     stream = service.process(call);
@@ -108,7 +107,9 @@ class StreamLaneTest {
     tasks.poll().run();
     assertThat(call.out.get(call.out.size() - 1).getResponseBody().getResponse().getBodyMutation())
         .satisfies(
-            m -> assertThat(m.getStreamedResponse().getBody().toStringUtf8()).isEqualTo("{\"a\":1}"));
+            m ->
+                assertThat(m.getStreamedResponse().getBody().toStringUtf8())
+                    .isEqualTo("{\"a\":1}"));
   }
 
   @Test
@@ -237,7 +238,8 @@ class StreamLaneTest {
   }
 
   static ProcessingRequest body(boolean response, String text, boolean end) {
-    HttpBody b = HttpBody.newBuilder().setBody(ByteString.copyFromUtf8(text)).setEndOfStream(end).build();
+    HttpBody b =
+        HttpBody.newBuilder().setBody(ByteString.copyFromUtf8(text)).setEndOfStream(end).build();
     ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
     return (response ? r.setResponseBody(b) : r.setRequestBody(b)).build();
   }
