@@ -203,6 +203,7 @@ public final class CheckServer implements AutoCloseable {
             builder.addService(
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
     extra.forEach(builder::addService);
+    process.ifPresent(p -> p.offload(executor));
     this.gate = new RequestGate(limits, executor, service.metrics());
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
     if (builder instanceof NettyServerBuilder netty) {

@@ -238,6 +238,57 @@ public final class ProcessStream {
     }
   }
 
+  /** The largest SSE piece {@link #light} counts as light: its scan takes microseconds. */
+  static final int LIGHT_PIECE_BYTES = 4096;
+
+  /**
+   * Whether handling {@code r} next is light work: no policy evaluated, no text scanned beyond a
+   * small SSE piece, nothing decompressed, no budget store asked. The gRPC service runs light
+   * messages where they arrive (the transport thread, with no hand-off) and the rest on the check
+   * threads. A message of a stream that settles a token budget is never light.
+   */
+  public boolean light(ProcessingRequest r) {
+    if (done) {
+      return true;
+    }
+    if (budgets.isPresent()) {
+      return false;
+    }
+    return switch (r.getRequestCase()) {
+      case REQUEST_HEADERS -> {
+        BodySendMode mode = (first ? r.getProtocolConfig() : protocol).getRequestBodyMode();
+        boolean bodyComing = !r.getRequestHeaders().getEndOfStream() && mode != BodySendMode.NONE;
+        yield bodyComing || !runner.defines(Phase.REQUEST);
+      }
+      case REQUEST_BODY -> {
+        BodySendMode mode = protocol.getRequestBodyMode();
+        boolean last =
+            r.getRequestBody().getEndOfStream()
+                || mode == BodySendMode.BUFFERED
+                || mode == BodySendMode.BUFFERED_PARTIAL;
+        yield !last || !runner.defines(Phase.REQUEST);
+      }
+      case RESPONSE_HEADERS ->
+          requestHeaders == null
+              || !runner.defines(Phase.RESPONSE)
+              || (!r.getResponseHeaders().getEndOfStream()
+                  && kindOf(
+                          new Headers(r.getResponseHeaders().getHeaders())
+                              .get("content-type")
+                              .orElse(""))
+                      == Kind.JSON);
+      case RESPONSE_BODY ->
+          switch (kind) {
+            case NONE, OTHER -> true;
+            case JSON -> decoding == null && fullDuplex && !r.getResponseBody().getEndOfStream();
+            case SSE ->
+                decoding == null && r.getResponseBody().getBody().size() <= LIGHT_PIECE_BYTES;
+          };
+      case RESPONSE_TRAILERS -> decoding == null;
+      case REQUEST_TRAILERS, REQUEST_NOT_SET -> true;
+    };
+  }
+
   /** Envoy went away (the request ended or was reset): drop what is held. */
   public void onClosed() {
     if (!done && filter != null) {
@@ -388,11 +439,11 @@ public final class ProcessStream {
    * an edit changed it.
    */
   private Optional<CommonResponse.Builder> requestPhase(ByteString body) throws CheckException {
-    CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
     if (!runner.defines(Phase.REQUEST)) {
       redactions.requestPhaseDone();
       return Optional.of(CommonResponse.newBuilder());
     }
+    CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
     Outcome<PhaseDecision> outcome =
         runner.run(
             Phase.REQUEST,
