@@ -116,6 +116,17 @@ class WorkloadApiTest {
     assertThat(condition.getAsBoolean()).as(what).isTrue();
   }
 
+  /** A series without labels, 0 while it is not exported. */
+  private double counter(String name) {
+    return metrics
+        .scrape()
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+        .findFirst()
+        .orElse(0);
+  }
+
   private boolean shows(SvidClient client, BigInteger serial) {
     try {
       return call(client) == Status.Code.OK && client.serverSerials.contains(serial);
@@ -179,9 +190,7 @@ class WorkloadApiTest {
     agent.breakStreams();
     agent.close();
     Files.deleteIfExists(socket);
-    await(
-        "the break is counted",
-        () -> metrics.scrape().contains("jrego_svid_stream_failures_total 1.0"));
+    await("the break is counted", () -> counter("jrego_svid_stream_failures_total") >= 1);
     assertThat(metrics.scrape()).contains("jrego_svid_stream_up 0.0");
     assertThat(metrics.svidStatus().orElseThrow().streamError().orElseThrow())
         .contains("unix://" + socket)
