@@ -42,7 +42,8 @@ class FaultLoadTest {
       p.record(TimeUnit.MILLISECONDS.toNanos(10L * i), TimeUnit.MILLISECONDS.toNanos(2), null);
     }
     // both slow ones due in the phase's third second
-    p.record(TimeUnit.MILLISECONDS.toNanos(2100), TimeUnit.MILLISECONDS.toNanos(40), "403-not-policy");
+    p.record(
+        TimeUnit.MILLISECONDS.toNanos(2100), TimeUnit.MILLISECONDS.toNanos(40), "403-not-policy");
     p.record(TimeUnit.MILLISECONDS.toNanos(2200), TimeUnit.MILLISECONDS.toNanos(400), "status-504");
     p.endNanos = TimeUnit.SECONDS.toNanos(20);
     JsonNode j = new ObjectMapper().readTree(p.json());
