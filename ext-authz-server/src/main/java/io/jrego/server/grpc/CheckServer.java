@@ -21,6 +21,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jrego.server.policy.PolicyHolder;
@@ -346,11 +347,16 @@ public final class CheckServer implements AutoCloseable {
         // the transport gRPC would pick, on event loops of its own, so that the listening
         // socket can carry the connection limit in its pipeline
         boolean epoll = Epoll.isAvailable();
+        // daemon threads, as gRPC's own shared event loops
         EventLoopGroup boss =
             new MultiThreadIoEventLoopGroup(
-                1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+                1,
+                new DefaultThreadFactory("jrego-grpc-accept", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         EventLoopGroup workers =
             new MultiThreadIoEventLoopGroup(
+                0,
+                new DefaultThreadFactory("jrego-grpc-io", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         loops.add(boss);
         loops.add(workers);
