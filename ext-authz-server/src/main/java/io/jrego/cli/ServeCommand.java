@@ -246,6 +246,15 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   int queueSize;
 
   @Option(
+      names = "--max-connections",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Connections open at once on the gRPC port; more are closed as they arrive. 0 for a"
+              + " quarter of the heap in 1 MiB flow-control windows (at least 16).")
+  int maxConnections;
+
+  @Option(
       names = "--eval-max-allocation",
       defaultValue = "0",
       paramLabel = "BYTES",
@@ -496,9 +505,21 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    if (maxConnections < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-connections must not be negative: " + maxConnections);
+    }
     CheckServer.Config server =
         new CheckServer.Config(
-            grpc, maxRecv, threads, queueSize, reflection, shutdownGrace, warmUp, tls);
+            grpc,
+            maxRecv,
+            threads,
+            queueSize,
+            reflection,
+            shutdownGrace,
+            warmUp,
+            tls,
+            maxConnections);
     PolicyHolder policies = new PolicyHolder();
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready

@@ -102,4 +102,64 @@ class Issue14NumbersTest {
     Optional<Value> r = p.evaluate("t/p", ObjectValue.of(StringValue.of("ids"), ids));
     assertThat(r.map(Value::toString)).contains("[3, 3, true, true]");
   }
+
+  /**
+   * Issue 14 (session 6): one multiplication of huge integers runs between two deadline checks, and
+   * repeated squaring doubles its cost each time (a 2^24-bit product takes about a second, printing
+   * or reading one far longer). Results are bounded by the range OPA reads numbers in; beyond it
+   * the call is an {@code eval_limit_error} naming the builtin, before the product is computed. OPA
+   * itself computes such products (this is where jrego departs from it).
+   */
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void issue14_aProductBeyondWhatOpaReadsIsALimitError() throws Exception {
+    assertThat(limitError("x := 1e30000 * 1e30000")).startsWith("mul: number too big");
+    assertThat(limitError("x := product([1e20000, 1e20000])"))
+        .startsWith("product: number too big");
+    assertThat(limitError("x := bits.lsh(1, 100000)")).startsWith("bits.lsh: number too big");
+    assertThat(limitError("x := (1e-20000 / 1e20000) / 1e-20000"))
+        .startsWith("div: number too big");
+    StringBuilder squaring = new StringBuilder("n0 := 12345678901234567890\n");
+    for (int i = 1; i <= 40; i++) {
+      squaring.append("n").append(i).append(" := n").append(i - 1).append(" * n").append(i - 1);
+      squaring.append('\n');
+    }
+    assertThat(limitError(squaring + "x := n40")).startsWith("mul: number too big");
+    assertThat(limitError("x := 9e30102 + 9e30102")).startsWith("plus: number too big");
+  }
+
+  @Test
+  void issue14_productsWithinTheRangeAreExactAsInOpa() throws Exception {
+    // the answers of OPA 1.22.2 (opa eval) for the same expressions
+    assertThat(value("x := 1e15000 * 1e15000")).isEqualTo(NumberValue.parse("1e30000"));
+    assertThat(value("x := bits.lsh(1, 99999) > 0"))
+        .isEqualTo(io.jrego.engine.value.BooleanValue.TRUE);
+    assertThat(value("x := count(format_int(product([1e10000, 1e10000, 1e10000]), 10))"))
+        .isEqualTo(NumberValue.of(30001));
+    assertThat(value("x := 1e-15000 / 1e15000")).isEqualTo(NumberValue.parse("1e-30000"));
+  }
+
+  private static String limitError(String rule) {
+    PreparedPolicy p;
+    try {
+      p = Rego.builder().module("t.rego", "package t\n" + rule + "\n").compile();
+    } catch (RegoException e) {
+      throw new AssertionError("does not compile: " + rule, e);
+    }
+    try {
+      Optional<Value> v = p.evaluate("t/x", ObjectValue.EMPTY);
+      throw new AssertionError("no error for " + rule + " but " + v.map(x -> "a value"));
+    } catch (RegoException e) {
+      assertThat(e.errors().get(0).code()).as(rule).isEqualTo(RegoError.EVAL_LIMIT);
+      return e.errors().get(0).message();
+    }
+  }
+
+  private static Value value(String rule) throws RegoException {
+    return Rego.builder()
+        .module("t.rego", "package t\n" + rule + "\n")
+        .compile()
+        .evaluate("t/x", ObjectValue.EMPTY)
+        .orElseThrow();
+  }
 }

@@ -47,7 +47,8 @@ public enum Reason {
   /**
    * Refused before it was read, to keep requests within the heap: too many calls open, or too many
    * request bytes waiting for a check thread. Answered gRPC RESOURCE_EXHAUSTED (Envoy's {@code
-   * failure_mode_allow} / {@code status_on_error} decide), whatever {@code --on-error} says.
+   * failure_mode_allow} / {@code status_on_error} decide); a Check refused for the number of calls
+   * is a 503 denial instead under {@code --on-error=deny}.
    */
   OVERLOADED("overloaded"),
   /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */

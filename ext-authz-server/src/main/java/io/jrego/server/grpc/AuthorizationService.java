@@ -320,6 +320,11 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /** The {@link OnError#DENY} answer to a failed check. */
   private CheckResponse errorDenial(CheckException e, String decisionId) {
+    return errorDenial(e, decisionId, e.reason().code(), config.errorStatus());
+  }
+
+  private CheckResponse errorDenial(
+      CheckException e, String decisionId, String body, int httpStatus) {
     return denied(
             e,
             DeniedHttpResponse.newBuilder()
@@ -331,8 +336,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
                                 .setValue(e.reason().code()))
                         .setAppendAction(
                             HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
-                .setBody(e.reason().code()),
-            config.errorStatus())
+                .setBody(body),
+            httpStatus)
         .setDynamicMetadata(
             com.google.protobuf.Struct.newBuilder()
                 .putFields(
@@ -350,6 +355,23 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         ? Optional.of(
             errorDenial(
                 new CheckException(Reason.INTERNAL, "internal error"), Decider.decisionId()))
+        : Optional.empty();
+  }
+
+  /**
+   * What a check refused before it was read ({@link RequestGate}: too many calls open) answers:
+   * with {@link OnError#DENY} a 503 denial with reason {@code overloaded} and {@code why} as its
+   * body, so that an Envoy with {@code failure_mode_allow} does not let it through; else empty, to
+   * fail the call with RESOURCE_EXHAUSTED.
+   */
+  Optional<CheckResponse> overloadDenial(String why) {
+    return config.onError() == OnError.DENY
+        ? Optional.of(
+            errorDenial(
+                new CheckException(Reason.OVERLOADED, why),
+                Decider.decisionId(),
+                why,
+                StatusCode.ServiceUnavailable_VALUE))
         : Optional.empty();
   }
 

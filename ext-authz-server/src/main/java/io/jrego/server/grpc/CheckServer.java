@@ -14,10 +14,15 @@ import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.jrego.server.policy.PolicyHolder;
@@ -37,6 +42,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The gRPC server: Envoy's Authorization service, its ExternalProcessor service (ext_proc), {@code
@@ -89,6 +95,8 @@ public final class CheckServer implements AutoCloseable {
    *     earlier once the JIT compiler has settled); zero for none
    * @param tls mutual TLS with a SPIFFE SVID on a TCP address, only allowed callers; empty for
    *     plaintext
+   * @param maxConnections connections open at once on the port ({@link ConnectionLimit}); 0 to
+   *     derive it from the heap ({@link RequestLimits#maxConnections})
    */
   public record Config(
       ListenAddress address,
@@ -98,7 +106,8 @@ public final class CheckServer implements AutoCloseable {
       boolean reflection,
       Duration shutdownGrace,
       Duration warmUp,
-      Optional<TlsConfig> tls) {
+      Optional<TlsConfig> tls,
+      int maxConnections) {
 
     /** A plaintext server. */
     public Config(
@@ -120,8 +129,25 @@ public final class CheckServer implements AutoCloseable {
           Optional.empty());
     }
 
+    /** A server whose connection limit follows the heap. */
+    public Config(
+        ListenAddress address,
+        int maxRecvBytes,
+        int threads,
+        int queueCapacity,
+        boolean reflection,
+        Duration shutdownGrace,
+        Duration warmUp,
+        Optional<TlsConfig> tls) {
+      this(
+          address, maxRecvBytes, threads, queueCapacity, reflection, shutdownGrace, warmUp, tls, 0);
+    }
+
     /** Checks that TLS is asked for on a TCP address only. */
     public Config {
+      if (maxConnections < 0) {
+        throw new IllegalArgumentException("--max-connections must not be negative");
+      }
       if (tls.isPresent() && !(address instanceof ListenAddress.Tcp)) {
         throw new IllegalArgumentException(
             "mTLS needs a TCP address; a Unix socket is reached through the file system: "
@@ -144,6 +170,7 @@ public final class CheckServer implements AutoCloseable {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean serving = new AtomicBoolean();
   private final Optional<SvidTls> tls;
+  private final Optional<ConnectionLimit> connections;
 
   private CheckServer(
       ServerBuilder<?> builder,
@@ -153,9 +180,11 @@ public final class CheckServer implements AutoCloseable {
       PolicyHolder policies,
       List<EventLoopGroup> loops,
       Optional<SvidTls> tls,
+      Optional<ConnectionLimit> connections,
       String threadName,
       List<BindableService> extra) {
     this.loops = loops;
+    this.connections = connections;
     this.tls = tls;
     this.grace = config.shutdownGrace();
     this.config = config;
@@ -204,7 +233,7 @@ public final class CheckServer implements AutoCloseable {
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
     extra.forEach(builder::addService);
     process.ifPresent(p -> p.offload(executor));
-    this.gate = new RequestGate(limits, executor, service.metrics());
+    this.gate = new RequestGate(limits, executor, service.metrics(), service::overloadDenial);
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
     if (builder instanceof NettyServerBuilder netty) {
       // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
@@ -327,13 +356,39 @@ public final class CheckServer implements AutoCloseable {
         throw new IOException("mTLS: " + e.getMessage(), e);
       }
     }
+    ConnectionLimit limit =
+        new ConnectionLimit(
+            RequestLimits.maxConnections(Runtime.getRuntime().maxMemory(), config.maxConnections()),
+            service.metrics());
     NettyServerBuilder b;
     switch (config.address()) {
-      case ListenAddress.Tcp tcp ->
-          b =
-              NettyServerBuilder.forAddress(
-                  tcp.socketAddress(),
-                  tls.isPresent() ? tls.get().credentials() : InsecureServerCredentials.create());
+      case ListenAddress.Tcp tcp -> {
+        // the transport gRPC would pick, on event loops of its own, so that the listening
+        // socket can carry the connection limit in its pipeline
+        boolean epoll = Epoll.isAvailable();
+        // daemon threads, as gRPC's own shared event loops
+        EventLoopGroup boss =
+            new MultiThreadIoEventLoopGroup(
+                1,
+                new DefaultThreadFactory("jrego-grpc-accept", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EventLoopGroup workers =
+            new MultiThreadIoEventLoopGroup(
+                0,
+                new DefaultThreadFactory("jrego-grpc-io", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        loops.add(boss);
+        loops.add(workers);
+        Supplier<ServerChannel> channels =
+            limit.on(epoll ? EpollServerSocketChannel::new : NioServerSocketChannel::new);
+        b =
+            NettyServerBuilder.forAddress(
+                    tcp.socketAddress(),
+                    tls.isPresent() ? tls.get().credentials() : InsecureServerCredentials.create())
+                .channelFactory(channels::get)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers);
+      }
       case ListenAddress.Unix unix -> {
         if (!Epoll.isAvailable()) {
           throw new IOException(
@@ -345,19 +400,24 @@ public final class CheckServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EpollIoHandler.newFactory());
         loops.add(boss);
         loops.add(workers);
+        Supplier<ServerChannel> channels = limit.on(EpollServerDomainSocketChannel::new);
         b =
             NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
-                .channelType(EpollServerDomainSocketChannel.class)
+                .channelFactory(channels::get)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers);
       }
     }
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     try {
-      return new CheckServer(b, config, service, process, policies, loops, tls, threadName, extra)
+      return new CheckServer(
+              b, config, service, process, policies, loops, tls, Optional.of(limit), threadName, extra)
           .start();
     } catch (IOException | RuntimeException e) {
       tls.ifPresent(SvidTls::close);
+      for (EventLoopGroup g : loops) {
+        g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+      }
       throw e;
     }
   }
@@ -373,6 +433,7 @@ public final class CheckServer implements AutoCloseable {
             Optional.empty(),
             policies,
             List.of(),
+            Optional.empty(),
             Optional.empty(),
             "jrego-check-",
             List.of())
@@ -435,6 +496,11 @@ public final class CheckServer implements AutoCloseable {
   /** Calls open now, on a check thread or waiting for one. */
   int openCalls() {
     return gate.openCalls();
+  }
+
+  /** The connection limit of a socket server; empty in-process. */
+  Optional<ConnectionLimit> connections() {
+    return connections;
   }
 
   /** The health service's state holder. */

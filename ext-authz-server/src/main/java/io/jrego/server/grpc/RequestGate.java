@@ -1,5 +1,6 @@
 package io.jrego.server.grpc;
 
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener;
@@ -13,16 +14,21 @@ import io.grpc.Status;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.Reason;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Keeps the memory that calls hold within {@link RequestLimits}, refusing the excess with
  * RESOURCE_EXHAUSTED (as gRPC refuses a message over its size limit) and counting it ({@code
  * jrego_checks_total{result="error",reason="overloaded"}} and {@code
- * jrego_requests_refused_total{limit}}).
+ * jrego_requests_refused_total{limit}}). With {@code --on-error=deny} a Check refused for the
+ * number of calls is answered with a denial instead ({@link AuthorizationService#overloadDenial}),
+ * without reading its message; one refused for its bytes cannot be, as gRPC ends the call while
+ * reading it.
  *
  * <p>Two limits, both applied on the transport thread before a check thread is involved:
  *
@@ -72,13 +78,19 @@ final class RequestGate extends ServerStreamTracer.Factory
   private final RequestLimits limits;
   private final Executor threads;
   private final ServerMetrics metrics;
+  private final Function<String, Optional<CheckResponse>> denial;
   private final Semaphore permits;
   private final AtomicLong heldBytes = new AtomicLong();
 
-  RequestGate(RequestLimits limits, Executor threads, ServerMetrics metrics) {
+  RequestGate(
+      RequestLimits limits,
+      Executor threads,
+      ServerMetrics metrics,
+      Function<String, Optional<CheckResponse>> denial) {
     this.limits = limits;
     this.threads = threads;
     this.metrics = metrics;
+    this.denial = denial;
     this.permits = new Semaphore(limits.maxCalls());
   }
 
@@ -104,18 +116,27 @@ final class RequestGate extends ServerStreamTracer.Factory
   }
 
   @Override
+  @SuppressWarnings("unchecked") // a Check call's responses are CheckResponses
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (headers.containsKey(REFUSED)) {
-      count(call.getMethodDescriptor().getFullMethodName(), "calls");
-      call.close(
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              Reason.OVERLOADED.code()
-                  + ": "
-                  + limits.maxCalls()
-                  + " calls are open (running or waiting for a check thread), the most this"
-                  + " server's heap allows"),
-          new Metadata());
+      String method = call.getMethodDescriptor().getFullMethodName();
+      count(method, "calls");
+      String why =
+          Reason.OVERLOADED.code()
+              + ": "
+              + limits.maxCalls()
+              + " calls are open (running or waiting for a check thread), the most this"
+              + " server's heap allows";
+      Optional<CheckResponse> deny =
+          method.endsWith("/Check") ? denial.apply(why) : Optional.empty();
+      if (deny.isPresent()) {
+        call.sendHeaders(new Metadata());
+        call.sendMessage((R) deny.get());
+        call.close(Status.OK, new Metadata());
+      } else {
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(why), new Metadata());
+      }
       return new ServerCall.Listener<>() {};
     }
     AtomicBoolean released = new AtomicBoolean();

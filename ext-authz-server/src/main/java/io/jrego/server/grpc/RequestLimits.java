@@ -54,4 +54,26 @@ record RequestLimits(int maxMessageBytes, int maxCalls, long maxHeldBytes) {
     long waiting = Math.min(queue, Math.max(threads, held / CALL_BYTES));
     return new RequestLimits(message, (int) Math.min(Integer.MAX_VALUE, threads + waiting), held);
   }
+
+  /** What one connection may hold unread: its HTTP/2 flow-control window ({@link CheckServer}). */
+  static final long CONNECTION_BYTES = 1 << 20;
+
+  /** The floor of the heap-derived connection limit. */
+  static final int MIN_CONNECTIONS = 16;
+
+  /**
+   * The most connections open at once on the gRPC port: the configured number, or for 0 as many
+   * full flow-control windows ({@link #CONNECTION_BYTES}) as a quarter of the heap holds (31 with
+   * {@code serve}'s 124 MiB heap, 113 with 455 MiB), at least {@link #MIN_CONNECTIONS}.
+   *
+   * @param heap the most heap the JVM may use ({@link Runtime#maxMemory()})
+   * @param configured {@code --max-connections}; 0 to derive it from the heap
+   */
+  static int maxConnections(long heap, int configured) {
+    if (configured > 0) {
+      return configured;
+    }
+    return (int)
+        Math.min(Integer.MAX_VALUE, Math.max(MIN_CONNECTIONS, heap / 4 / CONNECTION_BYTES));
+  }
 }

@@ -69,6 +69,65 @@ class Issue14BundleManagerTest {
     m.close();
   }
 
+  /**
+   * The trigger of the test above no longer reaches the {@link Error} path (the parser bounds its
+   * nesting). Here a real {@link StackOverflowError} is raised while a bundle loads: a module
+   * nested as deep as the parser allows, polled on a thread whose stack cannot hold that recursion.
+   * It is reported as reason {@code error} (what {@code jrego serve} logs, counts in {@code
+   * jrego_bundle_failures_total} and shows as {@code last_bundle_error}), the last good policy
+   * stays, and the next version loads.
+   */
+  @Test
+  void issue14_aStackOverflowWhileLoadingIsReportedAsAnErrorAndTheLastGoodPolicyStays()
+      throws Exception {
+    io.jrego.server.admin.ServerMetrics metrics = new io.jrego.server.admin.ServerMetrics();
+    write("good-1", "package p\n\nx := 1\n");
+    BundleManager m =
+        new BundleManager(
+            List.of(new LocalBundleSource(dir, BundleLoader.Options.defaults(), Duration.ZERO)),
+            holder,
+            EngineOptions.defaults(),
+            e -> {
+              events.add(e);
+              if (e instanceof BundleManager.Failed f) {
+                metrics.bundleFailed(f.source(), f.reason(), f.message(), f.at());
+              }
+            });
+    assertThat(m.pollAll()).isTrue();
+
+    // 255 levels: the parser's limit is 256
+    write("deep", "package p\n\nx := " + "[".repeat(255) + "]".repeat(255) + "\n");
+    java.util.concurrent.atomic.AtomicReference<Object> outcome =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread small =
+        new Thread(
+            null,
+            () -> {
+              try {
+                outcome.set(m.pollAll());
+              } catch (Throwable t) {
+                outcome.set(t);
+              }
+            },
+            "small-stack-poll",
+            16 << 10); // the JVM raises it to its minimum, still far too small
+    small.start();
+    small.join(30_000);
+    assertThat(outcome.get()).as("the poll returned, the Error caught").isEqualTo(false);
+    BundleManager.Failed f = m.lastFailure().orElseThrow();
+    assertThat(f.reason()).isEqualTo(BundleManager.ERROR);
+    assertThat(f.message()).contains("StackOverflowError");
+    assertThat(events.get(events.size() - 1)).isEqualTo(f);
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("good-1");
+    assertThat(metrics.scrape())
+        .containsPattern("jrego_bundle_failures_total\\{[^}]*reason=\"error\"");
+
+    write("good-2", "package p\n\nx := 2\n");
+    assertThat(m.pollAll()).isTrue();
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("good-2");
+    m.close();
+  }
+
   @Test
   void issue14_failuresCarryTheirReason() throws Exception {
     write("good", "package p\n\nx := 1\n");

@@ -74,7 +74,10 @@ final class Aggregates {
     };
   }
 
-  /** Sum or product: exact over integers, a 64-bit big.Float otherwise. */
+  /**
+   * Sum or product: exact over integers, a 64-bit big.Float otherwise; each partial result within
+   * {@link Arithmetic#MAX_BITS}.
+   */
   private static Value fold(Value v, boolean sum) throws BuiltinException {
     Iterable<Value> elements = collection(v);
     boolean allSmall = true;
@@ -104,7 +107,10 @@ final class Aggregates {
     BigInteger acc = sum ? BigInteger.ZERO : BigInteger.ONE;
     for (Value e : elements) {
       BigInteger x = Operands.toBigInteger((NumberValue) e);
-      acc = sum ? acc.add(x) : acc.multiply(x);
+      if (!sum) {
+        Arithmetic.checkProduct(acc, x);
+      }
+      acc = Arithmetic.bounded(sum ? acc.add(x) : acc.multiply(x));
     }
     return NumberValue.of(acc);
   }
@@ -117,6 +123,9 @@ final class Aggregates {
         throw Operands.elementError(1, v, e, "number");
       }
       acc = sum ? GoFloat.add(acc, GoFloat.of(n)) : GoFloat.mul(acc, GoFloat.of(n));
+      if (NumberValue.tooBig(acc)) {
+        throw Arithmetic.tooBig();
+      }
     }
     return GoFloat.toNumber(acc);
   }

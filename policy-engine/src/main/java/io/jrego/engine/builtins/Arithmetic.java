@@ -9,9 +9,14 @@ import java.math.BigInteger;
 import java.math.RoundingMode;
 
 /**
- * Arithmetic operators and helpers. As in OPA: integers are exact at any size; anything else is
- * computed in {@link GoFloat} (a 64-bit-mantissa big.Float); division of integers is exact only
- * when both fit 32 bits and divide evenly; {@code minus} is also set difference.
+ * Arithmetic operators and helpers. As in OPA: integers are exact; anything else is computed in
+ * {@link GoFloat} (a 64-bit-mantissa big.Float); division of integers is exact only when both fit
+ * 32 bits and divide evenly; {@code minus} is also set difference.
+ *
+ * <p>Unlike OPA, a result is bounded: one beyond what OPA's own reader accepts ({@link
+ * NumberValue#tooBig}: about {@code 1e30103}) is the error "number too big". One multiplication,
+ * printing or reading of a number that size takes milliseconds; squaring it a few more times would
+ * make one call, which no deadline interrupts, take seconds and then minutes.
  */
 final class Arithmetic {
 
@@ -65,7 +70,41 @@ final class Arithmetic {
     return n.isSmall() && n.longValue() >= SMALL_MIN && n.longValue() <= SMALL_MAX;
   }
 
-  /** A product of big integers is as long as both: reserved, so squaring in a loop stops. */
+  /**
+   * The most bits an integer result may have: {@code 2^MAX_BITS} is the least magnitude {@link
+   * NumberValue#tooBig} refuses.
+   */
+  static final int MAX_BITS = 100_000;
+
+  /**
+   * The error for a result beyond {@link #MAX_BITS}: a limit of jrego's, so an {@code
+   * eval_limit_error} (the evaluator prefixes the builtin), never an undefined call.
+   */
+  static LimitExceededException tooBig() {
+    return new LimitExceededException(
+        "number too big: the result would be outside the range OPA reads numbers in (2^-100001"
+            + " to 2^"
+            + MAX_BITS
+            + ", about 5e-30104 to 1e30103)");
+  }
+
+  /** {@code x}, or {@link #tooBig} when it has more than {@link #MAX_BITS} bits. */
+  static BigInteger bounded(BigInteger x) {
+    if (x.bitLength() > MAX_BITS) {
+      throw tooBig();
+    }
+    return x;
+  }
+
+  /** {@code x} as a number, or {@link #tooBig} when {@link NumberValue#tooBig} refuses it. */
+  static NumberValue bounded(BigDecimal x) {
+    if (NumberValue.tooBig(x)) {
+      throw tooBig();
+    }
+    return GoFloat.toNumber(x);
+  }
+
+  /** A product of big integers is as long as both: refused beyond the bound before it is made. */
   private static Value mul(Value[] a, BuiltinContext c) throws BuiltinException {
     NumberValue x = Operands.number(a[0], 1);
     NumberValue y = Operands.number(a[1], 2);
@@ -73,10 +112,18 @@ final class Arithmetic {
       BigInteger bx = Operands.toBigInteger(x);
       BigInteger by = bx == null ? null : Operands.toBigInteger(y);
       if (bx != null && by != null) {
+        checkProduct(bx, by);
         c.reserve((bx.bitLength() + (long) by.bitLength()) / 8);
       }
     }
     return compute(x, y, Op.MUL);
+  }
+
+  /** Refuses {@code x * y} before computing it when it would surely have too many bits. */
+  static void checkProduct(BigInteger x, BigInteger y) {
+    if (x.signum() != 0 && y.signum() != 0 && x.bitLength() + (long) y.bitLength() - 1 > MAX_BITS) {
+      throw tooBig(); // the product has at least bitLength(x) + bitLength(y) - 1 bits
+    }
   }
 
   private static Value exactOrFloat(Value[] a, Op op) throws BuiltinException {
@@ -99,16 +146,20 @@ final class Arithmetic {
     BigInteger bx = Operands.toBigInteger(x);
     BigInteger by = bx == null ? null : Operands.toBigInteger(y);
     if (bx != null && by != null) {
+      if (op == Op.MUL) {
+        checkProduct(bx, by);
+      }
       return NumberValue.of(
-          switch (op) {
-            case PLUS -> bx.add(by);
-            case MINUS -> bx.subtract(by);
-            case MUL -> bx.multiply(by);
-          });
+          bounded(
+              switch (op) {
+                case PLUS -> bx.add(by);
+                case MINUS -> bx.subtract(by);
+                case MUL -> bx.multiply(by);
+              }));
     }
     BigDecimal fx = GoFloat.of(x);
     BigDecimal fy = GoFloat.of(y);
-    return GoFloat.toNumber(
+    return bounded(
         switch (op) {
           case PLUS -> GoFloat.add(fx, fy);
           case MINUS -> GoFloat.sub(fx, fy);
@@ -151,7 +202,7 @@ final class Arithmetic {
     if (fy.signum() == 0) {
       throw BuiltinException.error("divide by zero");
     }
-    return GoFloat.toNumber(GoFloat.quo(GoFloat.of(x), fy));
+    return bounded(GoFloat.quo(GoFloat.of(x), fy));
   }
 
   private static Value rem(Value[] a, BuiltinContext c) throws BuiltinException {

@@ -19,6 +19,9 @@ final class Bits {
         (a, c) -> {
           BigInteger x = big(a[0], 1);
           int s = shift(a[1]);
+          if (x.signum() != 0 && x.bitLength() + (long) s > Arithmetic.MAX_BITS) {
+            throw Arithmetic.tooBig();
+          }
           c.reserve((x.bitLength() + (long) s) / 8);
           return NumberValue.of(x.shiftLeft(s));
         });

@@ -1238,14 +1238,55 @@ public final class Parser {
   }
 
   /**
-   * A template string's escape that is not JSON's (or {@code \\u} without four hex digits): as OPA,
-   * the rest of the string is reported as two illegal tokens at the same place, and parsing stops.
+   * A template string's escape that is not JSON's: as OPA, the rest of the string is reported as
+   * two illegal tokens at the same place, and parsing stops.
    */
   private Bail illegalEscape(Token t) {
-    errors.add(RegoError.at(RegoError.PARSE, "illegal escape sequence", loc(t)));
-    errors.add(RegoError.at(RegoError.PARSE, "illegal token", loc(t)));
+    return scannerError(loc(t), "illegal escape sequence", "illegal token");
+  }
+
+  /** OPA's scanner stopped in a template string: its error, then how its parser goes on. */
+  private Bail scannerError(Location l, String first, String second) {
+    errors.add(RegoError.at(RegoError.PARSE, first, l));
+    errors.add(RegoError.at(RegoError.PARSE, second, l));
     halted = true; // and stops there: later rules are not reported on
-    return fail(t, "illegal token");
+    return fail(l, "illegal token");
+  }
+
+  /**
+   * A template string's {@code \\u} without four hex digits after it, {@code u} at {@code s[u]} in
+   * the part that starts at {@code partStart} ({@code -1}: the first part, after {@code $"}; else a
+   * closing brace's index). As OPA's scanner, which takes the four characters from the {@code u} on
+   * whatever they are: when they include the closing quote the string does not end ("non-terminated
+   * string"); otherwise the part is scanned and then fails to unquote, "illegal template-string
+   * part:" followed by its text from its opening quote or brace to its closing quote or opening
+   * brace.
+   */
+  private Bail badUnicodeEscape(Token t, String s, int u, int partStart) {
+    Location l = partStart < 0 ? loc(t) : templateLoc(t, partStart + 1); // as OPA: after the brace
+    if (u + 3 >= s.length()) {
+      return scannerError(
+          l,
+          "non-terminated string",
+          partStart < 0 ? "illegal token" : "expected template-string part");
+    }
+    int end = u + 4;
+    while (end < s.length() && s.charAt(end) != '{') {
+      end += s.charAt(end) == '\\' ? 2 : 1;
+    }
+    String text =
+        (partStart < 0 ? "\"" : "")
+            + s.substring(Math.max(partStart, 0), Math.min(end, s.length()))
+            + (end < s.length() ? "{" : "\"");
+    return fail(l, "illegal template-string part: " + text);
+  }
+
+  /** The location of {@code s[index]} of a template token's content. */
+  private Location templateLoc(Token t, int index) {
+    int absolute = t.offset() + 2 + index;
+    int row = 1 + (int) src.substring(0, absolute).chars().filter(ch -> ch == '\n').count();
+    int col = absolute - (src.lastIndexOf('\n', absolute - 1) + 1) + 1;
+    return loc(row, col);
   }
 
   private static boolean fourHexDigits(String s, int from) {
@@ -1267,6 +1308,7 @@ public final class Parser {
     StringBuilder lit = new StringBuilder();
     int i = 0;
     int contentStart = t.offset() + 2;
+    int partStart = -1;
     while (i < s.length()) {
       char c = s.charAt(i);
       if (c == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '{') {
@@ -1283,7 +1325,7 @@ public final class Parser {
           case 'f' -> lit.append('\f');
           case 'u' -> {
             if (!fourHexDigits(s, i)) {
-              throw illegalEscape(t);
+              throw badUnicodeEscape(t, s, i - 1, partStart);
             }
             lit.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
             i += 4;
@@ -1318,6 +1360,7 @@ public final class Parser {
           // recorded in sub
         }
         errors.addAll(sub.errors);
+        partStart = end;
         i = end + 1;
       } else {
         lit.append(c);

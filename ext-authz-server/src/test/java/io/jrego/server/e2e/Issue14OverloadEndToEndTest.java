@@ -1,0 +1,280 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.QueryOptions;
+import io.jrego.engine.RegoException;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.JregoServer;
+import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.grpc.OnError;
+import io.jrego.server.policy.ActivePolicy;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Issue 14: a Check refused because too many calls are open was answered RESOURCE_EXHAUSTED, which
+ * an Envoy set to {@code failure_mode_allow: true} lets through to the upstream. With {@code
+ * --on-error=deny} it is now a denial (503, {@code x-jrego-error: overloaded}). Shown through a
+ * real Envoy failing open, in front of a jrego with two check threads and no queue (two calls open
+ * at most) whose policy holds requests marked {@code x-case: hold}. Envoy's log is in {@code
+ * target/envoy-issue14-overload.log}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Issue14OverloadEndToEndTest {
+
+  private static final Path MODULE = Path.of("").toAbsolutePath();
+  private static final Path REPO = MODULE.getParent();
+
+  private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final AtomicInteger holding = new AtomicInteger();
+  private HttpServer upstream;
+  private JregoServer jrego;
+  private Process envoy;
+  private int plainPort;
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  @BeforeAll
+  void startEverything() throws Exception {
+    String envoyBinary = EnvoyEndToEndTest.findEnvoy();
+    Path work = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload"));
+    Path certs = Files.createDirectories(work.resolve("certs"));
+    TestPki pki = new TestPki();
+    TestPki.writePem(certs, "ca", pki.ca());
+    TestPki.writePem(certs, "server", pki.server());
+    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+
+    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    upstream.createContext(
+        "/",
+        ex -> {
+          try (ex) {
+            ex.getRequestBody().readAllBytes();
+            upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, out.length);
+            ex.getResponseBody().write(out);
+          }
+        });
+    upstream.start();
+
+    jrego =
+        JregoServer.start(
+            MODULE.resolve("src/test/resources/issue14"),
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2, // two check threads and no queue: two calls open at most
+                0,
+                false,
+                Duration.ofSeconds(2),
+                Duration.ZERO),
+            new AuthorizationService.Config(
+                "envoy/authz/allow",
+                new InputMapper.Options(false, true),
+                false,
+                OnError.DENY,
+                403,
+                Integer.MAX_VALUE,
+                Duration.ofSeconds(30)), // the held checks must outlive the test's look
+            Optional.empty());
+    ActivePolicy real = jrego.policies().current().orElseThrow();
+    jrego
+        .policies()
+        .activate(
+            new ActivePolicy(
+                holding(real.policy()), real.revision(), real.source(), real.activatedAt()));
+
+    plainPort = EnvoyEndToEndTest.freePort();
+    int adminPort = EnvoyEndToEndTest.freePort();
+    String failOpen =
+        Files.readString(REPO.resolve("envoy-config/envoy.yaml"))
+            .replace("failure_mode_allow: false", "failure_mode_allow: true")
+            .replace("timeout: 0.5s", "timeout: 5s");
+    assertThat(failOpen).contains("failure_mode_allow: true", "timeout: 5s");
+    Path config = work.resolve("envoy.yaml");
+    Files.writeString(
+        config,
+        EnvoyEndToEndTest.render(
+            failOpen,
+            Map.of(
+                "ENVOY_LISTEN_PORT", String.valueOf(EnvoyEndToEndTest.freePort()),
+                "ENVOY_PLAIN_PORT", String.valueOf(plainPort),
+                "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
+                "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
+                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
+                "CERT_DIR", certs.toString(),
+                "JREGO_CLUSTER", "jrego")));
+    File log = MODULE.resolve("target/envoy-issue14-overload.log").toFile();
+    envoy =
+        new ProcessBuilder(
+                envoyBinary,
+                "-c",
+                config.toString(),
+                "--base-id",
+                String.valueOf(adminPort),
+                "--log-level",
+                "info")
+            .redirectErrorStream(true)
+            .redirectOutput(log)
+            .start();
+    EnvoyEndToEndTest.awaitEnvoyReady(envoy, adminPort, log);
+  }
+
+  /** The real policy, except that a request marked {@code x-case: hold} waits for the test. */
+  private PreparedPolicy holding(PreparedPolicy real) {
+    return new PreparedPolicy() {
+      @Override
+      public Optional<Value> evaluate(String path, Value input) throws RegoException {
+        hold(input);
+        return real.evaluate(path, input);
+      }
+
+      @Override
+      public Optional<Value> evaluate(String path, Value input, QueryOptions options)
+          throws RegoException {
+        hold(input);
+        return real.evaluate(path, input, options);
+      }
+
+      @Override
+      public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
+        return real.query(query, input);
+      }
+
+      @Override
+      public List<io.jrego.engine.RuleInfo> rules() {
+        return real.rules();
+      }
+
+      @Override
+      public Map<String, Duration> compileMetrics() {
+        return real.compileMetrics();
+      }
+    };
+  }
+
+  private void hold(Value input) {
+    Value v = input;
+    for (String k : List.of("attributes", "request", "http", "headers", "x-case")) {
+      v = v instanceof ObjectValue o ? o.getOrNull(StringValue.of(k)) : null;
+    }
+    if (v instanceof StringValue s && s.value().equals("hold")) {
+      holding.incrementAndGet();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @AfterAll
+  void stopEverything() throws InterruptedException {
+    release.countDown();
+    if (envoy != null) {
+      envoy.destroy();
+      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
+        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    if (jrego != null) {
+      jrego.shutdown();
+    }
+    if (upstream != null) {
+      upstream.stop(0);
+    }
+  }
+
+  @Test
+  void issue14_aCheckRefusedForLoadIsDeniedThoughEnvoyFailsOpen() throws Exception {
+    // a few tries: the first checks meet a cold JVM path
+    int status = 0;
+    for (int i = 0; i < 5 && status != 200; i++) {
+      status = send(request("allow")).statusCode();
+    }
+    assertThat(status).as("a normal request passes").isEqualTo(200);
+    upstreamSaw.clear();
+
+    List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      held.add(
+          client.sendAsync(
+              request("hold").timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (holding.get() < 2 && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(holding.get()).as("both check threads held").isEqualTo(2);
+
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = send(request("allow"));
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().firstValue("x-jrego-error")).contains("overloaded");
+      assertThat(r.body())
+          .startsWith("overloaded: 2 calls are open (running or waiting for a check thread)");
+    }
+    assertThat(upstreamSaw).as("no refused request reached the upstream").isEmpty();
+
+    release.countDown();
+    for (CompletableFuture<HttpResponse<String>> f : held) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    // the calls are released: the next request is checked and passes again
+    status = 0;
+    long again = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (status != 200 && System.nanoTime() < again) {
+      status = send(request("allow")).statusCode();
+    }
+    assertThat(status).isEqualTo(200);
+  }
+
+  private HttpRequest.Builder request(String xCase) {
+    return HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions"))
+        .header("x-case", xCase)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{}"));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return client.send(
+        request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

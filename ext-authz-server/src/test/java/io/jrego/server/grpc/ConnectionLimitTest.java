@@ -1,0 +1,158 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: each connection to the gRPC port may hold a 1 MiB flow-control window of unread bytes,
+ * and their number was not bounded. {@code --max-connections} closes connections beyond it as they
+ * arrive, counts them, and the connections within it go on being served.
+ */
+class ConnectionLimitTest {
+
+  @Test
+  void theDefaultFollowsTheHeap() {
+    assertThat(RequestLimits.maxConnections(124L << 20, 0)).isEqualTo(31);
+    assertThat(RequestLimits.maxConnections(455L << 20, 0)).isEqualTo(113);
+    assertThat(RequestLimits.maxConnections(16L << 20, 0)).isEqualTo(RequestLimits.MIN_CONNECTIONS);
+    assertThat(RequestLimits.maxConnections(124L << 20, 500)).isEqualTo(500);
+  }
+
+  @Test
+  void connectionsBeyondTheLimitAreClosedAndTheOthersStillServed() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        new ActivePolicy(
+            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
+            "r",
+            "test",
+            Instant.now()));
+    ServerMetrics metrics = new ServerMetrics();
+    CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                16,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO,
+                Optional.empty(),
+                3),
+            new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+            policies);
+    server.serve();
+    List<ManagedChannel> within = new ArrayList<>();
+    List<Socket> beyond = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        ManagedChannel ch = channel(server.port());
+        within.add(ch);
+        assertThat(check(ch)).as("connection %s within the limit", i).isEqualTo(Status.Code.OK);
+      }
+      assertThat(server.connections().orElseThrow().open()).isEqualTo(3);
+
+      // raw connections beyond it: each closed by the server before a byte is exchanged
+      for (int i = 0; i < 20; i++) {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 2_000);
+        beyond.add(s);
+      }
+      for (Socket s : beyond) {
+        assertThat(closedByServer(s)).as("a connection beyond the limit is closed").isTrue();
+      }
+      // a gRPC client beyond it gets UNAVAILABLE
+      ManagedChannel extra = channel(server.port());
+      try {
+        assertThat(check(extra)).isEqualTo(Status.Code.UNAVAILABLE);
+      } finally {
+        extra.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+
+      // the connections within the limit are still served
+      for (ManagedChannel ch : within) {
+        assertThat(check(ch)).isEqualTo(Status.Code.OK);
+      }
+      assertThat(metrics.scrape()).contains("jrego_requests_refused_total{limit=\"connections\"}");
+      assertThat(refused(metrics.scrape())).isGreaterThanOrEqualTo(21);
+
+      // one closed, one new one is let in
+      within.remove(0).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.connections().orElseThrow().open() > 2 && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      ManagedChannel again = channel(server.port());
+      within.add(again);
+      assertThat(check(again)).isEqualTo(Status.Code.OK);
+    } finally {
+      for (Socket s : beyond) {
+        s.close();
+      }
+      for (ManagedChannel ch : within) {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      server.shutdown();
+    }
+  }
+
+  private static ManagedChannel channel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  private static Status.Code check(ManagedChannel ch) {
+    try {
+      AuthorizationGrpc.newBlockingStub(ch)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(CheckRequest.getDefaultInstance());
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  /** Whether the server closed {@code s} (end of stream or reset) within five seconds. */
+  private static boolean closedByServer(Socket s) throws IOException {
+    s.setSoTimeout(5_000);
+    InputStream in = s.getInputStream();
+    try {
+      return in.read() < 0;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+
+  private static double refused(String scrape) {
+    return scrape
+        .lines()
+        .filter(l -> l.startsWith("jrego_requests_refused_total{limit=\"connections\"}"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+}
