@@ -1,6 +1,6 @@
 package io.jrego.cli;
 
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.VerificationConfig;
 import io.jrego.server.JregoServer;
 import io.jrego.server.ProcessGuard;

@@ -1,5 +1,7 @@
 package io.jrego.engine;
 
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Value;
 import java.time.Duration;
 import java.util.List;

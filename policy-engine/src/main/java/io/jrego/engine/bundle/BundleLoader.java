@@ -1,8 +1,8 @@
 package io.jrego.engine.bundle;
 
-import io.jrego.engine.AllocationMeter;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.AllocationMeter;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;

@@ -3,9 +3,9 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.BundleWriter;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
