@@ -42,6 +42,36 @@ public interface PreparedPolicy {
   }
 
   /**
+   * Prepares the document at a path for repeated evaluation: what {@link #evaluate(String, Value)}
+   * does on every call (reading the path, following it through the rules and data) is done here
+   * once. A server prepares its decision when a policy is loaded and evaluates the handle per
+   * request.
+   *
+   * <p>The default implementation checks nothing and evaluates through {@link #evaluate(String,
+   * Value, QueryOptions)}.
+   *
+   * @param path the document, written as for {@link #evaluate(String, Value)}
+   * @throws RegoException ({@code rego_compile_error}) when no rule, package or base document can
+   *     ever be at the path, whatever the input: a misspelt decision fails here, not as an
+   *     undefined decision on every request. The message names the path and what exists where it
+   *     ends.
+   */
+  default PreparedQuery prepare(String path) throws RegoException {
+    String shown = path.startsWith("data") ? path : "data." + path.replace('/', '.');
+    return new PreparedQuery() {
+      @Override
+      public String path() {
+        return shown;
+      }
+
+      @Override
+      public Optional<Value> evaluate(Value input, QueryOptions options) throws RegoException {
+        return PreparedPolicy.this.evaluate(path, input, options);
+      }
+    };
+  }
+
+  /**
    * Evaluates a query, as {@code opa eval} does.
    *
    * @param query Rego query text, such as {@code data.x.p = v; v > 1}
