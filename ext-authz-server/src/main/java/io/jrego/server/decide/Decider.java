@@ -389,27 +389,40 @@ public final class Decider {
 
   /**
    * The decisions prepared for one active policy, by path: {@link PreparedPolicy#prepare} resolves
-   * a path once per policy, so a call compares the policy and its path (a configuration string) by
-   * identity and evaluates, with no path parsed or looked up by name. A path the policy can never
-   * define is kept with its error. Copied on write: a decider serves a handful of paths.
+   * a path once per policy, so a call compares the policy by identity and its path (a configuration
+   * string, equal by identity first) and evaluates, with no path parsed or looked up by name. A
+   * path the policy can never define is kept with its error. Copied on write: a decider serves a
+   * handful of paths.
    */
-  private record Prepared(
-      ActivePolicy policy, String[] paths, PreparedQuery[] queries, String[] undefined) {}
+  private static final class Prepared {
+    final ActivePolicy policy;
+    final String[] paths;
+    final PreparedQuery[] queries;
+    final String[] undefined;
+
+    Prepared(ActivePolicy policy, String[] paths, PreparedQuery[] queries, String[] undefined) {
+      this.policy = policy;
+      this.paths = paths;
+      this.queries = queries;
+      this.undefined = undefined;
+    }
+  }
 
   private static final int MAX_PREPARED_PATHS = 64;
 
   private volatile Prepared prepared =
       new Prepared(null, new String[0], new PreparedQuery[0], new String[0]);
 
+  @SuppressWarnings("ReferenceEquality") // a policy activated again is prepared again
   private PreparedQuery prepared(ActivePolicy policy, String path) throws CheckException {
     Prepared p = prepared;
-    if (p.policy() == policy) {
-      for (int i = 0; i < p.paths().length; i++) {
-        if (p.paths()[i] == path || p.paths()[i].equals(path)) {
-          if (p.undefined()[i] != null) {
-            throw new CheckException(Reason.UNDEFINED_DECISION, p.undefined()[i]);
+    if (p.policy == policy) {
+      for (int i = 0; i < p.paths.length; i++) {
+        if (p.paths[i].equals(path)) {
+          if (p.undefined[i] != null) {
+            throw new CheckException(Reason.UNDEFINED_DECISION, p.undefined[i]);
           }
-          return p.queries()[i];
+          return p.queries[i];
         }
       }
     } else {
@@ -423,11 +436,11 @@ public final class Decider {
       // as an undefined decision, which is what evaluating it would give on every call
       undefined = e.getMessage();
     }
-    int n = p.paths().length;
+    int n = p.paths.length;
     if (n < MAX_PREPARED_PATHS) {
-      String[] paths = Arrays.copyOf(p.paths(), n + 1);
-      PreparedQuery[] queries = Arrays.copyOf(p.queries(), n + 1);
-      String[] errors = Arrays.copyOf(p.undefined(), n + 1);
+      String[] paths = Arrays.copyOf(p.paths, n + 1);
+      PreparedQuery[] queries = Arrays.copyOf(p.queries, n + 1);
+      String[] errors = Arrays.copyOf(p.undefined, n + 1);
       paths[n] = path;
       queries[n] = query;
       errors[n] = undefined;
