@@ -1,8 +1,8 @@
 package io.jrego.cli;
 
-import io.jrego.engine.EngineOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLimits;

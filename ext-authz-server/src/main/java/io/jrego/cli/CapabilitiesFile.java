@@ -1,7 +1,7 @@
 package io.jrego.cli;
 
-import io.jrego.engine.RegoError;
 import io.jrego.engine.ast.Module;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.builtins.Capabilities;
 import io.jrego.engine.compiler.CapabilityChecks;

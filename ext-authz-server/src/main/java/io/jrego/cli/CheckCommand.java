@@ -1,10 +1,10 @@
 package io.jrego.cli;
 
-import io.jrego.engine.EngineOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
 import io.jrego.engine.ast.Module;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.compiler.StrictChecks;
 import io.jrego.engine.parser.Parser;

@@ -1,6 +1,8 @@
 package io.jrego.cli;
 
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.bundle.VerificationConfig;
 import io.jrego.server.JregoServer;
 import io.jrego.server.ProcessGuard;
@@ -412,6 +414,34 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
   }
 
+  /**
+   * The first decision path (the routes' or {@code --path}) that the policy active at start can
+   * never define, as an error naming the option, or empty when all are defined or no policy is
+   * active yet (a bundle from a URL not fetched yet).
+   */
+  private Optional<String> undefinedDecision(PolicyHolder policies, Workloads workloads) {
+    if (policies.current().isEmpty()) {
+      return Optional.empty();
+    }
+    PreparedPolicy policy = policies.current().get().policy();
+    List<String[]> decisions = new ArrayList<>();
+    if (workloads.routes().isPresent()) {
+      for (Route r : workloads.routes().get().routes()) {
+        decisions.add(new String[] {"route " + r.name(), r.path()});
+      }
+    } else {
+      decisions.add(new String[] {"--path", path});
+    }
+    for (String[] d : decisions) {
+      try {
+        policy.prepare(d[1]);
+      } catch (RegoException e) {
+        return Optional.of(d[0] + " " + d[1] + ": " + e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -552,6 +582,13 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         && workloads.bundles().values().stream()
             .noneMatch(b -> BundleOptions.isUrl(b.resource()))) {
       return 1; // a local bundle that does not load at start is an error, as before
+    }
+    Optional<String> undefined = undefinedDecision(policies, workloads);
+    if (undefined.isPresent()) {
+      manager.close();
+      err.println("jrego serve: " + undefined.get());
+      err.flush();
+      return 1;
     }
     Optional<BudgetGate> budgets;
     try {

@@ -1,12 +1,12 @@
 package io.jrego.cli;
 
-import io.jrego.engine.Coverage;
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.Coverage;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.tester.CoverageReport;
 import io.jrego.engine.tester.EvalReport;

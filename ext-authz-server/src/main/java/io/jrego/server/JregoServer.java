@@ -1,8 +1,8 @@
 package io.jrego.server;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;

@@ -57,6 +57,34 @@ class ServeCommandTest {
   }
 
   @Test
+  void aDecisionPathThePolicyCannotDefineStopsTheServerAtStart() throws Exception {
+    Path bundle = Files.createDirectories(dir.resolve("bundle"));
+    Files.writeString(
+        bundle.resolve("authz.rego"), "package envoy.authz\n\ndefault allow := false\n");
+    CommandLine cmd = JregoCommand.commandLine(new String[] {"serve"}, Map.of());
+    StringWriter err = new StringWriter();
+    cmd.setErr(new PrintWriter(err));
+    cmd.setOut(new PrintWriter(new StringWriter()));
+    String[] args = {
+      "serve",
+      "--bundle",
+      bundle.toString(),
+      "--addr",
+      "127.0.0.1:0",
+      "--admin-addr",
+      "",
+      "--path",
+      "envoy/authz/alow"
+    };
+    assertThat(cmd.execute(args)).isEqualTo(1);
+    assertThat(err.toString())
+        .contains(
+            "jrego serve: --path envoy/authz/alow: rego_compile_error: undefined document"
+                + " data.envoy.authz.alow: no rule, package or base data named alow in"
+                + " data.envoy.authz (it has: allow)");
+  }
+
+  @Test
   void configFromEnvironmentVariable() throws Exception {
     Path config = dir.resolve("c.yaml");
     Files.writeString(config, "threads: 3\n");

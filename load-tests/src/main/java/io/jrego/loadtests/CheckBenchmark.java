@@ -7,7 +7,7 @@ import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;

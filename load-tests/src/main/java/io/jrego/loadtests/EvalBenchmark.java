@@ -1,9 +1,9 @@
 package io.jrego.loadtests;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.jrego.loadtests;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;

@@ -1,5 +1,7 @@
 package io.jrego.engine;
 
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Value;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +39,36 @@ public interface PreparedPolicy {
   default Optional<Value> evaluate(String path, Value input, QueryOptions options)
       throws RegoException {
     return evaluate(path, input);
+  }
+
+  /**
+   * Prepares the document at a path for repeated evaluation: what {@link #evaluate(String, Value)}
+   * does on every call (reading the path, following it through the rules and data) is done here
+   * once. A server prepares its decision when a policy is loaded and evaluates the handle per
+   * request.
+   *
+   * <p>The default implementation checks nothing and evaluates through {@link #evaluate(String,
+   * Value, QueryOptions)}.
+   *
+   * @param path the document, written as for {@link #evaluate(String, Value)}
+   * @throws RegoException ({@code rego_compile_error}) when no rule, package or base document can
+   *     ever be at the path, whatever the input: a misspelt decision fails here, not as an
+   *     undefined decision on every request. The message names the path and what exists where it
+   *     ends.
+   */
+  default PreparedQuery prepare(String path) throws RegoException {
+    String shown = path.startsWith("data") ? path : "data." + path.replace('/', '.');
+    return new PreparedQuery() {
+      @Override
+      public String path() {
+        return shown;
+      }
+
+      @Override
+      public Optional<Value> evaluate(Value input, QueryOptions options) throws RegoException {
+        return PreparedPolicy.this.evaluate(path, input, options);
+      }
+    };
   }
 
   /**

@@ -1,6 +1,10 @@
 package io.jrego.engine;
 
 import io.jrego.engine.ast.Expr;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
@@ -8,6 +12,7 @@ import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.eval.CallTargets;
 import io.jrego.engine.eval.CoverableLines;
+import io.jrego.engine.eval.DocumentStart;
 import io.jrego.engine.eval.Evaluator;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.StringValue;
@@ -35,7 +40,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Clock clock;
   private final List<RuleInfo> rules;
   private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
-  private final Map<String, List<Value>> paths = new ConcurrentHashMap<>();
+  private final Map<String, DocumentStart> paths = new ConcurrentHashMap<>();
   private final CallTargets targets;
   private volatile Map<String, Set<Integer>> coverable;
 
@@ -95,22 +100,80 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   @Override
   public Optional<Value> evaluate(String path, Value input, QueryOptions options)
       throws RegoException {
-    List<Value> keys = paths.get(path);
-    if (keys == null) {
-      keys = parsePath(path);
+    DocumentStart start = paths.get(path);
+    if (start == null) {
+      start = DocumentStart.of(policy, data, parsePath(path));
       if (paths.size() < QUERY_CACHE_LIMIT) {
-        paths.put(path, keys);
+        paths.put(path, start);
       }
     }
+    return evaluate(start, input, options);
+  }
+
+  private Optional<Value> evaluate(DocumentStart start, Value input, QueryOptions options)
+      throws RegoException {
     try {
       Evaluator ev = evaluator(input);
       options.deadline().ifPresent(ev::endBy);
-      return Optional.ofNullable(ev.document(keys));
+      return Optional.ofNullable(ev.document(start));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
       throw internal(e);
     }
+  }
+
+  @Override
+  public PreparedQuery prepare(String path) throws RegoException {
+    List<Value> keys = parsePath(path);
+    String shown = dataPath(keys, keys.size());
+    DocumentStart start = DocumentStart.of(policy, data, keys);
+    if (!start.reachable()) {
+      throw undefined(shown, keys, start);
+    }
+    return new PreparedQuery() {
+      @Override
+      public String path() {
+        return shown;
+      }
+
+      @Override
+      public Optional<Value> evaluate(Value input, QueryOptions options) throws RegoException {
+        return PreparedPolicyImpl.this.evaluate(start, input, options);
+      }
+
+      @Override
+      public String toString() {
+        return shown;
+      }
+    };
+  }
+
+  private static RegoException undefined(String shown, List<Value> keys, DocumentStart start) {
+    String at = dataPath(keys, start.depth());
+    Set<String> there = start.keysAtDeadEnd();
+    return new RegoException(
+        RegoError.of(
+            RegoError.COMPILE,
+            "undefined document "
+                + shown
+                + ": no rule, package or base data named "
+                + name(keys.get(start.depth()))
+                + " in "
+                + at
+                + (there.isEmpty() ? "" : " (it has: " + String.join(", ", there) + ")")));
+  }
+
+  private static String dataPath(List<Value> keys, int n) {
+    StringBuilder sb = new StringBuilder("data");
+    for (Value k : keys.subList(0, n)) {
+      sb.append('.').append(name(k));
+    }
+    return sb.toString();
+  }
+
+  private static String name(Value key) {
+    return key instanceof StringValue s ? s.value() : key.toString();
   }
 
   @Override

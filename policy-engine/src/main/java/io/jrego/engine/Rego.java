@@ -1,6 +1,11 @@
 package io.jrego.engine;
 
 import io.jrego.engine.ast.Module;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.compiler.CompiledPolicy;

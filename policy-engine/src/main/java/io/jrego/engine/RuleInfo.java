@@ -1,5 +1,7 @@
 package io.jrego.engine;
 
+import io.jrego.engine.base.RegoError;
+
 /**
  * One rule of a compiled policy, as the test runner and tools see it.
  *

@@ -2,6 +2,8 @@ package io.jrego.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.TestResult;

@@ -3,6 +3,10 @@ package io.jrego.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;

@@ -2,6 +2,7 @@ package io.jrego.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;

@@ -3,6 +3,8 @@ package io.jrego.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.Value;

@@ -1,8 +1,8 @@
 package io.jrego.server.decisionlog;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;

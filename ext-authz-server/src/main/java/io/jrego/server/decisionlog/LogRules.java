@@ -1,9 +1,9 @@
 package io.jrego.server.decisionlog;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoException;
 import io.jrego.engine.RuleInfo;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package io.jrego.server.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.BundleSignatures;

@@ -2,7 +2,7 @@ package io.jrego.server.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.jrego.server.decisionlog;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import io.jrego.server.observe.DecisionEvent;

@@ -11,7 +11,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.JregoServer;
 import io.jrego.server.bundle.BundleManager;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.JregoServer;

@@ -1,7 +1,7 @@
 package io.jrego.server.grpc;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Value;
 import java.util.List;
 import java.util.Optional;

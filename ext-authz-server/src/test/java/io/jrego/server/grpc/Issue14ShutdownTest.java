@@ -10,7 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;

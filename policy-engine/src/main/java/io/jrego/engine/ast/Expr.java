@@ -1,6 +1,6 @@
 package io.jrego.engine.ast;
 
-import io.jrego.engine.RegoError.Location;
+import io.jrego.engine.base.RegoError.Location;
 import java.util.List;
 
 /**

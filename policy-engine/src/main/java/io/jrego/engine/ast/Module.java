@@ -1,7 +1,7 @@
 package io.jrego.engine.ast;
 
-import io.jrego.engine.RegoError.Location;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoError.Location;
+import io.jrego.engine.base.RegoVersion;
 import java.util.List;
 
 /**

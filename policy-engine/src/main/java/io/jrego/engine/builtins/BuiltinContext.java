@@ -1,6 +1,6 @@
 package io.jrego.engine.builtins;
 
-import io.jrego.engine.AllocationMeter;
+import io.jrego.engine.base.AllocationMeter;
 import io.jrego.engine.value.Value;
 import java.time.Clock;
 import java.util.HashMap;
@@ -36,7 +36,8 @@ public final class BuiltinContext {
 
   /**
    * @param maxAllocationBytes what the query may allocate from now on (see {@link
-   *     io.jrego.engine.EngineOptions#maxAllocationBytes}); {@link Long#MAX_VALUE} for no limit
+   *     io.jrego.engine.base.EngineOptions#maxAllocationBytes}); {@link Long#MAX_VALUE} for no
+   *     limit
    */
   public BuiltinContext(
       Clock clock, Consumer<String> printSink, boolean strict, long maxAllocationBytes) {

@@ -1,10 +1,10 @@
 package io.jrego.engine.bundle;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.jrego.engine.bundle;
 
-import io.jrego.engine.AllocationMeter;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.AllocationMeter;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.parser.Parser;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -504,8 +504,16 @@ public final class BundleLoader {
     }
   }
 
-  /** A small structured file (signed YAML being hashed): depth-checked, not metered. */
-  static Value readYaml(String file, byte[] bytes) throws BundleException {
+  /**
+   * Reads one YAML document that is no part of a bundle (a small signed file being hashed, {@code
+   * jrego eval}'s {@code -d} and {@code -i} files) as a bundle's {@code data.yaml} is read:
+   * depth-checked, not metered. The one YAML reader of data: numbers as OPA reads them ({@code 1.0}
+   * is {@code 1}).
+   *
+   * @throws BundleException naming {@code file} when the text is not UTF-8 or not YAML, is nested
+   *     too deep, or holds a value JSON lacks
+   */
+  public static Value readYaml(String file, byte[] bytes) throws BundleException {
     return readYaml(
         file, bytes, BundleLimits.DEFAULT_MAX_DEPTH, AllocationMeter.start(Long.MAX_VALUE));
   }

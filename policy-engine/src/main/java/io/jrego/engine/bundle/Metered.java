@@ -1,6 +1,6 @@
 package io.jrego.engine.bundle;
 
-import io.jrego.engine.AllocationMeter;
+import io.jrego.engine.base.AllocationMeter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;

@@ -1,9 +1,9 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

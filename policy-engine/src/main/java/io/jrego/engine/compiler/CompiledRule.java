@@ -1,11 +1,11 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Annotation;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.value.Value;
 import java.util.List;
 

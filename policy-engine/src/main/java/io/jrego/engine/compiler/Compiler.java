@@ -1,8 +1,5 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
-import io.jrego.engine.RegoException;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
@@ -10,6 +7,9 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -555,7 +555,7 @@ public final class Compiler {
     }
     for (CompiledRule r : rules) {
       for (CompiledRule x = r; x != null; x = x.elseRule()) {
-        boolean v1 = x.module().version() == io.jrego.engine.RegoVersion.V1;
+        boolean v1 = x.module().version() == io.jrego.engine.base.RegoVersion.V1;
         checkCalls(x.body(), functions, paths, builtins, v1, errors);
         checkCallsInTerm(x.value(), functions, paths, builtins, v1, errors);
       }

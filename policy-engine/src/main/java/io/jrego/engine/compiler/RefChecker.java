@@ -1,12 +1,12 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.types.Type;
 import io.jrego.engine.types.Types;
 import io.jrego.engine.value.StringValue;

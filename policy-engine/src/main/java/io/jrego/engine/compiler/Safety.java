@@ -1,11 +1,11 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;

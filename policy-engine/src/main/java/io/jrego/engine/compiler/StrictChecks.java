@@ -1,12 +1,12 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoVersion;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.value.StringValue;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.types.Type;
 import io.jrego.engine.types.Types;

@@ -1,9 +1,9 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.types.Type;
 import io.jrego.engine.types.TypeJson;
 import io.jrego.engine.types.Types;

@@ -1,9 +1,9 @@
 package io.jrego.engine.eval;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.eval.Evaluator.EvalException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -103,8 +103,8 @@ final class Builtins {
           io.jrego.engine.parser.Parser.parseModule(
               ((StringValue) args[0]).value(),
               ((StringValue) args[1]).value(),
-              io.jrego.engine.RegoVersion.V1));
-    } catch (io.jrego.engine.RegoException e) {
+              io.jrego.engine.base.RegoVersion.V1));
+    } catch (io.jrego.engine.base.RegoException e) {
       RegoError first = e.errors().get(0);
       return ev.builtinError(
           RegoError.EVAL_BUILTIN,

@@ -1,10 +1,10 @@
 package io.jrego.engine.eval;
 
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError.Location;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

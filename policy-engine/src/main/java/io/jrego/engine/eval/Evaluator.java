@@ -1,14 +1,14 @@
 package io.jrego.engine.eval;
 
-import io.jrego.engine.Coverage;
-import io.jrego.engine.EngineOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.Coverage;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.builtins.BuiltinContext;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.LimitExceededException;
@@ -191,18 +191,25 @@ public final class Evaluator {
 
   /** The document at {@code path} under data, or null when undefined. */
   public Value document(List<Value> path) {
-    List<Term> terms = new ArrayList<>(path.size());
-    for (Value v : path) {
-      terms.add(new Scalar(v, null));
+    return document(DocumentStart.of(policy, baseData, path));
+  }
+
+  /**
+   * The document a {@link DocumentStart} resolved for this evaluator's policy and base data, or
+   * null when undefined.
+   */
+  public Value document(DocumentStart start) {
+    if (!start.reachable()) {
+      return null;
     }
     Value[] out = new Value[1];
     guarded(
         () ->
             evalData(
-                terms,
-                0,
-                policy.root(),
-                baseData,
+                start.terms(),
+                start.depth(),
+                start.node(),
+                start.base(),
                 overrides,
                 new Value[0],
                 v -> {
@@ -1847,7 +1854,7 @@ public final class Evaluator {
   }
 
   /** The rule tree node under {@code key}; null when none, or when it holds only functions. */
-  private static RuleNode childNode(RuleNode node, Value key) {
+  static RuleNode childNode(RuleNode node, Value key) {
     RuleNode child = node == null ? null : node.children().get(key);
     if (child != null
         && child.rules().isEmpty()
@@ -1859,7 +1866,7 @@ public final class Evaluator {
   }
 
   /** The base document under {@code key}, where a number also finds its string key. */
-  private static Value childBase(Value base, Value key) {
+  static Value childBase(Value base, Value key) {
     Value baseChild = base == null ? null : lookup(base, key);
     if (baseChild == null && base instanceof ObjectValue && key instanceof NumberValue n) {
       baseChild = lookup(base, StringValue.of(n.toString()));

@@ -1,8 +1,8 @@
 package io.jrego.engine.eval;
 
-import io.jrego.engine.RegoError;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.RuleNode;
 import io.jrego.engine.eval.Evaluator.EvalException;

@@ -759,7 +759,8 @@ final class LayoutWriter {
         String exprSrc = s.substring(i + 1, end);
         Expr e =
             SyntaxReader.readExpr(
-                exprSrc, regoV1 ? io.jrego.engine.RegoVersion.V1 : io.jrego.engine.RegoVersion.V0);
+                exprSrc,
+                regoV1 ? io.jrego.engine.base.RegoVersion.V1 : io.jrego.engine.base.RegoVersion.V0);
         if (!e.negated() && e.withs().isEmpty() && e.stmt() instanceof TermStmt ts) {
           if (ts.term() instanceof Str str) {
             lit.append(str.value());

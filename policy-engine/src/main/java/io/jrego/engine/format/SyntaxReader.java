@@ -1,6 +1,6 @@
 package io.jrego.engine.format;
 
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.format.Syntax.Arr;
 import io.jrego.engine.format.Syntax.ArrCompr;
 import io.jrego.engine.format.Syntax.Call;

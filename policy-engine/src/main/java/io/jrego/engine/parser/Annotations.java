@@ -1,8 +1,8 @@
 package io.jrego.engine.parser;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
 import io.jrego.engine.ast.Annotation;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -40,7 +40,8 @@ final class Annotations {
       int j = i + 1;
       while (j < comments.size()
           && comments.get(j).row() == row + 1
-          && comments.get(j).col() == c.col()) {
+          && comments.get(j).col() == c.col()
+          && !comments.get(j).text().strip().equals("METADATA")) { // the next block's start
         String text = comments.get(j).text();
         yaml.append(text.startsWith(" ") ? text.substring(1) : text).append('\n');
         row++;

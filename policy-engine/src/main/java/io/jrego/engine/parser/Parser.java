@@ -1,9 +1,5 @@
 package io.jrego.engine.parser;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoError.Location;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
 import io.jrego.engine.ast.Annotation;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Expr.With;
@@ -13,6 +9,10 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoError.Location;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.parser.Token.Kind;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;

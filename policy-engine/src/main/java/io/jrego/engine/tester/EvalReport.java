@@ -1,7 +1,7 @@
 package io.jrego.engine.tester;
 
 import io.jrego.engine.PreparedPolicy.QueryResult;
-import io.jrego.engine.RegoError;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;

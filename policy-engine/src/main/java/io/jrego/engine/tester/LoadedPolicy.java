@@ -1,8 +1,8 @@
 package io.jrego.engine.tester;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.Value;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package io.jrego.engine.tester;
 
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;

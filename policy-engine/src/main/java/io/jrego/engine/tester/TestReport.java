@@ -1,6 +1,6 @@
 package io.jrego.engine.tester;
 
-import io.jrego.engine.RegoError;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.tester.TestResult.Status;
 import io.jrego.engine.tester.TestResult.SubResult;
 import io.jrego.engine.value.ArrayValue;

@@ -1,6 +1,6 @@
 package io.jrego.engine.tester;
 
-import io.jrego.engine.RegoError;
+import io.jrego.engine.base.RegoError;
 import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;

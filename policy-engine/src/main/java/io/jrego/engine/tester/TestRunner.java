@@ -2,10 +2,10 @@ package io.jrego.engine.tester;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedPolicy.QueryResult;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
 import io.jrego.engine.RuleInfo;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.tester.TestResult.Status;
 import io.jrego.engine.tester.TestResult.SubResult;
 import io.jrego.engine.value.ArrayValue;

@@ -1,25 +1,19 @@
 package io.jrego.engine.tester;
 
-import io.jrego.engine.value.ArrayValue;
-import io.jrego.engine.value.BooleanValue;
-import io.jrego.engine.value.NullValue;
-import io.jrego.engine.value.NumberValue;
-import io.jrego.engine.value.ObjectValue;
-import io.jrego.engine.value.StringValue;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.value.Value;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.util.List;
-import java.util.Map;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Reads YAML data documents (as {@code opa} reads {@code data.yaml}) into values. YAML 1.2 core
- * schema; floats keep their decimal text, so {@code 0.1} stays exactly {@code 0.1}.
+ * Reads YAML data and input documents for {@code jrego eval} and {@code jrego test} ({@code -d}
+ * files, {@code -i} input) with the bundle reader's YAML, so a document means the same under {@code
+ * serve}, {@code eval -b}, {@code eval -d} and {@code test}: numbers as OPA reads them ({@code 1.0}
+ * is {@code 1}, {@code 2.50} is {@code 2.5}), the same depth limit and errors.
  */
 public final class Yaml {
+
+  private static final String LABEL = "yaml";
 
   private Yaml() {}
 
@@ -29,45 +23,12 @@ public final class Yaml {
    * @throws IllegalArgumentException when the text is not YAML, or uses a type JSON lacks
    */
   public static Value parse(String text) {
-    Load load = new Load(LoadSettings.builder().setLabel("yaml").build());
     try {
-      return toValue(load.loadFromString(text));
-    } catch (YamlEngineException e) {
-      throw new IllegalArgumentException("invalid YAML: " + e.getMessage(), e);
+      return BundleLoader.readYaml(LABEL, text.getBytes(StandardCharsets.UTF_8));
+    } catch (BundleException e) {
+      String m = e.getMessage();
+      throw new IllegalArgumentException(
+          m.startsWith(LABEL + ": ") ? m.substring(LABEL.length() + 2) : m, e);
     }
-  }
-
-  private static Value toValue(Object o) {
-    return switch (o) {
-      case null -> NullValue.INSTANCE;
-      case Boolean b -> BooleanValue.of(b);
-      case Integer i -> NumberValue.of(i.longValue());
-      case Long l -> NumberValue.of(l);
-      case BigInteger b -> NumberValue.of(b);
-      case Double d -> numberOf(d);
-      case Float f -> numberOf(f.doubleValue());
-      case String s -> StringValue.of(s);
-      case List<?> list -> {
-        ArrayValue.Builder b = new ArrayValue.Builder(list.size());
-        list.forEach(e -> b.add(toValue(e)));
-        yield b.build();
-      }
-      case Map<?, ?> map -> {
-        ObjectValue.Builder b = new ObjectValue.Builder();
-        map.forEach(
-            (k, v) -> b.put(k instanceof String s ? StringValue.of(s) : toValue(k), toValue(v)));
-        yield b.build();
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "invalid YAML: unsupported value of type " + o.getClass().getSimpleName());
-    };
-  }
-
-  private static Value numberOf(double d) {
-    if (Double.isNaN(d) || Double.isInfinite(d)) {
-      throw new IllegalArgumentException("invalid YAML: " + d + " is not a JSON number");
-    }
-    return NumberValue.of(new BigDecimal(Double.toString(d)));
   }
 }

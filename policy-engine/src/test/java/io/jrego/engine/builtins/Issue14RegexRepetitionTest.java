@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.StringValue;

@@ -3,7 +3,7 @@ package io.jrego.engine.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;

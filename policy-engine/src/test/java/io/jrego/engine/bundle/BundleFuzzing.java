@@ -2,8 +2,8 @@ package io.jrego.engine.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.EngineOptions;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;

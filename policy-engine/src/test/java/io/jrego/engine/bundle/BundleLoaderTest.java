@@ -3,7 +3,7 @@ package io.jrego.engine.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.StringValue;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.jrego.engine.EngineOptions;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;

@@ -3,12 +3,12 @@ package io.jrego.engine.compiler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.parser.Parser;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.jrego.engine.compiler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.parser.Parser;
 import java.util.List;
 import java.util.Set;

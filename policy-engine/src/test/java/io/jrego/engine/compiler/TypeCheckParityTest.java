@@ -3,8 +3,8 @@ package io.jrego.engine.compiler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.ArrayValue;

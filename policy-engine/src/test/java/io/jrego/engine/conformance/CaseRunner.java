@@ -1,11 +1,11 @@
 package io.jrego.engine.conformance;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.builtins.Builtin;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.Declaration;

@@ -2,8 +2,8 @@ package io.jrego.engine.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.format.RegoFormatter;
 import io.jrego.engine.testing.RealOpa;
 import java.io.IOException;

@@ -3,12 +3,12 @@ package io.jrego.engine.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.tester.EvalReport;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.ArrayValue;

@@ -1,7 +1,7 @@
 package io.jrego.engine.conformance;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;

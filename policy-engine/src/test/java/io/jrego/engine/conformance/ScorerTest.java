@@ -2,8 +2,8 @@ package io.jrego.engine.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;

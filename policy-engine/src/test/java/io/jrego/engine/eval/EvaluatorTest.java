@@ -2,11 +2,11 @@ package io.jrego.engine.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import java.time.Duration;

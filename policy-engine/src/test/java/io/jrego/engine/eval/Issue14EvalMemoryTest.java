@@ -2,12 +2,12 @@ package io.jrego.engine.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.AllocationMeter;
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.AllocationMeter;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import java.time.Duration;

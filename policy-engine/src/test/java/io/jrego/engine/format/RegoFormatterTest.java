@@ -3,8 +3,8 @@ package io.jrego.engine.format;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Value;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

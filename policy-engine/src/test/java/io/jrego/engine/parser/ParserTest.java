@@ -3,13 +3,13 @@ package io.jrego.engine.parser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
 import io.jrego.engine.ast.Expr;
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.ast.Rule;
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
 import java.util.List;

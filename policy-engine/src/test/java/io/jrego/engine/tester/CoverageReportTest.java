@@ -2,11 +2,11 @@ package io.jrego.engine.tester;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.Coverage;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.QueryOptions;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.Coverage;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;

@@ -3,7 +3,7 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.PreparedPolicy.QueryResult;
-import io.jrego.engine.RegoError;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.tester.EvalReport.Expr;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;

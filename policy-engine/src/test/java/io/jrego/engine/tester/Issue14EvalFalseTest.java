@@ -3,10 +3,10 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedPolicy.QueryResult;
 import io.jrego.engine.Rego;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;

@@ -3,10 +3,12 @@ package io.jrego.engine.tester;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoVersion;
+import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.BundleWriter;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,27 @@ class PolicyLoaderTest {
     Files.createDirectories(p.getParent());
     Files.writeString(p, text);
     return p;
+  }
+
+  @Test
+  void yamlNumbersReadAsTheBundleReaderAndOpaReadThem() throws Exception {
+    String yaml = "x: 1.0\ny: 2.50\nz: 0.1\nn: 7\nbig: 1.5e3\n";
+    Path file = write("d/data.yaml", yaml);
+    String fromD = Json.write(PolicyLoader.load(List.of(file), RegoVersion.V1).data());
+    String fromBundle = Json.write(BundleLoader.load(dir.resolve("d")).data());
+    String fromInput = Json.write(Yaml.parse(yaml));
+    Process opa =
+        new ProcessBuilder(
+                RealOpa.binary().toString(), "eval", "-f", "raw", "-d", file.toString(), "data")
+            .redirectErrorStream(true)
+            .start();
+    String fromOpa =
+        new String(opa.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(opa.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(fromOpa).isEqualTo("{\"big\":1500,\"n\":7,\"x\":1,\"y\":2.5,\"z\":0.1}");
+    assertThat(fromD).isEqualTo(fromOpa);
+    assertThat(fromBundle).isEqualTo(fromOpa);
+    assertThat(fromInput).isEqualTo(fromOpa);
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.jrego.engine.tester;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.RegoError;
+import io.jrego.engine.base.RegoError;
 import io.jrego.engine.tester.TestResult.Status;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;

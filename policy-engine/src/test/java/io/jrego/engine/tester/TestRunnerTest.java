@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoError;
-import io.jrego.engine.RegoException;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.RegoError;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.tester.TestResult.Status;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package io.jrego.engine.builtins.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.EngineOptions;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RegoVersion;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.tester.LoadedPolicy;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.TestResult;

@@ -1,4 +1,4 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
 import io.jrego.engine.value.Value;
 import java.util.Objects;
@@ -7,8 +7,8 @@ import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
- * Per-query options of {@link PreparedPolicy#query(String, Optional, QueryOptions)} and {@link
- * PreparedPolicy#evaluate(String, Value, QueryOptions)}.
+ * Per-query options of {@link io.jrego.engine.PreparedPolicy#query(String, Optional, QueryOptions)}
+ * and {@link io.jrego.engine.PreparedPolicy#evaluate(String, Value, QueryOptions)}.
  *
  * @param coverage where to record the lines the query evaluates, or empty to record nothing (no
  *     cost)
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * @param testCases where each test case of a parametrized test ({@code test_x[name] if ...}) is
  *     reported, as the array of its key values, when evaluation reaches the point where its keys
  *     are known; empty to report nothing. Only policies compiled with {@link
- *     Rego.Builder#testMode(boolean)} report them.
+ *     io.jrego.engine.Rego.Builder#testMode(boolean)} report them.
  * @param deadline a {@link System#nanoTime()} instant after which evaluation ends with {@code
  *     eval_cancel_error}, as it does once {@link EngineOptions#timeout()} has passed (whichever
  *     comes first); empty for the engine's timeout alone. A caller whose own work shares one budget
@@ -39,7 +39,7 @@ public record QueryOptions(
     Objects.requireNonNull(deadline);
   }
 
-  /** No options: the same as {@link PreparedPolicy#query(String, Optional)}. */
+  /** No options: the same as {@link io.jrego.engine.PreparedPolicy#query(String, Optional)}. */
   public static QueryOptions none() {
     return NONE;
   }

@@ -1,4 +1,4 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,6 +1,6 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
-import io.jrego.engine.RegoError.Location;
+import io.jrego.engine.base.RegoError.Location;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
@@ -10,8 +10,8 @@ import java.util.TreeSet;
 /**
  * Records which source lines evaluation reached, as {@code opa test --coverage} does: the row of
  * every expression evaluated and of every rule head that produced a value. Pass one to {@link
- * PreparedPolicy#query(String, java.util.Optional, QueryOptions)} through {@link QueryOptions}; one
- * collector may gather the hits of many queries. Thread-safe.
+ * io.jrego.engine.PreparedPolicy#query(String, java.util.Optional, QueryOptions)} through {@link
+ * QueryOptions}; one collector may gather the hits of many queries. Thread-safe.
  */
 public final class Coverage {
 

@@ -1,4 +1,4 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
 /** Which Rego syntax a module is written in. */
 public enum RegoVersion {

@@ -1,4 +1,4 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
 import io.jrego.engine.value.Value;
 import java.util.List;

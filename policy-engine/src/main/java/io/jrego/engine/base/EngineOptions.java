@@ -1,4 +1,4 @@
-package io.jrego.engine;
+package io.jrego.engine.base;
 
 import java.time.Duration;
 
