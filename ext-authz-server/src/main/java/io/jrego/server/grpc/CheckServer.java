@@ -411,7 +411,16 @@ public final class CheckServer implements AutoCloseable {
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     try {
       return new CheckServer(
-              b, config, service, process, policies, loops, tls, Optional.of(limit), threadName, extra)
+              b,
+              config,
+              service,
+              process,
+              policies,
+              loops,
+              tls,
+              Optional.of(limit),
+              threadName,
+              extra)
           .start();
     } catch (IOException | RuntimeException e) {
       tls.ifPresent(SvidTls::close);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.QueryOptions;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;

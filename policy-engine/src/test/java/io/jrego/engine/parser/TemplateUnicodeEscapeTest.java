@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.jrego.engine.Rego;
-import io.jrego.engine.RegoException;
+import io.jrego.engine.base.RegoException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
