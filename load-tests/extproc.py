@@ -58,6 +58,15 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def jfr_env(path):
+    """The environment for a jrego that records a flight recording into path (None: unchanged)."""
+    if not path:
+        return None
+    flags = (f"-XX:StartFlightRecording=settings=profile,filename={os.path.abspath(path)},dumponexit=true,"
+             "jdk.ExecutionSample#period=2ms")
+    return {**os.environ, "JREGO_JAVA_OPTS": (os.environ.get("JREGO_JAVA_OPTS", "") + " " + flags).strip()}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -270,6 +279,8 @@ def main():
     ap.add_argument("--events", type=int, default=2000, help="events per SSE stream")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
+    ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
+                                  "every 2 ms, allocations, JIT statistics) into this file")
     ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
     ap.add_argument("--before", help="another checkout whose jrego (already built) serves a fourth "
                     "variant, 'before': ext_authz+ext_proc as it was")
@@ -298,7 +309,7 @@ def main():
         grpc, admin = free_port(), free_port()
         jrego = start("jrego", [os.path.join(ROOT, "ext-authz-server", "bin", "jrego"), "serve",
                                 "--addr", f"127.0.0.1:{grpc}", "--admin-addr", f"127.0.0.1:{admin}"]
-                      + args.jrego_args.split(), workdir)
+                      + args.jrego_args.split(), workdir, jfr_env(args.jfr))
         admin_url = f"http://127.0.0.1:{admin}"
         wait_http(admin_url + "/ready", 120, jrego)
         ports, admins, pids = {"main": grpc}, {}, {"jrego": jrego.pid}
