@@ -203,6 +203,10 @@ public final class BudgetGate implements AutoCloseable {
     return r;
   }
 
+  BudgetMetrics metrics() {
+    return metrics;
+  }
+
   /** Closes the store (Redis's connection). */
   @Override
   public void close() {

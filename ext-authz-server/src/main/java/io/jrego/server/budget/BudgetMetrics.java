@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       limit they hit ({@code tokens}, {@code requests}, {@code concurrent})
  *   <li>{@code jrego_budget_remaining_tokens{budget, window}}: tokens left as of the latest reserve
  *   <li>{@code jrego_budget_store_errors_total{op}}: calls the store could not answer
+ *   <li>{@code jrego_budget_ratelimit_calls_total{result}}: Envoy rate-limit service calls ({@link
+ *       RateLimits}) by result: {@code ok}, {@code over_limit}, or why it failed ({@code
+ *       no_policy}, {@code policy_error}, {@code invalid_decision}, {@code budget_unavailable})
  * </ul>
  *
  * <p>At most {@value #MAX_KEYS} budget keys get their own series; later ones share {@code
@@ -85,6 +88,15 @@ public final class BudgetMetrics {
 
   void storeError(String op) {
     counter("jrego.budget.store.errors", "Budget store calls that failed", "op", op).increment();
+  }
+
+  void rateLimitCall(String result) {
+    counter(
+            "jrego.budget.ratelimit.calls",
+            "Envoy rate-limit service calls by result: ok, over_limit or why they failed",
+            "result",
+            result)
+        .increment();
   }
 
   private void tokens(Budget b, String kind, long n) {

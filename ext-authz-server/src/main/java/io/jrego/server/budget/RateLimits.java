@@ -55,11 +55,28 @@ public final class RateLimits {
     this.path = Objects.requireNonNull(path);
   }
 
-  /** What a call failed on: the policy, or the store. */
+  /**
+   * What a call failed on; the message starts with the reason: {@code no_policy}, {@code
+   * policy_error}, {@code invalid_decision} or {@code budget_unavailable}.
+   */
   public static final class RateLimitException extends Exception {
-    RateLimitException(String message, Throwable cause) {
-      super(message, cause);
+    private final String reason;
+
+    RateLimitException(String reason, String detail, Throwable cause) {
+      super(reason + ": " + detail, cause);
+      this.reason = reason;
     }
+
+    /** The reason, also the {@code result} label of the call in the metrics. */
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /** The failure of a call that came while no policy is active, counted as {@code no_policy}. */
+  public RateLimitException noPolicy() {
+    gate.metrics().rateLimitCall("no_policy");
+    return new RateLimitException("no_policy", "no policy is active", null);
   }
 
   /**
@@ -69,6 +86,18 @@ public final class RateLimits {
    *     answer (Envoy's filter then applies its {@code failure_mode_deny})
    */
   public RateLimitResponse shouldRateLimit(PreparedPolicy policy, RateLimitRequest request)
+      throws RateLimitException {
+    try {
+      RateLimitResponse r = answer(policy, request);
+      gate.metrics().rateLimitCall(r.getOverallCode() == Code.OVER_LIMIT ? "over_limit" : "ok");
+      return r;
+    } catch (RateLimitException e) {
+      gate.metrics().rateLimitCall(e.reason());
+      throw e;
+    }
+  }
+
+  private RateLimitResponse answer(PreparedPolicy policy, RateLimitRequest request)
       throws RateLimitException {
     RateLimitResponse.Builder out = RateLimitResponse.newBuilder().setOverallCode(Code.OK);
     Rejected worst = null;
@@ -85,7 +114,7 @@ public final class RateLimits {
       try {
         r = gate.charge(budgets, hits);
       } catch (BudgetStoreException e) {
-        throw new RateLimitException("budget_unavailable: " + e.getMessage(), e);
+        throw new RateLimitException("budget_unavailable", e.getMessage(), e);
       }
       switch (r) {
         case Admitted a -> out.addStatuses(admitted(a));
@@ -131,7 +160,7 @@ public final class RateLimits {
     try {
       limits = policy.evaluate(path, input);
     } catch (RegoException e) {
-      throw new RateLimitException("policy_error: " + path + ": " + e.getMessage(), e);
+      throw new RateLimitException("policy_error", path + ": " + e.getMessage(), e);
     }
     if (limits.isEmpty()) {
       return List.of();
@@ -154,8 +183,8 @@ public final class RateLimits {
       return BudgetPlan.of(wrapped).map(BudgetPlan::budgets).orElse(List.of());
     } catch (IllegalArgumentException e) {
       throw new RateLimitException(
-          "invalid_decision: "
-              + path
+          "invalid_decision",
+          path
               + " for descriptor "
               + index
               + ": "

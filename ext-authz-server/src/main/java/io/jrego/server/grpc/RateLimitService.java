@@ -33,12 +33,11 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   @Override
   public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> out) {
     Optional<ActivePolicy> policy = policies.current();
-    if (policy.isEmpty()) {
-      out.onError(Status.UNAVAILABLE.withDescription("no policy is active").asRuntimeException());
-      return;
-    }
     RateLimitResponse response;
     try {
+      if (policy.isEmpty()) {
+        throw limits.noPolicy();
+      }
       response = limits.shouldRateLimit(policy.get().policy(), request);
     } catch (RateLimits.RateLimitException e) {
       LOG.log(Level.WARNING, "rate limit: {0}", e.getMessage());

@@ -5,16 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jrego.server.JregoServer;
 import io.jrego.server.budget.Budget;
 import io.jrego.server.budget.BudgetStore;
+import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.RedisBudgetStore;
 import io.jrego.server.budget.RedisServer;
 import io.jrego.server.budget.Window;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -22,111 +26,63 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Three jrego replicas sharing one real {@code redis-server}, behind one Envoy whose jrego cluster
- * lists all three: Envoy balances each Check and each ext_proc stream on its own, so a request is
- * usually reserved by one replica and settled by another. A burst of 200 requests at once on a
- * budget that fits 50 admits exactly 50, and the settled total equals what the model reported.
+ * The issue's concurrency proof through the real Envoy: a burst of 200 requests at once on a budget
+ * that fits 50 admits exactly 50, and the settled total equals what the model reported, with one
+ * jrego on the embedded store, one jrego on a real {@code redis-server}, and three jrego replicas
+ * sharing one Redis. With three, Envoy's jrego cluster lists all of them and balances each Check
+ * and each ext_proc stream on its own, so a request is usually reserved by one replica and settled
+ * by another.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BudgetReplicasEndToEndTest {
 
-  private static final int REPLICAS = 3;
   private static final int BURST = 200;
   private static final int FITS = 50;
 
-  private RedisServer redis;
-  private UsageUpstream upstream;
-  private final List<BudgetStore> stores = new ArrayList<>();
-  private final List<JregoServer> replicas = new ArrayList<>();
-  private EnvoyRunner envoy;
+  /** Where the budgets live and how many jrego share them. */
+  enum Topology {
+    ONE_EMBEDDED(1, false),
+    ONE_ON_REDIS(1, true),
+    THREE_ON_REDIS(3, true);
+
+    final int replicas;
+    final boolean redis;
+
+    Topology(int replicas, boolean redis) {
+      this.replicas = replicas;
+      this.redis = redis;
+    }
+  }
+
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10))
           .build();
 
-  @BeforeAll
-  void start() throws Exception {
-    Path work = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/budget-replicas-e2e"));
-    Path bundle = Files.createDirectories(work.resolve("bundle"));
-    Files.writeString(bundle.resolve("policy.rego"), BudgetEndToEndTest.POLICY);
-    Path data = work.resolve("redis");
-    if (Files.exists(data)) {
-      try (var files = Files.walk(data)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-    redis = RedisServer.start(Files.createDirectories(data));
-    Path certs = Files.createDirectories(work.resolve("certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
-    upstream = new UsageUpstream();
-    for (int i = 0; i < REPLICAS; i++) {
-      BudgetStore s =
-          new RedisBudgetStore(
-              redis.uri(), Duration.ofSeconds(2), "jrego:budget:", LeasePolicy.DEFAULT);
-      stores.add(s);
-      replicas.add(BudgetEndToEndTest.startJrego(bundle, s));
-    }
-    int first = replicas.getFirst().grpcPort();
-    envoy =
-        EnvoyRunner.start(
-            "budget-replicas-e2e",
-            first,
-            upstream.port(),
-            certs,
-            s -> threeEndpoints(ExtProcEndToEndTest.PATIENT.apply(s)));
-  }
-
-  /** The jrego cluster (the first to name jrego's port) with one endpoint per replica. */
-  private String threeEndpoints(String config) {
-    String one =
-        """
-                - endpoint:
-                    address:
-                      socket_address: { address: 127.0.0.1, port_value: %d }
-        """;
-    String endpoint = one.formatted(replicas.getFirst().grpcPort());
-    assertThat(config).contains(endpoint);
-    StringBuilder all = new StringBuilder();
-    for (JregoServer r : replicas) {
-      all.append(one.formatted(r.grpcPort()));
-    }
-    int at = config.indexOf(endpoint);
-    return config.substring(0, at) + all + config.substring(at + endpoint.length());
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (envoy != null) {
-      envoy.close();
-    }
-    for (JregoServer r : replicas) {
-      r.shutdown();
-    }
-    stores.forEach(BudgetStore::close);
-    if (upstream != null) {
-      upstream.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @Test
-  void aBurstOnThreeReplicasAdmitsExactlyWhatFits_andSettlesWhatTheModelReported()
+  @ParameterizedTest
+  @EnumSource(Topology.class)
+  void aBurstAdmitsExactlyWhatFits_andSettlesWhatTheModelReported(Topology topology)
       throws Exception {
+    Mesh mesh = Mesh.start(topology);
+    try {
+      burst(mesh);
+      if (mesh.replicas.size() > 1) {
+        assertEveryReplicaServed(mesh);
+      }
+    } finally {
+      mesh.stop();
+    }
+  }
+
+  private void burst(Mesh mesh) throws Exception {
     String run = UUID.randomUUID().toString();
     long estimate = 8 + 100; // the prompt's 8 tokens + max_tokens
     long limit = FITS * estimate;
+    UsageUpstream upstream = mesh.upstream;
     upstream.hold(); // admitted requests wait at the model until every answer is known
     AtomicInteger refused = new AtomicInteger();
     List<Future<HttpResponse<String>>> answers = new ArrayList<>();
@@ -141,7 +97,7 @@ class BudgetReplicasEndToEndTest {
                   HttpResponse<String> r =
                       http.send(
                           BudgetEndToEndTest.chat(
-                              envoy.plainPort,
+                              mesh.envoy.plainPort,
                               run,
                               limit,
                               BudgetEndToEndTest.body(stream, 100),
@@ -162,7 +118,7 @@ class BudgetReplicasEndToEndTest {
       assertThat(admitted + refused.get()).as("every request answered or held").isEqualTo(BURST);
       assertThat(admitted).isEqualTo(FITS);
       Budget b = Budget.tokens("run:" + run, Window.DAY, limit);
-      assertThat(stores.getFirst().usage(b))
+      assertThat(mesh.stores.getFirst().usage(b))
           .isEqualTo(new BudgetStore.Usage(0, FITS * estimate, FITS, FITS));
       upstream.release();
       for (Future<HttpResponse<String>> f : answers) {
@@ -173,18 +129,21 @@ class BudgetReplicasEndToEndTest {
       upstream.release();
       clients.shutdownNow();
     }
-    BudgetStore.Usage u = BudgetEndToEndTest.settled(stores.get(1), run, limit);
+    BudgetStore.Usage u = BudgetEndToEndTest.settled(mesh.stores.getLast(), run, limit);
     assertThat(upstream.reported).hasSize(FITS);
     assertThat(u).isEqualTo(new BudgetStore.Usage(upstream.reportedTotal(), 0, FITS, 0));
-    // Envoy spread the Checks and ext_proc streams over all three replicas
+  }
+
+  /** Envoy spread the Checks and ext_proc streams over every replica. */
+  private void assertEveryReplicaServed(Mesh mesh) throws Exception {
     String clusters =
         http.send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + envoy.adminPort + "/clusters"))
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + mesh.envoy.adminPort + "/clusters"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
-    for (JregoServer r : replicas) {
+    for (JregoServer r : mesh.replicas) {
       String prefix = "jrego::127.0.0.1:" + r.grpcPort() + "::rq_total::";
       long served =
           clusters
@@ -193,6 +152,98 @@ class BudgetReplicasEndToEndTest {
               .mapToLong(l -> Long.parseLong(l.substring(prefix.length())))
               .sum();
       assertThat(served).as("calls to the replica on port " + r.grpcPort()).isGreaterThan(20);
+    }
+  }
+
+  /** Redis (when the topology uses it), the jrego replicas, the model and one Envoy in front. */
+  private static final class Mesh {
+    private RedisServer redis;
+    private UsageUpstream upstream;
+    private final List<BudgetStore> stores = new ArrayList<>();
+    private final List<JregoServer> replicas = new ArrayList<>();
+    private EnvoyRunner envoy;
+
+    static Mesh start(Topology topology) throws Exception {
+      Mesh m = new Mesh();
+      try {
+        m.open(topology);
+        return m;
+      } catch (Exception | Error e) {
+        m.stop();
+        throw e;
+      }
+    }
+
+    private void open(Topology topology) throws Exception {
+      String name = "budget-burst-" + topology.name().toLowerCase(java.util.Locale.ROOT);
+      Path work = Files.createDirectories(EnvoyRunner.MODULE.resolve("target").resolve(name));
+      Path bundle = Files.createDirectories(work.resolve("bundle"));
+      Files.writeString(bundle.resolve("policy.rego"), BudgetEndToEndTest.POLICY);
+      if (topology.redis) {
+        Path data = work.resolve("redis");
+        if (Files.exists(data)) {
+          try (var files = Files.walk(data)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+        redis = RedisServer.start(Files.createDirectories(data));
+      }
+      Path certs = Files.createDirectories(work.resolve("certs"));
+      TestPki pki = new TestPki();
+      TestPki.writePem(certs, "ca", pki.ca());
+      TestPki.writePem(certs, "server", pki.server());
+      TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+      upstream = new UsageUpstream();
+      for (int i = 0; i < topology.replicas; i++) {
+        BudgetStore s =
+            topology.redis
+                ? new RedisBudgetStore(
+                    redis.uri(), Duration.ofSeconds(2), "jrego:budget:", LeasePolicy.DEFAULT)
+                : new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
+        stores.add(s);
+        replicas.add(BudgetEndToEndTest.startJrego(bundle, s));
+      }
+      envoy =
+          EnvoyRunner.start(
+              name,
+              replicas.getFirst().grpcPort(),
+              upstream.port(),
+              certs,
+              s -> everyEndpoint(ExtProcEndToEndTest.PATIENT.apply(s)));
+    }
+
+    /** The jrego cluster (the first to name jrego's port) with one endpoint per replica. */
+    private String everyEndpoint(String config) {
+      String one =
+          """
+                  - endpoint:
+                      address:
+                        socket_address: { address: 127.0.0.1, port_value: %d }
+          """;
+      String endpoint = one.formatted(replicas.getFirst().grpcPort());
+      assertThat(config).contains(endpoint);
+      StringBuilder all = new StringBuilder();
+      for (JregoServer r : replicas) {
+        all.append(one.formatted(r.grpcPort()));
+      }
+      int at = config.indexOf(endpoint);
+      return config.substring(0, at) + all + config.substring(at + endpoint.length());
+    }
+
+    void stop() throws Exception {
+      if (envoy != null) {
+        envoy.close();
+      }
+      for (JregoServer r : replicas) {
+        r.shutdown();
+      }
+      stores.forEach(BudgetStore::close);
+      if (upstream != null) {
+        upstream.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
     }
   }
 }
