@@ -72,11 +72,12 @@ final class Phones {
       if (n == null) {
         continue;
       }
-      boolean valid = UTIL.isValidNumberForRegion(n, region);
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      boolean valid = plan.isValid(n);
       if (!valid && (possible != null || !UTIL.isPossibleNumber(n))) {
         continue;
       }
-      String formatted = UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+      String formatted = plan.national(n);
       if (!writtenInFull(n, formatted, digits)) {
         continue;
       }
