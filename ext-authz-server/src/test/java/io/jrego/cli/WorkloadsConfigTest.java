@@ -78,9 +78,12 @@ class WorkloadsConfigTest {
         Workloads.read(
             Optional.of(
                 config(
-                    "routes:\n  - {name: a, path: a/authz/allow, process_path: a.process,\n"
-                        + "     match: {spiffe_id: \"spiffe://td/ns/a/*\"}}\n"
-                        + "  - {name: b, path: b/authz/allow}\n")));
+                    """
+                    routes:
+                      - {name: a, path: a/authz/allow, process_path: a.process,
+                         match: {spiffe_id: "spiffe://td/ns/a/*"}}
+                      - {name: b, path: b/authz/allow}
+                    """)));
     List<Route> routes = w.routes().orElseThrow().routes();
     assertThat(routes.get(0).processPath()).contains("a/process");
     assertThat(routes.get(1).processPath()).isEmpty();
