@@ -65,7 +65,8 @@ record Workloads(Map<String, NamedBundle> bundles, Optional<RouteTable> routes) 
           "verification-key-id",
           "verification-alg",
           "verification-scope");
-  private static final Set<String> ROUTE_KEYS = Set.of("name", "bundle", "path", "match");
+  private static final Set<String> ROUTE_KEYS =
+      Set.of("name", "bundle", "path", "match", "process-path");
   private static final Set<String> MATCH_KEYS =
       Set.of("spiffe-id", "destination-spiffe-id", "context-extensions");
 
@@ -151,7 +152,10 @@ record Workloads(Map<String, NamedBundle> bundles, Optional<RouteTable> routes) 
         String key = e.getKey().replace('_', '-');
         if (!ROUTE_KEYS.contains(key)) {
           throw new IllegalArgumentException(
-              at + ": unknown key " + e.getKey() + " (known: name, path, bundle, match)");
+              at
+                  + ": unknown key "
+                  + e.getKey()
+                  + " (known: name, path, bundle, match, process_path)");
         }
       }
       String name = text(r, "name", at);
@@ -171,7 +175,11 @@ record Workloads(Map<String, NamedBundle> bundles, Optional<RouteTable> routes) 
         }
         bundle = Optional.of(b);
       }
-      routes.add(new Route(name, bundle, path, match(r.get("match"), at + ".match")));
+      Optional<String> processPath =
+          r.has("process_path") || r.has("process-path")
+              ? Optional.of(text(r, r.has("process_path") ? "process_path" : "process-path", at))
+              : Optional.empty();
+      routes.add(new Route(name, bundle, path, match(r.get("match"), at + ".match"), processPath));
     }
     return RouteTable.of(routes);
   }

@@ -73,6 +73,29 @@ class WorkloadsConfigTest {
   }
 
   @Test
+  void aRouteMayNameItsExtProcRules() throws Exception {
+    Workloads w =
+        Workloads.read(
+            Optional.of(
+                config(
+                    """
+                    routes:
+                      - {name: a, path: a/authz/allow, process_path: a.process,
+                         match: {spiffe_id: "spiffe://td/ns/a/*"}}
+                      - {name: b, path: b/authz/allow}
+                    """)));
+    List<Route> routes = w.routes().orElseThrow().routes();
+    assertThat(routes.get(0).processPath()).contains("a/process");
+    assertThat(routes.get(1).processPath()).isEmpty();
+    assertThat(w.routes().orElseThrow().forProcess().orElseThrow().routes())
+        .extracting(Route::name, Route::path)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "a/process"));
+    assertRefused(
+        "routes:\n  - {name: a, path: x, process_path: \"\"}\n",
+        "routes[0] (a).process_path is required (a non-empty string)");
+  }
+
+  @Test
   void theFlatOptionsBesideTheSectionsStillApply() throws Exception {
     Path c = config(GOOD);
     CommandLine cmd =
@@ -100,7 +123,7 @@ class WorkloadsConfigTest {
     assertRefused("routes:\n  - {name: a}\n", "routes[0] (a).path is required");
     assertRefused(
         "routes:\n  - {name: a, path: x, paht: y}\n",
-        "routes[0]: unknown key paht (known: name, path, bundle, match)");
+        "routes[0]: unknown key paht (known: name, path, bundle, match, process_path)");
     assertRefused(
         """
         routes:

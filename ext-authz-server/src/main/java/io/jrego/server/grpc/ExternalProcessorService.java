@@ -25,9 +25,13 @@ import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.Phase;
 import io.jrego.server.process.PhaseRunner;
 import io.jrego.server.process.ProcessStream;
+import io.jrego.server.route.Route;
+import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -90,6 +94,9 @@ public final class ExternalProcessorService
   private final ProcessStream.Config streams;
   private final PhaseDecisionMapper mapper;
   private final AtomicReference<Rules> rules = new AtomicReference<>();
+  private final Optional<RouteTable> routes;
+  private final Map<String, Rules> routeRules = new ConcurrentHashMap<>();
+  private final Duration evalTimeout;
   private final Optional<BudgetGate> budgets;
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
   private volatile Executor threads;
@@ -131,6 +138,8 @@ public final class ExternalProcessorService
     this.budgets = check.dryRun() ? Optional.empty() : budgets;
     this.decider = new Decider(metrics, check.evalTimeout(), false, recorder);
     this.config = config;
+    this.routes = check.routes().forProcess();
+    this.evalTimeout = check.evalTimeout();
     this.dryRun = check.dryRun();
     this.streams =
         new ProcessStream.Config(
@@ -171,13 +180,28 @@ public final class ExternalProcessorService
     if (r != null && r.policy() == p) {
       return r;
     }
-    r = new Rules(p, defines(p.policy(), "request"), defines(p.policy(), "response"));
+    r =
+        new Rules(
+            p, defines(p.policy(), dotted(), "request"), defines(p.policy(), dotted(), "response"));
     rules.set(r);
     return r;
   }
 
-  private boolean defines(PreparedPolicy policy, String phase) {
-    String path = "data." + dotted() + "." + phase;
+  /** The phase rules a route's process path defines in {@code p}, read once per activation. */
+  @SuppressWarnings("ReferenceEquality")
+  private Rules rules(ActivePolicy p, String processPath) {
+    Rules r = routeRules.get(processPath);
+    if (r != null && r.policy() == p) {
+      return r;
+    }
+    String root = processPath.replace('/', '.');
+    r = new Rules(p, defines(p.policy(), root, "request"), defines(p.policy(), root, "response"));
+    routeRules.put(processPath, r);
+    return r;
+  }
+
+  private static boolean defines(PreparedPolicy policy, String root, String phase) {
+    String path = "data." + root + "." + phase;
     for (RuleInfo rule : policy.rules()) {
       if (rule.path().equals(path) || rule.path().startsWith(path + ".")) {
         return true;
@@ -329,12 +353,52 @@ public final class ExternalProcessorService
   /** One stream's view of the core: the policy as it was when the stream began. */
   private final class Runner implements PhaseRunner {
     private final Optional<ActivePolicy> policy;
-    private final Rules phases;
     private final String requestedBy = Peers.current();
+    // with routes: none until route() picks the stream's route, so nothing runs unrouted
+    private Rules phases;
+    private Route route;
 
     Runner(Optional<ActivePolicy> policy) {
       this.policy = policy;
-      this.phases = policy.map(ExternalProcessorService.this::rules).orElse(null);
+      this.phases =
+          routes.isPresent() ? null : policy.map(ExternalProcessorService.this::rules).orElse(null);
+    }
+
+    /**
+     * Picks the stream's route from the input of its request headers. A stream no route takes is
+     * refused by the core ({@code unknown_workload}, as Check is); one whose route's bundle is not
+     * active fails as {@code no_policy}.
+     */
+    @Override
+    public Optional<Outcome<PhaseDecision>> route(Input input) {
+      if (routes.isEmpty() || policy.isEmpty()) {
+        return Optional.empty();
+      }
+      long start = System.nanoTime();
+      io.jrego.engine.value.ObjectValue in;
+      try {
+        in = input.build(start + evalTimeout.toNanos());
+      } catch (CheckException e) {
+        return Optional.of(
+            decide(
+                routes.get(),
+                Phase.REQUEST,
+                deadline -> {
+                  throw e;
+                },
+                start));
+      }
+      Optional<Route> chosen = routes.get().select(in);
+      if (chosen.isEmpty()) {
+        return Optional.of(decide(routes.get(), Phase.REQUEST, deadline -> in, start));
+      }
+      Route r = chosen.get();
+      if (r.bundle().isPresent() && !policy.get().bundles().containsKey(r.bundle().get())) {
+        return Optional.of(decide(table(r, Phase.REQUEST), Phase.REQUEST, deadline -> in, start));
+      }
+      route = r;
+      phases = rules(policy.get(), r.path());
+      return Optional.empty();
     }
 
     @Override
@@ -349,10 +413,30 @@ public final class ExternalProcessorService
 
     @Override
     public Outcome<PhaseDecision> run(Phase phase, Input input) {
+      RouteTable table =
+          route == null
+              ? RouteTable.single(config.processPath() + "/" + phase.id())
+              : table(route, phase);
+      return decide(table, phase, input, System.nanoTime());
+    }
+
+    /** The one routed route that answers {@code phase} of a stream {@code r} took. */
+    private static RouteTable table(Route r, Phase phase) {
+      return RouteTable.of(
+          List.of(
+              new Route(
+                  r.name(),
+                  r.bundle(),
+                  r.path() + "/" + phase.id(),
+                  Route.Match.ANY,
+                  r.processPath())));
+    }
+
+    private Outcome<PhaseDecision> decide(RouteTable table, Phase phase, Input input, long start) {
       boolean request = phase == Phase.REQUEST;
       return decider.decide(
           policy,
-          config.processPath() + "/" + phase.id(),
+          table,
           request ? Kind.REQUEST : Kind.RESPONSE,
           new Decider.Call<PhaseDecision>() {
             @Override
@@ -378,7 +462,7 @@ public final class ExternalProcessorService
                   answer.allowed() ? "allow" : "deny", dryRun && !allowed ? "dry_run" : "policy");
             }
           },
-          System.nanoTime());
+          start);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.PhaseDecision;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one ext_proc stream needs from the core that Check also uses: the policy as it was when the
@@ -29,6 +30,15 @@ public interface PhaseRunner {
    * Whether the stream's policy defines the rule of {@code phase}; if not, the phase costs nothing.
    */
   boolean defines(Phase phase);
+
+  /**
+   * Picks the stream's policy from the input of its request headers, before any {@link #defines}:
+   * empty when the stream goes on (routed, or no routes configured), else the answer that ends it
+   * (no route takes it: {@code unknown_workload}; its route's bundle is not active).
+   */
+  default Optional<Outcome<PhaseDecision>> route(Input input) {
+    return Optional.empty();
+  }
 
   /** Evaluates the rule of {@code phase} once. */
   Outcome<PhaseDecision> run(Phase phase, Input input);

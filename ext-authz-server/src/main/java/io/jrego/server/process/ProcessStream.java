@@ -318,6 +318,15 @@ public final class ProcessStream {
     if (!runner.hasPolicy()) {
       throw new CheckException(Reason.NO_POLICY, "no policy is active");
     }
+    Optional<Outcome<PhaseDecision>> refused =
+        runner.route(
+            deadline ->
+                mapper.map(
+                    CheckRequests.of(requestHeaders, attributes, requestMetadata, ByteString.EMPTY),
+                    deadline));
+    if (refused.isPresent() && decided(refused.get(), Phase.REQUEST).isEmpty()) {
+      return;
+    }
     requestHeadersOverride = modeOverride();
     BodySendMode mode = protocol.getRequestBodyMode();
     boolean anyRule =

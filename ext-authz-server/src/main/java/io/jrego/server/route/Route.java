@@ -15,14 +15,25 @@ import java.util.Optional;
  *     {@code no_policy} while that bundle is not active, and decision logs list only its revision
  * @param path the decision path under {@code data}, such as {@code payments/authz/allow}
  * @param match which requests the route takes
+ * @param processPath the root of the route's ext_proc phase rules ({@code <processPath>/request},
+ *     {@code <processPath>/response}), such as {@code payments/process}; empty when the route takes
+ *     no ext_proc stream
  */
-public record Route(String name, Optional<String> bundle, String path, Match match) {
+public record Route(
+    String name, Optional<String> bundle, String path, Match match, Optional<String> processPath) {
 
   public Route {
     Objects.requireNonNull(name);
     Objects.requireNonNull(bundle);
     Objects.requireNonNull(path);
     Objects.requireNonNull(match);
+    // "payments.process", "/payments/process/" and "payments/process" name the same rules
+    processPath = processPath.map(p -> p.replace('.', '/').replaceAll("^/+|/+$", ""));
+  }
+
+  /** A route for Check only: it takes no ext_proc stream. */
+  public Route(String name, Optional<String> bundle, String path, Match match) {
+    this(name, bundle, path, match, Optional.empty());
   }
 
   /**

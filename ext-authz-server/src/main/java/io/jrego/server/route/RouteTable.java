@@ -2,6 +2,7 @@ package io.jrego.server.route;
 
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -70,6 +71,24 @@ public final class RouteTable {
   /** The routes, in the order they are tried. */
   public List<Route> routes() {
     return routes;
+  }
+
+  /**
+   * The table that routes ext_proc streams: the routes that name a {@code process_path}, in order,
+   * each with that path as its {@link Route#path()}. Empty when no route names one (then ext_proc
+   * is not routed and evaluates the server's {@code --process-path}).
+   */
+  public Optional<RouteTable> forProcess() {
+    if (!routing) {
+      return Optional.empty();
+    }
+    List<Route> process = new ArrayList<>();
+    for (Route r : routes) {
+      r.processPath()
+          .ifPresent(
+              p -> process.add(new Route(r.name(), r.bundle(), p, r.match(), r.processPath())));
+    }
+    return process.isEmpty() ? Optional.empty() : Optional.of(new RouteTable(process, true));
   }
 
   /** The route that takes a request with this input document, empty when none does. */

@@ -48,8 +48,10 @@ import org.junit.jupiter.api.TestInstance;
  * Policy per workload through a real Envoy: its routes carry ext_authz's per-route {@code
  * context_extensions} ({@code src/test/resources/workloads/envoy.yaml}), and one in-process jrego
  * answers each from that workload's own bundle ({@code workloads/payments}, {@code
- * workloads/search}); a route without extensions is refused as an unknown workload. Envoy's log is
- * in {@code target/envoy-workloads.log}.
+ * workloads/search}); a route without extensions is refused as an unknown workload. Its mTLS
+ * listener runs ext_proc only: those streams are routed by the client certificate's SPIFFE id, and
+ * the payments workload's request bodies are redacted by its own {@code payments.process} rule.
+ * Envoy's log is in {@code target/envoy-workloads.log}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkloadRoutingEndToEndTest {
@@ -58,6 +60,9 @@ class WorkloadRoutingEndToEndTest {
   private static final Path RESOURCES = MODULE.resolve("src/test/resources/workloads");
 
   private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<String> upstreamBodies = new ConcurrentLinkedQueue<>();
+  private TestPki pki;
+  private int mtlsPort;
   private final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
   private HttpServer upstream;
   private BundleManager bundles;
@@ -76,7 +81,8 @@ class WorkloadRoutingEndToEndTest {
         "/",
         ex -> {
           try (ex) {
-            ex.getRequestBody().readAllBytes();
+            upstreamBodies.add(
+                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, out.length);
@@ -113,7 +119,14 @@ class WorkloadRoutingEndToEndTest {
                     "search",
                     Optional.of("search"),
                     "search/authz/allow",
-                    new Route.Match(Optional.empty(), Map.of("workload", "search")))));
+                    new Route.Match(Optional.empty(), Map.of("workload", "search"))),
+                // ext_proc streams carry no context_extensions: routed by the caller's SVID
+                new Route(
+                    "payments-callers",
+                    Optional.of("payments"),
+                    "payments/authz/allow",
+                    new Route.Match(Optional.of("spiffe://td/ns/payments/*"), Map.of()),
+                    Optional.of("payments/process"))));
     AuthorizationService.Config check =
         new AuthorizationService.Config(
                 "envoy/authz/allow",
@@ -146,6 +159,11 @@ class WorkloadRoutingEndToEndTest {
     int adminPort = EnvoyEndToEndTest.freePort();
     Path work = Files.createDirectories(MODULE.resolve("target/envoy-workloads"));
     Path config = work.resolve("envoy.yaml");
+    Path certs = Files.createDirectories(work.resolve("certs"));
+    pki = new TestPki();
+    TestPki.writePem(certs, "ca", pki.ca());
+    TestPki.writePem(certs, "server", pki.server());
+    mtlsPort = EnvoyEndToEndTest.freePort();
     Files.writeString(
         config,
         EnvoyEndToEndTest.render(
@@ -154,7 +172,9 @@ class WorkloadRoutingEndToEndTest {
                 "LISTEN_PORT", String.valueOf(listenPort),
                 "ADMIN_PORT", String.valueOf(adminPort),
                 "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()))));
+                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
+                "MTLS_PORT", String.valueOf(mtlsPort),
+                "CERT_DIR", certs.toString())));
     log = MODULE.resolve("target/envoy-workloads.log");
     envoy =
         new ProcessBuilder(
@@ -239,6 +259,43 @@ class WorkloadRoutingEndToEndTest {
         .filteredOn(e -> e.route().equals("search"))
         .extracting(e -> e.bundle().orElseThrow().revisions())
         .containsOnly(Map.of("search", "search-1"));
+  }
+
+  private HttpResponse<String> chat(String caller, String content) throws Exception {
+    HttpClient mtls =
+        HttpClient.newBuilder()
+            .sslContext(pki.clientContext(pki.client("caller", caller)))
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    return mtls.send(
+        HttpRequest.newBuilder(URI.create("https://localhost:" + mtlsPort + "/v1/chat/completions"))
+            .header("content-type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void anExtProcStreamIsRoutedByTheCallersSvidAndRedactedByItsWorkloadsOwnRule() throws Exception {
+    HttpResponse<String> ok = chat("spiffe://td/ns/payments/sa/app", "mail ann@example.com now");
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    assertThat(upstreamBodies)
+        .anySatisfy(b -> assertThat(b).contains("mail <EMAIL_1> now"))
+        .noneSatisfy(b -> assertThat(b).contains("ann@example.com"));
+    assertThat(events)
+        .filteredOn(e -> e.route().equals("payments-callers"))
+        .extracting(DecisionEvent::path)
+        .contains("payments/process/request");
+
+    // no route takes this caller's stream: refused, never passed on unprocessed
+    HttpResponse<String> refused = chat("spiffe://td/ns/other/sa/app", "mail bob@example.com");
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().firstValue("x-jrego-error")).contains("unknown_workload");
+    assertThat(upstreamBodies).noneSatisfy(b -> assertThat(b).contains("bob@example.com"));
   }
 
   @Test
