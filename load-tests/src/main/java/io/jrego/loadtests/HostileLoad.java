@@ -163,20 +163,32 @@ public final class HostileLoad {
   }
 
   /** Check, its request sent as bytes serialized once. */
-  private static final MethodDescriptor<byte[], CheckResponse> CHECK =
-      AuthorizationGrpc.getCheckMethod().toBuilder(new BytesMarshaller(), responseMarshaller())
+  static final MethodDescriptor<byte[], CheckResponse> CHECK =
+      AuthorizationGrpc.getCheckMethod().toBuilder(
+              new BytesMarshaller(), AuthorizationGrpc.getCheckMethod().getResponseMarshaller())
           .build();
-
-  @SuppressWarnings("unchecked")
-  private static MethodDescriptor.Marshaller<CheckResponse> responseMarshaller() {
-    return AuthorizationGrpc.getCheckMethod().getResponseMarshaller();
-  }
 
   /** A request through Envoy built once, with the label its outcomes are counted under. */
   private record Prepared(String label, HttpRequest request) {}
 
   /** A CheckRequest serialized once, with its label. */
-  private record Serialized(String label, byte[] bytes) {}
+  private static final class Serialized {
+    private final String label;
+    private final byte[] bytes;
+
+    Serialized(String label, byte[] bytes) {
+      this.label = label;
+      this.bytes = bytes;
+    }
+
+    String label() {
+      return label;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+  }
 
   private static HttpRequest request(URI envoy, HostilePayloads.Http h) {
     HttpRequest.Builder b =

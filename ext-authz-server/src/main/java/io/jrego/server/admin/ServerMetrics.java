@@ -90,6 +90,7 @@ public final class ServerMetrics implements AutoCloseable {
   private volatile double svidExpirySeconds;
   private volatile boolean svidGauge;
   private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
+  private final List<Object> held = new CopyOnWriteArrayList<>();
   private boolean jvmBound;
 
   /**
@@ -333,6 +334,8 @@ public final class ServerMetrics implements AutoCloseable {
       Supplier<Number> refused,
       Supplier<Number> running,
       Supplier<Number> waiting) {
+    held.add(becameLong); // a function counter holds its object weakly
+    held.add(refused);
     FunctionCounter.builder("jrego.long.evaluations", becameLong, s -> s.get().doubleValue())
         .description("Evaluations that ran past the quick budget and were paced as long ones")
         .register(registry);
