@@ -286,7 +286,8 @@ class Replica:
             return {}
         out = {}
         for line in text.splitlines():
-            if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{")):
+            if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
+                                "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out
