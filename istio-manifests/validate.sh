@@ -109,6 +109,10 @@ fqdn = f"{svc.get('metadata', {}).get('name')}.{svc.get('metadata', {}).get('nam
 check("extension provider points at the jrego Service",
       grpc.get("service") == fqdn and grpc.get("port") == ports.get("grpc", {}).get("port"), str(grpc))
 check("extension provider fails closed", grpc.get("failOpen") is False)
+dr = get("DestinationRule", "jrego").get("spec", {})
+lb = dr.get("trafficPolicy", {}).get("loadBalancer", {})
+check("DestinationRule: least request with a warm-up ramp on the jrego Service",
+      dr.get("host") == fqdn and lb.get("simple") == "LEAST_REQUEST" and bool(lb.get("warmupDurationSecs")), str(dr))
 check("AuthorizationPolicy is CUSTOM with the jrego provider",
       ap.get("spec", {}).get("action") == "CUSTOM"
       and ap.get("spec", {}).get("provider", {}).get("name") == prov.get("name"))
@@ -162,6 +166,9 @@ check("spiffe: the proxies call jrego with mesh mTLS and expect its SPIFFE ID",
       and sans == [[f"spiffe://cluster.local/ns/{svc.get('metadata', {}).get('namespace')}/sa/{sa}"]]
       and any(d.get("kind") == "ServiceAccount" and d["metadata"]["name"] == sa for d in spdocs.get("service-account.yaml", [])),
       f"(host {dr.get('spec', {}).get('host')}, SANs {sans}, service account {sa})")
+check("spiffe: its DestinationRule replaces jrego.yaml's and keeps its load balancing",
+      dr.get("metadata", {}).get("name") == "jrego"
+      and dr.get("spec", {}).get("trafficPolicy", {}).get("loadBalancer") == lb, str(dr.get("spec")))
 ef = get("EnvoyFilter", "llm-gateway-jrego-ext-proc")
 efspec = ef.get("spec", {})
 check("EnvoyFilter targets the AuthorizationPolicy's workloads and namespace",

@@ -21,6 +21,11 @@ answers redacted chunk by chunk with a hold-back window).
 
     python3 load-tests/extproc.py                    # build, then about 4 minutes
     python3 load-tests/extproc.py --no-build --rates 500,1000,2000 --seconds 8 --rounds 2
+    python3 load-tests/extproc.py --before ../other-checkout      # a fourth variant: before a change
+
+With --before ROOT, a second `jrego serve` from another checkout (built there first: its
+ext-authz-server/target/jrego.jar) answers a fourth Envoy, "before", configured as
+ext_authz+ext_proc: the change and what it replaced, measured interleaved in one run.
 
 Writes results/extproc-<date>.md (and .json) with the figures and their ratios to the variants
 without ext_proc, and whether the issue's targets are met: added p99 <= 1 ms at 1,000 req/s for
@@ -117,9 +122,10 @@ def without_filter(text, name):
     return "\n".join(out)
 
 
-def envoy_configs(workdir, certs, jrego_port, upstream_port):
+def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants):
     configs = {}
-    for variant in VARIANTS:
+    for variant in variants:
+        jrego_port = jrego_ports.get(variant, jrego_ports["main"])
         listen, plain, admin = free_port(), free_port(), free_port()
         path = os.path.join(workdir, f"envoy-{variant}.yaml")
         env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
@@ -128,7 +134,7 @@ def envoy_configs(workdir, certs, jrego_port, upstream_port):
         subprocess.run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), path], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         text = open(path).read()
-        if variant != "ext_authz+ext_proc":
+        if variant not in ("ext_authz+ext_proc", "before"):
             text = without_filter(text, "envoy.filters.http.ext_proc")
         if variant == "none":
             text = without_filter(text, "envoy.filters.http.ext_authz")
@@ -265,6 +271,8 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
     ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
+    ap.add_argument("--before", help="another checkout whose jrego (already built) serves a fourth "
+                    "variant, 'before': ext_authz+ext_proc as it was")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -281,6 +289,7 @@ def main():
                    stdout=subprocess.DEVNULL)
     java = find_java()
     load_avg = os.getloadavg()
+    variants = VARIANTS + (["before"] if args.before else [])
     try:
         up_port = free_port()
         upstream = start("upstream", [java, "-XX:+UseSerialGC", "-cp", JAR, "io.jrego.loadtests.ChatUpstream",
@@ -292,7 +301,16 @@ def main():
                       + args.jrego_args.split(), workdir)
         admin_url = f"http://127.0.0.1:{admin}"
         wait_http(admin_url + "/ready", 120, jrego)
-        configs = envoy_configs(workdir, certs, grpc, up_port)
+        ports, admins, pids = {"main": grpc}, {}, {"jrego": jrego.pid}
+        if args.before:
+            b_grpc, b_admin = free_port(), free_port()
+            before = start("jrego-before", [os.path.join(os.path.abspath(args.before), "ext-authz-server", "bin",
+                                                         "jrego"), "serve", "--addr", f"127.0.0.1:{b_grpc}",
+                                            "--admin-addr", f"127.0.0.1:{b_admin}"] + args.jrego_args.split(),
+                           workdir)
+            wait_http(f"http://127.0.0.1:{b_admin}/ready", 120, before)
+            ports["before"], admins["before"], pids["jrego-before"] = b_grpc, f"http://127.0.0.1:{b_admin}", before.pid
+        configs = envoy_configs(workdir, certs, ports, up_port, variants)
         for variant, c in configs.items():
             c["proc"] = start(f"envoy-{variant}", [envoy, "-c", c["path"], "--concurrency", "1", "-l", "error",
                                                      "--base-id", str(c["admin"])], workdir)
@@ -306,19 +324,20 @@ def main():
         # every variant answers 200; only ext_proc redacts (jrego counts what it replaced)
         sanity = {}
         for variant, url in urls.items():
-            before = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
+            counted = admins.get(variant, admin_url)
+            before = metric_sum(counted, "jrego_pii_findings_total", 'action="redact"')
             status, body = post(url, open(chat, "rb").read(), ctx)
-            after = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
+            after = metric_sum(counted, "jrego_pii_findings_total", 'action="redact"')
             if status != 200:
                 raise RuntimeError(f"{variant}: expected 200, got {status}: {body[:300]!r}")
             sanity[variant] = after - before
         log(f"values redacted by one request: {sanity}")
-        if sanity["ext_authz+ext_proc"] < 4 or sanity["ext_authz"] or sanity["none"]:
+        if sanity["ext_authz+ext_proc"] < 4 or sanity.get("before", 4) < 4 or sanity["ext_authz"] or sanity["none"]:
             raise RuntimeError(f"redaction is not where it should be: {sanity}")
 
         cert_args = [os.path.join(certs, f) for f in ("gateway.crt", "gateway.key", "ca.crt")]
         targets = [f"{v}={u}" for v, u in urls.items()]
-        sampler = Sampler({"jrego": jrego.pid, "upstream": upstream.pid,
+        sampler = Sampler({**pids, "upstream": upstream.pid,
                            **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}})
         sampler.start()
         http = java_lines([java, "-cp", JAR, "io.jrego.loadtests.HttpLoad", chat, *cert_args, args.rates,
@@ -337,7 +356,7 @@ def main():
     finally:
         stop_all()
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
-    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version)
+    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants)
     day = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
     open(out, "w").write(report)
@@ -346,7 +365,7 @@ def main():
     log(f"wrote {out}")
 
 
-def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version):
+def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants):
     rates = [float(r) for r in args.rates.split(",")]
     by = {}
     for row in http:
@@ -363,7 +382,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events}"
-        + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "") + "`",
+        + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
+        + (" --before OTHER_CHECKOUT" if args.before else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
@@ -396,8 +416,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         n50, n99 = fig("none", rate, "p50_us"), fig("none", rate, "p99_us")
         a50, a99 = fig("ext_authz", rate, "p50_us"), fig("ext_authz", rate, "p99_us")
         p50, p99 = fig("ext_authz+ext_proc", rate, "p50_us"), fig("ext_authz+ext_proc", rate, "p99_us")
-        bad = sum(sum(v for k, v in r["codes"].items() if k != "200") for v2 in VARIANTS for r in by[(v2, rate)])
-        achieved = min(median([r["rps"] for r in by[(v, rate)]]) for v in VARIANTS)
+        bad = sum(sum(v for k, v in r["codes"].items() if k != "200") for v2 in variants for r in by[(v2, rate)])
+        achieved = min(median([r["rps"] for r in by[(v, rate)]]) for v in variants)
         verdict[rate] = (p99 - a99, p50 - a50, achieved, bad)
         lines.append(f"| {rate:.0f} (got {achieved:.0f}) | {n50:.2f} | {n99:.2f} | {a50:.2f} | {a99:.2f} | {p50:.2f} | "
                      f"{p99:.2f} | {p50 - a50:+.2f} | {p99 - a99:+.2f} | {p99 - n99:+.2f} | {bad} |")
@@ -405,7 +425,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
               "ext_authz+ext_proc − none.", "", "Each round (ms, round 1 / round 2 ...):", "",
               "| rate /s | variant | p50 | p90 | p99 | p99.9 |", "|---|---|---|---|---|---|"]
     for rate in rates:
-        for v in VARIANTS:
+        for v in variants:
             lines.append(f"| {rate:.0f} | {v} | {spread(v, rate, 'p50_us')} | {spread(v, rate, 'p90_us')} | "
                          f"{spread(v, rate, 'p99_us')} | {spread(v, rate, 'p999_us')} |")
     lines += ["", "CPU per request while each phase ran (ms of CPU, median of the rounds; from /proc every "
@@ -413,17 +433,19 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
               "test used):", "",
               "| rate /s | variant | jrego | Envoy | upstream | generator | other | machine busy |",
               "|---|---|---|---|---|---|---|---|"]
+    cpu_rows = {}
     for rate in rates:
-        for v in VARIANTS:
+        for v in variants:
             rows = [r for r in by[(v, rate)] if r.get("cpu")]
             if not rows:
                 continue
 
             def per_req(part):
                 return median([r["cpu"].get(part, 0) * 1000 / max(r["rps"], 1) for r in rows])
-            parts = {"jrego": per_req("jrego"), "envoy": per_req(f"envoy-{v}"), "upstream": per_req("upstream"),
+            parts = {"jrego": per_req("jrego-before" if v == "before" else "jrego"), "envoy": per_req(f"envoy-{v}"), "upstream": per_req("upstream"),
                      "generator": per_req("generator")}
             machine = per_req("machine")
+            cpu_rows[(v, rate)] = parts["jrego"]
             busy = median([r["cpu"].get("machine", 0) / (os.cpu_count() or 1) for r in rows])
             lines.append(f"| {rate:.0f} | {v} | {parts['jrego']:.3f} | {parts['envoy']:.3f} | {parts['upstream']:.3f} | "
                          f"{parts['generator']:.3f} | {machine - sum(parts.values()):.3f} | {busy:.0%} |")
@@ -442,7 +464,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "| variant | MB/s p50 | MB/s p10 | headers ms p50 | first byte ms p50 | first byte ms p90 | bytes/stream | ok |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for v in VARIANTS:
+    for v in variants:
         r = s[v]
         lines.append(f"| {v} | {r['mb_per_s_p50']:.2f} | {r['mb_per_s_p10']:.2f} | {r['headers_ms_p50']:.2f} | "
                      f"{r['first_byte_ms_p50']:.2f} | {r['first_byte_ms_p90']:.2f} | {r['bytes_per_stream']:,} | "
@@ -450,6 +472,22 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
     ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]
     ttfb = full["first_byte_ms_p50"] - none["first_byte_ms_p50"]
     ttfb90 = full["first_byte_ms_p90"] - none["first_byte_ms_p90"]
+    if "before" in s:
+        old = s["before"]
+        lines += ["", "## Before and after, in this run", "",
+                  "\"before\" is ext_authz+ext_proc served by the other checkout's jrego (`--before`), "
+                  "interleaved with the others. Ratios are after / before.", "",
+                  "| rate /s | before p50 | after p50 | before p99 | after p99 | jrego CPU/req before | after | "
+                  "CPU ratio |", "|---|---|---|---|---|---|---|---|"]
+        for rate in rates:
+            b50, f50 = fig("before", rate, "p50_us"), fig("ext_authz+ext_proc", rate, "p50_us")
+            b99, f99 = fig("before", rate, "p99_us"), fig("ext_authz+ext_proc", rate, "p99_us")
+            bc, fc = cpu_rows.get(("before", rate)), cpu_rows.get(("ext_authz+ext_proc", rate))
+            cpu = f"{bc:.3f} | {fc:.3f} | {fc / bc:.2f}x" if bc and fc else "- | - | -"
+            lines.append(f"| {rate:.0f} | {b50:.2f} | {f50:.2f} | {b99:.2f} | {f99:.2f} | {cpu} |")
+        lines += ["", f"SSE: {old['mb_per_s_p50']:.2f} → {full['mb_per_s_p50']:.2f} MB/s "
+                  f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
+                  f"{full['first_byte_ms_p50']:.2f} ms p50."]
     lines += ["", "## Targets", "", "| target | figure | met |", "|---|---|---|"]
     at = 1000.0 if 1000.0 in verdict else rates[len(rates) // 2]
     add99, add50, got, bad = verdict[at]

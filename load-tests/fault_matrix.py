@@ -293,9 +293,13 @@ class Replica:
         return out
 
 
-def envoy_config(workdir, certs, replicas, upstream_port):
+SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
+
+
+def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
-    and retries put in; fails if the template no longer has what it changes."""
+    and retries put in; fails if the template no longer has what it changes. slow_start: the
+    jrego cluster's slow start window instead of envoy.yaml's ("0s": none)."""
     plain, listen, admin = R.free_port(), R.free_port(), R.free_port()
     cfg = os.path.join(workdir, "envoy.yaml")
     env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain), ENVOY_ADMIN_PORT=str(admin),
@@ -316,6 +320,11 @@ def envoy_config(workdir, certs, replicas, upstream_port):
          "      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n"
          + "".join(endpoint % r.port for r in replicas)),
     ]
+    if slow_start is not None:  # the first of the two: the jrego cluster's (jrego_mtls comes after)
+        if text.count(SLOW_START) != 2 or text.index(SLOW_START) > text.index("  - name: jrego_mtls\n"):
+            raise RuntimeError("envoy.yaml changed: expected the jrego and jrego_mtls clusters' slow start")
+        window = "" if slow_start in ("0", "0s") else SLOW_START.replace("30s", slow_start)
+        text = text.replace(SLOW_START, window, 1)
     for old, new in edits:
         if text.count(old) != 1:
             raise RuntimeError(f"envoy.yaml changed: expected exactly one {old.strip()[:60]!r}")
@@ -544,7 +553,8 @@ def report(rows, meta, out_md):
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
-             + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else ""), "",
+             + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
+             + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}.", "",
              "Target: >= 99% success and p99 within 2x of the calm phase.", "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
@@ -583,6 +593,11 @@ def report(rows, meta, out_md):
             lines.append("- GC pauses: " + "; ".join(
                 f"jrego {k}: {g['pauses']}, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms"
                 for k, g in r["gc"].items()))
+        if l.get("p99_ms_by_second"):
+            lines.append("- p99 ms per second of the phase (by due time): "
+                         + ", ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in l["p99_ms_by_second"]))
+        if any(l.get("failures_by_second") or []):
+            lines.append(f"- failures per second: {', '.join(str(v) for v in l['failures_by_second'])}")
         lines.append(f"- Envoy counters (change): {json.dumps(r['envoy'], sort_keys=True)}")
         for name, m in zip(["A", "B"], r["jrego"]):
             lines.append(f"- jrego {name} counters (change): {json.dumps(m, sort_keys=True)}")
@@ -606,6 +621,8 @@ def main():
     ap.add_argument("--phases", default=",".join(PHASES))
     ap.add_argument("--out", default=None, help="report path (default results/fault-matrix-<date>.md)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--slow-start", default=None, metavar="WINDOW",
+                    help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -636,7 +653,7 @@ def main():
                                 ready=lambda s: R.wait_tcp(up_port, 60, s)))
         for r in replicas:  # one after the other: the first start may build the launcher's AOT cache
             r.start()
-        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port)
+        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start)
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
@@ -667,6 +684,7 @@ def main():
         argv = argv[:i] + argv[i + 2:]
     meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
+            "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
             "warm_up": args.warm_up, "jrego_args": args.jrego_arg}

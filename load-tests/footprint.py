@@ -41,6 +41,7 @@ SERVER_JAR = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego.jar")
 AOT = os.path.join(R.ROOT, "ext-authz-server", "target", "jrego-serve.aot")
 NMT = ["-XX:NativeMemoryTracking=summary"]
 NO_NMT = False  # --no-nmt
+WHY_DIR = None  # --why: where the JIT and GC logs go
 NOOP_PORT = 0  # the no-op server the generator warms itself against (--generator-warmup)
 COMMON = ["-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR"]
 
@@ -75,6 +76,15 @@ LAUNCHER_VARIANTS = {
     "launcher-warm500ms": ([], {}, ["--warm-up", "500ms"], "launcher with a 0.5 s warm-up before ready"),
     "launcher-warm1s": ([], {}, ["--warm-up", "1s"], "launcher with a 1 s warm-up before ready"),
     "launcher-warm10s": ([], {}, ["--warm-up", "10s"], "launcher with the 10 s warm-up before ready"),
+    # The JIT compilers (issue 12's first minute): C1 only compiles in a tenth of C2's time, to
+    # slower code; fewer invocations before a method is compiled.
+    "launcher-c1": (["-XX:TieredStopAtLevel=1"], {}, [], "launcher, C1 only (no C2: quick compiles, slower code)"),
+    "launcher-c1-warm500ms": (["-XX:TieredStopAtLevel=1"], {}, ["--warm-up", "500ms"],
+                              "launcher, C1 only, with a 0.5 s warm-up before ready"),
+    "launcher-early-jit-warm500ms": (["-XX:Tier3InvocationThreshold=100", "-XX:Tier3CompileThreshold=1000",
+                                      "-XX:Tier4InvocationThreshold=2000", "-XX:Tier4CompileThreshold=3000"],
+                                     {}, ["--warm-up", "500ms"],
+                                     "launcher, methods compiled after fewer calls, with a 0.5 s warm-up before ready"),
 }
 
 
@@ -106,17 +116,45 @@ def rss_parts(pid):
     return parts
 
 
+def cpu_ticks(pid):
+    """(all threads, JIT compiler threads) CPU time of a process in clock ticks, from /proc."""
+    total, jit = 0, 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        total += ticks
+        if "CompilerThre" in comm:
+            jit += ticks
+    return total, jit
+
+
 class RssSampler(threading.Thread):
+    """VmRSS and CPU time (all threads, the JIT compiler's) every 200 ms."""
+
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.pid, self.samples, self.stop_flag = pid, [], threading.Event()
+        self.pid, self.samples, self.cpu, self.stop_flag = pid, [], [], threading.Event()
 
     def run(self):
         while not self.stop_flag.is_set():
             try:
                 with open(f"/proc/{self.pid}/status") as f:
                     kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-                self.samples.append((time.time(), kib / 1024))
+                now = time.time()
+                self.samples.append((now, kib / 1024))
+                ticks = cpu_ticks(self.pid)
+                if ticks:
+                    self.cpu.append((now, *ticks))
             except (OSError, StopIteration):
                 return
             time.sleep(0.2)
@@ -124,6 +162,14 @@ class RssSampler(threading.Thread):
     def most(self, start, end):
         vals = [m for t, m in self.samples if start <= t <= end]
         return max(vals) if vals else float("nan")
+
+    def cpu_between(self, start, end):
+        """(process CPU s, JIT compiler CPU s) between two wall times, from the nearest samples."""
+        inside = [c for c in self.cpu if start - 0.2 <= c[0] <= end + 0.2]
+        if len(inside) < 2:
+            return None
+        a, b = inside[0], inside[-1]
+        return (b[1] - a[1]) / R.CLK_TCK, (b[2] - a[2]) / R.CLK_TCK
 
 
 def nmt(java, pid):
@@ -160,9 +206,9 @@ def start(java, name, port, workdir, opa_envoy):
             del args[i:i + 2]
         args = [*args, *serve_args]
         cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), *args]
-        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(nmt_flags + extra), **extra_env)
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(nmt_flags + why_flags(name) + extra), **extra_env)
     else:
-        cmd = [java, *VARIANTS[name][0], *COMMON, *nmt_flags, "-jar", SERVER_JAR, *args]
+        cmd = [java, *VARIANTS[name][0], *COMMON, *nmt_flags, *why_flags(name), "-jar", SERVER_JAR, *args]
         env = None
 
     def ready(srv):
@@ -184,12 +230,57 @@ def start(java, name, port, workdir, opa_envoy):
     return s, time.time() - t0
 
 
+def why_flags(name):
+    """--why: the JVM logs every compilation it queues and every GC pause, with its uptime."""
+    if not WHY_DIR:
+        return []
+    return [f"-Xlog:jit+compilation=debug:file={WHY_DIR}/{name}-jit.log:uptime",
+            f"-Xlog:gc:file={WHY_DIR}/{name}-gc.log:uptime"]
+
+
+def why(name, launched, slices):
+    """Per slice (wall start, end): compilations queued at tiers 1-3 (C1) and 4 (C2), methods made
+    not entrant, GC pauses and their total ms, from the --why logs (JVM uptime + launch time)."""
+    def events(path, parse):
+        try:
+            with open(path) as f:
+                return [e for e in (parse(line) for line in f) if e]
+        except OSError:
+            return []
+
+    def jit(line):
+        m = re.match(r"\[(\d+\.\d+)s\].*made not entrant", line)
+        if m:
+            return launched + float(m.group(1)), "not entrant"
+        m = re.match(r"\[(\d+\.\d+)s\]\s+\d+\s+([%sbn!]*)\s*([1-4])\s", line)
+        return (launched + float(m.group(1)), "c2" if m.group(3) == "4" else "c1") if m else None
+
+    def gc(line):
+        m = re.match(r"\[(\d+\.\d+)s\] GC\(\d+\) Pause.* (\d+\.\d+)ms", line)
+        return (launched + float(m.group(1)), float(m.group(2))) if m else None
+
+    j = events(os.path.join(WHY_DIR, f"{name}-jit.log"), jit)
+    g = events(os.path.join(WHY_DIR, f"{name}-gc.log"), gc)
+    rows = []
+    for a, b in slices:
+        rows.append({"c1": sum(1 for t, k in j if a <= t < b and k == "c1"),
+                     "c2": sum(1 for t, k in j if a <= t < b and k == "c2"),
+                     "not_entrant": sum(1 for t, k in j if a <= t < b and k == "not entrant"),
+                     "gc_pauses": sum(1 for t, _ in g if a <= t < b),
+                     "gc_ms": round(sum(ms for t, ms in g if a <= t < b), 1)})
+    return rows
+
+
 def measure(java, name, args, workdir):
     port = R.free_port()
+    launched = time.time()
     server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
     sampler = RssSampler(server.pid)
     sampler.start()
     out = {"name": name, "ready_s": ready_s, "what": what(name)}
+    at_ready = cpu_ticks(server.pid)
+    if at_ready:
+        out["cpu_at_ready_s"] = [t / R.CLK_TCK for t in at_ready]
     try:
         target = R.target_of("opa-envoy" if name == "opa-envoy" else "jrego", server)
         slices = max(1, int(args.first_minute // args.slice))
@@ -197,6 +288,11 @@ def measure(java, name, args, workdir):
         _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0, gen_args=self_warmup(args))
         first, steady = phases[:-1], phases[-1]
         out["first_minute_p99_us"] = [p["p99_us"] for p in first]
+        out["whole_first_minute_p99_us"] = first[-1].get("cum_p99_us")
+        edges = [(p["wall_start"], p["wall_end"]) for p in phases]
+        out["slice_cpu_s"] = [sampler.cpu_between(a, b) for a, b in edges]
+        if WHY_DIR and name != "opa-envoy":
+            out["slice_why"] = why(name, launched, [(launched, edges[0][0]), *edges])
         out["steady_p99_us"] = steady["p99_us"]
         out["first_minute_errors"] = sum(p.get("errors", 0) for p in first)
         out["steady_rss_mib"] = sampler.most(steady["wall_start"], steady["wall_end"])
@@ -248,17 +344,32 @@ def report(rows, args, java_version, outdir):
                 "no-op Check server on its own CPU (the measured server idles meanwhile, ready). "
                 if args.generator_warmup else "The generator starts cold. ")
              + "Ratios against OPA-Envoy in the same run.", "",
-             "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | worst first-minute p99 µs (x steady) | errors in first minute |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst 10 s slice p99 µs (x steady) | errors in first minute |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         worst = max(r["first_minute_p99_us"])
+        whole = r.get("whole_first_minute_p99_us")
+        whole_cell = f"{whole:.0f} ({whole / r['steady_p99_us']:.2f}x)" if whole else "-"
         lines.append(f"| {r['name']} | {r['ready_s']:.2f}{vs(r, 'ready_s')} | {r['steady_rss_mib']:.0f}{vs(r, 'steady_rss_mib')} | "
                      f"{r['max_checks_per_s']:.0f}{vs(r, 'max_checks_per_s')} | {r['max_rss_mib']:.0f}{vs(r, 'max_rss_mib')} | "
-                     f"{r['steady_p99_us']:.0f} | {worst:.0f} ({worst / r['steady_p99_us']:.2f}x) | {r['first_minute_errors']} |")
+                     f"{r['steady_p99_us']:.0f} | {whole_cell} | {worst:.0f} ({worst / r['steady_p99_us']:.2f}x) | {r['first_minute_errors']} |")
     lines += ["", "First-minute p99 per slice (µs):", ""]
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
+    lines += ["", "Where the first minute's CPU goes: CPU seconds of the whole process / of its JIT compiler threads "
+              "from start to ready, then per slice (the last is the steady slice)"
+              + ("; with --why, compilations queued at C1 (tiers 1-3) / C2 (tier 4), methods made not entrant, "
+                 "GC pauses (total ms), from start to the first slice (ready, then the generator's own warm-up) and per slice" if WHY_DIR else "") + ":", ""]
+    for r in rows:
+        if r["name"] == "opa-envoy" or not r.get("slice_cpu_s"):
+            continue
+        ready = r.get("cpu_at_ready_s") or [float("nan")] * 2
+        cells = [f"{c[0]:.2f}/{c[1]:.2f}" if c else "-" for c in r["slice_cpu_s"]]
+        lines.append(f"- {r['name']}: to ready {ready[0]:.2f}/{ready[1]:.2f}; slices " + ", ".join(cells))
+        if r.get("slice_why"):
+            lines.append("  - " + ", ".join(f"{w['c1']}/{w['c2']}, {w['not_entrant']} n.e., {w['gc_pauses']} GC ({w['gc_ms']} ms)"
+                                          for w in r["slice_why"]))
     if any(r["nmt_steady_kib"] for r in rows):
         lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
                   "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",
@@ -318,6 +429,8 @@ def main():
                     help="seconds the generator warms itself against a no-op server (on its own CPU) before "
                          "each first minute, so a cold generator is not charged to the server; 0: none")
     ap.add_argument("--no-nmt", action="store_true", help="run jrego without native memory tracking (which costs a few MiB)")
+    ap.add_argument("--why", action="store_true",
+                    help="log jrego's JIT compilations and GC pauses and count them per slice in the report")
     ap.add_argument("--rate", type=int, default=800, help="open-loop checks per second (OPA-Envoy serves about 1,500/s)")
     ap.add_argument("--first-minute", type=float, default=60)
     ap.add_argument("--slice", type=float, default=10)
@@ -340,6 +453,9 @@ def main():
     if not args.opa_envoy_bin:
         sys.exit("error: --opa-envoy-bin PATH (see load-tests/README.md: built from upstream's tag v1.19.1-envoy)")
     workdir = R.tempfile.mkdtemp(prefix="footprint-")
+    if args.why:
+        global WHY_DIR
+        WHY_DIR = workdir
     rows = []
     try:
         if args.generator_warmup:

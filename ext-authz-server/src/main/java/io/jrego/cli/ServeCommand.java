@@ -25,6 +25,7 @@ import io.jrego.server.tls.SvidException;
 import io.jrego.server.tls.SvidFiles;
 import io.jrego.server.tls.SvidTls;
 import io.jrego.server.tls.TlsConfig;
+import io.jrego.server.tls.WorkloadApi;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -349,6 +350,25 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   List<String> tlsAllowed = new ArrayList<>();
 
   @Option(
+      names = "--tls-workload-api",
+      arity = "0..1",
+      fallbackValue = "env",
+      paramLabel = "ADDR",
+      description =
+          "Serve the gRPC port over mutual TLS with the X.509 SVID streamed by the SPIFFE Workload"
+              + " API at ADDR (unix:///run/spire/sockets/agent.sock); without ADDR, from"
+              + " SPIFFE_ENDPOINT_SOCKET. Instead of the SVID files. Needs --tls-allowed-spiffe-id.")
+  String tlsWorkloadApi;
+
+  @Option(
+      names = "--tls-workload-api-timeout",
+      defaultValue = "15s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long serve waits at start for the Workload API's first SVID.")
+  Duration tlsWorkloadApiTimeout;
+
+  @Option(
       names = "--tls-poll-interval",
       defaultValue = "1s",
       paramLabel = "DURATION",
@@ -362,10 +382,22 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
    * @throws IllegalArgumentException when they are incomplete
    */
   Optional<TlsConfig> tlsConfig() {
-    if (tlsSvidDir == null && tlsCertFile == null && tlsKeyFile == null && tlsCaFile == null) {
+    boolean anyFile =
+        tlsSvidDir != null || tlsCertFile != null || tlsKeyFile != null || tlsCaFile != null;
+    if (tlsWorkloadApi != null) {
+      if (anyFile) {
+        throw new IllegalArgumentException(
+            "--tls-workload-api and the SVID files (--tls-svid-dir, --tls-*-file) exclude each"
+                + " other: give one source");
+      }
+      return Optional.of(
+          new TlsConfig(workloadApi(), AllowedCallers.parse(requireAllowed()), tlsPoll));
+    }
+    if (!anyFile) {
       if (!tlsAllowed.isEmpty()) {
         throw new IllegalArgumentException(
-            "--tls-allowed-spiffe-id needs mTLS: give --tls-svid-dir (or the three --tls-*-file)");
+            "--tls-allowed-spiffe-id needs mTLS: give --tls-svid-dir (or the three --tls-*-file)"
+                + " or --tls-workload-api");
       }
       return Optional.empty();
     }
@@ -379,11 +411,34 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
             tlsCertFile != null ? tlsCertFile : dir.certificate(),
             tlsKeyFile != null ? tlsKeyFile : dir.key(),
             tlsCaFile != null ? tlsCaFile : dir.bundle());
+    return Optional.of(new TlsConfig(files, AllowedCallers.parse(requireAllowed()), tlsPoll));
+  }
+
+  private List<String> requireAllowed() {
     if (tlsAllowed.isEmpty()) {
       throw new IllegalArgumentException(
           "mTLS needs --tls-allowed-spiffe-id: the SPIFFE IDs that may call (Envoy's)");
     }
-    return Optional.of(new TlsConfig(files, AllowedCallers.parse(tlsAllowed), tlsPoll));
+    return tlsAllowed;
+  }
+
+  /** The Workload API of --tls-workload-api, or of SPIFFE_ENDPOINT_SOCKET when it names none. */
+  private WorkloadApi workloadApi() {
+    if (!tlsWorkloadApi.isEmpty() && !tlsWorkloadApi.equals("env")) {
+      return WorkloadApi.parse(tlsWorkloadApi, tlsWorkloadApiTimeout);
+    }
+    String fromEnv = env.get(WorkloadApi.ENDPOINT_VARIABLE);
+    if (fromEnv == null || fromEnv.isBlank()) {
+      throw new IllegalArgumentException(
+          "--tls-workload-api without an address needs "
+              + WorkloadApi.ENDPOINT_VARIABLE
+              + " (e.g. unix:///run/spire/sockets/agent.sock)");
+    }
+    try {
+      return WorkloadApi.parse(fromEnv, tlsWorkloadApiTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(WorkloadApi.ENDPOINT_VARIABLE + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -459,7 +514,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     if (tls.isPresent()) {
       try {
-        SvidTls.check(tls.get().files());
+        SvidTls.check(tls.get().source());
       } catch (SvidException e) {
         err.println("jrego serve: " + e.getMessage()); // a file to fix, not a usage to show
         err.flush();

@@ -9,9 +9,11 @@ import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.admin.AdminServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.budget.BudgetGate;
+import io.jrego.server.budget.RateLimits;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.RateLimitService;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -19,6 +21,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +30,12 @@ import java.util.Optional;
  * in-process.
  */
 public final class JregoServer implements AutoCloseable {
+
+  /**
+   * The rule that maps a rate-limit descriptor to budgets, when jrego serves Envoy's rate-limit
+   * service ({@link RateLimits}): {@code data.envoy.ratelimit.limits}.
+   */
+  public static final String RATE_LIMIT_PATH = "envoy/ratelimit/limits";
 
   private final PolicyHolder policies;
   private final CheckServer grpc;
@@ -158,7 +167,10 @@ public final class JregoServer implements AutoCloseable {
         new AuthorizationService(policies, metrics, check, budgets, recorder);
     ExternalProcessorService processor =
         new ExternalProcessorService(policies, metrics, check, process, recorder, budgets);
-    CheckServer grpc = CheckServer.start(server, service, processor, policies);
+    List<io.grpc.BindableService> extra = new java.util.ArrayList<>();
+    budgets.ifPresent(
+        b -> extra.add(new RateLimitService(policies, new RateLimits(b, RATE_LIMIT_PATH))));
+    CheckServer grpc = CheckServer.start(server, service, processor, policies, extra);
     Optional<AdminServer> admin = Optional.empty();
     try {
       if (adminAddress.isPresent()) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
@@ -126,8 +127,23 @@ public final class FaultLoad {
       this.startNanos = startNanos;
     }
 
-    synchronized void record(long latencyNanos, String failure) {
-      latency.recordValue(Math.min(latencyNanos, latency.getHighestTrackableValue()));
+    /** The same per second of the phase, by due time: when in a phase its tail happened. */
+    final List<Histogram> bySecond = new ArrayList<>();
+
+    final List<Long> failuresBySecond = new ArrayList<>();
+
+    synchronized void record(long dueNanos, long latencyNanos, String failure) {
+      long value = Math.min(latencyNanos, latency.getHighestTrackableValue());
+      latency.recordValue(value);
+      int second = (int) Math.min(600, Math.max(0, (dueNanos - startNanos) / 1_000_000_000L));
+      while (bySecond.size() <= second) {
+        bySecond.add(new Histogram(latency.getHighestTrackableValue(), 2));
+        failuresBySecond.add(0L);
+      }
+      bySecond.get(second).recordValue(value);
+      if (failure != null) {
+        failuresBySecond.set(second, failuresBySecond.get(second) + 1);
+      }
       if (failure == null) {
         ok.incrementAndGet();
       } else {
@@ -137,17 +153,22 @@ public final class FaultLoad {
 
     /**
      * One JSON line: {@code phase}, {@code seconds}, {@code requests}, {@code ok}, {@code success}
-     * (ok / requests), {@code p50_ms}, {@code p99_ms}, {@code max_ms}, {@code failures}.
+     * (ok / requests), {@code p50_ms}, {@code p99_ms}, {@code max_ms}, {@code failures}, and per
+     * second of the phase {@code p99_ms_by_second} and {@code failures_by_second}.
      */
     synchronized String json() {
       long n = latency.getTotalCount();
       StringBuilder f = new StringBuilder();
       failures.forEach(
           (k, v) -> f.append(f.isEmpty() ? "" : ",").append('"').append(k).append("\":").append(v));
+      StringJoiner p99s = new StringJoiner(",", "[", "]");
+      bySecond.forEach(
+          h -> p99s.add(String.format(Locale.ROOT, "%.2f", h.getValueAtPercentile(99) / 1e6)));
       return String.format(
           Locale.ROOT,
           "{\"phase\":\"%s\",\"seconds\":%.1f,\"requests\":%d,\"ok\":%d,\"success\":%.5f,"
-              + "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.1f,\"failures\":{%s}}",
+              + "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.1f,\"failures\":{%s},"
+              + "\"p99_ms_by_second\":%s,\"failures_by_second\":%s}",
           name,
           (endNanos - startNanos) / 1e9,
           n,
@@ -156,7 +177,9 @@ public final class FaultLoad {
           latency.getValueAtPercentile(50) / 1e6,
           latency.getValueAtPercentile(99) / 1e6,
           latency.getMaxValue() / 1e6,
-          f);
+          f,
+          p99s,
+          failuresBySecond);
     }
   }
 
@@ -248,6 +271,7 @@ public final class FaultLoad {
                   (r, e) -> {
                     long latency = System.nanoTime() - due;
                     phase.record(
+                        due,
                         latency,
                         e != null
                             ? failure(kind, -1, null)

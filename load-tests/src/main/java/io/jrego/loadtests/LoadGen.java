@@ -164,7 +164,7 @@ public final class LoadGen {
         closed(t, concurrency, slice, s);
         warmed += slice;
         perCheck.add(s.serverCpuPerCheckMicros());
-        System.out.println(s.json("warm", concurrency, 0));
+        System.out.println(s.json("warm", concurrency, 0, new Histogram(3)));
         System.out.flush();
         // twice in a row: one noisy slice (another process on the core) can fake a flat curve
         settled = stoppedFalling(perCheck) ? settled + 1 : 0;
@@ -172,6 +172,7 @@ public final class LoadGen {
           break;
         }
       }
+      Histogram sofar = new Histogram(3); // every measured phase so far, for cum_p99_us
       for (int i = 0; i < plan.size(); i++) {
         String[] phase = plan.get(i).split(":", -1);
         Stats measured = new Stats(cpu);
@@ -180,7 +181,7 @@ public final class LoadGen {
         if (phase[0].equals("closed") && phase.length == 1) {
           closed(t, concurrency, duration, measured);
           System.out.println("phase-end " + i);
-          System.out.println(measured.json("closed", concurrency, 0));
+          System.out.println(measured.json("closed", concurrency, 0, sofar));
         } else if (phase[0].equals("open") && (phase.length == 2 || phase.length == 3)) {
           double rate = Double.parseDouble(phase[1]);
           double seconds = phase.length == 3 ? Double.parseDouble(phase[2]) : duration;
@@ -190,7 +191,7 @@ public final class LoadGen {
           }
           open(t, rate, seconds, measured);
           System.out.println("phase-end " + i);
-          System.out.println(measured.json("open", 0, rate));
+          System.out.println(measured.json("open", 0, rate, sofar));
         } else {
           throw new IllegalArgumentException(
               "a phase is closed, open:RATE or open:RATE:SECONDS, not " + plan.get(i));
@@ -311,8 +312,13 @@ public final class LoadGen {
       return (serverCpu1 - serverCpu0) * 1e6 / Math.max(1, requests());
     }
 
-    String json(String mode, int concurrency, double rate) {
+    /**
+     * This phase as one JSON line; {@code sofar} takes its latencies in, and {@code cum_p99_us} is
+     * the p99 of every phase added to it (e.g. the whole first minute of a run in 10 s slices).
+     */
+    String json(String mode, int concurrency, double rate, Histogram sofar) {
       Histogram h = latency.getIntervalHistogram();
+      sofar.add(h);
       double seconds = (endNanos - startNanos) / 1e9;
       long n = requests();
       return String.format(
@@ -320,7 +326,7 @@ public final class LoadGen {
           "{\"mode\":\"%s\",\"concurrency\":%d,\"target_rate\":%.1f,\"seconds\":%.3f,"
               + "\"requests\":%d,\"allowed\":%d,\"denied\":%d,\"errors\":%d,\"rps\":%.1f,"
               + "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
-              + "\"max_us\":%.1f,\"mean_us\":%.1f,\"server_cpu_s\":%s,\"gen_cpu_s\":%s,"
+              + "\"max_us\":%.1f,\"mean_us\":%.1f,\"cum_p99_us\":%.1f,\"server_cpu_s\":%s,\"gen_cpu_s\":%s,"
               + "\"max_send_lag_us\":%.1f,\"drain_ms\":%.1f}",
           mode,
           concurrency,
@@ -337,6 +343,7 @@ public final class LoadGen {
           h.getValueAtPercentile(99.9) / 1e3,
           h.getMaxValue() / 1e3,
           h.getMean() / 1e3,
+          sofar.getValueAtPercentile(99) / 1e3,
           jsonNumber(serverCpu1 - serverCpu0),
           jsonNumber(selfCpu1 - selfCpu0),
           maxSendLagNanos / 1e3,

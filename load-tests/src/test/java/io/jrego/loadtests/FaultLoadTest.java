@@ -46,10 +46,12 @@ class FaultLoadTest {
   void phaseStats_json_givesSuccessRateAndPercentiles() throws Exception {
     FaultLoad.PhaseStats p = new FaultLoad.PhaseStats("calm", 0);
     for (int i = 1; i <= 98; i++) {
-      p.record(TimeUnit.MILLISECONDS.toNanos(2), null);
+      p.record(TimeUnit.MILLISECONDS.toNanos(10L * i), TimeUnit.MILLISECONDS.toNanos(2), null);
     }
-    p.record(TimeUnit.MILLISECONDS.toNanos(40), "403-not-policy");
-    p.record(TimeUnit.MILLISECONDS.toNanos(400), "status-504");
+    // both slow ones due in the phase's third second
+    p.record(
+        TimeUnit.MILLISECONDS.toNanos(2100), TimeUnit.MILLISECONDS.toNanos(40), "403-not-policy");
+    p.record(TimeUnit.MILLISECONDS.toNanos(2200), TimeUnit.MILLISECONDS.toNanos(400), "status-504");
     p.endNanos = TimeUnit.SECONDS.toNanos(20);
     JsonNode j = new ObjectMapper().readTree(p.json());
     assertThat(j.get("phase").asText()).isEqualTo("calm");
@@ -61,6 +63,11 @@ class FaultLoadTest {
     assertThat(j.get("p99_ms").asDouble()).isBetween(39.9, 40.1);
     assertThat(j.get("failures").get("status-504").asLong()).isEqualTo(1);
     assertThat(j.get("failures").get("403-not-policy").asLong()).isEqualTo(1);
+    JsonNode bySecond = j.get("p99_ms_by_second");
+    assertThat(bySecond.size()).isEqualTo(3);
+    assertThat(bySecond.get(0).asDouble()).isBetween(1.99, 2.01);
+    assertThat(bySecond.get(2).asDouble()).isBetween(395.0, 405.0);
+    assertThat(j.get("failures_by_second").toString()).isEqualTo("[0,0,2]");
   }
 
   @Test

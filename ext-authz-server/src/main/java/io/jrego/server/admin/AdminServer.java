@@ -73,7 +73,11 @@ public final class AdminServer implements AutoCloseable {
                 p.isEmpty() ? "no policy active" : isDraining ? "draining" : "warming up";
             ObjectValue body =
                 ObjectValue.EMPTY.with(StringValue.of("status"), StringValue.of(status));
-            respond(ex, 503, "application/json", Json.write(withBundleError(body, metrics)));
+            respond(
+                ex,
+                503,
+                "application/json",
+                Json.write(withSvid(withBundleError(body, metrics), metrics)));
             return;
           }
           ObjectValue body =
@@ -83,13 +87,36 @@ public final class AdminServer implements AutoCloseable {
                   .put("activated_at", StringValue.of(p.get().activatedAt().toString()))
                   .put("bundles", bundles(p.get(), metrics))
                   .build();
-          respond(ex, 200, "application/json", Json.write(withBundleError(body, metrics)));
+          respond(
+              ex,
+              200,
+              "application/json",
+              Json.write(withSvid(withBundleError(body, metrics), metrics)));
         });
     http.createContext(
         "/metrics",
         ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     http.start();
     return new AdminServer(http, executor);
+  }
+
+  /**
+   * Adds the mTLS listener's SVID, when there is one: its source, SPIFFE ID and expiry, and why the
+   * Workload API's stream is down while it is (the SVID before stays served, so jrego stays ready).
+   */
+  private static ObjectValue withSvid(ObjectValue body, ServerMetrics metrics) {
+    Optional<ServerMetrics.SvidStatus> status = metrics.svidStatus();
+    if (status.isEmpty()) {
+      return body;
+    }
+    ServerMetrics.SvidStatus s = status.get();
+    ObjectValue.Builder b = new ObjectValue.Builder();
+    b.put("source", StringValue.of(s.source()));
+    b.put("spiffe_id", StringValue.of(s.spiffeId()));
+    s.notAfter().ifPresent(t -> b.put("expires_at", StringValue.of(t.toString())));
+    s.streamError().ifPresent(e -> b.put("stream_error", StringValue.of(e)));
+    s.streamErrorAt().ifPresent(t -> b.put("stream_error_at", StringValue.of(t.toString())));
+    return body.with(StringValue.of("svid"), b.build());
   }
 
   /**

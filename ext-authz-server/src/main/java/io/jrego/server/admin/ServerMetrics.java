@@ -68,9 +68,12 @@ import java.util.function.Supplier;
  *   <li>{@code jrego_peers_refused_total{reason}}: callers refused by the mTLS listener before any
  *       policy ran: {@code untrusted_certificate} (handshake failed), {@code no_certificate},
  *       {@code no_spiffe_id} (UNAUTHENTICATED), {@code not_allowed} (PERMISSION_DENIED)
- *   <li>{@code jrego_svid_reloads_total{result}}: SVID files read, {@code ok} or {@code refused}
- *       (the SVID served before stays)
+ *   <li>{@code jrego_svid_reloads_total{result}}: SVIDs read from files or received from the SPIFFE
+ *       Workload API, {@code ok} or {@code refused} (the SVID served before stays)
  *   <li>{@code jrego_svid_expiry_timestamp_seconds}: when the SVID being served expires
+ *   <li>{@code jrego_svid_stream_failures_total}, {@code jrego_svid_stream_up}: the Workload API's
+ *       stream broke (it is opened again with back-off; the SVID served stays), and whether it is
+ *       delivering now (1) or not (0)
  *   <li>with {@link #bindJvmMetrics()}: Micrometer's JVM series ({@code jvm_memory_*}, {@code
  *       jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_classes_*}, {@code process_cpu_*}, {@code
  *       process_uptime_seconds}, ...)
@@ -89,6 +92,8 @@ public final class ServerMetrics implements AutoCloseable {
   private volatile BundleError lastBundleError;
   private volatile double svidExpirySeconds;
   private volatile boolean svidGauge;
+  private volatile SvidStatus svid;
+  private volatile double svidStreamUp;
   private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
   private final List<Object> held = new CopyOnWriteArrayList<>();
   private boolean jvmBound;
@@ -101,6 +106,22 @@ public final class ServerMetrics implements AutoCloseable {
    * @param at when
    */
   public record BundleError(String reason, String message, Instant at) {}
+
+  /**
+   * The SVID the gRPC port serves, for {@code /ready}.
+   *
+   * @param source {@code files} or {@code workload_api}
+   * @param spiffeId the SVID's SPIFFE ID, empty before the first
+   * @param notAfter when it expires
+   * @param streamError with the Workload API, why its stream is down (empty while it delivers)
+   * @param streamErrorAt since when
+   */
+  public record SvidStatus(
+      String source,
+      String spiffeId,
+      Optional<Instant> notAfter,
+      Optional<String> streamError,
+      Optional<Instant> streamErrorAt) {}
 
   public ServerMetrics() {
     Gauge.builder("jrego.bundle.activation.timestamp", this, m -> m.activatedAtSeconds)
@@ -282,8 +303,56 @@ public final class ServerMetrics implements AutoCloseable {
         .increment();
   }
 
-  /** Records when the SVID now served expires. */
-  public synchronized void svidExpiry(Instant notAfter) {
+  /** Records where the SVID comes from: {@code files} or {@code workload_api}. */
+  public synchronized void svidSource(String source) {
+    svid = new SvidStatus(source, "", Optional.empty(), Optional.empty(), Optional.empty());
+    if (source.equals("workload_api")) {
+      Gauge.builder("jrego.svid.stream.up", this, m -> m.svidStreamUp)
+          .description("1 while the SPIFFE Workload API stream delivers, 0 while it is re-opened")
+          .register(registry);
+    }
+  }
+
+  /** The SVID's state, once mTLS is on. */
+  public Optional<SvidStatus> svidStatus() {
+    return Optional.ofNullable(svid);
+  }
+
+  /** The Workload API's stream delivered an SVID. */
+  public synchronized void svidStreamUp() {
+    svidStreamUp = 1;
+    if (svid != null) {
+      svid =
+          new SvidStatus(
+              svid.source(), svid.spiffeId(), svid.notAfter(), Optional.empty(), Optional.empty());
+    }
+  }
+
+  /** Counts a break of the Workload API's stream and remembers why, for {@code /ready}. */
+  public synchronized void svidStreamDown(String why, Instant at) {
+    svidStreamUp = 0;
+    Counter.builder("jrego.svid.stream.failures")
+        .description("SPIFFE Workload API streams broken; re-opened with back-off, the SVID stays")
+        .register(registry)
+        .increment();
+    if (svid != null) {
+      svid =
+          new SvidStatus(
+              svid.source(), svid.spiffeId(), svid.notAfter(), Optional.of(why), Optional.of(at));
+    }
+  }
+
+  /** Records the SVID now served and when it expires. */
+  public synchronized void svidServed(String spiffeId, Instant notAfter) {
+    if (svid != null) {
+      svid =
+          new SvidStatus(
+              svid.source(),
+              spiffeId,
+              Optional.of(notAfter),
+              svid.streamError(),
+              svid.streamErrorAt());
+    }
     svidExpirySeconds = notAfter.getEpochSecond();
     if (!svidGauge) {
       svidGauge = true;

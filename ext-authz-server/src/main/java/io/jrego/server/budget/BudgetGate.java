@@ -31,11 +31,12 @@ import java.util.Optional;
  *
  * <p>An allowed decision with a budget is reserved under its decision id. Admitted: the answer
  * gains {@code x-ratelimit-*} response headers and the dynamic metadata {@code jrego_budget:
- * {reservation_id, estimate, include_usage}} ({@code include_usage} only when the plan asks).
- * Refused: the answer becomes a 429 with {@code Retry-After}, {@code x-ratelimit-*} headers and the
- * policy's {@code rejected_body} (or a default JSON body). A store that cannot answer fails the
- * check with {@link Reason#BUDGET_UNAVAILABLE}, answered as {@code --on-error} says (closed); a
- * {@link FallbackBudgetStore} is the configured alternative.
+ * {reservation_id, estimate, include_usage, cut}} ({@code include_usage} and {@code cut: {
+ * output_limit, prompt_tokens, tokenizer}} only when the plan asks). Refused: the answer becomes a
+ * 429 with {@code Retry-After}, {@code x-ratelimit-*} headers and the policy's {@code
+ * rejected_body} (or a default JSON body). A store that cannot answer fails the check with {@link
+ * Reason#BUDGET_UNAVAILABLE}, answered as {@code --on-error} says (closed); a {@link
+ * FallbackBudgetStore} is the configured alternative.
  */
 public final class BudgetGate implements AutoCloseable {
 
@@ -171,6 +172,37 @@ public final class BudgetGate implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Charges {@code tokens} at once (Envoy's rate-limit service, which has no settle): admitted only
+   * if they fit every budget, as a reserve is, and then settled with the same amount.
+   *
+   * @throws BudgetStoreException when the store cannot answer
+   */
+  public ReserveResult charge(List<Budget> budgets, long tokens) throws BudgetStoreException {
+    String id = "rls-" + java.util.UUID.randomUUID();
+    ReserveResult r;
+    try {
+      r = store.reserve(id, budgets, tokens);
+      if (r instanceof Admitted) {
+        SettleResult s = store.settle(id, tokens);
+        budgets.forEach(b -> metrics.settled(b, s));
+      }
+    } catch (BudgetStoreException e) {
+      metrics.storeError("reserve");
+      throw e;
+    }
+    switch (r) {
+      case Admitted a -> {
+        for (Remaining rem : a.remaining()) {
+          metrics.reserved(rem.budget(), tokens);
+          metrics.remaining(rem.budget(), rem.tokens());
+        }
+      }
+      case Rejected x -> metrics.rejected(x.budget(), x.limit(), tokens);
+    }
+    return r;
+  }
+
   /** Closes the store (Redis's connection). */
   @Override
   public void close() {
@@ -196,6 +228,7 @@ public final class BudgetGate implements AutoCloseable {
       budget.putFields(
           "include_usage", com.google.protobuf.Value.newBuilder().setBoolValue(true).build());
     }
+    p.cutoff().ifPresent(c -> budget.putFields("cut", cutMetadata(c, p.estimate())));
     b.getDynamicMetadataBuilder()
         .putFields(
             METADATA_KEY, com.google.protobuf.Value.newBuilder().setStructValue(budget).build());
@@ -306,6 +339,23 @@ public final class BudgetGate implements AutoCloseable {
         .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
+  }
+
+  /**
+   * {@code cut: {output_limit, prompt_tokens, tokenizer}}, read by {@link BudgetSettler#ticket}.
+   */
+  private static com.google.protobuf.Value cutMetadata(BudgetPlan.Cutoff c, long estimate) {
+    return com.google.protobuf.Value.newBuilder()
+        .setStructValue(
+            Struct.newBuilder()
+                .putFields("output_limit", number(c.outputLimit(estimate)))
+                .putFields("prompt_tokens", number(c.promptTokens()))
+                .putFields("tokenizer", string(c.tokenizer())))
+        .build();
+  }
+
+  private static com.google.protobuf.Value number(long n) {
+    return com.google.protobuf.Value.newBuilder().setNumberValue((double) n).build();
   }
 
   private static com.google.protobuf.Value string(String s) {

@@ -22,7 +22,11 @@ import java.util.Optional;
  *      "limit_tokens": 100000, "limit_requests": 1000, "max_concurrent": 10}
  *   ],
  *   "rejected_body": {...},                 // optional: the 429's JSON body
- *   "include_usage": true                   // optional: ask a streaming OpenAI request for usage
+ *   "include_usage": true,                  // optional: ask a streaming OpenAI request for usage
+ *   "on_overshoot": "cut",                  // optional: "charge" (default) or "cut" a long stream
+ *   "overshoot_tokens": 50,                 // optional, with cut: how far past the estimate
+ *   "prompt_tokens": 108,                   // optional, with cut: the estimate's prompt part
+ *   "tokenizer": "gpt-4o-mini"              // optional, with cut: counts the streamed text
  * }
  * }</pre>
  *
@@ -32,9 +36,40 @@ import java.util.Optional;
  * @param includeUsage whether the ext_proc phase adds {@code stream_options.include_usage: true} to
  *     a streaming request that lacks it (OpenAI chat completions and completions report a stream's
  *     usage only when asked; other APIs may refuse the field, so the policy decides)
+ * @param cutoff whether and where an SSE answer that runs past its reservation is cut off
  */
 public record BudgetPlan(
-    List<Budget> budgets, long estimate, Optional<Value> rejectedBody, boolean includeUsage) {
+    List<Budget> budgets,
+    long estimate,
+    Optional<Value> rejectedBody,
+    boolean includeUsage,
+    Optional<Cutoff> cutoff) {
+
+  /**
+   * {@code on_overshoot: "cut"}: an SSE answer is ended once its counted text would take the
+   * request past {@code estimate + overshootTokens}.
+   *
+   * @param promptTokens the part of the estimate that is the prompt (counted from the start)
+   * @param overshootTokens how many tokens past the estimate the answer may run
+   * @param tokenizer the model or encoding whose tokenizer counts the answer text ({@code estimate}
+   *     for the documented estimate)
+   */
+  public record Cutoff(long promptTokens, long overshootTokens, String tokenizer) {
+    public Cutoff {
+      java.util.Objects.requireNonNull(tokenizer);
+    }
+
+    /** Tokens of answer text that may pass for a request that reserved {@code estimate}. */
+    public long outputLimit(long estimate) {
+      return Math.max(0, estimate + overshootTokens - promptTokens);
+    }
+  }
+
+  /** A plan without a cut-off. */
+  public BudgetPlan(
+      List<Budget> budgets, long estimate, Optional<Value> rejectedBody, boolean includeUsage) {
+    this(budgets, estimate, rejectedBody, includeUsage, Optional.empty());
+  }
 
   /** At most this many limits per request: each is a counter read and written per call. */
   public static final int MAX_LIMITS = 8;
@@ -91,7 +126,37 @@ public record BudgetPlan(
             budgets,
             estimate,
             Optional.ofNullable(b.getOrNull(StringValue.of("rejected_body"))),
-            include instanceof BooleanValue bv && bv.value()));
+            include instanceof BooleanValue bv && bv.value(),
+            cutoff(b, estimate)));
+  }
+
+  private static Optional<Cutoff> cutoff(ObjectValue b, long estimate) {
+    Value on = b.getOrNull(StringValue.of("on_overshoot"));
+    String mode = on == null ? "charge" : on instanceof StringValue s ? s.value() : "";
+    if (!mode.equals("charge") && !mode.equals("cut")) {
+      throw new IllegalArgumentException(
+          "budget.on_overshoot must be \"charge\" or \"cut\", got " + on);
+    }
+    boolean cut = mode.equals("cut");
+    long overshoot = count(b, "budget.overshoot_tokens", "overshoot_tokens", 0);
+    long prompt = count(b, "budget.prompt_tokens", "prompt_tokens", 0);
+    if (prompt > estimate) {
+      throw new IllegalArgumentException(
+          "budget.prompt_tokens ("
+              + prompt
+              + ") must not exceed budget.estimate ("
+              + estimate
+              + ")");
+    }
+    Value t = b.getOrNull(StringValue.of("tokenizer"));
+    if (t != null && !(t instanceof StringValue)) {
+      throw new IllegalArgumentException("budget.tokenizer must be a string, got " + t.typeName());
+    }
+    if (!cut) {
+      return Optional.empty();
+    }
+    String tokenizer = t instanceof StringValue s && !s.value().isEmpty() ? s.value() : "estimate";
+    return Optional.of(new Cutoff(prompt, overshoot, tokenizer));
   }
 
   private static Budget limit(Value v, String where) {

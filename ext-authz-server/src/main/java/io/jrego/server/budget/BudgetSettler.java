@@ -33,6 +33,8 @@ public final class BudgetSettler {
 
   private final BudgetGate gate;
   private final String reservationId;
+  private final Cut cut;
+  private final StreamCutter cutter;
   private boolean sse;
   private Decoding decoding;
   private boolean unreadable;
@@ -42,8 +44,46 @@ public final class BudgetSettler {
   private Optional<SettleResult> result = Optional.empty();
 
   public BudgetSettler(BudgetGate gate, String reservationId) {
+    this(gate, new Ticket(reservationId, false));
+  }
+
+  /** A settler for what Check left; with a cut-off when the ticket carries one. */
+  public BudgetSettler(BudgetGate gate, Ticket ticket) {
     this.gate = Objects.requireNonNull(gate);
-    this.reservationId = Objects.requireNonNull(reservationId);
+    this.reservationId = ticket.reservationId();
+    this.cut = ticket.cut().orElse(null);
+    this.cutter = cut == null ? null : new StreamCutter(cut.outputLimit(), cut.tokenizer());
+  }
+
+  /**
+   * Whether the answer's bytes must go through {@link #pass}: the policy asked for a cut-off and
+   * the answer is an SSE stream jrego can read as it flows (not compressed).
+   */
+  public boolean cuts() {
+    return counting() && result.isEmpty();
+  }
+
+  private boolean counting() {
+    return cutter != null && sse && decoding == null && !unreadable;
+  }
+
+  /**
+   * Passes the next piece of an SSE answer through the cut-off ({@link StreamCutter}); at {@code
+   * last} what is held goes too. Once cut, the stream must end with the bytes returned: the
+   * reservation then settles with the prompt's tokens plus the answer text that passed.
+   */
+  public StreamCutter.Out pass(byte[] piece, boolean last) {
+    StreamCutter.Out out = cutter.push(piece);
+    if (out.cut() || !last) {
+      return out;
+    }
+    StreamCutter.Out rest = cutter.finish();
+    return new StreamCutter.Out(out.bytes().concat(rest.bytes()), rest.cut());
+  }
+
+  /** Whether the cut-off ended the answer. */
+  public boolean wasCut() {
+    return cutter != null && cutter.isCut();
   }
 
   /**
@@ -53,11 +93,25 @@ public final class BudgetSettler {
    * @param includeUsage whether the policy asked to add {@code stream_options.include_usage} to a
    *     streaming request ({@link UsageParser#withIncludeUsage})
    */
-  public record Ticket(String reservationId, boolean includeUsage) {
+  public record Ticket(String reservationId, boolean includeUsage, Optional<Cut> cut) {
     public Ticket {
       Objects.requireNonNull(reservationId);
+      Objects.requireNonNull(cut);
+    }
+
+    public Ticket(String reservationId, boolean includeUsage) {
+      this(reservationId, includeUsage, Optional.empty());
     }
   }
+
+  /**
+   * The policy's cut-off for an SSE answer ({@code on_overshoot: "cut"}).
+   *
+   * @param outputLimit tokens of answer text that may pass
+   * @param promptTokens the prompt's tokens, charged with the counted text when the stream is cut
+   * @param tokenizer what counts the text ({@link StreamCutter})
+   */
+  public record Cut(long outputLimit, long promptTokens, String tokenizer) {}
 
   /** The reservation id in forwarded ext_authz metadata, if the Check answer made one. */
   public static Optional<String> reservationId(Map<String, Struct> filterMetadata) {
@@ -80,7 +134,29 @@ public final class BudgetSettler {
       return Optional.empty();
     }
     Value include = b.getFieldsOrDefault("include_usage", null);
-    return Optional.of(new Ticket(id.getStringValue(), include != null && include.getBoolValue()));
+    return Optional.of(
+        new Ticket(id.getStringValue(), include != null && include.getBoolValue(), cut(b)));
+  }
+
+  private static Optional<Cut> cut(Struct budget) {
+    Value v = budget.getFieldsOrDefault("cut", null);
+    if (v == null || !v.hasStructValue()) {
+      return Optional.empty();
+    }
+    Struct c = v.getStructValue();
+    Value limit = c.getFieldsOrDefault("output_limit", null);
+    if (limit == null || !limit.hasNumberValue() || limit.getNumberValue() < 0) {
+      return Optional.empty();
+    }
+    Value prompt = c.getFieldsOrDefault("prompt_tokens", null);
+    Value tokenizer = c.getFieldsOrDefault("tokenizer", null);
+    return Optional.of(
+        new Cut(
+            (long) limit.getNumberValue(),
+            prompt != null && prompt.hasNumberValue() ? (long) prompt.getNumberValue() : 0,
+            tokenizer != null && tokenizer.hasStringValue()
+                ? tokenizer.getStringValue()
+                : "estimate"));
   }
 
   /** The response's {@code content-type}: SSE is read as a stream, anything else as JSON. */
@@ -192,6 +268,11 @@ public final class BudgetSettler {
             : sse
                 ? stream.usage()
                 : jsonTooLarge ? Optional.empty() : UsageParser.fromJson(json.toByteArray());
+    if (counting() && (cutter.isCut() || usage.isEmpty())) {
+      // cut (no usage will come), or counted to its end without a usage report: what passed
+      result = Optional.of(gate.settle(reservationId, cut.promptTokens() + cutter.counted()));
+      return;
+    }
     result =
         Optional.of(
             usage.isPresent()

@@ -2,6 +2,7 @@ package io.jrego.server.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -153,7 +154,8 @@ public final class CheckServer implements AutoCloseable {
       PolicyHolder policies,
       List<EventLoopGroup> loops,
       Optional<SvidTls> tls,
-      String threadName) {
+      String threadName,
+      List<BindableService> extra) {
     this.loops = loops;
     this.tls = tls;
     this.grace = config.shutdownGrace();
@@ -201,6 +203,8 @@ public final class CheckServer implements AutoCloseable {
         p ->
             builder.addService(
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
+    extra.forEach(builder::addService);
+    process.ifPresent(p -> p.offload(executor));
     this.gate = new RequestGate(limits, executor, service.metrics());
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
     LongEvaluations pacing = service.config().pacing();
@@ -274,7 +278,7 @@ public final class CheckServer implements AutoCloseable {
    */
   public static CheckServer start(
       Config config, AuthorizationService service, PolicyHolder policies) throws IOException {
-    return start(config, service, Optional.empty(), policies, "jrego-check-");
+    return start(config, service, Optional.empty(), policies, "jrego-check-", List.of());
   }
 
   /**
@@ -289,13 +293,27 @@ public final class CheckServer implements AutoCloseable {
       ExternalProcessorService process,
       PolicyHolder policies)
       throws IOException {
-    return start(config, service, Optional.of(process), policies, "jrego-check-");
+    return start(config, service, process, policies, List.of());
+  }
+
+  /**
+   * As {@link #start(Config, AuthorizationService, ExternalProcessorService, PolicyHolder)}, also
+   * offering {@code extra} services on the same port (Envoy's rate-limit service).
+   */
+  public static CheckServer start(
+      Config config,
+      AuthorizationService service,
+      ExternalProcessorService process,
+      PolicyHolder policies,
+      List<BindableService> extra)
+      throws IOException {
+    return start(config, service, Optional.of(process), policies, "jrego-check-", extra);
   }
 
   /** The throwaway copy {@link WarmUp} drives. */
   static CheckServer startCopy(Config config, AuthorizationService service, PolicyHolder policies)
       throws IOException {
-    return start(config, service, Optional.empty(), policies, "jrego-warm-up-");
+    return start(config, service, Optional.empty(), policies, "jrego-warm-up-", List.of());
   }
 
   private static CheckServer start(
@@ -303,7 +321,8 @@ public final class CheckServer implements AutoCloseable {
       AuthorizationService service,
       Optional<ExternalProcessorService> process,
       PolicyHolder policies,
-      String threadName)
+      String threadName,
+      List<BindableService> extra)
       throws IOException {
     List<EventLoopGroup> loops = new ArrayList<>();
     Optional<SvidTls> tls = Optional.empty();
@@ -341,7 +360,8 @@ public final class CheckServer implements AutoCloseable {
     }
     b.permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     try {
-      return new CheckServer(b, config, service, process, policies, loops, tls, threadName).start();
+      return new CheckServer(b, config, service, process, policies, loops, tls, threadName, extra)
+          .start();
     } catch (IOException | RuntimeException e) {
       tls.ifPresent(SvidTls::close);
       throw e;
@@ -360,7 +380,8 @@ public final class CheckServer implements AutoCloseable {
             policies,
             List.of(),
             Optional.empty(),
-            "jrego-check-")
+            "jrego-check-",
+            List.of())
         .start();
   }
 

@@ -32,6 +32,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -91,6 +92,7 @@ public final class ExternalProcessorService
   private final AtomicReference<Rules> rules = new AtomicReference<>();
   private final Optional<BudgetGate> budgets;
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
+  private volatile Executor threads;
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -184,38 +186,78 @@ public final class ExternalProcessorService
     return false;
   }
 
+  /**
+   * Where messages that are not {@link ProcessStream#light light} run: the check threads, when the
+   * server's gate runs ext_proc calls on the transport thread ({@link RequestGate}). Until set, or
+   * for a caller that is not a gRPC server call (tests), every message runs where it arrives.
+   */
+  void offload(Executor threads) {
+    this.threads = threads;
+  }
+
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     GrpcSink sink = new GrpcSink(out);
     ProcessStream stream =
         new ProcessStream(new Runner(policies.current()), streams, sink, budgets);
     open.add(sink);
+    Executor pool = threads;
+    StreamLane lane =
+        pool != null && out instanceof ServerCallStreamObserver<ProcessingResponse> call
+            ? new StreamLane(stream, call, pool, t -> died(sink, t))
+            : null;
+    Runnable closed =
+        () -> {
+          open.remove(sink);
+          stream.onClosed();
+        };
     if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
-      call.setOnCancelHandler(
-          () -> {
-            open.remove(sink);
-            stream.onClosed();
-          });
+      call.setOnCancelHandler(lane == null ? closed : () -> lane.end(closed));
+    }
+    if (lane != null) {
+      lane.start();
     }
     return new StreamObserver<>() {
       @Override
       public void onNext(ProcessingRequest r) {
-        stream.onMessage(r);
+        if (lane == null) {
+          stream.onMessage(r);
+        } else {
+          lane.message(r);
+        }
       }
 
       @Override
       public void onError(Throwable t) {
-        open.remove(sink);
-        stream.onClosed();
+        if (lane == null) {
+          closed.run();
+        } else {
+          lane.end(closed);
+        }
       }
 
       @Override
       public void onCompleted() {
-        open.remove(sink);
-        stream.onClosed();
-        sink.complete();
+        Runnable completed =
+            () -> {
+              closed.run();
+              sink.complete();
+            };
+        if (lane == null) {
+          completed.run();
+        } else {
+          lane.end(completed);
+        }
       }
     };
+  }
+
+  /** A message handled on a check thread threw: counted and logged, the stream fails. */
+  private void died(GrpcSink sink, Throwable t) {
+    metrics().check("ext_proc", "stream", "error", "internal", 0);
+    metrics().errorCaught("check", t);
+    LOG.log(Level.ERROR, "ext_proc stream died by {0}", t.toString());
+    sink.fail(Status.INTERNAL.withDescription("internal: " + t.getClass().getSimpleName()));
   }
 
   /**

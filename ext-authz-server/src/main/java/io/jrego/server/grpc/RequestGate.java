@@ -1,5 +1,6 @@
 package io.jrego.server.grpc;
 
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -29,8 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>calls</b>: gRPC asks {@link #getExecutor} for each new call's executor; a call gets the
  *       check threads only with a permit, at most {@code maxCalls} at once, released when the call
  *       ends. A call without one runs its start inline, where {@link #interceptCall} closes it
- *       before any message is requested. The check threads' queue thus never holds more than one
- *       task per permitted call, and never refuses one.
+ *       before any message is requested. An ext_proc stream with a permit runs on the transport
+ *       thread and hands its heavy messages to the check threads one at a time ({@link
+ *       StreamLane}). The check threads' queue thus never holds more than one task per permitted
+ *       call, and never refuses one.
  *   <li><b>bytes</b>: gRPC's deframer reports the bytes of each message as it reads them to the
  *       stream's tracer ({@link #newServerStreamTracer}), each read counted with the buffer it
  *       keeps ({@link #READ_OVERHEAD}); they count as held until a check thread takes the message
@@ -60,6 +63,12 @@ final class RequestGate extends ServerStreamTracer.Factory
   /** Where a refused call starts: on the transport thread, only to be closed. */
   private static final Executor INLINE = Runnable::run;
 
+  /** Where an ext_proc stream runs its light messages: on the transport thread. */
+  private static final Executor TRANSPORT = Runnable::run;
+
+  private static final String PROCESS =
+      ExternalProcessorGrpc.getProcessMethod().getFullMethodName();
+
   private final RequestLimits limits;
   private final Executor threads;
   private final ServerMetrics metrics;
@@ -87,7 +96,8 @@ final class RequestGate extends ServerStreamTracer.Factory
   public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
     headers.discardAll(REFUSED); // never the caller's to set
     if (permits.tryAcquire()) {
-      return threads;
+      // an ext_proc stream hands its heavy messages to the check threads itself (StreamLane)
+      return call.getMethodDescriptor().getFullMethodName().equals(PROCESS) ? TRANSPORT : threads;
     }
     headers.put(REFUSED, "calls");
     return INLINE;

@@ -66,42 +66,6 @@ public record DecisionEvent(
     Objects.requireNonNull(route);
   }
 
-  /** An event without routing ({@link #route} empty). */
-  public DecisionEvent(
-      String service,
-      String phase,
-      String decisionId,
-      String path,
-      Optional<Value> input,
-      Optional<Value> result,
-      Optional<Failure> error,
-      String outcome,
-      String reason,
-      boolean dryRun,
-      Optional<Bundle> bundle,
-      Instant timestamp,
-      Timings timings,
-      TraceContext traceContext,
-      String requestedBy) {
-    this(
-        service,
-        phase,
-        decisionId,
-        path,
-        input,
-        result,
-        error,
-        outcome,
-        reason,
-        dryRun,
-        bundle,
-        timestamp,
-        timings,
-        traceContext,
-        requestedBy,
-        "");
-  }
-
   /**
    * Why a check failed.
    *

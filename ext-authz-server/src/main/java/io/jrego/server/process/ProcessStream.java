@@ -39,6 +39,7 @@ import io.jrego.server.body.SseFilter;
 import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.budget.BudgetSettler;
 import io.jrego.server.budget.BudgetStoreException;
+import io.jrego.server.budget.StreamCutter;
 import io.jrego.server.budget.UsageParser;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
@@ -237,6 +238,57 @@ public final class ProcessStream {
     }
   }
 
+  /** The largest SSE piece {@link #light} counts as light: its scan takes microseconds. */
+  static final int LIGHT_PIECE_BYTES = 4096;
+
+  /**
+   * Whether handling {@code r} next is light work: no policy evaluated, no text scanned beyond a
+   * small SSE piece, nothing decompressed, no budget store asked. The gRPC service runs light
+   * messages where they arrive (the transport thread, with no hand-off) and the rest on the check
+   * threads. A message of a stream that settles a token budget is never light.
+   */
+  public boolean light(ProcessingRequest r) {
+    if (done) {
+      return true;
+    }
+    if (budgets.isPresent()) {
+      return false;
+    }
+    return switch (r.getRequestCase()) {
+      case REQUEST_HEADERS -> {
+        BodySendMode mode = (first ? r.getProtocolConfig() : protocol).getRequestBodyMode();
+        boolean bodyComing = !r.getRequestHeaders().getEndOfStream() && mode != BodySendMode.NONE;
+        yield bodyComing || !runner.defines(Phase.REQUEST);
+      }
+      case REQUEST_BODY -> {
+        BodySendMode mode = protocol.getRequestBodyMode();
+        boolean last =
+            r.getRequestBody().getEndOfStream()
+                || mode == BodySendMode.BUFFERED
+                || mode == BodySendMode.BUFFERED_PARTIAL;
+        yield !last || !runner.defines(Phase.REQUEST);
+      }
+      case RESPONSE_HEADERS ->
+          requestHeaders == null
+              || !runner.defines(Phase.RESPONSE)
+              || (!r.getResponseHeaders().getEndOfStream()
+                  && kindOf(
+                          new Headers(r.getResponseHeaders().getHeaders())
+                              .get("content-type")
+                              .orElse(""))
+                      == Kind.JSON);
+      case RESPONSE_BODY ->
+          switch (kind) {
+            case NONE, OTHER -> true;
+            case JSON -> decoding == null && fullDuplex && !r.getResponseBody().getEndOfStream();
+            case SSE ->
+                decoding == null && r.getResponseBody().getBody().size() <= LIGHT_PIECE_BYTES;
+          };
+      case RESPONSE_TRAILERS -> decoding == null;
+      case REQUEST_TRAILERS, REQUEST_NOT_SET -> true;
+    };
+  }
+
   /** Envoy went away (the request ended or was reset): drop what is held. */
   public void onClosed() {
     if (!done && filter != null) {
@@ -259,7 +311,7 @@ public final class ProcessStream {
       BudgetSettler.ticket(requestMetadata.getFilterMetadataMap())
           .ifPresent(
               t -> {
-                settler = new BudgetSettler(budgets.get(), t.reservationId());
+                settler = new BudgetSettler(budgets.get(), t);
                 includeUsage = t.includeUsage();
               });
     }
@@ -387,11 +439,11 @@ public final class ProcessStream {
    * an edit changed it.
    */
   private Optional<CommonResponse.Builder> requestPhase(ByteString body) throws CheckException {
-    CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
     if (!runner.defines(Phase.REQUEST)) {
       redactions.requestPhaseDone();
       return Optional.of(CommonResponse.newBuilder());
     }
+    CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
     Outcome<PhaseDecision> outcome =
         runner.run(
             Phase.REQUEST,
@@ -539,14 +591,18 @@ public final class ProcessStream {
     return Kind.OTHER;
   }
 
-  /** The mode for the rest of the response, set at its headers ({@link Strategy#STREAMED}). */
+  /**
+   * The mode for the rest of the response, set at its headers ({@link Strategy#STREAMED}). A
+   * reservation to settle asks for the trailers too: an HTTP/2 answer that ends with trailers sends
+   * no body piece marked last, so its end is the trailers.
+   */
   private ProcessingMode override(BodySendMode responseBody) {
     return ProcessingMode.newBuilder()
         .setRequestBodyMode(protocol.getRequestBodyMode())
         .setRequestTrailerMode(HeaderSendMode.SKIP)
         .setResponseHeaderMode(HeaderSendMode.SEND)
         .setResponseBodyMode(responseBody)
-        .setResponseTrailerMode(HeaderSendMode.SKIP)
+        .setResponseTrailerMode(settler != null ? HeaderSendMode.SEND : HeaderSendMode.SKIP)
         .build();
   }
 
@@ -560,7 +616,9 @@ public final class ProcessStream {
       // nothing to do with this body: pass it on
       if (fullDuplex) {
         flushHeldHeaders();
-        streamOut(false, b.getBody(), b.getEndOfStream());
+        answerOut(b.getBody(), b.getEndOfStream(), b.getEndOfStream());
+      } else if (settler != null && (settler.cuts() || settler.wasCut())) {
+        send(bodyAnswer(false, replace(cutStreamed(b.getBody(), last))));
       } else {
         send(bodyAnswer(false, CommonResponse.newBuilder()));
       }
@@ -603,14 +661,7 @@ public final class ProcessStream {
       return;
     }
     if (!fullDuplex) {
-      send(
-          bodyAnswer(
-              false,
-              CommonResponse.newBuilder()
-                  .setBodyMutation(
-                      bytes.isEmpty()
-                          ? clear()
-                          : BodyMutation.newBuilder().setBody(bytes).build())));
+      send(bodyAnswer(false, replace(cutStreamed(bytes, last))));
       return;
     }
     if (heldHeaders != null && !last && filter.released() == 0) {
@@ -625,7 +676,7 @@ public final class ProcessStream {
     heldBody = ByteString.EMPTY;
     if (!bytes.isEmpty() || last) {
       flushHeldHeaders();
-      streamOut(false, bytes, last);
+      answerOut(bytes, last, last);
     }
   }
 
@@ -650,7 +701,7 @@ public final class ProcessStream {
         ByteString bytes = heldBody;
         heldBody = ByteString.EMPTY;
         flushHeldHeaders();
-        streamOut(false, bytes, false);
+        answerOut(bytes, false, false);
       }
     }
     return from;
@@ -755,9 +806,14 @@ public final class ProcessStream {
       ByteString bytes = heldBody.concat(rest.bytes());
       heldBody = ByteString.EMPTY;
       flushHeldHeaders();
-      if (!bytes.isEmpty()) {
-        streamOut(false, bytes, false);
+      if (!bytes.isEmpty() || (settler != null && settler.cuts())) {
+        answerOut(bytes, false, true);
       }
+    } else if (fullDuplex && settler != null && settler.cuts()) {
+      answerOut(ByteString.EMPTY, false, true); // what the cut-off holds of the last event
+    }
+    if (done) {
+      return; // cut off: the body has ended
     }
     send(
         ProcessingResponse.newBuilder().setResponseTrailers(TrailersResponse.getDefaultInstance()));
@@ -833,6 +889,46 @@ public final class ProcessStream {
     BodyResponse b = BodyResponse.newBuilder().setResponse(c).build();
     ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
     return request ? p.setRequestBody(b) : p.setResponseBody(b);
+  }
+
+  /**
+   * Sends answer bytes on in full duplex, through the budget's cut-off when the policy asked for
+   * one ({@link BudgetSettler#cuts}): a cut ends the body with the cut-off's error event, and the
+   * stream is done (Envoy ends the upstream call).
+   *
+   * @param end whether the answer ends here (its last piece, or its trailers follow)
+   */
+  private void answerOut(ByteString bytes, boolean last, boolean end) {
+    if (settler == null || !settler.cuts()) {
+      streamOut(false, bytes, last);
+      return;
+    }
+    StreamCutter.Out out = settler.pass(bytes.toByteArray(), end);
+    if (out.cut()) {
+      streamOut(false, out.bytes(), true);
+      done = true;
+      responseEnded = true; // settled with what passed, after this answer
+    } else if (!out.bytes().isEmpty() || last) {
+      streamOut(false, out.bytes(), last);
+    }
+  }
+
+  /**
+   * {@link Strategy#STREAMED}: a piece's replacement through the budget's cut-off. Envoy waits for
+   * an answer to every piece, so after a cut the rest of the answer is answered empty until the
+   * upstream ends it.
+   */
+  private ByteString cutStreamed(ByteString bytes, boolean last) {
+    if (settler == null || !settler.cuts()) {
+      return settler != null && settler.wasCut() ? ByteString.EMPTY : bytes;
+    }
+    return settler.pass(bytes.toByteArray(), last).bytes();
+  }
+
+  private static CommonResponse.Builder replace(ByteString bytes) {
+    return CommonResponse.newBuilder()
+        .setBodyMutation(
+            bytes.isEmpty() ? clear() : BodyMutation.newBuilder().setBody(bytes).build());
   }
 
   /** Sends {@code bytes} as full-duplex body pieces of at most 64 KiB. */

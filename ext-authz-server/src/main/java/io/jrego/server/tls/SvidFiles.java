@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * @param key the SVID's private key (PEM, PKCS#8)
  * @param bundle the trust bundle: the CA certificates that callers' SVIDs must chain to (PEM)
  */
-public record SvidFiles(Path certificate, Path key, Path bundle) {
+public record SvidFiles(Path certificate, Path key, Path bundle) implements SvidSource {
 
   /** The three files by their usual names in {@code dir}. */
   public static SvidFiles inDirectory(Path dir) {

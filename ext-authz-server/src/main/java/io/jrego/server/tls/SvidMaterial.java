@@ -64,22 +64,69 @@ record SvidMaterial(
   }
 
   /**
+   * Where the parts of one SVID came from, for messages: the files' paths, or the Workload API's
+   * fields.
+   */
+  record Origin(String certificate, String key, String bundle) {
+
+    static Origin of(SvidFiles files) {
+      return new Origin(
+          files.certificate().toString(), files.key().toString(), files.bundle().toString());
+    }
+  }
+
+  /**
    * Reads and checks the three files: each parses, the key is PKCS#8 and belongs to the SVID, the
    * SVID has exactly one URI SAN that is a SPIFFE ID, is valid now, and chains to the bundle.
    *
    * @throws SvidException naming the file and what is wrong with it
    */
   static SvidMaterial read(SvidFiles files, Instant now, String alias) throws SvidException {
-    List<X509Certificate> chain = certificates(files.certificate(), "the SVID");
-    List<X509Certificate> bundle = certificates(files.bundle(), "the trust bundle");
-    PrivateKey key = privateKey(files.key());
+    Origin origin = Origin.of(files);
+    List<X509Certificate> chain = certificates(readFile(files.certificate()), origin.certificate());
+    List<X509Certificate> bundle = certificates(readFile(files.bundle()), origin.bundle());
+    PrivateKey key = pemPrivateKey(files.key());
+    return checked(chain, key, bundle, now, alias, origin);
+  }
+
+  /**
+   * Parses and checks an SVID as the SPIFFE Workload API sends it (DER certificates one after the
+   * other, leaf first; an unencrypted PKCS#8 DER key; the bundle's DER certificates), with the
+   * checks of {@link #read}.
+   *
+   * @throws SvidException naming the field and what is wrong with it
+   */
+  static SvidMaterial fromDer(
+      byte[] chainDer, byte[] keyDer, byte[] bundleDer, Instant now, String alias, Origin origin)
+      throws SvidException {
+    List<X509Certificate> chain = certificates(chainDer, origin.certificate());
+    List<X509Certificate> bundle = certificates(bundleDer, origin.bundle());
+    PrivateKey key = pkcs8(keyDer, origin.key());
+    return checked(chain, key, bundle, now, alias, origin);
+  }
+
+  private static SvidMaterial checked(
+      List<X509Certificate> chain,
+      PrivateKey key,
+      List<X509Certificate> bundle,
+      Instant now,
+      String alias,
+      Origin origin)
+      throws SvidException {
     X509Certificate leaf = chain.getFirst();
-    String id = SpiffeIds.ofCertificate(leaf).orElseThrow(() -> invalid(files.certificate(), null));
+    String id =
+        SpiffeIds.ofCertificate(leaf)
+            .orElseThrow(
+                () ->
+                    new SvidException(
+                        origin.certificate()
+                            + ": the first certificate is no X.509 SVID: it needs exactly one URI"
+                            + " SAN, a SPIFFE ID (spiffe://trust-domain/path)"));
     try {
       leaf.checkValidity(Date.from(now));
     } catch (CertificateExpiredException | CertificateNotYetValidException e) {
       throw new SvidException(
-          files.certificate()
+          origin.certificate()
               + ": the SVID is valid from "
               + leaf.getNotBefore().toInstant()
               + " to "
@@ -90,25 +137,23 @@ record SvidMaterial(
     }
     if (!matches(key, leaf)) {
       throw new SvidException(
-          files.key() + ": the private key does not belong to the SVID in " + files.certificate());
+          origin.key()
+              + ": the private key does not belong to the SVID in "
+              + origin.certificate());
     }
-    X509TrustManager trust = trustManager(files.bundle(), bundle);
-    chainsTo(files, chain, bundle, now);
+    X509TrustManager trust;
+    try {
+      trust = pkix(bundle);
+    } catch (GeneralSecurityException e) {
+      throw new SvidException(
+          origin.bundle() + ": the trust bundle cannot be used: " + e.getMessage());
+    }
+    chainsTo(origin, chain, bundle, now);
     return new SvidMaterial(List.copyOf(chain), key, List.copyOf(bundle), trust, id, alias);
   }
 
-  private static SvidException invalid(Path file, String why) {
-    return new SvidException(
-        file
-            + ": "
-            + (why != null
-                ? why
-                : "the first certificate is no X.509 SVID: it needs exactly one URI SAN, a SPIFFE"
-                    + " ID (spiffe://trust-domain/path)"));
-  }
-
-  private static List<X509Certificate> certificates(Path file, String what) throws SvidException {
-    byte[] bytes = readFile(file);
+  private static List<X509Certificate> certificates(byte[] bytes, String where)
+      throws SvidException {
     try {
       List<X509Certificate> out =
           CertificateFactory.getInstance("X.509")
@@ -117,15 +162,15 @@ record SvidMaterial(
               .map(X509Certificate.class::cast)
               .toList();
       if (out.isEmpty()) {
-        throw new SvidException(file + ": no PEM certificate in " + what);
+        throw new SvidException(where + ": no certificate");
       }
       return out;
     } catch (CertificateException e) {
-      throw new SvidException(file + ": " + what + " does not parse: " + e.getMessage());
+      throw new SvidException(where + ": the certificates do not parse: " + e.getMessage());
     }
   }
 
-  private static PrivateKey privateKey(Path file) throws SvidException {
+  private static PrivateKey pemPrivateKey(Path file) throws SvidException {
     String text = new String(readFile(file), StandardCharsets.US_ASCII);
     Matcher m = PEM.matcher(text);
     if (!m.find()) {
@@ -145,6 +190,10 @@ record SvidMaterial(
     } catch (IllegalArgumentException e) {
       throw new SvidException(file + ": the PEM block is not base64: " + e.getMessage());
     }
+    return pkcs8(der, file.toString());
+  }
+
+  private static PrivateKey pkcs8(byte[] der, String where) throws SvidException {
     for (String alg : List.of("EC", "RSA", "Ed25519")) {
       try {
         return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -152,7 +201,7 @@ record SvidMaterial(
         // try the next algorithm
       }
     }
-    throw new SvidException(file + ": not an EC, RSA or Ed25519 PKCS#8 private key");
+    throw new SvidException(where + ": not an EC, RSA or Ed25519 PKCS#8 private key");
   }
 
   private static byte[] readFile(Path file) throws SvidException {
@@ -189,30 +238,33 @@ record SvidMaterial(
     }
   }
 
-  private static X509TrustManager trustManager(Path file, List<X509Certificate> bundle)
-      throws SvidException {
+  /**
+   * PKIX over {@code bundle}, no revocation (SPIFFE relies on short-lived SVIDs): what verifies a
+   * peer's chain, for jrego's callers here and for the tests' callers verifying jrego.
+   */
+  static X509TrustManager pkix(List<X509Certificate> bundle) throws GeneralSecurityException {
+    KeyStore store = KeyStore.getInstance("PKCS12");
     try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
-      for (int i = 0; i < bundle.size(); i++) {
-        store.setCertificateEntry("ca-" + i, bundle.get(i));
-      }
-      TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
-      f.init(store);
-      for (var tm : f.getTrustManagers()) {
-        if (tm instanceof X509TrustManager x) {
-          return x;
-        }
-      }
-      throw new SvidException(file + ": no X.509 trust manager for the bundle");
-    } catch (GeneralSecurityException | IOException e) {
-      throw new SvidException(file + ": the trust bundle cannot be used: " + e.getMessage());
+    } catch (IOException e) {
+      throw new GeneralSecurityException("an empty key store cannot be made", e);
     }
+    for (int i = 0; i < bundle.size(); i++) {
+      store.setCertificateEntry("ca-" + i, bundle.get(i));
+    }
+    TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
+    f.init(store);
+    for (var tm : f.getTrustManagers()) {
+      if (tm instanceof X509TrustManager x) {
+        return x;
+      }
+    }
+    throw new GeneralSecurityException("no X.509 trust manager for the bundle");
   }
 
   /** The SVID must chain to the bundle: a set from two different rotations is refused. */
   private static void chainsTo(
-      SvidFiles files, List<X509Certificate> chain, List<X509Certificate> bundle, Instant now)
+      Origin origin, List<X509Certificate> chain, List<X509Certificate> bundle, Instant now)
       throws SvidException {
     try {
       Set<TrustAnchor> anchors = new HashSet<>();
@@ -226,9 +278,9 @@ record SvidMaterial(
           .validate(CertificateFactory.getInstance("X.509").generateCertPath(chain), params);
     } catch (GeneralSecurityException e) {
       throw new SvidException(
-          files.certificate()
+          origin.certificate()
               + ": the SVID does not chain to the trust bundle "
-              + files.bundle()
+              + origin.bundle()
               + ": "
               + e.getMessage());
     }

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Mutual TLS for the gRPC port with a SPIFFE X.509 SVID read from files, rotated without a restart.
+ * Mutual TLS for the gRPC port with a SPIFFE X.509 SVID, rotated without a restart: read from files
+ * ({@link SvidFiles}) or streamed by the SPIFFE Workload API ({@link WorkloadApi}, see {@link
+ * WorkloadApiClient}).
  *
  * <p>The files are checked every poll interval; when any of them changed they are read again, and
  * the new set is served from the next TLS handshake on, once it passes every check of {@link
@@ -53,6 +55,7 @@ public final class SvidTls implements AutoCloseable {
   private List<Object> refused = List.of();
   private String lastRefusal = "";
   private ScheduledFuture<?> polling;
+  private WorkloadApiClient workloadApi;
 
   private SvidTls(TlsConfig config, ServerMetrics metrics, Clock clock) {
     this.config = config;
@@ -69,9 +72,11 @@ public final class SvidTls implements AutoCloseable {
   }
 
   /**
-   * Reads the SVID files and starts watching them.
+   * Reads the SVID files and starts watching them, or opens the Workload API's stream and waits for
+   * its first SVID.
    *
-   * @throws SvidException if the files cannot be served now: the message names the file and why
+   * @throws SvidException if no SVID can be served now: the message names the file or socket and
+   *     why
    */
   public static SvidTls start(TlsConfig config, ServerMetrics metrics) throws SvidException {
     return start(config, metrics, Clock.systemUTC());
@@ -79,21 +84,34 @@ public final class SvidTls implements AutoCloseable {
 
   static SvidTls start(TlsConfig config, ServerMetrics metrics, Clock clock) throws SvidException {
     SvidTls tls = new SvidTls(config, metrics, clock);
-    List<Object> seen = tls.fingerprint();
-    tls.install(SvidMaterial.read(config.files(), clock.instant(), tls.nextAlias()), seen);
-    long every = config.pollInterval().toMillis();
-    tls.polling = tls.poller.scheduleWithFixedDelay(tls::poll, every, every, TimeUnit.MILLISECONDS);
+    switch (config.source()) {
+      case SvidFiles files -> {
+        metrics.svidSource("files");
+        List<Object> seen = fingerprint(files);
+        tls.serve(SvidMaterial.read(files, clock.instant(), tls.nextAlias()));
+        tls.served = seen;
+        long every = config.pollInterval().toMillis();
+        tls.polling =
+            tls.poller.scheduleWithFixedDelay(
+                () -> tls.poll(files), every, every, TimeUnit.MILLISECONDS);
+      }
+      case WorkloadApi api -> tls.workloadApi = WorkloadApiClient.start(api, tls, metrics, clock);
+    }
     return tls;
   }
 
   /**
-   * Reads and checks the files once, as {@link #start} does, without serving them: for a command
-   * line to report bad files before anything starts.
+   * Reads and checks the files once, as {@link #start} does, without serving them, or checks that
+   * the Workload API's socket is there: for a command line to report what is wrong before anything
+   * starts.
    *
-   * @throws SvidException naming the file and what is wrong with it
+   * @throws SvidException naming the file or socket and what is wrong with it
    */
-  public static void check(SvidFiles files) throws SvidException {
-    SvidMaterial.read(files, java.time.Instant.now(), "check");
+  public static void check(SvidSource source) throws SvidException {
+    switch (source) {
+      case SvidFiles files -> SvidMaterial.read(files, java.time.Instant.now(), "check");
+      case WorkloadApi api -> api.checkSocket();
+    }
   }
 
   /** The server credentials: this SVID, callers verified against the bundle. */
@@ -121,14 +139,17 @@ public final class SvidTls implements AutoCloseable {
   }
 
   /** Checks the files once now, as the poller does (tests use it to rotate without waiting). */
-  synchronized void poll() {
-    List<Object> now = fingerprint();
+  synchronized void poll(SvidFiles files) {
+    List<Object> now = fingerprint(files);
     if (now.equals(served) || now.equals(refused)) {
       return; // unchanged since last read: a refused set is read again once a file changes
     }
     try {
-      SvidMaterial next = SvidMaterial.read(config.files(), clock.instant(), nextAlias());
-      install(next, now);
+      SvidMaterial next = SvidMaterial.read(files, clock.instant(), nextAlias());
+      serve(next);
+      served = now;
+      refused = List.of();
+      lastRefusal = "";
       LOG.log(
           Level.INFO,
           "SVID rotated: {0}, valid until {1}",
@@ -147,16 +168,14 @@ public final class SvidTls implements AutoCloseable {
     }
   }
 
-  private synchronized void install(SvidMaterial m, List<Object> seen) {
+  /** Serves {@code m} from the next handshake on: it passed every check. */
+  void serve(SvidMaterial m) {
     keys.install(m);
-    served = seen;
-    refused = List.of();
-    lastRefusal = "";
     metrics.svidReload("ok");
-    metrics.svidExpiry(m.notAfter());
+    metrics.svidServed(m.spiffeId(), m.notAfter());
   }
 
-  private String nextAlias() {
+  String nextAlias() {
     return "svid-" + generation.incrementAndGet();
   }
 
@@ -164,10 +183,9 @@ public final class SvidTls implements AutoCloseable {
    * A digest of the three files' contents: a rewrite in place within one file-system timestamp
    * tick, with the same size, is still seen (the files are a few KiB, read once per poll).
    */
-  private List<Object> fingerprint() {
+  private static List<Object> fingerprint(SvidFiles files) {
     List<Object> out = new ArrayList<>();
-    for (Path p :
-        List.of(config.files().certificate(), config.files().key(), config.files().bundle())) {
+    for (Path p : List.of(files.certificate(), files.key(), files.bundle())) {
       try {
         out.add(HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(p))));
       } catch (IOException e) {
@@ -191,5 +209,8 @@ public final class SvidTls implements AutoCloseable {
       polling.cancel(false);
     }
     poller.shutdownNow();
+    if (workloadApi != null) {
+      workloadApi.close();
+    }
   }
 }

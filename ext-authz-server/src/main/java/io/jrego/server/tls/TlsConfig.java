@@ -5,11 +5,12 @@ import java.time.Duration;
 /**
  * How the gRPC port serves mutual TLS with SPIFFE X.509 SVIDs.
  *
- * @param files where the SVID, its key and the trust bundle are read, and re-read when they change
+ * @param source where the SVID, its key and the trust bundle come from, and come again when they
+ *     change: files, or the SPIFFE Workload API
  * @param callers the SPIFFE IDs that may call; every other caller is refused before any policy
- * @param pollInterval how often the files are checked for a rotation
+ * @param pollInterval how often files are checked for a rotation (the Workload API pushes them)
  */
-public record TlsConfig(SvidFiles files, AllowedCallers callers, Duration pollInterval) {
+public record TlsConfig(SvidSource source, AllowedCallers callers, Duration pollInterval) {
 
   /** Checks the interval. */
   public TlsConfig {

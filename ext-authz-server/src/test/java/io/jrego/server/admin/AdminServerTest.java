@@ -107,4 +107,42 @@ class AdminServerTest {
       assertThat(drainingReady.body()).contains("draining");
     }
   }
+
+  @Test
+  void ready_showsTheSvid_andWhyTheWorkloadApiStreamIsDown() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    ServerMetrics metrics = new ServerMetrics();
+    policies.activate(new ActivePolicy(NONE, "rev-1", "test", Instant.now()));
+    try (AdminServer admin =
+        AdminServer.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            policies,
+            metrics,
+            () -> false,
+            () -> false)) {
+      assertThat(get(admin, "/ready").body()).doesNotContain("svid");
+
+      metrics.svidSource("workload_api");
+      metrics.svidServed("spiffe://td/jrego", Instant.parse("2026-12-06T00:00:00Z"));
+      metrics.svidStreamUp();
+      assertThat(get(admin, "/ready").body())
+          .contains(
+              "\"svid\":{\"expires_at\":\"2026-12-06T00:00:00Z\",\"source\":\"workload_api\","
+                  + "\"spiffe_id\":\"spiffe://td/jrego\"}");
+
+      metrics.svidStreamDown(
+          "unix:///a.sock: the stream broke", Instant.parse("2026-12-05T10:00:00Z"));
+      HttpResponse<String> down = get(admin, "/ready");
+      assertThat(down.statusCode()).as("the SVID in hand is still served").isEqualTo(200);
+      assertThat(down.body())
+          .contains("\"stream_error\":\"unix:///a.sock: the stream broke\"")
+          .contains("\"stream_error_at\":\"2026-12-05T10:00:00Z\"");
+      assertThat(metrics.scrape())
+          .contains("jrego_svid_stream_failures_total 1.0")
+          .contains("jrego_svid_stream_up 0.0");
+
+      metrics.svidStreamUp();
+      assertThat(get(admin, "/ready").body()).doesNotContain("stream_error");
+    }
+  }
 }

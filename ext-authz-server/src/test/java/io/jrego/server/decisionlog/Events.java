@@ -58,6 +58,7 @@ final class Events {
         Instant.parse("2026-12-05T03:40:12.120450Z"),
         new DecisionEvent.Timings(1500, 2500, 9000),
         TraceContext.parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ""),
+        "",
         "");
   }
 

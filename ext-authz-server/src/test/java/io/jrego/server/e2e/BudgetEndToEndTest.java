@@ -2,6 +2,7 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.builtins.ai.TokenCounter;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -13,6 +14,7 @@ import io.jrego.server.budget.BudgetMetrics;
 import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
+import io.jrego.server.budget.StreamCutter;
 import io.jrego.server.budget.Window;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
@@ -30,8 +32,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +56,9 @@ class BudgetEndToEndTest {
   /**
    * A policy that reserves, per budget key (the test's run id header) and day, the prompt's tokens
    * plus max_tokens (default 100), against the limit the request's header names; it asks OpenAI
-   * chat streams for usage. No ext_proc rule: the stream only settles.
+   * chat streams for usage. {@code x-test-on-overshoot: cut} cuts a stream off once its answer
+   * passes max_tokens plus {@code x-test-overshoot} tokens. No ext_proc rule: the stream only
+   * settles (or is cut).
    */
   static final String POLICY =
       """
@@ -62,13 +70,19 @@ class BudgetEndToEndTest {
 
       body := input.parsed_body
 
+      prompt := jrego.tokens.count_messages(body.messages, body.model)
+
       default allow := false
 
       allow := {
       \t"allowed": true,
       \t"budget": {
-      \t\t"estimate": jrego.tokens.count_messages(body.messages, body.model) + object.get(body, "max_tokens", 100),
+      \t\t"estimate": prompt + object.get(body, "max_tokens", 100),
       \t\t"include_usage": input.parsed_path == ["v1", "chat", "completions"],
+      \t\t"on_overshoot": object.get(headers, "x-test-on-overshoot", "charge"),
+      \t\t"overshoot_tokens": to_number(object.get(headers, "x-test-overshoot", "0")),
+      \t\t"prompt_tokens": prompt,
+      \t\t"tokenizer": body.model,
       \t\t"limits": [{
       \t\t\t"key": sprintf("run:%s", [headers["x-test-run"]]),
       \t\t\t"window": "day",
@@ -283,4 +297,54 @@ class BudgetEndToEndTest {
     // the default lease policy (charge) charges the 108-token estimate of an answer cut short
     assertThat(settled(store, run, limit)).isEqualTo(new BudgetStore.Usage(108, 0, 1, 0));
   }
+
+  @Test
+  void aLongStreamWithTheCutPolicy_isCutAtItsBound_andChargedWhatWasSent() throws Exception {
+    String run = UUID.randomUUID().toString();
+    long limit = 100_000;
+    long maxTokens = 40;
+    long overshoot = 10;
+    HttpRequest cut =
+        HttpRequest.newBuilder(
+                chat(envoy.plainPort, run, limit, body(true, maxTokens), 8, 900), (n, v) -> true)
+            .header("x-test-on-overshoot", "cut")
+            .header("x-test-overshoot", String.valueOf(overshoot))
+            .header("x-stream-words", "300")
+            .build();
+    long start = System.nanoTime();
+    HttpResponse<String> r = http.send(cut, HttpResponse.BodyHandlers.ofString());
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(r.statusCode()).isEqualTo(200);
+    // the answer ends cleanly with the cut-off's error event, well before the model's 300 words
+    assertThat(r.body())
+        .endsWith(
+            new String(StreamCutter.errorEvent(maxTokens + overshoot), StandardCharsets.UTF_8))
+        .doesNotContain("word299")
+        .doesNotContain("[DONE]");
+    List<String> words = new ArrayList<>();
+    for (String event : r.body().split("\n\n", -1)) {
+      Matcher m = CONTENT.matcher(event);
+      if (m.find() && !m.group(1).isEmpty()) {
+        words.add(m.group(1));
+      }
+    }
+    long perEvent =
+        words.stream().mapToLong(w -> TokenCounter.standard().count(w, "gpt-4o-mini")).sum();
+    long whole = TokenCounter.standard().count(String.join("", words), "gpt-4o-mini");
+    long perWord = TokenCounter.standard().count("word100 ", "gpt-4o-mini");
+    // what passed is within the bound, and the next word would not have fitted
+    assertThat(perEvent).isLessThanOrEqualTo(maxTokens + overshoot);
+    assertThat(perEvent).isGreaterThan(maxTokens + overshoot - perWord);
+    // charged: the prompt's 8 tokens and the answer text that reached the client
+    BudgetStore.Usage u = settled(store, run, limit);
+    assertThat(u).isEqualTo(new BudgetStore.Usage(8 + perEvent, 0, 1, 0));
+    // counted event by event, the charge errs high by at most a token per event boundary
+    assertThat(perEvent - whole).isBetween(0L, (long) words.size());
+    // Envoy ended the upstream call: the model stopped writing long before its 300 words
+    Thread.sleep(200);
+    assertThat(upstream.wordsWritten.get()).isLessThan(300);
+    assertThat(took).isLessThan(Duration.ofSeconds(10));
+  }
+
+  private static final Pattern CONTENT = Pattern.compile("\"content\":\"([^\"]*)\"");
 }

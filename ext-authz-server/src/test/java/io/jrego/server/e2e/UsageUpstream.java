@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * gets an SSE stream of chat chunks whose usage chunk comes only when the body asks for {@code
  * "include_usage": true}, as OpenAI's; else a JSON chat completion with {@code usage}. {@code
  * x-hang: true} streams one chunk and then waits (at most 30 s) for {@link #release()}: a stream
- * the client can leave mid-way. While {@link #hold()} is on, every request waits at arrival until
+ * the client can leave mid-way. {@code x-stream-words: N} streams N one-word chunks (default 5), a
+ * millisecond apart, counting in {@link #wordsWritten} those written before the connection closed:
+ * a long answer to cut off. While {@link #hold()} is on, every request waits at arrival until
  * {@link #release()}. Each request runs on its own virtual thread, so held requests do not queue
  * others.
  */
@@ -38,6 +40,7 @@ final class UsageUpstream implements AutoCloseable {
   final ConcurrentLinkedQueue<Reported> reported = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
   final AtomicInteger arrived = new AtomicInteger();
+  final AtomicInteger wordsWritten = new AtomicInteger();
   private volatile CountDownLatch gate = new CountDownLatch(0);
   private final CountDownLatch hang = new CountDownLatch(1);
 
@@ -111,8 +114,13 @@ final class UsageUpstream implements AutoCloseable {
       await(hang);
       return;
     }
-    for (int i = 0; i < 5; i++) {
+    int words = header(ex, "x-stream-words").map(Integer::parseInt).orElse(5);
+    for (int i = 0; i < words; i++) {
       event(out, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word" + i + " \"}}]}");
+      if (words > 5) {
+        wordsWritten.set(i + 1);
+        pause();
+      }
     }
     event(out, "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
     boolean include = compact.contains("\"include_usage\":true");
@@ -127,6 +135,14 @@ final class UsageUpstream implements AutoCloseable {
   private static void event(OutputStream out, String json) throws IOException {
     out.write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
     out.flush();
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static Optional<String> header(HttpExchange ex, String name) {

@@ -27,6 +27,7 @@ import io.jrego.server.budget.BudgetSettler;
 import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
+import io.jrego.server.budget.StreamCutter;
 import io.jrego.server.budget.Window;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
@@ -86,9 +87,13 @@ class ProcessStreamBudgetTest {
   }
 
   private ProcessStream stream(boolean policy) {
+    return stream(policy, ProcessStream.Config.defaults());
+  }
+
+  private ProcessStream stream(boolean policy, ProcessStream.Config config) {
     return new ProcessStream(
         noRules(policy),
-        ProcessStream.Config.defaults(),
+        config,
         new ProcessStream.Sink() {
           @Override
           public void send(ProcessingResponse response) {
@@ -105,6 +110,11 @@ class ProcessStreamBudgetTest {
 
   /** Reserves 1,000 tokens as Check would; the metadata Envoy forwards to ext_proc. */
   private Metadata check(boolean includeUsage) throws Exception {
+    return check("\"include_usage\": " + includeUsage);
+  }
+
+  /** As {@link #check(boolean)}, with more fields of the budget ({@code extra}, JSON members). */
+  private Metadata check(String extra) throws Exception {
     CheckResponse ok =
         CheckResponse.newBuilder()
             .setStatus(com.google.rpc.Status.newBuilder().setCode(Code.OK_VALUE))
@@ -113,8 +123,8 @@ class ProcessStreamBudgetTest {
     BudgetGate.Outcome o =
         gate.reserve(
             Json.parse(
-                "{\"allowed\": true, \"budget\": {\"estimate\": 1000, \"include_usage\": "
-                    + includeUsage
+                "{\"allowed\": true, \"budget\": {\"estimate\": 1000, "
+                    + extra
                     + ", \"limits\": [{\"key\": \"caller:a\", \"window\": \"hour\","
                     + " \"limit_tokens\": 10000}]}}"),
             UUID.randomUUID().toString(),
@@ -274,6 +284,177 @@ class ProcessStreamBudgetTest {
     assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(0, 0, 1, 0));
     s.onClosed();
     assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(0, 0, 1, 0));
+  }
+
+  /** {@code --response-body-mode streamed}: the mode is set at the response headers. */
+  private static ProcessStream.Config streamed() {
+    ProcessStream.Config d = ProcessStream.Config.defaults();
+    return new ProcessStream.Config(
+        ProcessStream.Strategy.STREAMED,
+        d.maxBodyBytes(),
+        d.maxHold(),
+        d.onError(),
+        d.errorStatus(),
+        d.input());
+  }
+
+  private static ProcessingRequest trailers() {
+    return ProcessingRequest.newBuilder()
+        .setResponseTrailers(HttpTrailers.getDefaultInstance())
+        .build();
+  }
+
+  @Test
+  void streamedMode_overridesTheBodyJustToReadUsage_passesItUnchanged_andSettles()
+      throws Exception {
+    ProcessStream s = stream(true, streamed());
+    s.onMessage(requestHeaders(check(false)));
+    assertThat(sent.getFirst().getModeOverride().getResponseBodyMode())
+        .isEqualTo(BodySendMode.NONE);
+    s.onMessage(requestBody("{\"stream\":true}"));
+    s.onMessage(responseHeaders("text/event-stream"));
+    ProcessingResponse headers = sent.getLast();
+    assertThat(headers.hasResponseHeaders()).isTrue();
+    assertThat(headers.getModeOverride().getResponseBodyMode()).isEqualTo(BodySendMode.STREAMED);
+    String sse =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+            + "\"total_tokens\":15}}\n\ndata: [DONE]\n\n";
+    int answers = sent.size();
+    s.onMessage(responseBody(sse.substring(0, 40), false));
+    s.onMessage(responseBody(sse.substring(40), true));
+    // one answer per piece, none replacing the body
+    assertThat(sent.subList(answers, sent.size()))
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.getResponseBody().getResponse().hasBodyMutation()).isFalse());
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(15, 0, 1, 0));
+    assertThat(failed).isEmpty();
+  }
+
+  @Test
+  void streamedMode_anAnswerEndingWithTrailersSettles_notReleases() throws Exception {
+    ProcessStream s = stream(true, streamed());
+    s.onMessage(requestHeaders(check(false)));
+    s.onMessage(requestBody("{\"stream\":true}"));
+    s.onMessage(responseHeaders("text/event-stream"));
+    // an HTTP/2 answer with trailers: Envoy marks no body piece last, the trailers end it
+    assertThat(sent.getLast().getModeOverride().getResponseTrailerMode())
+        .isEqualTo(
+            io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode
+                .SEND);
+    s.onMessage(
+        responseBody(
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":30,"
+                + "\"total_tokens\":40}}\n\ndata: [DONE]\n\n",
+            false));
+    assertThat(store.usage(budget).reserved()).isEqualTo(1000);
+    s.onMessage(trailers());
+    assertThat(sent.getLast().hasResponseTrailers()).isTrue();
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(40, 0, 1, 0));
+    s.onClosed();
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(40, 0, 1, 0));
+  }
+
+  @Test
+  void fullDuplex_anAnswerEndingWithTrailersSettles() throws Exception {
+    ProcessStream s = stream(true);
+    s.onMessage(requestHeaders(check(false)));
+    assertThat(sent.getFirst().getModeOverride().getResponseTrailerMode())
+        .isEqualTo(
+            io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode
+                .SEND);
+    s.onMessage(requestBody("{}"));
+    s.onMessage(responseHeaders("application/json"));
+    s.onMessage(
+        responseBody(
+            "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}", false));
+    s.onMessage(trailers());
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(3, 0, 1, 0));
+  }
+
+  private static String chunk(String content) {
+    return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + content + "\"}}]}\n\n";
+  }
+
+  @Test
+  void aStreamPastItsCutOff_endsWithTheErrorEvent_andIsChargedWhatPassed() throws Exception {
+    ProcessStream s = stream(true);
+    // 1,000 reserved, 994 of them the prompt: 6 tokens of answer may pass
+    s.onMessage(
+        requestHeaders(
+            check(
+                "\"on_overshoot\": \"cut\", \"prompt_tokens\": 994,"
+                    + " \"tokenizer\": \"gpt-4o-mini\"")));
+    s.onMessage(requestBody("{\"stream\":true}"));
+    s.onMessage(responseHeaders("text/event-stream"));
+    String passed = chunk(" one") + chunk(" two") + chunk(" three");
+    s.onMessage(responseBody(passed + chunk(" four").substring(0, 10), false));
+    assertThat(responseOut()).isEqualTo(passed);
+    s.onMessage(responseBody(chunk(" four").substring(10) + chunk(" five six seven"), false));
+    assertThat(responseOut())
+        .isEqualTo(
+            passed
+                + chunk(" four")
+                + new String(StreamCutter.errorEvent(6), StandardCharsets.UTF_8));
+    ProcessingResponse last = sent.getLast();
+    assertThat(
+            last.getResponseBody()
+                .getResponse()
+                .getBodyMutation()
+                .getStreamedResponse()
+                .getEndOfStream())
+        .isTrue();
+    // charged at once: the prompt and the 4 tokens that passed
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(998, 0, 1, 0));
+    int answers = sent.size();
+    s.onMessage(responseBody(chunk(" eight"), true)); // the rest, if Envoy sends it: ignored
+    s.onClosed();
+    assertThat(sent).hasSize(answers);
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(998, 0, 1, 0));
+    assertThat(failed).isEmpty();
+  }
+
+  @Test
+  void aStreamWithinItsCutOff_passesWhole_andSettlesWithTheReportedUsage() throws Exception {
+    ProcessStream s = stream(true);
+    s.onMessage(requestHeaders(check("\"on_overshoot\": \"cut\", \"prompt_tokens\": 990")));
+    s.onMessage(requestBody("{\"stream\":true}"));
+    s.onMessage(responseHeaders("text/event-stream"));
+    String sse =
+        chunk(" short")
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":990,\"completion_tokens\":1,"
+            + "\"total_tokens\":991}}\n\ndata: [DONE]\n\n";
+    s.onMessage(responseBody(sse, true));
+    assertThat(responseOut()).isEqualTo(sse);
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(991, 0, 1, 0));
+  }
+
+  @Test
+  void streamedMode_aCutReplacesThePiece_andEmptiesTheRest() throws Exception {
+    ProcessStream s = stream(true, streamed());
+    s.onMessage(
+        requestHeaders(
+            check(
+                "\"on_overshoot\": \"cut\", \"prompt_tokens\": 998,"
+                    + " \"tokenizer\": \"gpt-4o-mini\"")));
+    s.onMessage(requestBody("{\"stream\":true}"));
+    s.onMessage(responseHeaders("text/event-stream"));
+    s.onMessage(responseBody(chunk(" one") + chunk(" two") + chunk(" three"), false));
+    assertThat(
+            sent.getLast()
+                .getResponseBody()
+                .getResponse()
+                .getBodyMutation()
+                .getBody()
+                .toStringUtf8())
+        .isEqualTo(
+            chunk(" one")
+                + chunk(" two")
+                + new String(StreamCutter.errorEvent(2), StandardCharsets.UTF_8));
+    s.onMessage(responseBody(chunk(" four"), true));
+    assertThat(sent.getLast().getResponseBody().getResponse().getBodyMutation().getClearBody())
+        .isTrue();
+    assertThat(store.usage(budget)).isEqualTo(new BudgetStore.Usage(1000, 0, 1, 0));
   }
 
   @Test

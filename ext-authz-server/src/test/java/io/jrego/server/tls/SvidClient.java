@@ -8,7 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import java.math.BigInteger;
 import java.net.Socket;
-import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
@@ -19,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -40,15 +38,8 @@ final class SvidClient {
     if (svid.isPresent()) {
       b.keyManager(new Presents(svid.get()));
     }
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    for (int i = 0; i < bundle.size(); i++) {
-      trust.setCertificateEntry("ca" + i, bundle.get(i));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    X509TrustManager pkix = (X509TrustManager) tmf.getTrustManagers()[0];
-    b.trustManager(new ServerIdCheck(pkix, serverId, serverSerials));
+    // the same PKIX over a bundle that jrego verifies its callers with
+    b.trustManager(new ServerIdCheck(SvidMaterial.pkix(bundle), serverId, serverSerials));
     this.credentials = b.build();
   }
 

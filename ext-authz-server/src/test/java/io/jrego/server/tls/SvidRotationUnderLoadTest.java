@@ -25,14 +25,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Rotation under load: two callers keep calling Check over loopback, opening a new connection every
- * few calls (so new handshakes meet each new SVID), while the SVID files are rewritten in place
- * three times, the last time by a new CA. No call may fail, and the callers must have been shown
- * every SVID. The load is bounded in calls and time.
+ * few calls (so new handshakes meet each new SVID), while the SVID is rotated three times, the last
+ * time by a new CA: the files rewritten in place, or new SVIDs sent on the SPIFFE Workload API's
+ * stream by a Workload API server in the test. No call may fail, and the callers must have been
+ * shown every SVID. The load is bounded in calls and time.
  */
 class SvidRotationUnderLoadTest {
 
@@ -45,12 +47,34 @@ class SvidRotationUnderLoadTest {
 
   @TempDir Path dir;
 
-  @Test
-  void rotatingTheSvidAndTheCa_failsNoCall() throws Exception {
+  /** Hands jrego a new SVID and bundle, as a SPIFFE helper or agent does. */
+  @FunctionalInterface
+  private interface Rotation {
+    void serve(SvidPki.Issued svid, SvidPki... bundle) throws Exception;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"files", "workload_api"})
+  void rotatingTheSvidAndTheCa_failsNoCall(String from) throws Exception {
+    try (WorkloadApiServer agent =
+        from.equals("files") ? null : WorkloadApiServer.start(dir.resolve("agent.sock"))) {
+      Rotation rotation =
+          agent == null
+              ? (svid, bundle) -> SvidPki.writeSpireFiles(dir, svid, bundle)
+              : (svid, bundle) -> agent.push(svid, SvidTlsTest.JREGO, bundle);
+      SvidSource source =
+          agent == null
+              ? SvidFiles.inDirectory(dir)
+              : new WorkloadApi(dir.resolve("agent.sock"), Duration.ofSeconds(10));
+      rotateUnderLoad(rotation, source);
+    }
+  }
+
+  private void rotateUnderLoad(Rotation rotation, SvidSource source) throws Exception {
     SvidPki oldCa = new SvidPki("cluster.local old");
     SvidPki newCa = new SvidPki("cluster.local new");
     SvidPki.Issued first = oldCa.svid(SvidTlsTest.JREGO);
-    SvidPki.writeSpireFiles(dir, first, oldCa);
+    rotation.serve(first, oldCa);
 
     AtomicLong evaluations = new AtomicLong();
     PolicyHolder policies = new PolicyHolder();
@@ -69,7 +93,7 @@ class SvidRotationUnderLoadTest {
                 Duration.ZERO,
                 Optional.of(
                     new TlsConfig(
-                        SvidFiles.inDirectory(dir),
+                        source,
                         AllowedCallers.parse(List.of(SvidTlsTest.ENVOY)),
                         Duration.ofMillis(20)))),
             new AuthorizationService(
@@ -122,15 +146,15 @@ class SvidRotationUnderLoadTest {
         awaitShown(client, ok, first.cert().getSerialNumber());
         // 1: a new SVID from the same CA
         SvidPki.Issued second = oldCa.svid(SvidTlsTest.JREGO);
-        SvidPki.writeSpireFiles(dir, second, oldCa);
+        rotation.serve(second, oldCa);
         awaitShown(client, ok, second.cert().getSerialNumber());
         // 2: the bundle gains the next CA
         SvidPki.Issued third = oldCa.svid(SvidTlsTest.JREGO);
-        SvidPki.writeSpireFiles(dir, third, oldCa, newCa);
+        rotation.serve(third, oldCa, newCa);
         awaitShown(client, ok, third.cert().getSerialNumber());
         // 3: the SVID now comes from the next CA; callers' SVIDs from the old one still verify
         SvidPki.Issued fourth = newCa.svid(SvidTlsTest.JREGO);
-        SvidPki.writeSpireFiles(dir, fourth, oldCa, newCa);
+        rotation.serve(fourth, oldCa, newCa);
         awaitShown(client, ok, fourth.cert().getSerialNumber());
       } finally {
         stop.set(true);

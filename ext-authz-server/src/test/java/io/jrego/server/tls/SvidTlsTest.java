@@ -234,13 +234,13 @@ class SvidTlsTest {
       SvidPki.Issued second = pki.svid(JREGO);
       // the helper has written the new certificate, not yet its key
       Files.writeString(dir.resolve("svid.pem"), SvidPki.pem(second.cert()));
-      tls.poll();
+      tls.poll(SvidFiles.inDirectory(dir));
       assertThat(tls.currentSerial()).isEqualTo(first.cert().getSerialNumber());
-      tls.poll(); // the same half set is not read again
+      tls.poll(SvidFiles.inDirectory(dir)); // the same half set is not read again
       assertThat(scrape()).contains("jrego_svid_reloads_total{result=\"refused\"} 1.0");
 
       SvidPki.writeSpireFiles(dir, second, pki);
-      tls.poll();
+      tls.poll(SvidFiles.inDirectory(dir));
       assertThat(tls.currentSerial()).isEqualTo(second.cert().getSerialNumber());
       assertThat(gauge("jrego_svid_expiry_timestamp_seconds"))
           .isEqualTo((double) second.cert().getNotAfter().toInstant().getEpochSecond());

@@ -33,6 +33,9 @@ final class AiValues {
   }
 
   static Value strings(List<String> list) {
+    if (list.isEmpty()) {
+      return ArrayValue.EMPTY;
+    }
     ArrayValue.Builder b = new ArrayValue.Builder(list.size());
     for (String s : list) {
       b.add(StringValue.of(s));
@@ -40,7 +43,17 @@ final class AiValues {
     return b.build();
   }
 
+  private static final Value NO_INVISIBLE = build(TextViews.Invisible.NONE, false);
+  private static final Value NO_INVISIBLE_SPANS = build(TextViews.Invisible.NONE, true);
+
   static Value invisible(TextViews.Invisible inv, boolean withSpans) {
+    if (inv.count() == 0) {
+      return withSpans ? NO_INVISIBLE_SPANS : NO_INVISIBLE;
+    }
+    return build(inv, withSpans);
+  }
+
+  private static Value build(TextViews.Invisible inv, boolean withSpans) {
     ObjectValue.Builder kinds = new ObjectValue.Builder();
     for (int k = 0; k < Invisibles.KIND_NAMES.length; k++) {
       if (inv.byKind().get(k) > 0) {

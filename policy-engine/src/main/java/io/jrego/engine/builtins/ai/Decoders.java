@@ -1,8 +1,5 @@
 package io.jrego.engine.builtins.ai;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -272,17 +269,63 @@ final class Decoders {
     }
   }
 
-  private static String utf8(byte[] b) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
+  /**
+   * The bytes as text when they are well-formed UTF-8, else null. Checked here rather than by a
+   * reporting {@code CharsetDecoder}: most runs a scan tries (card numbers, keys, identifiers read
+   * as base64) are not text, and the decoder answered each of them with an exception.
+   */
+  static String utf8(byte[] b) {
+    return wellFormedUtf8(b) ? new String(b, StandardCharsets.UTF_8) : null;
+  }
+
+  /** Whether {@code b} is well-formed UTF-8 (Unicode 15, table 3-7). */
+  static boolean wellFormedUtf8(byte[] b) {
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int need;
+      int lo = 0x80;
+      int hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) {
+          lo = 0xA0;
+        } else if (c == 0xED) {
+          hi = 0x9F;
+        }
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) {
+          lo = 0x90;
+        } else if (c == 0xF4) {
+          hi = 0x8F;
+        }
+      } else {
+        return false;
+      }
+      if (i + need >= n) {
+        return false;
+      }
+      int second = b[i + 1] & 0xFF;
+      if (second < lo || second > hi) {
+        return false;
+      }
+      for (int k = 2; k <= need; k++) {
+        int cont = b[i + k] & 0xFF;
+        if (cont < 0x80 || cont > 0xBF) {
+          return false;
+        }
+      }
+      i += need + 1;
     }
+    return true;
   }
 
   private static String printable(byte[] b) {

@@ -38,8 +38,11 @@ final class Hits {
           }
         }
       }
-      for (Lexicon.Phrase p : InjectionScanner.LEXICON.stems(t, i)) {
-        h.tryPhrase(t, i, p, 0);
+      // Indexed: most words have no stem entry, and an iterator per word over the empty list
+      // was a measurable part of a short message's scan.
+      List<Lexicon.Phrase> stems = InjectionScanner.LEXICON.stems(t, i);
+      for (int k = 0; k < stems.size(); k++) {
+        h.tryPhrase(t, i, stems.get(k), 0);
       }
     }
     if (docLangs != null) {

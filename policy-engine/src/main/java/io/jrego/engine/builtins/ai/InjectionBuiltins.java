@@ -64,6 +64,9 @@ public final class InjectionBuiltins {
   }
 
   static InjectionScanner.Options options(ObjectValue o) throws BuiltinException {
+    if (o.isEmpty()) {
+      return InjectionScanner.Options.DEFAULT;
+    }
     int threshold = InjectionScanner.Options.DEFAULT.threshold();
     String source = InjectionScanner.Options.DEFAULT.source();
     int maxFindings = InjectionScanner.Options.DEFAULT.maxFindings();

@@ -168,6 +168,9 @@ final class InjectionScanner {
       List<Finding> out) {
     int first = r.step(0);
     int n = hits.count(first);
+    if (n == 0) {
+      return;
+    }
     int lastEnd = -1;
     int[] chosen = new int[r.stepCount()];
     for (int a = 0; a < n; a++) {
@@ -310,27 +313,31 @@ final class InjectionScanner {
       }
     }
 
-    /** Whether {@code lit} occurs in {@code s} at {@code i}; its first two characters match. */
-    private static boolean startsAt(String s, int i, String lit) {
+    /** Whether {@code lit} occurs in {@code v} at {@code i}; its first two characters match. */
+    private static boolean startsAt(MappedText v, int i, String lit) {
       int n = lit.length();
-      if (i + n > s.length()) {
+      if (i + n > v.length()) {
         return false;
       }
       for (int k = 2; k < n; k++) {
-        if (s.charAt(i + k) != lit.charAt(k)) {
+        if (v.cp(i + k) != lit.charAt(k)) {
           return false;
         }
       }
       return true;
     }
 
-    /** Per marker, the ascending offsets at which one of its literals starts. */
-    int[][] find(String s) {
-      int[][] at = new int[longest.length][];
-      int[] counts = new int[longest.length];
-      for (int i = 0; i + 1 < s.length(); i++) {
-        char c0 = s.charAt(i);
-        char c1 = s.charAt(i + 1);
+    /**
+     * Per marker, the ascending code-point offsets in {@code v} at which one of its literals
+     * starts; null when no literal occurs (most texts), so that nothing is allocated for them.
+     */
+    int[][] find(MappedText v) {
+      int[][] at = null;
+      int[] counts = null;
+      int n = v.length();
+      for (int i = 0; i + 1 < n; i++) {
+        int c0 = v.cp(i);
+        int c1 = v.cp(i + 1);
         if ((c0 | c1) >= 128) {
           continue;
         }
@@ -340,7 +347,11 @@ final class InjectionScanner {
           continue;
         }
         for (int k = 0; k < ls.length; k++) {
-          if (startsAt(s, i, ls[k])) {
+          if (startsAt(v, i, ls[k])) {
+            if (at == null) {
+              at = new int[longest.length][];
+              counts = new int[longest.length];
+            }
             int m = markers[c][k];
             if (at[m] == null) {
               at[m] = new int[8];
@@ -353,6 +364,9 @@ final class InjectionScanner {
           }
         }
       }
+      if (at == null) {
+        return null;
+      }
       for (int m = 0; m < at.length; m++) {
         if (at[m] != null) {
           at[m] = java.util.Arrays.copyOf(at[m], counts[m]);
@@ -363,8 +377,14 @@ final class InjectionScanner {
   }
 
   private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
+    int[][] found = LITERALS.find(view);
+    if (found == null) {
+      return;
+    }
     String s = view.toString();
-    int[][] found = LITERALS.find(s);
+    if (s.length() != view.length()) {
+      charOffsets(s, found); // code points outside the BMP: the regex works in chars
+    }
     int[] cpOfChar = null;
     for (int mi = 0; mi < RULES.markers.size(); mi++) {
       if (found[mi] == null) {
@@ -409,6 +429,24 @@ final class InjectionScanner {
         if (wTo >= s.length()) {
           break;
         }
+      }
+    }
+  }
+
+  /** Turns code-point offsets into {@code s} into char offsets, in place. */
+  private static void charOffsets(String s, int[][] found) {
+    int[] charOfCp = new int[s.codePointCount(0, s.length()) + 1];
+    int cp = 0;
+    for (int i = 0; i < s.length(); i += Character.charCount(s.codePointAt(i))) {
+      charOfCp[cp++] = i;
+    }
+    charOfCp[cp] = s.length();
+    for (int[] at : found) {
+      if (at == null) {
+        continue;
+      }
+      for (int k = 0; k < at.length; k++) {
+        at[k] = charOfCp[at[k]];
       }
     }
   }

@@ -54,6 +54,17 @@ final class MappedText {
     length++;
   }
 
+  /**
+   * The code points {@code cps} each mapped to their own index, sharing the array: the caller must
+   * not change it afterwards.
+   */
+  static MappedText identity(int[] cps) {
+    MappedText t = new MappedText(0);
+    t.cps = cps.length == 0 ? new int[16] : cps;
+    t.length = cps.length;
+    return t;
+  }
+
   /** A copy whose code points may be changed with {@link #set}; the spans are shared. */
   MappedText copy() {
     MappedText t = new MappedText(0);

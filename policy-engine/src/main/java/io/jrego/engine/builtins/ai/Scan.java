@@ -39,23 +39,62 @@ final class Scan {
     this.types = options.types();
     this.numberRuns = new NumberRuns(this);
     this.secretDetector = new Secrets(this);
-    boolean anyNumber = false;
-    boolean anyWord = false;
-    boolean anySecret = false;
-    for (PiiType t : types) {
-      switch (t) {
-        case PHONE, CARD, US_SSN, UK_NHS, DE_TAX_ID, FR_NIR, ES_DNI, NL_BSN, IN_AADHAAR ->
-            anyNumber = true;
-        case IBAN, UK_NINO, ES_NIE, IT_FISCAL_CODE -> anyWord = true;
-        case EMAIL, IP -> {}
-        default -> anySecret = true;
+    Detectors d = Detectors.of(types);
+    this.numbers = d.numbers();
+    this.words = d.words();
+    this.emails = d.emails();
+    this.ips = d.ips();
+    this.secrets = d.secrets();
+  }
+
+  /**
+   * Which detectors a set of types needs. Worked out once per set rather than per scan: the scans
+   * of a chat body's many short messages all use the same options, and walking the set of types was
+   * a fifth of a short message's scan.
+   */
+  private record Detectors(
+      Set<PiiType> types,
+      boolean numbers,
+      boolean words,
+      boolean emails,
+      boolean ips,
+      boolean secrets) {
+
+    /** The last set asked about; a racy cache of an immutable value (at worst a recomputation). */
+    private static Detectors last;
+
+    static Detectors of(Set<PiiType> types) {
+      Detectors d = last;
+      if (d != null && d.types == types) {
+        return d;
       }
+      d = compute(types);
+      last = d;
+      return d;
     }
-    this.ips = types.contains(PiiType.IP);
-    this.numbers = anyNumber || ips;
-    this.words = anyWord;
-    this.emails = types.contains(PiiType.EMAIL) || types.contains(PiiType.GENERIC_SECRET);
-    this.secrets = anySecret;
+
+    private static Detectors compute(Set<PiiType> types) {
+      boolean anyNumber = false;
+      boolean anyWord = false;
+      boolean anySecret = false;
+      for (PiiType t : types) {
+        switch (t) {
+          case PHONE, CARD, US_SSN, UK_NHS, DE_TAX_ID, FR_NIR, ES_DNI, NL_BSN, IN_AADHAAR ->
+              anyNumber = true;
+          case IBAN, UK_NINO, ES_NIE, IT_FISCAL_CODE -> anyWord = true;
+          case EMAIL, IP -> {}
+          default -> anySecret = true;
+        }
+      }
+      boolean ips = types.contains(PiiType.IP);
+      return new Detectors(
+          types,
+          anyNumber || ips,
+          anyWord,
+          types.contains(PiiType.EMAIL) || types.contains(PiiType.GENERIC_SECRET),
+          ips,
+          anySecret);
+    }
   }
 
   boolean wants(PiiType t) {

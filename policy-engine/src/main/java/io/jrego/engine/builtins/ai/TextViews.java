@@ -22,7 +22,11 @@ final class TextViews {
   record Segment(String encoding, int depth, Span span, String text, MappedText folded) {}
 
   /** Counts of invisible characters by kind, and their spans (merged runs, at most 64). */
-  record Invisible(int count, List<Integer> byKind, List<Span> spans) {}
+  record Invisible(int count, List<Integer> byKind, List<Span> spans) {
+    /** A text without invisible characters, which most texts are. */
+    static final Invisible NONE =
+        new Invisible(0, java.util.Collections.nCopies(Invisibles.KIND_NAMES.length, 0), List.of());
+  }
 
   /** A hidden channel in original offsets. */
   record Hidden(String kind, Span span, String text) {}
@@ -44,9 +48,14 @@ final class TextViews {
     int[] byKind = new int[Invisibles.KIND_NAMES.length];
     List<Span> spans = new ArrayList<>();
     int count = 0;
-    plain = new MappedText(n);
+    int first = 0;
+    while (first < n && Invisibles.kind(cps[first]) == Invisibles.NOT_INVISIBLE) {
+      first++;
+    }
+    // Most texts have no invisible characters: then the plain view is the code points themselves.
+    plain = first == n ? MappedText.identity(cps) : new MappedText(n);
     MappedText tagView = new MappedText(0);
-    for (int i = 0; i < n; i++) {
+    for (int i = first == n ? n : 0; i < n; i++) {
       int cp = cps[i];
       int kind = Invisibles.kind(cp);
       if (kind == Invisibles.NOT_INVISIBLE) {
@@ -67,8 +76,7 @@ final class TextViews {
         }
       }
     }
-    invisible =
-        new Invisible(count, java.util.Arrays.stream(byKind).boxed().toList(), List.copyOf(spans));
+    invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
     folded = Folding.deobfuscate(Folding.foldChars(cps, 0, n, Folding.Offsets.IDENTITY));
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
@@ -85,6 +93,14 @@ final class TextViews {
               : plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
       hidden.add(new Hidden(h.kind(), span, h.text()));
     }
+  }
+
+  private static Invisible invisible(int count, int[] byKind, List<Span> spans) {
+    Integer[] kinds = new Integer[byKind.length];
+    for (int k = 0; k < kinds.length; k++) {
+      kinds[k] = byKind[k];
+    }
+    return new Invisible(count, List.of(kinds), List.copyOf(spans));
   }
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */

@@ -1,0 +1,106 @@
+package io.jrego.server.grpc;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.jrego.server.process.ProcessStream;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Runs one ext_proc stream's messages in order, each where it costs least: a {@link
+ * ProcessStream#light light} one on the transport thread that received it, the others on the check
+ * threads. The call's flow control asks for one message at a time, and for the next only once the
+ * last is handled, so a stream never has more than one message waiting and never two running.
+ *
+ * <p>Why: most of an ext_proc message's cost was the hand-off to a check thread and back (a thread
+ * woken for the message, the transport's event loop woken for the answer), not the work; answering
+ * the request headers, holding a JSON answer's headers or passing an SSE piece on needs neither.
+ * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
+ * calls on the same connection share.
+ */
+final class StreamLane {
+
+  private final ProcessStream stream;
+  private final ServerCallStreamObserver<?> call;
+  private final Executor threads;
+  private final Consumer<Throwable> died;
+
+  /** Guarded by this: a message is being handled on a check thread. */
+  private boolean busy;
+
+  /** Guarded by this: the end of the stream, to run once the busy message is handled. */
+  private Runnable pendingEnd;
+
+  /**
+   * @param died what to do when a message handled on a check thread throws (the transport thread's
+   *     own failures go to the {@link ErrorBoundary} around the call)
+   */
+  StreamLane(
+      ProcessStream stream,
+      ServerCallStreamObserver<?> call,
+      Executor threads,
+      Consumer<Throwable> died) {
+    this.stream = stream;
+    this.call = call;
+    this.threads = threads;
+    this.died = died;
+    call.disableAutoRequest();
+  }
+
+  /** Asks for the first message. */
+  void start() {
+    call.request(1);
+  }
+
+  /** A message arrived (transport thread); it is the only one asked for. */
+  void message(ProcessingRequest r) {
+    if (stream.light(r)) {
+      stream.onMessage(r);
+      call.request(1);
+      return;
+    }
+    synchronized (this) {
+      busy = true;
+    }
+    threads.execute(Context.current().wrap(() -> heavy(r)));
+  }
+
+  private void heavy(ProcessingRequest r) {
+    try {
+      stream.onMessage(r);
+    } catch (RuntimeException | StackOverflowError e) {
+      died.accept(e);
+    } finally {
+      Runnable end;
+      synchronized (this) {
+        busy = false;
+        end = pendingEnd;
+        pendingEnd = null;
+      }
+      if (end != null) {
+        end.run();
+      } else {
+        call.request(1);
+      }
+    }
+  }
+
+  /** The stream ended (completed, failed or cancelled): {@code end} runs after the busy message. */
+  void end(Runnable end) {
+    synchronized (this) {
+      if (busy) {
+        Runnable before = pendingEnd;
+        pendingEnd =
+            before == null
+                ? end
+                : () -> {
+                  before.run();
+                  end.run();
+                };
+        return;
+      }
+    }
+    end.run();
+  }
+}

@@ -1,0 +1,255 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An ext_proc stream as the server runs it ({@link StreamLane}), without sockets: the real service
+ * and policy, a recorded gRPC call and a check-thread pool whose tasks the test runs by hand. What
+ * is asserted is where each message is handled (at once, or as a task), that the next message is
+ * asked for only once the last is handled, and that the end of a stream waits for the message in
+ * hand.
+ */
+class StreamLaneTest {
+
+  static final String POLICY =
+      """
+      package envoy.process
+
+      request := {"allowed": true,
+        "body_edits": [{"op": "pii", "path": "/messages/0/content", "action": "redact",
+                        "types": ["email"]}]}
+
+      response := {"allowed": true, "body_edits": [{"op": "remove", "path": "/secret"}]}
+        if not input.response.stream
+
+      response := {"allowed": true, "stream": {"pii": [{"action": "redact", "types": ["email"]}]}}
+        if input.response.stream
+      """;
+
+  @TempDir Path dir;
+
+  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+  private final Call call = new Call();
+  private StreamObserver<ProcessingRequest> stream;
+
+  @BeforeEach
+  void open() throws Exception {
+    Files.writeString(dir.resolve("policy.rego"), POLICY);
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(JregoServer.load(dir));
+    ExternalProcessorService service =
+        new ExternalProcessorService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            ExternalProcessorService.Config.defaults());
+    service.offload(tasks::add);
+    stream = service.process(call);
+  }
+
+  @Test
+  void lightMessagesAreHandledAtOnce_evaluationsOnACheckThread_oneMessageAtATime() {
+    assertThat(call.requested).as("the first message is asked for").isEqualTo(1);
+
+    stream.onNext(requestHeaders());
+    assertThat(tasks).as("the request headers need no evaluation").isEmpty();
+    assertThat(call.out).hasSize(1);
+    assertThat(call.requested).isEqualTo(2);
+
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"to ann@example.com\"}]}", true));
+    assertThat(tasks).as("the request phase runs on a check thread").hasSize(1);
+    assertThat(call.out).hasSize(1);
+    assertThat(call.requested).as("nothing more is asked for meanwhile").isEqualTo(2);
+    tasks.poll().run();
+    assertThat(call.out).hasSize(2);
+    assertThat(
+            call.out
+                .get(1)
+                .getRequestBody()
+                .getResponse()
+                .getBodyMutation()
+                .getBody()
+                .toStringUtf8())
+        .isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
+    assertThat(call.requested).isEqualTo(3);
+
+    stream.onNext(responseHeaders("application/json"));
+    stream.onNext(body(true, "{\"a\":1,", false));
+    assertThat(tasks).as("holding a JSON answer's headers and its first piece is light").isEmpty();
+    assertThat(call.requested).isEqualTo(5);
+    stream.onNext(body(true, "\"secret\":2}", true));
+    assertThat(tasks).as("the response phase runs on a check thread").hasSize(1);
+    tasks.poll().run();
+    assertThat(call.out.get(call.out.size() - 1).getResponseBody().getResponse().getBodyMutation())
+        .satisfies(
+            m ->
+                assertThat(m.getStreamedResponse().getBody().toStringUtf8())
+                    .isEqualTo("{\"a\":1}"));
+  }
+
+  @Test
+  void smallSsePiecesPassAtOnce_largeOnesOnACheckThread() {
+    stream.onNext(requestHeaders());
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    stream.onNext(responseHeaders("text/event-stream"));
+    assertThat(tasks).as("an SSE answer's decision is made at its headers").hasSize(1);
+    tasks.poll().run();
+    int answered = call.out.size();
+    stream.onNext(body(true, "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", false));
+    assertThat(tasks).isEmpty();
+    assertThat(call.out.size()).isGreaterThan(answered);
+    String big = "data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(5000) + "\"}}]}\n\n";
+    stream.onNext(body(true, big, false));
+    assertThat(tasks).as("a piece over 4 KiB is scanned on a check thread").hasSize(1);
+  }
+
+  @Test
+  void theEndOfAStream_waitsForTheMessageInHand() {
+    stream.onNext(requestHeaders());
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"to ann@example.com\"}]}", true));
+    stream.onCompleted();
+    assertThat(call.completed).as("not while the body is being handled").isFalse();
+    tasks.poll().run();
+    assertThat(call.out).hasSize(2);
+    assertThat(call.completed).isTrue();
+    assertThat(call.requested).as("nothing is asked for after the end").isEqualTo(2);
+  }
+
+  @Test
+  void aCancelWhileAMessageIsInHand_closesTheStreamAfterIt() {
+    stream.onNext(requestHeaders());
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    call.onCancel.run();
+    tasks.poll().run();
+    stream.onNext(responseHeaders("text/event-stream"));
+    assertThat(tasks).as("a closed stream does nothing more").isEmpty();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  /** A gRPC server call that records what is sent and how many messages were asked for. */
+  static final class Call extends ServerCallStreamObserver<ProcessingResponse> {
+    final List<ProcessingResponse> out = new ArrayList<>();
+    int requested;
+    boolean completed;
+    Runnable onCancel = () -> {};
+
+    @Override
+    public void onNext(ProcessingResponse r) {
+      out.add(r);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      completed = true;
+    }
+
+    @Override
+    public void onCompleted() {
+      completed = true;
+    }
+
+    @Override
+    public void request(int n) {
+      requested += n;
+    }
+
+    @Override
+    public void disableAutoRequest() {}
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable r) {
+      onCancel = r;
+    }
+
+    @Override
+    public void setCompression(String compression) {}
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable r) {}
+
+    @Override
+    public void setMessageCompression(boolean enable) {}
+  }
+
+  static ProcessingRequest requestHeaders() {
+    return ProcessingRequest.newBuilder()
+        .setProtocolConfig(
+            ProtocolConfiguration.newBuilder()
+                .setRequestBodyMode(BodySendMode.BUFFERED)
+                .setResponseBodyMode(BodySendMode.NONE))
+        .setRequestHeaders(
+            HttpHeaders.newBuilder()
+                .setHeaders(
+                    headers(
+                        Map.of(
+                            ":method", "POST",
+                            ":path", "/v1/chat/completions",
+                            "content-type", "application/json"))))
+        .build();
+  }
+
+  static ProcessingRequest responseHeaders(String contentType) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put(":status", "200");
+    h.put("content-type", contentType);
+    return ProcessingRequest.newBuilder()
+        .setResponseHeaders(HttpHeaders.newBuilder().setHeaders(headers(h)))
+        .build();
+  }
+
+  static ProcessingRequest body(boolean response, String text, boolean end) {
+    HttpBody b =
+        HttpBody.newBuilder().setBody(ByteString.copyFromUtf8(text)).setEndOfStream(end).build();
+    ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
+    return (response ? r.setResponseBody(b) : r.setRequestBody(b)).build();
+  }
+
+  static HeaderMap headers(Map<String, String> headers) {
+    HeaderMap.Builder m = HeaderMap.newBuilder();
+    headers.forEach(
+        (k, v) ->
+            m.addHeaders(
+                HeaderValue.newBuilder().setKey(k).setRawValue(ByteString.copyFromUtf8(v))));
+    return m.build();
+  }
+}
