@@ -287,7 +287,8 @@ class Replica:
         out = {}
         for line in text.splitlines():
             if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
-                                "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total")):
+                                "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
+                                "jrego_long_evaluations_spared_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out

@@ -58,10 +58,11 @@ import java.util.function.Supplier;
  *   <li>{@code jrego_requests_open}, {@code jrego_requests_waiting_bytes}: calls open now, and the
  *       bytes of their messages waiting for a check thread
  *   <li>{@code jrego_long_evaluations_total}, {@code jrego_long_evaluations_refused_total}:
- *       evaluations that ran past the quick budget and were paced ({@code --long-eval-after}), and
- *       long ones ended at once because the most allowed already waited for a slot (reason {@code
- *       overloaded}); {@code jrego_long_evaluations_running}, {@code
- *       jrego_long_evaluations_waiting}: now
+ *       evaluations that used the quick budget's CPU and were paced ({@code --long-eval-after}),
+ *       and long ones ended at once because the most allowed already waited for a slot (reason
+ *       {@code overloaded}); {@code jrego_long_evaluations_spared_total}: evaluations that ran past
+ *       the quick budget in wall time only and were not paced; {@code
+ *       jrego_long_evaluations_running}, {@code jrego_long_evaluations_waiting}: now
  *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
  *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
  *       installed its handler
@@ -393,20 +394,28 @@ public final class ServerMetrics implements AutoCloseable {
   /**
    * The meters of the pacing of expensive evaluations ({@code LongEvaluations}), read when scraped.
    *
-   * @param becameLong evaluations that ran past the quick budget, since start
+   * @param becameLong evaluations that used the quick budget's CPU, since start
+   * @param spared evaluations past the quick budget in wall time that ended without using its CPU
    * @param refused long evaluations ended because the most allowed already waited for a slot
    * @param running long evaluations holding a slot now
    * @param waiting long evaluations waiting for a slot now
    */
   public void longEvaluationMeters(
       Supplier<Number> becameLong,
+      Supplier<Number> spared,
       Supplier<Number> refused,
       Supplier<Number> running,
       Supplier<Number> waiting) {
     held.add(becameLong); // a function counter holds its object weakly
+    held.add(spared);
     held.add(refused);
     FunctionCounter.builder("jrego.long.evaluations", becameLong, s -> s.get().doubleValue())
-        .description("Evaluations that ran past the quick budget and were paced as long ones")
+        .description("Evaluations that used the quick budget's CPU and were paced as long ones")
+        .register(registry);
+    FunctionCounter.builder("jrego.long.evaluations.spared", spared, s -> s.get().doubleValue())
+        .description(
+            "Evaluations past the quick budget in wall time only (preempted, not working): not"
+                + " paced")
         .register(registry);
     FunctionCounter.builder("jrego.long.evaluations.refused", refused, s -> s.get().doubleValue())
         .description(

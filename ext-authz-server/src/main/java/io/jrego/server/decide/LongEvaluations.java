@@ -1,5 +1,7 @@
 package io.jrego.server.decide;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Semaphore;
@@ -11,13 +13,22 @@ import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
- * Keeps expensive evaluations from taking the CPU that cheap ones need: an evaluation still running
- * after a short quick budget ({@link Settings#quick}) becomes <em>long</em>. Long evaluations run
+ * Keeps expensive evaluations from taking the CPU that cheap ones need: an evaluation that has used
+ * a short quick budget ({@link Settings#quick}) of CPU becomes <em>long</em>. Long evaluations run
  * one at a time per slot ({@link Settings#slots}, one by default) and, while they run, in a duty
  * cycle: {@link #SLICE} of work, then a pause, so that together they take at most {@code slots ×
  * duty} of one CPU. They still end at the check's deadline ({@code --eval-timeout}) as before,
  * waiting for a slot or pausing included. A cheap check never notices: before its quick budget has
  * passed, its pacer only reads the clock.
+ *
+ * <p>The budget is CPU, not wall time: on busy cores a cheap evaluation can be preempted past the
+ * budget without doing any more work, and pacing it would only add to its latency. Reading a
+ * thread's CPU time costs more than reading the clock, so it is read only once the wall-clock
+ * budget has passed: from then on the evaluation is a <em>candidate</em>, and it becomes long when
+ * it has used a further quick budget of CPU since (its CPU before that moment is not known, and is
+ * at most the wall time). A preempted cheap check ends as a candidate, never paced; an expensive
+ * one becomes long after between one and two budgets of work. Where the JVM cannot tell a thread's
+ * CPU time, the wall-clock budget alone decides, as if all of it was work.
  *
  * <p>Each evaluation gets its own {@link Pace}, handed to the engine as the query's pacer ({@code
  * QueryOptions.pacer}), which runs it at every limit checkpoint (about every thousand evaluation
@@ -78,10 +89,13 @@ public final class LongEvaluations {
   }
 
   private static final LongEvaluations OFF =
-      new LongEvaluations(Settings.OFF, System::nanoTime, LockSupport::parkNanos);
+      new LongEvaluations(Settings.OFF, System::nanoTime, LongEvaluations::threadCpu, nanos -> {});
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private final Settings settings;
   private final LongSupplier clock;
+  private final LongSupplier cpu;
   private final LongConsumer pause;
   private final Semaphore slots;
   private final long quickNanos;
@@ -89,21 +103,25 @@ public final class LongEvaluations {
   private final long pauseNanos;
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong becameLong = new AtomicLong();
+  private final AtomicLong spared = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final Pace idle;
 
   /** Pacing as {@code settings} say, on the real clock. */
   public LongEvaluations(Settings settings) {
-    this(settings, System::nanoTime, LockSupport::parkNanos);
+    this(settings, System::nanoTime, LongEvaluations::threadCpu, LockSupport::parkNanos);
   }
 
   /**
    * @param clock {@link System#nanoTime()} or a test's
+   * @param cpu the calling thread's CPU time in nanoseconds, -1 if unknown ({@link #threadCpu}), or
+   *     a test's
    * @param pause parks the thread for that many nanoseconds, or a test's record of it
    */
-  LongEvaluations(Settings settings, LongSupplier clock, LongConsumer pause) {
+  LongEvaluations(Settings settings, LongSupplier clock, LongSupplier cpu, LongConsumer pause) {
     this.settings = settings;
     this.clock = clock;
+    this.cpu = cpu;
     this.pause = pause;
     this.slots = new Semaphore(settings.slots());
     this.quickNanos = settings.quick().toNanos();
@@ -125,6 +143,14 @@ public final class LongEvaluations {
   /** Evaluations that became long, since start. */
   public long longTotal() {
     return becameLong.get();
+  }
+
+  /**
+   * Evaluations that ran past the quick budget in wall time but ended without using it in CPU
+   * (preempted or waiting, not working), since start: they were never paced.
+   */
+  public long sparedTotal() {
+    return spared.get();
   }
 
   /** Long evaluations ended because {@link Settings#maxWaiting} already waited, since start. */
@@ -150,10 +176,24 @@ public final class LongEvaluations {
     return settings.on() ? new Pace(clock.getAsLong(), deadline) : idle;
   }
 
+  /**
+   * The calling thread's CPU time in nanoseconds, or -1 where the JVM cannot tell (a virtual
+   * thread, or a JVM without thread CPU time).
+   */
+  static long threadCpu() {
+    try {
+      return THREADS.getCurrentThreadCpuTime();
+    } catch (UnsupportedOperationException e) {
+      return -1;
+    }
+  }
+
   /** One evaluation's pacing: the engine runs it at each checkpoint. Used by one thread. */
   final class Pace implements Runnable, AutoCloseable {
     private final long start;
     private final long deadline;
+    private boolean candidate;
+    private long cpuFrom;
     private boolean isLong;
     private boolean holding;
     private boolean wasRefused;
@@ -178,6 +218,17 @@ public final class LongEvaluations {
       if (!isLong) {
         if (now - start < quickNanos) {
           return;
+        }
+        long cpuNow = cpu.getAsLong();
+        if (cpuNow >= 0) {
+          if (!candidate) {
+            candidate = true;
+            cpuFrom = cpuNow;
+            return;
+          }
+          if (cpuNow - cpuFrom < quickNanos) {
+            return;
+          }
         }
         isLong = true;
         becameLong.incrementAndGet();
@@ -230,6 +281,11 @@ public final class LongEvaluations {
       return wasRefused;
     }
 
+    /** Whether this evaluation ran past the quick budget in wall time (long or not). */
+    boolean wasCandidate() {
+      return candidate || isLong;
+    }
+
     /** Whether this evaluation became long. */
     boolean wasLong() {
       return isLong;
@@ -238,6 +294,10 @@ public final class LongEvaluations {
     /** Gives the slot back, if it holds one. */
     @Override
     public void close() {
+      if (candidate && !isLong) {
+        candidate = false; // counted once, however often it is closed
+        spared.incrementAndGet();
+      }
       if (holding) {
         holding = false;
         slots.release();

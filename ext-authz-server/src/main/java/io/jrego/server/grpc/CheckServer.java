@@ -211,7 +211,11 @@ public final class CheckServer implements AutoCloseable {
     service
         .metrics()
         .longEvaluationMeters(
-            pacing::longTotal, pacing::refusedTotal, pacing::running, pacing::waiting);
+            pacing::longTotal,
+            pacing::sparedTotal,
+            pacing::refusedTotal,
+            pacing::running,
+            pacing::waiting);
     if (builder instanceof NettyServerBuilder netty) {
       // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
       // window (auto-tuning grows it to 8 MiB) bounds what a connection's calls that have not

@@ -26,10 +26,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, the cpu-policy phase of the fault matrix: a check whose evaluation runs past the quick
- * budget becomes a long one ({@link LongEvaluations}), is counted, still ends at its deadline, and
- * one that finds the long-evaluation slot taken and no place left to wait ends at once with reason
- * {@code overloaded}, leaving the check threads to cheap checks. A cheap check is not counted.
+ * Issue 14, the cpu-policy phase of the fault matrix: a check whose evaluation uses the quick
+ * budget's CPU becomes a long one ({@link LongEvaluations}), is counted, still ends at its
+ * deadline, and one that finds the long-evaluation slot taken and no place left to wait ends at
+ * once with reason {@code overloaded}, leaving the check threads to cheap checks. A cheap check is
+ * not counted.
  */
 class Issue14LongEvaluationsTest {
 
