@@ -87,7 +87,7 @@ class LongEvaluationsTest {
     LongEvaluations pacing = pacing(1, 25, 4);
     try (LongEvaluations.Pace pace = pacing.start(now + 200 * MS)) {
       now += 20 * MS; // preempted before its first checkpoint
-      work(pace, 49); // a candidate at the first; 4.9 ms of CPU since
+      work(pace, 50); // a candidate at the first checkpoint; 4.9 ms of CPU since
       assertThat(pace.wasLong()).isFalse();
       work(pace, 1); // 5 ms of CPU since it became a candidate
       assertThat(pace.wasLong()).isTrue();
