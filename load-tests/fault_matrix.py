@@ -29,6 +29,7 @@ import datetime
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -125,6 +126,9 @@ repeated_turns if {
 	a.role == "nobody"
 }
 """
+# A line of -Xlog:gc with the timemillis decoration: "[1764926400123ms] GC(7) Pause Young ... 1.234ms".
+GC_PAUSE = re.compile(r"^\[(\d+)ms\] GC\(\d+\) Pause .* (\d+\.\d+)ms$")
+
 FIRST_REASON = 'deny_reason := "no verified caller identity" if {'
 
 
@@ -227,7 +231,7 @@ class Replica:
     def __init__(self, name, bundle_url, workdir, extra=()):
         self.name, self.url, self.workdir, self.extra = name, bundle_url, workdir, list(extra)
         self.port, self.admin = R.free_port(), R.free_port()
-        self.server, self.starts = None, []
+        self.server, self.starts, self.gc_logs = None, [], []
 
     def start(self):
         t0 = time.time()
@@ -236,7 +240,11 @@ class Replica:
                "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
                "--bundle-timeout", "5s", "--trust-xfcc", *self.extra]
         log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
-        self.server = R.Server(f"jrego-{self.name}", cmd, log_path=log,
+        # Every GC pause with its wall-clock time (ms since the epoch), to sum per phase.
+        self.gc_logs.append(os.path.join(self.workdir, f"gc-{self.name}-{len(self.starts)}.log"))
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(
+            [os.environ.get("JREGO_JAVA_OPTS", ""), f"-Xlog:gc:file={self.gc_logs[-1]}:timemillis"]).strip())
+        self.server = R.Server(f"jrego-{self.name}", cmd, env=env, log_path=log,
                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
         self.starts.append(time.time() - t0)
 
@@ -255,6 +263,20 @@ class Replica:
             except ValueError:
                 return {"status": f"unreachable: {e}"}
 
+    def gc_pauses(self, t0, t1):
+        """GC pauses that ended between t0 and t1 (seconds since the epoch): count, total and max ms."""
+        pauses = []
+        for path in self.gc_logs:
+            try:
+                lines = open(path).read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                m = GC_PAUSE.match(line)
+                if m and t0 * 1000 <= int(m.group(1)) <= t1 * 1000:
+                    pauses.append(float(m.group(2)))
+        return {"pauses": len(pauses), "total_ms": round(sum(pauses), 1), "max_ms": round(max(pauses, default=0), 1)}
+
     def metrics(self):
         """jrego_checks_total by result/reason and the bundle failure counters."""
         try:
@@ -264,7 +286,9 @@ class Replica:
             return {}
         out = {}
         for line in text.splitlines():
-            if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{")):
+            if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
+                                "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
+                                "jrego_long_evaluations_spared_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out
@@ -357,10 +381,13 @@ class Legit:
         return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
-def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both"):
-    """Starts HostileLoad; returns the process once its payloads are built."""
-    cmd = R.pinned("generator", [java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls, str(rate),
-                                 str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}", ways])
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19):
+    """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice); returns the process
+    once its payloads are built."""
+    niced = ["nice", "-n", str(nice)] if nice else []
+    cmd = R.pinned("generator", [*niced, java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls,
+                                 str(rate), str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}",
+                                 ways])
     R.log("+ " + " ".join(cmd))
     err = open(os.path.join(workdir, f"hostile-{cls}-{ways}.err"), "w")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
@@ -368,13 +395,36 @@ def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both"):
     line = p.stdout.readline().strip()
     if line != "ready":
         raise RuntimeError(f"HostileLoad {cls} did not start: {line!r}; see {err.name}")
+    p.cpu_at_ready = proc_cpu_s(p.pid)  # building the payloads is not part of the phase
     return p
 
 
 def hostile_result(p, seconds):
-    out, _ = p.communicate(timeout=seconds + 60)
+    """HostileLoad's summary, with the CPU seconds it used from `ready` to its exit (its own
+    rusage: it shares the machine's cores with everything it attacks, which a real attacker would
+    not)."""
+    timer = threading.Timer(seconds + 60, p.kill)
+    timer.start()
+    try:
+        out = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+    finally:
+        timer.cancel()
+    p.returncode = os.waitstatus_to_exitcode(status)
     lines = [l for l in out.splitlines() if l.startswith("{")]
-    return json.loads(lines[-1]) if lines else {"error": "no summary"}
+    result = json.loads(lines[-1]) if lines else {"error": "no summary"}
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime - p.cpu_at_ready, 2)
+    return result
+
+
+def proc_cpu_s(pid):
+    """User + system CPU seconds of a live process (/proc/PID/stat), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_revision(replicas, revision, seconds=20):
@@ -386,21 +436,28 @@ def wait_revision(replicas, revision, seconds=20):
     return False
 
 
-def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir):
+def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir, others):
     """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
-    legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles)."""
+    legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles, the
+    CPU seconds each process used and the replicas' GC pauses). `others`: name -> pid of the
+    processes besides the replicas whose CPU is counted."""
     info = {"name": name}
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
+    pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
+    cpu_before = {k: proc_cpu_s(pid) for k, pid in pids.items()}
+    wall0 = time.time()
     t0 = time.time()
     cls, _, ways = name.partition("@")
     if cls in HOSTILE:
-        p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir, ways or "both")
+        p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir, ways or "both",
+                    args.hostile_nice)
         legit.mark(name)
         t0 = time.time()
         info["hostile"] = hostile_result(p, args.phase_seconds)
     elif name == "cpu-policy":
-        p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir)
+        p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
+                    nice=args.hostile_nice)
         legit.mark(name)
         t0 = time.time()
         bundle_server.mode = "expensive"
@@ -430,6 +487,18 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         legit.mark(name)
         time.sleep(args.phase_seconds)
     info["seconds"] = round(time.time() - t0, 1)
+    wall1 = time.time()
+    # A process restarted during the phase (kill) has no before figure: its CPU is not given.
+    info["cpu_s"] = {k: round(proc_cpu_s(pid) - cpu_before[k], 2) for k, pid in pids.items()
+                     if k not in ("jrego A", "jrego B") and cpu_before[k] is not None and proc_cpu_s(pid) is not None}
+    for r in replicas:
+        now, was = proc_cpu_s(r.server.pid), cpu_before[f"jrego {r.name}"]
+        if now is not None and was is not None and r.server.pid == pids[f"jrego {r.name}"]:
+            info["cpu_s"][f"jrego {r.name}"] = round(now - was, 2)
+    info["cpu_wall_s"] = round(wall1 - wall0, 1)
+    if info.get("hostile", {}).get("cpu_s") is not None:
+        info["cpu_s"]["hostile client"] = info["hostile"]["cpu_s"]
+    info["gc"] = {r.name: r.gc_pauses(wall0, wall1) for r in replicas}
     info["envoy"] = delta(envoy_stats(envoy_admin), before)
     info["jrego"] = [delta(r.metrics(), m) for r, m in zip(replicas, metrics_before)]
     R.log(f"{name}: {json.dumps({k: v for k, v in info.items() if k != 'hostile'})}")
@@ -479,7 +548,10 @@ def report(rows, meta, out_md):
              f"denial: the policy's status with `x-jrego-decision: deny`, so Envoy failing closed does not "
              f"count). Hostile clients: {meta['hostile_rate']}/s through Envoy's plaintext listener **and** "
              f"{meta['hostile_rate']}/s straight to replica A's gRPC port ({meta['cpu_rate']}/s each in "
-             f"cpu-policy). Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
+             f"cpu-policy), the hostile client "
+             + (f"at nice {meta['hostile_nice']} (it shares the cores with what it attacks; a real attacker's "
+                f"client would not)" if meta.get("hostile_nice") else "at the same priority as the rest")
+             + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
@@ -492,6 +564,17 @@ def report(rows, meta, out_md):
         lines.append(f"| {r['name']} | {WHAT.get(r['name'], '')} | {l['requests']} | {100 * l['success']:.2f}% | "
                      f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
                      f"{'met' if r['met'] else '**not met**'} |")
+    names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client"]
+    lines += ["", "CPU seconds each process used during the phase (from /proc/PID/stat; the hostile client's from "
+              "its own rusage, after its payloads were built) and the replicas' GC pauses (-Xlog:gc):", "",
+              "| phase | s | " + " | ".join(names) + " | GC A: pauses, total, longest | GC B |",
+              "|---|---:|" + "---:|" * len(names) + "---|---|"]
+    for r in rows:
+        cpu, gc = r.get("cpu_s", {}), r.get("gc", {})
+        cells = [f"{cpu[n]:.2f}" if n in cpu else "" for n in names]
+        gcs = [f"{g['pauses']}, {g['total_ms']:.0f} ms, {g['max_ms']:.1f} ms" for g in (gc.get("A"), gc.get("B")) if g]
+        lines.append(f"| {r['name']} | {r.get('cpu_wall_s', 0):.0f} | " + " | ".join(cells) + " | "
+                     + " | ".join(gcs or ["", ""]) + " |")
     lines += ["", "## Per phase", ""]
     for r in rows:
         l = r["legit"]
@@ -504,6 +587,13 @@ def report(rows, meta, out_md):
         for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_to_ready_s", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
+        if r.get("cpu_s"):
+            lines.append(f"- CPU seconds over the phase's {r.get('cpu_wall_s', 0):.0f} s: "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_s"].items()))
+        if r.get("gc"):
+            lines.append("- GC pauses: " + "; ".join(
+                f"jrego {k}: {g['pauses']}, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms"
+                for k, g in r["gc"].items()))
         if l.get("p99_ms_by_second"):
             lines.append("- p99 ms per second of the phase (by due time): "
                          + ", ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in l["p99_ms_by_second"]))
@@ -526,6 +616,9 @@ def main():
     ap.add_argument("--hostile-rate", type=float, default=20,
                     help="hostile requests per second on each of the two ways in")
     ap.add_argument("--cpu-rate", type=float, default=5, help="the cpu-policy phase's hostile rate, each way")
+    ap.add_argument("--hostile-nice", type=int, default=19,
+                    help="the hostile client's nice value (0: as the rest); it shares this machine's cores with what "
+                         "it attacks, which a real attacker's client would not (see the README)")
     ap.add_argument("--phases", default=",".join(PHASES))
     ap.add_argument("--out", default=None, help="report path (default results/fault-matrix-<date>.md)")
     ap.add_argument("--no-build", action="store_true")
@@ -569,7 +662,9 @@ def main():
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         legit.mark("warm-up")  # Envoy's and the client's connections, health checks, the JITs
         time.sleep(args.warm_up)
-        infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir) for p in phases]
+        others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
+        infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir, others)
+                 for p in phases]
         legit_rows = legit.finish()
         json.dump({"legit": legit_rows, "phases": infos}, open(os.path.join(workdir, "raw.json"), "w"), indent=1)
     finally:
@@ -592,6 +687,7 @@ def main():
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
+            "hostile_nice": args.hostile_nice,
             "warm_up": args.warm_up, "jrego_args": args.jrego_arg}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),

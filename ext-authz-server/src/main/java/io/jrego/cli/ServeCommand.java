@@ -11,6 +11,7 @@ import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.BundleSource;
 import io.jrego.server.bundle.NamedBundleSource;
+import io.jrego.server.decide.LongEvaluations;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
@@ -192,6 +193,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   boolean trustXfcc;
 
   @Option(
+      names = "--max-form-params",
+      defaultValue = "1000",
+      paramLabel = "N",
+      description =
+          "The most &-separated parameters a query string or form body may have; more are"
+              + " answered 400 naming this limit, counted before anything is decoded (as Jetty's"
+              + " maxFormKeys). At most 10000, OPA-Envoy's own limit.")
+  int maxFormParams;
+
+  @Option(
       names = "--max-recv-msg-size",
       defaultValue = "4194304",
       paramLabel = "BYTES",
@@ -255,6 +266,33 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
           "Connections open at once on the gRPC port; more are closed as they arrive. 0 for a"
               + " quarter of the heap in 1 MiB flow-control windows (at least 16).")
   int maxConnections;
+
+  @Option(
+names = "--long-eval-after",
+      defaultValue = "5ms",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "An evaluation still running after this long becomes a long one: long ones run one per"
+              + " --long-eval-slots at a --long-eval-duty share of a CPU, so expensive checks cannot"
+              + " take cheap ones' CPU; they still end at --eval-timeout. 0 turns this off.")
+  Duration longEvalAfter;
+
+  @Option(
+      names = "--long-eval-slots",
+      defaultValue = "1",
+      paramLabel = "N",
+      description = "Long evaluations running at once (see --long-eval-after).")
+  int longEvalSlots;
+
+  @Option(
+      names = "--long-eval-duty",
+      defaultValue = "25",
+      paramLabel = "PERCENT",
+      description =
+          "The share of a CPU a running long evaluation may take: it works 1 ms, then pauses"
+              + " (see --long-eval-after).")
+  int longEvalDuty;
 
   @Option(
       names = "--eval-max-allocation",
@@ -487,7 +525,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       check =
           new AuthorizationService.Config(
               path,
-              new InputMapper.Options(skipBody, trustXfcc),
+              new InputMapper.Options(skipBody, trustXfcc, maxFormParams),
               dryRun,
               mode,
               errorStatus,
@@ -498,6 +536,11 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     if (workloads.routes().isPresent()) {
       check = check.withRoutes(workloads.routes().get());
+    }
+    try {
+      check = check.withPacing(new LongEvaluations(longEvaluationSettings()));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Optional<TlsConfig> tls;
     try {
@@ -718,6 +761,18 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       parts.add(r.name() + " -> data." + r.path().replace('/', '.'));
     }
     return "routes " + String.join(", ", parts);
+  }
+
+  /**
+   * How long evaluations are paced: {@code --long-eval-*}, with up to half the check threads
+   * waiting for a slot.
+   */
+  LongEvaluations.Settings longEvaluationSettings() {
+    if (longEvalAfter.isZero()) {
+      return LongEvaluations.Settings.OFF;
+    }
+    int waiting = LongEvaluations.Settings.defaults(CheckServer.threadCount(threads)).maxWaiting();
+    return new LongEvaluations.Settings(longEvalAfter, longEvalSlots, longEvalDuty, waiting);
   }
 
   /**

@@ -2,15 +2,26 @@ package io.jrego.loadtests;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.CallOptions;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,7 +39,13 @@ import org.HdrHistogram.Histogram;
  * {@code grpc} for one of the two). Prints {@code ready} once its payloads are built, then, after
  * the last answer (or 15 s), one JSON line: what each payload got ({@code "envoy LABEL":{"403":n}},
  * {@code "grpc LABEL":{"denied-400":n}}), how many requests were not sent because 500 were
- * outstanding on that channel, and the hostile requests' own p50/p99.
+ * outstanding on that channel, the hostile requests' own p50/p99, and the CPU seconds this process
+ * used from {@code ready} to the summary ({@code cpu_s}).
+ *
+ * <p>The client is made cheap, since it shares the machine's cores with what it attacks (a real
+ * attacker's client would not): every HTTP request is built once and sent again as it is (its body
+ * a byte array the client does not copy), and every CheckRequest is serialized once and sent as
+ * those bytes, so a call costs the client its I/O and no serialization or copy of its payload.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HostileLoad CLASS RATE SECONDS \
@@ -61,7 +78,12 @@ public final class HostileLoad {
             .usePlaintext()
             .maxInboundMessageSize(64 << 20)
             .build();
-    AuthorizationGrpc.AuthorizationStub stub = AuthorizationGrpc.newStub(channel);
+    List<Prepared> envoyCalls =
+        p.http().stream().map(h -> new Prepared("envoy " + h.label(), request(envoy, h))).toList();
+    List<Serialized> grpcCalls =
+        p.grpc().stream()
+            .map(g -> new Serialized("grpc " + g.label(), g.request().toByteArray()))
+            .toList();
     Map<String, Map<String, AtomicLong>> outcomes = new ConcurrentHashMap<>();
     Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     long skipped = 0;
@@ -69,6 +91,7 @@ public final class HostileLoad {
     Semaphore grpcSlots = new Semaphore(MAX_OUTSTANDING);
     System.out.println("ready");
     System.out.flush();
+    long cpuAtReady = cpuNanos();
 
     long start = System.nanoTime();
     long total = Math.round(rate * seconds);
@@ -79,26 +102,18 @@ public final class HostileLoad {
       while ((wait = due - System.nanoTime()) > 0) {
         LockSupport.parkNanos(wait);
       }
-      HostilePayloads.Http h = p.http().get((int) (i % p.http().size()));
+      Prepared h = envoyCalls.get((int) (i % envoyCalls.size()));
       if (!viaEnvoy) {
         // not sent this way
       } else if (httpSlots.tryAcquire()) {
-        HttpRequest.Builder b =
-            HttpRequest.newBuilder(envoy.resolve(h.path())).timeout(Duration.ofSeconds(10));
-        h.headers().forEach(b::header);
-        b.method(
-            h.method(),
-            h.body() == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(h.body().toByteArray()));
         var unused =
-            http.sendAsync(b.build(), HttpResponse.BodyHandlers.discarding())
+            http.sendAsync(h.request(), HttpResponse.BodyHandlers.discarding())
                 .whenComplete(
                     (r, e) -> {
                       done(
                           outcomes,
                           latency,
-                          "envoy " + h.label(),
+                          h.label(),
                           due,
                           e != null ? "error" : String.valueOf(r.statusCode()));
                       httpSlots.release();
@@ -106,35 +121,30 @@ public final class HostileLoad {
       } else {
         skipped++;
       }
-      HostilePayloads.Grpc g = p.grpc().get((int) (i % p.grpc().size()));
+      Serialized g = grpcCalls.get((int) (i % grpcCalls.size()));
       if (!viaGrpc) {
         // not sent this way
       } else if (grpcSlots.tryAcquire()) {
-        stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-            .check(
-                g.request(),
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(CheckResponse r) {
-                    done(outcomes, latency, "grpc " + g.label(), due, grpcOutcome(r));
-                  }
+        ClientCalls.asyncUnaryCall(
+            channel.newCall(CHECK, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+            g.bytes(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(CheckResponse r) {
+                done(outcomes, latency, g.label(), due, grpcOutcome(r));
+              }
 
-                  @Override
-                  public void onError(Throwable t) {
-                    done(
-                        outcomes,
-                        latency,
-                        "grpc " + g.label(),
-                        due,
-                        Status.fromThrowable(t).getCode().name());
-                    grpcSlots.release();
-                  }
+              @Override
+              public void onError(Throwable t) {
+                done(outcomes, latency, g.label(), due, Status.fromThrowable(t).getCode().name());
+                grpcSlots.release();
+              }
 
-                  @Override
-                  public void onCompleted() {
-                    grpcSlots.release();
-                  }
-                });
+              @Override
+              public void onCompleted() {
+                grpcSlots.release();
+              }
+            });
       } else {
         skipped++;
       }
@@ -145,10 +155,85 @@ public final class HostileLoad {
         && System.nanoTime() < drain) {
       Thread.sleep(20);
     }
-    System.out.println(summary(args[0], rate, outcomes, latency, skipped));
+    double cpuSeconds = (cpuNanos() - cpuAtReady) / 1e9;
+    System.out.println(summary(args[0], rate, outcomes, latency, skipped, cpuSeconds));
     System.out.flush();
     channel.shutdownNow();
     System.exit(0);
+  }
+
+  /** Check, its request sent as bytes serialized once. */
+  static final MethodDescriptor<byte[], CheckResponse> CHECK =
+      AuthorizationGrpc.getCheckMethod().toBuilder(
+              new BytesMarshaller(), AuthorizationGrpc.getCheckMethod().getResponseMarshaller())
+          .build();
+
+  /** A request through Envoy built once, with the label its outcomes are counted under. */
+  private record Prepared(String label, HttpRequest request) {}
+
+  /** A CheckRequest serialized once, with its label. */
+  private static final class Serialized {
+    private final String label;
+    private final byte[] bytes;
+
+    Serialized(String label, byte[] bytes) {
+      this.label = label;
+      this.bytes = bytes;
+    }
+
+    String label() {
+      return label;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+  }
+
+  private static HttpRequest request(URI envoy, HostilePayloads.Http h) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(envoy.resolve(h.path())).timeout(Duration.ofSeconds(10));
+    h.headers().forEach(b::header);
+    return b.method(
+            h.method(),
+            h.body() == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(h.body().toByteArray()))
+        .build();
+  }
+
+  /** This process's CPU time so far, user and system, in nanoseconds. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** Sends bytes as they are: gRPC writes a known-length, drainable stream without copying. */
+  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new BytesStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      throw new UnsupportedOperationException("requests only");
+    }
+  }
+
+  private static final class BytesStream extends ByteArrayInputStream
+      implements KnownLength, Drainable {
+    BytesStream(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      int n = count - pos;
+      target.write(buf, pos, n);
+      pos = count;
+      return n;
+    }
   }
 
   /** "allowed" or "denied-STATUS" for a CheckResponse, by its HTTP answer to the client. */
@@ -180,7 +265,8 @@ public final class HostileLoad {
       double rate,
       Map<String, Map<String, AtomicLong>> outcomes,
       Histogram latency,
-      long skipped) {
+      long skipped,
+      double cpuSeconds) {
     StringBuilder o = new StringBuilder();
     new TreeMap<>(outcomes)
         .forEach(
@@ -201,7 +287,7 @@ public final class HostileLoad {
       return String.format(
           Locale.ROOT,
           "{\"class\":\"%s\",\"rate_each\":%.1f,\"sent\":%d,\"skipped\":%d,\"p50_ms\":%.2f,"
-              + "\"p99_ms\":%.2f,\"max_ms\":%.1f,\"outcomes\":{%s}}",
+              + "\"p99_ms\":%.2f,\"max_ms\":%.1f,\"client_cpu_s\":%.2f,\"outcomes\":{%s}}",
           cls,
           rate,
           latency.getTotalCount(),
@@ -209,6 +295,7 @@ public final class HostileLoad {
           latency.getValueAtPercentile(50) / 1e6,
           latency.getValueAtPercentile(99) / 1e6,
           latency.getMaxValue() / 1e6,
+          cpuSeconds,
           o);
     }
   }

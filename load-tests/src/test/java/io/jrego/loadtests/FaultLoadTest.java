@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 class FaultLoadTest {
@@ -100,5 +107,26 @@ class FaultLoadTest {
       assertThat(p.http()).as(cls).isNotEmpty();
       assertThat(p.grpc()).as(cls).isNotEmpty();
     }
+  }
+
+  @Test
+  void hostileLoad_sendsEachCheckRequestAsTheBytesSerializedOnce() throws Exception {
+    CheckRequest r = HostilePayloads.of("body").grpc().getFirst().request();
+    InputStream s = HostileLoad.CHECK.streamRequest(r.toByteArray());
+    assertThat(s).isInstanceOf(KnownLength.class).isInstanceOf(Drainable.class);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(((Drainable) s).drainTo(out)).isEqualTo(r.getSerializedSize());
+    assertThat(CheckRequest.parseFrom(out.toByteArray())).isEqualTo(r);
+  }
+
+  @Test
+  void hostileLoad_summaryGivesTheClientsOwnCpu() throws Exception {
+    Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    latency.recordValue(TimeUnit.MILLISECONDS.toNanos(5));
+    JsonNode j =
+        new ObjectMapper()
+            .readTree(HostileLoad.summary("body", 20, new ConcurrentHashMap<>(), latency, 0, 1.25));
+    assertThat(j.get("client_cpu_s").asDouble()).isEqualTo(1.25);
+    assertThat(j.get("sent").asLong()).isEqualTo(1);
   }
 }

@@ -115,6 +115,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
     try {
       Evaluator ev = evaluator(input);
       options.deadline().ifPresent(ev::endBy);
+      options.pacer().ifPresent(ev::pace);
       return Optional.ofNullable(ev.document(start));
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
@@ -198,6 +199,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       options.coverage().ifPresent(ev::recordCoverage);
       options.testCases().ifPresent(ev::recordTestCases);
       options.deadline().ifPresent(ev::endBy);
+      options.pacer().ifPresent(ev::pace);
       for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }

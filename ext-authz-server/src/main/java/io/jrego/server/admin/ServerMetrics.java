@@ -2,6 +2,7 @@ package io.jrego.server.admin;
 
 import io.jrego.server.policy.ActivePolicy;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +57,12 @@ import java.util.function.Supplier;
  *       jrego_checks_total} with reason {@code overloaded}
  *   <li>{@code jrego_requests_open}, {@code jrego_requests_waiting_bytes}: calls open now, and the
  *       bytes of their messages waiting for a check thread
+ *   <li>{@code jrego_long_evaluations_total}, {@code jrego_long_evaluations_refused_total}:
+ *       evaluations that used the quick budget's CPU and were paced ({@code --long-eval-after}),
+ *       and long ones ended at once because the most allowed already waited for a slot (reason
+ *       {@code overloaded}); {@code jrego_long_evaluations_spared_total}: evaluations that ran past
+ *       the quick budget in wall time only and were not paced; {@code
+ *       jrego_long_evaluations_running}, {@code jrego_long_evaluations_waiting}: now
  *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
  *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
  *       installed its handler
@@ -89,6 +96,7 @@ public final class ServerMetrics implements AutoCloseable {
   private volatile SvidStatus svid;
   private volatile double svidStreamUp;
   private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
+  private final List<Object> held = new CopyOnWriteArrayList<>();
   private boolean jvmBound;
 
   /**
@@ -380,6 +388,44 @@ public final class ServerMetrics implements AutoCloseable {
     Gauge.builder("jrego.requests.waiting", waitingBytes)
         .description("Bytes of request messages received and not yet taken by a check thread")
         .baseUnit("bytes")
+        .register(registry);
+  }
+
+  /**
+   * The meters of the pacing of expensive evaluations ({@code LongEvaluations}), read when scraped.
+   *
+   * @param becameLong evaluations that used the quick budget's CPU, since start
+   * @param spared evaluations past the quick budget in wall time that ended without using its CPU
+   * @param refused long evaluations ended because the most allowed already waited for a slot
+   * @param running long evaluations holding a slot now
+   * @param waiting long evaluations waiting for a slot now
+   */
+  public void longEvaluationMeters(
+      Supplier<Number> becameLong,
+      Supplier<Number> spared,
+      Supplier<Number> refused,
+      Supplier<Number> running,
+      Supplier<Number> waiting) {
+    held.add(becameLong); // a function counter holds its object weakly
+    held.add(spared);
+    held.add(refused);
+    FunctionCounter.builder("jrego.long.evaluations", becameLong, s -> s.get().doubleValue())
+        .description("Evaluations that used the quick budget's CPU and were paced as long ones")
+        .register(registry);
+    FunctionCounter.builder("jrego.long.evaluations.spared", spared, s -> s.get().doubleValue())
+        .description(
+            "Evaluations past the quick budget in wall time only (preempted, not working): not"
+                + " paced")
+        .register(registry);
+    FunctionCounter.builder("jrego.long.evaluations.refused", refused, s -> s.get().doubleValue())
+        .description(
+            "Long evaluations ended at once (reason overloaded): the most allowed already waited")
+        .register(registry);
+    Gauge.builder("jrego.long.evaluations.running", running)
+        .description("Long evaluations running now (holding a slot)")
+        .register(registry);
+    Gauge.builder("jrego.long.evaluations.waiting", waiting)
+        .description("Long evaluations waiting for a slot now, each holding a check thread")
         .register(registry);
   }
 

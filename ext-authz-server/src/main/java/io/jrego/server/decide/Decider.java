@@ -85,6 +85,7 @@ public final class Decider {
   private final Duration evalTimeout;
   private final boolean quiet;
   private final DecisionRecorder recorder;
+  private final LongEvaluations pacing;
 
   /**
    * @param metrics where calls are counted
@@ -101,10 +102,25 @@ public final class Decider {
    */
   public Decider(
       ServerMetrics metrics, Duration evalTimeout, boolean quiet, DecisionRecorder recorder) {
+    this(metrics, evalTimeout, quiet, recorder, LongEvaluations.off());
+  }
+
+  /**
+   * A core whose evaluations are paced by {@code pacing} ({@link LongEvaluations}): one that runs
+   * past its quick budget shares a few slots and a bounded share of the CPU with the other long
+   * ones, so that cheap calls keep theirs.
+   */
+  public Decider(
+      ServerMetrics metrics,
+      Duration evalTimeout,
+      boolean quiet,
+      DecisionRecorder recorder,
+      LongEvaluations pacing) {
     this.metrics = metrics;
     this.evalTimeout = evalTimeout;
     this.quiet = quiet;
     this.recorder = quiet ? DecisionRecorder.none() : recorder;
+    this.pacing = pacing;
   }
 
   /** What one call found out, for its {@link DecisionEvent}. */
@@ -370,8 +386,17 @@ public final class Decider {
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
-    try {
-      decision = prepared(policy, path).evaluate(input, QueryOptions.none().withDeadline(deadline));
+    QueryOptions options = QueryOptions.none().withDeadline(deadline);
+    try (LongEvaluations.Pace pace = pacing.start(deadline)) {
+      try {
+        decision =
+            prepared(policy, path).evaluate(input, pace.idle() ? options : options.pacer(pace));
+      } catch (RegoException e) {
+        if (pace.refused()) {
+          throw new CheckException(Reason.OVERLOADED, e.getMessage(), e);
+        }
+        throw e;
+      }
     } catch (RegoException e) {
       if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
         throw new CheckException(

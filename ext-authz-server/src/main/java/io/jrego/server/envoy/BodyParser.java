@@ -27,6 +27,14 @@ final class BodyParser {
 
   static Parsed parse(Map<String, String> headers, String body, ByteString rawBody)
       throws UrlDecoding.DecodingException {
+    return parse(headers, body, rawBody, UrlDecoding.MAX_PARAMS);
+  }
+
+  /**
+   * {@link #parse(Map, String, ByteString)} with at most {@code maxParams} pairs in a form body.
+   */
+  static Parsed parse(Map<String, String> headers, String body, ByteString rawBody, int maxParams)
+      throws UrlDecoding.DecodingException {
     if ("true".equals(headers.get(PARTIAL_BODY))) {
       return Parsed.TRUNCATED;
     }
@@ -75,8 +83,11 @@ final class BodyParser {
       }
     }
     if (form) {
+      UrlDecoding.checkParams(payload, maxParams);
       return new Parsed(
-          UrlDecoding.parseQuery(new String(payload, StandardCharsets.UTF_8)), BooleanValue.FALSE);
+          UrlDecoding.parseQuery(
+              new String(payload, StandardCharsets.UTF_8), maxParams, "form body"),
+          BooleanValue.FALSE);
     }
     String boundary = MediaType.parse(contentType).params().get("boundary");
     if (boundary == null) {

@@ -26,9 +26,36 @@ public final class InputMapper {
    *     (OPA-Envoy's {@code skip-request-body-parse})
    * @param trustXfcc take the caller's SPIFFE ID from the {@code x-forwarded-client-cert} header
    *     when the peer certificate gives none; only safe when the proxy sanitises that header
+   * @param maxParams the most {@code &}-separated parameters a query string or form body may have,
+   *     counted before either is decoded; more are refused with a 400 naming the limit. At most
+   *     {@link #GO_MAX_PARAMS}, OPA-Envoy's own limit (Go's {@code net/url}).
    */
-  public record Options(boolean skipRequestBodyParse, boolean trustXfcc) {
-    /** Parse bodies, don't trust XFCC. */
+  public record Options(boolean skipRequestBodyParse, boolean trustXfcc, int maxParams) {
+
+    /** OPA-Envoy's limit on parameters: Go's {@code net/url} refuses more (since Go 1.24.12). */
+    public static final int GO_MAX_PARAMS = UrlDecoding.MAX_PARAMS;
+
+    /**
+     * {@code jrego serve}'s limit on parameters, as Jetty's {@code maxFormKeys} and Tomcat's {@code
+     * maxParameterCount}: no form a person fills in comes near it, and a flood of names costs one
+     * scan.
+     */
+    public static final int DEFAULT_MAX_PARAMS = 1_000;
+
+    /** Checks the limit is within 1 and {@link #GO_MAX_PARAMS}. */
+    public Options {
+      if (maxParams < 1 || maxParams > GO_MAX_PARAMS) {
+        throw new IllegalArgumentException(
+            "the parameter limit must be 1 to " + GO_MAX_PARAMS + ", got " + maxParams);
+      }
+    }
+
+    /** Options with OPA-Envoy's limit on parameters ({@link #GO_MAX_PARAMS}). */
+    public Options(boolean skipRequestBodyParse, boolean trustXfcc) {
+      this(skipRequestBodyParse, trustXfcc, GO_MAX_PARAMS);
+    }
+
+    /** Parse bodies, don't trust XFCC, OPA-Envoy's limit on parameters. */
     public static Options defaults() {
       return new Options(false, false);
     }
@@ -87,10 +114,14 @@ public final class InputMapper {
     Map<String, String> headers = http.getHeadersMap();
     try {
       input.put(PARSED_PATH, UrlDecoding.parsedPath(q < 0 ? path : path.substring(0, q)));
-      input.put(PARSED_QUERY, UrlDecoding.parseQuery(q < 0 ? "" : path.substring(q + 1)));
+      input.put(
+          PARSED_QUERY,
+          UrlDecoding.parseQuery(
+              q < 0 ? "" : path.substring(q + 1), options.maxParams(), "query string"));
       checkDeadline(deadline, "path and query");
       if (!options.skipRequestBodyParse()) {
-        BodyParser.Parsed body = BodyParser.parse(headers, http.getBody(), http.getRawBody());
+        BodyParser.Parsed body =
+            BodyParser.parse(headers, http.getBody(), http.getRawBody(), options.maxParams());
         input.put(PARSED_BODY, body.body());
         input.put(TRUNCATED_BODY, body.truncated());
         checkDeadline(deadline, "body");

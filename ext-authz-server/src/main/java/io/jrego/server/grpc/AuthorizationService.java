@@ -17,6 +17,7 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.decide.Decider;
 import io.jrego.server.decide.Kind;
+import io.jrego.server.decide.LongEvaluations;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
@@ -60,6 +61,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    *     {@link Reason#TIMEOUT}
    * @param routes which decision answers each check: {@link RouteTable#single} of {@code
    *     decisionPath}, or configured routes (policy per workload)
+   * @param pacing how expensive evaluations are kept from taking cheap ones' CPU, shared by Check
+   *     and ext_proc ({@link LongEvaluations}); {@link LongEvaluations#off()} for none
    */
   public record Config(
       String decisionPath,
@@ -69,7 +72,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       int errorStatus,
       int maxSendBytes,
       Duration evalTimeout,
-      RouteTable routes) {
+      RouteTable routes,
+      LongEvaluations pacing) {
 
     /**
      * The default {@link #evalTimeout}: Envoy's default ext_authz timeout, and well below the 0.5 s
@@ -82,6 +86,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     public Config {
       Objects.requireNonNull(decisionPath);
       Objects.requireNonNull(routes);
+      Objects.requireNonNull(pacing);
       Objects.requireNonNull(input);
       Objects.requireNonNull(onError);
       if (evalTimeout.isNegative() || evalTimeout.isZero()) {
@@ -91,6 +96,28 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         throw new IllegalArgumentException(
             "error status " + errorStatus + " is not an HTTP status Envoy knows");
       }
+    }
+
+    /** A configuration without pacing ({@link LongEvaluations#off()}). */
+    public Config(
+        String decisionPath,
+        InputMapper.Options input,
+        boolean dryRun,
+        OnError onError,
+        int errorStatus,
+        int maxSendBytes,
+        Duration evalTimeout,
+        RouteTable routes) {
+      this(
+          decisionPath,
+          input,
+          dryRun,
+          onError,
+          errorStatus,
+          maxSendBytes,
+          evalTimeout,
+          routes,
+          LongEvaluations.off());
     }
 
     /** A configuration without routes: every check is answered by {@code decisionPath}. */
@@ -128,19 +155,33 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     /** This configuration with another {@link #onError} and {@link #errorStatus}. */
     public Config withOnError(OnError mode, int status) {
       return new Config(
-          decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout, routes);
+          decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout, routes, pacing);
     }
 
     /** This configuration with another {@link #evalTimeout}. */
     public Config withEvalTimeout(Duration timeout) {
       return new Config(
-          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout, routes);
+          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout, routes, pacing);
     }
 
     /** This configuration with routes (policy per workload) instead of one decision path. */
     public Config withRoutes(RouteTable table) {
       return new Config(
-          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, evalTimeout, table);
+          decisionPath,
+          input,
+          dryRun,
+          onError,
+          errorStatus,
+          maxSendBytes,
+          evalTimeout,
+          table,
+          pacing);
+    }
+
+    /** This configuration with expensive evaluations paced by {@code p}. */
+    public Config withPacing(LongEvaluations p) {
+      return new Config(
+          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, evalTimeout, routes, p);
     }
   }
 
@@ -181,7 +222,11 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       Config config,
       Optional<BudgetGate> budgets,
       DecisionRecorder recorder) {
-    this(policies, new Decider(metrics, config.evalTimeout(), false, recorder), config, budgets);
+    this(
+        policies,
+        new Decider(metrics, config.evalTimeout(), false, recorder, config.pacing()),
+        config,
+        budgets);
   }
 
   private AuthorizationService(

@@ -25,6 +25,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.jrego.server.decide.LongEvaluations;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.tls.SvidException;
 import io.jrego.server.tls.SvidTls;
@@ -235,6 +236,15 @@ public final class CheckServer implements AutoCloseable {
     process.ifPresent(p -> p.offload(executor));
     this.gate = new RequestGate(limits, executor, service.metrics(), service::overloadDenial);
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
+    LongEvaluations pacing = service.config().pacing();
+    service
+        .metrics()
+        .longEvaluationMeters(
+            pacing::longTotal,
+            pacing::sparedTotal,
+            pacing::refusedTotal,
+            pacing::running,
+            pacing::waiting);
     if (builder instanceof NettyServerBuilder netty) {
       // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
       // window (auto-tuning grows it to 8 MiB) bounds what a connection's calls that have not

@@ -136,7 +136,7 @@ public final class ExternalProcessorService
       Optional<BudgetGate> budgets) {
     this.policies = policies;
     this.budgets = check.dryRun() ? Optional.empty() : budgets;
-    this.decider = new Decider(metrics, check.evalTimeout(), false, recorder);
+    this.decider = new Decider(metrics, check.evalTimeout(), false, recorder, check.pacing());
     this.config = config;
     this.routes = check.routes().forProcess();
     this.evalTimeout = check.evalTimeout();

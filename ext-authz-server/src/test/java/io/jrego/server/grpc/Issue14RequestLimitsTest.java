@@ -157,6 +157,11 @@ class Issue14RequestLimitsTest {
 
       release.countDown();
       assertThat(both.await(10, TimeUnit.SECONDS)).as("the two let in are answered").isTrue();
+      // released when the server sees the calls complete, just after the client has its answers
+      long released = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.openCalls() > 0 && System.nanoTime() < released) {
+        Thread.sleep(10);
+      }
       // the permits are back: a new call is served
       assertThat(
               AuthorizationGrpc.newBlockingStub(ch)

@@ -104,6 +104,7 @@ public final class Evaluator {
   private long deadline;
   private boolean deadlineFromCaller; // set by endBy: the message names the caller's budget
   private final Runnable limitCheck = this::checkLimits; // for builtins and the value model
+  private Runnable pacer; // the caller's, run at each limit checkpoint; null: none
   private int steps;
   private int depth;
   private final CallTargets targets;
@@ -164,6 +165,16 @@ public final class Evaluator {
       deadline = nanoTime;
       deadlineFromCaller = true;
     }
+  }
+
+  /**
+   * Runs {@code pacer} on the evaluating thread at each limit checkpoint, before the limits are
+   * checked ({@code QueryOptions.pacer}): it may pause the thread, or end the query by throwing a
+   * {@link java.util.concurrent.CancellationException}, whose message becomes the {@code
+   * eval_cancel_error}'s.
+   */
+  public void pace(Runnable pacer) {
+    this.pacer = pacer;
   }
 
   /** Records the rows this evaluator reaches into {@code c} (OPA's coverage tracer). */
@@ -408,6 +419,14 @@ public final class Evaluator {
    * by more than a slice.
    */
   private void checkLimits() {
+    if (pacer != null) {
+      try {
+        pacer.run();
+      } catch (java.util.concurrent.CancellationException e) {
+        throw new EvalException(
+            RegoError.of(RegoError.EVAL_CANCEL, String.valueOf(e.getMessage())));
+      }
+    }
     checkDeadline();
     checkpoint();
   }

@@ -1,0 +1,307 @@
+package io.jrego.server.decide;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps expensive evaluations from taking the CPU that cheap ones need: an evaluation that has used
+ * a short quick budget ({@link Settings#quick}) of CPU becomes <em>long</em>. Long evaluations run
+ * one at a time per slot ({@link Settings#slots}, one by default) and, while they run, in a duty
+ * cycle: {@link #SLICE} of work, then a pause, so that together they take at most {@code slots ×
+ * duty} of one CPU. They still end at the check's deadline ({@code --eval-timeout}) as before,
+ * waiting for a slot or pausing included. A cheap check never notices: before its quick budget has
+ * passed, its pacer only reads the clock.
+ *
+ * <p>The budget is CPU, not wall time: on busy cores a cheap evaluation can be preempted past the
+ * budget without doing any more work, and pacing it would only add to its latency. Reading a
+ * thread's CPU time costs more than reading the clock, so it is read only once the wall-clock
+ * budget has passed: from then on the evaluation is a <em>candidate</em>, and it becomes long when
+ * it has used a further quick budget of CPU since (its CPU before that moment is not known, and is
+ * at most the wall time). A preempted cheap check ends as a candidate, never paced; an expensive
+ * one becomes long after between one and two budgets of work. Where the JVM cannot tell a thread's
+ * CPU time, the wall-clock budget alone decides, as if all of it was work.
+ *
+ * <p>Each evaluation gets its own {@link Pace}, handed to the engine as the query's pacer ({@code
+ * QueryOptions.pacer}), which runs it at every limit checkpoint (about every thousand evaluation
+ * steps, and inside builtins that loop over large operands). The pace holds the evaluating thread:
+ * a long evaluation waiting for a slot holds a check thread, so at most {@link Settings#maxWaiting}
+ * wait; one more ends at once ({@link Pace#refused}), leaving the other check threads to cheap
+ * checks.
+ *
+ * <p>Thread-safe; one per server, shared by Check and ext_proc.
+ */
+public final class LongEvaluations {
+
+  /** The work a long evaluation does between two pauses. */
+  static final Duration SLICE = Duration.ofMillis(1);
+
+  /**
+   * How evaluations are paced.
+   *
+   * @param quick how long an evaluation runs unpaced; zero turns pacing off
+   * @param slots long evaluations running at once
+   * @param dutyPercent the share of a CPU one running long evaluation may take, 1 to 100
+   * @param maxWaiting long evaluations that may wait for a slot, holding their check thread; more
+   *     end at once
+   */
+  public record Settings(Duration quick, int slots, int dutyPercent, int maxWaiting) {
+
+    /** Pacing off: every evaluation runs as fast as it can until its deadline. */
+    public static final Settings OFF = new Settings(Duration.ZERO, 1, 100, 0);
+
+    /** Checks the values are in range. */
+    public Settings {
+      if (quick.isNegative()) {
+        throw new IllegalArgumentException("quick budget must not be negative: " + quick);
+      }
+      if (slots < 1) {
+        throw new IllegalArgumentException("long evaluation slots must be at least 1: " + slots);
+      }
+      if (dutyPercent < 1 || dutyPercent > 100) {
+        throw new IllegalArgumentException(
+            "long evaluation duty must be 1 to 100 (percent): " + dutyPercent);
+      }
+      if (maxWaiting < 0) {
+        throw new IllegalArgumentException("waiting long evaluations must be >= 0: " + maxWaiting);
+      }
+    }
+
+    /**
+     * jrego serve's defaults for {@code threads} check threads: long after 5 ms, one slot, a 25%
+     * duty cycle, and up to half the check threads waiting for the slot.
+     */
+    public static Settings defaults(int threads) {
+      return new Settings(Duration.ofMillis(5), 1, 25, Math.max(1, threads / 2));
+    }
+
+    boolean on() {
+      return !quick.isZero();
+    }
+  }
+
+  private static final LongEvaluations OFF =
+      new LongEvaluations(Settings.OFF, System::nanoTime, LongEvaluations::threadCpu, nanos -> {});
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private final Settings settings;
+  private final LongSupplier clock;
+  private final LongSupplier cpu;
+  private final LongConsumer pause;
+  private final Semaphore slots;
+  private final long quickNanos;
+  private final long sliceNanos;
+  private final long pauseNanos;
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicLong becameLong = new AtomicLong();
+  private final AtomicLong spared = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final Pace idle;
+
+  /** Pacing as {@code settings} say, on the real clock. */
+  public LongEvaluations(Settings settings) {
+    this(settings, System::nanoTime, LongEvaluations::threadCpu, LockSupport::parkNanos);
+  }
+
+  /**
+   * @param clock {@link System#nanoTime()} or a test's
+   * @param cpu the calling thread's CPU time in nanoseconds, -1 if unknown ({@link #threadCpu}), or
+   *     a test's
+   * @param pause parks the thread for that many nanoseconds, or a test's record of it
+   */
+  LongEvaluations(Settings settings, LongSupplier clock, LongSupplier cpu, LongConsumer pause) {
+    this.settings = settings;
+    this.clock = clock;
+    this.cpu = cpu;
+    this.pause = pause;
+    this.slots = new Semaphore(settings.slots());
+    this.quickNanos = settings.quick().toNanos();
+    this.sliceNanos = SLICE.toNanos();
+    this.pauseNanos = sliceNanos * (100 - settings.dutyPercent()) / settings.dutyPercent();
+    this.idle = new Pace(0, 0);
+  }
+
+  /** No pacing. */
+  public static LongEvaluations off() {
+    return OFF;
+  }
+
+  /** How evaluations are paced. */
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Evaluations that became long, since start. */
+  public long longTotal() {
+    return becameLong.get();
+  }
+
+  /**
+   * Evaluations that ran past the quick budget in wall time but ended without using it in CPU
+   * (preempted or waiting, not working), since start: they were never paced.
+   */
+  public long sparedTotal() {
+    return spared.get();
+  }
+
+  /** Long evaluations ended because {@link Settings#maxWaiting} already waited, since start. */
+  public long refusedTotal() {
+    return refused.get();
+  }
+
+  /** Long evaluations running now (holding a slot). */
+  public int running() {
+    return settings.slots() - slots.availablePermits();
+  }
+
+  /** Long evaluations waiting for a slot now. */
+  public int waiting() {
+    return waiting.get();
+  }
+
+  /**
+   * The pace of one evaluation that starts now and must end by {@code deadline} (a {@link
+   * System#nanoTime()} instant); {@link Pace#close} it when the evaluation ends, however it ends.
+   */
+  Pace start(long deadline) {
+    return settings.on() ? new Pace(clock.getAsLong(), deadline) : idle;
+  }
+
+  /**
+   * The calling thread's CPU time in nanoseconds, or -1 where the JVM cannot tell (a virtual
+   * thread, or a JVM without thread CPU time).
+   */
+  static long threadCpu() {
+    try {
+      return THREADS.getCurrentThreadCpuTime();
+    } catch (UnsupportedOperationException e) {
+      return -1;
+    }
+  }
+
+  /** One evaluation's pacing: the engine runs it at each checkpoint. Used by one thread. */
+  final class Pace implements Runnable, AutoCloseable {
+    private final long start;
+    private final long deadline;
+    private boolean candidate;
+    private long cpuFrom;
+    private boolean isLong;
+    private boolean holding;
+    private boolean wasRefused;
+    private long sliceStart;
+
+    private Pace(long start, long deadline) {
+      this.start = start;
+      this.deadline = deadline;
+    }
+
+    /** Whether this pacer is a no-op (pacing off): the engine need not be given it. */
+    boolean idle() {
+      return !settings.on();
+    }
+
+    @Override
+    public void run() {
+      if (!settings.on()) {
+        return;
+      }
+      long now = clock.getAsLong();
+      if (!isLong) {
+        if (now - start < quickNanos) {
+          return;
+        }
+        long cpuNow = cpu.getAsLong();
+        if (cpuNow >= 0) {
+          if (!candidate) {
+            candidate = true;
+            cpuFrom = cpuNow;
+            return;
+          }
+          if (cpuNow - cpuFrom < quickNanos) {
+            return;
+          }
+        }
+        isLong = true;
+        becameLong.incrementAndGet();
+        takeSlot(now);
+        return;
+      }
+      if (!holding) {
+        return; // the deadline passed while it waited: the engine's deadline check ends it
+      }
+      if (now - sliceStart >= sliceNanos) {
+        long rest = Math.min(pauseNanos, deadline - now);
+        if (rest > 0) {
+          pause.accept(rest);
+        }
+        sliceStart = clock.getAsLong();
+      }
+    }
+
+    private void takeSlot(long now) {
+      if (slots.tryAcquire()) {
+        holding = true;
+        sliceStart = now;
+        return;
+      }
+      if (waiting.incrementAndGet() > settings.maxWaiting()) {
+        waiting.decrementAndGet();
+        refused.incrementAndGet();
+        wasRefused = true;
+        throw new CancellationException(
+            "evaluation ran past its quick budget of "
+                + settings.quick().toMillis()
+                + " ms while "
+                + settings.maxWaiting()
+                + " long evaluations already waited for the "
+                + settings.slots()
+                + " long-evaluation slot(s)");
+      }
+      try {
+        holding = slots.tryAcquire(Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the engine's checkpoint ends the evaluation
+      } finally {
+        waiting.decrementAndGet();
+      }
+      sliceStart = clock.getAsLong();
+    }
+
+    /** Whether this evaluation was ended for want of a place to wait (reason overloaded). */
+    boolean refused() {
+      return wasRefused;
+    }
+
+    /** Whether this evaluation ran past the quick budget in wall time (long or not). */
+    boolean wasCandidate() {
+      return candidate || isLong;
+    }
+
+    /** Whether this evaluation became long. */
+    boolean wasLong() {
+      return isLong;
+    }
+
+    /** Gives the slot back, if it holds one. */
+    @Override
+    public void close() {
+      if (candidate && !isLong) {
+        candidate = false; // counted once, however often it is closed
+        spared.incrementAndGet();
+      }
+      if (holding) {
+        holding = false;
+        slots.release();
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package io.jrego.server.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link LongEvaluations} on a made-up clock and CPU: each checkpoint of a simulated evaluation
+ * advances both by the work done since the last, each pause and each preemption only the clock, so
+ * the assertions are about counts and shares, never about how long the test took. With a 5 ms quick
+ * budget an evaluation that works without interruption is a candidate at 5 ms (the first reading of
+ * its CPU) and long at 10 ms.
+ */
+class LongEvaluationsTest {
+
+  private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long STEP = MS / 10; // the work between two checkpoints
+
+  private long now = 1_000 * MS;
+  private long cpu = 300 * MS; // the thread's CPU time: it ran other checks before
+  private int cpuReads;
+  private final List<Long> pauses = new ArrayList<>();
+
+  private LongEvaluations pacing(int slots, int duty, int maxWaiting) {
+    return new LongEvaluations(
+        new LongEvaluations.Settings(Duration.ofMillis(5), slots, duty, maxWaiting),
+        () -> now,
+        () -> {
+          cpuReads++;
+          return cpu;
+        },
+        nanos -> {
+          pauses.add(nanos);
+          now += nanos;
+        });
+  }
+
+  /** Runs {@code steps} checkpoints of an evaluation, each after {@link #STEP} of work. */
+  private void work(LongEvaluations.Pace pace, int steps) {
+    for (int i = 0; i < steps; i++) {
+      now += STEP;
+      cpu += STEP;
+      pace.run();
+    }
+  }
+
+  @Test
+  void aCheapEvaluationIsNeverPaused() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace pace = pacing.start(now + 200 * MS)) {
+      work(pace, 49); // 4.9 ms: inside the quick budget
+      assertThat(pace.wasLong()).isFalse();
+      assertThat(pacing.running()).isZero();
+    }
+    assertThat(pauses).isEmpty();
+    assertThat(pacing.longTotal()).isZero();
+    assertThat(cpuReads).as("a cheap check never reads its CPU time").isZero();
+  }
+
+  @Test
+  void aCheapEvaluationPreemptedPastTheBudgetIsNotPaced() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace pace = pacing.start(now + 200 * MS)) {
+      work(pace, 10); // 1 ms of work
+      now += 20 * MS; // the thread is preempted: wall time passes, its CPU does not
+      work(pace, 30); // 3 ms more: 24 ms of wall time, 4 ms of CPU
+      assertThat(pace.wasCandidate()).isTrue();
+      assertThat(pace.wasLong()).isFalse();
+      assertThat(pacing.running()).isZero();
+    }
+    assertThat(pauses).isEmpty();
+    assertThat(pacing.longTotal()).isZero();
+    assertThat(pacing.sparedTotal()).isEqualTo(1);
+    assertThat(cpuReads)
+        .as("read from the first checkpoint past the wall-clock budget")
+        .isEqualTo(30);
+  }
+
+  @Test
+  void aPreemptedEvaluationBecomesLongOnceItHasUsedTheBudgetsCpu() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace pace = pacing.start(now + 200 * MS)) {
+      now += 20 * MS; // preempted before its first checkpoint
+      work(pace, 50); // a candidate at the first checkpoint; 4.9 ms of CPU since
+      assertThat(pace.wasLong()).isFalse();
+      work(pace, 1); // 5 ms of CPU since it became a candidate
+      assertThat(pace.wasLong()).isTrue();
+      assertThat(pacing.running()).isEqualTo(1);
+    }
+    assertThat(pacing.longTotal()).isEqualTo(1);
+    assertThat(pacing.sparedTotal()).isZero();
+  }
+
+  @Test
+  void withoutThreadCpuTimeTheWallClockBudgetDecides() {
+    LongEvaluations pacing =
+        new LongEvaluations(
+            new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, 4),
+            () -> now,
+            () -> -1,
+            pauses::add);
+    try (LongEvaluations.Pace pace = pacing.start(now + 200 * MS)) {
+      work(pace, 49);
+      assertThat(pace.wasLong()).isFalse();
+      work(pace, 1);
+      assertThat(pace.wasLong()).isTrue();
+    }
+    assertThat(pacing.longTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void theRealSourceReadsThisThreadsCpuTime() {
+    long first = LongEvaluations.threadCpu();
+    assertThat(first).as("a platform thread on Linux has a CPU time").isPositive();
+    assertThat(LongEvaluations.threadCpu()).isGreaterThanOrEqualTo(first);
+  }
+
+  @Test
+  void aLongEvaluationGetsItsDutyShareOfTheCpu() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    long workDone;
+    try (LongEvaluations.Pace pace = pacing.start(now + 10_000 * MS)) {
+      work(pace, 100); // 5 ms: a candidate; 5 ms of CPU later: long
+      assertThat(pace.wasLong()).isTrue();
+      assertThat(pacing.running()).isEqualTo(1);
+      assertThat(pauses).isEmpty();
+      long from = now;
+      work(pace, 400); // 40 ms of work
+      workDone = 400 * STEP;
+      long paused = pauses.stream().mapToLong(Long::longValue).sum();
+      assertThat(now - from).isEqualTo(workDone + paused);
+      // 1 ms of work, 3 ms of pause: a quarter of a CPU
+      assertThat(pauses).hasSize(40).allMatch(p -> p == 3 * MS);
+      assertThat((double) workDone / (now - from)).isEqualTo(0.25);
+    }
+    assertThat(pacing.running()).isZero();
+    assertThat(pacing.longTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void aPauseNeverOutlastsTheDeadline() {
+    LongEvaluations pacing = pacing(1, 10, 4);
+    long deadline = now + 12 * MS;
+    try (LongEvaluations.Pace pace = pacing.start(deadline)) {
+      work(pace, 110); // long at 10 ms; first slice ends at 11 ms, with 1 ms left to the deadline
+    }
+    assertThat(pauses).containsExactly(MS);
+  }
+
+  @Test
+  void longEvaluationsBeyondTheSlotsWaitAndThoseBeyondTheWaitingLimitEndAtOnce() {
+    LongEvaluations pacing = pacing(1, 25, 1);
+    LongEvaluations.Pace first = pacing.start(now + 200 * MS);
+    work(first, 100);
+    assertThat(pacing.running()).isEqualTo(1);
+
+    // a second long one finds the slot taken; its deadline has passed, so it waits no longer
+    LongEvaluations.Pace second = pacing.start(now);
+    now += 5 * MS;
+    second.run(); // a candidate
+    cpu += 5 * MS;
+    second.run();
+    assertThat(second.wasLong()).isTrue();
+    assertThat(second.refused()).isFalse();
+    assertThat(pacing.waiting()).isZero();
+    second.run(); // without a slot it is never paused: the engine's deadline check ends it
+    assertThat(pauses).isEmpty();
+    second.close();
+    assertThat(pacing.running()).isEqualTo(1);
+
+    // with no place left to wait (maxWaiting 0), a long one ends at once
+    LongEvaluations full = pacing(1, 25, 0);
+    LongEvaluations.Pace holder = full.start(now + 200 * MS);
+    work(holder, 100);
+    LongEvaluations.Pace third = full.start(now + 200 * MS);
+    now += 5 * MS;
+    third.run(); // a candidate
+    cpu += 5 * MS;
+    assertThatThrownBy(third::run)
+        .isInstanceOf(CancellationException.class)
+        .hasMessageContaining("quick budget of 5 ms")
+        .hasMessageContaining("0 long evaluations already waited");
+    assertThat(third.refused()).isTrue();
+    assertThat(full.refusedTotal()).isEqualTo(1);
+    assertThat(full.longTotal()).isEqualTo(2);
+    holder.close();
+    first.close();
+  }
+
+  @Test
+  void closingGivesTheSlotToTheNextLongEvaluation() {
+    LongEvaluations pacing = pacing(1, 25, 0);
+    try (LongEvaluations.Pace first = pacing.start(now + 200 * MS)) {
+      work(first, 110);
+    }
+    assertThat(pacing.running()).isZero();
+    try (LongEvaluations.Pace next = pacing.start(now + 200 * MS)) {
+      work(next, 110);
+      assertThat(next.refused()).isFalse();
+      assertThat(pacing.running()).isEqualTo(1);
+    }
+    assertThat(pacing.longTotal()).isEqualTo(2);
+  }
+
+  @Test
+  void offPacesNothing() {
+    LongEvaluations off = LongEvaluations.off();
+    LongEvaluations.Pace pace = off.start(Long.MAX_VALUE);
+    assertThat(pace.idle()).isTrue();
+    pace.run();
+    pace.close();
+    assertThat(off.longTotal()).isZero();
+    assertThat(off.running()).isZero();
+  }
+
+  @Test
+  void settingsOutOfRangeAreRefusedNamingTheValue() {
+    assertThatThrownBy(() -> new LongEvaluations.Settings(Duration.ofMillis(5), 0, 25, 1))
+        .hasMessageContaining("slots must be at least 1: 0");
+    assertThatThrownBy(() -> new LongEvaluations.Settings(Duration.ofMillis(5), 1, 0, 1))
+        .hasMessageContaining("duty must be 1 to 100 (percent): 0");
+    assertThatThrownBy(() -> new LongEvaluations.Settings(Duration.ofMillis(-1), 1, 25, 1))
+        .hasMessageContaining("must not be negative");
+  }
+}

@@ -1,0 +1,168 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.Rego;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.decide.LongEvaluations;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14, the cpu-policy phase of the fault matrix: a check whose evaluation uses the quick
+ * budget's CPU becomes a long one ({@link LongEvaluations}), is counted, still ends at its
+ * deadline, and one that finds the long-evaluation slot taken and no place left to wait ends at
+ * once with reason {@code overloaded}, leaving the check threads to cheap checks. A cheap check is
+ * not counted.
+ */
+class Issue14LongEvaluationsTest {
+
+  /** Cheap when {@code input.attributes.request.http.path} is short; cubic in its length. */
+  private static final String POLICY =
+      """
+      package envoy.authz
+      default allow := false
+      allow if not expensive
+      expensive if {
+        n := count(input.attributes.request.http.path)
+        n > 100
+        some i in numbers.range(1, n)
+        some j in numbers.range(1, n)
+        some k in numbers.range(1, n)
+        i + j + k < 0
+      }
+      """;
+
+  private final PolicyHolder policies = new PolicyHolder();
+  private final ServerMetrics metrics = new ServerMetrics();
+  private CheckServer server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.shutdown();
+    }
+  }
+
+  private AuthorizationGrpc.AuthorizationFutureStub start(int maxWaiting) throws Exception {
+    PreparedPolicy policy = Rego.builder().module("p.rego", POLICY).compile();
+    String name = InProcessServerBuilder.generateName();
+    AuthorizationService.Config config =
+        AuthorizationService.Config.defaults()
+            .withEvalTimeout(Duration.ofSeconds(3))
+            .withOnError(OnError.DENY, 403)
+            .withPacing(
+                new LongEvaluations(
+                    new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, maxWaiting)));
+    server =
+        CheckServer.start(
+            InProcessServerBuilder.forName(name),
+            new CheckServer.Config(
+                new ListenAddress.Tcp("", 0),
+                4 << 20,
+                4,
+                16,
+                false,
+                Duration.ofSeconds(5),
+                Duration.ZERO),
+            new AuthorizationService(policies, metrics, config),
+            policies);
+    server.serve();
+    policies.activate(new ActivePolicy(policy, "rev-1", "test", Instant.now()));
+    channel = InProcessChannelBuilder.forName(name).build();
+    return AuthorizationGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private static CheckRequest request(String path) {
+    return CheckRequest.newBuilder()
+        .setAttributes(
+            AttributeContext.newBuilder()
+                .setRequest(
+                    AttributeContext.Request.newBuilder()
+                        .setHttp(
+                            AttributeContext.HttpRequest.newBuilder()
+                                .setMethod("GET")
+                                .setPath(path))))
+        .build();
+  }
+
+  private static String error(CheckResponse r) {
+    return r.getDeniedResponse().getHeadersList().stream()
+        .map(HeaderValueOption::getHeader)
+        .filter(h -> h.getKey().equals("x-jrego-error"))
+        .map(h -> h.getValue())
+        .findFirst()
+        .orElse("");
+  }
+
+  @Test
+  void issue14_aCheapCheckIsNotPacedAndALongOneIsCountedAndStillEndsAtItsDeadline()
+      throws Exception {
+    var stub = start(4);
+    CheckResponse cheap = stub.check(request("/v1/models")).get(30, TimeUnit.SECONDS);
+    assertThat(cheap.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    assertThat(metrics.scrape()).contains("jrego_long_evaluations_total 0.0");
+
+    CheckResponse expensive =
+        stub.check(request("/" + "x".repeat(3_000))).get(30, TimeUnit.SECONDS);
+    assertThat(error(expensive)).isEqualTo("timeout");
+    assertThat(metrics.scrape())
+        .contains("jrego_long_evaluations_total 1.0")
+        .contains("jrego_long_evaluations_running 0.0")
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"timeout\",result=\"error\",service=\"ext_authz\"} 1.0");
+  }
+
+  @Test
+  void issue14_aLongCheckWithNoPlaceToWaitForTheSlotEndsAtOnceAsOverloaded() throws Exception {
+    var stub = start(0);
+    String path = "/" + "x".repeat(3_000);
+    // two expensive checks at once on two of the four check threads: one holds the slot until
+    // its 3 s deadline, the other finds it taken with no place to wait
+    List<CompletableFuture<CheckResponse>> both =
+        List.of(toFuture(stub.check(request(path))), toFuture(stub.check(request(path))));
+    List<String> errors = both.stream().map(f -> error(f.join())).sorted().toList();
+    assertThat(errors).containsExactly("overloaded", "timeout");
+    assertThat(metrics.scrape())
+        .contains("jrego_long_evaluations_total 2.0")
+        .contains("jrego_long_evaluations_refused_total 1.0")
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"overloaded\",result=\"error\",service=\"ext_authz\"} 1.0");
+  }
+
+  private static <T> CompletableFuture<T> toFuture(
+      com.google.common.util.concurrent.ListenableFuture<T> f) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    f.addListener(
+        () -> {
+          try {
+            out.complete(f.get());
+          } catch (Exception e) {
+            out.completeExceptionally(e);
+          }
+        },
+        Runnable::run);
+    return out;
+  }
+}
