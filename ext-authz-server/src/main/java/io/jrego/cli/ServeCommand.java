@@ -268,7 +268,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   int maxConnections;
 
   @Option(
-names = "--long-eval-after",
+      names = "--long-eval-after",
       defaultValue = "5ms",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
