@@ -120,11 +120,7 @@ class EnvoyEndToEndTest {
     jrego = startJrego();
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                recording(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(recording(real.policy())));
 
     listenPort = freePort();
     adminPort = freePort();

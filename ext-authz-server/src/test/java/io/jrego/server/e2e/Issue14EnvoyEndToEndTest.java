@@ -99,14 +99,11 @@ class Issue14EnvoyEndToEndTest {
     upstream.start();
 
     AuthorizationService.Config check =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            new InputMapper.Options(false, true),
-            false,
-            OnError.DENY,
-            403,
-            Integer.MAX_VALUE,
-            Duration.ofSeconds(1)); // under Envoy's timeout, so jrego answers first
+        AuthorizationService.Config.builder()
+            .input(InputMapper.Options.defaults().withTrustXfcc(true))
+            .onError(OnError.DENY, 403)
+            .evalTimeout(Duration.ofSeconds(1))
+            .build(); // under Envoy's timeout, so jrego answers first
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
@@ -121,11 +118,7 @@ class Issue14EnvoyEndToEndTest {
             check,
             Optional.empty());
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                recording(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(recording(real.policy())));
 
     listenPort = EnvoyEndToEndTest.freePort();
     int adminPort = EnvoyEndToEndTest.freePort();

@@ -103,21 +103,14 @@ class Issue14OverloadEndToEndTest {
                 false,
                 Duration.ofSeconds(2),
                 Duration.ZERO),
-            new AuthorizationService.Config(
-                "envoy/authz/allow",
-                new InputMapper.Options(false, true),
-                false,
-                OnError.DENY,
-                403,
-                Integer.MAX_VALUE,
-                Duration.ofSeconds(30)), // the held checks must outlive the test's look
+            AuthorizationService.Config.builder()
+                .input(InputMapper.Options.defaults().withTrustXfcc(true))
+                .onError(OnError.DENY, 403)
+                .evalTimeout(Duration.ofSeconds(30))
+                .build(), // the held checks must outlive the test's look
             Optional.empty());
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                holding(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(holding(real.policy())));
 
     plainPort = EnvoyEndToEndTest.freePort();
     int adminPort = EnvoyEndToEndTest.freePort();

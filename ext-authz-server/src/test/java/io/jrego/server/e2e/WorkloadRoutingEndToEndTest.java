@@ -12,12 +12,10 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.LocalBundleSource;
 import io.jrego.server.bundle.NamedBundleSource;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.grpc.OnError;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.route.Route;
@@ -114,28 +112,28 @@ class WorkloadRoutingEndToEndTest {
                     "payments",
                     Optional.of("payments"),
                     "payments/authz/allow",
-                    new Route.Match(Optional.empty(), Map.of("workload", "payments"))),
+                    new Route.Match(
+                        Optional.empty(), Optional.empty(), Map.of("workload", "payments")),
+                    Optional.empty()),
                 new Route(
                     "search",
                     Optional.of("search"),
                     "search/authz/allow",
-                    new Route.Match(Optional.empty(), Map.of("workload", "search"))),
+                    new Route.Match(
+                        Optional.empty(), Optional.empty(), Map.of("workload", "search")),
+                    Optional.empty()),
                 // ext_proc streams carry no context_extensions: routed by the caller's SVID
                 new Route(
                     "payments-callers",
                     Optional.of("payments"),
                     "payments/authz/allow",
-                    new Route.Match(Optional.of("spiffe://td/ns/payments/*"), Map.of()),
+                    new Route.Match(
+                        Optional.of("spiffe://td/ns/payments/*"), Optional.empty(), Map.of()),
                     Optional.of("payments/process"))));
     AuthorizationService.Config check =
-        new AuthorizationService.Config(
-                "envoy/authz/allow",
-                InputMapper.Options.defaults(),
-                false,
-                OnError.GRPC_ERROR,
-                403,
-                Integer.MAX_VALUE,
-                Duration.ofSeconds(2))
+        AuthorizationService.Config.builder()
+            .evalTimeout(Duration.ofSeconds(2))
+            .build()
             .withRoutes(routes);
     jrego =
         JregoServer.start(

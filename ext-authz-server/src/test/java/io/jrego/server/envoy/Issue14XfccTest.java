@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class Issue14XfccTest {
 
-  private final InputMapper trustingXfcc = new InputMapper(new InputMapper.Options(false, true));
+  private final InputMapper trustingXfcc =
+      new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
 
   private static CheckRequest request(Map<String, String> headers) {
     return CheckRequest.newBuilder()

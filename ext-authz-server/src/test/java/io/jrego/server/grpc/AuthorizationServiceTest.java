@@ -24,7 +24,6 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -92,7 +91,8 @@ class AuthorizationServiceTest {
           lastInput.set(input);
           return decide.decide(path, input);
         };
-    policies.activate(new ActivePolicy(new FakePolicy(recording), "rev-1", "test", Instant.now()));
+    policies.activate(
+        ActivePolicy.oneBundle(new FakePolicy(recording), "rev-1", "test", Instant.now()));
   }
 
   /** The defaults with a deadline no cold first check on a busy machine can miss. */
@@ -241,15 +241,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_onErrorDenyAnswersTheConfiguredStatus() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.DENY,
-            503,
-            Integer.MAX_VALUE,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().onError(OnError.DENY, 503).build();
     var stub = start(config, (path, input) -> Optional.empty(), true);
     CheckResponse r = stub.check(request("/"));
     assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
@@ -260,15 +252,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_dryRunAllowsADeny() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            true,
-            OnError.GRPC_ERROR,
-            403,
-            Integer.MAX_VALUE,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().dryRun(true).build();
     var stub = start(config, (path, input) -> Optional.of(Json.parse("false")), true);
     assertThat(stub.check(request("/")).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
     assertThat(metrics.scrape())
@@ -278,15 +262,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_refusesAResponseLargerThanTheSendLimit() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.GRPC_ERROR,
-            403,
-            100,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().maxSendBytes(100).build();
     var stub =
         start(
             config,

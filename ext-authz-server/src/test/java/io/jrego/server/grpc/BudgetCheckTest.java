@@ -23,7 +23,6 @@ import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.Window;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,14 +63,10 @@ class BudgetCheckTest {
     policies.activate(
         JregoServer.load(repo().resolve("rego-policies/jrego-examples/token-budgets")));
     AuthorizationService.Config config =
-        new AuthorizationService.Config(
-            "budget_example/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.GRPC_ERROR,
-            403,
-            Integer.MAX_VALUE,
-            Duration.ofSeconds(30));
+        AuthorizationService.Config.builder()
+            .decisionPath("budget_example/allow")
+            .evalTimeout(Duration.ofSeconds(30))
+            .build();
     AuthorizationService service =
         new AuthorizationService(
             policies,

@@ -89,7 +89,7 @@ class Issue14LongEvaluationsTest {
             new AuthorizationService(policies, metrics, config),
             policies);
     server.serve();
-    policies.activate(new ActivePolicy(policy, "rev-1", "test", Instant.now()));
+    policies.activate(ActivePolicy.oneBundle(policy, "rev-1", "test", Instant.now()));
     channel = InProcessChannelBuilder.forName(name).build();
     return AuthorizationGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }

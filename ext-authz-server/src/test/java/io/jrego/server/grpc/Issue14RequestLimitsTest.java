@@ -56,7 +56,7 @@ class Issue14RequestLimitsTest {
     AtomicInteger started = new AtomicInteger();
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy(
                 (path, input) -> {
                   started.incrementAndGet();
@@ -86,14 +86,7 @@ class Issue14RequestLimitsTest {
                 policies,
                 metrics,
                 // the held check must not end at its own deadline while the test looks
-                new AuthorizationService.Config(
-                    "envoy/authz/allow",
-                    io.jrego.server.envoy.InputMapper.Options.defaults(),
-                    false,
-                    OnError.GRPC_ERROR,
-                    403,
-                    Integer.MAX_VALUE,
-                    Duration.ofSeconds(30))),
+                AuthorizationService.Config.builder().evalTimeout(Duration.ofSeconds(30)).build()),
             policies);
     server.serve();
     assertThat(server.limits().maxCalls()).isEqualTo(2);

@@ -34,7 +34,7 @@ class Issue14ShutdownTest {
 
   private static CheckServer start(FakePolicy.Decide decide) throws Exception {
     PolicyHolder policies = new PolicyHolder();
-    policies.activate(new ActivePolicy(new FakePolicy(decide), "r", "test", Instant.now()));
+    policies.activate(ActivePolicy.oneBundle(new FakePolicy(decide), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
             new CheckServer.Config(
