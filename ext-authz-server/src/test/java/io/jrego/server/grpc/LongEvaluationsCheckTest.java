@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * once with reason {@code overloaded}, leaving the check threads to cheap checks. A cheap check is
  * not counted.
  */
-class Issue14LongEvaluationsTest {
+class LongEvaluationsCheckTest {
 
   /** Cheap when {@code input.attributes.request.http.path} is short; cubic in its length. */
   private static final String POLICY =

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * and the check threads interrupted, which ends a Rego evaluation at its next checkpoint; and it
  * returns within a bound even when a check ignores the interrupt.
  */
-class Issue14ShutdownTest {
+class CheckServerShutdownTest {
 
   private static final Duration GRACE = Duration.ofMillis(500);
   private static final Duration BOUND = GRACE.plus(CheckServer.CANCEL_WAIT.multipliedBy(2));

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.TestInstance;
  * target/envoy-issue14-overload.log}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Issue14OverloadEndToEndTest {
+class OverloadFailOpenEndToEndTest {
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();

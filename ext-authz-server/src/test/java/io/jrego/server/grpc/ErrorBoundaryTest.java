@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * {@link ErrorBoundary} counts it, logs it once, answers as configured (failing closed) and keeps
  * the thread; an error that leaves the JVM unusable goes to the process guard, which exits.
  */
-class Issue14ErrorBoundaryTest {
+class ErrorBoundaryTest {
 
   @AfterEach
   void uninstallGuard() {

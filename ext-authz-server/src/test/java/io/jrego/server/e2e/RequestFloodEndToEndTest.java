@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the requests waiting for a thread never hold more than a quarter of the heap, the excess is
  * refused with RESOURCE_EXHAUSTED and counted, and the server answers an ordinary check afterwards.
  */
-class Issue14RequestFloodEndToEndTest {
+class RequestFloodEndToEndTest {
 
   private static final Pattern SERVING =
       Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bundle poller was stuck in a dripping download and whose checks were stuck evaluating; and a JVM
  * that ran out of memory ran on half dead. Now SIGTERM ends the process within the grace period and
  * a few seconds, and an OutOfMemoryError ends it with status 3 even without the launcher's {@code
- * -XX:+ExitOnOutOfMemoryError} (see {@code Issue14LauncherIT} for the launcher).
+ * -XX:+ExitOnOutOfMemoryError} (see {@code LauncherOutOfMemoryIT} for the launcher).
  */
-class Issue14ProcessExitEndToEndTest {
+class ProcessExitEndToEndTest {
 
   private static final Pattern SERVING =
       Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
@@ -83,7 +83,7 @@ class Issue14ProcessExitEndToEndTest {
           Duration took = Duration.ofNanos(System.nanoTime() - t0);
           assertThat(p.exitValue()).isEqualTo(143);
           // grace 1 s, then the checks are cancelled and the download dropped (before, the
-          // process waited for the dripping download for good); Issue14ShutdownTest shows the
+          // process waited for the dripping download for good); CheckServerShutdownTest shows the
           // evaluations end by cancellation, not by their deadline
           assertThat(took).isLessThan(Duration.ofSeconds(4));
         } finally {

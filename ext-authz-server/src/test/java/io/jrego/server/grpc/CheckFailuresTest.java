@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * parse limits are answered 400 rather than {@code internal}, and one deadline covers the whole
  * check.
  */
-class Issue14CheckErrorsTest {
+class CheckFailuresTest {
 
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();

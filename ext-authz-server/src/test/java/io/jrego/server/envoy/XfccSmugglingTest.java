@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * APPEND_FORWARD}), so the client's forged URI was taken. The header is now read as Envoy writes
  * it, and a malformed one gives no identity at all.
  */
-class Issue14XfccTest {
+class XfccSmugglingTest {
 
   private final InputMapper trustingXfcc =
       new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reason, time) and in {@code jrego_bundle_failures_total{reason}}, the last good bundle keeps
  * answering, and polling goes on.
  */
-class Issue14BundleFailuresEndToEndTest {
+class HostileBundleServerEndToEndTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Pattern SERVING =

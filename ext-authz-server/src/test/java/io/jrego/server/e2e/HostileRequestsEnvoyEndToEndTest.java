@@ -55,7 +55,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class Issue14EnvoyEndToEndTest {
+class HostileRequestsEnvoyEndToEndTest {
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();
