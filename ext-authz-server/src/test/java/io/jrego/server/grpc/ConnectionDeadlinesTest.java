@@ -119,7 +119,7 @@ class ConnectionDeadlinesTest {
       throws IOException {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
             "r",
             "test",

@@ -28,7 +28,7 @@ class WarmUpRefusalsTest {
   void eachRareRequestGetsTheAnswerItIsThereToTrain() throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
             "r",
             "test",
