@@ -58,10 +58,7 @@ class EnvoyEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-e2e/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", ENVOY));
+    pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
             "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),

@@ -60,10 +60,7 @@ class HostileRequestsEnvoyEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     stranger = client(pki.client("stranger", "spiffe://cluster.local/ns/default/sa/stranger"));
     // A client certificate without a SPIFFE ID: its identity could only come from XFCC.
     legacy = client(pki.clientWithDnsName("legacy", "legacy.example"));

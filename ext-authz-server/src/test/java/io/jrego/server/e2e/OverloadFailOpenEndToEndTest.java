@@ -58,10 +58,7 @@ class OverloadFailOpenEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload/certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki pki = TestPki.forEnvoy(certs);
 
     upstream = RecordingUpstream.start();
 
