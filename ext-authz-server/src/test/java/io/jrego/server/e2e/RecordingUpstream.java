@@ -1,5 +1,6 @@
 package io.jrego.server.e2e;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,12 +41,10 @@ final class RecordingUpstream implements AutoCloseable {
         "/",
         ex -> {
           try (ex) {
-            Map<String, List<String>> h = new TreeMap<>();
-            ex.getRequestHeaders()
-                .forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
             String text = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.add(
-                new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), h, text));
+                new Received(
+                    ex.getRequestMethod(), ex.getRequestURI().toString(), headers(ex), text));
             if (contentType != null) {
               ex.getResponseHeaders().set("content-type", contentType);
             }
@@ -64,6 +63,13 @@ final class RecordingUpstream implements AutoCloseable {
   /** Started, answering {@code body} with this content type. */
   static RecordingUpstream answering(String body, String contentType) throws IOException {
     return new RecordingUpstream(body, contentType);
+  }
+
+  /** The request's headers, names lower-cased, in name order. */
+  static Map<String, List<String>> headers(HttpExchange ex) {
+    Map<String, List<String>> h = new TreeMap<>();
+    ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+    return h;
   }
 
   int port() {
