@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -16,6 +17,7 @@ public final class RecordingObserver<T> implements StreamObserver<T> {
 
   private final List<T> responses = new CopyOnWriteArrayList<>();
   private final List<Throwable> errors = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<T> first = new CompletableFuture<>();
   private volatile boolean completed;
 
   /** Calls {@code check} on {@code service} and returns its response, or null if it sent none. */
@@ -28,11 +30,13 @@ public final class RecordingObserver<T> implements StreamObserver<T> {
   @Override
   public void onNext(T value) {
     responses.add(value);
+    first.complete(value);
   }
 
   @Override
   public void onError(Throwable t) {
     errors.add(t);
+    first.completeExceptionally(t);
   }
 
   @Override
@@ -48,6 +52,11 @@ public final class RecordingObserver<T> implements StreamObserver<T> {
   /** The errors the call ended with (at most one from a well-behaved service). */
   public List<Throwable> errors() {
     return List.copyOf(errors);
+  }
+
+  /** Done with the first response, or with the error if the call failed before one. */
+  public CompletableFuture<T> firstResponse() {
+    return first;
   }
 
   public boolean completed() {
