@@ -67,12 +67,17 @@ final class LauncherProcess implements AutoCloseable {
     return Files.readString(dir.resolve("err.txt"));
   }
 
-  /** Asks it to stop, and ends it if it has not within 20 s. */
+  /** Asks it to stop, and ends it if it has not within 20 s (at once if interrupted). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -86,7 +86,7 @@ class TracingTest {
    * logged}.
    */
   private static AuthorizationService onPolicy(
-      Tracing tracing, String revision, List<DecisionEvent> logged) {
+      Tracing tracing, String revision, List<DecisionEvent> logged) throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
         ActivePolicy.oneBundle(
