@@ -58,7 +58,7 @@ class OverloadFailOpenEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload/certs"));
-    TestPki pki = TestPki.forEnvoy(certs);
+    TestPki.forEnvoy(certs);
 
     upstream = RecordingUpstream.start();
 

@@ -118,7 +118,7 @@ class RateLimitEndToEndTest {
         bundle.resolve("data.json"),
         "{\"run\": \"" + run + "\", \"tenants\": {\"acme\": {\"tokens_per_hour\": 100}}}");
     Path certs = Files.createDirectories(dir.resolve(name + "-certs"));
-    TestPki pki = TestPki.forEnvoy(certs);
+    TestPki.forEnvoy(certs);
     JregoServer jrego = BudgetEndToEndTest.startJrego(bundle, store);
     try (UsageUpstream upstream = new UsageUpstream();
         EnvoyRunner envoy =
