@@ -105,8 +105,9 @@ class KeyFileOptionsTest {
     }
     CommandRun r =
         serveSigned(Map.of(), "--verification-alg", alg, "--verification-key", key.toString());
-    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.exit()).as(what).isEqualTo(2);
     assertThat(r.err())
+        .as(what)
         .contains("--verification-key " + key, says.replace("{key}", key.toString()));
   }
 
