@@ -1,17 +1,12 @@
 package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
+import io.jrego.engine.testing.RealOpa;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +32,7 @@ class CheckCommandOpaTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    opa = opaBinary();
+    opa = RealOpa.binary();
     write(
         "clean.rego",
         """
@@ -289,7 +284,7 @@ class CheckCommandOpaTest {
           !given[i].startsWith("/") && (given[i].endsWith(".rego") || given[i].endsWith(".json"));
       args[i] = file || given[i].equals("bundle") ? dir.resolve(given[i]).toString() : given[i];
     }
-    CommandRun theirs = opa(args);
+    CommandRun theirs = OpaCli.run(opa, "check", args);
     CommandRun mine = CommandRun.of(new CheckCommand(), args);
     String what = "check " + String.join(" ", given);
     assertThat(theirs.exit()).as("opa " + what + ": " + theirs.err()).isEqualTo(exit);
@@ -298,71 +293,7 @@ class CheckCommandOpaTest {
     assertThat(mine.out()).as("stdout of " + what).isEqualTo(theirs.out()).isEmpty();
   }
 
-  private static CommandRun opa(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(opa.toString(), "check"));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile("opa", ".out");
-    Path err = Files.createTempFile("opa", ".err");
-    try {
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-              .start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail("opa check " + String.join(" ", args) + " did not finish in 60 s");
-      }
-      return new CommandRun(
-          p.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
   private static void write(String name, String text) throws IOException {
     Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
-  }
-
-  static Path opaBinary() {
-    String prop = System.getProperty("opa.binary");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop);
-    }
-    List<Path> candidates = new ArrayList<>();
-    try {
-      Process p =
-          new ProcessBuilder("go", "env", "GOPATH")
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      String gopath = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0 && !gopath.isEmpty()) {
-        candidates.add(Path.of(gopath, "bin", "opa"));
-      }
-    } catch (IOException e) {
-      // no Go: look elsewhere
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "opa"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d :
-          Pattern.compile(Pattern.quote(File.pathSeparator)).splitAsStream(path).toList()) {
-        candidates.add(Path.of(d, "opa"));
-      }
-    }
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseGet(
-            () ->
-                fail(
-                    "OPA not found (-Dopa.binary, $(go env GOPATH)/bin/opa, ~/go/bin/opa, PATH);"
-                        + " run .ci/install-opa.sh"));
   }
 }

@@ -2,15 +2,15 @@ package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.testing.RealOpa;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,7 @@ class FmtCommandOpaTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    opa = CheckCommandOpaTest.opaBinary();
+    opa = RealOpa.binary();
     Files.createDirectories(dir.resolve("sub"));
     Files.writeString(dir.resolve("ok.rego"), FORMATTED);
     Files.writeString(dir.resolve("sub/bad.rego"), UNFORMATTED);
@@ -65,7 +65,7 @@ class FmtCommandOpaTest {
     CommandRun r = CommandRun.of(new FmtCommand(), "-w", dir.resolve("sub").toString());
     assertThat(r.exit()).isZero();
     assertThat(r.out()).isEmpty();
-    assertThat(opa("fmt", "-w", copy.toString()).exit()).isZero();
+    assertThat(OpaCli.run(opa, "fmt", "-w", copy.toString()).exit()).isZero();
     assertThat(Files.readString(dir.resolve("sub/bad.rego")))
         .isEqualTo(Files.readString(copy.resolve("bad.rego")))
         .isEqualTo("package b\n\np := 1\n");
@@ -95,7 +95,8 @@ class FmtCommandOpaTest {
       System.setIn(new ByteArrayInputStream(UNFORMATTED.getBytes(StandardCharsets.UTF_8)));
       CommandRun r = CommandRun.of(new FmtCommand());
       assertThat(r.exit()).isZero();
-      assertThat(r.out()).isEqualTo(opa("fmt", dir.resolve("sub/bad.rego").toString()).out());
+      assertThat(r.out())
+          .isEqualTo(OpaCli.run(opa, "fmt", dir.resolve("sub/bad.rego").toString()).out());
     } finally {
       System.setIn(saved);
     }
@@ -116,10 +117,9 @@ class FmtCommandOpaTest {
 
   /** Runs {@code args} through both; the exit code, stdout and first stderr line must agree. */
   private CommandRun same(String... args) throws Exception {
-    CommandRun jrego =
-        CommandRun.of(
-            new FmtCommand(), List.of(args).subList(1, args.length).toArray(String[]::new));
-    CommandRun real = opa(args);
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    CommandRun jrego = CommandRun.of(new FmtCommand(), rest);
+    CommandRun real = OpaCli.run(opa, args[0], rest);
     assertThat(jrego.exit()).as("exit code of " + List.of(args)).isEqualTo(real.exit());
     assertThat(jrego.out()).as("stdout of " + List.of(args)).isEqualTo(real.out());
     assertThat(firstLine(jrego.err()))
@@ -131,23 +131,5 @@ class FmtCommandOpaTest {
   private static String firstLine(String s) {
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
-  }
-
-  private CommandRun opa(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(opa.toString()));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "out", ".txt");
-    Path err = Files.createTempFile(dir, "err", ".txt");
-    Process p =
-        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("opa timed out: " + cmd);
-    }
-    String o = Files.readString(out);
-    String e = Files.readString(err);
-    Files.delete(out);
-    Files.delete(err);
-    return new CommandRun(p.exitValue(), o, e);
   }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -67,21 +70,7 @@ class KeyFileOptionsTest {
   @Test
   void issue14_serveWithAMissingHmacKeyFile_stopsAndSaysNotFound() throws Exception {
     CommandRun r =
-        jrego(
-            Map.of(),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-key",
-            MISSING,
-            "--addr",
-            "127.0.0.1:0",
-            "--admin-addr",
-            "off",
-            "--warm-up",
-            "0s");
+        serveSigned(Map.of(), "--verification-alg", "HS256", "--verification-key", MISSING);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--verification-key " + MISSING + ": not found");
     assertThat(r.out()).doesNotContain("activated", "serving");
@@ -89,114 +78,61 @@ class KeyFileOptionsTest {
 
   @Test
   void issue14_missingPemKeyFile_saysNotFoundNotNotAPemKey() throws Exception {
-    CommandRun r =
-        jrego(
-            Map.of(),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-key",
-            MISSING,
-            "--admin-addr",
-            "off");
+    CommandRun r = serveSigned(Map.of(), "--verification-key", MISSING);
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains(MISSING + ": not found").doesNotContain("not a PEM key");
   }
 
-  @Test
-  void issue14_aKeyFileThatCannotVerify_stopsTheServerNamingTheKey() throws Exception {
-    Path notPem = dir.resolve("not.pem");
-    Files.writeString(notPem, "hello");
+  /**
+   * {@code content} is what the key file holds ({@code null}: it is a folder); {@code says} is what
+   * the error says, {@code {key}} standing for the file's path.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      nullValues = "FOLDER",
+      value = {
+        "a file that is not PEM, RS256, not.pem, hello, not a PEM key",
+        "an empty HMAC key file, HS256, empty, '', '{key}: the file is empty'",
+        "a folder, HS256, folder, FOLDER, '{key}: is a folder, not a key file'"
+      })
+  void issue14_aKeyFileThatCannotVerify_stopsTheServerNamingTheKey(
+      String what, String alg, String name, String content, String says) throws Exception {
+    Path key = dir.resolve(name);
+    if (content == null) {
+      Files.createDirectory(key);
+    } else {
+      Files.writeString(key, content);
+    }
     CommandRun r =
-        jrego(
-            Map.of(),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-key",
-            notPem.toString(),
-            "--admin-addr",
-            "off");
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--verification-key " + notPem, "not a PEM key");
-
-    Path empty = dir.resolve("empty");
-    Files.writeString(empty, "");
-    r =
-        jrego(
-            Map.of(),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-key",
-            empty.toString(),
-            "--admin-addr",
-            "off");
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains(empty + ": the file is empty");
-
-    r =
-        jrego(
-            Map.of(),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-key",
-            dir.toString(),
-            "--admin-addr",
-            "off");
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains(dir + ": is a folder, not a key file");
+        serveSigned(Map.of(), "--verification-alg", alg, "--verification-key", key.toString());
+    assertThat(r.exit()).as(what).isEqualTo(2);
+    assertThat(r.err())
+        .as(what)
+        .contains("--verification-key " + key, says.replace("{key}", key.toString()));
   }
 
   @Test
   void issue14_aLiteralSecretComesOnlyFromANamedEnvironmentVariable() throws Exception {
-    String[] serve = {
-      "serve",
-      "--bundle",
-      signedWithThePathString.toString(),
-      "--verification-alg",
-      "HS256",
-      "--verification-secret-env",
-      "BUNDLE_SECRET",
-      "--admin-addr",
-      "off"
-    };
-    CommandRun unset = jrego(Map.of(), serve);
+    CommandRun unset =
+        serveSigned(
+            Map.of(), "--verification-alg", "HS256", "--verification-secret-env", "BUNDLE_SECRET");
     assertThat(unset.exit()).isEqualTo(2);
     assertThat(unset.err())
         .contains("--verification-secret-env BUNDLE_SECRET: the environment variable is not set");
 
     CommandRun both =
-        jrego(
+        serveSigned(
             Map.of("BUNDLE_SECRET", "x"),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
             "--verification-alg",
             "HS256",
             "--verification-secret-env",
             "BUNDLE_SECRET",
             "--verification-key",
-            MISSING,
-            "--admin-addr",
-            "off");
+            MISSING);
     assertThat(both.err()).contains("not both");
 
     CommandRun rsa =
-        jrego(
-            Map.of("BUNDLE_SECRET", "x"),
-            "serve",
-            "--bundle",
-            signedWithThePathString.toString(),
-            "--verification-secret-env",
-            "BUNDLE_SECRET",
-            "--admin-addr",
-            "off");
+        serveSigned(Map.of("BUNDLE_SECRET", "x"), "--verification-secret-env", "BUNDLE_SECRET");
     assertThat(rsa.err()).contains("RS256 needs a PEM file");
   }
 
@@ -233,54 +169,21 @@ class KeyFileOptionsTest {
 
   @Test
   void issue14_evalBundle_verifiesWithTheSameReader() throws Exception {
-    String query = "data.ai_gateway.trust_domain";
     CommandRun missing =
-        jrego(
-            Map.of(),
-            "eval",
-            "-b",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-key",
-            MISSING,
-            "-f",
-            "raw",
-            query);
+        evalSigned(Map.of(), "--verification-alg", "HS256", "--verification-key", MISSING);
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("--verification-key " + MISSING + ": not found");
 
     Path wrong = dir.resolve("wrong-secret");
     Files.writeString(wrong, "another secret");
     CommandRun bad =
-        jrego(
-            Map.of(),
-            "eval",
-            "-b",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-key",
-            wrong.toString(),
-            "-f",
-            "raw",
-            query);
+        evalSigned(Map.of(), "--verification-alg", "HS256", "--verification-key", wrong.toString());
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("the JWS signature is invalid");
 
     CommandRun good =
-        jrego(
-            Map.of("S", MISSING),
-            "eval",
-            "-b",
-            signedWithThePathString.toString(),
-            "--verification-alg",
-            "HS256",
-            "--verification-secret-env",
-            "S",
-            "-f",
-            "raw",
-            query);
+        evalSigned(
+            Map.of("S", MISSING), "--verification-alg", "HS256", "--verification-secret-env", "S");
     assertThat(good.exit()).as(good.err()).isZero();
     assertThat(good.out().strip()).isEqualTo("cluster.local");
   }
@@ -339,6 +242,29 @@ class KeyFileOptionsTest {
             "data.ai_gateway.trust_domain");
     assertThat(eval.exit()).as(eval.err()).isZero();
     assertThat(eval.out().strip()).isEqualTo("cluster.local");
+  }
+
+  /**
+   * {@code jrego serve} on the bundle signed with the path string, verifying it with {@code
+   * verification} options; on a loopback port with no admin listener, should it start at all.
+   */
+  private CommandRun serveSigned(Map<String, String> env, String... verification) throws Exception {
+    List<String> args =
+        new ArrayList<>(List.of("serve", "--bundle", signedWithThePathString.toString()));
+    args.addAll(List.of(verification));
+    args.addAll(List.of("--addr", "127.0.0.1:0", "--admin-addr", "off", "--warm-up", "0s"));
+    return jrego(env, args.toArray(String[]::new));
+  }
+
+  /**
+   * {@code jrego eval} of the bundle's trust domain, verifying the bundle with {@code
+   * verification}.
+   */
+  private CommandRun evalSigned(Map<String, String> env, String... verification) throws Exception {
+    List<String> args = new ArrayList<>(List.of("eval", "-b", signedWithThePathString.toString()));
+    args.addAll(List.of(verification));
+    args.addAll(List.of("-f", "raw", "data.ai_gateway.trust_domain"));
+    return jrego(env, args.toArray(String[]::new));
   }
 
   private static BundleLoader.Options verifying(String alg, String key) {

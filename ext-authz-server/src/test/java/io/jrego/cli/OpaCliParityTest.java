@@ -1,23 +1,20 @@
 package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,7 +130,7 @@ class OpaCliParityTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    opa = opaBinary();
+    opa = RealOpa.binary();
     write("suite/a_test.rego", TESTS);
     write("suite/sub/b_test.rego", OTHER);
     write("suite/sub/broken.yaml", "x: [1\n");
@@ -230,7 +227,7 @@ class OpaCliParityTest {
         """);
     String[] args = {"-d", dir.resolve("print/p.rego").toString(), "data.p.x"};
     CommandRun mine = CommandRun.of(new EvalCommand(), args);
-    CommandRun theirs = run("eval", args);
+    CommandRun theirs = OpaCli.run(opa, "eval", args);
     assertThat(mine.exit()).isEqualTo(theirs.exit()).isZero();
     assertThat(mine.err()).isEqualTo(theirs.err()).contains("in rule 1e2");
     assertThat(Json.parse(mine.out())).isEqualTo(Json.parse(theirs.out()));
@@ -241,7 +238,7 @@ class OpaCliParityTest {
   private record Runs(CommandRun jrego, CommandRun opa) {}
 
   private static Runs both(String... args) throws Exception {
-    return new Runs(CommandRun.of(new TestCommand(), args), run("test", args));
+    return new Runs(CommandRun.of(new TestCommand(), args), OpaCli.run(opa, "test", args));
   }
 
   private static void assertSameJson(String... args) throws Exception {
@@ -310,73 +307,9 @@ class OpaCliParityTest {
     return lines;
   }
 
-  private static CommandRun run(String command, String... args)
-      throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(opa.toString(), command));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "opa", ".out");
-    Path err = Files.createTempFile(dir, "opa", ".err");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("opa " + command + " " + String.join(" ", args) + " did not finish in 120 s");
-    }
-    return new CommandRun(
-        p.exitValue(),
-        Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
-  }
-
   private static void write(String name, String text) throws IOException {
     Path p = dir.resolve(name);
     Files.createDirectories(p.getParent());
     Files.writeString(p, text);
-  }
-
-  /**
-   * OPA from {@code -Dopa.binary}, {@code $(go env GOPATH)/bin/opa}, {@code ~/go/bin/opa} or the
-   * {@code PATH}; a failed test naming {@code .ci/install-opa.sh} otherwise.
-   */
-  private static Path opaBinary() {
-    String prop = System.getProperty("opa.binary");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop);
-    }
-    List<Path> candidates = new ArrayList<>();
-    try {
-      Process p =
-          new ProcessBuilder("go", "env", "GOPATH")
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      String gopath = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0 && !gopath.isEmpty()) {
-        candidates.add(Path.of(gopath, "bin", "opa"));
-      }
-    } catch (IOException e) {
-      // no Go: look elsewhere
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "opa"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d :
-          Pattern.compile(Pattern.quote(File.pathSeparator)).splitAsStream(path).toList()) {
-        candidates.add(Path.of(d, "opa"));
-      }
-    }
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseGet(
-            () ->
-                fail(
-                    "OPA not found (-Dopa.binary, $(go env GOPATH)/bin/opa, ~/go/bin/opa, PATH);"
-                        + " run .ci/install-opa.sh"));
   }
 }

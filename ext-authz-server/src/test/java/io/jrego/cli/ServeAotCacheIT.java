@@ -9,9 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,25 +32,18 @@ class ServeAotCacheIT {
         .as("the AOT cache needs JDK 25 (JEP 483/514/515); this build runs on its toolchain")
         .isGreaterThanOrEqualTo(25);
     Path cache = MODULE.resolve("target/jrego-serve.aot");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            List.of(
-                MODULE.resolve("bin/jrego").toString(),
-                "serve",
-                "--warm-up",
-                "0s",
-                "--addr",
-                "127.0.0.1:0",
-                "--admin-addr",
-                "127.0.0.1:0"));
-    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.environment().put("JREGO_JAVA_OPTS", "-Xlog:aot=info"); // the JVM reports the cache
-    pb.redirectOutput(dir.resolve("out.txt").toFile())
-        .redirectError(dir.resolve("err.txt").toFile());
-    Process p = pb.start();
-    try {
-      int admin = awaitAdminPort(p);
+    try (LauncherProcess jrego =
+        LauncherProcess.start(
+            dir,
+            "-Xlog:aot=info", // the JVM reports the cache
+            "serve",
+            "--warm-up",
+            "0s",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0")) {
+      int admin = jrego.awaitPort(ADMIN, Duration.ofMinutes(2));
       HttpResponse<String> ready =
           HttpClient.newHttpClient()
               .send(
@@ -62,7 +52,7 @@ class ServeAotCacheIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).isEqualTo(200);
-      assertThat(Files.readString(dir.resolve("out.txt")))
+      assertThat(jrego.out())
           .contains("Opened AOT cache " + cache)
           // what HotSpot 25 prints when it cannot use the cache (a jar changed since, other flags)
           .doesNotContain("An error has occurred while processing the AOT cache")
@@ -70,26 +60,6 @@ class ServeAotCacheIT {
       assertThat(cache).isRegularFile();
       assertThat(Files.getLastModifiedTime(cache))
           .isGreaterThanOrEqualTo(Files.getLastModifiedTime(MODULE.resolve("target/jrego.jar")));
-    } finally {
-      p.destroy();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
     }
-  }
-
-  private int awaitAdminPort(Process p) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = ADMIN.matcher(Files.readString(dir.resolve("out.txt")));
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        "bin/jrego serve did not start:\n"
-            + Files.readString(dir.resolve("out.txt"))
-            + Files.readString(dir.resolve("err.txt")));
   }
 }

@@ -1,17 +1,14 @@
 package io.jrego.server.tls;
 
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Verifies a caller's certificate chain against the current trust bundle (PKIX, no host name: a
  * SPIFFE ID is checked by {@link SpiffeAuthorizer}); a chain that does not verify fails the
  * handshake and is counted.
  */
-final class SvidTrustManager extends X509ExtendedTrustManager {
+final class SvidTrustManager extends ChainTrustManager {
 
   private final SvidKeyManager sets;
   private final Runnable onRefused;
@@ -33,33 +30,9 @@ final class SvidTrustManager extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
     throw new CertificateException("jrego's SVID trust manager verifies callers only");
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    checkServerTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkServerTrusted(chain, authType);
   }
 
   @Override

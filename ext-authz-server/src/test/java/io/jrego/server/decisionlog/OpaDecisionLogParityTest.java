@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.observe.DecisionEvent;
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,7 +114,7 @@ class OpaDecisionLogParityTest {
     Path log = dir.resolve("opa.log");
     Process opa =
         new ProcessBuilder(
-                opaBinary().toString(),
+                RealOpa.binary().toString(),
                 "run",
                 "--server",
                 "--addr",
@@ -175,33 +174,5 @@ class OpaDecisionLogParityTest {
         opa.destroyForcibly();
       }
     }
-  }
-
-  static Path opaBinary() {
-    String prop = System.getProperty("opa.binary");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop);
-    }
-    List<Path> candidates = new ArrayList<>();
-    String gopath = System.getenv("GOPATH");
-    if (gopath != null && !gopath.isBlank()) {
-      candidates.add(Path.of(gopath, "bin", "opa"));
-    }
-    candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "opa"));
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d :
-          Pattern.compile(Pattern.quote(File.pathSeparator)).splitAsStream(path).toList()) {
-        candidates.add(Path.of(d, "opa"));
-      }
-    }
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElseGet(
-            () ->
-                fail(
-                    "OPA not found (-Dopa.binary, $GOPATH/bin/opa, ~/go/bin/opa, PATH);"
-                        + " run .ci/install-opa.sh"));
   }
 }

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -65,14 +64,11 @@ final class AiUpstream implements AutoCloseable {
         "/",
         ex -> {
           try (ex) {
-            Map<String, List<String>> h = new TreeMap<>();
-            ex.getRequestHeaders()
-                .forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
             Received r =
                 new Received(
                     ex.getRequestMethod(),
                     ex.getRequestURI().toString(),
-                    h,
+                    RecordingUpstream.headers(ex),
                     new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             received.add(r);
             String name = ex.getRequestHeaders().getFirst("x-upstream-script");

@@ -2,7 +2,6 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -11,22 +10,16 @@ import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -55,16 +48,8 @@ class EnvoyEndToEndTest {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();
 
-  /** What the upstream received. */
-  record Received(String method, String path, Map<String, List<String>> headers, String body) {
-    List<String> header(String name) {
-      return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
-    }
-  }
-
-  private final ConcurrentLinkedQueue<Received> upstreamSaw = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
-  private HttpServer upstream;
+  private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
   private TestPki pki;
@@ -73,43 +58,21 @@ class EnvoyEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-e2e/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", ENVOY));
+    pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
             "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),
             "gateway", client(pki.client("api-gateway", GATEWAY)),
             "stranger", client(pki.client("stranger", STRANGER)));
 
-    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    upstream.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            Map<String, List<String>> h = new TreeMap<>();
-            ex.getRequestHeaders()
-                .forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            upstreamSaw.add(
-                new Received(ex.getRequestMethod(), ex.getRequestURI().toString(), h, body));
-            byte[] out = "{\"upstream\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("content-type", "application/json");
-            ex.sendResponseHeaders(200, out.length);
-            ex.getResponseBody().write(out);
-          }
-        });
-    upstream.start();
+    upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
 
     jrego = startJrego();
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
-    envoy =
-        EnvoyRunner.start(
-            "envoy-e2e", jrego.grpcPort(), upstream.getAddress().getPort(), certs, t -> t);
+    envoy = EnvoyRunner.start("envoy-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
   }
 
   /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
@@ -137,13 +100,13 @@ class EnvoyEndToEndTest {
       jrego.shutdown();
     }
     if (upstream != null) {
-      upstream.stop(0);
+      upstream.close();
     }
   }
 
   @BeforeEach
   void clearUpstream() {
-    upstreamSaw.clear();
+    upstream.clear();
     lastInput.set(null);
   }
 
@@ -162,7 +125,7 @@ class EnvoyEndToEndTest {
                 .GET());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"upstream\":\"ok\"}");
-    Received got = onlyUpstreamRequest();
+    RecordingUpstream.Received got = onlyUpstreamRequest();
     assertThat(got.path()).isEqualTo("/v1/models");
     // The client's spoofed x-jrego-caller is replaced, not appended to.
     assertThat(got.header("x-jrego-caller")).containsExactly(STRANGER);
@@ -185,7 +148,7 @@ class EnvoyEndToEndTest {
                 "{\"code\":\"policy_denied\",\"reason\":\"caller may not use inference endpoints\"}"));
     assertThat(r.headers().firstValue("content-type")).contains("application/json");
     assertThat(r.headers().allValues("x-jrego-decision")).containsExactly("deny");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -200,7 +163,7 @@ class EnvoyEndToEndTest {
         .isEqualTo(
             Json.parse(
                 "{\"code\":\"prompt_injection\",\"reason\":\"user message contains ignore-instructions\"}"));
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -212,7 +175,7 @@ class EnvoyEndToEndTest {
         .isEqualTo(
             Json.parse(
                 "{\"code\":\"policy_denied\",\"reason\":\"model tier internal not allowed for caller\"}"));
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -221,7 +184,7 @@ class EnvoyEndToEndTest {
       throws Exception {
     HttpResponse<String> r = send("orchestrator", chat("gpt-4o", "Hello"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    Received got = onlyUpstreamRequest();
+    RecordingUpstream.Received got = onlyUpstreamRequest();
     assertThat(got.method()).isEqualTo("POST");
     assertThat(got.header("x-jrego-caller")).containsExactly(ORCHESTRATOR);
     assertThat(got.header("x-jrego-model-tier")).containsExactly("internal");
@@ -263,7 +226,7 @@ class EnvoyEndToEndTest {
     ObjectValue input = (ObjectValue) lastInput.get();
     assertThat(input.get("truncated_body")).contains(Json.parse("true"));
     assertThat(input.get("parsed_body")).contains(Json.parse("null"));
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -281,7 +244,7 @@ class EnvoyEndToEndTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\": ")));
     assertThat(json.statusCode()).isEqualTo(400);
     assertThat(json.body()).startsWith("request_parse_error: invalid JSON");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -308,7 +271,7 @@ class EnvoyEndToEndTest {
                   "{\"code\":\"policy_denied\",\"reason\":\"caller may not use inference"
                       + " endpoints\"}"));
     }
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   @Test
@@ -322,7 +285,7 @@ class EnvoyEndToEndTest {
     HttpResponse<String> get =
         send("orchestrator", HttpRequest.newBuilder(url("/v1/models")).GET());
     assertThat(get.statusCode()).isEqualTo(500);
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.received()).isEmpty();
   }
 
   // ---- helpers ---------------------------------------------------------------------------
@@ -352,9 +315,9 @@ class EnvoyEndToEndTest {
             request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private Received onlyUpstreamRequest() {
-    assertThat(upstreamSaw).hasSize(1);
-    return upstreamSaw.peek();
+  private RecordingUpstream.Received onlyUpstreamRequest() {
+    assertThat(upstream.received()).hasSize(1);
+    return upstream.received().get(0);
   }
 
   private HttpClient client(TestPki.Issued cert) throws Exception {

@@ -58,10 +58,7 @@ class GatewayBundlesEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/gateway-e2e/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     agent = client(pki.client("agent", AGENT));
     assistant = client(pki.client("assistant", ASSISTANT));
     upstream = new AiUpstream();

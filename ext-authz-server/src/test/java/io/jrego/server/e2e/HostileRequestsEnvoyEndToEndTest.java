@@ -2,7 +2,6 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -13,19 +12,15 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,9 +49,8 @@ class HostileRequestsEnvoyEndToEndTest {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final String ORCHESTRATOR = "spiffe://cluster.local/ns/ai/sa/orchestrator";
 
-  private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
-  private HttpServer upstream;
+  private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
   private TestPki pki;
@@ -66,27 +60,12 @@ class HostileRequestsEnvoyEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     stranger = client(pki.client("stranger", "spiffe://cluster.local/ns/default/sa/stranger"));
     // A client certificate without a SPIFFE ID: its identity could only come from XFCC.
     legacy = client(pki.clientWithDnsName("legacy", "legacy.example"));
 
-    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    upstream.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            ex.getRequestBody().readAllBytes();
-            upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
-            byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, out.length);
-            ex.getResponseBody().write(out);
-          }
-        });
-    upstream.start();
+    upstream = RecordingUpstream.start();
 
     AuthorizationService.Config check =
         AuthorizationService.Config.builder()
@@ -114,7 +93,7 @@ class HostileRequestsEnvoyEndToEndTest {
         EnvoyRunner.start(
             "envoy-issue14",
             jrego.grpcPort(),
-            upstream.getAddress().getPort(),
+            upstream.port(),
             certs,
             HostileRequestsEnvoyEndToEndTest::failOpenAppendingXfcc);
   }
@@ -143,13 +122,13 @@ class HostileRequestsEnvoyEndToEndTest {
       jrego.shutdown();
     }
     if (upstream != null) {
-      upstream.stop(0);
+      upstream.close();
     }
   }
 
   @BeforeEach
   void clear() {
-    upstreamSaw.clear();
+    upstream.clear();
     lastInput.set(null);
   }
 
@@ -166,7 +145,7 @@ class HostileRequestsEnvoyEndToEndTest {
       status = send(stranger, post("allow", "application/json", "{}")).statusCode();
     }
     assertThat(status).isEqualTo(200);
-    assertThat(upstreamSaw).isNotEmpty();
+    assertThat(upstream.lines()).isNotEmpty();
   }
 
   @Test
@@ -181,7 +160,7 @@ class HostileRequestsEnvoyEndToEndTest {
               "request_parse_error: invalid JSON at line 1, column 1002: nested deeper than 1000"
                   + " levels");
     }
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.lines()).isEmpty();
   }
 
   @Test
@@ -191,7 +170,7 @@ class HostileRequestsEnvoyEndToEndTest {
         send(stranger, post("body", "application/json", "{\"ids\": [1e100000000]}"));
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).endsWith("number too big: 1e100000000");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.lines()).isEmpty();
   }
 
   @Test
@@ -204,7 +183,7 @@ class HostileRequestsEnvoyEndToEndTest {
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body())
         .isEqualTo("request_parse_error: number of URL query parameters exceeded limit");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.lines()).isEmpty();
   }
 
   @Test
@@ -220,7 +199,7 @@ class HostileRequestsEnvoyEndToEndTest {
             post("slow", "application/json", "{\"text\": \"" + "x".repeat(60_000) + "\"}"));
     assertThat(slow.statusCode()).isEqualTo(403);
     assertThat(slow.headers().firstValue("x-jrego-error")).contains("timeout");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.lines()).isEmpty();
   }
 
   @Test
@@ -236,7 +215,7 @@ class HostileRequestsEnvoyEndToEndTest {
                 .GET());
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.body()).isEqualTo("no identity");
-    assertThat(upstreamSaw).isEmpty();
+    assertThat(upstream.lines()).isEmpty();
     ObjectValue input = (ObjectValue) lastInput.get();
     assertThat(input.get("spiffe")).isEmpty();
     assertThat(input.get("source_principal")).contains(StringValue.of("legacy.example"));
@@ -255,7 +234,7 @@ class HostileRequestsEnvoyEndToEndTest {
     jrego.shutdown();
     HttpResponse<String> r = send(stranger, post("conflict", "application/json", "{}"));
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(upstreamSaw).hasSize(1);
+    assertThat(upstream.lines()).hasSize(1);
   }
 
   // ---- helpers ---------------------------------------------------------------------------

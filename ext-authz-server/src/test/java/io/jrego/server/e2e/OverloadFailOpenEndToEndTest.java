@@ -2,7 +2,6 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -13,13 +12,10 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,10 +44,9 @@ class OverloadFailOpenEndToEndTest {
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
 
-  private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger holding = new AtomicInteger();
-  private HttpServer upstream;
+  private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
   private final HttpClient client =
@@ -64,24 +58,9 @@ class OverloadFailOpenEndToEndTest {
   @BeforeAll
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload/certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki.forEnvoy(certs);
 
-    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    upstream.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            ex.getRequestBody().readAllBytes();
-            upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
-            byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, out.length);
-            ex.getResponseBody().write(out);
-          }
-        });
-    upstream.start();
+    upstream = RecordingUpstream.start();
 
     jrego =
         JregoServer.start(
@@ -107,7 +86,7 @@ class OverloadFailOpenEndToEndTest {
         EnvoyRunner.start(
             "envoy-issue14-overload",
             jrego.grpcPort(),
-            upstream.getAddress().getPort(),
+            upstream.port(),
             certs,
             config -> {
               String failOpen =
@@ -145,7 +124,7 @@ class OverloadFailOpenEndToEndTest {
       jrego.shutdown();
     }
     if (upstream != null) {
-      upstream.stop(0);
+      upstream.close();
     }
   }
 
@@ -157,7 +136,7 @@ class OverloadFailOpenEndToEndTest {
       status = send(request("allow")).statusCode();
     }
     assertThat(status).as("a normal request passes").isEqualTo(200);
-    upstreamSaw.clear();
+    upstream.clear();
 
     List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
@@ -179,7 +158,7 @@ class OverloadFailOpenEndToEndTest {
       assertThat(r.body())
           .startsWith("overloaded: 2 calls are open (running or waiting for a check thread)");
     }
-    assertThat(upstreamSaw).as("no refused request reached the upstream").isEmpty();
+    assertThat(upstream.lines()).as("no refused request reached the upstream").isEmpty();
 
     release.countDown();
     for (CompletableFuture<HttpResponse<String>> f : held) {

@@ -118,10 +118,7 @@ class RateLimitEndToEndTest {
         bundle.resolve("data.json"),
         "{\"run\": \"" + run + "\", \"tenants\": {\"acme\": {\"tokens_per_hour\": 100}}}");
     Path certs = Files.createDirectories(dir.resolve(name + "-certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki.forEnvoy(certs);
     JregoServer jrego = BudgetEndToEndTest.startJrego(bundle, store);
     try (UsageUpstream upstream = new UsageUpstream();
         EnvoyRunner envoy =

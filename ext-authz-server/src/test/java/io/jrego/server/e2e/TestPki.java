@@ -140,6 +140,20 @@ final class TestPki {
             b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
   }
 
+  /**
+   * A new PKI with the files the shipped Envoy config reads written into {@code certs}: {@code ca},
+   * {@code server} (Envoy's listener) and {@code envoy} (Envoy's client certificate, SPIFFE ID
+   * {@link EnvoyEndToEndTest#ENVOY}), each as {@code .crt} and {@code .key}.
+   */
+  static TestPki forEnvoy(Path certs)
+      throws GeneralSecurityException, OperatorCreationException, IOException {
+    TestPki pki = new TestPki();
+    writePem(certs, "ca", pki.ca());
+    writePem(certs, "server", pki.server());
+    writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    return pki;
+  }
+
   /** Writes {@code <name>.crt} and {@code <name>.key} (PKCS#8) as PEM. */
   static void writePem(Path dir, String name, Issued issued) throws IOException {
     StringWriter crt = new StringWriter();

@@ -2,7 +2,6 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
@@ -19,20 +18,16 @@ import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,12 +49,10 @@ class WorkloadRoutingEndToEndTest {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path RESOURCES = MODULE.resolve("src/test/resources/workloads");
 
-  private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<String> upstreamBodies = new ConcurrentLinkedQueue<>();
   private TestPki pki;
   private int mtlsPort;
   private final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
-  private HttpServer upstream;
+  private RecordingUpstream upstream;
   private BundleManager bundles;
   private JregoServer jrego;
   private Process envoy;
@@ -70,20 +63,7 @@ class WorkloadRoutingEndToEndTest {
 
   @BeforeAll
   void start() throws Exception {
-    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    upstream.createContext(
-        "/",
-        ex -> {
-          try (ex) {
-            upstreamBodies.add(
-                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            upstreamSaw.add(ex.getRequestMethod() + " " + ex.getRequestURI());
-            byte[] out = "upstream".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, out.length);
-            ex.getResponseBody().write(out);
-          }
-        });
-    upstream.start();
+    upstream = RecordingUpstream.start();
 
     PolicyHolder policies = new PolicyHolder();
     BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
@@ -166,7 +146,7 @@ class WorkloadRoutingEndToEndTest {
                 "LISTEN_PORT", String.valueOf(listenPort),
                 "ADMIN_PORT", String.valueOf(adminPort),
                 "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
+                "UPSTREAM_PORT", String.valueOf(upstream.port()),
                 "MTLS_PORT", String.valueOf(mtlsPort),
                 "CERT_DIR", certs.toString())));
     log = MODULE.resolve("target/envoy-workloads.log");
@@ -185,7 +165,7 @@ class WorkloadRoutingEndToEndTest {
       bundles.close();
     }
     if (upstream != null) {
-      upstream.stop(0);
+      upstream.close();
     }
   }
 
@@ -204,8 +184,8 @@ class WorkloadRoutingEndToEndTest {
     assertThat(send("POST", "/payments/invoices").statusCode()).isEqualTo(403);
     assertThat(send("POST", "/search/public/q").statusCode()).isEqualTo(200);
     assertThat(send("GET", "/search/private").statusCode()).isEqualTo(403);
-    assertThat(upstreamSaw).contains("GET /payments/invoices", "POST /search/public/q");
-    assertThat(upstreamSaw).doesNotContain("POST /payments/invoices", "GET /search/private");
+    assertThat(upstream.lines()).contains("GET /payments/invoices", "POST /search/public/q");
+    assertThat(upstream.lines()).doesNotContain("POST /payments/invoices", "GET /search/private");
     assertThat(events)
         .filteredOn(e -> e.route().equals("payments"))
         .extracting(DecisionEvent::path)
@@ -238,7 +218,7 @@ class WorkloadRoutingEndToEndTest {
   void anExtProcStreamIsRoutedByTheCallersSvidAndRedactedByItsWorkloadsOwnRule() throws Exception {
     HttpResponse<String> ok = chat("spiffe://td/ns/payments/sa/app", "mail ann@example.com now");
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-    assertThat(upstreamBodies)
+    assertThat(upstream.bodies())
         .anySatisfy(b -> assertThat(b).contains("mail <EMAIL_1> now"))
         .noneSatisfy(b -> assertThat(b).contains("ann@example.com"));
     assertThat(events)
@@ -250,7 +230,7 @@ class WorkloadRoutingEndToEndTest {
     HttpResponse<String> refused = chat("spiffe://td/ns/other/sa/app", "mail bob@example.com");
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.headers().firstValue("x-jrego-error")).contains("unknown_workload");
-    assertThat(upstreamBodies).noneSatisfy(b -> assertThat(b).contains("bob@example.com"));
+    assertThat(upstream.bodies()).noneSatisfy(b -> assertThat(b).contains("bob@example.com"));
   }
 
   @Test
@@ -259,6 +239,6 @@ class WorkloadRoutingEndToEndTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.headers().firstValue("x-jrego-error")).contains("unknown_workload");
     assertThat(r.body()).contains("\"code\":\"unknown_workload\"");
-    assertThat(upstreamSaw).doesNotContain("GET /anything");
+    assertThat(upstream.lines()).doesNotContain("GET /anything");
   }
 }

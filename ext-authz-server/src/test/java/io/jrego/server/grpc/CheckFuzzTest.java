@@ -9,7 +9,6 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.admin.ServerMetrics;
@@ -21,9 +20,7 @@ import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -91,18 +88,18 @@ class CheckFuzzTest {
     }
     AuthorizationService checks = service();
     if (!warm) { // loads (and, fuzzing, instruments) the whole path before the first timed check
-      checks.check(WARM_UP, new Recorder());
+      checks.check(WARM_UP, new RecordingObserver<>());
       warm = true;
     }
-    Recorder answer = new Recorder();
+    RecordingObserver<CheckResponse> answer = new RecordingObserver<>();
     long start = System.nanoTime();
     checks.check(request, answer);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
 
-    assertThat(answer.errors).isEmpty();
-    assertThat(answer.completed).isTrue();
-    assertThat(answer.responses).hasSize(1);
-    CheckResponse response = answer.responses.get(0);
+    assertThat(answer.errors()).isEmpty();
+    assertThat(answer.completed()).isTrue();
+    assertThat(answer.responses()).hasSize(1);
+    CheckResponse response = answer.responses().get(0);
     int code = response.getStatus().getCode();
     assertThat(code).isIn(Code.OK_VALUE, Code.PERMISSION_DENIED_VALUE);
     if (code == Code.OK_VALUE) {
@@ -159,27 +156,5 @@ class CheckFuzzTest {
                   .build());
     }
     return service;
-  }
-
-  /** What the service sent back on the call. */
-  private static final class Recorder implements StreamObserver<CheckResponse> {
-    final List<CheckResponse> responses = new ArrayList<>();
-    final List<Throwable> errors = new ArrayList<>();
-    boolean completed;
-
-    @Override
-    public void onNext(CheckResponse value) {
-      responses.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      errors.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      completed = true;
-    }
   }
 }

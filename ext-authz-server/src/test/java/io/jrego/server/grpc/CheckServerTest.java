@@ -17,7 +17,6 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -210,9 +209,9 @@ class CheckServerTest {
             AuthorizationGrpc.newStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
         List<CompletableFuture<CheckResponse>> held = new ArrayList<>();
         for (int n = 0; n < slowChecks; n++) {
-          CompletableFuture<CheckResponse> answer = new CompletableFuture<>();
-          async.check(withPath("/slow"), completing(answer));
-          held.add(answer);
+          RecordingObserver<CheckResponse> answer = new RecordingObserver<>();
+          async.check(withPath("/slow"), answer);
+          held.add(answer.firstResponse());
         }
         assertThat(busy.await(10, TimeUnit.SECONDS)).as("every slow check holds a thread").isTrue();
 
@@ -232,23 +231,6 @@ class CheckServerTest {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
-  }
-
-  private static StreamObserver<CheckResponse> completing(CompletableFuture<CheckResponse> answer) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(CheckResponse response) {
-        answer.complete(response);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 
   private static CheckRequest withPath(String path) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.Rego;
 import io.jrego.engine.value.Json;
 import io.jrego.server.admin.ServerMetrics;
@@ -63,30 +62,12 @@ class DecisionRecordingTest {
         .build();
   }
 
-  private static CheckResponse call(AuthorizationService s, CheckRequest r) {
-    CheckResponse[] out = new CheckResponse[1];
-    s.check(
-        r,
-        new StreamObserver<>() {
-          @Override
-          public void onNext(CheckResponse value) {
-            out[0] = value;
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
-    return out[0];
-  }
-
   @Test
   void eventCarriesTheDecisionIdEnvoyGetsAndWhatWasDecided() throws Exception {
     AuthorizationService s = service(false);
     CheckResponse response =
-        call(s, request("GET", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        RecordingObserver.check(
+            s, request("GET", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
     assertThat(events).hasSize(1);
     DecisionEvent e = events.get(0);
     assertThat(e.decisionId())
@@ -115,7 +96,7 @@ class DecisionRecordingTest {
   @Test
   void dryRunLogsWhatWouldHaveHappened() throws Exception {
     AuthorizationService s = service(true);
-    CheckResponse response = call(s, request("POST", null));
+    CheckResponse response = RecordingObserver.check(s, request("POST", null));
     assertThat(response.getStatus().getCode()).isZero(); // allowed, as dry-run answers
     DecisionEvent e = events.get(0);
     assertThat(e.dryRun()).isTrue();
@@ -132,7 +113,7 @@ class DecisionRecordingTest {
             new ServerMetrics(),
             AuthorizationService.Config.defaults(),
             events::add);
-    call(s, request("GET", null));
+    RecordingObserver.check(s, request("GET", null));
     DecisionEvent e = events.get(0);
     assertThat(e.outcome()).isEqualTo("error");
     assertThat(e.reason()).isEqualTo("no_policy");
@@ -153,6 +134,6 @@ class DecisionRecordingTest {
             e -> {
               throw new IllegalStateException("recorder broke");
             });
-    assertThat(call(s, request("GET", null)).getStatus().getCode()).isZero();
+    assertThat(RecordingObserver.check(s, request("GET", null)).getStatus().getCode()).isZero();
   }
 }

@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.Rego;
 import io.jrego.server.budget.BudgetGate;
 import io.jrego.server.budget.BudgetMetrics;
@@ -17,8 +16,6 @@ import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link RateLimitService} without a socket: what a call that cannot be answered gets. */
@@ -49,8 +46,8 @@ class RateLimitServiceTest {
             Rego.builder().module("ratelimit.rego", rego).compile(), "r", "test", Instant.now()));
   }
 
-  private Recorder call() {
-    Recorder r = new Recorder();
+  private RecordingObserver<RateLimitResponse> call() {
+    RecordingObserver<RateLimitResponse> r = new RecordingObserver<>();
     service.shouldRateLimit(CALL, r);
     return r;
   }
@@ -63,10 +60,10 @@ class RateLimitServiceTest {
         limits := [{"window": "hour", "limit_tokens": 5}]
         """);
 
-    Recorder r = call();
+    RecordingObserver<RateLimitResponse> r = call();
 
-    assertThat(r.responses).isEmpty();
-    Status s = Status.fromThrowable(r.errors.getFirst());
+    assertThat(r.responses()).isEmpty();
+    Status s = Status.fromThrowable(r.errors().getFirst());
     assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(s.getDescription())
         .startsWith("invalid_decision: envoy/ratelimit/limits for descriptor 0: ")
@@ -82,7 +79,7 @@ class RateLimitServiceTest {
         limits := 2 if input.domain
         """);
 
-    Status s = Status.fromThrowable(call().errors.getFirst());
+    Status s = Status.fromThrowable(call().errors().getFirst());
 
     assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(s.getDescription()).startsWith("policy_error: envoy/ratelimit/limits: ");
@@ -90,7 +87,7 @@ class RateLimitServiceTest {
 
   @Test
   void noActivePolicy_isUnavailable() {
-    Status s = Status.fromThrowable(call().errors.getFirst());
+    Status s = Status.fromThrowable(call().errors().getFirst());
 
     assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(s.getDescription()).isEqualTo("no_policy: no policy is active");
@@ -104,32 +101,10 @@ class RateLimitServiceTest {
         limits := [{"key": "t", "window": "hour", "limit_tokens": 5}]
         """);
 
-    Recorder r = call();
+    RecordingObserver<RateLimitResponse> r = call();
 
-    assertThat(r.errors).isEmpty();
-    assertThat(r.completed).isTrue();
-    assertThat(r.responses.getFirst().getOverallCode()).isEqualTo(RateLimitResponse.Code.OK);
-  }
-
-  /** What the service sent back on the call. */
-  private static final class Recorder implements StreamObserver<RateLimitResponse> {
-    final List<RateLimitResponse> responses = new ArrayList<>();
-    final List<Throwable> errors = new ArrayList<>();
-    boolean completed;
-
-    @Override
-    public void onNext(RateLimitResponse value) {
-      responses.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      errors.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      completed = true;
-    }
+    assertThat(r.errors()).isEmpty();
+    assertThat(r.completed()).isTrue();
+    assertThat(r.responses().getFirst().getOverallCode()).isEqualTo(RateLimitResponse.Code.OK);
   }
 }

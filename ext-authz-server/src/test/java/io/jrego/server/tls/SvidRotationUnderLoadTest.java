@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.ActivePolicy;
-import io.jrego.server.policy.PolicyHolder;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,32 +73,14 @@ class SvidRotationUnderLoadTest {
     rotation.serve(first, oldCa);
 
     AtomicLong evaluations = new AtomicLong();
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
     ServerMetrics metrics = new ServerMetrics();
     try (CheckServer server =
-        CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                256,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.of(
-                    new TlsConfig(
-                        source,
-                        AllowedCallers.parse(List.of(SvidTlsTest.ENVOY)),
-                        Duration.ofMillis(20)))),
-            new AuthorizationService(
-                policies,
-                metrics,
-                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
-            policies)) {
-      server.serve();
+        MtlsCheckServer.start(
+            new TlsConfig(
+                source, AllowedCallers.parse(List.of(SvidTlsTest.ENVOY)), Duration.ofMillis(20)),
+            256,
+            evaluations,
+            metrics)) {
       // the callers' bundle already holds the next CA, as a SPIFFE bundle does before a CA rotation
       SvidClient client =
           new SvidClient(

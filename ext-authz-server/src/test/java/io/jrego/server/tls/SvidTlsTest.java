@@ -10,11 +10,7 @@ import io.jrego.engine.RuleInfo;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.ActivePolicy;
-import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,30 +57,13 @@ class SvidTlsTest {
   }
 
   private CheckServer start(List<String> allowed) throws IOException {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(new CountingPolicy(evaluations), "r", "test", Instant.now()));
     server =
-        CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                64,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.of(
-                    new TlsConfig(
-                        SvidFiles.inDirectory(dir),
-                        AllowedCallers.parse(allowed),
-                        Duration.ofMillis(50)))),
-            new AuthorizationService(
-                policies,
-                metrics,
-                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
-            policies);
-    server.serve();
+        MtlsCheckServer.start(
+            new TlsConfig(
+                SvidFiles.inDirectory(dir), AllowedCallers.parse(allowed), Duration.ofMillis(50)),
+            64,
+            evaluations,
+            metrics);
     return server;
   }
 

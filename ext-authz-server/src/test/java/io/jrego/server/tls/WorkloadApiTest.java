@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.ActivePolicy;
-import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.tls.workload.X509SVIDResponse;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -64,31 +60,15 @@ class WorkloadApiTest {
   }
 
   private CheckServer startJrego(Duration startTimeout) throws IOException {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
     server =
-        CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                64,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.of(
-                    new TlsConfig(
-                        new WorkloadApi(socket, startTimeout),
-                        AllowedCallers.parse(List.of(SvidTlsTest.ENVOY)),
-                        Duration.ofHours(1)))),
-            new AuthorizationService(
-                policies,
-                metrics,
-                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
-            policies);
-    server.serve();
+        MtlsCheckServer.start(
+            new TlsConfig(
+                new WorkloadApi(socket, startTimeout),
+                AllowedCallers.parse(List.of(SvidTlsTest.ENVOY)),
+                Duration.ofHours(1)),
+            64,
+            evaluations,
+            metrics);
     return server;
   }
 

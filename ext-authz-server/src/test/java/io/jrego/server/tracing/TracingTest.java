@@ -6,11 +6,11 @@ import com.sun.net.httpserver.HttpServer;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.Rego;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.RecordingObserver;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
@@ -76,6 +76,28 @@ class TracingTest {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces");
   }
 
+  /** Tracing every check, exporting to this test's receiver as service {@code name}. */
+  private Tracing startTracing(String name) throws IOException {
+    return Tracing.start(new Tracing.Config(start(), name, 1.0, Duration.ofSeconds(5)));
+  }
+
+  /**
+   * A service on {@link #POLICY} at {@code revision}, its decisions traced and put in {@code
+   * logged}.
+   */
+  private static AuthorizationService onPolicy(
+      Tracing tracing, String revision, List<DecisionEvent> logged) throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            Rego.builder().module("p.rego", POLICY).compile(), revision, "main", Instant.now()));
+    return new AuthorizationService(
+        policies,
+        new ServerMetrics(),
+        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
+        DecisionRecorder.traced(tracing, logged::add));
+  }
+
   @AfterEach
   void stop() {
     if (server != null) {
@@ -85,19 +107,9 @@ class TracingTest {
 
   @Test
   void aSpanPerCheckChildOfEnvoysTraceWithTheDecisionAsAttributes() throws Exception {
-    Tracing tracing =
-        Tracing.start(new Tracing.Config(start(), "jrego-test", 1.0, Duration.ofSeconds(5)));
+    Tracing tracing = startTracing("jrego-test");
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            Rego.builder().module("p.rego", POLICY).compile(), "rev-3", "main", Instant.now()));
-    AuthorizationService service =
-        new AuthorizationService(
-            policies,
-            new ServerMetrics(),
-            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
-            DecisionRecorder.traced(tracing, logged::add));
+    AuthorizationService service = onPolicy(tracing, "rev-3", logged);
 
     CheckResponse allowed =
         call(
@@ -156,8 +168,7 @@ class TracingTest {
 
   @Test
   void failedChecksAreErrorSpans() throws Exception {
-    Tracing tracing =
-        Tracing.start(new Tracing.Config(start(), "jrego", 1.0, Duration.ofSeconds(5)));
+    Tracing tracing = startTracing("jrego");
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
     AuthorizationService service =
         new AuthorizationService(
@@ -177,19 +188,9 @@ class TracingTest {
 
   @Test
   void anUnsampledTraceparentIsFollowed() throws Exception {
-    Tracing tracing =
-        Tracing.start(new Tracing.Config(start(), "jrego", 1.0, Duration.ofSeconds(5)));
+    Tracing tracing = startTracing("jrego");
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            Rego.builder().module("p.rego", POLICY).compile(), "r", "main", Instant.now()));
-    AuthorizationService service =
-        new AuthorizationService(
-            policies,
-            new ServerMetrics(),
-            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
-            DecisionRecorder.traced(tracing, logged::add));
+    AuthorizationService service = onPolicy(tracing, "r", logged);
     call(service, "{}", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
     tracing.close(Duration.ofSeconds(10));
     assertThat(exports.stream().mapToInt(ExportTraceServiceRequest::getResourceSpansCount).sum())
@@ -232,27 +233,12 @@ class TracingTest {
     if (traceparent != null) {
       http.putHeaders("traceparent", traceparent);
     }
-    CheckRequest r =
+    return RecordingObserver.check(
+        s,
         CheckRequest.newBuilder()
             .setAttributes(
                 AttributeContext.newBuilder()
                     .setRequest(AttributeContext.Request.newBuilder().setHttp(http)))
-            .build();
-    CheckResponse[] out = new CheckResponse[1];
-    s.check(
-        r,
-        new StreamObserver<>() {
-          @Override
-          public void onNext(CheckResponse value) {
-            out[0] = value;
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
-    return out[0];
+            .build());
   }
 }

@@ -12,13 +12,14 @@ import io.jrego.engine.tester.TestRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Rego tests of {@code rego-policies/jrego-examples/pii-guard}, run as {@code jrego test} runs
- * them.
+ * The Rego tests of the examples in {@code rego-policies/jrego-examples}, run as {@code jrego test}
+ * runs them: each example's tests, all of them passing.
  */
-class PiiExamplePolicyTest {
+class ExamplePolicyTest {
 
   static Path repo() {
     Path p = Path.of("").toAbsolutePath();
@@ -28,14 +29,16 @@ class PiiExamplePolicyTest {
     return p;
   }
 
-  @Test
-  void regoTests_allPass() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"pii-guard, 12", "token-budgets, 5"})
+  void regoTests_allPass(String example, int tests) throws Exception {
     LoadedPolicy loaded =
         PolicyLoader.load(
-            List.of(repo().resolve("rego-policies/jrego-examples/pii-guard")), RegoVersion.V1);
+            List.of(repo().resolve("rego-policies/jrego-examples").resolve(example)),
+            RegoVersion.V1);
     PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
     List<TestResult> results = TestRunner.run(policy, name -> true);
-    assertThat(results).hasSize(12);
+    assertThat(results).hasSize(tests);
     assertThat(results)
         .allSatisfy(
             r ->

@@ -1,0 +1,83 @@
+package io.jrego.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bin/jrego} (the launcher users run, on the packaged jar) in a process of its own, for the
+ * tests that run after {@code package}: no {@code JREGO_*} variable from the build's environment,
+ * this JVM's {@code JAVA_HOME}, stdout and stderr in {@code out.txt} and {@code err.txt} of a
+ * folder. {@link #close()} stops it.
+ */
+final class LauncherProcess implements AutoCloseable {
+
+  private static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+
+  final Process process;
+  private final Path dir;
+
+  private LauncherProcess(Process process, Path dir) {
+    this.process = process;
+    this.dir = dir;
+  }
+
+  /**
+   * Starts {@code bin/jrego args...} with {@code JREGO_JAVA_OPTS=javaOpts}, writing to {@code dir}.
+   */
+  static LauncherProcess start(Path dir, String javaOpts, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(MODULE.resolve("bin/jrego").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("JREGO_JAVA_OPTS", javaOpts);
+    pb.redirectOutput(dir.resolve("out.txt").toFile())
+        .redirectError(dir.resolve("err.txt").toFile());
+    return new LauncherProcess(pb.start(), dir);
+  }
+
+  /**
+   * The port in group 1 of {@code printed} once stdout shows it; a failed test with what the
+   * launcher printed if it exits or {@code within} passes first.
+   */
+  int awaitPort(Pattern printed, Duration within) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      Matcher m = printed.matcher(out());
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("bin/jrego serve did not start:\n" + out() + err());
+  }
+
+  String out() throws IOException {
+    return Files.readString(dir.resolve("out.txt"));
+  }
+
+  String err() throws IOException {
+    return Files.readString(dir.resolve("err.txt"));
+  }
+
+  /** Asks it to stop, and ends it if it has not within 20 s (at once if interrupted). */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

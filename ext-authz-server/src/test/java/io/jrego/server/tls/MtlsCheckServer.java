@@ -1,0 +1,55 @@
+package io.jrego.server.tls;
+
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * jrego's Check server as the mTLS tests start it: on a loopback port, two check threads, TLS from
+ * {@code tls}, and a policy that allows every call and counts its evaluations (so a test can tell a
+ * caller refused at the handshake from one the policy saw).
+ */
+final class MtlsCheckServer {
+
+  private MtlsCheckServer() {}
+
+  /** Started and serving; {@code queue} calls may wait for a check thread. */
+  static CheckServer start(TlsConfig tls, int queue, AtomicLong evaluations, ServerMetrics metrics)
+      throws IOException {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
+    CheckServer server =
+        CheckServer.start(
+            new CheckServer.Config(
+                new ListenAddress.Tcp("127.0.0.1", 0),
+                4 << 20,
+                2,
+                queue,
+                false,
+                Duration.ofSeconds(1),
+                Duration.ZERO,
+                Optional.of(tls)),
+            new AuthorizationService(
+                policies,
+                metrics,
+                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
+            policies);
+    try {
+      server.serve();
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+}
