@@ -199,7 +199,7 @@ public final class DecisionLogger implements DecisionRecorder, AutoCloseable {
       }
       document = event.document();
       json = Json.writeBytes(document);
-    } catch (RuntimeException | StackOverflowError | MaskRule.InvalidMaskException ex) {
+    } catch (RuntimeException | StackOverflowError ex) {
       fail("error", "decision log event not made: " + ex);
       return;
     }

@@ -10,8 +10,11 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,8 +47,6 @@ final class DefaultMask {
   static final String REDACTED = "[REDACTED]";
   static final int MAX_SCAN_CHARS = 65_536;
 
-  private static final List<String> RAW_BODIES =
-      List.of("/input/attributes/request/http/body", "/input/attributes/request/http/raw_body");
   private static final List<String> CREDENTIAL_HEADERS =
       List.of(
           "authorization",
@@ -57,12 +58,15 @@ final class DefaultMask {
   private static final List<String> PROMPT_FIELDS =
       List.of(
           "prompt", "input", "instructions", "system", "suffix", "contents", "query", "documents");
-  private static final String HEADERS = "/input/attributes/request/http/headers/";
-  private static final String BODY = "/input/parsed_body";
-  private static final StringValue PARSED_BODY = StringValue.of("parsed_body");
-  private static final StringValue MESSAGES = StringValue.of("messages");
   private static final StringValue CONTENT = StringValue.of("content");
   private static final StringValue REDACTED_VALUE = StringValue.of(REDACTED);
+
+  /**
+   * The fixed edits of rules 1-3 as a tree of the input's keys, parsed once: walking it rewrites
+   * each object on the way once, and visits the edits in the order they are recorded (raw bodies,
+   * credential headers, prompt fields, message contents, MCP fields).
+   */
+  private static final Edit EDITS = edits();
 
   private final PiiScanner scanner = PiiScanner.standard();
   private final PiiOptions options;
@@ -73,28 +77,13 @@ final class DefaultMask {
     options = PiiOptions.defaults().withTypes(types);
   }
 
-  void apply(LogEvent event) throws MaskRule.InvalidMaskException {
+  void apply(LogEvent event) {
     // what the bundle's mask rewrote, before this mask adds its own: the scan leaves it alone
     Set<String> bundleTouched = new HashSet<>(event.erased);
     bundleTouched.addAll(event.masked);
-    for (String p : RAW_BODIES) {
-      remove(event, p);
-    }
-    for (String h : CREDENTIAL_HEADERS) {
-      redact(event, HEADERS + h);
-    }
-    Optional<Value> body = at(event.input, "parsed_body");
-    if (body.isPresent() && body.get() instanceof ObjectValue) {
-      for (String f : PROMPT_FIELDS) {
-        redact(event, BODY + "/" + f);
-      }
-      redactMessageContents(event);
-      redact(event, BODY + "/params/arguments");
-      redact(event, BODY + "/params/messages");
-    }
     if (event.input.isPresent()) {
-      event.input =
-          Optional.of(scan(event, bundleTouched, event.input.get(), new Pointer(null, "input")));
+      Value input = rewrite(event, EDITS, event.input.get());
+      event.input = Optional.of(scan(event, bundleTouched, input, new Pointer(null, "input")));
     }
     if (event.result.isPresent()) {
       event.result =
@@ -102,85 +91,144 @@ final class DefaultMask {
     }
   }
 
+  /** What the mask does to the value at a key of the input. */
+  private enum Action {
+    /** Walk into it (an object) for the edits below. */
+    DESCEND,
+    /** Remove it (recorded in {@code erased}). */
+    REMOVE,
+    /** Replace it with {@value #REDACTED} (recorded in {@code masked}). */
+    REDACT,
+    /** Replace each {@code content} of the messages in it (an array). */
+    MESSAGES
+  }
+
+  /** A node of the edit tree: the action at its key, and the edits under it in order. */
+  private record Edit(String pointer, Action action, Map<StringValue, Edit> children) {
+    Edit child(String key, Action action) {
+      return children.computeIfAbsent(
+          StringValue.of(key), k -> new Edit(pointer + "/" + key, action, new LinkedHashMap<>()));
+    }
+  }
+
+  private static Edit edits() {
+    Edit input = new Edit("/input", Action.DESCEND, new LinkedHashMap<>());
+    Edit http =
+        input
+            .child("attributes", Action.DESCEND)
+            .child("request", Action.DESCEND)
+            .child("http", Action.DESCEND);
+    http.child("body", Action.REMOVE);
+    http.child("raw_body", Action.REMOVE);
+    Edit headers = http.child("headers", Action.DESCEND);
+    CREDENTIAL_HEADERS.forEach(h -> headers.child(h, Action.REDACT));
+    Edit body = input.child("parsed_body", Action.DESCEND);
+    PROMPT_FIELDS.forEach(f -> body.child(f, Action.REDACT));
+    body.child("messages", Action.MESSAGES);
+    Edit params = body.child("params", Action.DESCEND);
+    params.child("arguments", Action.REDACT);
+    params.child("messages", Action.REDACT);
+    return input;
+  }
+
   /**
-   * Each {@code messages[i].content} becomes {@value #REDACTED} in one rewrite of the array (a mask
-   * rule per message copied the whole input once per message), each listed in {@code masked} as a
-   * rule's would be; contents the bundle's mask rewrote stay as it left them.
+   * {@code node} with the edits under {@code edit} applied, each object on the way rebuilt once; a
+   * value the bundle's mask already removed or replaced (or one inside it) stays as it left it.
    */
-  private static void redactMessageContents(LogEvent event) {
-    // read again: the prompt fields above may have rewritten the body
-    if (!(at(event.input, "parsed_body").orElse(null) instanceof ObjectValue body)
-        || !(body.get("messages").orElse(null) instanceof ArrayValue messages)
-        || event.touched(BODY + "/messages")) {
-      return;
+  private static Value rewrite(LogEvent event, Edit edit, Value node) {
+    if (!(node instanceof ObjectValue o)) {
+      return node;
+    }
+    Map<Value, Value> changes = null; // key to its new value, null where removed
+    for (Map.Entry<StringValue, Edit> e : edit.children().entrySet()) {
+      Value v = o.getOrNull(e.getKey());
+      if (v == null) {
+        continue;
+      }
+      Edit child = e.getValue();
+      Value out = v;
+      switch (child.action()) {
+        case DESCEND -> out = rewrite(event, child, v);
+        case REMOVE -> {
+          if (!event.touched(child.pointer())) {
+            event.erased.add(child.pointer());
+            out = null;
+          }
+        }
+        case REDACT -> {
+          if (!event.touched(child.pointer())) {
+            event.masked.add(child.pointer());
+            out = REDACTED_VALUE;
+          }
+        }
+        case MESSAGES -> out = messageContents(event, child.pointer(), v);
+      }
+      if (out != v) {
+        if (changes == null) {
+          changes = new HashMap<>();
+        }
+        changes.put(e.getKey(), out);
+      }
+    }
+    if (changes == null) {
+      return o;
+    }
+    ObjectValue.Builder b = new ObjectValue.Builder();
+    Map<Value, Value> c = changes;
+    o.forEach(
+        (k, v) -> {
+          if (!c.containsKey(k)) {
+            b.put(k, v);
+          } else if (c.get(k) != null) {
+            b.put(k, c.get(k));
+          }
+        });
+    return b.build();
+  }
+
+  /**
+   * Each {@code messages[i].content} becomes {@value #REDACTED} in one rewrite of the array, each
+   * listed in {@code masked} as a rule's would be; contents the bundle's mask rewrote stay as it
+   * left them.
+   */
+  private static Value messageContents(LogEvent event, String pointer, Value node) {
+    if (!(node instanceof ArrayValue messages) || event.touched(pointer)) {
+      return node;
     }
     List<Value> out = null;
     for (int i = 0; i < messages.size(); i++) {
-      String pointer = BODY + "/messages/" + i + "/content";
-      if (messages.get(i) instanceof ObjectValue m
-          && m.get("content").isPresent()
-          && !event.touched(pointer)) {
+      if (messages.get(i) instanceof ObjectValue m && m.getOrNull(CONTENT) != null) {
+        String at = pointer + "/" + i + "/content";
+        if (event.touched(at)) {
+          continue;
+        }
         if (out == null) {
           out = new ArrayList<>(messages.asList());
         }
         out.set(i, m.with(CONTENT, REDACTED_VALUE));
-        event.masked.add(pointer);
+        event.masked.add(at);
       }
     }
-    if (out != null) {
-      ObjectValue input = (ObjectValue) event.input.orElseThrow();
-      event.input = Optional.of(input.with(PARSED_BODY, body.with(MESSAGES, ArrayValue.of(out))));
-    }
-  }
-
-  private static void remove(LogEvent event, String pointer) throws MaskRule.InvalidMaskException {
-    if (!event.touched(pointer)) {
-      MaskRule.of(MaskRule.Op.REMOVE, pointer, StringValue.EMPTY).apply(event);
-    }
-  }
-
-  /** Replaces the value at {@code pointer}, if there is one and the bundle left it alone. */
-  private static void redact(LogEvent event, String pointer) throws MaskRule.InvalidMaskException {
-    if (event.touched(pointer) || !exists(event, pointer)) {
-      return;
-    }
-    MaskRule.of(MaskRule.Op.UPSERT, pointer, StringValue.of(REDACTED)).apply(event);
-  }
-
-  private static boolean exists(LogEvent event, String pointer) {
-    String[] parts = pointer.substring("/input/".length()).split("/", -1);
-    Optional<Value> node = event.input;
-    for (String p : parts) {
-      node = node.flatMap(n -> child(n, p));
-    }
-    return node.isPresent();
-  }
-
-  private static Optional<Value> at(Optional<Value> root, String key) {
-    return root.flatMap(r -> child(r, key));
-  }
-
-  private static Optional<Value> child(Value node, String key) {
-    if (node instanceof ObjectValue o) {
-      return o.get(key);
-    }
-    if (node instanceof ArrayValue a
-        && !key.isEmpty()
-        && key.chars().allMatch(Character::isDigit)
-        && key.length() < 10) {
-      int i = Integer.parseInt(key);
-      return i < a.size() ? Optional.of(a.get(i)) : Optional.empty();
-    }
-    return Optional.empty();
+    return out == null ? messages : ArrayValue.of(out);
   }
 
   /**
    * Where a value sits, built into a JSON pointer only when one is needed: a string that changed,
    * or a bundle mask that rewrote something (building every pointer was a large part of the cost).
    */
-  private record Pointer(Pointer parent, String token) {
+  private record Pointer(Pointer parent, String key, int index) {
+    Pointer(Pointer parent, String key) {
+      this(parent, key, -1);
+    }
+
+    Pointer(Pointer parent, int index) {
+      this(parent, null, index);
+    }
+
     @Override
     public String toString() {
+      // object keys are written escaped as OPA's mask paths are (an index needs no escaping)
+      String token = key == null ? Integer.toString(index) : MaskRule.UrlPath.escape(key);
       return parent == null ? "/" + token : parent + "/" + token;
     }
   }
@@ -205,7 +253,7 @@ final class DefaultMask {
         for (Value k : o.keys()) {
           String key = k instanceof StringValue ks ? ks.value() : Json.keyText(k);
           Value v = o.getOrNull(k);
-          Value m = scan(event, bundleTouched, v, new Pointer(at, MaskRule.UrlPath.escape(key)));
+          Value m = scan(event, bundleTouched, v, new Pointer(at, key));
           if (m != v) {
             out = out.with(k, m);
           }
@@ -216,7 +264,7 @@ final class DefaultMask {
         List<Value> l = null;
         for (int i = 0; i < a.size(); i++) {
           Value v = a.get(i);
-          Value m = scan(event, bundleTouched, v, new Pointer(at, Integer.toString(i)));
+          Value m = scan(event, bundleTouched, v, new Pointer(at, i));
           if (m != v) {
             if (l == null) {
               l = new ArrayList<>(a.asList());

@@ -85,6 +85,61 @@ class DefaultMaskTest {
         .startsWith("[\"/input/parsed_body/messages/0/content\",");
   }
 
+  /**
+   * The fixed edits rewrite each object once: several edits in the same object (two raw bodies and
+   * the headers under {@code http}, prompt fields, messages and MCP fields under {@code
+   * parsed_body}) all land, in the order they are recorded, and the ones the bundle's mask made
+   * (one header, a removed prompt field, the MCP params as a whole) are left as it left them.
+   */
+  @Test
+  void oneRewriteKeepsEveryEditAndTheBundlesChoices() throws Exception {
+    PreparedPolicy p =
+        Events.policy(
+            Events.ALLOW,
+            """
+            package system.log
+
+            mask contains {"op": "upsert", "path": "/input/attributes/request/http/headers/cookie",
+                           "value": "session=kept-by-bundle"}
+            mask contains "/input/parsed_body/prompt"
+            mask contains {"op": "upsert", "path": "/input/parsed_body/params", "value": "params-by-bundle"}
+            """);
+    ObjectValue e =
+        only(
+            new Events.Console(true)
+                .log(
+                    Events.event(
+                        p,
+                        """
+                        {"attributes": {"request": {"http": {"method": "POST",
+                           "body": "raw", "raw_body": "cmF3",
+                           "headers": {"authorization": "Bearer a", "cookie": "sid=1",
+                                       "x-api-key": "k-1", "accept": "*/*"}}}},
+                         "parsed_body": {"prompt": "p", "system": "s", "query": "q",
+                           "messages": [{"role": "user", "content": "m"}],
+                           "params": {"arguments": {"a": 1}}, "model": "m-1"}}
+                        """)));
+    assertThat(Json.write(e.get("input").orElseThrow()))
+        .isEqualTo(
+            "{\"attributes\":{\"request\":{\"http\":{\"headers\":{\"accept\":\"*/*\","
+                + "\"authorization\":\"[REDACTED]\",\"cookie\":\"session=kept-by-bundle\","
+                + "\"x-api-key\":\"[REDACTED]\"},\"method\":\"POST\"}}},"
+                + "\"parsed_body\":{\"messages\":[{\"content\":\"[REDACTED]\",\"role\":\"user\"}],"
+                + "\"model\":\"m-1\",\"params\":\"params-by-bundle\",\"query\":\"[REDACTED]\","
+                + "\"system\":\"[REDACTED]\"}}");
+    assertThat(Json.write(e.get("erased").orElseThrow()))
+        .isEqualTo(
+            "[\"/input/parsed_body/prompt\",\"/input/attributes/request/http/body\","
+                + "\"/input/attributes/request/http/raw_body\"]");
+    assertThat(Json.write(e.get("masked").orElseThrow()))
+        .isEqualTo(
+            "[\"/input/attributes/request/http/headers/cookie\",\"/input/parsed_body/params\","
+                + "\"/input/attributes/request/http/headers/authorization\","
+                + "\"/input/attributes/request/http/headers/x-api-key\","
+                + "\"/input/parsed_body/system\",\"/input/parsed_body/query\","
+                + "\"/input/parsed_body/messages/0/content\"]");
+  }
+
   @Test
   void bundleCanTurnTheDefaultMaskOff() throws Exception {
     PreparedPolicy p =

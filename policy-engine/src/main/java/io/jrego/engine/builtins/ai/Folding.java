@@ -94,6 +94,39 @@ final class Folding {
    */
   static MappedText foldChars(int[] cps, int from, int to, Offsets offsets) {
     MappedText t = new MappedText(to - from);
+    foldInto(t, cps, from, to, offsets);
+    return t;
+  }
+
+  /**
+   * The per-code-point fold of all of {@code cps}, code point i standing for original code point i.
+   * While every code point folds to exactly one (ASCII, most accented letters) the view maps each
+   * index to itself and is written straight into its array; from the first that does not (an
+   * invisible character, a ligature, ß) the general path takes over.
+   */
+  static MappedText foldChars(int[] cps) {
+    int n = cps.length;
+    int[] out = new int[Math.max(16, n)];
+    int i = 0;
+    while (i < n) {
+      int cp = cps[i];
+      if (cp < 0x80) {
+        out[i] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+      } else {
+        String f = Invisibles.kind(cp) == Invisibles.NOT_INVISIBLE ? fold(cp) : "";
+        if (f.length() != 1 || Character.isSurrogate(f.charAt(0))) {
+          break;
+        }
+        out[i] = f.charAt(0);
+      }
+      i++;
+    }
+    MappedText t = MappedText.identityPrefix(out, i);
+    foldInto(t, cps, i, n, Offsets.IDENTITY);
+    return t;
+  }
+
+  private static void foldInto(MappedText t, int[] cps, int from, int to, Offsets offsets) {
     for (int i = from; i < to; i++) {
       int cp = cps[i];
       if (Invisibles.kind(cp) != Invisibles.NOT_INVISIBLE) {
@@ -112,7 +145,6 @@ final class Folding {
         k += Character.charCount(c);
       }
     }
-    return t;
   }
 
   /** Where the code points being folded came from. */
@@ -139,51 +171,82 @@ final class Folding {
   /** Leetspeak undone inside words and spelled-out letters joined; see the class comment. */
   static MappedText deobfuscate(MappedText in) {
     int n = in.length();
+    int[] c = in.codePoints();
     boolean leet = false;
     for (int i = 0; i < n; i++) {
-      int c = in.cp(i);
-      if (isSeparator(c)
+      int ch = c[i];
+      if (ch >= 128) {
+        continue; // neither a separator nor a leetspeak character
+      }
+      if (isSeparator(ch)
           && i > 0
           && i + 3 < n
-          && (in.cp(i + 2) == c || in.cp(i + 2) == ' ')
+          && (c[i + 2] == ch || c[i + 2] == ' ')
           && isSingleLetter(in, i - 1)
           && isSingleLetter(in, i + 1)
           && spacedRun(in, i - 1, null) > i - 1) {
         return rewrite(in); // spelled-out letters change the length: rebuild the view
       }
-      if (!leet && leetLetter(c) != 0) {
-        leet = (i > 0 && isLetter(in.cp(i - 1))) || (i + 1 < n && isLetter(in.cp(i + 1)));
+      if (!leet && LEET[ch] != 0) {
+        leet = (i > 0 && isLetter(c[i - 1])) || (i + 1 < n && isLetter(c[i + 1]));
       }
     }
     return leet ? unleetWords(in) : in;
   }
 
-  /** Leetspeak undone word by word; the length and the spans stay, so only the letters change. */
+  /**
+   * Leetspeak undone word by word; the length and the spans stay, so only the letters change. Only
+   * words with both a letter and a leetspeak character can change; the view is copied at the first
+   * that does.
+   */
   private static MappedText unleetWords(MappedText in) {
-    MappedText out = in.copy();
+    MappedText out = in;
+    int[] c = in.codePoints();
     int n = in.length();
     int i = 0;
     while (i < n) {
-      if (!isWordChar(in.cp(i))) {
+      if (!isWordChar(c[i])) {
         i++;
         continue;
       }
       int j = i;
-      while (j < n && isWordChar(in.cp(j))) {
+      boolean letter = false;
+      boolean leet = false;
+      while (j < n && isWordChar(c[j])) {
+        letter |= isLetter(c[j]);
+        leet |= leetLetter(c[j]) != 0;
         j++;
       }
-      unleet(in, i, j, out);
+      if (letter && leet && changesUnderUnleet(in, i, j)) {
+        if (out == in) {
+          out = in.copy();
+        }
+        unleet(in, i, j, out);
+      }
       i = j;
     }
     return out;
   }
 
+  /** Whether {@link #unleet} would replace anything in word {@code [i, j)}. */
+  private static boolean changesUnderUnleet(MappedText in, int i, int j) {
+    if (leetskip(in, i, j)) {
+      return false;
+    }
+    for (int k = i; k < j; k++) {
+      int ch = in.cp(k);
+      if (leetLetter(ch) != 0 && (Character.isDigit(ch) || (k != i && k != j - 1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
-   * Replaces leetspeak characters in word {@code [i, j)} when the word also has letters; a word's
-   * trailing digits ({@code rot13}, {@code mp3}) and a leading or trailing {@code ! | $ @} are not
-   * leetspeak.
+   * Whether word {@code [i, j)} is not leetspeak: no letters, or letters then two or more digits
+   * ({@code rot13}, {@code h264}) with no leetspeak character before its last letter.
    */
-  private static void unleet(MappedText in, int i, int j, MappedText out) {
+  private static boolean leetskip(MappedText in, int i, int j) {
     int lastLetter = -1;
     for (int k = i; k < j; k++) {
       if (isLetter(in.cp(k))) {
@@ -194,8 +257,17 @@ final class Folding {
     for (int k = i; k < lastLetter; k++) {
       innerLeet |= leetLetter(in.cp(k)) != 0;
     }
-    if (lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1)) {
-      return; // no letters, or letters then two or more digits (rot13, h264): not leetspeak
+    return lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1);
+  }
+
+  /**
+   * Replaces leetspeak characters in word {@code [i, j)} when the word also has letters; a word's
+   * trailing digits ({@code rot13}, {@code mp3}) and a leading or trailing {@code ! | $ @} are not
+   * leetspeak.
+   */
+  private static void unleet(MappedText in, int i, int j, MappedText out) {
+    if (leetskip(in, i, j)) {
+      return;
     }
     for (int k = i; k < j; k++) {
       int c = in.cp(k);

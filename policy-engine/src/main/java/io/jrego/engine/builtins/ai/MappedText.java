@@ -65,6 +65,22 @@ final class MappedText {
     return t;
   }
 
+  /**
+   * The first {@code length} code points of {@code buffer}, each mapped to its own index; later
+   * appends go on from there. The view takes the array over.
+   */
+  static MappedText identityPrefix(int[] buffer, int length) {
+    MappedText t = new MappedText(0);
+    t.cps = buffer.length == 0 ? new int[16] : buffer;
+    t.length = length;
+    return t;
+  }
+
+  /** The code points, read-only; valid up to {@link #length()}. */
+  int[] codePoints() {
+    return cps;
+  }
+
   /** A copy whose code points may be changed with {@link #set}; the spans are shared. */
   MappedText copy() {
     MappedText t = new MappedText(0);

@@ -5,8 +5,6 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Phone validation with libphonenumber. The scanner finds the candidates (digit runs of phone
@@ -59,30 +57,31 @@ final class Phones {
       if (!plus && !fits(rest, written.subList(1, written.size())) && !evenGroups(rest)) {
         return null;
       }
+      // isValidNumber is isValidNumberForRegion for the number's region: ask for the region once
+      String region = UTIL.getRegionCodeForNumber(n);
       return new Match(
-          UTIL.getRegionCodeForNumber(n) == null ? "ZZ" : UTIL.getRegionCodeForNumber(n),
-          UTIL.isValidNumber(n));
+          region == null ? "ZZ" : region, region != null && UTIL.isValidNumberForRegion(n, region));
     }
     String digits = digits(text);
     Match possible = null;
     for (String region : regions) {
-      // Built from the digits rather than parsed: parsing (extensions, punctuation, vanity
-      // letters) is what a scan would otherwise spend most of its time on.
-      PhoneNumber n = national(region, digits);
-      if (n == null) {
-        continue;
-      }
+      // The national number is taken from the digits rather than parsed: parsing (extensions,
+      // punctuation, vanity letters) is what a scan would otherwise spend most of its time on.
       PhonePlans.Plan plan = PhonePlans.of(region);
-      boolean valid = plan.isValid(n);
-      if (!valid && (possible != null || !UTIL.isPossibleNumber(n))) {
+      String nsn = plan.nationalNumber(digits);
+      if (nsn == null) {
         continue;
       }
-      String formatted = plan.national(n);
-      if (!writtenInFull(n, formatted, digits)) {
+      boolean valid = plan.isValid(nsn);
+      if (!valid && possible != null) {
+        continue;
+      }
+      String formatted = plan.national(nsn);
+      if (!writtenInFull(plan.countryCode(), nsn, formatted, digits)) {
         continue;
       }
       List<String> g =
-          n.getCountryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+          plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
               ? groups.subList(1, groups.size())
               : groups;
       if (!fits(g, groupsOf(formatted)) && !evenGroups(g)) {
@@ -94,53 +93,6 @@ final class Phones {
       possible = new Match(region, false);
     }
     return possible;
-  }
-
-  /**
-   * The number {@code digits} stands for as dialled within {@code region}: the trunk prefix (0 in
-   * most of Europe, 1 in North America) dropped when written, or null when no number of the region
-   * has that length.
-   */
-  private static PhoneNumber national(String region, String digits) {
-    Dialling dial = DIALLING.computeIfAbsent(region, Dialling::of);
-    int cc = dial.countryCode();
-    if (cc == 0 || digits.length() > 17) {
-      return null;
-    }
-    String trunk = dial.trunk();
-    if (trunk != null
-        && !trunk.isEmpty()
-        && digits.length() > trunk.length()
-        && digits.startsWith(trunk)) {
-      PhoneNumber n = build(cc, digits.substring(trunk.length()));
-      if (UTIL.isPossibleNumber(n)) {
-        return n;
-      }
-    }
-    PhoneNumber n = build(cc, digits);
-    return UTIL.isPossibleNumber(n) ? n : null;
-  }
-
-  /** A region's country code and trunk prefix, looked up in the metadata once. */
-  private record Dialling(int countryCode, String trunk) {
-    static Dialling of(String region) {
-      return new Dialling(
-          UTIL.getCountryCodeForRegion(region), UTIL.getNddPrefixForRegion(region, true));
-    }
-  }
-
-  private static final Map<String, Dialling> DIALLING = new ConcurrentHashMap<>();
-
-  private static PhoneNumber build(int cc, String nsn) {
-    PhoneNumber n = new PhoneNumber().setCountryCode(cc).setNationalNumber(Long.parseLong(nsn));
-    int zeros = 0;
-    while (zeros < nsn.length() - 1 && nsn.charAt(zeros) == '0') {
-      zeros++;
-    }
-    if (zeros > 0) {
-      n.setItalianLeadingZero(true).setNumberOfLeadingZeros(zeros);
-    }
-    return n;
   }
 
   /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
@@ -225,12 +177,12 @@ final class Phones {
    * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
    * number without its trunk prefix, which would make most nine-digit numbers valid in France.
    */
-  private static boolean writtenInFull(PhoneNumber n, String formatted, String digits) {
+  private static boolean writtenInFull(int cc, String nsn, String formatted, String digits) {
     String national = digits(formatted);
     if (digits.equals(national)) {
       return true;
     }
-    return n.getCountryCode() == 1 && digits.equals("1" + UTIL.getNationalSignificantNumber(n));
+    return cc == 1 && digits.equals("1" + nsn);
   }
 
   private static String digits(String s) {

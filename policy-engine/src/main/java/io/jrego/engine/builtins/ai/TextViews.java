@@ -78,7 +78,7 @@ final class TextViews {
     }
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
-    folded = Folding.deobfuscate(Folding.foldChars(cps, 0, n, Folding.Offsets.IDENTITY));
+    folded = Folding.deobfuscate(Folding.foldChars(cps));
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
     decode(plain, "", 1, limits);
     if (tags.length() > 0) {

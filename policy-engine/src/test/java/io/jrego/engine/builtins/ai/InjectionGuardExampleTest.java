@@ -40,7 +40,7 @@ class InjectionGuardExampleTest {
         failed.add(r.path());
       }
     }
-    assertThat(run).isEqualTo(11);
+    assertThat(run).isEqualTo(13);
     assertThat(failed).isEmpty();
   }
 }

@@ -12,7 +12,10 @@ import java.util.Random;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** {@link PhonePlans} gives libphonenumber's own answers, in every region it has metadata for. */
+/**
+ * {@link PhonePlans} gives libphonenumber's own answers, in every region it has metadata for: the
+ * plans skip patterns by a number's first two digits, so the samples cover every prefix.
+ */
 class PhonePlansTest {
 
   private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
@@ -28,16 +31,17 @@ class PhonePlansTest {
       for (String nsn : samples(region, random)) {
         PhoneNumber n = build(cc, nsn);
         boolean expected = UTIL.isValidNumberForRegion(n, region);
-        assertThat(plan.isValid(n)).as("%s %s valid", region, nsn).isEqualTo(expected);
-        assertThat(plan.national(n))
+        assertThat(plan.isValid(nsn)).as("%s %s valid", region, nsn).isEqualTo(expected);
+        assertThat(plan.isPossible(nsn.length()))
+            .as("%s %s possible", region, nsn)
+            .isEqualTo(UTIL.isPossibleNumber(n));
+        assertThat(plan.national(nsn))
             .as("%s %s national format", region, nsn)
             .isEqualTo(UTIL.format(n, PhoneNumberFormat.NATIONAL));
         valid += expected ? 1 : 0;
         checked++;
       }
-      // Another country's code is never valid for this region.
-      PhoneNumber other = build(cc == 44 ? 49 : 44, "2012345678");
-      assertThat(plan.isValid(other)).isEqualTo(UTIL.isValidNumberForRegion(other, region));
+      assertThat(plan.countryCode()).isEqualTo(cc);
     }
     // The samples reach both answers often enough for the comparison to mean something.
     assertThat(valid).isGreaterThan(2_000);
@@ -65,10 +69,15 @@ class PhonePlansTest {
         out.add(nsn.substring(0, keep) + digits(random, nsn.length() - keep));
       }
     }
-    for (int length = 2; length <= 16; length++) {
+    for (int length = 1; length <= 17; length++) {
       for (int i = 0; i < 6; i++) {
         out.add(digits(random, length));
       }
+    }
+    // every two-digit start, with a length the region's numbers often have
+    int usual = UTIL.getNationalSignificantNumber(UTIL.getExampleNumber(region)).length();
+    for (int p = 0; p < 100; p++) {
+      out.add(String.format("%02d", p) + digits(random, Math.max(0, usual - 2)));
     }
     return out;
   }
