@@ -8,6 +8,8 @@ import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.HashBuiltins;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemBlock;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -65,8 +68,9 @@ public final class JoseKeys {
 
   /** OPA's getKeysFromCertOrJWK: one PEM certificate or public key, or a JWK or JWK set. */
   public static List<VerificationKey> verificationKeys(String text) throws BuiltinException {
-    PemBlocks.Block block = PemBlocks.decode(text);
-    if (block != null) {
+    Optional<PemBlock> found = Pem.decode(text);
+    if (found.isPresent()) {
+      PemBlock block = found.get();
       if (!block.rest().isEmpty()) {
         throw BuiltinException.error("extra data after a PEM certificate block");
       }
