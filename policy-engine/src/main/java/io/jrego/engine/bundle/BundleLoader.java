@@ -642,7 +642,7 @@ public final class BundleLoader {
     return false;
   }
 
-  private static ObjectValue merge(String file, ObjectValue base, List<String> at, Value doc)
+  static ObjectValue merge(String file, ObjectValue base, List<String> at, Value doc)
       throws BundleException {
     if (at.isEmpty()) {
       return mergeObjects(file, base, (ObjectValue) doc, "");
