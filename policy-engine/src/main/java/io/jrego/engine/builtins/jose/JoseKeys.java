@@ -6,8 +6,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.HashBuiltins;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.pem.Pem;
 import io.jrego.engine.pem.PemBlock;
 import java.io.ByteArrayInputStream;
@@ -181,9 +180,7 @@ public final class JoseKeys {
         case "HS" ->
             key instanceof byte[] secret
                 && MessageDigest.isEqual(
-                    HashBuiltins.hmacBytes(
-                        "Hmac" + digestName(alg).replace("-", ""), secret, input),
-                    sig);
+                    Hmac.of("Hmac" + digestName(alg).replace("-", ""), secret, input), sig);
         case "RS" -> verifyPkcs1(digestName(alg), key, input, sig);
         case "PS" -> verifyPss(digestName(alg), key, input, sig);
         case "ES" -> verifyEcdsa(digestName(alg), key, input, sig);
@@ -327,8 +324,7 @@ public final class JoseKeys {
           if (!(jwk instanceof OctetSequenceKey oct)) {
             throw wrongKey(alg, jwk);
           }
-          return HashBuiltins.hmacBytes(
-              "Hmac" + digestName(alg).replace("-", ""), oct.toByteArray(), input);
+          return Hmac.of("Hmac" + digestName(alg).replace("-", ""), oct.toByteArray(), input);
         }
         case "RS", "PS" -> {
           if (!(jwk instanceof RSAKey rsa) || !rsa.isPrivate()) {
