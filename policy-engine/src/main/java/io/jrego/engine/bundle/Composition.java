@@ -86,6 +86,11 @@ public final class Composition {
     return this;
   }
 
+  /** The Rego version of modules no manifest says otherwise about. */
+  public RegoVersion defaultVersion() {
+    return defaultVersion;
+  }
+
   /** Module sources by file name, in the order added. */
   public Map<String, String> modules() {
     return Collections.unmodifiableMap(modules);

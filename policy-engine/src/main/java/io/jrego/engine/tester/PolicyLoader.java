@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.stream.Stream;
 
@@ -24,11 +25,13 @@ import java.util.stream.Stream;
  * directly it is merged at the root of {@code data}; found under a folder it is merged at the path
  * of its sub-folder relative to that folder ({@code dir/a/b/x.json} at {@code data.a.b}). A folder
  * holding a {@code .manifest} is a bundle, read by {@link BundleLoader} as {@code serve} reads it:
- * only files named {@code data.json}, {@code data.yaml} or {@code data.yml} are data there, the
- * manifest's roots are checked and its {@code rego_version} applies to its modules. Names starting
- * with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies). A {@code
- * .tar.gz} or {@code .tgz} file is a bundle archive, read the same way. Everything is composed by
- * {@link Composition}, the one path {@code serve} and {@code build} compose bundles with.
+ * only files named {@code data.json}, {@code data.yaml} or {@code data.yml} are data there and the
+ * manifest's {@code rego_version} applies to its modules; its roots are not enforced, as {@code opa
+ * test} does not enforce them (bundles given with {@code -b} are checked against theirs). Names
+ * starting with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies). A
+ * {@code .tar.gz} or {@code .tgz} file is a bundle archive, read the same way. Everything is
+ * composed by {@link Composition}, the one path {@code serve} and {@code build} compose bundles
+ * with.
  */
 public final class PolicyLoader {
 
@@ -91,7 +94,7 @@ public final class PolicyLoader {
       if (Files.isRegularFile(p) && isArchive(p)) {
         addBundle(composed, p, () -> BundleLoader.load(p, BundleLoader.Options.defaults()));
       } else if (Files.isDirectory(p) && Files.isRegularFile(p.resolve(".manifest"))) {
-        addBundle(composed, p, bundleFolder(p, ignored));
+        addFolderBundle(composed, p, ignored);
       } else if (Files.isDirectory(p)) {
         loadFolder(p, ignored, composed);
       } else if (Files.isRegularFile(p)) {
@@ -131,16 +134,29 @@ public final class PolicyLoader {
   }
 
   /**
-   * A folder holding a {@code .manifest}, read as {@code serve} reads it, without the files {@code
-   * --ignore} leaves out.
+   * A folder holding a {@code .manifest}, read by the bundle reader as {@code serve} reads it (only
+   * {@code data.json}/{@code .yaml}/{@code .yml} are data; the manifest's {@code rego_version}),
+   * less the files {@code --ignore} leaves out, and with OPA's leniency for {@code -d} and {@code
+   * test}: its roots are not enforced, so neither its test packages nor another folder's roots
+   * conflict.
    */
-  private static BundleRead bundleFolder(Path root, List<PathMatcher> ignored) {
-    return () -> {
+  private static void addFolderBundle(Composition composed, Path root, List<PathMatcher> ignored)
+      throws PolicyLoadException {
+    try {
       BundleLoader.Options options = BundleLoader.Options.defaults();
       SortedMap<String, byte[]> files = BundleLoader.readFiles(root, options.limits());
       files.keySet().removeIf(rel -> ignored(Path.of(rel), ignored));
-      return BundleLoader.fromFiles(root.toString(), false, files, options);
-    };
+      Bundle bundle = BundleLoader.fromFolderFilesIgnoringRoots(root.toString(), files, options);
+      RegoVersion version = bundle.regoVersion().orElse(composed.defaultVersion());
+      String name = root.normalize().toString();
+      for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
+        composed.module(
+            name.isEmpty() ? m.getKey() : name + "/" + m.getKey(), m.getValue(), version);
+      }
+      composed.data(root.toString(), List.of(), bundle.data());
+    } catch (BundleException e) {
+      throw new PolicyLoadException(e.getMessage(), e);
+    }
   }
 
   private static void loadFolder(Path root, List<PathMatcher> ignored, Composition composed)
