@@ -3,25 +3,23 @@ package io.jrego.cli;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.VerificationConfig;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemException;
 import io.jrego.server.bundle.BundleSource;
 import io.jrego.server.bundle.HttpBundleSource;
 import io.jrego.server.bundle.LocalBundleSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
@@ -85,7 +83,7 @@ final class BundleOptions {
   @Option(
       names = "--bundle-client-key",
       paramLabel = "PEM",
-      description = "PKCS#8 private key of --bundle-client-cert.")
+      description = "Private key of --bundle-client-cert (PEM: PKCS#8, PKCS#1 or SEC1).")
   Path clientKey;
 
   @Option(
@@ -164,7 +162,8 @@ final class BundleOptions {
         d.maxLoadBytes());
   }
 
-  private Optional<SSLContext> tls() throws IOException, GeneralSecurityException {
+  private Optional<SSLContext> tls()
+      throws IOException, GeneralSecurityException, KeyFiles.KeyException {
     if (caCert == null && clientCert == null) {
       return Optional.empty();
     }
@@ -192,8 +191,7 @@ final class BundleOptions {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       char[] pw = new char[0];
-      ks.setKeyEntry(
-          "client", privateKey(clientKey, chain[0].getPublicKey().getAlgorithm()), pw, chain);
+      ks.setKeyEntry("client", privateKey(clientKey), pw, chain);
       kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
     }
@@ -205,15 +203,15 @@ final class BundleOptions {
     return Optional.of(ctx);
   }
 
-  private static PrivateKey privateKey(Path pem, String algorithm)
-      throws IOException, GeneralSecurityException {
-    String text = Files.readString(pem, StandardCharsets.US_ASCII);
-    if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
-      throw new IllegalArgumentException(
-          "--bundle-client-key " + pem + ": must be a PKCS#8 PEM (BEGIN PRIVATE KEY)");
+  /** The client's private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM. */
+  private static PrivateKey privateKey(Path pem) throws KeyFiles.KeyException {
+    String where = "--bundle-client-key " + pem;
+    try {
+      return Pem.key(where, KeyFiles.read("--bundle-client-key", pem))
+          .privateKey()
+          .orElseThrow(() -> new KeyFiles.KeyException(where + ": not a private key"));
+    } catch (PemException e) {
+      throw new KeyFiles.KeyException(e.getMessage(), e);
     }
-    String b64 = text.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-    return KeyFactory.getInstance(algorithm)
-        .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
   }
 }

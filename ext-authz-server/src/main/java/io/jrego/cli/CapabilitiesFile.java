@@ -2,8 +2,8 @@ package io.jrego.cli;
 
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.base.RegoError;
-import io.jrego.engine.builtins.BuiltinRegistry;
 import io.jrego.engine.builtins.Capabilities;
+import io.jrego.engine.builtins.StandardBuiltins;
 import io.jrego.engine.compiler.CapabilityChecks;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
@@ -107,6 +107,6 @@ record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
 
   /** Every builtin name jrego knows (OPA's and its own). */
   private static final class KnownBuiltins {
-    static final Set<String> NAMES = Set.copyOf(BuiltinRegistry.standard().all().keySet());
+    static final Set<String> NAMES = Set.copyOf(StandardBuiltins.registry().all().keySet());
   }
 }

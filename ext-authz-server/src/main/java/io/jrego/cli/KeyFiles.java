@@ -1,10 +1,7 @@
 package io.jrego.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -36,9 +33,6 @@ final class KeyFiles {
     }
   }
 
-  /** The largest key file read: far above any PEM key or secret, far below a mistake's size. */
-  static final long MAX_BYTES = 1 << 20;
-
   /**
    * The text of the file {@code option} names.
    *
@@ -46,26 +40,10 @@ final class KeyFiles {
    *     large
    */
   static String read(String option, Path file) throws KeyException {
-    String where = option + " " + file;
     try {
-      if (Files.isDirectory(file)) {
-        throw new KeyException(where + ": is a folder, not a key file");
-      }
-      long size = Files.size(file);
-      if (size > MAX_BYTES) {
-        throw new KeyException(where + ": " + size + " bytes, more than a key file holds");
-      }
-      String text = Files.readString(file, StandardCharsets.UTF_8);
-      if (text.isEmpty()) {
-        throw new KeyException(where + ": the file is empty");
-      }
-      return text;
-    } catch (NoSuchFileException e) {
-      throw new KeyException(where + ": not found", e);
-    } catch (AccessDeniedException e) {
-      throw new KeyException(where + ": permission denied", e);
-    } catch (IOException e) {
-      throw new KeyException(where + ": cannot read: " + e.getMessage(), e);
+      return Pem.readFile(option + " " + file, file);
+    } catch (PemException e) {
+      throw new KeyException(e.getMessage(), e);
     }
   }
 

@@ -2,10 +2,11 @@ package io.jrego.loadtests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -81,7 +82,7 @@ public class AiGuardBenchmark {
       contents.add(StringValue.of(m.get("content").asText()));
     }
     messages = contents.toArray(Value[]::new);
-    BuiltinRegistry registry = BuiltinRegistry.standard();
+    BuiltinRegistry registry = StandardBuiltins.registry();
     injection = registry.lookup("jrego.injection.scan").orElseThrow();
     pii = registry.lookup("jrego.pii.scan").orElseThrow();
   }

@@ -2,10 +2,10 @@ package io.jrego.loadtests;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.base.RegoException;
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
@@ -87,7 +87,7 @@ public class InjectionBenchmark {
       input = doc;
     }
     texts = new String[] {text};
-    scan = BuiltinRegistry.standard().lookup("jrego.injection.scan").orElseThrow();
+    scan = StandardBuiltins.registry().lookup("jrego.injection.scan").orElseThrow();
     gateway = EvalBenchmark.compile(base.resolve("rego-policies/ai-gateway"));
     if (gateway.evaluate("envoy/authz/allow", input).isEmpty()) {
       throw new IllegalStateException("the ai-gateway decision is undefined for the input");

@@ -2,10 +2,10 @@ package io.jrego.loadtests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
@@ -151,7 +151,7 @@ public final class InjectionEval {
   static List<Outcome> run(Path jsonl) throws IOException, BuiltinException {
     java.util.Set<String> relabelled = relabelled(jsonl.getParent());
     Builtin scan =
-        BuiltinRegistry.standard()
+        StandardBuiltins.registry()
             .lookup("jrego.injection.scan")
             .orElseThrow(() -> new IllegalStateException("jrego.injection.scan is not registered"));
     ObjectMapper json = new ObjectMapper();

@@ -5,7 +5,7 @@ import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
-import io.jrego.engine.builtins.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;

@@ -6,8 +6,9 @@ import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.TestRules;
@@ -112,7 +113,7 @@ public final class Rego {
         parsed = TestRules.rewrite(parsed);
       }
       Map<String, Builtin> extra = Map.copyOf(customBuiltins);
-      BuiltinRegistry standard = BuiltinRegistry.standard();
+      BuiltinRegistry standard = StandardBuiltins.registry();
       CompiledPolicy policy =
           Compiler.compile(
               parsed,

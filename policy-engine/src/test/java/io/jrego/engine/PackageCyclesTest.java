@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine's packages depend one way: the facade ({@code io.jrego.engine}) on the stages, the
- * stages on {@code base} and {@code value}. Read from the compiled classes with the JDK's {@code
- * jdeps}, so a dependency through a field type or a lambda counts as much as an import.
+ * stages on {@code base} and {@code value}, the builtins' namespace classes on their sub-packages
+ * and those on {@code builtins.spi}; no package is in a cycle. Read from the compiled classes with
+ * the JDK's {@code jdeps}, so a dependency through a field type or a lambda counts as much as an
+ * import.
  */
 class PackageCyclesTest {
 
@@ -46,7 +48,42 @@ class PackageCyclesTest {
   }
 
   @Test
+  void noPackageIsInACycle() throws Exception {
+    Map<String, Set<String>> graph = packageGraph();
+    assertThat(graph)
+        .containsKeys(ROOT + ".builtins", ROOT + ".builtins.spi", ROOT + ".builtins.ai");
+    assertThat(cycles(graph)).as("packages in a cycle (each set depends on itself)").isEmpty();
+  }
+
+  @Test
+  void builtinsSubPackagesDependOnlyOnTheSpiNotBack() throws Exception {
+    Map<String, Set<String>> graph = packageGraph();
+    graph.forEach(
+        (from, tos) -> {
+          if (from.startsWith(ROOT + ".builtins.")) {
+            assertThat(tos).as("what " + from + " depends on").doesNotContain(ROOT + ".builtins");
+          }
+        });
+  }
+
+  @Test
   void aCycleIsFound() {
+    assertThat(
+            cycles(
+                Map.of(
+                    "a",
+                    Set.of("b"),
+                    "b",
+                    Set.of("c"),
+                    "c",
+                    Set.of("a"),
+                    "d",
+                    Set.of("a", "e"),
+                    "e",
+                    Set.of("d"),
+                    "f",
+                    Set.of("a"))))
+        .containsExactlyInAnyOrder(Set.of("a", "b", "c"), Set.of("d", "e"));
     Map<String, Set<String>> graph =
         Map.of(ROOT, Set.of("a"), "a", Set.of("b"), "b", Set.of(ROOT), "c", Set.of(ROOT));
     Set<String> cycle = reachable(graph, ROOT);
@@ -81,6 +118,24 @@ class PackageCyclesTest {
       }
     }
     return graph;
+  }
+
+  /** The sets of packages that reach each other (strongly connected, more than one package). */
+  private static List<Set<String>> cycles(Map<String, Set<String>> graph) {
+    List<Set<String>> out = new java.util.ArrayList<>();
+    Set<String> placed = new TreeSet<>();
+    for (String p : new TreeSet<>(graph.keySet())) {
+      if (placed.contains(p)) {
+        continue;
+      }
+      Set<String> scc = reachable(graph, p);
+      scc.retainAll(reachingTo(graph, p));
+      placed.addAll(scc);
+      if (scc.size() > 1) {
+        out.add(scc);
+      }
+    }
+    return out;
   }
 
   private static Set<String> reachable(Map<String, Set<String>> graph, String from) {

@@ -1,14 +1,13 @@
 package io.jrego.server.bundle;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.Rego;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.Bundle;
-import io.jrego.engine.value.ObjectValue;
-import io.jrego.engine.value.Value;
+import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.Composition;
 import io.jrego.server.ProcessGuard;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -143,7 +142,6 @@ public final class BundleManager implements AutoCloseable {
       }
     }
     try {
-      checkDisjoint(next);
       ActivePolicy policy = compile(next);
       holder.activate(policy);
       good.clear();
@@ -192,75 +190,33 @@ public final class BundleManager implements AutoCloseable {
     }
   }
 
-  /** Two bundles may not own overlapping paths of data, as OPA requires. */
-  private static void checkDisjoint(Map<String, Bundle> bundles) throws BundleSourceException {
-    List<Map.Entry<String, Bundle>> list = new ArrayList<>(bundles.entrySet());
-    for (int i = 0; i < list.size(); i++) {
-      for (int j = i + 1; j < list.size(); j++) {
-        for (String a : list.get(i).getValue().roots()) {
-          for (String b : list.get(j).getValue().roots()) {
-            if (a.isEmpty()
-                || b.isEmpty()
-                || a.equals(b)
-                || a.startsWith(b + "/")
-                || b.startsWith(a + "/")) {
-              throw new BundleSourceException(
-                  CONFLICT,
-                  "bundles "
-                      + list.get(i).getKey()
-                      + " and "
-                      + list.get(j).getKey()
-                      + " have overlapping roots '"
-                      + a
-                      + "' and '"
-                      + b
-                      + "'");
-            }
-          }
-        }
-      }
-    }
-  }
-
-  private ActivePolicy compile(Map<String, Bundle> bundles) throws RegoException {
-    Rego.Builder b = Rego.builder().options(engine);
-    ObjectValue data = ObjectValue.EMPTY;
+  /**
+   * The bundles composed as every command composes them ({@link Composition}): modules named by
+   * bundle when there are several, roots disjoint (as OPA requires), data merged.
+   */
+  private ActivePolicy compile(Map<String, Bundle> bundles)
+      throws RegoException, BundleSourceException {
+    Composition composed = new Composition(RegoVersion.V1);
     boolean several = bundles.size() > 1;
     List<String> revisions = new ArrayList<>();
     Map<String, String> named = new LinkedHashMap<>();
-    for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
-      Bundle bundle = e.getValue();
-      RegoVersion version = bundle.regoVersion().orElse(RegoVersion.V1);
-      for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
-        b.module(several ? e.getKey() + "/" + m.getKey() : m.getKey(), m.getValue(), version);
+    try {
+      for (Map.Entry<String, Bundle> e : bundles.entrySet()) {
+        Bundle bundle = e.getValue();
+        composed.bundle(several ? e.getKey() : "", bundle);
+        revisions.add(several ? e.getKey() + "=" + bundle.revision() : bundle.revision());
+        named.put(e.getKey(), bundle.revision());
       }
-      data = mergeDeep(data, bundle.data());
-      revisions.add(several ? e.getKey() + "=" + bundle.revision() : bundle.revision());
-      named.put(e.getKey(), bundle.revision());
+    } catch (BundleException e) {
+      throw new BundleSourceException(CONFLICT, e.getMessage());
     }
-    PreparedPolicy policy = b.data(data).compile();
+    PreparedPolicy policy = composed.builder(engine).compile();
     return new ActivePolicy(
         policy,
         String.join(",", revisions),
         String.join(",", bundles.keySet()),
         Instant.now(),
         java.util.Collections.unmodifiableMap(named));
-  }
-
-  /** Disjoint roots guarantee no leaf conflicts, but two bundles may share a parent object. */
-  private static ObjectValue mergeDeep(ObjectValue a, ObjectValue b) {
-    ObjectValue out = a;
-    for (Value k : b.keys()) {
-      Value av = out.getOrNull(k);
-      Value bv = b.getOrNull(k);
-      out =
-          out.with(
-              k,
-              av instanceof ObjectValue ao && bv instanceof ObjectValue bo
-                  ? mergeDeep(ao, bo)
-                  : bv);
-    }
-    return out;
   }
 
   /** Polls each source on its own schedule, on one daemon thread, until {@link #close}. */

@@ -1,13 +1,13 @@
 package io.jrego.server.tls;
 
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemBlock;
+import io.jrego.engine.pem.PemException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -20,16 +20,11 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -52,9 +47,6 @@ record SvidMaterial(
     X509TrustManager trust,
     String spiffeId,
     String alias) {
-
-  private static final Pattern PEM =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -171,47 +163,40 @@ record SvidMaterial(
   }
 
   private static PrivateKey pemPrivateKey(Path file) throws SvidException {
-    String text = new String(readFile(file), StandardCharsets.US_ASCII);
-    Matcher m = PEM.matcher(text);
-    if (!m.find()) {
-      throw new SvidException(file + ": no PEM block (expected -----BEGIN PRIVATE KEY-----)");
-    }
-    if (!m.group(1).equals("PRIVATE KEY")) {
-      throw new SvidException(
-          file
-              + ": a "
-              + m.group(1)
-              + " block; the SVID key must be PKCS#8 (-----BEGIN PRIVATE KEY-----), as SPIRE"
-              + " writes it");
-    }
-    byte[] der;
     try {
-      der = Base64.getMimeDecoder().decode(m.group(2));
-    } catch (IllegalArgumentException e) {
-      throw new SvidException(file + ": the PEM block is not base64: " + e.getMessage());
+      PemBlock block = Pem.firstBlock(file.toString(), readText(file));
+      if (!block.type().equals("PRIVATE KEY")) {
+        throw new SvidException(
+            file
+                + ": a "
+                + block.type()
+                + " block; the SVID key must be PKCS#8 (-----BEGIN PRIVATE KEY-----), as SPIRE"
+                + " writes it");
+      }
+      return Pem.pkcs8(file.toString(), block.bytes());
+    } catch (PemException e) {
+      throw new SvidException(e.getMessage());
     }
-    return pkcs8(der, file.toString());
   }
 
   private static PrivateKey pkcs8(byte[] der, String where) throws SvidException {
-    for (String alg : List.of("EC", "RSA", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
-        // try the next algorithm
-      }
+    try {
+      return Pem.pkcs8(where, der);
+    } catch (PemException e) {
+      throw new SvidException(e.getMessage());
     }
-    throw new SvidException(where + ": not an EC, RSA or Ed25519 PKCS#8 private key");
+  }
+
+  private static String readText(Path file) throws SvidException {
+    try {
+      return Pem.readFile(file.toString(), file);
+    } catch (PemException e) {
+      throw new SvidException(e.getMessage());
+    }
   }
 
   private static byte[] readFile(Path file) throws SvidException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new SvidException(file + ": not found");
-    } catch (IOException e) {
-      throw new SvidException(file + ": cannot be read: " + e.getMessage());
-    }
+    return readText(file).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Whether {@code key} signs what the certificate's public key verifies. */

@@ -199,6 +199,27 @@ class SvidTlsTest {
   }
 
   @Test
+  void aMissingOrBlocklessKeyFile_isNamedAsSuch() throws Exception {
+    SvidFiles files = SvidFiles.inDirectory(dir);
+    SvidPki.writeSpireFiles(dir, pki.svid(JREGO), pki);
+    Files.delete(dir.resolve("svid_key.pem"));
+    assertThatThrownBy(() -> SvidTls.check(files))
+        .isInstanceOf(SvidException.class)
+        .hasMessageEndingWith("svid_key.pem: not found");
+    Files.writeString(dir.resolve("svid_key.pem"), "not pem at all\n");
+    assertThatThrownBy(() -> SvidTls.check(files))
+        .hasMessageContaining("svid_key.pem: no PEM block");
+    Files.writeString(dir.resolve("svid_key.pem"), "");
+    assertThatThrownBy(() -> SvidTls.check(files))
+        .hasMessageContaining("svid_key.pem: the file is empty");
+    Files.writeString(
+        dir.resolve("svid_key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    assertThatThrownBy(() -> SvidTls.check(files))
+        .hasMessageContaining("svid_key.pem: not an EC, RSA or Ed25519 PKCS#8 private key");
+  }
+
+  @Test
   void aHalfWrittenRotation_keepsTheServedSvid_untilTheSetIsWhole() throws Exception {
     SvidPki.Issued first = pki.svid(JREGO);
     SvidPki.writeSpireFiles(dir, first, pki);

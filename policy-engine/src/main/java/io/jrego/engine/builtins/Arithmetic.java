@@ -1,6 +1,11 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoFloat;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.builtins.spi.LimitExceededException;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.Value;

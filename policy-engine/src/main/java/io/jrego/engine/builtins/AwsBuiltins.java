@@ -1,6 +1,11 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoUrl;
+import io.jrego.engine.builtins.jose.Hmac;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
@@ -147,9 +152,9 @@ final class AwsBuiltins {
             + hex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)));
     byte[] key = utf8("AWS4" + str(field(config, "aws_secret_access_key")));
     for (String part : List.of(date, region, service, "aws4_request")) {
-      key = HashBuiltins.hmacBytes("HmacSHA256", key, utf8(part));
+      key = Hmac.of("HmacSHA256", key, utf8(part));
     }
-    String signature = hex(HashBuiltins.hmacBytes("HmacSHA256", key, utf8(toSignText)));
+    String signature = hex(Hmac.of("HmacSHA256", key, utf8(toSignText)));
     String auth =
         "AWS4-HMAC-SHA256 Credential="
             + str(field(config, "aws_access_key"))

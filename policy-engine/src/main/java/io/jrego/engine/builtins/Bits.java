@@ -1,5 +1,8 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.NumberValue;
 import java.math.BigInteger;
 

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.types.TypeJson;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
@@ -82,7 +85,7 @@ public final class Capabilities {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode doc = mapper.createObjectNode();
     ArrayNode builtins = doc.putArray("builtins");
-    for (Declaration d : declarations(BuiltinRegistry.standard())) {
+    for (Declaration d : declarations(StandardBuiltins.registry())) {
       builtins.add(json(d));
     }
     ArrayNode kw = doc.putArray("future_keywords");

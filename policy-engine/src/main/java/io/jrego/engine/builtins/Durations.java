@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoFormat;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.regex.Matcher;

@@ -3,6 +3,10 @@ package io.jrego.engine.builtins;
 import static io.jrego.engine.builtins.Operands.string;
 
 import io.jrego.engine.builtins.gocompat.GoFormat;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;

@@ -1,5 +1,8 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
+
 /**
  * The builtins the evaluator implements itself, because they bind variables ({@code eq}, {@code
  * walk}, the {@code in} operators), need its state ({@code print}, {@code rego.metadata.*}, {@code

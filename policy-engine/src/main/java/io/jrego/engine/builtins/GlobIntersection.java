@@ -2,6 +2,8 @@ package io.jrego.engine.builtins;
 
 import static io.jrego.engine.builtins.Operands.string;
 
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Value;
 import java.util.ArrayList;

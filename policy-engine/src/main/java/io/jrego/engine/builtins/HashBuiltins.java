@@ -1,5 +1,10 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.jose.Hmac;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -7,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** {@code crypto.md5/sha1/sha256} and {@code crypto.hmac.*}: lowercase hex digests of UTF-8. */
 public final class HashBuiltins {
@@ -58,23 +61,10 @@ public final class HashBuiltins {
     return StringValue.of(
         HexFormat.of()
             .formatHex(
-                hmacBytes(
+                Hmac.of(
                     algorithm,
                     key.getBytes(StandardCharsets.UTF_8),
                     message.getBytes(StandardCharsets.UTF_8))));
-  }
-
-  /** The raw HMAC of {@code data} under {@code key}; an empty key is allowed, as in Go. */
-  public static byte[] hmacBytes(String algorithm, byte[] key, byte[] data) {
-    try {
-      Mac mac = Mac.getInstance(algorithm);
-      // SecretKeySpec rejects empty keys; HMAC pads any key to the block size, so one zero byte
-      // gives the same MAC as no key at all.
-      mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, algorithm));
-      return mac.doFinal(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("JDK lacks " + algorithm, e);
-    }
   }
 
   private static Value hmacEqual(Value[] args, BuiltinContext ctx) throws BuiltinException {

@@ -1,5 +1,9 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.NumberValue;

@@ -1,7 +1,12 @@
 package io.jrego.engine.builtins;
 
 import com.nimbusds.jose.jwk.JWK;
+import io.jrego.engine.builtins.jose.Hmac;
 import io.jrego.engine.builtins.jose.JoseKeys;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -323,7 +328,7 @@ final class JwtBuiltins {
     String secret = OperandChecks.string(args, 1);
     Token t = split(args[0]);
     byte[] mac =
-        HashBuiltins.hmacBytes(
+        Hmac.of(
             "Hmac" + JoseKeys.digestName(alg).replace("-", ""),
             secret.getBytes(StandardCharsets.UTF_8),
             t.signingInput());

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.BuiltinException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 

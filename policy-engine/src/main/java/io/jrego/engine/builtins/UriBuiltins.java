@@ -1,6 +1,9 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoUrlParts;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;

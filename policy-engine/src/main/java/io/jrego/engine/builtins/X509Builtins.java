@@ -3,7 +3,13 @@ package io.jrego.engine.builtins;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.jrego.engine.builtins.jose.JoseKeys;
-import io.jrego.engine.builtins.jose.PemBlocks;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemBlock;
+import io.jrego.engine.pem.PemException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
@@ -13,7 +19,6 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.ByteArrayInputStream;
-import java.io.StringReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -37,7 +42,6 @@ import java.util.Map;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -47,9 +51,6 @@ import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
@@ -180,7 +181,7 @@ final class X509Builtins {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
       List<X509Certificate> out = new ArrayList<>();
       if (pem != null) {
-        for (PemBlocks.Block b : PemBlocks.decodeAll(pem)) {
+        for (PemBlock b : Pem.decodeAll(pem)) {
           if (b.type().equals("CERTIFICATE")) {
             out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b.bytes())));
           }
@@ -616,11 +617,11 @@ final class X509Builtins {
     String pem = pemOrDer(OperandChecks.string(args, 0), der);
     byte[] raw = der[0];
     if (pem != null) {
-      PemBlocks.Block b = PemBlocks.decode(pem);
-      if (b == null) {
-        throw BuiltinException.error("failed to parse a PEM certificate request");
-      }
-      raw = b.bytes();
+      raw =
+          Pem.decode(pem)
+              .orElseThrow(
+                  () -> BuiltinException.error("failed to parse a PEM certificate request"))
+              .bytes();
     }
     try {
       PKCS10CertificationRequest csr = new PKCS10CertificationRequest(raw);
@@ -677,20 +678,13 @@ final class X509Builtins {
 
   /** Every private key in PEM text (PKCS#1, SEC1 EC or PKCS#8), in order. */
   private static List<PrivateKey> privateKeys(String pem) throws BuiltinException {
-    List<PrivateKey> out = new ArrayList<>();
-    JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-        if (o instanceof PEMKeyPair kp) {
-          out.add(conv.getKeyPair(kp).getPrivate());
-        } else if (o instanceof PrivateKeyInfo pki) {
-          out.add(conv.getPrivateKey(pki));
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      throw BuiltinException.error("failed to parse PEM private key: " + e.getMessage());
+    try {
+      return Pem.privateKeys("keys", pem);
+    } catch (PemException e) {
+      throw BuiltinException.error(
+          "failed to parse PEM private key: "
+              + (e.getCause() == null ? e.problem() : e.getCause().getMessage()));
     }
-    return out;
   }
 
   private static String pemText(String input) throws BuiltinException {

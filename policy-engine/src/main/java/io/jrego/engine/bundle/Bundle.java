@@ -1,7 +1,6 @@
 package io.jrego.engine.bundle;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.Rego;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
@@ -43,17 +42,21 @@ public record Bundle(
   }
 
   /**
-   * Compiles the bundle's modules with its data.
+   * Compiles the bundle's modules with its data, composed as {@link Composition} composes every
+   * bundle.
    *
    * @param options the engine's limits
    * @return the policy, ready to evaluate
    * @throws RegoException with every parse and compile error, each naming its module
    */
   public PreparedPolicy compile(EngineOptions options) throws RegoException {
-    Rego.Builder b = Rego.builder().data(data).options(options);
-    regoVersion.ifPresent(b::regoVersion);
-    modules.forEach(b::module);
-    return b.compile();
+    Composition composed = new Composition(RegoVersion.V1);
+    try {
+      composed.bundle("", this);
+    } catch (BundleException e) {
+      throw new AssertionError("one bundle's data conflicts with nothing", e);
+    }
+    return composed.builder(options).compile();
   }
 
   /** Looks a path such as {@code ai_gateway/models} up in the data document. */

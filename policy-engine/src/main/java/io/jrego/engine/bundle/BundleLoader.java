@@ -91,9 +91,10 @@ public final class BundleLoader {
   public static Bundle load(Path path, Options options) throws BundleException {
     AllocationMeter meter = loadMeter(options);
     if (Files.isDirectory(path)) {
-      return parse(path.toString(), false, readFolder(path, options.limits()), options, meter);
+      return parse(
+          path.toString(), false, readFolder(path, options.limits()), options, meter, true);
     }
-    return parse(path.toString(), true, readArchive(path, options.limits()), options, meter);
+    return parse(path.toString(), true, readArchive(path, options.limits()), options, meter, true);
   }
 
   /**
@@ -115,7 +116,8 @@ public final class BundleLoader {
   public static Bundle read(String source, InputStream archive, Options options)
       throws BundleException {
     AllocationMeter meter = loadMeter(options);
-    return parse(source, true, TarReader.read(source, archive, options.limits()), options, meter);
+    return parse(
+        source, true, TarReader.read(source, archive, options.limits()), options, meter, true);
   }
 
   /**
@@ -200,7 +202,20 @@ public final class BundleLoader {
   public static Bundle fromFiles(
       String source, boolean archive, SortedMap<String, byte[]> files, Options options)
       throws BundleException {
-    return parse(source, archive, files, options, loadMeter(options));
+    return parse(source, archive, files, options, loadMeter(options), true);
+  }
+
+  /**
+   * Reads a folder's files as {@code opa eval -d} and {@code opa test} read a folder holding a
+   * {@code .manifest}: as {@link #fromFiles} does, but the manifest's roots are not enforced (OPA
+   * loads such a folder's tests, whose packages are often outside the roots, without looking at
+   * them).
+   *
+   * @param source the folder, for messages
+   */
+  public static Bundle fromFolderFilesIgnoringRoots(
+      String source, SortedMap<String, byte[]> files, Options options) throws BundleException {
+    return parse(source, false, files, options, loadMeter(options), false);
   }
 
   /** A meter counting from now: a load is rare, so one counter read up front is nothing. */
@@ -215,7 +230,8 @@ public final class BundleLoader {
       boolean archive,
       SortedMap<String, byte[]> files,
       Options options,
-      AllocationMeter meter)
+      AllocationMeter meter,
+      boolean enforceRoots)
       throws BundleException {
     java.util.function.Function<String, String> display =
         rel -> archive ? source + "!/" + rel : Path.of(source).resolve(rel).toString();
@@ -257,7 +273,9 @@ public final class BundleLoader {
       String name = rel.substring(rel.lastIndexOf('/') + 1);
       if (name.endsWith(".rego")) {
         String src = utf8(display.apply(rel), f.getValue());
-        checkModuleRoots(display.apply(rel), rel, src, manifest);
+        if (enforceRoots) {
+          checkModuleRoots(display.apply(rel), rel, src, manifest);
+        }
         checkMemory(display.apply(rel), meter);
         modules.put(rel, src);
       } else if (name.equals("data.json") || name.equals("data.yaml") || name.equals("data.yml")) {
@@ -277,7 +295,9 @@ public final class BundleLoader {
         throw new BundleException(
             file + ": data at the bundle root must be an object, got " + doc.typeName());
       }
-      checkRoots(file, manifest.roots(), at, doc);
+      if (enforceRoots) {
+        checkRoots(file, manifest.roots(), at, doc);
+      }
       data = merge(file, data, at, doc);
       checkMemory(file, meter);
     }
@@ -642,7 +662,7 @@ public final class BundleLoader {
     return false;
   }
 
-  private static ObjectValue merge(String file, ObjectValue base, List<String> at, Value doc)
+  static ObjectValue merge(String file, ObjectValue base, List<String> at, Value doc)
       throws BundleException {
     if (at.isEmpty()) {
       return mergeObjects(file, base, (ObjectValue) doc, "");

@@ -10,6 +10,9 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.util.Base64URL;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemException;
+import io.jrego.engine.pem.PemKey;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
@@ -17,7 +20,6 @@ import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -143,8 +145,7 @@ public final class BundleSignatures {
   }
 
   private static JWSSigner signer(JWSAlgorithm alg, String pem) throws BundleException {
-    Object key = PemKeys.parse(pem, "signing key");
-    PrivateKey priv = key instanceof KeyPair kp ? kp.getPrivate() : null;
+    PrivateKey priv = pemKey("signing key", pem).privateKey().orElse(null);
     try {
       if (JWSAlgorithm.Family.RSA.contains(alg) && priv instanceof RSAPrivateKey) {
         return new RSASSASigner(priv);
@@ -312,8 +313,7 @@ public final class BundleSignatures {
   }
 
   private static JWSVerifier verifier(JWSAlgorithm alg, String pem) throws BundleException {
-    Object key = PemKeys.parse(pem, "verification key");
-    PublicKey pub = key instanceof KeyPair kp ? kp.getPublic() : (PublicKey) key;
+    PublicKey pub = pemKey("verification key", pem).publicKey().orElse(null);
     if (pub == null) {
       throw new BundleException("verification key: give the public key, not the private one");
     }
@@ -329,6 +329,14 @@ public final class BundleSignatures {
     }
     throw new BundleException(
         "verification key: a " + pub.getAlgorithm() + " key cannot verify " + alg);
+  }
+
+  private static PemKey pemKey(String what, String pem) throws BundleException {
+    try {
+      return Pem.key(what, pem);
+    } catch (PemException e) {
+      throw new BundleException(e.getMessage(), e);
+    }
   }
 
   private static JWSAlgorithm algorithm(String name) throws BundleException {

@@ -1,6 +1,6 @@
 package io.jrego.engine.compiler;
 
-import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.spi.Builtin;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -10,7 +10,7 @@ import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoError.Location;
 import io.jrego.engine.base.RegoException;
-import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.spi.Builtin;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.time.Duration;

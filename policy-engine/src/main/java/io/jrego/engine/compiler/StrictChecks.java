@@ -7,7 +7,7 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoVersion;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
 import io.jrego.engine.value.StringValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -216,7 +216,7 @@ public final class StrictChecks {
         new AstWalk.Visitor() {
           @Override
           public void call(Term.Call c) {
-            if (BuiltinRegistry.standard()
+            if (StandardBuiltins.registry()
                 .lookup(c.name())
                 .map(b -> b.declaration().isDeprecated())
                 .orElse(false)) {

@@ -6,7 +6,7 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
 import io.jrego.engine.base.RegoError;
-import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.spi.Builtin;
 import io.jrego.engine.types.Type;
 import io.jrego.engine.types.Types;
 import io.jrego.engine.value.StringValue;

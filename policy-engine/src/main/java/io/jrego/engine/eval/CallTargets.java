@@ -1,7 +1,7 @@
 package io.jrego.engine.eval;
 
 import io.jrego.engine.ast.Term;
-import io.jrego.engine.builtins.Builtin;
+import io.jrego.engine.builtins.spi.Builtin;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.value.Value;

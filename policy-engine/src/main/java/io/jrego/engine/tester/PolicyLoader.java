@@ -4,10 +4,8 @@ import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.bundle.Composition;
 import io.jrego.engine.value.Json;
-import io.jrego.engine.value.NumberValue;
-import io.jrego.engine.value.ObjectValue;
-import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.stream.Stream;
 
 /**
@@ -27,11 +24,14 @@ import java.util.stream.Stream;
  * module named by its path. A {@code .json}, {@code .yaml} or {@code .yml} file is data: given
  * directly it is merged at the root of {@code data}; found under a folder it is merged at the path
  * of its sub-folder relative to that folder ({@code dir/a/b/x.json} at {@code data.a.b}). A folder
- * holding a {@code .manifest} is a bundle: only files named {@code data.json} or {@code data.yaml}
- * are data there, and the manifest's {@code rego_version} applies to its modules. Names starting
- * with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies). A {@code
- * .tar.gz} or {@code .tgz} file is a bundle archive, read by {@link BundleLoader} (with its limits
- * and checks) and merged like a bundle folder.
+ * holding a {@code .manifest} is a bundle, read by {@link BundleLoader} as {@code serve} reads it:
+ * only files named {@code data.json}, {@code data.yaml} or {@code data.yml} are data there and the
+ * manifest's {@code rego_version} applies to its modules; its roots are not enforced, as {@code opa
+ * test} does not enforce them (bundles given with {@code -b} are checked against theirs). Names
+ * starting with a dot are skipped (Kubernetes ConfigMap mounts hold {@code ..data} copies). A
+ * {@code .tar.gz} or {@code .tgz} file is a bundle archive, read the same way. Everything is
+ * composed by {@link Composition}, the one path {@code serve} and {@code build} compose bundles
+ * with.
  */
 public final class PolicyLoader {
 
@@ -89,16 +89,16 @@ public final class PolicyLoader {
         throw new PolicyLoadException("--ignore " + pattern + ": " + e.getMessage(), e);
       }
     }
-    Map<String, String> modules = new LinkedHashMap<>();
-    Map<String, RegoVersion> versions = new HashMap<>();
-    Map<Value, Value> data = new LinkedHashMap<>();
+    Composition composed = new Composition(defaultVersion);
     for (Path p : paths) {
       if (Files.isRegularFile(p) && isArchive(p)) {
-        loadBundle(p, BundleLoader.Options.defaults(), defaultVersion, modules, versions, data);
+        addBundle(composed, p, () -> BundleLoader.load(p, BundleLoader.Options.defaults()));
+      } else if (Files.isDirectory(p) && Files.isRegularFile(p.resolve(".manifest"))) {
+        addFolderBundle(composed, p, ignored);
       } else if (Files.isDirectory(p)) {
-        loadFolder(p, defaultVersion, ignored, modules, versions, data);
+        loadFolder(p, ignored, composed);
       } else if (Files.isRegularFile(p)) {
-        loadFile(p, List.of(), false, defaultVersion, modules, versions, data);
+        loadFile(p, List.of(), composed);
       } else {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
@@ -107,9 +107,9 @@ public final class PolicyLoader {
       if (!Files.exists(p)) {
         throw new PolicyLoadException(p + ": no such file or directory");
       }
-      loadBundle(p, bundleOptions, defaultVersion, modules, versions, data);
+      addBundle(composed, p, () -> BundleLoader.load(p, bundleOptions));
     }
-    return new LoadedPolicy(modules, versions, toObject(data));
+    return new LoadedPolicy(composed.modules(), composed.versions(), composed.data());
   }
 
   private static boolean isArchive(Path p) {
@@ -117,41 +117,50 @@ public final class PolicyLoader {
     return name.endsWith(".tar.gz") || name.endsWith(".tgz");
   }
 
-  /** A bundle folder or archive, through the one bundle reader (limits, roots, manifest). */
-  private static void loadBundle(
-      Path p,
-      BundleLoader.Options options,
-      RegoVersion defaultVersion,
-      Map<String, String> modules,
-      Map<String, RegoVersion> versions,
-      Map<Value, Value> data)
+  /** A bundle folder or archive, read by the one bundle reader (limits, roots, manifest). */
+  private static void addBundle(Composition composed, Path p, BundleRead read)
       throws PolicyLoadException {
-    Bundle bundle;
     try {
-      bundle = BundleLoader.load(p, options);
+      composed.bundle(p.normalize().toString(), read.get());
     } catch (BundleException e) {
       throw new PolicyLoadException(e.getMessage(), e);
     }
-    RegoVersion version = bundle.regoVersion().orElse(defaultVersion);
-    for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
-      String name = p + "/" + m.getKey();
-      modules.put(name, m.getValue());
-      versions.put(name, version);
-    }
-    merge(data, List.of(), bundle.data(), p);
   }
 
-  private static void loadFolder(
-      Path root,
-      RegoVersion defaultVersion,
-      List<PathMatcher> ignored,
-      Map<String, String> modules,
-      Map<String, RegoVersion> versions,
-      Map<Value, Value> data)
+  /** Reading a bundle, whose failure becomes the loader's. */
+  @FunctionalInterface
+  private interface BundleRead {
+    Bundle get() throws BundleException;
+  }
+
+  /**
+   * A folder holding a {@code .manifest}, read by the bundle reader as {@code serve} reads it (only
+   * {@code data.json}/{@code .yaml}/{@code .yml} are data; the manifest's {@code rego_version}),
+   * less the files {@code --ignore} leaves out, and with OPA's leniency for {@code -d} and {@code
+   * test}: its roots are not enforced, so neither its test packages nor another folder's roots
+   * conflict.
+   */
+  private static void addFolderBundle(Composition composed, Path root, List<PathMatcher> ignored)
       throws PolicyLoadException {
-    Path manifest = root.resolve(".manifest");
-    boolean bundle = Files.isRegularFile(manifest);
-    RegoVersion version = bundle ? manifestVersion(manifest, defaultVersion) : defaultVersion;
+    try {
+      BundleLoader.Options options = BundleLoader.Options.defaults();
+      SortedMap<String, byte[]> files = BundleLoader.readFiles(root, options.limits());
+      files.keySet().removeIf(rel -> ignored(Path.of(rel), ignored));
+      Bundle bundle = BundleLoader.fromFolderFilesIgnoringRoots(root.toString(), files, options);
+      RegoVersion version = bundle.regoVersion().orElse(composed.defaultVersion());
+      String name = root.normalize().toString();
+      for (Map.Entry<String, String> m : bundle.modules().entrySet()) {
+        composed.module(
+            name.isEmpty() ? m.getKey() : name + "/" + m.getKey(), m.getValue(), version);
+      }
+      composed.data(root.toString(), List.of(), bundle.data());
+    } catch (BundleException e) {
+      throw new PolicyLoadException(e.getMessage(), e);
+    }
+  }
+
+  private static void loadFolder(Path root, List<PathMatcher> ignored, Composition composed)
+      throws PolicyLoadException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(root)) {
       files =
@@ -168,7 +177,7 @@ public final class PolicyLoader {
       for (int i = 0; i < rel.getNameCount() - 1; i++) {
         dirs.add(rel.getName(i).toString());
       }
-      loadFile(f, dirs, bundle, version, modules, versions, data);
+      loadFile(f, dirs, composed);
     }
   }
 
@@ -193,35 +202,25 @@ public final class PolicyLoader {
     return false;
   }
 
-  private static void loadFile(
-      Path f,
-      List<String> dirs,
-      boolean bundle,
-      RegoVersion version,
-      Map<String, String> modules,
-      Map<String, RegoVersion> versions,
-      Map<Value, Value> data)
+  private static void loadFile(Path f, List<String> dirs, Composition composed)
       throws PolicyLoadException {
     String name = f.getFileName().toString();
     boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
     if (name.endsWith(".rego")) {
-      String file = f.normalize().toString(); // ./a.rego is a.rego, as OPA names it
-      modules.put(file, read(f));
-      versions.put(file, version);
+      // ./a.rego is a.rego, as OPA names it
+      composed.module(f.normalize().toString(), read(f));
     } else if (name.endsWith(".json") || yaml) {
-      if (bundle && !name.equals("data.json") && !name.equals("data.yaml")) {
-        return;
-      }
       Value doc;
       try {
         doc = yaml ? Yaml.parse(read(f)) : Json.parse(read(f));
       } catch (RuntimeException e) {
         throw new PolicyLoadException(f + ": " + e.getMessage(), e);
       }
-      if (dirs.isEmpty() && !(doc instanceof ObjectValue)) {
-        throw new PolicyLoadException(f + ": data at the root must be an object");
+      try {
+        composed.data(f.toString(), dirs, doc);
+      } catch (BundleException e) {
+        throw new PolicyLoadException(e.getMessage(), e);
       }
-      merge(data, dirs, doc, f);
     }
   }
 
@@ -231,63 +230,5 @@ public final class PolicyLoader {
     } catch (IOException e) {
       throw new PolicyLoadException(f + ": " + e.getMessage(), e);
     }
-  }
-
-  private static RegoVersion manifestVersion(Path manifest, RegoVersion fallback)
-      throws PolicyLoadException {
-    Value m;
-    try {
-      m = Json.parse(read(manifest));
-    } catch (RuntimeException e) {
-      throw new PolicyLoadException(manifest + ": " + e.getMessage(), e);
-    }
-    if (m instanceof ObjectValue o && o.get("rego_version").orElse(null) instanceof NumberValue n) {
-      return n.isInteger() && n.longValue() == 0 ? RegoVersion.V0 : RegoVersion.V1;
-    }
-    return fallback;
-  }
-
-  /** Merges {@code doc} into {@code data} at {@code path}; objects merge key by key. */
-  private static void merge(Map<Value, Value> data, List<String> path, Value doc, Path file)
-      throws PolicyLoadException {
-    Value placed = doc;
-    for (int i = path.size() - 1; i >= 0; i--) {
-      placed = ObjectValue.of(StringValue.of(path.get(i)), placed);
-    }
-    if (!(placed instanceof ObjectValue o)) {
-      throw new PolicyLoadException(file + ": data at the root must be an object");
-    }
-    for (Value k : o.keys()) {
-      Value existing = data.get(k);
-      Value incoming = o.getOrNull(k);
-      data.put(k, existing == null ? incoming : mergeValues(existing, incoming, keyName(k), file));
-    }
-  }
-
-  private static Value mergeValues(Value a, Value b, String at, Path file)
-      throws PolicyLoadException {
-    if (a instanceof ObjectValue oa && b instanceof ObjectValue ob) {
-      ObjectValue out = oa;
-      for (Value k : ob.keys()) {
-        Value existing = oa.getOrNull(k);
-        Value incoming = ob.getOrNull(k);
-        out =
-            out.with(
-                k,
-                existing == null
-                    ? incoming
-                    : mergeValues(existing, incoming, at + "." + keyName(k), file));
-      }
-      return out;
-    }
-    throw new PolicyLoadException(file + ": merge error: data." + at + " is already defined");
-  }
-
-  private static String keyName(Value k) {
-    return k instanceof StringValue s ? s.value() : k.toString();
-  }
-
-  private static ObjectValue toObject(Map<Value, Value> data) {
-    return ObjectValue.of(data);
   }
 }

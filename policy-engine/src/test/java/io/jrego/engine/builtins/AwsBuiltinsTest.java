@@ -4,6 +4,7 @@ import static io.jrego.engine.builtins.BuiltinCalls.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.Value;
 import org.junit.jupiter.api.Test;

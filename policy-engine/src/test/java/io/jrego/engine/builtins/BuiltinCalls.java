@@ -1,5 +1,8 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -12,7 +15,7 @@ final class BuiltinCalls {
   /** Calls {@code name} with {@code args}; null when the call is undefined. */
   static Value call(String name, Value... args) throws BuiltinException {
     Builtin b =
-        BuiltinRegistry.standard()
+        StandardBuiltins.registry()
             .lookup(name)
             .orElseThrow(() -> new AssertionError("no builtin " + name));
     if (b.arity() != args.length) {
@@ -24,7 +27,7 @@ final class BuiltinCalls {
   /** Calls {@code name} in the given context. */
   static Value callIn(BuiltinContext ctx, String name, Value... args) throws BuiltinException {
     Builtin b =
-        BuiltinRegistry.standard()
+        StandardBuiltins.registry()
             .lookup(name)
             .orElseThrow(() -> new AssertionError("no builtin " + name));
     return b.function().orElseThrow().call(args, ctx);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.testing.RealOpa;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class CapabilitiesTest {
     assertThat(r.exit()).as(r.output()).isZero();
     ObjectMapper json = new ObjectMapper();
     Map<String, JsonNode> ours = new TreeMap<>();
-    for (Declaration d : Capabilities.declarations(BuiltinRegistry.standard())) {
+    for (Declaration d : Capabilities.declarations(StandardBuiltins.registry())) {
       ours.put(d.name(), Capabilities.json(d));
     }
     List<String> differences = new ArrayList<>();
@@ -70,7 +71,7 @@ class CapabilitiesTest {
   @Test
   void jregoBuiltins_areDeclaredWithDescriptionsAndTheirOwnCategory() {
     List<Declaration> jrego =
-        Capabilities.declarations(BuiltinRegistry.standard()).stream()
+        Capabilities.declarations(StandardBuiltins.registry()).stream()
             .filter(d -> d.name().startsWith("jrego."))
             .toList();
     assertThat(jrego).hasSizeGreaterThanOrEqualTo(12);

@@ -3,6 +3,9 @@ package io.jrego.engine.builtins;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.SetValue;
@@ -26,7 +29,7 @@ final class OpaCase {
 
   static Value call(String name, Value... args) throws BuiltinException {
     Builtin b =
-        BuiltinRegistry.standard()
+        StandardBuiltins.registry()
             .lookup(name)
             .orElseThrow(() -> new AssertionError("no builtin " + name));
     assertThat(args).hasSize(b.arity());

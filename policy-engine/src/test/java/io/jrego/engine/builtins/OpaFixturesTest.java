@@ -2,6 +2,7 @@ package io.jrego.engine.builtins;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;

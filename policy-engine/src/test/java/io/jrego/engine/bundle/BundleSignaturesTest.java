@@ -86,6 +86,36 @@ class BundleSignaturesTest {
   }
 
   @Test
+  void keysThatAreNoPemKey_sayWhichKeyAndWhatIsWrong() throws Exception {
+    TestKeys keys = TestKeys.ec();
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new VerificationConfig("ES256", "hello", "default", "", List.of())))
+        .isInstanceOf(BundleException.class)
+        .hasMessageStartingWith("verification key: not a PEM key: no PEM block");
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new VerificationConfig("ES256", keys.privatePem(), "default", "", List.of())))
+        .hasMessage("verification key: give the public key, not the private one");
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new SigningConfig("ES256", keys.publicPem(), "default", Optional.empty())))
+        .hasMessage("signing key: not a private key that can sign ES256");
+    assertThatThrownBy(
+            () ->
+                BundleSignatures.checkKey(
+                    new SigningConfig(
+                        "ES256",
+                        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                        "default",
+                        Optional.empty())))
+        .hasMessageStartingWith("signing key: not a usable PEM key: ");
+  }
+
+  @Test
   void verify_refusesAnotherKeyAMissingSignatureAndAWrongScope() throws Exception {
     TestKeys keys = TestKeys.rsa();
     SortedMap<String, byte[]> files = signed("RS256", keys);

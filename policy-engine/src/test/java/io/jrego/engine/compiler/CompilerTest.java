@@ -9,7 +9,8 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.parser.Parser;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class CompilerTest {
 
   private static CompiledPolicy compile(String src) throws RegoException {
     Module m = Parser.parseModule("m.rego", src, RegoVersion.V1);
-    BuiltinRegistry std = BuiltinRegistry.standard();
+    BuiltinRegistry std = StandardBuiltins.registry();
     return Compiler.compile(List.of(m), name -> std.lookup(name).orElse(null));
   }
 

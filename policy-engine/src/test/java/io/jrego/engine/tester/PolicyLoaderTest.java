@@ -92,13 +92,30 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void load_bundleFolderTestsOutsideItsRoots_loadAsOpaTestLoadsThem() throws Exception {
+    write(".manifest", "{\"roots\": [\"app\"]}");
+    write("app/p.rego", "package app\n\nx := 1\n");
+    write("app/p_test.rego", "package app_test\n\ntest_x if data.app.x == 1\n");
+    write("app/data.json", "{\"k\": 1}");
+
+    LoadedPolicy loaded = PolicyLoader.load(List.of(dir), RegoVersion.V1);
+
+    assertThat(loaded.modules()).hasSize(2);
+    assertThat(loaded.data()).isEqualTo(Json.parse("{\"app\": {\"k\": 1}}"));
+    assertThatThrownBy(() -> PolicyLoader.load(List.of(), List.of(dir), RegoVersion.V1))
+        .as("given with -b, the roots are checked")
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("roots");
+  }
+
+  @Test
   void load_rejectsConflictingDataAndMissingPaths() throws Exception {
     Path a = write("a.json", "{\"k\": 1}");
     Path b = write("b.json", "{\"k\": 2}");
 
     assertThatThrownBy(() -> PolicyLoader.load(List.of(a, b), RegoVersion.V1))
         .isInstanceOf(PolicyLoadException.class)
-        .hasMessageContaining("data.k");
+        .hasMessage(b + ": data at k conflicts with other data");
     assertThatThrownBy(() -> PolicyLoader.load(List.of(dir.resolve("nope")), RegoVersion.V1))
         .hasMessageContaining("no such file");
   }

@@ -1,6 +1,6 @@
 package io.jrego.engine.builtins.ai;
 
-import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;

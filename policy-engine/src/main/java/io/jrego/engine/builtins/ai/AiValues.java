@@ -1,7 +1,7 @@
 package io.jrego.engine.builtins.ai;
 
-import io.jrego.engine.builtins.BuiltinException;
 import io.jrego.engine.builtins.ai.MappedText.Span;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;

@@ -3,10 +3,10 @@ package io.jrego.engine.builtins.ai;
 import static io.jrego.engine.builtins.ai.AiValues.span;
 import static io.jrego.engine.builtins.ai.AiValues.string;
 
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
-import io.jrego.engine.builtins.Declaration;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;

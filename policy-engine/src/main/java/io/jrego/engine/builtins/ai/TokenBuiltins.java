@@ -1,9 +1,9 @@
 package io.jrego.engine.builtins.ai;
 
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
-import io.jrego.engine.builtins.Declaration;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;

@@ -1,7 +1,6 @@
 package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.BoundedOutput;
-import io.jrego.engine.builtins.Operands;
+import io.jrego.engine.builtins.spi.BoundedOutput;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.StringValue;
@@ -38,8 +37,11 @@ public final class GoFormat {
       if (n.isSmall()) {
         return n.longValue();
       }
-      BigInteger i = Operands.toBigInteger(n);
-      return i != null ? i : text;
+      try {
+        return n.bigDecimal().toBigIntegerExact();
+      } catch (ArithmeticException e) {
+        return text;
+      }
     }
     return v.toString();
   }
@@ -398,7 +400,7 @@ public final class GoFormat {
   }
 
   private static String truncate(String v, int prec) {
-    if (prec < 0 || Operands.runeCount(v) <= prec) {
+    if (prec < 0 || v.codePointCount(0, v.length()) <= prec) {
       return v;
     }
     return v.substring(0, v.offsetByCodePoints(0, prec));
@@ -600,7 +602,7 @@ public final class GoFormat {
 
   /** Pads to the width in runes; {@code zeroOk} lets the 0 flag pad strings with zeros. */
   private static void pad(StringBuilder out, Spec s, String text, boolean zeroOk) {
-    int len = Operands.runeCount(text);
+    int len = text.codePointCount(0, text.length());
     if (s.width <= len) {
       out.append(text);
       return;

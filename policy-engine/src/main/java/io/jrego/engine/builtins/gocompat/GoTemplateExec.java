@@ -1,6 +1,5 @@
 package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.BoundedOutput;
 import io.jrego.engine.builtins.gocompat.GoTemplate.ActionNode;
 import io.jrego.engine.builtins.gocompat.GoTemplate.Arg;
 import io.jrego.engine.builtins.gocompat.GoTemplate.BoolArg;
@@ -23,6 +22,7 @@ import io.jrego.engine.builtins.gocompat.GoTemplate.StringArg;
 import io.jrego.engine.builtins.gocompat.GoTemplate.TemplateCall;
 import io.jrego.engine.builtins.gocompat.GoTemplate.TextNode;
 import io.jrego.engine.builtins.gocompat.GoTemplate.VariableArg;
+import io.jrego.engine.builtins.spi.BoundedOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

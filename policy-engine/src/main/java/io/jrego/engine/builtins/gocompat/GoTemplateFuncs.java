@@ -1,7 +1,7 @@
 package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.BoundedOutput;
 import io.jrego.engine.builtins.gocompat.GoTemplateExec.JsonNumber;
+import io.jrego.engine.builtins.spi.BoundedOutput;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

@@ -6,8 +6,9 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.HashBuiltins;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.pem.Pem;
+import io.jrego.engine.pem.PemBlock;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -65,8 +67,9 @@ public final class JoseKeys {
 
   /** OPA's getKeysFromCertOrJWK: one PEM certificate or public key, or a JWK or JWK set. */
   public static List<VerificationKey> verificationKeys(String text) throws BuiltinException {
-    PemBlocks.Block block = PemBlocks.decode(text);
-    if (block != null) {
+    Optional<PemBlock> found = Pem.decode(text);
+    if (found.isPresent()) {
+      PemBlock block = found.get();
       if (!block.rest().isEmpty()) {
         throw BuiltinException.error("extra data after a PEM certificate block");
       }
@@ -177,9 +180,7 @@ public final class JoseKeys {
         case "HS" ->
             key instanceof byte[] secret
                 && MessageDigest.isEqual(
-                    HashBuiltins.hmacBytes(
-                        "Hmac" + digestName(alg).replace("-", ""), secret, input),
-                    sig);
+                    Hmac.of("Hmac" + digestName(alg).replace("-", ""), secret, input), sig);
         case "RS" -> verifyPkcs1(digestName(alg), key, input, sig);
         case "PS" -> verifyPss(digestName(alg), key, input, sig);
         case "ES" -> verifyEcdsa(digestName(alg), key, input, sig);
@@ -323,8 +324,7 @@ public final class JoseKeys {
           if (!(jwk instanceof OctetSequenceKey oct)) {
             throw wrongKey(alg, jwk);
           }
-          return HashBuiltins.hmacBytes(
-              "Hmac" + digestName(alg).replace("-", ""), oct.toByteArray(), input);
+          return Hmac.of("Hmac" + digestName(alg).replace("-", ""), oct.toByteArray(), input);
         }
         case "RS", "PS" -> {
           if (!(jwk instanceof RSAKey rsa) || !rsa.isPrivate()) {

@@ -1,7 +1,6 @@
 package io.jrego.engine.builtins.yaml;
 
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.YamlBuiltins;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -85,14 +84,14 @@ public final class YamlEmitter {
 
   /** A JSON number as yaml.v3 reads it (int, uint or float64) and writes it back. */
   private static Node number(String text) {
-    BigInteger i = YamlBuiltins.goParseInt(text);
+    BigInteger i = YamlScalars.goParseInt(text);
     if (i != null) {
       return new Scalar(i.toString(), false);
     }
     try {
       double d = Double.parseDouble(text);
       if (!Double.isInfinite(d)) {
-        return new Scalar(YamlBuiltins.GoFloats.g(d), false);
+        return new Scalar(YamlScalars.GoFloats.g(d), false);
       }
     } catch (NumberFormatException e) {
       // not a float either: yaml.v3 keeps it as a string, written plain
@@ -225,14 +224,14 @@ public final class YamlEmitter {
     if (s.matches("[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\\.[0-9_]*)?")) {
       return false; // a YAML 1.1 base-60 float
     }
-    if (YamlBuiltins.isTimestamp(s)) {
+    if (YamlScalars.isTimestamp(s)) {
       return false;
     }
     if (s.equals("<<")) {
       return true;
     }
     try {
-      return YamlBuiltins.resolvePlain(s) instanceof StringValue;
+      return YamlScalars.resolvePlain(s) instanceof StringValue;
     } catch (BuiltinException e) {
       return false; // .inf, .nan: floats
     }

@@ -1,9 +1,9 @@
 package io.jrego.engine.builtins.ai;
 
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NumberValue;
@@ -17,7 +17,7 @@ final class AiCalls {
   private AiCalls() {}
 
   static Value call(String name, Value... args) throws BuiltinException {
-    Builtin b = BuiltinRegistry.standard().lookup(name).orElseThrow();
+    Builtin b = StandardBuiltins.registry().lookup(name).orElseThrow();
     return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 

@@ -3,10 +3,10 @@ package io.jrego.engine.builtins.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jrego.engine.builtins.Builtin;
-import io.jrego.engine.builtins.BuiltinContext;
-import io.jrego.engine.builtins.BuiltinException;
-import io.jrego.engine.builtins.BuiltinRegistry;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.spi.Builtin;
+import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class PiiBuiltinsTest {
 
   private static Value call(String name, Value... args) throws BuiltinException {
-    Builtin b = BuiltinRegistry.standard().lookup(name).orElseThrow();
+    Builtin b = StandardBuiltins.registry().lookup(name).orElseThrow();
     return b.function().orElseThrow().call(args, BuiltinContext.standard());
   }
 

@@ -5,7 +5,7 @@ import static io.jrego.engine.builtins.ai.AiCalls.get;
 import static io.jrego.engine.builtins.ai.AiCalls.views;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.builtins.BuiltinException;
+import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;

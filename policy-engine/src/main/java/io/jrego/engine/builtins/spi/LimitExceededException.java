@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.spi;
 
 /**
  * A builtin would pass one of the evaluation's limits (see {@link BuiltinContext#reserve}). Unlike

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.spi;
 
 import io.jrego.engine.base.AllocationMeter;
 import io.jrego.engine.value.Value;

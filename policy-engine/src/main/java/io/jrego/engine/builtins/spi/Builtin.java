@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.spi;
 
 import java.util.Objects;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.spi;
 
 /**
  * Guards a string a builtin builds piece by piece (a format, a template, a replacement) against the
@@ -16,7 +16,7 @@ public final class BoundedOutput {
   private final BuiltinContext ctx;
   private long nextCheck = STEP;
 
-  BoundedOutput(BuiltinContext ctx) {
+  public BoundedOutput(BuiltinContext ctx) {
     this.ctx = ctx;
   }
 
@@ -24,7 +24,7 @@ public final class BoundedOutput {
    * Once per step of a loop whose length the operands decide: the query's limit checkpoint ({@link
    * BuiltinContext#checkpoint}), so the loop ends once its deadline has passed.
    */
-  void step() {
+  public void step() {
     if (ctx != null) {
       ctx.checkpoint();
     }

@@ -1,0 +1,61 @@
+package io.jrego.engine.builtins;
+
+import io.jrego.engine.builtins.spi.BuiltinRegistry;
+
+/** The table of every builtin jrego has: OPA's and its own ({@code jrego.*}). */
+public final class StandardBuiltins {
+
+  private static final BuiltinRegistry STANDARD = build();
+
+  private StandardBuiltins() {}
+
+  /** All of jrego's builtins. Shared: nothing adds to it after it is built. */
+  public static BuiltinRegistry registry() {
+    return STANDARD;
+  }
+
+  private static BuiltinRegistry build() {
+    BuiltinRegistry r = new BuiltinRegistry();
+    // One line per namespace class, kept in alphabetical order.
+    Aggregates.register(r);
+    Arithmetic.register(r);
+    ArrayBuiltins.register(r);
+    Bits.register(r);
+    Casts.register(r);
+    Comparison.register(r);
+    Encoding.register(r);
+    Evaluated.register(r);
+    Glob.register(r);
+    HashBuiltins.register(r);
+    JsonCodec.register(r);
+    JsonEditBuiltins.register(r);
+    JsonSchemaBuiltins.register(r);
+    JwtBuiltins.register(r);
+    NetBuiltins.register(r);
+    Numbers.register(r);
+    ObjectBuiltins.register(r);
+    Regex.register(r);
+    Semver.register(r);
+    Sets.register(r);
+    Strings.register(r);
+    Time.register(r);
+    Types.register(r);
+    Units.register(r);
+    UriBuiltins.register(r);
+    UuidBuiltins.register(r);
+    X509Builtins.register(r);
+    // builtins-c
+    AwsBuiltins.register(r);
+    TemplateBuiltins.register(r);
+    GraphBuiltins.register(r);
+    GraphQlBuiltins.register(r);
+    YamlBuiltins.register(r);
+    // jrego's own builtins, named jrego.*
+    io.jrego.engine.builtins.ai.PiiBuiltins.register(r);
+    io.jrego.engine.builtins.ai.TokenBuiltins.register(r);
+    // jrego's own builtins (jrego.*), in io.jrego.engine.builtins.ai
+    io.jrego.engine.builtins.ai.TextBuiltins.register(r);
+    io.jrego.engine.builtins.ai.InjectionBuiltins.register(r);
+    return r;
+  }
+}
