@@ -25,11 +25,12 @@ import java.util.function.BooleanSupplier;
  * <p>The made-up calls ({@link WarmUpSamples}: chat, MCP and retrieval requests; for ext_proc whole
  * streams with JSON and server-sent-event answers) run through a throwaway copy of the server (same
  * executor settings, on 127.0.0.1 with a port of its own, services with discarded metrics and no
- * logging) over real HTTP/2 connections ({@link LoopbackCalls}), checks and streams at the same
- * time: Netty, gRPC, protobuf, input mapping, the policy, decision mapping, body edits. Running
- * only the mapping and the policy in-process is not enough: the classes the transport loads later
- * invalidate what the JIT compiled under the assumption that they did not exist (class-hierarchy
- * deoptimisation), and the transport is half of what gets compiled.
+ * logging) over real HTTP/2 connections ({@link LoopbackCalls}), checks and (with a budget of
+ * {@link #STREAMS_FROM} or more) streams at the same time: Netty, gRPC, protobuf, input mapping,
+ * the policy, decision mapping, body edits. Running only the mapping and the policy in-process is
+ * not enough: the classes the transport loads later invalidate what the JIT compiled under the
+ * assumption that they did not exist (class-hierarchy deoptimisation), and the transport is half of
+ * what gets compiled.
  *
  * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
  * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
@@ -58,6 +59,15 @@ final class WarmUp {
   /** At least this many ext_proc streams (each about ten messages), whatever the JIT says. */
   private static final int MIN_STREAMS = 1_000;
 
+  /**
+   * The shortest budget whose warm-up also runs ext_proc streams. A shorter one (the default 500
+   * ms) gives all of it to the check path: measured, sharing 500 ms with streams left more of
+   * Check's code to compile under the first traffic and made ready later
+   * (load-tests/results/footprint-2026-12-05-1325.md); the streams' profiles still come from the
+   * AOT cache's training run, which warms up for 6 s.
+   */
+  static final Duration STREAMS_FROM = Duration.ofSeconds(2);
+
   private WarmUp() {}
 
   /** What a warm-up did, for the log. */
@@ -83,7 +93,9 @@ final class WarmUp {
     Settling jit = new Settling();
     AuthorizationService quiet = service.forWarmUp();
     Optional<ExternalProcessorService> quietProcess =
-        process.map(ExternalProcessorService::forWarmUp);
+        budget.compareTo(STREAMS_FROM) >= 0
+            ? process.map(ExternalProcessorService::forWarmUp)
+            : Optional.empty();
     AtomicLong streams = new AtomicLong();
     CheckServer.Config copy =
         new CheckServer.Config(
