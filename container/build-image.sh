@@ -113,7 +113,8 @@ chmod 1777 "$stage/tmp"
 printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin\n' \
   > "$stage/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' > "$stage/etc/group"
-pkg_versions="$(for deb in "$work/debs"/*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd= -; done | paste -sd' ' -)"
+# the label: package=version of each pinned (and digest-checked) package, in the lock's order
+pkg_versions="$(awk '!/^#/ && NF {printf "%s%s=%s", (n++ ? " " : ""), $1, $2}' "$lock")"
 
 # --- 2. the Java runtime ----------------------------------------------------------------------
 app="$stage/opt/jrego"
