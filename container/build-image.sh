@@ -2,17 +2,19 @@
 # Builds jrego's container image, daemonless: ext-authz-server/target/jrego-image.tar, an OCI
 # image layout that is also a `docker load` archive (see container/README.md).
 #
-#   container/build-image.sh [--tag REF] [--out FILE]
+#   container/build-image.sh [--tag REF] [--out FILE] [--base-lock FILE]
+#   container/build-image.sh --update-lock    (pins the apt sources' current base packages)
 #
 # 1. a base root file system from Debian packages (the C library and libgcc_s, what the JVM
-#    needs; users root and nonroot 65532; no shell, no package manager);
+#    needs; users root and nonroot 65532; no shell, no package manager), the versions and digests
+#    pinned in container/base-packages.lock;
 # 2. a Java runtime cut to the modules jrego uses (jlink, from the JDK 25+ that builds jrego);
 # 3. jrego's jar, its library jars and the ai-gateway bundle under /opt/jrego;
 # 4. the AOT cache, made by a training run of `serve` inside that root file system, as uid 65532,
 #    the root read-only (bubblewrap), with the flags the entrypoint uses (bin/serve-jvm.sh);
 # 5. image.py cuts the root into layers and writes the image.
-# Needs: a JDK 25 or newer, apt-get and dpkg-deb (the base packages are the build machine's
-# distribution's), bwrap and python3: `bash .ci/install-image-tools.sh`.
+# Needs: a JDK 25 or newer, apt-get and dpkg-deb (the pinned base packages come from the build
+# machine's apt sources: Debian 12), bwrap and python3: `bash .ci/install-image-tools.sh`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,11 +22,15 @@ root="$(cd "$here/.." && pwd)"
 target="$root/ext-authz-server/target"
 tag="ghcr.io/jrego/jrego:latest"
 out="$target/jrego-image.tar"
+lock="$here/base-packages.lock"
+update_lock=false
 while (( $# )); do
   case "$1" in
     --tag) tag="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: container/build-image.sh [--tag REF] [--out FILE]" >&2; exit 2 ;;
+    --base-lock) lock="$2"; shift 2 ;;
+    --update-lock) update_lock=true; shift ;;
+    *) echo "usage: container/build-image.sh [--tag REF] [--out FILE] [--base-lock FILE] | --update-lock" >&2; exit 2 ;;
   esac
 done
 
@@ -32,6 +38,21 @@ die() { echo "build-image: $*" >&2; exit 1; }
 for tool in apt-get dpkg-deb bwrap python3; do
   command -v "$tool" >/dev/null || die "$tool not found: run .ci/install-image-tools.sh"
 done
+
+# --update-lock: the apt sources' current versions of the locked packages, with their digests.
+if [[ "$update_lock" == true ]]; then
+  tmp="$(mktemp -d)"
+  mapfile -t names < <(awk '!/^#/ && NF {print $1}' "$lock")
+  (cd "$tmp" && apt-get download -q "${names[@]}" >/dev/null 2>&1) || die "apt-get download ${names[*]} failed"
+  { grep '^#' "$lock"
+    for n in "${names[@]}"; do
+      deb="$(ls "$tmp/${n}"_*.deb)"
+      echo "$n $(dpkg-deb -f "$deb" Version) $(sha256sum "$deb" | cut -d' ' -f1)"
+    done; } > "$lock.new"
+  mv "$lock.new" "$lock" && rm -rf "$tmp"
+  echo "build-image: $lock now pins:" >&2 && grep -v '^#' "$lock" >&2
+  exit 0
+fi
 
 # The JDK: JAVA_HOME if it is 25 or newer, else the newest under /usr/lib/jvm.
 jdk=""
@@ -53,9 +74,24 @@ rm -rf "$stage"
 mkdir -p "$work/debs" "$stage"
 
 # --- 1. base --------------------------------------------------------------------------------
-base_pkgs=(libc6 libgcc-s1)
-(cd "$work/debs" && rm -f ./*.deb && apt-get download -q "${base_pkgs[@]}" >/dev/null 2>&1) \
-  || die "apt-get download ${base_pkgs[*]} failed (no network or no apt sources?)"
+# Exactly the versions in the lock, each .deb checked against its SHA-256 before it is unpacked.
+[[ -f "$lock" ]] || die "no base package lock $lock"
+base_pkgs=()
+rm -f "$work/debs"/*.deb
+while read -r name version sha || [[ -n "$name" ]]; do
+  [[ -z "$name" || "$name" == \#* ]] && continue
+  [[ -n "$version" && "$sha" =~ ^[0-9a-f]{64}$ ]] \
+    || die "$lock: '$name $version $sha' is not 'package version sha256'"
+  base_pkgs+=("$name")
+  (cd "$work/debs" && apt-get download -q "$name=$version" >/dev/null 2>&1) \
+    || die "$name $version (pinned in $lock) is not in this machine's apt sources (Debian 12's," \
+      "or retired by a point release): run container/build-image.sh --update-lock and review"
+  deb="$(ls "$work/debs/${name}_"*.deb)"
+  got="$(sha256sum "$deb" | cut -d' ' -f1)"
+  [[ "$got" == "$sha" ]] \
+    || die "$name $version: the downloaded .deb has SHA-256 $got, $lock pins $sha; refusing it"
+done < "$lock"
+(( ${#base_pkgs[@]} )) || die "$lock pins no packages"
 for deb in "$work/debs"/*.deb; do dpkg-deb -x "$deb" "$stage"; done
 # merged /usr as in Debian 12 and Ubuntu: /lib, /lib64, /bin, /sbin are links into /usr
 for d in lib lib64 bin sbin; do
@@ -77,7 +113,8 @@ chmod 1777 "$stage/tmp"
 printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin\n' \
   > "$stage/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' > "$stage/etc/group"
-pkg_versions="$(for deb in "$work/debs"/*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd= -; done | paste -sd' ' -)"
+# the label: package=version of each pinned (and digest-checked) package, in the lock's order
+pkg_versions="$(awk '!/^#/ && NF {printf "%s%s=%s", (n++ ? " " : ""), $1, $2}' "$lock")"
 
 # --- 2. the Java runtime ----------------------------------------------------------------------
 app="$stage/opt/jrego"
@@ -113,13 +150,17 @@ aot_out="$work/aot"
 rm -rf "$aot_out" && mkdir -p "$aot_out" && chmod 777 "$aot_out"
 log="$work/aot-train.log"
 echo "build-image: recording the AOT cache (a training run of serve, about 15 s)" >&2
-# the same sandbox as container/run-image.sh; no --unshare-pid, so the JVM can be stopped by pid
+# the same sandbox as container/run-image.sh; no --unshare-pid, so the JVM can be stopped by pid.
+# The same training as the launcher's (every shipped bundle, routed by bin/aot-training.yaml), the
+# bundles and routes seen only by the training run, not copied into the image.
+serve_aot_training_args /tmp/train/rego-policies /tmp/train/aot-training.yaml
 bwrap --ro-bind "$stage" / --proc /proc --dev /dev --tmpfs /tmp --bind "$aot_out" /tmp/aot \
+  --ro-bind "$root/rego-policies" /tmp/train/rego-policies \
+  --ro-bind "$root/ext-authz-server/bin/aot-training.yaml" /tmp/train/aot-training.yaml \
   --unshare-user --uid 65532 --gid 65532 --unshare-ipc --unshare-uts --die-with-parent \
   --clearenv --setenv PATH /opt/jrego/runtime/bin \
   /opt/jrego/runtime/bin/java "${SERVE_JVM_FLAGS[@]}" -XX:AOTCacheOutput=/tmp/aot/jrego-serve.aot \
-  -Xlog:aot=error -jar /opt/jrego/jrego.jar serve --addr 127.0.0.1:0 --admin-addr off \
-  --warm-up 6s >"$log" 2>&1 &
+  -Xlog:aot=error -jar /opt/jrego/jrego.jar "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
 bw=$!
 java_pid=""
 for _ in $(seq 1 600); do   # at most 60 s

@@ -16,7 +16,10 @@ For each server, one after the other, pinned to one CPU (the generator on anothe
     python3 load-tests/footprint.py --opa-envoy-bin PATH [--variants launcher,launcher-trim] [--rate 800]
 
 VARIANTS start java with their own flags; LAUNCHER_VARIANTS start bin/jrego serve with one knob
-changed (a JVM flag, an environment variable, a `serve` argument such as --warm-up).
+changed (a JVM flag, an environment variable, a `serve` argument such as --warm-up). With
+--before ROOT, `before:NAME` runs the launcher variant NAME from another checkout (built there, its
+AOT cache made: run its `ext-authz-server/bin/jrego serve` once), for a before/after pair in one
+run; --rounds N measures every server N times, taking turns.
 
 Run it alone on an otherwise idle machine. It writes
 results/footprint-<date>.md and .json. The JVM variants are defined in VARIANTS below; `launcher`
@@ -43,6 +46,7 @@ NMT = ["-XX:NativeMemoryTracking=summary"]
 NO_NMT = False  # --no-nmt
 WHY_DIR = None  # --why: where the JIT and GC logs go
 NOOP_PORT = 0  # the no-op server the generator warms itself against (--generator-warmup)
+BEFORE = None  # --before: another checkout, for before:NAME variants
 COMMON = ["-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR"]
 
 # name -> (JVM flags or None for the launcher, what it is)
@@ -65,6 +69,9 @@ VARIANTS = {
 }
 
 
+JIT_NICE = ["-XX:ThreadPriorityPolicy=1", *[f"-XX:JavaPriority{p}_To_OSPriority=0" for p in range(6, 11)],
+            "-XX:CompilerThreadPriority=19"]
+
 # name -> (JVM flags added after the launcher's, environment, `serve` arguments, what it is):
 # bin/jrego serve as shipped with one knob changed, to measure what that knob saves and costs.
 LAUNCHER_VARIANTS = {
@@ -81,6 +88,15 @@ LAUNCHER_VARIANTS = {
     "launcher-c1": (["-XX:TieredStopAtLevel=1"], {}, [], "launcher, C1 only (no C2: quick compiles, slower code)"),
     "launcher-c1-warm500ms": (["-XX:TieredStopAtLevel=1"], {}, ["--warm-up", "500ms"],
                               "launcher, C1 only, with a 0.5 s warm-up before ready"),
+    # The compiler threads at nice 19 (the JVM maps Java priorities to nice values only under
+    # ThreadPriorityPolicy=1; priorities 6-10 mapped to nice 0, so that no thread is raised when
+    # run as root and every thread but the compilers stays at 0): the kernel runs a check thread
+    # before a compile whenever both are ready, and the compilers get the CPU the checks leave.
+    "launcher-jitnice-warm500ms": (JIT_NICE, {}, ["--warm-up", "500ms"],
+                                   "launcher, compiler threads at nice 19, with a 0.5 s warm-up before ready"),
+    "launcher-jitnice": (JIT_NICE, {}, [], "launcher, compiler threads at nice 19, no warm-up"),
+    "launcher-jitnice10-warm500ms": (JIT_NICE[:-1] + ["-XX:CompilerThreadPriority=10"], {}, ["--warm-up", "500ms"],
+                                     "launcher, compiler threads at nice 10, with a 0.5 s warm-up before ready"),
     "launcher-early-jit-warm500ms": (["-XX:Tier3InvocationThreshold=100", "-XX:Tier3CompileThreshold=1000",
                                       "-XX:Tier4InvocationThreshold=2000", "-XX:Tier4CompileThreshold=3000"],
                                      {}, ["--warm-up", "500ms"],
@@ -199,16 +215,19 @@ def start(java, name, port, workdir, opa_envoy):
     args = ["serve", "--addr", f"127.0.0.1:{port}", "--admin-addr", f"127.0.0.1:{admin}", "--warm-up", "0s",
             "--bundle", os.path.join(R.ROOT, R.MIXES[MIX][0])]
     nmt_flags = [] if NO_NMT else NMT
-    if name in LAUNCHER_VARIANTS or VARIANTS[name][0] is None:
-        extra, extra_env, serve_args, _ = LAUNCHER_VARIANTS.get(name, ([], {}, [], ""))
+    checkout, variant = R.ROOT, name
+    if name.startswith("before:"):
+        checkout, variant = BEFORE, name[len("before:"):]
+    if variant in LAUNCHER_VARIANTS or VARIANTS[variant][0] is None:
+        extra, extra_env, serve_args, _ = LAUNCHER_VARIANTS.get(variant, ([], {}, [], ""))
         if "--warm-up" in serve_args:
             i = args.index("--warm-up")
             del args[i:i + 2]
         args = [*args, *serve_args]
-        cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), *args]
+        cmd = [os.path.join(checkout, "ext-authz-server", "bin", "jrego"), *args]
         env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(nmt_flags + why_flags(name) + extra), **extra_env)
     else:
-        cmd = [java, *VARIANTS[name][0], *COMMON, *nmt_flags, *why_flags(name), "-jar", SERVER_JAR, *args]
+        cmd = [java, *VARIANTS[variant][0], *COMMON, *nmt_flags, *why_flags(name), "-jar", SERVER_JAR, *args]
         env = None
 
     def ready(srv):
@@ -234,6 +253,7 @@ def why_flags(name):
     """--why: the JVM logs every compilation it queues and every GC pause, with its uptime."""
     if not WHY_DIR:
         return []
+    name = name.replace(":", "-")  # -Xlog's separator
     return [f"-Xlog:jit+compilation=debug:file={WHY_DIR}/{name}-jit.log:uptime",
             f"-Xlog:gc:file={WHY_DIR}/{name}-gc.log:uptime"]
 
@@ -259,6 +279,7 @@ def why(name, launched, slices):
         m = re.match(r"\[(\d+\.\d+)s\] GC\(\d+\) Pause.* (\d+\.\d+)ms", line)
         return (launched + float(m.group(1)), float(m.group(2))) if m else None
 
+    name = name.replace(":", "-")
     j = events(os.path.join(WHY_DIR, f"{name}-jit.log"), jit)
     g = events(os.path.join(WHY_DIR, f"{name}-gc.log"), gc)
     rows = []
@@ -321,14 +342,21 @@ def self_warmup(args):
 
 
 def what(name):
+    if name.startswith("before:"):
+        return "before (another checkout): " + what(name[len("before:"):])
     if name in LAUNCHER_VARIANTS:
         return LAUNCHER_VARIANTS[name][3]
     return VARIANTS[name][1] if name in VARIANTS else "opa-envoy-plugin"
 
 
+def base(name):
+    """A row's server name without its round (NAME#K)."""
+    return name.split("#")[0]
+
+
 def report(rows, args, java_version, outdir):
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d-%H%M")
-    opa = next((r for r in rows if r["name"] == "opa-envoy"), None)
+    opa = next((r for r in rows if base(r["name"]) == "opa-envoy"), None)
 
     def vs(r, key):
         return f" ({r[key] / opa[key]:.2f}x)" if opa and opa.get(key) and r is not opa else ""
@@ -343,7 +371,8 @@ def report(rows, args, java_version, outdir):
              + (f"Before each first minute the generator warms itself for {args.generator_warmup:.0f} s against a "
                 "no-op Check server on its own CPU (the measured server idles meanwhile, ready). "
                 if args.generator_warmup else "The generator starts cold. ")
-             + "Ratios against OPA-Envoy in the same run.", "",
+             + ("Ratios against OPA-Envoy in the same run." if opa else "OPA-Envoy not run (--no-opa-envoy).")
+             + (f" {args.rounds} rounds, the servers taking turns; NAME#K is round K." if args.rounds > 1 else ""), "",
              "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst 10 s slice p99 µs (x steady) | errors in first minute |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -362,7 +391,7 @@ def report(rows, args, java_version, outdir):
               + ("; with --why, compilations queued at C1 (tiers 1-3) / C2 (tier 4), methods made not entrant, "
                  "GC pauses (total ms), from start to the first slice (ready, then the generator's own warm-up) and per slice" if WHY_DIR else "") + ":", ""]
     for r in rows:
-        if r["name"] == "opa-envoy" or not r.get("slice_cpu_s"):
+        if base(r["name"]) == "opa-envoy" or not r.get("slice_cpu_s"):
             continue
         ready = r.get("cpu_at_ready_s") or [float("nan")] * 2
         cells = [f"{c[0]:.2f}/{c[1]:.2f}" if c else "-" for c in r["slice_cpu_s"]]
@@ -389,8 +418,10 @@ def report(rows, args, java_version, outdir):
             lines.append(f"| {r['name']} | " + " | ".join(f"{a.get(k, 0) / 1024:.0f} / {b.get(k, 0) / 1024:.0f}"
                                                          for k in ["anon", "libjvm", "aot cache", "jars", "other files"]) + " |")
     lines += ["", "Variants:", ""]
-    for n in [r["name"] for r in rows]:
-        if n in LAUNCHER_VARIANTS:
+    for n in dict.fromkeys(base(r["name"]) for r in rows):
+        if n.startswith("before:"):
+            lines.append(f"- `{n}`: {what(n)}, from OTHER_CHECKOUT")
+        elif n in LAUNCHER_VARIANTS:
             flags, env, serve_args, _ = LAUNCHER_VARIANTS[n]
             knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args)
             lines.append(f"- `{n}`: {what(n)} (`{knobs}`)")
@@ -410,12 +441,13 @@ def command_line():
     for a in sys.argv[1:]:
         if skip:
             skip = False
-        elif a in ("--opa-envoy-bin", "--out"):
-            skip = a == "--out"
+        elif a in ("--opa-envoy-bin", "--out", "--before"):
+            skip = True
             if a == "--opa-envoy-bin":
                 out += [a, "OPA_ENVOY_BIN"]
-                skip = True
-        elif not a.startswith(("--opa-envoy-bin=", "--out=")):
+            elif a == "--before":
+                out += [a, "OTHER_CHECKOUT"]
+        elif not a.startswith(("--opa-envoy-bin=", "--out=", "--before=")):
             out.append(a)
     return " ".join(out)
 
@@ -428,6 +460,11 @@ def main():
     ap.add_argument("--generator-warmup", type=float, default=6,
                     help="seconds the generator warms itself against a no-op server (on its own CPU) before "
                          "each first minute, so a cold generator is not charged to the server; 0: none")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure every server this many times, the variants taking turns (rows named NAME#ROUND)")
+    ap.add_argument("--no-opa-envoy", action="store_true",
+                    help="leave OPA-Envoy out (jrego's knobs against each other; no ratios against OPA-Envoy)")
+    ap.add_argument("--before", help="another checkout (already built, its AOT cache made) for before:NAME variants")
     ap.add_argument("--no-nmt", action="store_true", help="run jrego without native memory tracking (which costs a few MiB)")
     ap.add_argument("--why", action="store_true",
                     help="log jrego's JIT compilations and GC pauses and count them per slice in the report")
@@ -442,15 +479,16 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", default=os.path.join(R.HERE, "results"))
     args = ap.parse_args()
-    global NO_NMT
+    global NO_NMT, BEFORE
     NO_NMT = args.no_nmt
+    BEFORE = os.path.abspath(args.before) if args.before else None
     # what run.drive reads
     args.duration, args.warmup_min, args.warmup_max = args.slice, 0, 0
     R.setup_pinning(args)
     java, version = R.find_java()
     if not args.no_build:
         R.build()
-    if not args.opa_envoy_bin:
+    if not args.opa_envoy_bin and not args.no_opa_envoy:
         sys.exit("error: --opa-envoy-bin PATH (see load-tests/README.md: built from upstream's tag v1.19.1-envoy)")
     workdir = R.tempfile.mkdtemp(prefix="footprint-")
     if args.why:
@@ -464,10 +502,21 @@ def main():
             noop = R.Server("no-op", R.pinned("generator", [java, *R.jrego_launcher_flags(), "-cp", R.JAR,
                                                             "io.jrego.loadtests.NoopCheckServer", str(NOOP_PORT)]))
             R.wait_tcp(NOOP_PORT, 60, noop)
-        for name in [*args.variants.split(","), "opa-envoy"]:
+        names = [*args.variants.split(","), *([] if args.no_opa_envoy else ["opa-envoy"])]
+        for name in names:
+            if name.startswith("before:"):
+                if not args.before or name[len("before:"):] not in LAUNCHER_VARIANTS and name != "before:launcher":
+                    sys.exit(f"error: {name} needs --before ROOT and a launcher variant")
+                continue
             if name != "opa-envoy" and name not in VARIANTS and name not in LAUNCHER_VARIANTS:
                 sys.exit(f"error: unknown variant {name}; one of {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
-            rows.append(measure(java, name, args, workdir))
+        for k in range(1, args.rounds + 1):
+            for name in names:
+                row = measure(java, name, args, workdir)
+                if args.rounds > 1:
+                    row["round"] = k
+                    row["name"] = f"{name}#{k}"
+                rows.append(row)
     finally:
         for p in R.children:
             if p.poll() is None:

@@ -72,17 +72,30 @@ serve_aot_flags() {
   SERVE_AOT_FLAGS=("-XX:AOTCache=$1" -Xlog:aot=warning -Xlog:aot+codecache=off)
 }
 
-# serve_aot_train JAVA JAR ROOT OUT: runs `serve` with its warm-up on loopback (made-up checks
-# through the whole check path, so the JVM records which classes load and how methods are used),
-# stops it once serving, and lets the JVM write the AOT cache (JEP 483/514/515) to OUT.
+# serve_aot_training_args POLICIES CONFIG: sets SERVE_AOT_TRAINING_ARGS, the `serve` arguments of
+# the training run: every shipped bundle under POLICIES (a rego-policies folder), routed by
+# CONFIG (bin/aot-training.yaml) so that the warm-up's made-up chat, MCP and retrieval requests
+# and ext_proc streams each reach their own bundle's rules, and a 6 s warm-up (it stops earlier
+# once the JIT has settled).
+serve_aot_training_args() {
+  local policies="$1" config="$2" b
+  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr off --warm-up 6s --config "$config")
+  for b in ai-gateway ai-guards mcp-gateway rag-gateway; do
+    SERVE_AOT_TRAINING_ARGS+=(--bundle "$policies/$b")
+  done
+}
+
+# serve_aot_train JAVA JAR ROOT OUT: runs `serve` with its warm-up on loopback (made-up checks and
+# ext_proc streams through the whole path, so the JVM records which classes load and how methods
+# are used), stops it once serving, and lets the JVM write the AOT cache (JEP 483/514/515) to OUT.
 serve_aot_train() {
   local java="$1" jar="$2" root="$3" out="$4"
   local log="$out.train.log" tmp="$out.$$.tmp"  # two first starts at once each train their own
   echo "jrego: recording the start-up cache $out (once per build, about 10 s)..." >&2
   rm -f "$tmp"
-  "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" serve \
-    --addr 127.0.0.1:0 --admin-addr off --warm-up 6s \
-    --bundle "$root/rego-policies/ai-gateway" >"$log" 2>&1 &
+  serve_aot_training_args "$root/rego-policies" "$root/ext-authz-server/bin/aot-training.yaml"
+  "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" \
+    "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
   local pid=$! i
   for i in $(seq 1 600); do   # at most 60 s
     grep -q '^jrego serving' "$log" 2>/dev/null && break

@@ -79,6 +79,9 @@ class ContainerImageIT {
     assertThat(entrypoint).contains("-XX:AOTCache=/opt/jrego/jrego-serve.aot");
     assertThat(strings(config.get("Cmd")))
         .containsExactly("serve", "--addr", ":9191", "--admin-addr", ":8181");
+    assertThat(config.get("Labels").get("io.jrego.base.packages").asText())
+        .as("the base is exactly the pinned packages")
+        .isEqualTo(String.join(" ", pinnedBasePackages()));
     assertThat(rootfs.resolve("opt/jrego/jrego-serve.aot")).isRegularFile();
     assertNoShellAndNothingWritable(rootfs);
     assertThat(Files.readString(ROOT.resolve("istio-manifests/jrego.yaml")))
@@ -260,6 +263,57 @@ class ContainerImageIT {
   }
 
   /** Runs a command in the repository root; its standard output, or an error with its output. */
+  @Test
+  void build_refusesABasePackageWhoseDigestIsNotThePinnedOne() throws Exception {
+    List<String> lock = Files.readAllLines(ROOT.resolve("container/base-packages.lock"));
+    Path tampered = dir.resolve("base-packages.lock");
+    // the first pinned package with another digest: what a changed mirror would serve
+    List<String> lines = new ArrayList<>();
+    boolean changed = false;
+    for (String line : lock) {
+      if (!changed && !line.startsWith("#") && !line.isBlank()) {
+        line = line.replaceAll("[0-9a-f]{64}$", "0".repeat(64));
+        changed = true;
+      }
+      lines.add(line);
+    }
+    Files.write(tampered, lines);
+    Path log = dir.resolve("build.txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "container/build-image.sh",
+                "--base-lock",
+                tampered.toString(),
+                "--out",
+                dir.resolve("never.tar").toString())
+            .directory(ROOT.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process p = pb.start();
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    String first = Splitter.on('=').splitToList(pinnedBasePackages().get(0)).get(0);
+    assertThat(p.exitValue()).isNotZero();
+    assertThat(Files.readString(log))
+        .contains("build-image: " + first)
+        .contains("pins " + "0".repeat(64) + "; refusing it");
+    assertThat(dir.resolve("never.tar")).doesNotExist();
+  }
+
+  /** {@code package=version} of each package container/base-packages.lock pins. */
+  private static List<String> pinnedBasePackages() throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(ROOT.resolve("container/base-packages.lock"))) {
+      if (line.startsWith("#") || line.isBlank()) {
+        continue;
+      }
+      List<String> f = Splitter.onPattern("\\s+").splitToList(line.trim());
+      out.add(f.get(0) + "=" + f.get(1));
+    }
+    return out;
+  }
+
   private static String run(Duration timeout, String... command) throws Exception {
     Path log = Files.createTempFile("container-image-it", ".txt");
     Path err = Files.createTempFile("container-image-it", ".err");

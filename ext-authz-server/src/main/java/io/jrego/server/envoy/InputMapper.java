@@ -144,6 +144,27 @@ public final class InputMapper {
     return input.build();
   }
 
+  /**
+   * What routing reads of a request ({@code RouteTable.select}): the caller's SPIFFE ID as {@code
+   * input.spiffe}, the destination and Envoy's context extensions under {@code input.attributes},
+   * derived as {@link #map} derives them, without the headers, path or body. An ext_proc stream
+   * picks its route from this at its request headers and maps the whole input once, in its phase.
+   */
+  public ObjectValue identity(CheckRequest request) {
+    AttributeContext attrs = request.getAttributes();
+    ObjectValue.Builder input = new ObjectValue.Builder();
+    input.put(
+        ATTRIBUTES,
+        ProtoValues.message(
+            AttributeContext.newBuilder()
+                .setDestination(attrs.getDestination())
+                .putAllContextExtensions(attrs.getContextExtensionsMap())
+                .build()));
+    spiffe(attrs.getSource().getPrincipal(), attrs.getRequest().getHttp().getHeadersMap())
+        .ifPresent(s -> input.put(SPIFFE, s));
+    return input.build();
+  }
+
   private static void checkDeadline(long deadline, String step) throws CheckException {
     if (System.nanoTime() > deadline) {
       throw new CheckException(

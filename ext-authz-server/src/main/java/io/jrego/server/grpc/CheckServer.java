@@ -377,9 +377,13 @@ public final class CheckServer implements AutoCloseable {
   }
 
   /** The throwaway copy {@link WarmUp} drives. */
-  static CheckServer startCopy(Config config, AuthorizationService service, PolicyHolder policies)
+  static CheckServer startCopy(
+      Config config,
+      AuthorizationService service,
+      Optional<ExternalProcessorService> process,
+      PolicyHolder policies)
       throws IOException {
-    return start(config, service, Optional.empty(), policies, "jrego-warm-up-", List.of());
+    return start(config, service, process, policies, "jrego-warm-up-", List.of());
   }
 
   private static CheckServer start(
@@ -500,11 +504,12 @@ public final class CheckServer implements AutoCloseable {
   public void serve() {
     Duration warmUp = config.warmUp();
     if (!warmUp.isZero() && policies.current().isPresent() && !draining.get()) {
-      WarmUp.Result r = WarmUp.run(config, service, policies, warmUp);
+      WarmUp.Result r = WarmUp.run(config, service, process, policies, warmUp);
       LOG.log(
           Level.INFO,
-          "warmed up with {0} made-up checks {1} in {2} ms{3}",
+          "warmed up with {0} made-up checks and {1} ext_proc streams {2} in {3} ms{4}",
           r.checks(),
+          r.streams(),
           r.how(),
           r.took().toMillis(),
           r.settled() ? "" : " (JIT still compiling at the end of the budget)");

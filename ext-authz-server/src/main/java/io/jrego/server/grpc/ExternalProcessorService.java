@@ -28,7 +28,6 @@ import io.jrego.server.process.ProcessStream;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -96,8 +95,8 @@ public final class ExternalProcessorService
   private final AtomicReference<Rules> rules = new AtomicReference<>();
   private final Optional<RouteTable> routes;
   private final Map<String, Rules> routeRules = new ConcurrentHashMap<>();
-  private final Duration evalTimeout;
   private final Optional<BudgetGate> budgets;
+  private final AuthorizationService.Config check;
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
   private volatile Executor threads;
 
@@ -134,12 +133,23 @@ public final class ExternalProcessorService
       Config config,
       DecisionRecorder recorder,
       Optional<BudgetGate> budgets) {
+    this(policies, metrics, check, config, recorder, budgets, true);
+  }
+
+  private ExternalProcessorService(
+      PolicyHolder policies,
+      ServerMetrics metrics,
+      AuthorizationService.Config check,
+      Config config,
+      DecisionRecorder recorder,
+      Optional<BudgetGate> budgets,
+      boolean announce) {
     this.policies = policies;
+    this.check = check;
     this.budgets = check.dryRun() ? Optional.empty() : budgets;
-    this.decider = new Decider(metrics, check.evalTimeout(), false, recorder, check.pacing());
+    this.decider = new Decider(metrics, check.evalTimeout(), !announce, recorder, check.pacing());
     this.config = config;
     this.routes = check.routes().forProcess();
-    this.evalTimeout = check.evalTimeout();
     this.dryRun = check.dryRun();
     this.streams =
         new ProcessStream.Config(
@@ -150,6 +160,9 @@ public final class ExternalProcessorService
             check.errorStatus(),
             check.input());
     this.mapper = new PhaseDecisionMapper(dryRun);
+    if (!announce) {
+      return;
+    }
     policies.onActivate(
         p -> {
           Rules r = rules(p);
@@ -162,6 +175,21 @@ public final class ExternalProcessorService
                       + (r.response() ? "data." + dotted() + ".response" : "")
                   : "no data." + dotted() + " rule: Process passes every request unchanged");
         });
+  }
+
+  /**
+   * A copy for {@link WarmUp}'s made-up streams: the same policy and settings, metrics of its own,
+   * no decision records, no budgets settled, nothing logged.
+   */
+  ExternalProcessorService forWarmUp() {
+    return new ExternalProcessorService(
+        policies,
+        new ServerMetrics(),
+        check,
+        config,
+        DecisionRecorder.none(),
+        Optional.empty(),
+        false);
   }
 
   /** Where phases are counted. */
@@ -364,37 +392,31 @@ public final class ExternalProcessorService
           routes.isPresent() ? null : policy.map(ExternalProcessorService.this::rules).orElse(null);
     }
 
+    @Override
+    public boolean routed() {
+      return routes.isPresent();
+    }
+
     /**
-     * Picks the stream's route from the input of its request headers. A stream no route takes is
-     * refused by the core ({@code unknown_workload}, as Check is); one whose route's bundle is not
-     * active fails as {@code no_policy}.
+     * Picks the stream's route from the caller's identity at its request headers. A stream no route
+     * takes is refused by the core ({@code unknown_workload}, as Check is); one whose route's
+     * bundle is not active fails as {@code no_policy}. Only a refusal maps the whole input here; a
+     * routed stream maps it once, in its phase.
      */
     @Override
-    public Optional<Outcome<PhaseDecision>> route(Input input) {
+    public Optional<Outcome<PhaseDecision>> route(
+        io.jrego.engine.value.ObjectValue identity, Input input) {
       if (routes.isEmpty() || policy.isEmpty()) {
         return Optional.empty();
       }
       long start = System.nanoTime();
-      io.jrego.engine.value.ObjectValue in;
-      try {
-        in = input.build(start + evalTimeout.toNanos());
-      } catch (CheckException e) {
-        return Optional.of(
-            decide(
-                routes.get(),
-                Phase.REQUEST,
-                deadline -> {
-                  throw e;
-                },
-                start));
-      }
-      Optional<Route> chosen = routes.get().select(in);
+      Optional<Route> chosen = routes.get().select(identity);
       if (chosen.isEmpty()) {
-        return Optional.of(decide(routes.get(), Phase.REQUEST, deadline -> in, start));
+        return Optional.of(decide(routes.get(), Phase.REQUEST, input, start));
       }
       Route r = chosen.get();
       if (r.bundle().isPresent() && !policy.get().bundles().containsKey(r.bundle().get())) {
-        return Optional.of(decide(table(r, Phase.REQUEST), Phase.REQUEST, deadline -> in, start));
+        return Optional.of(decide(table(r, Phase.REQUEST), Phase.REQUEST, input, start));
       }
       route = r;
       phases = rules(policy.get(), r.path());

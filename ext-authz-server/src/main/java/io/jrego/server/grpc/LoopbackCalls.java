@@ -17,11 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * Just enough of an HTTP/2 client to send unary gRPC calls to a server of ours on loopback, for
- * {@link WarmUp}: the requests are framed once, up front, and the answers are only counted, never
- * decoded. A grpc-java client would do, but it runs the client half of Netty and gRPC in the
- * server's JVM, which the JIT then compiles for nothing, mixes into the profiles of the classes
- * both halves share, and which costs the CPU the warm-up is for.
+ * Just enough of an HTTP/2 client to send gRPC calls to a server of ours on loopback, for {@link
+ * WarmUp}: the requests are framed once, up front, and the answers are only counted, never decoded.
+ * A grpc-java client would do, but it runs the client half of Netty and gRPC in the server's JVM,
+ * which the JIT then compiles for nothing, mixes into the profiles of the classes both halves
+ * share, and which costs the CPU the warm-up is for.
  *
  * <p>The client announces the largest flow-control windows, so it never sends WINDOW_UPDATE; it
  * acknowledges the server's SETTINGS and PINGs, counts a call done at its trailers (HEADERS with
@@ -77,15 +77,16 @@ final class LoopbackCalls implements AutoCloseable {
   }
 
   /**
-   * Sends {@code messages} in turn, at most {@code outstanding} unanswered at once, until {@code
-   * stop} says so or the connection ends; then waits up to 2 s for the answers still due.
+   * Sends {@code calls} in turn, at most {@code outstanding} unanswered at once, until {@code stop}
+   * says so or the connection ends; then waits up to 2 s for the answers still due.
    *
    * @param method the gRPC method, such as {@code /envoy.service.auth.v3.Authorization/Check}
-   * @param messages serialised request messages
+   * @param calls what each call sends, in gRPC's length-prefixed framing ({@link #framed}): one
+   *     message for a unary call, several for a client stream, all sent at once and half-closed
    * @return the calls answered
    * @throws IOException if the server stops answering, or the connection ends before any answer
    */
-  long run(String method, List<byte[]> messages, int outstanding, BooleanSupplier stop)
+  long run(String method, List<byte[]> calls, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
     byte[] first = firstRequestHeaders(method);
     byte[] later = laterRequestHeaders();
@@ -99,7 +100,7 @@ final class LoopbackCalls implements AutoCloseable {
       if (closed) {
         break;
       }
-      send(sent == 0 ? first : later, messages.get((int) (sent % messages.size())));
+      send(sent == 0 ? first : later, calls.get((int) (sent % calls.size())));
       sent++;
     }
     slots.tryAcquire(outstanding, 2, TimeUnit.SECONDS);
@@ -109,12 +110,20 @@ final class LoopbackCalls implements AutoCloseable {
     return answered.get();
   }
 
-  private void send(byte[] headerBlock, byte[] message) throws IOException {
+  /** {@code messages} one after the other, each framed as gRPC sends it: not compressed, length. */
+  static byte[] framed(List<byte[]> messages) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (byte[] m : messages) {
+      b.write(0);
+      b.writeBytes(int32(m.length));
+      b.writeBytes(m);
+    }
+    return b.toByteArray();
+  }
+
+  private void send(byte[] headerBlock, byte[] grpc) throws IOException {
     int stream = nextStream;
     nextStream += 2;
-    byte[] grpc = new byte[5 + message.length]; // not compressed, length, message
-    System.arraycopy(int32(message.length), 0, grpc, 1, 4);
-    System.arraycopy(message, 0, grpc, 5, message.length);
     synchronized (out) {
       frame(out, HEADERS, END_HEADERS, stream, headerBlock);
       for (int off = 0; off < grpc.length; off += MAX_FRAME) {

@@ -1,30 +1,36 @@
 package io.jrego.server.grpc;
 
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import com.google.protobuf.MessageLite;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
-import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.grpc.stub.StreamObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * Gets the Check path compiled before a server reports SERVING, so Envoy's first checks (deadline
- * often 0.5 s or less) do not meet an interpreter, and the JIT compiler does not compete with
- * traffic for the CPU for the first minute.
+ * Gets the Check and ext_proc paths compiled before a server reports SERVING, so Envoy's first
+ * calls (deadline often 0.5 s or less) do not meet an interpreter, and the JIT compiler does not
+ * compete with traffic for the CPU for the first minute. The same run, longer, is the training run
+ * the AOT cache is recorded from ({@code bin/serve-jvm.sh}), so the cache's profiles are of this
+ * traffic too.
  *
- * <p>The made-up checks run through a throwaway copy of the server (same executor settings, on
- * 127.0.0.1 with a port of its own, a service with discarded metrics and no logging) over a real
- * HTTP/2 connection ({@link LoopbackCalls}): Netty, gRPC, protobuf, input mapping, the policy,
- * decision mapping. Running only the mapping and the policy in-process is not enough: the classes
- * the transport loads later invalidate what the JIT compiled under the assumption that they did not
- * exist (class-hierarchy deoptimisation), and the transport is half of what gets compiled.
+ * <p>The made-up calls ({@link WarmUpSamples}: chat, MCP and retrieval requests; for ext_proc whole
+ * streams with JSON and server-sent-event answers) run through a throwaway copy of the server (same
+ * executor settings, on 127.0.0.1 with a port of its own, services with discarded metrics and no
+ * logging) over real HTTP/2 connections ({@link LoopbackCalls}), checks and (with a budget of
+ * {@link #STREAMS_FROM} or more) streams at the same time: Netty, gRPC, protobuf, input mapping,
+ * the policy, decision mapping, body edits. Running only the mapping and the policy in-process is
+ * not enough: the classes the transport loads later invalidate what the JIT compiled under the
+ * assumption that they did not exist (class-hierarchy deoptimisation), and the transport is half of
+ * what gets compiled.
  *
  * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
  * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
@@ -44,30 +50,53 @@ final class WarmUp {
 
   private static final int QUIET_WINDOWS = 2;
 
+  /** ext_proc streams in flight at once. */
+  private static final int OUTSTANDING_STREAMS = 4;
+
   /** At least this many checks, whatever the JIT says: it compiles nothing until code is hot. */
   private static final int MIN_CHECKS = 5_000;
+
+  /** At least this many ext_proc streams (each about ten messages), whatever the JIT says. */
+  private static final int MIN_STREAMS = 1_000;
+
+  /**
+   * The shortest budget whose warm-up also runs ext_proc streams. A shorter one (the default 500
+   * ms) gives all of it to the check path: measured, sharing 500 ms with streams left more of
+   * Check's code to compile under the first traffic and made ready later
+   * (load-tests/results/footprint-2026-12-05-1325.md); the streams' profiles still come from the
+   * AOT cache's training run, which warms up for 6 s.
+   */
+  static final Duration STREAMS_FROM = Duration.ofSeconds(2);
 
   private WarmUp() {}
 
   /** What a warm-up did, for the log. */
-  record Result(long checks, Duration took, boolean settled, String how) {}
+  record Result(long checks, long streams, Duration took, boolean settled, String how) {}
 
   /**
-   * Runs made-up checks on a throwaway copy of a server for up to {@code budget}.
+   * Runs made-up checks and ext_proc streams on a throwaway copy of a server for up to {@code
+   * budget}.
    *
    * @param config the real server's settings (threads, queue, message size)
-   * @param service the real server's service; the copy shares its policy and configuration
+   * @param service the real server's Check service; the copy shares its policy and configuration
+   * @param process the real server's ext_proc service, if it has one (then streams run too)
    * @param policies the active policy
    */
   static Result run(
       CheckServer.Config config,
       AuthorizationService service,
+      Optional<ExternalProcessorService> process,
       PolicyHolder policies,
       Duration budget) {
     long start = System.nanoTime();
     long deadline = start + budget.toNanos();
     Settling jit = new Settling();
     AuthorizationService quiet = service.forWarmUp();
+    Optional<ExternalProcessorService> quietProcess =
+        budget.compareTo(STREAMS_FROM) >= 0
+            ? process.map(ExternalProcessorService::forWarmUp)
+            : Optional.empty();
+    AtomicLong streams = new AtomicLong();
     CheckServer.Config copy =
         new CheckServer.Config(
             new ListenAddress.Tcp("127.0.0.1", 0),
@@ -79,8 +108,22 @@ final class WarmUp {
             Duration.ZERO);
     long checks;
     String how;
-    try (CheckServer server = CheckServer.startCopy(copy, quiet, policies)) {
-      checks = overTheWire(server.port(), deadline, jit);
+    try (CheckServer server = CheckServer.startCopy(copy, quiet, quietProcess, policies)) {
+      Thread streaming = null;
+      if (quietProcess.isPresent()) {
+        streaming =
+            Thread.ofPlatform()
+                .daemon()
+                .name("jrego-warm-up-streams")
+                .start(() -> streams.set(streamsOverTheWire(server.port(), deadline)));
+      }
+      try {
+        checks = overTheWire(server.port(), deadline, jit);
+      } finally {
+        if (streaming != null) {
+          streaming.join();
+        }
+      }
       how = "over loopback gRPC";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -88,10 +131,11 @@ final class WarmUp {
       how = "interrupted";
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "warm-up server unavailable, warming up in-process: {0}", e.toString());
-      checks = inProcess(quiet, deadline, jit);
+      checks = inProcess(quiet, quietProcess, streams, deadline, jit);
       how = "in-process";
     }
-    return new Result(checks, Duration.ofNanos(System.nanoTime() - start), jit.settled, how);
+    return new Result(
+        checks, streams.get(), Duration.ofNanos(System.nanoTime() - start), jit.settled, how);
   }
 
   /**
@@ -108,54 +152,92 @@ final class WarmUp {
 
   private static long overTheWire(int port, long deadline, Settling jit)
       throws IOException, InterruptedException {
-    List<byte[]> messages =
-        WarmUpRefusals.mixedInto(samples()).stream().map(CheckRequest::toByteArray).toList();
-    try (LoopbackCalls calls = new LoopbackCalls(port)) {
-      return calls.run(
+    List<byte[]> calls =
+        WarmUpRefusals.mixedInto(WarmUpSamples.checks()).stream()
+            .map(c -> LoopbackCalls.framed(List.of(c.toByteArray())))
+            .toList();
+    try (LoopbackCalls client = new LoopbackCalls(port)) {
+      return client.run(
           "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
-          messages,
+          calls,
           OUTSTANDING,
-          new Stop(deadline, jit));
+          new Stop(deadline, jit, MIN_CHECKS));
     }
   }
 
-  /** Stops at the deadline, or once enough checks ran and the JIT has settled. */
+  /** Whole ext_proc streams on a connection of their own; 0 if the copy does not answer them. */
+  private static long streamsOverTheWire(int port, long deadline) {
+    List<byte[]> calls =
+        WarmUpSamples.streams().stream()
+            .map(s -> LoopbackCalls.framed(s.stream().map(MessageLite::toByteArray).toList()))
+            .toList();
+    try (LoopbackCalls client = new LoopbackCalls(port)) {
+      return client.run(
+          "/" + ExternalProcessorGrpc.getProcessMethod().getFullMethodName(),
+          calls,
+          OUTSTANDING_STREAMS,
+          new Stop(deadline, new Settling(), MIN_STREAMS));
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "warm-up streams failed: {0}", e.toString());
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
+  /** Stops at the deadline, or once enough calls ran and the JIT has settled. */
   private static final class Stop implements BooleanSupplier {
     private final long deadline;
     private final Settling jit;
+    private final int least;
     private long asked;
 
-    Stop(long deadline, Settling jit) {
+    Stop(long deadline, Settling jit, int least) {
       this.deadline = deadline;
       this.jit = jit;
+      this.least = least;
     }
 
     @Override
     public boolean getAsBoolean() {
-      return System.nanoTime() >= deadline || (++asked >= MIN_CHECKS && jit.settled());
+      return System.nanoTime() >= deadline || (++asked >= least && jit.settled());
     }
   }
 
-  private static long inProcess(AuthorizationService quiet, long deadline, Settling jit) {
-    List<CheckRequest> samples = WarmUpRefusals.mixedInto(samples());
-    StreamObserver<CheckResponse> discard =
-        new StreamObserver<>() {
-          @Override
-          public void onNext(CheckResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        };
-    Stop stop = new Stop(deadline, jit);
+  /** Checks, and a stream after every few checks, called directly: no transport. */
+  private static long inProcess(
+      AuthorizationService quiet,
+      Optional<ExternalProcessorService> process,
+      AtomicLong streams,
+      long deadline,
+      Settling jit) {
+    List<CheckRequest> checks = WarmUpRefusals.mixedInto(WarmUpSamples.checks());
+    List<List<ProcessingRequest>> samples = WarmUpSamples.streams();
+    Stop stop = new Stop(deadline, jit, MIN_CHECKS);
     long n = 0;
     while (!stop.getAsBoolean()) {
-      quiet.check(samples.get((int) (n % samples.size())), discard);
+      quiet.check(checks.get((int) (n % checks.size())), new Discard<>());
+      if (process.isPresent() && n % 4 == 0) {
+        StreamObserver<ProcessingRequest> s = process.get().process(new Discard<>());
+        samples.get((int) (streams.getAndIncrement() % samples.size())).forEach(s::onNext);
+        s.onCompleted();
+      }
       n++;
     }
     return n;
+  }
+
+  /** Drops whatever a call answers. */
+  private static final class Discard<T> implements StreamObserver<T> {
+    @Override
+    public void onNext(T value) {}
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
   }
 
   /** Settled once the compiler did almost nothing for {@link #QUIET_WINDOWS} windows in a row. */
@@ -184,88 +266,5 @@ final class WarmUp {
       workAtWindowStart = work;
       return settled;
     }
-  }
-
-  /**
-   * Made-up requests in the shapes Envoy sends: a JSON chat completion, a form post, a GET with a
-   * query, a request without a caller identity. They need not be allowed by the policy: any answer
-   * runs the code.
-   */
-  static List<CheckRequest> samples() {
-    String chat =
-        "{\"model\":\"warmup\",\"messages\":["
-            + "{\"role\":\"system\",\"content\":\"You are a helpful assistant. Answer briefly.\"},"
-            + "{\"role\":\"user\",\"content\":\"Where is my order 10042? It was placed last week.\"},"
-            + "{\"role\":\"assistant\",\"content\":\"It left the warehouse on Monday.\"},"
-            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"And order 10142?\"}]}"
-            + "],\"max_completion_tokens\":256,\"temperature\":0.2,\"stream\":false}";
-    return List.of(
-        request(
-            "spiffe://cluster.local/ns/warmup/sa/warmup",
-            "POST",
-            "/v1/chat/completions",
-            "application/json",
-            chat),
-        request(
-            "spiffe://cluster.local/ns/warmup/sa/warmup",
-            "GET",
-            "/v1/models?limit=10&order=desc",
-            "",
-            ""),
-        request(
-            "spiffe://cluster.local/ns/warmup/sa/warmup",
-            "POST",
-            "/v1/feedback",
-            "application/x-www-form-urlencoded",
-            "rating=5&comment=fine+thanks"),
-        request("", "GET", "/", "", ""));
-  }
-
-  private static CheckRequest request(
-      String principal, String method, String path, String contentType, String body) {
-    AttributeContext.HttpRequest.Builder http =
-        AttributeContext.HttpRequest.newBuilder()
-            .setId("0")
-            .setMethod(method)
-            .setPath(path)
-            .setHost("localhost")
-            .setScheme("https")
-            .setProtocol("HTTP/1.1")
-            .putHeaders(":authority", "localhost")
-            .putHeaders(":method", method)
-            .putHeaders(":path", path)
-            .putHeaders(":scheme", "https")
-            .putHeaders("accept", "*/*")
-            .putHeaders("user-agent", "jrego-warmup")
-            .putHeaders("x-forwarded-proto", "https")
-            .putHeaders("x-request-id", "00000000-0000-4000-8000-000000000000");
-    if (!contentType.isEmpty()) {
-      http.putHeaders("content-type", contentType)
-          .putHeaders("content-length", String.valueOf(body.length()))
-          .setBody(body)
-          .setSize(body.length());
-    }
-    AttributeContext.Peer.Builder source =
-        AttributeContext.Peer.newBuilder().setAddress(address("127.0.0.1", 50000));
-    if (!principal.isEmpty()) {
-      source.setPrincipal(principal);
-    }
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setSource(source)
-                .setDestination(
-                    AttributeContext.Peer.newBuilder().setAddress(address("127.0.0.1", 8000)))
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1767225600))
-                        .setHttp(http)))
-        .build();
-  }
-
-  private static Address address(String ip, int port) {
-    return Address.newBuilder()
-        .setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port))
-        .build();
   }
 }

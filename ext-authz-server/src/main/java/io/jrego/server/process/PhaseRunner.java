@@ -32,11 +32,23 @@ public interface PhaseRunner {
   boolean defines(Phase phase);
 
   /**
-   * Picks the stream's policy from the input of its request headers, before any {@link #defines}:
-   * empty when the stream goes on (routed, or no routes configured), else the answer that ends it
-   * (no route takes it: {@code unknown_workload}; its route's bundle is not active).
+   * Whether the stream must be routed ({@link #route}) at its request headers before anything of it
+   * is decided: routes are configured. A stream that begins with another message (Envoy's {@code
+   * request_header_mode: SKIP}) is then refused, never passed unchecked.
    */
-  default Optional<Outcome<PhaseDecision>> route(Input input) {
+  default boolean routed() {
+    return false;
+  }
+
+  /**
+   * Picks the stream's policy at its request headers, before any {@link #defines}: empty when the
+   * stream goes on (routed, or no routes configured), else the answer that ends it (no route takes
+   * it: {@code unknown_workload}; its route's bundle is not active).
+   *
+   * @param identity what routing reads of the request ({@code InputMapper.identity})
+   * @param input the whole input of the request headers, built only for a refusal's decision
+   */
+  default Optional<Outcome<PhaseDecision>> route(ObjectValue identity, Input input) {
     return Optional.empty();
   }
 

@@ -215,6 +215,16 @@ public final class ProcessStream {
       protocol = r.getProtocolConfig();
     }
     try {
+      if (requestHeaders == null
+          && r.getRequestCase() != ProcessingRequest.RequestCase.REQUEST_HEADERS
+          && runner.routed()) {
+        throw new CheckException(
+            Reason.UNKNOWN_WORKLOAD,
+            "routes are configured, and this ext_proc stream began with "
+                + r.getRequestCase().name().toLowerCase(java.util.Locale.ROOT)
+                + " instead of the request headers the route is picked from: Envoy's ext_proc"
+                + " filter must send them (processing_mode.request_header_mode: SEND)");
+      }
       switch (r.getRequestCase()) {
         case REQUEST_HEADERS -> requestHeaders(r, r.getRequestHeaders());
         case REQUEST_BODY -> requestBody(r.getRequestBody());
@@ -318,14 +328,14 @@ public final class ProcessStream {
     if (!runner.hasPolicy()) {
       throw new CheckException(Reason.NO_POLICY, "no policy is active");
     }
-    Optional<Outcome<PhaseDecision>> refused =
-        runner.route(
-            deadline ->
-                mapper.map(
-                    CheckRequests.of(requestHeaders, attributes, requestMetadata, ByteString.EMPTY),
-                    deadline));
-    if (refused.isPresent() && decided(refused.get(), Phase.REQUEST).isEmpty()) {
-      return;
+    if (runner.routed()) {
+      CheckRequest headersOnly =
+          CheckRequests.of(requestHeaders, attributes, requestMetadata, ByteString.EMPTY);
+      Optional<Outcome<PhaseDecision>> refused =
+          runner.route(mapper.identity(headersOnly), deadline -> mapper.map(headersOnly, deadline));
+      if (refused.isPresent() && decided(refused.get(), Phase.REQUEST).isEmpty()) {
+        return;
+      }
     }
     requestHeadersOverride = modeOverride();
     BodySendMode mode = protocol.getRequestBodyMode();

@@ -79,7 +79,9 @@ class LoopbackCallsTest {
   void run_sendsEveryCallWholeAndCountsTheAnswers() throws Exception {
     String big = "x".repeat(40_000); // more than two DATA frames
     List<byte[]> messages =
-        List.of(request("/a", "").toByteArray(), request("/b", big).toByteArray());
+        List.of(
+            LoopbackCalls.framed(List.of(request("/a", "").toByteArray())),
+            LoopbackCalls.framed(List.of(request("/b", big).toByteArray())));
     try (CheckServer server = start((p, i) -> Optional.of(Json.parse("true")));
         LoopbackCalls calls = new LoopbackCalls(server.port())) {
       assertThat(calls.run(METHOD, messages, 4, after(50))).isEqualTo(50);
@@ -92,7 +94,7 @@ class LoopbackCallsTest {
 
   @Test
   void run_countsErrorAnswersAsAnswers() throws Exception {
-    List<byte[]> messages = List.of(request("/a", "").toByteArray());
+    List<byte[]> messages = List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
     try (CheckServer server = start((p, i) -> Optional.empty()); // undefined: UNKNOWN
         LoopbackCalls calls = new LoopbackCalls(server.port())) {
       assertThat(calls.run(METHOD, messages, 8, after(30))).isEqualTo(30);

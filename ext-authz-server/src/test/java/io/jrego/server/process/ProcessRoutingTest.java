@@ -10,8 +10,15 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.Bo
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.body.Redactions;
+import io.jrego.server.decide.Outcome;
+import io.jrego.server.envoy.CheckException;
+import io.jrego.server.envoy.PhaseDecision;
+import io.jrego.server.envoy.Reason;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.policy.PolicyHolder;
@@ -20,9 +27,11 @@ import io.jrego.server.route.RouteTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,5 +154,102 @@ class ProcessRoutingTest {
         stream(AuthorizationService.Config.defaults().withRoutes(checkOnly));
     s.send(headersFrom(Map.of()));
     assertThat(routedBy(s.only())).isEqualTo("envoy");
+  }
+
+  @Test
+  void withRoutes_aStreamThatSkipsItsRequestHeadersIsRefused_neverPassedUnchecked()
+      throws Exception {
+    AuthorizationService.Config check = AuthorizationService.Config.defaults().withRoutes(ROUTES);
+    for (ProcessingRequest first :
+        List.of(
+            ProcessStreamTest.requestBody("{\"a\":1}", true),
+            ProcessStreamTest.responseHeaders("application/json", false))) {
+      ProcessStreamTest.Stream s = stream(check);
+      s.send(first);
+      // failed as --on-error says (by default the stream fails: Envoy refuses the request)
+      assertThat(s.out).as("%s", first).isEmpty();
+      assertThat(s.failed).as("%s", first).isNotNull();
+      assertThat(s.failed.getDescription())
+          .startsWith("unknown_workload: ")
+          .contains("request_header_mode: SEND");
+    }
+  }
+
+  @Test
+  void withoutRoutes_aStreamThatSkipsItsRequestHeadersIsProcessedAsBefore() throws Exception {
+    ProcessStreamTest.Stream s = stream(AuthorizationService.Config.defaults());
+    s.send(ProcessStreamTest.responseHeaders("application/json", true));
+    assertThat(s.only().hasImmediateResponse()).isFalse();
+  }
+
+  @Test
+  void aRoutedStreamMapsItsRequestOnce_andARefusedOneOnlyForItsRefusal() {
+    AtomicInteger builds = new AtomicInteger();
+    List<String> routedBy = new ArrayList<>();
+    PhaseRunner runner =
+        new PhaseRunner() {
+          @Override
+          public boolean routed() {
+            return true;
+          }
+
+          @Override
+          public Optional<Outcome<PhaseDecision>> route(ObjectValue identity, Input input) {
+            routedBy.add(Json.write(identity));
+            return Optional.empty();
+          }
+
+          @Override
+          public boolean hasPolicy() {
+            return true;
+          }
+
+          @Override
+          public boolean defines(Phase phase) {
+            return phase == Phase.REQUEST;
+          }
+
+          @Override
+          public Outcome<PhaseDecision> run(Phase phase, Input input) {
+            try {
+              input.build(Long.MAX_VALUE);
+              builds.incrementAndGet();
+            } catch (CheckException e) {
+              throw new AssertionError(e);
+            }
+            return new Outcome.Failed<>(new CheckException(Reason.EVAL_ERROR, "counted"), "-");
+          }
+
+          @Override
+          public void failed(Phase phase, CheckException error) {}
+
+          @Override
+          public void found(Phase phase, List<Redactions.Hit> hits) {}
+        };
+    ProcessStream stream =
+        new ProcessStream(
+            runner,
+            ProcessStream.Config.defaults(),
+            new ProcessStream.Sink() {
+              @Override
+              public void send(ProcessingResponse response) {}
+
+              @Override
+              public void fail(io.grpc.Status status) {}
+            },
+            Optional.empty());
+    stream.onMessage(
+        requestHeaders(BodySendMode.BUFFERED, false, "application/json").toBuilder()
+            .putAttributes(
+                "envoy.filters.http.ext_proc",
+                Struct.newBuilder()
+                    .putFields(
+                        "connection.uri_san_peer_certificate",
+                        Value.newBuilder().setStringValue("spiffe://td/ns/payments/sa/app").build())
+                    .build())
+            .build());
+    stream.onMessage(ProcessStreamTest.requestBody("{\"model\":\"m\"}", true));
+    assertThat(routedBy).singleElement().asString().contains("spiffe://td/ns/payments/sa/app");
+    assertThat(builds).hasValue(1);
   }
 }

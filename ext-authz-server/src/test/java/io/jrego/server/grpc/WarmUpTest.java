@@ -1,0 +1,95 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.stub.StreamObserver;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.PolicyHolder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up on the shipped ai-gateway bundle: its made-up chat is decided on the path real chat
+ * takes (allowed), and a budget of {@link WarmUp#STREAMS_FROM} or more also runs whole ext_proc
+ * streams over loopback, a shorter one only checks.
+ */
+class WarmUpTest {
+
+  private static final Path BUNDLE = Path.of("..", "rego-policies", "ai-gateway");
+
+  private static final CheckServer.Config CONFIG =
+      new CheckServer.Config(
+          new ListenAddress.Tcp("127.0.0.1", 0),
+          4 << 20,
+          2,
+          16,
+          false,
+          Duration.ofSeconds(1),
+          Duration.ZERO);
+
+  private static PolicyHolder policies() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(JregoServer.load(BUNDLE));
+    return policies;
+  }
+
+  @Test
+  void theMadeUpChatIsAllowedByTheShippedBundle() throws Exception {
+    // a generous deadline: the first evaluation in a cold test JVM runs interpreted
+    AuthorizationService service =
+        new AuthorizationService(
+            policies(),
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
+    List<CheckResponse> out = new ArrayList<>();
+    service.check(
+        WarmUpSamples.checks().get(0),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(CheckResponse r) {
+            out.add(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            throw new AssertionError(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    assertThat(out).singleElement().satisfies(r -> assertThat(r.getStatus().getCode()).isZero());
+  }
+
+  @Test
+  void aLongBudgetAlsoRunsExtProcStreams_aShortOneOnlyChecks() throws Exception {
+    PolicyHolder policies = policies();
+    AuthorizationService service =
+        new AuthorizationService(
+            policies, new ServerMetrics(), AuthorizationService.Config.defaults());
+    ExternalProcessorService process =
+        new ExternalProcessorService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults(),
+            ExternalProcessorService.Config.defaults());
+
+    WarmUp.Result longer =
+        WarmUp.run(
+            CONFIG, service, Optional.of(process), policies, WarmUp.STREAMS_FROM.plusSeconds(1));
+    assertThat(longer.how()).isEqualTo("over loopback gRPC");
+    assertThat(longer.checks()).isPositive();
+    assertThat(longer.streams()).isPositive();
+
+    WarmUp.Result shorter =
+        WarmUp.run(CONFIG, service, Optional.of(process), policies, Duration.ofMillis(300));
+    assertThat(shorter.checks()).isPositive();
+    assertThat(shorter.streams()).isZero();
+  }
+}
