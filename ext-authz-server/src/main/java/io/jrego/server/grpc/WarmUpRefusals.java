@@ -26,7 +26,7 @@ final class WarmUpRefusals {
   private WarmUpRefusals() {}
 
   /** How many times the ordinary samples come before the rare ones, in each round. */
-  static final int ORDINARY_ROUNDS = 6;
+  static final int ORDINARY_ROUNDS = 4;
 
   /**
    * {@code ordinary} {@link #ORDINARY_ROUNDS} times, then each rare request once: the rare ones are

@@ -38,7 +38,7 @@ class WarmUpRefusalsTest {
             policies,
             new ServerMetrics(),
             AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
-    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUp.samples().getFirst());
+    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst());
     List<String> answers = new ArrayList<>();
     for (CheckRequest r : rare) {
       CheckResponse response = check(service, r);
@@ -65,7 +65,7 @@ class WarmUpRefusalsTest {
 
   @Test
   void theRareRequestsAreAQuarterOfTheMix() {
-    List<CheckRequest> ordinary = WarmUp.samples();
+    List<CheckRequest> ordinary = WarmUpSamples.checks();
     List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary);
     int rare = mix.size() - WarmUpRefusals.ORDINARY_ROUNDS * ordinary.size();
     assertThat(rare).isEqualTo(10);
