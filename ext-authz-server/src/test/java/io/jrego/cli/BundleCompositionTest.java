@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.LocalBundleSource;
 import io.jrego.server.policy.PolicyHolder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,21 +103,10 @@ class BundleCompositionTest {
   }
 
   private static String opaEval(Path source) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                CheckCommandOpaTest.opaBinary().toString(),
-                "eval",
-                "-b",
-                source.toString(),
-                "-f",
-                "raw",
-                QUERY)
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("opa eval finished").isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    return out;
+    CommandRun r =
+        OpaCli.run(RealOpa.binary(), "eval", "-b", source.toString(), "-f", "raw", QUERY);
+    assertThat(r.exit()).as(r.err()).isZero();
+    return r.out();
   }
 
   private void write(String rel, String text) throws Exception {
