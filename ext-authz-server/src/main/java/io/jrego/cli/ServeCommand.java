@@ -522,22 +522,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     AuthorizationService.Config check;
     try {
-      check =
-          new AuthorizationService.Config(
-              path,
-              new InputMapper.Options(skipBody, trustXfcc, maxFormParams),
-              dryRun,
-              mode,
-              errorStatus,
-              maxSend,
-              evalTimeout);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    if (workloads.routes().isPresent()) {
-      check = check.withRoutes(workloads.routes().get());
-    }
-    try {
+      AuthorizationService.Config.Builder b =
+          AuthorizationService.Config.builder()
+              .decisionPath(path)
+              .input(new InputMapper.Options(skipBody, trustXfcc, maxFormParams))
+              .dryRun(dryRun)
+              .onError(mode, errorStatus)
+              .maxSendBytes(maxSend)
+              .evalTimeout(evalTimeout);
+      workloads.routes().ifPresent(b::routes);
+      check = b.build(); // its own checks first, as the flags are listed
       check = check.withPacing(new LongEvaluations(longEvaluationSettings()));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -45,7 +45,7 @@ class ConnectionLimitTest {
   void connectionsBeyondTheLimitAreClosedAndTheOthersStillServed() throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
             "r",
             "test",
