@@ -357,7 +357,13 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     @Override
     public ObjectValue input(long deadline) throws CheckException {
-      return inputMapper.map(request, deadline);
+      ObjectValue input = inputMapper.map(request, deadline);
+      if (decider.quiet()) {
+        policies.recentInputs().offerWarmUp(input);
+      } else {
+        policies.recentInputs().offer(input);
+      }
+      return input;
     }
 
     @Override
