@@ -14,9 +14,16 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Two rings of {@link #CAPACITY} each: one for checks that Envoy sent, one for the made-up
  * checks of the start-up warm-up (which include the rare and refused shapes). Inputs are kept in
  * memory only, never written anywhere, and each is dropped when {@link #CAPACITY} newer ones have
- * come; the cost on the check path is one atomic increment and one array store.
+ * come; inputs of requests over {@link #MAX_REQUEST_BYTES} are not kept. The cost on the check path
+ * is one atomic increment and one array store.
  */
 public final class RecentInputs {
+
+  /**
+   * The largest check request (serialised) whose input is kept: 64 inputs of at most this much hold
+   * a few megabytes at worst, where a few 4 MiB bodies would fill a small heap.
+   */
+  public static final int MAX_REQUEST_BYTES = 16 * 1024;
 
   /** How many inputs each ring keeps. */
   public static final int CAPACITY = 32;
