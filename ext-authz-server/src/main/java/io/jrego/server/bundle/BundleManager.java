@@ -11,6 +11,7 @@ import io.jrego.engine.bundle.Composition;
 import io.jrego.server.ProcessGuard;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +53,12 @@ public final class BundleManager implements AutoCloseable {
    */
   public record Failed(String source, String reason, String message, Instant at) implements Event {}
 
+  /**
+   * A new policy was evaluated on recent inputs before activation ({@link PolicyWarmUp}); sent
+   * before its {@link Activated}. Failures are counted here and never stop the activation.
+   */
+  public record WarmedUp(String source, PolicyWarmUp.Result result) implements Event {}
+
   /** Roots of two bundles overlap. */
   static final String CONFLICT = "conflict";
 
@@ -69,6 +76,7 @@ public final class BundleManager implements AutoCloseable {
   private volatile Optional<Failed> lastFailure = Optional.empty();
   private volatile ScheduledExecutorService scheduler;
   private volatile boolean closed;
+  private volatile Optional<PolicyWarmUp> warmUp = Optional.empty();
 
   public BundleManager(
       List<BundleSource> sources,
@@ -82,6 +90,14 @@ public final class BundleManager implements AutoCloseable {
     this.holder = Objects.requireNonNull(holder);
     this.engine = Objects.requireNonNull(engine);
     this.listener = Objects.requireNonNull(listener);
+  }
+
+  /**
+   * Evaluates every new policy with {@code w} before activating it; none by default. The first
+   * policy is warmed too, though it has only the samples there are (none before any check).
+   */
+  public void warmUpWith(PolicyWarmUp w) {
+    this.warmUp = Optional.of(w);
   }
 
   /** The latest refusal, empty until one happens; cleared by the next activation. */
@@ -143,6 +159,7 @@ public final class BundleManager implements AutoCloseable {
     }
     try {
       ActivePolicy policy = compile(next);
+      warm(source.name(), policy);
       holder.activate(policy);
       good.clear();
       good.putAll(next);
@@ -160,6 +177,21 @@ public final class BundleManager implements AutoCloseable {
       fail(source.name(), COMPILE, sb.toString());
       return false;
     }
+  }
+
+  /** Runs the warm-up, if any; whatever it throws is reported and the activation goes on. */
+  private void warm(String source, ActivePolicy policy) {
+    Optional<PolicyWarmUp> w = warmUp;
+    if (w.isEmpty() || w.get().budget().isZero()) {
+      return;
+    }
+    PolicyWarmUp.Result result;
+    try {
+      result = w.get().run(policy);
+    } catch (RuntimeException | StackOverflowError e) {
+      result = new PolicyWarmUp.Result(0, 1, Duration.ZERO, Optional.of("warm-up: " + describe(e)));
+    }
+    tell(new WarmedUp(source, result));
   }
 
   /** One line naming an unanticipated failure: its class and message, and where it came from. */

@@ -123,6 +123,11 @@ public final class Decider {
     this.pacing = pacing;
   }
 
+  /** Whether this core logs nothing (the warm-up's made-up calls). */
+  public boolean quiet() {
+    return quiet;
+  }
+
   /** What one call found out, for its {@link DecisionEvent}. */
   private static final class Trail {
     final Instant startedAt = Instant.now();

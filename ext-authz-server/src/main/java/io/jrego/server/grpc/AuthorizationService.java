@@ -25,6 +25,7 @@ import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.policy.RecentInputs;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -357,7 +358,15 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     @Override
     public ObjectValue input(long deadline) throws CheckException {
-      return inputMapper.map(request, deadline);
+      ObjectValue input = inputMapper.map(request, deadline);
+      if (request.getSerializedSize() > RecentInputs.MAX_REQUEST_BYTES) {
+        return input; // not kept: a few large bodies would hold megabytes of a small heap
+      } else if (decider.quiet()) {
+        policies.recentInputs().offerWarmUp(input);
+      } else {
+        policies.recentInputs().offer(input);
+      }
+      return input;
     }
 
     @Override

@@ -113,30 +113,6 @@ public final class CheckServer implements AutoCloseable {
       int maxConnections,
       ConnectionDeadlines deadlines) {
 
-    /** A server with the default {@link ConnectionDeadlines}. */
-    public Config(
-        ListenAddress address,
-        int maxRecvBytes,
-        int threads,
-        int queueCapacity,
-        boolean reflection,
-        Duration shutdownGrace,
-        Duration warmUp,
-        Optional<TlsConfig> tls,
-        int maxConnections) {
-      this(
-          address,
-          maxRecvBytes,
-          threads,
-          queueCapacity,
-          reflection,
-          shutdownGrace,
-          warmUp,
-          tls,
-          maxConnections,
-          ConnectionDeadlines.DEFAULTS);
-    }
-
     /** A plaintext server. */
     public Config(
         ListenAddress address,
@@ -168,7 +144,16 @@ public final class CheckServer implements AutoCloseable {
         Duration warmUp,
         Optional<TlsConfig> tls) {
       this(
-          address, maxRecvBytes, threads, queueCapacity, reflection, shutdownGrace, warmUp, tls, 0);
+          address,
+          maxRecvBytes,
+          threads,
+          queueCapacity,
+          reflection,
+          shutdownGrace,
+          warmUp,
+          tls,
+          0,
+          ConnectionDeadlines.DEFAULTS);
     }
 
     /** Checks that TLS is asked for on a TCP address only. */
@@ -181,6 +166,112 @@ public final class CheckServer implements AutoCloseable {
         throw new IllegalArgumentException(
             "mTLS needs a TCP address; a Unix socket is reached through the file system: "
                 + address);
+      }
+    }
+
+    /**
+     * A builder for a server on {@code address}; every other setting starts at {@code jrego
+     * serve}'s default.
+     */
+    public static Builder builder(ListenAddress address) {
+      return new Builder(address);
+    }
+
+    /**
+     * Builds a {@link Config}; {@link #build()} checks the settings as the record's constructor
+     * does.
+     */
+    public static final class Builder {
+      private final ListenAddress address;
+      private int maxRecvBytes = 4 << 20;
+      private int threads;
+      private int queueCapacity = 4096;
+      private boolean reflection;
+      private Duration shutdownGrace = Duration.ofSeconds(10);
+      private Duration warmUp = Duration.ZERO;
+      private Optional<TlsConfig> tls = Optional.empty();
+      private int maxConnections;
+      private ConnectionDeadlines deadlines = ConnectionDeadlines.DEFAULTS;
+
+      private Builder(ListenAddress address) {
+        this.address = Objects.requireNonNull(address, "address");
+      }
+
+      /** The largest request accepted; default 4 MiB. */
+      public Builder maxRecvBytes(int bytes) {
+        this.maxRecvBytes = bytes;
+        return this;
+      }
+
+      /** Checks evaluated at once; default 0 (derived from the processors). */
+      public Builder threads(int n) {
+        this.threads = n;
+        return this;
+      }
+
+      /** Checks waiting for a thread; default 4096. */
+      public Builder queueCapacity(int n) {
+        this.queueCapacity = n;
+        return this;
+      }
+
+      /** Whether to offer gRPC server reflection; default false. */
+      public Builder reflection(boolean on) {
+        this.reflection = on;
+        return this;
+      }
+
+      /** How long checks in flight may take on shutdown; default 10 s. */
+      public Builder shutdownGrace(Duration grace) {
+        this.shutdownGrace = Objects.requireNonNull(grace);
+        return this;
+      }
+
+      /** The most warm-up before SERVING; default none. */
+      public Builder warmUp(Duration most) {
+        this.warmUp = Objects.requireNonNull(most);
+        return this;
+      }
+
+      /** Mutual TLS; default plaintext. */
+      public Builder tls(Optional<TlsConfig> config) {
+        this.tls = Objects.requireNonNull(config);
+        return this;
+      }
+
+      /** Connections open at once; default 0 (derived from the heap). */
+      public Builder maxConnections(int n) {
+        this.maxConnections = n;
+        return this;
+      }
+
+      /**
+       * When an idle or half-open connection is closed; default {@link
+       * ConnectionDeadlines#DEFAULTS}.
+       */
+      public Builder deadlines(ConnectionDeadlines d) {
+        this.deadlines = Objects.requireNonNull(d);
+        return this;
+      }
+
+      /**
+       * The configuration.
+       *
+       * @throws IllegalArgumentException if TLS is asked for on a Unix socket or the connection
+       *     limit is negative
+       */
+      public Config build() {
+        return new Config(
+            address,
+            maxRecvBytes,
+            threads,
+            queueCapacity,
+            reflection,
+            shutdownGrace,
+            warmUp,
+            tls,
+            maxConnections,
+            deadlines);
       }
     }
   }

@@ -3,15 +3,20 @@ package io.jrego.server.grpc;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
  * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
- * spans many HTTP/2 frames, an object of many keys, path parameters.
+ * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes,
+ * and a message over gRPC's default 4 MiB limit (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -77,7 +82,34 @@ final class WarmUpRefusals {
             chat,
             http ->
                 http.putHeaders("x-envoy-auth-partial-body", "true")
-                    .putHeaders("content-length", "100000")));
+                    .putHeaders("content-length", "100000")),
+        edit(
+            rawBody(chat, "application/json", GZIP_BOMB),
+            http -> http.putHeaders("content-encoding", "gzip")),
+        body(chat, "application/json", chatOfSize(OVERSIZED)));
+  }
+
+  /** Over gRPC's default limit of 4 MiB ({@code --max-recv-msg-size}). */
+  static final int OVERSIZED = (4 << 20) + 1024;
+
+  /** 1 MiB of zeros, gzipped: about a kilobyte that claims to be JSON. */
+  private static final byte[] GZIP_BOMB = gzipOfZeros(1 << 20);
+
+  private static byte[] gzipOfZeros(int bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(new byte[bytes]);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static String chatOfSize(int bytes) {
+    String head = "{\"model\":\"warmup\",\"messages\":[{\"role\":\"user\",\"content\":\"";
+    String tail = "\"}]}";
+    String words = "where is my order? ";
+    return head + words.repeat((bytes - head.length() - tail.length()) / words.length() + 1) + tail;
   }
 
   private interface HttpEdit {

@@ -15,6 +15,12 @@ public final class PolicyHolder {
 
   private final AtomicReference<ActivePolicy> active = new AtomicReference<>();
   private final List<Consumer<ActivePolicy>> listeners = new CopyOnWriteArrayList<>();
+  private final RecentInputs recent = new RecentInputs();
+
+  /** The inputs of the last few checks, for warming a new policy before it serves. */
+  public RecentInputs recentInputs() {
+    return recent;
+  }
 
   /** The active policy, empty until one is activated. */
   public Optional<ActivePolicy> current() {

@@ -126,17 +126,13 @@ class ConnectionDeadlinesTest {
             Instant.now()));
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.empty(),
-                max,
-                deadlines),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(16)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .maxConnections(max)
+                .deadlines(deadlines)
+                .build(),
             new AuthorizationService(
                 policies,
                 metrics,

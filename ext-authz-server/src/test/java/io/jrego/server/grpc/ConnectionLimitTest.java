@@ -53,16 +53,12 @@ class ConnectionLimitTest {
     ServerMetrics metrics = new ServerMetrics();
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.empty(),
-                3),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(16)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .maxConnections(3)
+                .build(),
             new AuthorizationService(
                 policies,
                 metrics,

@@ -137,6 +137,7 @@ class WorkloadRoutingTest {
                 case BundleManager.Activated a -> metrics.bundleActivated(a.source());
                 case BundleManager.Failed f ->
                     metrics.bundleFailed(f.source(), f.reason(), f.message(), f.at());
+                case BundleManager.WarmedUp w -> {}
               }
             });
     manager.pollAll();

@@ -1,0 +1,111 @@
+package io.jrego.server.bundle;
+
+import io.jrego.engine.PreparedQuery;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.RecentInputs;
+import io.jrego.server.route.Route;
+import io.jrego.server.route.RouteTable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Evaluates a new policy on the inputs of recent checks ({@link RecentInputs}) before {@link
+ * BundleManager} activates it, so that the first requests after a swap do not meet an evaluator the
+ * JIT compiler has not seen: the fault matrix found the p99 of a swap's first second there.
+ *
+ * <p>It runs on the bundle-loading thread, never a check thread, in rounds over the samples until
+ * {@code budget} has passed (each evaluation is cancelled at the budget's end) or {@link
+ * #MAX_ROUNDS} rounds are done. A sample that fails to evaluate is counted, never stops the swap.
+ *
+ * @param routes how a check's input finds its decision path (as the check path does)
+ * @param inputs the samples
+ * @param budget the most wall-clock time one warm-up takes; zero for none
+ */
+public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budget) {
+
+  /** The most rounds over the samples, however short they are. */
+  static final int MAX_ROUNDS = 64;
+
+  /** What one warm-up did: evaluations run, how many of them failed, and how long it took. */
+  public record Result(int evaluations, int failures, Duration took, Optional<String> firstError) {}
+
+  /** Checks the budget is not negative. */
+  public PolicyWarmUp {
+    Objects.requireNonNull(routes);
+    Objects.requireNonNull(inputs);
+    if (budget.isNegative()) {
+      throw new IllegalArgumentException("policy warm-up budget must not be negative: " + budget);
+    }
+  }
+
+  /** Evaluates {@code policy} on the samples, within the budget. */
+  public Result run(ActivePolicy policy) {
+    long start = System.nanoTime();
+    if (budget.isZero()) {
+      return new Result(0, 0, Duration.ZERO, Optional.empty());
+    }
+    long end = start + budget.toNanos();
+    List<Sample> samples = samples(policy);
+    int evaluations = 0;
+    int failures = 0;
+    String firstError = null;
+    QueryOptions options = QueryOptions.none().withDeadline(end);
+    for (int round = 0; round < MAX_ROUNDS && !samples.isEmpty(); round++) {
+      for (Sample s : samples) {
+        if (System.nanoTime() >= end) {
+          return new Result(evaluations, failures, since(start), Optional.ofNullable(firstError));
+        }
+        evaluations++;
+        try {
+          s.query().evaluate(s.input(), options);
+        } catch (RegoException | RuntimeException e) {
+          failures++;
+          if (firstError == null) {
+            firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
+          }
+        }
+      }
+    }
+    return new Result(evaluations, failures, since(start), Optional.ofNullable(firstError));
+  }
+
+  private record Sample(PreparedQuery query, ObjectValue input) {}
+
+  /** Each input with the query its route evaluates; inputs no route takes are left out. */
+  private List<Sample> samples(ActivePolicy policy) {
+    Map<String, Optional<PreparedQuery>> prepared = new HashMap<>();
+    List<Sample> out = new ArrayList<>();
+    for (ObjectValue input : inputs.snapshot()) {
+      Optional<Route> route =
+          routes.routing() ? routes.select(input) : Optional.of(routes.routes().get(0));
+      if (route.isEmpty()
+          || route.get().bundle().filter(b -> !policy.bundles().containsKey(b)).isPresent()) {
+        continue;
+      }
+      Optional<PreparedQuery> query =
+          prepared.computeIfAbsent(route.get().path(), path -> prepare(policy, path));
+      query.ifPresent(q -> out.add(new Sample(q, input)));
+    }
+    return out;
+  }
+
+  private static Optional<PreparedQuery> prepare(ActivePolicy policy, String path) {
+    try {
+      return Optional.of(policy.policy().prepare(path));
+    } catch (RegoException e) {
+      return Optional.empty(); // an undefined decision: nothing to warm
+    }
+  }
+
+  private static Duration since(long start) {
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+}

@@ -1,0 +1,149 @@
+package io.jrego.server.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.route.RouteTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14: a new policy is evaluated on the inputs of recent checks before it serves, so that the
+ * first second after a swap does not meet an evaluator the JIT compiler has not seen. The warm-up
+ * is counted, bounded in time, and never stops the activation.
+ */
+class PolicyWarmUpTest {
+
+  @TempDir Path dir;
+
+  private final PolicyHolder holder = new PolicyHolder();
+  private final List<BundleManager.Event> events = new CopyOnWriteArrayList<>();
+  private int writes;
+
+  private void write(String rev, String rego) throws Exception {
+    Files.writeString(dir.resolve(".manifest"), "{\"revision\":\"" + rev + "\"}");
+    Path module = dir.resolve("policy.rego");
+    Files.writeString(module, rego);
+    // a new modification time, so the poll sees a change even within the same millisecond
+    Files.setLastModifiedTime(module, FileTime.from(Instant.now().plusSeconds(++writes)));
+  }
+
+  private BundleManager manager(Duration budget) {
+    BundleManager m =
+        new BundleManager(
+            List.of(new LocalBundleSource(dir, BundleLoader.Options.defaults(), Duration.ZERO)),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    m.warmUpWith(new PolicyWarmUp(RouteTable.single("p/allow"), holder.recentInputs(), budget));
+    return m;
+  }
+
+  private void checked(String json) {
+    holder.recentInputs().offer((ObjectValue) Json.parse(json));
+  }
+
+  private List<PolicyWarmUp.Result> warmUps() {
+    return events.stream()
+        .filter(e -> e instanceof BundleManager.WarmedUp)
+        .map(e -> ((BundleManager.WarmedUp) e).result())
+        .toList();
+  }
+
+  @Test
+  void aSwapEvaluatesTheNewPolicyOnRecentInputsBeforeItServes() throws Exception {
+    write("r1", "package p\n\nallow if input.n > 0\n");
+    BundleManager m = manager(Duration.ofMillis(200));
+    assertThat(m.pollAll()).isTrue();
+    // no check yet: nothing to evaluate
+    assertThat(warmUps()).singleElement().extracting(PolicyWarmUp.Result::evaluations).isEqualTo(0);
+
+    for (int i = 0; i < 40; i++) {
+      checked("{\"n\": " + i + "}");
+    }
+    holder.recentInputs().offerWarmUp((ObjectValue) Json.parse("{\"n\": -1}"));
+    assertThat(holder.recentInputs().snapshot()).hasSize(33); // 32 recent checks, 1 warm-up's
+
+    write("r2", "package p\n\nallow if input.n > 1\n");
+    assertThat(m.pollAll()).isTrue();
+    PolicyWarmUp.Result r = warmUps().get(1);
+    assertThat(r.evaluations()).isGreaterThanOrEqualTo(33);
+    assertThat(r.failures()).isZero();
+    // the warm-up comes before the activation it prepares
+    assertThat(events.get(events.size() - 2)).isInstanceOf(BundleManager.WarmedUp.class);
+    assertThat(events.get(events.size() - 1))
+        .isInstanceOfSatisfying(
+            BundleManager.Activated.class, a -> assertThat(a.policy().revision()).isEqualTo("r2"));
+    m.close();
+  }
+
+  @Test
+  void aSlowPolicyIsWarmedNoLongerThanTheBudget() throws Exception {
+    write("r1", "package p\n\nallow := true\n");
+    BundleManager m = manager(Duration.ofMillis(100));
+    assertThat(m.pollAll()).isTrue();
+    checked("{\"n\": 1}");
+    // about a second per evaluation: the budget's deadline cancels the first one
+    write(
+        "slow",
+        """
+        package p
+
+        allow if {
+          some i in numbers.range(1, 5000)
+          some j in numbers.range(1, 5000)
+          i + j < 0
+        }
+        """);
+    long start = System.nanoTime();
+    assertThat(m.pollAll()).isTrue();
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    PolicyWarmUp.Result r = warmUps().get(1);
+    assertThat(r.evaluations()).isEqualTo(1);
+    assertThat(r.took()).isLessThan(Duration.ofMillis(600));
+    assertThat(took).isLessThan(Duration.ofSeconds(3));
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("slow");
+    m.close();
+  }
+
+  @Test
+  void aSampleThatFailsIsCountedAndTheSwapStillHappens() throws Exception {
+    write("r1", "package p\n\nallow := true\n");
+    BundleManager m = manager(Duration.ofMillis(200));
+    assertThat(m.pollAll()).isTrue();
+    checked("{\"a\": true, \"b\": true}"); // two values for one complete rule: an eval error
+    checked("{\"a\": true}");
+
+    write("r2", "package p\n\nallow := 1 if input.a\n\nallow := 2 if input.b\n");
+    assertThat(m.pollAll()).isTrue();
+    PolicyWarmUp.Result r = warmUps().get(1);
+    assertThat(r.failures()).isPositive();
+    assertThat(r.evaluations()).isGreaterThan(r.failures());
+    assertThat(r.firstError()).hasValueSatisfying(e -> assertThat(e).contains("conflict"));
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("r2");
+    m.close();
+  }
+
+  @Test
+  void aZeroBudgetWarmsNothing() throws Exception {
+    write("r1", "package p\n\nallow := true\n");
+    BundleManager m = manager(Duration.ZERO);
+    checked("{\"n\": 1}");
+    assertThat(m.pollAll()).isTrue();
+    write("r2", "package p\n\nallow := false\n");
+    assertThat(m.pollAll()).isTrue();
+    assertThat(warmUps()).isEmpty();
+    m.close();
+  }
+}
