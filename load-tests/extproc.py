@@ -277,6 +277,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2, help="times every (rate, variant) phase is run")
     ap.add_argument("--streams", type=int, default=30, help="SSE streams per variant")
     ap.add_argument("--events", type=int, default=2000, help="events per SSE stream")
+    ap.add_argument("--sse-warmup", type=int, default=3,
+                    help="unmeasured SSE streams per variant first (the stream paths compile under them)")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
     ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
@@ -359,7 +361,7 @@ def main():
             raise RuntimeError(f"the CPU sampler recorded nothing inside the phases "
                                f"({len(sampler.samples)} samples, alive: {sampler.is_alive()})")
         sse = java_lines([java, "-cp", JAR, "io.jrego.loadtests.SseLoad", stream, *cert_args,
-                          str(args.streams), str(args.events), "3", *targets])
+                          str(args.streams), str(args.events), str(args.sse_warmup), *targets])
         sampler.stopped.set()
         found = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
         checks = {s: metric_sum(admin_url, "jrego_checks_total", f'service="{s}"')
@@ -392,7 +394,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"# ext_proc through Envoy: what the hop adds ({datetime.date.today().isoformat()})",
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
-        f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events}"
+        f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
+        f"--sse-warmup {args.sse_warmup}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
         + (" --before OTHER_CHECKOUT" if args.before else "") + "`",
         "",

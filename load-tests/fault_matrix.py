@@ -442,22 +442,30 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     CPU seconds each process used and the replicas' GC pauses). `others`: name -> pid of the
     processes besides the replicas whose CPU is counted."""
     info = {"name": name}
+    cls, _, ways = name.partition("@")
+    if cls in HOSTILE or name == "cpu-policy":
+        # The hostile client's JVM start and payload building belong to no phase (before this
+        # mark they were charged to the phase before: calm's last seconds, for hash), nor do
+        # their CPU seconds.
+        legit.mark(f"setup-{name}")
+        if cls in HOSTILE:
+            p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir,
+                        ways or "both", args.hostile_nice)
+        else:
+            p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
+                        nice=args.hostile_nice)
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
     pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
     cpu_before = {k: proc_cpu_s(pid) for k, pid in pids.items()}
+    machine_before = R.cpu_busy("")[0]
     wall0 = time.time()
     t0 = time.time()
-    cls, _, ways = name.partition("@")
     if cls in HOSTILE:
-        p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir, ways or "both",
-                    args.hostile_nice)
         legit.mark(name)
         t0 = time.time()
         info["hostile"] = hostile_result(p, args.phase_seconds)
     elif name == "cpu-policy":
-        p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                    nice=args.hostile_nice)
         legit.mark(name)
         t0 = time.time()
         bundle_server.mode = "expensive"
@@ -487,6 +495,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         legit.mark(name)
         time.sleep(args.phase_seconds)
     info["seconds"] = round(time.time() - t0, 1)
+    info["started_at"] = round(t0, 3)  # seconds since the epoch, to line up with GC logs and recordings
     wall1 = time.time()
     # A process restarted during the phase (kill) has no before figure: its CPU is not given.
     info["cpu_s"] = {k: round(proc_cpu_s(pid) - cpu_before[k], 2) for k, pid in pids.items()
@@ -496,8 +505,13 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         if now is not None and was is not None and r.server.pid == pids[f"jrego {r.name}"]:
             info["cpu_s"][f"jrego {r.name}"] = round(now - was, 2)
     info["cpu_wall_s"] = round(wall1 - wall0, 1)
+    # Every process's CPU, ours or not: what is left after ours is someone else's (another
+    # engineer's build or test on a shared machine), which would make the phase's figures noise.
+    machine = (R.cpu_busy("")[0] - machine_before) / os.sysconf("SC_CLK_TCK")
     if info.get("hostile", {}).get("cpu_s") is not None:
         info["cpu_s"]["hostile client"] = info["hostile"]["cpu_s"]
+    info["machine_cpu_s"] = round(machine, 2)
+    info["cpu_s"]["rest of machine"] = round(machine - sum(info["cpu_s"].values()), 2)
     info["gc"] = {r.name: r.gc_pauses(wall0, wall1) for r in replicas}
     info["envoy"] = delta(envoy_stats(envoy_admin), before)
     info["jrego"] = [delta(r.metrics(), m) for r, m in zip(replicas, metrics_before)]
@@ -564,9 +578,11 @@ def report(rows, meta, out_md):
         lines.append(f"| {r['name']} | {WHAT.get(r['name'], '')} | {l['requests']} | {100 * l['success']:.2f}% | "
                      f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
                      f"{'met' if r['met'] else '**not met**'} |")
-    names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client"]
+    names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
     lines += ["", "CPU seconds each process used during the phase (from /proc/PID/stat; the hostile client's from "
-              "its own rusage, after its payloads were built) and the replicas' GC pauses (-Xlog:gc):", "",
+              "its own rusage, after its payloads were built; rest of machine: all CPUs' busy time in /proc/stat less "
+              "those, i.e. this script, the kernel's loopback networking and any process not started here) and the "
+              "replicas' GC pauses (-Xlog:gc):", "",
               "| phase | s | " + " | ".join(names) + " | GC A: pauses, total, longest | GC B |",
               "|---|---:|" + "---:|" * len(names) + "---|---|"]
     for r in rows:

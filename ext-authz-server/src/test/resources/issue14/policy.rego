@@ -1,4 +1,4 @@
-# Probe policy for Issue14EnvoyEndToEndTest: the request header x-case picks an outcome.
+# Probe policy for HostileRequestsEnvoyEndToEndTest: the request header x-case picks an outcome.
 package envoy.authz
 
 case := input.attributes.request.http.headers["x-case"]

@@ -15,6 +15,7 @@ import io.jrego.server.decide.LongEvaluations;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ConnectionDeadlines;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
@@ -266,6 +267,28 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
           "Connections open at once on the gRPC port; more are closed as they arrive. 0 for a"
               + " quarter of the heap in 1 MiB flow-control windows (at least 16).")
   int maxConnections;
+
+  @Option(
+      names = "--handshake-timeout",
+      defaultValue = "10s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long a new connection to the gRPC port may take to finish its TLS and HTTP/2"
+              + " handshake before it is closed, so that silent connections cannot hold"
+              + " --max-connections' slots.")
+  Duration handshakeTimeout;
+
+  @Option(
+      names = "--connection-idle-timeout",
+      defaultValue = "1m",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "How long a connection to the gRPC port may stay open with no call before the server"
+              + " sends GOAWAY and closes it (at least 1s); clients such as Envoy reconnect for"
+              + " their next call.")
+  Duration connectionIdleTimeout;
 
   @Option(
       names = "--long-eval-after",
@@ -522,22 +545,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     AuthorizationService.Config check;
     try {
-      check =
-          new AuthorizationService.Config(
-              path,
-              new InputMapper.Options(skipBody, trustXfcc, maxFormParams),
-              dryRun,
-              mode,
-              errorStatus,
-              maxSend,
-              evalTimeout);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    if (workloads.routes().isPresent()) {
-      check = check.withRoutes(workloads.routes().get());
-    }
-    try {
+      AuthorizationService.Config.Builder b =
+          AuthorizationService.Config.builder()
+              .decisionPath(path)
+              .input(new InputMapper.Options(skipBody, trustXfcc, maxFormParams))
+              .dryRun(dryRun)
+              .onError(mode, errorStatus)
+              .maxSendBytes(maxSend)
+              .evalTimeout(evalTimeout);
+      workloads.routes().ifPresent(b::routes);
+      check = b.build(); // its own checks first, as the flags are listed
       check = check.withPacing(new LongEvaluations(longEvaluationSettings()));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -582,6 +599,12 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-connections must not be negative: " + maxConnections);
     }
+    ConnectionDeadlines deadlines;
+    try {
+      deadlines = new ConnectionDeadlines(handshakeTimeout, connectionIdleTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     CheckServer.Config server =
         new CheckServer.Config(
             grpc,
@@ -592,7 +615,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
             shutdownGrace,
             warmUp,
             tls,
-            maxConnections);
+            maxConnections,
+            deadlines);
     PolicyHolder policies = new PolicyHolder();
     BundleManager manager;
     // made before the first poll, so a bundle refused at start is counted and shown by /ready

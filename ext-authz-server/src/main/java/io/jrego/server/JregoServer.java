@@ -191,7 +191,8 @@ public final class JregoServer implements AutoCloseable {
   public static ActivePolicy load(Path bundleFolder) throws BundleException, RegoException {
     Bundle bundle = BundleLoader.load(bundleFolder);
     PreparedPolicy compiled = bundle.compile(EngineOptions.defaults());
-    return new ActivePolicy(compiled, bundle.revision(), bundleFolder.toString(), Instant.now());
+    return ActivePolicy.oneBundle(
+        compiled, bundle.revision(), bundleFolder.toString(), Instant.now());
   }
 
   /** The active policy's holder, for swapping policies. */

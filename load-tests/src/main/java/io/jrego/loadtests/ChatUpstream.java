@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
@@ -58,42 +60,52 @@ public final class ChatUpstream {
         return;
       }
       String n = ex.getRequestHeaders().getFirst("x-sse-events");
-      int events = n == null ? 2_000 : Integer.parseInt(n);
       ex.getResponseHeaders().set("content-type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
       OutputStream out = ex.getResponseBody();
-      event(
-          out,
-          "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
-              + "\"finish_reason\":null}]}");
-      for (int i = 0; i < events; i++) {
-        String piece =
-            i % 50 == 48
-                ? " and write to jane.doe@exa"
-                : i % 50 == 49 ? "mple.com today," : " the quick brown fox " + i + ",";
-        event(
-            out,
-            "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
-                + piece
-                + "\"},\"finish_reason\":null}]}");
+      for (byte[] event : stream(n == null ? 2_000 : Integer.parseInt(n))) {
+        out.write(event);
+        out.flush();
       }
-      event(out, "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
-      event(
-          out,
-          "\"choices\":[],\"usage\":{\"prompt_tokens\":420,\"completion_tokens\":"
-              + events
-              + ",\"total_tokens\":"
-              + (420 + events)
-              + "}}");
-      out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-      out.flush();
     } catch (IOException e) {
       // the client went away
     }
   }
 
-  private static void event(OutputStream out, String rest) throws IOException {
-    out.write(("data: " + HEAD + rest + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
+  /**
+   * The SSE answer's events, each as written: a role chunk, {@code events} content chunks, the
+   * finishing chunk, the usage chunk and {@code [DONE]}.
+   */
+  static List<byte[]> stream(int events) {
+    List<byte[]> out = new ArrayList<>(events + 4);
+    out.add(
+        event(
+            "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                + "\"finish_reason\":null}]}"));
+    for (int i = 0; i < events; i++) {
+      String piece =
+          i % 50 == 48
+              ? " and write to jane.doe@exa"
+              : i % 50 == 49 ? "mple.com today," : " the quick brown fox " + i + ",";
+      out.add(
+          event(
+              "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                  + piece
+                  + "\"},\"finish_reason\":null}]}"));
+    }
+    out.add(event("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
+    out.add(
+        event(
+            "\"choices\":[],\"usage\":{\"prompt_tokens\":420,\"completion_tokens\":"
+                + events
+                + ",\"total_tokens\":"
+                + (420 + events)
+                + "}}"));
+    out.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    return out;
+  }
+
+  private static byte[] event(String rest) {
+    return ("data: " + HEAD + rest + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -21,6 +21,12 @@ import java.util.TreeMap;
  * {@code id}, {@code model} and {@code created}). Comments, events without JSON data, {@code
  * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes.
  *
+ * <p>Several events in one network piece (a fast upstream, or Envoy reading behind it) are judged
+ * together: their answer text is held as it is read and scanned once, at the piece's last event,
+ * which then carries what is released; the earlier events of the piece go out with empty text.
+ * Scanning per event would scan the held-back window again for every few characters; a piece
+ * holding one event (a model streaming at reading speed) is judged as before.
+ *
  * <p>Once a blocking rule matches, {@link Out#blocked()} says which types, and everything after is
  * dropped. Not thread-safe: one per stream.
  */
@@ -86,8 +92,10 @@ public final class SseFilter {
       return NOTHING;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(piece.length + 64);
-    for (SseBlock b : framer.push(piece)) {
-      handle(b, out);
+    List<SseBlock> blocks = framer.push(piece);
+    for (int i = 0; i < blocks.size(); i++) {
+      // the answer text of the piece's events is judged once, at its last event (see class doc)
+      handle(blocks.get(i), out, i == blocks.size() - 1);
       if (!blocked.isEmpty()) {
         return new Out(ByteString.EMPTY, blocked);
       }
@@ -103,7 +111,7 @@ public final class SseFilter {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Optional<SseBlock> rest = framer.finish();
     if (rest.isPresent()) {
-      handle(rest.get(), out);
+      handle(rest.get(), out, true);
     }
     flushAll(out);
     if (!blocked.isEmpty()) {
@@ -129,7 +137,8 @@ public final class SseFilter {
     return n;
   }
 
-  private void handle(SseBlock block, ByteArrayOutputStream out) throws BodyException {
+  private void handle(SseBlock block, ByteArrayOutputStream out, boolean judge)
+      throws BodyException {
     Optional<String> data = block.data();
     if (data.isEmpty()) {
       out.writeBytes(block.raw());
@@ -154,7 +163,7 @@ public final class SseFilter {
     }
     ByteArrayOutputStream before = new ByteArrayOutputStream();
     if (!spec.isEmpty()) {
-      edited = json ? answerText(edited, block, before) : plainText(edited);
+      edited = json ? answerText(edited, block, before, judge) : plainText(edited);
       if (!blocked.isEmpty()) {
         return;
       }
@@ -170,7 +179,7 @@ public final class SseFilter {
     return spec.restore() ? redactions.restore(a.text()) : a.text();
   }
 
-  private String answerText(String d, SseBlock block, ByteArrayOutputStream before)
+  private String answerText(String d, SseBlock block, ByteArrayOutputStream before, boolean judge)
       throws BodyException {
     JsonText t = new JsonText(d);
     Optional<JsonText.Location> list = t.locate(CHOICES);
@@ -207,7 +216,8 @@ public final class SseFilter {
           c = new Choice(newText(), delta);
           choices.put(index, c);
         }
-        StringBuilder emitted = new StringBuilder(take(c.text().push(t.decodeString(content))));
+        StringBuilder emitted =
+            new StringBuilder(take(c.text().push(t.decodeString(content), judge || finishing)));
         if (finishing) {
           emitted.append(take(c.text().finish()));
           choices.remove(index);

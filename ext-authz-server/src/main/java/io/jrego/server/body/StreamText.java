@@ -54,10 +54,19 @@ final class StreamText {
     return pending.length() + unrestored.length();
   }
 
-  /** Takes the next piece. */
+  /** Takes the next piece, and judges what is held. */
   Out push(String piece) {
+    return push(piece, true);
+  }
+
+  /**
+   * Takes the next piece. With {@code judge} false the piece is only held (unless more than {@code
+   * maxHold} characters are): the caller has more pieces at hand and judges once, with the last of
+   * them, rather than scanning the held text again for each.
+   */
+  Out push(String piece, boolean judge) {
     pending.append(piece);
-    if (pending.length() <= holdBack) {
+    if (pending.length() <= holdBack || (!judge && pending.length() <= maxHold)) {
       return Out.EMPTY;
     }
     String text = context + pending;

@@ -66,21 +66,7 @@ final class BodyParser {
       return Parsed.TRUNCATED;
     }
     if (json) {
-      try {
-        return new Parsed(Json.parse(payload), BooleanValue.FALSE);
-      } catch (Json.JsonException e) {
-        // Go's JSON decoder, which OPA-Envoy uses, reads a string holding bytes that are not
-        // UTF-8 with each such byte as U+FFFD; only then is it worth a second try.
-        String replaced = replaceInvalidUtf8(payload);
-        if (replaced == null) {
-          throw new UrlDecoding.DecodingException(e.getMessage());
-        }
-        try {
-          return new Parsed(Json.parse(replaced), BooleanValue.FALSE);
-        } catch (Json.JsonException again) {
-          throw new UrlDecoding.DecodingException(again.getMessage());
-        }
-      }
+      return new Parsed(parseJson(payload), BooleanValue.FALSE);
     }
     if (form) {
       UrlDecoding.checkParams(payload, maxParams);
@@ -97,43 +83,97 @@ final class BodyParser {
   }
 
   /**
+   * A JSON body, parsed once. Go's JSON decoder, which OPA-Envoy uses, reads a string holding bytes
+   * that are not UTF-8 with each such byte as U+FFFD; Jackson stops at the first such byte. Only a
+   * parse that failed there is worth a second try, on the text with those bytes replaced, and that
+   * second parse's outcome is the one reported. Any other failure is reported as it is: before, it
+   * was retried too, after a copy of the whole body, so a hostile body that fails to parse (too
+   * deep, too many keys, a number too long) cost two parses and a copy of up to the largest
+   * message.
+   */
+  static Value parseJson(byte[] payload) throws UrlDecoding.DecodingException {
+    try {
+      return Json.parse(payload);
+    } catch (Json.JsonException e) {
+      long offset = e.byteOffset();
+      // the parser has read a few bytes past where it failed at most (a multi-byte sequence)
+      int end = offset < 0 ? payload.length : (int) Math.min(payload.length, offset + 4);
+      if (firstInvalidUtf8(payload, end) < 0) {
+        throw new UrlDecoding.DecodingException(e.getMessage());
+      }
+      try {
+        return Json.parse(replaceInvalidUtf8(payload));
+      } catch (Json.JsonException again) {
+        throw new UrlDecoding.DecodingException(again.getMessage());
+      }
+    }
+  }
+
+  /** Where the first byte of {@code bytes[0, end)} that is not well-formed UTF-8 is; -1 if none. */
+  static int firstInvalidUtf8(byte[] bytes, int end) {
+    int i = 0;
+    while (i < end) {
+      int n = wellFormed(bytes, i);
+      if (n == 0) {
+        return i;
+      }
+      i += n;
+    }
+    return -1;
+  }
+
+  /**
+   * The length of the well-formed UTF-8 sequence at {@code bytes[i]}, 0 if there is none (Go's
+   * rules: surrogates and overlong forms are not well-formed).
+   */
+  private static int wellFormed(byte[] bytes, int i) {
+    int b = bytes[i] & 0xff;
+    if (b < 0x80) {
+      return 1;
+    }
+    int n =
+        b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n == 0 || i + n > bytes.length) {
+      return 0;
+    }
+    int cp = n == 2 ? b & 0x1f : n == 3 ? b & 0x0f : b & 0x07;
+    for (int j = 1; j < n; j++) {
+      int c = bytes[i + j] & 0xff;
+      if ((c & 0xc0) != 0x80) {
+        return 0;
+      }
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    boolean ok =
+        !(n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+            && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff));
+    return ok ? n : 0;
+  }
+
+  /**
    * {@code bytes} as text with every byte that does not belong to a well-formed UTF-8 sequence
    * replaced by U+FFFD, one per byte as Go decodes (surrogates and overlong forms are not
    * well-formed); null when all of it is well-formed.
    */
   static String replaceInvalidUtf8(byte[] bytes) {
+    int bad = firstInvalidUtf8(bytes, bytes.length);
+    if (bad < 0) {
+      return null;
+    }
     StringBuilder out = new StringBuilder(bytes.length);
-    boolean replacedAny = false;
-    int i = 0;
+    int run = 0; // where the well-formed bytes not yet appended start
+    int i = bad;
     while (i < bytes.length) {
-      int b = bytes[i] & 0xff;
-      int n =
-          b < 0x80
-              ? 1
-              : b >= 0xc2 && b <= 0xdf
-                  ? 2
-                  : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-      int cp = n == 1 ? b : n == 2 ? b & 0x1f : n == 3 ? b & 0x0f : b & 0x07;
-      boolean ok = n > 0 && i + n <= bytes.length;
-      for (int j = 1; ok && j < n; j++) {
-        int c = bytes[i + j] & 0xff;
-        ok = (c & 0xc0) == 0x80;
-        cp = (cp << 6) | (c & 0x3f);
-      }
-      ok =
-          ok
-              && !(n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-              && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff));
-      if (ok) {
-        out.appendCodePoint(cp);
+      int n = wellFormed(bytes, i);
+      if (n > 0) {
         i += n;
       } else {
-        out.append('\ufffd');
-        replacedAny = true;
-        i++;
+        out.append(new String(bytes, run, i - run, StandardCharsets.UTF_8)).append('\ufffd');
+        run = ++i;
       }
     }
-    return replacedAny ? out.toString() : null;
+    return out.append(new String(bytes, run, bytes.length - run, StandardCharsets.UTF_8))
+        .toString();
   }
 
   private static boolean truncated(String contentLength, long payloadBytes)

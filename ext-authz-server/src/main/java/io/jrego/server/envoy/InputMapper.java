@@ -50,14 +50,21 @@ public final class InputMapper {
       }
     }
 
-    /** Options with OPA-Envoy's limit on parameters ({@link #GO_MAX_PARAMS}). */
-    public Options(boolean skipRequestBodyParse, boolean trustXfcc) {
-      this(skipRequestBodyParse, trustXfcc, GO_MAX_PARAMS);
-    }
-
     /** Parse bodies, don't trust XFCC, OPA-Envoy's limit on parameters. */
     public static Options defaults() {
-      return new Options(false, false);
+      return new Options(false, false, GO_MAX_PARAMS);
+    }
+
+    /** These options, leaving request bodies unparsed when {@code skip}. */
+    public Options withSkipRequestBodyParse(boolean skip) {
+      return new Options(skip, trustXfcc, maxParams);
+    }
+
+    /**
+     * These options, trusting Envoy's {@code x-forwarded-client-cert} header when {@code trust}.
+     */
+    public Options withTrustXfcc(boolean trust) {
+      return new Options(skipRequestBodyParse, trust, maxParams);
     }
   }
 

@@ -98,90 +98,137 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       }
     }
 
-    /** A configuration without pacing ({@link LongEvaluations#off()}). */
-    public Config(
-        String decisionPath,
-        InputMapper.Options input,
-        boolean dryRun,
-        OnError onError,
-        int errorStatus,
-        int maxSendBytes,
-        Duration evalTimeout,
-        RouteTable routes) {
-      this(
-          decisionPath,
-          input,
-          dryRun,
-          onError,
-          errorStatus,
-          maxSendBytes,
-          evalTimeout,
-          routes,
-          LongEvaluations.off());
-    }
-
-    /** A configuration without routes: every check is answered by {@code decisionPath}. */
-    public Config(
-        String decisionPath,
-        InputMapper.Options input,
-        boolean dryRun,
-        OnError onError,
-        int errorStatus,
-        int maxSendBytes,
-        Duration evalTimeout) {
-      this(
-          decisionPath,
-          input,
-          dryRun,
-          onError,
-          errorStatus,
-          maxSendBytes,
-          evalTimeout,
-          RouteTable.single(decisionPath));
-    }
-
     /** OPA-Envoy's defaults: {@code envoy/authz/allow}, fail the RPC on errors. */
     public static Config defaults() {
-      return new Config(
-          "envoy/authz/allow",
-          InputMapper.Options.defaults(),
-          false,
-          OnError.GRPC_ERROR,
-          403,
-          Integer.MAX_VALUE,
-          DEFAULT_EVAL_TIMEOUT);
+      return builder().build();
+    }
+
+    /** A builder holding {@link #defaults()}. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /**
+     * A builder holding this configuration. Routes built from {@link #decisionPath} alone ({@link
+     * RouteTable#routing()} false) are not carried over: they follow the builder's decision path.
+     */
+    public Builder toBuilder() {
+      Builder b =
+          new Builder()
+              .decisionPath(decisionPath)
+              .input(input)
+              .dryRun(dryRun)
+              .onError(onError, errorStatus)
+              .maxSendBytes(maxSendBytes)
+              .evalTimeout(evalTimeout)
+              .pacing(pacing);
+      return routes.routing() ? b.routes(routes) : b;
     }
 
     /** This configuration with another {@link #onError} and {@link #errorStatus}. */
     public Config withOnError(OnError mode, int status) {
-      return new Config(
-          decisionPath, input, dryRun, mode, status, maxSendBytes, evalTimeout, routes, pacing);
+      return toBuilder().onError(mode, status).build();
     }
 
     /** This configuration with another {@link #evalTimeout}. */
     public Config withEvalTimeout(Duration timeout) {
-      return new Config(
-          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, timeout, routes, pacing);
+      return toBuilder().evalTimeout(timeout).build();
     }
 
     /** This configuration with routes (policy per workload) instead of one decision path. */
     public Config withRoutes(RouteTable table) {
-      return new Config(
-          decisionPath,
-          input,
-          dryRun,
-          onError,
-          errorStatus,
-          maxSendBytes,
-          evalTimeout,
-          table,
-          pacing);
+      return toBuilder().routes(table).build();
     }
 
     /** This configuration with expensive evaluations paced by {@code p}. */
     public Config withPacing(LongEvaluations p) {
-      return new Config(
-          decisionPath, input, dryRun, onError, errorStatus, maxSendBytes, evalTimeout, routes, p);
+      return toBuilder().pacing(p).build();
+    }
+
+    /**
+     * Builds a {@link Config}; every setting starts at OPA-Envoy's default, and {@link #build()}
+     * checks them as the record's constructor does.
+     */
+    public static final class Builder {
+      private String decisionPath = "envoy/authz/allow";
+      private InputMapper.Options input = InputMapper.Options.defaults();
+      private boolean dryRun;
+      private OnError onError = OnError.GRPC_ERROR;
+      private int errorStatus = 403;
+      private int maxSendBytes = Integer.MAX_VALUE;
+      private Duration evalTimeout = DEFAULT_EVAL_TIMEOUT;
+      private Optional<RouteTable> routes = Optional.empty();
+      private LongEvaluations pacing = LongEvaluations.off();
+
+      private Builder() {}
+
+      /** The decision document; also the only route unless {@link #routes} are set. */
+      public Builder decisionPath(String path) {
+        this.decisionPath = Objects.requireNonNull(path);
+        return this;
+      }
+
+      /** How requests become input; default {@link InputMapper.Options#defaults()}. */
+      public Builder input(InputMapper.Options options) {
+        this.input = Objects.requireNonNull(options);
+        return this;
+      }
+
+      /** Whether every decision is answered with an allow; default false. */
+      public Builder dryRun(boolean on) {
+        this.dryRun = on;
+        return this;
+      }
+
+      /** What a failed check answers; default {@link OnError#GRPC_ERROR}, status 403. */
+      public Builder onError(OnError mode, int status) {
+        this.onError = Objects.requireNonNull(mode);
+        this.errorStatus = status;
+        return this;
+      }
+
+      /** The largest response allowed; default unlimited. */
+      public Builder maxSendBytes(int bytes) {
+        this.maxSendBytes = bytes;
+        return this;
+      }
+
+      /** How long one check may take; default {@link #DEFAULT_EVAL_TIMEOUT}. */
+      public Builder evalTimeout(Duration timeout) {
+        this.evalTimeout = Objects.requireNonNull(timeout);
+        return this;
+      }
+
+      /** Configured routes; default {@link RouteTable#single} of the decision path. */
+      public Builder routes(RouteTable table) {
+        this.routes = Optional.of(table);
+        return this;
+      }
+
+      /** How expensive evaluations are paced; default {@link LongEvaluations#off()}. */
+      public Builder pacing(LongEvaluations p) {
+        this.pacing = Objects.requireNonNull(p);
+        return this;
+      }
+
+      /**
+       * The configuration.
+       *
+       * @throws IllegalArgumentException if the eval timeout is not positive or the error status is
+       *     not an HTTP status Envoy knows
+       */
+      public Config build() {
+        return new Config(
+            decisionPath,
+            input,
+            dryRun,
+            onError,
+            errorStatus,
+            maxSendBytes,
+            evalTimeout,
+            routes.orElseGet(() -> RouteTable.single(decisionPath)),
+            pacing);
+      }
     }
   }
 

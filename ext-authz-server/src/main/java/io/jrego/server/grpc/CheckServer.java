@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -98,6 +99,7 @@ public final class CheckServer implements AutoCloseable {
    *     plaintext
    * @param maxConnections connections open at once on the port ({@link ConnectionLimit}); 0 to
    *     derive it from the heap ({@link RequestLimits#maxConnections})
+   * @param deadlines when a connection that holds one of those slots without using it is closed
    */
   public record Config(
       ListenAddress address,
@@ -108,7 +110,32 @@ public final class CheckServer implements AutoCloseable {
       Duration shutdownGrace,
       Duration warmUp,
       Optional<TlsConfig> tls,
-      int maxConnections) {
+      int maxConnections,
+      ConnectionDeadlines deadlines) {
+
+    /** A server with the default {@link ConnectionDeadlines}. */
+    public Config(
+        ListenAddress address,
+        int maxRecvBytes,
+        int threads,
+        int queueCapacity,
+        boolean reflection,
+        Duration shutdownGrace,
+        Duration warmUp,
+        Optional<TlsConfig> tls,
+        int maxConnections) {
+      this(
+          address,
+          maxRecvBytes,
+          threads,
+          queueCapacity,
+          reflection,
+          shutdownGrace,
+          warmUp,
+          tls,
+          maxConnections,
+          ConnectionDeadlines.DEFAULTS);
+    }
 
     /** A plaintext server. */
     public Config(
@@ -146,6 +173,7 @@ public final class CheckServer implements AutoCloseable {
 
     /** Checks that TLS is asked for on a TCP address only. */
     public Config {
+      Objects.requireNonNull(deadlines, "deadlines");
       if (maxConnections < 0) {
         throw new IllegalArgumentException("--max-connections must not be negative");
       }
@@ -253,7 +281,12 @@ public final class CheckServer implements AutoCloseable {
       // READ_BYTES bound what one frame keeps, and unpooled heap buffers are freed with the last
       // frame (a pooled chunk stays allocated while any message read into it waits: under a
       // flood, pooled direct memory ran out although the messages waiting fitted the budget).
+      // A connection holds one of --max-connections' slots from its accept: one that never
+      // finishes its TLS and HTTP/2 handshake, or stays open without calls, is closed
+      // (ConnectionDeadlines), so a client cannot keep every slot by opening and idling.
       netty
+          .handshakeTimeout(config.deadlines().handshake().toMillis(), TimeUnit.MILLISECONDS)
+          .maxConnectionIdle(config.deadlines().idle().toMillis(), TimeUnit.MILLISECONDS)
           .maxConcurrentCallsPerConnection(limits.maxCalls())
           .flowControlWindow(NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
           .withChildOption(ChannelOption.ALLOCATOR, new UnpooledByteBufAllocator(false))

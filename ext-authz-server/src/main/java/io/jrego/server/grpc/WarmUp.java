@@ -108,7 +108,8 @@ final class WarmUp {
 
   private static long overTheWire(int port, long deadline, Settling jit)
       throws IOException, InterruptedException {
-    List<byte[]> messages = samples().stream().map(CheckRequest::toByteArray).toList();
+    List<byte[]> messages =
+        WarmUpRefusals.mixedInto(samples()).stream().map(CheckRequest::toByteArray).toList();
     try (LoopbackCalls calls = new LoopbackCalls(port)) {
       return calls.run(
           "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
@@ -136,7 +137,7 @@ final class WarmUp {
   }
 
   private static long inProcess(AuthorizationService quiet, long deadline, Settling jit) {
-    List<CheckRequest> samples = samples();
+    List<CheckRequest> samples = WarmUpRefusals.mixedInto(samples());
     StreamObserver<CheckResponse> discard =
         new StreamObserver<>() {
           @Override

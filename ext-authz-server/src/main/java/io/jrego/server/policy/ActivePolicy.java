@@ -32,7 +32,13 @@ public record ActivePolicy(
   }
 
   /** A policy from one bundle, named by {@code source}. */
-  public ActivePolicy(PreparedPolicy policy, String revision, String source, Instant activatedAt) {
-    this(policy, revision, source, activatedAt, Map.of(source, revision));
+  public static ActivePolicy oneBundle(
+      PreparedPolicy policy, String revision, String source, Instant activatedAt) {
+    return new ActivePolicy(policy, revision, source, activatedAt, Map.of(source, revision));
+  }
+
+  /** This snapshot serving {@code p} instead (a test wraps the compiled policy to watch it). */
+  public ActivePolicy withPolicy(PreparedPolicy p) {
+    return new ActivePolicy(p, revision, source, activatedAt, bundles);
   }
 }

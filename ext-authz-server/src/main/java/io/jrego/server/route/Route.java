@@ -31,11 +31,6 @@ public record Route(
     processPath = processPath.map(p -> p.replace('.', '/').replaceAll("^/+|/+$", ""));
   }
 
-  /** A route for Check only: it takes no ext_proc stream. */
-  public Route(String name, Optional<String> bundle, String path, Match match) {
-    this(name, bundle, path, match, Optional.empty());
-  }
-
   /**
    * What a request must carry to take a route; every condition given must hold, and a match with no
    * condition takes every request. A SPIFFE ID pattern is exact, or ends in {@code /*} for every ID
@@ -61,11 +56,6 @@ public record Route(
       Objects.requireNonNull(spiffeId);
       Objects.requireNonNull(destinationSpiffeId);
       contextExtensions = Map.copyOf(contextExtensions);
-    }
-
-    /** A match on the caller's SPIFFE ID and context extensions. */
-    public Match(Optional<String> spiffeId, Map<String, String> contextExtensions) {
-      this(spiffeId, Optional.empty(), contextExtensions);
     }
 
     /** Whether this match takes every request. */

@@ -60,7 +60,8 @@ public final class RouteTable {
 
   /** No routing: every request is answered by {@code path} (the server's {@code --path}). */
   public static RouteTable single(String path) {
-    return new RouteTable(List.of(new Route("", Optional.empty(), path, Route.Match.ANY)), false);
+    return new RouteTable(
+        List.of(new Route("", Optional.empty(), path, Route.Match.ANY, Optional.empty())), false);
   }
 
   /** Whether routes were configured (else every request takes the one {@code --path}). */

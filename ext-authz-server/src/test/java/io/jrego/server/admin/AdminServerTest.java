@@ -75,7 +75,7 @@ class AdminServerTest {
       assertThat(notReady.body()).contains("no policy active");
 
       policies.activate(
-          new ActivePolicy(NONE, "rev-7", "test", Instant.ofEpochSecond(1_767_225_600)));
+          ActivePolicy.oneBundle(NONE, "rev-7", "test", Instant.ofEpochSecond(1_767_225_600)));
       HttpResponse<String> warming = get(admin, "/ready");
       assertThat(warming.statusCode()).isEqualTo(503);
       assertThat(warming.body()).contains("warming up");
@@ -96,7 +96,7 @@ class AdminServerTest {
           .contains("jrego_check_duration_seconds_count{phase=\"check\",service=\"ext_authz\"} 1")
           .contains("jrego_eval_duration_seconds_count{phase=\"check\",service=\"ext_authz\"} 1");
 
-      policies.activate(new ActivePolicy(NONE, "rev-8", "test", Instant.now()));
+      policies.activate(ActivePolicy.oneBundle(NONE, "rev-8", "test", Instant.now()));
       assertThat(get(admin, "/metrics").body())
           .contains("jrego_bundle_info{revision=\"rev-8\"} 1")
           .doesNotContain("revision=\"rev-7\"");
@@ -112,7 +112,7 @@ class AdminServerTest {
   void ready_showsTheSvid_andWhyTheWorkloadApiStreamIsDown() throws Exception {
     PolicyHolder policies = new PolicyHolder();
     ServerMetrics metrics = new ServerMetrics();
-    policies.activate(new ActivePolicy(NONE, "rev-1", "test", Instant.now()));
+    policies.activate(ActivePolicy.oneBundle(NONE, "rev-1", "test", Instant.now()));
     try (AdminServer admin =
         AdminServer.start(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),

@@ -165,6 +165,82 @@ class SseFilterTest {
   }
 
   @Test
+  void eventsOfOnePiece_areJudgedTogether_theLastCarriesTheText() throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      words.add(i == 20 ? " mail bob.smith@exa" : i == 21 ? "mple.com now," : " word " + i + ",");
+    }
+    byte[] stream = chatStream(words, "\n").getBytes(StandardCharsets.UTF_8);
+    SseFilter perEvent =
+        new SseFilter(
+            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+            List.of(),
+            new Redactions(),
+            1 << 20,
+            4096);
+    SseFramer framer = new SseFramer(1 << 20);
+    ByteArrayOutputStream one = new ByteArrayOutputStream();
+    for (SseBlock b : framer.push(stream)) {
+      one.writeBytes(perEvent.push(b.raw()).bytes().toByteArray());
+    }
+    one.writeBytes(perEvent.finish().bytes().toByteArray());
+
+    SseFilter whole =
+        new SseFilter(
+            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+            List.of(),
+            new Redactions(),
+            1 << 20,
+            4096);
+    int half = stream.length / 2;
+    SseFilter.Out first = whole.push(java.util.Arrays.copyOfRange(stream, 0, half));
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.writeBytes(first.bytes().toByteArray());
+    all.writeBytes(
+        whole
+            .push(java.util.Arrays.copyOfRange(stream, half, stream.length))
+            .bytes()
+            .toByteArray());
+    all.writeBytes(whole.finish().bytes().toByteArray());
+
+    Client perEventClient = read(one.toByteArray());
+    Client wholeClient = read(all.toByteArray());
+    assertThat(wholeClient.text()).isEqualTo(perEventClient.text()).contains("mail <EMAIL_1> now");
+    assertThat(new String(all.toByteArray(), StandardCharsets.UTF_8)).doesNotContain("bob.smith");
+    assertThat(wholeClient.events()).isEqualTo(perEventClient.events());
+    // within the first piece only its last whole event carries text: the earlier ones are empty
+    Client firstPiece = read(first.bytes().toByteArray());
+    assertThat(firstPiece.events()).isGreaterThan(5);
+    assertThat(firstPiece.text()).isNotEmpty();
+    List<String> texts = new ArrayList<>();
+    for (SseBlock b : new SseFramer(1 << 20).push(first.bytes().toByteArray())) {
+      texts.add(read(b.raw()).text());
+    }
+    assertThat(texts.get(texts.size() - 1)).contains("word");
+    assertThat(texts.subList(0, texts.size() - 1)).allMatch(String::isEmpty);
+  }
+
+  @Test
+  void aKeySplitAcrossEventsOfOnePiece_isStillBlocked() throws Exception {
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(
+                Json.parse(
+                    "{\"pii\":[{\"action\":\"block\",\"types\":[\"secret\"]},{\"action\":\"redact\",\"types\":[\"email\"]}]}"),
+                "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    String answer =
+        "the key is AKIAIOSFODNN7EXAMPLE and more text after it, a lot more text to come and more";
+    SseFilter.Out out =
+        f.push(chatStream(split(answer, 15, 20, 40), "\n").getBytes(StandardCharsets.UTF_8));
+    assertThat(out.blocked()).containsExactly(PiiType.AWS_ACCESS_KEY);
+    assertThat(out.bytes().isEmpty()).isTrue();
+  }
+
+  @Test
   void holdBack_isBoundedInCharacters() throws Exception {
     SseFilter f =
         new SseFilter(

@@ -1,11 +1,8 @@
 package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -14,11 +11,8 @@ import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
-import java.io.File;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,17 +21,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +54,6 @@ class EnvoyEndToEndTest {
   static final String ENVOY = "spiffe://cluster.local/ns/edge/sa/envoy";
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();
-  private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** What the upstream received. */
   record Received(String method, String path, Map<String, List<String>> headers, String body) {
@@ -77,17 +66,13 @@ class EnvoyEndToEndTest {
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
   private HttpServer upstream;
   private JregoServer jrego;
-  private Process envoy;
-  private int listenPort;
-  private int adminPort;
+  private EnvoyRunner envoy;
   private TestPki pki;
   private Map<String, HttpClient> clients;
 
   @BeforeAll
   void startEverything() throws Exception {
-    String envoyBinary = findEnvoy();
-    Path work = Files.createDirectories(MODULE.resolve("target/envoy-e2e"));
-    Path certs = Files.createDirectories(work.resolve("certs"));
+    Path certs = Files.createDirectories(MODULE.resolve("target/envoy-e2e/certs"));
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
@@ -120,40 +105,11 @@ class EnvoyEndToEndTest {
     jrego = startJrego();
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                recording(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
-    listenPort = freePort();
-    adminPort = freePort();
-    Map<String, String> values =
-        Map.of(
-            "ENVOY_LISTEN_PORT", String.valueOf(listenPort),
-            "ENVOY_PLAIN_PORT", String.valueOf(freePort()),
-            "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
-            "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-            "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
-            "CERT_DIR", certs.toString(),
-            "JREGO_CLUSTER", "jrego");
-    Path config = work.resolve("envoy.yaml");
-    Files.writeString(
-        config, render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values));
-    File log = MODULE.resolve("target/envoy-e2e.log").toFile();
     envoy =
-        new ProcessBuilder(
-                envoyBinary,
-                "-c",
-                config.toString(),
-                "--base-id",
-                String.valueOf(adminPort),
-                "--log-level",
-                "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    awaitEnvoyReady(envoy, adminPort, log);
+        EnvoyRunner.start(
+            "envoy-e2e", jrego.grpcPort(), upstream.getAddress().getPort(), certs, t -> t);
   }
 
   /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
@@ -172,38 +128,10 @@ class EnvoyEndToEndTest {
         Optional.empty());
   }
 
-  private PreparedPolicy recording(PreparedPolicy real) {
-    return new PreparedPolicy() {
-      @Override
-      public Optional<Value> evaluate(String path, Value input) throws RegoException {
-        lastInput.set(input);
-        return real.evaluate(path, input);
-      }
-
-      @Override
-      public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
-        return real.query(query, input);
-      }
-
-      @Override
-      public List<io.jrego.engine.RuleInfo> rules() {
-        return real.rules();
-      }
-
-      @Override
-      public Map<String, Duration> compileMetrics() {
-        return real.compileMetrics();
-      }
-    };
-  }
-
   @AfterAll
   void stopEverything() throws InterruptedException {
     if (envoy != null) {
-      envoy.destroy();
-      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
-        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      envoy.close();
     }
     if (jrego != null) {
       jrego.shutdown();
@@ -414,7 +342,7 @@ class EnvoyEndToEndTest {
   }
 
   private URI url(String path) {
-    return URI.create("https://localhost:" + listenPort + path);
+    return URI.create("https://localhost:" + envoy.listenPort + path);
   }
 
   private HttpResponse<String> send(String who, HttpRequest.Builder request) throws Exception {
@@ -436,75 +364,5 @@ class EnvoyEndToEndTest {
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5))
         .build();
-  }
-
-  static String findEnvoy() {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(File.pathSeparator, -1)) {
-      Path candidate = Path.of(dir, "envoy");
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return fail(
-        "envoy is not on PATH: install it with `bash .ci/install-envoy.sh` (from the repository"
-            + " root), then run the tests again");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  /**
-   * Replaces exactly the seven placeholders, as envoy-config/render.sh does, and checks none is
-   * left.
-   */
-  static String render(String template, Map<String, String> values) {
-    Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(template);
-    StringBuilder out = new StringBuilder();
-    List<String> unknown = new ArrayList<>();
-    while (m.find()) {
-      String v = values.get(m.group(1));
-      if (v == null) {
-        unknown.add(m.group());
-        v = m.group();
-      }
-      m.appendReplacement(out, Matcher.quoteReplacement(v));
-    }
-    m.appendTail(out);
-    assertThat(unknown).as("placeholders left in envoy.yaml").isEmpty();
-    return out.toString();
-  }
-
-  /** Waits until Envoy's admin {@code /ready} says LIVE; fails with its log if it exits. */
-  static void awaitEnvoyReady(Process envoy, int adminPort, File log) throws Exception {
-    HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!envoy.isAlive()) {
-        fail(
-            "envoy exited with "
-                + envoy.exitValue()
-                + "; its log:\n"
-                + Files.readString(log.toPath()));
-      }
-      try {
-        HttpResponse<String> r =
-            plain.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
-                    .timeout(Duration.ofSeconds(1))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200 && r.body().strip().equals("LIVE")) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    fail("envoy not ready within " + WAIT + "; see " + log);
   }
 }

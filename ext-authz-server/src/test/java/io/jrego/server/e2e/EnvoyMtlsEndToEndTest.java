@@ -20,7 +20,6 @@ import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.tls.AllowedCallers;
 import io.jrego.server.tls.SvidFiles;
 import io.jrego.server.tls.TlsConfig;
-import java.io.File;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,12 +64,7 @@ class EnvoyMtlsEndToEndTest {
 
   @AfterEach
   void stop() throws InterruptedException {
-    for (Process p : envoys) {
-      p.destroy();
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    }
+    envoys.forEach(EnvoyRunner::stop);
     for (JregoServer j : jregos) {
       j.shutdown();
     }
@@ -115,19 +109,19 @@ class EnvoyMtlsEndToEndTest {
 
   /** Renders the template for the mTLS cluster, validates it, starts Envoy: its mTLS port. */
   private int startEnvoy(Path work, Path certs, int jregoPort) throws Exception {
-    int listen = EnvoyEndToEndTest.freePort();
-    int admin = EnvoyEndToEndTest.freePort();
+    int listen = EnvoyRunner.freePort();
+    int admin = EnvoyRunner.freePort();
     Map<String, String> values =
         Map.of(
             "ENVOY_LISTEN_PORT", String.valueOf(listen),
-            "ENVOY_PLAIN_PORT", String.valueOf(EnvoyEndToEndTest.freePort()),
+            "ENVOY_PLAIN_PORT", String.valueOf(EnvoyRunner.freePort()),
             "ENVOY_ADMIN_PORT", String.valueOf(admin),
             "JREGO_GRPC_PORT", String.valueOf(jregoPort),
-            "UPSTREAM_PORT", String.valueOf(EnvoyEndToEndTest.freePort()),
+            "UPSTREAM_PORT", String.valueOf(EnvoyRunner.freePort()),
             "CERT_DIR", certs.toString(),
             "JREGO_CLUSTER", "jrego_mtls");
     String rendered =
-        EnvoyEndToEndTest.render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
+        EnvoyRunner.render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
     // answered by Envoy itself: what matters here is the ext_authz call before the route
     String answered =
         rendered.replace(
@@ -138,7 +132,7 @@ class EnvoyMtlsEndToEndTest {
     assertThat(answered).contains("cluster_name: jrego_mtls }", "direct_response");
     Path config = work.resolve("envoy-" + admin + ".yaml");
     Files.writeString(config, answered);
-    String envoy = EnvoyEndToEndTest.findEnvoy();
+    String envoy = EnvoyRunner.findEnvoy();
 
     Process validate =
         new ProcessBuilder(envoy, "--mode", "validate", "-c", config.toString())
@@ -148,15 +142,8 @@ class EnvoyMtlsEndToEndTest {
     assertThat(validate.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(validate.exitValue()).as(out).isZero();
 
-    File log = MODULE.resolve("target/envoy-mtls-" + admin + ".log").toFile();
-    Process p =
-        new ProcessBuilder(
-                envoy, "-c", config.toString(), "--base-id", String.valueOf(admin), "-l", "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    envoys.add(p);
-    EnvoyEndToEndTest.awaitEnvoyReady(p, admin, log);
+    Path log = MODULE.resolve("target/envoy-mtls-" + admin + ".log");
+    envoys.add(EnvoyRunner.launch(config, admin, log, "info"));
     return listen;
   }
 

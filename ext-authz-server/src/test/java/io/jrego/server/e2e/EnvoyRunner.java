@@ -1,24 +1,35 @@
 package io.jrego.server.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real Envoy (the {@code envoy} on PATH) on a config rendered from {@code
  * envoy-config/envoy.yaml} with free loopback ports, its log in a file under {@code target/}.
- * Started ready ({@code /ready} says LIVE), stopped by {@link #close()}.
+ * Started ready ({@code /ready} says LIVE), stopped by {@link #close()}. Its static helpers ({@link
+ * #render}, {@link #launch}, {@link #freePort}) serve the tests that run Envoy on a template of
+ * their own.
  */
 final class EnvoyRunner implements AutoCloseable {
 
@@ -47,26 +58,21 @@ final class EnvoyRunner implements AutoCloseable {
    * @param name names the work folder and log: {@code target/<name>/}, {@code target/<name>.log}
    */
   static EnvoyRunner start(
-      String name,
-      int jregoPort,
-      int upstreamPort,
-      Path certs,
-      java.util.function.UnaryOperator<String> edit)
+      String name, int jregoPort, int upstreamPort, Path certs, UnaryOperator<String> edit)
       throws Exception {
     return start(name, jregoPort, upstreamPort, certs, edit, "info");
   }
 
   /**
-   * As {@link #start(String, int, int, Path, java.util.function.UnaryOperator)}, with Envoy's log
-   * level: {@code info}, or e.g. {@code info --component-log-level ext_proc:debug} to see what a
-   * filter does.
+   * As {@link #start(String, int, int, Path, UnaryOperator)}, with Envoy's log level: {@code info},
+   * or e.g. {@code info --component-log-level ext_proc:debug} to see what a filter does.
    */
   static EnvoyRunner start(
       String name,
       int jregoPort,
       int upstreamPort,
       Path certs,
-      java.util.function.UnaryOperator<String> edit,
+      UnaryOperator<String> edit,
       String logLevel)
       throws Exception {
     int listen = freePort();
@@ -83,28 +89,42 @@ final class EnvoyRunner implements AutoCloseable {
             "CERT_DIR", certs.toString(),
             "JREGO_CLUSTER", "jrego");
     Path config = work.resolve("envoy.yaml");
-    String rendered =
-        EnvoyEndToEndTest.render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
+    String rendered = render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
     Files.writeString(config, edit.apply(rendered));
     Path log = MODULE.resolve("target/" + name + ".log");
-    java.util.List<String> command =
-        new java.util.ArrayList<>(
-            java.util.List.of(
-                EnvoyEndToEndTest.findEnvoy(),
+    return new EnvoyRunner(launch(config, admin, log, logLevel), listen, plain, admin, log);
+  }
+
+  /**
+   * Starts Envoy on {@code config} (its base id is {@code adminPort}, so Envoys of one machine do
+   * not share memory) with its output in {@code log}, and waits until it is ready.
+   *
+   * @param logLevel {@code info}, or e.g. {@code info --component-log-level ext_proc:debug}
+   */
+  static Process launch(Path config, int adminPort, Path log, String logLevel) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                findEnvoy(),
                 "-c",
                 config.toString(),
                 "--base-id",
-                String.valueOf(admin),
+                String.valueOf(adminPort),
                 "--log-level"));
-    command.addAll(java.util.List.of(logLevel.split(" ")));
+    command.addAll(List.of(logLevel.split(" ")));
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    EnvoyRunner r = new EnvoyRunner(p, listen, plain, admin, log);
-    r.awaitReady();
-    return r;
+    try {
+      awaitReady(p, adminPort, log);
+    } catch (Exception | AssertionError e) {
+      stop(p);
+      throw e;
+    }
+    return p;
   }
 
-  private void awaitReady() throws Exception {
+  /** Waits until Envoy's admin {@code /ready} says LIVE; fails with its log if it exits. */
+  private static void awaitReady(Process process, int adminPort, Path log) throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
@@ -129,6 +149,41 @@ final class EnvoyRunner implements AutoCloseable {
     fail("envoy not ready within " + WAIT + "; see " + log);
   }
 
+  /** The {@code envoy} on PATH; fails saying how to install it when there is none. */
+  static String findEnvoy() {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(File.pathSeparator, -1)) {
+      Path candidate = Path.of(dir, "envoy");
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    return fail(
+        "envoy is not on PATH: install it with `bash .ci/install-envoy.sh` (from the repository"
+            + " root), then run the tests again");
+  }
+
+  /**
+   * Replaces exactly the placeholders of {@code values}, as envoy-config/render.sh does, and checks
+   * none is left.
+   */
+  static String render(String template, Map<String, String> values) {
+    Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(template);
+    StringBuilder out = new StringBuilder();
+    List<String> unknown = new ArrayList<>();
+    while (m.find()) {
+      String v = values.get(m.group(1));
+      if (v == null) {
+        unknown.add(m.group());
+        v = m.group();
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(out);
+    assertThat(unknown).as("placeholders left in envoy.yaml").isEmpty();
+    return out.toString();
+  }
+
   /** Envoy's stats whose names contain {@code filter} (a regular expression), as text. */
   String stats(String filter) throws Exception {
     return HttpClient.newHttpClient()
@@ -138,8 +193,7 @@ final class EnvoyRunner implements AutoCloseable {
                         "http://127.0.0.1:"
                             + adminPort
                             + "/stats?filter="
-                            + java.net.URLEncoder.encode(
-                                filter, java.nio.charset.StandardCharsets.UTF_8)))
+                            + URLEncoder.encode(filter, StandardCharsets.UTF_8)))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
@@ -153,13 +207,18 @@ final class EnvoyRunner implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
+    stop(process);
+  }
+
+  /** Stops Envoy: SIGTERM, then SIGKILL if it is still running after 10 s. */
+  static void stop(Process envoy) {
+    envoy.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
+        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      envoy.destroyForcibly();
       Thread.currentThread().interrupt();
     }
   }

@@ -88,14 +88,14 @@ class GatewayBundlesEndToEndTest {
                 false,
                 Duration.ofSeconds(2),
                 Duration.ZERO),
-            new AuthorizationService.Config(
-                pkg + "/authz/allow",
-                d.input(),
-                d.dryRun(),
-                d.onError(),
-                d.errorStatus(),
-                d.maxSendBytes(),
-                Duration.ofSeconds(2)),
+            AuthorizationService.Config.builder()
+                .decisionPath(pkg + "/authz/allow")
+                .input(d.input())
+                .dryRun(d.dryRun())
+                .onError(d.onError(), d.errorStatus())
+                .maxSendBytes(d.maxSendBytes())
+                .evalTimeout(Duration.ofSeconds(2))
+                .build(),
             new ExternalProcessorService.Config(
                 pkg + "/process", p.strategy(), p.maxBodyBytes(), p.maxHold()),
             Optional.empty());

@@ -13,27 +13,18 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleSignatures;
 import io.jrego.engine.bundle.SigningConfig;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,48 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeHttpBundleEndToEndTest {
 
   private static final Duration WAIT = Duration.ofSeconds(40);
-  private static final Pattern SERVING =
-      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
-
   @TempDir Path dir;
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  private record Reply(int status, String body) {}
-
-  private Reply get(int port, String path) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
-  /** Polls {@code path} until its reply satisfies {@code cond}, at most {@link #WAIT}. */
-  private Reply awaitReply(int port, String path, Predicate<Reply> cond, Process p)
-      throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Reply last = null;
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      last = get(port, path);
-      if (cond.test(last)) {
-        return last;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(
-        "gave up waiting on " + path + "; last reply " + last + "; log:\n" + log());
-  }
-
-  private String log() throws IOException {
-    return "--- stdout\n"
-        + Files.readString(dir.resolve("out.txt"))
-        + "--- stderr\n"
-        + Files.readString(dir.resolve("err.txt"));
-  }
 
   private static String pem(String type, byte[] der) {
     return "-----BEGIN "
@@ -102,24 +52,6 @@ class ServeHttpBundleEndToEndTest {
       throws BundleException {
     return BundleSignatures.sign(
         files, new SigningConfig("RS256", key, "default", Optional.empty()));
-  }
-
-  private static Process start(List<String> args, Path out, Path err) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("-Xmx256m");
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add("io.jrego.cli.JregoCommand");
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    return pb.start();
   }
 
   private static String revisionHeader(CheckResponse r) {
@@ -159,8 +91,10 @@ class ServeHttpBundleEndToEndTest {
     try (BundleHttpServer bundles = new BundleHttpServer()) {
       bundles.serve(BundleHttpServer.revision("r0"), "unsigned");
       String source = bundles.url().toString();
-      Process p =
-          start(
+      ServeProcess jrego =
+          ServeProcess.start(
+              dir,
+              List.of("-Xmx256m"),
               List.of(
                   "serve",
                   "--bundle",
@@ -179,13 +113,10 @@ class ServeHttpBundleEndToEndTest {
                   "127.0.0.1:0",
                   // a fresh JVM: its first checks are slow, and not what this test is about
                   "--eval-timeout",
-                  "30s"),
-              dir.resolve("out.txt"),
-              dir.resolve("err.txt"));
+                  "30s"));
       try {
-        Matcher m = awaitServing(p);
-        int grpcPort = Integer.parseInt(m.group(1));
-        int adminPort = Integer.parseInt(m.group(2));
+        jrego.awaitServing(WAIT);
+        int grpcPort = jrego.grpcPort();
         java.util.function.Function<String, String> failures =
             reason ->
                 "jrego_bundle_failures_total{reason=\"" + reason + "\",source=\"" + source + "\"}";
@@ -194,11 +125,11 @@ class ServeHttpBundleEndToEndTest {
         assertThat(Files.readString(dir.resolve("err.txt")))
             .contains(
                 "jrego: bundle refused [signature]: ", "bundle missing .signatures.json file");
-        Reply ready = get(adminPort, "/ready");
+        ServeProcess.Reply ready = jrego.admin("/ready");
         assertThat(ready.status()).isEqualTo(503);
         assertThat(ready.body())
             .contains("\"status\":\"no policy active\"", "last_bundle_error", ".signatures.json");
-        assertThat(sample(get(adminPort, "/metrics").body(), failures.apply("signature")))
+        assertThat(sample(jrego.admin("/metrics").body(), failures.apply("signature")))
             .isEqualTo(1.0);
         ManagedChannel ch =
             NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
@@ -212,7 +143,7 @@ class ServeHttpBundleEndToEndTest {
 
           // 2. signed r1: activated, ready with its revision, and it answers
           bundles.serve(signed(BundleHttpServer.revision("r1"), privateKey), "r1");
-          ready = awaitReply(adminPort, "/ready", r -> r.status() == 200, p);
+          ready = jrego.awaitAdmin("/ready", r -> r.status() == 200, WAIT);
           assertThat(ready.body()).contains("\"revision\":\"r1\"").doesNotContain("last_bundle");
           CheckResponse r1 = check(ch);
           assertThat(r1.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
@@ -227,11 +158,11 @@ class ServeHttpBundleEndToEndTest {
                       "r2", "package envoy.authz\n\nallow := {\"allowed\": undefined_thing}\n"),
                   privateKey),
               "r2");
-          ready = awaitReply(adminPort, "/ready", r -> r.body().contains("last_bundle_error"), p);
+          ready = jrego.awaitAdmin("/ready", r -> r.body().contains("last_bundle_error"), WAIT);
           assertThat(ready.status()).isEqualTo(200);
           assertThat(ready.body())
               .contains("\"revision\":\"r1\"", "does not compile", "undefined_thing");
-          String metrics = get(adminPort, "/metrics").body();
+          String metrics = jrego.admin("/metrics").body();
           assertThat(sample(metrics, failures.apply("compile"))).isEqualTo(1.0);
           assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
           assertThat(metrics).doesNotContain("revision=\"r2\"");
@@ -243,10 +174,10 @@ class ServeHttpBundleEndToEndTest {
             many.put("envoy/authz/extra" + i + ".json", "{}".getBytes(StandardCharsets.UTF_8));
           }
           bundles.serve(signed(many, privateKey), "r3");
-          ready = awaitReply(adminPort, "/ready", r -> r.body().contains("more than 8 files"), p);
+          ready = jrego.awaitAdmin("/ready", r -> r.body().contains("more than 8 files"), WAIT);
           assertThat(ready.status()).isEqualTo(200);
           assertThat(ready.body()).contains("\"revision\":\"r1\"");
-          metrics = get(adminPort, "/metrics").body();
+          metrics = jrego.admin("/metrics").body();
           assertThat(sample(metrics, failures.apply("limit"))).isEqualTo(1.0);
           assertThat(sample(metrics, "jrego_bundle_info{revision=\"r1\"}")).isEqualTo(1.0);
           assertThat(revisionHeader(check(ch))).isEqualTo("r1");
@@ -256,23 +187,8 @@ class ServeHttpBundleEndToEndTest {
         assertThat(Files.readString(dir.resolve("err.txt")))
             .contains("jrego: bundle refused [compile] (the active policy stays): ");
       } finally {
-        p.destroy(); // SIGTERM: the shutdown hook drains and stops
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        jrego.close();
       }
     }
-  }
-
-  private Matcher awaitServing(Process p) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
-      if (m.find()) {
-        return m;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("jrego serve did not start (alive " + p.isAlive() + "):\n" + log());
   }
 }

@@ -1,7 +1,6 @@
 package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jrego.engine.base.EngineOptions;
@@ -12,17 +11,14 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.LocalBundleSource;
 import io.jrego.server.bundle.NamedBundleSource;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.grpc.OnError;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -38,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +70,6 @@ class WorkloadRoutingEndToEndTest {
 
   @BeforeAll
   void start() throws Exception {
-    String envoyBinary = EnvoyEndToEndTest.findEnvoy();
     upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     upstream.createContext(
         "/",
@@ -114,28 +108,28 @@ class WorkloadRoutingEndToEndTest {
                     "payments",
                     Optional.of("payments"),
                     "payments/authz/allow",
-                    new Route.Match(Optional.empty(), Map.of("workload", "payments"))),
+                    new Route.Match(
+                        Optional.empty(), Optional.empty(), Map.of("workload", "payments")),
+                    Optional.empty()),
                 new Route(
                     "search",
                     Optional.of("search"),
                     "search/authz/allow",
-                    new Route.Match(Optional.empty(), Map.of("workload", "search"))),
+                    new Route.Match(
+                        Optional.empty(), Optional.empty(), Map.of("workload", "search")),
+                    Optional.empty()),
                 // ext_proc streams carry no context_extensions: routed by the caller's SVID
                 new Route(
                     "payments-callers",
                     Optional.of("payments"),
                     "payments/authz/allow",
-                    new Route.Match(Optional.of("spiffe://td/ns/payments/*"), Map.of()),
+                    new Route.Match(
+                        Optional.of("spiffe://td/ns/payments/*"), Optional.empty(), Map.of()),
                     Optional.of("payments/process"))));
     AuthorizationService.Config check =
-        new AuthorizationService.Config(
-                "envoy/authz/allow",
-                InputMapper.Options.defaults(),
-                false,
-                OnError.GRPC_ERROR,
-                403,
-                Integer.MAX_VALUE,
-                Duration.ofSeconds(2))
+        AuthorizationService.Config.builder()
+            .evalTimeout(Duration.ofSeconds(2))
+            .build()
             .withRoutes(routes);
     jrego =
         JregoServer.start(
@@ -155,18 +149,18 @@ class WorkloadRoutingEndToEndTest {
             Optional.empty(),
             events::add);
 
-    listenPort = EnvoyEndToEndTest.freePort();
-    int adminPort = EnvoyEndToEndTest.freePort();
+    listenPort = EnvoyRunner.freePort();
+    int adminPort = EnvoyRunner.freePort();
     Path work = Files.createDirectories(MODULE.resolve("target/envoy-workloads"));
     Path config = work.resolve("envoy.yaml");
     Path certs = Files.createDirectories(work.resolve("certs"));
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
-    mtlsPort = EnvoyEndToEndTest.freePort();
+    mtlsPort = EnvoyRunner.freePort();
     Files.writeString(
         config,
-        EnvoyEndToEndTest.render(
+        EnvoyRunner.render(
             Files.readString(RESOURCES.resolve("envoy.yaml")),
             Map.of(
                 "LISTEN_PORT", String.valueOf(listenPort),
@@ -176,52 +170,13 @@ class WorkloadRoutingEndToEndTest {
                 "MTLS_PORT", String.valueOf(mtlsPort),
                 "CERT_DIR", certs.toString())));
     log = MODULE.resolve("target/envoy-workloads.log");
-    envoy =
-        new ProcessBuilder(
-                envoyBinary,
-                "-c",
-                config.toString(),
-                "--base-id",
-                String.valueOf(adminPort),
-                "--log-level",
-                "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    awaitReady(adminPort);
-  }
-
-  private void awaitReady(int adminPort) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!envoy.isAlive()) {
-        fail("envoy exited with " + envoy.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        HttpResponse<String> r =
-            client.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/ready"))
-                    .timeout(Duration.ofSeconds(1))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    fail("envoy not ready within 30 s; see " + log);
+    envoy = EnvoyRunner.launch(config, adminPort, log, "info");
   }
 
   @AfterAll
   void stop() throws Exception {
     if (envoy != null) {
-      envoy.destroy();
-      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
-        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      EnvoyRunner.stop(envoy);
     }
     if (jrego != null) {
       jrego.shutdown();

@@ -468,7 +468,8 @@ class InputMapperTest {
 
   @Test
   void skipRequestBodyParse_leavesBodyKeysOut() throws Exception {
-    InputMapper skip = new InputMapper(new InputMapper.Options(true, false));
+    InputMapper skip =
+        new InputMapper(InputMapper.Options.defaults().withSkipRequestBodyParse(true));
     ObjectValue in = skip.map(request("/", ct("application/json"), "{broken"));
     assertThat(in.get("parsed_body")).isEmpty();
     assertThat(in.get("truncated_body")).isEmpty();
@@ -537,7 +538,7 @@ class InputMapperTest {
     Map<String, String> h =
         Map.of("x-forwarded-client-cert", "URI=spiffe://cluster.local/ns/z/sa/old," + XFCC);
     assertThat(map(withPeer("", h)).get("spiffe")).isEmpty();
-    InputMapper trusting = new InputMapper(new InputMapper.Options(false, true));
+    InputMapper trusting = new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
     ObjectValue in = trusting.map(withPeer("", h));
     assertThat(at(in, "spiffe", "id"))
         .isEqualTo(json("\"spiffe://cluster.local/ns/edge/sa/api-gateway\""));
@@ -547,7 +548,7 @@ class InputMapperTest {
 
   @Test
   void spiffe_peerCertificateWinsOverXfcc() throws Exception {
-    InputMapper trusting = new InputMapper(new InputMapper.Options(false, true));
+    InputMapper trusting = new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
     ObjectValue in =
         trusting.map(
             withPeer(
@@ -559,7 +560,7 @@ class InputMapperTest {
 
   @Test
   void spiffe_xfccWithoutValidUriIsAbsent() throws Exception {
-    InputMapper trusting = new InputMapper(new InputMapper.Options(false, true));
+    InputMapper trusting = new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
     assertThat(
             trusting.map(withPeer("", Map.of("x-forwarded-client-cert", "Hash=abc"))).get("spiffe"))
         .isEmpty();

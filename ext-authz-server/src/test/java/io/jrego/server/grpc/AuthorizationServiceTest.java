@@ -9,14 +9,11 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.type.v3.StatusCode;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
@@ -24,7 +21,6 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -45,17 +41,13 @@ class AuthorizationServiceTest {
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
-  private CheckServer server;
-  private ManagedChannel channel;
+  private InProcessCheck check;
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.shutdown();
+    if (check != null) {
+      check.close();
     }
     pool.shutdownNow();
   }
@@ -63,27 +55,12 @@ class AuthorizationServiceTest {
   private AuthorizationGrpc.AuthorizationBlockingStub start(
       AuthorizationService.Config config, FakePolicy.Decide decide, boolean activate)
       throws IOException {
-    String name = InProcessServerBuilder.generateName();
     AuthorizationService service = new AuthorizationService(policies, metrics, config);
-    server =
-        CheckServer.start(
-            InProcessServerBuilder.forName(name),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ZERO),
-            service,
-            policies);
-    server.serve();
+    check = InProcessCheck.start(service, policies, 2);
     if (activate) {
       activate(decide);
     }
-    channel = InProcessChannelBuilder.forName(name).build();
-    return AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return AuthorizationGrpc.newBlockingStub(check.channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
   private void activate(FakePolicy.Decide decide) {
@@ -92,7 +69,8 @@ class AuthorizationServiceTest {
           lastInput.set(input);
           return decide.decide(path, input);
         };
-    policies.activate(new ActivePolicy(new FakePolicy(recording), "rev-1", "test", Instant.now()));
+    policies.activate(
+        ActivePolicy.oneBundle(new FakePolicy(recording), "rev-1", "test", Instant.now()));
   }
 
   /** The defaults with a deadline no cold first check on a busy machine can miss. */
@@ -241,15 +219,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_onErrorDenyAnswersTheConfiguredStatus() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.DENY,
-            503,
-            Integer.MAX_VALUE,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().onError(OnError.DENY, 503).build();
     var stub = start(config, (path, input) -> Optional.empty(), true);
     CheckResponse r = stub.check(request("/"));
     assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
@@ -260,15 +230,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_dryRunAllowsADeny() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            true,
-            OnError.GRPC_ERROR,
-            403,
-            Integer.MAX_VALUE,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().dryRun(true).build();
     var stub = start(config, (path, input) -> Optional.of(Json.parse("false")), true);
     assertThat(stub.check(request("/")).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
     assertThat(metrics.scrape())
@@ -278,15 +240,7 @@ class AuthorizationServiceTest {
 
   @Test
   void check_refusesAResponseLargerThanTheSendLimit() throws Exception {
-    var config =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.GRPC_ERROR,
-            403,
-            100,
-            AuthorizationService.Config.DEFAULT_EVAL_TIMEOUT);
+    var config = AuthorizationService.Config.builder().maxSendBytes(100).build();
     var stub =
         start(
             config,
@@ -309,7 +263,7 @@ class AuthorizationServiceTest {
   @Test
   void health_isNotServingUntilAPolicyIsActiveThenServingUntilShutdown() throws Exception {
     start(relaxed(), (p, i) -> Optional.of(Json.parse("true")), false);
-    var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    var health = HealthGrpc.newBlockingStub(check.channel).withDeadlineAfter(5, TimeUnit.SECONDS);
     HealthCheckRequest all = HealthCheckRequest.getDefaultInstance();
     HealthCheckRequest authz =
         HealthCheckRequest.newBuilder().setService(AuthorizationGrpc.SERVICE_NAME).build();
@@ -319,12 +273,12 @@ class AuthorizationServiceTest {
     assertThat(health.check(all).getStatus()).isEqualTo(ServingStatus.SERVING);
     assertThat(health.check(authz).getStatus()).isEqualTo(ServingStatus.SERVING);
     // Watchers see the terminal NOT_SERVING before the server goes away.
-    var watcher = HealthGrpc.newBlockingStub(channel).watch(all);
+    var watcher = HealthGrpc.newBlockingStub(check.channel).watch(all);
     assertThat(watcher.next().getStatus()).isEqualTo(ServingStatus.SERVING);
-    Future<?> stopping = pool.submit(server::shutdown);
+    Future<?> stopping = pool.submit(check.server::shutdown);
     assertThat(watcher.next().getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
     stopping.get(10, TimeUnit.SECONDS);
-    assertThat(server.draining()).isTrue();
+    assertThat(check.server.draining()).isTrue();
   }
 
   @Test
@@ -347,16 +301,16 @@ class AuthorizationServiceTest {
             });
     Future<CheckResponse> inFlight = pool.submit(() -> stub.check(request("/slow")));
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-    Future<?> stopping = pool.submit(server::shutdown);
+    Future<?> stopping = pool.submit(check.server::shutdown);
     // The server stops accepting calls while the first one is still running.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!server.draining() && System.nanoTime() < deadline) {
+    while (!check.server.draining() && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
     StatusRuntimeException refused = null;
     while (refused == null && System.nanoTime() < deadline) {
       try {
-        AuthorizationGrpc.newBlockingStub(channel)
+        AuthorizationGrpc.newBlockingStub(check.channel)
             .withDeadlineAfter(1, TimeUnit.SECONDS)
             .check(request("/new"));
         Thread.sleep(10);

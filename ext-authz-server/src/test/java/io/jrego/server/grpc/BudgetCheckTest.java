@@ -9,9 +9,6 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.type.v3.StatusCode;
-import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.jrego.engine.builtins.ai.TokenCounter;
 import io.jrego.engine.value.Json;
 import io.jrego.server.JregoServer;
@@ -23,14 +20,12 @@ import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.Window;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,8 +42,7 @@ class BudgetCheckTest {
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
   private final BudgetStore store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
-  private CheckServer server;
-  private ManagedChannel channel;
+  private InProcessCheck check;
   private AuthorizationGrpc.AuthorizationBlockingStub stub;
 
   static Path repo() {
@@ -64,43 +58,23 @@ class BudgetCheckTest {
     policies.activate(
         JregoServer.load(repo().resolve("rego-policies/jrego-examples/token-budgets")));
     AuthorizationService.Config config =
-        new AuthorizationService.Config(
-            "budget_example/allow",
-            InputMapper.Options.defaults(),
-            false,
-            OnError.GRPC_ERROR,
-            403,
-            Integer.MAX_VALUE,
-            Duration.ofSeconds(30));
+        AuthorizationService.Config.builder()
+            .decisionPath("budget_example/allow")
+            .evalTimeout(Duration.ofSeconds(30))
+            .build();
     AuthorizationService service =
         new AuthorizationService(
             policies,
             metrics,
             config,
             Optional.of(new BudgetGate(store, new BudgetMetrics(metrics.registry()))));
-    String name = InProcessServerBuilder.generateName();
-    server =
-        CheckServer.start(
-            InProcessServerBuilder.forName(name),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ZERO),
-            service,
-            policies);
-    server.serve();
-    channel = InProcessChannelBuilder.forName(name).build();
-    stub = AuthorizationGrpc.newBlockingStub(channel);
+    check = InProcessCheck.start(service, policies, 2);
+    stub = AuthorizationGrpc.newBlockingStub(check.channel);
   }
 
   @AfterEach
   void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdown();
+    check.close();
   }
 
   private static CheckRequest chat(String body) {

@@ -56,7 +56,8 @@ class CheckFuzzTest {
           .map(Reason::code)
           .collect(Collectors.toUnmodifiableSet());
 
-  private static final InputMapper.Options INPUT = new InputMapper.Options(false, true);
+  private static final InputMapper.Options INPUT =
+      InputMapper.Options.defaults().withTrustXfcc(true);
 
   private static AuthorizationService service;
   private static boolean warm;
@@ -141,7 +142,7 @@ class CheckFuzzTest {
           Path.of(System.getProperty("basedir", "."), "..", "rego-policies", "ai-gateway");
       PolicyHolder policies = new PolicyHolder();
       policies.activate(
-          new ActivePolicy(
+          ActivePolicy.oneBundle(
               BundleLoader.load(bundle).compile(EngineOptions.defaults()),
               "fuzz",
               "test",
@@ -150,8 +151,12 @@ class CheckFuzzTest {
           new AuthorizationService(
               policies,
               new ServerMetrics(),
-              new AuthorizationService.Config(
-                  "envoy/authz/allow", INPUT, false, OnError.DENY, 403, 4 << 20, EVAL_TIMEOUT));
+              AuthorizationService.Config.builder()
+                  .input(INPUT)
+                  .onError(OnError.DENY, 403)
+                  .maxSendBytes(4 << 20)
+                  .evalTimeout(EVAL_TIMEOUT)
+                  .build());
     }
     return service;
   }

@@ -45,7 +45,7 @@ class CheckServerTest {
   private static CheckServer start(ListenAddress address) throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy((p, i) -> Optional.of(Json.parse("true"))), "r", "test", Instant.now()));
     return CheckServer.start(
         new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1), Duration.ZERO),
@@ -86,7 +86,7 @@ class CheckServerTest {
       AtomicLong evaluations, Optional<String> decision, ServerMetrics metrics) throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy(
                 (p, i) -> {
                   evaluations.incrementAndGet();
@@ -172,7 +172,7 @@ class CheckServerTest {
     Value slow = Json.parse("[\"slow\"]");
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy(
                 (p, i) -> {
                   if (((ObjectValue) i).get("parsed_path").orElseThrow().equals(slow)) {

@@ -45,7 +45,7 @@ class ConnectionLimitTest {
   void connectionsBeyondTheLimitAreClosedAndTheOthersStillServed() throws Exception {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
             "r",
             "test",
@@ -63,7 +63,10 @@ class ConnectionLimitTest {
                 Duration.ZERO,
                 Optional.empty(),
                 3),
-            new AuthorizationService(policies, metrics, AuthorizationService.Config.defaults()),
+            new AuthorizationService(
+                policies,
+                metrics,
+                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30))),
             policies);
     server.serve();
     List<ManagedChannel> within = new ArrayList<>();

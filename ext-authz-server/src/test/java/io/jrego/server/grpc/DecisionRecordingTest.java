@@ -36,22 +36,16 @@ class DecisionRecordingTest {
 
   private AuthorizationService service(boolean dryRun) throws Exception {
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             Rego.builder().module("p.rego", POLICY).compile(),
             "rev-9",
             "bundles/main",
             Instant.now()));
-    AuthorizationService.Config d =
-        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30));
     AuthorizationService.Config config =
-        new AuthorizationService.Config(
-            d.decisionPath(),
-            d.input(),
-            dryRun,
-            d.onError(),
-            d.errorStatus(),
-            d.maxSendBytes(),
-            d.evalTimeout());
+        AuthorizationService.Config.builder()
+            .dryRun(dryRun)
+            .evalTimeout(Duration.ofSeconds(30))
+            .build();
     return new AuthorizationService(policies, new ServerMetrics(), config, events::add);
   }
 
@@ -149,7 +143,7 @@ class DecisionRecordingTest {
   @Test
   void aRecorderThatThrowsNeverReachesEnvoy() throws Exception {
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             Rego.builder().module("p.rego", POLICY).compile(), "rev-9", "b", Instant.now()));
     AuthorizationService s =
         new AuthorizationService(

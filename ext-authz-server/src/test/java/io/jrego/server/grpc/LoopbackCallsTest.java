@@ -28,7 +28,7 @@ class LoopbackCallsTest {
 
   private CheckServer start(FakePolicy.Decide decide) throws Exception {
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy(
                 (path, input) -> {
                   inputs.add(input);

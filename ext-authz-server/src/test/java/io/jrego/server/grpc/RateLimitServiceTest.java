@@ -45,7 +45,7 @@ class RateLimitServiceTest {
 
   private void activate(String rego) throws Exception {
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             Rego.builder().module("ratelimit.rego", rego).compile(), "r", "test", Instant.now()));
   }
 

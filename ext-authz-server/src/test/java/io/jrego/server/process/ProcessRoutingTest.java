@@ -39,13 +39,16 @@ class ProcessRoutingTest {
                   "payments",
                   Optional.empty(),
                   "payments/authz/allow",
-                  new Route.Match(Optional.of("spiffe://td/ns/payments/*"), Map.of()),
+                  new Route.Match(
+                      Optional.of("spiffe://td/ns/payments/*"), Optional.empty(), Map.of()),
                   Optional.of("payments.process")),
               new Route(
                   "checkonly",
                   Optional.empty(),
                   "envoy/authz/allow",
-                  new Route.Match(Optional.of("spiffe://td/ns/checkonly/*"), Map.of())),
+                  new Route.Match(
+                      Optional.of("spiffe://td/ns/checkonly/*"), Optional.empty(), Map.of()),
+                  Optional.empty()),
               new Route(
                   "search",
                   Optional.empty(),
@@ -135,7 +138,9 @@ class ProcessRoutingTest {
                     "payments",
                     Optional.empty(),
                     "payments/authz/allow",
-                    new Route.Match(Optional.of("spiffe://td/ns/payments/*"), Map.of()))));
+                    new Route.Match(
+                        Optional.of("spiffe://td/ns/payments/*"), Optional.empty(), Map.of()),
+                    Optional.empty())));
     ProcessStreamTest.Stream s =
         stream(AuthorizationService.Config.defaults().withRoutes(checkOnly));
     s.send(headersFrom(Map.of()));

@@ -19,7 +19,12 @@ class RouteTableTest {
   }
 
   private static Route route(String name, Optional<String> spiffe, Map<String, String> ext) {
-    return new Route(name, Optional.empty(), name + "/allow", new Route.Match(spiffe, ext));
+    return new Route(
+        name,
+        Optional.empty(),
+        name + "/allow",
+        new Route.Match(spiffe, Optional.empty(), ext),
+        Optional.empty());
   }
 
   private static final RouteTable TABLE =
@@ -69,7 +74,8 @@ class RouteTableTest {
                     Optional.empty(),
                     "pay/allow",
                     new Route.Match(
-                        Optional.empty(), Optional.of("spiffe://td/ns/payments/*"), Map.of()))));
+                        Optional.empty(), Optional.of("spiffe://td/ns/payments/*"), Map.of()),
+                    Optional.empty())));
     ObjectValue toPayments =
         (ObjectValue)
             Json.parse(

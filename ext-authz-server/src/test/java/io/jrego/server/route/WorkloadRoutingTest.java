@@ -19,7 +19,6 @@ import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.BundleSource;
 import io.jrego.server.bundle.LocalBundleSource;
 import io.jrego.server.bundle.NamedBundleSource;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
@@ -78,17 +77,22 @@ class WorkloadRoutingTest {
                   "payments",
                   Optional.of("payments"),
                   "payments/authz/allow",
-                  new Route.Match(Optional.empty(), Map.of("workload", "payments"))),
+                  new Route.Match(
+                      Optional.empty(), Optional.empty(), Map.of("workload", "payments")),
+                  Optional.empty()),
               new Route(
                   "search",
                   Optional.of("search"),
                   "search/authz/allow",
-                  new Route.Match(Optional.of("spiffe://mesh-b.local/ns/shop/*"), Map.of())),
+                  new Route.Match(
+                      Optional.of("spiffe://mesh-b.local/ns/shop/*"), Optional.empty(), Map.of()),
+                  Optional.empty()),
               new Route(
                   "ledger",
                   Optional.of("ledger"),
                   "ledger/authz/allow",
-                  new Route.Match(Optional.empty(), Map.of("workload", "ledger")))));
+                  new Route.Match(Optional.empty(), Optional.empty(), Map.of("workload", "ledger")),
+                  Optional.empty())));
 
   @BeforeEach
   void start() throws Exception {
@@ -137,14 +141,10 @@ class WorkloadRoutingTest {
             });
     manager.pollAll();
     AuthorizationService.Config check =
-        new AuthorizationService.Config(
-                "envoy/authz/allow",
-                InputMapper.Options.defaults(),
-                false,
-                OnError.DENY,
-                403,
-                Integer.MAX_VALUE,
-                Duration.ofSeconds(30))
+        AuthorizationService.Config.builder()
+            .onError(OnError.DENY, 403)
+            .evalTimeout(Duration.ofSeconds(30))
+            .build()
             .withRoutes(ROUTES);
     server =
         JregoServer.start(

@@ -79,7 +79,8 @@ class SvidRotationUnderLoadTest {
     AtomicLong evaluations = new AtomicLong();
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
+        ActivePolicy.oneBundle(
+            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
     ServerMetrics metrics = new ServerMetrics();
     try (CheckServer server =
         CheckServer.start(

@@ -63,7 +63,7 @@ class SvidTlsTest {
   private CheckServer start(List<String> allowed) throws IOException {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(new CountingPolicy(evaluations), "r", "test", Instant.now()));
+        ActivePolicy.oneBundle(new CountingPolicy(evaluations), "r", "test", Instant.now()));
     server =
         CheckServer.start(
             new CheckServer.Config(

@@ -66,7 +66,8 @@ class WorkloadApiTest {
   private CheckServer startJrego(Duration startTimeout) throws IOException {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
+        ActivePolicy.oneBundle(
+            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
     server =
         CheckServer.start(
             new CheckServer.Config(

@@ -90,7 +90,7 @@ class TracingTest {
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             Rego.builder().module("p.rego", POLICY).compile(), "rev-3", "main", Instant.now()));
     AuthorizationService service =
         new AuthorizationService(
@@ -182,7 +182,7 @@ class TracingTest {
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             Rego.builder().module("p.rego", POLICY).compile(), "r", "main", Instant.now()));
     AuthorizationService service =
         new AuthorizationService(

@@ -52,15 +52,6 @@ public record QueryOptions(
     Objects.requireNonNull(pacer);
   }
 
-  /** Options without a pacer. */
-  public QueryOptions(
-      Optional<Coverage> coverage,
-      Optional<Consumer<String>> print,
-      Optional<Consumer<Value>> testCases,
-      OptionalLong deadline) {
-    this(coverage, print, testCases, deadline, Optional.empty());
-  }
-
   /** No options: the same as {@link io.jrego.engine.PreparedPolicy#query(String, Optional)}. */
   public static QueryOptions none() {
     return NONE;

@@ -27,14 +27,14 @@ import org.junit.jupiter.api.Test;
  * and the check threads interrupted, which ends a Rego evaluation at its next checkpoint; and it
  * returns within a bound even when a check ignores the interrupt.
  */
-class Issue14ShutdownTest {
+class CheckServerShutdownTest {
 
   private static final Duration GRACE = Duration.ofMillis(500);
   private static final Duration BOUND = GRACE.plus(CheckServer.CANCEL_WAIT.multipliedBy(2));
 
   private static CheckServer start(FakePolicy.Decide decide) throws Exception {
     PolicyHolder policies = new PolicyHolder();
-    policies.activate(new ActivePolicy(new FakePolicy(decide), "r", "test", Instant.now()));
+    policies.activate(ActivePolicy.oneBundle(new FakePolicy(decide), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
             new CheckServer.Config(

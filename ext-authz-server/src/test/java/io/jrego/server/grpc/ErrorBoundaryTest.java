@@ -14,7 +14,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.value.Json;
 import io.jrego.server.ProcessGuardAccess;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * {@link ErrorBoundary} counts it, logs it once, answers as configured (failing closed) and keeps
  * the thread; an error that leaves the JVM unusable goes to the process guard, which exits.
  */
-class Issue14ErrorBoundaryTest {
+class ErrorBoundaryTest {
 
   @AfterEach
   void uninstallGuard() {
@@ -43,7 +42,7 @@ class Issue14ErrorBoundaryTest {
   private static CheckServer start(FakePolicy.Decide decide, OnError onError, ServerMetrics metrics)
       throws Exception {
     PolicyHolder policies = new PolicyHolder();
-    policies.activate(new ActivePolicy(new FakePolicy(decide), "r", "test", Instant.now()));
+    policies.activate(ActivePolicy.oneBundle(new FakePolicy(decide), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
             new CheckServer.Config(
@@ -57,14 +56,10 @@ class Issue14ErrorBoundaryTest {
             new AuthorizationService(
                 policies,
                 metrics,
-                new AuthorizationService.Config(
-                    "envoy/authz/allow",
-                    InputMapper.Options.defaults(),
-                    false,
-                    onError,
-                    403,
-                    Integer.MAX_VALUE,
-                    Duration.ofSeconds(30))), // not about the deadline: room for a cold check
+                AuthorizationService.Config.builder()
+                    .onError(onError, 403)
+                    .evalTimeout(Duration.ofSeconds(30))
+                    .build()), // not about the deadline: room for a cold check
             policies);
     server.serve();
     return server;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * OPA-Envoy answers its parse errors), the check's deadline covers mapping, and a malformed {@code
  * x-forwarded-client-cert} gives no identity (8).
  */
-class Issue14RequestMappingTest {
+class HostileRequestMappingTest {
 
   private final InputMapper mapper = new InputMapper(InputMapper.Options.defaults());
 

@@ -11,10 +11,6 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the requests waiting for a thread never hold more than a quarter of the heap, the excess is
  * refused with RESOURCE_EXHAUSTED and counted, and the server answers an ordinary check afterwards.
  */
-class Issue14RequestFloodEndToEndTest {
-
-  private static final Pattern SERVING =
-      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
+class RequestFloodEndToEndTest {
 
   /** Calls in the flood, all sent at once over a few connections. */
   private static final int FLOOD = 160;
@@ -49,9 +40,6 @@ class Issue14RequestFloodEndToEndTest {
   private static final int BODY_CHARS = 1_900_000;
 
   @TempDir Path dir;
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void issue14_aFloodOfLargeMessagesIsRefusedWithinTheHeapAndTheServerAnswersAfter()
@@ -67,11 +55,11 @@ class Issue14RequestFloodEndToEndTest {
         default allow := false
         allow if input.attributes.request.http.method == "POST"
         """);
-    Process p = start(bundle);
+    ServeProcess jrego = start(bundle);
+    Process p = jrego.process();
     try {
-      Matcher m = awaitServing(p);
-      int grpc = Integer.parseInt(m.group(1));
-      int admin = Integer.parseInt(m.group(2));
+      jrego.awaitServing(Duration.ofSeconds(60));
+      int grpc = jrego.grpcPort();
       List<ManagedChannel> channels = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         channels.add(NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build());
@@ -103,7 +91,7 @@ class Issue14RequestFloodEndToEndTest {
               .allMatch(d -> d.startsWith("RESOURCE_EXHAUSTED overloaded: "), "says why");
         }
 
-        String metrics = get(admin, "/metrics");
+        String metrics = jrego.admin("/metrics").body();
         assertThat(metric(metrics, "jrego_requests_refused_total{limit=\"bytes\"}"))
             .as("refusals counted")
             .isEqualTo(refused);
@@ -194,65 +182,24 @@ class Issue14RequestFloodEndToEndTest {
     return 0;
   }
 
-  private String get(int port, String path) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
   /** {@code jrego serve} in its own JVM with serve's 128 MiB heap and two check threads. */
-  private Process start(Path bundle) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xms128m",
-                "-Xmx128m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classpath,
-                "io.jrego.cli.JregoCommand",
-                "serve",
-                "--bundle",
-                bundle.toString(),
-                "--threads",
-                "2",
-                "--eval-timeout",
-                "5s",
-                "--warm-up",
-                "0s",
-                "--addr",
-                "127.0.0.1:0",
-                "--admin-addr",
-                "127.0.0.1:0"));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
-    pb.redirectOutput(dir.resolve("out.txt").toFile())
-        .redirectError(dir.resolve("err.txt").toFile());
-    return pb.start();
-  }
-
-  private Matcher awaitServing(Process p) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
-      if (m.find()) {
-        return m;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(
-        "jrego serve did not start (alive "
-            + p.isAlive()
-            + "):\n"
-            + Files.readString(dir.resolve("out.txt"))
-            + Files.readString(dir.resolve("err.txt")));
+  private ServeProcess start(Path bundle) throws IOException {
+    return ServeProcess.start(
+        dir,
+        List.of("-Xms128m", "-Xmx128m", "-XX:+UseSerialGC"),
+        List.of(
+            "serve",
+            "--bundle",
+            bundle.toString(),
+            "--threads",
+            "2",
+            "--eval-timeout",
+            "5s",
+            "--warm-up",
+            "0s",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0"));
   }
 }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * supervisor to restart, instead of running on with whichever thread the error killed. Runs after
  * {@code package}, under Failsafe.
  */
-class Issue14LauncherIT {
+class LauncherOutOfMemoryIT {
 
   private static final Path MODULE = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
   private static final Pattern SERVING = Pattern.compile("on 127\\.0\\.0\\.1:(\\d+) ");

@@ -10,10 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.bundle.HostileTarballs;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -38,18 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * reason, time) and in {@code jrego_bundle_failures_total{reason}}, the last good bundle keeps
  * answering, and polling goes on.
  */
-class Issue14BundleFailuresEndToEndTest {
+class HostileBundleServerEndToEndTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Pattern SERVING =
-      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
-
   @TempDir Path dir;
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  private record Reply(int status, String body) {}
 
   /** One hostile version of the bundle, and how its refusal must read. */
   private record Hostile(String name, ByteBuffer tarball, String reason, String message) {}
@@ -59,18 +46,18 @@ class Issue14BundleFailuresEndToEndTest {
     try (BundleHttpServer bundles = new BundleHttpServer()) {
       bundles.serve(BundleHttpServer.revision("r1"), "r1");
       String source = bundles.url().toString();
-      Process p = start(source);
+      ServeProcess jrego = start(source);
       try {
-        Matcher m = awaitServing(p);
-        int grpcPort = Integer.parseInt(m.group(1));
-        int adminPort = Integer.parseInt(m.group(2));
-        awaitReply(adminPort, "/ready", r -> r.status() == 200, p);
+        jrego.awaitServing(WAIT);
+        int grpcPort = jrego.grpcPort();
+        jrego.awaitAdmin("/ready", r -> r.status() == 200, WAIT);
         ManagedChannel ch =
             NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
           for (Hostile h : hostile()) {
             bundles.serveBytes(h.tarball().array(), h.name());
-            Reply ready = awaitReply(adminPort, "/ready", r -> r.body().contains(h.message()), p);
+            ServeProcess.Reply ready =
+                jrego.awaitAdmin("/ready", r -> r.body().contains(h.message()), WAIT);
             assertThat(ready.status()).as(h.name()).isEqualTo(200);
             assertThat(ready.body())
                 .as(h.name())
@@ -79,7 +66,7 @@ class Issue14BundleFailuresEndToEndTest {
                 Pattern.compile("\"last_bundle_error_at\":\"([^\"]+)\"").matcher(ready.body());
             assertThat(at.find()).as(h.name()).isTrue();
             assertThat(Instant.parse(at.group(1))).isAfter(Instant.now().minusSeconds(60));
-            String metrics = get(adminPort, "/metrics").body();
+            String metrics = jrego.admin("/metrics").body();
             assertThat(sample(metrics, failures(h.reason(), source))).as(h.name()).isPositive();
             assertThat(revisionHeader(check(ch))).as("answers after " + h.name()).isEqualTo("r1");
             assertThat(Files.readString(dir.resolve("err.txt")))
@@ -88,18 +75,19 @@ class Issue14BundleFailuresEndToEndTest {
 
           // finding 7: headers, then one byte every 500 ms; the 2 s deadline cuts it off
           bundles.serveDripping(BundleHttpServer.revision("r2"), "drip", Duration.ofMillis(500));
-          Reply dripped =
-              awaitReply(adminPort, "/ready", r -> r.body().contains("did not finish within"), p);
+          ServeProcess.Reply dripped =
+              jrego.awaitAdmin("/ready", r -> r.body().contains("did not finish within"), WAIT);
           assertThat(dripped.body())
               .contains("\"revision\":\"r1\"", "did not finish within 2s (--bundle-timeout)")
               .contains("\"last_bundle_error_reason\":\"fetch\"");
           // ... and the next poll still happens: a good bundle is activated
           bundles.serve(BundleHttpServer.revision("r3"), "r3");
-          Reply r3 = awaitReply(adminPort, "/ready", r -> r.body().contains("\"r3\""), p);
+          ServeProcess.Reply r3 =
+              jrego.awaitAdmin("/ready", r -> r.body().contains("\"r3\""), WAIT);
           assertThat(r3.body()).doesNotContain("last_bundle_error");
           assertThat(revisionHeader(check(ch))).isEqualTo("r3");
 
-          String metrics = get(adminPort, "/metrics").body();
+          String metrics = jrego.admin("/metrics").body();
           assertThat(sample(metrics, failures("fetch", source))).isPositive();
           // the JVM's own series, for heap and GC alerts
           assertThat(metrics)
@@ -111,14 +99,11 @@ class Issue14BundleFailuresEndToEndTest {
         } finally {
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        assertThat(p.isAlive()).isTrue();
+        assertThat(jrego.process().isAlive()).isTrue();
         assertThat(Files.readString(dir.resolve("err.txt")))
             .doesNotContain("OutOfMemoryError", "Exception in thread");
       } finally {
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        jrego.close();
       }
     }
   }
@@ -192,89 +177,29 @@ class Issue14BundleFailuresEndToEndTest {
     return "jrego_bundle_failures_total{reason=\"" + reason + "\",source=\"" + source + "\"}";
   }
 
-  private Process start(String source) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xms256m",
-                "-Xmx512m",
-                "-XX:+UseParallelGC",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-cp",
-                classpath,
-                "io.jrego.cli.JregoCommand",
-                "serve",
-                "--bundle",
-                source,
-                "--bundle-min-delay",
-                "100ms",
-                "--bundle-max-delay",
-                "200ms",
-                "--bundle-timeout",
-                "2s",
-                "--warm-up",
-                "0s",
-                // a fresh JVM's first checks are slow; their deadline is not this test's subject
-                "--eval-timeout",
-                "30s",
-                "--addr",
-                "127.0.0.1:0",
-                "--admin-addr",
-                "127.0.0.1:0"));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
-    pb.redirectOutput(dir.resolve("out.txt").toFile())
-        .redirectError(dir.resolve("err.txt").toFile());
-    return pb.start();
-  }
-
-  private Matcher awaitServing(Process p) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
-      if (m.find()) {
-        return m;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("jrego serve did not start (alive " + p.isAlive() + "):\n" + log());
-  }
-
-  private Reply get(int port, String path) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
-  private Reply awaitReply(int port, String path, Predicate<Reply> cond, Process p)
-      throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Reply last = null;
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      last = get(port, path);
-      if (cond.test(last)) {
-        return last;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(
-        "gave up waiting on " + path + "; last reply " + last + "; log:\n" + log());
-  }
-
-  private String log() throws IOException {
-    return "--- stdout\n"
-        + Files.readString(dir.resolve("out.txt"))
-        + "--- stderr\n"
-        + Files.readString(dir.resolve("err.txt"));
+  private ServeProcess start(String source) throws IOException {
+    return ServeProcess.start(
+        dir,
+        List.of("-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError"),
+        List.of(
+            "serve",
+            "--bundle",
+            source,
+            "--bundle-min-delay",
+            "100ms",
+            "--bundle-max-delay",
+            "200ms",
+            "--bundle-timeout",
+            "2s",
+            "--warm-up",
+            "0s",
+            // a fresh JVM's first checks are slow; their deadline is not this test's subject
+            "--eval-timeout",
+            "30s",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0"));
   }
 
   private static double sample(String metrics, String prefix) {

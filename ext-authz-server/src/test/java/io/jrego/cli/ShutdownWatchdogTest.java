@@ -8,7 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** Issue 14: whatever blocks the orderly stop, the process halts after the grace and a margin. */
-class Issue14ShutdownWatchdogTest {
+class ShutdownWatchdogTest {
 
   @Test
   void issue14_theWatchdogHaltsWith143WhenShutdownDoesNotFinish() throws Exception {

@@ -8,9 +8,6 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.server.admin.ServerMetrics;
@@ -32,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * once with reason {@code overloaded}, leaving the check threads to cheap checks. A cheap check is
  * not counted.
  */
-class Issue14LongEvaluationsTest {
+class LongEvaluationsCheckTest {
 
   /** Cheap when {@code input.attributes.request.http.path} is short; cubic in its length. */
   private static final String POLICY =
@@ -52,22 +49,17 @@ class Issue14LongEvaluationsTest {
 
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
-  private CheckServer server;
-  private ManagedChannel channel;
+  private InProcessCheck check;
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.shutdown();
+    if (check != null) {
+      check.close();
     }
   }
 
   private AuthorizationGrpc.AuthorizationFutureStub start(int maxWaiting) throws Exception {
     PreparedPolicy policy = Rego.builder().module("p.rego", POLICY).compile();
-    String name = InProcessServerBuilder.generateName();
     AuthorizationService.Config config =
         AuthorizationService.Config.defaults()
             .withEvalTimeout(Duration.ofSeconds(3))
@@ -75,23 +67,9 @@ class Issue14LongEvaluationsTest {
             .withPacing(
                 new LongEvaluations(
                     new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, maxWaiting)));
-    server =
-        CheckServer.start(
-            InProcessServerBuilder.forName(name),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("", 0),
-                4 << 20,
-                4,
-                16,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ZERO),
-            new AuthorizationService(policies, metrics, config),
-            policies);
-    server.serve();
-    policies.activate(new ActivePolicy(policy, "rev-1", "test", Instant.now()));
-    channel = InProcessChannelBuilder.forName(name).build();
-    return AuthorizationGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    check = InProcessCheck.start(new AuthorizationService(policies, metrics, config), policies, 4);
+    policies.activate(ActivePolicy.oneBundle(policy, "rev-1", "test", Instant.now()));
+    return AuthorizationGrpc.newFutureStub(check.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private static CheckRequest request(String path) {

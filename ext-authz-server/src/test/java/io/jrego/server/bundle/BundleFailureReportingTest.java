@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exception vanished into its future. Every failure is now reported with a reason and a time, the
  * last good policy stays, and the next version still loads.
  */
-class Issue14BundleManagerTest {
+class BundleFailureReportingTest {
 
   @TempDir Path dir;
 

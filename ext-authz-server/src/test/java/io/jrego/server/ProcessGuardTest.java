@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * for good while gRPC kept serving. Every thread death is now logged and counted; a pool's worker
  * is replaced by its pool, any other thread's death (or a fatal error anywhere) ends the process.
  */
-class Issue14ProcessGuardTest {
+class ProcessGuardTest {
 
   private final ServerMetrics metrics = new ServerMetrics();
   private final List<Integer> halts = new CopyOnWriteArrayList<>();

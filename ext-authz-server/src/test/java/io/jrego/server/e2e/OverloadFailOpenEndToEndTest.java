@@ -3,9 +3,6 @@ package io.jrego.server.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.base.QueryOptions;
-import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -16,7 +13,6 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
-import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -50,18 +45,16 @@ import org.junit.jupiter.api.TestInstance;
  * target/envoy-issue14-overload.log}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Issue14OverloadEndToEndTest {
+class OverloadFailOpenEndToEndTest {
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
-  private static final Path REPO = MODULE.getParent();
 
   private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger holding = new AtomicInteger();
   private HttpServer upstream;
   private JregoServer jrego;
-  private Process envoy;
-  private int plainPort;
+  private EnvoyRunner envoy;
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -70,9 +63,7 @@ class Issue14OverloadEndToEndTest {
 
   @BeforeAll
   void startEverything() throws Exception {
-    String envoyBinary = EnvoyEndToEndTest.findEnvoy();
-    Path work = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload"));
-    Path certs = Files.createDirectories(work.resolve("certs"));
+    Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14-overload/certs"));
     TestPki pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
@@ -103,91 +94,32 @@ class Issue14OverloadEndToEndTest {
                 false,
                 Duration.ofSeconds(2),
                 Duration.ZERO),
-            new AuthorizationService.Config(
-                "envoy/authz/allow",
-                new InputMapper.Options(false, true),
-                false,
-                OnError.DENY,
-                403,
-                Integer.MAX_VALUE,
-                Duration.ofSeconds(30)), // the held checks must outlive the test's look
+            AuthorizationService.Config.builder()
+                .input(InputMapper.Options.defaults().withTrustXfcc(true))
+                .onError(OnError.DENY, 403)
+                .evalTimeout(Duration.ofSeconds(30))
+                .build(), // the held checks must outlive the test's look
             Optional.empty());
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                holding(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), this::hold)));
 
-    plainPort = EnvoyEndToEndTest.freePort();
-    int adminPort = EnvoyEndToEndTest.freePort();
-    String failOpen =
-        Files.readString(REPO.resolve("envoy-config/envoy.yaml"))
-            .replace("failure_mode_allow: false", "failure_mode_allow: true")
-            .replace("timeout: 0.5s", "timeout: 5s");
-    assertThat(failOpen).contains("failure_mode_allow: true", "timeout: 5s");
-    Path config = work.resolve("envoy.yaml");
-    Files.writeString(
-        config,
-        EnvoyEndToEndTest.render(
-            failOpen,
-            Map.of(
-                "ENVOY_LISTEN_PORT", String.valueOf(EnvoyEndToEndTest.freePort()),
-                "ENVOY_PLAIN_PORT", String.valueOf(plainPort),
-                "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
-                "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
-                "CERT_DIR", certs.toString(),
-                "JREGO_CLUSTER", "jrego")));
-    File log = MODULE.resolve("target/envoy-issue14-overload.log").toFile();
     envoy =
-        new ProcessBuilder(
-                envoyBinary,
-                "-c",
-                config.toString(),
-                "--base-id",
-                String.valueOf(adminPort),
-                "--log-level",
-                "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    EnvoyEndToEndTest.awaitEnvoyReady(envoy, adminPort, log);
+        EnvoyRunner.start(
+            "envoy-issue14-overload",
+            jrego.grpcPort(),
+            upstream.getAddress().getPort(),
+            certs,
+            config -> {
+              String failOpen =
+                  config
+                      .replace("failure_mode_allow: false", "failure_mode_allow: true")
+                      .replace("timeout: 0.5s", "timeout: 5s");
+              assertThat(failOpen).contains("failure_mode_allow: true", "timeout: 5s");
+              return failOpen;
+            });
   }
 
-  /** The real policy, except that a request marked {@code x-case: hold} waits for the test. */
-  private PreparedPolicy holding(PreparedPolicy real) {
-    return new PreparedPolicy() {
-      @Override
-      public Optional<Value> evaluate(String path, Value input) throws RegoException {
-        hold(input);
-        return real.evaluate(path, input);
-      }
-
-      @Override
-      public Optional<Value> evaluate(String path, Value input, QueryOptions options)
-          throws RegoException {
-        hold(input);
-        return real.evaluate(path, input, options);
-      }
-
-      @Override
-      public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
-        return real.query(query, input);
-      }
-
-      @Override
-      public List<io.jrego.engine.RuleInfo> rules() {
-        return real.rules();
-      }
-
-      @Override
-      public Map<String, Duration> compileMetrics() {
-        return real.compileMetrics();
-      }
-    };
-  }
-
+  /** Holds a request marked {@code x-case: hold} until the test releases it. */
   private void hold(Value input) {
     Value v = input;
     for (String k : List.of("attributes", "request", "http", "headers", "x-case")) {
@@ -207,10 +139,7 @@ class Issue14OverloadEndToEndTest {
   void stopEverything() throws InterruptedException {
     release.countDown();
     if (envoy != null) {
-      envoy.destroy();
-      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
-        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      envoy.close();
     }
     if (jrego != null) {
       jrego.shutdown();
@@ -267,7 +196,7 @@ class Issue14OverloadEndToEndTest {
 
   private HttpRequest.Builder request(String xCase) {
     return HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + plainPort + "/v1/chat/completions"))
+            URI.create("http://127.0.0.1:" + envoy.plainPort + "/v1/chat/completions"))
         .header("x-case", xCase)
         .header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{}"));

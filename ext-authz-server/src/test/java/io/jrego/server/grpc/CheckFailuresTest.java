@@ -9,9 +9,6 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.value.Json;
@@ -39,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * parse limits are answered 400 rather than {@code internal}, and one deadline covers the whole
  * check.
  */
-class Issue14CheckErrorsTest {
+class CheckFailuresTest {
 
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
@@ -58,41 +55,22 @@ class Issue14CheckErrorsTest {
         @Override
         public void close() {}
       };
-  private CheckServer server;
-  private ManagedChannel channel;
+  private InProcessCheck check;
 
   @AfterEach
   void tearDown() throws InterruptedException {
     checkLog.removeHandler(capture);
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.shutdown();
+    if (check != null) {
+      check.close();
     }
   }
 
   private AuthorizationGrpc.AuthorizationBlockingStub start(
       AuthorizationService.Config config, PreparedPolicy policy) throws IOException {
     checkLog.addHandler(capture);
-    String name = InProcessServerBuilder.generateName();
-    server =
-        CheckServer.start(
-            InProcessServerBuilder.forName(name),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("", 0),
-                4 << 20,
-                2,
-                16,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ZERO),
-            new AuthorizationService(policies, metrics, config),
-            policies);
-    server.serve();
-    policies.activate(new ActivePolicy(policy, "rev-1", "test", Instant.now()));
-    channel = InProcessChannelBuilder.forName(name).build();
-    return AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    check = InProcessCheck.start(new AuthorizationService(policies, metrics, config), policies, 2);
+    policies.activate(ActivePolicy.oneBundle(policy, "rev-1", "test", Instant.now()));
+    return AuthorizationGrpc.newBlockingStub(check.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private static CheckRequest request(Map<String, String> headers, String body) {

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  * APPEND_FORWARD}), so the client's forged URI was taken. The header is now read as Envoy writes
  * it, and a malformed one gives no identity at all.
  */
-class Issue14XfccTest {
+class XfccSmugglingTest {
 
-  private final InputMapper trustingXfcc = new InputMapper(new InputMapper.Options(false, true));
+  private final InputMapper trustingXfcc =
+      new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
 
   private static CheckRequest request(Map<String, String> headers) {
     return CheckRequest.newBuilder()

@@ -26,7 +26,7 @@ import picocli.CommandLine;
  * {@link KeyFiles}: a key option names a file, a missing file is "not found", and a literal secret
  * comes only from an environment variable named with {@code --*-secret-env}.
  */
-class Issue14KeyFileTest {
+class KeyFileOptionsTest {
 
   private static final Path AI_GATEWAY =
       Path.of(System.getProperty("basedir", "."), "..", "rego-policies", "ai-gateway");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * {@code maxFormKeys}) is refused with a 400 naming the limit, counted before anything is decoded,
  * so a flood of names costs one scan. At OPA-Envoy's own limit (Go's 10,000) the answer stays Go's.
  */
-class Issue14FormParamsTest {
+class FormParamsLimitTest {
 
   private final InputMapper serve =
       new InputMapper(

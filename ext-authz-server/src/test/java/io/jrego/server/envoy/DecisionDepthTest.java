@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * failure_mode_allow: true} would let the request through. jrego refuses it as an invalid decision,
  * which {@code --on-error} answers.
  */
-class Issue14DecisionDepthTest {
+class DecisionDepthTest {
 
   private final DecisionMapper mapper = new DecisionMapper(false);
 

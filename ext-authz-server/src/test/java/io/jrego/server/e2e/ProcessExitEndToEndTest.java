@@ -16,8 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,12 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bundle poller was stuck in a dripping download and whose checks were stuck evaluating; and a JVM
  * that ran out of memory ran on half dead. Now SIGTERM ends the process within the grace period and
  * a few seconds, and an OutOfMemoryError ends it with status 3 even without the launcher's {@code
- * -XX:+ExitOnOutOfMemoryError} (see {@code Issue14LauncherIT} for the launcher).
+ * -XX:+ExitOnOutOfMemoryError} (see {@code LauncherOutOfMemoryIT} for the launcher).
  */
-class Issue14ProcessExitEndToEndTest {
-
-  private static final Pattern SERVING =
-      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
+class ProcessExitEndToEndTest {
 
   @TempDir Path dir;
 
@@ -48,7 +43,7 @@ class Issue14ProcessExitEndToEndTest {
         """;
     try (BundleHttpServer bundles = new BundleHttpServer()) {
       bundles.serve(BundleHttpServer.bundle("loop", loop), "loop");
-      Process p =
+      ServeProcess jrego =
           start(
               false,
               "--bundle",
@@ -66,8 +61,9 @@ class Issue14ProcessExitEndToEndTest {
               // the checks must still be running at SIGTERM, not ended by their own deadline
               "--eval-timeout",
               "60s");
+      Process p = jrego.process();
       try {
-        int grpc = Integer.parseInt(awaitServing(p).group(1));
+        int grpc = jrego.awaitServing(Duration.ofSeconds(60)).grpcPort();
         // the next poll gets headers, then a byte a second: the poller is stuck in the download
         bundles.serveDripping(BundleHttpServer.revision("r2"), "drip", Duration.ofSeconds(1));
         ManagedChannel ch =
@@ -83,7 +79,7 @@ class Issue14ProcessExitEndToEndTest {
           Duration took = Duration.ofNanos(System.nanoTime() - t0);
           assertThat(p.exitValue()).isEqualTo(143);
           // grace 1 s, then the checks are cancelled and the download dropped (before, the
-          // process waited for the dripping download for good); Issue14ShutdownTest shows the
+          // process waited for the dripping download for good); CheckServerShutdownTest shows the
           // evaluations end by cancellation, not by their deadline
           assertThat(took).isLessThan(Duration.ofSeconds(4));
         } finally {
@@ -107,7 +103,7 @@ class Issue14ProcessExitEndToEndTest {
     Files.writeString(
         bundle.resolve("policy.rego"),
         "package envoy.authz\n\nallow if count(numbers.range(1, 40000000)) > 0\n");
-    Process p =
+    ServeProcess jrego =
         start(
             false,
             "--bundle",
@@ -119,8 +115,9 @@ class Issue14ProcessExitEndToEndTest {
             // a fresh JVM's first check must reach the policy, not end at its own deadline
             "--eval-timeout",
             "60s");
+    Process p = jrego.process();
     try {
-      int grpc = Integer.parseInt(awaitServing(p).group(1));
+      int grpc = jrego.awaitServing(Duration.ofSeconds(60)).grpcPort();
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
       try {
         sendAndForget(ch);
@@ -165,45 +162,15 @@ class Issue14ProcessExitEndToEndTest {
   }
 
   /** {@code jrego serve} in its own JVM with a 128 MiB heap, with or without the JVM's OOM flag. */
-  private Process start(boolean exitOnOom, String... args) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xms128m",
-                "-Xmx128m",
-                "-XX:+UseParallelGC"));
+  private ServeProcess start(boolean exitOnOom, String... args) throws IOException {
+    List<String> jvm = new ArrayList<>(List.of("-Xms128m", "-Xmx128m", "-XX:+UseParallelGC"));
     if (exitOnOom) {
-      cmd.add("-XX:+ExitOnOutOfMemoryError");
+      jvm.add("-XX:+ExitOnOutOfMemoryError");
     }
-    cmd.addAll(List.of("-cp", classpath, "io.jrego.cli.JregoCommand", "serve"));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--warm-up", "0s", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
-    pb.redirectOutput(dir.resolve("out.txt").toFile())
-        .redirectError(dir.resolve("err.txt").toFile());
-    return pb.start();
-  }
-
-  private Matcher awaitServing(Process p) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      Matcher m = SERVING.matcher(Files.readString(dir.resolve("out.txt")));
-      if (m.find()) {
-        return m;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(
-        "jrego serve did not start (alive "
-            + p.isAlive()
-            + "):\n"
-            + Files.readString(dir.resolve("out.txt"))
-            + Files.readString(dir.resolve("err.txt")));
+    List<String> serve = new ArrayList<>(List.of("serve"));
+    serve.addAll(List.of(args));
+    serve.addAll(
+        List.of("--warm-up", "0s", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"));
+    return ServeProcess.start(dir, jvm, serve);
   }
 }

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
  * with a reset stream and a logged stack trace, and the memory they held by nothing but the queue's
  * length. The limits now follow the heap ({@link RequestLimits}) and the calls over them are
  * refused cleanly, RESOURCE_EXHAUSTED, and counted. The bytes limit is shown by a flood against a
- * real {@code jrego serve} ({@code Issue14RequestFloodEndToEndTest}).
+ * real {@code jrego serve} ({@code RequestFloodEndToEndTest}).
  */
-class Issue14RequestLimitsTest {
+class RequestLimitsTest {
 
   @Test
   void limitsFollowTheHeap() {
@@ -56,7 +56,7 @@ class Issue14RequestLimitsTest {
     AtomicInteger started = new AtomicInteger();
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
-        new ActivePolicy(
+        ActivePolicy.oneBundle(
             new FakePolicy(
                 (path, input) -> {
                   started.incrementAndGet();
@@ -86,14 +86,7 @@ class Issue14RequestLimitsTest {
                 policies,
                 metrics,
                 // the held check must not end at its own deadline while the test looks
-                new AuthorizationService.Config(
-                    "envoy/authz/allow",
-                    io.jrego.server.envoy.InputMapper.Options.defaults(),
-                    false,
-                    OnError.GRPC_ERROR,
-                    403,
-                    Integer.MAX_VALUE,
-                    Duration.ofSeconds(30))),
+                AuthorizationService.Config.builder().evalTimeout(Duration.ofSeconds(30)).build()),
             policies);
     server.serve();
     assertThat(server.limits().maxCalls()).isEqualTo(2);

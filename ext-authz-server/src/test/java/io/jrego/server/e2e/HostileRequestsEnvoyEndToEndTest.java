@@ -3,9 +3,6 @@ package io.jrego.server.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.base.QueryOptions;
-import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -16,7 +13,6 @@ import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
-import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,10 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,27 +49,23 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class Issue14EnvoyEndToEndTest {
+class HostileRequestsEnvoyEndToEndTest {
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
-  private static final Path REPO = MODULE.getParent();
   private static final String ORCHESTRATOR = "spiffe://cluster.local/ns/ai/sa/orchestrator";
 
   private final ConcurrentLinkedQueue<String> upstreamSaw = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
   private HttpServer upstream;
   private JregoServer jrego;
-  private Process envoy;
-  private int listenPort;
+  private EnvoyRunner envoy;
   private TestPki pki;
   private HttpClient stranger;
   private HttpClient legacy;
 
   @BeforeAll
   void startEverything() throws Exception {
-    String envoyBinary = EnvoyEndToEndTest.findEnvoy();
-    Path work = Files.createDirectories(MODULE.resolve("target/envoy-issue14"));
-    Path certs = Files.createDirectories(work.resolve("certs"));
+    Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14/certs"));
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
@@ -99,14 +89,11 @@ class Issue14EnvoyEndToEndTest {
     upstream.start();
 
     AuthorizationService.Config check =
-        new AuthorizationService.Config(
-            "envoy/authz/allow",
-            new InputMapper.Options(false, true),
-            false,
-            OnError.DENY,
-            403,
-            Integer.MAX_VALUE,
-            Duration.ofSeconds(1)); // under Envoy's timeout, so jrego answers first
+        AuthorizationService.Config.builder()
+            .input(InputMapper.Options.defaults().withTrustXfcc(true))
+            .onError(OnError.DENY, 403)
+            .evalTimeout(Duration.ofSeconds(1))
+            .build(); // under Envoy's timeout, so jrego answers first
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
@@ -121,17 +108,21 @@ class Issue14EnvoyEndToEndTest {
             check,
             Optional.empty());
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego
-        .policies()
-        .activate(
-            new ActivePolicy(
-                recording(real.policy()), real.revision(), real.source(), real.activatedAt()));
+    jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
-    listenPort = EnvoyEndToEndTest.freePort();
-    int adminPort = EnvoyEndToEndTest.freePort();
-    String template = Files.readString(REPO.resolve("envoy-config/envoy.yaml"));
+    envoy =
+        EnvoyRunner.start(
+            "envoy-issue14",
+            jrego.grpcPort(),
+            upstream.getAddress().getPort(),
+            certs,
+            HostileRequestsEnvoyEndToEndTest::failOpenAppendingXfcc);
+  }
+
+  /** The shipped config, set up the way that let the attacks through. */
+  private static String failOpenAppendingXfcc(String config) {
     String failOpen =
-        template
+        config
             .replace("failure_mode_allow: false", "failure_mode_allow: true")
             .replace("timeout: 0.5s", "timeout: 5s");
     // the mTLS listener is the first of the two
@@ -140,74 +131,13 @@ class Issue14EnvoyEndToEndTest {
             "forward_client_cert_details: SANITIZE_SET",
             "forward_client_cert_details: APPEND_FORWARD");
     assertThat(appending).contains("failure_mode_allow: true", "APPEND_FORWARD", "timeout: 5s");
-    Path config = work.resolve("envoy.yaml");
-    Files.writeString(
-        config,
-        EnvoyEndToEndTest.render(
-            appending,
-            Map.of(
-                "ENVOY_LISTEN_PORT", String.valueOf(listenPort),
-                "ENVOY_PLAIN_PORT", String.valueOf(EnvoyEndToEndTest.freePort()),
-                "ENVOY_ADMIN_PORT", String.valueOf(adminPort),
-                "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-                "UPSTREAM_PORT", String.valueOf(upstream.getAddress().getPort()),
-                "CERT_DIR", certs.toString(),
-                "JREGO_CLUSTER", "jrego")));
-    File log = MODULE.resolve("target/envoy-issue14.log").toFile();
-    envoy =
-        new ProcessBuilder(
-                envoyBinary,
-                "-c",
-                config.toString(),
-                "--base-id",
-                String.valueOf(adminPort),
-                "--log-level",
-                "info")
-            .redirectErrorStream(true)
-            .redirectOutput(log)
-            .start();
-    EnvoyEndToEndTest.awaitEnvoyReady(envoy, adminPort, log);
-  }
-
-  private PreparedPolicy recording(PreparedPolicy real) {
-    return new PreparedPolicy() {
-      @Override
-      public Optional<Value> evaluate(String path, Value input) throws RegoException {
-        lastInput.set(input);
-        return real.evaluate(path, input);
-      }
-
-      @Override
-      public Optional<Value> evaluate(String path, Value input, QueryOptions options)
-          throws RegoException {
-        lastInput.set(input);
-        return real.evaluate(path, input, options);
-      }
-
-      @Override
-      public List<QueryResult> query(String query, Optional<Value> input) throws RegoException {
-        return real.query(query, input);
-      }
-
-      @Override
-      public List<io.jrego.engine.RuleInfo> rules() {
-        return real.rules();
-      }
-
-      @Override
-      public Map<String, Duration> compileMetrics() {
-        return real.compileMetrics();
-      }
-    };
+    return appending;
   }
 
   @AfterAll
   void stopEverything() throws InterruptedException {
     if (envoy != null) {
-      envoy.destroy();
-      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
-        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      envoy.close();
     }
     if (jrego != null) {
       jrego.shutdown();
@@ -338,7 +268,7 @@ class Issue14EnvoyEndToEndTest {
   }
 
   private URI url(String path) {
-    return URI.create("https://localhost:" + listenPort + path);
+    return URI.create("https://localhost:" + envoy.listenPort + path);
   }
 
   private static HttpResponse<String> send(HttpClient client, HttpRequest.Builder request)

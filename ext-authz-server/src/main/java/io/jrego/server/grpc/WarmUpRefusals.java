@@ -1,0 +1,137 @@
+package io.jrego.server.grpc;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
+ * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
+ * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
+ * spans many HTTP/2 frames, an object of many keys, path parameters.
+ *
+ * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
+ * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
+ * the first hostile request of a phase), the traps fired all along the path, in gRPC's deframer,
+ * protobuf, Jackson, input mapping and the answer's type switch: replica A deoptimised 91 methods
+ * and recompiled 110 in that second, and legitimate requests waited behind the interpreter and the
+ * compiler (p99 126-146 ms in that second against 12 ms calm; load-tests/README.md, "Fault
+ * matrix"). Having seen each kind once in the warm-up, the compiled code keeps those branches.
+ */
+final class WarmUpRefusals {
+
+  private WarmUpRefusals() {}
+
+  /** How many times the ordinary samples come before the rare ones, in each round. */
+  static final int ORDINARY_ROUNDS = 6;
+
+  /**
+   * {@code ordinary} {@link #ORDINARY_ROUNDS} times, then each rare request once: the rare ones are
+   * about a quarter of the warm-up's requests, and most are refused after a few bytes.
+   */
+  static List<CheckRequest> mixedInto(List<CheckRequest> ordinary) {
+    List<CheckRequest> out = new ArrayList<>();
+    for (int i = 0; i < ORDINARY_ROUNDS; i++) {
+      out.addAll(ordinary);
+    }
+    out.addAll(samples(ordinary.getFirst()));
+    return out;
+  }
+
+  /** The rare requests, each a variation of {@code chat} (a JSON POST with a caller identity). */
+  static List<CheckRequest> samples(CheckRequest chat) {
+    StringBuilder keys = new StringBuilder("{\"model\":\"warmup\"");
+    for (int i = 0; i < 400; i++) {
+      keys.append(",\"k").append(i).append("\":").append(i);
+    }
+    keys.append('}');
+    StringBuilder form = new StringBuilder("a=0");
+    StringBuilder query = new StringBuilder("/v1/models?a=0");
+    // one over Go's limit, so refused whatever --max-form-params says (counted before decoding)
+    for (int i = 1; i <= 10_000; i++) {
+      form.append("&a=").append(i);
+      query.append("&a=").append(i);
+    }
+    String big =
+        "{\"model\":\"warmup\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + "where is my order? ".repeat(64 * 1024 / 19)
+            + "\"}]}";
+    byte[] notUtf8 =
+        "{\"model\":\"warmup\",\"messages\":[{\"role\":\"user\",\"content\":\"caf?\"}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    notUtf8[indexOf(notUtf8, (byte) '?')] = (byte) 0xe9; // Latin-1 'é'
+    return List.of(
+        body(chat, "application/json", big),
+        body(chat, "application/json", keys.toString()),
+        body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
+        body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
+        body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
+        rawBody(chat, "application/json", notUtf8),
+        body(chat, "application/x-www-form-urlencoded", form.toString()),
+        path(chat, "GET", query.toString()),
+        path(chat, "POST", "/v1/chat/completions;x=1"),
+        edit(
+            chat,
+            http ->
+                http.putHeaders("x-envoy-auth-partial-body", "true")
+                    .putHeaders("content-length", "100000")));
+  }
+
+  private interface HttpEdit {
+    void apply(AttributeContext.HttpRequest.Builder http);
+  }
+
+  private static CheckRequest edit(CheckRequest base, HttpEdit edit) {
+    CheckRequest.Builder b = base.toBuilder();
+    edit.apply(b.getAttributesBuilder().getRequestBuilder().getHttpBuilder());
+    return b.build();
+  }
+
+  private static CheckRequest body(CheckRequest base, String contentType, String body) {
+    return edit(
+        base,
+        http ->
+            http.putHeaders("content-type", contentType)
+                .putHeaders(
+                    "content-length", String.valueOf(body.getBytes(StandardCharsets.UTF_8).length))
+                .setBody(body)
+                .setSize(body.length()));
+  }
+
+  private static CheckRequest rawBody(CheckRequest base, String contentType, byte[] body) {
+    return edit(
+        base,
+        http ->
+            http.putHeaders("content-type", contentType)
+                .putHeaders("content-length", String.valueOf(body.length))
+                .clearBody()
+                .setRawBody(ByteString.copyFrom(body))
+                .setSize(body.length));
+  }
+
+  private static CheckRequest path(CheckRequest base, String method, String path) {
+    return edit(
+        base,
+        http ->
+            http.setMethod(method)
+                .setPath(path)
+                .putHeaders(":method", method)
+                .putHeaders(":path", path)
+                .removeHeaders("content-type")
+                .removeHeaders("content-length")
+                .clearBody()
+                .setSize(0));
+  }
+
+  private static int indexOf(byte[] bytes, byte b) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no " + (char) b);
+  }
+}

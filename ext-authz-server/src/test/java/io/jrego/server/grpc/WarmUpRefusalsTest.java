@@ -1,0 +1,97 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.stub.StreamObserver;
+import io.jrego.engine.value.BooleanValue;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up's rare requests take the branches they are there for: the refusals are refused (400,
+ * {@code request_parse_error}) and the others reach the policy, each once per round.
+ */
+class WarmUpRefusalsTest {
+
+  @Test
+  void eachRareRequestGetsTheAnswerItIsThereToTrain() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
+            "r",
+            "test",
+            Instant.now()));
+    AuthorizationService service =
+        new AuthorizationService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
+    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUp.samples().getFirst());
+    List<String> answers = new ArrayList<>();
+    for (CheckRequest r : rare) {
+      CheckResponse response = check(service, r);
+      answers.add(
+          response.hasDeniedResponse()
+              ? response.getDeniedResponse().getStatus().getCodeValue()
+                  + " "
+                  + response.getDeniedResponse().getBody().replaceAll(":.*", "")
+              : "allowed");
+    }
+    assertThat(answers)
+        .containsExactly(
+            "allowed", // 64 KiB chat
+            "allowed", // 400 keys
+            "400 request_parse_error", // nested 1,001 deep
+            "400 request_parse_error", // 1e100000000
+            "400 request_parse_error", // cut-off JSON
+            "allowed", // a byte that is not UTF-8, read as U+FFFD
+            "400 request_parse_error", // 10,001 form parameters
+            "400 request_parse_error", // 10,001 query parameters
+            "allowed", // path parameters
+            "allowed"); // a body Envoy cut short
+  }
+
+  @Test
+  void theRareRequestsAreAQuarterOfTheMix() {
+    List<CheckRequest> ordinary = WarmUp.samples();
+    List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary);
+    int rare = mix.size() - WarmUpRefusals.ORDINARY_ROUNDS * ordinary.size();
+    assertThat(rare).isEqualTo(10);
+    assertThat((double) rare / mix.size()).isBetween(0.2, 0.35);
+    assertThat(mix.subList(0, ordinary.size())).isEqualTo(ordinary);
+  }
+
+  private static CheckResponse check(AuthorizationService service, CheckRequest request)
+      throws Exception {
+    CompletableFuture<CheckResponse> answer = new CompletableFuture<>();
+    service.check(
+        request,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(CheckResponse value) {
+            answer.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return answer.get(30, TimeUnit.SECONDS);
+  }
+}
