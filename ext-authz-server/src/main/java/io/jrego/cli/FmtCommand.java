@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
  * {@code jrego fmt}: formats Rego files in OPA's canonical layout, byte for byte what {@code opa
  * fmt} writes. Files and folders (every {@code .rego} file below, in name order) are formatted to
  * stdout; {@code -w} writes them back, {@code -l} lists the ones that would change, {@code -d}
- * shows a unified diff, {@code --fail} exits 2 at the first file that would change. With no path it
- * formats stdin to stdout. As in OPA, the first file that does not parse stops the run (exit 2; 1
- * for stdin and for a path that does not exist).
+ * shows a unified diff, {@code --fail} exits 2 at the first file that would change, {@code --v0-v1}
+ * reads Rego v0 and writes syntax both v0 and v1 accept. With no path it formats stdin to stdout.
+ * As in OPA, the first file that does not parse stops the run (exit 2; 1 for stdin and for a path
+ * that does not exist).
  */
 @Command(
     name = "fmt",
@@ -60,6 +61,12 @@ public final class FmtCommand implements Callable<Integer> {
 
   @Option(names = "--v0-compatible", description = "read and write Rego v0 (pre-1.0 syntax)")
   boolean v0Compatible;
+
+  @Option(
+      names = "--v0-v1",
+      description =
+          "read Rego v0 and write syntax both v0 and v1 accept (if, contains, :=, import rego.v1)")
+  boolean v0v1;
 
   @Option(
       names = "--drop-v0-imports",
@@ -168,6 +175,9 @@ public final class FmtCommand implements Callable<Integer> {
   }
 
   private String format(String name, String src) throws RegoException {
+    if (v0v1) {
+      return RegoFormatter.formatV0ToV1(name, src);
+    }
     RegoVersion version = v0Compatible ? RegoVersion.V0 : RegoVersion.V1;
     return RegoFormatter.format(name, src, version, dropV0Imports);
   }

@@ -83,6 +83,43 @@ class FmtCommandOpaTest {
                 + ":4: rego_parse_error: ");
   }
 
+  /** v0 modules: keywords added, future imports replaced, rego.v1 placed where OPA places it. */
+  private static final List<String> V0_MODULES =
+      List.of(
+          "package x\n\nimport future.keywords.in\n\ndefault allow = false\n\nallow {\n  input.x in [1,2]\n}\n\ns[x] { x := 1 }\n\nf(x) = y { y := x }\n\np = 1\nq { true }\n",
+          "package x\n\nallow { true }\n",
+          "package x\n\nimport future.keywords\n\nallow if { true }\ns contains 1\n",
+          "package x\n\np[x] = 1 { x := \"a\" }\nr.a.b = 1\nt[1]\n",
+          "# top\npackage x\n\nimport data.foo\nimport input.bar # c\n\nimport future.keywords.if\nimport future.keywords.in\n\n# rule\nallow if { bar in foo }\n",
+          "package x\n\nimport rego.v1\nimport data.a\n\nallow if { a }\n",
+          "package x\n\nimport data.z\nimport data.a\n\n# c\nallow { a }\n",
+          "package x\nimport future.keywords.in\nimport data.z\n\nimport future.keywords.if\nallow if { z }\n",
+          "package x\n\nimport data.z\n\nimport data.q\nallow { z }\n");
+
+  @Test
+  void v0V1WritesWhatOpaWrites() throws Exception {
+    for (int i = 0; i < V0_MODULES.size(); i++) {
+      Path f = dir.resolve("v0_" + i + ".rego");
+      Files.writeString(f, V0_MODULES.get(i));
+      CommandRun r = same("fmt", "--v0-v1", f.toString());
+      assertThat(r.exit()).as(f.toString()).isZero();
+      assertThat(r.out()).as(f.toString()).contains("import rego.v1\n");
+    }
+  }
+
+  @Test
+  void v0V1RejectsARuleNamedAfterAV1Keyword() throws Exception {
+    Path f = dir.resolve("kw.rego");
+    Files.writeString(f, "package x\n\nif[x] { x := 1 }\nin = 2\n");
+    CommandRun r = same("fmt", "--v0-v1", f.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(f + ":4: rego_parse_error: in keyword cannot be used for rule name");
+    Path c = dir.resolve("contains.rego");
+    Files.writeString(c, "package x\n\ncontains[x] { x := 1 }\n");
+    assertThat(same("fmt", "--v0-v1", c.toString()).exit()).isEqualTo(2);
+  }
+
   @Test
   void aMissingPathExitsOne() throws Exception {
     same("fmt", dir.resolve("nope.rego").toString());

@@ -70,11 +70,22 @@ final class LayoutWriter {
   private final Set<String> futureKeywords = new java.util.HashSet<>();
 
   private final boolean dropV0Imports;
+  private final boolean v0v1;
 
   LayoutWriter(String src, boolean regoV1, boolean dropV0Imports) {
+    this(src, regoV1, dropV0Imports, false);
+  }
+
+  /**
+   * With {@code v0v1} (source read as v0, {@code regoV1} set), as {@code opa fmt --v0-v1}: the
+   * module is written in v1 syntax with an {@code import rego.v1} in place of the {@code
+   * future.keywords} imports.
+   */
+  LayoutWriter(String src, boolean regoV1, boolean dropV0Imports, boolean v0v1) {
     this.src = src;
     this.regoV1 = regoV1;
     this.dropV0Imports = dropV0Imports;
+    this.v0v1 = v0v1;
     this.ifs = regoV1;
     this.contains = regoV1;
   }
@@ -100,6 +111,13 @@ final class LayoutWriter {
         contains |= kw.equals("contains");
       }
     }
+    Import added = null;
+    if (v0v1 && !regoV1Imported) {
+      added = regoV1Import(imports);
+      imports.add(added);
+      imports.sort(java.util.Comparator.comparingInt(i -> i.loc().row()));
+      regoV1Imported = true;
+    }
     if (regoV1 && dropV0Imports) {
       imports.removeIf(i -> dotted(i.path()).equals("rego.v1"));
     }
@@ -113,6 +131,11 @@ final class LayoutWriter {
       }
     }
     writePackage(m);
+    if (added != null && addedFollowsRule(added, m.rules())) {
+      // written after a rule, the import would have no effect: it goes first, in a group alone
+      imports.remove(added);
+      writeImports(new ArrayList<>(List.of(added)));
+    }
     writeImports(imports);
     writeRules(m.rules());
     for (int i = 0; i < comments.size(); i++) {
@@ -126,6 +149,29 @@ final class LayoutWriter {
       end--;
     }
     return end == buf.length() ? buf.toString() : buf.substring(0, end) + "\n";
+  }
+
+  /**
+   * An {@code import rego.v1} as OPA adds it: on the line after the last {@code future.keywords}
+   * import, else on line 1 (so before the module's other imports).
+   */
+  private static Import regoV1Import(List<Import> imports) {
+    int maxRow = 0;
+    for (Import i : imports) {
+      if (dotted(i.path()).startsWith("future.")) {
+        maxRow = Math.max(maxRow, i.loc().row());
+      }
+    }
+    Loc loc = new Loc(maxRow + 1, 1, -1, -1);
+    return new Import(new Ref(new Var("rego", loc), List.of(new Str("v1", loc)), loc), "", loc);
+  }
+
+  private static boolean addedFollowsRule(Import added, List<Rule> rules) {
+    int first = Integer.MAX_VALUE;
+    for (Rule r : rules) {
+      first = Math.min(first, r.loc().row());
+    }
+    return added.loc().row() >= first;
   }
 
   private static String dotted(Ref r) {

@@ -4,6 +4,9 @@ import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.parser.Parser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * OPA's canonical formatting of a Rego module, byte for byte what {@code opa fmt} writes: tabs, one
@@ -15,6 +18,9 @@ import io.jrego.engine.parser.Parser;
  * here with the same errors.
  */
 public final class RegoFormatter {
+
+  /** The names Rego v1 reserves that a v0 module may still give a rule. */
+  private static final Set<String> V1_KEYWORDS = Set.of("contains", "every", "if", "in");
 
   private RegoFormatter() {}
 
@@ -44,6 +50,41 @@ public final class RegoFormatter {
     try {
       return new LayoutWriter(src, version == RegoVersion.V1, dropV0Imports)
           .write(SyntaxReader.read(src, version));
+    } catch (RuntimeException e) {
+      throw new RegoException(
+          RegoError.of("rego_format_error", file + ": cannot format: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * As {@code opa fmt --v0-v1}: reads a Rego v0 module and writes it in syntax both v0 and v1
+   * accept: {@code if} before bodies, {@code contains} for partial sets, {@code :=} for values, and
+   * {@code import rego.v1} in place of the {@code future.keywords} imports (added when there was
+   * none).
+   *
+   * @throws RegoException when the module does not parse as v0, or cannot be written in v1: a rule
+   *     named after a v1 keyword ({@code rego_parse_error}, one per rule, as OPA reports them)
+   */
+  public static String formatV0ToV1(String file, String src) throws RegoException {
+    Parser.parseModule(file, src, RegoVersion.V0);
+    Syntax.Module module = SyntaxReader.read(src, RegoVersion.V0);
+    List<RegoError> errors = new ArrayList<>();
+    for (Syntax.Rule r : module.rules()) {
+      if (r.head().ref().size() == 1
+          && r.head().ref().get(0) instanceof Syntax.Var v
+          && V1_KEYWORDS.contains(v.name())) {
+        errors.add(
+            RegoError.at(
+                RegoError.PARSE,
+                v.name() + " keyword cannot be used for rule name",
+                new RegoError.Location(file, r.loc().row(), r.loc().col(), "")));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new RegoException(errors);
+    }
+    try {
+      return new LayoutWriter(src, true, false, true).write(module);
     } catch (RuntimeException e) {
       throw new RegoException(
           RegoError.of("rego_format_error", file + ": cannot format: " + e.getMessage()));
