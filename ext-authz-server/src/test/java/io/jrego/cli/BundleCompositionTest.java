@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -106,13 +107,7 @@ class BundleCompositionTest {
   private static String opaEval(Path source) throws Exception {
     Process p =
         new ProcessBuilder(
-                CheckCommandOpaTest.opaBinary().toString(),
-                "eval",
-                "-b",
-                source.toString(),
-                "-f",
-                "raw",
-                QUERY)
+                RealOpa.binary().toString(), "eval", "-b", source.toString(), "-f", "raw", QUERY)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
