@@ -53,6 +53,22 @@ public final class AllocationMeter {
     return now - start;
   }
 
+  /**
+   * Runs {@code work} without counting what it allocates: for one-time loads of shared, cached
+   * tables (a tokenizer vocabulary, tens of MB the first time, nothing after) that the whole JVM
+   * keeps and that no query can repeat, so they are no evaluation's own cost.
+   */
+  public <T> T uncounted(java.util.function.Supplier<T> work) {
+    long before = current();
+    try {
+      return work.get();
+    } finally {
+      if (start != UNREAD) {
+        start += current() - before;
+      }
+    }
+  }
+
   /** The limit this meter was started with. */
   public long limit() {
     return limit;

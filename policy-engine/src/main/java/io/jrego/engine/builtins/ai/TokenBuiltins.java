@@ -52,11 +52,13 @@ public final class TokenBuiltins {
   private static Value count(Value[] args, BuiltinContext ctx) throws BuiltinException {
     String text = AiOperands.string(args, 0);
     String model = AiOperands.string(args, 1);
+    loadVocabulary(model, ctx);
     return NumberValue.of(TokenCounter.standard().count(text, model));
   }
 
   private static Value countMessages(Value[] args, BuiltinContext ctx) throws BuiltinException {
     String model = AiOperands.string(args, 1);
+    loadVocabulary(model, ctx);
     try {
       return NumberValue.of(TokenCounter.standard().countMessages(args[0], model));
     } catch (IllegalArgumentException e) {
@@ -66,5 +68,18 @@ public final class TokenBuiltins {
 
   private static Value encoding(Value[] args, BuiltinContext ctx) throws BuiltinException {
     return StringValue.of(TokenCounter.standard().encodingFor(AiOperands.string(args, 0)));
+  }
+
+  /**
+   * The first use of an encoding loads its vocabulary (about 40 MB allocated for cl100k_base, held
+   * by the JVM once): shared and cached, it is not charged to the query that happens to come first,
+   * which would otherwise end with an eval_limit_error under jrego serve's default limit.
+   */
+  private static void loadVocabulary(String model, BuiltinContext ctx) {
+    ctx.sharedLoad(
+        () -> {
+          TokenCounter.standard().load(model);
+          return null;
+        });
   }
 }

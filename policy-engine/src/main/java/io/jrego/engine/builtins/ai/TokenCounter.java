@@ -98,6 +98,15 @@ public final class TokenCounter {
     return enc.isPresent() ? enc.get().countTokensOrdinary(text) : estimate(text);
   }
 
+  /**
+   * Loads the vocabulary {@code model} is counted with, if it has one and it is not loaded yet
+   * (tens of MB allocated once per JVM; a no-op afterwards), so that a caller can keep that
+   * one-time cost apart from the query that first asks.
+   */
+  public void load(String model) {
+    encoding(model);
+  }
+
   private Optional<Encoding> encoding(String model) {
     return EncodingType.fromName(encodingFor(model)).map(registry::getEncoding);
   }

@@ -59,6 +59,14 @@ public final class BuiltinContext {
     }
   }
 
+  /**
+   * Runs {@code load}, a one-time load of a table shared by every query in the JVM (cached, so no
+   * query can make it twice), without charging what it allocates to this query's limit.
+   */
+  public <T> T sharedLoad(java.util.function.Supplier<T> load) {
+    return allocations.uncounted(load);
+  }
+
   /** The query's allocation limit, {@link Long#MAX_VALUE} when it has none. */
   public long allocationLimit() {
     return allocations.limit();
