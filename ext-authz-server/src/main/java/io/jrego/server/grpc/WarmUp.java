@@ -151,8 +151,8 @@ final class WarmUp {
   }
 
   /**
-   * Checks over loopback HTTP/2. A message over the server's size limit is left out: gRPC refuses it
-   * before any of jrego's code runs, and this client does not send it past HTTP/2 flow control.
+   * Checks over loopback HTTP/2. A message over the server's size limit is left out: gRPC refuses
+   * it before any of jrego's code runs, and this client does not send it past HTTP/2 flow control.
    */
   private static long overTheWire(int port, int maxRecvBytes, long deadline, Settling jit)
       throws IOException, InterruptedException {
