@@ -79,14 +79,12 @@ class EnvoyEndToEndTest {
   private static JregoServer startJrego() throws Exception {
     return JregoServer.start(
         REPO.resolve("rego-policies/ai-gateway"),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2)),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(2))
+            .warmUp(Duration.ofSeconds(2))
+            .build(),
         AuthorizationService.Config.defaults(),
         Optional.empty());
   }

@@ -360,14 +360,11 @@ class ExtProcFailuresEndToEndTest {
     return JregoServer.start(
         policies,
         new ServerMetrics(),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(1),
-            Duration.ZERO),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build(),
         check.withEvalTimeout(Duration.ofSeconds(2)),
         process,
         Optional.empty());

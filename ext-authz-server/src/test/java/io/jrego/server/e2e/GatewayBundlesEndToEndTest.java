@@ -77,14 +77,11 @@ class GatewayBundlesEndToEndTest {
         JregoServer.start(
             policies,
             new ServerMetrics(),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                1024,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(1024)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(),
             AuthorizationService.Config.builder()
                 .decisionPath(pkg + "/authz/allow")
                 .input(d.input())

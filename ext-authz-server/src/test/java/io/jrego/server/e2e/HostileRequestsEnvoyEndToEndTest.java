@@ -76,14 +76,11 @@ class HostileRequestsEnvoyEndToEndTest {
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                1024,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ZERO), // no warm-up: the first checks meet a cold JVM path
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(1024)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(), // no warm-up: the first checks meet a cold JVM path
             check,
             Optional.empty());
     ActivePolicy real = jrego.policies().current().orElseThrow();

@@ -65,14 +65,11 @@ class OverloadFailOpenEndToEndTest {
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2, // two check threads and no queue: two calls open at most
-                0,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2) // two check threads and no queue: two calls open at most
+                .queueCapacity(0)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(),
             AuthorizationService.Config.builder()
                 .input(InputMapper.Options.defaults().withTrustXfcc(true))
                 .onError(OnError.DENY, 403)

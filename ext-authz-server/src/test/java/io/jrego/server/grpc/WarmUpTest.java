@@ -24,14 +24,11 @@ class WarmUpTest {
   private static final Path BUNDLE = Path.of("..", "rego-policies", "ai-gateway");
 
   private static final CheckServer.Config CONFIG =
-      new CheckServer.Config(
-          new ListenAddress.Tcp("127.0.0.1", 0),
-          4 << 20,
-          2,
-          16,
-          false,
-          Duration.ofSeconds(1),
-          Duration.ZERO);
+      CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+          .threads(2)
+          .queueCapacity(16)
+          .shutdownGrace(Duration.ofSeconds(1))
+          .build();
 
   private static PolicyHolder policies() throws Exception {
     PolicyHolder policies = new PolicyHolder();
