@@ -95,6 +95,7 @@ class BudgetEndToEndTest {
   /** A prompt of 8 tokens as gpt-4o-mini counts them (see the token-budgets example's test). */
   static final String HELLO = "[{\"role\":\"user\",\"content\":\"hello\"}]";
 
+  private final Running running = new Running();
   private UsageUpstream upstream;
   private BudgetStore store;
   private JregoServer jrego;
@@ -115,11 +116,14 @@ class BudgetEndToEndTest {
     TestPki.writePem(certs, "server", pki.server());
     TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
     upstream = new UsageUpstream();
+    running.add(upstream);
     store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
     jrego = startJrego(bundle, store);
+    running.add(jrego);
     envoy =
         EnvoyRunner.start(
             "budget-e2e", jrego.grpcPort(), upstream.port(), certs, ExtProcEndToEndTest.PATIENT);
+    running.add(envoy);
   }
 
   /** jrego in-process on a free loopback port, reserving and settling in {@code store}. */
@@ -143,15 +147,7 @@ class BudgetEndToEndTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   static HttpRequest chat(

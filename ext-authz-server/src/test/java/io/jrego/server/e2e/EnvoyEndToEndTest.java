@@ -49,6 +49,7 @@ class EnvoyEndToEndTest {
   private static final Path REPO = MODULE.getParent();
 
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
+  private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -66,13 +67,16 @@ class EnvoyEndToEndTest {
             "stranger", client(pki.client("stranger", STRANGER)));
 
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
+    running.add(upstream);
 
     jrego = startJrego();
+    running.add(jrego);
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
     envoy = EnvoyRunner.start("envoy-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
+    running.add(envoy);
   }
 
   /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
@@ -90,16 +94,8 @@ class EnvoyEndToEndTest {
   }
 
   @AfterAll
-  void stopEverything() throws InterruptedException {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+  void stopEverything() throws Exception {
+    running.close();
   }
 
   @BeforeEach

@@ -89,6 +89,7 @@ class ExtProcEndToEndTest {
             .replace("timeout: 0.5s", "timeout: 5s");
       };
 
+  private final Running running = new Running();
   private AiUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -108,8 +109,11 @@ class ExtProcEndToEndTest {
             "gateway", client(pki.client("api-gateway", GATEWAY)),
             "partner", client(pki.client("exporter", PARTNER)));
     upstream = new AiUpstream();
+    running.add(upstream);
     jrego = startJrego(ExternalProcessorService.Config.defaults());
+    running.add(jrego);
     envoy = EnvoyRunner.start("ext-proc-e2e", jrego.grpcPort(), upstream.port(), certs, PATIENT);
+    running.add(envoy);
   }
 
   static JregoServer startJrego(ExternalProcessorService.Config process) throws Exception {
@@ -136,15 +140,7 @@ class ExtProcEndToEndTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   @BeforeEach

@@ -46,6 +46,7 @@ class OverloadFailOpenEndToEndTest {
 
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger holding = new AtomicInteger();
+  private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -61,6 +62,7 @@ class OverloadFailOpenEndToEndTest {
     TestPki.forEnvoy(certs);
 
     upstream = RecordingUpstream.start();
+    running.add(upstream);
 
     jrego =
         JregoServer.start(
@@ -76,6 +78,7 @@ class OverloadFailOpenEndToEndTest {
                 .evalTimeout(Duration.ofSeconds(30))
                 .build(), // the held checks must outlive the test's look
             Optional.empty());
+    running.add(jrego);
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), this::hold)));
 
@@ -93,6 +96,7 @@ class OverloadFailOpenEndToEndTest {
               assertThat(failOpen).contains("failure_mode_allow: true", "timeout: 5s");
               return failOpen;
             });
+    running.add(envoy);
   }
 
   /** Holds a request marked {@code x-case: hold} until the test releases it. */
@@ -112,17 +116,9 @@ class OverloadFailOpenEndToEndTest {
   }
 
   @AfterAll
-  void stopEverything() throws InterruptedException {
+  void stopEverything() throws Exception {
     release.countDown();
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   @Test
