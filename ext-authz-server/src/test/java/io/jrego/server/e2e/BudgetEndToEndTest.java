@@ -111,10 +111,7 @@ class BudgetEndToEndTest {
     Path bundle = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/budget-e2e/bundle"));
     Files.writeString(bundle.resolve("policy.rego"), POLICY);
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/budget-e2e/certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki.forEnvoy(certs);
     upstream = new UsageUpstream();
     running.add(upstream);
     store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);

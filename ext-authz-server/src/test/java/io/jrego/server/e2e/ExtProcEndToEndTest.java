@@ -99,10 +99,7 @@ class ExtProcEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
             "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),

@@ -91,10 +91,7 @@ class ExtProcFailuresEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-failures/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     client =
         HttpClient.newBuilder()
             .sslContext(pki.clientContext(pki.client("api-gateway", ExtProcEndToEndTest.GATEWAY)))
