@@ -58,22 +58,23 @@ class DefaultBundlesEndToEndTest {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
-    // No --bundle: the defaults, found from the test class path's checkout.
+    // No --bundle: the defaults, found from the test class path's checkout; serve's own warm-up
+    // (made-up chats, so the scanner's tables are built before /ready says so).
     jrego =
         ServeProcess.start(
                 dir,
                 List.of("-Xmx128m"),
-                List.of(
-                    "serve",
-                    "--addr",
-                    "127.0.0.1:0",
-                    "--admin-addr",
-                    "127.0.0.1:0",
-                    "--warm-up",
-                    "0s"))
+                List.of("serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"))
             .awaitServing(Duration.ofSeconds(60));
+    jrego.awaitAdmin("/ready", r -> r.status() == 200, Duration.ofSeconds(60));
+    // Envoy's 0.5 s ext_authz timeout answers 403 on a machine busy with other builds
     envoy =
-        EnvoyRunner.start("default-bundles-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
+        EnvoyRunner.start(
+            "default-bundles-e2e",
+            jrego.grpcPort(),
+            upstream.port(),
+            certs,
+            ExtProcEndToEndTest.PATIENT);
   }
 
   @AfterAll
