@@ -9,7 +9,7 @@
 #    needs; users root and nonroot 65532; no shell, no package manager), the versions and digests
 #    pinned in container/base-packages.lock;
 # 2. a Java runtime cut to the modules jrego uses (jlink, from the JDK 25+ that builds jrego);
-# 3. jrego's jar, its library jars and the ai-gateway bundle under /opt/jrego;
+# 3. jrego's jar, its library jars and the default bundles (ai-gateway, ai-guards) under /opt/jrego;
 # 4. the AOT cache, made by a training run of `serve` inside that root file system, as uid 65532,
 #    the root read-only (bubblewrap), with the flags the entrypoint uses (bin/serve-jvm.sh);
 # 5. image.py cuts the root into layers and writes the image.
@@ -132,7 +132,7 @@ modules="$modules,java.logging"
 cp "$target/jrego.jar" "$app/"
 cp -r "$target/lib" "$app/lib"
 mkdir -p "$app/rego-policies"
-cp -r "$root/rego-policies/ai-gateway" "$app/rego-policies/"
+cp -r "$root/rego-policies/ai-gateway" "$root/rego-policies/ai-guards" "$app/rego-policies/"
 chmod -R u+rwX,go+rX,go-w "$stage"
 
 # Fixed times (the last commit's, else 1980): the AOT cache records the jars' times, and the

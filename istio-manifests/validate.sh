@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of the manifests (no cluster needed):
 #   - bundle-configmap.yaml matches what make-configmap.sh makes from rego-policies/ai-gateway
+#     and rego-policies/ai-guards
 #   - every *.yaml parses and each document has apiVersion, kind, metadata.name
-#   - the pieces agree: ConfigMap name and mount path vs. --bundle, Service port vs. the
+#   - the pieces agree: each bundle ConfigMap mounted where a --bundle points, Service port vs. the
 #     extension provider, provider name vs. the AuthorizationPolicy
 #   - the ext_proc EnvoyFilter: same workloads as the AuthorizationPolicy, inserted before the
 #     router, its cluster the jrego Service's gRPC port, failing closed, with the same filter
@@ -17,7 +18,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
 
-bash "$here/make-configmap.sh" "$here/../rego-policies/ai-gateway" "$tmp" >/dev/null
+bash "$here/make-configmap.sh" "$tmp" >/dev/null
 drift=0
 if ! diff -q "$tmp" "$here/bundle-configmap.yaml" >/dev/null; then
   drift=1
@@ -30,7 +31,7 @@ import glob, os, subprocess, sys, tempfile
 here, drift, envoy = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 passed, failed = (0, 1) if drift else (1, 0)
 if not drift:
-    print("ok   bundle-configmap.yaml matches rego-policies/ai-gateway")
+    print("ok   bundle-configmap.yaml matches rego-policies/ai-gateway and ai-guards")
 
 try:
     import yaml
@@ -68,19 +69,23 @@ def get(kind, name):
 ns = get("Namespace", "jrego-system")
 dep = get("Deployment", "jrego")
 svc = get("Service", "jrego")
-cm = get("ConfigMap", "jrego-bundle-ai-gateway")
+cms = [get("ConfigMap", "jrego-bundle-" + b) for b in ("ai-gateway", "ai-guards")]
 op = get("IstioOperator", "jrego-extension-provider")
 ap = get("AuthorizationPolicy", "llm-gateway-jrego")
 
 pod = dep.get("spec", {}).get("template", {}).get("spec", {})
 c = (pod.get("containers") or [{}])[0]
 args = c.get("args", [])
-bundle_path = args[args.index("--bundle") + 1] if "--bundle" in args else None
+bundle_paths = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--bundle"]
 mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
 vols = {v["name"]: v for v in pod.get("volumes", [])}
-cm_vol = [n for n, v in vols.items() if v.get("configMap", {}).get("name") == cm.get("metadata", {}).get("name")]
-check("Deployment mounts the bundle ConfigMap where --bundle points",
-      len(cm_vol) == 1 and mounts.get(cm_vol[0]) == bundle_path, f"(--bundle {bundle_path}, mounts {mounts})")
+for cm in cms:
+    cm_name = cm.get("metadata", {}).get("name")
+    cm_vol = [n for n, v in vols.items() if v.get("configMap", {}).get("name") == cm_name]
+    check(f"Deployment mounts ConfigMap {cm_name} where a --bundle points",
+          len(cm_vol) == 1 and mounts.get(cm_vol[0]) in bundle_paths,
+          f"(--bundle {bundle_paths}, mounts {mounts})")
+check("Deployment serves exactly the bundle ConfigMaps", len(bundle_paths) == len(cms), str(bundle_paths))
 check("Deployment runs as non-root", pod.get("securityContext", {}).get("runAsNonRoot") is True)
 probes = {p: c.get(p, {}).get("httpGet", {}).get("path") for p in ("readinessProbe", "livenessProbe")}
 check("probes: readiness /ready, liveness /health", probes == {"readinessProbe": "/ready", "livenessProbe": "/health"}, str(probes))

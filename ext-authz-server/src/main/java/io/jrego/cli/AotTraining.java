@@ -27,13 +27,24 @@ final class AotTraining {
     }
     Path policies = Path.of(args[0]).resolve("rego-policies");
     Path bundle = policies.resolve("ai-gateway");
+    // ai-guards, beside ai-gateway as serve loads them by default: its eval reaches the
+    // injection scan's classes
+    Path guards = policies.resolve("ai-guards");
     Path input = policies.resolve("examples/gateway-chat-internal-model.input.json");
     Path scratch = Files.createTempDirectory("jrego-aot");
     Path small = scratch.resolve("small.rego");
     Files.writeString(small, "package small\n\nallow if input.user == \"alice\"\n");
     List<List<String>> runs =
         List.of(
-            List.of("eval", "-d", bundle.toString(), "-i", input.toString(), "data.envoy.authz"),
+            List.of(
+                "eval",
+                "-d",
+                bundle.toString(),
+                "-d",
+                guards.toString(),
+                "-i",
+                input.toString(),
+                "data.envoy.authz"),
             List.of("eval", "-d", small.toString(), "data.small.allow", "-f", "pretty"),
             List.of("test", bundle.toString()),
             List.of("test", "-v", bundle.toString()),

@@ -63,8 +63,13 @@ import picocli.CommandLine.Option;
     })
 public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesEnvironment {
 
-  /** The default bundle, relative to a jrego checkout. */
-  static final String DEFAULT_BUNDLE = "rego-policies/ai-gateway";
+  /**
+   * The default bundles, relative to a jrego checkout: the ai-gateway policy and, beside it, the
+   * ai-guards bundle whose {@code jrego.injection.scan} its prompt-injection rule reads (without
+   * it, only ai-gateway's OPA-portable phrase markers would guard prompts).
+   */
+  static final List<String> DEFAULT_BUNDLES =
+      List.of("rego-policies/ai-gateway", "rego-policies/ai-guards");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -93,8 +98,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       description =
           "Bundle to serve: a folder, a .tar.gz file (both watched for changes) or an http(s) URL"
               + " polled as OPA's bundle service. Repeatable, with disjoint roots. Default: "
-              + DEFAULT_BUNDLE
-              + " in the jrego checkout.")
+              + "rego-policies/ai-gateway and rego-policies/ai-guards in the jrego checkout.")
   List<String> bundles = new ArrayList<>();
 
   @Mixin BundleOptions bundleOptions = new BundleOptions();
@@ -549,10 +553,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     }
     List<String> sources;
     try {
-      sources =
-          bundles.isEmpty() && workloads.bundles().isEmpty()
-              ? List.of(bundleFolder().toString())
-              : bundles;
+      sources = bundles.isEmpty() && workloads.bundles().isEmpty() ? defaultBundles() : bundles;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -851,14 +852,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     return Optional.of(tcp.socketAddress());
   }
 
-  /** --bundle, else rego-policies/ai-gateway in the jrego checkout (jrego.home, cwd, the jar's). */
-  private Path bundleFolder() {
-    List<Path> candidates = new ArrayList<>();
+  /**
+   * Without --bundle: {@link #DEFAULT_BUNDLES} in the first jrego checkout found (jrego.home, the
+   * working directory, the jar's) that holds the first of them; all of them must be there.
+   */
+  private static List<String> defaultBundles() {
+    List<Path> checkouts = new ArrayList<>();
     String home = System.getProperty("jrego.home");
     if (home != null) {
-      candidates.add(Path.of(home, DEFAULT_BUNDLE));
+      checkouts.add(Path.of(home));
     }
-    candidates.add(Path.of(DEFAULT_BUNDLE));
+    checkouts.add(Path.of(""));
     try {
       Path jar =
           Path.of(ServeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -868,17 +872,36 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         checkout = checkout.getParent();
       }
       if (checkout != null) {
-        candidates.add(checkout.resolve(DEFAULT_BUNDLE));
+        checkouts.add(checkout);
       }
     } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
       // no usable code source: the other candidates remain
     }
-    for (Path c : candidates) {
-      if (Files.isDirectory(c)) {
-        return c.toAbsolutePath().normalize();
+    for (Path c : checkouts) {
+      if (Files.isDirectory(c.resolve(DEFAULT_BUNDLES.getFirst()))) {
+        List<String> found = new ArrayList<>();
+        for (String b : DEFAULT_BUNDLES) {
+          Path folder = c.resolve(b).toAbsolutePath().normalize();
+          if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(
+                "no --bundle given and the default bundle "
+                    + b
+                    + " is missing beside "
+                    + DEFAULT_BUNDLES.getFirst()
+                    + " (looked for "
+                    + folder
+                    + ")");
+          }
+          found.add(folder.toString());
+        }
+        return found;
       }
     }
     throw new IllegalArgumentException(
-        "no --bundle given and " + DEFAULT_BUNDLE + " not found (looked in " + candidates + ")");
+        "no --bundle given and "
+            + DEFAULT_BUNDLES.getFirst()
+            + " not found (looked in "
+            + checkouts.stream().map(c -> c.resolve(DEFAULT_BUNDLES.getFirst())).toList()
+            + ")");
   }
 }

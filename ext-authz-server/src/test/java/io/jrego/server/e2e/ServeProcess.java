@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 final class ServeProcess implements AutoCloseable {
 
   private static final Pattern SERVING =
-      Pattern.compile("jrego serving \\S+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
+      Pattern.compile("jrego serving .+ on 127\\.0\\.0\\.1:(\\d+) \\(admin :(\\d+)\\)");
 
   /** A reply of the admin server. */
   record Reply(int status, String body) {}

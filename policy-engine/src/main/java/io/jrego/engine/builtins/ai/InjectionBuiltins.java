@@ -51,13 +51,15 @@ public final class InjectionBuiltins {
         Declaration.of("jrego.injection.detected(text: string) => detected: boolean")
             .categories("jrego.injection")
             .describe("Whether jrego.injection.scan with default options flags the text."),
-        (a, c) ->
-            BooleanValue.of(
-                InjectionScanner.scan(string(a[0], 1), InjectionScanner.Options.DEFAULT)
-                    .detected()));
+        (a, c) -> {
+          InjectionTables.load(c);
+          return BooleanValue.of(
+              InjectionScanner.scan(string(a[0], 1), InjectionScanner.Options.DEFAULT).detected());
+        });
   }
 
   private static Value scan(Value[] a, BuiltinContext c) throws BuiltinException {
+    InjectionTables.load(c);
     String text = string(a[0], 1);
     InjectionScanner.Options o = options(AiValues.object(a[1], 2));
     return report(InjectionScanner.scan(text, o));
