@@ -27,7 +27,7 @@ import java.util.function.BooleanSupplier;
  * limit, so the JIT compiled those paths as traps. In the fault matrix's cpu-policy phase the first
  * expensive check to end at a limit set them off: each replica deoptimised those methods, and every
  * legitimate check ran its evaluation in the interpreter until they were compiled again
- * (load-tests/README.md, "Newest rounds"). Having seen each ending once in the warm-up, the
+ * (load-tests/README.md, "Session 8 rounds"). Having seen each ending once in the warm-up, the
  * compiled code keeps them. The evaluator is shared by every policy, so a fixed module of its own
  * does for all of them.
  */
