@@ -28,6 +28,7 @@ import argparse
 import datetime
 import http.server
 import json
+import math
 import os
 import re
 import shutil
@@ -127,7 +128,11 @@ repeated_turns if {
 }
 """
 # A line of -Xlog:gc with the timemillis decoration: "[1764926400123ms] GC(7) Pause Young ... 1.234ms".
-GC_PAUSE = re.compile(r"^\[(\d+)ms\] GC\(\d+\) Pause .* (\d+\.\d+)ms$")
+GC_PAUSE = re.compile(r"^\[(\d+)ms\] GC\(\d+\) Pause (.*) (\d+\.\d+)ms$")
+# Pauses at least this long are listed one by one in a phase's details, with their cause.
+LONG_PAUSE_MS = 10
+# A line of -Xlog:deoptimization=debug with the timemillis decoration (--jit-log).
+DEOPT = re.compile(r"^\[(\d+)ms\] cid=")
 
 FIRST_REASON = 'deny_reason := "no verified caller identity" if {'
 
@@ -228,10 +233,11 @@ class BundleServer:
 class Replica:
     """One jrego serve with fixed ports, so a restart comes back where Envoy expects it."""
 
-    def __init__(self, name, bundle_url, workdir, extra=()):
+    def __init__(self, name, bundle_url, workdir, extra=(), jit_log=False):
         self.name, self.url, self.workdir, self.extra = name, bundle_url, workdir, list(extra)
         self.port, self.admin = R.free_port(), R.free_port()
-        self.server, self.starts, self.gc_logs = None, [], []
+        self.server, self.starts, self.gc_logs, self.deopt_logs = None, [], [], []
+        self.jit_log = jit_log
 
     def start(self):
         t0 = time.time()
@@ -242,8 +248,11 @@ class Replica:
         log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
         # Every GC pause with its wall-clock time (ms since the epoch), to sum per phase.
         self.gc_logs.append(os.path.join(self.workdir, f"gc-{self.name}-{len(self.starts)}.log"))
-        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(
-            [os.environ.get("JREGO_JAVA_OPTS", ""), f"-Xlog:gc:file={self.gc_logs[-1]}:timemillis"]).strip())
+        opts = [os.environ.get("JREGO_JAVA_OPTS", ""), f"-Xlog:gc:file={self.gc_logs[-1]}:timemillis"]
+        if self.jit_log:  # every deoptimisation, and why the code cache asked for a GC
+            self.deopt_logs.append(os.path.join(self.workdir, f"deopt-{self.name}-{len(self.starts)}.log"))
+            opts.append(f"-Xlog:deoptimization=debug,codecache=info:file={self.deopt_logs[-1]}:timemillis")
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(opts).strip())
         self.server = R.Server(f"jrego-{self.name}", cmd, env=env, log_path=log,
                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
         self.starts.append(time.time() - t0)
@@ -263,9 +272,10 @@ class Replica:
             except ValueError:
                 return {"status": f"unreachable: {e}"}
 
-    def gc_pauses(self, t0, t1):
-        """GC pauses that ended between t0 and t1 (seconds since the epoch): count, total and max ms."""
-        pauses = []
+    def gc_pauses(self, t0, t1, start):
+        """GC pauses that ended between t0 and t1 (seconds since the epoch): count, total and max ms,
+        and those of LONG_PAUSE_MS or more as [seconds after `start`, ms, kind and cause]."""
+        pauses, long = [], []
         for path in self.gc_logs:
             try:
                 lines = open(path).read().splitlines()
@@ -274,8 +284,31 @@ class Replica:
             for line in lines:
                 m = GC_PAUSE.match(line)
                 if m and t0 * 1000 <= int(m.group(1)) <= t1 * 1000:
-                    pauses.append(float(m.group(2)))
-        return {"pauses": len(pauses), "total_ms": round(sum(pauses), 1), "max_ms": round(max(pauses, default=0), 1)}
+                    ms = float(m.group(3))
+                    pauses.append(ms)
+                    if ms >= LONG_PAUSE_MS:
+                        kind = re.sub(r" \d+[KMG]->.*$", "", m.group(2))  # "Full (CodeCache GC Threshold)"
+                        long.append([round(int(m.group(1)) / 1000 - start, 2), ms, kind])
+        return {"pauses": len(pauses), "total_ms": round(sum(pauses), 1), "max_ms": round(max(pauses, default=0), 1),
+                "long": long}
+
+    def deopts_per_second(self, start, seconds):
+        """Deoptimisations in each second from `start` (--jit-log), or None without the log."""
+        if not self.deopt_logs:
+            return None
+        counts = [0] * max(1, int(seconds + 0.999))
+        for path in self.deopt_logs:
+            try:
+                lines = open(path, errors="replace").read().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                m = DEOPT.match(line)
+                if m:
+                    i = math.floor(int(m.group(1)) / 1000 - start)
+                    if 0 <= i < len(counts):
+                        counts[i] += 1
+        return counts
 
     def metrics(self):
         """jrego_checks_total by result/reason and the bundle failure counters."""
@@ -512,7 +545,10 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["cpu_s"]["hostile client"] = info["hostile"]["cpu_s"]
     info["machine_cpu_s"] = round(machine, 2)
     info["cpu_s"]["rest of machine"] = round(machine - sum(info["cpu_s"].values()), 2)
-    info["gc"] = {r.name: r.gc_pauses(wall0, wall1) for r in replicas}
+    info["gc"] = {r.name: r.gc_pauses(wall0, wall1, t0) for r in replicas}
+    deopts = {r.name: r.deopts_per_second(t0, wall1 - t0) for r in replicas}
+    if any(v is not None for v in deopts.values()):
+        info["deopts_by_second"] = deopts
     info["envoy"] = delta(envoy_stats(envoy_admin), before)
     info["jrego"] = [delta(r.metrics(), m) for r, m in zip(replicas, metrics_before)]
     R.log(f"{name}: {json.dumps({k: v for k, v in info.items() if k != 'hostile'})}")
@@ -610,6 +646,13 @@ def report(rows, meta, out_md):
             lines.append("- GC pauses: " + "; ".join(
                 f"jrego {k}: {g['pauses']}, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms"
                 for k, g in r["gc"].items()))
+            long = [f"jrego {k} at {at:.1f} s: {kind}, {ms:.0f} ms"
+                    for k, g in r["gc"].items() for at, ms, kind in g.get("long", [])]
+            if long:
+                lines.append(f"- GC pauses of {LONG_PAUSE_MS} ms or more: " + "; ".join(long))
+        for k, d in (r.get("deopts_by_second") or {}).items():
+            if d is not None:
+                lines.append(f"- jrego {k} deoptimisations per second (--jit-log): {', '.join(map(str, d))}")
         if l.get("p99_ms_by_second"):
             lines.append("- p99 ms per second of the phase (by due time): "
                          + ", ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in l["p99_ms_by_second"]))
@@ -640,6 +683,9 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
+    ap.add_argument("--jit-log", action="store_true",
+                    help="log the replicas' deoptimisations (-Xlog:deoptimization) and count them per second of "
+                         "each phase in the report; the AOT cache still applies")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -660,7 +706,7 @@ def main():
     jrego = os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego")
     bundle_server = BundleServer(bundles(workdir, jrego))
     url = f"http://127.0.0.1:{bundle_server.port}/bundle.tar.gz"
-    replicas = [Replica("A", url, workdir, args.jrego_arg), Replica("B", url, workdir, args.jrego_arg)]
+    replicas = [Replica(n, url, workdir, args.jrego_arg, args.jit_log) for n in ("A", "B")]
     servers = []
     legit = None
     try:

@@ -352,7 +352,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   Duration warmUp;
 
   // 200 ms: a fifth of a CPU-second on the bundle thread per swap, against 106 deoptimisations in
-  // the first second after a swap without it (load-tests/README.md, "Newest rounds")
+  // the first second after a swap without it (load-tests/README.md, "Session 7 rounds")
   @Option(
       names = "--policy-warm-up",
       defaultValue = "200ms",

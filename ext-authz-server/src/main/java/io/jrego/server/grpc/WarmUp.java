@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -30,7 +31,9 @@ import java.util.function.BooleanSupplier;
  * the policy, decision mapping, body edits. Running only the mapping and the policy in-process is
  * not enough: the classes the transport loads later invalidate what the JIT compiled under the
  * assumption that they did not exist (class-hierarchy deoptimisation), and the transport is half of
- * what gets compiled.
+ * what gets compiled. Among the checks go the rarer requests of {@link WarmUpRefusals} and, every
+ * {@link #LIMITED_EVERY} checks, evaluations that end at the engine's limits ({@link
+ * LimitedEvaluations}), so that what hostile traffic does first is not compiled as a trap.
  *
  * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
  * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
@@ -52,6 +55,12 @@ final class WarmUp {
 
   /** ext_proc streams in flight at once. */
   private static final int OUTSTANDING_STREAMS = 4;
+
+  /** How far over the server's message limit the oversized rare request is. */
+  private static final int OVER_LIMIT = 1024;
+
+  /** Checks sent per round of {@link LimitedEvaluations} (the first round comes first). */
+  static final int LIMITED_EVERY = 32;
 
   /** At least this many checks, whatever the JIT says: it compiles nothing until code is hot. */
   private static final int MIN_CHECKS = 5_000;
@@ -97,9 +106,17 @@ final class WarmUp {
             ? process.map(ExternalProcessorService::forWarmUp)
             : Optional.empty();
     AtomicLong streams = new AtomicLong();
+    // the real server's message limit: the copy has fewer threads, so the heap would allow more
+    int maxMessage =
+        RequestLimits.forHeap(
+                Runtime.getRuntime().maxMemory(),
+                CheckServer.threadCount(config.threads()),
+                config.maxRecvBytes(),
+                config.queueCapacity())
+            .maxMessageBytes();
     CheckServer.Config copy =
         CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .maxRecvBytes(config.maxRecvBytes())
+            .maxRecvBytes(maxMessage)
             .threads(threads(config.threads()))
             .queueCapacity(config.queueCapacity())
             .shutdownGrace(Duration.ofSeconds(1))
@@ -116,7 +133,7 @@ final class WarmUp {
                 .start(() -> streams.set(streamsOverTheWire(server.port(), deadline)));
       }
       try {
-        checks = overTheWire(server.port(), copy.maxRecvBytes(), deadline, jit);
+        checks = overTheWire(server.port(), maxMessage, deadline, jit);
       } finally {
         if (streaming != null) {
           streaming.join();
@@ -129,7 +146,7 @@ final class WarmUp {
       how = "interrupted";
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "warm-up server unavailable, warming up in-process: {0}", e.toString());
-      checks = inProcess(quiet, quietProcess, streams, deadline, jit);
+      checks = inProcess(quiet, quietProcess, streams, maxMessage, deadline, jit);
       how = "in-process";
     }
     return new Result(
@@ -149,14 +166,23 @@ final class WarmUp {
   }
 
   /**
-   * Checks over loopback HTTP/2. A message over the server's size limit is left out: gRPC refuses
-   * it before any of jrego's code runs, and this client does not send it past HTTP/2 flow control.
+   * The largest message sent over the wire: this client ignores HTTP/2 flow control, so what it has
+   * in flight must fit the server's window ({@link CheckServer}'s, 1 MiB) with room for the other
+   * calls outstanding.
    */
-  private static long overTheWire(int port, int maxRecvBytes, long deadline, Settling jit)
+  static final int MAX_SENT = NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW * 3 / 4;
+
+  /**
+   * Checks over loopback HTTP/2, among them one just over the server's message limit ({@code
+   * maxMessage}), which gRPC's deframer refuses with RESOURCE_EXHAUSTED as it does a client's
+   * oversized request; left out when it is over {@link #MAX_SENT} (a heap large enough for a limit
+   * that high).
+   */
+  private static long overTheWire(int port, int maxMessage, long deadline, Settling jit)
       throws IOException, InterruptedException {
     List<byte[]> calls =
-        WarmUpRefusals.mixedInto(WarmUpSamples.checks()).stream()
-            .filter(c -> c.getSerializedSize() <= maxRecvBytes)
+        WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT).stream()
+            .filter(c -> c.getSerializedSize() <= MAX_SENT)
             .map(c -> LoopbackCalls.framed(List.of(c.toByteArray())))
             .toList();
     try (LoopbackCalls client = new LoopbackCalls(port)) {
@@ -164,7 +190,7 @@ final class WarmUp {
           "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
           calls,
           OUTSTANDING,
-          new Stop(deadline, jit, MIN_CHECKS));
+          LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS)));
     }
   }
 
@@ -213,11 +239,14 @@ final class WarmUp {
       AuthorizationService quiet,
       Optional<ExternalProcessorService> process,
       AtomicLong streams,
+      int maxMessage,
       long deadline,
       Settling jit) {
-    List<CheckRequest> checks = WarmUpRefusals.mixedInto(WarmUpSamples.checks());
+    List<CheckRequest> checks =
+        WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT);
     List<List<ProcessingRequest>> samples = WarmUpSamples.streams();
-    Stop stop = new Stop(deadline, jit, MIN_CHECKS);
+    BooleanSupplier stop =
+        LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS));
     long n = 0;
     while (!stop.getAsBoolean()) {
       quiet.check(checks.get((int) (n % checks.size())), new Discard<>());

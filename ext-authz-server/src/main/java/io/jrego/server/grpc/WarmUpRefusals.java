@@ -16,7 +16,7 @@ import java.util.zip.GZIPOutputStream;
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
  * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
  * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes,
- * and a message over gRPC's default 4 MiB limit (refused by gRPC's deframer over the wire).
+ * and a message just over the server's size limit (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -37,17 +37,20 @@ final class WarmUpRefusals {
    * {@code ordinary} {@link #ORDINARY_ROUNDS} times, then each rare request once: the rare ones are
    * about a quarter of the warm-up's requests, and most are refused after a few bytes.
    */
-  static List<CheckRequest> mixedInto(List<CheckRequest> ordinary) {
+  static List<CheckRequest> mixedInto(List<CheckRequest> ordinary, int oversized) {
     List<CheckRequest> out = new ArrayList<>();
     for (int i = 0; i < ORDINARY_ROUNDS; i++) {
       out.addAll(ordinary);
     }
-    out.addAll(samples(ordinary.getFirst()));
+    out.addAll(samples(ordinary.getFirst(), oversized));
     return out;
   }
 
-  /** The rare requests, each a variation of {@code chat} (a JSON POST with a caller identity). */
-  static List<CheckRequest> samples(CheckRequest chat) {
+  /**
+   * The rare requests, each a variation of {@code chat} (a JSON POST with a caller identity); the
+   * last is a chat of about {@code oversized} bytes.
+   */
+  static List<CheckRequest> samples(CheckRequest chat, int oversized) {
     StringBuilder keys = new StringBuilder("{\"model\":\"warmup\"");
     for (int i = 0; i < 400; i++) {
       keys.append(",\"k").append(i).append("\":").append(i);
@@ -86,11 +89,8 @@ final class WarmUpRefusals {
         edit(
             rawBody(chat, "application/json", GZIP_BOMB),
             http -> http.putHeaders("content-encoding", "gzip")),
-        body(chat, "application/json", chatOfSize(OVERSIZED)));
+        body(chat, "application/json", chatOfSize(oversized)));
   }
-
-  /** Over gRPC's default limit of 4 MiB ({@code --max-recv-msg-size}). */
-  static final int OVERSIZED = (4 << 20) + 1024;
 
   /** 1 MiB of zeros, gzipped: about a kilobyte that claims to be JSON. */
   private static final byte[] GZIP_BOMB = gzipOfZeros(1 << 20);

@@ -36,7 +36,8 @@ class WarmUpRefusalsTest {
             policies,
             new ServerMetrics(),
             AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
-    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst());
+    List<CheckRequest> rare =
+        WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), (4 << 20) + 1024);
     List<String> answers = new ArrayList<>();
     for (CheckRequest r : rare) {
       CheckResponse response = check(service, r);
@@ -60,13 +61,13 @@ class WarmUpRefusalsTest {
             "allowed", // path parameters
             "allowed", // a body Envoy cut short
             "400 request_parse_error", // a gzip bomb as raw bytes: not JSON, never inflated
-            "allowed"); // over 4 MiB (gRPC's deframer refuses it over the wire)
+            "allowed"); // over the message limit: the deframer refuses it over the wire, not here
   }
 
   @Test
   void theRareRequestsAreAQuarterOfTheMix() {
     List<CheckRequest> ordinary = WarmUpSamples.checks();
-    List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary);
+    List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary, 1 << 20);
     int rare = mix.size() - WarmUpRefusals.ORDINARY_ROUNDS * ordinary.size();
     assertThat(rare).isEqualTo(12);
     assertThat((double) rare / mix.size()).isBetween(0.2, 0.35);

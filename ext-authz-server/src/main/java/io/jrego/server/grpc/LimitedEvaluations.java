@@ -1,0 +1,162 @@
+package io.jrego.server.grpc;
+
+import io.jrego.engine.PreparedQuery;
+import io.jrego.engine.Rego;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.QueryOptions;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Evaluations that run past the engine's limit checkpoint (every 1,024 steps) and end there, for
+ * {@link WarmUp} to run among its made-up checks: one that a pacer lets go on to the end, one the
+ * pacer cancels, one whose deadline passes while it runs, one whose deadline passed before it
+ * started, one past its allocation limit.
+ *
+ * <p>Why: the evaluator's hottest methods ({@code evalRule}, {@code bindThen}, {@code ruleDoc},
+ * {@code callFunction}) restore their state in {@code finally} blocks, and the step counter calls
+ * the checkpoint once in 1,024 steps. Legitimate checks take a few hundred steps and never end at a
+ * limit, so the JIT compiled those paths as traps. In the fault matrix's cpu-policy phase the first
+ * expensive check to end at a limit set them off: each replica deoptimised those methods, and every
+ * legitimate check ran its evaluation in the interpreter until they were compiled again
+ * (load-tests/README.md, "Session 8 rounds"). Having seen each ending once in the warm-up, the
+ * compiled code keeps them. The evaluator is shared by every policy, so a fixed module of its own
+ * does for all of them.
+ */
+final class LimitedEvaluations {
+
+  private LimitedEvaluations() {}
+
+  /**
+   * Every pair of items through a function, never true: several thousand steps for {@link #INPUT}.
+   */
+  static final String MODULE =
+      """
+      package jrego.warmup
+
+      spin if {
+      	some a in input.items
+      	some b in input.items
+      	same(a.k, b.k)
+      	a.r == "never"
+      }
+
+      same(x, y) if x == y
+      """;
+
+  private static final Value INPUT = input(40);
+
+  /** The deadline that passes while an evaluation runs: its pacer sleeps past it. */
+  private static final long DEADLINE_NANOS = 500_000;
+
+  /** How the evaluations of one {@link #round()} ended. */
+  record Round(int completed, List<String> errorCodes, int checkpoints) {}
+
+  /**
+   * Runs each of the five evaluations once. Never throws: a module that would not compile (it does)
+   * leaves the warm-up without these evaluations, not without its checks.
+   */
+  static Round round() {
+    Optional<Queries> q = Queries.INSTANCE;
+    if (q.isEmpty()) {
+      return new Round(0, List.of(), 0);
+    }
+    AtomicInteger checkpoints = new AtomicInteger();
+    List<String> errors = new ArrayList<>();
+    int completed = 0;
+    QueryOptions none = QueryOptions.none();
+    List<Eval> evals =
+        List.of(
+            () -> q.get().normal().evaluate(INPUT, none.pacer(checkpoints::incrementAndGet)),
+            () ->
+                q.get()
+                    .normal()
+                    .evaluate(
+                        INPUT,
+                        none.pacer(
+                            () -> {
+                              throw new CancellationException("warm-up: cancelled");
+                            })),
+            () ->
+                q.get()
+                    .normal()
+                    .evaluate(
+                        INPUT,
+                        none.withDeadline(System.nanoTime() + DEADLINE_NANOS)
+                            .pacer(() -> LockSupport.parkNanos(2 * DEADLINE_NANOS))),
+            () -> q.get().normal().evaluate(INPUT, none.withDeadline(System.nanoTime())),
+            () -> q.get().smallAllocation().evaluate(INPUT, none));
+    for (Eval e : evals) {
+      try {
+        e.run();
+        completed++;
+      } catch (RegoException ex) {
+        errors.add(ex.code());
+      }
+    }
+    return new Round(completed, errors, checkpoints.get());
+  }
+
+  /**
+   * {@code stop}, running a {@link #round()} on the caller's thread at its first call and then at
+   * every {@code every}-th: spread over the warm-up, so the rounds fall before and after the JIT
+   * compiles the evaluator.
+   */
+  static BooleanSupplier every(int every, BooleanSupplier stop) {
+    return every(every, stop, LimitedEvaluations::round);
+  }
+
+  static BooleanSupplier every(int every, BooleanSupplier stop, Runnable round) {
+    AtomicInteger calls = new AtomicInteger();
+    return () -> {
+      if (calls.getAndIncrement() % every == 0) {
+        round.run();
+      }
+      return stop.getAsBoolean();
+    };
+  }
+
+  private interface Eval {
+    void run() throws RegoException;
+  }
+
+  private record Queries(PreparedQuery normal, PreparedQuery smallAllocation) {
+    static final Optional<Queries> INSTANCE = compile();
+
+    private static Optional<Queries> compile() {
+      try {
+        return Optional.of(
+            new Queries(
+                query(EngineOptions.defaults()),
+                // ends at the first checkpoint: every evaluation allocates more than a byte by then
+                query(EngineOptions.defaults().withMaxAllocationBytes(1))));
+      } catch (RegoException e) {
+        return Optional.empty();
+      }
+    }
+
+    private static PreparedQuery query(EngineOptions options) throws RegoException {
+      return Rego.builder()
+          .module("jrego-warm-up.rego", MODULE)
+          .options(options)
+          .compile()
+          .prepare("data.jrego.warmup.spin");
+    }
+  }
+
+  private static Value input(int n) {
+    StringBuilder b = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : ",").append("{\"k\":\"m").append(i % 7).append("\",\"r\":\"user\"}");
+    }
+    return Json.parse(b.append("]}").toString());
+  }
+}

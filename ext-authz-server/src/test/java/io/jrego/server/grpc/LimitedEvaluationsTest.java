@@ -1,0 +1,46 @@
+package io.jrego.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.base.RegoError;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: the warm-up's limited evaluations take the paths they are there for. The one a pacer
+ * lets run passes the engine's limit checkpoint several times and ends normally; the other four end
+ * at a limit (cancelled by the pacer, the deadline passing while it runs, a deadline passed before
+ * it started, the allocation limit), so their exceptions unwind through the evaluator as an
+ * expensive check's do.
+ */
+class LimitedEvaluationsTest {
+
+  @Test
+  void oneRoundCompletesOneEvaluationAndEndsFourAtALimit() {
+    LimitedEvaluations.Round r = LimitedEvaluations.round();
+    assertThat(r.completed()).isEqualTo(1);
+    assertThat(r.errorCodes())
+        .containsExactly(
+            RegoError.EVAL_CANCEL,
+            RegoError.EVAL_CANCEL,
+            RegoError.EVAL_CANCEL,
+            RegoError.EVAL_LIMIT);
+    // several checkpoints: a smaller input would no longer reach the paths it is there for
+    assertThat(r.checkpoints()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void everyRunsARoundFirstAndThenOnceInEveryNCallsAndAsksTheStop() {
+    AtomicInteger asked = new AtomicInteger();
+    AtomicInteger rounds = new AtomicInteger();
+    var stop =
+        LimitedEvaluations.every(4, () -> asked.incrementAndGet() >= 9, rounds::incrementAndGet);
+    int calls = 0;
+    while (!stop.getAsBoolean() && calls < 100) {
+      calls++;
+    }
+    assertThat(calls).isEqualTo(8);
+    assertThat(asked.get()).isEqualTo(9);
+    assertThat(rounds.get()).isEqualTo(3); // at calls 1, 5 and 9
+  }
+}
