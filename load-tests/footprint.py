@@ -115,6 +115,10 @@ LAUNCHER_VARIANTS = {
                                    ["--warm-up", "500ms"],
                                    "launcher as before session 8 (AOTCompileEagerly off), with a 0.5 s warm-up"),
     "launcher-warm250ms": ([], {}, ["--warm-up", "250ms"], "launcher with a 0.25 s warm-up before ready"),
+    # an AOT cache recorded by the training as it was before session 8 (a 6 s warm-up), made beside
+    # the launcher's: ext-authz-server/target/jrego-serve-6s.aot
+    "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
+                                 "launcher from an AOT cache trained with a 6 s warm-up, with a 0.5 s warm-up"),
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),
@@ -365,6 +369,7 @@ def drive_at_ready(java, name, port, workdir, args, plan):
         launched = time.time()
         server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
         renice_c2(name, server.pid)
+        time.sleep(args.idle_after_ready)
         proc.stdin.write(f"go {server.pid}\n")
         proc.stdin.flush()
         at_ready = cpu_ticks(server.pid)
@@ -490,8 +495,10 @@ def report(rows, args, java_version, outdir):
                 "no-op Check server on its own CPU"
                 + (". " if args.traffic_at_ready else " (the measured server idles meanwhile, ready). ")
                 if args.generator_warmup else "The generator starts cold. ")
-             + ("With --traffic-at-ready each jrego server starts only after that, and its first minute begins the "
-                "moment it is ready (no idle time in which its compiler catches up). " if args.traffic_at_ready else "")
+             + (("With --traffic-at-ready each jrego server starts only after that, and its first minute begins "
+                 + (f"{args.idle_after_ready:g} s after it is ready. " if args.idle_after_ready else
+                    "the moment it is ready (no idle time in which its compiler catches up). "))
+                if args.traffic_at_ready else "")
              + ("Ratios against OPA-Envoy in the same run." if opa else "OPA-Envoy not run (--no-opa-envoy).")
              + (f" {args.rounds} rounds, the servers taking turns; NAME#K is round K." if args.rounds > 1 else ""), "",
              f"| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst {args.slice:.0f} s slice p99 µs (x steady) | errors in first minute |",
@@ -591,6 +598,9 @@ def main():
                     help="start each jrego server only after the generator has warmed itself, and send the first "
                          "request the moment it is ready (otherwise it idles, ready, through the generator's warm-up, "
                          "and its compiler catches up meanwhile)")
+    ap.add_argument("--idle-after-ready", type=float, default=0,
+                    help="with --traffic-at-ready: seconds between ready and the first request (a readiness probe's "
+                         "period and the endpoint's propagation in a cluster)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="measure every server this many times, the variants taking turns (rows named NAME#ROUND)")
     ap.add_argument("--no-opa-envoy", action="store_true",
