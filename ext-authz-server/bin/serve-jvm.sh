@@ -6,7 +6,7 @@
 #                                  JDK of that major version (default: 25 or newer)
 #   serve_jvm_opts JAVA JAR ROOT   sets SERVE_JVM_OPTS: those flags; on JDK 25 or newer also makes the AOT
 #                                  cache ROOT/ext-authz-server/target/jrego-serve.aot when it is
-#                                  missing or older than JAR (a training run of 10-35 s), and
+#                                  missing or older than JAR (a training run of about 10 s), and
 #                                  uses it. JREGO_AOT=off: neither.
 #   serve_aot_flags AOT [MAJOR]    sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
 
@@ -84,14 +84,14 @@ serve_aot_flags() {
 # serve_aot_training_args POLICIES CONFIG: sets SERVE_AOT_TRAINING_ARGS, the `serve` arguments of
 # the training run: every shipped bundle under POLICIES (a rego-policies folder), routed by
 # CONFIG (bin/aot-training.yaml) so that the warm-up's made-up chat, MCP and retrieval requests
-# and ext_proc streams each reach their own bundle's rules, and a warm-up of at most 30 s (it stops
-# once 5,000 checks and 1,000 streams have run and the JIT has settled). A 6 s bound ended training
-# on a busy machine after 772 checks, before C2 had compiled the check path: the cache then held
-# C2-level profiles for 99 of the 1,086 methods C2 compiles in the first minute of traffic
-# (load-tests/README.md, "Footprint").
+# and ext_proc streams each reach their own bundle's rules, and a 6 s warm-up (it stops earlier
+# once the JIT has settled). On a busy machine 6 s is few checks (772 against 6,528 on a calm one),
+# and the cache holds C2-level profiles for fewer of the methods the first minute compiles (99
+# against 384 of 1,086); a 30 s training (797) made no difference to the first minute measured
+# against a calm 6 s one (load-tests/README.md, "Footprint", session 8). Record it on a quiet machine.
 serve_aot_training_args() {
   local policies="$1" config="$2" b
-  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr off --warm-up 30s --config "$config")
+  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr off --warm-up 6s --config "$config")
   for b in ai-gateway ai-guards mcp-gateway rag-gateway; do
     SERVE_AOT_TRAINING_ARGS+=(--bundle "$policies/$b")
   done
@@ -103,7 +103,7 @@ serve_aot_training_args() {
 serve_aot_train() {
   local java="$1" jar="$2" root="$3" out="$4"
   local log="$out.train.log" tmp="$out.$$.tmp"  # two first starts at once each train their own
-  echo "jrego: recording the start-up cache $out (once per build, 10-35 s)..." >&2
+  echo "jrego: recording the start-up cache $out (once per build, about 10 s)..." >&2
   rm -f "$tmp"
   serve_aot_training_args "$root/rego-policies" "$root/ext-authz-server/bin/aot-training.yaml"
   "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" \
