@@ -115,10 +115,10 @@ LAUNCHER_VARIANTS = {
                                    ["--warm-up", "500ms"],
                                    "launcher as before session 8 (AOTCompileEagerly off), with a 0.5 s warm-up"),
     "launcher-warm250ms": ([], {}, ["--warm-up", "250ms"], "launcher with a 0.25 s warm-up before ready"),
-    # an AOT cache recorded by the training as it was before session 8 (a 6 s warm-up), made beside
-    # the launcher's: ext-authz-server/target/jrego-serve-6s.aot
+    # a second AOT cache beside the launcher's, ext-authz-server/target/jrego-serve-6s.aot, recorded by
+    # a training of its own (session 8: 6 s of warm-up, against a 30 s one in jrego-serve.aot)
     "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
-                                 "launcher from an AOT cache trained with a 6 s warm-up, with a 0.5 s warm-up"),
+                                 "launcher from the second AOT cache (target/jrego-serve-6s.aot), with a 0.5 s warm-up"),
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),
