@@ -113,49 +113,6 @@ public final class CheckServer implements AutoCloseable {
       int maxConnections,
       ConnectionDeadlines deadlines) {
 
-    /** A plaintext server. */
-    public Config(
-        ListenAddress address,
-        int maxRecvBytes,
-        int threads,
-        int queueCapacity,
-        boolean reflection,
-        Duration shutdownGrace,
-        Duration warmUp) {
-      this(
-          address,
-          maxRecvBytes,
-          threads,
-          queueCapacity,
-          reflection,
-          shutdownGrace,
-          warmUp,
-          Optional.empty());
-    }
-
-    /** A server whose connection limit follows the heap. */
-    public Config(
-        ListenAddress address,
-        int maxRecvBytes,
-        int threads,
-        int queueCapacity,
-        boolean reflection,
-        Duration shutdownGrace,
-        Duration warmUp,
-        Optional<TlsConfig> tls) {
-      this(
-          address,
-          maxRecvBytes,
-          threads,
-          queueCapacity,
-          reflection,
-          shutdownGrace,
-          warmUp,
-          tls,
-          0,
-          ConnectionDeadlines.DEFAULTS);
-    }
-
     /** Checks that TLS is asked for on a TCP address only. */
     public Config {
       Objects.requireNonNull(deadlines, "deadlines");

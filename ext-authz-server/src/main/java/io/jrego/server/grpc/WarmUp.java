@@ -98,14 +98,12 @@ final class WarmUp {
             : Optional.empty();
     AtomicLong streams = new AtomicLong();
     CheckServer.Config copy =
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            config.maxRecvBytes(),
-            threads(config.threads()),
-            config.queueCapacity(),
-            false,
-            Duration.ofSeconds(1),
-            Duration.ZERO);
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .maxRecvBytes(config.maxRecvBytes())
+            .threads(threads(config.threads()))
+            .queueCapacity(config.queueCapacity())
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build();
     long checks;
     String how;
     try (CheckServer server = CheckServer.startCopy(copy, quiet, quietProcess, policies)) {

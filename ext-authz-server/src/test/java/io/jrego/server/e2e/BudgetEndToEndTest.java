@@ -95,6 +95,7 @@ class BudgetEndToEndTest {
   /** A prompt of 8 tokens as gpt-4o-mini counts them (see the token-budgets example's test). */
   static final String HELLO = "[{\"role\":\"user\",\"content\":\"hello\"}]";
 
+  private final Running running = new Running();
   private UsageUpstream upstream;
   private BudgetStore store;
   private JregoServer jrego;
@@ -110,16 +111,16 @@ class BudgetEndToEndTest {
     Path bundle = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/budget-e2e/bundle"));
     Files.writeString(bundle.resolve("policy.rego"), POLICY);
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/budget-e2e/certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki.forEnvoy(certs);
     upstream = new UsageUpstream();
+    running.add(upstream);
     store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
     jrego = startJrego(bundle, store);
+    running.add(jrego);
     envoy =
         EnvoyRunner.start(
             "budget-e2e", jrego.grpcPort(), upstream.port(), certs, ExtProcEndToEndTest.PATIENT);
+    running.add(envoy);
   }
 
   /** jrego in-process on a free loopback port, reserving and settling in {@code store}. */
@@ -129,14 +130,11 @@ class BudgetEndToEndTest {
     return JregoServer.start(
         policies,
         new ServerMetrics(),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(2),
-            Duration.ZERO),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(2))
+            .build(),
         AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(2)),
         ExternalProcessorService.Config.defaults(),
         Optional.empty(),
@@ -146,15 +144,7 @@ class BudgetEndToEndTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   static HttpRequest chat(

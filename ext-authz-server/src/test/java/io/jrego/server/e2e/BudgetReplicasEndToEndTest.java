@@ -189,10 +189,7 @@ class BudgetReplicasEndToEndTest {
         redis = RedisServer.start(Files.createDirectories(data));
       }
       Path certs = Files.createDirectories(work.resolve("certs"));
-      TestPki pki = new TestPki();
-      TestPki.writePem(certs, "ca", pki.ca());
-      TestPki.writePem(certs, "server", pki.server());
-      TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+      TestPki.forEnvoy(certs);
       upstream = new UsageUpstream();
       for (int i = 0; i < topology.replicas; i++) {
         BudgetStore s =

@@ -47,10 +47,7 @@ class BudgetRestartEndToEndTest {
     Path bundle = Files.createDirectories(dir.resolve("bundle"));
     Files.writeString(bundle.resolve("policy.rego"), BudgetEndToEndTest.POLICY);
     Path certs = Files.createDirectories(work.resolve("certs"));
-    TestPki pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    TestPki.forEnvoy(certs);
     int port = EnvoyRunner.freePort();
     String run = UUID.randomUUID().toString();
     // the settled total before the kill, then room for one more request's estimate and a bit

@@ -119,14 +119,11 @@ class BundleSwapUnderLoadTest {
         try (JregoServer server =
             JregoServer.start(
                 policies,
-                new CheckServer.Config(
-                    new ListenAddress.Tcp("127.0.0.1", 0),
-                    4 << 20,
-                    THREADS,
-                    4096,
-                    false,
-                    Duration.ofSeconds(2),
-                    Duration.ofSeconds(1)),
+                CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                    .threads(THREADS)
+                    .shutdownGrace(Duration.ofSeconds(2))
+                    .warmUp(Duration.ofSeconds(1))
+                    .build(),
                 AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
                 Optional.empty())) {
           manager.start();

@@ -49,6 +49,7 @@ class EnvoyEndToEndTest {
   private static final Path REPO = MODULE.getParent();
 
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
+  private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -66,42 +67,35 @@ class EnvoyEndToEndTest {
             "stranger", client(pki.client("stranger", STRANGER)));
 
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
+    running.add(upstream);
 
     jrego = startJrego();
+    running.add(jrego);
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
     envoy = EnvoyRunner.start("envoy-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
+    running.add(envoy);
   }
 
   /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
   private static JregoServer startJrego() throws Exception {
     return JregoServer.start(
         REPO.resolve("rego-policies/ai-gateway"),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2)),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(2))
+            .warmUp(Duration.ofSeconds(2))
+            .build(),
         AuthorizationService.Config.defaults(),
         Optional.empty());
   }
 
   @AfterAll
-  void stopEverything() throws InterruptedException {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+  void stopEverything() throws Exception {
+    running.close();
   }
 
   @BeforeEach

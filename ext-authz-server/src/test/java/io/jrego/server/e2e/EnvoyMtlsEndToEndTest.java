@@ -88,19 +88,18 @@ class EnvoyMtlsEndToEndTest {
     JregoServer j =
         JregoServer.start(
             REPO.resolve("rego-policies/ai-gateway"),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                1024,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(2), // as EnvoyEndToEndTest: Envoy's deadline is 0.5 s
-                Optional.of(
-                    new TlsConfig(
-                        SvidFiles.inDirectory(certs.resolve("jrego")),
-                        AllowedCallers.parse(List.of(allowed)),
-                        Duration.ofSeconds(1)))),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(1024)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .warmUp(Duration.ofSeconds(2)) // as EnvoyEndToEndTest: Envoy's deadline is 0.5 s
+                .tls(
+                    Optional.of(
+                        new TlsConfig(
+                            SvidFiles.inDirectory(certs.resolve("jrego")),
+                            AllowedCallers.parse(List.of(allowed)),
+                            Duration.ofSeconds(1))))
+                .build(),
             AuthorizationService.Config.defaults(),
             Optional.empty());
     jregos.add(j);

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -212,14 +211,6 @@ final class EnvoyRunner implements AutoCloseable {
 
   /** Stops Envoy: SIGTERM, then SIGKILL if it is still running after 10 s. */
   static void stop(Process envoy) {
-    envoy.destroy();
-    try {
-      if (!envoy.waitFor(10, TimeUnit.SECONDS)) {
-        envoy.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      envoy.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Processes.stop(envoy, Duration.ofSeconds(10));
   }
 }

@@ -89,6 +89,7 @@ class ExtProcEndToEndTest {
             .replace("timeout: 0.5s", "timeout: 5s");
       };
 
+  private final Running running = new Running();
   private AiUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -98,18 +99,18 @@ class ExtProcEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
             "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),
             "gateway", client(pki.client("api-gateway", GATEWAY)),
             "partner", client(pki.client("exporter", PARTNER)));
     upstream = new AiUpstream();
+    running.add(upstream);
     jrego = startJrego(ExternalProcessorService.Config.defaults());
+    running.add(jrego);
     envoy = EnvoyRunner.start("ext-proc-e2e", jrego.grpcPort(), upstream.port(), certs, PATIENT);
+    running.add(envoy);
   }
 
   static JregoServer startJrego(ExternalProcessorService.Config process) throws Exception {
@@ -124,14 +125,11 @@ class ExtProcEndToEndTest {
     return JregoServer.start(
         policies,
         new ServerMetrics(),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(graceSeconds),
-            Duration.ZERO),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(graceSeconds))
+            .build(),
         AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(2)),
         process,
         Optional.empty());
@@ -139,15 +137,7 @@ class ExtProcEndToEndTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   @BeforeEach

@@ -91,10 +91,7 @@ class ExtProcFailuresEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-failures/certs"));
-    pki = new TestPki();
-    TestPki.writePem(certs, "ca", pki.ca());
-    TestPki.writePem(certs, "server", pki.server());
-    TestPki.writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    pki = TestPki.forEnvoy(certs);
     client =
         HttpClient.newBuilder()
             .sslContext(pki.clientContext(pki.client("api-gateway", ExtProcEndToEndTest.GATEWAY)))
@@ -360,14 +357,11 @@ class ExtProcFailuresEndToEndTest {
     return JregoServer.start(
         policies,
         new ServerMetrics(),
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            1024,
-            false,
-            Duration.ofSeconds(1),
-            Duration.ZERO),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build(),
         check.withEvalTimeout(Duration.ofSeconds(2)),
         process,
         Optional.empty());

@@ -50,6 +50,7 @@ class HostileRequestsEnvoyEndToEndTest {
   private static final String ORCHESTRATOR = "spiffe://cluster.local/ns/ai/sa/orchestrator";
 
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
+  private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -66,6 +67,7 @@ class HostileRequestsEnvoyEndToEndTest {
     legacy = client(pki.clientWithDnsName("legacy", "legacy.example"));
 
     upstream = RecordingUpstream.start();
+    running.add(upstream);
 
     AuthorizationService.Config check =
         AuthorizationService.Config.builder()
@@ -76,16 +78,14 @@ class HostileRequestsEnvoyEndToEndTest {
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                1024,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ZERO), // no warm-up: the first checks meet a cold JVM path
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(1024)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(), // no warm-up: the first checks meet a cold JVM path
             check,
             Optional.empty());
+    running.add(jrego);
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
@@ -96,6 +96,7 @@ class HostileRequestsEnvoyEndToEndTest {
             upstream.port(),
             certs,
             HostileRequestsEnvoyEndToEndTest::failOpenAppendingXfcc);
+    running.add(envoy);
   }
 
   /** The shipped config, set up the way that let the attacks through. */
@@ -114,16 +115,8 @@ class HostileRequestsEnvoyEndToEndTest {
   }
 
   @AfterAll
-  void stopEverything() throws InterruptedException {
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+  void stopEverything() throws Exception {
+    running.close();
   }
 
   @BeforeEach

@@ -46,6 +46,7 @@ class OverloadFailOpenEndToEndTest {
 
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger holding = new AtomicInteger();
+  private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
@@ -61,24 +62,23 @@ class OverloadFailOpenEndToEndTest {
     TestPki.forEnvoy(certs);
 
     upstream = RecordingUpstream.start();
+    running.add(upstream);
 
     jrego =
         JregoServer.start(
             MODULE.resolve("src/test/resources/issue14"),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2, // two check threads and no queue: two calls open at most
-                0,
-                false,
-                Duration.ofSeconds(2),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2) // two check threads and no queue: two calls open at most
+                .queueCapacity(0)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(),
             AuthorizationService.Config.builder()
                 .input(InputMapper.Options.defaults().withTrustXfcc(true))
                 .onError(OnError.DENY, 403)
                 .evalTimeout(Duration.ofSeconds(30))
                 .build(), // the held checks must outlive the test's look
             Optional.empty());
+    running.add(jrego);
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), this::hold)));
 
@@ -96,6 +96,7 @@ class OverloadFailOpenEndToEndTest {
               assertThat(failOpen).contains("failure_mode_allow: true", "timeout: 5s");
               return failOpen;
             });
+    running.add(envoy);
   }
 
   /** Holds a request marked {@code x-case: hold} until the test releases it. */
@@ -115,17 +116,9 @@ class OverloadFailOpenEndToEndTest {
   }
 
   @AfterAll
-  void stopEverything() throws InterruptedException {
+  void stopEverything() throws Exception {
     release.countDown();
-    if (envoy != null) {
-      envoy.close();
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   @Test

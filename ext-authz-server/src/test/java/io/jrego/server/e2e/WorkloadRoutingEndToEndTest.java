@@ -115,14 +115,11 @@ class WorkloadRoutingEndToEndTest {
         JregoServer.start(
             policies,
             new ServerMetrics(),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                256,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(256)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
             check,
             ExternalProcessorService.Config.defaults(),
             Optional.empty(),

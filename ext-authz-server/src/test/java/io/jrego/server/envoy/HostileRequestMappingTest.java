@@ -1,9 +1,10 @@
 package io.jrego.server.envoy;
 
+import static io.jrego.server.envoy.TestRequests.ct;
+import static io.jrego.server.envoy.TestRequests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
@@ -24,25 +25,6 @@ import org.junit.jupiter.api.Test;
 class HostileRequestMappingTest {
 
   private final InputMapper mapper = new InputMapper(InputMapper.Options.defaults());
-
-  private static CheckRequest request(String path, Map<String, String> headers, String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath(path)
-                                .putAllHeaders(headers)
-                                .setBody(body))))
-        .build();
-  }
-
-  private static Map<String, String> ct(String contentType) {
-    return Map.of("content-type", contentType);
-  }
 
   /** {@code n} distinct keys with one Java {@code String.hashCode}. */
   private static List<String> colliding(int n) {

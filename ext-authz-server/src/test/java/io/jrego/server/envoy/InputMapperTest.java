@@ -1,5 +1,7 @@
 package io.jrego.server.envoy;
 
+import static io.jrego.server.envoy.TestRequests.ct;
+import static io.jrego.server.envoy.TestRequests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,21 +32,6 @@ import org.junit.jupiter.api.Test;
 class InputMapperTest {
 
   private final InputMapper mapper = new InputMapper(InputMapper.Options.defaults());
-
-  private static CheckRequest request(String path, Map<String, String> headers, String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath(path)
-                                .putAllHeaders(headers)
-                                .setBody(body))))
-        .build();
-  }
 
   private ObjectValue map(CheckRequest r) throws CheckException {
     return mapper.map(r);
@@ -263,10 +250,6 @@ class InputMapperTest {
         .hasMessage("request_parse_error: invalid semicolon separator in query");
     assertThatThrownBy(() -> map(request("/p?a=%G1", Map.of(), "")))
         .hasMessage("request_parse_error: invalid URL escape \"%G1\"");
-  }
-
-  private static Map<String, String> ct(String contentType) {
-    return Map.of("content-type", contentType);
   }
 
   @Test

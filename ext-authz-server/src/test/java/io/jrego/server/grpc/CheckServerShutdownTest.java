@@ -37,8 +37,11 @@ class CheckServerShutdownTest {
     policies.activate(ActivePolicy.oneBundle(new FakePolicy(decide), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0), 4 << 20, 2, 16, false, GRACE, Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(16)
+                .shutdownGrace(GRACE)
+                .build(),
             new AuthorizationService(
                 policies, new ServerMetrics(), AuthorizationService.Config.defaults()),
             policies);

@@ -47,7 +47,11 @@ class CheckServerTest {
         ActivePolicy.oneBundle(
             new FakePolicy((p, i) -> Optional.of(Json.parse("true"))), "r", "test", Instant.now()));
     return CheckServer.start(
-        new CheckServer.Config(address, 4 << 20, 0, 16, true, Duration.ofSeconds(1), Duration.ZERO),
+        CheckServer.Config.builder(address)
+            .queueCapacity(16)
+            .reflection(true)
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build(),
         new AuthorizationService(
             policies,
             new ServerMetrics(),
@@ -95,14 +99,12 @@ class CheckServerTest {
             "test",
             Instant.now()));
     return CheckServer.start(
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            16,
-            false,
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1)),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(16)
+            .shutdownGrace(Duration.ofSeconds(1))
+            .warmUp(Duration.ofSeconds(1))
+            .build(),
         new AuthorizationService(
             policies,
             metrics,
@@ -189,14 +191,10 @@ class CheckServerTest {
             Instant.now()));
     try (CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                0,
-                1024,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .queueCapacity(1024)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
             new AuthorizationService(
                 policies,
                 new ServerMetrics(),

@@ -3,11 +3,8 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
@@ -37,6 +34,8 @@ import org.junit.jupiter.api.Test;
  * client gets a slot.
  */
 class ConnectionDeadlinesTest {
+
+  private static final Duration DEADLINE = Duration.ofSeconds(5);
 
   /** The HTTP/2 client preface and an empty SETTINGS frame: a handshake, and then silence. */
   private static final byte[] PREFACE_AND_SETTINGS = prefaceAndSettings();
@@ -94,11 +93,13 @@ class ConnectionDeadlinesTest {
         NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       ConnectionLimit limit = server.connections().orElseThrow();
-      assertThat(check(ch)).isEqualTo(Status.Code.OK);
+      assertThat(CheckCall.code(ch, DEADLINE)).isEqualTo(Status.Code.OK);
       assertThat(limit.open()).isEqualTo(1);
       // the client answers the server's PING at once, so its connection goes soon after 1 s
       assertThat(waitFor(limit, n -> n == 0, 8)).as("the idle connection closed").isTrue();
-      assertThat(check(ch)).as("the next call on a new connection").isEqualTo(Status.Code.OK);
+      assertThat(CheckCall.code(ch, DEADLINE))
+          .as("the next call on a new connection")
+          .isEqualTo(Status.Code.OK);
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdown();
@@ -160,20 +161,9 @@ class ConnectionDeadlinesTest {
   private static Status.Code checkOnce(int port) throws InterruptedException {
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
-      return check(ch);
+      return CheckCall.code(ch, DEADLINE);
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  private static Status.Code check(ManagedChannel ch) {
-    try {
-      AuthorizationGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(5, TimeUnit.SECONDS)
-          .check(CheckRequest.getDefaultInstance());
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
     }
   }
 

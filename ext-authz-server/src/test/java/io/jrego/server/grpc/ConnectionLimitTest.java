@@ -2,11 +2,8 @@ package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
@@ -32,6 +29,8 @@ import org.junit.jupiter.api.Test;
  * arrive, counts them, and the connections within it go on being served.
  */
 class ConnectionLimitTest {
+
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   @Test
   void theDefaultFollowsTheHeap() {
@@ -71,7 +70,9 @@ class ConnectionLimitTest {
       for (int i = 0; i < 3; i++) {
         ManagedChannel ch = channel(server.port());
         within.add(ch);
-        assertThat(check(ch)).as("connection %s within the limit", i).isEqualTo(Status.Code.OK);
+        assertThat(CheckCall.code(ch, DEADLINE))
+            .as("connection %s within the limit", i)
+            .isEqualTo(Status.Code.OK);
       }
       assertThat(server.connections().orElseThrow().open()).isEqualTo(3);
 
@@ -87,14 +88,14 @@ class ConnectionLimitTest {
       // a gRPC client beyond it gets UNAVAILABLE
       ManagedChannel extra = channel(server.port());
       try {
-        assertThat(check(extra)).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(CheckCall.code(extra, DEADLINE)).isEqualTo(Status.Code.UNAVAILABLE);
       } finally {
         extra.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
 
       // the connections within the limit are still served
       for (ManagedChannel ch : within) {
-        assertThat(check(ch)).isEqualTo(Status.Code.OK);
+        assertThat(CheckCall.code(ch, DEADLINE)).isEqualTo(Status.Code.OK);
       }
       assertThat(metrics.scrape()).contains("jrego_requests_refused_total{limit=\"connections\"}");
       assertThat(refused(metrics.scrape())).isGreaterThanOrEqualTo(21);
@@ -107,7 +108,7 @@ class ConnectionLimitTest {
       }
       ManagedChannel again = channel(server.port());
       within.add(again);
-      assertThat(check(again)).isEqualTo(Status.Code.OK);
+      assertThat(CheckCall.code(again, DEADLINE)).isEqualTo(Status.Code.OK);
     } finally {
       for (Socket s : beyond) {
         s.close();
@@ -121,17 +122,6 @@ class ConnectionLimitTest {
 
   private static ManagedChannel channel(int port) {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-  }
-
-  private static Status.Code check(ManagedChannel ch) {
-    try {
-      AuthorizationGrpc.newBlockingStub(ch)
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .check(CheckRequest.getDefaultInstance());
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
   }
 
   /** Whether the server closed {@code s} (end of stream or reset) within five seconds. */

@@ -45,14 +45,11 @@ class ErrorBoundaryTest {
     policies.activate(ActivePolicy.oneBundle(new FakePolicy(decide), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                1,
-                16,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(1)
+                .queueCapacity(16)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
             new AuthorizationService(
                 policies,
                 metrics,

@@ -30,14 +30,11 @@ final class InProcessCheck implements AutoCloseable {
     CheckServer server =
         CheckServer.start(
             InProcessServerBuilder.forName(name),
-            new CheckServer.Config(
-                new ListenAddress.Tcp("", 0),
-                4 << 20,
-                threads,
-                16,
-                false,
-                Duration.ofSeconds(5),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("", 0))
+                .threads(threads)
+                .queueCapacity(16)
+                .shutdownGrace(Duration.ofSeconds(5))
+                .build(),
             service,
             policies);
     server.serve();

@@ -38,14 +38,11 @@ class LoopbackCallsTest {
             "test",
             Instant.now()));
     return CheckServer.start(
-        new CheckServer.Config(
-            new ListenAddress.Tcp("127.0.0.1", 0),
-            4 << 20,
-            2,
-            16,
-            false,
-            Duration.ofSeconds(1),
-            Duration.ZERO),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(16)
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build(),
         new AuthorizationService(
                 policies,
                 new ServerMetrics(),

@@ -74,14 +74,11 @@ class RequestLimitsTest {
     // one thread, one waiting: two calls open at most
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                1,
-                1,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(1)
+                .queueCapacity(1)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
             new AuthorizationService(
                 policies,
                 metrics,

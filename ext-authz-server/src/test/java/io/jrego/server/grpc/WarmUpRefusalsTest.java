@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.ActivePolicy;
@@ -14,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -77,23 +75,8 @@ class WarmUpRefusalsTest {
 
   private static CheckResponse check(AuthorizationService service, CheckRequest request)
       throws Exception {
-    CompletableFuture<CheckResponse> answer = new CompletableFuture<>();
-    service.check(
-        request,
-        new StreamObserver<>() {
-          @Override
-          public void onNext(CheckResponse value) {
-            answer.complete(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            answer.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    return answer.get(30, TimeUnit.SECONDS);
+    RecordingObserver<CheckResponse> answer = new RecordingObserver<>();
+    service.check(request, answer);
+    return answer.firstResponse().get(30, TimeUnit.SECONDS);
   }
 }

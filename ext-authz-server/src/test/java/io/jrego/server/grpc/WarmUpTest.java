@@ -3,14 +3,11 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +21,11 @@ class WarmUpTest {
   private static final Path BUNDLE = Path.of("..", "rego-policies", "ai-gateway");
 
   private static final CheckServer.Config CONFIG =
-      new CheckServer.Config(
-          new ListenAddress.Tcp("127.0.0.1", 0),
-          4 << 20,
-          2,
-          16,
-          false,
-          Duration.ofSeconds(1),
-          Duration.ZERO);
+      CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+          .threads(2)
+          .queueCapacity(16)
+          .shutdownGrace(Duration.ofSeconds(1))
+          .build();
 
   private static PolicyHolder policies() throws Exception {
     PolicyHolder policies = new PolicyHolder();
@@ -47,24 +41,12 @@ class WarmUpTest {
             policies(),
             new ServerMetrics(),
             AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
-    List<CheckResponse> out = new ArrayList<>();
-    service.check(
-        WarmUpSamples.checks().get(0),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(CheckResponse r) {
-            out.add(r);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            throw new AssertionError(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    assertThat(out).singleElement().satisfies(r -> assertThat(r.getStatus().getCode()).isZero());
+    RecordingObserver<CheckResponse> out = new RecordingObserver<>();
+    service.check(WarmUpSamples.checks().get(0), out);
+    assertThat(out.errors()).isEmpty();
+    assertThat(out.responses())
+        .singleElement()
+        .satisfies(r -> assertThat(r.getStatus().getCode()).isZero());
   }
 
   @Test

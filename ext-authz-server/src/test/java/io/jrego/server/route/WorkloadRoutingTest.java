@@ -151,14 +151,11 @@ class WorkloadRoutingTest {
         JregoServer.start(
             policies,
             metrics,
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                64,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(64)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
             check,
             ExternalProcessorService.Config.defaults(),
             Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),

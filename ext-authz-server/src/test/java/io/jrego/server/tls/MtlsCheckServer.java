@@ -30,15 +30,12 @@ final class MtlsCheckServer {
             new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
     CheckServer server =
         CheckServer.start(
-            new CheckServer.Config(
-                new ListenAddress.Tcp("127.0.0.1", 0),
-                4 << 20,
-                2,
-                queue,
-                false,
-                Duration.ofSeconds(1),
-                Duration.ZERO,
-                Optional.of(tls)),
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(2)
+                .queueCapacity(queue)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .tls(Optional.of(tls))
+                .build(),
             new AuthorizationService(
                 policies,
                 metrics,
