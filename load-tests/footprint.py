@@ -557,7 +557,7 @@ def report(rows, args, java_version, outdir):
             lines.append(f"- `{n}`: {what(n)}, from OTHER_CHECKOUT")
         elif n in LAUNCHER_VARIANTS:
             flags, env, serve_args, _ = LAUNCHER_VARIANTS[n]
-            knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args)
+            knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args).replace(R.ROOT + os.sep, "")
             lines.append(f"- `{n}`: {what(n)} (`{knobs}`)")
         elif n in VARIANTS:
             lines.append(f"- `{n}`: {what(n)}" + (f" (`{' '.join(VARIANTS[n][0])}`)" if VARIANTS[n][0] else ""))
