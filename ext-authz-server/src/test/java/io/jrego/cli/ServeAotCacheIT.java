@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12: {@code bin/jrego serve} on the packaged jar makes the AOT cache when it is missing (a
  * training run) and starts with it, as the JVM itself reports ({@code -Xlog:aot}), compiling the
- * methods it has profiles for at their first call ({@code AOTCompileEagerly}). Runs after
- * {@code package}, under Failsafe; on a JDK older than 25 the launcher runs without a cache and
- * this test says so.
+ * methods it has profiles for at their first call ({@code AOTCompileEagerly}). Runs after {@code
+ * package}, under Failsafe; on a JDK older than 25 the launcher runs without a cache and this test
+ * says so.
  */
 class ServeAotCacheIT {
 
