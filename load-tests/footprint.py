@@ -101,7 +101,55 @@ LAUNCHER_VARIANTS = {
                                       "-XX:Tier4InvocationThreshold=2000", "-XX:Tier4CompileThreshold=3000"],
                                      {}, ["--warm-up", "500ms"],
                                      "launcher, methods compiled after fewer calls, with a 0.5 s warm-up before ready"),
+    # Session 8: C2 later (three times the calls before a method's tier-4 compile, spreading C2's
+    # work over the minute), the AOT cache's profiles compiled as soon as a method first runs
+    # (JDK 25's experimental AOTCompileEagerly), and ParallelGC (one thread) instead of SerialGC.
+    "launcher-t4late-warm500ms": (["-XX:Tier4InvocationThreshold=15000", "-XX:Tier4CompileThreshold=45000",
+                                   "-XX:Tier4BackEdgeThreshold=120000"], {}, ["--warm-up", "500ms"],
+                                  "launcher, C2 after three times the calls, with a 0.5 s warm-up before ready"),
+    "launcher-eager-warm500ms": (["-XX:+UnlockExperimentalVMOptions", "-XX:+AOTCompileEagerly"], {},
+                                 ["--warm-up", "500ms"],
+                                 "launcher, methods the AOT cache has profiles for compiled at their first call, "
+                                 "with a 0.5 s warm-up before ready"),
+    "launcher-noeager-warm500ms": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {},
+                                   ["--warm-up", "500ms"],
+                                   "launcher as before session 8 (AOTCompileEagerly off), with a 0.5 s warm-up"),
+    "launcher-warm250ms": ([], {}, ["--warm-up", "250ms"], "launcher with a 0.25 s warm-up before ready"),
+    # a second AOT cache beside the launcher's, ext-authz-server/target/jrego-serve-6s.aot, recorded by
+    # a training of its own (session 8: 6 s of warm-up, against a 30 s one in jrego-serve.aot)
+    "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
+                                 "launcher from the second AOT cache (target/jrego-serve-6s.aot), with a 0.5 s warm-up"),
+    "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
+                                    ["--warm-up", "500ms"],
+                                    "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),
 }
+
+
+# name -> nice value: once the server is ready, the harness lowers its C2 compiler thread's priority
+# (setpriority on the thread, as the kernel allows any process to do to its own threads): C1 keeps
+# compiling at the checks' priority, C2's optimising compiles take the CPU the checks leave.
+C2_NICE = {"launcher-c2nice19-warm500ms": 19, "launcher-c2nice10-warm500ms": 10}
+for _name, _nice in C2_NICE.items():
+    LAUNCHER_VARIANTS[_name] = ([], {}, ["--warm-up", "500ms"],
+                                f"launcher, its C2 compiler thread at nice {_nice} from ready on (set by the harness), "
+                                "with a 0.5 s warm-up")
+
+
+def renice_c2(name, pid):
+    """For C2_NICE variants: sets the nice value of the server's C2 compiler threads; returns how many."""
+    nice = C2_NICE.get(base(name).removeprefix("before:"))
+    if nice is None:
+        return 0
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().startswith("C2 CompilerThre"):
+                    os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                    n += 1
+        except OSError:
+            continue
+    return n
 
 
 def rss_parts(pid):
@@ -133,8 +181,9 @@ def rss_parts(pid):
 
 
 def cpu_ticks(pid):
-    """(all threads, JIT compiler threads) CPU time of a process in clock ticks, from /proc."""
-    total, jit = 0, 0
+    """(all threads, JIT compiler threads, C2 compiler thread, VM thread) CPU time of a process in
+    clock ticks, from /proc. The VM thread runs the serial collector's pauses and safepoint work."""
+    total, jit, c2, vm = 0, 0, 0, 0
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -151,7 +200,10 @@ def cpu_ticks(pid):
         total += ticks
         if "CompilerThre" in comm:
             jit += ticks
-    return total, jit
+            c2 += ticks if comm.startswith("C2") else 0
+        elif comm == "VM Thread":
+            vm += ticks
+    return total, jit, c2, vm
 
 
 class RssSampler(threading.Thread):
@@ -180,12 +232,13 @@ class RssSampler(threading.Thread):
         return max(vals) if vals else float("nan")
 
     def cpu_between(self, start, end):
-        """(process CPU s, JIT compiler CPU s) between two wall times, from the nearest samples."""
+        """(process, JIT compilers, C2 alone, VM thread) CPU s between two wall times, from the
+        nearest samples."""
         inside = [c for c in self.cpu if start - 0.2 <= c[0] <= end + 0.2]
         if len(inside) < 2:
             return None
         a, b = inside[0], inside[-1]
-        return (b[1] - a[1]) / R.CLK_TCK, (b[2] - a[2]) / R.CLK_TCK
+        return tuple((b[i] - a[i]) / R.CLK_TCK for i in range(1, 5))
 
 
 def nmt(java, pid):
@@ -292,26 +345,96 @@ def why(name, launched, slices):
     return rows
 
 
+def drive_at_ready(java, name, port, workdir, args, plan):
+    """--traffic-at-ready: the generator warms itself first, then the server starts, and the plan's
+    first request goes out the moment the server is ready (LoadGen --go-on-stdin). Returns (Server,
+    launch time, seconds to ready, at-ready CPU ticks, sampler, phases); the phases as R.drive gives them."""
+    target = f"grpc://127.0.0.1:{port}"
+    extra = ["--concurrency", str(args.concurrency), "--duration", str(args.duration), "--warmup", "0",
+             "--clk-tck", str(R.CLK_TCK), "--plan", ",".join(plan), *self_warmup(args), "--go-on-stdin", "1"]
+    cmd = R.loadgen_cmd(java, target, R.MIXES[MIX][1], extra)
+    R.log("+ " + " ".join(cmd))
+    proc = subprocess.Popen(cmd, cwd=R.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    R.children.append(proc)
+    limit = args.generator_warmup + 90 + sum(float(p.split(":")[2]) for p in plan) + 12 * len(plan) + 60
+    watchdog = threading.Timer(limit, proc.kill)  # bounded even if the generator hangs
+    watchdog.start()
+    server = sampler = None
+    results = []
+    try:
+        line = proc.stdout.readline().strip()
+        if line != "self-warmed":
+            raise RuntimeError(f"load generator said {line!r}, not self-warmed")
+        launched = time.time()
+        server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
+        renice_c2(name, server.pid)
+        time.sleep(args.idle_after_ready)
+        proc.stdin.write(f"go {server.pid}\n")
+        proc.stdin.flush()
+        at_ready = cpu_ticks(server.pid)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        for line in proc.stdout:
+            line = line.strip()
+            if line.startswith("phase-start"):
+                busy0, wall0 = R.cpu_busy(R.PIN["server"]), time.time()
+            elif line.startswith("phase-end"):
+                busy1, wall1 = R.cpu_busy(R.PIN["server"]), time.time()
+            elif line.startswith("{"):
+                r = json.loads(line)
+                R.add_cpu(r)
+                used = (busy1[0] - busy0[0]) / R.CLK_TCK
+                r["foreign_cores"] = max(0.0, used - (r["server_cpu_s"] or 0)) / max(1e-9, wall1 - wall0)
+                r["wall_start"], r["wall_end"] = wall0, wall1
+                results.append(r)
+        proc.wait(timeout=30)
+    except BaseException:
+        if sampler:
+            sampler.stop_flag.set()
+        if server:
+            server.stop()
+        raise
+    finally:
+        watchdog.cancel()
+    if proc.returncode != 0 or len(results) != len(plan):
+        sampler.stop_flag.set()
+        server.stop()
+        raise RuntimeError(f"load generator failed (exit {proc.returncode}) against {name}")
+    return server, launched, ready_s, at_ready, sampler, results
+
+
 def measure(java, name, args, workdir):
     port = R.free_port()
     launched = time.time()
-    server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
-    sampler = RssSampler(server.pid)
-    sampler.start()
-    out = {"name": name, "ready_s": ready_s, "what": what(name)}
-    at_ready = cpu_ticks(server.pid)
+    slices = max(1, int(args.first_minute // args.slice))
+    plan = [f"open:{args.rate}:{args.slice}"] * (slices + 1)
+    if args.traffic_at_ready and name != "opa-envoy":
+        server, launched, ready_s, at_ready, sampler, phases = drive_at_ready(java, name, port, workdir, args, plan)
+    else:
+        server, ready_s = start(java, name, port, workdir, args.opa_envoy_bin)
+        renice_c2(name, server.pid)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        at_ready = cpu_ticks(server.pid)
+        phases = None
+    out = {"name": name, "ready_s": ready_s, "what": what(name), "traffic_at_ready": bool(phases)}
     if at_ready:
         out["cpu_at_ready_s"] = [t / R.CLK_TCK for t in at_ready]
     try:
         target = R.target_of("opa-envoy" if name == "opa-envoy" else "jrego", server)
-        slices = max(1, int(args.first_minute // args.slice))
-        plan = [f"open:{args.rate}:{args.slice}"] * (slices + 1)
-        _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0, gen_args=self_warmup(args))
+        if phases is None:
+            _, phases = R.drive(java, server, target, R.MIXES[MIX][1], plan, args, 0, gen_args=self_warmup(args))
         first, steady = phases[:-1], phases[-1]
         out["first_minute_p99_us"] = [p["p99_us"] for p in first]
+        out["first_minute_slices_us"] = [{k: p.get(k) for k in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us")}
+                                         for p in first]
         out["whole_first_minute_p99_us"] = first[-1].get("cum_p99_us")
         edges = [(p["wall_start"], p["wall_end"]) for p in phases]
         out["slice_cpu_s"] = [sampler.cpu_between(a, b) for a, b in edges]
+        out["traffic_from_s"] = edges[0][0] - launched  # the first slice's start, since launch
+        # other processes' CPU on the server's CPU per slice (cores): how quiet the machine was
+        out["slice_foreign_cores"] = [round(p.get("foreign_cores", 0.0), 3) for p in phases]
         if WHY_DIR and name != "opa-envoy":
             out["slice_why"] = why(name, launched, [(launched, edges[0][0]), *edges])
         out["steady_p99_us"] = steady["p99_us"]
@@ -369,11 +492,16 @@ def report(rows, args, java_version, outdir):
              + ("without native memory tracking" if NO_NMT else "with -XX:NativeMemoryTracking=summary")
              + " and --warm-up 0s unless the variant says otherwise. "
              + (f"Before each first minute the generator warms itself for {args.generator_warmup:.0f} s against a "
-                "no-op Check server on its own CPU (the measured server idles meanwhile, ready). "
+                "no-op Check server on its own CPU"
+                + (". " if args.traffic_at_ready else " (the measured server idles meanwhile, ready). ")
                 if args.generator_warmup else "The generator starts cold. ")
+             + (("With --traffic-at-ready each jrego server starts only after that, and its first minute begins "
+                 + (f"{args.idle_after_ready:g} s after it is ready. " if args.idle_after_ready else
+                    "the moment it is ready (no idle time in which its compiler catches up). "))
+                if args.traffic_at_ready else "")
              + ("Ratios against OPA-Envoy in the same run." if opa else "OPA-Envoy not run (--no-opa-envoy).")
              + (f" {args.rounds} rounds, the servers taking turns; NAME#K is round K." if args.rounds > 1 else ""), "",
-             "| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst 10 s slice p99 µs (x steady) | errors in first minute |",
+             f"| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst {args.slice:.0f} s slice p99 µs (x steady) | errors in first minute |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         worst = max(r["first_minute_p99_us"])
@@ -386,16 +514,22 @@ def report(rows, args, java_version, outdir):
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
+    lines += ["", "Noise: other processes' share of the server's CPU per slice (0 = nobody else ran there), the last the "
+              "steady slice:", ""]
+    for r in rows:
+        if r.get("slice_foreign_cores"):
+            lines.append(f"- {r['name']}: " + ", ".join(f"{v:.2f}" for v in r["slice_foreign_cores"]))
     lines += ["", "Where the first minute's CPU goes: CPU seconds of the whole process / of its JIT compiler threads "
+              "(C1 and C2) / of C2 alone / of the VM thread (serial GC pauses, safepoints) "
               "from start to ready, then per slice (the last is the steady slice)"
               + ("; with --why, compilations queued at C1 (tiers 1-3) / C2 (tier 4), methods made not entrant, "
                  "GC pauses (total ms), from start to the first slice (ready, then the generator's own warm-up) and per slice" if WHY_DIR else "") + ":", ""]
     for r in rows:
         if base(r["name"]) == "opa-envoy" or not r.get("slice_cpu_s"):
             continue
-        ready = r.get("cpu_at_ready_s") or [float("nan")] * 2
-        cells = [f"{c[0]:.2f}/{c[1]:.2f}" if c else "-" for c in r["slice_cpu_s"]]
-        lines.append(f"- {r['name']}: to ready {ready[0]:.2f}/{ready[1]:.2f}; slices " + ", ".join(cells))
+        ready = r.get("cpu_at_ready_s") or [float("nan")] * 4
+        cells = ["/".join(f"{v:.2f}" for v in c) if c else "-" for c in r["slice_cpu_s"]]
+        lines.append(f"- {r['name']}: to ready {'/'.join(f'{v:.2f}' for v in ready)}; slices " + ", ".join(cells))
         if r.get("slice_why"):
             lines.append("  - " + ", ".join(f"{w['c1']}/{w['c2']}, {w['not_entrant']} n.e., {w['gc_pauses']} GC ({w['gc_ms']} ms)"
                                           for w in r["slice_why"]))
@@ -423,7 +557,7 @@ def report(rows, args, java_version, outdir):
             lines.append(f"- `{n}`: {what(n)}, from OTHER_CHECKOUT")
         elif n in LAUNCHER_VARIANTS:
             flags, env, serve_args, _ = LAUNCHER_VARIANTS[n]
-            knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args)
+            knobs = " ".join([f"{k}={v}" for k, v in env.items()] + flags + serve_args).replace(R.ROOT + os.sep, "")
             lines.append(f"- `{n}`: {what(n)} (`{knobs}`)")
         elif n in VARIANTS:
             lines.append(f"- `{n}`: {what(n)}" + (f" (`{' '.join(VARIANTS[n][0])}`)" if VARIANTS[n][0] else ""))
@@ -460,6 +594,13 @@ def main():
     ap.add_argument("--generator-warmup", type=float, default=6,
                     help="seconds the generator warms itself against a no-op server (on its own CPU) before "
                          "each first minute, so a cold generator is not charged to the server; 0: none")
+    ap.add_argument("--traffic-at-ready", action="store_true",
+                    help="start each jrego server only after the generator has warmed itself, and send the first "
+                         "request the moment it is ready (otherwise it idles, ready, through the generator's warm-up, "
+                         "and its compiler catches up meanwhile)")
+    ap.add_argument("--idle-after-ready", type=float, default=0,
+                    help="with --traffic-at-ready: seconds between ready and the first request (a readiness probe's "
+                         "period and the endpoint's propagation in a cluster)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="measure every server this many times, the variants taking turns (rows named NAME#ROUND)")
     ap.add_argument("--no-opa-envoy", action="store_true",

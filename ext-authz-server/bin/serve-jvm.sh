@@ -8,7 +8,7 @@
 #                                  cache ROOT/ext-authz-server/target/jrego-serve.aot when it is
 #                                  missing or older than JAR (a training run of about 10 s), and
 #                                  uses it. JREGO_AOT=off: neither.
-#   serve_aot_flags AOT            sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
+#   serve_aot_flags AOT [MAJOR]    sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
 
 # java_major_of JAVA: the major version of a java binary (from the JDK's `release` file when it
 # has one: asking a JVM costs a JVM start).
@@ -60,23 +60,35 @@ serve_jvm_opts() {
     serve_aot_train "$java" "$jar" "$root" "$aot" || true
   fi
   if [[ -f "$aot" ]]; then
-    serve_aot_flags "$aot"
+    serve_aot_flags "$aot" "$major"
     SERVE_JVM_OPTS+=("${SERVE_AOT_FLAGS[@]}")
   fi
   return 0
 }
 
-# serve_aot_flags AOT: sets SERVE_AOT_FLAGS, the flags that start from the cache AOT.
+# serve_aot_flags AOT [MAJOR]: sets SERVE_AOT_FLAGS, the flags that start from the cache AOT on a
+# JDK of that major version (default 25).
 # -Xlog:aot=warning: the JVM says so when it cannot use the cache (then it runs without it).
+# AOTCompileEagerly (JDK 25, experimental): a method the cache has a profile for is queued for the
+# compiler at its first call instead of after thousands, so the check path is compiled during the
+# warm-up and the first seconds, not under the first minute of traffic: that minute's p99 6-8x
+# lower, ready 0.06 s later, same throughput (load-tests/README.md, "Footprint"). Only on JDK 25,
+# where it was measured: a JVM that does not know a flag refuses to start.
 serve_aot_flags() {
   SERVE_AOT_FLAGS=("-XX:AOTCache=$1" -Xlog:aot=warning -Xlog:aot+codecache=off)
+  if [[ "${2:-25}" == 25 ]]; then
+    SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly)
+  fi
 }
 
 # serve_aot_training_args POLICIES CONFIG: sets SERVE_AOT_TRAINING_ARGS, the `serve` arguments of
 # the training run: every shipped bundle under POLICIES (a rego-policies folder), routed by
 # CONFIG (bin/aot-training.yaml) so that the warm-up's made-up chat, MCP and retrieval requests
 # and ext_proc streams each reach their own bundle's rules, and a 6 s warm-up (it stops earlier
-# once the JIT has settled).
+# once the JIT has settled). On a busy machine 6 s is few checks (772 against 6,528 on a calm one),
+# and the cache holds C2-level profiles for fewer of the methods the first minute compiles (99
+# against 384 of 1,086); a 30 s training (797) made no difference to the first minute measured
+# against a calm 6 s one (load-tests/README.md, "Footprint", session 8). Record it on a quiet machine.
 serve_aot_training_args() {
   local policies="$1" config="$2" b
   SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr off --warm-up 6s --config "$config")

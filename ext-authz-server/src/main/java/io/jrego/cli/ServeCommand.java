@@ -339,8 +339,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       description = "On SIGTERM, how long checks in flight may take to finish.")
   Duration shutdownGrace;
 
-  // 500 ms: ready within 1.5 s of the process start, and a first 10 s of traffic with a p99 5.7x
-  // lower than without (load-tests/README.md, "Footprint")
+  // 500 ms: a first 10 s of traffic with a p99 5.7x lower than without; ready 1.6-1.75 s from the
+  // process start on one CPU, over issue 12's 1.5 s (load-tests/README.md, "Footprint")
   @Option(
       names = "--warm-up",
       defaultValue = "500ms",

@@ -15,9 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 12: {@code bin/jrego serve} on the packaged jar makes the AOT cache when it is missing (a
- * training run) and starts with it, as the JVM itself reports ({@code -Xlog:aot}). Runs after
- * {@code package}, under Failsafe; on a JDK older than 25 the launcher runs without a cache and
- * this test says so.
+ * training run) and starts with it, as the JVM itself reports ({@code -Xlog:aot}), compiling the
+ * methods it has profiles for at their first call ({@code AOTCompileEagerly}). Runs after {@code
+ * package}, under Failsafe; on a JDK older than 25 the launcher runs without a cache and this test
+ * says so.
  */
 class ServeAotCacheIT {
 
@@ -35,7 +36,8 @@ class ServeAotCacheIT {
     try (LauncherProcess jrego =
         LauncherProcess.start(
             dir,
-            "-Xlog:aot=info", // the JVM reports the cache
+            // the JVM reports the cache, and prints the flags it runs with
+            "-Xlog:aot=info -XX:+PrintFlagsFinal",
             "serve",
             "--warm-up",
             "0s",
@@ -57,6 +59,8 @@ class ServeAotCacheIT {
           // what HotSpot 25 prints when it cannot use the cache (a jar changed since, other flags)
           .doesNotContain("An error has occurred while processing the AOT cache")
           .doesNotContain("shared class paths mismatch");
+      // the cache's profiled methods are queued for the compiler at their first call (JDK 25)
+      assertThat(jrego.out()).containsPattern("bool AOTCompileEagerly\\s+= true");
       assertThat(cache).isRegularFile();
       assertThat(Files.getLastModifiedTime(cache))
           .isGreaterThanOrEqualTo(Files.getLastModifiedTime(MODULE.resolve("target/jrego.jar")));

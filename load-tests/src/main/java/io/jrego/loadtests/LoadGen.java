@@ -9,11 +9,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +43,16 @@ import org.HdrHistogram.Recorder;
  *   --input load-tests/inputs/rbac.json --plan closed,closed,open:500,open:2000 \
  *   [--concurrency 16] [--duration 5] [--server-pid PID] [--clk-tck 100] \
  *   [--warmup 3 | --warmup auto [--warmup-min 6] [--warmup-max 60]] \
- *   [--self-warmup 6 --self-warmup-target grpc://127.0.0.1:PORT]
+ *   [--self-warmup 6 --self-warmup-target grpc://127.0.0.1:PORT] [--go-on-stdin 1]
  * java -cp ... io.jrego.loadtests.LoadGen --target grpc://... --input FILE --probe 1 [--plan ...]
  * </pre>
  *
  * <p>{@code --self-warmup S} first warms the generator itself for S seconds against another gRPC
  * server (the no-op one), so that measuring a cold server does not measure a cold generator too.
+ * {@code --go-on-stdin 1} then prints {@code self-warmed} and waits for a line {@code go [PID]} on
+ * stdin before the first request to the target (PID: the server's, for its CPU time): the driver
+ * starts the server only then, and says go the moment it is ready, so the first phase begins at
+ * ready, not after an idle wait in which the server's compiler catches up.
  *
  * <p>Closed loop: {@code concurrency} requests always outstanding, each answered one followed at
  * once by the next, for maximum throughput; latency is each request's own. Open loop: requests
@@ -142,7 +149,7 @@ public final class LoadGen {
     if (auto && serverStat == null) {
       throw new IllegalArgumentException("--warmup auto needs --server-pid");
     }
-    Cpu cpu =
+    var cpu =
         new Cpu(
             serverStat,
             Path.of("/proc/self/stat"),
@@ -153,6 +160,19 @@ public final class LoadGen {
     }
     if (selfWarmup > 0) {
       warmItself(o.get("self-warmup-target"), input, concurrency, selfWarmup);
+    }
+    if (o.containsKey("go-on-stdin")) {
+      System.out.println("self-warmed");
+      System.out.flush();
+      String go =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      String[] words = go == null ? new String[0] : go.trim().split("\\s+");
+      if (words.length == 0 || !words[0].equals("go")) {
+        throw new IllegalStateException("expected a line 'go [PID]' on stdin, got " + go);
+      }
+      if (words.length > 1) {
+        cpu = new Cpu(Path.of("/proc", words[1], "stat"), cpu.selfStat(), cpu.clkTck());
+      }
     }
     try (Target t = target.startsWith("grpc://") ? grpc(target, input) : http(target, input)) {
       List<Double> perCheck = new ArrayList<>();
