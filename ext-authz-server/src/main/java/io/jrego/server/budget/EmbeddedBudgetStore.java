@@ -53,7 +53,11 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     this(policy, maxEntries, System::currentTimeMillis);
   }
 
-  EmbeddedBudgetStore(LeasePolicy policy, int maxEntries, LongSupplier clock) {
+  /**
+   * A store that reads the time from {@code clock} (milliseconds since the epoch): for tests and
+   * simulations that must not depend on where the wall clock is within a window.
+   */
+  public EmbeddedBudgetStore(LeasePolicy policy, int maxEntries, LongSupplier clock) {
     this.policy = Objects.requireNonNull(policy);
     this.clock = Objects.requireNonNull(clock);
     if (maxEntries < 1) {

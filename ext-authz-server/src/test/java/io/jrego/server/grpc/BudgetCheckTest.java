@@ -41,7 +41,12 @@ class BudgetCheckTest {
 
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
-  private final BudgetStore store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
+  // Half-way through a minute, and frozen: on the wall clock the test's checks and its read of the
+  // minute window could fall in two different minutes.
+  private static final long HALF_MINUTE = 1_780_000_000_000L / 60_000 * 60_000 + 30_000;
+
+  private final BudgetStore store =
+      new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000, () -> HALF_MINUTE);
   private InProcessCheck check;
   private AuthorizationGrpc.AuthorizationBlockingStub stub;
 
