@@ -21,12 +21,12 @@ final class ContextWords {
   private static final int CHARS_AFTER = 40;
   private static final int PREFIX_MIN = 4;
 
-  private static final Map<PiiType, Set<String>> WORDS = load();
+  private static final Map<PiiType, Words> WORDS = load();
 
   private ContextWords() {}
 
-  private static Map<PiiType, Set<String>> load() {
-    Map<PiiType, Set<String>> m = new EnumMap<>(PiiType.class);
+  private static Map<PiiType, Words> load() {
+    Map<PiiType, Words> m = new EnumMap<>(PiiType.class);
     for (String[] r : Tables.rows("pii-context.tsv", 2)) {
       PiiType t =
           PiiType.byId(r[0])
@@ -38,7 +38,7 @@ final class ContextWords {
           words.add(w.strip().toLowerCase(Locale.ROOT));
         }
       }
-      m.put(t, Set.copyOf(words));
+      m.put(t, new Words(Set.copyOf(words)));
     }
     return m;
   }
@@ -48,7 +48,7 @@ final class ContextWords {
     if (score >= 100) {
       return score;
     }
-    Set<String> words = WORDS.get(type);
+    Words words = WORDS.get(type);
     if (words == null || !near(words, text, start, end)) {
       return score;
     }
@@ -56,7 +56,7 @@ final class ContextWords {
   }
 
   /** Whether one of {@code words} is among the words just before or after {@code [start,end)}. */
-  static boolean near(Set<String> words, String text, int start, int end) {
+  static boolean near(Words words, String text, int start, int end) {
     int limit = Math.max(0, start - CHARS_BEFORE);
     int seen = 0;
     int i = start;
@@ -105,8 +105,8 @@ final class ContextWords {
 
   private static boolean[] prefixLengths() {
     boolean[] l = new boolean[41];
-    for (Set<String> ws : WORDS.values()) {
-      for (String w : ws) {
+    for (Words ws : WORDS.values()) {
+      for (String w : ws.set) {
         if (w.length() >= PREFIX_MIN && w.length() <= 40) {
           l[w.length()] = true;
         }
@@ -115,10 +115,31 @@ final class ContextWords {
     return l;
   }
 
-  private static boolean matches(Set<String> words, String text, int from, int to) {
+  private static boolean matches(Words words, String text, int from, int to) {
     if (to - from > 40 || !Character.isLetter(text.charAt(from))) {
       return false; // no context word is that long or starts with a digit, '-' or '#'
     }
+    return isAscii(text, from, to)
+        ? words.asciiMatches(text, from, to)
+        : matchesLowerCased(words.set, text, from, to);
+  }
+
+  private static boolean isAscii(String text, int from, int to) {
+    for (int k = from; k < to; k++) {
+      if (text.charAt(k) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The context words of {@code type}, or null when it has none. */
+  static Words words(PiiType type) {
+    return WORDS.get(type);
+  }
+
+  /** {@link #matches} on a lower-cased copy of the word: the general path, for non-ASCII words. */
+  static boolean matchesLowerCased(Set<String> words, String text, int from, int to) {
     String w = text.substring(from, to).toLowerCase(Locale.ROOT);
     while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
       if (words.contains(w)) {
@@ -135,5 +156,80 @@ final class ContextWords {
       }
     }
     return false;
+  }
+
+  /**
+   * One type's context words, with an open-addressing table of their hashes so that a word of the
+   * text written in ASCII is looked up in place: lower-casing a copy of every word near every
+   * candidate (and of its prefixes) was a tenth of a PII-dense scan.
+   */
+  static final class Words {
+    final Set<String> set;
+    private final String[] table;
+    private final int mask;
+
+    Words(Set<String> set) {
+      this.set = set;
+      int size = Integer.highestOneBit(Math.max(4, set.size() * 4) - 1) << 1;
+      table = new String[size];
+      mask = size - 1;
+      for (String w : set) {
+        int k = w.hashCode() & mask;
+        while (table[k] != null) {
+          k = (k + 1) & mask;
+        }
+        table[k] = w;
+      }
+    }
+
+    /**
+     * Whether word {@code [from, to)} of {@code text} matches as {@link
+     * ContextWords#matchesLowerCased} decides (itself, itself without trailing {@code -}/{@code #},
+     * or a prefix of a context word's length), for a word written in ASCII, lower-cased by char as
+     * {@code toLowerCase(Locale.ROOT)} does.
+     */
+    boolean asciiMatches(String text, int from, int to) {
+      int len = to - from;
+      int stripped = len;
+      while (stripped > 0 && isTrailer(text.charAt(from + stripped - 1))) {
+        stripped--;
+      }
+      int h = 0;
+      for (int k = 1; k <= len; k++) {
+        h = 31 * h + lower(text.charAt(from + k - 1));
+        boolean asked = k >= stripped || (k >= PREFIX_MIN && k <= 40 && PREFIX_LENGTHS[k]);
+        if (asked && contains(h, text, from, k)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean contains(int hash, String text, int from, int len) {
+      for (int k = hash & mask; table[k] != null; k = (k + 1) & mask) {
+        String w = table[k];
+        if (w.length() == len && w.hashCode() == hash && sameLower(w, text, from)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static boolean sameLower(String w, String text, int from) {
+      for (int i = 0; i < w.length(); i++) {
+        if (w.charAt(i) != lower(text.charAt(from + i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean isTrailer(char c) {
+      return c == '-' || c == '#';
+    }
+
+    private static char lower(char c) {
+      return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
   }
 }

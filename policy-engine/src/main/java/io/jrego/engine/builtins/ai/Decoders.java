@@ -48,10 +48,10 @@ final class Decoders {
           runEnd++;
         }
         if (j - i >= MIN_BASE64) {
-          String run = slice(view, i, j);
-          String text = decodeRun(run);
-          if (text != null) {
-            out.add(new Decoded(encodingOf(run), i, runEnd, text));
+          // base64-alphabet characters are ASCII: the run is the view's code points as they are
+          Decoded d = decodeRun(new String(view.codePoints(), i, j - i), i, runEnd);
+          if (d != null) {
+            out.add(d);
           }
         }
         i = runEnd > i ? runEnd : i + 1;
@@ -62,31 +62,26 @@ final class Decoders {
     return out;
   }
 
-  /** Tries hex, base32 and base64 on one run of base64-alphabet characters. */
-  private static String decodeRun(String run) {
+  /**
+   * Tries hex, base32 and base64, in that order, on one run of base64-alphabet characters (at least
+   * {@link #MIN_BASE64} long) covering view indices {@code [from, to)}; the first that reads as
+   * text names the encoding.
+   */
+  private static Decoded decodeRun(String run, int from, int to) {
     if (run.length() >= MIN_HEX && run.length() % 2 == 0 && isHex(run)) {
       String t = printable(hex(run));
       if (t != null) {
-        return t;
+        return new Decoded("hex", from, to, t);
       }
     }
     if (run.length() >= MIN_BASE32 && isBase32(run)) {
       String t = printable(base32(run));
       if (t != null) {
-        return t;
+        return new Decoded("base32", from, to, t);
       }
     }
-    return printable(base64(run));
-  }
-
-  private static String encodingOf(String run) {
-    if (run.length() % 2 == 0 && isHex(run) && printable(hex(run)) != null) {
-      return "hex";
-    }
-    if (isBase32(run) && printable(base32(run)) != null) {
-      return "base32";
-    }
-    return "base64";
+    String t = printable(base64(run));
+    return t == null ? null : new Decoded("base64", from, to, t);
   }
 
   /** {@code \\uXXXX}, {@code \xHH}, {@code %HH} and {@code &#N;} runs starting at {@code i}. */
@@ -203,14 +198,23 @@ final class Decoders {
     return b.toString();
   }
 
+  private static final boolean[] BASE64_CHAR = new boolean[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      BASE64_CHAR[c] =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '+'
+              || c == '/'
+              || c == '-'
+              || c == '_';
+    }
+  }
+
   static boolean isBase64Char(int c) {
-    return (c >= 'A' && c <= 'Z')
-        || (c >= 'a' && c <= 'z')
-        || (c >= '0' && c <= '9')
-        || c == '+'
-        || c == '/'
-        || c == '-'
-        || c == '_';
+    return c >= 0 && c < 128 && BASE64_CHAR[c];
   }
 
   private static boolean isDigit(int c) {
@@ -222,17 +226,31 @@ final class Decoders {
   }
 
   private static boolean isHex(String s) {
-    return s.chars().allMatch(Decoders::isHexChar);
+    for (int k = 0; k < s.length(); k++) {
+      if (!isHexChar(s.charAt(k))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isBase32(String s) {
-    return s.chars().allMatch(c -> (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'));
+    for (int k = 0; k < s.length(); k++) {
+      char c = s.charAt(k);
+      if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
+  /** The bytes of a run of hex digits (even length, checked by the caller). */
   private static byte[] hex(String s) {
     byte[] b = new byte[s.length() / 2];
     for (int k = 0; k < b.length; k++) {
-      b[k] = (byte) Integer.parseInt(s.substring(2 * k, 2 * k + 2), 16);
+      int high = Character.digit(s.charAt(2 * k), 16);
+      int low = Character.digit(s.charAt(2 * k + 1), 16);
+      b[k] = (byte) ((high << 4) | low);
     }
     return b;
   }

@@ -168,64 +168,80 @@ final class Folding {
         };
   }
 
-  /** Leetspeak undone inside words and spelled-out letters joined; see the class comment. */
+  /**
+   * Leetspeak undone inside words and spelled-out letters joined; see the class comment. One walk
+   * over the words finds both: letters spelled out (which change the length, so the view is
+   * rebuilt) and the words leetspeak undoing would change. Those are undone only when some
+   * leetspeak character stands next to a letter; only words with both a letter and a leetspeak
+   * character can change, and the view is copied only when one does.
+   */
   static MappedText deobfuscate(MappedText in) {
     int n = in.length();
     int[] c = in.codePoints();
     boolean leet = false;
-    for (int i = 0; i < n; i++) {
-      int ch = c[i];
-      if (ch >= 128) {
-        continue; // neither a separator nor a leetspeak character
-      }
-      if (isSeparator(ch)
-          && i > 0
-          && i + 3 < n
-          && (c[i + 2] == ch || c[i + 2] == ' ')
-          && isSingleLetter(in, i - 1)
-          && isSingleLetter(in, i + 1)
-          && spacedRun(in, i - 1, null) > i - 1) {
-        return rewrite(in); // spelled-out letters change the length: rebuild the view
-      }
-      if (!leet && LEET[ch] != 0) {
-        leet = (i > 0 && isLetter(c[i - 1])) || (i + 1 < n && isLetter(c[i + 1]));
-      }
-    }
-    return leet ? unleetWords(in) : in;
-  }
-
-  /**
-   * Leetspeak undone word by word; the length and the spans stay, so only the letters change. Only
-   * words with both a letter and a leetspeak character can change; the view is copied at the first
-   * that does.
-   */
-  private static MappedText unleetWords(MappedText in) {
-    MappedText out = in;
-    int[] c = in.codePoints();
-    int n = in.length();
+    int[] changed = null; // [from, to) pairs of the words leetspeak undoing changes
+    int changedCount = 0;
     int i = 0;
     while (i < n) {
-      if (!isWordChar(c[i])) {
+      int ch = c[i];
+      if (!isWordChar(ch)) {
+        if (ch < 128
+            && isSeparator(ch)
+            && i > 0
+            && i + 3 < n
+            && (c[i + 2] == ch || c[i + 2] == ' ')
+            && isSingleLetter(in, i - 1)
+            && isSingleLetter(in, i + 1)
+            && spacedRun(in, i - 1, null) > i - 1) {
+          return rewrite(in); // spelled-out letters change the length: rebuild the view
+        }
         i++;
         continue;
       }
       int j = i;
       boolean letter = false;
-      boolean leet = false;
+      boolean leetChar = false;
       while (j < n && isWordChar(c[j])) {
         letter |= isLetter(c[j]);
-        leet |= leetLetter(c[j]) != 0;
+        leetChar |= leetLetter(c[j]) != 0;
         j++;
       }
-      if (letter && leet && changesUnderUnleet(in, i, j)) {
-        if (out == in) {
-          out = in.copy();
+      if (letter && leetChar) {
+        leet = leet || leetNextToLetter(c, i, j);
+        if (changesUnderUnleet(in, i, j)) {
+          if (changed == null) {
+            changed = new int[16];
+          } else if (changedCount + 2 > changed.length) {
+            changed = java.util.Arrays.copyOf(changed, changed.length * 2);
+          }
+          changed[changedCount++] = i;
+          changed[changedCount++] = j;
         }
-        unleet(in, i, j, out);
       }
       i = j;
     }
+    if (!leet || changedCount == 0) {
+      return in;
+    }
+    MappedText out = in.copy();
+    for (int k = 0; k < changedCount; k += 2) {
+      unleet(in, changed[k], changed[k + 1], out);
+    }
     return out;
+  }
+
+  /**
+   * Whether word {@code [i, j)} has a leetspeak character next to a letter. A letter is a word
+   * character, so a leetspeak character's letter neighbour is always inside its word.
+   */
+  private static boolean leetNextToLetter(int[] c, int i, int j) {
+    for (int k = i; k < j; k++) {
+      if (leetLetter(c[k]) != 0
+          && ((k > i && isLetter(c[k - 1])) || (k + 1 < j && isLetter(c[k + 1])))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@link #unleet} would replace anything in word {@code [i, j)}. */

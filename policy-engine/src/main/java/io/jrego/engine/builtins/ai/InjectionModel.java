@@ -44,6 +44,15 @@ final class InjectionModel {
   private final long[] keys;
   private final float[] weights;
   private final int mask;
+
+  /**
+   * One bit per {@link #FILTER_BITS}-bit hash of the features that have a weight: most words and
+   * nearly all bigrams of a text have none, and this 16 KB filter answers them without reading the
+   * larger table, which does not stay in the processor's nearest cache.
+   */
+  private final long[] filter = new long[1 << (FILTER_BITS - 6)];
+
+  private static final int FILTER_BITS = 17;
   final double bias;
 
   /** The logit at which the model's finding scores 50, the default threshold (chosen on dev). */
@@ -64,6 +73,8 @@ final class InjectionModel {
       }
       keys[slot] = k;
       weights[slot] += weightList.get(i);
+      int bit = filterBit(k);
+      filter[bit >>> 6] |= 1L << bit;
     }
     this.bias = bias;
     this.threshold = threshold;
@@ -76,7 +87,15 @@ final class InjectionModel {
     return (int) (h ^ (h >>> 29)) & mask;
   }
 
+  private static int filterBit(long k) {
+    return (int) ((k * 0xC2B2AE3D27D4EB4FL) >>> (64 - FILTER_BITS));
+  }
+
   float weight(long key) {
+    int bit = filterBit(key);
+    if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+      return 0f;
+    }
     int slot = slot(key);
     while (true) {
       long k = keys[slot];

@@ -287,6 +287,12 @@ final class InjectionScanner {
     private final int[][] markers = new int[KEYS][];
     private final int[] longest;
 
+    /**
+     * One bit per key that has literals: 2 KB, read at every position of a text, where the 64 KB of
+     * {@link #literals} would be read from further away.
+     */
+    private final long[] keyBits = new long[KEYS / 64];
+
     LiteralIndex(List<Marker> all) {
       longest = new int[all.size()];
       java.util.Map<Integer, List<String>> lits = new java.util.TreeMap<>();
@@ -308,6 +314,8 @@ final class InjectionScanner {
         }
       }
       for (var e : lits.entrySet()) {
+        int key = e.getKey();
+        keyBits[key >>> 6] |= 1L << key;
         literals[e.getKey()] = e.getValue().toArray(String[]::new);
         markers[e.getKey()] = ms.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
       }
@@ -342,10 +350,10 @@ final class InjectionScanner {
           continue;
         }
         int c = c0 * 128 + c1;
-        String[] ls = literals[c];
-        if (ls == null) {
+        if ((keyBits[c >>> 6] & (1L << c)) == 0) {
           continue;
         }
+        String[] ls = literals[c];
         for (int k = 0; k < ls.length; k++) {
           if (startsAt(v, i, ls[k])) {
             if (at == null) {

@@ -106,7 +106,35 @@ final class Lexicon {
   private int[] exactSlots;
   private int[] stemSlots;
 
+  /**
+   * One bit per {@link #FILTER_BITS}-bit hash of each table's keys: most words of a text start no
+   * phrase and no stem, and these 4 KB filters answer them without reading the tables.
+   */
+  private long[] exactFilter;
+
+  private long[] stemFilter;
+
+  private static final int FILTER_BITS = 15;
+
+  private static int filterBit(long key) {
+    return (int) (mix(key) >>> (64 - FILTER_BITS));
+  }
+
+  private static long[] filter(List<Long> keys) {
+    long[] f = new long[1 << (FILTER_BITS - 6)];
+    for (long k : keys) {
+      int bit = filterBit(k);
+      f[bit >>> 6] |= 1L << bit;
+    }
+    return f;
+  }
+
   private int find(long[] keys, long key) {
+    long[] filter = keys == exactKeys ? exactFilter : stemFilter;
+    int bit = filterBit(key);
+    if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+      return -1;
+    }
     int[] slots = keys == exactKeys ? exactSlots : stemSlots;
     int mask = keys.length - 1;
     int h = (int) (mix(key) & mask);
@@ -180,6 +208,8 @@ final class Lexicon {
     stemSlots = slots[0];
     stemKeys = stems;
     exactKeys = exact;
+    exactFilter = filter(ek);
+    stemFilter = filter(keys);
   }
 
   static Lexicon load(String resource) {

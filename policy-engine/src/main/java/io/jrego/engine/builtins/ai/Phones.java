@@ -178,11 +178,30 @@ final class Phones {
    * number without its trunk prefix, which would make most nine-digit numbers valid in France.
    */
   private static boolean writtenInFull(int cc, String nsn, String formatted, String digits) {
-    String national = digits(formatted);
-    if (digits.equals(national)) {
+    if (sameDigits(formatted, digits)) {
       return true;
     }
-    return cc == 1 && digits.equals("1" + nsn);
+    return cc == 1
+        && digits.length() == nsn.length() + 1
+        && digits.charAt(0) == '1'
+        && digits.endsWith(nsn);
+  }
+
+  /**
+   * Whether the digits of {@code s}, as ASCII, are {@code digits}; {@link #digits} without a copy.
+   */
+  private static boolean sameDigits(String s, String digits) {
+    int k = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isDigit(c)) {
+        if (k == digits.length() || digits.charAt(k) != Chars.asciiDigit(c)) {
+          return false;
+        }
+        k++;
+      }
+    }
+    return k == digits.length();
   }
 
   private static String digits(String s) {

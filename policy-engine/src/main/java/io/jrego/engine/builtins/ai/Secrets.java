@@ -337,29 +337,25 @@ final class Secrets {
     } else {
       return -1;
     }
-    String name =
-        t.substring(s, nameEnd)
-            .toLowerCase(Locale.ROOT)
-            .replace("_", "")
-            .replace("-", "")
-            .replace(".", "");
+    CharSequence name = assignedName(s, nameEnd);
     boolean password = false;
     boolean secret = false;
     for (String p : PASSWORD_NAMES) {
-      if (name.endsWith(p)) {
+      if (endsWith(name, p)) {
         password = true;
         break;
       }
     }
     if (!password) {
       for (String w : SECRET_NAMES) {
-        if (name.contains(w)) {
+        if (indexOf(name, w) >= 0) {
           secret = true;
           break;
         }
       }
     }
-    boolean authorization = name.equals("authorization") || name.equals("proxyauthorization");
+    boolean authorization =
+        "authorization".contentEquals(name) || "proxyauthorization".contentEquals(name);
     if (!password && !secret && !authorization) {
       return -1;
     }
@@ -398,6 +394,50 @@ final class Secrets {
       scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "high_entropy", "assignment");
     }
     return vEnd;
+  }
+
+  /** A reused buffer for {@link #assignedName}: one per scan, so no copy is made per name. */
+  private final StringBuilder nameBuffer = new StringBuilder();
+
+  /**
+   * The name of an assignment {@code [s, nameEnd)} lower-cased without {@code _}, {@code -} and
+   * {@code .}, as {@code toLowerCase(Locale.ROOT)} and removing them gives; an ASCII name (nearly
+   * all) is written into a buffer that is reused for the scan.
+   */
+  private CharSequence assignedName(int s, int nameEnd) {
+    StringBuilder b = nameBuffer;
+    b.setLength(0);
+    for (int k = s; k < nameEnd; k++) {
+      char c = t.charAt(k);
+      if (c >= 0x80) {
+        return t.substring(s, nameEnd)
+            .toLowerCase(Locale.ROOT)
+            .replace("_", "")
+            .replace("-", "")
+            .replace(".", "");
+      }
+      if (c != '_' && c != '-' && c != '.') {
+        b.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+      }
+    }
+    return b;
+  }
+
+  private static boolean endsWith(CharSequence s, String suffix) {
+    int off = s.length() - suffix.length();
+    if (off < 0) {
+      return false;
+    }
+    for (int k = 0; k < suffix.length(); k++) {
+      if (s.charAt(off + k) != suffix.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(CharSequence s, String w) {
+    return s instanceof StringBuilder b ? b.indexOf(w) : s.toString().indexOf(w);
   }
 
   /** A credential of a known kind at {@code i} (a prefixed token or a JWT); its end, or -1. */

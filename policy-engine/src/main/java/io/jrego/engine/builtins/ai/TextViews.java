@@ -41,7 +41,7 @@ final class TextViews {
   final List<Hidden> hidden = new ArrayList<>();
   private int budget;
 
-  private TextViews(int[] cps, boolean truncated, Limits limits) {
+  private TextViews(String text, int[] cps, boolean truncated, Limits limits) {
     this.cps = cps;
     this.truncated = truncated;
     int n = cps.length;
@@ -84,7 +84,8 @@ final class TextViews {
     if (tags.length() > 0) {
       decode(tags, "tags/", 1, limits);
     }
-    String s = plain.toString();
+    // Nothing invisible and nothing cut off: the plain view is the text itself
+    String s = first == n && !truncated ? text : plain.toString();
     int[] cpOfChar = s.length() == plain.length() ? null : cpIndexOfChar(s);
     for (HiddenChannels.Hidden h : HiddenChannels.find(s, 64)) {
       Span span =
@@ -115,7 +116,7 @@ final class TextViews {
     }
     boolean truncated = i < text.length();
     return new TextViews(
-        n == cps.length ? cps : java.util.Arrays.copyOf(cps, n), truncated, limits);
+        text, n == cps.length ? cps : java.util.Arrays.copyOf(cps, n), truncated, limits);
   }
 
   private void decode(MappedText view, String prefix, int depth, Limits limits) {

@@ -1,0 +1,69 @@
+package io.jrego.engine.builtins.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ContextWordsTest {
+
+  /** Words to look up: every context word, cased and cut and extended, plus random ASCII words. */
+  private static List<String> probes() {
+    List<String> out = new ArrayList<>();
+    for (PiiType t : PiiType.values()) {
+      ContextWords.Words words = ContextWords.words(t);
+      if (words == null) {
+        continue;
+      }
+      for (String w : words.set) {
+        out.add(w);
+        out.add(w.toUpperCase(Locale.ROOT));
+        out.add(Character.toUpperCase(w.charAt(0)) + w.substring(1));
+        out.add(w + "-");
+        out.add(w + "#-#");
+        out.add(w + "nummer");
+        out.add(w + "s");
+        out.add(w.substring(0, w.length() - 1));
+        out.add(w.substring(0, Math.min(w.length(), 4)) + "x");
+      }
+    }
+    SplittableRandom r = new SplittableRandom(5);
+    String alphabet = "aeiolnrstcdmphAEIOLNRSTCDMPH-#0123";
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      b.append((char) ('a' + r.nextInt(26)));
+      for (int k = r.nextInt(12); k > 0; k--) {
+        b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+      }
+      out.add(b.toString());
+    }
+    return out;
+  }
+
+  @Test
+  void asciiLookup_answersAsTheLowerCasedCopyDoes() {
+    List<String> probes = probes();
+    int matched = 0;
+    for (PiiType t : PiiType.values()) {
+      ContextWords.Words words = ContextWords.words(t);
+      if (words == null) {
+        continue;
+      }
+      for (String p : probes) {
+        if (!p.chars().allMatch(c -> c < 0x80)) {
+          continue;
+        }
+        String text = "see " + p + " here";
+        boolean expected = ContextWords.matchesLowerCased(words.set, text, 4, 4 + p.length());
+        assertThat(words.asciiMatches(text, 4, 4 + p.length()))
+            .as("%s in %s", p, t)
+            .isEqualTo(expected);
+        matched += expected ? 1 : 0;
+      }
+    }
+    assertThat(matched).as("probes that are context words").isGreaterThan(1000);
+  }
+}
