@@ -133,8 +133,39 @@ public final class DirectLoad {
     final AtomicLong ok = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
 
+    /**
+     * Per completed stream, ns: request headers sent to answered, request body sent to answered,
+     * response sent to its headers answered, to the first answer text out, to the end.
+     */
+    final java.util.Queue<long[]> steps = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     long done() {
       return ok.get() + failed.get();
+    }
+
+    /** The median and 90th percentile of each step, in ms, as JSON members (none for Check). */
+    String stepsJson() {
+      List<long[]> all = List.copyOf(steps);
+      if (all.isEmpty()) {
+        return "";
+      }
+      String[] names = {
+        "request_headers", "request_body", "response_headers", "first_output", "whole_response"
+      };
+      StringBuilder b = new StringBuilder();
+      for (int k = 0; k < names.length; k++) {
+        final int at = k;
+        long[] v = all.stream().mapToLong(x -> x[at]).sorted().toArray();
+        b.append(
+            String.format(
+                Locale.ROOT,
+                ",\"%s_ms_p50\":%.3f,\"%s_ms_p90\":%.3f",
+                names[k],
+                v[v.length / 2] / 1e6,
+                names[k],
+                v[(int) (v.length * 0.9)] / 1e6));
+      }
+      return b.toString();
     }
   }
 
@@ -210,6 +241,7 @@ public final class DirectLoad {
       private int piece;
       private boolean fullDuplex;
       private boolean ended;
+      private final long[] at = new long[6]; // sent, 3 answers, first output, end (ns)
 
       Exchange(Counts c, boolean keep) {
         this.c = c;
@@ -218,6 +250,7 @@ public final class DirectLoad {
 
       synchronized void start() {
         out = ExternalProcessorGrpc.newStub(channel).process(this);
+        at[0] = System.nanoTime();
         out.onNext(script.requestHeaders());
       }
 
@@ -235,6 +268,7 @@ public final class DirectLoad {
             fullDuplex =
                 r.getModeOverride().getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
             step = 1;
+            at[1] = System.nanoTime();
             out.onNext(script.requestBody());
           }
           case REQUEST_BODY -> {
@@ -243,18 +277,26 @@ public final class DirectLoad {
               return;
             }
             step = 2;
+            at[2] = System.nanoTime();
             out.onNext(script.responseHeaders());
             if (fullDuplex) {
               script.response().forEach(out::onNext);
             }
           }
           case RESPONSE_HEADERS -> {
+            at[3] = System.nanoTime();
             if (!fullDuplex) {
               out.onNext(script.response().get(piece++));
             }
           }
           case RESPONSE_BODY -> {
             BodyMutation m = r.getResponseBody().getResponse().getBodyMutation();
+            if (at[4] == 0
+                && (m.hasStreamedResponse() ? m.getStreamedResponse().getBody() : m.getBody())
+                        .size()
+                    > 0) {
+              at[4] = System.nanoTime();
+            }
             if (answer != null) {
               answer.writeBytes(
                   (m.hasStreamedResponse() ? m.getStreamedResponse().getBody() : m.getBody())
@@ -263,6 +305,11 @@ public final class DirectLoad {
             if (fullDuplex ? m.getStreamedResponse().getEndOfStream() : piece == script.size()) {
               step = 3;
               ended = true;
+              at[5] = System.nanoTime();
+              c.steps.add(
+                  new long[] {
+                    at[1] - at[0], at[2] - at[1], at[3] - at[2], at[4] - at[2], at[5] - at[2]
+                  });
               out.onCompleted();
             } else if (!fullDuplex) {
               out.onNext(script.response().get(piece++));
@@ -528,7 +575,7 @@ public final class DirectLoad {
               + "\"voluntary_cs_per_call\":%.2f,\"involuntary_cs_per_call\":%.2f,"
               + "\"threads_that_ran\":%d,\"messages_per_call\":%d,"
               + "\"user_us_per_message\":%.2f,\"sys_us_per_message\":%.2f,"
-              + "\"voluntary_cs_per_message\":%.3f,\"involuntary_cs_per_message\":%.3f}",
+              + "\"voluntary_cs_per_message\":%.3f,\"involuntary_cs_per_message\":%.3f%s}",
           kind,
           round,
           rate,
@@ -544,7 +591,8 @@ public final class DirectLoad {
           userMs * 1000 / m,
           sysMs * 1000 / m,
           voluntary / m,
-          involuntary / m);
+          involuntary / m,
+          c.stepsJson());
     }
   }
 }
