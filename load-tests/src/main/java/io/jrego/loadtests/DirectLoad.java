@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
@@ -17,17 +18,18 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -40,16 +42,20 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.DirectLoad \
- *   --target 127.0.0.1:PORT --server-pid PID --kind check|process [--rate 1000] [--seconds 10] \
+ *   --target 127.0.0.1:PORT --server-pid PID --kind check|process|sse [--rate 1000] \
+ *   [--events 100] [--seconds 10] \
  *   [--warmup 20] [--rounds 2] [--clk-tck 100] [--root .]
  * </pre>
  *
  * <p>{@code check}: ext_authz's Check of the 2 KB chat request with its body. {@code process}: one
- * ext_proc stream per request as Envoy drives it for that request and its JSON answer (request
- * headers, request body, response headers, response body, each sent once the last is answered),
- * over one connection, as Envoy's one worker does. The {@code process} half does not work yet: no
- * stream completes (its phases report ok 0). Prints one JSON line per measured phase. Bounded:
- * warm-up and phases limited in time, at most 20 rounds, at most 10,000 calls outstanding.
+ * ext_proc stream per call for that request and its JSON answer; {@code sse}: one stream per call
+ * for a streamed chat request whose answer is {@link ChatUpstream#stream}'s {@code --events}
+ * content events (about 230 bytes each) and its closing events, one event per body message, as
+ * Envoy hands over a model that streams at reading speed. Both streams are driven as Envoy drives
+ * them ({@link StreamCaller}) over one connection, as Envoy's one worker does. Prints one JSON line
+ * per measured phase, with CPU and switches per call and per message. Bounded: warm-up and phases
+ * limited in time, at most 20 rounds, at most 10,000 calls outstanding, at most 10,000 events a
+ * stream.
  */
 public final class DirectLoad {
 
@@ -70,6 +76,7 @@ public final class DirectLoad {
     double warmup = Math.min(300, Double.parseDouble(o.getOrDefault("warmup", "20")));
     int rounds = Math.min(20, Integer.parseInt(o.getOrDefault("rounds", "2")));
     long clkTck = Long.parseLong(o.getOrDefault("clk-tck", "100"));
+    int events = Math.min(10_000, Integer.parseInt(o.getOrDefault("events", "100")));
     Requests requests = new Requests(Path.of(o.getOrDefault("root", ".")));
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(target[0], Integer.parseInt(target[1]))
@@ -79,15 +86,16 @@ public final class DirectLoad {
       Caller caller =
           switch (kind) {
             case "check" -> new CheckCaller(channel, requests);
-            case "process" -> new ProcessCaller(channel, requests);
-            default -> throw new IllegalArgumentException("--kind check|process, not " + kind);
+            case "process" -> new StreamCaller(channel, requests.json);
+            case "sse" -> new StreamCaller(channel, requests.sse(events));
+            default -> throw new IllegalArgumentException("--kind check|process|sse, not " + kind);
           };
       run(caller, rate, warmup);
       for (int r = 1; r <= rounds; r++) {
         Usage before = Usage.of(pid, clkTck);
         Counts c = run(caller, rate, seconds);
         Usage after = Usage.of(pid, clkTck);
-        System.out.println(after.minus(before).json(kind, r, rate, c));
+        System.out.println(after.minus(before).json(kind, r, rate, c, caller.messagesPerCall()));
         System.out.flush();
       }
     } finally {
@@ -125,13 +133,49 @@ public final class DirectLoad {
     final AtomicLong ok = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
 
+    /**
+     * Per completed stream, ns: request headers sent to answered, request body sent to answered,
+     * response sent to its headers answered, to the first answer text out, to the end.
+     */
+    final java.util.Queue<long[]> steps = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     long done() {
       return ok.get() + failed.get();
+    }
+
+    /** The median and 90th percentile of each step, in ms, as JSON members (none for Check). */
+    String stepsJson() {
+      List<long[]> all = List.copyOf(steps);
+      if (all.isEmpty()) {
+        return "";
+      }
+      String[] names = {
+        "request_headers", "request_body", "response_headers", "first_output", "whole_response"
+      };
+      StringBuilder b = new StringBuilder();
+      for (int k = 0; k < names.length; k++) {
+        final int at = k;
+        long[] v = all.stream().mapToLong(x -> x[at]).sorted().toArray();
+        b.append(
+            String.format(
+                Locale.ROOT,
+                ",\"%s_ms_p50\":%.3f,\"%s_ms_p90\":%.3f",
+                names[k],
+                v[v.length / 2] / 1e6,
+                names[k],
+                v[(int) (v.length * 0.9)] / 1e6));
+      }
+      return b.toString();
     }
   }
 
   private interface Caller {
     void call(Counts c);
+
+    /** Messages jrego receives per call. */
+    default int messagesPerCall() {
+      return 1;
+    }
   }
 
   private record CheckCaller(ManagedChannel channel, Requests requests) implements Caller {
@@ -157,65 +201,210 @@ public final class DirectLoad {
     }
   }
 
-  /** One stream per request; each message is sent once the last one's answer is in. */
-  private record ProcessCaller(ManagedChannel channel, Requests requests) implements Caller {
+  /**
+   * One ext_proc stream per call, driven as Envoy's ext_proc filter drives it: the request headers,
+   * then (once answered) the buffered request body, then (once answered) the response headers and
+   * the response body. How the response travels is what jrego's answer to the request headers asks
+   * for ({@code mode_override}): in {@code FULL_DUPLEX_STREAMED} the headers and every body piece
+   * go at once, without waiting for answers (jrego may hold the headers' answer until it has judged
+   * the first answer text), and the stream is done at the answer that ends the body; otherwise each
+   * message waits for its answer. Done, the client half-closes and counts the stream once jrego
+   * completes it. An immediate response, an error or an answer out of turn fails the stream.
+   */
+  private static final class StreamCaller implements Caller {
+    private final ManagedChannel channel;
+    private final Script script;
+    private final AtomicLong checked = new AtomicLong();
+
+    StreamCaller(ManagedChannel channel, Script script) {
+      this.channel = channel;
+      this.script = script;
+    }
+
     @Override
     public void call(Counts c) {
-      List<ProcessingRequest> messages = requests.stream;
-      AtomicReference<StreamObserver<ProcessingRequest>> out = new AtomicReference<>();
-      int[] next = {1};
-      out.set(
-          ExternalProcessorGrpc.newStub(channel)
-              .process(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(ProcessingResponse r) {
-                      synchronized (next) {
-                        if (next[0] < messages.size()) {
-                          out.get().onNext(messages.get(next[0]++));
-                        } else if (next[0]++ == messages.size()) {
-                          out.get().onCompleted();
-                        }
-                      }
-                    }
+      // the first stream's answer is read whole: the policy must have redacted it
+      new Exchange(c, checked.getAndIncrement() == 0).start();
+    }
 
-                    @Override
-                    public void onError(Throwable t) {
-                      c.failed.incrementAndGet();
-                    }
+    @Override
+    public int messagesPerCall() {
+      return script.response().size() + 3;
+    }
 
-                    @Override
-                    public void onCompleted() {
-                      if (next[0] > messages.size()) {
-                        c.ok.incrementAndGet();
-                      } else {
-                        c.failed.incrementAndGet();
-                      }
-                    }
-                  }));
-      synchronized (next) {
-        out.get().onNext(messages.get(0));
+    /** One stream; its callbacks come from gRPC's client threads, one at a time under this lock. */
+    private final class Exchange implements StreamObserver<ProcessingResponse> {
+      private final Counts c;
+      private final ByteArrayOutputStream answer;
+      private StreamObserver<ProcessingRequest> out;
+      private int step; // 0 request headers, 1 request body, 2 response, 3 done
+      private int piece;
+      private boolean fullDuplex;
+      private boolean ended;
+      private final long[] at = new long[6]; // sent, 3 answers, first output, end (ns)
+
+      Exchange(Counts c, boolean keep) {
+        this.c = c;
+        this.answer = keep ? new ByteArrayOutputStream() : null;
+      }
+
+      synchronized void start() {
+        out = ExternalProcessorGrpc.newStub(channel).process(this);
+        at[0] = System.nanoTime();
+        out.onNext(script.requestHeaders());
+      }
+
+      @Override
+      public synchronized void onNext(ProcessingResponse r) {
+        if (ended) {
+          return;
+        }
+        switch (r.getResponseCase()) {
+          case REQUEST_HEADERS -> {
+            if (step != 0) {
+              fail("request headers answered at step " + step);
+              return;
+            }
+            fullDuplex =
+                r.getModeOverride().getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
+            step = 1;
+            at[1] = System.nanoTime();
+            out.onNext(script.requestBody());
+          }
+          case REQUEST_BODY -> {
+            if (step != 1) {
+              fail("request body answered at step " + step);
+              return;
+            }
+            step = 2;
+            at[2] = System.nanoTime();
+            out.onNext(script.responseHeaders());
+            if (fullDuplex) {
+              script.response().forEach(out::onNext);
+            }
+          }
+          case RESPONSE_HEADERS -> {
+            at[3] = System.nanoTime();
+            if (!fullDuplex) {
+              out.onNext(script.response().get(piece++));
+            }
+          }
+          case RESPONSE_BODY -> {
+            BodyMutation m = r.getResponseBody().getResponse().getBodyMutation();
+            if (at[4] == 0
+                && (m.hasStreamedResponse() ? m.getStreamedResponse().getBody() : m.getBody())
+                        .size()
+                    > 0) {
+              at[4] = System.nanoTime();
+            }
+            if (answer != null) {
+              answer.writeBytes(
+                  (m.hasStreamedResponse() ? m.getStreamedResponse().getBody() : m.getBody())
+                      .toByteArray());
+            }
+            if (fullDuplex ? m.getStreamedResponse().getEndOfStream() : piece == script.size()) {
+              step = 3;
+              ended = true;
+              at[5] = System.nanoTime();
+              c.steps.add(
+                  new long[] {
+                    at[1] - at[0], at[2] - at[1], at[3] - at[2], at[4] - at[2], at[5] - at[2]
+                  });
+              out.onCompleted();
+            } else if (!fullDuplex) {
+              out.onNext(script.response().get(piece++));
+            }
+          }
+          case RESPONSE_TRAILERS -> {}
+          default -> fail("answered " + r.getResponseCase() + " at step " + step);
+        }
+      }
+
+      @Override
+      public synchronized void onError(Throwable t) {
+        if (!ended) {
+          note("stream failed at step " + step + ": " + t);
+        }
+        ended = true;
+        c.failed.incrementAndGet();
+      }
+
+      @Override
+      public synchronized void onCompleted() {
+        if (step != 3) {
+          note("jrego completed the stream at step " + step);
+          c.failed.incrementAndGet();
+          return;
+        }
+        if (answer != null && !script.check(answer.toString(StandardCharsets.UTF_8))) {
+          c.failed.incrementAndGet();
+          return;
+        }
+        c.ok.incrementAndGet();
+      }
+
+      private void fail(String why) {
+        note(why);
+        ended = true;
+        out.onError(io.grpc.Status.CANCELLED.withDescription(why).asRuntimeException());
       }
     }
   }
 
-  /** ProcessBenchmark's requests: the 2 KB chat request from the API gateway and its answer. */
+  private static final AtomicLong NOTES = new AtomicLong();
+
+  /** The first few failures go to stderr: a run that completes nothing says why. */
+  private static void note(String why) {
+    if (NOTES.incrementAndGet() <= 5) {
+      System.err.println("DirectLoad: " + why);
+    }
+  }
+
+  /**
+   * What one stream sends: its request headers and body, the response headers and the response body
+   * in pieces (the last one ends it), and what the answer must show.
+   */
+  private record Script(
+      ProcessingRequest requestHeaders,
+      ProcessingRequest requestBody,
+      ProcessingRequest responseHeaders,
+      List<ProcessingRequest> response,
+      String mustEndWith) {
+
+    int size() {
+      return response.size();
+    }
+
+    boolean check(String answer) {
+      if (answer.endsWith(mustEndWith)) {
+        return true;
+      }
+      note(
+          "the answer ("
+              + answer.length()
+              + " characters) does not end with "
+              + mustEndWith
+              + ": "
+              + answer.substring(Math.max(0, answer.length() - 200)));
+      return false;
+    }
+  }
+
+  /**
+   * ProcessBenchmark's requests: the 2 KB chat request from the API gateway and its JSON answer,
+   * and a streamed chat request answered with {@link ChatUpstream}'s SSE events, one per piece.
+   */
   private static final class Requests {
     final CheckRequest check;
-    final List<ProcessingRequest> stream;
+    final Script json;
+    private final ProcessingRequest sseHeaders;
+    private final ProcessingRequest sseBody;
 
     Requests(Path root) throws IOException {
       ByteString body =
           ByteString.copyFrom(
               Files.readAllBytes(root.resolve("load-tests/inputs/chat-2kb-pii.json")));
-      Map<String, String> headers = new LinkedHashMap<>();
-      headers.put(":method", "POST");
-      headers.put(":path", "/v1/chat/completions");
-      headers.put(":authority", "localhost");
-      headers.put(":scheme", "https");
-      headers.put("content-type", "application/json");
-      headers.put("content-length", String.valueOf(body.size()));
-      headers.put("user-agent", "Java-http-client/21");
+      Map<String, String> headers = headers(body);
       check =
           CheckRequest.newBuilder()
               .setAttributes(
@@ -236,42 +425,91 @@ public final class DirectLoad {
                                       .putAllHeaders(headers))))
               .build();
       ByteString answer = ByteString.copyFrom(ProcessBenchmark.ANSWER, StandardCharsets.UTF_8);
-      stream =
-          List.of(
-              ProcessingRequest.newBuilder()
-                  .setProtocolConfig(
-                      ProtocolConfiguration.newBuilder()
-                          .setRequestBodyMode(BodySendMode.BUFFERED)
-                          .setResponseBodyMode(BodySendMode.NONE))
-                  .setRequestHeaders(
-                      HttpHeaders.newBuilder().setHeaders(ProcessBenchmark.headerMap(headers)))
-                  .putAttributes(
-                      "envoy.filters.http.ext_proc",
-                      Struct.newBuilder()
-                          .putFields(
-                              "connection.uri_san_peer_certificate",
-                              com.google.protobuf.Value.newBuilder()
-                                  .setStringValue(ProcessBenchmark.CALLER)
-                                  .build())
+      json =
+          new Script(
+              requestHeaders(headers),
+              requestBody(body),
+              responseHeaders("application/json", answer.size()),
+              List.of(
+                  ProcessingRequest.newBuilder()
+                      .setResponseBody(HttpBody.newBuilder().setBody(answer).setEndOfStream(true))
+                      .build()),
+              "}");
+      ByteString stream =
+          ByteString.copyFrom(
+              Files.readAllBytes(root.resolve("load-tests/inputs/chat-stream.json")));
+      sseHeaders = requestHeaders(headers(stream));
+      sseBody = requestBody(stream);
+    }
+
+    /** The streamed request, answered with {@code events} content events and the closing ones. */
+    Script sse(int events) {
+      List<byte[]> pieces = ChatUpstream.stream(events);
+      List<ProcessingRequest> response = new ArrayList<>(pieces.size());
+      for (int i = 0; i < pieces.size(); i++) {
+        response.add(
+            ProcessingRequest.newBuilder()
+                .setResponseBody(
+                    HttpBody.newBuilder()
+                        .setBody(ByteString.copyFrom(pieces.get(i)))
+                        .setEndOfStream(i == pieces.size() - 1))
+                .build());
+      }
+      return new Script(
+          sseHeaders, sseBody, responseHeaders("text/event-stream", -1), response, "[DONE]\n\n");
+    }
+
+    private static Map<String, String> headers(ByteString body) {
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put(":method", "POST");
+      headers.put(":path", "/v1/chat/completions");
+      headers.put(":authority", "localhost");
+      headers.put(":scheme", "https");
+      headers.put("content-type", "application/json");
+      headers.put("content-length", String.valueOf(body.size()));
+      headers.put("user-agent", "Java-http-client/21");
+      return headers;
+    }
+
+    /** As Envoy's shipped configuration sends them: a buffered request body, no response body. */
+    private static ProcessingRequest requestHeaders(Map<String, String> headers) {
+      return ProcessingRequest.newBuilder()
+          .setProtocolConfig(
+              ProtocolConfiguration.newBuilder()
+                  .setRequestBodyMode(BodySendMode.BUFFERED)
+                  .setResponseBodyMode(BodySendMode.NONE))
+          .setRequestHeaders(
+              HttpHeaders.newBuilder().setHeaders(ProcessBenchmark.headerMap(headers)))
+          .putAttributes(
+              "envoy.filters.http.ext_proc",
+              Struct.newBuilder()
+                  .putFields(
+                      "connection.uri_san_peer_certificate",
+                      com.google.protobuf.Value.newBuilder()
+                          .setStringValue(ProcessBenchmark.CALLER)
                           .build())
-                  .setMetadataContext(Metadata.getDefaultInstance())
-                  .build(),
-              ProcessingRequest.newBuilder()
-                  .setRequestBody(HttpBody.newBuilder().setBody(body).setEndOfStream(true))
-                  .build(),
-              ProcessingRequest.newBuilder()
-                  .setResponseHeaders(
-                      HttpHeaders.newBuilder()
-                          .setHeaders(
-                              ProcessBenchmark.headerMap(
-                                  Map.of(
-                                      ":status", "200",
-                                      "content-type", "application/json",
-                                      "content-length", String.valueOf(answer.size())))))
-                  .build(),
-              ProcessingRequest.newBuilder()
-                  .setResponseBody(HttpBody.newBuilder().setBody(answer).setEndOfStream(true))
-                  .build());
+                  .build())
+          .setMetadataContext(Metadata.getDefaultInstance())
+          .build();
+    }
+
+    private static ProcessingRequest requestBody(ByteString body) {
+      return ProcessingRequest.newBuilder()
+          .setRequestBody(HttpBody.newBuilder().setBody(body).setEndOfStream(true))
+          .build();
+    }
+
+    /** Response headers; a {@code length} below 0 leaves content-length out (a stream). */
+    private static ProcessingRequest responseHeaders(String type, int length) {
+      Map<String, String> h = new LinkedHashMap<>();
+      h.put(":status", "200");
+      h.put("content-type", type);
+      if (length >= 0) {
+        h.put("content-length", String.valueOf(length));
+      }
+      return ProcessingRequest.newBuilder()
+          .setResponseHeaders(HttpHeaders.newBuilder().setHeaders(ProcessBenchmark.headerMap(h)))
+          .build();
     }
   }
 
@@ -327,14 +565,17 @@ public final class DirectLoad {
           ran);
     }
 
-    String json(String kind, int round, int rate, Counts c) {
+    String json(String kind, int round, int rate, Counts c, int messagesPerCall) {
       double n = Math.max(1, c.ok.get());
+      double m = n * messagesPerCall;
       return String.format(
           Locale.ROOT,
           "{\"kind\":\"%s\",\"round\":%d,\"rate\":%d,\"ok\":%d,\"failed\":%d,"
               + "\"user_us_per_call\":%.1f,\"sys_us_per_call\":%.1f,\"cpu_us_per_call\":%.1f,"
               + "\"voluntary_cs_per_call\":%.2f,\"involuntary_cs_per_call\":%.2f,"
-              + "\"threads_that_ran\":%d}",
+              + "\"threads_that_ran\":%d,\"messages_per_call\":%d,"
+              + "\"user_us_per_message\":%.2f,\"sys_us_per_message\":%.2f,"
+              + "\"voluntary_cs_per_message\":%.3f,\"involuntary_cs_per_message\":%.3f%s}",
           kind,
           round,
           rate,
@@ -345,7 +586,13 @@ public final class DirectLoad {
           (userMs + sysMs) * 1000 / n,
           voluntary / n,
           involuntary / n,
-          ticks.size());
+          ticks.size(),
+          messagesPerCall,
+          userMs * 1000 / m,
+          sysMs * 1000 / m,
+          voluntary / m,
+          involuntary / m,
+          c.stepsJson());
     }
   }
 }

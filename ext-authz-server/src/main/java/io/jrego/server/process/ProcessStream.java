@@ -255,13 +255,20 @@ public final class ProcessStream {
    * Whether handling {@code r} next is light work: no policy evaluated, no text scanned beyond a
    * small SSE piece, nothing decompressed, no budget store asked. The gRPC service runs light
    * messages where they arrive (the transport thread, with no hand-off) and the rest on the check
-   * threads. A message of a stream that settles a token budget is never light.
+   * threads. A message of a stream that settles a token budget (its request headers carry Check's
+   * reservation) is never light; the other streams of a server with a budget store are as light as
+   * without one.
    */
   public boolean light(ProcessingRequest r) {
     if (done) {
       return true;
     }
-    if (budgets.isPresent()) {
+    if (settler != null) {
+      return false;
+    }
+    if (budgets.isPresent()
+        && r.getRequestCase() == ProcessingRequest.RequestCase.REQUEST_HEADERS
+        && BudgetSettler.reservationId(r.getMetadataContext().getFilterMetadataMap()).isPresent()) {
       return false;
     }
     return switch (r.getRequestCase()) {

@@ -3,8 +3,11 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
@@ -15,7 +18,14 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.budget.BudgetGate;
+import io.jrego.server.budget.BudgetMetrics;
+import io.jrego.server.budget.BudgetSettler;
+import io.jrego.server.budget.EmbeddedBudgetStore;
+import io.jrego.server.budget.LeasePolicy;
+import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.PolicyHolder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -23,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,11 +67,11 @@ class StreamLaneTest {
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
   private final Call call = new Call();
   private StreamObserver<ProcessingRequest> stream;
+  private final PolicyHolder policies = new PolicyHolder();
 
   @BeforeEach
   void open() throws Exception {
     Files.writeString(dir.resolve("policy.rego"), POLICY);
-    PolicyHolder policies = new PolicyHolder();
     policies.activate(JregoServer.load(dir));
     ExternalProcessorService service =
         new ExternalProcessorService(
@@ -127,6 +138,71 @@ class StreamLaneTest {
     String big = "data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(5000) + "\"}}]}\n\n";
     stream.onNext(body(true, big, false));
     assertThat(tasks).as("a piece over 4 KiB is scanned on a check thread").hasSize(1);
+  }
+
+  @Test
+  void withABudgetStore_aStreamWithoutAReservation_isAsLightAsWithout() {
+    stream = withBudgets().process(call);
+    stream.onNext(requestHeaders());
+    assertThat(tasks).as("no reservation in the request headers").isEmpty();
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    stream.onNext(responseHeaders("text/event-stream"));
+    tasks.poll().run();
+    int answered = call.out.size();
+    stream.onNext(body(true, "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", false));
+    assertThat(tasks).as("a small SSE piece passes at once, as without a budget store").isEmpty();
+    assertThat(call.out.size()).isGreaterThan(answered);
+  }
+
+  @Test
+  void aStreamThatSettlesAReservation_runsEveryMessageOnACheckThread() {
+    stream = withBudgets().process(call);
+    stream.onNext(
+        requestHeaders().toBuilder()
+            .setMetadataContext(
+                Metadata.newBuilder()
+                    .putFilterMetadata(
+                        BudgetSettler.EXT_AUTHZ_NAMESPACE,
+                        Struct.newBuilder()
+                            .putFields(
+                                BudgetGate.METADATA_KEY,
+                                Value.newBuilder()
+                                    .setStructValue(
+                                        Struct.newBuilder()
+                                            .putFields(
+                                                "reservation_id",
+                                                Value.newBuilder().setStringValue("r-1").build()))
+                                    .build())
+                            .build()))
+            .build());
+    assertThat(tasks).as("the request headers carry a reservation").hasSize(1);
+    tasks.poll().run();
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    stream.onNext(responseHeaders("text/event-stream"));
+    tasks.poll().run();
+    stream.onNext(body(true, "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", false));
+    assertThat(tasks).as("its pieces feed the settler, whose end asks the store").hasSize(1);
+  }
+
+  /**
+   * The same policy served with an embedded budget store, as {@code jrego serve} has by default.
+   */
+  private ExternalProcessorService withBudgets() {
+    ExternalProcessorService service =
+        new ExternalProcessorService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            ExternalProcessorService.Config.defaults(),
+            DecisionRecorder.none(),
+            Optional.of(
+                new BudgetGate(
+                    new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 100),
+                    new BudgetMetrics(new SimpleMeterRegistry()))));
+    service.offload(tasks::add);
+    return service;
   }
 
   @Test
