@@ -1,6 +1,7 @@
 package io.jrego.cli;
 
-import io.jrego.engine.builtins.Capabilities;
+import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.capabilities.Capabilities;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +24,7 @@ public final class CapabilitiesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().getOut().print(Capabilities.json());
+    spec.commandLine().getOut().print(Capabilities.json(StandardBuiltins.registry()));
     spec.commandLine().getOut().flush();
     return 0;
   }

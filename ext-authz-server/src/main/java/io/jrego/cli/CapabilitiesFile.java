@@ -2,8 +2,8 @@ package io.jrego.cli;
 
 import io.jrego.engine.ast.Module;
 import io.jrego.engine.base.RegoError;
-import io.jrego.engine.builtins.Capabilities;
 import io.jrego.engine.builtins.StandardBuiltins;
+import io.jrego.engine.builtins.capabilities.Capabilities;
 import io.jrego.engine.compiler.CapabilityChecks;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
@@ -102,7 +102,7 @@ record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
 
   /** OPA 1.22.2's builtins and features: jrego's document without jrego's own builtins. */
   private static String opaDocument() {
-    return Capabilities.json();
+    return Capabilities.json(StandardBuiltins.registry());
   }
 
   /** Every builtin name jrego knows (OPA's and its own). */

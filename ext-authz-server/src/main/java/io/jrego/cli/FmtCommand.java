@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
  * fmt} writes. Files and folders (every {@code .rego} file below, in name order) are formatted to
  * stdout; {@code -w} writes them back, {@code -l} lists the ones that would change, {@code -d}
  * shows a unified diff, {@code --fail} exits 2 at the first file that would change, {@code --v0-v1}
- * reads Rego v0 and writes syntax both v0 and v1 accept. With no path it formats stdin to stdout.
- * As in OPA, the first file that does not parse stops the run (exit 2; 1 for stdin and for a path
- * that does not exist).
+ * reads Rego v0 (with {@code --v1-compatible}: v1) and writes syntax both v0 and v1 accept, after
+ * refusing, with OPA's errors, what v1 cannot express. With no path it formats stdin to stdout. As
+ * in OPA, the first file that does not parse stops the run (exit 2; 1 for stdin and for a path that
+ * does not exist).
  */
 @Command(
     name = "fmt",
@@ -67,6 +68,11 @@ public final class FmtCommand implements Callable<Integer> {
       description =
           "read Rego v0 and write syntax both v0 and v1 accept (if, contains, :=, import rego.v1)")
   boolean v0v1;
+
+  @Option(
+      names = "--v1-compatible",
+      description = "with --v0-v1: read Rego v1 (not v0) and write syntax both v0 and v1 accept")
+  boolean v1Compatible;
 
   @Option(
       names = "--drop-v0-imports",
@@ -176,7 +182,9 @@ public final class FmtCommand implements Callable<Integer> {
 
   private String format(String name, String src) throws RegoException {
     if (v0v1) {
-      return RegoFormatter.formatV0ToV1(name, src);
+      return v1Compatible
+          ? RegoFormatter.formatV1ToV0V1(name, src)
+          : RegoFormatter.formatV0ToV1(name, src);
     }
     RegoVersion version = v0Compatible ? RegoVersion.V0 : RegoVersion.V1;
     return RegoFormatter.format(name, src, version, dropV0Imports);

@@ -13,6 +13,7 @@ import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.Compiler;
 import io.jrego.engine.compiler.TestRules;
 import io.jrego.engine.parser.Parser;
+import io.jrego.engine.spi.CustomBuiltin;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import java.time.Clock;
@@ -125,11 +126,11 @@ public final class Rego {
     }
 
     /**
-     * Adds a builtin, or replaces a standard one of the same name, for this policy only (as OPA's
-     * custom functions).
+     * Adds a builtin written against the public SPI ({@link io.jrego.engine.spi}), or replaces a
+     * standard one of the same name, for this policy only (as OPA's custom functions).
      */
-    public Builder builtin(Builtin builtin) {
-      customBuiltins.put(builtin.name(), builtin);
+    public Builder builtin(CustomBuiltin builtin) {
+      customBuiltins.put(builtin.name(), CustomBuiltins.adapt(builtin));
       return this;
     }
 

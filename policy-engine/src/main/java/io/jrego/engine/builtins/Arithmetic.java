@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoFloat;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

@@ -1,7 +1,9 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoUrl;
+import io.jrego.engine.builtins.http.HttpSendRequest;
 import io.jrego.engine.builtins.jose.Hmac;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

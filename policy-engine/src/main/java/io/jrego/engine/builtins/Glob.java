@@ -1,8 +1,9 @@
 package io.jrego.engine.builtins;
 
-import static io.jrego.engine.builtins.Operands.string;
+import static io.jrego.engine.builtins.operand.Operands.string;
 
 import com.google.re2j.Pattern;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

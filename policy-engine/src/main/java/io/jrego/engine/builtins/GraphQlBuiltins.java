@@ -16,6 +16,7 @@ import graphql.validation.ValidationErrorType;
 import graphql.validation.Validator;
 import io.jrego.engine.builtins.graphql.GraphQlAstPrinter;
 import io.jrego.engine.builtins.graphql.GraphQlParser;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

@@ -1,9 +1,11 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.builtins.spi.TextSize;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;

@@ -3,6 +3,7 @@ package io.jrego.engine.builtins;
 import com.nimbusds.jose.jwk.JWK;
 import io.jrego.engine.builtins.jose.Hmac;
 import io.jrego.engine.builtins.jose.JoseKeys;
+import io.jrego.engine.builtins.operand.OperandChecks;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

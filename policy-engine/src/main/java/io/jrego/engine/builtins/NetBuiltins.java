@@ -1,5 +1,7 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.net.IpAddrs;
+import io.jrego.engine.builtins.operand.OperandChecks;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

@@ -1,5 +1,6 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

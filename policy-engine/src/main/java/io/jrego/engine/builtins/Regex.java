@@ -1,11 +1,15 @@
 package io.jrego.engine.builtins;
 
-import static io.jrego.engine.builtins.Operands.string;
+import static io.jrego.engine.builtins.operand.Operands.string;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.jrego.engine.builtins.gocompat.GoFormat;
+import io.jrego.engine.builtins.operand.Operands;
+import io.jrego.engine.builtins.regex.GlobIntersection;
+import io.jrego.engine.builtins.regex.RegexLiterals;
+import io.jrego.engine.builtins.regex.RegexSize;
 import io.jrego.engine.builtins.spi.BoundedOutput;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;

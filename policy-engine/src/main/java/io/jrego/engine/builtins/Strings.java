@@ -1,13 +1,15 @@
 package io.jrego.engine.builtins;
 
-import static io.jrego.engine.builtins.Operands.string;
+import static io.jrego.engine.builtins.operand.Operands.string;
 
 import io.jrego.engine.builtins.gocompat.GoFormat;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BoundedOutput;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.builtins.spi.TextSize;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NumberValue;

@@ -3,6 +3,7 @@ package io.jrego.engine.builtins;
 import io.jrego.engine.builtins.gocompat.GoTemplate;
 import io.jrego.engine.builtins.gocompat.GoTemplateExec;
 import io.jrego.engine.builtins.gocompat.GoTemplateExec.JsonNumber;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BoundedOutput;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;

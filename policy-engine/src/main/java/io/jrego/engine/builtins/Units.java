@@ -1,6 +1,6 @@
 package io.jrego.engine.builtins;
 
-import static io.jrego.engine.builtins.Operands.string;
+import static io.jrego.engine.builtins.operand.Operands.string;
 
 import io.jrego.engine.builtins.gocompat.GoFloat;
 import io.jrego.engine.builtins.spi.BuiltinContext;

@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.gocompat.GoUrlParts;
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.builtins.spi.Declaration;

@@ -3,6 +3,8 @@ package io.jrego.engine.builtins;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.jrego.engine.builtins.jose.JoseKeys;
+import io.jrego.engine.builtins.net.IpAddrs;
+import io.jrego.engine.builtins.operand.OperandChecks;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;

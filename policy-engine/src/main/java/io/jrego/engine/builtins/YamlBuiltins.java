@@ -1,8 +1,10 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.operand.Operands;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.builtins.spi.TextSize;
 import io.jrego.engine.builtins.yaml.YamlEmitter;
 import io.jrego.engine.builtins.yaml.YamlScalars;
 import io.jrego.engine.value.ArrayValue;

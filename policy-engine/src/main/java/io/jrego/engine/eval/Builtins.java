@@ -57,7 +57,7 @@ final class Builtins {
     SetValue.Builder invalid = new SetValue.Builder();
     for (Value k : o.keys()) {
       if (!(k instanceof StringValue s)
-          || !io.jrego.engine.builtins.HttpSendRequest.KEYS.contains(s.value())) {
+          || !io.jrego.engine.builtins.http.HttpSendRequest.KEYS.contains(s.value())) {
         invalid.add(k);
       }
     }

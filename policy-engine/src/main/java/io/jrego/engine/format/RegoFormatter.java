@@ -1,8 +1,10 @@
 package io.jrego.engine.format;
 
+import io.jrego.engine.ast.Module;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
+import io.jrego.engine.compiler.V1Compatibility;
 import io.jrego.engine.parser.Parser;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +33,8 @@ public final class RegoFormatter {
    * @param src the module's source
    * @param version the Rego version to read it as; it is written in the same version
    * @return the formatted source, ending in one new line
-   * @throws RegoException when the module does not parse ({@code rego_parse_error}s), or uses a
+   * @throws RegoException when the module does not parse ({@code rego_parse_error}s), holds in Rego
+   *     v1 what v1 refuses ({@link V1Compatibility}, as OPA's parser checks v1 modules), or uses a
    *     construct the formatter cannot lay out ({@code rego_format_error})
    */
   public static String format(String file, String src, RegoVersion version) throws RegoException {
@@ -46,7 +49,10 @@ public final class RegoFormatter {
    */
   public static String format(String file, String src, RegoVersion version, boolean dropV0Imports)
       throws RegoException {
-    Parser.parseModule(file, src, version);
+    Module parsed = Parser.parseModule(file, src, version);
+    if (version == RegoVersion.V1) {
+      refuse(V1Compatibility.check(parsed));
+    }
     try {
       return new LayoutWriter(src, version == RegoVersion.V1, dropV0Imports)
           .write(SyntaxReader.read(src, version));
@@ -62,13 +68,15 @@ public final class RegoFormatter {
    * {@code import rego.v1} in place of the {@code future.keywords} imports (added when there was
    * none).
    *
-   * @throws RegoException when the module does not parse as v0, or cannot be written in v1: a rule
-   *     named after a v1 keyword ({@code rego_parse_error}, one per rule, as OPA reports them)
+   * @throws RegoException when the module does not parse as v0, or holds what v1 refuses, with
+   *     {@code opa fmt --v0-v1}'s errors in its order: {@link V1Compatibility}'s (shadowing
+   *     imports, rules, arguments or variables named {@code input} or {@code data}, deprecated
+   *     builtins), then a rule named after a v1 keyword ({@code rego_parse_error}, one per rule)
    */
   public static String formatV0ToV1(String file, String src) throws RegoException {
-    Parser.parseModule(file, src, RegoVersion.V0);
+    Module parsed = Parser.parseModule(file, src, RegoVersion.V0);
     Syntax.Module module = SyntaxReader.read(src, RegoVersion.V0);
-    List<RegoError> errors = new ArrayList<>();
+    List<RegoError> errors = new ArrayList<>(V1Compatibility.check(parsed));
     for (Syntax.Rule r : module.rules()) {
       if (r.head().ref().size() == 1
           && r.head().ref().get(0) instanceof Syntax.Var v
@@ -88,6 +96,29 @@ public final class RegoFormatter {
     } catch (RuntimeException e) {
       throw new RegoException(
           RegoError.of("rego_format_error", file + ": cannot format: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * As {@code opa fmt --v0-v1 --v1-compatible}: reads a Rego v1 module and writes it in syntax both
+   * v0 and v1 accept, which is v1 with an {@code import rego.v1}.
+   *
+   * @throws RegoException when the module does not parse as v1 or holds what v1 refuses ({@link
+   *     V1Compatibility})
+   */
+  public static String formatV1ToV0V1(String file, String src) throws RegoException {
+    refuse(V1Compatibility.check(Parser.parseModule(file, src, RegoVersion.V1)));
+    try {
+      return new LayoutWriter(src, true, false, true).write(SyntaxReader.read(src, RegoVersion.V1));
+    } catch (RuntimeException e) {
+      throw new RegoException(
+          RegoError.of("rego_format_error", file + ": cannot format: " + e.getMessage()));
+    }
+  }
+
+  private static void refuse(List<RegoError> errors) throws RegoException {
+    if (!errors.isEmpty()) {
+      throw new RegoException(errors);
     }
   }
 }

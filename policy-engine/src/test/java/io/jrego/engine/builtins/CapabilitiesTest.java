@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jrego.engine.builtins.capabilities.Capabilities;
 import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.testing.RealOpa;
 import java.io.IOException;
@@ -106,7 +107,7 @@ class CapabilitiesTest {
         .as(
             "rego-policies/capabilities/jrego.json is stale: regenerate it with"
                 + " `ext-authz-server/bin/jrego capabilities > rego-policies/capabilities/jrego.json`")
-        .isEqualTo(Capabilities.json());
+        .isEqualTo(Capabilities.json(StandardBuiltins.registry()));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoException;
+import io.jrego.engine.builtins.regex.RegexSize;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.testing.RealOpa;
 import io.jrego.engine.value.Json;

@@ -6,6 +6,7 @@ import static io.jrego.engine.builtins.BuiltinCalls.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.builtins.net.IpAddrs;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;

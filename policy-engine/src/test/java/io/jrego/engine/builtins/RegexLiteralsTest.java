@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.jrego.engine.builtins.regex.RegexLiterals;
 import io.jrego.engine.value.BooleanValue;
 import java.util.ArrayList;
 import java.util.List;

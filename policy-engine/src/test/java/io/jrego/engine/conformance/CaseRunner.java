@@ -6,9 +6,9 @@ import io.jrego.engine.Rego;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
-import io.jrego.engine.builtins.spi.Builtin;
-import io.jrego.engine.builtins.spi.BuiltinException;
-import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.spi.BuiltinError;
+import io.jrego.engine.spi.BuiltinResult;
+import io.jrego.engine.spi.CustomBuiltin;
 import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -41,20 +41,21 @@ final class CaseRunner implements AutoCloseable {
    * {@code test.sleep("10ms")}: a builtin OPA's own test harness registers for the compliance cases
    * (to show that {@code time.now_ns} keeps one value through a query); never part of a policy.
    */
-  private static final Builtin TEST_SLEEP =
-      new Builtin(
-          Declaration.of("test.sleep(string) => null").nondeterministic(),
-          (a, c) -> {
-            if (!(a[0] instanceof StringValue s) || !s.value().matches("[0-9]+ms")) {
-              throw BuiltinException.error("test.sleep: want a duration such as \"10ms\"");
-            }
-            try {
-              Thread.sleep(Long.parseLong(s.value().substring(0, s.value().length() - 2)));
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            return NullValue.INSTANCE;
-          });
+  private static final CustomBuiltin TEST_SLEEP =
+      CustomBuiltin.declared(
+              "test.sleep(string) => null",
+              a -> {
+                if (!(a.get(0) instanceof StringValue s) || !s.value().matches("[0-9]+ms")) {
+                  throw new BuiltinError("want a duration such as \"10ms\"");
+                }
+                try {
+                  Thread.sleep(Long.parseLong(s.value().substring(0, s.value().length() - 2)));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                return BuiltinResult.of(NullValue.INSTANCE);
+              })
+          .nondeterministic();
 
   private final Duration engineTimeout;
   private final Duration hardTimeout;

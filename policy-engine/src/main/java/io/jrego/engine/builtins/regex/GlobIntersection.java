@@ -1,6 +1,6 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.regex;
 
-import static io.jrego.engine.builtins.Operands.string;
+import static io.jrego.engine.builtins.operand.Operands.string;
 
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
@@ -16,7 +16,7 @@ import java.util.Set;
  * each optionally followed by {@code *} or {@code +}; {@code \} escapes) share a match. Follows the
  * glob-intersection library OPA uses, including its greedy search and its error texts.
  */
-final class GlobIntersection {
+public final class GlobIntersection {
 
   private GlobIntersection() {}
 
@@ -72,7 +72,7 @@ final class GlobIntersection {
     }
   }
 
-  static Value globsMatch(Value[] a, BuiltinContext c) throws BuiltinException {
+  public static Value globsMatch(Value[] a, BuiltinContext c) throws BuiltinException {
     String lhs = string(a[0], 1);
     String rhs = string(a[1], 2);
     try {

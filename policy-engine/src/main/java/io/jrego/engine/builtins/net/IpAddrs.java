@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.net;
 
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -8,43 +8,43 @@ import java.util.Arrays;
  * ever resolving names. IPv4 addresses are 4 bytes; IPv4-mapped IPv6 addresses ({@code
  * ::ffff:a.b.c.d}) are folded to 4 bytes as Go's {@code To4} does.
  */
-final class IpAddrs {
+public final class IpAddrs {
 
   private IpAddrs() {}
 
   /** A CIDR block: {@code ip} as written and {@code network} (ip masked to {@code prefix}). */
-  static final class Cidr {
+  public static final class Cidr {
     private final byte[] ip;
     private final byte[] network;
     private final int prefix;
 
-    Cidr(byte[] ip, byte[] network, int prefix) {
+    public Cidr(byte[] ip, byte[] network, int prefix) {
       this.ip = ip;
       this.network = network;
       this.prefix = prefix;
     }
 
     /** The network address; callers must not modify it. */
-    byte[] network() {
+    public byte[] network() {
       return network;
     }
 
-    int prefix() {
+    public int prefix() {
       return prefix;
     }
 
-    int bits() {
+    public int bits() {
       return network.length * 8;
     }
 
-    boolean contains(byte[] addr) {
+    public boolean contains(byte[] addr) {
       if (addr.length != network.length) {
         return false;
       }
       return Arrays.equals(mask(addr, prefix), network);
     }
 
-    byte[] last() {
+    public byte[] last() {
       byte[] out = network.clone();
       for (int i = prefix; i < out.length * 8; i++) {
         out[i / 8] |= (byte) (0x80 >>> (i % 8));
@@ -53,13 +53,13 @@ final class IpAddrs {
     }
 
     /** Go's {@code IPNet.String()}: the stored address (masked unless built from a bare IP). */
-    String format(boolean useRawIp) {
+    public String format(boolean useRawIp) {
       return IpAddrs.format(useRawIp ? ip : network) + "/" + prefix;
     }
   }
 
   /** Parses a literal address as Go's {@code net.ParseIP}; null when it is not one. */
-  static byte[] parseIp(String s) {
+  public static byte[] parseIp(String s) {
     if (s.indexOf(':') >= 0) {
       byte[] v6 = parseIpv6(s);
       if (v6 == null) {
@@ -71,7 +71,7 @@ final class IpAddrs {
   }
 
   /** Parses {@code addr/prefix} as Go's {@code net.ParseCIDR}; null when invalid. */
-  static Cidr parseCidr(String s) {
+  public static Cidr parseCidr(String s) {
     int slash = s.indexOf('/');
     if (slash < 0) {
       return null;
@@ -108,7 +108,7 @@ final class IpAddrs {
     return new Cidr(ip, mask(ip, n), n);
   }
 
-  static byte[] mask(byte[] ip, int prefix) {
+  public static byte[] mask(byte[] ip, int prefix) {
     byte[] out = ip.clone();
     for (int i = 0; i < out.length; i++) {
       int keep = Math.max(0, Math.min(8, prefix - i * 8));
@@ -238,7 +238,7 @@ final class IpAddrs {
   }
 
   /** Go's {@code IP.String()}: dotted IPv4, or RFC 5952 IPv6. */
-  static String format(byte[] ip) {
+  public static String format(byte[] ip) {
     if (ip.length == 16 && isMapped(ip)) {
       ip = Arrays.copyOfRange(ip, 12, 16);
     }
@@ -280,11 +280,11 @@ final class IpAddrs {
     return ((ip[2 * g] & 0xff) << 8) | (ip[2 * g + 1] & 0xff);
   }
 
-  static BigInteger toBig(byte[] ip) {
+  public static BigInteger toBig(byte[] ip) {
     return new BigInteger(1, ip);
   }
 
-  static byte[] fromBig(BigInteger v, int len) {
+  public static byte[] fromBig(BigInteger v, int len) {
     byte[] raw = v.toByteArray();
     byte[] out = new byte[len];
     int n = Math.min(raw.length, len);

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.regex;
 
 import io.jrego.engine.builtins.spi.BuiltinException;
 import java.util.ArrayDeque;
@@ -23,16 +23,16 @@ import java.util.Deque;
  * to (escapes, {@code \Q...\E}, classes, groups and their flags, alternation); anything malformed
  * is left for RE2/J to report.
  */
-final class RegexSize {
+public final class RegexSize {
 
   /** Go's maxSize: 128 MiB of instructions of 5 machine words. */
-  static final long MAX_SIZE = (128L << 20) / 40;
+  public static final long MAX_SIZE = (128L << 20) / 40;
 
   /** Go's limit on nested repeat counts. */
-  static final long MAX_REPEAT = 1000;
+  public static final long MAX_REPEAT = 1000;
 
   /** Go's maxHeight. */
-  static final int MAX_HEIGHT = 1000;
+  public static final int MAX_HEIGHT = 1000;
 
   /** A parsed piece: estimated instructions, largest repeat product below, tree height. */
   private record Node(long size, long product, int height) {
@@ -105,7 +105,7 @@ final class RegexSize {
    *
    * @throws BuiltinException with Go's message when a limit is passed
    */
-  static void check(String pattern) throws BuiltinException {
+  public static void check(String pattern) throws BuiltinException {
     new RegexSize(pattern).run();
   }
 

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.http;
 
 import java.util.Set;
 

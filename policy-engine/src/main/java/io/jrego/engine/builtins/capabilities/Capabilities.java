@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.capabilities;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,12 +80,15 @@ public final class Capabilities {
     return o;
   }
 
-  /** The whole document for the standard builtins, pretty-printed, ending with a newline. */
-  public static String json() {
+  /**
+   * The whole document for {@code registry} ({@code StandardBuiltins.registry()} for jrego's own),
+   * pretty-printed, ending with a newline.
+   */
+  public static String json(BuiltinRegistry registry) {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode doc = mapper.createObjectNode();
     ArrayNode builtins = doc.putArray("builtins");
-    for (Declaration d : declarations(StandardBuiltins.registry())) {
+    for (Declaration d : declarations(registry)) {
       builtins.add(json(d));
     }
     ArrayNode kw = doc.putArray("future_keywords");

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.regex;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,10 +20,10 @@ import java.util.Set;
  * U+212A KELVIN SIGN and {@code s} U+017F LATIN SMALL LETTER LONG S) and a superset of what a
  * case-sensitive literal matches, so flags need no tracking.
  */
-final class RegexLiterals {
+public final class RegexLiterals {
 
   /** No literal known: every text may match. */
-  static final RegexLiterals NONE = new RegexLiterals(new String[0]);
+  public static final RegexLiterals NONE = new RegexLiterals(new String[0]);
 
   private final String[] required; // lower-case printable ASCII, each non-empty
 
@@ -32,7 +32,7 @@ final class RegexLiterals {
   }
 
   /** The literals of a pattern that RE2 compiled; {@link #NONE} when the syntax is not read. */
-  static RegexLiterals of(String pattern) {
+  public static RegexLiterals of(String pattern) {
     try {
       Reader r = new Reader(pattern);
       List<String> lits = r.alternation();
@@ -47,12 +47,12 @@ final class RegexLiterals {
   }
 
   /** The literals every match contains (lower case), for tests. */
-  List<String> required() {
+  public List<String> required() {
     return List.of(required);
   }
 
   /** False when no match is possible: {@code text} lacks one of the literals. */
-  boolean mayMatch(String text) {
+  public boolean mayMatch(String text) {
     for (String lit : required) {
       if (!containsFolded(text, lit)) {
         return false;
@@ -106,7 +106,7 @@ final class RegexLiterals {
   }
 
   /** Whether text char {@code t} is in the simple case-folding orbit of ASCII {@code lower}. */
-  static boolean foldEquals(char t, char lower) {
+  public static boolean foldEquals(char t, char lower) {
     if (t == lower) {
       return true;
     }

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.spi;
 
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.NumberValue;
@@ -14,12 +14,12 @@ import io.jrego.engine.value.Value;
  * yaml.marshal}, {@code sprintf}) reserve this much first. Counting stops once past {@code cap}, so
  * it costs no more than the limit it checks.
  */
-final class TextSize {
+public final class TextSize {
 
   private TextSize() {}
 
   /** The estimate, or a number above {@code cap} as soon as it is known to exceed it. */
-  static long of(Value v, long cap) {
+  public static long of(Value v, long cap) {
     return switch (v) {
       case StringValue s -> s.value().length() + 2L;
       case NumberValue n -> 24;

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.operand;
 
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
@@ -13,32 +13,32 @@ import java.util.List;
  * Operand coercions shared by the builtins-b namespaces (json edits, crypto, jwt, net, graphql,
  * uuid). Each throws OPA's operand type error naming the 1-based position.
  */
-final class OperandChecks {
+public final class OperandChecks {
 
   private OperandChecks() {}
 
-  static String string(Value[] args, int index) throws BuiltinException {
+  public static String string(Value[] args, int index) throws BuiltinException {
     if (args[index] instanceof StringValue s) {
       return s.value();
     }
     throw BuiltinException.operand(index + 1, "string", args[index]);
   }
 
-  static ObjectValue object(Value[] args, int index) throws BuiltinException {
+  public static ObjectValue object(Value[] args, int index) throws BuiltinException {
     if (args[index] instanceof ObjectValue o) {
       return o;
     }
     throw BuiltinException.operand(index + 1, "object", args[index]);
   }
 
-  static ArrayValue array(Value[] args, int index) throws BuiltinException {
+  public static ArrayValue array(Value[] args, int index) throws BuiltinException {
     if (args[index] instanceof ArrayValue a) {
       return a;
     }
     throw BuiltinException.operand(index + 1, "array", args[index]);
   }
 
-  static NumberValue number(Value[] args, int index) throws BuiltinException {
+  public static NumberValue number(Value[] args, int index) throws BuiltinException {
     if (args[index] instanceof NumberValue n) {
       return n;
     }
@@ -46,7 +46,7 @@ final class OperandChecks {
   }
 
   /** The elements of a set or array operand, in order (sets sorted). */
-  static List<Value> setOrArray(Value[] args, int index) throws BuiltinException {
+  public static List<Value> setOrArray(Value[] args, int index) throws BuiltinException {
     return switch (args[index]) {
       case ArrayValue a -> a.asList();
       case SetValue s -> s.elements();
@@ -54,7 +54,7 @@ final class OperandChecks {
     };
   }
 
-  static StringValue str(String s) {
+  public static StringValue str(String s) {
     return StringValue.of(s);
   }
 }

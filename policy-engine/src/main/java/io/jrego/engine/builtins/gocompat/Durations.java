@@ -1,6 +1,5 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.gocompat;
 
-import io.jrego.engine.builtins.gocompat.GoFormat;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import java.math.BigDecimal;
 import java.util.Map;
@@ -11,7 +10,7 @@ import java.util.regex.Pattern;
  * Go's time.ParseDuration, plus OPA's day ({@code d}), week ({@code w}) and year ({@code y}) units,
  * which OPA rewrites to hours before parsing.
  */
-final class Durations {
+public final class Durations {
 
   private static final Map<String, Long> UNITS =
       Map.of(
@@ -31,7 +30,7 @@ final class Durations {
 
   private Durations() {}
 
-  static long parse(String s) throws BuiltinException {
+  public static long parse(String s) throws BuiltinException {
     if (s.isEmpty()) {
       throw invalid(s);
     }

@@ -1,4 +1,4 @@
-package io.jrego.engine.builtins;
+package io.jrego.engine.builtins.operand;
 
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
@@ -20,35 +20,35 @@ public final class Operands {
 
   private Operands() {}
 
-  static String string(Value v, int pos) throws BuiltinException {
+  public static String string(Value v, int pos) throws BuiltinException {
     if (v instanceof StringValue s) {
       return s.value();
     }
     throw BuiltinException.operand(pos, "string", v);
   }
 
-  static NumberValue number(Value v, int pos) throws BuiltinException {
+  public static NumberValue number(Value v, int pos) throws BuiltinException {
     if (v instanceof NumberValue n) {
       return n;
     }
     throw BuiltinException.operand(pos, "number", v);
   }
 
-  static ArrayValue array(Value v, int pos) throws BuiltinException {
+  public static ArrayValue array(Value v, int pos) throws BuiltinException {
     if (v instanceof ArrayValue a) {
       return a;
     }
     throw BuiltinException.operand(pos, "array", v);
   }
 
-  static ObjectValue object(Value v, int pos) throws BuiltinException {
+  public static ObjectValue object(Value v, int pos) throws BuiltinException {
     if (v instanceof ObjectValue o) {
       return o;
     }
     throw BuiltinException.operand(pos, "object", v);
   }
 
-  static SetValue set(Value v, int pos) throws BuiltinException {
+  public static SetValue set(Value v, int pos) throws BuiltinException {
     if (v instanceof SetValue s) {
       return s;
     }
@@ -59,7 +59,7 @@ public final class Operands {
    * An integer operand that fits a {@code long}, as OPA's {@code IntOperand} takes it: a number
    * written with a fraction or exponent ({@code 1.0}) is refused even when integral.
    */
-  static long integer(Value v, int pos) throws BuiltinException {
+  public static long integer(Value v, int pos) throws BuiltinException {
     NumberValue n = number(v, pos);
     if (n.isSmall()) {
       return n.longValue();
@@ -68,13 +68,13 @@ public final class Operands {
   }
 
   /** {@link #integer} clamped into the {@code int} range, for indexes and counts. */
-  static int clampedInt(Value v, int pos) throws BuiltinException {
+  public static int clampedInt(Value v, int pos) throws BuiltinException {
     long l = integer(v, pos);
     return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, l));
   }
 
   /** An integral number of any size, as OPA's {@code BigIntOperand} takes it. */
-  static BigInteger bigInteger(Value v, int pos) throws BuiltinException {
+  public static BigInteger bigInteger(Value v, int pos) throws BuiltinException {
     if (!(v instanceof NumberValue n)) {
       throw BuiltinException.operand(pos, "integer", v);
     }
@@ -99,7 +99,7 @@ public final class Operands {
   }
 
   /** The strings of an array or set operand. */
-  static List<String> strings(Value v, int pos) throws BuiltinException {
+  public static List<String> strings(Value v, int pos) throws BuiltinException {
     Iterable<Value> elements =
         switch (v) {
           case ArrayValue a -> a;
@@ -117,7 +117,7 @@ public final class Operands {
   }
 
   /** OPA's {@code NewOperandTypeErr}: one expected type, or {@code one of {a, b}}. */
-  static BuiltinException typeError(int pos, Value got, String... expected) {
+  public static BuiltinException typeError(int pos, Value got, String... expected) {
     String want =
         expected.length == 1 ? expected[0] : "one of {" + String.join(", ", expected) + "}";
     return BuiltinException.operand(pos, want, got);
@@ -127,7 +127,8 @@ public final class Operands {
    * OPA's {@code NewOperandElementErr}: {@code must be array of strings but got array containing
    * number}.
    */
-  static BuiltinException elementError(int pos, Value composite, Value got, String... expected) {
+  public static BuiltinException elementError(
+      int pos, Value composite, Value got, String... expected) {
     String t = composite.typeName();
     String want =
         expected.length == 1
@@ -137,7 +138,7 @@ public final class Operands {
   }
 
   /** OPA's {@code NewOperandEnumErr}. */
-  static BuiltinException enumError(int pos, String... expected) {
+  public static BuiltinException enumError(int pos, String... expected) {
     return failure(
         pos,
         expected.length == 1
@@ -146,7 +147,7 @@ public final class Operands {
   }
 
   /** OPA's {@code NewOperandErr}: an operand problem reported as {@code eval_type_error}. */
-  static BuiltinException failure(int pos, String message) {
+  public static BuiltinException failure(int pos, String message) {
     return new BuiltinException(BuiltinException.Kind.TYPE, "operand " + pos + " " + message);
   }
 
