@@ -297,8 +297,7 @@ class WorkloadRoutingTest {
     assertThat(ready)
         .contains("\"payments\":{\"revision\":\"pay-1\"}")
         .contains("\"search\":{\"revision\":\"search-1\"}")
-        .contains(
-            "\"ledger\":{\"last_error\":\"ledger: does not compile:")
+        .contains("\"ledger\":{\"last_error\":\"ledger: does not compile:")
         .contains("\"last_error_reason\":\"compile\",\"revision\":\"ledger-1\"}");
     assertThat(scrape())
         .contains(
