@@ -651,6 +651,11 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
           new BundleManager(
               all, policies, engineOptions(), event -> report(event, metrics, policies, out, err));
       manager.warmUpWith(new PolicyWarmUp(check.routes(), policies.recentInputs(), policyWarmUp));
+      if (!workloads.bundles().isEmpty()) {
+        // each route fails closed on its own until its bundle arrives: one workload's missing
+        // bundle must not keep the others closed
+        manager.activateEachSourceAsItArrives();
+      }
       metrics.awaitBundlesFrom(manager::awaiting);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

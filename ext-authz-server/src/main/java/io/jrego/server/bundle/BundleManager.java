@@ -100,6 +100,7 @@ public final class BundleManager implements AutoCloseable {
 
   private final List<String> names;
   private boolean activatedOnce;
+  private volatile boolean holdBack = true;
   private volatile List<String> awaiting;
   private volatile Optional<Failed> lastFailure = Optional.empty();
   private volatile ScheduledExecutorService scheduler;
@@ -120,6 +121,17 @@ public final class BundleManager implements AutoCloseable {
     this.listener = Objects.requireNonNull(listener);
     this.names = this.sources.stream().map(BundleSource::name).distinct().toList();
     this.awaiting = names;
+  }
+
+  /**
+   * Activates whatever good bundles there are as each source arrives, as before the first
+   * activation held them back: for workload routes, where each route decides with its own bundle
+   * and fails closed on its own ({@code no_policy}) while that bundle is missing, so one workload's
+   * bundle that never loads does not keep the others closed. Call before the first poll.
+   */
+  public void activateEachSourceAsItArrives() {
+    holdBack = false;
+    awaiting = List.of();
   }
 
   /**
@@ -195,7 +207,7 @@ public final class BundleManager implements AutoCloseable {
         next.put(s.name(), good.get(s.name()));
       }
     }
-    if (!activatedOnce) {
+    if (holdBack && !activatedOnce) {
       // kept even if the composition below fails: which bundle is at fault is not known, and a
       // new version of any of them tries again
       good.put(source.name(), fresh.get());
@@ -221,7 +233,7 @@ public final class BundleManager implements AutoCloseable {
     } catch (RegoException e) {
       StringBuilder sb =
           new StringBuilder(
-              activatedOnce
+              activatedOnce || !holdBack
                   ? source.name() + ": does not compile:"
                   : String.join(" + ", next.keySet()) + ": do not compile together:");
       for (RegoError re : e.errors()) {
