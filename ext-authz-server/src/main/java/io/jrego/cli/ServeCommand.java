@@ -651,6 +651,12 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
           new BundleManager(
               all, policies, engineOptions(), event -> report(event, metrics, policies, out, err));
       manager.warmUpWith(new PolicyWarmUp(check.routes(), policies.recentInputs(), policyWarmUp));
+      if (!workloads.bundles().isEmpty()) {
+        // each route fails closed on its own until its bundle arrives: one workload's missing
+        // bundle must not keep the others closed
+        manager.activateEachSourceAsItArrives();
+      }
+      metrics.awaitBundlesFrom(manager::awaiting);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     } catch (KeyFiles.KeyException e) {
@@ -658,7 +664,14 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.flush();
       return 2;
     }
-    manager.pollAll();
+    manager.pollAll(); // activates nothing until every source has brought a bundle
+    if (policies.current().isEmpty() && !manager.awaiting().isEmpty()) {
+      err.println(
+          "jrego: no policy active: waiting for the first bundle of "
+              + String.join(", ", manager.awaiting())
+              + "; until then checks fail as without a policy");
+      err.flush();
+    }
     if (policies.current().isEmpty()
         && sources.stream().noneMatch(BundleOptions::isUrl)
         && workloads.bundles().values().stream()
@@ -759,6 +772,14 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         out.printf(
             "jrego: activated bundle revision %s from %s at %s%n",
             a.policy().revision(), a.source(), a.policy().activatedAt());
+        out.flush();
+      }
+      case BundleManager.Waiting w -> {
+        metrics.bundleArrived(w.source());
+        out.printf(
+            "jrego: bundle revision %s from %s arrived; no policy is active until the first"
+                + " bundle of %s arrives too%n",
+            w.revision(), w.source(), String.join(", ", w.missing()));
         out.flush();
       }
       case BundleManager.WarmedUp w -> {

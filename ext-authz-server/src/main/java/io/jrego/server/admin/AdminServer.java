@@ -2,6 +2,7 @@ package io.jrego.server.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -12,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,7 +25,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The HTTP admin port: {@code /health} (200 while the process runs), {@code /ready} (200 with the
  * active revision once a policy is active and the server is neither warming up nor draining, else
- * 503) and {@code /metrics} (Prometheus text).
+ * 503; with no policy yet, {@code waiting_for_bundles} names the bundle sources still to bring
+ * their first bundle) and {@code /metrics} (Prometheus text).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -73,6 +76,13 @@ public final class AdminServer implements AutoCloseable {
                 p.isEmpty() ? "no policy active" : isDraining ? "draining" : "warming up";
             ObjectValue body =
                 ObjectValue.EMPTY.with(StringValue.of("status"), StringValue.of(status));
+            List<String> awaited = p.isEmpty() ? metrics.awaitedBundles() : List.of();
+            if (!awaited.isEmpty()) {
+              body =
+                  body.with(
+                      StringValue.of("waiting_for_bundles"),
+                      ArrayValue.of(awaited.stream().map(StringValue::of).toList()));
+            }
             respond(
                 ex,
                 503,

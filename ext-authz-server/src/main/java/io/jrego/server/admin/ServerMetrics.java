@@ -95,6 +95,7 @@ public final class ServerMetrics implements AutoCloseable {
   private volatile boolean svidGauge;
   private volatile SvidStatus svid;
   private volatile double svidStreamUp;
+  private volatile Supplier<List<String>> awaitedBundles = List::of;
   private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
   private final List<Object> held = new CopyOnWriteArrayList<>();
   private boolean jvmBound;
@@ -258,6 +259,27 @@ public final class ServerMetrics implements AutoCloseable {
   /** A bundle was activated: its own last refusal no longer applies. */
   public void bundleActivated(String source) {
     bundleErrors.remove(source);
+  }
+
+  /**
+   * A good bundle arrived but waits for the other sources' first ones: its own last refusal no
+   * longer applies.
+   */
+  public void bundleArrived(String source) {
+    bundleErrors.remove(source);
+  }
+
+  /**
+   * Where {@code /ready} learns which bundle sources are still to bring their first bundle while no
+   * policy is active (the bundle manager's {@code awaiting}); none by default.
+   */
+  public void awaitBundlesFrom(Supplier<List<String>> awaiting) {
+    this.awaitedBundles = awaiting;
+  }
+
+  /** The bundle sources no policy can be activated without yet, in configured order. */
+  public List<String> awaitedBundles() {
+    return awaitedBundles.get();
   }
 
   /**

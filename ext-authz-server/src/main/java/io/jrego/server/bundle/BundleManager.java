@@ -30,6 +30,12 @@ import java.util.function.Consumer;
  * overlapping roots, compiled together and activated in one atomic swap of the {@link
  * PolicyHolder}. A bundle that fails to fetch, unpack, parse, verify or compile, or overlaps
  * another, is refused: the last good policy stays active and the failure goes to the listener.
+ *
+ * <p>No policy is activated until every source has brought a bundle once: a policy made of some of
+ * the bundles could allow what the missing ones would deny (one bundle may read another's data), so
+ * until then the holder stays empty, checks fail as without a policy, {@link #awaiting()} names the
+ * sources still missing and each bundle that arrives meanwhile is reported as {@link Waiting}. The
+ * first activation composes them all in one swap; after it, each source swaps on its own.
  */
 public final class BundleManager implements AutoCloseable {
 
@@ -59,6 +65,19 @@ public final class BundleManager implements AutoCloseable {
    */
   public record WarmedUp(String source, PolicyWarmUp.Result result) implements Event {}
 
+  /**
+   * A source brought a bundle before the others did, so nothing is activated yet ({@link
+   * BundleManager}).
+   *
+   * @param revision the bundle it brought, held until the others arrive
+   * @param missing the sources still to bring their first bundle, in configured order
+   */
+  public record Waiting(String source, String revision, List<String> missing) implements Event {
+    public Waiting {
+      missing = List.copyOf(missing);
+    }
+  }
+
   /** Roots of two bundles overlap. */
   static final String CONFLICT = "conflict";
 
@@ -72,7 +91,17 @@ public final class BundleManager implements AutoCloseable {
   private final PolicyHolder holder;
   private final EngineOptions engine;
   private final Consumer<Event> listener;
+
+  /**
+   * The active bundles; before the first activation, the latest each source brought so far (not yet
+   * known to compile together).
+   */
   private final Map<String, Bundle> good = new LinkedHashMap<>();
+
+  private final List<String> names;
+  private boolean activatedOnce;
+  private volatile boolean holdBack = true;
+  private volatile List<String> awaiting;
   private volatile Optional<Failed> lastFailure = Optional.empty();
   private volatile ScheduledExecutorService scheduler;
   private volatile boolean closed;
@@ -90,6 +119,27 @@ public final class BundleManager implements AutoCloseable {
     this.holder = Objects.requireNonNull(holder);
     this.engine = Objects.requireNonNull(engine);
     this.listener = Objects.requireNonNull(listener);
+    this.names = this.sources.stream().map(BundleSource::name).distinct().toList();
+    this.awaiting = names;
+  }
+
+  /**
+   * Activates whatever good bundles there are as each source arrives, as before the first
+   * activation held them back: for workload routes, where each route decides with its own bundle
+   * and fails closed on its own ({@code no_policy}) while that bundle is missing, so one workload's
+   * bundle that never loads does not keep the others closed. Call before the first poll.
+   */
+  public void activateEachSourceAsItArrives() {
+    holdBack = false;
+    awaiting = List.of();
+  }
+
+  /**
+   * The sources that have not yet brought a good bundle while no policy of this manager has been
+   * activated, in configured order; empty from the first activation on.
+   */
+  public List<String> awaiting() {
+    return awaiting;
   }
 
   /**
@@ -157,12 +207,23 @@ public final class BundleManager implements AutoCloseable {
         next.put(s.name(), good.get(s.name()));
       }
     }
+    if (holdBack && !activatedOnce) {
+      // kept even if the composition below fails: which bundle is at fault is not known, and a
+      // new version of any of them tries again
+      good.put(source.name(), fresh.get());
+      awaiting = names.stream().filter(n -> !good.containsKey(n)).toList();
+      if (!awaiting.isEmpty()) {
+        tell(new Waiting(source.name(), fresh.get().revision(), awaiting));
+        return false;
+      }
+    }
     try {
       ActivePolicy policy = compile(next);
       warm(source.name(), policy);
       holder.activate(policy);
       good.clear();
       good.putAll(next);
+      activatedOnce = true;
       lastFailure = Optional.empty();
       tell(new Activated(source.name(), policy));
       return true;
@@ -170,7 +231,11 @@ public final class BundleManager implements AutoCloseable {
       fail(source.name(), e.reason(), e.getMessage());
       return false;
     } catch (RegoException e) {
-      StringBuilder sb = new StringBuilder(source.name()).append(": does not compile:");
+      StringBuilder sb =
+          new StringBuilder(
+              activatedOnce || !holdBack
+                  ? source.name() + ": does not compile:"
+                  : String.join(" + ", next.keySet()) + ": do not compile together:");
       for (RegoError re : e.errors()) {
         sb.append('\n').append(re.describe());
       }

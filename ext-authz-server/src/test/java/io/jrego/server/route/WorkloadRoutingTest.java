@@ -137,9 +137,11 @@ class WorkloadRoutingTest {
                 case BundleManager.Activated a -> metrics.bundleActivated(a.source());
                 case BundleManager.Failed f ->
                     metrics.bundleFailed(f.source(), f.reason(), f.message(), f.at());
+                case BundleManager.Waiting w -> metrics.bundleArrived(w.source());
                 case BundleManager.WarmedUp w -> {}
               }
             });
+    manager.activateEachSourceAsItArrives(); // as serve does with workload routes
     manager.pollAll();
     AuthorizationService.Config check =
         AuthorizationService.Config.builder()

@@ -1,0 +1,148 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jrego serve} with a local gateway bundle that reads a guard bundle's data, and the guard
+ * on a loopback bundle server that is slow to have it: until the guard arrives no policy is active
+ * (the gateway alone would allow what the guard blocks), then both are activated together.
+ */
+class FirstBundlesEndToEndTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(40);
+  @TempDir Path dir;
+
+  private static CheckResponse check(ManagedChannel ch, String path) {
+    return AuthorizationGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(
+            CheckRequest.newBuilder()
+                .setAttributes(
+                    AttributeContext.newBuilder()
+                        .setRequest(
+                            AttributeContext.Request.newBuilder()
+                                .setHttp(
+                                    AttributeContext.HttpRequest.newBuilder()
+                                        .setMethod("GET")
+                                        .setPath(path))))
+                .build());
+  }
+
+  private static String header(CheckResponse r, String name) {
+    for (HeaderValueOption h : r.getDeniedResponse().getHeadersList()) {
+      if (h.getHeader().getKey().equals(name)) {
+        return h.getHeader().getValue();
+      }
+    }
+    return "";
+  }
+
+  private static SortedMap<String, byte[]> guard(String revision) {
+    SortedMap<String, byte[]> m = new TreeMap<>();
+    m.put(
+        ".manifest",
+        ("{\"revision\":\"" + revision + "\",\"roots\":[\"guard\"]}")
+            .getBytes(StandardCharsets.UTF_8));
+    m.put("guard/data.json", "{\"blocked\":[\"/bad\"]}".getBytes(StandardCharsets.UTF_8));
+    return m;
+  }
+
+  @Test
+  void aCheckBeforeEveryBundleArrivedIsRefusedThenAnsweredByThemAll() throws Exception {
+    Path gateway = Files.createDirectories(dir.resolve("gateway/envoy/authz"));
+    Files.writeString(
+        dir.resolve("gateway/.manifest"), "{\"revision\":\"gw-1\",\"roots\":[\"envoy/authz\"]}");
+    Files.writeString(
+        gateway.resolve("policy.rego"),
+        """
+        package envoy.authz
+
+        default allow := false
+
+        blocked if input.attributes.request.http.path in data.guard.blocked
+
+        allow if not blocked
+        """);
+    try (BundleHttpServer bundles = new BundleHttpServer()) {
+      // nothing served yet: the guard's first fetches fail with 404
+      String guardUrl = bundles.url().toString();
+      ServeProcess jrego =
+          ServeProcess.start(
+              dir,
+              List.of("-Xmx256m"),
+              List.of(
+                  "serve",
+                  "--bundle",
+                  dir.resolve("gateway").toString(),
+                  "--bundle",
+                  guardUrl,
+                  "--bundle-min-delay",
+                  "100ms",
+                  "--bundle-max-delay",
+                  "200ms",
+                  "--on-error",
+                  "deny",
+                  "--addr",
+                  "127.0.0.1:0",
+                  "--admin-addr",
+                  "127.0.0.1:0",
+                  "--eval-timeout",
+                  "30s"));
+      try {
+        jrego.awaitServing(WAIT);
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", jrego.grpcPort()).usePlaintext().build();
+        try {
+          // the gateway alone would allow /bad: refused as without a policy instead
+          CheckResponse early = check(ch, "/bad");
+          assertThat(early.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+          assertThat(header(early, "x-jrego-error")).isEqualTo("no_policy");
+          assertThat(header(check(ch, "/ok"), "x-jrego-error")).isEqualTo("no_policy");
+          ServeProcess.Reply ready = jrego.admin("/ready");
+          assertThat(ready.status()).isEqualTo(503);
+          assertThat(ready.body()).contains("\"waiting_for_bundles\":[\"" + guardUrl + "\"]");
+          assertThat(jrego.err()).contains("waiting for the first bundle of " + guardUrl);
+          assertThat(Files.readString(dir.resolve("out.txt")))
+              .contains("bundle revision gw-1 from " + dir.resolve("gateway") + " arrived")
+              .doesNotContain("activated bundle");
+
+          bundles.serve(guard("g-1"), "g-1");
+          ready = jrego.awaitAdmin("/ready", r -> r.status() == 200, WAIT);
+          assertThat(ready.body()).contains("\"revision\":\"gw-1\"", "\"revision\":\"g-1\"");
+          assertThat(check(ch, "/ok").getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+          CheckResponse bad = check(ch, "/bad");
+          assertThat(bad.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+          assertThat(header(bad, "x-jrego-error")).isEmpty();
+          // one activation, with both
+          assertThat(Files.readString(dir.resolve("out.txt")).lines())
+              .filteredOn(l -> l.contains("activated bundle"))
+              .singleElement()
+              .satisfies(l -> assertThat(l).contains("=gw-1,", "=g-1 from"));
+        } finally {
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } finally {
+        jrego.close();
+      }
+    }
+  }
+}
