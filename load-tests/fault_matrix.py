@@ -47,7 +47,7 @@ import run as R  # noqa: E402  (build, ports, processes, waiting)
 HOSTILE = ["hash", "deep", "number", "body", "xfcc", "path", "regex"]
 # A hostile class goes both ways (Envoy's plaintext listener and replica A's gRPC port) unless
 # the phase is named CLASS@envoy or CLASS@grpc.
-PHASES = ["calm", *HOSTILE, "hash@envoy", "body@envoy", "cpu-policy", "bundle-5xx", "bundle-hang",
+PHASES = ["calm", *HOSTILE, "hash@envoy", "body@envoy", "cpu-policy", "cpu-policy-all", "bundle-5xx", "bundle-hang",
           "bundle-drip", "kill", "calm-end"]
 WHAT = {
     "calm": "legitimate traffic only",
@@ -65,8 +65,10 @@ WHAT = {
     "regex": "nested repetition ((a{1000}){1000}){1000} and others in the header matrix.rego compiles",
     "hash@envoy": "as hash, through Envoy only (a gRPC port only the proxies can reach)",
     "body@envoy": "as body, through Envoy only",
-    "cpu-policy": "bundle swap to a policy with a cubic rule over messages, hit by 1,500-message chats; "
-                  "then back",
+    "cpu-policy": "bundle swap to a policy whose cubic rule over messages runs only for chats over 100 "
+                  "messages (legitimate chats take the cheap branch), hit by 1,500-message chats; then back",
+    "cpu-policy-all": "bundle swap to a policy with a cubic rule over every chat's messages (slow for "
+                      "everyone), hit by 1,500-message chats; then back",
     "bundle-5xx": "the bundle server answers 500",
     "bundle-hang": "the bundle server accepts and never answers",
     "bundle-drip": "the bundle server sends the headers, then one byte every 0.5 s",
@@ -105,7 +107,11 @@ ENVOY_HEALTH = """
 
 # matrix.rego: what the matrix's bundle adds to the ai-gateway policy. filter_mismatch compiles a
 # pattern the caller sends (a policy that lets callers filter by regex: what the regex phase
-# attacks); the expensive bundle also has repeated_turns, cubic in the number of messages.
+# attacks); the expensive bundles also have repeated_turns, cubic in the number of messages: in
+# "matrix-expensive" only for conversations over LONG_CHAT messages, so the attacker's 1,500-message
+# chats pay for it and the legitimate 21-message chats take the cheap branch (a policy an attacker
+# can make slow: the isolation the issue asks about); in "matrix-expensive-all" for every chat (a
+# policy slow for everyone: the check deadline bounds it, nothing can keep it within 2x of calm).
 MATRIX_REGO = """package envoy.authz
 
 # The caller may narrow the request to a path pattern of its own (x-path-filter).
@@ -114,11 +120,13 @@ filter_mismatch if {
 	not regex.match(pattern, input.attributes.request.http.path)
 }
 """
+LONG_CHAT = 100
 EXPENSIVE_REGO = """
 # Expensive: every triple of messages, never true. 24 messages cost 14,000 steps; 1,500 cost
 # billions, and the check deadline (--eval-timeout) ends them.
 repeated_turns if {
 	msgs := input.parsed_body.messages
+	LONG_ONLY
 	some a in msgs
 	some b in msgs
 	some c in msgs
@@ -134,15 +142,21 @@ LONG_PAUSE_MS = 10
 # A line of -Xlog:deoptimization=debug with the timemillis decoration (--jit-log).
 DEOPT = re.compile(r"^\[(\d+)ms\] cid=")
 
+# The cpu-policy phases and the bundle each swaps to.
+CPU_POLICY = {"cpu-policy": "expensive", "cpu-policy-all": "expensive-all"}
+# Phases whose policy is slow for legitimate requests too: held to the success target, not to 2x.
+SLOW_FOR_ALL = {"cpu-policy-all"}
+
 FIRST_REASON = 'deny_reason := "no verified caller identity" if {'
 
 
 def bundles(workdir, jrego):
-    """The matrix's two bundles (.tar.gz): ai-gateway + matrix.rego ("matrix-good"), and the same
-    with the expensive rule ("matrix-expensive"). The new reasons go first in the deny_reason chain
-    so an unauthenticated caller reaches them too."""
+    """The matrix's three bundles (.tar.gz): ai-gateway + matrix.rego ("matrix-good"), and the same
+    with the expensive rule for long chats only ("matrix-expensive") or for every chat
+    ("matrix-expensive-all"). The new reasons go first in the deny_reason chain so an
+    unauthenticated caller reaches them too."""
     out = {}
-    for name, expensive in [("good", False), ("expensive", True)]:
+    for name, expensive in [("good", False), ("expensive", True), ("expensive-all", True)]:
         d = os.path.join(workdir, f"bundle-{name}")
         shutil.copytree(os.path.join(R.ROOT, "rego-policies", "ai-gateway"), d)
         os.remove(os.path.join(d, "policy_test.rego"))
@@ -155,7 +169,9 @@ def bundles(workdir, jrego):
         if patched == policy:
             raise RuntimeError("could not find the first deny_reason of the ai-gateway policy")
         open(os.path.join(d, "policy.rego"), "w").write(patched)
-        open(os.path.join(d, "matrix.rego"), "w").write(MATRIX_REGO + (EXPENSIVE_REGO if expensive else ""))
+        guard = f"count(msgs) > {LONG_CHAT}" if name == "expensive" else "true"
+        open(os.path.join(d, "matrix.rego"), "w").write(
+            MATRIX_REGO + (EXPENSIVE_REGO.replace("LONG_ONLY", guard) if expensive else ""))
         tar = os.path.join(workdir, f"matrix-{name}.tar.gz")
         R.run([jrego, "build", d, "-o", tar, "--revision", f"matrix-{name}"])
         out[name] = open(tar, "rb").read()
@@ -476,7 +492,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     processes besides the replicas whose CPU is counted."""
     info = {"name": name}
     cls, _, ways = name.partition("@")
-    if cls in HOSTILE or name == "cpu-policy":
+    if cls in HOSTILE or name in CPU_POLICY:
         # The hostile client's JVM start and payload building belong to no phase (before this
         # mark they were charged to the phase before: calm's last seconds, for hash), nor do
         # their CPU seconds.
@@ -498,11 +514,11 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         legit.mark(name)
         t0 = time.time()
         info["hostile"] = hostile_result(p, args.phase_seconds)
-    elif name == "cpu-policy":
+    elif name in CPU_POLICY:
         legit.mark(name)
         t0 = time.time()
-        bundle_server.mode = "expensive"
-        info["swapped_in_s"] = wait_revision(replicas, "matrix-expensive") and round(time.time() - t0, 1)
+        bundle_server.mode = CPU_POLICY[name]
+        info["swapped_in_s"] = wait_revision(replicas, f"matrix-{CPU_POLICY[name]}") and round(time.time() - t0, 1)
         info["hostile"] = hostile_result(p, args.phase_seconds)
         t1 = time.time()
         bundle_server.mode = "good"
@@ -572,7 +588,9 @@ def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
         legit = by_name.get(info["name"])
         if legit is None:
             continue
-        met, ratio = verdict(legit, calm, min_success, max_p99_ratio)
+        # a policy slow for everyone: its ratio is the policy's cost, so only success is held
+        met, ratio = verdict(legit, calm, min_success,
+                             float("inf") if info["name"] in SLOW_FOR_ALL else max_p99_ratio)
         rows.append({**info, "legit": legit, "p99_ratio": ratio, "met": met})
     return rows
 
@@ -598,7 +616,7 @@ def report(rows, meta, out_md):
              f"denial: the policy's status with `x-jrego-decision: deny`, so Envoy failing closed does not "
              f"count). Hostile clients: {meta['hostile_rate']}/s through Envoy's plaintext listener **and** "
              f"{meta['hostile_rate']}/s straight to replica A's gRPC port ({meta['cpu_rate']}/s each in "
-             f"cpu-policy), the hostile client "
+             f"cpu-policy and cpu-policy-all), the hostile client "
              + (f"at nice {meta['hostile_nice']} (it shares the cores with what it attacks; a real attacker's "
                 f"client would not)" if meta.get("hostile_nice") else "at the same priority as the rest")
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
@@ -606,14 +624,16 @@ def report(rows, meta, out_md):
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
              + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}.", "",
-             "Target: >= 99% success and p99 within 2x of the calm phase.", "",
+             "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
+             "load-tests/README.md, \"Two cpu-policy phases\").", "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         l = r["legit"]
         lines.append(f"| {r['name']} | {WHAT.get(r['name'], '')} | {l['requests']} | {100 * l['success']:.2f}% | "
                      f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
-                     f"{'met' if r['met'] else '**not met**'} |")
+                     f"{'met' if r['met'] else '**not met**'}"
+                     f"{' (success only: a policy slow for everyone)' if r['name'] in SLOW_FOR_ALL else ''} |")
     names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
     lines += ["", "CPU seconds each process used during the phase (from /proc/PID/stat; the hostile client's from "
               "its own rusage, after its payloads were built; rest of machine: all CPUs' busy time in /proc/stat less "

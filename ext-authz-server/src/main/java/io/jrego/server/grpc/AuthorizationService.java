@@ -31,6 +31,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Envoy's {@code envoy.service.auth.v3.Authorization/Check}: maps the request to the OPA-Envoy
@@ -241,6 +242,16 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   private final Optional<BudgetGate> budgets;
 
+  /**
+   * The warm-up copy's secret ({@link #forWarmUp()}): a check carrying it in {@link
+   * #WARM_UP_FAILURE} fails. Empty in every service that takes real traffic, so no caller can make
+   * a check fail this way.
+   */
+  private final Optional<String> warmUpFailure;
+
+  /** The header a made-up warm-up check carries to fail on purpose. */
+  static final String WARM_UP_FAILURE = "x-jrego-warm-up-failure";
+
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
     this(policies, metrics, config, Optional.empty());
   }
@@ -274,12 +285,18 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         policies,
         new Decider(metrics, config.evalTimeout(), false, recorder, config.pacing()),
         config,
-        budgets);
+        budgets,
+        Optional.empty());
   }
 
   private AuthorizationService(
-      PolicyHolder policies, Decider decider, Config config, Optional<BudgetGate> budgets) {
+      PolicyHolder policies,
+      Decider decider,
+      Config config,
+      Optional<BudgetGate> budgets,
+      Optional<String> warmUpFailure) {
     this.policies = policies;
+    this.warmUpFailure = warmUpFailure;
     this.config = config;
     this.decider = decider;
     this.budgets = config.dryRun() ? Optional.empty() : budgets;
@@ -299,14 +316,23 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
-   * its own (discarded), no budgets (made-up checks must not spend them) and no logging.
+   * its own (discarded), no budgets (made-up checks must not spend them) and no logging. A check
+   * that carries {@link #warmUpFailure()} in {@link #WARM_UP_FAILURE} fails as one past its
+   * deadline, so the warm-up trains the failed-check path (the {@code Failed} outcome, the error
+   * status or error denial) before hostile traffic first takes it.
    */
   AuthorizationService forWarmUp() {
     return new AuthorizationService(
         policies,
         new Decider(new ServerMetrics(), config.evalTimeout(), true),
         config,
-        Optional.empty());
+        Optional.empty(),
+        Optional.of(UUID.randomUUID().toString()));
+  }
+
+  /** The value that makes a check of this warm-up copy fail; empty for a real service. */
+  Optional<String> warmUpFailure() {
+    return warmUpFailure;
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -358,6 +384,18 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     @Override
     public ObjectValue input(long deadline) throws CheckException {
+      if (warmUpFailure.isPresent()
+          && warmUpFailure
+              .get()
+              .equals(
+                  request
+                      .getAttributes()
+                      .getRequest()
+                      .getHttp()
+                      .getHeadersMap()
+                      .get(WARM_UP_FAILURE))) {
+        throw new CheckException(Reason.TIMEOUT, "warm-up: a made-up check that fails");
+      }
       ObjectValue input = inputMapper.map(request, deadline);
       if (request.getSerializedSize() > RecentInputs.MAX_REQUEST_BYTES) {
         return input; // not kept: a few large bodies would hold megabytes of a small heap

@@ -11,6 +11,7 @@ import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +34,8 @@ import java.util.function.BooleanSupplier;
  * assumption that they did not exist (class-hierarchy deoptimisation), and the transport is half of
  * what gets compiled. Among the checks go the rarer requests of {@link WarmUpRefusals} and, every
  * {@link #LIMITED_EVERY} checks, evaluations that end at the engine's limits ({@link
- * LimitedEvaluations}), so that what hostile traffic does first is not compiled as a trap.
+ * LimitedEvaluations}), and a check the copy fails on purpose (the failed-check path: error status
+ * or error denial), so that what hostile traffic does first is not compiled as a trap.
  *
  * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
  * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
@@ -133,7 +135,7 @@ final class WarmUp {
                 .start(() -> streams.set(streamsOverTheWire(server.port(), deadline)));
       }
       try {
-        checks = overTheWire(server.port(), maxMessage, deadline, jit);
+        checks = overTheWire(quiet, server.port(), maxMessage, deadline, jit);
       } finally {
         if (streaming != null) {
           streaming.join();
@@ -178,10 +180,11 @@ final class WarmUp {
    * oversized request; left out when it is over {@link #MAX_SENT} (a heap large enough for a limit
    * that high).
    */
-  private static long overTheWire(int port, int maxMessage, long deadline, Settling jit)
+  private static long overTheWire(
+      AuthorizationService quiet, int port, int maxMessage, long deadline, Settling jit)
       throws IOException, InterruptedException {
     List<byte[]> calls =
-        WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT).stream()
+        checks(quiet, maxMessage).stream()
             .filter(c -> c.getSerializedSize() <= MAX_SENT)
             .map(c -> LoopbackCalls.framed(List.of(c.toByteArray())))
             .toList();
@@ -192,6 +195,19 @@ final class WarmUp {
           OUTSTANDING,
           LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS)));
     }
+  }
+
+  /**
+   * One round of made-up checks: the samples, the rare requests of {@link WarmUpRefusals} (the last
+   * just over {@code maxMessage}), and a check that {@code quiet} fails on purpose ({@link
+   * AuthorizationService#forWarmUp()}).
+   */
+  static List<CheckRequest> checks(AuthorizationService quiet, int maxMessage) {
+    List<CheckRequest> out =
+        new ArrayList<>(WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT));
+    CheckRequest chat = out.getFirst();
+    quiet.warmUpFailure().ifPresent(secret -> out.add(WarmUpRefusals.failing(chat, secret)));
+    return List.copyOf(out);
   }
 
   /** Whole ext_proc streams on a connection of their own; 0 if the copy does not answer them. */
@@ -242,8 +258,7 @@ final class WarmUp {
       int maxMessage,
       long deadline,
       Settling jit) {
-    List<CheckRequest> checks =
-        WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT);
+    List<CheckRequest> checks = checks(quiet, maxMessage);
     List<List<ProcessingRequest>> samples = WarmUpSamples.streams();
     BooleanSupplier stop =
         LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS));

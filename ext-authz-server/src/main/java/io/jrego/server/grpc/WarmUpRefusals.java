@@ -92,6 +92,14 @@ final class WarmUpRefusals {
         body(chat, "application/json", chatOfSize(oversized)));
   }
 
+  /**
+   * {@code chat} carrying {@code secret} in {@link AuthorizationService#WARM_UP_FAILURE}: the
+   * warm-up copy's service fails it (a real service ignores the header).
+   */
+  static CheckRequest failing(CheckRequest chat, String secret) {
+    return edit(chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, secret));
+  }
+
   /** 1 MiB of zeros, gzipped: about a kilobyte that claims to be JSON. */
   private static final byte[] GZIP_BOMB = gzipOfZeros(1 << 20);
 
