@@ -495,17 +495,23 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   /**
    * The first decision path (the routes' or {@code --path}) that the policy active at start can
    * never define, as an error naming the option, or empty when all are defined or no policy is
-   * active yet (a bundle from a URL not fetched yet).
+   * active yet (a bundle from a URL not fetched yet). Routes whose bundle is not active yet are left
+   * out.
    */
   private Optional<String> undefinedDecision(PolicyHolder policies, Workloads workloads) {
     if (policies.current().isEmpty()) {
       return Optional.empty();
     }
     PreparedPolicy policy = policies.current().get().policy();
+    Map<String, String> active = policies.current().get().bundles();
     List<String[]> decisions = new ArrayList<>();
     if (workloads.routes().isPresent()) {
       for (Route r : workloads.routes().get().routes()) {
-        decisions.add(new String[] {"route " + r.name(), r.path()});
+        // a route whose bundle has not arrived yet fails as no_policy until it does (the others
+        // serve); its path cannot be checked before then
+        if (r.bundle().isEmpty() || active.containsKey(r.bundle().get())) {
+          decisions.add(new String[] {"route " + r.name(), r.path()});
+        }
       }
     } else {
       decisions.add(new String[] {"--path", path});

@@ -47,6 +47,23 @@ class FirstBundlesEndToEndTest {
                 .build());
   }
 
+  private static CheckResponse check(ManagedChannel ch, String path, String workload) {
+    return AuthorizationGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(
+            CheckRequest.newBuilder()
+                .setAttributes(
+                    AttributeContext.newBuilder()
+                        .putContextExtensions("workload", workload)
+                        .setRequest(
+                            AttributeContext.Request.newBuilder()
+                                .setHttp(
+                                    AttributeContext.HttpRequest.newBuilder()
+                                        .setMethod("GET")
+                                        .setPath(path))))
+                .build());
+  }
+
   private static String header(CheckResponse r, String name) {
     for (HeaderValueOption h : r.getDeniedResponse().getHeadersList()) {
       if (h.getHeader().getKey().equals(name)) {
@@ -137,6 +154,75 @@ class FirstBundlesEndToEndTest {
               .filteredOn(l -> l.contains("activated bundle"))
               .singleElement()
               .satisfies(l -> assertThat(l).contains("=gw-1,", "=g-1 from"));
+        } finally {
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } finally {
+        jrego.close();
+      }
+    }
+  }
+
+  @Test
+  void withWorkloadRoutesAMissingBundleClosesOnlyItsOwnRoute() throws Exception {
+    Path payments = Files.createDirectories(dir.resolve("payments/payments/authz"));
+    Files.writeString(
+        dir.resolve("payments/.manifest"), "{\"revision\":\"pay-1\",\"roots\":[\"payments\"]}");
+    Files.writeString(payments.resolve("policy.rego"), "package payments.authz\n\nallow := true\n");
+    try (BundleHttpServer bundles = new BundleHttpServer()) {
+      // the search workload's bundle server answers 404 throughout
+      String searchUrl = bundles.url().toString();
+      Path config = dir.resolve("jrego.yaml");
+      Files.writeString(
+          config,
+          """
+          bundles:
+            payments:
+              resource: %s
+            search:
+              resource: %s
+          routes:
+            - name: payments
+              bundle: payments
+              path: payments/authz/allow
+              match:
+                context_extensions: {workload: payments}
+            - name: search
+              bundle: search
+              path: search/authz/allow
+              match:
+                context_extensions: {workload: search}
+          """
+              .formatted(dir.resolve("payments"), searchUrl));
+      ServeProcess jrego =
+          ServeProcess.start(
+              dir,
+              List.of("-Xmx256m"),
+              List.of(
+                  "serve",
+                  "--config",
+                  config.toString(),
+                  "--bundle-min-delay",
+                  "100ms",
+                  "--bundle-max-delay",
+                  "200ms",
+                  "--on-error",
+                  "deny",
+                  "--addr",
+                  "127.0.0.1:0",
+                  "--admin-addr",
+                  "127.0.0.1:0",
+                  "--eval-timeout",
+                  "30s"));
+      try {
+        jrego.awaitServing(WAIT);
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", jrego.grpcPort()).usePlaintext().build();
+        try {
+          assertThat(check(ch, "/pay", "payments").getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+          CheckResponse search = check(ch, "/find", "search");
+          assertThat(search.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+          assertThat(header(search, "x-jrego-error")).isEqualTo("no_policy");
         } finally {
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
