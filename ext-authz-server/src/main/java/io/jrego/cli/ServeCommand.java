@@ -495,8 +495,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   /**
    * The first decision path (the routes' or {@code --path}) that the policy active at start can
    * never define, as an error naming the option, or empty when all are defined or no policy is
-   * active yet (a bundle from a URL not fetched yet). Routes whose bundle is not active yet are left
-   * out.
+   * active yet (a bundle from a URL not fetched yet). Routes whose bundle is not active yet are
+   * left out.
    */
   private Optional<String> undefinedDecision(PolicyHolder policies, Workloads workloads) {
     if (policies.current().isEmpty()) {
