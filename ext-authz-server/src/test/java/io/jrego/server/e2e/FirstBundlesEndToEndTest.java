@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -32,21 +34,31 @@ class FirstBundlesEndToEndTest {
   @TempDir Path dir;
 
   private static CheckResponse check(ManagedChannel ch, String path) {
-    return AuthorizationGrpc.newBlockingStub(ch)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(
-            CheckRequest.newBuilder()
-                .setAttributes(
-                    AttributeContext.newBuilder()
-                        .setRequest(
-                            AttributeContext.Request.newBuilder()
-                                .setHttp(
-                                    AttributeContext.HttpRequest.newBuilder()
-                                        .setMethod("GET")
-                                        .setPath(path))))
-                .build());
+    return check(ch, path, "");
   }
 
+  /** {@code jrego serve} with the policy flags given, polling fast and failing closed. */
+  private ServeProcess serve(String... policy) throws Exception {
+    List<String> args = new ArrayList<>(List.of("serve"));
+    args.addAll(List.of(policy));
+    args.addAll(
+        List.of(
+            "--bundle-min-delay",
+            "100ms",
+            "--bundle-max-delay",
+            "200ms",
+            "--on-error",
+            "deny",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--eval-timeout",
+            "30s"));
+    return ServeProcess.start(dir, List.of("-Xmx256m"), args);
+  }
+
+  /** A GET of {@code path}; with {@code workload} as Envoy's context extension unless empty. */
   private static CheckResponse check(ManagedChannel ch, String path, String workload) {
     return AuthorizationGrpc.newBlockingStub(ch)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -54,7 +66,8 @@ class FirstBundlesEndToEndTest {
             CheckRequest.newBuilder()
                 .setAttributes(
                     AttributeContext.newBuilder()
-                        .putContextExtensions("workload", workload)
+                        .putAllContextExtensions(
+                            workload.isEmpty() ? Map.of() : Map.of("workload", workload))
                         .setRequest(
                             AttributeContext.Request.newBuilder()
                                 .setHttp(
@@ -103,27 +116,7 @@ class FirstBundlesEndToEndTest {
       // nothing served yet: the guard's first fetches fail with 404
       String guardUrl = bundles.url().toString();
       ServeProcess jrego =
-          ServeProcess.start(
-              dir,
-              List.of("-Xmx256m"),
-              List.of(
-                  "serve",
-                  "--bundle",
-                  dir.resolve("gateway").toString(),
-                  "--bundle",
-                  guardUrl,
-                  "--bundle-min-delay",
-                  "100ms",
-                  "--bundle-max-delay",
-                  "200ms",
-                  "--on-error",
-                  "deny",
-                  "--addr",
-                  "127.0.0.1:0",
-                  "--admin-addr",
-                  "127.0.0.1:0",
-                  "--eval-timeout",
-                  "30s"));
+          serve("--bundle", dir.resolve("gateway").toString(), "--bundle", guardUrl);
       try {
         jrego.awaitServing(WAIT);
         ManagedChannel ch =
@@ -194,26 +187,7 @@ class FirstBundlesEndToEndTest {
                 context_extensions: {workload: search}
           """
               .formatted(dir.resolve("payments"), searchUrl));
-      ServeProcess jrego =
-          ServeProcess.start(
-              dir,
-              List.of("-Xmx256m"),
-              List.of(
-                  "serve",
-                  "--config",
-                  config.toString(),
-                  "--bundle-min-delay",
-                  "100ms",
-                  "--bundle-max-delay",
-                  "200ms",
-                  "--on-error",
-                  "deny",
-                  "--addr",
-                  "127.0.0.1:0",
-                  "--admin-addr",
-                  "127.0.0.1:0",
-                  "--eval-timeout",
-                  "30s"));
+      ServeProcess jrego = serve("--config", config.toString());
       try {
         jrego.awaitServing(WAIT);
         ManagedChannel ch =
