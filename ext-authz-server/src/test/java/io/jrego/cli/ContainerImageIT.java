@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.base.Splitter;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.server.envoy.TestRequests;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -185,21 +185,10 @@ class ContainerImageIT {
             + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
             + content
             + "\"}]}";
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setSource(
-                    AttributeContext.Peer.newBuilder()
-                        .setPrincipal("spiffe://cluster.local/ns/edge/sa/api-gateway"))
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath("/v1/chat/completions")
-                                .setHost("llm.example")
-                                .putHeaders("content-type", "application/json")
-                                .setBody(body))))
+    return TestRequests.post("/v1/chat/completions")
+        .principal("spiffe://cluster.local/ns/edge/sa/api-gateway")
+        .host("llm.example")
+        .json(body)
         .build();
   }
 

@@ -2,11 +2,11 @@ package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.RecordingObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,15 +70,6 @@ class LauncherOutOfMemoryIT {
   }
 
   private static CheckRequest request() {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("GET")
-                                .setPath("/"))))
-        .build();
+    return TestRequests.get("/").build();
   }
 }

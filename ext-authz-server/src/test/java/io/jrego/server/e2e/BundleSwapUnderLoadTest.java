@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -16,6 +15,7 @@ import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.JregoServer;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.HttpBundleSource;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ListenAddress;
@@ -65,17 +65,7 @@ class BundleSwapUnderLoadTest {
   }
 
   private static CheckRequest request(int i) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("GET")
-                                .setPath("/v1/models/" + i)
-                                .setHost("api.example"))))
-        .build();
+    return TestRequests.get("/v1/models/" + i).host("api.example").build();
   }
 
   private static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {

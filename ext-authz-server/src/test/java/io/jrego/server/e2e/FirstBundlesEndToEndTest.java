@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jrego.server.envoy.TestRequests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,17 +62,8 @@ class FirstBundlesEndToEndTest {
     return AuthorizationGrpc.newBlockingStub(ch)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(
-            CheckRequest.newBuilder()
-                .setAttributes(
-                    AttributeContext.newBuilder()
-                        .putAllContextExtensions(
-                            workload.isEmpty() ? Map.of() : Map.of("workload", workload))
-                        .setRequest(
-                            AttributeContext.Request.newBuilder()
-                                .setHttp(
-                                    AttributeContext.HttpRequest.newBuilder()
-                                        .setMethod("GET")
-                                        .setPath(path))))
+            TestRequests.get(path)
+                .contextExtensions(workload.isEmpty() ? Map.of() : Map.of("workload", workload))
                 .build());
   }
 

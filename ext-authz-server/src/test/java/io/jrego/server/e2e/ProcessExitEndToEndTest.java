@@ -2,13 +2,13 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.jrego.server.envoy.TestRequests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,17 +135,7 @@ class ProcessExitEndToEndTest {
   }
 
   private static void sendAndForget(ManagedChannel ch) {
-    CheckRequest request =
-        CheckRequest.newBuilder()
-            .setAttributes(
-                AttributeContext.newBuilder()
-                    .setRequest(
-                        AttributeContext.Request.newBuilder()
-                            .setHttp(
-                                AttributeContext.HttpRequest.newBuilder()
-                                    .setMethod("GET")
-                                    .setPath("/"))))
-            .build();
+    CheckRequest request = TestRequests.get("/").build();
     AuthorizationGrpc.newStub(ch)
         .check(
             request,

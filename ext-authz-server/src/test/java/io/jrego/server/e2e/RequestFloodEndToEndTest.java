@@ -2,7 +2,6 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -10,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.jrego.server.envoy.TestRequests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,18 +158,7 @@ class RequestFloodEndToEndTest {
   }
 
   private static CheckRequest request(String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath("/upload")
-                                .putHeaders("content-type", "text/plain")
-                                .setBody(body))))
-        .build();
+    return TestRequests.post("/upload").header("content-type", "text/plain").body(body).build();
   }
 
   /** A sample's value in Prometheus text, 0 when absent. */

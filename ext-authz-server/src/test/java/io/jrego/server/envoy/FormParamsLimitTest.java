@@ -3,10 +3,8 @@ package io.jrego.server.envoy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.value.ObjectValue;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,18 +32,9 @@ class FormParamsLimitTest {
   }
 
   private static CheckRequest request(String method, String path, String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod(method)
-                                .setPath(path)
-                                .putAllHeaders(
-                                    Map.of("content-type", "application/x-www-form-urlencoded"))
-                                .setBody(body))))
+    return TestRequests.http(method, path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
         .build();
   }
 

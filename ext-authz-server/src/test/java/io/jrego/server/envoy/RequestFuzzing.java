@@ -2,8 +2,6 @@ package io.jrego.server.envoy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.value.ObjectValue;
 import java.time.Duration;
@@ -28,18 +26,7 @@ final class RequestFuzzing {
   /** Maps a POST of {@code body} to {@code path} with {@code contentType}, checking the above. */
   static void check(String path, String contentType, byte[] body) {
     CheckRequest request =
-        CheckRequest.newBuilder()
-            .setAttributes(
-                AttributeContext.newBuilder()
-                    .setRequest(
-                        AttributeContext.Request.newBuilder()
-                            .setHttp(
-                                AttributeContext.HttpRequest.newBuilder()
-                                    .setMethod("POST")
-                                    .setPath(path)
-                                    .putHeaders("content-type", contentType)
-                                    .setRawBody(ByteString.copyFrom(body)))))
-            .build();
+        TestRequests.post(path).header("content-type", contentType).rawBody(body).build();
     long start = System.nanoTime();
     try {
       ObjectValue input = MAPPER.map(request);

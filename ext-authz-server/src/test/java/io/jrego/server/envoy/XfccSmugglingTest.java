@@ -2,7 +2,6 @@ package io.jrego.server.envoy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -24,17 +23,7 @@ class XfccSmugglingTest {
       new InputMapper(InputMapper.Options.defaults().withTrustXfcc(true));
 
   private static CheckRequest request(Map<String, String> headers) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("GET")
-                                .setPath("/")
-                                .putAllHeaders(headers))))
-        .build();
+    return TestRequests.get("/").headers(headers).build();
   }
 
   private Optional<Value> spiffeFromXfcc(String header) throws CheckException {

@@ -20,6 +20,7 @@ import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.Window;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,19 +84,7 @@ class BudgetCheckTest {
   }
 
   private static CheckRequest chat(String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setSource(AttributeContext.Peer.newBuilder().setPrincipal(CALLER))
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath("/v1/chat/completions")
-                                .putHeaders("content-type", "application/json")
-                                .setBody(body))))
-        .build();
+    return TestRequests.post("/v1/chat/completions").principal(CALLER).json(body).build();
   }
 
   private static Map<String, String> headers(Iterable<HeaderValueOption> hs) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -13,6 +12,7 @@ import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.value.Json;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
@@ -74,18 +74,7 @@ class CheckFailuresTest {
   }
 
   private static CheckRequest request(Map<String, String> headers, String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath("/v1/chat/completions")
-                                .putAllHeaders(headers)
-                                .setBody(body))))
-        .build();
+    return TestRequests.post("/v1/chat/completions").headers(headers).body(body).build();
   }
 
   private static String header(CheckResponse r, String name) {

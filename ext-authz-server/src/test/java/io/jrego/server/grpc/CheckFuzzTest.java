@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.base.EngineOptions;
@@ -15,6 +14,7 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
@@ -60,22 +60,11 @@ class CheckFuzzTest {
   private static boolean warm;
 
   private static final CheckRequest WARM_UP =
-      CheckRequest.newBuilder()
-          .setAttributes(
-              AttributeContext.newBuilder()
-                  .setSource(
-                      AttributeContext.Peer.newBuilder()
-                          .setPrincipal("spiffe://cluster.local/ns/edge/sa/api-gateway"))
-                  .setRequest(
-                      AttributeContext.Request.newBuilder()
-                          .setHttp(
-                              AttributeContext.HttpRequest.newBuilder()
-                                  .setMethod("POST")
-                                  .setPath("/v1/chat/completions?x=1")
-                                  .putHeaders("content-type", "application/json")
-                                  .setBody(
-                                      "{\"model\":\"gpt-4o-mini\",\"messages\":"
-                                          + "[{\"role\":\"user\",\"content\":\"hi\"}]}"))))
+      TestRequests.post("/v1/chat/completions?x=1")
+          .principal("spiffe://cluster.local/ns/edge/sa/api-gateway")
+          .json(
+              "{\"model\":\"gpt-4o-mini\",\"messages\":"
+                  + "[{\"role\":\"user\",\"content\":\"hi\"}]}")
           .build();
 
   @FuzzTest

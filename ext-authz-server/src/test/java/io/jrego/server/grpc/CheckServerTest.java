@@ -3,7 +3,6 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -21,6 +20,7 @@ import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
@@ -232,16 +232,7 @@ class CheckServerTest {
   }
 
   private static CheckRequest withPath(String path) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("GET")
-                                .setPath(path))))
-        .build();
+    return TestRequests.get(path).build();
   }
 
   @Test

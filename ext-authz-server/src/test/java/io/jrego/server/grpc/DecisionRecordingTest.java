@@ -2,13 +2,13 @@ package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.Rego;
 import io.jrego.engine.value.Json;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.DecisionMapper;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -49,17 +49,11 @@ class DecisionRecordingTest {
   }
 
   private static CheckRequest request(String method, String traceparent) {
-    AttributeContext.HttpRequest.Builder http =
-        AttributeContext.HttpRequest.newBuilder().setMethod(method).setPath("/v1/models");
+    TestRequests.Http request = TestRequests.http(method, "/v1/models");
     if (traceparent != null) {
-      http.putHeaders("traceparent", traceparent);
-      http.putHeaders("tracestate", "vendor=abc");
+      request.header("traceparent", traceparent).header("tracestate", "vendor=abc");
     }
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(AttributeContext.Request.newBuilder().setHttp(http)))
-        .build();
+    return request.build();
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -12,6 +11,7 @@ import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.decide.LongEvaluations;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
@@ -73,16 +73,7 @@ class LongEvaluationsCheckTest {
   }
 
   private static CheckRequest request(String path) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("GET")
-                                .setPath(path))))
-        .build();
+    return TestRequests.get(path).build();
   }
 
   private static String error(CheckResponse r) {

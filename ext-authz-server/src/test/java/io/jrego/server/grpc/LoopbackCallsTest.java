@@ -2,12 +2,12 @@ package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
@@ -52,18 +52,7 @@ class LoopbackCallsTest {
   }
 
   private static CheckRequest request(String path, String body) {
-    return CheckRequest.newBuilder()
-        .setAttributes(
-            AttributeContext.newBuilder()
-                .setRequest(
-                    AttributeContext.Request.newBuilder()
-                        .setHttp(
-                            AttributeContext.HttpRequest.newBuilder()
-                                .setMethod("POST")
-                                .setPath(path)
-                                .putHeaders("content-type", "text/plain")
-                                .setBody(body))))
-        .build();
+    return TestRequests.post(path).header("content-type", "text/plain").body(body).build();
   }
 
   /** Stops after {@code n} calls. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -19,6 +18,7 @@ import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.BundleSource;
 import io.jrego.server.bundle.LocalBundleSource;
 import io.jrego.server.bundle.NamedBundleSource;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
@@ -200,20 +200,12 @@ class WorkloadRoutingTest {
 
   private static CheckRequest request(
       String method, String path, String principal, Map<String, String> extensions) {
-    AttributeContext.Builder a =
-        AttributeContext.newBuilder()
-            .setRequest(
-                AttributeContext.Request.newBuilder()
-                    .setHttp(
-                        AttributeContext.HttpRequest.newBuilder()
-                            .setMethod(method)
-                            .setPath(path)
-                            .setHost("svc")))
-            .putAllContextExtensions(extensions);
+    TestRequests.Http request =
+        TestRequests.http(method, path).host("svc").contextExtensions(extensions);
     if (!principal.isEmpty()) {
-      a.setSource(AttributeContext.Peer.newBuilder().setPrincipal(principal));
+      request.principal(principal);
     }
-    return CheckRequest.newBuilder().setAttributes(a).build();
+    return request.build();
   }
 
   private CheckResponse check(

@@ -3,12 +3,11 @@ package io.jrego.server.tracing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.Rego;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.DecisionMapper;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.RecordingObserver;
 import io.jrego.server.observe.DecisionEvent;
@@ -224,21 +223,10 @@ class TracingTest {
   }
 
   private static CheckResponse call(AuthorizationService s, String body, String traceparent) {
-    AttributeContext.HttpRequest.Builder http =
-        AttributeContext.HttpRequest.newBuilder()
-            .setMethod("POST")
-            .setPath("/v1/chat/completions")
-            .putHeaders("content-type", "application/json")
-            .setBody(body);
+    TestRequests.Http request = TestRequests.post("/v1/chat/completions").json(body);
     if (traceparent != null) {
-      http.putHeaders("traceparent", traceparent);
+      request.header("traceparent", traceparent);
     }
-    return RecordingObserver.check(
-        s,
-        CheckRequest.newBuilder()
-            .setAttributes(
-                AttributeContext.newBuilder()
-                    .setRequest(AttributeContext.Request.newBuilder().setHttp(http)))
-            .build());
+    return RecordingObserver.check(s, request.build());
   }
 }
