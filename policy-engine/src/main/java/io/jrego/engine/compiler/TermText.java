@@ -26,6 +26,7 @@ import java.util.function.Function;
  */
 final class TermText {
 
+  /** Words OPA writes a reference element in brackets for, though they look like names. */
   private static final Set<String> KEYWORDS =
       Set.of(
           "not",
@@ -66,8 +67,7 @@ final class TermText {
       Term p = subject(r.path().get(i));
       if (p instanceof Scalar s
           && s.value() instanceof StringValue sv
-          && isVarCompatible(sv.value())
-          && !KEYWORDS.contains(sv.value())) {
+          && printsAsName(sv.value())) {
         sb.append('.').append(sv.value());
       } else {
         sb.append('[').append(term(p)).append(']');
@@ -136,6 +136,14 @@ final class TermText {
   /** A value as Rego source: strings quoted, sets in braces. */
   static String value(Value v) {
     return v.toString();
+  }
+
+  /**
+   * Whether OPA prints the string {@code s} in a reference as {@code .s} rather than {@code ["s"]}:
+   * it looks like a name and is no keyword.
+   */
+  static boolean printsAsName(String s) {
+    return isVarCompatible(s) && !KEYWORDS.contains(s);
   }
 
   private static boolean isVarCompatible(String s) {

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * What a module read as Rego v0 may hold that Rego v1 refuses, found before {@code opa fmt --v0-v1}
@@ -28,27 +27,6 @@ import java.util.regex.Pattern;
 public final class V1Compatibility {
 
   private static final Set<String> ROOTS = Set.of("input", "data");
-
-  /** Words OPA writes a reference element in brackets for, though they look like names. */
-  private static final Set<String> KEYWORDS =
-      Set.of(
-          "not",
-          "package",
-          "import",
-          "as",
-          "default",
-          "else",
-          "with",
-          "null",
-          "true",
-          "false",
-          "some",
-          "in",
-          "contains",
-          "if",
-          "every");
-
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private V1Compatibility() {}
 
@@ -164,7 +142,7 @@ public final class V1Compatibility {
     for (Term t : i.path().path()) {
       if (t instanceof Term.Scalar s && s.value() instanceof StringValue sv) {
         String v = sv.value();
-        if (NAME.matcher(v).matches() && !KEYWORDS.contains(v)) {
+        if (TermText.printsAsName(v)) {
           sb.append('.').append(v);
         } else {
           sb.append("[\"").append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"]");
