@@ -59,6 +59,15 @@ public final class RecordingObserver<T> implements StreamObserver<T> {
     return first;
   }
 
+  /**
+   * Forgets the responses recorded so far, for a test that looks at a long stream one step at a
+   * time; the errors, {@link #firstResponse()} and {@link #completed()} are about the whole call
+   * and stay.
+   */
+  public void clear() {
+    responses.clear();
+  }
+
   public boolean completed() {
     return completed;
   }

@@ -167,9 +167,9 @@ class ProcessRoutingTest {
       ProcessStreamTest.Stream s = stream(check);
       s.send(first);
       // failed as --on-error says (by default the stream fails: Envoy refuses the request)
-      assertThat(s.out).as("%s", first).isEmpty();
-      assertThat(s.failed).as("%s", first).isNotNull();
-      assertThat(s.failed.getDescription())
+      assertThat(s.out()).as("%s", first).isEmpty();
+      assertThat(s.failed()).as("%s", first).isNotNull();
+      assertThat(s.failed().getDescription())
           .startsWith("unknown_workload: ")
           .contains("request_header_mode: SEND");
     }

@@ -26,6 +26,7 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.OnError;
+import io.jrego.server.grpc.RecordingObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,7 +34,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -97,16 +97,16 @@ class ProcessStreamTest {
   void jsonAnswer_inFullDuplex_holdsItsHeadersUntilTheBodyIsDecided() {
     Stream s = requestDone(REDACTING, defaults());
     s.send(responseHeaders("application/json", false));
-    assertThat(s.out).as("headers are held while the body may still be refused").isEmpty();
+    assertThat(s.out()).as("headers are held while the body may still be refused").isEmpty();
     s.send(responseBody("{\"answer\":", false));
-    assertThat(s.out).isEmpty();
+    assertThat(s.out()).isEmpty();
     s.send(responseBody("\"fine\"}", true));
     // now: the headers answer, then the body as one full-duplex piece that ends the stream
-    assertThat(s.out).hasSize(2);
-    assertThat(s.out.get(0).hasResponseHeaders()).isTrue();
-    assertThat(s.out.get(0).getResponseHeaders().getResponse().getHeaderMutation())
+    assertThat(s.out()).hasSize(2);
+    assertThat(s.out().get(0).hasResponseHeaders()).isTrue();
+    assertThat(s.out().get(0).getResponseHeaders().getResponse().getHeaderMutation())
         .satisfies(m -> assertThat(m.getRemoveHeadersList()).contains("content-length"));
-    var piece = s.out.get(1).getResponseBody().getResponse().getBodyMutation();
+    var piece = s.out().get(1).getResponseBody().getResponse().getBodyMutation();
     assertThat(piece.getStreamedResponse().getBody().toStringUtf8())
         .isEqualTo("{\"answer\":\"fine\"}");
     assertThat(piece.getStreamedResponse().getEndOfStream()).isTrue();
@@ -120,7 +120,7 @@ class ProcessStreamTest {
     ImmediateResponse r = s.only().getImmediateResponse();
     assertThat(r.getStatus().getCodeValue()).isEqualTo(502);
     assertThat(r.getBody().toStringUtf8()).doesNotContain("AKIAIOSFODNN7EXAMPLE");
-    assertThat(s.failed).isNull();
+    assertThat(s.failed()).isNull();
   }
 
   @Test
@@ -176,7 +176,7 @@ class ProcessStreamTest {
   void requestBodyOverTheLimit_is413NamingTheLimit_andNeverEvaluated() {
     Stream s = stream(REDACTING, config(ProcessStream.Strategy.FULL_DUPLEX, 64));
     s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
-    s.out.clear();
+    s.clear();
     s.send(requestBody("{\"messages\":[{\"content\":\"" + "x".repeat(100) + "\"}]}", true));
     ImmediateResponse r = s.only().getImmediateResponse();
     assertThat(r.getStatus().getCodeValue()).isEqualTo(413);
@@ -186,14 +186,14 @@ class ProcessStreamTest {
         .contains("exceeds the limit of 64");
     // the stream is done: later messages are ignored
     s.send(responseHeaders("application/json", false));
-    assertThat(s.out).isEmpty();
+    assertThat(s.out()).isEmpty();
   }
 
   @Test
   void streamedRequestBody_isCollectedAcrossPieces_andCountedAgainstTheLimit() {
     Stream s = stream(REDACTING, config(ProcessStream.Strategy.FULL_DUPLEX, 80));
     s.send(requestHeaders(BodySendMode.STREAMED, false, "application/json"));
-    s.out.clear();
+    s.clear();
     s.send(requestBody("{\"messages\":[{\"content\":\"", false));
     // a STREAMED piece is held (cleared) until the body is complete
     assertThat(s.only().getRequestBody().getResponse().getBodyMutation().getClearBody()).isTrue();
@@ -217,7 +217,7 @@ class ProcessStreamTest {
   void requestBodyThatIsNotJson_is400AsCheckAnswersIt() {
     Stream s = stream(REDACTING, defaults());
     s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
-    s.out.clear();
+    s.clear();
     s.send(requestBody("{\"messages\": [", true));
     ImmediateResponse r = s.only().getImmediateResponse();
     assertThat(r.getStatus().getCodeValue()).isEqualTo(400);
@@ -232,15 +232,15 @@ class ProcessStreamTest {
     byte[] broken = java.util.Arrays.copyOf(gz, gz.length - 6); // the trailer cut off
     broken[12] ^= 0x55;
     s.send(responseBody(ByteString.copyFrom(broken), true));
-    assertThat(s.out).noneMatch(ProcessingResponse::hasResponseBody);
+    assertThat(s.out()).noneMatch(ProcessingResponse::hasResponseBody);
     boolean refused =
-        s.out.stream()
+        s.out().stream()
                 .anyMatch(
                     p ->
                         p.hasImmediateResponse()
                             && p.getImmediateResponse().getStatus().getCodeValue() >= 500)
-            || s.failed != null;
-    assertThat(refused).as("refused: " + s.out + " / " + s.failed).isTrue();
+            || s.failed() != null;
+    assertThat(refused).as("refused: " + s.out() + " / " + s.failed()).isTrue();
   }
 
   @Test
@@ -248,11 +248,11 @@ class ProcessStreamTest {
     Stream s = requestDone(REDACTING, defaults());
     s.send(responseHeaders("application/json", false, Map.of("content-encoding", "gzip")));
     s.send(responseBody(ByteString.copyFrom(gzip("{\"answer\":\"fine\"}")), true));
-    assertThat(s.out).hasSize(2);
-    assertThat(s.out.get(0).getResponseHeaders().getResponse().getHeaderMutation())
+    assertThat(s.out()).hasSize(2);
+    assertThat(s.out().get(0).getResponseHeaders().getResponse().getHeaderMutation())
         .satisfies(m -> assertThat(m.getRemoveHeadersList()).contains("content-encoding"));
     assertThat(
-            s.out
+            s.out()
                 .get(1)
                 .getResponseBody()
                 .getResponse()
@@ -284,30 +284,30 @@ class ProcessStreamTest {
   void sseWithABlockingRule_sendsItsHeadersAtTheFirstJudgedText_notAfterTheWholePiece() {
     Stream s = requestDone(BLOCKING_STREAM, defaults());
     s.send(responseHeaders("text/event-stream", false));
-    assertThat(s.out).as("headers wait while the answer could still be refused").isEmpty();
+    assertThat(s.out()).as("headers wait while the answer could still be refused").isEmpty();
     StringBuilder piece = new StringBuilder();
     for (int i = 0; i < 40; i++) {
       piece.append(chunk("the quick brown fox number " + i + ","));
     }
     // one network piece of 40 events: the headers and the first events leave before the rest
     s.send(responseBody(piece.toString(), false));
-    assertThat(s.out.get(0).hasResponseHeaders()).isTrue();
-    assertThat(s.out).hasSizeGreaterThanOrEqualTo(3);
-    assertThat(bodyOf(s.out.get(1)).length())
+    assertThat(s.out().get(0).hasResponseHeaders()).isTrue();
+    assertThat(s.out()).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(bodyOf(s.out().get(1)).length())
         .as("the first output is the first events, not the whole piece")
         .isLessThan(piece.length() / 10);
     StringBuilder all = new StringBuilder();
-    for (ProcessingResponse p : s.out.subList(1, s.out.size())) {
+    for (ProcessingResponse p : s.out().subList(1, s.out().size())) {
       all.append(bodyOf(p));
     }
-    s.out.clear();
+    s.clear();
     s.send(responseBody("data: [DONE]\n\n", true));
-    for (ProcessingResponse p : s.out) {
+    for (ProcessingResponse p : s.out()) {
       all.append(bodyOf(p));
     }
     assertThat(contentOf(all.toString())).isEqualTo(contentOf(piece.toString()));
     assertThat(all.toString()).endsWith("data: [DONE]\n\n");
-    assertThat(s.failed).isNull();
+    assertThat(s.failed()).isNull();
   }
 
   @Test
@@ -322,7 +322,7 @@ class ProcessStreamTest {
     s.send(responseBody(piece.toString(), false));
     ImmediateResponse r = s.only().getImmediateResponse();
     assertThat(r.getStatus().getCodeValue()).isEqualTo(502);
-    assertThat(s.failed).isNull();
+    assertThat(s.failed()).isNull();
   }
 
   /** The answer text of a run of chunks: their {@code delta.content} values, joined. */
@@ -353,7 +353,7 @@ class ProcessStreamTest {
     s.send(responseBody(odd, false));
     s.send(responseBody("data: [DONE]\n\n", true));
     StringBuilder out = new StringBuilder();
-    for (ProcessingResponse p : s.out) {
+    for (ProcessingResponse p : s.out()) {
       if (p.hasResponseBody()) {
         out.append(
             p.getResponseBody()
@@ -365,7 +365,7 @@ class ProcessStreamTest {
       }
     }
     assertThat(out.toString()).isEqualTo(odd + "data: [DONE]\n\n");
-    assertThat(s.failed).isNull();
+    assertThat(s.failed()).isNull();
   }
 
   // ---- errors in a phase -----------------------------------------------------------------
@@ -386,10 +386,10 @@ class ProcessStreamTest {
   void responsePhaseError_failsTheStream_withTheDefaultOnError() {
     Stream s = requestDone(FAILING_RESPONSE, defaults());
     s.send(responseHeaders("text/plain", false));
-    assertThat(s.out).isEmpty();
-    assertThat(s.failed).isNotNull();
-    assertThat(s.failed.getCode()).isEqualTo(Status.Code.UNKNOWN);
-    assertThat(s.failed.getDescription()).contains("eval_");
+    assertThat(s.out()).isEmpty();
+    assertThat(s.failed()).isNotNull();
+    assertThat(s.failed().getCode()).isEqualTo(Status.Code.UNKNOWN);
+    assertThat(s.failed().getDescription()).contains("eval_");
   }
 
   @Test
@@ -418,19 +418,19 @@ class ProcessStreamTest {
             """,
             defaults());
     s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
-    s.out.clear();
+    s.clear();
     s.send(requestBody("{\"a\":1}", true));
-    assertThat(s.out).isEmpty();
-    assertThat(s.failed).isNotNull();
-    assertThat(s.failed.getDescription()).contains("invalid_decision");
+    assertThat(s.out()).isEmpty();
+    assertThat(s.failed()).isNotNull();
+    assertThat(s.failed().getDescription()).contains("invalid_decision");
   }
 
   @Test
   void messageWithNothingInIt_failsTheStreamRatherThanPassing() {
     Stream s = stream(REDACTING, defaults());
     s.send(ProcessingRequest.getDefaultInstance());
-    assertThat(s.out).isEmpty();
-    assertThat(s.failed).isNotNull();
+    assertThat(s.out()).isEmpty();
+    assertThat(s.failed()).isNotNull();
   }
 
   @Test
@@ -438,50 +438,46 @@ class ProcessStreamTest {
     Stream s = requestDone(REDACTING, defaults());
     s.observer.onCompleted();
     s.send(responseHeaders("application/json", false));
-    assertThat(s.out).isEmpty();
+    assertThat(s.out()).isEmpty();
   }
 
   // ---- helpers ---------------------------------------------------------------------------
 
   /** A stream of the real service on {@code rego}, recording what it sends. */
   static final class Stream {
-    final List<ProcessingResponse> out = new ArrayList<>();
-    Status failed;
+    private final RecordingObserver<ProcessingResponse> answers = new RecordingObserver<>();
     final StreamObserver<ProcessingRequest> observer;
 
     Stream(ExternalProcessorService service) {
-      observer =
-          service.process(
-              new StreamObserver<>() {
-                @Override
-                public void onNext(ProcessingResponse r) {
-                  out.add(r);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                  failed = Status.fromThrowable(t);
-                }
-
-                @Override
-                public void onCompleted() {}
-              });
+      observer = service.process(answers);
     }
 
     void send(ProcessingRequest r) {
       observer.onNext(r);
     }
 
-    /** The one answer sent since the last call, which it clears. */
-    ProcessingResponse only() {
-      assertThat(s()).as("answers (failed: %s)", failed).hasSize(1);
-      ProcessingResponse r = out.get(0);
-      out.clear();
-      return r;
+    /** The answers sent since the stream began or the last {@link #clear()}, in order. */
+    List<ProcessingResponse> out() {
+      return answers.responses();
     }
 
-    private List<ProcessingResponse> s() {
-      return out;
+    /** The status the stream failed with, or null. */
+    Status failed() {
+      List<Throwable> errors = answers.errors();
+      return errors.isEmpty() ? null : Status.fromThrowable(errors.getLast());
+    }
+
+    /** Forgets the answers so far. */
+    void clear() {
+      answers.clear();
+    }
+
+    /** The one answer sent since the last call, which it clears. */
+    ProcessingResponse only() {
+      List<ProcessingResponse> out = out();
+      assertThat(out).as("answers (failed: %s)", failed()).hasSize(1);
+      clear();
+      return out.get(0);
     }
   }
 
@@ -517,9 +513,9 @@ class ProcessStreamTest {
     Stream s = stream(rego, config, check);
     s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
     s.send(requestBody("{\"messages\":[{\"content\":\"hello\"}]}", true));
-    assertThat(s.out).hasSize(2);
-    assertThat(s.out.get(1).hasRequestBody()).isTrue();
-    s.out.clear();
+    assertThat(s.out()).hasSize(2);
+    assertThat(s.out().get(1).hasRequestBody()).isTrue();
+    s.clear();
     return s;
   }
 
