@@ -1,6 +1,8 @@
 package io.jrego.server.e2e;
 
 import com.sun.net.httpserver.HttpServer;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.bundle.BundleWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -144,6 +146,18 @@ final class BundleHttpServer implements AutoCloseable {
             + "allow := {\"allowed\": true, \"headers\": {\"x-revision\": \""
             + rev
             + "\", \"x-data-revision\": data.envoy.authz.rev}}\n");
+  }
+
+  /**
+   * The {@code x-revision} an allowed answer from a {@link #revision} bundle carries, or "none".
+   */
+  static String revisionHeader(CheckResponse r) {
+    for (HeaderValueOption h : r.getOkResponse().getHeadersList()) {
+      if (h.getHeader().getKey().equals("x-revision")) {
+        return h.getHeader().getValue();
+      }
+    }
+    return "none";
   }
 
   /** A bundle with revision {@code rev}, the given module and data {@code {"rev": rev}}. */

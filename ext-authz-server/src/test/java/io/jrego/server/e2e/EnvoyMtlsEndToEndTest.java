@@ -33,7 +33,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,15 +58,11 @@ class EnvoyMtlsEndToEndTest {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path REPO = MODULE.getParent();
 
-  private final List<Process> envoys = new ArrayList<>();
-  private final List<JregoServer> jregos = new ArrayList<>();
+  private final Running running = new Running();
 
   @AfterEach
-  void stop() throws InterruptedException {
-    envoys.forEach(EnvoyRunner::stop);
-    for (JregoServer j : jregos) {
-      j.shutdown();
-    }
+  void stop() throws Exception {
+    running.close();
   }
 
   /** Certificates as make-certs.sh lays them out, jrego's SVID files in {@code certs/jrego}. */
@@ -85,7 +80,7 @@ class EnvoyMtlsEndToEndTest {
   }
 
   private JregoServer startJrego(Path certs, String allowed) throws Exception {
-    JregoServer j =
+    return running.add(
         JregoServer.start(
             REPO.resolve("rego-policies/ai-gateway"),
             CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
@@ -101,9 +96,7 @@ class EnvoyMtlsEndToEndTest {
                             Duration.ofSeconds(1))))
                 .build(),
             AuthorizationService.Config.defaults(),
-            Optional.empty());
-    jregos.add(j);
-    return j;
+            Optional.empty()));
   }
 
   /** Renders the template for the mTLS cluster, validates it, starts Envoy: its mTLS port. */
@@ -142,7 +135,8 @@ class EnvoyMtlsEndToEndTest {
     assertThat(validate.exitValue()).as(out).isZero();
 
     Path log = MODULE.resolve("target/envoy-mtls-" + admin + ".log");
-    envoys.add(EnvoyRunner.launch(config, admin, log, "info"));
+    Process envoyProcess = EnvoyRunner.launch(config, admin, log, "info");
+    running.add(() -> EnvoyRunner.stop(envoyProcess));
     return listen;
   }
 

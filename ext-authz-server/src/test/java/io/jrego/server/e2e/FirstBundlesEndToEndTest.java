@@ -38,23 +38,9 @@ class FirstBundlesEndToEndTest {
 
   /** {@code jrego serve} with the policy flags given, polling fast and failing closed. */
   private ServeProcess serve(String... policy) throws Exception {
-    List<String> args = new ArrayList<>(List.of("serve"));
+    List<String> args = new ArrayList<>(List.of("--on-error", "deny"));
     args.addAll(List.of(policy));
-    args.addAll(
-        List.of(
-            "--bundle-min-delay",
-            "100ms",
-            "--bundle-max-delay",
-            "200ms",
-            "--on-error",
-            "deny",
-            "--addr",
-            "127.0.0.1:0",
-            "--admin-addr",
-            "127.0.0.1:0",
-            "--eval-timeout",
-            "30s"));
-    return ServeProcess.start(dir, List.of("-Xmx256m"), args);
+    return ServeProcess.start(dir, List.of("-Xmx256m"), ServeProcess.servePolling(args));
   }
 
   /** A GET of {@code path}; with {@code workload} as Envoy's context extension unless empty. */

@@ -1,8 +1,9 @@
 package io.jrego.server.e2e;
 
+import static io.jrego.server.e2e.BundleHttpServer.revisionHeader;
+import static io.jrego.server.e2e.ServeProcess.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -181,48 +182,13 @@ class HostileBundleServerEndToEndTest {
     return ServeProcess.start(
         dir,
         List.of("-Xms256m", "-Xmx512m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError"),
-        List.of(
-            "serve",
-            "--bundle",
-            source,
-            "--bundle-min-delay",
-            "100ms",
-            "--bundle-max-delay",
-            "200ms",
-            "--bundle-timeout",
-            "2s",
-            "--warm-up",
-            "0s",
-            // a fresh JVM's first checks are slow; their deadline is not this test's subject
-            "--eval-timeout",
-            "30s",
-            "--addr",
-            "127.0.0.1:0",
-            "--admin-addr",
-            "127.0.0.1:0"));
-  }
-
-  private static double sample(String metrics, String prefix) {
-    for (String line : metrics.lines().toList()) {
-      if (line.startsWith(prefix + " ")) {
-        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
-      }
-    }
-    return -1;
+        ServeProcess.servePolling(
+            List.of("--bundle", source, "--bundle-timeout", "2s", "--warm-up", "0s")));
   }
 
   private static CheckResponse check(ManagedChannel ch) {
     return AuthorizationGrpc.newBlockingStub(ch)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(CheckRequest.getDefaultInstance());
-  }
-
-  private static String revisionHeader(CheckResponse r) {
-    for (HeaderValueOption h : r.getOkResponse().getHeadersList()) {
-      if (h.getHeader().getKey().equals("x-revision")) {
-        return h.getHeader().getValue();
-      }
-    }
-    return "none";
   }
 }

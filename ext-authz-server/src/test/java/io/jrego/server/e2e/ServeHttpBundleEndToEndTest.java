@@ -1,9 +1,10 @@
 package io.jrego.server.e2e;
 
+import static io.jrego.server.e2e.BundleHttpServer.revisionHeader;
+import static io.jrego.server.e2e.ServeProcess.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.Code;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
@@ -54,29 +55,10 @@ class ServeHttpBundleEndToEndTest {
         files, new SigningConfig("RS256", key, "default", Optional.empty()));
   }
 
-  private static String revisionHeader(CheckResponse r) {
-    for (HeaderValueOption h : r.getOkResponse().getHeadersList()) {
-      if (h.getHeader().getKey().equals("x-revision")) {
-        return h.getHeader().getValue();
-      }
-    }
-    return "none";
-  }
-
   private static CheckResponse check(ManagedChannel ch) {
     return AuthorizationGrpc.newBlockingStub(ch)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .check(CheckRequest.getDefaultInstance());
-  }
-
-  /** The value of the Prometheus sample whose line starts with {@code prefix}, or -1. */
-  private static double sample(String metrics, String prefix) {
-    for (String line : metrics.lines().toList()) {
-      if (line.startsWith(prefix + " ")) {
-        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
-      }
-    }
-    return -1;
   }
 
   @Test
@@ -95,25 +77,14 @@ class ServeHttpBundleEndToEndTest {
           ServeProcess.start(
               dir,
               List.of("-Xmx256m"),
-              List.of(
-                  "serve",
-                  "--bundle",
-                  source,
-                  "--verification-key",
-                  publicKey.toString(),
-                  "--bundle-min-delay",
-                  "100ms",
-                  "--bundle-max-delay",
-                  "200ms",
-                  "--bundle-max-files",
-                  "8",
-                  "--addr",
-                  "127.0.0.1:0",
-                  "--admin-addr",
-                  "127.0.0.1:0",
-                  // a fresh JVM: its first checks are slow, and not what this test is about
-                  "--eval-timeout",
-                  "30s"));
+              ServeProcess.servePolling(
+                  List.of(
+                      "--bundle",
+                      source,
+                      "--verification-key",
+                      publicKey.toString(),
+                      "--bundle-max-files",
+                      "8")));
       try {
         jrego.awaitServing(WAIT);
         int grpcPort = jrego.grpcPort();

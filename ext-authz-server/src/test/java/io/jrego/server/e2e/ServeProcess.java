@@ -62,6 +62,42 @@ final class ServeProcess implements AutoCloseable {
     return new ServeProcess(pb.start(), dir);
   }
 
+  /**
+   * {@code jrego serve} with {@code args}, on loopback ports the system picks, polling its bundle
+   * servers every 100-200 ms, with a 30 s evaluation deadline: a fresh JVM's first checks are slow,
+   * and their deadline is not what these tests are about.
+   */
+  static List<String> servePolling(List<String> args) {
+    List<String> all = new ArrayList<>(List.of("serve"));
+    all.addAll(args);
+    all.addAll(
+        List.of(
+            "--bundle-min-delay",
+            "100ms",
+            "--bundle-max-delay",
+            "200ms",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--eval-timeout",
+            "30s"));
+    return all;
+  }
+
+  /**
+   * The value of the Prometheus sample in {@code metrics} whose line starts with {@code prefix}, or
+   * -1.
+   */
+  static double sample(String metrics, String prefix) {
+    for (String line : metrics.lines().toList()) {
+      if (line.startsWith(prefix + " ")) {
+        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
   /** Waits until the server prints its ports, at most {@code wait}; fails with its output. */
   ServeProcess awaitServing(Duration wait) throws Exception {
     long deadline = System.nanoTime() + wait.toNanos();

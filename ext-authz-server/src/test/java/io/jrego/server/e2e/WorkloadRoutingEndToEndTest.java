@@ -49,13 +49,13 @@ class WorkloadRoutingEndToEndTest {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path RESOURCES = MODULE.resolve("src/test/resources/workloads");
 
+  private final Running running = new Running();
   private TestPki pki;
   private int mtlsPort;
   private final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
   private RecordingUpstream upstream;
   private BundleManager bundles;
   private JregoServer jrego;
-  private Process envoy;
   private int listenPort;
   private Path log;
   private final HttpClient client =
@@ -63,23 +63,25 @@ class WorkloadRoutingEndToEndTest {
 
   @BeforeAll
   void start() throws Exception {
-    upstream = RecordingUpstream.start();
+    upstream = running.add(RecordingUpstream.start());
 
     PolicyHolder policies = new PolicyHolder();
     BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
     bundles =
-        new BundleManager(
-            List.of(
-                new NamedBundleSource(
-                    "payments",
-                    new LocalBundleSource(
-                        RESOURCES.resolve("payments"), load, Duration.ofHours(1))),
-                new NamedBundleSource(
-                    "search",
-                    new LocalBundleSource(RESOURCES.resolve("search"), load, Duration.ofHours(1)))),
-            policies,
-            EngineOptions.defaults(),
-            e -> {});
+        running.add(
+            new BundleManager(
+                List.of(
+                    new NamedBundleSource(
+                        "payments",
+                        new LocalBundleSource(
+                            RESOURCES.resolve("payments"), load, Duration.ofHours(1))),
+                    new NamedBundleSource(
+                        "search",
+                        new LocalBundleSource(
+                            RESOURCES.resolve("search"), load, Duration.ofHours(1)))),
+                policies,
+                EngineOptions.defaults(),
+                e -> {}));
     assertThat(bundles.pollAll()).isTrue();
     RouteTable routes =
         RouteTable.of(
@@ -112,19 +114,20 @@ class WorkloadRoutingEndToEndTest {
             .build()
             .withRoutes(routes);
     jrego =
-        JregoServer.start(
-            policies,
-            new ServerMetrics(),
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2)
-                .queueCapacity(256)
-                .shutdownGrace(Duration.ofSeconds(1))
-                .build(),
-            check,
-            ExternalProcessorService.Config.defaults(),
-            Optional.empty(),
-            Optional.empty(),
-            events::add);
+        running.add(
+            JregoServer.start(
+                policies,
+                new ServerMetrics(),
+                CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                    .threads(2)
+                    .queueCapacity(256)
+                    .shutdownGrace(Duration.ofSeconds(1))
+                    .build(),
+                check,
+                ExternalProcessorService.Config.defaults(),
+                Optional.empty(),
+                Optional.empty(),
+                events::add));
 
     listenPort = EnvoyRunner.freePort();
     int adminPort = EnvoyRunner.freePort();
@@ -147,23 +150,13 @@ class WorkloadRoutingEndToEndTest {
                 "MTLS_PORT", String.valueOf(mtlsPort),
                 "CERT_DIR", certs.toString())));
     log = MODULE.resolve("target/envoy-workloads.log");
-    envoy = EnvoyRunner.launch(config, adminPort, log, "info");
+    Process envoy = EnvoyRunner.launch(config, adminPort, log, "info");
+    running.add(() -> EnvoyRunner.stop(envoy));
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (envoy != null) {
-      EnvoyRunner.stop(envoy);
-    }
-    if (jrego != null) {
-      jrego.shutdown();
-    }
-    if (bundles != null) {
-      bundles.close();
-    }
-    if (upstream != null) {
-      upstream.close();
-    }
+    running.close();
   }
 
   private HttpResponse<String> send(String method, String path) throws Exception {
