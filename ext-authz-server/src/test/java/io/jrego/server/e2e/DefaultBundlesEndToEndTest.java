@@ -51,12 +51,7 @@ class DefaultBundlesEndToEndTest {
     Path dir = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/default-bundles-e2e"));
     Path certs = Files.createDirectories(dir.resolve("certs"));
     TestPki pki = TestPki.forEnvoy(certs);
-    orchestrator =
-        HttpClient.newBuilder()
-            .sslContext(pki.clientContext(pki.client("orchestrator", ORCHESTRATOR)))
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    orchestrator = pki.httpClient(pki.client("orchestrator", ORCHESTRATOR));
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
     // No --bundle: the defaults, found from the test class path's checkout; serve's own warm-up
     // (made-up chats, so the scanner's tables are built before /ready says so).

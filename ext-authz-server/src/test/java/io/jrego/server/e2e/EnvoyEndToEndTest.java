@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,9 +61,9 @@ class EnvoyEndToEndTest {
     pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
-            "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),
-            "gateway", client(pki.client("api-gateway", GATEWAY)),
-            "stranger", client(pki.client("stranger", STRANGER)));
+            "orchestrator", pki.httpClient(pki.client("orchestrator", ORCHESTRATOR)),
+            "gateway", pki.httpClient(pki.client("api-gateway", GATEWAY)),
+            "stranger", pki.httpClient(pki.client("stranger", STRANGER)));
 
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
     running.add(upstream);
@@ -312,14 +311,5 @@ class EnvoyEndToEndTest {
   private RecordingUpstream.Received onlyUpstreamRequest() {
     assertThat(upstream.received()).hasSize(1);
     return upstream.received().get(0);
-  }
-
-  private HttpClient client(TestPki.Issued cert) throws Exception {
-    SSLContext ctx = pki.clientContext(cert);
-    return HttpClient.newBuilder()
-        .sslContext(ctx)
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
   }
 }

@@ -142,12 +142,7 @@ class EnvoyMtlsEndToEndTest {
 
   private static HttpResponse<String> chat(TestPki pki, int port, String caller, String model)
       throws Exception {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .sslContext(pki.clientContext(pki.client("caller", caller)))
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    HttpClient client = pki.httpClient(pki.client("caller", caller));
     return client.send(
         HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/v1/chat/completions"))
             .header("content-type", "application/json")

@@ -36,7 +36,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,9 +101,9 @@ class ExtProcEndToEndTest {
     pki = TestPki.forEnvoy(certs);
     clients =
         Map.of(
-            "orchestrator", client(pki.client("orchestrator", ORCHESTRATOR)),
-            "gateway", client(pki.client("api-gateway", GATEWAY)),
-            "partner", client(pki.client("exporter", PARTNER)));
+            "orchestrator", pki.httpClient(pki.client("orchestrator", ORCHESTRATOR)),
+            "gateway", pki.httpClient(pki.client("api-gateway", GATEWAY)),
+            "partner", pki.httpClient(pki.client("exporter", PARTNER)));
     upstream = new AiUpstream();
     running.add(upstream);
     jrego = startJrego(ExternalProcessorService.Config.defaults());
@@ -568,14 +567,5 @@ class ExtProcEndToEndTest {
   AiUpstream.Received onlyRequest() {
     assertThat(upstream.received).hasSize(1);
     return upstream.received.peek();
-  }
-
-  HttpClient client(TestPki.Issued cert) throws Exception {
-    SSLContext ctx = pki.clientContext(cert);
-    return HttpClient.newBuilder()
-        .sslContext(ctx)
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
   }
 }

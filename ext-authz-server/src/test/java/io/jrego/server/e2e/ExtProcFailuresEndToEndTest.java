@@ -92,12 +92,7 @@ class ExtProcFailuresEndToEndTest {
   void start() throws Exception {
     certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-failures/certs"));
     pki = TestPki.forEnvoy(certs);
-    client =
-        HttpClient.newBuilder()
-            .sslContext(pki.clientContext(pki.client("api-gateway", ExtProcEndToEndTest.GATEWAY)))
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    client = pki.httpClient(pki.client("api-gateway", ExtProcEndToEndTest.GATEWAY));
     upstream = new AiUpstream();
   }
 

@@ -59,8 +59,8 @@ class GatewayBundlesEndToEndTest {
   void start() throws Exception {
     Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/gateway-e2e/certs"));
     pki = TestPki.forEnvoy(certs);
-    agent = client(pki.client("agent", AGENT));
-    assistant = client(pki.client("assistant", ASSISTANT));
+    agent = pki.httpClient(pki.client("agent", AGENT));
+    assistant = pki.httpClient(pki.client("assistant", ASSISTANT));
     upstream = new AiUpstream();
     running.add(upstream);
     mcpEnvoy = serve("mcp-gateway", "mcp", certs);
@@ -273,13 +273,5 @@ class GatewayBundlesEndToEndTest {
 
   private static URI url(EnvoyRunner envoy, String path) {
     return URI.create("https://localhost:" + envoy.listenPort + path);
-  }
-
-  private HttpClient client(TestPki.Issued cert) throws Exception {
-    return HttpClient.newBuilder()
-        .sslContext(pki.clientContext(cert))
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
   }
 }

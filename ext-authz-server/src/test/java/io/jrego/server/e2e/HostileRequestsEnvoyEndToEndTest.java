@@ -62,9 +62,10 @@ class HostileRequestsEnvoyEndToEndTest {
   void startEverything() throws Exception {
     Path certs = Files.createDirectories(MODULE.resolve("target/envoy-issue14/certs"));
     pki = TestPki.forEnvoy(certs);
-    stranger = client(pki.client("stranger", "spiffe://cluster.local/ns/default/sa/stranger"));
+    stranger =
+        pki.httpClient(pki.client("stranger", "spiffe://cluster.local/ns/default/sa/stranger"));
     // A client certificate without a SPIFFE ID: its identity could only come from XFCC.
-    legacy = client(pki.clientWithDnsName("legacy", "legacy.example"));
+    legacy = pki.httpClient(pki.clientWithDnsName("legacy", "legacy.example"));
 
     upstream = RecordingUpstream.start();
     running.add(upstream);
@@ -247,13 +248,5 @@ class HostileRequestsEnvoyEndToEndTest {
       throws Exception {
     return client.send(
         request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpClient client(TestPki.Issued cert) throws Exception {
-    return HttpClient.newBuilder()
-        .sslContext(pki.clientContext(cert))
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
   }
 }

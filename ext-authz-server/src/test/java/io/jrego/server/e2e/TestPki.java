@@ -3,6 +3,7 @@ package io.jrego.server.e2e;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -166,6 +167,15 @@ final class TestPki {
       w.writeObject(new JcaPKCS8Generator(issued.keys().getPrivate(), null));
     }
     Files.writeString(dir.resolve(name + ".key"), key.toString());
+  }
+
+  /** An HTTP/1.1 client presenting {@code client}, trusting only the CA, 5 s to connect. */
+  HttpClient httpClient(Issued client) throws GeneralSecurityException, IOException {
+    return HttpClient.newBuilder()
+        .sslContext(clientContext(client))
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   /** A TLS context presenting {@code client} and trusting only the CA. */

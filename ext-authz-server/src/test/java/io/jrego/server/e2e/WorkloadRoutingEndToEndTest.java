@@ -187,12 +187,7 @@ class WorkloadRoutingEndToEndTest {
   }
 
   private HttpResponse<String> chat(String caller, String content) throws Exception {
-    HttpClient mtls =
-        HttpClient.newBuilder()
-            .sslContext(pki.clientContext(pki.client("caller", caller)))
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    HttpClient mtls = pki.httpClient(pki.client("caller", caller));
     return mtls.send(
         HttpRequest.newBuilder(URI.create("https://localhost:" + mtlsPort + "/v1/chat/completions"))
             .header("content-type", "application/json")
