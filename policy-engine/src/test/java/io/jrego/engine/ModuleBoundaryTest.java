@@ -91,7 +91,9 @@ class ModuleBoundaryTest {
     Configuration cf =
         ModuleLayer.boot()
             .configuration()
-            .resolve(finder, ModuleFinder.of(), Set.of("acme.policy"));
+            // system modules the class-path JVM left out of its boot layer (jdk.crypto.ec, which
+            // nimbus-jose-jwt requires), as the java launcher would resolve them
+            .resolve(finder, ModuleFinder.ofSystem(), Set.of("acme.policy"));
     ModuleLayer layer =
         ModuleLayer.boot().defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
     Class<?> client = layer.findLoader("acme.policy").loadClass("acme.policy.Client");
@@ -117,7 +119,7 @@ class ModuleBoundaryTest {
     assertThat(exit).isNotZero();
     assertThat(err.toString())
         .contains("package io.jrego.engine.builtins.spi is not visible")
-        .contains("does not export it");
+        .contains("is declared in module io.jrego.engine, which does not export it");
   }
 
   private static final String CLIENT =
@@ -190,6 +192,9 @@ class ModuleBoundaryTest {
         List.of(
             "-d",
             dir.resolve("out").toString(),
+            // not the test's own class path, which holds the engine's classes unencapsulated
+            "--class-path",
+            Files.createDirectories(dir.resolve("empty")).toString(),
             "--module-path",
             modulePath(null).stream()
                 .map(Path::toString)
