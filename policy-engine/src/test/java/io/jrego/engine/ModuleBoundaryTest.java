@@ -184,7 +184,8 @@ class ModuleBoundaryTest {
     Path src = dir.resolve("src");
     Files.createDirectories(src.resolve("acme/policy"));
     Files.writeString(
-        src.resolve("module-info.java"), "module acme.policy { requires io.jrego.engine; }\n");
+        src.resolve("module-info.java"),
+        "module acme.policy { requires io.jrego.engine; exports acme.policy; }\n");
     Files.writeString(src.resolve("acme/policy/Client.java"), source);
     ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow();
     List<String> args = new ArrayList<>();
