@@ -59,10 +59,13 @@ class ServerModuleIT {
   @Test
   void serverModule_resolvesWithTheEngineAndTheLibrariesItShipsWith() {
     ModuleFinder finder = ModuleFinder.of(JAR, LIB);
+    // From the JDK's own modules up, whatever this test's JVM has on its module path.
     Configuration cf =
-        ModuleLayer.boot()
-            .configuration()
-            .resolve(finder, ModuleFinder.of(), Set.of("io.jrego.server"));
+        Configuration.empty()
+            .resolve(
+                ModuleFinder.compose(ModuleFinder.ofSystem(), finder),
+                ModuleFinder.of(),
+                Set.of("io.jrego.server"));
     Set<String> resolved =
         cf.modules().stream().map(ResolvedModule::name).collect(Collectors.toSet());
     assertThat(resolved).contains("io.jrego.server", "io.jrego.engine");
