@@ -120,9 +120,12 @@ pkg_versions="$(awk '!/^#/ && NF {printf "%s%s=%s", (n++ ? " " : ""), $1, $2}' "
 app="$stage/opt/jrego"
 mkdir -p "$app"
 # jdeps finds what the jars link against; java.logging (slf4j-jdk14's handler) is named because
-# only reflection reaches it from some paths.
+# only reflection reaches it from some paths. jrego.jar and the engine's jar are modular jars
+# whose descriptors require the libraries in lib/ by module name: --module-path lets jdeps find
+# them.
 modules="$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps \
-  --class-path "$target/lib/*" "$target/jrego.jar" "$target"/lib/*.jar 2>/dev/null | tail -1)"
+  --module-path "$target/lib" --class-path "$target/lib/*" "$target/jrego.jar" "$target"/lib/*.jar \
+  2>/dev/null | tail -1)"
 [[ "$modules" == java.base* ]] || die "jdeps did not list the modules: $modules"
 modules="$modules,java.logging"
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \

@@ -107,6 +107,6 @@ record CapabilitiesFile(Set<String> builtins, boolean regoV1) {
 
   /** Every builtin name jrego knows (OPA's and its own). */
   private static final class KnownBuiltins {
-    static final Set<String> NAMES = Set.copyOf(StandardBuiltins.registry().all().keySet());
+    static final Set<String> NAMES = StandardBuiltins.names();
   }
 }

@@ -30,7 +30,7 @@ class ServeAotCacheIT {
   @Test
   void serve_startsFromTheAotCacheMadeForThisJar() throws Exception {
     assertThat(Runtime.version().feature())
-        .as("the AOT cache needs JDK 25 (JEP 483/514/515); this build runs on its toolchain")
+        .as("the AOT cache needs JDK 25 (JEP 483/514/515); tests run on the JDK mvnw picks")
         .isGreaterThanOrEqualTo(25);
     Path cache = MODULE.resolve("target/jrego-serve.aot");
     try (LauncherProcess jrego =

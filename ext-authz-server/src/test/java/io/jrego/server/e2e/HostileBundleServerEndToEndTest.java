@@ -9,7 +9,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.jrego.engine.bundle.HostileTarballs;
+import io.jrego.engine.testing.HostileTarballs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -1,17 +1,27 @@
 package io.jrego.engine.builtins;
 
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
+import java.util.Set;
 
 /** The table of every builtin jrego has: OPA's and its own ({@code jrego.*}). */
 public final class StandardBuiltins {
 
   private static final BuiltinRegistry STANDARD = build();
+  private static final Set<String> NAMES = Set.copyOf(STANDARD.all().keySet());
 
   private StandardBuiltins() {}
 
   /** All of jrego's builtins. Shared: nothing adds to it after it is built. */
   public static BuiltinRegistry registry() {
     return STANDARD;
+  }
+
+  /**
+   * The name of every builtin in {@link #registry()}: what the server's command line reads of the
+   * table, without the table's own type, which stays in an unexported package.
+   */
+  public static Set<String> names() {
+    return NAMES;
   }
 
   private static BuiltinRegistry build() {

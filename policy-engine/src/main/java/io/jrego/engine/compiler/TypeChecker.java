@@ -429,6 +429,9 @@ final class TypeChecker {
 
   private RegoError checkCall(TypeEnv env, Expr e, Term.Call c) {
     Type t = callee(env, c.name());
+    if (t == null) {
+      return callOfRule(env, c);
+    }
     if (!(t instanceof Type.Fn fn)) {
       return null; // unknown functions were reported before; a rule with errors is any
     }
@@ -463,6 +466,29 @@ final class TypeChecker {
       }
     }
     return null;
+  }
+
+  /**
+   * {@code r()} of a rule that is no function ({@code r := 1}, {@code f() := v}, a partial set):
+   * the evaluator would evaluate the rule, but OPA's checker names it an undefined function unless
+   * the rule's type is plain {@code any}, which it cannot rule out (unknown functions and calls of
+   * rules with arguments were reported before type checking; the one operand left after flattening
+   * is the call's output).
+   */
+  private static RegoError callOfRule(TypeEnv env, Term.Call c) {
+    if (c.args().size() > 1 || !c.name().startsWith("data.")) { // one: the output of r()
+      return null;
+    }
+    List<Term> path = new ArrayList<>();
+    for (String key : c.name().substring("data.".length()).split("\\.", -1)) {
+      path.add(new Scalar(StringValue.of(key), c.location()));
+    }
+    Term.Ref ref = new Term.Ref(new Var("data", c.location()), path, c.location());
+    Type rule = Types.unwrap(env.ref(ref));
+    if (rule == null || (rule instanceof Type.Any any && any.of().isEmpty())) {
+      return null;
+    }
+    return RegoError.at(RegoError.TYPE, "undefined function " + c.name(), c.location());
   }
 
   /** A builtin or function replaced by a function of another arity. */

@@ -154,6 +154,9 @@ public final class ObjectValue implements Value {
   public static final class Builder {
     private HashMap<Value, Value> map = new HashMap<>();
 
+    /** An empty builder. */
+    public Builder() {}
+
     public Builder put(Value key, Value value) {
       map.put(key, value);
       return this;

@@ -117,6 +117,9 @@ public final class SetValue implements Value, Iterable<Value> {
   public static final class Builder {
     private HashSet<Value> set = new HashSet<>();
 
+    /** An empty builder. */
+    public Builder() {}
+
     /** Adds {@code v}; returns whether it was new. */
     public boolean add(Value v) {
       return set.add(v);

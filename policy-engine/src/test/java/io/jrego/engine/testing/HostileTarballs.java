@@ -1,4 +1,4 @@
-package io.jrego.engine.bundle;
+package io.jrego.engine.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
