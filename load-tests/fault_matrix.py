@@ -466,6 +466,16 @@ def hostile_result(p, seconds):
     return result
 
 
+def proc_rss_mib(pid):
+    """VmRSS and VmHWM (the peak so far) of a live process in MiB (/proc/PID/status), or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            kb = {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in f) if k in ("VmRSS", "VmHWM")}
+        return [round(kb["VmRSS"] / 1024, 1), round(kb["VmHWM"] / 1024, 1)]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def proc_cpu_s(pid):
     """User + system CPU seconds of a live process (/proc/PID/stat), or None once it is gone."""
     try:
@@ -562,6 +572,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     info["machine_cpu_s"] = round(machine, 2)
     info["cpu_s"]["rest of machine"] = round(machine - sum(info["cpu_s"].values()), 2)
     info["gc"] = {r.name: r.gc_pauses(wall0, wall1, t0) for r in replicas}
+    info["rss_mib"] = {r.name: proc_rss_mib(r.server.pid) for r in replicas}
     deopts = {r.name: r.deopts_per_second(t0, wall1 - t0) for r in replicas}
     if any(v is not None for v in deopts.values()):
         info["deopts_by_second"] = deopts
@@ -623,6 +634,7 @@ def report(rows, meta, out_md):
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
+             + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}.", "",
              "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
              "load-tests/README.md, \"Two cpu-policy phases\").", "",
@@ -666,6 +678,9 @@ def report(rows, meta, out_md):
             lines.append("- GC pauses: " + "; ".join(
                 f"jrego {k}: {g['pauses']}, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms"
                 for k, g in r["gc"].items()))
+            rss = [f"jrego {k} {v[0]:.0f} MiB (peak so far {v[1]:.0f})" for k, v in (r.get("rss_mib") or {}).items() if v]
+            if rss:
+                lines.append("- resident memory at the phase's end: " + "; ".join(rss))
             long = [f"jrego {k} at {at:.1f} s: {kind}, {ms:.0f} ms"
                     for k, g in r["gc"].items() for at, ms, kind in g.get("long", [])]
             if long:
@@ -770,7 +785,8 @@ def main():
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
-            "warm_up": args.warm_up, "jrego_args": args.jrego_arg}
+            "warm_up": args.warm_up, "jrego_args": args.jrego_arg,
+            "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip()}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),
               indent=1, default=str)

@@ -81,6 +81,9 @@ LAUNCHER_VARIANTS = {
     "launcher-fixed-aot": (["-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"], {}, [],
                            "launcher, the AOT cache mapped at the address it was made for, not relocated"),
     "launcher-warm500ms": ([], {}, ["--warm-up", "500ms"], "launcher with a 0.5 s warm-up before ready"),
+    # Issue 14: the code cache's size sets how much new code brings a full GC under SerialGC.
+    "launcher-codecache64": (["-XX:ReservedCodeCacheSize=64m"], {}, [], "launcher with a 64 MiB code cache"),
+    "launcher-codecache128": (["-XX:ReservedCodeCacheSize=128m"], {}, [], "launcher with a 128 MiB code cache"),
     "launcher-warm1s": ([], {}, ["--warm-up", "1s"], "launcher with a 1 s warm-up before ready"),
     "launcher-warm10s": ([], {}, ["--warm-up", "10s"], "launcher with the 10 s warm-up before ready"),
     # The JIT compilers (issue 12's first minute): C1 only compiles in a tenth of C2's time, to

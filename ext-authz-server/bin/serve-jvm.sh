@@ -28,12 +28,15 @@ serve_jvm_flags() {
   local root="$1" major="${2:-25}"
   # SerialGC: one CPU or two per sidecar, a small live set (the compiled bundle), pauses of a
   # few ms; no GC threads. Heap grows from 24 MiB as needed up to 128 MiB (what jrego derives
-  # its bundle and evaluation limits from). Code cache and metaspace capped at what the check
-  # path uses with room to spare; 512 KiB default stacks (check threads set their own 8 MiB,
-  # touched only by deep inputs).
+  # its bundle and evaluation limits from). Metaspace capped at what the check path uses with
+  # room to spare; 512 KiB default stacks (check threads set their own 8 MiB, touched only by
+  # deep inputs). Code cache 128 MiB reserved (17-20 used): SerialGC frees compiled code only in
+  # a full GC, which JDK 25 asks for after about 15% of the reserved size in new code; with
+  # 64 MiB that came at start-up and after each burst of recompiles (31-172 ms pauses in the
+  # fault matrix), with 128 MiB it did not in a round (load-tests/README.md, "Fault matrix").
   SERVE_JVM_FLAGS=(
     -XX:+UseSerialGC -Xms24m -Xmx128m
-    -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=96m -Xss512k
+    -XX:ReservedCodeCacheSize=128m -XX:MaxMetaspaceSize=96m -Xss512k
     -XX:+ExitOnOutOfMemoryError
     --enable-native-access=ALL-UNNAMED
     -Dslf4j.internal.verbosity=ERROR

@@ -16,7 +16,9 @@ import java.util.zip.GZIPOutputStream;
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
  * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
  * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes,
- * and a message just over the server's size limit (refused by gRPC's deframer over the wire).
+ * the start of a compressed body Envoy cut short (bytes that are not text, in the text field), a
+ * chat in other scripts, and a message just over the server's size limit (refused by gRPC's
+ * deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -83,12 +85,12 @@ final class WarmUpRefusals {
         path(chat, "POST", "/v1/chat/completions;x=1"),
         edit(
             chat,
-            http ->
-                http.putHeaders("x-envoy-auth-partial-body", "true")
-                    .putHeaders("content-length", "100000")),
+            http -> http.putHeaders(BODY_CUT_SHORT, "true").putHeaders("content-length", "100000")),
         edit(
             rawBody(chat, "application/json", GZIP_BOMB),
             http -> http.putHeaders("content-encoding", "gzip")),
+        cutShortBinary(chat),
+        body(chat, "application/json", NOT_LATIN_1),
         body(chat, "application/json", chatOfSize(oversized)));
   }
 
@@ -99,6 +101,40 @@ final class WarmUpRefusals {
   static CheckRequest failing(CheckRequest chat, String secret) {
     return edit(chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, secret));
   }
+
+  /**
+   * A chat as people and SDKs write it, not as the load generators do: text outside Latin-1 (so
+   * Java holds it as UTF-16, which every string method takes its other branch for), escapes,
+   * indented JSON, a decimal number, and the longer OpenAI field names (Jackson reads names over 12
+   * bytes by another path). A bundle's data takes the same parser paths when it is loaded at a
+   * swap.
+   */
+  static final String NOT_LATIN_1 =
+      "{\n  \"model\": \"warmup\",\n  \"temperature\": 0.7,\n  \"frequency_penalty\": 0,\n"
+          + "  \"response_format\": {\"type\": \"text\"},\n  \"messages\": [\n"
+          + "    {\"role\": \"user\", \"content\": \"\u6ce8\u6587\u306f\u3069\u3053\u3067\u3059\u304b"
+          + "\uff1f\\n\\\"\u81f3\u6025\\\" \ud83d\ude42 \\u00bfd\u00f3nde est\u00e1?\"}\n  ]\n}\n";
+
+  /**
+   * What Envoy sends for a compressed body larger than its buffer: the first bytes, cut short, in
+   * the text field, with each byte that is not UTF-8 made a {@code '!'} (Envoy's sanitising of gRPC
+   * strings). The fault matrix's gzip bomb through Envoy arrives so, with a few byte pairs that
+   * happen to be UTF-8 read as characters outside Latin-1 ({@link #NOT_LATIN_1} brings those).
+   */
+  private static CheckRequest cutShortBinary(CheckRequest chat) {
+    String text = new String(GZIP_BOMB, StandardCharsets.UTF_8).replace('\ufffd', '!');
+    return edit(
+        chat,
+        http ->
+            http.putHeaders("content-type", "application/json")
+                .putHeaders("content-encoding", "gzip")
+                .putHeaders("content-length", String.valueOf(64 * GZIP_BOMB.length))
+                .putHeaders(BODY_CUT_SHORT, "true")
+                .setBody(text)
+                .setSize(GZIP_BOMB.length));
+  }
+
+  private static final String BODY_CUT_SHORT = "x-envoy-auth-partial-body";
 
   /** 1 MiB of zeros, gzipped: about a kilobyte that claims to be JSON. */
   private static final byte[] GZIP_BOMB = gzipOfZeros(1 << 20);

@@ -61,7 +61,28 @@ class WarmUpRefusalsTest {
             "allowed", // path parameters
             "allowed", // a body Envoy cut short
             "400 request_parse_error", // a gzip bomb as raw bytes: not JSON, never inflated
+            "allowed", // the start of a gzip body cut short by Envoy, in the text field
+            "allowed", // a chat in other scripts
             "allowed"); // over the message limit: the deframer refuses it over the wire, not here
+  }
+
+  @Test
+  void theTextShapesAreThoseHostileAndForeignBodiesBring() {
+    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), 1 << 20);
+    assertThat(rare)
+        .anySatisfy(
+            r -> {
+              var http = r.getAttributes().getRequest().getHttp();
+              assertThat(http.getHeadersMap()).containsEntry("x-envoy-auth-partial-body", "true");
+              assertThat(http.getHeadersMap()).containsEntry("content-encoding", "gzip");
+              // bytes that are not UTF-8, as Envoy sends them in the text field
+              assertThat(http.getBody()).contains("!").doesNotContain("\ufffd");
+            });
+    assertThat(rare)
+        .anySatisfy(
+            r ->
+                assertThat(r.getAttributes().getRequest().getHttp().getBody())
+                    .contains("\u6ce8\u6587", "\ud83d\ude42", "\\n", "frequency_penalty"));
   }
 
   @Test
@@ -69,7 +90,7 @@ class WarmUpRefusalsTest {
     List<CheckRequest> ordinary = WarmUpSamples.checks();
     List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary, 1 << 20);
     int rare = mix.size() - WarmUpRefusals.ORDINARY_ROUNDS * ordinary.size();
-    assertThat(rare).isEqualTo(12);
+    assertThat(rare).isEqualTo(14);
     assertThat((double) rare / mix.size()).isBetween(0.2, 0.35);
     assertThat(mix.subList(0, ordinary.size())).isEqualTo(ordinary);
   }
