@@ -115,6 +115,15 @@ LAUNCHER_VARIANTS = {
                                    ["--warm-up", "500ms"],
                                    "launcher as before session 8 (AOTCompileEagerly off), with a 0.5 s warm-up"),
     "launcher-warm250ms": ([], {}, ["--warm-up", "250ms"], "launcher with a 0.25 s warm-up before ready"),
+    # Session 9 (the steady-state regression): the launcher without its AOT cache, so that nothing of
+    # the training run's profiles reaches the compiled code.
+    "launcher-noaot-warm500ms": ([], {"JREGO_AOT": "off"}, ["--warm-up", "500ms"],
+                                 "launcher without the AOT cache (JREGO_AOT=off), with a 0.5 s warm-up"),
+    # serve's default bundles (ServeCommand.DEFAULT_BUNDLES): ai-guards' injection scan beside ai-gateway
+    "launcher-guards-warm500ms": ([], {}, ["--warm-up", "500ms", "--bundle",
+                                           os.path.join(R.ROOT, "rego-policies", "ai-guards")],
+                                  "launcher serving the default bundles (ai-gateway + ai-guards), "
+                                  "with a 0.5 s warm-up before ready"),
     # a second AOT cache beside the launcher's, ext-authz-server/target/jrego-serve-6s.aot, recorded by
     # a training of its own (session 8: 6 s of warm-up, against a 30 s one in jrego-serve.aot)
     "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
