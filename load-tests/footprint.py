@@ -118,6 +118,15 @@ LAUNCHER_VARIANTS = {
                                    ["--warm-up", "500ms"],
                                    "launcher as before session 8 (AOTCompileEagerly off), with a 0.5 s warm-up"),
     "launcher-warm250ms": ([], {}, ["--warm-up", "250ms"], "launcher with a 0.25 s warm-up before ready"),
+    # Session 9 (the steady-state regression): the launcher without its AOT cache, so that nothing of
+    # the training run's profiles reaches the compiled code.
+    "launcher-noaot-warm500ms": ([], {"JREGO_AOT": "off"}, ["--warm-up", "500ms"],
+                                 "launcher without the AOT cache (JREGO_AOT=off), with a 0.5 s warm-up"),
+    # serve's default bundles (ServeCommand.DEFAULT_BUNDLES): ai-guards' injection scan beside ai-gateway
+    "launcher-guards-warm500ms": ([], {}, ["--warm-up", "500ms", "--bundle",
+                                           os.path.join(R.ROOT, "rego-policies", "ai-guards")],
+                                  "launcher serving the default bundles (ai-gateway + ai-guards), "
+                                  "with a 0.5 s warm-up before ready"),
     # a second AOT cache beside the launcher's, ext-authz-server/target/jrego-serve-6s.aot, recorded by
     # a training of its own (session 8: 6 s of warm-up, against a 30 s one in jrego-serve.aot)
     "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
@@ -311,7 +320,7 @@ def why_flags(name):
         return []
     name = name.replace(":", "-")  # -Xlog's separator
     return [f"-Xlog:jit+compilation=debug:file={WHY_DIR}/{name}-jit.log:uptime",
-            f"-Xlog:gc:file={WHY_DIR}/{name}-gc.log:uptime"]
+            f"-Xlog:gc,gc+age=trace:file={WHY_DIR}/{name}-gc.log:uptime"]
 
 
 def why(name, launched, slices):
@@ -335,17 +344,32 @@ def why(name, launched, slices):
         m = re.match(r"\[(\d+\.\d+)s\] GC\(\d+\) Pause.* (\d+\.\d+)ms", line)
         return (launched + float(m.group(1)), float(m.group(2))) if m else None
 
+    def survivors(line):
+        # gc+age: "GC(N) - age   1:     467112 bytes,     467112 total", one line per age; the
+        # last line of a collection has the bytes it copied to the survivor space in all
+        m = re.match(r"\[(\d+\.\d+)s\] GC\((\d+)\) - age\s+\d+:\s+\d+ bytes,\s+(\d+) total", line)
+        return (launched + float(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
     name = name.replace(":", "-")
     j = events(os.path.join(WHY_DIR, f"{name}-jit.log"), jit)
     g = events(os.path.join(WHY_DIR, f"{name}-gc.log"), gc)
+    copied = {}  # GC number -> (time, bytes copied to the survivor space)
+    for t, n, total in events(os.path.join(WHY_DIR, f"{name}-gc.log"), survivors):
+        copied[n] = (t, total)
     rows = []
     for a, b in slices:
         rows.append({"c1": sum(1 for t, k in j if a <= t < b and k == "c1"),
                      "c2": sum(1 for t, k in j if a <= t < b and k == "c2"),
                      "not_entrant": sum(1 for t, k in j if a <= t < b and k == "not entrant"),
                      "gc_pauses": sum(1 for t, _ in g if a <= t < b),
-                     "gc_ms": round(sum(ms for t, ms in g if a <= t < b), 1)})
+                     "gc_ms": round(sum(ms for t, ms in g if a <= t < b), 1),
+                     "gc_survived_kib": mean_kib([v for t, v in copied.values() if a <= t < b])})
     return rows
+
+
+def mean_kib(values):
+    """The mean of byte counts in KiB, rounded; None for none."""
+    return round(sum(values) / len(values) / 1024) if values else None
 
 
 def drive_at_ready(java, name, port, workdir, args, plan):
@@ -526,7 +550,7 @@ def report(rows, args, java_version, outdir):
               "(C1 and C2) / of C2 alone / of the VM thread (serial GC pauses, safepoints) "
               "from start to ready, then per slice (the last is the steady slice)"
               + ("; with --why, compilations queued at C1 (tiers 1-3) / C2 (tier 4), methods made not entrant, "
-                 "GC pauses (total ms), from start to the first slice (ready, then the generator's own warm-up) and per slice" if WHY_DIR else "") + ":", ""]
+                 "GC pauses (total ms; mean KiB a young GC copied to the survivor space), from start to the first slice (ready, then the generator's own warm-up) and per slice" if WHY_DIR else "") + ":", ""]
     for r in rows:
         if base(r["name"]) == "opa-envoy" or not r.get("slice_cpu_s"):
             continue
@@ -534,8 +558,9 @@ def report(rows, args, java_version, outdir):
         cells = ["/".join(f"{v:.2f}" for v in c) if c else "-" for c in r["slice_cpu_s"]]
         lines.append(f"- {r['name']}: to ready {'/'.join(f'{v:.2f}' for v in ready)}; slices " + ", ".join(cells))
         if r.get("slice_why"):
-            lines.append("  - " + ", ".join(f"{w['c1']}/{w['c2']}, {w['not_entrant']} n.e., {w['gc_pauses']} GC ({w['gc_ms']} ms)"
-                                          for w in r["slice_why"]))
+            lines.append("  - " + ", ".join(f"{w['c1']}/{w['c2']}, {w['not_entrant']} n.e., {w['gc_pauses']} GC ({w['gc_ms']} ms"
+                                          + (f", {w['gc_survived_kib']} KiB survived" if w.get("gc_survived_kib") is not None else "")
+                                          + ")" for w in r["slice_why"]))
     if any(r["nmt_steady_kib"] for r in rows):
         lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
                   "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",

@@ -397,12 +397,14 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         throw new CheckException(Reason.TIMEOUT, "warm-up: a made-up check that fails");
       }
       ObjectValue input = inputMapper.map(request, deadline);
-      if (request.getSerializedSize() > RecentInputs.MAX_REQUEST_BYTES) {
-        return input; // not kept: a few large bodies would hold megabytes of a small heap
-      } else if (decider.quiet()) {
-        policies.recentInputs().offerWarmUp(input);
-      } else {
-        policies.recentInputs().offer(input);
+      RecentInputs recent = policies.recentInputs();
+      if (decider.quiet()) {
+        if (request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
+          recent.offerWarmUp(input);
+        }
+      } else if (recent.due() && request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
+        // not kept over the limit: a few large bodies would hold megabytes of a small heap
+        recent.offer(input);
       }
       return input;
     }
