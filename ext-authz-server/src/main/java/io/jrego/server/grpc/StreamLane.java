@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.jrego.server.process.ProcessStream;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -18,6 +19,13 @@ import java.util.function.Consumer;
  * the request headers, holding a JSON answer's headers or passing an SSE piece on needs neither.
  * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
  * calls on the same connection share.
+ *
+ * <p>On the transport thread, the next message is asked for in a task of its own on the event loop
+ * rather than at once. gRPC flushes answers in a task it queues on that loop, and asking at once
+ * would hand over the next message of the same network read before that task runs: with many pieces
+ * in one read (an SSE answer Envoy had buffered), the held response headers and the first answer
+ * text would wait until every piece was filtered. Queued behind the flush, each piece's answer is
+ * on the wire before the next piece is read.
  */
 final class StreamLane {
 
@@ -25,6 +33,7 @@ final class StreamLane {
   private final ServerCallStreamObserver<?> call;
   private final Executor threads;
   private final Consumer<Throwable> died;
+  private final Optional<Executor> loop;
 
   /** Guarded by this: a message is being handled on a check thread. */
   private boolean busy;
@@ -35,16 +44,20 @@ final class StreamLane {
   /**
    * @param died what to do when a message handled on a check thread throws (the transport thread's
    *     own failures go to the {@link ErrorBoundary} around the call)
+   * @param loop the event loop of the transport thread the call runs on, where the next message is
+   *     asked for after a light one; empty: asked for at once (a transport without one, tests)
    */
   StreamLane(
       ProcessStream stream,
       ServerCallStreamObserver<?> call,
       Executor threads,
-      Consumer<Throwable> died) {
+      Consumer<Throwable> died,
+      Optional<Executor> loop) {
     this.stream = stream;
     this.call = call;
     this.threads = threads;
     this.died = died;
+    this.loop = loop;
     call.disableAutoRequest();
   }
 
@@ -57,7 +70,11 @@ final class StreamLane {
   void message(ProcessingRequest r) {
     if (stream.light(r)) {
       stream.onMessage(r);
-      call.request(1);
+      if (loop.isPresent()) {
+        loop.get().execute(() -> call.request(1)); // behind the flush of what was just answered
+      } else {
+        call.request(1);
+      }
       return;
     }
     synchronized (this) {

@@ -186,6 +186,46 @@ class StreamLaneTest {
     assertThat(tasks).as("its pieces feed the settler, whose end asks the store").hasSize(1);
   }
 
+  @Test
+  void onAnEventLoop_aLightMessageAsksForTheNextInATaskBehindItsAnswer() {
+    ArrayDeque<Runnable> loop = new ArrayDeque<>();
+    ExternalProcessorService service =
+        new ExternalProcessorService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            ExternalProcessorService.Config.defaults());
+    service.offload(tasks::add, () -> Optional.of(loop::add));
+    Call call = new Call();
+    stream = service.process(call);
+    assertThat(call.requested).isEqualTo(1);
+
+    stream.onNext(requestHeaders());
+    assertThat(call.out).as("answered at once").hasSize(1);
+    assertThat(call.requested)
+        .as("the next message waits for a loop task, queued after the answer's flush")
+        .isEqualTo(1);
+    assertThat(loop).hasSize(1);
+    loop.poll().run();
+    assertThat(call.requested).isEqualTo(2);
+
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    assertThat(call.requested)
+        .as("a check thread asks for the next itself: gRPC runs that on the loop")
+        .isEqualTo(3);
+    assertThat(loop).isEmpty();
+
+    stream.onNext(responseHeaders("text/event-stream"));
+    tasks.poll().run();
+    int answered = call.out.size();
+    stream.onNext(body(true, "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n", false));
+    assertThat(call.out.size()).as("an SSE piece's answer is written").isGreaterThan(answered);
+    assertThat(call.requested).as("before the next piece is asked for").isEqualTo(4);
+    loop.poll().run();
+    assertThat(call.requested).isEqualTo(5);
+  }
+
   /**
    * The same policy served with an embedded budget store, as {@code jrego serve} has by default.
    */
