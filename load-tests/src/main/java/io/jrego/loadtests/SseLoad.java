@@ -21,7 +21,8 @@ import java.util.Map;
  * (the same Envoy configuration with and without ext_proc) are measured in one JVM, their streams
  * interleaved in an order that rotates, so drift of the machine falls on all alike. Prints one JSON
  * line per target with the medians and the 90th percentiles: MB/s (bytes over the time from the
- * first body byte to the last) and milliseconds.
+ * first body byte to the last) and milliseconds, and each stream's MB/s and first byte in the order
+ * measured.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.SseLoad BODY_FILE CERT KEY CA \
@@ -87,7 +88,8 @@ public final class SseLoad {
         Locale.ROOT,
         "{\"target\":\"%s\",\"streams\":%d,\"ok\":%d,\"bytes_per_stream\":%d,"
             + "\"headers_ms_p50\":%.2f,\"headers_ms_p90\":%.2f,\"first_byte_ms_p50\":%.2f,"
-            + "\"first_byte_ms_p90\":%.2f,\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f}",
+            + "\"first_byte_ms_p90\":%.2f,\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f,"
+            + "\"mb_per_s_p90\":%.2f,\"mb_per_s\":%s,\"first_byte_ms\":%s}",
         name,
         n,
         ok,
@@ -97,7 +99,10 @@ public final class SseLoad {
         pct(first, 50),
         pct(first, 90),
         pct(mbps, 50),
-        pct(mbps, 10));
+        pct(mbps, 10),
+        pct(mbps, 90),
+        list(mbps),
+        list(first));
   }
 
   /** [ms to headers, ms to first body byte, ms to last byte, bytes, status]. */
@@ -127,6 +132,15 @@ public final class SseLoad {
     }
     long tl = System.nanoTime();
     return new double[] {(th - t0) / 1e6, (tf - t0) / 1e6, (tl - t0) / 1e6, n, r.statusCode()};
+  }
+
+  /** Each stream's figure, in the order measured: drift and outliers show in the JSON. */
+  private static String list(double[] v) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < v.length; i++) {
+      b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.2f", v[i]));
+    }
+    return b.append(']').toString();
   }
 
   private static double pct(double[] v, double p) {

@@ -309,7 +309,7 @@ public final class CheckServer implements AutoCloseable {
             builder.addService(
                 ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
     extra.forEach(builder::addService);
-    process.ifPresent(p -> p.offload(executor));
+    process.ifPresent(p -> p.offload(executor, new TransportLoops(loops)::current));
     this.gate = new RequestGate(limits, executor, service.metrics(), service::overloadDenial);
     service.metrics().requestGauges(gate::openCalls, gate::heldBytes);
     LongEvaluations pacing = service.config().pacing();

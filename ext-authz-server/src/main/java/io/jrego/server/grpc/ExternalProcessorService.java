@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Envoy's {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}, on the same port, policy and
@@ -99,6 +100,7 @@ public final class ExternalProcessorService
   private final AuthorizationService.Config check;
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
   private volatile Executor threads;
+  private volatile Supplier<Optional<Executor>> loop = Optional::empty;
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -247,6 +249,16 @@ public final class ExternalProcessorService
     this.threads = threads;
   }
 
+  /**
+   * As {@link #offload(Executor)}, on a transport with event loops: {@code loop} gives the one
+   * running the thread a stream starts on, where the stream asks for its next message after the
+   * answers so far are flushed ({@link StreamLane}).
+   */
+  void offload(Executor threads, Supplier<Optional<Executor>> loop) {
+    this.loop = loop;
+    this.threads = threads;
+  }
+
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     GrpcSink sink = new GrpcSink(out);
@@ -256,7 +268,7 @@ public final class ExternalProcessorService
     Executor pool = threads;
     StreamLane lane =
         pool != null && out instanceof ServerCallStreamObserver<ProcessingResponse> call
-            ? new StreamLane(stream, call, pool, t -> died(sink, t))
+            ? new StreamLane(stream, call, pool, t -> died(sink, t), loop.get())
             : null;
     Runnable closed =
         () -> {

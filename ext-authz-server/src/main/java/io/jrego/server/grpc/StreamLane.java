@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.jrego.server.process.ProcessStream;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -18,6 +19,14 @@ import java.util.function.Consumer;
  * the request headers, holding a JSON answer's headers or passing an SSE piece on needs neither.
  * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
  * calls on the same connection share.
+ *
+ * <p>gRPC flushes answers in a task it queues on the transport's event loop, and a message asked
+ * for at once on that loop is handed over before that task runs when the same network read holds
+ * it. So after a light message that answered headers, the next is asked for in a task of the loop,
+ * behind the flush: with many SSE pieces in one read (an answer Envoy had buffered), the held
+ * response headers and the first answer text would otherwise wait until every piece was filtered.
+ * After any other light message the next is asked for at once, so that the answers to the pieces of
+ * one read leave together: flushing each on its own cut SSE throughput through Envoy.
  */
 final class StreamLane {
 
@@ -25,6 +34,7 @@ final class StreamLane {
   private final ServerCallStreamObserver<?> call;
   private final Executor threads;
   private final Consumer<Throwable> died;
+  private final Optional<Executor> loop;
 
   /** Guarded by this: a message is being handled on a check thread. */
   private boolean busy;
@@ -35,16 +45,20 @@ final class StreamLane {
   /**
    * @param died what to do when a message handled on a check thread throws (the transport thread's
    *     own failures go to the {@link ErrorBoundary} around the call)
+   * @param loop the event loop of the transport thread the call runs on, where the next message is
+   *     asked for after a light one that answered headers; empty: always at once (tests)
    */
   StreamLane(
       ProcessStream stream,
       ServerCallStreamObserver<?> call,
       Executor threads,
-      Consumer<Throwable> died) {
+      Consumer<Throwable> died,
+      Optional<Executor> loop) {
     this.stream = stream;
     this.call = call;
     this.threads = threads;
     this.died = died;
+    this.loop = loop;
     call.disableAutoRequest();
   }
 
@@ -57,7 +71,11 @@ final class StreamLane {
   void message(ProcessingRequest r) {
     if (stream.light(r)) {
       stream.onMessage(r);
-      call.request(1);
+      if (loop.isPresent() && stream.answeredHeaders()) {
+        loop.get().execute(() -> call.request(1)); // behind the flush of the headers' answer
+      } else {
+        call.request(1);
+      }
       return;
     }
     synchronized (this) {

@@ -186,6 +186,7 @@ public final class ProcessStream {
   private CommonResponse.Builder heldHeaders;
   private ByteString heldBody = ByteString.EMPTY;
   private boolean headersSent;
+  private boolean answeredHeaders;
   private PhaseDecision responseDecision;
 
   public ProcessStream(PhaseRunner runner, Config config, Sink sink) {
@@ -207,6 +208,7 @@ public final class ProcessStream {
 
   /** Handles one message from Envoy. Never throws: problems end in an answer or a failed stream. */
   public void onMessage(ProcessingRequest r) {
+    answeredHeaders = false;
     if (done) {
       return;
     }
@@ -304,6 +306,16 @@ public final class ProcessStream {
       case RESPONSE_TRAILERS -> decoding == null;
       case REQUEST_TRAILERS, REQUEST_NOT_SET -> true;
     };
+  }
+
+  /**
+   * Whether handling the last message answered headers (the request's or the response's). Envoy
+   * sends the caller nothing of the response before its headers are answered, so that answer should
+   * leave at once, not wait in the transport's buffer for the rest of a network read; body answers
+   * may wait and leave together.
+   */
+  public boolean answeredHeaders() {
+    return answeredHeaders;
   }
 
   /** Envoy went away (the request ended or was reset): drop what is held. */
@@ -889,6 +901,7 @@ public final class ProcessStream {
   // ---- answers ---------------------------------------------------------------------------
 
   private void sendHeaders(boolean request, CommonResponse.Builder c, ProcessingMode override) {
+    answeredHeaders = true;
     HeadersResponse h = HeadersResponse.newBuilder().setResponse(c).build();
     ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
     if (request) {

@@ -186,6 +186,72 @@ class StreamLaneTest {
     assertThat(tasks).as("its pieces feed the settler, whose end asks the store").hasSize(1);
   }
 
+  @Test
+  void onAnEventLoop_aLightMessageThatAnsweredHeadersAsksForTheNextBehindTheirFlush()
+      throws Exception {
+    // a blocking stream rule: the response headers wait for the first answer text judged
+    Files.writeString(
+        dir.resolve("policy.rego"),
+        POLICY.replace(
+            "\"stream\": {\"pii\": [{\"action\": \"redact\", \"types\": [\"email\"]}]}",
+            "\"stream\": {\"pii\": [{\"action\": \"block\", \"types\": [\"secret\"]}]}"));
+    policies.activate(JregoServer.load(dir));
+    ArrayDeque<Runnable> loop = new ArrayDeque<>();
+    ExternalProcessorService service =
+        new ExternalProcessorService(
+            policies,
+            new ServerMetrics(),
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            ExternalProcessorService.Config.defaults());
+    service.offload(tasks::add, () -> Optional.of(loop::add));
+    Call call = new Call();
+    stream = service.process(call);
+    assertThat(call.requested).isEqualTo(1);
+
+    stream.onNext(requestHeaders());
+    assertThat(call.out).as("answered at once").hasSize(1);
+    assertThat(call.requested)
+        .as("the next message waits for a loop task, queued after the headers' flush")
+        .isEqualTo(1);
+    loop.poll().run();
+    assertThat(call.requested).isEqualTo(2);
+
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    assertThat(call.requested)
+        .as("a check thread asks for the next itself: gRPC runs that on the loop")
+        .isEqualTo(3);
+    stream.onNext(responseHeaders("text/event-stream"));
+    tasks.poll().run();
+    assertThat(call.requested).isEqualTo(4);
+    int answered = call.out.size();
+    assertThat(loop).isEmpty();
+
+    stream.onNext(sse("a"));
+    assertThat(call.out).as("no text judged yet: the headers still wait").hasSize(answered);
+    assertThat(call.requested).as("nothing answered: the next at once").isEqualTo(5);
+    stream.onNext(sse(" the quick brown fox jumps over the lazy dog, again and again and again"));
+    assertThat(call.out.get(answered).hasResponseHeaders())
+        .as("the held headers leave with the first text judged")
+        .isTrue();
+    assertThat(call.requested).as("the next piece waits behind their flush").isEqualTo(5);
+    loop.poll().run();
+    assertThat(call.requested).isEqualTo(6);
+
+    int before = call.out.size();
+    stream.onNext(sse(" and more text that is long enough to release some of what is held"));
+    assertThat(call.out.size()).as("a later piece's answer").isGreaterThan(before);
+    assertThat(call.requested)
+        .as("body answers of one read leave together: the next at once")
+        .isEqualTo(7);
+    assertThat(loop).isEmpty();
+  }
+
+  private static ProcessingRequest sse(String text) {
+    return body(
+        true, "data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}\n\n", false);
+  }
+
   /**
    * The same policy served with an embedded budget store, as {@code jrego serve} has by default.
    */
