@@ -28,9 +28,10 @@ final class Decoders {
   static List<Decoded> find(MappedText view, int max) {
     List<Decoded> out = new ArrayList<>();
     int n = view.length();
+    int[] a = view.codePoints();
     int i = 0;
     while (i < n && out.size() < max) {
-      int c = view.cp(i);
+      int c = a[i];
       if (c == '\\' || c == '%' || c == '&') {
         int end = escapes(view, i, out);
         if (end > i) {
@@ -38,13 +39,13 @@ final class Decoders {
           continue;
         }
       }
-      if (isBase64Char(c) && (i == 0 || !isBase64Char(view.cp(i - 1)))) {
-        int j = i;
-        while (j < n && isBase64Char(view.cp(j))) {
+      if (isBase64Char(c) && (i == 0 || !isBase64Char(a[i - 1]))) {
+        int j = i + 1;
+        while (j < n && isBase64Char(a[j])) {
           j++;
         }
         int runEnd = j;
-        while (runEnd < n && view.cp(runEnd) == '=' && runEnd - j < 6) {
+        while (runEnd < n && a[runEnd] == '=' && runEnd - j < 6) {
           runEnd++;
         }
         if (j - i >= MIN_BASE64) {

@@ -99,30 +99,15 @@ final class Folding {
   }
 
   /**
-   * The per-code-point fold of all of {@code cps}, code point i standing for original code point i.
-   * While every code point folds to exactly one (ASCII, most accented letters) the view maps each
-   * index to itself and is written straight into its array; from the first that does not (an
-   * invisible character, a ligature, ß) the general path takes over.
+   * The per-code-point fold of all of {@code cps}, code point i standing for original code point i,
+   * when the caller already wrote the fold of the first {@code done} code points into {@code out}
+   * (each folding to exactly one, so index i maps to itself there; {@link TextViews} does it while
+   * reading the text). The general path goes on from {@code done}: an invisible character, a
+   * ligature or ß folds to none or several. The view takes {@code out} over.
    */
-  static MappedText foldChars(int[] cps) {
-    int n = cps.length;
-    int[] out = new int[Math.max(16, n)];
-    int i = 0;
-    while (i < n) {
-      int cp = cps[i];
-      if (cp < 0x80) {
-        out[i] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-      } else {
-        String f = Invisibles.kind(cp) == Invisibles.NOT_INVISIBLE ? fold(cp) : "";
-        if (f.length() != 1 || Character.isSurrogate(f.charAt(0))) {
-          break;
-        }
-        out[i] = f.charAt(0);
-      }
-      i++;
-    }
-    MappedText t = MappedText.identityPrefix(out, i);
-    foldInto(t, cps, i, n, Offsets.IDENTITY);
+  static MappedText foldChars(int[] cps, int[] out, int done) {
+    MappedText t = MappedText.identityPrefix(out, done);
+    foldInto(t, cps, done, cps.length, Offsets.IDENTITY);
     return t;
   }
 
@@ -199,14 +184,16 @@ final class Folding {
         continue;
       }
       int j = i;
-      boolean letter = false;
-      boolean leetChar = false;
-      while (j < n && isWordChar(c[j])) {
-        letter |= isLetter(c[j]);
-        leetChar |= leetLetter(c[j]) != 0;
+      int kinds = 0;
+      while (j < n) {
+        int k = kinds(c[j]);
+        if ((k & WORD) == 0) {
+          break;
+        }
+        kinds |= k;
         j++;
       }
-      if (letter && leetChar) {
+      if ((kinds & (LETTER | LEETSPEAK)) == (LETTER | LEETSPEAK)) {
         leet = leet || leetNextToLetter(c, i, j);
         if (changesUnderUnleet(in, i, j)) {
           if (changed == null) {
@@ -411,6 +398,32 @@ final class Folding {
     for (int c = 0; c < 128; c++) {
       ASCII_WORD[c] = Character.isLetterOrDigit(c) || c == '@' || c == '$' || c == '!' || c == '|';
       ASCII_LETTER[c] = Character.isLetter(c);
+    }
+  }
+
+  private static final int WORD = 1;
+  private static final int LETTER = 2;
+  private static final int LEETSPEAK = 4;
+
+  /**
+   * {@link #WORD}, {@link #LETTER} and {@link #LEETSPEAK} bits of {@code c}, ASCII from one table.
+   */
+  private static int kinds(int c) {
+    if (c < 128) {
+      return ASCII_KINDS[c];
+    }
+    return Character.isLetter(c) ? WORD | LETTER : Character.isLetterOrDigit(c) ? WORD : 0;
+  }
+
+  private static final byte[] ASCII_KINDS = new byte[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      ASCII_KINDS[c] =
+          (byte)
+              ((ASCII_WORD[c] ? WORD : 0)
+                  | (ASCII_LETTER[c] ? LETTER : 0)
+                  | (leetSwitch(c) != 0 ? LEETSPEAK : 0));
     }
   }
 

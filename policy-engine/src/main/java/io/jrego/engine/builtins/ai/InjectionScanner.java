@@ -343,9 +343,11 @@ final class InjectionScanner {
       int[][] at = null;
       int[] counts = null;
       int n = v.length();
+      int[] a = v.codePoints();
+      int c1 = n > 0 ? a[0] : 0;
       for (int i = 0; i + 1 < n; i++) {
-        int c0 = v.cp(i);
-        int c1 = v.cp(i + 1);
+        int c0 = c1;
+        c1 = a[i + 1];
         if ((c0 | c1) >= 128) {
           continue;
         }

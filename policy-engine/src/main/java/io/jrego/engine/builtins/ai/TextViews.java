@@ -41,17 +41,14 @@ final class TextViews {
   final List<Hidden> hidden = new ArrayList<>();
   private int budget;
 
-  private TextViews(String text, int[] cps, boolean truncated, Limits limits) {
-    this.cps = cps;
-    this.truncated = truncated;
+  private TextViews(String text, Front front, Limits limits) {
+    this.cps = front.cps;
+    this.truncated = front.truncated;
     int n = cps.length;
     int[] byKind = new int[Invisibles.KIND_NAMES.length];
     List<Span> spans = new ArrayList<>();
     int count = 0;
-    int first = 0;
-    while (first < n && Invisibles.kind(cps[first]) == Invisibles.NOT_INVISIBLE) {
-      first++;
-    }
+    int first = front.firstInvisible;
     // Most texts have no invisible characters: then the plain view is the code points themselves.
     plain = first == n ? MappedText.identity(cps) : new MappedText(n);
     MappedText tagView = new MappedText(0);
@@ -78,21 +75,29 @@ final class TextViews {
     }
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
-    folded = Folding.deobfuscate(Folding.foldChars(cps));
+    folded = Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount));
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
-    decode(plain, "", 1, limits);
+    // Without an escape character or a long base64-alphabet run there is nothing to decode; the
+    // run lengths were counted over the code points, which are the plain view when nothing is
+    // invisible (removing an invisible character could join two runs).
+    if (first != n || front.mayDecode) {
+      decode(plain, "", 1, limits);
+    }
     if (tags.length() > 0) {
       decode(tags, "tags/", 1, limits);
     }
-    // Nothing invisible and nothing cut off: the plain view is the text itself
-    String s = first == n && !truncated ? text : plain.toString();
-    int[] cpOfChar = s.length() == plain.length() ? null : cpIndexOfChar(s);
-    for (HiddenChannels.Hidden h : HiddenChannels.find(s, 64)) {
-      Span span =
-          cpOfChar == null
-              ? plain.span(h.from(), h.to())
-              : plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
-      hidden.add(new Hidden(h.kind(), span, h.text()));
+    // Every hidden channel starts with "<!--", "[...]: #" or "![": none without a '!' or a ']'.
+    if (front.mayHide) {
+      // Nothing invisible and nothing cut off: the plain view is the text itself
+      String s = first == n && !truncated ? text : plain.toString();
+      int[] cpOfChar = s.length() == plain.length() ? null : cpIndexOfChar(s);
+      for (HiddenChannels.Hidden h : HiddenChannels.find(s, 64)) {
+        Span span =
+            cpOfChar == null
+                ? plain.span(h.from(), h.to())
+                : plain.span(cpOfChar[h.from()], cpOfChar[h.to() - 1] + 1);
+        hidden.add(new Hidden(h.kind(), span, h.text()));
+      }
     }
   }
 
@@ -106,17 +111,115 @@ final class TextViews {
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */
   static TextViews of(String text, Limits limits) {
-    int[] cps = new int[Math.min(text.length(), limits.maxChars())];
-    int n = 0;
-    int i = 0;
-    while (i < text.length() && n < cps.length) {
-      int cp = text.codePointAt(i);
-      cps[n++] = cp;
-      i += Character.charCount(cp);
+    return new TextViews(text, Front.of(text, limits.maxChars()), limits);
+  }
+
+  /**
+   * What one pass over the text finds: its code points, the start of their per-code-point fold
+   * (written while each code point folds to exactly one, as {@link Folding#foldChars(int[], int[],
+   * int)} continues it), the first invisible code point ({@code cps.length} when none), and whether
+   * the text has what decoding and the hidden channels start from.
+   */
+  private static final class Front {
+    final int[] cps;
+    final boolean truncated;
+    final int[] folded;
+    final int foldedCount;
+    final int firstInvisible;
+    final boolean mayDecode;
+    final boolean mayHide;
+
+    private Front(
+        int[] cps,
+        boolean truncated,
+        int[] folded,
+        int foldedCount,
+        int firstInvisible,
+        boolean mayDecode,
+        boolean mayHide) {
+      this.cps = cps;
+      this.truncated = truncated;
+      this.folded = folded;
+      this.foldedCount = foldedCount;
+      this.firstInvisible = firstInvisible;
+      this.mayDecode = mayDecode;
+      this.mayHide = mayHide;
     }
-    boolean truncated = i < text.length();
-    return new TextViews(
-        text, n == cps.length ? cps : java.util.Arrays.copyOf(cps, n), truncated, limits);
+
+    static Front of(String text, int maxChars) {
+      int len = text.length();
+      int cap = Math.min(len, maxChars);
+      int[] cps = new int[cap];
+      int[] folded = new int[Math.max(16, cap)];
+      int n = 0;
+      int i = 0;
+      int foldedCount = -1;
+      int firstInvisible = -1;
+      int seen = 0;
+      int run = 0;
+      int longestRun = 0;
+      while (i < len && n < cap) {
+        int cp = text.charAt(i);
+        if (Character.isHighSurrogate((char) cp)
+            && i + 1 < len
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          cp = Character.toCodePoint((char) cp, text.charAt(i + 1));
+          i += 2;
+        } else {
+          i++;
+        }
+        cps[n] = cp;
+        if (cp < 0x80) {
+          int cls = ASCII[cp];
+          seen |= cls;
+          run = (cls & BASE64) != 0 ? run + 1 : 0;
+          longestRun = Math.max(longestRun, run);
+          if (foldedCount < 0) {
+            folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+          }
+        } else {
+          run = 0;
+          if (firstInvisible < 0 && Invisibles.kind(cp) != Invisibles.NOT_INVISIBLE) {
+            firstInvisible = n;
+            foldedCount = foldedCount < 0 ? n : foldedCount;
+          } else if (foldedCount < 0) {
+            String f = Folding.fold(cp);
+            if (f.length() == 1 && !Character.isSurrogate(f.charAt(0))) {
+              folded[n] = f.charAt(0);
+            } else {
+              foldedCount = n;
+            }
+          }
+        }
+        n++;
+      }
+      if (n < cap) {
+        cps = java.util.Arrays.copyOf(cps, n);
+      }
+      return new Front(
+          cps,
+          i < len,
+          folded,
+          foldedCount < 0 ? n : foldedCount,
+          firstInvisible < 0 ? n : firstInvisible,
+          (seen & ESCAPE) != 0 || longestRun >= Decoders.MIN_BASE64,
+          (seen & HIDE) != 0);
+    }
+
+    private static final int BASE64 = 1;
+    private static final int ESCAPE = 2;
+    private static final int HIDE = 4;
+    private static final byte[] ASCII = new byte[0x80];
+
+    static {
+      for (int c = 0; c < 0x80; c++) {
+        ASCII[c] =
+            (byte)
+                ((Decoders.isBase64Char(c) ? BASE64 : 0)
+                    | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
+                    | (c == '!' || c == ']' ? HIDE : 0));
+      }
+    }
   }
 
   private void decode(MappedText view, String prefix, int depth, Limits limits) {

@@ -32,17 +32,26 @@ final class Tokens {
     int[] to = new int[cap];
     int[] hash = new int[cap];
     int size = 0;
+    int[] c = v.codePoints();
     int i = 0;
     while (i < n) {
-      if (!isWordChar(v.cp(i))) {
+      if (!isWordChar(c[i])) {
         i++;
         continue;
       }
       int j = i;
       int h = 0;
-      while (j < n && isWordChar(v.cp(j))) {
-        h = 31 * h + charOf(v.cp(j), rot13);
-        j++;
+      if (rot13) {
+        while (j < n && isWordChar(c[j])) {
+          h = 31 * h + charOf(c[j], true);
+          j++;
+        }
+      } else {
+        // charOf without rot13: code points outside the BMP count as 0xFFFF
+        while (j < n && isWordChar(c[j])) {
+          h = 31 * h + Math.min(c[j], 0xFFFF);
+          j++;
+        }
       }
       if (size == from.length) {
         from = Arrays.copyOf(from, size * 2);
