@@ -89,9 +89,9 @@ final class ContextWords {
 
   /**
    * The types (see {@link #bit}) one of whose context words is among the words just before or after
-   * {@code [start,end)}; the walk stops early once it has found one of {@code wanted}, so the answer
-   * is complete only for the types of {@code wanted} and, when none of them was found, for every
-   * type. The words looked at do not depend on the type, so one walk can answer for several;
+   * {@code [start,end)}; the walk stops early once it has found one of {@code wanted}, so the
+   * answer is complete only for the types of {@code wanted} and, when none of them was found, for
+   * every type. The words looked at do not depend on the type, so one walk can answer for several;
    * {@code cache} (may be null) remembers the answers of words already looked up.
    */
   static long near(String text, int start, int end, long wanted, WordCache cache) {
@@ -147,7 +147,10 @@ final class ContextWords {
     return cache.typesOf(text, from, to);
   }
 
-  /** The types one of whose context words word {@code [from, to)} matches, as {@link #matchesLowerCased} decides. */
+  /**
+   * The types one of whose context words word {@code [from, to)} matches, as {@link
+   * #matchesLowerCased} decides.
+   */
   static long typesOfWord(String text, int from, int to) {
     return isAscii(text, from, to)
         ? ALL.asciiTypes(text, from, to)
