@@ -66,7 +66,15 @@ final class PhonePlans {
   /** The regions and plans last asked for; a racy cache of immutable values. */
   private static volatile RegionPlans lastRegions;
 
-  private record RegionPlans(List<String> regions, Plan[] plans) {}
+  private static final class RegionPlans {
+    final List<String> regions;
+    final Plan[] plans;
+
+    RegionPlans(List<String> regions, Plan[] plans) {
+      this.regions = regions;
+      this.plans = plans;
+    }
+  }
 
   /**
    * The plans of {@code regions}, in order: a scan asks for the same list (the options' own) for
