@@ -1,6 +1,8 @@
 package io.jrego.engine.builtins.ai;
 
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -21,9 +23,30 @@ final class ContextWords {
   private static final int CHARS_AFTER = 40;
   private static final int PREFIX_MIN = 4;
 
+  /** One bit per type, for sets of types in a {@code long}. */
+  private static final Map<PiiType, Long> BITS = bits();
+
   private static final Map<PiiType, Words> WORDS = load();
 
+  /** Every context word with the types it names, for the lookup in place of ASCII words. */
+  private static final Table ALL = new Table(WORDS.values());
+
+  /** Every context word with the types it names, for the lower-cased copy of other words. */
+  private static final Map<String, Long> TYPES_BY_WORD = typesByWord();
+
   private ContextWords() {}
+
+  private static Map<PiiType, Long> bits() {
+    Map<PiiType, Long> m = new EnumMap<>(PiiType.class);
+    int i = 0;
+    for (PiiType t : PiiType.values()) {
+      m.put(t, 1L << i++);
+    }
+    if (i > Long.SIZE) {
+      throw new IllegalStateException("more PII types than bits in a long: " + i);
+    }
+    return m;
+  }
 
   private static Map<PiiType, Words> load() {
     Map<PiiType, Words> m = new EnumMap<>(PiiType.class);
@@ -38,25 +61,41 @@ final class ContextWords {
           words.add(w.strip().toLowerCase(Locale.ROOT));
         }
       }
-      m.put(t, new Words(Set.copyOf(words)));
+      m.put(t, new Words(Set.copyOf(words), bit(t)));
     }
     return m;
   }
 
-  /** The score after context: boosted when a context word of {@code type} is near the span. */
-  static int apply(PiiType type, int score, String text, int start, int end) {
-    if (score >= 100) {
-      return score;
-    }
-    Words words = WORDS.get(type);
-    if (words == null || !near(words, text, start, end)) {
+  /** Whether {@code type} has context words at all. */
+  static boolean hasWords(PiiType type) {
+    return WORDS.containsKey(type);
+  }
+
+  /**
+   * {@code score} boosted when {@code context}, the types named near a span (see {@link #near}),
+   * includes {@code type}.
+   */
+  static int boost(PiiType type, int score, long context) {
+    if (score >= 100 || (context & bit(type)) == 0) {
       return score;
     }
     return Math.min(100, Math.max(score + BOOST, FLOOR_WITH_CONTEXT));
   }
 
-  /** Whether one of {@code words} is among the words just before or after {@code [start,end)}. */
-  static boolean near(Words words, String text, int start, int end) {
+  /** The bit of {@code type} in a set of types ({@link #near}). */
+  static long bit(PiiType type) {
+    return BITS.get(type);
+  }
+
+  /**
+   * The types (see {@link #bit}) one of whose context words is among the words just before or after
+   * {@code [start,end)}; the walk stops early once it has found one of {@code wanted}, so the
+   * answer is complete only for the types of {@code wanted} and, when none of them was found, for
+   * every type. The words looked at do not depend on the type, so one walk can answer for several;
+   * {@code cache} (may be null) remembers the answers of words already looked up.
+   */
+  static long near(String text, int start, int end, long wanted, WordCache cache) {
+    long types = 0;
     int limit = Math.max(0, start - CHARS_BEFORE);
     int seen = 0;
     int i = start;
@@ -70,8 +109,9 @@ final class ContextWords {
       }
       if (wEnd > i) {
         seen++;
-        if (matches(words, text, i, wEnd)) {
-          return true;
+        types |= typesOf(text, i, wEnd, cache);
+        if ((types & wanted) != 0) {
+          return types;
         }
       }
     }
@@ -88,16 +128,72 @@ final class ContextWords {
       }
       if (i > wStart) {
         seen++;
-        if (matches(words, text, wStart, i)) {
-          return true;
+        types |= typesOf(text, wStart, i, cache);
+        if ((types & wanted) != 0) {
+          return types;
         }
       }
     }
-    return false;
+    return types;
+  }
+
+  private static long typesOf(String text, int from, int to, WordCache cache) {
+    if (to - from > 40 || !Character.isLetter(text.charAt(from))) {
+      return 0; // no context word is that long or starts with a digit, '-' or '#'
+    }
+    if (cache == null) {
+      return typesOfWord(text, from, to);
+    }
+    return cache.typesOf(text, from, to);
+  }
+
+  /**
+   * The types one of whose context words word {@code [from, to)} matches, as {@link
+   * #matchesLowerCased} decides.
+   */
+  static long typesOfWord(String text, int from, int to) {
+    return isAscii(text, from, to)
+        ? ALL.asciiTypes(text, from, to)
+        : typesLowerCased(text, from, to);
+  }
+
+  /**
+   * What {@link #typesOf} answered for the words of one text most recently looked up, by span: the
+   * windows of neighbouring candidates share most of their words.
+   */
+  static final class WordCache {
+    private static final int SIZE = 64;
+    private final long[] spans = new long[SIZE];
+    private final long[] types = new long[SIZE];
+
+    WordCache() {
+      Arrays.fill(spans, -1);
+    }
+
+    long typesOf(String text, int from, int to) {
+      long span = ((long) from << 32) | to;
+      int k = (from * 31 + to) & (SIZE - 1);
+      if (spans[k] == span) {
+        return types[k];
+      }
+      long t = typesOfWord(text, from, to);
+      spans[k] = span;
+      types[k] = t;
+      return t;
+    }
+  }
+
+  /** {@link #isWordChar} of each ASCII character. */
+  private static final boolean[] ASCII_WORD_CHAR = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD_CHAR[c] = Character.isLetterOrDigit(c) || c == '-' || c == '#';
+    }
   }
 
   private static boolean isWordChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '-' || c == '#';
+    return c < 128 ? ASCII_WORD_CHAR[c] : Character.isLetterOrDigit(c);
   }
 
   /** Lengths (of four or more) that some context word has: the only prefixes worth a lookup. */
@@ -115,15 +211,6 @@ final class ContextWords {
     return l;
   }
 
-  private static boolean matches(Words words, String text, int from, int to) {
-    if (to - from > 40 || !Character.isLetter(text.charAt(from))) {
-      return false; // no context word is that long or starts with a digit, '-' or '#'
-    }
-    return isAscii(text, from, to)
-        ? words.asciiMatches(text, from, to)
-        : matchesLowerCased(words.set, text, from, to);
-  }
-
   private static boolean isAscii(String text, int from, int to) {
     for (int k = from; k < to; k++) {
       if (text.charAt(k) >= 0x80) {
@@ -138,7 +225,21 @@ final class ContextWords {
     return WORDS.get(type);
   }
 
-  /** {@link #matches} on a lower-cased copy of the word: the general path, for non-ASCII words. */
+  private static Map<String, Long> typesByWord() {
+    Map<String, Long> m = new HashMap<>();
+    for (Words ws : WORDS.values()) {
+      for (String w : ws.set) {
+        m.merge(w, ws.types, (a, b) -> a | b);
+      }
+    }
+    return Map.copyOf(m);
+  }
+
+  /**
+   * Whether word {@code [from, to)} matches one of {@code words}: lower-cased, the word itself, the
+   * word without trailing {@code -}/{@code #}, or a prefix of it as long as some context word (four
+   * characters or more). The reference the type masks are held to ({@code ContextWordsTest}).
+   */
   static boolean matchesLowerCased(Set<String> words, String text, int from, int to) {
     String w = text.substring(from, to).toLowerCase(Locale.ROOT);
     while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
@@ -158,61 +259,94 @@ final class ContextWords {
     return false;
   }
 
+  /** {@link #matchesLowerCased} for every type at once, on a lower-cased copy of the word. */
+  private static long typesLowerCased(String text, int from, int to) {
+    String w = text.substring(from, to).toLowerCase(Locale.ROOT);
+    long types = 0;
+    while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
+      types |= TYPES_BY_WORD.getOrDefault(w, 0L);
+      w = w.substring(0, w.length() - 1);
+    }
+    types |= TYPES_BY_WORD.getOrDefault(w, 0L);
+    for (int k = PREFIX_MIN; k < w.length(); k++) {
+      if (PREFIX_LENGTHS[k]) {
+        types |= TYPES_BY_WORD.getOrDefault(w.substring(0, k), 0L);
+      }
+    }
+    return types;
+  }
+
   /**
-   * One type's context words, with an open-addressing table of their hashes so that a word of the
-   * text written in ASCII is looked up in place: lower-casing a copy of every word near every
-   * candidate (and of its prefixes) was a tenth of a PII-dense scan.
+   * One type's context words.
+   *
+   * @param set the words, lower case
+   * @param types the type's bit ({@link #bit})
    */
-  static final class Words {
-    final Set<String> set;
-    private final String[] table;
+  record Words(Set<String> set, long types) {}
+
+  /**
+   * Every type's context words in an open-addressing table of their hashes with the types each
+   * names, so that a word of the text written in ASCII is looked up in place, for every type at
+   * once: lower-casing a copy of every word near every candidate (and of its prefixes) was a tenth
+   * of a PII-dense scan.
+   */
+  private static final class Table {
+    private final String[] words;
+    private final long[] types;
     private final int mask;
 
-    Words(Set<String> set) {
-      this.set = set;
-      int size = Integer.highestOneBit(Math.max(4, set.size() * 4) - 1) << 1;
-      table = new String[size];
+    Table(Iterable<Words> all) {
+      Map<String, Long> byWord = new HashMap<>();
+      for (Words ws : all) {
+        for (String w : ws.set) {
+          byWord.merge(w, ws.types, (a, b) -> a | b);
+        }
+      }
+      int size = Integer.highestOneBit(Math.max(4, byWord.size() * 4) - 1) << 1;
+      words = new String[size];
+      types = new long[size];
       mask = size - 1;
-      for (String w : set) {
-        int k = w.hashCode() & mask;
-        while (table[k] != null) {
+      for (Map.Entry<String, Long> e : byWord.entrySet()) {
+        int k = e.getKey().hashCode() & mask;
+        while (words[k] != null) {
           k = (k + 1) & mask;
         }
-        table[k] = w;
+        words[k] = e.getKey();
+        types[k] = e.getValue();
       }
     }
 
     /**
-     * Whether word {@code [from, to)} of {@code text} matches as {@link
-     * ContextWords#matchesLowerCased} decides (itself, itself without trailing {@code -}/{@code #},
-     * or a prefix of a context word's length), for a word written in ASCII, lower-cased by char as
+     * The types word {@code [from, to)} of {@code text} matches as {@link
+     * ContextWords#matchesLowerCased} decides, for a word written in ASCII, lower-cased by char as
      * {@code toLowerCase(Locale.ROOT)} does.
      */
-    boolean asciiMatches(String text, int from, int to) {
+    long asciiTypes(String text, int from, int to) {
       int len = to - from;
       int stripped = len;
       while (stripped > 0 && isTrailer(text.charAt(from + stripped - 1))) {
         stripped--;
       }
+      long found = 0;
       int h = 0;
       for (int k = 1; k <= len; k++) {
         h = 31 * h + lower(text.charAt(from + k - 1));
         boolean asked = k >= stripped || (k >= PREFIX_MIN && k <= 40 && PREFIX_LENGTHS[k]);
-        if (asked && contains(h, text, from, k)) {
-          return true;
+        if (asked) {
+          found |= typesOf(h, text, from, k);
         }
       }
-      return false;
+      return found;
     }
 
-    private boolean contains(int hash, String text, int from, int len) {
-      for (int k = hash & mask; table[k] != null; k = (k + 1) & mask) {
-        String w = table[k];
+    private long typesOf(int hash, String text, int from, int len) {
+      for (int k = hash & mask; words[k] != null; k = (k + 1) & mask) {
+        String w = words[k];
         if (w.length() == len && w.hashCode() == hash && sameLower(w, text, from)) {
-          return true;
+          return types[k];
         }
       }
-      return false;
+      return 0;
     }
 
     private static boolean sameLower(String w, String text, int from) {

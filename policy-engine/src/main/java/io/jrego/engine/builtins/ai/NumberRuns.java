@@ -388,7 +388,7 @@ final class NumberRuns {
             : (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
     // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
     // not reach the threshold: a bare digit run with no phone word nearby.
-    int best = ContextWords.apply(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), t, start, end);
+    int best = scan.withContext(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), start, end);
     if (best < scan.options.minScore()) {
       return false;
     }
@@ -435,7 +435,7 @@ final class NumberRuns {
       }
       if (c.start() == start
           && c.end() == end
-          && ContextWords.apply(c.type(), c.score(), t, start, end) > phoneBest) {
+          && scan.withContext(c.type(), c.score(), start, end) > phoneBest) {
         return true;
       }
     }

@@ -7,6 +7,7 @@ import com.google.i18n.phonenumbers.Phonemetadata.PhoneNumberDesc;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,11 +36,70 @@ final class PhonePlans {
     return PLANS.computeIfAbsent(region, PhonePlans::compile);
   }
 
+  /** The region code of numbers with a non-geographic country code (+800, +882, ...). */
+  static final String NON_GEOGRAPHIC = "001";
+
+  /**
+   * Same answer as {@code getRegionCodeForNumber} for a number with country code {@code cc} and
+   * national significant number {@code nsn}: the code's only region, else the first of its regions
+   * whose leading digits start the number or, for a region without, where the number is valid.
+   */
+  static String regionOf(int cc, String nsn) {
+    List<String> regions = UTIL.getRegionCodesForCountryCode(cc);
+    if (regions.isEmpty()) {
+      return null;
+    }
+    if (regions.size() == 1) {
+      return regions.get(0);
+    }
+    for (String region : regions) {
+      Plan plan = of(region);
+      if (plan.leadingDigits != null
+          ? plan.leadingDigits.matcher(nsn).lookingAt()
+          : plan.isValid(nsn)) {
+        return region;
+      }
+    }
+    return null;
+  }
+
+  /** The regions and plans last asked for; a racy cache of immutable values. */
+  private static volatile RegionPlans lastRegions;
+
+  private static final class RegionPlans {
+    final List<String> regions;
+    final Plan[] plans;
+
+    RegionPlans(List<String> regions, Plan[] plans) {
+      this.regions = regions;
+      this.plans = plans;
+    }
+  }
+
+  /**
+   * The plans of {@code regions}, in order: a scan asks for the same list (the options' own) for
+   * every phone candidate.
+   */
+  static Plan[] of(List<String> regions) {
+    RegionPlans last = lastRegions;
+    if (last != null && last.regions == regions) {
+      return last.plans;
+    }
+    Plan[] plans = new Plan[regions.size()];
+    for (int i = 0; i < plans.length; i++) {
+      plans[i] = of(regions.get(i));
+    }
+    lastRegions = new RegionPlans(regions, plans);
+    return plans;
+  }
+
   /**
    * One numbering plan: which national numbers are possible and valid, and how the country writes
    * them. Every method takes the national significant number as a string of ASCII digits.
    */
   static final class Plan {
+    private final String region;
+    private final Pattern leadingDigits;
     private final int countryCode;
     private final String trunk;
     private final boolean[] possible;
@@ -49,12 +109,16 @@ final class PhonePlans {
     private final Format[][] formatsByPrefix;
 
     private Plan(
+        String region,
+        Pattern leadingDigits,
         int countryCode,
         String trunk,
         boolean[] possible,
         Desc general,
         List<Desc> types,
         List<Format> formats) {
+      this.region = region;
+      this.leadingDigits = leadingDigits;
       this.countryCode = countryCode;
       this.trunk = trunk;
       this.possible = possible;
@@ -72,6 +136,11 @@ final class PhonePlans {
 
     int countryCode() {
       return countryCode;
+    }
+
+    /** The region this plan is of. */
+    String region() {
+      return region;
     }
 
     /**
@@ -119,16 +188,105 @@ final class PhonePlans {
 
     /** Same text as {@code format(n, NATIONAL)} for this plan's country code and {@code nsn}. */
     String national(String nsn) {
+      Formatted f = formatted(nsn);
+      return f == null ? nsn : f.matcher.replaceAll(f.format.rule);
+    }
+
+    /**
+     * The digit groups of {@link #national}'s text (its runs of digits), written into {@code out}
+     * without making the text: {@code out.digits} their concatenation, {@code out.ends} where each
+     * ends in it.
+     */
+    void nationalGroups(String nsn, Groups out) {
+      out.clear();
+      Formatted found = formatted(nsn);
+      if (found == null) {
+        out.append(nsn, 0, nsn.length());
+        out.close();
+        return;
+      }
+      Format f = found.format;
+      Matcher m = found.matcher;
+      if (f.parts == null) {
+        out.appendDigitsOf(m.replaceAll(f.rule));
+        out.close();
+        return;
+      }
+      for (Object part : f.parts) {
+        if (part instanceof Integer g) {
+          if (m.start(g) >= 0) {
+            out.append(nsn, m.start(g), m.end(g));
+          }
+        } else {
+          out.appendDigitsOf((String) part);
+        }
+      }
+      out.close();
+    }
+
+    /** The format that applies to {@code nsn} and its match, or null when none does. */
+    private Formatted formatted(String nsn) {
       int prefix = prefixOf(nsn);
       for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
         if (f.leading == null || f.leading.matcher(nsn).lookingAt()) {
           Matcher m = f.pattern.matcher(nsn);
           if (m.matches()) {
-            return m.replaceAll(f.rule);
+            return new Formatted(f, m);
           }
         }
       }
-      return nsn;
+      return null;
+    }
+  }
+
+  private record Formatted(Format format, Matcher matcher) {}
+
+  /**
+   * Digit groups of a formatted number, in reused arrays: the digits (as written, of any script)
+   * and where each group ends in them.
+   */
+  static final class Groups {
+    final StringBuilder digits = new StringBuilder(20);
+    int[] ends = new int[20];
+    int count;
+    private boolean open;
+
+    void clear() {
+      digits.setLength(0);
+      count = 0;
+      open = false;
+    }
+
+    /** Appends digits {@code [from, to)} of {@code s} to the current group. */
+    void append(String s, int from, int to) {
+      if (to > from) {
+        digits.append(s, from, to);
+        open = true;
+      }
+    }
+
+    /** Appends the digits of {@code s}; any other character ends the current group. */
+    void appendDigitsOf(String s) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.isDigit(c)) {
+          digits.append(c);
+          open = true;
+        } else {
+          close();
+        }
+      }
+    }
+
+    /** Ends the current group, if one is open. */
+    void close() {
+      if (open) {
+        if (count == ends.length) {
+          ends = Arrays.copyOf(ends, count * 2);
+        }
+        ends[count++] = digits.length();
+        open = false;
+      }
     }
   }
 
@@ -190,8 +348,12 @@ final class PhonePlans {
     }
   }
 
-  /** A national format: the last (most detailed) leading-digits pattern, the pattern, the rule. */
-  private record Format(Pattern leading, Pattern pattern, String rule) {
+  /**
+   * A national format: the last (most detailed) leading-digits pattern, the pattern, the rule; and
+   * the rule split into group numbers and literal text, or null when it uses more of the
+   * replacement syntax than {@code $n}.
+   */
+  private record Format(Pattern leading, Pattern pattern, String rule, List<Object> parts) {
     static Format of(NumberFormat f) {
       int n = f.getLeadingDigitsPatternCount();
       String npRule = f.getNationalPrefixFormattingRule();
@@ -199,10 +361,49 @@ final class PhonePlans {
           npRule != null && !npRule.isEmpty()
               ? FIRST_GROUP.matcher(f.getFormat()).replaceFirst(npRule)
               : f.getFormat();
+      Pattern pattern = Pattern.compile(f.getPattern());
       return new Format(
           n == 0 ? null : Pattern.compile(f.getLeadingDigitsPattern(n - 1)),
-          Pattern.compile(f.getPattern()),
-          rule);
+          pattern,
+          rule,
+          parts(rule, pattern.matcher("").groupCount()));
+    }
+
+    /**
+     * {@code rule} as {@code Matcher.replaceAll} reads it: {@code $n} (one digit, a group of the
+     * pattern) and text; null for anything else (escapes, named or two-digit groups).
+     */
+    private static List<Object> parts(String rule, int groups) {
+      List<Object> parts = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < rule.length(); i++) {
+        char c = rule.charAt(i);
+        if (c == '\\') {
+          return null;
+        }
+        if (c == '$') {
+          if (i + 1 >= rule.length()) {
+            return null;
+          }
+          int g = rule.charAt(i + 1) - '0';
+          boolean twoDigits = i + 2 < rule.length() && Chars.isAsciiDigit(rule.charAt(i + 2));
+          if (g < 0 || g > 9 || g > groups || (twoDigits && g * 10 <= groups)) {
+            return null;
+          }
+          if (text.length() > 0) {
+            parts.add(text.toString());
+            text.setLength(0);
+          }
+          parts.add(g);
+          i++;
+        } else {
+          text.append(c);
+        }
+      }
+      if (text.length() > 0) {
+        parts.add(text.toString());
+      }
+      return List.copyOf(parts);
     }
 
     /** Whether this format can apply to a number starting with the two digits {@code prefix}. */
@@ -253,6 +454,8 @@ final class PhonePlans {
                   .setNationalNumber(Long.parseLong("5".repeat(length))));
     }
     return new Plan(
+        region,
+        m.hasLeadingDigits() ? Pattern.compile(m.getLeadingDigits()) : null,
         cc,
         UTIL.getNddPrefixForRegion(region, true),
         possible,

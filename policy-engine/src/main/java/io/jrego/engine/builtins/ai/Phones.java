@@ -52,47 +52,81 @@ final class Phones {
       if (rest == null) {
         return null;
       }
-      List<String> written =
-          groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
-      if (!plus && !fits(rest, written.subList(1, written.size())) && !evenGroups(rest)) {
-        return null;
+      // Written with "+", the number needs no grouping check, so it is not formatted at all.
+      if (!plus && !evenGroups(rest)) {
+        List<String> written =
+            groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
+        if (!fits(rest, written.subList(1, written.size()))) {
+          return null;
+        }
       }
-      // isValidNumber is isValidNumberForRegion for the number's region: ask for the region once
-      String region = UTIL.getRegionCodeForNumber(n);
-      return new Match(
-          region == null ? "ZZ" : region, region != null && UTIL.isValidNumberForRegion(n, region));
+      // isValidNumber is isValidNumberForRegion for the number's region, both answered by the
+      // regions' plans (a country code shared by many regions, such as +1, tries each in turn)
+      String nsn = UTIL.getNationalSignificantNumber(n);
+      String region = PhonePlans.regionOf(n.getCountryCode(), nsn);
+      if (region == null) {
+        return new Match("ZZ", false);
+      }
+      boolean valid =
+          PhonePlans.NON_GEOGRAPHIC.equals(region)
+              ? UTIL.isValidNumberForRegion(n, region)
+              : PhonePlans.of(region).isValid(nsn);
+      return new Match(region, valid);
     }
     String digits = digits(text);
-    Match possible = null;
-    for (String region : regions) {
+    PhonePlans.Groups formatted = new PhonePlans.Groups();
+    PhonePlans.Plan[] plans = PhonePlans.of(regions);
+    // The answer is the first region where the number is valid and written as that region writes
+    // it, else the first where it is possible and so written. Formatting is what costs, so regions
+    // where it is only possible are formatted after the valid ones, and only when none of those
+    // is the answer.
+    String[] possibleNsn = null;
+    for (int i = 0; i < plans.length; i++) {
+      PhonePlans.Plan plan = plans[i];
       // The national number is taken from the digits rather than parsed: parsing (extensions,
       // punctuation, vanity letters) is what a scan would otherwise spend most of its time on.
-      PhonePlans.Plan plan = PhonePlans.of(region);
       String nsn = plan.nationalNumber(digits);
       if (nsn == null) {
         continue;
       }
-      boolean valid = plan.isValid(nsn);
-      if (!valid && possible != null) {
-        continue;
+      if (!plan.isValid(nsn)) {
+        if (possibleNsn == null) {
+          possibleNsn = new String[plans.length];
+        }
+        possibleNsn[i] = nsn;
+      } else if (writtenAs(plan, nsn, digits, groups, formatted)) {
+        return new Match(plan.region(), true);
       }
-      String formatted = plan.national(nsn);
-      if (!writtenInFull(plan.countryCode(), nsn, formatted, digits)) {
-        continue;
-      }
-      List<String> g =
-          plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
-              ? groups.subList(1, groups.size())
-              : groups;
-      if (!fits(g, groupsOf(formatted)) && !evenGroups(g)) {
-        continue;
-      }
-      if (valid) {
-        return new Match(region, true);
-      }
-      possible = new Match(region, false);
     }
-    return possible;
+    for (int i = 0; possibleNsn != null && i < plans.length; i++) {
+      if (possibleNsn[i] != null
+          && writtenAs(plans[i], possibleNsn[i], digits, groups, formatted)) {
+        return new Match(plans[i].region(), false);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether {@code digits}, written in {@code groups}, are national number {@code nsn} as {@code
+   * plan}'s region writes it: in full ({@link #writtenInFull}) and grouped as its format groups it
+   * or in even groups.
+   */
+  private static boolean writtenAs(
+      PhonePlans.Plan plan,
+      String nsn,
+      String digits,
+      List<String> groups,
+      PhonePlans.Groups formatted) {
+    plan.nationalGroups(nsn, formatted);
+    if (!writtenInFull(plan.countryCode(), nsn, formatted.digits, digits)) {
+      return false;
+    }
+    List<String> g =
+        plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+            ? groups.subList(1, groups.size())
+            : groups;
+    return fits(g, formatted) || evenGroups(g);
   }
 
   /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
@@ -153,6 +187,28 @@ final class Phones {
     return k == formatted.size();
   }
 
+  /** {@link #fits} against the groups of a national format, compared in place. */
+  static boolean fits(List<String> written, PhonePlans.Groups formatted) {
+    CharSequence d = formatted.digits;
+    int k = 0;
+    int pos = 0;
+    for (String w : written) {
+      int from = pos;
+      while (k < formatted.count && pos - from < w.length()) {
+        pos = formatted.ends[k++];
+      }
+      if (pos - from != w.length()) {
+        return false;
+      }
+      for (int i = 0; i < w.length(); i++) {
+        if (d.charAt(from + i) != w.charAt(i)) {
+          return false;
+        }
+      }
+    }
+    return k == formatted.count;
+  }
+
   private static List<String> groupsOf(String formatted) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
@@ -177,7 +233,7 @@ final class Phones {
    * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
    * number without its trunk prefix, which would make most nine-digit numbers valid in France.
    */
-  private static boolean writtenInFull(int cc, String nsn, String formatted, String digits) {
+  private static boolean writtenInFull(int cc, String nsn, CharSequence formatted, String digits) {
     if (sameDigits(formatted, digits)) {
       return true;
     }
@@ -190,7 +246,7 @@ final class Phones {
   /**
    * Whether the digits of {@code s}, as ASCII, are {@code digits}; {@link #digits} without a copy.
    */
-  private static boolean sameDigits(String s, String digits) {
+  private static boolean sameDigits(CharSequence s, String digits) {
     int k = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

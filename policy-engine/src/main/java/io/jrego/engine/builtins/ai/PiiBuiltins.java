@@ -12,6 +12,7 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.math.BigDecimal;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -161,12 +162,34 @@ public final class PiiBuiltins {
     return out.build();
   }
 
+  /** Each type's id as a value. */
+  private static final Map<PiiType, StringValue> TYPE_IDS = typeIds();
+
+  private static Map<PiiType, StringValue> typeIds() {
+    Map<PiiType, StringValue> m = new EnumMap<>(PiiType.class);
+    for (PiiType t : PiiType.values()) {
+      m.put(t, StringValue.of(t.id()));
+    }
+    return m;
+  }
+
+  /** The confidence of each score 0-100 as a value (0.35, 1): a body has thousands of findings. */
+  private static final NumberValue[] CONFIDENCES = confidences();
+
+  private static NumberValue[] confidences() {
+    NumberValue[] c = new NumberValue[101];
+    for (int score = 0; score <= 100; score++) {
+      c[score] = NumberValue.of(BigDecimal.valueOf(score, 2).stripTrailingZeros());
+    }
+    return c;
+  }
+
   private static ObjectValue finding(Finding f, boolean includeText, String replacement) {
     ObjectValue.Builder b = new ObjectValue.Builder();
-    b.put("type", StringValue.of(f.type().id()));
+    b.put("type", TYPE_IDS.get(f.type()));
     b.put("start", NumberValue.of(f.start()));
     b.put("end", NumberValue.of(f.end()));
-    b.put("confidence", NumberValue.of(BigDecimal.valueOf(f.score(), 2).stripTrailingZeros()));
+    b.put("confidence", CONFIDENCES[f.score()]);
     b.put("subtype", StringValue.of(f.subtype()));
     if (includeText) {
       b.put("text", StringValue.of(f.text()));

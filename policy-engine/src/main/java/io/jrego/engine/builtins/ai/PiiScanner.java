@@ -1,10 +1,9 @@
 package io.jrego.engine.builtins.ai;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Finds personal data and credentials in text, validating every candidate (checksums, issuer
@@ -28,13 +27,25 @@ public final class PiiScanner {
 
   private static final PiiScanner STANDARD = new PiiScanner();
 
-  /** Orders candidates for overlap resolution: the most confident, then longest, then first. */
+  /**
+   * Orders candidates for overlap resolution: the most confident, then longest, then first, then by
+   * type. Written out rather than composed from key extractors: a PII-dense body sorts thousands of
+   * candidates.
+   */
   private static final Comparator<Candidate> PRIORITY =
-      Comparator.comparingInt(Candidate::score)
-          .reversed()
-          .thenComparing(Comparator.comparingInt((Candidate c) -> c.end() - c.start()).reversed())
-          .thenComparingInt(Candidate::start)
-          .thenComparing(Candidate::type);
+      (a, b) -> {
+        int c = Integer.compare(b.score(), a.score());
+        if (c == 0) {
+          c = Integer.compare(b.end() - b.start(), a.end() - a.start());
+        }
+        if (c == 0) {
+          c = Integer.compare(a.start(), b.start());
+        }
+        return c != 0 ? c : a.type().compareTo(b.type());
+      };
+
+  private static final Comparator<Candidate> BY_START =
+      (a, b) -> Integer.compare(a.start(), b.start());
 
   private PiiScanner() {}
 
@@ -61,7 +72,7 @@ public final class PiiScanner {
     scan.run();
     List<Candidate> kept = new ArrayList<>();
     for (Candidate c : scan.candidates) {
-      int score = ContextWords.apply(c.type(), c.score(), text, c.start(), c.end());
+      int score = scan.withContext(c.type(), c.score(), c.start(), c.end());
       if (score >= options.minScore() && options.types().contains(c.type())) {
         kept.add(
             score == c.score()
@@ -70,22 +81,22 @@ public final class PiiScanner {
       }
     }
     kept.sort(PRIORITY);
-    TreeMap<Integer, Candidate> accepted = new TreeMap<>();
+    // The characters taken by candidates accepted so far: a candidate that overlaps none of them
+    // is accepted. Candidates are never empty, so "overlaps" is "takes one of its characters".
+    BitSet taken = new BitSet(text.length());
+    List<Candidate> accepted = new ArrayList<>();
     for (Candidate c : kept) {
-      Map.Entry<Integer, Candidate> before = accepted.floorEntry(c.start());
-      if (before != null && before.getValue().end() > c.start()) {
-        continue;
+      int next = taken.nextSetBit(c.start());
+      if (next < 0 || next >= c.end()) {
+        taken.set(c.start(), c.end());
+        accepted.add(c);
       }
-      Map.Entry<Integer, Candidate> after = accepted.ceilingEntry(c.start());
-      if (after != null && after.getKey() < c.end()) {
-        continue;
-      }
-      accepted.put(c.start(), c);
     }
+    accepted.sort(BY_START);
     List<Finding> out = new ArrayList<>(Math.min(accepted.size(), options.maxFindings()));
     int cp = 0;
     int pos = 0;
-    for (Candidate c : accepted.values()) {
+    for (Candidate c : accepted) {
       if (out.size() == options.maxFindings()) {
         return new Result(out, true);
       }

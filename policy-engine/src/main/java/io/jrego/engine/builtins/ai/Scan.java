@@ -97,6 +97,39 @@ final class Scan {
     }
   }
 
+  /** Context words of the words looked at most recently; made on first use. */
+  private ContextWords.WordCache contextWords;
+
+  private int nearStart = -1;
+  private int nearEnd = -1;
+  private long nearTypes;
+  private boolean nearComplete;
+
+  /**
+   * {@code score} of a {@code type} candidate at {@code [start, end)} after context words: see
+   * {@link ContextWords}. The last span's answer is kept, since the candidates tried on one run of
+   * digits (card, SSN, phone) ask about the same span one after the other.
+   */
+  int withContext(PiiType type, int score, int start, int end) {
+    if (score >= 100 || !ContextWords.hasWords(type)) {
+      return score;
+    }
+    long bit = ContextWords.bit(type);
+    boolean known =
+        start == nearStart && end == nearEnd && (nearComplete || (nearTypes & bit) != 0);
+    if (!known) {
+      if (contextWords == null) {
+        contextWords = new ContextWords.WordCache();
+      }
+      nearTypes = ContextWords.near(text, start, end, bit, contextWords);
+      // the walk stopped early only if it found this type: otherwise it saw every word
+      nearComplete = (nearTypes & bit) == 0;
+      nearStart = start;
+      nearEnd = end;
+    }
+    return ContextWords.boost(type, score, nearTypes);
+  }
+
   boolean wants(PiiType t) {
     return types.contains(t);
   }
@@ -145,7 +178,7 @@ final class Scan {
           e = Addresses.ipv6(this, i);
         }
         i = e > i ? e : i + 1;
-      } else if (Chars.isWord(c)) {
+      } else if (isWord(c)) {
         i = token(i);
       } else {
         i++;
@@ -153,11 +186,24 @@ final class Scan {
     }
   }
 
+  /** {@link Chars#isWord} by a table for ASCII: the walk asks it of nearly every character. */
+  private static final boolean[] ASCII_WORD = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Chars.isWord(c);
+    }
+  }
+
+  private static boolean isWord(char c) {
+    return c < 128 ? ASCII_WORD[c] : Chars.isWord(c);
+  }
+
   /** A token starting at {@code s}; returns where scanning continues (past the token). */
   private int token(int s) {
     String t = text;
     int wordEnd = s + 1;
-    while (wordEnd < t.length() && Chars.isWord(t.charAt(wordEnd))) {
+    while (wordEnd < t.length() && isWord(t.charAt(wordEnd))) {
       wordEnd++;
     }
     if (!Chars.boundaryBefore(t, s)) {

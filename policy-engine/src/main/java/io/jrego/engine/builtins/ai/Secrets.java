@@ -33,6 +33,18 @@ final class Secrets {
   /** Prefixes by first character (ASCII), longest first. */
   private static final List<List<Prefix>> BY_FIRST = new ArrayList<>();
 
+  /**
+   * The second characters (ASCII) of the prefixes, by first character: bits 0-63 and 64-127. Most
+   * words start with a prefix's first letter but not its first two ("sure", not "sk-"), and are
+   * ruled out here without comparing every prefix.
+   */
+  private static final long[] SECOND_LOW = new long[128];
+
+  private static final long[] SECOND_HIGH = new long[128];
+
+  /** First characters of a prefix too short, or with a second character too wide, to filter. */
+  private static final boolean[] UNFILTERED = new boolean[128];
+
   private static final List<String> SECRET_NAMES = new ArrayList<>();
   private static final List<String> PASSWORD_NAMES = new ArrayList<>();
   private static final Set<String> PLACEHOLDER_VALUES =
@@ -83,6 +95,16 @@ final class Secrets {
     for (List<Prefix> l : BY_FIRST) {
       if (l != null) {
         l.sort(Comparator.comparingInt((Prefix p) -> p.prefix.length()).reversed());
+        for (Prefix p : l) {
+          char second = p.prefix.length() > 1 ? p.prefix.charAt(1) : 0;
+          if (p.prefix.length() < 2 || second >= 128) {
+            UNFILTERED[p.prefix.charAt(0)] = true;
+          } else if (second < 64) {
+            SECOND_LOW[p.prefix.charAt(0)] |= 1L << second;
+          } else {
+            SECOND_HIGH[p.prefix.charAt(0)] |= 1L << (second - 64);
+          }
+        }
       }
     }
     List<String> target = SECRET_NAMES;
@@ -111,6 +133,9 @@ final class Secrets {
     char c = t.charAt(s);
     List<Prefix> candidates = c < 128 ? BY_FIRST.get(c) : null;
     if (candidates == null) {
+      return -1;
+    }
+    if (s + 1 < t.length() && !mayContinue(c, t.charAt(s + 1))) {
       return -1;
     }
     for (Prefix p : candidates) {
@@ -143,6 +168,19 @@ final class Secrets {
       return i;
     }
     return -1;
+  }
+
+  /** Whether some prefix starting with {@code first} has {@code second} as its second character. */
+  private static boolean mayContinue(char first, char second) {
+    if (UNFILTERED[first]) {
+      return true;
+    }
+    if (second >= 128) {
+      return false;
+    }
+    return second < 64
+        ? (SECOND_LOW[first] & (1L << second)) != 0
+        : (SECOND_HIGH[first] & (1L << (second - 64))) != 0;
   }
 
   private static boolean inAlphabet(String alphabet, char c) {

@@ -23,6 +23,7 @@ class PhonePlansTest {
   @Test
   void validityAndNationalFormatAreLibphonenumbers() {
     Random random = new Random(20261205);
+    PhonePlans.Groups groups = new PhonePlans.Groups();
     int valid = 0;
     int checked = 0;
     for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
@@ -35,9 +36,12 @@ class PhonePlansTest {
         assertThat(plan.isPossible(nsn.length()))
             .as("%s %s possible", region, nsn)
             .isEqualTo(UTIL.isPossibleNumber(n));
-        assertThat(plan.national(nsn))
-            .as("%s %s national format", region, nsn)
-            .isEqualTo(UTIL.format(n, PhoneNumberFormat.NATIONAL));
+        String national = UTIL.format(n, PhoneNumberFormat.NATIONAL);
+        assertThat(plan.national(nsn)).as("%s %s national format", region, nsn).isEqualTo(national);
+        plan.nationalGroups(nsn, groups);
+        assertThat(runs(groups))
+            .as("%s %s national format's digit groups", region, nsn)
+            .isEqualTo(digitRuns(national));
         valid += expected ? 1 : 0;
         checked++;
       }
@@ -46,6 +50,38 @@ class PhonePlansTest {
     // The samples reach both answers often enough for the comparison to mean something.
     assertThat(valid).isGreaterThan(2_000);
     assertThat(checked - valid).isGreaterThan(20_000);
+  }
+
+  @Test
+  void regionOfANumberIsLibphonenumbers() {
+    Random random = new Random(20261206);
+    int shared = 0;
+    for (int cc : new TreeSet<>(UTIL.getSupportedCallingCodes())) {
+      List<String> regions = UTIL.getRegionCodesForCountryCode(cc);
+      List<String> samples = new ArrayList<>();
+      for (String region : regions) {
+        if (!region.equals(PhonePlans.NON_GEOGRAPHIC)) {
+          samples.addAll(samples(region, random));
+        }
+      }
+      for (int length = 4; length <= 14; length++) {
+        samples.add(digits(random, length));
+      }
+      for (String nsn : samples) {
+        PhoneNumber n = build(cc, nsn);
+        String expected = UTIL.getRegionCodeForNumber(n);
+        String region = PhonePlans.regionOf(cc, nsn);
+        assertThat(region).as("+%d %s region", cc, nsn).isEqualTo(expected);
+        if (region != null && !region.equals(PhonePlans.NON_GEOGRAPHIC)) {
+          assertThat(PhonePlans.of(region).isValid(nsn))
+              .as("+%d %s valid in %s", cc, nsn, region)
+              .isEqualTo(UTIL.isValidNumberForRegion(n, region));
+        }
+        shared += regions.size() > 1 ? 1 : 0;
+      }
+    }
+    // country codes shared by several regions (+1, +7, +44, ...) are where the answer is worked for
+    assertThat(shared).isGreaterThan(10_000);
   }
 
   /**
@@ -78,6 +114,32 @@ class PhonePlansTest {
     int usual = UTIL.getNationalSignificantNumber(UTIL.getExampleNumber(region)).length();
     for (int p = 0; p < 100; p++) {
       out.add(String.format("%02d", p) + digits(random, Math.max(0, usual - 2)));
+    }
+    return out;
+  }
+
+  /** The groups as strings. */
+  private static List<String> runs(PhonePlans.Groups groups) {
+    List<String> out = new ArrayList<>();
+    int from = 0;
+    for (int k = 0; k < groups.count; k++) {
+      out.add(groups.digits.substring(from, groups.ends[k]));
+      from = groups.ends[k];
+    }
+    return out;
+  }
+
+  /** The runs of digits of {@code s}. */
+  private static List<String> digitRuns(String s) {
+    List<String> out = new ArrayList<>();
+    StringBuilder run = new StringBuilder();
+    for (int i = 0; i <= s.length(); i++) {
+      if (i < s.length() && Character.isDigit(s.charAt(i))) {
+        run.append(s.charAt(i));
+      } else if (run.length() > 0) {
+        out.add(run.toString());
+        run.setLength(0);
+      }
     }
     return out;
   }
