@@ -2,6 +2,7 @@ package io.jrego.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,17 +43,27 @@ public final class JregoCommand implements Runnable {
 
   /** Runs {@code jrego} and exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(args, System.getenv()));
+    long mainNanos = System.nanoTime();
+    System.exit(run(args, System.getenv(), Instant.now(), mainNanos));
   }
 
   /** Runs {@code jrego} with an environment, returning the exit code. */
   static int run(String[] args, Map<String, String> env) {
+    return run(args, env, Instant.now(), System.nanoTime());
+  }
+
+  private static int run(String[] args, Map<String, String> env, Instant mainAt, long mainNanos) {
     CommandLine cmd;
     try {
       cmd = commandLine(args, env);
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("jrego: " + e.getMessage());
       return 2;
+    }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().userObject() instanceof ServeCommand serve) {
+        serve.mainEnteredAt(mainAt, mainNanos); // for its start-up line
+      }
     }
     return cmd.execute(args);
   }

@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -108,6 +109,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   @Mixin BudgetOptions budgetOptions = new BudgetOptions();
 
   @Mixin ObservabilityOptions observability = new ObservabilityOptions();
+
+  /** When {@code main} began (for the start-up line); this object's making unless told. */
+  private Instant mainAt = Instant.now();
+
+  private long mainNanos = System.nanoTime();
+
+  void mainEnteredAt(Instant at, long nanos) {
+    this.mainAt = at;
+    this.mainNanos = nanos;
+  }
 
   /** Where secrets named by environment variable are read; the process's, or a test's. */
   Map<String, String> env = System.getenv();
@@ -528,6 +539,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Override
   public Integer call() {
+    long commandNanos = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     ListenAddress grpc;
@@ -670,7 +682,9 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.flush();
       return 2;
     }
+    long setUpNanos = System.nanoTime();
     manager.pollAll(); // activates nothing until every source has brought a bundle
+    long bundlesNanos = System.nanoTime();
     if (policies.current().isEmpty() && !manager.awaiting().isEmpty()) {
       err.println(
           "jrego: no policy active: waiting for the first bundle of "
@@ -726,6 +740,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
+    long readyNanos = System.nanoTime();
     manager.start();
     List<String> served = new ArrayList<>(sources);
     workloads.bundles().forEach((name, b) -> served.add(name + "=" + b.resource()));
@@ -742,6 +757,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
             .map(ServeCommand::describeRoutes)
             .orElse("decision data." + path.replace('/', '.')),
         dryRun ? " (dry-run)" : "");
+    out.println(
+        StartUpTimes.of(
+                ProcessHandle.current().info().startInstant(),
+                mainAt,
+                mainNanos,
+                commandNanos,
+                setUpNanos,
+                bundlesNanos,
+                readyNanos,
+                running.warmUpTook())
+            .describe());
     out.flush();
     Runtime.getRuntime()
         .addShutdownHook(
