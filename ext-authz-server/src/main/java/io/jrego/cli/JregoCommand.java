@@ -2,7 +2,6 @@ package io.jrego.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,15 +43,15 @@ public final class JregoCommand implements Runnable {
   /** Runs {@code jrego} and exits with its code. */
   public static void main(String[] args) {
     long mainNanos = System.nanoTime();
-    System.exit(run(args, System.getenv(), Instant.now(), mainNanos));
+    System.exit(run(args, System.getenv(), mainNanos));
   }
 
   /** Runs {@code jrego} with an environment, returning the exit code. */
   static int run(String[] args, Map<String, String> env) {
-    return run(args, env, Instant.now(), System.nanoTime());
+    return run(args, env, System.nanoTime());
   }
 
-  private static int run(String[] args, Map<String, String> env, Instant mainAt, long mainNanos) {
+  private static int run(String[] args, Map<String, String> env, long mainNanos) {
     CommandLine cmd;
     try {
       cmd = commandLine(args, env);
@@ -62,7 +61,7 @@ public final class JregoCommand implements Runnable {
     }
     for (CommandLine sub : cmd.getSubcommands().values()) {
       if (sub.getCommandSpec().userObject() instanceof ServeCommand serve) {
-        serve.mainEnteredAt(mainAt, mainNanos); // for its start-up line
+        serve.mainEnteredAt(mainNanos); // for its start-up line
       }
     }
     return cmd.execute(args);

@@ -38,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -110,13 +109,13 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Mixin ObservabilityOptions observability = new ObservabilityOptions();
 
-  /** When {@code main} began (for the start-up line); this object's making unless told. */
-  private Instant mainAt = Instant.now();
-
+  /**
+   * When {@code main} began, for the start-up line ({@link System#nanoTime()}); unless told, when
+   * this object was made.
+   */
   private long mainNanos = System.nanoTime();
 
-  void mainEnteredAt(Instant at, long nanos) {
-    this.mainAt = at;
+  void mainEnteredAt(long nanos) {
     this.mainNanos = nanos;
   }
 
@@ -313,8 +312,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       converter = DurationConverter.class,
       description =
           "An evaluation still running after this long becomes a long one: long ones run one per"
-              + " --long-eval-slots at a --long-eval-duty share of a CPU, so expensive checks cannot"
-              + " take cheap ones' CPU; they still end at --eval-timeout. 0 turns this off.")
+              + " --long-eval-slots at a --long-eval-duty share of a CPU, so expensive checks"
+              + " cannot take cheap ones' CPU; they still end at --eval-timeout. 0 turns this off.")
   Duration longEvalAfter;
 
   @Option(
@@ -419,7 +418,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       description =
           "Serve the gRPC port over mutual TLS with the X.509 SVID streamed by the SPIFFE Workload"
               + " API at ADDR (unix:///run/spire/sockets/agent.sock); without ADDR, from"
-              + " SPIFFE_ENDPOINT_SOCKET. Instead of the SVID files. Needs --tls-allowed-spiffe-id.")
+              + " SPIFFE_ENDPOINT_SOCKET. Instead of the SVID files. Needs"
+              + " --tls-allowed-spiffe-id.")
   String tlsWorkloadApi;
 
   @Option(
@@ -759,8 +759,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         dryRun ? " (dry-run)" : "");
     out.println(
         StartUpTimes.of(
-                ProcessHandle.current().info().startInstant(),
-                mainAt,
+                StartUpTimes.processAge(),
+                System.nanoTime(),
                 mainNanos,
                 commandNanos,
                 setUpNanos,
