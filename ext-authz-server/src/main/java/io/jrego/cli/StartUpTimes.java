@@ -68,7 +68,7 @@ record StartUpTimes(
       String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
       // the fields after the command name, which is in parentheses and may hold spaces: the
       // state is field 3 of the line, the start time (USER_HZ ticks, 100 a second) field 22
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
       long startTicks = Long.parseLong(fields[22 - 3]);
       String uptime = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII);
       BigDecimal up = new BigDecimal(uptime.substring(0, uptime.indexOf(' ')));
