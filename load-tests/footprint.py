@@ -131,6 +131,13 @@ LAUNCHER_VARIANTS = {
     # a training of its own (session 8: 6 s of warm-up, against a 30 s one in jrego-serve.aot)
     "launcher-aot6s-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-6s.aot"], {}, ["--warm-up", "500ms"],
                                  "launcher from the second AOT cache (target/jrego-serve-6s.aot), with a 0.5 s warm-up"),
+    # Session 9 (ready <= 1.5 s): a cache recorded with session 8's training arguments (the same
+    # `serve` with `--admin-addr off`, written by hand to target/jrego-serve-s8.aot for the same
+    # jar) against the launcher's; and the first minute with no warm-up and no eager compiles.
+    "launcher-s8aot-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-s8.aot"], {}, ["--warm-up", "500ms"],
+                                 "launcher from session 8's AOT cache (target/jrego-serve-s8.aot), 0.5 s warm-up"),
+    "launcher-noeager": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {}, [],
+                         "launcher with AOTCompileEagerly off, no warm-up"),
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),

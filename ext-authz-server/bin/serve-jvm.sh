@@ -92,9 +92,11 @@ serve_aot_flags() {
 # and the cache holds C2-level profiles for fewer of the methods the first minute compiles (99
 # against 384 of 1,086); a 30 s training (797) made no difference to the first minute measured
 # against a calm 6 s one (load-tests/README.md, "Footprint", session 8). Record it on a quiet machine.
+# The admin server runs too (loopback, a port of its own): without it its classes (the JDK's HTTP
+# server) were left out of the cache and loaded from the runtime image at every start.
 serve_aot_training_args() {
   local policies="$1" config="$2" b
-  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr off --warm-up 6s --config "$config")
+  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --warm-up 6s --config "$config")
   for b in ai-gateway ai-guards mcp-gateway rag-gateway; do
     SERVE_AOT_TRAINING_ARGS+=(--bundle "$policies/$b")
   done

@@ -42,17 +42,27 @@ public final class JregoCommand implements Runnable {
 
   /** Runs {@code jrego} and exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(args, System.getenv()));
+    long mainNanos = System.nanoTime();
+    System.exit(run(args, System.getenv(), mainNanos));
   }
 
   /** Runs {@code jrego} with an environment, returning the exit code. */
   static int run(String[] args, Map<String, String> env) {
+    return run(args, env, System.nanoTime());
+  }
+
+  private static int run(String[] args, Map<String, String> env, long mainNanos) {
     CommandLine cmd;
     try {
       cmd = commandLine(args, env);
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("jrego: " + e.getMessage());
       return 2;
+    }
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      if (sub.getCommandSpec().userObject() instanceof ServeCommand serve) {
+        serve.mainEnteredAt(mainNanos); // for its start-up line
+      }
     }
     return cmd.execute(args);
   }

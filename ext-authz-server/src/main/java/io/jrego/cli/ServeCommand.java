@@ -109,6 +109,16 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Mixin ObservabilityOptions observability = new ObservabilityOptions();
 
+  /**
+   * When {@code main} began, for the start-up line ({@link System#nanoTime()}); unless told, when
+   * this object was made.
+   */
+  private long mainNanos = System.nanoTime();
+
+  void mainEnteredAt(long nanos) {
+    this.mainNanos = nanos;
+  }
+
   /** Where secrets named by environment variable are read; the process's, or a test's. */
   Map<String, String> env = System.getenv();
 
@@ -302,8 +312,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       converter = DurationConverter.class,
       description =
           "An evaluation still running after this long becomes a long one: long ones run one per"
-              + " --long-eval-slots at a --long-eval-duty share of a CPU, so expensive checks cannot"
-              + " take cheap ones' CPU; they still end at --eval-timeout. 0 turns this off.")
+              + " --long-eval-slots at a --long-eval-duty share of a CPU, so expensive checks"
+              + " cannot take cheap ones' CPU; they still end at --eval-timeout. 0 turns this off.")
   Duration longEvalAfter;
 
   @Option(
@@ -408,7 +418,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       description =
           "Serve the gRPC port over mutual TLS with the X.509 SVID streamed by the SPIFFE Workload"
               + " API at ADDR (unix:///run/spire/sockets/agent.sock); without ADDR, from"
-              + " SPIFFE_ENDPOINT_SOCKET. Instead of the SVID files. Needs --tls-allowed-spiffe-id.")
+              + " SPIFFE_ENDPOINT_SOCKET. Instead of the SVID files. Needs"
+              + " --tls-allowed-spiffe-id.")
   String tlsWorkloadApi;
 
   @Option(
@@ -528,6 +539,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
 
   @Override
   public Integer call() {
+    long commandNanos = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     ListenAddress grpc;
@@ -670,7 +682,9 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.flush();
       return 2;
     }
+    long setUpNanos = System.nanoTime();
     manager.pollAll(); // activates nothing until every source has brought a bundle
+    long bundlesNanos = System.nanoTime();
     if (policies.current().isEmpty() && !manager.awaiting().isEmpty()) {
       err.println(
           "jrego: no policy active: waiting for the first bundle of "
@@ -726,6 +740,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.println("jrego: cannot listen: " + e.getMessage());
       return 1;
     }
+    long readyNanos = System.nanoTime();
     manager.start();
     List<String> served = new ArrayList<>(sources);
     workloads.bundles().forEach((name, b) -> served.add(name + "=" + b.resource()));
@@ -742,6 +757,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
             .map(ServeCommand::describeRoutes)
             .orElse("decision data." + path.replace('/', '.')),
         dryRun ? " (dry-run)" : "");
+    out.println(
+        StartUpTimes.of(
+                StartUpTimes.processAge(),
+                System.nanoTime(),
+                mainNanos,
+                commandNanos,
+                setUpNanos,
+                bundlesNanos,
+                readyNanos,
+                running.warmUpTook())
+            .describe());
     out.flush();
     Runtime.getRuntime()
         .addShutdownHook(

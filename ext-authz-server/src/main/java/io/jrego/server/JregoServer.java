@@ -20,6 +20,7 @@ import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -203,6 +204,11 @@ public final class JregoServer implements AutoCloseable {
   /** The gRPC port (with port 0 in the address, the one picked). */
   public int grpcPort() {
     return grpc.port();
+  }
+
+  /** How long the warm-up before SERVING ran (zero without one). */
+  public Duration warmUpTook() {
+    return grpc.warmUpTook();
   }
 
   /** The admin port, or -1 without an admin server. */

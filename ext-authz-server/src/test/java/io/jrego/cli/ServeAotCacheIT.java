@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12: {@code bin/jrego serve} on the packaged jar makes the AOT cache when it is missing (a
  * training run) and starts with it, as the JVM itself reports ({@code -Xlog:aot}), compiling the
- * methods it has profiles for at their first call ({@code AOTCompileEagerly}). Runs after {@code
- * package}, under Failsafe; on a JDK older than 25 the launcher runs without a cache and this test
- * says so.
+ * methods it has profiles for at their first call ({@code AOTCompileEagerly}), with the admin
+ * server's classes in it, and logs where its time to ready went. Runs after {@code package}, under
+ * Failsafe; on a JDK older than 25 the launcher runs without a cache and this test says so.
  */
 class ServeAotCacheIT {
 
@@ -36,8 +36,8 @@ class ServeAotCacheIT {
     try (LauncherProcess jrego =
         LauncherProcess.start(
             dir,
-            // the JVM reports the cache, and prints the flags it runs with
-            "-Xlog:aot=info -XX:+PrintFlagsFinal",
+            // the JVM reports the cache, where each class came from, and the flags it runs with
+            "-Xlog:aot=info -Xlog:class+load=info -XX:+PrintFlagsFinal",
             "serve",
             "--warm-up",
             "0s",
@@ -59,6 +59,16 @@ class ServeAotCacheIT {
           // what HotSpot 25 prints when it cannot use the cache (a jar changed since, other flags)
           .doesNotContain("An error has occurred while processing the AOT cache")
           .doesNotContain("shared class paths mismatch");
+      // the training ran the admin server too: its classes are not read from the runtime image
+      assertThat(jrego.out())
+          .contains("com.sun.net.httpserver.HttpServer source: shared objects file")
+          .contains("io.jrego.server.admin.AdminServer source: shared objects file");
+      // serve says where its time to ready went
+      assertThat(jrego.out())
+          .containsPattern(
+              "jrego: ready \\d+\\.\\d\\d s after the process started \\(launcher and JVM"
+                  + " \\d+\\.\\d\\d s, command line \\d+\\.\\d\\d s, set-up \\d+\\.\\d\\d s,"
+                  + " bundles \\d+\\.\\d\\d s, servers \\d+\\.\\d\\d s, warm-up 0\\.00 s\\)");
       // the cache's profiled methods are queued for the compiler at their first call (JDK 25)
       assertThat(jrego.out()).containsPattern("bool AOTCompileEagerly\\s+= true");
       assertThat(cache).isRegularFile();

@@ -246,6 +246,7 @@ public final class CheckServer implements AutoCloseable {
   private final PolicyHolder policies;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean serving = new AtomicBoolean();
+  private volatile Duration warmedUpFor = Duration.ZERO;
   private final Optional<SvidTls> tls;
   private final Optional<ConnectionLimit> connections;
 
@@ -553,6 +554,7 @@ public final class CheckServer implements AutoCloseable {
     Duration warmUp = config.warmUp();
     if (!warmUp.isZero() && policies.current().isPresent() && !draining.get()) {
       WarmUp.Result r = WarmUp.run(config, service, process, policies, warmUp);
+      warmedUpFor = r.took();
       LOG.log(
           Level.INFO,
           "warmed up with {0} made-up checks and {1} ext_proc streams {2} in {3} ms{4}",
@@ -572,6 +574,11 @@ public final class CheckServer implements AutoCloseable {
             }
           });
     }
+  }
+
+  /** How long {@link #serve}'s warm-up ran; zero before it or without one. */
+  public Duration warmUpTook() {
+    return warmedUpFor;
   }
 
   /** Whether {@link #serve} has finished its warm-up and the server follows the policy. */
