@@ -59,10 +59,18 @@ class StartUpTimesTest {
   }
 
   @Test
-  void aProcessStartAfterMain_isNotANegativePhase() {
-    // the system's start time has 10 ms resolution: it may round to after main's reading
+  void anAgeRoundedBelowMain_isNotANegativePhase() {
+    // /proc counts in 10 ms ticks: an age read 15 ms after main may round to less than 15 ms
     StartUpTimes t =
-        StartUpTimes.of(Optional.of(MAIN.plusMillis(5)), MAIN, 0, 0, 0, 0, 0, Duration.ZERO);
+        StartUpTimes.of(
+            Optional.of(Duration.ofMillis(5)),
+            25 * MS, // the age's reading
+            10 * MS, // main
+            10 * MS,
+            10 * MS,
+            10 * MS,
+            10 * MS,
+            Duration.ZERO);
 
     assertThat(t.toMain()).contains(Duration.ZERO);
     assertThat(t.total()).isEqualTo(Duration.ZERO);
