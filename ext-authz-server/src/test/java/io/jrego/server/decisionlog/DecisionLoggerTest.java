@@ -52,7 +52,7 @@ class DecisionLoggerTest {
 
   @Test
   void bundleMaskAndDropApplyAsOpa() throws Exception {
-    PreparedPolicy p = Events.policy(Events.ALLOW, OpaDecisionLogParityTest.MASK_POLICY);
+    PreparedPolicy p = Events.policy(Events.ALLOW, OpaDecisionLogParityIT.MASK_POLICY);
     List<Value> lines;
     try (Events.Console c = new Events.Console(false)) {
       lines =
@@ -65,7 +65,7 @@ class DecisionLoggerTest {
               Events.event(p, "{\"user\":\"carol\"}"));
     }
     // these are the events real OPA 1.22.2 logs for the same policy and inputs
-    // (OpaDecisionLogParityTest checks that against the binary)
+    // (OpaDecisionLogParityIT checks that against the binary)
     assertThat(lines).hasSize(2);
     ObjectValue alice = (ObjectValue) lines.get(0);
     assertThat(Json.write(alice.get("input").orElseThrow()))

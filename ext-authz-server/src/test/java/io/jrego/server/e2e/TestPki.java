@@ -144,14 +144,14 @@ final class TestPki {
   /**
    * A new PKI with the files the shipped Envoy config reads written into {@code certs}: {@code ca},
    * {@code server} (Envoy's listener) and {@code envoy} (Envoy's client certificate, SPIFFE ID
-   * {@link EnvoyEndToEndTest#ENVOY}), each as {@code .crt} and {@code .key}.
+   * {@link EnvoyEndToEndIT#ENVOY}), each as {@code .crt} and {@code .key}.
    */
   static TestPki forEnvoy(Path certs)
       throws GeneralSecurityException, OperatorCreationException, IOException {
     TestPki pki = new TestPki();
     writePem(certs, "ca", pki.ca());
     writePem(certs, "server", pki.server());
-    writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndTest.ENVOY));
+    writePem(certs, "envoy", pki.client("envoy", EnvoyEndToEndIT.ENVOY));
     return pki;
   }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * with a reset stream and a logged stack trace, and the memory they held by nothing but the queue's
  * length. The limits now follow the heap ({@link RequestLimits}) and the calls over them are
  * refused cleanly, RESOURCE_EXHAUSTED, and counted. The bytes limit is shown by a flood against a
- * real {@code jrego serve} ({@code RequestFloodEndToEndTest}).
+ * real {@code jrego serve} ({@code RequestFloodEndToEndIT}).
  */
 class RequestLimitsTest {
 

@@ -11,7 +11,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Strict mode's checks and the capabilities check on parsed modules; {@code CheckCommandOpaTest}
+ * Strict mode's checks and the capabilities check on parsed modules; {@code CheckCommandOpaIT}
  * (ext-authz-server) compares the same classes of error with the real {@code opa check}.
  */
 class StrictChecksTest {

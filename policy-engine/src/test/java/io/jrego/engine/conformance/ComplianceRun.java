@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 
 /**
  * Runs OPA's compliance cases from a folder against jrego and tallies them. Used by {@link
- * OpaComplianceTest} in the build and by {@link #main} on its own:
+ * OpaComplianceIT} in the build and by {@link #main} on its own:
  *
  * <pre>
  * java -cp ... io.jrego.engine.conformance.ComplianceRun [cases-dir] [report.md]

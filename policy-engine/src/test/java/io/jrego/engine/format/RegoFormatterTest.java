@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The tricky cases of OPA's layout, each a module under {@code src/test/resources/format} beside
  * the {@code .formatted} text real {@code opa fmt} 1.22.2 wrote for it ({@code --v0-compatible} for
- * {@code v0*.rego}); {@code FormatOpaParityTest} checks those texts are still OPA's.
+ * {@code v0*.rego}); {@code FormatOpaParityIT} checks those texts are still OPA's.
  */
 class RegoFormatterTest {
 

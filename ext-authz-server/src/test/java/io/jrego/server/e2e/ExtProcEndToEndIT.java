@@ -1,0 +1,571 @@
+package io.jrego.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.ListenAddress;
+import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.ProcessStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * ext_proc through the real Envoy on the shipped {@code envoy-config/envoy.yaml} and the default
+ * bundle: the {@link AiUpstream} records what reached it, so each test asserts that no original
+ * value of personal data passed where the bundle says it must not.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExtProcEndToEndIT {
+
+  static final String ORCHESTRATOR = "spiffe://cluster.local/ns/ai/sa/orchestrator";
+  static final String GATEWAY = "spiffe://cluster.local/ns/edge/sa/api-gateway";
+  static final String PARTNER = "spiffe://cluster.local/ns/partners/sa/exporter";
+
+  /** One value of each type the gateway's prompts must not carry upstream. */
+  static final Map<String, String> PII =
+      Map.of(
+          "email", "jane.doe@example.com",
+          "card", "4111 1111 1111 1111",
+          "iban", "DE89 3704 0044 0532 0130 00",
+          "phone", "+44 20 7946 0958",
+          "secret", "AKIAIOSFODNN7EXAMPLE");
+
+  static final String PROMPT =
+      "Write to "
+          + PII.get("email")
+          + " that card "
+          + PII.get("card")
+          + " and IBAN "
+          + PII.get("iban")
+          + " are on file; call "
+          + PII.get("phone")
+          + ". Use key "
+          + PII.get("secret")
+          + ". Keep it short, thanks.";
+
+  /**
+   * The shipped config with ext_proc's per-message timeout and ext_authz's timeout at 5 s instead
+   * of 0.5 s: on a loaded machine a cold jrego's first answers can take longer, and these tests are
+   * about what is answered, not how fast (ExtProcFailuresEndToEndIT checks the shipped timeout).
+   */
+  static final UnaryOperator<String> PATIENT =
+      s -> {
+        assertThat(s).contains("message_timeout: 0.5s").contains("timeout: 0.5s");
+        return s.replace("message_timeout: 0.5s", "message_timeout: 5s")
+            .replace("timeout: 0.5s", "timeout: 5s");
+      };
+
+  private final Running running = new Running();
+  private AiUpstream upstream;
+  private JregoServer jrego;
+  private EnvoyRunner envoy;
+  private TestPki pki;
+  private Map<String, HttpClient> clients;
+
+  @BeforeAll
+  void start() throws Exception {
+    Path certs = Files.createDirectories(EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs"));
+    pki = TestPki.forEnvoy(certs);
+    clients =
+        Map.of(
+            "orchestrator", pki.httpClient(pki.client("orchestrator", ORCHESTRATOR)),
+            "gateway", pki.httpClient(pki.client("api-gateway", GATEWAY)),
+            "partner", pki.httpClient(pki.client("exporter", PARTNER)));
+    upstream = new AiUpstream();
+    running.add(upstream);
+    jrego = startJrego(ExternalProcessorService.Config.defaults());
+    running.add(jrego);
+    envoy = EnvoyRunner.start("ext-proc-e2e", jrego.grpcPort(), upstream.port(), certs, PATIENT);
+    running.add(envoy);
+  }
+
+  static JregoServer startJrego(ExternalProcessorService.Config process) throws Exception {
+    return startJrego(process, 2);
+  }
+
+  /** jrego in-process on a free loopback port, the default bundle, this grace on shutdown. */
+  static JregoServer startJrego(ExternalProcessorService.Config process, int graceSeconds)
+      throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(JregoServer.load(EnvoyRunner.REPO.resolve("rego-policies/ai-gateway")));
+    return JregoServer.start(
+        policies,
+        new ServerMetrics(),
+        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+            .threads(2)
+            .queueCapacity(1024)
+            .shutdownGrace(Duration.ofSeconds(graceSeconds))
+            .build(),
+        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(2)),
+        process,
+        Optional.empty());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    running.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    upstream.received.clear();
+  }
+
+  @Test
+  void gatewayPrompt_reachesTheModelRedacted_andTheAnswerComesBackRestored() throws Exception {
+    HttpResponse<String> r = send("gateway", chat(userMessage(Json.write(StringValue.of(PROMPT)))));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    AiUpstream.Received got = onlyRequest();
+    for (String value : PII.values()) {
+      assertThat(got.text()).as("upstream body").doesNotContain(value);
+    }
+    String seen = AiUpstream.lastUserText(got);
+    assertThat(seen)
+        .isEqualTo(
+            "Write to <EMAIL_1> that card <CARD_1> and IBAN <IBAN_1> are on file; call <PHONE_1>."
+                + " Use key <AWS_ACCESS_KEY_1>. Keep it short, thanks.");
+    // the rest of the request is as the client sent it
+    ObjectValue body = (ObjectValue) Json.parse(got.text());
+    assertThat(body.get("model")).contains(StringValue.of("gpt-4o-mini"));
+    assertThat(got.header("content-length")).containsExactly(String.valueOf(got.length()));
+    // the model echoed placeholders; the gateway's data restores them for its own caller
+    String answer = answerText(r.body());
+    assertThat(answer).isEqualTo("You said: " + PROMPT);
+  }
+
+  @Test
+  void gatewayPromptInTextParts_isRedactedPartByPart() throws Exception {
+    String content =
+        "[{\"type\":\"text\",\"text\":"
+            + Json.write(StringValue.of("mail " + PII.get("email")))
+            + "},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}},"
+            + "{\"type\":\"text\",\"text\":"
+            + Json.write(StringValue.of(" card " + PII.get("card")))
+            + "}]";
+    HttpResponse<String> r = send("gateway", chat(userMessage(content)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    AiUpstream.Received got = onlyRequest();
+    assertThat(got.text())
+        .doesNotContain(PII.get("email"))
+        .doesNotContain(PII.get("card"))
+        .contains("https://example.com/a.png");
+    assertThat(AiUpstream.lastUserText(got)).isEqualTo("mail <EMAIL_1> card <CARD_1>");
+  }
+
+  @Test
+  void partnerPromptWithPersonalData_isRefusedBeforeTheModel() throws Exception {
+    HttpResponse<String> r = send("partner", chat(userMessage(Json.write(StringValue.of(PROMPT)))));
+    assertThat(r.statusCode()).isEqualTo(400);
+    ObjectValue body = (ObjectValue) Json.parse(r.body());
+    assertThat(body.get("code")).contains(StringValue.of("content_refused"));
+    assertThat(r.body()).doesNotContain(PII.get("email"));
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void orchestratorPrompt_passesUnchanged_butAnAnswerCarryingAKeyIsRefused() throws Exception {
+    HttpResponse<String> r =
+        send("orchestrator", chat(userMessage(Json.write(StringValue.of(PROMPT)))));
+    // "log" for the orchestrator: the model gets the prompt as written
+    assertThat(AiUpstream.lastUserText(onlyRequest())).isEqualTo(PROMPT);
+    // the echoed answer holds an AWS key: every caller's answers are checked for credentials
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+    assertThat(Json.parse(r.body()))
+        .isEqualTo(
+            Json.parse(
+                "{\"code\":\"answer_refused\",\"reason\":\"the answer contains"
+                    + " aws_access_key\"}"));
+    assertThat(r.headers().allValues("x-jrego-decision")).containsExactly("deny");
+    for (String value : PII.values()) {
+      assertThat(r.body()).doesNotContain(value);
+    }
+  }
+
+  @Test
+  void answerWithoutKeys_reachesTheOrchestratorAsTheModelWroteIt() throws Exception {
+    String prompt = "Write to " + PII.get("email") + " please";
+    HttpResponse<String> r =
+        send("orchestrator", chat(userMessage(Json.write(StringValue.of(prompt)))));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(answerText(r.body())).isEqualTo("You said: " + prompt);
+  }
+
+  // ---- streamed answers ------------------------------------------------------------------
+
+  /** An answer of 1,200 pieces with an e-mail, a card and an IBAN each cut across pieces. */
+  static List<String> longAnswer() {
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 1_200; i++) {
+      switch (i) {
+        case 300 -> pieces.addAll(List.of("mail mary.ma", "jor@exam", "ple.org now "));
+        case 700 -> pieces.addAll(List.of("card 5500 00", "00 0000 0004 ", "ok "));
+        case 900 -> pieces.addAll(List.of("IBAN GB82 WEST", " 1234 5698 7654 32 ", "done "));
+        default -> pieces.add(i % 40 == 0 ? "Grüße 🙂 ünd " : "w" + i + " ");
+      }
+    }
+    return pieces;
+  }
+
+  static String redactedLongAnswer() {
+    return String.join("", longAnswer())
+        .replace("mary.major@example.org", "<EMAIL_1>")
+        .replace("5500 0000 0000 0004", "<CARD_1>")
+        .replace("GB82 WEST 1234 5698 7654 32", "<IBAN_1>");
+  }
+
+  @Test
+  void sseAnswer_isRedactedAsItFlows() throws Exception {
+    streamedAnswerIsRedacted(false);
+  }
+
+  @Test
+  void gzippedSseAnswer_isDecompressedAndRedacted() throws Exception {
+    streamedAnswerIsRedacted(true);
+  }
+
+  /**
+   * {@code --response-body-mode streamed} through the real Envoy: the answer to the response
+   * headers switches an SSE body to {@code STREAMED} (each network piece answered with its filtered
+   * replacement) and a JSON body to {@code BUFFERED}; Envoy must accept those overrides, or the
+   * body would pass unfiltered.
+   */
+  @Test
+  void streamedBodyMode_redactsTheSseAnswerPieceByPiece_andRestoresTheJsonAnswer()
+      throws Exception {
+    JregoServer streamed =
+        startJrego(
+            new ExternalProcessorService.Config(
+                "envoy/process", ProcessStream.Strategy.STREAMED, 1 << 20, 16_384));
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    try (EnvoyRunner e =
+        EnvoyRunner.start(
+            "ext-proc-streamed", streamed.grpcPort(), upstream.port(), certs, PATIENT)) {
+      streamedAnswerIsRedacted(false, e.listenPort);
+      streamedAnswerIsRedacted(true, e.listenPort);
+      upstream.received.clear();
+      HttpResponse<String> r =
+          send(
+              "gateway",
+              chat(userMessage(Json.write(StringValue.of(PROMPT))))
+                  .uri(URI.create("https://localhost:" + e.listenPort + "/v1/chat/completions")));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(onlyRequest().text()).doesNotContain(PII.get("email"));
+      assertThat(answerText(r.body())).isEqualTo("You said: " + PROMPT);
+    } finally {
+      streamed.shutdown();
+    }
+  }
+
+  private void streamedAnswerIsRedacted(boolean gzip) throws Exception {
+    streamedAnswerIsRedacted(gzip, envoy.listenPort);
+  }
+
+  private void streamedAnswerIsRedacted(boolean gzip, int port) throws Exception {
+    List<String> pieces = longAnswer();
+    String script = gzip ? "sse-long-gzip" : "sse-long";
+    upstream.script(script, AiUpstream.sse(pieces, new AiUpstream.Stream(gzip, true, 0, null, -1)));
+    HttpResponse<String> r =
+        send(
+            "gateway",
+            streamingChat(script, "tell me a long story")
+                .uri(URI.create("https://localhost:" + port + "/v1/chat/completions")));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type")).contains("text/event-stream");
+    assertThat(r.headers().firstValue("content-encoding")).isEmpty();
+    Sse sse = Sse.parse(r.body());
+    assertThat(sse.events()).as("events").isGreaterThan(1_000);
+    assertThat(sse.text())
+        .doesNotContain("mary.major@example.org")
+        .doesNotContain("5500 0000 0000 0004")
+        .doesNotContain("GB82 WEST 1234 5698 7654 32");
+    assertThat(sse.text()).isEqualTo(redactedLongAnswer());
+    assertThat(sse.usage()).as("the usage chunk").isEqualTo(pieces.size());
+    assertThat(sse.lastData()).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void sseAnswerWithAKeyInItsFirstWords_isRefusedBeforeItsFirstByte() throws Exception {
+    upstream.script(
+        "sse-key-early",
+        AiUpstream.sse(
+            List.of("your key is AKIA", "IOSFODNN7EXAMPLE, keep it safe"),
+            AiUpstream.Stream.plain()));
+    HttpResponse<String> r = send("gateway", streamingChat("sse-key-early", "my key?"));
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(Json.parse(r.body()))
+        .isEqualTo(
+            Json.parse(
+                "{\"code\":\"answer_refused\",\"reason\":\"the answer contains"
+                    + " aws_access_key\"}"));
+  }
+
+  @Test
+  void sseAnswerWithAKeyLate_isCutOffAndTheKeyNeverArrives() throws Exception {
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      pieces.add(i == 500 ? "key AKIAIOSFO" : i == 501 ? "DNN7EXAMPLE " : "w" + i + " ");
+    }
+    CountDownLatch gate = new CountDownLatch(1);
+    upstream.script(
+        "sse-key-late", AiUpstream.sse(pieces, new AiUpstream.Stream(false, true, 0, gate, 500)));
+    String got = readStreamOpeningGate(clients.get("gateway"), "sse-key-late", gate, () -> {});
+    // the answer had begun: its first words arrived, then the stream was cut before the key
+    assertThat(got).contains("w100 ");
+    assertThat(got).doesNotContain("AKIAIOSFODNN7EXAMPLE").doesNotContain("IOSFODNN7EXAMPLE");
+    assertThat(got).doesNotContain("[DONE]");
+  }
+
+  private String readStreamOpeningGate(
+      HttpClient client, String script, CountDownLatch gate, Runnable beforeOpening)
+      throws Exception {
+    return readStreamOpeningGate(client, url("/v1/chat/completions"), script, gate, beforeOpening);
+  }
+
+  /**
+   * Sends a streaming chat, reads the answer until its first words have arrived, runs {@code
+   * beforeOpening}, opens the upstream's gate and reads on until the stream ends or breaks. Returns
+   * what arrived.
+   */
+  private String readStreamOpeningGate(
+      HttpClient client, URI target, String script, CountDownLatch gate, Runnable beforeOpening)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(target)
+            .header("content-type", "application/json")
+            .header("x-upstream-script", script)
+            .timeout(Duration.ofSeconds(20))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"go\"}]}"))
+            .build();
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> f =
+          reader.submit(
+              () -> {
+                HttpResponse<InputStream> r =
+                    client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(r.statusCode()).isEqualTo(200);
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                byte[] buf = new byte[8192];
+                try (InputStream in = r.body()) {
+                  boolean opened = false;
+                  int n;
+                  while ((n = in.read(buf)) >= 0) {
+                    got.write(buf, 0, n);
+                    if (!opened && got.toString(StandardCharsets.UTF_8).contains("w100 ")) {
+                      opened = true;
+                      beforeOpening.run();
+                      gate.countDown();
+                    }
+                  }
+                } catch (IOException e) {
+                  // the stream was reset: what arrived before is the answer
+                } finally {
+                  gate.countDown();
+                }
+                return got.toString(StandardCharsets.UTF_8);
+              });
+      return f.get(60, TimeUnit.SECONDS);
+    } finally {
+      gate.countDown();
+      reader.shutdownNow();
+    }
+  }
+
+  // ---- MCP ------------------------------------------------------------------------------
+
+  static final List<String> TOOLS = List.of("search_docs", "get_weather", "run_sql", "delete_user");
+
+  @Test
+  void toolsList_showsEachCallerTheToolsItMayCall() throws Exception {
+    upstream.script("mcp", AiUpstream.mcpTools(TOOLS));
+    assertThat(toolNames("gateway", "application/json, text/event-stream"))
+        .containsExactly("search_docs", "get_weather");
+    assertThat(toolNames("orchestrator", "application/json, text/event-stream"))
+        .containsExactlyElementsOf(TOOLS);
+    // an MCP server that answers with one SSE event is filtered the same way
+    assertThat(toolNames("gateway", "text/event-stream"))
+        .containsExactly("search_docs", "get_weather");
+  }
+
+  @Test
+  void toolsCall_ofAToolTheCallerMayNotCall_isRefusedBeforeTheServer() throws Exception {
+    upstream.script("mcp", AiUpstream.mcpTools(TOOLS));
+    HttpResponse<String> r =
+        send(
+            "gateway",
+            mcp(
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+                    + "\"params\":{\"name\":\"run_sql\",\"arguments\":{}}}",
+                "application/json, text/event-stream"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    assertThat(upstream.received).isEmpty();
+  }
+
+  private List<String> toolNames(String who, String accept) throws Exception {
+    HttpResponse<String> r =
+        send(who, mcp("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", accept));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    String json = r.body();
+    if (r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream")) {
+      json = Sse.parse(json).datas().get(0);
+    }
+    ObjectValue result = (ObjectValue) ((ObjectValue) Json.parse(json)).get("result").orElseThrow();
+    List<String> names = new ArrayList<>();
+    for (Value t : (ArrayValue) result.get("tools").orElseThrow()) {
+      names.add(((StringValue) ((ObjectValue) t).get("name").orElseThrow()).value());
+    }
+    return names;
+  }
+
+  HttpRequest.Builder mcp(String body, String accept) {
+    return HttpRequest.newBuilder(url("/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .header("x-upstream-script", "mcp")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  HttpRequest.Builder streamingChat(String script, String prompt) {
+    return HttpRequest.newBuilder(url("/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .header("x-upstream-script", script)
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":"
+                    + Json.write(StringValue.of(prompt))
+                    + "}]}"));
+  }
+
+  /** What a client makes of an SSE body: its data lines, the answer text, the usage. */
+  record Sse(List<String> datas) {
+    static Sse parse(String body) {
+      List<String> datas = new ArrayList<>();
+      for (String event : body.replace("\r\n", "\n").split("\n\n", -1)) {
+        StringBuilder data = new StringBuilder();
+        for (String line : event.split("\n", -1)) {
+          if (line.startsWith("data:")) {
+            data.append(data.isEmpty() ? "" : "\n").append(line.substring(5).stripLeading());
+          }
+        }
+        if (!data.isEmpty()) {
+          datas.add(data.toString());
+        }
+      }
+      return new Sse(datas);
+    }
+
+    int events() {
+      return datas.size();
+    }
+
+    String lastData() {
+      return datas.get(datas.size() - 1);
+    }
+
+    String text() {
+      StringBuilder out = new StringBuilder();
+      for (String d : datas) {
+        if (d.equals("[DONE]")) {
+          continue;
+        }
+        Value choices = ((ObjectValue) Json.parse(d)).get("choices").orElseThrow();
+        for (Value c : (ArrayValue) choices) {
+          ((ObjectValue) c)
+              .get("delta")
+              .flatMap(delta -> ((ObjectValue) delta).get("content"))
+              .ifPresent(t -> out.append(((StringValue) t).value()));
+        }
+      }
+      return out.toString();
+    }
+
+    long usage() {
+      for (String d : datas) {
+        if (!d.equals("[DONE]")) {
+          var u = ((ObjectValue) Json.parse(d)).get("usage");
+          if (u.isPresent() && u.get() instanceof ObjectValue o) {
+            return ((io.jrego.engine.value.NumberValue) o.get("completion_tokens").orElseThrow())
+                .longValue();
+          }
+        }
+      }
+      return -1;
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  static String userMessage(String contentJson) {
+    return "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+        + "{\"role\":\"user\",\"content\":"
+        + contentJson
+        + "}]}";
+  }
+
+  HttpRequest.Builder chat(String body) {
+    return HttpRequest.newBuilder(url("/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  static String answerText(String completion) {
+    ObjectValue o = (ObjectValue) Json.parse(completion);
+    ObjectValue choice = (ObjectValue) ((ArrayValue) o.get("choices").orElseThrow()).get(0);
+    Value content =
+        ((ObjectValue) choice.get("message").orElseThrow()).get("content").orElseThrow();
+    return ((StringValue) content).value();
+  }
+
+  URI url(String path) {
+    return URI.create("https://localhost:" + envoy.listenPort + path);
+  }
+
+  HttpResponse<String> send(String who, HttpRequest.Builder request) throws Exception {
+    return clients
+        .get(who)
+        .send(
+            request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  AiUpstream.Received onlyRequest() {
+    assertThat(upstream.received).hasSize(1);
+    return upstream.received.peek();
+  }
+}

@@ -1,0 +1,167 @@
+package io.jrego.engine.builtins;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.jrego.engine.PreparedPolicy;
+import io.jrego.engine.Rego;
+import io.jrego.engine.base.EngineOptions;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.builtins.regex.RegexSize;
+import io.jrego.engine.builtins.spi.BuiltinException;
+import io.jrego.engine.testing.RealOpa;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.StringValue;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14: {@code regex.match("((a{1000}){1000}){1000}", s)} ran 44 s in RE2/J's compiler and then
+ * exhausted the heap, where OPA answers at once with Go's "invalid repeat count". {@link RegexSize}
+ * checks a pattern against Go's limits before RE2/J compiles it; each pattern below must get the
+ * answer real OPA gives (the same error message, or the same result), quickly.
+ */
+class Issue14RegexRepetitionIT {
+
+  private static final List<String> PATTERNS =
+      List.of(
+          "((a{1000}){1000}){1000}",
+          "(a{1000}){2}",
+          "(a{500}){2}",
+          "(a{2}){500}",
+          "(a{2}){501}",
+          "(?:a{10}){101}",
+          "(a{10}|b{200}){5}",
+          "(a{10}|b{201}){5}",
+          "(a{0}){1000}",
+          "((((a{2}){2}){2}){2}){2}",
+          "a{1001}",
+          "a{1000}",
+          "a{2,1}",
+          "a{99999999999}",
+          "a{01}",
+          "a{,5}",
+          "(a{1000}?){2}",
+          "\\Q((((\\E{1000}",
+          "[(]{1000}(b{2}){501}",
+          "\\p{Greek}{1000}",
+          "(?i)(a{1000}){1}",
+          "(?P<x>a{100}){11}",
+          "(" + "a".repeat(3400) + "){1000}",
+          "(" + "a".repeat(3300) + "){1000}",
+          "(".repeat(1001) + "a" + ")".repeat(1001),
+          "(".repeat(999) + "a" + ")".repeat(999),
+          "(a*)+{2}",
+          "x**");
+
+  @Test
+  void issue14_nestedRepetitions_answerAsOpaDoes() throws Exception {
+    Path opa = RealOpa.binary();
+    PreparedPolicy policy =
+        Rego.builder()
+            .module("p.rego", "package p\nm := regex.match(input.p, \"aaa\")\n")
+            .options(EngineOptions.defaults().withStrictBuiltinErrors(true))
+            .compile();
+    SoftAssertions soft = new SoftAssertions();
+    for (String pattern : PATTERNS) {
+      String expected = opa(opa, pattern);
+      long t0 = System.nanoTime();
+      String got;
+      try {
+        got =
+            policy
+                .evaluate("p/m", Json.parse("{\"p\":" + Json.write(StringValue.of(pattern)) + "}"))
+                .map(Json::write)
+                .orElse("undefined");
+      } catch (RegoException e) {
+        got = e.errors().get(0).message();
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      String name = pattern.length() > 60 ? pattern.substring(0, 60) + "..." : pattern;
+      soft.assertThat(got).as(name).isEqualTo(expected);
+      soft.assertThat(ms).as("milliseconds for %s", name).isLessThan(2_000);
+    }
+    soft.assertAll();
+  }
+
+  @Test
+  void issue14_theBombIsRefusedBeforeCompiling() {
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> Regex.compile("((a{1000}){1000}){1000}"))
+        .isInstanceOf(BuiltinException.class)
+        .hasMessage("error parsing regexp: invalid repeat count: `{1000}`");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+    assertThatThrownBy(() -> RegexSize.check("(" + "ab".repeat(2000) + "){1000}"))
+        .hasMessageStartingWith("error parsing regexp: expression too large: `(abab");
+  }
+
+  @Test
+  void issue14_ordinaryPatternsStillCompile() throws Exception {
+    for (String ok :
+        List.of(
+            "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$",
+            "(?i)ignore (all )?(previous|prior) instructions",
+            "^\\d{3}-\\d{2}-\\d{4}$",
+            "[[:alpha:]]{1,1000}",
+            "\\x{1F600}{3}",
+            "a{,}",
+            "{")) {
+      RegexSize.check(ok);
+      assertThat(Regex.compile(ok)).isNotNull();
+    }
+  }
+
+  /** OPA's answer: the result as JSON, "undefined", or the error message without the builtin. */
+  private static String opa(Path opa, String pattern) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                opa.toString(),
+                "eval",
+                "--strict-builtin-errors",
+                "-f",
+                "json",
+                "-I",
+                "regex.match(input.p, \"aaa\")")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    p.getOutputStream()
+        .write(
+            ("{\"p\":" + Json.write(StringValue.of(pattern)) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("opa did not answer for " + pattern);
+    }
+    var doc = (io.jrego.engine.value.ObjectValue) Json.parse(out);
+    Optional<io.jrego.engine.value.Value> errors = doc.get("errors");
+    if (errors.isPresent()) {
+      String msg =
+          ((StringValue)
+                  ((io.jrego.engine.value.ObjectValue)
+                          ((io.jrego.engine.value.ArrayValue) errors.get()).get(0))
+                      .get("message")
+                      .orElseThrow())
+              .value();
+      return msg;
+    }
+    Optional<io.jrego.engine.value.Value> result = doc.get("result");
+    if (result.isEmpty()) {
+      return "undefined";
+    }
+    var first =
+        (io.jrego.engine.value.ObjectValue)
+            ((io.jrego.engine.value.ArrayValue) result.get()).get(0);
+    var exprs = (io.jrego.engine.value.ArrayValue) first.get("expressions").orElseThrow();
+    return Json.write(
+        ((io.jrego.engine.value.ObjectValue) exprs.get(0)).get("value").orElseThrow());
+  }
+}
