@@ -14,7 +14,10 @@ Prints a markdown table and writes the JSON lines beside it.
       [--kinds check,process,sse] [--events 100] [--variants base,threads2,loops1] \
       [--before ROOT] [--jfr FILE] [--out FILE]
 
-Variants: base (as shipped), threads2 (--threads 2), loops1 (one Netty event loop).
+Variants: base (as shipped), threads2 (--threads 2), loops1 (one Netty event loop); any of them
+with the suffix -aotoff starts without the serve AOT cache (JREGO_AOT=off), whose profiles come from
+a short training run per build. A variant named twice (base,before,base) is run twice, labelled
+base#1, base#2, to see the order's effect.
 --rate is calls (streams) per second for every kind. --before ROOT serves another checkout's
 jrego (built there) as the variant `before`, for a before/after pair in one run. --jfr records
 the first variant's flight recording (settings=profile) into FILE.
@@ -55,7 +58,9 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     java = extproc.find_java()
     rows = []
-    for n, variant in enumerate(args.variants.split(",")):
+    names = args.variants.split(",")
+    for n, label in enumerate(names):
+        variant, aot_off = label.removesuffix("-aotoff"), label.endswith("-aotoff")
         jrego_args, java_opts = VARIANTS.get(variant, ([], ""))
         root = os.path.abspath(args.before) if variant == "before" else ROOT
         if variant == "before" and not args.before:
@@ -63,8 +68,12 @@ def main():
         grpc, admin = extproc.free_port(), extproc.free_port()
         env = extproc.jfr_env(args.jfr) if n == 0 and args.jfr else dict(os.environ)
         env["JREGO_JAVA_OPTS"] = (env.get("JREGO_JAVA_OPTS", "") + " " + java_opts).strip()
+        if aot_off:
+            env["JREGO_AOT"] = "off"
+        if names.count(label) > 1:
+            label = f"{label}#{names[:n].count(label) + 1}"
         try:
-            jrego = extproc.start(f"jrego-{variant}", [os.path.join(root, "ext-authz-server", "bin", "jrego"), "serve",
+            jrego = extproc.start(f"jrego-{label}", [os.path.join(root, "ext-authz-server", "bin", "jrego"), "serve",
                                                        "--addr", f"127.0.0.1:{grpc}",
                                                        "--admin-addr", f"127.0.0.1:{admin}"] + jrego_args,
                                   workdir, env)
@@ -81,7 +90,7 @@ def main():
                 for line in out.stdout.splitlines():
                     if line.startswith("{"):
                         r = json.loads(line)
-                        r["variant"] = variant
+                        r["variant"] = label
                         rows.append(r)
                         extproc.log(json.dumps(r))
         finally:
