@@ -64,7 +64,10 @@ class BudgetRestartEndToEndIT {
       try (EnvoyRunner envoy =
           EnvoyRunner.start(
               "budget-restart-e2e", port, upstream.port(), certs, ExtProcEndToEndIT.PATIENT)) {
-        for (int i = 0; i < 3; i++) {
+        // the first request is Envoy's first connection to a jrego started without a warm-up
+        HttpResponse<String> first200 = sendWhenServing(envoy, run, limit, 60);
+        assertThat(first200.statusCode()).as(first200.body()).isEqualTo(200);
+        for (int i = 1; i < 3; i++) {
           HttpResponse<String> r =
               http.send(
                   BudgetEndToEndIT.chat(
@@ -107,9 +110,11 @@ class BudgetRestartEndToEndIT {
   }
 
   /**
-   * The first request after the restart: Envoy may still hold the dead process's connection, so the
-   * answers of a jrego it cannot reach (403 from ext_authz, 5xx from ext_proc: failing closed) are
-   * retried for a bounded time.
+   * The first request after a start or the restart. Envoy may fail closed on a jrego it has not
+   * connected to yet (seen once, in a clean-clone CI run on a machine at load 25: a 403 with an
+   * empty body on the very first request) or may still hold the dead process's connection, so the
+   * answers of a jrego it cannot reach (403 from ext_authz, 5xx from ext_proc) are retried for a
+   * bounded time.
    */
   private HttpResponse<String> sendWhenServing(EnvoyRunner envoy, String run, long limit, long out)
       throws Exception {
