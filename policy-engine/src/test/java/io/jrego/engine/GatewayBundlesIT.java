@@ -67,12 +67,12 @@ class GatewayBundlesIT {
   }
 
   /**
-   * With ai-guards loaded, ai-gateway's own suite fails exactly its two hard benign prompts that
-   * jrego.injection.scan flags (documented in rego-policies/README.md); when the scan stops
-   * flagging them, this fails and the README's note goes.
+   * With ai-guards loaded (serve's default), ai-gateway's own suite passes whole, including its two
+   * hard benign prompts ("summarise the previous instructions I gave you", "do not ignore previous
+   * instructionsets") that jrego.injection.scan flagged until session 9.
    */
   @Test
-  void aiGuards_withAiGatewaysOwnTests_failsOnlyTheTwoDocumentedFalsePositives() throws Exception {
+  void aiGuards_withAiGatewaysOwnTests_allPass() throws Exception {
     List<TestResult> results =
         run(
             List.of(
@@ -81,7 +81,7 @@ class GatewayBundlesIT {
     assertThat(results)
         .filteredOn(r -> r.status() != TestResult.Status.PASS)
         .extracting(TestResult::name)
-        .containsExactlyInAnyOrder("test_benign_prompt_allowed", "test_word_boundaries_respected");
+        .isEmpty();
   }
 
   private static List<TestResult> run(List<Path> paths) throws Exception {

@@ -126,4 +126,19 @@ final class Hits {
     int k = firstFrom(cls, Math.max(0, from));
     return k < counts[cls] && data[cls][3 * k] < to;
   }
+
+  /** Whether a hit of {@code cls} ends at or after token {@code lo} and at or before {@code at}. */
+  boolean anyEndingBefore(int cls, int lo, int at) {
+    // Phrases are a few tokens long: a hit ending in [lo, at] starts at most 8 tokens before lo.
+    for (int k = firstFrom(cls, Math.max(0, lo - 8)); k < counts[cls]; k++) {
+      if (data[cls][3 * k] >= at) {
+        return false;
+      }
+      int end = data[cls][3 * k + 1];
+      if (end >= lo && end <= at) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -31,8 +31,14 @@ final class InjectionRules {
 
     final int cap;
 
+    /**
+     * Conditions written {@code !class@N}: the match does not count when a word of that class ends
+     * at most N tokens before it starts ("do not ignore ..." is no override).
+     */
+    final List<Boost> unless;
+
     Rule(String id, String category, int score, int[] steps, int[] gaps, List<Boost> boosts) {
-      this(id, category, score, steps, gaps, boosts, List.of(), 0);
+      this(id, category, score, steps, gaps, boosts, List.of(), 0, List.of());
     }
 
     Rule(
@@ -43,7 +49,9 @@ final class InjectionRules {
         int[] gaps,
         List<Boost> boosts,
         List<Boost> density,
-        int cap) {
+        int cap,
+        List<Boost> unless) {
+      this.unless = List.copyOf(unless);
       this.density = List.copyOf(density);
       this.cap = cap;
       this.id = id;
@@ -111,12 +119,17 @@ final class InjectionRules {
         }
       }
       List<Boost> boosts = new ArrayList<>();
+      List<Boost> unless = new ArrayList<>();
       if (f.length == 5) {
         for (String b : SPACES.split(f[4], -1)) {
+          if (b.startsWith("!")) {
+            unless.add(precededBy(lex, b, l));
+            continue;
+          }
           int colon = b.indexOf(':');
           int at = b.indexOf('@');
           if ((b.charAt(0) != '+' && b.charAt(0) != '-') || colon < 0 || at < colon) {
-            throw l.error("expected '+class:points@window', got " + b);
+            throw l.error("expected '+class:points@window' or '!class@window', got " + b);
           }
           int points = Integer.parseInt(b.substring(colon + 1, at));
           boosts.add(
@@ -133,7 +146,10 @@ final class InjectionRules {
               Integer.parseInt(f[2]),
               steps.stream().mapToInt(Integer::intValue).toArray(),
               gaps.stream().mapToInt(Integer::intValue).toArray(),
-              boosts));
+              boosts,
+              List.of(),
+              0,
+              unless));
     }
     List<Marker> markers = new ArrayList<>();
     for (Line l : lines(markersResource)) {
@@ -154,6 +170,20 @@ final class InjectionRules {
       }
     }
     return new InjectionRules(rules, markers);
+  }
+
+  /** {@code !class@N}: a condition, kept as a boost of no points whose window is N. */
+  private static Boost precededBy(Lexicon lex, String b, Line l) {
+    int at = b.indexOf('@');
+    if (at < 2) {
+      throw l.error("expected '!class@window', got " + b);
+    }
+    try {
+      return new Boost(
+          classOf(lex, b.substring(1, at), l), 0, Integer.parseInt(b.substring(at + 1)));
+    } catch (NumberFormatException e) {
+      throw l.error("expected '!class@window', got " + b);
+    }
   }
 
   private static Rule densityRule(Lexicon lex, String[] f, String[] parts, Line l) {
@@ -180,7 +210,8 @@ final class InjectionRules {
         new int[0],
         List.of(),
         density,
-        Integer.parseInt(f[4].substring(4)));
+        Integer.parseInt(f[4].substring(4)),
+        List.of());
   }
 
   private static int classOf(Lexicon lex, String name, Line l) {

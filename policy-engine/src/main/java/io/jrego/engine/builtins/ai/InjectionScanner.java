@@ -39,6 +39,18 @@ final class InjectionScanner {
   static final String MODEL = "model";
 
   private static final int CIPHER_HINT = LEXICON.classId("cipher_hint");
+
+  /**
+   * Words by which the user names instructions of their own ("the instructions I gave you"): the
+   * statistical layer, which has learnt that "previous instructions" is an attack, counts them as
+   * evidence against it. Only that layer: a rule's finding keeps its score ("I told you to ignore
+   * previous instructions" still flags), and a model finding far above the threshold still flags.
+   */
+  private static final int OWN_INSTR = LEXICON.classId("own_instr");
+
+  /** Points taken from the statistical layer's finding when the text has an {@code own_instr}. */
+  static final int OWN_INSTR_POINTS = 15;
+
   private static final int MARKER_WINDOW_BEFORE = 120;
   private static final int MARKER_WINDOW_AFTER = 400;
 
@@ -73,7 +85,7 @@ final class InjectionScanner {
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
     Hits mainHits = Hits.of(main, docLangs);
     scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
-    modelFinding(v.folded, main, findings);
+    modelFinding(v.folded, main, mainHits, findings);
     if (mayBeRot13(main, mainHits)) {
       Tokens rot = Tokens.of(v.folded, true);
       scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
@@ -119,12 +131,15 @@ final class InjectionScanner {
   }
 
   /** The statistical layer's best window, as a finding when it scores above zero. */
-  private static void modelFinding(MappedText view, Tokens tokens, List<Finding> out) {
+  private static void modelFinding(MappedText view, Tokens tokens, Hits hits, List<Finding> out) {
     if (tokens.size == 0) {
       return;
     }
     InjectionModel.Window w = LINEAR.score(tokens);
     int points = LINEAR.points(w.logit());
+    if (hits.anyWithin(OWN_INSTR, w.from(), w.to())) {
+      points -= OWN_INSTR_POINTS;
+    }
     if (points > 0) {
       Span span = view.span(tokens.from[w.from()], tokens.to[w.to() - 1]);
       out.add(new Finding(MODEL, "model.linear", points, span, "text", ""));
@@ -179,7 +194,7 @@ final class InjectionScanner {
         continue;
       }
       chosen[0] = a;
-      if (!follow(r, hits, 1, hits.to(first, a), chosen)) {
+      if (negated(r, hits, from) || !follow(r, hits, 1, hits.to(first, a), chosen)) {
         continue;
       }
       int lastStep = r.stepCount() - 1;
@@ -211,6 +226,16 @@ final class InjectionScanner {
               language(mask, docLangs)));
       lastEnd = to;
     }
+  }
+
+  /** Whether one of the rule's {@code !class@N} conditions holds just before token {@code from}. */
+  private static boolean negated(Rule r, Hits hits, int from) {
+    for (Boost u : r.unless) {
+      if (hits.anyEndingBefore(u.cls(), from - u.window(), from)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A document rule: points per class present anywhere in the view, each counted up to a cap. */
