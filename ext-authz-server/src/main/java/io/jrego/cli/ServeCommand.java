@@ -369,8 +369,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       paramLabel = "DURATION",
       converter = DurationConverter.class,
       description =
-          "Before a new bundle serves, evaluate it on the inputs of the last checks (kept in"
-              + " memory only) for at most this long, on the bundle thread; 0s for none.")
+          "Before a new bundle serves, evaluate it on the inputs of recent checks (one kept per"
+              + " 100 ms, in memory only) for at most this long, on the bundle thread; 0s for none.")
   Duration policyWarmUp;
 
   @Option(
