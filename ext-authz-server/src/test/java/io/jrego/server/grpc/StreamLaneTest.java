@@ -73,12 +73,7 @@ class StreamLaneTest {
   void open() throws Exception {
     Files.writeString(dir.resolve("policy.rego"), POLICY);
     policies.activate(JregoServer.load(dir));
-    ExternalProcessorService service =
-        new ExternalProcessorService(
-            policies,
-            new ServerMetrics(),
-            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
-            ExternalProcessorService.Config.defaults());
+    ExternalProcessorService service = service();
     service.offload(tasks::add);
     stream = service.process(call);
   }
@@ -197,12 +192,7 @@ class StreamLaneTest {
             "\"stream\": {\"pii\": [{\"action\": \"block\", \"types\": [\"secret\"]}]}"));
     policies.activate(JregoServer.load(dir));
     ArrayDeque<Runnable> loop = new ArrayDeque<>();
-    ExternalProcessorService service =
-        new ExternalProcessorService(
-            policies,
-            new ServerMetrics(),
-            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
-            ExternalProcessorService.Config.defaults());
+    ExternalProcessorService service = service();
     service.offload(tasks::add, () -> Optional.of(loop::add));
     Call call = new Call();
     stream = service.process(call);
@@ -250,6 +240,15 @@ class StreamLaneTest {
   private static ProcessingRequest sse(String text) {
     return body(
         true, "data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}\n\n", false);
+  }
+
+  /** The service as the server builds it, without budgets, on this test's policy. */
+  private ExternalProcessorService service() {
+    return new ExternalProcessorService(
+        policies,
+        new ServerMetrics(),
+        AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+        ExternalProcessorService.Config.defaults());
   }
 
   /**
