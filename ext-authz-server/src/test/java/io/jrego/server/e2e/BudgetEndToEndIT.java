@@ -7,22 +7,12 @@ import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.server.JregoServer;
-import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.budget.Budget;
-import io.jrego.server.budget.BudgetGate;
-import io.jrego.server.budget.BudgetMetrics;
 import io.jrego.server.budget.BudgetStore;
 import io.jrego.server.budget.EmbeddedBudgetStore;
 import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.StreamCutter;
 import io.jrego.server.budget.Window;
-import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.observe.DecisionRecorder;
-import io.jrego.server.policy.PolicyHolder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,31 +104,15 @@ class BudgetEndToEndIT {
     upstream = new UsageUpstream();
     running.add(upstream);
     store = new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
-    jrego = startJrego(bundle, store);
-    running.add(jrego);
+    jrego =
+        InProcessJrego.serving(bundle)
+            .evalTimeout(Duration.ofSeconds(2))
+            .budgets(store)
+            .start(running);
     envoy =
         EnvoyRunner.start(
             "budget-e2e", jrego.grpcPort(), upstream.port(), certs, ExtProcEndToEndIT.PATIENT);
     running.add(envoy);
-  }
-
-  /** jrego in-process on a free loopback port, reserving and settling in {@code store}. */
-  static JregoServer startJrego(Path bundle, BudgetStore store) throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(JregoServer.load(bundle));
-    return JregoServer.start(
-        policies,
-        new ServerMetrics(),
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .threads(2)
-            .queueCapacity(1024)
-            .shutdownGrace(Duration.ofSeconds(2))
-            .build(),
-        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(2)),
-        ExternalProcessorService.Config.defaults(),
-        Optional.empty(),
-        Optional.of(new BudgetGate(store, new BudgetMetrics(new SimpleMeterRegistry()))),
-        DecisionRecorder.none());
   }
 
   @AfterAll

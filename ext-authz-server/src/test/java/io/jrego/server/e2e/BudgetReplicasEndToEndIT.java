@@ -198,7 +198,8 @@ class BudgetReplicasEndToEndIT {
                     redis.uri(), Duration.ofSeconds(2), "jrego:budget:", LeasePolicy.DEFAULT)
                 : new EmbeddedBudgetStore(LeasePolicy.DEFAULT, 10_000);
         stores.add(s);
-        replicas.add(BudgetEndToEndIT.startJrego(bundle, s));
+        replicas.add(
+            InProcessJrego.serving(bundle).evalTimeout(Duration.ofSeconds(2)).budgets(s).start());
       }
       envoy =
           EnvoyRunner.start(

@@ -6,9 +6,6 @@ import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;
-import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +41,6 @@ class EnvoyEndToEndIT {
   private static final String STRANGER = "spiffe://cluster.local/ns/default/sa/stranger";
   static final String ENVOY = "spiffe://cluster.local/ns/edge/sa/envoy";
   private static final Path MODULE = Path.of("").toAbsolutePath();
-  private static final Path REPO = MODULE.getParent();
 
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
   private final Running running = new Running();
@@ -68,28 +63,17 @@ class EnvoyEndToEndIT {
     upstream = RecordingUpstream.answering("{\"upstream\":\"ok\"}", "application/json");
     running.add(upstream);
 
-    jrego = startJrego();
-    running.add(jrego);
+    // as `jrego serve` runs it, with the default bundle
+    jrego =
+        InProcessJrego.servingAiGateway()
+            .server(s -> s.warmUp(Duration.ofSeconds(2)))
+            .start(running);
     // Record each input the real policy sees, to check what reached it.
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 
     envoy = EnvoyRunner.start("envoy-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
     running.add(envoy);
-  }
-
-  /** jrego in-process on a free loopback port with the default bundle, as `jrego serve` runs it. */
-  private static JregoServer startJrego() throws Exception {
-    return JregoServer.start(
-        REPO.resolve("rego-policies/ai-gateway"),
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .threads(2)
-            .queueCapacity(1024)
-            .shutdownGrace(Duration.ofSeconds(2))
-            .warmUp(Duration.ofSeconds(2))
-            .build(),
-        AuthorizationService.Config.defaults(),
-        Optional.empty());
   }
 
   @AfterAll

@@ -14,9 +14,6 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.value.Json;
 import io.jrego.server.JregoServer;
-import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.tls.AllowedCallers;
 import io.jrego.server.tls.SvidFiles;
 import io.jrego.server.tls.TlsConfig;
@@ -80,23 +77,17 @@ class EnvoyMtlsEndToEndIT {
   }
 
   private JregoServer startJrego(Path certs, String allowed) throws Exception {
-    return running.add(
-        JregoServer.start(
-            REPO.resolve("rego-policies/ai-gateway"),
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2)
-                .queueCapacity(1024)
-                .shutdownGrace(Duration.ofSeconds(2))
-                .warmUp(Duration.ofSeconds(2)) // as EnvoyEndToEndIT: Envoy's deadline is 0.5 s
-                .tls(
-                    Optional.of(
-                        new TlsConfig(
-                            SvidFiles.inDirectory(certs.resolve("jrego")),
-                            AllowedCallers.parse(List.of(allowed)),
-                            Duration.ofSeconds(1))))
-                .build(),
-            AuthorizationService.Config.defaults(),
-            Optional.empty()));
+    TlsConfig tls =
+        new TlsConfig(
+            SvidFiles.inDirectory(certs.resolve("jrego")),
+            AllowedCallers.parse(List.of(allowed)),
+            Duration.ofSeconds(1));
+    return InProcessJrego.servingAiGateway()
+        .server(
+            s ->
+                s.warmUp(Duration.ofSeconds(2)) // as EnvoyEndToEndIT: Envoy's deadline is 0.5 s
+                    .tls(Optional.of(tls)))
+        .start(running);
   }
 
   /** Renders the template for the mTLS cluster, validates it, starts Envoy: its mTLS port. */

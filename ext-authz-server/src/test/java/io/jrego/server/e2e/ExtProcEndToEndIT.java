@@ -8,12 +8,7 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;
-import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.ProcessStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,32 +100,9 @@ class ExtProcEndToEndIT {
             "partner", pki.httpClient(pki.client("exporter", PARTNER)));
     upstream = new AiUpstream();
     running.add(upstream);
-    jrego = startJrego(ExternalProcessorService.Config.defaults());
-    running.add(jrego);
+    jrego = InProcessJrego.servingAiGateway().evalTimeout(Duration.ofSeconds(2)).start(running);
     envoy = EnvoyRunner.start("ext-proc-e2e", jrego.grpcPort(), upstream.port(), certs, PATIENT);
     running.add(envoy);
-  }
-
-  static JregoServer startJrego(ExternalProcessorService.Config process) throws Exception {
-    return startJrego(process, 2);
-  }
-
-  /** jrego in-process on a free loopback port, the default bundle, this grace on shutdown. */
-  static JregoServer startJrego(ExternalProcessorService.Config process, int graceSeconds)
-      throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(JregoServer.load(EnvoyRunner.REPO.resolve("rego-policies/ai-gateway")));
-    return JregoServer.start(
-        policies,
-        new ServerMetrics(),
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .threads(2)
-            .queueCapacity(1024)
-            .shutdownGrace(Duration.ofSeconds(graceSeconds))
-            .build(),
-        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(2)),
-        process,
-        Optional.empty());
   }
 
   @AfterAll
@@ -266,9 +237,12 @@ class ExtProcEndToEndIT {
   void streamedBodyMode_redactsTheSseAnswerPieceByPiece_andRestoresTheJsonAnswer()
       throws Exception {
     JregoServer streamed =
-        startJrego(
-            new ExternalProcessorService.Config(
-                "envoy/process", ProcessStream.Strategy.STREAMED, 1 << 20, 16_384));
+        InProcessJrego.servingAiGateway()
+            .evalTimeout(Duration.ofSeconds(2))
+            .process(
+                new ExternalProcessorService.Config(
+                    "envoy/process", ProcessStream.Strategy.STREAMED, 1 << 20, 16_384))
+            .start();
     Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
     try (EnvoyRunner e =
         EnvoyRunner.start(

@@ -12,13 +12,9 @@ import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.server.JregoServer;
-import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
-import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.ProcessStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -270,7 +265,11 @@ class ExtProcFailuresEndToEndIT {
         name,
         AiUpstream.sse(
             answerWithLateAddresses(), new AiUpstream.Stream(false, true, 0, gate, 500)));
-    JregoServer jrego = ExtProcEndToEndIT.startJrego(ExternalProcessorService.Config.defaults(), 1);
+    JregoServer jrego =
+        InProcessJrego.servingAiGateway()
+            .server(s -> s.shutdownGrace(Duration.ofSeconds(1)))
+            .evalTimeout(Duration.ofSeconds(2))
+            .start();
     ExecutorService reader = Executors.newSingleThreadExecutor();
     ByteArrayOutputStream got = new ByteArrayOutputStream(); // written by the reader only
     try (EnvoyRunner envoy =
@@ -343,22 +342,16 @@ class ExtProcFailuresEndToEndIT {
     return EnvoyRunner.start(name, jregoPort, upstream.port(), certs, EXT_PROC_ONLY_PATIENT);
   }
 
+  /** jrego on {@code bundle} with a 1 s shutdown grace. */
   private static JregoServer jrego(
       Path bundle, AuthorizationService.Config check, ExternalProcessorService.Config process)
       throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(JregoServer.load(bundle));
-    return JregoServer.start(
-        policies,
-        new ServerMetrics(),
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .threads(2)
-            .queueCapacity(1024)
-            .shutdownGrace(Duration.ofSeconds(1))
-            .build(),
-        check.withEvalTimeout(Duration.ofSeconds(2)),
-        process,
-        Optional.empty());
+    return InProcessJrego.serving(bundle)
+        .server(s -> s.shutdownGrace(Duration.ofSeconds(1)))
+        .check(check)
+        .evalTimeout(Duration.ofSeconds(2))
+        .process(process)
+        .start();
   }
 
   private static HttpRequest.Builder chat(String prompt) {

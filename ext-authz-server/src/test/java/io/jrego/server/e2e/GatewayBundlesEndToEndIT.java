@@ -9,12 +9,8 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;
-import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.PolicyHolder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,31 +64,18 @@ class GatewayBundlesEndToEndIT {
 
   /** jrego on the bundle with decision path {@code <pkg>/authz/allow}, and an Envoy in front. */
   private EnvoyRunner serve(String bundle, String pkg, Path certs) throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(JregoServer.load(EnvoyRunner.REPO.resolve("rego-policies").resolve(bundle)));
-    AuthorizationService.Config d = AuthorizationService.Config.defaults();
     ExternalProcessorService.Config p = ExternalProcessorService.Config.defaults();
     JregoServer jrego =
-        JregoServer.start(
-            policies,
-            new ServerMetrics(),
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2)
-                .queueCapacity(1024)
-                .shutdownGrace(Duration.ofSeconds(2))
-                .build(),
-            AuthorizationService.Config.builder()
-                .decisionPath(pkg + "/authz/allow")
-                .input(d.input())
-                .dryRun(d.dryRun())
-                .onError(d.onError(), d.errorStatus())
-                .maxSendBytes(d.maxSendBytes())
-                .evalTimeout(Duration.ofSeconds(2))
-                .build(),
-            new ExternalProcessorService.Config(
-                pkg + "/process", p.strategy(), p.maxBodyBytes(), p.maxHold()),
-            Optional.empty());
-    running.add(jrego::shutdown);
+        InProcessJrego.serving(EnvoyRunner.REPO.resolve("rego-policies").resolve(bundle))
+            .check(
+                AuthorizationService.Config.defaults().toBuilder()
+                    .decisionPath(pkg + "/authz/allow")
+                    .build())
+            .evalTimeout(Duration.ofSeconds(2))
+            .process(
+                new ExternalProcessorService.Config(
+                    pkg + "/process", p.strategy(), p.maxBodyBytes(), p.maxHold()))
+            .start(running);
     EnvoyRunner envoy =
         EnvoyRunner.start(
             bundle + "-e2e", jrego.grpcPort(), upstream.port(), certs, ExtProcEndToEndIT.PATIENT);

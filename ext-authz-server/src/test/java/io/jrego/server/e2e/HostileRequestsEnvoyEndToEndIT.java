@@ -8,8 +8,6 @@ import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
 import java.net.URI;
@@ -20,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,17 +73,11 @@ class HostileRequestsEnvoyEndToEndIT {
             .onError(OnError.DENY, 403)
             .evalTimeout(Duration.ofSeconds(1))
             .build(); // under Envoy's timeout, so jrego answers first
+    // no warm-up: the first checks meet a cold JVM path
     jrego =
-        JregoServer.start(
-            MODULE.resolve("src/test/resources/issue14"),
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2)
-                .queueCapacity(1024)
-                .shutdownGrace(Duration.ofSeconds(2))
-                .build(), // no warm-up: the first checks meet a cold JVM path
-            check,
-            Optional.empty());
-    running.add(jrego);
+        InProcessJrego.serving(MODULE.resolve("src/test/resources/issue14"))
+            .check(check)
+            .start(running);
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
 

@@ -8,8 +8,6 @@ import io.jrego.engine.value.Value;
 import io.jrego.server.JregoServer;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.ActivePolicy;
 import java.net.URI;
@@ -21,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -65,20 +62,16 @@ class OverloadFailOpenEndToEndIT {
     running.add(upstream);
 
     jrego =
-        JregoServer.start(
-            MODULE.resolve("src/test/resources/issue14"),
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2) // two check threads and no queue: two calls open at most
-                .queueCapacity(0)
-                .shutdownGrace(Duration.ofSeconds(2))
-                .build(),
-            AuthorizationService.Config.builder()
-                .input(InputMapper.Options.defaults().withTrustXfcc(true))
-                .onError(OnError.DENY, 403)
-                .evalTimeout(Duration.ofSeconds(30))
-                .build(), // the held checks must outlive the test's look
-            Optional.empty());
-    running.add(jrego);
+        InProcessJrego.serving(MODULE.resolve("src/test/resources/issue14"))
+            .server(
+                s -> s.queueCapacity(0)) // two check threads and no queue: two calls open at most
+            .check(
+                AuthorizationService.Config.builder()
+                    .input(InputMapper.Options.defaults().withTrustXfcc(true))
+                    .onError(OnError.DENY, 403)
+                    .evalTimeout(Duration.ofSeconds(30))
+                    .build()) // the held checks must outlive the test's look
+            .start(running);
     ActivePolicy real = jrego.policies().current().orElseThrow();
     jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), this::hold)));
 

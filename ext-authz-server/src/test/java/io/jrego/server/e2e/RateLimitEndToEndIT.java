@@ -119,8 +119,12 @@ class RateLimitEndToEndIT {
         "{\"run\": \"" + run + "\", \"tenants\": {\"acme\": {\"tokens_per_hour\": 100}}}");
     Path certs = Files.createDirectories(dir.resolve(name + "-certs"));
     TestPki.forEnvoy(certs);
-    JregoServer jrego = BudgetEndToEndIT.startJrego(bundle, store);
-    try (UsageUpstream upstream = new UsageUpstream();
+    try (JregoServer jrego =
+            InProcessJrego.serving(bundle)
+                .evalTimeout(Duration.ofSeconds(2))
+                .budgets(store)
+                .start();
+        UsageUpstream upstream = new UsageUpstream();
         EnvoyRunner envoy =
             EnvoyRunner.start(
                 name,
@@ -150,8 +154,6 @@ class RateLimitEndToEndIT {
       // a tenant the data does not name is not limited
       assertThat(send(envoy, "other", 1_000).statusCode()).isEqualTo(200);
       assertThat(store.usage(b)).isEqualTo(new BudgetStore.Usage(100, 0, 4, 0));
-    } finally {
-      jrego.shutdown();
     }
   }
 
