@@ -2,22 +2,13 @@ package io.jrego.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.base.EngineOptions;
-import io.jrego.engine.bundle.BundleLimits;
-import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.JregoServer;
-import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
-import io.jrego.server.bundle.LocalBundleSource;
-import io.jrego.server.bundle.NamedBundleSource;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.PolicyHolder;
-import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
+import io.jrego.server.route.TestWorkloads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,68 +57,28 @@ class WorkloadRoutingEndToEndIT {
     upstream = running.add(RecordingUpstream.start());
 
     PolicyHolder policies = new PolicyHolder();
-    BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
     bundles =
         running.add(
-            new BundleManager(
-                List.of(
-                    new NamedBundleSource(
-                        "payments",
-                        new LocalBundleSource(
-                            RESOURCES.resolve("payments"), load, Duration.ofHours(1))),
-                    new NamedBundleSource(
-                        "search",
-                        new LocalBundleSource(
-                            RESOURCES.resolve("search"), load, Duration.ofHours(1)))),
-                policies,
-                EngineOptions.defaults(),
-                e -> {}));
+            TestWorkloads.manager(RESOURCES, List.of("payments", "search"), policies, e -> {}));
     assertThat(bundles.pollAll()).isTrue();
     RouteTable routes =
         RouteTable.of(
             List.of(
-                new Route(
-                    "payments",
-                    Optional.of("payments"),
-                    "payments/authz/allow",
-                    new Route.Match(
-                        Optional.empty(), Optional.empty(), Map.of("workload", "payments")),
-                    Optional.empty()),
-                new Route(
-                    "search",
-                    Optional.of("search"),
-                    "search/authz/allow",
-                    new Route.Match(
-                        Optional.empty(), Optional.empty(), Map.of("workload", "search")),
-                    Optional.empty()),
+                TestWorkloads.forWorkload("payments"),
+                TestWorkloads.forWorkload("search"),
                 // ext_proc streams carry no context_extensions: routed by the caller's SVID
-                new Route(
+                TestWorkloads.forCallers(
                     "payments-callers",
-                    Optional.of("payments"),
-                    "payments/authz/allow",
-                    new Route.Match(
-                        Optional.of("spiffe://td/ns/payments/*"), Optional.empty(), Map.of()),
+                    "payments",
+                    "spiffe://td/ns/payments/*",
                     Optional.of("payments/process"))));
-    AuthorizationService.Config check =
-        AuthorizationService.Config.builder()
-            .evalTimeout(Duration.ofSeconds(2))
-            .build()
-            .withRoutes(routes);
     jrego =
-        running.add(
-            JregoServer.start(
-                policies,
-                new ServerMetrics(),
-                CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                    .threads(2)
-                    .queueCapacity(256)
-                    .shutdownGrace(Duration.ofSeconds(1))
-                    .build(),
-                check,
-                ExternalProcessorService.Config.defaults(),
-                Optional.empty(),
-                Optional.empty(),
-                events::add));
+        InProcessJrego.serving(policies)
+            .server(s -> s.queueCapacity(256).shutdownGrace(Duration.ofSeconds(1)))
+            .check(AuthorizationService.Config.defaults().withRoutes(routes))
+            .evalTimeout(Duration.ofSeconds(2))
+            .recorder(events::add)
+            .start(running);
 
     listenPort = EnvoyRunner.freePort();
     int adminPort = EnvoyRunner.freePort();

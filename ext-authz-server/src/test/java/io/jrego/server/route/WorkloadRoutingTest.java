@@ -9,15 +9,9 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.jrego.engine.base.EngineOptions;
-import io.jrego.engine.bundle.BundleLimits;
-import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
-import io.jrego.server.bundle.BundleSource;
-import io.jrego.server.bundle.LocalBundleSource;
-import io.jrego.server.bundle.NamedBundleSource;
 import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
@@ -73,26 +67,10 @@ class WorkloadRoutingTest {
   private static final RouteTable ROUTES =
       RouteTable.of(
           List.of(
-              new Route(
-                  "payments",
-                  Optional.of("payments"),
-                  "payments/authz/allow",
-                  new Route.Match(
-                      Optional.empty(), Optional.empty(), Map.of("workload", "payments")),
-                  Optional.empty()),
-              new Route(
-                  "search",
-                  Optional.of("search"),
-                  "search/authz/allow",
-                  new Route.Match(
-                      Optional.of("spiffe://mesh-b.local/ns/shop/*"), Optional.empty(), Map.of()),
-                  Optional.empty()),
-              new Route(
-                  "ledger",
-                  Optional.of("ledger"),
-                  "ledger/authz/allow",
-                  new Route.Match(Optional.empty(), Optional.empty(), Map.of("workload", "ledger")),
-                  Optional.empty())));
+              TestWorkloads.forWorkload("payments"),
+              TestWorkloads.forCallers(
+                  "search", "search", "spiffe://mesh-b.local/ns/shop/*", Optional.empty()),
+              TestWorkloads.forWorkload("ledger")));
 
   @BeforeEach
   void start() throws Exception {
@@ -120,17 +98,11 @@ class WorkloadRoutingTest {
             """);
     // never compiles: its route must fail closed while the others serve
     Path ledger = bundle("ledger", "ledger-1", "package ledger.authz\n\nallow if {\n");
-    BundleLoader.Options load = new BundleLoader.Options(BundleLimits.defaults(), Optional.empty());
-    List<BundleSource> sources =
-        List.of(
-            named("payments", payments, load),
-            named("search", search, load),
-            named("ledger", ledger, load));
     manager =
-        new BundleManager(
-            sources,
+        TestWorkloads.manager(
+            dir,
+            List.of("payments", "search", "ledger"),
             policies,
-            EngineOptions.defaults(),
             e -> {
               bundleEvents.add(e);
               switch (e) {
@@ -193,10 +165,6 @@ class WorkloadRoutingTest {
   }
 
   private static int counter = 1;
-
-  private static BundleSource named(String name, Path path, BundleLoader.Options load) {
-    return new NamedBundleSource(name, new LocalBundleSource(path, load, Duration.ofHours(1)));
-  }
 
   private static CheckRequest request(
       String method, String path, String principal, Map<String, String> extensions) {
