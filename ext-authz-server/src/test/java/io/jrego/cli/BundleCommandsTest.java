@@ -9,6 +9,7 @@ import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.VerificationConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -76,11 +77,9 @@ class BundleCommandsTest {
     assertThat(r.exit()).as(r.err()).isZero();
     BundleLoader.load(hs, verifying("HS256", "a-long-enough-shared-secret-value"));
 
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    KeyPair kp = g.generateKeyPair();
+    KeyPair kp = TestPem.rsa();
     Path key = dir.resolve("key.pem");
-    Files.writeString(key, pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+    Files.writeString(key, TestPem.privateKey(kp));
     Path plain = dir.resolve("plain.tar.gz");
     assertThat(
             CommandRun.of(new BuildCommand(), AI_GATEWAY.toString(), "-o", plain.toString()).exit())
@@ -88,7 +87,7 @@ class BundleCommandsTest {
     CommandRun s =
         CommandRun.of(new SignCommand(), plain.toString(), "--signing-key", key.toString());
     assertThat(s.exit()).as(s.err()).isZero();
-    BundleLoader.load(plain, verifying("RS256", pem("PUBLIC KEY", kp.getPublic().getEncoded())));
+    BundleLoader.load(plain, verifying("RS256", TestPem.publicKey(kp)));
   }
 
   @Test
@@ -127,13 +126,4 @@ class BundleCommandsTest {
     }
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 }

@@ -8,6 +8,7 @@ import io.jrego.engine.bundle.VerificationConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -210,13 +211,11 @@ class KeyFileOptionsTest {
 
   @Test
   void issue14_rsaKeysStillSignAndVerifyFromFiles() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    var kp = g.generateKeyPair();
+    var kp = TestPem.rsa();
     Path priv = dir.resolve("key.pem");
     Path pub = dir.resolve("pub.pem");
-    Files.writeString(priv, pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
-    Files.writeString(pub, pem("PUBLIC KEY", kp.getPublic().getEncoded()));
+    Files.writeString(priv, TestPem.privateKey(kp));
+    Files.writeString(pub, TestPem.publicKey(kp));
     Path out = dir.resolve("rs.tar.gz");
     assertThat(
             jrego(
@@ -273,13 +272,4 @@ class KeyFileOptionsTest {
         Optional.of(new VerificationConfig(alg, key, "default", "", List.of())));
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 }

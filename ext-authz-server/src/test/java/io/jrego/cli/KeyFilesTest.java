@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -38,7 +39,7 @@ class KeyFilesTest {
 
   @Test
   void theBundleClientKey_isReadAndCheckedWhenTheSourceIsMade() throws Exception {
-    KeyPair keys = KeyPairGenerator.getInstance("EC").genKeyPair();
+    KeyPair keys = TestPem.ec();
     Path cert = Files.writeString(dir.resolve("client.crt"), selfSigned(keys));
     List<String> url = List.of("https://127.0.0.1:1/bundle.tar.gz");
 
@@ -51,11 +52,11 @@ class KeyFilesTest {
     assertThatThrownBy(() -> options(cert, notPem).sources(url, Optional.empty()))
         .hasMessageStartingWith("--bundle-client-key " + notPem + ": not a PEM key: no PEM block");
 
-    Path pub = Files.writeString(dir.resolve("public.key"), pem("PUBLIC KEY", keys));
+    Path pub = Files.writeString(dir.resolve("public.key"), TestPem.publicKey(keys));
     assertThatThrownBy(() -> options(cert, pub).sources(url, Optional.empty()))
         .hasMessage("--bundle-client-key " + pub + ": not a private key");
 
-    Path key = Files.writeString(dir.resolve("client.key"), pem("PRIVATE KEY", keys));
+    Path key = Files.writeString(dir.resolve("client.key"), TestPem.privateKey(keys));
     assertThat(options(cert, key).sources(url, Optional.empty())).hasSize(1);
   }
 
@@ -80,22 +81,8 @@ class KeyFilesTest {
                 name,
                 keys.getPublic())
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
-    return block("CERTIFICATE", holder.getEncoded());
+    return TestPem.block("CERTIFICATE", holder.getEncoded());
   }
 
-  private static String pem(String type, KeyPair keys) {
-    return block(
-        type,
-        type.equals("PUBLIC KEY") ? keys.getPublic().getEncoded() : keys.getPrivate().getEncoded());
-  }
 
-  private static String block(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 }

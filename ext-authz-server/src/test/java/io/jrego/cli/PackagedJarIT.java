@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -50,16 +51,7 @@ class PackagedJarIT {
 
   @Test
   void packagedJar_buildsAndSignsABundle(@TempDir Path dir) throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    KeyPair kp = g.generateKeyPair();
-    Path key = dir.resolve("key.pem");
-    Files.writeString(
-        key,
-        "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(kp.getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n");
+    Path key = Files.writeString(dir.resolve("key.pem"), TestPem.privateKey(TestPem.rsa()));
     Path out = dir.resolve("bundle.tar.gz");
 
     Run build = jrego("build", BUNDLE.toString(), "-o", out.toString(), "--revision", "it-1");

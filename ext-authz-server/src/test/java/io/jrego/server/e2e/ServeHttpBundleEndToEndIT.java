@@ -15,6 +15,7 @@ import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleSignatures;
 import io.jrego.engine.bundle.SigningConfig;
 import java.nio.charset.StandardCharsets;
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -39,15 +40,6 @@ class ServeHttpBundleEndToEndIT {
   private static final Duration WAIT = Duration.ofSeconds(40);
   @TempDir Path dir;
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 
   private static SortedMap<String, byte[]> signed(SortedMap<String, byte[]> files, String key)
       throws BundleException {
@@ -63,12 +55,10 @@ class ServeHttpBundleEndToEndIT {
 
   @Test
   void serve_refusesUnsignedBundlesThenServesSignedOnesAndReportsRefusals() throws Exception {
-    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
-    gen.initialize(2048);
-    KeyPair keys = gen.generateKeyPair();
-    String privateKey = pem("PRIVATE KEY", keys.getPrivate().getEncoded());
+    KeyPair keys = TestPem.rsa();
+    String privateKey = TestPem.privateKey(keys);
     Path publicKey = dir.resolve("bundle-signer.pub.pem");
-    Files.writeString(publicKey, pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+    Files.writeString(publicKey, TestPem.publicKey(keys));
 
     try (BundleHttpServer bundles = new BundleHttpServer()) {
       bundles.serve(BundleHttpServer.revision("r0"), "unsigned");

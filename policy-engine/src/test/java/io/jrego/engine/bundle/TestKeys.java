@@ -1,5 +1,6 @@
 package io.jrego.engine.bundle;
 
+import io.jrego.engine.testing.TestPem;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
@@ -10,15 +11,11 @@ import java.util.Base64;
 record TestKeys(String privatePem, String publicPem) {
 
   static TestKeys rsa() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    return of(g.generateKeyPair());
+    return of(TestPem.rsa());
   }
 
   static TestKeys ec() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return of(g.generateKeyPair());
+    return of(TestPem.ec());
   }
 
   static TestKeys forAlg(String alg) throws Exception {
@@ -34,18 +31,7 @@ record TestKeys(String privatePem, String publicPem) {
   }
 
   private static TestKeys of(KeyPair kp) {
-    return new TestKeys(
-        pem("PRIVATE KEY", kp.getPrivate().getEncoded()),
-        pem("PUBLIC KEY", kp.getPublic().getEncoded()));
+    return new TestKeys(TestPem.privateKey(kp), TestPem.publicKey(kp));
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 }

@@ -3,6 +3,7 @@ package io.jrego.engine.pem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -38,26 +39,26 @@ class PemTest {
         .isInstanceOf(PemException.class)
         .hasMessageStartingWith("verification key: not a PEM key: no PEM block");
     assertThatThrownBy(
-            () -> Pem.key("k", pem("CERTIFICATE REQUEST", new byte[] {0x30, 0x03, 0x02, 0x01})))
+            () -> Pem.key("k", TestPem.block("CERTIFICATE REQUEST", new byte[] {0x30, 0x03, 0x02, 0x01})))
         .hasMessageStartingWith("k: not a usable PEM key: ");
-    assertThatThrownBy(() -> Pem.key("k", pem("NOT A KEY", new byte[] {1, 2, 3})))
+    assertThatThrownBy(() -> Pem.key("k", TestPem.block("NOT A KEY", new byte[] {1, 2, 3})))
         .hasMessageStartingWith("k: not a usable PEM key: ");
   }
 
   @Test
   void key_readsPrivateAndPublicForms() throws Exception {
-    KeyPair rsa = keys("RSA");
-    PemKey priv = Pem.key("k", pem("PRIVATE KEY", rsa.getPrivate().getEncoded()));
+    KeyPair rsa = TestPem.rsa();
+    PemKey priv = Pem.key("k", TestPem.privateKey(rsa));
     assertThat(priv.privateKey()).contains(rsa.getPrivate());
     assertThat(priv.publicKey()).contains(rsa.getPublic()); // RSA's public half is derived
 
-    KeyPair ec = keys("EC");
+    KeyPair ec = TestPem.ec();
     PemKey ecPriv =
-        Pem.key("k", "text before\n" + pem("PRIVATE KEY", ec.getPrivate().getEncoded()));
+        Pem.key("k", "text before\n" + TestPem.privateKey(ec));
     assertThat(ecPriv.privateKey()).contains(ec.getPrivate());
     assertThat(ecPriv.publicKey()).isEmpty();
 
-    PemKey pub = Pem.key("k", pem("PUBLIC KEY", ec.getPublic().getEncoded()));
+    PemKey pub = Pem.key("k", TestPem.publicKey(ec));
     assertThat(pub.publicKey()).contains(ec.getPublic());
     assertThat(pub.privateKey()).isEmpty();
   }
@@ -66,7 +67,7 @@ class PemTest {
   void pkcs8_refusesBytesThatAreNoKey() throws Exception {
     assertThatThrownBy(() -> Pem.pkcs8("svid_key.pem", new byte[] {1, 2, 3}))
         .hasMessage("svid_key.pem: not an EC, RSA or Ed25519 PKCS#8 private key");
-    KeyPair ec = keys("EC");
+    KeyPair ec = TestPem.ec();
     assertThat(Pem.pkcs8("k", ec.getPrivate().getEncoded())).isEqualTo(ec.getPrivate());
   }
 
@@ -74,12 +75,12 @@ class PemTest {
   void decode_skipsTextAndMalformedBlocks_asGoDoes() throws Exception {
     String text =
         "leading text\n-----BEGIN BAD-----\n!!!\n-----END BAD-----\n"
-            + pem("ONE", new byte[] {1})
-            + pem("TWO", new byte[] {2, 2});
+            + TestPem.block("ONE", new byte[] {1})
+            + TestPem.block("TWO", new byte[] {2, 2});
     assertThat(Pem.decodeAll(text)).extracting(PemBlock::type).containsExactly("ONE", "TWO");
     PemBlock first = Pem.decode(text).orElseThrow();
     assertThat(first.bytes()).containsExactly(1);
-    assertThat(first.rest()).isEqualTo(pem("TWO", new byte[] {2, 2}));
+    assertThat(first.rest()).isEqualTo(TestPem.block("TWO", new byte[] {2, 2}));
     assertThat(Pem.decode("no block")).isEmpty();
     assertThatThrownBy(() -> Pem.firstBlock("f.pem", "no block"))
         .hasMessageStartingWith("f.pem: no PEM block");
@@ -87,32 +88,14 @@ class PemTest {
 
   @Test
   void privateKeys_readsEveryKeyInOrder() throws Exception {
-    KeyPair a = keys("EC");
-    KeyPair b = keys("RSA");
+    KeyPair a = TestPem.ec();
+    KeyPair b = TestPem.rsa();
     String text =
-        pem("PRIVATE KEY", a.getPrivate().getEncoded())
-            + pem("PUBLIC KEY", a.getPublic().getEncoded())
-            + pem("PRIVATE KEY", b.getPrivate().getEncoded());
+        TestPem.privateKey(a)
+            + TestPem.publicKey(a)
+            + TestPem.privateKey(b);
     assertThat(Pem.privateKeys("k", text)).containsExactly(a.getPrivate(), b.getPrivate());
   }
 
-  private static KeyPair keys(String alg) throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance(alg);
-    if (alg.equals("EC")) {
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-    } else {
-      g.initialize(2048);
-    }
-    return g.generateKeyPair();
-  }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
-  }
 }
