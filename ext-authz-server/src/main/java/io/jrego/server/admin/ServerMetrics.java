@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  *       block}, {@code log}); never the values
  *   <li>{@code jrego_bundle_info{revision}}: 1 for the active bundle's revision
  *   <li>{@code jrego_bundle_activation_timestamp_seconds}: when it became active
+ *   <li>{@code jrego_bundles_awaited}: bundle sources that have not brought their first bundle
+ *       while no policy is active (as {@code /ready}'s {@code waiting_for_bundles}); 0 from the
+ *       first activation on, and with workload routes, whose bundles activate as each arrives
  *   <li>{@code jrego_bundle_failures_total{source, reason}}: bundles not fetched or refused; {@code
  *       reason} is {@code fetch}, {@code invalid}, {@code limit}, {@code signature}, {@code
  *       compile}, {@code conflict} or {@code error}; the last good one stays active
@@ -129,6 +132,9 @@ public final class ServerMetrics implements AutoCloseable {
     Gauge.builder("jrego.bundle.activation.timestamp", this, m -> m.activatedAtSeconds)
         .description("Unix time the active bundle was activated")
         .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder("jrego.bundles.awaited", this, m -> m.awaitedBundles().size())
+        .description("Bundle sources no policy can be activated without yet: not loaded once")
         .register(registry);
   }
 

@@ -10,7 +10,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -28,7 +34,9 @@ import javax.net.ssl.SSLContext;
  * A bundle served over HTTP(S), polled as OPA's bundle service protocol does: {@code GET} with
  * {@code If-None-Match: <last ETag>}; {@code 304} means unchanged, {@code 200} brings a new
  * tarball. Polls are spaced by a random delay between the minimum and maximum, so a fleet does not
- * poll in step.
+ * poll in step. A server that sends no ETag (or a new one for the same bytes) answers every poll
+ * with the whole tarball: a body whose files are the same as the last one read is taken as
+ * unchanged, so a refused version is reported once, not on every poll, until it changes.
  */
 public final class HttpBundleSource implements BundleSource {
 
@@ -62,6 +70,8 @@ public final class HttpBundleSource implements BundleSource {
   private final HttpOptions http;
   private final HttpClient client;
   private volatile String etag = "";
+  // the last body read: its files' digest, or why it could not be unpacked; only the poller sets it
+  private String seen = "";
 
   public HttpBundleSource(URI url, BundleLoader.Options options, HttpOptions http) {
     this.url = Objects.requireNonNull(url);
@@ -90,7 +100,8 @@ public final class HttpBundleSource implements BundleSource {
    * the configured timeout: a server that sends headers and then drips the body is cut off, and the
    * next poll still happens. The body is unpacked as it streams in; the ETag is remembered only
    * once the body was read to its end, so a failed download is fetched again next time, while a
-   * bundle that was read and refused is reported once.
+   * bundle that was read and refused is reported once: the server answers 304 to its ETag, and
+   * without one the same files (or the same unreadable tarball) are taken as unchanged.
    */
   @Override
   public Optional<Bundle> poll() throws BundleSourceException {
@@ -142,6 +153,9 @@ public final class HttpBundleSource implements BundleSource {
             BundleSourceException.FETCH, url + ": cannot fetch: " + body.failure(), e);
       }
       etag = resp.headers().firstValue("ETag").orElse(""); // read, and refused: report it once
+      if (!changed("unreadable: " + e.getMessage())) {
+        return Optional.empty();
+      }
       throw BundleSourceException.refused(e);
     } catch (IOException e) {
       throw new BundleSourceException(BundleSourceException.FETCH, url + ": cannot fetch: " + e, e);
@@ -149,11 +163,41 @@ public final class HttpBundleSource implements BundleSource {
       cutoff.cancel(false);
     }
     etag = resp.headers().firstValue("ETag").orElse("");
+    if (!changed(digest(files))) {
+      return Optional.empty();
+    }
     try {
       return Optional.of(BundleLoader.fromFiles(url.toString(), true, files, options));
     } catch (BundleException e) {
       throw BundleSourceException.refused(e);
     }
+  }
+
+  /** Remembers {@code body} as the last one read; false if it is the same as the one before. */
+  private boolean changed(String body) {
+    if (body.equals(seen)) {
+      return false;
+    }
+    seen = body;
+    return true;
+  }
+
+  /** SHA-256 over the files' names and contents, in name order. */
+  private static String digest(SortedMap<String, byte[]> files) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    ByteBuffer sizes = ByteBuffer.allocate(2 * Long.BYTES);
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
+      sha.update(sizes.clear().putLong(name.length).putLong(f.getValue().length).flip());
+      sha.update(name);
+      sha.update(f.getValue());
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** {@code 30s} or {@code 500ms}, as the option is written. */

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BundleManagerTest {
 
   /**
-   * A bundle server on loopback: serves {@link #body} with {@link #etag}, honouring If-None-Match.
+   * A bundle server on loopback: serves {@link #body} with {@link #etag}, honouring If-None-Match;
+   * with an empty {@link #etag} it sends none, and answers every poll with the whole body.
    */
   private HttpServer http;
 
@@ -76,7 +77,9 @@ class BundleManagerTest {
               return;
             }
             byte[] b = body.get();
-            ex.getResponseHeaders().set("ETag", tag);
+            if (!tag.isEmpty()) {
+              ex.getResponseHeaders().set("ETag", tag);
+            }
             ex.sendResponseHeaders(200, b.length);
             try (OutputStream out = ex.getResponseBody()) {
               out.write(b);
@@ -253,6 +256,52 @@ class BundleManagerTest {
     assertThat(m.pollAll()).isTrue();
     assertThat(activeRevision()).isEqualTo("r7");
     assertThat(m.lastFailure()).isEmpty();
+  }
+
+  @Test
+  void http_withoutAnETag_reportsABadVersionOnceUntilItChanges() throws Exception {
+    serve(revision("r2"), "");
+    BundleManager m = manager(BundleLoader.Options.defaults(), url("swap.tar.gz"));
+    assertThat(m.pollAll()).isTrue();
+    // the same bytes again: not activated (nor warmed up) again
+    assertThat(m.pollAll()).isFalse();
+    assertThat(events).filteredOn(e -> e instanceof BundleManager.Activated).hasSize(1);
+
+    List<String> refusals = new ArrayList<>();
+    List<SortedMap<String, byte[]>> versions =
+        List.of(
+            files("r3", "swap", "package swap\nanswer := {\n"),
+            files("r4", "swap", "package swap\nanswer := nope(1)\n"));
+    for (SortedMap<String, byte[]> bad : versions) {
+      body.set(BundleWriter.toBytes(bad));
+      for (int poll = 0; poll < 3; poll++) {
+        assertThat(m.pollAll()).isFalse();
+      }
+      refusals.add(lastFailure(m));
+    }
+    body.set("this is not gzip".getBytes(StandardCharsets.UTF_8));
+    for (int poll = 0; poll < 3; poll++) {
+      assertThat(m.pollAll()).isFalse();
+    }
+    refusals.add(lastFailure(m));
+    assertThat(events)
+        .filteredOn(e -> e instanceof BundleManager.Failed)
+        .extracting(e -> ((BundleManager.Failed) e).message())
+        .containsExactlyElementsOf(refusals);
+    assertThat(refusals.get(0)).contains("rego_parse_error");
+    assertThat(refusals.get(1)).contains("nope");
+    assertThat(refusals.get(2)).contains("not a gzip archive");
+    assertThat(activeRevision()).isEqualTo("r2");
+    assertThat(notModified).hasValue(0); // every poll downloaded the whole body
+
+    // a version seen before is reported again once another came between
+    body.set(BundleWriter.toBytes(versions.get(0)));
+    assertThat(m.pollAll()).isFalse();
+    assertThat(m.pollAll()).isFalse();
+    assertThat(events).filteredOn(e -> e instanceof BundleManager.Failed).hasSize(4);
+    serve(revision("r5"), "");
+    assertThat(m.pollAll()).isTrue();
+    assertThat(activeRevision()).isEqualTo("r5");
   }
 
   @Test

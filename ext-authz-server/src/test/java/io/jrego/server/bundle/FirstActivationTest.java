@@ -163,8 +163,10 @@ class FirstActivationTest {
 
   @Test
   void aSourceWhoseFirstPollFailsHoldsBackEveryPolicyUntilItArrives() throws Exception {
+    assertThat(metrics.scrape()).contains("jrego_bundles_awaited 2.0");
     // alone, the gateway would allow everything: data.guard.blocked is undefined without the guard
     assertThat(manager.pollAll()).isFalse();
+    assertThat(metrics.scrape()).contains("jrego_bundles_awaited 1.0");
     assertThat(holder.current()).isEmpty();
     assertThat(manager.awaiting()).containsExactly("guard");
     assertThat(of(BundleManager.Waiting.class))
@@ -185,6 +187,7 @@ class FirstActivationTest {
     assertThat(both.bundles()).containsEntry("gateway", "gw-1").containsEntry("guard", "g-1");
     assertThat(allows(both)).isFalse();
     assertThat(manager.awaiting()).isEmpty();
+    assertThat(metrics.scrape()).contains("jrego_bundles_awaited 0.0");
     HttpResponse<String> isReady = ready();
     assertThat(isReady.statusCode()).isEqualTo(200);
     assertThat(isReady.body()).doesNotContain("waiting_for_bundles");
