@@ -5,6 +5,7 @@ import io.jrego.engine.ast.Term;
 import io.jrego.engine.ast.Term.Ref;
 import io.jrego.engine.ast.Term.Scalar;
 import io.jrego.engine.ast.Term.Var;
+import io.jrego.engine.parser.Keywords;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.NullValue;
@@ -25,25 +26,6 @@ import java.util.function.Function;
  * the checker made up print as the term they stand for.
  */
 final class TermText {
-
-  /** Words OPA writes a reference element in brackets for, though they look like names. */
-  private static final Set<String> KEYWORDS =
-      Set.of(
-          "not",
-          "package",
-          "import",
-          "as",
-          "default",
-          "else",
-          "with",
-          "null",
-          "true",
-          "false",
-          "some",
-          "if",
-          "contains",
-          "in",
-          "every");
 
   private final Function<Var, Term> subjects;
 
@@ -143,7 +125,7 @@ final class TermText {
    * it looks like a name and is no keyword.
    */
   static boolean printsAsName(String s) {
-    return isVarCompatible(s) && !KEYWORDS.contains(s);
+    return isVarCompatible(s) && !Keywords.RESERVED.contains(s);
   }
 
   private static boolean isVarCompatible(String s) {

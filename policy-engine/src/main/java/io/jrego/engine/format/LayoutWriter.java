@@ -25,6 +25,7 @@ import io.jrego.engine.format.Syntax.Term;
 import io.jrego.engine.format.Syntax.TermStmt;
 import io.jrego.engine.format.Syntax.Var;
 import io.jrego.engine.format.Syntax.With;
+import io.jrego.engine.parser.Keywords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,11 +40,6 @@ import java.util.function.BiConsumer;
  */
 final class LayoutWriter {
 
-  private static final Set<String> KEYWORDS_V0 =
-      Set.of(
-          "not", "package", "import", "as", "default", "else", "with", "null", "true", "false",
-          "some");
-  private static final Set<String> KEYWORDS_V1_EXTRA = Set.of("if", "contains", "in", "every");
 
   /** A comment met where OPA cannot place it; the enclosing term is then written as it was. */
   private static final class UnexpectedComment extends RuntimeException {
@@ -103,7 +99,7 @@ final class LayoutWriter {
       } else if (path.equals("future.keywords")) {
         ifs = true;
         contains = true;
-        futureKeywords.addAll(KEYWORDS_V1_EXTRA);
+        futureKeywords.addAll(Keywords.FUTURE);
       } else if (path.startsWith("future.keywords.")) {
         String kw = path.substring("future.keywords.".length());
         futureKeywords.add(kw);
@@ -1123,10 +1119,10 @@ final class LayoutWriter {
     if (!s.value().matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
       return true;
     }
+    String w = s.value();
     boolean keyword =
-        KEYWORDS_V0.contains(s.value())
-            || ((regoV1 || futureKeywords.contains(s.value()))
-                && KEYWORDS_V1_EXTRA.contains(s.value()));
+        Keywords.RESERVED.contains(w)
+            && (!Keywords.FUTURE.contains(w) || regoV1 || futureKeywords.contains(w));
     return keyword && !keywordsAllowed && src.charAt(s.loc().start()) == '"';
   }
 

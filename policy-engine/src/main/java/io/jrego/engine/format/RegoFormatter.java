@@ -5,6 +5,7 @@ import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.compiler.V1Compatibility;
+import io.jrego.engine.parser.Keywords;
 import io.jrego.engine.parser.Parser;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,6 @@ import java.util.Set;
  * here with the same errors.
  */
 public final class RegoFormatter {
-
-  /** The names Rego v1 reserves that a v0 module may still give a rule. */
-  private static final Set<String> V1_KEYWORDS = Set.of("contains", "every", "if", "in");
 
   private RegoFormatter() {}
 
@@ -80,7 +78,7 @@ public final class RegoFormatter {
     for (Syntax.Rule r : module.rules()) {
       if (r.head().ref().size() == 1
           && r.head().ref().get(0) instanceof Syntax.Var v
-          && V1_KEYWORDS.contains(v.name())) {
+          && Keywords.FUTURE.contains(v.name())) {
         errors.add(
             RegoError.at(
                 RegoError.PARSE,

@@ -26,6 +26,7 @@ import io.jrego.engine.format.Syntax.Term;
 import io.jrego.engine.format.Syntax.TermStmt;
 import io.jrego.engine.format.Syntax.Var;
 import io.jrego.engine.format.Syntax.With;
+import io.jrego.engine.parser.Keywords;
 import io.jrego.engine.parser.Lexer;
 import io.jrego.engine.parser.Token;
 import io.jrego.engine.parser.Token.Kind;
@@ -43,21 +44,6 @@ import java.util.function.Supplier;
  */
 final class SyntaxReader {
 
-  private static final Set<String> KEYWORDS =
-      Set.of(
-          "if",
-          "contains",
-          "in",
-          "every",
-          "some",
-          "not",
-          "with",
-          "as",
-          "else",
-          "default",
-          "import",
-          "package");
-  private static final Set<String> FUTURE = Set.of("if", "contains", "in", "every");
   private static final Map<Kind, String> RELATIONS =
       Map.of(
           Kind.EQ, "equal",
@@ -98,7 +84,7 @@ final class SyntaxReader {
   /** Reads the one expression of a template string's {@code {...}} part. */
   static Expr readExpr(String src, RegoVersion version) {
     SyntaxReader r = new SyntaxReader(src, version);
-    r.future.addAll(FUTURE);
+    r.future.addAll(Keywords.FUTURE);
     return r.expr();
   }
 
@@ -142,17 +128,17 @@ final class SyntaxReader {
   private void noteFuture(Ref ref) {
     if (ref.head() instanceof Var v && v.name().equals("future") && !ref.path().isEmpty()) {
       if (ref.path().size() == 1) {
-        future.addAll(FUTURE);
+        future.addAll(Keywords.FUTURE);
       } else if (ref.path().get(1) instanceof Str s) {
         future.add(s.value());
       }
     } else if (ref.head() instanceof Var v && v.name().equals("rego")) {
-      future.addAll(FUTURE);
+      future.addAll(Keywords.FUTURE);
     }
   }
 
   private boolean isKeyword(String w) {
-    return KEYWORDS.contains(w) && (!v0 || !FUTURE.contains(w) || future.contains(w));
+    return Keywords.isKeyword(w, v0 ? future : Keywords.FUTURE);
   }
 
   /** Whether {@code t} is {@code word} used as a keyword (not as a ref or call head). */

@@ -32,24 +32,6 @@ import java.util.Set;
  */
 public final class Parser {
 
-  private static final Set<String> KEYWORDS =
-      Set.of(
-          "if",
-          "contains",
-          "in",
-          "every",
-          "some",
-          "not",
-          "with",
-          "as",
-          "else",
-          "default",
-          "import",
-          "package");
-
-  /** Keywords a v0 module has only after importing them. */
-  private static final Set<String> FUTURE_KEYWORDS = Set.of("if", "contains", "in", "every");
-
   private static final Map<Kind, String> RELATIONS =
       Map.of(
           Kind.EQ, "equal",
@@ -80,7 +62,7 @@ public final class Parser {
     this.src = src;
     this.version = version;
     if (version == RegoVersion.V1) {
-      futureKeywords.addAll(FUTURE_KEYWORDS);
+      futureKeywords.addAll(Keywords.FUTURE);
     }
     this.rowOffset = rowOffset;
     this.colOffset = colOffset;
@@ -337,11 +319,11 @@ public final class Parser {
       }
     }
     if (root.equals("rego") && names.equals(List.of("v1"))) {
-      futureKeywords.addAll(FUTURE_KEYWORDS);
+      futureKeywords.addAll(Keywords.FUTURE);
     } else if (root.equals("future") && !names.isEmpty() && names.get(0).equals("keywords")) {
       if (names.size() == 1) {
-        futureKeywords.addAll(FUTURE_KEYWORDS);
-      } else if (FUTURE_KEYWORDS.contains(names.get(1))) {
+        futureKeywords.addAll(Keywords.FUTURE);
+      } else if (Keywords.FUTURE.contains(names.get(1))) {
         futureKeywords.add(names.get(1));
       }
     }
@@ -349,8 +331,7 @@ public final class Parser {
 
   /** Whether {@code word} is a keyword here: always, unless a future keyword not in force. */
   private boolean isKeyword(String word) {
-    return KEYWORDS.contains(word)
-        && (!FUTURE_KEYWORDS.contains(word) || futureKeywords.contains(word));
+    return Keywords.isKeyword(word, futureKeywords);
   }
 
   // ---------------------------------------------------------------------------------------
