@@ -17,6 +17,13 @@ module io.jrego.engine {
   requires com.nimbusds.jose.jwt;
   requires java.management;
   requires jdk.management;
+  // JTokkit and RE2/J ship neither a module descriptor nor an Automatic-Module-Name: these are the
+  // names Java derives from their jar files (jtokkit-1.1.0.jar, re2j-1.8.jar; the version is
+  // dropped), on Maven's module path and in the server's target/lib (ServerModuleIT runs jrego as
+  // a module from there); bin/jrego and the image run jrego.jar on the class path, where module
+  // names play no part. The build warns of it ("Required filename-based automodules detected"):
+  // harmless for modules never published as libraries. Should either jar gain a name of its own
+  // (google/re2j#184 proposes one), its upgrade fails to compile here until the name is changed.
   requires jtokkit;
   requires org.bouncycastle.pkix;
   requires org.bouncycastle.provider;
