@@ -7,14 +7,12 @@ import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.VerificationConfig;
+import io.jrego.engine.testing.TestPem;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,5 +123,4 @@ class BundleCommandsTest {
       http.stop(0);
     }
   }
-
 }

@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.bundle.VerificationConfig;
+import io.jrego.engine.testing.TestPem;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -271,5 +268,4 @@ class KeyFileOptionsTest {
         BundleLimits.defaults(),
         Optional.of(new VerificationConfig(alg, key, "default", "", List.of())));
   }
-
 }

@@ -3,15 +3,13 @@ package io.jrego.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.math.BigInteger;
 import io.jrego.engine.testing.TestPem;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +81,4 @@ class KeyFilesTest {
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
     return TestPem.block("CERTIFICATE", holder.getEncoded());
   }
-
-
 }

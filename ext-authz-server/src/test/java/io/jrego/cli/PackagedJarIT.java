@@ -2,15 +2,12 @@ package io.jrego.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.testing.TestPem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

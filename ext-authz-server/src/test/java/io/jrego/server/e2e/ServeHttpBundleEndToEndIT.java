@@ -14,14 +14,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleSignatures;
 import io.jrego.engine.bundle.SigningConfig;
-import java.nio.charset.StandardCharsets;
 import io.jrego.engine.testing.TestPem;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -39,7 +37,6 @@ class ServeHttpBundleEndToEndIT {
 
   private static final Duration WAIT = Duration.ofSeconds(40);
   @TempDir Path dir;
-
 
   private static SortedMap<String, byte[]> signed(SortedMap<String, byte[]> files, String key)
       throws BundleException {

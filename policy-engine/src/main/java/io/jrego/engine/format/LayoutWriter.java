@@ -40,7 +40,6 @@ import java.util.function.BiConsumer;
  */
 final class LayoutWriter {
 
-
   /** A comment met where OPA cannot place it; the enclosing term is then written as it was. */
   private static final class UnexpectedComment extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -9,7 +9,6 @@ import io.jrego.engine.parser.Keywords;
 import io.jrego.engine.parser.Parser;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * OPA's canonical formatting of a Rego module, byte for byte what {@code opa fmt} writes: tabs, one

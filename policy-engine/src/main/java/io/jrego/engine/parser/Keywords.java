@@ -27,8 +27,8 @@ public final class Keywords {
   private Keywords() {}
 
   /**
-   * Whether {@code word} is a keyword of the grammar where the future keywords {@code inForce}
-   * are ({@link #FUTURE} in v1, the imported ones in v0).
+   * Whether {@code word} is a keyword of the grammar where the future keywords {@code inForce} are
+   * ({@link #FUTURE} in v1, the imported ones in v0).
    */
   public static boolean isKeyword(String word, Set<String> inForce) {
     return GRAMMAR.contains(word) && (!FUTURE.contains(word) || inForce.contains(word));

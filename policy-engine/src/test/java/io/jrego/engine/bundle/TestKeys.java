@@ -2,10 +2,7 @@ package io.jrego.engine.bundle;
 
 import io.jrego.engine.testing.TestPem;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
-import java.security.spec.ECGenParameterSpec;
-import java.util.Base64;
 
 /** Key pairs as PEM text, for signing tests. */
 record TestKeys(String privatePem, String publicPem) {
@@ -33,5 +30,4 @@ record TestKeys(String privatePem, String publicPem) {
   private static TestKeys of(KeyPair kp) {
     return new TestKeys(TestPem.privateKey(kp), TestPem.publicKey(kp));
   }
-
 }

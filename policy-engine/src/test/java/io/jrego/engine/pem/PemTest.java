@@ -7,9 +7,6 @@ import io.jrego.engine.testing.TestPem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +36,9 @@ class PemTest {
         .isInstanceOf(PemException.class)
         .hasMessageStartingWith("verification key: not a PEM key: no PEM block");
     assertThatThrownBy(
-            () -> Pem.key("k", TestPem.block("CERTIFICATE REQUEST", new byte[] {0x30, 0x03, 0x02, 0x01})))
+            () ->
+                Pem.key(
+                    "k", TestPem.block("CERTIFICATE REQUEST", new byte[] {0x30, 0x03, 0x02, 0x01})))
         .hasMessageStartingWith("k: not a usable PEM key: ");
     assertThatThrownBy(() -> Pem.key("k", TestPem.block("NOT A KEY", new byte[] {1, 2, 3})))
         .hasMessageStartingWith("k: not a usable PEM key: ");
@@ -53,8 +52,7 @@ class PemTest {
     assertThat(priv.publicKey()).contains(rsa.getPublic()); // RSA's public half is derived
 
     KeyPair ec = TestPem.ec();
-    PemKey ecPriv =
-        Pem.key("k", "text before\n" + TestPem.privateKey(ec));
+    PemKey ecPriv = Pem.key("k", "text before\n" + TestPem.privateKey(ec));
     assertThat(ecPriv.privateKey()).contains(ec.getPrivate());
     assertThat(ecPriv.publicKey()).isEmpty();
 
@@ -90,12 +88,7 @@ class PemTest {
   void privateKeys_readsEveryKeyInOrder() throws Exception {
     KeyPair a = TestPem.ec();
     KeyPair b = TestPem.rsa();
-    String text =
-        TestPem.privateKey(a)
-            + TestPem.publicKey(a)
-            + TestPem.privateKey(b);
+    String text = TestPem.privateKey(a) + TestPem.publicKey(a) + TestPem.privateKey(b);
     assertThat(Pem.privateKeys("k", text)).containsExactly(a.getPrivate(), b.getPrivate());
   }
-
-
 }
