@@ -97,7 +97,7 @@ class WorkloadRoutingTest {
             allow if input.attributes.request.http.path == "/search"
             """);
     // never compiles: its route must fail closed while the others serve
-    Path ledger = bundle("ledger", "ledger-1", "package ledger.authz\n\nallow if {\n");
+    bundle("ledger", "ledger-1", "package ledger.authz\n\nallow if {\n");
     manager =
         TestWorkloads.manager(
             dir,
