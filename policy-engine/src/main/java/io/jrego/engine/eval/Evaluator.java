@@ -2041,6 +2041,20 @@ public final class Evaluator {
     }
   }
 
+  /**
+   * Enters the query OPA makes of a {@code print} operand (a comprehension at the operand), with
+   * the current query moved to it as OPA reports it.
+   */
+  void enterOperandQuery(Location operand) {
+    stack.at(operand);
+    stack.push(operand);
+  }
+
+  /** Leaves the query {@link #enterOperandQuery} entered. */
+  void leaveQuery() {
+    stack.pop();
+  }
+
   CompiledRule currentRule() {
     return currentRule;
   }
