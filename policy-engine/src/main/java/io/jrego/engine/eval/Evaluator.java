@@ -58,6 +58,10 @@ import java.util.TreeSet;
  * only of them ({@code x := input.a.b}, {@code t := replace(s, "a", "b")}) continues with the rest
  * of the body without allocating continuations ({@link #evalDirect}). User-function values are
  * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
+ *
+ * <p>Stack traces. A {@link QueryStack} follows the queries OPA would be in (rule, function and
+ * comprehension bodies, negations, {@code every}, print operands) and the expression each is at;
+ * {@link #guarded} copies it into an {@code eval_*} error as OPA's {@code stack_trace}.
  */
 public final class Evaluator {
 
