@@ -15,9 +15,15 @@ import java.util.Optional;
  * @param location where, when known
  * @param details what OPA adds to some type errors (the types a call had and wanted, the part of a
  *     reference that does not exist), when there is such a thing
+ * @param stackTrace for evaluation errors, the queries being evaluated when it happened, innermost
+ *     first (OPA's {@code stack_trace}); empty for others
  */
 public record RegoError(
-    String code, String message, Optional<Location> location, Optional<Details> details) {
+    String code,
+    String message,
+    Optional<Location> location,
+    Optional<Details> details,
+    List<Frame> stackTrace) {
 
   public static final String PARSE = "rego_parse_error";
   public static final String COMPILE = "rego_compile_error";
@@ -29,6 +35,30 @@ public record RegoError(
   public static final String EVAL_CONFLICT = "eval_conflict_error";
   public static final String EVAL_CANCEL = "eval_cancel_error";
   public static final String EVAL_LIMIT = "eval_limit_error";
+
+  public RegoError {
+    stackTrace = List.copyOf(stackTrace);
+  }
+
+  /** An error without a stack trace. */
+  public RegoError(
+      String code, String message, Optional<Location> location, Optional<Details> details) {
+    this(code, message, location, details, List.of());
+  }
+
+  /** This error with {@code frames} as its stack trace. */
+  public RegoError withStackTrace(List<Frame> frames) {
+    return new RegoError(code, message, location, details, frames);
+  }
+
+  /**
+   * One query of a {@link #stackTrace}: a rule or function body, a comprehension, a negated
+   * expression, an {@code every}'s domain or body, or the query itself (id 0).
+   *
+   * @param queryId which query, numbered in the order evaluation entered them
+   * @param location the expression that query was evaluating
+   */
+  public record Frame(int queryId, Location location) {}
 
   /** An error with no location. */
   public static RegoError of(String code, String message) {

@@ -95,6 +95,7 @@ public final class Compiler {
       all.addAll(c.errors);
       throw new RegoException(limited(all));
     }
+    c.nodes.forEach(RuleNode::sortChildren);
     return new CompiledPolicy(
         c.root,
         Map.copyOf(c.functions),

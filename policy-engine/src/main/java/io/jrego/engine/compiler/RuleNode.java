@@ -51,6 +51,20 @@ public final class RuleNode {
     return hasFunctions;
   }
 
+  /**
+   * Orders the children by key, as OPA visits them when it evaluates a whole document (so the first
+   * error raised there is OPA's).
+   */
+  void sortChildren() {
+    if (children.size() < 2) {
+      return;
+    }
+    List<Map.Entry<Value, RuleNode>> sorted = new ArrayList<>(children.entrySet());
+    sorted.sort(Map.Entry.comparingByKey());
+    children.clear();
+    sorted.forEach(e -> children.put(e.getKey(), e.getValue()));
+  }
+
   void markFunctions() {
     hasFunctions = true;
   }

@@ -113,11 +113,15 @@ final class Builtins {
     }
   }
 
-  /** Prints the cross product of each operand's values, {@code <undefined>} for none. */
+  /**
+   * Prints the cross product of each operand's values, {@code <undefined>} for none. Each operand
+   * is a query of its own, as OPA rewrites it into a comprehension.
+   */
   void print(List<Term> args, Value[] f) {
     List<List<String>> operands = new ArrayList<>();
     for (Term t : args) {
       List<String> vals = new ArrayList<>();
+      ev.enterOperandQuery(t.location());
       ev.evalTerm(
           t,
           f,
@@ -125,6 +129,7 @@ final class Builtins {
             vals.add(format(v));
             return false;
           });
+      ev.leaveQuery();
       if (vals.isEmpty()) {
         vals.add("<undefined>");
       }

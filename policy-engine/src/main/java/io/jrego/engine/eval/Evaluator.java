@@ -58,6 +58,10 @@ import java.util.TreeSet;
  * only of them ({@code x := input.a.b}, {@code t := replace(s, "a", "b")}) continues with the rest
  * of the body without allocating continuations ({@link #evalDirect}). User-function values are
  * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
+ *
+ * <p>Stack traces. A {@link QueryStack} follows the queries OPA would be in (rule, function and
+ * comprehension bodies, negations, {@code every}, print operands) and the expression each is at;
+ * {@link #guarded} copies it into an {@code eval_*} error as OPA's {@code stack_trace}.
  */
 public final class Evaluator {
 
@@ -113,6 +117,8 @@ public final class Evaluator {
   // the query's lone expression whose false value is a result (see LoneExpression), else null
   private Expr loneExpr;
   private final Builtins own;
+  // where evaluation is, for an evaluation error's stack trace
+  private final QueryStack stack = new QueryStack();
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
   private Coverage coverage;
@@ -214,6 +220,7 @@ public final class Evaluator {
       return null;
     }
     Value[] out = new Value[1];
+    stack.reset(QUERY_START);
     guarded(
         () ->
             evalData(
@@ -230,6 +237,9 @@ public final class Evaluator {
     return out[0];
   }
 
+  /** Where OPA places a query given as a path ({@code data.a.b}): its first line and column. */
+  private static final Location QUERY_START = new Location("", 1, 1, "");
+
   /** One query result: the values of the written expressions and the bindings. */
   public record Result(List<Value> expressions, Map<String, Value> bindings) {}
 
@@ -243,6 +253,7 @@ public final class Evaluator {
     }
     exprValues = new Value[q.written().size()];
     loneExpr = LoneExpression.keepsFalse(q.written()) ? q.written().get(0) : null;
+    stack.reset(q.body().isEmpty() ? QUERY_START : q.body().get(0).location());
     guarded(
         () ->
             evalBody(
@@ -277,6 +288,8 @@ public final class Evaluator {
     Runnable outer = Checkpoint.install(limitCheck);
     try {
       k.next();
+    } catch (EvalException e) {
+      throw withStackTrace(e);
     } catch (StackOverflowError e) {
       throw limit("evaluation nested too deeply (stack exhausted); see EngineOptions.maxDepth");
     } finally {
@@ -284,14 +297,39 @@ public final class Evaluator {
     }
   }
 
+  /**
+   * An evaluation error ({@code eval_*}) with the stack of queries it was raised in, as OPA reports
+   * it; the stack is as the error left it (see {@link QueryStack}).
+   */
+  private EvalException withStackTrace(EvalException e) {
+    RegoError err = e.error();
+    if (!err.code().startsWith("eval_") || !err.stackTrace().isEmpty()) {
+      return e;
+    }
+    return new EvalException(err.withStackTrace(stack.frames()));
+  }
+
   // ---------------------------------------------------------------------------------------
   // Bodies and expressions
 
+  /**
+   * Evaluates {@code body} from expression {@code i}, then {@code k}. The current query stays at
+   * each expression while it is evaluated (and at the last one while {@code k} runs, as OPA reports
+   * it), and returns to where it was when backtracking out of it.
+   */
   boolean evalBody(List<Expr> body, int i, Value[] f, K k) {
     if (i == body.size()) {
       return k.next();
     }
     Expr e = body.get(i);
+    Location saved = stack.at();
+    stack.at(e.location());
+    boolean stop = evalBodyAt(e, body, i, f, k);
+    stack.at(saved);
+    return stop;
+  }
+
+  private boolean evalBodyAt(Expr e, List<Expr> body, int i, Value[] f, K k) {
     tick(e);
     if (e.withs().isEmpty()
         && !e.negated()
@@ -361,6 +399,7 @@ public final class Evaluator {
           }
           vals[j] = v;
         }
+        stack.at(e.location());
         Value result = invoke(c.name(), t, c.location(), vals);
         if (result == null) {
           return 0;
@@ -481,7 +520,9 @@ public final class Evaluator {
 
   private boolean evalExprPlain(Expr e, Value[] f, K k) {
     if (e.negated()) {
+      stack.push(e.location()); // OPA evaluates the negated expression as a query of its own
       boolean found = evalStmt(e, f, () -> true);
+      stack.pop();
       return !found && k.next();
     }
     return evalStmt(e, f, k);
@@ -669,6 +710,7 @@ public final class Evaluator {
     }
   }
 
+  /** OPA evaluates an {@code every} as two queries: its domain, and its body once per element. */
   private boolean evalEvery(Expr.Every ev, Value[] f, K k) {
     return evalTerm(
         ev.domain(),
@@ -678,19 +720,26 @@ public final class Evaluator {
           if (pairs == null) {
             return false;
           }
+          stack.push(ev.domain().location());
           for (Value[] kv : pairs) {
             boolean ok =
                 unifyKey(
-                    ev.key(),
-                    kv[0],
-                    f,
-                    () -> unify(ev.value(), kv[1], f, () -> evalBody(ev.body(), 0, f, () -> true)));
+                    ev.key(), kv[0], f, () -> unify(ev.value(), kv[1], f, () -> everyBody(ev, f)));
             if (!ok) {
+              stack.pop();
               return false;
             }
           }
+          stack.pop();
           return k.next();
         });
+  }
+
+  private boolean everyBody(Expr.Every ev, Value[] f) {
+    stack.push(ev.body().isEmpty() ? stack.at() : ev.body().get(0).location());
+    boolean found = evalBody(ev.body(), 0, f, () -> true);
+    stack.pop();
+    return found;
   }
 
   private boolean unifyKey(Term key, Value v, Value[] f, K k) {
@@ -818,7 +867,10 @@ public final class Evaluator {
             0,
             new Value[n],
             f,
-            vals -> callResult(e, c, invoke(c.name(), t, c.location(), vals), n, f, k));
+            vals -> {
+              stack.at(e.location()); // back from calls among the operands
+              return callResult(e, c, invoke(c.name(), t, c.location(), vals), n, f, k);
+            });
       }
     }
   }
@@ -1084,12 +1136,14 @@ public final class Evaluator {
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
           FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result, producer);
           currentRule = r;
+          stack.push(r.location());
           if (bindArgs(r.args(), args, fb.frame)) {
             evalBody(r.body(), 0, fb.frame, fb);
           } else {
             CompiledRule cr = r;
             unifyArgs(cr.args(), args, 0, fb.frame, () -> evalBody(cr.body(), 0, fb.frame, fb));
           }
+          stack.pop();
           if (fb.produced) {
             break;
           }
@@ -1161,7 +1215,11 @@ public final class Evaluator {
       if (v == NO_VALUE) {
         return false;
       }
-      return v != null ? accept(v) : evalTerm(rule.value(), frame, this::accept);
+      if (v != null) {
+        return accept(v);
+      }
+      atValue(rule.value());
+      return evalTerm(rule.value(), frame, this::accept);
     }
 
     private boolean accept(Value v) {
@@ -1257,6 +1315,7 @@ public final class Evaluator {
       java.util.function.IntSupplier size) {
     enter(loc);
     try {
+      stack.push(loc); // OPA evaluates a comprehension's body as a query of its own
       evalBody(
           body,
           0,
@@ -1270,6 +1329,7 @@ public final class Evaluator {
                     checkSize(size.getAsInt());
                     return false;
                   }));
+      stack.pop();
     } finally {
       depth--;
     }
@@ -1385,6 +1445,7 @@ public final class Evaluator {
             new Value[c.args().size()],
             f,
             vals -> {
+              stack.at(c.location()); // OPA evaluates a nested call as an expression of its own
               Value r = invoke(c.name(), target, c.location(), vals);
               return r != null && k.accept(r);
             });
@@ -1403,6 +1464,7 @@ public final class Evaluator {
         Map<Value, Value> m = new HashMap<>();
         enter(c.location());
         try {
+          stack.push(c.location());
           evalBody(
               c.body(),
               0,
@@ -1422,11 +1484,12 @@ public final class Evaluator {
                                       at(
                                           RegoError.EVAL_CONFLICT,
                                           "object keys must be unique",
-                                          c.location()));
+                                          c.key().location()));
                                 }
                                 checkSize(m.size());
                                 return false;
                               })));
+          stack.pop();
         } finally {
           depth--;
         }
@@ -1610,6 +1673,7 @@ public final class Evaluator {
       }
       vals[i] = v;
     }
+    stack.at(c.location()); // OPA evaluates a nested call as an expression of its own
     Value r = invoke(c.name(), targets.get(c.name()), c.location(), vals);
     return r == null ? NO_VALUE : r;
   }
@@ -1969,6 +2033,32 @@ public final class Evaluator {
     return v;
   }
 
+  /**
+   * Before a rule's value term is evaluated: OPA moves a comprehension there into the rule's body,
+   * so an error below it shows the comprehension as where the body was.
+   */
+  void atValue(Term value) {
+    if (value instanceof Term.ArrayCompr
+        || value instanceof Term.SetCompr
+        || value instanceof Term.ObjectCompr) {
+      stack.at(value.location());
+    }
+  }
+
+  /**
+   * Enters the query OPA makes of a {@code print} operand (a comprehension at the operand), with
+   * the current query moved to it as OPA reports it.
+   */
+  void enterOperandQuery(Location operand) {
+    stack.at(operand);
+    stack.push(operand);
+  }
+
+  /** Leaves the query {@link #enterOperandQuery} entered. */
+  void leaveQuery() {
+    stack.pop();
+  }
+
   CompiledRule currentRule() {
     return currentRule;
   }
@@ -1983,6 +2073,7 @@ public final class Evaluator {
         Value[] frame = new Value[r.slots()];
         boolean[] produced = new boolean[1];
         CompiledRule cr = r;
+        stack.push(cr.location());
         boolean stop =
             evalBody(
                 cr.body(),
@@ -1993,6 +2084,7 @@ public final class Evaluator {
                   ruleHit(cr);
                   return k.accept(cr, frame);
                 });
+        stack.pop();
         if (stop || produced[0]) {
           return stop;
         }

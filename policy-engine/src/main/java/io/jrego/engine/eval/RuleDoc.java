@@ -70,25 +70,26 @@ final class RuleDoc {
         }
         ev.evalRule(
             r,
-            (cr, frame) ->
-                ev.evalTerm(
-                    cr.value(),
-                    frame,
-                    v -> {
-                      if (result[0] != null && !result[0].equals(v)) {
-                        throw new EvalException(
-                            Evaluator.at(
-                                RegoError.EVAL_CONFLICT,
-                                Evaluator.conflict(
-                                    "rule " + node, "", result[0], producer[0], v, cr),
-                                cr.location()));
-                      }
-                      result[0] = v;
-                      producer[0] = cr;
-                      // a constant value cannot change: stop at the first solution (OPA's early
-                      // exit)
-                      return cr.value() instanceof io.jrego.engine.ast.Term.Scalar;
-                    }));
+            (cr, frame) -> {
+              ev.atValue(cr.value());
+              return ev.evalTerm(
+                  cr.value(),
+                  frame,
+                  v -> {
+                    if (result[0] != null && !result[0].equals(v)) {
+                      throw new EvalException(
+                          Evaluator.at(
+                              RegoError.EVAL_CONFLICT,
+                              Evaluator.conflict("rule " + node, "", result[0], producer[0], v, cr),
+                              cr.location()));
+                    }
+                    result[0] = v;
+                    producer[0] = cr;
+                    // a constant value cannot change: stop at the first solution (OPA's early
+                    // exit)
+                    return cr.value() instanceof io.jrego.engine.ast.Term.Scalar;
+                  });
+            });
       }
       if (result[0] == null && dflt != null) {
         CompiledRule d = dflt;
@@ -111,15 +112,17 @@ final class RuleDoc {
         }
         ev.evalRule(
             r,
-            (cr, frame) ->
-                ev.evalTerm(
-                    cr.value(),
-                    frame,
-                    v -> {
-                      b.add(v);
-                      ev.checkSize(b.size());
-                      return false;
-                    }));
+            (cr, frame) -> {
+              ev.atValue(cr.value());
+              return ev.evalTerm(
+                  cr.value(),
+                  frame,
+                  v -> {
+                    b.add(v);
+                    ev.checkSize(b.size());
+                    return false;
+                  });
+            });
       }
       return b.build();
     }
@@ -153,6 +156,7 @@ final class RuleDoc {
       CompiledRule r,
       Map<Value, Object> root) {
     if (i == extra.size()) {
+      ev.atValue(r.value());
       return ev.evalTerm(
           r.value(),
           frame,

@@ -24,6 +24,10 @@ public final class EvalReport {
 
   private static final OpaJson.Shape LOCATION = OpaJson.Shape.of("file", "row", "col");
 
+  /** An error's {@code stack_trace}: frames of {@code query_id} and {@code location}. */
+  static final OpaJson.Shape STACK_TRACE =
+      OpaJson.Shape.of("query_id", "location").with("location", LOCATION);
+
   private static final OpaJson.Shape DOCUMENT =
       OpaJson.Shape.of("result", "errors")
           .with(
@@ -34,8 +38,9 @@ public final class EvalReport {
                       OpaJson.Shape.of("value", "text", "location").with("location", LOCATION)))
           .with(
               "errors",
-              OpaJson.Shape.of("message", "code", "location", "details")
-                  .with("location", LOCATION));
+              OpaJson.Shape.of("message", "code", "location", "details", "stack_trace")
+                  .with("location", LOCATION)
+                  .with("stack_trace", STACK_TRACE));
 
   /**
    * A {@link #resultDocument} or {@link #errorDocument} as {@code opa eval --format json} prints
@@ -151,7 +156,10 @@ public final class EvalReport {
     return ObjectValue.of(StringValue.of("result"), ArrayValue.of(rs));
   }
 
-  /** {@code {"errors": [{"message", "code", "location": {"file", "row", "col"}}]}}. */
+  /**
+   * {@code {"errors": [{"message", "code", "location": {"file", "row", "col"}}]}}, with {@code
+   * details} and {@code stack_trace} when the error has them.
+   */
   public static Value errorDocument(List<RegoError> errors) {
     List<Value> es = new ArrayList<>();
     for (RegoError e : errors) {
@@ -170,9 +178,35 @@ public final class EvalReport {
                           .put("col", NumberValue.of(l.col()))
                           .build()));
       e.details().ifPresent(d -> o.put("details", d.json()));
+      if (!e.stackTrace().isEmpty()) {
+        o.put("stack_trace", stackTrace(e));
+      }
       es.add(o.build());
     }
     return ObjectValue.of(StringValue.of("errors"), ArrayValue.of(es));
+  }
+
+  /**
+   * An evaluation error's {@code stack_trace} as OPA writes it: one {@code {"query_id",
+   * "location"}} per query, innermost first ({@code location} left out when unknown).
+   */
+  static Value stackTrace(RegoError e) {
+    ArrayValue.Builder frames = new ArrayValue.Builder(e.stackTrace().size());
+    for (RegoError.Frame f : e.stackTrace()) {
+      ObjectValue.Builder o =
+          new ObjectValue.Builder().put("query_id", NumberValue.of(f.queryId()));
+      if (f.location() != null) {
+        o.put(
+            "location",
+            new ObjectValue.Builder()
+                .put("file", StringValue.of(f.location().file()))
+                .put("row", NumberValue.of(f.location().row()))
+                .put("col", NumberValue.of(f.location().col()))
+                .build());
+      }
+      frames.add(o.build());
+    }
+    return frames.build();
   }
 
   private static final OpaJson.Shape CHECK_ERRORS =

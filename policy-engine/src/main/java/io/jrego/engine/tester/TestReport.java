@@ -39,7 +39,11 @@ public final class TestReport {
               "output",
               "sub_results")
           .with("location", LOCATION)
-          .with("error", OpaJson.Shape.of("code", "message", "location").with("location", LOCATION))
+          .with(
+              "error",
+              OpaJson.Shape.of("code", "message", "location", "stack_trace")
+                  .with("location", LOCATION)
+                  .with("stack_trace", EvalReport.STACK_TRACE))
           .with("sub_results", OpaJson.Shape.mapOf(SUB));
 
   private TestReport() {}
@@ -253,12 +257,18 @@ public final class TestReport {
     return o.build();
   }
 
-  /** An error as OPA writes one in JSON: {@code code}, {@code message}, {@code location}. */
+  /**
+   * An error as OPA writes one in JSON: {@code code}, {@code message}, {@code location}, and an
+   * evaluation error's {@code stack_trace}.
+   */
   public static Value error(RegoError e) {
     ObjectValue.Builder o = new ObjectValue.Builder();
     o.put("code", StringValue.of(e.code()));
     o.put("message", StringValue.of(e.message()));
     e.location().ifPresent(l -> o.put("location", location(l)));
+    if (!e.stackTrace().isEmpty()) {
+      o.put("stack_trace", EvalReport.stackTrace(e));
+    }
     return o.build();
   }
 

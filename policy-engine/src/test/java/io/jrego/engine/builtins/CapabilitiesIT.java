@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The capabilities document against real OPA's declarations, the committed copy and {@code opa
- * check}.
+ * The capabilities document against real OPA's declarations and {@code opa check} ({@link
+ * CapabilitiesTest} checks the committed copy and jrego's own declarations).
  */
 class CapabilitiesIT {
 
@@ -69,20 +69,6 @@ class CapabilitiesIT {
     assertThat(compared).isGreaterThanOrEqualTo(206);
   }
 
-  @Test
-  void jregoBuiltins_areDeclaredWithDescriptionsAndTheirOwnCategory() {
-    List<Declaration> jrego =
-        Capabilities.declarations(StandardBuiltins.registry()).stream()
-            .filter(d -> d.name().startsWith("jrego."))
-            .toList();
-    assertThat(jrego).hasSizeGreaterThanOrEqualTo(12);
-    for (Declaration d : jrego) {
-      assertThat(d.description()).as(d.name()).isNotEmpty();
-      String ns = d.name().substring(0, d.name().lastIndexOf('.'));
-      assertThat(d.categories()).as(d.name()).containsExactly(ns);
-    }
-  }
-
   private static JsonNode withoutDescriptions(JsonNode n) {
     JsonNode copy = n.deepCopy();
     strip(copy);
@@ -96,18 +82,6 @@ class CapabilitiesIT {
     } else if (n instanceof ArrayNode a) {
       a.forEach(CapabilitiesIT::strip);
     }
-  }
-
-  @Test
-  void committedFile_isWhatJregoCapabilitiesPrints() throws IOException {
-    String committed =
-        Files.readString(
-            repo().resolve("rego-policies/capabilities/jrego.json"), StandardCharsets.UTF_8);
-    assertThat(committed)
-        .as(
-            "rego-policies/capabilities/jrego.json is stale: regenerate it with"
-                + " `ext-authz-server/bin/jrego capabilities > rego-policies/capabilities/jrego.json`")
-        .isEqualTo(Capabilities.json(StandardBuiltins.registry()));
   }
 
   @Test
