@@ -64,6 +64,45 @@ final class Decoders {
   }
 
   /**
+   * {@link #find(MappedText, int)} visiting only {@code starts[0, count)}: increasing view indices
+   * that include every escape character and the start of every maximal base64-alphabet run of at
+   * least {@link #MIN_BASE64}. The answer is the same: {@code find} does nothing elsewhere but step
+   * over characters, and a start inside a run already decoded is skipped as {@code find} skips it.
+   */
+  static List<Decoded> find(MappedText view, int max, int[] starts, int count) {
+    List<Decoded> out = new ArrayList<>();
+    int n = view.length();
+    int[] a = view.codePoints();
+    int i = 0;
+    for (int k = 0; k < count && out.size() < max; k++) {
+      if (starts[k] < i) {
+        continue;
+      }
+      i = starts[k];
+      int c = a[i];
+      if (c == '\\' || c == '%' || c == '&') {
+        int end = escapes(view, i, out);
+        i = end > i ? end : i + 1;
+        continue;
+      }
+      int j = i + 1;
+      while (j < n && isBase64Char(a[j])) {
+        j++;
+      }
+      int runEnd = j;
+      while (runEnd < n && a[runEnd] == '=' && runEnd - j < 6) {
+        runEnd++;
+      }
+      Decoded d = decodeRun(new String(a, i, j - i), i, runEnd);
+      if (d != null) {
+        out.add(d);
+      }
+      i = runEnd;
+    }
+    return out;
+  }
+
+  /**
    * Tries hex, base32 and base64, in that order, on one run of base64-alphabet characters (at least
    * {@link #MIN_BASE64} long) covering view indices {@code [from, to)}; the first that reads as
    * text names the encoding.

@@ -17,26 +17,9 @@ final class Hits {
     Hits h = new Hits(InjectionScanner.LEXICON.classCount());
     for (int i = 0; i < t.size; i++) {
       List<Lexicon.Phrase> exact = InjectionScanner.LEXICON.exact(t, i);
-      if (!exact.isEmpty() && t.equalsWord(i, exact.get(0).firstWord())) {
-        // Phrases come grouped by their first word; all in this list share it (a hash
-        // collision would put another word's phrases after them, checked one by one).
-        int nextHash = i + 1 < t.size ? t.hash(i + 1) : 0;
-        String first = exact.get(0).firstWord();
-        for (Lexicon.Phrase p : exact) {
-          if (!p.firstWord().equals(first) && !t.equalsWord(i, p.firstWord())) {
-            continue;
-          }
-          if (p.size() > 1 && !p.secondMayBe(nextHash)) {
-            continue;
-          }
-          h.tryPhrase(t, i, p, 1);
-        }
-      } else if (!exact.isEmpty()) {
-        for (Lexicon.Phrase p : exact) {
-          if (t.equalsWord(i, p.firstWord())) {
-            h.tryPhrase(t, i, p, 1);
-          }
-        }
+      if (exact != null) {
+        h.tryFirstWords(t, i, exact);
+        h.tryFirstWords(t, i, InjectionScanner.LEXICON.pairs(t, i));
       }
       // Indexed: most words have no stem entry, and an iterator per word over the empty list
       // was a measurable part of a short message's scan.
@@ -56,6 +39,27 @@ final class Hits {
       }
     }
     return h;
+  }
+
+  /**
+   * Tries phrases whose first word has the hash of word {@code i}. They come grouped by their first
+   * word (a hash collision puts another word's after them), so the word is compared once per group.
+   * Within one word, the order in which phrases are tried does not matter: hits starting at the
+   * same word merge.
+   */
+  private void tryFirstWords(Tokens t, int i, List<Lexicon.Phrase> phrases) {
+    String first = null;
+    boolean same = false;
+    for (int k = 0; k < phrases.size(); k++) {
+      Lexicon.Phrase p = phrases.get(k);
+      if (!p.firstWord().equals(first)) {
+        first = p.firstWord();
+        same = t.equalsWord(i, first);
+      }
+      if (same) {
+        tryPhrase(t, i, p, 1);
+      }
+    }
   }
 
   private void tryPhrase(Tokens t, int i, Lexicon.Phrase p, int fromWord) {

@@ -50,11 +50,6 @@ final class Lexicon {
       return words[0];
     }
 
-    /** Whether a word with this hash may be the second word (always, for a stem). */
-    boolean secondMayBe(int hash) {
-      return prefix[1] || hashes[1] == hash;
-    }
-
     /** Whether word {@code token} of {@code t} matches word {@code k}. */
     boolean matches(int k, Tokens t, int token) {
       return prefix[k]
@@ -84,11 +79,27 @@ final class Lexicon {
 
   /**
    * Phrases whose first word may be word {@code token} of {@code t} (same hash; the caller compares
-   * the words).
+   * the words) and that need no look at the next word to be tried: phrases of one word, and those
+   * whose second word is a stem; null when no phrase starts with a word of that hash. Phrases whose
+   * second word is a whole word are in {@link #pairs}.
    */
   List<Phrase> exact(Tokens t, int token) {
-    int i = find(exactKeys, t.hash(token));
-    return i < 0 ? List.of() : exactLists.get(i);
+    return firstWords.get(t.hash(token));
+  }
+
+  /**
+   * Phrases whose first two words may be words {@code token} and {@code token + 1} of {@code t}
+   * (same hashes; the caller compares the words). A word such as "you" or "no" starts dozens of
+   * phrases, of which the next word leaves one or two.
+   */
+  List<Phrase> pairs(Tokens t, int token) {
+    List<Phrase> l =
+        token + 1 < t.size ? pairWords.get(pairKey(t.hash(token), t.hash(token + 1))) : null;
+    return l == null ? List.of() : l;
+  }
+
+  private static long pairKey(int first, int second) {
+    return ((long) first << 32) | (second & 0xFFFFFFFFL);
   }
 
   /** Phrases whose first word is a stem word {@code token} of {@code t} may start with. */
@@ -96,81 +107,73 @@ final class Lexicon {
     if (t.length(token) < MIN_STEM) {
       return List.of();
     }
-    int i = find(stemKeys, t.prefix4(token));
-    return i < 0 ? List.of() : stemLists.get(i);
+    List<Phrase> l = stemWords.get(t.prefix4(token));
+    return l == null ? List.of() : l;
   }
 
-  // Open-addressing tables: slot -> key, with the list index in the parallel slot array.
-  private long[] exactKeys;
-  private List<List<Phrase>> exactLists;
-  private int[] exactSlots;
-  private int[] stemSlots;
-
-  /**
-   * One bit per {@link #FILTER_BITS}-bit hash of each table's keys: most words of a text start no
-   * phrase and no stem, and these 4 KB filters answer them without reading the tables.
-   */
-  private long[] exactFilter;
-
-  private long[] stemFilter;
+  private Table firstWords;
+  private Table pairWords;
+  private Table stemWords;
 
   private static final int FILTER_BITS = 15;
-
-  private static int filterBit(long key) {
-    return (int) (mix(key) >>> (64 - FILTER_BITS));
-  }
-
-  private static long[] filter(List<Long> keys) {
-    long[] f = new long[1 << (FILTER_BITS - 6)];
-    for (long k : keys) {
-      int bit = filterBit(k);
-      f[bit >>> 6] |= 1L << bit;
-    }
-    return f;
-  }
-
-  private int find(long[] keys, long key) {
-    long[] filter = keys == exactKeys ? exactFilter : stemFilter;
-    int bit = filterBit(key);
-    if ((filter[bit >>> 6] & (1L << bit)) == 0) {
-      return -1;
-    }
-    int[] slots = keys == exactKeys ? exactSlots : stemSlots;
-    int mask = keys.length - 1;
-    int h = (int) (mix(key) & mask);
-    while (slots[h] != 0) {
-      if (keys[h] == key) {
-        return slots[h] - 1;
-      }
-      h = (h + 1) & mask;
-    }
-    return -1;
-  }
 
   private static long mix(long key) {
     long h = key * 0x9E3779B97F4A7C15L;
     return h ^ (h >>> 29);
   }
 
-  /** A table holding {@code keys} (list index + 1 in the slots; 0 marks an empty slot). */
-  private static long[] table(List<Long> keys, int[][] slotsOut) {
-    int size = Integer.highestOneBit(Math.max(4, keys.size() * 4) - 1) << 1;
-    long[] t = new long[size];
-    int[] slots = new int[size];
-    for (int i = 0; i < keys.size(); i++) {
-      int h = (int) (mix(keys.get(i)) & (size - 1));
-      while (slots[h] != 0) {
-        h = (h + 1) & (size - 1);
-      }
-      t[h] = keys.get(i);
-      slots[h] = i + 1;
-    }
-    slotsOut[0] = slots;
-    return t;
-  }
+  /**
+   * An open-addressing table from long keys to phrase lists (slot: list index + 1, 0 when empty),
+   * with one bit per {@link #FILTER_BITS}-bit hash of its keys in front: most words of a text start
+   * no phrase and no stem, and the 4 KB filter answers them without reading the table.
+   */
+  private static final class Table {
+    private final long[] keys;
+    private final int[] slots;
+    private final long[] filter = new long[1 << (FILTER_BITS - 6)];
+    private final List<List<Phrase>> lists;
 
-  private long[] stemKeys;
-  private List<List<Phrase>> stemLists;
+    Table(java.util.SortedMap<Long, List<Phrase>> entries) {
+      int size = Integer.highestOneBit(Math.max(4, entries.size() * 4) - 1) << 1;
+      keys = new long[size];
+      slots = new int[size];
+      List<List<Phrase>> l = new ArrayList<>();
+      for (Map.Entry<Long, List<Phrase>> e : entries.entrySet()) {
+        long key = e.getKey();
+        l.add(List.copyOf(e.getValue()));
+        int h = (int) (mix(key) & (size - 1));
+        while (slots[h] != 0) {
+          h = (h + 1) & (size - 1);
+        }
+        keys[h] = key;
+        slots[h] = l.size();
+        int bit = filterBit(key);
+        filter[bit >>> 6] |= 1L << bit;
+      }
+      lists = List.copyOf(l);
+    }
+
+    private static int filterBit(long key) {
+      return (int) (mix(key) >>> (64 - FILTER_BITS));
+    }
+
+    /** The phrases of {@code key}, or null when it is not a key. */
+    List<Phrase> get(long key) {
+      int bit = filterBit(key);
+      if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+        return null;
+      }
+      int mask = keys.length - 1;
+      int h = (int) (mix(key) & mask);
+      while (slots[h] != 0) {
+        if (keys[h] == key) {
+          return lists.get(slots[h] - 1);
+        }
+        h = (h + 1) & mask;
+      }
+      return null;
+    }
+  }
 
   /** The first four chars of {@code s} in one long, so looking a token up allocates nothing. */
   private static long pack(String s) {
@@ -182,34 +185,27 @@ final class Lexicon {
 
   /** Builds the lookup tables; called once by {@link #load}, before the lexicon is shared. */
   private void index() {
-    java.util.TreeMap<Integer, List<Phrase>> byHash = new java.util.TreeMap<>();
+    java.util.TreeMap<Long, List<Phrase>> first = new java.util.TreeMap<>();
+    java.util.TreeMap<Long, List<Phrase>> pairs = new java.util.TreeMap<>();
     new java.util.TreeMap<>(byFirstWord)
-        .forEach((k, v) -> byHash.computeIfAbsent(k.hashCode(), h -> new ArrayList<>()).addAll(v));
-    List<Long> ek = new ArrayList<>();
-    List<List<Phrase>> el = new ArrayList<>();
-    for (Map.Entry<Integer, List<Phrase>> e : byHash.entrySet()) {
-      ek.add((long) e.getKey());
-      el.add(List.copyOf(e.getValue()));
-    }
-    int[][] slots = new int[1][];
-    exactLists = List.copyOf(el);
-    long[] exact = table(ek, slots);
-    exactSlots = slots[0];
-    java.util.TreeMap<Long, List<Phrase>> sorted = new java.util.TreeMap<>();
-    byFirstStem.forEach((k, v) -> sorted.put(pack(k), List.copyOf(v)));
-    List<Long> keys = new ArrayList<>();
-    List<List<Phrase>> lists = new ArrayList<>();
-    for (Map.Entry<Long, List<Phrase>> e : sorted.entrySet()) {
-      keys.add(e.getKey());
-      lists.add(e.getValue());
-    }
-    stemLists = List.copyOf(lists);
-    long[] stems = table(keys, slots);
-    stemSlots = slots[0];
-    stemKeys = stems;
-    exactKeys = exact;
-    exactFilter = filter(ek);
-    stemFilter = filter(keys);
+        .forEach(
+            (word, phrases) -> {
+              // every first word is a key, so that a word starting only pairs is found
+              first.computeIfAbsent((long) word.hashCode(), k -> new ArrayList<>());
+              for (Phrase p : phrases) {
+                if (p.size() > 1 && !p.prefix[1]) {
+                  long key = pairKey(word.hashCode(), p.hashes[1]);
+                  pairs.computeIfAbsent(key, k -> new ArrayList<>()).add(p);
+                } else {
+                  first.computeIfAbsent((long) word.hashCode(), k -> new ArrayList<>()).add(p);
+                }
+              }
+            });
+    java.util.TreeMap<Long, List<Phrase>> stems = new java.util.TreeMap<>();
+    byFirstStem.forEach((k, v) -> stems.put(pack(k), v));
+    firstWords = new Table(first);
+    pairWords = new Table(pairs);
+    stemWords = new Table(stems);
   }
 
   static Lexicon load(String resource) {

@@ -80,8 +80,12 @@ final class TextViews {
     // Without an escape character or a long base64-alphabet run there is nothing to decode; the
     // run lengths were counted over the code points, which are the plain view when nothing is
     // invisible (removing an invisible character could join two runs).
-    if (first != n || front.mayDecode) {
+    if (first != n) {
       decode(plain, "", 1, limits);
+    } else if (front.mayDecode) {
+      // The plain view is the code points: decoding starts only where the front pass saw a run
+      // or an escape character begin.
+      decodeFrom(plain, front.decodeStarts, front.decodeStartCount, limits);
     }
     if (tags.length() > 0) {
       decode(tags, "tags/", 1, limits);
@@ -129,20 +133,31 @@ final class TextViews {
     final boolean mayDecode;
     final boolean mayHide;
 
+    /**
+     * Where {@link Decoders#find(MappedText, int, int[], int)} may start: each escape character and
+     * the start of each base64-alphabet run of at least {@link Decoders#MIN_BASE64}, in order.
+     */
+    final int[] decodeStarts;
+
+    final int decodeStartCount;
+
     private Front(
         int[] cps,
         boolean truncated,
         int[] folded,
         int foldedCount,
         int firstInvisible,
-        boolean mayDecode,
+        int[] decodeStarts,
+        int decodeStartCount,
         boolean mayHide) {
       this.cps = cps;
       this.truncated = truncated;
       this.folded = folded;
       this.foldedCount = foldedCount;
       this.firstInvisible = firstInvisible;
-      this.mayDecode = mayDecode;
+      this.decodeStarts = decodeStarts;
+      this.decodeStartCount = decodeStartCount;
+      this.mayDecode = decodeStartCount > 0;
       this.mayHide = mayHide;
     }
 
@@ -157,7 +172,8 @@ final class TextViews {
       int firstInvisible = -1;
       int seen = 0;
       int run = 0;
-      int longestRun = 0;
+      int[] starts = NO_STARTS;
+      int startCount = 0;
       while (i < len && n < cap) {
         int cp = text.charAt(i);
         if (Character.isHighSurrogate((char) cp)
@@ -173,7 +189,12 @@ final class TextViews {
           int cls = ASCII[cp];
           seen |= cls;
           run = (cls & BASE64) != 0 ? run + 1 : 0;
-          longestRun = Math.max(longestRun, run);
+          if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
+            if (startCount == starts.length) {
+              starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+            }
+            starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
+          }
           if (foldedCount < 0) {
             folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
           }
@@ -202,9 +223,12 @@ final class TextViews {
           folded,
           foldedCount < 0 ? n : foldedCount,
           firstInvisible < 0 ? n : firstInvisible,
-          (seen & ESCAPE) != 0 || longestRun >= Decoders.MIN_BASE64,
+          starts,
+          startCount,
           (seen & HIDE) != 0);
     }
+
+    private static final int[] NO_STARTS = new int[0];
 
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;
@@ -223,10 +247,19 @@ final class TextViews {
   }
 
   private void decode(MappedText view, String prefix, int depth, Limits limits) {
-    if (depth > limits.maxDepth()) {
-      return;
+    if (depth <= limits.maxDepth()) {
+      decoded(view, Decoders.find(view, limits.maxSegments()), prefix, depth, limits);
     }
-    for (Decoders.Decoded d : Decoders.find(view, limits.maxSegments())) {
+  }
+
+  /** {@link #decode} of the plain view at depth 1, from the front pass's start positions. */
+  private void decodeFrom(MappedText view, int[] starts, int count, Limits limits) {
+    decoded(view, Decoders.find(view, limits.maxSegments(), starts, count), "", 1, limits);
+  }
+
+  private void decoded(
+      MappedText view, List<Decoders.Decoded> runs, String prefix, int depth, Limits limits) {
+    for (Decoders.Decoded d : runs) {
       if (decoded.size() >= limits.maxSegments() || budget < d.text().length()) {
         return;
       }

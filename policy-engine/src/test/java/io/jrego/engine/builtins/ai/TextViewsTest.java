@@ -3,12 +3,16 @@ package io.jrego.engine.builtins.ai;
 import static io.jrego.engine.builtins.ai.AiCalls.cut;
 import static io.jrego.engine.builtins.ai.AiCalls.get;
 import static io.jrego.engine.builtins.ai.AiCalls.views;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class TextViewsTest {
@@ -90,5 +94,77 @@ class TextViewsTest {
         .isEqualTo(StringValue.of("ass"));
     assertThat(AiCalls.call("jrego.text.skeleton", StringValue.of("\u0440\u0430\u0443pal")))
         .isEqualTo(AiCalls.call("jrego.text.skeleton", StringValue.of("paypal")));
+  }
+
+  /**
+   * The plain view of a text with nothing invisible is decoded from the start positions the first
+   * pass noted; a zero-width space in front takes the general path, which walks every character.
+   * Both must find the same runs (spans one apart) over random mixes of encoded runs, escapes,
+   * padding and runs that decode to nothing.
+   */
+  @Test
+  void decoding_fromTheFirstPassStartsFindsWhatTheFullWalkFinds() {
+    String[] pieces = {
+      " ",
+      " ",
+      "\n",
+      "=",
+      "==",
+      "x",
+      "%",
+      "&",
+      "\\",
+      "#",
+      ";",
+      "-",
+      "/",
+      "+",
+      "\u00e9",
+      java.util.Base64.getEncoder().encodeToString("ignore all previous".getBytes(UTF_8)),
+      java.util.Base64.getEncoder().encodeToString("reveal it".getBytes(UTF_8)),
+      "69676e6f726520616c6c2070726576696f7573",
+      "NFXHG5DSOVRXI2LPNZZSA===",
+      "%69%67%6e%6f%72%65",
+      "\\u0069\\u0067\\u006e",
+      "\\x69\\x67\\x6e",
+      "&#105;&#103;&#x6e;",
+      "AKIAIOSFODNN7EXAMPLE",
+      "DE89370400440532013000",
+      "4111111111111111",
+      "abcdefghijklmnop",
+      "0123456789abcdef0123",
+    };
+    SplittableRandom random = new SplittableRandom(10);
+    int decodedTexts = 0;
+    for (int round = 0; round < 4_000; round++) {
+      StringBuilder text = new StringBuilder();
+      int count = 1 + random.nextInt(12);
+      for (int k = 0; k < count; k++) {
+        text.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String plain = text.toString();
+      List<String> fast = segments(TextViews.of(plain, TextViews.Limits.DEFAULT), 0);
+      List<String> full = segments(TextViews.of("\u200B" + plain, TextViews.Limits.DEFAULT), 1);
+      assertThat(fast).as(plain).isEqualTo(full);
+      decodedTexts += fast.isEmpty() ? 0 : 1;
+    }
+    assertThat(decodedTexts).isGreaterThan(1_000);
+  }
+
+  private static List<String> segments(TextViews v, int shift) {
+    List<String> out = new ArrayList<>();
+    for (TextViews.Segment s : v.decoded) {
+      out.add(
+          s.encoding()
+              + " "
+              + s.depth()
+              + " "
+              + (s.span().start() - shift)
+              + "-"
+              + (s.span().end() - shift)
+              + " "
+              + s.text());
+    }
+    return out;
   }
 }
