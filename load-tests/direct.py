@@ -5,13 +5,14 @@ For each variant a fresh `jrego serve` (the shipped bundle, plaintext gRPC on lo
 DirectLoad straight over gRPC at a fixed rate, for each of --kinds in turn (warm-up, then --rounds
 measured phases): `check` (Check of ProcessBenchmark's 2 KB chat request), `process` (an ext_proc
 stream of that request and its JSON answer), `sse` (an ext_proc stream of a streamed chat request
-whose answer is --events SSE events, one per message). DirectLoad reads jrego's threads in /proc
+whose answer is --events SSE events, one per message, or with --piece-bytes N as many whole
+events per message as fit in N bytes). DirectLoad reads jrego's threads in /proc
 around each phase: CPU per call and per message (user and system apart), context switches
 (voluntary = a thread slept and was woken; involuntary = preempted) and how many threads ran.
 Prints a markdown table and writes the JSON lines beside it.
 
   python3 load-tests/direct.py [--rate 1000] [--seconds 6] [--warmup 15] [--rounds 2] \
-      [--kinds check,process,sse] [--events 100] [--variants base,threads2,loops1] \
+      [--kinds check,process,sse] [--events 100] [--piece-bytes 0] [--variants base,threads2,loops1] \
       [--before ROOT] [--jfr FILE] [--out FILE]
 
 Variants: base (as shipped), threads2 (--threads 2), loops1 (one Netty event loop); any of them
@@ -50,6 +51,8 @@ def main():
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--kinds", default="check,process,sse")
     ap.add_argument("--events", type=int, default=100, help="content events per SSE answer")
+    ap.add_argument("--piece-bytes", type=int, default=0,
+                    help="SSE: whole events per message up to this many bytes (0: one event per message)")
     ap.add_argument("--before", help="another checkout whose jrego (built) serves the variant 'before'")
     ap.add_argument("--jfr", help="flight recording of the first variant's jrego into this file")
     ap.add_argument("--out", help="JSON lines output (default target/direct.jsonl)")
@@ -81,7 +84,7 @@ def main():
             for kind in args.kinds.split(","):
                 cmd = [java, "-XX:+UseSerialGC", "-cp", extproc.JAR, "io.jrego.loadtests.DirectLoad",
                        "--target", f"127.0.0.1:{grpc}", "--server-pid", str(jrego.pid), "--kind", kind,
-                       "--rate", str(args.rate), "--events", str(args.events), "--seconds", str(args.seconds), "--warmup", str(args.warmup),
+                       "--rate", str(args.rate), "--events", str(args.events), "--piece-bytes", str(args.piece_bytes), "--seconds", str(args.seconds), "--warmup", str(args.warmup),
                        "--rounds", str(args.rounds), "--clk-tck", str(os.sysconf("SC_CLK_TCK")), "--root", ROOT]
                 extproc.log("+ " + " ".join(cmd))
                 out = extproc.subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)

@@ -142,6 +142,8 @@ TIMINGS = {
     "ext_proc_request_headers": "%FILTER_STATE(envoy.filters.http.ext_proc:FIELD:request_header_latency_us)%",
     "ext_proc_request_body": "%FILTER_STATE(envoy.filters.http.ext_proc:FIELD:request_body_total_latency_us)%",
     "ext_proc_response_headers": "%FILTER_STATE(envoy.filters.http.ext_proc:FIELD:response_header_latency_us)%",
+    "bytes_sent": "%BYTES_SENT%",
+    "response_flags": "%RESPONSE_FLAGS%",
 }
 
 
@@ -166,15 +168,27 @@ def with_access_log(text, path):
 
 def read_timings(path, skip):
     """Per SSE stream (after the first `skip`, the warm-up), TIMINGS in ms; a field Envoy left
-    empty (no such phase in this variant) is absent."""
+    empty (no such phase in this variant) is absent. bytes_sent stays bytes and response_flags
+    text (Envoy's short flags, "-" for none: UC upstream connection terminated, UR upstream
+    reset, DC downstream terminated, UT upstream timeout ...)."""
     rows = []
     if not os.path.exists(path):
         return rows
     for line in open(path).read().splitlines()[skip:]:
         r = json.loads(line)
-        rows.append({k: float(v) / 1000 for k, v in r.items() if isinstance(v, (int, float))
-                     or (isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)?", v))})
+        row = {k: float(v) / 1000 for k, v in r.items() if k not in ("bytes_sent", "response_flags")
+               and (isinstance(v, (int, float)) or (isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)?", v)))}
+        row["bytes_sent"] = int(r.get("bytes_sent") or 0)
+        row["response_flags"] = str(r.get("response_flags") or "-")
+        rows.append(row)
     return rows
+
+
+def cut_streams(upstream_log):
+    """ChatUpstream's lines for streams cut before their end (how far each got, and the exception)."""
+    if not os.path.exists(upstream_log):
+        return []
+    return [line for line in open(upstream_log).read().splitlines() if line.startswith("cut stream")]
 
 
 def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants):
@@ -336,6 +350,9 @@ def main():
     ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
     ap.add_argument("--before", help="another checkout whose jrego (already built) serves a fourth "
                     "variant, 'before': ext_authz+ext_proc as it was")
+    ap.add_argument("--reverse", action="store_true",
+                    help="interleave the variants in reverse order (a second run with the order turned "
+                         "round shows what being first or last in each round does to a figure)")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -399,7 +416,8 @@ def main():
             raise RuntimeError(f"redaction is not where it should be: {sanity}")
 
         cert_args = [os.path.join(certs, f) for f in ("gateway.crt", "gateway.key", "ca.crt")]
-        targets = [f"{v}={u}" for v, u in urls.items()]
+        order = list(reversed(variants)) if args.reverse else variants
+        targets = [f"{v}={urls[v]}" for v in order]
         sampler = Sampler({**pids, "upstream": upstream.pid,
                            **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}})
         sampler.start()
@@ -420,12 +438,14 @@ def main():
         stop_all()
     for row in sse:  # Envoy writes the last of its access log as it stops
         row["timings"] = read_timings(configs[row["target"]]["access"], args.sse_warmup)
+    cuts = cut_streams(os.path.join(workdir, "upstream.log"))
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
-    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants)
+    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
+                    cuts)
     day = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
     open(out, "w").write(report)
-    json.dump({"http": http, "sse": sse}, open(out[:-3] + ".json", "w"), indent=1)
+    json.dump({"http": http, "sse": sse, "cut_streams": cuts}, open(out[:-3] + ".json", "w"), indent=1)
     print(report)
     log(f"wrote {out}")
 
@@ -461,7 +481,20 @@ def breakdown(variants, s):
     return lines
 
 
-def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants):
+def cut_report(variants, s, cuts):
+    """Streams Envoy ended with a response flag (all streams, warm-up included in ChatUpstream's
+    count), and ChatUpstream's own lines for streams cut before their end."""
+    flagged = {v: [r for r in s[v].get("timings") or [] if r.get("response_flags", "-") != "-"] for v in variants}
+    lines = ["", "Streams cut or flagged: " + ", ".join(
+        f"{v} {len(flagged[v])}" + (" (" + ", ".join(sorted({r['response_flags'] for r in flagged[v]})) + ")"
+                                    if flagged[v] else "") for v in variants)
+        + f" of the measured streams carry an Envoy response flag (`%RESPONSE_FLAGS%`); ChatUpstream "
+        f"logged {len(cuts)} stream(s) cut before their end" + (":" if cuts else ".")]
+    lines += [f"- `{c}`" for c in cuts[:10]]
+    return lines
+
+
+def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants, cuts):
     rates = [float(r) for r in args.rates.split(",")]
     by = {}
     for row in http:
@@ -480,7 +513,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
-        + (" --before OTHER_CHECKOUT" if args.before else "") + "`",
+        + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
@@ -573,6 +606,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                      f"{r['first_byte_ms_p50']:.2f} | {r['first_byte_ms_p90']:.2f} | {r['bytes_per_stream']:,} | "
                      f"{r['ok']}/{r['streams']} |")
     lines += breakdown(variants, s)
+    lines += cut_report(variants, s, cuts)
     ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]
     ratio_all = full["mb_per_s_all"] / none["mb_per_s_all"]
     ttfb = full["first_byte_ms_p50"] - none["first_byte_ms_p50"]

@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
  * with a small JSON completion, or, when the request body asks for {@code "stream": true}, with an
  * OpenAI SSE stream of {@code x-sse-events} chunks (default 2,000), written and flushed one event
  * at a time as fast as the connection takes them. One chunk in 50 carries an e-mail address split
- * across two chunks, so a redacting filter has work to do.
+ * across two chunks, so a redacting filter has work to do. A stream cut before its end is written
+ * to standard error ({@code cut stream: ...}, with how far it got and the exception).
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.ChatUpstream PORT
@@ -62,13 +63,24 @@ public final class ChatUpstream {
       String n = ex.getRequestHeaders().getFirst("x-sse-events");
       ex.getResponseHeaders().set("content-type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
-      OutputStream out = ex.getResponseBody();
-      for (byte[] event : stream(n == null ? 2_000 : Integer.parseInt(n))) {
-        out.write(event);
-        out.flush();
+      List<byte[]> events = stream(n == null ? 2_000 : Integer.parseInt(n));
+      long start = System.nanoTime();
+      int written = 0;
+      try {
+        OutputStream out = ex.getResponseBody();
+        for (byte[] event : events) {
+          out.write(event);
+          out.flush();
+          written++;
+        }
+      } catch (IOException e) {
+        // a stream cut before its end: said, so that the load test can tell why it got fewer bytes
+        System.err.printf(
+            "cut stream: %d of %d events written in %d ms, then %s%n",
+            written, events.size(), (System.nanoTime() - start) / 1_000_000, e);
       }
     } catch (IOException e) {
-      // the client went away
+      System.err.println("request failed before its answer: " + e);
     }
   }
 

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.DirectLoad \
  *   --target 127.0.0.1:PORT --server-pid PID --kind check|process|sse [--rate 1000] \
- *   [--events 100] [--seconds 10] \
+ *   [--events 100] [--piece-bytes 0] [--seconds 10] \
  *   [--warmup 20] [--rounds 2] [--clk-tck 100] [--root .]
  * </pre>
  *
@@ -51,11 +51,13 @@ import java.util.stream.Stream;
  * ext_proc stream per call for that request and its JSON answer; {@code sse}: one stream per call
  * for a streamed chat request whose answer is {@link ChatUpstream#stream}'s {@code --events}
  * content events (about 230 bytes each) and its closing events, one event per body message, as
- * Envoy hands over a model that streams at reading speed. Both streams are driven as Envoy drives
- * them ({@link StreamCaller}) over one connection, as Envoy's one worker does. Prints one JSON line
- * per measured phase, with CPU and switches per call and per message. Bounded: warm-up and phases
- * limited in time, at most 20 rounds, at most 10,000 calls outstanding, at most 10,000 events a
- * stream.
+ * Envoy hands over a model that streams at reading speed; with {@code --piece-bytes N}, as many
+ * whole events per message as fit in N bytes, as Envoy hands over an answer it read faster than
+ * jrego took it (through Envoy the first piece was often about 46 KB). Both streams are driven as
+ * Envoy drives them ({@link StreamCaller}) over one connection, as Envoy's one worker does. Prints
+ * one JSON line per measured phase, with CPU and switches per call and per message. Bounded:
+ * warm-up and phases limited in time, at most 20 rounds, at most 10,000 calls outstanding, at most
+ * 10,000 events a stream.
  */
 public final class DirectLoad {
 
@@ -77,6 +79,7 @@ public final class DirectLoad {
     int rounds = Math.min(20, Integer.parseInt(o.getOrDefault("rounds", "2")));
     long clkTck = Long.parseLong(o.getOrDefault("clk-tck", "100"));
     int events = Math.min(10_000, Integer.parseInt(o.getOrDefault("events", "100")));
+    int pieceBytes = Integer.parseInt(o.getOrDefault("piece-bytes", "0"));
     Requests requests = new Requests(Path.of(o.getOrDefault("root", ".")));
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(target[0], Integer.parseInt(target[1]))
@@ -87,7 +90,7 @@ public final class DirectLoad {
           switch (kind) {
             case "check" -> new CheckCaller(channel, requests);
             case "process" -> new StreamCaller(channel, requests.json);
-            case "sse" -> new StreamCaller(channel, requests.sse(events));
+            case "sse" -> new StreamCaller(channel, requests.sse(events, pieceBytes));
             default -> throw new IllegalArgumentException("--kind check|process|sse, not " + kind);
           };
       run(caller, rate, warmup);
@@ -442,9 +445,12 @@ public final class DirectLoad {
       sseBody = requestBody(stream);
     }
 
-    /** The streamed request, answered with {@code events} content events and the closing ones. */
-    Script sse(int events) {
-      List<byte[]> pieces = ChatUpstream.stream(events);
+    /**
+     * The streamed request, answered with {@code events} content events and the closing ones: one
+     * event per message, or as many whole events as fit in {@code pieceBytes} when it is positive.
+     */
+    Script sse(int events, int pieceBytes) {
+      List<byte[]> pieces = pieces(ChatUpstream.stream(events), pieceBytes);
       List<ProcessingRequest> response = new ArrayList<>(pieces.size());
       for (int i = 0; i < pieces.size(); i++) {
         response.add(
@@ -457,6 +463,26 @@ public final class DirectLoad {
       }
       return new Script(
           sseHeaders, sseBody, responseHeaders("text/event-stream", -1), response, "[DONE]\n\n");
+    }
+
+    /** {@code events} joined into pieces of at most {@code bytes} (whole events; one at least). */
+    private static List<byte[]> pieces(List<byte[]> events, int bytes) {
+      if (bytes <= 0) {
+        return events;
+      }
+      List<byte[]> out = new ArrayList<>();
+      java.io.ByteArrayOutputStream piece = new java.io.ByteArrayOutputStream();
+      for (byte[] e : events) {
+        if (piece.size() > 0 && piece.size() + e.length > bytes) {
+          out.add(piece.toByteArray());
+          piece.reset();
+        }
+        piece.writeBytes(e);
+      }
+      if (piece.size() > 0) {
+        out.add(piece.toByteArray());
+      }
+      return out;
     }
 
     private static Map<String, String> headers(ByteString body) {

@@ -11,8 +11,10 @@ import java.util.function.Consumer;
 /**
  * Runs one ext_proc stream's messages in order, each where it costs least: a {@link
  * ProcessStream#light light} one on the transport thread that received it, the others on the check
- * threads. The call's flow control asks for one message at a time, and for the next only once the
- * last is handled, so a stream never has more than one message waiting and never two running.
+ * threads; of an SSE piece whose first answer text the held response headers wait for, the {@link
+ * ProcessStream#head head} is judged where it arrives and only the rest goes to a check thread. The
+ * call's flow control asks for one message at a time, and for the next only once the last is
+ * handled, so a stream never has more than one message waiting and never two running.
  *
  * <p>Why: most of an ext_proc message's cost was the hand-off to a check thread and back (a thread
  * woken for the message, the transport's event loop woken for the answer), not the work; answering
@@ -69,19 +71,26 @@ final class StreamLane {
 
   /** A message arrived (transport thread); it is the only one asked for. */
   void message(ProcessingRequest r) {
-    if (stream.light(r)) {
-      stream.onMessage(r);
-      if (loop.isPresent() && stream.answeredHeaders()) {
-        loop.get().execute(() -> call.request(1)); // behind the flush of the headers' answer
-      } else {
-        call.request(1);
+    ProcessingRequest now = r;
+    boolean answered = false;
+    if (!stream.light(r)) {
+      now = stream.head(r);
+      answered = stream.answeredHeaders();
+      if (!stream.light(now)) {
+        ProcessingRequest rest = now;
+        synchronized (this) {
+          busy = true;
+        }
+        threads.execute(Context.current().wrap(() -> heavy(rest)));
+        return;
       }
-      return;
     }
-    synchronized (this) {
-      busy = true;
+    stream.onMessage(now);
+    if (loop.isPresent() && (answered || stream.answeredHeaders())) {
+      loop.get().execute(() -> call.request(1)); // behind the flush of the headers' answer
+    } else {
+      call.request(1);
     }
-    threads.execute(Context.current().wrap(() -> heavy(r)));
   }
 
   private void heavy(ProcessingRequest r) {

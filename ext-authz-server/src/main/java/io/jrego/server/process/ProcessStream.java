@@ -309,6 +309,42 @@ public final class ProcessStream {
   }
 
   /**
+   * Handles the light head of {@code r} where it arrives, and returns the rest of {@code r} to be
+   * handled as a message of its own (on a check thread unless it is {@link #light}); {@code r}
+   * itself when it has no such head. The head exists while the response headers wait for the first
+   * judged answer text (full duplex, a stream rule that may block, nothing to decompress, no budget
+   * to settle): the complete events within the first {@link #LIGHT_PIECE_BYTES} of a response body
+   * piece, judged one at a time until that text exists. The headers and the first text then leave
+   * without a hand-off to a check thread, and without waiting for the rest of a large piece (often
+   * a whole answer that Envoy read at once), which is judged as before. Never throws.
+   */
+  public ProcessingRequest head(ProcessingRequest r) {
+    answeredHeaders = false;
+    if (done
+        || heldHeaders == null
+        || kind != Kind.SSE
+        || decoding != null
+        || settler != null
+        || r.getRequestCase() != ProcessingRequest.RequestCase.RESPONSE_BODY) {
+      return r;
+    }
+    ByteString body = r.getResponseBody().getBody();
+    int from;
+    try {
+      from = firstOutput(body.substring(0, Math.min(body.size(), LIGHT_PIECE_BYTES)).toByteArray());
+    } catch (BodyException e) {
+      fail(new CheckException(Reason.BODY_ERROR, e.getMessage()));
+      return r; // done: nothing more is handled
+    }
+    if (from <= 0) {
+      return r; // blocked (done), or no complete event in the head
+    }
+    return ProcessingRequest.newBuilder()
+        .setResponseBody(r.getResponseBody().toBuilder().setBody(body.substring(from)))
+        .build();
+  }
+
+  /**
    * Whether handling the last message answered headers (the request's or the response's). Envoy
    * sends the caller nothing of the response before its headers are answered, so that answer should
    * leave at once, not wait in the transport's buffer for the rest of a network read; body answers

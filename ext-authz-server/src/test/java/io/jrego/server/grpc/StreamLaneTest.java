@@ -237,6 +237,109 @@ class StreamLaneTest {
     assertThat(loop).isEmpty();
   }
 
+  @Test
+  void thePieceTheHeldHeadersWaitFor_hasItsHeadJudgedWhereItArrives_andItsRestOnACheckThread()
+      throws Exception {
+    ArrayDeque<Runnable> loop = blockingStream();
+    int answered = call.out.size();
+    // one network piece of many events (an answer Envoy read at once), an e-mail address split
+    // across the first two: the head is judged here, the rest of the piece on a check thread
+    StringBuilder piece =
+        new StringBuilder(event("hello, the quick brown fox writes to jane.doe@exa"))
+            .append(event("mple.com and then"));
+    for (int i = 0; piece.length() < 3 * 4096; i++) {
+      piece.append(event(" the quick brown fox number " + i + ","));
+    }
+    stream.onNext(body(true, piece.toString(), false));
+    assertThat(call.out.get(answered).hasResponseHeaders())
+        .as("the held headers leave before any check thread runs")
+        .isTrue();
+    assertThat(call.out.size()).as("with the first text judged").isGreaterThan(answered + 1);
+    assertThat(tasks).as("the rest of the piece: one task").hasSize(1);
+    int requested = call.requested;
+    tasks.poll().run();
+    assertThat(call.requested)
+        .as("the next message once the rest is handled")
+        .isEqualTo(requested + 1);
+    stream.onNext(body(true, "data: [DONE]\n\n", true));
+    assertThat(tasks).isEmpty();
+    assertThat(loop).isEmpty();
+
+    StringBuilder all = new StringBuilder();
+    for (ProcessingResponse p : call.out.subList(answered + 1, call.out.size())) {
+      all.append(
+          p.getResponseBody()
+              .getResponse()
+              .getBodyMutation()
+              .getStreamedResponse()
+              .getBody()
+              .toStringUtf8());
+    }
+    String text = contentOf(all.toString());
+    assertThat(text).doesNotContain("jane.doe").doesNotContain("example.com").contains("<EMAIL_1>");
+    assertThat(text.replace("<EMAIL_1>", "jane.doe@example.com"))
+        .isEqualTo(contentOf(piece.toString()));
+    assertThat(all.toString()).endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void aKeyInTheHeadOfThePiece_isACleanRefusalWhereItArrives() throws Exception {
+    blockingStream();
+    int answered = call.out.size();
+    StringBuilder piece = new StringBuilder(event("AKIAIOSFODNN7EXAMPLE is the key"));
+    for (int i = 0; piece.length() < 2 * 4096; i++) {
+      piece.append(event(" the quick brown fox number " + i + ","));
+    }
+    stream.onNext(body(true, piece.toString(), false));
+    assertThat(tasks).as("refused on the transport thread").isEmpty();
+    assertThat(call.out).hasSize(answered + 1);
+    assertThat(call.out.get(answered).getImmediateResponse().getStatus().getCodeValue())
+        .isEqualTo(502);
+    assertThat(call.completed).isFalse();
+  }
+
+  /**
+   * This test's stream on a policy whose stream rule can block (so the response headers wait for
+   * the first judged text) and redacts e-mail addresses, its request done and its SSE response
+   * headers held; returns the event loop's queue.
+   */
+  private ArrayDeque<Runnable> blockingStream() throws Exception {
+    Files.writeString(
+        dir.resolve("policy.rego"),
+        POLICY.replace(
+            "\"stream\": {\"pii\": [{\"action\": \"redact\", \"types\": [\"email\"]}]}",
+            "\"stream\": {\"hold_back\": 16, \"pii\": [{\"action\": \"block\", \"types\":"
+                + " [\"secret\"]}, {\"action\": \"redact\", \"types\": [\"email\"]}]}"));
+    policies.activate(JregoServer.load(dir));
+    ArrayDeque<Runnable> loop = new ArrayDeque<>();
+    ExternalProcessorService service = service();
+    service.offload(tasks::add, () -> Optional.of(loop::add));
+    stream = service.process(call);
+    stream.onNext(requestHeaders());
+    loop.poll().run();
+    stream.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    stream.onNext(responseHeaders("text/event-stream"));
+    tasks.poll().run();
+    assertThat(call.out).as("the response headers are held").hasSize(2);
+    return loop;
+  }
+
+  private static String event(String text) {
+    return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+  }
+
+  /** The answer text of a run of events: their {@code delta.content} values, joined. */
+  private static String contentOf(String sse) {
+    StringBuilder out = new StringBuilder();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"content\":\"([^\"]*)\"").matcher(sse);
+    while (m.find()) {
+      out.append(m.group(1));
+    }
+    return out.toString();
+  }
+
   private static ProcessingRequest sse(String text) {
     return body(
         true, "data: {\"choices\":[{\"delta\":{\"content\":\"" + text + "\"}}]}\n\n", false);
