@@ -624,7 +624,10 @@ def report(rows, args, java_version, outdir):
     os.makedirs(outdir, exist_ok=True)
     md = os.path.join(outdir, f"footprint-{date}.md")
     open(md, "w").write("\n".join(lines) + "\n")
-    json.dump({"args": {k: v for k, v in vars(args).items() if k not in ("opa_envoy_bin", "out")}, "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
+    args_out = {k: v for k, v in vars(args).items() if k not in ("opa_envoy_bin", "out")}
+    if args_out.get("before"):
+        args_out["before"] = "OTHER_CHECKOUT"  # no path of this machine in the repository
+    json.dump({"args": args_out, "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
     print("\n".join(lines))
     print(f"\nwrote {md}")
 
