@@ -136,6 +136,24 @@ LAUNCHER_VARIANTS = {
     # jar) against the launcher's; and the first minute with no warm-up and no eager compiles.
     "launcher-s8aot-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-s8.aot"], {}, ["--warm-up", "500ms"],
                                  "launcher from session 8's AOT cache (target/jrego-serve-s8.aot), 0.5 s warm-up"),
+    # Session 10 (memory): a cache recorded on serve's default bundles alone (ai-gateway + ai-guards,
+    # no routing config), written by hand to target/jrego-serve-2b.aot for the same jar, against the
+    # launcher's (all four shipped bundles)
+    "launcher-aot2b-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-2b.aot"], {}, ["--warm-up", "500ms"],
+                                 "launcher from a cache trained on the default bundles alone "
+                                 "(target/jrego-serve-2b.aot), 0.5 s warm-up"),
+    # the C heap handed back every second (the launcher since session 10) against every 5 s (before):
+    # the compilers' freed scratch memory leaves the resident set sooner
+    "launcher-trim1s-warm500ms": (["-XX:TrimNativeHeapInterval=1000"], {}, ["--warm-up", "500ms"],
+                                  "launcher, the C heap trimmed every second (malloc_trim), 0.5 s warm-up"),
+    "launcher-trim5s-warm500ms": (["-XX:TrimNativeHeapInterval=5000"], {}, ["--warm-up", "500ms"],
+                                  "launcher, the C heap trimmed every 5 s (malloc_trim), 0.5 s warm-up"),
+    # JDK 25 holds a method the AOT cache's training saw, but did not leave with a C2 profile, at tier 2
+    # for Tier2ProfileDelayFactor (250) times the usual tier-3 thresholds: about 50,000 calls, a minute at
+    # 800 checks/s, then a second wave of compiles (session 10). These take the usual thresholds.
+    "launcher-nodelay-warm500ms": (["-XX:+UnlockDiagnosticVMOptions", "-XX:Tier0ProfileDelayFactor=1",
+                                    "-XX:Tier2ProfileDelayFactor=1"], {}, ["--warm-up", "500ms"],
+                                   "launcher, trained methods profiled after the usual call counts, 0.5 s warm-up"),
     "launcher-noeager": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {}, [],
                          "launcher with AOTCompileEagerly off, no warm-up"),
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
@@ -261,19 +279,36 @@ class RssSampler(threading.Thread):
 
 
 def nmt(java, pid):
-    """Committed KiB per NMT category (and Total), or {} when the JVM does not track."""
+    """Committed KiB per NMT category, Total, the C heap's tracked malloc now and at its peak
+    ("malloc", "malloc peak"), the thread count ("threads #") and, from GC.heap_info, the serial
+    collector's young and old generations' capacity and use ("young total", "young used", "old
+    total", "old used"); {} when the JVM does not track."""
     jcmd = os.path.join(os.path.dirname(java), "jcmd")
-    try:
-        out = subprocess.run([jcmd, str(pid), "VM.native_memory", "summary"], capture_output=True, text=True,
-                             timeout=60).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return {}
+
+    def ask(*what):
+        try:
+            return subprocess.run([jcmd, str(pid), *what], capture_output=True, text=True, timeout=60).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+    out = ask("VM.native_memory", "summary")
     res = {}
     m = re.search(r"Total: reserved=\d+KB, committed=(\d+)KB", out)
+    if not m:
+        return res
+    res["Total"] = int(m.group(1))
+    m = re.search(r"malloc: (\d+)KB #\d+, peak=(\d+)KB", out)
     if m:
-        res["Total"] = int(m.group(1))
-    for cat, committed in re.findall(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB\)", out, re.M):
+        res["malloc"], res["malloc peak"] = int(m.group(1)), int(m.group(2))
+    for cat, committed in re.findall(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB", out, re.M):
         res[cat.strip()] = int(committed)
+    m = re.search(r"\(threads #(\d+)\)", out)
+    if m:
+        res["threads #"] = int(m.group(1))
+    heap = ask("GC.heap_info")
+    for key, gen in (("young", r"(?:DefNew|def new generation)"), ("old", r"(?:Tenured|tenured generation)")):
+        m = re.search(gen + r"\s+total (\d+)K, used (\d+)K", heap)
+        if m:
+            res[f"{key} total"], res[f"{key} used"] = int(m.group(1)), int(m.group(2))
     return res
 
 
@@ -466,6 +501,7 @@ def measure(java, name, args, workdir):
         out["whole_first_minute_p99_us"] = first[-1].get("cum_p99_us")
         edges = [(p["wall_start"], p["wall_end"]) for p in phases]
         out["slice_cpu_s"] = [sampler.cpu_between(a, b) for a, b in edges]
+        out["slice_rss_mib"] = [sampler.most(a, b) for a, b in edges]
         out["traffic_from_s"] = edges[0][0] - launched  # the first slice's start, since launch
         # other processes' CPU on the server's CPU per slice (cores): how quiet the machine was
         out["slice_foreign_cores"] = [round(p.get("foreign_cores", 0.0), 3) for p in phases]
@@ -548,6 +584,10 @@ def report(rows, args, java_version, outdir):
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
+    lines += ["", "Resident MiB per slice (the most VmRSS sampled in it, every 200 ms), the last the steady slice:", ""]
+    for r in rows:
+        if r.get("slice_rss_mib"):
+            lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["slice_rss_mib"]))
     lines += ["", "Noise: other processes' share of the server's CPU per slice (0 = nobody else ran there), the last the "
               "steady slice:", ""]
     for r in rows:
@@ -568,16 +608,7 @@ def report(rows, args, java_version, outdir):
             lines.append("  - " + ", ".join(f"{w['c1']}/{w['c2']}, {w['not_entrant']} n.e., {w['gc_pauses']} GC ({w['gc_ms']} ms"
                                           + (f", {w['gc_survived_kib']} KiB survived" if w.get("gc_survived_kib") is not None else "")
                                           + ")" for w in r["slice_why"]))
-    if any(r["nmt_steady_kib"] for r in rows):
-        lines += ["", "NMT, committed MiB at the steady slice / at maximum throughput:", "",
-                  "| server | Total | Java Heap | Class | Thread | Code | GC | Internal | Other | Metaspace | Symbol |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if not r["nmt_steady_kib"]:
-            continue
-        cells = [f"{r['nmt_steady_kib'].get(k, 0) / 1024:.0f} / {r['nmt_max_kib'].get(k, 0) / 1024:.0f}"
-                 for k in ["Total", "Java Heap", "Class", "Thread", "Code", "GC", "Internal", "Other", "Metaspace", "Symbol"]]
-        lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
+    lines += nmt_table(rows)
     lines += ["", "Resident memory by what backs it (/proc/PID/smaps), MiB at the steady slice / at maximum throughput:", "",
               "| server | anonymous (heap, stacks, malloc, code) | libjvm.so | AOT cache | jars, modules | other files |",
               "|---|---|---|---|---|---|"]
@@ -599,9 +630,49 @@ def report(rows, args, java_version, outdir):
     os.makedirs(outdir, exist_ok=True)
     md = os.path.join(outdir, f"footprint-{date}.md")
     open(md, "w").write("\n".join(lines) + "\n")
-    json.dump({"args": {k: v for k, v in vars(args).items() if k not in ("opa_envoy_bin", "out")}, "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
+    args_out = {k: v for k, v in vars(args).items() if k not in ("opa_envoy_bin", "out")}
+    if args_out.get("before"):
+        args_out["before"] = "OTHER_CHECKOUT"  # no path of this machine in the repository
+    json.dump({"args": args_out, "rows": rows}, open(os.path.join(outdir, f"footprint-{date}.json"), "w"), indent=1)
     print("\n".join(lines))
     print(f"\nwrote {md}")
+
+
+NMT_EXTRA = ["malloc", "malloc peak", "threads #", "young used", "young total", "old used", "old total"]
+
+
+def nmt_table(rows):
+    """The NMT summary as a table: every category committing 1 MiB or more in some row, then the
+    tracked C heap (malloc now and its peak), the threads, and the heap's generations (used/total)."""
+    rows = [r for r in rows if r["nmt_steady_kib"]]
+    if not rows:
+        return []
+    cats = []
+    for r in rows:
+        for k, v in [*r["nmt_steady_kib"].items(), *r["nmt_max_kib"].items()]:
+            if k != "Total" and k not in NMT_EXTRA and v >= 1024 and k not in cats:
+                cats.append(k)
+    cols = ["Total", *cats, "malloc (peak)", "threads", "young used/total", "old used/total"]
+
+    def cell(d, k):
+        if k == "malloc (peak)":
+            return f"{d.get('malloc', 0) / 1024:.0f} ({d.get('malloc peak', 0) / 1024:.0f})"
+        if k == "threads":
+            return str(d.get("threads #", "-"))
+        if k.endswith("used/total"):
+            g = k.split()[0]
+            return f"{d.get(g + ' used', 0) / 1024:.0f}/{d.get(g + ' total', 0) / 1024:.0f}"
+        return f"{d.get(k, 0) / 1024:.0f}"
+    lines = ["", "NMT (-XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary` and `GC.heap_info` "
+             "right after the steady slice and right after the closed loop), committed MiB, steady / at maximum "
+             "throughput. Class is the class space and Metaspace the other class metadata, Shared class space "
+             "is the mapped AOT cache, Arena Chunk the "
+             "compilers' scratch memory, Other what Unsafe.allocateMemory gave (direct buffers):", "",
+             "| server | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for r in rows:
+        lines.append(f"| {r['name']} | " + " | ".join(f"{cell(r['nmt_steady_kib'], k)} / {cell(r['nmt_max_kib'], k)}"
+                                                     for k in cols) + " |")
+    return lines
 
 
 def command_line():
