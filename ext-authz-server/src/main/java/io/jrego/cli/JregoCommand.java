@@ -104,7 +104,7 @@ public final class JregoCommand implements Runnable {
       ServeCommand serve, String[] args, Map<String, String> env, long mainNanos) {
     serve.useEnvironment(env);
     serve.mainEnteredAt(mainNanos);
-    serve.commandLineWhenNeeded(() -> serveCommandLine(args, env));
+    serve.commandLineWhenNeeded(args, env);
     try {
       return serve.call();
     } catch (CommandLine.ParameterException e) {
@@ -123,7 +123,7 @@ public final class JregoCommand implements Runnable {
   }
 
   /** serve's picocli command line, as {@link #commandLine} makes it, for a usage error. */
-  private static CommandLine serveCommandLine(String[] args, Map<String, String> env) {
+  static CommandLine serveCommandLine(String[] args, Map<String, String> env) {
     try {
       return commandLine(args, env).getSubcommands().get("serve");
     } catch (IOException e) {

@@ -47,7 +47,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,19 +77,23 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /**
-   * When {@link ServeArgs} read the options instead of picocli, makes picocli's command line for a
-   * usage error; otherwise unused.
+   * When {@link ServeArgs} read the options instead of picocli: the command line and environment to
+   * build picocli's model from for a usage error (kept as data, not as a lambda, whose type would
+   * load picocli's main class at every start); otherwise null.
    */
-  private Supplier<CommandLine> lateCommandLine;
+  private String[] lateArgs;
 
-  void commandLineWhenNeeded(Supplier<CommandLine> make) {
-    this.lateCommandLine = make;
+  private Map<String, String> lateEnv;
+
+  void commandLineWhenNeeded(String[] args, Map<String, String> env) {
+    this.lateArgs = args.clone();
+    this.lateEnv = env;
   }
 
   /** picocli's command line, made now if {@link ServeArgs} read the options. */
   private CommandLine commandLine() {
     if (spec == null) {
-      spec = lateCommandLine.get().getCommandSpec();
+      spec = JregoCommand.serveCommandLine(lateArgs, lateEnv).getCommandSpec();
     }
     return spec.commandLine();
   }
