@@ -141,12 +141,6 @@ LAUNCHER_VARIANTS = {
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),
-    # Session 10 (ready <= 1.5 s): Netty (gRPC's shaded copy) on JDK 24+ frees direct buffers through
-    # an FFM downcall to free() unless sun.misc.Unsafe's memory access is allowed; linking that
-    # downcall spins about 70 hidden classes (method handles, downcall stubs) while the servers start.
-    "launcher-unsafe-warm500ms": (["--sun-misc-unsafe-memory-access=allow"], {}, ["--warm-up", "500ms"],
-                                  "launcher with sun.misc.Unsafe's memory access allowed (Netty's pre-JDK 24 "
-                                  "cleaner, no FFM downcall), with a 0.5 s warm-up"),
 }
 
 
