@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -37,7 +38,14 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     if (!(arg instanceof OptionSpec o) || o.usageHelp() || o.versionHelp()) {
       return null;
     }
-    String name = name(o);
+    return valueFor(name(o));
+  }
+
+  /**
+   * The value of the option named {@code name} (without dashes: {@code admin-addr}) from the
+   * environment, else the file, or null when neither names it.
+   */
+  String valueFor(String name) {
     String fromEnv = env.get("JREGO_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
     if (fromEnv != null) {
       return fromEnv;
@@ -86,6 +94,11 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     for (OptionSpec o : spec.options()) {
       known.add(name(o));
     }
+    checkKeys(file, known, path);
+  }
+
+  /** Rejects file keys not among {@code known} option names (without dashes). */
+  static void checkKeys(Map<String, String> file, Collection<String> known, Optional<Path> path) {
     for (String k : file.keySet()) {
       if (!known.contains(k)) {
         throw new IllegalArgumentException(

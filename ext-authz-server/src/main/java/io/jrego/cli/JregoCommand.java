@@ -52,6 +52,18 @@ public final class JregoCommand implements Runnable {
   }
 
   private static int run(String[] args, Map<String, String> env, long mainNanos) {
+    if (args.length > 0 && args[0].equals("serve")) {
+      Optional<ServeCommand> serve;
+      try {
+        serve = readServe(args, env);
+      } catch (IOException | IllegalArgumentException e) {
+        System.err.println("jrego: " + e.getMessage());
+        return 2;
+      }
+      if (serve.isPresent()) {
+        return runServe(serve.get(), args, env, mainNanos);
+      }
+    }
     CommandLine cmd;
     try {
       cmd = commandLine(args, env);
@@ -65,6 +77,58 @@ public final class JregoCommand implements Runnable {
       }
     }
     return cmd.execute(args);
+  }
+
+  /**
+   * {@code serve} with its options read by {@link ServeArgs}, or empty when picocli must read them
+   * (help, a usage error, an unusual form).
+   *
+   * @throws IOException if the config file cannot be read
+   * @throws IllegalArgumentException if it names an option serve does not have
+   */
+  private static Optional<ServeCommand> readServe(String[] args, Map<String, String> env)
+      throws IOException {
+    Optional<Path> config = configPath(args, env);
+    Map<String, String> file =
+        config.isPresent() ? ConfigDefaults.readFile(config.get()) : Map.of();
+    ConfigDefaults.checkKeys(file, ServeArgs.configKeys(), config);
+    return ServeArgs.parse(List.of(args).subList(1, args.length), new ConfigDefaults(env, file));
+  }
+
+  /**
+   * Runs a {@code serve} that {@link ServeArgs} read, answering as picocli's {@code execute} would:
+   * a value serve refuses with the message and serve's usage (picocli's model is built only then),
+   * any other exception with its stack trace and exit code 1.
+   */
+  private static int runServe(
+      ServeCommand serve, String[] args, Map<String, String> env, long mainNanos) {
+    serve.useEnvironment(env);
+    serve.mainEnteredAt(mainNanos);
+    serve.commandLineWhenNeeded(args, env);
+    try {
+      return serve.call();
+    } catch (CommandLine.ParameterException e) {
+      try {
+        return e.getCommandLine().getParameterExceptionHandler().handleParseException(e, args);
+      } catch (Exception printing) {
+        printing.printStackTrace(System.err);
+        System.err.flush();
+        return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+      }
+    } catch (RuntimeException e) {
+      e.printStackTrace(System.err);
+      System.err.flush();
+      return 1;
+    }
+  }
+
+  /** serve's picocli command line, as {@link #commandLine} makes it, for a usage error. */
+  static CommandLine serveCommandLine(String[] args, Map<String, String> env) {
+    try {
+      return commandLine(args, env).getSubcommands().get("serve");
+    } catch (IOException e) {
+      throw new IllegalStateException("config file unreadable on a second reading", e);
+    }
   }
 
   /**

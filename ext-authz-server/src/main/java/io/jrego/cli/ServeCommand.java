@@ -30,10 +30,13 @@ import io.jrego.server.tls.SvidFiles;
 import io.jrego.server.tls.SvidTls;
 import io.jrego.server.tls.TlsConfig;
 import io.jrego.server.tls.WorkloadApi;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -72,6 +75,58 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       List.of("rego-policies/ai-gateway", "rego-policies/ai-guards");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * When {@link ServeArgs} read the options instead of picocli: the command line and environment to
+   * build picocli's model from for a usage error (kept as data, not as a lambda, whose type would
+   * load picocli's main class at every start); otherwise null.
+   */
+  private String[] lateArgs;
+
+  private Map<String, String> lateEnv;
+
+  void commandLineWhenNeeded(String[] args, Map<String, String> env) {
+    this.lateArgs = args.clone();
+    this.lateEnv = env;
+  }
+
+  /** picocli's command line, made now if {@link ServeArgs} read the options. */
+  private CommandLine commandLine() {
+    if (spec == null) {
+      spec = JregoCommand.serveCommandLine(lateArgs, lateEnv).getCommandSpec();
+    }
+    return spec.commandLine();
+  }
+
+  private PrintWriter out() {
+    return spec != null
+        ? spec.commandLine().getOut()
+        : Console.writer(System.out, "sun.stdout.encoding");
+  }
+
+  private PrintWriter err() {
+    return spec != null
+        ? spec.commandLine().getErr()
+        : Console.writer(System.err, "sun.stderr.encoding");
+  }
+
+  /**
+   * Standard output and error as picocli's command line writes them when not told otherwise: in the
+   * charset {@code sun.stdout.encoding} (or {@code sun.stderr.encoding}) names, else the default
+   * one, buffered and flushed at each line.
+   */
+  private static final class Console {
+    private Console() {}
+
+    static PrintWriter writer(java.io.PrintStream stream, String property) {
+      String name = System.getProperty(property);
+      if ("cp65001".equalsIgnoreCase(name)) {
+        name = "UTF-8";
+      }
+      Charset charset = name != null ? Charset.forName(name) : Charset.defaultCharset();
+      return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
+    }
+  }
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of option values.")
   Path config;
@@ -540,8 +595,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   @Override
   public Integer call() {
     long commandNanos = System.nanoTime();
-    PrintWriter err = spec.commandLine().getErr();
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = err();
+    PrintWriter out = out();
     ListenAddress grpc;
     Optional<InetSocketAddress> admin;
     OnError mode;
@@ -557,7 +612,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                     "--on-error must be grpc-error or deny, got " + onError);
           };
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     Workloads workloads;
     try {
@@ -567,13 +622,13 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       err.flush();
       return 2;
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     List<String> sources;
     try {
       sources = bundles.isEmpty() && workloads.bundles().isEmpty() ? defaultBundles() : bundles;
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     AuthorizationService.Config check;
     try {
@@ -589,7 +644,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       check = b.build(); // its own checks first, as the flags are listed
       check = check.withPacing(new LongEvaluations(longEvaluationSettings()));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     Optional<TlsConfig> tls;
     try {
@@ -598,7 +653,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         throw new IllegalArgumentException("--tls-* needs a TCP --addr, got " + addr);
       }
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     if (tls.isPresent()) {
       try {
@@ -625,17 +680,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
               maxBodyBytes,
               streamMaxHold);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     if (maxConnections < 0) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--max-connections must not be negative: " + maxConnections);
+          commandLine(), "--max-connections must not be negative: " + maxConnections);
     }
     ConnectionDeadlines deadlines;
     try {
       deadlines = new ConnectionDeadlines(handshakeTimeout, connectionIdleTimeout);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     CheckServer.Config server =
         CheckServer.Config.builder(grpc)
@@ -676,7 +731,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       }
       metrics.awaitBundlesFrom(manager::awaiting);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     } catch (KeyFiles.KeyException e) {
       err.println("jrego serve: " + e.getMessage());
       err.flush();
@@ -710,7 +765,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       budgets = budgetOptions.gate(metrics);
     } catch (IllegalArgumentException e) {
       manager.close();
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
     ObservabilityOptions.Started observe;
     try {
@@ -719,7 +774,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     } catch (IllegalArgumentException e) {
       manager.close();
       budgets.ifPresent(BudgetGate::close);
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     } catch (IOException e) {
       manager.close();
       budgets.ifPresent(BudgetGate::close);
