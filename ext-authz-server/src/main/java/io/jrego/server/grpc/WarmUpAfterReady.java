@@ -46,7 +46,8 @@ final class WarmUpAfterReady {
    */
   static List<CheckRequest> requests(AuthorizationService quiet) {
     CheckRequest chat = WarmUpSamples.checks().getFirst();
-    List<CheckRequest> rare = WarmUpRefusals.samples(chat, 1);
+    // the last is a chat of the size asked, left out: any size that makes a chat will do
+    List<CheckRequest> rare = WarmUpRefusals.samples(chat, 1024);
     List<CheckRequest> out = new ArrayList<>(rare.subList(0, rare.size() - 1));
     quiet.warmUpFailure().ifPresent(secret -> out.add(WarmUpRefusals.failing(chat, secret)));
     return List.copyOf(out);
@@ -59,11 +60,18 @@ final class WarmUpAfterReady {
    */
   static Thread start(
       AuthorizationService quiet, int rounds, Duration first, BooleanSupplier stopped) {
-    List<CheckRequest> requests = requests(quiet);
     return Thread.ofPlatform()
         .daemon()
         .name("jrego-warm-up-after-ready")
-        .start(() -> run(quiet, requests, rounds, first, stopped));
+        .start(
+            () -> {
+              try {
+                run(quiet, requests(quiet), rounds, first, stopped);
+              } catch (RuntimeException e) {
+                // a warm-up that cannot run leaves the server as it was, serving
+                LOG.log(Level.WARNING, "warm-up after ready did not run: {0}", e.toString());
+              }
+            });
   }
 
   /** Runs the rounds on the calling thread; returns how many ran. */

@@ -46,7 +46,7 @@ class WarmUpAfterReadyTest {
   void aRoundIsTheRareRequestsButTheOversizedOneAndTheFailingCheck() {
     AuthorizationService quiet = quiet();
     List<CheckRequest> requests = WarmUpAfterReady.requests(quiet);
-    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), 1);
+    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), 1024);
     assertThat(requests).hasSize(rare.size());
     assertThat(requests.subList(0, rare.size() - 1)).isEqualTo(rare.subList(0, rare.size() - 1));
     assertThat(requests.getLast().getAttributes().getRequest().getHttp().getHeadersMap())
