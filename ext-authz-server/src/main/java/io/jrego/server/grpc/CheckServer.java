@@ -550,7 +550,8 @@ public final class CheckServer implements AutoCloseable {
    * Runs made-up checks through a copy of this server for up to the configured warm-up (none when
    * zero or no policy is active yet), then reports SERVING whenever a policy is active, until
    * {@link #shutdown()}. Blocks during the warm-up. After a warm-up, its rare requests run again a
-   * few times in the first minute, on a thread of their own ({@link WarmUpAfterReady}).
+   * few times in the first minute, on a thread of their own ({@link WarmUpAfterReady}), unless
+   * {@link WarmUpSwitches#afterReady()} is off.
    */
   public void serve() {
     Duration warmUp = config.warmUp();
@@ -565,9 +566,15 @@ public final class CheckServer implements AutoCloseable {
           r.how(),
           r.took().toMillis(),
           r.settled() ? "" : " (JIT still compiling at the end of the budget)");
-      afterReady =
-          WarmUpAfterReady.start(
-              service.forWarmUp(), WarmUpAfterReady.ROUNDS, WarmUpAfterReady.FIRST, draining::get);
+      if (WarmUpSwitches.CURRENT.afterReady()) {
+        afterReady =
+            WarmUpAfterReady.start(
+                service.forWarmUp(),
+                policies,
+                WarmUpAfterReady.ROUNDS,
+                WarmUpAfterReady.FIRST,
+                draining::get);
+      }
     }
     if (serving.compareAndSet(false, true)) {
       policies.onActivate(

@@ -107,10 +107,16 @@ final class LimitedEvaluations {
   record Round(int completed, List<String> errorCodes, int checkpoints, boolean covered) {}
 
   /**
-   * Runs each of the five evaluations once. Never throws: a module that would not compile (it does)
-   * leaves the warm-up without these evaluations, not without its checks.
+   * Runs each of the five evaluations once, and the {@code cover} rule ({@link
+   * WarmUpSwitches#cover()}). Never throws: a module that would not compile (it does) leaves the
+   * warm-up without these evaluations, not without its checks.
    */
   static Round round() {
+    return round(WarmUpSwitches.CURRENT);
+  }
+
+  /** {@link #round()}, with the {@code cover} rule only if {@code switches} say so. */
+  static Round round(WarmUpSwitches switches) {
     Optional<Queries> q = Queries.INSTANCE;
     if (q.isEmpty()) {
       return new Round(0, List.of(), 0, false);
@@ -148,7 +154,7 @@ final class LimitedEvaluations {
         errors.add(ex.code());
       }
     }
-    return new Round(completed, errors, checkpoints.get(), cover().isPresent());
+    return new Round(completed, errors, checkpoints.get(), switches.cover() && cover().isPresent());
   }
 
   /**

@@ -3,6 +3,7 @@ package io.jrego.server.grpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,8 @@ import java.util.function.BooleanSupplier;
  * <p>Bounded: {@link #ROUNDS} rounds, at {@link #FIRST} after ready and then at twice the time of
  * the one before (2, 4, 8, 16 and 32 s): close together while the check path is profiled, and one
  * after C2 has compiled most of it; each about twenty requests. Ends early when the server drains.
+ * A policy that calls a non-deterministic builtin ({@code http.send}, ...) is not evaluated by them
+ * ({@link #repeatable}). Off with {@code -Djrego.warmUp.afterReady=false} ({@link WarmUpSwitches}).
  */
 final class WarmUpAfterReady {
 
@@ -54,19 +57,35 @@ final class WarmUpAfterReady {
   }
 
   /**
+   * Whether the active policy may be evaluated on the made-up requests again: it calls no
+   * non-deterministic builtin. Why: such a policy may reach outside its input, and {@code
+   * http.send} would make an HTTP call per made-up request at a time no caller asked for; the
+   * rounds leave such a policy alone (the limited evaluations, on a module of their own, still
+   * run). False while no policy is active.
+   */
+  static boolean repeatable(PolicyHolder policies) {
+    return policies.current().map(p -> p.policy().nondeterministicCalls().isEmpty()).orElse(false);
+  }
+
+  /**
    * Starts the rounds on a daemon thread: the first after {@code first}, each later one at twice
    * the time of the one before, at most {@code rounds}, none once {@code stopped} says so or the
-   * thread is interrupted.
+   * thread is interrupted; each round's checks only while {@link #repeatable} says so of {@code
+   * policies}.
    */
   static Thread start(
-      AuthorizationService quiet, int rounds, Duration first, BooleanSupplier stopped) {
+      AuthorizationService quiet,
+      PolicyHolder policies,
+      int rounds,
+      Duration first,
+      BooleanSupplier stopped) {
     return Thread.ofPlatform()
         .daemon()
         .name("jrego-warm-up-after-ready")
         .start(
             () -> {
               try {
-                run(quiet, requests(quiet), rounds, first, stopped);
+                run(quiet, requests(quiet), rounds, first, stopped, () -> repeatable(policies));
               } catch (RuntimeException e) {
                 // a warm-up that cannot run leaves the server as it was, serving
                 LOG.log(Level.WARNING, "warm-up after ready did not run: {0}", e.toString());
@@ -74,13 +93,17 @@ final class WarmUpAfterReady {
             });
   }
 
-  /** Runs the rounds on the calling thread; returns how many ran. */
+  /**
+   * Runs the rounds on the calling thread, each with {@code requests} only when {@code repeatable}
+   * says so at its start; returns how many ran.
+   */
   static int run(
       AuthorizationService quiet,
       List<CheckRequest> requests,
       int rounds,
       Duration first,
-      BooleanSupplier stopped) {
+      BooleanSupplier stopped,
+      BooleanSupplier repeatable) {
     int done = 0;
     Duration wait = first;
     try {
@@ -90,7 +113,7 @@ final class WarmUpAfterReady {
         if (stopped.getAsBoolean()) {
           break;
         }
-        round(quiet, requests);
+        round(quiet, repeatable.getAsBoolean() ? requests : List.of());
         done++;
       }
     } catch (InterruptedException e) {

@@ -53,6 +53,11 @@ final class WarmUpRefusals {
    * last is a chat of about {@code oversized} bytes.
    */
   static List<CheckRequest> samples(CheckRequest chat, int oversized) {
+    return samples(chat, oversized, WarmUpSwitches.CURRENT);
+  }
+
+  /** {@link #samples(CheckRequest, int)}, the 64 KB gzip stream only if {@code switches} say so. */
+  static List<CheckRequest> samples(CheckRequest chat, int oversized, WarmUpSwitches switches) {
     StringBuilder keys = new StringBuilder("{\"model\":\"warmup\"");
     for (int i = 0; i < 400; i++) {
       keys.append(",\"k").append(i).append("\":").append(i);
@@ -73,28 +78,35 @@ final class WarmUpRefusals {
         "{\"model\":\"warmup\",\"messages\":[{\"role\":\"user\",\"content\":\"caf?\"}]}"
             .getBytes(StandardCharsets.UTF_8);
     notUtf8[indexOf(notUtf8, (byte) '?')] = (byte) 0xe9; // Latin-1 'é'
-    return List.of(
-        body(chat, "application/json", big),
-        body(chat, "application/json", keys.toString()),
-        body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
-        body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
-        body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
-        rawBody(chat, "application/json", notUtf8),
-        body(chat, "application/x-www-form-urlencoded", form.toString()),
-        path(chat, "GET", query.toString()),
-        path(chat, "POST", "/v1/chat/completions;x=1"),
-        edit(
-            chat,
-            http -> http.putHeaders(BODY_CUT_SHORT, "true").putHeaders("content-length", "100000")),
-        edit(
-            rawBody(chat, "application/json", GZIP_BOMB),
-            http -> http.putHeaders("content-encoding", "gzip")),
-        edit(
-            rawBody(chat, "application/json", LONG_GZIP),
-            http -> http.putHeaders("content-encoding", "gzip")),
-        cutShortBinary(chat),
-        body(chat, "application/json", NOT_LATIN_1),
-        body(chat, "application/json", chatOfSize(oversized)));
+    List<CheckRequest> out = new ArrayList<>();
+    out.addAll(
+        List.of(
+            body(chat, "application/json", big),
+            body(chat, "application/json", keys.toString()),
+            body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
+            body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
+            body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
+            rawBody(chat, "application/json", notUtf8),
+            body(chat, "application/x-www-form-urlencoded", form.toString()),
+            path(chat, "GET", query.toString()),
+            path(chat, "POST", "/v1/chat/completions;x=1"),
+            edit(
+                chat,
+                http ->
+                    http.putHeaders(BODY_CUT_SHORT, "true").putHeaders("content-length", "100000")),
+            edit(
+                rawBody(chat, "application/json", GZIP_BOMB),
+                http -> http.putHeaders("content-encoding", "gzip"))));
+    if (switches.longGzip()) {
+      out.add(
+          edit(
+              rawBody(chat, "application/json", LONG_GZIP),
+              http -> http.putHeaders("content-encoding", "gzip")));
+    }
+    out.add(cutShortBinary(chat));
+    out.add(body(chat, "application/json", NOT_LATIN_1));
+    out.add(body(chat, "application/json", chatOfSize(oversized)));
+    return List.copyOf(out);
   }
 
   /**

@@ -32,6 +32,13 @@ class LimitedEvaluationsTest {
     assertThat(r.covered()).isTrue();
   }
 
+  @Test
+  void theCoverRuleIsLeftOutWhenItsSwitchIsOff() {
+    LimitedEvaluations.Round r = LimitedEvaluations.round(new WarmUpSwitches(true, false, true));
+    assertThat(r.covered()).isFalse();
+    assertThat(r.completed()).isEqualTo(1);
+  }
+
   /**
    * The cover rule answers, with each part's value as OPA gives it for the 40 items (m0..m6 in
    * turn, all users): a part that went undefined would leave its kind of term unseen.

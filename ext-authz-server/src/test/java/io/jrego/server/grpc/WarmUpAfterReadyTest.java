@@ -3,6 +3,7 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.jrego.engine.Rego;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.ActivePolicy;
@@ -63,7 +64,8 @@ class WarmUpAfterReadyTest {
     // the chats, the many keys, the byte that is not UTF-8, path parameters, bodies cut short
     assertThat(perRound).isGreaterThanOrEqualTo(7);
 
-    int done = WarmUpAfterReady.run(quiet, requests, 3, Duration.ofMillis(1), () -> false);
+    int done =
+        WarmUpAfterReady.run(quiet, requests, 3, Duration.ofMillis(1), () -> false, () -> true);
     assertThat(done).isEqualTo(3);
     assertThat(evaluations.get()).isEqualTo(3 * perRound);
   }
@@ -78,14 +80,63 @@ class WarmUpAfterReadyTest {
             WarmUpAfterReady.requests(quiet),
             5,
             Duration.ofMillis(1),
-            () -> asked.incrementAndGet() > 2);
+            () -> asked.incrementAndGet() > 2,
+            () -> true);
     assertThat(done).isEqualTo(2);
 
-    Thread t = WarmUpAfterReady.start(quiet, 5, Duration.ofHours(1), () -> false);
+    Thread t =
+        WarmUpAfterReady.start(quiet, new PolicyHolder(), 5, Duration.ofHours(1), () -> false);
     t.interrupt();
     t.join(Duration.ofSeconds(10));
     assertThat(t.isAlive()).isFalse();
     assertThat(evaluations.get()).isEqualTo(2 * evaluationsPerRound(quiet));
+  }
+
+  @Test
+  void aRoundLeavesAPolicyThatIsNotRepeatableAlone() {
+    AuthorizationService quiet = quiet();
+    int done =
+        WarmUpAfterReady.run(
+            quiet,
+            WarmUpAfterReady.requests(quiet),
+            2,
+            Duration.ofMillis(1),
+            () -> false,
+            () -> false);
+    assertThat(done).isEqualTo(2);
+    assertThat(evaluations.get()).isZero();
+  }
+
+  /**
+   * A policy that calls {@code http.send} (or any non-deterministic builtin, anywhere in its
+   * modules) is not repeatable: the rounds would make an HTTP call per made-up request.
+   */
+  @Test
+  void aPolicyCallingANonDeterministicBuiltinIsNotRepeatable() throws Exception {
+    assertThat(WarmUpAfterReady.repeatable(holding("allow if input.attributes.source"))).isTrue();
+    assertThat(
+            WarmUpAfterReady.repeatable(
+                holding(
+                    """
+                    allow if input.attributes.source
+                    else := r.status_code == 200 if {
+                    	r := http.send({"method": "GET", "url": "http://127.0.0.1:1/allow"})
+                    }
+                    """)))
+        .isFalse();
+    assertThat(WarmUpAfterReady.repeatable(holding("allow if time.now_ns() > 0"))).isFalse();
+    assertThat(WarmUpAfterReady.repeatable(new PolicyHolder())).isFalse();
+  }
+
+  private static PolicyHolder holding(String rules) throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            Rego.builder().module("p.rego", "package envoy.authz\n\n" + rules + "\n").compile(),
+            "r",
+            "test",
+            Instant.now()));
+    return policies;
   }
 
   private int evaluationsPerRound(AuthorizationService quiet) {

@@ -105,6 +105,19 @@ class WarmUpRefusalsTest {
   }
 
   @Test
+  void theLongGzipBodyIsLeftOutWhenItsSwitchIsOff() {
+    CheckRequest chat = WarmUpSamples.checks().getFirst();
+    WarmUpSwitches off = new WarmUpSwitches(false, true, true);
+    List<CheckRequest> without = WarmUpRefusals.samples(chat, 1 << 20, off);
+    assertThat(without)
+        .hasSize(WarmUpRefusals.samples(chat, 1 << 20, WarmUpSwitches.ALL).size() - 1)
+        .noneSatisfy(
+            r ->
+                assertThat(r.getAttributes().getRequest().getHttp().getRawBody().toByteArray())
+                    .isEqualTo(WarmUpRefusals.LONG_GZIP));
+  }
+
+  @Test
   void theRareRequestsAreAQuarterOfTheMix() {
     List<CheckRequest> ordinary = WarmUpSamples.checks();
     List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary, 1 << 20);
