@@ -549,9 +549,9 @@ public final class CheckServer implements AutoCloseable {
   /**
    * Runs made-up checks through a copy of this server for up to the configured warm-up (none when
    * zero or no policy is active yet), then reports SERVING whenever a policy is active, until
-   * {@link #shutdown()}. Blocks during the warm-up. After a warm-up, its rare requests run again a
-   * few times in the first minute, on a thread of their own ({@link WarmUpAfterReady}), unless
-   * {@link WarmUpSwitches#afterReady()} is off.
+   * {@link #shutdown()}. Blocks during the warm-up. With {@link WarmUpSwitches#afterReady()} on
+   * (off by default), after a warm-up its rare requests run again a few times in the first minute,
+   * on a thread of their own ({@link WarmUpAfterReady}).
    */
   public void serve() {
     Duration warmUp = config.warmUp();

@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * the one before (2, 4, 8, 16 and 32 s): close together while the check path is profiled, and one
  * after C2 has compiled most of it; each about twenty requests. Ends early when the server drains.
  * A policy that calls a non-deterministic builtin ({@code http.send}, ...) is not evaluated by them
- * ({@link #repeatable}). Off with {@code -Djrego.warmUp.afterReady=false} ({@link WarmUpSwitches}).
+ * ({@link #repeatable}). Off unless {@code -Djrego.warmUp.afterReady=true} ({@link
+ * WarmUpSwitches}).
  */
 final class WarmUpAfterReady {
 

@@ -19,7 +19,7 @@ class LimitedEvaluationsTest {
 
   @Test
   void oneRoundCompletesOneEvaluationAndEndsFourAtALimit() {
-    LimitedEvaluations.Round r = LimitedEvaluations.round();
+    LimitedEvaluations.Round r = LimitedEvaluations.round(WarmUpSwitches.ALL);
     assertThat(r.completed()).isEqualTo(1);
     assertThat(r.errorCodes())
         .containsExactly(
