@@ -635,6 +635,7 @@ def report(rows, meta, out_md):
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
+             + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
              + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}.", "",
              "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
              "load-tests/README.md, \"Two cpu-policy phases\").", "",
@@ -786,7 +787,8 @@ def main():
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
             "warm_up": args.warm_up, "jrego_args": args.jrego_arg,
-            "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip()}
+            "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(),
+            "gc": os.environ.get("JREGO_GC", "").strip()}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),
               indent=1, default=str)

@@ -156,6 +156,8 @@ LAUNCHER_VARIANTS = {
                                    "launcher, trained methods profiled after the usual call counts, 0.5 s warm-up"),
     "launcher-noeager": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {}, [],
                          "launcher with AOTCompileEagerly off, no warm-up"),
+    "launcher-g1-warm500ms": ([], {"JREGO_GC": "g1"}, ["--warm-up", "500ms"],
+                             "launcher with G1 instead of SerialGC (JREGO_GC=g1, its own AOT cache), 0.5 s warm-up"),
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),

@@ -9,6 +9,10 @@
 #                                  missing or older than JAR (a training run of about 10 s), and
 #                                  uses it. JREGO_AOT=off: neither.
 #   serve_aot_flags AOT [MAJOR]    sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
+#
+# JREGO_GC=g1 (default serial): G1 instead of SerialGC, same heap bounds, its own AOT cache
+# (jrego-serve-g1.aot; a cache records the collector it was made with). A knob to measure the
+# collectors against each other (load-tests/README.md, "Fault matrix"), not the default.
 
 # java_major_of JAVA: the major version of a java binary (from the JDK's `release` file when it
 # has one: asking a JVM costs a JVM start).
@@ -34,8 +38,15 @@ serve_jvm_flags() {
   # a full GC, which JDK 25 asks for after about 15% of the reserved size in new code; with
   # 64 MiB that came at start-up and after each burst of recompiles (31-172 ms pauses in the
   # fault matrix), with 128 MiB it did not in a round (load-tests/README.md, "Fault matrix").
+  local gc
+  case "${JREGO_GC:-serial}" in
+    serial) gc=-XX:+UseSerialGC ;;
+    g1) gc=-XX:+UseG1GC ;;
+    *) echo "jrego: JREGO_GC=${JREGO_GC} is not a collector the launcher knows (serial, g1)" >&2
+       return 1 ;;
+  esac
   SERVE_JVM_FLAGS=(
-    -XX:+UseSerialGC -Xms24m -Xmx128m
+    "$gc" -Xms24m -Xmx128m
     -XX:ReservedCodeCacheSize=128m -XX:MaxMetaspaceSize=96m -Xss512k
     -XX:+ExitOnOutOfMemoryError
     --enable-native-access=ALL-UNNAMED
@@ -56,11 +67,12 @@ serve_jvm_flags() {
 serve_jvm_opts() {
   local java="$1" jar="$2" root="$3" major
   major="$(java_major_of "$java")"
-  serve_jvm_flags "$root" "$major"
+  serve_jvm_flags "$root" "$major" || return 1
   SERVE_JVM_OPTS=("${SERVE_JVM_FLAGS[@]}")
   [[ "${JREGO_AOT:-on}" == off ]] && return 0
   [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 25 )) || return 0
   local aot="$root/ext-authz-server/target/jrego-serve.aot"
+  [[ "${JREGO_GC:-serial}" == serial ]] || aot="$root/ext-authz-server/target/jrego-serve-$JREGO_GC.aot"
   if [[ ! -f "$aot" || "$jar" -nt "$aot" ]]; then
     serve_aot_train "$java" "$jar" "$root" "$aot" || true
   fi

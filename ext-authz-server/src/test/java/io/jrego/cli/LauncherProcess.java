@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,12 +33,19 @@ final class LauncherProcess implements AutoCloseable {
    * Starts {@code bin/jrego args...} with {@code JREGO_JAVA_OPTS=javaOpts}, writing to {@code dir}.
    */
   static LauncherProcess start(Path dir, String javaOpts, String... args) throws IOException {
+    return start(dir, Map.of(), javaOpts, args);
+  }
+
+  /** {@link #start(Path, String, String...)} with {@code env} (e.g. {@code JREGO_GC}) set too. */
+  static LauncherProcess start(Path dir, Map<String, String> env, String javaOpts, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(MODULE.resolve("bin/jrego").toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("JREGO_JAVA_OPTS", javaOpts);
+    pb.environment().putAll(env);
     pb.redirectOutput(dir.resolve("out.txt").toFile())
         .redirectError(dir.resolve("err.txt").toFile());
     return new LauncherProcess(pb.start(), dir);

@@ -103,6 +103,17 @@ public interface PreparedPolicy {
   }
 
   /**
+   * The non-deterministic builtins ({@code http.send}, {@code time.now_ns}, {@code rand.intn},
+   * custom builtins marked so, ...) called anywhere in the policy's modules, whether or not a rule
+   * reaches them, sorted. A caller that evaluates the policy on made-up input, such as a server's
+   * warm-up, can tell from it whether that could reach outside the input (an HTTP call per
+   * evaluation). Empty for an implementation that cannot tell.
+   */
+  default Set<String> nondeterministicCalls() {
+    return Set.of();
+  }
+
+  /**
    * Every rule, once per path (rules sharing a path, such as the bodies of one partial set, are
    * listed once), in module order. The test runner finds {@code test_} rules here.
    */

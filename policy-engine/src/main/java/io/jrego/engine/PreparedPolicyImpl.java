@@ -5,7 +5,9 @@ import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
+import io.jrego.engine.builtins.spi.Builtin;
 import io.jrego.engine.builtins.spi.BuiltinContext;
+import io.jrego.engine.compiler.BuiltinCalls;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
@@ -20,11 +22,13 @@ import io.jrego.engine.value.Value;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -245,6 +249,18 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       coverable = c; // racy but idempotent: every thread computes the same immutable map
     }
     return c;
+  }
+
+  @Override
+  public Set<String> nondeterministicCalls() {
+    Set<String> out = new TreeSet<>();
+    for (String name : BuiltinCalls.names(policy.modules())) {
+      Builtin b = policy.builtins() == null ? null : policy.builtins().apply(name);
+      if (b != null && !b.deterministic()) {
+        out.add(name);
+      }
+    }
+    return Collections.unmodifiableSet(out);
   }
 
   @Override

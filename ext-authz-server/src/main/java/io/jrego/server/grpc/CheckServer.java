@@ -247,6 +247,7 @@ public final class CheckServer implements AutoCloseable {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean serving = new AtomicBoolean();
   private volatile Duration warmedUpFor = Duration.ZERO;
+  private volatile Thread afterReady;
   private final Optional<SvidTls> tls;
   private final Optional<ConnectionLimit> connections;
 
@@ -548,7 +549,9 @@ public final class CheckServer implements AutoCloseable {
   /**
    * Runs made-up checks through a copy of this server for up to the configured warm-up (none when
    * zero or no policy is active yet), then reports SERVING whenever a policy is active, until
-   * {@link #shutdown()}. Blocks during the warm-up.
+   * {@link #shutdown()}. Blocks during the warm-up. With {@link WarmUpSwitches#afterReady()} on
+   * (off by default), after a warm-up its rare requests run again a few times in the first minute,
+   * on a thread of their own ({@link WarmUpAfterReady}).
    */
   public void serve() {
     Duration warmUp = config.warmUp();
@@ -563,6 +566,15 @@ public final class CheckServer implements AutoCloseable {
           r.how(),
           r.took().toMillis(),
           r.settled() ? "" : " (JIT still compiling at the end of the budget)");
+      if (WarmUpSwitches.CURRENT.afterReady()) {
+        afterReady =
+            WarmUpAfterReady.start(
+                service.forWarmUp(),
+                policies,
+                WarmUpAfterReady.ROUNDS,
+                WarmUpAfterReady.FIRST,
+                draining::get);
+      }
     }
     if (serving.compareAndSet(false, true)) {
       policies.onActivate(
@@ -642,6 +654,10 @@ public final class CheckServer implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    Thread rounds = afterReady;
+    if (rounds != null) {
+      rounds.interrupt();
+    }
     server.shutdown();
     try {
       boolean stopped = server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);

@@ -50,6 +50,49 @@ final class LimitedEvaluations {
       }
 
       same(x, y) if x == y
+
+      # every kind of term, statement and collection the evaluator switches on, once each
+      cover := {
+      	"array": [x.k | some x in input.items; x.k == "m1"],
+      	"set": {x.k | some x in input.items},
+      	"object": {k: i | some i, x in input.items; i < 3; k := sprintf("%s-%d", [x.k, i])},
+      	"every": every_user,
+      	"some": some_m2,
+      	"not": not_missing,
+      	"with": with_two,
+      	"template": $"{count(input.items)} items",
+      	"literals": [{1, "a"}, {"a": [1, 2.5, null, true]}],
+      	"object_keys": [k | some k, _ in {"a": 1, "b": 2}],
+      	"set_members": [m | some m in {"x", "y"}],
+      	"else": pick(3),
+      	"default": never,
+      	"partial_set": count(kinds),
+      	"partial_object": count(kind_at),
+      }
+
+      every_user if every x in input.items { x.r == "user" }
+
+      some_m2 if {
+      	some i
+      	input.items[i].k == "m2"
+      }
+
+      not_missing if not input.missing
+
+      with_two := n if {
+      	n := count(input.items) with input.items as [1, 2]
+      }
+
+      pick(n) := "big" if n > 5
+      else := "small"
+
+      default never := false
+
+      never if input.missing
+
+      kinds contains x.k if some x in input.items
+
+      kind_at[i] := x.k if some i, x in input.items
       """;
 
   private static final Value INPUT = input(40);
@@ -57,17 +100,26 @@ final class LimitedEvaluations {
   /** The deadline that passes while an evaluation runs: its pacer sleeps past it. */
   private static final long DEADLINE_NANOS = 500_000;
 
-  /** How the evaluations of one {@link #round()} ended. */
-  record Round(int completed, List<String> errorCodes, int checkpoints) {}
+  /**
+   * How the evaluations of one {@link #round()} ended; {@code covered} is whether {@link #cover()}
+   * answered.
+   */
+  record Round(int completed, List<String> errorCodes, int checkpoints, boolean covered) {}
 
   /**
-   * Runs each of the five evaluations once. Never throws: a module that would not compile (it does)
-   * leaves the warm-up without these evaluations, not without its checks.
+   * Runs each of the five evaluations once, and the {@code cover} rule ({@link
+   * WarmUpSwitches#cover()}). Never throws: a module that would not compile (it does) leaves the
+   * warm-up without these evaluations, not without its checks.
    */
   static Round round() {
+    return round(WarmUpSwitches.CURRENT);
+  }
+
+  /** {@link #round()}, with the {@code cover} rule only if {@code switches} say so. */
+  static Round round(WarmUpSwitches switches) {
     Optional<Queries> q = Queries.INSTANCE;
     if (q.isEmpty()) {
-      return new Round(0, List.of(), 0);
+      return new Round(0, List.of(), 0, false);
     }
     AtomicInteger checkpoints = new AtomicInteger();
     List<String> errors = new ArrayList<>();
@@ -102,7 +154,25 @@ final class LimitedEvaluations {
         errors.add(ex.code());
       }
     }
-    return new Round(completed, errors, checkpoints.get());
+    return new Round(completed, errors, checkpoints.get(), switches.cover() && cover().isPresent());
+  }
+
+  /**
+   * The module's {@code cover} rule: every kind of term, statement and collection the evaluator
+   * switches on. Why: the evaluator's type switches are compiled from the kinds they have seen, and
+   * a bundle's policy warm-up at a swap ({@code PolicyWarmUp}) brought kinds the check traffic had
+   * not (load-tests/README.md, "Session 9 rounds"): the switches were deoptimised on every check
+   * thread at once. Empty if the module did not compile or the rule failed.
+   */
+  static Optional<Value> cover() {
+    return Queries.INSTANCE.flatMap(
+        q -> {
+          try {
+            return q.cover().evaluate(INPUT);
+          } catch (RegoException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   /**
@@ -128,27 +198,28 @@ final class LimitedEvaluations {
     void run() throws RegoException;
   }
 
-  private record Queries(PreparedQuery normal, PreparedQuery smallAllocation) {
+  private record Queries(PreparedQuery normal, PreparedQuery smallAllocation, PreparedQuery cover) {
     static final Optional<Queries> INSTANCE = compile();
 
     private static Optional<Queries> compile() {
       try {
         return Optional.of(
             new Queries(
-                query(EngineOptions.defaults()),
+                query(EngineOptions.defaults(), "spin"),
                 // ends at the first checkpoint: every evaluation allocates more than a byte by then
-                query(EngineOptions.defaults().withMaxAllocationBytes(1))));
+                query(EngineOptions.defaults().withMaxAllocationBytes(1), "spin"),
+                query(EngineOptions.defaults(), "cover")));
       } catch (RegoException e) {
         return Optional.empty();
       }
     }
 
-    private static PreparedQuery query(EngineOptions options) throws RegoException {
+    private static PreparedQuery query(EngineOptions options, String rule) throws RegoException {
       return Rego.builder()
           .module("jrego-warm-up.rego", MODULE)
           .options(options)
           .compile()
-          .prepare("data.jrego.warmup.spin");
+          .prepare("data.jrego.warmup." + rule);
     }
   }
 

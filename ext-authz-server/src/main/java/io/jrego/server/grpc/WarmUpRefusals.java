@@ -15,10 +15,10 @@ import java.util.zip.GZIPOutputStream;
  * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
  * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
- * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes,
- * the start of a compressed body Envoy cut short (bytes that are not text, in the text field), a
- * chat in other scripts, and a message just over the server's size limit (refused by gRPC's
- * deframer over the wire).
+ * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes
+ * (1 KB, and 64 KB that spans many frames), the start of a compressed body Envoy cut short (bytes
+ * that are not text, in the text field), a chat in other scripts, and a message just over the
+ * server's size limit (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -53,6 +53,11 @@ final class WarmUpRefusals {
    * last is a chat of about {@code oversized} bytes.
    */
   static List<CheckRequest> samples(CheckRequest chat, int oversized) {
+    return samples(chat, oversized, WarmUpSwitches.CURRENT);
+  }
+
+  /** {@link #samples(CheckRequest, int)}, the 64 KB gzip stream only if {@code switches} say so. */
+  static List<CheckRequest> samples(CheckRequest chat, int oversized, WarmUpSwitches switches) {
     StringBuilder keys = new StringBuilder("{\"model\":\"warmup\"");
     for (int i = 0; i < 400; i++) {
       keys.append(",\"k").append(i).append("\":").append(i);
@@ -73,25 +78,35 @@ final class WarmUpRefusals {
         "{\"model\":\"warmup\",\"messages\":[{\"role\":\"user\",\"content\":\"caf?\"}]}"
             .getBytes(StandardCharsets.UTF_8);
     notUtf8[indexOf(notUtf8, (byte) '?')] = (byte) 0xe9; // Latin-1 'é'
-    return List.of(
-        body(chat, "application/json", big),
-        body(chat, "application/json", keys.toString()),
-        body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
-        body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
-        body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
-        rawBody(chat, "application/json", notUtf8),
-        body(chat, "application/x-www-form-urlencoded", form.toString()),
-        path(chat, "GET", query.toString()),
-        path(chat, "POST", "/v1/chat/completions;x=1"),
-        edit(
-            chat,
-            http -> http.putHeaders(BODY_CUT_SHORT, "true").putHeaders("content-length", "100000")),
-        edit(
-            rawBody(chat, "application/json", GZIP_BOMB),
-            http -> http.putHeaders("content-encoding", "gzip")),
-        cutShortBinary(chat),
-        body(chat, "application/json", NOT_LATIN_1),
-        body(chat, "application/json", chatOfSize(oversized)));
+    List<CheckRequest> out = new ArrayList<>();
+    out.addAll(
+        List.of(
+            body(chat, "application/json", big),
+            body(chat, "application/json", keys.toString()),
+            body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
+            body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
+            body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
+            rawBody(chat, "application/json", notUtf8),
+            body(chat, "application/x-www-form-urlencoded", form.toString()),
+            path(chat, "GET", query.toString()),
+            path(chat, "POST", "/v1/chat/completions;x=1"),
+            edit(
+                chat,
+                http ->
+                    http.putHeaders(BODY_CUT_SHORT, "true").putHeaders("content-length", "100000")),
+            edit(
+                rawBody(chat, "application/json", GZIP_BOMB),
+                http -> http.putHeaders("content-encoding", "gzip"))));
+    if (switches.longGzip()) {
+      out.add(
+          edit(
+              rawBody(chat, "application/json", LONG_GZIP),
+              http -> http.putHeaders("content-encoding", "gzip")));
+    }
+    out.add(cutShortBinary(chat));
+    out.add(body(chat, "application/json", NOT_LATIN_1));
+    out.add(body(chat, "application/json", chatOfSize(oversized)));
+    return List.copyOf(out);
   }
 
   /**
@@ -138,6 +153,26 @@ final class WarmUpRefusals {
 
   /** 1 MiB of zeros, gzipped: about a kilobyte that claims to be JSON. */
   private static final byte[] GZIP_BOMB = gzipOfZeros(1 << 20);
+
+  /**
+   * {@link #GZIP_BOMB} 64 times over (a gzip stream of as many members, about 64 KB), sent as raw
+   * bytes. Why: the fault matrix's gzip bomb sent as {@code raw_body} (400 KB) runs {@code
+   * BodyParser.parseJson}'s failure path, the UTF-8 checks, the replacement of bytes that are not
+   * UTF-8 and Base64 over a long array, and gRPC's reading over many frames: with only the 1 KB
+   * bomb in the warm-up, their loops had never run long enough to be compiled (on-stack
+   * replacement), and body's first second deoptimised 27-33 methods there (load-tests/README.md,
+   * "Session 9 rounds"). Repeating the small bomb costs nothing at start-up, where compressing 64
+   * MiB of zeros would.
+   */
+  static final byte[] LONG_GZIP = repeated(GZIP_BOMB, 64);
+
+  private static byte[] repeated(byte[] bytes, int times) {
+    byte[] out = new byte[bytes.length * times];
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(bytes, 0, out, i * bytes.length, bytes.length);
+    }
+    return out;
+  }
 
   private static byte[] gzipOfZeros(int bytes) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

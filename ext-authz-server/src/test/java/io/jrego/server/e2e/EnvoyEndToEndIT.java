@@ -43,6 +43,10 @@ class EnvoyEndToEndIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
 
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
+
+  /** The x-request-id of every made-up warm-up check (WarmUpSamples). */
+  private static final String WARM_UP_REQUEST_ID = "00000000-0000-4000-8000-000000000000";
+
   private final Running running = new Running();
   private RecordingUpstream upstream;
   private JregoServer jrego;
@@ -68,9 +72,20 @@ class EnvoyEndToEndIT {
         InProcessJrego.servingAiGateway()
             .server(s -> s.warmUp(Duration.ofSeconds(2)))
             .start(running);
-    // Record each input the real policy sees, to check what reached it.
+    // Record each input the real policy sees, to check what reached it; not the warm-up's, whose
+    // rare requests may run again in the first minute after ready (WarmUpAfterReady)
     ActivePolicy real = jrego.policies().current().orElseThrow();
-    jrego.policies().activate(real.withPolicy(ObservedPolicy.of(real.policy(), lastInput::set)));
+    jrego
+        .policies()
+        .activate(
+            real.withPolicy(
+                ObservedPolicy.of(
+                    real.policy(),
+                    in -> {
+                      if (!Json.write(in).contains(WARM_UP_REQUEST_ID)) {
+                        lastInput.set(in);
+                      }
+                    })));
 
     envoy = EnvoyRunner.start("envoy-e2e", jrego.grpcPort(), upstream.port(), certs, t -> t);
     running.add(envoy);

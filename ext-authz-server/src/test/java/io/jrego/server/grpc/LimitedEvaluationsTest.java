@@ -3,6 +3,8 @@ package io.jrego.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.base.RegoError;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.Value;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +19,7 @@ class LimitedEvaluationsTest {
 
   @Test
   void oneRoundCompletesOneEvaluationAndEndsFourAtALimit() {
-    LimitedEvaluations.Round r = LimitedEvaluations.round();
+    LimitedEvaluations.Round r = LimitedEvaluations.round(WarmUpSwitches.ALL);
     assertThat(r.completed()).isEqualTo(1);
     assertThat(r.errorCodes())
         .containsExactly(
@@ -27,6 +29,32 @@ class LimitedEvaluationsTest {
             RegoError.EVAL_LIMIT);
     // several checkpoints: a smaller input would no longer reach the paths it is there for
     assertThat(r.checkpoints()).isGreaterThanOrEqualTo(3);
+    assertThat(r.covered()).isTrue();
+  }
+
+  @Test
+  void theCoverRuleIsLeftOutWhenItsSwitchIsOff() {
+    LimitedEvaluations.Round r = LimitedEvaluations.round(new WarmUpSwitches(true, false, true));
+    assertThat(r.covered()).isFalse();
+    assertThat(r.completed()).isEqualTo(1);
+  }
+
+  /**
+   * The cover rule answers, with each part's value as OPA gives it for the 40 items (m0..m6 in
+   * turn, all users): a part that went undefined would leave its kind of term unseen.
+   */
+  @Test
+  void coverTakesEveryKindOfTermAndAnswersAsOpaWould() {
+    Value cover = LimitedEvaluations.cover().orElseThrow();
+    // opa eval -d <the module> -i <the input> data.jrego.warmup.cover -f raw (OPA 1.x)
+    assertThat(Json.write(cover))
+        .isEqualTo(
+            "{\"array\":[\"m1\",\"m1\",\"m1\",\"m1\",\"m1\",\"m1\"],\"default\":false,"
+                + "\"else\":\"small\",\"every\":true,\"literals\":[[1,\"a\"],{\"a\":[1,2.5,null,true]}],"
+                + "\"not\":true,\"object\":{\"m0-0\":0,\"m1-1\":1,\"m2-2\":2},"
+                + "\"object_keys\":[\"a\",\"b\"],\"partial_object\":40,\"partial_set\":7,"
+                + "\"set\":[\"m0\",\"m1\",\"m2\",\"m3\",\"m4\",\"m5\",\"m6\"],"
+                + "\"set_members\":[\"x\",\"y\"],\"some\":true,\"template\":\"40 items\",\"with\":2}");
   }
 
   @Test

@@ -37,7 +37,8 @@ class WarmUpRefusalsTest {
             new ServerMetrics(),
             AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)));
     List<CheckRequest> rare =
-        WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), (4 << 20) + 1024);
+        WarmUpRefusals.samples(
+            WarmUpSamples.checks().getFirst(), (4 << 20) + 1024, WarmUpSwitches.ALL);
     List<String> answers = new ArrayList<>();
     for (CheckRequest r : rare) {
       CheckResponse response = check(service, r);
@@ -61,6 +62,7 @@ class WarmUpRefusalsTest {
             "allowed", // path parameters
             "allowed", // a body Envoy cut short
             "400 request_parse_error", // a gzip bomb as raw bytes: not JSON, never inflated
+            "400 request_parse_error", // the same, 64 KB of it
             "allowed", // the start of a gzip body cut short by Envoy, in the text field
             "allowed", // a chat in other scripts
             "allowed"); // over the message limit: the deframer refuses it over the wire, not here
@@ -85,12 +87,45 @@ class WarmUpRefusalsTest {
                     .contains("\u6ce8\u6587", "\ud83d\ude42", "\\n", "frequency_penalty"));
   }
 
+  /**
+   * The long gzip body is long enough that the loops over it (the UTF-8 checks, Base64) run past
+   * the JIT's on-stack-replacement threshold in one request, spans several HTTP/2 frames (16 KiB
+   * each), and still fits what the warm-up sends over the wire.
+   */
+  @Test
+  void theLongGzipBodySpansManyFramesAndIsNotText() {
+    byte[] longGzip = WarmUpRefusals.LONG_GZIP;
+    assertThat(longGzip.length).isBetween(48 * 1024, WarmUp.MAX_SENT / 4);
+    assertThat(longGzip[0]).isEqualTo((byte) 0x1f); // gzip's magic, not UTF-8 after it
+    assertThat(longGzip[1]).isEqualTo((byte) 0x8b);
+    assertThat(
+            WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), 1 << 20, WarmUpSwitches.ALL))
+        .anySatisfy(
+            r ->
+                assertThat(r.getAttributes().getRequest().getHttp().getRawBody().toByteArray())
+                    .isEqualTo(longGzip));
+  }
+
+  @Test
+  void theLongGzipBodyIsLeftOutWhenItsSwitchIsOff() {
+    CheckRequest chat = WarmUpSamples.checks().getFirst();
+    WarmUpSwitches off = new WarmUpSwitches(false, true, true);
+    List<CheckRequest> without = WarmUpRefusals.samples(chat, 1 << 20, off);
+    assertThat(without)
+        .hasSize(WarmUpRefusals.samples(chat, 1 << 20, WarmUpSwitches.ALL).size() - 1)
+        .noneSatisfy(
+            r ->
+                assertThat(r.getAttributes().getRequest().getHttp().getRawBody().toByteArray())
+                    .isEqualTo(WarmUpRefusals.LONG_GZIP));
+  }
+
   @Test
   void theRareRequestsAreAQuarterOfTheMix() {
     List<CheckRequest> ordinary = WarmUpSamples.checks();
     List<CheckRequest> mix = WarmUpRefusals.mixedInto(ordinary, 1 << 20);
     int rare = mix.size() - WarmUpRefusals.ORDINARY_ROUNDS * ordinary.size();
-    assertThat(rare).isEqualTo(14);
+    assertThat(rare).isEqualTo(WarmUpRefusals.samples(ordinary.getFirst(), 1 << 20).size());
+    assertThat(rare).isBetween(14, 15); // 15 with the 64 KB gzip stream
     assertThat((double) rare / mix.size()).isBetween(0.2, 0.35);
     assertThat(mix.subList(0, ordinary.size())).isEqualTo(ordinary);
   }
