@@ -306,8 +306,9 @@ class ExtProcEndToEndIT {
   /**
    * Issue 9: with Envoy's default 1 MiB buffers, one ext_proc body piece of a fast 2.3 MB SSE
    * answer could be larger than the message jrego reads with the launcher's heap; gRPC refused it
-   * and Envoy cut the answer mid-body, with no response flag. The shipped config's buffer limits
-   * keep every piece below that limit, so the whole answer arrives.
+   * and Envoy cut the answer mid-body, with no response flag (inferred). The shipped config reads
+   * the model's answer in 128 KiB pieces. This checks the whole answer arrives through it; it
+   * passes without that setting too, as nothing here makes Envoy pause and read a large piece.
    */
   @Test
   void aLongFastSseAnswer_arrivesWhole_underTheLaunchersMessageLimit() throws Exception {
