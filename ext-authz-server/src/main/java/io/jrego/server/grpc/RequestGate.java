@@ -13,10 +13,12 @@ import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.Reason;
+import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -47,6 +49,12 @@ import java.util.function.Function;
  *       maxHeldBytes} throws RESOURCE_EXHAUSTED there, which gRPC turns into the end of that call
  *       with that status, as it does for its own size limit.
  * </ul>
+ *
+ * <p>gRPC refuses a message over {@code maxMessageBytes} itself, and says nothing of it: the call
+ * ends RESOURCE_EXHAUSTED, and Envoy fails the request, or cuts an answer it has begun to send. The
+ * gate sees that end ({@link Held#streamClosed}), counts it ({@code
+ * jrego_requests_refused_total{limit="message"}}) and logs a warning naming the limit and how to
+ * raise it, at most once per {@link #MESSAGE_LOG_INTERVAL_NANOS}.
  */
 final class RequestGate extends ServerStreamTracer.Factory
     implements ServerCallExecutorSupplier, ServerInterceptor {
@@ -63,6 +71,14 @@ final class RequestGate extends ServerStreamTracer.Factory
   /** Marks a refused call's headers between {@link #getExecutor} and {@link #interceptCall}. */
   private static final Metadata.Key<String> REFUSED =
       Metadata.Key.of("jrego-internal-refused", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The start of gRPC's description of a message over its inbound size limit. */
+  static final String OVERSIZED = "gRPC message exceeds maximum size";
+
+  /** At most one warning for oversized messages in this interval; every one is counted. */
+  static final long MESSAGE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private static final System.Logger LOG = System.getLogger("io.jrego.server.grpc");
 
   private static final Context.Key<Held> HELD = Context.key("jrego-request-bytes");
 
@@ -81,6 +97,7 @@ final class RequestGate extends ServerStreamTracer.Factory
   private final Function<String, Optional<CheckResponse>> denial;
   private final Semaphore permits;
   private final AtomicLong heldBytes = new AtomicLong();
+  private final AtomicLong lastOversizedLog = new AtomicLong(System.nanoTime() - (1L << 62));
 
   RequestGate(
       RequestLimits limits,
@@ -183,6 +200,31 @@ final class RequestGate extends ServerStreamTracer.Factory
     };
   }
 
+  /**
+   * A call ended because gRPC refused its message for size: counted, and logged with the limit and
+   * what raises it (at most once per {@link #MESSAGE_LOG_INTERVAL_NANOS}).
+   */
+  private void oversized(String method, String description) {
+    metrics.requestRefused("message");
+    long now = System.nanoTime();
+    long last = lastOversizedLog.get();
+    if (now - last < MESSAGE_LOG_INTERVAL_NANOS || !lastOversizedLog.compareAndSet(last, now)) {
+      return;
+    }
+    LOG.log(
+        Level.WARNING,
+        "refused a {0} message over this server''s limit of {1} bytes ({2}); the call ends"
+            + " RESOURCE_EXHAUSTED, so Envoy fails the request, or cuts an answer it has begun."
+            + " The limit is --max-recv-msg-size, lowered to fit the heap (a sixteenth of it"
+            + " shared by the check threads): raise it with a larger heap (-Xmx in"
+            + " JREGO_JAVA_OPTS) or fewer --threads, or keep Envoy''s body pieces below it"
+            + " (per_connection_buffer_limit_bytes, envoy-config/README.md). Counted in"
+            + " jrego_requests_refused_total'{'limit=\"message\"'}'",
+        method.substring(method.lastIndexOf('/') + 1),
+        limits.maxMessageBytes(),
+        description);
+  }
+
   private void count(String method, String limit) {
     boolean check = method.endsWith("/Check");
     metrics.check(
@@ -269,6 +311,12 @@ final class RequestGate extends ServerStreamTracer.Factory
         read.clear();
       }
       heldBytes.addAndGet(-bytes);
+      String description = status.getDescription();
+      if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+          && description != null
+          && description.startsWith(OVERSIZED)) {
+        oversized(method, description);
+      }
     }
   }
 }

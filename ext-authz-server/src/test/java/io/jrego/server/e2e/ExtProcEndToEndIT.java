@@ -263,6 +263,65 @@ class ExtProcEndToEndIT {
     }
   }
 
+  /**
+   * The largest message {@code jrego serve} reads with the launcher's 128 MiB heap and 8 check
+   * threads (its start-up log: "messages up to 506,880 bytes").
+   */
+  static final int LAUNCHER_MESSAGE_BYTES = 506_880;
+
+  /**
+   * Issue 9: with Envoy's default 1 MiB buffers, one ext_proc body piece of a fast 2.3 MB SSE
+   * answer could be larger than the message jrego reads with the launcher's heap; gRPC refused it
+   * and Envoy cut the answer mid-body, with no response flag (inferred). The shipped config reads
+   * the model's answer in 128 KiB pieces. This checks the whole answer arrives through it; it
+   * passes without that setting too, as nothing here makes Envoy pause and read a large piece.
+   */
+  @Test
+  void aLongFastSseAnswer_arrivesWhole_underTheLaunchersMessageLimit() throws Exception {
+    JregoServer small =
+        InProcessJrego.servingAiGateway()
+            .evalTimeout(Duration.ofSeconds(2))
+            .server(s -> s.maxRecvBytes(LAUNCHER_MESSAGE_BYTES))
+            .start();
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    try (EnvoyRunner e =
+        EnvoyRunner.start("ext-proc-long", small.grpcPort(), upstream.port(), certs, PATIENT)) {
+      List<String> pieces = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        pieces.add("w" + i + " ");
+      }
+      // one write per event, as fast as the socket takes them: Envoy reads in large pieces
+      upstream.script(
+          "sse-10k", AiUpstream.sse(pieces, new AiUpstream.Stream(false, false, 0, null, -1)));
+      HttpResponse<String> r =
+          send(
+              "gateway",
+              streamingChat("sse-10k", "tell me a very long story")
+                  .uri(URI.create("https://localhost:" + e.listenPort + "/v1/chat/completions")));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body().length())
+          .as("the answer is several times the message limit")
+          .isGreaterThan(4 * LAUNCHER_MESSAGE_BYTES);
+      Sse sse = Sse.parse(r.body());
+      assertThat(sse.text()).isEqualTo(String.join("", pieces));
+      assertThat(sse.lastData()).isEqualTo("[DONE]");
+      String stats =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + e.adminPort + "/stats?filter=ext_proc"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(stats).contains("ext_proc.streams_started");
+      assertThat(stats.lines().filter(l -> l.contains("ext_proc.streams_failed")))
+          .as(stats)
+          .allMatch(l -> l.endsWith(": 0"));
+    } finally {
+      small.shutdown();
+    }
+  }
+
   private void streamedAnswerIsRedacted(boolean gzip) throws Exception {
     streamedAnswerIsRedacted(gzip, envoy.listenPort);
   }

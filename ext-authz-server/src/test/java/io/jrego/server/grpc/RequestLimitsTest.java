@@ -12,14 +12,20 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -168,6 +174,89 @@ class RequestLimitsTest {
       assertThat(server.openCalls()).isZero();
     } finally {
       release.countDown();
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdown();
+    }
+  }
+
+  /**
+   * Issue 9: a message over the limit was refused by gRPC without a word from jrego, so a streamed
+   * answer Envoy cut looked like a network fault. It is now counted and logged, with the limit.
+   */
+  @Test
+  void aMessageOverTheLimitIsRefusedCountedAndLogged() throws Exception {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
+            "r",
+            "test",
+            Instant.now()));
+    ServerMetrics metrics = new ServerMetrics();
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(r);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger("io.jrego.server.grpc");
+    log.addHandler(capture);
+    CheckServer server =
+        CheckServer.start(
+            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+                .threads(1)
+                .maxRecvBytes(100_000)
+                .shutdownGrace(Duration.ofSeconds(1))
+                .build(),
+            new AuthorizationService(
+                policies, metrics, AuthorizationService.Config.builder().build()),
+            policies);
+    server.serve();
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try {
+      var stub = AuthorizationGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 2; i++) {
+        try {
+          stub.check(TestRequests.post("/big").body("x".repeat(200_000)).build());
+          throw new AssertionError("a 200 KB message was read under a 100,000-byte limit");
+        } catch (StatusRuntimeException e) {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        }
+      }
+      // a message under the limit still passes
+      assertThat(
+              stub.check(TestRequests.post("/small").body("x".repeat(50_000)).build())
+                  .getStatus()
+                  .getCode())
+          .isZero();
+      String want = "jrego_requests_refused_total{limit=\"message\"} 2.0";
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!metrics.scrape().contains(want) && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertThat(metrics.scrape()).contains(want);
+      List<String> warnings =
+          logged.stream()
+              .filter(r -> r.getLevel().equals(java.util.logging.Level.WARNING))
+              .map(r -> new java.text.MessageFormat(r.getMessage()).format(r.getParameters()))
+              .toList();
+      assertThat(warnings).as("one warning per interval, every refusal counted").hasSize(1);
+      assertThat(warnings.get(0))
+          .contains("refused a Check message over this server's limit of 100,000 bytes")
+          .contains("gRPC message exceeds maximum size 100000")
+          .contains("--max-recv-msg-size")
+          .contains("per_connection_buffer_limit_bytes");
+    } finally {
+      log.removeHandler(capture);
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdown();
     }
