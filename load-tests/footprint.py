@@ -150,10 +150,14 @@ LAUNCHER_VARIANTS = {
                                   "launcher, the C heap trimmed every 5 s (malloc_trim), 0.5 s warm-up"),
     # JDK 25 holds a method the AOT cache's training saw, but did not leave with a C2 profile, at tier 2
     # for Tier2ProfileDelayFactor (250) times the usual tier-3 thresholds: about 50,000 calls, a minute at
-    # 800 checks/s, then a second wave of compiles (session 10). These take the usual thresholds.
+    # 800 checks/s, then a second wave of compiles (session 10). These take the usual thresholds; the
+    # launcher does so since session 10, and launcher-delay-warm500ms puts JDK 25's defaults back.
     "launcher-nodelay-warm500ms": (["-XX:+UnlockDiagnosticVMOptions", "-XX:Tier0ProfileDelayFactor=1",
                                     "-XX:Tier2ProfileDelayFactor=1"], {}, ["--warm-up", "500ms"],
                                    "launcher, trained methods profiled after the usual call counts, 0.5 s warm-up"),
+    "launcher-delay-warm500ms": (["-XX:+UnlockDiagnosticVMOptions", "-XX:Tier0ProfileDelayFactor=100",
+                                  "-XX:Tier2ProfileDelayFactor=250"], {}, ["--warm-up", "500ms"],
+                                 "launcher with JDK 25's profiling delay for trained methods (250x), 0.5 s warm-up"),
     "launcher-noeager": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {}, [],
                          "launcher with AOTCompileEagerly off, no warm-up"),
     "launcher-g1-warm500ms": ([], {"JREGO_GC": "g1"}, ["--warm-up", "500ms"],

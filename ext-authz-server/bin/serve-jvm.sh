@@ -91,10 +91,17 @@ serve_jvm_opts() {
 # warm-up and the first seconds, not under the first minute of traffic: that minute's p99 6-8x
 # lower, ready 0.06 s later, same throughput (load-tests/README.md, "Footprint"). Only on JDK 25,
 # where it was measured: a JVM that does not know a flag refuses to start.
+# Tier0/Tier2ProfileDelayFactor=1 (JDK 25, diagnostic): JDK 25 keeps a method the training ran but
+# did not leave with a C2 compile (the gRPC server's call path among them) at tier 2 until 250x the
+# usual tier-3 call counts, about 50,000 calls: a minute at 800 checks/s, then a second wave of
+# compiles took resident memory from 151-154 to 173 MiB. With the usual counts those methods reach
+# C2 10-20 s into traffic (the first 30 s 6-10 MiB higher) and 60-70 s in the process holds
+# 155-159 MiB; ready and the maximum unchanged (load-tests/README.md, "Footprint", session 10).
 serve_aot_flags() {
   SERVE_AOT_FLAGS=("-XX:AOTCache=$1" -Xlog:aot=warning -Xlog:aot+codecache=off)
   if [[ "${2:-25}" == 25 ]]; then
-    SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly)
+    SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly
+      -XX:+UnlockDiagnosticVMOptions -XX:Tier0ProfileDelayFactor=1 -XX:Tier2ProfileDelayFactor=1)
   fi
 }
 

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12: {@code bin/jrego serve} on the packaged jar makes the AOT cache when it is missing (a
  * training run) and starts with it, as the JVM itself reports ({@code -Xlog:aot}), compiling the
- * methods it has profiles for at their first call ({@code AOTCompileEagerly}), with the admin
- * server's classes in it, and logs where its time to ready went. Runs after {@code package}, under
- * Failsafe; on a JDK older than 25 the launcher runs without a cache and this test says so.
+ * methods it has profiles for at their first call ({@code AOTCompileEagerly}) and profiling the
+ * ones it ran at the usual call counts ({@code Tier2ProfileDelayFactor}), with the admin server's
+ * classes in it, and logs where its time to ready went. Runs after {@code package}, under Failsafe;
+ * on a JDK older than 25 the launcher runs without a cache and this test says so.
  */
 class ServeAotCacheIT {
 
@@ -71,6 +72,11 @@ class ServeAotCacheIT {
                   + " bundles \\d+\\.\\d\\d s, servers \\d+\\.\\d\\d s, warm-up 0\\.00 s\\)");
       // the cache's profiled methods are queued for the compiler at their first call (JDK 25)
       assertThat(jrego.out()).containsPattern("bool AOTCompileEagerly\\s+= true");
+      // ...and the methods it ran but did not compile with C2 are profiled after the usual call
+      // counts, not 250x them (the second JIT wave a minute into traffic)
+      assertThat(jrego.out())
+          .containsPattern("double Tier0ProfileDelayFactor\\s+= 1\\.0+ ")
+          .containsPattern("double Tier2ProfileDelayFactor\\s+= 1\\.0+ ");
       assertThat(cache).isRegularFile();
       assertThat(Files.getLastModifiedTime(cache))
           .isGreaterThanOrEqualTo(Files.getLastModifiedTime(MODULE.resolve("target/jrego.jar")));
