@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -198,10 +200,23 @@ final class EnvoyRunner implements AutoCloseable {
         .body();
   }
 
+  /** Ports {@link #freePort} handed out in this JVM: the kernel may offer a closed one again. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port free now and not handed out before in this JVM. Envoy binds the ports of one
+   * config at its start, so two of them picked alike (a listener on its admin port: "Address
+   * already in use") would fail the run; bounded at 100 tries.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int i = 0; i < 100; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
+    throw new IOException("no loopback port free that was not handed out already (100 tries)");
   }
 
   @Override
