@@ -3,9 +3,9 @@ package io.jrego.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.testing.RealOpa;
+import io.jrego.engine.testing.RepoRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,15 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GatewayBundlesIT {
 
-  private static final Path REPO = findRepo();
-
-  private static Path findRepo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
+  private static final Path REPO = RepoRoot.path();
 
   /**
    * Every test but those of {@code guards_test.rego}, which call jrego's builtins for real (OPA has

@@ -8,7 +8,7 @@ import io.jrego.engine.bundle.BundleLoader;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.TestResult;
 import io.jrego.engine.tester.TestRunner;
-import java.nio.file.Files;
+import io.jrego.engine.testing.RepoRoot;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,15 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GatewayBundlesTest {
 
-  private static final Path REPO = findRepo();
-
-  private static Path findRepo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
+  private static final Path REPO = RepoRoot.path();
 
   @ParameterizedTest
   @CsvSource({"mcp-gateway, 49", "rag-gateway, 33"})

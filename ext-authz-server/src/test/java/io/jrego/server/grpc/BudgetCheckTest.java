@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.jrego.engine.builtins.ai.TokenCounter;
+import io.jrego.engine.testing.RepoRoot;
 import io.jrego.engine.value.Json;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
@@ -22,8 +23,6 @@ import io.jrego.server.budget.LeasePolicy;
 import io.jrego.server.budget.Window;
 import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.PolicyHolder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -51,18 +50,10 @@ class BudgetCheckTest {
   private InProcessCheck check;
   private AuthorizationGrpc.AuthorizationBlockingStub stub;
 
-  static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
   @BeforeEach
   void start() throws Exception {
     policies.activate(
-        JregoServer.load(repo().resolve("rego-policies/jrego-examples/token-budgets")));
+        JregoServer.load(RepoRoot.path().resolve("rego-policies/jrego-examples/token-budgets")));
     AuthorizationService.Config config =
         AuthorizationService.Config.builder()
             .decisionPath("budget_example/allow")

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jrego.engine.builtins.capabilities.Capabilities;
 import io.jrego.engine.builtins.spi.Declaration;
 import io.jrego.engine.testing.RealOpa;
+import io.jrego.engine.testing.RepoRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,14 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * CapabilitiesTest} checks the committed copy and jrego's own declarations).
  */
 class CapabilitiesIT {
-
-  private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
 
   /**
    * Every builtin OPA 1.22.2 has is declared here with OPA's types, argument names, categories and
@@ -87,7 +80,7 @@ class CapabilitiesIT {
   @Test
   void realOpa_checksPoliciesUsingJregoBuiltinsOnlyWithTheCapabilities(@TempDir Path dir)
       throws Exception {
-    Path caps = repo().resolve("rego-policies/capabilities/jrego.json");
+    Path caps = RepoRoot.path().resolve("rego-policies/capabilities/jrego.json");
     Files.writeString(
         dir.resolve("p.rego"),
         """
@@ -115,15 +108,15 @@ class CapabilitiesIT {
 
   @Test
   void realOpa_acceptsTheShippedBundlesWithoutTheCapabilities() throws Exception {
-    Result r = opa("check", repo().resolve("rego-policies/ai-gateway").toString());
+    Result r = opa("check", RepoRoot.path().resolve("rego-policies/ai-gateway").toString());
     assertThat(r.exit()).as(r.output()).isZero();
     Result withCaps =
         opa(
             "check",
             "--capabilities",
-            repo().resolve("rego-policies/capabilities/jrego.json").toString(),
-            repo().resolve("rego-policies/ai-gateway").toString(),
-            repo().resolve("rego-policies/jrego-examples").toString());
+            RepoRoot.path().resolve("rego-policies/capabilities/jrego.json").toString(),
+            RepoRoot.path().resolve("rego-policies/ai-gateway").toString(),
+            RepoRoot.path().resolve("rego-policies/jrego-examples").toString());
     assertThat(withCaps.exit()).as(withCaps.output()).isZero();
   }
 

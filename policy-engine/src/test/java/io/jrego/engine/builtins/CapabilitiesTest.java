@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.builtins.capabilities.Capabilities;
 import io.jrego.engine.builtins.spi.Declaration;
+import io.jrego.engine.testing.RepoRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,14 +16,6 @@ import org.junit.jupiter.api.Test;
  * committed copy ({@link CapabilitiesIT} compares it with real {@code opa}).
  */
 class CapabilitiesTest {
-
-  private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
 
   @Test
   void jregoBuiltins_areDeclaredWithDescriptionsAndTheirOwnCategory() {
@@ -43,7 +35,8 @@ class CapabilitiesTest {
   void committedFile_isWhatJregoCapabilitiesPrints() throws IOException {
     String committed =
         Files.readString(
-            repo().resolve("rego-policies/capabilities/jrego.json"), StandardCharsets.UTF_8);
+            RepoRoot.path().resolve("rego-policies/capabilities/jrego.json"),
+            StandardCharsets.UTF_8);
     assertThat(committed)
         .as(
             "rego-policies/capabilities/jrego.json is stale: regenerate it with"

@@ -9,8 +9,7 @@ import io.jrego.engine.tester.LoadedPolicy;
 import io.jrego.engine.tester.PolicyLoader;
 import io.jrego.engine.tester.TestResult;
 import io.jrego.engine.tester.TestRunner;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.jrego.engine.testing.RepoRoot;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,20 +20,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ExamplePolicyTest {
 
-  static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
   @ParameterizedTest(name = "{0}")
   @CsvSource({"pii-guard, 12", "token-budgets, 5"})
   void regoTests_allPass(String example, int tests) throws Exception {
     LoadedPolicy loaded =
         PolicyLoader.load(
-            List.of(repo().resolve("rego-policies/jrego-examples").resolve(example)),
+            List.of(RepoRoot.path().resolve("rego-policies/jrego-examples").resolve(example)),
             RegoVersion.V1);
     PreparedPolicy policy = loaded.builder(EngineOptions.defaults()).compile();
     List<TestResult> results = TestRunner.run(policy, name -> true);

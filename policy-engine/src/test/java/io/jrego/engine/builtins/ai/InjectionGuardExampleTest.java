@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.RuleInfo;
+import io.jrego.engine.testing.RepoRoot;
 import io.jrego.engine.value.BooleanValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +19,7 @@ class InjectionGuardExampleTest {
 
   @Test
   void regoTests_allPass() throws Exception {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !Files.isDirectory(p.resolve("rego-policies"))) {
-      p = p.getParent();
-    }
-    Path dir = p.resolve("rego-policies/jrego-examples/injection-guard");
+    Path dir = RepoRoot.path().resolve("rego-policies/jrego-examples/injection-guard");
     PreparedPolicy policy =
         Rego.builder()
             .module("policy.rego", Files.readString(dir.resolve("policy.rego")))
