@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +17,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
@@ -118,13 +114,7 @@ class ConnectionDeadlinesTest {
 
   private static CheckServer start(ServerMetrics metrics, int max, ConnectionDeadlines deadlines)
       throws IOException {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    PolicyHolder policies = FakePolicy.holderAllowingEverything();
     CheckServer server =
         CheckServer.start(
             CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,10 +14,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -42,13 +38,7 @@ class ConnectionLimitTest {
 
   @Test
   void connectionsBeyondTheLimitAreClosedAndTheOthersStillServed() throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    PolicyHolder policies = FakePolicy.holderAllowingEverything();
     ServerMetrics metrics = new ServerMetrics();
     CheckServer server =
         CheckServer.start(

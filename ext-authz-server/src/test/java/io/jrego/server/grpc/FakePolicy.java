@@ -2,7 +2,11 @@ package io.jrego.server.grpc;
 
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.base.RegoException;
+import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Value;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyHolder;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +21,18 @@ final class FakePolicy implements PreparedPolicy {
 
   FakePolicy(Decide decide) {
     this.decide = decide;
+  }
+
+  /** A holder with one active bundle whose policy allows every request. */
+  static PolicyHolder holderAllowingEverything() {
+    PolicyHolder policies = new PolicyHolder();
+    policies.activate(
+        ActivePolicy.oneBundle(
+            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
+            "r",
+            "test",
+            Instant.now()));
+    return policies;
   }
 
   @Override

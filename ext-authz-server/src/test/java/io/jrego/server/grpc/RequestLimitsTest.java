@@ -185,13 +185,7 @@ class RequestLimitsTest {
    */
   @Test
   void aMessageOverTheLimitIsRefusedCountedAndLogged() throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    PolicyHolder policies = FakePolicy.holderAllowingEverything();
     ServerMetrics metrics = new ServerMetrics();
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Handler capture =

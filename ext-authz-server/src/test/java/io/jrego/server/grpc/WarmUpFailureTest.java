@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.Status;
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -23,13 +20,7 @@ import org.junit.jupiter.api.Test;
 class WarmUpFailureTest {
 
   private static AuthorizationService service(AuthorizationService.Config config) {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    PolicyHolder policies = FakePolicy.holderAllowingEverything();
     return new AuthorizationService(
         policies, new ServerMetrics(), config.withEvalTimeout(Duration.ofSeconds(30)));
   }

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +20,7 @@ class WarmUpRefusalsTest {
 
   @Test
   void eachRareRequestGetsTheAnswerItIsThereToTrain() throws Exception {
-    PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    PolicyHolder policies = FakePolicy.holderAllowingEverything();
     AuthorizationService service =
         new AuthorizationService(
             policies,
