@@ -21,11 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,26 +36,12 @@ class CheckFailuresTest {
 
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
-  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  private final Logger checkLog = Logger.getLogger("io.jrego.server.check");
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-          logged.add(r);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private final LogCapture logged = new LogCapture("io.jrego.server.check");
   private InProcessCheck check;
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    checkLog.removeHandler(capture);
+    logged.close();
     if (check != null) {
       check.close();
     }
@@ -67,7 +49,7 @@ class CheckFailuresTest {
 
   private AuthorizationGrpc.AuthorizationBlockingStub start(
       AuthorizationService.Config config, PreparedPolicy policy) throws IOException {
-    checkLog.addHandler(capture);
+    logged.attach();
     check = InProcessCheck.start(new AuthorizationService(policies, metrics, config), policies, 2);
     policies.activate(ActivePolicy.oneBundle(policy, "rev-1", "test", Instant.now()));
     return AuthorizationGrpc.newBlockingStub(check.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
@@ -121,8 +103,8 @@ class CheckFailuresTest {
     assertThat(metrics.scrape())
         .contains(
             "jrego_checks_total{phase=\"check\",reason=\"internal\",result=\"error\",service=\"ext_authz\"} 3.0");
-    assertThat(logged).hasSize(3);
-    assertThat(logged)
+    assertThat(logged.records).hasSize(3);
+    assertThat(logged.records)
         .allSatisfy(
             r -> {
               assertThat(r.getThrown()).isNull(); // one line, no stack trace

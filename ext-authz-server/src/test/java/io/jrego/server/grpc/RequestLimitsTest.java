@@ -19,13 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -187,22 +183,7 @@ class RequestLimitsTest {
   void aMessageOverTheLimitIsRefusedCountedAndLogged() throws Exception {
     PolicyHolder policies = FakePolicy.holderAllowingEverything();
     ServerMetrics metrics = new ServerMetrics();
-    List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            logged.add(r);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger log = Logger.getLogger("io.jrego.server.grpc");
-    log.addHandler(capture);
+    LogCapture log = new LogCapture("io.jrego.server.grpc").attach();
     CheckServer server =
         CheckServer.start(
             CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
@@ -239,7 +220,7 @@ class RequestLimitsTest {
       }
       assertThat(metrics.scrape()).contains(want);
       List<String> warnings =
-          logged.stream()
+          log.records.stream()
               .filter(r -> r.getLevel().equals(java.util.logging.Level.WARNING))
               .map(r -> new java.text.MessageFormat(r.getMessage()).format(r.getParameters()))
               .toList();
@@ -250,7 +231,7 @@ class RequestLimitsTest {
           .contains("--max-recv-msg-size")
           .contains("per_connection_buffer_limit_bytes");
     } finally {
-      log.removeHandler(capture);
+      log.close();
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdown();
     }
