@@ -74,10 +74,17 @@ record SvidMaterial(
    * @throws SvidException naming the file and what is wrong with it
    */
   static SvidMaterial read(SvidFiles files, Instant now, String alias) throws SvidException {
-    Origin origin = Origin.of(files);
-    List<X509Certificate> chain = certificates(readFile(files.certificate()), origin.certificate());
-    List<X509Certificate> bundle = certificates(readFile(files.bundle()), origin.bundle());
-    PrivateKey key = pemPrivateKey(files.key());
+    return read(SvidFileTexts.read(files), now, alias);
+  }
+
+  /**
+   * Checks the files' texts as they were read once, as {@link #read(SvidFiles, Instant, String)}.
+   */
+  static SvidMaterial read(SvidFileTexts texts, Instant now, String alias) throws SvidException {
+    Origin origin = Origin.of(texts.files());
+    List<X509Certificate> chain = certificates(bytes(texts.certificate()), origin.certificate());
+    List<X509Certificate> bundle = certificates(bytes(texts.bundle()), origin.bundle());
+    PrivateKey key = pemPrivateKey(texts.files().key(), texts.key());
     return checked(chain, key, bundle, now, alias, origin);
   }
 
@@ -162,9 +169,9 @@ record SvidMaterial(
     }
   }
 
-  private static PrivateKey pemPrivateKey(Path file) throws SvidException {
+  private static PrivateKey pemPrivateKey(Path file, String text) throws SvidException {
     try {
-      PemBlock block = Pem.firstBlock(file.toString(), readText(file));
+      PemBlock block = Pem.firstBlock(file.toString(), text);
       if (!block.type().equals("PRIVATE KEY")) {
         throw new SvidException(
             file
@@ -187,16 +194,8 @@ record SvidMaterial(
     }
   }
 
-  private static String readText(Path file) throws SvidException {
-    try {
-      return Pem.readFile(file.toString(), file);
-    } catch (PemException e) {
-      throw new SvidException(e.getMessage());
-    }
-  }
-
-  private static byte[] readFile(Path file) throws SvidException {
-    return readText(file).getBytes(StandardCharsets.UTF_8);
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Whether {@code key} signs what the certificate's public key verifies. */

@@ -4,15 +4,8 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.TlsServerCredentials;
 import io.jrego.server.admin.ServerMetrics;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -51,8 +44,8 @@ public final class SvidTls implements AutoCloseable {
   private final SvidTrustManager trust;
   private final ScheduledExecutorService poller;
   private final AtomicLong generation = new AtomicLong();
-  private List<Object> served = List.of();
-  private List<Object> refused = List.of();
+  private List<String> served = List.of();
+  private List<String> refused = List.of();
   private String lastRefusal = "";
   private ScheduledFuture<?> polling;
   private WorkloadApiClient workloadApi;
@@ -87,9 +80,9 @@ public final class SvidTls implements AutoCloseable {
     switch (config.source()) {
       case SvidFiles files -> {
         metrics.svidSource("files");
-        List<Object> seen = fingerprint(files);
-        tls.serve(SvidMaterial.read(files, clock.instant(), tls.nextAlias()));
-        tls.served = seen;
+        SvidFileTexts texts = SvidFileTexts.read(files);
+        tls.serve(SvidMaterial.read(texts, clock.instant(), tls.nextAlias()));
+        tls.served = texts.fingerprint();
         long every = config.pollInterval().toMillis();
         tls.polling =
             tls.poller.scheduleWithFixedDelay(
@@ -140,12 +133,13 @@ public final class SvidTls implements AutoCloseable {
 
   /** Checks the files once now, as the poller does (tests use it to rotate without waiting). */
   synchronized void poll(SvidFiles files) {
-    List<Object> now = fingerprint(files);
+    SvidFileTexts texts = SvidFileTexts.read(files);
+    List<String> now = texts.fingerprint();
     if (now.equals(served) || now.equals(refused)) {
       return; // unchanged since last read: a refused set is read again once a file changes
     }
     try {
-      SvidMaterial next = SvidMaterial.read(files, clock.instant(), nextAlias());
+      SvidMaterial next = SvidMaterial.read(texts, clock.instant(), nextAlias());
       serve(next);
       served = now;
       refused = List.of();
@@ -177,30 +171,6 @@ public final class SvidTls implements AutoCloseable {
 
   String nextAlias() {
     return "svid-" + generation.incrementAndGet();
-  }
-
-  /**
-   * A digest of the three files' contents: a rewrite in place within one file-system timestamp
-   * tick, with the same size, is still seen (the files are a few KiB, read once per poll).
-   */
-  private static List<Object> fingerprint(SvidFiles files) {
-    List<Object> out = new ArrayList<>();
-    for (Path p : List.of(files.certificate(), files.key(), files.bundle())) {
-      try {
-        out.add(HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(p))));
-      } catch (IOException e) {
-        out.add("unreadable");
-      }
-    }
-    return out;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 
   @Override

@@ -249,6 +249,35 @@ class SvidTlsTest {
     }
   }
 
+  @Test
+  void aSetRefusedWhileTheBundleWasTruncated_isServedWhenTheSameBundleIsBack() throws Exception {
+    SvidPki.Issued first = pki.svid(JREGO);
+    SvidPki.writeSpireFiles(dir, first, pki);
+    String bundle = Files.readString(dir.resolve("bundle.pem"));
+    SvidTls tls =
+        SvidTls.start(
+            new TlsConfig(
+                SvidFiles.inDirectory(dir),
+                AllowedCallers.parse(List.of(ENVOY)),
+                Duration.ofHours(1)),
+            metrics);
+    try {
+      SvidPki.Issued second = pki.svid(JREGO);
+      SvidPki.writeSpireFiles(dir, second, pki);
+      // the helper rewrites bundle.pem in place with the same CAs: seen while truncated
+      Files.writeString(dir.resolve("bundle.pem"), "");
+      tls.poll(SvidFiles.inDirectory(dir));
+      assertThat(tls.currentSerial()).isEqualTo(first.cert().getSerialNumber());
+      assertThat(scrape()).contains("jrego_svid_reloads_total{result=\"refused\"} 1.0");
+
+      Files.writeString(dir.resolve("bundle.pem"), bundle);
+      tls.poll(SvidFiles.inDirectory(dir));
+      assertThat(tls.currentSerial()).isEqualTo(second.cert().getSerialNumber());
+    } finally {
+      tls.close();
+    }
+  }
+
   /** A policy that allows and counts its evaluations. */
   record CountingPolicy(AtomicLong evaluations) implements PreparedPolicy {
     @Override
