@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkloadApiTest {
 
-  private static final Duration WITHIN = Duration.ofSeconds(10);
+  private static final Duration WITHIN = Duration.ofSeconds(30);
 
   @TempDir Path dir;
 
