@@ -129,7 +129,7 @@ class OpaDecisionLogParityIT {
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       URI base = URI.create("http://127.0.0.1:" + port);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (true) {
         try {
           HttpResponse<String> r =
@@ -157,7 +157,7 @@ class OpaDecisionLogParityIT {
         assertThat(r.statusCode()).isEqualTo(200);
       }
       List<ObjectValue> events = new ArrayList<>();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (events.size() < INPUTS.size() - 1 && System.nanoTime() < deadline) {
         events.clear();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {

@@ -86,7 +86,7 @@ class UploadSinkTest {
       logger.record(
           Events.event(p, "{\"user\":\"alice\",\"n\":" + i + ",\"pad\":\"" + noise(i, 40) + "\"}"));
     }
-    logger.close(Duration.ofSeconds(10));
+    logger.close(Duration.ofSeconds(30)); // what is not uploaded within it is dropped
     assertThat(received.size()).isGreaterThan(1);
     int events = 0;
     for (Received r : received) {

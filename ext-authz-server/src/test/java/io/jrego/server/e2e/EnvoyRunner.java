@@ -76,25 +76,41 @@ final class EnvoyRunner implements AutoCloseable {
       UnaryOperator<String> edit,
       String logLevel)
       throws Exception {
-    int listen = freePort();
-    int plain = freePort();
-    int admin = freePort();
-    Path work = Files.createDirectories(MODULE.resolve("target/" + name));
-    Map<String, String> values =
-        Map.of(
-            "ENVOY_LISTEN_PORT", String.valueOf(listen),
-            "ENVOY_PLAIN_PORT", String.valueOf(plain),
-            "ENVOY_ADMIN_PORT", String.valueOf(admin),
-            "JREGO_GRPC_PORT", String.valueOf(jregoPort),
-            "UPSTREAM_PORT", String.valueOf(upstreamPort),
-            "CERT_DIR", certs.toString(),
-            "JREGO_CLUSTER", "jrego");
-    Path config = work.resolve("envoy.yaml");
-    String rendered = render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
-    Files.writeString(config, edit.apply(rendered));
-    Path log = MODULE.resolve("target/" + name + ".log");
-    return new EnvoyRunner(launch(config, admin, log, logLevel), listen, plain, admin, log);
+    for (int attempt = 1; ; attempt++) {
+      int listen = freePort();
+      int plain = freePort();
+      int admin = freePort();
+      Path work = Files.createDirectories(MODULE.resolve("target/" + name));
+      Map<String, String> values =
+          Map.of(
+              "ENVOY_LISTEN_PORT", String.valueOf(listen),
+              "ENVOY_PLAIN_PORT", String.valueOf(plain),
+              "ENVOY_ADMIN_PORT", String.valueOf(admin),
+              "JREGO_GRPC_PORT", String.valueOf(jregoPort),
+              "UPSTREAM_PORT", String.valueOf(upstreamPort),
+              "CERT_DIR", certs.toString(),
+              "JREGO_CLUSTER", "jrego");
+      Path config = work.resolve("envoy.yaml");
+      String rendered = render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
+      Files.writeString(config, edit.apply(rendered));
+      Path log = MODULE.resolve("target/" + name + ".log");
+      try {
+        return new EnvoyRunner(launch(config, admin, log, logLevel), listen, plain, admin, log);
+      } catch (AssertionError e) {
+        // a port free when picked can be taken before Envoy binds it (any process of the machine
+        // may be given it): Envoy exits saying so, and starts again on new ports
+        if (attempt == BIND_ATTEMPTS || !Files.readString(log).contains(PORT_TAKEN)) {
+          throw e;
+        }
+      }
+    }
   }
+
+  /** How many times {@link #start} picks new ports when one was taken before Envoy bound it. */
+  private static final int BIND_ATTEMPTS = 3;
+
+  /** What Envoy's log says when a port it was given is taken. */
+  static final String PORT_TAKEN = "Address already in use";
 
   /**
    * Starts Envoy on {@code config} (its base id is {@code adminPort}, so Envoys of one machine do

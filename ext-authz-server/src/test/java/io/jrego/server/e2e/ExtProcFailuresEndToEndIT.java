@@ -256,7 +256,7 @@ class ExtProcFailuresEndToEndIT {
   /**
    * Streams an answer for the gateway (whose answers are redacted) until its first words have
    * arrived, stops jrego ({@link JregoServer#shutdown()}), then lets the upstream write the rest,
-   * which holds addresses, and reads what Envoy sends on for 10 s or until the body ends or breaks.
+   * which holds addresses, and reads what Envoy sends on for 30 s or until the body ends or breaks.
    */
   private Stopped stopJregoMidStream(String name, UnaryOperator<String> edit) throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
@@ -318,9 +318,10 @@ class ExtProcFailuresEndToEndIT {
       assertThat(opened.await(30, TimeUnit.SECONDS)).as("the answer began").isTrue();
       String how;
       try {
-        how = read.get(10, TimeUnit.SECONDS);
+        how =
+            read.get(30, TimeUnit.SECONDS); // the route's timeout, what it once waited for, is 60 s
       } catch (TimeoutException e) {
-        how = "nothing more for 10 s: the client still waits";
+        how = "nothing more for 30 s: the client still waits";
       }
       return new Stopped(text(got), how);
     } finally {

@@ -106,9 +106,10 @@ class FirstBundlesEndToEndIT {
           ServeProcess.Reply ready = jrego.admin("/ready");
           assertThat(ready.status()).isEqualTo(503);
           assertThat(ready.body()).contains("\"waiting_for_bundles\":[\"" + guardUrl + "\"]");
-          assertThat(jrego.err()).contains("waiting for the first bundle of " + guardUrl);
-          assertThat(Files.readString(dir.resolve("out.txt")))
-              .contains("bundle revision gw-1 from " + dir.resolve("gateway") + " arrived")
+          jrego.awaitErr(WAIT, "waiting for the first bundle of " + guardUrl);
+          assertThat(
+                  jrego.awaitOut(
+                      WAIT, "bundle revision gw-1 from " + dir.resolve("gateway") + " arrived"))
               .doesNotContain("activated bundle");
 
           bundles.serve(guard("g-1"), "g-1");
@@ -118,8 +119,8 @@ class FirstBundlesEndToEndIT {
           CheckResponse bad = check(ch, "/bad");
           assertThat(bad.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
           assertThat(header(bad, "x-jrego-error")).isEmpty();
-          // one activation, with both
-          assertThat(Files.readString(dir.resolve("out.txt")).lines())
+          // one activation, with both (printed a moment after it is live)
+          assertThat(jrego.awaitOut(WAIT, "activated bundle").lines())
               .filteredOn(l -> l.contains("activated bundle"))
               .singleElement()
               .satisfies(l -> assertThat(l).contains("=gw-1,", "=g-1 from"));

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -131,6 +132,37 @@ final class ServeProcess implements AutoCloseable {
   /** What the process wrote to stderr so far. */
   String err() throws IOException {
     return Files.readString(dir.resolve("err.txt"));
+  }
+
+  /**
+   * Waits until the process's stdout holds each of {@code texts}, at most {@code wait}, and returns
+   * it; fails with its output. A line reports a state that is visible before it is printed (a
+   * bundle is active, and {@code /ready} says so, before "activated" is written), so a test that
+   * has seen the state waits for the line rather than reading the file once.
+   */
+  String awaitOut(Duration wait, String... texts) throws Exception {
+    return awaitFile("out.txt", wait, texts);
+  }
+
+  /** As {@link #awaitOut}, for stderr. */
+  String awaitErr(Duration wait, String... texts) throws Exception {
+    return awaitFile("err.txt", wait, texts);
+  }
+
+  private String awaitFile(String name, Duration wait, String... texts) throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      String text = Files.readString(dir.resolve(name));
+      List<String> missing = Arrays.stream(texts).filter(t -> !text.contains(t)).toList();
+      if (missing.isEmpty()) {
+        return text;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            name + " did not come to hold " + missing + " within " + wait + ":\n" + log());
+      }
+      Thread.sleep(50);
+    }
   }
 
   /** Its stdout and stderr so far, for a failure message. */

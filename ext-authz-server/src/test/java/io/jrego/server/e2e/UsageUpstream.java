@@ -24,11 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * gets an SSE stream of chat chunks whose usage chunk comes only when the body asks for {@code
  * "include_usage": true}, as OpenAI's; else a JSON chat completion with {@code usage}. {@code
  * x-hang: true} streams one chunk and then waits (at most 30 s) for {@link #release()}: a stream
- * the client can leave mid-way. {@code x-stream-words: N} streams N one-word chunks (default 5), a
- * millisecond apart, counting in {@link #wordsWritten} those written before the connection closed:
- * a long answer to cut off. While {@link #hold()} is on, every request waits at arrival until
- * {@link #release()}. Each request runs on its own virtual thread, so held requests do not queue
- * others.
+ * the client can leave mid-way. {@code x-stream-words: N} streams N one-word chunks (default 5),
+ * {@code x-word-pause-ms} apart (default 1), counting in {@link #wordsWritten} those written before
+ * the connection closed and, once it stops writing them, in {@link #longAnswersEnded}: a long
+ * answer to cut off. While {@link #hold()} is on, every request waits at arrival until {@link
+ * #release()}. Each request runs on its own virtual thread, so held requests do not queue others.
  */
 final class UsageUpstream implements AutoCloseable {
 
@@ -41,6 +41,7 @@ final class UsageUpstream implements AutoCloseable {
   final ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
   final AtomicInteger arrived = new AtomicInteger();
   final AtomicInteger wordsWritten = new AtomicInteger();
+  final AtomicInteger longAnswersEnded = new AtomicInteger();
   private volatile CountDownLatch gate = new CountDownLatch(0);
   private final CountDownLatch hang = new CountDownLatch(1);
 
@@ -115,11 +116,18 @@ final class UsageUpstream implements AutoCloseable {
       return;
     }
     int words = header(ex, "x-stream-words").map(Integer::parseInt).orElse(5);
-    for (int i = 0; i < words; i++) {
-      event(out, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word" + i + " \"}}]}");
+    long pause = header(ex, "x-word-pause-ms").map(Long::parseLong).orElse(1L);
+    try {
+      for (int i = 0; i < words; i++) {
+        event(out, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word" + i + " \"}}]}");
+        if (words > 5) {
+          wordsWritten.set(i + 1);
+          pause(pause);
+        }
+      }
+    } finally {
       if (words > 5) {
-        wordsWritten.set(i + 1);
-        pause();
+        longAnswersEnded.incrementAndGet();
       }
     }
     event(out, "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
@@ -137,9 +145,9 @@ final class UsageUpstream implements AutoCloseable {
     out.flush();
   }
 
-  private static void pause() {
+  private static void pause(long millis) {
     try {
-      Thread.sleep(1);
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -42,6 +42,7 @@ class AuthorizationServiceTest {
   private final ServerMetrics metrics = new ServerMetrics();
   private final AtomicReference<Value> lastInput = new AtomicReference<>();
   private InProcessCheck check;
+  private Duration grace = Duration.ofSeconds(5);
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
 
   @AfterEach
@@ -56,7 +57,7 @@ class AuthorizationServiceTest {
       AuthorizationService.Config config, FakePolicy.Decide decide, boolean activate)
       throws IOException {
     AuthorizationService service = new AuthorizationService(policies, metrics, config);
-    check = InProcessCheck.start(service, policies, 2);
+    check = InProcessCheck.start(service, policies, 2, grace);
     if (activate) {
       activate(decide);
     }
@@ -271,6 +272,9 @@ class AuthorizationServiceTest {
 
   @Test
   void shutdown_finishesACheckInFlightAndRefusesNewOnes() throws Exception {
+    // the check in flight must outlast the test's look, however slow: the grace period and its
+    // hold end only when the test releases it
+    grace = Duration.ofMinutes(2);
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     var stub =
@@ -281,17 +285,18 @@ class AuthorizationServiceTest {
               }
               entered.countDown();
               try {
-                release.await(10, TimeUnit.SECONDS);
+                release.await(60, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
               return Optional.of(Json.parse("true"));
             });
-    Future<CheckResponse> inFlight = pool.submit(() -> stub.check(request("/slow")));
+    Future<CheckResponse> inFlight =
+        pool.submit(() -> stub.withDeadlineAfter(60, TimeUnit.SECONDS).check(request("/slow")));
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
     Future<?> stopping = pool.submit(check.server::shutdown);
     // The server stops accepting calls while the first one is still running.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!check.server.draining() && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
@@ -299,7 +304,7 @@ class AuthorizationServiceTest {
     while (refused == null && System.nanoTime() < deadline) {
       try {
         AuthorizationGrpc.newBlockingStub(check.channel)
-            .withDeadlineAfter(1, TimeUnit.SECONDS)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
             .check(request("/new"));
         Thread.sleep(10);
       } catch (StatusRuntimeException e) {
@@ -310,7 +315,7 @@ class AuthorizationServiceTest {
     assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(stopping.isDone()).isFalse();
     release.countDown();
-    assertThat(inFlight.get(10, TimeUnit.SECONDS).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
-    stopping.get(10, TimeUnit.SECONDS);
+    assertThat(inFlight.get(30, TimeUnit.SECONDS).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    stopping.get(30, TimeUnit.SECONDS);
   }
 }

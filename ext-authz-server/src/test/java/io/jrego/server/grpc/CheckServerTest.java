@@ -179,7 +179,7 @@ class CheckServerTest {
                   if (((ObjectValue) i).get("parsed_path").orElseThrow().equals(slow)) {
                     busy.countDown();
                     try {
-                      release.await(30, TimeUnit.SECONDS);
+                      release.await(90, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
@@ -204,25 +204,25 @@ class CheckServerTest {
           NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
         AuthorizationGrpc.AuthorizationStub async =
-            AuthorizationGrpc.newStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+            AuthorizationGrpc.newStub(ch).withDeadlineAfter(120, TimeUnit.SECONDS);
         List<CompletableFuture<CheckResponse>> held = new ArrayList<>();
         for (int n = 0; n < slowChecks; n++) {
           RecordingObserver<CheckResponse> answer = new RecordingObserver<>();
           async.check(withPath("/slow"), answer);
           held.add(answer.firstResponse());
         }
-        assertThat(busy.await(10, TimeUnit.SECONDS)).as("every slow check holds a thread").isTrue();
+        assertThat(busy.await(30, TimeUnit.SECONDS)).as("every slow check holds a thread").isTrue();
 
         CheckResponse cheap =
             AuthorizationGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .check(withPath("/cheap"));
 
         assertThat(cheap.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
         assertThat(held).noneMatch(CompletableFuture::isDone);
         release.countDown();
         for (CompletableFuture<CheckResponse> f : held) {
-          assertThat(f.get(10, TimeUnit.SECONDS).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+          assertThat(f.get(30, TimeUnit.SECONDS).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
         }
       } finally {
         release.countDown();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionLimitTest {
 
-  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
 
   @Test
   void theDefaultFollowsTheHeap() {
@@ -47,6 +47,8 @@ class ConnectionLimitTest {
                 .queueCapacity(16)
                 .shutdownGrace(Duration.ofSeconds(1))
                 .maxConnections(3)
+                // only the limit closes a connection here: no deadline comes within the test
+                .deadlines(new ConnectionDeadlines(Duration.ofMinutes(5), Duration.ofMinutes(5)))
                 .build(),
             new AuthorizationService(
                 policies,
@@ -92,7 +94,7 @@ class ConnectionLimitTest {
 
       // one closed, one new one is let in
       within.remove(0).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (server.connections().orElseThrow().open() > 2 && System.nanoTime() < until) {
         Thread.sleep(10);
       }
@@ -114,9 +116,9 @@ class ConnectionLimitTest {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  /** Whether the server closed {@code s} (end of stream or reset) within five seconds. */
+  /** Whether the server closed {@code s} (end of stream or reset) within 30 seconds. */
   private static boolean closedByServer(Socket s) throws IOException {
-    s.setSoTimeout(5_000);
+    s.setSoTimeout(30_000);
     InputStream in = s.getInputStream();
     try {
       return in.read() < 0;

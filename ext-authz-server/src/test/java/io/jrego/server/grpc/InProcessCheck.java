@@ -26,6 +26,13 @@ final class InProcessCheck implements AutoCloseable {
   /** Starts the server with {@code threads} check threads and opens a channel to it. */
   static InProcessCheck start(AuthorizationService service, PolicyHolder policies, int threads)
       throws IOException {
+    return start(service, policies, threads, Duration.ofSeconds(5));
+  }
+
+  /** As {@link #start(AuthorizationService, PolicyHolder, int)}, with this shutdown grace. */
+  static InProcessCheck start(
+      AuthorizationService service, PolicyHolder policies, int threads, Duration grace)
+      throws IOException {
     String name = InProcessServerBuilder.generateName();
     CheckServer server =
         CheckServer.start(
@@ -33,7 +40,7 @@ final class InProcessCheck implements AutoCloseable {
             CheckServer.Config.builder(new ListenAddress.Tcp("", 0))
                 .threads(threads)
                 .queueCapacity(16)
-                .shutdownGrace(Duration.ofSeconds(5))
+                .shutdownGrace(grace)
                 .build(),
             service,
             policies);

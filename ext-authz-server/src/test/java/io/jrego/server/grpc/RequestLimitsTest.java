@@ -63,7 +63,7 @@ class RequestLimitsTest {
                 (path, input) -> {
                   started.incrementAndGet();
                   try {
-                    release.await(20, TimeUnit.SECONDS);
+                    release.await(60, TimeUnit.SECONDS);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
@@ -119,9 +119,10 @@ class RequestLimitsTest {
       assertThat(server.openCalls()).as("one running, one waiting").isEqualTo(2);
 
       // each on a connection of its own: on the first, HTTP/2's concurrent-stream limit (the same
-      // two) keeps a third call waiting in the client
+      // two) keeps a third call waiting in the client. Refused at once, not queued: a queued call
+      // would wait for a check thread, and the two held keep theirs until release, after these
+      // calls' 10 s deadline (DEADLINE_EXCEEDED, not RESOURCE_EXHAUSTED)
       for (int i = 0; i < 5; i++) {
-        long t0 = System.nanoTime();
         ManagedChannel other =
             NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         try {
@@ -136,9 +137,6 @@ class RequestLimitsTest {
         } finally {
           other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - t0))
-            .as("refused at once, not queued")
-            .isLessThan(Duration.ofSeconds(2));
       }
       String scrape = metrics.scrape();
       assertThat(scrape).contains("jrego_requests_refused_total{limit=\"calls\"} 5.0");
@@ -148,9 +146,9 @@ class RequestLimitsTest {
                   + "service=\"ext_authz\"} 5.0");
 
       release.countDown();
-      assertThat(both.await(10, TimeUnit.SECONDS)).as("the two let in are answered").isTrue();
+      assertThat(both.await(30, TimeUnit.SECONDS)).as("the two let in are answered").isTrue();
       // released when the server sees the calls complete, just after the client has its answers
-      long released = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long released = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (server.openCalls() > 0 && System.nanoTime() < released) {
         Thread.sleep(10);
       }
@@ -163,7 +161,7 @@ class RequestLimitsTest {
                   .getCode())
           .isZero();
       // released when the server sees the call complete, just after the client has its answer
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (server.openCalls() > 0 && System.nanoTime() < until) {
         Thread.sleep(10);
       }
@@ -214,7 +212,7 @@ class RequestLimitsTest {
                   .getCode())
           .isZero();
       String want = "jrego_requests_refused_total{limit=\"message\"} 2.0";
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!metrics.scrape().contains(want) && System.nanoTime() < until) {
         Thread.sleep(10);
       }

@@ -69,10 +69,11 @@ class WarmUpTest {
     assertThat(longer.checks()).isPositive();
     assertThat(longer.streams()).isPositive();
 
-    // under STREAMS_FROM, and long enough that a busy machine still completes a check (300 ms
-    // completed none once while two builds shared the two cores)
+    // just under STREAMS_FROM, the longest budget without streams, so that a busy machine still
+    // completes a check (300 ms completed none once while two builds shared the two cores)
     WarmUp.Result shorter =
-        WarmUp.run(CONFIG, service, Optional.of(process), policies, Duration.ofSeconds(1));
+        WarmUp.run(
+            CONFIG, service, Optional.of(process), policies, WarmUp.STREAMS_FROM.minusMillis(1));
     assertThat(shorter.checks()).isPositive();
     assertThat(shorter.streams()).isZero();
   }

@@ -77,7 +77,8 @@ class TracingTest {
 
   /** Tracing every check, exporting to this test's receiver as service {@code name}. */
   private Tracing startTracing(String name) throws IOException {
-    return Tracing.start(new Tracing.Config(start(), name, 1.0, Duration.ofSeconds(5)));
+    // generous: an export that times out on a loaded machine would lose the spans checked here
+    return Tracing.start(new Tracing.Config(start(), name, 1.0, Duration.ofSeconds(30)));
   }
 
   /**
@@ -120,7 +121,7 @@ class TracingTest {
         "{\"model\":\"gpt-4o\"}",
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     call(service, "{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"id\":1}", null);
-    tracing.close(Duration.ofSeconds(10));
+    tracing.close(Duration.ofSeconds(60));
 
     assertThat(contentTypes).allMatch("application/x-protobuf"::equals);
     List<ResourceSpans> resources =
@@ -176,7 +177,7 @@ class TracingTest {
             AuthorizationService.Config.defaults(),
             DecisionRecorder.traced(tracing, logged::add));
     call(service, "{}", null);
-    tracing.close(Duration.ofSeconds(10));
+    tracing.close(Duration.ofSeconds(60));
     Span span = exports.get(0).getResourceSpans(0).getScopeSpans(0).getSpans(0);
     assertThat(span.getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
     assertThat(span.getStatus().getMessage()).startsWith("no_policy");
@@ -191,7 +192,7 @@ class TracingTest {
     List<DecisionEvent> logged = new CopyOnWriteArrayList<>();
     AuthorizationService service = onPolicy(tracing, "r", logged);
     call(service, "{}", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
-    tracing.close(Duration.ofSeconds(10));
+    tracing.close(Duration.ofSeconds(60));
     assertThat(exports.stream().mapToInt(ExportTraceServiceRequest::getResourceSpansCount).sum())
         .isZero();
     // the log still names the request's trace and Envoy's span
