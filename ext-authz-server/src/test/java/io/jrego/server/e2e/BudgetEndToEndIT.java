@@ -89,11 +89,7 @@ class BudgetEndToEndIT {
   private BudgetStore store;
   private JregoServer jrego;
   private EnvoyRunner envoy;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final HttpClient http = EnvoyRunner.http1().build();
 
   @BeforeAll
   void start() throws Exception {

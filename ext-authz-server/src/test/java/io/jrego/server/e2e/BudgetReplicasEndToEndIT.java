@@ -57,11 +57,7 @@ class BudgetReplicasEndToEndIT {
     }
   }
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final HttpClient http = EnvoyRunner.http1().build();
 
   @ParameterizedTest
   @EnumSource(Topology.class)

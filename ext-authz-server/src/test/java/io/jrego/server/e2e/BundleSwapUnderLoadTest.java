@@ -16,9 +16,6 @@ import io.jrego.server.JregoServer;
 import io.jrego.server.bundle.BundleManager;
 import io.jrego.server.bundle.HttpBundleSource;
 import io.jrego.server.envoy.TestRequests;
-import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
@@ -107,15 +104,10 @@ class BundleSwapUnderLoadTest {
               })) {
         assertThat(manager.pollAll()).isTrue();
         try (JregoServer server =
-            JregoServer.start(
-                policies,
-                CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                    .threads(THREADS)
-                    .shutdownGrace(Duration.ofSeconds(2))
-                    .warmUp(Duration.ofSeconds(1))
-                    .build(),
-                AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(30)),
-                Optional.empty())) {
+            InProcessJrego.serving(policies)
+                .server(s -> s.threads(THREADS).warmUp(Duration.ofSeconds(1)))
+                .evalTimeout(Duration.ofSeconds(30))
+                .start()) {
           manager.start();
           ManagedChannel ch =
               NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();

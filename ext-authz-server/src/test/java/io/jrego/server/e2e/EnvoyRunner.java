@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * A real Envoy (the {@code envoy} on PATH) on a config rendered from {@code
  * envoy-config/envoy.yaml} with free loopback ports, its log in a file under {@code target/}.
  * Started ready ({@code /ready} says LIVE), stopped by {@link #close()}. Its static helpers ({@link
- * #render}, {@link #launch}, {@link #freePort}) serve the tests that run Envoy on a template of
- * their own.
+ * #render}, {@link #launch}, {@link #freePort}, {@link #http1}) serve the tests that run Envoy on a
+ * template of their own.
  */
 final class EnvoyRunner implements AutoCloseable {
 
@@ -218,6 +218,16 @@ final class EnvoyRunner implements AutoCloseable {
 
   /** Ports {@link #freePort} handed out in this JVM: the kernel may offer a closed one again. */
   private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The HTTP client settings the tests calling through Envoy share: HTTP/1.1 (no upgrade attempt),
+   * 10 s to connect; {@link TestPki#httpClient} adds a client certificate.
+   */
+  static HttpClient.Builder http1() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10));
+  }
 
   /**
    * A loopback port free now and not handed out before in this JVM. Envoy binds the ports of one

@@ -15,6 +15,8 @@ import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.PolicyHolder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -26,9 +28,10 @@ import java.util.function.Consumer;
  * warm-up, no admin server, the default Check and ext_proc settings, no budgets, no decision
  * recorder. A test changes only what it is about, then {@link #start(Running)} adds the server to
  * the test's {@link Running}, so it stops after the Envoy that calls it and before the upstream and
- * stores started earlier.
+ * stores started earlier. Tests in other packages start it with {@link #start()} and stop it
+ * themselves.
  */
-final class InProcessJrego {
+public final class InProcessJrego {
 
   private final PolicyHolder policies;
   private final CheckServer.Config.Builder server =
@@ -41,35 +44,37 @@ final class InProcessJrego {
   private Optional<Duration> evalTimeout = Optional.empty();
   private Optional<BudgetGate> budgets = Optional.empty();
   private DecisionRecorder recorder = DecisionRecorder.none();
+  private ServerMetrics metrics; // null: new ones at the start
+  private Optional<InetSocketAddress> admin = Optional.empty();
 
   private InProcessJrego(PolicyHolder policies) {
     this.policies = policies;
   }
 
   /** jrego serving the bundle folder, read and compiled now. */
-  static InProcessJrego serving(Path bundle) throws BundleException, RegoException {
+  public static InProcessJrego serving(Path bundle) throws BundleException, RegoException {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(JregoServer.load(bundle));
     return new InProcessJrego(policies);
   }
 
   /** jrego serving the shipped {@code rego-policies/ai-gateway} alone (without ai-guards). */
-  static InProcessJrego servingAiGateway() throws BundleException, RegoException {
+  public static InProcessJrego servingAiGateway() throws BundleException, RegoException {
     return serving(EnvoyRunner.REPO.resolve("rego-policies/ai-gateway"));
   }
 
   /** jrego serving whatever {@code policies} holds (filled by a bundle manager, or not yet). */
-  static InProcessJrego serving(PolicyHolder policies) {
+  public static InProcessJrego serving(PolicyHolder policies) {
     return new InProcessJrego(policies);
   }
 
   /** Changes the gRPC server's settings (threads, queue, grace, warm-up, TLS). */
-  InProcessJrego server(Consumer<CheckServer.Config.Builder> change) {
+  public InProcessJrego server(Consumer<CheckServer.Config.Builder> change) {
     change.accept(server);
     return this;
   }
 
-  InProcessJrego check(AuthorizationService.Config config) {
+  public InProcessJrego check(AuthorizationService.Config config) {
     this.check = config;
     return this;
   }
@@ -78,36 +83,51 @@ final class InProcessJrego {
    * How long one check may take, whatever {@link #check} says: the end-to-end tests that are not
    * about timeouts give a cold test JVM more than the default 200 ms.
    */
-  InProcessJrego evalTimeout(Duration timeout) {
+  public InProcessJrego evalTimeout(Duration timeout) {
     this.evalTimeout = Optional.of(timeout);
     return this;
   }
 
-  InProcessJrego process(ExternalProcessorService.Config config) {
+  public InProcessJrego process(ExternalProcessorService.Config config) {
     this.process = config;
     return this;
   }
 
   /** Reserves and settles the token budgets decisions ask for in {@code store}. */
-  InProcessJrego budgets(BudgetStore store) {
+  public InProcessJrego budgets(BudgetStore store) {
     this.budgets = Optional.of(new BudgetGate(store, new BudgetMetrics(new SimpleMeterRegistry())));
     return this;
   }
 
-  InProcessJrego recorder(DecisionRecorder recorder) {
+  public InProcessJrego recorder(DecisionRecorder recorder) {
     this.recorder = recorder;
     return this;
   }
 
+  /**
+   * Counts into {@code metrics}, made beforehand so that what happens before the start (a bundle
+   * refused at the first poll) is counted too.
+   */
+  public InProcessJrego metrics(ServerMetrics metrics) {
+    this.metrics = metrics;
+    return this;
+  }
+
+  /** Serves the admin endpoints too, on a free loopback port ({@link JregoServer#adminPort()}). */
+  public InProcessJrego admin() {
+    this.admin = Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return this;
+  }
+
   /** Starts the servers; the caller stops them. */
-  JregoServer start() throws IOException {
+  public JregoServer start() throws IOException {
     return JregoServer.start(
         policies,
-        new ServerMetrics(),
+        metrics == null ? new ServerMetrics() : metrics,
         server.build(),
         evalTimeout.map(check::withEvalTimeout).orElse(check),
         process,
-        Optional.empty(),
+        admin,
         budgets,
         recorder);
   }

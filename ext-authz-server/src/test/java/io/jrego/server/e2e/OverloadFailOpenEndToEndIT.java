@@ -47,11 +47,7 @@ class OverloadFailOpenEndToEndIT {
   private RecordingUpstream upstream;
   private JregoServer jrego;
   private EnvoyRunner envoy;
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final HttpClient client = EnvoyRunner.http1().build();
 
   @BeforeAll
   void startEverything() throws Exception {

@@ -86,11 +86,7 @@ class RateLimitEndToEndIT {
 
   @TempDir Path dir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final HttpClient http = EnvoyRunner.http1().build();
 
   @Test
   void overTheBudgetIs429_withTheEmbeddedStore() throws Exception {

@@ -169,13 +169,11 @@ final class TestPki {
     Files.writeString(dir.resolve(name + ".key"), key.toString());
   }
 
-  /** An HTTP/1.1 client presenting {@code client}, trusting only the CA, 5 s to connect. */
+  /**
+   * An HTTP/1.1 client ({@link EnvoyRunner#http1}) presenting {@code client}, trusting only the CA.
+   */
   HttpClient httpClient(Issued client) throws GeneralSecurityException, IOException {
-    return HttpClient.newBuilder()
-        .sslContext(clientContext(client))
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    return EnvoyRunner.http1().sslContext(clientContext(client)).build();
   }
 
   /** A TLS context presenting {@code client} and trusting only the CA. */

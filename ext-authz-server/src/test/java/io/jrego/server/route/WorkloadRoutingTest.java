@@ -12,16 +12,12 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.bundle.BundleManager;
+import io.jrego.server.e2e.InProcessJrego;
 import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.grpc.AuthorizationService;
-import io.jrego.server.grpc.CheckServer;
-import io.jrego.server.grpc.ExternalProcessorService;
-import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.policy.PolicyHolder;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,19 +118,13 @@ class WorkloadRoutingTest {
             .build()
             .withRoutes(ROUTES);
     server =
-        JregoServer.start(
-            policies,
-            metrics,
-            CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-                .threads(2)
-                .queueCapacity(64)
-                .shutdownGrace(Duration.ofSeconds(1))
-                .build(),
-            check,
-            ExternalProcessorService.Config.defaults(),
-            Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-            Optional.empty(),
-            events::add);
+        InProcessJrego.serving(policies)
+            .server(s -> s.queueCapacity(64).shutdownGrace(Duration.ofSeconds(1)))
+            .check(check)
+            .metrics(metrics)
+            .admin()
+            .recorder(events::add)
+            .start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     stub = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }

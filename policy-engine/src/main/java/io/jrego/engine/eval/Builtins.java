@@ -121,15 +121,13 @@ final class Builtins {
     List<List<String>> operands = new ArrayList<>();
     for (Term t : args) {
       List<String> vals = new ArrayList<>();
-      ev.enterOperandQuery(t.location());
-      ev.evalTerm(
+      ev.evalOperand(
           t,
           f,
           v -> {
             vals.add(format(v));
             return false;
           });
-      ev.leaveQuery();
       if (vals.isEmpty()) {
         vals.add("<undefined>");
       }

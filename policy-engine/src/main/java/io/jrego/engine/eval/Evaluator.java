@@ -59,9 +59,17 @@ import java.util.TreeSet;
  * of the body without allocating continuations ({@link #evalDirect}). User-function values are
  * memoised per with-scope by operands, as OPA's virtual cache ({@link #memoisedCall}).
  *
- * <p>Stack traces. A {@link QueryStack} follows the queries OPA would be in (rule, function and
- * comprehension bodies, negations, {@code every}, print operands) and the expression each is at;
- * {@link #guarded} copies it into an {@code eval_*} error as OPA's {@code stack_trace}.
+ * <p>Stack traces. OPA gives an {@code eval_*} error the stack of queries it was raised in (rule,
+ * function and comprehension bodies, negations, {@code every}, print operands), innermost first:
+ * each query's id, numbered in the order evaluation entered them (the query itself is 0), and the
+ * expression it was at. On the way with no error the evaluator keeps only the current query's
+ * expression ({@code here}) and the count of queries entered; the Java stack holds the rest. Where
+ * a query is entered, its id and the outer query's expression stay in locals, and an error passing
+ * out records the frame ({@link #unwound}) and makes the outer query current again, so {@link
+ * #guarded} finds the frames collected innermost first. An error leaves a query only by unwinding
+ * (nothing inside evaluation swallows an {@code EvalException}), and an outer query's expression
+ * cannot move while an inner one is entered, so the frames are those a stack kept throughout would
+ * hold, with nothing allocated until an error is raised.
  */
 public final class Evaluator {
 
@@ -117,8 +125,11 @@ public final class Evaluator {
   // the query's lone expression whose false value is a result (see LoneExpression), else null
   private Expr loneExpr;
   private final Builtins own;
-  // where evaluation is, for an evaluation error's stack trace
-  private final QueryStack stack = new QueryStack();
+  // for an evaluation error's stack trace (see the class comment): the expression the current
+  // query is at, how many queries were entered, the frames recorded while an error unwinds
+  private Location here;
+  private int queries;
+  private List<RegoError.Frame> unwound;
   private CompiledRule currentRule;
   // null unless the caller asked for coverage: the only per-expression cost is this null check
   private Coverage coverage;
@@ -220,7 +231,7 @@ public final class Evaluator {
       return null;
     }
     Value[] out = new Value[1];
-    stack.reset(QUERY_START);
+    startQuery(QUERY_START);
     guarded(
         () ->
             evalData(
@@ -253,7 +264,7 @@ public final class Evaluator {
     }
     exprValues = new Value[q.written().size()];
     loneExpr = LoneExpression.keepsFalse(q.written()) ? q.written().get(0) : null;
-    stack.reset(q.body().isEmpty() ? QUERY_START : q.body().get(0).location());
+    startQuery(q.body().isEmpty() ? QUERY_START : q.body().get(0).location());
     guarded(
         () ->
             evalBody(
@@ -281,6 +292,36 @@ public final class Evaluator {
     return results;
   }
 
+  /** Starts a new evaluation: only the query itself (id 0), at {@code location}. */
+  private void startQuery(Location location) {
+    here = location;
+    queries = 1;
+    unwound = null;
+  }
+
+  /**
+   * Enters a query below the current one, at {@code location}: its id. The caller keeps the outer
+   * query's expression, puts it back on normal return and passes it to {@link #unwound} when an
+   * error leaves the query.
+   */
+  private int enterQuery(Location location) {
+    here = location;
+    return queries++;
+  }
+
+  /**
+   * Records that {@code e} is leaving query {@code id} (at the expression the error left it), whose
+   * outer query is current again, at {@code outer}; returns {@code e} to be thrown on.
+   */
+  private EvalException unwound(EvalException e, int id, Location outer) {
+    if (unwound == null) {
+      unwound = new ArrayList<>();
+    }
+    unwound.add(new RegoError.Frame(id, here));
+    here = outer;
+    return e;
+  }
+
   private void guarded(K k) {
     if (deadlineFromCaller) {
       checkDeadline(); // the caller's budget may be spent before evaluation starts
@@ -299,14 +340,17 @@ public final class Evaluator {
 
   /**
    * An evaluation error ({@code eval_*}) with the stack of queries it was raised in, as OPA reports
-   * it; the stack is as the error left it (see {@link QueryStack}).
+   * it: the frames recorded while it unwound, then the query itself.
    */
   private EvalException withStackTrace(EvalException e) {
     RegoError err = e.error();
     if (!err.code().startsWith("eval_") || !err.stackTrace().isEmpty()) {
       return e;
     }
-    return new EvalException(err.withStackTrace(stack.frames()));
+    List<RegoError.Frame> frames = unwound == null ? new ArrayList<>(1) : unwound;
+    unwound = null;
+    frames.add(new RegoError.Frame(0, here));
+    return new EvalException(err.withStackTrace(frames));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -322,10 +366,10 @@ public final class Evaluator {
       return k.next();
     }
     Expr e = body.get(i);
-    Location saved = stack.at();
-    stack.at(e.location());
+    Location saved = here;
+    here = e.location();
     boolean stop = evalBodyAt(e, body, i, f, k);
-    stack.at(saved);
+    here = saved;
     return stop;
   }
 
@@ -399,7 +443,7 @@ public final class Evaluator {
           }
           vals[j] = v;
         }
-        stack.at(e.location());
+        here = e.location();
         Value result = invoke(c.name(), t, c.location(), vals);
         if (result == null) {
           return 0;
@@ -520,9 +564,15 @@ public final class Evaluator {
 
   private boolean evalExprPlain(Expr e, Value[] f, K k) {
     if (e.negated()) {
-      stack.push(e.location()); // OPA evaluates the negated expression as a query of its own
-      boolean found = evalStmt(e, f, () -> true);
-      stack.pop();
+      Location outer = here;
+      int id = enterQuery(e.location()); // OPA evaluates the negated expression as a query
+      boolean found;
+      try {
+        found = evalStmt(e, f, () -> true);
+      } catch (EvalException x) {
+        throw unwound(x, id, outer);
+      }
+      here = outer;
       return !found && k.next();
     }
     return evalStmt(e, f, k);
@@ -720,25 +770,39 @@ public final class Evaluator {
           if (pairs == null) {
             return false;
           }
-          stack.push(ev.domain().location());
-          for (Value[] kv : pairs) {
-            boolean ok =
-                unifyKey(
-                    ev.key(), kv[0], f, () -> unify(ev.value(), kv[1], f, () -> everyBody(ev, f)));
-            if (!ok) {
-              stack.pop();
-              return false;
+          Location outer = here;
+          int id = enterQuery(ev.domain().location());
+          try {
+            for (Value[] kv : pairs) {
+              boolean ok =
+                  unifyKey(
+                      ev.key(),
+                      kv[0],
+                      f,
+                      () -> unify(ev.value(), kv[1], f, () -> everyBody(ev, f)));
+              if (!ok) {
+                here = outer;
+                return false;
+              }
             }
+          } catch (EvalException x) {
+            throw unwound(x, id, outer);
           }
-          stack.pop();
+          here = outer;
           return k.next();
         });
   }
 
   private boolean everyBody(Expr.Every ev, Value[] f) {
-    stack.push(ev.body().isEmpty() ? stack.at() : ev.body().get(0).location());
-    boolean found = evalBody(ev.body(), 0, f, () -> true);
-    stack.pop();
+    Location outer = here;
+    int id = enterQuery(ev.body().isEmpty() ? here : ev.body().get(0).location());
+    boolean found;
+    try {
+      found = evalBody(ev.body(), 0, f, () -> true);
+    } catch (EvalException x) {
+      throw unwound(x, id, outer);
+    }
+    here = outer;
     return found;
   }
 
@@ -868,7 +932,7 @@ public final class Evaluator {
             new Value[n],
             f,
             vals -> {
-              stack.at(e.location()); // back from calls among the operands
+              here = e.location(); // back from calls among the operands
               return callResult(e, c, invoke(c.name(), t, c.location(), vals), n, f, k);
             });
       }
@@ -1136,14 +1200,19 @@ public final class Evaluator {
         for (CompiledRule r = rule; r != null; r = r.elseRule()) {
           FunctionBody fb = new FunctionBody(r, new Value[r.slots()], result, producer);
           currentRule = r;
-          stack.push(r.location());
-          if (bindArgs(r.args(), args, fb.frame)) {
-            evalBody(r.body(), 0, fb.frame, fb);
-          } else {
-            CompiledRule cr = r;
-            unifyArgs(cr.args(), args, 0, fb.frame, () -> evalBody(cr.body(), 0, fb.frame, fb));
+          Location outer = here;
+          int id = enterQuery(r.location());
+          try {
+            if (bindArgs(r.args(), args, fb.frame)) {
+              evalBody(r.body(), 0, fb.frame, fb);
+            } else {
+              CompiledRule cr = r;
+              unifyArgs(cr.args(), args, 0, fb.frame, () -> evalBody(cr.body(), 0, fb.frame, fb));
+            }
+          } catch (EvalException x) {
+            throw unwound(x, id, outer);
           }
-          stack.pop();
+          here = outer;
           if (fb.produced) {
             break;
           }
@@ -1314,22 +1383,27 @@ public final class Evaluator {
       java.util.function.Consumer<Value> add,
       java.util.function.IntSupplier size) {
     enter(loc);
+    Location outer = here;
     try {
-      stack.push(loc); // OPA evaluates a comprehension's body as a query of its own
-      evalBody(
-          body,
-          0,
-          f,
-          () ->
-              evalTerm(
-                  head,
-                  f,
-                  v -> {
-                    add.accept(v);
-                    checkSize(size.getAsInt());
-                    return false;
-                  }));
-      stack.pop();
+      int id = enterQuery(loc); // OPA evaluates a comprehension's body as a query of its own
+      try {
+        evalBody(
+            body,
+            0,
+            f,
+            () ->
+                evalTerm(
+                    head,
+                    f,
+                    v -> {
+                      add.accept(v);
+                      checkSize(size.getAsInt());
+                      return false;
+                    }));
+      } catch (EvalException x) {
+        throw unwound(x, id, outer);
+      }
+      here = outer;
     } finally {
       depth--;
     }
@@ -1445,7 +1519,7 @@ public final class Evaluator {
             new Value[c.args().size()],
             f,
             vals -> {
-              stack.at(c.location()); // OPA evaluates a nested call as an expression of its own
+              here = c.location(); // OPA evaluates a nested call as an expression of its own
               Value r = invoke(c.name(), target, c.location(), vals);
               return r != null && k.accept(r);
             });
@@ -1463,33 +1537,38 @@ public final class Evaluator {
       case Term.ObjectCompr c -> {
         Map<Value, Value> m = new HashMap<>();
         enter(c.location());
+        Location outer = here;
         try {
-          stack.push(c.location());
-          evalBody(
-              c.body(),
-              0,
-              f,
-              () ->
-                  evalTerm(
-                      c.key(),
-                      f,
-                      key ->
-                          evalTerm(
-                              c.value(),
-                              f,
-                              v -> {
-                                Value prev = m.put(key, v);
-                                if (prev != null && !prev.equals(v)) {
-                                  throw new EvalException(
-                                      at(
-                                          RegoError.EVAL_CONFLICT,
-                                          "object keys must be unique",
-                                          c.key().location()));
-                                }
-                                checkSize(m.size());
-                                return false;
-                              })));
-          stack.pop();
+          int id = enterQuery(c.location());
+          try {
+            evalBody(
+                c.body(),
+                0,
+                f,
+                () ->
+                    evalTerm(
+                        c.key(),
+                        f,
+                        key ->
+                            evalTerm(
+                                c.value(),
+                                f,
+                                v -> {
+                                  Value prev = m.put(key, v);
+                                  if (prev != null && !prev.equals(v)) {
+                                    throw new EvalException(
+                                        at(
+                                            RegoError.EVAL_CONFLICT,
+                                            "object keys must be unique",
+                                            c.key().location()));
+                                  }
+                                  checkSize(m.size());
+                                  return false;
+                                })));
+          } catch (EvalException x) {
+            throw unwound(x, id, outer);
+          }
+          here = outer;
         } finally {
           depth--;
         }
@@ -1673,7 +1752,7 @@ public final class Evaluator {
       }
       vals[i] = v;
     }
-    stack.at(c.location()); // OPA evaluates a nested call as an expression of its own
+    here = c.location(); // OPA evaluates a nested call as an expression of its own
     Value r = invoke(c.name(), targets.get(c.name()), c.location(), vals);
     return r == null ? NO_VALUE : r;
   }
@@ -2041,22 +2120,26 @@ public final class Evaluator {
     if (value instanceof Term.ArrayCompr
         || value instanceof Term.SetCompr
         || value instanceof Term.ObjectCompr) {
-      stack.at(value.location());
+      here = value.location();
     }
   }
 
   /**
-   * Enters the query OPA makes of a {@code print} operand (a comprehension at the operand), with
-   * the current query moved to it as OPA reports it.
+   * Evaluates a {@code print} operand in the query OPA makes of it (a comprehension at the
+   * operand), with the current query moved to it as OPA reports it.
    */
-  void enterOperandQuery(Location operand) {
-    stack.at(operand);
-    stack.push(operand);
-  }
-
-  /** Leaves the query {@link #enterOperandQuery} entered. */
-  void leaveQuery() {
-    stack.pop();
+  boolean evalOperand(Term operand, Value[] f, VK k) {
+    here = operand.location();
+    Location outer = here;
+    int id = enterQuery(operand.location());
+    boolean stop;
+    try {
+      stop = evalTerm(operand, f, k);
+    } catch (EvalException x) {
+      throw unwound(x, id, outer);
+    }
+    here = outer;
+    return stop;
   }
 
   CompiledRule currentRule() {
@@ -2073,18 +2156,24 @@ public final class Evaluator {
         Value[] frame = new Value[r.slots()];
         boolean[] produced = new boolean[1];
         CompiledRule cr = r;
-        stack.push(cr.location());
-        boolean stop =
-            evalBody(
-                cr.body(),
-                0,
-                frame,
-                () -> {
-                  produced[0] = true;
-                  ruleHit(cr);
-                  return k.accept(cr, frame);
-                });
-        stack.pop();
+        Location outer = here;
+        int id = enterQuery(cr.location());
+        boolean stop;
+        try {
+          stop =
+              evalBody(
+                  cr.body(),
+                  0,
+                  frame,
+                  () -> {
+                    produced[0] = true;
+                    ruleHit(cr);
+                    return k.accept(cr, frame);
+                  });
+        } catch (EvalException x) {
+          throw unwound(x, id, outer);
+        }
+        here = outer;
         if (stop || produced[0]) {
           return stop;
         }
