@@ -26,6 +26,7 @@ and a JDK 21+; builds load-tests and jrego with the Maven wrapper (offline first
 """
 import argparse
 import datetime
+import hashlib
 import http.server
 import json
 import math
@@ -486,6 +487,30 @@ def proc_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_speed():
+    """MB/s of SHA-256 over 16 MiB on one core, the best of 5 (about 0.1 s): how fast this
+    machine's CPU runs at the moment, taken before the servers start and after they stop. On a
+    virtual machine it moves with what the host runs beside it (load-tests/README.md, "Why calm
+    moves")."""
+    data, best = bytes(16 << 20), float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        hashlib.sha256(data).digest()
+        best = min(best, time.perf_counter() - t)
+    return round(16 / best)
+
+
+def steal_s():
+    """CPU seconds the hypervisor gave this machine's virtual CPUs to someone else, all CPUs
+    (/proc/stat's steal column): time the processes here waited without it counting as theirs."""
+    with open("/proc/stat") as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] == "cpu":
+                return int(parts[8]) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def wait_revision(replicas, revision, seconds=20):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -518,6 +543,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
     cpu_before = {k: proc_cpu_s(pid) for k, pid in pids.items()}
     machine_before = R.cpu_busy("")[0]
+    steal_before = steal_s()
     wall0 = time.time()
     t0 = time.time()
     if cls in HOSTILE:
@@ -570,7 +596,9 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     if info.get("hostile", {}).get("cpu_s") is not None:
         info["cpu_s"]["hostile client"] = info["hostile"]["cpu_s"]
     info["machine_cpu_s"] = round(machine, 2)
-    info["cpu_s"]["rest of machine"] = round(machine - sum(info["cpu_s"].values()), 2)
+    # /proc/stat counts steal as busy: it is kept apart from the rest of the machine
+    info["steal_s"] = round(steal_s() - steal_before, 2)
+    info["cpu_s"]["rest of machine"] = round(machine - info["steal_s"] - sum(info["cpu_s"].values()), 2)
     info["gc"] = {r.name: r.gc_pauses(wall0, wall1, t0) for r in replicas}
     info["rss_mib"] = {r.name: proc_rss_mib(r.server.pid) for r in replicas}
     deopts = {r.name: r.deopts_per_second(t0, wall1 - t0) for r in replicas}
@@ -616,6 +644,41 @@ def hostile_cell(h):
             f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts))
 
 
+def upstream_us_per_request(row):
+    """The upstream's CPU microseconds per legitimate request in a phase, or None."""
+    up, n = row.get("cpu_s", {}).get("upstream"), row["legit"]["requests"]
+    return 1e6 * up / n if up is not None and n else None
+
+
+# How far the calm phases' upstream cost may differ before the run is called uneven, and how much
+# CPU from outside the run (or steal) a calm phase may see before it is called disturbed.
+GAUGE_SPREAD = 0.2
+OUTSIDE_CPU_S = 1.0
+
+
+def machine_check(rows):
+    """One line on whether the calm phases ran on an undisturbed machine of one speed: the p99
+    ratios mean little otherwise (load-tests/README.md, "Why calm moves")."""
+    calms = [r for r in rows if r["name"] in ("calm", "calm-end")]
+    notes = []
+    for r in calms:
+        outside = r.get("cpu_s", {}).get("rest of machine", 0) + r.get("steal_s", 0)
+        if outside > OUTSIDE_CPU_S:
+            notes.append(f"{r['name']} disturbed: {outside:.1f} CPU-s from outside the run or stolen")
+    gauges = {r["name"]: upstream_us_per_request(r) for r in calms}
+    if None not in gauges.values() and len(gauges) == 2:
+        lo, hi = min(gauges.values()), max(gauges.values())
+        if hi > lo * (1 + GAUGE_SPREAD):
+            notes.append(f"the machine's speed changed between calm and calm-end (upstream {gauges['calm']:.0f} "
+                         f"against {gauges['calm-end']:.0f} µs/request)")
+    if not notes:
+        return ("Machine check: calm phases undisturbed (under "
+                f"{OUTSIDE_CPU_S:.0f} CPU-s from outside or stolen)"
+                + (", upstream cost within " f"{100 * GAUGE_SPREAD:.0f}% between calm and calm-end."
+                   if len(gauges) == 2 else "."))
+    return "Machine check: **" + "; ".join(notes) + "**: read the ratios with that in mind."
+
+
 def report(rows, meta, out_md):
     calm = next((r for r in rows if r["name"] == "calm"), None)
     lines = [f"# Fault matrix, {meta['date']} UTC", "",
@@ -636,7 +699,9 @@ def report(rows, meta, out_md):
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
-             + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}.", "",
+             + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}."
+             + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
+                f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
              "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
              "load-tests/README.md, \"Two cpu-policy phases\").", "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
@@ -650,16 +715,22 @@ def report(rows, meta, out_md):
     names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
     lines += ["", "CPU seconds each process used during the phase (from /proc/PID/stat; the hostile client's from "
               "its own rusage, after its payloads were built; rest of machine: all CPUs' busy time in /proc/stat less "
-              "those, i.e. this script, the kernel's loopback networking and any process not started here) and the "
-              "replicas' GC pauses (-Xlog:gc):", "",
-              "| phase | s | " + " | ".join(names) + " | GC A: pauses, total, longest | GC B |",
-              "|---|---:|" + "---:|" * len(names) + "---|---|"]
+              "those and less steal, i.e. this script, the kernel's loopback networking and any process not started "
+              "here; steal: time the hypervisor ran someone else on this machine's CPUs), the upstream's CPU per "
+              "legitimate request (the same small work in every run: a gauge of how fast the machine runs, see "
+              "load-tests/README.md, \"Why calm moves\") and the replicas' GC pauses (-Xlog:gc):", "",
+              "| phase | s | " + " | ".join(names) + " | steal | upstream µs/request | GC A: pauses, total, longest | GC B |",
+              "|---|---:|" + "---:|" * (len(names) + 2) + "---|---|"]
     for r in rows:
         cpu, gc = r.get("cpu_s", {}), r.get("gc", {})
         cells = [f"{cpu[n]:.2f}" if n in cpu else "" for n in names]
+        cells.append(f"{r['steal_s']:.2f}" if "steal_s" in r else "")
+        gauge = upstream_us_per_request(r)
+        cells.append(f"{gauge:.0f}" if gauge is not None else "")
         gcs = [f"{g['pauses']}, {g['total_ms']:.0f} ms, {g['max_ms']:.1f} ms" for g in (gc.get("A"), gc.get("B")) if g]
         lines.append(f"| {r['name']} | {r.get('cpu_wall_s', 0):.0f} | " + " | ".join(cells) + " | "
                      + " | ".join(gcs or ["", ""]) + " |")
+    lines += ["", machine_check(rows)]
     lines += ["", "## Per phase", ""]
     for r in rows:
         l = r["legit"]
@@ -734,6 +805,7 @@ def main():
     if not args.no_build:
         R.build()
     R.run(["bash", os.path.join(R.ROOT, ".ci", "install-envoy.sh")], timeout=900)
+    speed = [machine_speed()]
     envoy = shutil.which("envoy")
     envoy_version = R.run([envoy, "--version"]).stdout.strip().split("version:")[-1].strip()
     workdir = tempfile.mkdtemp(prefix="fault-matrix-")
@@ -774,6 +846,7 @@ def main():
             if r.server and r.server.alive():
                 r.server.stop()
         bundle_server.stop()
+    speed.append(machine_speed())
     rows = summarise(legit_rows, infos)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d-%H%M")
     out = args.out or os.path.join(R.HERE, "results", f"fault-matrix-{date}.md")
@@ -787,7 +860,7 @@ def main():
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
             "warm_up": args.warm_up, "jrego_args": args.jrego_arg,
-            "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(),
+            "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(), "sha256_mb_s": speed,
             "gc": os.environ.get("JREGO_GC", "").strip()}
     report(rows, meta, out)
     json.dump({"meta": meta, "phases": rows, "legit": legit_rows}, open(out.removesuffix(".md") + ".json", "w"),

@@ -5,6 +5,7 @@ import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NullValue;
 import io.jrego.engine.value.Value;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -22,6 +23,9 @@ final class BodyParser {
     static final Parsed NONE = new Parsed(NullValue.INSTANCE, BooleanValue.FALSE);
     static final Parsed TRUNCATED = new Parsed(NullValue.INSTANCE, BooleanValue.TRUE);
   }
+
+  /** How Jackson names a reader it was given, in the messages that quote the input. */
+  private static final String JACKSON_SOURCE = "[Source: (" + GoUtf8Reader.class.getName() + ")";
 
   private BodyParser() {}
 
@@ -90,6 +94,14 @@ final class BodyParser {
    * was retried too, after a copy of the whole body, so a hostile body that fails to parse (too
    * deep, too many keys, a number too long) cost two parses and a copy of up to the largest
    * message.
+   *
+   * <p>The second parse reads the bytes through {@link GoUtf8Reader}, which replaces as it goes, so
+   * it reads only as far as it gets: a gzip stream sent as JSON (its header has a NUL byte, so the
+   * first parse fails with no offset and every such body was tried again) fails at its first byte.
+   * Before, the whole body was first copied into a string and parsed again (the fault matrix's 400
+   * KB gzip bomb: 2.86 MB allocated to fail at its first character), and under the matrix's body
+   * phase the bombs in flight made the young collections promote megabytes each
+   * (load-tests/README.md, "Fault matrix", session 11).
    */
   static Value parseJson(byte[] payload) throws UrlDecoding.DecodingException {
     try {
@@ -101,11 +113,30 @@ final class BodyParser {
       if (firstInvalidUtf8(payload, end) < 0) {
         throw new UrlDecoding.DecodingException(e.getMessage());
       }
-      try {
-        return Json.parse(replaceInvalidUtf8(payload));
-      } catch (Json.JsonException again) {
-        throw new UrlDecoding.DecodingException(again.getMessage());
+      return parseReplaced(payload);
+    }
+  }
+
+  /**
+   * {@code payload} parsed with each byte that is not well-formed UTF-8 read as U+FFFD, read
+   * through {@link GoUtf8Reader}: the value, or the error, of parsing {@link #replaceInvalidUtf8}'s
+   * copy.
+   */
+  static Value parseReplaced(byte[] payload) throws UrlDecoding.DecodingException {
+    try {
+      return Json.parse(new GoUtf8Reader(payload));
+    } catch (Json.JsonException again) {
+      String message = again.getMessage();
+      if (message.contains(JACKSON_SOURCE)) {
+        // An array or object left open: Jackson quotes the text where it started, and names a
+        // reader by its class; the quote from the copy is the one reported, as before.
+        try {
+          Json.parse(replaceInvalidUtf8(payload));
+        } catch (Json.JsonException copied) {
+          message = copied.getMessage();
+        }
       }
+      throw new UrlDecoding.DecodingException(message);
     }
   }
 
@@ -148,6 +179,66 @@ final class BodyParser {
         !(n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
             && !(n == 4 && (cp < 0x10000 || cp > 0x10ffff));
     return ok ? n : 0;
+  }
+
+  /**
+   * UTF-8 bytes read as characters the way Go's decoder reads them: each byte that does not belong
+   * to a well-formed sequence ({@link #wellFormed}) is one U+FFFD. What {@link #replaceInvalidUtf8}
+   * returns, read lazily and without a copy of the bytes.
+   */
+  static final class GoUtf8Reader extends Reader {
+    private final byte[] bytes;
+    private int next;
+    private char pendingLow; // the second half of a surrogate pair that did not fit; 0 if none
+
+    GoUtf8Reader(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      int n = 0;
+      if (pendingLow != 0) {
+        buf[off + n++] = pendingLow;
+        pendingLow = 0;
+      }
+      while (n < len && next < bytes.length) {
+        int b = bytes[next] & 0xff;
+        if (b < 0x80) {
+          buf[off + n++] = (char) b;
+          next++;
+          continue;
+        }
+        int size = wellFormed(bytes, next);
+        if (size == 0) {
+          buf[off + n++] = '\ufffd';
+          next++;
+          continue;
+        }
+        int cp = size == 2 ? b & 0x1f : size == 3 ? b & 0x0f : b & 0x07;
+        for (int j = 1; j < size; j++) {
+          cp = (cp << 6) | (bytes[next + j] & 0x3f);
+        }
+        next += size;
+        if (cp < Character.MIN_SUPPLEMENTARY_CODE_POINT) {
+          buf[off + n++] = (char) cp;
+        } else {
+          buf[off + n++] = Character.highSurrogate(cp);
+          if (n < len) {
+            buf[off + n++] = Character.lowSurrogate(cp);
+          } else {
+            pendingLow = Character.lowSurrogate(cp);
+          }
+        }
+      }
+      return n == 0 ? -1 : n;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /**

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -82,6 +83,22 @@ public final class Json {
    */
   public static Value parse(String text) {
     try (JsonParser p = FACTORY.createParser(text)) {
+      return parseDocument(p);
+    } catch (JsonParseException e) {
+      throw describe(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Parses one JSON document from characters read as the parser needs them (not closed): a document
+   * that fails early is not read further. Line and column as for {@link #parse(String)}.
+   *
+   * @throws JsonException if the characters are not exactly one JSON value
+   */
+  public static Value parse(Reader in) {
+    try (JsonParser p = FACTORY.createParser(in)) {
       return parseDocument(p);
     } catch (JsonParseException e) {
       throw describe(e);
