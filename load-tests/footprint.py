@@ -142,6 +142,12 @@ LAUNCHER_VARIANTS = {
     "launcher-aot2b-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-2b.aot"], {}, ["--warm-up", "500ms"],
                                  "launcher from a cache trained on the default bundles alone "
                                  "(target/jrego-serve-2b.aot), 0.5 s warm-up"),
+    # Session 11 (the maximum against session 7's de26b2b, whose cache was trained on ai-gateway alone):
+    # a cache recorded by the launcher's training with ai-gateway as its only bundle (no routing config,
+    # no other bundle's checks or streams), written by hand to target/jrego-serve-gw.aot for the same jar
+    "launcher-aotgw-warm500ms": ([f"-XX:AOTCache={AOT[:-len('.aot')]}-gw.aot"], {}, ["--warm-up", "500ms"],
+                                 "launcher from a cache trained on ai-gateway alone "
+                                 "(target/jrego-serve-gw.aot), 0.5 s warm-up"),
     # the C heap handed back every second (the launcher since session 10) against every 5 s (before):
     # the compilers' freed scratch memory leaves the resident set sooner
     "launcher-trim1s-warm500ms": (["-XX:TrimNativeHeapInterval=1000"], {}, ["--warm-up", "500ms"],
@@ -158,6 +164,14 @@ LAUNCHER_VARIANTS = {
     "launcher-delay-warm500ms": (["-XX:+UnlockDiagnosticVMOptions", "-XX:Tier0ProfileDelayFactor=100",
                                   "-XX:Tier2ProfileDelayFactor=250"], {}, ["--warm-up", "500ms"],
                                  "launcher with JDK 25's profiling delay for trained methods (250x), 0.5 s warm-up"),
+    # Session 11: the launcher's flags as of session 10, spelled out, so that `before:` this variant runs
+    # an older checkout (whose launcher lacked some of them) with the same JVM settings as main's.
+    "launcher-same-warm500ms": (["-XX:ReservedCodeCacheSize=128m", "-XX:TrimNativeHeapInterval=1000",
+                                 "-XX:+UnlockExperimentalVMOptions", "-XX:+AOTCompileEagerly",
+                                 "-XX:+UnlockDiagnosticVMOptions", "-XX:Tier0ProfileDelayFactor=1",
+                                 "-XX:Tier2ProfileDelayFactor=1"], {}, ["--warm-up", "500ms"],
+                                "launcher with session 10's JVM flags spelled out (for an older checkout), "
+                                "0.5 s warm-up"),
     "launcher-noeager": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"], {}, [],
                          "launcher with AOTCompileEagerly off, no warm-up"),
     "launcher-g1-warm500ms": ([], {"JREGO_GC": "g1"}, ["--warm-up", "500ms"],
@@ -523,6 +537,9 @@ def measure(java, name, args, workdir):
         c = closed[0]
         out["max_checks_per_s"] = c["rps"]
         out["max_p99_us"] = c["p99_us"]
+        out["max_cpu_us_per_check"] = c.get("cpu_us_per_check")
+        out["max_foreign_cores"] = round(c.get("foreign_cores", 0.0), 3)
+        out["max_cpu_s"] = sampler.cpu_between(c["wall_start"], c["wall_end"])
         out["max_rss_mib"] = sampler.most(c["wall_start"], c["wall_end"])
         out["nmt_max_kib"] = nmt(java, server.pid) if name != "opa-envoy" else {}
         out["rss_parts_max_kib"] = rss_parts(server.pid)
@@ -576,7 +593,9 @@ def report(rows, args, java_version, outdir):
                     "the moment it is ready (no idle time in which its compiler catches up). "))
                 if args.traffic_at_ready else "")
              + ("Ratios against OPA-Envoy in the same run." if opa else "OPA-Envoy not run (--no-opa-envoy).")
-             + (f" {args.rounds} rounds, the servers taking turns; NAME#K is round K." if args.rounds > 1 else ""), "",
+             + (f" {args.rounds} rounds, the servers taking turns"
+                + (", every second round in the reverse order" if args.alternate else "")
+                + "; NAME#K is round K." if args.rounds > 1 else ""), "",
              f"| server | ready s | steady RSS MiB | max checks/s | RSS at max MiB | steady p99 µs | first-minute p99 µs, all requests (x steady) | worst {args.slice:.0f} s slice p99 µs (x steady) | errors in first minute |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -590,6 +609,13 @@ def report(rows, args, java_version, outdir):
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
+    lines += ["", "Closed loop (the maximum): checks/s; the server's CPU µs per check; its CPU seconds in the loop, "
+              "whole process / JIT compiler threads / C2 alone / VM thread; other processes' share of its CPU:", ""]
+    for r in rows:
+        if r.get("max_cpu_us_per_check") is not None:
+            cpu = r.get("max_cpu_s")
+            lines.append(f"- {r['name']}: {r['max_checks_per_s']:.0f}/s, {r['max_cpu_us_per_check']:.1f} µs; "
+                         + ("/".join(f"{v:.2f}" for v in cpu) if cpu else "-") + f"; {r.get('max_foreign_cores', 0):.2f}")
     lines += ["", "Resident MiB per slice (the most VmRSS sampled in it, every 200 ms), the last the steady slice:", ""]
     for r in rows:
         if r.get("slice_rss_mib"):
@@ -715,6 +741,8 @@ def main():
                          "period and the endpoint's propagation in a cluster)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="measure every server this many times, the variants taking turns (rows named NAME#ROUND)")
+    ap.add_argument("--alternate", action="store_true",
+                    help="with --rounds: every second round runs the servers in the reverse order")
     ap.add_argument("--no-opa-envoy", action="store_true",
                     help="leave OPA-Envoy out (jrego's knobs against each other; no ratios against OPA-Envoy)")
     ap.add_argument("--before", help="another checkout (already built, its AOT cache made) for before:NAME variants")
@@ -764,7 +792,7 @@ def main():
             if name != "opa-envoy" and name not in VARIANTS and name not in LAUNCHER_VARIANTS:
                 sys.exit(f"error: unknown variant {name}; one of {','.join([*VARIANTS, *LAUNCHER_VARIANTS])}")
         for k in range(1, args.rounds + 1):
-            for name in names:
+            for name in (names[::-1] if args.alternate and k % 2 == 0 else names):
                 row = measure(java, name, args, workdir)
                 if args.rounds > 1:
                     row["round"] = k
