@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -311,10 +310,12 @@ final class PhonePlans {
   }
 
   /**
-   * A number type's lengths and pattern; {@code low}/{@code high}: the two-digit starts (bits 0-63,
-   * 64-99) it can match.
+   * A number type's lengths and pattern; {@code lengths}: bit k set for each possible length k
+   * (libphonenumber lists -1 for a type with no numbers, which sets none), {@code anyLength}
+   * whether the list is empty (then every length may match); {@code low}/{@code high}: the
+   * two-digit starts (bits 0-63, 64-99) it can match.
    */
-  private record Desc(Set<Integer> lengths, Pattern pattern, long low, long high) {
+  private record Desc(long lengths, boolean anyLength, Pattern pattern, long low, long high) {
     static Desc of(PhoneNumberDesc d) {
       String p = d.getNationalNumberPattern();
       Pattern pattern = p.isEmpty() ? null : Pattern.compile(p);
@@ -329,12 +330,20 @@ final class PhonePlans {
           }
         }
       }
-      return new Desc(Set.copyOf(d.getPossibleLengthList()), pattern, low, high);
+      long lengths = 0;
+      for (int length : d.getPossibleLengthList()) {
+        if (length >= 0 && length < 64) {
+          lengths |= 1L << length;
+        }
+      }
+      return new Desc(lengths, d.getPossibleLengthList().isEmpty(), pattern, low, high);
     }
 
     /** Whether {@code nsn}, whose first two digits are {@code prefix} (-1: too short), matches. */
     boolean matches(String nsn, int prefix) {
-      if (!lengths.isEmpty() && !lengths.contains(nsn.length())) {
+      // a bit mask, not a Set<Integer>: every region tried asks this of every type
+      int length = nsn.length();
+      if (!anyLength && (length >= 64 || (lengths & (1L << length)) == 0)) {
         return false;
       }
       if (pattern == null || (prefix >= 0 && !canStartWith(prefix))) {
