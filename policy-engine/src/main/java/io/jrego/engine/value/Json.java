@@ -82,13 +82,7 @@ public final class Json {
    * @throws JsonException if the text is not exactly one JSON value
    */
   public static Value parse(String text) {
-    try (JsonParser p = FACTORY.createParser(text)) {
-      return parseDocument(p);
-    } catch (JsonParseException e) {
-      throw describe(e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return parseWith(() -> FACTORY.createParser(text));
   }
 
   /**
@@ -98,13 +92,7 @@ public final class Json {
    * @throws JsonException if the characters are not exactly one JSON value
    */
   public static Value parse(Reader in) {
-    try (JsonParser p = FACTORY.createParser(in)) {
-      return parseDocument(p);
-    } catch (JsonParseException e) {
-      throw describe(e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return parseWith(() -> FACTORY.createParser(in));
   }
 
   /**
@@ -114,7 +102,18 @@ public final class Json {
    */
   public static Value parse(byte[] utf8) {
     notOtherEncoding(utf8);
-    try (JsonParser p = FACTORY.createParser(utf8)) {
+    return parseWith(() -> FACTORY.createParser(utf8));
+  }
+
+  /** Opens a parser over one document's source. */
+  @FunctionalInterface
+  private interface ParserSource {
+    JsonParser open() throws IOException;
+  }
+
+  /** Parses the one document {@code source} opens, with this class's errors. */
+  private static Value parseWith(ParserSource source) {
+    try (JsonParser p = source.open()) {
       return parseDocument(p);
     } catch (JsonParseException e) {
       throw describe(e);
