@@ -223,13 +223,7 @@ class SvidTlsTest {
   void aHalfWrittenRotation_keepsTheServedSvid_untilTheSetIsWhole() throws Exception {
     SvidPki.Issued first = pki.svid(JREGO);
     SvidPki.writeSpireFiles(dir, first, pki);
-    SvidTls tls =
-        SvidTls.start(
-            new TlsConfig(
-                SvidFiles.inDirectory(dir),
-                AllowedCallers.parse(List.of(ENVOY)),
-                Duration.ofHours(1)),
-            metrics);
+    SvidTls tls = startPolledByHand();
     try {
       SvidPki.Issued second = pki.svid(JREGO);
       // the helper has written the new certificate, not yet its key
@@ -254,13 +248,7 @@ class SvidTlsTest {
     SvidPki.Issued first = pki.svid(JREGO);
     SvidPki.writeSpireFiles(dir, first, pki);
     String bundle = Files.readString(dir.resolve("bundle.pem"));
-    SvidTls tls =
-        SvidTls.start(
-            new TlsConfig(
-                SvidFiles.inDirectory(dir),
-                AllowedCallers.parse(List.of(ENVOY)),
-                Duration.ofHours(1)),
-            metrics);
+    SvidTls tls = startPolledByHand();
     try {
       SvidPki.Issued second = pki.svid(JREGO);
       SvidPki.writeSpireFiles(dir, second, pki);
@@ -276,6 +264,14 @@ class SvidTlsTest {
     } finally {
       tls.close();
     }
+  }
+
+  /** SVID files served from {@code dir}, polled only when the test calls {@code poll}. */
+  private SvidTls startPolledByHand() throws SvidException {
+    return SvidTls.start(
+        new TlsConfig(
+            SvidFiles.inDirectory(dir), AllowedCallers.parse(List.of(ENVOY)), Duration.ofHours(1)),
+        metrics);
   }
 
   /** A policy that allows and counts its evaluations. */
