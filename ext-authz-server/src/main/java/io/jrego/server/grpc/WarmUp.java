@@ -275,8 +275,8 @@ final class WarmUp {
     return n;
   }
 
-  /** Drops whatever a call answers. */
-  private static final class Discard<T> implements StreamObserver<T> {
+  /** Drops whatever a call answers (the warm-up rounds after ready use it too). */
+  static final class Discard<T> implements StreamObserver<T> {
     @Override
     public void onNext(T value) {}
 

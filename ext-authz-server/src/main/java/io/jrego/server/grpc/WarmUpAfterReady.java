@@ -1,8 +1,6 @@
 package io.jrego.server.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
-import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.stub.StreamObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -128,23 +126,11 @@ final class WarmUpAfterReady {
   static void round(AuthorizationService quiet, List<CheckRequest> requests) {
     for (CheckRequest r : requests) {
       try {
-        quiet.check(r, DISCARD);
+        quiet.check(r, new WarmUp.Discard<>());
       } catch (RuntimeException e) {
         LOG.log(Level.DEBUG, "warm-up after ready: {0}", e.toString());
       }
     }
     LimitedEvaluations.round();
   }
-
-  private static final StreamObserver<CheckResponse> DISCARD =
-      new StreamObserver<>() {
-        @Override
-        public void onNext(CheckResponse value) {}
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
-      };
 }
