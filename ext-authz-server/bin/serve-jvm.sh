@@ -8,11 +8,24 @@
 #                                  cache ROOT/ext-authz-server/target/jrego-serve.aot when it is
 #                                  missing or older than JAR (a training run of about 10 s), and
 #                                  uses it. JREGO_AOT=off: neither.
-#   serve_aot_flags AOT [MAJOR]    sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
+#   serve_aot_flags AOT [MAJOR [JIT]]  sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
+#   serve_jit_flags                sets SERVE_JIT (c1 or c2, from JREGO_JIT) and SERVE_JIT_FLAGS
+#   serve_cpu_count                prints how many CPUs this process may use
 #
 # JREGO_GC=g1 (default serial): G1 instead of SerialGC, same heap bounds, its own AOT cache
 # (jrego-serve-g1.aot; a cache records the collector it was made with). A knob to measure the
 # collectors against each other (load-tests/README.md, "Fault matrix"), not the default.
+#
+# JREGO_JIT=auto|c1|c2 (default auto): the JIT compilers. c2 is the JVM's tiered default (C1, then
+# C2 for the hot methods); c1 stops at C1 (-XX:TieredStopAtLevel=1). auto takes c1 when the process
+# may use at most one CPU (serve_cpu_count: its affinity mask, or a cgroup CPU quota that rounds up
+# to 1), c2 otherwise. A sidecar limited to one CPU has no spare core for C2's compile wave: there,
+# at 400 checks/s with the 500 ms warm-up, C2's compilers took 5.3 of the first 10 CPU-seconds of
+# traffic and the whole first minute's p99 was 76-77x the steady state's; C1's took 0.3 s and it
+# was 2.0-3.2x, with 26-44 MiB less resident, ready 0.6-1.5 s sooner, for 0.41-0.50x C2's
+# maximum throughput (load-tests/README.md, "Footprint", session 12). With two CPUs or more C2
+# compiles beside the checks, and its code is the faster. One AOT cache serves both: it is always
+# trained with C2 (its profiles are C2's), and a C1 JVM loads the same classes from it.
 
 # java_major_of JAVA: the major version of a java binary (from the JDK's `release` file when it
 # has one: asking a JVM costs a JVM start).
@@ -64,45 +77,108 @@ serve_jvm_flags() {
   fi
 }
 
+# serve_cpu_count [CGROUP_FS [PROC_CGROUP]]: prints how many CPUs this process may use: its
+# affinity mask (nproc, without the OMP_* variables nproc also reads), lowered by the CPU quota of
+# its cgroup or any cgroup above it (cgroup v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us),
+# rounded up, as the JVM counts them (-XX:ActiveProcessorCount). CGROUP_FS (default /sys/fs/cgroup)
+# and PROC_CGROUP (default /proc/self/cgroup) are where to read them.
+serve_cpu_count() {
+  local fs="${1:-/sys/fs/cgroup}" self="${2:-/proc/self/cgroup}"
+  local n line rel ctl dir d q p c
+  n="$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
+  [[ "$n" =~ ^[0-9]+$ ]] || n=1
+  while IFS= read -r line; do
+    rel="${line#*:*:}" ctl="${line#*:}" ctl="${ctl%%:*}"
+    if [[ "$line" == 0::* ]]; then                        # v2
+      dir="$fs"
+    elif [[ ",$ctl," == *,cpu,* ]]; then                  # v1, the cpu controller's hierarchy
+      dir="$fs/$ctl"
+      [[ -d "$dir" ]] || dir="$fs/cpu"
+    else
+      continue
+    fi
+    # this cgroup and every one above it; a container may see its own cgroup as the root of the
+    # mount (a cgroup namespace) or under the host's path, so the mount's root is read too
+    d="$dir$rel"
+    while :; do
+      q="" p=""
+      if [[ -r "$d/cpu.max" ]]; then
+        read -r q p <"$d/cpu.max" || true
+      elif [[ -r "$d/cpu.cfs_quota_us" && -r "$d/cpu.cfs_period_us" ]]; then
+        q="$(<"$d/cpu.cfs_quota_us")" p="$(<"$d/cpu.cfs_period_us")"
+      fi
+      if [[ "$q" =~ ^[0-9]+$ && "$p" =~ ^[0-9]+$ ]] && (( q > 0 && p > 0 )); then
+        c=$(( (q + p - 1) / p ))
+        (( c < n )) && n=$c
+      fi
+      [[ "$d" == "$dir" || "$d" != "$dir"/* ]] && break
+      d="${d%/*}"
+    done
+  done <"$self" 2>/dev/null
+  echo "$n"
+}
+
+# serve_jit_flags: sets SERVE_JIT (c1 or c2, from JREGO_JIT, see above) and SERVE_JIT_FLAGS.
+serve_jit_flags() {
+  case "${JREGO_JIT:-auto}" in
+    auto) if (( $(serve_cpu_count) <= 1 )); then SERVE_JIT=c1; else SERVE_JIT=c2; fi ;;
+    c1 | c2) SERVE_JIT="$JREGO_JIT" ;;
+    *) echo "jrego: JREGO_JIT=${JREGO_JIT} is not a compiler profile the launcher knows (auto, c1, c2)" >&2
+       return 1 ;;
+  esac
+  SERVE_JIT_FLAGS=()
+  [[ "$SERVE_JIT" == c1 ]] && SERVE_JIT_FLAGS=(-XX:TieredStopAtLevel=1)
+  return 0
+}
+
 serve_jvm_opts() {
   local java="$1" jar="$2" root="$3" major
   major="$(java_major_of "$java")"
   serve_jvm_flags "$root" "$major" || return 1
+  serve_jit_flags || return 1
   SERVE_JVM_OPTS=("${SERVE_JVM_FLAGS[@]}")
-  [[ "${JREGO_AOT:-on}" == off ]] && return 0
-  [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 25 )) || return 0
+  if [[ "${JREGO_AOT:-on}" == off ]] || ! [[ "$major" =~ ^[0-9]+$ ]] || (( major < 25 )); then
+    SERVE_JVM_OPTS+=("${SERVE_JIT_FLAGS[@]}")
+    return 0
+  fi
   local aot="$root/ext-authz-server/target/jrego-serve.aot"
   [[ "${JREGO_GC:-serial}" == serial ]] || aot="$root/ext-authz-server/target/jrego-serve-$JREGO_GC.aot"
   if [[ ! -f "$aot" || "$jar" -nt "$aot" ]]; then
-    serve_aot_train "$java" "$jar" "$root" "$aot" || true
+    serve_aot_train "$java" "$jar" "$root" "$aot" || true   # with C2, whatever JREGO_JIT says
   fi
+  SERVE_JVM_OPTS+=("${SERVE_JIT_FLAGS[@]}")
   if [[ -f "$aot" ]]; then
-    serve_aot_flags "$aot" "$major"
+    serve_aot_flags "$aot" "$major" "$SERVE_JIT"
     SERVE_JVM_OPTS+=("${SERVE_AOT_FLAGS[@]}")
   fi
   return 0
 }
 
-# serve_aot_flags AOT [MAJOR]: sets SERVE_AOT_FLAGS, the flags that start from the cache AOT on a
-# JDK of that major version (default 25).
+# serve_aot_flags AOT [MAJOR [JIT]]: sets SERVE_AOT_FLAGS, the flags that start from the cache AOT on
+# a JDK of that major version (default 25) with the JIT profile JIT (c1 or c2, default c2).
 # -Xlog:aot=warning: the JVM says so when it cannot use the cache (then it runs without it).
 # AOTCompileEagerly (JDK 25, experimental): a method the cache has a profile for is queued for the
 # compiler at its first call instead of after thousands, so the check path is compiled during the
 # warm-up and the first seconds, not under the first minute of traffic: that minute's p99 6-8x
 # lower, ready 0.06 s later, same throughput (load-tests/README.md, "Footprint"). Only on JDK 25,
 # where it was measured: a JVM that does not know a flag refuses to start.
-# Tier0/Tier2ProfileDelayFactor=1 (JDK 25, diagnostic): JDK 25 keeps a method the training ran but
-# did not leave with a C2 compile (the gRPC server's call path among them) at tier 2 until 250x the
-# usual tier-3 call counts, about 50,000 calls: a minute at 800 checks/s, then a second wave of
+# With C1 alone (JIT c1) it queues them for C1 (one round with and without, traffic at ready:
+# ready 1.25 against 1.48 s, the first minute 33x and 36x steady; load-tests/README.md,
+# "Footprint", session 12).
+# Tier0/Tier2ProfileDelayFactor=1 (JDK 25, diagnostic; JIT c2 only, C1 alone profiles nothing):
+# JDK 25 keeps a method the training ran but did not leave with a C2 compile (the gRPC server's
+# call path among them) at tier 2 until 250x the usual tier-3 call counts, about 50,000 calls: a minute at 800 checks/s, then a second wave of
 # compiles took resident memory from 151-154 to 173 MiB. With the usual counts those methods reach
 # C2 10-20 s into traffic (the first 30 s 6-10 MiB higher) and 60-70 s in the process holds
 # 155-159 MiB; ready and the maximum unchanged (load-tests/README.md, "Footprint", session 10).
 serve_aot_flags() {
   SERVE_AOT_FLAGS=("-XX:AOTCache=$1" -Xlog:aot=warning -Xlog:aot+codecache=off)
   if [[ "${2:-25}" == 25 ]]; then
-    SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly
-      -XX:+UnlockDiagnosticVMOptions -XX:Tier0ProfileDelayFactor=1 -XX:Tier2ProfileDelayFactor=1)
+    SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly)
+    [[ "${3:-c2}" == c2 ]] && SERVE_AOT_FLAGS+=(-XX:+UnlockDiagnosticVMOptions
+      -XX:Tier0ProfileDelayFactor=1 -XX:Tier2ProfileDelayFactor=1)
   fi
+  return 0
 }
 
 # serve_aot_training_args POLICIES CONFIG: sets SERVE_AOT_TRAINING_ARGS, the `serve` arguments of

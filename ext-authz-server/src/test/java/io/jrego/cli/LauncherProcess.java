@@ -39,7 +39,18 @@ final class LauncherProcess implements AutoCloseable {
   /** {@link #start(Path, String, String...)} with {@code env} (e.g. {@code JREGO_GC}) set too. */
   static LauncherProcess start(Path dir, Map<String, String> env, String javaOpts, String... args)
       throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(MODULE.resolve("bin/jrego").toString()));
+    return start(dir, List.of(), env, javaOpts, args);
+  }
+
+  /**
+   * {@link #start(Path, Map, String, String...)} run by {@code wrapper} (e.g. {@code taskset -c 0},
+   * which runs it on those CPUs), or directly when it is empty.
+   */
+  static LauncherProcess start(
+      Path dir, List<String> wrapper, Map<String, String> env, String javaOpts, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(wrapper);
+    cmd.add(MODULE.resolve("bin/jrego").toString());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("JREGO_"));
