@@ -91,6 +91,16 @@ LAUNCHER_VARIANTS = {
     "launcher-c1": (["-XX:TieredStopAtLevel=1"], {}, [], "launcher, C1 only (no C2: quick compiles, slower code)"),
     "launcher-c1-warm500ms": (["-XX:TieredStopAtLevel=1"], {}, ["--warm-up", "500ms"],
                               "launcher, C1 only, with a 0.5 s warm-up before ready"),
+    # Session 12: the launcher's JIT profile (bin/serve-jvm.sh, JREGO_JIT). auto on the one CPU the
+    # harness pins the server to is C1 alone, whose warm-up defaults to none (the harness's 0s);
+    # c2 forces the tiered C1-then-C2 with its default 500 ms warm-up.
+    "launcher-jit-auto": ([], {}, [], "launcher as shipped, JREGO_JIT=auto: C1 alone on the one CPU, no warm-up"),
+    "launcher-jit-auto-warm500ms": ([], {}, ["--warm-up", "500ms"],
+                                   "launcher, JREGO_JIT=auto (C1 alone on the one CPU), 0.5 s warm-up"),
+    "launcher-jit-c2-warm500ms": ([], {"JREGO_JIT": "c2"}, ["--warm-up", "500ms"],
+                                  "launcher with JREGO_JIT=c2 (C1 then C2, as before session 12), 0.5 s warm-up"),
+    "launcher-c1-noeager": (["-XX:TieredStopAtLevel=1", "-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"],
+                            {}, [], "launcher, C1 only, AOTCompileEagerly off, no warm-up"),
     # The compiler threads at nice 19 (the JVM maps Java priorities to nice values only under
     # ThreadPriorityPolicy=1; priorities 6-10 mapped to nice 0, so that no thread is raised when
     # run as root and every thread but the compilers stays at 0): the kernel runs a check thread
