@@ -4,18 +4,29 @@ import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.SortedMap;
 
 /**
- * A bundle folder or {@code .tar.gz} file, re-read when any file's size or modification time
- * changes (a poll of the file attributes, bounded by the bundle's file-count limit).
+ * A bundle folder or {@code .tar.gz} file, read whole at every poll (within the bundle's limits)
+ * and loaded when what was read differs from what was read last (a SHA-256 of the files' names and
+ * bytes).
+ *
+ * <p>The decision and the load use the one read. Before, a poll looked at the files' sizes and
+ * modification times, then read the files: a rewrite with the same size within the same millisecond
+ * (or the file system's coarser clock) was never seen, and a bundle read while it was being
+ * rewritten was refused under the attributes of the complete one, so the complete one was not
+ * loaded until the files next changed (session 11 found the same race in the SVID files).
  */
 public final class LocalBundleSource implements BundleSource {
 
@@ -42,13 +53,29 @@ public final class LocalBundleSource implements BundleSource {
 
   @Override
   public Optional<Bundle> poll() throws BundleSourceException {
-    String now = fingerprint();
+    boolean archive = !Files.isDirectory(path);
+    SortedMap<String, byte[]> files;
+    try {
+      files = BundleLoader.readFiles(path, options.limits());
+    } catch (BundleException e) {
+      if (e.getCause() instanceof IOException || !Files.exists(path)) { // tried at the next poll
+        throw new BundleSourceException(BundleSourceException.FETCH, e.getMessage(), e);
+      }
+      // refused as read (over a limit, a broken archive): reported once until that changes
+      String refusal = "refused: " + e.getMessage();
+      if (refusal.equals(seen)) {
+        return Optional.empty();
+      }
+      seen = refusal;
+      throw BundleSourceException.refused(e);
+    }
+    String now = digest(files);
     if (now.equals(seen)) {
       return Optional.empty();
     }
     seen = now;
     try {
-      return Optional.of(BundleLoader.load(path, options));
+      return Optional.of(BundleLoader.fromFiles(path.toString(), archive, files, options));
     } catch (BundleException e) {
       throw BundleSourceException.refused(e);
     }
@@ -59,32 +86,22 @@ public final class LocalBundleSource implements BundleSource {
     return interval;
   }
 
-  private String fingerprint() throws BundleSourceException {
-    StringBuilder sb = new StringBuilder();
+  /** SHA-256 of each file's name, length and bytes, in name order. */
+  private static String digest(SortedMap<String, byte[]> files) {
+    MessageDigest sha;
     try {
-      if (!Files.isDirectory(path)) {
-        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
-        return a.size() + "@" + a.lastModifiedTime().toMillis();
-      }
-      try (Stream<Path> walk = Files.walk(path)) {
-        walk.limit(options.limits().maxFiles() + 1L)
-            .filter(Files::isRegularFile)
-            .sorted()
-            .forEach(
-                p -> {
-                  try {
-                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                    sb.append(p).append(':').append(a.size()).append('@');
-                    sb.append(a.lastModifiedTime().toMillis()).append('\n');
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                });
-      }
-    } catch (IOException | UncheckedIOException e) {
-      throw new BundleSourceException(
-          BundleSourceException.FETCH, path + ": cannot read: " + e.getMessage(), e);
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
     }
-    return sb.toString();
+    ByteBuffer lengths = ByteBuffer.allocate(2 * Long.BYTES);
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
+      lengths.clear().putLong(name.length).putLong(f.getValue().length);
+      sha.update(lengths.array());
+      sha.update(name);
+      sha.update(f.getValue());
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 }

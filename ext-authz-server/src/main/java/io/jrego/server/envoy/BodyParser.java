@@ -1,6 +1,7 @@
 package io.jrego.server.envoy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.NullValue;
@@ -87,33 +88,27 @@ final class BodyParser {
   }
 
   /**
-   * A JSON body, parsed once. Go's JSON decoder, which OPA-Envoy uses, reads a string holding bytes
-   * that are not UTF-8 with each such byte as U+FFFD; Jackson stops at the first such byte. Only a
-   * parse that failed there is worth a second try, on the text with those bytes replaced, and that
-   * second parse's outcome is the one reported. Any other failure is reported as it is: before, it
-   * was retried too, after a copy of the whole body, so a hostile body that fails to parse (too
-   * deep, too many keys, a number too long) cost two parses and a copy of up to the largest
-   * message.
+   * A JSON body, parsed once, as Go's JSON decoder (OPA-Envoy's) reads it: a string's byte that
+   * does not belong to well-formed UTF-8 is read as U+FFFD, one per byte. Jackson's byte parser
+   * reads overlong forms ({@code C0 80}), encoded surrogates ({@code ED A0 80}) and sequences above
+   * U+10FFFF as characters, and stops at other bad bytes, so it only gets bodies that are
+   * well-formed throughout; any other body is read through {@link GoUtf8Reader}.
    *
-   * <p>The second parse reads the bytes through {@link GoUtf8Reader}, which replaces as it goes, so
-   * it reads only as far as it gets: a gzip stream sent as JSON (its header has a NUL byte, so the
-   * first parse fails with no offset and every such body was tried again) fails at its first byte.
-   * Before, the whole body was first copied into a string and parsed again (the fault matrix's 400
-   * KB gzip bomb: 2.86 MB allocated to fail at its first character), and under the matrix's body
-   * phase the bombs in flight made the young collections promote megabytes each
-   * (load-tests/README.md, "Fault matrix", session 11).
+   * <p>The check costs a pass over the bytes (protobuf's validator, which steps over ASCII eight
+   * bytes at a time) and stops at the first bad byte. Before, the byte parser ran first and a body
+   * it refused was parsed again; a body it accepted with such bytes gave the policy a different
+   * input document than OPA-Envoy's. The reader replaces as it reads, so a body that fails early (a
+   * gzip stream sent as JSON: the fault matrix's 400 KB bomb) is read only as far as its first bad
+   * token, never copied (load-tests/README.md, "Fault matrix", session 11).
    */
   static Value parseJson(byte[] payload) throws UrlDecoding.DecodingException {
+    if (!UnsafeByteOperations.unsafeWrap(payload).isValidUtf8()) {
+      return parseReplaced(payload);
+    }
     try {
       return Json.parse(payload);
     } catch (Json.JsonException e) {
-      long offset = e.byteOffset();
-      // the parser has read a few bytes past where it failed at most (a multi-byte sequence)
-      int end = offset < 0 ? payload.length : (int) Math.min(payload.length, offset + 4);
-      if (firstInvalidUtf8(payload, end) < 0) {
-        throw new UrlDecoding.DecodingException(e.getMessage());
-      }
-      return parseReplaced(payload);
+      throw new UrlDecoding.DecodingException(e.getMessage());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.jrego.server.envoy;
 
 import io.jrego.engine.value.ArrayValue;
-import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
@@ -108,11 +107,7 @@ final class Multipart {
     byte[] content = Arrays.copyOfRange(in, bodyStart, bodyEnd);
     Value v;
     if (headers.getOrDefault("content-type", "").contains("application/json")) {
-      try {
-        v = Json.parse(content);
-      } catch (Json.JsonException e) {
-        throw new UrlDecoding.DecodingException(e.getMessage());
-      }
+      v = BodyParser.parseJson(content); // as Go reads it, like the whole body
     } else {
       v = StringValue.of(new String(content, StandardCharsets.UTF_8));
     }

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -390,6 +391,122 @@ class BundleManagerTest {
     Files.setLastModifiedTime(tgz, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     assertThat(m.pollAll()).isTrue();
     assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  /**
+   * A poll decided on the files' sizes and modification times, then read them: a rewrite with the
+   * same size and the same modification time (two writes within the file system's clock tick) was
+   * never loaded. The poll now decides on the bytes it reads and loads.
+   */
+  @Test
+  void localFolder_aRewriteWithTheSameSizeAndTimeIsLoaded() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("same-size"));
+    FileTime then = FileTime.fromMillis(1_700_000_000_000L);
+    List<Path> written = writeFolder(folder, revision("r1"));
+    for (Path p : written) {
+      Files.setLastModifiedTime(p, then);
+    }
+    BundleManager m =
+        new BundleManager(
+            List.of(
+                new LocalBundleSource(
+                    folder, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r1");
+    assertThat(m.pollAll()).as("the same bytes are not loaded again").isFalse();
+
+    // r2: every file the same length as r1's, and the same modification times
+    for (Path p : writeFolder(folder, revision("r2"))) {
+      Files.setLastModifiedTime(p, then);
+    }
+    for (Path p : written) {
+      assertThat(Files.getLastModifiedTime(p)).isEqualTo(then);
+    }
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  @Test
+  void localTarball_aRewriteWithTheSameSizeAndTimeIsLoaded() throws Exception {
+    Path tgz = dir.resolve("same-size.tar.gz");
+    byte[] r1 = BundleWriter.toBytes(revision("r1"));
+    byte[] r2 = BundleWriter.toBytes(revision("r2"));
+    assertThat(r2).hasSameSizeAs(r1);
+    FileTime then = FileTime.fromMillis(1_700_000_000_000L);
+    Files.write(tgz, r1);
+    Files.setLastModifiedTime(tgz, then);
+    BundleManager m =
+        new BundleManager(
+            List.of(
+                new LocalBundleSource(tgz, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    assertThat(m.pollAll()).isTrue();
+    assertThat(m.pollAll()).isFalse();
+    Files.write(tgz, r2);
+    Files.setLastModifiedTime(tgz, then);
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  /**
+   * A folder read while it was being rewritten is refused; the complete files are loaded at the
+   * next poll even when their sizes and times are those the refused read saw.
+   */
+  @Test
+  void localFolder_aReadRefusedMidRewriteIsFollowedByTheCompleteFiles() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("mid-write"));
+    FileTime then = FileTime.fromMillis(1_700_000_000_000L);
+    for (Path p : writeFolder(folder, revision("r1"))) {
+      Files.setLastModifiedTime(p, then);
+    }
+    BundleManager m =
+        new BundleManager(
+            List.of(
+                new LocalBundleSource(
+                    folder, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
+            holder,
+            EngineOptions.defaults(),
+            events::add);
+    assertThat(m.pollAll()).isTrue();
+    // r2's data.json caught half written: same length (padded), same time, not JSON
+    SortedMap<String, byte[]> r2 = revision("r2");
+    String dataFile =
+        r2.keySet().stream().filter(k -> k.endsWith("data.json")).findFirst().orElseThrow();
+    byte[] whole = r2.get(dataFile);
+    byte[] half = Arrays.copyOf(whole, whole.length);
+    Arrays.fill(half, whole.length / 2, whole.length, (byte) ' ');
+    SortedMap<String, byte[]> torn = new TreeMap<>(r2);
+    torn.put(dataFile, half);
+    for (Path p : writeFolder(folder, torn)) {
+      Files.setLastModifiedTime(p, then);
+    }
+    assertThat(m.pollAll()).isFalse();
+    assertThat(lastFailure(m)).contains(dataFile);
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r1");
+
+    for (Path p : writeFolder(folder, r2)) {
+      Files.setLastModifiedTime(p, then);
+    }
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  /** Writes a bundle's files under {@code folder}: the paths written. */
+  private static List<Path> writeFolder(Path folder, SortedMap<String, byte[]> files)
+      throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      Path p = folder.resolve(f.getKey());
+      Files.createDirectories(p.getParent());
+      Files.write(p, f.getValue());
+      out.add(p);
+    }
+    return out;
   }
 
   @Test

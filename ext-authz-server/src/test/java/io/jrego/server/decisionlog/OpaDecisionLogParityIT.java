@@ -102,51 +102,65 @@ class OpaDecisionLogParityIT {
     return out;
   }
 
+  /** Waits until opa answers /health (true) or exits (false); 60 s at most. */
+  private static boolean healthy(Process opa, HttpClient http, URI base) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (opa.isAlive() && System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return true;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
   private List<ObjectValue> opaEvents() throws Exception {
     Files.writeString(dir.resolve("policy.rego"), Events.ALLOW);
     Files.writeString(dir.resolve("log.rego"), MASK_POLICY);
     Files.writeString(
         dir.resolve("conf.yaml"), "decision_logs:\n  console: true\nlabels:\n  team: ai\n");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     Path log = dir.resolve("opa.log");
-    Process opa =
-        new ProcessBuilder(
-                RealOpa.binary().toString(),
-                "run",
-                "--server",
-                "--addr",
-                "127.0.0.1:" + port,
-                "-c",
-                dir.resolve("conf.yaml").toString(),
-                dir.resolve("policy.rego").toString(),
-                dir.resolve("log.rego").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    try {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      URI base = URI.create("http://127.0.0.1:" + port);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (true) {
-        try {
-          HttpResponse<String> r =
-              http.send(
-                  HttpRequest.newBuilder(base.resolve("/health")).build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200) {
-            break;
-          }
-        } catch (IOException e) {
-          // not listening yet
-        }
-        if (System.nanoTime() > deadline) {
-          fail("opa did not start: " + Files.readString(log));
-        }
-        Thread.sleep(50);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Process opa = null;
+    URI base = null;
+    // a port free when picked can be taken before opa binds it: opa then exits saying so, and
+    // starts again on another (three tries)
+    for (int attempt = 1; opa == null; attempt++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
       }
+      Process p =
+          new ProcessBuilder(
+                  RealOpa.binary().toString(),
+                  "run",
+                  "--server",
+                  "--addr",
+                  "127.0.0.1:" + port,
+                  "-c",
+                  dir.resolve("conf.yaml").toString(),
+                  dir.resolve("policy.rego").toString(),
+                  dir.resolve("log.rego").toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      base = URI.create("http://127.0.0.1:" + port);
+      if (healthy(p, http, base)) {
+        opa = p;
+      } else if (attempt == 3 || !Files.readString(log).contains("address already in use")) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        fail("opa did not start: " + Files.readString(log));
+      }
+    }
+    try {
       for (String in : INPUTS) {
         HttpResponse<String> r =
             http.send(
@@ -157,7 +171,7 @@ class OpaDecisionLogParityIT {
         assertThat(r.statusCode()).isEqualTo(200);
       }
       List<ObjectValue> events = new ArrayList<>();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (events.size() < INPUTS.size() - 1 && System.nanoTime() < deadline) {
         events.clear();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {

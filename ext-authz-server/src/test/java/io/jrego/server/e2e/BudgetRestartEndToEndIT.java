@@ -44,7 +44,6 @@ class BudgetRestartEndToEndIT {
     Files.writeString(bundle.resolve("policy.rego"), BudgetEndToEndIT.POLICY);
     Path certs = Files.createDirectories(work.resolve("certs"));
     TestPki.forEnvoy(certs);
-    int port = EnvoyRunner.freePort();
     String run = UUID.randomUUID().toString();
     // the settled total before the kill, then room for one more request's estimate and a bit
     long before = 3 * (8 + 60);
@@ -55,7 +54,11 @@ class BudgetRestartEndToEndIT {
         BudgetStore view =
             new RedisBudgetStore(
                 redis.uri(), Duration.ofSeconds(2), "jrego:budget:", LeasePolicy.DEFAULT)) {
-      Process first = serve(port, redis.uri(), "first");
+      // the first on a port the kernel gives it, bound at once (a port picked free and bound
+      // later can be taken meanwhile); the second on the same port, where Envoy sends
+      Served served = serve(0, redis.uri(), "first");
+      Process first = served.process();
+      int port = served.port();
       Process second = null;
       try (EnvoyRunner envoy =
           EnvoyRunner.start(
@@ -77,7 +80,7 @@ class BudgetRestartEndToEndIT {
         first.destroyForcibly(); // SIGKILL: no shutdown hook, nothing flushed
         assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(first.exitValue()).isEqualTo(137);
-        second = serve(port, redis.uri(), "second");
+        second = serve(port, redis.uri(), "second").process();
 
         // 120 left: an estimate of 108 fits, and says what remains
         HttpResponse<String> fits = sendWhenServing(envoy, run, limit, 50);
@@ -128,8 +131,14 @@ class BudgetRestartEndToEndIT {
     }
   }
 
-  /** {@code jrego serve} in its own JVM on {@code port}, counting budgets in Redis. */
-  private Process serve(int port, String redisUri, String name) throws Exception {
+  /** A {@code jrego serve} process and the gRPC port it serves on. */
+  private record Served(Process process, int port) {}
+
+  /**
+   * {@code jrego serve} in its own JVM on {@code port} (0: one the kernel gives), counting budgets
+   * in Redis.
+   */
+  private Served serve(int port, String redisUri, String name) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     String classpath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -171,7 +180,7 @@ class BudgetRestartEndToEndIT {
     while (System.nanoTime() < deadline && p.isAlive()) {
       Matcher m = SERVING.matcher(read(out));
       if (m.find()) {
-        return p;
+        return new Served(p, Integer.parseInt(m.group(1)));
       }
       Thread.sleep(50);
     }

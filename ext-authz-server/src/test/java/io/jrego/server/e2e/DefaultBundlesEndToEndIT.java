@@ -59,7 +59,16 @@ class DefaultBundlesEndToEndIT {
         ServeProcess.start(
                 dir,
                 List.of("-Xmx128m"),
-                List.of("serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"))
+                // the default 200 ms evaluation deadline is one a loaded machine can reach on
+                // an honest check; what is tested here is the bundles' answers
+                List.of(
+                    "serve",
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--admin-addr",
+                    "127.0.0.1:0",
+                    "--eval-timeout",
+                    "30s"))
             .awaitServing(Duration.ofSeconds(60));
     jrego.awaitAdmin("/ready", r -> r.status() == 200, Duration.ofSeconds(60));
     // Envoy's 0.5 s ext_authz timeout answers 403 on a machine busy with other builds

@@ -90,8 +90,15 @@ class EnvoyMtlsEndToEndIT {
         .start(running);
   }
 
-  /** Renders the template for the mTLS cluster, validates it, starts Envoy: its mTLS port. */
+  /**
+   * Renders the template for the mTLS cluster, validates it, starts Envoy (on new ports when one
+   * was taken): its mTLS port.
+   */
   private int startEnvoy(Path work, Path certs, int jregoPort) throws Exception {
+    return EnvoyRunner.onFreePorts(() -> startEnvoyOnce(work, certs, jregoPort));
+  }
+
+  private int startEnvoyOnce(Path work, Path certs, int jregoPort) throws Exception {
     int listen = EnvoyRunner.freePort();
     int admin = EnvoyRunner.freePort();
     Map<String, String> values =

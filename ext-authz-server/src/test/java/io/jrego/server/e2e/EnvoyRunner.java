@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * A real Envoy (the {@code envoy} on PATH) on a config rendered from {@code
  * envoy-config/envoy.yaml} with free loopback ports, its log in a file under {@code target/}.
  * Started ready ({@code /ready} says LIVE), stopped by {@link #close()}. Its static helpers ({@link
- * #render}, {@link #launch}, {@link #freePort}, {@link #http1}) serve the tests that run Envoy on a
- * template of their own.
+ * #render}, {@link #onFreePorts}, {@link #launch}, {@link #freePort}, {@link #http1}) serve the
+ * tests that run Envoy on a template of their own.
  */
 final class EnvoyRunner implements AutoCloseable {
 
@@ -76,45 +76,74 @@ final class EnvoyRunner implements AutoCloseable {
       UnaryOperator<String> edit,
       String logLevel)
       throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      int listen = freePort();
-      int plain = freePort();
-      int admin = freePort();
-      Path work = Files.createDirectories(MODULE.resolve("target/" + name));
-      Map<String, String> values =
-          Map.of(
-              "ENVOY_LISTEN_PORT", String.valueOf(listen),
-              "ENVOY_PLAIN_PORT", String.valueOf(plain),
-              "ENVOY_ADMIN_PORT", String.valueOf(admin),
-              "JREGO_GRPC_PORT", String.valueOf(jregoPort),
-              "UPSTREAM_PORT", String.valueOf(upstreamPort),
-              "CERT_DIR", certs.toString(),
-              "JREGO_CLUSTER", "jrego");
-      Path config = work.resolve("envoy.yaml");
-      String rendered = render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
-      Files.writeString(config, edit.apply(rendered));
-      Path log = MODULE.resolve("target/" + name + ".log");
+    return onFreePorts(
+        () -> {
+          int listen = freePort();
+          int plain = freePort();
+          int admin = freePort();
+          Path work = Files.createDirectories(MODULE.resolve("target/" + name));
+          Map<String, String> values =
+              Map.of(
+                  "ENVOY_LISTEN_PORT", String.valueOf(listen),
+                  "ENVOY_PLAIN_PORT", String.valueOf(plain),
+                  "ENVOY_ADMIN_PORT", String.valueOf(admin),
+                  "JREGO_GRPC_PORT", String.valueOf(jregoPort),
+                  "UPSTREAM_PORT", String.valueOf(upstreamPort),
+                  "CERT_DIR", certs.toString(),
+                  "JREGO_CLUSTER", "jrego");
+          Path config = work.resolve("envoy.yaml");
+          String rendered =
+              render(Files.readString(REPO.resolve("envoy-config/envoy.yaml")), values);
+          Files.writeString(config, edit.apply(rendered));
+          Path log = MODULE.resolve("target/" + name + ".log");
+          return new EnvoyRunner(launch(config, admin, log, logLevel), listen, plain, admin, log);
+        });
+  }
+
+  /**
+   * One try at starting Envoy: picks its ports with {@link #freePort}, renders, {@link #launch}es.
+   */
+  @FunctionalInterface
+  interface Attempt<T> {
+    T start() throws Exception;
+  }
+
+  /**
+   * Runs {@code attempt} again, at most {@link #BIND_ATTEMPTS} times in all, while Envoy exits
+   * because a port it was given is taken: a port free when picked can be taken before Envoy binds
+   * it (any process of the machine may be given it), so each try picks new ones.
+   */
+  static <T> T onFreePorts(Attempt<T> attempt) throws Exception {
+    for (int i = 1; ; i++) {
       try {
-        return new EnvoyRunner(launch(config, admin, log, logLevel), listen, plain, admin, log);
-      } catch (AssertionError e) {
-        // a port free when picked can be taken before Envoy binds it (any process of the machine
-        // may be given it): Envoy exits saying so, and starts again on new ports
-        if (attempt == BIND_ATTEMPTS || !Files.readString(log).contains(PORT_TAKEN)) {
+        return attempt.start();
+      } catch (PortTaken e) {
+        if (i == BIND_ATTEMPTS) {
           throw e;
         }
       }
     }
   }
 
-  /** How many times {@link #start} picks new ports when one was taken before Envoy bound it. */
+  /** How many times {@link #onFreePorts} tries when a port was taken before Envoy bound it. */
   private static final int BIND_ATTEMPTS = 3;
 
   /** What Envoy's log says when a port it was given is taken. */
   static final String PORT_TAKEN = "Address already in use";
 
+  /** Envoy did not start because a port it was given was taken ({@link #PORT_TAKEN}). */
+  static final class PortTaken extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    PortTaken(AssertionError e) {
+      super(e.getMessage(), e);
+    }
+  }
+
   /**
    * Starts Envoy on {@code config} (its base id is {@code adminPort}, so Envoys of one machine do
-   * not share memory) with its output in {@code log}, and waits until it is ready.
+   * not share memory) with its output in {@code log}, and waits until it is ready. Fails with
+   * {@link PortTaken} when a port was taken: call it inside {@link #onFreePorts}.
    *
    * @param logLevel {@code info}, or e.g. {@code info --component-log-level ext_proc:debug}
    */
@@ -133,7 +162,10 @@ final class EnvoyRunner implements AutoCloseable {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       awaitReady(p, adminPort, log);
-    } catch (Exception | AssertionError e) {
+    } catch (AssertionError e) {
+      stop(p);
+      throw Files.readString(log).contains(PORT_TAKEN) ? new PortTaken(e) : e;
+    } catch (Exception e) {
       stop(p);
       throw e;
     }

@@ -141,11 +141,11 @@ class ExtProcFailuresEndToEndIT {
     try (EnvoyRunner envoy =
         EnvoyRunner.start(
             "ext-proc-slow", silent.getPort(), upstream.port(), certs, EXT_PROC_ONLY)) {
-      long start = System.nanoTime();
       HttpResponse<String> r = send(envoy, chat(ExtProcEndToEndIT.PROMPT));
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertThat(r.statusCode()).isEqualTo(504);
-      assertThat(millis).as("message_timeout is 0.5 s").isBetween(400L, 10_000L);
+      // the 504 is ext_proc's message_timeout (Envoy counts it), not how long the call took
+      assertThat(envoy.stats("ext_proc\\.message_timeouts"))
+          .containsPattern("ext_proc\\.message_timeouts: 1\\b");
       assertThat(upstream.received).isEmpty();
     } finally {
       silent.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -80,28 +80,32 @@ class WorkloadRoutingEndToEndIT {
             .recorder(events::add)
             .start(running);
 
-    listenPort = EnvoyRunner.freePort();
-    int adminPort = EnvoyRunner.freePort();
     Path work = Files.createDirectories(MODULE.resolve("target/envoy-workloads"));
     Path config = work.resolve("envoy.yaml");
     Path certs = Files.createDirectories(work.resolve("certs"));
     pki = new TestPki();
     TestPki.writePem(certs, "ca", pki.ca());
     TestPki.writePem(certs, "server", pki.server());
-    mtlsPort = EnvoyRunner.freePort();
-    Files.writeString(
-        config,
-        EnvoyRunner.render(
-            Files.readString(RESOURCES.resolve("envoy.yaml")),
-            Map.of(
-                "LISTEN_PORT", String.valueOf(listenPort),
-                "ADMIN_PORT", String.valueOf(adminPort),
-                "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
-                "UPSTREAM_PORT", String.valueOf(upstream.port()),
-                "MTLS_PORT", String.valueOf(mtlsPort),
-                "CERT_DIR", certs.toString())));
     log = MODULE.resolve("target/envoy-workloads.log");
-    Process envoy = EnvoyRunner.launch(config, adminPort, log, "info");
+    Process envoy =
+        EnvoyRunner.onFreePorts(
+            () -> {
+              listenPort = EnvoyRunner.freePort();
+              int adminPort = EnvoyRunner.freePort();
+              mtlsPort = EnvoyRunner.freePort();
+              Files.writeString(
+                  config,
+                  EnvoyRunner.render(
+                      Files.readString(RESOURCES.resolve("envoy.yaml")),
+                      Map.of(
+                          "LISTEN_PORT", String.valueOf(listenPort),
+                          "ADMIN_PORT", String.valueOf(adminPort),
+                          "JREGO_GRPC_PORT", String.valueOf(jrego.grpcPort()),
+                          "UPSTREAM_PORT", String.valueOf(upstream.port()),
+                          "MTLS_PORT", String.valueOf(mtlsPort),
+                          "CERT_DIR", certs.toString())));
+              return EnvoyRunner.launch(config, adminPort, log, "info");
+            });
     running.add(() -> EnvoyRunner.stop(envoy));
   }
 

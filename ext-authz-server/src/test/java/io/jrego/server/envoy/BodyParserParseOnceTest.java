@@ -3,6 +3,7 @@ package io.jrego.server.envoy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 14: a JSON body that failed to parse was copied whole with its bytes that are not UTF-8
  * replaced, and parsed again, whatever the failure; a hostile body that fails (too deep, a syntax
- * error) cost two parses and a copy. Now only a failure on such a byte is tried again.
+ * error) cost two parses and a copy. Now each body is parsed once: by the byte parser when it is
+ * well-formed UTF-8, else through the reader that replaces bad bytes as Go does.
  */
 class BodyParserParseOnceTest {
 
@@ -133,6 +135,10 @@ class BodyParserParseOnceTest {
         bytes[i] = alphabet[random.nextInt(alphabet.length)];
       }
       String copy = BodyParser.replaceInvalidUtf8(bytes);
+      // parseJson's check (protobuf's validator) and the reader's rules agree on what is bad
+      assertThat(UnsafeByteOperations.unsafeWrap(bytes).isValidUtf8())
+          .as("round %d: %s well-formed", round, Arrays.toString(bytes))
+          .isEqualTo(copy == null);
       String expected = copy != null ? copy : new String(bytes, StandardCharsets.UTF_8);
       int chunk = 1 + random.nextInt(4); // 1: a surrogate pair split over two reads
       assertThat(readAll(new BodyParser.GoUtf8Reader(bytes), chunk))

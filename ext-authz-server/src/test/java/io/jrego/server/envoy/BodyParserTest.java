@@ -3,9 +3,11 @@ package io.jrego.server.envoy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,5 +49,84 @@ class BodyParserTest {
     BodyParser.Parsed p = BodyParser.parse(Map.of("content-type", "application/json"), "", raw);
     Value a = ((ObjectValue) p.body()).getOrNull(StringValue.of("a"));
     assertThat((Object) a).isEqualTo(StringValue.of("\ufffd\ufffd"));
+  }
+
+  /**
+   * Issue 14: Jackson's byte parser read overlong forms, encoded surrogates and sequences above
+   * U+10FFFF as characters (C0 80 as U+0000, ED A0 80 as a lone surrogate), where Go's decoder
+   * (OPA-Envoy's) reads each of their bytes as U+FFFD; the policy saw another input document. Each
+   * class in a string and in a key, as opa 1.22.2 reads the same bytes as input and OPA-Envoy
+   * v1.19.1 maps them as raw_body (load-tests/compat, "JSON body with ..." cases).
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource({
+    "overlong 2-byte, c080",
+    "overlong 2-byte, c1bf",
+    "overlong 3-byte, e08080",
+    "overlong 3-byte, e09fbf",
+    "overlong 4-byte, f0808080",
+    "overlong 4-byte, f08fbfbf",
+    "surrogate, eda080",
+    "surrogate, edbfbf",
+    "surrogate pair, eda0bdedb880",
+    "above U+10FFFF, f4908080",
+    "above U+10FFFF, f5808080",
+    "above U+10FFFF, f888808080",
+    "truncated 2-byte, c3",
+    "truncated 3-byte, e282",
+    "truncated 4-byte, f09f98",
+    "continuation byte alone, 80",
+    "never in UTF-8, ff",
+  })
+  void parseJson_eachByteOfAnIllFormedSequenceIsOneReplacementCharacter(String what, String hex)
+      throws Exception {
+    byte[] bad = bytes(hex);
+    String replaced = "\ufffd".repeat(bad.length); // Go: one U+FFFD per byte, every class
+    ObjectValue parsed = (ObjectValue) BodyParser.parseJson(json(bad));
+    assertThat(parsed.keys())
+        .as(what)
+        .containsExactlyInAnyOrder(StringValue.of("a"), StringValue.of("k" + replaced));
+    assertThat((Object) parsed.getOrNull(StringValue.of("a")))
+        .as(what)
+        .isEqualTo(StringValue.of("x" + replaced + "y"));
+    // the same in a multipart part that says it is JSON
+    byte[] multipart =
+        concat(
+            "--b\r\nContent-Disposition: form-data; name=\"p\"\r\nContent-Type: application/json"
+                + "\r\n\r\n",
+            json(bad),
+            "\r\n--b--\r\n");
+    ObjectValue form =
+        (ObjectValue)
+            BodyParser.parse(
+                    Map.of("content-type", "multipart/form-data; boundary=b"),
+                    "",
+                    ByteString.copyFrom(multipart))
+                .body();
+    assertThat((Object) ((ArrayValue) form.getOrNull(StringValue.of("p"))).get(0))
+        .as(what)
+        .isEqualTo(parsed);
+  }
+
+  @Test
+  void parseJson_wellFormedTextIsReadAsItIs() throws Exception {
+    // two, three and four bytes at both ends of their ranges, and U+FFFD itself
+    String text = "\u0080\u07ff\u0800\ud7ff\ue000\uffff\ufffd\ud800\udc00\udbff\udfff";
+    Value parsed = BodyParser.parseJson(json(text.getBytes(StandardCharsets.UTF_8)));
+    assertThat((Object) ((ObjectValue) parsed).getOrNull(StringValue.of("a")))
+        .isEqualTo(StringValue.of("x" + text + "y"));
+  }
+
+  /** {@code {"a":"x<bytes>y","k<bytes>":1}}. */
+  private static byte[] json(byte[] inside) {
+    return concat("{\"a\":\"x", inside, "y\",\"k", inside, "\":1}");
+  }
+
+  private static byte[] concat(Object... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (Object p : parts) {
+      out.writeBytes(p instanceof byte[] b ? b : ((String) p).getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
   }
 }

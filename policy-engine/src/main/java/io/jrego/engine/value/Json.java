@@ -56,23 +56,8 @@ public final class Json {
   public static final class JsonException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private final long byteOffset;
-
     JsonException(String message, Throwable cause) {
-      this(message, cause, -1);
-    }
-
-    JsonException(String message, Throwable cause, long byteOffset) {
       super(message, cause);
-      this.byteOffset = byteOffset;
-    }
-
-    /**
-     * How far into a document parsed from bytes the parser had read when it failed (the bytes
-     * before it were read as well-formed UTF-8 where they had to be); -1 when not known.
-     */
-    public long byteOffset() {
-      return byteOffset;
     }
   }
 
@@ -182,8 +167,7 @@ public final class Json {
   private static JsonException at(JsonLocation loc, String msg, Throwable cause) {
     return new JsonException(
         "invalid JSON at line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": " + msg,
-        cause,
-        loc.getByteOffset());
+        cause);
   }
 
   private static Value parseDocument(JsonParser p) throws IOException {
