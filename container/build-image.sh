@@ -166,14 +166,25 @@ bwrap --ro-bind "$stage" / --proc /proc --dev /dev --tmpfs /tmp --bind "$aot_out
   -Xlog:aot=error -jar /opt/jrego/jrego.jar "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
 bw=$!
 java_pid=""
-for _ in $(seq 1 600); do   # at most 60 s
+# At most 5 minutes: the training takes about 15 s on an idle machine, but the JVM prints nothing
+# before it serves, and on a loaded 2-CPU machine (a CI run beside builds) it took over a minute.
+for _ in $(seq 1 3000); do
   kill -0 "$bw" 2>/dev/null || break
   grep -q '^jrego serving' "$log" 2>/dev/null && break
   sleep 0.1
 done
 # the JVM is bwrap's child: stop it (it writes the cache on exit), not bwrap
 java_pid="$(ps -o pid= --ppid "$bw" | head -1 | tr -d ' ' || true)"
-grep -q '^jrego serving' "$log" || { kill "$bw" 2>/dev/null; cat "$log" >&2; die "the training run did not start"; }
+if ! grep -q '^jrego serving' "$log"; then
+  if kill -0 "$bw" 2>/dev/null; then
+    kill "$bw" 2>/dev/null
+    cat "$log" >&2
+    die "the training run was not serving after 5 minutes"
+  fi
+  wait "$bw" && status=0 || status=$?
+  cat "$log" >&2
+  die "the training run exited with status $status before serving"
+fi
 [[ -n "$java_pid" ]] && kill -TERM "$java_pid"
 wait "$bw" || true
 [[ -s "$aot_out/jrego-serve.aot" ]] || { cat "$log" >&2; die "the training run wrote no AOT cache"; }

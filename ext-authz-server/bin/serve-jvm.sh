@@ -211,7 +211,8 @@ serve_aot_train() {
   "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" \
     "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
   local pid=$! i
-  for i in $(seq 1 600); do   # at most 60 s
+  # at most 3 minutes: about 10 s on an idle machine, over a minute on a loaded 2-CPU one
+  for i in $(seq 1 1800); do
     grep -q '^jrego serving' "$log" 2>/dev/null && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
