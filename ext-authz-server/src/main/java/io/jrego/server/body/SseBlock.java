@@ -117,6 +117,10 @@ public final class SseBlock {
    * One {@code data:} line per line of {@code data} (split at CRLF, CR or LF, as a reader would).
    */
   private static void appendDataLines(StringBuilder out, String data, String newline) {
+    if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) {
+      out.append("data: ").append(data).append(newline); // one line, nearly always
+      return;
+    }
     int start = 0;
     int n = data.length();
     for (int i = 0; i < n; i++) {

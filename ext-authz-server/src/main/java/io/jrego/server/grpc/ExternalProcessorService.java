@@ -84,8 +84,15 @@ public final class ExternalProcessorService
     }
   }
 
-  /** Which phase rules one policy defines. */
-  private record Rules(ActivePolicy policy, boolean request, boolean response) {}
+  /**
+   * Which phase rules one policy defines, and how costly its response phase has been: a response's
+   * headers are decided where they arrive once that is known to be cheap ({@link PhaseCost}).
+   */
+  private record Rules(ActivePolicy policy, boolean request, boolean response, PhaseCost cost) {
+    Rules(ActivePolicy policy, boolean request, boolean response) {
+      this(policy, request, response, new PhaseCost());
+    }
+  }
 
   private final PolicyHolder policies;
   private final Decider decider;
@@ -446,12 +453,25 @@ public final class ExternalProcessorService
     }
 
     @Override
+    public boolean cheap(Phase phase) {
+      return phase == Phase.RESPONSE && phases != null && phases.cost().cheap();
+    }
+
+    @Override
     public Outcome<PhaseDecision> run(Phase phase, Input input) {
       RouteTable table =
           route == null
               ? RouteTable.single(config.processPath() + "/" + phase.id())
               : table(route, phase);
-      return decide(table, phase, input, System.nanoTime());
+      if (phase != Phase.RESPONSE || phases == null) {
+        return decide(table, phase, input, System.nanoTime());
+      }
+      long from = phases.cost().now();
+      try {
+        return decide(table, phase, input, System.nanoTime());
+      } finally {
+        phases.cost().ended(from);
+      }
     }
 
     /** The one routed route that answers {@code phase} of a stream {@code r} took. */

@@ -20,7 +20,11 @@ import java.util.function.Consumer;
  * woken for the message, the transport's event loop woken for the answer), not the work; answering
  * the request headers, holding a JSON answer's headers or passing an SSE piece on needs neither.
  * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
- * calls on the same connection share.
+ * calls on the same connection share, with one exception bounded in CPU: the response phase at a
+ * streamed answer's headers, while its recent evaluations have each used at most {@link
+ * PhaseCost#BOUND_NANOS} ({@link PhaseCost}). Those headers wait in Envoy for the answer, so there
+ * the two hand-offs were the largest part of jrego's share of the answer's first byte after the
+ * evaluation itself.
  *
  * <p>gRPC flushes answers in a task it queues on the transport's event loop, and a message asked
  * for at once on that loop is handed over before that task runs when the same network read holds

@@ -52,6 +52,15 @@ public interface PhaseRunner {
     return Optional.empty();
   }
 
+  /**
+   * Whether evaluating {@code phase} is known to be cheap: the gRPC service then runs a message
+   * that only needs that evaluation where it arrives, without a hand-off to a check thread ({@link
+   * ProcessStream#light}). False by default.
+   */
+  default boolean cheap(Phase phase) {
+    return false;
+  }
+
   /** Evaluates the rule of {@code phase} once. */
   Outcome<PhaseDecision> run(Phase phase, Input input);
 

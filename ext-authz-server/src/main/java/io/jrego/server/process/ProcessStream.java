@@ -254,12 +254,13 @@ public final class ProcessStream {
   static final int LIGHT_PIECE_BYTES = 4096;
 
   /**
-   * Whether handling {@code r} next is light work: no policy evaluated, no text scanned beyond a
-   * small SSE piece, nothing decompressed, no budget store asked. The gRPC service runs light
-   * messages where they arrive (the transport thread, with no hand-off) and the rest on the check
-   * threads. A message of a stream that settles a token budget (its request headers carry Check's
-   * reservation) is never light; the other streams of a server with a budget store are as light as
-   * without one.
+   * Whether handling {@code r} next is light work: no policy evaluated (but the response phase at
+   * the response headers once the runner knows it to be {@link PhaseRunner#cheap cheap}), no text
+   * scanned beyond a small SSE piece, nothing decompressed, no budget store asked. The gRPC service
+   * runs light messages where they arrive (the transport thread, with no hand-off) and the rest on
+   * the check threads. A message of a stream that settles a token budget (its request headers carry
+   * Check's reservation) is never light; the other streams of a server with a budget store are as
+   * light as without one.
    */
   public boolean light(ProcessingRequest r) {
     if (done) {
@@ -290,6 +291,7 @@ public final class ProcessStream {
       case RESPONSE_HEADERS ->
           requestHeaders == null
               || !runner.defines(Phase.RESPONSE)
+              || runner.cheap(Phase.RESPONSE)
               || (!r.getResponseHeaders().getEndOfStream()
                   && kindOf(
                           new Headers(r.getResponseHeaders().getHeaders())

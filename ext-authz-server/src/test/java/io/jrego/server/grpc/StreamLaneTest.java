@@ -136,6 +136,51 @@ class StreamLaneTest {
   }
 
   @Test
+  void aResponsePhaseKnownToBeCheap_isDecidedWhereTheHeadersArrive() {
+    ExternalProcessorService service = service();
+    service.offload(tasks::add);
+    int stream = 0;
+    boolean inline = false;
+    // each evaluation of this policy's response phase uses microseconds of CPU once compiled; cold,
+    // an evaluation may use more than the bound and start the streak again, hence the many streams
+    for (; stream < 2_000 && !inline; stream++) {
+      Call c = new Call();
+      StreamObserver<ProcessingRequest> s = service.process(c);
+      s.onNext(requestHeaders());
+      s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+      tasks.poll().run();
+      s.onNext(responseHeaders("text/event-stream"));
+      inline = tasks.isEmpty();
+      if (stream < PhaseCost.STREAK) {
+        assertThat(inline).as("stream %d: not known to be cheap yet", stream).isFalse();
+      }
+      if (!inline) {
+        tasks.poll().run();
+      }
+      assertThat(c.out.get(c.out.size() - 1).hasResponseHeaders())
+          .as("the answer's headers are answered, wherever they were decided")
+          .isTrue();
+      s.onNext(sse("to ann@example.com and more text"));
+      s.onNext(body(true, "data: [DONE]\n\n", true));
+      assertThat(tasks).isEmpty();
+      StringBuilder all = new StringBuilder();
+      for (ProcessingResponse p : c.out) {
+        all.append(
+            p.getResponseBody()
+                .getResponse()
+                .getBodyMutation()
+                .getStreamedResponse()
+                .getBody()
+                .toStringUtf8());
+      }
+      assertThat(contentOf(all.toString())).isEqualTo("to <EMAIL_1> and more text");
+    }
+    assertThat(inline)
+        .as("after %d streams the response phase is decided on the transport thread", stream)
+        .isTrue();
+  }
+
+  @Test
   void withABudgetStore_aStreamWithoutAReservation_isAsLightAsWithout() {
     stream = withBudgets().process(call);
     stream.onNext(requestHeaders());
