@@ -86,11 +86,24 @@ public final class ExternalProcessorService
 
   /**
    * Which phase rules one policy defines, and how costly its response phase has been: a response's
-   * headers are decided where they arrive once that is known to be cheap ({@link PhaseCost}).
+   * headers are decided where they arrive once that is known to be cheap ({@link PhaseCost}). Never
+   * for a policy that calls a non-deterministic builtin ({@code inline} false): {@code http.send}
+   * waits on the network using no CPU, so its cost in CPU says nothing of how long it would hold
+   * the transport thread.
    */
-  private record Rules(ActivePolicy policy, boolean request, boolean response, PhaseCost cost) {
+  private record Rules(
+      ActivePolicy policy, boolean request, boolean response, boolean inline, PhaseCost cost) {
     Rules(ActivePolicy policy, boolean request, boolean response) {
-      this(policy, request, response, new PhaseCost());
+      this(
+          policy,
+          request,
+          response,
+          policy.policy().nondeterministicCalls().isEmpty(),
+          new PhaseCost());
+    }
+
+    boolean cheapResponse() {
+      return inline && cost.cheap();
     }
   }
 
@@ -454,7 +467,7 @@ public final class ExternalProcessorService
 
     @Override
     public boolean cheap(Phase phase) {
-      return phase == Phase.RESPONSE && phases != null && phases.cost().cheap();
+      return phase == Phase.RESPONSE && phases != null && phases.cheapResponse();
     }
 
     @Override

@@ -181,6 +181,33 @@ class StreamLaneTest {
   }
 
   @Test
+  void aResponsePhaseThatCallsANonDeterministicBuiltin_isNeverDecidedOnTheTransportThread()
+      throws Exception {
+    // http.send would wait on the network using no CPU: its CPU cost says nothing of how long it
+    // would hold the transport thread, so such a policy is never taken for cheap
+    Files.writeString(
+        dir.resolve("policy.rego"),
+        POLICY.replace(
+            "if input.response.stream", "if { input.response.stream; time.now_ns() > 0 }"));
+    policies.activate(JregoServer.load(dir));
+    ExternalProcessorService service = service();
+    service.offload(tasks::add);
+    for (int stream = 0; stream < 4 * PhaseCost.STREAK; stream++) {
+      Call c = new Call();
+      StreamObserver<ProcessingRequest> s = service.process(c);
+      s.onNext(requestHeaders());
+      s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+      tasks.poll().run();
+      s.onNext(responseHeaders("text/event-stream"));
+      assertThat(tasks)
+          .as("stream %d: the response headers go to a check thread", stream)
+          .hasSize(1);
+      tasks.poll().run();
+      assertThat(c.out.get(c.out.size() - 1).hasResponseHeaders()).isTrue();
+    }
+  }
+
+  @Test
   void withABudgetStore_aStreamWithoutAReservation_isAsLightAsWithout() {
     stream = withBudgets().process(call);
     stream.onNext(requestHeaders());
