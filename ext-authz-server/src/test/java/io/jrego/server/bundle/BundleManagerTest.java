@@ -378,13 +378,7 @@ class BundleManagerTest {
   void localTarball_isReloadedWhenItChanges() throws Exception {
     Path tgz = dir.resolve("b.tar.gz");
     Files.write(tgz, BundleWriter.toBytes(revision("r1")));
-    BundleManager m =
-        new BundleManager(
-            List.of(
-                new LocalBundleSource(tgz, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
-            holder,
-            EngineOptions.defaults(),
-            events::add);
+    BundleManager m = polling(tgz);
     assertThat(m.pollAll()).isTrue();
     assertThat(m.pollAll()).isFalse();
     Files.write(tgz, BundleWriter.toBytes(revision("r2")));
@@ -406,14 +400,7 @@ class BundleManagerTest {
     for (Path p : written) {
       Files.setLastModifiedTime(p, then);
     }
-    BundleManager m =
-        new BundleManager(
-            List.of(
-                new LocalBundleSource(
-                    folder, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
-            holder,
-            EngineOptions.defaults(),
-            events::add);
+    BundleManager m = polling(folder);
     assertThat(m.pollAll()).isTrue();
     assertThat(answer(holder.current().orElseThrow())).isEqualTo("r1");
     assertThat(m.pollAll()).as("the same bytes are not loaded again").isFalse();
@@ -438,13 +425,7 @@ class BundleManagerTest {
     FileTime then = FileTime.fromMillis(1_700_000_000_000L);
     Files.write(tgz, r1);
     Files.setLastModifiedTime(tgz, then);
-    BundleManager m =
-        new BundleManager(
-            List.of(
-                new LocalBundleSource(tgz, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
-            holder,
-            EngineOptions.defaults(),
-            events::add);
+    BundleManager m = polling(tgz);
     assertThat(m.pollAll()).isTrue();
     assertThat(m.pollAll()).isFalse();
     Files.write(tgz, r2);
@@ -464,14 +445,7 @@ class BundleManagerTest {
     for (Path p : writeFolder(folder, revision("r1"))) {
       Files.setLastModifiedTime(p, then);
     }
-    BundleManager m =
-        new BundleManager(
-            List.of(
-                new LocalBundleSource(
-                    folder, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
-            holder,
-            EngineOptions.defaults(),
-            events::add);
+    BundleManager m = polling(folder);
     assertThat(m.pollAll()).isTrue();
     // r2's data.json caught half written: same length (padded), same time, not JSON
     SortedMap<String, byte[]> r2 = revision("r2");
@@ -494,6 +468,16 @@ class BundleManagerTest {
     }
     assertThat(m.pollAll()).isTrue();
     assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
+  }
+
+  /** A manager of one local bundle source (a folder or a tarball) at {@code path}. */
+  private BundleManager polling(Path path) {
+    return new BundleManager(
+        List.of(
+            new LocalBundleSource(path, BundleLoader.Options.defaults(), Duration.ofMillis(10))),
+        holder,
+        EngineOptions.defaults(),
+        events::add);
   }
 
   /** Writes a bundle's files under {@code folder}: the paths written. */

@@ -163,17 +163,7 @@ class StreamLaneTest {
       s.onNext(sse("to ann@example.com and more text"));
       s.onNext(body(true, "data: [DONE]\n\n", true));
       assertThat(tasks).isEmpty();
-      StringBuilder all = new StringBuilder();
-      for (ProcessingResponse p : c.out) {
-        all.append(
-            p.getResponseBody()
-                .getResponse()
-                .getBodyMutation()
-                .getStreamedResponse()
-                .getBody()
-                .toStringUtf8());
-      }
-      assertThat(contentOf(all.toString())).isEqualTo("to <EMAIL_1> and more text");
+      assertThat(contentOf(streamed(c.out))).isEqualTo("to <EMAIL_1> and more text");
     }
     assertThat(inline)
         .as("after %d streams the response phase is decided on the transport thread", stream)
@@ -337,21 +327,12 @@ class StreamLaneTest {
     assertThat(tasks).isEmpty();
     assertThat(loop).isEmpty();
 
-    StringBuilder all = new StringBuilder();
-    for (ProcessingResponse p : call.out.subList(answered + 1, call.out.size())) {
-      all.append(
-          p.getResponseBody()
-              .getResponse()
-              .getBodyMutation()
-              .getStreamedResponse()
-              .getBody()
-              .toStringUtf8());
-    }
-    String text = contentOf(all.toString());
+    String all = streamed(call.out.subList(answered + 1, call.out.size()));
+    String text = contentOf(all);
     assertThat(text).doesNotContain("jane.doe").doesNotContain("example.com").contains("<EMAIL_1>");
     assertThat(text.replace("<EMAIL_1>", "jane.doe@example.com"))
         .isEqualTo(contentOf(piece.toString()));
-    assertThat(all.toString()).endsWith("data: [DONE]\n\n");
+    assertThat(all).endsWith("data: [DONE]\n\n");
   }
 
   @Test
@@ -399,6 +380,21 @@ class StreamLaneTest {
 
   private static String event(String text) {
     return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+  }
+
+  /** The streamed response bodies of {@code out}, in order. */
+  private static String streamed(List<ProcessingResponse> out) {
+    StringBuilder all = new StringBuilder();
+    for (ProcessingResponse p : out) {
+      all.append(
+          p.getResponseBody()
+              .getResponse()
+              .getBodyMutation()
+              .getStreamedResponse()
+              .getBody()
+              .toStringUtf8());
+    }
+    return all.toString();
   }
 
   /** The answer text of a run of events: their {@code delta.content} values, joined. */
