@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,6 +61,20 @@ final class LauncherProcess implements AutoCloseable {
     pb.redirectOutput(dir.resolve("out.txt").toFile())
         .redirectError(dir.resolve("err.txt").toFile());
     return new LauncherProcess(pb.start(), dir);
+  }
+
+  /**
+   * What the launcher printed on stderr when {@code serve}, started with {@code env} in {@code
+   * dir}, refused to start: a failed test unless it exited with status 2 within 60 s.
+   */
+  static String refusal(Path dir, Map<String, String> env)
+      throws IOException, InterruptedException {
+    try (LauncherProcess jrego = start(dir, env, "", "serve", "--warm-up", "0s")) {
+      if (!jrego.process.waitFor(60, TimeUnit.SECONDS) || jrego.process.exitValue() != 2) {
+        throw new AssertionError("bin/jrego serve did not stop with status 2:\n" + jrego.err());
+      }
+      return jrego.err();
+    }
   }
 
   /**

@@ -145,11 +145,7 @@ class StreamLaneTest {
     // an evaluation may use more than the bound and start the streak again, hence the many streams
     for (; stream < 2_000 && !inline; stream++) {
       Call c = new Call();
-      StreamObserver<ProcessingRequest> s = service.process(c);
-      s.onNext(requestHeaders());
-      s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
-      tasks.poll().run();
-      s.onNext(responseHeaders("text/event-stream"));
+      StreamObserver<ProcessingRequest> s = toStreamedAnswer(service, c);
       inline = tasks.isEmpty();
       if (stream < PhaseCost.STREAK) {
         assertThat(inline).as("stream %d: not known to be cheap yet", stream).isFalse();
@@ -184,11 +180,7 @@ class StreamLaneTest {
     service.offload(tasks::add);
     for (int stream = 0; stream < 4 * PhaseCost.STREAK; stream++) {
       Call c = new Call();
-      StreamObserver<ProcessingRequest> s = service.process(c);
-      s.onNext(requestHeaders());
-      s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
-      tasks.poll().run();
-      s.onNext(responseHeaders("text/event-stream"));
+      toStreamedAnswer(service, c);
       assertThat(tasks)
           .as("stream %d: the response headers go to a check thread", stream)
           .hasSize(1);
@@ -380,6 +372,20 @@ class StreamLaneTest {
 
   private static String event(String text) {
     return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+  }
+
+  /**
+   * Opens a stream on {@code service} for {@code c}, runs its request phase (headers, then a chat
+   * body handled on a check thread) and sends the headers of a streamed answer.
+   */
+  private StreamObserver<ProcessingRequest> toStreamedAnswer(
+      ExternalProcessorService service, Call c) {
+    StreamObserver<ProcessingRequest> s = service.process(c);
+    s.onNext(requestHeaders());
+    s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    tasks.poll().run();
+    s.onNext(responseHeaders("text/event-stream"));
+    return s;
   }
 
   /** The streamed response bodies of {@code out}, in order. */
