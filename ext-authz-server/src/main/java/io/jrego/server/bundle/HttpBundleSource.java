@@ -10,13 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -163,7 +157,7 @@ public final class HttpBundleSource implements BundleSource {
       cutoff.cancel(false);
     }
     etag = resp.headers().firstValue("ETag").orElse("");
-    if (!changed(digest(files))) {
+    if (!changed(BundleDigest.of(files))) {
       return Optional.empty();
     }
     try {
@@ -180,24 +174,6 @@ public final class HttpBundleSource implements BundleSource {
     }
     seen = body;
     return true;
-  }
-
-  /** SHA-256 over the files' names and contents, in name order. */
-  private static String digest(SortedMap<String, byte[]> files) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-    ByteBuffer sizes = ByteBuffer.allocate(2 * Long.BYTES);
-    for (Map.Entry<String, byte[]> f : files.entrySet()) {
-      byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
-      sha.update(sizes.clear().putLong(name.length).putLong(f.getValue().length).flip());
-      sha.update(name);
-      sha.update(f.getValue());
-    }
-    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** {@code 30s} or {@code 500ms}, as the option is written. */

@@ -4,15 +4,9 @@ import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -69,7 +63,7 @@ public final class LocalBundleSource implements BundleSource {
       seen = refusal;
       throw BundleSourceException.refused(e);
     }
-    String now = digest(files);
+    String now = BundleDigest.of(files);
     if (now.equals(seen)) {
       return Optional.empty();
     }
@@ -84,24 +78,5 @@ public final class LocalBundleSource implements BundleSource {
   @Override
   public Duration nextDelay() {
     return interval;
-  }
-
-  /** SHA-256 of each file's name, length and bytes, in name order. */
-  private static String digest(SortedMap<String, byte[]> files) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-    ByteBuffer lengths = ByteBuffer.allocate(2 * Long.BYTES);
-    for (Map.Entry<String, byte[]> f : files.entrySet()) {
-      byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
-      lengths.clear().putLong(name.length).putLong(f.getValue().length);
-      sha.update(lengths.array());
-      sha.update(name);
-      sha.update(f.getValue());
-    }
-    return HexFormat.of().formatHex(sha.digest());
   }
 }
