@@ -22,8 +22,9 @@ import java.util.function.Consumer;
  * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
  * calls on the same connection share, with one exception bounded in CPU: the response phase at a
  * streamed answer's headers, while its recent evaluations have each used at most {@link
- * PhaseCost#BOUND_NANOS} ({@link PhaseCost}). Those headers wait in Envoy for the answer, so there
- * the two hand-offs were the largest part of jrego's share of the answer's first byte after the
+ * PhaseCost#BOUND_NANOS} ({@link PhaseCost}) and its policy calls no non-deterministic builtin
+ * ({@code http.send} waits using no CPU). Those headers wait in Envoy for the answer, so there the
+ * two hand-offs were the largest part of jrego's share of the answer's first byte after the
  * evaluation itself.
  *
  * <p>gRPC flushes answers in a task it queues on the transport's event loop, and a message asked
