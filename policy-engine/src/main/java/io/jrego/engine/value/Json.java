@@ -191,12 +191,56 @@ public final class Json {
     return v;
   }
 
+  /**
+   * {@code text} with every surrogate that is not half of a pair replaced by U+FFFD, as Go's JSON
+   * decoder (OPA's) reads a lone surrogate written as an escape (U+D800 to U+DFFF without its
+   * partner); Jackson keeps it as a lone {@code char}, which no UTF-8 encoding of the value can
+   * hold. {@code text} itself when it has none, as nearly every string has.
+   */
+  static String pairedSurrogates(String text) {
+    int n = text.length();
+    int i = lonely(text, 0);
+    if (i == n) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(n);
+    int from = 0;
+    while (i < n) {
+      out.append(text, from, i).append('\uFFFD');
+      from = i + 1;
+      i = lonely(text, from);
+    }
+    return out.append(text, from, n).toString();
+  }
+
+  /**
+   * Where the first surrogate at or after {@code i} that is not half of a pair is; the length if
+   * none.
+   */
+  private static int lonely(String text, int i) {
+    int n = text.length();
+    while (i < n) {
+      char c = text.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i += 2;
+          continue;
+        }
+        return i;
+      }
+      i++;
+    }
+    return n;
+  }
+
   private static Value read(JsonParser p, JsonToken t) throws IOException {
     switch (t) {
       case START_OBJECT -> {
         ObjectValue.Builder b = new ObjectValue.Builder();
         for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-          String name = p.currentName();
+          String name = pairedSurrogates(p.currentName());
           b.put(StringValue.ofKey(name), read(p, p.nextToken()));
         }
         return b.build();
@@ -209,7 +253,7 @@ public final class Json {
         return b.build();
       }
       case VALUE_STRING -> {
-        return StringValue.of(p.getText());
+        return StringValue.of(pairedSurrogates(p.getText()));
       }
       case VALUE_NUMBER_INT -> {
         return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER

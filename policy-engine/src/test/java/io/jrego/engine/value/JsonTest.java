@@ -15,6 +15,36 @@ class JsonTest {
     assertThat(o.get("f").orElseThrow().toString()).isEqualTo("0.1000000000000000000001");
   }
 
+  /**
+   * An escaped surrogate without its partner reads as U+FFFD, in values and keys, as opa 1.22.2
+   * reads the same document with {@code opa eval -i doc.json input}: a high then a pair gives
+   * U+FFFD and the pair, a pair is kept, a lone low surrogate as a key becomes the key U+FFFD.
+   */
+  @Test
+  void parse_readsLoneEscapedSurrogatesAsGoDoes() {
+    ObjectValue o =
+        (ObjectValue)
+            Json.parse(
+                "{\"a\":\"\\ud800x\",\"\\udc00\":1,\"p\":\"\\ud800\\ud800\\udc00\","
+                    + "\"q\":\"\\ud83d\\ude00\",\"r\":\"ok\\ud800\"}");
+    assertThat(text(o, "a")).isEqualTo("\uFFFDx");
+    assertThat(text(o, "p")).isEqualTo("\uFFFD\uD800\uDC00");
+    assertThat(text(o, "q")).isEqualTo("\uD83D\uDE00");
+    assertThat(text(o, "r")).isEqualTo("ok\uFFFD");
+    assertThat(o.get("\uFFFD")).isPresent();
+    assertThat(o.get("\uDC00")).isEmpty();
+  }
+
+  @Test
+  void pairedSurrogates_returnsTheSameStringWhenThereIsNothingToReplace() {
+    String plain = "plain text, \u00e9 and \uD83D\uDE00";
+    assertThat(Json.pairedSurrogates(plain)).isSameAs(plain);
+  }
+
+  private static String text(ObjectValue o, String key) {
+    return ((StringValue) o.get(key).orElseThrow()).value();
+  }
+
   @Test
   void parse_rejectsTrailingDataWithPosition() {
     assertThatThrownBy(() -> Json.parse("{\"a\": 1} x"))
