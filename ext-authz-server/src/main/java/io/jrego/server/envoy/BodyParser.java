@@ -75,10 +75,7 @@ final class BodyParser {
     }
     if (form) {
       UrlDecoding.checkParams(payload, maxParams);
-      return new Parsed(
-          UrlDecoding.parseQuery(
-              new String(payload, StandardCharsets.UTF_8), maxParams, "form body"),
-          BooleanValue.FALSE);
+      return new Parsed(UrlDecoding.parseForm(payload, maxParams), BooleanValue.FALSE);
     }
     String boundary = MediaType.parse(contentType).params().get("boundary");
     if (boundary == null) {
@@ -234,6 +231,19 @@ final class BodyParser {
 
     @Override
     public void close() {}
+  }
+
+  /**
+   * {@code bytes} as text the way Go turns a byte string into text: each byte that does not belong
+   * to a well-formed UTF-8 sequence is one U+FFFD. Java's decoder gives one U+FFFD per maximal bad
+   * subpart instead ({@code E2 82 41}: one where Go gives two), so form values, percent-decoded
+   * query and path parts and multipart text parts are decoded here, as the JSON body is.
+   */
+  static String decodeUtf8(byte[] bytes) {
+    if (UnsafeByteOperations.unsafeWrap(bytes).isValidUtf8()) {
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+    return replaceInvalidUtf8(bytes);
   }
 
   /**

@@ -109,7 +109,7 @@ final class Multipart {
     if (headers.getOrDefault("content-type", "").contains("application/json")) {
       v = BodyParser.parseJson(content); // as Go reads it, like the whole body
     } else {
-      v = StringValue.of(new String(content, StandardCharsets.UTF_8));
+      v = StringValue.of(BodyParser.decodeUtf8(content)); // bad bytes as Go reads them
     }
     values.computeIfAbsent(StringValue.ofKey(name), k -> new ArrayList<>()).add(v);
   }

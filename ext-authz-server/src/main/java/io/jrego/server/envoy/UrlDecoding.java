@@ -1,5 +1,6 @@
 package io.jrego.server.envoy;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
@@ -7,6 +8,7 @@ import io.jrego.engine.value.Value;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +100,26 @@ final class UrlDecoding {
    * error ({@code query}, {@code form body}).
    */
   static ObjectValue parseQuery(String query, int maxParams, String what) throws DecodingException {
+    return parseQuery(query, false, maxParams, what);
+  }
+
+  /**
+   * A form body ({@code application/x-www-form-urlencoded}) decoded as Go decodes it: as bytes,
+   * turned into text only after the escapes are undone, each byte that is not well-formed UTF-8
+   * then read as U+FFFD ({@link BodyParser#decodeUtf8}). A raw byte and the escapes after it can
+   * make one character ({@code E2%82%AC} is "€" in Go), so a body that is not well-formed UTF-8 is
+   * split and unescaped one byte per char; a well-formed one takes the text path of the query.
+   */
+  static ObjectValue parseForm(byte[] body, int maxParams) throws DecodingException {
+    if (UnsafeByteOperations.unsafeWrap(body).isValidUtf8()) {
+      return parseQuery(new String(body, StandardCharsets.UTF_8), false, maxParams, "form body");
+    }
+    return parseQuery(new String(body, StandardCharsets.ISO_8859_1), true, maxParams, "form body");
+  }
+
+  /** {@code bytes}: {@code query} holds one byte per char (ISO-8859-1), see {@link #parseForm}. */
+  private static ObjectValue parseQuery(String query, boolean bytes, int maxParams, String what)
+      throws DecodingException {
     if (query.isEmpty()) {
       return ObjectValue.EMPTY;
     }
@@ -125,8 +147,8 @@ final class UrlDecoding {
         String k = eq < 0 ? pair : pair.substring(0, eq);
         String v = eq < 0 ? "" : pair.substring(eq + 1);
         try {
-          String key = unescape(k, true);
-          String value = unescape(v, true);
+          String key = unescape(k, true, bytes);
+          String value = unescape(v, true, bytes);
           out.computeIfAbsent(StringValue.ofKey(key), x -> new ArrayList<>())
               .add(StringValue.of(value));
         } catch (DecodingException e) {
@@ -147,19 +169,28 @@ final class UrlDecoding {
     return b.build();
   }
 
-  /** Go's {@code unescape}: {@code %XX} to a byte, {@code +} to a space in query mode. */
+  /**
+   * Go's {@code unescape}: {@code %XX} to a byte, {@code +} to a space in query mode; the bytes
+   * that result read as Go reads them (an escaped byte that is not well-formed UTF-8 is one
+   * U+FFFD).
+   */
   static String unescape(String s, boolean query) throws DecodingException {
+    return unescape(s, query, false);
+  }
+
+  /** {@code bytes}: {@code s} holds one byte per char (ISO-8859-1), see {@link #parseForm}. */
+  private static String unescape(String s, boolean query, boolean bytes) throws DecodingException {
     int pct = s.indexOf('%');
     if (pct < 0 && (!query || s.indexOf('+') < 0)) {
-      return s;
+      return bytes ? BodyParser.decodeUtf8(s.getBytes(StandardCharsets.ISO_8859_1)) : s;
     }
-    byte[] in = s.getBytes(StandardCharsets.UTF_8);
+    byte[] in = s.getBytes(bytes ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
     for (int i = 0; i < in.length; i++) {
       byte c = in[i];
       if (c == '%') {
         if (i + 2 >= in.length || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) {
-          String bad = new String(in, i, Math.min(3, in.length - i), StandardCharsets.UTF_8);
+          String bad = BodyParser.decodeUtf8(Arrays.copyOfRange(in, i, Math.min(i + 3, in.length)));
           throw new DecodingException("invalid URL escape \"" + bad + "\"");
         }
         out.write(hex(in[i + 1]) << 4 | hex(in[i + 2]));
@@ -170,7 +201,7 @@ final class UrlDecoding {
         out.write(c);
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    return BodyParser.decodeUtf8(out.toByteArray());
   }
 
   private static int hex(byte c) {

@@ -8,6 +8,8 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,6 +117,84 @@ class BodyParserTest {
     Value parsed = BodyParser.parseJson(json(text.getBytes(StandardCharsets.UTF_8)));
     assertThat((Object) ((ObjectValue) parsed).getOrNull(StringValue.of("a")))
         .isEqualTo(StringValue.of("x" + text + "y"));
+  }
+
+  /**
+   * Issue 14: form values, percent-decoded query and path parts and multipart text parts were
+   * decoded by Java, which reads a maximal bad subpart as one U+FFFD ({@code E2 82 41}: one), where
+   * Go reads each bad byte as one (two), so OPA-Envoy's input document had one more character.
+   * Expected texts are what OPA-Envoy v1.19.1 answers for the same requests (load-tests/compat,
+   * "form and multipart text with bad bytes" cases).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "escaped bad bytes      | 613d254532253832253431  | \ufffd\ufffdA",
+        "raw bad bytes          | 613de28241               | \ufffd\ufffdA",
+        "escaped overlong form  | 613d254330253830         | \ufffd\ufffd",
+        "raw byte, escapes after| 613de2253832254143       | \u20ac",
+        "escapes, raw byte after| 613d2545322538328241     | \u2082A",
+        "well-formed            | 613de282ac2b254532253832254143 | \u20ac \u20ac",
+      })
+  void parse_formDecodesBadBytesAsGo(String what, String hex, String expected) throws Exception {
+    ObjectValue form =
+        (ObjectValue)
+            BodyParser.parse(
+                    Map.of("content-type", "application/x-www-form-urlencoded"),
+                    "",
+                    ByteString.copyFrom(bytes(hex)))
+                .body();
+    assertThat((Object) form).as(what).isEqualTo(formOf("a", expected));
+    // a key is decoded the same way
+    byte[] asKey = concat(Arrays.copyOfRange(bytes(hex), 2, hex.length() / 2), "=1");
+    ObjectValue keyed =
+        (ObjectValue)
+            BodyParser.parse(
+                    Map.of("content-type", "application/x-www-form-urlencoded"),
+                    "",
+                    ByteString.copyFrom(asKey))
+                .body();
+    assertThat((Object) keyed).as(what).isEqualTo(formOf(expected, "1"));
+  }
+
+  @Test
+  void parse_multipartTextPartDecodesBadBytesAsGo() throws Exception {
+    byte[] multipart =
+        concat(
+            "--b\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\n",
+            bytes("78e2824179"),
+            "\r\n--b--\r\n");
+    ObjectValue form =
+        (ObjectValue)
+            BodyParser.parse(
+                    Map.of("content-type", "multipart/form-data; boundary=b"),
+                    "",
+                    ByteString.copyFrom(multipart))
+                .body();
+    assertThat((Object) form).isEqualTo(formOf("p", "x\ufffd\ufffdAy"));
+  }
+
+  @Test
+  void queryAndPath_escapedBadBytesDecodeAsGo() throws Exception {
+    assertThat((Object) UrlDecoding.parseQuery("q=%E2%82A&%C0%80=1"))
+        .isEqualTo(
+            ObjectValue.of(
+                Map.of(
+                    StringValue.of("q"), ArrayValue.of(List.of(StringValue.of("\ufffd\ufffdA"))),
+                    StringValue.of("\ufffd\ufffd"), ArrayValue.of(List.of(StringValue.of("1"))))));
+    assertThat((Object) UrlDecoding.parsedPath("/v1/%E2%82A/%E2%82%AC"))
+        .isEqualTo(
+            ArrayValue.of(
+                List.of(
+                    StringValue.of("v1"),
+                    StringValue.of("\ufffd\ufffdA"),
+                    StringValue.of("\u20ac"))));
+  }
+
+  private static ObjectValue formOf(String key, String value) {
+    return ObjectValue.of(
+        Map.of(StringValue.of(key), ArrayValue.of(List.of(StringValue.of(value)))));
   }
 
   /** {@code {"a":"x<bytes>y","k<bytes>":1}}. */
