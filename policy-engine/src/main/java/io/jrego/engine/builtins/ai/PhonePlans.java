@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * format that {@code PhoneNumberUtil.isValidNumberForRegion} and {@code format(n, NATIONAL)} give,
  * without their per-call metadata lookup and their shared cache of 100 compiled patterns, which a
  * scan across a dozen regions keeps evicting (recompiling was about a tenth of a PII-dense scan).
- * The rules are libphonenumber's, applied to its own metadata; {@code PhonePlansTest} holds the
- * answers to the library's on every region the scanner tries.
+ * The patterns are asked as DFA tables ({@link Digits}); java.util.regex only splits a number into
+ * its format's groups. The rules are libphonenumber's, applied to its own metadata; {@code
+ * PhonePlansTest} holds the answers to the library's on every region it has metadata for.
  */
 final class PhonePlans {
 
@@ -53,9 +54,7 @@ final class PhonePlans {
     }
     for (String region : regions) {
       Plan plan = of(region);
-      if (plan.leadingDigits != null
-          ? plan.leadingDigits.matcher(nsn).lookingAt()
-          : plan.isValid(nsn)) {
+      if (plan.leadingDigits != null ? plan.leadingDigits.matches(nsn) : plan.isValid(nsn)) {
         return region;
       }
     }
@@ -98,7 +97,7 @@ final class PhonePlans {
    */
   static final class Plan {
     private final String region;
-    private final Pattern leadingDigits;
+    private final Digits leadingDigits;
     private final int countryCode;
     private final String trunk;
     private final boolean[] possible;
@@ -109,7 +108,7 @@ final class PhonePlans {
 
     private Plan(
         String region,
-        Pattern leadingDigits,
+        Digits leadingDigits,
         int countryCode,
         String trunk,
         boolean[] possible,
@@ -227,11 +226,14 @@ final class PhonePlans {
     private Formatted formatted(String nsn) {
       int prefix = prefixOf(nsn);
       for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
-        if (f.leading == null || f.leading.matcher(nsn).lookingAt()) {
+        // the tables decide which format applies; a matcher is made only for its groups
+        if ((f.leading == null || f.leading.matches(nsn)) && f.table.matches(nsn)) {
           Matcher m = f.pattern.matcher(nsn);
-          if (m.matches()) {
-            return new Formatted(f, m);
+          if (!m.matches()) {
+            throw new IllegalStateException(
+                "phone format table and pattern disagree on " + nsn + ": " + f.pattern);
           }
+          return new Formatted(f, m);
         }
       }
       return null;
@@ -299,30 +301,19 @@ final class PhonePlans {
   }
 
   /**
-   * Whether a regex run on {@code prefix} alone leaves open a match on a longer input that starts
-   * with it: it matched, or it read to the end of the prefix before failing. When it failed without
-   * reading to the end, the prefix decided the failure, so no input that starts with it can match.
-   * This lets a plan skip patterns by a number's first two digits.
-   */
-  private static boolean mayMatch(Matcher m, boolean whole) {
-    boolean matched = whole ? m.matches() : m.lookingAt();
-    return matched || m.hitEnd();
-  }
-
-  /**
    * A number type's lengths and pattern; {@code lengths}: bit k set for each possible length k
    * (libphonenumber lists -1 for a type with no numbers, which sets none), {@code anyLength}
    * whether the list is empty (then every length may match); {@code low}/{@code high}: the
    * two-digit starts (bits 0-63, 64-99) it can match.
    */
-  private record Desc(long lengths, boolean anyLength, Pattern pattern, long low, long high) {
+  private record Desc(long lengths, boolean anyLength, Digits pattern, long low, long high) {
     static Desc of(PhoneNumberDesc d) {
       String p = d.getNationalNumberPattern();
-      Pattern pattern = p.isEmpty() ? null : Pattern.compile(p);
+      Digits pattern = p.isEmpty() ? null : Digits.of(p, false);
       long low = 0;
       long high = 0;
       for (int i = 0; pattern != null && i < 100; i++) {
-        if (mayMatch(pattern.matcher(twoDigits(i)), true)) {
+        if (pattern.mayStartWith(twoDigits(i))) {
           if (i < 64) {
             low |= 1L << i;
           } else {
@@ -349,7 +340,7 @@ final class PhonePlans {
       if (pattern == null || (prefix >= 0 && !canStartWith(prefix))) {
         return false;
       }
-      return pattern.matcher(nsn).matches();
+      return pattern.matches(nsn);
     }
 
     private boolean canStartWith(int prefix) {
@@ -362,7 +353,8 @@ final class PhonePlans {
    * the rule split into group numbers and literal text, or null when it uses more of the
    * replacement syntax than {@code $n}.
    */
-  private record Format(Pattern leading, Pattern pattern, String rule, List<Object> parts) {
+  private record Format(
+      Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts) {
     static Format of(NumberFormat f) {
       int n = f.getLeadingDigitsPatternCount();
       String npRule = f.getNationalPrefixFormattingRule();
@@ -372,8 +364,9 @@ final class PhonePlans {
               : f.getFormat();
       Pattern pattern = Pattern.compile(f.getPattern());
       return new Format(
-          n == 0 ? null : Pattern.compile(f.getLeadingDigitsPattern(n - 1)),
+          n == 0 ? null : Digits.of(f.getLeadingDigitsPattern(n - 1), true),
           pattern,
+          Digits.of(f.getPattern(), false),
           rule,
           parts(rule, pattern.matcher("").groupCount()));
     }
@@ -417,8 +410,154 @@ final class PhonePlans {
 
     /** Whether this format can apply to a number starting with the two digits {@code prefix}. */
     boolean mayLead(String prefix) {
-      return (leading == null || mayMatch(leading.matcher(prefix), false))
-          && mayMatch(pattern.matcher(prefix), true);
+      return (leading == null || leading.mayStartWith(prefix)) && table.mayStartWith(prefix);
+    }
+  }
+
+  /**
+   * One of libphonenumber's digit patterns, asked as a minimal DFA over the ten ASCII digits:
+   * {@code matches} gives {@code Pattern.matcher(s).matches()}'s answer ({@code lookingAt()}'s for
+   * a leading-digits pattern) with one table read per digit and nothing allocated, where a matcher
+   * is an object and a backtracking walk. The tables are built ahead of time into {@code
+   * phone-tables.txt} (a resource beside this class) by {@code PhoneTablesGenerator} in the tests,
+   * and {@code PhoneTablesTest} holds them to the patterns; building them when a plan is first
+   * compiled took seconds. A pattern the file does not have (a libphonenumber upgrade without
+   * regenerating it) is asked with java.util.regex, with the same answers, only slower.
+   */
+  static final class Digits {
+    /** Per state, its next state for each digit (state * 10 + digit), -1 for none; null: none. */
+    private final int[] next;
+
+    private final boolean[] accept;
+    private final Pattern regex;
+    private final boolean prefix;
+
+    private Digits(int[] next, boolean[] accept, Pattern regex, boolean prefix) {
+      this.next = next;
+      this.accept = accept;
+      this.regex = regex;
+      this.prefix = prefix;
+    }
+
+    /**
+     * {@code pattern} as a table; with {@code prefix}, the digit strings that start with a match
+     * ({@code lookingAt}).
+     */
+    static Digits of(String pattern, boolean prefix) {
+      Digits table = DigitTables.get((prefix ? "p " : "m ") + pattern);
+      return table != null ? table : new Digits(null, null, Pattern.compile(pattern), prefix);
+    }
+
+    /** Whether this pattern is asked as a table (false: with java.util.regex). */
+    boolean isTable() {
+      return next != null;
+    }
+
+    /** Whether the whole of {@code s} is in the pattern's language. */
+    boolean matches(CharSequence s) {
+      if (next == null) {
+        Matcher m = regex.matcher(s);
+        return prefix ? m.lookingAt() : m.matches();
+      }
+      int state = 0;
+      for (int i = 0; i < s.length(); i++) {
+        int d = s.charAt(i) - '0';
+        if (d < 0 || d > 9) {
+          return false;
+        }
+        state = next[state * 10 + d];
+        if (state < 0) {
+          return false;
+        }
+      }
+      return accept[state];
+    }
+
+    /**
+     * Whether a string of digits starting with {@code start} may be in the language. A table
+     * answers exactly (its states can all reach an accepting one); a regex answers whether it
+     * matched or read to the end of {@code start} before failing, which is never false when a
+     * longer input could match.
+     */
+    boolean mayStartWith(String start) {
+      if (next == null) {
+        Matcher m = regex.matcher(start);
+        return (prefix ? m.lookingAt() : m.matches()) || m.hitEnd();
+      }
+      int state = 0;
+      for (int i = 0; i < start.length() && state >= 0; i++) {
+        state = next[state * 10 + start.charAt(i) - '0'];
+      }
+      return state >= 0;
+    }
+  }
+
+  /**
+   * The lines of {@code phone-tables.txt}, read on first use, keyed by kind and pattern; a table is
+   * parsed when a plan asks for it (a dozen regions use a few hundred of the file's 1,800).
+   */
+  private static final class DigitTables {
+    private record Line(String text, int states, int lineNo) {}
+
+    private static final Map<String, Line> LINES = read();
+
+    static Digits get(String key) {
+      Line line = LINES.get(key);
+      return line == null ? null : parse(line.text, line.states, key.charAt(0) == 'p', line.lineNo);
+    }
+
+    private static Map<String, Line> read() {
+      Map<String, Line> out = new java.util.HashMap<>(4096);
+      int lineNo = 0;
+      for (String line : Tables.lines("phone-tables.txt")) {
+        lineNo++;
+        if (line.isEmpty() || line.startsWith("#")) {
+          continue;
+        }
+        int tab = line.indexOf('\t');
+        int tab2 = line.indexOf('\t', tab + 1);
+        if (tab != 1 || tab2 < 0 || (line.charAt(0) != 'm' && line.charAt(0) != 'p')) {
+          throw new IllegalStateException(
+              "phone-tables.txt:" + lineNo + ": not kind, pattern, states");
+        }
+        out.put(
+            line.charAt(0) + " " + line.substring(tab + 1, tab2), new Line(line, tab2 + 1, lineNo));
+      }
+      return out;
+    }
+
+    /** The states written from {@code from} to the end of {@code line}. */
+    private static Digits parse(String line, int from, boolean prefix, int lineNo) {
+      int states = 1;
+      for (int i = from; i < line.length(); i++) {
+        states += line.charAt(i) == ' ' ? 1 : 0;
+      }
+      int[] next = new int[states * 10];
+      boolean[] accept = new boolean[states];
+      int i = from;
+      for (int s = 0; s < states; s++) {
+        char flag = line.charAt(i++);
+        if (flag != '+' && flag != '-') {
+          throw new IllegalStateException("phone-tables.txt:" + lineNo + ": bad state " + s);
+        }
+        accept[s] = flag == '+';
+        for (int d = 0; d < 10; d++) {
+          int value = -1;
+          while (i < line.length() && line.charAt(i) != ',' && line.charAt(i) != ' ') {
+            int digit = Character.digit(line.charAt(i++), 36);
+            if (digit < 0) {
+              throw new IllegalStateException("phone-tables.txt:" + lineNo + ": bad state " + s);
+            }
+            value = (value < 0 ? 0 : value * 36) + digit;
+          }
+          if (value >= states || (d < 9) != (i < line.length() && line.charAt(i) == ',')) {
+            throw new IllegalStateException("phone-tables.txt:" + lineNo + ": bad state " + s);
+          }
+          next[s * 10 + d] = value;
+          i++;
+        }
+      }
+      return new Digits(next, accept, null, prefix);
     }
   }
 
@@ -464,7 +603,7 @@ final class PhonePlans {
     }
     return new Plan(
         region,
-        m.hasLeadingDigits() ? Pattern.compile(m.getLeadingDigits()) : null,
+        m.hasLeadingDigits() ? Digits.of(m.getLeadingDigits(), true) : null,
         cc,
         UTIL.getNddPrefixForRegion(region, true),
         possible,

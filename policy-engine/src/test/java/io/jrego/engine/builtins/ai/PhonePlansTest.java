@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType;
+import com.google.i18n.phonenumbers.Phonemetadata.NumberFormat;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneNumberDesc;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,6 +87,93 @@ class PhonePlansTest {
     }
     // country codes shared by several regions (+1, +7, +44, ...) are where the answer is worked for
     assertThat(shared).isGreaterThan(10_000);
+  }
+
+  /**
+   * Every digit pattern of every region's metadata that the plans ask (number types, formats,
+   * leading digits) has a table in {@code phone-tables.txt}, and the table gives the same answer as
+   * {@code java.util.regex}: {@code matches}, or {@code lookingAt} for leading digits, on the
+   * region's samples and on random strings that start like the pattern's own matches.
+   */
+  @Test
+  void digitTablesAnswerAsTheirPatterns() {
+    Random random = new Random(20261206);
+    var source = DefaultMetadataDependenciesProvider.getInstance().getPhoneNumberMetadataSource();
+    int patterns = 0;
+    int matched = 0;
+    int checked = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhoneMetadata m = source.getMetadataForRegion(region);
+      List<String> whole = new ArrayList<>();
+      for (PhoneNumberDesc d :
+          List.of(
+              m.getGeneralDesc(),
+              m.getFixedLine(),
+              m.getMobile(),
+              m.getTollFree(),
+              m.getPremiumRate(),
+              m.getSharedCost(),
+              m.getVoip(),
+              m.getPersonalNumber(),
+              m.getPager(),
+              m.getUan(),
+              m.getVoicemail())) {
+        if (!d.getNationalNumberPattern().isEmpty()) {
+          whole.add(d.getNationalNumberPattern());
+        }
+      }
+      List<String> leading = new ArrayList<>();
+      for (NumberFormat f : m.getNumberFormatList()) {
+        whole.add(f.getPattern());
+        // the plans ask only a format's last (most detailed) leading-digits pattern
+        int n = f.getLeadingDigitsPatternCount();
+        if (n > 0) {
+          leading.add(f.getLeadingDigitsPattern(n - 1));
+        }
+      }
+      if (m.hasLeadingDigits()) {
+        leading.add(m.getLeadingDigits());
+      }
+      List<String> samples = samples(region, random);
+      for (boolean prefix : new boolean[] {false, true}) {
+        for (String p : prefix ? leading : whole) {
+          Pattern pattern = Pattern.compile(p);
+          PhonePlans.Digits table = PhonePlans.Digits.of(p, prefix);
+          assertThat(table.isTable()).as("%s /%s/ in phone-tables.txt", region, p).isTrue();
+          List<String> inputs = new ArrayList<>(samples);
+          // strings that start as matches start, so that both answers come up
+          for (String sample : samples) {
+            var mt = pattern.matcher(sample);
+            if (prefix ? mt.lookingAt() : mt.matches()) {
+              int keep = random.nextInt(sample.length() + 1);
+              inputs.add(sample.substring(0, keep) + digits(random, random.nextInt(6)));
+            }
+          }
+          inputs.add("");
+          for (String in : inputs) {
+            var mt = pattern.matcher(in);
+            boolean expected = prefix ? mt.lookingAt() : mt.matches();
+            assertThat(table.matches(in)).as("%s /%s/ on %s", region, p, in).isEqualTo(expected);
+            if (in.length() >= 2) {
+              // the plans skip a pattern by a number's first two digits when no match starts so
+              String start = in.substring(0, 2);
+              if (expected) {
+                assertThat(table.mayStartWith(start))
+                    .as("%s /%s/ starts %s", region, p, start)
+                    .isTrue();
+              }
+            }
+            matched += expected ? 1 : 0;
+            checked++;
+          }
+          patterns++;
+        }
+      }
+    }
+    assertThat(patterns).isGreaterThan(2_500);
+    // both answers come up often (about 240,000 matches in 1,000,000 strings)
+    assertThat(matched).isGreaterThan(100_000);
+    assertThat(checked - matched).isGreaterThan(500_000);
   }
 
   /**
