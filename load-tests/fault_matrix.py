@@ -140,6 +140,8 @@ repeated_turns if {
 GC_PAUSE = re.compile(r"^\[(\d+)ms\] GC\(\d+\) Pause (.*) (\d+\.\d+)ms$")
 # Pauses at least this long are listed one by one in a phase's details, with their cause.
 LONG_PAUSE_MS = 10
+# Micrometer's gauge of the code cache (one pool "CodeCache", or "CodeHeap '...'" pools when segmented).
+CODE_CACHE = re.compile(r'^jvm_memory_(used|committed)_bytes\{[^}]*id="Code(?:Cache|Heap[^"]*)"[^}]*\} (\S+)$')
 # A line of -Xlog:deoptimization=debug with the timemillis decoration (--jit-log).
 DEOPT = re.compile(r"^\[(\d+)ms\] cid=")
 
@@ -326,6 +328,23 @@ class Replica:
                     if 0 <= i < len(counts):
                         counts[i] += 1
         return counts
+
+    def code_cache_mib(self):
+        """The code cache's used and committed MiB now ([used, committed], all its heaps summed;
+        Micrometer's jvm_memory_* series from /metrics), or None. Used counts compiled code not yet
+        freed: under SerialGC code thrown away (deoptimised, or replaced by a higher tier) stays
+        there until a full collection unloads it."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            return None
+        out = {"used": 0.0, "committed": 0.0}
+        for line in text.splitlines():
+            m = CODE_CACHE.match(line)
+            if m:
+                out[m.group(1)] += float(m.group(2))
+        return [round(out["used"] / 2**20, 1), round(out["committed"] / 2**20, 1)] if out["committed"] else None
 
     def metrics(self):
         """jrego_checks_total by result/reason and the bundle failure counters."""
@@ -520,6 +539,65 @@ def wait_revision(replicas, revision, seconds=20):
     return False
 
 
+# The warm-up's windows, and the share of the replicas' CPU their JIT compilers may still take in the
+# last two for the warm-up to end (see settle()).
+SETTLE_WINDOW_S = 10
+SETTLE_JIT_SHARE = 0.10
+
+
+def jit_and_total_cpu_s(pid):
+    """(CPU seconds of the JVM's compiler threads, CPU seconds of the whole process) of a live
+    process, from /proc/PID/task/*/stat (the JVM names its compiler threads "C1 CompilerThre..." and
+    "C2 CompilerThre..."), or None once it is gone."""
+    jit = total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat.rpartition(")")[2].split()
+        ticks = int(fields[11]) + int(fields[12])
+        total += ticks
+        if name.startswith(("C1 Compiler", "C2 Compiler")):
+            jit += ticks
+    tck = os.sysconf("SC_CLK_TCK")
+    return jit / tck, total / tck
+
+
+def settle(legit, replicas, args):
+    """Legitimate load until the replicas' JIT has settled: in windows of SETTLE_WINDOW_S, for at
+    least --warm-up seconds and at most --warm-up-max, until in two windows in a row the compiler
+    threads took at most SETTLE_JIT_SHARE of the replicas' CPU. At 150 requests/s C2 was still
+    taking 40% of the replicas' CPU 2 minutes after start, and their CPU per request halved from
+    then to 3 minutes: a calm phase started before that measures the compilers, not jrego. Each
+    window is a FaultLoad phase of its own (warm-up-N), so the report gives its success and p99
+    too. Returns the windows: [seconds, µs of jrego CPU per legitimate request, % of it the JIT's]."""
+    windows, t_start = [], time.time()
+    while True:
+        legit.mark(f"warm-up-{len(windows) + 1}")
+        before = [jit_and_total_cpu_s(r.server.pid) for r in replicas]
+        t0 = time.time()
+        time.sleep(SETTLE_WINDOW_S)
+        after = [jit_and_total_cpu_s(r.server.pid) for r in replicas]
+        seconds = time.time() - t0
+        pairs = [(a, b) for a, b in zip(after, before) if a is not None and b is not None]
+        jit = sum(a[0] - b[0] for a, b in pairs)
+        cpu = sum(a[1] - b[1] for a, b in pairs)
+        windows.append([round(seconds, 1), round(1e6 * cpu / (args.rate * seconds)),
+                        round(100 * jit / cpu) if cpu > 0 else 0])
+        R.log(f"warm-up window {len(windows)}: jrego {windows[-1][1]} µs CPU per legitimate request, "
+              f"{windows[-1][2]}% of it the JIT's")
+        elapsed = time.time() - t_start
+        steady = len(windows) >= 2 and all(w[2] <= 100 * SETTLE_JIT_SHARE for w in windows[-2:])
+        if elapsed >= args.warm_up_max or (elapsed >= args.warm_up and steady):
+            return {"windows": windows, "seconds": round(elapsed, 1), "settled": steady}
+
+
 def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir, others):
     """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
     legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles, the
@@ -601,6 +679,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     info["cpu_s"]["rest of machine"] = round(machine - info["steal_s"] - sum(info["cpu_s"].values()), 2)
     info["gc"] = {r.name: r.gc_pauses(wall0, wall1, t0) for r in replicas}
     info["rss_mib"] = {r.name: proc_rss_mib(r.server.pid) for r in replicas}
+    info["code_cache_mib"] = {r.name: r.code_cache_mib() for r in replicas}
     deopts = {r.name: r.deopts_per_second(t0, wall1 - t0) for r in replicas}
     if any(v is not None for v in deopts.values()):
         info["deopts_by_second"] = deopts
@@ -695,7 +774,11 @@ def report(rows, meta, out_md):
                 f"client would not)" if meta.get("hostile_nice") else "at the same priority as the rest")
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
-             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up."
+             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up ("
+             + ("the replicas' JIT had settled" if meta.get("settled")
+                else f"**the replicas' JIT had not settled** (over {100 * SETTLE_JIT_SHARE:.0f}% of their CPU)")
+             + f"; in its {SETTLE_WINDOW_S} s windows jrego's CPU per legitimate request, µs, and the JIT's share: "
+             + ", ".join(f"{w[1]} ({w[2]}%)" for w in meta.get("warm_up_windows", [])) + ")."
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
@@ -719,8 +802,9 @@ def report(rows, meta, out_md):
               "here; steal: time the hypervisor ran someone else on this machine's CPUs), the upstream's CPU per "
               "legitimate request (the same small work in every run: a gauge of how fast the machine runs, see "
               "load-tests/README.md, \"Why calm moves\") and the replicas' GC pauses (-Xlog:gc):", "",
-              "| phase | s | " + " | ".join(names) + " | steal | upstream µs/request | GC A: pauses, total, longest | GC B |",
-              "|---|---:|" + "---:|" * (len(names) + 2) + "---|---|"]
+              "| phase | s | " + " | ".join(names) + " | steal | upstream µs/request | GC A: pauses, total, longest | GC B "
+              "| code cache used A / B, MiB |",
+              "|---|---:|" + "---:|" * (len(names) + 2) + "---|---|---|"]
     for r in rows:
         cpu, gc = r.get("cpu_s", {}), r.get("gc", {})
         cells = [f"{cpu[n]:.2f}" if n in cpu else "" for n in names]
@@ -728,8 +812,9 @@ def report(rows, meta, out_md):
         gauge = upstream_us_per_request(r)
         cells.append(f"{gauge:.0f}" if gauge is not None else "")
         gcs = [f"{g['pauses']}, {g['total_ms']:.0f} ms, {g['max_ms']:.1f} ms" for g in (gc.get("A"), gc.get("B")) if g]
+        code = [f"{v[0]:.1f}" if v else "?" for v in (r.get("code_cache_mib") or {}).values()]
         lines.append(f"| {r['name']} | {r.get('cpu_wall_s', 0):.0f} | " + " | ".join(cells) + " | "
-                     + " | ".join(gcs or ["", ""]) + " |")
+                     + " | ".join(gcs or ["", ""]) + " | " + " / ".join(code) + " |")
     lines += ["", machine_check(rows)]
     lines += ["", "## Per phase", ""]
     for r in rows:
@@ -753,6 +838,10 @@ def report(rows, meta, out_md):
             rss = [f"jrego {k} {v[0]:.0f} MiB (peak so far {v[1]:.0f})" for k, v in (r.get("rss_mib") or {}).items() if v]
             if rss:
                 lines.append("- resident memory at the phase's end: " + "; ".join(rss))
+            code = [f"jrego {k} {v[0]:.1f} MiB used of {v[1]:.1f} committed"
+                    for k, v in (r.get("code_cache_mib") or {}).items() if v]
+            if code:
+                lines.append("- code cache at the phase's end: " + "; ".join(code))
             long = [f"jrego {k} at {at:.1f} s: {kind}, {ms:.0f} ms"
                     for k, g in r["gc"].items() for at, ms, kind in g.get("long", [])]
             if long:
@@ -776,9 +865,14 @@ def report(rows, meta, out_md):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--phase-seconds", type=float, default=15)
-    ap.add_argument("--warm-up", type=float, default=60, help="seconds of legitimate load before the first phase")
-    ap.add_argument("--rate", type=float, default=300, help="legitimate requests per second")
+    ap.add_argument("--phase-seconds", type=float, default=30)
+    ap.add_argument("--warm-up", type=float, default=60,
+                    help="at least this many seconds of legitimate load before the first phase (then until the "
+                         "replicas' JIT compilers have settled: see --warm-up-max)")
+    ap.add_argument("--warm-up-max", type=float, default=240,
+                    help="at most this many seconds of warm-up, settled or not (the report says which)")
+    ap.add_argument("--rate", type=float, default=150,
+                    help="legitimate requests per second (see the README, \"A calm to measure against\")")
     ap.add_argument("--hostile-rate", type=float, default=20,
                     help="hostile requests per second on each of the two ways in")
     ap.add_argument("--cpu-rate", type=float, default=5, help="the cpu-policy phase's hostile rate, each way")
@@ -816,7 +910,7 @@ def main():
     url = f"http://127.0.0.1:{bundle_server.port}/bundle.tar.gz"
     replicas = [Replica(n, url, workdir, args.jrego_arg, args.jit_log) for n in ("A", "B")]
     servers = []
-    legit = None
+    legit, warm_up = None, {"seconds": 0, "windows": [], "settled": False}
     try:
         up_port = R.free_port()
         servers.append(R.Server("upstream", [java, "-cp", R.JAR, "io.jrego.loadtests.ChatUpstream", str(up_port)],
@@ -828,11 +922,10 @@ def main():
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
-        total = len(phases) * (args.phase_seconds + 20) + args.warm_up + 60
+        total = len(phases) * (args.phase_seconds + 20) + max(args.warm_up, args.warm_up_max) + 60
         legit = Legit(java, listen, certs, args.rate, total, workdir)
-        legit.mark("warm-up")  # Envoy's and the client's connections, health checks, the JITs
-        time.sleep(args.warm_up)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
+        warm_up = settle(legit, replicas, args)  # connections, health checks, the JITs
         infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir, others)
                  for p in phases]
         legit_rows = legit.finish()
@@ -859,7 +952,8 @@ def main():
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
-            "warm_up": args.warm_up, "jrego_args": args.jrego_arg,
+            "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
+            "jrego_args": args.jrego_arg,
             "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(), "sha256_mb_s": speed,
             "gc": os.environ.get("JREGO_GC", "").strip()}
     report(rows, meta, out)

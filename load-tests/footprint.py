@@ -99,6 +99,12 @@ LAUNCHER_VARIANTS = {
                                    "launcher, JREGO_JIT=auto (C1 alone on the one CPU), 0.5 s warm-up"),
     "launcher-jit-c2-warm500ms": ([], {"JREGO_JIT": "c2"}, ["--warm-up", "500ms"],
                                   "launcher with JREGO_JIT=c2 (C1 then C2, as before session 12), 0.5 s warm-up"),
+    # Session 13 (issue 14): the JDK's default code-unloading threshold (15% of the reserved code cache,
+    # counted from 0 at start: a full GC once 19 MiB of code exists) against the launcher's 30%, with C2
+    # so that the code grows as it does on two CPUs.
+    "launcher-jit-c2-sweeper15-warm500ms": (["-XX:SweeperThreshold=15"], {"JREGO_JIT": "c2"}, ["--warm-up", "500ms"],
+                                            "launcher with JREGO_JIT=c2 and the JDK's default code-unloading "
+                                            "threshold (15%), 0.5 s warm-up"),
     "launcher-c1-noeager": (["-XX:TieredStopAtLevel=1", "-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"],
                             {}, [], "launcher, C1 only, AOTCompileEagerly off, no warm-up"),
     # The compiler threads at nice 19 (the JVM maps Java priorities to nice values only under

@@ -47,10 +47,14 @@ serve_jvm_flags() {
   # few ms; no GC threads. Heap grows from 24 MiB as needed up to 128 MiB (what jrego derives
   # its bundle and evaluation limits from). Metaspace capped at what the check path uses with
   # room to spare; 512 KiB default stacks (check threads set their own 8 MiB, touched only by
-  # deep inputs). Code cache 128 MiB reserved (17-20 used): SerialGC frees compiled code only in
-  # a full GC, which JDK 25 asks for after about 15% of the reserved size in new code; with
-  # 64 MiB that came at start-up and after each burst of recompiles (31-172 ms pauses in the
-  # fault matrix), with 128 MiB it did not in a round (load-tests/README.md, "Fault matrix").
+  # deep inputs). Code cache 128 MiB reserved (15-24 MiB used through the fault matrix's phases):
+  # SerialGC frees compiled code only in a full GC, and the JVM (20 and newer) asks for one when
+  # the code allocated since the last unloading passes SweeperThreshold percent of the reserved
+  # size. Counted from the start, with nothing unloaded yet, the default 15% (19 MiB) fell inside
+  # the code a warmed server keeps: every replica took one such full GC 1-1.5 minutes in, 92-335 ms
+  # on this 2-CPU machine ("0.000% used -> 15.0% used" in its log). At 30% (38 MiB) it comes only
+  # after 14 MiB or more of discarded code with no full GC in between; full GCs the heap asks for
+  # unload code too (load-tests/README.md, "Fault matrix", session 13).
   local gc
   case "${JREGO_GC:-serial}" in
     serial) gc=-XX:+UseSerialGC ;;
@@ -74,6 +78,12 @@ serve_jvm_flags() {
   # from JDK 22 (and 21.0.4); JDK 21 runs without it.
   if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 22 )); then
     SERVE_JVM_FLAGS+=(-XX:TrimNativeHeapInterval=1000)
+  fi
+  # The code cache's unloading threshold (above). JDK 20 removed the code sweeper and gave the flag
+  # this meaning; before, it meant the sweeper's own trigger, so it is not passed to an older JVM
+  # (the launcher needs 21 or newer; a JDK whose major version it cannot read gets it too).
+  if ! [[ "$major" =~ ^[0-9]+$ ]] || (( major >= 20 )); then
+    SERVE_JVM_FLAGS+=(-XX:SweeperThreshold=30)
   fi
 }
 
