@@ -337,12 +337,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rates", default="500,1000,2000", help="requests/s, comma-separated")
     ap.add_argument("--seconds", type=float, default=8, help="each measured phase")
-    ap.add_argument("--warmup", type=float, default=6, help="each variant at the top rate, unmeasured")
+    ap.add_argument("--warmup", type=int, default=4000,
+                    help="unmeasured requests per variant first, at --warm-rate, in --warm-windows windows "
+                         "interleaved across the variants (jrego's JIT compiles under them)")
+    ap.add_argument("--warm-rate", type=float,
+                    help="requests/s of the warm-up (default: the lowest of --rates, which the machine carries)")
+    ap.add_argument("--warm-windows", type=int, default=4,
+                    help="windows of the HTTP and the SSE warm-up, each reported with jrego's CPU per request "
+                         "or per round of streams, to show it settled")
     ap.add_argument("--rounds", type=int, default=2, help="times every (rate, variant) phase is run")
     ap.add_argument("--streams", type=int, default=30, help="SSE streams per variant")
     ap.add_argument("--events", type=int, default=2000, help="events per SSE stream")
-    ap.add_argument("--sse-warmup", type=int, default=3,
-                    help="unmeasured SSE streams per variant first (the stream paths compile under them)")
+    ap.add_argument("--sse-warmup", type=int, default=200,
+                    help="unmeasured SSE streams per variant first, interleaved as the measured ones (the "
+                         "stream paths compile under them: session 12 saw the first 400-600 100-event "
+                         "streams 2-50x slower)")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
     ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
@@ -421,15 +430,24 @@ def main():
         sampler = Sampler({**pids, "upstream": upstream.pid,
                            **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}})
         sampler.start()
-        http = java_lines([java, "-cp", JAR, "io.jrego.loadtests.HttpLoad", chat, *cert_args, args.rates,
-                           str(args.seconds), str(args.warmup), str(args.rounds), *targets], sampler)
+        warm_rate = args.warm_rate or min(float(r) for r in args.rates.split(","))
+        http = java_lines([java, f"-Dwarm.rate={warm_rate:g}", f"-Dwarm.windows={args.warm_windows}", "-cp",
+                           JAR, "io.jrego.loadtests.HttpLoad", chat, *cert_args, args.rates, str(args.seconds),
+                           f"{args.warmup / warm_rate:g}", str(args.rounds), *targets], sampler)
         for row in http:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+        http_warm = [row for row in http if "warmup" in row]
+        http = [row for row in http if "warmup" not in row]
         if not sampler.is_alive() or not any(row["cpu"] for row in http):
             raise RuntimeError(f"the CPU sampler recorded nothing inside the phases "
                                f"({len(sampler.samples)} samples, alive: {sampler.is_alive()})")
-        sse = java_lines([java, "-cp", JAR, "io.jrego.loadtests.SseLoad", stream, *cert_args,
-                          str(args.streams), str(args.events), str(args.sse_warmup), *targets])
+        sse = java_lines([java, f"-Dwarm.windows={args.warm_windows}", "-cp", JAR, "io.jrego.loadtests.SseLoad",
+                          stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *targets],
+                         sampler, "sse-generator")
+        for row in sse:
+            row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+        sse_warm = [row for row in sse if "window" in row]
+        sse = [row for row in sse if "window" not in row]
         sampler.stopped.set()
         found = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
         checks = {s: metric_sum(admin_url, "jrego_checks_total", f'service="{s}"')
@@ -441,11 +459,12 @@ def main():
     cuts = cut_streams(os.path.join(workdir, "upstream.log"))
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
     report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
-                    cuts)
+                    cuts, warm_rate, http_warm, sse_warm)
     day = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
     open(out, "w").write(report)
-    json.dump({"http": http, "sse": sse, "cut_streams": cuts}, open(out[:-3] + ".json", "w"), indent=1)
+    json.dump({"http": http, "sse": sse, "http_warmup": http_warm, "sse_warmup": sse_warm, "cut_streams": cuts},
+              open(out[:-3] + ".json", "w"), indent=1)
     print(report)
     log(f"wrote {out}")
 
@@ -481,6 +500,91 @@ def breakdown(variants, s):
     return lines
 
 
+def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
+    """Whether jrego was warm when measured: its CPU per request in each HTTP warm-up window and in
+    the measured phases at the warm-up's rate, and per round of SSE streams (one to each variant) in
+    each SSE warm-up window and in the measured rounds, with the CPU per MB of each process there."""
+    served = [v for v in variants if v != "none"]
+
+    def jrego_of(v):
+        return "jrego-before" if v == "before" else "jrego"
+
+    def per_req(rows, v, part):
+        vals = [r["cpu"].get(part, 0) * 1000 / max(r["rps"], 1) for r in rows if r.get("cpu")]
+        return f"{median(vals):.3f}" if vals else "-"
+
+    def busy(rows):
+        vals = [r["cpu"].get("machine", 0) / (os.cpu_count() or 1) for r in rows if r.get("cpu")]
+        return f"{median(vals):.0%}" if vals else "-"
+    lines = ["", "## Warm-up: was jrego warm when measured?", "",
+             f"HTTP: {args_warmup_text(http_warm, warm_rate)} jrego's CPU per request (ms, from /proc) in "
+             "each window, and in the measured phases at the same rate (median of the rounds); p99 of the "
+             "window in ms.", "",
+             "| window | " + " | ".join(f"{v}: jrego CPU/req | {v}: p99" for v in served) + " | machine busy |",
+             "|---|" + "---|---|" * len(served) + "---|"]
+    windows = sorted({r["warmup"] for r in http_warm})
+    for w in windows:
+        rows = [r for r in http_warm if r["warmup"] == w]
+        cells = []
+        for v in served:
+            vr = [r for r in rows if r["target"] == v]
+            cells += [per_req(vr, v, jrego_of(v)), f"{median([r['p99_us'] for r in vr]) / 1000:.2f}" if vr else "-"]
+        lines.append(f"| warm-up {w + 1} | " + " | ".join(cells) + f" | {busy(rows)} |")
+    measured = [r for r in http if abs(r["rate"] - warm_rate) < 0.5]
+    if measured:
+        cells = []
+        for v in served:
+            vr = [r for r in measured if r["target"] == v]
+            cells += [per_req(vr, v, jrego_of(v)), f"{median([r['p99_us'] for r in vr]) / 1000:.2f}" if vr else "-"]
+        lines.append(f"| measured, {warm_rate:g}/s | " + " | ".join(cells) + f" | {busy(measured)} |")
+    if not sse_warm:
+        return lines
+    parts = ["jrego"] + (["jrego-before"] if "before" in variants else [])
+    focus = [v for v in ("ext_authz+ext_proc", "before") if v in variants]
+
+    def per_round(row, part):
+        c = row.get("cpu") or {}
+        return c.get(part, 0) * (row["t1_ms"] - row["t0_ms"]) / max(row["streams"], 1)  # ms of CPU
+    lines += ["", "SSE: rounds of one stream to each variant (the measured rounds' shape), the warm-up in "
+              "windows; jrego's CPU per round (ms; the ext_authz variant's Check is in it), and the median "
+              "first byte (ms) and MB/s over all streams of the variants through ext_proc.", "",
+              "| window | rounds | " + " | ".join(f"{p} CPU/round" for p in parts) + " | "
+              + " | ".join(f"{v}: first byte | {v}: MB/s" for v in focus) + " | machine busy |",
+              "|---|---|" + "---|" * len(parts) + "---|---|" * len(focus) + "---|"]
+    groups = [(f"warm-up {w + 1}", [r for r in sse_warm if r["window"] == w])
+              for w in sorted({r["window"] for r in sse_warm})] + [("measured", sse)]
+    for label, rows in groups:
+        by = {r["target"]: r for r in rows}
+        any_row = rows[0]
+        cells = [f"{per_round(any_row, p):.2f}" for p in parts]
+        for v in focus:
+            r = by[v]
+            mbs = r.get("mb_per_s_all") or len(r["mb_per_s"]) / sum(1 / x for x in r["mb_per_s"])
+            cells += [f"{r['first_byte_ms_p50']:.2f}", f"{mbs:.2f}"]
+        c = any_row.get("cpu") or {}
+        lines.append(f"| {label} | {any_row['streams']} | " + " | ".join(cells)
+                     + f" | {c.get('machine', 0) / (os.cpu_count() or 1):.0%} |")
+    mb = {v: sse_row["bytes_per_stream"] / 1e6 for v, sse_row in ((r["target"], r) for r in sse)}
+    lines += ["", "CPU per MB of SSE answer in the measured rounds (ms of CPU per MB through each variant; "
+              "each variant has its own Envoy; jrego's row is its CPU per round over the ext_proc "
+              "variant's MB, so it holds one Check of the ext_authz variant too):", "",
+              "| variant | Envoy ms/MB | jrego ms/MB |", "|---|---|---|"]
+    for v in variants:
+        row = next(r for r in sse if r["target"] == v)
+        jr = (f"{per_round(row, jrego_of(v)) / mb[v]:.1f}" if v in ("ext_authz+ext_proc", "before") else "-")
+        lines.append(f"| {v} | {per_round(row, f'envoy-{v}') / mb[v]:.1f} | {jr} |")
+    return lines
+
+
+def args_warmup_text(http_warm, warm_rate):
+    per = {}
+    for r in http_warm:
+        per[r["target"]] = per.get(r["target"], 0) + r["requests"]
+    n = max(per.values()) if per else 0
+    k = len({r["warmup"] for r in http_warm})
+    return f"{n:,} unmeasured requests per variant at {warm_rate:g}/s in {k} windows, interleaved;"
+
+
 def cut_report(variants, s, cuts):
     """Streams Envoy ended with a response flag (all streams, warm-up included in ChatUpstream's
     count), and ChatUpstream's own lines for streams cut before their end."""
@@ -494,7 +598,8 @@ def cut_report(variants, s, cuts):
     return lines
 
 
-def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants, cuts):
+def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants, cuts,
+           warm_rate, http_warm, sse_warm):
     rates = [float(r) for r in args.rates.split(",")]
     by = {}
     for row in http:
@@ -510,10 +615,10 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"# ext_proc through Envoy: what the hop adds ({datetime.date.today().isoformat()})",
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
-        f"--warmup {args.warmup:g} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
+        f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
-        + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "") + "`",
+        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
@@ -607,6 +712,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                      f"{r['ok']}/{r['streams']} |")
     lines += breakdown(variants, s)
     lines += cut_report(variants, s, cuts)
+    lines += warm_report(variants, warm_rate, http_warm, http, sse_warm, sse)
     ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]
     ratio_all = full["mb_per_s_all"] / none["mb_per_s_all"]
     ttfb = full["first_byte_ms_p50"] - none["first_byte_ms_p50"]

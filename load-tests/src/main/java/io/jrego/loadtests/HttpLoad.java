@@ -53,8 +53,11 @@ import org.HdrHistogram.Histogram;
  *   RATES SECONDS WARMUP_SECONDS ROUNDS NAME=URL...
  * </pre>
  *
- * RATES is comma-separated (e.g. {@code 500,1000,2000}); the warm-up runs each target at the
- * highest rate. {@code load-tests/extproc.py} runs it with Envoy, jrego and {@link ChatUpstream}.
+ * RATES is comma-separated (e.g. {@code 500,1000,2000}); the warm-up runs each target for
+ * WARMUP_SECONDS at {@code -Dwarm.rate} (default: the highest rate), in {@code -Dwarm.windows}
+ * windows (default 1) interleaved across the targets, each printed as a phase with {@code
+ * "warmup"}: its window's number. {@code load-tests/extproc.py} runs it with Envoy, jrego and
+ * {@link ChatUpstream}.
  */
 public final class HttpLoad {
 
@@ -83,13 +86,22 @@ public final class HttpLoad {
               .connectTimeout(Duration.ofSeconds(5))
               .build());
     }
-    double top = Arrays.stream(rates).max().orElseThrow();
-    if (warm > 0) {
-      for (String name : targets.keySet()) {
-        run(clients.get(name), targets.get(name), body, top, warm);
+    double warmRate =
+        Double.parseDouble(
+            System.getProperty(
+                "warm.rate", String.valueOf(Arrays.stream(rates).max().orElseThrow())));
+    int windows = Integer.getInteger("warm.windows", 1);
+    List<String> names = new ArrayList<>(targets.keySet());
+    // the warm-up in windows, the targets interleaved as in the rounds: each window is printed
+    // (with "warmup": its number) so the caller can see the servers' CPU per request settle
+    for (int w = 0; w < windows && warm > 0; w++) {
+      for (String name : names) {
+        String json = run(clients.get(name), targets.get(name), body, warmRate, warm / windows);
+        System.out.println(
+            "{\"target\":\"" + name + "\",\"warmup\":" + w + "," + json.substring(1));
+        System.out.flush();
       }
     }
-    List<String> names = new ArrayList<>(targets.keySet());
     for (int round = 0; round < rounds; round++) {
       for (double rate : rates) {
         for (int k = 0; k < names.size(); k++) {

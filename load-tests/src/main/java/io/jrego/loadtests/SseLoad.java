@@ -22,7 +22,12 @@ import java.util.Map;
  * interleaved in an order that rotates, so drift of the machine falls on all alike. Prints one JSON
  * line per target with the medians and the 90th percentiles: MB/s (bytes over the time from the
  * first body byte to the last) and milliseconds, and each stream's MB/s and first byte in the order
- * measured.
+ * measured, and the wall-clock bounds of the measured rounds ({@code t0_ms}, {@code t1_ms}).
+ *
+ * <p>The WARMUP_STREAMS unmeasured rounds before them run in {@code -Dwarm.windows} windows
+ * (default 1); each window prints one line per target with its number ({@code window}), its
+ * streams' median first byte and MB/s, and its bounds, so the caller can see the servers' CPU per
+ * round settle.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.SseLoad BODY_FILE CERT KEY CA \
@@ -51,22 +56,86 @@ public final class SseLoad {
       targets.put(args[i].substring(0, eq), URI.create(args[i].substring(eq + 1)));
     }
     List<String> names = new ArrayList<>(targets.keySet());
-    for (int i = 0; i < warm; i++) {
-      for (String name : names) {
-        one(client, targets.get(name), body, events);
-      }
+    int windows = Math.max(1, Math.min(warm, Integer.getInteger("warm.windows", 1)));
+    int done = 0;
+    for (int w = 0; w < windows && warm > 0; w++) {
+      int n = (warm - done) / (windows - w);
+      long t0 = System.currentTimeMillis();
+      Map<String, double[][]> window = rounds(client, targets, names, body, events, done, n);
+      long t1 = System.currentTimeMillis();
+      done += n;
+      int number = w;
+      window.forEach(
+          (name, r) ->
+              System.out.println(
+                  String.format(
+                      Locale.ROOT,
+                      "{\"target\":\"%s\",\"window\":%d,\"streams\":%d,"
+                          + "\"first_byte_ms_p50\":%.2f,\"mb_per_s_all\":%.2f,"
+                          + "\"t0_ms\":%d,\"t1_ms\":%d}",
+                      name,
+                      number,
+                      r.length,
+                      pct(column(r, 1), 50),
+                      allStreams(r),
+                      t0,
+                      t1)));
+      System.out.flush();
     }
+    long t0 = System.currentTimeMillis();
+    Map<String, double[][]> results = rounds(client, targets, names, body, events, 0, streams);
+    long t1 = System.currentTimeMillis();
+    results.forEach(
+        (name, r) -> {
+          String json = summary(name, r);
+          System.out.println(
+              json.substring(0, json.length() - 1) + ",\"t0_ms\":" + t0 + ",\"t1_ms\":" + t1 + "}");
+        });
+  }
+
+  /**
+   * {@code n} rounds, one stream to each target a round, in an order that starts {@code from}
+   * places further on each round: per target, each stream's figures ({@link #one}).
+   */
+  private static Map<String, double[][]> rounds(
+      HttpClient client,
+      Map<String, URI> targets,
+      List<String> names,
+      byte[] body,
+      String events,
+      int from,
+      int n)
+      throws Exception {
     Map<String, double[][]> results = new LinkedHashMap<>();
     for (String name : names) {
-      results.put(name, new double[streams][]);
+      results.put(name, new double[n][]);
     }
-    for (int i = 0; i < streams; i++) {
+    for (int i = 0; i < n; i++) {
       for (int k = 0; k < names.size(); k++) {
-        String name = names.get((k + i) % names.size());
+        String name = names.get((k + i + from) % names.size());
         results.get(name)[i] = one(client, targets.get(name), body, events);
       }
     }
-    results.forEach((name, r) -> System.out.println(summary(name, r)));
+    return results;
+  }
+
+  private static double[] column(double[][] runs, int i) {
+    double[] v = new double[runs.length];
+    for (int k = 0; k < runs.length; k++) {
+      v[k] = runs[k][i];
+    }
+    return v;
+  }
+
+  /** Every stream's bytes over their summed time from first to last body byte, in MB/s. */
+  private static double allStreams(double[][] runs) {
+    double bytes = 0;
+    double ms = 0;
+    for (double[] r : runs) {
+      bytes += r[3];
+      ms += r[2] - r[1];
+    }
+    return bytes / 1e6 / (ms / 1e3);
   }
 
   private static String summary(String name, double[][] runs) {

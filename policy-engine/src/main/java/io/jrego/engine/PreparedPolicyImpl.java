@@ -12,6 +12,7 @@ import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledQuery;
 import io.jrego.engine.compiler.CompiledRule;
 import io.jrego.engine.compiler.Compiler;
+import io.jrego.engine.compiler.StableNodes;
 import io.jrego.engine.eval.CallTargets;
 import io.jrego.engine.eval.CoverableLines;
 import io.jrego.engine.eval.DocumentStart;
@@ -22,6 +23,7 @@ import io.jrego.engine.value.Value;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -44,6 +46,8 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Clock clock;
   private final List<RuleInfo> rules;
   private final Map<String, CompiledQuery> queries = new ConcurrentHashMap<>();
+  // the nodes a Carry may hand on, by the input keys it lets change
+  private final Map<Set<String>, BitSet> stable = new ConcurrentHashMap<>();
   private final Map<String, DocumentStart> paths = new ConcurrentHashMap<>();
   private final CallTargets targets;
   private volatile Map<String, Set<Integer>> coverable;
@@ -116,11 +120,25 @@ final class PreparedPolicyImpl implements PreparedPolicy {
 
   private Optional<Value> evaluate(DocumentStart start, Value input, QueryOptions options)
       throws RegoException {
+    return evaluate(start, input, options, null);
+  }
+
+  private Optional<Value> evaluate(
+      DocumentStart start, Value input, QueryOptions options, Carry carry) throws RegoException {
     try {
       Evaluator ev = evaluator(input);
       options.deadline().ifPresent(ev::endBy);
       options.pacer().ifPresent(ev::pace);
-      return Optional.ofNullable(ev.document(start));
+      if (carry == null || options.coverage().isPresent()) {
+        return Optional.ofNullable(ev.document(start));
+      }
+      BitSet nodes = stable.computeIfAbsent(carry.changing(), k -> StableNodes.of(policy, k));
+      if (carry.valuesFor(this, input) instanceof Value[] earlier) {
+        ev.seed(earlier);
+      }
+      Value result = ev.document(start);
+      carry.keep(this, input, ev.computed(nodes));
+      return Optional.ofNullable(result);
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
@@ -145,6 +163,12 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       @Override
       public Optional<Value> evaluate(Value input, QueryOptions options) throws RegoException {
         return PreparedPolicyImpl.this.evaluate(start, input, options);
+      }
+
+      @Override
+      public Optional<Value> evaluate(Value input, QueryOptions options, Carry carry)
+          throws RegoException {
+        return PreparedPolicyImpl.this.evaluate(start, input, options, carry);
       }
 
       @Override

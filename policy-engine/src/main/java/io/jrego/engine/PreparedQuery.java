@@ -33,4 +33,14 @@ public interface PreparedQuery {
    * @throws RegoException as {@link PreparedPolicy#evaluate(String, Value, QueryOptions)}
    */
   Optional<Value> evaluate(Value input, QueryOptions options) throws RegoException;
+
+  /**
+   * Evaluates the document, reusing what an earlier evaluation of the same policy left in {@code
+   * carry} where it cannot differ, and leaving there what this one computed ({@link Carry}). The
+   * result is the one {@link #evaluate(Value, QueryOptions)} gives.
+   */
+  default Optional<Value> evaluate(Value input, QueryOptions options, Carry carry)
+      throws RegoException {
+    return evaluate(input, options);
+  }
 }

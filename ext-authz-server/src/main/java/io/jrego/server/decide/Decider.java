@@ -1,5 +1,6 @@
 package io.jrego.server.decide;
 
+import io.jrego.engine.Carry;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedQuery;
 import io.jrego.engine.base.QueryOptions;
@@ -75,6 +76,14 @@ public final class Decider {
      */
     default String requestedBy() {
       return "";
+    }
+
+    /**
+     * Where this call's evaluation takes rule values an earlier one of the same request computed,
+     * and leaves its own ({@link Carry}: the ext_proc phases of one stream); null for none.
+     */
+    default Carry carry() {
+      return null;
     }
   }
 
@@ -293,7 +302,7 @@ public final class Decider {
       long evalStart = System.nanoTime();
       Value decision;
       try {
-        decision = evaluate(policy.get(), route.path(), kind, input, deadline);
+        decision = evaluate(policy.get(), route.path(), kind, input, deadline, call.carry());
       } finally {
         if (trail != null) {
           trail.inputNanos = evalStart - start;
@@ -387,7 +396,7 @@ public final class Decider {
           """);
 
   private Value evaluate(
-      ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline)
+      ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline, Carry carry)
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
@@ -395,7 +404,8 @@ public final class Decider {
     try (LongEvaluations.Pace pace = pacing.start(deadline)) {
       try {
         decision =
-            prepared(policy, path).evaluate(input, pace.idle() ? options : options.pacer(pace));
+            prepared(policy, path)
+                .evaluate(input, pace.idle() ? options : options.pacer(pace), carry);
       } catch (RegoException e) {
         if (pace.refused()) {
           throw new CheckException(Reason.OVERLOADED, e.getMessage(), e);

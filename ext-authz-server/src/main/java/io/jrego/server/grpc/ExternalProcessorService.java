@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.jrego.engine.Carry;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.RuleInfo;
 import io.jrego.engine.value.Value;
@@ -414,6 +415,9 @@ public final class ExternalProcessorService
   private final class Runner implements PhaseRunner {
     private final Optional<ActivePolicy> policy;
     private final String requestedBy = Peers.current();
+    // the response phase's input is the request phase's with another `phase` and a `response`
+    // (ProcessStream): rules that read neither are not evaluated again for it
+    private final Carry carry = Carry.across("phase", "response");
     // with routes: none until route() picks the stream's route, so nothing runs unrouted
     private Rules phases;
     private Route route;
@@ -519,6 +523,11 @@ public final class ExternalProcessorService
             @Override
             public String requestedBy() {
               return requestedBy;
+            }
+
+            @Override
+            public Carry carry() {
+              return carry;
             }
 
             @Override

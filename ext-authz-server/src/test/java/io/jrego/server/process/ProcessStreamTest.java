@@ -441,6 +441,64 @@ class ProcessStreamTest {
     assertThat(s.out()).isEmpty();
   }
 
+  @Test
+  void theResponsePhase_seesItsOwnStreamsRequest_thoughItReusesItsRequestPhasesValues() {
+    // `who` reads the request only: the response phase takes the value its own stream's request
+    // phase computed (io.jrego.engine.Carry); `input.phase` and `input.response` are read afresh
+    ExternalProcessorService service =
+        service(
+            """
+            package envoy.process
+
+            who := input.parsed_body.messages[0].content
+
+            request := {"allowed": true, "headers": {"x-asked": who}}
+
+            response := {"allowed": true, "headers": {"x-who": who, "x-phase": input.phase,
+              "x-status": format_int(input.response.status, 10)}}
+            """,
+            defaults(),
+            AuthorizationService.Config.defaults());
+    Stream ann = new Stream(service);
+    Stream bob = new Stream(service);
+    for (Stream s : List.of(ann, bob)) {
+      s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
+    }
+    ann.send(requestBody("{\"messages\":[{\"content\":\"ann\"}]}", true));
+    bob.send(requestBody("{\"messages\":[{\"content\":\"bob\"}]}", true));
+    assertThat(
+            headers(
+                ann.out()
+                    .get(1)
+                    .getRequestBody()
+                    .getResponse()
+                    .getHeaderMutation()
+                    .getSetHeadersList()))
+        .containsEntry("x-asked", "ann");
+    ann.clear();
+    bob.clear();
+    // the answers come in the other order, each phase run on its own stream
+    bob.send(responseHeaders("application/json", false));
+    ann.send(responseHeaders("application/json", false));
+    bob.send(responseBody("{}", true));
+    ann.send(responseBody("{}", true));
+    for (var e : Map.of(ann, "ann", bob, "bob").entrySet()) {
+      assertThat(e.getKey().out()).as("answers (failed: %s)", e.getKey().failed()).hasSize(2);
+      assertThat(
+              headers(
+                  e.getKey()
+                      .out()
+                      .get(0)
+                      .getResponseHeaders()
+                      .getResponse()
+                      .getHeaderMutation()
+                      .getSetHeadersList()))
+          .containsEntry("x-who", e.getValue())
+          .containsEntry("x-phase", "response")
+          .containsEntry("x-status", "200");
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------
 
   /** A stream of the real service on {@code rego}, recording what it sends. */
@@ -487,6 +545,12 @@ class ProcessStreamTest {
 
   Stream stream(
       String rego, ExternalProcessorService.Config config, AuthorizationService.Config check) {
+    return new Stream(service(rego, config, check));
+  }
+
+  /** The real service on {@code rego}, for streams of its own. */
+  ExternalProcessorService service(
+      String rego, ExternalProcessorService.Config config, AuthorizationService.Config check) {
     PolicyHolder policies = new PolicyHolder();
     try {
       Path bundle = Files.createDirectories(dir.resolve("bundle-" + System.nanoTime()));
@@ -495,12 +559,11 @@ class ProcessStreamTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    return new Stream(
-        new ExternalProcessorService(
-            policies,
-            new ServerMetrics(),
-            check.withEvalTimeout(java.time.Duration.ofSeconds(5)),
-            config));
+    return new ExternalProcessorService(
+        policies,
+        new ServerMetrics(),
+        check.withEvalTimeout(java.time.Duration.ofSeconds(5)),
+        config);
   }
 
   /** A stream whose request (a chat body) has been answered; answers so far cleared. */

@@ -16,6 +16,12 @@ final class AstWalk {
     default void call(Term.Call c) {}
 
     default void stmt(Expr.Stmt s) {}
+
+    /** A reference, before its head and path are walked. */
+    default void ref(Term.Ref r) {}
+
+    /** A {@code with} modifier, before its target and value are walked. */
+    default void with(Expr.With w) {}
   }
 
   static void rule(Rule r, Visitor v) {
@@ -44,6 +50,7 @@ final class AstWalk {
         }
       }
       for (Expr.With w : e.withs()) {
+        v.with(w);
         term(w.target(), v);
         term(w.value(), v);
       }
@@ -58,6 +65,7 @@ final class AstWalk {
       case Term.Scalar s -> {}
       case Var x -> v.var(x);
       case Term.Ref r -> {
+        v.ref(r);
         term(r.head(), v);
         r.path().forEach(p -> term(p, v));
       }

@@ -2091,6 +2091,38 @@ public final class Evaluator {
   // ---------------------------------------------------------------------------------------
   // Rules
 
+  /**
+   * The values of the rules at {@code nodes} this evaluation computed, by node id (null where it
+   * computed none), for a later evaluation's {@link #seed}; null when it computed none of them.
+   */
+  public Value[] computed(java.util.BitSet nodes) {
+    Value[] out = null;
+    for (int id = nodes.nextSetBit(0);
+        id >= 0 && id < cache.length;
+        id = nodes.nextSetBit(id + 1)) {
+      Value c = cache[id];
+      if (c != null && c != IN_PROGRESS) {
+        if (out == null) {
+          out = new Value[cache.length];
+        }
+        out[id] = c;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Takes values an earlier evaluation of the same policy {@link #computed} as this one's, before
+   * it starts: the caller has made sure they cannot differ here ({@code io.jrego.engine.Carry}).
+   */
+  public void seed(Value[] values) {
+    for (int i = 0; i < values.length && i < cache.length; i++) {
+      if (values[i] != null && cache[i] == null) {
+        cache[i] = values[i];
+      }
+    }
+  }
+
   /** The value of the rules at a node, cached per query; null when undefined. */
   Value ruleDoc(RuleNode node) {
     Value c = cache[node.id()];
