@@ -99,6 +99,19 @@ LAUNCHER_VARIANTS = {
                                    "launcher, JREGO_JIT=auto (C1 alone on the one CPU), 0.5 s warm-up"),
     "launcher-jit-c2-warm500ms": ([], {"JREGO_JIT": "c2"}, ["--warm-up", "500ms"],
                                   "launcher with JREGO_JIT=c2 (C1 then C2, as before session 12), 0.5 s warm-up"),
+    # Session 13: on one CPU AOTCompileEagerly queues every method the AOT cache has a profile for at
+    # its first call, start-up code included, and C1 compiles them in the first traffic's time; off,
+    # C1 compiles what runs often, and a lower CompileThresholdScaling makes that sooner.
+    "launcher-noeager-cts10-warm500ms": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly",
+                                          "-XX:CompileThresholdScaling=0.1"], {}, ["--warm-up", "500ms"],
+                                         "launcher, AOTCompileEagerly off, compile thresholds x0.1, 0.5 s warm-up"),
+    # With C1 alone the warm-up ends once the compiler threads are idle (WarmUp.Drained): with a
+    # budget long enough for that, ready means the check path is compiled.
+    "launcher-drain-warm5s": ([], {}, ["--warm-up", "5s"],
+                              "launcher (C1 alone on the one CPU), warm-up until the compiler is idle, at most 5 s"),
+    "launcher-noeager-cts10": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly",
+                                "-XX:CompileThresholdScaling=0.1"], {}, [],
+                               "launcher, AOTCompileEagerly off, compile thresholds x0.1, no warm-up"),
     "launcher-c1-noeager": (["-XX:TieredStopAtLevel=1", "-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"],
                             {}, [], "launcher, C1 only, AOTCompileEagerly off, no warm-up"),
     # The compiler threads at nice 19 (the JVM maps Java priorities to nice values only under
