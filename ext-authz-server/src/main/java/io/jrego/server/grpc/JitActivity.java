@@ -7,7 +7,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,57 +42,6 @@ final class JitActivity {
     }
     return supported() ? TimeUnit.MILLISECONDS.toNanos(mxBean.getTotalCompilationTime()) : 0;
   }
-
-  /**
-   * What the JIT compiler threads are doing now, from {@code /proc/self/task}: whether one is
-   * compiling or waiting for a CPU to go on ({@code R}; a compiler with nothing queued waits on its
-   * queue's lock, {@code S}), and whether C1 is the only compiler (no C2 thread: {@code
-   * -XX:TieredStopAtLevel=1}, as {@code bin/jrego} runs on one CPU). Empty when {@code /proc}
-   * cannot say (not Linux, or no compiler threads).
-   */
-  static Optional<Compilers> compilers() {
-    if (!Files.isDirectory(TASKS)) {
-      return Optional.empty();
-    }
-    boolean found = false;
-    boolean c2 = false;
-    boolean busy = false;
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
-      for (Path task : tasks) {
-        String stat;
-        try {
-          stat = Files.readString(task.resolve("stat"));
-        } catch (IOException | UncheckedIOException e) {
-          continue; // the thread ended meanwhile
-        }
-        int open = stat.indexOf('(');
-        int close = stat.lastIndexOf(')');
-        if (open < 0 || close < open || close + 2 >= stat.length()) {
-          continue;
-        }
-        String name = stat.substring(open + 1, close);
-        boolean isC2 = name.startsWith("C2 CompilerThre");
-        if (!isC2 && !name.startsWith("C1 CompilerThre")) {
-          continue;
-        }
-        found = true;
-        c2 |= isC2;
-        char state = stat.charAt(close + 2);
-        busy |= state == 'R' || state == 'D';
-      }
-    } catch (IOException | UncheckedIOException | SecurityException e) {
-      return Optional.empty();
-    }
-    return found ? Optional.of(new Compilers(busy, !c2)) : Optional.empty();
-  }
-
-  /**
-   * The compiler threads at one look.
-   *
-   * @param busy one of them is compiling, or ready to
-   * @param c1Alone there is no C2 thread
-   */
-  record Compilers(boolean busy, boolean c1Alone) {}
 
   /** utime + stime of the compiler threads in clock ticks, or -1 when /proc cannot say. */
   private static long readCompilerTicks() {

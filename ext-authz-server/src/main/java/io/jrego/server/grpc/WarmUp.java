@@ -14,10 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 
 /**
  * Gets the Check and ext_proc paths compiled before a server reports SERVING, so Envoy's first
@@ -39,14 +37,9 @@ import java.util.function.LongSupplier;
  * LimitedEvaluations}), and a check the copy fails on purpose (the failed-check path: error status
  * or error denial), so that what hostile traffic does first is not compiled as a trap.
  *
- * <p>It stops at the budget, or earlier once the JIT has settled. With C1 alone (one CPU, {@code
- * bin/jrego}'s {@code -XX:TieredStopAtLevel=1}): once {@link #MIN_C1_CHECKS} checks ran and the
- * compiler threads were idle at {@link #IDLE_LOOKS} looks in a row, {@link #LOOK_EVERY} apart
- * ({@link Drained}): C1's compiles take a millisecond or less, so an idle compiler means nothing is
- * queued, and ready then means the check path is compiled, not still queued behind the start-up's
- * own methods (which AOTCompileEagerly queues at their first call). With C2: two windows of 500 ms
- * in a row in which the compiler worked less than 5% of the time ({@link JitActivity}), after
- * {@link #MIN_CHECKS} checks. If the copy cannot listen, the checks run in-process instead.
+ * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
+ * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
+ * listen, the checks run in-process instead.
  */
 final class WarmUp {
 
@@ -73,19 +66,6 @@ final class WarmUp {
 
   /** At least this many checks, whatever the JIT says: it compiles nothing until code is hot. */
   private static final int MIN_CHECKS = 5_000;
-
-  /**
-   * With C1 alone, at least this many checks before an idle compiler ends the warm-up: every sample
-   * several times and two rounds of {@link LimitedEvaluations}, so that what a check calls has been
-   * called (and, with AOTCompileEagerly, queued for C1) before the compiler's queue is looked at.
-   */
-  static final int MIN_C1_CHECKS = 2 * LIMITED_EVERY;
-
-  /** With C1 alone, the looks in a row at idle compiler threads that end the warm-up. */
-  static final int IDLE_LOOKS = 3;
-
-  /** With C1 alone, the least time between two looks at the compiler threads. */
-  static final Duration LOOK_EVERY = Duration.ofMillis(10);
 
   /** At least this many ext_proc streams (each about ten messages), whatever the JIT says. */
   private static final int MIN_STREAMS = 1_000;
@@ -121,10 +101,7 @@ final class WarmUp {
       Duration budget) {
     long start = System.nanoTime();
     long deadline = start + budget.toNanos();
-    boolean c1Alone = JitActivity.compilers().map(JitActivity.Compilers::c1Alone).orElse(false);
-    Settle jit = c1Alone ? Drained.ofThisJvm() : new QuietWindows();
-    int least = c1Alone ? MIN_C1_CHECKS : MIN_CHECKS;
-    AtomicBoolean checksDone = new AtomicBoolean();
+    Settling jit = new Settling();
     AuthorizationService quiet = service.forWarmUp();
     Optional<ExternalProcessorService> quietProcess =
         budget.compareTo(STREAMS_FROM) >= 0
@@ -155,15 +132,11 @@ final class WarmUp {
             Thread.ofPlatform()
                 .daemon()
                 .name("jrego-warm-up-streams")
-                .start(
-                    () ->
-                        streams.set(
-                            streamsOverTheWire(server.port(), deadline, c1Alone, checksDone)));
+                .start(() -> streams.set(streamsOverTheWire(server.port(), deadline)));
       }
       try {
-        checks = overTheWire(quiet, server.port(), maxMessage, deadline, jit, least);
+        checks = overTheWire(quiet, server.port(), maxMessage, deadline, jit);
       } finally {
-        checksDone.set(true);
         if (streaming != null) {
           streaming.join();
         }
@@ -175,11 +148,11 @@ final class WarmUp {
       how = "interrupted";
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "warm-up server unavailable, warming up in-process: {0}", e.toString());
-      checks = inProcess(quiet, quietProcess, streams, maxMessage, deadline, jit, least);
+      checks = inProcess(quiet, quietProcess, streams, maxMessage, deadline, jit);
       how = "in-process";
     }
     return new Result(
-        checks, streams.get(), Duration.ofNanos(System.nanoTime() - start), jit.hasSettled(), how);
+        checks, streams.get(), Duration.ofNanos(System.nanoTime() - start), jit.settled, how);
   }
 
   /**
@@ -208,7 +181,7 @@ final class WarmUp {
    * that high).
    */
   private static long overTheWire(
-      AuthorizationService quiet, int port, int maxMessage, long deadline, Settle jit, int least)
+      AuthorizationService quiet, int port, int maxMessage, long deadline, Settling jit)
       throws IOException, InterruptedException {
     List<byte[]> calls =
         checks(quiet, maxMessage).stream()
@@ -220,7 +193,7 @@ final class WarmUp {
           "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
           calls,
           OUTSTANDING,
-          LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, least)));
+          LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS)));
     }
   }
 
@@ -237,12 +210,8 @@ final class WarmUp {
     return List.copyOf(out);
   }
 
-  /**
-   * Whole ext_proc streams on a connection of their own; 0 if the copy does not answer them. With
-   * C1 alone they end with the checks ({@code checksDone}), whose idle compiler covers theirs.
-   */
-  private static long streamsOverTheWire(
-      int port, long deadline, boolean c1Alone, AtomicBoolean checksDone) {
+  /** Whole ext_proc streams on a connection of their own; 0 if the copy does not answer them. */
+  private static long streamsOverTheWire(int port, long deadline) {
     List<byte[]> calls =
         WarmUpSamples.streams().stream()
             .map(s -> LoopbackCalls.framed(s.stream().map(MessageLite::toByteArray).toList()))
@@ -252,9 +221,7 @@ final class WarmUp {
           "/" + ExternalProcessorGrpc.getProcessMethod().getFullMethodName(),
           calls,
           OUTSTANDING_STREAMS,
-          c1Alone
-              ? () -> System.nanoTime() >= deadline || checksDone.get()
-              : new Stop(deadline, new QuietWindows(), MIN_STREAMS));
+          new Stop(deadline, new Settling(), MIN_STREAMS));
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "warm-up streams failed: {0}", e.toString());
       return 0;
@@ -267,11 +234,11 @@ final class WarmUp {
   /** Stops at the deadline, or once enough calls ran and the JIT has settled. */
   private static final class Stop implements BooleanSupplier {
     private final long deadline;
-    private final Settle jit;
+    private final Settling jit;
     private final int least;
     private long asked;
 
-    Stop(long deadline, Settle jit, int least) {
+    Stop(long deadline, Settling jit, int least) {
       this.deadline = deadline;
       this.jit = jit;
       this.least = least;
@@ -290,11 +257,11 @@ final class WarmUp {
       AtomicLong streams,
       int maxMessage,
       long deadline,
-      Settle jit,
-      int least) {
+      Settling jit) {
     List<CheckRequest> checks = checks(quiet, maxMessage);
     List<List<ProcessingRequest>> samples = WarmUpSamples.streams();
-    BooleanSupplier stop = LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, least));
+    BooleanSupplier stop =
+        LimitedEvaluations.every(LIMITED_EVERY, new Stop(deadline, jit, MIN_CHECKS));
     long n = 0;
     while (!stop.getAsBoolean()) {
       quiet.check(checks.get((int) (n % checks.size())), new Discard<>());
@@ -320,70 +287,8 @@ final class WarmUp {
     public void onCompleted() {}
   }
 
-  /** When the JIT has settled enough for the warm-up to end. */
-  interface Settle {
-    /** Whether it has settled; asked before each call, so cheap between its looks. */
-    boolean settled();
-
-    /** Whether {@link #settled()} ever said so. */
-    boolean hasSettled();
-  }
-
-  /**
-   * C1 alone: settled once the compiler threads were idle at {@code looks} looks in a row, each at
-   * least {@code every} nanoseconds after the one before (asked in between, it says what it said
-   * last). One look at a busy compiler starts the count again.
-   */
-  static final class Drained implements Settle {
-    private final int looks;
-    private final long every;
-    private final LongSupplier clock;
-    private final BooleanSupplier busy;
-    private boolean looked;
-    private long lastLook;
-    private int idleLooks;
-    private boolean settled;
-
-    Drained(int looks, Duration every, LongSupplier clock, BooleanSupplier busy) {
-      this.looks = looks;
-      this.every = every.toNanos();
-      this.clock = clock;
-      this.busy = busy;
-    }
-
-    /** This JVM's compiler threads ({@link JitActivity#compilers()}); unknown counts as busy. */
-    static Drained ofThisJvm() {
-      return new Drained(
-          IDLE_LOOKS,
-          LOOK_EVERY,
-          System::nanoTime,
-          () -> JitActivity.compilers().map(JitActivity.Compilers::busy).orElse(true));
-    }
-
-    @Override
-    public boolean settled() {
-      if (settled) {
-        return true;
-      }
-      long now = clock.getAsLong();
-      if (looked && now - lastLook < every) {
-        return false;
-      }
-      looked = true;
-      lastLook = now;
-      idleLooks = busy.getAsBoolean() ? 0 : idleLooks + 1;
-      settled = idleLooks >= looks;
-      return settled;
-    }
-
-    @Override
-    public boolean hasSettled() {
-      return settled;
-    }
-  }
-
   /** Settled once the compiler did almost nothing for {@link #QUIET_WINDOWS} windows in a row. */
-  private static final class QuietWindows implements Settle {
+  private static final class Settling {
     private final JitActivity jit = new JitActivity();
     private long windowStart = System.nanoTime();
     private long workAtWindowStart = jit.nanos();
@@ -391,8 +296,7 @@ final class WarmUp {
     private boolean settled;
 
     /** Checked often; looks at the compiler once per window. */
-    @Override
-    public boolean settled() {
+    boolean settled() {
       if (settled || !jit.supported()) {
         return settled;
       }
@@ -407,11 +311,6 @@ final class WarmUp {
       settled = quietWindows >= QUIET_WINDOWS;
       windowStart = now;
       workAtWindowStart = work;
-      return settled;
-    }
-
-    @Override
-    public boolean hasSettled() {
       return settled;
     }
   }
