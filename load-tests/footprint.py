@@ -105,6 +105,18 @@ LAUNCHER_VARIANTS = {
     "launcher-jit-c2-sweeper15-warm500ms": (["-XX:SweeperThreshold=15"], {"JREGO_JIT": "c2"}, ["--warm-up", "500ms"],
                                             "launcher with JREGO_JIT=c2 and the JDK's default code-unloading "
                                             "threshold (15%), 0.5 s warm-up"),
+    # Session 13: on one CPU AOTCompileEagerly queues every method the AOT cache has a profile for at
+    # its first call, start-up code included, and C1 compiles them in the first traffic's time; off,
+    # C1 compiles what runs often, and a lower CompileThresholdScaling makes that sooner.
+    "launcher-noeager-cts10-warm500ms": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly",
+                                          "-XX:CompileThresholdScaling=0.1"], {}, ["--warm-up", "500ms"],
+                                         "launcher, AOTCompileEagerly off, compile thresholds x0.1, 0.5 s warm-up"),
+    # Session 13 measured this on a build (847775e, reverted) whose C1 warm-up ended once the
+    # compiler threads were idle; it never was within the 5 s (results/c1-start-2026-12-06.md).
+    "launcher-warm5s": ([], {}, ["--warm-up", "5s"], "launcher with a 5 s warm-up before ready"),
+    "launcher-noeager-cts10": (["-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly",
+                                "-XX:CompileThresholdScaling=0.1"], {}, [],
+                               "launcher, AOTCompileEagerly off, compile thresholds x0.1, no warm-up"),
     "launcher-c1-noeager": (["-XX:TieredStopAtLevel=1", "-XX:+UnlockExperimentalVMOptions", "-XX:-AOTCompileEagerly"],
                             {}, [], "launcher, C1 only, AOTCompileEagerly off, no warm-up"),
     # The compiler threads at nice 19 (the JVM maps Java priorities to nice values only under
