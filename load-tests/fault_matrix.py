@@ -549,22 +549,10 @@ def jit_and_total_cpu_s(pid):
     """(CPU seconds of the JVM's compiler threads, CPU seconds of the whole process) of a live
     process, from /proc/PID/task/*/stat (the JVM names its compiler threads "C1 CompilerThre..." and
     "C2 CompilerThre..."), or None once it is gone."""
-    jit = total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
+    ticks = R.cpu_ticks(pid)
+    if ticks is None:
         return None
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat.rpartition(")")[2].split()
-        ticks = int(fields[11]) + int(fields[12])
-        total += ticks
-        if name.startswith(("C1 Compiler", "C2 Compiler")):
-            jit += ticks
+    total, jit, _, _ = ticks
     tck = os.sysconf("SC_CLK_TCK")
     return jit / tck, total / tck
 

@@ -265,32 +265,6 @@ def rss_parts(pid):
     return parts
 
 
-def cpu_ticks(pid):
-    """(all threads, JIT compiler threads, C2 compiler thread, VM thread) CPU time of a process in
-    clock ticks, from /proc. The VM thread runs the serial collector's pauses and safepoint work."""
-    total, jit, c2, vm = 0, 0, 0, 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return None
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue  # the thread ended meanwhile
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        total += ticks
-        if "CompilerThre" in comm:
-            jit += ticks
-            c2 += ticks if comm.startswith("C2") else 0
-        elif comm == "VM Thread":
-            vm += ticks
-    return total, jit, c2, vm
-
-
 class RssSampler(threading.Thread):
     """VmRSS and CPU time (all threads, the JIT compiler's) every 200 ms."""
 
@@ -305,7 +279,7 @@ class RssSampler(threading.Thread):
                     kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
                 now = time.time()
                 self.samples.append((now, kib / 1024))
-                ticks = cpu_ticks(self.pid)
+                ticks = R.cpu_ticks(self.pid)
                 if ticks:
                     self.cpu.append((now, *ticks))
             except (OSError, StopIteration):
@@ -489,7 +463,7 @@ def drive_at_ready(java, name, port, workdir, args, plan):
         time.sleep(args.idle_after_ready)
         proc.stdin.write(f"go {server.pid}\n")
         proc.stdin.flush()
-        at_ready = cpu_ticks(server.pid)
+        at_ready = R.cpu_ticks(server.pid)
         sampler = RssSampler(server.pid)
         sampler.start()
         for line in proc.stdout:
@@ -533,7 +507,7 @@ def measure(java, name, args, workdir):
         renice_c2(name, server.pid)
         sampler = RssSampler(server.pid)
         sampler.start()
-        at_ready = cpu_ticks(server.pid)
+        at_ready = R.cpu_ticks(server.pid)
         phases = None
     out = {"name": name, "ready_s": ready_s, "what": what(name), "traffic_at_ready": bool(phases)}
     if at_ready:

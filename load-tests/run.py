@@ -224,6 +224,32 @@ class Server:
         return rss
 
 
+def cpu_ticks(pid):
+    """(all threads, JIT compiler threads, C2 compiler thread, VM thread) CPU time of a process in
+    clock ticks, from /proc. The VM thread runs the serial collector's pauses and safepoint work."""
+    total, jit, c2, vm = 0, 0, 0, 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        total += ticks
+        if "CompilerThre" in comm:
+            jit += ticks
+            c2 += ticks if comm.startswith("C2") else 0
+        elif comm == "VM Thread":
+            vm += ticks
+    return total, jit, c2, vm
+
+
 def wait_http(url, seconds=90, server=None):
     deadline = time.time() + seconds
     while time.time() < deadline:
