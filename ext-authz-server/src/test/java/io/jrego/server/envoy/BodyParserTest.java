@@ -98,13 +98,7 @@ class BodyParserTest {
                 + "\r\n\r\n",
             json(bad),
             "\r\n--b--\r\n");
-    ObjectValue form =
-        (ObjectValue)
-            BodyParser.parse(
-                    Map.of("content-type", "multipart/form-data; boundary=b"),
-                    "",
-                    ByteString.copyFrom(multipart))
-                .body();
+    ObjectValue form = parsedBody("multipart/form-data; boundary=b", multipart);
     assertThat((Object) ((ArrayValue) form.getOrNull(StringValue.of("p"))).get(0))
         .as(what)
         .isEqualTo(parsed);
@@ -138,23 +132,11 @@ class BodyParserTest {
         "well-formed            | 613de282ac2b254532253832254143 | \u20ac \u20ac",
       })
   void parse_formDecodesBadBytesAsGo(String what, String hex, String expected) throws Exception {
-    ObjectValue form =
-        (ObjectValue)
-            BodyParser.parse(
-                    Map.of("content-type", "application/x-www-form-urlencoded"),
-                    "",
-                    ByteString.copyFrom(bytes(hex)))
-                .body();
+    ObjectValue form = parsedBody("application/x-www-form-urlencoded", bytes(hex));
     assertThat((Object) form).as(what).isEqualTo(formOf("a", expected));
     // a key is decoded the same way
     byte[] asKey = concat(Arrays.copyOfRange(bytes(hex), 2, hex.length() / 2), "=1");
-    ObjectValue keyed =
-        (ObjectValue)
-            BodyParser.parse(
-                    Map.of("content-type", "application/x-www-form-urlencoded"),
-                    "",
-                    ByteString.copyFrom(asKey))
-                .body();
+    ObjectValue keyed = parsedBody("application/x-www-form-urlencoded", asKey);
     assertThat((Object) keyed).as(what).isEqualTo(formOf(expected, "1"));
   }
 
@@ -165,13 +147,7 @@ class BodyParserTest {
             "--b\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\n",
             bytes("78e2824179"),
             "\r\n--b--\r\n");
-    ObjectValue form =
-        (ObjectValue)
-            BodyParser.parse(
-                    Map.of("content-type", "multipart/form-data; boundary=b"),
-                    "",
-                    ByteString.copyFrom(multipart))
-                .body();
+    ObjectValue form = parsedBody("multipart/form-data; boundary=b", multipart);
     assertThat((Object) form).isEqualTo(formOf("p", "x\ufffd\ufffdAy"));
   }
 
@@ -195,6 +171,12 @@ class BodyParserTest {
   private static ObjectValue formOf(String key, String value) {
     return ObjectValue.of(
         Map.of(StringValue.of(key), ArrayValue.of(List.of(StringValue.of(value)))));
+  }
+
+  /** {@code body} as the parser reads it under {@code contentType}. */
+  private static ObjectValue parsedBody(String contentType, byte[] body) throws Exception {
+    return (ObjectValue)
+        BodyParser.parse(Map.of("content-type", contentType), "", ByteString.copyFrom(body)).body();
   }
 
   /** {@code {"a":"x<bytes>y","k<bytes>":1}}. */

@@ -105,19 +105,7 @@ class PhonePlansTest {
     for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
       PhoneMetadata m = source.getMetadataForRegion(region);
       List<String> whole = new ArrayList<>();
-      for (PhoneNumberDesc d :
-          List.of(
-              m.getGeneralDesc(),
-              m.getFixedLine(),
-              m.getMobile(),
-              m.getTollFree(),
-              m.getPremiumRate(),
-              m.getSharedCost(),
-              m.getVoip(),
-              m.getPersonalNumber(),
-              m.getPager(),
-              m.getUan(),
-              m.getVoicemail())) {
+      for (PhoneNumberDesc d : PhoneTablesGenerator.descs(m)) {
         if (!d.getNationalNumberPattern().isEmpty()) {
           whole.add(d.getNationalNumberPattern());
         }

@@ -71,6 +71,22 @@ public final class PhoneTablesGenerator {
     return b.toString();
   }
 
+  /** A region's number descriptions whose national-number patterns the plans may ask. */
+  static List<PhoneNumberDesc> descs(PhoneMetadata m) {
+    return List.of(
+        m.getGeneralDesc(),
+        m.getFixedLine(),
+        m.getMobile(),
+        m.getTollFree(),
+        m.getPremiumRate(),
+        m.getSharedCost(),
+        m.getVoip(),
+        m.getPersonalNumber(),
+        m.getPager(),
+        m.getUan(),
+        m.getVoicemail());
+  }
+
   /**
    * Every pattern {@link PhonePlans} may ask, keyed by kind and pattern ("m " or "p " then the
    * pattern, in sorted order), with whether it is asked as a leading-digits pattern.
@@ -81,19 +97,7 @@ public final class PhoneTablesGenerator {
     Map<String, Boolean> out = new java.util.TreeMap<>();
     for (String region : new TreeSet<>(util.getSupportedRegions())) {
       PhoneMetadata m = source.getMetadataForRegion(region);
-      for (PhoneNumberDesc d :
-          List.of(
-              m.getGeneralDesc(),
-              m.getFixedLine(),
-              m.getMobile(),
-              m.getTollFree(),
-              m.getPremiumRate(),
-              m.getSharedCost(),
-              m.getVoip(),
-              m.getPersonalNumber(),
-              m.getPager(),
-              m.getUan(),
-              m.getVoicemail())) {
+      for (PhoneNumberDesc d : descs(m)) {
         if (!d.getNationalNumberPattern().isEmpty()) {
           out.put("m " + d.getNationalNumberPattern(), false);
         }
