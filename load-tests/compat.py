@@ -35,8 +35,11 @@ def main():
         harness.build()
     java, _ = harness.find_java()
     binary = args.opa_envoy_bin
+    # the report names where the binary came from, never a path on the machine that ran it
+    shown = "`OPA_ENVOY_BIN` (built outside the repository, see load-tests/README.md)"
     if not binary:
         binary, what = harness.install_opa_envoy()
+        shown = f"`{what}`"
         if not binary:
             sys.exit(f"error: no opa-envoy-plugin: {what}; pass --opa-envoy-bin")
     version = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=60).stdout.splitlines()[0]
@@ -64,7 +67,7 @@ def main():
     os.remove(table)
     with open(out, "w") as f:
         f.write(f"# jrego vs OPA-Envoy, answer by answer ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)\n\n")
-        f.write(f"- OPA-Envoy: `{binary}` ({version})\n")
+        f.write(f"- OPA-Envoy: {shown} ({version})\n")
         f.write("- jrego: `ext-authz-server/bin/jrego serve` at this commit\n")
         f.write("- bundle: `load-tests/compat/policy` (the request header `x-case` picks the decision); "
                 "requests and documented differences: `load-tests/compat/cases.json`\n")
