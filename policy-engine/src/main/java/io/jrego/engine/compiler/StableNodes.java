@@ -212,15 +212,4 @@ public final class StableNodes {
     }
     return r;
   }
-
-  /** For tests: the stable nodes' paths, as {@link RuleNode#toString()} prints them. */
-  static List<String> paths(CompiledPolicy policy, BitSet stable) {
-    List<String> out = new ArrayList<>();
-    for (RuleNode n : policy.nodes()) {
-      if (stable.get(n.id()) && !n.rules().isEmpty()) {
-        out.add(n.toString());
-      }
-    }
-    return out;
-  }
 }
