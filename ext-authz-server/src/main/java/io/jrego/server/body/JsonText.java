@@ -27,7 +27,7 @@ final class JsonText {
   private final String s;
   // the text never changes, so each container is split into entries once however many pointers
   // pass through it (several edits of one body walk the same objects and arrays)
-  private final Map<Integer, List<Entry>> parsed = new HashMap<>();
+  private Map<Integer, List<Entry>> parsed;
   private Span root;
 
   JsonText(String s) {
@@ -105,6 +105,9 @@ final class JsonText {
 
   /** The entries of the object or array at {@code span}; object keys decoded. */
   List<Entry> entries(Span span) throws BodyException {
+    if (parsed == null) {
+      parsed = new HashMap<>();
+    }
     List<Entry> known = parsed.get(span.start());
     if (known == null) {
       known = Collections.unmodifiableList(parse(span));
@@ -275,14 +278,16 @@ final class JsonText {
         case 'r' -> out.append('\r');
         case 't' -> out.append('\t');
         case 'u' -> {
-          if (i + 4 >= end + 1) {
-            throw malformed(i);
+          // four hex digits (Integer.parseInt would also take a sign)
+          int code = 0;
+          for (int k = i + 1; k <= i + 4; k++) {
+            int digit = k < end ? Character.digit(s.charAt(k), 16) : -1;
+            if (digit < 0 || s.charAt(k) > 'f') {
+              throw malformed(i);
+            }
+            code = code << 4 | digit;
           }
-          try {
-            out.append((char) Integer.parseInt(s, i + 1, i + 5, 16));
-          } catch (NumberFormatException bad) {
-            throw malformed(i);
-          }
+          out.append((char) code);
           i += 4;
         }
         default -> throw malformed(i);
@@ -297,8 +302,22 @@ final class JsonText {
    * lone surrogate is written as an escape, keeping the output valid UTF-8.
    */
   static String encodeString(String v) {
-    StringBuilder out = new StringBuilder(v.length() + 2).append('"');
-    for (int i = 0; i < v.length(); i++) {
+    return appendString(new StringBuilder(v.length() + 2), v).toString();
+  }
+
+  /** Appends {@code v} as a JSON string literal (see {@link #encodeString}) to {@code out}. */
+  static StringBuilder appendString(StringBuilder out, String v) {
+    out.append('"');
+    int plain = 0;
+    while (plain < v.length()) {
+      char c = v.charAt(plain);
+      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+        break;
+      }
+      plain++;
+    }
+    out.append(v, 0, plain); // nearly always all of it: nothing to escape
+    for (int i = plain; i < v.length(); i++) {
       char c = v.charAt(i);
       switch (c) {
         case '"' -> out.append("\\\"");
@@ -325,6 +344,6 @@ final class JsonText {
         }
       }
     }
-    return out.append('"').toString();
+    return out.append('"');
   }
 }

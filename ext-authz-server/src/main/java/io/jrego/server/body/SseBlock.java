@@ -1,5 +1,6 @@
 package io.jrego.server.body;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -35,6 +36,11 @@ public final class SseBlock {
     return raw.clone();
   }
 
+  /** Writes the bytes as received to {@code out} (no copy made first). */
+  void writeRaw(ByteArrayOutputStream out) {
+    out.write(raw, 0, raw.length);
+  }
+
   /** The lines, without terminators; the blank line that ends the block is not one of them. */
   public List<Line> lines() {
     return lines;
@@ -55,17 +61,22 @@ public final class SseBlock {
 
   /** The event's data: its {@code data} lines joined by {@code \n}; empty when it has none. */
   public Optional<String> data() {
+    String one = null; // the data of an event with one data line (nearly all), not copied
     StringBuilder out = null;
     for (Line l : lines) {
       if (!l.comment() && l.field().equals("data")) {
-        if (out == null) {
-          out = new StringBuilder(l.value());
+        if (one == null && out == null) {
+          one = l.value();
         } else {
+          if (out == null) {
+            out = new StringBuilder(one);
+            one = null;
+          }
           out.append('\n').append(l.value());
         }
       }
     }
-    return Optional.ofNullable(out).map(StringBuilder::toString);
+    return Optional.ofNullable(out == null ? one : out.toString());
   }
 
   /** The value of the last line of a field ({@code event}, {@code id}, {@code retry}). */

@@ -3,7 +3,6 @@ package io.jrego.server.body;
 import com.google.protobuf.ByteString;
 import io.jrego.engine.builtins.ai.PiiType;
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +63,7 @@ public final class SseFilter {
   private static final JsonPointer USAGE = JsonPointer.parse("/usage");
 
   private long released;
+  private long events; // events with data so far, to name one in an error
 
   /**
    * @param spec what to do with the answer text
@@ -141,14 +141,23 @@ public final class SseFilter {
       throws BodyException {
     Optional<String> data = block.data();
     if (data.isEmpty()) {
-      out.writeBytes(block.raw());
+      block.writeRaw(out);
       return;
     }
     newline = block.newline();
-    String d = data.get();
+    events++;
+    try {
+      handleData(block, data.get(), out, judge);
+    } catch (BodyException e) {
+      throw new BodyException("event " + events + " of the response stream: " + e.getMessage());
+    }
+  }
+
+  private void handleData(SseBlock block, String d, ByteArrayOutputStream out, boolean judge)
+      throws BodyException {
     if (d.strip().equals("[DONE]")) {
       flushAll(out);
-      out.writeBytes(block.raw());
+      block.writeRaw(out);
       return;
     }
     boolean json = d.stripLeading().startsWith("{");
@@ -161,15 +170,18 @@ public final class SseFilter {
       }
       edited = r.text();
     }
-    ByteArrayOutputStream before = new ByteArrayOutputStream();
     if (!spec.isEmpty()) {
-      edited = json ? answerText(edited, block, before, judge) : plainText(edited);
+      // an event made for text held back goes out before this one: straight into out
+      edited = json ? answerText(edited, block, out, judge) : plainText(edited);
       if (!blocked.isEmpty()) {
         return;
       }
     }
-    out.writeBytes(before.toByteArray());
-    out.writeBytes(edited.equals(d) ? block.raw() : block.withData(edited));
+    if (edited.equals(d)) {
+      block.writeRaw(out);
+    } else {
+      out.writeBytes(block.withData(edited));
+    }
   }
 
   /** Data that is not JSON: the rules apply to it whole (nothing is held across events). */
@@ -181,50 +193,33 @@ public final class SseFilter {
 
   private String answerText(String d, SseBlock block, ByteArrayOutputStream before, boolean judge)
       throws BodyException {
-    JsonText t = new JsonText(d);
-    Optional<JsonText.Location> list = t.locate(CHOICES);
-    if (list.isEmpty() || !t.kind(list.get().value()).equals("array")) {
-      return d;
-    }
-    List<JsonText.Entry> entries = t.entries(list.get().value());
-    if (entries.isEmpty()) {
+    List<ChunkScan.Choice> found = ChunkScan.scan(d);
+    if (found == null) {
       return d;
     }
     template = d;
     templateEvent = block.field("event").orElse("");
-    List<JsonText.Span> spans = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
-    for (int k = 0; k < entries.size(); k++) {
-      JsonText.Span choice = entries.get(k).value();
-      if (!t.kind(choice).equals("object")) {
-        continue;
-      }
-      // the choice's members read once: each lookup below is a walk of this list, not of the text
-      List<JsonText.Entry> members = t.entries(choice);
-      int index = index(t, members, k);
-      JsonText.Span content = member(t, member(members, "delta"), "content");
-      boolean delta = true;
-      if (content == null) {
-        content = member(members, "text");
-        delta = content == null;
-      }
-      JsonText.Span finish = member(members, "finish_reason");
-      boolean finishing = finish != null && !t.kind(finish).equals("null");
+    StringBuilder out = null;
+    int pos = 0;
+    for (ChunkScan.Choice f : found) {
+      int index = f.index();
       Choice c = choices.get(index);
-      if (content != null && t.kind(content).equals("string")) {
+      if (f.hasText()) {
         if (c == null) {
-          c = new Choice(newText(), delta);
+          c = new Choice(newText(), f.fromDelta());
           choices.put(index, c);
         }
-        StringBuilder emitted =
-            new StringBuilder(take(c.text().push(t.decodeString(content), judge || finishing)));
-        if (finishing) {
-          emitted.append(take(c.text().finish()));
+        String emitted = take(c.text().push(ChunkScan.text(d, f), judge || f.finishing()));
+        if (f.finishing()) {
+          emitted += take(c.text().finish());
           choices.remove(index);
         }
-        spans.add(content);
-        texts.add(emitted.toString());
-      } else if (finishing && c != null) {
+        if (out == null) {
+          out = new StringBuilder(d.length() + 16);
+        }
+        JsonText.appendString(out.append(d, pos, f.start()), emitted);
+        pos = f.end();
+      } else if (f.finishing() && c != null) {
         String rest = take(c.text().finish());
         choices.remove(index);
         if (!rest.isEmpty()) {
@@ -235,13 +230,7 @@ public final class SseFilter {
         return d;
       }
     }
-    StringBuilder out = new StringBuilder(d.length());
-    int pos = 0;
-    for (int i = 0; i < spans.size(); i++) {
-      out.append(d, pos, spans.get(i).start()).append(JsonText.encodeString(texts.get(i)));
-      pos = spans.get(i).end();
-    }
-    return out.append(d, pos, d.length()).toString();
+    return out == null ? d : out.append(d, pos, d.length()).toString();
   }
 
   private StreamText newText() {
@@ -284,42 +273,5 @@ public final class SseFilter {
       data = BodyEditor.removeAt(data, usage.get());
     }
     return SseBlock.event(templateEvent, data, newline);
-  }
-
-  private static int index(JsonText t, List<JsonText.Entry> members, int position)
-      throws BodyException {
-    JsonText.Span i = member(members, "index");
-    if (i != null && t.kind(i).equals("number")) {
-      try {
-        return Integer.parseInt(t.text().substring(i.start(), i.end()));
-      } catch (NumberFormatException e) {
-        return position;
-      }
-    }
-    return position;
-  }
-
-  /** The member {@code key} of an object's value, or null (also when it is not an object). */
-  private static JsonText.Span member(JsonText t, JsonText.Span object, String key)
-      throws BodyException {
-    if (object == null || !t.kind(object).equals("object")) {
-      return null;
-    }
-    return member(t.entries(object), key);
-  }
-
-  /** The value of {@code key} among an object's members, or null; a duplicated key is an error. */
-  private static JsonText.Span member(List<JsonText.Entry> members, String key)
-      throws BodyException {
-    JsonText.Span found = null;
-    for (JsonText.Entry e : members) {
-      if (e.key().equals(key)) {
-        if (found != null) {
-          throw new BodyException("an event's data has the key \"" + key + "\" twice");
-        }
-        found = e.value();
-      }
-    }
-    return found;
   }
 }

@@ -1,6 +1,7 @@
 package io.jrego.server.body;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jrego.engine.builtins.ai.PiiType;
 import io.jrego.engine.value.ArrayValue;
@@ -349,5 +350,25 @@ class SseFilterTest {
     assertThat(c.text()).isEqualTo(answer);
     assertThat(c.done()).isTrue();
     assertThat(out.length).isGreaterThan(0);
+  }
+
+  @Test
+  void aMalformedEvent_failsTheStream_namingTheEvent() throws Exception {
+    SseFilter f =
+        new SseFilter(
+            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
+            List.of(),
+            redactions,
+            1 << 20,
+            4096);
+    String good = chatStream(List.of("fine"), "\n");
+    f.push(good.substring(0, good.indexOf("data: [DONE]")).getBytes(StandardCharsets.UTF_8));
+    // the 5th event with data: its delta object is not closed
+    byte[] bad =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"]}\n\n"
+            .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> f.push(bad))
+        .isInstanceOf(BodyException.class)
+        .hasMessage("event 5 of the response stream: the body is not valid JSON near character 45");
   }
 }

@@ -1,0 +1,342 @@
+package io.jrego.server.body;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the answer text of an OpenAI-style chunk ({@code choices[].delta.content}, or {@code
+ * choices[].text}) and what the stream filter reads beside it ({@code index}, {@code
+ * finish_reason}) in one pass over the event's JSON data. Keys are compared in place against the
+ * text (a key is decoded only when it holds an escape); values nothing reads are skipped once. It
+ * accepts and refuses what reading the chunk through {@link JsonText} member by member does: the
+ * root, {@code choices}, each choice object and its {@code delta} object must be well formed
+ * (entries, colons, commas, escapes in keys), values beside them are skipped by counting brackets
+ * outside strings, and the same duplicated keys are errors.
+ */
+final class ChunkScan {
+
+  /**
+   * One object of {@code choices}.
+   *
+   * @param index its {@code index} when that is an integer, else its position in the array
+   * @param fromDelta whether the text is {@code delta.content} (else {@code text})
+   * @param finishing whether {@code finish_reason} is there and not null
+   * @param start where the text's string literal starts (its quote), or -1 when there is no text or
+   *     it is not a string
+   * @param end just past the literal's closing quote
+   */
+  record Choice(int index, boolean fromDelta, boolean finishing, int start, int end) {
+    boolean hasText() {
+      return start >= 0;
+    }
+  }
+
+  private final JsonText t;
+  private final String s;
+  private final int n;
+
+  private ChunkScan(String s) {
+    this.t = new JsonText(s);
+    this.s = s;
+    this.n = s.length();
+  }
+
+  /**
+   * The object choices of the chunk in {@code data}, in order; null when it is not a chunk with
+   * answer text to look at (its root is not an object, or {@code choices} is missing, not an array
+   * or empty).
+   *
+   * @throws BodyException when the JSON is malformed where it is read, or a key read is repeated
+   */
+  static List<Choice> scan(String data) throws BodyException {
+    return new ChunkScan(data).root();
+  }
+
+  /** The text of the string literal at {@code [start, end)} of {@code data}. */
+  static String text(String data, Choice c) throws BodyException {
+    return new JsonText(data).decodeString(new JsonText.Span(c.start(), c.end()));
+  }
+
+  private List<Choice> root() throws BodyException {
+    int i = t.skipWs(0);
+    if (i >= n || s.charAt(i) != '{') {
+      return null;
+    }
+    List<Choice> choices = null;
+    boolean seen = false;
+    i = t.skipWs(i + 1);
+    if (at(i) == '}') {
+      return null;
+    }
+    while (true) {
+      int keyEnd = t.skipString(i);
+      boolean isChoices = keyIs(i, keyEnd, "choices");
+      i = value(keyEnd);
+      if (isChoices) {
+        if (seen) {
+          throw new BodyException("the body has key \"choices\" twice in the object at \"\"");
+        }
+        seen = true;
+        if (s.charAt(i) == '[') {
+          choices = new ArrayList<>(1);
+          i = array(i, choices);
+          if (elements == 0) {
+            choices = null; // an empty array: as if there were none
+          }
+        } else {
+          i = t.skipValue(i);
+        }
+      } else {
+        i = t.skipValue(i);
+      }
+      i = t.skipWs(i);
+      char c = at(i);
+      if (c == '}') {
+        return choices;
+      }
+      if (c != ',') {
+        throw malformed(i);
+      }
+      i = t.skipWs(i + 1);
+    }
+  }
+
+  private int elements; // how many elements the last array(...) read
+
+  /**
+   * Reads the {@code choices} array at {@code i}, its objects into {@code out}; returns the index
+   * past it.
+   */
+  private int array(int i, List<Choice> out) throws BodyException {
+    elements = 0;
+    i = t.skipWs(i + 1);
+    if (at(i) == ']') {
+      return i + 1;
+    }
+    int position = 0;
+    while (true) {
+      if (s.charAt(i) == '{') {
+        i = choice(i, position, out);
+      } else {
+        i = t.skipValue(i);
+      }
+      elements = ++position;
+      i = t.skipWs(i);
+      char c = at(i);
+      if (c == ']') {
+        return i + 1;
+      }
+      if (c != ',') {
+        throw malformed(i);
+      }
+      i = t.skipWs(i + 1);
+      if (i >= n) {
+        throw malformed(i);
+      }
+    }
+  }
+
+  /** Reads one choice object at {@code i}; returns the index past it. */
+  private int choice(int i, int position, List<Choice> out) throws BodyException {
+    int index = -1;
+    int indexEnd = -1;
+    boolean delta = false;
+    boolean deltaObject = false;
+    int content = -1; // where delta.content's value starts, or -1 when delta has no content
+    int contentEnd = -1;
+    int text = -1;
+    int textEnd = -1;
+    int texts = 0;
+    int finish = -1;
+    i = t.skipWs(i + 1);
+    if (at(i) != '}') {
+      while (true) {
+        int keyEnd = t.skipString(i);
+        int key = member(i, keyEnd);
+        i = value(keyEnd);
+        int start = i;
+        switch (key) {
+          case INDEX -> {
+            if (index >= 0) {
+              throw twice("index");
+            }
+            index = start;
+            i = indexEnd = t.skipValue(i);
+          }
+          case DELTA -> {
+            if (delta) {
+              throw twice("delta");
+            }
+            delta = true;
+            if (s.charAt(i) == '{') {
+              deltaObject = true;
+              i = delta(i);
+              content = deltaContent;
+              contentEnd = deltaContentEnd;
+            } else {
+              i = t.skipValue(i);
+            }
+          }
+          case TEXT -> {
+            texts++;
+            text = start;
+            i = textEnd = t.skipValue(i);
+          }
+          case FINISH -> {
+            if (finish >= 0) {
+              throw twice("finish_reason");
+            }
+            finish = start;
+            i = t.skipValue(i);
+          }
+          default -> i = t.skipValue(i);
+        }
+        i = t.skipWs(i);
+        char c = at(i);
+        if (c == '}') {
+          break;
+        }
+        if (c != ',') {
+          throw malformed(i);
+        }
+        i = t.skipWs(i + 1);
+      }
+    }
+    int end = i + 1;
+    int number = position;
+    if (index >= 0 && isNumber(s.charAt(index))) {
+      try {
+        number = Integer.parseInt(s, index, indexEnd, 10);
+      } catch (NumberFormatException e) {
+        number = position;
+      }
+    }
+    int from = -1;
+    int to = -1;
+    boolean fromDelta = true;
+    if (deltaObject && content >= 0) {
+      from = content;
+      to = contentEnd;
+    } else {
+      if (texts > 1) {
+        throw twice("text");
+      }
+      if (text >= 0) {
+        fromDelta = false;
+        from = text;
+        to = textEnd;
+      }
+    }
+    boolean finishing = finish >= 0 && s.charAt(finish) != 'n';
+    boolean string = from >= 0 && s.charAt(from) == '"';
+    out.add(new Choice(number, fromDelta, finishing, string ? from : -1, string ? to : -1));
+    return end;
+  }
+
+  // what the last delta(...) found: its content value's span, start -1 when it has none
+  private int deltaContent;
+  private int deltaContentEnd;
+
+  /** Reads a {@code delta} object at {@code i}; returns the index past it. */
+  private int delta(int i) throws BodyException {
+    deltaContent = -1;
+    deltaContentEnd = -1;
+    i = t.skipWs(i + 1);
+    if (at(i) != '}') {
+      while (true) {
+        int keyEnd = t.skipString(i);
+        boolean isContent = keyIs(i, keyEnd, "content");
+        i = value(keyEnd);
+        if (isContent) {
+          if (deltaContent >= 0) {
+            throw twice("content");
+          }
+          deltaContent = i;
+          i = deltaContentEnd = t.skipValue(i);
+        } else {
+          i = t.skipValue(i);
+        }
+        i = t.skipWs(i);
+        char c = at(i);
+        if (c == '}') {
+          break;
+        }
+        if (c != ',') {
+          throw malformed(i);
+        }
+        i = t.skipWs(i + 1);
+      }
+    }
+    return i + 1;
+  }
+
+  private static final int OTHER = 0;
+  private static final int INDEX = 1;
+  private static final int DELTA = 2;
+  private static final int TEXT = 3;
+  private static final int FINISH = 4;
+
+  private int member(int start, int end) throws BodyException {
+    return switch (end - start - 2) {
+      case 4 -> keyIs(start, end, "text") ? TEXT : OTHER;
+      case 5 -> keyIs(start, end, "index") ? INDEX : keyIs(start, end, "delta") ? DELTA : OTHER;
+      case 13 -> keyIs(start, end, "finish_reason") ? FINISH : OTHER;
+      default -> s.indexOf('\\', start + 1, end - 1) >= 0 ? decoded(start, end) : OTHER;
+    };
+  }
+
+  private int decoded(int start, int end) throws BodyException {
+    return switch (t.decodeString(new JsonText.Span(start, end))) {
+      case "text" -> TEXT;
+      case "index" -> INDEX;
+      case "delta" -> DELTA;
+      case "finish_reason" -> FINISH;
+      default -> OTHER;
+    };
+  }
+
+  /**
+   * Whether the key literal at {@code [start, end)} is {@code name}: compared in place; a key with
+   * an escape is decoded first (which also checks its escapes, as reading it member by member
+   * does).
+   */
+  private boolean keyIs(int start, int end, String name) throws BodyException {
+    int len = end - start - 2;
+    if (s.indexOf('\\', start + 1, end - 1) >= 0) {
+      return t.decodeString(new JsonText.Span(start, end)).equals(name);
+    }
+    return len == name.length() && s.startsWith(name, start + 1);
+  }
+
+  /** Past the colon after a key ending at {@code keyEnd}: where the value starts. */
+  private int value(int keyEnd) throws BodyException {
+    int i = t.skipWs(keyEnd);
+    if (at(i) != ':') {
+      throw malformed(i);
+    }
+    i = t.skipWs(i + 1);
+    if (i >= n) {
+      throw malformed(i);
+    }
+    return i;
+  }
+
+  private static boolean isNumber(char c) {
+    return c != '{' && c != '[' && c != '"' && c != 't' && c != 'f' && c != 'n';
+  }
+
+  private char at(int i) throws BodyException {
+    if (i >= n) {
+      throw malformed(i);
+    }
+    return s.charAt(i);
+  }
+
+  private BodyException malformed(int at) {
+    return new BodyException("the body is not valid JSON near character " + at);
+  }
+
+  private static BodyException twice(String key) {
+    return new BodyException("an event's data has the key \"" + key + "\" twice");
+  }
+}
