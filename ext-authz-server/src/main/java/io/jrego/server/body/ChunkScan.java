@@ -69,7 +69,7 @@ final class ChunkScan {
       return null;
     }
     while (true) {
-      int keyEnd = t.skipString(i);
+      int keyEnd = key(i);
       boolean isChoices = keyIs(i, keyEnd, "choices");
       i = value(keyEnd);
       if (isChoices) {
@@ -151,7 +151,7 @@ final class ChunkScan {
     i = t.skipWs(i + 1);
     if (at(i) != '}') {
       while (true) {
-        int keyEnd = t.skipString(i);
+        int keyEnd = key(i);
         int key = member(i, keyEnd);
         i = value(keyEnd);
         int start = i;
@@ -244,7 +244,7 @@ final class ChunkScan {
     i = t.skipWs(i + 1);
     if (at(i) != '}') {
       while (true) {
-        int keyEnd = t.skipString(i);
+        int keyEnd = key(i);
         boolean isContent = keyIs(i, keyEnd, "content");
         i = value(keyEnd);
         if (isContent) {
@@ -276,36 +276,61 @@ final class ChunkScan {
   private static final int TEXT = 3;
   private static final int FINISH = 4;
 
-  private int member(int start, int end) throws BodyException {
-    return switch (end - start - 2) {
-      case 4 -> keyIs(start, end, "text") ? TEXT : OTHER;
-      case 5 -> keyIs(start, end, "index") ? INDEX : keyIs(start, end, "delta") ? DELTA : OTHER;
-      case 13 -> keyIs(start, end, "finish_reason") ? FINISH : OTHER;
-      default -> s.indexOf('\\', start + 1, end - 1) >= 0 ? decoded(start, end) : OTHER;
-    };
+  private boolean escaped; // whether the key key(...) read last holds an escape
+
+  /**
+   * The index just past the key literal at {@code i}: keys are short, so a loop over their chars
+   * (noting any escape) costs less than a search.
+   */
+  private int key(int i) throws BodyException {
+    if (i >= n || s.charAt(i) != '"') {
+      throw malformed(i);
+    }
+    escaped = false;
+    for (int j = i + 1; j < n; j++) {
+      char c = s.charAt(j);
+      if (c == '"') {
+        return j + 1;
+      }
+      if (c == '\\') {
+        escaped = true;
+        j++;
+      }
+    }
+    throw malformed(i);
   }
 
-  private int decoded(int start, int end) throws BodyException {
-    return switch (t.decodeString(new JsonText.Span(start, end))) {
-      case "text" -> TEXT;
-      case "index" -> INDEX;
-      case "delta" -> DELTA;
-      case "finish_reason" -> FINISH;
+  private int member(int start, int end) throws BodyException {
+    if (escaped) {
+      return switch (t.decodeString(new JsonText.Span(start, end))) {
+        case "text" -> TEXT;
+        case "index" -> INDEX;
+        case "delta" -> DELTA;
+        case "finish_reason" -> FINISH;
+        default -> OTHER;
+      };
+    }
+    return switch (end - start - 2) {
+      case 4 -> s.startsWith("text", start + 1) ? TEXT : OTHER;
+      case 5 ->
+          s.startsWith("index", start + 1)
+              ? INDEX
+              : s.startsWith("delta", start + 1) ? DELTA : OTHER;
+      case 13 -> s.startsWith("finish_reason", start + 1) ? FINISH : OTHER;
       default -> OTHER;
     };
   }
 
   /**
-   * Whether the key literal at {@code [start, end)} is {@code name}: compared in place; a key with
-   * an escape is decoded first (which also checks its escapes, as reading it member by member
-   * does).
+   * Whether the key literal at {@code [start, end)}, just read by {@link #key}, is {@code name}:
+   * compared in place; a key with an escape is decoded first (which also checks its escapes, as
+   * reading it member by member does).
    */
   private boolean keyIs(int start, int end, String name) throws BodyException {
-    int len = end - start - 2;
-    if (s.indexOf('\\', start + 1, end - 1) >= 0) {
+    if (escaped) {
       return t.decodeString(new JsonText.Span(start, end)).equals(name);
     }
-    return len == name.length() && s.startsWith(name, start + 1);
+    return end - start - 2 == name.length() && s.startsWith(name, start + 1);
   }
 
   /** Past the colon after a key ending at {@code keyEnd}: where the value starts. */

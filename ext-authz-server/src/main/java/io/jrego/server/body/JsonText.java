@@ -206,7 +206,7 @@ final class JsonText {
       }
       default -> {
         int j = i;
-        while (j < s.length() && "{}[],: \t\r\n\"".indexOf(s.charAt(j)) < 0) {
+        while (j < s.length() && !ends(s.charAt(j))) {
           j++;
         }
         if (j == i) {
@@ -215,6 +215,14 @@ final class JsonText {
         return j;
       }
     }
+  }
+
+  /** Whether {@code c} ends a number or a literal ({@code true}, {@code null} ...). */
+  private static boolean ends(char c) {
+    return switch (c) {
+      case '{', '}', '[', ']', ',', ':', ' ', '\t', '\r', '\n', '"' -> true;
+      default -> false;
+    };
   }
 
   /**
