@@ -1,8 +1,8 @@
 package io.jrego.server.body;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,8 +22,12 @@ import java.util.Optional;
 public final class SseFramer {
 
   private final int maxBlockBytes;
-  private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  // the block so far, as received; the line being read is its tail from lineStart (no second
+  // copy of it, and no synchronized stream: each write to one cost a lock per line)
+  private byte[] raw = new byte[512];
+  private int size;
+  private int lineStart;
+  private int lineEnd; // where a line that ended in \r ends, while the next byte is awaited
   private final List<SseBlock.Line> lines = new ArrayList<>();
   private String newline;
   private boolean afterCr;
@@ -50,39 +54,41 @@ public final class SseFramer {
       if (afterCr) {
         afterCr = false;
         if (bytes[i] == '\n') {
-          raw.write('\n');
+          append(bytes, i, 1);
           i++;
-          endLine("\r\n", out);
+          endLine("\r\n", lineEnd, out);
           continue;
         }
-        endLine("\r", out);
+        endLine("\r", lineEnd, out);
       }
-      // the rest of the line in one copy: byte by byte, the synchronized writes cost more than
-      // everything else the filter does with an event
       int end = i;
       while (end < n && bytes[end] != '\n' && bytes[end] != '\r') {
         end++;
       }
-      raw.write(bytes, i, end - i);
-      line.write(bytes, i, end - i);
-      checkSize();
       if (end == n) {
+        append(bytes, i, end - i);
         break;
       }
-      raw.write(bytes[end]);
-      checkSize();
+      int contentEnd = size + end - i;
+      append(bytes, i, end + 1 - i); // the line's rest and its terminator's first byte
       if (bytes[end] == '\r') {
         afterCr = true;
+        lineEnd = contentEnd;
       } else {
-        endLine("\n", out);
+        endLine("\n", contentEnd, out);
       }
       i = end + 1;
     }
     return out;
   }
 
-  private void checkSize() throws BodyException {
-    if (raw.size() > maxBlockBytes) {
+  private void append(byte[] bytes, int from, int length) throws BodyException {
+    if (size + length > raw.length) {
+      raw = Arrays.copyOf(raw, Math.max(raw.length * 2, size + length));
+    }
+    System.arraycopy(bytes, from, raw, size, length);
+    size += length;
+    if (size > maxBlockBytes) {
       throw new BodyException("an event of the stream is larger than " + maxBlockBytes + " bytes");
     }
   }
@@ -97,32 +103,32 @@ public final class SseFramer {
     List<SseBlock> out = new ArrayList<>();
     if (afterCr) {
       afterCr = false;
-      endLine("\r", out);
+      endLine("\r", lineEnd, out);
     }
     if (!out.isEmpty()) {
       return Optional.of(out.get(0));
     }
-    if (raw.size() == 0) {
+    if (size == 0) {
       return Optional.empty();
     }
-    if (line.size() > 0) {
-      lines.add(parse(text(line.toByteArray())));
-      line.reset();
+    if (size > lineStart) {
+      lines.add(parse(text(lineStart, size)));
     }
-    SseBlock rest = new SseBlock(raw.toByteArray(), lines, newline == null ? "\n" : newline, false);
+    SseBlock rest =
+        new SseBlock(Arrays.copyOf(raw, size), lines, newline == null ? "\n" : newline, false);
     reset();
     return Optional.of(rest);
   }
 
-  private void endLine(String terminator, List<SseBlock> out) {
+  /** Ends the line from {@link #lineStart} to {@code end} (its terminator follows). */
+  private void endLine(String terminator, int end, List<SseBlock> out) {
     if (newline == null) {
       newline = terminator;
     }
-    byte[] bytes = line.toByteArray();
-    line.reset();
-    String text = text(bytes);
+    String text = text(lineStart, end);
+    lineStart = size;
     if (text.isEmpty()) {
-      out.add(new SseBlock(raw.toByteArray(), lines, newline, true));
+      out.add(new SseBlock(Arrays.copyOf(raw, size), lines, newline, true));
       reset();
       return;
     }
@@ -130,13 +136,14 @@ public final class SseFramer {
   }
 
   private void reset() {
-    raw.reset();
+    size = 0;
+    lineStart = 0;
     lines.clear();
     newline = null;
   }
 
-  private String text(byte[] bytes) {
-    String s = new String(bytes, StandardCharsets.UTF_8);
+  private String text(int from, int to) {
+    String s = new String(raw, from, to - from, StandardCharsets.UTF_8);
     if (firstLine) {
       firstLine = false;
       if (!s.isEmpty() && s.charAt(0) == '\ufeff') {
@@ -154,10 +161,10 @@ public final class SseFramer {
     if (colon < 0) {
       return new SseBlock.Line(text, text, "", false);
     }
-    String value = text.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
+    int value = colon + 1;
+    if (value < text.length() && text.charAt(value) == ' ') {
+      value++;
     }
-    return new SseBlock.Line(text, text.substring(0, colon), value, false);
+    return new SseBlock.Line(text, text.substring(0, colon), text.substring(value), false);
   }
 }

@@ -117,4 +117,51 @@ class SseFramerTest {
         .isInstanceOf(BodyException.class)
         .hasMessageContaining("larger than 16 bytes");
   }
+
+  @Test
+  void randomStreamsInRandomPieces_giveTheBlocksOfTheWholeStream() throws Exception {
+    java.util.Random r = new java.util.Random(42);
+    String[] lines = {
+      "data: {\"a\":1}",
+      "data:x",
+      "data",
+      ": comment",
+      "event: e",
+      "id: 7",
+      "retry: 10",
+      "",
+      "data: caf\u00e9 \ud83d\ude00",
+      "\ufeffdata: bom"
+    };
+    String[] ends = {"\n", "\r\n", "\r"};
+    for (int n = 0; n < 2_000; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int k = r.nextInt(12); k > 0; k--) {
+        text.append(lines[r.nextInt(lines.length)]).append(ends[r.nextInt(ends.length)]);
+      }
+      if (r.nextBoolean()) {
+        text.append(lines[r.nextInt(lines.length)]); // unterminated
+      }
+      byte[] bytes = b(text.toString());
+      SseFramer f = new SseFramer(1 << 20);
+      List<SseBlock> pieces = new ArrayList<>();
+      for (int pos = 0; pos < bytes.length; ) {
+        int len = Math.min(bytes.length - pos, 1 + r.nextInt(9));
+        pieces.addAll(f.push(java.util.Arrays.copyOfRange(bytes, pos, pos + len)));
+        pos += len;
+      }
+      f.finish().ifPresent(pieces::add);
+      List<SseBlock> one = whole(text.toString());
+      java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+      pieces.forEach(x -> joined.writeBytes(x.raw()));
+      assertThat(joined.toByteArray()).isEqualTo(bytes);
+      assertThat(pieces).hasSameSizeAs(one);
+      for (int i = 0; i < one.size(); i++) {
+        assertThat(pieces.get(i).raw()).isEqualTo(one.get(i).raw());
+        assertThat(pieces.get(i).lines()).isEqualTo(one.get(i).lines());
+        assertThat(pieces.get(i).newline()).isEqualTo(one.get(i).newline());
+        assertThat(pieces.get(i).terminated()).isEqualTo(one.get(i).terminated());
+      }
+    }
+  }
 }
