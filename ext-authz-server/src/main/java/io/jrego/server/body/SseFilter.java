@@ -1,6 +1,7 @@
 package io.jrego.server.body;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.builtins.ai.PiiType;
 import java.io.ByteArrayOutputStream;
 import java.util.EnumSet;
@@ -86,7 +87,10 @@ public final class SseFilter {
     this.maxHold = Math.max(maxHold, spec.holdBack());
   }
 
-  /** Takes the next piece of the stream. */
+  /**
+   * Takes the next piece of the stream. (What goes out wraps an array made for it and never written
+   * again, so it is not copied into the {@link ByteString}.)
+   */
   public Out push(byte[] piece) throws BodyException {
     if (!blocked.isEmpty()) {
       return NOTHING;
@@ -100,7 +104,7 @@ public final class SseFilter {
         return new Out(ByteString.EMPTY, blocked);
       }
     }
-    return new Out(ByteString.copyFrom(out.toByteArray()), Set.of());
+    return new Out(UnsafeByteOperations.unsafeWrap(out.toByteArray()), Set.of());
   }
 
   /** Ends the stream: whatever is still held, filtered. */
@@ -117,7 +121,7 @@ public final class SseFilter {
     if (!blocked.isEmpty()) {
       return new Out(ByteString.EMPTY, blocked);
     }
-    return new Out(ByteString.copyFrom(out.toByteArray()), Set.of());
+    return new Out(UnsafeByteOperations.unsafeWrap(out.toByteArray()), Set.of());
   }
 
   /**
