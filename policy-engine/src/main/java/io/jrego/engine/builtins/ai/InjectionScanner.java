@@ -498,7 +498,7 @@ final class InjectionScanner {
               "text",
               ""));
     }
-    int[] cps = v.cps;
+    int[] cps = v.codePoints();
     int inWord = 0;
     int bidi = 0;
     Span zw = null;
