@@ -498,6 +498,9 @@ final class InjectionScanner {
               "text",
               ""));
     }
+    if (v.invisible.count() == 0) {
+      return; // most texts: and their code points need not be read again
+    }
     int[] cps = v.codePoints();
     int inWord = 0;
     int bidi = 0;
