@@ -498,7 +498,10 @@ final class InjectionScanner {
               "text",
               ""));
     }
-    int[] cps = v.cps;
+    if (v.invisible.count() == 0) {
+      return; // most texts: and their code points need not be read again
+    }
+    int[] cps = v.codePoints();
     int inWord = 0;
     int bidi = 0;
     Span zw = null;

@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins.ai;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.PhoneNumberUtil.ValidationResult;
 import com.google.i18n.phonenumbers.Phonemetadata.NumberFormat;
 import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
 import com.google.i18n.phonenumbers.Phonemetadata.PhoneNumberDesc;
@@ -61,6 +62,58 @@ final class PhonePlans {
     return null;
   }
 
+  /** Which numbers below 1000 are country calling codes. */
+  private static final boolean[] CALLING_CODES = new boolean[1000];
+
+  static {
+    for (int cc : UTIL.getSupportedCallingCodes()) {
+      if (cc > 0 && cc < CALLING_CODES.length) {
+        CALLING_CODES[cc] = true;
+      }
+    }
+  }
+
+  /**
+   * What {@link #international} answers when only libphonenumber's {@code parse} can tell (the only
+   * answer with no calling code).
+   */
+  static final Phones.Intl ASK_PARSE = new Phones.Intl(-1, "");
+
+  /**
+   * The country calling code and national significant number that {@code PhoneNumberUtil.parse( "+"
+   * + digits, "ZZ")} gives, null where it fails; {@link #ASK_PARSE} for a non-geographic code
+   * (+800, +882, ...), whose plans are not compiled here. {@code digits}: what follows the {@code
+   * +}, ASCII digits only. The steps are parse's: the first one to three digits that are a calling
+   * code, then the national prefix for parsing stripped (and transformed) as the code's main region
+   * strips it, kept only when what is left has a length the region allows.
+   */
+  static Phones.Intl international(String digits) {
+    if (digits.length() <= 2 || digits.charAt(0) == '0') {
+      return null; // too short after the +, or no calling code starts with 0
+    }
+    int cc = 0;
+    for (int k = 1; k <= 3 && k <= digits.length(); k++) {
+      int code = Integer.parseInt(digits, 0, k, 10);
+      if (CALLING_CODES[code]) {
+        cc = code;
+        digits = digits.substring(k);
+        break;
+      }
+    }
+    if (cc == 0) {
+      return null;
+    }
+    String region = UTIL.getRegionCodeForCountryCode(cc);
+    if (NON_GEOGRAPHIC.equals(region)) {
+      return ASK_PARSE;
+    }
+    if (digits.length() < 2) {
+      return null;
+    }
+    String nsn = of(region).parsingNational(digits);
+    return nsn.length() < 2 || nsn.length() > 17 ? null : new Phones.Intl(cc, nsn);
+  }
+
   /** The regions and plans last asked for; a racy cache of immutable values. */
   private static volatile RegionPlans lastRegions;
 
@@ -100,6 +153,9 @@ final class PhonePlans {
     private final Digits leadingDigits;
     private final int countryCode;
     private final String trunk;
+    private final Pattern prefixForParsing;
+    private final String transformRule;
+    private final ValidationResult[] lengths;
     private final boolean[] possible;
     private final Desc general;
     private final List<Desc> types;
@@ -111,7 +167,9 @@ final class PhonePlans {
         Digits leadingDigits,
         int countryCode,
         String trunk,
-        boolean[] possible,
+        Pattern prefixForParsing,
+        String transformRule,
+        ValidationResult[] lengths,
         Desc general,
         List<Desc> types,
         List<Format> formats) {
@@ -119,7 +177,15 @@ final class PhonePlans {
       this.leadingDigits = leadingDigits;
       this.countryCode = countryCode;
       this.trunk = trunk;
-      this.possible = possible;
+      this.prefixForParsing = prefixForParsing;
+      this.transformRule = transformRule;
+      this.lengths = lengths;
+      this.possible = new boolean[lengths.length];
+      for (int i = 0; i < lengths.length; i++) {
+        possible[i] =
+            lengths[i] == ValidationResult.IS_POSSIBLE
+                || lengths[i] == ValidationResult.IS_POSSIBLE_LOCAL_ONLY;
+      }
       this.general = general;
       this.types = types;
       this.formats = formats.toArray(Format[]::new);
@@ -147,6 +213,42 @@ final class PhonePlans {
      */
     boolean isPossible(int length) {
       return length < possible.length && possible[length];
+    }
+
+    /**
+     * The national significant number that parsing gives for {@code number}, the ASCII digits after
+     * this region's calling code: {@code maybeStripNationalPrefixAndCarrierCode} with the region's
+     * national prefix for parsing and transform rule, whose result is kept when its length is
+     * possible or too long for the region (not too short, local only or of an invalid length).
+     */
+    String parsingNational(String number) {
+      String potential = number;
+      Matcher m = prefixForParsing == null ? null : prefixForParsing.matcher(number);
+      if (m != null && m.lookingAt()) {
+        boolean viable = generalPatternMatches(number);
+        int groups = m.groupCount();
+        String stripped =
+            transformRule.isEmpty() || m.group(groups) == null
+                ? number.substring(m.end())
+                : m.replaceFirst(transformRule);
+        if (!viable || generalPatternMatches(stripped)) {
+          potential = stripped;
+        }
+      }
+      ValidationResult r =
+          potential.length() < lengths.length
+              ? lengths[potential.length()]
+              : ValidationResult.TOO_LONG;
+      return r == ValidationResult.TOO_SHORT
+              || r == ValidationResult.IS_POSSIBLE_LOCAL_ONLY
+              || r == ValidationResult.INVALID_LENGTH
+          ? number
+          : potential;
+    }
+
+    /** The general description's pattern, whole, without the length check: parse's test. */
+    private boolean generalPatternMatches(String s) {
+      return general.pattern() != null && general.pattern().matches(s);
     }
 
     /**
@@ -592,21 +694,28 @@ final class PhonePlans {
       formats.add(Format.of(f));
     }
     int cc = m.getCountryCode();
-    boolean[] possible = new boolean[18];
-    for (int length = 1; length < possible.length; length++) {
-      // libphonenumber decides possibility on the country code and the length alone
-      possible[length] =
-          UTIL.isPossibleNumber(
+    ValidationResult[] lengths = new ValidationResult[19];
+    lengths[0] = ValidationResult.TOO_SHORT; // no region has numbers of no digits
+    for (int length = 1; length < lengths.length; length++) {
+      // libphonenumber decides possibility on the country code and the length alone, with the
+      // lengths of the code's main region
+      lengths[length] =
+          UTIL.isPossibleNumberWithReason(
               new PhoneNumber()
                   .setCountryCode(cc)
                   .setNationalNumber(Long.parseLong("5".repeat(length))));
     }
+    // The region's own prefix for parsing: parse strips with the calling code's main region's,
+    // whose plan international() asks.
+    String prefixForParsing = m.getNationalPrefixForParsing();
     return new Plan(
         region,
         m.hasLeadingDigits() ? Digits.of(m.getLeadingDigits(), true) : null,
         cc,
         UTIL.getNddPrefixForRegion(region, true),
-        possible,
+        prefixForParsing.isEmpty() ? null : Pattern.compile(prefixForParsing),
+        m.getNationalPrefixTransformRule(),
+        lengths,
         Desc.of(m.getGeneralDesc()),
         List.copyOf(types),
         List.copyOf(formats));

@@ -26,6 +26,25 @@ final class Phones {
    */
   record Match(String region, boolean valid) {}
 
+  /** A number in international form: its country calling code and national significant number. */
+  record Intl(int countryCode, String nsn) {
+    /** The number as {@code parse} would have made it (no extension). */
+    PhoneNumber toPhoneNumber() {
+      PhoneNumber n = new PhoneNumber().setCountryCode(countryCode);
+      if (nsn.length() > 1 && nsn.charAt(0) == '0') {
+        n.setItalianLeadingZero(true);
+        int zeros = 1;
+        while (zeros < nsn.length() - 1 && nsn.charAt(zeros) == '0') {
+          zeros++;
+        }
+        if (zeros != 1) {
+          n.setNumberOfLeadingZeros(zeros);
+        }
+      }
+      return n.setNationalNumber(Long.parseLong(nsn));
+    }
+  }
+
   /**
    * The phone number a candidate is, or null: a valid number, or failing that a possible one.
    * Numbers written without {@code +} must also be written as their country writes them (see {@link
@@ -40,36 +59,40 @@ final class Phones {
       String text, boolean international, List<String> groups, List<String> regions) {
     if (international) {
       boolean plus = text.startsWith("+") || text.startsWith("(+");
-      String t = text;
-      if (t.startsWith("00")) {
-        t = "+" + t.substring(2);
-      }
-      PhoneNumber n = parse(t, "ZZ");
-      if (n == null || !UTIL.isPossibleNumber(n)) {
+      Intl n = international(text);
+      if (n == null) {
         return null;
       }
-      List<String> rest = afterCountryCode(groups, String.valueOf(n.getCountryCode()));
+      String main = UTIL.getRegionCodeForCountryCode(n.countryCode());
+      boolean nonGeographic = PhonePlans.NON_GEOGRAPHIC.equals(main);
+      if (nonGeographic
+          ? !UTIL.isPossibleNumber(n.toPhoneNumber())
+          : !PhonePlans.of(main).isPossible(n.nsn().length())) {
+        return null;
+      }
+      List<String> rest = afterCountryCode(groups, String.valueOf(n.countryCode()));
       if (rest == null) {
         return null;
       }
       // Written with "+", the number needs no grouping check, so it is not formatted at all.
       if (!plus && !evenGroups(rest)) {
         List<String> written =
-            groupsOf(UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
+            groupsOf(
+                UTIL.format(n.toPhoneNumber(), PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL));
         if (!fits(rest, written.subList(1, written.size()))) {
           return null;
         }
       }
       // isValidNumber is isValidNumberForRegion for the number's region, both answered by the
       // regions' plans (a country code shared by many regions, such as +1, tries each in turn)
-      String nsn = UTIL.getNationalSignificantNumber(n);
-      String region = PhonePlans.regionOf(n.getCountryCode(), nsn);
+      String nsn = n.nsn();
+      String region = PhonePlans.regionOf(n.countryCode(), nsn);
       if (region == null) {
         return new Match("ZZ", false);
       }
       boolean valid =
           PhonePlans.NON_GEOGRAPHIC.equals(region)
-              ? UTIL.isValidNumberForRegion(n, region)
+              ? UTIL.isValidNumberForRegion(n.toPhoneNumber(), region)
               : PhonePlans.of(region).isValid(nsn);
       return new Match(region, valid);
     }
@@ -266,6 +289,53 @@ final class Phones {
       char c = s.charAt(i);
       if (Character.isDigit(c)) {
         b.append(Chars.asciiDigit(c));
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * The calling code and national significant number of a candidate written with {@code +} or
+   * {@code 00}: what {@code PhoneNumberUtil.parse} makes of it ({@code 00} read as {@code +}, no
+   * default region), null where parse fails. Written the usual way (ASCII digits, spaces, dashes,
+   * dots, slashes and brackets after a {@code +}), the candidate is read with the plans' own tables
+   * ({@link PhonePlans#international}), which give parse's answer without its regular expressions;
+   * anything else, and the non-geographic codes, still goes through parse. {@code
+   * PhonesInternationalTest} compares the two on many candidates.
+   */
+  static Intl international(String text) {
+    String t = text.startsWith("00") ? "+" + text.substring(2) : text;
+    int plus = 0;
+    while (plus < t.length() && t.charAt(plus) == '(') {
+      plus++;
+    }
+    String digits = plus < t.length() && t.charAt(plus) == '+' ? plainDigits(t, plus + 1) : null;
+    Intl n = digits == null ? PhonePlans.ASK_PARSE : PhonePlans.international(digits);
+    if (n == null || n.countryCode() > 0) {
+      return n;
+    }
+    PhoneNumber parsed = parse(t, "ZZ");
+    return parsed == null
+        ? null
+        : new Intl(parsed.getCountryCode(), UTIL.getNationalSignificantNumber(parsed));
+  }
+
+  /**
+   * The digits of {@code t} from {@code from}, when everything from there is ASCII digits and
+   * {@code ' ', '-', '.', '/', '(', ')'} (all of them punctuation parse skips, none of them the
+   * start of an extension) ending in a digit, and the whole is short enough for parse; else null.
+   */
+  private static String plainDigits(String t, int from) {
+    if (t.length() > 250 || from >= t.length() || !Chars.isAsciiDigit(t.charAt(t.length() - 1))) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder(t.length() - from);
+    for (int i = from; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (Chars.isAsciiDigit(c)) {
+        b.append(c);
+      } else if (c != ' ' && c != '-' && c != '.' && c != '/' && c != '(' && c != ')') {
+        return null;
       }
     }
     return b.toString();

@@ -88,6 +88,9 @@ public final class PiiBuiltins {
     PiiOptions options = options(o);
     boolean includeText = AiOperands.bool(o, 2, "include_text", false);
     PiiScanner.Result r = PiiScanner.standard().scan(text, options);
+    if (r.findings().isEmpty() && !r.truncated()) {
+      return NOTHING_FOUND;
+    }
     ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
     TreeSet<String> types = new TreeSet<>();
     for (Finding f : r.findings()) {
@@ -96,6 +99,9 @@ public final class PiiBuiltins {
     }
     return result(findings.build(), types, r.truncated(), null, null);
   }
+
+  /** The scan result of a text with nothing found (most messages), built once. */
+  private static final Value NOTHING_FOUND = result(ArrayValue.EMPTY, Set.of(), false, null, null);
 
   private static Value redact(Value[] args, BuiltinContext ctx) throws BuiltinException {
     String text = AiOperands.string(args, 0);

@@ -23,7 +23,6 @@ final class Scan {
   private final boolean emails;
   private final boolean ips;
   private final boolean secrets;
-  private final NumberRuns numberRuns;
   private final Secrets secretDetector;
 
   /**
@@ -37,7 +36,6 @@ final class Scan {
     this.text = text;
     this.options = options;
     this.types = options.types();
-    this.numberRuns = new NumberRuns(this);
     this.secretDetector = new Secrets(this);
     Detectors d = Detectors.of(types);
     this.numbers = d.numbers();
@@ -224,7 +222,7 @@ final class Scan {
     }
     if (Chars.isDigit(c)) {
       if (numbers && Chars.numberBoundaryBefore(t, s)) {
-        return Math.max(numberRuns.scan(s), wordEnd);
+        return Math.max(NumberRuns.scan(this, s), wordEnd);
       }
       return wordEnd;
     }

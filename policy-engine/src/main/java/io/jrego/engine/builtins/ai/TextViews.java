@@ -31,9 +31,10 @@ final class TextViews {
   /** A hidden channel in original offsets. */
   record Hidden(String kind, Span span, String text) {}
 
-  final int[] cps;
+  private final String text;
+  private int[] cps;
   final boolean truncated;
-  final MappedText plain;
+  private MappedText plain;
   final MappedText folded;
   final Invisible invisible;
   final MappedText tags;
@@ -42,15 +43,23 @@ final class TextViews {
   private int budget;
 
   private TextViews(String text, Front front, Limits limits) {
-    this.cps = front.cps;
+    this.text = text;
     this.truncated = front.truncated;
-    int n = cps.length;
+    int n = front.length;
+    int first = front.firstInvisible;
+    // Most short texts need their code points only for the front pass: nothing invisible, every
+    // code point folding to one, nothing to decode or look behind. Then the pass's reused array is
+    // not copied, and the code points are read again from the text if they are ever asked for.
+    boolean keep =
+        first != n || front.foldedCount < n || front.mayDecode || front.mayHide || truncated;
+    this.cps = !front.reused ? front.cps : keep ? java.util.Arrays.copyOf(front.cps, n) : null;
     int[] byKind = new int[Invisibles.KIND_NAMES.length];
     List<Span> spans = new ArrayList<>();
     int count = 0;
-    int first = front.firstInvisible;
     // Most texts have no invisible characters: then the plain view is the code points themselves.
-    plain = first == n ? MappedText.identity(cps) : new MappedText(n);
+    if (keep) {
+      plain = first == n ? MappedText.identity(cps) : new MappedText(n);
+    }
     MappedText tagView = new MappedText(0);
     for (int i = first == n ? n : 0; i < n; i++) {
       int cp = cps[i];
@@ -75,7 +84,11 @@ final class TextViews {
     }
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
-    folded = Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount));
+    folded =
+        Folding.deobfuscate(
+            front.foldedCount < n
+                ? Folding.foldChars(cps, front.folded, front.foldedCount)
+                : MappedText.identityPrefix(front.folded, n));
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
     // Without an escape character or a long base64-alphabet run there is nothing to decode; the
     // run lengths were counted over the code points, which are the plain view when nothing is
@@ -125,7 +138,14 @@ final class TextViews {
    * the text has what decoding and the hidden channels start from.
    */
   private static final class Front {
+    /**
+     * The code points, in {@code cps[0, length)}; with {@code reused}, in this thread's reused
+     * array, which the next text's front pass overwrites.
+     */
     final int[] cps;
+
+    final int length;
+    final boolean reused;
     final boolean truncated;
     final int[] folded;
     final int foldedCount;
@@ -143,6 +163,8 @@ final class TextViews {
 
     private Front(
         int[] cps,
+        int length,
+        boolean reused,
         boolean truncated,
         int[] folded,
         int foldedCount,
@@ -151,6 +173,8 @@ final class TextViews {
         int decodeStartCount,
         boolean mayHide) {
       this.cps = cps;
+      this.length = length;
+      this.reused = reused;
       this.truncated = truncated;
       this.folded = folded;
       this.foldedCount = foldedCount;
@@ -164,7 +188,14 @@ final class TextViews {
     static Front of(String text, int maxChars) {
       int len = text.length();
       int cap = Math.min(len, maxChars);
-      int[] cps = new int[cap];
+      int[] cps = SCRATCH.get();
+      boolean reused = cap <= SCRATCH_MAX;
+      if (!reused) {
+        cps = new int[cap];
+      } else if (cps.length < cap) {
+        cps = new int[Math.max(cap, 256)];
+        SCRATCH.set(cps);
+      }
       int[] folded = new int[Math.max(16, cap)];
       int n = 0;
       int i = 0;
@@ -214,11 +245,13 @@ final class TextViews {
         }
         n++;
       }
-      if (n < cap) {
+      if (n < cap && !reused) {
         cps = java.util.Arrays.copyOf(cps, n);
       }
       return new Front(
           cps,
+          n,
+          reused,
           i < len,
           folded,
           foldedCount < 0 ? n : foldedCount,
@@ -229,6 +262,14 @@ final class TextViews {
     }
 
     private static final int[] NO_STARTS = new int[0];
+
+    /**
+     * Texts up to this many code points are read into a per-thread array (64 KB at most per
+     * thread): the front pass is a leaf, so one array per thread serves every text in turn.
+     */
+    private static final int SCRATCH_MAX = 1 << 14;
+
+    private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> NO_STARTS);
 
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;
@@ -300,9 +341,25 @@ final class TextViews {
     return out;
   }
 
+  /** The code points read (the first {@link Limits#maxChars()} of the text), read-only. */
+  int[] codePoints() {
+    if (cps == null) {
+      cps = text.codePoints().toArray(); // not kept: the whole text was read, nothing invisible
+    }
+    return cps;
+  }
+
+  /** The code points without the invisible ones, each mapped to itself in the original. */
+  MappedText plain() {
+    if (plain == null) {
+      plain = MappedText.identity(codePoints());
+    }
+    return plain;
+  }
+
   /** The original text without its invisible characters. */
   String stripped() {
-    return plain.toString();
+    return plain().toString();
   }
 
   /** The decoded tag characters. */
