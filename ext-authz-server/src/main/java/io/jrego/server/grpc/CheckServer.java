@@ -550,8 +550,8 @@ public final class CheckServer implements AutoCloseable {
    * Runs made-up checks through a copy of this server for up to the configured warm-up (none when
    * zero or no policy is active yet), then reports SERVING whenever a policy is active, until
    * {@link #shutdown()}. Blocks during the warm-up. With {@link WarmUpSwitches#afterReady()} on
-   * (off by default), after a warm-up its rare requests run again a few times in the first minute,
-   * on a thread of their own ({@link WarmUpAfterReady}).
+   * (the default), after a warm-up its rare requests run again a few times in the first minutes, on
+   * a thread of their own ({@link WarmUpAfterReady}).
    */
   public void serve() {
     Duration warmUp = config.warmUp();
@@ -569,6 +569,7 @@ public final class CheckServer implements AutoCloseable {
       if (WarmUpSwitches.CURRENT.afterReady()) {
         afterReady =
             WarmUpAfterReady.start(
+                config,
                 service.forWarmUp(),
                 policies,
                 WarmUpAfterReady.ROUNDS,

@@ -6,6 +6,8 @@ import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,8 @@ import java.util.function.BooleanSupplier;
  * Evaluations that run past the engine's limit checkpoint (every 1,024 steps) and end there, for
  * {@link WarmUp} to run among its made-up checks: one that a pacer lets go on to the end, one the
  * pacer cancels, one whose deadline passes while it runs, one whose deadline passed before it
- * started, one past its allocation limit.
+ * started, one past its allocation limit; and two calls of a builtin that refuses its operand
+ * ({@link #refused}).
  *
  * <p>Why: the evaluator's hottest methods ({@code evalRule}, {@code bindThen}, {@code ruleDoc},
  * {@code callFunction}) restore their state in {@code finally} blocks, and the step counter calls
@@ -93,7 +96,23 @@ final class LimitedEvaluations {
       kinds contains x.k if some x in input.items
 
       kind_at[i] := x.k if some i, x in input.items
+
+      # a builtin that refuses its operand: the call is undefined, negated and not
+      refused contains "not" if {
+      	p := input.pattern
+      	not regex.match(p, "a")
+      }
+
+      refused contains "direct" if not matched
+
+      matched if regex.match(input.pattern, "a")
       """;
+
+  /**
+   * Patterns {@code regex.match} refuses: a nested repetition too large to compile, and one that
+   * does not parse.
+   */
+  static final List<String> REFUSED_PATTERNS = List.of("((a{1000}){1000}){1000}", "(");
 
   private static final Value INPUT = input(40);
 
@@ -107,9 +126,10 @@ final class LimitedEvaluations {
   record Round(int completed, List<String> errorCodes, int checkpoints, boolean covered) {}
 
   /**
-   * Runs each of the five evaluations once, and the {@code cover} rule ({@link
-   * WarmUpSwitches#cover()}). Never throws: a module that would not compile (it does) leaves the
-   * warm-up without these evaluations, not without its checks.
+   * Runs each of the five evaluations once, the {@code refused} rule for each of {@link
+   * #REFUSED_PATTERNS}, and the {@code cover} rule ({@link WarmUpSwitches#cover()}). Never throws:
+   * a module that would not compile (it does) leaves the warm-up without these evaluations, not
+   * without its checks.
    */
   static Round round() {
     return round(WarmUpSwitches.CURRENT);
@@ -145,7 +165,9 @@ final class LimitedEvaluations {
                         none.withDeadline(System.nanoTime() + DEADLINE_NANOS)
                             .pacer(() -> LockSupport.parkNanos(2 * DEADLINE_NANOS))),
             () -> q.get().normal().evaluate(INPUT, none.withDeadline(System.nanoTime())),
-            () -> q.get().smallAllocation().evaluate(INPUT, none));
+            () -> q.get().smallAllocation().evaluate(INPUT, none),
+            () -> refused(REFUSED_PATTERNS.get(0)),
+            () -> refused(REFUSED_PATTERNS.get(1)));
     for (Eval e : evals) {
       try {
         e.run();
@@ -176,6 +198,25 @@ final class LimitedEvaluations {
   }
 
   /**
+   * The module's {@code refused} rule for a pattern: {@code ["direct", "not"]} when {@code
+   * regex.match} refuses it. Why: in the fault matrix's regex phase (session 13) the first
+   * caller-sent pattern that {@code regex.match} refused deoptimised the regex cache's lookup and
+   * the evaluator's call paths ({@code invoke}, {@code evalDirect}) on both replicas at once: a
+   * builtin that fails had never been seen. Empty if the module did not compile.
+   */
+  static Optional<Value> refused(String pattern) {
+    return Queries.INSTANCE.flatMap(
+        q -> {
+          try {
+            return q.refused()
+                .evaluate(ObjectValue.of(StringValue.of("pattern"), StringValue.of(pattern)));
+          } catch (RegoException e) {
+            return Optional.empty();
+          }
+        });
+  }
+
+  /**
    * {@code stop}, running a {@link #round()} on the caller's thread at its first call and then at
    * every {@code every}-th: spread over the warm-up, so the rounds fall before and after the JIT
    * compiles the evaluator.
@@ -198,7 +239,11 @@ final class LimitedEvaluations {
     void run() throws RegoException;
   }
 
-  private record Queries(PreparedQuery normal, PreparedQuery smallAllocation, PreparedQuery cover) {
+  private record Queries(
+      PreparedQuery normal,
+      PreparedQuery smallAllocation,
+      PreparedQuery cover,
+      PreparedQuery refused) {
     static final Optional<Queries> INSTANCE = compile();
 
     private static Optional<Queries> compile() {
@@ -208,7 +253,8 @@ final class LimitedEvaluations {
                 query(EngineOptions.defaults(), "spin"),
                 // ends at the first checkpoint: every evaluation allocates more than a byte by then
                 query(EngineOptions.defaults().withMaxAllocationBytes(1), "spin"),
-                query(EngineOptions.defaults(), "cover")));
+                query(EngineOptions.defaults(), "cover"),
+                query(EngineOptions.defaults(), "refused")));
       } catch (RegoException e) {
         return Optional.empty();
       }

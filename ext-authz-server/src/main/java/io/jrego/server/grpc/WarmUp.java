@@ -59,7 +59,7 @@ final class WarmUp {
   private static final int OUTSTANDING_STREAMS = 4;
 
   /** How far over the server's message limit the oversized rare request is. */
-  private static final int OVER_LIMIT = 1024;
+  static final int OVER_LIMIT = 1024;
 
   /** Checks sent per round of {@link LimitedEvaluations} (the first round comes first). */
   static final int LIMITED_EVERY = 32;
@@ -108,21 +108,8 @@ final class WarmUp {
             ? process.map(ExternalProcessorService::forWarmUp)
             : Optional.empty();
     AtomicLong streams = new AtomicLong();
-    // the real server's message limit: the copy has fewer threads, so the heap would allow more
-    int maxMessage =
-        RequestLimits.forHeap(
-                Runtime.getRuntime().maxMemory(),
-                CheckServer.threadCount(config.threads()),
-                config.maxRecvBytes(),
-                config.queueCapacity())
-            .maxMessageBytes();
-    CheckServer.Config copy =
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .maxRecvBytes(maxMessage)
-            .threads(threads(config.threads()))
-            .queueCapacity(config.queueCapacity())
-            .shutdownGrace(Duration.ofSeconds(1))
-            .build();
+    int maxMessage = maxMessage(config);
+    CheckServer.Config copy = copyOf(config, maxMessage);
     long checks;
     String how;
     try (CheckServer server = CheckServer.startCopy(copy, quiet, quietProcess, policies)) {
@@ -153,6 +140,32 @@ final class WarmUp {
     }
     return new Result(
         checks, streams.get(), Duration.ofNanos(System.nanoTime() - start), jit.settled, how);
+  }
+
+  /**
+   * The real server's message limit, fitted to the heap as the real server fits it: the copy has
+   * fewer threads, so the heap would allow it more.
+   */
+  static int maxMessage(CheckServer.Config config) {
+    return RequestLimits.forHeap(
+            Runtime.getRuntime().maxMemory(),
+            CheckServer.threadCount(config.threads()),
+            config.maxRecvBytes(),
+            config.queueCapacity())
+        .maxMessageBytes();
+  }
+
+  /**
+   * The throwaway copy's settings: 127.0.0.1 with a port of its own, the real server's message
+   * limit ({@code maxMessage}) and queue, {@link #threads} check threads, plaintext.
+   */
+  static CheckServer.Config copyOf(CheckServer.Config config, int maxMessage) {
+    return CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
+        .maxRecvBytes(maxMessage)
+        .threads(threads(config.threads()))
+        .queueCapacity(config.queueCapacity())
+        .shutdownGrace(Duration.ofSeconds(1))
+        .build();
   }
 
   /**

@@ -1,56 +1,71 @@
 package io.jrego.server.grpc;
 
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.server.policy.PolicyHolder;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
  * The warm-up's rare requests ({@link WarmUpRefusals}, the failing check) and a round of {@link
- * LimitedEvaluations}, again a few times in the first minute after ready, on a thread of their own,
- * through the warm-up's quiet copy of the Check service (no metrics, no decision log), in-process.
+ * LimitedEvaluations}, again at a few times after ready, on a thread of their own: each round over
+ * a new loopback connection to a new throwaway copy of the server (as {@link WarmUp}'s, with the
+ * quiet Check service: no metrics, no decision log), in-process if the copy cannot listen.
  *
- * <p>Why: the warm-up before ready is short (500 ms by default), so each rare request runs there
- * once or twice, while the methods it goes through are still interpreted or in code that does not
- * yet record which branches are taken. The profiles the JIT compiles from then have those branches
- * at zero, and the first hostile request of a kind sets off the traps where they were: in the fault
- * matrix, body's first second deoptimised 27-33 methods on a replica and cpu-policy's swap second
- * had 101-115 ms at p99 (load-tests/README.md, "Session 9 rounds"). Run again while the check path
- * is being profiled and compiled under real traffic, the rare branches are in the profiles; run
- * after it is compiled, the traps fire here, at a time of our choosing, rather than under an
- * attack.
+ * <p>Why: the warm-up before ready is short (500 ms by default, 76 checks in the fault matrix), so
+ * each rare request runs there once, while the methods it goes through are still interpreted and
+ * record no profile. The JIT then compiles the check path from legitimate traffic alone, with the
+ * rare branches at zero, and the first hostile request of a kind sets off the traps where they
+ * were: in the fault matrix (session 13) every hostile phase's first seconds deoptimised 24-78
+ * methods on the replica the hostile client connects to, half of them in Netty's and gRPC's
+ * connection and framing paths (a new client connection, messages over many frames, gRPC's refusal
+ * of an oversized message), the rest in input mapping, the body parsers, the outcome switch and
+ * protobuf's error status (load-tests/README.md, "Fault matrix"). A round run while the check path
+ * is profiled puts the rare branches in its profiles; one run after it is compiled sets the traps
+ * off here, at a time of our choosing, and the code compiled again keeps the branches. The new
+ * connection and the requests' sizes take the transport's paths, which in-process calls do not.
  *
  * <p>Bounded: {@link #ROUNDS} rounds, at {@link #FIRST} after ready and then at twice the time of
- * the one before (2, 4, 8, 16 and 32 s): close together while the check path is profiled, and one
- * after C2 has compiled most of it; each about twenty requests. Ends early when the server drains.
- * A policy that calls a non-deterministic builtin ({@code http.send}, ...) is not evaluated by them
- * ({@link #repeatable}). Off unless {@code -Djrego.warmUp.afterReady=true} ({@link
- * WarmUpSwitches}).
+ * the one before (2, 4, 8, ... 128 s): close together while the check path is first profiled, and
+ * on through C2's compile wave, which at a low request rate takes minutes (about 150 s at 150
+ * checks/s in the fault matrix): a profile kept from any round holds for every later compile. Each
+ * round is about twenty requests, most refused after a few bytes, and a server start and stop on
+ * loopback. Ends early when the server drains. A policy that calls a non-deterministic builtin
+ * ({@code http.send}, ...) is not evaluated by them ({@link #repeatable}). On unless {@code
+ * -Djrego.warmUp.afterReady=false} ({@link WarmUpSwitches}).
  */
 final class WarmUpAfterReady {
 
   private static final System.Logger LOG = System.getLogger("io.jrego.server.grpc");
 
-  /** Rounds after ready: the last at 16 times {@link #FIRST}. */
-  static final int ROUNDS = 5;
+  /** Rounds after ready: the last at 64 times {@link #FIRST}. */
+  static final int ROUNDS = 7;
 
   /** When the first round runs after ready. */
   static final Duration FIRST = Duration.ofSeconds(2);
 
+  /** Calls in flight at once over the round's connection. */
+  private static final int OUTSTANDING = 4;
+
   private WarmUpAfterReady() {}
 
   /**
-   * The requests of one round: the rare ones without the oversized chat (which only gRPC's deframer
-   * refuses; in-process it would be a 4 MiB chat) and the check {@code quiet} fails on purpose.
+   * The requests of one round: the rare ones, with the 64 KB gzip stream whatever {@link
+   * WarmUpSwitches#longGzip()} says (the start-up warm-up's budget is not at stake here) and the
+   * last one just over {@code maxMessage}, and the check {@code quiet} fails on purpose.
    */
-  static List<CheckRequest> requests(AuthorizationService quiet) {
+  static List<CheckRequest> requests(AuthorizationService quiet, int maxMessage) {
     CheckRequest chat = WarmUpSamples.checks().getFirst();
-    // the last is a chat of the size asked, left out: any size that makes a chat will do
-    List<CheckRequest> rare = WarmUpRefusals.samples(chat, 1024);
-    List<CheckRequest> out = new ArrayList<>(rare.subList(0, rare.size() - 1));
+    WarmUpSwitches s = WarmUpSwitches.CURRENT;
+    List<CheckRequest> out =
+        new ArrayList<>(
+            WarmUpRefusals.samples(
+                chat, maxMessage + WarmUp.OVER_LIMIT, new WarmUpSwitches(true, s.cover(), true)));
     quiet.warmUpFailure().ifPresent(secret -> out.add(WarmUpRefusals.failing(chat, secret)));
     return List.copyOf(out);
   }
@@ -71,8 +86,12 @@ final class WarmUpAfterReady {
    * the time of the one before, at most {@code rounds}, none once {@code stopped} says so or the
    * thread is interrupted; each round's checks only while {@link #repeatable} says so of {@code
    * policies}.
+   *
+   * @param config the real server's settings: each round's copy is made from them as {@link
+   *     WarmUp}'s is
    */
   static Thread start(
+      CheckServer.Config config,
       AuthorizationService quiet,
       PolicyHolder policies,
       int rounds,
@@ -84,7 +103,20 @@ final class WarmUpAfterReady {
         .start(
             () -> {
               try {
-                run(quiet, requests(quiet), rounds, first, stopped, () -> repeatable(policies));
+                int maxMessage = WarmUp.maxMessage(config);
+                CheckServer.Config copy = WarmUp.copyOf(config, maxMessage);
+                List<CheckRequest> requests = requests(quiet, maxMessage);
+                run(
+                    rounds,
+                    first,
+                    stopped,
+                    () ->
+                        round(
+                            copy,
+                            quiet,
+                            policies,
+                            repeatable(policies) ? requests : List.of(),
+                            maxMessage));
               } catch (RuntimeException e) {
                 // a warm-up that cannot run leaves the server as it was, serving
                 LOG.log(Level.WARNING, "warm-up after ready did not run: {0}", e.toString());
@@ -92,17 +124,8 @@ final class WarmUpAfterReady {
             });
   }
 
-  /**
-   * Runs the rounds on the calling thread, each with {@code requests} only when {@code repeatable}
-   * says so at its start; returns how many ran.
-   */
-  static int run(
-      AuthorizationService quiet,
-      List<CheckRequest> requests,
-      int rounds,
-      Duration first,
-      BooleanSupplier stopped,
-      BooleanSupplier repeatable) {
+  /** Runs {@code round} {@code rounds} times on the calling thread; returns how many ran. */
+  static int run(int rounds, Duration first, BooleanSupplier stopped, Runnable round) {
     int done = 0;
     Duration wait = first;
     try {
@@ -112,7 +135,7 @@ final class WarmUpAfterReady {
         if (stopped.getAsBoolean()) {
           break;
         }
-        round(quiet, repeatable.getAsBoolean() ? requests : List.of());
+        round.run();
         done++;
       }
     } catch (InterruptedException e) {
@@ -122,8 +145,58 @@ final class WarmUpAfterReady {
     return done;
   }
 
-  /** One round: each request once, then the limited evaluations. Never throws. */
-  static void round(AuthorizationService quiet, List<CheckRequest> requests) {
+  /**
+   * One round: each request once over a new connection to a new copy of the server made with {@code
+   * copy}, in-process if the copy cannot listen; then the limited evaluations. Never throws.
+   * Returns how the requests went: {@code "over loopback gRPC"} or {@code "in-process"}.
+   */
+  static String round(
+      CheckServer.Config copy,
+      AuthorizationService quiet,
+      PolicyHolder policies,
+      List<CheckRequest> requests,
+      int maxMessage) {
+    String how = "over loopback gRPC";
+    try {
+      if (!requests.isEmpty()) {
+        overTheWire(copy, quiet, policies, requests);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "warm-up after ready, in-process: {0}", e.toString());
+      // in-process a message over the limit is not refused, only decided at length: left out
+      inProcess(quiet, requests.stream().filter(r -> r.getSerializedSize() <= maxMessage).toList());
+      how = "in-process";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+    LimitedEvaluations.round();
+    return how;
+  }
+
+  private static void overTheWire(
+      CheckServer.Config copy,
+      AuthorizationService quiet,
+      PolicyHolder policies,
+      List<CheckRequest> requests)
+      throws IOException, InterruptedException {
+    List<byte[]> calls =
+        requests.stream()
+            .filter(r -> r.getSerializedSize() <= WarmUp.MAX_SENT)
+            .map(r -> LoopbackCalls.framed(List.of(r.toByteArray())))
+            .toList();
+    try (CheckServer server = CheckServer.startCopy(copy, quiet, Optional.empty(), policies);
+        LoopbackCalls client = new LoopbackCalls(server.port())) {
+      client.run(
+          "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
+          calls,
+          OUTSTANDING,
+          new Once(calls.size()));
+    }
+  }
+
+  /** Each request once, called directly: no transport. */
+  static void inProcess(AuthorizationService quiet, List<CheckRequest> requests) {
     for (CheckRequest r : requests) {
       try {
         quiet.check(r, new WarmUp.Discard<>());
@@ -131,6 +204,20 @@ final class WarmUpAfterReady {
         LOG.log(Level.DEBUG, "warm-up after ready: {0}", e.toString());
       }
     }
-    LimitedEvaluations.round();
+  }
+
+  /** Says stop once {@code n} calls were sent: {@link LoopbackCalls#run} asks before each. */
+  private static final class Once implements BooleanSupplier {
+    private final int n;
+    private int asked;
+
+    Once(int n) {
+      this.n = n;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      return asked++ >= n;
+    }
   }
 }

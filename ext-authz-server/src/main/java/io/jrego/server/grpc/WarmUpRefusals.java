@@ -8,17 +8,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
- * form or query parameters), bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that
- * spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes
- * (1 KB, and 64 KB that spans many frames), the start of a compressed body Envoy cut short (bytes
- * that are not text, in the text field), a chat in other scripts, and a message just over the
- * server's size limit (refused by gRPC's deframer over the wire).
+ * form or query parameters), numbers of 999 digits and one of 30,000, a chat as a bare gRPC client
+ * sends it (no destination, time or principal), bodies Envoy cut short, bytes that are not UTF-8, a
+ * 64 KiB body that spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb
+ * sent as raw bytes (1 KB, and 64 KB that spans many frames), the start of a compressed body Envoy
+ * cut short (bytes that are not text, in the text field), a chat in other scripts, and a message
+ * just over the server's size limit (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -33,7 +35,7 @@ final class WarmUpRefusals {
   private WarmUpRefusals() {}
 
   /** How many times the ordinary samples come before the rare ones, in each round. */
-  static final int ORDINARY_ROUNDS = 4;
+  static final int ORDINARY_ROUNDS = 5;
 
   /**
    * {@code ordinary} {@link #ORDINARY_ROUNDS} times, then each rare request once: the rare ones are
@@ -85,6 +87,9 @@ final class WarmUpRefusals {
             body(chat, "application/json", keys.toString()),
             body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
             body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
+            body(chat, "application/json", MANY_DIGITS),
+            body(chat, "application/json", "{\"model\":\"warmup\",\"temperature\":1e30000}"),
+            bare(chat),
             body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
             rawBody(chat, "application/json", notUtf8),
             body(chat, "application/x-www-form-urlencoded", form.toString()),
@@ -115,6 +120,40 @@ final class WarmUpRefusals {
    */
   static CheckRequest failing(CheckRequest chat, String secret) {
     return edit(chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, secret));
+  }
+
+  /**
+   * A chat with 16 numbers of 999 digits, just under the 1,000-character limit: accepted, each read
+   * as a {@code BigDecimal} of that length. Why: in the fault matrix's number phase (session 13)
+   * the first 300-number request deoptimised {@code NumberValue.parse}, {@code BigDecimal}'s
+   * constructor and {@code NumberValue.toString} on both replicas, and eight such checks on the
+   * replica they went to ended at the deadline in the phase's first three seconds, holding check
+   * threads (load-tests/README.md, "Fault matrix").
+   */
+  static final String MANY_DIGITS =
+      "{\"model\":\"warmup\",\"messages\":[],\"n\":["
+          + String.join(",", Collections.nCopies(16, "9".repeat(999)))
+          + "]}";
+
+  /**
+   * {@code chat} as a client other than Envoy sends it straight to the gRPC port: no destination,
+   * no request time, no principal (no mTLS), and an {@code x-forwarded-client-cert} of its own.
+   * Why: in the fault matrix (session 14, hash) the hostile gRPC client's first requests still
+   * deoptimised protobuf's message builders (fields never absent before), {@code SpiffeId.parse}
+   * and {@code InputMapper.spiffe} on the replica they went to.
+   */
+  private static CheckRequest bare(CheckRequest chat) {
+    CheckRequest.Builder b = chat.toBuilder();
+    AttributeContext.Builder attributes = b.getAttributesBuilder();
+    attributes.clearDestination().getRequestBuilder().clearTime();
+    attributes.getSourceBuilder().clearPrincipal();
+    attributes
+        .getRequestBuilder()
+        .getHttpBuilder()
+        .putHeaders(
+            "x-forwarded-client-cert",
+            "By=spiffe://example.org/ns/a/sa/proxy;URI=spiffe://example.org/ns/a/sa/caller");
+    return b.build();
   }
 
   /**

@@ -6,15 +6,15 @@ import java.util.Properties;
 /**
  * Three of the warm-up's parts, each behind a system property so that one build can be measured
  * with and without it (the fault matrix passes them in {@code JREGO_JAVA_OPTS};
- * load-tests/README.md, "Fault matrix"); each off unless its property is {@code true} ({@link
- * #DEFAULTS}). Read once, when the class loads.
+ * load-tests/README.md, "Fault matrix"); without its property each is as in {@link #DEFAULTS}. Read
+ * once, when the class loads.
  *
  * @param longGzip {@code jrego.warmUp.longGzip}: {@link WarmUpRefusals} also sends the 64 KB gzip
  *     stream as {@code raw_body}
  * @param cover {@code jrego.warmUp.cover}: each round of {@link LimitedEvaluations} also evaluates
  *     its {@code cover} rule (every kind of term the evaluator switches on)
  * @param afterReady {@code jrego.warmUp.afterReady}: {@link WarmUpAfterReady} runs the rare
- *     requests again in the first minute after ready
+ *     requests again in the first minutes after ready
  */
 record WarmUpSwitches(boolean longGzip, boolean cover, boolean afterReady) {
 
@@ -29,11 +29,13 @@ record WarmUpSwitches(boolean longGzip, boolean cover, boolean afterReady) {
   static final WarmUpSwitches NONE = new WarmUpSwitches(false, false, false);
 
   /**
-   * What a JVM without the properties runs: none of the three, since the fault matrix did not show
-   * them to help (load-tests/README.md, "Session 10 rounds"), and the rounds after ready cost CPU
-   * in the first minute.
+   * What a JVM without the properties runs: the rounds after ready, not the other two. The rounds
+   * after ready are where the rare requests reach profiles: the warm-up before ready runs them
+   * once, before any profile is kept (load-tests/README.md, "Session 14"). The long gzip stream and
+   * the cover rule were not shown to help (load-tests/README.md, "Session 10 rounds"); the rounds
+   * after ready send the long gzip stream anyway ({@link WarmUpAfterReady#requests}).
    */
-  static final WarmUpSwitches DEFAULTS = NONE;
+  static final WarmUpSwitches DEFAULTS = new WarmUpSwitches(false, false, true);
 
   /** The switches of this JVM. */
   static final WarmUpSwitches CURRENT = from(System.getProperties());

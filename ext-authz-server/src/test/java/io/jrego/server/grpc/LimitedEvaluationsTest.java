@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 class LimitedEvaluationsTest {
 
   @Test
-  void oneRoundCompletesOneEvaluationAndEndsFourAtALimit() {
+  void oneRoundCompletesThreeEvaluationsAndEndsFourAtALimit() {
     LimitedEvaluations.Round r = LimitedEvaluations.round(WarmUpSwitches.ALL);
-    assertThat(r.completed()).isEqualTo(1);
+    // the paced one, and the two whose regex.match refuses its pattern
+    assertThat(r.completed()).isEqualTo(3);
     assertThat(r.errorCodes())
         .containsExactly(
             RegoError.EVAL_CANCEL,
@@ -36,7 +37,22 @@ class LimitedEvaluationsTest {
   void theCoverRuleIsLeftOutWhenItsSwitchIsOff() {
     LimitedEvaluations.Round r = LimitedEvaluations.round(new WarmUpSwitches(true, false, true));
     assertThat(r.covered()).isFalse();
-    assertThat(r.completed()).isEqualTo(1);
+    assertThat(r.completed()).isEqualTo(3);
+  }
+
+  /**
+   * Each refused pattern makes {@code regex.match} fail, so the call is undefined both where it is
+   * negated and where it is not, as in OPA (a builtin's error is not a halt).
+   */
+  @Test
+  void aRefusedPatternLeavesTheCallUndefinedNegatedAndNot() {
+    assertThat(LimitedEvaluations.REFUSED_PATTERNS)
+        .allSatisfy(
+            p ->
+                assertThat(Json.write(LimitedEvaluations.refused(p).orElseThrow()))
+                    .isEqualTo("[\"direct\",\"not\"]"));
+    // a pattern it accepts: matched, so neither
+    assertThat(LimitedEvaluations.refused("a").map(Json::write)).contains("[]");
   }
 
   /**

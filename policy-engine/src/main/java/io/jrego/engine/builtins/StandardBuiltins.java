@@ -1,13 +1,21 @@
 package io.jrego.engine.builtins;
 
+import io.jrego.engine.builtins.spi.BuiltinFunction;
 import io.jrego.engine.builtins.spi.BuiltinRegistry;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /** The table of every builtin jrego has: OPA's and its own ({@code jrego.*}). */
 public final class StandardBuiltins {
 
   private static final BuiltinRegistry STANDARD = build();
   private static final Set<String> NAMES = Set.copyOf(STANDARD.all().keySet());
+
+  /** The comparison operators' functions ({@code ==}, {@code !=}, {@code <}, ...). */
+  private static final BuiltinFunction[] COMPARISONS =
+      Stream.of("equal", "neq", "lt", "lte", "gt", "gte")
+          .map(n -> STANDARD.all().get(n).function().orElseThrow())
+          .toArray(BuiltinFunction[]::new);
 
   private StandardBuiltins() {}
 
@@ -22,6 +30,21 @@ public final class StandardBuiltins {
    */
   public static Set<String> names() {
     return NAMES;
+  }
+
+  /**
+   * Whether {@code f} is one of this table's comparison operators ({@code ==}, {@code !=}, {@code
+   * <}, {@code <=}, {@code >}, {@code >=}), not another function of the same name: they read their
+   * two operands and keep neither the values nor the array, so a caller may hand them the same
+   * operand array call after call.
+   */
+  public static boolean isComparison(BuiltinFunction f) {
+    for (BuiltinFunction c : COMPARISONS) {
+      if (c == f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static BuiltinRegistry build() {
