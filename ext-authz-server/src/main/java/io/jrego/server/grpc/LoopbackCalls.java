@@ -127,9 +127,10 @@ final class LoopbackCalls implements AutoCloseable {
    * @return the calls answered
    * @throws IOException if the server stops answering, or the connection ends before any answer
    */
-  long run(String method, List<List<byte[]>> calls, int outstanding, BooleanSupplier stop)
+  long run(String method, List<byte[]> calls, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
-    int timeout = calls.stream().allMatch(c -> c.size() == 1) ? TIMEOUT_MS : 0; // streams: none
+    // unary calls carry Envoy's deadline, streams none
+    int timeout = calls.stream().allMatch(c -> messageLengths(c).size() == 1) ? TIMEOUT_MS : 0;
     byte[] first = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", true);
     byte[] later = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false);
     Semaphore slots = new Semaphore(outstanding);
@@ -152,37 +153,57 @@ final class LoopbackCalls implements AutoCloseable {
     return answered.get();
   }
 
-  /**
-   * {@code messages}, each framed as gRPC sends it (not compressed, length): one call's messages,
-   * which {@link #run} sends as Envoy does: one message in DATA frames ending the stream; several
-   * (an ext_proc stream) each in DATA frames of its own, then an empty one ending the stream.
-   */
-  static List<byte[]> framed(List<byte[]> messages) {
-    return messages.stream()
-        .map(
-            m -> {
-              ByteArrayOutputStream b = new ByteArrayOutputStream();
-              b.write(0);
-              b.writeBytes(int32(m.length));
-              b.writeBytes(m);
-              return b.toByteArray();
-            })
-        .toList();
+  /** {@code messages} one after the other, each framed as gRPC sends it: not compressed, length. */
+  static byte[] framed(List<byte[]> messages) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (byte[] m : messages) {
+      b.write(0);
+      b.writeBytes(int32(m.length));
+      b.writeBytes(m);
+    }
+    return b.toByteArray();
   }
 
-  private void send(byte[] headerBlock, List<byte[]> messages) throws IOException {
+  /**
+   * The lengths of the gRPC messages in {@code grpc} (as {@link #framed} writes them), each with
+   * its 5-byte prefix.
+   */
+  static List<Integer> messageLengths(byte[] grpc) {
+    List<Integer> out = new ArrayList<>();
+    for (int off = 0; off + 5 <= grpc.length; ) {
+      int length =
+          5
+              + ((grpc[off + 1] & 0xff) << 24
+                  | (grpc[off + 2] & 0xff) << 16
+                  | (grpc[off + 3] & 0xff) << 8
+                  | (grpc[off + 4] & 0xff));
+      out.add(length);
+      off += length;
+    }
+    return out;
+  }
+
+  /**
+   * One call as Envoy sends it: the header block, then one message in DATA frames ending the
+   * stream; several (an ext_proc stream) each in DATA frames of its own, then an empty one ending
+   * the stream.
+   */
+  private void send(byte[] headerBlock, byte[] grpc) throws IOException {
     int stream = nextStream;
     nextStream += 2;
+    List<Integer> lengths = messageLengths(grpc);
+    boolean one = lengths.size() == 1;
     synchronized (out) {
       frame(out, HEADERS, END_HEADERS, stream, headerBlock);
-      boolean one = messages.size() == 1;
-      for (byte[] grpc : messages) {
-        for (int off = 0; off < grpc.length; off += MAX_FRAME) {
-          int len = Math.min(MAX_FRAME, grpc.length - off);
+      int start = 0;
+      for (int length : lengths) {
+        for (int off = start; off < start + length; off += MAX_FRAME) {
+          int len = Math.min(MAX_FRAME, start + length - off);
           boolean last = one && off + len == grpc.length;
           out.write(header(len, DATA, last ? END_STREAM : 0, stream));
           out.write(grpc, off, len);
         }
+        start += length;
       }
       if (!one) {
         out.write(header(0, DATA, END_STREAM, stream));

@@ -183,7 +183,7 @@ final class WarmUp {
   private static long overTheWire(
       AuthorizationService quiet, int port, int maxMessage, long deadline, Settling jit)
       throws IOException, InterruptedException {
-    List<List<byte[]>> calls =
+    List<byte[]> calls =
         checks(quiet, maxMessage).stream()
             .filter(c -> c.getSerializedSize() <= MAX_SENT)
             .map(c -> LoopbackCalls.framed(List.of(c.toByteArray())))
@@ -212,7 +212,7 @@ final class WarmUp {
 
   /** Whole ext_proc streams on a connection of their own; 0 if the copy does not answer them. */
   private static long streamsOverTheWire(int port, long deadline) {
-    List<List<byte[]>> calls =
+    List<byte[]> calls =
         WarmUpSamples.streams().stream()
             .map(s -> LoopbackCalls.framed(s.stream().map(MessageLite::toByteArray).toList()))
             .toList();

@@ -69,7 +69,7 @@ class LoopbackCallsTest {
   @Test
   void run_sendsEveryCallWholeAndCountsTheAnswers() throws Exception {
     String big = "x".repeat(40_000); // more than two DATA frames
-    List<List<byte[]>> messages =
+    List<byte[]> messages =
         List.of(
             LoopbackCalls.framed(List.of(request("/a", "").toByteArray())),
             LoopbackCalls.framed(List.of(request("/b", big).toByteArray())));
@@ -85,8 +85,7 @@ class LoopbackCallsTest {
 
   @Test
   void run_countsErrorAnswersAsAnswers() throws Exception {
-    List<List<byte[]>> messages =
-        List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
+    List<byte[]> messages = List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
     try (CheckServer server = start((p, i) -> Optional.empty()); // undefined: UNKNOWN
         LoopbackCalls calls = new LoopbackCalls(server.port())) {
       assertThat(calls.run(METHOD, messages, 8, after(30))).isEqualTo(30);
@@ -99,13 +98,19 @@ class LoopbackCallsTest {
     // denials with a body of 1,000 bytes against HTTP/2's initial window of 65,535: without
     // WINDOW_UPDATEs the server would stop sending after about 65 of them
     String denial = "{\"allowed\":false,\"body\":\"" + "x".repeat(1_000) + "\"}";
-    List<List<byte[]>> messages =
-        List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
+    List<byte[]> messages = List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
     try (CheckServer server = start((p, i) -> Optional.of(Json.parse(denial)));
         LoopbackCalls calls = new LoopbackCalls(server.port(), 65_535)) {
       assertThat(calls.run(METHOD, messages, 4, after(300))).isEqualTo(300);
     }
     assertThat(inputs).hasSize(300);
+  }
+
+  /** A stream's messages are told apart, so that each goes in DATA frames of its own. */
+  @Test
+  void messageLengths_splitsWhatFramedJoined() {
+    byte[] grpc = LoopbackCalls.framed(List.of(new byte[3], new byte[0], new byte[20_000]));
+    assertThat(LoopbackCalls.messageLengths(grpc)).containsExactly(8, 5, 20_005);
   }
 
   /**
