@@ -548,8 +548,20 @@ def measure(java, name, args, workdir):
     finally:
         sampler.stop_flag.set()
         out["peak_rss_mib"] = server.stop()
+        out["start_log"] = start_log(server.log_path)
     R.log(f"{name}: {json.dumps({k: v for k, v in out.items() if not k.startswith('nmt')})}")
     return out
+
+
+def start_log(path):
+    """jrego's own lines about its start: what the warm-up did (made-up checks answered, how, in
+    how long) and where the time to ready went; [] for OPA-Envoy."""
+    try:
+        with open(path) as f:
+            return [re.sub(r"^\S+ INFO \S+ ", "", line.strip()) for line in f
+                    if "warmed up with" in line or line.startswith("jrego: ready")]
+    except OSError:
+        return []
 
 
 def self_warmup(args):
@@ -611,6 +623,10 @@ def report(rows, args, java_version, outdir):
     for r in rows:
         lines.append(f"- {r['name']}: " + ", ".join(f"{v:.0f}" for v in r["first_minute_p99_us"]) +
                      f"; steady {r['steady_p99_us']:.0f}")
+    if any(r.get("start_log") for r in rows):
+        lines += ["", "jrego's start, in its own words (the warm-up's made-up checks answered before ready; "
+                  "where the time to ready went):", ""]
+        lines += [f"- {r['name']}: " + "; ".join(r["start_log"]) for r in rows if r.get("start_log")]
     lines += ["", "Closed loop (the maximum): checks/s; the server's CPU µs per check; its CPU seconds in the loop, "
               "whole process / JIT compiler threads / C2 alone / VM thread; other processes' share of its CPU:", ""]
     for r in rows:

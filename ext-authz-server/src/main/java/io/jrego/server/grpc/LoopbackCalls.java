@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -20,12 +21,19 @@ import java.util.function.BooleanSupplier;
  * Just enough of an HTTP/2 client to send gRPC calls to a server of ours on loopback, for {@link
  * WarmUp}: the requests are framed once, up front, and the answers are only counted, never decoded.
  * A grpc-java client would do, but it runs the client half of Netty and gRPC in the server's JVM,
- * which the JIT then compiles for nothing, mixes into the profiles of the classes both halves
- * share, and which costs the CPU the warm-up is for.
+ * which the JIT then compiles for nothing, mixes into the profiles of the classes both halves share
+ * (Netty's HPACK encoder also encodes the server's answers), and which costs the CPU the warm-up is
+ * for.
  *
- * <p>The client announces the largest flow-control windows, so it never sends WINDOW_UPDATE; it
- * acknowledges the server's SETTINGS and PINGs, counts a call done at its trailers (HEADERS with
- * END_STREAM) or RST_STREAM, and stops at GOAWAY or end of stream.
+ * <p>It speaks as Envoy's gRPC client does (its ext_authz and ext_proc calls, recorded from Envoy
+ * 1.3x), so that the server's transport runs the code Envoy's calls run: the same SETTINGS (header
+ * table 4,096, no push, 1,024 streams, 16 MiB stream windows) and a connection window of 24 MiB,
+ * given back with WINDOW_UPDATE once half of it is used; Envoy's request headers in its order
+ * ({@code :path} a literal never indexed, every other field added to the dynamic table the first
+ * time and indexed after, Huffman-coded whenever that is shorter); a {@code grpc-timeout} in
+ * milliseconds; each ext_proc message in DATA frames of its own. It acknowledges the server's
+ * SETTINGS and PINGs, counts a call done at its trailers (HEADERS with END_STREAM) or RST_STREAM,
+ * and stops at GOAWAY or end of stream.
  */
 final class LoopbackCalls implements AutoCloseable {
 
@@ -41,21 +49,47 @@ final class LoopbackCalls implements AutoCloseable {
   private static final int END_STREAM = 0x1;
   private static final int ACK = 0x1;
   private static final int END_HEADERS = 0x4;
-  private static final int MAX_WINDOW = Integer.MAX_VALUE;
   private static final int DEFAULT_WINDOW = 65_535;
   private static final int MAX_FRAME = 16_384;
+
+  /** Envoy's: SETTINGS_INITIAL_WINDOW_SIZE. */
+  static final int STREAM_WINDOW = 16 << 20;
+
+  /** Envoy's: the connection's receive window after its first WINDOW_UPDATE. */
+  static final int CONNECTION_WINDOW = 24 << 20;
+
+  /** What Envoy sends as {@code :authority}: the cluster's name (envoy-config/envoy.yaml's). */
+  static final String AUTHORITY = "jrego";
+
+  /**
+   * The deadline sent ({@code grpc-timeout}, in Envoy's unit, and Envoy's {@code
+   * x-envoy-expected-rq-timeout-ms}): not Envoy's 0.5 s, since the first made-up calls run
+   * interpreted and may take longer; a call past its deadline is cancelled, not evaluated.
+   */
+  static final int TIMEOUT_MS = 10_000;
 
   private final Socket socket;
   private final OutputStream out;
   private final DataInputStream in;
   private final Thread reader;
   private final AtomicLong answered = new AtomicLong();
+  private final int connectionWindow;
+  private long unacknowledged; // DATA bytes received since the last WINDOW_UPDATE (reader thread)
   private volatile Semaphore slots = new Semaphore(0);
   private volatile boolean closed;
   private int nextStream = 1;
 
   /** Connects and sends the preface; answers are read on a thread of its own. */
   LoopbackCalls(int port) throws IOException {
+    this(port, CONNECTION_WINDOW);
+  }
+
+  /**
+   * As Envoy, with a connection window of {@code connectionWindow} bytes, at least HTTP/2's initial
+   * 65,535 (tests: that one).
+   */
+  LoopbackCalls(int port, int connectionWindow) throws IOException {
+    this.connectionWindow = connectionWindow;
     socket = new Socket();
     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
     socket.setTcpNoDelay(true);
@@ -64,11 +98,16 @@ final class LoopbackCalls implements AutoCloseable {
     in = new DataInputStream(socket.getInputStream());
     ByteArrayOutputStream settings = new ByteArrayOutputStream();
     setting(settings, 0x2, 0); // ENABLE_PUSH off
-    setting(settings, 0x4, MAX_WINDOW); // INITIAL_WINDOW_SIZE: streams never wait
+    setting(settings, 0x1, 4_096); // HEADER_TABLE_SIZE
+    setting(settings, 0x8, 0); // ENABLE_CONNECT_PROTOCOL off
+    setting(settings, 0x3, 1_024); // MAX_CONCURRENT_STREAMS
+    setting(settings, 0x4, STREAM_WINDOW); // INITIAL_WINDOW_SIZE
     synchronized (out) {
       out.write(PREFACE);
       frame(out, SETTINGS, 0, 0, settings.toByteArray());
-      frame(out, WINDOW_UPDATE, 0, 0, int32(MAX_WINDOW - DEFAULT_WINDOW)); // the connection's
+      if (connectionWindow > DEFAULT_WINDOW) { // the connection's
+        frame(out, WINDOW_UPDATE, 0, 0, int32(connectionWindow - DEFAULT_WINDOW));
+      }
       out.flush();
     }
     reader = new Thread(this::readLoop, "jrego-warm-up-client");
@@ -82,14 +121,18 @@ final class LoopbackCalls implements AutoCloseable {
    *
    * @param method the gRPC method, such as {@code /envoy.service.auth.v3.Authorization/Check}
    * @param calls what each call sends, in gRPC's length-prefixed framing ({@link #framed}): one
-   *     message for a unary call, several for a client stream, all sent at once and half-closed
+   *     message for a unary call (sent with a deadline of {@link #TIMEOUT_MS}, as Envoy's Check
+   *     calls carry one), several for a client stream (an ext_proc stream: no deadline, as Envoy
+   *     sends them), all sent at once and half-closed
    * @return the calls answered
    * @throws IOException if the server stops answering, or the connection ends before any answer
    */
   long run(String method, List<byte[]> calls, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
-    byte[] first = firstRequestHeaders(method);
-    byte[] later = laterRequestHeaders();
+    // unary calls carry Envoy's deadline, streams none
+    int timeout = calls.stream().allMatch(c -> messageLengths(c).size() == 1) ? TIMEOUT_MS : 0;
+    byte[] first = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", true);
+    byte[] later = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false);
     Semaphore slots = new Semaphore(outstanding);
     this.slots = slots;
     long sent = 0;
@@ -121,16 +164,49 @@ final class LoopbackCalls implements AutoCloseable {
     return b.toByteArray();
   }
 
+  /**
+   * The lengths of the gRPC messages in {@code grpc} (as {@link #framed} writes them), each with
+   * its 5-byte prefix.
+   */
+  static List<Integer> messageLengths(byte[] grpc) {
+    List<Integer> out = new ArrayList<>();
+    for (int off = 0; off + 5 <= grpc.length; ) {
+      int length =
+          5
+              + ((grpc[off + 1] & 0xff) << 24
+                  | (grpc[off + 2] & 0xff) << 16
+                  | (grpc[off + 3] & 0xff) << 8
+                  | (grpc[off + 4] & 0xff));
+      out.add(length);
+      off += length;
+    }
+    return out;
+  }
+
+  /**
+   * One call as Envoy sends it: the header block, then one message in DATA frames ending the
+   * stream; several (an ext_proc stream) each in DATA frames of its own, then an empty one ending
+   * the stream.
+   */
   private void send(byte[] headerBlock, byte[] grpc) throws IOException {
     int stream = nextStream;
     nextStream += 2;
+    List<Integer> lengths = messageLengths(grpc);
+    boolean one = lengths.size() == 1;
     synchronized (out) {
       frame(out, HEADERS, END_HEADERS, stream, headerBlock);
-      for (int off = 0; off < grpc.length; off += MAX_FRAME) {
-        int len = Math.min(MAX_FRAME, grpc.length - off);
-        boolean last = off + len == grpc.length;
-        out.write(header(len, DATA, last ? END_STREAM : 0, stream));
-        out.write(grpc, off, len);
+      int start = 0;
+      for (int length : lengths) {
+        for (int off = start; off < start + length; off += MAX_FRAME) {
+          int len = Math.min(MAX_FRAME, start + length - off);
+          boolean last = one && off + len == grpc.length;
+          out.write(header(len, DATA, last ? END_STREAM : 0, stream));
+          out.write(grpc, off, len);
+        }
+        start += length;
+      }
+      if (!one) {
+        out.write(header(0, DATA, END_STREAM, stream));
       }
       out.flush();
     }
@@ -165,8 +241,9 @@ final class LoopbackCalls implements AutoCloseable {
             }
           }
           case GOAWAY -> closed = true;
+          case DATA -> received(length);
           default -> {
-            // DATA (the answer itself), WINDOW_UPDATE: nothing to do
+            // WINDOW_UPDATE: nothing to do
           }
         }
       }
@@ -177,6 +254,19 @@ final class LoopbackCalls implements AutoCloseable {
     } finally {
       closed = true;
       slots.release(1 << 20); // wake a waiting run()
+    }
+  }
+
+  /**
+   * Counts an answer's DATA against the connection's window and, as Envoy does, gives the window
+   * back once half of it is used (each stream's window of {@link #STREAM_WINDOW} is far more than
+   * one answer, and a stream ends with its answer).
+   */
+  private void received(int length) throws IOException {
+    unacknowledged += length;
+    if (unacknowledged >= connectionWindow / 2) {
+      write(WINDOW_UPDATE, 0, int32((int) unacknowledged));
+      unacknowledged = 0;
     }
   }
 
@@ -203,32 +293,46 @@ final class LoopbackCalls implements AutoCloseable {
   }
 
   /**
-   * The first request's header block in HPACK, as Envoy and grpc-java send it (apart from Huffman
-   * coding, which they use only the first time too): {@code :method POST} and {@code :scheme http}
-   * from the static table; {@code :path}, {@code :authority}, {@code content-type}, {@code te} and
-   * {@code grpc-timeout} as literals added to the dynamic table. The server then arms a deadline
-   * timer for each call, as it does for Envoy's.
+   * A request's header block in HPACK as Envoy's gRPC client writes it (recorded from Envoy 1.3x;
+   * {@code LoopbackCallsTest} compares the bytes): {@code :method POST}; {@code :path} a literal
+   * never added to the dynamic table; {@code :authority}, {@code :scheme http}, {@code te}, {@code
+   * grpc-timeout} in milliseconds, {@code content-type}, {@code x-envoy-internal}, {@code
+   * x-forwarded-for} and {@code x-envoy-expected-rq-timeout-ms}: on the connection's first request
+   * literals added to the dynamic table, on every later one indexed from it. Every string
+   * Huffman-coded when that is shorter. With a timeout the server arms a deadline timer for each
+   * call, as it does for Envoy's Check calls; Envoy's ext_proc streams carry none ({@code
+   * timeoutMs} 0: neither timeout field).
    */
-  private static byte[] firstRequestHeaders(String method) {
+  static byte[] requestHeaders(
+      String method, String authority, int timeoutMs, String forwardedFor, boolean first) {
+    List<String[]> fields = new ArrayList<>(); // {name, value}, after :authority and :scheme
+    fields.add(new String[] {"te", "trailers"});
+    if (timeoutMs > 0) {
+      fields.add(new String[] {"grpc-timeout", timeoutMs + "m"});
+    }
+    fields.add(new String[] {"content-type", "application/grpc"});
+    fields.add(new String[] {"x-envoy-internal", "true"});
+    fields.add(new String[] {"x-forwarded-for", forwardedFor});
+    if (timeoutMs > 0) {
+      fields.add(new String[] {"x-envoy-expected-rq-timeout-ms", Integer.toString(timeoutMs)});
+    }
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.write(0x80 | 3); // :method POST
-    b.write(0x80 | 6); // :scheme http
-    indexedLiteral(b, 4, "", method); // :path
-    indexedLiteral(b, 1, "", "localhost"); // :authority
-    indexedLiteral(b, 31, "", "application/grpc"); // content-type
-    indexedLiteral(b, 0, "te", "trailers");
-    indexedLiteral(b, 0, "grpc-timeout", "10S");
-    return b.toByteArray();
-  }
-
-  /** Every later request's header block: the same fields, all from the tables. */
-  private static byte[] laterRequestHeaders() {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.write(0x80 | 3); // :method POST
-    b.write(0x80 | 6); // :scheme http
-    // the dynamic table's newest entry is 62: grpc-timeout, te, content-type, :authority, :path
-    for (int index = 66; index >= 62; index--) {
-      integer(b, 0x80, 7, index);
+    integer(b, 0x00, 4, 4); // :path, a literal not indexed
+    string(b, method);
+    if (first) {
+      indexedLiteral(b, 1, "", authority); // :authority
+      b.write(0x80 | 6); // :scheme http
+      for (String[] f : fields) {
+        indexedLiteral(b, f[0].equals("content-type") ? 31 : 0, f[0], f[1]);
+      }
+    } else {
+      int newest = 62 + fields.size(); // the dynamic table's: :authority is the oldest entry
+      integer(b, 0x80, 7, newest);
+      b.write(0x80 | 6); // :scheme http
+      for (int i = 1; i <= fields.size(); i++) {
+        integer(b, 0x80, 7, newest - i);
+      }
     }
     return b.toByteArray();
   }
@@ -240,16 +344,40 @@ final class LoopbackCalls implements AutoCloseable {
   private static void indexedLiteral(
       ByteArrayOutputStream b, int name, String literalName, String value) {
     integer(b, 0x40, 6, name);
-    if (name == 0) {
+    if (name == 0) { // a new name
       string(b, literalName);
     }
     string(b, value);
   }
 
+  /** A string literal (RFC 7541, 5.2), Huffman-coded when that is shorter, as Envoy's are. */
   private static void string(ByteArrayOutputStream b, String s) {
     byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
-    integer(b, 0x00, 7, bytes.length);
-    b.writeBytes(bytes);
+    long bits = 0;
+    for (byte c : bytes) {
+      bits += HUFFMAN_LENGTHS[c & 0xff];
+    }
+    int huffmanLength = (int) ((bits + 7) / 8);
+    if (huffmanLength >= bytes.length) {
+      integer(b, 0x00, 7, bytes.length);
+      b.writeBytes(bytes);
+      return;
+    }
+    integer(b, 0x80, 7, huffmanLength);
+    long buffer = 0;
+    int pending = 0;
+    for (byte c : bytes) {
+      int length = HUFFMAN_LENGTHS[c & 0xff];
+      buffer = (buffer << length) | (HUFFMAN_CODES[c & 0xff] & 0xffffffffL);
+      pending += length;
+      while (pending >= 8) {
+        pending -= 8;
+        b.write((int) (buffer >>> pending));
+      }
+    }
+    if (pending > 0) { // padded with the most significant bits of EOS: ones
+      b.write((int) ((buffer << (8 - pending)) | (0xff >>> pending)));
+    }
   }
 
   /** HPACK's prefixed integer (RFC 7541, 5.1). */
@@ -267,6 +395,62 @@ final class LoopbackCalls implements AutoCloseable {
     }
     b.write(rest);
   }
+
+  /** HPACK's Huffman code of each byte value (RFC 7541, Appendix B), right-aligned. */
+  private static final int[] HUFFMAN_CODES = {
+    0x1ff8, 0x7fffd8, 0xfffffe2, 0xfffffe3, 0xfffffe4, 0xfffffe5, 0xfffffe6, 0xfffffe7,
+    0xfffffe8, 0xffffea, 0x3ffffffc, 0xfffffe9, 0xfffffea, 0x3ffffffd, 0xfffffeb, 0xfffffec,
+    0xfffffed, 0xfffffee, 0xfffffef, 0xffffff0, 0xffffff1, 0xffffff2, 0x3ffffffe, 0xffffff3,
+    0xffffff4, 0xffffff5, 0xffffff6, 0xffffff7, 0xffffff8, 0xffffff9, 0xffffffa, 0xffffffb,
+    0x14, 0x3f8, 0x3f9, 0xffa, 0x1ff9, 0x15, 0xf8, 0x7fa,
+    0x3fa, 0x3fb, 0xf9, 0x7fb, 0xfa, 0x16, 0x17, 0x18,
+    0x0, 0x1, 0x2, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+    0x1e, 0x1f, 0x5c, 0xfb, 0x7ffc, 0x20, 0xffb, 0x3fc,
+    0x1ffa, 0x21, 0x5d, 0x5e, 0x5f, 0x60, 0x61, 0x62,
+    0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a,
+    0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72,
+    0xfc, 0x73, 0xfd, 0x1ffb, 0x7fff0, 0x1ffc, 0x3ffc, 0x22,
+    0x7ffd, 0x3, 0x23, 0x4, 0x24, 0x5, 0x25, 0x26,
+    0x27, 0x6, 0x74, 0x75, 0x28, 0x29, 0x2a, 0x7,
+    0x2b, 0x76, 0x2c, 0x8, 0x9, 0x2d, 0x77, 0x78,
+    0x79, 0x7a, 0x7b, 0x7ffe, 0x7fc, 0x3ffd, 0x1ffd, 0xffffffc,
+    0xfffe6, 0x3fffd2, 0xfffe7, 0xfffe8, 0x3fffd3, 0x3fffd4, 0x3fffd5, 0x7fffd9,
+    0x3fffd6, 0x7fffda, 0x7fffdb, 0x7fffdc, 0x7fffdd, 0x7fffde, 0xffffeb, 0x7fffdf,
+    0xffffec, 0xffffed, 0x3fffd7, 0x7fffe0, 0xffffee, 0x7fffe1, 0x7fffe2, 0x7fffe3,
+    0x7fffe4, 0x1fffdc, 0x3fffd8, 0x7fffe5, 0x3fffd9, 0x7fffe6, 0x7fffe7, 0xffffef,
+    0x3fffda, 0x1fffdd, 0xfffe9, 0x3fffdb, 0x3fffdc, 0x7fffe8, 0x7fffe9, 0x1fffde,
+    0x7fffea, 0x3fffdd, 0x3fffde, 0xfffff0, 0x1fffdf, 0x3fffdf, 0x7fffeb, 0x7fffec,
+    0x1fffe0, 0x1fffe1, 0x3fffe0, 0x1fffe2, 0x7fffed, 0x3fffe1, 0x7fffee, 0x7fffef,
+    0xfffea, 0x3fffe2, 0x3fffe3, 0x3fffe4, 0x7ffff0, 0x3fffe5, 0x3fffe6, 0x7ffff1,
+    0x3ffffe0, 0x3ffffe1, 0xfffeb, 0x7fff1, 0x3fffe7, 0x7ffff2, 0x3fffe8, 0x1ffffec,
+    0x3ffffe2, 0x3ffffe3, 0x3ffffe4, 0x7ffffde, 0x7ffffdf, 0x3ffffe5, 0xfffff1, 0x1ffffed,
+    0x7fff2, 0x1fffe3, 0x3ffffe6, 0x7ffffe0, 0x7ffffe1, 0x3ffffe7, 0x7ffffe2, 0xfffff2,
+    0x1fffe4, 0x1fffe5, 0x3ffffe8, 0x3ffffe9, 0xffffffd, 0x7ffffe3, 0x7ffffe4, 0x7ffffe5,
+    0xfffec, 0xfffff3, 0xfffed, 0x1fffe6, 0x3fffe9, 0x1fffe7, 0x1fffe8, 0x7ffff3,
+    0x3fffea, 0x3fffeb, 0x1ffffee, 0x1ffffef, 0xfffff4, 0xfffff5, 0x3ffffea, 0x7ffff4,
+    0x3ffffeb, 0x7ffffe6, 0x3ffffec, 0x3ffffed, 0x7ffffe7, 0x7ffffe8, 0x7ffffe9, 0x7ffffea,
+    0x7ffffeb, 0xffffffe, 0x7ffffec, 0x7ffffed, 0x7ffffee, 0x7ffffef, 0x7fffff0, 0x3ffffee,
+  };
+
+  /** The length in bits of each code in {@link #HUFFMAN_CODES}. */
+  private static final byte[] HUFFMAN_LENGTHS = {
+    13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 30, 28,
+        28, 28, 28, 28, 28, 28, 28, 28,
+    6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15,
+        6, 12, 10,
+    13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13,
+        14, 6,
+    15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5, 6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14,
+        13, 28,
+    20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22, 23, 24, 23, 23, 23,
+        23, 21, 22, 23, 22, 23, 23, 24,
+    22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22, 21, 23, 22, 23, 23,
+        20, 22, 22, 22, 23, 22, 22, 23,
+    26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26, 27, 27, 26, 27, 24,
+        21, 21, 26, 26, 28, 27, 27, 27,
+    20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26, 26, 27, 27, 27, 27,
+        27, 28, 27, 27, 27, 27, 27, 26,
+  };
 
   private static void setting(ByteArrayOutputStream b, int id, int value) {
     b.write(id >>> 8);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
@@ -12,6 +15,8 @@ import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -86,5 +91,100 @@ class LoopbackCallsTest {
       assertThat(calls.run(METHOD, messages, 8, after(30))).isEqualTo(30);
     }
     assertThat(inputs).hasSize(30);
+  }
+
+  @Test
+  void run_givesTheConnectionWindowBackAsAnswersUseIt() throws Exception {
+    // denials with a body of 1,000 bytes against HTTP/2's initial window of 65,535: without
+    // WINDOW_UPDATEs the server would stop sending after about 65 of them
+    String denial = "{\"allowed\":false,\"body\":\"" + "x".repeat(1_000) + "\"}";
+    List<byte[]> messages = List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
+    try (CheckServer server = start((p, i) -> Optional.of(Json.parse(denial)));
+        LoopbackCalls calls = new LoopbackCalls(server.port(), 65_535)) {
+      assertThat(calls.run(METHOD, messages, 4, after(300))).isEqualTo(300);
+    }
+    assertThat(inputs).hasSize(300);
+  }
+
+  /** A stream's messages are told apart, so that each goes in DATA frames of its own. */
+  @Test
+  void messageLengths_splitsWhatFramedJoined() {
+    byte[] grpc = LoopbackCalls.framed(List.of(new byte[3], new byte[0], new byte[20_000]));
+    assertThat(LoopbackCalls.messageLengths(grpc)).containsExactly(8, 5, 20_005);
+  }
+
+  /**
+   * Envoy's own header blocks for its first and second Check call on a connection, recorded from
+   * Envoy 1.3x (ext_authz to the cluster {@code jrego}, timeout 0.5 s): the client writes the same
+   * bytes for the same values.
+   */
+  @Test
+  void requestHeaders_areTheBytesEnvoyWrites() {
+    String first =
+        "83049f60b5773fa5d05b3b98855c76a675fbb2bc36a673d86f63498f5317a7293aff4184e961663f86400274"
+            + "65864d833505b11f40899acac8b24d494f6a7f836c00a75f8b1d75d0620d263d4c4d6564408cf2b16aee"
+            + "7f4b1aa496ca8747834d9697408bf2b4a7b3c0ec90b22d29ec870be25c0b89717f4096f2b16aee7f4b17"
+            + "cd65224b22d6765926a4a7b52b528f826c00";
+    String second =
+        "83049f60b5773fa5d05b3b98855c76a675fbb2bc36a673d86f63498f5317a7293affc486c3c2c1c0bfbe";
+    assertThat(
+            HexFormat.of()
+                .formatHex(LoopbackCalls.requestHeaders(METHOD, "jrego", 500, "192.0.2.2", true)))
+        .isEqualTo(first);
+    assertThat(
+            HexFormat.of()
+                .formatHex(LoopbackCalls.requestHeaders(METHOD, "jrego", 500, "192.0.2.2", false)))
+        .isEqualTo(second);
+  }
+
+  /** What Netty's decoder, the server's, reads from them: Envoy's fields in Envoy's order. */
+  @Test
+  void requestHeaders_decodeToEnvoysFieldsForChecksAndStreams() throws Exception {
+    DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(true);
+    String process = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
+    for (boolean first : List.of(true, false)) {
+      assertThat(
+              decode(
+                  decoder,
+                  LoopbackCalls.requestHeaders(METHOD, "jrego", 10_000, "127.0.0.1", first)))
+          .containsExactly(
+              ":method=POST",
+              ":path=" + METHOD,
+              ":authority=jrego",
+              ":scheme=http",
+              "te=trailers",
+              "grpc-timeout=10000m",
+              "content-type=application/grpc",
+              "x-envoy-internal=true",
+              "x-forwarded-for=127.0.0.1",
+              "x-envoy-expected-rq-timeout-ms=10000");
+    }
+    DefaultHttp2HeadersDecoder streams = new DefaultHttp2HeadersDecoder(true);
+    for (boolean first : List.of(true, false)) {
+      assertThat(
+              decode(
+                  streams, LoopbackCalls.requestHeaders(process, "jrego", 0, "127.0.0.1", first)))
+          .containsExactly(
+              ":method=POST",
+              ":path=" + process,
+              ":authority=jrego",
+              ":scheme=http",
+              "te=trailers",
+              "content-type=application/grpc",
+              "x-envoy-internal=true",
+              "x-forwarded-for=127.0.0.1");
+    }
+  }
+
+  private static List<String> decode(DefaultHttp2HeadersDecoder decoder, byte[] block)
+      throws Exception {
+    ByteBuf in = Unpooled.wrappedBuffer(block);
+    try {
+      List<String> out = new ArrayList<>();
+      decoder.decodeHeaders(1, in).forEach(e -> out.add(e.getKey() + "=" + e.getValue()));
+      return out;
+    } finally {
+      in.release();
+    }
   }
 }
