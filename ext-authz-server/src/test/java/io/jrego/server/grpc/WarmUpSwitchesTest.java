@@ -2,6 +2,7 @@ package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,31 @@ class WarmUpSwitchesTest {
     Properties p = props(WarmUpSwitches.AFTER_READY, "no");
     p.setProperty(WarmUpSwitches.COVER, "1");
     assertThat(WarmUpSwitches.from(p)).isEqualTo(WarmUpSwitches.DEFAULTS);
+  }
+
+  @Test
+  void theRoundsAfterReadyAreOffByDefaultWhereTheJitStopsAtC1() {
+    List<String> c1 = List.of("-Xss512k", "-XX:TieredStopAtLevel=1");
+    assertThat(WarmUpSwitches.from(new Properties(), c1))
+        .isEqualTo(new WarmUpSwitches(false, false, false));
+    assertThat(WarmUpSwitches.from(props(WarmUpSwitches.AFTER_READY, "true"), c1).afterReady())
+        .isTrue();
+    assertThat(WarmUpSwitches.from(new Properties(), List.of("-Xmx64m")))
+        .isEqualTo(WarmUpSwitches.DEFAULTS);
+  }
+
+  @Test
+  void c1OnlyReadsTheLastStopLevelAndTieredCompilation() {
+    assertThat(WarmUpSwitches.c1Only(List.of())).isFalse();
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=1"))).isTrue();
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=3"))).isTrue();
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=4"))).isFalse();
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=1", "-XX:TieredStopAtLevel=4")))
+        .isFalse();
+    // without tiered compilation the JVM compiles with C2 alone, whatever the stop level says
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=1", "-XX:-TieredCompilation")))
+        .isFalse();
+    assertThat(WarmUpSwitches.c1Only(List.of("-XX:TieredStopAtLevel=x"))).isFalse();
   }
 
   private static Properties props(String name, String value) {
