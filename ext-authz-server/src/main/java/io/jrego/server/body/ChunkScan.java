@@ -89,13 +89,9 @@ final class ChunkScan {
       } else {
         i = t.skipValue(i);
       }
-      i = t.skipWs(i);
-      char c = at(i);
-      if (c == '}') {
+      i = separator(i, '}');
+      if (s.charAt(i) == '}') {
         return choices;
-      }
-      if (c != ',') {
-        throw malformed(i);
       }
       i = t.skipWs(i + 1);
     }
@@ -121,13 +117,9 @@ final class ChunkScan {
         i = t.skipValue(i);
       }
       elements = ++position;
-      i = t.skipWs(i);
-      char c = at(i);
-      if (c == ']') {
+      i = separator(i, ']');
+      if (s.charAt(i) == ']') {
         return i + 1;
-      }
-      if (c != ',') {
-        throw malformed(i);
       }
       i = t.skipWs(i + 1);
       if (i >= n) {
@@ -191,13 +183,9 @@ final class ChunkScan {
           }
           default -> i = t.skipValue(i);
         }
-        i = t.skipWs(i);
-        char c = at(i);
-        if (c == '}') {
+        i = separator(i, '}');
+        if (s.charAt(i) == '}') {
           break;
-        }
-        if (c != ',') {
-          throw malformed(i);
         }
         i = t.skipWs(i + 1);
       }
@@ -256,13 +244,9 @@ final class ChunkScan {
         } else {
           i = t.skipValue(i);
         }
-        i = t.skipWs(i);
-        char c = at(i);
-        if (c == '}') {
+        i = separator(i, '}');
+        if (s.charAt(i) == '}') {
           break;
-        }
-        if (c != ',') {
-          throw malformed(i);
         }
         i = t.skipWs(i + 1);
       }
@@ -348,6 +332,20 @@ final class ChunkScan {
 
   private static boolean isNumber(char c) {
     return c != '{' && c != '[' && c != '"' && c != 't' && c != 'f' && c != 'n';
+  }
+
+  /**
+   * The index of the {@code close} that ends the object or array a member or element before {@code
+   * i} is in, or of the {@code ','} before the next one, past any whitespace; anything else there
+   * is malformed.
+   */
+  private int separator(int i, char close) throws BodyException {
+    i = t.skipWs(i);
+    char c = at(i);
+    if (c != close && c != ',') {
+      throw malformed(i);
+    }
+    return i;
   }
 
   private char at(int i) throws BodyException {

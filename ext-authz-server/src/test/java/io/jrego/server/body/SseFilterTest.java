@@ -138,13 +138,7 @@ class SseFilterTest {
     for (String nl : List.of("\n", "\r\n")) {
       byte[] stream = chatStream(pieces, nl).getBytes(StandardCharsets.UTF_8);
       for (long seed = 0; seed < 20; seed++) {
-        SseFilter f =
-            new SseFilter(
-                StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-                List.of(),
-                new Redactions(),
-                1 << 20,
-                4096);
+        SseFilter f = redactAll(new Redactions());
         byte[] out = run(f, stream, seed, new ArrayList<>());
         Client c = read(out);
         assertThat(c.text())
@@ -172,13 +166,7 @@ class SseFilterTest {
       words.add(i == 20 ? " mail bob.smith@exa" : i == 21 ? "mple.com now," : " word " + i + ",");
     }
     byte[] stream = chatStream(words, "\n").getBytes(StandardCharsets.UTF_8);
-    SseFilter perEvent =
-        new SseFilter(
-            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-            List.of(),
-            new Redactions(),
-            1 << 20,
-            4096);
+    SseFilter perEvent = redactAll(new Redactions());
     SseFramer framer = new SseFramer(1 << 20);
     ByteArrayOutputStream one = new ByteArrayOutputStream();
     for (SseBlock b : framer.push(stream)) {
@@ -186,13 +174,7 @@ class SseFilterTest {
     }
     one.writeBytes(perEvent.finish().bytes().toByteArray());
 
-    SseFilter whole =
-        new SseFilter(
-            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-            List.of(),
-            new Redactions(),
-            1 << 20,
-            4096);
+    SseFilter whole = redactAll(new Redactions());
     int half = stream.length / 2;
     SseFilter.Out first = whole.push(java.util.Arrays.copyOfRange(stream, 0, half));
     ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -243,13 +225,7 @@ class SseFilterTest {
 
   @Test
   void holdBack_isBoundedInCharacters() throws Exception {
-    SseFilter f =
-        new SseFilter(
-            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-            List.of(),
-            redactions,
-            1 << 20,
-            4096);
+    SseFilter f = redactAll(redactions);
     List<String> words = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       words.add("word" + i + " ");
@@ -336,13 +312,7 @@ class SseFilterTest {
 
   @Test
   void nothingToDo_passesTheBytesUnchanged() throws Exception {
-    SseFilter f =
-        new SseFilter(
-            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-            List.of(),
-            redactions,
-            1 << 20,
-            4096);
+    SseFilter f = redactAll(redactions);
     String answer = "nothing personal here at all, only words, many words, words and words again";
     byte[] stream = chatStream(split(answer, 10, 30, 50), "\r\n").getBytes(StandardCharsets.UTF_8);
     byte[] out = run(f, stream, 11, new ArrayList<>());
@@ -354,13 +324,7 @@ class SseFilterTest {
 
   @Test
   void aMalformedEvent_failsTheStream_namingTheEvent() throws Exception {
-    SseFilter f =
-        new SseFilter(
-            StreamSpec.parse(Json.parse(REDACT_ALL), "stream"),
-            List.of(),
-            redactions,
-            1 << 20,
-            4096);
+    SseFilter f = redactAll(redactions);
     String good = chatStream(List.of("fine"), "\n");
     f.push(good.substring(0, good.indexOf("data: [DONE]")).getBytes(StandardCharsets.UTF_8));
     // the 5th event with data: its delta object is not closed
@@ -370,5 +334,11 @@ class SseFilterTest {
     assertThatThrownBy(() -> f.push(bad))
         .isInstanceOf(BodyException.class)
         .hasMessage("event 5 of the response stream: the body is not valid JSON near character 45");
+  }
+
+  /** A filter with the {@code REDACT_ALL} stream rules, 1 MiB of events and 4 KiB of hold-back. */
+  private static SseFilter redactAll(Redactions redactions) throws Exception {
+    return new SseFilter(
+        StreamSpec.parse(Json.parse(REDACT_ALL), "stream"), List.of(), redactions, 1 << 20, 4096);
   }
 }

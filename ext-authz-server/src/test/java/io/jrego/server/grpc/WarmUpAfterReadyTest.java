@@ -23,12 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class WarmUpAfterReadyTest {
 
-  private static final CheckServer.Config CONFIG =
-      CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-          .threads(2)
-          .queueCapacity(16)
-          .shutdownGrace(Duration.ofSeconds(1))
-          .build();
+  private static final CheckServer.Config CONFIG = WarmUpTest.CONFIG;
 
   private final AtomicInteger evaluations = new AtomicInteger();
 

@@ -20,7 +20,10 @@ class WarmUpTest {
 
   private static final Path BUNDLE = Path.of("..", "rego-policies", "ai-gateway");
 
-  private static final CheckServer.Config CONFIG =
+  /**
+   * A small server's settings on a free loopback port; {@link WarmUpAfterReadyTest} uses them too.
+   */
+  static final CheckServer.Config CONFIG =
       CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
           .threads(2)
           .queueCapacity(16)
