@@ -1,6 +1,7 @@
 package io.jrego.engine.eval;
 
 import io.jrego.engine.ast.Term;
+import io.jrego.engine.builtins.StandardBuiltins;
 import io.jrego.engine.builtins.spi.Builtin;
 import io.jrego.engine.compiler.CompiledPolicy;
 import io.jrego.engine.compiler.CompiledRule;
@@ -28,7 +29,9 @@ public final class CallTargets {
   /**
    * A resolved call target; {@code arity} is -1 when variadic or unknown. For functions, {@code
    * byFirstArg} indexes the definitions whose first argument is a constant (null when none is), and
-   * {@code others} holds the rest (variable first arguments, defaults) in written order.
+   * {@code others} holds the rest (variable first arguments, defaults) in written order. {@code
+   * comparison}: a builtin that is one of the standard comparison operators ({@link
+   * StandardBuiltins#isComparison}), decided once here rather than at every call.
    */
   record Target(
       Kind kind,
@@ -36,10 +39,19 @@ public final class CallTargets {
       Builtin builtin,
       List<CompiledRule> functions,
       Map<Value, List<CompiledRule>> byFirstArg,
-      List<CompiledRule> others) {
+      List<CompiledRule> others,
+      boolean comparison) {
 
     Target(Kind kind, int arity, Builtin builtin, List<CompiledRule> functions) {
-      this(kind, arity, builtin, functions, null, functions);
+      this(
+          kind,
+          arity,
+          builtin,
+          functions,
+          null,
+          functions,
+          kind == Kind.BUILTIN
+              && builtin.function().filter(StandardBuiltins::isComparison).isPresent());
     }
 
     /** The definitions that may match these operands, in written order. */
@@ -81,7 +93,8 @@ public final class CallTargets {
     if (index.values().stream().mapToInt(List::size).sum() < 2) {
       return new Target(Kind.FUNCTION, arity, null, fns);
     }
-    return new Target(Kind.FUNCTION, arity, null, fns, Map.copyOf(index), List.copyOf(others));
+    return new Target(
+        Kind.FUNCTION, arity, null, fns, Map.copyOf(index), List.copyOf(others), false);
   }
 
   private final CompiledPolicy policy;

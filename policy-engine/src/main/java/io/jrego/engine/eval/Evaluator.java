@@ -9,7 +9,6 @@ import io.jrego.engine.base.Coverage;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoError.Location;
-import io.jrego.engine.builtins.StandardBuiltins;
 import io.jrego.engine.builtins.spi.BuiltinContext;
 import io.jrego.engine.builtins.spi.BuiltinException;
 import io.jrego.engine.builtins.spi.LimitExceededException;
@@ -492,10 +491,7 @@ public final class Evaluator {
    * operands may go in {@link #operands} ({@link #compare}).
    */
   private boolean comparison(CallTargets.Target t) {
-    return t.kind() == CallTargets.Kind.BUILTIN
-        && mocks.isEmpty()
-        && t.builtin().function().isPresent()
-        && StandardBuiltins.isComparison(t.builtin().function().get());
+    return t.comparison() && mocks.isEmpty();
   }
 
   /**
