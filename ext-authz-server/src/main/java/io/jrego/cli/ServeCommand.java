@@ -874,13 +874,14 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
         if (r.evaluations() > 0 || r.failures() > 0) {
           out.printf(
               "jrego: warmed the new policy from %s: %d evaluations on recent inputs in %d ms"
-                  + "%s%n",
+                  + "%s%s%n",
               w.source(),
               r.evaluations(),
               r.took().toMillis(),
               r.firstError()
                   .map(e -> ", " + r.failures() + " failed (the first: " + e + ")")
-                  .orElse(""));
+                  .orElse(""),
+              r.cut() > 0 ? ", " + r.cut() + " inputs too expensive to warm on" : "");
           out.flush();
         }
       }

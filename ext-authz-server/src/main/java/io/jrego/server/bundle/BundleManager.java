@@ -254,7 +254,8 @@ public final class BundleManager implements AutoCloseable {
     try {
       result = w.get().run(policy);
     } catch (RuntimeException | StackOverflowError e) {
-      result = new PolicyWarmUp.Result(0, 1, Duration.ZERO, Optional.of("warm-up: " + describe(e)));
+      result =
+          new PolicyWarmUp.Result(0, 1, 0, Duration.ZERO, Optional.of("warm-up: " + describe(e)));
     }
     tell(new WarmedUp(source, result));
   }

@@ -24,6 +24,9 @@ import java.util.Optional;
  * <p>It runs on the bundle-loading thread, never a check thread, in rounds over the samples until
  * {@code budget} has passed (each evaluation is cancelled at the budget's end) or {@link
  * #MAX_ROUNDS} rounds are done. A sample that fails to evaluate is counted, never stops the swap.
+ * One that runs past {@link #SAMPLE_BUDGET} is cancelled, counted as cut and left out of the later
+ * rounds: an input the new policy finds expensive would otherwise take the whole budget, and the
+ * cheap checks that make up the traffic would meet the new policy cold.
  *
  * @param routes how a check's input finds its decision path (as the check path does)
  * @param inputs the samples
@@ -34,8 +37,20 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
   /** The most rounds over the samples, however short they are. */
   static final int MAX_ROUNDS = 64;
 
-  /** What one warm-up did: evaluations run, how many of them failed, and how long it took. */
-  public record Result(int evaluations, int failures, Duration took, Optional<String> firstError) {}
+  /**
+   * The longest one sample's evaluation may run. The shipped policy decides a 2 KB chat in about
+   * 0.03 ms warm; a sample still running after this is expensive for the new policy, which is the
+   * long evaluations' business once it serves (LongEvaluations). In the fault matrix's cpu-policy
+   * phases such a sample took whole 200 ms warm-ups (1, 14 and 17 evaluations, session 14).
+   */
+  static final Duration SAMPLE_BUDGET = Duration.ofMillis(20);
+
+  /**
+   * What one warm-up did: evaluations run, how many of them failed, how many of those were cut at
+   * {@link #SAMPLE_BUDGET} (and not run again), and how long it took.
+   */
+  public record Result(
+      int evaluations, int failures, int cut, Duration took, Optional<String> firstError) {}
 
   /** Checks the budget is not negative. */
   public PolicyWarmUp {
@@ -50,31 +65,43 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
   public Result run(ActivePolicy policy) {
     long start = System.nanoTime();
     if (budget.isZero()) {
-      return new Result(0, 0, Duration.ZERO, Optional.empty());
+      return new Result(0, 0, 0, Duration.ZERO, Optional.empty());
     }
     long end = start + budget.toNanos();
+    long sampleNanos = SAMPLE_BUDGET.toNanos();
     List<Sample> samples = samples(policy);
     int evaluations = 0;
     int failures = 0;
+    int cut = 0;
     String firstError = null;
-    QueryOptions options = QueryOptions.none().withDeadline(end);
     for (int round = 0; round < MAX_ROUNDS && !samples.isEmpty(); round++) {
+      List<Sample> next = new ArrayList<>(samples.size());
       for (Sample s : samples) {
-        if (System.nanoTime() >= end) {
-          return new Result(evaluations, failures, since(start), Optional.ofNullable(firstError));
+        long now = System.nanoTime();
+        if (now - end >= 0) {
+          return new Result(
+              evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
         }
+        long deadline = end - now < sampleNanos ? end : now + sampleNanos;
         evaluations++;
         try {
-          s.query().evaluate(s.input(), options);
+          s.query().evaluate(s.input(), QueryOptions.none().withDeadline(deadline));
+          next.add(s);
         } catch (RegoException | RuntimeException e) {
           failures++;
           if (firstError == null) {
             firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
           }
+          if (deadline != end && System.nanoTime() - deadline >= 0) {
+            cut++; // expensive for this policy: not run again
+          } else {
+            next.add(s);
+          }
         }
       }
+      samples = next;
     }
-    return new Result(evaluations, failures, since(start), Optional.ofNullable(firstError));
+    return new Result(evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
   }
 
   private record Sample(PreparedQuery query, ObjectValue input) {}

@@ -118,13 +118,47 @@ class PolicyWarmUpTest {
         """);
     assertThat(m.pollAll()).isTrue();
     PolicyWarmUp.Result r = warmUps().get(1);
-    // one evaluation, ended by the budget's deadline; no second one began after it
+    // one evaluation, ended by the per-sample deadline and not run again
     assertThat(r.evaluations()).isEqualTo(1);
     assertThat(r.failures()).isEqualTo(1);
+    assertThat(r.cut()).isEqualTo(1);
     assertThat(r.firstError())
         .hasValueSatisfying(e -> assertThat(e).contains("exceeded the caller's deadline"));
-    assertThat(r.took()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+    assertThat(r.took()).isGreaterThanOrEqualTo(PolicyWarmUp.SAMPLE_BUDGET);
     assertThat(holder.current().orElseThrow().revision()).isEqualTo("slow");
+    m.close();
+  }
+
+  @Test
+  void issue14_anInputTheNewPolicyFindsExpensiveDoesNotTakeTheCheapOnesBudget() throws Exception {
+    write("r1", "package p\n\nallow := true\n");
+    BundleManager m = manager(Duration.ofSeconds(5));
+    assertThat(m.pollAll()).isTrue();
+    for (int i = 0; i < 4; i++) {
+      checked("{\"n\": 3}");
+    }
+    checked("{\"n\": 2000}"); // eight billion steps for the policy below; warmed first (newest)
+    write(
+        "cubic",
+        """
+        package p
+
+        allow if {
+          xs := numbers.range(1, input.n)
+          some a in xs
+          some b in xs
+          some c in xs
+          a + b + c < 0
+        }
+        """);
+    assertThat(m.pollAll()).isTrue();
+    PolicyWarmUp.Result r = warmUps().get(1);
+    // before, the expensive input ran until the 5 s budget ended, and the four cheap ones ran once
+    assertThat(r.cut()).isPositive();
+    assertThat(r.evaluations())
+        .as("the cheap inputs were evaluated in later rounds too")
+        .isGreaterThan(1 + 4 * 2);
+    assertThat(holder.current().orElseThrow().revision()).isEqualTo("cubic");
     m.close();
   }
 
