@@ -319,7 +319,9 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       defaultValue = "0",
       paramLabel = "N",
       description =
-          "Checks evaluated at once; 0 for four times the number of processors (at least 8).")
+          "Checks evaluated at once; 0 for four times the number of processors (at least 8). Long"
+              + " evaluations (--long-eval-*) get threads of their own on top: one per"
+              + " --long-eval-slots and --long-eval-waiting.")
   int threads;
 
   @Option(
@@ -377,6 +379,15 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       paramLabel = "N",
       description = "Long evaluations running at once (see --long-eval-after).")
   int longEvalSlots;
+
+  @Option(
+      names = "--long-eval-waiting",
+      defaultValue = "-1",
+      paramLabel = "N",
+      description =
+          "Long evaluations that may wait for a slot, each holding its thread and input; one more"
+              + " ends at once with reason overloaded. -1 for as many as --long-eval-slots.")
+  int longEvalWaiting;
 
   @Option(
       names = "--long-eval-duty",
@@ -695,7 +706,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     CheckServer.Config server =
         CheckServer.Config.builder(grpc)
             .maxRecvBytes(maxRecv)
-            .threads(threads)
+            .threads(checkThreads())
             .queueCapacity(queueSize)
             .reflection(reflection)
             .shutdownGrace(shutdownGrace)
@@ -927,15 +938,29 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   }
 
   /**
-   * How long evaluations are paced: {@code --long-eval-*}, with up to half the check threads
-   * waiting for a slot.
+   * How long evaluations are paced: {@code --long-eval-*}, with one long evaluation waiting per
+   * slot unless {@code --long-eval-waiting} says otherwise.
    */
   LongEvaluations.Settings longEvaluationSettings() {
     if (longEvalAfter.isZero()) {
       return LongEvaluations.Settings.OFF;
     }
-    int waiting = LongEvaluations.Settings.defaults(CheckServer.threadCount(threads)).maxWaiting();
+    if (longEvalWaiting < -1) {
+      throw new IllegalArgumentException(
+          "--long-eval-waiting must be -1 (as many as --long-eval-slots) or more: "
+              + longEvalWaiting);
+    }
+    int waiting = longEvalWaiting == -1 ? longEvalSlots : longEvalWaiting;
     return new LongEvaluations.Settings(longEvalAfter, longEvalSlots, longEvalDuty, waiting);
+  }
+
+  /**
+   * The check threads: {@code --threads} (or its default) for checks, plus the threads long
+   * evaluations can hold at once ({@link LongEvaluations.Settings#threadsHeld}), so that however
+   * many expensive checks run, pause or wait, cheap checks keep as many threads as without them.
+   */
+  int checkThreads() {
+    return CheckServer.threadCount(threads) + longEvaluationSettings().threadsHeld();
   }
 
   /**

@@ -3,6 +3,8 @@ package io.jrego.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.server.decide.LongEvaluations;
+import io.jrego.server.grpc.CheckServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -38,6 +40,30 @@ class ServeCommandTest {
     assertThat(s.warmUp).isEqualTo(Duration.ofMillis(500));
     assertThat(s.evalTimeout).isEqualTo(Duration.ofMillis(200));
     assertThat(s.bundles).isEmpty();
+  }
+
+  @Test
+  void issue14_longEvaluationsGetCheckThreadsOfTheirOwnOnTopOfThreads() throws Exception {
+    ServeCommand d = parse(Map.of(), "serve");
+    assertThat(d.longEvaluationSettings()).isEqualTo(LongEvaluations.Settings.defaults());
+    assertThat(d.longEvaluationSettings().maxWaiting()).isEqualTo(1);
+    assertThat(d.checkThreads()).isEqualTo(CheckServer.threadCount(0) + 2);
+
+    ServeCommand slots = parse(Map.of(), "serve", "--threads", "3", "--long-eval-slots", "2");
+    assertThat(slots.longEvaluationSettings().maxWaiting()).isEqualTo(2);
+    assertThat(slots.checkThreads()).isEqualTo(3 + 2 + 2);
+
+    ServeCommand none = parse(Map.of(), "serve", "--threads", "3", "--long-eval-waiting", "0");
+    assertThat(none.longEvaluationSettings().maxWaiting()).isZero();
+    assertThat(none.checkThreads()).isEqualTo(3 + 1);
+
+    ServeCommand off = parse(Map.of(), "serve", "--threads", "3", "--long-eval-after", "0s");
+    assertThat(off.checkThreads()).isEqualTo(3);
+
+    ServeCommand bad = parse(Map.of(), "serve", "--long-eval-waiting", "-2");
+    assertThatThrownBy(bad::longEvaluationSettings)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--long-eval-waiting must be -1");
   }
 
   @Test

@@ -33,9 +33,10 @@ import java.util.function.LongSupplier;
  * <p>Each evaluation gets its own {@link Pace}, handed to the engine as the query's pacer ({@code
  * QueryOptions.pacer}), which runs it at every limit checkpoint (about every thousand evaluation
  * steps, and inside builtins that loop over large operands). The pace holds the evaluating thread:
- * a long evaluation waiting for a slot holds a check thread, so at most {@link Settings#maxWaiting}
- * wait; one more ends at once ({@link Pace#refused}), leaving the other check threads to cheap
- * checks.
+ * a long evaluation waiting for a slot holds a check thread (and its input), so at most {@link
+ * Settings#maxWaiting} wait; one more ends at once ({@link Pace#refused}). A server sizes its check
+ * threads so that the {@link Settings#threadsHeld} threads long evaluations can hold come on top of
+ * those cheap checks need.
  *
  * <p>Thread-safe; one per server, shared by Check and ext_proc.
  */
@@ -76,11 +77,23 @@ public final class LongEvaluations {
     }
 
     /**
-     * jrego serve's defaults for {@code threads} check threads: long after 5 ms, one slot, a 25%
-     * duty cycle, and up to half the check threads waiting for the slot.
+     * jrego serve's defaults: long after 5 ms, one slot, a 25% duty cycle, and one long evaluation
+     * waiting for the slot. A waiting evaluation holds its input document as well as its thread
+     * until the slot frees or its deadline passes: in the fault matrix's cpu-policy phase, four
+     * waiting 1,500-message checks per replica outlived several young collections and were
+     * promoted, and each replica took a full collection of 100-160 ms.
      */
-    public static Settings defaults(int threads) {
-      return new Settings(Duration.ofMillis(5), 1, 25, Math.max(1, threads / 2));
+    public static Settings defaults() {
+      return new Settings(Duration.ofMillis(5), 1, 25, 1);
+    }
+
+    /**
+     * The check threads long evaluations can hold at once, running (paused included) or waiting:
+     * {@code slots + maxWaiting}; none when pacing is off. A server gives them threads of their own
+     * on top of the ones cheap checks need.
+     */
+    public int threadsHeld() {
+      return on() ? slots + maxWaiting : 0;
     }
 
     boolean on() {

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
+import io.jrego.engine.base.EngineOptions;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.decide.LongEvaluations;
 import io.jrego.server.envoy.TestRequests;
@@ -50,6 +51,7 @@ class LongEvaluationsCheckTest {
   private final PolicyHolder policies = new PolicyHolder();
   private final ServerMetrics metrics = new ServerMetrics();
   private InProcessCheck check;
+  private LongEvaluations pacing;
 
   @AfterEach
   void tearDown() throws InterruptedException {
@@ -59,15 +61,29 @@ class LongEvaluationsCheckTest {
   }
 
   private AuthorizationGrpc.AuthorizationFutureStub start(int maxWaiting) throws Exception {
-    PreparedPolicy policy = Rego.builder().module("p.rego", POLICY).compile();
+    return start(new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, maxWaiting), 4, 3);
+  }
+
+  private AuthorizationGrpc.AuthorizationFutureStub start(
+      LongEvaluations.Settings settings, int threads, int deadlineSeconds) throws Exception {
+    // no engine timeout of its own before the check's deadline
+    PreparedPolicy policy =
+        Rego.builder()
+            .module("p.rego", POLICY)
+            .options(EngineOptions.defaults().withTimeout(Duration.ofMinutes(5)))
+            .compile();
+    pacing = new LongEvaluations(settings);
     AuthorizationService.Config config =
         AuthorizationService.Config.defaults()
-            .withEvalTimeout(Duration.ofSeconds(3))
+            .withEvalTimeout(Duration.ofSeconds(deadlineSeconds))
             .withOnError(OnError.DENY, 403)
-            .withPacing(
-                new LongEvaluations(
-                    new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, maxWaiting)));
-    check = InProcessCheck.start(new AuthorizationService(policies, metrics, config), policies, 4);
+            .withPacing(pacing);
+    check =
+        InProcessCheck.start(
+            new AuthorizationService(policies, metrics, config),
+            policies,
+            threads,
+            Duration.ofSeconds(1));
     policies.activate(ActivePolicy.oneBundle(policy, "rev-1", "test", Instant.now()));
     return AuthorizationGrpc.newFutureStub(check.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
@@ -118,6 +134,32 @@ class LongEvaluationsCheckTest {
         .contains("jrego_long_evaluations_refused_total 1.0")
         .contains(
             "jrego_checks_total{phase=\"check\",reason=\"overloaded\",result=\"error\",service=\"ext_authz\"} 1.0");
+  }
+
+  @Test
+  void issue14_withThreadsOnTopForLongEvaluationsACheapCheckIsAnsweredWhileTheyHoldTheirs()
+      throws Exception {
+    // jrego serve's defaults (one slot, one waiting place) on one check thread for cheap checks
+    // plus the ones long evaluations may hold, as ServeCommand sizes the pool
+    LongEvaluations.Settings settings = LongEvaluations.Settings.defaults();
+    // deadlines no test waits for: the server's shutdown (tearDown) interrupts them
+    var stub = start(settings, 1 + settings.threadsHeld(), 120);
+    String path = "/" + "x".repeat(3_000);
+    List<CompletableFuture<CheckResponse>> expensive =
+        List.of(toFuture(stub.check(request(path))), toFuture(stub.check(request(path))));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((pacing.running() < 1 || pacing.waiting() < 1) && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(pacing.running()).as("one long evaluation holds the slot").isEqualTo(1);
+    assertThat(pacing.waiting()).as("and one waits for it").isEqualTo(1);
+
+    CheckResponse cheap = stub.check(request("/v1/models")).get(30, TimeUnit.SECONDS);
+    assertThat(cheap.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    assertThat(expensive)
+        .as("the cheap check was answered on its own thread, not after the long ones")
+        .noneMatch(CompletableFuture::isDone);
+    assertThat(pacing.running() + pacing.waiting()).isEqualTo(2);
   }
 
   private static <T> CompletableFuture<T> toFuture(
