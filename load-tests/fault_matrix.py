@@ -586,6 +586,82 @@ def settle(legit, replicas, args):
             return {"windows": windows, "seconds": round(elapsed, 1), "settled": steady}
 
 
+# The cpu-policy phases' first seconds (the bundle swap): each replica's CPU by thread group, per
+# SWAP_STEP_S, for SWAP_WATCH_S from the phase's start. The thread names are jrego's (their first 15
+# characters, as /proc gives them) and the JVM's.
+SWAP_WATCH_S = 6.0
+SWAP_STEP_S = 0.5
+SWAP_GROUPS = [("jit", "CompilerThre"), ("gc", "VM Thread"), ("bundles", "jrego-bundles"),
+               ("check", "jrego-check-"), ("grpc-io", "jrego-grpc-io")]
+# The lines of a replica's log that say when a swap was warmed and activated.
+SWAP_LOG = re.compile(r"warmed the new policy|activated bundle revision")
+
+
+def cpu_ticks_by_group(pid):
+    """Clock ticks of a live process's threads by SWAP_GROUPS (and "other"), or None once it is gone."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    out = dict.fromkeys([g for g, _ in SWAP_GROUPS] + ["other"], 0)
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        group = next((g for g, prefix in SWAP_GROUPS if prefix in comm), "other")
+        out[group] += int(fields[11]) + int(fields[12])
+    return out
+
+
+def watch_swap(replicas, t0):
+    """Starts sampling each replica's CPU by thread group every SWAP_STEP_S for SWAP_WATCH_S after t0;
+    returns a function that waits for the sampler and gives {replica: [[second, ms by group...]]}."""
+    tck = os.sysconf("SC_CLK_TCK")
+    out = {r.name: [] for r in replicas}
+
+    def sample():
+        before = {r.name: cpu_ticks_by_group(r.server.pid) for r in replicas}
+        step = 1
+        while step * SWAP_STEP_S <= SWAP_WATCH_S:
+            time.sleep(max(0.0, t0 + step * SWAP_STEP_S - time.time()))
+            for r in replicas:
+                now, was = cpu_ticks_by_group(r.server.pid), before[r.name]
+                if now is not None and was is not None:
+                    out[r.name].append([round(step * SWAP_STEP_S, 1)]
+                                       + [round(1000 * (now[g] - was[g]) / tck) for g in now])
+                before[r.name] = now
+            step += 1
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+
+    def result():
+        t.join(timeout=SWAP_WATCH_S + 10)
+        return out
+    return result
+
+
+def swap_log_lines(replica, since):
+    """The replica's log lines about warming and activating a bundle, from byte offset `since`."""
+    try:
+        with open(replica.server.log_path, errors="replace") as f:
+            f.seek(since)
+            return [l.strip()[:200] for l in f if SWAP_LOG.search(l)]
+    except OSError:
+        return []
+
+
+def log_size(replica):
+    try:
+        return os.path.getsize(replica.server.log_path)
+    except OSError:
+        return 0
+
+
 def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir, others):
     """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
     legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles, the
@@ -619,12 +695,16 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     elif name in CPU_POLICY:
         legit.mark(name)
         t0 = time.time()
+        logs_from = {r.name: log_size(r) for r in replicas}
+        swap_cpu = watch_swap(replicas, t0)
         bundle_server.mode = CPU_POLICY[name]
         info["swapped_in_s"] = wait_revision(replicas, f"matrix-{CPU_POLICY[name]}") and round(time.time() - t0, 1)
         info["hostile"] = hostile_result(p, args.phase_seconds)
         t1 = time.time()
         bundle_server.mode = "good"
         info["swapped_back_s"] = wait_revision(replicas, "matrix-good") and round(time.time() - t1, 1)
+        info["swap_cpu_ms"] = swap_cpu()
+        info["swap_log"] = {r.name: swap_log_lines(r, logs_from[r.name]) for r in replicas}
     elif name.startswith("bundle-"):
         legit.mark(name)
         bundle_server.mode = {"bundle-5xx": "500", "bundle-hang": "hang", "bundle-drip": "drip"}[name]
@@ -837,6 +917,12 @@ def report(rows, meta, out_md):
         for k, d in (r.get("deopts_by_second") or {}).items():
             if d is not None:
                 lines.append(f"- jrego {k} deoptimisations per second (--jit-log): {', '.join(map(str, d))}")
+        for k, steps in (r.get("swap_cpu_ms") or {}).items():
+            groups = [g for g, _ in SWAP_GROUPS] + ["other"]
+            lines.append(f"- jrego {k} CPU ms per {SWAP_STEP_S} s from the phase's start ({', '.join(groups)}): "
+                         + "; ".join(f"{s[0]} s: " + " ".join(map(str, s[1:])) for s in steps))
+        for k, log in (r.get("swap_log") or {}).items():
+            lines.append(f"- jrego {k} swaps: " + " / ".join(log))
         if l.get("p99_ms_by_second"):
             lines.append("- p99 ms per second of the phase (by due time): "
                          + ", ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in l["p99_ms_by_second"]))
