@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 14: the memory held by requests queued for a check thread was bounded by nothing but the
  * queue's length (4,096 slots of up to 4 MiB each). A flood of near-maximum messages sent at once
- * to a {@code jrego serve} with its 128 MiB heap (160 of 1.9 MB) now meets the heap-derived limits:
+ * to a {@code jrego serve} with its 128 MiB heap (160 of 0.9 MB) now meets the heap-derived limits:
  * the requests waiting for a thread never hold more than a quarter of the heap, the excess is
  * refused with RESOURCE_EXHAUSTED and counted, and the server answers an ordinary check afterwards.
  */
@@ -36,8 +36,11 @@ class RequestFloodEndToEndIT {
   /** Calls in the flood, all sent at once over a few connections. */
   private static final int FLOOD = 160;
 
-  /** Under the 2 MiB message limit a 128 MiB heap and two threads give (RequestLimits). */
-  private static final int BODY_CHARS = 1_900_000;
+  /**
+   * Under the 0.97 MiB message limit a 128 MiB heap and four check threads give (RequestLimits):
+   * {@code --threads 2}, and one each for the long-evaluation slot and its waiting place.
+   */
+  private static final int BODY_CHARS = 900_000;
 
   @TempDir Path dir;
 
@@ -46,7 +49,7 @@ class RequestFloodEndToEndIT {
       throws Exception {
     Path bundle = dir.resolve("bundle");
     Files.createDirectories(bundle);
-    // the flood arrives far faster than two threads parse and map 1.9 MB each
+    // the flood arrives far faster than four threads parse and map 0.9 MB each
     Files.writeString(
         bundle.resolve("policy.rego"),
         """
@@ -171,7 +174,10 @@ class RequestFloodEndToEndIT {
     return 0;
   }
 
-  /** {@code jrego serve} in its own JVM with serve's 128 MiB heap and two check threads. */
+  /**
+   * {@code jrego serve} in its own JVM with serve's 128 MiB heap and two check threads (and two
+   * more for long evaluations).
+   */
   private ServeProcess start(Path bundle) throws IOException {
     return ServeProcess.start(
         dir,
