@@ -287,6 +287,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         config,
         budgets,
         Optional.empty());
+    metrics.expectChecks("ext_authz", "check", true);
   }
 
   private AuthorizationService(
