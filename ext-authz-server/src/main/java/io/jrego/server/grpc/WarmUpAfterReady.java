@@ -201,13 +201,17 @@ final class WarmUpAfterReady {
             .filter(r -> r.getSerializedSize() <= WarmUp.MAX_SENT)
             .map(r -> LoopbackCalls.framed(List.of(r.toByteArray())))
             .toList();
-    try (CheckServer server = CheckServer.startCopy(copy, quiet, Optional.empty(), policies);
-        LoopbackCalls client = new LoopbackCalls(server.port())) {
-      client.run(
-          "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
-          calls,
-          OUTSTANDING,
-          new Once(calls.size()));
+    try (CheckServer server = CheckServer.startCopy(copy, quiet, Optional.empty(), policies)) {
+      // as Envoy sends them, then as a grpc-java client straight to the port (its own connection)
+      for (LoopbackCalls.Client shape : LoopbackCalls.Client.values()) {
+        try (LoopbackCalls client = new LoopbackCalls(server.port(), shape)) {
+          client.run(
+              "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
+              calls,
+              OUTSTANDING,
+              new Once(calls.size()));
+        }
+      }
     }
   }
 
