@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  *       service} is {@code ext_authz} (phase {@code check}) or {@code ext_proc} (phase {@code
  *       request} or {@code response}; {@code stream} for an error that ended a stream outside
  *       both), {@code result} is {@code allow}, {@code deny} or {@code error}, {@code reason} is
- *       {@code policy}, {@code dry_run} or a {@link io.jrego.server.envoy.Reason} code
+ *       {@code policy}, {@code dry_run}, {@code budget} or a {@link Reason} code; every series a
+ *       service can count is there from its start, at 0 ({@link #expectChecks})
  *   <li>{@code jrego_check_duration_seconds{service, phase}}: a whole check or phase, histogram
  *   <li>{@code jrego_eval_duration_seconds{service, phase}}: policy evaluation alone, histogram
  *   <li>{@code jrego_route_checks_total{route, bundle, result, reason}}: with routes configured,
