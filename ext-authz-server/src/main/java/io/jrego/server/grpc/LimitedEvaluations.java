@@ -105,12 +105,6 @@ final class LimitedEvaluations {
 
       refused contains "direct" if not matched
 
-      # bound, then refused: the body fails after its assignment
-      refused contains "bound" if {
-      	p := input.pattern
-      	regex.match(p, "a")
-      }
-
       matched if regex.match(input.pattern, "a")
       """;
 
@@ -208,10 +202,7 @@ final class LimitedEvaluations {
    * regex.match} refuses it. Why: in the fault matrix's regex phase (session 13) the first
    * caller-sent pattern that {@code regex.match} refused deoptimised the regex cache's lookup and
    * the evaluator's call paths ({@code invoke}, {@code evalDirect}) on both replicas at once: a
-   * builtin that fails had never been seen. The third body binds the pattern and then fails at the
-   * refused call: in session 15's regex phase the first hostile pattern still deoptimised {@code
-   * evalDirect} where an assignment's continuation fails, which legitimate checks had never done.
-   * Empty if the module did not compile.
+   * builtin that fails had never been seen. Empty if the module did not compile.
    */
   static Optional<Value> refused(String pattern) {
     return Queries.INSTANCE.flatMap(
