@@ -268,7 +268,10 @@ public final class Decider {
         }
         metrics.check(
             kind.service(), kind.phase(), "deny", e.reason().code(), System.nanoTime() - start);
-        if (!quiet) {
+        // the level first: off in production for the warm-up's calls and real ones alike, so the
+        // warm-up's parse errors profile this branch; testing quiet first left a trap here that
+        // the first real parse error set off (fault matrix, session 15, hash)
+        if (LOG.isLoggable(Level.DEBUG) && !quiet) {
           LOG.log(Level.DEBUG, "{0} answered 400: {1}", kind.logName(), e.getMessage());
         }
         if (trail != null) {

@@ -287,6 +287,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         config,
         budgets,
         Optional.empty());
+    metrics.expectChecks("ext_authz", "check", true);
   }
 
   private AuthorizationService(
@@ -397,14 +398,16 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         throw new CheckException(Reason.TIMEOUT, "warm-up: a made-up check that fails");
       }
       ObjectValue input = inputMapper.map(request, deadline);
-      RecentInputs recent = policies.recentInputs();
-      if (decider.quiet()) {
-        if (request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
+      // not kept over the limit: a few large bodies would hold megabytes of a small heap. One size
+      // test for the warm-up's calls and real ones, so that the warm-up's large requests reach its
+      // profile: one only real calls reached deoptimised at the first large hostile request.
+      if (request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
+        RecentInputs recent = policies.recentInputs();
+        if (decider.quiet()) {
           recent.offerWarmUp(input);
+        } else if (recent.due()) {
+          recent.offer(input);
         }
-      } else if (recent.due() && request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
-        // not kept over the limit: a few large bodies would hold megabytes of a small heap
-        recent.offer(input);
       }
       return input;
     }

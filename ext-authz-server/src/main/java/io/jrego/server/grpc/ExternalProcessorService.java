@@ -186,6 +186,9 @@ public final class ExternalProcessorService
     if (!announce) {
       return;
     }
+    metrics.expectChecks("ext_proc", "request", true);
+    metrics.expectChecks("ext_proc", "response", true);
+    metrics.expectChecks("ext_proc", "stream", false);
     policies.onActivate(
         p -> {
           Rules r = rules(p);

@@ -37,6 +37,16 @@ import java.util.function.BooleanSupplier;
  */
 final class LoopbackCalls implements AutoCloseable {
 
+  /**
+   * Whose requests the client's header blocks are shaped as: Envoy's ({@link #requestHeaders}), or
+   * a grpc-java client's sent straight to the gRPC port ({@link #grpcJavaHeaders}), as the fault
+   * matrix's hostile client sends them.
+   */
+  enum Client {
+    ENVOY,
+    GRPC_JAVA
+  }
+
   private static final byte[] PREFACE =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final int DATA = 0x0;
@@ -74,6 +84,7 @@ final class LoopbackCalls implements AutoCloseable {
   private final Thread reader;
   private final AtomicLong answered = new AtomicLong();
   private final int connectionWindow;
+  private final Client client;
   private long unacknowledged; // DATA bytes received since the last WINDOW_UPDATE (reader thread)
   private volatile Semaphore slots = new Semaphore(0);
   private volatile boolean closed;
@@ -84,12 +95,22 @@ final class LoopbackCalls implements AutoCloseable {
     this(port, CONNECTION_WINDOW);
   }
 
+  /** As {@code client} writes its header blocks, with Envoy's settings and connection window. */
+  LoopbackCalls(int port, Client client) throws IOException {
+    this(port, CONNECTION_WINDOW, client);
+  }
+
   /**
    * As Envoy, with a connection window of {@code connectionWindow} bytes, at least HTTP/2's initial
    * 65,535 (tests: that one).
    */
   LoopbackCalls(int port, int connectionWindow) throws IOException {
+    this(port, connectionWindow, Client.ENVOY);
+  }
+
+  private LoopbackCalls(int port, int connectionWindow, Client client) throws IOException {
     this.connectionWindow = connectionWindow;
+    this.client = client;
     socket = new Socket();
     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
     socket.setTcpNoDelay(true);
@@ -131,8 +152,14 @@ final class LoopbackCalls implements AutoCloseable {
       throws IOException, InterruptedException {
     // unary calls carry Envoy's deadline, streams none
     int timeout = calls.stream().allMatch(c -> messageLengths(c).size() == 1) ? TIMEOUT_MS : 0;
-    byte[] first = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", true);
-    byte[] later = requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false);
+    byte[] first =
+        client == Client.ENVOY
+            ? requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", true)
+            : grpcJavaHeaders(method, AUTHORITY, timeout, true);
+    byte[] later =
+        client == Client.ENVOY
+            ? requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false)
+            : grpcJavaHeaders(method, AUTHORITY, timeout, false);
     Semaphore slots = new Semaphore(outstanding);
     this.slots = slots;
     long sent = 0;
@@ -333,6 +360,42 @@ final class LoopbackCalls implements AutoCloseable {
       for (int i = 1; i <= fields.size(); i++) {
         integer(b, 0x80, 7, newest - i);
       }
+    }
+    return b.toByteArray();
+  }
+
+  /** What {@link #grpcJavaHeaders} sends as {@code user-agent}. */
+  static final String GRPC_JAVA_AGENT = "grpc-java-netty";
+
+  /**
+   * A request's header block shaped as a grpc-java client's (Netty's HPACK encoder) sent straight
+   * to the gRPC port, as the fault matrix's hostile client sends them: the connection's first block
+   * starts with a dynamic table size update (4,096, what Netty's encoder writes once it has the
+   * server's settings); {@code :method}, {@code :scheme}, then {@code :path}, {@code :authority},
+   * {@code content-type}, {@code te}, {@code user-agent}, {@code grpc-accept-encoding} and {@code
+   * grpc-timeout} in microseconds (grpc-java's unit for deadlines of seconds), each a literal added
+   * to the dynamic table, in every block, so that older entries are evicted as the table fills. Not
+   * byte-equal to grpc-java's (which indexes a field it sent before): what matters is that the
+   * server's decoder takes the paths such a client's blocks take and Envoy's do not. Why: in the
+   * fault matrix (session 14 and this one, hash) the hostile client's first calls deoptimised
+   * Netty's HPACK decoder ({@code decodeDynamicTableSizeUpdates}, {@code decode}) and gRPC's
+   * timeout parser on the replica they went to.
+   */
+  static byte[] grpcJavaHeaders(String method, String authority, int timeoutMs, boolean first) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    if (first) {
+      integer(b, 0x20, 5, 4_096); // dynamic table size update
+    }
+    b.write(0x80 | 3); // :method POST
+    b.write(0x80 | 6); // :scheme http
+    indexedLiteral(b, 4, "", method); // :path
+    indexedLiteral(b, 1, "", authority); // :authority
+    indexedLiteral(b, 31, "", "application/grpc"); // content-type
+    indexedLiteral(b, 0, "te", "trailers");
+    indexedLiteral(b, 58, "", GRPC_JAVA_AGENT); // user-agent
+    indexedLiteral(b, 0, "grpc-accept-encoding", "gzip");
+    if (timeoutMs > 0) {
+      indexedLiteral(b, 0, "grpc-timeout", timeoutMs * 1_000L + "u");
     }
     return b.toByteArray();
   }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -71,6 +72,18 @@ final class WarmUpAfterReady {
   }
 
   /**
+   * {@code requests} and, before the last, a JSON object of names no earlier round sent ({@link
+   * WarmUpRefusals#newNames}, numbered {@code round}).
+   */
+  static List<CheckRequest> withNewNames(List<CheckRequest> requests, int round) {
+    List<CheckRequest> out = new ArrayList<>(requests);
+    out.add(
+        Math.max(0, out.size() - 1),
+        WarmUpRefusals.newNames(WarmUpSamples.checks().getFirst(), round));
+    return List.copyOf(out);
+  }
+
+  /**
    * Whether the active policy may be evaluated on the made-up requests again: it calls no
    * non-deterministic builtin. Why: such a policy may reach outside its input, and {@code
    * http.send} would make an HTTP call per made-up request at a time no caller asked for; the
@@ -106,6 +119,7 @@ final class WarmUpAfterReady {
                 int maxMessage = WarmUp.maxMessage(config);
                 CheckServer.Config copy = WarmUp.copyOf(config, maxMessage);
                 List<CheckRequest> requests = requests(quiet, maxMessage);
+                AtomicInteger done = new AtomicInteger();
                 run(
                     rounds,
                     first,
@@ -115,7 +129,9 @@ final class WarmUpAfterReady {
                             copy,
                             quiet,
                             policies,
-                            repeatable(policies) ? requests : List.of(),
+                            repeatable(policies)
+                                ? withNewNames(requests, done.getAndIncrement())
+                                : List.of(),
                             maxMessage));
               } catch (RuntimeException e) {
                 // a warm-up that cannot run leaves the server as it was, serving
@@ -185,13 +201,17 @@ final class WarmUpAfterReady {
             .filter(r -> r.getSerializedSize() <= WarmUp.MAX_SENT)
             .map(r -> LoopbackCalls.framed(List.of(r.toByteArray())))
             .toList();
-    try (CheckServer server = CheckServer.startCopy(copy, quiet, Optional.empty(), policies);
-        LoopbackCalls client = new LoopbackCalls(server.port())) {
-      client.run(
-          "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
-          calls,
-          OUTSTANDING,
-          new Once(calls.size()));
+    try (CheckServer server = CheckServer.startCopy(copy, quiet, Optional.empty(), policies)) {
+      // as Envoy sends them, then as a grpc-java client straight to the port (its own connection)
+      for (LoopbackCalls.Client shape : LoopbackCalls.Client.values()) {
+        try (LoopbackCalls client = new LoopbackCalls(server.port(), shape)) {
+          client.run(
+              "/" + AuthorizationGrpc.getCheckMethod().getFullMethodName(),
+              calls,
+              OUTSTANDING,
+              new Once(calls.size()));
+        }
+      }
     }
   }
 

@@ -16,11 +16,12 @@ import java.util.zip.GZIPOutputStream;
  * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
  * form or query parameters), numbers of 999 digits and one of 30,000, a chat as a bare gRPC client
- * sends it (no destination, time or principal), bodies Envoy cut short, bytes that are not UTF-8, a
- * 64 KiB body that spans many HTTP/2 frames, an object of many keys, path parameters, a gzip bomb
- * sent as raw bytes (1 KB, and 64 KB that spans many frames), the start of a compressed body Envoy
- * cut short (bytes that are not text, in the text field), a chat in other scripts, and a message
- * just over the server's size limit (refused by gRPC's deframer over the wire).
+ * sends it (no destination, time, principal or content-length), one from a caller with no identity
+ * at all, bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that spans many HTTP/2
+ * frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes (1 KB, and 64 KB
+ * that spans many frames), the start of a compressed body Envoy cut short (bytes that are not text,
+ * in the text field), a chat in other scripts, and a message just over the server's size limit
+ * (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -90,6 +91,7 @@ final class WarmUpRefusals {
             body(chat, "application/json", MANY_DIGITS),
             body(chat, "application/json", "{\"model\":\"warmup\",\"temperature\":1e30000}"),
             bare(chat),
+            anonymous(chat),
             body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
             rawBody(chat, "application/json", notUtf8),
             body(chat, "application/x-www-form-urlencoded", form.toString()),
@@ -150,10 +152,46 @@ final class WarmUpRefusals {
     attributes
         .getRequestBuilder()
         .getHttpBuilder()
+        .removeHeaders("content-length") // a body, but no header says its length (BodyParser)
         .putHeaders(
             "x-forwarded-client-cert",
             "By=spiffe://example.org/ns/a/sa/proxy;URI=spiffe://example.org/ns/a/sa/caller");
     return b.build();
+  }
+
+  /**
+   * {@code chat} from a caller with no identity at all: no principal (Envoy's plaintext listener)
+   * and no {@code x-forwarded-client-cert}. Why: in the fault matrix (session 15, hash) the first
+   * hostile request through Envoy's plaintext listener deoptimised {@code InputMapper.spiffe},
+   * which had only met callers with one or the other.
+   */
+  private static CheckRequest anonymous(CheckRequest chat) {
+    CheckRequest.Builder b = chat.toBuilder();
+    AttributeContext.Builder attributes = b.getAttributesBuilder();
+    attributes.getSourceBuilder().clearPrincipal();
+    attributes.getRequestBuilder().getHttpBuilder().removeHeaders("x-forwarded-client-cert");
+    return b.build();
+  }
+
+  /** How many names {@link #newNames} sends: enough to grow the parser's table several times. */
+  static final int NEW_NAMES = 2_048;
+
+  /**
+   * {@code chat} with a JSON object of {@link #NEW_NAMES} names of 24 bytes or more that differ
+   * with {@code round}: names the JSON parser has not seen, longer than the 12 bytes its shorter
+   * paths read. Why: Jackson keeps the names it has read in one table per parser factory, shared by
+   * every request, and legitimate traffic sends the same few names, so its compiled code had only
+   * found names there; in the fault matrix (session 15, hash) the first hostile JSON of 1,700 new
+   * names of 22 bytes deoptimised the table's long-name and add paths ({@code
+   * ByteQuadsCanonicalizer}) on the replica it went to. The same names again would be found, not
+   * added: each round of {@link WarmUpAfterReady} sends its own.
+   */
+  static CheckRequest newNames(CheckRequest chat, int round) {
+    StringBuilder b = new StringBuilder("{\"model\":\"warmup\"");
+    for (int i = 0; i < NEW_NAMES; i++) {
+      b.append(",\"warmup_").append(round).append("_field_name_").append(10_000 + i).append("\":1");
+    }
+    return body(chat, "application/json", b.append('}').toString());
   }
 
   /**

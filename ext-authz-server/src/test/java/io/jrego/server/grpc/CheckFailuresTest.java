@@ -123,6 +123,33 @@ class CheckFailuresTest {
   }
 
   @Test
+  void issue14_everyReasonsSeriesExistsBeforeTheFirstCheckWithIt() throws Exception {
+    ServerMetrics fresh = new ServerMetrics();
+    var unused =
+        new ExternalProcessorService(
+            policies, fresh, relaxed(), ExternalProcessorService.Config.defaults());
+    var stub =
+        start(denyOnError(), new FakePolicy((path, input) -> Optional.of(Json.parse("true"))));
+    String series = "jrego_checks_total{phase=\"check\",reason=\"request_parse_error\",result=";
+    assertThat(metrics.scrape())
+        .contains(series + "\"deny\",service=\"ext_authz\"} 0.0")
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"timeout\",result=\"error\",service=\"ext_authz\"} 0.0",
+            "jrego_checks_total{phase=\"check\",reason=\"overloaded\",result=\"error\",service=\"ext_authz\"} 0.0",
+            "jrego_checks_total{phase=\"check\",reason=\"policy\",result=\"deny\",service=\"ext_authz\"} 0.0")
+        .doesNotContain("service=\"ext_proc\"");
+    assertThat(fresh.scrape())
+        .contains(
+            "jrego_checks_total{phase=\"response\",reason=\"body_too_large\",result=\"error\",service=\"ext_proc\"} 0.0",
+            "jrego_checks_total{phase=\"stream\",reason=\"overloaded\",result=\"error\",service=\"ext_proc\"} 0.0")
+        .doesNotContain("phase=\"stream\",reason=\"policy\"");
+
+    stub.check(request(Map.of("content-type", "application/json"), "{\"n\": 1e100000000}"));
+
+    assertThat(metrics.scrape()).contains(series + "\"deny\",service=\"ext_authz\"} 1.0");
+  }
+
+  @Test
   void issue14_requestsBeyondTheParseLimitsAreAnswered400NotInternal() throws Exception {
     var stub =
         start(denyOnError(), new FakePolicy((path, input) -> Optional.of(Json.parse("true"))));
@@ -147,7 +174,8 @@ class CheckFailuresTest {
     assertThat(metrics.scrape())
         .contains(
             "jrego_checks_total{phase=\"check\",reason=\"request_parse_error\",result=\"deny\",service=\"ext_authz\"} 5.0")
-        .doesNotContain("reason=\"internal\"");
+        .contains(
+            "jrego_checks_total{phase=\"check\",reason=\"internal\",result=\"error\",service=\"ext_authz\"} 0.0");
   }
 
   @Test

@@ -176,6 +176,37 @@ class LoopbackCallsTest {
     }
   }
 
+  /** A grpc-java client's shape: a table size update first, then its fields, every block. */
+  @Test
+  void grpcJavaHeaders_decodeToAGrpcJavaClientsFields() throws Exception {
+    DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(true);
+    assertThat(LoopbackCalls.grpcJavaHeaders(METHOD, "jrego", 10_000, true)[0] & 0xe0)
+        .isEqualTo(0x20); // a dynamic table size update
+    for (int i = 0; i < 100; i++) { // enough blocks to fill the table and evict from it
+      assertThat(decode(decoder, LoopbackCalls.grpcJavaHeaders(METHOD, "jrego", 10_000, i == 0)))
+          .containsExactly(
+              ":method=POST",
+              ":scheme=http",
+              ":path=" + METHOD,
+              ":authority=jrego",
+              "content-type=application/grpc",
+              "te=trailers",
+              "user-agent=" + LoopbackCalls.GRPC_JAVA_AGENT,
+              "grpc-accept-encoding=gzip",
+              "grpc-timeout=10000000u");
+    }
+  }
+
+  @Test
+  void run_asAGrpcJavaClient_everyCallIsAnswered() throws Exception {
+    List<byte[]> messages = List.of(LoopbackCalls.framed(List.of(request("/a", "").toByteArray())));
+    try (CheckServer server = start((p, i) -> Optional.of(Json.parse("true")));
+        LoopbackCalls calls = new LoopbackCalls(server.port(), LoopbackCalls.Client.GRPC_JAVA)) {
+      assertThat(calls.run(METHOD, messages, 4, after(100))).isEqualTo(100);
+    }
+    assertThat(inputs).hasSize(100);
+  }
+
   private static List<String> decode(DefaultHttp2HeadersDecoder decoder, byte[] block)
       throws Exception {
     ByteBuf in = Unpooled.wrappedBuffer(block);

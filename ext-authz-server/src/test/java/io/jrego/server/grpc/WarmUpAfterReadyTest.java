@@ -71,6 +71,16 @@ class WarmUpAfterReadyTest {
   }
 
   @Test
+  void eachRoundAddsNamesOfItsOwnBeforeItsLastRequest() {
+    List<CheckRequest> requests = WarmUpAfterReady.requests(quiet(), WarmUp.maxMessage(CONFIG));
+    List<CheckRequest> round3 = WarmUpAfterReady.withNewNames(requests, 3);
+    assertThat(round3).hasSize(requests.size() + 1);
+    assertThat(round3.get(requests.size() - 1))
+        .isEqualTo(WarmUpRefusals.newNames(WarmUpSamples.checks().getFirst(), 3));
+    assertThat(round3.getLast()).isEqualTo(requests.getLast());
+  }
+
+  @Test
   void aRoundGoesOverANewConnectionToACopyThroughThePolicy() {
     AuthorizationService quiet = quiet();
     int maxMessage = WarmUp.maxMessage(CONFIG);

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.PolicyHolder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +53,7 @@ class WarmUpRefusalsTest {
             "allowed", // 16 numbers of 999 digits
             "allowed", // 1e30000
             "allowed", // as a bare gRPC client sends it
+            "allowed", // from a caller with no identity at all
             "400 request_parse_error", // cut-off JSON
             "allowed", // a byte that is not UTF-8, read as U+FFFD
             "400 request_parse_error", // 10,001 form parameters
@@ -59,6 +65,25 @@ class WarmUpRefusalsTest {
             "allowed", // the start of a gzip body cut short by Envoy, in the text field
             "allowed", // a chat in other scripts
             "allowed"); // over the message limit: the deframer refuses it over the wire, not here
+  }
+
+  @Test
+  void eachRoundsNewNamesAreLongAndNotAnEarlierRounds() throws Exception {
+    CheckRequest chat = WarmUpSamples.checks().getFirst();
+    Set<String> seen = new HashSet<>();
+    for (int round = 0; round < 7; round++) {
+      CheckRequest r = WarmUpRefusals.newNames(chat, round);
+      ObjectValue body =
+          (ObjectValue) Json.parse(r.getAttributes().getRequest().getHttp().getBody());
+      List<String> names = new ArrayList<>();
+      body.forEach((k, v) -> names.add(((StringValue) k).value()));
+      assertThat(names).hasSize(WarmUpRefusals.NEW_NAMES + 1).contains("model");
+      names.remove("model");
+      // longer than the 12 bytes Jackson reads by its shorter paths
+      assertThat(names).allSatisfy(n -> assertThat(n.length()).isGreaterThan(12));
+      assertThat(names).noneMatch(seen::contains);
+      seen.addAll(names);
+    }
   }
 
   @Test
