@@ -1,6 +1,7 @@
 package io.jrego.server.body;
 
 import io.jrego.engine.builtins.ai.Finding;
+import io.jrego.engine.builtins.ai.PiiScanner;
 import io.jrego.engine.builtins.ai.PiiType;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -29,13 +30,18 @@ final class StreamText {
 
   private static final int CONTEXT_KEPT = 80;
 
+  /** The longest released stretch walked again (a token the walk took across a release). */
+  private static final int MAX_REWALK = 512;
+
   private final PiiRules rules;
   private final Redactions redactions;
   private final boolean restore;
   private final int holdBack;
   private final int maxHold;
   private final StringBuilder pending = new StringBuilder();
+  private final PiiScanner.Walk walk = new PiiScanner.Walk();
   private String context = "";
+  private int walkFrom; // where in context + pending the next scan's walk starts
   private String unrestored = "";
 
   StreamText(PiiRules rules, Redactions redactions, boolean restore, int holdBack, int maxHold) {
@@ -71,7 +77,7 @@ final class StreamText {
     }
     String text = context + pending;
     int base = context.length();
-    List<Finding> findings = rules.scan(text);
+    List<Finding> findings = rules.scan(text, walkFrom, walk);
     int cut = text.length() - holdBack;
     int wordCut = cut;
     while (wordCut > base && !Character.isWhitespace(text.charAt(wordCut - 1))) {
@@ -98,7 +104,7 @@ final class StreamText {
   /** Ends the text: everything still held, with the rules applied. */
   Out finish() {
     String text = context + pending;
-    return emit(text, context.length(), text.length(), rules.scan(text), true);
+    return emit(text, context.length(), text.length(), rules.scan(text, walkFrom), true);
   }
 
   private Out emit(String text, int base, int cut, List<Finding> findings, boolean last) {
@@ -111,10 +117,17 @@ final class StreamText {
     String segment = text.substring(base, cut);
     PiiRules.Applied applied = rules.apply(segment, mine, redactions);
     pending.delete(0, cut - base);
-    context = text.substring(Math.max(0, cut - CONTEXT_KEPT), cut);
-    if (!context.isEmpty() && Character.isLowSurrogate(context.charAt(0))) {
-      context = context.substring(1);
+    // the next walk starts where this one was at the cut, or at the token it took across the cut
+    int resume = last ? cut : walk.resumeAt(cut);
+    if (resume < cut - MAX_REWALK) {
+      resume = cut;
     }
+    int from = Math.max(0, Math.min(resume, cut - CONTEXT_KEPT));
+    if (from < cut && Character.isLowSurrogate(text.charAt(from))) {
+      from++;
+    }
+    context = text.substring(from, cut);
+    walkFrom = Math.max(0, resume - from);
     String out = applied.text();
     if (restore) {
       out = restore(out, last);
