@@ -20,6 +20,17 @@ import java.util.Set;
  * without a break it emits anyway, cutting between findings. With restoring on, a placeholder of
  * the request ({@code <EMAIL_1>}) is never split either, and is put back. Not thread-safe: one per
  * choice of one stream.
+ *
+ * <p>What a judgment scans: the scanner walks the text a token at a time, and a judgment's walk
+ * starts where the previous judgment's walk was at the point it released up to, so released text is
+ * read for context words but not walked again. Where the walk had taken a token across that point
+ * (a spaced number that was no finding, released in part), the next walk starts at that token, so
+ * it is examined whole with what has arrived since, as a scan of the context and the held text did.
+ * The held window itself is walked at each judgment (about {@code holdBack} characters and the new
+ * piece, where it was those and 80 characters of context): whether a token starts a value can
+ * depend on the text after it, so held text is judged again as it grows, until it is released. The
+ * release sequence is the one those full rescans gave ({@code StreamTextTest} compares them on
+ * generated answers).
  */
 final class StreamText {
 
