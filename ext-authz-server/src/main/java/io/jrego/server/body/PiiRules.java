@@ -54,11 +54,27 @@ final class PiiRules {
 
   /** The findings in {@code text} that some rule claims, in text order. */
   List<Finding> scan(String text) {
-    if (rules.isEmpty() || text.isEmpty()) {
+    return scan(text, 0);
+  }
+
+  /**
+   * The findings that some rule claims among those the scanner looks for from {@code from} on (the
+   * text before is context only: see {@link PiiScanner#scan(String, PiiOptions, int)}).
+   */
+  List<Finding> scan(String text, int from) {
+    return scan(text, from, null);
+  }
+
+  /** {@link #scan(String, int)}, recording the scanner's walk in {@code walk} (may be null). */
+  List<Finding> scan(String text, int from, PiiScanner.Walk walk) {
+    if (rules.isEmpty() || from >= text.length()) {
+      if (walk != null) {
+        walk.clear();
+      }
       return List.of();
     }
     List<Finding> out = new ArrayList<>();
-    for (Finding f : PiiScanner.standard().scan(text, options).findings()) {
+    for (Finding f : PiiScanner.standard().scan(text, options, from, walk).findings()) {
       if (ruleFor(f) != null) {
         out.add(f);
       }

@@ -1,6 +1,7 @@
 package io.jrego.server.body;
 
 import io.jrego.engine.builtins.ai.Finding;
+import io.jrego.engine.builtins.ai.PiiScanner;
 import io.jrego.engine.builtins.ai.PiiType;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,6 +20,17 @@ import java.util.Set;
  * without a break it emits anyway, cutting between findings. With restoring on, a placeholder of
  * the request ({@code <EMAIL_1>}) is never split either, and is put back. Not thread-safe: one per
  * choice of one stream.
+ *
+ * <p>What a judgment scans: the scanner walks the text a token at a time, and a judgment's walk
+ * starts where the previous judgment's walk was at the point it released up to, so released text is
+ * read for context words but not walked again. Where the walk had taken a token across that point
+ * (a spaced number that was no finding, released in part), the next walk starts at that token, so
+ * it is examined whole with what has arrived since, as a scan of the context and the held text did.
+ * The held window itself is walked at each judgment (about {@code holdBack} characters and the new
+ * piece, where it was those and 80 characters of context): whether a token starts a value can
+ * depend on the text after it, so held text is judged again as it grows, until it is released. The
+ * release sequence is the one those full rescans gave ({@code StreamTextTest} compares them on
+ * generated answers).
  */
 final class StreamText {
 
@@ -29,13 +41,18 @@ final class StreamText {
 
   private static final int CONTEXT_KEPT = 80;
 
+  /** The longest released stretch walked again (a token the walk took across a release). */
+  private static final int MAX_REWALK = 512;
+
   private final PiiRules rules;
   private final Redactions redactions;
   private final boolean restore;
   private final int holdBack;
   private final int maxHold;
   private final StringBuilder pending = new StringBuilder();
+  private final PiiScanner.Walk walk = new PiiScanner.Walk();
   private String context = "";
+  private int walkFrom; // where in context + pending the next scan's walk starts
   private String unrestored = "";
 
   StreamText(PiiRules rules, Redactions redactions, boolean restore, int holdBack, int maxHold) {
@@ -71,7 +88,7 @@ final class StreamText {
     }
     String text = context + pending;
     int base = context.length();
-    List<Finding> findings = rules.scan(text);
+    List<Finding> findings = rules.scan(text, walkFrom, walk);
     int cut = text.length() - holdBack;
     int wordCut = cut;
     while (wordCut > base && !Character.isWhitespace(text.charAt(wordCut - 1))) {
@@ -98,7 +115,7 @@ final class StreamText {
   /** Ends the text: everything still held, with the rules applied. */
   Out finish() {
     String text = context + pending;
-    return emit(text, context.length(), text.length(), rules.scan(text), true);
+    return emit(text, context.length(), text.length(), rules.scan(text, walkFrom), true);
   }
 
   private Out emit(String text, int base, int cut, List<Finding> findings, boolean last) {
@@ -111,10 +128,17 @@ final class StreamText {
     String segment = text.substring(base, cut);
     PiiRules.Applied applied = rules.apply(segment, mine, redactions);
     pending.delete(0, cut - base);
-    context = text.substring(Math.max(0, cut - CONTEXT_KEPT), cut);
-    if (!context.isEmpty() && Character.isLowSurrogate(context.charAt(0))) {
-      context = context.substring(1);
+    // the next walk starts where this one was at the cut, or at the token it took across the cut
+    int resume = last ? cut : walk.resumeAt(cut);
+    if (resume < cut - MAX_REWALK) {
+      resume = cut;
     }
+    int from = Math.max(0, Math.min(resume, cut - CONTEXT_KEPT));
+    if (from < cut && Character.isLowSurrogate(text.charAt(from))) {
+      from++;
+    }
+    context = text.substring(from, cut);
+    walkFrom = Math.max(0, resume - from);
     String out = applied.text();
     if (restore) {
       out = restore(out, last);

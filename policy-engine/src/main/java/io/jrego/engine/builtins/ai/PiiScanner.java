@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins.ai;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
@@ -54,6 +55,50 @@ public final class PiiScanner {
     return STANDARD;
   }
 
+  /**
+   * Where one scan's walk went: the walk takes a text a token at a time, and some tokens in one
+   * step that may reach over spaces and separators (a spaced card number, an IBAN in groups, a key
+   * assignment). A scan that starts where an earlier walk over the same text was at a position
+   * finds what that walk would have found from there on; {@link #resumeAt} says where that is. Not
+   * thread-safe; reused by the scans of one caller.
+   */
+  public static final class Walk {
+    private int[] steps = new int[32];
+    int count; // steps recorded: [2k] where one began, [2k + 1] where the walk went on
+
+    void step(int start, int next) {
+      if (2 * count + 2 > steps.length) {
+        steps = Arrays.copyOf(steps, steps.length * 2);
+      }
+      steps[2 * count] = start;
+      steps[2 * count + 1] = next;
+      count++;
+    }
+
+    /** Forgets the steps recorded (as if no walk had been). */
+    public void clear() {
+      count = 0;
+    }
+
+    /**
+     * Where a walk that is to go on at {@code p} starts: {@code p} itself if the walk was there,
+     * else the start of the step that took it over {@code p} (that token is examined again).
+     */
+    public int resumeAt(int p) {
+      int lo = 0;
+      int hi = count - 1;
+      while (lo <= hi) { // the last step starting before p
+        int mid = (lo + hi) >>> 1;
+        if (steps[2 * mid] < p) {
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return hi >= 0 && steps[2 * hi + 1] > p ? steps[2 * hi] : p;
+    }
+  }
+
   /** What a scan returns. */
   public record Result(List<Finding> findings, boolean truncated) {
     public Result {
@@ -68,8 +113,36 @@ public final class PiiScanner {
    *     {@code truncated} is true when more than {@code options.maxFindings()} were found
    */
   public Result scan(String text, PiiOptions options) {
+    return scan(text, options, 0);
+  }
+
+  /**
+   * Scans {@code text} from {@code from} on: the walk starts there, as if it had just reached it,
+   * so only candidates starting at or after {@code from} are looked for (an e-mail address found at
+   * its {@code @} may still begin before it), while the text before stays the context its context
+   * words are read from. A caller that has already judged the text before {@code from} (a stream
+   * that keeps its last characters as context) scans only what is new to it.
+   *
+   * @param from where the walk starts, {@code 0 <= from <= text.length()}
+   */
+  public Result scan(String text, PiiOptions options, int from) {
+    return scan(text, options, from, null);
+  }
+
+  /**
+   * {@link #scan(String, PiiOptions, int)}, recording in {@code walk} (if not null; what it held
+   * before is dropped) where the walk went, so that a caller that scans the text again once more
+   * has arrived can start where this walk was ({@link Walk#resumeAt}).
+   */
+  public Result scan(String text, PiiOptions options, int from, Walk walk) {
+    if (from < 0 || from > text.length()) {
+      throw new IndexOutOfBoundsException("from " + from + " outside a text of " + text.length());
+    }
+    if (walk != null) {
+      walk.clear();
+    }
     Scan scan = new Scan(text, options);
-    scan.run();
+    scan.run(from, walk);
     List<Candidate> kept = new ArrayList<>();
     for (Candidate c : scan.candidates) {
       int score = scan.withContext(c.type(), c.score(), c.start(), c.end());

@@ -152,35 +152,43 @@ final class Scan {
     candidates.add(new Candidate(type, start, end, Scores.of(type, form), subtype));
   }
 
-  /** Walks the text and fills {@link #candidates}. */
-  void run() {
+  /**
+   * Walks the text from {@code from} to its end and fills {@link #candidates}; with a {@code walk},
+   * records in it each stretch the walk took in one step.
+   */
+  void run(int from, PiiScanner.Walk walk) {
     String t = text;
     int n = t.length();
-    int i = 0;
+    int i = from;
     while (i < n) {
       char c = t.charAt(i);
+      int next;
       if (c == '@') {
         if (emails) {
           Addresses.email(this, i);
         }
-        i++;
+        next = i + 1;
       } else if (c == '-') {
         int e = -1;
         if (secrets && t.startsWith("-----BEGIN ", i)) {
           e = secretDetector.pem(i);
         }
-        i = e > i ? e : i + 1;
+        next = e > i ? e : i + 1;
       } else if (c == ':') {
         int e = -1;
         if (ips && i + 1 < n && t.charAt(i + 1) == ':' && Chars.boundaryBefore(t, i)) {
           e = Addresses.ipv6(this, i);
         }
-        i = e > i ? e : i + 1;
+        next = e > i ? e : i + 1;
       } else if (isWord(c)) {
-        i = token(i);
+        next = token(i);
       } else {
-        i++;
+        next = i + 1;
       }
+      if (walk != null && next > i + 1) {
+        walk.step(i, next);
+      }
+      i = next;
     }
   }
 

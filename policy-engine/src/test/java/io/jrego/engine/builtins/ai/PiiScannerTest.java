@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.lang.management.ManagementFactory;
@@ -18,6 +19,46 @@ class PiiScannerTest {
 
   private static List<String> found(String text) {
     return scan(text).stream().map(f -> f.type().id() + ":" + f.text()).toList();
+  }
+
+  @Test
+  void scanFrom_looksForCandidatesFromThere_theTextBeforeIsContext() {
+    String text = "card number 4111 1111 1111 1111, then mail bob@example.com and 4111111111111111";
+    int from = text.indexOf("then");
+    List<Finding> all = scan(text);
+    List<Finding> tail = PiiScanner.standard().scan(text, PiiOptions.defaults(), from).findings();
+    assertThat(tail).containsExactlyElementsOf(all.subList(1, all.size()));
+    assertThat(tail)
+        .extracting(Finding::text)
+        .containsExactly("bob@example.com", "4111111111111111");
+    // the context word before the walk's start still raises a number's confidence
+    String worded = "my card number is: 4111111111111111";
+    assertThat(
+            PiiScanner.standard()
+                .scan(worded, PiiOptions.defaults(), worded.indexOf("4111"))
+                .findings())
+        .isEqualTo(scan(worded));
+    assertThat(PiiScanner.standard().scan(text, PiiOptions.defaults(), text.length()).findings())
+        .isEmpty();
+    assertThatThrownBy(() -> PiiScanner.standard().scan(text, PiiOptions.defaults(), -1))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(
+            () -> PiiScanner.standard().scan(text, PiiOptions.defaults(), text.length() + 1))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void walk_saysWhereAScanResumes_atATokenTakenAcrossThePosition() {
+    String text = "my card 4111 1111 1111 1111 and more words here";
+    PiiScanner.Walk walk = new PiiScanner.Walk();
+    PiiScanner.standard().scan(text, PiiOptions.defaults(), 0, walk);
+    int card = text.indexOf("4111");
+    assertThat(walk.resumeAt(text.indexOf("1111"))).isEqualTo(card);
+    assertThat(walk.resumeAt(text.indexOf(" and"))).isEqualTo(text.indexOf(" and"));
+    assertThat(walk.resumeAt(text.indexOf("more"))).isEqualTo(text.indexOf("more"));
+    assertThat(walk.resumeAt(card)).isEqualTo(card);
+    walk.clear();
+    assertThat(walk.resumeAt(text.indexOf("1111"))).isEqualTo(text.indexOf("1111"));
   }
 
   @Test
