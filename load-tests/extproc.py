@@ -763,7 +763,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
-        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "") + "`",
+        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "")
+        + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
