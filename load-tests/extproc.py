@@ -290,9 +290,50 @@ def machine_busy():
     return (sum(v) - v[3] - v[4]) / TICK
 
 
+# jrego's threads by what they do, from the name the kernel keeps (its first 15 characters):
+# the JIT's compilers, the VM thread (SerialGC's pauses and safepoints), the gRPC transport's event
+# loops (Netty), the check threads, the warm-up's copies (before ready and the rounds after it),
+# JFR's own when recording, and the rest (admin, bundles, JVM service threads).
+THREAD_GROUPS = [
+    ("compiler", lambda c: "CompilerThre" in c),
+    ("vm+gc", lambda c: c == "VM Thread" or c.startswith("GC Thread")),
+    ("io", lambda c: c.startswith("jrego-grpc-")),
+    ("check", lambda c: c.startswith("jrego-check-")),
+    ("warm-up", lambda c: c.startswith("jrego-warm-up")),
+    ("jfr", lambda c: c.startswith("JFR ")),
+]
+GROUP_NAMES = [g for g, _ in THREAD_GROUPS] + ["other"]
+
+
+def thread_group(comm):
+    return next((g for g, test in THREAD_GROUPS if test(comm)), "other")
+
+
+def cpu_by_group(pid):
+    """CPU seconds of a process's live threads, summed per THREAD_GROUPS group."""
+    out = dict.fromkeys(GROUP_NAMES, 0.0)
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[thread_group(comm)] += (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 class Sampler(threading.Thread):
     """Every 100 ms: the CPU seconds of each named process and of the whole machine, so each
-    measured phase can be given its CPU per request per part (and what else ran meanwhile)."""
+    measured phase can be given its CPU per request per part (and what else ran meanwhile); for
+    each jrego also per group of its threads ("jrego:compiler", "jrego:check" ...). A thread that
+    ends inside a phase takes its CPU out of its group's difference (a warm-up copy's threads end
+    with their round), so a group's figure is a lower bound; the process's own is exact."""
 
     def __init__(self, pids):
         super().__init__(daemon=True)
@@ -302,7 +343,11 @@ class Sampler(threading.Thread):
         while not self.stopped.is_set():
             # a copy: java_lines adds the generator's pid while this runs, and a dict changing
             # size under iteration would end this thread silently (the CPU table came out empty)
-            cpu = {n: cpu_seconds(p) for n, p in list(self.pids.items())}
+            cpu = {}
+            for n, p in list(self.pids.items()):
+                cpu[n] = cpu_seconds(p)
+                if n.startswith("jrego"):
+                    cpu.update({f"{n}:{g}": v for g, v in cpu_by_group(p).items()})
             cpu["machine"] = machine_busy()
             self.samples.append((time.time(), cpu))
             time.sleep(0.1)
@@ -352,6 +397,11 @@ def main():
                     help="unmeasured SSE streams per variant first, interleaved as the measured ones (the "
                          "stream paths compile under them: session 12 saw the first 400-600 100-event "
                          "streams 2-50x slower)")
+    ap.add_argument("--no-sse", action="store_true", help="the HTTP requests only (no SSE streams)")
+    ap.add_argument("--direct", type=float, default=0,
+                    help="after the HTTP phases, this many seconds of the same Check (the 2 KB chat request "
+                         "with its body) sent straight to each jrego's gRPC port by DirectLoad at the warm-up's "
+                         "rate, no Envoy: jrego's CPU per Check with and without Envoy in front (0: none)")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
     ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
@@ -390,6 +440,7 @@ def main():
                       + args.jrego_args.split(), workdir, jfr_env(args.jfr))
         admin_url = f"http://127.0.0.1:{admin}"
         wait_http(admin_url + "/ready", 120, jrego)
+        ready_at = time.time()
         ports, admins, pids = {"main": grpc}, {}, {"jrego": jrego.pid}
         if args.before:
             b_grpc, b_admin = free_port(), free_port()
@@ -436,14 +487,28 @@ def main():
                            f"{args.warmup / warm_rate:g}", str(args.rounds), *targets], sampler)
         for row in http:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+            row["since_ready_s"] = row["t0_ms"] / 1000 - ready_at
         http_warm = [row for row in http if "warmup" in row]
         http = [row for row in http if "warmup" not in row]
         if not sampler.is_alive() or not any(row["cpu"] for row in http):
             raise RuntimeError(f"the CPU sampler recorded nothing inside the phases "
                                f"({len(sampler.samples)} samples, alive: {sampler.is_alive()})")
-        sse = java_lines([java, f"-Dwarm.windows={args.warm_windows}", "-cp", JAR, "io.jrego.loadtests.SseLoad",
-                          stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *targets],
-                         sampler, "sse-generator")
+        direct = []
+        for name, pid in pids.items() if args.direct > 0 else ():
+            port = ports["before" if name == "jrego-before" else "main"]
+            for row in java_lines([java, "-cp", JAR, "io.jrego.loadtests.DirectLoad", "--target",
+                                   f"127.0.0.1:{port}", "--server-pid", str(pid), "--kind", "check", "--rate",
+                                   f"{round(warm_rate)}", "--seconds", f"{args.direct:g}", "--warmup", "5",
+                                   "--rounds", "1", "--clk-tck", str(TICK), "--root", ROOT],
+                                  sampler, "direct-generator"):
+                row["target"] = name
+                row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+                row["since_ready_s"] = row["t0_ms"] / 1000 - ready_at
+                direct.append(row)
+        sse = [] if args.no_sse else java_lines(
+            [java, f"-Dwarm.windows={args.warm_windows}", "-cp", JAR, "io.jrego.loadtests.SseLoad",
+             stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *targets],
+            sampler, "sse-generator")
         for row in sse:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
         sse_warm = [row for row in sse if "window" in row]
@@ -459,14 +524,94 @@ def main():
     cuts = cut_streams(os.path.join(workdir, "upstream.log"))
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
     report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
-                    cuts, warm_rate, http_warm, sse_warm)
+                    cuts, warm_rate, http_warm, sse_warm, direct)
     day = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
     open(out, "w").write(report)
-    json.dump({"http": http, "sse": sse, "http_warmup": http_warm, "sse_warmup": sse_warm, "cut_streams": cuts},
+    json.dump({"http": http, "sse": sse, "http_warmup": http_warm, "sse_warmup": sse_warm, "cut_streams": cuts,
+               "direct": direct},
               open(out[:-3] + ".json", "w"), indent=1)
     print(report)
     log(f"wrote {out}")
+
+
+def before_after_http(variants, rates, fig, cpu_rows):
+    """With --before: ext_authz+ext_proc's latency and jrego CPU per request, this checkout's against
+    the other's, per rate."""
+    if "before" not in variants:
+        return []
+    lines = ["", "## Before and after, in this run", "",
+             "\"before\" is ext_authz+ext_proc served by the other checkout's jrego (`--before`), "
+             "interleaved with the others. Ratios are after / before.", "",
+             "| rate /s | before p50 | after p50 | before p99 | after p99 | jrego CPU/req before | after | "
+             "CPU ratio |", "|---|---|---|---|---|---|---|---|"]
+    for rate in rates:
+        b50, f50 = fig("before", rate, "p50_us"), fig("ext_authz+ext_proc", rate, "p50_us")
+        b99, f99 = fig("before", rate, "p99_us"), fig("ext_authz+ext_proc", rate, "p99_us")
+        bc, fc = cpu_rows.get(("before", rate)), cpu_rows.get(("ext_authz+ext_proc", rate))
+        cpu = f"{bc:.3f} | {fc:.3f} | {fc / bc:.2f}x" if bc and fc else "- | - | -"
+        lines.append(f"| {rate:.0f} | {b50:.2f} | {f50:.2f} | {b99:.2f} | {f99:.2f} | {cpu} |")
+    return lines
+
+
+def http_targets(verdict):
+    """The targets table's head and the request phase's rows (at 1,000/s when measured)."""
+    rates = sorted(verdict)
+    at = 1000.0 if 1000.0 in verdict else rates[len(rates) // 2]
+    add99, add50, got, bad = verdict[at]
+    lines = ["", "## Targets", "", "| target | figure | met |", "|---|---|---|",
+             f"| ext_proc adds p99 ≤ 1 ms at {at:.0f} req/s | {add99:+.2f} ms (p50 {add50:+.2f} ms; "
+             f"{got:.0f} req/s achieved) | {'yes' if add99 <= 1.0 and bad == 0 else 'no'} |"]
+    for rate in rates:
+        if rate != at:
+            a99, a50, g, b = verdict[rate]
+            lines.append(f"| (at {rate:.0f} req/s, for reference) | {a99:+.2f} ms p99, {a50:+.2f} ms p50, "
+                         f"{g:.0f} req/s achieved, {b} non-200 | |")
+    return lines
+
+
+def thread_report(variants, rates, by, direct, http_warm):
+    """jrego's CPU per request split by its threads' groups (THREAD_GROUPS) in each HTTP warm-up
+    window and measured phase, and per Check sent straight to its gRPC port (--direct). The none
+    variant's row is what jrego spends with no request reaching it (per request of that phase), the
+    background."""
+    lines = ["", "jrego's CPU per request by thread (ms of CPU per request of the phase, median of the rounds; "
+             "\"none\" sends jrego nothing, so its row is jrego's background per request; \"direct\" is "
+             "DirectLoad's Check of the same 2 KB chat request straight to jrego's gRPC port, no Envoy, "
+             "after the HTTP phases; \"from\" is the phase's start in seconds after jrego's ready):", "",
+             "| rate /s | variant | from | jrego | " + " | ".join(GROUP_NAMES) + " |",
+             "|---|---|---|---|" + "---|" * len(GROUP_NAMES)]
+
+    def row(label, rate, rows, part, rps):
+        def per_req(key):
+            return median([r["cpu"].get(key, 0) * 1000 / max(rps(r), 1) for r in rows])
+        since = min(r.get("since_ready_s", 0) for r in rows)
+        return (f"| {rate:.0f} | {label} | {since:.0f} | {per_req(part):.3f} | "
+                + " | ".join(f"{per_req(f'{part}:{g}'):.3f}" for g in GROUP_NAMES) + " |")
+    for r in http_warm:
+        if r.get("cpu") and r["target"] != "none":
+            lines.append(row(f"{r['target']}, warm-up {r['warmup'] + 1}", r["rate"], [r],
+                             "jrego-before" if r["target"] == "before" else "jrego", lambda x: x["rps"]))
+    for rate in rates:
+        for v in variants:
+            rows = [r for r in by[(v, rate)] if r.get("cpu")]
+            if rows:
+                lines.append(row(v, rate, rows, "jrego-before" if v == "before" else "jrego", lambda r: r["rps"]))
+    for r in direct:
+        if r.get("cpu"):
+            took = (r["t1_ms"] - r["t0_ms"]) / 1000
+            lines.append(row(f"direct ({r['target']}; {r['ok']} ok, {r['failed']} failed)", r["rate"], [r],
+                             r["target"], lambda x: x["ok"] / took))
+    if direct:
+        lines += ["", "DirectLoad's own reading of the direct phases (jrego's threads in /proc around the "
+                  "phase): µs of CPU per Check, user and system, context switches per Check:", "",
+                  "| jrego | rate /s | calls ok | user µs | sys µs | CPU µs | voluntary cs | involuntary cs | threads ran |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for r in direct:
+            lines.append(f"| {r['target']} | {r['rate']} | {r['ok']} | {r['user_us_per_call']:.1f} | "
+                         f"{r['sys_us_per_call']:.1f} | {r['cpu_us_per_call']:.1f} | {r['voluntary_cs_per_call']:.2f} | "
+                         f"{r['involuntary_cs_per_call']:.2f} | {r['threads_that_ran']} |")
+    return lines
 
 
 def breakdown(variants, s):
@@ -599,7 +744,7 @@ def cut_report(variants, s, cuts):
 
 
 def render(args, http, sse, sanity, found, checks, load_before, load_after, envoy_version, variants, cuts,
-           warm_rate, http_warm, sse_warm):
+           warm_rate, http_warm, sse_warm, direct):
     rates = [float(r) for r in args.rates.split(",")]
     by = {}
     for row in http:
@@ -618,7 +763,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
-        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "") + "`",
+        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "")
+        + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after. Envoy {envoy_version.split('version:')[-1].strip()}, "
@@ -684,6 +830,11 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
             busy = median([r["cpu"].get("machine", 0) / (os.cpu_count() or 1) for r in rows])
             lines.append(f"| {rate:.0f} | {v} | {parts['jrego']:.3f} | {parts['envoy']:.3f} | {parts['upstream']:.3f} | "
                          f"{parts['generator']:.3f} | {machine - sum(parts.values()):.3f} | {busy:.0%} |")
+    lines += thread_report(variants, rates, by, direct, http_warm)
+    if not sse:
+        lines += warm_report(variants, warm_rate, http_warm, http, [], [])
+        lines += before_after_http(variants, rates, fig, cpu_rows) + http_targets(verdict)
+        return "\n".join(lines) + "\n"
     s = {row["target"]: row for row in sse}
     none, full = s["none"], s["ext_authz+ext_proc"]
     lines += [
@@ -719,30 +870,11 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
     ttfb90 = full["first_byte_ms_p90"] - none["first_byte_ms_p90"]
     if "before" in s:
         old = s["before"]
-        lines += ["", "## Before and after, in this run", "",
-                  "\"before\" is ext_authz+ext_proc served by the other checkout's jrego (`--before`), "
-                  "interleaved with the others. Ratios are after / before.", "",
-                  "| rate /s | before p50 | after p50 | before p99 | after p99 | jrego CPU/req before | after | "
-                  "CPU ratio |", "|---|---|---|---|---|---|---|---|"]
-        for rate in rates:
-            b50, f50 = fig("before", rate, "p50_us"), fig("ext_authz+ext_proc", rate, "p50_us")
-            b99, f99 = fig("before", rate, "p99_us"), fig("ext_authz+ext_proc", rate, "p99_us")
-            bc, fc = cpu_rows.get(("before", rate)), cpu_rows.get(("ext_authz+ext_proc", rate))
-            cpu = f"{bc:.3f} | {fc:.3f} | {fc / bc:.2f}x" if bc and fc else "- | - | -"
-            lines.append(f"| {rate:.0f} | {b50:.2f} | {f50:.2f} | {b99:.2f} | {f99:.2f} | {cpu} |")
+        lines += before_after_http(variants, rates, fig, cpu_rows)
         lines += ["", f"SSE: {old['mb_per_s_p50']:.2f} → {full['mb_per_s_p50']:.2f} MB/s "
                   f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
                   f"{full['first_byte_ms_p50']:.2f} ms p50."]
-    lines += ["", "## Targets", "", "| target | figure | met |", "|---|---|---|"]
-    at = 1000.0 if 1000.0 in verdict else rates[len(rates) // 2]
-    add99, add50, got, bad = verdict[at]
-    lines.append(f"| ext_proc adds p99 ≤ 1 ms at {at:.0f} req/s | {add99:+.2f} ms (p50 {add50:+.2f} ms; "
-                 f"{got:.0f} req/s achieved) | {'yes' if add99 <= 1.0 and bad == 0 else 'no'} |")
-    for rate in rates:
-        if rate != at:
-            a99, a50, g, b = verdict[rate]
-            lines.append(f"| (at {rate:.0f} req/s, for reference) | {a99:+.2f} ms p99, {a50:+.2f} ms p50, "
-                         f"{g:.0f} req/s achieved, {b} non-200 | |")
+    lines += http_targets(verdict)
     lines.append(f"| SSE throughput ≥ 50% of no filter | {ratio_all:.2f}x all streams ({full['mb_per_s_all']:.2f} vs "
                  f"{none['mb_per_s_all']:.2f} MB/s), {ratio:.2f}x of the medians ({full['mb_per_s_p50']:.2f} vs "
                  f"{none['mb_per_s_p50']:.2f}) | {'yes' if min(ratio, ratio_all) >= 0.5 else 'no'} |")

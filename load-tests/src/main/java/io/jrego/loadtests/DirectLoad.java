@@ -55,9 +55,9 @@ import java.util.stream.Stream;
  * whole events per message as fit in N bytes, as Envoy hands over an answer it read faster than
  * jrego took it (through Envoy the first piece was often about 46 KB). Both streams are driven as
  * Envoy drives them ({@link StreamCaller}) over one connection, as Envoy's one worker does. Prints
- * one JSON line per measured phase, with CPU and switches per call and per message. Bounded:
- * warm-up and phases limited in time, at most 20 rounds, at most 10,000 calls outstanding, at most
- * 10,000 events a stream.
+ * one JSON line per measured phase, with CPU and switches per call and per message, and the phase's
+ * start and end ({@code t0_ms}, {@code t1_ms}, wall clock). Bounded: warm-up and phases limited in
+ * time, at most 20 rounds, at most 10,000 calls outstanding, at most 10,000 events a stream.
  */
 public final class DirectLoad {
 
@@ -95,10 +95,19 @@ public final class DirectLoad {
           };
       run(caller, rate, warmup);
       for (int r = 1; r <= rounds; r++) {
+        long t0 = System.currentTimeMillis();
         Usage before = Usage.of(pid, clkTck);
         Counts c = run(caller, rate, seconds);
         Usage after = Usage.of(pid, clkTck);
-        System.out.println(after.minus(before).json(kind, r, rate, c, caller.messagesPerCall()));
+        String json = after.minus(before).json(kind, r, rate, c, caller.messagesPerCall());
+        // the phase's wall-clock ends, so a caller sampling the server's threads can cut it out
+        System.out.println(
+            json.substring(0, json.length() - 1)
+                + ",\"t0_ms\":"
+                + t0
+                + ",\"t1_ms\":"
+                + System.currentTimeMillis()
+                + "}");
         System.out.flush();
       }
     } finally {
