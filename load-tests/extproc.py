@@ -47,6 +47,9 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (per-thread CPU from /proc)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 JAR = os.path.join(HERE, "target", "benchmarks.jar")
@@ -312,19 +315,8 @@ def thread_group(comm):
 def cpu_by_group(pid):
     """CPU seconds of a process's live threads, summed per THREAD_GROUPS group."""
     out = dict.fromkeys(GROUP_NAMES, 0.0)
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue  # the thread ended meanwhile
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        out[thread_group(comm)] += (int(fields[11]) + int(fields[12])) / TICK
+    for comm, ticks in R.thread_ticks(pid) or []:
+        out[thread_group(comm)] += ticks / TICK
     return out
 
 

@@ -599,21 +599,12 @@ SWAP_LOG = re.compile(r"warmed the new policy|activated bundle revision")
 
 def cpu_ticks_by_group(pid):
     """Clock ticks of a live process's threads by SWAP_GROUPS (and "other"), or None once it is gone."""
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
+    threads = R.thread_ticks(pid)
+    if threads is None:
         return None
     out = dict.fromkeys([g for g, _ in SWAP_GROUPS] + ["other"], 0)
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        group = next((g for g, prefix in SWAP_GROUPS if prefix in comm), "other")
-        out[group] += int(fields[11]) + int(fields[12])
+    for comm, ticks in threads:
+        out[next((g for g, prefix in SWAP_GROUPS if prefix in comm), "other")] += ticks
     return out
 
 

@@ -224,23 +224,33 @@ class Server:
         return rss
 
 
-def cpu_ticks(pid):
-    """(all threads, JIT compiler threads, C2 compiler thread, VM thread) CPU time of a process in
-    clock ticks, from /proc. The VM thread runs the serial collector's pauses and safepoint work."""
-    total, jit, c2, vm = 0, 0, 0, 0
+def thread_ticks(pid):
+    """[(thread name, CPU clock ticks, user + system)] of a process's live threads, from /proc, or
+    None once the process is gone."""
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
+    out = []
     for tid in tasks:
         try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 stat = f.read()
         except OSError:
             continue  # the thread ended meanwhile
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        fields = stat[stat.rindex(")") + 2:].split()  # after the name, which may hold spaces
+        out.append((stat[stat.index("(") + 1:stat.rindex(")")], int(fields[11]) + int(fields[12])))
+    return out
+
+
+def cpu_ticks(pid):
+    """(all threads, JIT compiler threads, C2 compiler thread, VM thread) CPU time of a process in
+    clock ticks, from /proc. The VM thread runs the serial collector's pauses and safepoint work."""
+    threads = thread_ticks(pid)
+    if threads is None:
+        return None
+    total, jit, c2, vm = 0, 0, 0, 0
+    for comm, ticks in threads:
         total += ticks
         if "CompilerThre" in comm:
             jit += ticks
