@@ -398,14 +398,19 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         throw new CheckException(Reason.TIMEOUT, "warm-up: a made-up check that fails");
       }
       ObjectValue input = inputMapper.map(request, deadline);
-      // not kept over the limit: a few large bodies would hold megabytes of a small heap. One size
-      // test for the warm-up's calls and real ones, so that the warm-up's large requests reach its
-      // profile: one only real calls reached deoptimised at the first large hostile request.
-      if (request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
-        RecentInputs recent = policies.recentInputs();
-        if (decider.quiet()) {
+      // Kept: every warm-up call's input, and a real one when due (once per interval), unless over
+      // the limit: a few large bodies would hold megabytes of a small heap. The size walks the
+      // whole
+      // message, so it is computed only for an input that would be kept, and tested in one place
+      // for both kinds of call, so that the warm-up's large requests reach the branch a large real
+      // one takes (a test only real calls reached deoptimised at the first large hostile request).
+      RecentInputs recent = policies.recentInputs();
+      boolean quiet = decider.quiet();
+      if ((quiet || recent.due())
+          && request.getSerializedSize() <= RecentInputs.MAX_REQUEST_BYTES) {
+        if (quiet) {
           recent.offerWarmUp(input);
-        } else if (recent.due()) {
+        } else {
           recent.offer(input);
         }
       }
