@@ -77,6 +77,30 @@ WHAT = {
     "calm-end": "legitimate traffic only, after everything",
 }
 
+
+
+def kind(label):
+    """The phase a label runs: "hash#2" (the second hash phase of a run) -> "hash"."""
+    return label.partition("#")[0]
+
+
+def is_calm(label):
+    return kind(label) in ("calm", "calm-end")
+
+
+def expand_phases(names, rounds=1):
+    """The run's phase labels: `names` repeated `rounds` times, a calm phase directly followed by
+    another calm left out (so `calm,hash,calm-end` twice is calm, hash, calm#2, hash#2, calm-end),
+    and each phase after its first time labelled NAME#N (FaultLoad counts each label apart)."""
+    names = [n for _ in range(max(1, rounds)) for n in names]
+    names = [n for i, n in enumerate(names) if not (is_calm(n) and i + 1 < len(names) and is_calm(names[i + 1]))]
+    seen, labels = {}, []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        labels.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    return labels
+
+
 # The changes to envoy-config/envoy.yaml for two replicas (see the README's "Fault matrix").
 ENVOY_RETRY = """
                 retry_policy:
@@ -144,6 +168,11 @@ LONG_PAUSE_MS = 10
 CODE_CACHE = re.compile(r'^jvm_memory_(used|committed)_bytes\{[^}]*id="Code(?:Cache|Heap[^"]*)"[^}]*\} (\S+)$')
 # A line of -Xlog:deoptimization=debug with the timemillis decoration (--jit-log).
 DEOPT = re.compile(r"^\[(\d+)ms\] cid=")
+# The same line's parts: compile id, the method the trap is in (maybe inlined), its bci, the reason.
+DEOPT_TRAP = re.compile(r"^\[(\d+)ms\] cid=\s*(\d+)\s+level=\d+ (\S+?)\(\S* trap_bci=(\d+) (\S+)")
+# A line of -Xlog:jit+compilation=debug: "[...ms] 1234 % ! b 4 com.example.Foo::bar (52 bytes)": the
+# compile id's method, so a trap in an inlined method is named with the method compiled around it.
+COMPILED = re.compile(r"^\[\d+ms\]\s+(\d+)\s+[%sbn! ]*\d\s+(\S+)")
 
 # The cpu-policy phases and the bundle each swaps to.
 CPU_POLICY = {"cpu-policy": "expensive", "cpu-policy-all": "expensive-all"}
@@ -270,7 +299,8 @@ class Replica:
         opts = [os.environ.get("JREGO_JAVA_OPTS", ""), f"-Xlog:gc:file={self.gc_logs[-1]}:timemillis"]
         if self.jit_log:  # every deoptimisation, and why the code cache asked for a GC
             self.deopt_logs.append(os.path.join(self.workdir, f"deopt-{self.name}-{len(self.starts)}.log"))
-            opts.append(f"-Xlog:deoptimization=debug,codecache=info:file={self.deopt_logs[-1]}:timemillis")
+            opts.append(f"-Xlog:deoptimization=debug,codecache=info,jit+compilation=debug:file={self.deopt_logs[-1]}"
+                        ":timemillis")
         env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(opts).strip())
         self.server = R.Server(f"jrego-{self.name}", cmd, env=env, log_path=log,
                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
@@ -328,6 +358,32 @@ class Replica:
                     if 0 <= i < len(counts):
                         counts[i] += 1
         return counts
+
+    def traps(self, start, seconds):
+        """The deoptimisations in `seconds` from `start` (--jit-log), counted by where they trapped:
+        {"Method.name@bci reason (in Compiled.root)": n}, most first; None without the log."""
+        if not self.deopt_logs:
+            return None
+        roots, counts = {}, {}
+        for path in self.deopt_logs:
+            try:
+                lines = open(path, errors="replace").read().splitlines()
+            except OSError:
+                continue
+            trapped = []
+            for line in lines:
+                m = COMPILED.match(line)
+                if m:
+                    roots[m.group(1)] = m.group(2).replace("::", ".")
+                    continue
+                m = DEOPT_TRAP.match(line)
+                if m and start <= int(m.group(1)) / 1000 < start + seconds:
+                    trapped.append(m.groups())
+            for _, cid, method, bci, reason in trapped:
+                root = roots.get(cid)
+                where = f"{method}@{bci} {reason}" + (f" (in {root})" if root and root != method else "")
+                counts[where] = counts.get(where, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
     def code_cache_mib(self):
         """The code cache's used and committed MiB now ([used, committed], all its heaps summed;
@@ -659,12 +715,13 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     CPU seconds each process used and the replicas' GC pauses). `others`: name -> pid of the
     processes besides the replicas whose CPU is counted."""
     info = {"name": name}
+    label, name = name, kind(name)  # "hash#2": the second hash phase of the run
     cls, _, ways = name.partition("@")
     if cls in HOSTILE or name in CPU_POLICY:
         # The hostile client's JVM start and payload building belong to no phase (before this
         # mark they were charged to the phase before: calm's last seconds, for hash), nor do
         # their CPU seconds.
-        legit.mark(f"setup-{name}")
+        legit.mark(f"setup-{label}")
         if cls in HOSTILE:
             p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir,
                         ways or "both", args.hostile_nice)
@@ -680,11 +737,11 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     wall0 = time.time()
     t0 = time.time()
     if cls in HOSTILE:
-        legit.mark(name)
+        legit.mark(label)
         t0 = time.time()
         info["hostile"] = hostile_result(p, args.phase_seconds)
     elif name in CPU_POLICY:
-        legit.mark(name)
+        legit.mark(label)
         t0 = time.time()
         logs_from = {r.name: log_size(r) for r in replicas}
         swap_cpu = watch_swap(replicas, t0)
@@ -697,14 +754,14 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["swap_cpu_ms"] = swap_cpu()
         info["swap_log"] = {r.name: swap_log_lines(r, logs_from[r.name]) for r in replicas}
     elif name.startswith("bundle-"):
-        legit.mark(name)
+        legit.mark(label)
         bundle_server.mode = {"bundle-5xx": "500", "bundle-hang": "hang", "bundle-drip": "drip"}[name]
         time.sleep(args.phase_seconds)
         info["ready_during"] = [{k: r.ready().get(k) for k in ("revision", "last_bundle_error_reason",
                                                                "last_bundle_error")} for r in replicas]
         bundle_server.mode = "good"
     elif name == "kill":
-        legit.mark(name)
+        legit.mark(label)
         time.sleep(3)
         a = replicas[0]
         a.kill()
@@ -714,7 +771,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
         time.sleep(max(0.0, args.phase_seconds - (time.time() - t0)))
     else:
-        legit.mark(name)
+        legit.mark(label)
         time.sleep(args.phase_seconds)
     info["seconds"] = round(time.time() - t0, 1)
     info["started_at"] = round(t0, 3)  # seconds since the epoch, to line up with GC logs and recordings
@@ -742,9 +799,10 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     deopts = {r.name: r.deopts_per_second(t0, wall1 - t0) for r in replicas}
     if any(v is not None for v in deopts.values()):
         info["deopts_by_second"] = deopts
+        info["first_traps"] = {r.name: r.traps(t0, FIRST_S) for r in replicas}
     info["envoy"] = delta(envoy_stats(envoy_admin), before)
     info["jrego"] = [delta(r.metrics(), m) for r, m in zip(replicas, metrics_before)]
-    R.log(f"{name}: {json.dumps({k: v for k, v in info.items() if k != 'hostile'})}")
+    R.log(f"{label}: {json.dumps({k: v for k, v in info.items() if k != 'hostile'})}")
     return info
 
 
@@ -767,9 +825,88 @@ def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
             continue
         # a policy slow for everyone: its ratio is the policy's cost, so only success is held
         met, ratio = verdict(legit, calm, min_success,
-                             float("inf") if info["name"] in SLOW_FOR_ALL else max_p99_ratio)
-        rows.append({**info, "legit": legit, "p99_ratio": ratio, "met": met})
+                             float("inf") if kind(info["name"]) in SLOW_FOR_ALL else max_p99_ratio)
+        rows.append({**info, "legit": legit, "p99_ratio": ratio, "met": met, **first_seconds(legit, info)})
+    for i, row in enumerate(rows):
+        if is_calm(row["name"]):
+            continue
+        # the calm phases beside it: the machine's speed moves within a run (see the README, "Why
+        # calm moves"), so each phase is read against the calm just before and just after it
+        before = next((r for r in reversed(rows[:i]) if is_calm(r["name"])), None)
+        after = next((r for r in rows[i + 1:] if is_calm(r["name"])), None)
+        for key, c in (("before", before), ("after", after)):
+            if c is not None and c["legit"]["p99_ms"] > 0:
+                row[f"calm_{key}"] = c["name"]
+                row[f"p99_vs_{key}"] = row["legit"]["p99_ms"] / c["legit"]["p99_ms"]
     return rows
+
+
+# A phase's first seconds: where its trouble has been since session 8 (the first hostile requests
+# of a class set off deoptimisations on the replicas), read apart from the rest of the phase.
+FIRST_S = 3
+
+
+def first_seconds(legit, info):
+    """The worst per-second p99 of the phase's first FIRST_S seconds, the median per-second p99 of
+    the rest, and each replica's deoptimisations in the first FIRST_S seconds (--jit-log)."""
+    by_second = legit.get("p99_ms_by_second") or []
+    rest = sorted(by_second[FIRST_S:])
+    out = {"first_worst_ms": max(by_second[:FIRST_S], default=None),
+           "rest_median_ms": rest[len(rest) // 2] if rest else None}
+    deopts = info.get("deopts_by_second") or {}
+    if deopts:
+        out["first_deopts"] = {k: sum(d[:FIRST_S]) if d is not None else None for k, d in deopts.items()}
+    return out
+
+
+def beside_calms(rows, max_p99_ratio=2.0):
+    """The report's table of each phase against the calm phases beside it, and one line per phase
+    kind with the worst of its rounds; [] when no phase has a calm on both sides."""
+    phases = [r for r in rows if not is_calm(r["name"]) and kind(r["name"]) not in SLOW_FOR_ALL]
+    if not any("calm_before" in r and "calm_after" in r for r in phases):
+        return []
+
+    def ratio(r, key):
+        return f"{r[f'p99_vs_{key}']:.2f}x ({r[f'calm_{key}']})" if f"p99_vs_{key}" in r else "-"
+
+    def ms(v):
+        return "-" if v is None else f"{v:.1f}"
+    lines = ["## Each phase against the calm phases beside it", "",
+             "The machine's speed moves within a run, so each phase's p99 is read against the calm just "
+             "before and just after it (load-tests/README.md, \"Fault matrix\": \"Reading repeated rounds\"). "
+             f"First {FIRST_S} s: the worst per-second p99 of the phase's first {FIRST_S} seconds (by due time), "
+             "the median per-second p99 of the rest, and each replica's deoptimisations in those seconds "
+             "(--jit-log; A is the replica the hostile gRPC client also connects to).", "",
+             "| phase | success | p99 ms | / calm before | / calm after | worst of the two | "
+             f"first {FIRST_S} s worst ms | median after ms | deopts first {FIRST_S} s, A / B |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        if is_calm(r["name"]):
+            lines.append(f"| {r['name']} | {100 * r['legit']['success']:.2f}% | {r['legit']['p99_ms']:.1f} | | | | "
+                         f"{ms(r.get('first_worst_ms'))} | {ms(r.get('rest_median_ms'))} | "
+                         + " / ".join(str(v) for v in (r.get("first_deopts") or {}).values()) + " |")
+            continue
+        if r not in phases:
+            continue
+        worst = max([r[k] for k in ("p99_vs_before", "p99_vs_after") if k in r], default=None)
+        lines.append(f"| {r['name']} | {100 * r['legit']['success']:.2f}% | {r['legit']['p99_ms']:.1f} | "
+                     f"{ratio(r, 'before')} | {ratio(r, 'after')} | "
+                     + ("-" if worst is None else f"**{worst:.2f}x**" if worst > max_p99_ratio else f"{worst:.2f}x")
+                     + f" | {ms(r.get('first_worst_ms'))} | {ms(r.get('rest_median_ms'))} | "
+                     + " / ".join(str(v) for v in (r.get("first_deopts") or {}).values()) + " |")
+    lines += ["", "Per phase over its rounds (ratios to the calm before and after each round; the target is "
+              f"success >= 99% and p99 within {max_p99_ratio:.0f}x):", ""]
+    for k in dict.fromkeys(kind(r["name"]) for r in phases):
+        rounds = [r for r in phases if kind(r["name"]) == k]
+        ratios = [r[key] for r in rounds for key in ("p99_vs_before", "p99_vs_after") if key in r]
+        within = sum(v <= max_p99_ratio for v in ratios)
+        success = min(r["legit"]["success"] for r in rounds)
+        lines.append(f"- {k}: {len(rounds)} round{'s' if len(rounds) > 1 else ''}, lowest success "
+                     f"{100 * success:.2f}%, p99 against the calm beside it "
+                     + ", ".join(f"{v:.2f}x" for v in ratios)
+                     + (f"; worst {max(ratios):.2f}x, {within} of {len(ratios)} within {max_p99_ratio:.0f}x"
+                        if ratios else ""))
+    return lines + [""]
 
 
 def hostile_cell(h):
@@ -797,23 +934,24 @@ OUTSIDE_CPU_S = 1.0
 def machine_check(rows):
     """One line on whether the calm phases ran on an undisturbed machine of one speed: the p99
     ratios mean little otherwise (load-tests/README.md, "Why calm moves")."""
-    calms = [r for r in rows if r["name"] in ("calm", "calm-end")]
+    calms = [r for r in rows if is_calm(r["name"])]
     notes = []
     for r in calms:
         outside = r.get("cpu_s", {}).get("rest of machine", 0) + r.get("steal_s", 0)
         if outside > OUTSIDE_CPU_S:
             notes.append(f"{r['name']} disturbed: {outside:.1f} CPU-s from outside the run or stolen")
     gauges = {r["name"]: upstream_us_per_request(r) for r in calms}
-    if None not in gauges.values() and len(gauges) == 2:
+    if None not in gauges.values() and len(gauges) >= 2:
         lo, hi = min(gauges.values()), max(gauges.values())
         if hi > lo * (1 + GAUGE_SPREAD):
-            notes.append(f"the machine's speed changed between calm and calm-end (upstream {gauges['calm']:.0f} "
-                         f"against {gauges['calm-end']:.0f} µs/request)")
+            notes.append("the machine's speed changed between the calm phases (upstream "
+                         + ", ".join(f"{n} {g:.0f}" for n, g in gauges.items()) + " µs/request)")
     if not notes:
         return ("Machine check: calm phases undisturbed (under "
                 f"{OUTSIDE_CPU_S:.0f} CPU-s from outside or stolen)"
-                + (", upstream cost within " f"{100 * GAUGE_SPREAD:.0f}% between calm and calm-end."
-                   if len(gauges) == 2 else "."))
+                + (f", upstream cost within {100 * GAUGE_SPREAD:.0f}% across the calm phases ("
+                   + ", ".join(f"{n} {g:.0f}" for n, g in gauges.items()) + " µs/request)."
+                   if len(gauges) >= 2 and None not in gauges.values() else "."))
     return "Machine check: **" + "; ".join(notes) + "**: read the ratios with that in mind."
 
 
@@ -850,10 +988,10 @@ def report(rows, meta, out_md):
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         l = r["legit"]
-        lines.append(f"| {r['name']} | {WHAT.get(r['name'], '')} | {l['requests']} | {100 * l['success']:.2f}% | "
+        lines.append(f"| {r['name']} | {WHAT.get(kind(r['name']), '')} | {l['requests']} | {100 * l['success']:.2f}% | "
                      f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
                      f"{'met' if r['met'] else '**not met**'}"
-                     f"{' (success only: a policy slow for everyone)' if r['name'] in SLOW_FOR_ALL else ''} |")
+                     f"{' (success only: a policy slow for everyone)' if kind(r['name']) in SLOW_FOR_ALL else ''} |")
     names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
     lines += ["", "CPU seconds each process used during the phase (from /proc/PID/stat; the hostile client's from "
               "its own rusage, after its payloads were built; rest of machine: all CPUs' busy time in /proc/stat less "
@@ -874,7 +1012,7 @@ def report(rows, meta, out_md):
         code = [f"{v[0]:.1f}" if v else "?" for v in (r.get("code_cache_mib") or {}).values()]
         lines.append(f"| {r['name']} | {r.get('cpu_wall_s', 0):.0f} | " + " | ".join(cells) + " | "
                      + " | ".join(gcs or ["", ""]) + " | " + " / ".join(code) + " |")
-    lines += ["", machine_check(rows)]
+    lines += ["", machine_check(rows), ""] + beside_calms(rows)
     lines += ["", "## Per phase", ""]
     for r in rows:
         l = r["legit"]
@@ -908,6 +1046,10 @@ def report(rows, meta, out_md):
         for k, d in (r.get("deopts_by_second") or {}).items():
             if d is not None:
                 lines.append(f"- jrego {k} deoptimisations per second (--jit-log): {', '.join(map(str, d))}")
+        for k, traps in (r.get("first_traps") or {}).items():
+            if traps:
+                lines.append(f"- jrego {k} deoptimisations in the first {FIRST_S} s, where they trapped: "
+                             + "; ".join(f"{n} {w}" for w, n in traps.items()))
         for k, steps in (r.get("swap_cpu_ms") or {}).items():
             groups = [g for g, _ in SWAP_GROUPS] + ["other"]
             lines.append(f"- jrego {k} CPU ms per {SWAP_STEP_S} s from the phase's start ({', '.join(groups)}): "
@@ -944,7 +1086,13 @@ def main():
     ap.add_argument("--hostile-nice", type=int, default=19,
                     help="the hostile client's nice value (0: as the rest); it shares this machine's cores with what "
                          "it attacks, which a real attacker's client would not (see the README)")
-    ap.add_argument("--phases", default=",".join(PHASES))
+    ap.add_argument("--phases", default=",".join(PHASES),
+                    help="the phases in order; a phase may be listed more than once (its later runs are "
+                         "reported as NAME#2, NAME#3, ...), e.g. calm,hash,number,calm,hash,number,calm")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the listed phases this many times in a row (a calm directly followed by another "
+                         "calm is left out), e.g. --phases calm,hash,number,calm-end --rounds 2; the report "
+                         "reads each phase against the calm before and after it")
     ap.add_argument("--out", default=None, help="report path (default results/fault-matrix-<date>.md)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
@@ -955,10 +1103,11 @@ def main():
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
-    phases = args.phases.split(",")
-    unknown = [p for p in phases if p not in PHASES]
-    if unknown or "calm" not in phases:
-        sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}")
+    listed = args.phases.split(",")
+    unknown = [p for p in listed if p not in PHASES]
+    if unknown or "calm" not in listed or args.rounds < 1:
+        sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}; --rounds at least 1")
+    phases = expand_phases(listed, args.rounds)
 
     java, java_version = R.find_java()
     if not args.no_build:
