@@ -39,8 +39,17 @@ public final class Json {
   /** The longest number literal read, in characters (Jackson's own default). */
   public static final int MAX_NUMBER_LENGTH = 1_000;
 
+  /**
+   * Object names are not interned ({@link JsonFactory.Feature#INTERN_FIELD_NAMES}, on by default in
+   * Jackson 2, off in Jackson 3): interning puts every new name a caller sends into the JVM's
+   * string table and Jackson's shared {@code InternCache}, which clears itself each time it holds
+   * 280 names. A body of thousands of new names did both on a check thread, and the first such body
+   * set off traps in compiled code (the fault matrix's hash phase, session 16). Names are still
+   * shared within Jackson's symbol table.
+   */
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
+          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
           .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
           .streamReadConstraints(
               StreamReadConstraints.builder()

@@ -3,6 +3,10 @@ package io.jrego.engine.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JsonTest {
@@ -13,6 +17,29 @@ class JsonTest {
     ObjectValue o = (ObjectValue) v;
     assertThat(o.get("n").orElseThrow().toString()).isEqualTo("12345678901234567890123");
     assertThat(o.get("f").orElseThrow().toString()).isEqualTo("0.1000000000000000000001");
+  }
+
+  /**
+   * A body's object names are not interned: a name is not the JVM's canonical string for its text,
+   * from bytes, characters or a string alike. Interning put every new name a caller sent into the
+   * JVM's string table and Jackson's shared cache, which clears itself every 280 names (the fault
+   * matrix's hash phase, session 16).
+   */
+  @Test
+  void parse_doesNotInternObjectNames() throws Exception {
+    String name = "name-" + java.util.UUID.randomUUID();
+    String canonical = new String(name.toCharArray()).intern(); // this copy is the JVM's own now
+    String doc = "{\"" + name + "\":1}";
+    for (Value v :
+        List.of(
+            Json.parse(doc),
+            Json.parse(doc.getBytes(StandardCharsets.UTF_8)),
+            Json.parse(new StringReader(doc)),
+            Json.parse(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))))) {
+      String key = ((StringValue) ((ObjectValue) v).keys().get(0)).value();
+      assertThat(key).isEqualTo(name);
+      assertThat(key).isNotSameAs(canonical);
+    }
   }
 
   /**
