@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -89,7 +90,7 @@ final class WarmUpRefusals {
             body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
             body(chat, "application/json", "{\"model\":\"warmup\",\"n\":1e100000000}"),
             body(chat, "application/json", MANY_DIGITS),
-            body(chat, "application/json", "{\"model\":\"warmup\",\"temperature\":1e30000}"),
+            body(chat, "application/json", EXPONENTS),
             bare(chat),
             anonymous(chat),
             body(chat, "application/json", "{\"model\":\"warmup\",\"messages\":[{\"role\""),
@@ -123,6 +124,18 @@ final class WarmUpRefusals {
   static CheckRequest failing(CheckRequest chat, String secret) {
     return edit(chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, secret));
   }
+
+  /**
+   * Numbers with exponents, {@code 1e30000} among them (accepted), each exponent ended by another
+   * character: a comma, a space, a bracket, a brace. Why: Jackson's byte parser tests the character
+   * after an exponent's digits against '0' and then '9', and a comma or a space is below '0' where
+   * a brace or a bracket is above '9'; the warm-up's exponents all ended at a brace, and in the
+   * fault matrix's number phase (session 15's merged code, run 1302) the hostile {@code
+   * {"model":1e100000000,"messages":[]}} trapped in {@code UTF8StreamJsonParser._parseFloat} (bci
+   * 299) on both replicas at its first request.
+   */
+  static final String EXPONENTS =
+      "{\"model\":\"warmup\",\"temperature\":1e30000,\"top_p\":[1E+2 ,2e-3],\"n\":4e0}";
 
   /**
    * A chat with 16 numbers of 999 digits, just under the 1,000-character limit: accepted, each read
@@ -177,21 +190,53 @@ final class WarmUpRefusals {
   static final int NEW_NAMES = 2_048;
 
   /**
-   * {@code chat} with a JSON object of {@link #NEW_NAMES} names of 24 bytes or more that differ
-   * with {@code round}: names the JSON parser has not seen, longer than the 12 bytes its shorter
-   * paths read. Why: Jackson keeps the names it has read in one table per parser factory, shared by
-   * every request, and legitimate traffic sends the same few names, so its compiled code had only
-   * found names there; in the fault matrix (session 15, hash) the first hostile JSON of 1,700 new
-   * names of 22 bytes deoptimised the table's long-name and add paths ({@code
-   * ByteQuadsCanonicalizer}) on the replica it went to. The same names again would be found, not
-   * added: each round of {@link WarmUpAfterReady} sends its own.
+   * {@code chat} with a JSON object of {@link #NEW_NAMES} names of 20 to 28 bytes that differ with
+   * {@code round}: names the JSON parser has not seen, longer than the 12 bytes its shorter paths
+   * read, in small groups whose names collide in the parser's table. Why: Jackson keeps the names
+   * it has read in one table per parser factory, shared by every request, and legitimate traffic
+   * sends the same few names, so its compiled code had only found names there; in the fault matrix
+   * (session 15, hash) the first hostile JSON of 1,700 new names of 22 bytes deoptimised the
+   * table's long-name and add paths ({@code ByteQuadsCanonicalizer}) on the replica it went to. The
+   * same names again would be found, not added: each round of {@link WarmUpAfterReady} sends its
+   * own.
+   *
+   * <p>The groups: Jackson hashes a name's first three 4-byte quads through a mix and adds the
+   * rest, so names with the same first 12 bytes whose later quads are one set in another order
+   * share the whole hash, and a look-up compares them quad by quad until one differs. The hostile
+   * names are such ({@code Aa}/{@code BB} blocks, which also share Java's {@code hashCode}): the
+   * merged session-15 code still trapped in {@code _verifyLongName} (bci 161, a name that differs
+   * from its hash's other in its fourth quad) at the first of them. Each group here is 2, 3 or 4
+   * quads after its own 12-byte head, in order and with each pair of neighbours swapped, so its
+   * names differ first at each quad from the fourth to the second-to-last, for names of 5, 6 and 7
+   * quads; groups of a few names, as the hostile ones are pairs (a long chain would take Jackson's
+   * own refusal of a flood instead).
    */
   static CheckRequest newNames(CheckRequest chat, int round) {
     StringBuilder b = new StringBuilder("{\"model\":\"warmup\"");
-    for (int i = 0; i < NEW_NAMES; i++) {
-      b.append(",\"warmup_").append(round).append("_field_name_").append(10_000 + i).append("\":1");
+    int n = 0;
+    for (int group = 0; n < NEW_NAMES; group++) {
+      String head = String.format(Locale.ROOT, "w%02d_g%06d_", round % 100, group); // 12 bytes
+      for (String tail : neighboursSwapped(QUADS.subList(0, 2 + group % 3))) {
+        if (n++ < NEW_NAMES) {
+          b.append(",\"").append(head).append(tail).append("\":1");
+        }
+      }
     }
     return body(chat, "application/json", b.append('}').toString());
+  }
+
+  /** The 4-byte quads the groups of {@link #newNames} put after their heads. */
+  private static final List<String> QUADS = List.of("AaBb", "CcDd", "EeFf", "GgHh");
+
+  /** {@code quads} joined in order, then once with each pair of neighbours swapped. */
+  static List<String> neighboursSwapped(List<String> quads) {
+    List<String> out = new ArrayList<>(List.of(String.join("", quads)));
+    for (int i = 0; i + 1 < quads.size(); i++) {
+      List<String> swapped = new ArrayList<>(quads);
+      Collections.swap(swapped, i, i + 1);
+      out.add(String.join("", swapped));
+    }
+    return out;
   }
 
   /**

@@ -2,19 +2,27 @@ package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.PolicyHolder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +92,95 @@ class WarmUpRefusalsTest {
       assertThat(names).noneMatch(seen::contains);
       seen.addAll(names);
     }
+  }
+
+  /**
+   * Each round's new names come in small groups that share Jackson's whole name hash (same first
+   * three quads, the rest in another order), so the parser's table compares them quad by quad as it
+   * did the hostile names: the groups' names differ first at every quad from the fourth to the
+   * second-to-last, for names of 5, 6 and 7 quads.
+   */
+  @Test
+  void eachRoundsNewNamesCollideInJacksonsTableInSmallGroups() throws Exception {
+    ByteQuadsCanonicalizer table = ByteQuadsCanonicalizer.createRoot();
+    ObjectValue body =
+        (ObjectValue)
+            Json.parse(
+                WarmUpRefusals.newNames(WarmUpSamples.checks().getFirst(), 3)
+                    .getAttributes()
+                    .getRequest()
+                    .getHttp()
+                    .getBody());
+    Map<String, List<String>> groups = new TreeMap<>();
+    body.forEach(
+        (k, v) -> {
+          String name = ((StringValue) k).value();
+          if (!name.equals("model")) {
+            groups.computeIfAbsent(name.substring(0, 12), g -> new ArrayList<>()).add(name);
+          }
+        });
+    Set<String> firstDifferences = new TreeSet<>();
+    for (List<String> names : groups.values()) {
+      assertThat(names).hasSizeBetween(2, 4).doesNotHaveDuplicates();
+      int[] first = quads(names.getFirst());
+      for (String name : names) {
+        int[] q = quads(name);
+        assertThat(q).hasSameSizeAs(first);
+        assertThat(table.calcHash(q, q.length)).isEqualTo(table.calcHash(first, first.length));
+        int at = 0;
+        while (at < q.length && q[at] == first[at]) {
+          at++;
+        }
+        if (at < q.length) {
+          firstDifferences.add(q.length + " quads, at " + at);
+        }
+      }
+    }
+    assertThat(firstDifferences)
+        .containsExactlyInAnyOrder(
+            "5 quads, at 3",
+            "6 quads, at 3",
+            "6 quads, at 4",
+            "7 quads, at 3",
+            "7 quads, at 4",
+            "7 quads, at 5");
+  }
+
+  /** A name's UTF-8 bytes as Jackson's byte parser reads them: big-endian 4-byte quads. */
+  private static int[] quads(String name) {
+    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+    assertThat(b.length % 4).isZero();
+    int[] q = new int[b.length / 4];
+    for (int i = 0; i < q.length; i++) {
+      q[i] =
+          (b[4 * i] & 0xff) << 24
+              | (b[4 * i + 1] & 0xff) << 16
+              | (b[4 * i + 2] & 0xff) << 8
+              | (b[4 * i + 3] & 0xff);
+    }
+    return q;
+  }
+
+  /**
+   * The warm-up's exponents end at each kind of character Jackson's byte parser tells apart after
+   * an exponent's digits: below '0' (a comma, a space) and above '9' (a bracket, a brace).
+   */
+  @Test
+  void theExponentsEndAtCharactersBelowZeroAndAboveNine() {
+    Matcher m = Pattern.compile("[0-9][eE][+-]?[0-9]+(.)").matcher(WarmUpRefusals.EXPONENTS);
+    Set<String> ends = new TreeSet<>();
+    while (m.find()) {
+      ends.add(m.group(1));
+    }
+    assertThat(ends).contains(",", " ", "]", "}");
+    ObjectValue body = (ObjectValue) Json.parse(WarmUpRefusals.EXPONENTS);
+    assertThat(body.get("temperature").orElseThrow()).isInstanceOf(NumberValue.class);
+    List<CheckRequest> rare = WarmUpRefusals.samples(WarmUpSamples.checks().getFirst(), 1 << 20);
+    assertThat(rare)
+        .anySatisfy(
+            r ->
+                assertThat(r.getAttributes().getRequest().getHttp().getBody())
+                    .isEqualTo(WarmUpRefusals.EXPONENTS));
   }
 
   @Test
