@@ -105,6 +105,15 @@ final class LimitedEvaluations {
 
       refused contains "direct" if not matched
 
+      # the same in a rule that holds once: the assignment's rest of the body holds and the search
+      # stops there (in a partial set it goes on to the next binding)
+      refused contains "bound" if bound_and_held
+
+      bound_and_held if {
+      	p := input.pattern
+      	not regex.match(p, "a")
+      }
+
       matched if regex.match(input.pattern, "a")
       """;
 
@@ -198,11 +207,16 @@ final class LimitedEvaluations {
   }
 
   /**
-   * The module's {@code refused} rule for a pattern: {@code ["direct", "not"]} when {@code
+   * The module's {@code refused} rule for a pattern: {@code ["bound", "direct", "not"]} when {@code
    * regex.match} refuses it. Why: in the fault matrix's regex phase (session 13) the first
    * caller-sent pattern that {@code regex.match} refused deoptimised the regex cache's lookup and
    * the evaluator's call paths ({@code invoke}, {@code evalDirect}) on both replicas at once: a
-   * builtin that fails had never been seen. Empty if the module did not compile.
+   * builtin that fails had never been seen. "bound": a pattern bound by an assignment whose rest of
+   * the body then holds in a rule that holds once, the shape of the matrix's {@code
+   * filter_mismatch}: the search stops right after the assignment, which {@code evalDirect} (bci
+   * 361) had only seen go on (sessions 15 and 16: the regex phase's first hostile request trapped
+   * there on both replicas; "not", whose assignment is followed by the same test in a partial set,
+   * goes on to the next binding). Empty if the module did not compile.
    */
   static Optional<Value> refused(String pattern) {
     return Queries.INSTANCE.flatMap(

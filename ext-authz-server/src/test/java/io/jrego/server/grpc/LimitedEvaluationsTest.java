@@ -50,7 +50,7 @@ class LimitedEvaluationsTest {
         .allSatisfy(
             p ->
                 assertThat(Json.write(LimitedEvaluations.refused(p).orElseThrow()))
-                    .isEqualTo("[\"direct\",\"not\"]"));
+                    .isEqualTo("[\"bound\",\"direct\",\"not\"]"));
     // a pattern it accepts: matched, so neither
     assertThat(LimitedEvaluations.refused("a").map(Json::write)).contains("[]");
   }
