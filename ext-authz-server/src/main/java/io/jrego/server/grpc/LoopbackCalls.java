@@ -68,6 +68,16 @@ final class LoopbackCalls implements AutoCloseable {
   /** Envoy's: the connection's receive window after its first WINDOW_UPDATE. */
   static final int CONNECTION_WINDOW = 24 << 20;
 
+  /**
+   * A grpc-java client's: each stream's window and the connection's (its flow control window, 1 MiB
+   * by default). Why its settings at all: a client that sends no {@code HEADER_TABLE_SIZE} leaves
+   * the server's HPACK encoder without its table-size-change buffer, a test on every answer Envoy's
+   * connections never take the other way: in the fault matrix (session 15's merged code, hash) the
+   * hostile grpc-java client's first answers trapped in Netty's {@code
+   * DefaultHttp2HeadersEncoder.encodeHeaders} (bci 4) on the replica they went to.
+   */
+  static final int GRPC_JAVA_STREAM_WINDOW = 1 << 20;
+
   /** What Envoy sends as {@code :authority}: the cluster's name (envoy-config/envoy.yaml's). */
   static final String AUTHORITY = "jrego";
 
@@ -95,9 +105,12 @@ final class LoopbackCalls implements AutoCloseable {
     this(port, CONNECTION_WINDOW);
   }
 
-  /** As {@code client} writes its header blocks, with Envoy's settings and connection window. */
+  /**
+   * As {@code client} connects and writes its header blocks: Envoy's settings and connection
+   * window, or a grpc-java client's ({@link #GRPC_JAVA_STREAM_WINDOW}).
+   */
   LoopbackCalls(int port, Client client) throws IOException {
-    this(port, CONNECTION_WINDOW, client);
+    this(port, client == Client.ENVOY ? CONNECTION_WINDOW : GRPC_JAVA_STREAM_WINDOW, client);
   }
 
   /**
@@ -118,11 +131,18 @@ final class LoopbackCalls implements AutoCloseable {
     out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
     in = new DataInputStream(socket.getInputStream());
     ByteArrayOutputStream settings = new ByteArrayOutputStream();
-    setting(settings, 0x2, 0); // ENABLE_PUSH off
-    setting(settings, 0x1, 4_096); // HEADER_TABLE_SIZE
-    setting(settings, 0x8, 0); // ENABLE_CONNECT_PROTOCOL off
-    setting(settings, 0x3, 1_024); // MAX_CONCURRENT_STREAMS
-    setting(settings, 0x4, STREAM_WINDOW); // INITIAL_WINDOW_SIZE
+    if (client == Client.ENVOY) {
+      setting(settings, 0x2, 0); // ENABLE_PUSH off
+      setting(settings, 0x1, 4_096); // HEADER_TABLE_SIZE
+      setting(settings, 0x8, 0); // ENABLE_CONNECT_PROTOCOL off
+      setting(settings, 0x3, 1_024); // MAX_CONCURRENT_STREAMS
+      setting(settings, 0x4, STREAM_WINDOW); // INITIAL_WINDOW_SIZE
+    } else { // grpc-java 1.85's (Netty): no HEADER_TABLE_SIZE
+      setting(settings, 0x2, 0); // ENABLE_PUSH off
+      setting(settings, 0x3, 0); // MAX_CONCURRENT_STREAMS: the server may open none
+      setting(settings, 0x4, GRPC_JAVA_STREAM_WINDOW); // INITIAL_WINDOW_SIZE
+      setting(settings, 0x6, 8_192); // MAX_HEADER_LIST_SIZE
+    }
     synchronized (out) {
       out.write(PREFACE);
       frame(out, SETTINGS, 0, 0, settings.toByteArray());
@@ -371,31 +391,34 @@ final class LoopbackCalls implements AutoCloseable {
    * A request's header block shaped as a grpc-java client's (Netty's HPACK encoder) sent straight
    * to the gRPC port, as the fault matrix's hostile client sends them: the connection's first block
    * starts with a dynamic table size update (4,096, what Netty's encoder writes once it has the
-   * server's settings); {@code :method}, {@code :scheme}, then {@code :path}, {@code :authority},
+   * server's settings); {@code :authority}, {@code :path}, {@code :method}, {@code :scheme}, then
    * {@code content-type}, {@code te}, {@code user-agent}, {@code grpc-accept-encoding} and {@code
    * grpc-timeout} in microseconds (grpc-java's unit for deadlines of seconds), each a literal added
-   * to the dynamic table, in every block, so that older entries are evicted as the table fills. Not
-   * byte-equal to grpc-java's (which indexes a field it sent before): what matters is that the
-   * server's decoder takes the paths such a client's blocks take and Envoy's do not. Why: in the
-   * fault matrix (session 14 and this one, hash) the hostile client's first calls deoptimised
+   * to the dynamic table, in every block, so that older entries are evicted as the table fills;
+   * every string as it is, never Huffman-coded (Netty's encoder codes only strings of 512 bytes or
+   * more). The order and the plain strings are what grpc-java 1.85 writes (a capture of its first
+   * call). Not byte-equal to grpc-java's (which indexes a field it sent before): what matters is
+   * that the server's decoder takes the paths such a client's blocks take and Envoy's do not. Why:
+   * in the fault matrix (session 14 and 15, hash) the hostile client's first calls deoptimised
    * Netty's HPACK decoder ({@code decodeDynamicTableSizeUpdates}, {@code decode}) and gRPC's
-   * timeout parser on the replica they went to.
+   * timeout parser on the replica they went to; with Huffman-coded values, {@code decode} still
+   * trapped at the first plain value (bci 555, session 15's merged code).
    */
   static byte[] grpcJavaHeaders(String method, String authority, int timeoutMs, boolean first) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     if (first) {
       integer(b, 0x20, 5, 4_096); // dynamic table size update
     }
+    plainLiteral(b, 1, "", authority); // :authority
+    plainLiteral(b, 4, "", method); // :path
     b.write(0x80 | 3); // :method POST
     b.write(0x80 | 6); // :scheme http
-    indexedLiteral(b, 4, "", method); // :path
-    indexedLiteral(b, 1, "", authority); // :authority
-    indexedLiteral(b, 31, "", "application/grpc"); // content-type
-    indexedLiteral(b, 0, "te", "trailers");
-    indexedLiteral(b, 58, "", GRPC_JAVA_AGENT); // user-agent
-    indexedLiteral(b, 0, "grpc-accept-encoding", "gzip");
+    plainLiteral(b, 31, "", "application/grpc"); // content-type
+    plainLiteral(b, 0, "te", "trailers");
+    plainLiteral(b, 58, "", GRPC_JAVA_AGENT); // user-agent
+    plainLiteral(b, 0, "grpc-accept-encoding", "gzip");
     if (timeoutMs > 0) {
-      indexedLiteral(b, 0, "grpc-timeout", timeoutMs * 1_000L + "u");
+      plainLiteral(b, 0, "grpc-timeout", timeoutMs * 1_000L + "u");
     }
     return b.toByteArray();
   }
@@ -413,15 +436,34 @@ final class LoopbackCalls implements AutoCloseable {
     string(b, value);
   }
 
+  /**
+   * A literal header field with incremental indexing, its strings as they are (never
+   * Huffman-coded): its name at static table index {@code name}, or the literal {@code literalName}
+   * when {@code name} is 0.
+   */
+  private static void plainLiteral(
+      ByteArrayOutputStream b, int name, String literalName, String value) {
+    integer(b, 0x40, 6, name);
+    if (name == 0) { // a new name
+      string(b, literalName, false);
+    }
+    string(b, value, false);
+  }
+
   /** A string literal (RFC 7541, 5.2), Huffman-coded when that is shorter, as Envoy's are. */
   private static void string(ByteArrayOutputStream b, String s) {
+    string(b, s, true);
+  }
+
+  /** A string literal (RFC 7541, 5.2), Huffman-coded if {@code huffman} and that is shorter. */
+  private static void string(ByteArrayOutputStream b, String s, boolean huffman) {
     byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
     long bits = 0;
     for (byte c : bytes) {
       bits += HUFFMAN_LENGTHS[c & 0xff];
     }
     int huffmanLength = (int) ((bits + 7) / 8);
-    if (huffmanLength >= bytes.length) {
+    if (!huffman || huffmanLength >= bytes.length) {
       integer(b, 0x00, 7, bytes.length);
       b.writeBytes(bytes);
       return;

@@ -13,12 +13,20 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
+import java.io.DataInputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -176,24 +184,83 @@ class LoopbackCallsTest {
     }
   }
 
-  /** A grpc-java client's shape: a table size update first, then its fields, every block. */
+  /**
+   * A grpc-java client's shape: a table size update first, then its fields in its order, every
+   * block, each string as it is (Netty's encoder Huffman-codes none this short).
+   */
   @Test
   void grpcJavaHeaders_decodeToAGrpcJavaClientsFields() throws Exception {
     DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(true);
-    assertThat(LoopbackCalls.grpcJavaHeaders(METHOD, "jrego", 10_000, true)[0] & 0xe0)
-        .isEqualTo(0x20); // a dynamic table size update
+    byte[] first = LoopbackCalls.grpcJavaHeaders(METHOD, "jrego", 10_000, true);
+    assertThat(first[0] & 0xe0).isEqualTo(0x20); // a dynamic table size update
+    String raw = new String(first, StandardCharsets.ISO_8859_1);
+    assertThat(raw)
+        .contains(
+            METHOD,
+            "application/grpc",
+            "trailers",
+            LoopbackCalls.GRPC_JAVA_AGENT,
+            "grpc-accept-encoding",
+            "gzip",
+            "10000000u");
     for (int i = 0; i < 100; i++) { // enough blocks to fill the table and evict from it
       assertThat(decode(decoder, LoopbackCalls.grpcJavaHeaders(METHOD, "jrego", 10_000, i == 0)))
           .containsExactly(
+              ":authority=jrego",
+              ":path=" + METHOD,
               ":method=POST",
               ":scheme=http",
-              ":path=" + METHOD,
-              ":authority=jrego",
               "content-type=application/grpc",
               "te=trailers",
               "user-agent=" + LoopbackCalls.GRPC_JAVA_AGENT,
               "grpc-accept-encoding=gzip",
               "grpc-timeout=10000000u");
+    }
+  }
+
+  /**
+   * As a grpc-java client, the connection opens with grpc-java's settings (no header table size, a
+   * 1 MiB window for each stream and for the connection); as Envoy, with Envoy's.
+   */
+  @Test
+  void connecting_sendsTheClientsOwnSettings() throws Exception {
+    assertThat(firstSettings(LoopbackCalls.Client.GRPC_JAVA))
+        .isEqualTo("settings {2=0, 3=0, 4=1048576, 6=8192}, window +983041");
+    assertThat(firstSettings(LoopbackCalls.Client.ENVOY))
+        .isEqualTo("settings {1=4096, 2=0, 3=1024, 4=16777216, 8=0}, window +25100289");
+  }
+
+  /**
+   * The SETTINGS frame and the connection's WINDOW_UPDATE a client opens with, read by a socket.
+   */
+  private static String firstSettings(LoopbackCalls.Client client) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort(), client);
+      try (calls;
+          Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        in.readFully(new byte[24]); // the preface
+        Map<Integer, Integer> settings = new TreeMap<>();
+        long window = 0;
+        for (int frames = 0; frames < 2; frames++) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          in.readFully(new byte[5]); // flags, stream
+          byte[] payload = new byte[length];
+          in.readFully(payload);
+          ByteBuffer b = ByteBuffer.wrap(payload);
+          if (type == 0x4) {
+            while (b.remaining() >= 6) {
+              settings.put(b.getShort() & 0xffff, b.getInt());
+            }
+          } else if (type == 0x8) {
+            window = b.getInt() & 0x7fffffffL;
+          }
+        }
+        return "settings " + settings + ", window +" + window;
+      }
     }
   }
 
