@@ -19,7 +19,10 @@ restarted; calm again. Target per phase: >= 99% of legitimate requests answered 
 p99 within 2x of the first calm phase.
 
     python3 load-tests/fault_matrix.py [--phase-seconds 20] [--rate 300] [--hostile-rate 20]
-                                       [--phases calm,hash,kill,...] [--out FILE]
+                                       [--phases calm,hash,kill,...] [--rounds N] [--out FILE]
+
+A phase may be listed more than once, or the list run --rounds N times; every phase is also read
+against the calm phases just before and after it (load-tests/README.md, "Repeated rounds").
 
 Writes results/fault-matrix-<date>.md (and .json). Needs Envoy (.ci/install-envoy.sh, run here)
 and a JDK 21+; builds load-tests and jrego with the Maven wrapper (offline first).
