@@ -695,6 +695,63 @@ def watch_swap(replicas, t0):
     return result
 
 
+# The kill phase's restarted replica: its CPU by thread group per RESTART_STEP_S from the moment it
+# is started again to the phase's end ("gone": threads that ended between two samples, e.g. the
+# warm-up rounds' throwaway servers; the process's own total minus its live threads').
+RESTART_STEP_S = 1.0
+RESTART_GROUPS = [("jit", "CompilerThre"), ("gc", "VM Thread"), ("check", "jrego-check-"),
+                  ("grpc-io", "jrego-grpc-io"), ("warm-up", "jrego-warm")]
+
+
+def restart_ticks(pid):
+    """(ticks by RESTART_GROUPS, "other" and "gone") of a live process, or None once it is gone."""
+    threads = R.thread_ticks(pid)
+    total = proc_cpu_s(pid)
+    if threads is None or total is None:
+        return None
+    out = dict.fromkeys([g for g, _ in RESTART_GROUPS] + ["other", "gone"], 0)
+    for comm, ticks in threads:
+        out[next((g for g, prefix in RESTART_GROUPS if prefix in comm), "other")] += ticks
+    out["gone"] = round(total * os.sysconf("SC_CLK_TCK")) - sum(out.values())
+    return out
+
+
+def watch_restart(until):
+    """Starts watching for the next process run.py starts (the restarted replica) and samples its CPU
+    by thread group every RESTART_STEP_S until `until` (seconds since the epoch); returns a function
+    that waits for the sampler and gives [[seconds since its start, ms by group...]] with the
+    groups' names first."""
+    tck = os.sysconf("SC_CLK_TCK")
+    known = len(R.children)
+    names = [g for g, _ in RESTART_GROUPS] + ["other", "gone"]
+    out = [names]
+
+    def sample():
+        while len(R.children) == known and time.time() < until:
+            time.sleep(0.01)
+        if len(R.children) == known:
+            return
+        pid, t0 = R.children[-1].pid, time.time()
+        was = dict.fromkeys(names, 0)
+        step = 1
+        while t0 + step * RESTART_STEP_S <= until:
+            time.sleep(max(0.0, t0 + step * RESTART_STEP_S - time.time()))
+            now = restart_ticks(pid)
+            if now is None:
+                return
+            out.append([round(step * RESTART_STEP_S, 1)] + [round(1000 * (now[g] - was[g]) / tck) for g in names])
+            was = now
+            step += 1
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+
+    def result():
+        t.join(timeout=max(0.0, until - time.time()) + 10)
+        return out
+    return result
+
+
 def swap_log_lines(replica, since):
     """The replica's log lines about warming and activating a bundle, from byte offset `since`."""
     try:
@@ -770,9 +827,11 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         a.kill()
         info["killed_at_s"] = round(time.time() - t0, 1)
         time.sleep(2)
+        restart_cpu = watch_restart(t0 + args.phase_seconds)
         a.start()
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
         time.sleep(max(0.0, args.phase_seconds - (time.time() - t0)))
+        info["restart_cpu_ms"] = restart_cpu()
     else:
         legit.mark(label)
         time.sleep(args.phase_seconds)
@@ -1057,6 +1116,10 @@ def report(rows, meta, out_md):
             groups = [g for g, _ in SWAP_GROUPS] + ["other"]
             lines.append(f"- jrego {k} CPU ms per {SWAP_STEP_S} s from the phase's start ({', '.join(groups)}): "
                          + "; ".join(f"{s[0]} s: " + " ".join(map(str, s[1:])) for s in steps))
+        if len(r.get("restart_cpu_ms") or []) > 1:
+            names, *steps = r["restart_cpu_ms"]
+            lines.append(f"- restarted jrego A CPU ms per {RESTART_STEP_S:.0f} s from its start ({', '.join(names)}): "
+                         + "; ".join(f"{s[0]:.0f} s: " + " ".join(map(str, s[1:])) for s in steps))
         for k, log in (r.get("swap_log") or {}).items():
             lines.append(f"- jrego {k} swaps: " + " / ".join(log))
         if l.get("p99_ms_by_second"):
