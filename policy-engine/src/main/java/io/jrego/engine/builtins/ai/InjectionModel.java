@@ -126,16 +126,17 @@ final class InjectionModel {
     if (n == 0) {
       return new Window(bias, 0, 0);
     }
+    if (n <= WINDOW) {
+      // Scored whole: the running sum alone, added in the same order as the prefix sums below
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += wordWeight(t, i, n);
+      }
+      return new Window(bias + sum / Math.sqrt(Math.max(n, MIN_WORDS)), 0, n);
+    }
     double[] prefix = new double[n + 1];
     for (int i = 0; i < n; i++) {
-      double c = weight(unigram(t.hash(i)));
-      if (i + 1 < n) {
-        c += weight(bigram(t.hash(i), t.hash(i + 1)));
-      }
-      prefix[i + 1] = prefix[i] + c;
-    }
-    if (n <= WINDOW) {
-      return new Window(bias + prefix[n] / Math.sqrt(Math.max(n, MIN_WORDS)), 0, n);
+      prefix[i + 1] = prefix[i] + wordWeight(t, i, n);
     }
     double scale = Math.sqrt(WINDOW);
     Window best = null;
@@ -149,6 +150,15 @@ final class InjectionModel {
         return best;
       }
     }
+  }
+
+  /** The weight of word {@code i} of {@code n}: its own, plus that of it and the next word. */
+  private double wordWeight(Tokens t, int i, int n) {
+    double c = weight(unigram(t.hash(i)));
+    if (i + 1 < n) {
+      c += weight(bigram(t.hash(i), t.hash(i + 1)));
+    }
+    return c;
   }
 
   /** The finding score (0-100) of a logit: 50 at {@link #threshold}, 10 points per logit unit. */

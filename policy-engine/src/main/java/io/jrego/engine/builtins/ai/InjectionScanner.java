@@ -318,6 +318,14 @@ final class InjectionScanner {
      */
     private final long[] keyBits = new long[KEYS / 64];
 
+    /**
+     * Per key, the third characters its literals have, one bit per ASCII character ({@code [2k]}
+     * below 64, {@code [2k + 1]} the rest); all bits when a literal has only two characters or a
+     * third outside ASCII. Common pairs ("en", "st", "de") are keys: the third character turns most
+     * of their occurrences away before any literal is compared.
+     */
+    private final long[] third = new long[2 * KEYS];
+
     LiteralIndex(List<Marker> all) {
       longest = new int[all.size()];
       java.util.Map<Integer, List<String>> lits = new java.util.TreeMap<>();
@@ -333,6 +341,12 @@ final class InjectionScanner {
                     + "\"");
           }
           int key = l.charAt(0) * 128 + l.charAt(1);
+          if (l.length() == 2 || l.charAt(2) >= 128) {
+            third[2 * key] = -1L;
+            third[2 * key + 1] = -1L;
+          } else {
+            third[2 * key + (l.charAt(2) >>> 6)] |= 1L << l.charAt(2);
+          }
           lits.computeIfAbsent(key, k -> new ArrayList<>()).add(l);
           ms.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
           longest[m] = Math.max(longest[m], l.length());
@@ -378,6 +392,11 @@ final class InjectionScanner {
         }
         int c = c0 * 128 + c1;
         if ((keyBits[c >>> 6] & (1L << c)) == 0) {
+          continue;
+        }
+        // a third character outside ASCII or past the end passes: startsAt decides
+        int c2 = i + 2 < n ? a[i + 2] : 128;
+        if (c2 < 128 && (third[2 * c + (c2 >>> 6)] & (1L << c2)) == 0) {
           continue;
         }
         String[] ls = literals[c];
@@ -562,9 +581,17 @@ final class InjectionScanner {
         });
   }
 
+  /** Findings by score, highest first; made once, not per text. */
+  private static final Comparator<Finding> BY_SCORE =
+      Comparator.comparingInt(Finding::score).reversed();
+
+  /** The order of a report's findings. */
+  private static final Comparator<Finding> IN_REPORT =
+      Comparator.comparing(Finding::span).thenComparing(Finding::rule).thenComparing(Finding::view);
+
   private static Report report(List<Finding> all, Options options, TextViews v) {
     List<Finding> sorted = new ArrayList<>(all);
-    sorted.sort(Comparator.comparingInt(Finding::score).reversed());
+    sorted.sort(BY_SCORE);
     int score = 0;
     Set<String> categories = new TreeSet<>();
     Set<String> languages = new TreeSet<>();
@@ -587,10 +614,7 @@ final class InjectionScanner {
     }
     List<Finding> kept =
         new ArrayList<>(sorted.subList(0, Math.min(sorted.size(), options.maxFindings())));
-    kept.sort(
-        Comparator.comparing(Finding::span)
-            .thenComparing(Finding::rule)
-            .thenComparing(Finding::view));
+    kept.sort(IN_REPORT);
     return new Report(
         score >= options.threshold(),
         score,

@@ -35,6 +35,11 @@ final class Lexicon {
       this.cls = cls;
       this.langs = langs;
       this.words = words.clone();
+      // Interned: the phrases a word starts are tried one after another, each comparing its first
+      // word with the one before it, which is then the same string object.
+      for (int i = 0; i < this.words.length; i++) {
+        this.words[i] = this.words[i].intern();
+      }
       this.prefix = prefix.clone();
       this.hashes = new int[words.length];
       for (int i = 0; i < words.length; i++) {

@@ -86,7 +86,8 @@ public final class PiiBuiltins {
     ObjectValue o = AiOperands.object(args, 1);
     AiOperands.onlyKeys(o, 2, SCAN_OPTIONS);
     PiiOptions options = options(o);
-    boolean includeText = AiOperands.bool(o, 2, "include_text", false);
+    // {} (most calls): no option to look up, each look-up making its key
+    boolean includeText = !o.isEmpty() && AiOperands.bool(o, 2, "include_text", false);
     PiiScanner.Result r = PiiScanner.standard().scan(text, options);
     if (r.findings().isEmpty() && !r.truncated()) {
       return NOTHING_FOUND;
@@ -209,6 +210,9 @@ public final class PiiBuiltins {
   /** The scan options of a builtin's options object (operand 2). */
   static PiiOptions options(ObjectValue o) throws BuiltinException {
     PiiOptions opts = PiiOptions.defaults();
+    if (o.isEmpty()) {
+      return opts;
+    }
     List<String> names = AiOperands.strings(o, 2, "types");
     if (names != null) {
       EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);

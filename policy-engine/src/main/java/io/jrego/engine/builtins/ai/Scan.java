@@ -98,34 +98,49 @@ final class Scan {
   /** Context words of the words looked at most recently; made on first use. */
   private ContextWords.WordCache contextWords;
 
-  private int nearStart = -1;
-  private int nearEnd = -1;
-  private long nearTypes;
-  private boolean nearComplete;
+  /**
+   * The context of the spans asked about most recently, by span in a small direct-mapped table: the
+   * candidates tried on one run of digits (card, SSN, phone) ask about the same span one after the
+   * other, and the scan asks again for every candidate when it scores them at the end.
+   */
+  private static final int NEAR_SLOTS = 16;
+
+  private long[] nearSpans;
+  private long[] nearTypes;
+  private boolean[] nearComplete;
 
   /**
    * {@code score} of a {@code type} candidate at {@code [start, end)} after context words: see
-   * {@link ContextWords}. The last span's answer is kept, since the candidates tried on one run of
-   * digits (card, SSN, phone) ask about the same span one after the other.
+   * {@link ContextWords}. A span's answer is kept: complete when its walk found none of the types
+   * it looked for (it then saw every word), else good for the types it found.
    */
   int withContext(PiiType type, int score, int start, int end) {
     if (score >= 100 || !ContextWords.hasWords(type)) {
       return score;
     }
     long bit = ContextWords.bit(type);
-    boolean known =
-        start == nearStart && end == nearEnd && (nearComplete || (nearTypes & bit) != 0);
-    if (!known) {
+    if (nearSpans == null) {
+      nearSpans = new long[NEAR_SLOTS];
+      java.util.Arrays.fill(nearSpans, -1);
+      nearTypes = new long[NEAR_SLOTS];
+      nearComplete = new boolean[NEAR_SLOTS];
+    }
+    long span = ((long) start << 32) | end;
+    int k = (start * 31 + end) & (NEAR_SLOTS - 1);
+    long types;
+    if (nearSpans[k] == span && (nearComplete[k] || (nearTypes[k] & bit) != 0)) {
+      types = nearTypes[k];
+    } else {
       if (contextWords == null) {
         contextWords = new ContextWords.WordCache();
       }
-      nearTypes = ContextWords.near(text, start, end, bit, contextWords);
+      types = ContextWords.near(text, start, end, bit, contextWords);
+      nearSpans[k] = span;
+      nearTypes[k] = types;
       // the walk stopped early only if it found this type: otherwise it saw every word
-      nearComplete = (nearTypes & bit) == 0;
-      nearStart = start;
-      nearEnd = end;
+      nearComplete[k] = (types & bit) == 0;
     }
-    return ContextWords.boost(type, score, nearTypes);
+    return ContextWords.boost(type, score, types);
   }
 
   boolean wants(PiiType t) {
@@ -159,9 +174,11 @@ final class Scan {
   void run(int from, PiiScanner.Walk walk) {
     String t = text;
     int n = t.length();
+    char[] cs = chars(t);
+    chars = cs;
     int i = from;
     while (i < n) {
-      char c = t.charAt(i);
+      char c = cs[i];
       int next;
       if (c == '@') {
         if (emails) {
@@ -176,7 +193,7 @@ final class Scan {
         next = e > i ? e : i + 1;
       } else if (c == ':') {
         int e = -1;
-        if (ips && i + 1 < n && t.charAt(i + 1) == ':' && Chars.boundaryBefore(t, i)) {
+        if (ips && i + 1 < n && cs[i + 1] == ':' && Chars.boundaryBefore(t, i)) {
           e = Addresses.ipv6(this, i);
         }
         next = e > i ? e : i + 1;
@@ -190,6 +207,38 @@ final class Scan {
       }
       i = next;
     }
+  }
+
+  /**
+   * The text's chars, read in one bulk copy for the walk: {@link String#charAt} checks the index
+   * and the string's coding at every call (a UTF-16 string, any text with a char outside Latin-1,
+   * pays for both), and the walk reads every char, most of them twice (the walk, then the token).
+   * Detectors still read the string.
+   */
+  private char[] chars;
+
+  /**
+   * Texts up to this many chars are copied into one array per thread (64 KB at most): a scan is a
+   * leaf, nothing it calls scans again, so one array serves every scan of a thread in turn.
+   */
+  private static final int SCRATCH_MAX = 1 << 15;
+
+  private static final ThreadLocal<char[]> SCRATCH = ThreadLocal.withInitial(() -> new char[256]);
+
+  private static char[] chars(String t) {
+    int n = t.length();
+    char[] a;
+    if (n > SCRATCH_MAX) {
+      a = new char[n];
+    } else {
+      a = SCRATCH.get();
+      if (a.length < n) {
+        a = new char[n];
+        SCRATCH.set(a);
+      }
+    }
+    t.getChars(0, n, a, 0);
+    return a;
   }
 
   /** {@link Chars#isWord} by a table for ASCII: the walk asks it of nearly every character. */
@@ -208,20 +257,22 @@ final class Scan {
   /** A token starting at {@code s}; returns where scanning continues (past the token). */
   private int token(int s) {
     String t = text;
+    char[] cs = chars;
+    int n = t.length();
     int wordEnd = s + 1;
-    while (wordEnd < t.length() && isWord(t.charAt(wordEnd))) {
+    while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
     }
     if (!Chars.boundaryBefore(t, s)) {
       return wordEnd;
     }
-    char c = t.charAt(s);
+    char c = cs[s];
     if (ips && Chars.isHex(c)) {
       int k = s;
-      while (k < t.length() && k - s < 5 && Chars.isHex(t.charAt(k))) {
+      while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
       }
-      if (k < t.length() && t.charAt(k) == ':' && k - s <= 4) {
+      if (k < n && cs[k] == ':' && k - s <= 4) {
         int e = Addresses.ipv6(this, s);
         if (e > s) {
           return e;
@@ -263,8 +314,8 @@ final class Scan {
     }
     if (secrets && wants(PiiType.GENERIC_SECRET)) {
       int nameEnd = wordEnd;
-      while (nameEnd < t.length() && nameEnd - s < 64) {
-        char d = t.charAt(nameEnd);
+      while (nameEnd < n && nameEnd - s < 64) {
+        char d = cs[nameEnd];
         if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
           nameEnd++;
         } else {

@@ -197,6 +197,19 @@ final class TextViews {
         SCRATCH.set(cps);
       }
       int[] folded = new int[Math.max(16, cap)];
+      // The chars in one bulk copy, then read from the array: a String's charAt checks the index
+      // and the string's coding at every call, and UTF-16 strings (a text with one char outside
+      // Latin-1) pay for both at every char. Only the chars the pass can reach are copied: cap
+      // code points take at most 2 * cap chars, and one more is looked at for a surrogate pair.
+      int reach = (int) Math.min(len, 2L * cap + 1);
+      char[] chars = CHARS.get();
+      if (reach > SCRATCH_MAX) {
+        chars = new char[reach];
+      } else if (chars.length < reach) {
+        chars = new char[Math.max(reach, 256)];
+        CHARS.set(chars);
+      }
+      text.getChars(0, reach, chars, 0);
       int n = 0;
       int i = 0;
       int foldedCount = -1;
@@ -206,11 +219,11 @@ final class TextViews {
       int[] starts = NO_STARTS;
       int startCount = 0;
       while (i < len && n < cap) {
-        int cp = text.charAt(i);
+        int cp = chars[i];
         if (Character.isHighSurrogate((char) cp)
             && i + 1 < len
-            && Character.isLowSurrogate(text.charAt(i + 1))) {
-          cp = Character.toCodePoint((char) cp, text.charAt(i + 1));
+            && Character.isLowSurrogate(chars[i + 1])) {
+          cp = Character.toCodePoint((char) cp, chars[i + 1]);
           i += 2;
         } else {
           i++;
@@ -270,6 +283,9 @@ final class TextViews {
     private static final int SCRATCH_MAX = 1 << 14;
 
     private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> NO_STARTS);
+
+    /** The chars of texts up to {@link #SCRATCH_MAX} chars (32 KB at most per thread). */
+    private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[0]);
 
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;

@@ -151,6 +151,61 @@ class TextViewsTest {
     assertThat(decodedTexts).isGreaterThan(1_000);
   }
 
+  /**
+   * The front pass reads a text's chars from one bulk copy of the part it can reach (two chars per
+   * code point it may take, and one more). With a code-point limit, over random mixes of ASCII,
+   * Latin-1, other BMP characters, pairs, lone surrogates and invisible characters, the views must
+   * be those of the limit's prefix: the same code points, folded view and invisible count, and
+   * truncated exactly when the text has more.
+   */
+  @Test
+  void views_ofALimitedTextAreThoseOfItsPrefix() {
+    String[] pieces = {
+      "a",
+      "Z",
+      " ",
+      "7",
+      "\u00e9",
+      "\u00c9",
+      "\u20ac",
+      "\u2013",
+      "\uFF29",
+      "\uD83D\uDE00",
+      "\uD835\uDC00",
+      "\uD800",
+      "\uDC00",
+      "\u200B",
+      "\uDB40\uDC41",
+      "\u0130",
+      "\u00DF",
+      "%",
+    };
+    SplittableRandom random = new SplittableRandom(16);
+    int truncated = 0;
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int count = random.nextInt(40);
+      for (int k = 0; k < count; k++) {
+        b.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = b.toString();
+      int max = 1 + random.nextInt(30);
+      TextViews limited = TextViews.of(text, new TextViews.Limits(max, 64, 3, 4));
+      int[] all = text.codePoints().toArray();
+      int n = Math.min(max, all.length);
+      String prefix = new String(all, 0, n);
+      TextViews whole = TextViews.of(prefix, TextViews.Limits.DEFAULT);
+      assertThat(java.util.Arrays.copyOf(limited.codePoints(), n))
+          .as(text)
+          .isEqualTo(java.util.Arrays.copyOf(whole.codePoints(), n));
+      assertThat(limited.folded.toString()).as(text).isEqualTo(whole.folded.toString());
+      assertThat(limited.invisible.count()).as(text).isEqualTo(whole.invisible.count());
+      assertThat(limited.truncated).as(text).isEqualTo(all.length > max);
+      truncated += limited.truncated ? 1 : 0;
+    }
+    assertThat(truncated).isGreaterThan(5_000);
+  }
+
   private static List<String> segments(TextViews v, int shift) {
     List<String> out = new ArrayList<>();
     for (TextViews.Segment s : v.decoded) {
