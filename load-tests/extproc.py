@@ -977,7 +977,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
-        f"--sse-warmup {args.sse_warmup}"
+        f"--sse-warmup {args.sse_warmup} --measure-after {args.measure_after:g}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
         + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "")
         + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
