@@ -150,22 +150,46 @@ TIMINGS = {
 }
 
 
-def with_access_log(text, path):
-    """The rendered config with a JSON access log of TIMINGS on the mTLS listener, for SSE streams
-    only (requests that carry SseLoad's x-sse-events header)."""
+# The same for HttpLoad's requests (no x-sse-events header): when each began, its time points, and
+# ext_proc's round trip for each of the four messages, so a measured phase's added time can be split
+# into Envoy's waits on jrego and the rest.
+HTTP_TIMINGS = {
+    "start_ms": "%START_TIME(%s%3f)%",
+    "request_in": TIMINGS["request_in"],
+    "upstream_sent": TIMINGS["upstream_sent"],
+    "upstream_headers": TIMINGS["upstream_headers"],
+    "downstream_sent": TIMINGS["downstream_sent"],
+    "downstream_done": "%COMMON_DURATION(DS_RX_BEG:DS_TX_END:us)%",
+    "ext_proc_request_headers": TIMINGS["ext_proc_request_headers"],
+    "ext_proc_request_body": TIMINGS["ext_proc_request_body"],
+    "ext_proc_response_headers": TIMINGS["ext_proc_response_headers"],
+    "ext_proc_response_body": "%FILTER_STATE(envoy.filters.http.ext_proc:FIELD:response_body_total_latency_us)%",
+}
+
+
+def with_access_log(text, path, http_path=None):
+    """The rendered config with a JSON access log of TIMINGS on the mTLS listener for SSE streams
+    (requests that carry SseLoad's x-sse-events header), and with http_path one of HTTP_TIMINGS for
+    the other requests (HttpLoad's)."""
     anchor = "          stat_prefix: mtls\n"
     if anchor not in text:
         raise RuntimeError("no mTLS listener in the rendered config")
-    fields = "".join(f"                  {k}: \"{v}\"\n" for k, v in TIMINGS.items())
-    block = ("          access_log:\n"
-             "          - name: envoy.access_loggers.file\n"
-             "            filter:\n"
-             "              header_filter: { header: { name: x-sse-events, present_match: true } }\n"
-             "            typed_config:\n"
-             "              \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
-             f"              path: \"{path}\"\n"
-             "              log_format:\n"
-             "                json_format:\n" + fields)
+
+    def logger(header_filter, file, timings):
+        fields = "".join(f"                  {k}: \"{v}\"\n" for k, v in timings.items())
+        return ("          - name: envoy.access_loggers.file\n"
+                "            filter:\n"
+                f"              header_filter: {header_filter}\n"
+                "            typed_config:\n"
+                "              \"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
+                f"              path: \"{file}\"\n"
+                "              log_format:\n"
+                "                json_format:\n" + fields)
+    block = "          access_log:\n" + logger(
+        "{ header: { name: x-sse-events, present_match: true } }", path, TIMINGS)
+    if http_path:
+        block += logger("{ header: { name: x-sse-events, present_match: true, invert_match: true } }",
+                        http_path, HTTP_TIMINGS)
     return text.replace(anchor, anchor + block, 1)
 
 
@@ -185,6 +209,44 @@ def read_timings(path, skip):
         row["response_flags"] = str(r.get("response_flags") or "-")
         rows.append(row)
     return rows
+
+
+def read_http_timings(path):
+    """HttpLoad's requests through one Envoy: HTTP_TIMINGS per request (start_ms in ms since the
+    epoch, the rest in ms; a field Envoy left empty is absent)."""
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    for line in open(path).read().splitlines():
+        r = json.loads(line)
+        row = {k: float(v) / (1 if k == "start_ms" else 1000) for k, v in r.items()
+               if isinstance(v, (int, float)) or (isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)?", v))}
+        if "start_ms" in row:
+            rows.append(row)
+    return rows
+
+
+# The spans of a request through Envoy that the split reports, from HTTP_TIMINGS: (name, end, start).
+SPANS = [
+    ("total", "downstream_done", None),
+    ("request filters", "upstream_sent", "request_in"),
+    ("upstream", "upstream_headers", "upstream_sent"),
+    ("response filters", "downstream_sent", "upstream_headers"),
+    ("ext_proc request headers", "ext_proc_request_headers", None),
+    ("ext_proc request body", "ext_proc_request_body", None),
+    ("ext_proc response headers", "ext_proc_response_headers", None),
+    ("ext_proc response body", "ext_proc_response_body", None),
+]
+
+
+def timing_summary(rows):
+    """Mean and median of each of SPANS (ms) over one phase's requests; absent where Envoy logged none."""
+    out = {"requests": len(rows)}
+    for name, end, start in SPANS:
+        vals = [r[end] - (r[start] if start else 0) for r in rows if end in r and (not start or start in r)]
+        if vals:
+            out[name] = {"mean": sum(vals) / len(vals), "p50": median(vals)}
+    return out
 
 
 def cut_streams(upstream_log):
@@ -211,11 +273,14 @@ def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants):
         if variant == "none":
             text = without_filter(text, "envoy.filters.http.ext_authz")
         access = os.path.join(workdir, f"access-{variant}.log")
-        if os.path.exists(access):
-            os.remove(access)
-        text = with_access_log(text, access)
+        http_access = os.path.join(workdir, f"access-http-{variant}.log")
+        for f in (access, http_access):
+            if os.path.exists(f):
+                os.remove(f)
+        text = with_access_log(text, access, http_access)
         open(path, "w").write(text)
-        configs[variant] = {"path": path, "listen": listen, "admin": admin, "access": access}
+        configs[variant] = {"path": path, "listen": listen, "admin": admin, "access": access,
+                            "http_access": http_access}
     return configs
 
 
@@ -327,12 +392,17 @@ class Sampler(threading.Thread):
     ends inside a phase takes its CPU out of its group's difference (a warm-up copy's threads end
     with their round), so a group's figure is a lower bound; the process's own is exact."""
 
-    def __init__(self, pids):
+    def __init__(self, pids, admins=None):
         super().__init__(daemon=True)
         self.pids, self.samples, self.stopped = dict(pids), [], threading.Event()
+        self.admins, self.messages = dict(admins or {}), []
 
     def run(self):
+        tick = 0
         while not self.stopped.is_set():
+            if tick % 10 == 0 and self.admins:
+                self.messages.append((time.time(), {n: message_seconds(a) for n, a in self.admins.items()}))
+            tick += 1
             # a copy: java_lines adds the generator's pid while this runs, and a dict changing
             # size under iteration would end this thread silently (the CPU table came out empty)
             cpu = {}
@@ -350,6 +420,45 @@ class Sampler(threading.Thread):
             return {}
         (a_t, a), (b_t, b) = inside[0], inside[-1]
         return {n: (b[n] - a.get(n, 0)) / (b_t - a_t) for n in b}  # CPUs busy on average
+
+    def messages_between(self, t0, t1):
+        """Per jrego, per "MESSAGE on THREAD": (messages handled, their mean time in ms) between the
+        first and the last scrape inside [t0, t1]."""
+        inside = [s for s in self.messages if t0 <= s[0] <= t1]
+        if len(inside) < 2:
+            return {}
+        a, b = inside[0][1], inside[-1][1]
+        out = {}
+        for name, series in b.items():
+            for key, (count, total) in series.items():
+                c0, s0 = a.get(name, {}).get(key, (0, 0.0))
+                if count > c0:
+                    out.setdefault(name, {})[key] = (count - c0, (total - s0) * 1000 / (count - c0))
+        return out
+
+
+def message_seconds(admin_url):
+    """jrego's jrego_process_message_seconds{message, thread}: (count, sum in seconds) per "MESSAGE on
+    THREAD";
+    empty from a jrego that has no such series (one built before it existed)."""
+    out = {}
+    try:
+        text = urllib.request.urlopen(admin_url + "/metrics", timeout=2).read().decode()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        m = re.match(r'jrego_process_message_seconds_(count|sum)\{(.*)\} (\S+)$', line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+        key = f'{labels.get("message", "?")} on {labels.get("thread", "?")}'
+        count, total = out.get(key, (0, 0.0))
+        if m.group(1) == "count":
+            count = float(m.group(3))
+        else:
+            total = float(m.group(3))
+        out[key] = (count, total)
+    return out
 
 
 def java_lines(cmd, sampler=None, name="generator"):
@@ -394,6 +503,11 @@ def main():
                     help="after the HTTP phases, this many seconds of the same Check (the 2 KB chat request "
                          "with its body) sent straight to each jrego's gRPC port by DirectLoad at the warm-up's "
                          "rate, no Envoy: jrego's CPU per Check with and without Envoy in front (0: none)")
+    ap.add_argument("--measure-after", type=float, default=130,
+                    help="seconds after each jrego's ready before the first measured HTTP phase: the warm-up "
+                         "goes on, unmeasured, until then (default 130: after the server's own warm-up rounds, "
+                         "at 2, 4, ... 128 s after ready; 0: right after the warm-up, and the report says "
+                         "whether the rounds overlapped the measured phases)")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
     ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
@@ -442,6 +556,8 @@ def main():
                            workdir)
             wait_http(f"http://127.0.0.1:{b_admin}/ready", 120, before)
             ports["before"], admins["before"], pids["jrego-before"] = b_grpc, f"http://127.0.0.1:{b_admin}", before.pid
+        # the later of the two readies: the other jrego's rounds after ready end later still
+        last_ready = time.time() if args.before else ready_at
         configs = envoy_configs(workdir, certs, ports, up_port, variants)
         for variant, c in configs.items():
             c["proc"] = start(f"envoy-{variant}", [envoy, "-c", c["path"], "--concurrency", "1", "-l", "error",
@@ -458,7 +574,14 @@ def main():
         for variant, url in urls.items():
             counted = admins.get(variant, admin_url)
             before = metric_sum(counted, "jrego_pii_findings_total", 'action="redact"')
-            status, body = post(url, open(chat, "rb").read(), ctx)
+            # a few tries: on a loaded machine a new Envoy connection's first Check can pass
+            # ext_authz's 0.5 s timeout (403) while its JVM still compiles
+            for attempt in range(5):
+                status, body = post(url, open(chat, "rb").read(), ctx)
+                if status == 200:
+                    break
+                log(f"{variant}: sanity request {attempt + 1} got {status}, trying again")
+                time.sleep(1)
             after = metric_sum(counted, "jrego_pii_findings_total", 'action="redact"')
             if status != 200:
                 raise RuntimeError(f"{variant}: expected 200, got {status}: {body[:300]!r}")
@@ -471,15 +594,20 @@ def main():
         order = list(reversed(variants)) if args.reverse else variants
         targets = [f"{v}={urls[v]}" for v in order]
         sampler = Sampler({**pids, "upstream": upstream.pid,
-                           **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}})
+                           **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}},
+                          {"jrego": admin_url, **({"jrego-before": admins["before"]} if args.before else {})})
         sampler.start()
         warm_rate = args.warm_rate or min(float(r) for r in args.rates.split(","))
-        http = java_lines([java, f"-Dwarm.rate={warm_rate:g}", f"-Dwarm.windows={args.warm_windows}", "-cp",
+        measure_from = last_ready + args.measure_after
+        http = java_lines([java, f"-Dwarm.rate={warm_rate:g}", f"-Dwarm.windows={args.warm_windows}",
+                           f"-Dmeasure.from={round(measure_from * 1000)}", "-cp",
                            JAR, "io.jrego.loadtests.HttpLoad", chat, *cert_args, args.rates, str(args.seconds),
                            f"{args.warmup / warm_rate:g}", str(args.rounds), *targets], sampler)
         for row in http:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+            row["messages"] = sampler.messages_between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
             row["since_ready_s"] = row["t0_ms"] / 1000 - ready_at
+            row["since_last_ready_s"] = row["t0_ms"] / 1000 - last_ready
         http_warm = [row for row in http if "warmup" in row]
         http = [row for row in http if "warmup" not in row]
         if not sampler.is_alive() or not any(row["cpu"] for row in http):
@@ -513,6 +641,10 @@ def main():
         stop_all()
     for row in sse:  # Envoy writes the last of its access log as it stops
         row["timings"] = read_timings(configs[row["target"]]["access"], args.sse_warmup)
+    http_log = {v: read_http_timings(c["http_access"]) for v, c in configs.items()}
+    for row in http:
+        row["envoy"] = timing_summary(
+            [t for t in http_log[row["target"]] if row["t0_ms"] <= t["start_ms"] <= row["t1_ms"]])
     cuts = cut_streams(os.path.join(workdir, "upstream.log"))
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
     report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
@@ -543,6 +675,98 @@ def before_after_http(variants, rates, fig, cpu_rows):
         bc, fc = cpu_rows.get(("before", rate)), cpu_rows.get(("ext_authz+ext_proc", rate))
         cpu = f"{bc:.3f} | {fc:.3f} | {fc / bc:.2f}x" if bc and fc else "- | - | -"
         lines.append(f"| {rate:.0f} | {b50:.2f} | {f50:.2f} | {b99:.2f} | {f99:.2f} | {cpu} |")
+    return lines
+
+
+def window_report(args, http):
+    """When the measured HTTP phases ran against the server's own warm-up rounds after ready (at 2, 4,
+    ... 128 s after ready, unless switched off)."""
+    off = "jrego.warmUp.afterReady=false" in os.environ.get("JREGO_JAVA_OPTS", "") + args.jrego_args
+    first = min(r["since_last_ready_s"] for r in http)
+    if off:
+        said = "the server's warm-up rounds after ready were switched off (`-Djrego.warmUp.afterReady=false`)"
+    elif first >= 128:
+        said = "after the server's warm-up rounds after ready (the last at 128 s after ready)"
+    else:
+        said = ("**overlapping the server's warm-up rounds after ready** (at 2, 4, ... 128 s after ready): "
+                "a round's loopback copy of the server takes CPU inside the measured phases")
+    return ["", f"Measuring window: the first measured HTTP phase began {first:.0f} s after the later "
+            f"jrego's ready (`--measure-after {args.measure_after:g}`; the warm-up goes on, unmeasured, "
+            f"until then), so measured {said}."]
+
+
+def split_report(variants, rates, by):
+    """Where ext_proc's added time goes: Envoy's access log per request (means and medians over the
+    phase's requests) and jrego's own time per message (its jrego_process_message_seconds, means)."""
+    served = [v for v in variants if v != "none"]
+    if not any(r.get("envoy", {}).get("requests") for v in served for rate in rates for r in by[(v, rate)]):
+        return []
+
+    def cell(v, rate, span, stat="mean"):
+        vals = [r["envoy"][span][stat] for r in by[(v, rate)] if span in r.get("envoy", {})]
+        return median(vals) if vals else None
+
+    def own(v, rate):
+        name = "jrego-before" if v == "before" else "jrego"
+        per = {}
+        for r in by[(v, rate)]:
+            for key, (n, mean) in r.get("messages", {}).get(name, {}).items():
+                per.setdefault(key, []).append((n, mean))
+        return {k: (sum(n for n, _ in xs), median([m for _, m in xs])) for k, xs in per.items()}
+
+    def f(x):
+        return "-" if x is None else f"{x:.3f}"
+    lines = ["", "## Where ext_proc's added time goes", "",
+             "Envoy's access log for every HttpLoad request (ms; the mean over the phase's requests, median of "
+             "the rounds; `COMMON_DURATION` from the request's first byte received): total = to the last "
+             "response byte sent; request filters = from the request received to its first byte sent "
+             "upstream; upstream = to the upstream's response headers; response filters = to the first "
+             "response byte sent; ext_proc = Envoy's round trip to jrego for each message, as its filter "
+             "state records it (empty where Envoy keeps no timer: a body in FULL_DUPLEX_STREAMED).", "",
+             "| rate /s | variant | requests | total | total p50 | request filters | upstream | response filters "
+             "| ext_proc req headers | ext_proc req body | ext_proc resp headers | ext_proc resp body |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for rate in rates:
+        for v in served:
+            n = sum(r.get("envoy", {}).get("requests", 0) for r in by[(v, rate)])
+            lines.append(f"| {rate:.0f} | {v} | {n} | {f(cell(v, rate, 'total'))} | {f(cell(v, rate, 'total', 'p50'))} | "
+                         + " | ".join(f(cell(v, rate, span)) for span, _, _ in SPANS[1:]) + " |")
+    lines += ["", "jrego's own time per ext_proc message, from its arrival on the transport thread to the end "
+              "of its handling (its answer written to the stream), by the thread it was handled on "
+              "(`jrego_process_message_seconds{message, thread}`, mean ms, median of the rounds; messages "
+              "handled in the phase; none from a jrego built before the series existed):", "",
+              "| rate /s | variant | message on thread | messages | jrego's mean ms |", "|---|---|---|---|---|"]
+    for rate in rates:
+        for v in (x for x in served if x != "ext_authz"):
+            for key, (n, mean) in sorted(own(v, rate).items()):
+                lines.append(f"| {rate:.0f} | {v} | {key} | {n:.0f} | {mean:.3f} |")
+    lines += ["", "The split of ext_proc's added mean (ext_authz+ext_proc − ext_authz, Envoy's total), per "
+              "message: Envoy's round trip to jrego as it timed it, and jrego's own handling of that kind "
+              "of message (the time of all of them over the streams, per request); their difference is "
+              "the transport (gRPC framing and HTTP/2 on both sides, the hop over loopback, Envoy's "
+              "event loop). Envoy keeps no timer for a FULL_DUPLEX_STREAMED response body: its column is "
+              "jrego's own alone. \"Envoy's own\" is what remains of the added time (buffering the body, "
+              "the filter's work, applying the mutation).", "",
+              "| rate /s | variant | added mean | req headers: Envoy / jrego | req body: Envoy / jrego "
+              "| resp headers: Envoy / jrego | resp body: jrego | Envoy's own |", "|---|---|---|---|---|---|---|---|"]
+    kinds = [("request_headers", "ext_proc request headers"), ("request_body", "ext_proc request body"),
+             ("response_headers", "ext_proc response headers"), ("response_body", "ext_proc response body")]
+    for rate in rates:
+        base = cell("ext_authz", rate, "total")
+        for v in (x for x in served if x != "ext_authz"):
+            total = cell(v, rate, "total")
+            added = total - base if total is not None and base is not None else None
+            o = own(v, rate)
+            streams = sum(n for k, (n, _) in o.items() if k.startswith("request_headers "))
+            mine = {kind: (sum(n * m for k, (n, m) in o.items() if k.startswith(kind + " ")) / streams
+                           if streams else None) for kind, _ in kinds}
+            envoy = {kind: cell(v, rate, span) for kind, span in kinds}
+            rest = added
+            for kind, _ in kinds:
+                x = envoy[kind] if envoy[kind] is not None else mine[kind]
+                rest = rest - x if rest is not None and x is not None else rest
+            cells = [f"{f(envoy[k])} / {f(mine[k])}" for k, _ in kinds[:3]] + [f(mine["response_body"])]
+            lines.append(f"| {rate:.0f} | {v} | {f(added)} | " + " | ".join(cells) + f" | {f(rest)} |")
     return lines
 
 
@@ -753,7 +977,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "",
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
-        f"--sse-warmup {args.sse_warmup}"
+        f"--sse-warmup {args.sse_warmup} --measure-after {args.measure_after:g}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
         + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "")
         + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
@@ -823,6 +1047,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
             lines.append(f"| {rate:.0f} | {v} | {parts['jrego']:.3f} | {parts['envoy']:.3f} | {parts['upstream']:.3f} | "
                          f"{parts['generator']:.3f} | {machine - sum(parts.values()):.3f} | {busy:.0%} |")
     lines += thread_report(variants, rates, by, direct, http_warm)
+    lines += window_report(args, http)
+    lines += split_report(variants, rates, by)
     if not sse:
         lines += warm_report(variants, warm_rate, http_warm, http, [], [])
         lines += before_after_http(variants, rates, fig, cpu_rows) + http_targets(verdict)
@@ -867,9 +1093,12 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                   f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
                   f"{full['first_byte_ms_p50']:.2f} ms p50."]
     lines += http_targets(verdict)
-    lines.append(f"| SSE throughput ≥ 50% of no filter | {ratio_all:.2f}x all streams ({full['mb_per_s_all']:.2f} vs "
-                 f"{none['mb_per_s_all']:.2f} MB/s), {ratio:.2f}x of the medians ({full['mb_per_s_p50']:.2f} vs "
-                 f"{none['mb_per_s_p50']:.2f}) | {'yes' if min(ratio, ratio_all) >= 0.5 else 'no'} |")
+    # the issue's reading: bytes delivered over the streams' time; the median stream's MB/s (a few ms
+    # window at 2,000 events, noise-bound here) is a second reading
+    lines.append(f"| SSE throughput ≥ 50% of no filter (MB/s over all streams) | {ratio_all:.2f}x "
+                 f"({full['mb_per_s_all']:.2f} vs {none['mb_per_s_all']:.2f} MB/s); second reading, the median "
+                 f"stream: {ratio:.2f}x ({full['mb_per_s_p50']:.2f} vs {none['mb_per_s_p50']:.2f}) "
+                 f"| {'yes' if ratio_all >= 0.5 else 'no'} |")
     lines.append(f"| SSE adds ≤ 5 ms to the first byte | {ttfb:+.2f} ms p50, {ttfb90:+.2f} ms p90 | "
                  f"{'yes' if ttfb <= 5 else 'no'} |")
     return "\n".join(lines) + "\n"

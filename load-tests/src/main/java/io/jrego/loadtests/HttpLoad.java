@@ -56,8 +56,9 @@ import org.HdrHistogram.Histogram;
  * RATES is comma-separated (e.g. {@code 500,1000,2000}); the warm-up runs each target for
  * WARMUP_SECONDS at {@code -Dwarm.rate} (default: the highest rate), in {@code -Dwarm.windows}
  * windows (default 1) interleaved across the targets, each printed as a phase with {@code
- * "warmup"}: its window's number. {@code load-tests/extproc.py} runs it with Envoy, jrego and
- * {@link ChatUpstream}.
+ * "warmup"}: its window's number. With {@code -Dmeasure.from} (ms since the epoch) the warm-up goes
+ * on in one more window, interleaved, until then, and the first measured phase starts no earlier.
+ * {@code load-tests/extproc.py} runs it with Envoy, jrego and {@link ChatUpstream}.
  */
 public final class HttpLoad {
 
@@ -101,6 +102,23 @@ public final class HttpLoad {
             "{\"target\":\"" + name + "\",\"warmup\":" + w + "," + json.substring(1));
         System.out.flush();
       }
+    }
+    // -Dmeasure.from (ms since the epoch): the warm-up goes on, one more window interleaved as the
+    // others, until then, so that nothing measured overlaps the servers' own warm-up rounds after
+    // ready (extproc.py --measure-after)
+    long from = Long.getLong("measure.from", 0L);
+    long left = from - System.currentTimeMillis();
+    if (left > 0 && warm > 0) {
+      double each = left / 1000.0 / names.size();
+      for (String name : names) {
+        String json = run(clients.get(name), targets.get(name), body, warmRate, each);
+        System.out.println(
+            "{\"target\":\"" + name + "\",\"warmup\":" + windows + "," + json.substring(1));
+        System.out.flush();
+      }
+    }
+    while (System.currentTimeMillis() < from) {
+      Thread.sleep(Math.max(1, from - System.currentTimeMillis()));
     }
     for (int round = 0; round < rounds; round++) {
       for (double rate : rates) {

@@ -40,6 +40,12 @@ import java.util.function.Supplier;
  *       service can count is there from its start, at 0 ({@link #expectChecks})
  *   <li>{@code jrego_check_duration_seconds{service, phase}}: a whole check or phase, histogram
  *   <li>{@code jrego_eval_duration_seconds{service, phase}}: policy evaluation alone, histogram
+ *   <li>{@code jrego_process_message_seconds{message, thread}}: an ext_proc message from its
+ *       arrival on the transport thread to the end of its handling (its answer, if any, written to
+ *       the stream), hand-off to a check thread included; {@code message} is {@code
+ *       request_headers}, {@code request_body}, {@code request_trailers}, {@code response_headers},
+ *       {@code response_body} or {@code response_trailers}, {@code thread} where it was handled:
+ *       {@code transport} or {@code check}; count, sum and max
  *   <li>{@code jrego_route_checks_total{route, bundle, result, reason}}: with routes configured,
  *       checks by the route that took them and its bundle; {@code route=""} with reason {@code
  *       unknown_workload} for checks no route took
@@ -91,6 +97,7 @@ public final class ServerMetrics implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Timer> checkTimers = new ConcurrentHashMap<>();
   private final Map<String, Timer> evalTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> messageTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, BundleError> bundleErrors = new ConcurrentHashMap<>();
   private final AtomicReference<Meter> bundleInfo = new AtomicReference<>();
@@ -241,6 +248,31 @@ public final class ServerMetrics implements AutoCloseable {
                     .tag("reason", reason)
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * Where one kind of ext_proc message handled on one kind of thread is timed ({@code
+   * jrego_process_message_seconds{message, thread}}): the series exists, at 0, from this call on,
+   * so a service asks for each of its series when it starts and records on the check path without
+   * registering anything.
+   *
+   * @param message the message's kind, e.g. {@code request_body}
+   * @param thread {@code transport} or {@code check}
+   * @return records one message's nanoseconds
+   */
+  public java.util.function.LongConsumer processMessage(String message, String thread) {
+    Timer t =
+        messageTimers.computeIfAbsent(
+            message + "\u0000" + thread,
+            k ->
+                Timer.builder("jrego.process.message")
+                    .description(
+                        "An ext_proc message from its arrival on the transport thread to the end of"
+                            + " its handling")
+                    .tag("message", message)
+                    .tag("thread", thread)
+                    .register(registry));
+    return nanos -> t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Records one policy evaluation. */

@@ -29,8 +29,10 @@ import io.jrego.server.process.ProcessStream;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -86,25 +89,35 @@ public final class ExternalProcessorService
   }
 
   /**
-   * Which phase rules one policy defines, and how costly its response phase has been: a response's
-   * headers are decided where they arrive once that is known to be cheap ({@link PhaseCost}). Never
-   * for a policy that calls a non-deterministic builtin ({@code inline} false): {@code http.send}
-   * waits on the network using no CPU, so its cost in CPU says nothing of how long it would hold
-   * the transport thread.
+   * Which phase rules one policy defines, and how costly each phase has been: a phase's message is
+   * decided where it arrives once the phase is known to be cheap ({@link PhaseCost}, {@link
+   * StreamLane}). Never for a policy that calls a non-deterministic builtin ({@code inline} false):
+   * {@code http.send} waits on the network using no CPU, so its cost in CPU says nothing of how
+   * long it would hold the transport thread.
    */
   private record Rules(
-      ActivePolicy policy, boolean request, boolean response, boolean inline, PhaseCost cost) {
+      ActivePolicy policy,
+      boolean request,
+      boolean response,
+      boolean inline,
+      PhaseCost requestCost,
+      PhaseCost responseCost) {
     Rules(ActivePolicy policy, boolean request, boolean response) {
       this(
           policy,
           request,
           response,
           policy.policy().nondeterministicCalls().isEmpty(),
+          new PhaseCost(),
           new PhaseCost());
     }
 
-    boolean cheapResponse() {
-      return inline && cost.cheap();
+    PhaseCost cost(Phase phase) {
+      return phase == Phase.REQUEST ? requestCost : responseCost;
+    }
+
+    boolean cheap(Phase phase) {
+      return inline && cost(phase).cheap();
     }
   }
 
@@ -122,6 +135,7 @@ public final class ExternalProcessorService
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
   private volatile Executor threads;
   private volatile Supplier<Optional<Executor>> loop = Optional::empty;
+  private final StreamLane.Times times;
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -183,6 +197,7 @@ public final class ExternalProcessorService
             check.errorStatus(),
             check.input());
     this.mapper = new PhaseDecisionMapper(dryRun);
+    this.times = messageTimes(metrics);
     if (!announce) {
       return;
     }
@@ -221,6 +236,30 @@ public final class ExternalProcessorService
   /** Where phases are counted. */
   ServerMetrics metrics() {
     return decider.metrics();
+  }
+
+  /**
+   * Each message kind's {@code jrego_process_message_seconds} series on both kinds of thread,
+   * registered here so that recording registers nothing.
+   */
+  private static StreamLane.Times messageTimes(ServerMetrics metrics) {
+    Map<ProcessingRequest.RequestCase, LongConsumer> transport =
+        new EnumMap<>(ProcessingRequest.RequestCase.class);
+    Map<ProcessingRequest.RequestCase, LongConsumer> check =
+        new EnumMap<>(ProcessingRequest.RequestCase.class);
+    for (ProcessingRequest.RequestCase c : ProcessingRequest.RequestCase.values()) {
+      if (c != ProcessingRequest.RequestCase.REQUEST_NOT_SET) {
+        String name = c.name().toLowerCase(Locale.ROOT);
+        transport.put(c, metrics.processMessage(name, "transport"));
+        check.put(c, metrics.processMessage(name, "check"));
+      }
+    }
+    return (message, onTransport, nanos) -> {
+      LongConsumer t = (onTransport ? transport : check).get(message);
+      if (t != null) {
+        t.accept(nanos);
+      }
+    };
   }
 
   private String dotted() {
@@ -292,7 +331,7 @@ public final class ExternalProcessorService
     Executor pool = threads;
     StreamLane lane =
         pool != null && out instanceof ServerCallStreamObserver<ProcessingResponse> call
-            ? new StreamLane(stream, call, pool, t -> died(sink, t), loop.get())
+            ? new StreamLane(stream, call, pool, t -> died(sink, t), loop.get(), times)
             : null;
     Runnable closed =
         () -> {
@@ -474,7 +513,7 @@ public final class ExternalProcessorService
 
     @Override
     public boolean cheap(Phase phase) {
-      return phase == Phase.RESPONSE && phases != null && phases.cheapResponse();
+      return phases != null && phases.cheap(phase);
     }
 
     @Override
@@ -483,14 +522,15 @@ public final class ExternalProcessorService
           route == null
               ? RouteTable.single(config.processPath() + "/" + phase.id())
               : table(route, phase);
-      if (phase != Phase.RESPONSE || phases == null) {
+      if (phases == null) {
         return decide(table, phase, input, System.nanoTime());
       }
-      long from = phases.cost().now();
+      PhaseCost cost = phases.cost(phase);
+      long from = cost.now();
       try {
         return decide(table, phase, input, System.nanoTime());
       } finally {
-        phases.cost().ended(from);
+        cost.ended(from);
       }
     }
 

@@ -20,12 +20,16 @@ import java.util.function.Consumer;
  * woken for the message, the transport's event loop woken for the answer), not the work; answering
  * the request headers, holding a JSON answer's headers or passing an SSE piece on needs neither.
  * Evaluations, scans of larger bodies and budget stores stay off the transport thread, which other
- * calls on the same connection share, with one exception bounded in CPU: the response phase at a
- * streamed answer's headers, while its recent evaluations have each used at most {@link
- * PhaseCost#BOUND_NANOS} ({@link PhaseCost}) and its policy calls no non-deterministic builtin
- * ({@code http.send} waits using no CPU). Those headers wait in Envoy for the answer, so there the
- * two hand-offs were the largest part of jrego's share of the answer's first byte after the
- * evaluation itself.
+ * calls on the same connection share, with one exception bounded in CPU: a phase whose recent
+ * evaluations have each used at most {@link PhaseCost#BOUND_NANOS} ({@link PhaseCost}), of a policy
+ * that calls no non-deterministic builtin ({@code http.send} waits using no CPU), is decided where
+ * its message arrives: the response phase at a streamed answer's headers, the request phase at a
+ * request body and the response phase at a JSON answer's body of at most {@link
+ * ProcessStream#INLINE_BODY_BYTES} (the body edit after the decision is bounded by its size). The
+ * response headers wait in Envoy for the answer, so there the two hand-offs were the largest part
+ * of jrego's share of the answer's first byte after the evaluation itself; a request body and a
+ * small JSON answer wait in Envoy too, and each hand-off there is a check thread woken and the
+ * transport's event loop woken for the answer (load-tests/README.md, ext_proc).
  *
  * <p>gRPC flushes answers in a task it queues on the transport's event loop, and a message asked
  * for at once on that loop is handed over before that task runs when the same network read holds
@@ -42,6 +46,20 @@ final class StreamLane {
   private final Executor threads;
   private final Consumer<Throwable> died;
   private final Optional<Executor> loop;
+  private final Times times;
+
+  /** Where the time of each message, from its arrival to the end of its handling, is recorded. */
+  interface Times {
+    /** Records nothing. */
+    Times NONE = (message, transport, nanos) -> {};
+
+    /**
+     * Records one message handled.
+     *
+     * @param transport handled on the transport thread it arrived on (else on a check thread)
+     */
+    void handled(ProcessingRequest.RequestCase message, boolean transport, long nanos);
+  }
 
   /** Guarded by this: a message is being handled on a check thread. */
   private boolean busy;
@@ -61,11 +79,23 @@ final class StreamLane {
       Executor threads,
       Consumer<Throwable> died,
       Optional<Executor> loop) {
+    this(stream, call, threads, died, loop, Times.NONE);
+  }
+
+  /** As above, recording each message's time in {@code times}. */
+  StreamLane(
+      ProcessStream stream,
+      ServerCallStreamObserver<?> call,
+      Executor threads,
+      Consumer<Throwable> died,
+      Optional<Executor> loop,
+      Times times) {
     this.stream = stream;
     this.call = call;
     this.threads = threads;
     this.died = died;
     this.loop = loop;
+    this.times = times;
     call.disableAutoRequest();
   }
 
@@ -76,6 +106,8 @@ final class StreamLane {
 
   /** A message arrived (transport thread); it is the only one asked for. */
   void message(ProcessingRequest r) {
+    long arrived = System.nanoTime();
+    ProcessingRequest.RequestCase kind = r.getRequestCase();
     ProcessingRequest now = r;
     boolean answered = false;
     if (!stream.light(r)) {
@@ -86,11 +118,12 @@ final class StreamLane {
         synchronized (this) {
           busy = true;
         }
-        threads.execute(Context.current().wrap(() -> heavy(rest)));
+        threads.execute(Context.current().wrap(() -> heavy(rest, kind, arrived)));
         return;
       }
     }
     stream.onMessage(now);
+    times.handled(kind, true, System.nanoTime() - arrived);
     if (loop.isPresent() && (answered || stream.answeredHeaders())) {
       loop.get().execute(() -> call.request(1)); // behind the flush of the headers' answer
     } else {
@@ -98,9 +131,10 @@ final class StreamLane {
     }
   }
 
-  private void heavy(ProcessingRequest r) {
+  private void heavy(ProcessingRequest r, ProcessingRequest.RequestCase kind, long arrived) {
     try {
       stream.onMessage(r);
+      times.handled(kind, false, System.nanoTime() - arrived);
     } catch (RuntimeException | StackOverflowError e) {
       died.accept(e);
     } finally {

@@ -54,8 +54,9 @@ public interface PhaseRunner {
 
   /**
    * Whether evaluating {@code phase} is known to be cheap: the gRPC service then runs a message
-   * that only needs that evaluation where it arrives, without a hand-off to a check thread ({@link
-   * ProcessStream#light}). False by default.
+   * that only needs that evaluation (and, at a body of at most {@link
+   * ProcessStream#INLINE_BODY_BYTES}, its edit) where it arrives, without a hand-off to a check
+   * thread ({@link ProcessStream#light}). False by default.
    */
   default boolean cheap(Phase phase) {
     return false;

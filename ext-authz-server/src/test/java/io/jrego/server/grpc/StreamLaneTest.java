@@ -167,7 +167,144 @@ class StreamLaneTest {
   }
 
   @Test
-  void aResponsePhaseThatCallsANonDeterministicBuiltin_isNeverDecidedOnTheTransportThread()
+  void aRequestPhaseKnownToBeCheap_isDecidedWhereTheBodyArrives_asIsAJsonAnswer() {
+    ExternalProcessorService service = service();
+    service.offload(tasks::add);
+    String prompt = "{\"messages\":[{\"content\":\"to ann@example.com\"}]}";
+    int stream = 0;
+    boolean requestInline = false;
+    boolean answerInline = false;
+    // each evaluation uses microseconds of CPU once compiled; cold, one may use more than the bound
+    // and start the streak again, hence the many streams
+    for (; stream < 2_000 && !(requestInline && answerInline); stream++) {
+      Call c = new Call();
+      StreamObserver<ProcessingRequest> s = service.process(c);
+      s.onNext(requestHeaders());
+      s.onNext(body(false, prompt, true));
+      boolean inline = tasks.isEmpty();
+      if (stream < PhaseCost.STREAK) {
+        assertThat(inline).as("stream %d: not known to be cheap yet", stream).isFalse();
+      }
+      requestInline |= inline;
+      if (!inline) {
+        assertThat(c.out)
+            .as("stream %d: nothing answered before the check thread ran", stream)
+            .hasSize(1);
+        tasks.poll().run();
+      }
+      assertThat(
+              c.out
+                  .get(1)
+                  .getRequestBody()
+                  .getResponse()
+                  .getBodyMutation()
+                  .getBody()
+                  .toStringUtf8())
+          .as("stream %d: redacted wherever it was decided", stream)
+          .isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
+      assertThat(c.requested).as("stream %d: the next message asked for", stream).isEqualTo(3);
+
+      s.onNext(responseHeaders("application/json"));
+      s.onNext(body(true, "{\"a\":1,\"secret\":2}", true));
+      boolean answer = tasks.isEmpty();
+      if (stream < PhaseCost.STREAK) {
+        assertThat(answer)
+            .as("stream %d: the answer's phase not known to be cheap", stream)
+            .isFalse();
+      }
+      answerInline |= answer;
+      if (!answer) {
+        tasks.poll().run();
+      }
+      assertThat(
+              c.out
+                  .get(c.out.size() - 1)
+                  .getResponseBody()
+                  .getResponse()
+                  .getBodyMutation()
+                  .getStreamedResponse()
+                  .getBody()
+                  .toStringUtf8())
+          .as("stream %d: the answer edited wherever it was decided", stream)
+          .isEqualTo("{\"a\":1}");
+    }
+    assertThat(requestInline && answerInline)
+        .as("after %d streams both phases are decided on the transport thread", stream)
+        .isTrue();
+
+    // a body over the bound still goes to a check thread: its edit's cost grows with it
+    Call big = new Call();
+    StreamObserver<ProcessingRequest> s = service.process(big);
+    s.onNext(requestHeaders());
+    s.onNext(
+        body(
+            false,
+            "{\"messages\":[{\"content\":\"to ann@example.com "
+                + "x".repeat(io.jrego.server.process.ProcessStream.INLINE_BODY_BYTES)
+                + "\"}]}",
+            true));
+    assertThat(tasks).as("a request body over %d bytes", 8192).hasSize(1);
+    tasks.poll().run();
+    assertThat(
+            big.out
+                .get(1)
+                .getRequestBody()
+                .getResponse()
+                .getBodyMutation()
+                .getBody()
+                .toStringUtf8())
+        .startsWith("{\"messages\":[{\"content\":\"to <EMAIL_1> xxx");
+  }
+
+  @Test
+  void eachMessageIsTimedFromItsArrival_byTheThreadThatHandledIt() {
+    ServerMetrics metrics = new ServerMetrics();
+    ExternalProcessorService service =
+        new ExternalProcessorService(
+            policies,
+            metrics,
+            AuthorizationService.Config.defaults().withEvalTimeout(java.time.Duration.ofSeconds(5)),
+            ExternalProcessorService.Config.defaults());
+    service.offload(tasks::add);
+    assertThat(handled(metrics, "request_body", "check"))
+        .as("every series exists before the first message")
+        .isEqualTo(0);
+    assertThat(handled(metrics, "response_trailers", "transport")).isEqualTo(0);
+    StreamObserver<ProcessingRequest> s = service.process(new Call());
+    s.onNext(requestHeaders());
+    s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+    assertThat(handled(metrics, "request_body", "check"))
+        .as("a message in a check thread's queue is not handled yet")
+        .isEqualTo(0);
+    tasks.poll().run();
+    assertThat(handled(metrics, "request_headers", "transport")).isEqualTo(1);
+    assertThat(handled(metrics, "request_body", "check")).isEqualTo(1);
+    assertThat(handled(metrics, "request_body", "transport")).isEqualTo(0);
+    assertThat(metrics.scrape())
+        .containsPattern(
+            "jrego_process_message_seconds_sum\\{message=\"request_body\",thread=\"check\"\\}"
+                + " [0-9.E-]*[1-9]");
+  }
+
+  /** {@code jrego_process_message_seconds_count{message, thread}}, or -1 without the series. */
+  private static long handled(ServerMetrics metrics, String message, String thread) {
+    String head =
+        "jrego_process_message_seconds_count{message=\""
+            + message
+            + "\",thread=\""
+            + thread
+            + "\"} ";
+    return metrics
+        .scrape()
+        .lines()
+        .filter(l -> l.startsWith(head))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(head.length()).trim()))
+        .findFirst()
+        .orElse(-1);
+  }
+
+  @Test
+  void aPolicyThatCallsANonDeterministicBuiltin_isNeverDecidedOnTheTransportThread()
       throws Exception {
     // http.send would wait on the network using no CPU: its CPU cost says nothing of how long it
     // would hold the transport thread, so such a policy is never taken for cheap
@@ -180,7 +317,12 @@ class StreamLaneTest {
     service.offload(tasks::add);
     for (int stream = 0; stream < 4 * PhaseCost.STREAK; stream++) {
       Call c = new Call();
-      toStreamedAnswer(service, c);
+      StreamObserver<ProcessingRequest> s = service.process(c);
+      s.onNext(requestHeaders());
+      s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
+      assertThat(tasks).as("stream %d: the request body goes to a check thread", stream).hasSize(1);
+      tasks.poll().run();
+      s.onNext(responseHeaders("text/event-stream"));
       assertThat(tasks)
           .as("stream %d: the response headers go to a check thread", stream)
           .hasSize(1);
@@ -376,14 +518,18 @@ class StreamLaneTest {
 
   /**
    * Opens a stream on {@code service} for {@code c}, runs its request phase (headers, then a chat
-   * body handled on a check thread) and sends the headers of a streamed answer.
+   * body, handled on a check thread until the phase is known to be cheap) and sends the headers of
+   * a streamed answer.
    */
   private StreamObserver<ProcessingRequest> toStreamedAnswer(
       ExternalProcessorService service, Call c) {
     StreamObserver<ProcessingRequest> s = service.process(c);
     s.onNext(requestHeaders());
     s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
-    tasks.poll().run();
+    Runnable request = tasks.poll(); // none once the request phase is known to be cheap
+    if (request != null) {
+      request.run();
+    }
     s.onNext(responseHeaders("text/event-stream"));
     return s;
   }
