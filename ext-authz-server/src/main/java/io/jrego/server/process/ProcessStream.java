@@ -254,22 +254,22 @@ public final class ProcessStream {
   static final int LIGHT_PIECE_BYTES = 4096;
 
   /**
-   * The largest request body, or JSON answer, whose phase {@link #light} counts as light once the
-   * runner knows the phase to be {@link PhaseRunner#cheap cheap}: the runner measures the
-   * evaluation (the body's parse included), and this bounds what follows it, the body edit (the
-   * scan of the edited values and the body written again).
+   * The largest JSON answer whose response phase {@link #light} counts as light once the runner
+   * knows the phase to be {@link PhaseRunner#cheap cheap}: the runner measures the evaluation (the
+   * body's parse included), and this bounds what follows it, the body edit (the scan of the edited
+   * values and the body written again).
    */
   public static final int INLINE_BODY_BYTES = 8192;
 
   /**
    * Whether handling {@code r} next is light work: no policy evaluated (but a phase the runner
    * knows to be {@link PhaseRunner#cheap cheap}: the response phase at the response headers, and at
-   * a body of at most {@link #INLINE_BODY_BYTES} the request phase or a JSON answer's), no text
-   * scanned beyond a small SSE piece or such a body, nothing decompressed, no budget store asked.
-   * The gRPC service runs light messages where they arrive (the transport thread, with no hand-off)
-   * and the rest on the check threads. A message of a stream that settles a token budget (its
-   * request headers carry Check's reservation) is never light; the other streams of a server with a
-   * budget store are as light as without one.
+   * a JSON answer of at most {@link #INLINE_BODY_BYTES}; never the request phase, whose input the
+   * caller chooses), no text scanned beyond a small SSE piece or such a body, nothing decompressed,
+   * no budget store asked. The gRPC service runs light messages where they arrive (the transport
+   * thread, with no hand-off) and the rest on the check threads. A message of a stream that settles
+   * a token budget (its request headers carry Check's reservation) is never light; the other
+   * streams of a server with a budget store are as light as without one.
    */
   public boolean light(ProcessingRequest r) {
     if (done) {
@@ -295,11 +295,10 @@ public final class ProcessStream {
             r.getRequestBody().getEndOfStream()
                 || mode == BodySendMode.BUFFERED
                 || mode == BodySendMode.BUFFERED_PARTIAL;
-        yield !last
-            || !runner.defines(Phase.REQUEST)
-            || (runner.cheap(Phase.REQUEST)
-                && (long) requestBody.size() + r.getRequestBody().getBody().size()
-                    <= INLINE_BODY_BYTES);
+        // never the request phase itself: its input is the caller's body, and a caller who sent
+        // cheap ones could send one the policy finds costly, on the thread other streams' I/O
+        // waits for
+        yield !last || !runner.defines(Phase.REQUEST);
       }
       case RESPONSE_HEADERS ->
           requestHeaders == null

@@ -167,31 +167,26 @@ class StreamLaneTest {
   }
 
   @Test
-  void aRequestPhaseKnownToBeCheap_isDecidedWhereTheBodyArrives_asIsAJsonAnswer() {
+  void aJsonAnswersPhaseKnownToBeCheap_isDecidedWhereItArrives_neverTheRequestPhase() {
     ExternalProcessorService service = service();
     service.offload(tasks::add);
     String prompt = "{\"messages\":[{\"content\":\"to ann@example.com\"}]}";
     int stream = 0;
-    boolean requestInline = false;
     boolean answerInline = false;
     // each evaluation uses microseconds of CPU once compiled; cold, one may use more than the bound
     // and start the streak again, hence the many streams
-    for (; stream < 2_000 && !(requestInline && answerInline); stream++) {
+    for (; stream < 2_000 && !answerInline; stream++) {
       Call c = new Call();
       StreamObserver<ProcessingRequest> s = service.process(c);
       s.onNext(requestHeaders());
       s.onNext(body(false, prompt, true));
-      boolean inline = tasks.isEmpty();
-      if (stream < PhaseCost.STREAK) {
-        assertThat(inline).as("stream %d: not known to be cheap yet", stream).isFalse();
-      }
-      requestInline |= inline;
-      if (!inline) {
-        assertThat(c.out)
-            .as("stream %d: nothing answered before the check thread ran", stream)
-            .hasSize(1);
-        tasks.poll().run();
-      }
+      // the request phase reads the caller's body: however cheap it has been, a caller could send
+      // one the policy finds costly, so it never runs on the transport thread
+      assertThat(tasks).as("stream %d: the request body goes to a check thread", stream).hasSize(1);
+      assertThat(c.out)
+          .as("stream %d: nothing answered before the check thread ran", stream)
+          .hasSize(1);
+      tasks.poll().run();
       assertThat(
               c.out
                   .get(1)
@@ -200,7 +195,7 @@ class StreamLaneTest {
                   .getBodyMutation()
                   .getBody()
                   .toStringUtf8())
-          .as("stream %d: redacted wherever it was decided", stream)
+          .as("stream %d: redacted", stream)
           .isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
       assertThat(c.requested).as("stream %d: the next message asked for", stream).isEqualTo(3);
 
@@ -228,32 +223,37 @@ class StreamLaneTest {
           .as("stream %d: the answer edited wherever it was decided", stream)
           .isEqualTo("{\"a\":1}");
     }
-    assertThat(requestInline && answerInline)
-        .as("after %d streams both phases are decided on the transport thread", stream)
+    assertThat(answerInline)
+        .as("after %d streams the answer's phase is decided on the transport thread", stream)
         .isTrue();
 
-    // a body over the bound still goes to a check thread: its edit's cost grows with it
+    // an answer over the bound still goes to a check thread: its edit's cost grows with it
     Call big = new Call();
     StreamObserver<ProcessingRequest> s = service.process(big);
     s.onNext(requestHeaders());
+    s.onNext(body(false, prompt, true));
+    tasks.poll().run();
+    s.onNext(responseHeaders("application/json"));
     s.onNext(
         body(
-            false,
-            "{\"messages\":[{\"content\":\"to ann@example.com "
+            true,
+            "{\"a\":\""
                 + "x".repeat(io.jrego.server.process.ProcessStream.INLINE_BODY_BYTES)
-                + "\"}]}",
+                + "\",\"secret\":2}",
             true));
-    assertThat(tasks).as("a request body over %d bytes", 8192).hasSize(1);
+    assertThat(tasks).as("an answer over %d bytes", 8192).hasSize(1);
     tasks.poll().run();
     assertThat(
             big.out
-                .get(1)
-                .getRequestBody()
+                .get(big.out.size() - 1)
+                .getResponseBody()
                 .getResponse()
                 .getBodyMutation()
+                .getStreamedResponse()
                 .getBody()
                 .toStringUtf8())
-        .startsWith("{\"messages\":[{\"content\":\"to <EMAIL_1> xxx");
+        .startsWith("{\"a\":\"xxx")
+        .doesNotContain("secret");
   }
 
   @Test
@@ -518,18 +518,14 @@ class StreamLaneTest {
 
   /**
    * Opens a stream on {@code service} for {@code c}, runs its request phase (headers, then a chat
-   * body, handled on a check thread until the phase is known to be cheap) and sends the headers of
-   * a streamed answer.
+   * body handled on a check thread) and sends the headers of a streamed answer.
    */
   private StreamObserver<ProcessingRequest> toStreamedAnswer(
       ExternalProcessorService service, Call c) {
     StreamObserver<ProcessingRequest> s = service.process(c);
     s.onNext(requestHeaders());
     s.onNext(body(false, "{\"messages\":[{\"content\":\"hi\"}]}", true));
-    Runnable request = tasks.poll(); // none once the request phase is known to be cheap
-    if (request != null) {
-      request.run();
-    }
+    tasks.poll().run();
     s.onNext(responseHeaders("text/event-stream"));
     return s;
   }
