@@ -122,7 +122,7 @@ final class StreamText {
     List<Finding> mine = new ArrayList<>();
     for (Finding f : findings) {
       if (f.charStart() >= base && f.charEnd() <= cut) {
-        mine.add(shift(f, base));
+        mine.add(f.charsShiftedLeft(base));
       }
     }
     String segment = text.substring(base, cut);
@@ -168,17 +168,5 @@ final class StreamText {
       }
     }
     return true;
-  }
-
-  private static Finding shift(Finding f, int by) {
-    return new Finding(
-        f.type(),
-        f.start(),
-        f.end(),
-        f.charStart() - by,
-        f.charEnd() - by,
-        f.score(),
-        f.subtype(),
-        f.text());
   }
 }

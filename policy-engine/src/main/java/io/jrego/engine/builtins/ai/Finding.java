@@ -28,4 +28,12 @@ public record Finding(
   public double confidence() {
     return score / 100.0;
   }
+
+  /**
+   * This finding with its UTF-16 offsets moved {@code by} units to the left (found in a text that
+   * starts {@code by} units into the one the caller indexes); code point offsets as they were.
+   */
+  public Finding charsShiftedLeft(int by) {
+    return new Finding(type, start, end, charStart - by, charEnd - by, score, subtype, text);
+  }
 }

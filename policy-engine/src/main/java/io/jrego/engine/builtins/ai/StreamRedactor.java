@@ -104,7 +104,7 @@ public final class StreamRedactor {
     List<Finding> mine = new ArrayList<>();
     for (Finding f : findings) {
       if (f.charStart() >= base && f.charEnd() <= cut) {
-        mine.add(shift(f, base));
+        mine.add(f.charsShiftedLeft(base));
       }
     }
     String out = text.substring(base, cut);
@@ -115,17 +115,5 @@ public final class StreamRedactor {
       context = context.substring(1);
     }
     return redacted;
-  }
-
-  private static Finding shift(Finding f, int by) {
-    return new Finding(
-        f.type(),
-        f.start(),
-        f.end(),
-        f.charStart() - by,
-        f.charEnd() - by,
-        f.score(),
-        f.subtype(),
-        f.text());
   }
 }
