@@ -211,15 +211,7 @@ class StreamLaneTest {
       if (!answer) {
         tasks.poll().run();
       }
-      assertThat(
-              c.out
-                  .get(c.out.size() - 1)
-                  .getResponseBody()
-                  .getResponse()
-                  .getBodyMutation()
-                  .getStreamedResponse()
-                  .getBody()
-                  .toStringUtf8())
+      assertThat(lastAnswerBody(c))
           .as("stream %d: the answer edited wherever it was decided", stream)
           .isEqualTo("{\"a\":1}");
     }
@@ -243,17 +235,19 @@ class StreamLaneTest {
             true));
     assertThat(tasks).as("an answer over %d bytes", 8192).hasSize(1);
     tasks.poll().run();
-    assertThat(
-            big.out
-                .get(big.out.size() - 1)
-                .getResponseBody()
-                .getResponse()
-                .getBodyMutation()
-                .getStreamedResponse()
-                .getBody()
-                .toStringUtf8())
-        .startsWith("{\"a\":\"xxx")
-        .doesNotContain("secret");
+    assertThat(lastAnswerBody(big)).startsWith("{\"a\":\"xxx").doesNotContain("secret");
+  }
+
+  /** The answer body the last response-body message of {@code c} sent on. */
+  private static String lastAnswerBody(Call c) {
+    return c.out
+        .get(c.out.size() - 1)
+        .getResponseBody()
+        .getResponse()
+        .getBodyMutation()
+        .getStreamedResponse()
+        .getBody()
+        .toStringUtf8();
   }
 
   @Test
