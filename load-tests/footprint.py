@@ -207,11 +207,6 @@ LAUNCHER_VARIANTS = {
     "launcher-parallel-warm500ms": (["-XX:-UseSerialGC", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1"], {},
                                     ["--warm-up", "500ms"],
                                     "launcher with ParallelGC (one thread) instead of SerialGC, with a 0.5 s warm-up"),
-    # Issue 14 (session 16): the launcher's young generation before it was sized for the inputs long
-    # evaluations hold (the JVM's default at -Xms24m: 8 MiB, survivors 0.8 MiB each, half of that kept).
-    "launcher-young8-warm500ms": (["-XX:NewSize=8m", "-XX:SurvivorRatio=8", "-XX:TargetSurvivorRatio=50"], {},
-                                  ["--warm-up", "500ms"],
-                                  "launcher with the JVM's default young generation at -Xms24m, 0.5 s warm-up"),
 }
 
 

@@ -55,21 +55,6 @@ serve_jvm_flags() {
   # on this 2-CPU machine ("0.000% used -> 15.0% used" in its log). At 30% (38 MiB) it comes only
   # after 14 MiB or more of discarded code with no full GC in between; full GCs the heap asks for
   # unload code too (load-tests/README.md, "Fault matrix", session 13).
-  # Young generation 14 MiB from the start, survivor spaces a fifth of it each (3.5 MiB, eden 7),
-  # kept to 90% before the tenuring age drops: a long evaluation holds its check's input until
-  # its deadline (200 ms), longer than the young collections' interval under load (70-150 ms), so
-  # the input must outlive one or two of them in a survivor space. The JVM's default at -Xms24m
-  # (8 MiB: eden 6.4, survivors 0.8 each, half of that before the age drops to 1) overflowed with
-  # the 0.7-1.7 MB that the fault matrix's paced 1,500-message checks left alive at each young
-  # collection: 0.5-1 MB promoted per collection, the old generation 43 -> 91 MB in 9 s, then a
-  # full GC of 64-87 ms per replica (load-tests/README.md, "Two cpu-policy phases", session 16).
-  # Eden about as large as before (7 MiB against 6.4: a steady rate touches all of it between
-  # collections); resident memory +5 MiB at a steady 800 checks/s (the survivors' pages, once
-  # touched, stay). At most 17 MiB young: SerialGC reports the usable heap (Runtime.maxMemory(), what
-  # jrego derives its request and evaluation limits from) as the heap less one survivor space at
-  # the young generation's largest size, so the limits stay what they were (123.75 MiB usable;
-  # without the cap 117.4, and the message limit 384,614 bytes instead of 405,504); the default
-  # maximum, 42.6 MiB, let a full collection grow eden to 34 MiB, touched whole between collections.
   local gc
   case "${JREGO_GC:-serial}" in
     serial) gc=-XX:+UseSerialGC ;;
@@ -79,7 +64,6 @@ serve_jvm_flags() {
   esac
   SERVE_JVM_FLAGS=(
     "$gc" -Xms24m -Xmx128m
-    -XX:NewSize=14m -XX:MaxNewSize=17m -XX:SurvivorRatio=2 -XX:TargetSurvivorRatio=90
     -XX:ReservedCodeCacheSize=128m -XX:MaxMetaspaceSize=96m -Xss512k
     -XX:+ExitOnOutOfMemoryError
     --enable-native-access=ALL-UNNAMED

@@ -77,28 +77,6 @@ class ServeJitIT {
         .containsPattern("bool UseSerialGC\\s+= true");
   }
 
-  /**
-   * Issue 14: a long evaluation holds its check's input until its deadline, across one or two young
-   * collections under load. With the JVM's young generation at {@code -Xms24m} (survivor spaces of
-   * 0.8 MiB, half of that before objects are promoted at the next collection) the fault matrix's
-   * paced 1,500-message checks were promoted at every young collection and each replica took a full
-   * GC of 64-87 ms; the launcher starts the young generation at 14 MiB with survivor spaces of a
-   * fifth of it each, filled to 90% before the tenuring age drops. Its largest size, 17 MiB, keeps
-   * SerialGC's usable heap (the heap less one survivor space at that size) and so every limit jrego
-   * derives from it as before ({@code ExtProcEndToEndIT.LAUNCHER_MESSAGE_BYTES}).
-   */
-  @Test
-  void survivorSpacesHoldTheInputsOfLongEvaluations() throws Exception {
-    String out = flagsOf(List.of(), Map.of(), "");
-    assertThat(out)
-        .containsPattern("size_t NewSize\\s+= 14680064\\s+\\{product\\} \\{command line\\}")
-        .containsPattern("size_t MaxNewSize\\s+= 17825792\\s+\\{product\\} \\{command line\\}")
-        .containsPattern("uintx SurvivorRatio\\s+= 2\\s+\\{product\\} \\{command line\\}")
-        .containsPattern("uint TargetSurvivorRatio\\s+= 90\\s+\\{product\\} \\{command line\\}")
-        .containsPattern("size_t InitialHeapSize\\s+= 25165824\\s")
-        .containsPattern("bool UseSerialGC\\s+= true");
-  }
-
   @Test
   void aProfileTheLauncherDoesNotKnowStopsIt() throws Exception {
     assertThat(LauncherProcess.refusal(dir, Map.of("JREGO_JIT", "bogus")))
