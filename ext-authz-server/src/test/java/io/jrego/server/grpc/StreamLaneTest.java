@@ -93,15 +93,7 @@ class StreamLaneTest {
     assertThat(call.requested).as("nothing more is asked for meanwhile").isEqualTo(2);
     tasks.poll().run();
     assertThat(call.out).hasSize(2);
-    assertThat(
-            call.out
-                .get(1)
-                .getRequestBody()
-                .getResponse()
-                .getBodyMutation()
-                .getBody()
-                .toStringUtf8())
-        .isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
+    assertThat(requestBody(call)).isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
     assertThat(call.requested).isEqualTo(3);
 
     stream.onNext(responseHeaders("application/json"));
@@ -187,14 +179,7 @@ class StreamLaneTest {
           .as("stream %d: nothing answered before the check thread ran", stream)
           .hasSize(1);
       tasks.poll().run();
-      assertThat(
-              c.out
-                  .get(1)
-                  .getRequestBody()
-                  .getResponse()
-                  .getBodyMutation()
-                  .getBody()
-                  .toStringUtf8())
+      assertThat(requestBody(c))
           .as("stream %d: redacted", stream)
           .isEqualTo("{\"messages\":[{\"content\":\"to <EMAIL_1>\"}]}");
       assertThat(c.requested).as("stream %d: the next message asked for", stream).isEqualTo(3);
@@ -236,6 +221,11 @@ class StreamLaneTest {
     assertThat(tasks).as("an answer over %d bytes", 8192).hasSize(1);
     tasks.poll().run();
     assertThat(lastAnswerBody(big)).startsWith("{\"a\":\"xxx").doesNotContain("secret");
+  }
+
+  /** The request body the answer to {@code c}'s request-body message (its second) sent on. */
+  private static String requestBody(Call c) {
+    return c.out.get(1).getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
   }
 
   /** The answer body the last response-body message of {@code c} sent on. */
