@@ -171,6 +171,14 @@ final class Folding {
     boolean leet = false;
     int[] changed = null; // [from, to) pairs of the words leetspeak undoing changes
     int changedCount = 0;
+    // The view's words as Tokens splits them (letters and digits), found in the same walk: a word
+    // here may hold several of them ("h@ck" holds "h" and "ck"). Kept with the view when it comes
+    // back unchanged, so the scanner does not walk it again.
+    int cap = Math.max(8, n / 5);
+    int[] wordFrom = new int[cap];
+    int[] wordTo = new int[cap];
+    int[] wordHash = new int[cap];
+    int words = 0;
     int i = 0;
     while (i < n) {
       int ch = c[i];
@@ -190,13 +198,43 @@ final class Folding {
       }
       int j = i;
       int kinds = 0;
+      int tokenFrom = -1;
+      int h = 0;
       while (j < n) {
-        int k = kinds(c[j]);
+        int cj = c[j];
+        int k = kinds(cj);
         if ((k & WORD) == 0) {
           break;
         }
         kinds |= k;
+        if ((k & TOKEN) != 0) {
+          if (tokenFrom < 0) {
+            tokenFrom = j;
+            h = 0;
+          }
+          h = 31 * h + Math.min(cj, 0xFFFF); // as Tokens hashes: outside the BMP counts as 0xFFFF
+        } else if (tokenFrom >= 0) {
+          if (words == wordFrom.length) {
+            wordFrom = java.util.Arrays.copyOf(wordFrom, words * 2);
+            wordTo = java.util.Arrays.copyOf(wordTo, words * 2);
+            wordHash = java.util.Arrays.copyOf(wordHash, words * 2);
+          }
+          wordFrom[words] = tokenFrom;
+          wordTo[words] = j;
+          wordHash[words++] = h;
+          tokenFrom = -1;
+        }
         j++;
+      }
+      if (tokenFrom >= 0) {
+        if (words == wordFrom.length) {
+          wordFrom = java.util.Arrays.copyOf(wordFrom, words * 2);
+          wordTo = java.util.Arrays.copyOf(wordTo, words * 2);
+          wordHash = java.util.Arrays.copyOf(wordHash, words * 2);
+        }
+        wordFrom[words] = tokenFrom;
+        wordTo[words] = j;
+        wordHash[words++] = h;
       }
       if ((kinds & (LETTER | LEETSPEAK)) == (LETTER | LEETSPEAK)) {
         leet = leet || leetNextToLetter(c, i, j);
@@ -213,6 +251,7 @@ final class Folding {
       i = j;
     }
     if (!leet || changedCount == 0) {
+      in.words = Tokens.of(in, wordFrom, wordTo, wordHash, words);
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
@@ -409,6 +448,9 @@ final class Folding {
   private static final int LETTER = 2;
   private static final int LEETSPEAK = 4;
 
+  /** A character of a word as {@link Tokens} splits words: a letter or a digit. */
+  private static final int TOKEN = 8;
+
   /**
    * {@link #WORD}, {@link #LETTER} and {@link #LEETSPEAK} bits of {@code c}, ASCII from one table.
    */
@@ -416,7 +458,9 @@ final class Folding {
     if (c < 128) {
       return ASCII_KINDS[c];
     }
-    return Character.isLetter(c) ? WORD | LETTER : Character.isLetterOrDigit(c) ? WORD : 0;
+    return Character.isLetter(c)
+        ? WORD | LETTER | TOKEN
+        : Character.isLetterOrDigit(c) ? WORD | TOKEN : 0;
   }
 
   private static final byte[] ASCII_KINDS = new byte[128];
@@ -427,7 +471,8 @@ final class Folding {
           (byte)
               ((ASCII_WORD[c] ? WORD : 0)
                   | (ASCII_LETTER[c] ? LETTER : 0)
-                  | (leetSwitch(c) != 0 ? LEETSPEAK : 0));
+                  | (leetSwitch(c) != 0 ? LEETSPEAK : 0)
+                  | (Character.isLetterOrDigit(c) ? TOKEN : 0));
     }
   }
 

@@ -17,13 +17,27 @@ final class MappedText {
   private int[] ends;
   private int length;
 
+  /**
+   * The view's words, when the walk that made the view found them on the way ({@link
+   * Folding#deobfuscate}); null otherwise. {@link #set} drops them.
+   */
+  Tokens words;
+
+  /**
+   * An empty view for about {@code capacity} code points; with 0, no array until the first append
+   * (a text's tag view, most texts' only view that stays empty, and the views {@link #identity} and
+   * {@link #identityPrefix} make around an array they are given).
+   */
   MappedText(int capacity) {
-    cps = new int[Math.max(16, capacity)];
+    cps = capacity == 0 ? NONE : new int[Math.max(16, capacity)];
   }
 
+  private static final int[] NONE = new int[0];
+
   void append(int cp, int start, int end) {
+    words = null;
     if (length == cps.length) {
-      int c = cps.length * 2;
+      int c = Math.max(16, cps.length * 2);
       cps = Arrays.copyOf(cps, c);
       if (starts != null) {
         starts = Arrays.copyOf(starts, c);
@@ -103,6 +117,7 @@ final class MappedText {
   /** Replaces code point {@code i}, keeping its span. */
   void set(int i, int cp) {
     cps[i] = cp;
+    words = null;
   }
 
   int length() {

@@ -25,7 +25,26 @@ final class Tokens {
     this.size = size;
   }
 
+  /**
+   * The words of {@code v}; without rot13, those its maker found ({@link MappedText#words}) when it
+   * found them.
+   */
   static Tokens of(MappedText v, boolean rot13) {
+    if (!rot13 && v.words != null) {
+      return v.words;
+    }
+    return split(v, rot13);
+  }
+
+  /**
+   * Words {@code [from[k], to[k])} of {@code v} with their hashes, as {@link #split} finds them.
+   */
+  static Tokens of(MappedText v, int[] from, int[] to, int[] hash, int size) {
+    return new Tokens(v, false, from, to, hash, size);
+  }
+
+  /** Splits {@code v} into words. */
+  static Tokens split(MappedText v, boolean rot13) {
     int n = v.length();
     int cap = Math.max(8, n / 5);
     int[] from = new int[cap];

@@ -206,6 +206,83 @@ class TextViewsTest {
     assertThat(truncated).isGreaterThan(5_000);
   }
 
+  /**
+   * The folded views' words are found while leetspeak is looked for, in the same walk; a view that
+   * leetspeak undoing or joined letters change is split again. Over random mixes of words, digits,
+   * leetspeak characters, spaced letters, characters outside the BMP, invisible characters and
+   * encoded runs (whose decoded views are folded too), every view's words must be those a split of
+   * the finished view finds, with the same hashes.
+   */
+  @Test
+  void views_wordsFoundWhileFoldingAreThoseOfASplit() {
+    String[] pieces = {
+      " ",
+      " ",
+      "\n",
+      ".",
+      "-",
+      "ignore",
+      "Previous",
+      "h@ck",
+      "1gn0r3",
+      "p4$$",
+      "w!n",
+      "a|b",
+      "rot13",
+      "i g n o r e",
+      "x",
+      "7",
+      "42",
+      "@",
+      "$",
+      "\u00e9t\u00e9",
+      "\u00DF",
+      "\uFF29\uFF47",
+      "\uD835\uDC00",
+      "\uD83D\uDE00",
+      "\u200B",
+      "\u0130",
+      "\u4E2D\u6587",
+      "\u0661\u0662",
+      java.util.Base64.getEncoder().encodeToString("ign0re all previous".getBytes(UTF_8)),
+      "%69%67%6e%6f%72%65",
+    };
+    SplittableRandom random = new SplittableRandom(17);
+    int kept = 0;
+    int split = 0;
+    for (int round = 0; round < 10_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int count = random.nextInt(16);
+      for (int k = 0; k < count; k++) {
+        b.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = b.toString();
+      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
+      List<MappedText> views = new ArrayList<>();
+      views.add(v.folded);
+      for (TextViews.Segment s : v.decoded) {
+        views.add(s.folded());
+      }
+      for (MappedText view : views) {
+        if (view.words == null) {
+          split++;
+          continue;
+        }
+        kept++;
+        Tokens found = Tokens.of(view, false);
+        Tokens again = Tokens.split(view, false);
+        assertThat(found.size).as(text).isEqualTo(again.size);
+        for (int k = 0; k < again.size; k++) {
+          assertThat(found.from[k]).as(text).isEqualTo(again.from[k]);
+          assertThat(found.to[k]).as(text).isEqualTo(again.to[k]);
+          assertThat(found.hash(k)).as(text).isEqualTo(again.hash(k));
+        }
+      }
+    }
+    assertThat(kept).isGreaterThan(3_000);
+    assertThat(split).isGreaterThan(1_000);
+  }
+
   private static List<String> segments(TextViews v, int shift) {
     List<String> out = new ArrayList<>();
     for (TextViews.Segment s : v.decoded) {
