@@ -52,7 +52,25 @@ final class NumberRuns {
     } finally {
       runs.scan = null; // do not keep the text alive until the thread's next scan
       runs.t = null;
+      java.util.Arrays.fill(runs.digits, '\0'); // nor the digits of its last number
+      java.util.Arrays.fill(runs.gap, '\0');
     }
+  }
+
+  /** Whether this thread's reused arrays hold no digits of the texts it read (for tests). */
+  static boolean threadArraysClear() {
+    NumberRuns runs = PER_THREAD.get();
+    for (int k = 0; k < MAX_DIGITS; k++) {
+      if (runs.digits[k] != 0) {
+        return false;
+      }
+    }
+    for (int k = 0; k < MAX_GROUPS; k++) {
+      if (runs.gap[k] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private int run(int s) {

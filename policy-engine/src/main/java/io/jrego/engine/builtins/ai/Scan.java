@@ -176,6 +176,19 @@ final class Scan {
     int n = t.length();
     char[] cs = chars(t);
     chars = cs;
+    try {
+      walk(from, walk);
+    } finally {
+      // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs)
+      java.util.Arrays.fill(cs, 0, n, '\0');
+      chars = null;
+    }
+  }
+
+  private void walk(int from, PiiScanner.Walk walk) {
+    String t = text;
+    int n = t.length();
+    char[] cs = chars;
     int i = from;
     while (i < n) {
       char c = cs[i];
@@ -224,6 +237,16 @@ final class Scan {
   private static final int SCRATCH_MAX = 1 << 15;
 
   private static final ThreadLocal<char[]> SCRATCH = ThreadLocal.withInitial(() -> new char[256]);
+
+  /** Whether this thread's reused arrays hold nothing of the texts it scanned (for tests). */
+  static boolean threadArraysClear() {
+    for (char c : SCRATCH.get()) {
+      if (c != 0) {
+        return false;
+      }
+    }
+    return NumberRuns.threadArraysClear();
+  }
 
   private static char[] chars(String t) {
     int n = t.length();
