@@ -13,8 +13,29 @@ final class Hits {
     counts = new int[classes];
   }
 
+  /**
+   * This thread's hits, reused: a view's hits are read before the next view's are made (the scanner
+   * goes through its views one after another), and two arrays per class per text were a tenth of
+   * what a chat body's scans allocated. They hold word indices, no text.
+   */
+  private static final ThreadLocal<Hits> REUSED =
+      ThreadLocal.withInitial(() -> new Hits(InjectionScanner.LEXICON.classCount()));
+
+  /** The longest per-class array kept from one text to the next (a long text's are dropped). */
+  private static final int KEPT = 96;
+
+  /**
+   * The word-class hits of {@code t}, in this thread's reused instance: valid until the next call
+   * on this thread.
+   */
   static Hits of(Tokens t, int[] docLangs) {
-    Hits h = new Hits(InjectionScanner.LEXICON.classCount());
+    Hits h = REUSED.get();
+    for (int c = 0; c < h.counts.length; c++) {
+      h.counts[c] = 0;
+      if (h.data[c] != null && h.data[c].length > KEPT) {
+        h.data[c] = null;
+      }
+    }
     for (int i = 0; i < t.size; i++) {
       List<Lexicon.Phrase> exact = InjectionScanner.LEXICON.exact(t, i);
       if (exact != null) {

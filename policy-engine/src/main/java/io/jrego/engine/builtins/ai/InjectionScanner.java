@@ -589,38 +589,53 @@ final class InjectionScanner {
   private static final Comparator<Finding> IN_REPORT =
       Comparator.comparing(Finding::span).thenComparing(Finding::rule).thenComparing(Finding::view);
 
+  /**
+   * The report of a text's findings. Takes {@code all} over (the scan's own list, sorted in place):
+   * most texts have none or one finding, and a copy of the list and two sets per text were a tenth
+   * of what a chat body's scans allocated.
+   */
   private static Report report(List<Finding> all, Options options, TextViews v) {
-    List<Finding> sorted = new ArrayList<>(all);
+    List<Finding> sorted = all;
     sorted.sort(BY_SCORE);
     int score = 0;
-    Set<String> categories = new TreeSet<>();
-    Set<String> languages = new TreeSet<>();
+    Set<String> categories = null;
+    Set<String> languages = null;
     for (Finding f : sorted) {
       boolean counts = f.score() >= options.threshold();
       if (score == 0) {
         score = f.score();
-      } else if (counts && !categories.contains(f.category()) && !f.category().equals(MODEL)) {
+      } else if (counts
+          && (categories == null || !categories.contains(f.category()))
+          && !f.category().equals(MODEL)) {
         score = Math.min(100, score + 10);
       }
       if (counts) {
+        if (categories == null) {
+          categories = new TreeSet<>();
+        }
         categories.add(f.category());
         if (!f.language().isEmpty()) {
+          if (languages == null) {
+            languages = new TreeSet<>();
+          }
           languages.add(f.language());
         }
       }
     }
-    if (categories.size() > 1) {
+    if (categories != null && categories.size() > 1) {
       categories.remove(MODEL); // the statistical layer names no family; the rules did
     }
     List<Finding> kept =
-        new ArrayList<>(sorted.subList(0, Math.min(sorted.size(), options.maxFindings())));
+        sorted.size() <= options.maxFindings()
+            ? sorted
+            : new ArrayList<>(sorted.subList(0, options.maxFindings()));
     kept.sort(IN_REPORT);
     return new Report(
         score >= options.threshold(),
         score,
         options.threshold(),
-        List.copyOf(categories),
-        List.copyOf(languages),
+        categories == null ? List.of() : List.copyOf(categories),
+        languages == null ? List.of() : List.copyOf(languages),
         kept,
         v);
   }

@@ -434,8 +434,11 @@ final class Secrets {
     return vEnd;
   }
 
-  /** A reused buffer for {@link #assignedName}: one per scan, so no copy is made per name. */
-  private final StringBuilder nameBuffer = new StringBuilder();
+  /**
+   * A reused buffer for {@link #assignedName}: one per scan, so no copy is made per name; made at
+   * the first name (most short messages have none).
+   */
+  private StringBuilder nameBuffer;
 
   /**
    * The name of an assignment {@code [s, nameEnd)} lower-cased without {@code _}, {@code -} and
@@ -444,6 +447,10 @@ final class Secrets {
    */
   private CharSequence assignedName(int s, int nameEnd) {
     StringBuilder b = nameBuffer;
+    if (b == null) {
+      b = new StringBuilder();
+      nameBuffer = b;
+    }
     b.setLength(0);
     for (int k = s; k < nameEnd; k++) {
       char c = t.charAt(k);
