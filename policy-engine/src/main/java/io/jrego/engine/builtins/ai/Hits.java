@@ -115,6 +115,14 @@ final class Hits {
     counts[cls] = c + 1;
   }
 
+  /** A rule's chosen hit per step, reused by the rules applied to these hits one at a time. */
+  private final int[] steps = new int[16];
+
+  /** An array of at least {@code n} ints for a rule's steps, reused: valid until the next call. */
+  int[] steps(int n) {
+    return n <= steps.length ? steps : new int[n];
+  }
+
   int count(int cls) {
     return counts[cls];
   }

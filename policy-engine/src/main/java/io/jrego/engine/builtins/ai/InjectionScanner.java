@@ -187,7 +187,7 @@ final class InjectionScanner {
       return;
     }
     int lastEnd = -1;
-    int[] chosen = new int[r.stepCount()];
+    int[] chosen = hits.steps(r.stepCount());
     for (int a = 0; a < n; a++) {
       int from = hits.from(first, a);
       if (from < lastEnd) {
@@ -207,7 +207,7 @@ final class InjectionScanner {
       }
       int and = -1;
       int or = 0;
-      for (int k = 0; k < chosen.length; k++) {
+      for (int k = 0; k < r.stepCount(); k++) {
         int langs = hits.langs(r.step(k), chosen[k]);
         if (langs != 0) {
           and &= langs;

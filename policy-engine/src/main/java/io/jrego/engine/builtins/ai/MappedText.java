@@ -138,6 +138,9 @@ final class MappedText {
 
   /** The original span covered by view code points {@code [from, to)}; to must exceed from. */
   Span span(int from, int to) {
+    if (starts == null && ends == null) {
+      return new Span(from, to); // code point i maps to [i, i + 1)
+    }
     int s = Integer.MAX_VALUE;
     int e = 0;
     for (int i = from; i < to; i++) {

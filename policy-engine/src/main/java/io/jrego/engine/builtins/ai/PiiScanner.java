@@ -106,6 +106,9 @@ public final class PiiScanner {
     }
   }
 
+  /** The result of a scan without candidates. */
+  private static final Result NOTHING = new Result(List.of(), false);
+
   /**
    * Scans {@code text}.
    *
@@ -143,6 +146,9 @@ public final class PiiScanner {
     }
     Scan scan = new Scan(text, options);
     scan.run(from, walk);
+    if (scan.candidates.isEmpty()) {
+      return NOTHING; // most messages: no lists, no set of taken chars
+    }
     List<Candidate> kept = new ArrayList<>();
     for (Candidate c : scan.candidates) {
       int score = scan.withContext(c.type(), c.score(), c.start(), c.end());
