@@ -257,7 +257,68 @@ final class Folding {
     for (int k = 0; k < changedCount; k += 2) {
       unleet(in, changed[k], changed[k + 1], in);
     }
+    in.words = respliced(in, wordFrom, wordTo, wordHash, words, changed, changedCount);
     return in;
+  }
+
+  /**
+   * The words of {@code v} after leetspeak was undone in the ranges {@code changed[2k], changed[2k
+   * + 1]} (ascending whole words of the walk, each between characters that are not word characters,
+   * which undoing leaves alone): the words found before, but those ranges split again. No word
+   * crosses a range's end, so this is the split of the whole view.
+   */
+  private static Tokens respliced(
+      MappedText v, int[] from, int[] to, int[] hash, int size, int[] changed, int changedCount) {
+    int[] c = v.codePoints();
+    int cap = Math.max(8, size + 8);
+    int[] f = new int[cap];
+    int[] t = new int[cap];
+    int[] h = new int[cap];
+    int m = 0;
+    int w = 0;
+    for (int k = 0; k <= changedCount; k += 2) {
+      int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
+      for (; w < size && from[w] < a; w++) {
+        if (m == f.length) {
+          f = java.util.Arrays.copyOf(f, m * 2);
+          t = java.util.Arrays.copyOf(t, m * 2);
+          h = java.util.Arrays.copyOf(h, m * 2);
+        }
+        f[m] = from[w];
+        t[m] = to[w];
+        h[m++] = hash[w];
+      }
+      if (k == changedCount) {
+        break;
+      }
+      int b = changed[k + 1];
+      while (w < size && from[w] < b) {
+        w++; // a word of the changed range: found again below
+      }
+      int p = a;
+      while (p < b) {
+        if ((kinds(c[p]) & TOKEN) == 0) {
+          p++;
+          continue;
+        }
+        int q = p;
+        int x = 0;
+        while (q < b && (kinds(c[q]) & TOKEN) != 0) {
+          x = 31 * x + Math.min(c[q], 0xFFFF);
+          q++;
+        }
+        if (m == f.length) {
+          f = java.util.Arrays.copyOf(f, m * 2);
+          t = java.util.Arrays.copyOf(t, m * 2);
+          h = java.util.Arrays.copyOf(h, m * 2);
+        }
+        f[m] = p;
+        t[m] = q;
+        h[m++] = x;
+        p = q;
+      }
+    }
+    return Tokens.of(v, f, t, h, m);
   }
 
   /**

@@ -179,8 +179,11 @@ final class Scan {
     try {
       walk(from, walk);
     } finally {
-      // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs)
-      java.util.Arrays.fill(cs, 0, n, '\0');
+      // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs); a
+      // longer text's array of its own is left to the collector
+      if (n <= SCRATCH_MAX) {
+        java.util.Arrays.fill(cs, 0, n, '\0');
+      }
       chars = null;
     }
   }

@@ -207,11 +207,12 @@ class TextViewsTest {
   }
 
   /**
-   * The folded views' words are found while leetspeak is looked for, in the same walk; a view that
-   * leetspeak undoing or joined letters change is split again. Over random mixes of words, digits,
-   * leetspeak characters, spaced letters, characters outside the BMP, invisible characters and
-   * encoded runs (whose decoded views are folded too), every view's words must be those a split of
-   * the finished view finds, with the same hashes.
+   * The folded views' words are found while leetspeak is looked for, in the same walk; where
+   * leetspeak is undone, those words are split again, and a view that joined letters rebuild is
+   * split whole. Over random mixes of words, digits, leetspeak characters, spaced letters,
+   * characters outside the BMP, invisible characters and encoded runs (whose decoded views are
+   * folded too), every view's words must be those a split of the finished view finds, with the same
+   * hashes.
    */
   @Test
   void views_wordsFoundWhileFoldingAreThoseOfASplit() {
@@ -279,8 +280,10 @@ class TextViewsTest {
         }
       }
     }
-    assertThat(kept).isGreaterThan(3_000);
-    assertThat(split).isGreaterThan(1_000);
+    // views leetspeak changed keep their words too (4,242 kept when they did not); joined letters
+    // rebuild the view, which is split again
+    assertThat(kept).isGreaterThan(6_000);
+    assertThat(split).isGreaterThan(500);
   }
 
   /**
