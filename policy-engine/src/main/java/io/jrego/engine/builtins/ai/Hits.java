@@ -39,6 +39,7 @@ final class Hits {
     for (int i = 0; i < t.size; i++) {
       List<Lexicon.Phrase> exact = InjectionScanner.LEXICON.exact(t, i);
       if (exact != null) {
+        h.compared = null;
         h.tryFirstWords(t, i, exact);
         h.tryFirstWords(t, i, InjectionScanner.LEXICON.pairs(t, i));
       }
@@ -69,8 +70,9 @@ final class Hits {
    * same word merge.
    */
   private void tryFirstWords(Tokens t, int i, List<Lexicon.Phrase> phrases) {
-    String first = null;
-    boolean same = false;
+    // the word's phrases and then its pairs start with the same first word: compared once
+    String first = compared;
+    boolean same = comparedSame;
     for (int k = 0; k < phrases.size(); k++) {
       Lexicon.Phrase p = phrases.get(k);
       if (!p.firstWord().equals(first)) {
@@ -81,7 +83,14 @@ final class Hits {
         tryPhrase(t, i, p, 1);
       }
     }
+    compared = first;
+    comparedSame = same;
   }
+
+  /** The first word the current word was last compared with, and whether they were equal. */
+  private String compared;
+
+  private boolean comparedSame;
 
   private void tryPhrase(Tokens t, int i, Lexicon.Phrase p, int fromWord) {
     int size = p.size();

@@ -201,19 +201,19 @@ final class TextViews {
         SCRATCH.set(cps);
       }
       int[] folded = new int[Math.max(16, cap)];
-      // The chars in bulk copies, then read from the array: a String's charAt checks the index
+      // The chars in one bulk copy, then read from the array: a String's charAt checks the index
       // and the string's coding at every call, and UTF-16 strings (a text with one char outside
-      // Latin-1) pay for both at every char. A chunk of at most CHUNK chars at a time, into this
-      // thread's array, with one char more for a surrogate pair across the chunk's end: a long
-      // text is not copied into an array of its own. Only the chars the pass can reach are
-      // copied: cap code points take at most 2 * cap chars, and one more is looked at for a pair.
+      // Latin-1) pay for both at every char. Only the chars the pass can reach are copied: cap
+      // code points take at most 2 * cap chars, and one more is looked at for a surrogate pair.
       int reach = (int) Math.min(len, 2L * cap + 1);
       char[] chars = CHARS.get();
-      if (chars.length < Math.min(reach, CHUNK + 1)) {
-        chars = new char[Math.max(Math.min(reach, CHUNK + 1), 256)];
+      if (reach > SCRATCH_MAX) {
+        chars = new char[reach];
+      } else if (chars.length < reach) {
+        chars = new char[Math.max(reach, 256)];
         CHARS.set(chars);
       }
-      int copied = 0; // the most chars of the array written, cleared at the end
+      text.getChars(0, reach, chars, 0);
       int n = 0;
       int i = 0;
       int foldedCount = -1;
@@ -223,53 +223,48 @@ final class TextViews {
       int[] starts = NO_STARTS;
       int startCount = 0;
       while (i < len && n < cap) {
-        int base = i;
-        int end = Math.min(len, base + CHUNK);
-        int upTo = Math.min(reach, end + 1);
-        text.getChars(base, upTo, chars, 0);
-        copied = Math.max(copied, upTo - base);
-        while (i < end && n < cap) {
-          int cp = chars[i - base];
-          if (Character.isHighSurrogate((char) cp)
-              && i + 1 < len
-              && Character.isLowSurrogate(chars[i + 1 - base])) {
-            cp = Character.toCodePoint((char) cp, chars[i + 1 - base]);
-            i += 2;
-          } else {
-            i++;
-          }
-          cps[n] = cp;
-          if (cp < 0x80) {
-            int cls = ASCII[cp];
-            seen |= cls;
-            run = (cls & BASE64) != 0 ? run + 1 : 0;
-            if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
-              if (startCount == starts.length) {
-                starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
-              }
-              starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
-            }
-            if (foldedCount < 0) {
-              folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-            }
-          } else {
-            run = 0;
-            if (firstInvisible < 0 && Invisibles.kind(cp) != Invisibles.NOT_INVISIBLE) {
-              firstInvisible = n;
-              foldedCount = foldedCount < 0 ? n : foldedCount;
-            } else if (foldedCount < 0) {
-              String f = Folding.fold(cp);
-              if (f.length() == 1 && !Character.isSurrogate(f.charAt(0))) {
-                folded[n] = f.charAt(0);
-              } else {
-                foldedCount = n;
-              }
-            }
-          }
-          n++;
+        int cp = chars[i];
+        if (Character.isHighSurrogate((char) cp)
+            && i + 1 < len
+            && Character.isLowSurrogate(chars[i + 1])) {
+          cp = Character.toCodePoint((char) cp, chars[i + 1]);
+          i += 2;
+        } else {
+          i++;
         }
+        cps[n] = cp;
+        if (cp < 0x80) {
+          int cls = ASCII[cp];
+          seen |= cls;
+          run = (cls & BASE64) != 0 ? run + 1 : 0;
+          if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
+            if (startCount == starts.length) {
+              starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+            }
+            starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
+          }
+          if (foldedCount < 0) {
+            folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+          }
+        } else {
+          run = 0;
+          if (firstInvisible < 0 && Invisibles.kind(cp) != Invisibles.NOT_INVISIBLE) {
+            firstInvisible = n;
+            foldedCount = foldedCount < 0 ? n : foldedCount;
+          } else if (foldedCount < 0) {
+            String f = Folding.fold(cp);
+            if (f.length() == 1 && !Character.isSurrogate(f.charAt(0))) {
+              folded[n] = f.charAt(0);
+            } else {
+              foldedCount = n;
+            }
+          }
+        }
+        n++;
       }
-      java.util.Arrays.fill(chars, 0, copied, '\0'); // the thread's array keeps no text
+      if (reach <= SCRATCH_MAX) {
+        java.util.Arrays.fill(chars, 0, reach, '\0'); // this thread's array keeps no text
+      }
       if (n < cap && !reused) {
         cps = java.util.Arrays.copyOf(cps, n);
       }
@@ -296,10 +291,7 @@ final class TextViews {
 
     private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> NO_STARTS);
 
-    /** The most chars read into this thread's array at a time. */
-    private static final int CHUNK = 1 << 14;
-
-    /** The chars of a text, {@link #CHUNK} and one more at a time (32 KB at most per thread). */
+    /** The chars of texts up to {@link #SCRATCH_MAX} chars (32 KB at most per thread). */
     private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[0]);
 
     private static final int BASE64 = 1;
