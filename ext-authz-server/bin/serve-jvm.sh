@@ -81,9 +81,10 @@ serve_jvm_flags() {
   # in 9-18 s, the old generation at its ceiling, a full collection of 146-177 ms per replica. That
   # collection grew the young generation to 42 MiB, and from then on nothing was promoted and calm
   # took 16-18 young pauses, 37-49 ms, per replica per 30 s, against 90-98 pauses, 159-162 ms,
-  # before it. 20 MiB holds what the hostile checks keep alive at once; session 16's 14 MiB with
-  # survivors of half the young generation copied its survivors at every pause, 2-5x the pause
-  # time (load-tests/README.md, "Two cpu-policy phases", session 17). G1 sizes its own.
+  # before it. Starting at 20 MiB: no full collection, 4-6 MiB promoted in the phase, calm's young
+  # pauses 56-57 ms per 30 s. Session 16's 14 MiB with survivors of half the young generation
+  # copied its survivors at every pause, 2-5x the pause time (load-tests/README.md, "Two
+  # cpu-policy phases", session 17). G1 sizes its own.
   if [[ "$gc" == -XX:+UseSerialGC ]]; then
     SERVE_JVM_FLAGS+=(-XX:NewSize=20m)
   fi
