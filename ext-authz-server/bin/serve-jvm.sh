@@ -71,6 +71,23 @@ serve_jvm_flags() {
     -Djrego.home="$root"
     "-Djava.util.logging.SimpleFormatter.format=%1\$tFT%1\$tT.%1\$tLZ %4\$s %3\$s %5\$s%6\$s%n"
   )
+  # SerialGC's young generation starts at 20 MiB (eden 16, two survivor spaces of 2) instead of the
+  # third of -Xms it would take (8 MiB: eden 6.5, survivors 0.75), and keeps the JVM's own ratios
+  # and its ceiling (a third of -Xmx; the usable heap, and every limit derived from it, as before).
+  # SerialGC resizes the young generation only in a full collection, so a server kept the small
+  # one until its first: in the fault matrix's cpu-policy phase each paced hostile check holds its
+  # 0.5 MB input until its deadline (200 ms), one or two of them were alive at every young
+  # collection (6 a second), more than 0.75 MiB of survivors take, and they were promoted: 40 MB
+  # in 9-18 s, the old generation at its ceiling, a full collection of 146-177 ms per replica. That
+  # collection grew the young generation to 42 MiB, and from then on nothing was promoted and calm
+  # took 16-18 young pauses, 37-49 ms, per replica per 30 s, against 90-98 pauses, 159-162 ms,
+  # before it. Starting at 20 MiB: no full collection, 4-6 MiB promoted in the phase, calm's young
+  # pauses 56-57 ms per 30 s. Session 16's 14 MiB with survivors of half the young generation
+  # copied its survivors at every pause, 2-5x the pause time (load-tests/README.md, "Two
+  # cpu-policy phases", session 17). G1 sizes its own.
+  if [[ "$gc" == -XX:+UseSerialGC ]]; then
+    SERVE_JVM_FLAGS+=(-XX:NewSize=20m)
+  fi
   # Every second the JVM hands the C heap its JIT compilers and the gRPC stack freed back to the OS
   # (malloc_trim): 10 MiB less resident at 800 checks/s than without, and 5-7 MiB less than every
   # 5 s (the compilers' scratch memory, NMT's Arena Chunk, stayed resident up to 5 s after a

@@ -77,6 +77,24 @@ class ServeJitIT {
         .containsPattern("bool UseSerialGC\\s+= true");
   }
 
+  /**
+   * Issue 14: SerialGC sizes the young generation from the initial heap (8 MiB of -Xms24m) and
+   * resizes it only in a full collection. In the fault matrix's cpu-policy phase the paced hostile
+   * checks' inputs, alive until their deadline, overflowed its 0.75 MiB survivor spaces at every
+   * young collection, were promoted, and filled the old generation to a full collection of 146-177
+   * ms per replica. The launcher starts the young generation at 20 MiB and leaves its ceiling, and
+   * so the usable heap every limit is derived from, to the JVM.
+   */
+  @Test
+  void theYoungGenerationStartsLargeEnoughForPacedInputsAndKeepsTheJvmsCeiling() throws Exception {
+    String out = flagsOf(List.of(), Map.of(), "");
+    assertThat(out)
+        .containsPattern("size_t NewSize\\s+= 20971520\\s+\\{product\\} \\{command line\\}")
+        .containsPattern("size_t MaxNewSize\\s+= \\d+\\s+\\{product\\} \\{ergonomic\\}")
+        .containsPattern("size_t MaxHeapSize\\s+= 134217728\\s")
+        .containsPattern("uintx SurvivorRatio\\s+= 8\\s+\\{product\\} \\{default\\}");
+  }
+
   @Test
   void aProfileTheLauncherDoesNotKnowStopsIt() throws Exception {
     assertThat(LauncherProcess.refusal(dir, Map.of("JREGO_JIT", "bogus")))
