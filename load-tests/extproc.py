@@ -25,7 +25,8 @@ answers redacted chunk by chunk with a hold-back window).
 
 With --before ROOT, a second `jrego serve` from another checkout (built there first: its
 ext-authz-server/target/jrego.jar) answers a fourth Envoy, "before", configured as
-ext_authz+ext_proc: the change and what it replaced, measured interleaved in one run.
+ext_authz+ext_proc from that checkout's envoy-config/envoy.yaml: the change (jrego and the
+shipped filter settings) and what it replaced, measured interleaved in one run.
 
 Writes results/extproc-<date>.md (and .json) with the figures and their ratios to the variants
 without ext_proc, and whether the issue's targets are met: added p99 <= 1 ms at 1,000 req/s for
@@ -256,7 +257,30 @@ def cut_streams(upstream_log):
     return [line for line in open(upstream_log).read().splitlines() if line.startswith("cut stream")]
 
 
-def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants):
+# envoy-config/README.md's full-duplex option: both ext_proc bodies FULL_DUPLEX_STREAMED (fixed
+# modes: Envoy takes no override then), and each listener's stream_idle_timeout lowered to 30 s,
+# since Envoy times no ext_proc message in that mode
+FULL_DUPLEX_MODES = """              processing_mode:
+                request_header_mode: SEND
+                request_body_mode: FULL_DUPLEX_STREAMED
+                request_trailer_mode: SEND
+                response_header_mode: SEND
+                response_body_mode: FULL_DUPLEX_STREAMED
+                response_trailer_mode: SEND
+"""
+
+
+def full_duplex(text):
+    out, n = re.subn(r"(?s)              processing_mode:\n.*?(?=              # What jrego turns)",
+                     lambda m: FULL_DUPLEX_MODES, text)
+    if n != 1:
+        raise RuntimeError("envoy.yaml changed: expected one ext_proc processing_mode")
+    return out.replace("          codec_type: AUTO\n", "          codec_type: AUTO\n          stream_idle_timeout: 30s\n")
+
+
+def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants, before_root=None, duplex=False):
+    """Each variant's Envoy configuration; "before" from the other checkout's envoy-config, so a
+    change of the shipped ext_proc filter is measured with the jrego it was made for."""
     configs = {}
     for variant in variants:
         jrego_port = jrego_ports.get(variant, jrego_ports["main"])
@@ -265,13 +289,16 @@ def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants):
         env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain),
                    ENVOY_ADMIN_PORT=str(admin), JREGO_GRPC_PORT=str(jrego_port),
                    UPSTREAM_PORT=str(upstream_port), CERT_DIR=certs)
-        subprocess.run(["bash", os.path.join(ROOT, "envoy-config", "render.sh"), path], env=env,
+        root = before_root if variant == "before" else ROOT
+        subprocess.run(["bash", os.path.join(root, "envoy-config", "render.sh"), path], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         text = open(path).read()
         if variant not in ("ext_authz+ext_proc", "before"):
             text = without_filter(text, "envoy.filters.http.ext_proc")
         if variant == "none":
             text = without_filter(text, "envoy.filters.http.ext_authz")
+        if variant == "ext_authz+ext_proc" and duplex:
+            text = full_duplex(text)
         access = os.path.join(workdir, f"access-{variant}.log")
         http_access = os.path.join(workdir, f"access-http-{variant}.log")
         for f in (access, http_access):
@@ -358,6 +385,12 @@ def machine_busy():
     return (sum(v) - v[3] - v[4]) / TICK
 
 
+def machine_steal():
+    """CPU seconds the hypervisor took from this machine so far (/proc/stat's steal column)."""
+    with open("/proc/stat") as f:
+        return int(f.readline().split()[8]) / TICK
+
+
 # jrego's threads by what they do, from the name the kernel keeps (its first 15 characters):
 # the JIT's compilers, the VM thread (SerialGC's pauses and safepoints), the gRPC transport's event
 # loops (Netty), the check threads, the warm-up's copies (before ready and the rounds after it),
@@ -411,6 +444,7 @@ class Sampler(threading.Thread):
                 if n.startswith("jrego"):
                     cpu.update({f"{n}:{g}": v for g, v in cpu_by_group(p).items()})
             cpu["machine"] = machine_busy()
+            cpu["steal"] = machine_steal()
             self.samples.append((time.time(), cpu))
             time.sleep(0.1)
 
@@ -515,6 +549,10 @@ def main():
     ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
     ap.add_argument("--before", help="another checkout whose jrego (already built) serves a fourth "
                     "variant, 'before': ext_authz+ext_proc as it was")
+    ap.add_argument("--full-duplex", action="store_true",
+                    help="the ext_authz+ext_proc variant with envoy-config/README.md's full-duplex option "
+                         "(both ext_proc bodies FULL_DUPLEX_STREAMED, the listeners' stream_idle_timeout 30 s); "
+                         "\"before\", if any, keeps its checkout's envoy.yaml as shipped")
     ap.add_argument("--reverse", action="store_true",
                     help="interleave the variants in reverse order (a second run with the order turned "
                          "round shows what being first or last in each round does to a figure)")
@@ -558,7 +596,8 @@ def main():
             ports["before"], admins["before"], pids["jrego-before"] = b_grpc, f"http://127.0.0.1:{b_admin}", before.pid
         # the later of the two readies: the other jrego's rounds after ready end later still
         last_ready = time.time() if args.before else ready_at
-        configs = envoy_configs(workdir, certs, ports, up_port, variants)
+        configs = envoy_configs(workdir, certs, ports, up_port, variants,
+                                os.path.abspath(args.before) if args.before else None, args.full_duplex)
         for variant, c in configs.items():
             c["proc"] = start(f"envoy-{variant}", [envoy, "-c", c["path"], "--concurrency", "1", "-l", "error",
                                                      "--base-id", str(c["admin"])], workdir)
@@ -979,7 +1018,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup} --measure-after {args.measure_after:g}"
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
-        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "") + (" --reverse" if args.reverse else "")
+        + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "")
+        + (" --full-duplex" if args.full_duplex else "") + (" --reverse" if args.reverse else "")
         + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
@@ -1020,11 +1060,15 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                      f"{p99:.2f} | {p50 - a50:+.2f} | {p99 - a99:+.2f} | {p99 - n99:+.2f} | {bad} |")
     lines += ["", "Milliseconds. \"ext_proc adds\" = ext_authz+ext_proc − ext_authz; \"both add\" = "
               "ext_authz+ext_proc − none.", "", "Each round (ms, round 1 / round 2 ...):", "",
-              "| rate /s | variant | p50 | p90 | p99 | p99.9 |", "|---|---|---|---|---|---|"]
+              "| rate /s | variant | p50 | p90 | p99 | p99.9 | steal, CPU-s per 30 s |",
+              "|---|---|---|---|---|---|---|"]
     for rate in rates:
         for v in variants:
+            steal = " / ".join(f"{r['cpu'].get('steal', 0) * 30:.1f}" for r in by[(v, rate)])
             lines.append(f"| {rate:.0f} | {v} | {spread(v, rate, 'p50_us')} | {spread(v, rate, 'p90_us')} | "
-                         f"{spread(v, rate, 'p99_us')} | {spread(v, rate, 'p999_us')} |")
+                         f"{spread(v, rate, 'p99_us')} | {spread(v, rate, 'p999_us')} | {steal} |")
+    lines += ["", "Steal is what the hypervisor took from the machine while the phase ran (/proc/stat); "
+              "more than ~3 CPU-s per 30 s makes a phase's figures void for comparison."]
     lines += ["", "CPU per request while each phase ran (ms of CPU, median of the rounds; from /proc every "
               "100 ms; \"machine\" is both CPUs, 2,000 ms per second at most, \"other\" what no part of the "
               "test used):", "",

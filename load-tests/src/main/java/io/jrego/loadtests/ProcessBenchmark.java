@@ -48,7 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * stream (request headers, request body, response headers, response body) with the dynamic metadata
  * that Check answered forwarded as Envoy forwards it; {@link #checkThenProcess} both, as one
  * request costs through the shipped {@code envoy.yaml}; {@link #requestPhase} the stream's request
- * headers and body alone ({@link #process} minus it is the response phase).
+ * headers and body alone ({@link #process} minus it is the response phase). {@link #mode} is how
+ * Envoy sends the bodies: {@code FULL_DUPLEX_STREAMED} as the shipped {@code envoy.yaml} does (the
+ * headers' answer waits for the body's decision), or {@code BUFFERED} (answered at once, with the
+ * mode override for the rest).
  *
  * <p>{@code java -jar load-tests/target/benchmarks.jar ProcessBenchmark -p root=$PWD}
  */
@@ -63,6 +66,10 @@ public class ProcessBenchmark {
   /** The repository root; the bundle and inputs are read relative to it. */
   @Param({"."})
   public String root;
+
+  /** The request body mode Envoy is configured with (the response body's follows from it). */
+  @Param({"FULL_DUPLEX_STREAMED", "BUFFERED"})
+  public String mode;
 
   static final String CALLER = "spiffe://cluster.local/ns/edge/sa/api-gateway";
   static final String ANSWER =
@@ -129,8 +136,12 @@ public class ProcessBenchmark {
                     .setEndOfStream(true))
             .build();
     List<ProcessingResponse> out = checkThenProcess();
+    var sentBody = out.get(1).getRequestBody().getResponse().getBodyMutation();
     String sent =
-        out.get(1).getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
+        (sentBody.hasStreamedResponse()
+                ? sentBody.getStreamedResponse().getBody()
+                : sentBody.getBody())
+            .toStringUtf8();
     if (out.size() != 4 || !sent.contains("<EMAIL_1>") || sent.contains("@")) {
       throw new IllegalStateException("the request was not redacted as expected: " + out);
     }
@@ -160,8 +171,9 @@ public class ProcessBenchmark {
     return ProcessingRequest.newBuilder()
         .setProtocolConfig(
             ProtocolConfiguration.newBuilder()
-                .setRequestBodyMode(BodySendMode.BUFFERED)
-                .setResponseBodyMode(BodySendMode.NONE))
+                .setRequestBodyMode(BodySendMode.valueOf(mode))
+                .setResponseBodyMode(
+                    mode.equals("BUFFERED") ? BodySendMode.NONE : BodySendMode.valueOf(mode)))
         .setRequestHeaders(HttpHeaders.newBuilder().setHeaders(headerMap(headers)))
         .putAttributes(
             "envoy.filters.http.ext_proc",

@@ -176,6 +176,7 @@ public final class ProcessStream {
   private ObjectValue requestInput;
   private PhaseDecision requestDecision;
   private ProcessingMode requestHeadersOverride;
+  private boolean requestHeadersAnswered;
 
   private boolean fullDuplex;
   private Headers responseHeaders;
@@ -230,10 +231,7 @@ public final class ProcessStream {
       switch (r.getRequestCase()) {
         case REQUEST_HEADERS -> requestHeaders(r, r.getRequestHeaders());
         case REQUEST_BODY -> requestBody(r.getRequestBody());
-        case REQUEST_TRAILERS ->
-            send(
-                ProcessingResponse.newBuilder()
-                    .setRequestTrailers(TrailersResponse.getDefaultInstance()));
+        case REQUEST_TRAILERS -> requestTrailers();
         case RESPONSE_HEADERS -> responseHeaders(r.getResponseHeaders());
         case RESPONSE_BODY -> responseBody(r.getResponseBody());
         case RESPONSE_TRAILERS -> responseTrailers();
@@ -323,7 +321,12 @@ public final class ProcessStream {
                 decoding == null && r.getResponseBody().getBody().size() <= LIGHT_PIECE_BYTES;
           };
       case RESPONSE_TRAILERS -> decoding == null;
-      case REQUEST_TRAILERS, REQUEST_NOT_SET -> true;
+      // in full duplex, trailers end a body whose phase has not run yet: it runs on them
+      case REQUEST_TRAILERS ->
+          requestHeadersAnswered
+              || protocol.getRequestBodyMode() != BodySendMode.FULL_DUPLEX_STREAMED
+              || !runner.defines(Phase.REQUEST);
+      case REQUEST_NOT_SET -> true;
     };
   }
 
@@ -416,7 +419,12 @@ public final class ProcessStream {
     boolean anyRule =
         runner.defines(Phase.REQUEST) || runner.defines(Phase.RESPONSE) || settler != null;
     boolean bodyComing = !h.getEndOfStream() && mode != BodySendMode.NONE;
-    if (!bodyComing || (!anyRule && mode != BodySendMode.FULL_DUPLEX_STREAMED)) {
+    // full duplex, and nothing needs the whole body: the headers go on now, the body as it comes
+    boolean passBody =
+        mode == BodySendMode.FULL_DUPLEX_STREAMED
+            && !runner.defines(Phase.REQUEST)
+            && !includeUsage;
+    if (!bodyComing || (!anyRule && mode != BodySendMode.FULL_DUPLEX_STREAMED) || passBody) {
       Optional<CommonResponse.Builder> c = requestPhase(ByteString.EMPTY);
       if (c.isPresent()) {
         sendHeaders(true, c.get(), requestHeadersOverride);
@@ -440,6 +448,12 @@ public final class ProcessStream {
     boolean request = runner.defines(Phase.REQUEST);
     boolean response = runner.defines(Phase.RESPONSE) || settler != null;
     boolean any = request || response;
+    if (fixedModes()) {
+      // Envoy sends what its configuration says, whatever the rules: a response body configured
+      // FULL_DUPLEX_STREAMED comes in full duplex (and is passed on untouched if no rule needs it)
+      fullDuplex = protocol.getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
+      return null;
+    }
     fullDuplex =
         response
             && (config.strategy() == Strategy.FULL_DUPLEX
@@ -453,7 +467,36 @@ public final class ProcessStream {
         .build();
   }
 
+  /**
+   * Whether Envoy's configuration sends a body in {@code FULL_DUPLEX_STREAMED}: Envoy then honours
+   * no {@code mode_override} for the stream (Envoy 1.40's ext_proc filter checks the configured
+   * modes before it reads one), so what it sends is what it is configured to send.
+   */
+  private boolean fixedModes() {
+    return protocol.getRequestBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED
+        || protocol.getResponseBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED;
+  }
+
+  /**
+   * The request's trailers. In full duplex they end a body that was not marked last: its phase runs
+   * now, and its answers (headers, body) go before the trailers' answer.
+   */
+  private void requestTrailers() throws CheckException {
+    if (requestHeaders != null
+        && !requestHeadersAnswered
+        && protocol.getRequestBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED
+        && !requestComplete(BodySendMode.FULL_DUPLEX_STREAMED, false)) {
+      return; // refused or failed: answered already
+    }
+    send(ProcessingResponse.newBuilder().setRequestTrailers(TrailersResponse.getDefaultInstance()));
+  }
+
   private void requestBody(HttpBody b) throws CheckException {
+    if (requestHeadersAnswered
+        && protocol.getRequestBodyMode() == BodySendMode.FULL_DUPLEX_STREAMED) {
+      streamOut(true, b.getBody(), b.getEndOfStream()); // no rule needs it: passed on as it came
+      return;
+    }
     long size = (long) requestBody.size() + b.getBody().size();
     if (size > config.maxBodyBytes()) {
       tooLarge(Phase.REQUEST, "request body", size);
@@ -469,12 +512,22 @@ public final class ProcessStream {
       if (mode == BodySendMode.STREAMED) {
         send(bodyAnswer(true, CommonResponse.newBuilder().setBodyMutation(clear())));
       }
-      return; // full duplex: nothing until the end
+      return; // full duplex: nothing until the end (its last piece, or the trailers)
     }
+    requestComplete(mode, true);
+  }
+
+  /**
+   * Runs the request phase on the whole body and answers it; false when it was answered already
+   * (refused, or failed).
+   *
+   * @param last whether the body's last piece ended the request (false: trailers follow)
+   */
+  private boolean requestComplete(BodySendMode mode, boolean last) throws CheckException {
     ByteString body = requestBody;
     Optional<CommonResponse.Builder> decided = requestPhase(body);
     if (decided.isEmpty()) {
-      return;
+      return false;
     }
     CommonResponse.Builder c = decided.get();
     if (includeUsage) {
@@ -482,10 +535,11 @@ public final class ProcessStream {
     }
     switch (mode) {
       case FULL_DUPLEX_STREAMED -> {
+        // the headers' answer, held until now, carries the decision; then the body, whole
         ByteString out = c.hasBodyMutation() ? c.getBodyMutation().getBody() : body;
         c.clearBodyMutation();
         sendHeaders(true, c, requestHeadersOverride);
-        streamOut(true, out, true);
+        streamOut(true, out, last);
       }
       case STREAMED -> {
         // every earlier piece was cleared: this answer carries the whole body
@@ -497,6 +551,7 @@ public final class ProcessStream {
       }
       default -> send(bodyAnswer(true, c));
     }
+    return true;
   }
 
   /**
@@ -628,6 +683,16 @@ public final class ProcessStream {
         decoding = new Decoding(enc.get(), config.maxBodyBytes());
         hm.addRemoveHeaders("content-encoding");
       }
+    }
+    if ((kind == Kind.JSON || kind == Kind.SSE) && !fullDuplex && fixedModes()) {
+      // the body would pass unread: Envoy honours no override to send it
+      uninspectable(
+          "Envoy's ext_proc filter sends a request body in FULL_DUPLEX_STREAMED, so it takes no"
+              + " mode override, and its response_body_mode is "
+              + protocol.getResponseBodyMode()
+              + ": the response rule cannot read this body; configure response_body_mode:"
+              + " FULL_DUPLEX_STREAMED (with response_trailer_mode: SEND)");
+      return;
     }
     if (kind == Kind.JSON) {
       if (fullDuplex) {
@@ -961,6 +1026,7 @@ public final class ProcessStream {
     ProcessingResponse.Builder p = ProcessingResponse.newBuilder();
     if (request) {
       p.setRequestHeaders(h);
+      requestHeadersAnswered = true;
     } else {
       p.setResponseHeaders(h);
       headersSent = true;

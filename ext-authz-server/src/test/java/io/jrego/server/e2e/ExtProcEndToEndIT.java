@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,40 @@ class ExtProcEndToEndIT {
         assertThat(s).contains("message_timeout: 0.5s").contains("timeout: 0.5s");
         return s.replace("message_timeout: 0.5s", "message_timeout: 5s")
             .replace("timeout: 0.5s", "timeout: 5s");
+      };
+
+  /**
+   * The shipped config with both ext_proc bodies in {@code FULL_DUPLEX_STREAMED}, as
+   * envoy-config/README.md gives that option: the modes fixed (Envoy takes no override in that
+   * mode, which also needs trailers {@code SEND}), and each listener's {@code stream_idle_timeout}
+   * lowered to 30 s: with no message timed in full duplex, it is what bounds a request that waits
+   * on a silent jrego ({@code request_timeout} does not: it ends once the client has sent all).
+   */
+  static final UnaryOperator<String> FULL_DUPLEX =
+      s -> {
+        String modes =
+            "(?s)              processing_mode:\n.*?(?=              # What jrego turns)";
+        assertThat(Pattern.compile(modes).matcher(s).results().count()).isEqualTo(1);
+        assertThat(s).contains("allow_mode_override: true");
+        String out =
+            s.replaceAll(
+                    modes,
+                    """
+                                  processing_mode:
+                                    request_header_mode: SEND
+                                    request_body_mode: FULL_DUPLEX_STREAMED
+                                    request_trailer_mode: SEND
+                                    response_header_mode: SEND
+                                    response_body_mode: FULL_DUPLEX_STREAMED
+                                    response_trailer_mode: SEND
+                    """)
+                .replace(
+                    "          codec_type: AUTO\n",
+                    "          codec_type: AUTO\n          stream_idle_timeout: 30s\n");
+        assertThat(out)
+            .doesNotContain("allow_mode_override: true")
+            .contains("stream_idle_timeout: 30s");
+        return out;
       };
 
   private final Running running = new Running();
@@ -260,6 +295,49 @@ class ExtProcEndToEndIT {
       assertThat(answerText(r.body())).isEqualTo("You said: " + PROMPT);
     } finally {
       streamed.shutdown();
+    }
+  }
+
+  /**
+   * The full-duplex option (envoy-config/README.md) through the real Envoy: the request body
+   * follows its headers without waiting for their answer, jrego answers the headers once the body
+   * is decided. The gateway's prompt reaches the model redacted (without {@code content-length}:
+   * Envoy drops it from a full-duplex body) and its answer comes back restored; the partner's is
+   * refused before the model; an SSE answer is redacted as it flows.
+   */
+  @Test
+  void fullDuplexBodies_redactThePrompt_refuseThePartner_andFilterTheAnswer() throws Exception {
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    try (EnvoyRunner e =
+        EnvoyRunner.start(
+            "ext-proc-full-duplex",
+            jrego.grpcPort(),
+            upstream.port(),
+            certs,
+            t -> PATIENT.apply(FULL_DUPLEX.apply(t)))) {
+      URI chatUrl = URI.create("https://localhost:" + e.listenPort + "/v1/chat/completions");
+      HttpResponse<String> r =
+          send("gateway", chat(userMessage(Json.write(StringValue.of(PROMPT)))).uri(chatUrl));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      AiUpstream.Received got = onlyRequest();
+      for (String value : PII.values()) {
+        assertThat(got.text()).as("upstream body").doesNotContain(value);
+      }
+      assertThat(AiUpstream.lastUserText(got))
+          .isEqualTo(
+              "Write to <EMAIL_1> that card <CARD_1> and IBAN <IBAN_1> are on file; call"
+                  + " <PHONE_1>. Use key <AWS_ACCESS_KEY_1>. Keep it short, thanks.");
+      assertThat(got.header("content-length")).as("dropped by Envoy in full duplex").isEmpty();
+      assertThat(answerText(r.body())).isEqualTo("You said: " + PROMPT);
+
+      upstream.received.clear();
+      HttpResponse<String> refused =
+          send("partner", chat(userMessage(Json.write(StringValue.of(PROMPT)))).uri(chatUrl));
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("content_refused").doesNotContain(PII.get("email"));
+      assertThat(upstream.received).isEmpty();
+
+      streamedAnswerIsRedacted(false, e.listenPort);
     }
   }
 

@@ -114,30 +114,7 @@ class ExtProcFailuresEndToEndIT {
 
   @Test
   void jregoTooSlow_isA504AfterTheMessageTimeoutAndNothingPasses() throws Exception {
-    // a processor that takes the stream and never answers
-    Server silent =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .addService(
-                new ExternalProcessorGrpc.ExternalProcessorImplBase() {
-                  @Override
-                  public StreamObserver<ProcessingRequest> process(
-                      StreamObserver<ProcessingResponse> out) {
-                    return new StreamObserver<>() {
-                      @Override
-                      public void onNext(ProcessingRequest value) {}
-
-                      @Override
-                      public void onError(Throwable t) {}
-
-                      @Override
-                      public void onCompleted() {
-                        out.onCompleted();
-                      }
-                    };
-                  }
-                })
-            .build()
-            .start();
+    Server silent = silentProcessor();
     try (EnvoyRunner envoy =
         EnvoyRunner.start(
             "ext-proc-slow", silent.getPort(), upstream.port(), certs, EXT_PROC_ONLY)) {
@@ -150,6 +127,64 @@ class ExtProcFailuresEndToEndIT {
     } finally {
       silent.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The full-duplex option (envoy-config/README.md): Envoy times no ext_proc message in that mode,
+   * and the listener's {@code request_timeout} ends once the client has sent the whole request, so
+   * the same silent processor is bounded only by the stream's idle timeout ({@code
+   * stream_idle_timeout}: 5 min by default, 30 s in the option, 2 s here): Envoy then answers 504,
+   * and still nothing reaches the upstream.
+   */
+  @Test
+  void jregoSilent_withFullDuplexBodies_isA504AtTheStreamIdleTimeoutAndNothingPasses()
+      throws Exception {
+    Server silent = silentProcessor();
+    try (EnvoyRunner envoy =
+        EnvoyRunner.start(
+            "ext-proc-silent",
+            silent.getPort(),
+            upstream.port(),
+            certs,
+            s ->
+                ExtProcEndToEndIT.FULL_DUPLEX
+                    .apply(EXT_PROC_ONLY.apply(s))
+                    .replace("stream_idle_timeout: 30s", "stream_idle_timeout: 2s"))) {
+      HttpResponse<String> r = send(envoy, chat(ExtProcEndToEndIT.PROMPT));
+      assertThat(r.statusCode()).isEqualTo(504);
+      // not ext_proc's message timeout: no message timer runs in full duplex
+      assertThat(envoy.stats("ext_proc\\.message_timeouts"))
+          .containsPattern("ext_proc\\.message_timeouts: 0\\b");
+      assertThat(upstream.received).isEmpty();
+    } finally {
+      silent.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A processor that takes the stream and never answers. */
+  private static Server silentProcessor() throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(
+            new ExternalProcessorGrpc.ExternalProcessorImplBase() {
+              @Override
+              public StreamObserver<ProcessingRequest> process(
+                  StreamObserver<ProcessingResponse> out) {
+                return new StreamObserver<>() {
+                  @Override
+                  public void onNext(ProcessingRequest value) {}
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {
+                    out.onCompleted();
+                  }
+                };
+              }
+            })
+        .build()
+        .start();
   }
 
   @Test
@@ -197,7 +232,19 @@ class ExtProcFailuresEndToEndIT {
                 EnvoyRunner.REPO.resolve("rego-policies/ai-gateway"),
                 AuthorizationService.Config.defaults(),
                 small);
-        EnvoyRunner envoy = envoy("ext-proc-too-large", jrego.grpcPort())) {
+        EnvoyRunner envoy = envoy("ext-proc-too-large", jrego.grpcPort());
+        EnvoyRunner duplex =
+            EnvoyRunner.start(
+                "ext-proc-too-large-duplex",
+                jrego.grpcPort(),
+                upstream.port(),
+                certs,
+                s -> ExtProcEndToEndIT.FULL_DUPLEX.apply(EXT_PROC_ONLY_PATIENT.apply(s)))) {
+      // the full-duplex option: the body comes in pieces, and jrego refuses it as they add up
+      HttpResponse<String> d = send(duplex, chat("x".repeat(10_000) + " " + "jane@example.com"));
+      assertThat(d.statusCode()).isEqualTo(413);
+      assertThat(d.body()).contains("body_too_large").contains("exceeds the limit of 4096");
+      assertThat(upstream.received).isEmpty();
       HttpResponse<String> r = send(envoy, chat("x".repeat(10_000) + " " + "jane@example.com"));
       assertThat(r.statusCode()).isEqualTo(413);
       ObjectValue body = (ObjectValue) Json.parse(r.body());
