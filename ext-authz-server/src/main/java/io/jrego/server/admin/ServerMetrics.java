@@ -64,8 +64,10 @@ import java.util.function.Supplier;
  *       ({@code where}: {@code check}; a bundle's is a failure with reason {@code error}), by class
  *   <li>{@code jrego_requests_refused_total{limit}}: calls refused with RESOURCE_EXHAUSTED before
  *       they were read, to keep requests within the heap: {@code calls} (too many open) or {@code
- *       bytes} (too many request bytes waiting for a check thread); also counted in {@code
- *       jrego_checks_total} with reason {@code overloaded}
+ *       bytes} (too many request bytes waiting for a check thread), also counted in {@code
+ *       jrego_checks_total} with reason {@code overloaded}; {@code message} (over gRPC's message
+ *       limit) and {@code connections} (over {@code --max-connections}); every series at 0 from the
+ *       server's start ({@link #expectRequestsRefused})
  *   <li>{@code jrego_requests_open}, {@code jrego_requests_waiting_bytes}: calls open now, and the
  *       bytes of their messages waiting for a check thread
  *   <li>{@code jrego_long_evaluations_total}, {@code jrego_long_evaluations_refused_total}:
@@ -476,14 +478,33 @@ public final class ServerMetrics implements AutoCloseable {
         k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
   }
 
-  /** Counts a call refused to keep requests within the heap: {@code calls} or {@code bytes}. */
+  /**
+   * Counts a call refused to keep requests within the heap: {@code calls}, {@code bytes}, {@code
+   * message} (over gRPC's message limit) or {@code connections}.
+   */
   public void requestRefused(String limit) {
-    counter(
-            "jrego.requests.refused",
-            "Calls refused with RESOURCE_EXHAUSTED to keep requests within the heap, by limit",
-            "limit",
-            limit)
-        .increment();
+    refusedCounter(limit).increment();
+  }
+
+  /**
+   * Makes {@code jrego_requests_refused_total} for each of {@code limits} at 0 now, as {@link
+   * #expectChecks} does for checks: a series made at its first refusal starts at that count, and
+   * making it runs Micrometer's registration on a transport thread in the middle of traffic (the
+   * first oversized message of the fault matrix's hash phase trapped in its name check, session
+   * 16).
+   */
+  public void expectRequestsRefused(String... limits) {
+    for (String limit : limits) {
+      refusedCounter(limit);
+    }
+  }
+
+  private Counter refusedCounter(String limit) {
+    return counter(
+        "jrego.requests.refused",
+        "Calls refused with RESOURCE_EXHAUSTED to keep requests within the heap, by limit",
+        "limit",
+        limit);
   }
 
   /** Publishes the calls open and the request bytes waiting for a check thread. */

@@ -93,13 +93,23 @@ public final class Decider {
   private final ServerMetrics metrics;
   private final Duration evalTimeout;
   private final boolean quiet;
+
+  /**
+   * The level a failure is logged at: {@code WARNING}, and {@code TRACE} (off unless asked for) in
+   * a quiet core. Why a level and not a test of {@link #quiet}: the warm-up's made-up failures run
+   * in a quiet core before any real one fails, so a test of {@code quiet} was compiled with the
+   * logging side as a trap, which the first real failure set off in the check path's compiled code.
+   * Logging at a level that is off takes the same call in both.
+   */
+  private final Level failureLevel;
+
   private final DecisionRecorder recorder;
   private final LongEvaluations pacing;
 
   /**
    * @param metrics where calls are counted
    * @param evalTimeout each call's deadline, from when it is taken up
-   * @param quiet log nothing (the warm-up's made-up calls)
+   * @param quiet log nothing (the warm-up's made-up calls; their failures only at {@code TRACE})
    */
   public Decider(ServerMetrics metrics, Duration evalTimeout, boolean quiet) {
     this(metrics, evalTimeout, quiet, DecisionRecorder.none());
@@ -128,6 +138,7 @@ public final class Decider {
     this.metrics = metrics;
     this.evalTimeout = evalTimeout;
     this.quiet = quiet;
+    this.failureLevel = quiet ? Level.TRACE : Level.WARNING;
     this.recorder = quiet ? DecisionRecorder.none() : recorder;
     this.pacing = pacing;
   }
@@ -326,7 +337,7 @@ public final class Decider {
       if (routes.routing()) {
         metrics.routed(route.name(), route.bundle().orElse(""), v.result(), v.reason());
       }
-      if (!quiet && LOG.isLoggable(Level.DEBUG)) {
+      if (LOG.isLoggable(Level.DEBUG) && !quiet) { // the level first, as above
         LOG.log(
             Level.DEBUG,
             "{0} decision_id={1} result={2} reason={3} revision={4}",
@@ -373,7 +384,7 @@ public final class Decider {
     }
     metrics.check(kind.service(), kind.phase(), v.result(), reason, System.nanoTime() - start);
     metrics.routed("", "", v.result(), reason);
-    if (!quiet && LOG.isLoggable(Level.DEBUG)) {
+    if (LOG.isLoggable(Level.DEBUG) && !quiet) { // the level first, as in decide
       LOG.log(
           Level.DEBUG,
           "{0} refused decision_id={1} reason={2}: {3}",
@@ -512,15 +523,13 @@ public final class Decider {
    * that cannot apply, a body over the limit), as the core counts its own.
    */
   public void failedHere(Kind kind, CheckException e, String decisionId, long start) {
-    if (!quiet) {
-      LOG.log(
-          Level.WARNING,
-          "{0} failed decision_id={1} reason={2}: {3}",
-          kind.logName(),
-          decisionId,
-          e.reason().code(),
-          e.getMessage());
-    }
+    LOG.log(
+        failureLevel,
+        "{0} failed decision_id={1} reason={2}: {3}",
+        kind.logName(),
+        decisionId,
+        e.reason().code(),
+        e.getMessage());
     metrics.check(
         kind.service(), kind.phase(), "error", e.reason().code(), System.nanoTime() - start);
   }

@@ -29,6 +29,7 @@ import io.jrego.server.policy.RecentInputs;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -252,6 +253,27 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   /** The header a made-up warm-up check carries to fail on purpose. */
   static final String WARM_UP_FAILURE = "x-jrego-warm-up-failure";
 
+  /**
+   * Where a made-up warm-up check fails ({@link #WARM_UP_FAILURE}: the copy's secret, a slash and
+   * this in lower case). Either is taken up with its deadline already passed, as a check that
+   * waited its whole budget for a thread, and fails where a real check past its deadline does:
+   * {@link #MAPPING} in the input's mapping ({@code InputMapper}'s deadline check), {@link
+   * #EVALUATION} in the policy's evaluation (its input mapped without a deadline), through the
+   * {@code Decider}'s handlers for each. Why: a failure thrown before mapping, as the warm-up had,
+   * left those paths unreached, and the first real check to reach its deadline while its input was
+   * mapped or evaluated set off traps there in the check path's compiled code (the fault matrix's
+   * number and cpu-policy phases, session 16).
+   */
+  enum MadeUpFailure {
+    MAPPING,
+    EVALUATION;
+
+    /** The header value that asks the copy whose secret is {@code secret} for this failure. */
+    String header(String secret) {
+      return secret + "/" + name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   public AuthorizationService(PolicyHolder policies, ServerMetrics metrics, Config config) {
     this(policies, metrics, config, Optional.empty());
   }
@@ -318,9 +340,10 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   /**
    * The same service for {@link WarmUp}'s made-up checks: same policy and configuration, metrics of
    * its own (discarded), no budgets (made-up checks must not spend them) and no logging. A check
-   * that carries {@link #warmUpFailure()} in {@link #WARM_UP_FAILURE} fails as one past its
-   * deadline, so the warm-up trains the failed-check path (the {@code Failed} outcome, the error
-   * status or error denial) before hostile traffic first takes it.
+   * that carries {@link #warmUpFailure()} and a {@link MadeUpFailure} in {@link #WARM_UP_FAILURE}
+   * fails as one past its deadline, in mapping or in evaluation, so the warm-up trains the
+   * failed-check paths (the deadline's checks, the {@code Failed} outcome, the error status or
+   * error denial) before hostile traffic first takes them.
    */
   AuthorizationService forWarmUp() {
     return new AuthorizationService(
@@ -334,6 +357,18 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   /** The value that makes a check of this warm-up copy fail; empty for a real service. */
   Optional<String> warmUpFailure() {
     return warmUpFailure;
+  }
+
+  /** Where {@code request} asks this warm-up copy to fail it; null if it does not. */
+  private MadeUpFailure madeUpFailure(CheckRequest request) {
+    String asked =
+        request.getAttributes().getRequest().getHttp().getHeadersMap().get(WARM_UP_FAILURE);
+    for (MadeUpFailure f : MadeUpFailure.values()) {
+      if (f.header(warmUpFailure.orElseThrow()).equals(asked)) {
+        return f;
+      }
+    }
+    return null;
   }
 
   /** What a check sends back: a response, or (with {@link OnError#GRPC_ERROR}) a failed RPC. */
@@ -351,9 +386,12 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
     long start = System.nanoTime();
+    CheckCall call = new CheckCall(request);
+    if (call.madeUpFailure != null) { // only in the warm-up copy: its deadline has passed
+      start -= config.evalTimeout().toNanos() + 1;
+    }
     Outcome<CheckResponse> outcome =
-        decider.decide(
-            policies.current(), config.routes(), Kind.CHECK, new CheckCall(request), start);
+        decider.decide(policies.current(), config.routes(), Kind.CHECK, call, start);
     Answer answer =
         switch (outcome) {
           case Outcome.Answered<CheckResponse> a -> new Answer(a.answer(), null);
@@ -374,8 +412,12 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     private final CheckRequest request;
     private final String requestedBy = Peers.current();
 
+    /** Where this made-up check fails; null for every real one. */
+    final MadeUpFailure madeUpFailure;
+
     CheckCall(CheckRequest request) {
       this.request = request;
+      this.madeUpFailure = warmUpFailure.isPresent() ? madeUpFailure(request) : null;
     }
 
     @Override
@@ -385,17 +427,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
     @Override
     public ObjectValue input(long deadline) throws CheckException {
-      if (warmUpFailure.isPresent()
-          && warmUpFailure
-              .get()
-              .equals(
-                  request
-                      .getAttributes()
-                      .getRequest()
-                      .getHttp()
-                      .getHeadersMap()
-                      .get(WARM_UP_FAILURE))) {
-        throw new CheckException(Reason.TIMEOUT, "warm-up: a made-up check that fails");
+      if (madeUpFailure == MadeUpFailure.EVALUATION) {
+        return inputMapper.map(request); // the evaluation meets the deadline that passed
       }
       ObjectValue input = inputMapper.map(request, deadline);
       // Kept: every warm-up call's input, and a real one when due (once per interval), unless over

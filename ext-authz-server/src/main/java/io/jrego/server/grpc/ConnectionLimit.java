@@ -43,6 +43,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     }
     this.max = max;
     this.metrics = metrics;
+    metrics.expectRequestsRefused("connections");
   }
 
   /** The most connections open at once. */

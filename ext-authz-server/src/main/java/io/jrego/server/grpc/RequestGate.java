@@ -109,6 +109,7 @@ final class RequestGate extends ServerStreamTracer.Factory
     this.metrics = metrics;
     this.denial = denial;
     this.permits = new Semaphore(limits.maxCalls());
+    metrics.expectRequestsRefused("calls", "bytes", "message");
   }
 
   /** Calls open now, on a check thread or waiting for one. */

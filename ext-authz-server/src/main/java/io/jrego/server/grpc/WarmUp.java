@@ -34,8 +34,9 @@ import java.util.function.BooleanSupplier;
  * assumption that they did not exist (class-hierarchy deoptimisation), and the transport is half of
  * what gets compiled. Among the checks go the rarer requests of {@link WarmUpRefusals} and, every
  * {@link #LIMITED_EVERY} checks, evaluations that end at the engine's limits ({@link
- * LimitedEvaluations}), and a check the copy fails on purpose (the failed-check path: error status
- * or error denial), so that what hostile traffic does first is not compiled as a trap.
+ * LimitedEvaluations}), and two checks the copy fails on purpose, past their deadline in mapping
+ * and in evaluation (the failed-check paths: the deadline's checks, error status or error denial),
+ * so that what hostile traffic does first is not compiled as a trap.
  *
  * <p>It stops at the budget, or earlier once the JIT has settled: two windows of 500 ms in a row in
  * which the compiler worked less than 5% of the time ({@link JitActivity}). If the copy cannot
@@ -212,14 +213,14 @@ final class WarmUp {
 
   /**
    * One round of made-up checks: the samples, the rare requests of {@link WarmUpRefusals} (the last
-   * just over {@code maxMessage}), and a check that {@code quiet} fails on purpose ({@link
-   * AuthorizationService#forWarmUp()}).
+   * just over {@code maxMessage}), and the checks that {@code quiet} fails on purpose ({@link
+   * AuthorizationService.MadeUpFailure}).
    */
   static List<CheckRequest> checks(AuthorizationService quiet, int maxMessage) {
     List<CheckRequest> out =
         new ArrayList<>(WarmUpRefusals.mixedInto(WarmUpSamples.checks(), maxMessage + OVER_LIMIT));
     CheckRequest chat = out.getFirst();
-    quiet.warmUpFailure().ifPresent(secret -> out.add(WarmUpRefusals.failing(chat, secret)));
+    quiet.warmUpFailure().ifPresent(secret -> out.addAll(WarmUpRefusals.failing(chat, secret)));
     return List.copyOf(out);
   }
 

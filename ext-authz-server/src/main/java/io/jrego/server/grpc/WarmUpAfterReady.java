@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * The warm-up's rare requests ({@link WarmUpRefusals}, the failing check) and a round of {@link
+ * The warm-up's rare requests ({@link WarmUpRefusals}, the failing checks) and a round of {@link
  * LimitedEvaluations}, again at a few times after ready, on a thread of their own: each round over
  * a new loopback connection to a new throwaway copy of the server (as {@link WarmUp}'s, with the
  * quiet Check service: no metrics, no decision log), in-process if the copy cannot listen.
@@ -58,7 +58,7 @@ final class WarmUpAfterReady {
   /**
    * The requests of one round: the rare ones, with the 64 KB gzip stream whatever {@link
    * WarmUpSwitches#longGzip()} says (the start-up warm-up's budget is not at stake here) and the
-   * last one just over {@code maxMessage}, and the check {@code quiet} fails on purpose.
+   * last one just over {@code maxMessage}, and the checks {@code quiet} fails on purpose.
    */
   static List<CheckRequest> requests(AuthorizationService quiet, int maxMessage) {
     CheckRequest chat = WarmUpSamples.checks().getFirst();
@@ -67,7 +67,7 @@ final class WarmUpAfterReady {
         new ArrayList<>(
             WarmUpRefusals.samples(
                 chat, maxMessage + WarmUp.OVER_LIMIT, new WarmUpSwitches(true, s.cover(), true)));
-    quiet.warmUpFailure().ifPresent(secret -> out.add(WarmUpRefusals.failing(chat, secret)));
+    quiet.warmUpFailure().ifPresent(secret -> out.addAll(WarmUpRefusals.failing(chat, secret)));
     return List.copyOf(out);
   }
 

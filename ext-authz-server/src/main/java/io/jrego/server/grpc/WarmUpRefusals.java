@@ -118,11 +118,22 @@ final class WarmUpRefusals {
   }
 
   /**
-   * {@code chat} carrying {@code secret} in {@link AuthorizationService#WARM_UP_FAILURE}: the
-   * warm-up copy's service fails it (a real service ignores the header).
+   * {@code chat} asking, in {@link AuthorizationService#WARM_UP_FAILURE}, the warm-up copy whose
+   * secret is {@code secret} to fail it {@code where} (a real service ignores the header).
    */
-  static CheckRequest failing(CheckRequest chat, String secret) {
-    return edit(chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, secret));
+  static CheckRequest failing(
+      CheckRequest chat, String secret, AuthorizationService.MadeUpFailure where) {
+    return edit(
+        chat, http -> http.putHeaders(AuthorizationService.WARM_UP_FAILURE, where.header(secret)));
+  }
+
+  /** {@code chat} failing in each of the places a real check fails at its deadline. */
+  static List<CheckRequest> failing(CheckRequest chat, String secret) {
+    List<CheckRequest> out = new ArrayList<>();
+    for (AuthorizationService.MadeUpFailure where : AuthorizationService.MadeUpFailure.values()) {
+      out.add(failing(chat, secret, where));
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -37,6 +37,14 @@ class ConnectionLimitTest {
   }
 
   @Test
+  void theRefusedSeriesIsThereAtZero_beforeTheFirstRefusal() {
+    ServerMetrics metrics = new ServerMetrics();
+    ConnectionLimit unused = new ConnectionLimit(3, metrics);
+    assertThat(metrics.scrape())
+        .contains("jrego_requests_refused_total{limit=\"connections\"} 0.0");
+  }
+
+  @Test
   void connectionsBeyondTheLimitAreClosedAndTheOthersStillServed() throws Exception {
     PolicyHolder policies = FakePolicy.holderAllowingEverything();
     ServerMetrics metrics = new ServerMetrics();

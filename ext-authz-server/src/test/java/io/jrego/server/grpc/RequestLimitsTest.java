@@ -53,6 +53,21 @@ class RequestLimitsTest {
   }
 
   @Test
+  void everyRefusedSeriesIsThereAtZero_beforeTheFirstRefusal() {
+    ServerMetrics metrics = new ServerMetrics();
+    RequestGate unused =
+        new RequestGate(
+            RequestLimits.forHeap(128L << 20, 2, 4 << 20, 4096),
+            Runnable::run,
+            metrics,
+            reason -> Optional.empty());
+    assertThat(metrics.scrape())
+        .contains("jrego_requests_refused_total{limit=\"calls\"} 0.0")
+        .contains("jrego_requests_refused_total{limit=\"bytes\"} 0.0")
+        .contains("jrego_requests_refused_total{limit=\"message\"} 0.0");
+  }
+
+  @Test
   void callsOverTheLimitAreRefusedResourceExhaustedAndCounted() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger started = new AtomicInteger();

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rounds after ready: the warm-up's rare requests (the oversized one just over the real
- * server's limit) and the failing check, over a new connection to a new copy of the server (in
+ * server's limit) and the failing checks, over a new connection to a new copy of the server (in
  * process when the copy cannot listen), through the policy each time, as many rounds as asked and
  * no more, ending early once the server drains.
  */
@@ -48,7 +48,7 @@ class WarmUpAfterReadyTest {
   }
 
   @Test
-  void aRoundIsTheRareRequestsWithTheLongGzipStreamAndTheFailingCheck() {
+  void aRoundIsTheRareRequestsWithTheLongGzipStreamAndTheFailingChecks() {
     AuthorizationService quiet = quiet();
     int maxMessage = WarmUp.maxMessage(CONFIG);
     List<CheckRequest> requests = WarmUpAfterReady.requests(quiet, maxMessage);
@@ -57,9 +57,11 @@ class WarmUpAfterReadyTest {
             WarmUpSamples.checks().getFirst(),
             maxMessage + WarmUp.OVER_LIMIT,
             new WarmUpSwitches(true, false, true));
-    assertThat(requests.subList(0, requests.size() - 1)).isEqualTo(rare);
-    assertThat(requests.getLast().getAttributes().getRequest().getHttp().getHeadersMap())
-        .containsEntry(AuthorizationService.WARM_UP_FAILURE, quiet.warmUpFailure().orElseThrow());
+    assertThat(requests.subList(0, requests.size() - 2)).isEqualTo(rare);
+    assertThat(requests.subList(requests.size() - 2, requests.size()))
+        .isEqualTo(
+            WarmUpRefusals.failing(
+                WarmUpSamples.checks().getFirst(), quiet.warmUpFailure().orElseThrow()));
     assertThat(rare)
         .anySatisfy(
             r ->

@@ -265,8 +265,9 @@ public final class Json {
         return StringValue.of(pairedSurrogates(p.getText()));
       }
       case VALUE_NUMBER_INT -> {
+        // beyond a long: kept as its digits until a policy needs its value (NumberValue.ofDigits)
         return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-            ? NumberValue.of(p.getBigIntegerValue())
+            ? NumberValue.ofDigits(p.getText())
             : NumberValue.of(p.getLongValue());
       }
       case VALUE_NUMBER_FLOAT -> {

@@ -27,10 +27,16 @@ public final class NumberValue implements Value {
   public static final NumberValue ONE = of(1);
 
   private final long small;
-  private final BigDecimal big; // null when the value is the integer `small`
+  // null when the value is the integer `small`; for an integer read from its digits ({@link
+  // #ofDigits}), null until first needed (see big()). Not final for that reason only: a
+  // BigDecimal's own fields are final, so a thread that sees it set sees it whole.
+  private BigDecimal big;
   // The literal as written (1e2, -0, 2.50) when it differs from how toString() writes the value;
-  // null otherwise. OPA keeps a number's text, and prints it back as written.
+  // null otherwise. OPA keeps a number's text, and prints it back as written. For an integer
+  // read from its digits, those digits.
   private final String text;
+  // An integer read from its digits whose exact value is not computed until first needed.
+  private final boolean digits;
 
   private NumberValue(long small, BigDecimal big) {
     this(small, big, null);
@@ -40,6 +46,44 @@ public final class NumberValue implements Value {
     this.small = small;
     this.big = big;
     this.text = text;
+    this.digits = false;
+  }
+
+  private NumberValue(String digits) {
+    this.small = 0;
+    this.text = digits;
+    this.digits = true;
+  }
+
+  /**
+   * The integer written as {@code digits} (an optional minus sign and decimal digits, no leading
+   * zero, beyond a {@code long}), with its exact value computed only when first needed: for
+   * comparing, hashing or arithmetic, never for printing. Why: converting decimal digits to binary
+   * takes time that grows with the square of their count, and a request body can carry hundreds of
+   * such numbers its policy never reads (the fault matrix's number class: 300 integers of 999
+   * digits, most of a check's time on input mapping); Go's decoder (OPA's) keeps such a number as
+   * its text too. The caller has checked the syntax (the JSON parser).
+   */
+  static NumberValue ofDigits(String digits) {
+    return new NumberValue(digits);
+  }
+
+  /** Whether this number's exact value has been computed (an integer read from its digits). */
+  boolean exactValueRead() {
+    return !digits || big != null;
+  }
+
+  /**
+   * The exact value when it is not the integer {@code small}: computed from the digits at the first
+   * call for an integer read from them.
+   */
+  private BigDecimal big() {
+    BigDecimal b = big;
+    if (b == null && digits) {
+      b = new BigDecimal(text);
+      big = b;
+    }
+    return b;
   }
 
   /** The integer {@code n}. */
@@ -145,24 +189,26 @@ public final class NumberValue implements Value {
    */
   public static NumberValue literal(String text) {
     NumberValue n = parse(text);
-    return n.toString().equals(text) ? n : new NumberValue(n.small, n.big, text);
+    return n.toString().equals(text) ? n : new NumberValue(n.small, n.big(), text);
   }
 
   /** Whether this number has no fractional part. */
   public boolean isInteger() {
-    if (big == null) {
+    BigDecimal b = big;
+    if (b == null || digits) { // digits are an integer's
       return true;
     }
-    return big.signum() == 0 || big.scale() <= 0 || big.stripTrailingZeros().scale() <= 0;
+    return b.signum() == 0 || b.scale() <= 0 || b.stripTrailingZeros().scale() <= 0;
   }
 
   /** This number as a {@code long}, when it is an integer in range. */
   public Optional<Long> asLong() {
-    if (big == null) {
+    BigDecimal b = big();
+    if (b == null) {
       return Optional.of(small);
     }
     try {
-      return Optional.of(big.longValueExact());
+      return Optional.of(b.longValueExact());
     } catch (ArithmeticException e) {
       return Optional.empty();
     }
@@ -170,13 +216,14 @@ public final class NumberValue implements Value {
 
   /** This number as an {@code int}, when it is an integer in range. */
   public Optional<Integer> asInt() {
-    if (big == null) {
+    BigDecimal b = big();
+    if (b == null) {
       return small >= Integer.MIN_VALUE && small <= Integer.MAX_VALUE
           ? Optional.of((int) small)
           : Optional.empty();
     }
     try {
-      return Optional.of(big.intValueExact());
+      return Optional.of(b.intValueExact());
     } catch (ArithmeticException e) {
       return Optional.empty();
     }
@@ -184,22 +231,25 @@ public final class NumberValue implements Value {
 
   /** Whether the value is stored as a {@code long}; then {@link #longValue()} is exact. */
   public boolean isSmall() {
-    return big == null;
+    return big == null && !digits;
   }
 
   /** The value as a {@code long}; exact only when {@link #isSmall()}. */
   public long longValue() {
-    return big == null ? small : big.longValue();
+    BigDecimal b = big();
+    return b == null ? small : b.longValue();
   }
 
   /** The exact value. */
   public BigDecimal bigDecimal() {
-    return big == null ? BigDecimal.valueOf(small) : big;
+    BigDecimal b = big();
+    return b == null ? BigDecimal.valueOf(small) : b;
   }
 
   /** The nearest double. */
   public double doubleValue() {
-    return big == null ? (double) small : big.doubleValue();
+    BigDecimal b = big();
+    return b == null ? (double) small : b.doubleValue();
   }
 
   @Override
@@ -214,7 +264,7 @@ public final class NumberValue implements Value {
 
   /** Numeric comparison. */
   public int compareNumber(NumberValue o) {
-    if (big == null && o.big == null) {
+    if (isSmall() && o.isSmall()) {
       return Long.compare(small, o.small);
     }
     return bigDecimal().compareTo(o.bigDecimal());
@@ -228,7 +278,7 @@ public final class NumberValue implements Value {
     if (!(o instanceof NumberValue other)) {
       return false;
     }
-    if (big == null && other.big == null) {
+    if (isSmall() && other.isSmall()) {
       return small == other.small;
     }
     return compareNumber(other) == 0;
@@ -240,10 +290,11 @@ public final class NumberValue implements Value {
    */
   @Override
   public int hashCode() {
-    if (big == null) {
+    BigDecimal b = big();
+    if (b == null) {
       return Hashing.integer(small);
     }
-    BigDecimal s = big.stripTrailingZeros();
+    BigDecimal s = b.stripTrailingZeros();
     if (s.scale() <= 0 && s.precision() - s.scale() <= 19) {
       try {
         return Hashing.integer(s.longValueExact()); // as the same integer stored as a long
@@ -263,13 +314,14 @@ public final class NumberValue implements Value {
     if (text != null) {
       return text;
     }
-    if (big == null) {
+    BigDecimal b = big;
+    if (b == null) {
       return Long.toString(small);
     }
-    int exponent = big.precision() - big.scale() - 1;
+    int exponent = b.precision() - b.scale() - 1;
     if (exponent > -7 && exponent < 21) {
-      return big.toPlainString();
+      return b.toPlainString();
     }
-    return big.toString().replace("E+", "e+").replace("E-", "e-");
+    return b.toString().replace("E+", "e+").replace("E-", "e-");
   }
 }
