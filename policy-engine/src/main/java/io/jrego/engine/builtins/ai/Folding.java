@@ -1,6 +1,7 @@
 package io.jrego.engine.builtins.ai;
 
 import java.text.Normalizer;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -174,11 +175,7 @@ final class Folding {
     // The view's words as Tokens splits them (letters and digits), found in the same walk: a word
     // here may hold several of them ("h@ck" holds "h" and "ck"). Kept with the view when it comes
     // back unchanged, so the scanner does not walk it again.
-    int cap = Math.max(8, n / 5);
-    int[] wordFrom = new int[cap];
-    int[] wordTo = new int[cap];
-    int[] wordHash = new int[cap];
-    int words = 0;
+    Words words = new Words(Math.max(8, n / 5));
     int i = 0;
     while (i < n) {
       int ch = c[i];
@@ -214,27 +211,13 @@ final class Folding {
           }
           h = 31 * h + Math.min(cj, 0xFFFF); // as Tokens hashes: outside the BMP counts as 0xFFFF
         } else if (tokenFrom >= 0) {
-          if (words == wordFrom.length) {
-            wordFrom = java.util.Arrays.copyOf(wordFrom, words * 2);
-            wordTo = java.util.Arrays.copyOf(wordTo, words * 2);
-            wordHash = java.util.Arrays.copyOf(wordHash, words * 2);
-          }
-          wordFrom[words] = tokenFrom;
-          wordTo[words] = j;
-          wordHash[words++] = h;
+          words.add(tokenFrom, j, h);
           tokenFrom = -1;
         }
         j++;
       }
       if (tokenFrom >= 0) {
-        if (words == wordFrom.length) {
-          wordFrom = java.util.Arrays.copyOf(wordFrom, words * 2);
-          wordTo = java.util.Arrays.copyOf(wordTo, words * 2);
-          wordHash = java.util.Arrays.copyOf(wordHash, words * 2);
-        }
-        wordFrom[words] = tokenFrom;
-        wordTo[words] = j;
-        wordHash[words++] = h;
+        words.add(tokenFrom, j, h);
       }
       if ((kinds & (LETTER | LEETSPEAK)) == (LETTER | LEETSPEAK)) {
         leet = leet || leetNextToLetter(c, i, j);
@@ -242,7 +225,7 @@ final class Folding {
           if (changed == null) {
             changed = new int[16];
           } else if (changedCount + 2 > changed.length) {
-            changed = java.util.Arrays.copyOf(changed, changed.length * 2);
+            changed = Arrays.copyOf(changed, changed.length * 2);
           }
           changed[changedCount++] = i;
           changed[changedCount++] = j;
@@ -251,13 +234,13 @@ final class Folding {
       i = j;
     }
     if (!leet || changedCount == 0) {
-      in.words = Tokens.of(in, wordFrom, wordTo, wordHash, words);
+      in.words = words.tokens(in);
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
       unleet(in, changed[k], changed[k + 1], in);
     }
-    in.words = respliced(in, wordFrom, wordTo, wordHash, words, changed, changedCount);
+    in.words = respliced(in, words, changed, changedCount);
     return in;
   }
 
@@ -267,26 +250,16 @@ final class Folding {
    * which undoing leaves alone): the words found before, but those ranges split again. No word
    * crosses a range's end, so this is the split of the whole view.
    */
-  private static Tokens respliced(
-      MappedText v, int[] from, int[] to, int[] hash, int size, int[] changed, int changedCount) {
+  private static Tokens respliced(MappedText v, Words found, int[] changed, int changedCount) {
     int[] c = v.codePoints();
-    int cap = Math.max(8, size + 8);
-    int[] f = new int[cap];
-    int[] t = new int[cap];
-    int[] h = new int[cap];
-    int m = 0;
+    int[] from = found.from;
+    int size = found.count;
+    Words out = new Words(Math.max(8, size + 8));
     int w = 0;
     for (int k = 0; k <= changedCount; k += 2) {
       int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
       for (; w < size && from[w] < a; w++) {
-        if (m == f.length) {
-          f = java.util.Arrays.copyOf(f, m * 2);
-          t = java.util.Arrays.copyOf(t, m * 2);
-          h = java.util.Arrays.copyOf(h, m * 2);
-        }
-        f[m] = from[w];
-        t[m] = to[w];
-        h[m++] = hash[w];
+        out.add(from[w], found.to[w], found.hash[w]);
       }
       if (k == changedCount) {
         break;
@@ -307,18 +280,42 @@ final class Folding {
           x = 31 * x + Math.min(c[q], 0xFFFF);
           q++;
         }
-        if (m == f.length) {
-          f = java.util.Arrays.copyOf(f, m * 2);
-          t = java.util.Arrays.copyOf(t, m * 2);
-          h = java.util.Arrays.copyOf(h, m * 2);
-        }
-        f[m] = p;
-        t[m] = q;
-        h[m++] = x;
+        out.add(p, q, x);
         p = q;
       }
     }
-    return Tokens.of(v, f, t, h, m);
+    return out.tokens(v);
+  }
+
+  /**
+   * Words found in a walk: their bounds {@code [from[k], to[k])} and hashes, as Tokens keeps them.
+   */
+  private static final class Words {
+    int[] from;
+    int[] to;
+    int[] hash;
+    int count;
+
+    Words(int capacity) {
+      from = new int[capacity];
+      to = new int[capacity];
+      hash = new int[capacity];
+    }
+
+    void add(int f, int t, int h) {
+      if (count == from.length) {
+        from = Arrays.copyOf(from, count * 2);
+        to = Arrays.copyOf(to, count * 2);
+        hash = Arrays.copyOf(hash, count * 2);
+      }
+      from[count] = f;
+      to[count] = t;
+      hash[count++] = h;
+    }
+
+    Tokens tokens(MappedText v) {
+      return Tokens.of(v, from, to, hash, count);
+    }
   }
 
   /**
