@@ -175,7 +175,7 @@ final class Folding {
     // The view's words as Tokens splits them (letters and digits), found in the same walk: a word
     // here may hold several of them ("h@ck" holds "h" and "ck"). Kept with the view when it comes
     // back unchanged, so the scanner does not walk it again.
-    Words words = new Words(Math.max(8, n / 5));
+    Tokens.Builder words = new Tokens.Builder(Math.max(8, n / 5));
     int i = 0;
     while (i < n) {
       int ch = c[i];
@@ -234,7 +234,7 @@ final class Folding {
       i = j;
     }
     if (!leet || changedCount == 0) {
-      in.words = words.tokens(in);
+      in.words = words.build(in);
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
@@ -250,11 +250,12 @@ final class Folding {
    * which undoing leaves alone): the words found before, but those ranges split again. No word
    * crosses a range's end, so this is the split of the whole view.
    */
-  private static Tokens respliced(MappedText v, Words found, int[] changed, int changedCount) {
+  private static Tokens respliced(
+      MappedText v, Tokens.Builder found, int[] changed, int changedCount) {
     int[] c = v.codePoints();
     int[] from = found.from;
     int size = found.count;
-    Words out = new Words(Math.max(8, size + 8));
+    Tokens.Builder out = new Tokens.Builder(Math.max(8, size + 8));
     int w = 0;
     for (int k = 0; k <= changedCount; k += 2) {
       int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
@@ -284,38 +285,7 @@ final class Folding {
         p = q;
       }
     }
-    return out.tokens(v);
-  }
-
-  /**
-   * Words found in a walk: their bounds {@code [from[k], to[k])} and hashes, as Tokens keeps them.
-   */
-  private static final class Words {
-    int[] from;
-    int[] to;
-    int[] hash;
-    int count;
-
-    Words(int capacity) {
-      from = new int[capacity];
-      to = new int[capacity];
-      hash = new int[capacity];
-    }
-
-    void add(int f, int t, int h) {
-      if (count == from.length) {
-        from = Arrays.copyOf(from, count * 2);
-        to = Arrays.copyOf(to, count * 2);
-        hash = Arrays.copyOf(hash, count * 2);
-      }
-      from[count] = f;
-      to[count] = t;
-      hash[count++] = h;
-    }
-
-    Tokens tokens(MappedText v) {
-      return Tokens.of(v, from, to, hash, count);
-    }
+    return out.build(v);
   }
 
   /**

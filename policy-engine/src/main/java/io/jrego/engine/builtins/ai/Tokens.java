@@ -36,21 +36,10 @@ final class Tokens {
     return split(v, rot13);
   }
 
-  /**
-   * Words {@code [from[k], to[k])} of {@code v} with their hashes, as {@link #split} finds them.
-   */
-  static Tokens of(MappedText v, int[] from, int[] to, int[] hash, int size) {
-    return new Tokens(v, false, from, to, hash, size);
-  }
-
   /** Splits {@code v} into words. */
   static Tokens split(MappedText v, boolean rot13) {
     int n = v.length();
-    int cap = Math.max(8, n / 5);
-    int[] from = new int[cap];
-    int[] to = new int[cap];
-    int[] hash = new int[cap];
-    int size = 0;
+    Builder words = new Builder(Math.max(8, n / 5));
     int[] c = v.codePoints();
     int i = 0;
     while (i < n) {
@@ -72,18 +61,40 @@ final class Tokens {
           j++;
         }
       }
-      if (size == from.length) {
-        from = Arrays.copyOf(from, size * 2);
-        to = Arrays.copyOf(to, size * 2);
-        hash = Arrays.copyOf(hash, size * 2);
-      }
-      from[size] = i;
-      to[size] = j;
-      hash[size] = h;
-      size++;
+      words.add(i, j, h);
       i = j;
     }
-    return new Tokens(v, rot13, from, to, hash, size);
+    return new Tokens(v, rot13, words.from, words.to, words.hash, words.count);
+  }
+
+  /** Words as a walk finds them: their bounds {@code [from[k], to[k])} and hashes, in order. */
+  static final class Builder {
+    int[] from;
+    int[] to;
+    int[] hash;
+    int count;
+
+    Builder(int capacity) {
+      from = new int[capacity];
+      to = new int[capacity];
+      hash = new int[capacity];
+    }
+
+    void add(int f, int t, int h) {
+      if (count == from.length) {
+        from = Arrays.copyOf(from, count * 2);
+        to = Arrays.copyOf(to, count * 2);
+        hash = Arrays.copyOf(hash, count * 2);
+      }
+      from[count] = f;
+      to[count] = t;
+      hash[count++] = h;
+    }
+
+    /** The words found, of {@code v} without rot13. */
+    Tokens build(MappedText v) {
+      return new Tokens(v, false, from, to, hash, count);
+    }
   }
 
   private static final boolean[] ASCII_ALNUM = new boolean[128];
