@@ -490,21 +490,27 @@ public final class BundleLoader {
   /**
    * Parses JSON data without copying it into a string: its nesting is checked first (a linear scan,
    * so a 100,000-deep document is refused before any recursion), then it is parsed from the bytes
-   * with the load meter checked as they are read.
+   * with the load meter checked as values are read ({@link Json#parse(byte[],
+   * java.util.function.BooleanSupplier)}) and once more at the end. The parser reads the byte array
+   * as it reads a check's body, so that a bundle swap does not throw out the compiled parser the
+   * checks run.
    */
   static Value readJson(String file, byte[] bytes, int maxDepth, AllocationMeter meter)
       throws BundleException {
     checkUtf8(file, bytes);
     DataDepth.checkJson(file, bytes, maxDepth);
+    Value v;
     try {
-      return Json.parse(new Metered(bytes, meter));
+      v = Json.parse(bytes, () -> meter.exceeded(0));
     } catch (Json.JsonException e) {
       throw new BundleException(file + ": " + e.getMessage(), e);
-    } catch (Metered.OverBudget e) {
+    } catch (Json.Stopped e) {
       throw overMemory(file, meter);
-    } catch (IOException | UncheckedIOException e) {
+    } catch (UncheckedIOException e) {
       throw new BundleException(file + ": " + e.getMessage(), e);
     }
+    checkMemory(file, meter);
+    return v;
   }
 
   static Value readYaml(String file, byte[] bytes, int maxDepth, AllocationMeter meter)
@@ -513,7 +519,7 @@ public final class BundleLoader {
     LoadSettings settings = LoadSettings.builder().setLabel(file).build();
     try {
       DataDepth.checkYaml(file, text, maxDepth, settings);
-      Object doc = new Load(settings).loadFromReader(new Metered.Chars(text, meter));
+      Object doc = new Load(settings).loadFromReader(new Metered(text, meter));
       checkMemory(file, meter);
       return fromYaml(file, doc);
     } catch (YamlEngineException e) {

@@ -16,6 +16,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads and writes values as JSON. Reading keeps numbers exact and rejects trailing data; writing
@@ -99,6 +100,119 @@ public final class Json {
     return parseWith(() -> FACTORY.createParser(utf8));
   }
 
+  /**
+   * How many values {@link #parse(byte[], BooleanSupplier)} reads between two questions to its
+   * {@code stop}; a string counts as one value more for each {@value #CHARS_PER_VALUE} characters.
+   */
+  static final int VALUES_PER_STOP = 256;
+
+  /** A string's characters that count as one value between two questions to {@code stop}. */
+  static final int CHARS_PER_VALUE = 64;
+
+  /** Thrown by {@link #parse(byte[], BooleanSupplier)} when its {@code stop} answered true. */
+  public static final class Stopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Stopped() {
+      super("stopped while parsing", null, false, false);
+    }
+  }
+
+  /**
+   * Parses one JSON document from UTF-8 bytes as {@link #parse(byte[])} does (the same values, the
+   * same errors), asking {@code stop} once every {@link #VALUES_PER_STOP} values and before a long
+   * string is copied out of the parser: a caller that meters what parsing allocates ends a document
+   * whose values would fill the heap within a few kilobytes of its limit (a single string, within
+   * what its characters take).
+   *
+   * <p>The parser reads the byte array, as it reads a check's body: over an {@link InputStream}
+   * Jackson's parser takes branches the byte-array parser never does (refilling, closing and
+   * recycling its buffer), and a bundle's data read through a stream threw out the compiled parser
+   * that every check runs (the fault matrix's cpu-policy swap, session 17). The values are read by
+   * a loop of their own, so that asking {@code stop} leaves the checks' loop ({@code read}) as it
+   * is.
+   *
+   * @throws Stopped as soon as {@code stop} answers true
+   * @throws JsonException if the bytes are not exactly one JSON value
+   */
+  public static Value parse(byte[] utf8, BooleanSupplier stop) {
+    notOtherEncoding(utf8);
+    Counted counted = new Counted(stop);
+    try (JsonParser p = FACTORY.createParser(utf8)) {
+      try {
+        JsonToken t = p.nextToken();
+        if (t == null) {
+          throw new JsonException("invalid JSON: empty document", null);
+        }
+        Value v = counted.read(p, t);
+        if (p.nextToken() != null) {
+          throw at(p.currentTokenLocation(), "data after the top-level value", null);
+        }
+        return v;
+      } catch (StreamConstraintsException e) {
+        throw describe(e, p.currentLocation());
+      }
+    } catch (JsonParseException e) {
+      throw describe(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The reading loop of {@link #parse(byte[], BooleanSupplier)}: arrays and objects as {@code read}
+   * builds them, every other value by {@code read} itself, and {@code stop} asked on the way.
+   */
+  private static final class Counted {
+    private final BooleanSupplier stop;
+    private int untilAsked = VALUES_PER_STOP;
+
+    Counted(BooleanSupplier stop) {
+      this.stop = stop;
+    }
+
+    /** Counts {@code values} and asks {@code stop} once their count reaches the next question. */
+    private void count(int values) {
+      untilAsked -= values;
+      if (untilAsked <= 0) {
+        untilAsked = VALUES_PER_STOP;
+        if (stop.getAsBoolean()) {
+          throw new Stopped();
+        }
+      }
+    }
+
+    Value read(JsonParser p, JsonToken t) throws IOException {
+      switch (t) {
+        case START_OBJECT -> {
+          count(1);
+          ObjectValue.Builder b = new ObjectValue.Builder();
+          for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+            String name = pairedSurrogates(p.currentName());
+            b.put(StringValue.ofKey(name), read(p, p.nextToken()));
+          }
+          return b.build();
+        }
+        case START_ARRAY -> {
+          count(1);
+          ArrayValue.Builder b = new ArrayValue.Builder();
+          for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            b.add(read(p, e));
+          }
+          return b.build();
+        }
+        case VALUE_STRING -> {
+          count(1 + p.getTextLength() / CHARS_PER_VALUE); // before the string is made
+          return Json.read(p, t);
+        }
+        default -> {
+          count(1);
+          return Json.read(p, t);
+        }
+      }
+    }
+  }
+
   /** Opens a parser over one document's source. */
   @FunctionalInterface
   private interface ParserSource {
@@ -140,7 +254,9 @@ public final class Json {
   }
 
   /**
-   * Parses one JSON document from a stream (not closed).
+   * Parses one JSON document from a stream (not closed). For files and resources read once; the
+   * server's entries parse byte arrays ({@link #parse(byte[])}, {@link #parse(byte[],
+   * BooleanSupplier)}), whose compiled parser a stream's would retrain.
    *
    * @throws JsonException if the stream is not exactly one JSON value
    * @throws IOException if reading fails

@@ -12,8 +12,9 @@ import java.time.Duration;
  * Fuzzes {@link Json}, the reader of every JSON that comes from outside (request bodies, bundle
  * data, {@code json.unmarshal}). Invariants: a document is read or refused with {@link
  * Json.JsonException} (nesting, number length and magnitude limits included), nothing else is
- * thrown; what is read writes back to text that reads as the same value; each input is done within
- * {@link #BOUND} of CPU time.
+ * thrown; what is read writes back to text that reads as the same value; the bundle loader's entry
+ * ({@link Json#parse(byte[], java.util.function.BooleanSupplier)}) reads and refuses the same; each
+ * input is done within {@link #BOUND} of CPU time.
  *
  * <p>Seeds: {@code src/test/resources/io/jrego/engine/value/JsonFuzzTestInputs/parse/}.
  */
@@ -47,8 +48,16 @@ class JsonFuzzTest {
       v = Json.parse(bytes);
     } catch (Json.JsonException e) {
       assertThat(e.getMessage()).isNotBlank();
-      return;
+      // the bundle loader's entry refuses it in the same words
+      try {
+        Json.parse(bytes, () -> false);
+      } catch (Json.JsonException same) {
+        assertThat(same.getMessage()).isEqualTo(e.getMessage());
+        return;
+      }
+      throw new AssertionError("read by the bundle loader's entry, refused by the checks'");
     }
+    assertThat(Json.parse(bytes, () -> false)).isEqualTo(v);
     String written = Json.write(v);
     assertThat(Json.parse(written)).as(written).isEqualTo(v);
   }
