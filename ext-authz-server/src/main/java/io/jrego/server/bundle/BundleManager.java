@@ -197,6 +197,7 @@ public final class BundleManager implements AutoCloseable {
       return false;
     }
     if (fresh.isEmpty()) {
+      rehearse();
       return false;
     }
     Map<String, Bundle> next = new LinkedHashMap<>();
@@ -241,6 +242,43 @@ public final class BundleManager implements AutoCloseable {
       }
       fail(source.name(), COMPILE, sb.toString());
       return false;
+    }
+  }
+
+  /**
+   * How many polls that bring nothing new rehearse a swap ({@link PolicyWarmUp#rehearse}) after the
+   * first activation: the first minute or so of polling, when the server is new.
+   */
+  static final int REHEARSALS = 16;
+
+  private int rehearsalsLeft = REHEARSALS;
+
+  /** How many rehearsals are left ({@link #REHEARSALS} at first). */
+  synchronized int rehearsalsLeft() {
+    return rehearsalsLeft;
+  }
+
+  /**
+   * On one of the first {@link #REHEARSALS} polls that brought nothing, goes through a swap's
+   * reading and evaluating with the active policy ({@link PolicyWarmUp#rehearse}), so that the
+   * JIT's code for it has seen a swap before one comes under load. Needs a warm-up (none when its
+   * budget is zero); whatever the rehearsal throws is dropped (the active policy is untouched).
+   */
+  private void rehearse() {
+    Optional<PolicyWarmUp> w = warmUp;
+    Optional<ActivePolicy> active = holder.current();
+    if (rehearsalsLeft <= 0
+        || w.isEmpty()
+        || w.get().budget().isZero()
+        || active.isEmpty()
+        || !activatedOnce) {
+      return;
+    }
+    rehearsalsLeft--;
+    try {
+      w.get().rehearse(active.get(), List.copyOf(good.values()));
+    } catch (RuntimeException | StackOverflowError e) {
+      // nothing at stake: the next swap runs its own warm-up and reports what fails there
     }
   }
 

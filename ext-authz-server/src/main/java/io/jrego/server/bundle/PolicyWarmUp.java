@@ -3,13 +3,17 @@ package io.jrego.server.bundle;
 import io.jrego.engine.PreparedQuery;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoException;
+import io.jrego.engine.bundle.Bundle;
+import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.RecentInputs;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +106,36 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
       samples = next;
     }
     return new Result(evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
+  }
+
+  /**
+   * The most one {@link #rehearse} evaluates: enough to run the samples' evaluations once, little
+   * beside a check thread's work.
+   */
+  static final Duration REHEARSAL_BUDGET = Duration.ofMillis(20);
+
+  /**
+   * Goes through what a swap does on the bundle-loading thread before its new policy serves, with
+   * the active policy and bundles and nothing at stake: their data written as JSON (compact and
+   * indented, as a {@code data.json} comes) and read again through the bundle loader's entry, the
+   * samples read from their JSON ({@link RecentInputs#snapshot}) and evaluated within {@link
+   * #REHEARSAL_BUDGET}. The JSON reader, its parser and the evaluator are the code every check
+   * runs: a swap reads names, numbers and layouts that request bodies do not, and where the JIT
+   * compiled that code without ever seeing them, the swap's first reading threw the compiled code
+   * out (the fault matrix's cpu-policy phase, session 18: {@code Json.read}, Jackson's {@code
+   * nextToken} and name and number readers, on the bundle thread, in the swap's first 3 s).
+   * Rehearsed while the server is new, those traps happen, and the code is compiled again with what
+   * they saw, before a swap under load. Whatever the rehearsal reads or evaluates is dropped.
+   *
+   * @param active the active policy, evaluated on the samples
+   * @param bundles the bundles it was compiled from
+   */
+  public Result rehearse(ActivePolicy active, Collection<Bundle> bundles) {
+    for (Bundle b : bundles) {
+      Json.parse(Json.writeBytes(b.data()), () -> false);
+      Json.parse(Json.writePretty(b.data()).getBytes(StandardCharsets.UTF_8), () -> false);
+    }
+    return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active);
   }
 
   private record Sample(PreparedQuery query, ObjectValue input) {}

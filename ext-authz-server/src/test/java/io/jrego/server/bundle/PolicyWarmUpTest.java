@@ -180,6 +180,73 @@ class PolicyWarmUpTest {
     m.close();
   }
 
+  /**
+   * Issue 14 (session 18): the first polls that bring nothing new rehearse a swap with the active
+   * policy (its data written and read again through the bundle loader's entry, the samples read and
+   * evaluated), so that the JIT's code has seen a swap's reading before one comes under load;
+   * nothing is activated, reported or changed, and it stops after {@link BundleManager#REHEARSALS}.
+   */
+  @Test
+  void issue14_unchangedPollsRehearseASwapWithTheActivePolicyAndChangeNothing() throws Exception {
+    write("r1", "package p\n\nallow if input.n > data.limits.least\n");
+    Files.writeString(
+        dir.resolve("data.json"),
+        "{\n  \"limits\": {\"least\": 0, \"ratio\": 0.5, \"big\": 123456789012345678901234,"
+            + " \"e\": 1e-7},\n  \"spiffe://cluster.local/ns/edge/sa/a-rather-long-caller-name\":"
+            + " [true, null, \"caf\\u00e9 \\ud83d\\ude00\"]\n}\n");
+    BundleManager m = manager(ROOMY);
+    assertThat(m.rehearsalsLeft()).isEqualTo(BundleManager.REHEARSALS);
+    assertThat(m.pollAll()).isTrue();
+    var active = holder.current().orElseThrow();
+    for (int i = 0; i < 10; i++) {
+      checked("{\"n\": " + i + "}");
+    }
+    int told = events.size();
+    for (int i = 0; i < BundleManager.REHEARSALS + 4; i++) {
+      assertThat(m.pollAll()).isFalse();
+      assertThat(m.rehearsalsLeft()).isEqualTo(Math.max(0, BundleManager.REHEARSALS - i - 1));
+    }
+    assertThat(holder.current()).containsSame(active);
+    assertThat(events).hasSize(told);
+    m.close();
+  }
+
+  @Test
+  void issue14_theRehearsalReadsTheBundlesDataAndEvaluatesTheSamples() throws Exception {
+    write("r1", "package p\n\nallow if input.n > data.limits.least\n");
+    Files.writeString(dir.resolve("data.json"), "{\"limits\": {\"least\": 0, \"ratio\": 0.25e1}}");
+    BundleManager m = manager(ROOMY);
+    assertThat(m.pollAll()).isTrue();
+    checked("{\"n\": 3}");
+    var bundle = BundleLoader.load(dir, BundleLoader.Options.defaults());
+    PolicyWarmUp w = new PolicyWarmUp(RouteTable.single("p/allow"), holder.recentInputs(), ROOMY);
+    PolicyWarmUp.Result r = w.rehearse(holder.current().orElseThrow(), List.of(bundle));
+    assertThat(r.failures()).isZero();
+    // a policy that fails on the samples is counted, not thrown
+    write("r2", "package p\n\nallow := input.n\n\nallow := 7 if input.n > 0\n");
+    assertThat(m.pollAll()).isTrue();
+    PolicyWarmUp.Result failing = w.rehearse(holder.current().orElseThrow(), List.of(bundle));
+    assertThat(failing.failures()).isEqualTo(failing.evaluations());
+    m.close();
+  }
+
+  @Test
+  void issue14_noRehearsalWithoutAWarmUpBudgetOrBeforeTheFirstActivation() throws Exception {
+    write("r1", "package p\n\nallow := true\n");
+    BundleManager off = manager(Duration.ZERO);
+    assertThat(off.pollAll()).isTrue();
+    assertThat(off.pollAll()).isFalse();
+    assertThat(off.rehearsalsLeft()).isEqualTo(BundleManager.REHEARSALS);
+    off.close();
+    // a first bundle that does not compile: nothing active, nothing to rehearse
+    write("r1", "package p\n\nallow if {\n");
+    BundleManager broken = manager(ROOMY);
+    assertThat(broken.pollAll()).isFalse();
+    assertThat(broken.pollAll()).isFalse();
+    assertThat(broken.rehearsalsLeft()).isEqualTo(BundleManager.REHEARSALS);
+    broken.close();
+  }
+
   @Test
   void aZeroBudgetWarmsNothing() throws Exception {
     write("r1", "package p\n\nallow := true\n");
