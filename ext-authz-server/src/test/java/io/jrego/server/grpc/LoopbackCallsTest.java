@@ -114,6 +114,97 @@ class LoopbackCallsTest {
     assertThat(inputs).hasSize(300);
   }
 
+  /**
+   * A large unary message goes in full frames with runs of small ones between them (two or more
+   * under 1 KiB in a row, then one of 1 KiB or more: what makes gRPC's deframer copy the small
+   * ones), a smaller one or a stream's messages in full frames only; either way the frames add up
+   * to the message.
+   */
+  @Test
+  void dataFrames_aLargeUnaryMessageHasRunsOfSmallFrames() {
+    List<Integer> held = LoopbackCalls.dataFrames(300_000, true);
+    assertThat(held.stream().mapToInt(Integer::intValue).sum()).isEqualTo(300_000);
+    assertThat(held).allMatch(len -> len > 0 && len <= 16_384).contains(16_384);
+    boolean smallRunThenLarge = false;
+    for (int i = 2; i < held.size(); i++) {
+      smallRunThenLarge |= held.get(i - 2) < 1024 && held.get(i - 1) < 1024 && held.get(i) >= 1024;
+    }
+    assertThat(smallRunThenLarge).isTrue();
+
+    for (List<Integer> full :
+        List.of(
+            LoopbackCalls.dataFrames(LoopbackCalls.FLOW_CONTROLLED_FROM - 1, true),
+            LoopbackCalls.dataFrames(300_000, false))) {
+      assertThat(full.subList(0, full.size() - 1)).allMatch(len -> len == 16_384);
+      assertThat(full.getLast()).isBetween(1, 16_384);
+    }
+  }
+
+  /**
+   * Such a message crosses the wire in those frames (read off a socket) and the server reads it
+   * whole: the policy gets the body as sent.
+   */
+  @Test
+  void run_aLargeMessageInFlowControlledFrames_isSentSoAndReadWhole() throws Exception {
+    String big = "y".repeat(200_000);
+    byte[] grpc = LoopbackCalls.framed(List.of(request("/big", big).toByteArray()));
+    assertThat(dataFramesOnTheWire(grpc)).isEqualTo(LoopbackCalls.dataFrames(grpc.length, true));
+
+    List<byte[]> messages =
+        List.of(grpc, LoopbackCalls.framed(List.of(request("/small", "").toByteArray())));
+    try (CheckServer server = start((p, i) -> Optional.of(Json.parse("true")));
+        LoopbackCalls calls = new LoopbackCalls(server.port())) {
+      assertThat(calls.run(METHOD, messages, 2, after(10))).isEqualTo(10);
+    }
+    assertThat(inputs).hasSize(10);
+    assertThat(inputs.stream().map(Value::toString))
+        .filteredOn(s -> s.contains("\"/big\"") && s.contains(big))
+        .hasSize(5);
+  }
+
+  /**
+   * The sizes of the DATA frames the client sends for one call of {@code grpc}, read by a socket.
+   */
+  private static List<Integer> dataFramesOnTheWire(byte[] grpc) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort());
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no server answers: run() gives up after its wait, the frames are sent
+                    }
+                  });
+      try (calls;
+          Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        in.readFully(new byte[24]); // the preface
+        List<Integer> data = new ArrayList<>();
+        while (true) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          int flags = in.readUnsignedByte();
+          in.readFully(new byte[4]); // stream
+          in.readFully(new byte[length]);
+          if (type == 0x0) {
+            data.add(length);
+            if ((flags & 0x1) != 0) { // END_STREAM
+              return data;
+            }
+          }
+        }
+      } finally {
+        sender.interrupt();
+      }
+    }
+  }
+
   /** A stream's messages are told apart, so that each goes in DATA frames of its own. */
   @Test
   void messageLengths_splitsWhatFramedJoined() {
