@@ -14,6 +14,7 @@ import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.DataInputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -363,6 +364,82 @@ class LoopbackCallsTest {
       assertThat(calls.run(METHOD, messages, 4, after(100))).isEqualTo(100);
     }
     assertThat(inputs).hasSize(100);
+  }
+
+  /**
+   * Shaped as a grpc-java client, it pings when an answer's data arrives (its BDP ping, payload
+   * 1234), and after the ping's acknowledgement grows the connection window on stream 0; shaped as
+   * Envoy it does neither.
+   */
+  @Test
+  void asAGrpcJavaClient_dataIsFollowedByABdpPingAndAWindowUpdate() throws Exception {
+    assertThat(framesAfterAnAnswer(LoopbackCalls.Client.GRPC_JAVA))
+        .containsExactly("PING 1234", "WINDOW_UPDATE stream 0 +1048576");
+    assertThat(framesAfterAnAnswer(LoopbackCalls.Client.ENVOY)).isEmpty();
+  }
+
+  /**
+   * What a client sends after a socket answers its call's HEADERS with a DATA frame followed by a
+   * PING of the socket's own (payload 99): the PINGs and WINDOW_UPDATEs up to its acknowledgement
+   * of that PING (it reads frames in order) and, when it pinged, up to the WINDOW_UPDATE that
+   * follows the socket's acknowledgement of its ping.
+   */
+  private static List<String> framesAfterAnAnswer(LoopbackCalls.Client client) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort(), client);
+      byte[] grpc = LoopbackCalls.framed(List.of(request("/a", "").toByteArray()));
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no trailers come: run() gives up after its wait
+                    }
+                  });
+      List<String> seen = new ArrayList<>();
+      try (Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        OutputStream out = accepted.getOutputStream();
+        in.readFully(new byte[24]); // the preface
+        boolean ours = false; // our PING acknowledged
+        boolean pinged = false;
+        boolean grown = false;
+        while (!ours || (pinged && !grown)) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          int flags = in.readUnsignedByte();
+          int stream = in.readInt() & 0x7fffffff;
+          byte[] payload = new byte[length];
+          in.readFully(payload);
+          long ping = type == 0x6 ? ByteBuffer.wrap(payload).getLong() : 0;
+          if (type == 0x0 && (flags & 0x1) != 0) { // the request's last DATA: answer it
+            out.write(new byte[] {0, 0, 5, 0x0, 0, 0, 0, 0, (byte) stream, 0, 0, 0, 0, 0});
+            out.write(new byte[] {0, 0, 8, 0x6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99});
+            out.flush();
+          } else if (type == 0x6 && (flags & 0x1) != 0 && ping == 99) {
+            ours = true;
+          } else if (type == 0x6 && (flags & 0x1) == 0) {
+            seen.add("PING " + ping);
+            pinged = true;
+            out.write(new byte[] {0, 0, 8, 0x6, 0x1, 0, 0, 0, 0});
+            out.write(payload);
+            out.flush();
+          } else if (type == 0x8 && pinged) {
+            seen.add("WINDOW_UPDATE stream " + stream + " +" + ByteBuffer.wrap(payload).getInt());
+            grown = true;
+          }
+        }
+      } finally {
+        calls.close();
+        sender.interrupt();
+      }
+      return seen;
+    }
   }
 
   private static List<String> decode(DefaultHttp2HeadersDecoder decoder, byte[] block)
