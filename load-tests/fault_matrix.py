@@ -105,11 +105,18 @@ def expand_phases(names, rounds=1):
 
 
 # The changes to envoy-config/envoy.yaml for two replicas (see the README's "Fault matrix").
+# Envoy's gRPC client turns a grpc_service's retry_policy into a route retry policy whose
+# per_try_timeout is the back-off's max_interval (Http::Utility::convertCoreToRouteRetryPolicy):
+# with max_interval 0.05s every Check that took over 50 ms was reset and sent again to the other
+# replica (`upstream_rq_per_try_timeout`; a hostile 1,500-message chat in cpu-policy three times
+# over). max_interval is therefore ext_authz's own timeout, so a try may take all of it; the
+# back-off before a retry stays a few ms (a random time below base_interval times 1, then 3).
+ENVOY_RETRY_MAX_INTERVAL = "0.5s"
 ENVOY_RETRY = """
                 retry_policy:
                   retry_on: "connect-failure,refused-stream,reset,unavailable,gateway-error"
                   num_retries: 2
-                  retry_back_off: { base_interval: 0.005s, max_interval: 0.05s }
+                  retry_back_off: { base_interval: 0.005s, max_interval: MAX_INTERVAL }
                   retry_host_predicate:
                   - name: envoy.retry_host_predicates.previous_hosts
                     typed_config:
@@ -416,6 +423,7 @@ class Replica:
         for line in text.splitlines():
             if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
                                 "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
+                                "jrego_requests_refused_total{",
                                 "jrego_long_evaluations_spared_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
@@ -425,10 +433,13 @@ class Replica:
 SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
 
 
-def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
+def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
+                 retry_max_interval=ENVOY_RETRY_MAX_INTERVAL):
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
     and retries put in; fails if the template no longer has what it changes. slow_start: the
-    jrego cluster's slow start window instead of envoy.yaml's ("0s": none)."""
+    jrego cluster's slow start window instead of envoy.yaml's ("0s": none). retry_max_interval:
+    the retry back-off's max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
+    retry = ENVOY_RETRY.replace("MAX_INTERVAL", retry_max_interval)
     plain, listen, admin = R.free_port(), R.free_port(), R.free_port()
     cfg = os.path.join(workdir, "envoy.yaml")
     env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain), ENVOY_ADMIN_PORT=str(admin),
@@ -440,9 +451,9 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
                 "{ address: 127.0.0.1, port_value: %d }\n")
     edits = [
         ("envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s",
-         "envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s" + ENVOY_RETRY),
+         "envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s" + retry),
         ("envoy_grpc: { cluster_name: jrego }\n              # Refuse",
-         "envoy_grpc: { cluster_name: jrego }" + ENVOY_RETRY + "\n              # Refuse"),
+         "envoy_grpc: { cluster_name: jrego }" + retry + "\n              # Refuse"),
         ("  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s",
          "  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s" + ENVOY_HEALTH),
         ("      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n" + endpoint % replicas[0].port,
@@ -463,8 +474,12 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
 
 
 def envoy_stats(admin):
+    # the jrego cluster's retries and what set them off: per-try timeouts, resets each way, 5xx,
+    # connections closed with calls on them
     pattern = (r"ext_authz\.|ext_proc\.(streams_started|stream_msgs_received|failure_mode_allowed|streams_failed|"
                r"message_timeouts|spurious_msgs_received)|cluster\.jrego\.(upstream_rq_retry|upstream_rq_timeout|"
+               r"upstream_rq_per_try_timeout|upstream_rq_rx_reset|upstream_rq_tx_reset|upstream_rq_pending_overflow|"
+               r"upstream_rq_5xx|upstream_rq_cancelled|upstream_cx_destroy_(local|remote)_with_active_rq|"
                r"upstream_cx_connect_fail|health_check\.failure|outlier_detection\.ejections_enforced_total|"
                r"upstream_rq_retry_success|upstream_rq_retry_overflow|upstream_rq_retry_limit_exceeded)")
     try:
@@ -1042,6 +1057,7 @@ def report(rows, meta, out_md):
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
              + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}."
+             + f" Retry back-off max_interval, also each try's timeout: {meta.get('retry_max_interval', '0.05s')}."
              + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
                 f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
              "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
@@ -1163,6 +1179,10 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
+    ap.add_argument("--retry-max-interval", default=ENVOY_RETRY_MAX_INTERVAL, metavar="DURATION",
+                    help="the ext_authz/ext_proc retry back-off's max_interval, which Envoy also makes each try's "
+                         "timeout (default 0.5s, ext_authz's timeout; 0.05s was the harness's before session 18, "
+                         "when every Check over 50 ms was sent again to the other replica)")
     ap.add_argument("--jit-log", action="store_true",
                     help="log the replicas' deoptimisations (-Xlog:deoptimization) and count them per second of "
                          "each phase in the report; the AOT cache still applies")
@@ -1198,7 +1218,8 @@ def main():
                                 ready=lambda s: R.wait_tcp(up_port, 60, s)))
         for r in replicas:  # one after the other: the first start may build the launcher's AOT cache
             r.start()
-        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start)
+        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start,
+                                                 args.retry_max_interval)
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
@@ -1229,6 +1250,7 @@ def main():
         argv = argv[:i] + argv[i + 2:]
     meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
+            "retry_max_interval": args.retry_max_interval,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice,
