@@ -524,11 +524,30 @@ class Legit:
         return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
-def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19):
-    """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice); returns the process
-    once its payloads are built."""
+# The hostile client's JIT (--hostile-jit): C1 only, or HotSpot's default tiers up to C2.
+HOSTILE_JIT = {"c1": ["-XX:TieredStopAtLevel=1"], "full": []}
+HOSTILE_JIT_NAMES = {"c1": "C1 only (-XX:TieredStopAtLevel=1)", "full": "full (C1 then C2)"}
+HOSTILE_JIT_MODES = {**HOSTILE_JIT_NAMES,
+                     "alternate": "C1 only in each hostile phase's odd-numbered runs, full (C1 then C2) in its even ones"}
+
+
+def hostile_jit(mode, label):
+    """The hostile client's JIT for phase `label` under --hostile-jit `mode`: "alternate" gives a
+    hostile phase's odd-numbered runs (hash, hash#3, ...) C1 and its even-numbered ones (hash#2,
+    ...) the full JIT, so that a phase listed twice is a pair in one run, the full JIT's run the
+    later one (which the replicas' having seen that phase once favours)."""
+    if mode != "alternate":
+        return mode
+    n = int(label.partition("#")[2] or 1)
+    return "c1" if n % 2 else "full"
+
+
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19, jit="c1"):
+    """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice; `jit` one of
+    HOSTILE_JIT: see --hostile-jit); returns the process once its payloads are built."""
     niced = ["nice", "-n", str(nice)] if nice else []
-    cmd = R.pinned("generator", [*niced, java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls,
+    cmd = R.pinned("generator", [*niced, java, "-Xmx1g", *HOSTILE_JIT[jit], "-cp", R.JAR,
+                                 "io.jrego.loadtests.HostileLoad", cls,
                                  str(rate), str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}",
                                  ways])
     R.log("+ " + " ".join(cmd))
@@ -540,6 +559,24 @@ def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", ni
         raise RuntimeError(f"HostileLoad {cls} did not start: {line!r}; see {err.name}")
     p.cpu_at_ready = proc_cpu_s(p.pid)  # building the payloads is not part of the phase
     return p
+
+
+def hostile_cpu_after(p, seconds):
+    """Reads the hostile client's CPU seconds since `ready` once, `seconds` from now; returns a
+    function giving them (None if the client had ended)."""
+    got = {}
+
+    def read():
+        now = proc_cpu_s(p.pid)
+        got["s"] = round(now - p.cpu_at_ready, 2) if now is not None and p.cpu_at_ready is not None else None
+
+    timer = threading.Timer(seconds, read)
+    timer.start()
+
+    def result():
+        timer.join()
+        return got.get("s")
+    return result
 
 
 def hostile_result(p, seconds):
@@ -797,12 +834,13 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         # mark they were charged to the phase before: calm's last seconds, for hash), nor do
         # their CPU seconds.
         legit.mark(f"setup-{label}")
+        info["hostile_jit"] = jit = hostile_jit(args.hostile_jit, label)
         if cls in HOSTILE:
             p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        ways or "both", args.hostile_nice)
+                        ways or "both", args.hostile_nice, jit)
         else:
             p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        nice=args.hostile_nice)
+                        nice=args.hostile_nice, jit=jit)
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
     pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
@@ -814,15 +852,19 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     if cls in HOSTILE:
         legit.mark(label)
         t0 = time.time()
+        first_cpu = hostile_cpu_after(p, FIRST_S)
         info["hostile"] = hostile_result(p, args.phase_seconds)
+        info["hostile_cpu_first_s"] = first_cpu()
     elif name in CPU_POLICY:
         legit.mark(label)
         t0 = time.time()
+        first_cpu = hostile_cpu_after(p, FIRST_S)
         logs_from = {r.name: log_size(r) for r in replicas}
         swap_cpu = watch_swap(replicas, t0)
         bundle_server.mode = CPU_POLICY[name]
         info["swapped_in_s"] = wait_revision(replicas, f"matrix-{CPU_POLICY[name]}") and round(time.time() - t0, 1)
         info["hostile"] = hostile_result(p, args.phase_seconds)
+        info["hostile_cpu_first_s"] = first_cpu()
         t1 = time.time()
         bundle_server.mode = "good"
         info["swapped_back_s"] = wait_revision(replicas, "matrix-good") and round(time.time() - t1, 1)
@@ -1046,6 +1088,7 @@ def report(rows, meta, out_md):
              f"cpu-policy and cpu-policy-all), the hostile client "
              + (f"at nice {meta['hostile_nice']} (it shares the cores with what it attacks; a real attacker's "
                 f"client would not)" if meta.get("hostile_nice") else "at the same priority as the rest")
+             + f", its JIT {HOSTILE_JIT_MODES.get(meta.get('hostile_jit'), 'full (C1 then C2)')}"
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up ("
@@ -1100,6 +1143,8 @@ def report(rows, meta, out_md):
                      f"{json.dumps(l['failures']) if l['failures'] else 'none'}; max {l['max_ms']:.0f} ms")
         if r.get("hostile"):
             lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
+            lines.append(f"- hostile client: JIT {HOSTILE_JIT_NAMES.get(r.get('hostile_jit'), 'full (C2)')}; CPU "
+                         f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
         for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_to_ready_s", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
@@ -1168,6 +1213,11 @@ def main():
     ap.add_argument("--hostile-nice", type=int, default=19,
                     help="the hostile client's nice value (0: as the rest); it shares this machine's cores with what "
                          "it attacks, which a real attacker's client would not (see the README)")
+    ap.add_argument("--hostile-jit", choices=["c1", "full", "alternate"], default="c1",
+                    help="the hostile client's JIT: c1 (-XX:TieredStopAtLevel=1, the default: its own compile "
+                         "wave would otherwise take the shared cores in a phase's first seconds), full (C2 as well), "
+                         "or alternate (C1 in a hostile phase's odd-numbered runs, full in its even ones: a phase "
+                         "listed twice is a pair in one run)")
     ap.add_argument("--phases", default=",".join(PHASES),
                     help="the phases in order; a phase may be listed more than once (its later runs are "
                          "reported as NAME#2, NAME#3, ...), e.g. calm,hash,number,calm,hash,number,calm")
@@ -1253,7 +1303,7 @@ def main():
             "retry_max_interval": args.retry_max_interval,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
-            "hostile_nice": args.hostile_nice,
+            "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
             "jrego_args": args.jrego_arg,
             "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(), "sha256_mb_s": speed,
