@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,6 +128,14 @@ final class LoopbackCalls implements AutoCloseable {
   private boolean pinging; // a grpc-java client's BDP ping is unanswered (reader thread)
   private int pings; // BDP pings answered (reader thread)
   private volatile Semaphore slots = new Semaphore(0);
+
+  /**
+   * Opened once the server's SETTINGS are acknowledged (or the connection ended). Until the server
+   * has that acknowledgement each stream's window is HTTP/2's initial 65,535 bytes, not the one its
+   * SETTINGS give, and a larger message sent before it ends its stream with a flow-control error.
+   */
+  private final CountDownLatch settings = new CountDownLatch(1);
+
   private volatile boolean closed;
   private int nextStream = 1;
 
@@ -187,8 +196,9 @@ final class LoopbackCalls implements AutoCloseable {
   }
 
   /**
-   * Sends {@code calls} in turn, at most {@code outstanding} unanswered at once, until {@code stop}
-   * says so or the connection ends; then waits up to 2 s for the answers still due.
+   * Sends {@code calls} in turn, once the server's SETTINGS are acknowledged, at most {@code
+   * outstanding} unanswered at once, until {@code stop} says so or the connection ends; then waits
+   * up to 2 s for the answers still due.
    *
    * @param method the gRPC method, such as {@code /envoy.service.auth.v3.Authorization/Check}
    * @param calls what each call sends, in gRPC's length-prefixed framing ({@link #framed}): one
@@ -196,7 +206,8 @@ final class LoopbackCalls implements AutoCloseable {
    *     calls carry one), several for a client stream (an ext_proc stream: no deadline, as Envoy
    *     sends them), all sent at once and half-closed
    * @return the calls answered
-   * @throws IOException if the server stops answering, or the connection ends before any answer
+   * @throws IOException if the server sends no SETTINGS or stops answering, or the connection ends
+   *     before any answer
    */
   long run(String method, List<byte[]> calls, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
@@ -210,6 +221,9 @@ final class LoopbackCalls implements AutoCloseable {
         client == Client.ENVOY
             ? requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false)
             : grpcJavaHeaders(method, AUTHORITY, timeout, false);
+    if (!settings.await(10, TimeUnit.SECONDS)) {
+      throw new IOException("no SETTINGS from the server for 10 s");
+    }
     Semaphore slots = new Semaphore(outstanding);
     this.slots = slots;
     long sent = 0;
@@ -331,6 +345,7 @@ final class LoopbackCalls implements AutoCloseable {
           case SETTINGS -> {
             if ((flags & ACK) == 0) {
               write(SETTINGS, ACK, new byte[0]);
+              settings.countDown();
             }
           }
           case PING -> {
@@ -357,6 +372,7 @@ final class LoopbackCalls implements AutoCloseable {
     } finally {
       closed = true;
       slots.release(1 << 20); // wake a waiting run()
+      settings.countDown();
     }
   }
 

@@ -184,6 +184,7 @@ class LoopbackCallsTest {
       try (calls;
           Socket accepted = listener.accept()) {
         accepted.setSoTimeout(10_000);
+        settings(accepted.getOutputStream());
         DataInputStream in = new DataInputStream(accepted.getInputStream());
         in.readFully(new byte[24]); // the preface
         List<Integer> data = new ArrayList<>();
@@ -200,6 +201,68 @@ class LoopbackCallsTest {
             }
           }
         }
+      } finally {
+        sender.interrupt();
+      }
+    }
+  }
+
+  /** A server's empty SETTINGS frame: the client sends its calls once it has acknowledged it. */
+  private static void settings(OutputStream out) throws java.io.IOException {
+    out.write(new byte[] {0, 0, 0, 0x4, 0, 0, 0, 0, 0});
+    out.flush();
+  }
+
+  /**
+   * No call goes before the server's SETTINGS are acknowledged: until then the server holds each
+   * stream to HTTP/2's initial 65,535-byte window, and a larger message first on the connection
+   * (the rounds after ready begin with one of 300 KB) had its stream ended by a flow-control error.
+   * Here the socket sends its SETTINGS only after a while: the first frame after the client's own
+   * opening is its acknowledgement, and the call's HEADERS come after it.
+   */
+  @Test
+  void run_sendsNothingBeforeTheServersSettingsAreAcknowledged() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort());
+      byte[] grpc =
+          LoopbackCalls.framed(List.of(request("/big", "z".repeat(100_000)).toByteArray()));
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no trailers come: run() gives up after its wait
+                    }
+                  });
+      try (calls;
+          Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        in.readFully(new byte[24]); // the preface
+        List<Integer> types = new ArrayList<>();
+        for (int i = 0; i < 2; i++) { // the client's SETTINGS and connection WINDOW_UPDATE
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          types.add(in.readUnsignedByte());
+          in.readFully(new byte[5 + length]);
+        }
+        assertThat(types).containsExactly(0x4, 0x8);
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (sender.getState() == Thread.State.RUNNABLE && System.nanoTime() < until) {
+          Thread.onSpinWait(); // until run() waits (for the SETTINGS, or, wrongly, for an answer)
+        }
+        settings(accepted.getOutputStream());
+        int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        in.readFully(new byte[4 + length]);
+        assertThat(type).isEqualTo(0x4);
+        assertThat(flags & 0x1).isEqualTo(0x1); // the acknowledgement
+        in.readFully(new byte[3]);
+        assertThat(in.readUnsignedByte()).isEqualTo(0x1); // then the call's HEADERS
       } finally {
         sender.interrupt();
       }
@@ -405,6 +468,7 @@ class LoopbackCallsTest {
         accepted.setSoTimeout(10_000);
         DataInputStream in = new DataInputStream(accepted.getInputStream());
         OutputStream out = accepted.getOutputStream();
+        settings(out);
         in.readFully(new byte[24]); // the preface
         boolean ours = false; // our PING acknowledged
         boolean pinged = false;
