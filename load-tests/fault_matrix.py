@@ -110,7 +110,7 @@ def expand_phases(names, rounds=1):
 # with max_interval 0.05s every Check that took over 50 ms was reset and sent again to the other
 # replica (`upstream_rq_per_try_timeout`; a hostile 1,500-message chat in cpu-policy three times
 # over). max_interval is therefore ext_authz's own timeout, so a try may take all of it; the
-# back-off before a retry stays a few ms (a random time below base_interval times 1, then 3).
+# back-off before a retry stays a few ms (a random time below base_interval, then below twice it).
 ENVOY_RETRY_MAX_INTERVAL = "0.5s"
 ENVOY_RETRY = """
                 retry_policy:
