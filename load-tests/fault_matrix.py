@@ -105,11 +105,18 @@ def expand_phases(names, rounds=1):
 
 
 # The changes to envoy-config/envoy.yaml for two replicas (see the README's "Fault matrix").
+# Envoy's gRPC client turns a grpc_service's retry_policy into a route retry policy whose
+# per_try_timeout is the back-off's max_interval (Http::Utility::convertCoreToRouteRetryPolicy):
+# with max_interval 0.05s every Check that took over 50 ms was reset and sent again to the other
+# replica (`upstream_rq_per_try_timeout`; a hostile 1,500-message chat in cpu-policy three times
+# over). max_interval is therefore ext_authz's own timeout, so a try may take all of it; the
+# back-off before a retry stays a few ms (a random time below base_interval, then below twice it).
+ENVOY_RETRY_MAX_INTERVAL = "0.5s"
 ENVOY_RETRY = """
                 retry_policy:
                   retry_on: "connect-failure,refused-stream,reset,unavailable,gateway-error"
                   num_retries: 2
-                  retry_back_off: { base_interval: 0.005s, max_interval: 0.05s }
+                  retry_back_off: { base_interval: 0.005s, max_interval: MAX_INTERVAL }
                   retry_host_predicate:
                   - name: envoy.retry_host_predicates.previous_hosts
                     typed_config:
@@ -416,6 +423,7 @@ class Replica:
         for line in text.splitlines():
             if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
                                 "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
+                                "jrego_requests_refused_total{",
                                 "jrego_long_evaluations_spared_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
@@ -425,10 +433,13 @@ class Replica:
 SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
 
 
-def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
+def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
+                 retry_max_interval=ENVOY_RETRY_MAX_INTERVAL):
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
     and retries put in; fails if the template no longer has what it changes. slow_start: the
-    jrego cluster's slow start window instead of envoy.yaml's ("0s": none)."""
+    jrego cluster's slow start window instead of envoy.yaml's ("0s": none). retry_max_interval:
+    the retry back-off's max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
+    retry = ENVOY_RETRY.replace("MAX_INTERVAL", retry_max_interval)
     plain, listen, admin = R.free_port(), R.free_port(), R.free_port()
     cfg = os.path.join(workdir, "envoy.yaml")
     env = dict(os.environ, ENVOY_LISTEN_PORT=str(listen), ENVOY_PLAIN_PORT=str(plain), ENVOY_ADMIN_PORT=str(admin),
@@ -440,9 +451,9 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
                 "{ address: 127.0.0.1, port_value: %d }\n")
     edits = [
         ("envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s",
-         "envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s" + ENVOY_RETRY),
+         "envoy_grpc: { cluster_name: jrego }\n                timeout: 0.5s" + retry),
         ("envoy_grpc: { cluster_name: jrego }\n              # Refuse",
-         "envoy_grpc: { cluster_name: jrego }" + ENVOY_RETRY + "\n              # Refuse"),
+         "envoy_grpc: { cluster_name: jrego }" + retry + "\n              # Refuse"),
         ("  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s",
          "  - name: jrego\n    type: STATIC\n    connect_timeout: 0.25s" + ENVOY_HEALTH),
         ("      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n" + endpoint % replicas[0].port,
@@ -463,8 +474,12 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None):
 
 
 def envoy_stats(admin):
+    # the jrego cluster's retries and what set them off: per-try timeouts, resets each way, 5xx,
+    # connections closed with calls on them
     pattern = (r"ext_authz\.|ext_proc\.(streams_started|stream_msgs_received|failure_mode_allowed|streams_failed|"
                r"message_timeouts|spurious_msgs_received)|cluster\.jrego\.(upstream_rq_retry|upstream_rq_timeout|"
+               r"upstream_rq_per_try_timeout|upstream_rq_rx_reset|upstream_rq_tx_reset|upstream_rq_pending_overflow|"
+               r"upstream_rq_5xx|upstream_rq_cancelled|upstream_cx_destroy_(local|remote)_with_active_rq|"
                r"upstream_cx_connect_fail|health_check\.failure|outlier_detection\.ejections_enforced_total|"
                r"upstream_rq_retry_success|upstream_rq_retry_overflow|upstream_rq_retry_limit_exceeded)")
     try:
@@ -509,11 +524,30 @@ class Legit:
         return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
-def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19):
-    """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice); returns the process
-    once its payloads are built."""
+# The hostile client's JIT (--hostile-jit): C1 only, or HotSpot's default tiers up to C2.
+HOSTILE_JIT = {"c1": ["-XX:TieredStopAtLevel=1"], "full": []}
+HOSTILE_JIT_NAMES = {"c1": "C1 only (-XX:TieredStopAtLevel=1)", "full": "full (C1 then C2)"}
+HOSTILE_JIT_MODES = {**HOSTILE_JIT_NAMES,
+                     "alternate": "C1 only in each hostile phase's odd-numbered runs, full (C1 then C2) in its even ones"}
+
+
+def hostile_jit(mode, label):
+    """The hostile client's JIT for phase `label` under --hostile-jit `mode`: "alternate" gives a
+    hostile phase's odd-numbered runs (hash, hash#3, ...) C1 and its even-numbered ones (hash#2,
+    ...) the full JIT, so that a phase listed twice is a pair in one run, the full JIT's run the
+    later one (which the replicas' having seen that phase once favours)."""
+    if mode != "alternate":
+        return mode
+    n = int(label.partition("#")[2] or 1)
+    return "c1" if n % 2 else "full"
+
+
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19, jit="c1"):
+    """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice; `jit` one of
+    HOSTILE_JIT: see --hostile-jit); returns the process once its payloads are built."""
     niced = ["nice", "-n", str(nice)] if nice else []
-    cmd = R.pinned("generator", [*niced, java, "-Xmx1g", "-cp", R.JAR, "io.jrego.loadtests.HostileLoad", cls,
+    cmd = R.pinned("generator", [*niced, java, "-Xmx1g", *HOSTILE_JIT[jit], "-cp", R.JAR,
+                                 "io.jrego.loadtests.HostileLoad", cls,
                                  str(rate), str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}",
                                  ways])
     R.log("+ " + " ".join(cmd))
@@ -525,6 +559,24 @@ def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", ni
         raise RuntimeError(f"HostileLoad {cls} did not start: {line!r}; see {err.name}")
     p.cpu_at_ready = proc_cpu_s(p.pid)  # building the payloads is not part of the phase
     return p
+
+
+def hostile_cpu_after(p, seconds):
+    """Reads the hostile client's CPU seconds since `ready` once, `seconds` from now; returns a
+    function giving them (None if the client had ended)."""
+    got = {}
+
+    def read():
+        now = proc_cpu_s(p.pid)
+        got["s"] = round(now - p.cpu_at_ready, 2) if now is not None and p.cpu_at_ready is not None else None
+
+    timer = threading.Timer(seconds, read)
+    timer.start()
+
+    def result():
+        timer.join()
+        return got.get("s")
+    return result
 
 
 def hostile_result(p, seconds):
@@ -782,12 +834,13 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         # mark they were charged to the phase before: calm's last seconds, for hash), nor do
         # their CPU seconds.
         legit.mark(f"setup-{label}")
+        info["hostile_jit"] = jit = hostile_jit(args.hostile_jit, label)
         if cls in HOSTILE:
             p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        ways or "both", args.hostile_nice)
+                        ways or "both", args.hostile_nice, jit)
         else:
             p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        nice=args.hostile_nice)
+                        nice=args.hostile_nice, jit=jit)
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
     pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
@@ -799,15 +852,19 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     if cls in HOSTILE:
         legit.mark(label)
         t0 = time.time()
+        first_cpu = hostile_cpu_after(p, FIRST_S)
         info["hostile"] = hostile_result(p, args.phase_seconds)
+        info["hostile_cpu_first_s"] = first_cpu()
     elif name in CPU_POLICY:
         legit.mark(label)
         t0 = time.time()
+        first_cpu = hostile_cpu_after(p, FIRST_S)
         logs_from = {r.name: log_size(r) for r in replicas}
         swap_cpu = watch_swap(replicas, t0)
         bundle_server.mode = CPU_POLICY[name]
         info["swapped_in_s"] = wait_revision(replicas, f"matrix-{CPU_POLICY[name]}") and round(time.time() - t0, 1)
         info["hostile"] = hostile_result(p, args.phase_seconds)
+        info["hostile_cpu_first_s"] = first_cpu()
         t1 = time.time()
         bundle_server.mode = "good"
         info["swapped_back_s"] = wait_revision(replicas, "matrix-good") and round(time.time() - t1, 1)
@@ -1031,6 +1088,7 @@ def report(rows, meta, out_md):
              f"cpu-policy and cpu-policy-all), the hostile client "
              + (f"at nice {meta['hostile_nice']} (it shares the cores with what it attacks; a real attacker's "
                 f"client would not)" if meta.get("hostile_nice") else "at the same priority as the rest")
+             + f", its JIT {HOSTILE_JIT_MODES.get(meta.get('hostile_jit'), 'full (C1 then C2)')}"
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
              f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up ("
@@ -1042,6 +1100,7 @@ def report(rows, meta, out_md):
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
              + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}."
+             + f" Retry back-off max_interval, also each try's timeout: {meta.get('retry_max_interval', '0.05s')}."
              + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
                 f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
              "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
@@ -1084,6 +1143,8 @@ def report(rows, meta, out_md):
                      f"{json.dumps(l['failures']) if l['failures'] else 'none'}; max {l['max_ms']:.0f} ms")
         if r.get("hostile"):
             lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
+            lines.append(f"- hostile client: JIT {HOSTILE_JIT_NAMES.get(r.get('hostile_jit'), 'full (C2)')}; CPU "
+                         f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
         for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_to_ready_s", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
@@ -1152,6 +1213,11 @@ def main():
     ap.add_argument("--hostile-nice", type=int, default=19,
                     help="the hostile client's nice value (0: as the rest); it shares this machine's cores with what "
                          "it attacks, which a real attacker's client would not (see the README)")
+    ap.add_argument("--hostile-jit", choices=["c1", "full", "alternate"], default="c1",
+                    help="the hostile client's JIT: c1 (-XX:TieredStopAtLevel=1, the default: its own compile "
+                         "wave would otherwise take the shared cores in a phase's first seconds), full (C2 as well), "
+                         "or alternate (C1 in a hostile phase's odd-numbered runs, full in its even ones: a phase "
+                         "listed twice is a pair in one run)")
     ap.add_argument("--phases", default=",".join(PHASES),
                     help="the phases in order; a phase may be listed more than once (its later runs are "
                          "reported as NAME#2, NAME#3, ...), e.g. calm,hash,number,calm,hash,number,calm")
@@ -1163,6 +1229,10 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
+    ap.add_argument("--retry-max-interval", default=ENVOY_RETRY_MAX_INTERVAL, metavar="DURATION",
+                    help="the ext_authz/ext_proc retry back-off's max_interval, which Envoy also makes each try's "
+                         "timeout (default 0.5s, ext_authz's timeout; 0.05s was the harness's before session 18, "
+                         "when every Check over 50 ms was sent again to the other replica)")
     ap.add_argument("--jit-log", action="store_true",
                     help="log the replicas' deoptimisations (-Xlog:deoptimization) and count them per second of "
                          "each phase in the report; the AOT cache still applies")
@@ -1198,7 +1268,8 @@ def main():
                                 ready=lambda s: R.wait_tcp(up_port, 60, s)))
         for r in replicas:  # one after the other: the first start may build the launcher's AOT cache
             r.start()
-        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start)
+        cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start,
+                                                 args.retry_max_interval)
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
@@ -1229,9 +1300,10 @@ def main():
         argv = argv[:i] + argv[i + 2:]
     meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
+            "retry_max_interval": args.retry_max_interval,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
-            "hostile_nice": args.hostile_nice,
+            "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
             "jrego_args": args.jrego_arg,
             "java_opts": os.environ.get("JREGO_JAVA_OPTS", "").strip(), "sha256_mb_s": speed,

@@ -9,9 +9,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,9 +33,11 @@ import java.util.function.BooleanSupplier;
  * given back with WINDOW_UPDATE once half of it is used; Envoy's request headers in its order
  * ({@code :path} a literal never indexed, every other field added to the dynamic table the first
  * time and indexed after, Huffman-coded whenever that is shorter); a {@code grpc-timeout} in
- * milliseconds; each ext_proc message in DATA frames of its own. It acknowledges the server's
+ * milliseconds; each ext_proc message in DATA frames of its own, a message of {@link
+ * #FLOW_CONTROLLED_FROM} or more in a flow-controlled client's frames. It acknowledges the server's
  * SETTINGS and PINGs, counts a call done at its trailers (HEADERS with END_STREAM) or RST_STREAM,
- * and stops at GOAWAY or end of stream.
+ * and stops at GOAWAY or end of stream. Shaped as a grpc-java client ({@link Client#GRPC_JAVA}) it
+ * also sends that client's BDP pings ({@link #bdpPing}).
  */
 final class LoopbackCalls implements AutoCloseable {
 
@@ -78,6 +82,31 @@ final class LoopbackCalls implements AutoCloseable {
    */
   static final int GRPC_JAVA_STREAM_WINDOW = 1 << 20;
 
+  /**
+   * A unary call's message of at least this many bytes goes in the DATA frames of a client that
+   * HTTP/2 flow control holds back ({@link #FLOW_CONTROLLED_FRAMES}), not in full frames. Above
+   * what Envoy sends jrego (a body of at most 64 KiB in envoy-config), so the warm-up still sends
+   * Envoy's calls as Envoy frames them.
+   */
+  static final int FLOW_CONTROLLED_FROM = 128 << 10;
+
+  /**
+   * The sizes of the DATA frames a {@link #FLOW_CONTROLLED_FROM large} message is cut into, in turn
+   * until it ends: full frames, and between them runs of small ones (under 1 KiB), as a client
+   * sends a large message whose stream or connection window the server gives back a little at a
+   * time. Why: gRPC's deframer keeps a message's frames in a {@code CompositeReadableBuffer}, which
+   * copies two or more small pieces in a row into one array before it adds a piece of 1 KiB or more
+   * (a third kind of buffer in that message). In the fault matrix's number phase (session 17's
+   * merged code) the hostile grpc-java client's 300 KB messages did that on replica A in its first
+   * second, and 12 methods compiled without it deoptimised ({@code
+   * CompositeReadableBuffer.enqueueBuffer}, {@code execute}, {@code advanceBuffer}; Netty's {@code
+   * ByteToMessageDecoder.discardSomeReadBytes}); the warm-up's messages had all been cut in full
+   * frames.
+   */
+  static final int[] FLOW_CONTROLLED_FRAMES = {
+    MAX_FRAME, MAX_FRAME, 700, 300, 5, MAX_FRAME, 900, 9_000
+  };
+
   /** What Envoy sends as {@code :authority}: the cluster's name (envoy-config/envoy.yaml's). */
   static final String AUTHORITY = "jrego";
 
@@ -96,7 +125,17 @@ final class LoopbackCalls implements AutoCloseable {
   private final int connectionWindow;
   private final Client client;
   private long unacknowledged; // DATA bytes received since the last WINDOW_UPDATE (reader thread)
+  private boolean pinging; // a grpc-java client's BDP ping is unanswered (reader thread)
+  private int pings; // BDP pings answered (reader thread)
   private volatile Semaphore slots = new Semaphore(0);
+
+  /**
+   * Opened once the server's SETTINGS are acknowledged (or the connection ended). Until the server
+   * has that acknowledgement each stream's window is HTTP/2's initial 65,535 bytes, not the one its
+   * SETTINGS give, and a larger message sent before it ends its stream with a flow-control error.
+   */
+  private final CountDownLatch settings = new CountDownLatch(1);
+
   private volatile boolean closed;
   private int nextStream = 1;
 
@@ -157,8 +196,9 @@ final class LoopbackCalls implements AutoCloseable {
   }
 
   /**
-   * Sends {@code calls} in turn, at most {@code outstanding} unanswered at once, until {@code stop}
-   * says so or the connection ends; then waits up to 2 s for the answers still due.
+   * Sends {@code calls} in turn, once the server's SETTINGS are acknowledged, at most {@code
+   * outstanding} unanswered at once, until {@code stop} says so or the connection ends; then waits
+   * up to 2 s for the answers still due.
    *
    * @param method the gRPC method, such as {@code /envoy.service.auth.v3.Authorization/Check}
    * @param calls what each call sends, in gRPC's length-prefixed framing ({@link #framed}): one
@@ -166,7 +206,8 @@ final class LoopbackCalls implements AutoCloseable {
    *     calls carry one), several for a client stream (an ext_proc stream: no deadline, as Envoy
    *     sends them), all sent at once and half-closed
    * @return the calls answered
-   * @throws IOException if the server stops answering, or the connection ends before any answer
+   * @throws IOException if the server sends no SETTINGS or stops answering, or the connection ends
+   *     before any answer
    */
   long run(String method, List<byte[]> calls, int outstanding, BooleanSupplier stop)
       throws IOException, InterruptedException {
@@ -180,6 +221,9 @@ final class LoopbackCalls implements AutoCloseable {
         client == Client.ENVOY
             ? requestHeaders(method, AUTHORITY, timeout, "127.0.0.1", false)
             : grpcJavaHeaders(method, AUTHORITY, timeout, false);
+    if (!settings.await(10, TimeUnit.SECONDS)) {
+      throw new IOException("no SETTINGS from the server for 10 s");
+    }
     Semaphore slots = new Semaphore(outstanding);
     this.slots = slots;
     long sent = 0;
@@ -233,7 +277,8 @@ final class LoopbackCalls implements AutoCloseable {
   /**
    * One call as Envoy sends it: the header block, then one message in DATA frames ending the
    * stream; several (an ext_proc stream) each in DATA frames of its own, then an empty one ending
-   * the stream.
+   * the stream. A single message of {@link #FLOW_CONTROLLED_FROM} bytes or more goes in the frames
+   * of {@link #dataFrames}.
    */
   private void send(byte[] headerBlock, byte[] grpc) throws IOException {
     int stream = nextStream;
@@ -244,11 +289,12 @@ final class LoopbackCalls implements AutoCloseable {
       frame(out, HEADERS, END_HEADERS, stream, headerBlock);
       int start = 0;
       for (int length : lengths) {
-        for (int off = start; off < start + length; off += MAX_FRAME) {
-          int len = Math.min(MAX_FRAME, start + length - off);
+        int off = start;
+        for (int len : dataFrames(length, one)) {
           boolean last = one && off + len == grpc.length;
           out.write(header(len, DATA, last ? END_STREAM : 0, stream));
           out.write(grpc, off, len);
+          off += len;
         }
         start += length;
       }
@@ -257,6 +303,25 @@ final class LoopbackCalls implements AutoCloseable {
       }
       out.flush();
     }
+  }
+
+  /**
+   * The sizes of the DATA frames a message of {@code length} bytes (its gRPC prefix included) is
+   * sent in: full frames of {@link #MAX_FRAME}, the last one shorter; for a unary call's message
+   * ({@code unary}) of {@link #FLOW_CONTROLLED_FROM} bytes or more, {@link #FLOW_CONTROLLED_FRAMES}
+   * in turn.
+   */
+  static List<Integer> dataFrames(int length, boolean unary) {
+    boolean held = unary && length >= FLOW_CONTROLLED_FROM;
+    List<Integer> out = new ArrayList<>();
+    for (int left = length, i = 0; left > 0; i++) {
+      int len =
+          Math.min(
+              left, held ? FLOW_CONTROLLED_FRAMES[i % FLOW_CONTROLLED_FRAMES.length] : MAX_FRAME);
+      out.add(len);
+      left -= len;
+    }
+    return out;
   }
 
   private void readLoop() {
@@ -280,15 +345,21 @@ final class LoopbackCalls implements AutoCloseable {
           case SETTINGS -> {
             if ((flags & ACK) == 0) {
               write(SETTINGS, ACK, new byte[0]);
+              settings.countDown();
             }
           }
           case PING -> {
             if ((flags & ACK) == 0) {
               write(PING, ACK, payload);
+            } else {
+              pinged();
             }
           }
           case GOAWAY -> closed = true;
-          case DATA -> received(length);
+          case DATA -> {
+            received(length);
+            bdpPing();
+          }
           default -> {
             // WINDOW_UPDATE: nothing to do
           }
@@ -301,6 +372,7 @@ final class LoopbackCalls implements AutoCloseable {
     } finally {
       closed = true;
       slots.release(1 << 20); // wake a waiting run()
+      settings.countDown();
     }
   }
 
@@ -314,6 +386,43 @@ final class LoopbackCalls implements AutoCloseable {
     if (unacknowledged >= connectionWindow / 2) {
       write(WINDOW_UPDATE, 0, int32((int) unacknowledged));
       unacknowledged = 0;
+    }
+  }
+
+  /** What a grpc-java client's BDP pings carry (its {@code BDP_MEASUREMENT_PING}). */
+  static final long BDP_PING = 1234;
+
+  /** BDP pings after whose answer a grpc-java client grows its connection window. */
+  static final int WINDOW_GROWTHS = 3;
+
+  /**
+   * As a grpc-java client whose flow control window tunes itself (its default): a PING when data
+   * arrives and none is unanswered. Why: the server's frame reader otherwise never sees a PING or a
+   * frame on the connection's stream 0 after the handshake (Envoy sends none), and in the fault
+   * matrix's number phase (session 17's merged code and main in session 18) the hostile grpc-java
+   * client's first calls trapped in Netty's {@code DefaultHttp2FrameReader.verifyFrameState} (the
+   * frame type's switch), {@code processPayloadState} and {@code DefaultHttp2Connection.stream}.
+   */
+  private void bdpPing() throws IOException {
+    if (client != Client.GRPC_JAVA || pinging) {
+      return;
+    }
+    pinging = true;
+    write(PING, 0, ByteBuffer.allocate(8).putLong(BDP_PING).array());
+  }
+
+  /**
+   * A BDP ping was answered: for the first {@link #WINDOW_GROWTHS}, the connection window grows by
+   * a WINDOW_UPDATE on stream 0, as a grpc-java client's does while its measured bandwidth-delay
+   * product grows.
+   */
+  private void pinged() throws IOException {
+    if (client != Client.GRPC_JAVA) {
+      return;
+    }
+    pinging = false;
+    if (pings++ < WINDOW_GROWTHS) {
+      write(WINDOW_UPDATE, 0, int32(GRPC_JAVA_STREAM_WINDOW));
     }
   }
 

@@ -16,13 +16,14 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Made-up requests that take the request path's rarer branches, for {@link WarmUp} to run among the
  * ordinary ones: bodies jrego refuses (nested too deep, a number too big, broken JSON, too many
- * form or query parameters), numbers of 999 digits and one of 30,000, a chat as a bare gRPC client
- * sends it (no destination, time, principal or content-length), one from a caller with no identity
- * at all, bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that spans many HTTP/2
- * frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes (1 KB, and 64 KB
- * that spans many frames), the start of a compressed body Envoy cut short (bytes that are not text,
- * in the text field), a chat in other scripts, and a message just over the server's size limit
- * (refused by gRPC's deframer over the wire).
+ * form or query parameters), numbers of 999 digits (16, and up to 300 in a message sent in the
+ * frames of a client HTTP/2 flow control holds back) and one of 30,000, a chat as a bare gRPC
+ * client sends it (no destination, time, principal or content-length), one from a caller with no
+ * identity at all, bodies Envoy cut short, bytes that are not UTF-8, a 64 KiB body that spans many
+ * HTTP/2 frames, an object of many keys, path parameters, a gzip bomb sent as raw bytes (1 KB, and
+ * 64 KB that spans many frames), the start of a compressed body Envoy cut short (bytes that are not
+ * text, in the text field), a chat in other scripts, and a message just over the server's size
+ * limit (refused by gRPC's deframer over the wire).
  *
  * <p>Why: the JIT compiles the hot path from what it has seen, and a branch never taken is left
  * out, with a trap where it was. When the first request of a new kind arrived (in the fault matrix,
@@ -85,6 +86,7 @@ final class WarmUpRefusals {
     List<CheckRequest> out = new ArrayList<>();
     out.addAll(
         List.of(
+            body(chat, "application/json", manyFrames(oversized / 2)),
             body(chat, "application/json", big),
             body(chat, "application/json", keys.toString()),
             body(chat, "application/json", "[".repeat(1_001) + "]".repeat(1_001)),
@@ -134,6 +136,22 @@ final class WarmUpRefusals {
       out.add(failing(chat, secret, where));
     }
     return List.copyOf(out);
+  }
+
+  /** The most {@link #manyFrames} makes: the fault matrix's 300 numbers of 999 digits. */
+  static final int MANY_FRAMES_MAX = 300_000;
+
+  /**
+   * A chat with numbers of 999 digits, of about {@code bytes} bytes (at most {@link
+   * #MANY_FRAMES_MAX}): a message the warm-up's client sends in the frames of one that HTTP/2 flow
+   * control holds back ({@link LoopbackCalls#FLOW_CONTROLLED_FROM}). {@link #samples} asks for half
+   * the server's message limit, so that it is read, not refused.
+   */
+  static String manyFrames(int bytes) {
+    int numbers = Math.max(1, Math.min(bytes, MANY_FRAMES_MAX) / 1_000);
+    return "{\"model\":\"warmup\",\"messages\":[],\"n\":["
+        + String.join(",", Collections.nCopies(numbers, "9".repeat(999)))
+        + "]}";
   }
 
   /**

@@ -14,6 +14,7 @@ import io.jrego.server.envoy.TestRequests;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.DataInputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -112,6 +113,160 @@ class LoopbackCallsTest {
       assertThat(calls.run(METHOD, messages, 4, after(300))).isEqualTo(300);
     }
     assertThat(inputs).hasSize(300);
+  }
+
+  /**
+   * A large unary message goes in full frames with runs of small ones between them (two or more
+   * under 1 KiB in a row, then one of 1 KiB or more: what makes gRPC's deframer copy the small
+   * ones), a smaller one or a stream's messages in full frames only; either way the frames add up
+   * to the message.
+   */
+  @Test
+  void dataFrames_aLargeUnaryMessageHasRunsOfSmallFrames() {
+    List<Integer> held = LoopbackCalls.dataFrames(300_000, true);
+    assertThat(held.stream().mapToInt(Integer::intValue).sum()).isEqualTo(300_000);
+    assertThat(held).allMatch(len -> len > 0 && len <= 16_384).contains(16_384);
+    boolean smallRunThenLarge = false;
+    for (int i = 2; i < held.size(); i++) {
+      smallRunThenLarge |= held.get(i - 2) < 1024 && held.get(i - 1) < 1024 && held.get(i) >= 1024;
+    }
+    assertThat(smallRunThenLarge).isTrue();
+
+    for (List<Integer> full :
+        List.of(
+            LoopbackCalls.dataFrames(LoopbackCalls.FLOW_CONTROLLED_FROM - 1, true),
+            LoopbackCalls.dataFrames(300_000, false))) {
+      assertThat(full.subList(0, full.size() - 1)).allMatch(len -> len == 16_384);
+      assertThat(full.getLast()).isBetween(1, 16_384);
+    }
+  }
+
+  /**
+   * Such a message crosses the wire in those frames (read off a socket) and the server reads it
+   * whole: the policy gets the body as sent.
+   */
+  @Test
+  void run_aLargeMessageInFlowControlledFrames_isSentSoAndReadWhole() throws Exception {
+    String big = "y".repeat(200_000);
+    byte[] grpc = LoopbackCalls.framed(List.of(request("/big", big).toByteArray()));
+    assertThat(dataFramesOnTheWire(grpc)).isEqualTo(LoopbackCalls.dataFrames(grpc.length, true));
+
+    List<byte[]> messages =
+        List.of(grpc, LoopbackCalls.framed(List.of(request("/small", "").toByteArray())));
+    try (CheckServer server = start((p, i) -> Optional.of(Json.parse("true")));
+        LoopbackCalls calls = new LoopbackCalls(server.port())) {
+      assertThat(calls.run(METHOD, messages, 2, after(10))).isEqualTo(10);
+    }
+    assertThat(inputs).hasSize(10);
+    assertThat(inputs.stream().map(Value::toString))
+        .filteredOn(s -> s.contains("\"/big\"") && s.contains(big))
+        .hasSize(5);
+  }
+
+  /**
+   * The sizes of the DATA frames the client sends for one call of {@code grpc}, read by a socket.
+   */
+  private static List<Integer> dataFramesOnTheWire(byte[] grpc) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort());
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no server answers: run() gives up after its wait, the frames are sent
+                    }
+                  });
+      try (calls;
+          Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        settings(accepted.getOutputStream());
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        in.readFully(new byte[24]); // the preface
+        List<Integer> data = new ArrayList<>();
+        while (true) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          int flags = in.readUnsignedByte();
+          in.readFully(new byte[4]); // stream
+          in.readFully(new byte[length]);
+          if (type == 0x0) {
+            data.add(length);
+            if ((flags & 0x1) != 0) { // END_STREAM
+              return data;
+            }
+          }
+        }
+      } finally {
+        sender.interrupt();
+      }
+    }
+  }
+
+  /** A server's empty SETTINGS frame: the client sends its calls once it has acknowledged it. */
+  private static void settings(OutputStream out) throws java.io.IOException {
+    out.write(new byte[] {0, 0, 0, 0x4, 0, 0, 0, 0, 0});
+    out.flush();
+  }
+
+  /**
+   * No call goes before the server's SETTINGS are acknowledged: until then the server holds each
+   * stream to HTTP/2's initial 65,535-byte window, and a larger message first on the connection
+   * (the rounds after ready begin with one of 300 KB) had its stream ended by a flow-control error.
+   * Here the socket sends its SETTINGS only after a while: the first frame after the client's own
+   * opening is its acknowledgement, and the call's HEADERS come after it.
+   */
+  @Test
+  void run_sendsNothingBeforeTheServersSettingsAreAcknowledged() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort());
+      byte[] grpc =
+          LoopbackCalls.framed(List.of(request("/big", "z".repeat(100_000)).toByteArray()));
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no trailers come: run() gives up after its wait
+                    }
+                  });
+      try (calls;
+          Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        in.readFully(new byte[24]); // the preface
+        List<Integer> types = new ArrayList<>();
+        for (int i = 0; i < 2; i++) { // the client's SETTINGS and connection WINDOW_UPDATE
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          types.add(in.readUnsignedByte());
+          in.readFully(new byte[5 + length]);
+        }
+        assertThat(types).containsExactly(0x4, 0x8);
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (sender.getState() == Thread.State.RUNNABLE && System.nanoTime() < until) {
+          Thread.onSpinWait(); // until run() waits (for the SETTINGS, or, wrongly, for an answer)
+        }
+        settings(accepted.getOutputStream());
+        int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        in.readFully(new byte[4 + length]);
+        assertThat(type).isEqualTo(0x4);
+        assertThat(flags & 0x1).isEqualTo(0x1); // the acknowledgement
+        in.readFully(new byte[3]);
+        assertThat(in.readUnsignedByte()).isEqualTo(0x1); // then the call's HEADERS
+      } finally {
+        sender.interrupt();
+      }
+    }
   }
 
   /** A stream's messages are told apart, so that each goes in DATA frames of its own. */
@@ -272,6 +427,83 @@ class LoopbackCallsTest {
       assertThat(calls.run(METHOD, messages, 4, after(100))).isEqualTo(100);
     }
     assertThat(inputs).hasSize(100);
+  }
+
+  /**
+   * Shaped as a grpc-java client, it pings when an answer's data arrives (its BDP ping, payload
+   * 1234), and after the ping's acknowledgement grows the connection window on stream 0; shaped as
+   * Envoy it does neither.
+   */
+  @Test
+  void asAGrpcJavaClient_dataIsFollowedByABdpPingAndAWindowUpdate() throws Exception {
+    assertThat(framesAfterAnAnswer(LoopbackCalls.Client.GRPC_JAVA))
+        .containsExactly("PING 1234", "WINDOW_UPDATE stream 0 +1048576");
+    assertThat(framesAfterAnAnswer(LoopbackCalls.Client.ENVOY)).isEmpty();
+  }
+
+  /**
+   * What a client sends after a socket answers its call's HEADERS with a DATA frame followed by a
+   * PING of the socket's own (payload 99): the PINGs and WINDOW_UPDATEs up to its acknowledgement
+   * of that PING (it reads frames in order) and, when it pinged, up to the WINDOW_UPDATE that
+   * follows the socket's acknowledgement of its ping.
+   */
+  private static List<String> framesAfterAnAnswer(LoopbackCalls.Client client) throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listener.setSoTimeout(10_000);
+      LoopbackCalls calls = new LoopbackCalls(listener.getLocalPort(), client);
+      byte[] grpc = LoopbackCalls.framed(List.of(request("/a", "").toByteArray()));
+      Thread sender =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      calls.run(METHOD, List.of(grpc), 1, after(1));
+                    } catch (Exception e) {
+                      // no trailers come: run() gives up after its wait
+                    }
+                  });
+      List<String> seen = new ArrayList<>();
+      try (Socket accepted = listener.accept()) {
+        accepted.setSoTimeout(10_000);
+        DataInputStream in = new DataInputStream(accepted.getInputStream());
+        OutputStream out = accepted.getOutputStream();
+        settings(out);
+        in.readFully(new byte[24]); // the preface
+        boolean ours = false; // our PING acknowledged
+        boolean pinged = false;
+        boolean grown = false;
+        while (!ours || (pinged && !grown)) {
+          int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+          int type = in.readUnsignedByte();
+          int flags = in.readUnsignedByte();
+          int stream = in.readInt() & 0x7fffffff;
+          byte[] payload = new byte[length];
+          in.readFully(payload);
+          long ping = type == 0x6 ? ByteBuffer.wrap(payload).getLong() : 0;
+          if (type == 0x0 && (flags & 0x1) != 0) { // the request's last DATA: answer it
+            out.write(new byte[] {0, 0, 5, 0x0, 0, 0, 0, 0, (byte) stream, 0, 0, 0, 0, 0});
+            out.write(new byte[] {0, 0, 8, 0x6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99});
+            out.flush();
+          } else if (type == 0x6 && (flags & 0x1) != 0 && ping == 99) {
+            ours = true;
+          } else if (type == 0x6 && (flags & 0x1) == 0) {
+            seen.add("PING " + ping);
+            pinged = true;
+            out.write(new byte[] {0, 0, 8, 0x6, 0x1, 0, 0, 0, 0});
+            out.write(payload);
+            out.flush();
+          } else if (type == 0x8 && pinged) {
+            seen.add("WINDOW_UPDATE stream " + stream + " +" + ByteBuffer.wrap(payload).getInt());
+            grown = true;
+          }
+        }
+      } finally {
+        calls.close();
+        sender.interrupt();
+      }
+      return seen;
+    }
   }
 
   private static List<String> decode(DefaultHttp2HeadersDecoder decoder, byte[] block)
