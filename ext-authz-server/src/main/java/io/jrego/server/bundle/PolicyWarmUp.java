@@ -4,8 +4,12 @@ import io.jrego.engine.PreparedQuery;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.bundle.Bundle;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.RecentInputs;
 import io.jrego.server.route.Route;
@@ -125,17 +129,70 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
    * out (the fault matrix's cpu-policy phase, session 18: {@code Json.read}, Jackson's {@code
    * nextToken} and name and number readers, on the bundle thread, in the swap's first 3 s).
    * Rehearsed while the server is new, those traps happen, and the code is compiled again with what
-   * they saw, before a swap under load. Whatever the rehearsal reads or evaluates is dropped.
+   * they saw, before a swap under load. Whatever the rehearsal reads or evaluates is dropped. Data
+   * too large to hold twice more ({@link #rehearsable}) is not written and read again; the samples
+   * are still evaluated.
    *
    * @param active the active policy, evaluated on the samples
    * @param bundles the bundles it was compiled from
    */
   public Result rehearse(ActivePolicy active, Collection<Bundle> bundles) {
     for (Bundle b : bundles) {
+      if (!rehearsable(b.data())) {
+        continue;
+      }
       Json.parse(Json.writeBytes(b.data()), () -> false);
       Json.parse(Json.writePretty(b.data()).getBytes(StandardCharsets.UTF_8), () -> false);
     }
     return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active);
+  }
+
+  /**
+   * The most values a bundle's data may hold for a rehearsal to write and read it again. The JIT
+   * needs the data's shapes, not its volume; a rehearsal of data near the bundle's memory limit
+   * would hold it twice more (its JSON and the copy read back) on a thread that must not fail, so
+   * larger data is left out and only the samples are evaluated.
+   */
+  static final int REHEARSAL_MAX_VALUES = 100_000;
+
+  /** The most characters of strings a rehearsed data document may hold (about 4 MiB as UTF-16). */
+  static final long REHEARSAL_MAX_CHARS = 2L << 20;
+
+  /**
+   * Whether {@code data} is small enough to rehearse: counted until a limit is passed, no further.
+   */
+  static boolean rehearsable(Value data) {
+    long[] left = {REHEARSAL_MAX_VALUES, REHEARSAL_MAX_CHARS};
+    return fits(data, left);
+  }
+
+  private static boolean fits(Value v, long[] left) {
+    if (--left[0] < 0) {
+      return false;
+    }
+    return switch (v) {
+      case StringValue s -> (left[1] -= s.value().length()) >= 0;
+      case ArrayValue a -> all(a, left);
+      case SetValue s -> all(s, left);
+      case ObjectValue o -> {
+        for (Value k : o.keys()) {
+          if (!fits(k, left) || !fits(o.getOrNull(k), left)) {
+            yield false;
+          }
+        }
+        yield true;
+      }
+      default -> true;
+    };
+  }
+
+  private static boolean all(Iterable<Value> values, long[] left) {
+    for (Value e : values) {
+      if (!fits(e, left)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private record Sample(PreparedQuery query, ObjectValue input) {}

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.bundle.BundleLoader;
+import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NullValue;
+import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.route.RouteTable;
 import java.nio.file.Files;
@@ -228,6 +232,35 @@ class PolicyWarmUpTest {
     PolicyWarmUp.Result failing = w.rehearse(holder.current().orElseThrow(), List.of(bundle));
     assertThat(failing.failures()).isEqualTo(failing.evaluations());
     m.close();
+  }
+
+  /**
+   * A rehearsal writes and reads the data again only while it is small: data near the bundle's
+   * memory limit would be held twice more on the bundle thread.
+   */
+  @Test
+  void issue14_largeDataIsNotWrittenAndReadAgainByARehearsal() {
+    assertThat(
+            PolicyWarmUp.rehearsable(
+                Json.parse("{\"limits\": {\"least\": 0}, \"tiers\": [\"a\"]}")))
+        .isTrue();
+    ArrayValue.Builder many = new ArrayValue.Builder();
+    for (int i = 0; i < PolicyWarmUp.REHEARSAL_MAX_VALUES; i++) {
+      many.add(NumberValue.of(i));
+    }
+    assertThat(PolicyWarmUp.rehearsable(ObjectValue.of(StringValue.of("ids"), many.build())))
+        .isFalse();
+    String longText = "x".repeat((int) PolicyWarmUp.REHEARSAL_MAX_CHARS + 1);
+    assertThat(
+            PolicyWarmUp.rehearsable(
+                ObjectValue.of(StringValue.of("doc"), StringValue.of(longText))))
+        .isFalse();
+    // keys count too
+    ObjectValue.Builder keys = new ObjectValue.Builder();
+    for (int i = 0; i < PolicyWarmUp.REHEARSAL_MAX_VALUES / 2 + 1; i++) {
+      keys.put(StringValue.of("k" + i), NullValue.INSTANCE);
+    }
+    assertThat(PolicyWarmUp.rehearsable(keys.build())).isFalse();
   }
 
   @Test
