@@ -687,6 +687,9 @@ def main():
         found = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
         checks = {s: metric_sum(admin_url, "jrego_checks_total", f'service="{s}"')
                   for s in ("ext_authz", "ext_proc")}
+        # request phases that read Check's decision from the forwarded metadata, and all of them
+        checks["carried"] = metric_sum(admin_url, "jrego_ext_proc_checked_total", 'result="used"')
+        checks["request_phases"] = metric_sum(admin_url, "jrego_ext_proc_checked_total")
     finally:
         stop_all()
     for row in sse:  # Envoy writes the last of its access log as it stops
@@ -1043,7 +1046,10 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "gateway identity (mTLS client certificate), so the shipped bundle redacts the prompt: "
         f"{sanity['ext_authz+ext_proc']:.0f} values replaced in one request through ext_proc, none through the others "
         f"(jrego's `jrego_pii_findings_total`; {found:.0f} in the whole run; "
-        f"checks answered: {checks['ext_authz']:.0f} Check, {checks['ext_proc']:.0f} ext_proc phases).",
+        f"checks answered: {checks['ext_authz']:.0f} Check, {checks['ext_proc']:.0f} ext_proc phases; "
+        f"request phases that read Check's decision instead of evaluating it, "
+        f"`jrego_ext_proc_checked_total{{result=\"used\"}}`: {checks['carried']:.0f} of "
+        f"{checks['request_phases']:.0f}).",
         "",
         "## 2 KB chat request, open loop",
         "",

@@ -332,6 +332,68 @@ class ExtProcEndToEndIT {
   }
 
   /**
+   * Check's decision carried into the ext_proc stream through the real Envoy (the ext_proc filter's
+   * {@code metadata_options.forwarding_namespaces} forwards ext_authz's metadata): each caller's
+   * request is answered, and reaches the model, exactly as through an Envoy that forwards nothing
+   * (the stream then evaluates {@code data.envoy.authz.allow} itself), and jrego counts the carried
+   * decisions it used and the streams that had none.
+   */
+  @Test
+  void checksDecision_carriedThroughEnvoy_answersAsEvaluatingItAgain() throws Exception {
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    String forwarding =
+        """
+                        forwarding_namespaces:
+                          untyped: [envoy.filters.http.ext_authz]
+        """;
+    try (EnvoyRunner without =
+        EnvoyRunner.start(
+            "ext-proc-no-forwarding",
+            jrego.grpcPort(),
+            upstream.port(),
+            certs,
+            t -> {
+              assertThat(t).contains(forwarding);
+              return PATIENT.apply(t.replace(forwarding, ""));
+            })) {
+      URI withoutUrl =
+          URI.create("https://localhost:" + without.listenPort + "/v1/chat/completions");
+      for (String who : List.of("gateway", "partner", "orchestrator")) {
+        double used = checked("used");
+        double absent = checked("absent");
+        upstream.received.clear();
+        HttpResponse<String> carried =
+            send(who, chat(userMessage(Json.write(StringValue.of(PROMPT)))));
+        List<String> modelSaw = upstream.received.stream().map(AiUpstream::lastUserText).toList();
+        assertThat(checked("used")).as(who).isEqualTo(used + 1);
+
+        upstream.received.clear();
+        HttpResponse<String> evaluated =
+            send(who, chat(userMessage(Json.write(StringValue.of(PROMPT)))).uri(withoutUrl));
+        assertThat(checked("absent")).as(who).isEqualTo(absent + 1);
+        assertThat(checked("used")).as(who).isEqualTo(used + 1);
+
+        assertThat(carried.statusCode()).as(who).isEqualTo(evaluated.statusCode());
+        assertThat(upstream.received.stream().map(AiUpstream::lastUserText).toList())
+            .as(who)
+            .isEqualTo(modelSaw);
+        if (carried.statusCode() == 200) {
+          assertThat(answerText(carried.body())).as(who).isEqualTo(answerText(evaluated.body()));
+        } else {
+          assertThat(carried.body()).as(who).isEqualTo(evaluated.body());
+        }
+      }
+    }
+  }
+
+  /** jrego's count of ext_proc request phases by what they found of Check's decision. */
+  private double checked(String result) {
+    var c =
+        jrego.metrics().registry().find("jrego.ext_proc.checked").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /**
    * envoy-config/ext-proc-full-duplex.yaml applied to the shipped envoy.yaml is a configuration the
    * real Envoy accepts ({@code envoy --mode validate}): both bodies in full duplex, no mode
    * override left, every listener's connection manager with the idle timeout.
