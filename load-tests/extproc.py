@@ -257,25 +257,36 @@ def cut_streams(upstream_log):
     return [line for line in open(upstream_log).read().splitlines() if line.startswith("cut stream")]
 
 
-# envoy-config/README.md's full-duplex option: both ext_proc bodies FULL_DUPLEX_STREAMED (fixed
-# modes: Envoy takes no override then), and each listener's stream_idle_timeout lowered to 30 s,
-# since Envoy times no ext_proc message in that mode
-FULL_DUPLEX_MODES = """              processing_mode:
-                request_header_mode: SEND
-                request_body_mode: FULL_DUPLEX_STREAMED
-                request_trailer_mode: SEND
-                response_header_mode: SEND
-                response_body_mode: FULL_DUPLEX_STREAMED
-                response_trailer_mode: SEND
-"""
+def full_duplex_option():
+    """envoy-config/ext-proc-full-duplex.yaml's parts, by top-level key: the lines under it, two
+    spaces less indented, comments left out (as ExtProcEndToEndIT reads it)."""
+    parts, part = {}, None
+    for line in open(os.path.join(ROOT, "envoy-config", "ext-proc-full-duplex.yaml")).read().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            part = parts.setdefault(line.split(":", 1)[0], [])
+        elif part is None or not line.startswith("  "):
+            raise RuntimeError(f"ext-proc-full-duplex.yaml: unexpected line {line!r}")
+        else:
+            part.append(line[2:])
+    if set(parts) != {"ext_proc", "http_connection_manager"}:
+        raise RuntimeError(f"ext-proc-full-duplex.yaml: expected ext_proc and http_connection_manager, got {sorted(parts)}")
+    return parts
 
 
 def full_duplex(text):
+    """envoy-config's full-duplex option applied to a rendered envoy.yaml: its ext_proc part replaces
+    the filter's modes and overrides (Envoy takes none in that mode), its http_connection_manager part
+    (stream_idle_timeout: Envoy times no ext_proc message in that mode) goes into each listener's."""
+    option = full_duplex_option()
+    modes = "".join(" " * 14 + l + "\n" for l in option["ext_proc"])
+    manager = "".join(" " * 10 + l + "\n" for l in option["http_connection_manager"])
     out, n = re.subn(r"(?s)              processing_mode:\n.*?(?=              # What jrego turns)",
-                     lambda m: FULL_DUPLEX_MODES, text)
+                     lambda m: modes, text)
     if n != 1:
         raise RuntimeError("envoy.yaml changed: expected one ext_proc processing_mode")
-    return out.replace("          codec_type: AUTO\n", "          codec_type: AUTO\n          stream_idle_timeout: 30s\n")
+    return out.replace("          codec_type: AUTO\n", "          codec_type: AUTO\n" + manager)
 
 
 def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants, before_root=None, duplex=False):
@@ -676,6 +687,9 @@ def main():
         found = metric_sum(admin_url, "jrego_pii_findings_total", 'action="redact"')
         checks = {s: metric_sum(admin_url, "jrego_checks_total", f'service="{s}"')
                   for s in ("ext_authz", "ext_proc")}
+        # request phases that read Check's decision from the forwarded metadata, and all of them
+        checks["carried"] = metric_sum(admin_url, "jrego_ext_proc_checked_total", 'result="used"')
+        checks["request_phases"] = metric_sum(admin_url, "jrego_ext_proc_checked_total")
     finally:
         stop_all()
     for row in sse:  # Envoy writes the last of its access log as it stops
@@ -1032,7 +1046,10 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "gateway identity (mTLS client certificate), so the shipped bundle redacts the prompt: "
         f"{sanity['ext_authz+ext_proc']:.0f} values replaced in one request through ext_proc, none through the others "
         f"(jrego's `jrego_pii_findings_total`; {found:.0f} in the whole run; "
-        f"checks answered: {checks['ext_authz']:.0f} Check, {checks['ext_proc']:.0f} ext_proc phases).",
+        f"checks answered: {checks['ext_authz']:.0f} Check, {checks['ext_proc']:.0f} ext_proc phases; "
+        f"request phases that read Check's decision instead of evaluating it, "
+        f"`jrego_ext_proc_checked_total{{result=\"used\"}}`: {checks['carried']:.0f} of "
+        f"{checks['request_phases']:.0f}).",
         "",
         "## 2 KB chat request, open loop",
         "",

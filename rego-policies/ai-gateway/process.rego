@@ -3,8 +3,10 @@
 # ext_proc server). The decision contract is written up in ext-authz-server/README.md.
 #
 #   request   what Check decides (data.envoy.authz.allow), so ext_proc alone refuses what
-#             ext_authz refuses; then, on chat and embeddings requests, what the caller's data
-#             says to do with personal data and keys in the text sent to the model:
+#             ext_authz refuses (behind ext_authz, jrego reads Check's own decision for the
+#             request from the metadata Envoy forwards, as `with data.envoy.authz.allow as ...`,
+#             instead of evaluating it again); then, on chat and embeddings requests, what the
+#             caller's data says to do with personal data and keys in the text sent to the model:
 #             "redact" (replaced by <EMAIL_1>, <CARD_1>, ... before the model sees them),
 #             "block" (the request is refused, 400) or "log" (counted and logged, by type only).
 #   response  an answer that carries a credential is refused (block rules, checked before its

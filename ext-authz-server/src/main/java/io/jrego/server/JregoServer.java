@@ -165,7 +165,8 @@ public final class JregoServer implements AutoCloseable {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
     AuthorizationService service =
-        new AuthorizationService(policies, metrics, check, budgets, recorder);
+        new AuthorizationService(policies, metrics, check, budgets, recorder)
+            .carryDecisionsTo(process.processPath());
     ExternalProcessorService processor =
         new ExternalProcessorService(policies, metrics, check, process, recorder, budgets);
     List<io.grpc.BindableService> extra = new java.util.ArrayList<>();

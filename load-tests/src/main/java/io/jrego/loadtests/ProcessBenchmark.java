@@ -20,6 +20,7 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.CheckedDecision;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +49,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * stream (request headers, request body, response headers, response body) with the dynamic metadata
  * that Check answered forwarded as Envoy forwards it; {@link #checkThenProcess} both, as one
  * request costs through the shipped {@code envoy.yaml}; {@link #requestPhase} the stream's request
- * headers and body alone ({@link #process} minus it is the response phase). {@link #mode} is how
- * Envoy sends the bodies: {@code FULL_DUPLEX_STREAMED} as the shipped {@code envoy.yaml} does (the
- * headers' answer waits for the body's decision), or {@code BUFFERED} (answered at once, with the
- * mode override for the rest).
+ * headers and body alone ({@link #process} minus it is the response phase), and {@link
+ * #requestPhaseChecked} the same with Check's metadata, whose decision it reads instead of
+ * evaluating it again. {@link #mode} is how Envoy sends the bodies: {@code FULL_DUPLEX_STREAMED} as
+ * the shipped {@code envoy.yaml} does (the headers' answer waits for the body's decision), or
+ * {@code BUFFERED} (answered at once, with the mode override for the rest).
  *
  * <p>{@code java -jar load-tests/target/benchmarks.jar ProcessBenchmark -p root=$PWD}
  */
@@ -87,6 +89,7 @@ public class ProcessBenchmark {
   private ProcessingRequest requestBody;
   private ByteString body;
   private Map<String, String> headers;
+  private Metadata checkMetadata;
 
   @Setup
   public void setUp() throws Exception {
@@ -94,7 +97,9 @@ public class ProcessBenchmark {
     PolicyHolder holder = new PolicyHolder();
     holder.activate(JregoServer.load(base.resolve("rego-policies/ai-gateway")));
     ServerMetrics metrics = new ServerMetrics();
-    check = new AuthorizationService(holder, metrics, AuthorizationService.Config.defaults());
+    check =
+        new AuthorizationService(holder, metrics, AuthorizationService.Config.defaults())
+            .carryDecisionsTo(ExternalProcessorService.Config.defaults().processPath());
     process =
         new ExternalProcessorService(
             holder,
@@ -135,6 +140,12 @@ public class ProcessBenchmark {
                     .setBody(ByteString.copyFrom(ANSWER, StandardCharsets.UTF_8))
                     .setEndOfStream(true))
             .build();
+    Capture<CheckResponse> checked = new Capture<>();
+    check.check(checkRequest, checked);
+    if (!CheckedDecision.carried(checked.out.get(0))) {
+      throw new IllegalStateException("Check carried no decision: " + checked.out);
+    }
+    checkMetadata = forwarded(checked.out.get(0));
     List<ProcessingResponse> out = checkThenProcess();
     var sentBody = out.get(1).getRequestBody().getResponse().getBodyMutation();
     String sent =
@@ -145,6 +156,21 @@ public class ProcessBenchmark {
     if (out.size() != 4 || !sent.contains("<EMAIL_1>") || sent.contains("@")) {
       throw new IllegalStateException("the request was not redacted as expected: " + out);
     }
+    if (!withoutIds(requestPhaseChecked()).equals(withoutIds(requestPhase()))) {
+      throw new IllegalStateException("the request phase answers otherwise with Check's decision");
+    }
+  }
+
+  /** Answers without their dynamic metadata (which holds each decision's own id). */
+  private static List<ProcessingResponse> withoutIds(List<ProcessingResponse> answers) {
+    return answers.stream().map(r -> r.toBuilder().clearDynamicMetadata().build()).toList();
+  }
+
+  /** The metadata Envoy forwards to ext_proc: ext_authz's namespace, as Check answered it. */
+  private static Metadata forwarded(CheckResponse answer) {
+    return Metadata.newBuilder()
+        .putFilterMetadata(CheckedDecision.NAMESPACE, answer.getDynamicMetadata())
+        .build();
   }
 
   /** The Check ext_authz sends, with the body (as {@code with_request_body} does). */
@@ -191,11 +217,7 @@ public class ProcessBenchmark {
   public List<ProcessingResponse> checkThenProcess() {
     Capture<CheckResponse> c = new Capture<>();
     check.check(checkRequest, c);
-    Metadata forwarded =
-        Metadata.newBuilder()
-            .putFilterMetadata("envoy.filters.http.ext_authz", c.out.get(0).getDynamicMetadata())
-            .build();
-    return stream(forwarded, true);
+    return stream(forwarded(c.out.get(0)), true);
   }
 
   /** Check alone. */
@@ -212,10 +234,22 @@ public class ProcessBenchmark {
     return stream(Metadata.getDefaultInstance(), true);
   }
 
-  /** The request phase alone: request headers and body. */
+  /**
+   * The request phase alone: request headers and body, without Check's metadata (ext_proc alone:
+   * the request rule evaluates {@code data.envoy.authz.allow} itself).
+   */
   @Benchmark
   public List<ProcessingResponse> requestPhase() {
     return stream(Metadata.getDefaultInstance(), false);
+  }
+
+  /**
+   * The request phase with the metadata Check answered this request with, as Envoy forwards it: the
+   * request rule reads Check's decision ({@code CheckedDecision}) instead of evaluating it.
+   */
+  @Benchmark
+  public List<ProcessingResponse> requestPhaseChecked() {
+    return stream(checkMetadata, false);
   }
 
   private List<ProcessingResponse> stream(Metadata metadata, boolean response) {

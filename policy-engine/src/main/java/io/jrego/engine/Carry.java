@@ -18,7 +18,8 @@ import java.util.Set;
  *
  * <p>Values pass only between evaluations of the same {@link PreparedPolicy} instance, and only
  * when the later input is an object holding the very same values (the same objects, or equal ones)
- * as the earlier at every key outside the changing ones: otherwise the later evaluation starts
+ * as the earlier at every key outside the changing ones, and with the same documents replaced
+ * ({@code QueryOptions.with}, equal paths and values): otherwise the later evaluation starts
  * afresh. Queries with coverage recording do not carry (a carried rule would not be marked).
  *
  * <p>Not thread-safe: one evaluation at a time. Two evaluations on different threads need a
@@ -30,6 +31,7 @@ public final class Carry {
   private Object owner;
   private ObjectValue input;
   private Object values;
+  private Object replaced;
 
   private Carry(Set<String> changing) {
     this.changing = Set.copyOf(changing);
@@ -51,12 +53,16 @@ public final class Carry {
   }
 
   /**
-   * What an evaluation by {@code by} with {@code next} may reuse: the values left by the last
-   * evaluation, if it was by the same policy and its input agrees with {@code next} outside the
-   * changing keys; else null.
+   * What an evaluation by {@code by} with {@code next} and the documents {@code replaced} may
+   * reuse: the values left by the last evaluation, if it was by the same policy with the same
+   * replacements and its input agrees with {@code next} outside the changing keys; else null.
    */
-  Object valuesFor(Object by, Value next) {
-    if (values == null || owner != by || !(next instanceof ObjectValue n) || input == null) {
+  Object valuesFor(Object by, Value next, Object replaced) {
+    if (values == null
+        || owner != by
+        || !(next instanceof ObjectValue n)
+        || input == null
+        || !this.replaced.equals(replaced)) {
       return null;
     }
     for (Value k : input.keys()) {
@@ -72,13 +78,17 @@ public final class Carry {
     return values;
   }
 
-  /** Keeps what an evaluation by {@code by} of {@code in} computed, for the next one. */
-  void keep(Object by, Value in, Object computed) {
+  /**
+   * Keeps what an evaluation by {@code by} of {@code in}, with the documents {@code replaced}
+   * ({@code QueryOptions.with}), computed, for the next one.
+   */
+  void keep(Object by, Value in, Object replaced, Object computed) {
     if (!(in instanceof ObjectValue o)) {
       return;
     }
     owner = by;
     input = o;
+    this.replaced = replaced;
     values = computed;
   }
 

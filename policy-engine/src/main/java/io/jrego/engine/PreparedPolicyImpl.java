@@ -129,20 +129,32 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       Evaluator ev = evaluator(input);
       options.deadline().ifPresent(ev::endBy);
       options.pacer().ifPresent(ev::pace);
+      withData(ev, options);
       if (carry == null || options.coverage().isPresent()) {
         return Optional.ofNullable(ev.document(start));
       }
       BitSet nodes = stable.computeIfAbsent(carry.changing(), k -> StableNodes.of(policy, k));
-      if (carry.valuesFor(this, input) instanceof Value[] earlier) {
+      if (carry.valuesFor(this, input, options.with()) instanceof Value[] earlier) {
         ev.seed(earlier);
       }
       Value result = ev.document(start);
-      carry.keep(this, input, ev.computed(nodes));
+      carry.keep(this, input, options.with(), ev.computed(nodes));
       return Optional.ofNullable(result);
     } catch (Evaluator.EvalException e) {
       throw new RegoException(e.error());
     } catch (RuntimeException e) {
       throw internal(e);
+    }
+  }
+
+  /** Puts the options' {@link QueryOptions.With} replacements in force, in order. */
+  private static void withData(Evaluator ev, QueryOptions options) {
+    for (QueryOptions.With w : options.with()) {
+      List<Value> keys = new ArrayList<>(w.path().size());
+      for (String k : w.path()) {
+        keys.add(StringValue.of(k));
+      }
+      ev.withData(keys, w.value());
     }
   }
 
@@ -228,6 +240,7 @@ final class PreparedPolicyImpl implements PreparedPolicy {
       options.testCases().ifPresent(ev::recordTestCases);
       options.deadline().ifPresent(ev::endBy);
       options.pacer().ifPresent(ev::pace);
+      withData(ev, options);
       for (Evaluator.Result r : ev.query(q)) {
         out.add(new QueryResult(r.expressions(), r.bindings()));
       }

@@ -479,6 +479,40 @@ public final class ServerMetrics implements AutoCloseable {
   }
 
   /**
+   * Counts what an ext_proc request phase found of Check's decision in the metadata Envoy forwarded
+   * ({@code io.jrego.server.process.CheckedDecision}): {@code used}, {@code absent}, {@code
+   * malformed}, {@code policy_changed}, {@code path_differs}, {@code body_differs} or {@code
+   * routed}; all but {@code used} evaluate the decision again.
+   */
+  public void checkedDecision(String result) {
+    checkedCounter(result).increment();
+  }
+
+  /** Makes each {@link #checkedDecision} series at 0 now, as {@link #expectChecks} does. */
+  public void expectCheckedDecisions() {
+    for (String result :
+        List.of(
+            "used",
+            "absent",
+            "malformed",
+            "policy_changed",
+            "path_differs",
+            "body_differs",
+            "routed")) {
+      checkedCounter(result);
+    }
+  }
+
+  private Counter checkedCounter(String result) {
+    return counter(
+        "jrego.ext_proc.checked",
+        "ext_proc request phases by what they found of Check's decision (used: not evaluated"
+            + " again)",
+        "result",
+        result);
+  }
+
+  /**
    * Counts a call refused to keep requests within the heap: {@code calls}, {@code bytes}, {@code
    * message} (over gRPC's message limit) or {@code connections}.
    */

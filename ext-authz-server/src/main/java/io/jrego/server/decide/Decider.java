@@ -85,6 +85,14 @@ public final class Decider {
     default Carry carry() {
       return null;
     }
+
+    /**
+     * The options this call's evaluation runs with: {@code base} (its deadline) by default; an
+     * ext_proc phase adds Check's decision as a replaced document ({@code QueryOptions.with}).
+     */
+    default QueryOptions options(QueryOptions base) {
+      return base;
+    }
   }
 
   /** The {@code result} and {@code reason} labels of an answered call. */
@@ -316,7 +324,15 @@ public final class Decider {
       long evalStart = System.nanoTime();
       Value decision;
       try {
-        decision = evaluate(policy.get(), route.path(), kind, input, deadline, call.carry());
+        decision =
+            evaluate(
+                policy.get(),
+                route.path(),
+                kind,
+                input,
+                deadline,
+                call.carry(),
+                call.options(QueryOptions.none().withDeadline(deadline)));
       } finally {
         if (trail != null) {
           trail.inputNanos = evalStart - start;
@@ -410,11 +426,16 @@ public final class Decider {
           """);
 
   private Value evaluate(
-      ActivePolicy policy, String path, Kind kind, ObjectValue input, long deadline, Carry carry)
+      ActivePolicy policy,
+      String path,
+      Kind kind,
+      ObjectValue input,
+      long deadline,
+      Carry carry,
+      QueryOptions options)
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
-    QueryOptions options = QueryOptions.none().withDeadline(deadline);
     try (LongEvaluations.Pace pace = pacing.start(deadline)) {
       try {
         decision =

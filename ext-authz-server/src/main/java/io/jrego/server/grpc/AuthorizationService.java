@@ -24,8 +24,10 @@ import io.jrego.server.envoy.DecisionMapper;
 import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.Reason;
 import io.jrego.server.observe.DecisionRecorder;
+import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.policy.RecentInputs;
+import io.jrego.server.process.CheckedDecision;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -243,6 +245,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
 
   private final Optional<BudgetGate> budgets;
 
+  // null: Check's decisions are not carried to ext_proc (carryDecisionsTo)
+  private volatile CheckedDecision.Writer checked;
+
   /**
    * The warm-up copy's secret ({@link #forWarmUp()}): a check carrying it in {@link
    * #WARM_UP_FAILURE} fails. Empty in every service that takes real traffic, so no caller can make
@@ -327,6 +332,17 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     this.decisionMapper = new DecisionMapper(config.dryRun());
   }
 
+  /**
+   * Carries each decision that lets a request on to the ext_proc stream of the same request, in the
+   * dynamic metadata Envoy forwards ({@link CheckedDecision}), when the policy defines the request
+   * rule under {@code processPath}: the stream then reads Check's decision instead of evaluating it
+   * again.
+   */
+  public AuthorizationService carryDecisionsTo(String processPath) {
+    checked = new CheckedDecision.Writer(processPath);
+    return this;
+  }
+
   /** Where checks are counted. */
   ServerMetrics metrics() {
     return decider.metrics();
@@ -346,12 +362,15 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * error denial) before hostile traffic first takes them.
    */
   AuthorizationService forWarmUp() {
-    return new AuthorizationService(
-        policies,
-        new Decider(new ServerMetrics(), config.evalTimeout(), true),
-        config,
-        Optional.empty(),
-        Optional.of(UUID.randomUUID().toString()));
+    AuthorizationService copy =
+        new AuthorizationService(
+            policies,
+            new Decider(new ServerMetrics(), config.evalTimeout(), true),
+            config,
+            Optional.empty(),
+            Optional.of(UUID.randomUUID().toString()));
+    copy.checked = checked;
+    return copy;
   }
 
   /** The value that makes a check of this warm-up copy fail; empty for a real service. */
@@ -386,12 +405,13 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
     long start = System.nanoTime();
-    CheckCall call = new CheckCall(request);
+    Optional<ActivePolicy> policy = policies.current();
+    CheckCall call = new CheckCall(request, policy);
     if (call.madeUpFailure != null) { // only in the warm-up copy: its deadline has passed
       start -= config.evalTimeout().toNanos() + 1;
     }
     Outcome<CheckResponse> outcome =
-        decider.decide(policies.current(), config.routes(), Kind.CHECK, call, start);
+        decider.decide(policy, config.routes(), Kind.CHECK, call, start);
     Answer answer =
         switch (outcome) {
           case Outcome.Answered<CheckResponse> a -> new Answer(a.answer(), null);
@@ -410,13 +430,15 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   /** One check as the core runs it: OPA-Envoy's input, OPA-Envoy's response. */
   private final class CheckCall implements Decider.Call<CheckResponse> {
     private final CheckRequest request;
+    private final Optional<ActivePolicy> policy;
     private final String requestedBy = Peers.current();
 
     /** Where this made-up check fails; null for every real one. */
     final MadeUpFailure madeUpFailure;
 
-    CheckCall(CheckRequest request) {
+    CheckCall(CheckRequest request, Optional<ActivePolicy> policy) {
       this.request = request;
+      this.policy = policy;
       this.madeUpFailure = warmUpFailure.isPresent() ? madeUpFailure(request) : null;
     }
 
@@ -460,6 +482,16 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
               case BudgetGate.Outcome.Reserved r -> r.response();
               case BudgetGate.Outcome.Refused r -> r.response();
             };
+      }
+      CheckedDecision.Writer w = checked;
+      if (w != null && policy.isPresent()) {
+        response =
+            w.attach(
+                response,
+                policy.get().policy(),
+                config.routes().routing() ? null : config.decisionPath(),
+                decision,
+                request);
       }
       if (response.getSerializedSize() > config.maxSendBytes()) {
         throw new CheckException(

@@ -1,5 +1,6 @@
 package io.jrego.server.grpc;
 
+import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -9,6 +10,7 @@ import io.grpc.stub.StreamObserver;
 import io.jrego.engine.Carry;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.RuleInfo;
+import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.body.Redactions;
@@ -23,6 +25,7 @@ import io.jrego.server.envoy.PhaseDecisionMapper;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.CheckedDecision;
 import io.jrego.server.process.Phase;
 import io.jrego.server.process.PhaseRunner;
 import io.jrego.server.process.ProcessStream;
@@ -39,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
@@ -54,6 +58,7 @@ public final class ExternalProcessorService
     extends ExternalProcessorGrpc.ExternalProcessorImplBase {
 
   private static final System.Logger LOG = System.getLogger("io.jrego.server.process");
+  private static final AtomicBoolean MALFORMED_LOGGED = new AtomicBoolean();
 
   /**
    * What ext_proc adds to Check's configuration.
@@ -204,6 +209,7 @@ public final class ExternalProcessorService
     metrics.expectChecks("ext_proc", "request", true);
     metrics.expectChecks("ext_proc", "response", true);
     metrics.expectChecks("ext_proc", "stream", false);
+    metrics.expectCheckedDecisions();
     policies.onActivate(
         p -> {
           Rules r = rules(p);
@@ -463,6 +469,9 @@ public final class ExternalProcessorService
     // with routes: none until route() picks the stream's route, so nothing runs unrouted
     private Rules phases;
     private Route route;
+    // Check's decision for this request when it applies (checked()): both phases read it
+    private List<String> checkedPath;
+    private Value checkedDecision;
 
     Runner(Optional<ActivePolicy> policy) {
       this.policy = policy;
@@ -514,6 +523,51 @@ public final class ExternalProcessorService
     @Override
     public boolean cheap(Phase phase) {
       return phases != null && phases.cheap(phase);
+    }
+
+    /**
+     * Takes Check's decision when it was made by this policy at this server's decision path for the
+     * same body, and the stream is not routed; counts what it found ({@code
+     * jrego_ext_proc_checked_total}).
+     */
+    @Override
+    public void checked(CheckedDecision.Found found, ByteString body) {
+      String result =
+          switch (found) {
+            case CheckedDecision.Found.Absent a -> "absent";
+            case CheckedDecision.Found.Malformed m -> malformed(m.why());
+            case CheckedDecision.Found.Entry e -> take(e.decision(), body);
+          };
+      decider.metrics().checkedDecision(result);
+    }
+
+    private String take(CheckedDecision d, ByteString body) {
+      if (policy.isEmpty() || route != null || check.routes().routing()) {
+        return "routed";
+      }
+      Optional<String> mismatch =
+          d.mismatch(policy.get().policy(), check.routes().routes().get(0).path(), body);
+      if (mismatch.isPresent()) {
+        return mismatch.get();
+      }
+      try {
+        checkedDecision = d.decision();
+      } catch (RuntimeException e) {
+        return malformed(CheckedDecision.KEY + ".decision is not JSON: " + e.getMessage());
+      }
+      checkedPath = d.pathKeys();
+      return "used";
+    }
+
+    private String malformed(String why) {
+      if (!decider.quiet() && MALFORMED_LOGGED.compareAndSet(false, true)) {
+        LOG.log(
+            Level.WARNING,
+            "ext_proc: Check''s decision in the forwarded metadata cannot be read ({0}); "
+                + "evaluating it again (logged once)",
+            why);
+      }
+      return "malformed";
     }
 
     @Override
@@ -571,6 +625,11 @@ public final class ExternalProcessorService
             @Override
             public Carry carry() {
               return carry;
+            }
+
+            @Override
+            public QueryOptions options(QueryOptions base) {
+              return checkedDecision == null ? base : base.with(checkedPath, checkedDecision);
             }
 
             @Override

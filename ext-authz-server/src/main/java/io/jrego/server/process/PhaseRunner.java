@@ -1,5 +1,6 @@
 package io.jrego.server.process;
 
+import com.google.protobuf.ByteString;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.server.body.Redactions;
 import io.jrego.server.decide.Outcome;
@@ -61,6 +62,13 @@ public interface PhaseRunner {
   default boolean cheap(Phase phase) {
     return false;
   }
+
+  /**
+   * Takes what Envoy forwarded of Check's decision for this request ({@link CheckedDecision}),
+   * before the request phase runs on {@code body}: when it applies, both phases read Check's
+   * decision instead of evaluating it again; else they evaluate as without it. Ignored by default.
+   */
+  default void checked(CheckedDecision.Found found, ByteString body) {}
 
   /** Evaluates the rule of {@code phase} once. */
   Outcome<PhaseDecision> run(Phase phase, Input input);

@@ -172,6 +172,8 @@ public final class ProcessStream {
   private Headers requestHeaders;
   private Map<String, Struct> attributes = Map.of();
   private Metadata requestMetadata = Metadata.getDefaultInstance();
+  // Check's decision as Envoy forwarded it (CheckedDecision), taken out of requestMetadata
+  private CheckedDecision.Found checked = CheckedDecision.read(Metadata.getDefaultInstance());
   private ByteString requestBody = ByteString.EMPTY;
   private ObjectValue requestInput;
   private PhaseDecision requestDecision;
@@ -393,7 +395,11 @@ public final class ProcessStream {
   private void requestHeaders(ProcessingRequest r, HttpHeaders h) throws CheckException {
     requestHeaders = new Headers(h.getHeaders());
     attributes = r.getAttributesMap();
-    requestMetadata = r.getMetadataContext();
+    checked = CheckedDecision.read(r.getMetadataContext());
+    requestMetadata =
+        checked instanceof CheckedDecision.Found.Absent
+            ? r.getMetadataContext()
+            : CheckedDecision.without(r.getMetadataContext());
     if (budgets.isPresent()) {
       BudgetSettler.ticket(requestMetadata.getFilterMetadataMap())
           .ifPresent(
@@ -592,6 +598,7 @@ public final class ProcessStream {
       return Optional.of(CommonResponse.newBuilder());
     }
     CheckRequest check = CheckRequests.of(requestHeaders, attributes, requestMetadata, body);
+    runner.checked(checked, body);
     Outcome<PhaseDecision> outcome =
         runner.run(
             Phase.REQUEST,

@@ -84,38 +84,71 @@ class ExtProcEndToEndIT {
       };
 
   /**
-   * The shipped config with both ext_proc bodies in {@code FULL_DUPLEX_STREAMED}, as
-   * envoy-config/README.md gives that option: the modes fixed (Envoy takes no override in that
-   * mode, which also needs trailers {@code SEND}), and each listener's {@code stream_idle_timeout}
-   * lowered to 30 s: with no message timed in full duplex, it is what bounds a request that waits
-   * on a silent jrego ({@code request_timeout} does not: it ends once the client has sent all).
+   * The shipped config with envoy-config's full-duplex option applied, as README.md gives it and
+   * {@code load-tests/extproc.py --full-duplex} applies it: {@code ext-proc-full-duplex.yaml}'s
+   * {@code ext_proc} part replaces the ext_proc filter's modes and overrides (Envoy takes no
+   * override in that mode, which also needs trailers {@code SEND}), its {@code
+   * http_connection_manager} part goes into each listener's connection manager ({@code
+   * stream_idle_timeout}: with no message timed in full duplex, it is what bounds a request that
+   * waits on a silent jrego; {@code request_timeout} does not, it ends once the client has sent
+   * all).
    */
   static final UnaryOperator<String> FULL_DUPLEX =
       s -> {
+        Map<String, String> option = fullDuplexOption();
         String modes =
             "(?s)              processing_mode:\n.*?(?=              # What jrego turns)";
         assertThat(Pattern.compile(modes).matcher(s).results().count()).isEqualTo(1);
         assertThat(s).contains("allow_mode_override: true");
         String out =
-            s.replaceAll(
-                    modes,
-                    """
-                                  processing_mode:
-                                    request_header_mode: SEND
-                                    request_body_mode: FULL_DUPLEX_STREAMED
-                                    request_trailer_mode: SEND
-                                    response_header_mode: SEND
-                                    response_body_mode: FULL_DUPLEX_STREAMED
-                                    response_trailer_mode: SEND
-                    """)
+            Pattern.compile(modes)
+                .matcher(s)
+                .replaceFirst(
+                    java.util.regex.Matcher.quoteReplacement(indented(option.get("ext_proc"), 14)))
                 .replace(
                     "          codec_type: AUTO\n",
-                    "          codec_type: AUTO\n          stream_idle_timeout: 30s\n");
+                    "          codec_type: AUTO\n"
+                        + indented(option.get("http_connection_manager"), 10));
         assertThat(out)
             .doesNotContain("allow_mode_override: true")
-            .contains("stream_idle_timeout: 30s");
+            .contains("request_body_mode: FULL_DUPLEX_STREAMED", "stream_idle_timeout: ");
         return out;
       };
+
+  /**
+   * envoy-config/ext-proc-full-duplex.yaml's parts, by top-level key: the lines under it, two
+   * spaces less indented, comments left out.
+   */
+  static Map<String, String> fullDuplexOption() {
+    Map<String, StringBuilder> parts = new java.util.LinkedHashMap<>();
+    StringBuilder part = null;
+    try {
+      for (String line :
+          Files.readAllLines(EnvoyRunner.REPO.resolve("envoy-config/ext-proc-full-duplex.yaml"))) {
+        if (line.isBlank() || line.startsWith("#")) {
+          continue;
+        }
+        if (!line.startsWith(" ")) {
+          part = new StringBuilder();
+          parts.put(line.substring(0, line.indexOf(':')), part);
+        } else {
+          assertThat(part).as("a line before the first key: %s", line).isNotNull();
+          assertThat(line).startsWith("  ");
+          part.append(line.substring(2)).append('\n');
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(parts).containsOnlyKeys("ext_proc", "http_connection_manager");
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, v.toString()));
+    return out;
+  }
+
+  private static String indented(String lines, int spaces) {
+    return lines.lines().map(l -> " ".repeat(spaces) + l + "\n").reduce("", String::concat);
+  }
 
   private final Running running = new Running();
   private AiUpstream upstream;
@@ -296,6 +329,106 @@ class ExtProcEndToEndIT {
     } finally {
       streamed.shutdown();
     }
+  }
+
+  /**
+   * Check's decision carried into the ext_proc stream through the real Envoy (the ext_proc filter's
+   * {@code metadata_options.forwarding_namespaces} forwards ext_authz's metadata): each caller's
+   * request is answered, and reaches the model, exactly as through an Envoy that forwards nothing
+   * (the stream then evaluates {@code data.envoy.authz.allow} itself), and jrego counts the carried
+   * decisions it used and the streams that had none.
+   */
+  @Test
+  void checksDecision_carriedThroughEnvoy_answersAsEvaluatingItAgain() throws Exception {
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    String forwarding =
+        """
+                        forwarding_namespaces:
+                          untyped: [envoy.filters.http.ext_authz]
+        """;
+    try (EnvoyRunner without =
+        EnvoyRunner.start(
+            "ext-proc-no-forwarding",
+            jrego.grpcPort(),
+            upstream.port(),
+            certs,
+            t -> {
+              assertThat(t).contains(forwarding);
+              return PATIENT.apply(t.replace(forwarding, ""));
+            })) {
+      URI withoutUrl =
+          URI.create("https://localhost:" + without.listenPort + "/v1/chat/completions");
+      for (String who : List.of("gateway", "partner", "orchestrator")) {
+        double used = checked("used");
+        double absent = checked("absent");
+        upstream.received.clear();
+        HttpResponse<String> carried =
+            send(who, chat(userMessage(Json.write(StringValue.of(PROMPT)))));
+        List<String> modelSaw = upstream.received.stream().map(AiUpstream::lastUserText).toList();
+        assertThat(checked("used")).as(who).isEqualTo(used + 1);
+
+        upstream.received.clear();
+        HttpResponse<String> evaluated =
+            send(who, chat(userMessage(Json.write(StringValue.of(PROMPT)))).uri(withoutUrl));
+        assertThat(checked("absent")).as(who).isEqualTo(absent + 1);
+        assertThat(checked("used")).as(who).isEqualTo(used + 1);
+
+        assertThat(carried.statusCode()).as(who).isEqualTo(evaluated.statusCode());
+        assertThat(upstream.received.stream().map(AiUpstream::lastUserText).toList())
+            .as(who)
+            .isEqualTo(modelSaw);
+        if (carried.statusCode() == 200) {
+          assertThat(answerText(carried.body())).as(who).isEqualTo(answerText(evaluated.body()));
+        } else {
+          assertThat(carried.body()).as(who).isEqualTo(evaluated.body());
+        }
+      }
+    }
+  }
+
+  /** jrego's count of ext_proc request phases by what they found of Check's decision. */
+  private double checked(String result) {
+    var c =
+        jrego.metrics().registry().find("jrego.ext_proc.checked").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /**
+   * envoy-config/ext-proc-full-duplex.yaml applied to the shipped envoy.yaml is a configuration the
+   * real Envoy accepts ({@code envoy --mode validate}): both bodies in full duplex, no mode
+   * override left, every listener's connection manager with the idle timeout.
+   */
+  @Test
+  void fullDuplexOption_appliedFromItsFile_isAValidEnvoyConfig() throws Exception {
+    Path certs = EnvoyRunner.MODULE.resolve("target/ext-proc-e2e/certs");
+    Map<String, String> values =
+        Map.of(
+            "ENVOY_LISTEN_PORT", "18443",
+            "ENVOY_PLAIN_PORT", "18000",
+            "ENVOY_ADMIN_PORT", "19901",
+            "JREGO_GRPC_PORT", "19191",
+            "UPSTREAM_PORT", "18080",
+            "CERT_DIR", certs.toString(),
+            "JREGO_CLUSTER", "jrego");
+    String shipped =
+        EnvoyRunner.render(
+            Files.readString(EnvoyRunner.REPO.resolve("envoy-config/envoy.yaml")), values);
+    String applied = FULL_DUPLEX.apply(shipped);
+    int managers = shipped.split("codec_type: AUTO", -1).length - 1;
+    assertThat(managers).isGreaterThan(0);
+    assertThat(applied.split("stream_idle_timeout: 30s", -1).length - 1).isEqualTo(managers);
+    assertThat(applied)
+        .contains("response_body_mode: FULL_DUPLEX_STREAMED", "request_trailer_mode: SEND")
+        .doesNotContain("allowed_override_modes");
+    Path config = certs.getParent().resolve("envoy-full-duplex-validate.yaml");
+    Files.writeString(config, applied);
+    Process validate =
+        new ProcessBuilder(EnvoyRunner.findEnvoy(), "--mode", "validate", "-c", config.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(validate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(validate.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(validate.exitValue()).as(out).isZero();
   }
 
   /**

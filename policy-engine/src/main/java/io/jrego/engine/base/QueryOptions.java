@@ -1,6 +1,8 @@
 package io.jrego.engine.base;
 
 import io.jrego.engine.value.Value;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -28,13 +30,34 @@ import java.util.function.Consumer;
  *     there, or end the evaluation by throwing a {@link
  *     java.util.concurrent.CancellationException}: the query then fails with {@code
  *     eval_cancel_error} and that exception's message.
+ * @param with documents under {@code data} replaced for the whole evaluation, in order, as a {@code
+ *     with data.a.b as v} modifier on the query would replace them ({@link With}); empty for none
  */
 public record QueryOptions(
     Optional<Coverage> coverage,
     Optional<Consumer<String>> print,
     Optional<Consumer<Value>> testCases,
     OptionalLong deadline,
-    Optional<Runnable> pacer) {
+    Optional<Runnable> pacer,
+    List<With> with) {
+
+  /**
+   * One document under {@code data} replaced for a whole evaluation: {@code with data.<path> as
+   * <value>}, with OPA's meaning (every reference to it, or to a document above or below it, sees
+   * the value; a rule at the path is not evaluated). Equal when path and value are.
+   *
+   * @param path the keys under {@code data}, such as {@code ["envoy", "authz", "allow"]}; not empty
+   * @param value the replacement
+   */
+  public record With(List<String> path, Value value) {
+    public With {
+      path = List.copyOf(path);
+      Objects.requireNonNull(value);
+      if (path.isEmpty()) {
+        throw new IllegalArgumentException("a with path names a document under data, got none");
+      }
+    }
+  }
 
   private static final QueryOptions NONE =
       new QueryOptions(
@@ -42,7 +65,8 @@ public record QueryOptions(
           Optional.empty(),
           Optional.empty(),
           OptionalLong.empty(),
-          Optional.empty());
+          Optional.empty(),
+          List.of());
 
   public QueryOptions {
     Objects.requireNonNull(coverage);
@@ -50,6 +74,7 @@ public record QueryOptions(
     Objects.requireNonNull(testCases);
     Objects.requireNonNull(deadline);
     Objects.requireNonNull(pacer);
+    with = List.copyOf(with);
   }
 
   /** No options: the same as {@link io.jrego.engine.PreparedPolicy#query(String, Optional)}. */
@@ -64,26 +89,36 @@ public record QueryOptions(
 
   /** These options, recording coverage into {@code c}. */
   public QueryOptions coverage(Coverage c) {
-    return new QueryOptions(Optional.of(c), print, testCases, deadline, pacer);
+    return new QueryOptions(Optional.of(c), print, testCases, deadline, pacer, with);
   }
 
   /** These options, sending {@code print} output to {@code sink}. */
   public QueryOptions print(Consumer<String> sink) {
-    return new QueryOptions(coverage, Optional.of(sink), testCases, deadline, pacer);
+    return new QueryOptions(coverage, Optional.of(sink), testCases, deadline, pacer, with);
   }
 
   /** These options, reporting the test cases of parametrized tests to {@code sink}. */
   public QueryOptions testCases(Consumer<Value> sink) {
-    return new QueryOptions(coverage, print, Optional.of(sink), deadline, pacer);
+    return new QueryOptions(coverage, print, Optional.of(sink), deadline, pacer, with);
   }
 
   /** These options, ending evaluation at {@code nanoTime} (a {@link System#nanoTime()} value). */
   public QueryOptions withDeadline(long nanoTime) {
-    return new QueryOptions(coverage, print, testCases, OptionalLong.of(nanoTime), pacer);
+    return new QueryOptions(coverage, print, testCases, OptionalLong.of(nanoTime), pacer, with);
   }
 
   /** These options, running {@code p} at each limit checkpoint (see {@link #pacer()}). */
   public QueryOptions pacer(Runnable p) {
-    return new QueryOptions(coverage, print, testCases, deadline, Optional.of(p));
+    return new QueryOptions(coverage, print, testCases, deadline, Optional.of(p), with);
+  }
+
+  /**
+   * These options, replacing the document at {@code path} under {@code data} by {@code value} for
+   * the whole evaluation, after any replacement already set ({@link With}).
+   */
+  public QueryOptions with(List<String> path, Value value) {
+    List<With> w = new ArrayList<>(with);
+    w.add(new With(path, value));
+    return new QueryOptions(coverage, print, testCases, deadline, pacer, w);
   }
 }

@@ -231,25 +231,46 @@ public final class Evaluator {
    * null when undefined.
    */
   public Value document(DocumentStart start) {
-    if (!start.reachable()) {
+    if (!start.reachable() && overrides == null) {
       return null;
     }
     Value[] out = new Value[1];
     startQuery(QUERY_START);
+    VK found =
+        v -> {
+          out[0] = v;
+          return true;
+        };
+    // the start was resolved with no override in force: with one (withData), walk from the root
     guarded(
         () ->
-            evalData(
-                start.terms(),
-                start.depth(),
-                start.node(),
-                start.base(),
-                overrides,
-                new Value[0],
-                v -> {
-                  out[0] = v;
-                  return true;
-                }));
+            overrides == null
+                ? evalData(
+                    start.terms(),
+                    start.depth(),
+                    start.node(),
+                    start.base(),
+                    null,
+                    new Value[0],
+                    found)
+                : evalData(
+                    start.terms(), 0, policy.root(), baseData, overrides, new Value[0], found));
     return out[0];
+  }
+
+  /**
+   * Replaces the document at {@code path} under data by {@code value} for this whole evaluation, as
+   * a {@code with data.<path> as <value>} modifier on the query does; called before it starts.
+   *
+   * @throws IllegalArgumentException when the path names a function (a {@code with} there mocks it,
+   *     which a value from outside the policy cannot do)
+   */
+  public void withData(List<Value> path, Value value) {
+    if (policy.functions().containsKey(RuleNode.pathString(path))) {
+      throw new IllegalArgumentException(
+          RuleNode.pathString(path) + " is a function, not a document to replace");
+    }
+    overrides = DataOverride.with(overrides, path, 0, value);
   }
 
   /** Where OPA places a query given as a path ({@code data.a.b}): its first line and column. */

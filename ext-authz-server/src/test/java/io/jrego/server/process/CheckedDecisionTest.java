@@ -1,0 +1,281 @@
+package io.jrego.server.process;
+
+import static io.jrego.server.process.ProcessStreamTest.headers;
+import static io.jrego.server.process.ProcessStreamTest.requestBody;
+import static io.jrego.server.process.ProcessStreamTest.requestHeaders;
+import static io.jrego.server.process.ProcessStreamTest.responseHeaders;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.jrego.server.JregoServer;
+import io.jrego.server.admin.ServerMetrics;
+import io.jrego.server.grpc.AuthorizationService;
+import io.jrego.server.grpc.ExternalProcessorService;
+import io.jrego.server.grpc.RecordingObserver;
+import io.jrego.server.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Check's decision carried into the ext_proc stream of the same request ({@link CheckedDecision}):
+ * the request phase reads it instead of evaluating {@code data.envoy.authz.allow} again only when
+ * it was made by the same policy for the same body; else, or when it is absent or cannot be read,
+ * the stream evaluates as it does without it. The policy's {@code allow} says where it was
+ * evaluated ({@code x-seen-by}: {@code check}, or the phase), so each test sees which one answered.
+ */
+class CheckedDecisionTest {
+
+  private static final String AUTHZ =
+      """
+      package envoy.authz
+
+      default allow := {"allowed": false, "http_status": 403}
+
+      allow := {"allowed": true, "headers": {"x-seen-by": seen}, "dynamic_metadata": meta} if {
+        input.attributes.request.http.method == "POST"
+      }
+
+      seen := object.get(input, "phase", "check")
+
+      meta := {"jrego_check": "forged by the policy"} if input.attributes.request.http.headers["x-forge"]
+      meta := {} if not input.attributes.request.http.headers["x-forge"]
+      """;
+
+  private static final String PROCESS =
+      """
+      package envoy.process
+
+      import data.envoy.authz
+
+      request := object.union(authz.allow, {"headers": {
+        "x-seen-by": authz.allow.headers["x-seen-by"],
+        "x-metadata-keys": concat(",", sort(object.keys(ext_authz))),
+      }})
+
+      response := {"allowed": true, "headers": {"x-response-seen-by": authz.allow.headers["x-seen-by"]}}
+
+      ext_authz := object.get(input, ["attributes", "metadataContext", "filterMetadata", "envoy.filters.http.ext_authz"], {})
+      """;
+
+  private static final String BODY = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+  @TempDir Path dir;
+  private final PolicyHolder policies = new PolicyHolder();
+  private final ServerMetrics metrics = new ServerMetrics();
+  private AuthorizationService check;
+  private ExternalProcessorService process;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    activate();
+    AuthorizationService.Config config =
+        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(5));
+    check =
+        new AuthorizationService(policies, new ServerMetrics(), config)
+            .carryDecisionsTo("envoy/process");
+    process =
+        new ExternalProcessorService(
+            policies, metrics, config, ExternalProcessorService.Config.defaults());
+  }
+
+  /** Compiles and activates the test policy again: a new activation, as a bundle swap makes. */
+  private void activate() throws Exception {
+    Path bundle = Files.createDirectories(dir.resolve("bundle-" + System.nanoTime()));
+    Files.writeString(bundle.resolve("authz.rego"), AUTHZ);
+    Files.writeString(bundle.resolve("process.rego"), PROCESS);
+    policies.activate(JregoServer.load(bundle));
+  }
+
+  private static CheckRequest checkRequest(String body, Map<String, String> more) {
+    AttributeContext.HttpRequest.Builder http =
+        AttributeContext.HttpRequest.newBuilder()
+            .setMethod("POST")
+            .setPath("/v1/chat/completions")
+            .setHost("models.local")
+            .putHeaders(":method", "POST")
+            .putHeaders("content-type", "application/json")
+            .putAllHeaders(more)
+            .setBody(body)
+            .setSize(body.length());
+    return CheckRequest.newBuilder()
+        .setAttributes(
+            AttributeContext.newBuilder()
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(http)))
+        .build();
+  }
+
+  private CheckResponse check(String body, Map<String, String> more) {
+    RecordingObserver<CheckResponse> out = new RecordingObserver<>();
+    check.check(checkRequest(body, more), out);
+    CheckResponse r = out.responses().get(0);
+    assertThat(r.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    return r;
+  }
+
+  /** The metadata Envoy forwards to ext_proc: ext_authz's namespace, as Check answered it. */
+  private static Metadata forwarded(Struct ns) {
+    return Metadata.newBuilder().putFilterMetadata(CheckedDecision.NAMESPACE, ns).build();
+  }
+
+  /** The request phase's header answers for a BUFFERED body {@code body}, with {@code metadata}. */
+  private Map<String, String> requestPhase(Metadata metadata, String body) {
+    ProcessStreamTest.Stream s = new ProcessStreamTest.Stream(process);
+    s.send(
+        requestHeaders(BodySendMode.BUFFERED, false, "application/json").toBuilder()
+            .setMetadataContext(metadata)
+            .build());
+    s.only(); // the headers' answer (BUFFERED: at once)
+    s.send(requestBody(body, true));
+    ProcessingResponse r = s.only();
+    assertThat(r.hasRequestBody()).as("answer %s", r).isTrue();
+    Map<String, String> h =
+        headers(r.getRequestBody().getResponse().getHeaderMutation().getSetHeadersList());
+    s.send(responseHeaders("application/json", true));
+    ProcessingResponse answer = s.only();
+    h.put(
+        "response",
+        headers(answer.getResponseHeaders().getResponse().getHeaderMutation().getSetHeadersList())
+            .get("x-response-seen-by"));
+    return h;
+  }
+
+  private double counted(String result) {
+    var c = metrics.registry().find("jrego.ext_proc.checked").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void checksDecisionIsReadInsteadOfEvaluatedAgainForTheSamePolicyAndBody() {
+    CheckResponse ok = check(BODY, Map.of());
+    assertThat(CheckedDecision.carried(ok)).isTrue();
+
+    Map<String, String> h = requestPhase(forwarded(ok.getDynamicMetadata()), BODY);
+
+    assertThat(h).containsEntry("x-seen-by", "check").containsEntry("response", "check");
+    // the policy's input holds what Envoy forwarded, without jrego's own entry
+    assertThat(h).containsEntry("x-metadata-keys", "decision_id");
+    assertThat(counted("used")).isEqualTo(1);
+  }
+
+  @Test
+  void withoutCheckTheStreamEvaluatesAsBefore() {
+    Map<String, String> h = requestPhase(Metadata.getDefaultInstance(), BODY);
+    assertThat(h).containsEntry("x-seen-by", "request").containsEntry("response", "response");
+    assertThat(h).containsEntry("x-metadata-keys", "");
+    assertThat(counted("absent")).isEqualTo(1);
+    assertThat(counted("used")).isZero();
+  }
+
+  @Test
+  void aPolicySwappedBetweenCheckAndTheStreamEvaluatesAgain() throws Exception {
+    CheckResponse ok = check(BODY, Map.of());
+    activate();
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("policy_changed")).isEqualTo(1);
+  }
+
+  @Test
+  void aBodyOtherThanTheOneCheckSawEvaluatesAgain() {
+    CheckResponse ok = check(BODY, Map.of());
+    String other = BODY.replace("hi", "ho");
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), other))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("body_differs")).isEqualTo(1);
+  }
+
+  @Test
+  void checkSeeingAPartialBodyCarriesNothing() {
+    String cut = BODY.substring(0, 10);
+    CheckResponse ok = check(cut, Map.of(CheckedDecision.PARTIAL_BODY, "true"));
+    assertThat(CheckedDecision.carried(ok)).isFalse();
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("absent")).isEqualTo(1);
+  }
+
+  @Test
+  void aPolicysOwnEntryUnderJregosKeyIsDroppedOrReplaced() {
+    CheckResponse carried = check(BODY, Map.of("x-forge", "1"));
+    assertThat(carried.getDynamicMetadata().getFieldsOrThrow(CheckedDecision.KEY).hasStructValue())
+        .isTrue();
+    CheckResponse partial =
+        check(BODY, Map.of("x-forge", "1", CheckedDecision.PARTIAL_BODY, "true"));
+    assertThat(CheckedDecision.carried(partial)).isFalse();
+    assertThat(requestPhase(forwarded(carried.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check");
+  }
+
+  @Test
+  void anEntryThatCannotBeReadIsEvaluatedAgainAndCounted() {
+    Struct ok = check(BODY, Map.of()).getDynamicMetadata();
+    Struct entry = ok.getFieldsOrThrow(CheckedDecision.KEY).getStructValue();
+    Map<String, Struct> bad =
+        Map.of(
+            "not an object",
+            ok.toBuilder().putFields(CheckedDecision.KEY, string("x")).build(),
+            "decision not JSON",
+            ok.toBuilder()
+                .putFields(
+                    CheckedDecision.KEY,
+                    struct(entry.toBuilder().putFields("decision", string("{nope")).build()))
+                .build(),
+            "no body length",
+            ok.toBuilder()
+                .putFields(
+                    CheckedDecision.KEY,
+                    struct(entry.toBuilder().removeFields("body_bytes").build()))
+                .build(),
+            "a fractional crc",
+            ok.toBuilder()
+                .putFields(
+                    CheckedDecision.KEY,
+                    struct(
+                        entry.toBuilder()
+                            .putFields(
+                                "body_crc32c", Value.newBuilder().setNumberValue(1.5).build())
+                            .build()))
+                .build());
+    bad.forEach(
+        (what, ns) ->
+            assertThat(requestPhase(forwarded(ns), BODY))
+                .as(what)
+                .containsEntry("x-seen-by", "request")
+                .containsEntry("x-metadata-keys", "decision_id"));
+    assertThat(counted("malformed")).isEqualTo(bad.size());
+  }
+
+  @Test
+  void aDecisionJsonCannotCarryUnchangedIsNotCarried() {
+    assertThat(CheckedDecision.carriesUnchanged(io.jrego.engine.value.Json.parse("{\"a\": [1]}")))
+        .isTrue();
+    assertThat(
+            CheckedDecision.carriesUnchanged(
+                io.jrego.engine.value.ObjectValue.EMPTY.with(
+                    io.jrego.engine.value.StringValue.of("s"),
+                    io.jrego.engine.value.SetValue.of(
+                        java.util.List.of(io.jrego.engine.value.StringValue.of("x"))))))
+        .isFalse();
+  }
+
+  private static Value string(String s) {
+    return Value.newBuilder().setStringValue(s).build();
+  }
+
+  private static Value struct(Struct s) {
+    return Value.newBuilder().setStructValue(s).build();
+  }
+}
