@@ -249,18 +249,29 @@ final class Folding {
    * + 1]} (ascending whole words of the walk, each between characters that are not word characters,
    * which undoing leaves alone): the words found before, but those ranges split again. No word
    * crosses a range's end, so this is the split of the whole view.
+   *
+   * <p>Written over {@code found}'s own arrays (a 100 KB view's words are three arrays of 20,000
+   * ints, which a second list made again): undoing leetspeak only turns characters into letters, so
+   * it can join the words of a range but not split them, and a range's words go where its old ones
+   * were, never past a word not yet read. Should a range ever give more words than it had, the view
+   * is split afresh.
    */
   private static Tokens respliced(
       MappedText v, Tokens.Builder found, int[] changed, int changedCount) {
     int[] c = v.codePoints();
     int[] from = found.from;
+    int[] to = found.to;
+    int[] hash = found.hash;
     int size = found.count;
-    Tokens.Builder out = new Tokens.Builder(Math.max(8, size + 8));
+    int out = 0; // words written; always at most w, the next word to read
     int w = 0;
     for (int k = 0; k <= changedCount; k += 2) {
       int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
       for (; w < size && from[w] < a; w++) {
-        out.add(from[w], found.to[w], found.hash[w]);
+        from[out] = from[w];
+        to[out] = to[w];
+        hash[out] = hash[w];
+        out++;
       }
       if (k == changedCount) {
         break;
@@ -281,11 +292,18 @@ final class Folding {
           x = 31 * x + Math.min(c[q], 0xFFFF);
           q++;
         }
-        out.add(p, q, x);
+        if (out >= w) {
+          return Tokens.split(v, false); // more words than the range had: not expected
+        }
+        from[out] = p;
+        to[out] = q;
+        hash[out] = x;
+        out++;
         p = q;
       }
     }
-    return out.build(v);
+    found.count = out;
+    return found.build(v);
   }
 
   /**

@@ -23,6 +23,10 @@ final class Scan {
   private final boolean emails;
   private final boolean ips;
   private final boolean secrets;
+
+  /** Whether generic secrets are wanted: asked at every word, so not of the set each time. */
+  private final boolean genericSecrets;
+
   private final Secrets secretDetector;
 
   /**
@@ -43,6 +47,7 @@ final class Scan {
     this.emails = d.emails();
     this.ips = d.ips();
     this.secrets = d.secrets();
+    this.genericSecrets = d.secrets() && types.contains(PiiType.GENERIC_SECRET);
   }
 
   /**
@@ -338,7 +343,7 @@ final class Scan {
         return e;
       }
     }
-    if (secrets && wants(PiiType.GENERIC_SECRET)) {
+    if (genericSecrets) {
       int nameEnd = wordEnd;
       while (nameEnd < n && nameEnd - s < 64) {
         char d = cs[nameEnd];
