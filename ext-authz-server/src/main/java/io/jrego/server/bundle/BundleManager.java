@@ -220,6 +220,9 @@ public final class BundleManager implements AutoCloseable {
     }
     try {
       ActivePolicy policy = compile(next);
+      // the decisions the checks under the policy it replaces asked for, prepared here and not by
+      // the first check under the new one (Decisions)
+      holder.current().ifPresent(policy::prepareLike);
       warm(source.name(), policy);
       holder.activate(policy);
       good.clear();

@@ -1,7 +1,6 @@
 package io.jrego.server.decide;
 
 import io.jrego.engine.Carry;
-import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.PreparedQuery;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
@@ -16,12 +15,12 @@ import io.jrego.server.observe.DecisionEvent;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.observe.TraceContext;
 import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.Decisions;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -463,68 +462,18 @@ public final class Decider {
   }
 
   /**
-   * The decisions prepared for one active policy, by path: {@link PreparedPolicy#prepare} resolves
-   * a path once per policy, so a call compares the policy by identity and its path (a configuration
-   * string, equal by identity first) and evaluates, with no path parsed or looked up by name. A
-   * path the policy can never define is kept with its error. Copied on write: a decider serves a
-   * handful of paths.
+   * The decision prepared at {@code path} in {@code policy}'s own table ({@link Decisions}): the
+   * bundle thread prepared it before the activation for every path the previous policy served, so a
+   * call compares a path (a configuration string, equal by identity first) and evaluates, with no
+   * path parsed or looked up by name and no branch for a policy it has not seen. A path the policy
+   * can never define is kept with its error.
    */
-  private static final class Prepared {
-    final ActivePolicy policy;
-    final String[] paths;
-    final PreparedQuery[] queries;
-    final String[] undefined;
-
-    Prepared(ActivePolicy policy, String[] paths, PreparedQuery[] queries, String[] undefined) {
-      this.policy = policy;
-      this.paths = paths;
-      this.queries = queries;
-      this.undefined = undefined;
+  private static PreparedQuery prepared(ActivePolicy policy, String path) throws CheckException {
+    Decisions.Decision d = policy.decisions().get(path);
+    if (d.undefined() != null) {
+      throw new CheckException(Reason.UNDEFINED_DECISION, d.undefined());
     }
-  }
-
-  private static final int MAX_PREPARED_PATHS = 64;
-
-  private volatile Prepared prepared =
-      new Prepared(null, new String[0], new PreparedQuery[0], new String[0]);
-
-  @SuppressWarnings("ReferenceEquality") // a policy activated again is prepared again
-  private PreparedQuery prepared(ActivePolicy policy, String path) throws CheckException {
-    Prepared p = prepared;
-    if (p.policy == policy) {
-      for (int i = 0; i < p.paths.length; i++) {
-        if (p.paths[i].equals(path)) {
-          if (p.undefined[i] != null) {
-            throw new CheckException(Reason.UNDEFINED_DECISION, p.undefined[i]);
-          }
-          return p.queries[i];
-        }
-      }
-    } else {
-      p = new Prepared(policy, new String[0], new PreparedQuery[0], new String[0]);
-    }
-    PreparedQuery query = null;
-    String undefined = null;
-    try {
-      query = policy.policy().prepare(path);
-    } catch (RegoException e) {
-      // as an undefined decision, which is what evaluating it would give on every call
-      undefined = e.getMessage();
-    }
-    int n = p.paths.length;
-    if (n < MAX_PREPARED_PATHS) {
-      String[] paths = Arrays.copyOf(p.paths, n + 1);
-      PreparedQuery[] queries = Arrays.copyOf(p.queries, n + 1);
-      String[] errors = Arrays.copyOf(p.undefined, n + 1);
-      paths[n] = path;
-      queries[n] = query;
-      errors[n] = undefined;
-      prepared = new Prepared(policy, paths, queries, errors);
-    }
-    if (undefined != null) {
-      throw new CheckException(Reason.UNDEFINED_DECISION, undefined);
-    }
-    return query;
+    return d.query();
   }
 
   /** A failed call: logged in one line and counted. */

@@ -16,19 +16,34 @@ import java.util.Objects;
  * @param activatedAt when it became active
  * @param bundles each bundle compiled into {@code policy}, by name, with its revision (in the order
  *     they were configured)
+ * @param decisions {@code policy}'s decisions prepared for evaluation, by path: filled before the
+ *     activation with the paths the policy it replaces served ({@link Decisions#prepareAll}), then
+ *     by the first call of each other path
  */
 public record ActivePolicy(
     PreparedPolicy policy,
     String revision,
     String source,
     Instant activatedAt,
-    Map<String, String> bundles) {
+    Map<String, String> bundles,
+    Decisions decisions) {
   public ActivePolicy {
     Objects.requireNonNull(policy);
     Objects.requireNonNull(revision);
     Objects.requireNonNull(source);
     Objects.requireNonNull(activatedAt);
     Objects.requireNonNull(bundles);
+    Objects.requireNonNull(decisions);
+  }
+
+  /** A snapshot whose decisions are not prepared yet. */
+  public ActivePolicy(
+      PreparedPolicy policy,
+      String revision,
+      String source,
+      Instant activatedAt,
+      Map<String, String> bundles) {
+    this(policy, revision, source, activatedAt, bundles, new Decisions(policy));
   }
 
   /** A policy from one bundle, named by {@code source}. */
@@ -40,5 +55,13 @@ public record ActivePolicy(
   /** This snapshot serving {@code p} instead (a test wraps the compiled policy to watch it). */
   public ActivePolicy withPolicy(PreparedPolicy p) {
     return new ActivePolicy(p, revision, source, activatedAt, bundles);
+  }
+
+  /**
+   * Prepares, for this policy, every decision {@code previous} prepared (the paths the policy it
+   * replaces served): what the bundle thread does before activating it.
+   */
+  public void prepareLike(ActivePolicy previous) {
+    decisions.prepareAll(previous.decisions().paths());
   }
 }

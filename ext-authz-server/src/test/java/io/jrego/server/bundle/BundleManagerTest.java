@@ -387,6 +387,70 @@ class BundleManagerTest {
     assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
   }
 
+  /** A check's answer from {@code decider} under the active policy, at {@code swap/answer}. */
+  private String decide(io.jrego.server.decide.Decider decider) {
+    var outcome =
+        decider.decide(
+            holder.current(),
+            "swap/answer",
+            io.jrego.server.decide.Kind.CHECK,
+            new io.jrego.server.decide.Decider.Call<String>() {
+              @Override
+              public ObjectValue input(long deadline) {
+                return ObjectValue.EMPTY;
+              }
+
+              @Override
+              public String answer(Value decision, String decisionId) {
+                return ((StringValue) ((ObjectValue) decision).get("module").orElseThrow()).value();
+              }
+
+              @Override
+              public io.jrego.server.decide.Decider.Verdict verdict(Value decision, String answer) {
+                return new io.jrego.server.decide.Decider.Verdict("allow", "policy");
+              }
+            },
+            System.nanoTime());
+    return ((io.jrego.server.decide.Outcome.Answered<String>) outcome).answer();
+  }
+
+  /**
+   * The bundle thread prepares, before the activation, the decisions the checks under the policy it
+   * replaces asked for: the first check under the new policy prepares nothing (it deoptimised the
+   * check path's compiled lookup in the fault matrix's cpu-policy swap, session 18). The first
+   * policy has no predecessor, so its first check prepares: the counter does move when a check
+   * prepares.
+   */
+  @Test
+  void swap_preparesTheDecisionsTheChecksUsedBeforeTheNewPolicyServes() throws Exception {
+    Path tgz = dir.resolve("b.tar.gz");
+    Files.write(tgz, BundleWriter.toBytes(revision("r1")));
+    BundleManager m = polling(tgz);
+    var decider =
+        new io.jrego.server.decide.Decider(
+            new io.jrego.server.admin.ServerMetrics(), Duration.ofSeconds(5), true);
+    assertThat(m.pollAll()).isTrue();
+    ActivePolicy r1 = holder.current().orElseThrow();
+    assertThat(r1.decisions().preparations()).isZero();
+    assertThat(decide(decider)).isEqualTo("r1");
+    assertThat(r1.decisions().preparations()).isEqualTo(1);
+    assertThat(decide(decider)).isEqualTo("r1");
+    assertThat(r1.decisions().preparations()).isEqualTo(1);
+
+    List<Long> preparedWhenActivated = new CopyOnWriteArrayList<>();
+    holder.onActivate(p -> preparedWhenActivated.add(p.decisions().preparations()));
+    Files.write(tgz, BundleWriter.toBytes(revision("r2")));
+    Files.setLastModifiedTime(tgz, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    assertThat(m.pollAll()).isTrue();
+    ActivePolicy r2 = holder.current().orElseThrow();
+    assertThat(r2).isNotSameAs(r1);
+    // r1's listener call at registration, then r2's: prepared before it was active
+    assertThat(preparedWhenActivated).containsExactly(1L, 1L);
+    assertThat(r2.decisions().paths()).containsExactly("swap/answer");
+    assertThat(decide(decider)).isEqualTo("r2");
+    assertThat(r2.decisions().preparations()).isEqualTo(1);
+  }
+
   /**
    * A poll decided on the files' sizes and modification times, then read them: a rewrite with the
    * same size and the same modification time (two writes within the file system's clock tick) was
