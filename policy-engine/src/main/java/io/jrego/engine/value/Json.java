@@ -387,16 +387,21 @@ public final class Json {
             : NumberValue.of(p.getLongValue());
       }
       case VALUE_NUMBER_FLOAT -> {
-        if (p.getTextLength() > MAX_NUMBER_LENGTH) { // Jackson checks integers only
+        // the text's length, not the parser's getTextLength: the bundle loader's reading
+        // (Counted) asks getTextLength of strings, and where the checks' compiled copy had seen
+        // floats only, a swap's first string threw it out (fault matrix, cpu-policy, session 18)
+        String text = p.getText();
+        if (text.length() > MAX_NUMBER_LENGTH) { // Jackson checks integers only
           throw at(
               p.currentTokenLocation(),
               "number longer than " + MAX_NUMBER_LENGTH + " characters",
               null);
         }
-        String text = p.getText();
         NumberValue n;
         try {
-          n = NumberValue.literal(text); // keeps 1e2 and 2.50 as written, as OPA does
+          // keeps 1e2 and 2.50 as written, as OPA does; a JSON float always has a '.' or an
+          // exponent, so it skips the digits-only test that a Rego module's integers take
+          n = NumberValue.decimalLiteral(text);
         } catch (NumberFormatException e) {
           n = null; // Jackson checked the syntax: only an exponent beyond an int gets here
         }

@@ -156,12 +156,15 @@ public final class NumberValue implements Value {
    * exact arithmetic on them expand to that many digits; readers of outside text refuse them.
    */
   public static boolean tooBig(BigDecimal d) {
-    if (d.signum() == 0) {
-      return false;
-    }
     long adjusted = (long) d.precision() - d.scale() - 1; // 10^adjusted <= |d| < 10^(adjusted+1)
+    // the range first, zeros written plainly included (0 and 0.0 are in it): a test of zero first
+    // was compiled for the checks' floats, which are never zero, and a module's literal 0 set off
+    // its trap on the bundle thread (fault matrix, cpu-policy swap, session 18)
     if (adjusted >= -30_103 && adjusted <= 30_101) {
       return false;
+    }
+    if (d.signum() == 0) {
+      return false; // a zero written with a large exponent (0e100000)
     }
     if (adjusted > 30_102 || adjusted < -30_104) {
       return true;
@@ -188,7 +191,24 @@ public final class NumberValue implements Value {
    * @throws NumberFormatException if {@code text} is not a number
    */
   public static NumberValue literal(String text) {
-    NumberValue n = parse(text);
+    return written(parse(text), text);
+  }
+
+  /**
+   * As {@link #literal} for a number written with a fraction or an exponent (a JSON float), read
+   * without {@link #parse}'s test for digits only, which such a number always fails: the checks'
+   * JSON floats and a Rego module's integer literals then do not share that test, whose compiled
+   * code for the one threw out at the other's first call (a swap's module, fault matrix, session
+   * 18). Any other text gives the same number as {@link #literal}, only without the fast path.
+   *
+   * @throws NumberFormatException if {@code text} is not a number
+   */
+  public static NumberValue decimalLiteral(String text) {
+    return written(of(new BigDecimal(text)), text);
+  }
+
+  /** {@code n}, keeping {@code text} for output when it prints otherwise. */
+  private static NumberValue written(NumberValue n, String text) {
     return n.toString().equals(text) ? n : new NumberValue(n.small, n.big(), text);
   }
 
