@@ -46,7 +46,7 @@ public final class Decider {
    *
    * @param <R> the service's answer (a CheckResponse, a phase decision)
    */
-  public interface Call<R> {
+  public interface Call<R> extends LongEvaluations.Cancellation {
 
     /**
      * The input document, built before {@code deadline} (a {@link System#nanoTime()} instant).
@@ -91,6 +91,16 @@ public final class Decider {
      */
     default QueryOptions options(QueryOptions base) {
       return base;
+    }
+
+    /**
+     * Whether the caller gave up on this call (gRPC: its context was cancelled, by Envoy's timeout
+     * or a client gone): a long evaluation asks at its pacing points and ends with {@link
+     * Reason#CANCELLED}. Never, by default.
+     */
+    @Override
+    default boolean cancelled() {
+      return false;
     }
   }
 
@@ -330,7 +340,7 @@ public final class Decider {
                 kind,
                 input,
                 deadline,
-                call.carry(),
+                call,
                 call.options(QueryOptions.none().withDeadline(deadline)));
       } finally {
         if (trail != null) {
@@ -430,19 +440,23 @@ public final class Decider {
       Kind kind,
       ObjectValue input,
       long deadline,
-      Carry carry,
+      Call<?> call,
       QueryOptions options)
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
-    try (LongEvaluations.Pace pace = pacing.start(deadline)) {
+    try (LongEvaluations.Pace pace = pacing.start(deadline, call)) {
       try {
         decision =
             prepared(policy, path)
-                .evaluate(input, pace.idle() ? options : options.pacer(pace), carry);
+                .evaluate(input, pace.idle() ? options : options.pacer(pace), call.carry());
       } catch (RegoException e) {
         if (pace.refused()) {
           throw new CheckException(Reason.OVERLOADED, e.getMessage(), e);
+        }
+        if (pace.cancelled()) {
+          throw new CheckException(
+              Reason.CANCELLED, "evaluation ended: the caller cancelled the call", e);
         }
         throw e;
       }

@@ -118,6 +118,7 @@ public final class LongEvaluations {
   private final AtomicLong becameLong = new AtomicLong();
   private final AtomicLong spared = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong cancelled = new AtomicLong();
   private final Pace idle;
 
   /** Pacing as {@code settings} say, on the real clock. */
@@ -140,7 +141,7 @@ public final class LongEvaluations {
     this.quickNanos = settings.quick().toNanos();
     this.sliceNanos = SLICE.toNanos();
     this.pauseNanos = sliceNanos * (100 - settings.dutyPercent()) / settings.dutyPercent();
-    this.idle = new Pace(0, 0);
+    this.idle = new Pace(0, 0, Cancellation.NEVER);
   }
 
   /** No pacing. */
@@ -171,6 +172,14 @@ public final class LongEvaluations {
     return refused.get();
   }
 
+  /**
+   * Evaluations ended because their caller cancelled the call (Envoy's timeout, a client gone),
+   * since start.
+   */
+  public long cancelledTotal() {
+    return cancelled.get();
+  }
+
   /** Long evaluations running now (holding a slot). */
   public int running() {
     return settings.slots() - slots.availablePermits();
@@ -186,8 +195,29 @@ public final class LongEvaluations {
    * System#nanoTime()} instant); {@link Pace#close} it when the evaluation ends, however it ends.
    */
   Pace start(long deadline) {
-    return settings.on() ? new Pace(clock.getAsLong(), deadline) : idle;
+    return start(deadline, Cancellation.NEVER);
   }
+
+  /**
+   * The pace of one evaluation for a caller that may give up ({@code caller}): past the quick
+   * budget, each checkpoint also asks whether it has, and ends the evaluation if so ({@link
+   * Pace#cancelled}).
+   */
+  Pace start(long deadline, Cancellation caller) {
+    return settings.on() ? new Pace(clock.getAsLong(), deadline, caller) : idle;
+  }
+
+  /** Whether the caller of an evaluation gave up: its call was cancelled. */
+  public interface Cancellation {
+    /** A caller that never gives up. */
+    Cancellation NEVER = () -> false;
+
+    /** Whether the call was cancelled; cheap, thread-safe. */
+    boolean cancelled();
+  }
+
+  /** How long a long evaluation waits for a slot between two looks at its caller. */
+  static final Duration WAIT_STEP = Duration.ofMillis(10);
 
   /**
    * The calling thread's CPU time in nanoseconds, or -1 where the JVM cannot tell (a virtual
@@ -205,6 +235,8 @@ public final class LongEvaluations {
   final class Pace implements Runnable, AutoCloseable {
     private final long start;
     private final long deadline;
+    private final Cancellation caller;
+    private boolean wasCancelled;
     private boolean candidate;
     private long cpuFrom;
     private boolean isLong;
@@ -212,9 +244,10 @@ public final class LongEvaluations {
     private boolean wasRefused;
     private long sliceStart;
 
-    private Pace(long start, long deadline) {
+    private Pace(long start, long deadline, Cancellation caller) {
       this.start = start;
       this.deadline = deadline;
+      this.caller = caller;
     }
 
     /** Whether this pacer is a no-op (pacing off): the engine need not be given it. */
@@ -232,6 +265,7 @@ public final class LongEvaluations {
         if (now - start < quickNanos) {
           return;
         }
+        endIfCancelled();
         long cpuNow = cpu.getAsLong();
         if (cpuNow >= 0) {
           if (!candidate) {
@@ -251,6 +285,7 @@ public final class LongEvaluations {
       if (!holding) {
         return; // the deadline passed while it waited: the engine's deadline check ends it
       }
+      endIfCancelled();
       if (now - sliceStart >= sliceNanos) {
         long rest = Math.min(pauseNanos, deadline - now);
         if (rest > 0) {
@@ -280,13 +315,39 @@ public final class LongEvaluations {
                 + " long-evaluation slot(s)");
       }
       try {
-        holding = slots.tryAcquire(Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+        // in steps, so that an evaluation whose caller gave up leaves its waiting place
+        long step = WAIT_STEP.toNanos();
+        long left = deadline - now;
+        while (!holding && left > 0 && !caller.cancelled()) {
+          holding = slots.tryAcquire(Math.min(step, left), TimeUnit.NANOSECONDS);
+          left = deadline - clock.getAsLong();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt(); // the engine's checkpoint ends the evaluation
       } finally {
         waiting.decrementAndGet();
       }
+      endIfCancelled();
       sliceStart = clock.getAsLong();
+    }
+
+    /**
+     * Ends the evaluation when its caller gave up: nobody waits for its answer, and its thread, its
+     * slot and its CPU are for the checks somebody does wait for.
+     */
+    private void endIfCancelled() {
+      if (wasCancelled || caller.cancelled()) {
+        if (!wasCancelled) {
+          wasCancelled = true;
+          cancelled.incrementAndGet();
+        }
+        throw new CancellationException("the caller cancelled the call");
+      }
+    }
+
+    /** Whether this evaluation was ended because its caller cancelled the call. */
+    boolean cancelled() {
+      return wasCancelled;
     }
 
     /** Whether this evaluation was ended for want of a place to wait (reason overloaded). */
@@ -307,7 +368,7 @@ public final class LongEvaluations {
     /** Gives the slot back, if it holds one. */
     @Override
     public void close() {
-      if (candidate && !isLong) {
+      if (candidate && !isLong && !wasCancelled) {
         candidate = false; // counted once, however often it is closed
         spared.incrementAndGet();
       }

@@ -51,6 +51,12 @@ public enum Reason {
    * is a 503 denial instead under {@code --on-error=deny}.
    */
   OVERLOADED("overloaded"),
+  /**
+   * The caller cancelled the call while its evaluation ran (Envoy's ext_authz timeout, a client
+   * gone): a long evaluation ends at its next pacing point and frees its thread. Nobody receives
+   * the answer.
+   */
+  CANCELLED("cancelled"),
   /** Anything else: a bug in jrego, or an {@code Error} such as a stack overflow. */
   INTERNAL("internal");
 

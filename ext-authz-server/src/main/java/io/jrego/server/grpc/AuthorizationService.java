@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.jrego.engine.value.ObjectValue;
@@ -433,6 +434,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     private final Optional<ActivePolicy> policy;
     private final String requestedBy = Peers.current();
 
+    /** The gRPC call's context, cancelled when Envoy or the client gives up on the call. */
+    private final Context context = Context.current();
+
     /** Where this made-up check fails; null for every real one. */
     final MadeUpFailure madeUpFailure;
 
@@ -445,6 +449,11 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     @Override
     public String requestedBy() {
       return requestedBy;
+    }
+
+    @Override
+    public boolean cancelled() {
+      return context.isCancelled();
     }
 
     @Override
