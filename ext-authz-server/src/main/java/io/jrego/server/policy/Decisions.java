@@ -68,7 +68,10 @@ public final class Decisions {
    */
   public void prepareAll(Collection<String> paths) {
     for (String path : paths) {
-      var unused = get(path);
+      // not through get: its loop, compiled for the checks, has never run out of paths, and a
+      // new policy's empty table ran it out on the bundle thread and threw that code out (fault
+      // matrix, cpu-policy swap, session 19: Decisions.get@18)
+      var unused = prepare(path);
     }
   }
 
