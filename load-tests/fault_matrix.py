@@ -1092,7 +1092,31 @@ def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
             if c is not None and c["legit"]["p99_ms"] > 0:
                 row[f"calm_{key}"] = c["name"]
                 row[f"p99_vs_{key}"] = row["legit"]["p99_ms"] / c["legit"]["p99_ms"]
+        # the verdict against the stricter of the two: a first calm taken while the JIT still
+        # compiled is slower than the later ones (session 18: 32.6 ms against 13.3 and 18.8), and
+        # against it alone hash and number were "met" at 1.45x and 0.99x but 3.56x and 2.41x
+        # against the calm after them
+        beside = [(row[f"p99_vs_{k}"], row[f"calm_{k}"]) for k in ("before", "after") if f"p99_vs_{k}" in row]
+        if beside:
+            row["p99_ratio"], row["p99_ratio_calm"] = max(beside)
+            slow = kind(row["name"]) in SLOW_FOR_ALL
+            row["met"] = row["legit"]["requests"] > 0 and row["legit"]["success"] >= min_success \
+                and (slow or row["p99_ratio"] <= max_p99_ratio)
     return rows
+
+
+def calm_spread(rows, meta):
+    """A sentence on how the calm phases' p99 differ when the warm-up ended with the JIT still
+    compiling, or "" (one calm, or the JIT settled)."""
+    calms = [r for r in rows if is_calm(r["name"])]
+    if len(calms) < 2 or meta.get("settled"):
+        return ""
+    share = (meta.get("warm_up_windows") or [[0, 0, 0]])[-1][2]
+    first, later = calms[0]["legit"]["p99_ms"], [r["legit"]["p99_ms"] for r in calms[1:]]
+    return (f" The first calm began with the JIT still taking {share}% of the replicas' CPU: its p99 "
+            f"{first:.1f} ms against {', '.join(f'{v:.1f}' for v in later)} ms for the later calms "
+            f"({first / min(later):.2f}x the lowest), so each phase is held to the stricter of the calms "
+            f"beside it (the p99 / calm column names which).")
 
 
 # A phase's first seconds: where its trouble has been since session 8 (the first hostile requests
@@ -1238,14 +1262,16 @@ def report(rows, meta, out_md):
              + f" Retry back-off max_interval, also each try's timeout: {meta.get('retry_max_interval', '0.05s')}."
              + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
                 f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
-             "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
-             "load-tests/README.md, \"Two cpu-policy phases\").", "",
+             "Target: >= 99% success and p99 within 2x of the calm phase; a phase with calm phases on both "
+             "sides is held to the stricter of the two, whose name is given (cpu-policy-all: success only, see "
+             "load-tests/README.md, \"Two cpu-policy phases\")." + calm_spread(rows, meta), "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         l = r["legit"]
         lines.append(f"| {r['name']} | {WHAT.get(kind(r['name']), '')} | {l['requests']} | {100 * l['success']:.2f}% | "
-                     f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
+                     f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x"
+                     f"{' (' + r['p99_ratio_calm'] + ')' if r.get('p99_ratio_calm') else ''} | "
                      f"{'met' if r['met'] else '**not met**'}"
                      f"{' (success only: a policy slow for everyone)' if kind(r['name']) in SLOW_FOR_ALL else ''} |")
     names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
