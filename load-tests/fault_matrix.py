@@ -16,7 +16,8 @@ Everything on 127.0.0.1, started by this script and stopped at the end:
 Phases (PHASES): calm; one per hostile class; a swap to an expensive policy with requests that
 hit it; the bundle server answering 5xx, hanging, dripping; replica A killed (SIGKILL) and
 restarted; calm again. Target per phase: >= 99% of legitimate requests answered as they must be,
-p99 within 2x of the first calm phase.
+p99 within 2x of the calm phase (of the stricter of the calms before and after it, when there are
+both).
 
     python3 load-tests/fault_matrix.py [--phase-seconds 20] [--rate 300] [--hostile-rate 20]
                                        [--phases calm,hash,kill,...] [--rounds N] [--out FILE]
@@ -1069,7 +1070,8 @@ def verdict(phase, calm, min_success, max_p99_ratio):
 
 def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
     """Joins FaultLoad's per-phase lines with what each phase did; the calm phase is the first
-    one named calm. Returns rows in phase order."""
+    one named calm, and a phase with calm phases before and after it is judged against the stricter
+    of those two. Returns rows in phase order."""
     by_name = {r["phase"]: r for r in legit_rows if "phase" in r}
     calm = by_name.get("calm")
     rows = []
