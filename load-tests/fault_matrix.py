@@ -16,7 +16,8 @@ Everything on 127.0.0.1, started by this script and stopped at the end:
 Phases (PHASES): calm; one per hostile class; a swap to an expensive policy with requests that
 hit it; the bundle server answering 5xx, hanging, dripping; replica A killed (SIGKILL) and
 restarted; calm again. Target per phase: >= 99% of legitimate requests answered as they must be,
-p99 within 2x of the first calm phase.
+p99 within 2x of the calm phase (of the stricter of the calms before and after it, when there are
+both).
 
     python3 load-tests/fault_matrix.py [--phase-seconds 20] [--rate 300] [--hostile-rate 20]
                                        [--phases calm,hash,kill,...] [--rounds N] [--out FILE]
@@ -297,12 +298,16 @@ class Replica:
         self.server, self.starts, self.gc_logs, self.deopt_logs = None, [], [], []
         self.jit_log = jit_log
 
-    def start(self):
+    def start(self, warm_up=None):
+        """Starts (or restarts) the replica and waits for its /ready; `warm_up`: its `--warm-up`
+        budget this time instead of the one in its extra arguments (or serve's default)."""
         t0 = time.time()
+        extra = self.extra if warm_up is None else \
+            [*(a for a in self.extra if not a.startswith("--warm-up=")), f"--warm-up={warm_up}"]
         cmd = [os.path.join(R.ROOT, "ext-authz-server", "bin", "jrego"), "serve",
                "--addr", f"127.0.0.1:{self.port}", "--admin-addr", f"127.0.0.1:{self.admin}",
                "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
-               "--bundle-timeout", "5s", "--trust-xfcc", *self.extra]
+               "--bundle-timeout", "5s", "--trust-xfcc", *extra]
         log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
         # Every GC pause with its wall-clock time (ms since the epoch), to sum per phase.
         self.gc_logs.append(os.path.join(self.workdir, f"gc-{self.name}-{len(self.starts)}.log"))
@@ -774,19 +779,20 @@ def watch_restart(until):
     that waits for the sampler and gives [[seconds since its start, ms by group...]] with the
     groups' names first."""
     tck = os.sysconf("SC_CLK_TCK")
+    end = until if callable(until) else (lambda: until)
     known = len(R.children)
     names = [g for g, _ in RESTART_GROUPS] + ["other", "gone"]
     out = [names]
 
     def sample():
-        while len(R.children) == known and time.time() < until:
+        while len(R.children) == known and time.time() < end():
             time.sleep(0.01)
         if len(R.children) == known:
             return
         pid, t0 = R.children[-1].pid, time.time()
         was = dict.fromkeys(names, 0)
         step = 1
-        while t0 + step * RESTART_STEP_S <= until:
+        while t0 + step * RESTART_STEP_S <= end():
             time.sleep(max(0.0, t0 + step * RESTART_STEP_S - time.time()))
             now = restart_ticks(pid)
             if now is None:
@@ -799,9 +805,127 @@ def watch_restart(until):
     t.start()
 
     def result():
-        t.join(timeout=max(0.0, until - time.time()) + 10)
+        t.join(timeout=max(0.0, end() - time.time()) + 10)
         return out
     return result
+
+
+# The kill phase's rejoin, per REJOIN_STEP_S from the phase's start: what Envoy's admin /clusters says of
+# each jrego host (calls sent to it: ext_authz Checks and ext_proc streams; whether its active health
+# check passes) and what the restarted replica's /metrics says of its own Check times (how slow its
+# first answers are: jrego_check_duration_seconds's histogram, the bucket the 99th percentile falls in).
+REJOIN_STEP_S = 1.0
+KILL_AFTER_READY_S = 20
+REJOIN_POLL_S = 0.1
+CHECK_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="ext_authz")(?=[^}]*phase="check")'
+                          r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
+
+
+def envoy_hosts(admin):
+    """{port: (rq_total, healthy)} of the jrego cluster's hosts from Envoy's /clusters, {} if it
+    does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin}/clusters?format=json", timeout=1) as r:
+            doc = json.loads(r.read())
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for c in doc.get("cluster_statuses", []):
+        if c.get("name") != "jrego":
+            continue
+        for h in c.get("host_statuses", []):
+            port = h.get("address", {}).get("socket_address", {}).get("port_value")
+            stats = {s.get("name"): int(s.get("value", 0)) for s in h.get("stats", []) if "value" in s}
+            health = h.get("health_status", {})
+            healthy = not any(v is True for k, v in health.items() if k != "eds_health_status")
+            out[port] = (stats.get("rq_total", 0), healthy)
+    return out
+
+
+def check_histogram(replica):
+    """[(upper bound s, cumulative count)] of a replica's ext_authz Check times, [] if it does not
+    answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{replica.admin}/metrics", timeout=1) as r:
+            text = r.read().decode()
+    except OSError:
+        return []
+    out = []
+    for line in text.splitlines():
+        m = CHECK_BUCKET.match(line)
+        if m:
+            out.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+    return sorted(out)
+
+
+def bucket_quantile(now, was, q=0.99):
+    """The upper bound (ms) of the bucket the q-th quantile of the calls between two histogram
+    samples falls in, and how many calls there were; (None, 0) without any."""
+    was = dict(was)
+    counts = [(le, c - was.get(le, 0)) for le, c in now]
+    total = counts[-1][1] if counts else 0
+    if total <= 0:
+        return None, 0
+    for le, c in counts:
+        if c >= q * total:
+            return (round(le * 1000, 1) if le != float("inf") else None), int(total)
+    return None, int(total)
+
+
+def watch_rejoin(replicas, admin, t0, until):
+    """Samples the kill phase from `t0` to `until` (seconds since the epoch) on a thread: every
+    REJOIN_POLL_S whether replica A answers /ready and whether Envoy's health check holds it
+    healthy (the first time each is seen after A is down), every REJOIN_STEP_S the calls Envoy sent
+    each replica and A's Check time histogram. Returns a function that waits for the thread and
+    gives {"ready_s", "envoy_healthy_s", "down_s", "steps": [[s, calls to A, calls to B, A's
+    Check p99 bucket ms, A's Checks]]} (seconds from `t0`)."""
+    a, b = replicas
+    end = until if callable(until) else (lambda: until)
+    out = {"down_s": None, "ready_s": None, "envoy_healthy_s": None, "steps": []}
+
+    def sample():
+        hosts0 = envoy_hosts(admin)
+        was = {p: v[0] for p, v in hosts0.items()}
+        hist_was, next_step = check_histogram(a), t0 + REJOIN_STEP_S
+        while time.time() < end():
+            now = time.time()
+            hosts = envoy_hosts(admin)
+            healthy = hosts.get(a.port, (0, True))[1]
+            if out["down_s"] is None and not healthy:
+                out["down_s"] = round(now - t0, 2)
+            if out["down_s"] is not None and out["envoy_healthy_s"] is None and healthy:
+                out["envoy_healthy_s"] = round(now - t0, 2)
+            if out["down_s"] is not None and out["ready_s"] is None and a.ready().get("status") == "ready":
+                out["ready_s"] = round(now - t0, 2)
+            if now >= next_step:
+                hist = check_histogram(a)
+                if hist and hist_was and hist[-1][1] < hist_was[-1][1]:
+                    hist_was = []  # the restarted process counts from 0
+                p99, n = bucket_quantile(hist, hist_was) if hist else (None, 0)
+                hist_was = hist or hist_was
+                step = [round(next_step - t0), *(hosts.get(r.port, (was.get(r.port, 0),))[0] - was.get(r.port, 0)
+                                                  for r in (a, b)), p99, n]
+                was = {p: v[0] for p, v in hosts.items()} or was
+                out["steps"].append(step)
+                next_step += REJOIN_STEP_S
+            time.sleep(REJOIN_POLL_S)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+
+    def result():
+        t.join(timeout=max(0.0, end() - time.time()) + 10)
+        return out
+    return result
+
+
+def warm_up_log_lines(replica):
+    """What the replica's current process logged of its warm-up before SERVING."""
+    try:
+        with open(replica.server.log_path, errors="replace") as f:
+            return [l.strip()[:240] for l in f if "warmed up with" in l]
+    except OSError:
+        return []
 
 
 def swap_log_lines(replica, since):
@@ -879,16 +1003,28 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         bundle_server.mode = "good"
     elif name == "kill":
         legit.mark(label)
+        # the phase lasts --phase-seconds, and at least KILL_AFTER_READY_S after the restarted
+        # replica is ready again, so a longer warm-up before ready does not move its rejoin out of it
+        end = [t0 + args.phase_seconds]
+        rejoin = watch_rejoin(replicas, envoy_admin, t0, lambda: end[0])
         time.sleep(3)
         a = replicas[0]
         a.kill()
         info["killed_at_s"] = round(time.time() - t0, 1)
         time.sleep(2)
-        restart_cpu = watch_restart(t0 + args.phase_seconds)
-        a.start()
+        restart_cpu = watch_restart(lambda: end[0])
+        kills = getattr(args, "kills_done", 0)
+        args.kills_done = kills + 1
+        warm_up = args.kill_warm_up[kills % len(args.kill_warm_up)] if args.kill_warm_up else None
+        info["restart_warm_up"] = warm_up or "as the replicas' (serve's default: 500ms)"
+        end[0] = time.time() + 180  # until its ready is known (run.py waits at most 120 s for it)
+        a.start(warm_up)
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
-        time.sleep(max(0.0, args.phase_seconds - (time.time() - t0)))
+        end[0] = max(t0 + args.phase_seconds, time.time() + KILL_AFTER_READY_S)
+        time.sleep(max(0.0, end[0] - time.time()))
         info["restart_cpu_ms"] = restart_cpu()
+        info["rejoin"] = rejoin()
+        info["rejoin"]["warm_up_log"] = warm_up_log_lines(a)
     else:
         legit.mark(label)
         time.sleep(args.phase_seconds)
@@ -934,7 +1070,8 @@ def verdict(phase, calm, min_success, max_p99_ratio):
 
 def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
     """Joins FaultLoad's per-phase lines with what each phase did; the calm phase is the first
-    one named calm. Returns rows in phase order."""
+    one named calm, and a phase with calm phases before and after it is judged against the stricter
+    of those two. Returns rows in phase order."""
     by_name = {r["phase"]: r for r in legit_rows if "phase" in r}
     calm = by_name.get("calm")
     rows = []
@@ -957,7 +1094,31 @@ def summarise(legit_rows, infos, min_success=0.99, max_p99_ratio=2.0):
             if c is not None and c["legit"]["p99_ms"] > 0:
                 row[f"calm_{key}"] = c["name"]
                 row[f"p99_vs_{key}"] = row["legit"]["p99_ms"] / c["legit"]["p99_ms"]
+        # the verdict against the stricter of the two: a first calm taken while the JIT still
+        # compiled is slower than the later ones (session 18: 32.6 ms against 13.3 and 18.8), and
+        # against it alone hash and number were "met" at 1.45x and 0.99x but 3.56x and 2.41x
+        # against the calm after them
+        beside = [(row[f"p99_vs_{k}"], row[f"calm_{k}"]) for k in ("before", "after") if f"p99_vs_{k}" in row]
+        if beside:
+            row["p99_ratio"], row["p99_ratio_calm"] = max(beside)
+            slow = kind(row["name"]) in SLOW_FOR_ALL
+            row["met"] = row["legit"]["requests"] > 0 and row["legit"]["success"] >= min_success \
+                and (slow or row["p99_ratio"] <= max_p99_ratio)
     return rows
+
+
+def calm_spread(rows, meta):
+    """A sentence on how the calm phases' p99 differ when the warm-up ended with the JIT still
+    compiling, or "" (one calm, or the JIT settled)."""
+    calms = [r for r in rows if is_calm(r["name"])]
+    if len(calms) < 2 or meta.get("settled"):
+        return ""
+    share = (meta.get("warm_up_windows") or [[0, 0, 0]])[-1][2]
+    first, later = calms[0]["legit"]["p99_ms"], [r["legit"]["p99_ms"] for r in calms[1:]]
+    return (f" The first calm began with the JIT still taking {share}% of the replicas' CPU: its p99 "
+            f"{first:.1f} ms against {', '.join(f'{v:.1f}' for v in later)} ms for the later calms "
+            f"({first / min(later):.2f}x the lowest), so each phase is held to the stricter of the calms "
+            f"beside it (the p99 / calm column names which).")
 
 
 # A phase's first seconds: where its trouble has been since session 8 (the first hostile requests
@@ -1103,14 +1264,16 @@ def report(rows, meta, out_md):
              + f" Retry back-off max_interval, also each try's timeout: {meta.get('retry_max_interval', '0.05s')}."
              + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
                 f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
-             "Target: >= 99% success and p99 within 2x of the calm phase (cpu-policy-all: success only, see "
-             "load-tests/README.md, \"Two cpu-policy phases\").", "",
+             "Target: >= 99% success and p99 within 2x of the calm phase; a phase with calm phases on both "
+             "sides is held to the stricter of the two, whose name is given (cpu-policy-all: success only, see "
+             "load-tests/README.md, \"Two cpu-policy phases\")." + calm_spread(rows, meta), "",
              "| phase | what | legit requests | success | p50 ms | p99 ms | p99 / calm | target |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         l = r["legit"]
         lines.append(f"| {r['name']} | {WHAT.get(kind(r['name']), '')} | {l['requests']} | {100 * l['success']:.2f}% | "
-                     f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x | "
+                     f"{l['p50_ms']:.1f} | {l['p99_ms']:.1f} | {r['p99_ratio']:.2f}x"
+                     f"{' (' + r['p99_ratio_calm'] + ')' if r.get('p99_ratio_calm') else ''} | "
                      f"{'met' if r['met'] else '**not met**'}"
                      f"{' (success only: a policy slow for everyone)' if kind(r['name']) in SLOW_FOR_ALL else ''} |")
     names = ["jrego A", "jrego B", "Envoy", "FaultLoad", "upstream", "hostile client", "rest of machine"]
@@ -1145,7 +1308,7 @@ def report(rows, meta, out_md):
             lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
             lines.append(f"- hostile client: JIT {HOSTILE_JIT_NAMES.get(r.get('hostile_jit'), 'full (C2)')}; CPU "
                          f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
-        for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_to_ready_s", "ready_during"):
+        for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_warm_up", "restart_to_ready_s", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
         if r.get("cpu_s"):
@@ -1181,6 +1344,18 @@ def report(rows, meta, out_md):
             names, *steps = r["restart_cpu_ms"]
             lines.append(f"- restarted jrego A CPU ms per {RESTART_STEP_S:.0f} s from its start ({', '.join(names)}): "
                          + "; ".join(f"{s[0]:.0f} s: " + " ".join(map(str, s[1:])) for s in steps))
+        if r.get("rejoin"):
+            j = r["rejoin"]
+            lines.append(f"- replica A's rejoin (s from the phase's start): Envoy's health check failed it at "
+                         f"{j['down_s']}, its /ready (gRPC health SERVING) at {j['ready_s']}, Envoy's health "
+                         f"check passed it at {j['envoy_healthy_s']}")
+            if j.get("warm_up_log"):
+                lines.append("- restarted replica A's warm-up: " + " / ".join(j["warm_up_log"]))
+            steps = j.get("steps") or []
+            if steps:
+                lines.append("- calls Envoy sent per second, A / B: " + ", ".join(f"{s[1]}/{s[2]}" for s in steps))
+                lines.append("- replica A's own Check time per second, the histogram bucket its p99 falls in, ms "
+                             "(checks): " + ", ".join("-" if s[3] is None else f"{s[3]:g} ({s[4]})" for s in steps))
         for k, log in (r.get("swap_log") or {}).items():
             lines.append(f"- jrego {k} swaps: " + " / ".join(log))
         if l.get("p99_ms_by_second"):
@@ -1236,6 +1411,10 @@ def main():
     ap.add_argument("--jit-log", action="store_true",
                     help="log the replicas' deoptimisations (-Xlog:deoptimization) and count them per second of "
                          "each phase in the report; the AOT cache still applies")
+    ap.add_argument("--kill-warm-up", type=lambda v: v.split(","), default=None, metavar="LIST",
+                    help="the restarted replica's `--warm-up` budget in the kill phases, one per kill phase in "
+                         "order, repeated (e.g. 500ms,20s: the first kill with serve's default, the second "
+                         "with 20 s); default: as the replicas were started")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -1273,7 +1452,8 @@ def main():
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
-        total = len(phases) * (args.phase_seconds + 20) + max(args.warm_up, args.warm_up_max) + 60
+        total = len(phases) * (args.phase_seconds + 20) + max(args.warm_up, args.warm_up_max) + 60 \
+            + 60 * sum(kind(p) == "kill" for p in phases)  # a kill phase lasts until 20 s after the rejoin
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
         warm_up = settle(legit, replicas, args)  # connections, health checks, the JITs

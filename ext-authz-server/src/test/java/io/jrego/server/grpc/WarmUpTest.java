@@ -9,6 +9,7 @@ import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,5 +80,33 @@ class WarmUpTest {
             CONFIG, service, Optional.of(process), policies, WarmUp.STREAMS_FROM.minusMillis(1));
     assertThat(shorter.checks()).isPositive();
     assertThat(shorter.streams()).isZero();
+  }
+
+  @Test
+  void aBudgetOverBeforeTheFirstCallStillSendsEachOrdinaryCheckOnce() throws Exception {
+    // a replica restarting on cores another replica's traffic keeps busy spent serve's 500 ms
+    // starting the copy and its connection, and reported SERVING after no check at all
+    PolicyHolder policies = policies();
+    AuthorizationService service =
+        new AuthorizationService(
+            policies, new ServerMetrics(), AuthorizationService.Config.defaults());
+
+    WarmUp.Result r = WarmUp.run(CONFIG, service, Optional.empty(), policies, Duration.ofNanos(1));
+
+    // over loopback, answers still due 2 s after the last call are not counted; in-process (if
+    // the copy failed) each check is answered before the next
+    assertThat(r.checks()).isPositive();
+    assertThat(r.took()).isGreaterThan(Duration.ofNanos(1));
+  }
+
+  @Test
+  void theStopSendsOnePassPastTheDeadlineThenStops() {
+    BooleanSupplier stop =
+        new WarmUp.Stop(System.nanoTime() - 1, new WarmUp.Settling(), 5_000, WarmUp.ONE_PASS);
+    for (int i = 0; i < WarmUp.ONE_PASS; i++) {
+      assertThat(stop.getAsBoolean()).as("call %d of the pass", i + 1).isFalse();
+    }
+    assertThat(stop.getAsBoolean()).isTrue();
+    assertThat(WarmUp.ONE_PASS).isEqualTo(WarmUpSamples.checks().size()).isGreaterThan(1);
   }
 }
