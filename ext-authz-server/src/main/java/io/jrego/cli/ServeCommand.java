@@ -21,6 +21,7 @@ import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.grpc.OnError;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.CheckedDecision;
 import io.jrego.server.process.ProcessStream;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
@@ -214,6 +215,17 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
           "ext_proc: most answer text held back for one choice of an SSE stream while a value"
               + " may still be completing.")
   int streamMaxHold;
+
+  @Option(
+      names = "--carry-check-decision",
+      defaultValue = "auto",
+      paramLabel = "WHEN",
+      description =
+          "ext_proc: when Check writes its decision into the dynamic metadata Envoy forwards to"
+              + " the request's ext_proc stream, which then reads it instead of evaluating it"
+              + " again: auto (once a stream shows Envoy forwards ext_authz's namespace), always,"
+              + " never.")
+  String carryCheckDecision;
 
   @Option(
       names = "--response-body-mode",
@@ -689,7 +701,8 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                             + responseBodyMode);
               },
               maxBodyBytes,
-              streamMaxHold);
+              streamMaxHold,
+              carrying(carryCheckDecision));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(commandLine(), e.getMessage(), e);
     }
@@ -929,6 +942,14 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
   }
 
   /** The routes, for the start-up line: {@code routes a -> data.x.allow, b -> data.y.allow}. */
+  private static CheckedDecision.Carrying carrying(String text) {
+    try {
+      return CheckedDecision.Carrying.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--carry-check-decision: " + e.getMessage(), e);
+    }
+  }
+
   private static String describeRoutes(RouteTable table) {
     List<String> parts = new ArrayList<>();
     for (Route r : table.routes()) {

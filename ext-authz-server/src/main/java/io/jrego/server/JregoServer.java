@@ -17,6 +17,7 @@ import io.jrego.server.grpc.RateLimitService;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
+import io.jrego.server.process.CheckedDecision;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -164,11 +165,15 @@ public final class JregoServer implements AutoCloseable {
       throws IOException {
     policies.onActivate(metrics::activated);
     metrics.bindJvmMetrics();
+    // Check writes its decision for the streams only once ext_proc has seen one Envoy forwarded
+    // ext_authz's metadata to (by default): a Check-only deployment pays nothing for it
+    CheckedDecision.Gate carrying = new CheckedDecision.Gate(process.carrying());
     AuthorizationService service =
         new AuthorizationService(policies, metrics, check, budgets, recorder)
-            .carryDecisionsTo(process.processPath());
+            .carryDecisionsTo(process.processPath(), carrying);
     ExternalProcessorService processor =
-        new ExternalProcessorService(policies, metrics, check, process, recorder, budgets);
+        new ExternalProcessorService(policies, metrics, check, process, recorder, budgets)
+            .opens(carrying);
     List<io.grpc.BindableService> extra = new java.util.ArrayList<>();
     budgets.ifPresent(
         b -> extra.add(new RateLimitService(policies, new RateLimits(b, RATE_LIMIT_PATH))));

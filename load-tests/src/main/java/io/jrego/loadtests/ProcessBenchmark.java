@@ -82,6 +82,7 @@ public class ProcessBenchmark {
           + "\"total_tokens\":428}}";
 
   private AuthorizationService check;
+  private AuthorizationService checkOnly;
   private ExternalProcessorService process;
   private CheckRequest checkRequest;
   private ProcessingRequest responseHeaders;
@@ -100,6 +101,12 @@ public class ProcessBenchmark {
     check =
         new AuthorizationService(holder, metrics, AuthorizationService.Config.defaults())
             .carryDecisionsTo(ExternalProcessorService.Config.defaults().processPath());
+    // as jrego serve wires Check by default (carry auto), in a process no stream has reached
+    checkOnly =
+        new AuthorizationService(holder, metrics, AuthorizationService.Config.defaults())
+            .carryDecisionsTo(
+                ExternalProcessorService.Config.defaults().processPath(),
+                new CheckedDecision.Gate(CheckedDecision.Carrying.AUTO));
     process =
         new ExternalProcessorService(
             holder,
@@ -144,6 +151,9 @@ public class ProcessBenchmark {
     check.check(checkRequest, checked);
     if (!CheckedDecision.carried(checked.out.get(0))) {
       throw new IllegalStateException("Check carried no decision: " + checked.out);
+    }
+    if (CheckedDecision.carried(checkOnly())) {
+      throw new IllegalStateException("a Check-only process carried a decision");
     }
     checkMetadata = forwarded(checked.out.get(0));
     List<ProcessingResponse> out = checkThenProcess();
@@ -220,7 +230,18 @@ public class ProcessBenchmark {
     return stream(forwarded(c.out.get(0)), true);
   }
 
-  /** Check alone. */
+  /**
+   * Check in a process whose ext_proc service has seen no stream Envoy forwarded ext_authz's
+   * namespace to (a Check-only deployment): it writes no decision for the streams.
+   */
+  @Benchmark
+  public CheckResponse checkOnly() {
+    Capture<CheckResponse> c = new Capture<>();
+    checkOnly.check(checkRequest, c);
+    return c.out.get(0);
+  }
+
+  /** Check alone, writing its decision for the stream. */
   @Benchmark
   public CheckResponse check() {
     Capture<CheckResponse> c = new Capture<>();

@@ -119,6 +119,19 @@ public interface PreparedPolicy {
    */
   List<RuleInfo> rules();
 
+  /**
+   * A SHA-256 of what decides this policy's answers, in hex: its modules (name, Rego version and
+   * source), its base data, whether builtin errors are strict, its custom builtins' names and the
+   * engine's version. Two policies compiled from the same bundles by the same engine, in this
+   * process or another, have the same digest; any change to a module or to data changes it. Limits
+   * (timeout, depth, sizes) are left out: they decide whether an evaluation ends, not the value it
+   * ends with. Empty for an implementation that cannot tell (then no two policies are known to be
+   * the same).
+   */
+  default Optional<String> contentDigest() {
+    return Optional.empty();
+  }
+
   /** How long each compiler stage took, by stage name ({@code compile_stage_ResolveRefs}, ...). */
   Map<String, Duration> compileMetrics();
 

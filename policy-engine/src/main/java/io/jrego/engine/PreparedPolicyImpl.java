@@ -51,13 +51,16 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   private final Map<String, DocumentStart> paths = new ConcurrentHashMap<>();
   private final CallTargets targets;
   private volatile Map<String, Set<Integer>> coverable;
+  private final ContentDigest digest;
 
   PreparedPolicyImpl(
       CompiledPolicy policy,
       Value data,
       EngineOptions options,
       Consumer<String> printSink,
-      Clock clock) {
+      Clock clock,
+      ContentDigest digest) {
+    this.digest = digest;
     this.policy = policy;
     this.data = data;
     this.options = options;
@@ -303,6 +306,11 @@ final class PreparedPolicyImpl implements PreparedPolicy {
   @Override
   public List<RuleInfo> rules() {
     return rules;
+  }
+
+  @Override
+  public Optional<String> contentDigest() {
+    return Optional.of(digest.hex());
   }
 
   @Override

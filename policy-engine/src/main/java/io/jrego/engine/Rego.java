@@ -122,7 +122,16 @@ public final class Rego {
                 Builtin b = extra.get(name);
                 return b != null ? b : standard.lookup(name).orElse(null);
               });
-      return new PreparedPolicyImpl(policy, data, options, printSink, clock);
+      ContentDigest digest =
+          new ContentDigest(
+              modules,
+              moduleVersions,
+              defaultVersion,
+              data,
+              options.strictBuiltinErrors(),
+              testMode,
+              List.copyOf(extra.keySet()));
+      return new PreparedPolicyImpl(policy, data, options, printSink, clock, digest);
     }
 
     /**

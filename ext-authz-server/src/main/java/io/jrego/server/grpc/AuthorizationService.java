@@ -337,10 +337,20 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * Carries each decision that lets a request on to the ext_proc stream of the same request, in the
    * dynamic metadata Envoy forwards ({@link CheckedDecision}), when the policy defines the request
    * rule under {@code processPath}: the stream then reads Check's decision instead of evaluating it
-   * again.
+   * again. Always, from the first check; {@link #carryDecisionsTo(String, CheckedDecision.Gate)}
+   * writes only while its gate is open.
    */
   public AuthorizationService carryDecisionsTo(String processPath) {
-    checked = new CheckedDecision.Writer(processPath);
+    return carryDecisionsTo(processPath, new CheckedDecision.Gate(CheckedDecision.Carrying.ALWAYS));
+  }
+
+  /**
+   * As {@link #carryDecisionsTo(String)}, while {@code gate} is open: with {@link
+   * CheckedDecision.Carrying#AUTO}, once the server's ext_proc service has seen a stream that Envoy
+   * forwarded ext_authz's metadata to.
+   */
+  public AuthorizationService carryDecisionsTo(String processPath, CheckedDecision.Gate gate) {
+    checked = new CheckedDecision.Writer(processPath, config.input(), gate);
     return this;
   }
 
@@ -370,7 +380,8 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
             config,
             Optional.empty(),
             Optional.of(UUID.randomUUID().toString()));
-    copy.checked = checked;
+    CheckedDecision.Writer w = checked;
+    copy.checked = w == null ? null : w.forWarmUp();
     return copy;
   }
 

@@ -68,11 +68,17 @@ public final class ExternalProcessorService
    * @param strategy how response bodies travel between Envoy and jrego
    * @param maxBodyBytes the largest request body, buffered response body or SSE event
    * @param maxHold the most answer text held back for one choice of an SSE stream, in characters
+   * @param carrying when Check writes its decision for the streams ({@link CheckedDecision})
    */
   public record Config(
-      String processPath, ProcessStream.Strategy strategy, int maxBodyBytes, int maxHold) {
+      String processPath,
+      ProcessStream.Strategy strategy,
+      int maxBodyBytes,
+      int maxHold,
+      CheckedDecision.Carrying carrying) {
     public Config {
       Objects.requireNonNull(strategy);
+      Objects.requireNonNull(carrying);
       // "envoy.process", "/envoy/process/" and "envoy/process" name the same rules
       processPath = processPath.replace('.', '/').replaceAll("^/+|/+$", "");
       if (processPath.isEmpty()) {
@@ -86,10 +92,24 @@ public final class ExternalProcessorService
       }
     }
 
-    /** {@code envoy/process}, full duplex, 1 MiB bodies, 16 Ki characters held. */
+    /** With Check's decision carried as {@link CheckedDecision.Carrying#AUTO} decides. */
+    public Config(
+        String processPath, ProcessStream.Strategy strategy, int maxBodyBytes, int maxHold) {
+      this(processPath, strategy, maxBodyBytes, maxHold, CheckedDecision.Carrying.AUTO);
+    }
+
+    /**
+     * {@code envoy/process}, full duplex, 1 MiB bodies, 16 Ki characters held, Check's decision
+     * carried once a stream shows Envoy forwards it.
+     */
     public static Config defaults() {
       ProcessStream.Config d = ProcessStream.Config.defaults();
       return new Config("envoy/process", d.strategy(), d.maxBodyBytes(), d.maxHold());
+    }
+
+    /** This configuration with Check's decision carried as {@code c} decides. */
+    public Config withCarrying(CheckedDecision.Carrying c) {
+      return new Config(processPath, strategy, maxBodyBytes, maxHold, c);
     }
   }
 
@@ -141,6 +161,9 @@ public final class ExternalProcessorService
   private volatile Executor threads;
   private volatile Supplier<Optional<Executor>> loop = Optional::empty;
   private final StreamLane.Times times;
+  private final CheckedDecision.Tokens tokens;
+  // opened by a request phase that finds ext_authz's namespace forwarded; null: none to open
+  private volatile CheckedDecision.Gate gate;
 
   /**
    * @param check Check's configuration, whose input options, dry-run, on-error, error status and
@@ -203,6 +226,7 @@ public final class ExternalProcessorService
             check.input());
     this.mapper = new PhaseDecisionMapper(dryRun);
     this.times = messageTimes(metrics);
+    this.tokens = new CheckedDecision.Tokens(check.input());
     if (!announce) {
       return;
     }
@@ -237,6 +261,16 @@ public final class ExternalProcessorService
         DecisionRecorder.none(),
         Optional.empty(),
         false);
+  }
+
+  /**
+   * Opens {@code gate} (Check then writes its decision for the streams, {@link CheckedDecision})
+   * when a stream's request phase finds ext_authz's metadata namespace forwarded by Envoy. The
+   * warm-up's copy opens nothing.
+   */
+  public ExternalProcessorService opens(CheckedDecision.Gate gate) {
+    this.gate = gate;
+    return this;
   }
 
   /** Where phases are counted. */
@@ -532,6 +566,10 @@ public final class ExternalProcessorService
      */
     @Override
     public void checked(CheckedDecision.Found found, ByteString body) {
+      CheckedDecision.Gate g = gate;
+      if (g != null && !(found instanceof CheckedDecision.Found.Absent a && !a.forwarded())) {
+        g.forwarded();
+      }
       String result =
           switch (found) {
             case CheckedDecision.Found.Absent a -> "absent";
@@ -546,7 +584,7 @@ public final class ExternalProcessorService
         return "routed";
       }
       Optional<String> mismatch =
-          d.mismatch(policy.get().policy(), check.routes().routes().get(0).path(), body);
+          d.mismatch(tokens.of(policy.get().policy()), check.routes().routes().get(0).path(), body);
       if (mismatch.isPresent()) {
         return mismatch.get();
       }

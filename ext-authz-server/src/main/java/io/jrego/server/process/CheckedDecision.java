@@ -9,16 +9,24 @@ import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.RuleInfo;
 import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.BooleanValue;
 import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NullValue;
+import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
+import io.jrego.server.envoy.InputMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.WeakHashMap;
 import java.util.zip.CRC32C;
@@ -33,9 +41,10 @@ import java.util.zip.CRC32C;
  * envoy.yaml} does). The entry, under the key {@value #KEY}, holds:
  *
  * <ul>
- *   <li>{@code policy}: a random token of the compiled policy Check evaluated, made when this jrego
- *       first saw that policy: another activation (a bundle swap between Check and the stream) or
- *       another jrego process never has the same one;
+ *   <li>{@code policy}: the {@link #token} of what decides Check's answer: a hash of the compiled
+ *       policy's content (modules, data, the engine's version) and of how Check maps a request to
+ *       input, the same on every jrego replica that serves the same bundles with the same options,
+ *       so a stream on one replica uses a decision Check made on another;
  *   <li>{@code path}: the decision Check evaluated ({@code envoy/authz/allow});
  *   <li>{@code body_bytes} and {@code body_crc32c}: the length and CRC-32C of the body Check saw (0
  *       and 0 for none);
@@ -43,12 +52,16 @@ import java.util.zip.CRC32C;
  * </ul>
  *
  * <p>The stream uses it ({@link #mismatch}) only when all of these hold for the request it is
- * deciding: the same compiled policy, the same decision path as this server's Check, and the same
- * body (ext_authz may have seen a part of it: {@code allow_partial_message}, and Check then writes
- * nothing). Else, or when it is absent, it evaluates as it would without it. Check writes it only
- * for an answer that lets the request on (a denied request never reaches ext_proc), only when the
- * policy defines the stream's request rule, only without routes, and only for a decision JSON
- * carries unchanged (no set, no key other than a string anywhere in it). The key is jrego's: a
+ * deciding: the same token (policy code, data and input options), the same decision path as this
+ * server's Check, and the same body (ext_authz may have seen a part of it: {@code
+ * allow_partial_message}, and Check then writes nothing). The rest of the input (headers,
+ * addresses, identity) is Envoy's view of the same request in both. Else, or when it is absent, it
+ * evaluates as it would without it. Check writes it only while its {@link Gate} is open (by
+ * default once this process has served a stream Envoy forwarded ext_authz's namespace to, so a
+ * Check-only deployment pays nothing), only for an answer that lets the request on (a denied
+ * request never reaches ext_proc), only when the policy defines the stream's request rule, only
+ * without routes, and only for a decision JSON carries unchanged (no set, no key other than a
+ * string, no lone surrogate anywhere in it). The key is jrego's: a
  * policy's own {@code dynamic_metadata} entry of that name is dropped from Check's answer, and the
  * entry is removed from the metadata the stream's policy reads in {@code input}, so the input is
  * the same with or without it.
@@ -96,51 +109,164 @@ public final class CheckedDecision {
 
   // ---- the policy's token -----------------------------------------------------------------
 
-  private record Token(PreparedPolicy policy, String token) {}
+  /**
+   * The token of what decides Check's answer, as the entry carries it: a SHA-256 (its first 128
+   * bits, in hex) of the compiled policy's {@link PreparedPolicy#contentDigest() content digest}
+   * (modules, data, the engine's version) and of how Check maps a request to its input ({@code
+   * input}). Two jrego replicas serving the same bundles with the same input options make the same
+   * token, so a decision Check made on one is used by a stream on another; any change to a module,
+   * to data or to those options makes another. A policy that has no digest gets a random token,
+   * known to this process only.
+   */
+  public static String token(PreparedPolicy policy, InputMapper.Options input) {
+    String content = policy.contentDigest().orElseGet(() -> randomToken(policy));
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    sha.update((content + "\n" + input).getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(sha.digest(), 0, 16);
+  }
 
-  private static final Map<PreparedPolicy, String> TOKENS = new WeakHashMap<>();
+  private static final Map<PreparedPolicy, String> RANDOM_TOKENS = new WeakHashMap<>();
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static volatile Token last = new Token(null, "");
 
-  /** The random token of a compiled policy, the same for every call in this process. */
-  @SuppressWarnings("ReferenceEquality") // one compiled policy, by identity
-  static String token(PreparedPolicy policy) {
-    Token t = last;
-    if (t.policy() == policy) {
+  private static String randomToken(PreparedPolicy policy) {
+    synchronized (RANDOM_TOKENS) {
+      return RANDOM_TOKENS.computeIfAbsent(
+          policy,
+          p -> {
+            byte[] b = new byte[16];
+            RANDOM.nextBytes(b);
+            return "random " + HexFormat.of().formatHex(b);
+          });
+    }
+  }
+
+  /**
+   * {@link #token} of the policy last asked for, kept: one per service, whose input options are
+   * fixed. Thread-safe.
+   */
+  public static final class Tokens {
+    private final InputMapper.Options input;
+    private volatile Token last = new Token(null, "");
+
+    private record Token(PreparedPolicy policy, String token) {}
+
+    public Tokens(InputMapper.Options input) {
+      this.input = Objects.requireNonNull(input);
+    }
+
+    /** The token of {@code policy} with this service's input options. */
+    @SuppressWarnings("ReferenceEquality") // one compiled policy, by identity
+    public String of(PreparedPolicy policy) {
+      Token t = last;
+      if (t.policy() != policy) {
+        t = new Token(policy, token(policy, input));
+        last = t;
+      }
       return t.token();
     }
-    String token;
-    synchronized (TOKENS) {
-      token =
-          TOKENS.computeIfAbsent(
-              policy,
-              p -> {
-                byte[] b = new byte[16];
-                RANDOM.nextBytes(b);
-                return HexFormat.of().formatHex(b);
-              });
+  }
+
+  // ---- when Check writes it ---------------------------------------------------------------
+
+  /**
+   * When Check writes the entry ({@code jrego serve --carry-check-decision}): {@link #AUTO} once
+   * this process has served an ext_proc stream whose request phase found ext_authz's metadata
+   * namespace forwarded (until then a Check-only deployment pays nothing for it), {@link #ALWAYS}
+   * from the first Check, {@link #NEVER}.
+   */
+  public enum Carrying {
+    AUTO,
+    ALWAYS,
+    NEVER;
+
+    /** {@code auto}, {@code always} or {@code never}, in any case. */
+    public static Carrying parse(String s) {
+      for (Carrying c : values()) {
+        if (c.name().equalsIgnoreCase(s.trim())) {
+          return c;
+        }
+      }
+      throw new IllegalArgumentException("expected auto, always or never, got '" + s + "'");
     }
-    last = new Token(policy, token);
-    return token;
+  }
+
+  /**
+   * Whether Check writes the entry: one per server, shared by its Check service (which reads it)
+   * and its ext_proc service (which opens it, {@link #forwarded()}). Thread-safe.
+   */
+  public static final class Gate {
+    private final Carrying mode;
+    private volatile boolean forwarded;
+
+    public Gate(Carrying mode) {
+      this.mode = Objects.requireNonNull(mode);
+    }
+
+    /** The configured mode. */
+    public Carrying mode() {
+      return mode;
+    }
+
+    /**
+     * A stream's request phase found ext_authz's namespace in the metadata Envoy forwarded: Envoy
+     * forwards what Check writes there, so an {@link Carrying#AUTO} gate opens.
+     */
+    public void forwarded() {
+      if (!forwarded) {
+        forwarded = true;
+      }
+    }
+
+    /** Whether Check writes the entry now. */
+    public boolean open() {
+      return mode == Carrying.ALWAYS || (mode == Carrying.AUTO && forwarded);
+    }
   }
 
   // ---- Check's side -----------------------------------------------------------------------
 
   /**
    * What Check adds to its answers: the entry, for a policy that defines the request rule under
-   * {@code processPath}. One per Check service; thread-safe.
+   * {@code processPath}, while the {@link Gate} is open. One per Check service; thread-safe.
    */
   public static final class Writer {
     private final String requestRule;
+    private final Tokens tokens;
+    private final Gate gate;
     private volatile Defines defines = new Defines(null, false);
 
     private record Defines(PreparedPolicy policy, boolean request) {}
 
     /**
      * @param processPath the root of the ext_proc phase rules, as {@code envoy/process}
+     * @param input how this Check service maps requests to input (part of the {@link #token})
+     * @param gate when to write
      */
-    public Writer(String processPath) {
+    public Writer(String processPath, InputMapper.Options input, Gate gate) {
       this.requestRule = "data." + processPath.replace('/', '.') + ".request";
+      this.tokens = new Tokens(input);
+      this.gate = Objects.requireNonNull(gate);
+    }
+
+    private Writer(Writer w, Gate gate) {
+      this.requestRule = w.requestRule;
+      this.tokens = w.tokens;
+      this.gate = gate;
+    }
+
+    /**
+     * This writer for a warm-up's made-up checks: it writes whenever this one may at all (not
+     * {@link Carrying#NEVER}), so the warm-up trains the writing before the first stream opens the
+     * gate.
+     */
+    public Writer forWarmUp() {
+      return new Writer(
+          this, new Gate(gate.mode() == Carrying.NEVER ? Carrying.NEVER : Carrying.ALWAYS));
     }
 
     @SuppressWarnings("ReferenceEquality") // one compiled policy, by identity
@@ -162,9 +288,9 @@ public final class CheckedDecision {
 
     /**
      * {@code response} with the entry for {@code decision}, evaluated at {@code path} of {@code
-     * policy} for {@code request}; or without it when it cannot be carried (see the class comment),
-     * or {@code path} is null (routes: each route has its own decision); a policy's own entry of
-     * that key is always dropped.
+     * policy} for {@code request}; or without it when the gate is closed, when it cannot be carried
+     * (see the class comment), or {@code path} is null (routes: each route has its own decision); a
+     * policy's own entry of that key is always dropped.
      */
     public CheckResponse attach(
         CheckResponse response,
@@ -172,28 +298,44 @@ public final class CheckedDecision {
         String path,
         Value decision,
         CheckRequest request) {
-      boolean ok = response.getStatus().getCode() == 0 && response.hasOkResponse();
+      String json = null;
+      if (gate.open() && path != null && response.getStatus().getCode() == 0) {
+        AttributeContext.HttpRequest http = request.getAttributes().getRequest().getHttp();
+        if (response.hasOkResponse()
+            && definesRequest(policy)
+            && !"true".equalsIgnoreCase(http.getHeadersOrDefault(PARTIAL_BODY, ""))) {
+          StringBuilder out = new StringBuilder(256);
+          if (writeJson(decision, out)) {
+            json = out.toString();
+          }
+        }
+      }
       Struct metadata = response.getDynamicMetadata();
-      AttributeContext.HttpRequest http = request.getAttributes().getRequest().getHttp();
-      if (path == null
-          || !ok
-          || !definesRequest(policy)
-          || "true".equalsIgnoreCase(http.getHeadersOrDefault(PARTIAL_BODY, ""))
-          || !carriesUnchanged(decision)) {
+      if (json == null) {
         return metadata.containsFields(KEY)
             ? response.toBuilder()
                 .setDynamicMetadata(metadata.toBuilder().removeFields(KEY))
                 .build()
             : response;
       }
-      ByteString body = http.getRawBody().isEmpty() ? http.getBodyBytes() : http.getRawBody();
+      AttributeContext.HttpRequest http = request.getAttributes().getRequest().getHttp();
+      long bytes;
+      long crc;
+      if (http.getRawBody().isEmpty()) {
+        CRC32C c = new CRC32C();
+        bytes = utf8(http.getBody(), c);
+        crc = c.getValue();
+      } else {
+        bytes = http.getRawBody().size();
+        crc = crc(http.getRawBody());
+      }
       Struct entry =
           Struct.newBuilder()
-              .putFields(POLICY, string(token(policy)))
+              .putFields(POLICY, string(tokens.of(policy)))
               .putFields(PATH, string(path))
-              .putFields(BODY_BYTES, number(body.size()))
-              .putFields(BODY_CRC, number(crc(body)))
-              .putFields(DECISION, string(Json.write(decision)))
+              .putFields(BODY_BYTES, number(bytes))
+              .putFields(BODY_CRC, number(crc))
+              .putFields(DECISION, string(json))
               .build();
       return response.toBuilder()
           .setDynamicMetadata(
@@ -204,32 +346,137 @@ public final class CheckedDecision {
     }
   }
 
-  /** Whether JSON holds {@code v} as it is: no set and no key other than a string anywhere. */
-  static boolean carriesUnchanged(Value v) {
+  /**
+   * Adds {@code s}'s UTF-8 bytes (as the proto string Envoy sent is encoded: a lone surrogate as
+   * {@code ?}) to {@code crc} without making them into one array; returns how many there were.
+   */
+  static long utf8(String s, CRC32C crc) {
+    byte[] buf = new byte[512];
+    int n = 0;
+    long total = 0;
+    int len = s.length();
+    for (int i = 0; i < len; i++) {
+      if (n > buf.length - 4) {
+        crc.update(buf, 0, n);
+        total += n;
+        n = 0;
+      }
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        buf[n++] = (byte) ch;
+      } else if (ch < 0x800) {
+        buf[n++] = (byte) (0xC0 | (ch >> 6));
+        buf[n++] = (byte) (0x80 | (ch & 0x3F));
+      } else if (Character.isSurrogate(ch)) {
+        int cp;
+        if (Character.isHighSurrogate(ch)
+            && i + 1 < len
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          cp = Character.toCodePoint(ch, s.charAt(++i));
+          buf[n++] = (byte) (0xF0 | (cp >> 18));
+          buf[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+          buf[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+          buf[n++] = (byte) (0x80 | (cp & 0x3F));
+        } else {
+          buf[n++] = (byte) '?';
+        }
+      } else {
+        buf[n++] = (byte) (0xE0 | (ch >> 12));
+        buf[n++] = (byte) (0x80 | ((ch >> 6) & 0x3F));
+        buf[n++] = (byte) (0x80 | (ch & 0x3F));
+      }
+    }
+    crc.update(buf, 0, n);
+    return total + n;
+  }
+
+  /**
+   * Writes {@code v} as compact JSON to {@code out}; false, having written part of it, when JSON
+   * cannot hold it as it is (a set, or a key other than a string, anywhere in it). Keys in the
+   * object's own order: the reader parses them back into the same object. A surrogate is written as
+   * an escape, so a lone one survives the proto string's UTF-8.
+   */
+  static boolean writeJson(Value v, StringBuilder out) {
     switch (v) {
+      case StringValue s -> {
+        return quote(s.value(), out);
+      }
+      case ObjectValue o -> {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<Value, Value> e : o.asMap().entrySet()) {
+          if (!(e.getKey() instanceof StringValue k)) {
+            return false;
+          }
+          if (!first) {
+            out.append(',');
+          }
+          first = false;
+          if (!quote(k.value(), out)) {
+            return false;
+          }
+          out.append(':');
+          if (!writeJson(e.getValue(), out)) {
+            return false;
+          }
+        }
+        out.append('}');
+      }
+      case ArrayValue a -> {
+        out.append('[');
+        for (int i = 0; i < a.size(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          if (!writeJson(a.get(i), out)) {
+            return false;
+          }
+        }
+        out.append(']');
+      }
       case SetValue s -> {
         return false;
       }
-      case ObjectValue o -> {
-        for (Value k : o.keys()) {
-          if (!(k instanceof StringValue) || !carriesUnchanged(o.getOrNull(k))) {
+      case NullValue n -> out.append("null");
+      case BooleanValue b -> out.append(b.value());
+      case NumberValue n -> out.append(n.toString());
+    }
+    return true;
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** Writes {@code s} as a JSON string; false for a lone surrogate, which JSON cannot carry. */
+  private static boolean quote(String s, StringBuilder out) {
+    out.append('"');
+    int len = s.length();
+    int from = 0;
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        if (Character.isSurrogate(c)) {
+          if (!Character.isHighSurrogate(c)
+              || i + 1 == len
+              || !Character.isLowSurrogate(s.charAt(i + 1))) {
             return false;
           }
+          i++;
         }
-        return true;
+        continue;
       }
-      case ArrayValue a -> {
-        for (Value e : a.asList()) {
-          if (!carriesUnchanged(e)) {
-            return false;
-          }
-        }
-        return true;
-      }
-      default -> {
-        return true;
+      out.append(s, from, i);
+      from = i + 1;
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> out.append("\\u00").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
       }
     }
+    out.append(s, from, len).append('"');
+    return true;
   }
 
   static long crc(ByteString body) {
@@ -255,8 +502,11 @@ public final class CheckedDecision {
    * Check writes (named, to be logged and counted).
    */
   public sealed interface Found {
-    /** No entry: ext_proc without ext_authz, or Check wrote none. */
-    record Absent() implements Found {}
+    /**
+     * No entry: ext_proc without ext_authz, or Check wrote none; {@code forwarded} when ext_authz's
+     * namespace was there (Envoy forwards it).
+     */
+    record Absent(boolean forwarded) implements Found {}
 
     /** An entry that cannot be read; {@code why} names the field. */
     record Malformed(String why) implements Found {}
@@ -265,13 +515,17 @@ public final class CheckedDecision {
     record Entry(CheckedDecision decision) implements Found {}
   }
 
-  private static final Found ABSENT = new Found.Absent();
+  private static final Found ABSENT = new Found.Absent(false);
+  private static final Found FORWARDED = new Found.Absent(true);
 
   /** Reads the entry in the metadata Envoy forwarded to the stream. */
   public static Found read(Metadata metadata) {
     Struct ns = metadata.getFilterMetadataMap().get(NAMESPACE);
-    if (ns == null || !ns.containsFields(KEY)) {
+    if (ns == null) {
       return ABSENT;
+    }
+    if (!ns.containsFields(KEY)) {
+      return FORWARDED;
     }
     com.google.protobuf.Value v = ns.getFieldsOrThrow(KEY);
     if (!v.hasStructValue()) {
@@ -314,12 +568,12 @@ public final class CheckedDecision {
   }
 
   /**
-   * Why the entry does not apply to a stream deciding {@code body} with {@code policy} at the
-   * decision {@code path}, as a counter label ({@code policy_changed}, {@code path_differs}, {@code
-   * body_differs}); empty when it applies.
+   * Why the entry does not apply to a stream deciding {@code body} with the policy whose {@link
+   * #token} is {@code token} at the decision {@code path}, as a counter label ({@code
+   * policy_changed}, {@code path_differs}, {@code body_differs}); empty when it applies.
    */
-  public Optional<String> mismatch(PreparedPolicy policy, String path, ByteString body) {
-    if (!this.policy.equals(token(policy))) {
+  public Optional<String> mismatch(String token, String path, ByteString body) {
+    if (!this.policy.equals(token)) {
       return Optional.of("policy_changed");
     }
     if (!this.path.equals(path)) {

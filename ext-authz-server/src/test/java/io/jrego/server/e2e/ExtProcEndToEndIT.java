@@ -336,7 +336,8 @@ class ExtProcEndToEndIT {
    * {@code metadata_options.forwarding_namespaces} forwards ext_authz's metadata): each caller's
    * request is answered, and reaches the model, exactly as through an Envoy that forwards nothing
    * (the stream then evaluates {@code data.envoy.authz.allow} itself), and jrego counts the carried
-   * decisions it used and the streams that had none.
+   * decisions it used and the streams that had none. jrego writes the decision only after a stream
+   * showed it the namespace is forwarded (the gate, {@code CheckedDecisionTest}).
    */
   @Test
   void checksDecision_carriedThroughEnvoy_answersAsEvaluatingItAgain() throws Exception {
@@ -358,6 +359,10 @@ class ExtProcEndToEndIT {
             })) {
       URI withoutUrl =
           URI.create("https://localhost:" + without.listenPort + "/v1/chat/completions");
+      // jrego carries Check's decision once a stream has shown it that Envoy forwards ext_authz's
+      // namespace (--carry-check-decision auto): one request through the forwarding Envoy first,
+      // so the counts below do not depend on which tests ran before this one
+      send("gateway", chat(userMessage(Json.write(StringValue.of(PROMPT)))));
       for (String who : List.of("gateway", "partner", "orchestrator")) {
         double used = checked("used");
         double absent = checked("absent");

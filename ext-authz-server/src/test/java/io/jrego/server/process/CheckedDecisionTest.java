@@ -6,6 +6,7 @@ import static io.jrego.server.process.ProcessStreamTest.requestHeaders;
 import static io.jrego.server.process.ProcessStreamTest.responseHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
@@ -15,6 +16,11 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.NumberValue;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.SetValue;
+import io.jrego.engine.value.StringValue;
 import io.jrego.server.JregoServer;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
@@ -24,6 +30,7 @@ import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,9 +100,22 @@ class CheckedDecisionTest {
 
   /** Compiles and activates the test policy again: a new activation, as a bundle swap makes. */
   private void activate() throws Exception {
+    activate(PROCESS, null);
+  }
+
+  /** As {@link #activate()}, with {@code data} as the bundle's data.json. */
+  private void activate(String data) throws Exception {
+    activate(PROCESS, data);
+  }
+
+  /** As {@link #activate()}, with {@code process} as process.rego and {@code data} if not null. */
+  private void activate(String process, String data) throws Exception {
     Path bundle = Files.createDirectories(dir.resolve("bundle-" + System.nanoTime()));
     Files.writeString(bundle.resolve("authz.rego"), AUTHZ);
-    Files.writeString(bundle.resolve("process.rego"), PROCESS);
+    Files.writeString(bundle.resolve("process.rego"), process);
+    if (data != null) {
+      Files.writeString(bundle.resolve("data.json"), data);
+    }
     policies.activate(JregoServer.load(bundle));
   }
 
@@ -180,12 +200,78 @@ class CheckedDecisionTest {
   }
 
   @Test
-  void aPolicySwappedBetweenCheckAndTheStreamEvaluatesAgain() throws Exception {
+  void aPolicySwappedForOtherDataBetweenCheckAndTheStreamEvaluatesAgain() throws Exception {
     CheckResponse ok = check(BODY, Map.of());
-    activate();
+    activate("{\"limits\": {\"tokens\": 2}}");
     assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
         .containsEntry("x-seen-by", "request");
     assertThat(counted("policy_changed")).isEqualTo(1);
+  }
+
+  @Test
+  void aPolicySwappedForOtherCodeBetweenCheckAndTheStreamEvaluatesAgain() throws Exception {
+    CheckResponse ok = check(BODY, Map.of());
+    activate(PROCESS + "\n# a comment is code too\n", null);
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("policy_changed")).isEqualTo(1);
+  }
+
+  @Test
+  void aPolicySwappedForTheSameBundleBetweenCheckAndTheStreamStillUsesIt() throws Exception {
+    CheckResponse ok = check(BODY, Map.of());
+    activate(); // compiled again from other files with the same content: the same decisions
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check");
+    assertThat(counted("used")).isEqualTo(1);
+  }
+
+  /**
+   * Another jrego (its own holder, services and compilation, as another replica behind the same
+   * Envoy) made the decision: used when it serves the same bundle with the same input options,
+   * evaluated again when its data or its input options differ.
+   */
+  @Test
+  void aDecisionFromAnotherJregoIsUsedOnlyForTheSameBundleAndInputOptions() throws Exception {
+    AuthorizationService.Config config =
+        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(5));
+
+    CheckResponse same = otherJrego(config, null).check(BODY, Map.of());
+    assertThat(requestPhase(forwarded(same.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check");
+    assertThat(counted("used")).isEqualTo(1);
+
+    CheckResponse otherData =
+        otherJrego(config, "{\"limits\": {\"tokens\": 2}}").check(BODY, Map.of());
+    assertThat(requestPhase(forwarded(otherData.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("policy_changed")).isEqualTo(1);
+
+    AuthorizationService.Config otherInput =
+        config.toBuilder()
+            .input(
+                new io.jrego.server.envoy.InputMapper.Options(
+                    !config.input().skipRequestBodyParse(),
+                    config.input().trustXfcc(),
+                    config.input().maxParams()))
+            .build();
+    CheckResponse otherOptions = otherJrego(otherInput, null).check(BODY, Map.of());
+    assertThat(requestPhase(forwarded(otherOptions.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(counted("policy_changed")).isEqualTo(2);
+    assertThat(counted("used")).isEqualTo(1);
+  }
+
+  /** A Check service of its own, on its own compilation of the test bundle (data if not null). */
+  private CheckedDecisionTest otherJrego(AuthorizationService.Config config, String data)
+      throws Exception {
+    CheckedDecisionTest other = new CheckedDecisionTest();
+    other.dir = Files.createDirectories(dir.resolve("other-" + System.nanoTime()));
+    other.activate(PROCESS, data);
+    other.check =
+        new AuthorizationService(other.policies, new ServerMetrics(), config)
+            .carryDecisionsTo("envoy/process");
+    return other;
   }
 
   @Test
@@ -260,15 +346,129 @@ class CheckedDecisionTest {
 
   @Test
   void aDecisionJsonCannotCarryUnchangedIsNotCarried() {
-    assertThat(CheckedDecision.carriesUnchanged(io.jrego.engine.value.Json.parse("{\"a\": [1]}")))
-        .isTrue();
+    assertThat(CheckedDecision.writeJson(Json.parse("{\"a\": [1]}"), new StringBuilder())).isTrue();
     assertThat(
-            CheckedDecision.carriesUnchanged(
-                io.jrego.engine.value.ObjectValue.EMPTY.with(
-                    io.jrego.engine.value.StringValue.of("s"),
-                    io.jrego.engine.value.SetValue.of(
-                        java.util.List.of(io.jrego.engine.value.StringValue.of("x"))))))
+            CheckedDecision.writeJson(
+                ObjectValue.EMPTY.with(
+                    StringValue.of("s"), SetValue.of(List.of(StringValue.of("x")))),
+                new StringBuilder()))
         .isFalse();
+    assertThat(
+            CheckedDecision.writeJson(
+                ObjectValue.EMPTY.with(
+                    StringValue.of("o"),
+                    ObjectValue.EMPTY.with(NumberValue.of(1), StringValue.of("x"))),
+                new StringBuilder()))
+        .isFalse();
+  }
+
+  /**
+   * The entry's JSON, written without Jackson, reads back as the value written: escapes, control
+   * characters, characters beyond the BMP, numbers as the policy made them.
+   */
+  @Test
+  void theDecisionsJsonReadsBackAsTheSameValue() throws Exception {
+    // a lone surrogate reads back as U+FFFD: such a decision is not carried
+    for (String lone : List.of("\ud800 end", "a\udc00", "\ud83d")) {
+      assertThat(CheckedDecision.writeJson(StringValue.of(lone), new StringBuilder())).isFalse();
+      assertThat(
+              CheckedDecision.writeJson(
+                  ObjectValue.EMPTY.with(StringValue.of(lone), StringValue.of("v")),
+                  new StringBuilder()))
+          .isFalse();
+    }
+    List<String> texts = List.of("q\" b\\ /", "\n\r\t\b\f\u0001\u001f", "é € 😀 end", "");
+    for (String t : texts) {
+      StringBuilder one = new StringBuilder();
+      assertThat(CheckedDecision.writeJson(StringValue.of(t), one)).isTrue();
+      assertThat(Json.parse(one.toString())).as("%s as %s", t, one).isEqualTo(StringValue.of(t));
+    }
+    String text = String.join(" ", texts);
+    io.jrego.engine.value.Value v =
+        ObjectValue.EMPTY
+            .with(StringValue.of("allowed"), io.jrego.engine.value.BooleanValue.TRUE)
+            .with(StringValue.of(text), StringValue.of(text))
+            .with(StringValue.of("n"), io.jrego.engine.value.NullValue.INSTANCE)
+            .with(
+                StringValue.of("numbers"),
+                Json.parse("[0, -1, 3.25, 1e300, 12345678901234567890123, 0.1]"))
+            .with(StringValue.of("nested"), Json.parse("{\"a\": [{\"b\": []}, {}]}"));
+    StringBuilder out = new StringBuilder();
+    assertThat(CheckedDecision.writeJson(v, out)).isTrue();
+    // through a proto string, as the entry travels
+    String travelled = Value.newBuilder().setStringValue(out.toString()).build().getStringValue();
+    assertThat(
+            Value.parseFrom(Value.newBuilder().setStringValue(travelled).build().toByteString())
+                .getStringValue())
+        .isEqualTo(out.toString());
+    assertThat(Json.parse(out.toString())).isEqualTo(v);
+  }
+
+  /**
+   * The body's CRC is taken over the UTF-8 bytes of the string Check received, written into it
+   * without one array for the whole body: the same as over the bytes Envoy sends the stream, across
+   * the writer's buffer boundaries and for a lone surrogate (protobuf's UTF-8 writes {@code ?}).
+   */
+  @Test
+  void theBodysCrcIsTheSameAsOverTheBytesTheStreamGets() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < 700; i++) {
+      b.append(i % 7 == 0 ? "é" : i % 11 == 0 ? "€" : i % 13 == 0 ? "😀" : "a");
+    }
+    for (String s : List.of("", "plain", b.toString(), "x\ud800y", "\udc00", "end\ud83d")) {
+      ByteString bytes = ByteString.copyFromUtf8(s);
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      assertThat(CheckedDecision.utf8(s, crc)).as(s).isEqualTo(bytes.size());
+      assertThat(crc.getValue()).as(s).isEqualTo(CheckedDecision.crc(bytes));
+    }
+  }
+
+  /**
+   * Wired as {@code jrego serve} wires it ({@link CheckedDecision.Carrying#AUTO}): Check writes no
+   * entry until the ext_proc service has seen a stream that Envoy forwarded ext_authz's namespace
+   * to; a stream without it (ext_proc without ext_authz, or an Envoy that forwards nothing) opens
+   * nothing. {@code never} writes nothing after such a stream, {@code always} from the first Check.
+   */
+  @Test
+  void checkWritesOnlyOnceAStreamShowsEnvoyForwardsExtAuthzsNamespace() {
+    CheckedDecision.Gate gate = new CheckedDecision.Gate(CheckedDecision.Carrying.AUTO);
+    wire(gate);
+    CheckResponse before = check(BODY, Map.of());
+    assertThat(CheckedDecision.carried(before)).isFalse();
+    assertThat(before.getDynamicMetadata().getFieldsMap()).containsKey("decision_id");
+
+    requestPhase(Metadata.getDefaultInstance(), BODY); // nothing forwarded
+    assertThat(gate.open()).isFalse();
+    assertThat(CheckedDecision.carried(check(BODY, Map.of()))).isFalse();
+
+    // the namespace as Envoy forwards it from a Check that wrote no entry (the decision id)
+    assertThat(requestPhase(forwarded(before.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(gate.open()).isTrue();
+    CheckResponse after = check(BODY, Map.of());
+    assertThat(CheckedDecision.carried(after)).isTrue();
+    assertThat(requestPhase(forwarded(after.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check");
+    assertThat(counted("used")).isEqualTo(1);
+    assertThat(counted("absent")).isEqualTo(2);
+
+    CheckedDecision.Gate never = new CheckedDecision.Gate(CheckedDecision.Carrying.NEVER);
+    wire(never);
+    requestPhase(forwarded(before.getDynamicMetadata()), BODY);
+    assertThat(CheckedDecision.carried(check(BODY, Map.of()))).isFalse();
+
+    wire(new CheckedDecision.Gate(CheckedDecision.Carrying.ALWAYS));
+    assertThat(CheckedDecision.carried(check(BODY, Map.of()))).isTrue();
+  }
+
+  /** Check and ext_proc sharing {@code gate}, as JregoServer wires them. */
+  private void wire(CheckedDecision.Gate gate) {
+    AuthorizationService.Config config =
+        AuthorizationService.Config.defaults().withEvalTimeout(Duration.ofSeconds(5));
+    check =
+        new AuthorizationService(policies, new ServerMetrics(), config)
+            .carryDecisionsTo("envoy/process", gate);
+    process.opens(gate);
   }
 
   private static Value string(String s) {
