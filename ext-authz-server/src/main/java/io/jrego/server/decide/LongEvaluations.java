@@ -3,6 +3,7 @@ package io.jrego.server.decide;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -228,6 +229,98 @@ public final class LongEvaluations {
       return THREADS.getCurrentThreadCpuTime();
     } catch (UnsupportedOperationException e) {
       return -1;
+    }
+  }
+
+  /**
+   * Runs made-up evaluations' paces through every way a real one goes, on a clock, a CPU and pauses
+   * of their own and slots no real evaluation uses: a cheap one, one spared, a long one with the
+   * slot and its pauses, one waiting for the slot until its deadline, one refused, one whose caller
+   * cancelled. For the warm-up (LimitedEvaluations' rounds), so that the compiled {@link Pace},
+   * which the checks' evaluation inlines, has seen each before the first expensive request: the
+   * cpu-policy swap's first long evaluation threw out {@code Pace.close} inlined in {@code
+   * Decider.evaluate} on the check threads (fault matrix, session 18 and 19). Counts nothing real;
+   * thread-safe; takes a few microseconds.
+   */
+  public static void rehearse() {
+    Rehearsal.run();
+  }
+
+  /** The two pacings {@link #rehearse} runs its made-up evaluations on, for tests. */
+  static List<LongEvaluations> rehearsals() {
+    return List.of(Rehearsal.WAITING, Rehearsal.REFUSING);
+  }
+
+  /** The made-up evaluations of {@link #rehearse}. */
+  private static final class Rehearsal {
+    private static final long QUICK = Settings.defaults().quick().toNanos();
+    private static long now;
+    private static long cpuNow;
+
+    /** One waiting place, and none (for the refusal); each clock read moves a microsecond on. */
+    private static final LongEvaluations WAITING = made(1);
+
+    private static final LongEvaluations REFUSING = made(0);
+
+    private static LongEvaluations made(int maxWaiting) {
+      return new LongEvaluations(
+          new Settings(Duration.ofNanos(QUICK), 1, 25, maxWaiting),
+          () -> now += 1_000,
+          () -> cpuNow,
+          nanos -> now += nanos);
+    }
+
+    static synchronized void run() {
+      // cheap: ends before the quick budget
+      Pace cheap = WAITING.start(now + 100 * QUICK);
+      cheap.run();
+      cheap.close();
+      // spared: past the quick budget in wall time, not in CPU
+      Pace spared = WAITING.start(now + 100 * QUICK);
+      now += 2 * QUICK;
+      spared.run();
+      spared.run();
+      spared.close();
+      // long, holding the slot, paused once
+      Pace holding = becomeLong(WAITING, now + 100 * QUICK, Cancellation.NEVER);
+      now += 2 * SLICE.toNanos();
+      holding.run();
+      // waiting for the taken slot until its deadline (a few microseconds of this clock)
+      Pace waiting = WAITING.start(now + 2 * QUICK + 10_000);
+      now += 2 * QUICK;
+      waiting.run();
+      cpuNow += 2 * QUICK;
+      waiting.run();
+      waiting.run();
+      waiting.close();
+      // cancelled by its caller while it holds the slot
+      Pace cancelled = WAITING.start(now + 100 * QUICK, () -> true);
+      now += 2 * QUICK;
+      try {
+        cancelled.run();
+      } catch (CancellationException e) {
+        // as the engine turns it into eval_cancel_error
+      }
+      cancelled.close();
+      holding.close();
+      // refused: the slot taken and no place to wait
+      Pace other = becomeLong(REFUSING, now + 100 * QUICK, Cancellation.NEVER);
+      try {
+        becomeLong(REFUSING, now + 100 * QUICK, Cancellation.NEVER);
+      } catch (CancellationException e) {
+        // refused
+      }
+      other.close();
+    }
+
+    /** A pace past its quick budget in wall time and CPU: long, with the slot if free. */
+    private static Pace becomeLong(LongEvaluations e, long deadline, Cancellation caller) {
+      Pace p = e.start(deadline, caller);
+      now += 2 * QUICK;
+      p.run();
+      cpuNow += 2 * QUICK;
+      p.run();
+      return p;
     }
   }
 

@@ -9,6 +9,7 @@ import io.jrego.engine.value.Json;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
+import io.jrego.server.decide.LongEvaluations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -146,6 +147,8 @@ final class LimitedEvaluations {
 
   /** {@link #round()}, with the {@code cover} rule only if {@code switches} say so. */
   static Round round(WarmUpSwitches switches) {
+    // the long evaluations' pacing, every way it goes, beside the engine's endings
+    LongEvaluations.rehearse();
     Optional<Queries> q = Queries.INSTANCE;
     if (q.isEmpty()) {
       return new Round(0, List.of(), 0, false);

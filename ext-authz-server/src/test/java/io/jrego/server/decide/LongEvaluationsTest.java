@@ -228,4 +228,34 @@ class LongEvaluationsTest {
     assertThatThrownBy(() -> new LongEvaluations.Settings(Duration.ofMillis(-1), 1, 25, 1))
         .hasMessageContaining("must not be negative");
   }
+
+  /**
+   * The warm-up's rehearsal goes through every way a pace goes (so that the compiled Pace has seen
+   * each before the first expensive request), on pacings of its own: each round ends with no slot
+   * held and none waiting, and a real pacing counts nothing of it.
+   */
+  @Test
+  void rehearse_goesEveryWayOnItsOwnPacingsAndLeavesNothingHeld() {
+    LongEvaluations real = new LongEvaluations(LongEvaluations.Settings.defaults());
+    List<LongEvaluations> made = LongEvaluations.rehearsals();
+    LongEvaluations waiting = made.get(0);
+    LongEvaluations refusing = made.get(1);
+    long longBefore = waiting.longTotal();
+    long sparedBefore = waiting.sparedTotal();
+    long cancelledBefore = waiting.cancelledTotal();
+    long refusedBefore = refusing.refusedTotal();
+    for (int i = 0; i < 1_000; i++) {
+      LongEvaluations.rehearse();
+    }
+    assertThat(waiting.longTotal() - longBefore).as("holding and waiting").isEqualTo(2_000);
+    assertThat(waiting.sparedTotal() - sparedBefore).isEqualTo(1_000);
+    assertThat(waiting.cancelledTotal() - cancelledBefore).isEqualTo(1_000);
+    assertThat(refusing.refusedTotal() - refusedBefore).isEqualTo(1_000);
+    for (LongEvaluations e : made) {
+      assertThat(e.running()).isZero();
+      assertThat(e.waiting()).isZero();
+    }
+    assertThat(real.longTotal() + real.sparedTotal() + real.refusedTotal() + real.cancelledTotal())
+        .isZero();
+  }
 }
