@@ -237,6 +237,11 @@ public final class ExternalProcessorService
     policies.onActivate(
         p -> {
           Rules r = rules(p);
+          if (r.request()) {
+            // the carried decision's token hashes the policy's data: on the bundle's thread, not
+            // in the first Check or stream after the swap
+            tokens.of(p.policy());
+          }
           LOG.log(
               Level.INFO,
               "ext_proc: revision {0} defines {1}",
