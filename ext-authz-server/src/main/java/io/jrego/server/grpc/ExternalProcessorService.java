@@ -106,11 +106,6 @@ public final class ExternalProcessorService
       ProcessStream.Config d = ProcessStream.Config.defaults();
       return new Config("envoy/process", d.strategy(), d.maxBodyBytes(), d.maxHold());
     }
-
-    /** This configuration with Check's decision carried as {@code c} decides. */
-    public Config withCarrying(CheckedDecision.Carrying c) {
-      return new Config(processPath, strategy, maxBodyBytes, maxHold, c);
-    }
   }
 
   /**
