@@ -106,11 +106,6 @@ public final class ExternalProcessorService
       ProcessStream.Config d = ProcessStream.Config.defaults();
       return new Config("envoy/process", d.strategy(), d.maxBodyBytes(), d.maxHold());
     }
-
-    /** This configuration with Check's decision carried as {@code c} decides. */
-    public Config withCarrying(CheckedDecision.Carrying c) {
-      return new Config(processPath, strategy, maxBodyBytes, maxHold, c);
-    }
   }
 
   /**
@@ -237,6 +232,11 @@ public final class ExternalProcessorService
     policies.onActivate(
         p -> {
           Rules r = rules(p);
+          if (r.request()) {
+            // the carried decision's token hashes the policy's data: on the bundle's thread, not
+            // in the first Check or stream after the swap
+            tokens.of(p.policy());
+          }
           LOG.log(
               Level.INFO,
               "ext_proc: revision {0} defines {1}",

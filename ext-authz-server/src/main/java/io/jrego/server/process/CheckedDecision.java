@@ -56,15 +56,14 @@ import java.util.zip.CRC32C;
  * server's Check, and the same body (ext_authz may have seen a part of it: {@code
  * allow_partial_message}, and Check then writes nothing). The rest of the input (headers,
  * addresses, identity) is Envoy's view of the same request in both. Else, or when it is absent, it
- * evaluates as it would without it. Check writes it only while its {@link Gate} is open (by
- * default once this process has served a stream Envoy forwarded ext_authz's namespace to, so a
- * Check-only deployment pays nothing), only for an answer that lets the request on (a denied
- * request never reaches ext_proc), only when the policy defines the stream's request rule, only
- * without routes, and only for a decision JSON carries unchanged (no set, no key other than a
- * string, no lone surrogate anywhere in it). The key is jrego's: a
- * policy's own {@code dynamic_metadata} entry of that name is dropped from Check's answer, and the
- * entry is removed from the metadata the stream's policy reads in {@code input}, so the input is
- * the same with or without it.
+ * evaluates as it would without it. Check writes it only while its {@link Gate} is open (by default
+ * once this process has served a stream Envoy forwarded ext_authz's namespace to, so a Check-only
+ * deployment pays nothing), only for an answer that lets the request on (a denied request never
+ * reaches ext_proc), only when the policy defines the stream's request rule, only without routes,
+ * and only for a decision JSON carries unchanged (no set, no key other than a string, no lone
+ * surrogate anywhere in it). The key is jrego's: a policy's own {@code dynamic_metadata} entry of
+ * that name is dropped from Check's answer, and the entry is removed from the metadata the stream's
+ * policy reads in {@code input}, so the input is the same with or without it.
  *
  * <p>The entry is trusted as Envoy's: dynamic metadata is written by Envoy's filters, never by a
  * client. An operator must not have a filter that copies client input into the ext_authz namespace
