@@ -391,9 +391,11 @@ public final class CheckedDecision {
 
   /**
    * Writes {@code v} as compact JSON to {@code out}; false, having written part of it, when JSON
-   * cannot hold it as it is (a set, or a key other than a string, anywhere in it). Keys in the
-   * object's own order: the reader parses them back into the same object. A surrogate is written as
-   * an escape, so a lone one survives the proto string's UTF-8.
+   * cannot hold it as it is (a set, a key other than a string, or a lone surrogate, which the
+   * reader would turn into U+FFFD, anywhere in it). Keys in the object's own order: the reader
+   * parses them back into the same object. Unlike {@code body.JsonText}'s writer, which escapes a
+   * lone surrogate because a body must still be written, this one refuses: a decision that would
+   * not read back as itself is not carried.
    */
   static boolean writeJson(Value v, StringBuilder out) {
     switch (v) {
