@@ -79,6 +79,43 @@ final class Chars {
   }
 
   /**
+   * {@link #boundaryBefore(String, int)} of a text held in {@code cs[0, n)}: a scan reads its text
+   * from one array, not by {@link String#charAt}, which a UTF-16 string (any text with a char
+   * outside Latin-1) answers at about twice the cost.
+   */
+  static boolean boundaryBefore(char[] cs, int i) {
+    if (i == 0) {
+      return true;
+    }
+    char p = cs[i - 1];
+    if (!isWord(p)) {
+      return true;
+    }
+    return i >= 2 && cs[i - 2] == '\\' && "nrtbf".indexOf(p) >= 0;
+  }
+
+  /** {@link #numberBoundaryBefore(String, int)} of a text held in an array. */
+  static boolean numberBoundaryBefore(char[] cs, int i) {
+    if (!boundaryBefore(cs, i)) {
+      return false;
+    }
+    if (i < 2) {
+      return true;
+    }
+    char p = cs[i - 1];
+    char pp = cs[i - 2];
+    if ((p == '-' || p == '.' || p == '/' || p == '_') && isAsciiAlnum(pp)) {
+      return false;
+    }
+    return !(p == ':' && isAsciiDigit(pp));
+  }
+
+  /** {@link #boundaryAt(String, int)} of a text held in {@code cs[0, n)}. */
+  static boolean boundaryAt(char[] cs, int n, int i) {
+    return i >= n || !isWord(cs[i]);
+  }
+
+  /**
    * Separators allowed between digit groups: space, no-break and thin spaces, hyphen and the
    * Unicode dashes, dot, slash, and the invisible zero-width characters.
    */

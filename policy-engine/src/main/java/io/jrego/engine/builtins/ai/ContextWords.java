@@ -94,17 +94,17 @@ final class ContextWords {
    * every type. The words looked at do not depend on the type, so one walk can answer for several;
    * {@code cache} (may be null) remembers the answers of words already looked up.
    */
-  static long near(String text, int start, int end, long wanted, WordCache cache) {
+  static long near(char[] text, int n, int start, int end, long wanted, WordCache cache) {
     long types = 0;
     int limit = Math.max(0, start - CHARS_BEFORE);
     int seen = 0;
     int i = start;
     while (i > limit && seen < WORDS_BEFORE) {
-      while (i > limit && !isWordChar(text.charAt(i - 1))) {
+      while (i > limit && !isWordChar(text[i - 1])) {
         i--;
       }
       int wEnd = i;
-      while (i > limit && isWordChar(text.charAt(i - 1))) {
+      while (i > limit && isWordChar(text[i - 1])) {
         i--;
       }
       if (wEnd > i) {
@@ -115,15 +115,15 @@ final class ContextWords {
         }
       }
     }
-    int stop = Math.min(text.length(), end + CHARS_AFTER);
+    int stop = Math.min(n, end + CHARS_AFTER);
     seen = 0;
     i = end;
     while (i < stop && seen < WORDS_AFTER) {
-      while (i < stop && !isWordChar(text.charAt(i))) {
+      while (i < stop && !isWordChar(text[i])) {
         i++;
       }
       int wStart = i;
-      while (i < stop && isWordChar(text.charAt(i))) {
+      while (i < stop && isWordChar(text[i])) {
         i++;
       }
       if (i > wStart) {
@@ -137,8 +137,8 @@ final class ContextWords {
     return types;
   }
 
-  private static long typesOf(String text, int from, int to, WordCache cache) {
-    if (to - from > 40 || !Character.isLetter(text.charAt(from))) {
+  private static long typesOf(char[] text, int from, int to, WordCache cache) {
+    if (to - from > 40 || !Character.isLetter(text[from])) {
       return 0; // no context word is that long or starts with a digit, '-' or '#'
     }
     if (cache == null) {
@@ -152,6 +152,11 @@ final class ContextWords {
    * #matchesLowerCased} decides.
    */
   static long typesOfWord(String text, int from, int to) {
+    return typesOfWord(text.toCharArray(), from, to);
+  }
+
+  /** {@link #typesOfWord(String, int, int)} of a text held in an array. */
+  static long typesOfWord(char[] text, int from, int to) {
     return isAscii(text, from, to)
         ? ALL.asciiTypes(text, from, to)
         : typesLowerCased(text, from, to);
@@ -170,7 +175,7 @@ final class ContextWords {
       Arrays.fill(spans, -1);
     }
 
-    long typesOf(String text, int from, int to) {
+    long typesOf(char[] text, int from, int to) {
       long span = ((long) from << 32) | to;
       int k = (from * 31 + to) & (SIZE - 1);
       if (spans[k] == span) {
@@ -211,9 +216,9 @@ final class ContextWords {
     return l;
   }
 
-  private static boolean isAscii(String text, int from, int to) {
+  private static boolean isAscii(char[] text, int from, int to) {
     for (int k = from; k < to; k++) {
-      if (text.charAt(k) >= 0x80) {
+      if (text[k] >= 0x80) {
         return false;
       }
     }
@@ -260,8 +265,8 @@ final class ContextWords {
   }
 
   /** {@link #matchesLowerCased} for every type at once, on a lower-cased copy of the word. */
-  private static long typesLowerCased(String text, int from, int to) {
-    String w = text.substring(from, to).toLowerCase(Locale.ROOT);
+  private static long typesLowerCased(char[] text, int from, int to) {
+    String w = new String(text, from, to - from).toLowerCase(Locale.ROOT);
     long types = 0;
     while (!w.isEmpty() && (w.charAt(w.length() - 1) == '-' || w.charAt(w.length() - 1) == '#')) {
       types |= TYPES_BY_WORD.getOrDefault(w, 0L);
@@ -321,16 +326,16 @@ final class ContextWords {
      * ContextWords#matchesLowerCased} decides, for a word written in ASCII, lower-cased by char as
      * {@code toLowerCase(Locale.ROOT)} does.
      */
-    long asciiTypes(String text, int from, int to) {
+    long asciiTypes(char[] text, int from, int to) {
       int len = to - from;
       int stripped = len;
-      while (stripped > 0 && isTrailer(text.charAt(from + stripped - 1))) {
+      while (stripped > 0 && isTrailer(text[from + stripped - 1])) {
         stripped--;
       }
       long found = 0;
       int h = 0;
       for (int k = 1; k <= len; k++) {
-        h = 31 * h + lower(text.charAt(from + k - 1));
+        h = 31 * h + lower(text[from + k - 1]);
         boolean asked = k >= stripped || (k >= PREFIX_MIN && k <= 40 && PREFIX_LENGTHS[k]);
         if (asked) {
           found |= typesOf(h, text, from, k);
@@ -339,7 +344,7 @@ final class ContextWords {
       return found;
     }
 
-    private long typesOf(int hash, String text, int from, int len) {
+    private long typesOf(int hash, char[] text, int from, int len) {
       for (int k = hash & mask; words[k] != null; k = (k + 1) & mask) {
         String w = words[k];
         if (w.length() == len && w.hashCode() == hash && sameLower(w, text, from)) {
@@ -349,9 +354,9 @@ final class ContextWords {
       return 0;
     }
 
-    private static boolean sameLower(String w, String text, int from) {
+    private static boolean sameLower(String w, char[] text, int from) {
       for (int i = 0; i < w.length(); i++) {
-        if (w.charAt(i) != lower(text.charAt(from + i))) {
+        if (w.charAt(i) != lower(text[from + i])) {
           return false;
         }
       }

@@ -26,6 +26,11 @@ final class NumberRuns {
 
   private Scan scan;
   private String t;
+
+  /** The text's chars ({@link Scan#chars}), read in place of {@code t}'s, and its length. */
+  private char[] cs;
+
+  private int n;
   private final int[] gs = new int[MAX_GROUPS];
   private final int[] ge = new int[MAX_GROUPS];
   private final int[] glen = new int[MAX_GROUPS];
@@ -47,11 +52,14 @@ final class NumberRuns {
     }
     runs.scan = scan;
     runs.t = scan.text;
+    runs.cs = scan.chars;
+    runs.n = scan.text.length();
     try {
       return runs.run(s);
     } finally {
       runs.scan = null; // do not keep the text alive until the thread's next scan
       runs.t = null;
+      runs.cs = null;
       java.util.Arrays.fill(runs.digits, '\0'); // nor the digits of its last number
       java.util.Arrays.fill(runs.gap, '\0');
     }
@@ -74,7 +82,6 @@ final class NumberRuns {
   }
 
   private int run(int s) {
-    int n = t.length();
     int pos = s;
     int total = 0;
     groups = 0;
@@ -84,7 +91,7 @@ final class NumberRuns {
       off[groups] = total;
       int cnt = 0;
       while (pos < n) {
-        char c = t.charAt(pos);
+        char c = cs[pos];
         if (Chars.isDigit(c)) {
           if (total < MAX_DIGITS) {
             digits[total] = Chars.asciiDigit(c);
@@ -95,7 +102,7 @@ final class NumberRuns {
         } else if (Chars.separatorKind(c) == 0
             && Chars.isDigitSeparator(c)
             && pos + 1 < n
-            && Chars.isDigit(t.charAt(pos + 1))) {
+            && Chars.isDigit(cs[pos + 1])) {
           pos++; // an invisible character inside a group
         } else {
           break;
@@ -115,7 +122,7 @@ final class NumberRuns {
       boolean paren = false;
       boolean mixed = false;
       while (q < n && q - pos < 4) {
-        char c = t.charAt(q);
+        char c = cs[q];
         if (c == '(' || c == ')') {
           paren = true;
           visible++;
@@ -137,7 +144,7 @@ final class NumberRuns {
         }
         q++;
       }
-      if (q == pos || q >= n || !Chars.isDigit(t.charAt(q)) || visible > 3 || spaces > 2) {
+      if (q == pos || q >= n || !Chars.isDigit(cs[q]) || visible > 3 || spaces > 2) {
         break;
       }
       gap[groups - 1] = paren ? 'P' : mixed ? 'M' : kind;
@@ -150,20 +157,20 @@ final class NumberRuns {
     }
     int last = groups - 1;
     int extEnd = -1;
-    if (!Chars.boundaryAt(t, runEnd)) {
-      char c = t.charAt(runEnd);
-      if (glen[last] == 8 && Chars.isUpper(c) && Chars.boundaryAt(t, runEnd + 1)) {
+    if (!Chars.boundaryAt(cs, n, runEnd)) {
+      char c = cs[runEnd];
+      if (glen[last] == 8 && Chars.isUpper(c) && Chars.boundaryAt(cs, n, runEnd + 1)) {
         dni(last, runEnd);
       } else if ((c == 'x' || c == 'X') && (extEnd = extension(runEnd + 1)) > 0) {
         // "555-123-4567x89": the extension belongs to the phone number
       } else {
         last--; // the last group is glued to letters: it is part of some other token
       }
-    } else if (runEnd + 2 < t.length()
-        && t.charAt(runEnd) == '-'
+    } else if (runEnd + 2 < n
+        && cs[runEnd] == '-'
         && glen[last] == 8
-        && Chars.isUpper(t.charAt(runEnd + 1))
-        && Chars.boundaryAt(t, runEnd + 2)) {
+        && Chars.isUpper(cs[runEnd + 1])
+        && Chars.boundaryAt(cs, n, runEnd + 2)) {
       dni(last, runEnd + 1);
     }
     if (last < 0) {
@@ -177,10 +184,10 @@ final class NumberRuns {
 
   private int extension(int from) {
     int i = from;
-    while (i < t.length() && i - from < 6 && Chars.isAsciiDigit(t.charAt(i))) {
+    while (i < n && i - from < 6 && Chars.isAsciiDigit(cs[i])) {
       i++;
     }
-    return i > from && Chars.boundaryAt(t, i) ? i : -1;
+    return i > from && Chars.boundaryAt(cs, n, i) ? i : -1;
   }
 
   private String digitString(int a, int b) {
@@ -301,7 +308,7 @@ final class NumberRuns {
     if (scan.wants(PiiType.ES_DNI)
         && glen[g] == 8
         && (g == 0 || gap[g - 1] != '.')
-        && NationalIds.esDni(digitString(g, g), t.charAt(letterAt))) {
+        && NationalIds.esDni(digitString(g, g), cs[letterAt])) {
       scan.add(PiiType.ES_DNI, gs[g], letterAt + 1, "validated", "");
     }
   }
@@ -325,11 +332,7 @@ final class NumberRuns {
       }
       boolean ok = true;
       for (int g = k; g <= k + 3 && ok; g++) {
-        ok =
-            glen[g] >= 1
-                && glen[g] <= 3
-                && octet(g) <= 255
-                && (glen[g] == 1 || t.charAt(gs[g]) != '0');
+        ok = glen[g] >= 1 && glen[g] <= 3 && octet(g) <= 255 && (glen[g] == 1 || cs[gs[g]] != '0');
       }
       if (ok) {
         String form = versionBefore(gs[k]) ? "ipv4_versionlike" : "ipv4";
@@ -349,11 +352,11 @@ final class NumberRuns {
   /** Whether the word just before {@code i} announces a version number. */
   private boolean versionBefore(int i) {
     int j = i;
-    while (j > 0 && t.charAt(j - 1) == ' ') {
+    while (j > 0 && cs[j - 1] == ' ') {
       j--;
     }
     int e = j;
-    while (j > 0 && Chars.isAsciiLetter(t.charAt(j - 1)) && e - j < 12) {
+    while (j > 0 && Chars.isAsciiLetter(cs[j - 1]) && e - j < 12) {
       j--;
     }
     String w = t.substring(j, e).toLowerCase(java.util.Locale.ROOT);
@@ -398,10 +401,10 @@ final class NumberRuns {
     int start = gs[a];
     boolean plus = false;
     if (a == 0 && s > 0) {
-      char p = t.charAt(s - 1);
+      char p = cs[s - 1];
       if (p == '(') {
         start = s - 1;
-        if (start > 0 && t.charAt(start - 1) == '+') {
+        if (start > 0 && cs[start - 1] == '+') {
           start--;
           plus = true;
         }
@@ -409,7 +412,7 @@ final class NumberRuns {
         start = s - 1;
         plus = true;
       }
-      if (start < s && !Chars.boundaryBefore(t, start)) {
+      if (start < s && !Chars.boundaryBefore(cs, start)) {
         return false;
       }
     }

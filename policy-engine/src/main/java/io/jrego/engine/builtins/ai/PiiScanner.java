@@ -145,7 +145,16 @@ public final class PiiScanner {
       walk.clear();
     }
     Scan scan = new Scan(text, options);
-    scan.run(from, walk);
+    try {
+      scan.run(from, walk);
+      return found(text, options, scan);
+    } finally {
+      scan.release();
+    }
+  }
+
+  /** The findings of a scan whose walk has run, its text still in {@link Scan#chars}. */
+  private static Result found(String text, PiiOptions options, Scan scan) {
     if (scan.candidates.isEmpty()) {
       return NOTHING; // most messages: no lists, no set of taken chars
     }

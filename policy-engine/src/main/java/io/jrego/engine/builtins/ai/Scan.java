@@ -139,7 +139,7 @@ final class Scan {
       if (contextWords == null) {
         contextWords = new ContextWords.WordCache();
       }
-      types = ContextWords.near(text, start, end, bit, contextWords);
+      types = ContextWords.near(chars, text.length(), start, end, bit, contextWords);
       nearSpans[k] = span;
       nearTypes[k] = types;
       // the walk stopped early only if it found this type: otherwise it saw every word
@@ -177,20 +177,26 @@ final class Scan {
    * records in it each stretch the walk took in one step.
    */
   void run(int from, PiiScanner.Walk walk) {
-    String t = text;
-    int n = t.length();
-    char[] cs = chars(t);
-    chars = cs;
-    try {
-      walk(from, walk);
-    } finally {
-      // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs); a
-      // longer text's array of its own is left to the collector
-      if (n <= SCRATCH_MAX) {
-        java.util.Arrays.fill(cs, 0, n, '\0');
-      }
-      chars = null;
+    chars = chars(text);
+    walk(from, walk);
+  }
+
+  /**
+   * Ends the scan's use of its copy of the text, which {@link #run} made and the scoring after the
+   * walk still reads (context words): the caller calls it once, whatever happened.
+   */
+  void release() {
+    char[] cs = chars;
+    if (cs == null) {
+      return;
     }
+    // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs); a
+    // longer text's array of its own is left to the collector
+    int n = text.length();
+    if (n <= SCRATCH_MAX) {
+      java.util.Arrays.fill(cs, 0, n, '\0');
+    }
+    chars = null;
   }
 
   private void walk(int from, PiiScanner.Walk walk) {
@@ -214,7 +220,7 @@ final class Scan {
         next = e > i ? e : i + 1;
       } else if (c == ':') {
         int e = -1;
-        if (ips && i + 1 < n && cs[i + 1] == ':' && Chars.boundaryBefore(t, i)) {
+        if (ips && i + 1 < n && cs[i + 1] == ':' && Chars.boundaryBefore(cs, i)) {
           e = Addresses.ipv6(this, i);
         }
         next = e > i ? e : i + 1;
@@ -231,12 +237,13 @@ final class Scan {
   }
 
   /**
-   * The text's chars, read in one bulk copy for the walk: {@link String#charAt} checks the index
-   * and the string's coding at every call (a UTF-16 string, any text with a char outside Latin-1,
-   * pays for both), and the walk reads every char, most of them twice (the walk, then the token).
-   * Detectors still read the string.
+   * The text's chars, read in one bulk copy from {@link #run} to {@link #release}: {@link
+   * String#charAt} checks the index and the string's coding at every call, and a UTF-16 string (any
+   * text with a char outside Latin-1) made the number detectors and context words cost about twice
+   * what they cost on the same text in Latin-1. Valid in {@code [0, text.length())} only: a short
+   * text's array is this thread's, longer than the text.
    */
-  private char[] chars;
+  char[] chars;
 
   /**
    * Texts up to this many chars are copied into one array per thread (64 KB at most): a scan is a
@@ -294,7 +301,7 @@ final class Scan {
     while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
     }
-    if (!Chars.boundaryBefore(t, s)) {
+    if (!Chars.boundaryBefore(cs, s)) {
       return wordEnd;
     }
     char c = cs[s];
@@ -311,7 +318,7 @@ final class Scan {
       }
     }
     if (Chars.isDigit(c)) {
-      if (numbers && Chars.numberBoundaryBefore(t, s)) {
+      if (numbers && Chars.numberBoundaryBefore(cs, s)) {
         return Math.max(NumberRuns.scan(this, s), wordEnd);
       }
       return wordEnd;

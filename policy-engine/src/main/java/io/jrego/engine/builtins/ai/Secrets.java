@@ -118,7 +118,9 @@ final class Secrets {
     }
   }
 
+  /** The scan; its text is read from {@link Scan#chars}, in which the walk that calls us is. */
   private final Scan scan;
+
   private final String t;
   private int pemEndSearchedFrom = -1;
   private int pemEndFound = -1;
@@ -130,12 +132,12 @@ final class Secrets {
 
   /** Tries the prefixed tokens at {@code s}; returns the end of a match, or -1. */
   int prefixed(int s) {
-    char c = t.charAt(s);
+    char c = scan.chars[s];
     List<Prefix> candidates = c < 128 ? BY_FIRST.get(c) : null;
     if (candidates == null) {
       return -1;
     }
-    if (s + 1 < t.length() && !mayContinue(c, t.charAt(s + 1))) {
+    if (s + 1 < t.length() && !mayContinue(c, scan.chars[s + 1])) {
       return -1;
     }
     for (Prefix p : candidates) {
@@ -145,14 +147,14 @@ final class Secrets {
       int bodyStart = s + p.prefix.length();
       int i = bodyStart;
       int limit = Math.min(t.length(), bodyStart + p.max + 1);
-      while (i < limit && inAlphabet(p.alphabet, t.charAt(i))) {
+      while (i < limit && inAlphabet(p.alphabet, scan.chars[i])) {
         i++;
       }
       int len = i - bodyStart;
-      if (len < p.min || len > p.max || (i < t.length() && inAlphabet(p.alphabet, t.charAt(i)))) {
+      if (len < p.min || len > p.max || (i < t.length() && inAlphabet(p.alphabet, scan.chars[i]))) {
         continue;
       }
-      if (i < t.length() && Chars.isAsciiAlnum(t.charAt(i))) {
+      if (i < t.length() && Chars.isAsciiAlnum(scan.chars[i])) {
         continue;
       }
       if (p.form.equals("legacy") && !mixed(t, bodyStart, i)) {
@@ -231,7 +233,7 @@ final class Secrets {
     int n = t.length();
     int limit = Math.min(n, s + 16_384);
     while (i < limit) {
-      char c = t.charAt(i);
+      char c = scan.chars[i];
       if (Chars.isAsciiAlnum(c) || c == '-' || c == '_') {
         i++;
       } else if (c == '.' && parts < 2) {
@@ -244,7 +246,7 @@ final class Secrets {
     if (parts < 2 || dots[0] - s < 10 || dots[1] - dots[0] < 2) {
       return -1;
     }
-    if (i < n && (Chars.isAsciiAlnum(t.charAt(i)) || t.charAt(i) == '.')) {
+    if (i < n && (Chars.isAsciiAlnum(scan.chars[i]) || scan.chars[i] == '.')) {
       return -1;
     }
     ObjectValue header = decodeJson(s, dots[0]);
@@ -299,10 +301,10 @@ final class Secrets {
     // No END line: the key material is the base64 body that follows the header.
     int i = headerEnd;
     int limit = Math.min(t.length(), headerEnd + PEM_MAX);
-    while (i < limit && isPemBodyChar(t.charAt(i))) {
+    while (i < limit && isPemBodyChar(scan.chars[i])) {
       i++;
     }
-    while (i > headerEnd && Character.isWhitespace(t.charAt(i - 1))) {
+    while (i > headerEnd && Character.isWhitespace(scan.chars[i - 1])) {
       i--;
     }
     if (scan.wants(PiiType.PRIVATE_KEY)) {
@@ -356,19 +358,19 @@ final class Secrets {
   int assignment(int s, int nameEnd) {
     int n = t.length();
     int i = nameEnd;
-    if (i < n && (t.charAt(i) == '"' || t.charAt(i) == '\'')) {
+    if (i < n && (scan.chars[i] == '"' || scan.chars[i] == '\'')) {
       i++;
     }
-    while (i < n && t.charAt(i) == ' ') {
+    while (i < n && scan.chars[i] == ' ') {
       i++;
     }
     if (i >= n) {
       return -1;
     }
-    char op = t.charAt(i);
-    if (op == ':' && i + 1 < n && t.charAt(i + 1) == '=') {
+    char op = scan.chars[i];
+    if (op == ':' && i + 1 < n && scan.chars[i + 1] == '=') {
       i += 2;
-    } else if (op == '=' && i + 1 < n && t.charAt(i + 1) == '>') {
+    } else if (op == '=' && i + 1 < n && scan.chars[i + 1] == '>') {
       i += 2;
     } else if (op == ':' || op == '=') {
       i++;
@@ -397,12 +399,12 @@ final class Secrets {
     if (!password && !secret && !authorization) {
       return -1;
     }
-    while (i < n && (t.charAt(i) == ' ' || t.charAt(i) == '\t')) {
+    while (i < n && (scan.chars[i] == ' ' || scan.chars[i] == '\t')) {
       i++;
     }
-    if (i < n && t.charAt(i) == '\\' && i + 1 < n && t.charAt(i + 1) == '"') {
+    if (i < n && scan.chars[i] == '\\' && i + 1 < n && scan.chars[i + 1] == '"') {
       i += 2; // an escaped quote inside a JSON string
-    } else if (i < n && (t.charAt(i) == '"' || t.charAt(i) == '\'' || t.charAt(i) == '`')) {
+    } else if (i < n && (scan.chars[i] == '"' || scan.chars[i] == '\'' || scan.chars[i] == '`')) {
       i++;
     }
     if (authorization) {
@@ -413,7 +415,7 @@ final class Secrets {
       return specific;
     }
     int vStart = i;
-    while (i < n && i - vStart <= 512 && isValueChar(t.charAt(i))) {
+    while (i < n && i - vStart <= 512 && isValueChar(scan.chars[i])) {
       i++;
     }
     int vEnd = i;
@@ -453,7 +455,7 @@ final class Secrets {
     }
     b.setLength(0);
     for (int k = s; k < nameEnd; k++) {
-      char c = t.charAt(k);
+      char c = scan.chars[k];
       if (c >= 0x80) {
         return t.substring(s, nameEnd)
             .toLowerCase(Locale.ROOT)
@@ -501,13 +503,13 @@ final class Secrets {
   int bearer(int i) {
     int n = t.length();
     int w = i;
-    while (w < n && Chars.isAsciiLetter(t.charAt(w))) {
+    while (w < n && Chars.isAsciiLetter(scan.chars[w])) {
       w++;
     }
     String scheme = t.substring(i, w).toLowerCase(Locale.ROOT);
     if (!(scheme.equals("bearer") || scheme.equals("basic") || scheme.equals("token"))
         || w >= n
-        || t.charAt(w) != ' ') {
+        || scan.chars[w] != ' ') {
       return -1;
     }
     int vStart = w + 1;
@@ -516,7 +518,7 @@ final class Secrets {
       return specific;
     }
     int v = vStart;
-    while (v < n && v - vStart <= 8192 && isTokenChar(t.charAt(v))) {
+    while (v < n && v - vStart <= 8192 && isTokenChar(scan.chars[v])) {
       v++;
     }
     if (v - vStart >= 16 && v - vStart <= 8192 && classes(t.substring(vStart, v)) >= 2) {
@@ -610,7 +612,7 @@ final class Secrets {
     int slashes = 0;
     int start = i;
     while (i < t.length() && i - start < 120) {
-      char c = t.charAt(i);
+      char c = scan.chars[i];
       if (c == '/') {
         slashes++;
       } else if (!Chars.isAsciiAlnum(c)) {

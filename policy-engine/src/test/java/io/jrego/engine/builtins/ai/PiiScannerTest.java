@@ -88,6 +88,28 @@ class PiiScannerTest {
   }
 
   @Test
+  void scan_readsAUtf16TextAsItsLatin1Twin_andLeavesNoTextInThreadArrays() {
+    // The detectors read the scan's char copy, not the string: a text with one char outside
+    // Latin-1 (a UTF-16 string) must give what the same text with a Latin-1 char there gives.
+    String body =
+        " card 4111 1111 1111 1111, call +44 20 7946 0958 or (212) 555-0147, SSN 536-22-1234,"
+            + " IBAN DE89 3704 0044 0532 0130 00, host 10.0.0.1, mail bob@example.com,"
+            + " NHS number 943 476 5919, DNI 12345678Z, api_key = \"q8Zr3vT9pLm2Xw7Kd4Nb\","
+            + " AKIAIOSFODNN7EXAMPLE, Authorization: Bearer abcdefghij1234567890KLMNopqr,"
+            + " phone number 0191 496 0377 and version 10.0.0.1 then 2013-01-26 19:17.";
+    PiiOptions uncapped = PiiOptions.defaults().withMaxFindings(100_000);
+    for (int copies : new int[] {1, 400}) { // one short text, one longer than the reused arrays
+      String latin1 = ("\u00e1" + body).repeat(copies);
+      String utf16 = ("\u0101" + body).repeat(copies);
+      List<Finding> a = PiiScanner.standard().scan(latin1, uncapped).findings();
+      List<Finding> b = PiiScanner.standard().scan(utf16, uncapped).findings();
+      assertThat(a).hasSizeGreaterThan(10 * copies);
+      assertThat(b).isEqualTo(a);
+      assertThat(Scan.threadArraysClear()).isTrue();
+    }
+  }
+
+  @Test
   void scan_findsSecrets() {
     String jwt =
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
