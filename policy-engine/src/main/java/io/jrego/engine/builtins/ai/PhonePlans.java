@@ -324,21 +324,51 @@ final class PhonePlans {
       out.close();
     }
 
-    /** The format that applies to {@code nsn} and its match, or null when none does. */
-    private Formatted formatted(String nsn) {
+    /**
+     * Whether the digits of {@link #national}'s text, as ASCII, are {@code digits}: 1 yes, 0 no, -1
+     * when only formatting can tell. Most formats' groups are the whole number in order ({@link
+     * Format#lead}); then those digits are what the format writes before its first group (a trunk
+     * prefix) followed by {@code nsn}, and the tables that choose the format are all it takes. A
+     * scan asks this of every region where a candidate is valid or possible, and in most of them
+     * the answer is no (a trunk prefix the candidate was written without).
+     */
+    int nationalDigitsAre(String nsn, String digits) {
+      Format f = formatFor(nsn);
+      String lead = f == null ? "" : f.lead;
+      if (lead == null) {
+        return -1;
+      }
+      return digits.length() == lead.length() + nsn.length()
+              && digits.startsWith(lead)
+              && digits.endsWith(nsn)
+          ? 1
+          : 0;
+    }
+
+    /** The format that applies to {@code nsn}, or null when none does; chosen by the tables. */
+    private Format formatFor(String nsn) {
       int prefix = prefixOf(nsn);
       for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
-        // the tables decide which format applies; a matcher is made only for its groups
         if ((f.leading == null || f.leading.matches(nsn)) && f.table.matches(nsn)) {
-          Matcher m = f.pattern.matcher(nsn);
-          if (!m.matches()) {
-            throw new IllegalStateException(
-                "phone format table and pattern disagree on " + nsn + ": " + f.pattern);
-          }
-          return new Formatted(f, m);
+          return f;
         }
       }
       return null;
+    }
+
+    /** The format that applies to {@code nsn} and its match, or null when none does. */
+    private Formatted formatted(String nsn) {
+      // the tables decide which format applies; a matcher is made only for its groups
+      Format f = formatFor(nsn);
+      if (f == null) {
+        return null;
+      }
+      Matcher m = f.pattern.matcher(nsn);
+      if (!m.matches()) {
+        throw new IllegalStateException(
+            "phone format table and pattern disagree on " + nsn + ": " + f.pattern);
+      }
+      return new Formatted(f, m);
     }
   }
 
@@ -451,12 +481,86 @@ final class PhonePlans {
   }
 
   /**
-   * A national format: the last (most detailed) leading-digits pattern, the pattern, the rule; and
-   * the rule split into group numbers and literal text, or null when it uses more of the
-   * replacement syntax than {@code $n}.
+   * A national format: the last (most detailed) leading-digits pattern, the pattern, the rule; the
+   * rule split into group numbers and literal text, or null when it uses more of the replacement
+   * syntax than {@code $n}; and {@code lead}, the digits the rule writes before the number when its
+   * groups are the whole number in order, else null ({@link #leadOf}).
    */
   private record Format(
-      Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts) {
+      Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts, String lead) {
+    Format(Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts) {
+      this(leading, pattern, table, rule, parts, leadOf(pattern.pattern(), parts));
+    }
+
+    /**
+     * The ASCII digits of the text a rule writes before its first group ({@code 0} of {@code 0$1
+     * $2}, nothing for {@code ($1) $2}), when the format's digits are certainly those followed by
+     * the whole number: the pattern is capturing groups one after the other and nothing else (no
+     * text, alternative or quantifier between them, no capturing group inside one), so a match
+     * splits the number into them in order; and the rule writes groups 1 to n once each in that
+     * order, with no digits between or after them. Null otherwise (then only formatting tells).
+     */
+    static String leadOf(String pattern, List<Object> parts) {
+      if (parts == null) {
+        return null;
+      }
+      int groups = 0;
+      int depth = 0;
+      for (int i = 0; i < pattern.length(); i++) {
+        char c = pattern.charAt(i);
+        if (c == '\\') {
+          if (depth == 0) {
+            return null;
+          }
+          i++; // an escaped character
+        } else if (c == '[') {
+          int close = pattern.indexOf(']', i + 2);
+          if (depth == 0 || close < 0) {
+            return null;
+          }
+          i = close;
+        } else if (c == '(') {
+          boolean capturing = i + 1 >= pattern.length() || pattern.charAt(i + 1) != '?';
+          if (capturing != (depth == 0)) {
+            return null; // text outside the groups, or a capturing group inside one
+          }
+          groups += capturing ? 1 : 0;
+          depth++;
+        } else if (c == ')') {
+          depth--;
+          if (depth < 0
+              || (depth == 0 && i + 1 < pattern.length() && pattern.charAt(i + 1) != '(')) {
+            return null; // a quantifier or text after a group
+          }
+        } else if (depth == 0) {
+          return null;
+        }
+      }
+      if (depth != 0 || groups == 0) {
+        return null;
+      }
+      StringBuilder lead = new StringBuilder();
+      int next = 1;
+      for (Object part : parts) {
+        if (part instanceof Integer g) {
+          if (g != next) {
+            return null;
+          }
+          next++;
+        } else {
+          for (char c : ((String) part).toCharArray()) {
+            if (Character.isDigit(c)) {
+              if (next > 1) {
+                return null; // digits between or after the groups
+              }
+              lead.append(Chars.asciiDigit(c));
+            }
+          }
+        }
+      }
+      return next == groups + 1 ? lead.toString() : null;
+    }
+
     static Format of(NumberFormat f) {
       int n = f.getLeadingDigitsPatternCount();
       String npRule = f.getNationalPrefixFormattingRule();

@@ -132,8 +132,16 @@ final class Phones {
 
   /**
    * Whether {@code digits}, written in {@code groups}, are national number {@code nsn} as {@code
-   * plan}'s region writes it: in full ({@link #writtenInFull}) and grouped as its format groups it
-   * or in even groups.
+   * plan}'s region writes it: in full, and grouped as its format groups it or in even groups.
+   *
+   * <p>In full: the digits as written are the number's national form (with the trunk prefix where
+   * the region dials one: {@code 0191 496 0377}, not {@code 191 496 0377}), or for NANP numbers the
+   * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
+   * number without its trunk prefix, which would make most nine-digit numbers valid in France.
+   *
+   * <p>The number is formatted only when the plan's tables cannot tell whether it is written in
+   * full ({@link PhonePlans.Plan#nationalDigitsAre}) and when its groups are not even: most regions
+   * tried are ruled out before (a trunk prefix the candidate was written without).
    */
   private static boolean writtenAs(
       PhonePlans.Plan plan,
@@ -141,15 +149,26 @@ final class Phones {
       String digits,
       List<String> groups,
       PhonePlans.Groups formatted) {
-    plan.nationalGroups(nsn, formatted);
-    if (!writtenInFull(plan.countryCode(), nsn, formatted.digits, digits)) {
+    int inFull = plan.nationalDigitsAre(nsn, digits);
+    boolean done = inFull < 0;
+    if (done) {
+      plan.nationalGroups(nsn, formatted);
+      inFull = sameDigits(formatted.digits, digits) ? 1 : 0;
+    }
+    if (inFull == 0 && !nanpInFull(plan.countryCode(), nsn, digits)) {
       return false;
     }
     List<String> g =
         plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
             ? groups.subList(1, groups.size())
             : groups;
-    return fits(g, formatted) || evenGroups(g);
+    if (evenGroups(g)) {
+      return true;
+    }
+    if (!done) {
+      plan.nationalGroups(nsn, formatted);
+    }
+    return fits(g, formatted);
   }
 
   /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */
@@ -251,15 +270,10 @@ final class Phones {
   }
 
   /**
-   * Whether the digits as written are the number's national form (with the trunk prefix where the
-   * region dials one: {@code 0191 496 0377}, not {@code 191 496 0377}), or for NANP numbers the
-   * country code and national number ({@code 1 212 555 0147}). libphonenumber accepts a national
-   * number without its trunk prefix, which would make most nine-digit numbers valid in France.
+   * For NANP numbers, whether {@code digits} are the country code and national number ({@code 1 212
+   * 555 0147}): the other way a number is written in full (see {@link #writtenAs}).
    */
-  private static boolean writtenInFull(int cc, String nsn, CharSequence formatted, String digits) {
-    if (sameDigits(formatted, digits)) {
-      return true;
-    }
+  private static boolean nanpInFull(int cc, String nsn, String digits) {
     return cc == 1
         && digits.length() == nsn.length() + 1
         && digits.charAt(0) == '1'

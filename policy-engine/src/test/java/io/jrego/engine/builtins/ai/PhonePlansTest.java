@@ -57,6 +57,45 @@ class PhonePlansTest {
     assertThat(checked - valid).isGreaterThan(20_000);
   }
 
+  /**
+   * {@code nationalDigitsAre}, which tells from the tables alone whether a candidate's digits are a
+   * number's national format (the scan's test before it formats), answers as the format does, where
+   * it answers: on every region's samples, asked with the format's own digits, the number alone,
+   * and the number after a 0, after the region's trunk prefix and after a 1.
+   */
+  @Test
+  void nationalDigitsAreAnswersAsTheNationalFormat() {
+    Random random = new Random(20261207);
+    int told = 0;
+    int yes = 0;
+    int asked = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      int cc = UTIL.getCountryCodeForRegion(region);
+      String trunk = UTIL.getNddPrefixForRegion(region, true);
+      for (String nsn : samples(region, random)) {
+        String national =
+            String.join("", digitRuns(UTIL.format(build(cc, nsn), PhoneNumberFormat.NATIONAL)));
+        for (String digits :
+            List.of(national, nsn, "0" + nsn, (trunk == null ? "" : trunk) + nsn, "1" + nsn)) {
+          int answer = plan.nationalDigitsAre(nsn, digits);
+          asked++;
+          if (answer >= 0) {
+            assertThat(answer == 1)
+                .as("%s %s national digits %s are %s", region, nsn, national, digits)
+                .isEqualTo(digits.equals(national));
+            told++;
+            yes += answer;
+          }
+        }
+      }
+    }
+    // the tables tell nearly always, so the scan seldom formats to find out
+    assertThat(told).isGreaterThan(asked * 9 / 10);
+    assertThat(yes).isGreaterThan(20_000);
+    assertThat(told - yes).isGreaterThan(50_000);
+  }
+
   @Test
   void regionOfANumberIsLibphonenumbers() {
     Random random = new Random(20261206);
