@@ -1,6 +1,9 @@
 package io.jrego.engine.builtins.ai;
 
-/** E-mail addresses, passwords in URLs, and IPv6 addresses. */
+/**
+ * E-mail addresses, passwords in URLs, and IPv6 addresses, read from the scan's char copy ({@link
+ * Scan#chars}).
+ */
 final class Addresses {
 
   private static final int MAX_LOCAL = 64;
@@ -14,27 +17,28 @@ final class Addresses {
 
   /** The e-mail address around the {@code @} at {@code at}, if there is one. */
   static void email(Scan scan, int at) {
-    String t = scan.text;
+    char[] t = scan.chars;
+    int n = scan.text.length();
     int j = at;
-    while (j > 0 && isLocalChar(t.charAt(j - 1)) && at - j < MAX_LOCAL + 1) {
+    while (j > 0 && isLocalChar(t[j - 1]) && at - j < MAX_LOCAL + 1) {
       j--;
     }
     if (at - j > MAX_LOCAL) {
       return;
     }
-    while (j < at && (t.charAt(j) == '.' || t.charAt(j) == '-')) {
+    while (j < at && (t[j] == '.' || t[j] == '-')) {
       j++;
     }
-    if (j == at || t.charAt(at - 1) == '.') {
+    if (j == at || t[at - 1] == '.') {
       return;
     }
-    if (j > 0 && t.charAt(j - 1) == ':' && urlCredentials(scan, j, at)) {
+    if (j > 0 && t[j - 1] == ':' && urlCredentials(scan, j, at)) {
       return;
     }
     if (!Chars.boundaryBefore(t, j)) {
       return;
     }
-    int end = domainEnd(t, at + 1);
+    int end = domainEnd(t, n, at + 1);
     if (end < 0) {
       return;
     }
@@ -45,13 +49,13 @@ final class Addresses {
 
   /** {@code scheme://user:password@host}: the password between {@code from} and {@code at}. */
   private static boolean urlCredentials(Scan scan, int from, int at) {
-    String t = scan.text;
+    char[] t = scan.chars;
     int k = from - 1; // the ':'
     int u = k;
-    while (u > 0 && k - u < MAX_LOCAL && isLocalChar(t.charAt(u - 1))) {
+    while (u > 0 && k - u < MAX_LOCAL && isLocalChar(t[u - 1])) {
       u--;
     }
-    if (u < 3 || !t.startsWith("//", u - 2) || t.charAt(u - 3) != ':') {
+    if (u < 3 || t[u - 2] != '/' || t[u - 1] != '/' || t[u - 3] != ':') {
       return false;
     }
     if (scan.wants(PiiType.GENERIC_SECRET)) {
@@ -60,39 +64,41 @@ final class Addresses {
     return true;
   }
 
-  /** The end of a domain name starting at {@code i} with at least two labels, or -1. */
-  private static int domainEnd(String t, int i) {
-    int n = t.length();
+  /**
+   * The end of a domain name starting at {@code i} with at least two labels in the text held in
+   * {@code t[0, n)}, or -1.
+   */
+  private static int domainEnd(char[] t, int n, int i) {
     int start = i;
     int labels = 0;
     int lastLabelStart = i;
     int end = -1;
     while (i < n && i - start <= MAX_DOMAIN) {
       int ls = i;
-      while (i < n && (Chars.isAsciiAlnum(t.charAt(i)) || t.charAt(i) == '-') && i - ls < 64) {
+      while (i < n && (Chars.isAsciiAlnum(t[i]) || t[i] == '-') && i - ls < 64) {
         i++;
       }
-      if (i == ls || t.charAt(ls) == '-' || t.charAt(i - 1) == '-') {
+      if (i == ls || t[ls] == '-' || t[i - 1] == '-') {
         break;
       }
       labels++;
       lastLabelStart = ls;
       end = i;
-      if (i + 1 < n && t.charAt(i) == '.' && Chars.isAsciiAlnum(t.charAt(i + 1))) {
+      if (i + 1 < n && t[i] == '.' && Chars.isAsciiAlnum(t[i + 1])) {
         i++;
       } else {
         break;
       }
     }
-    if (labels < 2 || end < 0 || !Chars.boundaryAt(t, end)) {
+    if (labels < 2 || end < 0 || !Chars.boundaryAt(t, n, end)) {
       return -1;
     }
     int tldLen = end - lastLabelStart;
     boolean letters = true;
     for (int k = lastLabelStart; k < end; k++) {
-      letters &= Chars.isAsciiLetter(t.charAt(k));
+      letters &= Chars.isAsciiLetter(t[k]);
     }
-    boolean idn = t.startsWith("xn--", lastLabelStart);
+    boolean idn = Chars.startsWith(t, n, lastLabelStart, "xn--");
     if (!(idn || (letters && tldLen >= 2 && tldLen <= 24))) {
       return -1;
     }
@@ -101,21 +107,21 @@ final class Addresses {
 
   /** An IPv6 address starting at {@code s}; returns its end, or -1 when there is none. */
   static int ipv6(Scan scan, int s) {
-    String t = scan.text;
-    int n = t.length();
+    char[] t = scan.chars;
+    int n = scan.text.length();
     int i = s;
-    while (i < n
-        && i - s < 46
-        && (Chars.isHex(t.charAt(i)) || t.charAt(i) == ':' || t.charAt(i) == '.')) {
+    while (i < n && i - s < 46 && (Chars.isHex(t[i]) || t[i] == ':' || t[i] == '.')) {
       i++;
     }
     int end = i;
     while (end > s
-        && (t.charAt(end - 1) == '.'
-            || (t.charAt(end - 1) == ':' && !(end - 2 >= s && t.charAt(end - 2) == ':')))) {
+        && (t[end - 1] == '.' || (t[end - 1] == ':' && !(end - 2 >= s && t[end - 2] == ':')))) {
       end--;
     }
-    if (end - s < 3 || i - s >= 46 || !Chars.boundaryAt(t, i) || !validIpv6(t, s, end)) {
+    if (end - s < 3
+        || i - s >= 46
+        || !Chars.boundaryAt(t, n, i)
+        || !validIpv6(String.valueOf(t, s, end - s))) {
       return -1;
     }
     if (scan.wants(PiiType.IP)) {
@@ -124,8 +130,8 @@ final class Addresses {
     return i;
   }
 
-  static boolean validIpv6(String t, int s, int e) {
-    String a = t.substring(s, e);
+  /** Whether {@code a} is an IPv6 address (with an IPv4 tail or not). */
+  static boolean validIpv6(String a) {
     int dbl = a.indexOf("::");
     if (dbl >= 0 && a.indexOf("::", dbl + 1) >= 0) {
       return false;

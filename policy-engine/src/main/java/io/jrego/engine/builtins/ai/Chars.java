@@ -110,6 +110,20 @@ final class Chars {
     return !(p == ':' && isAsciiDigit(pp));
   }
 
+  /** Whether the text held in {@code cs[0, n)} has {@code prefix} at {@code at}. */
+  static boolean startsWith(char[] cs, int n, int at, String prefix) {
+    int k = prefix.length();
+    if (at < 0 || at > n - k) {
+      return false;
+    }
+    for (int i = 0; i < k; i++) {
+      if (cs[at + i] != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@link #boundaryAt(String, int)} of a text held in {@code cs[0, n)}. */
   static boolean boundaryAt(char[] cs, int n, int i) {
     return i >= n || !isWord(cs[i]);

@@ -25,9 +25,8 @@ final class NumberRuns {
       ThreadLocal.withInitial(NumberRuns::new);
 
   private Scan scan;
-  private String t;
 
-  /** The text's chars ({@link Scan#chars}), read in place of {@code t}'s, and its length. */
+  /** The text's chars ({@link Scan#chars}), read in place of the string's, and its length. */
   private char[] cs;
 
   private int n;
@@ -51,14 +50,12 @@ final class NumberRuns {
       runs = new NumberRuns(); // in use further up this thread's stack (nothing does that today)
     }
     runs.scan = scan;
-    runs.t = scan.text;
     runs.cs = scan.chars;
     runs.n = scan.text.length();
     try {
       return runs.run(s);
     } finally {
       runs.scan = null; // do not keep the text alive until the thread's next scan
-      runs.t = null;
       runs.cs = null;
       java.util.Arrays.fill(runs.digits, '\0'); // nor the digits of its last number
       java.util.Arrays.fill(runs.gap, '\0');
@@ -359,7 +356,7 @@ final class NumberRuns {
     while (j > 0 && Chars.isAsciiLetter(cs[j - 1]) && e - j < 12) {
       j--;
     }
-    String w = t.substring(j, e).toLowerCase(java.util.Locale.ROOT);
+    String w = String.valueOf(cs, j, e - j).toLowerCase(java.util.Locale.ROOT);
     return switch (w) {
       case "v", "ver", "version", "versions", "release", "build", "firmware", "kernel", "update" ->
           true;
@@ -439,7 +436,7 @@ final class NumberRuns {
     if (outscoredAlready(gs[a], ge[b], best)) {
       return true; // a card, SSN, NHS number... of exactly these digits wins over any phone reading
     }
-    String candidate = t.substring(start, ge[b]);
+    String candidate = String.valueOf(cs, start, ge[b] - start);
     List<String> written = new ArrayList<>(b - a + 1);
     for (int g = a; g <= b; g++) {
       written.add(digitString(g, g));

@@ -200,8 +200,7 @@ final class Scan {
   }
 
   private void walk(int from, PiiScanner.Walk walk) {
-    String t = text;
-    int n = t.length();
+    int n = text.length();
     char[] cs = chars;
     int i = from;
     while (i < n) {
@@ -214,7 +213,7 @@ final class Scan {
         next = i + 1;
       } else if (c == '-') {
         int e = -1;
-        if (secrets && t.startsWith("-----BEGIN ", i)) {
+        if (secrets && Chars.startsWith(cs, n, i, "-----BEGIN ")) {
           e = secretDetector.pem(i);
         }
         next = e > i ? e : i + 1;
@@ -294,9 +293,8 @@ final class Scan {
 
   /** A token starting at {@code s}; returns where scanning continues (past the token). */
   private int token(int s) {
-    String t = text;
     char[] cs = chars;
-    int n = t.length();
+    int n = text.length();
     int wordEnd = s + 1;
     while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
@@ -331,13 +329,13 @@ final class Scan {
       if (e > s) {
         return e;
       }
-      if (c == 'e' && t.startsWith("eyJ", s)) {
+      if (c == 'e' && Chars.startsWith(cs, n, s, "eyJ")) {
         e = secretDetector.jwt(s);
         if (e > s) {
           return e;
         }
       }
-      if (c == 'h' && t.startsWith("hooks.slack.com/", s)) {
+      if (c == 'h' && Chars.startsWith(cs, n, s, "hooks.slack.com/")) {
         e = secretDetector.slackWebhook(s);
         if (e > s) {
           return e;

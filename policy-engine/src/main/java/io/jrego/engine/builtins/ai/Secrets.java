@@ -141,7 +141,7 @@ final class Secrets {
       return -1;
     }
     for (Prefix p : candidates) {
-      if (!t.startsWith(p.prefix, s)) {
+      if (!Chars.startsWith(scan.chars, t.length(), s, p.prefix)) {
         continue;
       }
       int bodyStart = s + p.prefix.length();
@@ -489,7 +489,7 @@ final class Secrets {
 
   /** A credential of a known kind at {@code i} (a prefixed token or a JWT); its end, or -1. */
   private int specific(int i) {
-    if (i >= t.length() || !Chars.boundaryBefore(t, i)) {
+    if (i >= t.length() || !Chars.boundaryBefore(scan.chars, i)) {
       return -1;
     }
     int e = prefixed(i);
