@@ -345,6 +345,16 @@ final class PhonePlans {
           : 0;
     }
 
+    /**
+     * At most how many runs of digits {@link #national}'s text has, from the format the tables
+     * choose alone ({@link Format#runs}); -1 when only formatting can tell. A candidate written in
+     * more groups than that is not grouped as the region writes it.
+     */
+    int nationalRunsAtMost(String nsn) {
+      Format f = formatFor(nsn);
+      return f == null ? 1 : f.runs;
+    }
+
     /** The format that applies to {@code nsn}, or null when none does; chosen by the tables. */
     private Format formatFor(String nsn) {
       int prefix = prefixOf(nsn);
@@ -487,9 +497,41 @@ final class PhonePlans {
    * groups are the whole number in order, else null ({@link #leadOf}).
    */
   private record Format(
-      Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts, String lead) {
+      Digits leading,
+      Pattern pattern,
+      Digits table,
+      String rule,
+      List<Object> parts,
+      String lead,
+      int runs) {
     Format(Digits leading, Pattern pattern, Digits table, String rule, List<Object> parts) {
-      this(leading, pattern, table, rule, parts, leadOf(pattern.pattern(), parts));
+      this(leading, pattern, table, rule, parts, leadOf(pattern.pattern(), parts), runsOf(parts));
+    }
+
+    /**
+     * The runs of digits of the rule's text with every group it writes standing for some digits: at
+     * most as many as any number formatted with it has (a group that matched nothing, or did not
+     * take part, only takes digits away, which never splits a run); -1 when {@code parts} is null.
+     */
+    static int runsOf(List<Object> parts) {
+      if (parts == null) {
+        return -1;
+      }
+      int runs = 0;
+      boolean open = false;
+      for (Object part : parts) {
+        if (part instanceof Integer) {
+          runs += open ? 0 : 1;
+          open = true;
+        } else {
+          for (char c : ((String) part).toCharArray()) {
+            boolean digit = Character.isDigit(c);
+            runs += digit && !open ? 1 : 0;
+            open = digit;
+          }
+        }
+      }
+      return runs;
     }
 
     /**

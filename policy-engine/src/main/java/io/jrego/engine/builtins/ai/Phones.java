@@ -140,8 +140,10 @@ final class Phones {
    * number without its trunk prefix, which would make most nine-digit numbers valid in France.
    *
    * <p>The number is formatted only when the plan's tables cannot tell whether it is written in
-   * full ({@link PhonePlans.Plan#nationalDigitsAre}) and when its groups are not even: most regions
-   * tried are ruled out before (a trunk prefix the candidate was written without).
+   * full ({@link PhonePlans.Plan#nationalDigitsAre}), or when it is, its groups are not even and
+   * are no more than the format's runs of digits ({@link PhonePlans.Plan#nationalRunsAtMost}): most
+   * regions tried are ruled out before (a trunk prefix the candidate was written without, more
+   * groups than the region's format has).
    */
   private static boolean writtenAs(
       PhonePlans.Plan plan,
@@ -166,6 +168,10 @@ final class Phones {
       return true;
     }
     if (!done) {
+      int runs = plan.nationalRunsAtMost(nsn);
+      if (runs >= 0 && g.size() > runs) {
+        return false; // more groups than the format writes: no group can be one or more of its
+      }
       plan.nationalGroups(nsn, formatted);
     }
     return fits(g, formatted);

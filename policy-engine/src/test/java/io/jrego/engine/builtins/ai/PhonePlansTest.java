@@ -96,6 +96,36 @@ class PhonePlansTest {
     assertThat(told - yes).isGreaterThan(50_000);
   }
 
+  /**
+   * {@code nationalRunsAtMost}, the scan's other test before it formats, is never below the runs of
+   * digits of the national format, and on most samples equals them.
+   */
+  @Test
+  void nationalRunsAtMostBoundsTheNationalFormatsRuns() {
+    Random random = new Random(20261208);
+    int asked = 0;
+    int told = 0;
+    int exact = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      int cc = UTIL.getCountryCodeForRegion(region);
+      for (String nsn : samples(region, random)) {
+        int runs = digitRuns(UTIL.format(build(cc, nsn), PhoneNumberFormat.NATIONAL)).size();
+        int atMost = plan.nationalRunsAtMost(nsn);
+        asked++;
+        if (atMost >= 0) {
+          assertThat(atMost)
+              .as("%s %s runs of its national format", region, nsn)
+              .isGreaterThanOrEqualTo(runs);
+          told++;
+          exact += atMost == runs ? 1 : 0;
+        }
+      }
+    }
+    assertThat(told).isGreaterThan(asked * 9 / 10);
+    assertThat(exact).isGreaterThan(told * 9 / 10);
+  }
+
   @Test
   void regionOfANumberIsLibphonenumbers() {
     Random random = new Random(20261206);
