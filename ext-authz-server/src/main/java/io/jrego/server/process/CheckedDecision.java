@@ -582,6 +582,33 @@ public final class CheckedDecision {
     return keys.size() > 1 && keys.get(0).equals("data") ? keys.subList(1, keys.size()) : keys;
   }
 
+  /**
+   * ext_authz's namespace as Envoy forwards it with an entry Check wrote under a policy no server
+   * serves (its token is no policy's): a stream that reads it evaluates again ({@code
+   * policy_changed}), as the first streams after a swap do with the entries Check wrote under the
+   * policy before. For the warm-up's rounds after ready, so that the compiled stream path has taken
+   * that way before a swap takes it under load (fault matrix, session 19 and 20: {@code mismatch@8}
+   * and the evaluation's options, on check threads, in cpu-policy's first seconds).
+   */
+  public static Metadata staleEntryForWarmUp() {
+    Struct entry =
+        Struct.newBuilder()
+            .putFields(POLICY, string("warm-up: made by no policy this server serves"))
+            .putFields(PATH, string("envoy/authz/allow"))
+            .putFields(BODY_BYTES, number(0))
+            .putFields(BODY_CRC, number(0))
+            .putFields(DECISION, string("true"))
+            .build();
+    return Metadata.newBuilder()
+        .putFilterMetadata(
+            NAMESPACE,
+            Struct.newBuilder()
+                .putFields(
+                    KEY, com.google.protobuf.Value.newBuilder().setStructValue(entry).build())
+                .build())
+        .build();
+  }
+
   /** Whether {@code response} carries an entry (for tests and the benchmark's checks). */
   public static boolean carried(CheckResponse response) {
     return response.getDynamicMetadata().containsFields(KEY);
