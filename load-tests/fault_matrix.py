@@ -547,14 +547,15 @@ def hostile_jit(mode, label):
     return "c1" if n % 2 else "full"
 
 
-def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19, jit="c1"):
+def hostile(java, cls, rate, seconds, plain, grpc_port, workdir, ways="both", nice=19, jit="c1", give_up_ms=None):
     """Starts HostileLoad (at scheduling priority `nice`: see --hostile-nice; `jit` one of
-    HOSTILE_JIT: see --hostile-jit); returns the process once its payloads are built."""
+    HOSTILE_JIT: see --hostile-jit; `give_up_ms`: see --hostile-deadline); returns the process once
+    its payloads are built."""
     niced = ["nice", "-n", str(nice)] if nice else []
     cmd = R.pinned("generator", [*niced, java, "-Xmx1g", *HOSTILE_JIT[jit], "-cp", R.JAR,
                                  "io.jrego.loadtests.HostileLoad", cls,
                                  str(rate), str(seconds), f"http://127.0.0.1:{plain}", f"127.0.0.1:{grpc_port}",
-                                 ways])
+                                 ways, *([str(give_up_ms)] if give_up_ms else [])])
     R.log("+ " + " ".join(cmd))
     err = open(os.path.join(workdir, f"hostile-{cls}-{ways}.err"), "w")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
@@ -961,10 +962,10 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["hostile_jit"] = jit = hostile_jit(args.hostile_jit, label)
         if cls in HOSTILE:
             p = hostile(java, cls, args.hostile_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        ways or "both", args.hostile_nice, jit)
+                        ways or "both", args.hostile_nice, jit, args.hostile_deadline)
         else:
             p = hostile(java, "cpu", args.cpu_rate, args.phase_seconds, plain, replicas[0].port, workdir,
-                        nice=args.hostile_nice, jit=jit)
+                        nice=args.hostile_nice, jit=jit, give_up_ms=args.hostile_deadline)
     before = envoy_stats(envoy_admin)
     metrics_before = [r.metrics() for r in replicas]
     pids = {**{f"jrego {r.name}": r.server.pid for r in replicas}, **others}
@@ -1388,6 +1389,11 @@ def main():
     ap.add_argument("--hostile-nice", type=int, default=19,
                     help="the hostile client's nice value (0: as the rest); it shares this machine's cores with what "
                          "it attacks, which a real attacker's client would not (see the README)")
+    ap.add_argument("--hostile-deadline", type=int, metavar="MS",
+                    help="the hostile client gives up each call after MS ms (its gRPC deadline and HTTP timeout; "
+                         "default 10 s): below jrego's 200 ms evaluation deadline, jrego's counters show how many "
+                         "hostile evaluations ended by the caller's cancel (reason cancelled) and how many by the "
+                         "deadline (reason timeout)")
     ap.add_argument("--hostile-jit", choices=["c1", "full", "alternate"], default="c1",
                     help="the hostile client's JIT: c1 (-XX:TieredStopAtLevel=1, the default: its own compile "
                          "wave would otherwise take the shared cores in a phase's first seconds), full (C2 as well), "

@@ -36,11 +36,13 @@ import org.HdrHistogram.Histogram;
  * The hostile clients of the fault matrix: one class of {@link HostilePayloads} sent open loop at
  * {@code RATE} per second through Envoy's plaintext listener and, at the same rate, straight to a
  * jrego gRPC port, for {@code SECONDS} ({@code WAYS}: {@code both}, the default, {@code envoy} or
- * {@code grpc} for one of the two). Prints {@code ready} once its payloads are built, then, after
- * the last answer (or 15 s), one JSON line: what each payload got ({@code "envoy LABEL":{"403":n}},
- * {@code "grpc LABEL":{"denied-400":n}}), how many requests were not sent because 500 were
- * outstanding on that channel, the hostile requests' own p50/p99, and the CPU seconds this process
- * used from {@code ready} to the summary ({@code cpu_s}).
+ * {@code grpc} for one of the two), each call given up after {@code GIVE_UP_MS} (its gRPC deadline
+ * and HTTP timeout; 10 s when not given: a client that gives up before jrego's own evaluation
+ * deadline makes jrego see cancelled calls). Prints {@code ready} once its payloads are built,
+ * then, after the last answer (or 15 s), one JSON line: what each payload got ({@code "envoy
+ * LABEL":{"403":n}}, {@code "grpc LABEL":{"denied-400":n}}), how many requests were not sent
+ * because 500 were outstanding on that channel, the hostile requests' own p50/p99, and the CPU
+ * seconds this process used from {@code ready} to the summary ({@code cpu_s}).
  *
  * <p>The client is made cheap, since it shares the machine's cores with what it attacks (a real
  * attacker's client would not): every HTTP request is built once and sent again as it is (its body
@@ -49,7 +51,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.HostileLoad CLASS RATE SECONDS \
- *   http://127.0.0.1:ENVOY_PLAIN_PORT 127.0.0.1:JREGO_GRPC_PORT [WAYS]
+ *   http://127.0.0.1:ENVOY_PLAIN_PORT 127.0.0.1:JREGO_GRPC_PORT [WAYS [GIVE_UP_MS]]
  * </pre>
  */
 public final class HostileLoad {
@@ -64,6 +66,10 @@ public final class HostileLoad {
     double seconds = Double.parseDouble(args[2]);
     URI envoy = URI.create(args[3]);
     String ways = args.length > 5 ? args[5] : "both";
+    long giveUpMs = args.length > 6 ? Long.parseLong(args[6]) : 10_000;
+    if (giveUpMs < 1) {
+      throw new IllegalArgumentException("GIVE_UP_MS must be positive, got " + giveUpMs);
+    }
     boolean viaEnvoy = !ways.equals("grpc");
     boolean viaGrpc = !ways.equals("envoy");
     int colon = args[4].lastIndexOf(':');
@@ -79,7 +85,9 @@ public final class HostileLoad {
             .maxInboundMessageSize(64 << 20)
             .build();
     List<Prepared> envoyCalls =
-        p.http().stream().map(h -> new Prepared("envoy " + h.label(), request(envoy, h))).toList();
+        p.http().stream()
+            .map(h -> new Prepared("envoy " + h.label(), request(envoy, h, giveUpMs)))
+            .toList();
     List<Serialized> grpcCalls =
         p.grpc().stream()
             .map(g -> new Serialized("grpc " + g.label(), g.request().toByteArray()))
@@ -126,7 +134,8 @@ public final class HostileLoad {
         // not sent this way
       } else if (grpcSlots.tryAcquire()) {
         ClientCalls.asyncUnaryCall(
-            channel.newCall(CHECK, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+            channel.newCall(
+                CHECK, CallOptions.DEFAULT.withDeadlineAfter(giveUpMs, TimeUnit.MILLISECONDS)),
             g.bytes(),
             new StreamObserver<>() {
               @Override
@@ -190,9 +199,9 @@ public final class HostileLoad {
     }
   }
 
-  private static HttpRequest request(URI envoy, HostilePayloads.Http h) {
+  private static HttpRequest request(URI envoy, HostilePayloads.Http h, long giveUpMs) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(envoy.resolve(h.path())).timeout(Duration.ofSeconds(10));
+        HttpRequest.newBuilder(envoy.resolve(h.path())).timeout(Duration.ofMillis(giveUpMs));
     h.headers().forEach(b::header);
     return b.method(
             h.method(),

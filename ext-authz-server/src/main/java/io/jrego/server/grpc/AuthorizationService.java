@@ -350,7 +350,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
    * forwarded ext_authz's metadata to.
    */
   public AuthorizationService carryDecisionsTo(String processPath, CheckedDecision.Gate gate) {
-    checked = new CheckedDecision.Writer(processPath, config.input(), gate);
+    checked = new CheckedDecision.Writer(policies, processPath, config.input(), gate);
     return this;
   }
 
@@ -508,7 +508,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         response =
             w.attach(
                 response,
-                policy.get().policy(),
+                policy.get(),
                 config.routes().routing() ? null : config.decisionPath(),
                 decision,
                 request);

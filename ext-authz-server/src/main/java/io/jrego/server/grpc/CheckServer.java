@@ -571,6 +571,7 @@ public final class CheckServer implements AutoCloseable {
             WarmUpAfterReady.start(
                 config,
                 service.forWarmUp(),
+                process.map(ExternalProcessorService::forWarmUp),
                 policies,
                 WarmUpAfterReady.ROUNDS,
                 WarmUpAfterReady.FIRST,

@@ -20,10 +20,12 @@ import io.jrego.server.decide.Kind;
 import io.jrego.server.decide.Outcome;
 import io.jrego.server.envoy.CheckException;
 import io.jrego.server.envoy.DecisionMapper;
+import io.jrego.server.envoy.InputMapper;
 import io.jrego.server.envoy.PhaseDecision;
 import io.jrego.server.envoy.PhaseDecisionMapper;
 import io.jrego.server.observe.DecisionRecorder;
 import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyFact;
 import io.jrego.server.policy.PolicyHolder;
 import io.jrego.server.process.CheckedDecision;
 import io.jrego.server.process.Phase;
@@ -32,7 +34,9 @@ import io.jrego.server.process.ProcessStream;
 import io.jrego.server.route.Route;
 import io.jrego.server.route.RouteTable;
 import java.lang.System.Logger.Level;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +47,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
@@ -52,7 +55,8 @@ import java.util.function.Supplier;
  * metrics as Check: each stream (one HTTP request and its response) is a {@link ProcessStream},
  * whose phases the {@link Decider} core evaluates at {@code <process path>/request} and {@code
  * <process path>/response}. Which of the two rules a policy defines is read once per activated
- * policy; a phase without its rule is not evaluated, and Envoy is told not to send it.
+ * policy, before it serves ({@link PolicyFact}); a phase without its rule is not evaluated, and
+ * Envoy is told not to send it.
  */
 public final class ExternalProcessorService
     extends ExternalProcessorGrpc.ExternalProcessorImplBase {
@@ -116,18 +120,19 @@ public final class ExternalProcessorService
    * long it would hold the transport thread.
    */
   private record Rules(
-      ActivePolicy policy,
       boolean request,
       boolean response,
       boolean inline,
       PhaseCost requestCost,
       PhaseCost responseCost) {
-    Rules(ActivePolicy policy, boolean request, boolean response) {
-      this(
-          policy,
-          request,
-          response,
-          policy.policy().nondeterministicCalls().isEmpty(),
+
+    /** The rules under {@code processPath} ({@code envoy/process}) in {@code p}. */
+    static Rules of(ActivePolicy p, String processPath) {
+      String root = processPath.replace('/', '.');
+      return new Rules(
+          defines(p.policy(), root, "request"),
+          defines(p.policy(), root, "response"),
+          p.policy().nondeterministicCalls().isEmpty(),
           new PhaseCost(),
           new PhaseCost());
     }
@@ -147,16 +152,15 @@ public final class ExternalProcessorService
   private final boolean dryRun;
   private final ProcessStream.Config streams;
   private final PhaseDecisionMapper mapper;
-  private final AtomicReference<Rules> rules = new AtomicReference<>();
   private final Optional<RouteTable> routes;
-  private final Map<String, Rules> routeRules = new ConcurrentHashMap<>();
+  // what streams read of each policy, computed before it serves (shared with the warm-up's copy)
+  private final PolicyFact<StreamFacts> facts;
   private final Optional<BudgetGate> budgets;
   private final AuthorizationService.Config check;
   private final Set<GrpcSink> open = ConcurrentHashMap.newKeySet();
   private volatile Executor threads;
   private volatile Supplier<Optional<Executor>> loop = Optional::empty;
   private final StreamLane.Times times;
-  private final CheckedDecision.Tokens tokens;
   // opened by a request phase that finds ext_authz's namespace forwarded; null: none to open
   private volatile CheckedDecision.Gate gate;
 
@@ -193,9 +197,10 @@ public final class ExternalProcessorService
       Config config,
       DecisionRecorder recorder,
       Optional<BudgetGate> budgets) {
-    this(policies, metrics, check, config, recorder, budgets, true);
+    this(policies, metrics, check, config, recorder, budgets, null);
   }
 
+  /** With {@code facts} the real service's (a warm-up copy), or null to make them (the service). */
   private ExternalProcessorService(
       PolicyHolder policies,
       ServerMetrics metrics,
@@ -203,7 +208,8 @@ public final class ExternalProcessorService
       Config config,
       DecisionRecorder recorder,
       Optional<BudgetGate> budgets,
-      boolean announce) {
+      PolicyFact<StreamFacts> facts) {
+    boolean announce = facts == null;
     this.policies = policies;
     this.check = check;
     this.budgets = check.dryRun() ? Optional.empty() : budgets;
@@ -221,22 +227,21 @@ public final class ExternalProcessorService
             check.input());
     this.mapper = new PhaseDecisionMapper(dryRun);
     this.times = messageTimes(metrics);
-    this.tokens = new CheckedDecision.Tokens(check.input());
     if (!announce) {
+      this.facts = facts;
       return;
     }
+    Optional<RouteTable> table = this.routes;
+    String path = config.processPath();
+    InputMapper.Options input = check.input();
+    this.facts = policies.fact("ext_proc rules", p -> StreamFacts.of(p, path, table, input));
     metrics.expectChecks("ext_proc", "request", true);
     metrics.expectChecks("ext_proc", "response", true);
     metrics.expectChecks("ext_proc", "stream", false);
     metrics.expectCheckedDecisions();
     policies.onActivate(
         p -> {
-          Rules r = rules(p);
-          if (r.request()) {
-            // the carried decision's token hashes the policy's data: on the bundle's thread, not
-            // in the first Check or stream after the swap
-            tokens.of(p.policy());
-          }
+          Rules r = this.facts.of(p).rules();
           LOG.log(
               Level.INFO,
               "ext_proc: revision {0} defines {1}",
@@ -260,7 +265,7 @@ public final class ExternalProcessorService
         config,
         DecisionRecorder.none(),
         Optional.empty(),
-        false);
+        facts);
   }
 
   /**
@@ -306,31 +311,33 @@ public final class ExternalProcessorService
     return config.processPath().replace('/', '.');
   }
 
-  // identity on purpose: one activation of a policy, not an equal one
-  @SuppressWarnings("ReferenceEquality")
-  private Rules rules(ActivePolicy p) {
-    Rules r = rules.get();
-    if (r != null && r.policy() == p) {
-      return r;
+  /**
+   * What streams read of one policy: the phase rules under the process path, those under each
+   * route's process path (with routes), and the {@link CheckedDecision#token token} a carried
+   * decision must have to be used (null when the policy does not define the request rule: no stream
+   * then reads a carried decision). Computed when the policy is activated ({@link PolicyFact}); a
+   * fresh {@link PhaseCost} per policy, as before.
+   */
+  private record StreamFacts(Rules rules, Map<String, Rules> routes, String token) {
+    static StreamFacts of(
+        ActivePolicy p, String processPath, Optional<RouteTable> table, InputMapper.Options input) {
+      Rules rules = Rules.of(p, processPath);
+      Map<String, Rules> routes = new HashMap<>();
+      if (table.isPresent()) {
+        for (Route r : table.get().routes()) {
+          routes.putIfAbsent(r.path(), Rules.of(p, r.path()));
+        }
+      }
+      String token = rules.request() ? CheckedDecision.token(p.policy(), input) : null;
+      return new StreamFacts(rules, Collections.unmodifiableMap(routes), token);
     }
-    r =
-        new Rules(
-            p, defines(p.policy(), dotted(), "request"), defines(p.policy(), dotted(), "response"));
-    rules.set(r);
-    return r;
-  }
 
-  /** The phase rules a route's process path defines in {@code p}, read once per activation. */
-  @SuppressWarnings("ReferenceEquality")
-  private Rules rules(ActivePolicy p, String processPath) {
-    Rules r = routeRules.get(processPath);
-    if (r != null && r.policy() == p) {
-      return r;
+    /** The phase rules of a route's process path ({@code processPath}). */
+    Rules route(ActivePolicy p, String processPath) {
+      Rules r = routes.get(processPath);
+      // every route of the table is in routes: computed here only for a path outside it
+      return r != null ? r : Rules.of(p, processPath);
     }
-    String root = processPath.replace('/', '.');
-    r = new Rules(p, defines(p.policy(), root, "request"), defines(p.policy(), root, "response"));
-    routeRules.put(processPath, r);
-    return r;
   }
 
   private static boolean defines(PreparedPolicy policy, String root, String phase) {
@@ -500,6 +507,8 @@ public final class ExternalProcessorService
     // the response phase's input is the request phase's with another `phase` and a `response`
     // (ProcessStream): rules that read neither are not evaluated again for it
     private final Carry carry = Carry.across("phase", "response");
+    // what the stream reads of its policy (null: none active)
+    private final StreamFacts known;
     // with routes: none until route() picks the stream's route, so nothing runs unrouted
     private Rules phases;
     private Route route;
@@ -509,8 +518,8 @@ public final class ExternalProcessorService
 
     Runner(Optional<ActivePolicy> policy) {
       this.policy = policy;
-      this.phases =
-          routes.isPresent() ? null : policy.map(ExternalProcessorService.this::rules).orElse(null);
+      this.known = policy.isPresent() ? facts.of(policy.get()) : null;
+      this.phases = routes.isPresent() || known == null ? null : known.rules();
     }
 
     @Override
@@ -540,7 +549,7 @@ public final class ExternalProcessorService
         return Optional.of(decide(table(r, Phase.REQUEST), Phase.REQUEST, input, start));
       }
       route = r;
-      phases = rules(policy.get(), r.path());
+      phases = known.route(policy.get(), r.path());
       return Optional.empty();
     }
 
@@ -584,7 +593,7 @@ public final class ExternalProcessorService
         return "routed";
       }
       Optional<String> mismatch =
-          d.mismatch(tokens.of(policy.get().policy()), check.routes().routes().get(0).path(), body);
+          d.mismatch(known.token(), check.routes().routes().get(0).path(), body);
       if (mismatch.isPresent()) {
         return mismatch.get();
       }

@@ -2,6 +2,8 @@ package io.jrego.server.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.grpc.stub.StreamObserver;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -106,6 +108,7 @@ final class WarmUpAfterReady {
   static Thread start(
       CheckServer.Config config,
       AuthorizationService quiet,
+      Optional<ExternalProcessorService> quietProcess,
       PolicyHolder policies,
       int rounds,
       Duration first,
@@ -132,7 +135,8 @@ final class WarmUpAfterReady {
                             repeatable(policies)
                                 ? withNewNames(requests, done.getAndIncrement())
                                 : List.of(),
-                            maxMessage));
+                            maxMessage,
+                            repeatable(policies) ? quietProcess : Optional.empty()));
               } catch (RuntimeException e) {
                 // a warm-up that cannot run leaves the server as it was, serving
                 LOG.log(Level.WARNING, "warm-up after ready did not run: {0}", e.toString());
@@ -164,14 +168,16 @@ final class WarmUpAfterReady {
   /**
    * One round: each request once over a new connection to a new copy of the server made with {@code
    * copy}, in-process if the copy cannot listen; then the limited evaluations. Never throws.
-   * Returns how the requests went: {@code "over loopback gRPC"} or {@code "in-process"}.
+   * Returns how the requests went: {@code "over loopback gRPC"} or {@code "in-process"}. With
+   * {@code quietProcess}, also {@link #staleCarries}.
    */
   static String round(
       CheckServer.Config copy,
       AuthorizationService quiet,
       PolicyHolder policies,
       List<CheckRequest> requests,
-      int maxMessage) {
+      int maxMessage,
+      Optional<ExternalProcessorService> quietProcess) {
     String how = "over loopback gRPC";
     try {
       if (!requests.isEmpty()) {
@@ -186,8 +192,29 @@ final class WarmUpAfterReady {
       Thread.currentThread().interrupt();
       return "interrupted";
     }
+    quietProcess.ifPresent(WarmUpAfterReady::staleCarries);
     LimitedEvaluations.round();
     return how;
+  }
+
+  /**
+   * The made-up streams of {@link WarmUpSamples#staleCarries}, in-process on {@code quietProcess}
+   * (a warm-up copy: its counts are its own): one reads an entry of Check's decision that a swap
+   * made stale and evaluates again, one finds ext_authz's namespace without an entry. In the fault
+   * matrix every stream used Check's decision until the cpu-policy swap, whose first streams met
+   * entries of the policy before and threw out the compiled code for taking the other way ({@code
+   * CheckedDecision.mismatch@8}, the evaluation's options). Never throws.
+   */
+  static void staleCarries(ExternalProcessorService quietProcess) {
+    for (List<ProcessingRequest> stream : WarmUpSamples.staleCarries()) {
+      try {
+        StreamObserver<ProcessingRequest> s = quietProcess.process(new WarmUp.Discard<>());
+        stream.forEach(s::onNext);
+        s.onCompleted();
+      } catch (RuntimeException e) {
+        LOG.log(Level.DEBUG, "warm-up after ready, stream: {0}", e.toString());
+      }
+    }
   }
 
   private static void overTheWire(

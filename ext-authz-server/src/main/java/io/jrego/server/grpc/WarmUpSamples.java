@@ -5,6 +5,7 @@ import com.google.protobuf.Struct;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -13,6 +14,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.jrego.server.process.CheckedDecision;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,6 +102,27 @@ final class WarmUpSamples {
             Map.of("content-type", "application/x-www-form-urlencoded"),
             "rating=5&comment=fine+thanks"),
         check("", "GET", "/", Map.of(), ""));
+  }
+
+  /**
+   * The first of {@link #streams()} twice more, as Envoy sends it behind ext_authz: once with an
+   * entry of Check's decision that a policy swap made stale ({@link
+   * CheckedDecision#staleEntryForWarmUp}), once with ext_authz's namespace and no entry.
+   */
+  static List<List<ProcessingRequest>> staleCarries() {
+    List<ProcessingRequest> chat = streams().getFirst();
+    Metadata stale = CheckedDecision.staleEntryForWarmUp();
+    Metadata none =
+        Metadata.newBuilder()
+            .putFilterMetadata(CheckedDecision.NAMESPACE, Struct.getDefaultInstance())
+            .build();
+    List<List<ProcessingRequest>> out = new ArrayList<>();
+    for (Metadata m : List.of(stale, none)) {
+      List<ProcessingRequest> s = new ArrayList<>(chat);
+      s.set(0, chat.getFirst().toBuilder().setMetadataContext(m).build());
+      out.add(List.copyOf(s));
+    }
+    return List.copyOf(out);
   }
 
   /**

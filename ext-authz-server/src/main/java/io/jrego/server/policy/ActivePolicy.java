@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param decisions {@code policy}'s decisions prepared for evaluation, by path: filled before the
  *     activation with the paths the policy it replaces served ({@link Decisions#prepareAll}), then
  *     by the first call of each other path
+ * @param facts what services know of {@code policy} ({@link PolicyFact}): computed by {@link
+ *     PolicyHolder#activate} before it serves
  */
 public record ActivePolicy(
     PreparedPolicy policy,
@@ -26,7 +28,8 @@ public record ActivePolicy(
     String source,
     Instant activatedAt,
     Map<String, String> bundles,
-    Decisions decisions) {
+    Decisions decisions,
+    PolicyFacts facts) {
   public ActivePolicy {
     Objects.requireNonNull(policy);
     Objects.requireNonNull(revision);
@@ -34,16 +37,17 @@ public record ActivePolicy(
     Objects.requireNonNull(activatedAt);
     Objects.requireNonNull(bundles);
     Objects.requireNonNull(decisions);
+    Objects.requireNonNull(facts);
   }
 
-  /** A snapshot whose decisions are not prepared yet. */
+  /** A snapshot whose decisions and facts are not prepared yet. */
   public ActivePolicy(
       PreparedPolicy policy,
       String revision,
       String source,
       Instant activatedAt,
       Map<String, String> bundles) {
-    this(policy, revision, source, activatedAt, bundles, new Decisions(policy));
+    this(policy, revision, source, activatedAt, bundles, new Decisions(policy), new PolicyFacts());
   }
 
   /** A policy from one bundle, named by {@code source}. */

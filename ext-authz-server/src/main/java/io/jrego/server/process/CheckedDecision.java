@@ -18,6 +18,9 @@ import io.jrego.engine.value.SetValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import io.jrego.server.envoy.InputMapper;
+import io.jrego.server.policy.ActivePolicy;
+import io.jrego.server.policy.PolicyFact;
+import io.jrego.server.policy.PolicyHolder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -144,32 +147,6 @@ public final class CheckedDecision {
     }
   }
 
-  /**
-   * {@link #token} of the policy last asked for, kept: one per service, whose input options are
-   * fixed. Thread-safe.
-   */
-  public static final class Tokens {
-    private final InputMapper.Options input;
-    private volatile Token last = new Token(null, "");
-
-    private record Token(PreparedPolicy policy, String token) {}
-
-    public Tokens(InputMapper.Options input) {
-      this.input = Objects.requireNonNull(input);
-    }
-
-    /** The token of {@code policy} with this service's input options. */
-    @SuppressWarnings("ReferenceEquality") // one compiled policy, by identity
-    public String of(PreparedPolicy policy) {
-      Token t = last;
-      if (t.policy() != policy) {
-        t = new Token(policy, token(policy, input));
-        last = t;
-      }
-      return t.token();
-    }
-  }
-
   // ---- when Check writes it ---------------------------------------------------------------
 
   /**
@@ -234,27 +211,36 @@ public final class CheckedDecision {
    * {@code processPath}, while the {@link Gate} is open. One per Check service; thread-safe.
    */
   public static final class Writer {
-    private final String requestRule;
-    private final Tokens tokens;
+    private final PolicyFact<Carried> carried;
     private final Gate gate;
-    private volatile Defines defines = new Defines(null, false);
-
-    private record Defines(PreparedPolicy policy, boolean request) {}
 
     /**
+     * Whether a policy defines the request rule and, if it does, its {@link #token}: computed for
+     * each policy before it serves ({@link PolicyFact}), not by the first Check under it.
+     */
+    private record Carried(boolean request, String token) {}
+
+    /**
+     * @param policies the policies Check serves (the writer keeps what it needs of each in them)
      * @param processPath the root of the ext_proc phase rules, as {@code envoy/process}
      * @param input how this Check service maps requests to input (part of the {@link #token})
      * @param gate when to write
      */
-    public Writer(String processPath, InputMapper.Options input, Gate gate) {
-      this.requestRule = "data." + processPath.replace('/', '.') + ".request";
-      this.tokens = new Tokens(input);
+    public Writer(PolicyHolder policies, String processPath, InputMapper.Options input, Gate gate) {
+      Objects.requireNonNull(input);
+      String requestRule = "data." + processPath.replace('/', '.') + ".request";
       this.gate = Objects.requireNonNull(gate);
+      this.carried =
+          policies.fact(
+              "carried decision",
+              p -> {
+                boolean request = definesRequest(p.policy(), requestRule);
+                return new Carried(request, request ? token(p.policy(), input) : null);
+              });
     }
 
     private Writer(Writer w, Gate gate) {
-      this.requestRule = w.requestRule;
-      this.tokens = w.tokens;
+      this.carried = w.carried;
       this.gate = gate;
     }
 
@@ -268,21 +254,13 @@ public final class CheckedDecision {
           this, new Gate(gate.mode() == Carrying.NEVER ? Carrying.NEVER : Carrying.ALWAYS));
     }
 
-    @SuppressWarnings("ReferenceEquality") // one compiled policy, by identity
-    private boolean definesRequest(PreparedPolicy policy) {
-      Defines d = defines;
-      if (d.policy() != policy) {
-        boolean request = false;
-        for (RuleInfo rule : policy.rules()) {
-          if (rule.path().equals(requestRule) || rule.path().startsWith(requestRule + ".")) {
-            request = true;
-            break;
-          }
+    private static boolean definesRequest(PreparedPolicy policy, String requestRule) {
+      for (RuleInfo rule : policy.rules()) {
+        if (rule.path().equals(requestRule) || rule.path().startsWith(requestRule + ".")) {
+          return true;
         }
-        d = new Defines(policy, request);
-        defines = d;
       }
-      return d.request();
+      return false;
     }
 
     /**
@@ -293,15 +271,17 @@ public final class CheckedDecision {
      */
     public CheckResponse attach(
         CheckResponse response,
-        PreparedPolicy policy,
+        ActivePolicy policy,
         String path,
         Value decision,
         CheckRequest request) {
       String json = null;
+      Carried known = null;
       if (gate.open() && path != null && response.getStatus().getCode() == 0) {
         AttributeContext.HttpRequest http = request.getAttributes().getRequest().getHttp();
+        known = carried.of(policy);
         if (response.hasOkResponse()
-            && definesRequest(policy)
+            && known.request()
             && !"true".equalsIgnoreCase(http.getHeadersOrDefault(PARTIAL_BODY, ""))) {
           StringBuilder out = new StringBuilder(256);
           if (writeJson(decision, out)) {
@@ -330,7 +310,7 @@ public final class CheckedDecision {
       }
       Struct entry =
           Struct.newBuilder()
-              .putFields(POLICY, string(tokens.of(policy)))
+              .putFields(POLICY, string(known.token()))
               .putFields(PATH, string(path))
               .putFields(BODY_BYTES, number(bytes))
               .putFields(BODY_CRC, number(crc))
@@ -600,6 +580,33 @@ public final class CheckedDecision {
     List<String> keys =
         Arrays.asList(path.replace('.', '/').replaceAll("^/+|/+$", "").split("/", -1));
     return keys.size() > 1 && keys.get(0).equals("data") ? keys.subList(1, keys.size()) : keys;
+  }
+
+  /**
+   * ext_authz's namespace as Envoy forwards it with an entry Check wrote under a policy no server
+   * serves (its token is no policy's): a stream that reads it evaluates again ({@code
+   * policy_changed}), as the first streams after a swap do with the entries Check wrote under the
+   * policy before. For the warm-up's rounds after ready, so that the compiled stream path has taken
+   * that way before a swap takes it under load (fault matrix, session 19 and 20: {@code mismatch@8}
+   * and the evaluation's options, on check threads, in cpu-policy's first seconds).
+   */
+  public static Metadata staleEntryForWarmUp() {
+    Struct entry =
+        Struct.newBuilder()
+            .putFields(POLICY, string("warm-up: made by no policy this server serves"))
+            .putFields(PATH, string("envoy/authz/allow"))
+            .putFields(BODY_BYTES, number(0))
+            .putFields(BODY_CRC, number(0))
+            .putFields(DECISION, string("true"))
+            .build();
+    return Metadata.newBuilder()
+        .putFilterMetadata(
+            NAMESPACE,
+            Struct.newBuilder()
+                .putFields(
+                    KEY, com.google.protobuf.Value.newBuilder().setStructValue(entry).build())
+                .build())
+        .build();
   }
 
   /** Whether {@code response} carries an entry (for tests and the benchmark's checks). */

@@ -89,7 +89,8 @@ class WarmUpAfterReadyTest {
     List<CheckRequest> requests = WarmUpAfterReady.requests(quiet, maxMessage);
     CheckServer.Config copy = WarmUp.copyOf(CONFIG, maxMessage);
 
-    assertThat(WarmUpAfterReady.round(copy, quiet, policies, requests, maxMessage))
+    assertThat(
+            WarmUpAfterReady.round(copy, quiet, policies, requests, maxMessage, Optional.empty()))
         .isEqualTo("over loopback gRPC");
     assertThat(evaluations.get()).isPositive();
   }
@@ -107,7 +108,9 @@ class WarmUpAfterReadyTest {
             .shutdownGrace(Duration.ofSeconds(1))
             .build();
 
-    assertThat(WarmUpAfterReady.round(nowhere, quiet, policies, requests, maxMessage))
+    assertThat(
+            WarmUpAfterReady.round(
+                nowhere, quiet, policies, requests, maxMessage, Optional.empty()))
         .isEqualTo("in-process");
     // the chats, the many keys and digits, the byte that is not UTF-8, path parameters, bodies cut
     // short; not the oversized chat, which only the deframer would refuse
@@ -136,7 +139,9 @@ class WarmUpAfterReadyTest {
     assertThat(rounds.get()).isEqualTo(2);
 
     AuthorizationService quiet = quiet();
-    Thread t = WarmUpAfterReady.start(CONFIG, quiet, policies, 5, Duration.ofHours(1), () -> false);
+    Thread t =
+        WarmUpAfterReady.start(
+            CONFIG, quiet, Optional.empty(), policies, 5, Duration.ofHours(1), () -> false);
     t.interrupt();
     t.join(Duration.ofSeconds(10));
     assertThat(t.isAlive()).isFalse();
@@ -148,8 +153,58 @@ class WarmUpAfterReadyTest {
     AuthorizationService quiet = quiet();
     int maxMessage = WarmUp.maxMessage(CONFIG);
     WarmUpAfterReady.round(
-        WarmUp.copyOf(CONFIG, maxMessage), quiet, policies, List.of(), maxMessage);
+        WarmUp.copyOf(CONFIG, maxMessage),
+        quiet,
+        policies,
+        List.of(),
+        maxMessage,
+        Optional.empty());
     assertThat(evaluations.get()).isZero();
+  }
+
+  /**
+   * A round's made-up streams take the ways the first streams after a swap take: one reads an entry
+   * of Check's decision made under another policy and evaluates the request rule again ({@code
+   * policy_changed}), one finds ext_authz's namespace without an entry; on the warm-up copy, whose
+   * counts are its own.
+   */
+  @Test
+  void aRoundsStreamsReadAStaleCheckDecisionAndNone() throws Exception {
+    PolicyHolder holder = new PolicyHolder();
+    holder.activate(
+        ActivePolicy.oneBundle(
+            Rego.builder()
+                .module(
+                    "p.rego",
+                    """
+                    package envoy.process
+
+                    request := {"allowed": true, "headers": {"x-seen": "request"}}
+                    """)
+                .compile(),
+            "r",
+            "test",
+            Instant.now()));
+    ServerMetrics real = new ServerMetrics();
+    ExternalProcessorService process =
+        new ExternalProcessorService(
+            holder,
+            real,
+            AuthorizationService.Config.defaults(),
+            ExternalProcessorService.Config.defaults());
+    ExternalProcessorService copy = process.forWarmUp();
+
+    WarmUpAfterReady.staleCarries(copy);
+
+    assertThat(checked(copy.metrics(), "policy_changed")).isEqualTo(1);
+    assertThat(checked(copy.metrics(), "absent")).isEqualTo(1);
+    assertThat(checked(real, "policy_changed")).isZero();
+    assertThat(checked(real, "absent")).isZero();
+  }
+
+  private static double checked(ServerMetrics metrics, String result) {
+    var c = metrics.registry().find("jrego.ext_proc.checked").tag("result", result).counter();
+    return c == null ? 0 : c.count();
   }
 
   /**

@@ -26,6 +26,7 @@ import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.ExternalProcessorService;
 import io.jrego.server.grpc.RecordingObserver;
+import io.jrego.server.policy.PolicyFact;
 import io.jrego.server.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,6 +207,39 @@ class CheckedDecisionTest {
     assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
         .containsEntry("x-seen-by", "request");
     assertThat(counted("policy_changed")).isEqualTo(1);
+  }
+
+  /**
+   * What Check's writer and the streams read of a policy (whether it defines the request rule, its
+   * token, its phase rules) is computed when the policy is activated, before it serves: the first
+   * Check and stream after a swap compute none of it (they used to, each in a cache of the last
+   * policy it saw, and set off the compiled code's trap for a new policy on a check thread).
+   */
+  @Test
+  void aSwapPreparesWhatCheckAndTheStreamsReadOfTheNewPolicyBeforeItServes() throws Exception {
+    CheckResponse ok = check(BODY, Map.of());
+    assertThat(requestPhase(forwarded(ok.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check");
+    List<PolicyFact<?>> facts = policies.facts();
+    assertThat(facts).hasSize(2); // the writer's and the streams'
+    assertThat(computations(facts)).containsExactly(1L, 1L);
+
+    activate("{\"limits\": {\"tokens\": 2}}"); // another policy: another token
+    assertThat(computations(facts)).containsExactly(2L, 2L);
+
+    CheckResponse again = check(BODY, Map.of());
+    assertThat(CheckedDecision.carried(again)).isTrue();
+    assertThat(requestPhase(forwarded(again.getDynamicMetadata()), BODY))
+        .containsEntry("x-seen-by", "check")
+        .containsEntry("response", "check");
+    assertThat(requestPhase(Metadata.getDefaultInstance(), BODY))
+        .containsEntry("x-seen-by", "request");
+    assertThat(computations(facts)).containsExactly(2L, 2L);
+    assertThat(counted("used")).isEqualTo(2);
+  }
+
+  private static List<Long> computations(List<PolicyFact<?>> facts) {
+    return facts.stream().map(PolicyFact::computations).toList();
   }
 
   @Test

@@ -51,7 +51,11 @@ public final class CallTargets {
           null,
           functions,
           kind == Kind.BUILTIN
-              && builtin.function().filter(StandardBuiltins::isComparison).isPresent());
+              // not Optional.filter: a new policy's first call targets are resolved on the bundle
+              // thread (its warm-up), and a lambda of its own there threw out the compiled
+              // Optional.filter the checks share (fault matrix, cpu-policy swap, session 20)
+              && builtin.function().isPresent()
+              && StandardBuiltins.isComparison(builtin.function().get()));
     }
 
     /** The definitions that may match these operands, in written order. */
