@@ -20,11 +20,16 @@ import java.util.TreeMap;
  * is still held when a choice finishes ({@code finish_reason}), at {@code data: [DONE]} or at the
  * end of the stream goes out in the finishing event, or in an event made for it just before (same
  * {@code id}, {@code model} and {@code created}). Comments, events without JSON data, {@code
- * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes.
+ * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes, and one
+ * whose answer text changed keeps every byte but its text's string literal, which is written anew
+ * into the bytes as they came (no data rebuilt, no block written again). Only an event with several
+ * {@code data} lines, or bytes that are not UTF-8 before a character outside ASCII, is written from
+ * its decoded data.
  *
  * <p>Several events in one network piece (a fast upstream, or Envoy reading behind it) are judged
- * together: their answer text is held as it is read and scanned once, at the piece's last event,
- * which then carries what is released; the earlier events of the piece go out with empty text.
+ * together: their answer text is held as it is read and scanned once, at the piece's last event (a
+ * comment or block without data after it does not count), which then carries what is released;
+ * the earlier events of the piece go out with empty text.
  * Scanning per event would scan the held-back window again for every few characters; a piece
  * holding one event (a model streaming at reading speed) is judged as before.
  *
