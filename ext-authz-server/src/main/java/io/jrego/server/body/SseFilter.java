@@ -28,10 +28,10 @@ import java.util.TreeMap;
  *
  * <p>Several events in one network piece (a fast upstream, or Envoy reading behind it) are judged
  * together: their answer text is held as it is read and scanned once, at the piece's last event (a
- * comment or block without data after it does not count), which then carries what is released;
- * the earlier events of the piece go out with empty text.
- * Scanning per event would scan the held-back window again for every few characters; a piece
- * holding one event (a model streaming at reading speed) is judged as before.
+ * comment or block without data after it does not count), which then carries what is released; the
+ * earlier events of the piece go out with empty text. Scanning per event would scan the held-back
+ * window again for every few characters; a piece holding one event (a model streaming at reading
+ * speed) is judged as before.
  *
  * <p>Once a blocking rule matches, {@link Out#blocked()} says which types, and everything after is
  * dropped. Not thread-safe: one per stream.
