@@ -492,16 +492,17 @@ def message_seconds(admin_url):
     except OSError:
         return out
     for line in text.splitlines():
-        m = re.match(r'jrego_process_message_seconds_(count|sum)\{(.*)\} (\S+)$', line)
+        m = re.match(r'jrego_(process_message|ext_proc_headers_held)_seconds_(count|sum)\{(.*)\} (\S+)$', line)
         if not m:
             continue
-        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
-        key = f'{labels.get("message", "?")} on {labels.get("thread", "?")}'
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(3)))
+        key = (f'{labels.get("message", "?")} on {labels.get("thread", "?")}' if m.group(1) == "process_message"
+               else f'headers held: {labels.get("part", "?")}')
         count, total = out.get(key, (0, 0.0))
-        if m.group(1) == "count":
-            count = float(m.group(3))
+        if m.group(2) == "count":
+            count = float(m.group(4))
         else:
-            total = float(m.group(3))
+            total = float(m.group(4))
         out[key] = (count, total)
     return out
 
@@ -681,6 +682,7 @@ def main():
             sampler, "sse-generator")
         for row in sse:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
+            row["messages"] = sampler.messages_between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
         sse_warm = [row for row in sse if "window" in row]
         sse = [row for row in sse if "window" not in row]
         sampler.stopped.set()
@@ -914,6 +916,31 @@ def breakdown(variants, s):
     return lines
 
 
+def held_report(variants, s):
+    """jrego's own split of the held response headers (jrego_ext_proc_headers_held_seconds, from a jrego
+    that has it): per measured stream, from their arrival to their answer, and the part of it the
+    stream's messages were in hand; the rest waited for the answer's next piece (or a thread)."""
+    rows = []
+    for v in variants:
+        name = {"ext_authz+ext_proc": "jrego", "before": "jrego-before"}.get(v)
+        m = s[v].get("messages", {}).get(name, {}) if name else {}
+        total, handling = m.get("headers held: total"), m.get("headers held: handling")
+        if total and handling:
+            body = m.get("response_body on transport", (0, 0))[0] + m.get("response_body on check", (0, 0))[0]
+            rows.append(f"| {v} | {total[0]:.0f} | {total[1]:.2f} | {handling[1]:.2f} | {total[1] - handling[1]:.2f} "
+                        f"| {body / total[0]:.1f} |")
+    if not rows:
+        return []
+    return ["", "The held response headers in jrego's own timing (`jrego_ext_proc_headers_held_seconds`, means "
+            "over the measured streams, ms): held = from the response headers' arrival to their answer; "
+            "handling = the part of it this stream's messages were being handled (the response phase's "
+            "decision, then each body piece filtered until answer text is judged past the hold-back); "
+            "waiting = the rest, the answer's next piece not yet there (Envoy, the upstream, a hand-off "
+            "to a check thread). Body messages per stream: all of the stream's, for scale.", "",
+            "| variant | streams | held | handling | waiting | body messages per stream |",
+            "|---|---|---|---|---|---|"] + rows
+
+
 def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
     """Whether jrego was warm when measured: its CPU per request in each HTTP warm-up window and in
     the measured phases at the warm-up's rate, and per round of SSE streams (one to each variant) in
@@ -1141,6 +1168,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                      f"{r['first_byte_ms_p50']:.2f} | {r['first_byte_ms_p90']:.2f} | {r['bytes_per_stream']:,} | "
                      f"{r['ok']}/{r['streams']} |")
     lines += breakdown(variants, s)
+    lines += held_report(variants, s)
     lines += cut_report(variants, s, cuts)
     lines += warm_report(variants, warm_rate, http_warm, http, sse_warm, sse)
     ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]

@@ -46,6 +46,10 @@ import java.util.function.Supplier;
  *       request_headers}, {@code request_body}, {@code request_trailers}, {@code response_headers},
  *       {@code response_body} or {@code response_trailers}, {@code thread} where it was handled:
  *       {@code transport} or {@code check}; count, sum and max
+ *   <li>{@code jrego_ext_proc_headers_held_seconds{part}}: an SSE answer's response headers held
+ *       until its first answer text is judged (a stream rule may block): {@code part="total"} from
+ *       their arrival to their answer, {@code part="handling"} the time this stream's messages were
+ *       being handled meanwhile; count, sum and max
  *   <li>{@code jrego_route_checks_total{route, bundle, result, reason}}: with routes configured,
  *       checks by the route that took them and its bundle; {@code route=""} with reason {@code
  *       unknown_workload} for checks no route took
@@ -291,6 +295,28 @@ public final class ServerMetrics implements AutoCloseable {
                 "Time to evaluate the policy for one Check or ext_proc phase",
                 service,
                 phase));
+  }
+
+  /**
+   * Records how long an SSE answer's response headers were held for its first judged text ({@code
+   * jrego_ext_proc_headers_held_seconds{part}}): {@code part="total"} from the headers' arrival to
+   * their answer, {@code part="handling"} the part of it this stream's messages were being handled
+   * (the rest waited for the answer's next piece, or for a thread); count, sum and max.
+   */
+  public void headersHeld(long totalNanos, long handlingNanos) {
+    heldTimer("total").record(totalNanos, TimeUnit.NANOSECONDS);
+    heldTimer("handling").record(handlingNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer heldTimer(String part) {
+    return messageTimers.computeIfAbsent(
+        "held\u0000" + part,
+        k ->
+            Timer.builder("jrego.ext_proc.headers.held")
+                .description(
+                    "How long an SSE answer's response headers waited for its first judged text")
+                .tag("part", part)
+                .register(registry));
   }
 
   /**

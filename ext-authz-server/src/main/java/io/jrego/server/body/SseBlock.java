@@ -1,7 +1,7 @@
 package io.jrego.server.body;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,13 +20,19 @@ public final class SseBlock {
   public record Line(String text, String field, String value, boolean comment) {}
 
   private final byte[] raw;
-  private final List<Line> lines;
+  // each line's content in raw, as [start, end) pairs, terminator excluded (a leading byte-order
+  // mark of the stream too): lines are decoded only when asked for
+  private final int[] spans;
+  private List<Line> lines;
   private final String newline;
   private final boolean terminated;
+  private int data = -2; // the first byte of the only data line's value; -1: none or several
+  private int dataLine = -1; // that line's index in spans
+  private boolean several; // whether it has several data lines
 
-  SseBlock(byte[] raw, List<Line> lines, String newline, boolean terminated) {
+  SseBlock(byte[] raw, int[] spans, String newline, boolean terminated) {
     this.raw = raw;
-    this.lines = List.copyOf(lines);
+    this.spans = spans;
     this.newline = newline;
     this.terminated = terminated;
   }
@@ -36,14 +42,77 @@ public final class SseBlock {
     return raw.clone();
   }
 
-  /** Writes the bytes as received to {@code out} (no copy made first). */
-  void writeRaw(ByteArrayOutputStream out) {
-    out.write(raw, 0, raw.length);
-  }
-
   /** The lines, without terminators; the blank line that ends the block is not one of them. */
   public List<Line> lines() {
+    if (lines == null) {
+      List<Line> out = new ArrayList<>(spans.length / 2);
+      for (int k = 0; k < spans.length; k += 2) {
+        out.add(parse(new String(raw, spans[k], spans[k + 1] - spans[k], StandardCharsets.UTF_8)));
+      }
+      lines = List.copyOf(out);
+    }
     return lines;
+  }
+
+  private static Line parse(String text) {
+    if (text.startsWith(":")) {
+      return new Line(text, "", text.substring(1), true);
+    }
+    int colon = text.indexOf(':');
+    if (colon < 0) {
+      return new Line(text, text, "", false);
+    }
+    int value = colon + 1;
+    if (value < text.length() && text.charAt(value) == ' ') {
+      value++;
+    }
+    return new Line(text, text.substring(0, colon), text.substring(value), false);
+  }
+
+  /**
+   * Where the value of the block's only {@code data} line starts in {@link #raw}'s bytes (it ends
+   * at {@link #dataEnd}), read from the bytes; -1 when the block has no {@code data} line or
+   * several.
+   */
+  int dataStart() {
+    if (data == -2) {
+      data = -1;
+      for (int k = 0; k < spans.length; k += 2) {
+        int s = spans[k];
+        int n = spans[k + 1] - s;
+        if (n >= 4
+            && raw[s] == 'd'
+            && raw[s + 1] == 'a'
+            && raw[s + 2] == 't'
+            && raw[s + 3] == 'a'
+            && (n == 4 || raw[s + 4] == ':')) {
+          if (data >= 0) {
+            data = -1; // several: read through lines()
+            dataLine = -1;
+            several = true;
+            break;
+          }
+          data = n == 4 ? s + 4 : n > 5 && raw[s + 5] == ' ' ? s + 6 : s + 5;
+          dataLine = k;
+        }
+      }
+    }
+    return data;
+  }
+
+  /** Whether the block has a {@code data} line: it is an event. */
+  boolean isEvent() {
+    return dataStart() >= 0 || several;
+  }
+
+  /** Where the value {@link #dataStart} gives ends. */
+  int dataEnd() {
+    return spans[dataLine + 1];
+  }
+
+  /** The bytes as received, not copied: never to be written to. */
+  byte[] bytes() {
+    return raw;
   }
 
   /**
@@ -61,28 +130,27 @@ public final class SseBlock {
 
   /** The event's data: its {@code data} lines joined by {@code \n}; empty when it has none. */
   public Optional<String> data() {
-    String one = null; // the data of an event with one data line (nearly all), not copied
+    if (dataStart() >= 0) {
+      // one data line (nearly all events): its value decoded from the bytes, nothing else
+      return Optional.of(new String(raw, data, dataEnd() - data, StandardCharsets.UTF_8));
+    }
     StringBuilder out = null;
-    for (Line l : lines) {
+    for (Line l : lines()) {
       if (!l.comment() && l.field().equals("data")) {
-        if (one == null && out == null) {
-          one = l.value();
+        if (out == null) {
+          out = new StringBuilder(l.value());
         } else {
-          if (out == null) {
-            out = new StringBuilder(one);
-            one = null;
-          }
           out.append('\n').append(l.value());
         }
       }
     }
-    return Optional.ofNullable(out == null ? one : out.toString());
+    return Optional.ofNullable(out == null ? null : out.toString());
   }
 
   /** The value of the last line of a field ({@code event}, {@code id}, {@code retry}). */
   public Optional<String> field(String name) {
     String v = null;
-    for (Line l : lines) {
+    for (Line l : lines()) {
       if (!l.comment() && l.field().equals(name)) {
         v = l.value();
       }
@@ -97,7 +165,7 @@ public final class SseBlock {
   public byte[] withData(String data) {
     StringBuilder out = new StringBuilder(data.length() + 128);
     boolean written = false;
-    for (Line l : lines) {
+    for (Line l : lines()) {
       if (!l.comment() && l.field().equals("data")) {
         if (!written) {
           appendDataLines(out, data, newline);

@@ -3,7 +3,8 @@ package io.jrego.server.body;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.builtins.ai.PiiType;
-import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +20,18 @@ import java.util.TreeMap;
  * is still held when a choice finishes ({@code finish_reason}), at {@code data: [DONE]} or at the
  * end of the stream goes out in the finishing event, or in an event made for it just before (same
  * {@code id}, {@code model} and {@code created}). Comments, events without JSON data, {@code
- * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes.
+ * [DONE]} and the usage chunk pass as they came; an event nothing changed keeps its bytes, and one
+ * whose answer text changed keeps every byte but its text's string literal, which is written anew
+ * into the bytes as they came (no data rebuilt, no block written again). Only an event with several
+ * {@code data} lines, or bytes that are not UTF-8 before a character outside ASCII, is written from
+ * its decoded data.
  *
  * <p>Several events in one network piece (a fast upstream, or Envoy reading behind it) are judged
- * together: their answer text is held as it is read and scanned once, at the piece's last event,
- * which then carries what is released; the earlier events of the piece go out with empty text.
- * Scanning per event would scan the held-back window again for every few characters; a piece
- * holding one event (a model streaming at reading speed) is judged as before.
+ * together: their answer text is held as it is read and scanned once, at the piece's last event (a
+ * comment or block without data after it does not count), which then carries what is released; the
+ * earlier events of the piece go out with empty text. Scanning per event would scan the held-back
+ * window again for every few characters; a piece holding one event (a model streaming at reading
+ * speed) is judged as before.
  *
  * <p>Once a blocking rule matches, {@link Out#blocked()} says which types, and everything after is
  * dropped. Not thread-safe: one per stream.
@@ -56,8 +62,9 @@ public final class SseFilter {
   private final Redactions redactions;
   private final int maxHold;
   private final Map<Integer, Choice> choices = new TreeMap<>();
-  private String template;
-  private String templateEvent = "";
+  private String template; // the data of the last chunk with choices, and its event
+  private SseBlock templateBlock;
+  private final Bytes out = new Bytes();
   private String newline = "\n";
   private final Set<PiiType> blocked = EnumSet.noneOf(PiiType.class);
   private static final JsonPointer CHOICES = JsonPointer.parse("/choices");
@@ -95,11 +102,15 @@ public final class SseFilter {
     if (!blocked.isEmpty()) {
       return NOTHING;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(piece.length + 64);
+    out.reset(piece.length + 64);
     List<SseBlock> blocks = framer.push(piece);
+    int last = blocks.size() - 1;
+    while (last > 0 && !blocks.get(last).isEvent()) {
+      last--; // a comment or a retry after it does not put the judgment off
+    }
     for (int i = 0; i < blocks.size(); i++) {
       // the answer text of the piece's events is judged once, at its last event (see class doc)
-      handle(blocks.get(i), out, i == blocks.size() - 1);
+      handle(blocks.get(i), i >= last);
       if (!blocked.isEmpty()) {
         return new Out(ByteString.EMPTY, blocked);
       }
@@ -112,12 +123,12 @@ public final class SseFilter {
     if (!blocked.isEmpty()) {
       return NOTHING;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.reset(256);
     Optional<SseBlock> rest = framer.finish();
     if (rest.isPresent()) {
-      handle(rest.get(), out, true);
+      handle(rest.get(), true);
     }
-    flushAll(out);
+    flushAll();
     if (!blocked.isEmpty()) {
       return new Out(ByteString.EMPTY, blocked);
     }
@@ -141,31 +152,30 @@ public final class SseFilter {
     return n;
   }
 
-  private void handle(SseBlock block, ByteArrayOutputStream out, boolean judge)
-      throws BodyException {
+  private void handle(SseBlock block, boolean judge) throws BodyException {
     Optional<String> data = block.data();
     if (data.isEmpty()) {
-      block.writeRaw(out);
+      out.write(block.bytes());
       return;
     }
     newline = block.newline();
     events++;
     try {
-      handleData(block, data.get(), out, judge);
+      handleData(block, data.get(), judge);
     } catch (BodyException e) {
       throw new BodyException("event " + events + " of the response stream: " + e.getMessage());
     }
   }
 
-  private void handleData(SseBlock block, String d, ByteArrayOutputStream out, boolean judge)
-      throws BodyException {
+  private void handleData(SseBlock block, String d, boolean judge) throws BodyException {
     if (d.strip().equals("[DONE]")) {
-      flushAll(out);
-      block.writeRaw(out);
+      flushAll();
+      out.write(block.bytes());
       return;
     }
     boolean json = d.stripLeading().startsWith("{");
     String edited = d;
+    boolean asCame = true; // whether edited is the data as it came
     if (json && !eventEdits.isEmpty()) {
       BodyEditor.Result r = BodyEditor.apply(edited, eventEdits, redactions);
       if (r.isBlocked()) {
@@ -173,18 +183,26 @@ public final class SseFilter {
         return;
       }
       edited = r.text();
+      asCame = !r.changed();
     }
     if (!spec.isEmpty()) {
-      // an event made for text held back goes out before this one: straight into out
-      edited = json ? answerText(edited, block, out, judge) : plainText(edited);
+      if (!json) {
+        edited = plainText(edited);
+      } else if (answerText(edited, block, judge) && blocked.isEmpty()) {
+        // an event made for text held back has gone out before this one
+        if (asCame && spliceBytes(block, d)) {
+          return;
+        }
+        edited = spliceText(edited);
+      }
       if (!blocked.isEmpty()) {
         return;
       }
     }
     if (edited.equals(d)) {
-      block.writeRaw(out);
+      out.write(block.bytes());
     } else {
-      out.writeBytes(block.withData(edited));
+      out.write(block.withData(edited));
     }
   }
 
@@ -195,16 +213,26 @@ public final class SseFilter {
     return spec.restore() ? redactions.restore(a.text()) : a.text();
   }
 
-  private String answerText(String d, SseBlock block, ByteArrayOutputStream before, boolean judge)
-      throws BodyException {
+  // the answer text literals answerText(...) found changed in the event's data: the literal at
+  // [at[2k], at[2k + 1]) (chars of the data) becomes texts[k]
+  private int[] at = new int[4];
+  private String[] texts = new String[2];
+  private int changes;
+  private final StringBuilder literal = new StringBuilder(64);
+
+  /**
+   * Passes the answer text of each choice of the chunk {@code d} through its {@link StreamText},
+   * and notes the literals whose text that changed; an event made for text held back goes straight
+   * out. Returns whether a literal changed.
+   */
+  private boolean answerText(String d, SseBlock block, boolean judge) throws BodyException {
+    changes = 0;
     List<ChunkScan.Choice> found = ChunkScan.scan(d);
     if (found == null) {
-      return d;
+      return false;
     }
     template = d;
-    templateEvent = block.field("event").orElse("");
-    StringBuilder out = null;
-    int pos = 0;
+    templateBlock = block;
     for (ChunkScan.Choice f : found) {
       int index = f.index();
       Choice c = choices.get(index);
@@ -213,28 +241,104 @@ public final class SseFilter {
           c = new Choice(newText(), f.fromDelta());
           choices.put(index, c);
         }
-        String emitted = take(c.text().push(ChunkScan.text(d, f), judge || f.finishing()));
+        String text = ChunkScan.text(d, f);
+        String emitted = take(c.text().push(text, judge || f.finishing()));
         if (f.finishing()) {
           emitted += take(c.text().finish());
           choices.remove(index);
         }
-        if (out == null) {
-          out = new StringBuilder(d.length() + 16);
+        if (!emitted.equals(text)) {
+          change(f.start(), f.end(), emitted);
         }
-        JsonText.appendString(out.append(d, pos, f.start()), emitted);
-        pos = f.end();
       } else if (f.finishing() && c != null) {
         String rest = take(c.text().finish());
         choices.remove(index);
         if (!rest.isEmpty()) {
-          before.writeBytes(synthetic(index, c.delta(), rest));
+          out.write(synthetic(index, c.delta(), rest));
         }
       }
       if (!blocked.isEmpty()) {
-        return d;
+        return false;
       }
     }
-    return out == null ? d : out.append(d, pos, d.length()).toString();
+    return changes > 0;
+  }
+
+  private void change(int start, int end, String text) {
+    if (2 * changes + 2 > at.length) {
+      at = Arrays.copyOf(at, at.length * 2);
+      texts = Arrays.copyOf(texts, texts.length * 2);
+    }
+    at[2 * changes] = start;
+    at[2 * changes + 1] = end;
+    texts[changes++] = text;
+  }
+
+  /** {@code d} with the literals {@link #answerText} changed written anew. */
+  private String spliceText(String d) {
+    StringBuilder s = new StringBuilder(d.length() + 16);
+    int pos = 0;
+    for (int k = 0; k < changes; k++) {
+      JsonText.appendString(s.append(d, pos, at[2 * k]), texts[k]);
+      pos = at[2 * k + 1];
+    }
+    return s.append(d, pos, d.length()).toString();
+  }
+
+  /**
+   * Writes the event with the literals {@link #answerText} changed written anew, every other byte
+   * as it came (the data's other members, its spacing and escapes, the other lines, the line
+   * endings). False, writing nothing, when the event's data is not one line, or not valid UTF-8
+   * (its chars then do not map onto its bytes): it is written from its data then.
+   */
+  private boolean spliceBytes(SseBlock block, String d) {
+    int start = block.dataStart();
+    if (start < 0) {
+      return false;
+    }
+    int length = block.dataEnd() - start;
+    // as many chars as bytes: every byte was one char (ASCII, or each bad byte one U+FFFD)
+    boolean ascii = d.length() == length;
+    if (!ascii && d.indexOf('\uFFFD') >= 0) {
+      return false; // some bytes were not UTF-8: the chars' UTF-8 is not the bytes
+    }
+    byte[] raw = block.bytes();
+    int pos = 0; // in raw
+    int ch = 0; // chars of d before byteAt
+    int byteAt = start; // where char ch of d starts in raw
+    for (int k = 0; k < changes; k++) {
+      int from = ascii ? start + at[2 * k] : advance(d, ch, at[2 * k], byteAt);
+      int to = ascii ? start + at[2 * k + 1] : advance(d, at[2 * k], at[2 * k + 1], from);
+      ch = at[2 * k + 1];
+      byteAt = to;
+      out.write(raw, pos, from - pos);
+      literal.setLength(0);
+      JsonText.appendString(literal, texts[k]);
+      out.writeUtf8(literal);
+      pos = to;
+    }
+    out.write(raw, pos, raw.length - pos);
+    return true;
+  }
+
+  /**
+   * Where char {@code to} of {@code d} starts in UTF-8, char {@code from} starting at {@code b}.
+   */
+  private static int advance(String d, int from, int to, int b) {
+    for (int i = from; i < to; i++) {
+      char c = d.charAt(i);
+      if (c < 0x80) {
+        b++;
+      } else if (c < 0x800) {
+        b += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        b += 4; // with its low surrogate: the text was valid UTF-8, so it has one
+        i++;
+      } else {
+        b += 3;
+      }
+    }
+    return b;
   }
 
   private StreamText newText() {
@@ -247,11 +351,11 @@ public final class SseFilter {
     return o.text();
   }
 
-  private void flushAll(ByteArrayOutputStream out) throws BodyException {
+  private void flushAll() throws BodyException {
     for (Map.Entry<Integer, Choice> e : choices.entrySet()) {
       String rest = take(e.getValue().text().finish());
       if (!rest.isEmpty() && blocked.isEmpty()) {
-        out.writeBytes(synthetic(e.getKey(), e.getValue().delta(), rest));
+        out.write(synthetic(e.getKey(), e.getValue().delta(), rest));
       }
     }
     choices.clear();
@@ -267,6 +371,7 @@ public final class SseFilter {
             + (delta ? "}" : "")
             + ",\"finish_reason\":null}]";
     String data = template;
+    String templateEvent = templateBlock.field("event").orElse("");
     JsonText t = new JsonText(data);
     JsonText.Location choices = t.locate(CHOICES).orElseThrow();
     data =
@@ -277,5 +382,36 @@ public final class SseFilter {
       data = BodyEditor.removeAt(data, usage.get());
     }
     return SseBlock.event(templateEvent, data, newline);
+  }
+
+  /** What a piece lets out, as it grows: an unsynchronized {@code ByteArrayOutputStream}. */
+  private static final class Bytes {
+    private byte[] buf = new byte[0];
+    private int size;
+
+    void reset(int capacity) {
+      buf = new byte[capacity];
+      size = 0;
+    }
+
+    void write(byte[] b) {
+      write(b, 0, b.length);
+    }
+
+    void write(byte[] b, int from, int length) {
+      if (size + length > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + length));
+      }
+      System.arraycopy(b, from, buf, size, length);
+      size += length;
+    }
+
+    void writeUtf8(CharSequence s) {
+      write(s.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    byte[] toByteArray() {
+      return size == buf.length ? buf : Arrays.copyOf(buf, size);
+    }
   }
 }

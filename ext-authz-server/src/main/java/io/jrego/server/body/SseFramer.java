@@ -1,6 +1,5 @@
 package io.jrego.server.body;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,10 +13,11 @@ import java.util.Optional;
  * space after the colon, a line without a colon is a field with an empty value, and a byte-order
  * mark at the very start is skipped.
  *
- * <p>Lines are decoded as UTF-8 only once whole, so a character split between pieces is read whole;
- * bytes that are not UTF-8 read as U+FFFD, as browsers read them. Each block keeps its bytes as
- * they came, so blocks nothing changes go out unchanged. A block larger than the limit is an error:
- * the stream cannot be inspected without holding it. Not thread-safe.
+ * <p>A block keeps its bytes as they came and where each line lies in them; lines are decoded as
+ * UTF-8 only when read, whole, so a character split between pieces is read whole; bytes that are
+ * not UTF-8 read as U+FFFD, as browsers read them. Blocks nothing changes go out unchanged, and an
+ * event whose answer text changes keeps every other byte. A block larger than the limit is an
+ * error: the stream cannot be inspected without holding it. Not thread-safe.
  */
 public final class SseFramer {
 
@@ -28,7 +28,8 @@ public final class SseFramer {
   private int size;
   private int lineStart;
   private int lineEnd; // where a line that ended in \r ends, while the next byte is awaited
-  private final List<SseBlock.Line> lines = new ArrayList<>();
+  private int[] spans = new int[16]; // the block's lines so far, [start, end) pairs in raw
+  private int lines;
   private String newline;
   private boolean afterCr;
   private boolean firstLine = true;
@@ -112,10 +113,14 @@ public final class SseFramer {
       return Optional.empty();
     }
     if (size > lineStart) {
-      lines.add(parse(text(lineStart, size)));
+      addLine(size);
     }
     SseBlock rest =
-        new SseBlock(Arrays.copyOf(raw, size), lines, newline == null ? "\n" : newline, false);
+        new SseBlock(
+            Arrays.copyOf(raw, size),
+            Arrays.copyOf(spans, 2 * lines),
+            newline == null ? "\n" : newline,
+            false);
     reset();
     return Optional.of(rest);
   }
@@ -125,46 +130,50 @@ public final class SseFramer {
     if (newline == null) {
       newline = terminator;
     }
-    String text = text(lineStart, end);
+    int start = lineStart;
     lineStart = size;
-    if (text.isEmpty()) {
-      out.add(new SseBlock(Arrays.copyOf(raw, size), lines, newline, true));
+    if (firstLine) {
+      start = skipBom(start, end);
+    }
+    if (start == end) {
+      out.add(
+          new SseBlock(Arrays.copyOf(raw, size), Arrays.copyOf(spans, 2 * lines), newline, true));
       reset();
       return;
     }
-    lines.add(parse(text));
+    addSpan(start, end);
+  }
+
+  /** Adds the line from {@link #lineStart} to {@code end} (the unterminated end of the stream). */
+  private void addLine(int end) {
+    addSpan(firstLine ? skipBom(lineStart, end) : lineStart, end);
+  }
+
+  private void addSpan(int start, int end) {
+    if (2 * lines + 2 > spans.length) {
+      spans = Arrays.copyOf(spans, spans.length * 2);
+    }
+    spans[2 * lines] = start;
+    spans[2 * lines + 1] = end;
+    lines++;
+  }
+
+  /** Past a byte-order mark at the start of the stream's first line. */
+  private int skipBom(int start, int end) {
+    firstLine = false;
+    if (end - start >= 3
+        && raw[start] == (byte) 0xEF
+        && raw[start + 1] == (byte) 0xBB
+        && raw[start + 2] == (byte) 0xBF) {
+      return start + 3;
+    }
+    return start;
   }
 
   private void reset() {
     size = 0;
     lineStart = 0;
-    lines.clear();
+    lines = 0;
     newline = null;
-  }
-
-  private String text(int from, int to) {
-    String s = new String(raw, from, to - from, StandardCharsets.UTF_8);
-    if (firstLine) {
-      firstLine = false;
-      if (!s.isEmpty() && s.charAt(0) == '\ufeff') {
-        s = s.substring(1);
-      }
-    }
-    return s;
-  }
-
-  private static SseBlock.Line parse(String text) {
-    if (text.startsWith(":")) {
-      return new SseBlock.Line(text, "", text.substring(1), true);
-    }
-    int colon = text.indexOf(':');
-    if (colon < 0) {
-      return new SseBlock.Line(text, text, "", false);
-    }
-    int value = colon + 1;
-    if (value < text.length() && text.charAt(value) == ' ') {
-      value++;
-    }
-    return new SseBlock.Line(text, text.substring(0, colon), text.substring(value), false);
   }
 }

@@ -697,6 +697,11 @@ public final class ExternalProcessorService
     }
 
     @Override
+    public void headersHeld(long totalNanos, long handlingNanos) {
+      decider.metrics().headersHeld(totalNanos, handlingNanos);
+    }
+
+    @Override
     public void found(Phase phase, List<Redactions.Hit> hits) {
       for (Redactions.Hit h : hits) {
         decider

@@ -79,6 +79,13 @@ public interface PhaseRunner {
    */
   void failed(Phase phase, CheckException error);
 
+  /**
+   * An SSE answer's response headers, held for its first judged text, were answered: {@code
+   * totalNanos} after they arrived, {@code handlingNanos} of it spent handling the stream's
+   * messages. Ignored by default.
+   */
+  default void headersHeld(long totalNanos, long handlingNanos) {}
+
   /** Counts what the scanner found in a phase, by type and action (never the values). */
   void found(Phase phase, List<Redactions.Hit> hits);
 }

@@ -191,6 +191,11 @@ public final class ProcessStream {
   private boolean headersSent;
   private boolean answeredHeaders;
   private PhaseDecision responseDecision;
+  // an SSE answer's held headers, timed: since when (0: not held), and how long this stream's
+  // messages were in hand meanwhile (the rest is the wait for the next piece of the answer)
+  private long messageStart;
+  private long heldSince;
+  private long heldHandling;
 
   public ProcessStream(PhaseRunner runner, Config config, Sink sink) {
     this(runner, config, sink, Optional.empty());
@@ -215,6 +220,7 @@ public final class ProcessStream {
     if (done) {
       return;
     }
+    messageStart = System.nanoTime();
     if (first) {
       first = false;
       protocol = r.getProtocolConfig();
@@ -247,6 +253,14 @@ public final class ProcessStream {
     }
     if (responseEnded) {
       endBudget(); // after the last answer went out: the store's round trip delays nothing
+    }
+    heldMessageDone();
+  }
+
+  /** Adds the message just handled to the held headers' handling time, while they are held. */
+  private void heldMessageDone() {
+    if (heldSince != 0 && heldHeaders != null) {
+      heldHandling += System.nanoTime() - messageStart;
     }
   }
 
@@ -344,6 +358,7 @@ public final class ProcessStream {
    */
   public ProcessingRequest head(ProcessingRequest r) {
     answeredHeaders = false;
+    messageStart = System.nanoTime();
     if (done
         || heldHeaders == null
         || kind != Kind.SSE
@@ -360,6 +375,7 @@ public final class ProcessStream {
       fail(new CheckException(Reason.BODY_ERROR, e.getMessage()));
       return r; // done: nothing more is handled
     }
+    heldMessageDone();
     if (from <= 0) {
       return r; // blocked (done), or no complete event in the head
     }
@@ -738,6 +754,8 @@ public final class ProcessStream {
     c.setHeaderMutation(hm);
     if (fullDuplex && d.get().stream().blocks()) {
       heldHeaders = c; // until the first output: a block can still be a clean answer
+      heldSince = messageStart;
+      heldHandling = 0;
       return;
     }
     sendHeaders(false, c, fullDuplex ? null : override(BodySendMode.STREAMED));
@@ -1049,6 +1067,11 @@ public final class ProcessStream {
       CommonResponse.Builder c = heldHeaders;
       heldHeaders = null;
       sendHeaders(false, c, null);
+      if (heldSince != 0) {
+        long now = System.nanoTime();
+        runner.headersHeld(now - heldSince, heldHandling + now - messageStart);
+        heldSince = 0;
+      }
     }
   }
 

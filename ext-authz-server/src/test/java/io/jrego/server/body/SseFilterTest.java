@@ -336,6 +336,233 @@ class SseFilterTest {
         .hasMessage("event 5 of the response stream: the body is not valid JSON near character 45");
   }
 
+  /** A filter of {@code spec} (a decision's {@code stream} object), 1 MiB events, 4 KiB held. */
+  private static SseFilter filter(String spec, Redactions r) throws Exception {
+    return new SseFilter(StreamSpec.parse(Json.parse(spec), "stream"), List.of(), r, 1 << 20, 4096);
+  }
+
+  private static SseFilterBefore before(String spec, Redactions r) throws Exception {
+    return new SseFilterBefore(
+        StreamSpec.parse(Json.parse(spec), "stream"), List.of(), r, 1 << 20, 4096);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Events shaped oddly but validly: escapes (in the answer text, in keys and elsewhere), non-ASCII
+   * before and in the text, members the filter does not read, {@code data:} without its space, an
+   * {@code id}, an {@code event} and a comment inside an event, CRLF, keep-alive comments between
+   * events, a {@code retry} block. Each content piece ends in a space, so with no hold-back and
+   * nothing personal every piece is released whole by its own event.
+   */
+  private static String oddStream(String nl) {
+    String head = "{\"id\":\"c\\u00e9\",\"model\":\"m\u00fcnchen-\ud835\udd38\",\"created\":1,";
+    return ": keep-alive"
+        + nl
+        + nl
+        + "retry: 3000"
+        + nl
+        + nl
+        + "data: "
+        + head
+        + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"
+        + nl
+        + nl
+        + "id: 1"
+        + nl
+        + "event: chunk"
+        + nl
+        + ": a comment inside the event"
+        + nl
+        + "data:"
+        + head
+        + "\"choices\":[ { \"index\" : 0 , \"delta\" : { \"content\" : \"caf\\u00e9 \\\"quoted\\\" \\/ \" } ,"
+        + " \"logprobs\" : {\"content\":[{\"token\":\"caf\u00e9\",\"logprob\":-0.1}]} } ] }"
+        + nl
+        + nl
+        + ": ping"
+        + nl
+        + nl
+        + "data: "
+        + head
+        + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\u00fcnic\u00f6de \ud835\udd38 \u4e2d\u6587 \"},"
+        + "\"finish_reason\":null,\"extra\":[1,2.5e3,true,null,{\"a\":\"]}\"}]}]}"
+        + nl
+        + nl
+        + "data: "
+        + head
+        + "\"choices\":[{\"index\":0,\"d\\u0065lta\":{\"content\":\"tab\\there \"},\"finish_reason\":null}]}"
+        + nl
+        + nl
+        + "data: "
+        + head
+        + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"
+        + nl
+        + nl
+        + "data: "
+        + head
+        + "\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}"
+        + nl
+        + nl
+        + "data: [DONE]"
+        + nl
+        + nl;
+  }
+
+  @Test
+  void eventsWhoseTextNeedsNoEdit_leaveAsTheBytesTheyCameIn() throws Exception {
+    for (String nl : List.of("\n", "\r\n")) {
+      byte[] stream = utf8(oddStream(nl));
+      for (long seed = 0; seed < 20; seed++) {
+        SseFilter f =
+            filter(
+                "{\"pii\":{\"action\":\"redact\",\"types\":[\"all\"]},\"hold_back\":0}",
+                new Redactions());
+        byte[] out = run(f, stream, seed, new ArrayList<>());
+        assertThat(out).as("seed %d", seed).isEqualTo(stream);
+      }
+    }
+  }
+
+  @Test
+  void anEditedEvent_keepsEveryByteButItsAnswerText() throws Exception {
+    // multi-byte chars before the text, an escape in it, data: without its space, a comment and
+    // an id inside the event, CRLF: only the content literal is written anew
+    String nl = "\r\n";
+    String head = "{\"id\":\"c\\u00e9\",\"model\":\"m\u00fcnchen-\ud835\udd38\",";
+    String event =
+        "id: 9"
+            + nl
+            + ": note"
+            + nl
+            + "data:"
+            + head
+            + "\"choices\":[ {\"delta\": {\"content\":\"mail bob.smith@example.com\\u0020now \"},"
+            + " \"logprobs\":null, \"index\":0}]}"
+            + nl
+            + nl;
+    SseFilter f =
+        filter(
+            "{\"pii\":{\"action\":\"redact\",\"types\":[\"email\"]},\"hold_back\":0}",
+            new Redactions());
+    byte[] out = f.push(utf8(event)).bytes().toByteArray();
+    assertThat(new String(out, StandardCharsets.UTF_8))
+        .isEqualTo(
+            event.replace("\"mail bob.smith@example.com\\u0020now \"", "\"mail <EMAIL_1> now \""));
+  }
+
+  @Test
+  void bytesThatAreNotUtf8_areStillRedacted() throws Exception {
+    for (String model : List.of("m", "m\u00fc")) {
+      // "m" and a bad byte: one char per byte, so the event keeps its bytes but the text's; with
+      // "ü" before it the chars do not map onto the bytes: the event is written from its data
+      ByteArrayOutputStream in = new ByteArrayOutputStream();
+      in.writeBytes(utf8("data: {\"model\":\"" + model));
+      in.write(0xff); // not UTF-8: read as U+FFFD
+      in.writeBytes(
+          utf8(
+              "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"to bob.smith@example.com \"}}]}"
+                  + "\n\n"));
+      byte[] stream = in.toByteArray();
+      for (long seed = -1; seed < 10; seed++) {
+        SseFilter f =
+            filter(
+                "{\"pii\":{\"action\":\"redact\",\"types\":[\"email\"]},\"hold_back\":0}",
+                new Redactions());
+        byte[] out =
+            seed < 0
+                ? f.push(stream).bytes().toByteArray()
+                : run(f, stream, seed, new ArrayList<>());
+        assertThat(read(out).text()).isEqualTo("to <EMAIL_1> ");
+        String o = new String(out, StandardCharsets.ISO_8859_1);
+        assertThat(o).doesNotContain("bob.smith");
+        assertThat(o.indexOf('\u00ff') >= 0).isEqualTo(model.equals("m"));
+      }
+    }
+  }
+
+  @Test
+  void generatedStreams_giveWhatTheFilterBeforeGave() throws Exception {
+    // the text, the events and the blocking the client sees are those of the filter that wrote
+    // every changed event from its data; for streams written as OpenAI writes them (one "data: "
+    // line, text without escapes) the bytes are the same too
+    Random r = new Random(20261207);
+    String[] words = {
+      "word",
+      "bob.smith@example.com",
+      "4111 1111 1111 1111",
+      "+44 20 7946 0958",
+      "caf\u00e9",
+      "\ud835\udd38",
+      "<EMAIL_1>",
+      "DE89 3704 0044 0532 0130 00",
+      "a\"b",
+      "x\\y",
+      "tab\t",
+      "AKIAIOSFODNN7EXAMPLE",
+      "\u4e2d\u6587"
+    };
+    String[] specs = {
+      REDACT_ALL,
+      "{\"pii\":{\"action\":\"redact\",\"types\":[\"email\",\"card\"]},\"hold_back\":0}",
+      "{\"pii\":[{\"action\":\"block\",\"types\":[\"secret\"]},"
+          + "{\"action\":\"redact\",\"types\":[\"email\",\"phone\"]}],\"restore\":true}",
+      "{\"pii\":{\"action\":\"redact\",\"types\":[\"all\"]},\"hold_back\":16}"
+    };
+    int sameBytes = 0;
+    int blocked = 0;
+    for (int n = 0; n < 600; n++) {
+      List<String> pieces = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      for (int k = 1 + r.nextInt(40); k > 0; k--) {
+        text.append(words[r.nextInt(words.length)]).append(r.nextInt(4) == 0 ? "" : " ");
+      }
+      for (int pos = 0; pos < text.length(); ) {
+        int len = Math.min(text.length() - pos, 1 + r.nextInt(30));
+        if (Character.isHighSurrogate(text.charAt(pos + len - 1)) && pos + len < text.length()) {
+          len++;
+        }
+        pieces.add(text.substring(pos, pos + len));
+        pos += len;
+      }
+      String nl = r.nextBoolean() ? "\n" : "\r\n";
+      byte[] stream = utf8(chatStream(pieces, nl));
+      String spec = specs[r.nextInt(specs.length)];
+      Redactions a = new Redactions();
+      Redactions b = new Redactions();
+      long seed = r.nextLong();
+      List<SseFilter.Out> outs = new ArrayList<>();
+      byte[] got = run(filter(spec, a), stream, seed, outs);
+      byte[] want = runBefore(before(spec, b), stream, seed);
+      boolean gotBlocked = outs.stream().anyMatch(SseFilter.Out::isBlocked);
+      if (gotBlocked) {
+        blocked++;
+      }
+      assertThat(got).as("%s %s", spec, pieces).isEqualTo(want);
+      sameBytes++;
+    }
+    assertThat(sameBytes).isEqualTo(600);
+    assertThat(blocked).isGreaterThan(20);
+  }
+
+  /** {@link #run} for the filter before. */
+  private static byte[] runBefore(SseFilterBefore f, byte[] stream, long seed)
+      throws BodyException {
+    Random r = new Random(seed);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int pos = 0;
+    while (pos < stream.length) {
+      int n = Math.min(stream.length - pos, 1 + r.nextInt(40));
+      SseFilterBefore.Out o = f.push(java.util.Arrays.copyOfRange(stream, pos, pos + n));
+      out.writeBytes(o.bytes().toByteArray());
+      pos += n;
+    }
+    out.writeBytes(f.finish().bytes().toByteArray());
+    return out.toByteArray();
+  }
+
   /** A filter with the {@code REDACT_ALL} stream rules, 1 MiB of events and 4 KiB of hold-back. */
   private static SseFilter redactAll(Redactions redactions) throws Exception {
     return new SseFilter(

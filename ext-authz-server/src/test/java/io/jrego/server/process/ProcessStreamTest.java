@@ -311,6 +311,54 @@ class ProcessStreamTest {
   }
 
   @Test
+  void sseHeldHeaders_areTimed_fromTheirArrivalToTheirAnswer() throws Exception {
+    ServerMetrics metrics = new ServerMetrics();
+    PolicyHolder policies = new PolicyHolder();
+    Path bundle = Files.createDirectories(dir.resolve("held"));
+    Files.writeString(bundle.resolve("policy.rego"), BLOCKING_STREAM);
+    policies.activate(JregoServer.load(bundle));
+    Stream s =
+        new Stream(
+            new ExternalProcessorService(
+                policies, metrics, AuthorizationService.Config.defaults(), defaults()));
+    s.send(requestHeaders(BodySendMode.BUFFERED, false, "application/json"));
+    s.send(requestBody("{\"messages\":[{\"content\":\"hello\"}]}", true));
+    s.clear();
+    s.send(responseHeaders("text/event-stream", false));
+    s.send(responseBody(chunk("short "), false)); // within the 16-character hold-back
+    assertThat(s.out()).isEmpty();
+    long waited = System.nanoTime();
+    while (System.nanoTime() - waited < 20_000_000L) {
+      Thread.onSpinWait(); // 20 ms between pieces in which nothing of the stream is handled
+    }
+    s.send(responseBody(chunk("and now enough text to release some of it "), false));
+    assertThat(s.out().get(0).hasResponseHeaders()).isTrue();
+    String text = metrics.scrape();
+    double total = sample(text, "jrego_ext_proc_headers_held_seconds_sum{part=\"total\"}");
+    double handling = sample(text, "jrego_ext_proc_headers_held_seconds_sum{part=\"handling\"}");
+    assertThat(sample(text, "jrego_ext_proc_headers_held_seconds_count{part=\"total\"}"))
+        .isEqualTo(1.0);
+    assertThat(sample(text, "jrego_ext_proc_headers_held_seconds_count{part=\"handling\"}"))
+        .isEqualTo(1.0);
+    assertThat(total).isGreaterThanOrEqualTo(0.020);
+    assertThat(handling).isGreaterThan(0).isLessThan(total - 0.019);
+    // the rest of the answer is not held: nothing more is timed
+    s.send(responseBody(chunk("more "), true));
+    assertThat(
+            sample(metrics.scrape(), "jrego_ext_proc_headers_held_seconds_count{part=\"total\"}"))
+        .isEqualTo(1.0);
+  }
+
+  private static double sample(String metrics, String series) {
+    for (String line : metrics.lines().toList()) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1));
+      }
+    }
+    throw new AssertionError("no " + series + " in\n" + metrics);
+  }
+
+  @Test
   void sseKeyInTheFirstEvents_ofALargePiece_isStillACleanRefusal() {
     Stream s = requestDone(BLOCKING_STREAM, defaults());
     s.send(responseHeaders("text/event-stream", false));
