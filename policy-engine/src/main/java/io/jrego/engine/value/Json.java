@@ -1,6 +1,7 @@
 package io.jrego.engine.value;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -15,6 +16,9 @@ import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
@@ -45,20 +49,54 @@ public final class Json {
    * Jackson 2, off in Jackson 3): interning puts every new name a caller sends into the JVM's
    * string table and Jackson's shared {@code InternCache}, which clears itself each time it holds
    * 280 names. A body of thousands of new names did both on a check thread, and the first such body
-   * set off traps in compiled code (the fault matrix's hash phase, session 16). Names are still
-   * shared within Jackson's symbol table.
+   * set off traps in compiled code (the fault matrix's hash phase, session 16). This factory's
+   * documents (a bundle's data, files) still share names in Jackson's symbol table, as their names
+   * recur; a caller's documents are read by {@link #BODIES}, which shares none.
    */
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-          .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-          .streamReadConstraints(
-              StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxNumberLength(MAX_NUMBER_LENGTH)
-                  .maxStringLength(Integer.MAX_VALUE)
-                  .build())
-          .build();
+  private static final JsonFactory FACTORY = factory().build();
+
+  /**
+   * The factory of every document but a bundle's data and files ({@link #parse(String)}, {@link
+   * #parse(Reader)}, {@link #parse(byte[])}: request bodies, {@code json.unmarshal}, a token's
+   * claims): object names are read as new strings ({@link
+   * JsonFactory.Feature#CANONICALIZE_FIELD_NAMES} off), never looked up in or added to the symbol
+   * table that every document of a factory shares. With the table, what a caller's name cost, and
+   * whether a body was read at all, depended on what other callers had sent:
+   *
+   * <ul>
+   *   <li>a body of many new names whose hashes collide in Jackson's table (1,000 names of 32
+   *       bytes, 39 KB) was refused by Jackson's defence against a flood ({@link
+   *       JsonFactory.Feature#FAIL_ON_SYMBOL_HASH_OVERFLOW}: "Spill-over slots in symbol table ...
+   *       suspect a DoS attack") with about half of the table's seeds (taken from the clock at
+   *       start), or failed inside the table ({@code ArrayIndexOutOfBoundsException}: a check's
+   *       internal error); with some of the others it was read into the shared table, and then
+   *       another caller's ordinary body of 50 new names was refused or failed so. OPA reads them
+   *       all;
+   *   <li>the fault matrix's hash phase (1,700 to 40,000 new names per body) filled the table until
+   *       look-ups went past its primary slots, and Jackson's table code took branches no ordinary
+   *       body takes ({@code ByteQuadsCanonicalizer._findSecondary}, {@code _verifyLongName}, its
+   *       add and rehash paths), each a trap in the checks' compiled parser at a hostile phase's
+   *       first body, however the warm-up tried to reach them.
+   * </ul>
+   *
+   * Without the table every name takes the one path, and a document reads the same whatever came
+   * before it. Values are the same; a key's string is not shared between documents ({@link
+   * StringValue#ofKey} shares the recurring ones).
+   */
+  private static final JsonFactory BODIES =
+      factory().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
+
+  private static JsonFactoryBuilder factory() {
+    return new JsonFactoryBuilder()
+        .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+        .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxStringLength(Integer.MAX_VALUE)
+                .build());
+  }
 
   private Json() {}
 
@@ -77,7 +115,7 @@ public final class Json {
    * @throws JsonException if the text is not exactly one JSON value
    */
   public static Value parse(String text) {
-    return parseWith(() -> FACTORY.createParser(text));
+    return parseWith(() -> BODIES.createParser(text));
   }
 
   /**
@@ -87,17 +125,50 @@ public final class Json {
    * @throws JsonException if the characters are not exactly one JSON value
    */
   public static Value parse(Reader in) {
-    return parseWith(() -> FACTORY.createParser(in));
+    return parseWith(() -> BODIES.createParser(in));
   }
 
   /**
-   * Parses one JSON document from UTF-8 bytes.
+   * Parses one JSON document from UTF-8 bytes: no name is kept for another document ({@link
+   * #BODIES}). The document is read from its characters, decoded at once. Bytes that are not
+   * well-formed UTF-8, and a document that is not valid JSON, are read by Jackson's byte parser as
+   * before (the bundle loader's), so that they read and are refused as before, in the same words
+   * (its line and column count bytes); it gets a name table of its own, kept for no other document,
+   * and a failure inside that table is a refusal, not an internal error.
    *
    * @throws JsonException if the bytes are not exactly one JSON value
    */
   public static Value parse(byte[] utf8) {
     notOtherEncoding(utf8);
-    return parseWith(() -> FACTORY.createParser(utf8));
+    CharBuffer chars = decoded(utf8);
+    JsonException refused = null;
+    if (chars != null) {
+      try {
+        return parseWith(
+            () -> BODIES.createParser(chars.array(), chars.arrayOffset(), chars.remaining()));
+      } catch (JsonException e) {
+        refused = e; // said again below by the byte parser, in its words
+      }
+    }
+    JsonFactory own = factory().build();
+    try {
+      return parseWith(() -> own.createParser(utf8));
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      // Jackson's name table failing inside on names that collide (jackson-core issues 207, 547,
+      // 548 were such failures; 2.20 still throws ArrayIndexOutOfBoundsException on some floods)
+      throw refused != null
+          ? refused
+          : new JsonException("invalid JSON: names the parser's table could not hold", e);
+    }
+  }
+
+  /** {@code utf8} decoded, or null when it is not well-formed UTF-8. */
+  private static CharBuffer decoded(byte[] utf8) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(utf8));
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   /**
