@@ -215,30 +215,24 @@ final class WarmUpRefusals {
     return b.build();
   }
 
-  /** How many names {@link #newNames} sends: enough to grow the parser's table several times. */
+  /** How many names {@link #newNames} sends: many more than any ordinary body has. */
   static final int NEW_NAMES = 2_048;
 
   /**
    * {@code chat} with a JSON object of {@link #NEW_NAMES} names of 20 to 28 bytes that differ with
-   * {@code round}: names the JSON parser has not seen, longer than the 12 bytes its shorter paths
-   * read, in small groups whose names collide in the parser's table. Why: Jackson keeps the names
-   * it has read in one table per parser factory, shared by every request, and legitimate traffic
-   * sends the same few names, so its compiled code had only found names there; in the fault matrix
-   * (session 15, hash) the first hostile JSON of 1,700 new names of 22 bytes deoptimised the
-   * table's long-name and add paths ({@code ByteQuadsCanonicalizer}) on the replica it went to. The
-   * same names again would be found, not added: each round of {@link WarmUpAfterReady} sends its
-   * own.
+   * {@code round}. Why: legitimate traffic sends the same few names in small objects, so the
+   * compiled code that reads a body and builds its input had only seen those; the first hostile
+   * body of thousands of new names (the fault matrix's hash phase) deoptimised it on the replica it
+   * went to. Request bodies no longer go through Jackson's name table ({@code Json.parse} reads
+   * them with a new string per name, so one caller's names cannot reach the next caller's parse),
+   * but an object of thousands of new names, and its growth, is still a shape only hostile bodies
+   * have. Each round of {@link WarmUpAfterReady} sends its own names.
    *
-   * <p>The groups: Jackson hashes a name's first three 4-byte quads through a mix and adds the
-   * rest, so names with the same first 12 bytes whose later quads are one set in another order
-   * share the whole hash, and a look-up compares them quad by quad until one differs. The hostile
-   * names are such ({@code Aa}/{@code BB} blocks, which also share Java's {@code hashCode}): the
-   * merged session-15 code still trapped in {@code _verifyLongName} (bci 161, a name that differs
-   * from its hash's other in its fourth quad) at the first of them. Each group here is 2, 3 or 4
-   * quads after its own 12-byte head, in order and with each pair of neighbours swapped, so its
-   * names differ first at each quad from the fourth to the second-to-last, for names of 5, 6 and 7
-   * quads; groups of a few names, as the hostile ones are pairs (a long chain would take Jackson's
-   * own refusal of a flood instead).
+   * <p>The groups: each is 2, 3 or 4 quads of 4 bytes after its own 12-byte head, in order and with
+   * each pair of neighbours swapped, so its names share a head and differ first at each quad from
+   * the fourth to the second-to-last, for names of 5, 6 and 7 quads; a few names per group, as the
+   * hostile names come in pairs. (This shape was chosen for Jackson's shared table, which hashes a
+   * name's first three quads; bundle data is still read through it.)
    */
   static CheckRequest newNames(CheckRequest chat, int round) {
     StringBuilder b = new StringBuilder("{\"model\":\"warmup\"");
