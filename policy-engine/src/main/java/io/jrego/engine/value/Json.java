@@ -150,9 +150,11 @@ public final class Json {
         refused = e; // said again below by the byte parser, in its words
       }
     }
-    JsonFactory own = factory().build();
     try {
-      return parseWith(() -> own.createParser(utf8));
+      // through the bundle loader's loop, not read's: read's compiled loops know one parser class
+      // (the char parser's), and a refused body's second reading with another took them out
+      // (Json.read's array loop, the fault matrix's number phase, session 20)
+      return parseCounted(factory().build(), utf8, () -> false);
     } catch (IndexOutOfBoundsException | IllegalStateException e) {
       // Jackson's name table failing inside on names that collide (jackson-core issues 207, 547,
       // 548 were such failures; 2.20 still throws ArrayIndexOutOfBoundsException on some floods)
@@ -208,8 +210,12 @@ public final class Json {
    */
   public static Value parse(byte[] utf8, BooleanSupplier stop) {
     notOtherEncoding(utf8);
+    return parseCounted(FACTORY, utf8, stop);
+  }
+
+  private static Value parseCounted(JsonFactory factory, byte[] utf8, BooleanSupplier stop) {
     Counted counted = new Counted(stop);
-    try (JsonParser p = FACTORY.createParser(utf8)) {
+    try (JsonParser p = factory.createParser(utf8)) {
       try {
         JsonToken t = p.nextToken();
         if (t == null) {
