@@ -49,9 +49,10 @@ public final class Json {
    * Jackson 2, off in Jackson 3): interning puts every new name a caller sends into the JVM's
    * string table and Jackson's shared {@code InternCache}, which clears itself each time it holds
    * 280 names. A body of thousands of new names did both on a check thread, and the first such body
-   * set off traps in compiled code (the fault matrix's hash phase, session 16). This factory's
-   * documents (a bundle's data, files) still share names in Jackson's symbol table, as their names
-   * recur; a caller's documents are read by {@link #BODIES}, which shares none.
+   * set off traps in compiled code (the fault matrix's hash phase, session 16). Only documents read
+   * from a stream ({@link #parse(InputStream)}: files and resources read once) share names in this
+   * factory's symbol table; a caller's documents are read by {@link #BODIES}, which shares none,
+   * and a bundle's data by a factory of its own per document.
    */
   private static final JsonFactory FACTORY = factory().build();
 
@@ -210,7 +211,10 @@ public final class Json {
    */
   public static Value parse(byte[] utf8, BooleanSupplier stop) {
     notOtherEncoding(utf8);
-    return parseCounted(FACTORY, utf8, stop);
+    // a table of its own: what Jackson's byte parser accepts in a name depended on what the shared
+    // table held (a name with bytes that are not UTF-8 was refused on its own and read once the
+    // table had been through other documents: JsonFuzzTest, session 20)
+    return parseCounted(factory().build(), utf8, stop);
   }
 
   private static Value parseCounted(JsonFactory factory, byte[] utf8, BooleanSupplier stop) {
