@@ -8,11 +8,13 @@ import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.NumberValue;
 import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,6 +86,27 @@ class Issue14DeadlineTest {
             .put("text", StringValue.of("x".repeat(300_000)))
             .build();
     assertCancelled(p, in);
+  }
+
+  @Test
+  void issue14_aReplacementWithManyPatternsIsCheckedAtEveryPosition() throws Exception {
+    // 5,000 patterns over 200 positions: a million tries, one step per position. Checked only
+    // every 1,024th position, such a call (CI saw it with 50,000 patterns over 60 KB, on a cold
+    // JVM) ran for seconds before its first limit check and Envoy gave up on jrego first.
+    PreparedPolicy p = compile("p := count(strings.replace_n(input.patterns, input.text))");
+    ObjectValue.Builder patterns = new ObjectValue.Builder();
+    for (int i = 0; i < 5_000; i++) {
+      patterns.put("<" + i + ">", StringValue.of(""));
+    }
+    Value in =
+        new ObjectValue.Builder()
+            .put("patterns", patterns.build())
+            .put("text", StringValue.of("x".repeat(200)))
+            .build();
+    AtomicInteger checks = new AtomicInteger();
+    assertThat(p.evaluate("t/p", in, QueryOptions.none().pacer(checks::incrementAndGet)))
+        .contains(NumberValue.of(200));
+    assertThat(checks.get()).isGreaterThanOrEqualTo(200);
   }
 
   @Test

@@ -265,7 +265,7 @@ final class Strings {
     StringBuilder sb = new StringBuilder(s.length());
     int i = 0;
     while (i <= s.length()) {
-      bound.step(); // patterns times positions: both may come from the request
+      bound.step(olds.size()); // patterns times positions: both may come from the request
       int match = -1;
       for (int p = 0; p < olds.size(); p++) {
         if (s.startsWith(olds.get(p), i)) {

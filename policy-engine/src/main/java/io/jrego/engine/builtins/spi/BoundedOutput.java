@@ -21,12 +21,13 @@ public final class BoundedOutput {
   }
 
   /**
-   * Once per step of a loop whose length the operands decide: the query's limit checkpoint ({@link
-   * BuiltinContext#checkpoint}), so the loop ends once its deadline has passed.
+   * Once per step of a loop whose length the operands decide, {@code units} being the step's work
+   * (the patterns tried at one position): the query's limit checkpoint ({@link
+   * BuiltinContext#checkpoint(int)}), so the loop ends once its deadline has passed.
    */
-  public void step() {
+  public void step(int units) {
     if (ctx != null) {
-      ctx.checkpoint();
+      ctx.checkpoint(units);
     }
   }
 

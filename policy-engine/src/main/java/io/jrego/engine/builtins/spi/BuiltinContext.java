@@ -127,7 +127,19 @@ public final class BuiltinContext {
    * past its deadline.
    */
   public void checkpoint() {
-    if ((++sinceCheck & 1023) == 0) {
+    checkpoint(1);
+  }
+
+  /**
+   * As {@link #checkpoint()}, for a step whose work is {@code units} of the elementary kind (one
+   * comparison, one element copied): the limit check runs once 1024 units have been done since the
+   * last, so a step that is itself long (one position tried against 50,000 patterns) is checked
+   * every time rather than every 1024th time, when 1024 of them would run for seconds.
+   */
+  public void checkpoint(int units) {
+    sinceCheck += Math.max(1, units);
+    if (sinceCheck >= 1024) {
+      sinceCheck = 0;
       limits.run();
     }
   }
