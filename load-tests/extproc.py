@@ -556,6 +556,10 @@ def main():
                          "whether the rounds overlapped the measured phases)")
     ap.add_argument("--no-build", action="store_true", help="use the jars already built")
     ap.add_argument("--jrego-args", default="", help="extra arguments for jrego serve")
+    ap.add_argument("--envoy-args", default="",
+                    help="extra arguments for every Envoy, after the shipped ones: e.g. a trace of each "
+                         "stream's ext_proc messages, --envoy-args='--component-log-level ext_proc:trace,router:debug "
+                         "--log-format [%%T.%%f][%%t][%%l][%%n]%%v' (each Envoy's log is target/extproc/envoy-VARIANT.log)")
     ap.add_argument("--jfr", help="record a Java Flight Recording of the jrego under test (CPU samples "
                                   "every 2 ms, allocations, JIT statistics) into this file")
     ap.add_argument("--out", help="report path (default results/extproc-<date>.md)")
@@ -612,7 +616,8 @@ def main():
                                 os.path.abspath(args.before) if args.before else None, args.full_duplex)
         for variant, c in configs.items():
             c["proc"] = start(f"envoy-{variant}", [envoy, "-c", c["path"], "--concurrency", "1", "-l", "error",
-                                                     "--base-id", str(c["admin"])], workdir)
+                                                     "--base-id", str(c["admin"])] + args.envoy_args.split(),
+                              workdir)
         for variant, c in configs.items():
             wait_http(f"http://127.0.0.1:{c['admin']}/ready", 60, c["proc"], lambda b: b.strip() == "LIVE")
         ctx = tls_context(certs)
@@ -990,8 +995,8 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
               "windows; jrego's CPU per round (ms; the ext_authz variant's Check is in it), and the median "
               "first byte (ms) and MB/s over all streams of the variants through ext_proc.", "",
               "| window | rounds | " + " | ".join(f"{p} CPU/round" for p in parts) + " | "
-              + " | ".join(f"{v}: first byte | {v}: MB/s" for v in focus) + " | machine busy |",
-              "|---|---|" + "---|" * len(parts) + "---|---|" * len(focus) + "---|"]
+              + " | ".join(f"{v}: first byte | {v}: MB/s" for v in focus) + " | machine busy | steal, CPU-s per 30 s |",
+              "|---|---|" + "---|" * len(parts) + "---|---|" * len(focus) + "---|---|"]
     groups = [(f"warm-up {w + 1}", [r for r in sse_warm if r["window"] == w])
               for w in sorted({r["window"] for r in sse_warm})] + [("measured", sse)]
     for label, rows in groups:
@@ -1004,16 +1009,24 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
             cells += [f"{r['first_byte_ms_p50']:.2f}", f"{mbs:.2f}"]
         c = any_row.get("cpu") or {}
         lines.append(f"| {label} | {any_row['streams']} | " + " | ".join(cells)
-                     + f" | {c.get('machine', 0) / (os.cpu_count() or 1):.0%} |")
+                     + f" | {c.get('machine', 0) / (os.cpu_count() or 1):.0%} | {c.get('steal', 0) * 30:.2f} |")
     mb = {v: sse_row["bytes_per_stream"] / 1e6 for v, sse_row in ((r["target"], r) for r in sse)}
     lines += ["", "CPU per MB of SSE answer in the measured rounds (ms of CPU per MB through each variant; "
               "each variant has its own Envoy; jrego's row is its CPU per round over the ext_proc "
-              "variant's MB, so it holds one Check of the ext_authz variant too):", "",
+              "variant's MB, so it holds one Check of the ext_authz variant too). Envoy's ms/MB through "
+              "none is the machine's speed for the same work: the no-filter MB/s follows it (5 ms/MB has "
+              "carried 100-155 MB/s here, 18-25 ms/MB about 30), so compare MB/s within a run only:", "",
               "| variant | Envoy ms/MB | jrego ms/MB |", "|---|---|---|"]
     for v in variants:
         row = next(r for r in sse if r["target"] == v)
         jr = (f"{per_round(row, jrego_of(v)) / mb[v]:.1f}" if v in ("ext_authz+ext_proc", "before") else "-")
         lines.append(f"| {v} | {per_round(row, f'envoy-{v}') / mb[v]:.1f} | {jr} |")
+    row = sse[0]
+    n = len(variants)
+    lines += ["", f"The rig on the same CPUs, per stream (its CPU per round over the {n} variants' streams, ms per "
+              f"MB): ChatUpstream {per_round(row, 'upstream') / n / mb[row['target']]:.1f}, SseLoad "
+              f"{per_round(row, 'sse-generator') / n / mb[row['target']]:.1f}. Through no filter, Envoy, the "
+              "upstream and the client are all the stream costs: their sum over the two CPUs bounds its MB/s."]
     return lines
 
 

@@ -19,10 +19,11 @@ import java.util.Map;
  * SSE streams through Envoy for the ext_proc load test, one at a time: per stream the time to the
  * response headers, to the first body byte and to the last, and the bytes received. Several targets
  * (the same Envoy configuration with and without ext_proc) are measured in one JVM, their streams
- * interleaved in an order that rotates, so drift of the machine falls on all alike. Prints one JSON
- * line per target with the medians and the 90th percentiles: MB/s (bytes over the time from the
- * first body byte to the last) and milliseconds, and each stream's MB/s and first byte in the order
- * measured, and the wall-clock bounds of the measured rounds ({@code t0_ms}, {@code t1_ms}).
+ * interleaved in an order that rotates and turns round every other round ({@link #place}), so drift
+ * of the machine, and what one stream leaves behind for the next, falls on all alike. Prints one
+ * JSON line per target with the medians and the 90th percentiles: MB/s (bytes over the time from
+ * the first body byte to the last) and milliseconds, and each stream's MB/s and first byte in the
+ * order measured, and the wall-clock bounds of the measured rounds ({@code t0_ms}, {@code t1_ms}).
  *
  * <p>The WARMUP_STREAMS unmeasured rounds before them run in {@code -Dwarm.windows} windows
  * (default 1); each window prints one line per target with its number ({@code window}), its
@@ -94,8 +95,8 @@ public final class SseLoad {
   }
 
   /**
-   * {@code n} rounds, one stream to each target a round, in an order that starts {@code from}
-   * places further on each round: per target, each stream's figures ({@link #one}).
+   * {@code n} rounds, one stream to each target a round, numbered from {@code from} and ordered by
+   * {@link #place}: per target, each stream's figures ({@link #one}).
    */
   private static Map<String, double[][]> rounds(
       HttpClient client,
@@ -112,11 +113,22 @@ public final class SseLoad {
     }
     for (int i = 0; i < n; i++) {
       for (int k = 0; k < names.size(); k++) {
-        String name = names.get((k + i + from) % names.size());
+        String name = names.get(place(i + from, k, names.size()));
         results.get(name)[i] = one(client, targets.get(name), body, events);
       }
     }
     return results;
+  }
+
+  /**
+   * The target measured {@code k}-th in round {@code round}: the targets as given in even rounds
+   * and reversed in odd ones, one place further every two rounds. Each target then comes right
+   * after every other one and at every place in a round alike, so what a stream leaves behind (its
+   * server's collections and compilations, a busier Envoy) does not fall on one neighbour only.
+   */
+  static int place(int round, int k, int n) {
+    int at = (k + round / 2) % n;
+    return round % 2 == 0 ? at : n - 1 - at;
   }
 
   private static double[] column(double[][] runs, int i) {
