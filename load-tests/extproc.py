@@ -1023,10 +1023,20 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
         lines.append(f"| {v} | {per_round(row, f'envoy-{v}') / mb[v]:.1f} | {jr} |")
     row = sse[0]
     n = len(variants)
+    rig = (per_round(row, 'upstream') + per_round(row, 'sse-generator')) / n / mb[row['target']]
     lines += ["", f"The rig on the same CPUs, per stream (its CPU per round over the {n} variants' streams, ms per "
               f"MB): ChatUpstream {per_round(row, 'upstream') / n / mb[row['target']]:.1f}, SseLoad "
               f"{per_round(row, 'sse-generator') / n / mb[row['target']]:.1f}. Through no filter, Envoy, the "
               "upstream and the client are all the stream costs: their sum over the two CPUs bounds its MB/s."]
+    cpu = {v: per_round(next(r for r in sse if r["target"] == v), f"envoy-{v}") / mb[v] for v in variants}
+    for v in [x for x in ("ext_authz+ext_proc", "before") if x in variants]:
+        j = per_round(next(r for r in sse if r["target"] == v), jrego_of(v)) / mb[v]
+        lines.append(
+            f"{v} against none from CPU per MB alone (no timing): {cpu['none'] + rig:.1f} / "
+            f"{cpu[v] + j + rig:.1f} = {(cpu['none'] + rig) / (cpu[v] + j + rig):.2f}x when all share the CPUs "
+            f"(rig included), {cpu['none']:.1f} / {cpu[v] + j:.1f} = {cpu['none'] / (cpu[v] + j):.2f}x for the "
+            f"proxies alone on shared CPUs, {cpu['none']:.1f} / max({cpu[v]:.1f}, {j:.1f}) = "
+            f"{cpu['none'] / max(cpu[v], j):.2f}x with Envoy and jrego each on a CPU of its own.")
     return lines
 
 
