@@ -19,11 +19,12 @@ import java.util.Map;
  * SSE streams through Envoy for the ext_proc load test, one at a time: per stream the time to the
  * response headers, to the first body byte and to the last, and the bytes received. Several targets
  * (the same Envoy configuration with and without ext_proc) are measured in one JVM, their streams
- * interleaved in an order that rotates and turns round every other round ({@link #place}), so drift
- * of the machine, and what one stream leaves behind for the next, falls on all alike. Prints one
- * JSON line per target with the medians and the 90th percentiles: MB/s (bytes over the time from
- * the first body byte to the last) and milliseconds, and each stream's MB/s and first byte in the
- * order measured, and the wall-clock bounds of the measured rounds ({@code t0_ms}, {@code t1_ms}).
+ * interleaved in an order that rotates and goes through every order of the targets ({@link
+ * #place}), so drift of the machine, and what one stream leaves behind for the next, falls on all
+ * alike. Prints one JSON line per target with the medians and the 90th percentiles: MB/s (bytes
+ * over the time from the first body byte to the last) and milliseconds, and each stream's MB/s and
+ * first byte in the order measured, and the wall-clock bounds of the measured rounds ({@code
+ * t0_ms}, {@code t1_ms}).
  *
  * <p>The WARMUP_STREAMS unmeasured rounds before them run in {@code -Dwarm.windows} windows
  * (default 1); each window prints one line per target with its number ({@code window}), its
@@ -121,14 +122,31 @@ public final class SseLoad {
   }
 
   /**
-   * The target measured {@code k}-th in round {@code round}: the targets as given in even rounds
-   * and reversed in odd ones, one place further every two rounds. Each target then comes right
-   * after every other one and at every place in a round alike, so what a stream leaves behind (its
-   * server's collections and compilations, a busier Envoy) does not fall on one neighbour only.
+   * The target measured {@code k}-th in round {@code round} of {@code n} targets: rounds go in
+   * blocks of {@code n}, each block one order of the targets (every order there is, in turn, the
+   * given one first), rotated one place further each round of the block. Every {@code n} rounds
+   * each target has had every place once, and over the orders each comes right after every other
+   * one, so what a stream leaves behind (its server's collections and compilations, a busier Envoy)
+   * does not fall on one neighbour only, nor the machine's drift on one place.
    */
   static int place(int round, int k, int n) {
-    int at = (k + round / 2) % n;
-    return round % 2 == 0 ? at : n - 1 - at;
+    int factorial = 1;
+    for (int i = 2; i <= n; i++) {
+      factorial *= i;
+    }
+    // the order number (round / n) of the n! orders, read as a Lehmer code
+    int code = (round / n) % factorial;
+    List<Integer> left = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      left.add(i);
+    }
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      factorial /= n - i;
+      order[i] = left.remove(code / factorial);
+      code %= factorial;
+    }
+    return order[(k + round) % n];
   }
 
   private static double[] column(double[][] runs, int i) {
