@@ -252,9 +252,9 @@ final class TextViews {
             firstInvisible = n;
             foldedCount = foldedCount < 0 ? n : foldedCount;
           } else if (foldedCount < 0) {
-            String f = Folding.fold(cp);
-            if (f.length() == 1 && !Character.isSurrogate(f.charAt(0))) {
-              folded[n] = f.charAt(0);
+            int f = Folding.foldOne(cp);
+            if (f != Folding.NOT_ONE) {
+              folded[n] = f;
             } else {
               foldedCount = n;
             }
