@@ -39,6 +39,43 @@ final class Folding {
 
   private static final String[] ASCII = new String[0x80];
 
+  /** {@link #foldOne}'s answer for a code point that does not fold to exactly one char. */
+  static final int NOT_ONE = -1;
+
+  /**
+   * Per 256 code points of the BMP (made on first use): the char each folds to when {@link #fold}
+   * gives exactly one that is not a surrogate, {@link #NOT_ONE} when it gives none or several, 0
+   * while not yet asked. Idempotent, so races are benign, as for {@link #BMP}.
+   */
+  private static final int[][] ONE = new int[0x100][];
+
+  /**
+   * The char {@code cp} folds to when {@link #fold} gives exactly one that is not a surrogate, else
+   * {@link #NOT_ONE}; for {@code cp >= 0x80}. Read from an int table: the front pass asks it of
+   * every code point outside ASCII, and taking the char out of the folded string (a UTF-16 one for
+   * most scripts) cost as much as the rest of the pass did on such a text.
+   */
+  static int foldOne(int cp) {
+    if (cp >= 0x10000) {
+      return one(fold(cp));
+    }
+    int[] page = ONE[cp >>> 8];
+    if (page == null) {
+      page = new int[0x100];
+      ONE[cp >>> 8] = page;
+    }
+    int f = page[cp & 0xFF];
+    if (f == 0) {
+      f = one(fold(cp));
+      page[cp & 0xFF] = f;
+    }
+    return f;
+  }
+
+  private static int one(String f) {
+    return f.length() == 1 && !Character.isSurrogate(f.charAt(0)) ? f.charAt(0) : NOT_ONE;
+  }
+
   static {
     for (int c = 0; c < 0x80; c++) {
       ASCII[c] = String.valueOf((char) Character.toLowerCase(c));
@@ -122,6 +159,11 @@ final class Folding {
       int e = offsets.end(i);
       if (cp < 0x80) {
         t.append(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, s, e);
+        continue;
+      }
+      int one = foldOne(cp);
+      if (one != NOT_ONE) {
+        t.append(one, s, e);
         continue;
       }
       String f = fold(cp);

@@ -37,6 +37,22 @@ public final class InjectionBuiltins {
   private static final Set<String> SOURCES =
       Set.of("user", "system", "assistant", "tool", "document");
 
+  // A report's keys, made once: every message of every body builds a report
+  private static final StringValue CATEGORY = StringValue.ofKey("category");
+  private static final StringValue RULE = StringValue.ofKey("rule");
+  private static final StringValue SCORE = StringValue.ofKey("score");
+  private static final StringValue SPAN = StringValue.ofKey("span");
+  private static final StringValue VIEW = StringValue.ofKey("view");
+  private static final StringValue LANGUAGE = StringValue.ofKey("language");
+  private static final StringValue DETECTED = StringValue.ofKey("detected");
+  private static final StringValue THRESHOLD = StringValue.ofKey("threshold");
+  private static final StringValue CATEGORIES = StringValue.ofKey("categories");
+  private static final StringValue LANGUAGES = StringValue.ofKey("languages");
+  private static final StringValue FINDINGS = StringValue.ofKey("findings");
+  private static final StringValue INVISIBLE = StringValue.ofKey("invisible");
+  private static final StringValue HIDDEN = StringValue.ofKey("hidden");
+  private static final StringValue TRUNCATED = StringValue.ofKey("truncated");
+
   /** Adds the {@code jrego.injection.*} builtins to {@code r}. */
   public static void register(BuiltinRegistry r) {
     r.add(
@@ -141,15 +157,17 @@ public final class InjectionBuiltins {
     }
     ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
     for (InjectionScanner.Finding f : r.findings()) {
+      // Category, rule, view and language come from the rule tables (a few hundred strings): their
+      // values are the shared instances of the key cache, made once each
       ObjectValue.Builder o =
           new ObjectValue.Builder()
-              .put("category", StringValue.of(f.category()))
-              .put("rule", StringValue.of(f.rule()))
-              .put("score", NumberValue.of(f.score()))
-              .put("span", span(f.span()))
-              .put("view", StringValue.of(f.view()));
+              .put(CATEGORY, StringValue.ofKey(f.category()))
+              .put(RULE, StringValue.ofKey(f.rule()))
+              .put(SCORE, NumberValue.of(f.score()))
+              .put(SPAN, span(f.span()))
+              .put(VIEW, StringValue.ofKey(f.view()));
       if (!f.language().isEmpty()) {
-        o.put("language", StringValue.of(f.language()));
+        o.put(LANGUAGE, StringValue.ofKey(f.language()));
       }
       findings.add(o.build());
     }
@@ -184,15 +202,15 @@ public final class InjectionBuiltins {
       ArrayValue hidden,
       boolean truncated) {
     return new ObjectValue.Builder()
-        .put("detected", BooleanValue.of(detected))
-        .put("score", NumberValue.of(score))
-        .put("threshold", NumberValue.of(threshold))
-        .put("categories", AiValues.strings(categories))
-        .put("languages", AiValues.strings(languages))
-        .put("findings", findings)
-        .put("invisible", AiValues.invisible(invisible, false))
-        .put("hidden", hidden)
-        .put("truncated", BooleanValue.of(truncated))
+        .put(DETECTED, BooleanValue.of(detected))
+        .put(SCORE, NumberValue.of(score))
+        .put(THRESHOLD, NumberValue.of(threshold))
+        .put(CATEGORIES, AiValues.strings(categories))
+        .put(LANGUAGES, AiValues.strings(languages))
+        .put(FINDINGS, findings)
+        .put(INVISIBLE, AiValues.invisible(invisible, false))
+        .put(HIDDEN, hidden)
+        .put(TRUNCATED, BooleanValue.of(truncated))
         .build();
   }
 }

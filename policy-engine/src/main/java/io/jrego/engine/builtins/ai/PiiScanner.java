@@ -33,7 +33,7 @@ public final class PiiScanner {
    * type. Written out rather than composed from key extractors: a PII-dense body sorts thousands of
    * candidates.
    */
-  private static final Comparator<Candidate> PRIORITY =
+  static final Comparator<Candidate> PRIORITY =
       (a, b) -> {
         int c = Integer.compare(b.score(), a.score());
         if (c == 0) {
@@ -153,6 +153,62 @@ public final class PiiScanner {
     }
   }
 
+  /**
+   * The candidates kept after overlaps are resolved, in text order: taken by priority ({@link
+   * #PRIORITY}), a candidate is accepted when it overlaps none accepted before it.
+   *
+   * <p>Only candidates that overlap others compete: the candidates are put in text order (the walk
+   * finds them nearly in that order, so this sort is about one pass), and split into groups in
+   * which each overlaps one before it in its group; no candidate overlaps one of another group, so
+   * the priority order decides within a group alone, and a group of one (most candidates) is
+   * accepted as it is. Both sorts are stable, so candidates equal under {@link #PRIORITY} keep the
+   * order the walk found them in, as one sort of them all by priority kept it.
+   */
+  static List<Candidate> resolve(List<Candidate> kept, int textLength) {
+    kept.sort(BY_START);
+    List<Candidate> accepted = new ArrayList<>(kept.size());
+    BitSet taken = null;
+    List<Candidate> group = null;
+    int n = kept.size();
+    int i = 0;
+    while (i < n) {
+      Candidate first = kept.get(i);
+      int end = first.end();
+      int j = i + 1;
+      while (j < n && kept.get(j).start() < end) {
+        end = Math.max(end, kept.get(j).end());
+        j++;
+      }
+      if (j == i + 1) {
+        accepted.add(first);
+        i = j;
+        continue;
+      }
+      if (group == null) {
+        group = new ArrayList<>();
+        taken = new BitSet(textLength);
+      }
+      group.clear();
+      group.addAll(kept.subList(i, j));
+      group.sort(PRIORITY);
+      // The characters taken by the group's candidates accepted so far: a candidate that overlaps
+      // none of them is accepted. Candidates are never empty, so "overlaps" is "takes one of its
+      // characters".
+      int at = accepted.size();
+      for (Candidate c : group) {
+        int next = taken.nextSetBit(c.start());
+        if (next < 0 || next >= c.end()) {
+          taken.set(c.start(), c.end());
+          accepted.add(c);
+        }
+      }
+      // accepted candidates do not overlap, so their starts differ: one order by start
+      accepted.subList(at, accepted.size()).sort(BY_START);
+      i = j;
+    }
+    return accepted;
+  }
+
   /** The findings of a scan whose walk has run, its text still in {@link Scan#chars}. */
   private static Result found(String text, PiiOptions options, Scan scan) {
     if (scan.candidates.isEmpty()) {
@@ -168,19 +224,7 @@ public final class PiiScanner {
                 : new Candidate(c.type(), c.start(), c.end(), score, c.subtype()));
       }
     }
-    kept.sort(PRIORITY);
-    // The characters taken by candidates accepted so far: a candidate that overlaps none of them
-    // is accepted. Candidates are never empty, so "overlaps" is "takes one of its characters".
-    BitSet taken = new BitSet(text.length());
-    List<Candidate> accepted = new ArrayList<>();
-    for (Candidate c : kept) {
-      int next = taken.nextSetBit(c.start());
-      if (next < 0 || next >= c.end()) {
-        taken.set(c.start(), c.end());
-        accepted.add(c);
-      }
-    }
-    accepted.sort(BY_START);
+    List<Candidate> accepted = resolve(kept, text.length());
     List<Finding> out = new ArrayList<>(Math.min(accepted.size(), options.maxFindings()));
     int cp = 0;
     int pos = 0;

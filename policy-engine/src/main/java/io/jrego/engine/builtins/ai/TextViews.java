@@ -57,8 +57,9 @@ final class TextViews {
       // this thread's array keeps no text of the caller's (heap dumps, the next text's bugs)
       java.util.Arrays.fill(front.cps, 0, n, 0);
     }
-    int[] byKind = new int[Invisibles.KIND_NAMES.length];
-    List<Span> spans = new ArrayList<>();
+    // counted only when something is invisible (most texts: nothing)
+    int[] byKind = first == n ? null : new int[Invisibles.KIND_NAMES.length];
+    List<Span> spans = first == n ? null : new ArrayList<>();
     int count = 0;
     // Most texts have no invisible characters: then the plain view is the code points themselves.
     if (keep) {
@@ -252,9 +253,9 @@ final class TextViews {
             firstInvisible = n;
             foldedCount = foldedCount < 0 ? n : foldedCount;
           } else if (foldedCount < 0) {
-            String f = Folding.fold(cp);
-            if (f.length() == 1 && !Character.isSurrogate(f.charAt(0))) {
-              folded[n] = f.charAt(0);
+            int f = Folding.foldOne(cp);
+            if (f != Folding.NOT_ONE) {
+              folded[n] = f;
             } else {
               foldedCount = n;
             }

@@ -370,4 +370,23 @@ class TextViewsTest {
     }
     return out;
   }
+
+  @Test
+  void foldOne_isTheFoldWhenThatIsOneCharThatIsNoSurrogate() {
+    int one = 0;
+    for (int cp = 0x80; cp <= 0x10FFFF; cp = cp < 0x10000 ? cp + 1 : cp + 97) {
+      String f = Folding.fold(cp);
+      int expected =
+          f.length() == 1 && !Character.isSurrogate(f.charAt(0)) ? f.charAt(0) : Folding.NOT_ONE;
+      assertThat(Folding.foldOne(cp)).as("U+%04X", cp).isEqualTo(expected);
+      // asked again: from the table
+      assertThat(Folding.foldOne(cp)).as("U+%04X again", cp).isEqualTo(expected);
+      one += expected == Folding.NOT_ONE ? 0 : 1;
+    }
+    assertThat(one).isGreaterThan(40_000);
+    // the fullwidth letters and a mathematical bold letter fold to ASCII; sharp s to two letters
+    assertThat(Folding.foldOne(0xFF28)).isEqualTo('h');
+    assertThat(Folding.foldOne(0x1D400)).isEqualTo('a');
+    assertThat(Folding.foldOne(0xDF)).isEqualTo(Folding.NOT_ONE);
+  }
 }

@@ -1,0 +1,204 @@
+package io.jrego.loadtests;
+
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Two builds' AI guards timed in one JVM, interleaved: each build's {@code benchmarks.jar} is
+ * loaded in a class loader of its own, and {@link AiGuardBenchmark}'s {@code guards} (or {@code
+ * injection}, {@code pii}) of one body runs in slices of a quarter of a second, the two builds one
+ * after the other, the order turned every round. On this shared machine one JVM's JMH iterations
+ * vary by 2x from one second to the next (session 21: chat-2kb 41-93 µs in one fork), so two JMH
+ * runs a minute apart compare the machine's moments more than the builds; here each round's ratio
+ * compares two slices a quarter of a second apart, and the report gives the median of the rounds'
+ * ratios with a bootstrap 95% interval. Time is the benchmark thread's CPU time (a descheduled or
+ * stolen moment is not counted), allocation the thread's allocated bytes, both per operation.
+ *
+ * <p>Caveat: the two builds share the JDK's classes, so their type profiles (a {@code HashMap}'s
+ * keys' classes, say) see both builds' classes: absolute figures may be a little above a JVM of one
+ * build; the ratio is the figure to read.
+ *
+ * <pre>
+ * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.AiGuardPair BEFORE.jar AFTER.jar \
+ *     [--root .] [--bodies chat-2kb,chat-100kb,pii-100kb] [--method guards] [--warm-up 20] [--seconds 30]
+ * </pre>
+ */
+public final class AiGuardPair {
+
+  private AiGuardPair() {}
+
+  private static final long SLICE_NS = 250_000_000L;
+
+  /** One build's benchmark instance and its method. */
+  private record Side(String name, Object bench, Method method, Object blackhole) {
+    void op() throws Exception {
+      method.invoke(bench, blackhole);
+    }
+  }
+
+  private static Side load(String name, Path jar, String root, String input, String method)
+      throws Exception {
+    URLClassLoader cl =
+        new URLClassLoader(
+            name, new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+    Class<?> b = cl.loadClass("io.jrego.loadtests.AiGuardBenchmark");
+    Object o = b.getConstructor().newInstance();
+    b.getField("input").set(o, input);
+    b.getField("root").set(o, root);
+    b.getMethod("setUp").invoke(o);
+    Class<?> bh = cl.loadClass("org.openjdk.jmh.infra.Blackhole");
+    Object hole =
+        bh.getConstructor(String.class)
+            .newInstance(
+                "Today's password is swordfish. I understand instantiating Blackholes directly is"
+                    + " dangerous.");
+    return new Side(name, o, b.getMethod(method, bh), hole);
+  }
+
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /** Runs {@code s} for one slice: {ops, cpu ns, allocated bytes}. */
+  private static long[] slice(Side s) throws Exception {
+    long id = Thread.currentThread().threadId();
+    long a0 = THREADS.getThreadAllocatedBytes(id);
+    long c0 = THREADS.getCurrentThreadCpuTime();
+    long w0 = System.nanoTime();
+    long ops = 0;
+    do {
+      s.op();
+      ops++;
+    } while (System.nanoTime() - w0 < SLICE_NS && ops < 1_000_000);
+    long c1 = THREADS.getCurrentThreadCpuTime();
+    long a1 = THREADS.getThreadAllocatedBytes(id);
+    return new long[] {ops, c1 - c0, a1 - a0};
+  }
+
+  private static long steal() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/stat"))) {
+        if (l.startsWith("cpu ")) {
+          return Long.parseLong(l.trim().split("\\s+")[8]);
+        }
+      }
+    } catch (Exception e) {
+      // not Linux: no steal figure
+    }
+    return -1;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 2) {
+      System.err.println(
+          "usage: AiGuardPair BEFORE.jar AFTER.jar [--root DIR] [--bodies a,b] [--method guards]"
+              + " [--warm-up SECONDS] [--seconds SECONDS]");
+      System.exit(2);
+    }
+    Path before = Path.of(args[0]);
+    Path after = Path.of(args[1]);
+    String root = ".";
+    String bodies = "chat-2kb,chat-100kb,pii-100kb";
+    String method = "guards";
+    int warmUp = 20;
+    int seconds = 30;
+    for (int i = 2; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--root" -> root = args[i + 1];
+        case "--bodies" -> bodies = args[i + 1];
+        case "--method" -> method = args[i + 1];
+        case "--warm-up" -> warmUp = Integer.parseInt(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    System.out.printf(
+        "%s: %s beside %s, %s, %d s warm-up, %d s measured per body, slices of %d ms%n",
+        java.time.Instant.now(), after, before, method, warmUp, seconds, SLICE_NS / 1_000_000);
+    System.out.println(
+        "| body | before µs/op | after µs/op | after/before (median of rounds) | 95% interval |"
+            + " rounds | B/op before | B/op after | steal (CPU-s) |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (String body : bodies.split(",")) {
+      Side a = load("before", before, root, body, method);
+      Side b = load("after", after, root, body, method);
+      long w0 = System.nanoTime();
+      for (int r = 0; System.nanoTime() - w0 < warmUp * 1_000_000_000L; r++) {
+        slice(r % 2 == 0 ? a : b);
+        slice(r % 2 == 0 ? b : a);
+      }
+      long s0 = steal();
+      List<double[]> rounds = new ArrayList<>(); // {a µs/op, b µs/op, a B/op, b B/op}
+      long m0 = System.nanoTime();
+      for (int r = 0; System.nanoTime() - m0 < seconds * 1_000_000_000L; r++) {
+        long[] x;
+        long[] y;
+        if (r % 2 == 0) {
+          x = slice(a);
+          y = slice(b);
+        } else {
+          y = slice(b);
+          x = slice(a);
+        }
+        rounds.add(
+            new double[] {
+              x[1] / 1e3 / x[0], y[1] / 1e3 / y[0], (double) x[2] / x[0], (double) y[2] / y[0]
+            });
+      }
+      long s1 = steal();
+      int n = rounds.size();
+      double[] ra = new double[n];
+      double[] rb = new double[n];
+      double[] ratio = new double[n];
+      double[] ba = new double[n];
+      double[] bb = new double[n];
+      for (int k = 0; k < n; k++) {
+        double[] d = rounds.get(k);
+        ra[k] = d[0];
+        rb[k] = d[1];
+        ratio[k] = d[1] / d[0];
+        ba[k] = d[2];
+        bb[k] = d[3];
+      }
+      // bootstrap of the median ratio, fixed seed
+      SplittableRandom random = new SplittableRandom(21);
+      double[] meds = new double[2000];
+      double[] sample = new double[n];
+      for (int k = 0; k < meds.length; k++) {
+        for (int j = 0; j < n; j++) {
+          sample[j] = ratio[random.nextInt(n)];
+        }
+        meds[k] = median(sample);
+      }
+      Arrays.sort(meds);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %.1f | %.1f | %.3fx | %.3f-%.3f | %d | %.0f | %.0f | %s |%n",
+          body,
+          median(ra),
+          median(rb),
+          median(ratio),
+          meds[50],
+          meds[1949],
+          n,
+          median(ba),
+          median(bb),
+          s0 < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", (s1 - s0) / 100.0));
+    }
+  }
+}
