@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -120,6 +121,8 @@ public final class LongEvaluations {
   private final AtomicLong spared = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong cancelled = new AtomicLong();
+  private final LongAdder candidateCpu = new LongAdder();
+  private final LongAdder longCpu = new LongAdder();
   private final Pace idle;
 
   /** Pacing as {@code settings} say, on the real clock. */
@@ -179,6 +182,24 @@ public final class LongEvaluations {
    */
   public long cancelledTotal() {
     return cancelled.get();
+  }
+
+  /**
+   * CPU nanoseconds long evaluations used before they were paced, since start: from the first
+   * checkpoint past the wall-clock quick budget (when the evaluation became a candidate) until it
+   * became long; the CPU before that (at most the quick budget) is not known. Counted where the
+   * thread's CPU time can be read.
+   */
+  public long candidateCpuNanos() {
+    return candidateCpu.sum();
+  }
+
+  /**
+   * CPU nanoseconds long evaluations used once long (paced, or after waiting for a slot), until
+   * they ended, since start. Counted where the thread's CPU time can be read.
+   */
+  public long longCpuNanos() {
+    return longCpu.sum();
   }
 
   /** Long evaluations running now (holding a slot). */
@@ -332,6 +353,7 @@ public final class LongEvaluations {
     private boolean wasCancelled;
     private boolean candidate;
     private long cpuFrom;
+    private long cpuAtLong = -1;
     private boolean isLong;
     private boolean holding;
     private boolean wasRefused;
@@ -369,6 +391,8 @@ public final class LongEvaluations {
           if (cpuNow - cpuFrom < quickNanos) {
             return;
           }
+          candidateCpu.add(cpuNow - cpuFrom);
+          cpuAtLong = cpuNow;
         }
         isLong = true;
         becameLong.incrementAndGet();
@@ -458,9 +482,16 @@ public final class LongEvaluations {
       return isLong;
     }
 
-    /** Gives the slot back, if it holds one. */
+    /** Gives the slot back, if it holds one, and counts a long evaluation's CPU. */
     @Override
     public void close() {
+      if (cpuAtLong >= 0) {
+        long cpuNow = cpu.getAsLong();
+        if (cpuNow >= cpuAtLong) {
+          longCpu.add(cpuNow - cpuAtLong);
+        }
+        cpuAtLong = -1; // counted once, however often it is closed
+      }
       if (candidate && !isLong && !wasCancelled) {
         candidate = false; // counted once, however often it is closed
         spared.incrementAndGet();

@@ -144,6 +144,29 @@ class LongEvaluationsTest {
   }
 
   @Test
+  void theCpuOfALongEvaluationIsCountedBeforeAndAfterItBecameLong() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
+      work(cheap, 30);
+    }
+    try (LongEvaluations.Pace spared = pacing.start(now + 200 * MS)) {
+      now += 20 * MS; // preempted
+      work(spared, 10);
+    }
+    assertThat(pacing.candidateCpuNanos()).as("cheap and spared ones count nothing").isZero();
+    assertThat(pacing.longCpuNanos()).isZero();
+    LongEvaluations.Pace pace = pacing.start(now + 200 * MS);
+    work(pace, 100); // a candidate at 5 ms (first CPU reading), long 5 ms of CPU later
+    assertThat(pace.wasLong()).isTrue();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS);
+    work(pace, 70); // 7 ms of work, paused between slices
+    pace.close();
+    pace.close();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS);
+    assertThat(pacing.longCpuNanos()).as("the work since, not its pauses; once").isEqualTo(7 * MS);
+  }
+
+  @Test
   void aPauseNeverOutlastsTheDeadline() {
     LongEvaluations pacing = pacing(1, 10, 4);
     long deadline = now + 12 * MS;
