@@ -19,9 +19,10 @@ import java.util.function.LongSupplier;
  * a short quick budget ({@link Settings#quick}) of CPU becomes <em>long</em>. Long evaluations run
  * one at a time per slot ({@link Settings#slots}, one by default) and, while they run, in a duty
  * cycle: {@link #SLICE} of work, then a pause, so that together they take at most {@code slots ×
- * duty} of one CPU. They still end at the check's deadline ({@code --eval-timeout}) as before,
- * waiting for a slot or pausing included. A cheap check never notices: before its quick budget has
- * passed, its pacer only reads the clock.
+ * duty} of one CPU; the longer one holds its slot, the smaller its share ({@link #HALF_LIFE}). They
+ * still end at the check's deadline ({@code --eval-timeout}) as before, waiting for a slot or
+ * pausing included. A cheap check never notices: before its quick budget has passed, its pacer only
+ * reads the clock.
  *
  * <p>The budget is CPU, not wall time: on busy cores a cheap evaluation can be preempted past the
  * budget without doing any more work, and pacing it would only add to its latency. Reading a
@@ -46,6 +47,21 @@ public final class LongEvaluations {
 
   /** The work a long evaluation does between two pauses. */
   static final Duration SLICE = Duration.ofMillis(1);
+
+  /**
+   * How long a long evaluation holds its slot at each share of the CPU: its duty ({@link
+   * Settings#dutyPercent}) for the first half-life, half of it for the next, and so on down to
+   * {@link #MAX_HALVINGS} halvings. Least attained service: among expensive evaluations, the ones
+   * that need a little more work get it soon, and one that keeps going takes less and less of the
+   * CPU the cheap checks need (with the defaults at most about 13 ms of paced work per evaluation,
+   * however long its deadline, where a constant duty gave a quarter of the whole deadline). In the
+   * fault matrix's cpu-policy phase every long evaluation ran to its deadline or its caller's
+   * cancel: all the CPU they were given was lost, and it was a core of the two.
+   */
+  static final Duration HALF_LIFE = Duration.ofMillis(25);
+
+  /** The most times the duty is halved: a sixteenth of it (about 1.6% of a CPU by default). */
+  static final int MAX_HALVINGS = 4;
 
   /**
    * How evaluations are paced.
@@ -115,7 +131,8 @@ public final class LongEvaluations {
   private final Semaphore slots;
   private final long quickNanos;
   private final long sliceNanos;
-  private final long pauseNanos;
+  private final long[] pauseNanos; // by halvings of the duty
+  private final long halfLifeNanos;
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong becameLong = new AtomicLong();
   private final AtomicLong spared = new AtomicLong();
@@ -144,7 +161,12 @@ public final class LongEvaluations {
     this.slots = new Semaphore(settings.slots());
     this.quickNanos = settings.quick().toNanos();
     this.sliceNanos = SLICE.toNanos();
-    this.pauseNanos = sliceNanos * (100 - settings.dutyPercent()) / settings.dutyPercent();
+    this.pauseNanos = new long[MAX_HALVINGS + 1];
+    for (int k = 0; k <= MAX_HALVINGS; k++) {
+      // a share of duty / 2^k: a slice of work, then (100 * 2^k / duty - 1) slices of pause
+      pauseNanos[k] = sliceNanos * (100L << k) / settings.dutyPercent() - sliceNanos;
+    }
+    this.halfLifeNanos = HALF_LIFE.toNanos();
     this.idle = new Pace(0, 0, Cancellation.NEVER);
   }
 
@@ -358,6 +380,7 @@ public final class LongEvaluations {
     private boolean holding;
     private boolean wasRefused;
     private long sliceStart;
+    private long heldFrom;
 
     private Pace(long start, long deadline, Cancellation caller) {
       this.start = start;
@@ -404,7 +427,8 @@ public final class LongEvaluations {
       }
       endIfCancelled();
       if (now - sliceStart >= sliceNanos) {
-        long rest = Math.min(pauseNanos, deadline - now);
+        long halvings = Math.min((now - heldFrom) / halfLifeNanos, MAX_HALVINGS);
+        long rest = Math.min(pauseNanos[(int) halvings], deadline - now);
         if (rest > 0) {
           pause.accept(rest);
         }
@@ -416,6 +440,7 @@ public final class LongEvaluations {
       if (slots.tryAcquire()) {
         holding = true;
         sliceStart = now;
+        heldFrom = now;
         return;
       }
       if (waiting.incrementAndGet() > settings.maxWaiting()) {
@@ -446,6 +471,7 @@ public final class LongEvaluations {
       }
       endIfCancelled();
       sliceStart = clock.getAsLong();
+      heldFrom = sliceStart;
     }
 
     /**
