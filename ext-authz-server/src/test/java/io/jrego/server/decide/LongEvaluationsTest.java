@@ -181,6 +181,42 @@ class LongEvaluationsTest {
   }
 
   @Test
+  void whileTheSlotIsHeldACandidateBecomesLongAfterAFifthOfTheBudgetAndACheapOneIsStillSpared() {
+    LongEvaluations pacing = pacing(1, 25, 1);
+    LongEvaluations.Pace holder = pacing.start(now + 10_000 * MS);
+    work(holder, 100);
+    assertThat(pacing.running()).isEqualTo(1);
+
+    try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
+      now += 20 * MS; // preempted past the wall-clock budget
+      cheap.run(); // a candidate
+      cpu += MS / 2; // and half a millisecond of work since
+      cheap.run();
+      assertThat(cheap.wasLong()).isFalse();
+    }
+    assertThat(pacing.sparedTotal()).isEqualTo(1);
+
+    LongEvaluations.Pace expensive = pacing.start(now + 6 * MS); // no wait past its deadline
+    work(expensive, 50); // a candidate at 5 ms
+    assertThat(expensive.wasCandidate()).isTrue();
+    assertThat(expensive.wasLong()).isFalse();
+    work(expensive, 9); // 0.9 ms of CPU since
+    assertThat(expensive.wasLong()).isFalse();
+    work(expensive, 1); // 1 ms: long, not 5 ms later; it waits for the held slot
+    assertThat(expensive.wasLong()).isTrue();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS + MS);
+    expensive.close();
+
+    holder.close();
+    LongEvaluations.Pace alone = pacing.start(now + 200 * MS);
+    work(alone, 60); // with the slot free, 1 ms of CPU after the wall-clock budget is not enough
+    assertThat(alone.wasLong()).isFalse();
+    work(alone, 40);
+    assertThat(alone.wasLong()).isTrue();
+    alone.close();
+  }
+
+  @Test
   void theCpuOfALongEvaluationIsCountedBeforeAndAfterItBecameLong() {
     LongEvaluations pacing = pacing(1, 25, 4);
     try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
