@@ -280,22 +280,9 @@ public final class BundleManager implements AutoCloseable {
     rehearsalsLeft--;
     try {
       w.get().rehearse(active.get(), List.copyOf(good.values()));
-      // and the bundles compiled again, the result dropped: a swap's compile is the bundle
-      // thread's own code, which runs nowhere else; the fault matrix's cpu-policy swap under load
-      // had the JIT compile it then (Compiler, 70 compilations, about 900 ms of compile time per
-      // replica within half a second), beside the checks
-      compile(new LinkedHashMap<>(good));
-      rehearsedCompiles++;
-    } catch (RegoException | BundleSourceException | RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | StackOverflowError e) {
       // nothing at stake: the next swap runs its own warm-up and reports what fails there
     }
-  }
-
-  private int rehearsedCompiles;
-
-  /** How many rehearsals compiled the active bundles again (their result dropped). */
-  synchronized int rehearsedCompiles() {
-    return rehearsedCompiles;
   }
 
   /** Runs the warm-up, if any; whatever it throws is reported and the activation goes on. */
