@@ -56,8 +56,8 @@ public final class LongEvaluations {
    * that need a little more work get it soon, and one that keeps going takes less and less of the
    * CPU the cheap checks need (with the defaults at most about 13 ms of paced work per evaluation,
    * however long its deadline, where a constant duty gave a quarter of the whole deadline). In the
-   * fault matrix's cpu-policy phase every long evaluation ran to its deadline or its caller's
-   * cancel: all the CPU they were given was lost, and it was a core of the two.
+   * fault matrix's cpu-policy phase every long evaluation ran until its caller's cancel: all the
+   * CPU they were given was lost (2.1 CPU-s of paced work in a 31 s phase on the attacked replica).
    */
   static final Duration HALF_LIFE = Duration.ofMillis(25);
 
