@@ -429,7 +429,7 @@ class Replica:
             if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
                                 "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
                                 "jrego_requests_refused_total{",
-                                "jrego_long_evaluations_spared_total")):
+                                "jrego_long_evaluations_spared_total", "jrego_long_evaluations_cpu_seconds_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out

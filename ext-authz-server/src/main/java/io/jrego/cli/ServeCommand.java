@@ -406,8 +406,9 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       defaultValue = "25",
       paramLabel = "PERCENT",
       description =
-          "The share of a CPU a running long evaluation may take: it works 1 ms, then pauses"
-              + " (see --long-eval-after).")
+          "The share of a CPU a running long evaluation may take: it works 1 ms, then pauses;"
+              + " halved after each 25 ms it has held its slot, down to a sixteenth (see"
+              + " --long-eval-after).")
   int longEvalDuty;
 
   @Option(

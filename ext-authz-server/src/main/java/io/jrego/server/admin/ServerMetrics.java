@@ -79,7 +79,10 @@ import java.util.function.Supplier;
  *       and long ones ended at once because the most allowed already waited for a slot (reason
  *       {@code overloaded}); {@code jrego_long_evaluations_spared_total}: evaluations that ran past
  *       the quick budget in wall time only and were not paced; {@code
- *       jrego_long_evaluations_running}, {@code jrego_long_evaluations_waiting}: now
+ *       jrego_long_evaluations_running}, {@code jrego_long_evaluations_waiting}: now; {@code
+ *       jrego_long_evaluations_cpu_seconds_total{part}}: the CPU evaluations that became long used
+ *       unpaced ({@code candidate}, from the quick budget's end in wall time) and paced ({@code
+ *       long})
  *   <li>{@code jrego_thread_deaths_total{thread, error}}: threads ended by an uncaught throwable
  *       ({@code thread}: the name without its number), counted once {@code jrego serve} has
  *       installed its handler
@@ -613,6 +616,36 @@ public final class ServerMetrics implements AutoCloseable {
         .register(registry);
     Gauge.builder("jrego.long.evaluations.waiting", waiting)
         .description("Long evaluations waiting for a slot now, each holding a check thread")
+        .register(registry);
+  }
+
+  /**
+   * The CPU long evaluations used ({@code LongEvaluations}), read when scraped, as {@code
+   * jrego_long_evaluations_cpu_seconds_total{part}}: {@code candidate}, from the quick budget's end
+   * in wall time until the evaluation became long (unpaced work), and {@code long}, from then until
+   * it ended (paced work).
+   *
+   * @param candidateNanos CPU nanoseconds of the candidate part, since start
+   * @param longNanos CPU nanoseconds of the long part, since start
+   */
+  public void longEvaluationCpuMeters(Supplier<Number> candidateNanos, Supplier<Number> longNanos) {
+    held.add(candidateNanos); // a function counter holds its object weakly
+    held.add(longNanos);
+    FunctionCounter.builder(
+            "jrego.long.evaluations.cpu", candidateNanos, s -> s.get().doubleValue() / 1e9)
+        .description(
+            "CPU of evaluations that became long, before (candidate: unpaced) and after (long:"
+                + " paced) they did")
+        .baseUnit("seconds")
+        .tag("part", "candidate")
+        .register(registry);
+    FunctionCounter.builder(
+            "jrego.long.evaluations.cpu", longNanos, s -> s.get().doubleValue() / 1e9)
+        .description(
+            "CPU of evaluations that became long, before (candidate: unpaced) and after (long:"
+                + " paced) they did")
+        .baseUnit("seconds")
+        .tag("part", "long")
         .register(registry);
   }
 

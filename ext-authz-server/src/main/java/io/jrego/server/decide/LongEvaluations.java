@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -18,9 +19,10 @@ import java.util.function.LongSupplier;
  * a short quick budget ({@link Settings#quick}) of CPU becomes <em>long</em>. Long evaluations run
  * one at a time per slot ({@link Settings#slots}, one by default) and, while they run, in a duty
  * cycle: {@link #SLICE} of work, then a pause, so that together they take at most {@code slots ×
- * duty} of one CPU. They still end at the check's deadline ({@code --eval-timeout}) as before,
- * waiting for a slot or pausing included. A cheap check never notices: before its quick budget has
- * passed, its pacer only reads the clock.
+ * duty} of one CPU; the longer one holds its slot, the smaller its share ({@link #HALF_LIFE}). They
+ * still end at the check's deadline ({@code --eval-timeout}) as before, waiting for a slot or
+ * pausing included. A cheap check never notices: before its quick budget has passed, its pacer only
+ * reads the clock.
  *
  * <p>The budget is CPU, not wall time: on busy cores a cheap evaluation can be preempted past the
  * budget without doing any more work, and pacing it would only add to its latency. Reading a
@@ -28,8 +30,9 @@ import java.util.function.LongSupplier;
  * budget has passed: from then on the evaluation is a <em>candidate</em>, and it becomes long when
  * it has used a further quick budget of CPU since (its CPU before that moment is not known, and is
  * at most the wall time). A preempted cheap check ends as a candidate, never paced; an expensive
- * one becomes long after between one and two budgets of work. Where the JVM cannot tell a thread's
- * CPU time, the wall-clock budget alone decides, as if all of it was work.
+ * one becomes long after between one and two budgets of work (while every slot is held, after a
+ * fifth of a budget more: {@link #BUSY_QUICK_DIVISOR}). Where the JVM cannot tell a thread's CPU
+ * time, the wall-clock budget alone decides, as if all of it was work.
  *
  * <p>Each evaluation gets its own {@link Pace}, handed to the engine as the query's pacer ({@code
  * QueryOptions.pacer}), which runs it at every limit checkpoint (about every thousand evaluation
@@ -45,6 +48,32 @@ public final class LongEvaluations {
 
   /** The work a long evaluation does between two pauses. */
   static final Duration SLICE = Duration.ofMillis(1);
+
+  /**
+   * How long a long evaluation holds its slot at each share of the CPU: its duty ({@link
+   * Settings#dutyPercent}) for the first half-life, half of it for the next, and so on down to
+   * {@link #MAX_HALVINGS} halvings. Least attained service: among expensive evaluations, the ones
+   * that need a little more work get it soon, and one that keeps going takes less and less of the
+   * CPU the cheap checks need (with the defaults at most about 13 ms of paced work per evaluation,
+   * however long its deadline, where a constant duty gave a quarter of the whole deadline). In the
+   * fault matrix's cpu-policy phase every long evaluation ran until its caller's cancel: all the
+   * CPU they were given was lost (2.1 CPU-s of paced work in a 31 s phase on the attacked replica).
+   */
+  static final Duration HALF_LIFE = Duration.ofMillis(25);
+
+  /**
+   * While every slot is held, a candidate becomes long after this fraction of the quick budget's
+   * CPU (1 ms of the default 5): an expensive evaluation that arrives then would only wait for a
+   * slot (or be refused) after its full budget, and in the fault matrix's cpu-policy phase that
+   * budget, run at full speed beside the checks, was half of what the hostile evaluations took (2.6
+   * of 4.7 CPU-s on the attacked replica; the paced work the other half). A cheap check that was
+   * only preempted past the wall-clock budget uses far less than that since (the shipped bundle
+   * decides a 2 KB chat in about 0.03 ms) and is still spared.
+   */
+  static final int BUSY_QUICK_DIVISOR = 5;
+
+  /** The most times the duty is halved: a sixteenth of it (about 1.6% of a CPU by default). */
+  static final int MAX_HALVINGS = 4;
 
   /**
    * How evaluations are paced.
@@ -113,13 +142,17 @@ public final class LongEvaluations {
   private final LongConsumer pause;
   private final Semaphore slots;
   private final long quickNanos;
+  private final long busyQuickNanos;
   private final long sliceNanos;
-  private final long pauseNanos;
+  private final long[] pauseNanos; // by halvings of the duty
+  private final long halfLifeNanos;
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong becameLong = new AtomicLong();
   private final AtomicLong spared = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong cancelled = new AtomicLong();
+  private final LongAdder candidateCpu = new LongAdder();
+  private final LongAdder longCpu = new LongAdder();
   private final Pace idle;
 
   /** Pacing as {@code settings} say, on the real clock. */
@@ -140,8 +173,14 @@ public final class LongEvaluations {
     this.pause = pause;
     this.slots = new Semaphore(settings.slots());
     this.quickNanos = settings.quick().toNanos();
+    this.busyQuickNanos = quickNanos / BUSY_QUICK_DIVISOR;
     this.sliceNanos = SLICE.toNanos();
-    this.pauseNanos = sliceNanos * (100 - settings.dutyPercent()) / settings.dutyPercent();
+    this.pauseNanos = new long[MAX_HALVINGS + 1];
+    for (int k = 0; k <= MAX_HALVINGS; k++) {
+      // a share of duty / 2^k: a slice of work, then (100 * 2^k / duty - 1) slices of pause
+      pauseNanos[k] = sliceNanos * (100L << k) / settings.dutyPercent() - sliceNanos;
+    }
+    this.halfLifeNanos = HALF_LIFE.toNanos();
     this.idle = new Pace(0, 0, Cancellation.NEVER);
   }
 
@@ -179,6 +218,24 @@ public final class LongEvaluations {
    */
   public long cancelledTotal() {
     return cancelled.get();
+  }
+
+  /**
+   * CPU nanoseconds long evaluations used before they were paced, since start: from the first
+   * checkpoint past the wall-clock quick budget (when the evaluation became a candidate) until it
+   * became long; the CPU before that (at most the quick budget) is not known. Counted where the
+   * thread's CPU time can be read.
+   */
+  public long candidateCpuNanos() {
+    return candidateCpu.sum();
+  }
+
+  /**
+   * CPU nanoseconds long evaluations used once long (paced, or after waiting for a slot), until
+   * they ended, since start. Counted where the thread's CPU time can be read.
+   */
+  public long longCpuNanos() {
+    return longCpu.sum();
   }
 
   /** Long evaluations running now (holding a slot). */
@@ -332,10 +389,12 @@ public final class LongEvaluations {
     private boolean wasCancelled;
     private boolean candidate;
     private long cpuFrom;
+    private long cpuAtLong = -1;
     private boolean isLong;
     private boolean holding;
     private boolean wasRefused;
     private long sliceStart;
+    private long heldFrom;
 
     private Pace(long start, long deadline, Cancellation caller) {
       this.start = start;
@@ -366,9 +425,11 @@ public final class LongEvaluations {
             cpuFrom = cpuNow;
             return;
           }
-          if (cpuNow - cpuFrom < quickNanos) {
+          if (cpuNow - cpuFrom < (slots.availablePermits() > 0 ? quickNanos : busyQuickNanos)) {
             return;
           }
+          candidateCpu.add(cpuNow - cpuFrom);
+          cpuAtLong = cpuNow;
         }
         isLong = true;
         becameLong.incrementAndGet();
@@ -380,7 +441,8 @@ public final class LongEvaluations {
       }
       endIfCancelled();
       if (now - sliceStart >= sliceNanos) {
-        long rest = Math.min(pauseNanos, deadline - now);
+        long halvings = Math.min((now - heldFrom) / halfLifeNanos, MAX_HALVINGS);
+        long rest = Math.min(pauseNanos[(int) halvings], deadline - now);
         if (rest > 0) {
           pause.accept(rest);
         }
@@ -392,6 +454,7 @@ public final class LongEvaluations {
       if (slots.tryAcquire()) {
         holding = true;
         sliceStart = now;
+        heldFrom = now;
         return;
       }
       if (waiting.incrementAndGet() > settings.maxWaiting()) {
@@ -422,6 +485,7 @@ public final class LongEvaluations {
       }
       endIfCancelled();
       sliceStart = clock.getAsLong();
+      heldFrom = sliceStart;
     }
 
     /**
@@ -458,9 +522,16 @@ public final class LongEvaluations {
       return isLong;
     }
 
-    /** Gives the slot back, if it holds one. */
+    /** Gives the slot back, if it holds one, and counts a long evaluation's CPU. */
     @Override
     public void close() {
+      if (cpuAtLong >= 0) {
+        long cpuNow = cpu.getAsLong();
+        if (cpuNow >= cpuAtLong) {
+          longCpu.add(cpuNow - cpuAtLong);
+        }
+        cpuAtLong = -1; // counted once, however often it is closed
+      }
       if (candidate && !isLong && !wasCancelled) {
         candidate = false; // counted once, however often it is closed
         spared.incrementAndGet();

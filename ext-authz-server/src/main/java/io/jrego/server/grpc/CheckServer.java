@@ -323,6 +323,7 @@ public final class CheckServer implements AutoCloseable {
             pacing::refusedTotal,
             pacing::running,
             pacing::waiting);
+    service.metrics().longEvaluationCpuMeters(pacing::candidateCpuNanos, pacing::longCpuNanos);
     if (builder instanceof NettyServerBuilder netty) {
       // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
       // window (auto-tuning grows it to 8 MiB) bounds what a connection's calls that have not

@@ -26,6 +26,7 @@ class LongEvaluationsTest {
   private long cpu = 300 * MS; // the thread's CPU time: it ran other checks before
   private int cpuReads;
   private final List<Long> pauses = new ArrayList<>();
+  private final List<Long> pausedAt = new ArrayList<>();
 
   private LongEvaluations pacing(int slots, int duty, int maxWaiting) {
     return new LongEvaluations(
@@ -37,6 +38,7 @@ class LongEvaluationsTest {
         },
         nanos -> {
           pauses.add(nanos);
+          pausedAt.add(now);
           now += nanos;
         });
   }
@@ -122,25 +124,119 @@ class LongEvaluationsTest {
   }
 
   @Test
-  void aLongEvaluationGetsItsDutyShareOfTheCpu() {
+  void aLongEvaluationGetsItsDutyShareOfTheCpuForAHalfLifeThenHalfOfItAndSoOn() {
     LongEvaluations pacing = pacing(1, 25, 4);
-    long workDone;
+    long from;
     try (LongEvaluations.Pace pace = pacing.start(now + 10_000 * MS)) {
       work(pace, 100); // 5 ms: a candidate; 5 ms of CPU later: long
       assertThat(pace.wasLong()).isTrue();
       assertThat(pacing.running()).isEqualTo(1);
       assertThat(pauses).isEmpty();
-      long from = now;
+      from = now;
       work(pace, 400); // 40 ms of work
-      workDone = 400 * STEP;
       long paused = pauses.stream().mapToLong(Long::longValue).sum();
-      assertThat(now - from).isEqualTo(workDone + paused);
-      // 1 ms of work, 3 ms of pause: a quarter of a CPU
-      assertThat(pauses).hasSize(40).allMatch(p -> p == 3 * MS);
-      assertThat((double) workDone / (now - from)).isEqualTo(0.25);
+      assertThat(now - from).isEqualTo(400 * STEP + paused);
     }
+    // each slice of 1 ms of work is followed by a pause of 3 ms (25%) while the evaluation has
+    // held the slot for under 25 ms, 7 ms (12.5%) under 50 ms, 15 under 75, 31 under 100, then
+    // 63 ms (a sixteenth of the duty) for as long as it goes on
+    long[] expected = {3, 7, 15, 31, 63};
+    for (int i = 0; i < pauses.size(); i++) {
+      int halvings = (int) Math.min((pausedAt.get(i) - from) / (25 * MS), 4);
+      assertThat(pauses.get(i)).as("pause %d", i).isEqualTo(expected[halvings] * MS);
+    }
+    assertThat(pauses.stream().distinct().toList())
+        .containsExactly(3 * MS, 7 * MS, 15 * MS, 31 * MS, 63 * MS);
+    // the first half-life at a quarter of a CPU: 1 ms of work in every 4
+    long firstCycles = pausedAt.stream().filter(t -> t - from < 25 * MS).count();
+    assertThat(firstCycles).isEqualTo(6); // slices ending at 1, 5, 9, 13, 17 and 21 ms
     assertThat(pacing.running()).isZero();
     assertThat(pacing.longTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void theShareFallsWithTheTimeTheSlotIsHeldNotWithTheTimeWaitedForIt() {
+    LongEvaluations pacing = pacing(1, 25, 1);
+    LongEvaluations.Pace first = pacing.start(now + 10_000 * MS);
+    work(first, 100);
+    LongEvaluations.Pace second = pacing.start(now + 10_000 * MS);
+    now += 5 * MS;
+    second.run(); // a candidate
+    cpu += 5 * MS;
+    first.close(); // the slot is free when the second one asks for it
+    second.run();
+    assertThat(second.wasLong()).isTrue();
+    assertThat(pacing.running()).isEqualTo(1);
+    now += 200 * MS; // preempted a long time after it took the slot: ...
+    pauses.clear();
+    work(second, 10);
+    assertThat(pauses).as("... 1.6%%: a pause of 63 ms").containsExactly(63 * MS);
+    second.close();
+    LongEvaluations.Pace third = pacing.start(now + 10_000 * MS);
+    work(third, 100);
+    pauses.clear();
+    work(third, 10);
+    assertThat(pauses).as("a new holder starts at the whole duty").containsExactly(3 * MS);
+    third.close();
+  }
+
+  @Test
+  void whileTheSlotIsHeldACandidateBecomesLongAfterAFifthOfTheBudgetAndACheapOneIsStillSpared() {
+    LongEvaluations pacing = pacing(1, 25, 1);
+    LongEvaluations.Pace holder = pacing.start(now + 10_000 * MS);
+    work(holder, 100);
+    assertThat(pacing.running()).isEqualTo(1);
+
+    try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
+      now += 20 * MS; // preempted past the wall-clock budget
+      cheap.run(); // a candidate
+      cpu += MS / 2; // and half a millisecond of work since
+      cheap.run();
+      assertThat(cheap.wasLong()).isFalse();
+    }
+    assertThat(pacing.sparedTotal()).isEqualTo(1);
+
+    LongEvaluations.Pace expensive = pacing.start(now + 6 * MS); // no wait past its deadline
+    work(expensive, 50); // a candidate at 5 ms
+    assertThat(expensive.wasCandidate()).isTrue();
+    assertThat(expensive.wasLong()).isFalse();
+    work(expensive, 9); // 0.9 ms of CPU since
+    assertThat(expensive.wasLong()).isFalse();
+    work(expensive, 1); // 1 ms: long, not 5 ms later; it waits for the held slot
+    assertThat(expensive.wasLong()).isTrue();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS + MS);
+    expensive.close();
+
+    holder.close();
+    LongEvaluations.Pace alone = pacing.start(now + 200 * MS);
+    work(alone, 60); // with the slot free, 1 ms of CPU after the wall-clock budget is not enough
+    assertThat(alone.wasLong()).isFalse();
+    work(alone, 40);
+    assertThat(alone.wasLong()).isTrue();
+    alone.close();
+  }
+
+  @Test
+  void theCpuOfALongEvaluationIsCountedBeforeAndAfterItBecameLong() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
+      work(cheap, 30);
+    }
+    try (LongEvaluations.Pace spared = pacing.start(now + 200 * MS)) {
+      now += 20 * MS; // preempted
+      work(spared, 10);
+    }
+    assertThat(pacing.candidateCpuNanos()).as("cheap and spared ones count nothing").isZero();
+    assertThat(pacing.longCpuNanos()).isZero();
+    LongEvaluations.Pace pace = pacing.start(now + 200 * MS);
+    work(pace, 100); // a candidate at 5 ms (first CPU reading), long 5 ms of CPU later
+    assertThat(pace.wasLong()).isTrue();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS);
+    work(pace, 70); // 7 ms of work, paused between slices
+    pace.close();
+    pace.close();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS);
+    assertThat(pacing.longCpuNanos()).as("the work since, not its pauses; once").isEqualTo(7 * MS);
   }
 
   @Test

@@ -117,6 +117,23 @@ class LongEvaluationsCheckTest {
         .contains("jrego_long_evaluations_running 0.0")
         .contains(
             "jrego_checks_total{phase=\"check\",reason=\"timeout\",result=\"error\",service=\"ext_authz\"} 1.0");
+    assertThat(
+            series(
+                metrics.scrape(), "jrego_long_evaluations_cpu_seconds_total{part=\"candidate\"}"))
+        .as("it became long after using the quick budget's CPU")
+        .isGreaterThan(0);
+    assertThat(series(metrics.scrape(), "jrego_long_evaluations_cpu_seconds_total{part=\"long\"}"))
+        .as("and was paced until its deadline")
+        .isGreaterThan(0);
+  }
+
+  private static double series(String scrape, String name) {
+    return scrape
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no series " + name + " in\n" + scrape));
   }
 
   @Test
