@@ -946,6 +946,30 @@ def log_size(replica):
         return 0
 
 
+# A recording of replica A from the first phase to the last (--jfr): CPU samples every 10 ms,
+# allocation samples, GC, JIT compilations, thread parks and monitor waits of 10 ms or more, socket
+# reads and writes of 10 ms or more. Started with jcmd once the replica is warm: started by a flag,
+# the JVM refuses serve's AOT cache (the training run had no jdk.jfr), and it would start colder.
+JFR_SETTINGS = ["settings=profile", "jdk.ExecutionSample#period=10ms", "jdk.Compilation#threshold=0ms"]
+
+
+def jfr_start(java, replica):
+    replica.jfr_pid = replica.server.pid
+    R.run([os.path.join(os.path.dirname(java), "jcmd"), str(replica.server.pid), "JFR.start", "name=matrix",
+           *JFR_SETTINGS], timeout=60)
+
+
+def jfr_stop(java, replica, path):
+    """Writes replica A's recording to `path`; a replica restarted by a kill phase has none (the
+    kill ends it: the recording then covers the phases before it only, and is lost)."""
+    if replica.server.pid != replica.jfr_pid:
+        R.log(f"replica {replica.name} was restarted: its recording ended with the kill")
+        return
+    R.run([os.path.join(os.path.dirname(java), "jcmd"), str(replica.server.pid), "JFR.stop", "name=matrix",
+           f"filename={os.path.abspath(path)}"], timeout=120)
+    R.log(f"flight recording of replica {replica.name}: {path}")
+
+
 def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir, others):
     """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
     legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles, the
@@ -1197,7 +1221,11 @@ def hostile_cell(h):
     for label, counts in sorted(h.get("outcomes", {}).items()):
         parts.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return (f"{h.get('sent', 0)} sent ({h.get('skipped', 0)} not sent: 500 outstanding), p50 "
-            f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts))
+            f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts)
+            + ("; slowest call of each: " + ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(h["max_ms_by_label"].items()))
+               if h.get("max_ms_by_label") else "")
+            + (f"; the client's own lag: latest send {h['send_late_max_ms']:.0f} ms after its due time, "
+               f"{h['sends_late_100ms']} sends over 100 ms late" if "send_late_max_ms" in h else ""))
 
 
 def upstream_us_per_request(row):
@@ -1421,6 +1449,11 @@ def main():
                     help="the restarted replica's `--warm-up` budget in the kill phases, one per kill phase in "
                          "order, repeated (e.g. 500ms,20s: the first kill with serve's default, the second "
                          "with 20 s); default: as the replicas were started")
+    ap.add_argument("--jfr", metavar="FILE",
+                    help="a flight recording of replica A (the one the hostile gRPC client also connects to) "
+                         "from the first phase to the last, started with jcmd after the warm-up so the AOT "
+                         "cache still applies (JFR_SETTINGS); phases' start times are in the .json "
+                         "(started_at) to line it up")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -1463,8 +1496,12 @@ def main():
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
         warm_up = settle(legit, replicas, args)  # connections, health checks, the JITs
+        if args.jfr:
+            jfr_start(java, replicas[0])
         infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir, others)
                  for p in phases]
+        if args.jfr:
+            jfr_stop(java, replicas[0], args.jfr)
         legit_rows = legit.finish()
         json.dump({"legit": legit_rows, "phases": infos}, open(os.path.join(workdir, "raw.json"), "w"), indent=1)
     finally:
