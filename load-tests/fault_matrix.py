@@ -946,6 +946,91 @@ def log_size(replica):
         return 0
 
 
+# A recording of replica A from the first phase to the last (--jfr): CPU samples every 10 ms,
+# allocation samples, GC, JIT compilations, thread parks and monitor waits of 10 ms or more, socket
+# reads and writes of 10 ms or more. Started with jcmd once the replica is warm: started by a flag,
+# the JVM refuses serve's AOT cache (the training run had no jdk.jfr), and it would start colder.
+JFR_SETTINGS = ["settings=profile", "jdk.ExecutionSample#period=10ms", "jdk.Compilation#threshold=0ms"]
+
+
+def jfr_start(java, replica):
+    replica.jfr_pid = replica.server.pid
+    R.run([os.path.join(os.path.dirname(java), "jcmd"), str(replica.server.pid), "JFR.start", "name=matrix",
+           *JFR_SETTINGS], timeout=60)
+
+
+def jfr_stop(java, replica, path):
+    """Writes replica A's recording to `path`; a replica restarted by a kill phase has none (the
+    kill ends it: the recording then covers the phases before it only, and is lost)."""
+    if replica.server.pid != replica.jfr_pid:
+        R.log(f"replica {replica.name} was restarted: its recording ended with the kill")
+        return
+    R.run([os.path.join(os.path.dirname(java), "jcmd"), str(replica.server.pid), "JFR.stop", "name=matrix",
+           f"filename={os.path.abspath(path)}"], timeout=120)
+    R.log(f"flight recording of replica {replica.name}: {path}")
+
+
+# Every phase: each replica's JIT compiler threads' CPU, sampled every JIT_STEP_S from /proc and
+# summed per second of the phase (by the middle of each step), beside the legitimate p99 of the same
+# seconds. Session 21: the seconds whose p99 doubled were the seconds a replica's C2 compiler took
+# 130-290 ms of CPU in half a second (load-tests/README.md, "Fault matrix", session 21).
+JIT_STEP_S = 0.5
+
+
+def watch_jit(replicas):
+    """Starts sampling the replicas' compiler threads; returns a function of (t0, seconds) that
+    stops it and gives {replica: [compiler CPU ms in each second from t0]} (a restarted replica
+    counted from its new process on)."""
+    samples, stop = [], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            row = {}
+            for r in replicas:
+                ticks = R.cpu_ticks(r.server.pid) if r.server else None
+                row[r.name] = (r.server.pid, ticks[1]) if ticks else None
+            samples.append((time.time(), row))
+            stop.wait(JIT_STEP_S)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+
+    def result(t0, seconds):
+        stop.set()
+        t.join(timeout=5)
+        tck = os.sysconf("SC_CLK_TCK")
+        n = max(1, int(seconds + 0.999))
+        out = {}
+        for r in replicas:
+            ms = [0] * n
+            for (ta, a), (tb, b) in zip(samples, samples[1:]):
+                was, now = a.get(r.name), b.get(r.name)
+                if was and now and was[0] == now[0]:
+                    i = math.floor((ta + tb) / 2 - t0)
+                    if 0 <= i < n:
+                        ms[i] += round(1000 * (now[1] - was[1]) / tck)
+            out[r.name] = ms
+        return out
+    return result
+
+
+def jit_in_slow_seconds(p99_by_second, jit_by_replica):
+    """The seconds whose legitimate p99 is at least twice the phase's median second, and the
+    replicas' compiler CPU (ms, both summed) in those seconds and in the others, or None."""
+    p99 = list(p99_by_second or [])
+    if not p99 or not jit_by_replica:
+        return None
+    n = min(len(p99), *(len(v) for v in jit_by_replica.values()))
+    if n < 3:
+        return None
+    med = sorted(p99[:n])[n // 2]
+    jit = [sum(v[i] for v in jit_by_replica.values()) for i in range(n)]
+    slow = [i for i in range(n) if p99[i] >= 2 * med]
+    rest = [i for i in range(n) if p99[i] < 2 * med]
+    mean = lambda idx: round(sum(jit[i] for i in idx) / len(idx)) if idx else None  # noqa: E731
+    return {"median_p99_ms": med, "slow_seconds": slow, "jit_ms_slow": mean(slow), "jit_ms_rest": mean(rest)}
+
+
 def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_admin, workdir, others):
     """Marks the phase in FaultLoad, makes its fault happen, and returns what was seen besides the
     legitimate traffic (hostile outcomes, Envoy's and jrego's counters, the replicas' bundles, the
@@ -974,6 +1059,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
     steal_before = steal_s()
     wall0 = time.time()
     t0 = time.time()
+    jit_cpu = watch_jit(replicas)
     if cls in HOSTILE:
         legit.mark(label)
         t0 = time.time()
@@ -1030,6 +1116,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         legit.mark(label)
         time.sleep(args.phase_seconds)
     info["seconds"] = round(time.time() - t0, 1)
+    info["jit_ms_by_second"] = jit_cpu(t0, info["seconds"])
     info["started_at"] = round(t0, 3)  # seconds since the epoch, to line up with GC logs and recordings
     wall1 = time.time()
     # A process restarted during the phase (kill) has no before figure: its CPU is not given.
@@ -1197,7 +1284,11 @@ def hostile_cell(h):
     for label, counts in sorted(h.get("outcomes", {}).items()):
         parts.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return (f"{h.get('sent', 0)} sent ({h.get('skipped', 0)} not sent: 500 outstanding), p50 "
-            f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts))
+            f"{h.get('p50_ms', 0):.1f} ms, p99 {h.get('p99_ms', 0):.1f} ms; " + "; ".join(parts)
+            + ("; slowest call of each: " + ", ".join(f"{k} {v:.0f} ms" for k, v in sorted(h["max_ms_by_label"].items()))
+               if h.get("max_ms_by_label") else "")
+            + (f"; the client's own lag: latest send {h['send_late_max_ms']:.0f} ms after its due time, "
+               f"{h['sends_late_100ms']} sends over 100 ms late" if "send_late_max_ms" in h else ""))
 
 
 def upstream_us_per_request(row):
@@ -1362,6 +1453,14 @@ def report(rows, meta, out_md):
         if l.get("p99_ms_by_second"):
             lines.append("- p99 ms per second of the phase (by due time): "
                          + ", ".join(f"{v:.0f}" if v >= 10 else f"{v:.1f}" for v in l["p99_ms_by_second"]))
+        for k, ms in (r.get("jit_ms_by_second") or {}).items():
+            lines.append(f"- jrego {k} JIT compiler threads' CPU ms per second: {', '.join(map(str, ms))}")
+        slow = jit_in_slow_seconds(l.get("p99_ms_by_second"), r.get("jit_ms_by_second"))
+        if slow and slow["slow_seconds"]:
+            lines.append(f"- seconds whose p99 was at least twice the phase's median second ({slow['median_p99_ms']:.0f} "
+                         f"ms): {', '.join(map(str, slow['slow_seconds']))}; the replicas' compilers took "
+                         f"{slow['jit_ms_slow']} ms of CPU in each of them on average, {slow['jit_ms_rest']} ms in "
+                         "each other second")
         if any(l.get("failures_by_second") or []):
             lines.append(f"- failures per second: {', '.join(str(v) for v in l['failures_by_second'])}")
         lines.append(f"- Envoy counters (change): {json.dumps(r['envoy'], sort_keys=True)}")
@@ -1421,6 +1520,11 @@ def main():
                     help="the restarted replica's `--warm-up` budget in the kill phases, one per kill phase in "
                          "order, repeated (e.g. 500ms,20s: the first kill with serve's default, the second "
                          "with 20 s); default: as the replicas were started")
+    ap.add_argument("--jfr", metavar="FILE",
+                    help="a flight recording of replica A (the one the hostile gRPC client also connects to) "
+                         "from the first phase to the last, started with jcmd after the warm-up so the AOT "
+                         "cache still applies (JFR_SETTINGS); phases' start times are in the .json "
+                         "(started_at) to line it up")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -1463,8 +1567,12 @@ def main():
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
         warm_up = settle(legit, replicas, args)  # connections, health checks, the JITs
+        if args.jfr:
+            jfr_start(java, replicas[0])
         infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir, others)
                  for p in phases]
+        if args.jfr:
+            jfr_stop(java, replicas[0], args.jfr)
         legit_rows = legit.finish()
         json.dump({"legit": legit_rows, "phases": infos}, open(os.path.join(workdir, "raw.json"), "w"), indent=1)
     finally:

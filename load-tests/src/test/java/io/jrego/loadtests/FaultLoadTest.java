@@ -125,8 +125,19 @@ class FaultLoadTest {
     latency.recordValue(TimeUnit.MILLISECONDS.toNanos(5));
     JsonNode j =
         new ObjectMapper()
-            .readTree(HostileLoad.summary("body", 20, new ConcurrentHashMap<>(), latency, 0, 1.25));
+            .readTree(
+                HostileLoad.summary(
+                    "body",
+                    20,
+                    new ConcurrentHashMap<>(),
+                    latency,
+                    0,
+                    1.25,
+                    TimeUnit.MILLISECONDS.toNanos(250),
+                    3));
     assertThat(j.get("client_cpu_s").asDouble()).isEqualTo(1.25);
     assertThat(j.get("sent").asLong()).isEqualTo(1);
+    assertThat(j.get("send_late_max_ms").asDouble()).isEqualTo(250.0);
+    assertThat(j.get("sends_late_100ms").asLong()).isEqualTo(3);
   }
 }
