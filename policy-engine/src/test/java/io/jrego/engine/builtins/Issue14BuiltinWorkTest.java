@@ -124,6 +124,20 @@ class Issue14BuiltinWorkTest {
   }
 
   @Test
+  void issue14_aTemplateChecksItsLimitsAsItRuns() throws Exception {
+    // two nested ranges over 1,000 items: a million steps writing nothing (under the template's
+    // own cap of five million), seconds of work the query's deadline did not reach
+    Value r =
+        callIn(
+            counting(),
+            "strings.render_template",
+            s("{{range .a}}{{range $.a}}{{end}}{{end}}"),
+            ObjectValue.of(s("a"), strings("x", 1000)));
+    assertThat(r).isEqualTo(s(""));
+    assertThat(checks.get()).isGreaterThanOrEqualTo(900); // one per 1,024 steps
+  }
+
+  @Test
   void issue14_yamlWhoseAliasesExpandToABillionValuesIsRefusedAsOpaDoes() {
     StringBuilder doc =
         new StringBuilder("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
