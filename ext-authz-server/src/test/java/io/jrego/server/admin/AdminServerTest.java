@@ -3,7 +3,7 @@ package io.jrego.server.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.value.Value;
+import io.jrego.server.grpc.FakePolicy;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.net.InetAddress;
@@ -14,35 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
 
-  private static final PreparedPolicy NONE =
-      new PreparedPolicy() {
-        @Override
-        public Optional<Value> evaluate(String path, Value input) {
-          return Optional.empty();
-        }
-
-        @Override
-        public List<QueryResult> query(String query, Optional<Value> input) {
-          return List.of();
-        }
-
-        @Override
-        public List<io.jrego.engine.RuleInfo> rules() {
-          return List.of();
-        }
-
-        @Override
-        public java.util.Map<String, Duration> compileMetrics() {
-          return java.util.Map.of();
-        }
-      };
+  private static final PreparedPolicy NONE = FakePolicy.empty();
 
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

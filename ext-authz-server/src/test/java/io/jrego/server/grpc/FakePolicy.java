@@ -10,17 +10,26 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** A policy written in Java, for testing the service without the Rego engine. */
-final class FakePolicy implements PreparedPolicy {
+/**
+ * A policy written in Java, for testing the server without the Rego engine: each evaluation is
+ * answered by a function of the path and input. Shared by the tests of every package.
+ */
+public final class FakePolicy implements PreparedPolicy {
 
-  interface Decide {
+  /** How the policy answers an evaluation. */
+  public interface Decide {
     Optional<Value> decide(String path, Value input) throws RegoException;
   }
 
   private final Decide decide;
 
-  FakePolicy(Decide decide) {
+  public FakePolicy(Decide decide) {
     this.decide = decide;
+  }
+
+  /** A compiled policy with nothing in it: every evaluation is undefined. */
+  public static FakePolicy empty() {
+    return new FakePolicy((path, input) -> Optional.empty());
   }
 
   /** A holder with one active bundle whose policy allows every request. */
@@ -42,7 +51,7 @@ final class FakePolicy implements PreparedPolicy {
 
   @Override
   public List<QueryResult> query(String query, Optional<Value> input) {
-    throw new UnsupportedOperationException("not used by the server");
+    return List.of();
   }
 
   @Override

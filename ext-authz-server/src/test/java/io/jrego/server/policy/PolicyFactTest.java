@@ -2,15 +2,10 @@ package io.jrego.server.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RuleInfo;
-import io.jrego.engine.value.Value;
-import java.time.Duration;
+import io.jrego.server.grpc.FakePolicy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class PolicyFactTest {
 
   private static ActivePolicy policy(String revision) {
-    return ActivePolicy.oneBundle(new NoPolicy(), revision, "test", Instant.now());
+    return ActivePolicy.oneBundle(FakePolicy.empty(), revision, "test", Instant.now());
   }
 
   @Test
@@ -88,28 +83,5 @@ class PolicyFactTest {
     }
     assertThat(fromA.computations()).isEqualTo(1);
     assertThat(fromB.computations()).isEqualTo(1);
-  }
-
-  /** A compiled policy with nothing in it: the facts here read only the snapshot's revision. */
-  private static final class NoPolicy implements PreparedPolicy {
-    @Override
-    public Optional<Value> evaluate(String path, Value input) {
-      return Optional.empty();
-    }
-
-    @Override
-    public List<QueryResult> query(String query, Optional<Value> input) {
-      return List.of();
-    }
-
-    @Override
-    public List<RuleInfo> rules() {
-      return List.of();
-    }
-
-    @Override
-    public Map<String, Duration> compileMetrics() {
-      return Map.of();
-    }
   }
 }

@@ -1,8 +1,10 @@
 package io.jrego.server.tls;
 
+import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
+import io.jrego.server.grpc.FakePolicy;
 import io.jrego.server.grpc.ListenAddress;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -27,7 +29,14 @@ final class MtlsCheckServer {
     PolicyHolder policies = new PolicyHolder();
     policies.activate(
         ActivePolicy.oneBundle(
-            new SvidTlsTest.CountingPolicy(evaluations), "r", "test", Instant.now()));
+            new FakePolicy(
+                (path, input) -> {
+                  evaluations.incrementAndGet();
+                  return Optional.of(BooleanValue.TRUE);
+                }),
+            "r",
+            "test",
+            Instant.now()));
     CheckServer server =
         CheckServer.start(
             CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))

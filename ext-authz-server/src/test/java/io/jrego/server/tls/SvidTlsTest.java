@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.jrego.engine.PreparedPolicy;
-import io.jrego.engine.RuleInfo;
-import io.jrego.engine.value.Json;
-import io.jrego.engine.value.Value;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.CheckServer;
 import java.io.IOException;
@@ -17,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -272,29 +267,5 @@ class SvidTlsTest {
         new TlsConfig(
             SvidFiles.inDirectory(dir), AllowedCallers.parse(List.of(ENVOY)), Duration.ofHours(1)),
         metrics);
-  }
-
-  /** A policy that allows and counts its evaluations. */
-  record CountingPolicy(AtomicLong evaluations) implements PreparedPolicy {
-    @Override
-    public Optional<Value> evaluate(String path, Value input) {
-      evaluations.incrementAndGet();
-      return Optional.of(Json.parse("true"));
-    }
-
-    @Override
-    public List<QueryResult> query(String query, Optional<Value> input) {
-      throw new UnsupportedOperationException("not used by the server");
-    }
-
-    @Override
-    public List<RuleInfo> rules() {
-      return List.of();
-    }
-
-    @Override
-    public Map<String, Duration> compileMetrics() {
-      return Map.of();
-    }
   }
 }

@@ -61,10 +61,12 @@ final class GraphBuiltins {
     while (!queue.isEmpty()) {
       Value node = queue.poll();
       Value edges = graph.getOrNull(node);
-      if (edges == null) {
-        continue;
+      if (edges == null || reached.contains(node)) {
+        continue; // a node queued again before it was reached is walked once
       }
-      for (Value neighbour : vertices(edges)) {
+      List<Value> neighbours = vertices(edges);
+      c.checkpoint(neighbours.size());
+      for (Value neighbour : neighbours) {
         if (!reached.contains(neighbour)) {
           queue.add(neighbour);
         }
@@ -88,7 +90,7 @@ final class GraphBuiltins {
         continue;
       }
       for (Value n : neighbours) {
-        extend(graph, n, List.of(root), paths, Set.of(root));
+        extend(graph, n, List.of(root), paths, Set.of(root), c);
       }
     }
     return SetValue.of(paths);
@@ -96,7 +98,15 @@ final class GraphBuiltins {
 
   /** Extends {@code path} through {@code node}, adding each maximal path without a cycle. */
   private static void extend(
-      ObjectValue graph, Value node, List<Value> path, Set<Value> paths, Set<Value> seen) {
+      ObjectValue graph,
+      Value node,
+      List<Value> path,
+      Set<Value> paths,
+      Set<Value> seen,
+      BuiltinContext c) {
+    // The paths of a graph can be exponentially many, each step copies its path and its seen set,
+    // and graph and roots may come from the request: the step's copies are its work.
+    c.checkpoint(2 * path.size());
     Value edges = graph.getOrNull(node);
     if (edges == null) {
       paths.add(ArrayValue.of(path));
@@ -115,7 +125,7 @@ final class GraphBuiltins {
       if (seenHere.contains(n)) {
         paths.add(ArrayValue.of(longer));
       } else {
-        extend(graph, n, longer, paths, seenHere);
+        extend(graph, n, longer, paths, seenHere, c);
       }
     }
   }

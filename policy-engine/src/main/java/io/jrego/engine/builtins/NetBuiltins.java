@@ -150,6 +150,7 @@ final class NetBuiltins {
                 2,
                 args[1],
                 (cidr2, index2) -> {
+                  ctx.checkpoint(); // pairs: both operands may come from the request
                   if (containsCheck(cidr1, cidr2)) {
                     out.add(ArrayValue.of(index1, index2));
                   }

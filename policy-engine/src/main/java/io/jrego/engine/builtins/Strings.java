@@ -81,14 +81,14 @@ final class Strings {
                     + "set[string]>, base: any<string, array[string], "
                     + "set[string]>) => result: boolean")
             .categories("strings"),
-        (a, c) -> anyAffixMatch(a, false));
+        (a, c) -> anyAffixMatch(a, false, c));
     r.add(
         Declaration.of(
                 "strings.any_suffix_match(search: any<string, array[string], "
                     + "set[string]>, base: any<string, array[string], "
                     + "set[string]>) => result: boolean")
             .categories("strings"),
-        (a, c) -> anyAffixMatch(a, true));
+        (a, c) -> anyAffixMatch(a, true, c));
     r.add(
         Declaration.of("strings.count(search: string, substring: string) => output: number")
             .categories("strings"),
@@ -358,7 +358,8 @@ final class Strings {
     return StringValue.of(GoFormat.sprintf(format, args, new BoundedOutput(c)));
   }
 
-  private static Value anyAffixMatch(Value[] a, boolean suffix) throws BuiltinException {
+  private static Value anyAffixMatch(Value[] a, boolean suffix, BuiltinContext c)
+      throws BuiltinException {
     List<String> search;
     switch (a[0]) {
       case StringValue s -> search = List.of(s.value());
@@ -374,6 +375,7 @@ final class Strings {
       default -> throw Operands.typeError(2, a[1], "string", "set", "array");
     }
     for (String s : search) {
+      c.checkpoint(bases.size()); // search times bases: both may come from the request
       for (String b : bases) {
         if (suffix ? s.endsWith(b) : s.startsWith(b)) {
           return BooleanValue.TRUE;

@@ -138,6 +138,7 @@ public final class GoTemplateExec {
     if (++steps > MAX_STEPS) {
       throw error("template execution exceeded " + MAX_STEPS + " steps");
     }
+    bound.step(1); // millions of steps may take seconds: the query's deadline holds meanwhile
   }
 
   private Flow walk(Object dot, Node node) throws ExecError {
