@@ -1,23 +1,16 @@
 package io.jrego.engine.builtins;
 
-import static org.assertj.core.api.Assertions.fail;
-
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.Rego;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.testing.RealOpa;
-import io.jrego.engine.value.ArrayValue;
 import io.jrego.engine.value.Json;
-import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
-import io.jrego.engine.value.Value;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
@@ -88,39 +81,10 @@ class Issue14YamlAliasIT {
       } catch (RegoException e) {
         got = e.errors().get(0).message();
       }
-      soft.assertThat(got).as(doc.getKey()).isEqualTo(opa(opa, input));
+      soft.assertThat(got)
+          .as(doc.getKey())
+          .isEqualTo(RealOpa.answer(opa, "yaml.unmarshal(input.y)", input));
     }
     soft.assertAll();
-  }
-
-  /** OPA's answer: the value as JSON, "undefined", or the error message. */
-  private static String opa(Path opa, String input) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                opa.toString(),
-                "eval",
-                "--strict-builtin-errors",
-                "-f",
-                "json",
-                "-I",
-                "yaml.unmarshal(input.y)")
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("opa did not answer");
-    }
-    ObjectValue doc = (ObjectValue) Json.parse(out);
-    if (doc.get("errors").orElse(null) instanceof ArrayValue errors) {
-      return ((StringValue) ((ObjectValue) errors.get(0)).get("message").orElseThrow()).value();
-    }
-    if (!(doc.get("result").orElse(null) instanceof ArrayValue result)) {
-      return "undefined";
-    }
-    Value exprs = ((ObjectValue) result.get(0)).get("expressions").orElseThrow();
-    return Json.write(((ObjectValue) ((ArrayValue) exprs).get(0)).get("value").orElseThrow());
   }
 }

@@ -2,6 +2,11 @@ package io.jrego.engine.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.jrego.engine.value.ArrayValue;
+import io.jrego.engine.value.Json;
+import io.jrego.engine.value.ObjectValue;
+import io.jrego.engine.value.StringValue;
+import io.jrego.engine.value.Value;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -73,5 +78,33 @@ public final class RealOpa {
       Thread.currentThread().interrupt();
       return Optional.empty();
     }
+  }
+
+  /**
+   * What {@code opa eval --strict-builtin-errors} answers for {@code query} over {@code inputJson}:
+   * the first expression's value as JSON, {@code "undefined"}, or the first error's message.
+   */
+  public static String answer(Path opa, String query, String inputJson) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                opa.toString(), "eval", "--strict-builtin-errors", "-f", "json", "-I", query)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    p.getOutputStream().write(inputJson.getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("opa did not answer " + query);
+    }
+    ObjectValue doc = (ObjectValue) Json.parse(out);
+    if (doc.get("errors").orElse(null) instanceof ArrayValue errors) {
+      return ((StringValue) ((ObjectValue) errors.get(0)).get("message").orElseThrow()).value();
+    }
+    if (!(doc.get("result").orElse(null) instanceof ArrayValue result)) {
+      return "undefined";
+    }
+    Value exprs = ((ObjectValue) result.get(0)).get("expressions").orElseThrow();
+    return Json.write(((ObjectValue) ((ArrayValue) exprs).get(0)).get("value").orElseThrow());
   }
 }
