@@ -87,7 +87,7 @@ public final class AiGuardPair {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/stat"))) {
         if (l.startsWith("cpu ")) {
-          return Long.parseLong(l.trim().split("\\s+")[8]);
+          return Long.parseLong(l.trim().split("\\s+", -1)[8]);
         }
       }
     } catch (Exception e) {
@@ -134,7 +134,7 @@ public final class AiGuardPair {
         "| body | before µs/op | after µs/op | after/before (median of rounds) | 95% interval |"
             + " rounds | B/op before | B/op after | steal (CPU-s) |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (String body : bodies.split(",")) {
+    for (String body : bodies.split(",", -1)) {
       Side a = load("before", before, root, body, method);
       Side b = load("after", after, root, body, method);
       long w0 = System.nanoTime();
