@@ -32,15 +32,24 @@ public final class FakePolicy implements PreparedPolicy {
     return new FakePolicy((path, input) -> Optional.empty());
   }
 
+  /** A policy that allows every request and runs {@code onEvaluation} for each evaluation. */
+  public static FakePolicy allowing(Runnable onEvaluation) {
+    return new FakePolicy(
+        (path, input) -> {
+          onEvaluation.run();
+          return Optional.of(BooleanValue.TRUE);
+        });
+  }
+
+  /** This policy as the one bundle of an active policy (revision "r", bundle "test"). */
+  public ActivePolicy asBundle() {
+    return ActivePolicy.oneBundle(this, "r", "test", Instant.now());
+  }
+
   /** A holder with one active bundle whose policy allows every request. */
   static PolicyHolder holderAllowingEverything() {
     PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy((path, input) -> Optional.of(BooleanValue.TRUE)),
-            "r",
-            "test",
-            Instant.now()));
+    policies.activate(allowing(() -> {}).asBundle());
     return policies;
   }
 

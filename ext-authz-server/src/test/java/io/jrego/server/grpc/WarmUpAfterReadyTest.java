@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.jrego.engine.Rego;
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
@@ -30,16 +29,7 @@ class WarmUpAfterReadyTest {
   private final PolicyHolder policies = new PolicyHolder();
 
   private AuthorizationService quiet() {
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy(
-                (path, input) -> {
-                  evaluations.incrementAndGet();
-                  return Optional.of(BooleanValue.TRUE);
-                }),
-            "r",
-            "test",
-            Instant.now()));
+    policies.activate(FakePolicy.allowing(evaluations::incrementAndGet).asBundle());
     return new AuthorizationService(
             policies,
             new ServerMetrics(),

@@ -1,16 +1,13 @@
 package io.jrego.server.tls;
 
-import io.jrego.engine.value.BooleanValue;
 import io.jrego.server.admin.ServerMetrics;
 import io.jrego.server.grpc.AuthorizationService;
 import io.jrego.server.grpc.CheckServer;
 import io.jrego.server.grpc.FakePolicy;
 import io.jrego.server.grpc.ListenAddress;
-import io.jrego.server.policy.ActivePolicy;
 import io.jrego.server.policy.PolicyHolder;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,16 +24,7 @@ final class MtlsCheckServer {
   static CheckServer start(TlsConfig tls, int queue, AtomicLong evaluations, ServerMetrics metrics)
       throws IOException {
     PolicyHolder policies = new PolicyHolder();
-    policies.activate(
-        ActivePolicy.oneBundle(
-            new FakePolicy(
-                (path, input) -> {
-                  evaluations.incrementAndGet();
-                  return Optional.of(BooleanValue.TRUE);
-                }),
-            "r",
-            "test",
-            Instant.now()));
+    policies.activate(FakePolicy.allowing(evaluations::incrementAndGet).asBundle());
     CheckServer server =
         CheckServer.start(
             CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
