@@ -138,8 +138,9 @@ class LongEvaluationsCheckTest {
 
   @Test
   void issue14_aDecisionThatWentLongIsRememberedUntilANewPolicyIsActivated() throws Exception {
-    // a 1 s deadline: the second check starts long before the 10 s the decision is remembered
-    var stub = start(new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, 1), 4, 1);
+    // a 2 s deadline: time enough to become long on a loaded machine, and the second check starts
+    // well within the 10 s the decision is remembered
+    var stub = start(new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, 1), 4, 2);
     String path = "/" + "x".repeat(3_000);
     for (int i = 0; i < 2; i++) {
       assertThat(error(stub.check(request(path)).get(30, TimeUnit.SECONDS))).isEqualTo("timeout");
