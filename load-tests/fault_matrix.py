@@ -429,7 +429,8 @@ class Replica:
             if line.startswith(("jrego_checks_total{", "jrego_bundle_failures_total{", "jrego_thread_deaths_total{",
                                 "jrego_long_evaluations_total", "jrego_long_evaluations_refused_total",
                                 "jrego_requests_refused_total{",
-                                "jrego_long_evaluations_spared_total", "jrego_long_evaluations_cpu_seconds_total")):
+                                "jrego_long_evaluations_spared_total", "jrego_long_evaluations_cpu_seconds_total",
+                                "jrego_long_evaluations_recalled_total")):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)
         return out
@@ -951,12 +952,20 @@ def log_size(replica):
 # reads and writes of 10 ms or more. Started with jcmd once the replica is warm: started by a flag,
 # the JVM refuses serve's AOT cache (the training run had no jdk.jfr), and it would start colder.
 JFR_SETTINGS = ["settings=profile", "jdk.ExecutionSample#period=10ms", "jdk.Compilation#threshold=0ms"]
+# --jfr-cpu-split adds what JfrCpuSplit splits the cpu-policy phases' CPU by: each thread sampled by
+# its CPU time (jdk.CPUTimeSample, JDK 25, native code included), the pacer's pauses (3 ms and
+# more), each thread's CPU every second, and stacks deep enough to see three nested iterations.
+JFR_CPU_SPLIT = ["jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=2ms", "jdk.ThreadPark#threshold=2ms",
+                 "jdk.ThreadCPULoad#period=1s"]
 
 
-def jfr_start(java, replica):
+def jfr_start(java, replica, cpu_split=False):
     replica.jfr_pid = replica.server.pid
-    R.run([os.path.join(os.path.dirname(java), "jcmd"), str(replica.server.pid), "JFR.start", "name=matrix",
-           *JFR_SETTINGS], timeout=60)
+    jcmd = os.path.join(os.path.dirname(java), "jcmd")
+    if cpu_split:
+        R.run([jcmd, str(replica.server.pid), "JFR.configure", "stackdepth=256"], timeout=60, check=False)
+    R.run([jcmd, str(replica.server.pid), "JFR.start", "name=matrix", *JFR_SETTINGS,
+           *(JFR_CPU_SPLIT if cpu_split else [])], timeout=60)
 
 
 def jfr_stop(java, replica, path):
@@ -1525,6 +1534,9 @@ def main():
                          "from the first phase to the last, started with jcmd after the warm-up so the AOT "
                          "cache still applies (JFR_SETTINGS); phases' start times are in the .json "
                          "(started_at) to line it up")
+    ap.add_argument("--jfr-cpu-split", action="store_true",
+                    help="with --jfr: also CPU-time samples, the pacer's pauses, each thread's CPU per second and "
+                         "256-frame stacks, for io.jrego.loadtests.JfrCpuSplit (the cpu-policy phases' CPU by work)")
     ap.add_argument("--jrego-arg", action="append", default=[],
                     help="an extra `jrego serve` argument for both replicas (repeatable), e.g. --jrego-arg=--threads=8")
     args = ap.parse_args()
@@ -1568,7 +1580,7 @@ def main():
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
         warm_up = settle(legit, replicas, args)  # connections, health checks, the JITs
         if args.jfr:
-            jfr_start(java, replicas[0])
+            jfr_start(java, replicas[0], args.jfr_cpu_split)
         infos = [run_phase(p, args, java, legit, replicas, bundle_server, plain, admin, workdir, others)
                  for p in phases]
         if args.jfr:

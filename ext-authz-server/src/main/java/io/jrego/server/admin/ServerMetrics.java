@@ -620,6 +620,20 @@ public final class ServerMetrics implements AutoCloseable {
   }
 
   /**
+   * Long evaluations that became long on the shorter budget of a decision remembered to have gone
+   * long lately ({@code LongEvaluations.RECALL}), read when scraped, as {@code
+   * jrego_long_evaluations_recalled_total}; also counted in {@code jrego_long_evaluations_total}.
+   */
+  public void longEvaluationRecallMeter(Supplier<Number> recalled) {
+    held.add(recalled); // a function counter holds its object weakly
+    FunctionCounter.builder("jrego.long.evaluations.recalled", recalled, s -> s.get().doubleValue())
+        .description(
+            "Evaluations that became long on the shorter budget of a decision that went long in"
+                + " the last 10 s")
+        .register(registry);
+  }
+
+  /**
    * The CPU long evaluations used ({@code LongEvaluations}), read when scraped, as {@code
    * jrego_long_evaluations_cpu_seconds_total{part}}: {@code candidate}, from the quick budget's end
    * in wall time until the evaluation became long (unpaced work), and {@code long}, from then until

@@ -1,7 +1,6 @@
 package io.jrego.server.decide;
 
 import io.jrego.engine.Carry;
-import io.jrego.engine.PreparedQuery;
 import io.jrego.engine.base.QueryOptions;
 import io.jrego.engine.base.RegoError;
 import io.jrego.engine.base.RegoException;
@@ -445,20 +444,23 @@ public final class Decider {
       throws CheckException {
     long evalStart = System.nanoTime();
     Optional<Value> decision;
-    try (LongEvaluations.Pace pace = pacing.start(deadline, call)) {
-      try {
-        decision =
-            prepared(policy, path)
-                .evaluate(input, pace.idle() ? options : options.pacer(pace), call.carry());
-      } catch (RegoException e) {
-        if (pace.refused()) {
-          throw new CheckException(Reason.OVERLOADED, e.getMessage(), e);
+    try {
+      Decisions.Decision d = prepared(policy, path);
+      // the decision is the class of evaluations whose long ones the pacing remembers
+      try (LongEvaluations.Pace pace = pacing.start(deadline, call, d.longRecall())) {
+        try {
+          decision =
+              d.query().evaluate(input, pace.idle() ? options : options.pacer(pace), call.carry());
+        } catch (RegoException e) {
+          if (pace.refused()) {
+            throw new CheckException(Reason.OVERLOADED, e.getMessage(), e);
+          }
+          if (pace.cancelled()) {
+            throw new CheckException(
+                Reason.CANCELLED, "evaluation ended: the caller cancelled the call", e);
+          }
+          throw e;
         }
-        if (pace.cancelled()) {
-          throw new CheckException(
-              Reason.CANCELLED, "evaluation ended: the caller cancelled the call", e);
-        }
-        throw e;
       }
     } catch (RegoException e) {
       if (RegoError.EVAL_CANCEL.equals(e.code()) && System.nanoTime() > deadline) {
@@ -482,12 +484,13 @@ public final class Decider {
    * path parsed or looked up by name and no branch for a policy it has not seen. A path the policy
    * can never define is kept with its error.
    */
-  private static PreparedQuery prepared(ActivePolicy policy, String path) throws CheckException {
+  private static Decisions.Decision prepared(ActivePolicy policy, String path)
+      throws CheckException {
     Decisions.Decision d = policy.decisions().get(path);
     if (d.undefined() != null) {
       throw new CheckException(Reason.UNDEFINED_DECISION, d.undefined());
     }
-    return d.query();
+    return d;
   }
 
   /** A failed call: logged in one line and counted. */

@@ -1,5 +1,6 @@
 package io.jrego.server.decide;
 
+import io.jrego.server.policy.LongRecall;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
@@ -33,6 +34,12 @@ import java.util.function.LongSupplier;
  * one becomes long after between one and two budgets of work (while every slot is held, after a
  * fifth of a budget more: {@link #BUSY_QUICK_DIVISOR}). Where the JVM cannot tell a thread's CPU
  * time, the wall-clock budget alone decides, as if all of it was work.
+ *
+ * <p>A class of evaluations (the checks of one decision under one policy) remembers that one of its
+ * evaluations went long ({@link LongRecall}): for {@link #RECALL} after that, its evaluations start
+ * on a fifth of the budget, in wall time and in CPU, so that an attack repeating one expensive
+ * request pays the full unpaced budget once rather than per request. A cheap check of such a class
+ * still only reads the clock.
  *
  * <p>Each evaluation gets its own {@link Pace}, handed to the engine as the query's pacer ({@code
  * QueryOptions.pacer}), which runs it at every limit checkpoint (about every thousand evaluation
@@ -71,6 +78,19 @@ public final class LongEvaluations {
    * decides a 2 KB chat in about 0.03 ms) and is still spared.
    */
   static final int BUSY_QUICK_DIVISOR = 5;
+
+  /**
+   * How long a class of evaluations ({@link LongRecall}) is remembered to have gone long: from each
+   * evaluation of it that became long. While it is, its evaluations are candidates after a fifth of
+   * the quick budget in wall time and long after a fifth of it in CPU ({@link
+   * #BUSY_QUICK_DIVISOR}). In the fault matrix's cpu-policy phase the unpaced start of each hostile
+   * evaluation (5 ms of wall time, then up to 5 ms of CPU, at full speed beside the checks) was the
+   * larger part of what they took (about 2.3 of 3.5 CPU-s on the attacked replica), paid again by
+   * every request of the same rule a few hundred milliseconds apart. Forgotten once none has gone
+   * long for this long: a class that only went long once, or whose attack stopped, is back on the
+   * whole budget.
+   */
+  static final Duration RECALL = Duration.ofSeconds(10);
 
   /** The most times the duty is halved: a sixteenth of it (about 1.6% of a CPU by default). */
   static final int MAX_HALVINGS = 4;
@@ -146,11 +166,13 @@ public final class LongEvaluations {
   private final long sliceNanos;
   private final long[] pauseNanos; // by halvings of the duty
   private final long halfLifeNanos;
+  private final long recallNanos;
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong becameLong = new AtomicLong();
   private final AtomicLong spared = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong cancelled = new AtomicLong();
+  private final AtomicLong recalledLong = new AtomicLong();
   private final LongAdder candidateCpu = new LongAdder();
   private final LongAdder longCpu = new LongAdder();
   private final Pace idle;
@@ -181,7 +203,8 @@ public final class LongEvaluations {
       pauseNanos[k] = sliceNanos * (100L << k) / settings.dutyPercent() - sliceNanos;
     }
     this.halfLifeNanos = HALF_LIFE.toNanos();
-    this.idle = new Pace(0, 0, Cancellation.NEVER);
+    this.recallNanos = RECALL.toNanos();
+    this.idle = new Pace(0, 0, Cancellation.NEVER, null);
   }
 
   /** No pacing. */
@@ -218,6 +241,14 @@ public final class LongEvaluations {
    */
   public long cancelledTotal() {
     return cancelled.get();
+  }
+
+  /**
+   * Evaluations that became long on the shorter budget of a class remembered to have gone long
+   * ({@link LongRecall}), since start; also counted in {@link #longTotal}.
+   */
+  public long recalledTotal() {
+    return recalledLong.get();
   }
 
   /**
@@ -262,7 +293,16 @@ public final class LongEvaluations {
    * Pace#cancelled}).
    */
   Pace start(long deadline, Cancellation caller) {
-    return settings.on() ? new Pace(clock.getAsLong(), deadline, caller) : idle;
+    return start(deadline, caller, null);
+  }
+
+  /**
+   * The pace of one evaluation of a class that remembers whether its evaluations went long ({@code
+   * recall}; null for none): if one did within {@link #RECALL}, this one starts on a fifth of the
+   * quick budget; if this one becomes long, the class remembers it from then.
+   */
+  Pace start(long deadline, Cancellation caller, LongRecall recall) {
+    return settings.on() ? new Pace(clock.getAsLong(), deadline, caller, recall) : idle;
   }
 
   /** Whether the caller of an evaluation gave up: its call was cancelled. */
@@ -293,7 +333,8 @@ public final class LongEvaluations {
    * Runs made-up evaluations' paces through every way a real one goes, on a clock, a CPU and pauses
    * of their own and slots no real evaluation uses: a cheap one, one spared, a long one with the
    * slot and its pauses, one waiting for the slot until its deadline, one refused, one whose caller
-   * cancelled. For the warm-up (LimitedEvaluations' rounds), so that the compiled {@link Pace},
+   * cancelled, and a cheap and a long one of a class remembered to have gone long ({@link
+   * LongRecall}). For the warm-up (LimitedEvaluations' rounds), so that the compiled {@link Pace},
    * which the checks' evaluation inlines, has seen each before the first expensive request: the
    * cpu-policy swap's first long evaluation threw out {@code Pace.close} inlined in {@code
    * Decider.evaluate} on the check threads (fault matrix, session 18 and 19). Counts nothing real;
@@ -368,11 +409,32 @@ public final class LongEvaluations {
         // refused
       }
       other.close();
+      // a class one of whose evaluations went long: its next ones start on the shorter budget
+      LongRecall recall = new LongRecall();
+      becomeLong(WAITING, now + 100 * QUICK, recall).close();
+      Pace recalledCheap = WAITING.start(now + 100 * QUICK, Cancellation.NEVER, recall);
+      recalledCheap.run();
+      recalledCheap.close();
+      Pace recalled = WAITING.start(now + 100 * QUICK, Cancellation.NEVER, recall);
+      now += 2 * QUICK / BUSY_QUICK_DIVISOR;
+      recalled.run(); // a candidate a fifth of the way into the budget
+      cpuNow += 2 * QUICK / BUSY_QUICK_DIVISOR;
+      recalled.run(); // long a fifth of the budget's CPU later
+      recalled.close();
     }
 
     /** A pace past its quick budget in wall time and CPU: long, with the slot if free. */
     private static Pace becomeLong(LongEvaluations e, long deadline, Cancellation caller) {
-      Pace p = e.start(deadline, caller);
+      return becomeLong(e, deadline, caller, null);
+    }
+
+    private static Pace becomeLong(LongEvaluations e, long deadline, LongRecall recall) {
+      return becomeLong(e, deadline, Cancellation.NEVER, recall);
+    }
+
+    private static Pace becomeLong(
+        LongEvaluations e, long deadline, Cancellation caller, LongRecall recall) {
+      Pace p = e.start(deadline, caller, recall);
       now += 2 * QUICK;
       p.run();
       cpuNow += 2 * QUICK;
@@ -386,6 +448,9 @@ public final class LongEvaluations {
     private final long start;
     private final long deadline;
     private final Cancellation caller;
+    private final LongRecall recall;
+    private final boolean recalled;
+    private final long wallBudget;
     private boolean wasCancelled;
     private boolean candidate;
     private long cpuFrom;
@@ -396,10 +461,13 @@ public final class LongEvaluations {
     private long sliceStart;
     private long heldFrom;
 
-    private Pace(long start, long deadline, Cancellation caller) {
+    private Pace(long start, long deadline, Cancellation caller, LongRecall recall) {
       this.start = start;
       this.deadline = deadline;
       this.caller = caller;
+      this.recall = recall;
+      this.recalled = recall != null && recall.recent(start);
+      this.wallBudget = recalled ? busyQuickNanos : quickNanos;
     }
 
     /** Whether this pacer is a no-op (pacing off): the engine need not be given it. */
@@ -414,7 +482,7 @@ public final class LongEvaluations {
       }
       long now = clock.getAsLong();
       if (!isLong) {
-        if (now - start < quickNanos) {
+        if (now - start < wallBudget) {
           return;
         }
         endIfCancelled();
@@ -425,7 +493,8 @@ public final class LongEvaluations {
             cpuFrom = cpuNow;
             return;
           }
-          if (cpuNow - cpuFrom < (slots.availablePermits() > 0 ? quickNanos : busyQuickNanos)) {
+          if (cpuNow - cpuFrom
+              < (recalled || slots.availablePermits() == 0 ? busyQuickNanos : quickNanos)) {
             return;
           }
           candidateCpu.add(cpuNow - cpuFrom);
@@ -433,6 +502,12 @@ public final class LongEvaluations {
         }
         isLong = true;
         becameLong.incrementAndGet();
+        if (recall != null) {
+          if (recalled) {
+            recalledLong.incrementAndGet();
+          }
+          recall.wentLong(now, recallNanos);
+        }
         takeSlot(now);
         return;
       }

@@ -324,6 +324,7 @@ public final class CheckServer implements AutoCloseable {
             pacing::running,
             pacing::waiting);
     service.metrics().longEvaluationCpuMeters(pacing::candidateCpuNanos, pacing::longCpuNanos);
+    service.metrics().longEvaluationRecallMeter(pacing::recalledTotal);
     if (builder instanceof NettyServerBuilder netty) {
       // What the bytes a call holds really take (RequestGate counts them): a fixed flow-control
       // window (auto-tuning grows it to 8 MiB) bounds what a connection's calls that have not

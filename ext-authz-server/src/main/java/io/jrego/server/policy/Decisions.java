@@ -31,8 +31,12 @@ public final class Decisions {
 
   /**
    * One path's decision: the prepared query, or (null query) why the policy can never define it.
+   *
+   * @param longRecall what the pacing of expensive evaluations remembers of this decision's
+   *     evaluations under this policy (whether one went long lately)
    */
-  public record Decision(String path, PreparedQuery query, String undefined) {}
+  public record Decision(
+      String path, PreparedQuery query, String undefined, LongRecall longRecall) {}
 
   /** The most paths kept; one past it is prepared on every call (a misconfiguration's cost). */
   static final int MAX_PATHS = 64;
@@ -103,9 +107,9 @@ public final class Decisions {
     preparations.incrementAndGet();
     Decision d;
     try {
-      d = new Decision(path, policy.prepare(path), null);
+      d = new Decision(path, policy.prepare(path), null, new LongRecall());
     } catch (RegoException e) {
-      d = new Decision(path, null, e.getMessage());
+      d = new Decision(path, null, e.getMessage(), new LongRecall());
     }
     if (t.length < MAX_PATHS) {
       Decision[] next = Arrays.copyOf(t, t.length + 1);

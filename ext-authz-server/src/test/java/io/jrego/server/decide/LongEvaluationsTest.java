@@ -3,6 +3,7 @@ package io.jrego.server.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jrego.server.policy.LongRecall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ class LongEvaluationsTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long STEP = MS / 10; // the work between two checkpoints
+  private static final LongEvaluations.Cancellation NEVER = LongEvaluations.Cancellation.NEVER;
 
   private long now = 1_000 * MS;
   private long cpu = 300 * MS; // the thread's CPU time: it ran other checks before
@@ -217,6 +219,105 @@ class LongEvaluationsTest {
   }
 
   @Test
+  void aDecisionThatWentLongStartsItsNextEvaluationsOnAFifthOfTheBudget() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    LongRecall recall = new LongRecall();
+    try (LongEvaluations.Pace first = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(first, 100); // a candidate at 5 ms, long 5 ms of CPU later: the whole budget
+      assertThat(first.wasLong()).isTrue();
+    }
+    assertThat(pacing.recalledTotal()).as("the first pays the whole budget").isZero();
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS);
+
+    now += 2_000 * MS; // two seconds later, the same request again
+    try (LongEvaluations.Pace next = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(next, 10); // a candidate at 1 ms of wall time
+      assertThat(next.wasCandidate()).isTrue();
+      assertThat(next.wasLong()).isFalse();
+      work(next, 9);
+      assertThat(next.wasLong()).isFalse();
+      work(next, 1); // long after 1 ms of CPU since, with the slot free
+      assertThat(next.wasLong()).isTrue();
+      assertThat(pacing.running()).isEqualTo(1);
+    }
+    assertThat(pacing.longTotal()).isEqualTo(2);
+    assertThat(pacing.recalledTotal()).isEqualTo(1);
+    assertThat(pacing.candidateCpuNanos()).isEqualTo(5 * MS + MS);
+  }
+
+  @Test
+  void aCheapCheckOfADecisionThatWentLongOnlyReadsTheClockAndAPreemptedOneIsSpared() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    LongRecall recall = new LongRecall();
+    try (LongEvaluations.Pace expensive = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(expensive, 100);
+    }
+    int reads = cpuReads;
+    try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(cheap, 9); // 0.9 ms, as a cheap check never takes
+      assertThat(cheap.wasCandidate()).isFalse();
+    }
+    assertThat(cpuReads).as("a cheap check never reads its CPU time").isEqualTo(reads);
+    try (LongEvaluations.Pace preempted = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(preempted, 1);
+      now += 20 * MS; // preempted
+      work(preempted, 5); // a candidate; 0.4 ms of work since
+      assertThat(preempted.wasCandidate()).isTrue();
+      assertThat(preempted.wasLong()).isFalse();
+    }
+    assertThat(pauses).isEmpty();
+    assertThat(pacing.longTotal()).isEqualTo(1);
+    assertThat(pacing.sparedTotal()).isEqualTo(1);
+  }
+
+  @Test
+  void aDecisionIsForgottenTenSecondsAfterItsLastEvaluationWentLong() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    LongRecall recall = new LongRecall();
+    try (LongEvaluations.Pace first = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(first, 100);
+    }
+    long wentLong = now; // its last checkpoint made it long
+    now = wentLong + 6_000 * MS;
+    try (LongEvaluations.Pace again = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(again, 20); // recalled: long after 1 ms + 1 ms, which moves the recall on
+      assertThat(again.wasLong()).isTrue();
+    }
+    long movedOn = now;
+    now = movedOn + 9_999 * MS;
+    try (LongEvaluations.Pace stillRecalled = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(stillRecalled, 20);
+      assertThat(stillRecalled.wasLong()).as("within 10 s of the last one").isTrue();
+    }
+    now += 10_000 * MS;
+    try (LongEvaluations.Pace forgotten = pacing.start(now + 200 * MS, NEVER, recall)) {
+      work(forgotten, 60); // 5 ms of wall time, then 1 ms of CPU: not enough any more
+      assertThat(forgotten.wasLong()).isFalse();
+      work(forgotten, 40);
+      assertThat(forgotten.wasLong()).isTrue();
+    }
+    assertThat(pacing.recalledTotal()).isEqualTo(2);
+    assertThat(pacing.longTotal()).isEqualTo(4);
+  }
+
+  @Test
+  void anotherDecisionAndAnEvaluationOfNoDecisionAreNotRecalled() {
+    LongEvaluations pacing = pacing(1, 25, 4);
+    try (LongEvaluations.Pace first = pacing.start(now + 200 * MS, NEVER, new LongRecall())) {
+      work(first, 100);
+    }
+    try (LongEvaluations.Pace other = pacing.start(now + 200 * MS, NEVER, new LongRecall())) {
+      work(other, 60);
+      assertThat(other.wasLong()).isFalse();
+    }
+    try (LongEvaluations.Pace none = pacing.start(now + 200 * MS)) {
+      work(none, 60);
+      assertThat(none.wasLong()).isFalse();
+    }
+    assertThat(pacing.recalledTotal()).isZero();
+  }
+
+  @Test
   void theCpuOfALongEvaluationIsCountedBeforeAndAfterItBecameLong() {
     LongEvaluations pacing = pacing(1, 25, 4);
     try (LongEvaluations.Pace cheap = pacing.start(now + 200 * MS)) {
@@ -338,12 +439,16 @@ class LongEvaluationsTest {
     LongEvaluations refusing = made.get(1);
     long longBefore = waiting.longTotal();
     long sparedBefore = waiting.sparedTotal();
+    long recalledBefore = waiting.recalledTotal();
     long cancelledBefore = waiting.cancelledTotal();
     long refusedBefore = refusing.refusedTotal();
     for (int i = 0; i < 1_000; i++) {
       LongEvaluations.rehearse();
     }
-    assertThat(waiting.longTotal() - longBefore).as("holding and waiting").isEqualTo(2_000);
+    assertThat(waiting.longTotal() - longBefore)
+        .as("holding, waiting, and a decision's first and recalled")
+        .isEqualTo(4_000);
+    assertThat(waiting.recalledTotal() - recalledBefore).isEqualTo(1_000);
     assertThat(waiting.sparedTotal() - sparedBefore).isEqualTo(1_000);
     assertThat(waiting.cancelledTotal() - cancelledBefore).isEqualTo(1_000);
     assertThat(refusing.refusedTotal() - refusedBefore).isEqualTo(1_000);

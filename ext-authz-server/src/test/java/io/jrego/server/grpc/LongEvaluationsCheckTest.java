@@ -137,6 +137,38 @@ class LongEvaluationsCheckTest {
   }
 
   @Test
+  void issue14_aDecisionThatWentLongIsRememberedUntilANewPolicyIsActivated() throws Exception {
+    // a 2 s deadline: time enough to become long on a loaded machine, and the second check starts
+    // well within the 10 s the decision is remembered
+    var stub = start(new LongEvaluations.Settings(Duration.ofMillis(5), 1, 25, 1), 4, 2);
+    String path = "/" + "x".repeat(3_000);
+    for (int i = 0; i < 2; i++) {
+      assertThat(error(stub.check(request(path)).get(30, TimeUnit.SECONDS))).isEqualTo("timeout");
+    }
+    assertThat(pacing.longTotal()).isEqualTo(2);
+    assertThat(pacing.recalledTotal())
+        .as("the second started on the shorter budget of a decision that went long")
+        .isEqualTo(1);
+    assertThat(metrics.scrape()).contains("jrego_long_evaluations_recalled_total 1.0");
+    CheckResponse cheap = stub.check(request("/v1/models")).get(30, TimeUnit.SECONDS);
+    assertThat(cheap.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+    assertThat(pacing.longTotal()).as("a cheap check of that decision is not paced").isEqualTo(2);
+
+    policies.activate(
+        ActivePolicy.oneBundle(
+            Rego.builder()
+                .module("p.rego", POLICY)
+                .options(EngineOptions.defaults().withTimeout(Duration.ofMinutes(5)))
+                .compile(),
+            "rev-2",
+            "test",
+            Instant.now()));
+    assertThat(error(stub.check(request(path)).get(30, TimeUnit.SECONDS))).isEqualTo("timeout");
+    assertThat(pacing.longTotal()).isEqualTo(3);
+    assertThat(pacing.recalledTotal()).as("a new policy remembers nothing").isEqualTo(1);
+  }
+
+  @Test
   void issue14_aLongCheckWithNoPlaceToWaitForTheSlotEndsAtOnceAsOverloaded() throws Exception {
     var stub = start(0);
     String path = "/" + "x".repeat(3_000);
