@@ -1014,7 +1014,8 @@ def watch_jit(replicas):
             ms = [0] * n
             for (ta, a), (tb, b) in zip(samples, samples[1:]):
                 was, now = a.get(r.name), b.get(r.name)
-                if was and now and was[0] == now[0]:
+                # a dying process's threads leave /proc one by one: its sum falls, which is no CPU
+                if was and now and was[0] == now[0] and now[1] >= was[1]:
                     i = math.floor((ta + tb) / 2 - t0)
                     if 0 <= i < n:
                         ms[i] += round(1000 * (now[1] - was[1]) / tck)
