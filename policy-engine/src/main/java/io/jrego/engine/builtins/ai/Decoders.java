@@ -120,8 +120,106 @@ final class Decoders {
         return new Decoded("base32", from, to, t);
       }
     }
+    if (!mayBeUtf8AsBase64(run)) {
+      return null;
+    }
     String t = printable(base64(run));
     return t == null ? null : new Decoded("base64", from, to, t);
+  }
+
+  /** Each ASCII character's base64 value (standard and URL-safe alphabets), -1 for none. */
+  private static final byte[] BASE64_VALUE = new byte[128];
+
+  static {
+    java.util.Arrays.fill(BASE64_VALUE, (byte) -1);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (int k = 0; k < alphabet.length(); k++) {
+      BASE64_VALUE[alphabet.charAt(k)] = (byte) k;
+    }
+    BASE64_VALUE['+'] = 62;
+    BASE64_VALUE['-'] = 62;
+    BASE64_VALUE['/'] = 63;
+    BASE64_VALUE['_'] = 63;
+  }
+
+  /** The bytes the first three quads of a base64 run decode to. */
+  private static final int PREFIX_BYTES = 9;
+
+  /**
+   * False when {@code run}'s base64 reading is surely not UTF-8, seen from the bytes its first
+   * three quads decode to: most runs a scan tries (card numbers, IBANs, keys read as base64) fail
+   * there, and decoding the whole run and copying it for that was most of what a PII-dense body's
+   * decode attempts cost. A run is at least {@link #MIN_BASE64} long, so its first twelve
+   * characters are whole quads, never the padded last one, and decode as {@link #base64} decodes
+   * them (a run mixing the two alphabets, which that decoder refuses, has no text either way).
+   */
+  static boolean mayBeUtf8AsBase64(String run) {
+    if (run.length() < MIN_BASE64) {
+      return true; // not a run this class tries: no claim
+    }
+    byte[] b = new byte[PREFIX_BYTES];
+    for (int q = 0; q < 3; q++) {
+      int v0 = BASE64_VALUE[run.charAt(4 * q)];
+      int v1 = BASE64_VALUE[run.charAt(4 * q + 1)];
+      int v2 = BASE64_VALUE[run.charAt(4 * q + 2)];
+      int v3 = BASE64_VALUE[run.charAt(4 * q + 3)];
+      b[3 * q] = (byte) (v0 << 2 | v1 >> 4);
+      b[3 * q + 1] = (byte) ((v1 & 15) << 4 | v2 >> 2);
+      b[3 * q + 2] = (byte) ((v2 & 3) << 6 | v3);
+    }
+    return !illFormedUtf8Prefix(b);
+  }
+
+  /**
+   * Whether {@code b}, the first bytes of a longer sequence, already breaks UTF-8 whatever follows
+   * ({@link #wellFormedUtf8}'s rules up to the end of {@code b}).
+   */
+  static boolean illFormedUtf8Prefix(byte[] b) {
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int need;
+      int lo = 0x80;
+      int hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) {
+          lo = 0xA0;
+        } else if (c == 0xED) {
+          hi = 0x9F;
+        }
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) {
+          lo = 0x90;
+        } else if (c == 0xF4) {
+          hi = 0x8F;
+        }
+      } else {
+        return true;
+      }
+      if (i + 1 < n) {
+        int second = b[i + 1] & 0xFF;
+        if (second < lo || second > hi) {
+          return true;
+        }
+      }
+      for (int k = 2; k <= need && i + k < n; k++) {
+        int cont = b[i + k] & 0xFF;
+        if (cont < 0x80 || cont > 0xBF) {
+          return true;
+        }
+      }
+      i += need + 1;
+    }
+    return false;
   }
 
   /** {@code \\uXXXX}, {@code \xHH}, {@code %HH} and {@code &#N;} runs starting at {@code i}. */
