@@ -149,7 +149,9 @@ class DecodersTest {
                   .encodeToString(t.toString().getBytes(StandardCharsets.UTF_8));
         }
       }
-      boolean may = Decoders.mayBeUtf8AsBase64(run);
+      // the run in the middle of a view's code points
+      int[] view = ("a " + run + " z").chars().toArray();
+      boolean may = Decoders.mayBeUtf8AsBase64(view, 2, 2 + run.length());
       byte[] decoded = jdkBase64(run);
       if (!may) {
         refused++;
