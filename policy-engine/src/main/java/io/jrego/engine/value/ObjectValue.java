@@ -35,44 +35,31 @@ public final class ObjectValue implements Value {
   }
 
   /**
-   * An object of up to ten entries with distinct, non-null keys, given as key, value, key,
-   * value...: held in one compact immutable table ({@link Map#of}) instead of a hash map with a
-   * node per entry, for the small objects a builtin returns by the thousand (a scan's findings).
+   * An object of up to ten entries with distinct, non-null keys, given as key, value, key, value...
+   * (the array is taken over, not copied): held as that array, looked up by a walk over its keys,
+   * instead of a hash map with a node per entry, for the small objects a builtin returns by the
+   * thousand (a scan's findings and reports).
    *
-   * @throws IllegalArgumentException when a key repeats or the pairs are not 1 to 10
+   * @throws IllegalArgumentException when a key repeats or is null, or the pairs are not 1 to 10
    */
   public static ObjectValue ofDistinct(Value... keysAndValues) {
     Value[] a = keysAndValues;
-    Map<Value, Value> m =
-        switch (a.length) {
-          case 2 -> Map.of(a[0], a[1]);
-          case 4 -> Map.of(a[0], a[1], a[2], a[3]);
-          case 6 -> Map.of(a[0], a[1], a[2], a[3], a[4], a[5]);
-          case 8 -> Map.of(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-          case 10 -> Map.of(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
-          case 12 ->
-              Map.of(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-          case 14 ->
-              Map.of(
-                  a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
-                  a[13]);
-          case 16 ->
-              Map.of(
-                  a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
-                  a[13], a[14], a[15]);
-          case 18 ->
-              Map.of(
-                  a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
-                  a[13], a[14], a[15], a[16], a[17]);
-          case 20 ->
-              Map.of(
-                  a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
-                  a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
-          default ->
-              throw new IllegalArgumentException(
-                  "ofDistinct takes 1 to 10 key-value pairs, got " + a.length + " values");
-        };
-    return new ObjectValue(m);
+    if (a.length < 2 || a.length > 20 || a.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "ofDistinct takes 1 to 10 key-value pairs, got " + a.length + " values");
+    }
+    for (int i = 0; i < a.length; i += 2) {
+      if (a[i] == null || a[i + 1] == null) {
+        throw new IllegalArgumentException("ofDistinct: null key or value at " + i);
+      }
+      for (int k = 0; k < i; k += 2) {
+        // keys are mostly constants, whose hashes are kept: equals only when the hashes agree
+        if (a[k].hashCode() == a[i].hashCode() && a[k].equals(a[i])) {
+          throw new IllegalArgumentException("ofDistinct: key " + a[i] + " given twice");
+        }
+      }
+    }
+    return new ObjectValue(new PairMap(a));
   }
 
   public int size() {

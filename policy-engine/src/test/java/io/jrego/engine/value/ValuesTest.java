@@ -116,7 +116,15 @@ class ValuesTest {
       assertThat(compact.compareTo(built)).isZero();
       for (int k = 0; k < pairs; k++) {
         assertThat(compact.getOrNull(kv[2 * k])).isEqualTo(kv[2 * k + 1]);
+        // an equal key that is another instance (a number in another representation)
+        Value copy =
+            k % 3 == 0
+                ? NumberValue.parse((pairs - k) + ".0")
+                : StringValue.of(new String("key" + (pairs - k)));
+        assertThat(compact.getOrNull(copy)).isEqualTo(kv[2 * k + 1]);
+        assertThat(compact.containsKey(copy)).isTrue();
       }
+      assertThat(compact.size()).isEqualTo(pairs);
       assertThat(compact.getOrNull(StringValue.of("absent"))).isNull();
       assertThat(compact.with(StringValue.of("x"), NullValue.INSTANCE))
           .isEqualTo(built.with(StringValue.of("x"), NullValue.INSTANCE));
