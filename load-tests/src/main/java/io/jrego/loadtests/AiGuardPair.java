@@ -27,12 +27,14 @@ import java.util.SplittableRandom;
  * keys' classes, say) see both builds' classes: absolute figures may be a little above a JVM of one
  * build; the ratio is the figure to read.
  *
- * <p>The order in which the two builds are loaded and first compiled is not neutral: checked with
- * two copies of the same jar (session 22), the build loaded second was about 2% slower on the
- * PII-dense body in both orders, and a one-order interval excluded 1.00. So each body is measured
- * twice by default, each build loaded first once ({@code --orders both}); the bias multiplies one
- * order's after/before ratio and divides the other's, and the combined ratio is the geometric mean
- * of the two orders' medians, its interval from bootstrapping both orders' rounds together.
+ * <p>Each loaded copy of a build gets its own compiled code, and that is not neutral: checked with
+ * two copies of the same jar (session 22), one order's ratio on the PII-dense body was 1.020x and
+ * 1.019x in one window (the copy loaded second slower both times) and 0.994x and 1.038x in the
+ * next, and one-order intervals excluded 1.00 in three of eight cases: the rounds' bootstrap does
+ * not see that spread. So each body is measured twice by default, each build loaded first once
+ * ({@code --orders both}); the combined ratio is the geometric mean of the two orders' medians (a
+ * bias of the load order cancels), its interval bootstrapped from both orders' rounds. Even so,
+ * read differences under about 4% as none.
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.AiGuardPair BEFORE.jar AFTER.jar \
