@@ -27,9 +27,19 @@ import java.util.SplittableRandom;
  * keys' classes, say) see both builds' classes: absolute figures may be a little above a JVM of one
  * build; the ratio is the figure to read.
  *
+ * <p>Each loaded copy of a build gets its own compiled code, and that is not neutral: checked with
+ * two copies of the same jar (session 22), one order's ratio on the PII-dense body was 1.020x and
+ * 1.019x in one window (the copy loaded second slower both times) and 0.994x and 1.038x in the
+ * next, and one-order intervals excluded 1.00 in three of eight cases: the rounds' bootstrap does
+ * not see that spread. So each body is measured twice by default, each build loaded first once
+ * ({@code --orders both}); the combined ratio is the geometric mean of the two orders' medians (a
+ * bias of the load order cancels), its interval bootstrapped from both orders' rounds. Even so,
+ * read differences under about 4% as none.
+ *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.AiGuardPair BEFORE.jar AFTER.jar \
- *     [--root .] [--bodies chat-2kb,chat-100kb,pii-100kb] [--method guards] [--warm-up 20] [--seconds 30]
+ *     [--root .] [--bodies chat-2kb,chat-100kb,pii-100kb] [--method guards] [--warm-up 20] [--seconds 30] \
+ *     [--orders both|before-first|after-first]
  * </pre>
  */
 public final class AiGuardPair {
@@ -103,11 +113,102 @@ public final class AiGuardPair {
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
+  /** One order's rounds: per round {before µs/op, after µs/op, before B/op, after B/op}. */
+  private record Rounds(String order, List<double[]> rounds, double stealSeconds) {
+    double[] column(int k) {
+      double[] v = new double[rounds.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = rounds.get(i)[k];
+      }
+      return v;
+    }
+
+    double[] ratios() {
+      double[] v = new double[rounds.size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = rounds.get(i)[1] / rounds.get(i)[0];
+      }
+      return v;
+    }
+  }
+
+  /**
+   * Warms both up and times them in alternating rounds; {@code order} names the build loaded first.
+   */
+  private static Rounds measure(String order, Side before, Side after, int warmUp, int seconds)
+      throws Exception {
+    long w0 = System.nanoTime();
+    for (int r = 0; System.nanoTime() - w0 < warmUp * 1_000_000_000L; r++) {
+      slice(r % 2 == 0 ? before : after);
+      slice(r % 2 == 0 ? after : before);
+    }
+    long s0 = steal();
+    List<double[]> rounds = new ArrayList<>();
+    long m0 = System.nanoTime();
+    for (int r = 0; System.nanoTime() - m0 < seconds * 1_000_000_000L; r++) {
+      long[] x;
+      long[] y;
+      if (r % 2 == 0) {
+        x = slice(before);
+        y = slice(after);
+      } else {
+        y = slice(after);
+        x = slice(before);
+      }
+      rounds.add(
+          new double[] {
+            x[1] / 1e3 / x[0], y[1] / 1e3 / y[0], (double) x[2] / x[0], (double) y[2] / y[0]
+          });
+    }
+    long s1 = steal();
+    return new Rounds(order, rounds, s0 < 0 ? Double.NaN : (s1 - s0) / 100.0);
+  }
+
+  /** The median of a bootstrap resample of {@code v}. */
+  private static double resampledMedian(double[] v, SplittableRandom random, double[] scratch) {
+    for (int j = 0; j < v.length; j++) {
+      scratch[j] = v[random.nextInt(v.length)];
+    }
+    return median(scratch);
+  }
+
+  private static void row(String body, String order, double ratio, double[] meds, Rounds... rs) {
+    Arrays.sort(meds);
+    double before = 0;
+    double after = 0;
+    double bBefore = 0;
+    double bAfter = 0;
+    int n = 0;
+    double steal = 0;
+    for (Rounds r : rs) {
+      before += median(r.column(0)) / rs.length;
+      after += median(r.column(1)) / rs.length;
+      bBefore += median(r.column(2)) / rs.length;
+      bAfter += median(r.column(3)) / rs.length;
+      n += r.rounds().size();
+      steal += r.stealSeconds();
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %s | %.1f | %.1f | %.3fx | %.3f-%.3f | %d | %.0f | %.0f | %s |%n",
+        body,
+        order,
+        before,
+        after,
+        ratio,
+        meds[(int) (meds.length * 0.025)],
+        meds[(int) (meds.length * 0.975) - 1],
+        n,
+        bBefore,
+        bAfter,
+        Double.isNaN(steal) ? "n/a" : String.format(Locale.ROOT, "%.2f", steal));
+  }
+
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
       System.err.println(
           "usage: AiGuardPair BEFORE.jar AFTER.jar [--root DIR] [--bodies a,b] [--method guards]"
-              + " [--warm-up SECONDS] [--seconds SECONDS]");
+              + " [--warm-up SECONDS] [--seconds SECONDS] [--orders both|before-first|after-first]");
       System.exit(2);
     }
     Path before = Path.of(args[0]);
@@ -117,6 +218,7 @@ public final class AiGuardPair {
     String method = "guards";
     int warmUp = 20;
     int seconds = 30;
+    String orders = "both";
     for (int i = 2; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--root" -> root = args[i + 1];
@@ -124,81 +226,58 @@ public final class AiGuardPair {
         case "--method" -> method = args[i + 1];
         case "--warm-up" -> warmUp = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--orders" -> orders = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    if (!List.of("both", "before-first", "after-first").contains(orders)) {
+      throw new IllegalArgumentException(
+          "--orders must be both, before-first or after-first, got " + orders);
+    }
     System.out.printf(
-        "%s: %s beside %s, %s, %d s warm-up, %d s measured per body, slices of %d ms%n",
+        "%s: %s beside %s, %s, %d s warm-up, %d s measured per body and order, slices of %d ms%n",
         java.time.Instant.now(), after, before, method, warmUp, seconds, SLICE_NS / 1_000_000);
     System.out.println(
-        "| body | before µs/op | after µs/op | after/before (median of rounds) | 95% interval |"
-            + " rounds | B/op before | B/op after | steal (CPU-s) |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        "| body | loaded first | before µs/op | after µs/op | after/before (median of rounds) |"
+            + " 95% interval | rounds | B/op before | B/op after | steal (CPU-s) |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String body : bodies.split(",", -1)) {
-      Side a = load("before", before, root, body, method);
-      Side b = load("after", after, root, body, method);
-      long w0 = System.nanoTime();
-      for (int r = 0; System.nanoTime() - w0 < warmUp * 1_000_000_000L; r++) {
-        slice(r % 2 == 0 ? a : b);
-        slice(r % 2 == 0 ? b : a);
+      List<Rounds> done = new ArrayList<>();
+      if (!orders.equals("after-first")) {
+        Side b = load("before", before, root, body, method);
+        Side a = load("after", after, root, body, method);
+        done.add(measure("before", b, a, warmUp, seconds));
       }
-      long s0 = steal();
-      List<double[]> rounds = new ArrayList<>(); // {a µs/op, b µs/op, a B/op, b B/op}
-      long m0 = System.nanoTime();
-      for (int r = 0; System.nanoTime() - m0 < seconds * 1_000_000_000L; r++) {
-        long[] x;
-        long[] y;
-        if (r % 2 == 0) {
-          x = slice(a);
-          y = slice(b);
-        } else {
-          y = slice(b);
-          x = slice(a);
-        }
-        rounds.add(
-            new double[] {
-              x[1] / 1e3 / x[0], y[1] / 1e3 / y[0], (double) x[2] / x[0], (double) y[2] / y[0]
-            });
+      if (!orders.equals("before-first")) {
+        Side a = load("after", after, root, body, method);
+        Side b = load("before", before, root, body, method);
+        done.add(measure("after", b, a, warmUp, seconds));
       }
-      long s1 = steal();
-      int n = rounds.size();
-      double[] ra = new double[n];
-      double[] rb = new double[n];
-      double[] ratio = new double[n];
-      double[] ba = new double[n];
-      double[] bb = new double[n];
-      for (int k = 0; k < n; k++) {
-        double[] d = rounds.get(k);
-        ra[k] = d[0];
-        rb[k] = d[1];
-        ratio[k] = d[1] / d[0];
-        ba[k] = d[2];
-        bb[k] = d[3];
-      }
-      // bootstrap of the median ratio, fixed seed
+      // bootstrap of the median ratio, fixed seed; with both orders, of the geometric mean of the
+      // two orders' medians (each order resampled on its own rounds)
       SplittableRandom random = new SplittableRandom(21);
-      double[] meds = new double[2000];
-      double[] sample = new double[n];
-      for (int k = 0; k < meds.length; k++) {
-        for (int j = 0; j < n; j++) {
-          sample[j] = ratio[random.nextInt(n)];
+      double[][] ratios = new double[done.size()][];
+      double[][] scratch = new double[done.size()][];
+      for (int k = 0; k < done.size(); k++) {
+        ratios[k] = done.get(k).ratios();
+        scratch[k] = new double[ratios[k].length];
+        double[] meds = new double[2000];
+        for (int j = 0; j < meds.length; j++) {
+          meds[j] = resampledMedian(ratios[k], random, scratch[k]);
         }
-        meds[k] = median(sample);
+        row(body, done.get(k).order(), median(ratios[k]), meds, done.get(k));
       }
-      Arrays.sort(meds);
-      System.out.printf(
-          Locale.ROOT,
-          "| %s | %.1f | %.1f | %.3fx | %.3f-%.3f | %d | %.0f | %.0f | %s |%n",
-          body,
-          median(ra),
-          median(rb),
-          median(ratio),
-          meds[50],
-          meds[1949],
-          n,
-          median(ba),
-          median(bb),
-          s0 < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", (s1 - s0) / 100.0));
+      if (done.size() == 2) {
+        double[] meds = new double[2000];
+        for (int j = 0; j < meds.length; j++) {
+          meds[j] =
+              Math.sqrt(
+                  resampledMedian(ratios[0], random, scratch[0])
+                      * resampledMedian(ratios[1], random, scratch[1]));
+        }
+        double combined = Math.sqrt(median(ratios[0]) * median(ratios[1]));
+        row(body, "both (combined)", combined, meds, done.get(0), done.get(1));
+      }
     }
   }
 }

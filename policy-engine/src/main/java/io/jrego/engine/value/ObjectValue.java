@@ -34,6 +34,34 @@ public final class ObjectValue implements Value {
     return new ObjectValue(Map.of(key, value));
   }
 
+  /**
+   * An object of up to ten entries with distinct, non-null keys, given as key, value, key, value...
+   * (the array is taken over, not copied): held as that array, looked up by a walk over its keys,
+   * instead of a hash map with a node per entry, for the small objects a builtin returns by the
+   * thousand (a scan's findings and reports).
+   *
+   * @throws IllegalArgumentException when a key repeats or is null, or the pairs are not 1 to 10
+   */
+  public static ObjectValue ofDistinct(Value... keysAndValues) {
+    Value[] a = keysAndValues;
+    if (a.length < 2 || a.length > 20 || a.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "ofDistinct takes 1 to 10 key-value pairs, got " + a.length + " values");
+    }
+    for (int i = 0; i < a.length; i += 2) {
+      if (a[i] == null || a[i + 1] == null) {
+        throw new IllegalArgumentException("ofDistinct: null key or value at " + i);
+      }
+      for (int k = 0; k < i; k += 2) {
+        // keys are mostly constants, whose hashes are kept: equals only when the hashes agree
+        if (a[k].hashCode() == a[i].hashCode() && a[k].equals(a[i])) {
+          throw new IllegalArgumentException("ofDistinct: key " + a[i] + " given twice");
+        }
+      }
+    }
+    return new ObjectValue(new PairMap(a));
+  }
+
   public int size() {
     return map.size();
   }

@@ -95,4 +95,50 @@ class ValuesTest {
     assertThat((Object) SetValue.of(NumberValue.of(1)))
         .isEqualTo(SetValue.of(NumberValue.parse("1.0")));
   }
+
+  @Test
+  void objects_ofDistinctAreTheObjectsBuiltEntryByEntry() {
+    for (int pairs = 1; pairs <= 10; pairs++) {
+      Value[] kv = new Value[2 * pairs];
+      ObjectValue.Builder b = new ObjectValue.Builder();
+      for (int k = 0; k < pairs; k++) {
+        // keys of several kinds, given out of order
+        kv[2 * k] = k % 3 == 0 ? NumberValue.of(pairs - k) : StringValue.of("key" + (pairs - k));
+        kv[2 * k + 1] = k % 2 == 0 ? StringValue.of("v" + k) : ArrayValue.of(NumberValue.of(k));
+        b.put(kv[2 * k], kv[2 * k + 1]);
+      }
+      ObjectValue built = b.build();
+      ObjectValue compact = ObjectValue.ofDistinct(kv);
+      assertThat(compact).isEqualTo(built).hasSameHashCodeAs(built);
+      assertThat(built).isEqualTo(compact);
+      assertThat(compact.keys()).isEqualTo(built.keys());
+      assertThat(compact.toString()).isEqualTo(built.toString());
+      assertThat(compact.compareTo(built)).isZero();
+      for (int k = 0; k < pairs; k++) {
+        assertThat(compact.getOrNull(kv[2 * k])).isEqualTo(kv[2 * k + 1]);
+        // an equal key that is another instance (a number in another representation)
+        Value copy =
+            k % 3 == 0
+                ? NumberValue.parse((pairs - k) + ".0")
+                : StringValue.of(new String("key" + (pairs - k)));
+        assertThat(compact.getOrNull(copy)).isEqualTo(kv[2 * k + 1]);
+        assertThat(compact.containsKey(copy)).isTrue();
+      }
+      assertThat(compact.size()).isEqualTo(pairs);
+      assertThat(compact.getOrNull(StringValue.of("absent"))).isNull();
+      assertThat(compact.with(StringValue.of("x"), NullValue.INSTANCE))
+          .isEqualTo(built.with(StringValue.of("x"), NullValue.INSTANCE));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                ObjectValue.ofDistinct(
+                    StringValue.of("a"),
+                    NullValue.INSTANCE,
+                    StringValue.of("a"),
+                    BooleanValue.TRUE))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ObjectValue.ofDistinct(StringValue.of("a")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -43,6 +43,9 @@ final class AiOperands {
 
   /** Fails when {@code options} has a key outside {@code known}. */
   static void onlyKeys(ObjectValue options, int pos, Set<String> known) throws BuiltinException {
+    if (options.isEmpty()) {
+      return; // {} (most calls): no sorted key list and iterator made for nothing
+    }
     for (Value k : options.keys()) {
       if (!(k instanceof StringValue s) || !known.contains(s.value())) {
         throw new BuiltinException(

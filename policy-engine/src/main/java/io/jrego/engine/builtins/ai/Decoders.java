@@ -50,7 +50,7 @@ final class Decoders {
         }
         if (j - i >= MIN_BASE64) {
           // base64-alphabet characters are ASCII: the run is the view's code points as they are
-          Decoded d = decodeRun(new String(view.codePoints(), i, j - i), i, runEnd);
+          Decoded d = decodeRun(view.codePoints(), i, j, runEnd);
           if (d != null) {
             out.add(d);
           }
@@ -93,7 +93,7 @@ final class Decoders {
       while (runEnd < n && a[runEnd] == '=' && runEnd - j < 6) {
         runEnd++;
       }
-      Decoded d = decodeRun(new String(a, i, j - i), i, runEnd);
+      Decoded d = decodeRun(a, i, j, runEnd);
       if (d != null) {
         out.add(d);
       }
@@ -104,24 +104,126 @@ final class Decoders {
 
   /**
    * Tries hex, base32 and base64, in that order, on one run of base64-alphabet characters (at least
-   * {@link #MIN_BASE64} long) covering view indices {@code [from, to)}; the first that reads as
-   * text names the encoding.
+   * {@link #MIN_BASE64} long), the view's code points {@code a[from, end)}, covering view indices
+   * {@code [from, to)} with its padding; the first that reads as text names the encoding. Read from
+   * the code points: the run is made a string only for the base64 decoder, and only when its first
+   * bytes may be text.
    */
-  private static Decoded decodeRun(String run, int from, int to) {
-    if (run.length() >= MIN_HEX && run.length() % 2 == 0 && isHex(run)) {
-      String t = printable(hex(run));
+  private static Decoded decodeRun(int[] a, int from, int end, int to) {
+    int length = end - from;
+    if (length >= MIN_HEX && length % 2 == 0 && isHex(a, from, end)) {
+      String t = printable(hex(a, from, end));
       if (t != null) {
         return new Decoded("hex", from, to, t);
       }
     }
-    if (run.length() >= MIN_BASE32 && isBase32(run)) {
-      String t = printable(base32(run));
+    if (length >= MIN_BASE32 && isBase32(a, from, end)) {
+      String t = printable(base32(a, from, end));
       if (t != null) {
         return new Decoded("base32", from, to, t);
       }
     }
-    String t = printable(base64(run));
+    if (!mayBeUtf8AsBase64(a, from, end)) {
+      return null;
+    }
+    String t = printable(base64(new String(a, from, length)));
     return t == null ? null : new Decoded("base64", from, to, t);
+  }
+
+  /** Each ASCII character's base64 value (standard and URL-safe alphabets), -1 for none. */
+  private static final byte[] BASE64_VALUE = new byte[128];
+
+  static {
+    java.util.Arrays.fill(BASE64_VALUE, (byte) -1);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (int k = 0; k < alphabet.length(); k++) {
+      BASE64_VALUE[alphabet.charAt(k)] = (byte) k;
+    }
+    BASE64_VALUE['+'] = 62;
+    BASE64_VALUE['-'] = 62;
+    BASE64_VALUE['/'] = 63;
+    BASE64_VALUE['_'] = 63;
+  }
+
+  /** The bytes the first three quads of a base64 run decode to. */
+  private static final int PREFIX_BYTES = 9;
+
+  /**
+   * False when {@code run}'s base64 reading is surely not UTF-8, seen from the bytes its first
+   * three quads decode to: most runs a scan tries (card numbers, IBANs, keys read as base64) fail
+   * there, and decoding the whole run and copying it for that was most of what a PII-dense body's
+   * decode attempts cost. A run is at least {@link #MIN_BASE64} long, so its first twelve
+   * characters are whole quads, never the padded last one, and decode as {@link #base64} decodes
+   * them (a run mixing the two alphabets, which that decoder refuses, has no text either way).
+   */
+  static boolean mayBeUtf8AsBase64(int[] a, int from, int end) {
+    if (end - from < MIN_BASE64) {
+      return true; // not a run this class tries: no claim
+    }
+    byte[] b = new byte[PREFIX_BYTES];
+    for (int q = 0; q < 3; q++) {
+      int at = from + 4 * q;
+      int v0 = BASE64_VALUE[a[at]];
+      int v1 = BASE64_VALUE[a[at + 1]];
+      int v2 = BASE64_VALUE[a[at + 2]];
+      int v3 = BASE64_VALUE[a[at + 3]];
+      b[3 * q] = (byte) (v0 << 2 | v1 >> 4);
+      b[3 * q + 1] = (byte) ((v1 & 15) << 4 | v2 >> 2);
+      b[3 * q + 2] = (byte) ((v2 & 3) << 6 | v3);
+    }
+    return !illFormedUtf8Prefix(b);
+  }
+
+  /**
+   * Whether {@code b}, the first bytes of a longer sequence, already breaks UTF-8 whatever follows
+   * ({@link #wellFormedUtf8}'s rules up to the end of {@code b}).
+   */
+  static boolean illFormedUtf8Prefix(byte[] b) {
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int need;
+      int lo = 0x80;
+      int hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) {
+          lo = 0xA0;
+        } else if (c == 0xED) {
+          hi = 0x9F;
+        }
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) {
+          lo = 0x90;
+        } else if (c == 0xF4) {
+          hi = 0x8F;
+        }
+      } else {
+        return true;
+      }
+      if (i + 1 < n) {
+        int second = b[i + 1] & 0xFF;
+        if (second < lo || second > hi) {
+          return true;
+        }
+      }
+      for (int k = 2; k <= need && i + k < n; k++) {
+        int cont = b[i + k] & 0xFF;
+        if (cont < 0x80 || cont > 0xBF) {
+          return true;
+        }
+      }
+      i += need + 1;
+    }
+    return false;
   }
 
   /** {@code \\uXXXX}, {@code \xHH}, {@code %HH} and {@code &#N;} runs starting at {@code i}. */
@@ -265,18 +367,18 @@ final class Decoders {
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
-  private static boolean isHex(String s) {
-    for (int k = 0; k < s.length(); k++) {
-      if (!isHexChar(s.charAt(k))) {
+  private static boolean isHex(int[] a, int from, int end) {
+    for (int k = from; k < end; k++) {
+      if (!isHexChar(a[k])) {
         return false;
       }
     }
     return true;
   }
 
-  private static boolean isBase32(String s) {
-    for (int k = 0; k < s.length(); k++) {
-      char c = s.charAt(k);
+  private static boolean isBase32(int[] a, int from, int end) {
+    for (int k = from; k < end; k++) {
+      int c = a[k];
       if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'))) {
         return false;
       }
@@ -285,23 +387,23 @@ final class Decoders {
   }
 
   /** The bytes of a run of hex digits (even length, checked by the caller). */
-  private static byte[] hex(String s) {
-    byte[] b = new byte[s.length() / 2];
+  private static byte[] hex(int[] a, int from, int end) {
+    byte[] b = new byte[(end - from) / 2];
     for (int k = 0; k < b.length; k++) {
-      int high = Character.digit(s.charAt(2 * k), 16);
-      int low = Character.digit(s.charAt(2 * k + 1), 16);
+      int high = Character.digit(a[from + 2 * k], 16);
+      int low = Character.digit(a[from + 2 * k + 1], 16);
       b[k] = (byte) ((high << 4) | low);
     }
     return b;
   }
 
-  private static byte[] base32(String s) {
-    byte[] out = new byte[s.length() * 5 / 8];
+  private static byte[] base32(int[] a, int from, int end) {
+    byte[] out = new byte[(end - from) * 5 / 8];
     long buffer = 0;
     int bits = 0;
     int o = 0;
-    for (int k = 0; k < s.length(); k++) {
-      char c = s.charAt(k);
+    for (int k = from; k < end; k++) {
+      int c = a[k];
       int v = c >= 'A' && c <= 'Z' ? c - 'A' : c - '2' + 26;
       buffer = (buffer << 5) | v;
       bits += 5;

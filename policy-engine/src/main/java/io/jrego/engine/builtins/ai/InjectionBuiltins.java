@@ -158,18 +158,30 @@ public final class InjectionBuiltins {
     ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
     for (InjectionScanner.Finding f : r.findings()) {
       // Category, rule, view and language come from the rule tables (a few hundred strings): their
-      // values are the shared instances of the key cache, made once each
-      ObjectValue.Builder o =
-          new ObjectValue.Builder()
-              .put(CATEGORY, StringValue.ofKey(f.category()))
-              .put(RULE, StringValue.ofKey(f.rule()))
-              .put(SCORE, NumberValue.of(f.score()))
-              .put(SPAN, span(f.span()))
-              .put(VIEW, StringValue.ofKey(f.view()));
-      if (!f.language().isEmpty()) {
-        o.put(LANGUAGE, StringValue.ofKey(f.language()));
-      }
-      findings.add(o.build());
+      // values are the shared instances of the key cache, made once each. Each finding is a
+      // compact object of its five or six fields, not a hash map of its own.
+      StringValue category = StringValue.ofKey(f.category());
+      StringValue rule = StringValue.ofKey(f.rule());
+      Value score = NumberValue.of(f.score());
+      Value span = span(f.span());
+      StringValue view = StringValue.ofKey(f.view());
+      findings.add(
+          f.language().isEmpty()
+              ? ObjectValue.ofDistinct(
+                  CATEGORY, category, RULE, rule, SCORE, score, SPAN, span, VIEW, view)
+              : ObjectValue.ofDistinct(
+                  CATEGORY,
+                  category,
+                  RULE,
+                  rule,
+                  SCORE,
+                  score,
+                  SPAN,
+                  span,
+                  VIEW,
+                  view,
+                  LANGUAGE,
+                  StringValue.ofKey(f.language())));
     }
     ArrayValue.Builder hidden = new ArrayValue.Builder(r.views().hidden.size());
     for (TextViews.Hidden h : r.views().hidden) {
@@ -201,16 +213,24 @@ public final class InjectionBuiltins {
       TextViews.Invisible invisible,
       ArrayValue hidden,
       boolean truncated) {
-    return new ObjectValue.Builder()
-        .put(DETECTED, BooleanValue.of(detected))
-        .put(SCORE, NumberValue.of(score))
-        .put(THRESHOLD, NumberValue.of(threshold))
-        .put(CATEGORIES, AiValues.strings(categories))
-        .put(LANGUAGES, AiValues.strings(languages))
-        .put(FINDINGS, findings)
-        .put(INVISIBLE, AiValues.invisible(invisible, false))
-        .put(HIDDEN, hidden)
-        .put(TRUNCATED, BooleanValue.of(truncated))
-        .build();
+    return ObjectValue.ofDistinct(
+        DETECTED,
+        BooleanValue.of(detected),
+        SCORE,
+        NumberValue.of(score),
+        THRESHOLD,
+        NumberValue.of(threshold),
+        CATEGORIES,
+        AiValues.strings(categories),
+        LANGUAGES,
+        AiValues.strings(languages),
+        FINDINGS,
+        findings,
+        INVISIBLE,
+        AiValues.invisible(invisible, false),
+        HIDDEN,
+        hidden,
+        TRUNCATED,
+        BooleanValue.of(truncated));
   }
 }

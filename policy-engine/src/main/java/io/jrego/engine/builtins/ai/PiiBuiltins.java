@@ -191,18 +191,39 @@ public final class PiiBuiltins {
     return c;
   }
 
+  private static final StringValue TYPE = StringValue.ofKey("type");
+  private static final StringValue START = StringValue.ofKey("start");
+  private static final StringValue END = StringValue.ofKey("end");
+  private static final StringValue CONFIDENCE = StringValue.ofKey("confidence");
+  private static final StringValue SUBTYPE = StringValue.ofKey("subtype");
+  private static final StringValue TEXT = StringValue.ofKey("text");
+  private static final StringValue REPLACEMENT = StringValue.ofKey("replacement");
+
+  /**
+   * A finding as a value: a compact object of its five to seven fields rather than a hash map of
+   * its own (a PII-dense body has a finding in nearly every sentence).
+   */
   private static ObjectValue finding(Finding f, boolean includeText, String replacement) {
+    Value type = TYPE_IDS.get(f.type());
+    Value start = NumberValue.of(f.start());
+    Value end = NumberValue.of(f.end());
+    Value confidence = CONFIDENCES[f.score()];
+    Value subtype = StringValue.of(f.subtype());
+    if (!includeText && replacement == null) {
+      return ObjectValue.ofDistinct(
+          TYPE, type, START, start, END, end, CONFIDENCE, confidence, SUBTYPE, subtype);
+    }
     ObjectValue.Builder b = new ObjectValue.Builder();
-    b.put("type", TYPE_IDS.get(f.type()));
-    b.put("start", NumberValue.of(f.start()));
-    b.put("end", NumberValue.of(f.end()));
-    b.put("confidence", CONFIDENCES[f.score()]);
-    b.put("subtype", StringValue.of(f.subtype()));
+    b.put(TYPE, type);
+    b.put(START, start);
+    b.put(END, end);
+    b.put(CONFIDENCE, confidence);
+    b.put(SUBTYPE, subtype);
     if (includeText) {
-      b.put("text", StringValue.of(f.text()));
+      b.put(TEXT, StringValue.of(f.text()));
     }
     if (replacement != null) {
-      b.put("replacement", StringValue.of(replacement));
+      b.put(REPLACEMENT, StringValue.of(replacement));
     }
     return b.build();
   }

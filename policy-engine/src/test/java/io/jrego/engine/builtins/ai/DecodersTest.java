@@ -88,4 +88,87 @@ class DecodersTest {
     }
     assertThat(wellFormed).isGreaterThan(1000);
   }
+
+  /** Any byte sequence starting with {@code prefix} that {@link Decoders#utf8} accepts. */
+  @Test
+  void illFormedPrefix_onlyWhenNoContinuationIsUtf8() {
+    SplittableRandom r = new SplittableRandom(22);
+    int refused = 0;
+    for (int round = 0; round < 200_000; round++) {
+      byte[] whole = new byte[r.nextInt(1, 16)];
+      for (int i = 0; i < whole.length; i++) {
+        whole[i] = (byte) (r.nextBoolean() ? r.nextInt(256) : 0x80 + r.nextInt(0x80));
+      }
+      byte[] prefix = java.util.Arrays.copyOf(whole, r.nextInt(1, whole.length + 1));
+      if (Decoders.illFormedUtf8Prefix(prefix)) {
+        refused++;
+        assertThat(jdk(whole)).as(java.util.Arrays.toString(whole)).isNull();
+      }
+      if (jdk(whole) != null) {
+        assertThat(Decoders.illFormedUtf8Prefix(prefix)).isFalse();
+      }
+    }
+    assertThat(refused).isGreaterThan(50_000);
+  }
+
+  /**
+   * What {@code Decoders} reads a run as: the JDK's base64 decoders, as its decodeRun uses them.
+   */
+  private static byte[] jdkBase64(String run) {
+    String s = run.length() % 4 == 1 ? run.substring(0, run.length() - 1) : run;
+    boolean urlSafe = s.indexOf('-') >= 0 || s.indexOf('_') >= 0;
+    try {
+      return (urlSafe ? java.util.Base64.getUrlDecoder() : java.util.Base64.getDecoder())
+          .decode(s + "==".substring(0, (4 - s.length() % 4) % 4));
+    } catch (IllegalArgumentException e) {
+      return new byte[0];
+    }
+  }
+
+  @Test
+  void base64Prefix_refusesOnlyRunsWhoseBytesAreNotUtf8() {
+    SplittableRandom r = new SplittableRandom(23);
+    String standard = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    String urlSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int refused = 0;
+    for (int round = 0; round < 100_000; round++) {
+      String run;
+      switch (round % 4) {
+        case 0 -> run = randomRun(r, standard, r.nextInt(16, 64));
+        case 1 -> run = randomRun(r, urlSafe, r.nextInt(16, 64));
+        case 2 -> run = randomRun(r, "0123456789", r.nextInt(16, 24)); // card numbers, IBAN tails
+        default -> {
+          // the base64 of text (twelve code points or more: at least 16 characters)
+          StringBuilder t = new StringBuilder();
+          for (int k = r.nextInt(12, 40); k > 0; k--) {
+            t.appendCodePoint(r.nextInt(5) == 0 ? 0xA0 + r.nextInt(0x3000) : 'a' + r.nextInt(26));
+          }
+          run =
+              (r.nextBoolean() ? java.util.Base64.getEncoder() : java.util.Base64.getUrlEncoder())
+                  .withoutPadding()
+                  .encodeToString(t.toString().getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      // the run in the middle of a view's code points
+      int[] view = ("a " + run + " z").chars().toArray();
+      boolean may = Decoders.mayBeUtf8AsBase64(view, 2, 2 + run.length());
+      byte[] decoded = jdkBase64(run);
+      if (!may) {
+        refused++;
+        assertThat(Decoders.utf8(decoded)).as(run).isNull();
+      }
+      if (round % 4 == 3) {
+        assertThat(may).as(run).isTrue(); // text is never refused
+      }
+    }
+    assertThat(refused).isGreaterThan(40_000);
+  }
+
+  private static String randomRun(SplittableRandom r, String alphabet, int length) {
+    StringBuilder b = new StringBuilder(length);
+    for (int k = 0; k < length; k++) {
+      b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    }
+    return b.toString();
+  }
 }
