@@ -1112,8 +1112,8 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "the two CPUs (nothing pinned): the figures include their contention, as a sidecar's would.",
         "",
         "Variants, the same rendered `envoy-config/envoy.yaml`: **none** (no ext_authz, no ext_proc), "
-        "**ext_authz** (ext_authz → jrego), **ext_authz+ext_proc** (as shipped"
-        + ("; with the full-duplex option" if args.full_duplex else "") + ")"
+        "**ext_authz** (ext_authz → jrego), **ext_authz+ext_proc** ("
+        + ("envoy-config's full-duplex option" if args.full_duplex else "as shipped") + ")"
         + ("; **ext_proc** (as shipped without ext_authz: the request rule decides alone, one round trip "
            "fewer; the same jrego serves it, so jrego's CPU per round covers both ext_proc variants)"
            if args.ext_proc_alone else "")
