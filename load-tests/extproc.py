@@ -304,9 +304,9 @@ def envoy_configs(workdir, certs, jrego_ports, upstream_port, variants, before_r
         subprocess.run(["bash", os.path.join(root, "envoy-config", "render.sh"), path], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         text = open(path).read()
-        if variant not in ("ext_authz+ext_proc", "before"):
+        if variant not in ("ext_authz+ext_proc", "before", "ext_proc"):
             text = without_filter(text, "envoy.filters.http.ext_proc")
-        if variant == "none":
+        if variant in ("none", "ext_proc"):
             text = without_filter(text, "envoy.filters.http.ext_authz")
         if variant == "ext_authz+ext_proc" and duplex:
             text = full_duplex(text)
@@ -550,6 +550,11 @@ def main():
                     help="unmeasured SSE streams per variant first, interleaved as the measured ones (the "
                          "stream paths compile under them: session 12 saw the first 400-600 100-event "
                          "streams 2-50x slower)")
+    ap.add_argument("--pace-ms", type=int, default=0,
+                    help="the measured SSE streams' upstream writes an event every this many ms (a model's "
+                         "pace; the warm-up's streams still flood): the first byte and the first answer text "
+                         "as a caller of a real model sees them, without Envoy's worker busy forwarding a flood "
+                         "(0: as fast as the connection takes them)")
     ap.add_argument("--no-sse", action="store_true", help="the HTTP requests only (no SSE streams)")
     ap.add_argument("--direct", type=float, default=0,
                     help="after the HTTP phases, this many seconds of the same Check (the 2 KB chat request "
@@ -575,6 +580,10 @@ def main():
                     help="the ext_authz+ext_proc variant with envoy-config/README.md's full-duplex option "
                          "(both ext_proc bodies FULL_DUPLEX_STREAMED, the listeners' stream_idle_timeout 30 s); "
                          "\"before\", if any, keeps its checkout's envoy.yaml as shipped")
+    ap.add_argument("--ext-proc-alone", action="store_true",
+                    help="a further variant, \"ext_proc\": envoy.yaml as shipped without its ext_authz filter, "
+                         "served by the same jrego (the bundle's request rule decides what Check would: "
+                         "one round trip fewer before the upstream; no token budget reserved)")
     ap.add_argument("--reverse", action="store_true",
                     help="interleave the variants in reverse order (a second run with the order turned "
                          "round shows what being first or last in each round does to a figure)")
@@ -594,7 +603,7 @@ def main():
                    stdout=subprocess.DEVNULL)
     java = find_java()
     load_avg = os.getloadavg()
-    variants = VARIANTS + (["before"] if args.before else [])
+    variants = VARIANTS + (["ext_proc"] if args.ext_proc_alone else []) + (["before"] if args.before else [])
     try:
         up_port = free_port()
         upstream = start("upstream", [java, "-XX:+UseSerialGC", "-cp", JAR, "io.jrego.loadtests.ChatUpstream",
@@ -649,7 +658,8 @@ def main():
                 raise RuntimeError(f"{variant}: expected 200, got {status}: {body[:300]!r}")
             sanity[variant] = after - before
         log(f"values redacted by one request: {sanity}")
-        if sanity["ext_authz+ext_proc"] < 4 or sanity.get("before", 4) < 4 or sanity["ext_authz"] or sanity["none"]:
+        if (sanity["ext_authz+ext_proc"] < 4 or sanity.get("before", 4) < 4 or sanity.get("ext_proc", 4) < 4
+                or sanity["ext_authz"] or sanity["none"]):
             raise RuntimeError(f"redaction is not where it should be: {sanity}")
 
         cert_args = [os.path.join(certs, f) for f in ("gateway.crt", "gateway.key", "ca.crt")]
@@ -688,7 +698,8 @@ def main():
                 row["since_ready_s"] = row["t0_ms"] / 1000 - ready_at
                 direct.append(row)
         sse = [] if args.no_sse else java_lines(
-            [java, f"-Dwarm.windows={args.warm_windows}", "-cp", JAR, "io.jrego.loadtests.SseLoad",
+            [java, f"-Dwarm.windows={args.warm_windows}", f"-Dsse.pace.ms={args.pace_ms}", "-cp", JAR,
+             "io.jrego.loadtests.SseLoad",
              stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *targets],
             sampler, "sse-generator")
         for row in sse:
@@ -713,14 +724,15 @@ def main():
             [t for t in http_log[row["target"]] if row["t0_ms"] <= t["start_ms"] <= row["t1_ms"]])
     cuts = cut_streams(os.path.join(workdir, "upstream.log"))
     envoy_version = subprocess.run([envoy, "--version"], capture_output=True, text=True).stdout.strip()
-    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
-                    cuts, warm_rate, http_warm, sse_warm, direct)
     day = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, "results", f"extproc-{day}.md")
-    open(out, "w").write(report)
+    # the figures first: a report that cannot be written still leaves them
     json.dump({"http": http, "sse": sse, "http_warmup": http_warm, "sse_warmup": sse_warm, "cut_streams": cuts,
                "direct": direct},
               open(out[:-3] + ".json", "w"), indent=1)
+    report = render(args, http, sse, sanity, found, checks, load_avg, os.getloadavg(), envoy_version, variants,
+                    cuts, warm_rate, http_warm, sse_warm, direct)
+    open(out, "w").write(report)
     print(report)
     log(f"wrote {out}")
 
@@ -1087,9 +1099,11 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         f"Command: `python3 load-tests/extproc.py --rates {args.rates} --seconds {args.seconds:g} "
         f"--warmup {args.warmup} --warm-rate {warm_rate:g} --warm-windows {args.warm_windows} --rounds {args.rounds} --streams {args.streams} --events {args.events} "
         f"--sse-warmup {args.sse_warmup} --measure-after {args.measure_after:g}"
+        + (f" --pace-ms {args.pace_ms}" if args.pace_ms else "")
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
         + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "")
-        + (" --full-duplex" if args.full_duplex else "") + (" --reverse" if args.reverse else "")
+        + (" --full-duplex" if args.full_duplex else "") + (" --ext-proc-alone" if args.ext_proc_alone else "")
+        + (" --reverse" if args.reverse else "")
         + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
@@ -1098,7 +1112,13 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "the two CPUs (nothing pinned): the figures include their contention, as a sidecar's would.",
         "",
         "Variants, the same rendered `envoy-config/envoy.yaml`: **none** (no ext_authz, no ext_proc), "
-        "**ext_authz** (ext_authz → jrego), **ext_authz+ext_proc** (as shipped). The caller is the API "
+        "**ext_authz** (ext_authz → jrego), **ext_authz+ext_proc** ("
+        + ("envoy-config's full-duplex option" if args.full_duplex else "as shipped") + ")"
+        + ("; **ext_proc** (as shipped without ext_authz: the request rule decides alone, one round trip "
+           "fewer; the same jrego serves it, so jrego's CPU per round covers both ext_proc variants)"
+           if args.ext_proc_alone else "")
+        + ("; **before** (the other checkout's jrego and envoy.yaml as shipped there)" if args.before else "")
+        + ". The caller is the API "
         "gateway identity (mTLS client certificate), so the shipped bundle redacts the prompt: "
         f"{sanity['ext_authz+ext_proc']:.0f} values replaced in one request through ext_proc, none through the others "
         f"(jrego's `jrego_pii_findings_total`; {found:.0f} in the whole run; "
@@ -1186,8 +1206,11 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         "own MB/s, of which the percentiles are, comes from a window of a few ms at 2,000 events: one "
         "preemption on the shared CPUs halves it).",
         "",
-        "| variant | MB/s all | MB/s p50 | MB/s p10 | MB/s p90 | headers ms p50 | first byte ms p50 | first byte ms p90 | first byte ms p99 | bytes/stream | ok |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "First text = the first byte of a non-empty `content` string (the role chunk's empty one does not "
+        "count): a filter that holds answer text back delays it past the first byte.",
+        "",
+        "| variant | MB/s all | MB/s p50 | MB/s p10 | MB/s p90 | headers ms p50 | first byte ms p50 | first byte ms p90 | first byte ms p99 | first text ms p50 | first text ms p90 | bytes/stream | ok |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for v in variants:
         r = s[v]
@@ -1195,6 +1218,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         lines.append(f"| {v} | {r['mb_per_s_all']:.2f} | {r['mb_per_s_p50']:.2f} | {r['mb_per_s_p10']:.2f} | {r.get('mb_per_s_p90', 0):.2f} "
                      f"| {r['headers_ms_p50']:.2f} | "
                      f"{r['first_byte_ms_p50']:.2f} | {r['first_byte_ms_p90']:.2f} | {pct(r['first_byte_ms'], 99):.2f} | "
+                     f"{r.get('first_text_ms_p50', float('nan')):.2f} | {r.get('first_text_ms_p90', float('nan')):.2f} | "
                      f"{r['bytes_per_stream']:,} | "
                      f"{r['ok']}/{r['streams']} |")
     lines += breakdown(variants, s)
@@ -1211,16 +1235,26 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         lines += before_after_http(variants, rates, fig, cpu_rows)
         lines += ["", f"SSE: {old['mb_per_s_p50']:.2f} → {full['mb_per_s_p50']:.2f} MB/s "
                   f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
-                  f"{full['first_byte_ms_p50']:.2f} ms p50."]
+                  f"{full['first_byte_ms_p50']:.2f} ms p50"
+                  + (f"; first text {old['first_text_ms_p50']:.2f} → {full['first_text_ms_p50']:.2f} ms p50"
+                     if "first_text_ms_p50" in old and "first_text_ms_p50" in full else "") + "."]
     lines += http_targets(verdict)
     # the issue's reading: bytes delivered over the streams' time; the median stream's MB/s (a few ms
     # window at 2,000 events, noise-bound here) is a second reading
-    lines.append(f"| SSE throughput ≥ 50% of no filter (MB/s over all streams) | {ratio_all:.2f}x "
-                 f"({full['mb_per_s_all']:.2f} vs {none['mb_per_s_all']:.2f} MB/s); second reading, the median "
-                 f"stream: {ratio:.2f}x ({full['mb_per_s_p50']:.2f} vs {none['mb_per_s_p50']:.2f}) "
-                 f"| {'yes' if ratio_all >= 0.5 else 'no'} |")
-    lines.append(f"| SSE adds ≤ 5 ms to the first byte | {ttfb:+.2f} ms p50, {ttfb90:+.2f} ms p90, {ttfb99:+.2f} ms p99 | "
-                 f"{'yes' if ttfb <= 5 else 'no'} |")
+    if args.pace_ms:
+        lines.append(f"| SSE throughput ≥ 50% of no filter | not measured: the upstream wrote an event every "
+                     f"{args.pace_ms} ms, so every variant's MB/s is the upstream's pace | - |")
+    else:
+        lines.append(f"| SSE throughput ≥ 50% of no filter (MB/s over all streams) | {ratio_all:.2f}x "
+                     f"({full['mb_per_s_all']:.2f} vs {none['mb_per_s_all']:.2f} MB/s); second reading, the median "
+                     f"stream: {ratio:.2f}x ({full['mb_per_s_p50']:.2f} vs {none['mb_per_s_p50']:.2f}) "
+                     f"| {'yes' if ratio_all >= 0.5 else 'no'} |")
+    text = ""
+    if "first_text_ms_p50" in full and "first_text_ms_p50" in none:
+        text = (f"; first answer text {full['first_text_ms_p50'] - none['first_text_ms_p50']:+.2f} ms p50, "
+                f"{full['first_text_ms_p90'] - none['first_text_ms_p90']:+.2f} ms p90")
+    lines.append(f"| SSE adds ≤ 5 ms to the first byte | {ttfb:+.2f} ms p50, {ttfb90:+.2f} ms p90, {ttfb99:+.2f} ms p99"
+                 f"{text} | {'yes' if ttfb <= 5 else 'no'} |")
     return "\n".join(lines) + "\n"
 
 

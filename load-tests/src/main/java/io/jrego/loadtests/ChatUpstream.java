@@ -17,9 +17,11 @@ import java.util.concurrent.Executors;
  * The AI service behind Envoy in the ext_proc load test: answers {@code POST /v1/chat/completions}
  * with a small JSON completion, or, when the request body asks for {@code "stream": true}, with an
  * OpenAI SSE stream of {@code x-sse-events} chunks (default 2,000), written and flushed one event
- * at a time as fast as the connection takes them. One chunk in 50 carries an e-mail address split
- * across two chunks, so a redacting filter has work to do. A stream cut before its end is written
- * to standard error ({@code cut stream: ...}, with how far it got and the exception).
+ * at a time as fast as the connection takes them, or with {@code x-sse-pace-ms} milliseconds
+ * between events (at most {@value #MAX_PACE_MS}), as a model writes its tokens. One chunk in 50
+ * carries an e-mail address split across two chunks, so a redacting filter has work to do. A stream
+ * cut before its end is written to standard error ({@code cut stream: ...}, with how far it got and
+ * the exception).
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.ChatUpstream PORT
@@ -32,6 +34,9 @@ public final class ChatUpstream {
           + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_load\",";
 
   private static final Map<Integer, List<byte[]>> STREAMS = new ConcurrentHashMap<>();
+
+  /** The longest pause between two events a request may ask for. */
+  static final int MAX_PACE_MS = 1_000;
 
   private ChatUpstream() {}
 
@@ -65,6 +70,15 @@ public final class ChatUpstream {
         return;
       }
       String n = ex.getRequestHeaders().getFirst("x-sse-events");
+      long pace;
+      try {
+        pace = pace(ex.getRequestHeaders().getFirst("x-sse-pace-ms"));
+      } catch (IllegalArgumentException e) {
+        byte[] why = e.getMessage().getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(400, why.length);
+        ex.getResponseBody().write(why);
+        return;
+      }
       ex.getResponseHeaders().set("content-type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
       // made once per length: the upstream's CPU per stream is then its writes alone, which the
@@ -76,10 +90,15 @@ public final class ChatUpstream {
       try {
         OutputStream out = ex.getResponseBody();
         for (byte[] event : events) {
+          if (pace > 0 && written > 0) {
+            Thread.sleep(pace);
+          }
           out.write(event);
           out.flush();
           written++;
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (IOException e) {
         // a stream cut before its end: said, so that the load test can tell why it got fewer bytes
         System.err.printf(
@@ -89,6 +108,19 @@ public final class ChatUpstream {
     } catch (IOException e) {
       System.err.println("request failed before its answer: " + e);
     }
+  }
+
+  /** The pause between events a request asks for ({@code x-sse-pace-ms}), 0 for none. */
+  static long pace(String header) {
+    if (header == null) {
+      return 0;
+    }
+    long ms = Long.parseLong(header.strip());
+    if (ms < 0 || ms > MAX_PACE_MS) {
+      throw new IllegalArgumentException(
+          "x-sse-pace-ms must be within 0.." + MAX_PACE_MS + ", got " + header);
+    }
+    return ms;
   }
 
   /**

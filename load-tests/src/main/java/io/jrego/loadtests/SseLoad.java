@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,13 @@ import java.util.Map;
  * alike. Prints one JSON line per target with the medians and the 90th percentiles: MB/s (bytes
  * over the time from the first body byte to the last) and milliseconds, and each stream's MB/s and
  * first byte in the order measured, and the wall-clock bounds of the measured rounds ({@code
- * t0_ms}, {@code t1_ms}).
+ * t0_ms}, {@code t1_ms}). Besides the first body byte, the first answer text: the first byte of a
+ * non-empty {@code "content"} string (the role chunk's empty one does not count), which a filter
+ * that holds text back delays even where it lets the first bytes through.
+ *
+ * <p>With {@code -Dsse.pace.ms=N} the measured streams (not the warm-up's) ask the upstream for N
+ * ms between events ({@code x-sse-pace-ms}, {@link ChatUpstream}): a model's pace instead of a
+ * flood, for the first byte and the first text as a caller of a real model sees them.
  *
  * <p>The WARMUP_STREAMS unmeasured rounds before them run in {@code -Dwarm.windows} windows
  * (default 1); each window prints one line per target with its number ({@code window}), its
@@ -58,12 +65,13 @@ public final class SseLoad {
       targets.put(args[i].substring(0, eq), URI.create(args[i].substring(eq + 1)));
     }
     List<String> names = new ArrayList<>(targets.keySet());
+    long pace = Long.getLong("sse.pace.ms", 0);
     int windows = Math.max(1, Math.min(warm, Integer.getInteger("warm.windows", 1)));
     int done = 0;
     for (int w = 0; w < windows && warm > 0; w++) {
       int n = (warm - done) / (windows - w);
       long t0 = System.currentTimeMillis();
-      Map<String, double[][]> window = rounds(client, targets, names, body, events, done, n);
+      Map<String, double[][]> window = rounds(client, targets, names, body, events, 0, done, n);
       long t1 = System.currentTimeMillis();
       done += n;
       int number = w;
@@ -85,7 +93,8 @@ public final class SseLoad {
       System.out.flush();
     }
     long t0 = System.currentTimeMillis();
-    Map<String, double[][]> results = rounds(client, targets, names, body, events, 0, streams);
+    Map<String, double[][]> results =
+        rounds(client, targets, names, body, events, pace, 0, streams);
     long t1 = System.currentTimeMillis();
     results.forEach(
         (name, r) -> {
@@ -105,6 +114,7 @@ public final class SseLoad {
       List<String> names,
       byte[] body,
       String events,
+      long pace,
       int from,
       int n)
       throws Exception {
@@ -115,7 +125,7 @@ public final class SseLoad {
     for (int i = 0; i < n; i++) {
       for (int k = 0; k < names.size(); k++) {
         String name = names.get(place(i + from, k, names.size()));
-        results.get(name)[i] = one(client, targets.get(name), body, events);
+        results.get(name)[i] = one(client, targets.get(name), body, events, pace);
       }
     }
     return results;
@@ -173,6 +183,7 @@ public final class SseLoad {
     double[] headers = new double[n];
     double[] first = new double[n];
     double[] mbps = new double[n];
+    double[] text = new double[n];
     long bytes = 0;
     int ok = 0;
     for (int i = 0; i < n; i++) {
@@ -180,6 +191,7 @@ public final class SseLoad {
       headers[i] = r[0];
       first[i] = r[1];
       mbps[i] = r[3] / 1e6 / ((r[2] - r[1]) / 1e3);
+      text[i] = r[5];
       bytes = (long) r[3];
       ok += r[4] == 200 ? 1 : 0;
     }
@@ -188,7 +200,8 @@ public final class SseLoad {
         "{\"target\":\"%s\",\"streams\":%d,\"ok\":%d,\"bytes_per_stream\":%d,"
             + "\"headers_ms_p50\":%.2f,\"headers_ms_p90\":%.2f,\"first_byte_ms_p50\":%.2f,"
             + "\"first_byte_ms_p90\":%.2f,\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f,"
-            + "\"mb_per_s_p90\":%.2f,\"mb_per_s\":%s,\"first_byte_ms\":%s}",
+            + "\"mb_per_s_p90\":%.2f,\"first_text_ms_p50\":%.2f,\"first_text_ms_p90\":%.2f,"
+            + "\"mb_per_s\":%s,\"first_byte_ms\":%s,\"first_text_ms\":%s}",
         name,
         n,
         ok,
@@ -200,37 +213,86 @@ public final class SseLoad {
         pct(mbps, 50),
         pct(mbps, 10),
         pct(mbps, 90),
+        pct(text, 50),
+        pct(text, 90),
         list(mbps),
-        list(first));
+        list(first),
+        list(text));
   }
 
-  /** [ms to headers, ms to first body byte, ms to last byte, bytes, status]. */
-  private static double[] one(HttpClient client, URI url, byte[] body, String events)
+  /**
+   * [ms to headers, ms to first body byte, ms to last byte, bytes, status, ms to first answer text
+   * (-1: none)].
+   */
+  private static double[] one(HttpClient client, URI url, byte[] body, String events, long pace)
       throws Exception {
-    HttpRequest req =
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(url)
             .header("content-type", "application/json")
             .header("x-sse-events", events)
             .timeout(Duration.ofSeconds(60))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (pace > 0) {
+      b.header("x-sse-pace-ms", Long.toString(pace));
+    }
+    HttpRequest req = b.build();
     long t0 = System.nanoTime();
     HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
     long th = System.nanoTime();
     long tf = 0;
+    long tt = 0;
     long n = 0;
     byte[] buf = new byte[64 * 1024];
+    FirstText text = new FirstText();
     try (InputStream in = r.body()) {
       int k;
       while ((k = in.read(buf)) >= 0) {
         if (k > 0 && tf == 0) {
           tf = System.nanoTime();
         }
+        if (tt == 0 && text.found(buf, k)) {
+          tt = System.nanoTime();
+        }
         n += k;
       }
     }
     long tl = System.nanoTime();
-    return new double[] {(th - t0) / 1e6, (tf - t0) / 1e6, (tl - t0) / 1e6, n, r.statusCode()};
+    return new double[] {
+      (th - t0) / 1e6,
+      (tf - t0) / 1e6,
+      (tl - t0) / 1e6,
+      n,
+      r.statusCode(),
+      tt == 0 ? -1 : (tt - t0) / 1e6
+    };
+  }
+
+  /**
+   * Finds the first non-empty {@code "content":"} string in a stream read in pieces (the key may be
+   * split across two reads).
+   */
+  static final class FirstText {
+    private static final byte[] KEY = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
+    private int matched; // bytes of KEY matched at the end of what was read so far
+
+    /** Whether the first answer text begins in {@code buf[0..len)}. */
+    boolean found(byte[] buf, int len) {
+      for (int i = 0; i < len; i++) {
+        byte c = buf[i];
+        if (matched == KEY.length) {
+          if (c != '"') {
+            return true;
+          }
+          matched = 0;
+        }
+        if (c == KEY[matched]) {
+          matched++;
+        } else {
+          matched = c == KEY[0] ? 1 : 0;
+        }
+      }
+      return false;
+    }
   }
 
   /** Each stream's figure, in the order measured: drift and outliers show in the JSON. */

@@ -1,7 +1,9 @@
 package io.jrego.loadtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -75,5 +77,42 @@ class SseLoadTest {
         }
       }
     }
+  }
+
+  @Test
+  void firstText_skipsTheRoleChunksEmptyContentAndFindsTheFirstTextSplitAcrossReads() {
+    byte[] stream =
+        """
+        data: {"choices":[{"delta":{"role":"assistant","content":""}}]}
+
+        data: {"choices":[{"delta":{"content":" the quick"}}]}
+
+        """
+            .getBytes(StandardCharsets.UTF_8);
+    int text = new String(stream, StandardCharsets.UTF_8).indexOf("\" the quick") + 1;
+    for (int cut = 1; cut < stream.length; cut++) {
+      SseLoad.FirstText t = new SseLoad.FirstText();
+      boolean inFirst = t.found(stream, cut);
+      byte[] rest = java.util.Arrays.copyOfRange(stream, cut, stream.length);
+      assertThat(inFirst).as("cut at %d", cut).isEqualTo(cut > text);
+      assertThat(inFirst || t.found(rest, rest.length)).as("cut at %d", cut).isTrue();
+    }
+  }
+
+  @Test
+  void firstText_findsNothingInAStreamWithoutText() {
+    byte[] stream =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"\"}}]}\n\ndata: [DONE]\n\n"
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(new SseLoad.FirstText().found(stream, stream.length)).isFalse();
+  }
+
+  @Test
+  void pace_readsTheHeaderWithinItsBounds() {
+    assertThat(ChatUpstream.pace(null)).isZero();
+    assertThat(ChatUpstream.pace(" 40 ")).isEqualTo(40);
+    assertThatThrownBy(() -> ChatUpstream.pace("-1")).hasMessageContaining("0..1000");
+    assertThatThrownBy(() -> ChatUpstream.pace("1001")).hasMessageContaining("0..1000");
+    assertThatThrownBy(() -> ChatUpstream.pace("fast")).isInstanceOf(NumberFormatException.class);
   }
 }

@@ -31,9 +31,23 @@ final class ChunkScan {
     }
   }
 
+  /**
+   * The members before {@code choices} of the last chunk a stream's scan read: the chunks of one
+   * stream repeat them byte for byte ({@code id}, {@code object}, {@code created}, {@code model},
+   * {@code system_fingerprint}), so a chunk that begins with the same characters, up to and with
+   * the quote of the {@code choices} key, is read from that key on. What was skipped read the same
+   * way then: the same characters parse alike, up to a key at the same place. Not thread-safe: one
+   * per stream.
+   */
+  static final class Prefix {
+    String data;
+    int choicesKey = -1; // where the choices key's literal starts in data, or -1
+  }
+
   private final JsonText t;
   private final String s;
   private final int n;
+  private int choicesKey = -1;
 
   private ChunkScan(String s) {
     this.t = new JsonText(s);
@@ -49,7 +63,19 @@ final class ChunkScan {
    * @throws BodyException when the JSON is malformed where it is read, or a key read is repeated
    */
   static List<Choice> scan(String data) throws BodyException {
-    return new ChunkScan(data).root();
+    return new ChunkScan(data).root(null);
+  }
+
+  /**
+   * As {@link #scan(String)}, skipping what {@code last} (the stream's previous chunk) shows to be
+   * the same; {@code last} then remembers this chunk.
+   */
+  static List<Choice> scan(String data, Prefix last) throws BodyException {
+    ChunkScan c = new ChunkScan(data);
+    List<Choice> choices = c.root(last);
+    last.data = data;
+    last.choicesKey = c.choicesKey;
+    return choices;
   }
 
   /** The text of the string literal at {@code [start, end)} of {@code data}. */
@@ -57,26 +83,35 @@ final class ChunkScan {
     return new JsonText(data).decodeString(new JsonText.Span(c.start(), c.end()));
   }
 
-  private List<Choice> root() throws BodyException {
-    int i = t.skipWs(0);
-    if (i >= n || s.charAt(i) != '{') {
-      return null;
+  private List<Choice> root(Prefix last) throws BodyException {
+    int i;
+    if (last != null
+        && last.choicesKey > 0
+        && s.regionMatches(0, last.data, 0, last.choicesKey + 1)) {
+      i = last.choicesKey; // the root's members before choices, as the last chunk had them
+    } else {
+      i = t.skipWs(0);
+      if (i >= n || s.charAt(i) != '{') {
+        return null;
+      }
+      i = t.skipWs(i + 1);
+      if (at(i) == '}') {
+        return null;
+      }
     }
     List<Choice> choices = null;
     boolean seen = false;
-    i = t.skipWs(i + 1);
-    if (at(i) == '}') {
-      return null;
-    }
     while (true) {
       int keyEnd = key(i);
       boolean isChoices = keyIs(i, keyEnd, "choices");
+      int keyStart = i;
       i = value(keyEnd);
       if (isChoices) {
         if (seen) {
           throw new BodyException("the body has key \"choices\" twice in the object at \"\"");
         }
         seen = true;
+        choicesKey = keyStart;
         if (s.charAt(i) == '[') {
           choices = new ArrayList<>(1);
           i = array(i, choices);

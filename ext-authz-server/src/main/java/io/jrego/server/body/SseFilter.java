@@ -62,6 +62,7 @@ public final class SseFilter {
   private final Redactions redactions;
   private final int maxHold;
   private final Map<Integer, Choice> choices = new TreeMap<>();
+  private final ChunkScan.Prefix prefix = new ChunkScan.Prefix();
   private String template; // the data of the last chunk with choices, and its event
   private SseBlock templateBlock;
   private final Bytes out = new Bytes();
@@ -227,7 +228,7 @@ public final class SseFilter {
    */
   private boolean answerText(String d, SseBlock block, boolean judge) throws BodyException {
     changes = 0;
-    List<ChunkScan.Choice> found = ChunkScan.scan(d);
+    List<ChunkScan.Choice> found = ChunkScan.scan(d, prefix);
     if (found == null) {
       return false;
     }

@@ -1,5 +1,8 @@
 package io.jrego.server.body;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -62,10 +65,7 @@ public final class SseFramer {
         }
         endLine("\r", lineEnd, out);
       }
-      int end = i;
-      while (end < n && bytes[end] != '\n' && bytes[end] != '\r') {
-        end++;
-      }
+      int end = nextBreak(bytes, i, n);
       if (end == n) {
         append(bytes, i, end - i);
         break;
@@ -81,6 +81,38 @@ public final class SseFramer {
       i = end + 1;
     }
     return out;
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LFS = ONES * '\n';
+  private static final long CRS = ONES * '\r';
+
+  /**
+   * The index of the first {@code \n} or {@code \r} in {@code bytes[from, to)}, or {@code to}:
+   * eight bytes at a time (a byte equal to one of them is a zero byte of the word XORed with it,
+   * which the borrow of subtracting one from each byte marks; the lowest mark is exact), where a
+   * loop over the bytes looked at each one with two compares.
+   */
+  static int nextBreak(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long w = (long) LONGS.get(bytes, i);
+      long lf = w ^ LFS;
+      long cr = w ^ CRS;
+      long marks = (((lf - ONES) & ~lf) | ((cr - ONES) & ~cr)) & HIGH_BITS;
+      if (marks != 0) {
+        return i + (Long.numberOfTrailingZeros(marks) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (bytes[i] == '\n' || bytes[i] == '\r') {
+        return i;
+      }
+    }
+    return to;
   }
 
   private void append(byte[] bytes, int from, int length) throws BodyException {

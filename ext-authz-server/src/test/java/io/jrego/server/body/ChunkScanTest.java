@@ -17,7 +17,10 @@ class ChunkScanTest {
   record Read(int index, boolean fromDelta, boolean finishing, int start, int end, String text) {}
 
   private static List<Read> scan(String d) throws BodyException {
-    List<ChunkScan.Choice> found = ChunkScan.scan(d);
+    return reads(d, ChunkScan.scan(d));
+  }
+
+  private static List<Read> reads(String d, List<ChunkScan.Choice> found) throws BodyException {
     if (found == null) {
       return null;
     }
@@ -177,6 +180,74 @@ class ChunkScanTest {
       }
       assertThat(got).as(d).extracting(Read::text).containsExactlyElementsOf(expected);
     }
+  }
+
+  @Test
+  void aStreamsChunks_readFromTheChoicesKeyWhenTheyBeginAsTheLastOne_readAsWhole() {
+    Random r = new Random(20261207);
+    Gen g = new Gen(r, true);
+    ChunkScan.Prefix last = new ChunkScan.Prefix();
+    String previous = g.event();
+    int skipped = 0;
+    int refused = 0;
+    for (int n = 0; n < 40_000; n++) {
+      // the next chunk: new, or the last one changed once or twice anywhere (before, at or after
+      // its choices key: a member, a quote, the space before the key)
+      String d =
+          switch (r.nextInt(4)) {
+            case 0 -> g.event();
+            case 1 -> mutate(r, previous);
+            case 2 -> mutate(r, mutate(r, previous));
+            default -> previous;
+          };
+      if (!d.stripLeading().startsWith("{")) {
+        continue;
+      }
+      if (last.choicesKey > 0 && d.regionMatches(0, last.data, 0, last.choicesKey + 1)) {
+        skipped++;
+      }
+      List<Read> whole;
+      try {
+        whole = scan(d);
+      } catch (BodyException e) {
+        // refused by the scan, or by decoding the text it found (an escape)
+        assertThatThrownBy(() -> reads(d, ChunkScan.scan(d, last)))
+            .as(d)
+            .isInstanceOf(BodyException.class);
+        refused++;
+        previous = d;
+        continue;
+      }
+      try {
+        assertThat(reads(d, ChunkScan.scan(d, last))).as(d).isEqualTo(whole);
+      } catch (BodyException e) {
+        throw new AssertionError("refused with the last chunk's prefix: " + d, e);
+      }
+      previous = d;
+    }
+    assertThat(skipped).isGreaterThan(10_000);
+    assertThat(refused).as("refused").isGreaterThan(1_000);
+  }
+
+  @Test
+  void aChunkThatDiffersAtTheChoicesKey_isReadWhole() throws Exception {
+    ChunkScan.Prefix last = new ChunkScan.Prefix();
+    String first = "{\"id\":\"a\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}";
+    assertThat(reads(first, ChunkScan.scan(first, last)))
+        .extracting(Read::text)
+        .containsExactly("x");
+    assertThat(last.choicesKey).isEqualTo(first.indexOf("\"choices\""));
+    // the same characters up to the key's quote, then a space where the quote was: malformed
+    // there, read whole
+    String spaced = "{\"id\":\"a\", \"choices\":[{\"delta\":{\"content\":\"y\"}}]}";
+    assertThat(reads(spaced, ChunkScan.scan(spaced, last)))
+        .extracting(Read::text)
+        .containsExactly("y");
+    // a repeated choices key after the skipped members is still refused
+    String twice = "{\"id\":\"a\", \"choices\":[],\"choices\":[{}]}";
+    assertThatThrownBy(() -> ChunkScan.scan(twice, last))
+        .isInstanceOf(BodyException.class)
+        .hasMessageContaining("\"choices\" twice");
   }
 
   @Test

@@ -49,6 +49,36 @@ class SseFramerTest {
   }
 
   @Test
+  void nextBreak_findsTheFirstLfOrCrAsALoopOverTheBytesDoes() {
+    java.util.Random r = new java.util.Random(20261207);
+    // bytes next to \n and \r (0x0B, 0x0C, 0x0E, 0x09), 0x00, 0x01 and 0x80+: the word search's
+    // borrows must mark neither them nor what follows a break
+    byte[] alphabet = {
+      'a', '\n', '\r', 0x0B, 0x0C, 0x0E, 0x09, 0x00, 0x01, (byte) 0x8A, (byte) 0x8D, -1
+    };
+    for (int n = 0; n < 20_000; n++) {
+      byte[] bytes = new byte[r.nextInt(40)];
+      int breaks = r.nextInt(4);
+      for (int i = 0; i < bytes.length; i++) {
+        byte x = alphabet[r.nextInt(alphabet.length)];
+        bytes[i] = breaks == 0 && (x == '\n' || x == '\r') ? (byte) 'a' : x;
+      }
+      int from = bytes.length == 0 ? 0 : r.nextInt(bytes.length + 1);
+      int to = from + r.nextInt(bytes.length - from + 1);
+      int expected = to;
+      for (int i = from; i < to; i++) {
+        if (bytes[i] == '\n' || bytes[i] == '\r') {
+          expected = i;
+          break;
+        }
+      }
+      assertThat(SseFramer.nextBreak(bytes, from, to))
+          .as("%s from %d to %d", java.util.Arrays.toString(bytes), from, to)
+          .isEqualTo(expected);
+    }
+  }
+
+  @Test
   void crAtTheEndOfAPiece_waitsForTheNextToKnowIfLfFollows() throws Exception {
     SseFramer f = new SseFramer(1024);
     assertThat(f.push(b("data: x\r\n\r"))).isEmpty();
