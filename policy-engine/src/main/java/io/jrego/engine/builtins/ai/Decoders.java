@@ -179,51 +179,7 @@ final class Decoders {
    * ({@link #wellFormedUtf8}'s rules up to the end of {@code b}).
    */
   static boolean illFormedUtf8Prefix(byte[] b) {
-    int n = b.length;
-    int i = 0;
-    while (i < n) {
-      int c = b[i] & 0xFF;
-      if (c < 0x80) {
-        i++;
-        continue;
-      }
-      int need;
-      int lo = 0x80;
-      int hi = 0xBF;
-      if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) {
-          lo = 0xA0;
-        } else if (c == 0xED) {
-          hi = 0x9F;
-        }
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) {
-          lo = 0x90;
-        } else if (c == 0xF4) {
-          hi = 0x8F;
-        }
-      } else {
-        return true;
-      }
-      if (i + 1 < n) {
-        int second = b[i + 1] & 0xFF;
-        if (second < lo || second > hi) {
-          return true;
-        }
-      }
-      for (int k = 2; k <= need && i + k < n; k++) {
-        int cont = b[i + k] & 0xFF;
-        if (cont < 0x80 || cont > 0xBF) {
-          return true;
-        }
-      }
-      i += need + 1;
-    }
-    return false;
+    return utf8State(b) == ILL_FORMED;
   }
 
   /** {@code \\uXXXX}, {@code \xHH}, {@code %HH} and {@code &#N;} runs starting at {@code i}. */
@@ -440,6 +396,15 @@ final class Decoders {
 
   /** Whether {@code b} is well-formed UTF-8 (Unicode 15, table 3-7). */
   static boolean wellFormedUtf8(byte[] b) {
+    return utf8State(b) == WELL_FORMED;
+  }
+
+  private static final int WELL_FORMED = 0;
+  private static final int TRUNCATED = 1; // every byte fits, but the last sequence is not whole
+  private static final int ILL_FORMED = 2;
+
+  /** How {@code b} reads as UTF-8 (Unicode 15, table 3-7): one of the three states above. */
+  private static int utf8State(byte[] b) {
     int n = b.length;
     int i = 0;
     while (i < n) {
@@ -468,24 +433,20 @@ final class Decoders {
           hi = 0x8F;
         }
       } else {
-        return false;
+        return ILL_FORMED;
       }
-      if (i + need >= n) {
-        return false;
-      }
-      int second = b[i + 1] & 0xFF;
-      if (second < lo || second > hi) {
-        return false;
-      }
-      for (int k = 2; k <= need; k++) {
-        int cont = b[i + k] & 0xFF;
-        if (cont < 0x80 || cont > 0xBF) {
-          return false;
+      for (int k = 1; k <= need; k++) {
+        if (i + k >= n) {
+          return TRUNCATED;
+        }
+        int next = b[i + k] & 0xFF;
+        if (k == 1 ? next < lo || next > hi : next < 0x80 || next > 0xBF) {
+          return ILL_FORMED;
         }
       }
       i += need + 1;
     }
-    return true;
+    return WELL_FORMED;
   }
 
   private static String printable(byte[] b) {
