@@ -386,7 +386,15 @@ final class Safety {
       case Term.Call c -> {
         List<Term> args = c.args();
         int n = args.size();
-        switch (c.name()) {
+        // a policy may call these names itself, with any number of arguments: only the shapes the
+        // parser writes are read as such, the rest as ordinary calls (the type check reports them)
+        boolean written =
+            switch (c.name()) {
+              case "assign", Compiler.SOME_MEMBER_2 -> n == 2;
+              case Compiler.SOME_MEMBER_3 -> n == 3;
+              default -> true;
+            };
+        switch (written ? c.name() : "") {
           case "eq" -> args.forEach(x -> collect(x, true, needs, outs, known));
           case "assign" -> {
             collect(args.get(0), true, needs, outs, known);
