@@ -152,7 +152,7 @@ entrypoint=(/opt/jrego/runtime/bin/java "${SERVE_JVM_FLAGS[@]}" "${SERVE_AOT_FLA
 aot_out="$work/aot"
 rm -rf "$aot_out" && mkdir -p "$aot_out" && chmod 777 "$aot_out"
 log="$work/aot-train.log"
-echo "build-image: recording the AOT cache (a training run of serve, 15-50 s)" >&2
+echo "build-image: recording the AOT cache (a training run of serve, about 15 s)" >&2
 # the same sandbox as container/run-image.sh; no --unshare-pid, so the JVM can be stopped by pid.
 # The same training as the launcher's (every shipped bundle, routed by bin/aot-training.yaml), the
 # bundles and routes seen only by the training run, not copied into the image.
@@ -162,12 +162,11 @@ bwrap --ro-bind "$stage" / --proc /proc --dev /dev --tmpfs /tmp --bind "$aot_out
   --ro-bind "$root/ext-authz-server/bin/aot-training.yaml" /tmp/train/aot-training.yaml \
   --unshare-user --uid 65532 --gid 65532 --unshare-ipc --unshare-uts --die-with-parent \
   --clearenv --setenv PATH /opt/jrego/runtime/bin \
-  /opt/jrego/runtime/bin/java "${SERVE_JVM_FLAGS[@]}" "${SERVE_AOT_TRAINING_FLAGS[@]}" \
-  -XX:AOTCacheOutput=/tmp/aot/jrego-serve.aot \
+  /opt/jrego/runtime/bin/java "${SERVE_JVM_FLAGS[@]}" -XX:AOTCacheOutput=/tmp/aot/jrego-serve.aot \
   -Xlog:aot=error -jar /opt/jrego/jrego.jar "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
 bw=$!
 java_pid=""
-# At most 5 minutes: the training takes 15-50 s on an idle machine, but the JVM prints nothing
+# At most 5 minutes: the training takes about 15 s on an idle machine, but the JVM prints nothing
 # before it serves, and on a loaded 2-CPU machine (a CI run beside builds) it took over a minute.
 for _ in $(seq 1 3000); do
   kill -0 "$bw" 2>/dev/null || break

@@ -6,7 +6,7 @@
 #                                  JDK of that major version (default: 25 or newer)
 #   serve_jvm_opts JAVA JAR ROOT   sets SERVE_JVM_OPTS: those flags; on JDK 25 or newer also makes the AOT
 #                                  cache ROOT/ext-authz-server/target/jrego-serve.aot when it is
-#                                  missing or older than JAR (a training run of 10-45 s), and
+#                                  missing or older than JAR (a training run of about 10 s), and
 #                                  uses it. JREGO_AOT=off: neither.
 #   serve_aot_flags AOT [MAJOR [JIT]]  sets SERVE_AOT_FLAGS: the flags that start from the cache AOT
 #   serve_jit_flags                sets SERVE_JIT (c1 or c2, from JREGO_JIT) and SERVE_JIT_FLAGS
@@ -198,17 +198,12 @@ serve_jvm_opts() {
 # compiles took resident memory from 151-154 to 173 MiB. With the usual counts those methods reach
 # C2 10-20 s into traffic (the first 30 s 6-10 MiB higher) and 60-70 s in the process holds
 # 155-159 MiB; ready and the maximum unchanged (load-tests/README.md, "Footprint", session 10).
-# SkipTier2IfPossible (JDK 25, diagnostic; JIT c2 only): a method the cache has a C2 compile's
-# record and profile for, whose recorded class-initialisation dependencies hold, is queued for C2
-# at its first call instead of at tier 2 (which reaches C2 only at one of tier 2's counter events,
-# every 2,048 calls): the compiles the training recorded happen in the warm-up and the first
-# seconds, not in a wave a minute into traffic (load-tests/README.md, "Fault matrix", session 22).
 serve_aot_flags() {
   SERVE_AOT_FLAGS=("-XX:AOTCache=$1" -Xlog:aot=warning -Xlog:aot+codecache=off)
   if [[ "${2:-25}" == 25 ]]; then
     SERVE_AOT_FLAGS+=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly)
     [[ "${3:-c2}" == c2 ]] && SERVE_AOT_FLAGS+=(-XX:+UnlockDiagnosticVMOptions
-      -XX:Tier0ProfileDelayFactor=1 -XX:Tier2ProfileDelayFactor=1 -XX:+SkipTier2IfPossible)
+      -XX:Tier0ProfileDelayFactor=1 -XX:Tier2ProfileDelayFactor=1)
   fi
   return 0
 }
@@ -216,29 +211,19 @@ serve_aot_flags() {
 # serve_aot_training_args POLICIES CONFIG: sets SERVE_AOT_TRAINING_ARGS, the `serve` arguments of
 # the training run: every shipped bundle under POLICIES (a rego-policies folder), routed by
 # CONFIG (bin/aot-training.yaml) so that the warm-up's made-up chat, MCP and retrieval requests
-# and ext_proc streams each reach their own bundle's rules, and a warm-up of at most 30 s (it stops
-# earlier once it has run 5,000 checks and the JIT has settled); and SERVE_AOT_TRAINING_FLAGS, the
-# JVM flags of the training run alone: compile thresholds at 1/20 (-XX:CompileThresholdScaling).
-# The cache keeps a C2 compile's record and profile only for the methods the training compiled
-# with C2, and only those are compiled at once when `serve` starts (AOTCompileEagerly); every other
-# method waits for HotSpot's own counts, about 5,000 calls for C2. At the fault matrix's 75 checks
-# a second per replica a method called once per check gets there 70-130 s into traffic, and rarer
-# ones minutes later: the replicas' JIT had not settled after 140 s in any matrix since session 16
-# (load-tests/README.md, "Fault matrix", session 22). A time-bounded training on a busy machine
-# runs few checks: 6 s ran 86 checks while builds ran, and its cache had a C2 record for 44 of
-# the 1,401 methods a replica compiled with C2 later than a minute into the matrix (data at all
-# for 273). 30 s with the thresholds at 1/20 on the same busy machine ran 2,792 checks and 1,310
-# ext_proc streams and had a C2 record for 629 of them (data for 1,186). The flag applies to the
-# training only: `serve` itself runs with HotSpot's usual thresholds.
+# and ext_proc streams each reach their own bundle's rules, and a 6 s warm-up (it stops earlier
+# once the JIT has settled). On a busy machine 6 s is few checks (772 against 6,528 on a calm one),
+# and the cache holds C2-level profiles for fewer of the methods the first minute compiles (99
+# against 384 of 1,086); a 30 s training (797) made no difference to the first minute measured
+# against a calm 6 s one (load-tests/README.md, "Footprint", session 8). Record it on a quiet machine.
 # The admin server runs too (loopback, a port of its own): without it its classes (the JDK's HTTP
 # server) were left out of the cache and loaded from the runtime image at every start.
 serve_aot_training_args() {
   local policies="$1" config="$2" b
-  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --warm-up 30s --config "$config")
+  SERVE_AOT_TRAINING_ARGS=(serve --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --warm-up 6s --config "$config")
   for b in ai-gateway ai-guards mcp-gateway rag-gateway; do
     SERVE_AOT_TRAINING_ARGS+=(--bundle "$policies/$b")
   done
-  SERVE_AOT_TRAINING_FLAGS=(-XX:CompileThresholdScaling=0.05)
 }
 
 # serve_aot_train JAVA JAR ROOT OUT: runs `serve` with its warm-up on loopback (made-up checks and
@@ -247,14 +232,13 @@ serve_aot_training_args() {
 serve_aot_train() {
   local java="$1" jar="$2" root="$3" out="$4"
   local log="$out.train.log" tmp="$out.$$.tmp"  # two first starts at once each train their own
-  echo "jrego: recording the start-up cache $out (once per build, 10-45 s)..." >&2
+  echo "jrego: recording the start-up cache $out (once per build, about 10 s)..." >&2
   rm -f "$tmp"
   serve_aot_training_args "$root/rego-policies" "$root/ext-authz-server/bin/aot-training.yaml"
-  "$java" "${SERVE_JVM_OPTS[@]}" "${SERVE_AOT_TRAINING_FLAGS[@]}" "-XX:AOTCacheOutput=$tmp" \
-    -Xlog:aot=error -jar "$jar" \
+  "$java" "${SERVE_JVM_OPTS[@]}" "-XX:AOTCacheOutput=$tmp" -Xlog:aot=error -jar "$jar" \
     "${SERVE_AOT_TRAINING_ARGS[@]}" >"$log" 2>&1 &
   local pid=$! i
-  # at most 3 minutes: 10-45 s on an idle machine, over a minute on a loaded 2-CPU one
+  # at most 3 minutes: about 10 s on an idle machine, over a minute on a loaded 2-CPU one
   for i in $(seq 1 1800); do
     grep -q '^jrego serving' "$log" 2>/dev/null && break
     kill -0 "$pid" 2>/dev/null || break
