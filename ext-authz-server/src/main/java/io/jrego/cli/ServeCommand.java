@@ -881,9 +881,18 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     switch (event) {
       case BundleManager.Activated a -> {
         metrics.bundleActivated(a.source());
+        BundleManager.Load l = a.load();
+        String load =
+            String.format(
+                "read in %d ms, compiled in %d ms; modules parsed %d, reused %d%s",
+                l.read().toMillis(),
+                l.compile().toMillis(),
+                l.parsed(),
+                l.reused(),
+                l.compileReused() ? "; compiled rules reused" : "");
         out.printf(
-            "jrego: activated bundle revision %s from %s at %s%n",
-            a.policy().revision(), a.source(), a.policy().activatedAt());
+            "jrego: activated bundle revision %s from %s at %s (%s)%n",
+            a.policy().revision(), a.source(), a.policy().activatedAt(), load);
         out.flush();
       }
       case BundleManager.Waiting w -> {
