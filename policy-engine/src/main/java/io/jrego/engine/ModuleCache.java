@@ -90,7 +90,7 @@ public final class ModuleCache {
   @SuppressWarnings("ReferenceEquality") // the same parse, not an equal one
   synchronized CompiledPolicy compiledFrom(List<Module> modules) {
     Compiled k = keptCompile;
-    if (k == null || k.modules().size() != modules.size()) {
+    if (k == null || k.policy() == null || k.modules().size() != modules.size()) {
       return null;
     }
     for (int i = 0; i < modules.size(); i++) {
@@ -104,7 +104,8 @@ public final class ModuleCache {
 
   /**
    * A compile of this load: {@code files} with their texts and versions parsed to {@code modules}
-   * (in the same order), compiled to {@code policy}; kept by {@link #keep}.
+   * (in the same order), compiled to {@code policy} (null: not to be reused, as when custom
+   * builtins resolved its calls); kept by {@link #keep}.
    */
   synchronized void compiled(
       List<String> files,

@@ -136,9 +136,13 @@ public final class Rego {
                   return b != null ? b : standard.lookup(name).orElse(null);
                 });
       }
-      if (reusable) {
+      if (reuse != null) {
         reuse.compiled(
-            List.copyOf(modules.keySet()), List.copyOf(modules.values()), versions, parsed, policy);
+            List.copyOf(modules.keySet()),
+            List.copyOf(modules.values()),
+            versions,
+            parsed,
+            reusable ? policy : null);
       }
       ContentDigest digest =
           new ContentDigest(

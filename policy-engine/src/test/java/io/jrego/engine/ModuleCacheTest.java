@@ -204,6 +204,27 @@ class ModuleCacheTest {
     assertThat(cache.parsedTotal()).as("a module that does not parse is never kept").isEqualTo(1);
   }
 
+  /** A module that does not parse is never held, and its errors come again at every parse. */
+  @Test
+  void aModuleThatDoesNotParseIsNeverHeld() throws Exception {
+    ModuleCache cache = new ModuleCache();
+    String broken = "package app\n\nallow if {\n";
+    String first = null;
+    try {
+      cache.parse("app.rego", broken, RegoVersion.V1);
+    } catch (RegoException e) {
+      first = e.getMessage();
+    }
+    assertThat(first).contains("app.rego:");
+    assertThat(cache.held()).isZero();
+    cache.keep();
+    assertThat(cache.held()).isZero();
+    assertThatThrownBy(() -> cache.parse("app.rego", broken, RegoVersion.V1))
+        .isInstanceOf(RegoException.class)
+        .hasMessage(first);
+    assertThat(cache.parsedTotal() + cache.reusedTotal()).isZero();
+  }
+
   /** A test run rewrites the modules it compiles: it neither uses nor fills the cache. */
   @Test
   void testModeLeavesTheCacheAlone() throws Exception {
