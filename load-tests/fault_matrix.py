@@ -935,7 +935,7 @@ def swap_log_lines(replica, since):
     try:
         with open(replica.server.log_path, errors="replace") as f:
             f.seek(since)
-            return [l.strip()[:200] for l in f if SWAP_LOG.search(l)]
+            return [l.strip()[:300] for l in f if SWAP_LOG.search(l)]
     except OSError:
         return []
 

@@ -881,9 +881,29 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
     switch (event) {
       case BundleManager.Activated a -> {
         metrics.bundleActivated(a.source());
-        out.printf(
-            "jrego: activated bundle revision %s from %s at %s%n",
-            a.policy().revision(), a.source(), a.policy().activatedAt());
+        BundleManager.Load l = a.load();
+        // concatenated, not formatted, as the warm-up's line below: both are written on the bundle
+        // thread at every swap, and java.util.Formatter writing to this stream threw out the code
+        // compiled for the checks' own formatting (fault matrix, cpu-policy swap, session 23:
+        // Formatter$FixedString.print@16 and FormatSpecifier.printInteger@16 class_check traps on
+        // each replica, then their C2 compiles again, in the swap's first second)
+        out.println(
+            "jrego: activated bundle revision "
+                + a.policy().revision()
+                + " from "
+                + a.source()
+                + " at "
+                + a.policy().activatedAt()
+                + " (read in "
+                + l.read().toMillis()
+                + " ms, compiled in "
+                + l.compile().toMillis()
+                + " ms; modules parsed "
+                + l.parsed()
+                + ", reused "
+                + l.reused()
+                + (l.compileReused() ? "; compiled rules reused" : "")
+                + ")");
         out.flush();
       }
       case BundleManager.Waiting w -> {
@@ -897,16 +917,18 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       case BundleManager.WarmedUp w -> {
         PolicyWarmUp.Result r = w.result();
         if (r.evaluations() > 0 || r.failures() > 0) {
-          out.printf(
-              "jrego: warmed the new policy from %s: %d evaluations on recent inputs in %d ms"
-                  + "%s%s%n",
-              w.source(),
-              r.evaluations(),
-              r.took().toMillis(),
-              r.firstError()
-                  .map(e -> ", " + r.failures() + " failed (the first: " + e + ")")
-                  .orElse(""),
-              r.cut() > 0 ? ", " + r.cut() + " inputs too expensive to warm on" : "");
+          out.println(
+              "jrego: warmed the new policy from "
+                  + w.source()
+                  + ": "
+                  + r.evaluations()
+                  + " evaluations on recent inputs in "
+                  + r.took().toMillis()
+                  + " ms"
+                  + r.firstError()
+                      .map(e -> ", " + r.failures() + " failed (the first: " + e + ")")
+                      .orElse("")
+                  + (r.cut() > 0 ? ", " + r.cut() + " inputs too expensive to warm on" : ""));
           out.flush();
         }
       }

@@ -54,6 +54,7 @@ public final class Rego {
     private Consumer<String> printSink = line -> {};
     private Clock clock = Clock.systemUTC();
     private boolean testMode;
+    private ModuleCache cache;
 
     private Builder() {}
 
@@ -95,10 +96,17 @@ public final class Rego {
     public PreparedPolicy compile() throws RegoException {
       List<RegoError> errors = new ArrayList<>();
       List<Module> parsed = new ArrayList<>();
+      // a test run rewrites the modules it is given: nothing of it is kept or reused
+      ModuleCache reuse = testMode ? null : cache;
+      List<RegoVersion> versions = new ArrayList<>();
       for (Map.Entry<String, String> e : modules.entrySet()) {
         RegoVersion v = moduleVersions.getOrDefault(e.getKey(), defaultVersion);
+        versions.add(v);
         try {
-          parsed.add(Parser.parseModule(e.getKey(), e.getValue(), v));
+          parsed.add(
+              reuse != null
+                  ? reuse.parse(e.getKey(), e.getValue(), v)
+                  : Parser.parseModule(e.getKey(), e.getValue(), v));
         } catch (RegoException ex) {
           errors.addAll(ex.errors());
         }
@@ -115,13 +123,27 @@ public final class Rego {
       }
       Map<String, Builtin> extra = Map.copyOf(customBuiltins);
       BuiltinRegistry standard = StandardBuiltins.registry();
-      CompiledPolicy policy =
-          Compiler.compile(
-              parsed,
-              name -> {
-                Builtin b = extra.get(name);
-                return b != null ? b : standard.lookup(name).orElse(null);
-              });
+      // compiled rules resolve calls to the builtins they were compiled with: reused only when
+      // both compiles had the standard ones alone
+      boolean reusable = reuse != null && extra.isEmpty();
+      CompiledPolicy policy = reusable ? reuse.compiledFrom(parsed) : null;
+      if (policy == null) {
+        policy =
+            Compiler.compile(
+                parsed,
+                name -> {
+                  Builtin b = extra.get(name);
+                  return b != null ? b : standard.lookup(name).orElse(null);
+                });
+      }
+      if (reuse != null) {
+        reuse.compiled(
+            List.copyOf(modules.keySet()),
+            List.copyOf(modules.values()),
+            versions,
+            parsed,
+            reusable ? policy : null);
+      }
       ContentDigest digest =
           new ContentDigest(
               modules,
@@ -140,6 +162,17 @@ public final class Rego {
      */
     public Builder builtin(CustomBuiltin builtin) {
       customBuiltins.put(builtin.name(), CustomBuiltins.adapt(builtin));
+      return this;
+    }
+
+    /**
+     * Parses through {@code cache}, which hands back modules it parsed for this load or kept from
+     * the last one, and reuses its kept compiled rules when every module is the same ({@link
+     * ModuleCache}); whoever loads then tells it whether the result serves ({@link
+     * ModuleCache#keep}) or not ({@link ModuleCache#dropPending}). Not in test mode.
+     */
+    public Builder parsedWith(ModuleCache cache) {
+      this.cache = Objects.requireNonNull(cache);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.jrego.server.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.PreparedPolicy;
 import io.jrego.engine.base.EngineOptions;
 import io.jrego.engine.base.RegoError;
@@ -45,8 +46,27 @@ public final class BundleManager implements AutoCloseable {
     String source();
   }
 
-  /** A new policy is active. */
-  public record Activated(String source, ActivePolicy policy) implements Event {}
+  /**
+   * A new policy is active.
+   *
+   * @param load what loading it took
+   */
+  public record Activated(String source, ActivePolicy policy, Load load) implements Event {}
+
+  /**
+   * What one activation's load took on the bundle thread, for the log: the swap's own seconds.
+   *
+   * @param read fetching and reading the bundle that came (the package check of its modules
+   *     included)
+   * @param compile composing and compiling the policy and preparing its decisions
+   * @param parsed modules parsed in this load
+   * @param reused modules found parsed: by this load's package check, or unchanged since the policy
+   *     it replaces ({@link ModuleCache})
+   * @param compileReused whether the compiled rules of the policy it replaces were reused (no
+   *     module changed: a swap of data alone)
+   */
+  public record Load(
+      Duration read, Duration compile, long parsed, long reused, boolean compileReused) {}
 
   /**
    * A bundle was refused, or could not be fetched; the last good policy stays.
@@ -106,6 +126,13 @@ public final class BundleManager implements AutoCloseable {
   private volatile ScheduledExecutorService scheduler;
   private volatile boolean closed;
   private volatile Optional<PolicyWarmUp> warmUp = Optional.empty();
+
+  /**
+   * The serving policy's parsed modules and compiled rules, for the next load to reuse, and what a
+   * load under way parsed: its package check and its compile share one parse. Kept on activation,
+   * dropped on every other outcome, so it holds no more than the serving policy does.
+   */
+  private final ModuleCache modules = new ModuleCache();
 
   public BundleManager(
       List<BundleSource> sources,
@@ -189,13 +216,22 @@ public final class BundleManager implements AutoCloseable {
   }
 
   private boolean pollOnce(BundleSource source) {
+    try {
+      return pollOnce(source, System.nanoTime(), modules.parsedTotal(), modules.reusedTotal());
+    } finally {
+      modules.dropPending(); // after an activation, kept already: nothing pending
+    }
+  }
+
+  private boolean pollOnce(BundleSource source, long start, long parsedBefore, long reusedBefore) {
     Optional<Bundle> fresh;
     try {
-      fresh = source.poll();
+      fresh = source.poll(modules);
     } catch (BundleSourceException e) {
       fail(source.name(), e.reason(), e.getMessage());
       return false;
     }
+    long read = System.nanoTime();
     if (fresh.isEmpty()) {
       rehearse();
       return false;
@@ -219,17 +255,26 @@ public final class BundleManager implements AutoCloseable {
       }
     }
     try {
+      long compilesReused = modules.compilesReusedTotal();
       ActivePolicy policy = compile(next);
       // the decisions the checks under the policy it replaces asked for, prepared here and not by
       // the first check under the new one (Decisions)
       holder.current().ifPresent(policy::prepareLike);
+      Load load =
+          new Load(
+              Duration.ofNanos(read - start),
+              Duration.ofNanos(System.nanoTime() - read),
+              modules.parsedTotal() - parsedBefore,
+              modules.reusedTotal() - reusedBefore,
+              modules.compilesReusedTotal() > compilesReused);
       warm(source.name(), policy);
       holder.activate(policy);
+      modules.keep();
       good.clear();
       good.putAll(next);
       activatedOnce = true;
       lastFailure = Optional.empty();
-      tell(new Activated(source.name(), policy));
+      tell(new Activated(source.name(), policy, load));
       return true;
     } catch (BundleSourceException e) {
       fail(source.name(), e.reason(), e.getMessage());
@@ -349,7 +394,7 @@ public final class BundleManager implements AutoCloseable {
     } catch (BundleException e) {
       throw new BundleSourceException(CONFLICT, e.getMessage());
     }
-    PreparedPolicy policy = composed.builder(engine).compile();
+    PreparedPolicy policy = composed.builder(engine).parsedWith(modules).compile();
     return new ActivePolicy(
         policy,
         String.join(",", revisions),

@@ -1,5 +1,6 @@
 package io.jrego.server.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.bundle.Bundle;
 import java.time.Duration;
 import java.util.Optional;
@@ -17,7 +18,17 @@ public sealed interface BundleSource
    *
    * @throws BundleSourceException if it cannot be fetched, unpacked, parsed or verified
    */
-  Optional<Bundle> poll() throws BundleSourceException;
+  default Optional<Bundle> poll() throws BundleSourceException {
+    return poll(null);
+  }
+
+  /**
+   * {@link #poll()}, parsing the modules it reads through {@code modules} (null: each on its own),
+   * so that the compile after it finds them parsed ({@link ModuleCache}).
+   *
+   * @throws BundleSourceException as {@link #poll()}
+   */
+  Optional<Bundle> poll(ModuleCache modules) throws BundleSourceException;
 
   /** How long to wait before the next poll. */
   Duration nextDelay();

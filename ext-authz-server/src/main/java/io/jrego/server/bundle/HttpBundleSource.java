@@ -1,5 +1,6 @@
 package io.jrego.server.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
@@ -98,7 +99,7 @@ public final class HttpBundleSource implements BundleSource {
    * without one the same files (or the same unreadable tarball) are taken as unchanged.
    */
   @Override
-  public Optional<Bundle> poll() throws BundleSourceException {
+  public Optional<Bundle> poll(ModuleCache modules) throws BundleSourceException {
     Duration timeout = http.timeout();
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(timeout).GET();
@@ -161,7 +162,12 @@ public final class HttpBundleSource implements BundleSource {
       return Optional.empty();
     }
     try {
-      return Optional.of(BundleLoader.fromFiles(url.toString(), true, files, options));
+      return Optional.of(
+          BundleLoader.fromFiles(
+              url.toString(),
+              true,
+              files,
+              modules == null ? options : options.withModules(modules)));
     } catch (BundleException e) {
       throw BundleSourceException.refused(e);
     }

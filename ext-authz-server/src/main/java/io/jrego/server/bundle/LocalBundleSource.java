@@ -1,5 +1,6 @@
 package io.jrego.server.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
 import io.jrego.engine.bundle.BundleLoader;
@@ -46,7 +47,7 @@ public final class LocalBundleSource implements BundleSource {
   }
 
   @Override
-  public Optional<Bundle> poll() throws BundleSourceException {
+  public Optional<Bundle> poll(ModuleCache modules) throws BundleSourceException {
     boolean archive = !Files.isDirectory(path);
     SortedMap<String, byte[]> files;
     try {
@@ -69,7 +70,12 @@ public final class LocalBundleSource implements BundleSource {
     }
     seen = now;
     try {
-      return Optional.of(BundleLoader.fromFiles(path.toString(), archive, files, options));
+      return Optional.of(
+          BundleLoader.fromFiles(
+              path.toString(),
+              archive,
+              files,
+              modules == null ? options : options.withModules(modules)));
     } catch (BundleException e) {
       throw BundleSourceException.refused(e);
     }

@@ -1,5 +1,6 @@
 package io.jrego.server.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.bundle.Bundle;
 import java.time.Duration;
 import java.util.Objects;
@@ -33,9 +34,9 @@ public final class NamedBundleSource implements BundleSource {
   }
 
   @Override
-  public Optional<Bundle> poll() throws BundleSourceException {
+  public Optional<Bundle> poll(ModuleCache modules) throws BundleSourceException {
     try {
-      return source.poll();
+      return source.poll(modules);
     } catch (BundleSourceException e) {
       throw new BundleSourceException(e.reason(), name + ": " + e.getMessage(), e);
     }

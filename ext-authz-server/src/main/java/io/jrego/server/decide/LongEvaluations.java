@@ -151,8 +151,14 @@ public final class LongEvaluations {
     }
   }
 
+  /**
+   * The calling thread's CPU time ({@link #threadCpu}): the one supplier every real pacing reads,
+   * an object of one class, which the rehearsal ({@link #rehearse}) reads too.
+   */
+  private static final LongSupplier THREAD_CPU = LongEvaluations::threadCpu;
+
   private static final LongEvaluations OFF =
-      new LongEvaluations(Settings.OFF, System::nanoTime, LongEvaluations::threadCpu, nanos -> {});
+      new LongEvaluations(Settings.OFF, System::nanoTime, THREAD_CPU, nanos -> {});
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -179,7 +185,7 @@ public final class LongEvaluations {
 
   /** Pacing as {@code settings} say, on the real clock. */
   public LongEvaluations(Settings settings) {
-    this(settings, System::nanoTime, LongEvaluations::threadCpu, LockSupport::parkNanos);
+    this(settings, System::nanoTime, THREAD_CPU, LockSupport::parkNanos);
   }
 
   /**
@@ -215,6 +221,11 @@ public final class LongEvaluations {
   /** How evaluations are paced. */
   public Settings settings() {
     return settings;
+  }
+
+  /** Where this pacing reads a thread's CPU time, for tests. */
+  LongSupplier cpu() {
+    return cpu;
   }
 
   /** Evaluations that became long, since start. */
@@ -334,19 +345,22 @@ public final class LongEvaluations {
    * of their own and slots no real evaluation uses: a cheap one, one spared, a long one with the
    * slot and its pauses, one waiting for the slot until its deadline, one refused, one whose caller
    * cancelled, and a cheap and a long one of a class remembered to have gone long ({@link
-   * LongRecall}). For the warm-up (LimitedEvaluations' rounds), so that the compiled {@link Pace},
-   * which the checks' evaluation inlines, has seen each before the first expensive request: the
-   * cpu-policy swap's first long evaluation threw out {@code Pace.close} inlined in {@code
-   * Decider.evaluate} on the check threads (fault matrix, session 18 and 19). Counts nothing real;
+   * LongRecall}), and a long one on the thread's real CPU time, read through the supplier every
+   * real pacing reads. For the warm-up (LimitedEvaluations' rounds), so that the compiled {@link
+   * Pace}, which the checks' evaluation inlines, has seen each before the first expensive request:
+   * the cpu-policy swap's first long evaluation threw out {@code Pace.close} inlined in {@code
+   * Decider.evaluate} on the check threads (fault matrix, session 18 and 19), and, while the
+   * rehearsal's made-up CPU was the only one a long evaluation's close had read, its first real one
+   * did again at every swap (session 22: {@code Pace.close@16 class_check}). Counts nothing real;
    * thread-safe; takes a few microseconds.
    */
   public static void rehearse() {
     Rehearsal.run();
   }
 
-  /** The two pacings {@link #rehearse} runs its made-up evaluations on, for tests. */
+  /** The three pacings {@link #rehearse} runs its made-up evaluations on, for tests. */
   static List<LongEvaluations> rehearsals() {
-    return List.of(Rehearsal.WAITING, Rehearsal.REFUSING);
+    return List.of(Rehearsal.WAITING, Rehearsal.REFUSING, Rehearsal.REAL_CPU);
   }
 
   /** The made-up evaluations of {@link #rehearse}. */
@@ -359,6 +373,23 @@ public final class LongEvaluations {
     private static final LongEvaluations WAITING = made(1);
 
     private static final LongEvaluations REFUSING = made(0);
+
+    /**
+     * Reads the thread's CPU time through {@link #THREAD_CPU}, on a budget of a nanosecond: an
+     * evaluation becomes long after two checkpoints, and its close reads that supplier as a real
+     * long evaluation's does.
+     */
+    private static final LongEvaluations REAL_CPU =
+        new LongEvaluations(
+            new Settings(Duration.ofNanos(1), 1, 25, 0),
+            () -> now += 1_000,
+            THREAD_CPU,
+            nanos -> now += nanos);
+
+    /**
+     * The most checkpoints the real-CPU evaluation takes to become long (the CPU clock's steps).
+     */
+    private static final int REAL_CPU_CHECKPOINTS = 1_000;
 
     private static LongEvaluations made(int maxWaiting) {
       return new LongEvaluations(
@@ -421,6 +452,14 @@ public final class LongEvaluations {
       cpuNow += 2 * QUICK / BUSY_QUICK_DIVISOR;
       recalled.run(); // long a fifth of the budget's CPU later
       recalled.close();
+      // long on the thread's real CPU time: its close reads the supplier the checks' close reads
+      try (Pace real = REAL_CPU.start(now + 100 * QUICK)) {
+        for (int i = 0; i < REAL_CPU_CHECKPOINTS && !real.wasLong(); i++) {
+          real.run();
+        }
+      } catch (CancellationException e) {
+        // refused: only if the slot were held, which every rehearsal gives back
+      }
     }
 
     /** A pace past its quick budget in wall time and CPU: long, with the slot if free. */

@@ -33,7 +33,9 @@ public final class Decisions {
    * One path's decision: the prepared query, or (null query) why the policy can never define it.
    *
    * @param longRecall what the pacing of expensive evaluations remembers of this decision's
-   *     evaluations under this policy (whether one went long lately)
+   *     evaluations under this policy (whether one went long lately): its own for each kept path,
+   *     one shared by all paths past {@link #MAX_PATHS}; null for a decision the policy can never
+   *     define, which is never evaluated
    */
   public record Decision(
       String path, PreparedQuery query, String undefined, LongRecall longRecall) {}
@@ -42,6 +44,15 @@ public final class Decisions {
   static final int MAX_PATHS = 64;
 
   private final PreparedPolicy policy;
+
+  /**
+   * The recall of every path past {@link #MAX_PATHS}, prepared anew on each call: one for them all,
+   * so that such a path's long evaluations are remembered at all (a recall of their own would be
+   * new at every call), at the cost of pacing sooner, for a while, the other such paths'
+   * evaluations that need more than the shorter budget, as a remembered decision's own are.
+   */
+  private final LongRecall pastMaxPaths = new LongRecall();
+
   private volatile Decision[] table = new Decision[0];
   private final AtomicLong preparations = new AtomicLong();
 
@@ -105,13 +116,14 @@ public final class Decisions {
       }
     }
     preparations.incrementAndGet();
+    boolean kept = t.length < MAX_PATHS;
     Decision d;
     try {
-      d = new Decision(path, policy.prepare(path), null, new LongRecall());
+      d = new Decision(path, policy.prepare(path), null, kept ? new LongRecall() : pastMaxPaths);
     } catch (RegoException e) {
-      d = new Decision(path, null, e.getMessage(), new LongRecall());
+      d = new Decision(path, null, e.getMessage(), null);
     }
-    if (t.length < MAX_PATHS) {
+    if (kept) {
       Decision[] next = Arrays.copyOf(t, t.length + 1);
       next[t.length] = d;
       table = next;

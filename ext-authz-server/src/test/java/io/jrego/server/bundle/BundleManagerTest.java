@@ -534,6 +534,86 @@ class BundleManagerTest {
     assertThat(answer(holder.current().orElseThrow())).isEqualTo("r2");
   }
 
+  /**
+   * Issue 14, the cpu-policy phase's swap: a swap parsed every module twice (the package check
+   * against the manifest's roots, then the compile) and compiled the whole policy, on the bundle
+   * thread, beside the checks. Now the check and the compile share one parse, a module whose text
+   * did not change since the serving policy's is not parsed again, and a swap of data alone reuses
+   * the compiled rules; a bundle that is refused leaves nothing behind, and the next good one still
+   * finds the serving policy's modules. Each swap still serves exactly the new bundle's answers.
+   */
+  @Test
+  void issue14_aSwapParsesEachChangedModuleOnceAndReusesWhatDidNotChange() throws Exception {
+    Path folder = dir.resolve("reuse");
+    writeFolder(folder, twoModules("r1", "r1", "one"));
+    BundleManager m = polling(folder);
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r1");
+    assertThat(lastLoad())
+        .as("each module parsed once, by the package check; the compile found both parsed")
+        .isEqualTo(loadCounts(2, 2, false));
+
+    writeFolder(folder, twoModules("r2", "r1", "one")); // data.json alone changes
+    assertThat(m.pollAll()).isTrue();
+    assertThat(holder.current().orElseThrow().policy().evaluate("swap/data_rev", ObjectValue.EMPTY))
+        .contains(StringValue.of("r2"));
+    assertThat(lastLoad()).isEqualTo(loadCounts(0, 4, true));
+
+    writeFolder(folder, twoModules("r3", "r3", "one")); // policy.rego changes, lib.rego does not
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r3");
+    assertThat(lastLoad()).isEqualTo(loadCounts(1, 3, false));
+
+    Files.writeString(
+        folder.resolve("swap/policy.rego"), "package swap\n\nanswer := undefined_fn(1)\n");
+    assertThat(m.pollAll()).isFalse();
+    assertThat(lastFailure(m)).contains("does not compile", "undefined_fn");
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r3");
+
+    writeFolder(folder, twoModules("r3", "r3", "two")); // back to r3's policy; lib.rego changes
+    assertThat(m.pollAll()).isTrue();
+    assertThat(answer(holder.current().orElseThrow())).isEqualTo("r3");
+    assertThat(holder.current().orElseThrow().policy().evaluate("swap/lib", ObjectValue.EMPTY))
+        .contains(StringValue.of("two"));
+    assertThat(lastLoad())
+        .as("the refused module left nothing behind; r3's policy.rego is still kept")
+        .isEqualTo(loadCounts(1, 3, false));
+  }
+
+  /**
+   * Two modules under root {@code swap}: policy.rego answering with {@code rev} (and the data's
+   * revision), lib.rego with {@code lib}; data.json holding {@code dataRev}.
+   */
+  private static SortedMap<String, byte[]> twoModules(String dataRev, String rev, String lib) {
+    SortedMap<String, byte[]> m =
+        files(
+            dataRev,
+            "swap",
+            "package swap\n\nanswer := {\"module\": \""
+                + rev
+                + "\", \"data\": data.swap.rev}\n\ndata_rev := data.swap.rev\n");
+    m.put(
+        "swap/lib.rego",
+        ("package swap\n\nlib := \"" + lib + "\"\n").getBytes(StandardCharsets.UTF_8));
+    return m;
+  }
+
+  /** The load of the last activation: parsed, reused, compiled rules reused (times left out). */
+  private List<Object> lastLoad() {
+    BundleManager.Load l = null;
+    for (BundleManager.Event e : events) {
+      if (e instanceof BundleManager.Activated a) {
+        l = a.load();
+      }
+    }
+    assertThat(l).as("an activation").isNotNull();
+    return loadCounts(l.parsed(), l.reused(), l.compileReused());
+  }
+
+  private static List<Object> loadCounts(long parsed, long reused, boolean compileReused) {
+    return List.of(parsed, reused, compileReused);
+  }
+
   /** A manager of one local bundle source (a folder or a tarball) at {@code path}. */
   private BundleManager polling(Path path) {
     return new BundleManager(

@@ -442,6 +442,7 @@ class LongEvaluationsTest {
     long recalledBefore = waiting.recalledTotal();
     long cancelledBefore = waiting.cancelledTotal();
     long refusedBefore = refusing.refusedTotal();
+    long realCpuLongBefore = made.get(2).longTotal();
     for (int i = 0; i < 1_000; i++) {
       LongEvaluations.rehearse();
     }
@@ -452,6 +453,15 @@ class LongEvaluationsTest {
     assertThat(waiting.sparedTotal() - sparedBefore).isEqualTo(1_000);
     assertThat(waiting.cancelledTotal() - cancelledBefore).isEqualTo(1_000);
     assertThat(refusing.refusedTotal() - refusedBefore).isEqualTo(1_000);
+    LongEvaluations realCpu = made.get(2);
+    assertThat(realCpu.cpu())
+        .as("a long evaluation's close reads the supplier the checks' pacing reads")
+        .isSameAs(real.cpu());
+    if (LongEvaluations.threadCpu() >= 0) {
+      assertThat(realCpu.longTotal() - realCpuLongBefore)
+          .as("long on the thread's own CPU time, which moves on between checkpoints")
+          .isPositive();
+    }
     for (LongEvaluations e : made) {
       assertThat(e.running()).isZero();
       assertThat(e.waiting()).isZero();

@@ -1,5 +1,6 @@
 package io.jrego.engine.bundle;
 
+import io.jrego.engine.ModuleCache;
 import io.jrego.engine.base.AllocationMeter;
 import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
@@ -57,16 +58,33 @@ public final class BundleLoader {
    *
    * @param limits size and count limits
    * @param verification the key to check {@code .signatures.json} with; empty to not check
+   * @param modules where the modules whose packages are checked against the manifest's roots are
+   *     parsed, so that the compile that follows finds them parsed and a module unchanged since the
+   *     last load is not parsed again ({@link ModuleCache}); empty to parse each on its own
    */
-  public record Options(BundleLimits limits, Optional<VerificationConfig> verification) {
+  public record Options(
+      BundleLimits limits,
+      Optional<VerificationConfig> verification,
+      Optional<ModuleCache> modules) {
     public Options {
       java.util.Objects.requireNonNull(limits);
       java.util.Objects.requireNonNull(verification);
+      java.util.Objects.requireNonNull(modules);
+    }
+
+    /** Limits and verification, each module parsed on its own. */
+    public Options(BundleLimits limits, Optional<VerificationConfig> verification) {
+      this(limits, verification, Optional.empty());
     }
 
     /** Default limits, no verification. */
     public static Options defaults() {
       return new Options(BundleLimits.defaults(), Optional.empty());
+    }
+
+    /** These options, parsing through {@code cache}. */
+    public Options withModules(ModuleCache cache) {
+      return new Options(limits, verification, Optional.of(cache));
     }
   }
 
@@ -274,7 +292,7 @@ public final class BundleLoader {
       if (name.endsWith(".rego")) {
         String src = utf8(display.apply(rel), f.getValue());
         if (enforceRoots) {
-          checkModuleRoots(display.apply(rel), rel, src, manifest);
+          checkModuleRoots(display.apply(rel), rel, src, manifest, options.modules());
         }
         checkMemory(display.apply(rel), meter);
         modules.put(rel, src);
@@ -322,15 +340,21 @@ public final class BundleLoader {
   /**
    * A module's package must lie under a root, as OPA checks: {@code data.a.b} needs root a or a/b.
    */
-  private static void checkModuleRoots(String file, String rel, String src, Manifest manifest)
+  private static void checkModuleRoots(
+      String file, String rel, String src, Manifest manifest, Optional<ModuleCache> modules)
       throws BundleException {
     if (manifest.roots().contains("")) {
       return;
     }
+    // parsed as a one-bundle compile names it (by its path in the bundle) and in its version, so
+    // that such a compile through the same cache finds it parsed (Composition, Bundle#compile)
+    RegoVersion version = manifest.regoVersion().orElse(RegoVersion.V1);
     List<String> pkg;
     try {
       pkg =
-          Parser.parseModule(rel, src, manifest.regoVersion().orElse(RegoVersion.V1)).packagePath();
+          modules.isPresent()
+              ? modules.get().packageOf(rel, src, version)
+              : Parser.parseModule(rel, src, version).packagePath();
     } catch (RegoException e) {
       return; // compiling reports the parse errors with their locations
     }

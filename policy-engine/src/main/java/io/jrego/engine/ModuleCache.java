@@ -1,0 +1,163 @@
+package io.jrego.engine;
+
+import io.jrego.engine.ast.Module;
+import io.jrego.engine.base.RegoException;
+import io.jrego.engine.base.RegoVersion;
+import io.jrego.engine.compiler.CompiledPolicy;
+import io.jrego.engine.parser.Parser;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one load of a policy parsed and compiled, kept for the next load, as OPA keeps the parsed
+ * modules of files that did not change: a server swapping bundles parses each module once per swap
+ * (the bundle loader's package check and the compile ask for the same parse) and not at all when
+ * its file, Rego version and text are those of the policy it replaces; when every module is
+ * unchanged (a swap of data alone), the compiled rules are reused too.
+ *
+ * <p>A load goes: {@link #packageOf} for each module the loader checks ({@code
+ * BundleLoader.Options#modules}), a compile through {@link Rego.Builder#parsedWith}, then either
+ * {@link #keep} once the compiled policy is the one serving, or {@link #dropPending} when the load
+ * failed. Between those calls it holds what that load parsed; after them only the serving policy's
+ * modules and compiled rules, which that policy holds anyway: nothing grows from one load to the
+ * next, and a load that failed leaves nothing behind.
+ *
+ * <p>Reusing is sound because a parsed module and a compiled policy are immutable: the compiler
+ * builds new terms and never changes the ones it is given; a module is reused only for the same
+ * file name (its locations name it), Rego version and text. Thread-safe.
+ */
+public final class ModuleCache {
+
+  private record Parsed(String source, RegoVersion version, Module module) {
+    boolean same(String src, RegoVersion v) {
+      return version == v && source.equals(src);
+    }
+  }
+
+  /** A compile: its modules in order (by identity) and what the compiler made of them. */
+  private record Compiled(
+      Map<String, Parsed> byFile, List<Module> modules, CompiledPolicy policy) {}
+
+  private Map<String, Parsed> kept = Map.of();
+  private Compiled keptCompile;
+  private final Map<String, Parsed> pending = new HashMap<>();
+  private Compiled pendingCompile;
+  private long parsed;
+  private long reused;
+  private long compilesReused;
+
+  /** Nothing kept yet. */
+  public ModuleCache() {}
+
+  /**
+   * The package path of the module {@code source} parses to as {@code file} in {@code version}
+   * ({@code [a, b]} for {@code package a.b}), parsed through {@link #parse}: what the bundle loader
+   * checks against the manifest's roots.
+   *
+   * @throws RegoException with the parse errors
+   */
+  public List<String> packageOf(String file, String source, RegoVersion version)
+      throws RegoException {
+    return parse(file, source, version).packagePath();
+  }
+
+  /**
+   * The module {@code source} parses to as {@code file} in {@code version}: the one parsed for the
+   * same file, version and text by this load or kept from the last, else parsed now.
+   *
+   * @throws RegoException with the parse errors (a module that does not parse is never kept)
+   */
+  synchronized Module parse(String file, String source, RegoVersion version) throws RegoException {
+    Parsed p = pending.get(file);
+    if (p == null || !p.same(source, version)) {
+      p = kept.get(file);
+    }
+    if (p != null && p.same(source, version)) {
+      reused++;
+      return p.module();
+    }
+    Module m = Parser.parseModule(file, source, version);
+    parsed++;
+    pending.put(file, new Parsed(source, version, m));
+    return m;
+  }
+
+  /**
+   * The compiled rules of the serving policy if it was compiled from exactly {@code modules} (the
+   * same parsed modules, by identity, in the same order), else null.
+   */
+  @SuppressWarnings("ReferenceEquality") // the same parse, not an equal one
+  synchronized CompiledPolicy compiledFrom(List<Module> modules) {
+    Compiled k = keptCompile;
+    if (k == null || k.policy() == null || k.modules().size() != modules.size()) {
+      return null;
+    }
+    for (int i = 0; i < modules.size(); i++) {
+      if (k.modules().get(i) != modules.get(i)) {
+        return null;
+      }
+    }
+    compilesReused++;
+    return k.policy();
+  }
+
+  /**
+   * A compile of this load: {@code files} with their texts and versions parsed to {@code modules}
+   * (in the same order), compiled to {@code policy} (null: not to be reused, as when custom
+   * builtins resolved its calls); kept by {@link #keep}.
+   */
+  synchronized void compiled(
+      List<String> files,
+      List<String> sources,
+      List<RegoVersion> versions,
+      List<Module> modules,
+      CompiledPolicy policy) {
+    Map<String, Parsed> byFile = new HashMap<>();
+    for (int i = 0; i < files.size(); i++) {
+      byFile.put(files.get(i), new Parsed(sources.get(i), versions.get(i), modules.get(i)));
+    }
+    pendingCompile = new Compiled(byFile, List.copyOf(modules), policy);
+  }
+
+  /**
+   * The last compile of this load is the policy now serving: its modules and compiled rules are
+   * kept for the next load, everything else is dropped. Without a compile since the last {@link
+   * #keep} or {@link #dropPending}, only drops what this load parsed.
+   */
+  public synchronized void keep() {
+    Compiled c = pendingCompile;
+    if (c != null) {
+      kept = Map.copyOf(c.byFile());
+      keptCompile = c;
+    }
+    pending.clear();
+    pendingCompile = null;
+  }
+
+  /** The load failed, or was held back: what it parsed or compiled is dropped; the kept stays. */
+  public synchronized void dropPending() {
+    pending.clear();
+    pendingCompile = null;
+  }
+
+  /** Modules parsed since this cache was made. */
+  public synchronized long parsedTotal() {
+    return parsed;
+  }
+
+  /** Module parses saved since this cache was made: a module found parsed already. */
+  public synchronized long reusedTotal() {
+    return reused;
+  }
+
+  /** Compiles saved since this cache was made: every module unchanged. */
+  public synchronized long compilesReusedTotal() {
+    return compilesReused;
+  }
+
+  /** How many modules are held now (kept and pending): what the bound is about, for tests. */
+  synchronized int held() {
+    return kept.size() + pending.size();
+  }
+}
