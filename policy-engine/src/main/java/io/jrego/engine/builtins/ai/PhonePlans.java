@@ -831,7 +831,14 @@ final class PhonePlans {
     if (m == null) {
       throw new IllegalArgumentException("no phone metadata for region " + region);
     }
+    // Validity asks whether any type matches, so the order is free: fixed line and mobile first,
+    // the types most numbers written in a text are, so a valid number is answered after one or two
+    // of the ten patterns rather than after all of them (libphonenumber asks them last).
     List<Desc> types = new ArrayList<>();
+    types.add(Desc.of(m.getFixedLine()));
+    if (!m.getSameMobileAndFixedLinePattern()) {
+      types.add(Desc.of(m.getMobile()));
+    }
     for (PhoneNumberDesc d :
         List.of(
             m.getPremiumRate(),
@@ -841,12 +848,8 @@ final class PhonePlans {
             m.getPersonalNumber(),
             m.getPager(),
             m.getUan(),
-            m.getVoicemail(),
-            m.getFixedLine())) {
+            m.getVoicemail())) {
       types.add(Desc.of(d));
-    }
-    if (!m.getSameMobileAndFixedLinePattern()) {
-      types.add(Desc.of(m.getMobile()));
     }
     // Formatting uses the metadata of the calling code's main region (NANP formats live in US).
     PhoneMetadata main =
