@@ -109,6 +109,15 @@ final class InjectionModel {
     }
   }
 
+  /** Calls {@code action} with every feature's key. */
+  void forEachKey(java.util.function.LongConsumer action) {
+    for (long k : keys) {
+      if (k != EMPTY) {
+        action.accept(k);
+      }
+    }
+  }
+
   static long unigram(int hash) {
     return ((long) hash << 32) | UNIGRAM_LOW;
   }
@@ -122,7 +131,21 @@ final class InjectionModel {
 
   /** Scores the words of a view; an empty text gets the bias alone. */
   Window score(Tokens t) {
-    int n = t.size;
+    double[] weights = new double[t.size + 1];
+    for (int i = 0; i < t.size; i++) {
+      weights[i] = wordWeight(t, i, t.size);
+    }
+    return score(weights, t.size);
+  }
+
+  /**
+   * Scores a view of {@code n} words whose weights (each word's own plus that of it and the next
+   * word, as {@link #score(Tokens)} adds them) are {@code weights[0, n)}: the scanner finds them in
+   * its walk over the words that also finds the lexicon's hits ({@link WordIndex}). Takes {@code
+   * weights} over: a text longer than one window has its prefix sums written over them, so the
+   * array must have room for {@code n + 1}.
+   */
+  Window score(double[] weights, int n) {
     if (n == 0) {
       return new Window(bias, 0, 0);
     }
@@ -130,13 +153,21 @@ final class InjectionModel {
       // Scored whole: the running sum alone, added in the same order as the prefix sums below
       double sum = 0;
       for (int i = 0; i < n; i++) {
-        sum += wordWeight(t, i, n);
+        sum += weights[i];
       }
       return new Window(bias + sum / Math.sqrt(Math.max(n, MIN_WORDS)), 0, n);
     }
-    double[] prefix = new double[n + 1];
+    // prefix[i] is the sum of the first i weights, written over the weights: weight i is read
+    // before prefix[i + 1] takes its place, and the sums are added in the same order as before
+    double[] prefix = weights;
+    double sum = 0;
+    double next = weights[0];
+    prefix[0] = 0;
     for (int i = 0; i < n; i++) {
-      prefix[i + 1] = prefix[i] + wordWeight(t, i, n);
+      double w = next;
+      next = weights[i + 1];
+      sum += w;
+      prefix[i + 1] = sum;
     }
     double scale = Math.sqrt(WINDOW);
     Window best = null;
