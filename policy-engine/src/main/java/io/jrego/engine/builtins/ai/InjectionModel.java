@@ -19,8 +19,10 @@ import java.util.List;
  * <p>A text of at most {@link #WINDOW} words is scored whole; a longer one in windows of that many
  * words every {@link #STRIDE} words, keeping the best, so an injected paragraph in a long document
  * is not diluted by the rest. A window's logit is the bias plus the sum of its features' weights
- * (each occurrence counts) over the square root of its word count. Cost: two hash lookups per word
- * and one pass of prefix sums, linear in the text.
+ * (each occurrence counts) over the square root of its word count. Cost: the scanner finds a word's
+ * own weight in the lookup that also finds its lexicon phrases ({@link WordIndex}), and reads this
+ * table for the word and the next only when a weighted pair starts with the word; then one pass of
+ * prefix sums, linear in the text.
  *
  * <p>Words are keyed by their {@link Tokens#hash} (String.hashCode of the folded word), so two
  * words whose hashes collide share a weight; with about 10,000 weighted features that is rare and
