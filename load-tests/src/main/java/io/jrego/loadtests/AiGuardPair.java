@@ -36,10 +36,16 @@ import java.util.SplittableRandom;
  * bias of the load order cancels), its interval bootstrapped from both orders' rounds. Even so,
  * read differences under about 4% as none.
  *
+ * <p>With {@code --loads N} (N of 2 or more), each body is measured N times, both orders each time,
+ * every time in class loaders of its own (so with compiled code of its own): one row per load, then
+ * the row {@code over N loads}, the geometric mean of the loads' combined ratios with a 95%
+ * interval from their spread (Student's t on the logarithms). That interval sees the per-copy JIT
+ * spread the rounds' bootstrap does not, so it is the one a small difference is claimed on.
+ *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.AiGuardPair BEFORE.jar AFTER.jar \
  *     [--root .] [--bodies chat-2kb,chat-100kb,pii-100kb] [--method guards] [--warm-up 20] [--seconds 30] \
- *     [--orders both|before-first|after-first]
+ *     [--orders both|before-first|after-first] [--loads 1]
  * </pre>
  */
 public final class AiGuardPair {
@@ -208,7 +214,8 @@ public final class AiGuardPair {
     if (args.length < 2) {
       System.err.println(
           "usage: AiGuardPair BEFORE.jar AFTER.jar [--root DIR] [--bodies a,b] [--method guards]"
-              + " [--warm-up SECONDS] [--seconds SECONDS] [--orders both|before-first|after-first]");
+              + " [--warm-up SECONDS] [--seconds SECONDS] [--orders both|before-first|after-first]"
+              + " [--loads N]");
       System.exit(2);
     }
     Path before = Path.of(args[0]);
@@ -219,6 +226,7 @@ public final class AiGuardPair {
     int warmUp = 20;
     int seconds = 30;
     String orders = "both";
+    int loads = 1;
     for (int i = 2; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--root" -> root = args[i + 1];
@@ -227,12 +235,20 @@ public final class AiGuardPair {
         case "--warm-up" -> warmUp = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--orders" -> orders = args[i + 1];
+        case "--loads" -> loads = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (!List.of("both", "before-first", "after-first").contains(orders)) {
       throw new IllegalArgumentException(
           "--orders must be both, before-first or after-first, got " + orders);
+    }
+    if (loads < 1 || loads > T_975.length) {
+      throw new IllegalArgumentException(
+          "--loads must be between 1 and " + T_975.length + ", got " + loads);
+    }
+    if (loads > 1 && !orders.equals("both")) {
+      throw new IllegalArgumentException("--loads needs --orders both");
     }
     System.out.printf(
         "%s: %s beside %s, %s, %d s warm-up, %d s measured per body and order, slices of %d ms%n",
@@ -242,42 +258,115 @@ public final class AiGuardPair {
             + " 95% interval | rounds | B/op before | B/op after | steal (CPU-s) |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (String body : bodies.split(",", -1)) {
-      List<Rounds> done = new ArrayList<>();
-      if (!orders.equals("after-first")) {
-        Side b = load("before", before, root, body, method);
-        Side a = load("after", after, root, body, method);
-        done.add(measure("before", b, a, warmUp, seconds));
+      double[] perLoad = new double[loads];
+      for (int load = 0; load < loads; load++) {
+        perLoad[load] =
+            measureBody(
+                loads == 1 ? body : body + " (load " + (load + 1) + ")",
+                body,
+                before,
+                after,
+                root,
+                method,
+                orders,
+                warmUp,
+                seconds);
       }
-      if (!orders.equals("before-first")) {
-        Side a = load("after", after, root, body, method);
-        Side b = load("before", before, root, body, method);
-        done.add(measure("after", b, a, warmUp, seconds));
-      }
-      // bootstrap of the median ratio, fixed seed; with both orders, of the geometric mean of the
-      // two orders' medians (each order resampled on its own rounds)
-      SplittableRandom random = new SplittableRandom(21);
-      double[][] ratios = new double[done.size()][];
-      double[][] scratch = new double[done.size()][];
-      for (int k = 0; k < done.size(); k++) {
-        ratios[k] = done.get(k).ratios();
-        scratch[k] = new double[ratios[k].length];
-        double[] meds = new double[2000];
-        for (int j = 0; j < meds.length; j++) {
-          meds[j] = resampledMedian(ratios[k], random, scratch[k]);
-        }
-        row(body, done.get(k).order(), median(ratios[k]), meds, done.get(k));
-      }
-      if (done.size() == 2) {
-        double[] meds = new double[2000];
-        for (int j = 0; j < meds.length; j++) {
-          meds[j] =
-              Math.sqrt(
-                  resampledMedian(ratios[0], random, scratch[0])
-                      * resampledMedian(ratios[1], random, scratch[1]));
-        }
-        double combined = Math.sqrt(median(ratios[0]) * median(ratios[1]));
-        row(body, "both (combined)", combined, meds, done.get(0), done.get(1));
+      if (loads > 1) {
+        overLoads(body, perLoad);
       }
     }
+  }
+
+  /**
+   * Student's t, two-sided 95%, for 1 to 10 degrees of freedom: the interval over loads of a body.
+   */
+  private static final double[] T_975 = {
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228
+  };
+
+  /**
+   * The row over loads: the geometric mean of the loads' combined ratios and its 95% interval (mean
+   * of the logarithms plus or minus t times their standard error).
+   */
+  private static void overLoads(String body, double[] ratios) {
+    int n = ratios.length;
+    double mean = 0;
+    for (double r : ratios) {
+      mean += Math.log(r) / n;
+    }
+    double var = 0;
+    for (double r : ratios) {
+      var += (Math.log(r) - mean) * (Math.log(r) - mean) / (n - 1);
+    }
+    double half = T_975[n - 2] * Math.sqrt(var / n);
+    double[] sorted = ratios.clone();
+    Arrays.sort(sorted);
+    StringBuilder each = new StringBuilder();
+    for (double r : ratios) {
+      each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", r));
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | over %d loads | | | %.3fx | %.3f-%.3f | %d loads: %s | | | |%n",
+        body,
+        n,
+        Math.exp(mean),
+        Math.exp(mean - half),
+        Math.exp(mean + half),
+        n,
+        each);
+  }
+
+  /** One load of both builds for {@code body}: its rows; returns the ratio to read. */
+  private static double measureBody(
+      String label,
+      String body,
+      Path before,
+      Path after,
+      String root,
+      String method,
+      String orders,
+      int warmUp,
+      int seconds)
+      throws Exception {
+    List<Rounds> done = new ArrayList<>();
+    if (!orders.equals("after-first")) {
+      Side b = load("before", before, root, body, method);
+      Side a = load("after", after, root, body, method);
+      done.add(measure("before", b, a, warmUp, seconds));
+    }
+    if (!orders.equals("before-first")) {
+      Side a = load("after", after, root, body, method);
+      Side b = load("before", before, root, body, method);
+      done.add(measure("after", b, a, warmUp, seconds));
+    }
+    // bootstrap of the median ratio, fixed seed; with both orders, of the geometric mean of the
+    // two orders' medians (each order resampled on its own rounds)
+    SplittableRandom random = new SplittableRandom(21);
+    double[][] ratios = new double[done.size()][];
+    double[][] scratch = new double[done.size()][];
+    for (int k = 0; k < done.size(); k++) {
+      ratios[k] = done.get(k).ratios();
+      scratch[k] = new double[ratios[k].length];
+      double[] meds = new double[2000];
+      for (int j = 0; j < meds.length; j++) {
+        meds[j] = resampledMedian(ratios[k], random, scratch[k]);
+      }
+      row(label, done.get(k).order(), median(ratios[k]), meds, done.get(k));
+    }
+    if (done.size() == 2) {
+      double[] meds = new double[2000];
+      for (int j = 0; j < meds.length; j++) {
+        meds[j] =
+            Math.sqrt(
+                resampledMedian(ratios[0], random, scratch[0])
+                    * resampledMedian(ratios[1], random, scratch[1]));
+      }
+      double combined = Math.sqrt(median(ratios[0]) * median(ratios[1]));
+      row(label, "both (combined)", combined, meds, done.get(0), done.get(1));
+      return combined;
+    }
+    return median(ratios[0]);
   }
 }

@@ -29,6 +29,14 @@ final class Hits {
    * on this thread.
    */
   static Hits of(Tokens t, int[] docLangs) {
+    return of(t, docLangs, false);
+  }
+
+  /**
+   * {@link #of(Tokens, int[])}, and with {@code weigh} the statistical layer's weight of each word
+   * ({@link #weights}) in the same walk: one lookup per word answers both ({@link WordIndex}).
+   */
+  static Hits of(Tokens t, int[] docLangs, boolean weigh) {
     Hits h = REUSED.get();
     for (int c = 0; c < h.counts.length; c++) {
       h.counts[c] = 0;
@@ -36,8 +44,22 @@ final class Hits {
         h.data[c] = null;
       }
     }
+    double[] weights = null;
+    if (weigh) {
+      // one more than the words: the model writes its prefix sums over them
+      weights = h.weights.length > t.size ? h.weights : new double[t.size + 1];
+      if (weights.length <= KEPT_WEIGHTS) {
+        h.weights = weights;
+      }
+    }
+    h.weighed = weights;
+    WordIndex index = InjectionScanner.WORDS;
     for (int i = 0; i < t.size; i++) {
-      List<Lexicon.Phrase> exact = InjectionScanner.LEXICON.exact(t, i);
+      int slot = index.find(t.hash(i));
+      if (weights != null) {
+        weights[i] = index.weight(slot, t, i);
+      }
+      List<Lexicon.Phrase> exact = index.phrases(slot);
       if (exact != null) {
         h.compared = null;
         h.tryFirstWords(t, i, exact);
@@ -122,6 +144,23 @@ final class Hits {
     d[3 * c + 1] = to;
     d[3 * c + 2] = langs;
     counts[cls] = c + 1;
+  }
+
+  /** The longest weights array kept from one text to the next. */
+  private static final int KEPT_WEIGHTS = 4096;
+
+  private double[] weights = new double[0];
+  private double[] weighed;
+
+  /**
+   * Per word, the statistical layer's weight, when the hits were made with {@code weigh}, with room
+   * for one more: valid, as the hits are, until the next call on this thread.
+   */
+  double[] weights() {
+    if (weighed == null) {
+      throw new IllegalStateException("these hits were made without the words' weights");
+    }
+    return weighed;
   }
 
   /** A rule's chosen hit per step, reused by the rules applied to these hits one at a time. */

@@ -19,8 +19,10 @@ import java.util.List;
  * <p>A text of at most {@link #WINDOW} words is scored whole; a longer one in windows of that many
  * words every {@link #STRIDE} words, keeping the best, so an injected paragraph in a long document
  * is not diluted by the rest. A window's logit is the bias plus the sum of its features' weights
- * (each occurrence counts) over the square root of its word count. Cost: two hash lookups per word
- * and one pass of prefix sums, linear in the text.
+ * (each occurrence counts) over the square root of its word count. Cost: the scanner finds a word's
+ * own weight in the lookup that also finds its lexicon phrases ({@link WordIndex}), and reads this
+ * table for the word and the next only when a weighted pair starts with the word; then one pass of
+ * prefix sums, linear in the text.
  *
  * <p>Words are keyed by their {@link Tokens#hash} (String.hashCode of the folded word), so two
  * words whose hashes collide share a weight; with about 10,000 weighted features that is rare and
@@ -109,6 +111,15 @@ final class InjectionModel {
     }
   }
 
+  /** Calls {@code action} with every feature's key. */
+  void forEachKey(java.util.function.LongConsumer action) {
+    for (long k : keys) {
+      if (k != EMPTY) {
+        action.accept(k);
+      }
+    }
+  }
+
   static long unigram(int hash) {
     return ((long) hash << 32) | UNIGRAM_LOW;
   }
@@ -122,7 +133,21 @@ final class InjectionModel {
 
   /** Scores the words of a view; an empty text gets the bias alone. */
   Window score(Tokens t) {
-    int n = t.size;
+    double[] weights = new double[t.size + 1];
+    for (int i = 0; i < t.size; i++) {
+      weights[i] = wordWeight(t, i, t.size);
+    }
+    return score(weights, t.size);
+  }
+
+  /**
+   * Scores a view of {@code n} words whose weights (each word's own plus that of it and the next
+   * word, as {@link #score(Tokens)} adds them) are {@code weights[0, n)}: the scanner finds them in
+   * its walk over the words that also finds the lexicon's hits ({@link WordIndex}). Takes {@code
+   * weights} over: a text longer than one window has its prefix sums written over them, so the
+   * array must have room for {@code n + 1}.
+   */
+  Window score(double[] weights, int n) {
     if (n == 0) {
       return new Window(bias, 0, 0);
     }
@@ -130,13 +155,21 @@ final class InjectionModel {
       // Scored whole: the running sum alone, added in the same order as the prefix sums below
       double sum = 0;
       for (int i = 0; i < n; i++) {
-        sum += wordWeight(t, i, n);
+        sum += weights[i];
       }
       return new Window(bias + sum / Math.sqrt(Math.max(n, MIN_WORDS)), 0, n);
     }
-    double[] prefix = new double[n + 1];
+    // prefix[i] is the sum of the first i weights, written over the weights: weight i is read
+    // before prefix[i + 1] takes its place, and the sums are added in the same order as before
+    double[] prefix = weights;
+    double sum = 0;
+    double next = weights[0];
+    prefix[0] = 0;
     for (int i = 0; i < n; i++) {
-      prefix[i + 1] = prefix[i] + wordWeight(t, i, n);
+      double w = next;
+      next = weights[i + 1];
+      sum += w;
+      prefix[i + 1] = sum;
     }
     double scale = Math.sqrt(WINDOW);
     Window best = null;

@@ -35,6 +35,9 @@ final class InjectionScanner {
   static final int STOPWORD = LEXICON.classId("stopword");
   private static final InjectionModel LINEAR = InjectionModel.DEFAULT;
 
+  /** The lexicon's first words and the model's words in one table, looked up once per word. */
+  static final WordIndex WORDS = WordIndex.of(LEXICON, LINEAR);
+
   /** The category of the statistical layer's finding: it flags, but names no attack family. */
   static final String MODEL = "model";
 
@@ -83,7 +86,7 @@ final class InjectionScanner {
     int bonus = options.fromData() ? 10 : 0;
     Tokens main = Tokens.of(v.folded, false);
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
-    Hits mainHits = Hits.of(main, docLangs);
+    Hits mainHits = Hits.of(main, docLangs, true);
     scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
     modelFinding(v.folded, main, mainHits, findings);
     if (mayBeRot13(main, mainHits)) {
@@ -135,7 +138,7 @@ final class InjectionScanner {
     if (tokens.size == 0) {
       return;
     }
-    InjectionModel.Window w = LINEAR.score(tokens);
+    InjectionModel.Window w = LINEAR.score(hits.weights(), tokens.size);
     int points = LINEAR.points(w.logit());
     if (hits.anyWithin(OWN_INSTR, w.from(), w.to())) {
       points -= OWN_INSTR_POINTS;

@@ -92,6 +92,20 @@ final class Lexicon {
     return firstWords.get(t.hash(token));
   }
 
+  /** The hashes of every phrase's first whole word (not stem): the keys of {@link #exact}. */
+  java.util.Set<Integer> firstWordHashes() {
+    java.util.Set<Integer> out = new java.util.HashSet<>();
+    for (String word : byFirstWord.keySet()) {
+      out.add(word.hashCode());
+    }
+    return out;
+  }
+
+  /** {@link #exact}'s answer for a word with {@code hash}. */
+  List<Phrase> firstWords(int hash) {
+    return firstWords.get(hash);
+  }
+
   /**
    * Phrases whose first two words may be words {@code token} and {@code token + 1} of {@code t}
    * (same hashes; the caller compares the words). A word such as "you" or "no" starts dozens of

@@ -298,15 +298,22 @@ final class PhonePlans {
      * ends in it.
      */
     void nationalGroups(String nsn, Groups out) {
+      nationalGroups(formatFor(nsn), nsn, out);
+    }
+
+    /**
+     * {@link #nationalGroups(String, Groups)} with the format {@link #formatFor} chose for {@code
+     * nsn} (null: none applies), so a caller that asks several questions of one number chooses it
+     * once.
+     */
+    void nationalGroups(Format f, String nsn, Groups out) {
       out.clear();
-      Formatted found = formatted(nsn);
-      if (found == null) {
+      if (f == null) {
         out.append(nsn, 0, nsn.length());
         out.close();
         return;
       }
-      Format f = found.format;
-      Matcher m = found.matcher;
+      Matcher m = matched(f, nsn);
       if (f.parts == null) {
         out.appendDigitsOf(m.replaceAll(f.rule));
         out.close();
@@ -333,7 +340,11 @@ final class PhonePlans {
      * the answer is no (a trunk prefix the candidate was written without).
      */
     int nationalDigitsAre(String nsn, String digits) {
-      Format f = formatFor(nsn);
+      return nationalDigitsAre(formatFor(nsn), nsn, digits);
+    }
+
+    /** {@link #nationalDigitsAre(String, String)} with the format chosen for {@code nsn}. */
+    int nationalDigitsAre(Format f, String nsn, String digits) {
       String lead = f == null ? "" : f.lead;
       if (lead == null) {
         return -1;
@@ -351,12 +362,16 @@ final class PhonePlans {
      * more groups than that is not grouped as the region writes it.
      */
     int nationalRunsAtMost(String nsn) {
-      Format f = formatFor(nsn);
+      return nationalRunsAtMost(formatFor(nsn));
+    }
+
+    /** {@link #nationalRunsAtMost(String)} with the format chosen for the number. */
+    static int nationalRunsAtMost(Format f) {
       return f == null ? 1 : f.runs;
     }
 
     /** The format that applies to {@code nsn}, or null when none does; chosen by the tables. */
-    private Format formatFor(String nsn) {
+    Format formatFor(String nsn) {
       int prefix = prefixOf(nsn);
       for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
         if ((f.leading == null || f.leading.matches(nsn)) && f.table.matches(nsn)) {
@@ -370,15 +385,16 @@ final class PhonePlans {
     private Formatted formatted(String nsn) {
       // the tables decide which format applies; a matcher is made only for its groups
       Format f = formatFor(nsn);
-      if (f == null) {
-        return null;
-      }
+      return f == null ? null : new Formatted(f, matched(f, nsn));
+    }
+
+    private static Matcher matched(Format f, String nsn) {
       Matcher m = f.pattern.matcher(nsn);
       if (!m.matches()) {
         throw new IllegalStateException(
             "phone format table and pattern disagree on " + nsn + ": " + f.pattern);
       }
-      return new Formatted(f, m);
+      return m;
     }
   }
 
@@ -496,7 +512,7 @@ final class PhonePlans {
    * syntax than {@code $n}; and {@code lead}, the digits the rule writes before the number when its
    * groups are the whole number in order, else null ({@link #leadOf}).
    */
-  private record Format(
+  record Format(
       Digits leading,
       Pattern pattern,
       Digits table,
@@ -815,7 +831,14 @@ final class PhonePlans {
     if (m == null) {
       throw new IllegalArgumentException("no phone metadata for region " + region);
     }
+    // Validity asks whether any type matches, so the order is free: fixed line and mobile first,
+    // the types most numbers written in a text are, so a valid number is answered after one or two
+    // of the ten patterns rather than after all of them (libphonenumber asks them last).
     List<Desc> types = new ArrayList<>();
+    types.add(Desc.of(m.getFixedLine()));
+    if (!m.getSameMobileAndFixedLinePattern()) {
+      types.add(Desc.of(m.getMobile()));
+    }
     for (PhoneNumberDesc d :
         List.of(
             m.getPremiumRate(),
@@ -825,12 +848,8 @@ final class PhonePlans {
             m.getPersonalNumber(),
             m.getPager(),
             m.getUan(),
-            m.getVoicemail(),
-            m.getFixedLine())) {
+            m.getVoicemail())) {
       types.add(Desc.of(d));
-    }
-    if (!m.getSameMobileAndFixedLinePattern()) {
-      types.add(Desc.of(m.getMobile()));
     }
     // Formatting uses the metadata of the calling code's main region (NANP formats live in US).
     PhoneMetadata main =

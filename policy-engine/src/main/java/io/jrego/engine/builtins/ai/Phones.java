@@ -151,10 +151,12 @@ final class Phones {
       String digits,
       List<String> groups,
       PhonePlans.Groups formatted) {
-    int inFull = plan.nationalDigitsAre(nsn, digits);
+    // the format is chosen once for the three questions below
+    PhonePlans.Format format = plan.formatFor(nsn);
+    int inFull = plan.nationalDigitsAre(format, nsn, digits);
     boolean done = inFull < 0;
     if (done) {
-      plan.nationalGroups(nsn, formatted);
+      plan.nationalGroups(format, nsn, formatted);
       inFull = sameDigits(formatted.digits, digits) ? 1 : 0;
     }
     if (inFull == 0 && !nanpInFull(plan.countryCode(), nsn, digits)) {
@@ -168,11 +170,11 @@ final class Phones {
       return true;
     }
     if (!done) {
-      int runs = plan.nationalRunsAtMost(nsn);
+      int runs = PhonePlans.Plan.nationalRunsAtMost(format);
       if (runs >= 0 && g.size() > runs) {
         return false; // more groups than the format writes: no group can be one or more of its
       }
-      plan.nationalGroups(nsn, formatted);
+      plan.nationalGroups(format, nsn, formatted);
     }
     return fits(g, formatted);
   }
