@@ -48,13 +48,12 @@ final class InjectionModel {
   private final int mask;
 
   /**
-   * One bit per {@link #FILTER_BITS}-bit hash of the features that have a weight: most words and
-   * nearly all bigrams of a text have none, and this 16 KB filter answers them without reading the
-   * larger table, which does not stay in the processor's nearest cache.
+   * One bit per 17-bit hash of the features that have a weight: most words and nearly all bigrams
+   * of a text have none, and this 16 KB filter answers them without reading the larger table, which
+   * does not stay in the processor's nearest cache.
    */
-  private final long[] filter = new long[1 << (FILTER_BITS - 6)];
+  private final KeyFilter filter = new KeyFilter(17);
 
-  private static final int FILTER_BITS = 17;
   final double bias;
 
   /** The logit at which the model's finding scores 50, the default threshold (chosen on dev). */
@@ -69,14 +68,13 @@ final class InjectionModel {
     mask = cap - 1;
     for (int i = 0; i < keyList.size(); i++) {
       long k = keyList.get(i);
-      int slot = slot(k);
+      int slot = KeyFilter.slot(k, mask);
       while (keys[slot] != EMPTY && keys[slot] != k) {
         slot = (slot + 1) & mask;
       }
       keys[slot] = k;
       weights[slot] += weightList.get(i);
-      int bit = filterBit(k);
-      filter[bit >>> 6] |= 1L << bit;
+      filter.add(k);
     }
     this.bias = bias;
     this.threshold = threshold;
@@ -84,21 +82,11 @@ final class InjectionModel {
 
   private static final long EMPTY = Long.MIN_VALUE;
 
-  private int slot(long k) {
-    long h = k * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 29)) & mask;
-  }
-
-  private static int filterBit(long k) {
-    return (int) ((k * 0xC2B2AE3D27D4EB4FL) >>> (64 - FILTER_BITS));
-  }
-
   float weight(long key) {
-    int bit = filterBit(key);
-    if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+    if (!filter.mayHold(key)) {
       return 0f;
     }
-    int slot = slot(key);
+    int slot = KeyFilter.slot(key, mask);
     while (true) {
       long k = keys[slot];
       if (k == key) {

@@ -24,12 +24,9 @@ final class WordIndex {
   private final List<List<Lexicon.Phrase>> lists;
   private final int mask;
 
-  /**
-   * One bit per {@link #FILTER_BITS}-bit mix of the hashes present: most absent words stop here.
-   */
-  private final long[] filter = new long[1 << (FILTER_BITS - 6)];
+  /** One bit per 16-bit mix of the hashes present: most absent words stop here. */
+  private final KeyFilter filter = new KeyFilter(16);
 
-  private static final int FILTER_BITS = 16;
   private static final long USED = 1;
   private static final long PAIR = 2;
 
@@ -59,14 +56,13 @@ final class WordIndex {
         l.add(phrases);
         info |= (long) l.size() << 2;
       }
-      int s = slot(hash);
+      int s = KeyFilter.slot(hash, mask);
       while (slots[s] != 0) {
         s = (s + 1) & mask;
       }
       slots[s] = ((long) hash << 32) | info;
       unigram[s] = model.weight(InjectionModel.unigram(hash));
-      int bit = filterBit(hash);
-      filter[bit >>> 6] |= 1L << bit;
+      filter.add(hash);
     }
     lists = List.copyOf(l);
   }
@@ -75,24 +71,14 @@ final class WordIndex {
     return new WordIndex(lexicon, model);
   }
 
-  private int slot(int hash) {
-    long h = hash * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 29)) & mask;
-  }
-
-  private static int filterBit(int hash) {
-    return (int) ((hash * 0xC2B2AE3D27D4EB4FL) >>> (64 - FILTER_BITS));
-  }
-
   /**
    * The slot of the word with {@code hash}, or -1 when neither the lexicon nor the model has it.
    */
   int find(int hash) {
-    int bit = filterBit(hash);
-    if ((filter[bit >>> 6] & (1L << bit)) == 0) {
+    if (!filter.mayHold(hash)) {
       return -1;
     }
-    int s = slot(hash);
+    int s = KeyFilter.slot(hash, mask);
     while (true) {
       long v = slots[s];
       if (v == 0) {
