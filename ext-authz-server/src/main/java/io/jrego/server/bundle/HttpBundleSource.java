@@ -161,16 +161,7 @@ public final class HttpBundleSource implements BundleSource {
     if (!changed(BundleDigest.of(files))) {
       return Optional.empty();
     }
-    try {
-      return Optional.of(
-          BundleLoader.fromFiles(
-              url.toString(),
-              true,
-              files,
-              modules == null ? options : options.withModules(modules)));
-    } catch (BundleException e) {
-      throw BundleSourceException.refused(e);
-    }
+    return BundleFiles.load(url.toString(), true, files, options, modules);
   }
 
   /** Remembers {@code body} as the last one read; false if it is the same as the one before. */

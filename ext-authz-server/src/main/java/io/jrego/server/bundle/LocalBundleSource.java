@@ -69,16 +69,7 @@ public final class LocalBundleSource implements BundleSource {
       return Optional.empty();
     }
     seen = now;
-    try {
-      return Optional.of(
-          BundleLoader.fromFiles(
-              path.toString(),
-              archive,
-              files,
-              modules == null ? options : options.withModules(modules)));
-    } catch (BundleException e) {
-      throw BundleSourceException.refused(e);
-    }
+    return BundleFiles.load(path.toString(), archive, files, options, modules);
   }
 
   @Override
