@@ -59,7 +59,7 @@ final class CaseRunner implements AutoCloseable {
 
   private final Duration engineTimeout;
   private final Duration hardTimeout;
-  private ExecutorService worker = newWorker();
+  private ExecutorService worker = newWorker("compliance-case");
   private int abandoned;
 
   CaseRunner(Duration engineTimeout) {
@@ -83,7 +83,7 @@ final class CaseRunner implements AutoCloseable {
     } catch (TimeoutException e) {
       f.cancel(true);
       worker.shutdownNow();
-      worker = newWorker();
+      worker = newWorker("compliance-case");
       abandoned++;
       return Outcome.failed(
           c, "timed out after " + hardTimeout.toMillis() + " ms", System.nanoTime() - start);
@@ -138,10 +138,14 @@ final class CaseRunner implements AutoCloseable {
     return rs.get(0).bindings().get(INPUT_VAR);
   }
 
-  private static ExecutorService newWorker() {
+  /**
+   * A one-thread executor on a daemon thread named {@code threadName}: a case that overstays is
+   * abandoned on it without keeping the test JVM alive.
+   */
+  static ExecutorService newWorker(String threadName) {
     return Executors.newSingleThreadExecutor(
         r -> {
-          Thread t = new Thread(r, "compliance-case");
+          Thread t = new Thread(r, threadName);
           t.setDaemon(true);
           return t;
         });

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,7 +59,7 @@ class ModuleCacheComplianceIT {
     List<String> differ = new ArrayList<>();
     int compared = 0;
     int overstayed = 0;
-    ExecutorService worker = newWorker();
+    ExecutorService worker = CaseRunner.newWorker("module-cache-compliance");
     try {
       for (ComplianceCase c : cases) {
         if (skips.containsKey(c.key())) {
@@ -74,7 +73,7 @@ class ModuleCacheComplianceIT {
         } catch (TimeoutException e) {
           f.cancel(true);
           worker.shutdownNow();
-          worker = newWorker();
+          worker = CaseRunner.newWorker("module-cache-compliance");
           overstayed++;
         } catch (ExecutionException e) {
           differ.add(c.key() + ": threw " + e.getCause());
@@ -86,15 +85,6 @@ class ModuleCacheComplianceIT {
     }
     assertThat(compared).as("cases compared").isGreaterThan(1_000);
     assertThat(differ).as("cases whose results differ with the cache").isEmpty();
-  }
-
-  private static ExecutorService newWorker() {
-    return Executors.newSingleThreadExecutor(
-        r -> {
-          Thread t = new Thread(r, "module-cache-compliance");
-          t.setDaemon(true);
-          return t;
-        });
   }
 
   /** Empty when every way gives the fresh compile's outcome, else what differed. */
