@@ -298,9 +298,10 @@ class Replica:
         self.server, self.starts, self.gc_logs, self.deopt_logs = None, [], [], []
         self.jit_log = jit_log
 
-    def start(self, warm_up=None):
+    def start(self, warm_up=None, variant=None):
         """Starts (or restarts) the replica and waits for its /ready; `warm_up`: its `--warm-up`
-        budget this time instead of the one in its extra arguments (or serve's default)."""
+        budget this time instead of the one in its extra arguments (or serve's default); `variant`:
+        a parsed --kill-variant item, how this start differs (see KILL_VARIANTS)."""
         t0 = time.time()
         extra = self.extra if warm_up is None else \
             [*(a for a in self.extra if not a.startswith("--warm-up=")), f"--warm-up={warm_up}"]
@@ -308,6 +309,16 @@ class Replica:
                "--addr", f"127.0.0.1:{self.port}", "--admin-addr", f"127.0.0.1:{self.admin}",
                "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
                "--bundle-timeout", "5s", "--trust-xfcc", *extra]
+        variant_opts, variant_env = [], {}
+        if variant and variant.get("jit_nice") is not None:
+            variant_opts += jit_nice_flags(variant["jit_nice"])
+        if variant and variant.get("pin"):
+            # on its own CPU, with the JIT and thread counts it has unpinned: the launcher would
+            # take C1 alone for a process that may use one CPU (JREGO_JIT=auto), and the JVM would
+            # size its compilers and jrego its pools for one
+            cmd = ["taskset", "-c", ",".join(map(str, variant["pin"])), *cmd]
+            variant_opts.append(f"-XX:ActiveProcessorCount={len(os.sched_getaffinity(0))}")
+            variant_env["JREGO_JIT"] = os.environ.get("JREGO_JIT", "c2")
         log = os.path.join(self.workdir, f"jrego-{self.name}-{len(self.starts)}.log")
         # Every GC pause with its wall-clock time (ms since the epoch), to sum per phase.
         self.gc_logs.append(os.path.join(self.workdir, f"gc-{self.name}-{len(self.starts)}.log"))
@@ -316,7 +327,7 @@ class Replica:
             self.deopt_logs.append(os.path.join(self.workdir, f"deopt-{self.name}-{len(self.starts)}.log"))
             opts.append(f"-Xlog:deoptimization=debug,codecache=info,jit+compilation=debug:file={self.deopt_logs[-1]}"
                         ":timemillis")
-        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(opts).strip())
+        env = dict(os.environ, JREGO_JAVA_OPTS=" ".join(opts + variant_opts).strip(), **variant_env)
         self.server = R.Server(f"jrego-{self.name}", cmd, env=env, log_path=log,
                                ready=lambda s: R.wait_http(f"http://127.0.0.1:{self.admin}/ready", 120, s))
         self.starts.append(time.time() - t0)
@@ -818,6 +829,107 @@ def watch_restart(until):
 # first answers are: jrego_check_duration_seconds's histogram, the bucket the 99th percentile falls in).
 REJOIN_STEP_S = 1.0
 KILL_AFTER_READY_S = 20
+
+# How the restarted replica of a kill phase differs from the replicas' start (--kill-variant: one
+# item per kill phase in order, repeated; items combine with "+", e.g. pin+jit-nice=19). Session
+# 23: its C2 wave (300-800 ms of CPU a second for the phase's last 20 s) ran on the two CPUs that
+# replica B and Envoy, the legitimate requests' path while A is out, also use.
+#   base        as the replicas were started;
+#   jit-nice=N  its JIT compiler threads at nice N (0-19): HotSpot's -XX:ThreadPriorityPolicy=1
+#               with -XX:CompilerThreadPriority=N, which the JVM hands to setpriority(2) as it starts
+#               each compiler thread. Any user may raise a thread's nice value (the JVM still warns
+#               that policy 1 "may require" root); run as root, policy 1 would also map the JVM's
+#               VM thread, reference handler and signal dispatcher (Java priorities 8-10) to nice
+#               -3 to -5, so every Java priority is mapped to 0 (-XX:JavaPriorityK_To_OSPriority=0):
+#               only the compilers change. The details give the nice values the threads had;
+#   pin         from the kill to the phase's end the restarted replica runs on the first CPU this
+#               script may use and every other process of the run (replica B, Envoy, FaultLoad, the
+#               upstream) on the others, so the compile wave takes no CPU from B's and Envoy's
+#               requests; at the phase's end all of them get every CPU again. The restarted JVM is
+#               told it has as many CPUs as before (-XX:ActiveProcessorCount, JREGO_JIT=c2): pinned
+#               to one, the launcher would run it with C1 alone and size its pools for one.
+KILL_VARIANTS = ("base", "jit-nice=N", "pin")
+# The CPUs this script may use, which `pin` gives every process back at the phase's end.
+ALL_CPUS = sorted(os.sched_getaffinity(0))
+
+
+def jit_nice_flags(nice):
+    """The JVM flags that start its JIT compiler threads at nice `nice` and leave every other
+    thread at the process's own (see KILL_VARIANTS)."""
+    return ["-XX:ThreadPriorityPolicy=1", *(f"-XX:JavaPriority{k}_To_OSPriority=0" for k in range(1, 11)),
+            f"-XX:CompilerThreadPriority={nice}"]
+
+
+def kill_variant(text):
+    """One --kill-variant item parsed: {"name", "jit_nice": N or None, "pin": [cpu] or None,
+    "others": [cpus]}; ValueError for anything else."""
+    out = {"name": text, "jit_nice": None, "pin": None, "others": None}
+    for part in text.split("+"):
+        if part == "base":
+            continue
+        if part.startswith("jit-nice="):
+            n = part.partition("=")[2]
+            if not n.isdigit() or not 0 <= int(n) <= 19:
+                raise ValueError(f"{part}: the nice value must be 0-19")
+            out["jit_nice"] = int(n)
+        elif part == "pin":
+            cpus = sorted(os.sched_getaffinity(0))
+            if len(cpus) < 2:
+                raise ValueError("pin needs at least two CPUs")
+            out["pin"], out["others"] = cpus[:1], cpus[1:]
+        else:
+            raise ValueError(f"{part}: not one of {', '.join(KILL_VARIANTS)}")
+    return out
+
+
+def kill_variants(text):
+    """--kill-variant's list (argparse type)."""
+    try:
+        return [kill_variant(v) for v in text.split(",")]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def set_affinity(pid, cpus):
+    """Every live thread of a process on `cpus` (the threads it starts later inherit it from the one
+    that starts them); returns how many threads were moved (0 once the process is gone)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    moved = 0
+    for tid in tids:
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+            moved += 1
+        except OSError:
+            pass  # the thread ended meanwhile
+    return moved
+
+
+def thread_settings(pid):
+    """The nice values and CPUs of a live process's threads, compiler threads apart:
+    {"compiler threads": {"nice": [...], "threads": n, "cpus": [...]}, "other threads": {...}}."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+            cpus = sorted(os.sched_getaffinity(int(tid)))
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        g = out.setdefault("compiler threads" if "CompilerThre" in name else "other threads",
+                           {"nice": [], "threads": 0, "cpus": []})
+        g["threads"] += 1
+        g["nice"] = sorted(set(g["nice"]) | {nice})
+        g["cpus"] = sorted(set(g["cpus"]) | set(cpus))
+    return out
 REJOIN_POLL_S = 0.1
 CHECK_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="ext_authz")(?=[^}]*phase="check")'
                           r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
@@ -1104,21 +1216,31 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         # replica is ready again, so a longer warm-up before ready does not move its rejoin out of it
         end = [t0 + args.phase_seconds]
         rejoin = watch_rejoin(replicas, envoy_admin, t0, lambda: end[0])
+        kills = getattr(args, "kills_done", 0)
+        args.kills_done = kills + 1
+        warm_up = args.kill_warm_up[kills % len(args.kill_warm_up)] if args.kill_warm_up else None
+        variant = args.kill_variant[kills % len(args.kill_variant)] if args.kill_variant else None
+        info["kill_variant"] = variant["name"] if variant else "base"
         time.sleep(3)
         a = replicas[0]
         a.kill()
         info["killed_at_s"] = round(time.time() - t0, 1)
+        rest = {"jrego B": replicas[1].server.pid, **others}
+        if variant and variant["pin"]:  # the rest of the run off the CPU the restarted replica will have
+            info["pinned"] = {"jrego A": variant["pin"], **{k: variant["others"] for k in rest},
+                              "threads moved": sum(set_affinity(pid, variant["others"]) for pid in rest.values())}
         time.sleep(2)
         restart_cpu = watch_restart(lambda: end[0])
-        kills = getattr(args, "kills_done", 0)
-        args.kills_done = kills + 1
-        warm_up = args.kill_warm_up[kills % len(args.kill_warm_up)] if args.kill_warm_up else None
         info["restart_warm_up"] = warm_up or "as the replicas' (serve's default: 500ms)"
         end[0] = time.time() + 180  # until its ready is known (run.py waits at most 120 s for it)
-        a.start(warm_up)
+        a.start(warm_up, variant)
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
+        info["restart_threads"] = thread_settings(a.server.pid)
         end[0] = max(t0 + args.phase_seconds, time.time() + KILL_AFTER_READY_S)
         time.sleep(max(0.0, end[0] - time.time()))
+        if variant and variant["pin"]:  # every CPU again, the restarted replica's too
+            for pid in [a.server.pid, *rest.values()]:
+                set_affinity(pid, ALL_CPUS)
         info["restart_cpu_ms"] = restart_cpu()
         info["rejoin"] = rejoin()
         info["rejoin"]["warm_up_log"] = warm_up_log_lines(a)
@@ -1296,6 +1418,54 @@ def beside_calms(rows, max_p99_ratio=2.0):
     return lines + [""]
 
 
+def kill_seconds(row):
+    """A kill phase's per-second legitimate p99 split at the kill and at the restarted replica's
+    /ready, with the restarted replica's compiler CPU after ready: {"before", "down", "after":
+    [p99 ms of each second], "jit_after": [ms]}, or None. A second is counted in the stretch it
+    wholly falls in (by due time); the seconds the kill or the ready falls in are left out."""
+    by_second = row["legit"].get("p99_ms_by_second") or []
+    killed, ready = row.get("killed_at_s"), (row.get("rejoin") or {}).get("ready_s")
+    if not by_second or killed is None or ready is None:
+        return None
+    k0, k1, r1 = math.floor(killed), math.ceil(killed), math.ceil(ready)
+    jit = (row.get("jit_ms_by_second") or {}).get("A") or []
+    return {"before": by_second[:k0], "down": by_second[k1:math.floor(ready)], "after": by_second[r1:],
+            "jit_after": jit[r1:]}
+
+
+def kill_table(rows):
+    """The kill phases side by side (--kill-variant): each one's per-second p99 before the kill,
+    while replica A was down (B alone) and after A's ready, and A's compiler CPU after ready; []
+    without a kill phase."""
+    kills = [r for r in rows if kind(r["name"]) == "kill" and kill_seconds(r)]
+    if not kills:
+        return []
+
+    def med(v):
+        v = sorted(v)
+        return f"{v[len(v) // 2]:.1f}" if v else "-"
+    lines = ["## The kill phases side by side", "",
+             "Per-second p99 (ms, by due time) in three stretches of each kill phase: before the kill, from "
+             "the kill to the restarted replica's /ready (replica B carries every request), and from then "
+             "to the phase's end (A back, under Envoy's slow start, its JIT compiling); the median second "
+             "and the worst, and the restarted replica's compiler threads' CPU in the seconds after ready "
+             "(mean and most, ms per second). Variant: see --kill-variant.", "",
+             "| phase | variant | p99 ms | ready s | before: median | down: median / worst | after: median / worst "
+             "| A's JIT after ready, mean / most ms/s | A's compiler threads: nice, CPUs |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in kills:
+        k = kill_seconds(r)
+        jit = k["jit_after"]
+        comp = (r.get("restart_threads") or {}).get("compiler threads") or {}
+        lines.append(f"| {r['name']} | {r.get('kill_variant', 'base')} | {r['legit']['p99_ms']:.1f} | "
+                     f"{r['rejoin']['ready_s']} | {med(k['before'])} | {med(k['down'])} / "
+                     f"{max(k['down'], default=0):.1f} | {med(k['after'])} / {max(k['after'], default=0):.1f} | "
+                     + (f"{sum(jit) / len(jit):.0f} / {max(jit)}" if jit else "-") + " | "
+                     + (f"{'/'.join(map(str, comp['nice']))}, {','.join(map(str, comp['cpus']))}" if comp else "-")
+                     + " |")
+    return lines + [""]
+
+
 def hostile_cell(h):
     if not h:
         return ""
@@ -1407,7 +1577,7 @@ def report(rows, meta, out_md):
         code = [f"{v[0]:.1f}" if v else "?" for v in (r.get("code_cache_mib") or {}).values()]
         lines.append(f"| {r['name']} | {r.get('cpu_wall_s', 0):.0f} | " + " | ".join(cells) + " | "
                      + " | ".join(gcs or ["", ""]) + " | " + " / ".join(code) + " |")
-    lines += ["", machine_check(rows), ""] + beside_calms(rows)
+    lines += ["", machine_check(rows), ""] + beside_calms(rows) + kill_table(rows)
     lines += ["", "## Per phase", ""]
     for r in rows:
         l = r["legit"]
@@ -1423,7 +1593,8 @@ def report(rows, meta, out_md):
             lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
             lines.append(f"- hostile client: JIT {HOSTILE_JIT_NAMES.get(r.get('hostile_jit'), 'full (C2)')}; CPU "
                          f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
-        for key in ("swapped_in_s", "swapped_back_s", "killed_at_s", "restart_warm_up", "restart_to_ready_s", "ready_during"):
+        for key in ("swapped_in_s", "swapped_back_s", "kill_variant", "killed_at_s", "pinned", "restart_warm_up",
+                    "restart_to_ready_s", "restart_threads", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
         if r.get("cpu_s"):
@@ -1543,6 +1714,11 @@ def main():
                     help="the restarted replica's `--warm-up` budget in the kill phases, one per kill phase in "
                          "order, repeated (e.g. 500ms,20s: the first kill with serve's default, the second "
                          "with 20 s); default: as the replicas were started")
+    ap.add_argument("--kill-variant", type=kill_variants, default=None, metavar="LIST",
+                    help="how the restarted replica of each kill phase differs, one item per kill phase in "
+                         "order, repeated: base, jit-nice=N (its JIT compiler threads at nice N), pin (it on "
+                         "a CPU of its own, everything else of the run on the others, until the phase's "
+                         "end); combine with + (e.g. base,jit-nice=19,pin); see KILL_VARIANTS")
     ap.add_argument("--jfr", metavar="FILE",
                     help="a flight recording of replica A (the one the hostile gRPC client also connects to) "
                          "from the first phase to the last, started with jcmd after the warm-up so the AOT "
