@@ -89,11 +89,12 @@ final class TextViews {
     }
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
+    // When every code point folded to one, the front pass also walked the folded view's words.
     folded =
-        Folding.deobfuscate(
-            front.foldedCount < n
-                ? Folding.foldChars(cps, front.folded, front.foldedCount)
-                : MappedText.identityPrefix(front.folded, n));
+        front.foldedCount < n
+            ? Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount))
+            : Folding.deobfuscate(
+                MappedText.identityPrefix(front.folded, n), front.walk, front.literals);
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
     // Without an escape character or a long base64-alphabet run there is nothing to decode; the
     // run lengths were counted over the code points, which are the plain view when nothing is
@@ -133,14 +134,24 @@ final class TextViews {
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */
   static TextViews of(String text, Limits limits) {
-    return new TextViews(text, Front.of(text, limits.maxChars()), limits);
+    return of(text, limits, null);
+  }
+
+  /**
+   * {@link #of(String, Limits)}, the folded view also knowing where one of {@code literals} may
+   * start ({@link MappedText#literalStarts}) when the front pass could find that on its way.
+   */
+  static TextViews of(String text, Limits limits, MarkerLiterals literals) {
+    return new TextViews(text, Front.of(text, limits.maxChars(), literals), limits);
   }
 
   /**
    * What one pass over the text finds: its code points, the start of their per-code-point fold
    * (written while each code point folds to exactly one, as {@link Folding#foldChars(int[], int[],
    * int)} continues it), the first invisible code point ({@code cps.length} when none), and whether
-   * the text has what decoding and the hidden channels start from.
+   * the text has what decoding and the hidden channels start from. While every code point folds to
+   * one, the pass also walks the folded code points' words as {@link Folding#deobfuscate} does, and
+   * looks for where a marker literal may start: one reading of each character for the three.
    */
   private static final class Front {
     /**
@@ -166,6 +177,15 @@ final class TextViews {
 
     final int decodeStartCount;
 
+    /**
+     * What the walk over the folded code points found ({@link Folding.Walk}); complete when every
+     * code point folded to one ({@code foldedCount == length}), else of no use.
+     */
+    final Folding.Walk walk;
+
+    /** The literals whose starts the walk looked for, or null. */
+    final MarkerLiterals literals;
+
     private Front(
         int[] cps,
         int length,
@@ -176,7 +196,9 @@ final class TextViews {
         int firstInvisible,
         int[] decodeStarts,
         int decodeStartCount,
-        boolean mayHide) {
+        boolean mayHide,
+        Folding.Walk walk,
+        MarkerLiterals literals) {
       this.cps = cps;
       this.length = length;
       this.reused = reused;
@@ -188,9 +210,11 @@ final class TextViews {
       this.decodeStartCount = decodeStartCount;
       this.mayDecode = decodeStartCount > 0;
       this.mayHide = mayHide;
+      this.walk = walk;
+      this.literals = literals;
     }
 
-    static Front of(String text, int maxChars) {
+    static Front of(String text, int maxChars, MarkerLiterals literals) {
       int len = text.length();
       int cap = Math.min(len, maxChars);
       int[] cps = SCRATCH.get();
@@ -223,6 +247,17 @@ final class TextViews {
       int run = 0;
       int[] starts = NO_STARTS;
       int startCount = 0;
+      // The walk over the folded code points, one behind the fold (Folding.deobfuscate's walk):
+      // the word being read starts at wordFrom (-1: none), has the kinds wordKinds, and its
+      // letters-and-digits part being read starts at tokenFrom with the hash tokenHash.
+      Folding.Walk walk = new Folding.Walk(cap, literals != null);
+      Tokens.Builder words = walk.words;
+      int wordFrom = -1;
+      int wordKinds = 0;
+      int tokenFrom = -1;
+      int tokenHash = 0;
+      int f1 = -1; // the folded code points one and two before this one
+      int f2 = -1;
       while (i < len && n < cap) {
         int cp = chars[i];
         if (Character.isHighSurrogate((char) cp)
@@ -234,6 +269,7 @@ final class TextViews {
           i++;
         }
         cps[n] = cp;
+        int f = -1; // the code point's fold, while every one so far folded to one
         if (cp < 0x80) {
           int cls = ASCII[cp];
           seen |= cls;
@@ -245,7 +281,8 @@ final class TextViews {
             starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
           }
           if (foldedCount < 0) {
-            folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+            f = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+            folded[n] = f;
           }
         } else {
           run = 0;
@@ -253,7 +290,7 @@ final class TextViews {
             firstInvisible = n;
             foldedCount = foldedCount < 0 ? n : foldedCount;
           } else if (foldedCount < 0) {
-            int f = Folding.foldOne(cp);
+            f = Folding.foldOne(cp);
             if (f != Folding.NOT_ONE) {
               folded[n] = f;
             } else {
@@ -261,7 +298,56 @@ final class TextViews {
             }
           }
         }
+        if (f >= 0) {
+          int k = Folding.kinds(f);
+          if ((k & Folding.WORD) != 0) {
+            if (wordFrom < 0) {
+              wordFrom = n;
+              wordKinds = 0;
+            }
+            wordKinds |= k;
+            if ((k & Folding.TOKEN) != 0) {
+              if (tokenFrom < 0) {
+                tokenFrom = n;
+                tokenHash = 0;
+              }
+              // as Tokens hashes: outside the BMP counts as 0xFFFF
+              tokenHash = 31 * tokenHash + Math.min(f, 0xFFFF);
+            } else if (tokenFrom >= 0) {
+              words.add(tokenFrom, n, tokenHash);
+              tokenFrom = -1;
+            }
+          } else if (wordFrom >= 0) {
+            if (tokenFrom >= 0) {
+              words.add(tokenFrom, n, tokenHash);
+              tokenFrom = -1;
+            }
+            if ((wordKinds & LEET_WORD) == LEET_WORD) {
+              walk.leetWord(folded, wordFrom, n);
+            }
+            if (n - wordFrom == 1 && f < 0x80 && Folding.isSeparator(f)) {
+              walk.spaced(n);
+            }
+            wordFrom = -1;
+          }
+          if (literals != null && n >= 2 && literals.mayStart(f2, f1, f)) {
+            walk.literal(n - 2);
+          }
+          f2 = f1;
+          f1 = f;
+        }
         n++;
+      }
+      if (foldedCount < 0) {
+        if (tokenFrom >= 0) {
+          words.add(tokenFrom, n, tokenHash);
+        }
+        if (wordFrom >= 0 && (wordKinds & LEET_WORD) == LEET_WORD) {
+          walk.leetWord(folded, wordFrom, n);
+        }
+        if (literals != null && n >= 2 && literals.mayStart(f2, f1, MarkerLiterals.PAST_END)) {
+          walk.literal(n - 2);
+        }
       }
       if (reach <= SCRATCH_MAX) {
         java.util.Arrays.fill(chars, 0, reach, '\0'); // this thread's array keeps no text
@@ -279,8 +365,13 @@ final class TextViews {
           firstInvisible < 0 ? n : firstInvisible,
           starts,
           startCount,
-          (seen & HIDE) != 0);
+          (seen & HIDE) != 0,
+          walk,
+          literals);
     }
+
+    /** A word's kinds when leetspeak may change it: a letter and a leetspeak character. */
+    private static final int LEET_WORD = Folding.LETTER | Folding.LEETSPEAK;
 
     private static final int[] NO_STARTS = new int[0];
 
