@@ -188,6 +188,196 @@ final class ContextWords {
     }
   }
 
+  /**
+   * The words of one text, found in one walk over it as the spans asked about move along, each
+   * word's types looked up once: {@link #near(char[], int, int, int, long, WordCache)} walked each
+   * span's neighbourhood afresh, character by character, for every candidate and again when the
+   * candidates are scored, and a PII-dense text's neighbourhoods overlap. Answers are {@code
+   * near}'s exactly: the words before a span are the text's words cut to {@code [start - 80,
+   * start)}, those after it cut to {@code [end, end + 40)}, visited in the same order.
+   *
+   * <p>Holds the words from {@link #base} on (the first of them cut there), a window that moves
+   * with the spans asked about: a word is dropped once a span's reach has passed it, and a span
+   * reaching back before the window (the scoring after the walk starts again at the text's start)
+   * starts the window again there. Not thread-safe; one per scan.
+   */
+  static final class TextWords {
+    private final char[] text;
+    private final int n;
+
+    /**
+     * Word k of the walk ({@code first <= k < count}) is {@code [from[k & mask], to[k & mask])}.
+     */
+    private int[] from = new int[64];
+
+    private int[] to = new int[64];
+
+    /** Its types ({@link #bit}), or {@link #UNKNOWN} until asked. */
+    private long[] types = new long[64];
+
+    private int mask = 63;
+    private int first;
+    private int count;
+
+    /** Every word of the text in {@code [base, scanned)} is held, cut at {@code base}. */
+    private int base;
+
+    private int scanned;
+
+    /** A word near the last one looked for, where the next search starts. */
+    private int cursor;
+
+    /** The answers for words cut at a span's reach. */
+    private final WordCache cut = new WordCache();
+
+    /** No type set has this value: there are fewer types than bits in a long. */
+    private static final long UNKNOWN = -1L;
+
+    static {
+      if (PiiType.values().length >= Long.SIZE) {
+        throw new IllegalStateException("UNKNOWN needs a bit no type has");
+      }
+    }
+
+    /** The words of {@code text[0, n)}. */
+    TextWords(char[] text, int n) {
+      this.text = text;
+      this.n = n;
+    }
+
+    /** {@link ContextWords#near} of {@code [start, end)} in this text. */
+    long near(int start, int end, long wanted) {
+      int limit = Math.max(0, start - CHARS_BEFORE);
+      if (limit < base || limit > scanned) {
+        restart(limit);
+      }
+      extend(start, limit);
+      long found = 0;
+      int seen = 0;
+      int w = lastStartingBefore(start);
+      int after = Math.max(w, first);
+      for (; w >= first && seen < WORDS_BEFORE; w--) {
+        int f = from[w & mask];
+        int t = to[w & mask];
+        if (t <= limit) {
+          break;
+        }
+        seen++;
+        found |= typesOf(w, f, t, Math.max(f, limit), Math.min(t, start));
+        if ((found & wanted) != 0) {
+          return found;
+        }
+      }
+      int stop = Math.min(n, end + CHARS_AFTER);
+      extend(stop, limit);
+      after = Math.max(after, first); // words extending dropped ended before the span
+      while (after < count && to[after & mask] <= end) {
+        after++;
+      }
+      seen = 0;
+      for (w = after; w < count && seen < WORDS_AFTER; w++) {
+        int f = from[w & mask];
+        int t = to[w & mask];
+        if (f >= stop) {
+          break;
+        }
+        seen++;
+        found |= typesOf(w, f, t, Math.max(f, end), Math.min(t, stop));
+        if ((found & wanted) != 0) {
+          return found;
+        }
+      }
+      return found;
+    }
+
+    /** The types of word {@code w}, {@code [f, t)}, cut to {@code [a, b)}. */
+    private long typesOf(int w, int f, int t, int a, int b) {
+      if (a != f || b != t) {
+        return ContextWords.typesOf(text, a, b, cut);
+      }
+      long known = types[w & mask];
+      if (known == UNKNOWN) {
+        known = ContextWords.typesOf(text, f, t, null);
+        types[w & mask] = known;
+      }
+      return known;
+    }
+
+    /** The last word held that starts before {@code p}, or {@code first - 1}. */
+    private int lastStartingBefore(int p) {
+      int w = Math.min(Math.max(cursor, first), count - 1);
+      while (w + 1 < count && from[(w + 1) & mask] < p) {
+        w++;
+      }
+      while (w >= first && from[w & mask] >= p) {
+        w--;
+      }
+      cursor = w;
+      return w;
+    }
+
+    /** Drops every word held and holds the text's words from {@code p} on. */
+    private void restart(int p) {
+      first = count;
+      base = p;
+      scanned = p;
+    }
+
+    /**
+     * Holds every word starting before {@code p}; words ending at or before {@code keepAfter} may
+     * be dropped to make room.
+     */
+    private void extend(int p, int keepAfter) {
+      int i = scanned;
+      while (i < p) {
+        while (i < n && !isWordChar(text[i])) {
+          i++;
+        }
+        if (i >= n) {
+          break;
+        }
+        int ws = i;
+        while (i < n && isWordChar(text[i])) {
+          i++;
+        }
+        add(ws, i, keepAfter);
+      }
+      scanned = Math.max(scanned, Math.min(i, n));
+    }
+
+    private void add(int f, int t, int keepAfter) {
+      if (count - first == from.length) {
+        if (to[first & mask] <= keepAfter) {
+          base = to[first & mask];
+          first++;
+        } else {
+          grow();
+        }
+      }
+      int k = count & mask;
+      from[k] = f;
+      to[k] = t;
+      types[k] = UNKNOWN;
+      count++;
+    }
+
+    private void grow() {
+      int size = from.length * 2;
+      int[] f2 = new int[size];
+      int[] t2 = new int[size];
+      long[] y2 = new long[size];
+      for (int w = first; w < count; w++) {
+        f2[w & (size - 1)] = from[w & mask];
+        t2[w & (size - 1)] = to[w & mask];
+        y2[w & (size - 1)] = types[w & mask];
+      }
+      from = f2;
+      to = t2;
+      types = y2;
+      mask = size - 1;
+    }
+  }
+
   /** {@link #isWordChar} of each ASCII character. */
   private static final boolean[] ASCII_WORD_CHAR = new boolean[128];
 
