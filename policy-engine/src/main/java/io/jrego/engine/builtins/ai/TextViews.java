@@ -270,6 +270,7 @@ final class TextViews {
         }
         cps[n] = cp;
         int f = -1; // the code point's fold, while every one so far folded to one
+        int k = 0; // the fold's Folding.kinds
         if (cp < 0x80) {
           int cls = ASCII[cp];
           seen |= cls;
@@ -281,7 +282,8 @@ final class TextViews {
             starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
           }
           if (foldedCount < 0) {
-            f = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+            f = cls >>> FOLD_SHIFT;
+            k = (cls >>> KINDS_SHIFT) & 0xFF;
             folded[n] = f;
           }
         } else {
@@ -293,13 +295,13 @@ final class TextViews {
             f = Folding.foldOne(cp);
             if (f != Folding.NOT_ONE) {
               folded[n] = f;
+              k = Folding.kinds(f);
             } else {
               foldedCount = n;
             }
           }
         }
         if (f >= 0) {
-          int k = Folding.kinds(f);
           if ((k & Folding.WORD) != 0) {
             if (wordFrom < 0) {
               wordFrom = n;
@@ -389,15 +391,26 @@ final class TextViews {
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;
     private static final int HIDE = 4;
-    private static final byte[] ASCII = new byte[0x80];
+
+    /**
+     * Per ASCII character, all the pass asks of it in one read: its {@link #BASE64}, {@link
+     * #ESCAPE} and {@link #HIDE} bits, its fold (lower case) from bit {@link #FOLD_SHIFT} and the
+     * fold's {@link Folding#kinds} from bit {@link #KINDS_SHIFT}.
+     */
+    private static final int[] ASCII = new int[0x80];
+
+    private static final int KINDS_SHIFT = 8;
+    private static final int FOLD_SHIFT = 16;
 
     static {
       for (int c = 0; c < 0x80; c++) {
+        int fold = c >= 'A' && c <= 'Z' ? c + 32 : c;
         ASCII[c] =
-            (byte)
-                ((Decoders.isBase64Char(c) ? BASE64 : 0)
-                    | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
-                    | (c == '!' || c == ']' ? HIDE : 0));
+            (Decoders.isBase64Char(c) ? BASE64 : 0)
+                | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
+                | (c == '!' || c == ']' ? HIDE : 0)
+                | Folding.kinds(fold) << KINDS_SHIFT
+                | fold << FOLD_SHIFT;
       }
     }
   }
