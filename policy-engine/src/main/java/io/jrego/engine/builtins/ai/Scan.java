@@ -100,8 +100,8 @@ final class Scan {
     }
   }
 
-  /** The text's words around the spans asked about, with their context types; made on first use. */
-  private ContextWords.TextWords contextWords;
+  /** Context words of the words looked at most recently; made on first use. */
+  private ContextWords.WordCache contextWords;
 
   /**
    * The context of the spans asked about most recently, by span in a small direct-mapped table: the
@@ -137,9 +137,9 @@ final class Scan {
       types = nearTypes[k];
     } else {
       if (contextWords == null) {
-        contextWords = new ContextWords.TextWords(chars, text.length());
+        contextWords = new ContextWords.WordCache();
       }
-      types = contextWords.near(start, end, bit);
+      types = ContextWords.near(chars, text.length(), start, end, bit, contextWords);
       nearSpans[k] = span;
       nearTypes[k] = types;
       // the walk stopped early only if it found this type: otherwise it saw every word
