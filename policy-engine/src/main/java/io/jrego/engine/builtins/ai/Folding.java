@@ -215,7 +215,7 @@ final class Folding {
     // here may hold several of them ("h@ck" holds "h" and "ck"). Kept with the view when it comes
     // back unchanged, so the scanner does not walk it again.
     Walk walk = new Walk(n, false);
-    Tokens.Builder words = walk.words;
+    Tokens.Builder words = walk;
     int i = 0;
     while (i < n) {
       int ch = c[i];
@@ -264,30 +264,28 @@ final class Folding {
    * {@link #deobfuscate(MappedText)} of a view whose code points a walk has already read ({@link
    * TextViews}' front pass, while folding them): {@code walk} holds what that walk found, and the
    * view is not read again but where it found something. With {@code literals}, the walk also found
-   * where {@link MarkerLiterals#mayStart} holds, and the view keeps those positions ({@link
-   * MappedText#literalStarts}), asked again only around the words leetspeak undoing changed.
+   * where {@link MarkerLiterals#mayStart} holds; those positions are left in {@code walk} for the
+   * view returned (asked again around the words leetspeak undoing changed), or dropped ({@link
+   * Walk#literals} null) when spelled-out letters made a new view.
    */
   static MappedText deobfuscate(MappedText in, Walk walk, MarkerLiterals literals) {
     for (int k = 0; k < walk.spacedCount; k++) {
       if (spacedLettersAt(in, walk.spaced[k])) {
+        walk.literals = null;
         return rewrite(in); // spelled-out letters change the length: rebuild the view
       }
     }
     int[] changed = walk.changed;
     int changedCount = walk.changedCount;
     if (!walk.leet || changedCount == 0) {
-      in.words = walk.words.build(in);
-      if (literals != null) {
-        in.literalStarts = walk.literals;
-        in.literalCount = walk.literalCount;
-      }
+      in.words = walk.build(in);
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
       unleet(in, changed[k], changed[k + 1], in);
     }
-    in.words = respliced(in, walk.words, changed, changedCount);
-    if (literals != null) {
+    in.words = respliced(in, walk, changed, changedCount);
+    if (literals != null && walk.literals != null) {
       int[] starts =
           literals.afterChanges(
               in.codePoints(),
@@ -296,8 +294,8 @@ final class Folding {
               walk.literalCount,
               changed,
               changedCount);
-      in.literalStarts = starts;
-      in.literalCount = starts.length;
+      walk.literals = starts;
+      walk.literalCount = starts.length;
     }
     return in;
   }
@@ -308,9 +306,7 @@ final class Folding {
    * the separators that may join spelled-out letters and, when asked, where a marker literal may
    * start.
    */
-  static final class Walk {
-    final Tokens.Builder words;
-
+  static final class Walk extends Tokens.Builder {
     /** Whether some word has a leetspeak character next to a letter. */
     boolean leet;
 
@@ -320,8 +316,9 @@ final class Folding {
     int changedCount;
 
     /**
-     * The separators just after a word of one character, ascending: where spelled-out letters may
-     * be joined ({@link #spacedLettersAt} decides); most of them are an "a" or an "I".
+     * The separators between two words of one character each, ascending, where the character after
+     * the second is that separator again or a space: where spelled-out letters may be joined
+     * ({@link #spacedLettersAt} decides).
      */
     int[] spaced = NONE;
 
@@ -334,9 +331,12 @@ final class Folding {
 
     private static final int[] NONE = new int[0];
 
-    /** A walk over a view of about {@code n} code points, also looking for marker literals. */
+    /**
+     * A walk over a view of about {@code n} code points, also looking for marker literals. The walk
+     * is its own builder of the words (one object less per text).
+     */
     Walk(int n, boolean literals) {
-      words = new Tokens.Builder(Math.max(8, n / 5));
+      super(Math.max(8, n / 5));
       this.literals = literals ? NONE : null;
     }
 
@@ -354,10 +354,10 @@ final class Folding {
       }
     }
 
-    /** The separator at {@code p} follows a word of one character. */
+    /** The separator at {@code p} is between two words of one character. */
     void spaced(int p) {
       if (spacedCount == spaced.length) {
-        spaced = Arrays.copyOf(spaced, Math.max(16, 2 * spacedCount));
+        spaced = Arrays.copyOf(spaced, Math.max(4, 2 * spacedCount));
       }
       spaced[spacedCount++] = p;
     }
@@ -365,7 +365,7 @@ final class Folding {
     /** A marker literal may start at {@code p}. */
     void literal(int p) {
       if (literalCount == literals.length) {
-        literals = Arrays.copyOf(literals, Math.max(16, 2 * literalCount));
+        literals = Arrays.copyOf(literals, Math.max(4, 2 * literalCount));
       }
       literals[literalCount++] = p;
     }

@@ -87,20 +87,20 @@ final class InjectionScanner {
     Tokens main = Tokens.of(v.folded, false);
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
     Hits mainHits = Hits.of(main, docLangs, true);
-    scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
+    scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings, v);
     modelFinding(v.folded, main, mainHits, findings);
     if (mayBeRot13(main, mainHits)) {
       Tokens rot = Tokens.of(v.folded, true);
-      scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
+      scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings, v);
     }
     if (v.tags.length() > 0) {
       MappedText tagFolded = Folding.deobfuscate(foldView(v.tags));
       Tokens t = Tokens.of(tagFolded, false);
-      scanView(tagFolded, t, Hits.of(t, null), "tags", bonus + 10, docLangs, findings);
+      scanView(tagFolded, t, Hits.of(t, null), "tags", bonus + 10, docLangs, findings, null);
     }
     for (TextViews.Segment s : v.decoded) {
       Tokens t = Tokens.of(s.folded(), false);
-      scanView(s.folded(), t, Hits.of(t, null), s.encoding(), bonus + 10, docLangs, findings);
+      scanView(s.folded(), t, Hits.of(t, null), s.encoding(), bonus + 10, docLangs, findings, null);
     }
     invisibleFindings(v, findings);
     hiddenBoost(v, findings);
@@ -164,7 +164,8 @@ final class InjectionScanner {
       String viewName,
       int bonus,
       int[] docLangs,
-      List<Finding> out) {
+      List<Finding> out,
+      TextViews of) {
     // Index loops over the rule tables here and below: their immutable lists' iterators were not
     // always scalar-replaced (an iterator per rule with a first-class hit was a twenty-fifth of
     // what a PII-dense 100 KB text allocated).
@@ -177,7 +178,12 @@ final class InjectionScanner {
         applyDensity(r, view, tokens, hits, viewName, bonus, out);
       }
     }
-    markers(view, viewName, bonus, out);
+    // of: the views whose folded view this is, with where the front pass found literals may start
+    int[][] found =
+        of != null
+            ? LITERALS.find(view, of.literalStarts, of.literalCount)
+            : LITERALS.find(view, null, 0);
+    markers(view, found, viewName, bonus, out);
   }
 
   private static void applyRule(
@@ -312,8 +318,9 @@ final class InjectionScanner {
   /** The marker literals, so one pass over a text finds them all. */
   static final MarkerLiterals LITERALS = new MarkerLiterals(RULES.markers);
 
-  private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
-    int[][] found = LITERALS.find(view);
+  /** The markers' findings in {@code view}, whose literals' offsets {@code found} lists. */
+  private static void markers(
+      MappedText view, int[][] found, String viewName, int bonus, List<Finding> out) {
     if (found == null) {
       return;
     }

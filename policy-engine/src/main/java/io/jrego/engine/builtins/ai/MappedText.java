@@ -24,15 +24,6 @@ final class MappedText {
   Tokens words;
 
   /**
-   * The ascending positions {@code [0, literalCount)} at which {@link MarkerLiterals#mayStart}
-   * holds, when the walk that made the view found them on the way ({@link TextViews}' front pass);
-   * null otherwise. {@link #append} and {@link #set} drop them.
-   */
-  int[] literalStarts;
-
-  int literalCount;
-
-  /**
    * An empty view for about {@code capacity} code points; with 0, no array until the first append
    * (a text's tag view, most texts' only view that stays empty, and the views {@link #identity} and
    * {@link #identityPrefix} make around an array they are given).
@@ -45,7 +36,6 @@ final class MappedText {
 
   void append(int cp, int start, int end) {
     words = null;
-    literalStarts = null;
     if (length == cps.length) {
       int c = Math.max(16, cps.length * 2);
       cps = Arrays.copyOf(cps, c);
@@ -128,7 +118,6 @@ final class MappedText {
   void set(int i, int cp) {
     cps[i] = cp;
     words = null;
-    literalStarts = null;
   }
 
   int length() {

@@ -12,8 +12,8 @@ import java.util.List;
  *
  * <p>The positions where a literal may start ({@link #mayStart}: its first two characters and the
  * third's filter) can be found by the walk that makes a view ({@link TextViews}' front pass does,
- * for the folded view of most texts) and kept with the view ({@link MappedText#literalStarts}):
- * then {@link #find} compares literals at those positions alone instead of reading the view again.
+ * for the folded view of most texts, {@link TextViews#literalStarts}): then {@link #find} compares
+ * literals at those positions alone instead of reading the view again.
  */
 final class MarkerLiterals {
   private static final int KEYS = 128 * 128;
@@ -108,73 +108,58 @@ final class MarkerLiterals {
 
   /**
    * Per marker, the ascending code-point offsets in {@code v} at which one of its literals starts;
-   * null when no literal occurs (most texts), so that nothing is allocated for them. Reads only the
-   * positions {@link MappedText#literalStarts} lists when the view has them.
+   * null when no literal occurs (most texts), so that nothing is allocated for them. With {@code
+   * starts} (may be null), reads only the positions {@code starts[0, count)}: those of {@code v}
+   * where {@link #mayStart} holds, ascending.
    */
-  int[][] find(MappedText v) {
+  int[][] find(MappedText v, int[] starts, int count) {
     int n = v.length();
     int[] a = v.codePoints();
-    int[] starts = v.literalStarts;
-    Found found = new Found();
-    if (starts != null) {
-      for (int k = 0; k < v.literalCount; k++) {
-        int i = starts[k];
-        compare(v, i, a[i] * 128 + a[i + 1], found);
-      }
-      return found.done();
-    }
+    int[][] at = null;
+    int[] counts = null;
+    int k = 0;
     int c1 = n > 0 ? a[0] : 0;
-    for (int i = 0; i + 1 < n; i++) {
-      int c0 = c1;
-      c1 = a[i + 1];
-      if (mayStart(c0, c1, i + 2 < n ? a[i + 2] : PAST_END)) {
-        compare(v, i, c0 * 128 + c1, found);
+    for (int i = 0; starts != null ? k < count : i + 1 < n; i++) {
+      int key;
+      if (starts != null) {
+        i = starts[k++];
+        key = a[i] * 128 + a[i + 1];
+      } else {
+        int c0 = c1;
+        c1 = a[i + 1];
+        if (!mayStart(c0, c1, i + 2 < n ? a[i + 2] : PAST_END)) {
+          continue;
+        }
+        key = c0 * 128 + c1;
       }
-    }
-    return found.done();
-  }
-
-  /** Compares the literals of {@code key} at {@code i}, adding those that occur to {@code f}. */
-  private void compare(MappedText v, int i, int key, Found f) {
-    String[] ls = literals[key];
-    for (int k = 0; k < ls.length; k++) {
-      if (startsAt(v, i, ls[k])) {
-        f.add(markers[key][k], i, longest.length);
-      }
-    }
-  }
-
-  /** Per marker, the offsets found, allocated at the first. */
-  private static final class Found {
-    int[][] at;
-    int[] counts;
-
-    void add(int m, int i, int markerCount) {
-      if (at == null) {
-        at = new int[markerCount][];
-        counts = new int[markerCount];
-      }
-      if (at[m] == null) {
-        at[m] = new int[8];
-      } else if (counts[m] == at[m].length) {
-        at[m] = Arrays.copyOf(at[m], counts[m] * 2);
-      }
-      if (counts[m] == 0 || at[m][counts[m] - 1] != i) {
-        at[m][counts[m]++] = i;
-      }
-    }
-
-    int[][] done() {
-      if (at == null) {
-        return null;
-      }
-      for (int m = 0; m < at.length; m++) {
-        if (at[m] != null) {
-          at[m] = Arrays.copyOf(at[m], counts[m]);
+      String[] ls = literals[key];
+      for (int l = 0; l < ls.length; l++) {
+        if (startsAt(v, i, ls[l])) {
+          if (at == null) {
+            at = new int[longest.length][];
+            counts = new int[longest.length];
+          }
+          int m = markers[key][l];
+          if (at[m] == null) {
+            at[m] = new int[8];
+          } else if (counts[m] == at[m].length) {
+            at[m] = Arrays.copyOf(at[m], counts[m] * 2);
+          }
+          if (counts[m] == 0 || at[m][counts[m] - 1] != i) {
+            at[m][counts[m]++] = i;
+          }
         }
       }
-      return at;
     }
+    if (at == null) {
+      return null;
+    }
+    for (int m = 0; m < at.length; m++) {
+      if (at[m] != null) {
+        at[m] = Arrays.copyOf(at[m], counts[m]);
+      }
+    }
+    return at;
   }
 
   /**

@@ -42,6 +42,14 @@ final class TextViews {
   final List<Hidden> hidden = new ArrayList<>();
   private int budget;
 
+  /**
+   * Where a marker literal may start in {@link #folded} ({@link MarkerLiterals#mayStart}), {@code
+   * [0, literalCount)}, ascending, when the front pass found that on its way; else null.
+   */
+  final int[] literalStarts;
+
+  final int literalCount;
+
   private TextViews(String text, Front front, Limits limits) {
     this.text = text;
     this.truncated = front.truncated;
@@ -95,6 +103,9 @@ final class TextViews {
             ? Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount))
             : Folding.deobfuscate(
                 MappedText.identityPrefix(front.folded, n), front.walk, front.literals);
+    boolean walked = front.foldedCount == n && front.literals != null;
+    literalStarts = walked ? front.walk.literals : null;
+    literalCount = walked ? front.walk.literalCount : 0;
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
     // Without an escape character or a long base64-alphabet run there is nothing to decode; the
     // run lengths were counted over the code points, which are the plain view when nothing is
@@ -138,8 +149,8 @@ final class TextViews {
   }
 
   /**
-   * {@link #of(String, Limits)}, the folded view also knowing where one of {@code literals} may
-   * start ({@link MappedText#literalStarts}) when the front pass could find that on its way.
+   * {@link #of(String, Limits)}, also knowing where one of {@code literals} may start in the folded
+   * view ({@link #literalStarts}) when the front pass could find that on its way.
    */
   static TextViews of(String text, Limits limits, MarkerLiterals literals) {
     return new TextViews(text, Front.of(text, limits.maxChars(), literals), limits);
@@ -251,11 +262,12 @@ final class TextViews {
       // the word being read starts at wordFrom (-1: none), has the kinds wordKinds, and its
       // letters-and-digits part being read starts at tokenFrom with the hash tokenHash.
       Folding.Walk walk = new Folding.Walk(cap, literals != null);
-      Tokens.Builder words = walk.words;
+      Tokens.Builder words = walk;
       int wordFrom = -1;
       int wordKinds = 0;
       int tokenFrom = -1;
       int tokenHash = 0;
+      int oneEnd = Integer.MIN_VALUE; // where the last word of one character ended
       int f1 = -1; // the folded code points one and two before this one
       int f2 = -1;
       while (i < len && n < cap) {
@@ -327,8 +339,15 @@ final class TextViews {
             if ((wordKinds & LEET_WORD) == LEET_WORD) {
               walk.leetWord(folded, wordFrom, n);
             }
-            if (n - wordFrom == 1 && f < 0x80 && Folding.isSeparator(f)) {
-              walk.spaced(n);
+            if (n - wordFrom == 1) {
+              // a word of one character, the one before it too, and one separator between them
+              // that is also after it (or a space): maybe letters spelled out
+              if (oneEnd == n - 2
+                  && Folding.isSeparator(folded[n - 2])
+                  && (f == folded[n - 2] || f == ' ')) {
+                walk.spaced(n - 2);
+              }
+              oneEnd = n;
             }
             wordFrom = -1;
           }
