@@ -211,25 +211,16 @@ final class Folding {
   static MappedText deobfuscate(MappedText in) {
     int n = in.length();
     int[] c = in.codePoints();
-    boolean leet = false;
-    int[] changed = null; // [from, to) pairs of the words leetspeak undoing changes
-    int changedCount = 0;
     // The view's words as Tokens splits them (letters and digits), found in the same walk: a word
     // here may hold several of them ("h@ck" holds "h" and "ck"). Kept with the view when it comes
     // back unchanged, so the scanner does not walk it again.
-    Tokens.Builder words = new Tokens.Builder(Math.max(8, n / 5));
+    Walk walk = new Walk(n, false);
+    Tokens.Builder words = walk;
     int i = 0;
     while (i < n) {
       int ch = c[i];
       if (!isWordChar(ch)) {
-        if (ch < 128
-            && isSeparator(ch)
-            && i > 0
-            && i + 3 < n
-            && (c[i + 2] == ch || c[i + 2] == ' ')
-            && isSingleLetter(in, i - 1)
-            && isSingleLetter(in, i + 1)
-            && spacedRun(in, i - 1, null) > i - 1) {
+        if (spacedLettersAt(in, i)) {
           return rewrite(in); // spelled-out letters change the length: rebuild the view
         }
         i++;
@@ -262,28 +253,140 @@ final class Folding {
         words.add(tokenFrom, j, h);
       }
       if ((kinds & (LETTER | LEETSPEAK)) == (LETTER | LEETSPEAK)) {
-        leet = leet || leetNextToLetter(c, i, j);
-        if (changesUnderUnleet(in, i, j)) {
-          if (changed == null) {
-            changed = new int[16];
-          } else if (changedCount + 2 > changed.length) {
-            changed = Arrays.copyOf(changed, changed.length * 2);
-          }
-          changed[changedCount++] = i;
-          changed[changedCount++] = j;
-        }
+        walk.leetWord(c, i, j);
       }
       i = j;
     }
-    if (!leet || changedCount == 0) {
-      in.words = words.build(in);
+    return deobfuscate(in, walk, null);
+  }
+
+  /**
+   * {@link #deobfuscate(MappedText)} of a view whose code points a walk has already read ({@link
+   * TextViews}' front pass, while folding them): {@code walk} holds what that walk found, and the
+   * view is not read again but where it found something. With {@code literals}, the walk also found
+   * where {@link MarkerLiterals#mayStart} holds; those positions are left in {@code walk} for the
+   * view returned (asked again around the words leetspeak undoing changed), or dropped ({@link
+   * Walk#literals} null) when spelled-out letters made a new view.
+   */
+  static MappedText deobfuscate(MappedText in, Walk walk, MarkerLiterals literals) {
+    for (int k = 0; k < walk.spacedCount; k++) {
+      if (spacedLettersAt(in, walk.spaced[k])) {
+        walk.literals = null;
+        return rewrite(in); // spelled-out letters change the length: rebuild the view
+      }
+    }
+    int[] changed = walk.changed;
+    int changedCount = walk.changedCount;
+    if (!walk.leet || changedCount == 0) {
+      in.words = walk.build(in);
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
       unleet(in, changed[k], changed[k + 1], in);
     }
-    in.words = respliced(in, words, changed, changedCount);
+    in.words = respliced(in, walk, changed, changedCount);
+    if (literals != null && walk.literals != null) {
+      int[] starts =
+          literals.afterChanges(
+              in.codePoints(),
+              in.length(),
+              walk.literals,
+              walk.literalCount,
+              changed,
+              changedCount);
+      walk.literals = starts;
+      walk.literalCount = starts.length;
+    }
     return in;
+  }
+
+  /**
+   * What a walk over a view's words found for {@link #deobfuscate(MappedText, Walk,
+   * MarkerLiterals)}: the words as {@link Tokens} splits them, the words leetspeak undoing changes,
+   * the separators that may join spelled-out letters and, when asked, where a marker literal may
+   * start.
+   */
+  static final class Walk extends Tokens.Builder {
+    /** Whether some word has a leetspeak character next to a letter. */
+    boolean leet;
+
+    /** {@code [from, to)} pairs of the words leetspeak undoing changes, ascending. */
+    int[] changed;
+
+    int changedCount;
+
+    /**
+     * The separators between two words of one character each, ascending, where the character after
+     * the second is that separator again or a space: where spelled-out letters may be joined
+     * ({@link #spacedLettersAt} decides).
+     */
+    int[] spaced = NONE;
+
+    int spacedCount;
+
+    /** Where {@link MarkerLiterals#mayStart} holds, ascending; null when not looked for. */
+    int[] literals;
+
+    int literalCount;
+
+    private static final int[] NONE = new int[0];
+
+    /**
+     * A walk over a view of about {@code n} code points, also looking for marker literals. The walk
+     * is its own builder of the words (one object less per text).
+     */
+    Walk(int n, boolean literals) {
+      super(Math.max(8, n / 5));
+      this.literals = literals ? NONE : null;
+    }
+
+    /** Word {@code [i, j)} of {@code c} has a letter and a leetspeak character. */
+    void leetWord(int[] c, int i, int j) {
+      leet = leet || leetNextToLetter(c, i, j);
+      if (changesUnderUnleet(c, i, j)) {
+        if (changed == null) {
+          changed = new int[16];
+        } else if (changedCount + 2 > changed.length) {
+          changed = Arrays.copyOf(changed, changed.length * 2);
+        }
+        changed[changedCount++] = i;
+        changed[changedCount++] = j;
+      }
+    }
+
+    /** The separator at {@code p} is between two words of one character. */
+    void spaced(int p) {
+      if (spacedCount == spaced.length) {
+        spaced = Arrays.copyOf(spaced, Math.max(4, 2 * spacedCount));
+      }
+      spaced[spacedCount++] = p;
+    }
+
+    /** A marker literal may start at {@code p}. */
+    void literal(int p) {
+      if (literalCount == literals.length) {
+        literals = Arrays.copyOf(literals, Math.max(4, 2 * literalCount));
+      }
+      literals[literalCount++] = p;
+    }
+  }
+
+  /**
+   * Whether the code point at {@code i}, which is no word character, is a separator between letters
+   * spelled out one by one ({@code i g n o r e}): a run of at least {@link #MIN_SPACED_LETTERS}
+   * starts just before it.
+   */
+  private static boolean spacedLettersAt(MappedText in, int i) {
+    int n = in.length();
+    int ch = in.cp(i);
+    return ch < 128
+        && isSeparator(ch)
+        && i > 0
+        && i + 3 < n
+        && (in.cp(i + 2) == ch || in.cp(i + 2) == ' ')
+        && isSingleLetter(in, i - 1)
+        && isSingleLetter(in, i + 1)
+        && spacedRun(in, i - 1, null) > i - 1;
   }
 
   /**
@@ -363,12 +466,12 @@ final class Folding {
   }
 
   /** Whether {@link #unleet} would replace anything in word {@code [i, j)}. */
-  private static boolean changesUnderUnleet(MappedText in, int i, int j) {
-    if (leetskip(in, i, j)) {
+  private static boolean changesUnderUnleet(int[] c, int i, int j) {
+    if (leetskip(c, i, j)) {
       return false;
     }
     for (int k = i; k < j; k++) {
-      int ch = in.cp(k);
+      int ch = c[k];
       if (leetLetter(ch) != 0 && (Character.isDigit(ch) || (k != i && k != j - 1))) {
         return true;
       }
@@ -380,16 +483,16 @@ final class Folding {
    * Whether word {@code [i, j)} is not leetspeak: no letters, or letters then two or more digits
    * ({@code rot13}, {@code h264}) with no leetspeak character before its last letter.
    */
-  private static boolean leetskip(MappedText in, int i, int j) {
+  private static boolean leetskip(int[] c, int i, int j) {
     int lastLetter = -1;
     for (int k = i; k < j; k++) {
-      if (isLetter(in.cp(k))) {
+      if (isLetter(c[k])) {
         lastLetter = k;
       }
     }
     boolean innerLeet = false;
     for (int k = i; k < lastLetter; k++) {
-      innerLeet |= leetLetter(in.cp(k)) != 0;
+      innerLeet |= leetLetter(c[k]) != 0;
     }
     return lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1);
   }
@@ -400,7 +503,7 @@ final class Folding {
    * leetspeak.
    */
   private static void unleet(MappedText in, int i, int j, MappedText out) {
-    if (leetskip(in, i, j)) {
+    if (leetskip(in.codePoints(), i, j)) {
       return;
     }
     for (int k = i; k < j; k++) {
@@ -514,7 +617,7 @@ final class Folding {
         && (i + 1 == t.length() || !isWordChar(t.cp(i + 1)));
   }
 
-  private static boolean isSeparator(int c) {
+  static boolean isSeparator(int c) {
     return c == ' ' || c == '.' || c == '-' || c == '_' || c == '*' || c == '/' || c == ',';
   }
 
@@ -532,17 +635,17 @@ final class Folding {
     }
   }
 
-  private static final int WORD = 1;
-  private static final int LETTER = 2;
-  private static final int LEETSPEAK = 4;
+  static final int WORD = 1;
+  static final int LETTER = 2;
+  static final int LEETSPEAK = 4;
 
   /** A character of a word as {@link Tokens} splits words: a letter or a digit. */
-  private static final int TOKEN = 8;
+  static final int TOKEN = 8;
 
   /**
    * {@link #WORD}, {@link #LETTER} and {@link #LEETSPEAK} bits of {@code c}, ASCII from one table.
    */
-  private static int kinds(int c) {
+  static int kinds(int c) {
     if (c < 128) {
       return ASCII_KINDS[c];
     }

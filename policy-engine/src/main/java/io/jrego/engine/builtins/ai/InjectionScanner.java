@@ -81,26 +81,26 @@ final class InjectionScanner {
       TextViews views) {}
 
   static Report scan(String text, Options options) {
-    TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
+    TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT, LITERALS);
     List<Finding> findings = new ArrayList<>();
     int bonus = options.fromData() ? 10 : 0;
     Tokens main = Tokens.of(v.folded, false);
     int[] docLangs = new int[Lexicon.LANGUAGES.size()];
     Hits mainHits = Hits.of(main, docLangs, true);
-    scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings);
+    scanView(v.folded, main, mainHits, "text", bonus, docLangs, findings, v);
     modelFinding(v.folded, main, mainHits, findings);
     if (mayBeRot13(main, mainHits)) {
       Tokens rot = Tokens.of(v.folded, true);
-      scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings);
+      scanView(v.folded, rot, Hits.of(rot, null), "rot13", bonus + 10, docLangs, findings, v);
     }
     if (v.tags.length() > 0) {
       MappedText tagFolded = Folding.deobfuscate(foldView(v.tags));
       Tokens t = Tokens.of(tagFolded, false);
-      scanView(tagFolded, t, Hits.of(t, null), "tags", bonus + 10, docLangs, findings);
+      scanView(tagFolded, t, Hits.of(t, null), "tags", bonus + 10, docLangs, findings, null);
     }
     for (TextViews.Segment s : v.decoded) {
       Tokens t = Tokens.of(s.folded(), false);
-      scanView(s.folded(), t, Hits.of(t, null), s.encoding(), bonus + 10, docLangs, findings);
+      scanView(s.folded(), t, Hits.of(t, null), s.encoding(), bonus + 10, docLangs, findings, null);
     }
     invisibleFindings(v, findings);
     hiddenBoost(v, findings);
@@ -164,7 +164,8 @@ final class InjectionScanner {
       String viewName,
       int bonus,
       int[] docLangs,
-      List<Finding> out) {
+      List<Finding> out,
+      TextViews of) {
     // Index loops over the rule tables here and below: their immutable lists' iterators were not
     // always scalar-replaced (an iterator per rule with a first-class hit was a twenty-fifth of
     // what a PII-dense 100 KB text allocated).
@@ -177,7 +178,12 @@ final class InjectionScanner {
         applyDensity(r, view, tokens, hits, viewName, bonus, out);
       }
     }
-    markers(view, viewName, bonus, out);
+    // of: the views whose folded view this is, with where the front pass found literals may start
+    int[][] found =
+        of != null
+            ? LITERALS.find(view, of.literalStarts, of.literalCount)
+            : LITERALS.find(view, null, 0);
+    markers(view, found, viewName, bonus, out);
   }
 
   private static void applyRule(
@@ -309,140 +315,12 @@ final class InjectionScanner {
     return Lexicon.LANGUAGES.get(best);
   }
 
-  /** Per first two characters (ASCII) of a marker literal: the literals and their markers. */
-  private static final LiteralIndex LITERALS = new LiteralIndex(RULES.markers);
+  /** The marker literals, so one pass over a text finds them all. */
+  static final MarkerLiterals LITERALS = new MarkerLiterals(RULES.markers);
 
-  /**
-   * The marker literals by their first two characters, so one pass over a text finds them all.
-   * Keyed by two characters, not one: a first letter alone ('s' of "system:", 'e' of "end of
-   * input") would send a compare to most words of ordinary text.
-   */
-  private static final class LiteralIndex {
-    private static final int KEYS = 128 * 128;
-    private final String[][] literals = new String[KEYS][];
-    private final int[][] markers = new int[KEYS][];
-    private final int[] longest;
-
-    /**
-     * One bit per key that has literals: 2 KB, read at every position of a text, where the 64 KB of
-     * {@link #literals} would be read from further away.
-     */
-    private final long[] keyBits = new long[KEYS / 64];
-
-    /**
-     * Per key, the third characters its literals have, one bit per ASCII character ({@code [2k]}
-     * below 64, {@code [2k + 1]} the rest); all bits when a literal has only two characters or a
-     * third outside ASCII. Common pairs ("en", "st", "de") are keys: the third character turns most
-     * of their occurrences away before any literal is compared.
-     */
-    private final long[] third = new long[2 * KEYS];
-
-    LiteralIndex(List<Marker> all) {
-      longest = new int[all.size()];
-      java.util.Map<Integer, List<String>> lits = new java.util.TreeMap<>();
-      java.util.Map<Integer, List<Integer>> ms = new java.util.TreeMap<>();
-      for (int m = 0; m < all.size(); m++) {
-        for (String l : all.get(m).literals()) {
-          if (l.length() < 2 || l.charAt(0) >= 128 || l.charAt(1) >= 128) {
-            throw new IllegalStateException(
-                "marker "
-                    + all.get(m).id()
-                    + ": a literal must start with two ASCII characters, got \""
-                    + l
-                    + "\"");
-          }
-          int key = l.charAt(0) * 128 + l.charAt(1);
-          if (l.length() == 2 || l.charAt(2) >= 128) {
-            third[2 * key] = -1L;
-            third[2 * key + 1] = -1L;
-          } else {
-            third[2 * key + (l.charAt(2) >>> 6)] |= 1L << l.charAt(2);
-          }
-          lits.computeIfAbsent(key, k -> new ArrayList<>()).add(l);
-          ms.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
-          longest[m] = Math.max(longest[m], l.length());
-        }
-      }
-      for (var e : lits.entrySet()) {
-        int key = e.getKey();
-        keyBits[key >>> 6] |= 1L << key;
-        literals[e.getKey()] = e.getValue().toArray(String[]::new);
-        markers[e.getKey()] = ms.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
-      }
-    }
-
-    /** Whether {@code lit} occurs in {@code v} at {@code i}; its first two characters match. */
-    private static boolean startsAt(MappedText v, int i, String lit) {
-      int n = lit.length();
-      if (i + n > v.length()) {
-        return false;
-      }
-      for (int k = 2; k < n; k++) {
-        if (v.cp(i + k) != lit.charAt(k)) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /**
-     * Per marker, the ascending code-point offsets in {@code v} at which one of its literals
-     * starts; null when no literal occurs (most texts), so that nothing is allocated for them.
-     */
-    int[][] find(MappedText v) {
-      int[][] at = null;
-      int[] counts = null;
-      int n = v.length();
-      int[] a = v.codePoints();
-      int c1 = n > 0 ? a[0] : 0;
-      for (int i = 0; i + 1 < n; i++) {
-        int c0 = c1;
-        c1 = a[i + 1];
-        if ((c0 | c1) >= 128) {
-          continue;
-        }
-        int c = c0 * 128 + c1;
-        if ((keyBits[c >>> 6] & (1L << c)) == 0) {
-          continue;
-        }
-        // a third character outside ASCII or past the end passes: startsAt decides
-        int c2 = i + 2 < n ? a[i + 2] : 128;
-        if (c2 < 128 && (third[2 * c + (c2 >>> 6)] & (1L << c2)) == 0) {
-          continue;
-        }
-        String[] ls = literals[c];
-        for (int k = 0; k < ls.length; k++) {
-          if (startsAt(v, i, ls[k])) {
-            if (at == null) {
-              at = new int[longest.length][];
-              counts = new int[longest.length];
-            }
-            int m = markers[c][k];
-            if (at[m] == null) {
-              at[m] = new int[8];
-            } else if (counts[m] == at[m].length) {
-              at[m] = java.util.Arrays.copyOf(at[m], counts[m] * 2);
-            }
-            if (counts[m] == 0 || at[m][counts[m] - 1] != i) {
-              at[m][counts[m]++] = i;
-            }
-          }
-        }
-      }
-      if (at == null) {
-        return null;
-      }
-      for (int m = 0; m < at.length; m++) {
-        if (at[m] != null) {
-          at[m] = java.util.Arrays.copyOf(at[m], counts[m]);
-        }
-      }
-      return at;
-    }
-  }
-
-  private static void markers(MappedText view, String viewName, int bonus, List<Finding> out) {
-    int[][] found = LITERALS.find(view);
+  /** The markers' findings in {@code view}, whose literals' offsets {@code found} lists. */
+  private static void markers(
+      MappedText view, int[][] found, String viewName, int bonus, List<Finding> out) {
     if (found == null) {
       return;
     }

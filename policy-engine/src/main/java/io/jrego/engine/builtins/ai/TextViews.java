@@ -42,6 +42,14 @@ final class TextViews {
   final List<Hidden> hidden = new ArrayList<>();
   private int budget;
 
+  /**
+   * Where a marker literal may start in {@link #folded} ({@link MarkerLiterals#mayStart}), {@code
+   * [0, literalCount)}, ascending, when the front pass found that on its way; else null.
+   */
+  final int[] literalStarts;
+
+  final int literalCount;
+
   private TextViews(String text, Front front, Limits limits) {
     this.text = text;
     this.truncated = front.truncated;
@@ -89,11 +97,15 @@ final class TextViews {
     }
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
+    // When every code point folded to one, the front pass also walked the folded view's words.
     folded =
-        Folding.deobfuscate(
-            front.foldedCount < n
-                ? Folding.foldChars(cps, front.folded, front.foldedCount)
-                : MappedText.identityPrefix(front.folded, n));
+        front.foldedCount < n
+            ? Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount))
+            : Folding.deobfuscate(
+                MappedText.identityPrefix(front.folded, n), front.walk, front.literals);
+    boolean walked = front.foldedCount == n && front.literals != null;
+    literalStarts = walked ? front.walk.literals : null;
+    literalCount = walked ? front.walk.literalCount : 0;
     budget = Math.max(4096, limits.decodeBudgetFactor() * n);
     // Without an escape character or a long base64-alphabet run there is nothing to decode; the
     // run lengths were counted over the code points, which are the plain view when nothing is
@@ -133,14 +145,24 @@ final class TextViews {
 
   /** The views of {@code text}, of its first {@code limits.maxChars()} code points. */
   static TextViews of(String text, Limits limits) {
-    return new TextViews(text, Front.of(text, limits.maxChars()), limits);
+    return of(text, limits, null);
+  }
+
+  /**
+   * {@link #of(String, Limits)}, also knowing where one of {@code literals} may start in the folded
+   * view ({@link #literalStarts}) when the front pass could find that on its way.
+   */
+  static TextViews of(String text, Limits limits, MarkerLiterals literals) {
+    return new TextViews(text, Front.of(text, limits.maxChars(), literals), limits);
   }
 
   /**
    * What one pass over the text finds: its code points, the start of their per-code-point fold
    * (written while each code point folds to exactly one, as {@link Folding#foldChars(int[], int[],
    * int)} continues it), the first invisible code point ({@code cps.length} when none), and whether
-   * the text has what decoding and the hidden channels start from.
+   * the text has what decoding and the hidden channels start from. While every code point folds to
+   * one, the pass also walks the folded code points' words as {@link Folding#deobfuscate} does, and
+   * looks for where a marker literal may start: one reading of each character for the three.
    */
   private static final class Front {
     /**
@@ -166,6 +188,15 @@ final class TextViews {
 
     final int decodeStartCount;
 
+    /**
+     * What the walk over the folded code points found ({@link Folding.Walk}); complete when every
+     * code point folded to one ({@code foldedCount == length}), else of no use.
+     */
+    final Folding.Walk walk;
+
+    /** The literals whose starts the walk looked for, or null. */
+    final MarkerLiterals literals;
+
     private Front(
         int[] cps,
         int length,
@@ -176,7 +207,9 @@ final class TextViews {
         int firstInvisible,
         int[] decodeStarts,
         int decodeStartCount,
-        boolean mayHide) {
+        boolean mayHide,
+        Folding.Walk walk,
+        MarkerLiterals literals) {
       this.cps = cps;
       this.length = length;
       this.reused = reused;
@@ -188,9 +221,11 @@ final class TextViews {
       this.decodeStartCount = decodeStartCount;
       this.mayDecode = decodeStartCount > 0;
       this.mayHide = mayHide;
+      this.walk = walk;
+      this.literals = literals;
     }
 
-    static Front of(String text, int maxChars) {
+    static Front of(String text, int maxChars, MarkerLiterals literals) {
       int len = text.length();
       int cap = Math.min(len, maxChars);
       int[] cps = SCRATCH.get();
@@ -223,6 +258,18 @@ final class TextViews {
       int run = 0;
       int[] starts = NO_STARTS;
       int startCount = 0;
+      // The walk over the folded code points, one behind the fold (Folding.deobfuscate's walk):
+      // the word being read starts at wordFrom (-1: none), has the kinds wordKinds, and its
+      // letters-and-digits part being read starts at tokenFrom with the hash tokenHash.
+      Folding.Walk walk = new Folding.Walk(cap, literals != null);
+      Tokens.Builder words = walk;
+      int wordFrom = -1;
+      int wordKinds = 0;
+      int tokenFrom = -1;
+      int tokenHash = 0;
+      int oneEnd = Integer.MIN_VALUE; // where the last word of one character ended
+      int f1 = -1; // the folded code points one and two before this one
+      int f2 = -1;
       while (i < len && n < cap) {
         int cp = chars[i];
         if (Character.isHighSurrogate((char) cp)
@@ -234,6 +281,8 @@ final class TextViews {
           i++;
         }
         cps[n] = cp;
+        int f = -1; // the code point's fold, while every one so far folded to one
+        int k = 0; // the fold's Folding.kinds
         if (cp < 0x80) {
           int cls = ASCII[cp];
           seen |= cls;
@@ -245,7 +294,9 @@ final class TextViews {
             starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
           }
           if (foldedCount < 0) {
-            folded[n] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+            f = cls >>> FOLD_SHIFT;
+            k = (cls >>> KINDS_SHIFT) & 0xFF;
+            folded[n] = f;
           }
         } else {
           run = 0;
@@ -253,15 +304,71 @@ final class TextViews {
             firstInvisible = n;
             foldedCount = foldedCount < 0 ? n : foldedCount;
           } else if (foldedCount < 0) {
-            int f = Folding.foldOne(cp);
+            f = Folding.foldOne(cp);
             if (f != Folding.NOT_ONE) {
               folded[n] = f;
+              k = Folding.kinds(f);
             } else {
               foldedCount = n;
             }
           }
         }
+        if (f >= 0) {
+          if ((k & Folding.WORD) != 0) {
+            if (wordFrom < 0) {
+              wordFrom = n;
+              wordKinds = 0;
+            }
+            wordKinds |= k;
+            if ((k & Folding.TOKEN) != 0) {
+              if (tokenFrom < 0) {
+                tokenFrom = n;
+                tokenHash = 0;
+              }
+              // as Tokens hashes: outside the BMP counts as 0xFFFF
+              tokenHash = 31 * tokenHash + Math.min(f, 0xFFFF);
+            } else if (tokenFrom >= 0) {
+              words.add(tokenFrom, n, tokenHash);
+              tokenFrom = -1;
+            }
+          } else if (wordFrom >= 0) {
+            if (tokenFrom >= 0) {
+              words.add(tokenFrom, n, tokenHash);
+              tokenFrom = -1;
+            }
+            if ((wordKinds & LEET_WORD) == LEET_WORD) {
+              walk.leetWord(folded, wordFrom, n);
+            }
+            if (n - wordFrom == 1) {
+              // a word of one character, the one before it too, and one separator between them
+              // that is also after it (or a space): maybe letters spelled out
+              if (oneEnd == n - 2
+                  && Folding.isSeparator(folded[n - 2])
+                  && (f == folded[n - 2] || f == ' ')) {
+                walk.spaced(n - 2);
+              }
+              oneEnd = n;
+            }
+            wordFrom = -1;
+          }
+          if (literals != null && n >= 2 && literals.mayStart(f2, f1, f)) {
+            walk.literal(n - 2);
+          }
+          f2 = f1;
+          f1 = f;
+        }
         n++;
+      }
+      if (foldedCount < 0) {
+        if (tokenFrom >= 0) {
+          words.add(tokenFrom, n, tokenHash);
+        }
+        if (wordFrom >= 0 && (wordKinds & LEET_WORD) == LEET_WORD) {
+          walk.leetWord(folded, wordFrom, n);
+        }
+        if (literals != null && n >= 2 && literals.mayStart(f2, f1, MarkerLiterals.PAST_END)) {
+          walk.literal(n - 2);
+        }
       }
       if (reach <= SCRATCH_MAX) {
         java.util.Arrays.fill(chars, 0, reach, '\0'); // this thread's array keeps no text
@@ -279,8 +386,13 @@ final class TextViews {
           firstInvisible < 0 ? n : firstInvisible,
           starts,
           startCount,
-          (seen & HIDE) != 0);
+          (seen & HIDE) != 0,
+          walk,
+          literals);
     }
+
+    /** A word's kinds when leetspeak may change it: a letter and a leetspeak character. */
+    private static final int LEET_WORD = Folding.LETTER | Folding.LEETSPEAK;
 
     private static final int[] NO_STARTS = new int[0];
 
@@ -298,15 +410,26 @@ final class TextViews {
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;
     private static final int HIDE = 4;
-    private static final byte[] ASCII = new byte[0x80];
+
+    /**
+     * Per ASCII character, all the pass asks of it in one read: its {@link #BASE64}, {@link
+     * #ESCAPE} and {@link #HIDE} bits, its fold (lower case) from bit {@link #FOLD_SHIFT} and the
+     * fold's {@link Folding#kinds} from bit {@link #KINDS_SHIFT}.
+     */
+    private static final int[] ASCII = new int[0x80];
+
+    private static final int KINDS_SHIFT = 8;
+    private static final int FOLD_SHIFT = 16;
 
     static {
       for (int c = 0; c < 0x80; c++) {
+        int fold = c >= 'A' && c <= 'Z' ? c + 32 : c;
         ASCII[c] =
-            (byte)
-                ((Decoders.isBase64Char(c) ? BASE64 : 0)
-                    | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
-                    | (c == '!' || c == ']' ? HIDE : 0));
+            (Decoders.isBase64Char(c) ? BASE64 : 0)
+                | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
+                | (c == '!' || c == ']' ? HIDE : 0)
+                | Folding.kinds(fold) << KINDS_SHIFT
+                | fold << FOLD_SHIFT;
       }
     }
   }

@@ -68,7 +68,7 @@ final class Tokens {
   }
 
   /** Words as a walk finds them: their bounds {@code [from[k], to[k])} and hashes, in order. */
-  static final class Builder {
+  static class Builder {
     int[] from;
     int[] to;
     int[] hash;

@@ -336,6 +336,115 @@ class TextViewsTest {
   }
 
   /**
+   * The front pass walks the folded code points' words and looks for marker literals while it
+   * folds. Over random mixes of words, leetspeak (which undoing changes after the walk, literals
+   * included: "5ystem:" is "system:" once undone), spaced letters, marker literals, characters that
+   * fold to none or several and invisible ones, the folded view, its words and the markers' literal
+   * offsets must be those of the separate walks: the per-code-point fold of the whole text, {@link
+   * Folding#deobfuscate(MappedText)} over it and a {@link MarkerLiterals#find} that reads every
+   * position.
+   */
+  @Test
+  void views_oneWalkFindsWhatTheSeparateWalksFind() {
+    String[] pieces = {
+      " ",
+      " ",
+      "\n",
+      ".",
+      ", ",
+      "ignore",
+      "System",
+      "5ystem:",
+      "sy5tem :",
+      "system:",
+      "admin:",
+      "4dmin:",
+      "<|",
+      "im_start",
+      "|>",
+      "<<",
+      "sys>>",
+      "[inst]",
+      "[1nst]",
+      "##",
+      "![",
+      "](http://x.y/?a=1)",
+      "end of input",
+      "3nd 0f 1nput",
+      "begin with",
+      "b3gin w1th",
+      "\"role\"",
+      "h@ck",
+      "1gn0r3",
+      "p4$$",
+      "a|b",
+      "rot13",
+      "i g n o r e",
+      "s y s t e m",
+      "a",
+      "I",
+      "x",
+      "7",
+      "42",
+      "@",
+      "\u00e9t\u00e9",
+      "\u00DF",
+      "\uFB01",
+      "\uFF33ystem:",
+      "\uD835\uDC00",
+      "\u200B",
+      "\u4E2D\u6587",
+    };
+    MarkerLiterals literals = InjectionScanner.LITERALS;
+    SplittableRandom random = new SplittableRandom(29);
+    int walked = 0;
+    int walkedWithLiterals = 0;
+    int changedWithLiterals = 0;
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int count = random.nextInt(24);
+      for (int k = 0; k < count; k++) {
+        b.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = b.toString();
+      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT, literals);
+      int[] cps = v.codePoints();
+      MappedText separate =
+          Folding.deobfuscate(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY));
+      MappedText one = v.folded;
+      assertThat(one.toString()).as(text).isEqualTo(separate.toString());
+      for (int i = 0; i < one.length(); i++) {
+        assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
+        assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
+      }
+      Tokens a = Tokens.of(one, false);
+      Tokens c = Tokens.of(separate, false);
+      assertThat(a.size).as(text).isEqualTo(c.size);
+      for (int k = 0; k < a.size; k++) {
+        assertThat(a.from[k]).as(text).isEqualTo(c.from[k]);
+        assertThat(a.to[k]).as(text).isEqualTo(c.to[k]);
+        assertThat(a.hash(k)).as(text).isEqualTo(c.hash(k));
+      }
+      int[][] found = literals.find(one, v.literalStarts, v.literalCount);
+      assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
+      if (v.literalStarts != null) {
+        walked++;
+        if (found != null) {
+          walkedWithLiterals++;
+          if (!one.toString()
+              .equals(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY).toString())) {
+            changedWithLiterals++;
+          }
+        }
+      }
+    }
+    // the walk's positions were used, found literals, and were asked again where leetspeak changed
+    assertThat(walked).isGreaterThan(5_000);
+    assertThat(walkedWithLiterals).isGreaterThan(2_000);
+    assertThat(changedWithLiterals).isGreaterThan(500);
+  }
+
+  /**
    * The per-thread arrays the views' front pass and the PII walk read a text into are cleared after
    * each text: a heap dump of the server holds no prompt, card number or key from them.
    */
