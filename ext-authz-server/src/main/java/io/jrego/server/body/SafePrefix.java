@@ -1,5 +1,7 @@
 package io.jrego.server.body;
 
+import io.jrego.engine.builtins.ai.ValueStarts;
+
 /**
  * How much of a streamed text no later text can change: the end of the prefix whose findings (which
  * values are found there, where, with which confidence) are the same whatever text follows. {@link
@@ -84,6 +86,73 @@ final class SafePrefix {
       i = skipSpace(text, end, n);
     }
     return Math.min(groupStart, limit); // the last group: a later chunk may still link to it
+  }
+
+  /**
+   * Whether the text from {@code from} on (held: what is before it has gone out) holds part of a
+   * value of the types {@code starts} describes, or may hold one's start once more text comes, so
+   * that a value it finds later would have begun in this text. Read per chunk (the chunk holding
+   * {@code from} whole, and the chunk before it for whether the first is in a value's place):
+   *
+   * <ul>
+   *   <li>a fixed start (a key's prefix, {@code eyJ}, {@code -----BEGIN }, ...) where the scanner
+   *       tries it, whole or with the text ending inside it ({@code sk} may become {@code
+   *       sk-proj-...});
+   *   <li>for values assigned to secret-sounding names: a chunk in a value's place (after a chunk
+   *       ending in {@code :}, {@code =} or {@code >}, or naming {@code bearer}, {@code basic} or
+   *       {@code token}), or with {@code :} or {@code =} before its last character (a value after
+   *       its operator in the same chunk, {@code password=hunter2}, {@code user:pass@host});
+   *   <li>for personal data: a chunk that is not plain or is in a value's place (no value of it
+   *       lies in a plain chunk), and, for e-mail and IP addresses, the last chunk while it is
+   *       still being written (a local part or an IPv6 group may be letters only).
+   * </ul>
+   *
+   * A value found only in text that comes later (a key written after the held words) is not in this
+   * text: that is for the text after it.
+   */
+  static boolean mayHold(String t, int from, ValueStarts starts) {
+    int n = t.length();
+    int i = skipSpace(t, from, n);
+    if (i >= n || starts.isEmpty()) {
+      return false;
+    }
+    int s = chunkStart(t, 0, i);
+    int prevEnd = s;
+    while (prevEnd > 0 && Character.isWhitespace(t.charAt(prevEnd - 1))) {
+      prevEnd--;
+    }
+    boolean valuePlace = prevEnd > 0 && opensValue(t, chunkStart(t, 0, prevEnd), prevEnd);
+    while (s < n) {
+      int e = chunkEnd(t, s, n);
+      if (starts.personal() && (valuePlace || !plain(t, s, e))) {
+        return true;
+      }
+      if (starts.assignments() && (valuePlace || hasOperator(t, s, e))) {
+        return true;
+      }
+      for (int p = s; p < e; p++) {
+        if (starts.startsAt(t, p)) {
+          return true;
+        }
+      }
+      if (e == n && starts.letters()) {
+        return true;
+      }
+      valuePlace = opensValue(t, s, e);
+      s = skipSpace(t, e, n);
+    }
+    return false;
+  }
+
+  /** Whether chunk {@code [s, e)} has {@code :} or {@code =} with something after it. */
+  private static boolean hasOperator(String t, int s, int e) {
+    for (int i = s; i < e - 1; i++) {
+      char c = t.charAt(i);
+      if (c == ':' || c == '=') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.jrego.server.body;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.builtins.ai.ValueStarts;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -58,6 +59,7 @@ public final class SseFilter {
   private final SseFramer framer;
   private final StreamSpec spec;
   private final PiiRules rules;
+  private final ValueStarts blocking; // how the values a block rule refuses begin
   private final List<BodyEdit> eventEdits;
   private final Redactions redactions;
   private final int maxHold;
@@ -90,6 +92,13 @@ public final class SseFilter {
     this.framer = new SseFramer(maxEventBytes);
     this.spec = spec;
     this.rules = new PiiRules(spec.rules());
+    Set<PiiType> blockedTypes = EnumSet.noneOf(PiiType.class);
+    for (PiiRule r : spec.rules()) {
+      if (r.action() == PiiRule.Action.BLOCK) {
+        blockedTypes.addAll(r.types());
+      }
+    }
+    this.blocking = ValueStarts.of(blockedTypes);
     this.eventEdits = List.copyOf(eventEdits);
     this.redactions = redactions;
     this.maxHold = Math.max(maxHold, spec.holdBack());
@@ -142,6 +151,25 @@ public final class SseFilter {
    */
   public long released() {
     return released;
+  }
+
+  /**
+   * Whether the answer's headers may go out, when a block rule could still refuse it: answer text
+   * has been let out (so the first text has been judged), and nothing held could still be, or
+   * become as more text comes, part of a value a block rule refuses ({@link StreamText#mayHold}). A
+   * value that begins in text not yet held can only be cut off once the headers have gone; one that
+   * has begun is refused whole (a {@code 502} before the first byte) as long as they wait.
+   */
+  public boolean headersMayGo() {
+    if (released == 0) {
+      return false;
+    }
+    for (Choice c : choices.values()) {
+      if (c.text().mayHold(blocking)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Characters of answer text held back now, over every choice. */

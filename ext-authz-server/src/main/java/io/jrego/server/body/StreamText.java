@@ -3,6 +3,7 @@ package io.jrego.server.body;
 import io.jrego.engine.builtins.ai.Finding;
 import io.jrego.engine.builtins.ai.PiiScanner;
 import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.builtins.ai.ValueStarts;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -70,6 +71,18 @@ final class StreamText {
   /** Characters held back now. */
   int held() {
     return pending.length() + unrestored.length();
+  }
+
+  /**
+   * Whether the text held may hold, or become as more comes, part of a value of the types {@code
+   * starts} describes ({@link SafePrefix#mayHold}). Placeholders held for restoring are not: they
+   * were judged.
+   */
+  boolean mayHold(ValueStarts starts) {
+    if (pending.isEmpty()) {
+      return false;
+    }
+    return SafePrefix.mayHold(context + pending, context.length(), starts);
   }
 
   /** Takes the next piece, and judges what is held. */

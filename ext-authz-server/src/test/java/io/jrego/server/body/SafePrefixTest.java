@@ -2,6 +2,9 @@ package io.jrego.server.body;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.builtins.ai.ValueStarts;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,5 +130,73 @@ class SafePrefixTest {
         }) {
       assertThat(SafePrefix.plain(p, 0, p.length())).as(p).isFalse();
     }
+  }
+
+  private static final ValueStarts SECRETS =
+      ValueStarts.of(PiiType.resolve("secret").orElseThrow());
+
+  /** Each case {@code gone|held}: whether the held text may hold a value of {@code starts}. */
+  private static void mayHold(ValueStarts starts, boolean expected, String... cases) {
+    for (String c : cases) {
+      int bar = c.indexOf('|');
+      String text = c.substring(0, bar) + c.substring(bar + 1);
+      assertThat(SafePrefix.mayHold(text, bar, starts))
+          .as("%s", c.replace("\n", "\\n"))
+          .isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void heldText_mayHoldAKey_whenAFixedStartIsInIt_orItEndsInsideOne() {
+    mayHold(
+        SECRETS,
+        true,
+        "your key is |AKIA",
+        "your key is |A", // AKIA, ASIA, AIza ...
+        "your key is |s",
+        "your key is |sk",
+        "your key is |sk-pr",
+        "token |ghp_wWPw5k4a",
+        "say |\"xoxb-12",
+        "see |e",
+        "see |eyJhbGciOi",
+        "|-----BEG",
+        "key:\n|-----BEGIN RSA PRIVATE KEY-----\nMIIE",
+        "post to |hooks.sla");
+    mayHold(
+        SECRETS,
+        false,
+        "your key is |",
+        "your key |is ",
+        "the quick brown fox |0,",
+        "I will |ask", // "sk" inside a word: the scanner tries no key there
+        "the |desk",
+        "the |Sky", // a capital: not sk-
+        "answer |42",
+        "please |see",
+        "the key is AKIAIOSFODNN7EXAMPLE, keep |it safe"); // the key has gone: judged
+  }
+
+  @Test
+  void heldText_mayHoldAnAssignedSecret_onceItsValueHasBegun() {
+    mayHold(
+        SECRETS,
+        true,
+        "use |password=hu",
+        "use |password: hunter2",
+        "use |postgres://app:Sup3r",
+        "Authorization: |Bearer abc",
+        "{\"client_secret\": |\"Zk2p");
+    mayHold(SECRETS, false, "use |password: ", "use |password=", "a |ratio");
+  }
+
+  @Test
+  void heldText_underAPersonalDataBlock_holdsWhatIsNotPlain() {
+    ValueStarts email = ValueStarts.of(Set.of(PiiType.EMAIL));
+    mayHold(email, true, "write to |jane", "write to |jane.doe@exa", "write to |bob@x.org and");
+    mayHold(email, false, "write to |jane ", "write |to ");
+    ValueStarts card = ValueStarts.of(Set.of(PiiType.CARD));
+    mayHold(card, true, "the quick brown fox |0,", "card |4111 1111");
+    mayHold(card, false, "the quick brown |fox", "the quick brown |fox ", "|sk");
   }
 }
