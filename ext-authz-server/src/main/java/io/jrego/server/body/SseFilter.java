@@ -74,6 +74,7 @@ public final class SseFilter {
   private static final JsonPointer USAGE = JsonPointer.parse("/usage");
 
   private long released;
+  private long seen; // characters of answer text taken in, over every choice
   private long events; // events with data so far, to name one in an error
 
   /**
@@ -159,10 +160,19 @@ public final class SseFilter {
    * become as more text comes, part of a value a block rule refuses ({@link StreamText#mayHold}). A
    * value that begins in text not yet held can only be cut off once the headers have gone; one that
    * has begun is refused whole (a {@code 502} before the first byte) as long as they wait.
+   *
+   * <p>They wait no longer than the fixed hold-back made them wait before text was released as soon
+   * as it was safe: once more than {@code hold_back} characters of answer text have come, they go
+   * with the first text let out, whatever is held (an answer of code holds an assignment or a
+   * number nearly all the time, and would otherwise keep them to its end); a value held then is cut
+   * off if it is found, as one held by that fixed hold-back was.
    */
   public boolean headersMayGo() {
     if (released == 0) {
       return false;
+    }
+    if (seen > spec.holdBack()) {
+      return true;
     }
     for (Choice c : choices.values()) {
       if (c.text().mayHold(blocking)) {
@@ -271,6 +281,7 @@ public final class SseFilter {
           choices.put(index, c);
         }
         String text = ChunkScan.text(d, f);
+        seen += text.length();
         String emitted = take(c.text().push(text, judge || f.finishing()));
         if (f.finishing()) {
           emitted += take(c.text().finish());
