@@ -908,6 +908,28 @@ def thread_report(variants, rates, by, direct, http_warm):
     return lines
 
 
+def token_report(variants, s):
+    """The per-token delay of paced streams (SseLoad's TokenDelays), when measured."""
+    if not any("token_delay_ms_p50" in s[v] for v in variants):
+        return []
+    lines = ["", "Per-token delay (ms). Event: for each upstream event carrying answer text, from its writing (the "
+             "upstream's `: t=` stamp, wall clock) to the client's read that completed the answer text up to that "
+             "event's end, wherever a filter put it (text held back arrives in a later event). Character: each "
+             "character of answer text, from its event's writing to its read. Over every such event or character "
+             "of every measured stream: a filter holding an event's last word delays the event by the first, only "
+             "that word's characters by the second.", "",
+             "| variant | events | event p50 | event p90 | event p99 | event mean | chars | char p50 | char p90 | char p99 | char mean |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for v in variants:
+        r = s[v]
+        if "token_delay_ms_p50" in r:
+            c = (f"{r['char_delays']:,} | {r['char_delay_ms_p50']:.2f} | {r['char_delay_ms_p90']:.2f} | "
+                 f"{r['char_delay_ms_p99']:.2f} | {r['char_delay_ms_mean']:.2f}") if "char_delay_ms_p50" in r else "- | - | - | - | -"
+            lines.append(f"| {v} | {r['token_delays']:,} | {r['token_delay_ms_p50']:.2f} | {r['token_delay_ms_p90']:.2f} | "
+                         f"{r['token_delay_ms_p99']:.2f} | {r['token_delay_ms_mean']:.2f} | {c} |")
+    return lines
+
+
 def breakdown(variants, s):
     """Where each variant's time to first byte goes (medians over the measured streams of Envoy's
     access-log points), and ext_proc's round trips to jrego as Envoy timed them."""
@@ -1221,6 +1243,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                      f"{r.get('first_text_ms_p50', float('nan')):.2f} | {r.get('first_text_ms_p90', float('nan')):.2f} | "
                      f"{r['bytes_per_stream']:,} | "
                      f"{r['ok']}/{r['streams']} |")
+    lines += token_report(variants, s)
     lines += breakdown(variants, s)
     lines += held_report(variants, s)
     lines += cut_report(variants, s, cuts)
@@ -1237,7 +1260,10 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
                   f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
                   f"{full['first_byte_ms_p50']:.2f} ms p50"
                   + (f"; first text {old['first_text_ms_p50']:.2f} → {full['first_text_ms_p50']:.2f} ms p50"
-                     if "first_text_ms_p50" in old and "first_text_ms_p50" in full else "") + "."]
+                     if "first_text_ms_p50" in old and "first_text_ms_p50" in full else "")
+                  + (f"; per-token delay (event) {old['token_delay_ms_p50']:.2f} → {full['token_delay_ms_p50']:.2f} ms p50, "
+                     f"(character) {old['char_delay_ms_mean']:.2f} → {full['char_delay_ms_mean']:.2f} ms mean"
+                     if "char_delay_ms_mean" in old and "char_delay_ms_mean" in full else "") + "."]
     lines += http_targets(verdict)
     # the issue's reading: bytes delivered over the streams' time; the median stream's MB/s (a few ms
     # window at 2,000 events, noise-bound here) is a second reading

@@ -18,10 +18,12 @@ import java.util.concurrent.Executors;
  * with a small JSON completion, or, when the request body asks for {@code "stream": true}, with an
  * OpenAI SSE stream of {@code x-sse-events} chunks (default 2,000), written and flushed one event
  * at a time as fast as the connection takes them, or with {@code x-sse-pace-ms} milliseconds
- * between events (at most {@value #MAX_PACE_MS}), as a model writes its tokens. One chunk in 50
- * carries an e-mail address split across two chunks, so a redacting filter has work to do. A stream
- * cut before its end is written to standard error ({@code cut stream: ...}, with how far it got and
- * the exception).
+ * between events (at most {@value #MAX_PACE_MS}), as a model writes its tokens; a paced event
+ * begins with a comment line {@code : t=MICROS}, the wall clock (microseconds since the epoch) at
+ * which it was written, so that the client can tell how long each event's text took to reach it
+ * ({@link SseLoad}'s per-token delay). One chunk in 50 carries an e-mail address split across two
+ * chunks, so a redacting filter has work to do. A stream cut before its end is written to standard
+ * error ({@code cut stream: ...}, with how far it got and the exception).
  *
  * <pre>
  * java -cp load-tests/target/benchmarks.jar io.jrego.loadtests.ChatUpstream PORT
@@ -93,6 +95,9 @@ public final class ChatUpstream {
           if (pace > 0 && written > 0) {
             Thread.sleep(pace);
           }
+          if (pace > 0) {
+            out.write(stamp(micros()));
+          }
           out.write(event);
           out.flush();
           written++;
@@ -108,6 +113,17 @@ public final class ChatUpstream {
     } catch (IOException e) {
       System.err.println("request failed before its answer: " + e);
     }
+  }
+
+  /** The wall clock in microseconds since the epoch, as {@link SseLoad} reads it too. */
+  static long micros() {
+    java.time.Instant t = java.time.Instant.now();
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+  }
+
+  /** The comment line a paced event begins with: when it was written. */
+  static byte[] stamp(long micros) {
+    return (": t=" + micros + "\n").getBytes(StandardCharsets.US_ASCII);
   }
 
   /** The pause between events a request asks for ({@code x-sse-pace-ms}), 0 for none. */

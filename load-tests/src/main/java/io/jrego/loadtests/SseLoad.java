@@ -31,7 +31,14 @@ import java.util.Map;
  *
  * <p>With {@code -Dsse.pace.ms=N} the measured streams (not the warm-up's) ask the upstream for N
  * ms between events ({@code x-sse-pace-ms}, {@link ChatUpstream}): a model's pace instead of a
- * flood, for the first byte and the first text as a caller of a real model sees them.
+ * flood, for the first byte and the first text as a caller of a real model sees them, and the
+ * per-token delay: for each event of the upstream that carries answer text, the time from its
+ * writing (the upstream's {@code : t=} stamp) to the moment the client has received all answer text
+ * up to the end of that event's, wherever a filter put it ({@link TokenDelays}); its percentiles
+ * over every such event of every measured stream ({@code token_delay_ms_p50}, ...); and each
+ * character's delay, from its event's writing to its read ({@code char_delay_ms_p50}, ...): a
+ * filter holding an event's last word back delays that event's whole text by the first reading, its
+ * last word's characters by the second.
  *
  * <p>The WARMUP_STREAMS unmeasured rounds before them run in {@code -Dwarm.windows} windows
  * (default 1); each window prints one line per target with its number ({@code window}), its
@@ -195,13 +202,22 @@ public final class SseLoad {
       bytes = (long) r[3];
       ok += r[4] == 200 ? 1 : 0;
     }
+    List<Double> tokenDelays = new ArrayList<>();
+    List<Double> charDelays = new ArrayList<>();
+    for (double[] r : runs) {
+      int events = r.length > 6 ? (int) r[6] : 0;
+      for (int i = 7; i < r.length; i++) {
+        (i < 7 + events ? tokenDelays : charDelays).add(r[i]);
+      }
+    }
+    String tokens = delays("token", tokenDelays) + delays("char", charDelays);
     return String.format(
         Locale.ROOT,
         "{\"target\":\"%s\",\"streams\":%d,\"ok\":%d,\"bytes_per_stream\":%d,"
             + "\"headers_ms_p50\":%.2f,\"headers_ms_p90\":%.2f,\"first_byte_ms_p50\":%.2f,"
             + "\"first_byte_ms_p90\":%.2f,\"mb_per_s_p50\":%.2f,\"mb_per_s_p10\":%.2f,"
             + "\"mb_per_s_p90\":%.2f,\"first_text_ms_p50\":%.2f,\"first_text_ms_p90\":%.2f,"
-            + "\"mb_per_s\":%s,\"first_byte_ms\":%s,\"first_text_ms\":%s}",
+            + "\"mb_per_s\":%s,\"first_byte_ms\":%s,\"first_text_ms\":%s%s}",
         name,
         n,
         ok,
@@ -217,7 +233,8 @@ public final class SseLoad {
         pct(text, 90),
         list(mbps),
         list(first),
-        list(text));
+        list(text),
+        tokens);
   }
 
   /**
@@ -244,11 +261,16 @@ public final class SseLoad {
     long n = 0;
     byte[] buf = new byte[64 * 1024];
     FirstText text = new FirstText();
+    TokenDelays tokens =
+        pace > 0 ? new TokenDelays(ChatUpstream.stream(Integer.parseInt(events))) : null;
     try (InputStream in = r.body()) {
       int k;
       while ((k = in.read(buf)) >= 0) {
         if (k > 0 && tf == 0) {
           tf = System.nanoTime();
+        }
+        if (tokens != null && k > 0) {
+          tokens.read(buf, k, ChatUpstream.micros());
         }
         if (tt == 0 && text.found(buf, k)) {
           tt = System.nanoTime();
@@ -257,14 +279,140 @@ public final class SseLoad {
       }
     }
     long tl = System.nanoTime();
-    return new double[] {
-      (th - t0) / 1e6,
-      (tf - t0) / 1e6,
-      (tl - t0) / 1e6,
-      n,
-      r.statusCode(),
-      tt == 0 ? -1 : (tt - t0) / 1e6
-    };
+    double[] delays = tokens == null ? new double[0] : tokens.delays();
+    double[] chars = tokens == null ? new double[0] : tokens.charDelays();
+    double[] out = new double[7 + delays.length + chars.length];
+    out[0] = (th - t0) / 1e6;
+    out[1] = (tf - t0) / 1e6;
+    out[2] = (tl - t0) / 1e6;
+    out[3] = n;
+    out[4] = r.statusCode();
+    out[5] = tt == 0 ? -1 : (tt - t0) / 1e6;
+    out[6] = delays.length;
+    System.arraycopy(delays, 0, out, 7, delays.length);
+    System.arraycopy(chars, 0, out, 7 + delays.length, chars.length);
+    return out;
+  }
+
+  /**
+   * The per-token delay of one paced stream: reads the stream's events as they arrive and, for each
+   * upstream event with answer text, the time from its {@code : t=} stamp to the read that brought
+   * the last of the answer text up to its end (text a filter held back arrives in a later event;
+   * events are never dropped, so the k-th stamp read is the k-th event written). The upstream's
+   * text is known from {@link ChatUpstream#stream}; a redacted value changes the counts, so the
+   * streams measured carry none (24 events).
+   */
+  static final class TokenDelays {
+    private final int[] ends; // answer text up to the end of each upstream event, in chars
+    private final boolean[] hasText;
+    private final List<Long> stamps = new ArrayList<>();
+    private final List<Double> delays = new ArrayList<>();
+    private final List<Double> charDelays = new ArrayList<>();
+    private int charEvent; // the upstream event the next character received was written in
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+    private long received;
+    private int next;
+
+    TokenDelays(List<byte[]> upstream) {
+      ends = new int[upstream.size()];
+      hasText = new boolean[upstream.size()];
+      int total = 0;
+      for (int i = 0; i < upstream.size(); i++) {
+        String e = new String(upstream.get(i), StandardCharsets.UTF_8);
+        int len = 0;
+        for (String line : e.split("\n", -1)) {
+          len += textLength(line);
+        }
+        total += len;
+        ends[i] = total;
+        hasText[i] = len > 0;
+      }
+    }
+
+    /** Takes the next bytes read, {@code now} the wall clock in microseconds. */
+    void read(byte[] buf, int len, long now) {
+      pending.write(buf, 0, len);
+      byte[] all = pending.toByteArray();
+      int from = 0;
+      for (int i = 0; i + 1 < all.length; i++) {
+        if (all[i] == '\n' && all[i + 1] == '\n') {
+          block(new String(all, from, i + 2 - from, StandardCharsets.UTF_8), now);
+          from = i + 2;
+          i++;
+        }
+      }
+      pending.reset();
+      pending.write(all, from, all.length - from);
+    }
+
+    private void block(String block, long now) {
+      for (String line : block.split("\n", -1)) {
+        String l = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+        if (l.startsWith(": t=")) {
+          stamps.add(Long.parseLong(l.substring(4).strip()));
+        } else {
+          int t = textLength(l);
+          for (long c = received; c < received + t; c++) {
+            while (charEvent < ends.length - 1 && ends[charEvent] <= c) {
+              charEvent++;
+            }
+            if (charEvent < stamps.size()) {
+              charDelays.add((now - stamps.get(charEvent)) / 1e3);
+            }
+          }
+          received += t;
+        }
+      }
+      while (next < stamps.size()
+          && next < ends.length
+          && (!hasText[next] || ends[next] <= received)) {
+        if (hasText[next]) {
+          delays.add((now - stamps.get(next)) / 1e3);
+        }
+        next++;
+      }
+    }
+
+    /** Each character's delay: from its upstream event's writing to its read, in ms. */
+    double[] charDelays() {
+      double[] d = new double[charDelays.size()];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = charDelays.get(i);
+      }
+      return d;
+    }
+
+    /** The delays taken, in ms. */
+    double[] delays() {
+      double[] d = new double[delays.size()];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = delays.get(i);
+      }
+      return d;
+    }
+
+    /** The length of the {@code "content"} string of a {@code data:} line, in chars (0: none). */
+    static int textLength(String line) {
+      if (!line.startsWith("data:")) {
+        return 0;
+      }
+      int k = line.indexOf("\"content\":\"");
+      if (k < 0) {
+        return 0;
+      }
+      int n = 0;
+      for (int i = k + 11; i < line.length(); i++) {
+        char c = line.charAt(i);
+        if (c == '"') {
+          return n;
+        }
+        if (c == '\\') {
+          i += line.charAt(i + 1) == 'u' ? 5 : 1;
+        }
+        n++;
+      }
+      return n;
+    }
   }
 
   /**
@@ -293,6 +441,33 @@ public final class SseLoad {
       }
       return false;
     }
+  }
+
+  /** {@code ,"NAME_delays":n,"NAME_delay_ms_p50":...} for the delays taken, or nothing. */
+  private static String delays(String name, List<Double> delays) {
+    if (delays.isEmpty()) {
+      return "";
+    }
+    double[] d = new double[delays.size()];
+    double sum = 0;
+    for (int i = 0; i < d.length; i++) {
+      d[i] = delays.get(i);
+      sum += d[i];
+    }
+    return String.format(
+        Locale.ROOT,
+        ",\"%s_delays\":%d,\"%s_delay_ms_p50\":%.2f,\"%s_delay_ms_p90\":%.2f,"
+            + "\"%s_delay_ms_p99\":%.2f,\"%s_delay_ms_mean\":%.2f",
+        name,
+        d.length,
+        name,
+        pct(d, 50),
+        name,
+        pct(d, 90),
+        name,
+        pct(d, 99),
+        name,
+        sum / d.length);
   }
 
   /** Each stream's figure, in the order measured: drift and outliers show in the JSON. */

@@ -3,6 +3,7 @@ package io.jrego.server.body;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.builtins.ai.ValueStarts;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -58,6 +59,7 @@ public final class SseFilter {
   private final SseFramer framer;
   private final StreamSpec spec;
   private final PiiRules rules;
+  private final ValueStarts blocking; // how the values a block rule refuses begin
   private final List<BodyEdit> eventEdits;
   private final Redactions redactions;
   private final int maxHold;
@@ -72,6 +74,7 @@ public final class SseFilter {
   private static final JsonPointer USAGE = JsonPointer.parse("/usage");
 
   private long released;
+  private long seen; // characters of answer text taken in, over every choice
   private long events; // events with data so far, to name one in an error
 
   /**
@@ -90,6 +93,13 @@ public final class SseFilter {
     this.framer = new SseFramer(maxEventBytes);
     this.spec = spec;
     this.rules = new PiiRules(spec.rules());
+    Set<PiiType> blockedTypes = EnumSet.noneOf(PiiType.class);
+    for (PiiRule r : spec.rules()) {
+      if (r.action() == PiiRule.Action.BLOCK) {
+        blockedTypes.addAll(r.types());
+      }
+    }
+    this.blocking = ValueStarts.of(blockedTypes);
     this.eventEdits = List.copyOf(eventEdits);
     this.redactions = redactions;
     this.maxHold = Math.max(maxHold, spec.holdBack());
@@ -142,6 +152,34 @@ public final class SseFilter {
    */
   public long released() {
     return released;
+  }
+
+  /**
+   * Whether the answer's headers may go out, when a block rule could still refuse it: answer text
+   * has been let out (so the first text has been judged), and nothing held could still be, or
+   * become as more text comes, part of a value a block rule refuses ({@link StreamText#mayHold}). A
+   * value that begins in text not yet held can only be cut off once the headers have gone; one that
+   * has begun is refused whole (a {@code 502} before the first byte) as long as they wait.
+   *
+   * <p>They wait no longer than the fixed hold-back made them wait before text was released as soon
+   * as it was safe: once more than {@code hold_back} characters of answer text have come, they go
+   * with the first text let out, whatever is held (an answer of code holds an assignment or a
+   * number nearly all the time, and would otherwise keep them to its end); a value held then is cut
+   * off if it is found, as one held by that fixed hold-back was.
+   */
+  public boolean headersMayGo() {
+    if (released == 0) {
+      return false;
+    }
+    if (seen > spec.holdBack()) {
+      return true;
+    }
+    for (Choice c : choices.values()) {
+      if (c.text().mayHold(blocking)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Characters of answer text held back now, over every choice. */
@@ -243,6 +281,7 @@ public final class SseFilter {
           choices.put(index, c);
         }
         String text = ChunkScan.text(d, f);
+        seen += text.length();
         String emitted = take(c.text().push(text, judge || f.finishing()));
         if (f.finishing()) {
           emitted += take(c.text().finish());

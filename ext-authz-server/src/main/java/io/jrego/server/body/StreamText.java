@@ -3,6 +3,7 @@ package io.jrego.server.body;
 import io.jrego.engine.builtins.ai.Finding;
 import io.jrego.engine.builtins.ai.PiiScanner;
 import io.jrego.engine.builtins.ai.PiiType;
+import io.jrego.engine.builtins.ai.ValueStarts;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -10,27 +11,28 @@ import java.util.Set;
 
 /**
  * Applies {@link PiiRules} to text that arrives in pieces (the {@code delta.content} of an answer's
- * events), emitting after each piece as much as is safe. It holds back the last {@code holdBack}
- * characters and the word they end in, and never emits part of a finding, so a card number or an
- * e-mail address split across pieces is whole before it is judged. The characters emitted last stay
- * as context for the next scan (context words count across pieces).
+ * events), emitting after each piece as much as is safe: the prefix that no later text can change
+ * ({@link SafePrefix}: everything before the value or word still open, prose at once), and never
+ * part of a finding, so a card number or an e-mail address split across pieces is whole before it
+ * is judged. The characters emitted last stay as context for the next scan (context words count
+ * across pieces).
  *
- * <p>The delay this adds is bounded in characters, not time: text is released when {@code holdBack}
- * more characters have arrived after it, or at {@link #finish}. Past {@code maxHold} characters
- * without a break it emits anyway, cutting between findings. With restoring on, a placeholder of
- * the request ({@code <EMAIL_1>}) is never split either, and is put back. Not thread-safe: one per
- * choice of one stream.
+ * <p>{@code holdBack} caps the wait in characters: text more than {@code holdBack} characters back
+ * is released from a word's start, a finding across that point held whole (and an open private-key
+ * block from its first line), or at {@link #finish}. Past {@code maxHold} characters without a
+ * break it emits anyway, cutting between findings. With restoring on, a placeholder of the request
+ * ({@code <EMAIL_1>}) is never split either, and is put back. Not thread-safe: one per choice of
+ * one stream.
  *
  * <p>What a judgment scans: the scanner walks the text a token at a time, and a judgment's walk
  * starts where the previous judgment's walk was at the point it released up to, so released text is
  * read for context words but not walked again. Where the walk had taken a token across that point
  * (a spaced number that was no finding, released in part), the next walk starts at that token, so
  * it is examined whole with what has arrived since, as a scan of the context and the held text did.
- * The held window itself is walked at each judgment (about {@code holdBack} characters and the new
- * piece, where it was those and 80 characters of context): whether a token starts a value can
- * depend on the text after it, so held text is judged again as it grows, until it is released. The
- * release sequence is the one those full rescans gave ({@code StreamTextTest} compares them on
- * generated answers).
+ * The held text itself is walked at each judgment: whether a token starts a value can depend on the
+ * text after it, so held text is judged again as it grows, until it is released. Over the whole
+ * answer the released text is what the rules make of the whole answer at once ({@code
+ * StreamTextTest}).
  */
 final class StreamText {
 
@@ -71,6 +73,18 @@ final class StreamText {
     return pending.length() + unrestored.length();
   }
 
+  /**
+   * Whether the text held may hold, or become as more comes, part of a value of the types {@code
+   * starts} describes ({@link SafePrefix#mayHold}). Placeholders held for restoring are not: they
+   * were judged.
+   */
+  boolean mayHold(ValueStarts starts) {
+    if (pending.isEmpty()) {
+      return false;
+    }
+    return SafePrefix.mayHold(context + pending, context.length(), starts);
+  }
+
   /** Takes the next piece, and judges what is held. */
   Out push(String piece) {
     return push(piece, true);
@@ -83,26 +97,32 @@ final class StreamText {
    */
   Out push(String piece, boolean judge) {
     pending.append(piece);
-    if (pending.length() <= holdBack || (!judge && pending.length() <= maxHold)) {
+    if (pending.isEmpty() || (!judge && pending.length() <= maxHold)) {
       return Out.EMPTY;
     }
     String text = context + pending;
     int base = context.length();
     List<Finding> findings = rules.scan(text, walkFrom, walk);
-    int cut = text.length() - holdBack;
-    int wordCut = cut;
+    boolean overLimit = pending.length() > maxHold;
+    // the cap: text more than holdBack characters back goes, from a word's start
+    int cap = text.length() - holdBack;
+    int wordCut = cap;
     while (wordCut > base && !Character.isWhitespace(text.charAt(wordCut - 1))) {
       wordCut--;
     }
-    boolean overLimit = pending.length() > maxHold;
     if (wordCut > base || !overLimit) {
-      cut = wordCut;
+      cap = wordCut;
     }
-    for (Finding f : findings) {
-      if (f.charStart() < cut && f.charEnd() > cut) {
-        cut = overLimit ? f.charEnd() : f.charStart();
+    cap = outside(findings, cap, overLimit);
+    // what no later text can change goes at once
+    int cut = Math.max(cap, rules.isEmpty() ? text.length() : SafePrefix.end(text, base));
+    if (!overLimit && !rules.isEmpty()) {
+      int pem = SafePrefix.openPemChunk(text, base);
+      if (pem >= 0) {
+        cut = Math.min(cut, pem); // a private key block is held to its END line, up to maxHold
       }
     }
+    cut = outside(findings, cut, overLimit);
     if (cut > base && Character.isHighSurrogate(text.charAt(cut - 1))) {
       cut--;
     }
@@ -110,6 +130,19 @@ final class StreamText {
       return Out.EMPTY;
     }
     return emit(text, base, cut, findings, false);
+  }
+
+  /**
+   * {@code cut}, moved off any finding it would split: to its start, or past it when over the
+   * limit.
+   */
+  private static int outside(List<Finding> findings, int cut, boolean overLimit) {
+    for (Finding f : findings) {
+      if (f.charStart() < cut && f.charEnd() > cut) {
+        cut = overLimit ? f.charEnd() : f.charStart();
+      }
+    }
+    return cut;
   }
 
   /** Ends the text: everything still held, with the rules applied. */

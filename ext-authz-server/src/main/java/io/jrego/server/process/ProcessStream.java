@@ -753,7 +753,7 @@ public final class ProcessStream {
     hm.addRemoveHeaders("content-length");
     c.setHeaderMutation(hm);
     if (fullDuplex && d.get().stream().blocks()) {
-      heldHeaders = c; // until the first output: a block can still be a clean answer
+      heldHeaders = c; // until SseFilter.headersMayGo: a block can still be a clean answer
       heldSince = messageStart;
       heldHandling = 0;
       return;
@@ -847,9 +847,10 @@ public final class ProcessStream {
       send(bodyAnswer(false, replace(cutStreamed(bytes, last))));
       return;
     }
-    if (heldHeaders != null && !last && filter.released() == 0) {
-      // a blocking rule, and no answer text judged yet: what could still be refused cleanly is
-      // held with the headers (the role chunk, comments), up to the body limit
+    if (heldHeaders != null && !last && !filter.headersMayGo()) {
+      // a blocking rule, and no answer text let out yet or some held that may still be part of a
+      // value it refuses: what could still be refused cleanly is held with the headers (the role
+      // chunk, comments, text let out), up to the body limit
       heldBody = heldBody.concat(bytes);
       if (heldBody.size() <= config.maxBodyBytes()) {
         return;
@@ -864,10 +865,10 @@ public final class ProcessStream {
   }
 
   /**
-   * While the response headers wait for the first judged answer text, feeds {@code in} to the
-   * filter one event at a time, so that the headers and the first output leave as soon as that text
-   * exists rather than once the whole network piece is filtered. Returns where the rest of {@code
-   * in} begins (the last event, or what follows the first output), or -1 once blocked.
+   * While the response headers wait ({@link SseFilter#headersMayGo}), feeds {@code in} to the
+   * filter one event at a time, so that the headers and the first output leave as soon as they may
+   * rather than once the whole network piece is filtered. Returns where the rest of {@code in}
+   * begins (the last event, or what follows the first output), or -1 once blocked.
    */
   private int firstOutput(byte[] in) throws BodyException {
     int from = 0;
@@ -880,7 +881,7 @@ public final class ProcessStream {
         return -1;
       }
       heldBody = heldBody.concat(out.bytes());
-      if (filter.released() > 0 || heldBody.size() > config.maxBodyBytes()) {
+      if (filter.headersMayGo() || heldBody.size() > config.maxBodyBytes()) {
         ByteString bytes = heldBody;
         heldBody = ByteString.EMPTY;
         flushHeldHeaders();

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -161,18 +162,9 @@ final class AiUpstream implements AutoCloseable {
       ex.sendResponseHeaders(200, 0);
       OutputStream raw = ex.getResponseBody();
       OutputStream out = how.gzip() ? new GZIPOutputStream(raw, 512, true) : raw;
-      String head =
-          "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,"
-              + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_1\",";
-      write(
-          out,
-          how,
-          "data: "
-              + head
-              + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
-              + "\"finish_reason\":null}]}\n\n");
-      for (int i = 0; i < pieces.size(); i++) {
-        if (how.gate() != null && i == how.gateAt()) {
+      List<String> events = sseEvents(pieces);
+      for (int i = 0; i < events.size(); i++) {
+        if (how.gate() != null && i == how.gateAt() + 1) { // after the role chunk: content i - 1
           try {
             how.gate().await(30, TimeUnit.SECONDS);
           } catch (InterruptedException e) {
@@ -180,35 +172,49 @@ final class AiUpstream implements AutoCloseable {
             return;
           }
         }
-        write(
-            out,
-            how,
-            "data: "
-                + head
-                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-                + Json.write(StringValue.of(pieces.get(i)))
-                + "},\"finish_reason\":null}]}\n\n");
+        write(out, how, events.get(i));
       }
-      write(
-          out,
-          how,
-          "data: "
-              + head
-              + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
-      write(
-          out,
-          how,
-          "data: "
-              + head
-              + "\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
-              + "\"completion_tokens\":"
-              + pieces.size()
-              + ",\"total_tokens\":"
-              + (9 + pieces.size())
-              + "}}\n\n");
-      write(out, how, "data: [DONE]\n\n");
       out.close();
     };
+  }
+
+  /**
+   * The events of {@link #sse}'s stream, each with its blank line: the role chunk, one chunk per
+   * piece of content, the finishing chunk, the usage chunk and {@code [DONE]}.
+   */
+  static List<String> sseEvents(List<String> pieces) {
+    String head =
+        "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,"
+            + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_1\",";
+    List<String> events = new ArrayList<>();
+    events.add(
+        "data: "
+            + head
+            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+            + "\"finish_reason\":null}]}\n\n");
+    for (String piece : pieces) {
+      events.add(
+          "data: "
+              + head
+              + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+              + Json.write(StringValue.of(piece))
+              + "},\"finish_reason\":null}]}\n\n");
+    }
+    events.add(
+        "data: "
+            + head
+            + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    events.add(
+        "data: "
+            + head
+            + "\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
+            + "\"completion_tokens\":"
+            + pieces.size()
+            + ",\"total_tokens\":"
+            + (9 + pieces.size())
+            + "}}\n\n");
+    events.add("data: [DONE]\n\n");
+    return events;
   }
 
   private static void write(OutputStream out, Stream how, String event) throws IOException {

@@ -673,12 +673,67 @@ class ExtProcEndToEndIT {
             List.of("your key is AKIA", "IOSFODNN7EXAMPLE, keep it safe"),
             AiUpstream.Stream.plain()));
     HttpResponse<String> r = send("gateway", streamingChat("sse-key-early", "my key?"));
-    assertThat(r.statusCode()).isEqualTo(502);
+    assertRefused(r, "aws_access_key");
+  }
+
+  /**
+   * The answer's first event ends in {@code sk}, prose on its own, which the next event makes an
+   * OpenAI key: the headers wait while a held word may still begin a key, so it is refused.
+   */
+  @Test
+  void sseAnswerWithALowerCaseKeyPrefixSplitAcrossEvents_isRefusedBeforeItsFirstByte()
+      throws Exception {
+    upstream.script(
+        "sse-key-sk",
+        AiUpstream.sse(
+            List.of(
+                "your key is sk", "-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0f, keep it safe"),
+            new AiUpstream.Stream(false, true, 20_000, null, -1)));
+    assertRefused(send("gateway", streamingChat("sse-key-sk", "my key?")), "openai_key");
+  }
+
+  /**
+   * A GitHub token's {@code ghp_} split across two events and across two network writes 200 ms
+   * apart, the first ending inside the second event's {@code hp_}: jrego judges the first event
+   * (text {@code your key is g}) alone, and must keep the headers.
+   */
+  @Test
+  void sseAnswerWithAKeyPrefixSplitAcrossNetworkWrites_isRefusedBeforeItsFirstByte()
+      throws Exception {
+    byte[] stream =
+        String.join(
+                "",
+                AiUpstream.sseEvents(
+                    List.of(
+                        "your key is g", "hp_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx, keep it safe")))
+            .getBytes(StandardCharsets.UTF_8);
+    int cut = new String(stream, StandardCharsets.UTF_8).indexOf("hp_") + 2;
+    upstream.script(
+        "sse-key-writes",
+        (ex, req) -> {
+          ex.getResponseHeaders().set("content-type", "text/event-stream");
+          ex.sendResponseHeaders(200, 0);
+          java.io.OutputStream out = ex.getResponseBody();
+          out.write(stream, 0, cut);
+          out.flush();
+          try {
+            TimeUnit.MILLISECONDS.sleep(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          out.write(stream, cut, stream.length - cut);
+          out.close();
+        });
+    assertRefused(send("gateway", streamingChat("sse-key-writes", "my key?")), "github_token");
+  }
+
+  private static void assertRefused(HttpResponse<String> r, String type) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
     assertThat(Json.parse(r.body()))
         .isEqualTo(
             Json.parse(
-                "{\"code\":\"answer_refused\",\"reason\":\"the answer contains"
-                    + " aws_access_key\"}"));
+                "{\"code\":\"answer_refused\",\"reason\":\"the answer contains " + type + "\"}"));
   }
 
   @Test

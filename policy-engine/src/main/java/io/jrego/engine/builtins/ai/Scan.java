@@ -213,7 +213,7 @@ final class Scan {
         next = i + 1;
       } else if (c == '-') {
         int e = -1;
-        if (secrets && Chars.startsWith(cs, n, i, "-----BEGIN ")) {
+        if (secrets && Chars.startsWith(cs, n, i, Secrets.PEM_BEGIN)) {
           e = secretDetector.pem(i);
         }
         next = e > i ? e : i + 1;
@@ -329,13 +329,13 @@ final class Scan {
       if (e > s) {
         return e;
       }
-      if (c == 'e' && Chars.startsWith(cs, n, s, "eyJ")) {
+      if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
         e = secretDetector.jwt(s);
         if (e > s) {
           return e;
         }
       }
-      if (c == 'h' && Chars.startsWith(cs, n, s, "hooks.slack.com/")) {
+      if (c == 'h' && Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS)) {
         e = secretDetector.slackWebhook(s);
         if (e > s) {
           return e;

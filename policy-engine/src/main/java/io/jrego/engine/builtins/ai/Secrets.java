@@ -72,6 +72,15 @@ final class Secrets {
           "test",
           "dummy");
 
+  /** How a JWT begins: the base64url of its JSON header's opening brace and quote. */
+  static final String JWT_START = "eyJ";
+
+  /** What the scanner looks for before trying a Slack incoming-webhook URL. */
+  static final String SLACK_HOOKS = "hooks.slack.com/";
+
+  /** How a Slack incoming-webhook URL begins; the token is the path after it. */
+  private static final String SLACK_WEBHOOK = SLACK_HOOKS + "services/";
+
   /** Minimum Shannon entropy, in bits per character, of a generic secret value. */
   static final double ENTROPY_BITS = 3.0;
 
@@ -128,6 +137,31 @@ final class Secrets {
   Secrets(Scan scan) {
     this.scan = scan;
     this.t = scan.text;
+  }
+
+  /**
+   * The fixed text with which the detectors recognise a value of {@code type}: the prefixes of
+   * {@code secret-prefixes.tsv} with that type, {@value #JWT_START} for a JWT, {@code -----BEGIN }
+   * for a private key, the webhook URL's head for Slack. Empty for a type found by its shape.
+   */
+  static List<String> starts(PiiType type) {
+    List<String> out = new ArrayList<>();
+    for (List<Prefix> l : BY_FIRST) {
+      if (l != null) {
+        for (Prefix p : l) {
+          if (p.type == type) {
+            out.add(p.prefix);
+          }
+        }
+      }
+    }
+    switch (type) {
+      case JWT -> out.add(JWT_START);
+      case PRIVATE_KEY -> out.add(PEM_BEGIN);
+      case SLACK_TOKEN -> out.add(SLACK_WEBHOOK);
+      default -> {}
+    }
+    return out;
   }
 
   /** Tries the prefixed tokens at {@code s}; returns the end of a match, or -1. */
@@ -276,7 +310,7 @@ final class Secrets {
     }
   }
 
-  private static final String PEM_BEGIN = "-----BEGIN ";
+  static final String PEM_BEGIN = "-----BEGIN ";
   private static final int PEM_MAX = 65_536;
 
   /** A PEM private-key block at {@code s} (which starts with {@code -----BEGIN }); or -1. */
@@ -493,7 +527,7 @@ final class Secrets {
       return -1;
     }
     int e = prefixed(i);
-    if (e < 0 && t.startsWith("eyJ", i)) {
+    if (e < 0 && t.startsWith(JWT_START, i)) {
       e = jwt(i);
     }
     return e;
@@ -604,7 +638,7 @@ final class Secrets {
 
   /** A Slack incoming-webhook URL at {@code s} ({@code hooks.slack.com/services/...}); or -1. */
   int slackWebhook(int s) {
-    String head = "hooks.slack.com/services/";
+    String head = SLACK_WEBHOOK;
     if (!t.startsWith(head, s)) {
       return -1;
     }
