@@ -254,7 +254,9 @@ public final class BundleManager implements AutoCloseable {
   }
 
   private boolean pollOnce(BundleSource source) {
-    share.begin();
+    // the first activation comes before any check is answered: nothing to leave a CPU to, and
+    // the server's time to ready is at stake
+    share.begin(activatedOnce);
     try {
       return pollOnce(
           source,

@@ -45,6 +45,7 @@ final class CpuShare {
   private final LongSupplier cpu;
   private final LongSupplier clock;
   private final LongConsumer pause;
+  private boolean on; // pauses at checkpoints; begin(false) stops it until the next begin
   private long mark = -1; // the thread's CPU time at the last pause or begin(); -1: not read yet
   private long paused; // nanoseconds paused, since this was made
 
@@ -74,20 +75,30 @@ final class CpuShare {
     this.cpu = cpu;
     this.clock = clock;
     this.pause = pause;
+    this.on = percent < 100;
   }
 
   /**
    * Starts counting the thread's CPU afresh: a load begins (its idle polls before are not work).
    */
   void begin() {
-    if (percent < 100) {
+    begin(true);
+  }
+
+  /**
+   * Starts counting the thread's CPU afresh, or (with {@code pace} false) stops pausing until the
+   * next begin: a server's first load, before any policy serves, has no checks to leave a CPU to.
+   */
+  void begin(boolean pace) {
+    on = pace && percent < 100;
+    if (on) {
       mark = cpu.getAsLong();
     }
   }
 
   /** Pauses the thread if it has used a slice of CPU since the last pause (see the class). */
   void checkpoint() {
-    if (percent >= 100) {
+    if (!on) {
       return;
     }
     long now = cpu.getAsLong();

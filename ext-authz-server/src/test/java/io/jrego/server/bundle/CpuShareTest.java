@@ -103,6 +103,19 @@ class CpuShareTest {
   }
 
   @Test
+  void begunWithoutPacingItDoesNotPauseUntilTheNextBegin() {
+    CpuShare s = share(50);
+    s.begin(false);
+    cpu += 10 * MS;
+    s.checkpoint();
+    assertThat(pauses).isEmpty();
+    s.begin(true);
+    cpu += 3 * MS;
+    s.checkpoint();
+    assertThat(pauses).containsExactly(3 * MS);
+  }
+
+  @Test
   void aShareOutsideOneToAHundredPercentIsRefused() {
     assertThatThrownBy(() -> share(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> share(101)).isInstanceOf(IllegalArgumentException.class);
