@@ -23,6 +23,13 @@ import java.util.Map;
  * modules and compiled rules, which that policy holds anyway: nothing grows from one load to the
  * next, and a load that failed leaves nothing behind.
  *
+ * <p>It also keeps the compile of the policy before the serving one, when its Rego is small ({@link
+ * #ModuleCache(long, Runnable)}): a swap back to a policy seen just before (a canary bundle rolled
+ * back, or the fault matrix's cpu-policy phase ending) then parses nothing and compiles nothing.
+ * That one slot is the only thing held beyond the serving policy, and only for modules whose texts
+ * come to at most {@code previousMaxBytes}, so its heap is bounded and small against what a bundle
+ * may take.
+ *
  * <p>Reusing is sound because a parsed module and a compiled policy are immutable: the compiler
  * builds new terms and never changes the ones it is given; a module is reused only for the same
  * file name (its locations name it), Rego version and text. Thread-safe.
@@ -41,14 +48,42 @@ public final class ModuleCache {
 
   private Map<String, Parsed> kept = Map.of();
   private Compiled keptCompile;
+  private Compiled previousCompile;
   private final Map<String, Parsed> pending = new HashMap<>();
   private Compiled pendingCompile;
+  private final long previousMaxBytes;
+  private final Runnable pacer;
   private long parsed;
   private long reused;
   private long compilesReused;
 
-  /** Nothing kept yet. */
-  public ModuleCache() {}
+  /** Nothing kept yet; the serving policy's compile alone is kept, no previous one. */
+  public ModuleCache() {
+    this(0, () -> {});
+  }
+
+  /**
+   * Nothing kept yet.
+   *
+   * @param previousMaxBytes the most characters of Rego the policy before the serving one may have
+   *     for its compile to be kept too; 0 for none. Compiling keeps about 50 times the source in
+   *     the heap ({@code BundleLimits#maxModuleBytes}).
+   * @param pacer run on the loading thread after each module it parses here and between the
+   *     compiler's stages of a compile through this cache ({@link #pace}), where the loader may
+   *     pause: a server's bundle thread shares the CPU with its checks
+   */
+  public ModuleCache(long previousMaxBytes, Runnable pacer) {
+    if (previousMaxBytes < 0) {
+      throw new IllegalArgumentException("previousMaxBytes must not be negative");
+    }
+    this.previousMaxBytes = previousMaxBytes;
+    this.pacer = java.util.Objects.requireNonNull(pacer);
+  }
+
+  /** Runs the pacer given at construction (a no-op by default); outside this cache's lock. */
+  public void pace() {
+    pacer.run();
+  }
 
   /**
    * The package path of the module {@code source} parses to as {@code file} in {@code version}
@@ -64,42 +99,66 @@ public final class ModuleCache {
 
   /**
    * The module {@code source} parses to as {@code file} in {@code version}: the one parsed for the
-   * same file, version and text by this load or kept from the last, else parsed now.
+   * same file, version and text by this load or kept from the last (or the one before it), else
+   * parsed now, and then the pacer runs.
    *
    * @throws RegoException with the parse errors (a module that does not parse is never kept)
    */
-  synchronized Module parse(String file, String source, RegoVersion version) throws RegoException {
-    Parsed p = pending.get(file);
-    if (p == null || !p.same(source, version)) {
-      p = kept.get(file);
+  Module parse(String file, String source, RegoVersion version) throws RegoException {
+    Module m;
+    synchronized (this) {
+      Parsed p = held(file, source, version);
+      if (p != null) {
+        reused++;
+        return p.module();
+      }
+      m = Parser.parseModule(file, source, version);
+      parsed++;
+      pending.put(file, new Parsed(source, version, m));
     }
-    if (p != null && p.same(source, version)) {
-      reused++;
-      return p.module();
-    }
-    Module m = Parser.parseModule(file, source, version);
-    parsed++;
-    pending.put(file, new Parsed(source, version, m));
+    pace();
     return m;
   }
 
+  /** The module held for this file, version and text: this load's, the kept or the previous. */
+  private Parsed held(String file, String source, RegoVersion version) {
+    Parsed p = pending.get(file);
+    if (p != null && p.same(source, version)) {
+      return p;
+    }
+    p = kept.get(file);
+    if (p != null && p.same(source, version)) {
+      return p;
+    }
+    p = previousCompile == null ? null : previousCompile.byFile().get(file);
+    return p != null && p.same(source, version) ? p : null;
+  }
+
   /**
-   * The compiled rules of the serving policy if it was compiled from exactly {@code modules} (the
-   * same parsed modules, by identity, in the same order), else null.
+   * The compiled rules of the serving policy, or of the one before it, if it was compiled from
+   * exactly {@code modules} (the same parsed modules, by identity, in the same order), else null.
    */
-  @SuppressWarnings("ReferenceEquality") // the same parse, not an equal one
   synchronized CompiledPolicy compiledFrom(List<Module> modules) {
-    Compiled k = keptCompile;
+    for (Compiled k : new Compiled[] {keptCompile, previousCompile}) {
+      if (compiledFrom(k, modules)) {
+        compilesReused++;
+        return k.policy();
+      }
+    }
+    return null;
+  }
+
+  @SuppressWarnings("ReferenceEquality") // the same parse, not an equal one
+  private static boolean compiledFrom(Compiled k, List<Module> modules) {
     if (k == null || k.policy() == null || k.modules().size() != modules.size()) {
-      return null;
+      return false;
     }
     for (int i = 0; i < modules.size(); i++) {
       if (k.modules().get(i) != modules.get(i)) {
-        return null;
+        return false;
       }
     }
-    compilesReused++;
-    return k.policy();
+    return true;
   }
 
   /**
@@ -125,9 +184,16 @@ public final class ModuleCache {
    * kept for the next load, everything else is dropped. Without a compile since the last {@link
    * #keep} or {@link #dropPending}, only drops what this load parsed.
    */
+  // the same compiled rules (a load of data alone), not equal ones
+  @SuppressWarnings("ReferenceEquality")
   public synchronized void keep() {
     Compiled c = pendingCompile;
     if (c != null) {
+      Compiled was = keptCompile;
+      if (was != null && (was.policy() == null || was.policy() != c.policy())) {
+        // the policy it replaces becomes the previous one, if small enough to hold as well
+        previousCompile = was.policy() != null && sourceChars(was) <= previousMaxBytes ? was : null;
+      }
       kept = Map.copyOf(c.byFile());
       keptCompile = c;
     }
@@ -156,8 +222,25 @@ public final class ModuleCache {
     return compilesReused;
   }
 
-  /** How many modules are held now (kept and pending): what the bound is about, for tests. */
+  /** Whether the compile of the policy before the serving one is held. */
+  public synchronized boolean holdsPrevious() {
+    return previousCompile != null;
+  }
+
+  private static long sourceChars(Compiled c) {
+    long n = 0;
+    for (Parsed p : c.byFile().values()) {
+      n += p.source().length();
+    }
+    return n;
+  }
+
+  /**
+   * How many modules are held now (kept, previous and pending): what the bound is about, for tests.
+   */
   synchronized int held() {
-    return kept.size() + pending.size();
+    return kept.size()
+        + pending.size()
+        + (previousCompile == null ? 0 : previousCompile.byFile().size());
   }
 }

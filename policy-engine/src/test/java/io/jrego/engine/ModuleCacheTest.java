@@ -151,6 +151,115 @@ class ModuleCacheTest {
     }
   }
 
+  private static final String OTHER = "package app\n\nallow if input.user != data.app.user\n";
+
+  /**
+   * The swap back: a load of the policy before the serving one parses nothing and reuses that
+   * policy's compiled rules, with the data it comes with.
+   */
+  @Test
+  void aSwapBackToThePreviousPolicyParsesAndCompilesNothing() throws Exception {
+    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    PreparedPolicy first = load(cache, files(POLICY, LIB, "alice"));
+    assertThat(cache.holdsPrevious()).isFalse();
+    PreparedPolicy other = load(cache, files(OTHER, LIB, "alice"));
+    assertThat(cache.holdsPrevious()).isTrue();
+    assertThat(cache.parsedTotal()).isEqualTo(3);
+    PreparedPolicy back = load(cache, files(POLICY, LIB, "bob"));
+    assertThat(cache.parsedTotal()).as("nothing parsed for the swap back").isEqualTo(3);
+    assertThat(cache.compilesReusedTotal()).isEqualTo(1);
+    assertThat(allows(back, "bob")).isTrue();
+    assertThat(allows(back, "alice")).isFalse();
+    assertThat(allows(other, "bob")).as("the policies swapped from are unchanged").isTrue();
+    assertThat(allows(first, "alice")).isTrue();
+    // and forth again: the other policy is now the previous one
+    PreparedPolicy again = load(cache, files(OTHER, LIB, "bob"));
+    assertThat(cache.parsedTotal()).isEqualTo(3);
+    assertThat(cache.compilesReusedTotal()).isEqualTo(2);
+    assertThat(allows(again, "alice")).isTrue();
+    assertThat(allows(again, "bob")).isFalse();
+  }
+
+  /** One previous policy only: two swaps away, a policy is parsed and compiled again. */
+  @Test
+  void onlyThePolicyJustBeforeTheServingOneIsHeld() throws Exception {
+    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    load(cache, files(POLICY, LIB, "alice"));
+    load(cache, files(OTHER, LIB, "alice"));
+    load(cache, files("package app\n\nallow := false\n", LIB, "alice"));
+    long parsed = cache.parsedTotal();
+    PreparedPolicy p = load(cache, files(POLICY, LIB, "alice"));
+    assertThat(cache.parsedTotal()).isEqualTo(parsed + 1);
+    assertThat(cache.compilesReusedTotal()).isZero();
+    assertThat(allows(p, "alice")).isTrue();
+  }
+
+  /** A data-only load keeps the previous policy: the serving one's rules did not change. */
+  @Test
+  void aLoadOfDataAloneKeepsThePreviousPolicy() throws Exception {
+    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    load(cache, files(POLICY, LIB, "alice"));
+    load(cache, files(OTHER, LIB, "alice"));
+    load(cache, files(OTHER, LIB, "bob"));
+    assertThat(cache.compilesReusedTotal()).isEqualTo(1);
+    PreparedPolicy back = load(cache, files(POLICY, LIB, "carol"));
+    assertThat(cache.compilesReusedTotal()).isEqualTo(2);
+    assertThat(allows(back, "carol")).isTrue();
+  }
+
+  /** A policy whose Rego is over the previous slot's size is not held once it is replaced. */
+  @Test
+  void aPreviousPolicyOverTheSizeIsNotHeld() throws Exception {
+    long size = (long) POLICY.length() + LIB.length();
+    ModuleCache small = new ModuleCache(size - 1, () -> {});
+    load(small, files(POLICY, LIB, "alice"));
+    load(small, files(OTHER, LIB, "alice"));
+    assertThat(small.holdsPrevious()).isFalse();
+    assertThat(small.held()).isEqualTo(2);
+    ModuleCache exact = new ModuleCache(size, () -> {});
+    load(exact, files(POLICY, LIB, "alice"));
+    load(exact, files(OTHER, LIB, "alice"));
+    assertThat(exact.holdsPrevious()).isTrue();
+    assertThat(new ModuleCache().held()).isZero();
+  }
+
+  /** With the previous slot, what is held stays within two loads' modules, whatever comes. */
+  @Test
+  void whatIsHeldWithThePreviousSlotIsBoundedByTwoLoads() throws Exception {
+    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    for (int i = 0; i < 50; i++) {
+      String policy = POLICY + "\nround := " + (i % 4 == 3 ? i - 2 : i) + "\n";
+      if (i % 5 == 2) {
+        Bundle b =
+            BundleLoader.fromFiles(
+                "b",
+                false,
+                files(policy + "bad := undefined_fn(1)\n", LIB, "u" + i),
+                BundleLoader.Options.defaults().withModules(cache));
+        assertThatThrownBy(() -> compile(cache, b)).isInstanceOf(RegoException.class);
+        assertThat(cache.held()).isLessThanOrEqualTo(5);
+        cache.dropPending();
+      } else {
+        load(cache, files(policy, LIB, "u" + i));
+      }
+      assertThat(cache.held()).isLessThanOrEqualTo(4);
+    }
+  }
+
+  /** The pacer runs after each module parsed and between the compiler's stages, not otherwise. */
+  @Test
+  void thePacerRunsAfterEachParseAndBetweenTheCompilersStages() throws Exception {
+    int[] runs = {0};
+    ModuleCache cache = new ModuleCache(0, () -> runs[0]++);
+    load(cache, files(POLICY, LIB, "alice"));
+    int stages = runs[0] - 2;
+    assertThat(stages).as("the compiler's stages").isGreaterThanOrEqualTo(5);
+    load(cache, files(POLICY, LIB, "bob"));
+    assertThat(runs[0]).as("nothing parsed, rules reused: no pacing").isEqualTo(2 + stages);
+    load(cache, files(OTHER, LIB, "bob"));
+    assertThat(runs[0]).isEqualTo(2 + stages + 1 + stages);
+  }
+
   /**
    * A module's locations name its file, and its parse depends on its Rego version: the same text
    * under another name or in another version is parsed again.

@@ -8,6 +8,7 @@ import io.jrego.engine.base.RegoException;
 import io.jrego.engine.base.RegoVersion;
 import io.jrego.engine.bundle.Bundle;
 import io.jrego.engine.bundle.BundleException;
+import io.jrego.engine.bundle.BundleLimits;
 import io.jrego.engine.bundle.Composition;
 import io.jrego.server.ProcessGuard;
 import io.jrego.server.policy.ActivePolicy;
@@ -62,11 +63,24 @@ public final class BundleManager implements AutoCloseable {
    * @param parsed modules parsed in this load
    * @param reused modules found parsed: by this load's package check, or unchanged since the policy
    *     it replaces ({@link ModuleCache})
-   * @param compileReused whether the compiled rules of the policy it replaces were reused (no
-   *     module changed: a swap of data alone)
+   * @param compileReused whether compiled rules were reused: those of the policy it replaces (no
+   *     module changed: a swap of data alone) or of the one before it (a swap back)
+   * @param paused how much of {@code read} and {@code compile} the bundle thread paused to leave
+   *     the CPU to the checks ({@link CpuShare})
    */
   public record Load(
-      Duration read, Duration compile, long parsed, long reused, boolean compileReused) {}
+      Duration read,
+      Duration compile,
+      long parsed,
+      long reused,
+      boolean compileReused,
+      Duration paused) {
+
+    /** A load that never paused. */
+    public Load(Duration read, Duration compile, long parsed, long reused, boolean compileReused) {
+      this(read, compile, parsed, reused, compileReused, Duration.ZERO);
+    }
+  }
 
   /**
    * A bundle was refused, or could not be fetched; the last good policy stays.
@@ -128,17 +142,41 @@ public final class BundleManager implements AutoCloseable {
   private volatile Optional<PolicyWarmUp> warmUp = Optional.empty();
 
   /**
-   * The serving policy's parsed modules and compiled rules, for the next load to reuse, and what a
-   * load under way parsed: its package check and its compile share one parse. Kept on activation,
-   * dropped on every other outcome, so it holds no more than the serving policy does.
+   * The most characters of Rego the policy before the serving one may have for its compile to be
+   * kept ({@link ModuleCache}): an eighth of what a bundle may have, so that slot's compiled rules
+   * (about 50 times their source, {@link BundleLimits#maxModuleBytes}) take at most about a
+   * twentieth of the heap beside the serving policy's (with serve's 128 MiB heap: 128 KiB of Rego,
+   * about 6 MiB compiled; the shipped bundles have 20 KiB).
    */
-  private final ModuleCache modules = new ModuleCache();
+  static final long PREVIOUS_MAX_CHARS = BundleLimits.defaults().maxModuleBytes() / 8;
+
+  /** The bundle thread's share of a CPU while it loads a new policy. */
+  private final CpuShare share;
+
+  /**
+   * The serving policy's parsed modules and compiled rules, for the next load to reuse, those of
+   * the policy before it when small (a swap back), and what a load under way parsed: its package
+   * check and its compile share one parse. Kept on activation, dropped on every other outcome, so
+   * it holds no more than the serving policy and one small previous compile do.
+   */
+  private final ModuleCache modules;
 
   public BundleManager(
       List<BundleSource> sources,
       PolicyHolder holder,
       EngineOptions engine,
       Consumer<Event> listener) {
+    this(sources, holder, engine, listener, CpuShare.ofOneCpu());
+  }
+
+  BundleManager(
+      List<BundleSource> sources,
+      PolicyHolder holder,
+      EngineOptions engine,
+      Consumer<Event> listener,
+      CpuShare share) {
+    this.share = Objects.requireNonNull(share);
+    this.modules = new ModuleCache(PREVIOUS_MAX_CHARS, share::checkpoint);
     if (sources.isEmpty()) {
       throw new IllegalArgumentException("at least one bundle source is needed");
     }
@@ -216,20 +254,32 @@ public final class BundleManager implements AutoCloseable {
   }
 
   private boolean pollOnce(BundleSource source) {
+    // the first activation comes before any check is answered: nothing to leave a CPU to, and
+    // the server's time to ready is at stake
+    share.begin(activatedOnce);
     try {
-      return pollOnce(source, System.nanoTime(), modules.parsedTotal(), modules.reusedTotal());
+      return pollOnce(
+          source,
+          System.nanoTime(),
+          modules.parsedTotal(),
+          modules.reusedTotal(),
+          share.pausedNanos());
     } finally {
       modules.dropPending(); // after an activation, kept already: nothing pending
     }
   }
 
-  private boolean pollOnce(BundleSource source, long start, long parsedBefore, long reusedBefore) {
+  private boolean pollOnce(
+      BundleSource source, long start, long parsedBefore, long reusedBefore, long pausedBefore) {
     Optional<Bundle> fresh;
     try {
       fresh = source.poll(modules);
     } catch (BundleSourceException e) {
       fail(source.name(), e.reason(), e.getMessage());
       return false;
+    }
+    if (fresh.isPresent()) {
+      share.checkpoint();
     }
     long read = System.nanoTime();
     if (fresh.isEmpty()) {
@@ -257,16 +307,19 @@ public final class BundleManager implements AutoCloseable {
     try {
       long compilesReused = modules.compilesReusedTotal();
       ActivePolicy policy = compile(next);
+      share.checkpoint();
       // the decisions the checks under the policy it replaces asked for, prepared here and not by
       // the first check under the new one (Decisions)
       holder.current().ifPresent(policy::prepareLike);
+      share.checkpoint();
       Load load =
           new Load(
               Duration.ofNanos(read - start),
               Duration.ofNanos(System.nanoTime() - read),
               modules.parsedTotal() - parsedBefore,
               modules.reusedTotal() - reusedBefore,
-              modules.compilesReusedTotal() > compilesReused);
+              modules.compilesReusedTotal() > compilesReused,
+              Duration.ofNanos(share.pausedNanos() - pausedBefore));
       warm(source.name(), policy);
       holder.activate(policy);
       modules.keep();
@@ -324,7 +377,7 @@ public final class BundleManager implements AutoCloseable {
     }
     rehearsalsLeft--;
     try {
-      w.get().rehearse(active.get(), List.copyOf(good.values()));
+      w.get().rehearse(active.get(), List.copyOf(good.values()), share);
     } catch (RuntimeException | StackOverflowError e) {
       // nothing at stake: the next swap runs its own warm-up and reports what fails there
     }
@@ -338,7 +391,7 @@ public final class BundleManager implements AutoCloseable {
     }
     PolicyWarmUp.Result result;
     try {
-      result = w.get().run(policy);
+      result = w.get().run(policy, share);
     } catch (RuntimeException | StackOverflowError e) {
       result =
           new PolicyWarmUp.Result(0, 1, 0, Duration.ZERO, Optional.of("warm-up: " + describe(e)));

@@ -55,10 +55,23 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
 
   /**
    * What one warm-up did: evaluations run, how many of them failed, how many of those were cut at
-   * {@link #SAMPLE_BUDGET} (and not run again), and how long it took.
+   * {@link #SAMPLE_BUDGET} (and not run again), how long it took, and how much of that it paused to
+   * leave the CPU to the checks ({@link CpuShare}; not counted against the budget).
    */
   public record Result(
-      int evaluations, int failures, int cut, Duration took, Optional<String> firstError) {}
+      int evaluations,
+      int failures,
+      int cut,
+      Duration took,
+      Optional<String> firstError,
+      Duration paused) {
+
+    /** A warm-up that never paused. */
+    public Result(
+        int evaluations, int failures, int cut, Duration took, Optional<String> firstError) {
+      this(evaluations, failures, cut, took, firstError, Duration.ZERO);
+    }
+  }
 
   /** Checks the budget is not negative. */
   public PolicyWarmUp {
@@ -69,13 +82,23 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
     }
   }
 
-  /** Evaluates {@code policy} on the samples, within the budget. */
+  /** Evaluates {@code policy} on the samples, within the budget, on the whole CPU. */
   public Result run(ActivePolicy policy) {
+    return run(policy, CpuShare.whole());
+  }
+
+  /**
+   * Evaluates {@code policy} on the samples, within the budget, pausing between evaluations as
+   * {@code share} says; the pauses are not counted against the budget (its time is the thread's
+   * working time), so a paced warm-up evaluates as much as an unpaced one, spread over longer.
+   */
+  Result run(ActivePolicy policy, CpuShare share) {
     long start = System.nanoTime();
+    long pausedBefore = share.pausedNanos();
     if (budget.isZero()) {
       return new Result(0, 0, 0, Duration.ZERO, Optional.empty());
     }
-    long end = start + budget.toNanos();
+    long end = start + budget.toNanos(); // on the working clock: System.nanoTime() less pauses
     long sampleNanos = SAMPLE_BUDGET.toNanos();
     List<Sample> samples = samples(policy);
     int evaluations = 0;
@@ -85,12 +108,14 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
     for (int round = 0; round < MAX_ROUNDS && !samples.isEmpty(); round++) {
       List<Sample> next = new ArrayList<>(samples.size());
       for (Sample s : samples) {
-        long now = System.nanoTime();
+        share.checkpoint();
+        long wall = System.nanoTime();
+        long now = wall - (share.pausedNanos() - pausedBefore);
         if (now - end >= 0) {
-          return new Result(
-              evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
+          return result(evaluations, failures, cut, start, firstError, share, pausedBefore);
         }
-        long deadline = end - now < sampleNanos ? end : now + sampleNanos;
+        boolean sampleCut = end - now >= sampleNanos; // else the budget's end comes first
+        long deadline = wall + (sampleCut ? sampleNanos : end - now);
         evaluations++;
         try {
           s.query().evaluate(s.input(), QueryOptions.none().withDeadline(deadline));
@@ -100,7 +125,7 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
           if (firstError == null) {
             firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
           }
-          if (deadline != end && System.nanoTime() - deadline >= 0) {
+          if (sampleCut && System.nanoTime() - deadline >= 0) {
             cut++; // expensive for this policy: not run again
           } else {
             next.add(s);
@@ -109,7 +134,24 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
       }
       samples = next;
     }
-    return new Result(evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
+    return result(evaluations, failures, cut, start, firstError, share, pausedBefore);
+  }
+
+  private static Result result(
+      int evaluations,
+      int failures,
+      int cut,
+      long start,
+      String firstError,
+      CpuShare share,
+      long pausedBefore) {
+    return new Result(
+        evaluations,
+        failures,
+        cut,
+        since(start),
+        Optional.ofNullable(firstError),
+        Duration.ofNanos(share.pausedNanos() - pausedBefore));
   }
 
   /**
@@ -137,6 +179,11 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
    * @param bundles the bundles it was compiled from
    */
   public Result rehearse(ActivePolicy active, Collection<Bundle> bundles) {
+    return rehearse(active, bundles, CpuShare.whole());
+  }
+
+  /** {@link #rehearse(ActivePolicy, Collection)}, its evaluations paced as {@code share} says. */
+  Result rehearse(ActivePolicy active, Collection<Bundle> bundles, CpuShare share) {
     for (Bundle b : bundles) {
       if (!rehearsable(b.data())) {
         continue;
@@ -144,7 +191,7 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
       Json.parse(Json.writeBytes(b.data()), () -> false);
       Json.parse(Json.writePretty(b.data()).getBytes(StandardCharsets.UTF_8), () -> false);
     }
-    return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active);
+    return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active, share);
   }
 
   /**

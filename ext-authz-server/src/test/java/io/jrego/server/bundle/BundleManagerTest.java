@@ -581,6 +581,50 @@ class BundleManagerTest {
   }
 
   /**
+   * Issue 14, the cpu-policy phase's end: the swap back to the policy before the serving one (a
+   * canary rolled back; the fault matrix's phase ending) parses nothing and reuses that policy's
+   * compiled rules, with the data it comes with; a policy two swaps back is compiled again. Each
+   * swap serves exactly its bundle's answers.
+   */
+  @Test
+  void issue14_aSwapBackToThePolicyBeforeReusesItsCompiledRules() throws Exception {
+    Path folder = dir.resolve("back");
+    writeFolder(folder, twoModules("d1", "good", "one"));
+    BundleManager m = polling(folder);
+    assertThat(m.pollAll()).isTrue();
+    writeFolder(folder, twoModules("d1", "expensive", "one"));
+    assertThat(m.pollAll()).isTrue();
+    assertThat(moduleOf(holder.current().orElseThrow())).isEqualTo("expensive");
+    assertThat(lastLoad()).isEqualTo(loadCounts(1, 3, false));
+
+    writeFolder(folder, twoModules("d2", "good", "one")); // back, with new data
+    assertThat(m.pollAll()).isTrue();
+    assertThat(moduleOf(holder.current().orElseThrow())).isEqualTo("good");
+    assertThat(holder.current().orElseThrow().policy().evaluate("swap/data_rev", ObjectValue.EMPTY))
+        .contains(StringValue.of("d2"));
+    assertThat(lastLoad()).as("nothing parsed, rules reused").isEqualTo(loadCounts(0, 4, true));
+
+    writeFolder(folder, twoModules("d2", "expensive", "one")); // and forth again
+    assertThat(m.pollAll()).isTrue();
+    assertThat(moduleOf(holder.current().orElseThrow())).isEqualTo("expensive");
+    assertThat(lastLoad()).isEqualTo(loadCounts(0, 4, true));
+
+    writeFolder(folder, twoModules("d2", "third", "one"));
+    assertThat(m.pollAll()).isTrue();
+    writeFolder(folder, twoModules("d2", "good", "one")); // two swaps back: compiled again
+    assertThat(m.pollAll()).isTrue();
+    assertThat(moduleOf(holder.current().orElseThrow())).isEqualTo("good");
+    assertThat(lastLoad()).isEqualTo(loadCounts(1, 3, false));
+  }
+
+  /** The module's answer of {@link #twoModules}'s policy, whatever the data says. */
+  private static String moduleOf(ActivePolicy p) throws Exception {
+    ObjectValue o =
+        (ObjectValue) p.policy().evaluate("swap/answer", ObjectValue.EMPTY).orElseThrow();
+    return ((StringValue) o.get("module").orElseThrow()).value();
+  }
+
+  /**
    * Two modules under root {@code swap}: policy.rego answering with {@code rev} (and the data's
    * revision), lib.rego with {@code lib}; data.json holding {@code dataRev}.
    */

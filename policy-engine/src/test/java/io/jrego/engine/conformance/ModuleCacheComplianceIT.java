@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
  * compliance case but the skipped ones (those that call OPA's {@code test.sleep} do not compile
  * here, alike in every way): its modules compiled fresh; through a cache (parsed there, kept);
  * again through the cache with a custom builtin beside them, so that the compiler runs again on the
- * very modules the first compile was given; and once more, the compiled rules reused. Each gives
- * the fresh compile's results, or its error message, and the cache parsed each module once.
+ * very modules the first compile was given; once more, the compiled rules reused; and after another
+ * policy served, once more from the cache's previous slot (a swap back). Each gives the fresh
+ * compile's results, or its error message, and the cache parsed each module once.
  */
 class ModuleCacheComplianceIT {
 
@@ -102,7 +103,7 @@ class ModuleCacheComplianceIT {
       }
     }
     String fresh = outcome(c, input, null, false).text();
-    ModuleCache cache = new ModuleCache();
+    ModuleCache cache = new ModuleCache(Long.MAX_VALUE, () -> {});
     Outcome first = outcome(c, input, cache, false);
     String parsed = first.text();
     cache.keep();
@@ -110,6 +111,10 @@ class ModuleCacheComplianceIT {
     String recompiled = outcome(c, input, cache, true).text();
     cache.dropPending();
     String reused = outcome(c, input, cache, false).text();
+    cache.keep();
+    // another policy under the same file name serves; then the swap back, from the previous slot
+    swapTo(cache, "package jrego_module_cache_other\n\nx := 1\n");
+    String back = outcome(c, input, cache, false).text();
     List<String> problems = new ArrayList<>();
     if (!parsed.equals(fresh)) {
       problems.add("parsed through the cache: " + parsed);
@@ -120,15 +125,29 @@ class ModuleCacheComplianceIT {
     if (!reused.equals(fresh)) {
       problems.add("compiled rules reused: " + reused);
     }
-    if (first.compiled() && cache.parsedTotal() != parses) {
-      problems.add("parsed again: " + (cache.parsedTotal() - parses) + " modules");
+    if (!back.equals(fresh)) {
+      problems.add("swapped back to, compiled rules reused: " + back);
     }
-    if (first.compiled() && cache.compilesReusedTotal() != 1) {
-      problems.add("compiled rules not reused");
+    if (first.compiled() && cache.parsedTotal() != parses + 1) { // + the other policy's module
+      problems.add("parsed again: " + (cache.parsedTotal() - parses - 1) + " modules");
+    }
+    if (first.compiled() && cache.compilesReusedTotal() != 2) {
+      problems.add("compiled rules not reused: " + cache.compilesReusedTotal() + " of 2 times");
     }
     return problems.isEmpty()
         ? Optional.empty()
         : Optional.of(c.key() + ": fresh " + fresh + "; " + String.join("; ", problems));
+  }
+
+  /** Compiles {@code module} as test-0.rego through the cache and keeps it: it now serves. */
+  private static void swapTo(ModuleCache cache, String module) {
+    try {
+      var unused =
+          Rego.builder().parsedWith(cache).module("test-0.rego", module, RegoVersion.V1).compile();
+    } catch (RegoException e) {
+      throw new IllegalStateException(e);
+    }
+    cache.keep();
   }
 
   /** Whether the modules compiled, and the results (bindings in order) or the error. */
