@@ -449,8 +449,7 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
       converter = DurationConverter.class,
       description =
           "Before a new bundle serves, evaluate it on the inputs of recent checks (one kept per"
-              + " 100 ms, in memory only) for at most this long, on the bundle thread (its pauses"
-              + " for the checks not counted); 0s for none.")
+              + " 100 ms, in memory only) for at most this long, on the bundle thread; 0s for none.")
   Duration policyWarmUp;
 
   @Option(
@@ -899,8 +898,6 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                 + l.read().toMillis()
                 + " ms, compiled in "
                 + l.compile().toMillis()
-                + " ms, of which paused "
-                + l.paused().toMillis()
                 + " ms; modules parsed "
                 + l.parsed()
                 + ", reused "
@@ -927,8 +924,6 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
                   + r.evaluations()
                   + " evaluations on recent inputs in "
                   + r.took().toMillis()
-                  + " ms, of which paused "
-                  + r.paused().toMillis()
                   + " ms"
                   + r.firstError()
                       .map(e -> ", " + r.failures() + " failed (the first: " + e + ")")

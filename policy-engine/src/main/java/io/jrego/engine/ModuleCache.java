@@ -24,11 +24,11 @@ import java.util.Map;
  * next, and a load that failed leaves nothing behind.
  *
  * <p>It also keeps the compile of the policy before the serving one, when its Rego is small ({@link
- * #ModuleCache(long, Runnable)}): a swap back to a policy seen just before (a canary bundle rolled
- * back, or the fault matrix's cpu-policy phase ending) then parses nothing and compiles nothing.
- * That one slot is the only thing held beyond the serving policy, and only for modules whose texts
- * come to at most {@code previousMaxBytes}, so its heap is bounded and small against what a bundle
- * may take.
+ * #ModuleCache(long)}): a swap back to a policy seen just before (a canary bundle rolled back, or
+ * the fault matrix's cpu-policy phase ending) then parses nothing and compiles nothing. That one
+ * slot is the only thing held beyond the serving policy, and only for modules whose texts come to
+ * at most {@code previousMaxBytes}, so its heap is bounded and small against what a bundle may
+ * take.
  *
  * <p>Reusing is sound because a parsed module and a compiled policy are immutable: the compiler
  * builds new terms and never changes the ones it is given; a module is reused only for the same
@@ -52,14 +52,13 @@ public final class ModuleCache {
   private final Map<String, Parsed> pending = new HashMap<>();
   private Compiled pendingCompile;
   private final long previousMaxBytes;
-  private final Runnable pacer;
   private long parsed;
   private long reused;
   private long compilesReused;
 
   /** Nothing kept yet; the serving policy's compile alone is kept, no previous one. */
   public ModuleCache() {
-    this(0, () -> {});
+    this(0);
   }
 
   /**
@@ -68,21 +67,12 @@ public final class ModuleCache {
    * @param previousMaxBytes the most characters of Rego the policy before the serving one may have
    *     for its compile to be kept too; 0 for none. Compiling keeps about 50 times the source in
    *     the heap ({@code BundleLimits#maxModuleBytes}).
-   * @param pacer run on the loading thread after each module it parses here and between the
-   *     compiler's stages of a compile through this cache ({@link #pace}), where the loader may
-   *     pause: a server's bundle thread shares the CPU with its checks
    */
-  public ModuleCache(long previousMaxBytes, Runnable pacer) {
+  public ModuleCache(long previousMaxBytes) {
     if (previousMaxBytes < 0) {
       throw new IllegalArgumentException("previousMaxBytes must not be negative");
     }
     this.previousMaxBytes = previousMaxBytes;
-    this.pacer = java.util.Objects.requireNonNull(pacer);
-  }
-
-  /** Runs the pacer given at construction (a no-op by default); outside this cache's lock. */
-  public void pace() {
-    pacer.run();
   }
 
   /**
@@ -100,23 +90,19 @@ public final class ModuleCache {
   /**
    * The module {@code source} parses to as {@code file} in {@code version}: the one parsed for the
    * same file, version and text by this load or kept from the last (or the one before it), else
-   * parsed now, and then the pacer runs.
+   * parsed now.
    *
    * @throws RegoException with the parse errors (a module that does not parse is never kept)
    */
-  Module parse(String file, String source, RegoVersion version) throws RegoException {
-    Module m;
-    synchronized (this) {
-      Parsed p = held(file, source, version);
-      if (p != null) {
-        reused++;
-        return p.module();
-      }
-      m = Parser.parseModule(file, source, version);
-      parsed++;
-      pending.put(file, new Parsed(source, version, m));
+  synchronized Module parse(String file, String source, RegoVersion version) throws RegoException {
+    Parsed p = held(file, source, version);
+    if (p != null) {
+      reused++;
+      return p.module();
     }
-    pace();
+    Module m = Parser.parseModule(file, source, version);
+    parsed++;
+    pending.put(file, new Parsed(source, version, m));
     return m;
   }
 

@@ -134,8 +134,7 @@ public final class Rego {
                 name -> {
                   Builtin b = extra.get(name);
                   return b != null ? b : standard.lookup(name).orElse(null);
-                },
-                reuse != null ? reuse::pace : () -> {});
+                });
       }
       if (reuse != null) {
         reuse.compiled(
@@ -168,10 +167,9 @@ public final class Rego {
 
     /**
      * Parses through {@code cache}, which hands back modules it parsed for this load or kept from
-     * the last ones, and reuses its kept compiled rules when every module is the same ({@link
+     * the last one, and reuses its kept compiled rules when every module is the same ({@link
      * ModuleCache}); whoever loads then tells it whether the result serves ({@link
-     * ModuleCache#keep}) or not ({@link ModuleCache#dropPending}). The compile runs the cache's
-     * pacer between its stages ({@link ModuleCache#pace}). Not in test mode.
+     * ModuleCache#keep}) or not ({@link ModuleCache#dropPending}). Not in test mode.
      */
     public Builder parsedWith(ModuleCache cache) {
       this.cache = Objects.requireNonNull(cache);

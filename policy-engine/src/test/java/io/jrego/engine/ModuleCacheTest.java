@@ -159,7 +159,7 @@ class ModuleCacheTest {
    */
   @Test
   void aSwapBackToThePreviousPolicyParsesAndCompilesNothing() throws Exception {
-    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    ModuleCache cache = new ModuleCache(1 << 20);
     PreparedPolicy first = load(cache, files(POLICY, LIB, "alice"));
     assertThat(cache.holdsPrevious()).isFalse();
     PreparedPolicy other = load(cache, files(OTHER, LIB, "alice"));
@@ -183,7 +183,7 @@ class ModuleCacheTest {
   /** One previous policy only: two swaps away, a policy is parsed and compiled again. */
   @Test
   void onlyThePolicyJustBeforeTheServingOneIsHeld() throws Exception {
-    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    ModuleCache cache = new ModuleCache(1 << 20);
     load(cache, files(POLICY, LIB, "alice"));
     load(cache, files(OTHER, LIB, "alice"));
     load(cache, files("package app\n\nallow := false\n", LIB, "alice"));
@@ -197,7 +197,7 @@ class ModuleCacheTest {
   /** A data-only load keeps the previous policy: the serving one's rules did not change. */
   @Test
   void aLoadOfDataAloneKeepsThePreviousPolicy() throws Exception {
-    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    ModuleCache cache = new ModuleCache(1 << 20);
     load(cache, files(POLICY, LIB, "alice"));
     load(cache, files(OTHER, LIB, "alice"));
     load(cache, files(OTHER, LIB, "bob"));
@@ -211,12 +211,12 @@ class ModuleCacheTest {
   @Test
   void aPreviousPolicyOverTheSizeIsNotHeld() throws Exception {
     long size = (long) POLICY.length() + LIB.length();
-    ModuleCache small = new ModuleCache(size - 1, () -> {});
+    ModuleCache small = new ModuleCache(size - 1);
     load(small, files(POLICY, LIB, "alice"));
     load(small, files(OTHER, LIB, "alice"));
     assertThat(small.holdsPrevious()).isFalse();
     assertThat(small.held()).isEqualTo(2);
-    ModuleCache exact = new ModuleCache(size, () -> {});
+    ModuleCache exact = new ModuleCache(size);
     load(exact, files(POLICY, LIB, "alice"));
     load(exact, files(OTHER, LIB, "alice"));
     assertThat(exact.holdsPrevious()).isTrue();
@@ -226,7 +226,7 @@ class ModuleCacheTest {
   /** With the previous slot, what is held stays within two loads' modules, whatever comes. */
   @Test
   void whatIsHeldWithThePreviousSlotIsBoundedByTwoLoads() throws Exception {
-    ModuleCache cache = new ModuleCache(1 << 20, () -> {});
+    ModuleCache cache = new ModuleCache(1 << 20);
     for (int i = 0; i < 50; i++) {
       String policy = POLICY + "\nround := " + (i % 4 == 3 ? i - 2 : i) + "\n";
       if (i % 5 == 2) {
@@ -244,20 +244,6 @@ class ModuleCacheTest {
       }
       assertThat(cache.held()).isLessThanOrEqualTo(4);
     }
-  }
-
-  /** The pacer runs after each module parsed and between the compiler's stages, not otherwise. */
-  @Test
-  void thePacerRunsAfterEachParseAndBetweenTheCompilersStages() throws Exception {
-    int[] runs = {0};
-    ModuleCache cache = new ModuleCache(0, () -> runs[0]++);
-    load(cache, files(POLICY, LIB, "alice"));
-    int stages = runs[0] - 2;
-    assertThat(stages).as("the compiler's stages").isGreaterThanOrEqualTo(5);
-    load(cache, files(POLICY, LIB, "bob"));
-    assertThat(runs[0]).as("nothing parsed, rules reused: no pacing").isEqualTo(2 + stages);
-    load(cache, files(OTHER, LIB, "bob"));
-    assertThat(runs[0]).isEqualTo(2 + stages + 1 + stages);
   }
 
   /**

@@ -65,22 +65,9 @@ public final class BundleManager implements AutoCloseable {
    *     it replaces ({@link ModuleCache})
    * @param compileReused whether compiled rules were reused: those of the policy it replaces (no
    *     module changed: a swap of data alone) or of the one before it (a swap back)
-   * @param paused how much of {@code read} and {@code compile} the bundle thread paused to leave
-   *     the CPU to the checks ({@link CpuShare})
    */
   public record Load(
-      Duration read,
-      Duration compile,
-      long parsed,
-      long reused,
-      boolean compileReused,
-      Duration paused) {
-
-    /** A load that never paused. */
-    public Load(Duration read, Duration compile, long parsed, long reused, boolean compileReused) {
-      this(read, compile, parsed, reused, compileReused, Duration.ZERO);
-    }
-  }
+      Duration read, Duration compile, long parsed, long reused, boolean compileReused) {}
 
   /**
    * A bundle was refused, or could not be fetched; the last good policy stays.
@@ -150,33 +137,19 @@ public final class BundleManager implements AutoCloseable {
    */
   static final long PREVIOUS_MAX_CHARS = BundleLimits.defaults().maxModuleBytes() / 8;
 
-  /** The bundle thread's share of a CPU while it loads a new policy. */
-  private final CpuShare share;
-
   /**
    * The serving policy's parsed modules and compiled rules, for the next load to reuse, those of
    * the policy before it when small (a swap back), and what a load under way parsed: its package
    * check and its compile share one parse. Kept on activation, dropped on every other outcome, so
    * it holds no more than the serving policy and one small previous compile do.
    */
-  private final ModuleCache modules;
+  private final ModuleCache modules = new ModuleCache(PREVIOUS_MAX_CHARS);
 
   public BundleManager(
       List<BundleSource> sources,
       PolicyHolder holder,
       EngineOptions engine,
       Consumer<Event> listener) {
-    this(sources, holder, engine, listener, CpuShare.ofOneCpu());
-  }
-
-  BundleManager(
-      List<BundleSource> sources,
-      PolicyHolder holder,
-      EngineOptions engine,
-      Consumer<Event> listener,
-      CpuShare share) {
-    this.share = Objects.requireNonNull(share);
-    this.modules = new ModuleCache(PREVIOUS_MAX_CHARS, share::checkpoint);
     if (sources.isEmpty()) {
       throw new IllegalArgumentException("at least one bundle source is needed");
     }
@@ -254,32 +227,20 @@ public final class BundleManager implements AutoCloseable {
   }
 
   private boolean pollOnce(BundleSource source) {
-    // the first activation comes before any check is answered: nothing to leave a CPU to, and
-    // the server's time to ready is at stake
-    share.begin(activatedOnce);
     try {
-      return pollOnce(
-          source,
-          System.nanoTime(),
-          modules.parsedTotal(),
-          modules.reusedTotal(),
-          share.pausedNanos());
+      return pollOnce(source, System.nanoTime(), modules.parsedTotal(), modules.reusedTotal());
     } finally {
       modules.dropPending(); // after an activation, kept already: nothing pending
     }
   }
 
-  private boolean pollOnce(
-      BundleSource source, long start, long parsedBefore, long reusedBefore, long pausedBefore) {
+  private boolean pollOnce(BundleSource source, long start, long parsedBefore, long reusedBefore) {
     Optional<Bundle> fresh;
     try {
       fresh = source.poll(modules);
     } catch (BundleSourceException e) {
       fail(source.name(), e.reason(), e.getMessage());
       return false;
-    }
-    if (fresh.isPresent()) {
-      share.checkpoint();
     }
     long read = System.nanoTime();
     if (fresh.isEmpty()) {
@@ -307,19 +268,16 @@ public final class BundleManager implements AutoCloseable {
     try {
       long compilesReused = modules.compilesReusedTotal();
       ActivePolicy policy = compile(next);
-      share.checkpoint();
       // the decisions the checks under the policy it replaces asked for, prepared here and not by
       // the first check under the new one (Decisions)
       holder.current().ifPresent(policy::prepareLike);
-      share.checkpoint();
       Load load =
           new Load(
               Duration.ofNanos(read - start),
               Duration.ofNanos(System.nanoTime() - read),
               modules.parsedTotal() - parsedBefore,
               modules.reusedTotal() - reusedBefore,
-              modules.compilesReusedTotal() > compilesReused,
-              Duration.ofNanos(share.pausedNanos() - pausedBefore));
+              modules.compilesReusedTotal() > compilesReused);
       warm(source.name(), policy);
       holder.activate(policy);
       modules.keep();
@@ -377,7 +335,7 @@ public final class BundleManager implements AutoCloseable {
     }
     rehearsalsLeft--;
     try {
-      w.get().rehearse(active.get(), List.copyOf(good.values()), share);
+      w.get().rehearse(active.get(), List.copyOf(good.values()));
     } catch (RuntimeException | StackOverflowError e) {
       // nothing at stake: the next swap runs its own warm-up and reports what fails there
     }
@@ -391,7 +349,7 @@ public final class BundleManager implements AutoCloseable {
     }
     PolicyWarmUp.Result result;
     try {
-      result = w.get().run(policy, share);
+      result = w.get().run(policy);
     } catch (RuntimeException | StackOverflowError e) {
       result =
           new PolicyWarmUp.Result(0, 1, 0, Duration.ZERO, Optional.of("warm-up: " + describe(e)));

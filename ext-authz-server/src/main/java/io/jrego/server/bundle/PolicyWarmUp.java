@@ -55,23 +55,10 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
 
   /**
    * What one warm-up did: evaluations run, how many of them failed, how many of those were cut at
-   * {@link #SAMPLE_BUDGET} (and not run again), how long it took, and how much of that it paused to
-   * leave the CPU to the checks ({@link CpuShare}; not counted against the budget).
+   * {@link #SAMPLE_BUDGET} (and not run again), and how long it took.
    */
   public record Result(
-      int evaluations,
-      int failures,
-      int cut,
-      Duration took,
-      Optional<String> firstError,
-      Duration paused) {
-
-    /** A warm-up that never paused. */
-    public Result(
-        int evaluations, int failures, int cut, Duration took, Optional<String> firstError) {
-      this(evaluations, failures, cut, took, firstError, Duration.ZERO);
-    }
-  }
+      int evaluations, int failures, int cut, Duration took, Optional<String> firstError) {}
 
   /** Checks the budget is not negative. */
   public PolicyWarmUp {
@@ -82,23 +69,13 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
     }
   }
 
-  /** Evaluates {@code policy} on the samples, within the budget, on the whole CPU. */
+  /** Evaluates {@code policy} on the samples, within the budget. */
   public Result run(ActivePolicy policy) {
-    return run(policy, CpuShare.whole());
-  }
-
-  /**
-   * Evaluates {@code policy} on the samples, within the budget, pausing between evaluations as
-   * {@code share} says; the pauses are not counted against the budget (its time is the thread's
-   * working time), so a paced warm-up evaluates as much as an unpaced one, spread over longer.
-   */
-  Result run(ActivePolicy policy, CpuShare share) {
     long start = System.nanoTime();
-    long pausedBefore = share.pausedNanos();
     if (budget.isZero()) {
       return new Result(0, 0, 0, Duration.ZERO, Optional.empty());
     }
-    long end = start + budget.toNanos(); // on the working clock: System.nanoTime() less pauses
+    long end = start + budget.toNanos();
     long sampleNanos = SAMPLE_BUDGET.toNanos();
     List<Sample> samples = samples(policy);
     int evaluations = 0;
@@ -108,14 +85,12 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
     for (int round = 0; round < MAX_ROUNDS && !samples.isEmpty(); round++) {
       List<Sample> next = new ArrayList<>(samples.size());
       for (Sample s : samples) {
-        share.checkpoint();
-        long wall = System.nanoTime();
-        long now = wall - (share.pausedNanos() - pausedBefore);
+        long now = System.nanoTime();
         if (now - end >= 0) {
-          return result(evaluations, failures, cut, start, firstError, share, pausedBefore);
+          return new Result(
+              evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
         }
-        boolean sampleCut = end - now >= sampleNanos; // else the budget's end comes first
-        long deadline = wall + (sampleCut ? sampleNanos : end - now);
+        long deadline = end - now < sampleNanos ? end : now + sampleNanos;
         evaluations++;
         try {
           s.query().evaluate(s.input(), QueryOptions.none().withDeadline(deadline));
@@ -125,7 +100,7 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
           if (firstError == null) {
             firstError = e.getClass().getSimpleName() + ": " + e.getMessage();
           }
-          if (sampleCut && System.nanoTime() - deadline >= 0) {
+          if (deadline != end && System.nanoTime() - deadline >= 0) {
             cut++; // expensive for this policy: not run again
           } else {
             next.add(s);
@@ -134,24 +109,7 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
       }
       samples = next;
     }
-    return result(evaluations, failures, cut, start, firstError, share, pausedBefore);
-  }
-
-  private static Result result(
-      int evaluations,
-      int failures,
-      int cut,
-      long start,
-      String firstError,
-      CpuShare share,
-      long pausedBefore) {
-    return new Result(
-        evaluations,
-        failures,
-        cut,
-        since(start),
-        Optional.ofNullable(firstError),
-        Duration.ofNanos(share.pausedNanos() - pausedBefore));
+    return new Result(evaluations, failures, cut, since(start), Optional.ofNullable(firstError));
   }
 
   /**
@@ -179,11 +137,6 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
    * @param bundles the bundles it was compiled from
    */
   public Result rehearse(ActivePolicy active, Collection<Bundle> bundles) {
-    return rehearse(active, bundles, CpuShare.whole());
-  }
-
-  /** {@link #rehearse(ActivePolicy, Collection)}, its evaluations paced as {@code share} says. */
-  Result rehearse(ActivePolicy active, Collection<Bundle> bundles, CpuShare share) {
     for (Bundle b : bundles) {
       if (!rehearsable(b.data())) {
         continue;
@@ -191,7 +144,7 @@ public record PolicyWarmUp(RouteTable routes, RecentInputs inputs, Duration budg
       Json.parse(Json.writeBytes(b.data()), () -> false);
       Json.parse(Json.writePretty(b.data()).getBytes(StandardCharsets.UTF_8), () -> false);
     }
-    return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active, share);
+    return new PolicyWarmUp(routes, inputs, REHEARSAL_BUDGET).run(active);
   }
 
   /**

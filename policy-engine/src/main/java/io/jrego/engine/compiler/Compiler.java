@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -66,7 +65,6 @@ public final class Compiler {
   private final List<RuleNode> nodes = new ArrayList<>();
   private final Map<String, Integer> fnArity = new HashMap<>();
   private RuleNode root;
-  private Runnable betweenStages = () -> {};
   private Map<List<Value>, io.jrego.engine.types.Type> ruleTypes = Map.of();
 
   private Compiler(List<Module> modules, Function<String, Builtin> builtins) {
@@ -82,18 +80,7 @@ public final class Compiler {
    */
   public static CompiledPolicy compile(List<Module> modules, Function<String, Builtin> builtins)
       throws RegoException {
-    return compile(modules, builtins, () -> {});
-  }
-
-  /**
-   * {@link #compile(List, Function)}, running {@code betweenStages} on the compiling thread after
-   * each of the compiler's stages: where a caller sharing the CPU with other work may pause it.
-   */
-  public static CompiledPolicy compile(
-      List<Module> modules, Function<String, Builtin> builtins, Runnable betweenStages)
-      throws RegoException {
     Compiler c = new Compiler(modules, builtins);
-    c.betweenStages = Objects.requireNonNull(betweenStages);
     c.stage("CheckDuplicateImports", c::checkImports);
     c.stage("CollectGlobals", c::collectGlobals);
     c.stage("ResolveRefs", c::resolve);
@@ -200,7 +187,6 @@ public final class Compiler {
     long t0 = System.nanoTime();
     s.run();
     metrics.put("compile_stage_" + name, Duration.ofNanos(System.nanoTime() - t0));
-    betweenStages.run();
   }
 
   // ---------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ class ModuleCacheComplianceIT {
       }
     }
     String fresh = outcome(c, input, null, false).text();
-    ModuleCache cache = new ModuleCache(Long.MAX_VALUE, () -> {});
+    ModuleCache cache = new ModuleCache(Long.MAX_VALUE);
     Outcome first = outcome(c, input, cache, false);
     String parsed = first.text();
     cache.keep();
