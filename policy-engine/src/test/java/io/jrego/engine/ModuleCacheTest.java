@@ -54,6 +54,24 @@ class ModuleCacheTest {
     return p;
   }
 
+  /**
+   * A load of {@code policy} with a call of an undefined function added, which the compile refuses;
+   * what the cache held then, after which the load is dropped as a server drops it.
+   */
+  private static int heldByARefusedLoad(ModuleCache cache, String policy, String user)
+      throws Exception {
+    Bundle b =
+        BundleLoader.fromFiles(
+            "b",
+            false,
+            files(policy + "bad := undefined_fn(1)\n", LIB, user),
+            BundleLoader.Options.defaults().withModules(cache));
+    assertThatThrownBy(() -> compile(cache, b)).isInstanceOf(RegoException.class);
+    int held = cache.held();
+    cache.dropPending();
+    return held;
+  }
+
   private static PreparedPolicy compile(ModuleCache cache, Bundle b) throws Exception {
     Composition c = new Composition(RegoVersion.V1);
     c.bundle("", b);
@@ -135,15 +153,7 @@ class ModuleCacheTest {
     for (int i = 0; i < 50; i++) {
       String policy = POLICY + "\nround := " + i + "\n";
       if (i % 3 == 1) { // after a good load: the first one has nothing kept
-        Bundle b =
-            BundleLoader.fromFiles(
-                "b",
-                false,
-                files(policy + "bad := undefined_fn(1)\n", LIB, "u" + i),
-                BundleLoader.Options.defaults().withModules(cache));
-        assertThatThrownBy(() -> compile(cache, b)).isInstanceOf(RegoException.class);
-        assertThat(cache.held()).isLessThanOrEqualTo(4);
-        cache.dropPending();
+        assertThat(heldByARefusedLoad(cache, policy, "u" + i)).isLessThanOrEqualTo(4);
       } else {
         load(cache, files(policy, LIB, "u" + i));
       }
@@ -230,15 +240,7 @@ class ModuleCacheTest {
     for (int i = 0; i < 50; i++) {
       String policy = POLICY + "\nround := " + (i % 4 == 3 ? i - 2 : i) + "\n";
       if (i % 5 == 2) {
-        Bundle b =
-            BundleLoader.fromFiles(
-                "b",
-                false,
-                files(policy + "bad := undefined_fn(1)\n", LIB, "u" + i),
-                BundleLoader.Options.defaults().withModules(cache));
-        assertThatThrownBy(() -> compile(cache, b)).isInstanceOf(RegoException.class);
-        assertThat(cache.held()).isLessThanOrEqualTo(5);
-        cache.dropPending();
+        assertThat(heldByARefusedLoad(cache, policy, "u" + i)).isLessThanOrEqualTo(5);
       } else {
         load(cache, files(policy, LIB, "u" + i));
       }
