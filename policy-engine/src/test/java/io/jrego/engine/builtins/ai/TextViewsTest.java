@@ -183,12 +183,7 @@ class TextViewsTest {
     SplittableRandom random = new SplittableRandom(16);
     int truncated = 0;
     for (int round = 0; round < 20_000; round++) {
-      StringBuilder b = new StringBuilder();
-      int count = random.nextInt(40);
-      for (int k = 0; k < count; k++) {
-        b.append(pieces[random.nextInt(pieces.length)]);
-      }
-      String text = b.toString();
+      String text = randomText(random, pieces, 40);
       int max = 1 + random.nextInt(30);
       TextViews limited = TextViews.of(text, new TextViews.Limits(max, 64, 3, 4));
       int[] all = text.codePoints().toArray();
@@ -252,12 +247,7 @@ class TextViewsTest {
     int kept = 0;
     int split = 0;
     for (int round = 0; round < 10_000; round++) {
-      StringBuilder b = new StringBuilder();
-      int count = random.nextInt(16);
-      for (int k = 0; k < count; k++) {
-        b.append(pieces[random.nextInt(pieces.length)]);
-      }
-      String text = b.toString();
+      String text = randomText(random, pieces, 16);
       TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
       List<MappedText> views = new ArrayList<>();
       views.add(v.folded);
@@ -401,12 +391,7 @@ class TextViewsTest {
     int walkedWithLiterals = 0;
     int changedWithLiterals = 0;
     for (int round = 0; round < 20_000; round++) {
-      StringBuilder b = new StringBuilder();
-      int count = random.nextInt(24);
-      for (int k = 0; k < count; k++) {
-        b.append(pieces[random.nextInt(pieces.length)]);
-      }
-      String text = b.toString();
+      String text = randomText(random, pieces, 24);
       TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT, literals);
       int[] cps = v.codePoints();
       MappedText separate =
@@ -497,5 +482,15 @@ class TextViewsTest {
     assertThat(Folding.foldOne(0xFF28)).isEqualTo('h');
     assertThat(Folding.foldOne(0x1D400)).isEqualTo('a');
     assertThat(Folding.foldOne(0xDF)).isEqualTo(Folding.NOT_ONE);
+  }
+
+  /** Fewer than {@code most} pieces, each drawn at random, joined. */
+  private static String randomText(SplittableRandom random, String[] pieces, int most) {
+    StringBuilder b = new StringBuilder();
+    int count = random.nextInt(most);
+    for (int k = 0; k < count; k++) {
+      b.append(pieces[random.nextInt(pieces.length)]);
+    }
+    return b.toString();
   }
 }
