@@ -260,14 +260,7 @@ class TextViewsTest {
           continue;
         }
         kept++;
-        Tokens found = Tokens.of(view, false);
-        Tokens again = Tokens.split(view, false);
-        assertThat(found.size).as(text).isEqualTo(again.size);
-        for (int k = 0; k < again.size; k++) {
-          assertThat(found.from[k]).as(text).isEqualTo(again.from[k]);
-          assertThat(found.to[k]).as(text).isEqualTo(again.to[k]);
-          assertThat(found.hash(k)).as(text).isEqualTo(again.hash(k));
-        }
+        assertSameTokens(Tokens.of(view, false), Tokens.split(view, false), text);
       }
     }
     // views leetspeak changed keep their words too (4,242 kept when they did not); joined letters
@@ -402,14 +395,7 @@ class TextViewsTest {
         assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
         assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
       }
-      Tokens a = Tokens.of(one, false);
-      Tokens c = Tokens.of(separate, false);
-      assertThat(a.size).as(text).isEqualTo(c.size);
-      for (int k = 0; k < a.size; k++) {
-        assertThat(a.from[k]).as(text).isEqualTo(c.from[k]);
-        assertThat(a.to[k]).as(text).isEqualTo(c.to[k]);
-        assertThat(a.hash(k)).as(text).isEqualTo(c.hash(k));
-      }
+      assertSameTokens(Tokens.of(one, false), Tokens.of(separate, false), text);
       int[][] found = literals.find(one, v.literalStarts, v.literalCount);
       assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
       if (v.literalStarts != null) {
@@ -492,5 +478,15 @@ class TextViewsTest {
       b.append(pieces[random.nextInt(pieces.length)]);
     }
     return b.toString();
+  }
+
+  /** The same words at the same places with the same hashes; {@code text} names a failure. */
+  private static void assertSameTokens(Tokens actual, Tokens expected, String text) {
+    assertThat(actual.size).as(text).isEqualTo(expected.size);
+    for (int k = 0; k < expected.size; k++) {
+      assertThat(actual.from[k]).as(text).isEqualTo(expected.from[k]);
+      assertThat(actual.to[k]).as(text).isEqualTo(expected.to[k]);
+      assertThat(actual.hash(k)).as(text).isEqualTo(expected.hash(k));
+    }
   }
 }
