@@ -378,7 +378,7 @@ public final class ExternalProcessorService
     Executor pool = threads;
     StreamLane lane =
         pool != null && out instanceof ServerCallStreamObserver<ProcessingResponse> call
-            ? new StreamLane(stream, call, pool, t -> died(sink, t), loop.get(), times, sink)
+            ? new StreamLane(stream, call, pool, t -> died(sink, t), loop.get(), times)
             : null;
     Runnable closed =
         () -> {
@@ -452,18 +452,11 @@ public final class ExternalProcessorService
 
   /**
    * Sends to the gRPC stream; once it is closed or cancelled, sends nothing more. Synchronized: the
-   * shutdown fails streams from its own thread. While {@link StreamLane} has a batch open (a light
-   * message handled on the transport thread), full-duplex body pieces are held and joined, to leave
-   * as one answer when the batch is released or anything else is sent: under a fast upstream Envoy
-   * hands over several pieces per network read, and each answer cost its own message (protobuf,
-   * gRPC and HTTP/2 framing, flow control) in jrego and in Envoy.
+   * shutdown fails streams from its own thread.
    */
-  private static final class GrpcSink implements ProcessStream.Sink, StreamLane.Batch {
+  private static final class GrpcSink implements ProcessStream.Sink {
     private final StreamObserver<ProcessingResponse> out;
     private boolean closed;
-    private boolean joining;
-    private ByteString joined; // body pieces held, in order; null: none
-    private boolean joinedRequest; // whether they are the request's body
 
     GrpcSink(StreamObserver<ProcessingResponse> out) {
       this.out = out;
@@ -473,7 +466,6 @@ public final class ExternalProcessorService
       if (closed) {
         return;
       }
-      sendJoined();
       closed = true;
       try {
         out.onCompleted();
@@ -487,63 +479,6 @@ public final class ExternalProcessorService
       if (closed) {
         return;
       }
-      sendJoined();
-      sendNow(response);
-    }
-
-    @Override
-    public synchronized void sendStreamed(boolean request, ByteString body, boolean last) {
-      if (closed) {
-        return;
-      }
-      if (joined != null
-          && (joinedRequest != request
-              || (long) joined.size() + body.size() > ProcessStream.STREAMED_BYTES)) {
-        sendJoined();
-      }
-      if (!joining) {
-        sendJoined();
-        sendNow(ProcessStream.streamed(request, body, last));
-        return;
-      }
-      joined = joined == null ? body : joined.concat(body);
-      joinedRequest = request;
-      if (last) {
-        sendJoined(true); // the body's end: nothing to join it to
-      }
-    }
-
-    @Override
-    public synchronized void open() {
-      joining = true;
-    }
-
-    @Override
-    public synchronized boolean close() {
-      joining = false;
-      return joined != null;
-    }
-
-    @Override
-    public synchronized void release() {
-      if (!closed) {
-        sendJoined();
-      }
-    }
-
-    private void sendJoined() {
-      sendJoined(false);
-    }
-
-    private void sendJoined(boolean last) {
-      if (joined != null) {
-        ByteString body = joined;
-        joined = null;
-        sendNow(ProcessStream.streamed(joinedRequest, body, last));
-      }
-    }
-
-    private void sendNow(ProcessingResponse response) {
       try {
         out.onNext(response);
       } catch (RuntimeException e) {
@@ -556,7 +491,6 @@ public final class ExternalProcessorService
       if (closed) {
         return;
       }
-      sendJoined();
       closed = true;
       try {
         out.onError(status.asRuntimeException());

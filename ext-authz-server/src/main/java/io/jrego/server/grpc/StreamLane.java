@@ -37,10 +37,7 @@ import java.util.function.Consumer;
  * behind the flush: with many SSE pieces in one read (an answer Envoy had buffered), the held
  * response headers and the first answer text would otherwise wait until every piece was filtered.
  * After any other light message the next is asked for at once, so that the answers to the pieces of
- * one read leave together: flushing each on its own cut SSE throughput through Envoy. Their body
- * answers are joined into one ({@link Batch}), released by a task of the loop queued after the
- * read: Envoy hands over a fast upstream's answer a few pieces per read, and each answer of its own
- * cost a message to write in jrego and to read in Envoy.
+ * one read leave together: flushing each on its own cut SSE throughput through Envoy.
  */
 final class StreamLane {
 
@@ -63,43 +60,6 @@ final class StreamLane {
      */
     void handled(ProcessingRequest.RequestCase message, boolean transport, long nanos);
   }
-
-  /**
-   * Where the body answers of light messages wait, to leave together as one answer: opened around a
-   * light message handled on the transport thread, released by a task of its event loop, which runs
-   * once the rest of the same network read has been handled (or at once after an answer to headers,
-   * which must not wait). Anything else the stream sends releases them first, in order.
-   */
-  interface Batch {
-    /** Joins nothing. */
-    Batch NONE =
-        new Batch() {
-          @Override
-          public void open() {}
-
-          @Override
-          public boolean close() {
-            return false;
-          }
-
-          @Override
-          public void release() {}
-        };
-
-    /** Body answers sent from now on may be held and joined. */
-    void open();
-
-    /** Body answers are sent at once again; returns whether some are held. */
-    boolean close();
-
-    /** Sends what is held. */
-    void release();
-  }
-
-  private final Batch batch;
-
-  /** Whether a task of the event loop will release the batch (the transport thread's own). */
-  private boolean releasing;
 
   /** Guarded by this: a message is being handled on a check thread. */
   private boolean busy;
@@ -130,19 +90,6 @@ final class StreamLane {
       Consumer<Throwable> died,
       Optional<Executor> loop,
       Times times) {
-    this(stream, call, threads, died, loop, times, Batch.NONE);
-  }
-
-  /** As above, joining the body answers of light messages in {@code batch}. */
-  StreamLane(
-      ProcessStream stream,
-      ServerCallStreamObserver<?> call,
-      Executor threads,
-      Consumer<Throwable> died,
-      Optional<Executor> loop,
-      Times times,
-      Batch batch) {
-    this.batch = batch;
     this.stream = stream;
     this.call = call;
     this.threads = threads;
@@ -175,31 +122,11 @@ final class StreamLane {
         return;
       }
     }
-    boolean held = false;
-    if (loop.isPresent()) {
-      batch.open();
-      try {
-        stream.onMessage(now);
-      } finally {
-        held = batch.close();
-      }
-    } else {
-      stream.onMessage(now);
-    }
+    stream.onMessage(now);
     times.handled(kind, true, System.nanoTime() - arrived);
     if (loop.isPresent() && (answered || stream.answeredHeaders())) {
-      batch.release(); // the first text with the headers' answer, not behind the next message
       loop.get().execute(() -> call.request(1)); // behind the flush of the headers' answer
     } else {
-      if (held && !releasing) {
-        releasing = true;
-        loop.get()
-            .execute(
-                () -> {
-                  releasing = false;
-                  batch.release();
-                });
-      }
       call.request(1);
     }
   }

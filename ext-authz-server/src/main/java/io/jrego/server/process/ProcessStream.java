@@ -88,16 +88,6 @@ public final class ProcessStream {
   public interface Sink {
     void send(ProcessingResponse response);
 
-    /**
-     * Sends a full-duplex body piece ({@link #streamed}): a sink may join it to the pieces sent
-     * just before and after it into one answer, in order, as long as together they stay within
-     * {@link #STREAMED_BYTES} (Envoy takes any number of streamed body answers, each passed on as
-     * it comes).
-     */
-    default void sendStreamed(boolean request, ByteString body, boolean last) {
-      send(streamed(request, body, last));
-    }
-
     /** Ends the stream with an error: Envoy fails the request ({@code failure_mode_allow}). */
     void fail(Status status);
   }
@@ -144,9 +134,7 @@ public final class ProcessStream {
     }
   }
 
-  /** The most body bytes one full-duplex answer carries. */
-  public static final int STREAMED_BYTES = 64 * 1024;
-
+  private static final int CHUNK = 64 * 1024;
   private static final StringValue PHASE = StringValue.of("phase");
   private static final StringValue RESPONSE = StringValue.of("response");
 
@@ -1148,32 +1136,23 @@ public final class ProcessStream {
             bytes.isEmpty() ? clear() : BodyMutation.newBuilder().setBody(bytes).build());
   }
 
-  /** Sends {@code bytes} as full-duplex body pieces of at most {@link #STREAMED_BYTES}. */
+  /** Sends {@code bytes} as full-duplex body pieces of at most 64 KiB. */
   private void streamOut(boolean request, ByteString bytes, boolean last) {
     int pos = 0;
     do {
-      int end = Math.min(bytes.size(), pos + STREAMED_BYTES);
-      ByteString piece = bytes.substring(pos, end);
-      boolean ends = last && end == bytes.size();
-      if (metadata.getFieldsCount() > 0) {
-        send(streamed(request, piece, ends).toBuilder()); // with the decision's metadata
-      } else {
-        sink.sendStreamed(request, piece, ends);
-      }
+      int end = Math.min(bytes.size(), pos + CHUNK);
+      send(
+          bodyAnswer(
+              request,
+              CommonResponse.newBuilder()
+                  .setBodyMutation(
+                      BodyMutation.newBuilder()
+                          .setStreamedResponse(
+                              StreamedBodyResponse.newBuilder()
+                                  .setBody(bytes.substring(pos, end))
+                                  .setEndOfStream(last && end == bytes.size())))));
       pos = end;
     } while (pos < bytes.size());
-  }
-
-  /** A full-duplex answer carrying {@code body}, the end of the body if {@code last}. */
-  public static ProcessingResponse streamed(boolean request, ByteString body, boolean last) {
-    return bodyAnswer(
-            request,
-            CommonResponse.newBuilder()
-                .setBodyMutation(
-                    BodyMutation.newBuilder()
-                        .setStreamedResponse(
-                            StreamedBodyResponse.newBuilder().setBody(body).setEndOfStream(last))))
-        .build();
   }
 
   private static BodyMutation clear() {
