@@ -264,22 +264,8 @@ public final class ProcessStream {
     }
   }
 
-  /**
-   * The largest SSE piece {@link #light} counts as light: one socket read's worth (what the gRPC
-   * transport takes in at a time). Its filtering is bounded by its size: about 4 µs of CPU per KiB
-   * for a chat answer and 15-25 µs for one dense with personal data (the PII corpus's sentences as
-   * answer text), so at most about 0.4 ms, under the 0.5 ms a phase's evaluation may take on the
-   * transport thread ({@code PhaseCost}). At 4 KiB, in a flight recording of a flood through Envoy
-   * most of the filtering ran on check threads, each piece paying the hand-off: a check thread
-   * woken for it, the transport's event loop woken for its answer and for the next message.
-   */
-  static final int LIGHT_PIECE_BYTES = 16 << 10;
-
-  /**
-   * The part of a larger SSE piece {@link #head} judges where it arrives while the response headers
-   * wait: enough for the first events, so the headers and the first text need no hand-off.
-   */
-  static final int HEAD_BYTES = 4096;
+  /** The largest SSE piece {@link #light} counts as light: its scan takes microseconds. */
+  static final int LIGHT_PIECE_BYTES = 4096;
 
   /**
    * The largest JSON answer whose response phase {@link #light} counts as light once the runner
@@ -365,10 +351,10 @@ public final class ProcessStream {
    * handled as a message of its own (on a check thread unless it is {@link #light}); {@code r}
    * itself when it has no such head. The head exists while the response headers wait for the first
    * judged answer text (full duplex, a stream rule that may block, nothing to decompress, no budget
-   * to settle): the complete events within the first {@link #HEAD_BYTES} of a response body piece,
-   * judged one at a time until that text exists. The headers and the first text then leave without
-   * a hand-off to a check thread, and without waiting for the rest of a large piece (often a whole
-   * answer that Envoy read at once), which is judged as before. Never throws.
+   * to settle): the complete events within the first {@link #LIGHT_PIECE_BYTES} of a response body
+   * piece, judged one at a time until that text exists. The headers and the first text then leave
+   * without a hand-off to a check thread, and without waiting for the rest of a large piece (often
+   * a whole answer that Envoy read at once), which is judged as before. Never throws.
    */
   public ProcessingRequest head(ProcessingRequest r) {
     answeredHeaders = false;
@@ -384,7 +370,7 @@ public final class ProcessStream {
     ByteString body = r.getResponseBody().getBody();
     int from;
     try {
-      from = firstOutput(body.substring(0, Math.min(body.size(), HEAD_BYTES)).toByteArray());
+      from = firstOutput(body.substring(0, Math.min(body.size(), LIGHT_PIECE_BYTES)).toByteArray());
     } catch (BodyException e) {
       fail(new CheckException(Reason.BODY_ERROR, e.getMessage()));
       return r; // done: nothing more is handled

@@ -122,14 +122,9 @@ class StreamLaneTest {
     stream.onNext(body(true, "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", false));
     assertThat(tasks).isEmpty();
     assertThat(call.out.size()).isGreaterThan(answered);
-    String socketRead =
-        "data: {\"choices\":[{\"delta\":{\"content\":\"" + "y".repeat(16_000) + "\"}}]}\n\n";
-    stream.onNext(body(true, socketRead, false));
-    assertThat(tasks).as("a piece of up to one socket read (16 KiB) is filtered here").isEmpty();
-    String big =
-        "data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(17_000) + "\"}}]}\n\n";
+    String big = "data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(5000) + "\"}}]}\n\n";
     stream.onNext(body(true, big, false));
-    assertThat(tasks).as("a piece over 16 KiB is scanned on a check thread").hasSize(1);
+    assertThat(tasks).as("a piece over 4 KiB is scanned on a check thread").hasSize(1);
   }
 
   @Test
@@ -432,7 +427,7 @@ class StreamLaneTest {
     StringBuilder piece =
         new StringBuilder(event("hello, the quick brown fox writes to jane.doe@exa"))
             .append(event("mple.com and then"));
-    for (int i = 0; piece.length() < 3 * 16384; i++) {
+    for (int i = 0; piece.length() < 3 * 4096; i++) {
       piece.append(event(" the quick brown fox number " + i + ","));
     }
     stream.onNext(body(true, piece.toString(), false));
@@ -463,7 +458,7 @@ class StreamLaneTest {
     blockingStream();
     int answered = call.out.size();
     StringBuilder piece = new StringBuilder(event("AKIAIOSFODNN7EXAMPLE is the key"));
-    for (int i = 0; piece.length() < 2 * 16384; i++) {
+    for (int i = 0; piece.length() < 2 * 4096; i++) {
       piece.append(event(" the quick brown fox number " + i + ","));
     }
     stream.onNext(body(true, piece.toString(), false));
