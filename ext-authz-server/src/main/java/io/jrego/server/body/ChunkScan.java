@@ -42,6 +42,38 @@ final class ChunkScan {
   static final class Prefix {
     String data;
     int choicesKey = -1; // where the choices key's literal starts in data, or -1
+    // the last chunk's only choice, when it had one and with a string of text; else null
+    Choice shape;
+
+    /**
+     * The choices of {@code d} when it is the last chunk with only its text's string literal
+     * changed: the same characters up to and with the literal's opening quote, and after its
+     * closing quote (a chunk of a streamed answer repeats everything but its text). The scan then
+     * reads what it read in the last chunk, the literal aside, and finds what it found there, with
+     * the literal's new end. Null when {@code d} is not such a chunk (it is then read as usual).
+     */
+    List<Choice> sameShape(String d) {
+      if (shape == null) {
+        return null;
+      }
+      int start = shape.start();
+      if (!d.regionMatches(0, data, 0, start + 1)) {
+        return null;
+      }
+      int end;
+      try {
+        end = new JsonText(d).skipString(start);
+      } catch (BodyException e) {
+        return null; // the scan refuses it, at the same place
+      }
+      int tail = data.length() - shape.end();
+      if (d.length() - end != tail || !d.regionMatches(end, data, shape.end(), tail)) {
+        return null;
+      }
+      shape = new Choice(shape.index(), shape.fromDelta(), shape.finishing(), start, end);
+      data = d;
+      return List.of(shape);
+    }
   }
 
   private final JsonText t;
@@ -68,13 +100,22 @@ final class ChunkScan {
 
   /**
    * As {@link #scan(String)}, skipping what {@code last} (the stream's previous chunk) shows to be
-   * the same; {@code last} then remembers this chunk.
+   * the same (the members before {@code choices}, or everything but the text: {@link
+   * Prefix#sameShape}); {@code last} then remembers this chunk.
    */
   static List<Choice> scan(String data, Prefix last) throws BodyException {
+    List<Choice> same = last.sameShape(data);
+    if (same != null) {
+      return same;
+    }
+    last.shape = null;
     ChunkScan c = new ChunkScan(data);
     List<Choice> choices = c.root(last);
     last.data = data;
     last.choicesKey = c.choicesKey;
+    if (choices != null && choices.size() == 1 && choices.get(0).hasText()) {
+      last.shape = choices.get(0);
+    }
     return choices;
   }
 

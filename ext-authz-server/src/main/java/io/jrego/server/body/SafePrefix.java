@@ -218,8 +218,9 @@ final class SafePrefix {
 
   private static boolean containsIgnoreCase(String t, int s, int e, String word) {
     int w = word.length();
+    char first = word.charAt(0); // a lower-case ASCII letter no other character folds to
     for (int i = s; i + w <= e; i++) {
-      if (t.regionMatches(true, i, word, 0, w)) {
+      if ((t.charAt(i) | 0x20) == first && t.regionMatches(true, i, word, 0, w)) {
         return true;
       }
     }
@@ -232,6 +233,22 @@ final class SafePrefix {
     boolean firstUpper = false;
     int i = s;
     while (i < e) {
+      char c = t.charAt(i);
+      if (c < 0x80) { // ASCII, as below: letters are a-z and A-Z, digits 0-9
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+          if (c <= 'Z') {
+            if (letters > 0) {
+              return false;
+            }
+            firstUpper = true;
+          }
+          letters++;
+        } else if ((c >= '0' && c <= '9') || !safeMark(c)) {
+          return false;
+        }
+        i++;
+        continue;
+      }
       int cp = t.codePointAt(i);
       if (Character.isLetter(cp)) {
         if (Character.isUpperCase(cp) || Character.isTitleCase(cp)) {
