@@ -1886,7 +1886,7 @@ def main():
                 + f", aggression {args.slow_start_aggression or 1.0:g}"
                 + (" (each kill phase's as its variant says)" if args.runtime_aggression else "")
                 + (", as in envoy.yaml" if args.slow_start is None and args.slow_start_min_weight is None
-                   and args.slow_start_aggression is None else "")),
+                   and args.slow_start_aggression is None and not args.runtime_aggression else "")),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
