@@ -1001,8 +1001,12 @@ def thread_settings(pid):
         g["cpus"] = sorted(set(g["cpus"]) | set(cpus))
     return out
 REJOIN_POLL_S = 0.1
-CHECK_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="ext_authz")(?=[^}]*phase="check")'
-                          r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
+DURATION_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="([^"]+)")(?=[^}]*phase="([^"]+)")'
+                             r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
+# What a replica's jrego_check_duration_seconds is split into here: ext_authz's Check, and ext_proc's
+# request and response phases together (each phase of a stream its own observation).
+DURATION_KINDS = {("ext_authz", "check"): "check", ("ext_proc", "request"): "ext_proc",
+                  ("ext_proc", "response"): "ext_proc"}
 
 
 def envoy_hosts(admin):
@@ -1026,20 +1030,22 @@ def envoy_hosts(admin):
     return out
 
 
-def check_histogram(replica):
-    """[(upper bound s, cumulative count)] of a replica's ext_authz Check times, [] if it does not
-    answer."""
+def duration_histograms(replica):
+    """{"check": [(upper bound s, cumulative count)], "ext_proc": [...]} of a replica's own times
+    (DURATION_KINDS), {} if it does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{replica.admin}/metrics", timeout=1) as r:
             text = r.read().decode()
     except OSError:
-        return []
-    out = []
+        return {}
+    out = {}
     for line in text.splitlines():
-        m = CHECK_BUCKET.match(line)
-        if m:
-            out.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
-    return sorted(out)
+        m = DURATION_BUCKET.match(line)
+        if m and (m.group(1), m.group(2)) in DURATION_KINDS:
+            le = float("inf") if m.group(3) == "+Inf" else float(m.group(3))
+            h = out.setdefault(DURATION_KINDS[(m.group(1), m.group(2))], {})
+            h[le] = h.get(le, 0.0) + float(m.group(4))
+    return {k: sorted(h.items()) for k, h in out.items()}
 
 
 def bucket_quantile(now, was, q=0.99):
@@ -1060,9 +1066,11 @@ def watch_rejoin(replicas, admin, t0, until):
     """Samples the kill phase from `t0` to `until` (seconds since the epoch) on a thread: every
     REJOIN_POLL_S whether replica A answers /ready and whether Envoy's health check holds it
     healthy (the first time each is seen after A is down), every REJOIN_STEP_S the calls Envoy sent
-    each replica and A's Check time histogram. Returns a function that waits for the thread and
-    gives {"ready_s", "envoy_healthy_s", "down_s", "steps": [[s, calls to A, calls to B, A's
-    Check p99 bucket ms, A's Checks]]} (seconds from `t0`)."""
+    each replica and each replica's own time histograms. Returns a function that waits for the
+    thread and gives {"ready_s", "envoy_healthy_s", "down_s", "steps": [[s, calls to A, calls to
+    B, A's Check p99 bucket ms, A's Checks, A's ext_proc phase p99 bucket ms, its phases, B's Check
+    p99, its Checks, B's ext_proc p99, its phases]]} (seconds from `t0`; whether the slow seconds
+    are the restarted replica's answers or the other's)."""
     a, b = replicas
     end = until if callable(until) else (lambda: until)
     out = {"down_s": None, "ready_s": None, "envoy_healthy_s": None, "steps": []}
@@ -1070,7 +1078,9 @@ def watch_rejoin(replicas, admin, t0, until):
     def sample():
         hosts0 = envoy_hosts(admin)
         was = {p: v[0] for p, v in hosts0.items()}
-        hist_was, next_step = check_histogram(a), t0 + REJOIN_STEP_S
+        kinds = [(a, "check"), (a, "ext_proc"), (b, "check"), (b, "ext_proc")]
+        hist_was = {(r.name, k): duration_histograms(r).get(k, []) for r, k in kinds}
+        next_step = t0 + REJOIN_STEP_S
         while time.time() < end():
             now = time.time()
             hosts = envoy_hosts(admin)
@@ -1082,13 +1092,15 @@ def watch_rejoin(replicas, admin, t0, until):
             if out["down_s"] is not None and out["ready_s"] is None and a.ready().get("status") == "ready":
                 out["ready_s"] = round(now - t0, 2)
             if now >= next_step:
-                hist = check_histogram(a)
-                if hist and hist_was and hist[-1][1] < hist_was[-1][1]:
-                    hist_was = []  # the restarted process counts from 0
-                p99, n = bucket_quantile(hist, hist_was) if hist else (None, 0)
-                hist_was = hist or hist_was
                 step = [round(next_step - t0), *(hosts.get(r.port, (was.get(r.port, 0),))[0] - was.get(r.port, 0)
-                                                  for r in (a, b)), p99, n]
+                                                  for r in (a, b))]
+                now_h = {r.name: duration_histograms(r) for r in (a, b)}
+                for r, k in kinds:
+                    hist, before = now_h[r.name].get(k, []), hist_was[(r.name, k)]
+                    if hist and before and hist[-1][1] < before[-1][1]:
+                        before = []  # the restarted process counts from 0
+                    step += list(bucket_quantile(hist, before) if hist else (None, 0))
+                    hist_was[(r.name, k)] = hist or before
                 was = {p: v[0] for p, v in hosts.items()} or was
                 out["steps"].append(step)
                 next_step += REJOIN_STEP_S
@@ -1720,8 +1732,11 @@ def report(rows, meta, out_md):
             steps = j.get("steps") or []
             if steps:
                 lines.append("- calls Envoy sent per second, A / B: " + ", ".join(f"{s[1]}/{s[2]}" for s in steps))
-                lines.append("- replica A's own Check time per second, the histogram bucket its p99 falls in, ms "
-                             "(checks): " + ", ".join("-" if s[3] is None else f"{s[3]:g} ({s[4]})" for s in steps))
+                for i, what in ((3, "replica A's own Check time"), (5, "replica A's own ext_proc phase time"),
+                                (7, "replica B's own Check time"), (9, "replica B's own ext_proc phase time")):
+                    if any(len(s) > i + 1 for s in steps):
+                        lines.append(f"- {what} per second, the histogram bucket its p99 falls in, ms (calls): "
+                                     + ", ".join("-" if s[i] is None else f"{s[i]:g} ({s[i + 1]})" for s in steps))
         for k, log in (r.get("swap_log") or {}).items():
             lines.append(f"- jrego {k} swaps: " + " / ".join(log))
         if l.get("p99_ms_by_second"):
