@@ -310,8 +310,6 @@ class Replica:
                "--bundle", self.url, "--bundle-min-delay", "1s", "--bundle-max-delay", "2s",
                "--bundle-timeout", "5s", "--trust-xfcc", *extra]
         variant_opts, variant_env = [], {}
-        if variant:
-            cmd += variant.get("serve_args", [])
         if variant and variant.get("jit_nice") is not None:
             variant_opts += jit_nice_flags(variant["jit_nice"])
         if variant and variant.get("pin"):
@@ -902,10 +900,8 @@ KILL_AFTER_READY_S = 20
 #               kill's restarted replica (weight = max(min weight, (t / window)^(1/A)); under 1 a
 #               slower first ramp), set through Envoy's runtime (AGGRESSION_KEY) at the phase's
 #               start and left until the next kill phase sets its own, so it covers the whole ramp;
-#               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0);
-#   ready-wait=D  the restarted replica's `serve --ready-wait=D`: after its warm-up it waits, at
-#               most D, for its JIT compiler to finish the warm-up's compiles before SERVING.
-KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A", "ready-wait=D")
+#               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0).
+KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A")
 # The CPUs this script may use, which `pin` gives every process back at the phase's end.
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
@@ -919,8 +915,8 @@ def jit_nice_flags(nice):
 
 def kill_variant(text):
     """One --kill-variant item parsed: {"name", "jit_nice": N or None, "pin": [cpu] or None,
-    "others": [cpus], "aggression": A or None, "serve_args": [...]}; ValueError for anything else."""
-    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None, "serve_args": []}
+    "others": [cpus], "aggression": A or None}; ValueError for anything else."""
+    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None}
     for part in text.split("+"):
         if part == "base":
             continue
@@ -934,11 +930,6 @@ def kill_variant(text):
             if len(cpus) < 2:
                 raise ValueError("pin needs at least two CPUs")
             out["pin"], out["others"] = cpus[:1], cpus[1:]
-        elif part.startswith("ready-wait="):
-            d = part.partition("=")[2]
-            if not re.fullmatch(r"\d+(ms|s)", d):
-                raise ValueError(f"{part}: the wait must be a duration such as 5s or 500ms")
-            out["serve_args"].append(f"--ready-wait={d}")
         elif part.startswith("aggression="):
             try:
                 a = float(part.partition("=")[2])
@@ -1119,7 +1110,7 @@ def warm_up_log_lines(replica):
     """What the replica's current process logged of its warm-up before SERVING."""
     try:
         with open(replica.server.log_path, errors="replace") as f:
-            return [l.strip()[:240] for l in f if "warmed up with" in l or "for the JIT compiler to finish" in l]
+            return [l.strip()[:240] for l in f if "warmed up with" in l]
     except OSError:
         return []
 

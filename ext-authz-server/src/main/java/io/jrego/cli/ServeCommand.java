@@ -440,16 +440,6 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
               + " this long; 0s for none.")
   Duration warmUp;
 
-  @Option(
-      names = "--ready-wait",
-      defaultValue = "0s",
-      paramLabel = "DURATION",
-      converter = DurationConverter.class,
-      description =
-          "After the warm-up, before reporting ready, wait until the JIT compiler has finished the"
-              + " warm-up's compiles (two quiet half-seconds), at most this long; 0s for not at all.")
-  Duration readyWait;
-
   // 200 ms: a fifth of a CPU-second on the bundle thread per swap, against 106 deoptimisations in
   // the first second after a swap without it (load-tests/README.md, "Session 7 rounds")
   @Option(
@@ -735,7 +725,6 @@ public final class ServeCommand implements Callable<Integer>, JregoCommand.UsesE
             .reflection(reflection)
             .shutdownGrace(shutdownGrace)
             .warmUp(warmUp)
-            .readyWait(readyWait)
             .tls(tls)
             .maxConnections(maxConnections)
             .deadlines(deadlines)

@@ -100,8 +100,6 @@ public final class CheckServer implements AutoCloseable {
    * @param maxConnections connections open at once on the port ({@link ConnectionLimit}); 0 to
    *     derive it from the heap ({@link RequestLimits#maxConnections})
    * @param deadlines when a connection that holds one of those slots without using it is closed
-   * @param readyWait after a warm-up, the most {@link #serve()} waits for the JIT compiler to
-   *     finish what the warm-up queued before reporting SERVING; zero for not at all
    */
   public record Config(
       ListenAddress address,
@@ -113,16 +111,11 @@ public final class CheckServer implements AutoCloseable {
       Duration warmUp,
       Optional<TlsConfig> tls,
       int maxConnections,
-      ConnectionDeadlines deadlines,
-      Duration readyWait) {
+      ConnectionDeadlines deadlines) {
 
     /** Checks that TLS is asked for on a TCP address only. */
     public Config {
       Objects.requireNonNull(deadlines, "deadlines");
-      Objects.requireNonNull(readyWait, "readyWait");
-      if (readyWait.isNegative()) {
-        throw new IllegalArgumentException("--ready-wait must not be negative");
-      }
       if (maxConnections < 0) {
         throw new IllegalArgumentException("--max-connections must not be negative");
       }
@@ -156,7 +149,6 @@ public final class CheckServer implements AutoCloseable {
       private Optional<TlsConfig> tls = Optional.empty();
       private int maxConnections;
       private ConnectionDeadlines deadlines = ConnectionDeadlines.DEFAULTS;
-      private Duration readyWait = Duration.ZERO;
 
       private Builder(ListenAddress address) {
         this.address = Objects.requireNonNull(address, "address");
@@ -220,15 +212,6 @@ public final class CheckServer implements AutoCloseable {
       }
 
       /**
-       * The most wait, after a warm-up, for the JIT compiler to finish what the warm-up queued;
-       * default none.
-       */
-      public Builder readyWait(Duration most) {
-        this.readyWait = Objects.requireNonNull(most);
-        return this;
-      }
-
-      /**
        * The configuration.
        *
        * @throws IllegalArgumentException if TLS is asked for on a Unix socket or the connection
@@ -245,8 +228,7 @@ public final class CheckServer implements AutoCloseable {
             warmUp,
             tls,
             maxConnections,
-            deadlines,
-            readyWait);
+            deadlines);
       }
     }
   }
@@ -586,14 +568,6 @@ public final class CheckServer implements AutoCloseable {
           r.how(),
           r.took().toMillis(),
           r.settled() ? "" : " (JIT still compiling at the end of the budget)");
-      if (!config.readyWait().isZero() && !draining.get()) {
-        WarmUp.Wait w = WarmUp.awaitQuietCompiler(config.readyWait(), draining::get);
-        LOG.log(
-            Level.INFO,
-            "waited {0} ms for the JIT compiler to finish the warm-up''s compiles{1}",
-            w.took().toMillis(),
-            w.quiet() ? "" : " (still compiling at --ready-wait''s end)");
-      }
       if (WarmUpSwitches.CURRENT.afterReady()) {
         afterReady =
             WarmUpAfterReady.start(

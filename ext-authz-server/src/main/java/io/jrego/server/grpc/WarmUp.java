@@ -310,34 +310,6 @@ final class WarmUp {
     return n;
   }
 
-  /** How long {@link #awaitQuietCompiler} waited, and whether the compiler went quiet. */
-  record Wait(Duration took, boolean quiet) {}
-
-  /**
-   * Waits, at most {@code most}, until the JIT compiler has been quiet ({@link Settling}: two
-   * windows of 500 ms in a row with its threads under 5% busy), or {@code stop} says so. Sends no
-   * calls: what it waits for is the compiles the warm-up queued, which would otherwise run while
-   * the first real checks do. Returns at once where the compiler's work cannot be watched.
-   */
-  static Wait awaitQuietCompiler(Duration most, BooleanSupplier stop) {
-    long start = System.nanoTime();
-    long deadline = start + most.toNanos();
-    Settling jit = new Settling();
-    boolean quiet = !jit.supported();
-    try {
-      while (!quiet && !stop.getAsBoolean() && System.nanoTime() < deadline) {
-        Thread.sleep(POLL.toMillis());
-        quiet = jit.settled();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return new Wait(Duration.ofNanos(System.nanoTime() - start), quiet);
-  }
-
-  /** How often {@link #awaitQuietCompiler} looks; {@link Settling} measures per window anyway. */
-  private static final Duration POLL = Duration.ofMillis(50);
-
   /** Drops whatever a call answers (the warm-up rounds after ready use it too). */
   static final class Discard<T> implements StreamObserver<T> {
     @Override
@@ -357,11 +329,6 @@ final class WarmUp {
     private long workAtWindowStart = jit.nanos();
     private int quietWindows;
     private boolean settled;
-
-    /** Whether the compiler's work can be watched here at all. */
-    boolean supported() {
-      return jit.supported();
-    }
 
     /** Checked often; looks at the compiler once per window. */
     boolean settled() {

@@ -1,7 +1,6 @@
 package io.jrego.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.jrego.server.JregoServer;
@@ -109,29 +108,5 @@ class WarmUpTest {
     }
     assertThat(stop.getAsBoolean()).isTrue();
     assertThat(WarmUp.ONE_PASS).isEqualTo(WarmUpSamples.checks().size()).isGreaterThan(1);
-  }
-
-  @Test
-  void theReadyWaitEndsAtItsBound_beforeTheCompilerCouldBeSeenQuiet() {
-    // quiet takes two 500 ms windows in a row, so a 200 ms bound must end the wait
-    WarmUp.Wait w = WarmUp.awaitQuietCompiler(Duration.ofMillis(200), () -> false);
-    assertThat(w.took()).isBetween(Duration.ofMillis(200), Duration.ofMillis(900));
-    assertThat(w.quiet()).isEqualTo(!new WarmUp.Settling().supported());
-  }
-
-  @Test
-  void theReadyWaitEndsWhenTheServerIsStopping() {
-    WarmUp.Wait w = WarmUp.awaitQuietCompiler(Duration.ofSeconds(20), () -> true);
-    assertThat(w.took()).isLessThan(Duration.ofSeconds(1));
-  }
-
-  @Test
-  void aNegativeReadyWaitIsRefused() {
-    CheckServer.Config.Builder b =
-        CheckServer.Config.builder(new ListenAddress.Tcp("127.0.0.1", 0))
-            .readyWait(Duration.ofMillis(-1));
-    assertThatThrownBy(b::build)
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("--ready-wait");
   }
 }
