@@ -448,14 +448,38 @@ class Replica:
 
 
 SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
+# The runtime key the jrego cluster's slow start `aggression` is read from when a kill variant sets
+# it (aggression=A): Envoy reads it each time it weighs a host in slow start, so each kill phase's
+# restarted replica ramps with its own value in one run; window and min weight are not runtime
+# values in Envoy, so --slow-start and --slow-start-min-weight hold for the whole run.
+AGGRESSION_KEY = "fault_matrix.jrego.slow_start_aggression"
+# An admin layer for /runtime_modify (the bootstrap's layered_runtime), added only then.
+ADMIN_RUNTIME = "layered_runtime:\n  layers:\n  - name: admin\n    admin_layer: {}\n\n"
+
+
+def slow_start_line(window, min_weight=None, aggression=None, runtime_key=None):
+    """The jrego cluster's least_request_lb_config with slow start: window as Envoy's Duration,
+    min_weight in percent (Envoy's default 10), aggression (default 1.0; with runtime_key, Envoy
+    reads the key first and falls back to it)."""
+    fields = [f"slow_start_window: {window}"]
+    if min_weight is not None:
+        fields.append(f"min_weight_percent: {{ value: {min_weight:g} }}")
+    if aggression is not None or runtime_key:
+        fields.append("aggression: { default_value: %g%s }" % (
+            1.0 if aggression is None else aggression, f", runtime_key: {runtime_key}" if runtime_key else ""))
+    return "    least_request_lb_config:\n      slow_start_config: { " + ", ".join(fields) + " }\n"
 
 
 def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
-                 retry_max_interval=ENVOY_RETRY_MAX_INTERVAL):
+                 retry_max_interval=ENVOY_RETRY_MAX_INTERVAL, min_weight=None, aggression=None,
+                 runtime_aggression=False):
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
     and retries put in; fails if the template no longer has what it changes. slow_start: the
-    jrego cluster's slow start window instead of envoy.yaml's ("0s": none). retry_max_interval:
-    the retry back-off's max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
+    jrego cluster's slow start window instead of envoy.yaml's ("0s": none). min_weight (percent),
+    aggression: its slow start's min_weight_percent and aggression instead of Envoy's defaults (10,
+    1.0); runtime_aggression: aggression read from AGGRESSION_KEY first, set per kill phase through
+    an admin runtime layer (see kill_variant). retry_max_interval: the retry back-off's
+    max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
     retry = ENVOY_RETRY.replace("MAX_INTERVAL", retry_max_interval)
     plain, listen, admin = R.free_port(), R.free_port(), R.free_port()
     cfg = os.path.join(workdir, "envoy.yaml")
@@ -477,11 +501,19 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
          "      cluster_name: jrego\n      endpoints:\n      - lb_endpoints:\n"
          + "".join(endpoint % r.port for r in replicas)),
     ]
-    if slow_start is not None:  # the first of the two: the jrego cluster's (jrego_mtls comes after)
+    tuned = min_weight is not None or aggression is not None or runtime_aggression
+    if slow_start is not None or tuned:  # the first of the two: the jrego cluster's (jrego_mtls comes after)
         if text.count(SLOW_START) != 2 or text.index(SLOW_START) > text.index("  - name: jrego_mtls\n"):
             raise RuntimeError("envoy.yaml changed: expected the jrego and jrego_mtls clusters' slow start")
-        window = "" if slow_start in ("0", "0s") else SLOW_START.replace("30s", slow_start)
+        if slow_start in ("0", "0s") and tuned:
+            raise RuntimeError("slow start tuned (min weight, aggression) but switched off (0s)")
+        window = "" if slow_start in ("0", "0s") else slow_start_line(
+            slow_start or "30s", min_weight, aggression, AGGRESSION_KEY if runtime_aggression else None)
         text = text.replace(SLOW_START, window, 1)
+    if runtime_aggression:
+        if text.count("\nstatic_resources:\n") != 1 or "layered_runtime:" in text:
+            raise RuntimeError("envoy.yaml changed: expected one static_resources and no layered_runtime")
+        text = text.replace("\nstatic_resources:\n", "\n" + ADMIN_RUNTIME + "static_resources:\n")
     for old, new in edits:
         if text.count(old) != 1:
             raise RuntimeError(f"envoy.yaml changed: expected exactly one {old.strip()[:60]!r}")
@@ -509,6 +541,22 @@ def envoy_stats(admin):
         if value.isdigit():
             out[name.replace("http.plain.", "plain.").replace("http.mtls.", "mtls.")] = int(value)
     return out
+
+
+def envoy_runtime(admin, key, value):
+    """Sets (value a number) or clears (None) a runtime key in Envoy's admin layer and returns the
+    value Envoy then reports for it (None when unset); fails if Envoy does not take it."""
+    q = urllib.parse.urlencode({key: "" if value is None else f"{value:g}"})
+    req = urllib.request.Request(f"http://127.0.0.1:{admin}/runtime_modify?{q}", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        r.read()
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin}/runtime?format=json", timeout=5) as r:
+        entry = json.loads(r.read()).get("entries", {}).get(key)
+    final = entry.get("final_value") if entry else None
+    have = float(final) if final not in (None, "") else None
+    if have != value:
+        raise RuntimeError(f"Envoy's runtime {key}: asked {value}, has {final!r}")
+    return have
 
 
 def delta(after, before):
@@ -847,8 +895,13 @@ KILL_AFTER_READY_S = 20
 #               upstream) on the others, so the compile wave takes no CPU from B's and Envoy's
 #               requests; at the phase's end all of them get every CPU again. The restarted JVM is
 #               told it has as many CPUs as before (-XX:ActiveProcessorCount, JREGO_JIT=c2): pinned
-#               to one, the launcher would run it with C1 alone and size its pools for one.
-KILL_VARIANTS = ("base", "jit-nice=N", "pin")
+#               to one, the launcher would run it with C1 alone and size its pools for one;
+#   aggression=A  not the replica but Envoy: the jrego cluster's slow start aggression for this
+#               kill's restarted replica (weight = max(min weight, (t / window)^(1/A)); under 1 a
+#               slower first ramp), set through Envoy's runtime (AGGRESSION_KEY) at the phase's
+#               start and left until the next kill phase sets its own, so it covers the whole ramp;
+#               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0).
+KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A")
 # The CPUs this script may use, which `pin` gives every process back at the phase's end.
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
@@ -862,8 +915,8 @@ def jit_nice_flags(nice):
 
 def kill_variant(text):
     """One --kill-variant item parsed: {"name", "jit_nice": N or None, "pin": [cpu] or None,
-    "others": [cpus]}; ValueError for anything else."""
-    out = {"name": text, "jit_nice": None, "pin": None, "others": None}
+    "others": [cpus], "aggression": A or None}; ValueError for anything else."""
+    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None}
     for part in text.split("+"):
         if part == "base":
             continue
@@ -877,6 +930,14 @@ def kill_variant(text):
             if len(cpus) < 2:
                 raise ValueError("pin needs at least two CPUs")
             out["pin"], out["others"] = cpus[:1], cpus[1:]
+        elif part.startswith("aggression="):
+            try:
+                a = float(part.partition("=")[2])
+            except ValueError:
+                a = float("nan")
+            if not 0.05 <= a <= 10:  # also refuses nan
+                raise ValueError(f"{part}: the aggression must be a number from 0.05 to 10")
+            out["aggression"] = a
         else:
             raise ValueError(f"{part}: not one of {', '.join(KILL_VARIANTS)}")
     return out
@@ -931,8 +992,12 @@ def thread_settings(pid):
         g["cpus"] = sorted(set(g["cpus"]) | set(cpus))
     return out
 REJOIN_POLL_S = 0.1
-CHECK_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="ext_authz")(?=[^}]*phase="check")'
-                          r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
+DURATION_BUCKET = re.compile(r'^jrego_check_duration_seconds_bucket\{(?=[^}]*service="([^"]+)")(?=[^}]*phase="([^"]+)")'
+                             r'[^}]*le="([^"]+)"[^}]*\} (\S+)$')
+# What a replica's jrego_check_duration_seconds is split into here: ext_authz's Check, and ext_proc's
+# request and response phases together (each phase of a stream its own observation).
+DURATION_KINDS = {("ext_authz", "check"): "check", ("ext_proc", "request"): "ext_proc",
+                  ("ext_proc", "response"): "ext_proc"}
 
 
 def envoy_hosts(admin):
@@ -956,20 +1021,22 @@ def envoy_hosts(admin):
     return out
 
 
-def check_histogram(replica):
-    """[(upper bound s, cumulative count)] of a replica's ext_authz Check times, [] if it does not
-    answer."""
+def duration_histograms(replica):
+    """{"check": [(upper bound s, cumulative count)], "ext_proc": [...]} of a replica's own times
+    (DURATION_KINDS), {} if it does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{replica.admin}/metrics", timeout=1) as r:
             text = r.read().decode()
     except OSError:
-        return []
-    out = []
+        return {}
+    out = {}
     for line in text.splitlines():
-        m = CHECK_BUCKET.match(line)
-        if m:
-            out.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
-    return sorted(out)
+        m = DURATION_BUCKET.match(line)
+        if m and (m.group(1), m.group(2)) in DURATION_KINDS:
+            le = float("inf") if m.group(3) == "+Inf" else float(m.group(3))
+            h = out.setdefault(DURATION_KINDS[(m.group(1), m.group(2))], {})
+            h[le] = h.get(le, 0.0) + float(m.group(4))
+    return {k: sorted(h.items()) for k, h in out.items()}
 
 
 def bucket_quantile(now, was, q=0.99):
@@ -990,9 +1057,11 @@ def watch_rejoin(replicas, admin, t0, until):
     """Samples the kill phase from `t0` to `until` (seconds since the epoch) on a thread: every
     REJOIN_POLL_S whether replica A answers /ready and whether Envoy's health check holds it
     healthy (the first time each is seen after A is down), every REJOIN_STEP_S the calls Envoy sent
-    each replica and A's Check time histogram. Returns a function that waits for the thread and
-    gives {"ready_s", "envoy_healthy_s", "down_s", "steps": [[s, calls to A, calls to B, A's
-    Check p99 bucket ms, A's Checks]]} (seconds from `t0`)."""
+    each replica and each replica's own time histograms. Returns a function that waits for the
+    thread and gives {"ready_s", "envoy_healthy_s", "down_s", "steps": [[s, calls to A, calls to
+    B, A's Check p99 bucket ms, A's Checks, A's ext_proc phase p99 bucket ms, its phases, B's Check
+    p99, its Checks, B's ext_proc p99, its phases]]} (seconds from `t0`; whether the slow seconds
+    are the restarted replica's answers or the other's)."""
     a, b = replicas
     end = until if callable(until) else (lambda: until)
     out = {"down_s": None, "ready_s": None, "envoy_healthy_s": None, "steps": []}
@@ -1000,7 +1069,9 @@ def watch_rejoin(replicas, admin, t0, until):
     def sample():
         hosts0 = envoy_hosts(admin)
         was = {p: v[0] for p, v in hosts0.items()}
-        hist_was, next_step = check_histogram(a), t0 + REJOIN_STEP_S
+        kinds = [(a, "check"), (a, "ext_proc"), (b, "check"), (b, "ext_proc")]
+        hist_was = {(r.name, k): duration_histograms(r).get(k, []) for r, k in kinds}
+        next_step = t0 + REJOIN_STEP_S
         while time.time() < end():
             now = time.time()
             hosts = envoy_hosts(admin)
@@ -1012,13 +1083,15 @@ def watch_rejoin(replicas, admin, t0, until):
             if out["down_s"] is not None and out["ready_s"] is None and a.ready().get("status") == "ready":
                 out["ready_s"] = round(now - t0, 2)
             if now >= next_step:
-                hist = check_histogram(a)
-                if hist and hist_was and hist[-1][1] < hist_was[-1][1]:
-                    hist_was = []  # the restarted process counts from 0
-                p99, n = bucket_quantile(hist, hist_was) if hist else (None, 0)
-                hist_was = hist or hist_was
                 step = [round(next_step - t0), *(hosts.get(r.port, (was.get(r.port, 0),))[0] - was.get(r.port, 0)
-                                                  for r in (a, b)), p99, n]
+                                                  for r in (a, b))]
+                now_h = {r.name: duration_histograms(r) for r in (a, b)}
+                for r, k in kinds:
+                    hist, before = now_h[r.name].get(k, []), hist_was[(r.name, k)]
+                    if hist and before and hist[-1][1] < before[-1][1]:
+                        before = []  # the restarted process counts from 0
+                    step += list(bucket_quantile(hist, before) if hist else (None, 0))
+                    hist_was[(r.name, k)] = hist or before
                 was = {p: v[0] for p, v in hosts.items()} or was
                 out["steps"].append(step)
                 next_step += REJOIN_STEP_S
@@ -1221,6 +1294,9 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         warm_up = args.kill_warm_up[kills % len(args.kill_warm_up)] if args.kill_warm_up else None
         variant = args.kill_variant[kills % len(args.kill_variant)] if args.kill_variant else None
         info["kill_variant"] = variant["name"] if variant else "base"
+        if args.runtime_aggression:  # this kill's ramp: its own aggression, else the run's
+            info["slow_start_aggression"] = envoy_runtime(envoy_admin, AGGRESSION_KEY, variant and variant["aggression"]) \
+                or (args.slow_start_aggression or 1.0)
         time.sleep(3)
         a = replicas[0]
         a.kill()
@@ -1429,8 +1505,10 @@ def kill_seconds(row):
         return None
     k0, k1, r1 = math.floor(killed), math.ceil(killed), math.ceil(ready)
     jit = (row.get("jit_ms_by_second") or {}).get("A") or []
+    steps = [st for st in (row.get("rejoin") or {}).get("steps", []) if st[0] > r1]
+    calls = [sum(st[1] for st in steps), sum(st[2] for st in steps)]
     return {"before": by_second[:k0], "down": by_second[k1:math.floor(ready)], "after": by_second[r1:],
-            "jit_after": jit[r1:]}
+            "jit_after": jit[r1:], "share_after": calls[0] / sum(calls) if sum(calls) else None}
 
 
 def kill_table(rows):
@@ -1449,10 +1527,12 @@ def kill_table(rows):
              "the kill to the restarted replica's /ready (replica B carries every request), and from then "
              "to the phase's end (A back, under Envoy's slow start, its JIT compiling); the median second "
              "and the worst, and the restarted replica's compiler threads' CPU in the seconds after ready "
-             "(mean and most, ms per second). Variant: see --kill-variant.", "",
+             "(mean and most, ms per second), and A's share of the calls Envoy sent the two replicas "
+             "(ext_authz Checks and ext_proc streams) after ready. Variant: see --kill-variant.", "",
              "| phase | variant | p99 ms | ready s | before: median | down: median / worst | after: median / worst "
-             "| A's JIT after ready, mean / most ms/s | A's compiler threads: nice, CPUs |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+             "| A's JIT after ready, mean / most ms/s | A's share of calls after ready "
+             "| A's compiler threads: nice, CPUs |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in kills:
         k = kill_seconds(r)
         jit = k["jit_after"]
@@ -1461,6 +1541,7 @@ def kill_table(rows):
                      f"{r['rejoin']['ready_s']} | {med(k['before'])} | {med(k['down'])} / "
                      f"{max(k['down'], default=0):.1f} | {med(k['after'])} / {max(k['after'], default=0):.1f} | "
                      + (f"{sum(jit) / len(jit):.0f} / {max(jit)}" if jit else "-") + " | "
+                     + (f"{100 * k['share_after']:.1f}%" if k["share_after"] is not None else "-") + " | "
                      + (f"{'/'.join(map(str, comp['nice']))}, {','.join(map(str, comp['cpus']))}" if comp else "-")
                      + " |")
     return lines + [""]
@@ -1541,7 +1622,8 @@ def report(rows, meta, out_md):
              + (f" Replicas run with `{' '.join(meta['jrego_args'])}`." if meta.get("jrego_args") else "")
              + (f" Extra JVM flags (`JREGO_JAVA_OPTS`): `{meta['java_opts']}`." if meta.get("java_opts") else "")
              + (f" Collector (`JREGO_GC`): `{meta['gc']}`." if meta.get("gc") else "")
-             + f" Envoy's slow start window on the jrego cluster: {meta.get('slow_start', 'as in envoy.yaml')}."
+             + f" Envoy's slow start on the jrego cluster (window, min weight, aggression): "
+             f"{meta.get('slow_start', 'as in envoy.yaml')}."
              + f" Retry back-off max_interval, also each try's timeout: {meta.get('retry_max_interval', '0.05s')}."
              + (" Machine speed (SHA-256 on one core, best of 5) before the servers started and after they stopped: "
                 f"{meta['sha256_mb_s'][0]} and {meta['sha256_mb_s'][1]} MB/s." if meta.get("sha256_mb_s") else ""), "",
@@ -1593,7 +1675,8 @@ def report(rows, meta, out_md):
             lines.append(f"- hostile: {hostile_cell(r['hostile'])}")
             lines.append(f"- hostile client: JIT {HOSTILE_JIT_NAMES.get(r.get('hostile_jit'), 'full (C2)')}; CPU "
                          f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
-        for key in ("swapped_in_s", "swapped_back_s", "kill_variant", "killed_at_s", "pinned", "restart_warm_up",
+        for key in ("swapped_in_s", "swapped_back_s", "kill_variant", "slow_start_aggression", "killed_at_s",
+                    "pinned", "restart_warm_up",
                     "restart_to_ready_s", "restart_threads", "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
@@ -1640,8 +1723,11 @@ def report(rows, meta, out_md):
             steps = j.get("steps") or []
             if steps:
                 lines.append("- calls Envoy sent per second, A / B: " + ", ".join(f"{s[1]}/{s[2]}" for s in steps))
-                lines.append("- replica A's own Check time per second, the histogram bucket its p99 falls in, ms "
-                             "(checks): " + ", ".join("-" if s[3] is None else f"{s[3]:g} ({s[4]})" for s in steps))
+                for i, what in ((3, "replica A's own Check time"), (5, "replica A's own ext_proc phase time"),
+                                (7, "replica B's own Check time"), (9, "replica B's own ext_proc phase time")):
+                    if any(len(s) > i + 1 for s in steps):
+                        lines.append(f"- {what} per second, the histogram bucket its p99 falls in, ms (calls): "
+                                     + ", ".join("-" if s[i] is None else f"{s[i]:g} ({s[i + 1]})" for s in steps))
         for k, log in (r.get("swap_log") or {}).items():
             lines.append(f"- jrego {k} swaps: " + " / ".join(log))
         if l.get("p99_ms_by_second"):
@@ -1703,6 +1789,12 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
+    ap.add_argument("--slow-start-min-weight", type=float, default=None, metavar="PERCENT",
+                    help="the jrego cluster's slow start min_weight_percent (Envoy's default 10): the share of its "
+                         "weight a rejoined replica starts at")
+    ap.add_argument("--slow-start-aggression", type=float, default=None, metavar="A",
+                    help="the jrego cluster's slow start aggression (Envoy's default 1.0, linear; under 1 a slower "
+                         "first ramp); per kill phase: --kill-variant aggression=A")
     ap.add_argument("--retry-max-interval", default=ENVOY_RETRY_MAX_INTERVAL, metavar="DURATION",
                     help="the ext_authz/ext_proc retry back-off's max_interval, which Envoy also makes each try's "
                          "timeout (default 0.5s, ext_authz's timeout; 0.05s was the harness's before session 18, "
@@ -1735,6 +1827,11 @@ def main():
     if unknown or "calm" not in listed or args.rounds < 1:
         sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}; --rounds at least 1")
     phases = expand_phases(listed, args.rounds)
+    for name, v, lo, hi in (("--slow-start-min-weight", args.slow_start_min_weight, 0, 100),
+                            ("--slow-start-aggression", args.slow_start_aggression, 0.05, 10)):
+        if v is not None and not lo <= v <= hi:
+            sys.exit(f"error: {name} must be from {lo} to {hi}")
+    args.runtime_aggression = any(v["aggression"] is not None for v in args.kill_variant or [])
 
     java, java_version = R.find_java()
     if not args.no_build:
@@ -1760,7 +1857,8 @@ def main():
         for r in replicas:  # one after the other: the first start may build the launcher's AOT cache
             r.start()
         cfg, plain, listen, admin = envoy_config(workdir, certs, replicas, up_port, args.slow_start,
-                                                 args.retry_max_interval)
+                                                 args.retry_max_interval, args.slow_start_min_weight,
+                                                 args.slow_start_aggression, args.runtime_aggression)
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
@@ -1797,7 +1895,13 @@ def main():
     meta = {"date": date, "argv": argv, "java": java_version, "envoy": envoy_version,
             "machine": f"{os.uname().machine}, {os.cpu_count()} CPUs", "rate": args.rate,
             "retry_max_interval": args.retry_max_interval,
-            "slow_start": "none" if args.slow_start in ("0", "0s") else (args.slow_start or "30s, as in envoy.yaml"),
+            "slow_start": "none" if args.slow_start in ("0", "0s") else (
+                (args.slow_start or "30s")
+                + f", min weight {args.slow_start_min_weight if args.slow_start_min_weight is not None else 10:g}%"
+                + f", aggression {args.slow_start_aggression or 1.0:g}"
+                + (" (each kill phase's as its variant says)" if args.runtime_aggression else "")
+                + (", as in envoy.yaml" if args.slow_start is None and args.slow_start_min_weight is None
+                   and args.slow_start_aggression is None and not args.runtime_aggression else "")),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
             "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
