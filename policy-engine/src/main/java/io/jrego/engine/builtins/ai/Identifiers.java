@@ -9,6 +9,21 @@ final class Identifiers {
 
   private Identifiers() {}
 
+  /**
+   * Whether {@link #at} may find one at {@code s} (a capital) of the text held in {@code cs[0, n)}:
+   * a second capital (IBAN, NINO), an {@code X}, {@code Y} or {@code Z} (NIE), or a word of sixteen
+   * (codice fiscale). The walk asks it of every capitalised word before the call; most ("My",
+   * "Please") have none of them.
+   */
+  static boolean mayStart(char[] cs, int n, int s, int wordEnd) {
+    char c = cs[s];
+    return (s + 1 < n && Chars.isUpper(cs[s + 1]))
+        || c == 'X'
+        || c == 'Y'
+        || c == 'Z'
+        || wordEnd - s == 16;
+  }
+
   /** Tries each identifier at {@code s}; returns the end of the one found, or -1. */
   static int at(Scan scan, int s, int wordEnd) {
     char[] t = scan.chars;

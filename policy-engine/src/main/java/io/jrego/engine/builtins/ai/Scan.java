@@ -303,7 +303,9 @@ final class Scan {
       return wordEnd;
     }
     char c = cs[s];
-    if (ips && Chars.isHex(c)) {
+    // an IPv6 address starting at a word needs one to four hex digits, then ':' (which ends the
+    // word)
+    if (ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':' && Chars.isHex(c)) {
       int k = s;
       while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
@@ -325,9 +327,12 @@ final class Scan {
       return wordEnd;
     }
     if (secrets) {
-      int e = secretDetector.prefixed(s);
-      if (e > s) {
-        return e;
+      int e;
+      if (Secrets.mayBePrefixed(cs, n, s)) {
+        e = secretDetector.prefixed(s);
+        if (e > s) {
+          return e;
+        }
       }
       if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
         e = secretDetector.jwt(s);
@@ -342,7 +347,7 @@ final class Scan {
         }
       }
     }
-    if (words && Chars.isUpper(c)) {
+    if (words && Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
       int e = Identifiers.at(this, s, wordEnd);
       if (e > s) {
         return e;
@@ -358,12 +363,14 @@ final class Scan {
           break;
         }
       }
-      int e = secretDetector.assignment(s, nameEnd);
-      if (e > s) {
-        return e;
+      if (Secrets.mayAssign(cs, n, nameEnd)) {
+        int e = secretDetector.assignment(s, nameEnd);
+        if (e > s) {
+          return e;
+        }
       }
       if ((c == 'B' || c == 'b') && wordEnd - s == 6) {
-        e = secretDetector.bearer(s);
+        int e = secretDetector.bearer(s);
         if (e > s) {
           return e;
         }
