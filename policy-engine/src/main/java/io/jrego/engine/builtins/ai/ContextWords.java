@@ -141,6 +141,9 @@ final class ContextWords {
     if (to - from > 40 || !Character.isLetter(text[from])) {
       return 0; // no context word is that long or starts with a digit, '-' or '#'
     }
+    if (to - from >= 2 && !mayStart(text[from], text[from + 1])) {
+      return 0;
+    }
     if (cache == null) {
       return typesOfWord(text, from, to);
     }
@@ -199,6 +202,40 @@ final class ContextWords {
 
   private static boolean isWordChar(char c) {
     return c < 128 ? ASCII_WORD_CHAR[c] : Character.isLetterOrDigit(c);
+  }
+
+  /**
+   * The first two characters (both ASCII, lower case) of the context words: bit {@code c1} of
+   * {@code PAIRS[c0]}, in two longs per first character.
+   */
+  private static final long[] PAIRS = pairs();
+
+  private static long[] pairs() {
+    long[] p = new long[256];
+    for (Words ws : WORDS.values()) {
+      for (String w : ws.set) {
+        if (w.length() >= 2 && w.charAt(0) < 128 && w.charAt(1) < 128) {
+          p[2 * w.charAt(0) + (w.charAt(1) >> 6)] |= 1L << (w.charAt(1) & 63);
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * False when no context word can match a word beginning with {@code c0 c1} ({@link
+   * #matchesLowerCased}): both ASCII, {@code c1} not {@code -} or {@code #} (so every form of the
+   * word looked up, itself, without trailing {@code -}/{@code #}, or a prefix of four or more,
+   * begins with them) and no context word begins with them lower-cased. Most words near a candidate
+   * are ruled out here, before their hash and table probes. True when it cannot tell.
+   */
+  static boolean mayStart(char c0, char c1) {
+    if (c0 >= 128 || c1 >= 128 || c1 == '-' || c1 == '#') {
+      return true;
+    }
+    char l0 = c0 >= 'A' && c0 <= 'Z' ? (char) (c0 + 32) : c0;
+    char l1 = c1 >= 'A' && c1 <= 'Z' ? (char) (c1 + 32) : c1;
+    return (PAIRS[2 * l0 + (l1 >> 6)] & (1L << (l1 & 63))) != 0;
   }
 
   /** Lengths (of four or more) that some context word has: the only prefixes worth a lookup. */
