@@ -80,4 +80,25 @@ class ContextWordsTest {
     }
     assertThat(matched).as("probes that are context words").isGreaterThan(1000);
   }
+
+  @Test
+  void mayStart_rulesOutOnlyWordsNoContextWordMatches() {
+    int ruledOut = 0;
+    for (String p : probes()) {
+      if (p.length() < 2 || ContextWords.mayStart(p.charAt(0), p.charAt(1))) {
+        continue;
+      }
+      ruledOut++;
+      String text = "see " + p + " here";
+      for (PiiType t : PiiType.values()) {
+        ContextWords.Words words = ContextWords.words(t);
+        if (words != null) {
+          assertThat(ContextWords.matchesLowerCased(words.set(), text, 4, 4 + p.length()))
+              .as("%s ruled out, but a context word of %s", p, t)
+              .isFalse();
+        }
+      }
+    }
+    assertThat(ruledOut).as("probes ruled out by their first two letters").isGreaterThan(5000);
+  }
 }
