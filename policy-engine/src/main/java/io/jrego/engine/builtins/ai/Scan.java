@@ -104,20 +104,19 @@ final class Scan {
   private ContextWords.WordCache contextWords;
 
   /**
-   * The context of the spans asked about most recently, by span in a small direct-mapped table: the
-   * candidates tried on one run of digits (card, SSN, phone) ask about the same span one after the
-   * other, and the scan asks again for every candidate when it scores them at the end.
+   * The context of the spans asked about most recently, by span and type in a small direct-mapped
+   * table: the candidates tried on one run of digits (card, SSN, phone) ask about the same span one
+   * after the other, and the scan asks again for every candidate when it scores them at the end.
    */
-  private static final int NEAR_SLOTS = 16;
+  private static final int NEAR_SLOTS = 32;
 
   private long[] nearSpans;
-  private long[] nearTypes;
-  private boolean[] nearComplete;
+  private long[] nearBits;
+  private boolean[] nearFound;
 
   /**
    * {@code score} of a {@code type} candidate at {@code [start, end)} after context words: see
-   * {@link ContextWords}. A span's answer is kept: complete when its walk found none of the types
-   * it looked for (it then saw every word), else good for the types it found.
+   * {@link ContextWords}. The answer for a span and type is kept.
    */
   int withContext(PiiType type, int score, int start, int end) {
     if (score >= 100 || !ContextWords.hasWords(type)) {
@@ -127,25 +126,24 @@ final class Scan {
     if (nearSpans == null) {
       nearSpans = new long[NEAR_SLOTS];
       java.util.Arrays.fill(nearSpans, -1);
-      nearTypes = new long[NEAR_SLOTS];
-      nearComplete = new boolean[NEAR_SLOTS];
+      nearBits = new long[NEAR_SLOTS];
+      nearFound = new boolean[NEAR_SLOTS];
     }
     long span = ((long) start << 32) | end;
-    int k = (start * 31 + end) & (NEAR_SLOTS - 1);
-    long types;
-    if (nearSpans[k] == span && (nearComplete[k] || (nearTypes[k] & bit) != 0)) {
-      types = nearTypes[k];
+    int k = (start * 31 + end + Long.numberOfTrailingZeros(bit) * 7) & (NEAR_SLOTS - 1);
+    boolean found;
+    if (nearSpans[k] == span && nearBits[k] == bit) {
+      found = nearFound[k];
     } else {
       if (contextWords == null) {
         contextWords = new ContextWords.WordCache();
       }
-      types = ContextWords.near(chars, text.length(), start, end, bit, contextWords);
+      found = (ContextWords.near(chars, text.length(), start, end, bit, contextWords) & bit) != 0;
       nearSpans[k] = span;
-      nearTypes[k] = types;
-      // the walk stopped early only if it found this type: otherwise it saw every word
-      nearComplete[k] = (types & bit) == 0;
+      nearBits[k] = bit;
+      nearFound[k] = found;
     }
-    return ContextWords.boost(type, score, types);
+    return ContextWords.boost(type, score, found ? bit : 0);
   }
 
   boolean wants(PiiType t) {
