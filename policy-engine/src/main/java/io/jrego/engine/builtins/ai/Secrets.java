@@ -446,6 +446,9 @@ final class Secrets {
     } else {
       return -1;
     }
+    if (!mayName(scan.chars, s, nameEnd)) {
+      return -1;
+    }
     CharSequence name = assignedName(s, nameEnd);
     boolean password = false;
     boolean secret = false;
@@ -503,6 +506,66 @@ final class Secrets {
       scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "high_entropy", "assignment");
     }
     return vEnd;
+  }
+
+  /**
+   * The letters (bit {@code c - 'a'}) of each name {@link #assignment} looks for: of {@code
+   * secret-names.txt}'s secret and password names and of {@code authorization}.
+   */
+  private static final int[] NAME_LETTERS = nameLetters();
+
+  private static int[] nameLetters() {
+    List<String> names = new ArrayList<>(SECRET_NAMES);
+    names.addAll(PASSWORD_NAMES);
+    names.add("authorization");
+    int[] out = new int[names.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = letters(names.get(i), 0, names.get(i).length());
+    }
+    return out;
+  }
+
+  private static int letters(String s, int from, int to) {
+    int m = 0;
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (c >= 'A' && c <= 'Z') {
+        c = (char) (c + 32);
+      }
+      if (c >= 'a' && c <= 'z') {
+        m |= 1 << (c - 'a');
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Whether the assignment's name {@code [s, nameEnd)} has every letter of some name looked for, a
+   * necessary condition for containing it (a password name, a secret name, or being {@code
+   * authorization}): most names before a colon ("card", "phone", "ssn") lack one of each, and are
+   * ruled out before a lower-cased copy is made and searched for every name. A name with a char
+   * outside ASCII (whose lower case may be ASCII) is never ruled out.
+   */
+  static boolean mayName(char[] cs, int s, int nameEnd) {
+    int m = 0;
+    for (int k = s; k < nameEnd; k++) {
+      char c = cs[k];
+      if (c >= 0x80) {
+        return true;
+      }
+      if (c >= 'A' && c <= 'Z') {
+        c = (char) (c + 32);
+      }
+      if (c >= 'a' && c <= 'z') {
+        m |= 1 << (c - 'a');
+      }
+    }
+    for (int need : NAME_LETTERS) {
+      if ((m & need) == need) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -139,6 +139,66 @@ class WordFiltersTest {
   }
 
   @Test
+  void mayName_rulesOutOnlyNamesThatNameNoSecret() {
+    List<String> secretNames = new ArrayList<>();
+    List<String> passwordNames = new ArrayList<>();
+    List<String> target = secretNames;
+    for (String line : Tables.lines("secret-names.txt")) {
+      if (line.startsWith("# [password_names]")) {
+        target = passwordNames;
+      }
+      if (!line.isBlank() && !line.startsWith("#")) {
+        target.add(line.strip());
+      }
+    }
+    List<String> parts = new ArrayList<>(secretNames);
+    parts.addAll(passwordNames);
+    parts.addAll(List.of("authorization", "proxy", "card", "phone", "ssn", "id", "x", "é", "K"));
+    SplittableRandom r = new SplittableRandom(8);
+    String letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-.";
+    int named = 0;
+    int ruledOut = 0;
+    for (int round = 0; round < 100_000; round++) {
+      StringBuilder b = new StringBuilder();
+      for (int k = 1 + r.nextInt(3); k > 0; k--) {
+        if (r.nextBoolean()) {
+          String p = parts.get(r.nextInt(parts.size()));
+          // cut, cased and split by separators as names are written
+          p = p.substring(0, p.length() - r.nextInt(Math.min(2, p.length())));
+          p = r.nextBoolean() ? p : p.toUpperCase(java.util.Locale.ROOT);
+          if (p.length() > 2 && r.nextInt(4) == 0) {
+            int at = 1 + r.nextInt(p.length() - 1);
+            p = p.substring(0, at) + "_-.".charAt(r.nextInt(3)) + p.substring(at);
+          }
+          b.append(p);
+        } else {
+          for (int j = r.nextInt(4); j > 0; j--) {
+            b.append(letters.charAt(r.nextInt(letters.length())));
+          }
+        }
+      }
+      String name = b.toString();
+      String lower =
+          name.toLowerCase(java.util.Locale.ROOT)
+              .replace("_", "")
+              .replace("-", "")
+              .replace(".", "");
+      boolean names =
+          lower.equals("authorization")
+              || lower.equals("proxyauthorization")
+              || passwordNames.stream().anyMatch(lower::endsWith)
+              || secretNames.stream().anyMatch(lower::contains);
+      named += names ? 1 : 0;
+      if (!Secrets.mayName(name.toCharArray(), 0, name.length())) {
+        ruledOut++;
+        assertThat(names).as(name).isFalse();
+      }
+    }
+    assertThat(named).as("names that name a secret").isGreaterThan(20_000);
+    assertThat(ruledOut).as("names ruled out").isGreaterThan(20_000);
+  }
+
+  @Test
   void ipv6Guard_passesWhereverTheHexRunBeforeAColonDoes() {
     SplittableRandom r = new SplittableRandom(6);
     String alphabet = "0123456789abcdefABCDEFxyzXYZ:_ .-";
