@@ -108,7 +108,7 @@ final class Scan {
    * table: the candidates tried on one run of digits (card, SSN, phone) ask about the same span one
    * after the other, and the scan asks again for every candidate when it scores them at the end.
    */
-  private static final int NEAR_SLOTS = 32;
+  private static final int NEAR_SLOTS = 16;
 
   private long[] nearSpans;
   private long[] nearBits;
