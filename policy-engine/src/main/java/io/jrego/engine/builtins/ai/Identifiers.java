@@ -11,17 +11,28 @@ final class Identifiers {
 
   /**
    * Whether {@link #at} may find one at {@code s} (a capital) of the text held in {@code cs[0, n)}:
-   * a second capital (IBAN, NINO), an {@code X}, {@code Y} or {@code Z} (NIE), or a word of sixteen
-   * (codice fiscale). The walk asks it of every capitalised word before the call; most ("My",
-   * "Please") have none of them.
+   * a second capital then a digit, or a space and a digit (IBAN, NINO), an {@code X}, {@code Y} or
+   * {@code Z} then a digit or {@code -} (NIE), or a word of sixteen (codice fiscale): each
+   * identifier's own first test. The walk asks it of every capitalised word before the call; most
+   * ("My", "SSN", "You") pass none of them.
    */
   static boolean mayStart(char[] cs, int n, int s, int wordEnd) {
+    if (wordEnd - s == 16) {
+      return true;
+    }
+    if (s + 2 >= n) {
+      return false;
+    }
     char c = cs[s];
-    return (s + 1 < n && Chars.isUpper(cs[s + 1]))
-        || c == 'X'
-        || c == 'Y'
-        || c == 'Z'
-        || wordEnd - s == 16;
+    char c1 = cs[s + 1];
+    if (c == 'X' || c == 'Y' || c == 'Z') {
+      if (Chars.isAsciiDigit(c1) || c1 == '-') {
+        return true;
+      }
+    }
+    char c2 = cs[s + 2];
+    return Chars.isUpper(c1)
+        && (Chars.isAsciiDigit(c2) || (c2 == ' ' && s + 3 < n && Chars.isAsciiDigit(cs[s + 3])));
   }
 
   /** Tries each identifier at {@code s}; returns the end of the one found, or -1. */
