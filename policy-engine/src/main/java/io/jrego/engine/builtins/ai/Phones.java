@@ -151,6 +151,19 @@ final class Phones {
       String digits,
       List<String> groups,
       PhonePlans.Groups formatted) {
+    List<String> g =
+        plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+            ? groups.subList(1, groups.size())
+            : groups;
+    boolean even = evenGroups(g);
+    if (!even) {
+      // in more groups than any format that may apply writes: no group can be one or more of its,
+      // whatever the format (most regions a written candidate is only possible in end here)
+      int most = plan.runsAtMost(nsn);
+      if (most >= 0 && g.size() > most) {
+        return false;
+      }
+    }
     // the format is chosen once for the three questions below
     PhonePlans.Format format = plan.formatFor(nsn);
     int inFull = plan.nationalDigitsAre(format, nsn, digits);
@@ -162,11 +175,7 @@ final class Phones {
     if (inFull == 0 && !nanpInFull(plan.countryCode(), nsn, digits)) {
       return false;
     }
-    List<String> g =
-        plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
-            ? groups.subList(1, groups.size())
-            : groups;
-    if (evenGroups(g)) {
+    if (even) {
       return true;
     }
     if (!done) {
