@@ -38,7 +38,7 @@ final class Identifiers {
   /** Tries each identifier at {@code s}; returns the end of the one found, or -1. */
   static int at(Scan scan, int s, int wordEnd) {
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     if (s + 4 <= n
         && Chars.isUpper(t[s + 1])
         && Chars.isAsciiDigit(t[s + 2])
@@ -75,7 +75,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     String country = String.valueOf(t, s, 2);
     int length = Ibans.length(country);
     if (length == 0) {
@@ -110,7 +110,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     StringBuilder v = new StringBuilder(9);
     v.append(t, s, 2);
     int i = s + 2;
@@ -148,7 +148,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     int i = s + 1;
     if (i < n && t[i] == '-') {
       i++;

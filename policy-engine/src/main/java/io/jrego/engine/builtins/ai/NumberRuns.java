@@ -51,7 +51,7 @@ final class NumberRuns {
     }
     runs.scan = scan;
     runs.cs = scan.chars;
-    runs.n = scan.text.length();
+    runs.n = scan.length;
     try {
       return runs.run(s);
     } finally {

@@ -15,6 +15,10 @@ import java.util.Set;
 final class Scan {
 
   final String text;
+
+  /** {@code text.length()}, read once: the walk asks it at every token. */
+  final int length;
+
   final PiiOptions options;
   final List<Candidate> candidates = new ArrayList<>();
   private final Set<PiiType> types;
@@ -38,6 +42,7 @@ final class Scan {
 
   Scan(String text, PiiOptions options) {
     this.text = text;
+    this.length = text.length();
     this.options = options;
     this.types = options.types();
     this.secretDetector = new Secrets(this);
@@ -138,7 +143,7 @@ final class Scan {
       if (contextWords == null) {
         contextWords = new ContextWords.WordCache();
       }
-      found = (ContextWords.near(chars, text.length(), start, end, bit, contextWords) & bit) != 0;
+      found = (ContextWords.near(chars, length, start, end, bit, contextWords) & bit) != 0;
       nearSpans[k] = span;
       nearBits[k] = bit;
       nearFound[k] = found;
@@ -190,7 +195,7 @@ final class Scan {
     }
     // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs); a
     // longer text's array of its own is left to the collector
-    int n = text.length();
+    int n = length;
     if (n <= SCRATCH_MAX) {
       java.util.Arrays.fill(cs, 0, n, '\0');
     }
@@ -198,7 +203,7 @@ final class Scan {
   }
 
   private void walk(int from, PiiScanner.Walk walk) {
-    int n = text.length();
+    int n = length;
     char[] cs = chars;
     int i = from;
     while (i < n) {
@@ -292,7 +297,7 @@ final class Scan {
   /** A token starting at {@code s}; returns where scanning continues (past the token). */
   private int token(int s) {
     char[] cs = chars;
-    int n = text.length();
+    int n = length;
     int wordEnd = s + 1;
     while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
