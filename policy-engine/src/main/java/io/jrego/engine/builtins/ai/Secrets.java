@@ -28,7 +28,40 @@ final class Secrets {
       String alphabet,
       int min,
       int max,
-      String form) {}
+      String form,
+      long low,
+      long high) {
+
+    Prefix(
+        String prefix,
+        PiiType type,
+        String subtype,
+        String alphabet,
+        int min,
+        int max,
+        String form) {
+      this(prefix, type, subtype, alphabet, min, max, form, bits(alphabet, 0), bits(alphabet, 64));
+    }
+
+    /**
+     * {@link #inAlphabet} of the ASCII chars {@code from} to {@code from + 63} as bits: a token's
+     * body is read a bit per char instead of choosing the alphabet by its name for each (every
+     * alphabet is ASCII).
+     */
+    private static long bits(String alphabet, int from) {
+      long b = 0;
+      for (int c = from; c < from + 64; c++) {
+        if (inAlphabet(alphabet, (char) c)) {
+          b |= 1L << (c - from);
+        }
+      }
+      return b;
+    }
+
+    boolean allows(char c) {
+      return c < 64 ? (low & (1L << c)) != 0 : c < 128 && (high & (1L << (c - 64))) != 0;
+    }
+  }
 
   /** Prefixes by first character (ASCII), longest first. */
   private static final List<List<Prefix>> BY_FIRST = new ArrayList<>();
@@ -185,11 +218,11 @@ final class Secrets {
       int bodyStart = s + p.prefix.length();
       int i = bodyStart;
       int limit = Math.min(t.length(), bodyStart + p.max + 1);
-      while (i < limit && inAlphabet(p.alphabet, scan.chars[i])) {
+      while (i < limit && p.allows(scan.chars[i])) {
         i++;
       }
       int len = i - bodyStart;
-      if (len < p.min || len > p.max || (i < t.length() && inAlphabet(p.alphabet, scan.chars[i]))) {
+      if (len < p.min || len > p.max || (i < t.length() && p.allows(scan.chars[i]))) {
         continue;
       }
       if (i < t.length() && Chars.isAsciiAlnum(scan.chars[i])) {
