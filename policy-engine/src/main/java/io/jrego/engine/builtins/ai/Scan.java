@@ -206,10 +206,16 @@ final class Scan {
     int n = length;
     char[] cs = chars;
     int i = from;
+    // whether cs[i - 1] is a char that is not a word's, stepped over alone: then a word at i starts
+    // at a token boundary without asking (most words follow a space)
+    boolean afterSeparator = false;
     while (i < n) {
       char c = cs[i];
       int next;
-      if (c == '@') {
+      boolean word = isWord(c);
+      if (word) {
+        next = token(i, afterSeparator);
+      } else if (c == '@') {
         if (emails) {
           Addresses.email(this, i);
         }
@@ -226,14 +232,13 @@ final class Scan {
           e = Addresses.ipv6(this, i);
         }
         next = e > i ? e : i + 1;
-      } else if (isWord(c)) {
-        next = token(i);
       } else {
         next = i + 1;
       }
       if (walk != null && next > i + 1) {
         walk.step(i, next);
       }
+      afterSeparator = !word && next == i + 1;
       i = next;
     }
   }
@@ -294,15 +299,18 @@ final class Scan {
     return c < 128 ? ASCII_WORD[c] : Chars.isWord(c);
   }
 
-  /** A token starting at {@code s}; returns where scanning continues (past the token). */
-  private int token(int s) {
+  /**
+   * A token starting at {@code s}; returns where scanning continues (past the token). {@code
+   * boundary}: the char before {@code s} is known not to be a word's.
+   */
+  private int token(int s, boolean boundary) {
     char[] cs = chars;
     int n = length;
     int wordEnd = s + 1;
     while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
     }
-    if (!Chars.boundaryBefore(cs, s)) {
+    if (!boundary && !Chars.boundaryBefore(cs, s)) {
       return wordEnd;
     }
     char c = cs[s];
