@@ -437,9 +437,9 @@ final class NumberRuns {
       if (best < scan.options.minScore()) {
         return false;
       }
+      // a card, SSN, NHS number... of exactly these digits wins over any phone reading
       if (outscoredAlready(gs[a], ge[b], best)) {
-        return true; // a card, SSN, NHS number... of exactly these digits wins over any phone
-        // reading
+        return true;
       }
     }
     String candidate = String.valueOf(cs, start, ge[b] - start);
