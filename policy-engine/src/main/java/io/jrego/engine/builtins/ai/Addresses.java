@@ -18,7 +18,7 @@ final class Addresses {
   /** The e-mail address around the {@code @} at {@code at}, if there is one. */
   static void email(Scan scan, int at) {
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     int j = at;
     while (j > 0 && isLocalChar(t[j - 1]) && at - j < MAX_LOCAL + 1) {
       j--;
@@ -108,7 +108,7 @@ final class Addresses {
   /** An IPv6 address starting at {@code s}; returns its end, or -1 when there is none. */
   static int ipv6(Scan scan, int s) {
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     int i = s;
     while (i < n && i - s < 46 && (Chars.isHex(t[i]) || t[i] == ':' || t[i] == '.')) {
       i++;

@@ -88,11 +88,11 @@ final class ContextWords {
   }
 
   /**
-   * The types (see {@link #bit}) one of whose context words is among the words just before or after
-   * {@code [start,end)}; the walk stops early once it has found one of {@code wanted}, so the
-   * answer is complete only for the types of {@code wanted} and, when none of them was found, for
-   * every type. The words looked at do not depend on the type, so one walk can answer for several;
-   * {@code cache} (may be null) remembers the answers of words already looked up.
+   * Which of the types {@code wanted} (bits, see {@link #bit}) one of whose context words is among
+   * the words just before or after {@code [start,end)}. The answer is exact for {@code wanted}
+   * only: the walk stops at the first word naming one of them, and words that cannot name one of
+   * them (by their first two letters, {@link #pairTypes}) are not looked up, so other bits may be
+   * set or missing. {@code cache} (may be null) remembers the answers of words already looked up.
    */
   static long near(char[] text, int n, int start, int end, long wanted, WordCache cache) {
     long types = 0;
@@ -109,7 +109,7 @@ final class ContextWords {
       }
       if (wEnd > i) {
         seen++;
-        types |= typesOf(text, i, wEnd, cache);
+        types |= typesOf(text, i, wEnd, wanted, cache);
         if ((types & wanted) != 0) {
           return types;
         }
@@ -128,7 +128,7 @@ final class ContextWords {
       }
       if (i > wStart) {
         seen++;
-        types |= typesOf(text, wStart, i, cache);
+        types |= typesOf(text, wStart, i, wanted, cache);
         if ((types & wanted) != 0) {
           return types;
         }
@@ -137,9 +137,12 @@ final class ContextWords {
     return types;
   }
 
-  private static long typesOf(char[] text, int from, int to, WordCache cache) {
+  private static long typesOf(char[] text, int from, int to, long wanted, WordCache cache) {
     if (to - from > 40 || !Character.isLetter(text[from])) {
       return 0; // no context word is that long or starts with a digit, '-' or '#'
+    }
+    if (to - from >= 2 && (pairTypes(text[from], text[from + 1]) & wanted) == 0) {
+      return 0; // no context word of a wanted type begins with the word's first two letters
     }
     if (cache == null) {
       return typesOfWord(text, from, to);
@@ -199,6 +202,42 @@ final class ContextWords {
 
   private static boolean isWordChar(char c) {
     return c < 128 ? ASCII_WORD_CHAR[c] : Character.isLetterOrDigit(c);
+  }
+
+  /**
+   * By the first two characters of a context word (the first an ASCII letter, the second ASCII;
+   * lower case), the types with a context word beginning with them: {@code PAIR_TYPES[(c0 - 'a') *
+   * 128 + c1]}.
+   */
+  private static final long[] PAIR_TYPES = pairTypes();
+
+  private static long[] pairTypes() {
+    long[] p = new long[26 * 128];
+    for (Words ws : WORDS.values()) {
+      for (String w : ws.set) {
+        if (w.length() >= 2 && w.charAt(0) >= 'a' && w.charAt(0) <= 'z' && w.charAt(1) < 128) {
+          p[(w.charAt(0) - 'a') * 128 + w.charAt(1)] |= ws.types;
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The types (bits) whose context words can match a word beginning with letter {@code c0} and
+   * {@code c1} ({@link #matchesLowerCased}): when both are ASCII and {@code c1} is not {@code -} or
+   * {@code #}, every form of the word looked up (itself, without trailing {@code -}/{@code #}, a
+   * prefix of four or more) begins with them lower-cased, so only types with a context word
+   * beginning so can match; otherwise every type ({@code -1}). A walk for one type passes over most
+   * words with this test alone, before their hash and table probes.
+   */
+  static long pairTypes(char c0, char c1) {
+    if (c0 >= 128 || c1 >= 128 || c1 == '-' || c1 == '#') {
+      return -1L;
+    }
+    char l0 = c0 >= 'A' && c0 <= 'Z' ? (char) (c0 + 32) : c0;
+    char l1 = c1 >= 'A' && c1 <= 'Z' ? (char) (c1 + 32) : c1;
+    return l0 >= 'a' && l0 <= 'z' ? PAIR_TYPES[(l0 - 'a') * 128 + l1] : -1L;
   }
 
   /** Lengths (of four or more) that some context word has: the only prefixes worth a lookup. */

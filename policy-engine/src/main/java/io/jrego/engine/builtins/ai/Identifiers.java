@@ -9,10 +9,36 @@ final class Identifiers {
 
   private Identifiers() {}
 
+  /**
+   * Whether {@link #at} may find one at {@code s} (a capital) of the text held in {@code cs[0, n)}:
+   * a second capital then a digit, or a space and a digit (IBAN, NINO), an {@code X}, {@code Y} or
+   * {@code Z} then a digit or {@code -} (NIE), or a word of sixteen (codice fiscale): each
+   * identifier's own first test. The walk asks it of every capitalised word before the call; most
+   * ("My", "SSN", "You") pass none of them.
+   */
+  static boolean mayStart(char[] cs, int n, int s, int wordEnd) {
+    if (wordEnd - s == 16) {
+      return true;
+    }
+    if (s + 2 >= n) {
+      return false;
+    }
+    char c = cs[s];
+    char c1 = cs[s + 1];
+    if (c == 'X' || c == 'Y' || c == 'Z') {
+      if (Chars.isAsciiDigit(c1) || c1 == '-') {
+        return true;
+      }
+    }
+    char c2 = cs[s + 2];
+    return Chars.isUpper(c1)
+        && (Chars.isAsciiDigit(c2) || (c2 == ' ' && s + 3 < n && Chars.isAsciiDigit(cs[s + 3])));
+  }
+
   /** Tries each identifier at {@code s}; returns the end of the one found, or -1. */
   static int at(Scan scan, int s, int wordEnd) {
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     if (s + 4 <= n
         && Chars.isUpper(t[s + 1])
         && Chars.isAsciiDigit(t[s + 2])
@@ -49,7 +75,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     String country = String.valueOf(t, s, 2);
     int length = Ibans.length(country);
     if (length == 0) {
@@ -84,7 +110,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     StringBuilder v = new StringBuilder(9);
     v.append(t, s, 2);
     int i = s + 2;
@@ -122,7 +148,7 @@ final class Identifiers {
       return -1;
     }
     char[] t = scan.chars;
-    int n = scan.text.length();
+    int n = scan.length;
     int i = s + 1;
     if (i < n && t[i] == '-') {
       i++;

@@ -51,7 +51,7 @@ final class NumberRuns {
     }
     runs.scan = scan;
     runs.cs = scan.chars;
-    runs.n = scan.text.length();
+    runs.n = scan.length;
     try {
       return runs.run(s);
     } finally {
@@ -427,14 +427,20 @@ final class NumberRuns {
         international
             ? "international"
             : (a == b && start == gs[a]) ? "national_plain" : "national_grouped";
-    // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
-    // not reach the threshold: a bare digit run with no phone word nearby.
-    int best = scan.withContext(PiiType.PHONE, Scores.of(PiiType.PHONE, shape), start, end);
-    if (best < scan.options.minScore()) {
-      return false;
-    }
-    if (outscoredAlready(gs[a], ge[b], best)) {
-      return true; // a card, SSN, NHS number... of exactly these digits wins over any phone reading
+    int base = Scores.of(PiiType.PHONE, shape);
+    // Context words only raise a score: a shape that reaches the threshold without them needs
+    // their walk here only to compare with a candidate of exactly these digits, if there is one.
+    if (base < scan.options.minScore() || sameDigitsAlready(gs[a], ge[b])) {
+      // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
+      // not reach the threshold: a bare digit run with no phone word nearby.
+      int best = scan.withContext(PiiType.PHONE, base, start, end);
+      if (best < scan.options.minScore()) {
+        return false;
+      }
+      // a card, SSN, NHS number... of exactly these digits wins over any phone reading
+      if (outscoredAlready(gs[a], ge[b], best)) {
+        return true;
+      }
     }
     String candidate = String.valueOf(cs, start, ge[b] - start);
     List<String> written = new ArrayList<>(b - a + 1);
@@ -457,6 +463,20 @@ final class NumberRuns {
         return false;
       }
       if (c.start() == start && c.end() == end && c.score() >= 60) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a candidate already covers exactly {@code [start, end)}. */
+  private boolean sameDigitsAlready(int start, int end) {
+    for (int i = scan.candidates.size() - 1; i >= 0; i--) {
+      Candidate c = scan.candidates.get(i);
+      if (c.end() < start) {
+        return false;
+      }
+      if (c.start() == start && c.end() == end) {
         return true;
       }
     }

@@ -162,6 +162,12 @@ final class PhonePlans {
     private final Format[] formats;
     private final Format[][] formatsByPrefix;
 
+    /**
+     * By a number's first two digits, the most runs of digits its national text can have whatever
+     * format the tables choose ({@link #runsAtMost}); index 100 for a number shorter than two.
+     */
+    private final int[] runsByPrefix;
+
     private Plan(
         String region,
         Digits leadingDigits,
@@ -196,6 +202,33 @@ final class PhonePlans {
         String prefix = twoDigits(p);
         formatsByPrefix[p] = formats.stream().filter(f -> f.mayLead(prefix)).toArray(Format[]::new);
       }
+      this.runsByPrefix = new int[101];
+      for (int p = 0; p <= 100; p++) {
+        runsByPrefix[p] = mostRuns(p < 100 ? formatsByPrefix[p] : this.formats);
+      }
+    }
+
+    /** The most runs of any of {@code fs} and of no format (one run); -1 if one cannot tell. */
+    private static int mostRuns(Format[] fs) {
+      int most = 1;
+      for (Format f : fs) {
+        if (f.runs < 0) {
+          return -1;
+        }
+        most = Math.max(most, f.runs);
+      }
+      return most;
+    }
+
+    /**
+     * At most how many runs of digits {@link #national}'s text of {@code nsn} has, whatever format
+     * applies to it (the most of {@link #nationalRunsAtMost} over the formats its first two digits
+     * leave, and of none): -1 when one of those cannot tell. Asked before a format is chosen: a
+     * candidate written in more groups than that is not written as the region writes it.
+     */
+    int runsAtMost(String nsn) {
+      int prefix = prefixOf(nsn);
+      return runsByPrefix[prefix < 0 ? 100 : prefix];
     }
 
     int countryCode() {

@@ -109,8 +109,8 @@ final class Phones {
       // The national number is taken from the digits rather than parsed: parsing (extensions,
       // punctuation, vanity letters) is what a scan would otherwise spend most of its time on.
       String nsn = plan.nationalNumber(digits);
-      if (nsn == null) {
-        continue;
+      if (nsn == null || moreGroupsThanWritten(plan, nsn, digits, groups)) {
+        continue; // never written as this region writes it, valid or not
       }
       if (!plan.isValid(nsn)) {
         if (possibleNsn == null) {
@@ -151,6 +151,8 @@ final class Phones {
       String digits,
       List<String> groups,
       PhonePlans.Groups formatted) {
+    List<String> g = written(plan, digits, groups);
+    boolean even = evenGroups(g);
     // the format is chosen once for the three questions below
     PhonePlans.Format format = plan.formatFor(nsn);
     int inFull = plan.nationalDigitsAre(format, nsn, digits);
@@ -162,11 +164,7 @@ final class Phones {
     if (inFull == 0 && !nanpInFull(plan.countryCode(), nsn, digits)) {
       return false;
     }
-    List<String> g =
-        plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
-            ? groups.subList(1, groups.size())
-            : groups;
-    if (evenGroups(g)) {
+    if (even) {
       return true;
     }
     if (!done) {
@@ -177,6 +175,30 @@ final class Phones {
       plan.nationalGroups(format, nsn, formatted);
     }
     return fits(g, formatted);
+  }
+
+  /** The groups {@link #writtenAs} compares with {@code plan}'s format: a NANP "1" left out. */
+  private static List<String> written(PhonePlans.Plan plan, String digits, List<String> groups) {
+    return plan.countryCode() == 1 && groups.get(0).equals("1") && !digits.startsWith("0")
+        ? groups.subList(1, groups.size())
+        : groups;
+  }
+
+  /**
+   * Whether the candidate, not in even groups, is written in more groups than any format {@code
+   * plan} may choose for {@code nsn} writes ({@link PhonePlans.Plan#runsAtMost}): then no group can
+   * be one or more of the format's, whatever the format, and {@link #writtenAs} is false. Asked
+   * before the region's validity and format: on a PII-dense body a third of the regions tried end
+   * here (ISBNs, dates with serials, coordinates).
+   */
+  private static boolean moreGroupsThanWritten(
+      PhonePlans.Plan plan, String nsn, String digits, List<String> groups) {
+    List<String> g = written(plan, digits, groups);
+    if (evenGroups(g)) {
+      return false;
+    }
+    int most = plan.runsAtMost(nsn);
+    return most >= 0 && g.size() > most;
   }
 
   /** Three or more groups of two to four digits ({@code 983 491 331}, {@code 06 12 34 56 78}). */

@@ -12,12 +12,13 @@ import io.jrego.engine.value.ObjectValue;
 import io.jrego.engine.value.StringValue;
 import io.jrego.engine.value.Value;
 import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code jrego.pii.scan}, {@code jrego.pii.redact} and {@code jrego.pii.restore}: the policy face
@@ -93,16 +94,17 @@ public final class PiiBuiltins {
       return NOTHING_FOUND;
     }
     ArrayValue.Builder findings = new ArrayValue.Builder(r.findings().size());
-    TreeSet<String> types = new TreeSet<>();
+    EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
     for (Finding f : r.findings()) {
       findings.add(finding(f, includeText, null));
-      types.add(f.type().id());
+      types.add(f.type());
     }
-    return result(findings.build(), types, r.truncated(), null, null);
+    return result(findings.build(), ids(types), r.truncated(), null, null);
   }
 
   /** The scan result of a text with nothing found (most messages), built once. */
-  private static final Value NOTHING_FOUND = result(ArrayValue.EMPTY, Set.of(), false, null, null);
+  private static final Value NOTHING_FOUND =
+      result(ArrayValue.EMPTY, ArrayValue.EMPTY, false, null, null);
 
   private static Value redact(Value[] args, BuiltinContext ctx) throws BuiltinException {
     String text = AiOperands.string(args, 0);
@@ -124,16 +126,16 @@ public final class PiiBuiltins {
     Redactor redactor = new Redactor(new Redactor.Options(mode, mask));
     Redactor.Redaction red = redactor.redact(text, r.findings());
     ArrayValue.Builder findings = new ArrayValue.Builder(red.replacements().size());
-    TreeSet<String> types = new TreeSet<>();
+    EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
     for (Redactor.Replacement rep : red.replacements()) {
       findings.add(finding(rep.finding(), false, rep.replacement()));
-      types.add(rep.finding().type().id());
+      types.add(rep.finding().type());
     }
     ObjectValue.Builder mapping = new ObjectValue.Builder();
     for (Map.Entry<String, String> e : redactor.mapping().entrySet()) {
       mapping.put(e.getKey(), StringValue.of(e.getValue()));
     }
-    return result(findings.build(), types, r.truncated(), red.text(), mapping.build());
+    return result(findings.build(), ids(types), r.truncated(), red.text(), mapping.build());
   }
 
   private static Value restore(Value[] args, BuiltinContext ctx) throws BuiltinException {
@@ -153,20 +155,37 @@ public final class PiiBuiltins {
   }
 
   private static ObjectValue result(
-      ArrayValue findings, Set<String> types, boolean truncated, String text, ObjectValue mapping) {
+      ArrayValue findings, ArrayValue types, boolean truncated, String text, ObjectValue mapping) {
     ObjectValue.Builder out = new ObjectValue.Builder();
     out.put("findings", findings);
-    ArrayValue.Builder t = new ArrayValue.Builder(types.size());
-    for (String s : types) {
-      t.add(StringValue.of(s));
-    }
-    out.put("types", t.build());
+    out.put("types", types);
     out.put("truncated", BooleanValue.of(truncated));
     if (text != null) {
       out.put("text", StringValue.of(text));
       out.put("mapping", mapping);
     }
     return out.build();
+  }
+
+  /** The types in order of their ids, for sets of them in that order without sorting names. */
+  private static final PiiType[] BY_ID =
+      Arrays.stream(PiiType.values())
+          .sorted(Comparator.comparing(PiiType::id))
+          .toArray(PiiType[]::new);
+
+  /**
+   * The ids of {@code types} as an array in the order of the ids (what a sorted set of the ids
+   * gave), from the enum's bit set: a body's hundreds of findings no longer each add a name to a
+   * tree.
+   */
+  private static ArrayValue ids(EnumSet<PiiType> types) {
+    ArrayValue.Builder t = new ArrayValue.Builder(types.size());
+    for (PiiType type : BY_ID) {
+      if (types.contains(type)) {
+        t.add(TYPE_IDS.get(type));
+      }
+    }
+    return t.build();
   }
 
   /** Each type's id as a value. */

@@ -15,6 +15,10 @@ import java.util.Set;
 final class Scan {
 
   final String text;
+
+  /** {@code text.length()}, read once: the walk asks it at every token. */
+  final int length;
+
   final PiiOptions options;
   final List<Candidate> candidates = new ArrayList<>();
   private final Set<PiiType> types;
@@ -38,6 +42,7 @@ final class Scan {
 
   Scan(String text, PiiOptions options) {
     this.text = text;
+    this.length = text.length();
     this.options = options;
     this.types = options.types();
     this.secretDetector = new Secrets(this);
@@ -104,20 +109,19 @@ final class Scan {
   private ContextWords.WordCache contextWords;
 
   /**
-   * The context of the spans asked about most recently, by span in a small direct-mapped table: the
-   * candidates tried on one run of digits (card, SSN, phone) ask about the same span one after the
-   * other, and the scan asks again for every candidate when it scores them at the end.
+   * The context of the spans asked about most recently, by span and type in a small direct-mapped
+   * table: the candidates tried on one run of digits (card, SSN, phone) ask about the same span one
+   * after the other, and the scan asks again for every candidate when it scores them at the end.
    */
   private static final int NEAR_SLOTS = 16;
 
   private long[] nearSpans;
-  private long[] nearTypes;
-  private boolean[] nearComplete;
+  private long[] nearBits;
+  private boolean[] nearFound;
 
   /**
    * {@code score} of a {@code type} candidate at {@code [start, end)} after context words: see
-   * {@link ContextWords}. A span's answer is kept: complete when its walk found none of the types
-   * it looked for (it then saw every word), else good for the types it found.
+   * {@link ContextWords}. The answer for a span and type is kept.
    */
   int withContext(PiiType type, int score, int start, int end) {
     if (score >= 100 || !ContextWords.hasWords(type)) {
@@ -127,25 +131,24 @@ final class Scan {
     if (nearSpans == null) {
       nearSpans = new long[NEAR_SLOTS];
       java.util.Arrays.fill(nearSpans, -1);
-      nearTypes = new long[NEAR_SLOTS];
-      nearComplete = new boolean[NEAR_SLOTS];
+      nearBits = new long[NEAR_SLOTS];
+      nearFound = new boolean[NEAR_SLOTS];
     }
     long span = ((long) start << 32) | end;
-    int k = (start * 31 + end) & (NEAR_SLOTS - 1);
-    long types;
-    if (nearSpans[k] == span && (nearComplete[k] || (nearTypes[k] & bit) != 0)) {
-      types = nearTypes[k];
+    int k = (start * 31 + end + Long.numberOfTrailingZeros(bit) * 7) & (NEAR_SLOTS - 1);
+    boolean found;
+    if (nearSpans[k] == span && nearBits[k] == bit) {
+      found = nearFound[k];
     } else {
       if (contextWords == null) {
         contextWords = new ContextWords.WordCache();
       }
-      types = ContextWords.near(chars, text.length(), start, end, bit, contextWords);
+      found = (ContextWords.near(chars, length, start, end, bit, contextWords) & bit) != 0;
       nearSpans[k] = span;
-      nearTypes[k] = types;
-      // the walk stopped early only if it found this type: otherwise it saw every word
-      nearComplete[k] = (types & bit) == 0;
+      nearBits[k] = bit;
+      nearFound[k] = found;
     }
-    return ContextWords.boost(type, score, types);
+    return ContextWords.boost(type, score, found ? bit : 0);
   }
 
   boolean wants(PiiType t) {
@@ -192,7 +195,7 @@ final class Scan {
     }
     // this thread's array keeps no text of the caller's (heap dumps, the next scan's bugs); a
     // longer text's array of its own is left to the collector
-    int n = text.length();
+    int n = length;
     if (n <= SCRATCH_MAX) {
       java.util.Arrays.fill(cs, 0, n, '\0');
     }
@@ -200,13 +203,19 @@ final class Scan {
   }
 
   private void walk(int from, PiiScanner.Walk walk) {
-    int n = text.length();
+    int n = length;
     char[] cs = chars;
     int i = from;
+    // whether cs[i - 1] is a char that is not a word's, stepped over alone: then a word at i starts
+    // at a token boundary without asking (most words follow a space)
+    boolean afterSeparator = false;
     while (i < n) {
       char c = cs[i];
       int next;
-      if (c == '@') {
+      boolean word = isWord(c);
+      if (word) {
+        next = token(i, afterSeparator);
+      } else if (c == '@') {
         if (emails) {
           Addresses.email(this, i);
         }
@@ -223,14 +232,13 @@ final class Scan {
           e = Addresses.ipv6(this, i);
         }
         next = e > i ? e : i + 1;
-      } else if (isWord(c)) {
-        next = token(i);
       } else {
         next = i + 1;
       }
       if (walk != null && next > i + 1) {
         walk.step(i, next);
       }
+      afterSeparator = !word && next == i + 1;
       i = next;
     }
   }
@@ -291,19 +299,24 @@ final class Scan {
     return c < 128 ? ASCII_WORD[c] : Chars.isWord(c);
   }
 
-  /** A token starting at {@code s}; returns where scanning continues (past the token). */
-  private int token(int s) {
+  /**
+   * A token starting at {@code s}; returns where scanning continues (past the token). {@code
+   * boundary}: the char before {@code s} is known not to be a word's.
+   */
+  private int token(int s, boolean boundary) {
     char[] cs = chars;
-    int n = text.length();
+    int n = length;
     int wordEnd = s + 1;
     while (wordEnd < n && isWord(cs[wordEnd])) {
       wordEnd++;
     }
-    if (!Chars.boundaryBefore(cs, s)) {
+    if (!boundary && !Chars.boundaryBefore(cs, s)) {
       return wordEnd;
     }
     char c = cs[s];
-    if (ips && Chars.isHex(c)) {
+    // an IPv6 address starting at a word needs one to four hex digits, then ':' (which ends the
+    // word)
+    if (ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':' && Chars.isHex(c)) {
       int k = s;
       while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
@@ -325,9 +338,12 @@ final class Scan {
       return wordEnd;
     }
     if (secrets) {
-      int e = secretDetector.prefixed(s);
-      if (e > s) {
-        return e;
+      int e;
+      if (Secrets.mayBePrefixed(cs, n, s)) {
+        e = secretDetector.prefixed(s);
+        if (e > s) {
+          return e;
+        }
       }
       if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
         e = secretDetector.jwt(s);
@@ -342,7 +358,7 @@ final class Scan {
         }
       }
     }
-    if (words && Chars.isUpper(c)) {
+    if (words && Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
       int e = Identifiers.at(this, s, wordEnd);
       if (e > s) {
         return e;
@@ -358,12 +374,14 @@ final class Scan {
           break;
         }
       }
-      int e = secretDetector.assignment(s, nameEnd);
-      if (e > s) {
-        return e;
+      if (Secrets.mayAssign(cs, n, nameEnd)) {
+        int e = secretDetector.assignment(s, nameEnd);
+        if (e > s) {
+          return e;
+        }
       }
       if ((c == 'B' || c == 'b') && wordEnd - s == 6) {
-        e = secretDetector.bearer(s);
+        int e = secretDetector.bearer(s);
         if (e > s) {
           return e;
         }

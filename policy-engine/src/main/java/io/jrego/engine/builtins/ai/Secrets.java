@@ -28,7 +28,40 @@ final class Secrets {
       String alphabet,
       int min,
       int max,
-      String form) {}
+      String form,
+      long low,
+      long high) {
+
+    Prefix(
+        String prefix,
+        PiiType type,
+        String subtype,
+        String alphabet,
+        int min,
+        int max,
+        String form) {
+      this(prefix, type, subtype, alphabet, min, max, form, bits(alphabet, 0), bits(alphabet, 64));
+    }
+
+    /**
+     * {@link #inAlphabet} of the ASCII chars {@code from} to {@code from + 63} as bits: a token's
+     * body is read a bit per char instead of choosing the alphabet by its name for each (every
+     * alphabet is ASCII).
+     */
+    private static long bits(String alphabet, int from) {
+      long b = 0;
+      for (int c = from; c < from + 64; c++) {
+        if (inAlphabet(alphabet, (char) c)) {
+          b |= 1L << (c - from);
+        }
+      }
+      return b;
+    }
+
+    boolean allows(char c) {
+      return c < 64 ? (low & (1L << c)) != 0 : c < 128 && (high & (1L << (c - 64))) != 0;
+    }
+  }
 
   /** Prefixes by first character (ASCII), longest first. */
   private static final List<List<Prefix>> BY_FIRST = new ArrayList<>();
@@ -44,6 +77,9 @@ final class Secrets {
 
   /** First characters of a prefix too short, or with a second character too wide, to filter. */
   private static final boolean[] UNFILTERED = new boolean[128];
+
+  /** The first characters (ASCII) of the prefixes: {@code BY_FIRST} not null. */
+  private static final boolean[] FIRST = new boolean[128];
 
   private static final List<String> SECRET_NAMES = new ArrayList<>();
   private static final List<String> PASSWORD_NAMES = new ArrayList<>();
@@ -99,6 +135,7 @@ final class Secrets {
       if (BY_FIRST.get(c) == null) {
         BY_FIRST.set(c, new ArrayList<>());
       }
+      FIRST[c] = true;
       BY_FIRST.get(c).add(p);
     }
     for (List<Prefix> l : BY_FIRST) {
@@ -181,11 +218,11 @@ final class Secrets {
       int bodyStart = s + p.prefix.length();
       int i = bodyStart;
       int limit = Math.min(t.length(), bodyStart + p.max + 1);
-      while (i < limit && inAlphabet(p.alphabet, scan.chars[i])) {
+      while (i < limit && p.allows(scan.chars[i])) {
         i++;
       }
       int len = i - bodyStart;
-      if (len < p.min || len > p.max || (i < t.length() && inAlphabet(p.alphabet, scan.chars[i]))) {
+      if (len < p.min || len > p.max || (i < t.length() && p.allows(scan.chars[i]))) {
         continue;
       }
       if (i < t.length() && Chars.isAsciiAlnum(scan.chars[i])) {
@@ -204,6 +241,37 @@ final class Secrets {
       return i;
     }
     return -1;
+  }
+
+  /**
+   * Whether a prefixed token may start at {@code s} of the text held in {@code cs[0, n)}: some
+   * prefix begins with its first character and, where there is one, its second (what {@link
+   * #prefixed} tests first). The walk asks this of every word before calling {@link #prefixed}: on
+   * a long text nearly every word fails it, and the call was most of what those words cost.
+   */
+  static boolean mayBePrefixed(char[] cs, int n, int s) {
+    char c = cs[s];
+    if (c >= 128 || !FIRST[c]) {
+      return false;
+    }
+    return s + 1 >= n || mayContinue(c, cs[s + 1]);
+  }
+
+  /**
+   * Whether the name ending at {@code nameEnd} of the text held in {@code cs[0, n)} is followed by
+   * an assignment's operator, as {@link #assignment} reads it (an optional closing quote, spaces,
+   * then {@code :} or {@code =}): its necessary first condition, asked by the walk of every word
+   * before calling it (one word in thirty passes on a PII-dense text).
+   */
+  static boolean mayAssign(char[] cs, int n, int nameEnd) {
+    int i = nameEnd;
+    if (i < n && (cs[i] == '"' || cs[i] == '\'')) {
+      i++;
+    }
+    while (i < n && cs[i] == ' ') {
+      i++;
+    }
+    return i < n && (cs[i] == ':' || cs[i] == '=');
   }
 
   /** Whether some prefix starting with {@code first} has {@code second} as its second character. */
@@ -411,6 +479,9 @@ final class Secrets {
     } else {
       return -1;
     }
+    if (!mayName(scan.chars, s, nameEnd)) {
+      return -1;
+    }
     CharSequence name = assignedName(s, nameEnd);
     boolean password = false;
     boolean secret = false;
@@ -468,6 +539,66 @@ final class Secrets {
       scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "high_entropy", "assignment");
     }
     return vEnd;
+  }
+
+  /**
+   * The letters (bit {@code c - 'a'}) of each name {@link #assignment} looks for: of {@code
+   * secret-names.txt}'s secret and password names and of {@code authorization}.
+   */
+  private static final int[] NAME_LETTERS = nameLetters();
+
+  private static int[] nameLetters() {
+    List<String> names = new ArrayList<>(SECRET_NAMES);
+    names.addAll(PASSWORD_NAMES);
+    names.add("authorization");
+    int[] out = new int[names.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = letters(names.get(i), 0, names.get(i).length());
+    }
+    return out;
+  }
+
+  private static int letters(String s, int from, int to) {
+    int m = 0;
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (c >= 'A' && c <= 'Z') {
+        c = (char) (c + 32);
+      }
+      if (c >= 'a' && c <= 'z') {
+        m |= 1 << (c - 'a');
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Whether the assignment's name {@code [s, nameEnd)} has every letter of some name looked for, a
+   * necessary condition for containing it (a password name, a secret name, or being {@code
+   * authorization}): most names before a colon ("card", "phone", "ssn") lack one of each, and are
+   * ruled out before a lower-cased copy is made and searched for every name. A name with a char
+   * outside ASCII (whose lower case may be ASCII) is never ruled out.
+   */
+  static boolean mayName(char[] cs, int s, int nameEnd) {
+    int m = 0;
+    for (int k = s; k < nameEnd; k++) {
+      char c = cs[k];
+      if (c >= 0x80) {
+        return true;
+      }
+      if (c >= 'A' && c <= 'Z') {
+        c = (char) (c + 32);
+      }
+      if (c >= 'a' && c <= 'z') {
+        m |= 1 << (c - 'a');
+      }
+    }
+    for (int need : NAME_LETTERS) {
+      if ((m & need) == need) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -126,6 +126,34 @@ class PhonePlansTest {
     assertThat(exact).isGreaterThan(told * 9 / 10);
   }
 
+  /**
+   * {@code runsAtMost}, asked before any format is chosen, is never below the runs of digits of the
+   * national format, whatever format applies, for every region's samples.
+   */
+  @Test
+  void runsAtMostBoundsTheNationalFormatsRunsBeforeAFormatIsChosen() {
+    Random random = new Random(20261209);
+    int asked = 0;
+    int told = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      int cc = UTIL.getCountryCodeForRegion(region);
+      for (String nsn : samples(region, random)) {
+        int runs = digitRuns(UTIL.format(build(cc, nsn), PhoneNumberFormat.NATIONAL)).size();
+        int atMost = plan.runsAtMost(nsn);
+        asked++;
+        if (atMost >= 0) {
+          assertThat(atMost)
+              .as("%s %s runs of its national format", region, nsn)
+              .isGreaterThanOrEqualTo(runs)
+              .isGreaterThanOrEqualTo(plan.nationalRunsAtMost(nsn));
+          told++;
+        }
+      }
+    }
+    assertThat(told).isGreaterThan(asked * 9 / 10);
+  }
+
   @Test
   void regionOfANumberIsLibphonenumbers() {
     Random random = new Random(20261206);

@@ -1,0 +1,229 @@
+package io.jrego.engine.builtins.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tests the PII walk asks of a word before calling a detector ({@link Secrets#mayBePrefixed},
+ * {@link Secrets#mayAssign}, {@link Identifiers#mayStart}) must be necessary conditions: wherever
+ * the detector, called as the walk called it before, finds something, the test passes.
+ */
+class WordFiltersTest {
+
+  /** Pieces random texts are drawn from: every kind these detectors find, and near misses. */
+  private static List<String> pieces() {
+    List<String> out = new ArrayList<>();
+    for (PiiType t : PiiType.values()) {
+      for (String start : Secrets.starts(t)) {
+        out.add(start + "A1b2C3d4E5f6G7h8J9k0L1m2N3p4Q5r6S7t8U9v0W1x2");
+        out.add(start + "ABCDEFGHIJKLMNOP2345");
+        out.add(start);
+      }
+    }
+    out.addAll(
+        List.of(
+            "password: hunter22!",
+            "api_key = \"q8Fz1LmN0pR4sT7vW2xY\"",
+            "client-secret\" : 'Zr8#kP2!mQ9@wX4$'",
+            "token:=sk-proj-abc",
+            "Authorization: Bearer abcdefghijklmnop123456",
+            "secret=>xyz",
+            "card: 4111",
+            "name :",
+            "GB82 WEST 1234 5698 7654 32",
+            "DE89370400440532013000",
+            "QQ 12 34 56 C",
+            "AB123456C",
+            "X1234567L",
+            "Y-7654321-G",
+            "RSSMRA85T10A562S",
+            "MRTMTT25D09F205Z",
+            "fe80::1",
+            "2001:db8::ff00:42:8329",
+            "abcd:ef01",
+            "dead:",
+            "Z",
+            "XY",
+            "My",
+            "Please",
+            "word",
+            "12:30",
+            " ",
+            "  ",
+            "\n",
+            "'",
+            "\"",
+            "=",
+            ":",
+            "-",
+            "_"));
+    return out;
+  }
+
+  private static String randomText(SplittableRandom r, List<String> pieces) {
+    StringBuilder b = new StringBuilder();
+    for (int k = 1 + r.nextInt(12); k > 0; k--) {
+      b.append(pieces.get(r.nextInt(pieces.size())));
+      if (r.nextInt(3) > 0) {
+        b.append(r.nextBoolean() ? " " : r.nextBoolean() ? ": " : "=");
+      }
+    }
+    return b.toString();
+  }
+
+  @Test
+  void eachWordTest_passesWhereverItsDetectorFindsSomething() {
+    List<String> pieces = pieces();
+    SplittableRandom r = new SplittableRandom(25);
+    int prefixed = 0;
+    int assigned = 0;
+    int identified = 0;
+    int ruledOut = 0;
+    for (int round = 0; round < 20_000; round++) {
+      String text = randomText(r, pieces);
+      Scan scan = new Scan(text, PiiOptions.defaults());
+      scan.run(0, null);
+      try {
+        char[] cs = scan.chars;
+        int n = text.length();
+        Secrets secrets = new Secrets(scan);
+        for (int s = 0; s < n; s++) {
+          char c = cs[s];
+          if (!Chars.isWord(c) || c >= 128 || Chars.isDigit(c) || !Chars.boundaryBefore(cs, s)) {
+            continue;
+          }
+          int wordEnd = s + 1;
+          while (wordEnd < n && Chars.isWord(cs[wordEnd])) {
+            wordEnd++;
+          }
+          int nameEnd = wordEnd;
+          while (nameEnd < n && nameEnd - s < 64) {
+            char d = cs[nameEnd];
+            if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
+              nameEnd++;
+            } else {
+              break;
+            }
+          }
+          boolean mayPrefix = Secrets.mayBePrefixed(cs, n, s);
+          boolean mayAssign = Secrets.mayAssign(cs, n, nameEnd);
+          boolean mayIdentify = !Chars.isUpper(c) || Identifiers.mayStart(cs, n, s, wordEnd);
+          if (!mayPrefix && !mayAssign && !mayIdentify) {
+            ruledOut++;
+          }
+          if (secrets.prefixed(s) > s) {
+            prefixed++;
+            assertThat(mayPrefix).as("prefixed at %d of %s", s, text).isTrue();
+          }
+          if (secrets.assignment(s, nameEnd) > s) {
+            assigned++;
+            assertThat(mayAssign).as("assignment at %d of %s", s, text).isTrue();
+          }
+          if (Chars.isUpper(c) && Identifiers.at(scan, s, wordEnd) > s) {
+            identified++;
+            assertThat(mayIdentify).as("identifier at %d of %s", s, text).isTrue();
+          }
+        }
+      } finally {
+        scan.release();
+      }
+    }
+    assertThat(prefixed).as("prefixed tokens found").isGreaterThan(10_000);
+    assertThat(assigned).as("assignments found").isGreaterThan(2_000);
+    assertThat(identified).as("identifiers found").isGreaterThan(2_000);
+    assertThat(ruledOut).as("words every test rules out").isGreaterThan(10_000);
+  }
+
+  @Test
+  void mayName_rulesOutOnlyNamesThatNameNoSecret() {
+    List<String> secretNames = new ArrayList<>();
+    List<String> passwordNames = new ArrayList<>();
+    List<String> target = secretNames;
+    for (String line : Tables.lines("secret-names.txt")) {
+      if (line.startsWith("# [password_names]")) {
+        target = passwordNames;
+      }
+      if (!line.isBlank() && !line.startsWith("#")) {
+        target.add(line.strip());
+      }
+    }
+    List<String> parts = new ArrayList<>(secretNames);
+    parts.addAll(passwordNames);
+    parts.addAll(List.of("authorization", "proxy", "card", "phone", "ssn", "id", "x", "é", "K"));
+    SplittableRandom r = new SplittableRandom(8);
+    String letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-.";
+    int named = 0;
+    int ruledOut = 0;
+    for (int round = 0; round < 100_000; round++) {
+      StringBuilder b = new StringBuilder();
+      for (int k = 1 + r.nextInt(3); k > 0; k--) {
+        if (r.nextBoolean()) {
+          String p = parts.get(r.nextInt(parts.size()));
+          // cut, cased and split by separators as names are written
+          p = p.substring(0, p.length() - r.nextInt(Math.min(2, p.length())));
+          p = r.nextBoolean() ? p : p.toUpperCase(java.util.Locale.ROOT);
+          if (p.length() > 2 && r.nextInt(4) == 0) {
+            int at = 1 + r.nextInt(p.length() - 1);
+            p = p.substring(0, at) + "_-.".charAt(r.nextInt(3)) + p.substring(at);
+          }
+          b.append(p);
+        } else {
+          for (int j = r.nextInt(4); j > 0; j--) {
+            b.append(letters.charAt(r.nextInt(letters.length())));
+          }
+        }
+      }
+      String name = b.toString();
+      String lower =
+          name.toLowerCase(java.util.Locale.ROOT)
+              .replace("_", "")
+              .replace("-", "")
+              .replace(".", "");
+      boolean names =
+          lower.equals("authorization")
+              || lower.equals("proxyauthorization")
+              || passwordNames.stream().anyMatch(lower::endsWith)
+              || secretNames.stream().anyMatch(lower::contains);
+      named += names ? 1 : 0;
+      if (!Secrets.mayName(name.toCharArray(), 0, name.length())) {
+        ruledOut++;
+        assertThat(names).as(name).isFalse();
+      }
+    }
+    assertThat(named).as("names that name a secret").isGreaterThan(20_000);
+    assertThat(ruledOut).as("names ruled out").isGreaterThan(20_000);
+  }
+
+  @Test
+  void ipv6Guard_passesWhereverTheHexRunBeforeAColonDoes() {
+    SplittableRandom r = new SplittableRandom(6);
+    String alphabet = "0123456789abcdefABCDEFxyzXYZ:_ .-";
+    for (int round = 0; round < 50_000; round++) {
+      char[] cs = new char[1 + r.nextInt(10)];
+      for (int i = 0; i < cs.length; i++) {
+        cs[i] = alphabet.charAt(r.nextInt(alphabet.length()));
+      }
+      int n = cs.length;
+      if (!Chars.isWord(cs[0])) {
+        continue;
+      }
+      int wordEnd = 1;
+      while (wordEnd < n && Chars.isWord(cs[wordEnd])) {
+        wordEnd++;
+      }
+      int k = 0;
+      while (k < n && k < 5 && Chars.isHex(cs[k])) {
+        k++;
+      }
+      boolean before = Chars.isHex(cs[0]) && k < n && cs[k] == ':' && k <= 4;
+      boolean guard = wordEnd <= 4 && wordEnd < n && cs[wordEnd] == ':' && Chars.isHex(cs[0]);
+      if (before) {
+        assertThat(guard).as(new String(cs)).isTrue();
+      }
+    }
+  }
+}
