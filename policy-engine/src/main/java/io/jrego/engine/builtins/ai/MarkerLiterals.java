@@ -69,6 +69,56 @@ final class MarkerLiterals {
       literals[e.getKey()] = e.getValue().toArray(String[]::new);
       markers[e.getKey()] = ms.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
     }
+    // mayStart for a second and third character that are ASCII letters or digits, by rows of
+    // the first character: the rows a literal with such a second character starts, row 0 none
+    byte[] rows = new byte[128];
+    int rowCount = 1;
+    for (int key : lits.keySet()) {
+      int c0 = key / 128;
+      if (alnumIndex(key % 128) >= 0 && rows[c0] == 0) {
+        rows[c0] = (byte) rowCount++;
+      }
+    }
+    long[] afterAlnum = new long[rowCount << 6];
+    for (int c0 = 0; c0 < 128; c0++) {
+      for (int c1 = 0; c1 < 128; c1++) {
+        int a1 = alnumIndex(c1);
+        if (rows[c0] == 0 || a1 < 0) {
+          continue;
+        }
+        for (int c2 = 0; c2 < 128; c2++) {
+          int a2 = alnumIndex(c2);
+          if (a2 >= 0 && mayStart(c0, c1, c2)) {
+            afterAlnum[(rows[c0] << 6) | a1] |= 1L << a2;
+          }
+        }
+      }
+    }
+    this.rows = rows;
+    this.afterAlnum = afterAlnum;
+  }
+
+  /**
+   * Per ASCII character, its row in {@link #afterAlnum}: non-zero for the first character of a
+   * literal whose second character is an ASCII letter or digit.
+   */
+  final byte[] rows;
+
+  /**
+   * {@link #mayStart} of {@code c0, c1, c2} when {@code c1} and {@code c2} are lower-case ASCII
+   * letters or digits, in one read: bit {@link #alnumIndex}{@code (c2)} of {@code
+   * afterAlnum[rows[c0] << 6 | alnumIndex(c1)]} (row 0, every character that starts no such
+   * literal, is all clear). The front pass reads it inside runs of letters and digits, most of a
+   * text's characters.
+   */
+  final long[] afterAlnum;
+
+  /** 0-25 for 'a'-'z', 26-35 for '0'-'9', else -1 (upper case is folded before it is asked). */
+  static int alnumIndex(int c) {
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a';
+    }
+    return c >= '0' && c <= '9' ? 26 + c - '0' : -1;
   }
 
   /**

@@ -237,21 +237,23 @@ final class TextViews {
         SCRATCH.set(cps);
       }
       int[] folded = new int[Math.max(16, cap)];
-      // The chars in one bulk copy, then read from the array: a String's charAt checks the index
-      // and the string's coding at every call, and UTF-16 strings (a text with one char outside
-      // Latin-1) pay for both at every char. Only the chars the pass can reach are copied: cap
-      // code points take at most 2 * cap chars, and one more is looked at for a surrogate pair.
+      // The chars in bulk copies of up to CHUNK, then read from this thread's array: a String's
+      // charAt checks the index and the string's coding at every call, and UTF-16 strings (a text
+      // with one char outside Latin-1) pay for both at every char. Only the chars the pass can
+      // reach are copied: cap code points take at most 2 * cap chars, and one more is looked at
+      // for a surrogate pair (each chunk copies one char past its end for that).
       int reach = (int) Math.min(len, 2L * cap + 1);
+      int room = Math.min(reach, CHUNK + 1);
       char[] chars = CHARS.get();
-      if (reach > SCRATCH_MAX) {
-        chars = new char[reach];
-      } else if (chars.length < reach) {
-        chars = new char[Math.max(reach, 256)];
+      if (chars.length < room) {
+        chars = new char[Math.max(room, 256)];
         CHARS.set(chars);
       }
-      text.getChars(0, reach, chars, 0);
+      int base = 0; // chars[k] is the text's char base + k
+      int i = 0; // the next char, in chars
+      int end = 0; // the chunk's chars are chars[0, end)
+      int copied = 0; // chars[0, copied) hold the text's
       int n = 0;
-      int i = 0;
       int foldedCount = -1;
       int firstInvisible = -1;
       int seen = 0;
@@ -270,10 +272,23 @@ final class TextViews {
       int oneEnd = Integer.MIN_VALUE; // where the last word of one character ended
       int f1 = -1; // the folded code points one and two before this one
       int f2 = -1;
-      while (i < len && n < cap) {
+      byte[] rows = literals != null ? literals.rows : NO_ROWS;
+      long[] afterAlnum = literals != null ? literals.afterAlnum : NO_AFTER_ALNUM;
+      while (n < cap) {
+        if (i >= end) {
+          base += i; // past a surrogate pair at the chunk's end, one more than end
+          if (base >= reach) {
+            i = 0;
+            break;
+          }
+          i = 0;
+          end = Math.min(reach - base, CHUNK);
+          copied = Math.min(reach - base, CHUNK + 1);
+          text.getChars(base, base + copied, chars, 0);
+        }
         int cp = chars[i];
         if (Character.isHighSurrogate((char) cp)
-            && i + 1 < len
+            && i + 1 < copied
             && Character.isLowSurrogate(chars[i + 1])) {
           cp = Character.toCodePoint((char) cp, chars[i + 1]);
           i += 2;
@@ -283,8 +298,9 @@ final class TextViews {
         cps[n] = cp;
         int f = -1; // the code point's fold, while every one so far folded to one
         int k = 0; // the fold's Folding.kinds
+        int cls = 0;
         if (cp < 0x80) {
-          int cls = ASCII[cp];
+          cls = ASCII[cp];
           seen |= cls;
           run = (cls & BASE64) != 0 ? run + 1 : 0;
           if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
@@ -294,8 +310,8 @@ final class TextViews {
             starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
           }
           if (foldedCount < 0) {
-            f = cls >>> FOLD_SHIFT;
-            k = (cls >>> KINDS_SHIFT) & 0xFF;
+            f = cls >>> FOLD_SHIFT & FOLD_MASK;
+            k = cls >>> KINDS_SHIFT & KINDS_MASK;
             folded[n] = f;
           }
         } else {
@@ -358,6 +374,48 @@ final class TextViews {
           f1 = f;
         }
         n++;
+        if ((cls & ALNUM) != 0 && f >= 0) {
+          // An ASCII letter or digit, folded while every code point so far folded to one: the
+          // letters and digits after it go on the same word and token, so each needs only its
+          // fold, the token hash, the base64 run and the literal test, read from tables without
+          // the word-boundary branches above (most characters of most texts are read here).
+          int limit = Math.min(end, i + (cap - n));
+          int r2 = (f2 & ~0x7F) == 0 ? rows[f2] : 0; // f2's row, 0 when it starts no literal
+          int a1 = cls >>> ALNUM_SHIFT; // f1's alnum index
+          int kinds = 0;
+          while (i < limit) {
+            int c = chars[i];
+            if (c >= 0x80) {
+              break;
+            }
+            int cl = ASCII[c];
+            if ((cl & ALNUM) == 0) {
+              break;
+            }
+            int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+            int a = cl >>> ALNUM_SHIFT;
+            cps[n] = c;
+            folded[n] = g;
+            kinds |= cl;
+            tokenHash = 31 * tokenHash + g;
+            if (++run == Decoders.MIN_BASE64) {
+              if (startCount == starts.length) {
+                starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+              }
+              starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+            }
+            if ((afterAlnum[(r2 << 6) | a1] & (1L << a)) != 0) {
+              walk.literal(n - 2);
+            }
+            r2 = rows[f1];
+            a1 = a;
+            f2 = f1;
+            f1 = g;
+            n++;
+            i++;
+          }
+          wordKinds |= kinds >>> KINDS_SHIFT & KINDS_MASK;
+        }
       }
       if (foldedCount < 0) {
         if (tokenFrom >= 0) {
@@ -370,9 +428,7 @@ final class TextViews {
           walk.literal(n - 2);
         }
       }
-      if (reach <= SCRATCH_MAX) {
-        java.util.Arrays.fill(chars, 0, reach, '\0'); // this thread's array keeps no text
-      }
+      java.util.Arrays.fill(chars, 0, room, '\0'); // this thread's array keeps no text
       if (n < cap && !reused) {
         cps = java.util.Arrays.copyOf(cps, n);
       }
@@ -380,7 +436,7 @@ final class TextViews {
           cps,
           n,
           reused,
-          i < len,
+          base + i < len,
           folded,
           foldedCount < 0 ? n : foldedCount,
           firstInvisible < 0 ? n : firstInvisible,
@@ -404,7 +460,10 @@ final class TextViews {
 
     private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> NO_STARTS);
 
-    /** The chars of texts up to {@link #SCRATCH_MAX} chars (32 KB at most per thread). */
+    /** The chars the pass reads at a time, in this thread's array (32 KB). */
+    private static final int CHUNK = 1 << 14;
+
+    /** The chars being read, {@link #CHUNK} and one more at most. */
     private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[0]);
 
     private static final int BASE64 = 1;
@@ -419,7 +478,17 @@ final class TextViews {
     private static final int[] ASCII = new int[0x80];
 
     private static final int KINDS_SHIFT = 8;
+    private static final int KINDS_MASK = 0xFF;
     private static final int FOLD_SHIFT = 16;
+    private static final int FOLD_MASK = 0xFF;
+
+    /** An ASCII letter or digit: its fold's {@link MarkerLiterals#alnumIndex} from bit 24. */
+    private static final int ALNUM = 8;
+
+    private static final int ALNUM_SHIFT = 24;
+
+    private static final byte[] NO_ROWS = new byte[128];
+    private static final long[] NO_AFTER_ALNUM = new long[64];
 
     static {
       for (int c = 0; c < 0x80; c++) {
@@ -429,7 +498,10 @@ final class TextViews {
                 | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
                 | (c == '!' || c == ']' ? HIDE : 0)
                 | Folding.kinds(fold) << KINDS_SHIFT
-                | fold << FOLD_SHIFT;
+                | fold << FOLD_SHIFT
+                | (MarkerLiterals.alnumIndex(fold) >= 0
+                    ? ALNUM | MarkerLiterals.alnumIndex(fold) << ALNUM_SHIFT
+                    : 0);
       }
     }
   }

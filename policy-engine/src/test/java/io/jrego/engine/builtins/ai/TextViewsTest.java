@@ -385,19 +385,10 @@ class TextViewsTest {
     int changedWithLiterals = 0;
     for (int round = 0; round < 20_000; round++) {
       String text = randomText(random, pieces, 24);
-      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT, literals);
+      TextViews v = assertOneWalkAsSeparateWalks(text, TextViews.Limits.DEFAULT);
       int[] cps = v.codePoints();
-      MappedText separate =
-          Folding.deobfuscate(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY));
       MappedText one = v.folded;
-      assertThat(one.toString()).as(text).isEqualTo(separate.toString());
-      for (int i = 0; i < one.length(); i++) {
-        assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
-        assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
-      }
-      assertSameTokens(Tokens.of(one, false), Tokens.of(separate, false), text);
       int[][] found = literals.find(one, v.literalStarts, v.literalCount);
-      assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
       if (v.literalStarts != null) {
         walked++;
         if (found != null) {
@@ -413,6 +404,84 @@ class TextViewsTest {
     assertThat(walked).isGreaterThan(5_000);
     assertThat(walkedWithLiterals).isGreaterThan(2_000);
     assertThat(changedWithLiterals).isGreaterThan(500);
+  }
+
+  /**
+   * The front pass reads a long text's chars a chunk at a time and its runs of ASCII letters and
+   * digits in a loop of their own: across every chunk end (a surrogate pair, a letter run, a marker
+   * literal and leetspeak straddling it, each at several offsets) and with the text cut by {@code
+   * maxChars} inside a run, the one walk still finds what the separate walks find.
+   */
+  @Test
+  void views_oneWalkFindsWhatTheSeparateWalksFind_acrossChunksAndLimits() {
+    String[] pieces = {
+      " ",
+      "\n",
+      ", ",
+      "ignore",
+      "System",
+      "5ystem:",
+      "system:",
+      "<|",
+      "[inst]",
+      "h@ck",
+      "1gn0r3",
+      "4111111111111111",
+      "a",
+      "I",
+      "42",
+      "\u00e9t\u00e9",
+      "\uFF33ystem:",
+      "\uD835\uDC00",
+    };
+    String[] straddling = {
+      "\uD835\uDC00", "instructions", "system:", "3nd 0f 1nput", "p4$$w0rd", "\u00e9\u00e9", "<|im"
+    };
+    SplittableRandom random = new SplittableRandom(31);
+    int chunk = 1 << 14;
+    for (String s : straddling) {
+      for (int shift = -s.length(); shift <= 1; shift++) {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < chunk + shift - 12) {
+          b.append(pieces[random.nextInt(pieces.length)]);
+        }
+        b.setLength(Math.min(b.length(), chunk + shift));
+        b.append("x".repeat(chunk + shift - b.length())).append(s); // s from char chunk + shift
+        while (b.length() < 2 * chunk + 100) {
+          b.append(pieces[random.nextInt(pieces.length)]);
+        }
+        String text = b.toString();
+        assertOneWalkAsSeparateWalks(text, TextViews.Limits.DEFAULT);
+        int cut = chunk + shift + s.length() / 2;
+        assertThat(
+                assertOneWalkAsSeparateWalks(text, new TextViews.Limits(cut, 64, 3, 4)).truncated)
+            .isTrue();
+      }
+    }
+  }
+
+  /**
+   * Asserts that the one walk read {@code text}'s code points (up to the limit), and that its
+   * folded view, spans, words and marker literal offsets are those of the separate walks over them;
+   * returns the views.
+   */
+  private static TextViews assertOneWalkAsSeparateWalks(String text, TextViews.Limits limits) {
+    MarkerLiterals literals = InjectionScanner.LITERALS;
+    TextViews v = TextViews.of(text, limits, literals);
+    int[] cps = v.codePoints();
+    assertThat(cps).as(text).isEqualTo(text.codePoints().limit(limits.maxChars()).toArray());
+    MappedText separate =
+        Folding.deobfuscate(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY));
+    MappedText one = v.folded;
+    assertThat(one.toString()).as(text).isEqualTo(separate.toString());
+    for (int i = 0; i < one.length(); i++) {
+      assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
+      assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
+    }
+    assertSameTokens(Tokens.of(one, false), Tokens.of(separate, false), text);
+    int[][] found = literals.find(one, v.literalStarts, v.literalCount);
+    assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
+    return v;
   }
 
   /**
