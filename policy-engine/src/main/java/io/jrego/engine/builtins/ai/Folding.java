@@ -412,12 +412,15 @@ final class Folding {
     int w = 0;
     for (int k = 0; k <= changedCount; k += 2) {
       int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
-      for (; w < size && from[w] < a; w++) {
-        from[out] = from[w];
-        to[out] = to[w];
-        hash[out] = hash[w];
-        out++;
+      // the words before the range, moved down as one block (in place while none was dropped)
+      int e = k < changedCount ? firstFrom(from, w, size, a) : size;
+      if (out != w) {
+        System.arraycopy(from, w, from, out, e - w);
+        System.arraycopy(to, w, to, out, e - w);
+        System.arraycopy(hash, w, hash, out, e - w);
       }
+      out += e - w;
+      w = e;
       if (k == changedCount) {
         break;
       }
@@ -449,6 +452,21 @@ final class Folding {
     }
     found.count = out;
     return found.build(v);
+  }
+
+  /**
+   * The first index in {@code [lo, hi)} of ascending {@code a} whose value is at least {@code x}.
+   */
+  static int firstFrom(int[] a, int lo, int hi, int x) {
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < x) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /**

@@ -227,15 +227,14 @@ final class MarkerLiterals {
     for (int k = 0; k < changedCount; k += 2) {
       int from = Math.max(done, changed[k] - 2);
       int to = changed[k + 1];
-      for (; q < count && before[q] < from; q++) {
-        if (size == out.length) {
-          out = Arrays.copyOf(out, size * 2);
-        }
-        out[size++] = before[q];
+      // the positions before the range kept, as one block
+      int e = Folding.firstFrom(before, q, count, from);
+      if (size + (e - q) > out.length) {
+        out = Arrays.copyOf(out, Math.max(size * 2, size + (e - q)));
       }
-      while (q < count && before[q] < to) {
-        q++;
-      }
+      System.arraycopy(before, q, out, size, e - q);
+      size += e - q;
+      q = Folding.firstFrom(before, e, count, to);
       for (int p = Math.max(0, from); p < to && p + 1 < n; p++) {
         if (mayStart(c[p], c[p + 1], p + 2 < n ? c[p + 2] : PAST_END)) {
           if (size == out.length) {
@@ -246,12 +245,11 @@ final class MarkerLiterals {
       }
       done = Math.max(done, to);
     }
-    for (; q < count; q++) {
-      if (size == out.length) {
-        out = Arrays.copyOf(out, size * 2);
-      }
-      out[size++] = before[q];
+    if (size + (count - q) > out.length) {
+      out = Arrays.copyOf(out, size + (count - q));
     }
+    System.arraycopy(before, q, out, size, count - q);
+    size += count - q;
     return size == out.length ? out : Arrays.copyOf(out, size);
   }
 }
