@@ -126,9 +126,16 @@ final class Lexicon {
     if (t.length(token) < MIN_STEM) {
       return List.of();
     }
+    int pair = t.pair7(token);
+    if ((stemPairs[pair >>> 6] & (1L << pair)) == 0) {
+      return List.of(); // most words: no stem starts with their first two characters
+    }
     List<Phrase> l = stemWords.get(t.prefix4(token));
     return l == null ? List.of() : l;
   }
+
+  /** One bit per {@link Tokens#pair7} of the stems' first two characters. */
+  private final long[] stemPairs = new long[(1 << 14) / 64];
 
   private Table firstWords;
   private Table pairWords;
@@ -222,6 +229,10 @@ final class Lexicon {
             });
     java.util.TreeMap<Long, List<Phrase>> stems = new java.util.TreeMap<>();
     byFirstStem.forEach((k, v) -> stems.put(pack(k), v));
+    for (String stem : byFirstStem.keySet()) {
+      int pair = Tokens.pair7(stem.charAt(0), stem.charAt(1));
+      stemPairs[pair >>> 6] |= 1L << pair;
+    }
     firstWords = new Table(first);
     pairWords = new Table(pairs);
     stemWords = new Table(stems);
