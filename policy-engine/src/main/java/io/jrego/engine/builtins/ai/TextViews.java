@@ -378,43 +378,95 @@ final class TextViews {
           // An ASCII letter or digit, folded while every code point so far folded to one: the
           // letters and digits after it go on the same word and token, so each needs only its
           // fold, the token hash, the base64 run and the literal test, read from tables without
-          // the word-boundary branches above (most characters of most texts are read here).
+          // the word-boundary branches above; and a space followed by a letter or digit, the
+          // commonest end of a word, ends it and starts the next here too (most characters of
+          // most texts are read in this loop).
           int limit = Math.min(end, i + (cap - n));
           int r2 = (f2 & ~0x7F) == 0 ? rows[f2] : 0; // f2's row, 0 when it starts no literal
           int a1 = cls >>> ALNUM_SHIFT; // f1's alnum index
           int kinds = 0;
-          while (i < limit) {
-            int c = chars[i];
-            if (c >= 0x80) {
-              break;
-            }
-            int cl = ASCII[c];
-            if ((cl & ALNUM) == 0) {
-              break;
-            }
-            int g = cl >>> FOLD_SHIFT & FOLD_MASK;
-            int a = cl >>> ALNUM_SHIFT;
-            cps[n] = c;
-            folded[n] = g;
-            kinds |= cl;
-            tokenHash = 31 * tokenHash + g;
-            if (++run == Decoders.MIN_BASE64) {
-              if (startCount == starts.length) {
-                starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+          while (true) {
+            while (i < limit) {
+              int c = chars[i];
+              if (c >= 0x80) {
+                break;
               }
-              starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+              int cl = ASCII[c];
+              if ((cl & ALNUM) == 0) {
+                break;
+              }
+              int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+              int a = cl >>> ALNUM_SHIFT;
+              cps[n] = c;
+              folded[n] = g;
+              kinds |= cl;
+              tokenHash = 31 * tokenHash + g;
+              if (++run == Decoders.MIN_BASE64) {
+                if (startCount == starts.length) {
+                  starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+                }
+                starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+              }
+              if ((afterAlnum[(r2 << 6) | a1] & (1L << a)) != 0) {
+                walk.literal(n - 2);
+              }
+              r2 = rows[f1];
+              a1 = a;
+              f2 = f1;
+              f1 = g;
+              n++;
+              i++;
             }
-            if ((afterAlnum[(r2 << 6) | a1] & (1L << a)) != 0) {
+            wordKinds |= kinds >>> KINDS_SHIFT & KINDS_MASK;
+            if (i + 1 >= limit || chars[i] != ' ') {
+              break;
+            }
+            int c = chars[i + 1];
+            if (c >= 0x80 || (ASCII[c] & ALNUM) == 0) {
+              break; // the general step reads the space
+            }
+            // The space at n ends the word and its token, as the general step would.
+            words.add(tokenFrom, n, tokenHash);
+            if ((wordKinds & LEET_WORD) == LEET_WORD) {
+              walk.leetWord(folded, wordFrom, n);
+            }
+            if (n - wordFrom == 1) {
+              if (oneEnd == n - 2 && Folding.isSeparator(folded[n - 2])) {
+                walk.spaced(n - 2);
+              }
+              oneEnd = n;
+            }
+            cps[n] = ' ';
+            folded[n] = ' ';
+            if (literals != null && n >= 2 && literals.mayStart(f2, f1, ' ')) {
               walk.literal(n - 2);
             }
-            r2 = rows[f1];
-            a1 = a;
+            f2 = f1;
+            f1 = ' ';
+            run = 0;
+            n++;
+            i++;
+            // The letter or digit after it starts the next word and its token.
+            int cl = ASCII[c];
+            int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+            cps[n] = c;
+            folded[n] = g;
+            wordFrom = n;
+            wordKinds = 0;
+            tokenFrom = n;
+            tokenHash = g;
+            kinds = cl;
+            run = 1;
+            if (literals != null && n >= 2 && literals.mayStart(f2, f1, g)) {
+              walk.literal(n - 2);
+            }
+            r2 = rows[' '];
+            a1 = cl >>> ALNUM_SHIFT;
             f2 = f1;
             f1 = g;
             n++;
             i++;
           }
-          wordKinds |= kinds >>> KINDS_SHIFT & KINDS_MASK;
         }
       }
       if (foldedCount < 0) {
