@@ -120,7 +120,8 @@ final class TextViews {
     if (tags.length() > 0) {
       decode(tags, "tags/", 1, limits);
     }
-    // Every hidden channel starts with "<!--", "[...]: #" or "![": none without a '!' or a ']'.
+    // Every hidden channel starts with "<!--", "[...]: #" or "![": none without one of the pairs
+    // "<!", "]:", "![" (or, when something invisible was removed, a '!' or a ']').
     if (front.mayHide) {
       // Nothing invisible and nothing cut off: the plain view is the text itself
       String s = first == n && !truncated ? text : plain.toString();
@@ -257,6 +258,7 @@ final class TextViews {
       int foldedCount = -1;
       int firstInvisible = -1;
       int seen = 0;
+      boolean hidePair = false; // "<!", "]:" or "![" seen
       int run = 0;
       int[] starts = NO_STARTS;
       int startCount = 0;
@@ -302,6 +304,9 @@ final class TextViews {
         if (cp < 0x80) {
           cls = ASCII[cp];
           seen |= cls;
+          if ((cls & HIDE_SECOND) != 0 && n > 0 && cps[n - 1] == HIDE_FIRST[cp]) {
+            hidePair = true;
+          }
           run = (cls & BASE64) != 0 ? run + 1 : 0;
           if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
             if (startCount == starts.length) {
@@ -494,7 +499,7 @@ final class TextViews {
           firstInvisible < 0 ? n : firstInvisible,
           starts,
           startCount,
-          (seen & HIDE) != 0,
+          hidePair || (firstInvisible >= 0 && (seen & HIDE) != 0),
           walk,
           literals);
     }
@@ -523,6 +528,16 @@ final class TextViews {
     private static final int HIDE = 4;
 
     /**
+     * The second char of how every hidden channel starts ({@link HiddenChannels}: "<!--", "]: #",
+     * "!["); {@link #HIDE_FIRST} the first. Without an invisible character the channels are looked
+     * for in the code points themselves, so none is there unless one of the three pairs is; with
+     * one (removing it can join a pair) a {@link #HIDE} char is enough.
+     */
+    private static final int HIDE_SECOND = 16;
+
+    private static final char[] HIDE_FIRST = new char[0x80];
+
+    /**
      * Per ASCII character, all the pass asks of it in one read: its {@link #BASE64}, {@link
      * #ESCAPE} and {@link #HIDE} bits, its fold (lower case) from bit {@link #FOLD_SHIFT} and the
      * fold's {@link Folding#kinds} from bit {@link #KINDS_SHIFT}.
@@ -543,12 +558,16 @@ final class TextViews {
     private static final long[] NO_AFTER_ALNUM = new long[64];
 
     static {
+      HIDE_FIRST['!'] = '<';
+      HIDE_FIRST[':'] = ']';
+      HIDE_FIRST['['] = '!';
       for (int c = 0; c < 0x80; c++) {
         int fold = c >= 'A' && c <= 'Z' ? c + 32 : c;
         ASCII[c] =
             (Decoders.isBase64Char(c) ? BASE64 : 0)
                 | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
                 | (c == '!' || c == ']' ? HIDE : 0)
+                | (c == '!' || c == ':' || c == '[' ? HIDE_SECOND : 0)
                 | Folding.kinds(fold) << KINDS_SHIFT
                 | fold << FOLD_SHIFT
                 | (MarkerLiterals.alnumIndex(fold) >= 0

@@ -407,6 +407,55 @@ class TextViewsTest {
   }
 
   /**
+   * The hidden channels are looked for only when the front pass saw one of the pairs they start
+   * with ("<!", "]:", "!["; any '!' or ']' when an invisible character was removed): over random
+   * texts of their pieces, with and without invisible characters inside them, the views hold what a
+   * search of the whole stripped text finds.
+   */
+  @Test
+  void views_findEveryHiddenChannelASearchOfTheWholeTextFinds() {
+    String[] pieces = {
+      "<!--",
+      "-->",
+      "<",
+      "!",
+      "[",
+      "]",
+      ":",
+      " #",
+      "(",
+      ")",
+      "[//]: # (note)",
+      "![x](",
+      "https://e.x/?q=1)",
+      "a",
+      " ",
+      "\n",
+      "\u200B",
+      "\u2062",
+      "\u00e9",
+      // pairs joined only once the invisible character between them is removed
+      "<\u200B!-- c -->",
+      "[//]\u2062: # (n)",
+      "!\u200B[y](https://e.x/?q=2)",
+    };
+    SplittableRandom random = new SplittableRandom(37);
+    int found = 0;
+    for (int round = 0; round < 20_000; round++) {
+      String text = randomText(random, pieces, 12);
+      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
+      List<HiddenChannels.Hidden> expected = HiddenChannels.find(v.stripped(), 64);
+      assertThat(v.hidden).as(text).hasSameSizeAs(expected);
+      for (int k = 0; k < expected.size(); k++) {
+        assertThat(v.hidden.get(k).kind()).as(text).isEqualTo(expected.get(k).kind());
+        assertThat(v.hidden.get(k).text()).as(text).isEqualTo(expected.get(k).text());
+      }
+      found += expected.size();
+    }
+    assertThat(found).isGreaterThan(2_000);
+  }
+
+  /**
    * The front pass reads a long text's chars a chunk at a time and its runs of ASCII letters and
    * digits in a loop of their own: across every chunk end (a surrogate pair, a letter run, a marker
    * literal and leetspeak straddling it, each at several offsets) and with the text cut by {@code
