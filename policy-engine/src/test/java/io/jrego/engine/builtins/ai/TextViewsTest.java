@@ -407,6 +407,43 @@ class TextViewsTest {
   }
 
   /**
+   * The walk reads a word with a letter and a leetspeak character once for what two definitions ask
+   * of it: whether a leetspeak character stands next to a letter, and whether undoing leetspeak
+   * changes the word. Over random words of letters, digits and leetspeak characters, at the start
+   * of an array and between other characters, its answers are theirs.
+   */
+  @Test
+  void leetWord_answersWhatTheTwoDefinitionsAnswer() {
+    int[] alphabet = {
+      'a', 'e', 'z', '0', '1', '2', '3', '4', '5', '6', '7', '9', '!', '|', '@', '$'
+    };
+    SplittableRandom random = new SplittableRandom(41);
+    int leet = 0;
+    int changed = 0;
+    for (int round = 0; round < 100_000; round++) {
+      int before = random.nextInt(2);
+      int length = 1 + random.nextInt(8);
+      int[] c = new int[before + length + random.nextInt(2)];
+      for (int k = 0; k < c.length; k++) {
+        c[k] = alphabet[random.nextInt(alphabet.length)];
+      }
+      Folding.Walk walk = new Folding.Walk(8, false);
+      walk.leetWord(c, before, before + length);
+      String word = new String(c, before, length);
+      assertThat(walk.leet)
+          .as(word)
+          .isEqualTo(Folding.leetNextToLetter(c, before, before + length));
+      assertThat(walk.changedCount == 2)
+          .as(word)
+          .isEqualTo(Folding.changesUnderUnleet(c, before, before + length));
+      leet += walk.leet ? 1 : 0;
+      changed += walk.changedCount / 2;
+    }
+    assertThat(leet).isBetween(20_000, 90_000);
+    assertThat(changed).isBetween(20_000, 90_000);
+  }
+
+  /**
    * The hidden channels are looked for only when the front pass saw one of the pairs they start
    * with ("<!", "]:", "!["; any '!' or ']' when an invisible character was removed): over random
    * texts of their pieces, with and without invisible characters inside them, the views hold what a
