@@ -63,9 +63,7 @@ final class Hits {
       if (exact != null) {
         h.compared = null;
         h.tryFirstWords(t, i, exact);
-        if (index.startsLexiconPairs(slot)) {
-          h.tryFirstWords(t, i, InjectionScanner.LEXICON.pairs(t, i));
-        }
+        h.tryFirstWords(t, i, InjectionScanner.LEXICON.pairs(t, i));
       }
       // Indexed: most words have no stem entry, and an iterator per word over the empty list
       // was a measurable part of a short message's scan.

@@ -101,22 +101,6 @@ final class Lexicon {
     return out;
   }
 
-  /**
-   * The hashes of the first words of phrases whose second word is a whole word ({@link #pairs}).
-   */
-  java.util.Set<Integer> pairFirstWordHashes() {
-    java.util.Set<Integer> out = new java.util.HashSet<>();
-    byFirstWord.forEach(
-        (word, phrases) -> {
-          for (Phrase p : phrases) {
-            if (p.size() > 1 && !p.prefix[1]) {
-              out.add(word.hashCode());
-            }
-          }
-        });
-    return out;
-  }
-
   /** {@link #exact}'s answer for a word with {@code hash}. */
   List<Phrase> firstWords(int hash) {
     return firstWords.get(hash);
@@ -142,24 +126,9 @@ final class Lexicon {
     if (t.length(token) < MIN_STEM) {
       return List.of();
     }
-    int pair = t.pair7(token);
-    if ((stemPairs[pair >>> 6] & (1L << pair)) == 0) {
-      return List.of(); // most words: no stem starts with their first two characters
-    }
-    return stemsOfPrefix(t, token);
-  }
-
-  /** {@link #stems} without the filter by the first two characters (what it must answer). */
-  List<Phrase> stemsOfPrefix(Tokens t, int token) {
-    if (t.length(token) < MIN_STEM) {
-      return List.of();
-    }
     List<Phrase> l = stemWords.get(t.prefix4(token));
     return l == null ? List.of() : l;
   }
-
-  /** One bit per {@link Tokens#pair7} of the stems' first two characters. */
-  private final long[] stemPairs = new long[(1 << 14) / 64];
 
   private Table firstWords;
   private Table pairWords;
@@ -253,10 +222,6 @@ final class Lexicon {
             });
     java.util.TreeMap<Long, List<Phrase>> stems = new java.util.TreeMap<>();
     byFirstStem.forEach((k, v) -> stems.put(pack(k), v));
-    for (String stem : byFirstStem.keySet()) {
-      int pair = Tokens.pair7(stem.charAt(0), stem.charAt(1));
-      stemPairs[pair >>> 6] |= 1L << pair;
-    }
     firstWords = new Table(first);
     pairWords = new Table(pairs);
     stemWords = new Table(stems);

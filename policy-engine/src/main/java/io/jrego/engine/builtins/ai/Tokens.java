@@ -136,18 +136,6 @@ final class Tokens {
         | charAt(token, 3);
   }
 
-  /**
-   * The word's first two chars (as compared with the lexicon), 7 bits each, in 14 bits: a key for a
-   * filter by the first two characters (chars past ASCII share keys: a filter's false positives).
-   */
-  int pair7(int token) {
-    return pair7(charAt(token, 0), charAt(token, 1));
-  }
-
-  static int pair7(int c0, int c1) {
-    return (c0 & 0x7F) << 7 | (c1 & 0x7F);
-  }
-
   boolean equalsWord(int token, String w) {
     if (length(token) != w.length()) {
       return false;

@@ -17,13 +17,10 @@ import java.util.Set;
  */
 final class WordIndex {
 
-  /**
-   * Two longs per slot, side by side so that a word found costs one cache line: at {@code 2s} the
-   * hash in the high half and in the low half {@link #USED}, {@link #PAIR}, {@link #LEXICON_PAIR}
-   * and the phrase list + 1 from bit 3; at {@code 2s + 1} the unigram weight's float bits.
-   */
+  /** Per slot: the hash in the high half, the low half {@link #USED}, {@link #PAIR}, list + 1. */
   private final long[] slots;
 
+  private final float[] unigram;
   private final List<List<Lexicon.Phrase>> lists;
   private final int mask;
 
@@ -33,17 +30,11 @@ final class WordIndex {
   private static final long USED = 1;
   private static final long PAIR = 2;
 
-  /** The word starts a lexicon phrase whose second word is a whole word ({@link Lexicon#pairs}). */
-  private static final long LEXICON_PAIR = 4;
-
-  private static final int LIST_SHIFT = 3;
-
   private final InjectionModel model;
 
   private WordIndex(Lexicon lexicon, InjectionModel model) {
     this.model = model;
     Set<Integer> words = new HashSet<>(lexicon.firstWordHashes());
-    Set<Integer> lexiconPairs = lexicon.pairFirstWordHashes();
     Set<Integer> pairStarts = new HashSet<>();
     model.forEachKey(
         key -> {
@@ -54,25 +45,23 @@ final class WordIndex {
         });
     words.addAll(pairStarts);
     int cap = Integer.highestOneBit(Math.max(16, words.size() * 2)) * 2;
-    slots = new long[2 * cap];
+    slots = new long[cap];
+    unigram = new float[cap];
     mask = cap - 1;
     List<List<Lexicon.Phrase>> l = new ArrayList<>();
     for (int hash : words.stream().sorted().toList()) {
       List<Lexicon.Phrase> phrases = lexicon.firstWords(hash);
-      long info =
-          USED
-              | (pairStarts.contains(hash) ? PAIR : 0)
-              | (lexiconPairs.contains(hash) ? LEXICON_PAIR : 0);
+      long info = USED | (pairStarts.contains(hash) ? PAIR : 0);
       if (phrases != null) {
         l.add(phrases);
-        info |= (long) l.size() << LIST_SHIFT;
+        info |= (long) l.size() << 2;
       }
       int s = KeyFilter.slot(hash, mask);
-      while (slots[2 * s] != 0) {
+      while (slots[s] != 0) {
         s = (s + 1) & mask;
       }
-      slots[2 * s] = ((long) hash << 32) | info;
-      slots[2 * s + 1] = Float.floatToRawIntBits(model.weight(InjectionModel.unigram(hash)));
+      slots[s] = ((long) hash << 32) | info;
+      unigram[s] = model.weight(InjectionModel.unigram(hash));
       filter.add(hash);
     }
     lists = List.copyOf(l);
@@ -91,7 +80,7 @@ final class WordIndex {
     }
     int s = KeyFilter.slot(hash, mask);
     while (true) {
-      long v = slots[2 * s];
+      long v = slots[s];
       if (v == 0) {
         return -1;
       }
@@ -102,17 +91,9 @@ final class WordIndex {
     }
   }
 
-  /**
-   * Whether {@link Lexicon#pairs} may have phrases for the word in {@code slot} (found, not -1):
-   * whether a phrase whose second word is a whole word starts with a word of its hash.
-   */
-  boolean startsLexiconPairs(int slot) {
-    return (slots[2 * slot] & LEXICON_PAIR) != 0;
-  }
-
   /** {@link Lexicon#exact}'s answer for a word in {@code slot} (-1: absent). */
   List<Lexicon.Phrase> phrases(int slot) {
-    int list = slot < 0 ? 0 : (int) (slots[2 * slot] & 0xFFFFFFFFL) >>> LIST_SHIFT;
+    int list = slot < 0 ? 0 : (int) (slots[slot] & 0xFFFFFFFFL) >>> 2;
     return list == 0 ? null : lists.get(list - 1);
   }
 
@@ -124,8 +105,8 @@ final class WordIndex {
     if (slot < 0) {
       return 0; // no feature of the model starts with this word
     }
-    double c = Float.intBitsToFloat((int) slots[2 * slot + 1]);
-    if (i + 1 < t.size && (slots[2 * slot] & PAIR) != 0) {
+    double c = unigram[slot];
+    if (i + 1 < t.size && (slots[slot] & PAIR) != 0) {
       c += model.weight(InjectionModel.bigram(t.hash(i), t.hash(i + 1)));
     }
     return c;
