@@ -80,6 +80,12 @@ final class MarkerLiterals {
       }
     }
     long[] afterAlnum = new long[rowCount << 6];
+    for (int c1 = 0; c1 < 128; c1++) {
+      int a1 = alnumIndex(c1);
+      for (int row = 0; row < rowCount && a1 >= 0; row++) {
+        afterAlnum[(row << 6) | a1] = (long) rows[c1] << ROW_SHIFT;
+      }
+    }
     for (int c0 = 0; c0 < 128; c0++) {
       for (int c1 = 0; c1 < 128; c1++) {
         int a1 = alnumIndex(c1);
@@ -92,10 +98,22 @@ final class MarkerLiterals {
             afterAlnum[(rows[c0] << 6) | a1] |= 1L << a2;
           }
         }
+        if (mayStart(c0, c1, ' ')) {
+          afterAlnum[(rows[c0] << 6) | a1] |= 1L << SPACE_BIT;
+        }
+      }
+    }
+    long[] afterSpace = new long[64];
+    for (int c0 = 0; c0 < 128; c0++) {
+      for (int c2 = 0; c2 < 128; c2++) {
+        if (alnumIndex(c0) >= 0 && alnumIndex(c2) >= 0 && mayStart(c0, ' ', c2)) {
+          afterSpace[alnumIndex(c0)] |= 1L << alnumIndex(c2);
+        }
       }
     }
     this.rows = rows;
     this.afterAlnum = afterAlnum;
+    this.afterSpace = afterSpace;
   }
 
   /**
@@ -105,11 +123,28 @@ final class MarkerLiterals {
   final byte[] rows;
 
   /**
+   * Where {@link #afterAlnum}'s entries for a second character {@code c1} hold {@code rows[c1]}:
+   * the row of the next position's first character, read with the bits that answer this one.
+   */
+  static final int ROW_SHIFT = 56;
+
+  /** The bit of an {@link #afterAlnum} entry that answers a space as the third character. */
+  static final int SPACE_BIT = 36;
+
+  /**
+   * {@link #mayStart} of {@code c0, ' ', c2} when {@code c0} and {@code c2} are lower-case ASCII
+   * letters or digits: bit {@link #alnumIndex}{@code (c2)} of {@code afterSpace[alnumIndex(c0)]}.
+   * With {@link #SPACE_BIT} the front pass reads the literal tests of a space between two words
+   * from tables.
+   */
+  final long[] afterSpace;
+
+  /**
    * {@link #mayStart} of {@code c0, c1, c2} when {@code c1} and {@code c2} are lower-case ASCII
    * letters or digits, in one read: bit {@link #alnumIndex}{@code (c2)} of {@code
    * afterAlnum[rows[c0] << 6 | alnumIndex(c1)]} (row 0, every character that starts no such
-   * literal, is all clear). The front pass reads it inside runs of letters and digits, most of a
-   * text's characters.
+   * literal, is all clear there); bits {@link #ROW_SHIFT} and up hold {@code rows[c1]}. The front
+   * pass reads it inside runs of letters and digits, most of a text's characters.
    */
   final long[] afterAlnum;
 

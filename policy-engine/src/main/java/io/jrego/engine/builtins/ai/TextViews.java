@@ -276,6 +276,7 @@ final class TextViews {
       int f2 = -1;
       byte[] rows = literals != null ? literals.rows : NO_ROWS;
       long[] afterAlnum = literals != null ? literals.afterAlnum : NO_AFTER_ALNUM;
+      long[] afterSpace = literals != null ? literals.afterSpace : NO_AFTER_SPACE;
       while (n < cap) {
         if (i >= end) {
           base += i; // past a surrogate pair at the chunk's end, one more than end
@@ -383,16 +384,21 @@ final class TextViews {
           // An ASCII letter or digit, folded while every code point so far folded to one: the
           // letters and digits after it go on the same word and token, so each needs only its
           // fold, the token hash, the base64 run and the literal test, read from tables without
-          // the word-boundary branches above; and a space followed by a letter or digit, the
-          // commonest end of a word, ends it and starts the next here too (most characters of
-          // most texts are read in this loop).
+          // the word-boundary branches above; and the separators between two words (spaces and
+          // the punctuation that has no case of its own above) end one word and start the next
+          // here too, a space after a letter or digit with its literal tests read from tables
+          // (most characters of most texts are read in this loop).
           int limit = Math.min(end, i + (cap - n));
           int r2 = (f2 & ~0x7F) == 0 ? rows[f2] : 0; // f2's row, 0 when it starts no literal
           int a1 = cls >>> ALNUM_SHIFT; // f1's alnum index
           int kinds = 0;
           while (true) {
-            while (i < limit) {
-              int c = chars[i];
+            // One index for the chars and the code points: off apart while every char is ASCII.
+            int off = i - n;
+            int q = n;
+            int qLimit = limit - off;
+            while (q < qLimit) {
+              int c = chars[q + off];
               if (c >= 0x80) {
                 break;
               }
@@ -402,58 +408,96 @@ final class TextViews {
               }
               int g = cl >>> FOLD_SHIFT & FOLD_MASK;
               int a = cl >>> ALNUM_SHIFT;
-              cps[n] = c;
-              folded[n] = g;
+              cps[q] = c;
+              folded[q] = g;
               kinds |= cl;
               tokenHash = 31 * tokenHash + g;
-              if (++run == Decoders.MIN_BASE64) {
+              long m = afterAlnum[(r2 << 6) | a1];
+              if ((m & (1L << a)) != 0) {
+                walk.literal(q - 2);
+              }
+              r2 = (int) (m >>> MarkerLiterals.ROW_SHIFT); // the row of the char before this one
+              a1 = a;
+              q++;
+            }
+            if (q > n) {
+              // the base64 run grew by the chars read: its start is recorded once it is long enough
+              int grown = run + (q - n);
+              if (run < Decoders.MIN_BASE64 && grown >= Decoders.MIN_BASE64) {
                 if (startCount == starts.length) {
                   starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
                 }
-                starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+                starts[startCount++] = n - run;
               }
-              if ((afterAlnum[(r2 << 6) | a1] & (1L << a)) != 0) {
-                walk.literal(n - 2);
-              }
-              r2 = rows[f1];
-              a1 = a;
-              f2 = f1;
-              f1 = g;
-              n++;
-              i++;
+              run = grown;
+              f2 = folded[q - 2];
+              f1 = folded[q - 1];
+              n = q;
+              i = q + off;
             }
             wordKinds |= kinds >>> KINDS_SHIFT & KINDS_MASK;
-            if (i + 1 >= limit || chars[i] != ' ') {
+            if (i >= limit) {
               break;
             }
-            int c = chars[i + 1];
-            if (c >= 0x80 || (ASCII[c] & ALNUM) == 0) {
-              break; // the general step reads the space
+            int c = chars[i];
+            int cl = c < 0x80 ? ASCII[c] : 0;
+            if ((cl & SEPARATOR) == 0) {
+              break; // the general step reads it
             }
-            // The space at n ends the word and its token, as the general step would.
+            // A separator ends the word and its token, as the general step would end them.
             words.add(tokenFrom, n, tokenHash);
             if ((wordKinds & LEET_WORD) == LEET_WORD) {
               walk.leetWord(folded, wordFrom, n);
             }
             if (n - wordFrom == 1) {
-              if (oneEnd == n - 2 && Folding.isSeparator(folded[n - 2])) {
+              int sf = cl >>> FOLD_SHIFT & FOLD_MASK;
+              if (oneEnd == n - 2
+                  && Folding.isSeparator(folded[n - 2])
+                  && (sf == folded[n - 2] || sf == ' ')) {
                 walk.spaced(n - 2);
               }
               oneEnd = n;
             }
-            cps[n] = ' ';
-            folded[n] = ' ';
-            if (literals != null && n >= 2 && literals.mayStart(f2, f1, ' ')) {
-              walk.literal(n - 2);
+            wordFrom = -1;
+            tokenFrom = -1;
+            boolean space = c == ' '; // a space after a letter or digit: its literal test by table
+            while (true) {
+              // the separator: its fold, the base64 run and the literal test
+              int sf = cl >>> FOLD_SHIFT & FOLD_MASK;
+              cps[n] = c;
+              folded[n] = sf;
+              run = (cl & BASE64) != 0 ? run + 1 : 0;
+              if (run == Decoders.MIN_BASE64) {
+                if (startCount == starts.length) {
+                  starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+                }
+                starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+              }
+              if (space
+                  ? (afterAlnum[(r2 << 6) | a1] & (1L << MarkerLiterals.SPACE_BIT)) != 0
+                  : literals != null && n >= 2 && literals.mayStart(f2, f1, sf)) {
+                walk.literal(n - 2);
+              }
+              f2 = f1;
+              f1 = sf;
+              n++;
+              i++;
+              if (i >= limit) {
+                break;
+              }
+              c = chars[i];
+              cl = c < 0x80 ? ASCII[c] : 0;
+              if ((cl & SEPARATOR) == 0) {
+                break;
+              }
+              space = false;
             }
-            f2 = f1;
-            f1 = ' ';
-            run = 0;
-            n++;
-            i++;
-            // The letter or digit after it starts the next word and its token.
-            int cl = ASCII[c];
+            if ((cl & ALNUM) == 0) {
+              break; // the general step reads what follows (or the limit was reached)
+            }
+            // The letter or digit after them starts the next word and its token.
             int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+            int a = cl >>> ALNUM_SHIFT;
             cps[n] = c;
             folded[n] = g;
             wordFrom = n;
@@ -461,12 +505,20 @@ final class TextViews {
             tokenFrom = n;
             tokenHash = g;
             kinds = cl;
-            run = 1;
-            if (literals != null && n >= 2 && literals.mayStart(f2, f1, g)) {
+            if (++run == Decoders.MIN_BASE64) {
+              if (startCount == starts.length) {
+                starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+              }
+              starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+            }
+            // mayStart(f2, f1, g): by table after one space that followed a letter or digit
+            if (space
+                ? (afterSpace[MarkerLiterals.alnumIndex(f2)] & (1L << a)) != 0
+                : literals != null && n >= 2 && literals.mayStart(f2, f1, g)) {
               walk.literal(n - 2);
             }
-            r2 = rows[' '];
-            a1 = cl >>> ALNUM_SHIFT;
+            r2 = rows[f1]; // f1, the separator before g, is ASCII
+            a1 = a;
             f2 = f1;
             f1 = g;
             n++;
@@ -535,6 +587,12 @@ final class TextViews {
      */
     private static final int HIDE_SECOND = 16;
 
+    /**
+     * A char the run loop may read between two words as the general step would: ASCII, no word
+     * char, and none of the general step's cases (escape, hidden-channel chars).
+     */
+    private static final int SEPARATOR = 32;
+
     private static final char[] HIDE_FIRST = new char[0x80];
 
     /**
@@ -556,6 +614,7 @@ final class TextViews {
 
     private static final byte[] NO_ROWS = new byte[128];
     private static final long[] NO_AFTER_ALNUM = new long[64];
+    private static final long[] NO_AFTER_SPACE = new long[64];
 
     static {
       HIDE_FIRST['!'] = '<';
@@ -568,6 +627,16 @@ final class TextViews {
                 | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
                 | (c == '!' || c == ']' ? HIDE : 0)
                 | (c == '!' || c == ':' || c == '[' ? HIDE_SECOND : 0)
+                | (Folding.kinds(fold) == 0
+                        && c != '\\'
+                        && c != '%'
+                        && c != '&'
+                        && c != '!'
+                        && c != ']'
+                        && c != ':'
+                        && c != '['
+                    ? SEPARATOR
+                    : 0)
                 | Folding.kinds(fold) << KINDS_SHIFT
                 | fold << FOLD_SHIFT
                 | (MarkerLiterals.alnumIndex(fold) >= 0

@@ -547,12 +547,50 @@ class TextViewsTest {
   }
 
   /**
+   * The front pass tests a space between two words, and the first letters after it, for marker
+   * literals from tables built for the literals it is given. The shipped markers have no literal
+   * with a space as its second or third character, so these have: over random texts of their
+   * pieces, the one walk finds each literal where a search of every position does.
+   */
+  @Test
+  void views_literalsWithSpacesAreFoundWhereASearchFindsThem() {
+    MarkerLiterals literals =
+        new MarkerLiterals(
+            List.of(
+                new InjectionRules.Marker(
+                    "test.spaces",
+                    "test",
+                    50,
+                    List.of("a b", "xy z", "q 1", "9 x", "to be", "z zz", "(a b"),
+                    com.google.re2j.Pattern.compile("x"))));
+    String[] pieces = {
+      "a", "b", " ", " ", "xy", "z", "q", "1", "9", "x", "to", "be", "(", "A", "Z", "zz", ".", "5",
+      "a b", "xy z", "q 1", "9 x", "to be", "z zz", "(a b", "A B", "Xy Z"
+    };
+    SplittableRandom random = new SplittableRandom(43);
+    int found = 0;
+    for (int round = 0; round < 20_000; round++) {
+      TextViews v =
+          assertOneWalkAsSeparateWalks(
+              randomText(random, pieces, 20), TextViews.Limits.DEFAULT, literals);
+      int[][] at = literals.find(v.folded, v.literalStarts, v.literalCount);
+      found += at == null ? 0 : at[0].length;
+    }
+    assertThat(found).isGreaterThan(10_000);
+  }
+
+  /**
    * Asserts that the one walk read {@code text}'s code points (up to the limit), and that its
    * folded view, spans, words and marker literal offsets are those of the separate walks over them;
    * returns the views.
    */
   private static TextViews assertOneWalkAsSeparateWalks(String text, TextViews.Limits limits) {
-    MarkerLiterals literals = InjectionScanner.LITERALS;
+    return assertOneWalkAsSeparateWalks(text, limits, InjectionScanner.LITERALS);
+  }
+
+  /** {@link #assertOneWalkAsSeparateWalks(String, TextViews.Limits)} with other literals. */
+  private static TextViews assertOneWalkAsSeparateWalks(
+      String text, TextViews.Limits limits, MarkerLiterals literals) {
     TextViews v = TextViews.of(text, limits, literals);
     int[] cps = v.codePoints();
     assertThat(cps).as(text).isEqualTo(text.codePoints().limit(limits.maxChars()).toArray());
