@@ -80,10 +80,10 @@ final class MarkerLiterals {
       }
     }
     long[] afterAlnum = new long[rowCount << 6];
+    byte[] alnumRows = new byte[128];
     for (int c1 = 0; c1 < 128; c1++) {
-      int a1 = alnumIndex(c1);
-      for (int row = 0; row < rowCount && a1 >= 0; row++) {
-        afterAlnum[(row << 6) | a1] = (long) rows[c1] << ROW_SHIFT;
+      if (alnumIndex(c1) >= 0) {
+        alnumRows[alnumIndex(c1)] = rows[c1];
       }
     }
     for (int c0 = 0; c0 < 128; c0++) {
@@ -112,6 +112,7 @@ final class MarkerLiterals {
       }
     }
     this.rows = rows;
+    this.alnumRows = alnumRows;
     this.afterAlnum = afterAlnum;
     this.afterSpace = afterSpace;
   }
@@ -122,11 +123,8 @@ final class MarkerLiterals {
    */
   final byte[] rows;
 
-  /**
-   * Where {@link #afterAlnum}'s entries for a second character {@code c1} hold {@code rows[c1]}:
-   * the row of the next position's first character, read with the bits that answer this one.
-   */
-  static final int ROW_SHIFT = 56;
+  /** {@link #rows} by {@link #alnumIndex} (128 entries, the rest 0). */
+  final byte[] alnumRows;
 
   /** The bit of an {@link #afterAlnum} entry that answers a space as the third character. */
   static final int SPACE_BIT = 36;
@@ -143,8 +141,8 @@ final class MarkerLiterals {
    * {@link #mayStart} of {@code c0, c1, c2} when {@code c1} and {@code c2} are lower-case ASCII
    * letters or digits, in one read: bit {@link #alnumIndex}{@code (c2)} of {@code
    * afterAlnum[rows[c0] << 6 | alnumIndex(c1)]} (row 0, every character that starts no such
-   * literal, is all clear there); bits {@link #ROW_SHIFT} and up hold {@code rows[c1]}. The front
-   * pass reads it inside runs of letters and digits, most of a text's characters.
+   * literal, is all clear there). The front pass reads it inside runs of letters and digits, most
+   * of a text's characters.
    */
   final long[] afterAlnum;
 

@@ -277,6 +277,7 @@ final class TextViews {
       byte[] rows = literals != null ? literals.rows : NO_ROWS;
       long[] afterAlnum = literals != null ? literals.afterAlnum : NO_AFTER_ALNUM;
       long[] afterSpace = literals != null ? literals.afterSpace : NO_AFTER_SPACE;
+      byte[] alnumRows = literals != null ? literals.alnumRows : NO_ROWS;
       while (n < cap) {
         if (i >= end) {
           base += i; // past a surrogate pair at the chunk's end, one more than end
@@ -416,7 +417,9 @@ final class TextViews {
               if ((m & (1L << a)) != 0) {
                 walk.literal(q - 2);
               }
-              r2 = (int) (m >>> MarkerLiterals.ROW_SHIFT); // the row of the char before this one
+              // the row of the char before this one, from its alnum index (read from a table, not
+              // from m: the next read's index would then wait for this read)
+              r2 = alnumRows[a1];
               a1 = a;
               q++;
             }
