@@ -282,7 +282,7 @@ final class Folding {
       return in;
     }
     for (int k = 0; k < changedCount; k += 2) {
-      unleet(in, changed[k], changed[k + 1], in);
+      unleetChanging(in, changed[k], changed[k + 1]);
     }
     in.words = respliced(in, walk, changed, changedCount);
     if (literals != null && walk.literals != null) {
@@ -340,10 +340,34 @@ final class Folding {
       this.literals = literals ? NONE : null;
     }
 
-    /** Word {@code [i, j)} of {@code c} has a letter and a leetspeak character. */
+    /**
+     * Word {@code [i, j)} of {@code c} has a letter and a leetspeak character: whether one stands
+     * next to a letter ({@link #leetNextToLetter}) and whether {@link #unleet} would replace any
+     * ({@link #changesUnderUnleet}), in one reading of the word.
+     */
     void leetWord(int[] c, int i, int j) {
-      leet = leet || leetNextToLetter(c, i, j);
-      if (changesUnderUnleet(c, i, j)) {
+      boolean nextToLetter = false;
+      boolean replaceable = false; // a leetspeak char that is a digit or inside the word
+      boolean leetBefore = false; // one before the char being read
+      boolean innerLeet = false; // one before the last letter
+      boolean prevLetter = false;
+      int lastLetter = -1;
+      for (int k = i; k < j; k++) {
+        int ch = c[k];
+        boolean letter = isLetter(ch);
+        if (letter) {
+          lastLetter = k;
+          innerLeet = leetBefore;
+        } else if (leetLetter(ch) != 0) {
+          leetBefore = true;
+          nextToLetter |= (k > i && prevLetter) || (k + 1 < j && isLetter(c[k + 1]));
+          replaceable |= (ch >= '0' && ch <= '9') || (k != i && k != j - 1);
+        }
+        prevLetter = letter;
+      }
+      leet |= nextToLetter;
+      boolean skip = lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1); // leetskip
+      if (!skip && replaceable) {
         if (changed == null) {
           changed = new int[16];
         } else if (changedCount + 2 > changed.length) {
@@ -412,12 +436,15 @@ final class Folding {
     int w = 0;
     for (int k = 0; k <= changedCount; k += 2) {
       int a = k < changedCount ? changed[k] : Integer.MAX_VALUE;
-      for (; w < size && from[w] < a; w++) {
-        from[out] = from[w];
-        to[out] = to[w];
-        hash[out] = hash[w];
-        out++;
+      // the words before the range, moved down as one block (in place while none was dropped)
+      int e = k < changedCount ? firstFrom(from, w, size, a) : size;
+      if (out != w) {
+        System.arraycopy(from, w, from, out, e - w);
+        System.arraycopy(to, w, to, out, e - w);
+        System.arraycopy(hash, w, hash, out, e - w);
       }
+      out += e - w;
+      w = e;
       if (k == changedCount) {
         break;
       }
@@ -452,10 +479,25 @@ final class Folding {
   }
 
   /**
+   * The first index in {@code [lo, hi)} of ascending {@code a} whose value is at least {@code x}.
+   */
+  static int firstFrom(int[] a, int lo, int hi, int x) {
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < x) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
    * Whether word {@code [i, j)} has a leetspeak character next to a letter. A letter is a word
    * character, so a leetspeak character's letter neighbour is always inside its word.
    */
-  private static boolean leetNextToLetter(int[] c, int i, int j) {
+  static boolean leetNextToLetter(int[] c, int i, int j) {
     for (int k = i; k < j; k++) {
       if (leetLetter(c[k]) != 0
           && ((k > i && isLetter(c[k - 1])) || (k + 1 < j && isLetter(c[k + 1])))) {
@@ -466,7 +508,7 @@ final class Folding {
   }
 
   /** Whether {@link #unleet} would replace anything in word {@code [i, j)}. */
-  private static boolean changesUnderUnleet(int[] c, int i, int j) {
+  static boolean changesUnderUnleet(int[] c, int i, int j) {
     if (leetskip(c, i, j)) {
       return false;
     }
@@ -495,6 +537,20 @@ final class Folding {
       innerLeet |= leetLetter(c[k]) != 0;
     }
     return lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1);
+  }
+
+  /**
+   * {@link #unleet} of word {@code [i, j)} of {@code in}, in place, for a word {@link
+   * Walk#leetWord} found it changes (so not {@link #leetskip}).
+   */
+  private static void unleetChanging(MappedText in, int i, int j) {
+    int[] c = in.codePoints();
+    for (int k = i; k < j; k++) {
+      int l = leetLetter(c[k]);
+      if (l != 0 && (Character.isDigit(c[k]) || (k != i && k != j - 1))) {
+        in.set(k, l);
+      }
+    }
   }
 
   /**

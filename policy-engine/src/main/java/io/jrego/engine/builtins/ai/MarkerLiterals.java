@@ -69,6 +69,89 @@ final class MarkerLiterals {
       literals[e.getKey()] = e.getValue().toArray(String[]::new);
       markers[e.getKey()] = ms.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
     }
+    // mayStart for a second and third character that are ASCII letters or digits, by rows of
+    // the first character: the rows a literal with such a second character starts, row 0 none
+    byte[] rows = new byte[128];
+    int rowCount = 1;
+    for (int key : lits.keySet()) {
+      int c0 = key / 128;
+      if (alnumIndex(key % 128) >= 0 && rows[c0] == 0) {
+        rows[c0] = (byte) rowCount++;
+      }
+    }
+    long[] afterAlnum = new long[rowCount << 6];
+    byte[] alnumRows = new byte[128];
+    for (int c1 = 0; c1 < 128; c1++) {
+      if (alnumIndex(c1) >= 0) {
+        alnumRows[alnumIndex(c1)] = rows[c1];
+      }
+    }
+    for (int c0 = 0; c0 < 128; c0++) {
+      for (int c1 = 0; c1 < 128; c1++) {
+        int a1 = alnumIndex(c1);
+        if (rows[c0] == 0 || a1 < 0) {
+          continue;
+        }
+        for (int c2 = 0; c2 < 128; c2++) {
+          int a2 = alnumIndex(c2);
+          if (a2 >= 0 && mayStart(c0, c1, c2)) {
+            afterAlnum[(rows[c0] << 6) | a1] |= 1L << a2;
+          }
+        }
+        if (mayStart(c0, c1, ' ')) {
+          afterAlnum[(rows[c0] << 6) | a1] |= 1L << SPACE_BIT;
+        }
+      }
+    }
+    long[] afterSpace = new long[64];
+    for (int c0 = 0; c0 < 128; c0++) {
+      for (int c2 = 0; c2 < 128; c2++) {
+        if (alnumIndex(c0) >= 0 && alnumIndex(c2) >= 0 && mayStart(c0, ' ', c2)) {
+          afterSpace[alnumIndex(c0)] |= 1L << alnumIndex(c2);
+        }
+      }
+    }
+    this.rows = rows;
+    this.alnumRows = alnumRows;
+    this.afterAlnum = afterAlnum;
+    this.afterSpace = afterSpace;
+  }
+
+  /**
+   * Per ASCII character, its row in {@link #afterAlnum}: non-zero for the first character of a
+   * literal whose second character is an ASCII letter or digit.
+   */
+  final byte[] rows;
+
+  /** {@link #rows} by {@link #alnumIndex} (128 entries, the rest 0). */
+  final byte[] alnumRows;
+
+  /** The bit of an {@link #afterAlnum} entry that answers a space as the third character. */
+  static final int SPACE_BIT = 36;
+
+  /**
+   * {@link #mayStart} of {@code c0, ' ', c2} when {@code c0} and {@code c2} are lower-case ASCII
+   * letters or digits: bit {@link #alnumIndex}{@code (c2)} of {@code afterSpace[alnumIndex(c0)]}.
+   * With {@link #SPACE_BIT} the front pass reads the literal tests of a space between two words
+   * from tables.
+   */
+  final long[] afterSpace;
+
+  /**
+   * {@link #mayStart} of {@code c0, c1, c2} when {@code c1} and {@code c2} are lower-case ASCII
+   * letters or digits, in one read: bit {@link #alnumIndex}{@code (c2)} of {@code
+   * afterAlnum[rows[c0] << 6 | alnumIndex(c1)]} (row 0, every character that starts no such
+   * literal, is all clear there). The front pass reads it inside runs of letters and digits, most
+   * of a text's characters.
+   */
+  final long[] afterAlnum;
+
+  /** 0-25 for 'a'-'z', 26-35 for '0'-'9', else -1 (upper case is folded before it is asked). */
+  static int alnumIndex(int c) {
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a';
+    }
+    return c >= '0' && c <= '9' ? 26 + c - '0' : -1;
   }
 
   /**
@@ -177,15 +260,14 @@ final class MarkerLiterals {
     for (int k = 0; k < changedCount; k += 2) {
       int from = Math.max(done, changed[k] - 2);
       int to = changed[k + 1];
-      for (; q < count && before[q] < from; q++) {
-        if (size == out.length) {
-          out = Arrays.copyOf(out, size * 2);
-        }
-        out[size++] = before[q];
+      // the positions before the range kept, as one block
+      int e = Folding.firstFrom(before, q, count, from);
+      if (size + (e - q) > out.length) {
+        out = Arrays.copyOf(out, Math.max(size * 2, size + (e - q)));
       }
-      while (q < count && before[q] < to) {
-        q++;
-      }
+      System.arraycopy(before, q, out, size, e - q);
+      size += e - q;
+      q = Folding.firstFrom(before, e, count, to);
       for (int p = Math.max(0, from); p < to && p + 1 < n; p++) {
         if (mayStart(c[p], c[p + 1], p + 2 < n ? c[p + 2] : PAST_END)) {
           if (size == out.length) {
@@ -196,12 +278,11 @@ final class MarkerLiterals {
       }
       done = Math.max(done, to);
     }
-    for (; q < count; q++) {
-      if (size == out.length) {
-        out = Arrays.copyOf(out, size * 2);
-      }
-      out[size++] = before[q];
+    if (size + (count - q) > out.length) {
+      out = Arrays.copyOf(out, size + (count - q));
     }
+    System.arraycopy(before, q, out, size, count - q);
+    size += count - q;
     return size == out.length ? out : Arrays.copyOf(out, size);
   }
 }

@@ -120,7 +120,8 @@ final class TextViews {
     if (tags.length() > 0) {
       decode(tags, "tags/", 1, limits);
     }
-    // Every hidden channel starts with "<!--", "[...]: #" or "![": none without a '!' or a ']'.
+    // Every hidden channel starts with "<!--", "[...]: #" or "![": none without one of the pairs
+    // "<!", "]:", "![" (or, when something invisible was removed, a '!' or a ']').
     if (front.mayHide) {
       // Nothing invisible and nothing cut off: the plain view is the text itself
       String s = first == n && !truncated ? text : plain.toString();
@@ -237,24 +238,27 @@ final class TextViews {
         SCRATCH.set(cps);
       }
       int[] folded = new int[Math.max(16, cap)];
-      // The chars in one bulk copy, then read from the array: a String's charAt checks the index
-      // and the string's coding at every call, and UTF-16 strings (a text with one char outside
-      // Latin-1) pay for both at every char. Only the chars the pass can reach are copied: cap
-      // code points take at most 2 * cap chars, and one more is looked at for a surrogate pair.
+      // The chars in bulk copies of up to CHUNK, then read from this thread's array: a String's
+      // charAt checks the index and the string's coding at every call, and UTF-16 strings (a text
+      // with one char outside Latin-1) pay for both at every char. Only the chars the pass can
+      // reach are copied: cap code points take at most 2 * cap chars, and one more is looked at
+      // for a surrogate pair (each chunk copies one char past its end for that).
       int reach = (int) Math.min(len, 2L * cap + 1);
+      int room = Math.min(reach, CHUNK + 1);
       char[] chars = CHARS.get();
-      if (reach > SCRATCH_MAX) {
-        chars = new char[reach];
-      } else if (chars.length < reach) {
-        chars = new char[Math.max(reach, 256)];
+      if (chars.length < room) {
+        chars = new char[Math.max(room, 256)];
         CHARS.set(chars);
       }
-      text.getChars(0, reach, chars, 0);
+      int base = 0; // chars[k] is the text's char base + k
+      int i = 0; // the next char, in chars
+      int end = 0; // the chunk's chars are chars[0, end)
+      int copied = 0; // chars[0, copied) hold the text's
       int n = 0;
-      int i = 0;
       int foldedCount = -1;
       int firstInvisible = -1;
       int seen = 0;
+      boolean hidePair = false; // "<!", "]:" or "![" seen
       int run = 0;
       int[] starts = NO_STARTS;
       int startCount = 0;
@@ -270,10 +274,25 @@ final class TextViews {
       int oneEnd = Integer.MIN_VALUE; // where the last word of one character ended
       int f1 = -1; // the folded code points one and two before this one
       int f2 = -1;
-      while (i < len && n < cap) {
+      byte[] rows = literals != null ? literals.rows : NO_ROWS;
+      long[] afterAlnum = literals != null ? literals.afterAlnum : NO_AFTER_ALNUM;
+      long[] afterSpace = literals != null ? literals.afterSpace : NO_AFTER_SPACE;
+      byte[] alnumRows = literals != null ? literals.alnumRows : NO_ROWS;
+      while (n < cap) {
+        if (i >= end) {
+          base += i; // past a surrogate pair at the chunk's end, one more than end
+          if (base >= reach) {
+            i = 0;
+            break;
+          }
+          i = 0;
+          end = Math.min(reach - base, CHUNK);
+          copied = Math.min(reach - base, CHUNK + 1);
+          text.getChars(base, base + copied, chars, 0);
+        }
         int cp = chars[i];
         if (Character.isHighSurrogate((char) cp)
-            && i + 1 < len
+            && i + 1 < copied
             && Character.isLowSurrogate(chars[i + 1])) {
           cp = Character.toCodePoint((char) cp, chars[i + 1]);
           i += 2;
@@ -283,9 +302,13 @@ final class TextViews {
         cps[n] = cp;
         int f = -1; // the code point's fold, while every one so far folded to one
         int k = 0; // the fold's Folding.kinds
+        int cls = 0;
         if (cp < 0x80) {
-          int cls = ASCII[cp];
+          cls = ASCII[cp];
           seen |= cls;
+          if ((cls & HIDE_SECOND) != 0 && n > 0 && cps[n - 1] == HIDE_FIRST[cp]) {
+            hidePair = true;
+          }
           run = (cls & BASE64) != 0 ? run + 1 : 0;
           if (run == Decoders.MIN_BASE64 || (cls & ESCAPE) != 0) {
             if (startCount == starts.length) {
@@ -294,8 +317,8 @@ final class TextViews {
             starts[startCount++] = (cls & ESCAPE) != 0 ? n : n + 1 - Decoders.MIN_BASE64;
           }
           if (foldedCount < 0) {
-            f = cls >>> FOLD_SHIFT;
-            k = (cls >>> KINDS_SHIFT) & 0xFF;
+            f = cls >>> FOLD_SHIFT & FOLD_MASK;
+            k = cls >>> KINDS_SHIFT & KINDS_MASK;
             folded[n] = f;
           }
         } else {
@@ -358,6 +381,153 @@ final class TextViews {
           f1 = f;
         }
         n++;
+        if ((cls & ALNUM) != 0 && f >= 0) {
+          // An ASCII letter or digit, folded while every code point so far folded to one: the
+          // letters and digits after it go on the same word and token, so each needs only its
+          // fold, the token hash, the base64 run and the literal test, read from tables without
+          // the word-boundary branches above; and the separators between two words (spaces and
+          // the punctuation that has no case of its own above) end one word and start the next
+          // here too, a space after a letter or digit with its literal tests read from tables
+          // (most characters of most texts are read in this loop).
+          int limit = Math.min(end, i + (cap - n));
+          int r2 = (f2 & ~0x7F) == 0 ? rows[f2] : 0; // f2's row, 0 when it starts no literal
+          int a1 = cls >>> ALNUM_SHIFT; // f1's alnum index
+          int kinds = 0;
+          while (true) {
+            // One index for the chars and the code points: off apart while every char is ASCII.
+            int off = i - n;
+            int q = n;
+            int qLimit = limit - off;
+            while (q < qLimit) {
+              int c = chars[q + off];
+              if (c >= 0x80) {
+                break;
+              }
+              int cl = ASCII[c];
+              if ((cl & ALNUM) == 0) {
+                break;
+              }
+              int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+              int a = cl >>> ALNUM_SHIFT;
+              cps[q] = c;
+              folded[q] = g;
+              kinds |= cl;
+              tokenHash = 31 * tokenHash + g;
+              long m = afterAlnum[(r2 << 6) | a1];
+              if ((m & (1L << a)) != 0) {
+                walk.literal(q - 2);
+              }
+              // the row of the char before this one, from its alnum index (read from a table, not
+              // from m: the next read's index would then wait for this read)
+              r2 = alnumRows[a1];
+              a1 = a;
+              q++;
+            }
+            if (q > n) {
+              // the base64 run grew by the chars read: its start is recorded once it is long enough
+              int grown = run + (q - n);
+              if (run < Decoders.MIN_BASE64 && grown >= Decoders.MIN_BASE64) {
+                if (startCount == starts.length) {
+                  starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+                }
+                starts[startCount++] = n - run;
+              }
+              run = grown;
+              f2 = folded[q - 2];
+              f1 = folded[q - 1];
+              n = q;
+              i = q + off;
+            }
+            wordKinds |= kinds >>> KINDS_SHIFT & KINDS_MASK;
+            if (i >= limit) {
+              break;
+            }
+            int c = chars[i];
+            int cl = c < 0x80 ? ASCII[c] : 0;
+            if ((cl & SEPARATOR) == 0) {
+              break; // the general step reads it
+            }
+            // A separator ends the word and its token, as the general step would end them.
+            words.add(tokenFrom, n, tokenHash);
+            if ((wordKinds & LEET_WORD) == LEET_WORD) {
+              walk.leetWord(folded, wordFrom, n);
+            }
+            if (n - wordFrom == 1) {
+              int sf = cl >>> FOLD_SHIFT & FOLD_MASK;
+              if (oneEnd == n - 2
+                  && Folding.isSeparator(folded[n - 2])
+                  && (sf == folded[n - 2] || sf == ' ')) {
+                walk.spaced(n - 2);
+              }
+              oneEnd = n;
+            }
+            wordFrom = -1;
+            tokenFrom = -1;
+            boolean space = c == ' '; // a space after a letter or digit: its literal test by table
+            while (true) {
+              // the separator: its fold, the base64 run and the literal test
+              int sf = cl >>> FOLD_SHIFT & FOLD_MASK;
+              cps[n] = c;
+              folded[n] = sf;
+              run = (cl & BASE64) != 0 ? run + 1 : 0;
+              if (run == Decoders.MIN_BASE64) {
+                if (startCount == starts.length) {
+                  starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+                }
+                starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+              }
+              if (space
+                  ? (afterAlnum[(r2 << 6) | a1] & (1L << MarkerLiterals.SPACE_BIT)) != 0
+                  : literals != null && n >= 2 && literals.mayStart(f2, f1, sf)) {
+                walk.literal(n - 2);
+              }
+              f2 = f1;
+              f1 = sf;
+              n++;
+              i++;
+              if (i >= limit) {
+                break;
+              }
+              c = chars[i];
+              cl = c < 0x80 ? ASCII[c] : 0;
+              if ((cl & SEPARATOR) == 0) {
+                break;
+              }
+              space = false;
+            }
+            if ((cl & ALNUM) == 0) {
+              break; // the general step reads what follows (or the limit was reached)
+            }
+            // The letter or digit after them starts the next word and its token.
+            int g = cl >>> FOLD_SHIFT & FOLD_MASK;
+            int a = cl >>> ALNUM_SHIFT;
+            cps[n] = c;
+            folded[n] = g;
+            wordFrom = n;
+            wordKinds = 0;
+            tokenFrom = n;
+            tokenHash = g;
+            kinds = cl;
+            if (++run == Decoders.MIN_BASE64) {
+              if (startCount == starts.length) {
+                starts = java.util.Arrays.copyOf(starts, Math.max(16, 2 * startCount));
+              }
+              starts[startCount++] = n + 1 - Decoders.MIN_BASE64;
+            }
+            // mayStart(f2, f1, g): by table after one space that followed a letter or digit
+            if (space
+                ? (afterSpace[MarkerLiterals.alnumIndex(f2)] & (1L << a)) != 0
+                : literals != null && n >= 2 && literals.mayStart(f2, f1, g)) {
+              walk.literal(n - 2);
+            }
+            r2 = rows[f1]; // f1, the separator before g, is ASCII
+            a1 = a;
+            f2 = f1;
+            f1 = g;
+            n++;
+            i++;
+          }
+        }
       }
       if (foldedCount < 0) {
         if (tokenFrom >= 0) {
@@ -370,9 +540,7 @@ final class TextViews {
           walk.literal(n - 2);
         }
       }
-      if (reach <= SCRATCH_MAX) {
-        java.util.Arrays.fill(chars, 0, reach, '\0'); // this thread's array keeps no text
-      }
+      java.util.Arrays.fill(chars, 0, room, '\0'); // this thread's array keeps no text
       if (n < cap && !reused) {
         cps = java.util.Arrays.copyOf(cps, n);
       }
@@ -380,13 +548,13 @@ final class TextViews {
           cps,
           n,
           reused,
-          i < len,
+          base + i < len,
           folded,
           foldedCount < 0 ? n : foldedCount,
           firstInvisible < 0 ? n : firstInvisible,
           starts,
           startCount,
-          (seen & HIDE) != 0,
+          hidePair || (firstInvisible >= 0 && (seen & HIDE) != 0),
           walk,
           literals);
     }
@@ -404,12 +572,31 @@ final class TextViews {
 
     private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> NO_STARTS);
 
-    /** The chars of texts up to {@link #SCRATCH_MAX} chars (32 KB at most per thread). */
+    /** The chars the pass reads at a time, in this thread's array (32 KB). */
+    private static final int CHUNK = 1 << 14;
+
+    /** The chars being read, {@link #CHUNK} and one more at most. */
     private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[0]);
 
     private static final int BASE64 = 1;
     private static final int ESCAPE = 2;
     private static final int HIDE = 4;
+
+    /**
+     * The second char of how every hidden channel starts ({@link HiddenChannels}: "<!--", "]: #",
+     * "!["); {@link #HIDE_FIRST} the first. Without an invisible character the channels are looked
+     * for in the code points themselves, so none is there unless one of the three pairs is; with
+     * one (removing it can join a pair) a {@link #HIDE} char is enough.
+     */
+    private static final int HIDE_SECOND = 16;
+
+    /**
+     * A char the run loop may read between two words as the general step would: ASCII, no word
+     * char, and none of the general step's cases (escape, hidden-channel chars).
+     */
+    private static final int SEPARATOR = 32;
+
+    private static final char[] HIDE_FIRST = new char[0x80];
 
     /**
      * Per ASCII character, all the pass asks of it in one read: its {@link #BASE64}, {@link
@@ -419,17 +606,45 @@ final class TextViews {
     private static final int[] ASCII = new int[0x80];
 
     private static final int KINDS_SHIFT = 8;
+    private static final int KINDS_MASK = 0xFF;
     private static final int FOLD_SHIFT = 16;
+    private static final int FOLD_MASK = 0xFF;
+
+    /** An ASCII letter or digit: its fold's {@link MarkerLiterals#alnumIndex} from bit 24. */
+    private static final int ALNUM = 8;
+
+    private static final int ALNUM_SHIFT = 24;
+
+    private static final byte[] NO_ROWS = new byte[128];
+    private static final long[] NO_AFTER_ALNUM = new long[64];
+    private static final long[] NO_AFTER_SPACE = new long[64];
 
     static {
+      HIDE_FIRST['!'] = '<';
+      HIDE_FIRST[':'] = ']';
+      HIDE_FIRST['['] = '!';
       for (int c = 0; c < 0x80; c++) {
         int fold = c >= 'A' && c <= 'Z' ? c + 32 : c;
         ASCII[c] =
             (Decoders.isBase64Char(c) ? BASE64 : 0)
                 | (c == '\\' || c == '%' || c == '&' ? ESCAPE : 0)
                 | (c == '!' || c == ']' ? HIDE : 0)
+                | (c == '!' || c == ':' || c == '[' ? HIDE_SECOND : 0)
+                | (Folding.kinds(fold) == 0
+                        && c != '\\'
+                        && c != '%'
+                        && c != '&'
+                        && c != '!'
+                        && c != ']'
+                        && c != ':'
+                        && c != '['
+                    ? SEPARATOR
+                    : 0)
                 | Folding.kinds(fold) << KINDS_SHIFT
-                | fold << FOLD_SHIFT;
+                | fold << FOLD_SHIFT
+                | (MarkerLiterals.alnumIndex(fold) >= 0
+                    ? ALNUM | MarkerLiterals.alnumIndex(fold) << ALNUM_SHIFT
+                    : 0);
       }
     }
   }

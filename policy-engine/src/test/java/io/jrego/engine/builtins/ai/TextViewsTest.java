@@ -385,19 +385,10 @@ class TextViewsTest {
     int changedWithLiterals = 0;
     for (int round = 0; round < 20_000; round++) {
       String text = randomText(random, pieces, 24);
-      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT, literals);
+      TextViews v = assertOneWalkAsSeparateWalks(text, TextViews.Limits.DEFAULT);
       int[] cps = v.codePoints();
-      MappedText separate =
-          Folding.deobfuscate(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY));
       MappedText one = v.folded;
-      assertThat(one.toString()).as(text).isEqualTo(separate.toString());
-      for (int i = 0; i < one.length(); i++) {
-        assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
-        assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
-      }
-      assertSameTokens(Tokens.of(one, false), Tokens.of(separate, false), text);
       int[][] found = literals.find(one, v.literalStarts, v.literalCount);
-      assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
       if (v.literalStarts != null) {
         walked++;
         if (found != null) {
@@ -413,6 +404,208 @@ class TextViewsTest {
     assertThat(walked).isGreaterThan(5_000);
     assertThat(walkedWithLiterals).isGreaterThan(2_000);
     assertThat(changedWithLiterals).isGreaterThan(500);
+  }
+
+  /**
+   * The walk reads a word with a letter and a leetspeak character once for what two definitions ask
+   * of it: whether a leetspeak character stands next to a letter, and whether undoing leetspeak
+   * changes the word. Over random words of letters, digits and leetspeak characters, at the start
+   * of an array and between other characters, its answers are theirs.
+   */
+  @Test
+  void leetWord_answersWhatTheTwoDefinitionsAnswer() {
+    int[] alphabet = {
+      'a', 'e', 'z', '0', '1', '2', '3', '4', '5', '6', '7', '9', '!', '|', '@', '$'
+    };
+    SplittableRandom random = new SplittableRandom(41);
+    int leet = 0;
+    int changed = 0;
+    for (int round = 0; round < 100_000; round++) {
+      int before = random.nextInt(2);
+      int length = 1 + random.nextInt(8);
+      int[] c = new int[before + length + random.nextInt(2)];
+      for (int k = 0; k < c.length; k++) {
+        c[k] = alphabet[random.nextInt(alphabet.length)];
+      }
+      Folding.Walk walk = new Folding.Walk(8, false);
+      walk.leetWord(c, before, before + length);
+      String word = new String(c, before, length);
+      assertThat(walk.leet)
+          .as(word)
+          .isEqualTo(Folding.leetNextToLetter(c, before, before + length));
+      assertThat(walk.changedCount == 2)
+          .as(word)
+          .isEqualTo(Folding.changesUnderUnleet(c, before, before + length));
+      leet += walk.leet ? 1 : 0;
+      changed += walk.changedCount / 2;
+    }
+    assertThat(leet).isBetween(20_000, 90_000);
+    assertThat(changed).isBetween(20_000, 90_000);
+  }
+
+  /**
+   * The hidden channels are looked for only when the front pass saw one of the pairs they start
+   * with ("<!", "]:", "!["; any '!' or ']' when an invisible character was removed): over random
+   * texts of their pieces, with and without invisible characters inside them, the views hold what a
+   * search of the whole stripped text finds.
+   */
+  @Test
+  void views_findEveryHiddenChannelASearchOfTheWholeTextFinds() {
+    String[] pieces = {
+      "<!--",
+      "-->",
+      "<",
+      "!",
+      "[",
+      "]",
+      ":",
+      " #",
+      "(",
+      ")",
+      "[//]: # (note)",
+      "![x](",
+      "https://e.x/?q=1)",
+      "a",
+      " ",
+      "\n",
+      "\u200B",
+      "\u2062",
+      "\u00e9",
+      // pairs joined only once the invisible character between them is removed
+      "<\u200B!-- c -->",
+      "[//]\u2062: # (n)",
+      "!\u200B[y](https://e.x/?q=2)",
+    };
+    SplittableRandom random = new SplittableRandom(37);
+    int found = 0;
+    for (int round = 0; round < 20_000; round++) {
+      String text = randomText(random, pieces, 12);
+      TextViews v = TextViews.of(text, TextViews.Limits.DEFAULT);
+      List<HiddenChannels.Hidden> expected = HiddenChannels.find(v.stripped(), 64);
+      assertThat(v.hidden).as(text).hasSameSizeAs(expected);
+      for (int k = 0; k < expected.size(); k++) {
+        assertThat(v.hidden.get(k).kind()).as(text).isEqualTo(expected.get(k).kind());
+        assertThat(v.hidden.get(k).text()).as(text).isEqualTo(expected.get(k).text());
+      }
+      found += expected.size();
+    }
+    assertThat(found).isGreaterThan(2_000);
+  }
+
+  /**
+   * The front pass reads a long text's chars a chunk at a time and its runs of ASCII letters and
+   * digits in a loop of their own: across every chunk end (a surrogate pair, a letter run, a marker
+   * literal and leetspeak straddling it, each at several offsets) and with the text cut by {@code
+   * maxChars} inside a run, the one walk still finds what the separate walks find.
+   */
+  @Test
+  void views_oneWalkFindsWhatTheSeparateWalksFind_acrossChunksAndLimits() {
+    String[] pieces = {
+      " ",
+      "\n",
+      ", ",
+      "ignore",
+      "System",
+      "5ystem:",
+      "system:",
+      "<|",
+      "[inst]",
+      "h@ck",
+      "1gn0r3",
+      "4111111111111111",
+      "a",
+      "I",
+      "42",
+      "\u00e9t\u00e9",
+      "\uFF33ystem:",
+      "\uD835\uDC00",
+    };
+    String[] straddling = {
+      "\uD835\uDC00", "instructions", "system:", "3nd 0f 1nput", "p4$$w0rd", "\u00e9\u00e9", "<|im"
+    };
+    SplittableRandom random = new SplittableRandom(31);
+    int chunk = 1 << 14;
+    for (String s : straddling) {
+      for (int shift = -s.length(); shift <= 1; shift++) {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < chunk + shift - 12) {
+          b.append(pieces[random.nextInt(pieces.length)]);
+        }
+        b.setLength(Math.min(b.length(), chunk + shift));
+        b.append("x".repeat(chunk + shift - b.length())).append(s); // s from char chunk + shift
+        while (b.length() < 2 * chunk + 100) {
+          b.append(pieces[random.nextInt(pieces.length)]);
+        }
+        String text = b.toString();
+        assertOneWalkAsSeparateWalks(text, TextViews.Limits.DEFAULT);
+        int cut = chunk + shift + s.length() / 2;
+        assertThat(
+                assertOneWalkAsSeparateWalks(text, new TextViews.Limits(cut, 64, 3, 4)).truncated)
+            .isTrue();
+      }
+    }
+  }
+
+  /**
+   * The front pass tests a space between two words, and the first letters after it, for marker
+   * literals from tables built for the literals it is given. The shipped markers have no literal
+   * with a space as its second or third character, so these have: over random texts of their
+   * pieces, the one walk finds each literal where a search of every position does.
+   */
+  @Test
+  void views_literalsWithSpacesAreFoundWhereASearchFindsThem() {
+    MarkerLiterals literals =
+        new MarkerLiterals(
+            List.of(
+                new InjectionRules.Marker(
+                    "test.spaces",
+                    "test",
+                    50,
+                    List.of("a b", "xy z", "q 1", "9 x", "to be", "z zz", "(a b"),
+                    com.google.re2j.Pattern.compile("x"))));
+    String[] pieces = {
+      "a", "b", " ", " ", "xy", "z", "q", "1", "9", "x", "to", "be", "(", "A", "Z", "zz", ".", "5",
+      "a b", "xy z", "q 1", "9 x", "to be", "z zz", "(a b", "A B", "Xy Z"
+    };
+    SplittableRandom random = new SplittableRandom(43);
+    int found = 0;
+    for (int round = 0; round < 20_000; round++) {
+      TextViews v =
+          assertOneWalkAsSeparateWalks(
+              randomText(random, pieces, 20), TextViews.Limits.DEFAULT, literals);
+      int[][] at = literals.find(v.folded, v.literalStarts, v.literalCount);
+      found += at == null ? 0 : at[0].length;
+    }
+    assertThat(found).isGreaterThan(10_000);
+  }
+
+  /**
+   * Asserts that the one walk read {@code text}'s code points (up to the limit), and that its
+   * folded view, spans, words and marker literal offsets are those of the separate walks over them;
+   * returns the views.
+   */
+  private static TextViews assertOneWalkAsSeparateWalks(String text, TextViews.Limits limits) {
+    return assertOneWalkAsSeparateWalks(text, limits, InjectionScanner.LITERALS);
+  }
+
+  /** {@link #assertOneWalkAsSeparateWalks(String, TextViews.Limits)} with other literals. */
+  private static TextViews assertOneWalkAsSeparateWalks(
+      String text, TextViews.Limits limits, MarkerLiterals literals) {
+    TextViews v = TextViews.of(text, limits, literals);
+    int[] cps = v.codePoints();
+    assertThat(cps).as(text).isEqualTo(text.codePoints().limit(limits.maxChars()).toArray());
+    MappedText separate =
+        Folding.deobfuscate(Folding.foldChars(cps, 0, cps.length, Folding.Offsets.IDENTITY));
+    MappedText one = v.folded;
+    assertThat(one.toString()).as(text).isEqualTo(separate.toString());
+    for (int i = 0; i < one.length(); i++) {
+      assertThat(one.start(i)).as(text).isEqualTo(separate.start(i));
+      assertThat(one.end(i)).as(text).isEqualTo(separate.end(i));
+    }
+    assertSameTokens(Tokens.of(one, false), Tokens.of(separate, false), text);
+    int[][] found = literals.find(one, v.literalStarts, v.literalCount);
+    assertThat(found).as(text).isDeepEqualTo(literals.find(separate, null, 0));
+    return v;
   }
 
   /**
