@@ -365,15 +365,7 @@ final class Scan {
       }
     }
     if (genericSecrets) {
-      int nameEnd = wordEnd;
-      while (nameEnd < n && nameEnd - s < 64) {
-        char d = cs[nameEnd];
-        if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
-          nameEnd++;
-        } else {
-          break;
-        }
-      }
+      int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
       if (Secrets.mayAssign(cs, n, nameEnd)) {
         int e = secretDetector.assignment(s, nameEnd);
         if (e > s) {

@@ -258,6 +258,24 @@ final class Secrets {
   }
 
   /**
+   * Where the name of an assignment that begins at {@code s}, its first word ending at {@code
+   * wordEnd}, ends in the text held in {@code cs[0, n)}: ASCII letters and digits, {@code _},
+   * {@code -} and {@code .}, at most 64 characters from {@code s}.
+   */
+  static int nameEnd(char[] cs, int n, int s, int wordEnd) {
+    int nameEnd = wordEnd;
+    while (nameEnd < n && nameEnd - s < 64) {
+      char d = cs[nameEnd];
+      if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
+        nameEnd++;
+      } else {
+        break;
+      }
+    }
+    return nameEnd;
+  }
+
+  /**
    * Whether the name ending at {@code nameEnd} of the text held in {@code cs[0, n)} is followed by
    * an assignment's operator, as {@link #assignment} reads it (an optional closing quote, spaces,
    * then {@code :} or {@code =}): its necessary first condition, asked by the walk of every word

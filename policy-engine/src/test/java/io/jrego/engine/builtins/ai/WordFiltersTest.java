@@ -100,15 +100,7 @@ class WordFiltersTest {
           while (wordEnd < n && Chars.isWord(cs[wordEnd])) {
             wordEnd++;
           }
-          int nameEnd = wordEnd;
-          while (nameEnd < n && nameEnd - s < 64) {
-            char d = cs[nameEnd];
-            if (Chars.isAsciiAlnum(d) || d == '_' || d == '-' || d == '.') {
-              nameEnd++;
-            } else {
-              break;
-            }
-          }
+          int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
           boolean mayPrefix = Secrets.mayBePrefixed(cs, n, s);
           boolean mayAssign = Secrets.mayAssign(cs, n, nameEnd);
           boolean mayIdentify = !Chars.isUpper(c) || Identifiers.mayStart(cs, n, s, wordEnd);
