@@ -74,7 +74,7 @@ serve_jvm_flags() {
   # gRPC's transport writes from heap buffers (CheckServer's allocator); the epoll transport copies
   # each write into a direct buffer first, by default a new one per write (allocated, zeroed and
   # freed). With a thread-local one kept per event-loop thread, up to 256 KiB (a flush of several
-  # 64 KiB body answers), it reuses the same memory: a flight recording of an SSE flood through
+  # body answers), it reuses the same memory: a flight recording of an SSE flood through
   # Envoy had that allocation in ~4% of jrego's samples. Larger writes get a buffer of their own.
   SERVE_JVM_FLAGS+=(-Dio.grpc.netty.shaded.io.netty.threadLocalDirectBufferSize=262144)
   # SerialGC's young generation starts at 20 MiB (eden 16, two survivor spaces of 2) instead of the
