@@ -7,6 +7,7 @@ import io.jrego.engine.value.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -557,6 +558,16 @@ final class Secrets {
       scan.add(PiiType.GENERIC_SECRET, vStart, vEnd, "high_entropy", "assignment");
     }
     return vEnd;
+  }
+
+  /** {@code secret-names.txt}'s secret names, as {@link #assignment} reads them. */
+  static List<String> secretNames() {
+    return Collections.unmodifiableList(SECRET_NAMES);
+  }
+
+  /** {@code secret-names.txt}'s password names, as {@link #assignment} reads them. */
+  static List<String> passwordNames() {
+    return Collections.unmodifiableList(PASSWORD_NAMES);
   }
 
   /**

@@ -132,17 +132,8 @@ class WordFiltersTest {
 
   @Test
   void mayName_rulesOutOnlyNamesThatNameNoSecret() {
-    List<String> secretNames = new ArrayList<>();
-    List<String> passwordNames = new ArrayList<>();
-    List<String> target = secretNames;
-    for (String line : Tables.lines("secret-names.txt")) {
-      if (line.startsWith("# [password_names]")) {
-        target = passwordNames;
-      }
-      if (!line.isBlank() && !line.startsWith("#")) {
-        target.add(line.strip());
-      }
-    }
+    List<String> secretNames = Secrets.secretNames();
+    List<String> passwordNames = Secrets.passwordNames();
     List<String> parts = new ArrayList<>(secretNames);
     parts.addAll(passwordNames);
     parts.addAll(List.of("authorization", "proxy", "card", "phone", "ssn", "id", "x", "é", "K"));
