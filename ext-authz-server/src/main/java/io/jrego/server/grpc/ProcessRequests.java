@@ -1,7 +1,6 @@
 package io.jrego.server.grpc;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -16,7 +15,6 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,17 +30,14 @@ import java.util.List;
  * ProcessStream}): there they are read as before. The fields are found by their tags at the top
  * level of the message and the message is read from the bytes around them, so every other field,
  * unknown ones included, is what protobuf's own parse makes of it; bytes protobuf cannot read are
- * refused as gRPC's marshaller refuses them.
+ * refused as gRPC's marshaller refuses them. Each message is read into an array of its own, and its
+ * body is a view of that array: gRPC's marshaller reads into a reused array and copies the body
+ * out.
  */
 final class ProcessRequests implements MethodDescriptor.Marshaller<ProcessingRequest> {
 
   private static final MethodDescriptor.Marshaller<ProcessingRequest> PROTO =
       ProtoUtils.marshaller(ProcessingRequest.getDefaultInstance());
-
-  /** The largest message read into the thread's reused buffer; a larger one gets its own. */
-  private static final int REUSED_BYTES = 1 << 20;
-
-  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[8192]);
 
   /** {@code definition} with ext_proc's {@code Process} reading its messages here. */
   static ServerServiceDefinition reading(ServerServiceDefinition definition) {
@@ -84,11 +79,7 @@ final class ProcessRequests implements MethodDescriptor.Marshaller<ProcessingReq
     }
     try {
       int size = stream.available();
-      byte[] buf = size <= REUSED_BYTES ? BUFFER.get() : new byte[size];
-      if (buf.length < size) {
-        buf = new byte[Math.max(size, Math.min(REUSED_BYTES, buf.length * 2))];
-        BUFFER.set(buf);
-      }
+      byte[] buf = new byte[size];
       int read = stream.readNBytes(buf, 0, size);
       if (read != size || stream.read() != -1) {
         throw new IOException("size inaccurate: " + size + " != " + read);
@@ -103,10 +94,20 @@ final class ProcessRequests implements MethodDescriptor.Marshaller<ProcessingReq
   }
 
   /**
+   * A reader of {@code bytes[from, from + length)} whose bytes fields are views of {@code bytes}
+   * (the body is not copied again): the array is the message's own, never written after.
+   */
+  private static CodedInputStream aliasing(byte[] bytes, int from, int length) {
+    CodedInputStream in = CodedInputStream.newInstance(bytes, from, length);
+    in.enableAliasing(true);
+    return in;
+  }
+
+  /**
    * The message in {@code bytes[0, size)}, read without {@code metadata_context} and {@code
    * attributes} unless it holds request headers.
    */
-  static ProcessingRequest parse(byte[] bytes, int size) throws InvalidProtocolBufferException {
+  static ProcessingRequest parse(byte[] bytes, int size) throws IOException {
     int[] skip = new int[4];
     int skips = 0;
     try {
@@ -140,18 +141,18 @@ final class ProcessRequests implements MethodDescriptor.Marshaller<ProcessingReq
       skips = 0; // protobuf's parse refuses it with its own words
     }
     if (skips == 0) {
-      return ProcessingRequest.parseFrom(ByteBuffer.wrap(bytes, 0, size));
+      return ProcessingRequest.parseFrom(aliasing(bytes, 0, size));
     }
     ProcessingRequest.Builder b = ProcessingRequest.newBuilder();
     int from = 0;
     for (int k = 0; k < skips; k++) {
       if (skip[2 * k] > from) {
-        b.mergeFrom(bytes, from, skip[2 * k] - from);
+        b.mergeFrom(aliasing(bytes, from, skip[2 * k] - from));
       }
       from = skip[2 * k + 1];
     }
     if (size > from) {
-      b.mergeFrom(bytes, from, size - from);
+      b.mergeFrom(aliasing(bytes, from, size - from));
     }
     return b.build();
   }

@@ -198,7 +198,7 @@ class ProcessRequestsTest {
   }
 
   @Test
-  void aMessageLargerThanTheReusedBufferGetsItsOwn() {
+  void eachMessageKeepsItsOwnBytes() {
     Random r = new Random(7);
     ProcessingRequest big =
         ProcessingRequest.newBuilder()
