@@ -127,8 +127,10 @@ final class ProcessRequests implements MethodDescriptor.Marshaller<ProcessingReq
           skips = 0; // an end-group tag at the top: protobuf's parse says what it makes of it
           break;
         }
-        if (field == ProcessingRequest.METADATA_CONTEXT_FIELD_NUMBER
-            || field == ProcessingRequest.ATTRIBUTES_FIELD_NUMBER) {
+        if ((field == ProcessingRequest.METADATA_CONTEXT_FIELD_NUMBER
+                || field == ProcessingRequest.ATTRIBUTES_FIELD_NUMBER)
+            // of another wire type, protobuf keeps it as an unknown field: so is it kept here
+            && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
           if (skips * 2 + 2 > skip.length) {
             skip = Arrays.copyOf(skip, skip.length * 2);
           }
