@@ -550,6 +550,10 @@ def main():
                     help="unmeasured SSE streams per variant first, interleaved as the measured ones (the "
                          "stream paths compile under them: session 12 saw the first 400-600 100-event "
                          "streams 2-50x slower)")
+    ap.add_argument("--sse-without-authz", action="store_true",
+                    help="the SSE rounds leave the ext_authz variant out: the jrego under test then answers "
+                         "only its own variant's streams in them (with it, one Check of the ext_authz variant "
+                         "a round, ~0.45 ms, falls on that jrego's CPU per round and not on the other's)")
     ap.add_argument("--pace-ms", type=int, default=0,
                     help="the measured SSE streams' upstream writes an event every this many ms (a model's "
                          "pace; the warm-up's streams still flood): the first byte and the first answer text "
@@ -665,6 +669,7 @@ def main():
         cert_args = [os.path.join(certs, f) for f in ("gateway.crt", "gateway.key", "ca.crt")]
         order = list(reversed(variants)) if args.reverse else variants
         targets = [f"{v}={urls[v]}" for v in order]
+        sse_targets = [t for t in targets if not (args.sse_without_authz and t.startswith("ext_authz="))]
         sampler = Sampler({**pids, "upstream": upstream.pid,
                            **{f"envoy-{v}": c["proc"].pid for v, c in configs.items()}},
                           {"jrego": admin_url, **({"jrego-before": admins["before"]} if args.before else {})})
@@ -700,7 +705,7 @@ def main():
         sse = [] if args.no_sse else java_lines(
             [java, f"-Dwarm.windows={args.warm_windows}", f"-Dsse.pace.ms={args.pace_ms}", "-cp", JAR,
              "io.jrego.loadtests.SseLoad",
-             stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *targets],
+             stream, *cert_args, str(args.streams), str(args.events), str(args.sse_warmup), *sse_targets],
             sampler, "sse-generator")
         for row in sse:
             row["cpu"] = sampler.between(row["t0_ms"] / 1000, row["t1_ms"] / 1000)
@@ -1026,23 +1031,27 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
     if not sse_warm:
         return lines
     parts = ["jrego"] + (["jrego-before"] if "before" in variants else [])
+    variants = [v for v in variants if any(r["target"] == v for r in sse)]  # the SSE rounds' variants
     focus = [v for v in ("ext_authz+ext_proc", "before") if v in variants]
+    authz = "ext_authz" in variants
 
     def per_round(row, part):
         c = row.get("cpu") or {}
         return c.get(part, 0) * (row["t1_ms"] - row["t0_ms"]) / max(row["streams"], 1)  # ms of CPU
     lines += ["", "SSE: rounds of one stream to each variant (the measured rounds' shape), the warm-up in "
-              "windows; jrego's CPU per round (ms; the ext_authz variant's Check is in it), and the median "
-              "first byte (ms) and MB/s over all streams of the variants through ext_proc.", "",
-              "| window | rounds | " + " | ".join(f"{p} CPU/round" for p in parts) + " | "
+              "windows; jrego's CPU per round (ms" + ("; the ext_authz variant's Check is in jrego's" if authz else
+                                                     "; the ext_authz variant is not in the SSE rounds")
+              + "), of it its compiler threads' (the JIT: what is still being compiled, not the filter's work), "
+              "and the median first byte (ms) and MB/s over all streams of the variants through ext_proc.", "",
+              "| window | rounds | " + " | ".join(f"{p} CPU/round | {p} compilers" for p in parts) + " | "
               + " | ".join(f"{v}: first byte | {v}: MB/s" for v in focus) + " | machine busy | steal, CPU-s per 30 s |",
-              "|---|---|" + "---|" * len(parts) + "---|---|" * len(focus) + "---|---|"]
+              "|---|---|" + "---|---|" * len(parts) + "---|---|" * len(focus) + "---|---|"]
     groups = [(f"warm-up {w + 1}", [r for r in sse_warm if r["window"] == w])
               for w in sorted({r["window"] for r in sse_warm})] + [("measured", sse)]
     for label, rows in groups:
         by = {r["target"]: r for r in rows}
         any_row = rows[0]
-        cells = [f"{per_round(any_row, p):.2f}" for p in parts]
+        cells = [f"{per_round(any_row, p):.2f} | {per_round(any_row, p + ':compiler'):.2f}" for p in parts]
         for v in focus:
             r = by[v]
             mbs = r.get("mb_per_s_all") or len(r["mb_per_s"]) / sum(1 / x for x in r["mb_per_s"])
@@ -1052,14 +1061,21 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
                      + f" | {c.get('machine', 0) / (os.cpu_count() or 1):.0%} | {c.get('steal', 0) * 30:.2f} |")
     mb = {v: sse_row["bytes_per_stream"] / 1e6 for v, sse_row in ((r["target"], r) for r in sse)}
     lines += ["", "CPU per MB of SSE answer in the measured rounds (ms of CPU per MB through each variant; "
-              "each variant has its own Envoy; jrego's row is its CPU per round over the ext_proc "
-              "variant's MB, so it holds one Check of the ext_authz variant too). Envoy's ms/MB through "
-              "none is the machine's speed for the same work: the no-filter MB/s follows it (5 ms/MB has "
-              "carried 100-155 MB/s here, 18-25 ms/MB about 30), so compare MB/s within a run only:", "",
-              "| variant | Envoy ms/MB | jrego ms/MB |", "|---|---|---|"]
+              "each variant has its own Envoy; jrego's is its CPU per round over the ext_proc variant's MB"
+              + (", so it holds one Check of the ext_authz variant too" if authz else "")
+              + "; \"jrego w/o compilers\" leaves its compiler threads out, the work a warm jrego does). Envoy's "
+              "ms/MB through none is the machine's speed for the same work: the no-filter MB/s follows it (5 ms/MB "
+              "has carried 100-155 MB/s here, 18-25 ms/MB about 30), so compare MB/s within a run only:", "",
+              "| variant | Envoy ms/MB | jrego ms/MB | jrego compilers ms/MB | jrego w/o compilers ms/MB |",
+              "|---|---|---|---|---|"]
     for v in variants:
         row = next(r for r in sse if r["target"] == v)
-        jr = (f"{per_round(row, jrego_of(v)) / mb[v]:.1f}" if v in ("ext_authz+ext_proc", "before") else "-")
+        if v in focus:
+            all_ = per_round(row, jrego_of(v)) / mb[v]
+            comp = per_round(row, jrego_of(v) + ":compiler") / mb[v]
+            jr = f"{all_:.1f} | {comp:.1f} | {all_ - comp:.1f}"
+        else:
+            jr = "- | - | -"
         lines.append(f"| {v} | {per_round(row, f'envoy-{v}') / mb[v]:.1f} | {jr} |")
     row = sse[0]
     n = len(variants)
@@ -1069,14 +1085,24 @@ def warm_report(variants, warm_rate, http_warm, http, sse_warm, sse):
               f"{per_round(row, 'sse-generator') / n / mb[row['target']]:.1f}. Through no filter, Envoy, the "
               "upstream and the client are all the stream costs: their sum over the two CPUs bounds its MB/s."]
     cpu = {v: per_round(next(r for r in sse if r["target"] == v), f"envoy-{v}") / mb[v] for v in variants}
-    for v in [x for x in ("ext_authz+ext_proc", "before") if x in variants]:
-        j = per_round(next(r for r in sse if r["target"] == v), jrego_of(v)) / mb[v]
+    for v in focus:
+        row = next(r for r in sse if r["target"] == v)
+        j = per_round(row, jrego_of(v)) / mb[v]
+        jw = j - per_round(row, jrego_of(v) + ":compiler") / mb[v]
         lines.append(
             f"{v} against none from CPU per MB alone (no timing): {cpu['none'] + rig:.1f} / "
             f"{cpu[v] + j + rig:.1f} = {(cpu['none'] + rig) / (cpu[v] + j + rig):.2f}x when all share the CPUs "
             f"(rig included), {cpu['none']:.1f} / {cpu[v] + j:.1f} = {cpu['none'] / (cpu[v] + j):.2f}x for the "
             f"proxies alone on shared CPUs, {cpu['none']:.1f} / max({cpu[v]:.1f}, {j:.1f}) = "
-            f"{cpu['none'] / max(cpu[v], j):.2f}x with Envoy and jrego each on a CPU of its own.")
+            f"{cpu['none'] / max(cpu[v], j):.2f}x with Envoy and jrego each on a CPU of its own; without jrego's "
+            f"compiler threads {cpu['none']:.1f} / max({cpu[v]:.1f}, {jw:.1f}) = {cpu['none'] / max(cpu[v], jw):.2f}x.")
+    if "before" in focus:
+        a, b = (next(r for r in sse if r["target"] == v) for v in ("ext_authz+ext_proc", "before"))
+        ja, jb = per_round(a, "jrego") / mb["ext_authz+ext_proc"], per_round(b, "jrego-before") / mb["before"]
+        ca = ja - per_round(a, "jrego:compiler") / mb["ext_authz+ext_proc"]
+        cb = jb - per_round(b, "jrego-before:compiler") / mb["before"]
+        lines.append(f"jrego after / before, CPU per MB: {ja:.1f} / {jb:.1f} = {ja / jb:.2f}x; without the compiler "
+                     f"threads {ca:.1f} / {cb:.1f} = {ca / cb:.2f}x.")
     return lines
 
 
@@ -1125,7 +1151,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         + (f" --jrego-args '{args.jrego_args}'" if args.jrego_args else "")
         + (" --jfr FILE" if args.jfr else "") + (" --before OTHER_CHECKOUT" if args.before else "")
         + (" --full-duplex" if args.full_duplex else "") + (" --ext-proc-alone" if args.ext_proc_alone else "")
-        + (" --reverse" if args.reverse else "")
+        + (" --reverse" if args.reverse else "") + (" --sse-without-authz" if args.sse_without_authz else "")
         + (" --no-sse" if args.no_sse else "") + (f" --direct {args.direct:g}" if args.direct else "") + "`",
         "",
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), {platform.platform()}; "
@@ -1214,6 +1240,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
         return "\n".join(lines) + "\n"
     s = {row["target"]: row for row in sse}
     none, full = s["none"], s["ext_authz+ext_proc"]
+    all_variants, variants = variants, [v for v in variants if v in s]  # from here on the SSE rounds' variants
     lines += [
         "",
         "## SSE answer, redacted as it flows",
@@ -1247,7 +1274,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
     lines += breakdown(variants, s)
     lines += held_report(variants, s)
     lines += cut_report(variants, s, cuts)
-    lines += warm_report(variants, warm_rate, http_warm, http, sse_warm, sse)
+    lines += warm_report(all_variants, warm_rate, http_warm, http, sse_warm, sse)
     ratio = full["mb_per_s_p50"] / none["mb_per_s_p50"]
     ratio_all = full["mb_per_s_all"] / none["mb_per_s_all"]
     ttfb = full["first_byte_ms_p50"] - none["first_byte_ms_p50"]
@@ -1255,7 +1282,7 @@ def render(args, http, sse, sanity, found, checks, load_before, load_after, envo
     ttfb99 = pct(full["first_byte_ms"], 99) - pct(none["first_byte_ms"], 99)
     if "before" in s:
         old = s["before"]
-        lines += before_after_http(variants, rates, fig, cpu_rows)
+        lines += before_after_http(all_variants, rates, fig, cpu_rows)
         lines += ["", f"SSE: {old['mb_per_s_p50']:.2f} → {full['mb_per_s_p50']:.2f} MB/s "
                   f"({full['mb_per_s_p50'] / old['mb_per_s_p50']:.2f}x); first byte {old['first_byte_ms_p50']:.2f} → "
                   f"{full['first_byte_ms_p50']:.2f} ms p50"

@@ -106,8 +106,8 @@ public final class SseFilter {
   }
 
   /**
-   * Takes the next piece of the stream. (What goes out wraps an array made for it and never written
-   * again, so it is not copied into the {@link ByteString}.)
+   * Takes the next piece of the stream. (What goes out is a view of an array made for it and never
+   * written again, so it is not copied into the {@link ByteString}, nor cut to its length.)
    */
   public Out push(byte[] piece) throws BodyException {
     if (!blocked.isEmpty()) {
@@ -126,7 +126,7 @@ public final class SseFilter {
         return new Out(ByteString.EMPTY, blocked);
       }
     }
-    return new Out(UnsafeByteOperations.unsafeWrap(out.toByteArray()), Set.of());
+    return new Out(out.toByteString(), Set.of());
   }
 
   /** Ends the stream: whatever is still held, filtered. */
@@ -143,7 +143,7 @@ public final class SseFilter {
     if (!blocked.isEmpty()) {
       return new Out(ByteString.EMPTY, blocked);
     }
-    return new Out(UnsafeByteOperations.unsafeWrap(out.toByteArray()), Set.of());
+    return new Out(out.toByteString(), Set.of());
   }
 
   /**
@@ -450,8 +450,9 @@ public final class SseFilter {
       write(s.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    byte[] toByteArray() {
-      return size == buf.length ? buf : Arrays.copyOf(buf, size);
+    /** What was written, as a view of the array (never written again: reset makes a new one). */
+    ByteString toByteString() {
+      return UnsafeByteOperations.unsafeWrap(buf, 0, size);
     }
   }
 }

@@ -309,7 +309,10 @@ public final class CheckServer implements AutoCloseable {
     process.ifPresent(
         p ->
             builder.addService(
-                ServerInterceptors.intercept(p, new ErrorBoundary(p.metrics(), Optional::empty))));
+                ServerInterceptors.intercept(
+                    // its messages read without the fields only the request headers' are read for
+                    ProcessRequests.reading(p.bindService()),
+                    new ErrorBoundary(p.metrics(), Optional::empty))));
     extra.forEach(builder::addService);
     process.ifPresent(p -> p.offload(executor, new TransportLoops(loops)::current));
     this.gate = new RequestGate(limits, executor, service.metrics(), service::overloadDenial);
