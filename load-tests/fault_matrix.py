@@ -184,6 +184,9 @@ DEOPT_TRAP = re.compile(r"^\[(\d+)ms\] cid=\s*(\d+)\s+level=\d+ (\S+?)\(\S* trap
 # A line of -Xlog:jit+compilation=debug: "[...ms] 1234 % ! b 4 com.example.Foo::bar (52 bytes)": the
 # compile id's method, so a trap in an inlined method is named with the method compiled around it.
 COMPILED = re.compile(r"^\[\d+ms\]\s+(\d+)\s+[%sbn! ]*\d\s+(\S+)")
+# A compile task as -Xlog:jit+compilation=debug prints it: when (ms since the epoch) and at which tier
+# (1-3 C1, 4 C2); "made not entrant" lines are code thrown away, not compiles.
+COMPILE_TASK = re.compile(r"^\[(\d+)ms\]\s+\d+\s+[%sbn! ]*([1-4])\s+\S+.*\(\d+ bytes\)(?!.*made not entrant)")
 
 # The cpu-policy phases and the bundle each swaps to.
 CPU_POLICY = {"cpu-policy": "expensive", "cpu-policy-all": "expensive-all"}
@@ -312,6 +315,8 @@ class Replica:
         variant_opts, variant_env = [], {}
         if variant and variant.get("jit_nice") is not None:
             variant_opts += jit_nice_flags(variant["jit_nice"])
+        if variant and variant.get("jvm_flags"):
+            variant_opts += variant["jvm_flags"]
         if variant and variant.get("pin"):
             # on its own CPU, with the JIT and thread counts it has unpinned: the launcher would
             # take C1 alone for a process that may use one CPU (JREGO_JIT=auto), and the JVM would
@@ -410,6 +415,28 @@ class Replica:
                 where = f"{method}@{bci} {reason}" + (f" (in {root})" if root and root != method else "")
                 counts[where] = counts.get(where, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    def compiles(self, ready, end, first=10):
+        """The compile tasks of this replica's latest start (--jit-log) by tier, before `ready`, in the
+        `first` seconds after it and from then to `end` (seconds since the epoch): {"before ready":
+        {"C1": n, "C2": n}, "first 10 s": {...}, "rest": {...}}, or None without the log."""
+        if not self.deopt_logs:
+            return None
+        out = {k: {"C1": 0, "C2": 0} for k in ("before ready", f"first {first} s", "rest")}
+        try:
+            lines = open(self.deopt_logs[-1], errors="replace").read().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            m = COMPILE_TASK.match(line)
+            if not m:
+                continue
+            t = int(m.group(1)) / 1000
+            if t > end:
+                continue
+            k = "before ready" if t < ready else f"first {first} s" if t < ready + first else "rest"
+            out[k]["C2" if m.group(2) == "4" else "C1"] += 1
+        return out
 
     def code_cache_mib(self):
         """The code cache's used and committed MiB now ([used, committed], all its heaps summed;
@@ -901,7 +928,10 @@ KILL_AFTER_READY_S = 20
 #               slower first ramp), set through Envoy's runtime (AGGRESSION_KEY) at the phase's
 #               start and left until the next kill phase sets its own, so it covers the whole ramp;
 #               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0).
-KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A")
+#   jvm=NAME    extra JVM flags for the restarted replica: the set --kill-jvm NAME=FLAGS names, after
+#               the launcher's own (JREGO_JAVA_OPTS), so a flag there overrides the launcher's (e.g.
+#               -XX:-AOTCompileEagerly); the details give the flags.
+KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A", "jvm=NAME")
 # The CPUs this script may use, which `pin` gives every process back at the phase's end.
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
@@ -915,8 +945,9 @@ def jit_nice_flags(nice):
 
 def kill_variant(text):
     """One --kill-variant item parsed: {"name", "jit_nice": N or None, "pin": [cpu] or None,
-    "others": [cpus], "aggression": A or None}; ValueError for anything else."""
-    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None}
+    "others": [cpus], "aggression": A or None, "jvm": NAME or None}; ValueError for anything else
+    (a jvm=NAME's set is looked up in --kill-jvm once the arguments are read)."""
+    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None, "jvm": None}
     for part in text.split("+"):
         if part == "base":
             continue
@@ -938,6 +969,11 @@ def kill_variant(text):
             if not 0.05 <= a <= 10:  # also refuses nan
                 raise ValueError(f"{part}: the aggression must be a number from 0.05 to 10")
             out["aggression"] = a
+        elif part.startswith("jvm="):
+            name = part.partition("=")[2]
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"{part}: name a flag set given with --kill-jvm NAME=FLAGS")
+            out["jvm"] = name
         else:
             raise ValueError(f"{part}: not one of {', '.join(KILL_VARIANTS)}")
     return out
@@ -1312,12 +1348,16 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         a.start(warm_up, variant)
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
         info["restart_threads"] = thread_settings(a.server.pid)
+        ready_at = time.time()
+        if variant and variant.get("jvm_flags"):
+            info["restart_jvm_flags"] = variant["jvm_flags"]
         end[0] = max(t0 + args.phase_seconds, time.time() + KILL_AFTER_READY_S)
         time.sleep(max(0.0, end[0] - time.time()))
         if variant and variant["pin"]:  # every CPU again, the restarted replica's too
             for pid in [a.server.pid, *rest.values()]:
                 set_affinity(pid, ALL_CPUS)
         info["restart_cpu_ms"] = restart_cpu()
+        info["restart_compiles"] = a.compiles(ready_at, time.time())
         info["rejoin"] = rejoin()
         info["rejoin"]["warm_up_log"] = warm_up_log_lines(a)
     else:
@@ -1511,6 +1551,11 @@ def kill_seconds(row):
             "jit_after": jit[r1:], "share_after": calls[0] / sum(calls) if sum(calls) else None}
 
 
+def compiles_cell(c):
+    """A kill's restarted replica's compile tasks (Replica.compiles) as "C1 / C2; C1 / C2; ...", or -."""
+    return "; ".join(f"{v['C1']} / {v['C2']}" for v in c.values()) if c else "-"
+
+
 def kill_table(rows):
     """The kill phases side by side (--kill-variant): each one's per-second p99 before the kill,
     while replica A was down (B alone) and after A's ready, and A's compiler CPU after ready; []
@@ -1531,8 +1576,8 @@ def kill_table(rows):
              "(ext_authz Checks and ext_proc streams) after ready. Variant: see --kill-variant.", "",
              "| phase | variant | p99 ms | ready s | before: median | down: median / worst | after: median / worst "
              "| A's JIT after ready, mean / most ms/s | A's share of calls after ready "
-             "| A's compiler threads: nice, CPUs |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| A's compiler threads: nice, CPUs | A's compiles (C1 / C2): before ready; first 10 s; rest |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in kills:
         k = kill_seconds(r)
         jit = k["jit_after"]
@@ -1543,7 +1588,7 @@ def kill_table(rows):
                      + (f"{sum(jit) / len(jit):.0f} / {max(jit)}" if jit else "-") + " | "
                      + (f"{100 * k['share_after']:.1f}%" if k["share_after"] is not None else "-") + " | "
                      + (f"{'/'.join(map(str, comp['nice']))}, {','.join(map(str, comp['cpus']))}" if comp else "-")
-                     + " |")
+                     + " | " + compiles_cell(r.get("restart_compiles")) + " |")
     return lines + [""]
 
 
@@ -1677,7 +1722,8 @@ def report(rows, meta, out_md):
                          f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
         for key in ("swapped_in_s", "swapped_back_s", "kill_variant", "slow_start_aggression", "killed_at_s",
                     "pinned", "restart_warm_up",
-                    "restart_to_ready_s", "restart_threads", "ready_during"):
+                    "restart_to_ready_s", "restart_threads", "restart_jvm_flags", "restart_compiles",
+                    "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
         if r.get("cpu_s"):
@@ -1811,6 +1857,9 @@ def main():
                          "order, repeated: base, jit-nice=N (its JIT compiler threads at nice N), pin (it on "
                          "a CPU of its own, everything else of the run on the others, until the phase's "
                          "end); combine with + (e.g. base,jit-nice=19,pin); see KILL_VARIANTS")
+    ap.add_argument("--kill-jvm", action="append", default=[], metavar="NAME=FLAGS",
+                    help="a named set of extra JVM flags (space-separated) for --kill-variant's jvm=NAME, "
+                         "repeatable, e.g. --kill-jvm 'lazy=-XX:-AOTCompileEagerly'")
     ap.add_argument("--jfr", metavar="FILE",
                     help="a flight recording of replica A (the one the hostile gRPC client also connects to) "
                          "from the first phase to the last, started with jcmd after the warm-up so the AOT "
@@ -1832,6 +1881,17 @@ def main():
         if v is not None and not lo <= v <= hi:
             sys.exit(f"error: {name} must be from {lo} to {hi}")
     args.runtime_aggression = any(v["aggression"] is not None for v in args.kill_variant or [])
+    jvm_sets = {}
+    for item in args.kill_jvm:
+        name, eq, flags = item.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not flags.split():
+            sys.exit(f"error: --kill-jvm {item!r}: give NAME=FLAGS, e.g. 'lazy=-XX:-AOTCompileEagerly'")
+        jvm_sets[name] = flags.split()
+    for v in args.kill_variant or []:
+        if v["jvm"] is not None:
+            if v["jvm"] not in jvm_sets:
+                sys.exit(f"error: --kill-variant {v['name']}: no --kill-jvm {v['jvm']}=FLAGS")
+            v["jvm_flags"] = jvm_sets[v["jvm"]]
 
     java, java_version = R.find_java()
     if not args.no_build:
