@@ -1362,7 +1362,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["rejoin"]["warm_up_log"] = warm_up_log_lines(a)
     else:
         legit.mark(label)
-        time.sleep(args.phase_seconds)
+        time.sleep(args.calm_seconds if is_calm(name) and args.calm_seconds else args.phase_seconds)
     # What follows (the replicas' logs parsed, their /metrics and Envoy's scraped, and the next
     # phase's setup) is this script's work on the same cores, not the phase: until the next mark
     # FaultLoad counts it as after-NAME, which no phase is read from. Counted in the phase, those
@@ -1659,7 +1659,9 @@ def report(rows, meta, out_md):
              + f", its JIT {HOSTILE_JIT_MODES.get(meta.get('hostile_jit'), 'full (C1 then C2)')}"
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
-             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up ("
+             f"{meta['phase_seconds']:.0f} s"
+             + (f" (calm phases {meta['calm_seconds']:.0f} s)" if meta.get("calm_seconds") else "")
+             + f" after {meta['warm_up']:.0f} s of warm-up ("
              + ("the replicas' JIT had settled" if meta.get("settled")
                 else f"**the replicas' JIT had not settled** (over {100 * SETTLE_JIT_SHARE:.0f}% of their CPU)")
              + f"; in its {SETTLE_WINDOW_S} s windows jrego's CPU per legitimate request, µs, and the JIT's share: "
@@ -1801,6 +1803,9 @@ def report(rows, meta, out_md):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--phase-seconds", type=float, default=30)
+    ap.add_argument("--calm-seconds", type=float, default=None, metavar="S",
+                    help="how long each calm phase lasts (default: --phase-seconds); e.g. a longer calm before "
+                         "each kill, so the pair has settled again (two calms in a row are one phase)")
     ap.add_argument("--warm-up", type=float, default=60,
                     help="at least this many seconds of legitimate load before the first phase (then until the "
                          "replicas' JIT compilers have settled: see --warm-up-max)")
@@ -1876,6 +1881,8 @@ def main():
     if unknown or "calm" not in listed or args.rounds < 1:
         sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}; --rounds at least 1")
     phases = expand_phases(listed, args.rounds)
+    if args.calm_seconds is not None and not 1 <= args.calm_seconds <= 3600:
+        sys.exit("error: --calm-seconds must be from 1 to 3600")
     for name, v, lo, hi in (("--slow-start-min-weight", args.slow_start_min_weight, 0, 100),
                             ("--slow-start-aggression", args.slow_start_aggression, 0.05, 10)):
         if v is not None and not lo <= v <= hi:
@@ -1922,7 +1929,8 @@ def main():
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
-        total = len(phases) * (args.phase_seconds + 20) + max(args.warm_up, args.warm_up_max) + 60 \
+        total = len(phases) * (max(args.phase_seconds, args.calm_seconds or 0) + 20) \
+            + max(args.warm_up, args.warm_up_max) + 60 \
             + 60 * sum(kind(p) == "kill" for p in phases)  # a kill phase lasts until 20 s after the rejoin
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
@@ -1963,6 +1971,7 @@ def main():
                 + (", as in envoy.yaml" if args.slow_start is None and args.slow_start_min_weight is None
                    and args.slow_start_aggression is None and not args.runtime_aggression else "")),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
+            "calm_seconds": args.calm_seconds,
             "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
             "jrego_args": args.jrego_arg,
