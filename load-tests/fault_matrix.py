@@ -37,6 +37,7 @@ import math
 import os
 import re
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -1645,7 +1646,7 @@ def machine_check(rows):
 def report(rows, meta, out_md):
     calm = next((r for r in rows if r["name"] == "calm"), None)
     lines = [f"# Fault matrix, {meta['date']} UTC", "",
-             f"`python3 load-tests/fault_matrix.py {' '.join(meta['argv'])}` on {meta['machine']}; {meta['java']}; "
+             f"`python3 load-tests/fault_matrix.py {shlex.join(meta['argv'])}` on {meta['machine']}; {meta['java']}; "
              f"Envoy {meta['envoy']}. Legitimate traffic: the ai-gateway mix (`FaultLoad.mix()`: chat 2 KB allowed, "
              f"chat with an internal model as the orchestrator, embeddings, `GET /v1/models`, a denied internal "
              f"model, a prompt injection answered 400) at {meta['rate']}/s open loop through Envoy's mTLS listener "
