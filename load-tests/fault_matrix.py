@@ -475,7 +475,13 @@ class Replica:
         return out
 
 
-SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
+# envoy.yaml's slow start, as shipped (envoy-config/README.md): a 30 s window, 1% of a full weight at
+# least, aggression 0.25; --slow-start, --slow-start-min-weight and --slow-start-aggression change
+# one field each and keep the others' shipped values.
+SHIPPED_MIN_WEIGHT = 1
+SHIPPED_AGGRESSION = 0.25
+SLOW_START = ("    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s, "
+              "min_weight_percent: { value: 1 }, aggression: { default_value: 0.25 } }\n")
 # The runtime key the jrego cluster's slow start `aggression` is read from when a kill variant sets
 # it (aggression=A): Envoy reads it each time it weighs a host in slow start, so each kill phase's
 # restarted replica ramps with its own value in one run; window and min weight are not runtime
@@ -487,8 +493,8 @@ ADMIN_RUNTIME = "layered_runtime:\n  layers:\n  - name: admin\n    admin_layer: 
 
 def slow_start_line(window, min_weight=None, aggression=None, runtime_key=None):
     """The jrego cluster's least_request_lb_config with slow start: window as Envoy's Duration,
-    min_weight in percent (Envoy's default 10), aggression (default 1.0; with runtime_key, Envoy
-    reads the key first and falls back to it)."""
+    min_weight in percent (without it Envoy's default, 10), aggression (without it 1.0, linear; with
+    runtime_key, Envoy reads the key first and falls back to it)."""
     fields = [f"slow_start_window: {window}"]
     if min_weight is not None:
         fields.append(f"min_weight_percent: {{ value: {min_weight:g} }}")
@@ -504,8 +510,8 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
     and retries put in; fails if the template no longer has what it changes. slow_start: the
     jrego cluster's slow start window instead of envoy.yaml's ("0s": none). min_weight (percent),
-    aggression: its slow start's min_weight_percent and aggression instead of Envoy's defaults (10,
-    1.0); runtime_aggression: aggression read from AGGRESSION_KEY first, set per kill phase through
+    aggression: its slow start's min_weight_percent and aggression instead of envoy.yaml's (1, 0.25:
+    SHIPPED_MIN_WEIGHT, SHIPPED_AGGRESSION); runtime_aggression: aggression read from AGGRESSION_KEY first, set per kill phase through
     an admin runtime layer (see kill_variant). retry_max_interval: the retry back-off's
     max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
     retry = ENVOY_RETRY.replace("MAX_INTERVAL", retry_max_interval)
@@ -536,7 +542,9 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
         if slow_start in ("0", "0s") and tuned:
             raise RuntimeError("slow start tuned (min weight, aggression) but switched off (0s)")
         window = "" if slow_start in ("0", "0s") else slow_start_line(
-            slow_start or "30s", min_weight, aggression, AGGRESSION_KEY if runtime_aggression else None)
+            slow_start or "30s", SHIPPED_MIN_WEIGHT if min_weight is None else min_weight,
+            SHIPPED_AGGRESSION if aggression is None else aggression,
+            AGGRESSION_KEY if runtime_aggression else None)
         text = text.replace(SLOW_START, window, 1)
     if runtime_aggression:
         if text.count("\nstatic_resources:\n") != 1 or "layered_runtime:" in text:
@@ -928,7 +936,7 @@ KILL_AFTER_READY_S = 20
 #               kill's restarted replica (weight = max(min weight, (t / window)^(1/A)); under 1 a
 #               slower first ramp), set through Envoy's runtime (AGGRESSION_KEY) at the phase's
 #               start and left until the next kill phase sets its own, so it covers the whole ramp;
-#               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0).
+#               a kill without it in such a run has the run's (--slow-start-aggression, else the shipped 0.25).
 #   jvm=NAME    extra JVM flags for the restarted replica: the set --kill-jvm NAME=FLAGS names, after
 #               the launcher's own (JREGO_JAVA_OPTS), so a flag there overrides the launcher's (e.g.
 #               -XX:-AOTCompileEagerly); the details give the flags.
@@ -1333,7 +1341,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["kill_variant"] = variant["name"] if variant else "base"
         if args.runtime_aggression:  # this kill's ramp: its own aggression, else the run's
             info["slow_start_aggression"] = envoy_runtime(envoy_admin, AGGRESSION_KEY, variant and variant["aggression"]) \
-                or (args.slow_start_aggression or 1.0)
+                or (args.slow_start_aggression or SHIPPED_AGGRESSION)
         time.sleep(3)
         a = replicas[0]
         a.kill()
@@ -1842,11 +1850,11 @@ def main():
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
     ap.add_argument("--slow-start-min-weight", type=float, default=None, metavar="PERCENT",
-                    help="the jrego cluster's slow start min_weight_percent (Envoy's default 10): the share of its "
-                         "weight a rejoined replica starts at")
+                    help="the jrego cluster's slow start min_weight_percent (envoy.yaml's 1; Envoy's default 10): "
+                         "the share of its weight a rejoined replica starts at")
     ap.add_argument("--slow-start-aggression", type=float, default=None, metavar="A",
-                    help="the jrego cluster's slow start aggression (Envoy's default 1.0, linear; under 1 a slower "
-                         "first ramp); per kill phase: --kill-variant aggression=A")
+                    help="the jrego cluster's slow start aggression (envoy.yaml's 0.25; Envoy's default 1.0, linear; "
+                         "under 1 a slower first ramp); per kill phase: --kill-variant aggression=A")
     ap.add_argument("--retry-max-interval", default=ENVOY_RETRY_MAX_INTERVAL, metavar="DURATION",
                     help="the ext_authz/ext_proc retry back-off's max_interval, which Envoy also makes each try's "
                          "timeout (default 0.5s, ext_authz's timeout; 0.05s was the harness's before session 18, "
@@ -1966,8 +1974,8 @@ def main():
             "retry_max_interval": args.retry_max_interval,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (
                 (args.slow_start or "30s")
-                + f", min weight {args.slow_start_min_weight if args.slow_start_min_weight is not None else 10:g}%"
-                + f", aggression {args.slow_start_aggression or 1.0:g}"
+                + f", min weight {args.slow_start_min_weight if args.slow_start_min_weight is not None else SHIPPED_MIN_WEIGHT:g}%"
+                + f", aggression {args.slow_start_aggression or SHIPPED_AGGRESSION:g}"
                 + (" (each kill phase's as its variant says)" if args.runtime_aggression else "")
                 + (", as in envoy.yaml" if args.slow_start is None and args.slow_start_min_weight is None
                    and args.slow_start_aggression is None and not args.runtime_aggression else "")),
