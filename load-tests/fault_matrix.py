@@ -37,6 +37,7 @@ import math
 import os
 import re
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -184,6 +185,9 @@ DEOPT_TRAP = re.compile(r"^\[(\d+)ms\] cid=\s*(\d+)\s+level=\d+ (\S+?)\(\S* trap
 # A line of -Xlog:jit+compilation=debug: "[...ms] 1234 % ! b 4 com.example.Foo::bar (52 bytes)": the
 # compile id's method, so a trap in an inlined method is named with the method compiled around it.
 COMPILED = re.compile(r"^\[\d+ms\]\s+(\d+)\s+[%sbn! ]*\d\s+(\S+)")
+# A compile task as -Xlog:jit+compilation=debug prints it: when (ms since the epoch) and at which tier
+# (1-3 C1, 4 C2); "made not entrant" lines are code thrown away, not compiles.
+COMPILE_TASK = re.compile(r"^\[(\d+)ms\]\s+\d+\s+[%sbn! ]*([1-4])\s+\S+.*\(\d+ bytes\)(?!.*made not entrant)")
 
 # The cpu-policy phases and the bundle each swaps to.
 CPU_POLICY = {"cpu-policy": "expensive", "cpu-policy-all": "expensive-all"}
@@ -312,6 +316,8 @@ class Replica:
         variant_opts, variant_env = [], {}
         if variant and variant.get("jit_nice") is not None:
             variant_opts += jit_nice_flags(variant["jit_nice"])
+        if variant and variant.get("jvm_flags"):
+            variant_opts += variant["jvm_flags"]
         if variant and variant.get("pin"):
             # on its own CPU, with the JIT and thread counts it has unpinned: the launcher would
             # take C1 alone for a process that may use one CPU (JREGO_JIT=auto), and the JVM would
@@ -411,6 +417,28 @@ class Replica:
                 counts[where] = counts.get(where, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
+    def compiles(self, ready, end, first=10):
+        """The compile tasks of this replica's latest start (--jit-log) by tier, before `ready`, in the
+        `first` seconds after it and from then to `end` (seconds since the epoch): {"before ready":
+        {"C1": n, "C2": n}, "first 10 s": {...}, "rest": {...}}, or None without the log."""
+        if not self.deopt_logs:
+            return None
+        out = {k: {"C1": 0, "C2": 0} for k in ("before ready", f"first {first} s", "rest")}
+        try:
+            lines = open(self.deopt_logs[-1], errors="replace").read().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            m = COMPILE_TASK.match(line)
+            if not m:
+                continue
+            t = int(m.group(1)) / 1000
+            if t > end:
+                continue
+            k = "before ready" if t < ready else f"first {first} s" if t < ready + first else "rest"
+            out[k]["C2" if m.group(2) == "4" else "C1"] += 1
+        return out
+
     def code_cache_mib(self):
         """The code cache's used and committed MiB now ([used, committed], all its heaps summed;
         Micrometer's jvm_memory_* series from /metrics), or None. Used counts compiled code not yet
@@ -447,7 +475,13 @@ class Replica:
         return out
 
 
-SLOW_START = "    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s }\n"
+# envoy.yaml's slow start, as shipped (envoy-config/README.md): a 30 s window, 1% of a full weight at
+# least, aggression 0.25; --slow-start, --slow-start-min-weight and --slow-start-aggression change
+# one field each and keep the others' shipped values.
+SHIPPED_MIN_WEIGHT = 1
+SHIPPED_AGGRESSION = 0.25
+SLOW_START = ("    least_request_lb_config:\n      slow_start_config: { slow_start_window: 30s, "
+              "min_weight_percent: { value: 1 }, aggression: { default_value: 0.25 } }\n")
 # The runtime key the jrego cluster's slow start `aggression` is read from when a kill variant sets
 # it (aggression=A): Envoy reads it each time it weighs a host in slow start, so each kill phase's
 # restarted replica ramps with its own value in one run; window and min weight are not runtime
@@ -459,8 +493,8 @@ ADMIN_RUNTIME = "layered_runtime:\n  layers:\n  - name: admin\n    admin_layer: 
 
 def slow_start_line(window, min_weight=None, aggression=None, runtime_key=None):
     """The jrego cluster's least_request_lb_config with slow start: window as Envoy's Duration,
-    min_weight in percent (Envoy's default 10), aggression (default 1.0; with runtime_key, Envoy
-    reads the key first and falls back to it)."""
+    min_weight in percent (without it Envoy's default, 10), aggression (without it 1.0, linear; with
+    runtime_key, Envoy reads the key first and falls back to it)."""
     fields = [f"slow_start_window: {window}"]
     if min_weight is not None:
         fields.append(f"min_weight_percent: {{ value: {min_weight:g} }}")
@@ -476,8 +510,8 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
     """envoy-config/envoy.yaml rendered, with the two replicas, health checks, outlier detection
     and retries put in; fails if the template no longer has what it changes. slow_start: the
     jrego cluster's slow start window instead of envoy.yaml's ("0s": none). min_weight (percent),
-    aggression: its slow start's min_weight_percent and aggression instead of Envoy's defaults (10,
-    1.0); runtime_aggression: aggression read from AGGRESSION_KEY first, set per kill phase through
+    aggression: its slow start's min_weight_percent and aggression instead of envoy.yaml's (1, 0.25:
+    SHIPPED_MIN_WEIGHT, SHIPPED_AGGRESSION); runtime_aggression: aggression read from AGGRESSION_KEY first, set per kill phase through
     an admin runtime layer (see kill_variant). retry_max_interval: the retry back-off's
     max_interval, which is also each try's timeout (see ENVOY_RETRY)."""
     retry = ENVOY_RETRY.replace("MAX_INTERVAL", retry_max_interval)
@@ -508,7 +542,9 @@ def envoy_config(workdir, certs, replicas, upstream_port, slow_start=None,
         if slow_start in ("0", "0s") and tuned:
             raise RuntimeError("slow start tuned (min weight, aggression) but switched off (0s)")
         window = "" if slow_start in ("0", "0s") else slow_start_line(
-            slow_start or "30s", min_weight, aggression, AGGRESSION_KEY if runtime_aggression else None)
+            slow_start or "30s", SHIPPED_MIN_WEIGHT if min_weight is None else min_weight,
+            SHIPPED_AGGRESSION if aggression is None else aggression,
+            AGGRESSION_KEY if runtime_aggression else None)
         text = text.replace(SLOW_START, window, 1)
     if runtime_aggression:
         if text.count("\nstatic_resources:\n") != 1 or "layered_runtime:" in text:
@@ -900,8 +936,11 @@ KILL_AFTER_READY_S = 20
 #               kill's restarted replica (weight = max(min weight, (t / window)^(1/A)); under 1 a
 #               slower first ramp), set through Envoy's runtime (AGGRESSION_KEY) at the phase's
 #               start and left until the next kill phase sets its own, so it covers the whole ramp;
-#               a kill without it in such a run has the run's (--slow-start-aggression, else 1.0).
-KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A")
+#               a kill without it in such a run has the run's (--slow-start-aggression, else the shipped 0.25).
+#   jvm=NAME    extra JVM flags for the restarted replica: the set --kill-jvm NAME=FLAGS names, after
+#               the launcher's own (JREGO_JAVA_OPTS), so a flag there overrides the launcher's (e.g.
+#               -XX:-AOTCompileEagerly); the details give the flags.
+KILL_VARIANTS = ("base", "jit-nice=N", "pin", "aggression=A", "jvm=NAME")
 # The CPUs this script may use, which `pin` gives every process back at the phase's end.
 ALL_CPUS = sorted(os.sched_getaffinity(0))
 
@@ -915,8 +954,9 @@ def jit_nice_flags(nice):
 
 def kill_variant(text):
     """One --kill-variant item parsed: {"name", "jit_nice": N or None, "pin": [cpu] or None,
-    "others": [cpus], "aggression": A or None}; ValueError for anything else."""
-    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None}
+    "others": [cpus], "aggression": A or None, "jvm": NAME or None}; ValueError for anything else
+    (a jvm=NAME's set is looked up in --kill-jvm once the arguments are read)."""
+    out = {"name": text, "jit_nice": None, "pin": None, "others": None, "aggression": None, "jvm": None}
     for part in text.split("+"):
         if part == "base":
             continue
@@ -938,6 +978,11 @@ def kill_variant(text):
             if not 0.05 <= a <= 10:  # also refuses nan
                 raise ValueError(f"{part}: the aggression must be a number from 0.05 to 10")
             out["aggression"] = a
+        elif part.startswith("jvm="):
+            name = part.partition("=")[2]
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"{part}: name a flag set given with --kill-jvm NAME=FLAGS")
+            out["jvm"] = name
         else:
             raise ValueError(f"{part}: not one of {', '.join(KILL_VARIANTS)}")
     return out
@@ -1296,7 +1341,7 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         info["kill_variant"] = variant["name"] if variant else "base"
         if args.runtime_aggression:  # this kill's ramp: its own aggression, else the run's
             info["slow_start_aggression"] = envoy_runtime(envoy_admin, AGGRESSION_KEY, variant and variant["aggression"]) \
-                or (args.slow_start_aggression or 1.0)
+                or (args.slow_start_aggression or SHIPPED_AGGRESSION)
         time.sleep(3)
         a = replicas[0]
         a.kill()
@@ -1312,17 +1357,21 @@ def run_phase(name, args, java, legit, replicas, bundle_server, plain, envoy_adm
         a.start(warm_up, variant)
         info["restart_to_ready_s"] = round(a.starts[-1], 1)
         info["restart_threads"] = thread_settings(a.server.pid)
+        ready_at = time.time()
+        if variant and variant.get("jvm_flags"):
+            info["restart_jvm_flags"] = variant["jvm_flags"]
         end[0] = max(t0 + args.phase_seconds, time.time() + KILL_AFTER_READY_S)
         time.sleep(max(0.0, end[0] - time.time()))
         if variant and variant["pin"]:  # every CPU again, the restarted replica's too
             for pid in [a.server.pid, *rest.values()]:
                 set_affinity(pid, ALL_CPUS)
         info["restart_cpu_ms"] = restart_cpu()
+        info["restart_compiles"] = a.compiles(ready_at, time.time())
         info["rejoin"] = rejoin()
         info["rejoin"]["warm_up_log"] = warm_up_log_lines(a)
     else:
         legit.mark(label)
-        time.sleep(args.phase_seconds)
+        time.sleep(args.calm_seconds if is_calm(name) and args.calm_seconds else args.phase_seconds)
     # What follows (the replicas' logs parsed, their /metrics and Envoy's scraped, and the next
     # phase's setup) is this script's work on the same cores, not the phase: until the next mark
     # FaultLoad counts it as after-NAME, which no phase is read from. Counted in the phase, those
@@ -1511,6 +1560,11 @@ def kill_seconds(row):
             "jit_after": jit[r1:], "share_after": calls[0] / sum(calls) if sum(calls) else None}
 
 
+def compiles_cell(c):
+    """A kill's restarted replica's compile tasks (Replica.compiles) as "C1 / C2; C1 / C2; ...", or -."""
+    return "; ".join(f"{v['C1']} / {v['C2']}" for v in c.values()) if c else "-"
+
+
 def kill_table(rows):
     """The kill phases side by side (--kill-variant): each one's per-second p99 before the kill,
     while replica A was down (B alone) and after A's ready, and A's compiler CPU after ready; []
@@ -1531,8 +1585,8 @@ def kill_table(rows):
              "(ext_authz Checks and ext_proc streams) after ready. Variant: see --kill-variant.", "",
              "| phase | variant | p99 ms | ready s | before: median | down: median / worst | after: median / worst "
              "| A's JIT after ready, mean / most ms/s | A's share of calls after ready "
-             "| A's compiler threads: nice, CPUs |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| A's compiler threads: nice, CPUs | A's compiles (C1 / C2): before ready; first 10 s; rest |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in kills:
         k = kill_seconds(r)
         jit = k["jit_after"]
@@ -1543,7 +1597,7 @@ def kill_table(rows):
                      + (f"{sum(jit) / len(jit):.0f} / {max(jit)}" if jit else "-") + " | "
                      + (f"{100 * k['share_after']:.1f}%" if k["share_after"] is not None else "-") + " | "
                      + (f"{'/'.join(map(str, comp['nice']))}, {','.join(map(str, comp['cpus']))}" if comp else "-")
-                     + " |")
+                     + " | " + compiles_cell(r.get("restart_compiles")) + " |")
     return lines + [""]
 
 
@@ -1600,7 +1654,7 @@ def machine_check(rows):
 def report(rows, meta, out_md):
     calm = next((r for r in rows if r["name"] == "calm"), None)
     lines = [f"# Fault matrix, {meta['date']} UTC", "",
-             f"`python3 load-tests/fault_matrix.py {' '.join(meta['argv'])}` on {meta['machine']}; {meta['java']}; "
+             f"`python3 load-tests/fault_matrix.py {shlex.join(meta['argv'])}` on {meta['machine']}; {meta['java']}; "
              f"Envoy {meta['envoy']}. Legitimate traffic: the ai-gateway mix (`FaultLoad.mix()`: chat 2 KB allowed, "
              f"chat with an internal model as the orchestrator, embeddings, `GET /v1/models`, a denied internal "
              f"model, a prompt injection answered 400) at {meta['rate']}/s open loop through Envoy's mTLS listener "
@@ -1614,7 +1668,9 @@ def report(rows, meta, out_md):
              + f", its JIT {HOSTILE_JIT_MODES.get(meta.get('hostile_jit'), 'full (C1 then C2)')}"
              + f". Two jrego replicas behind Envoy (health check, outlier detection, ext_authz retry "
              f"to the other replica; see load-tests/README.md, \"Fault matrix\"). Phases of "
-             f"{meta['phase_seconds']:.0f} s after {meta['warm_up']:.0f} s of warm-up ("
+             f"{meta['phase_seconds']:.0f} s"
+             + (f" (calm phases {meta['calm_seconds']:.0f} s)" if meta.get("calm_seconds") else "")
+             + f" after {meta['warm_up']:.0f} s of warm-up ("
              + ("the replicas' JIT had settled" if meta.get("settled")
                 else f"**the replicas' JIT had not settled** (over {100 * SETTLE_JIT_SHARE:.0f}% of their CPU)")
              + f"; in its {SETTLE_WINDOW_S} s windows jrego's CPU per legitimate request, µs, and the JIT's share: "
@@ -1677,7 +1733,8 @@ def report(rows, meta, out_md):
                          f"seconds in the phase's first {FIRST_S} s: {r.get('hostile_cpu_first_s')}")
         for key in ("swapped_in_s", "swapped_back_s", "kill_variant", "slow_start_aggression", "killed_at_s",
                     "pinned", "restart_warm_up",
-                    "restart_to_ready_s", "restart_threads", "ready_during"):
+                    "restart_to_ready_s", "restart_threads", "restart_jvm_flags", "restart_compiles",
+                    "ready_during"):
             if key in r:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(r[key])}")
         if r.get("cpu_s"):
@@ -1755,6 +1812,9 @@ def report(rows, meta, out_md):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--phase-seconds", type=float, default=30)
+    ap.add_argument("--calm-seconds", type=float, default=None, metavar="S",
+                    help="how long each calm phase lasts (default: --phase-seconds); e.g. a longer calm before "
+                         "each kill, so the pair has settled again (two calms in a row are one phase)")
     ap.add_argument("--warm-up", type=float, default=60,
                     help="at least this many seconds of legitimate load before the first phase (then until the "
                          "replicas' JIT compilers have settled: see --warm-up-max)")
@@ -1790,11 +1850,11 @@ def main():
     ap.add_argument("--slow-start", default=None, metavar="WINDOW",
                     help="the jrego cluster's slow start window instead of envoy.yaml's (e.g. 10s; 0s: none)")
     ap.add_argument("--slow-start-min-weight", type=float, default=None, metavar="PERCENT",
-                    help="the jrego cluster's slow start min_weight_percent (Envoy's default 10): the share of its "
-                         "weight a rejoined replica starts at")
+                    help="the jrego cluster's slow start min_weight_percent (envoy.yaml's 1; Envoy's default 10): "
+                         "the share of its weight a rejoined replica starts at")
     ap.add_argument("--slow-start-aggression", type=float, default=None, metavar="A",
-                    help="the jrego cluster's slow start aggression (Envoy's default 1.0, linear; under 1 a slower "
-                         "first ramp); per kill phase: --kill-variant aggression=A")
+                    help="the jrego cluster's slow start aggression (envoy.yaml's 0.25; Envoy's default 1.0, linear; "
+                         "under 1 a slower first ramp); per kill phase: --kill-variant aggression=A")
     ap.add_argument("--retry-max-interval", default=ENVOY_RETRY_MAX_INTERVAL, metavar="DURATION",
                     help="the ext_authz/ext_proc retry back-off's max_interval, which Envoy also makes each try's "
                          "timeout (default 0.5s, ext_authz's timeout; 0.05s was the harness's before session 18, "
@@ -1811,6 +1871,9 @@ def main():
                          "order, repeated: base, jit-nice=N (its JIT compiler threads at nice N), pin (it on "
                          "a CPU of its own, everything else of the run on the others, until the phase's "
                          "end); combine with + (e.g. base,jit-nice=19,pin); see KILL_VARIANTS")
+    ap.add_argument("--kill-jvm", action="append", default=[], metavar="NAME=FLAGS",
+                    help="a named set of extra JVM flags (space-separated) for --kill-variant's jvm=NAME, "
+                         "repeatable, e.g. --kill-jvm 'lazy=-XX:-AOTCompileEagerly'")
     ap.add_argument("--jfr", metavar="FILE",
                     help="a flight recording of replica A (the one the hostile gRPC client also connects to) "
                          "from the first phase to the last, started with jcmd after the warm-up so the AOT "
@@ -1827,11 +1890,24 @@ def main():
     if unknown or "calm" not in listed or args.rounds < 1:
         sys.exit(f"error: phases must include calm and come from {PHASES}; unknown: {unknown}; --rounds at least 1")
     phases = expand_phases(listed, args.rounds)
+    if args.calm_seconds is not None and not 1 <= args.calm_seconds <= 3600:
+        sys.exit("error: --calm-seconds must be from 1 to 3600")
     for name, v, lo, hi in (("--slow-start-min-weight", args.slow_start_min_weight, 0, 100),
                             ("--slow-start-aggression", args.slow_start_aggression, 0.05, 10)):
         if v is not None and not lo <= v <= hi:
             sys.exit(f"error: {name} must be from {lo} to {hi}")
     args.runtime_aggression = any(v["aggression"] is not None for v in args.kill_variant or [])
+    jvm_sets = {}
+    for item in args.kill_jvm:
+        name, eq, flags = item.partition("=")
+        if not eq or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not flags.split():
+            sys.exit(f"error: --kill-jvm {item!r}: give NAME=FLAGS, e.g. 'lazy=-XX:-AOTCompileEagerly'")
+        jvm_sets[name] = flags.split()
+    for v in args.kill_variant or []:
+        if v["jvm"] is not None:
+            if v["jvm"] not in jvm_sets:
+                sys.exit(f"error: --kill-variant {v['name']}: no --kill-jvm {v['jvm']}=FLAGS")
+            v["jvm_flags"] = jvm_sets[v["jvm"]]
 
     java, java_version = R.find_java()
     if not args.no_build:
@@ -1862,7 +1938,8 @@ def main():
         servers.append(R.Server("envoy", [envoy, "-c", cfg, "--concurrency", "1", "-l", "error",
                                           "--base-id", str(plain)], log_path=os.path.join(workdir, "envoy.log"),
                                 ready=lambda s: R.wait_http(f"http://127.0.0.1:{admin}/ready", 60, s)))
-        total = len(phases) * (args.phase_seconds + 20) + max(args.warm_up, args.warm_up_max) + 60 \
+        total = len(phases) * (max(args.phase_seconds, args.calm_seconds or 0) + 20) \
+            + max(args.warm_up, args.warm_up_max) + 60 \
             + 60 * sum(kind(p) == "kill" for p in phases)  # a kill phase lasts until 20 s after the rejoin
         legit = Legit(java, listen, certs, args.rate, total, workdir)
         others = {"Envoy": servers[1].pid, "FaultLoad": legit.proc.pid, "upstream": servers[0].pid}
@@ -1897,12 +1974,13 @@ def main():
             "retry_max_interval": args.retry_max_interval,
             "slow_start": "none" if args.slow_start in ("0", "0s") else (
                 (args.slow_start or "30s")
-                + f", min weight {args.slow_start_min_weight if args.slow_start_min_weight is not None else 10:g}%"
-                + f", aggression {args.slow_start_aggression or 1.0:g}"
+                + f", min weight {args.slow_start_min_weight if args.slow_start_min_weight is not None else SHIPPED_MIN_WEIGHT:g}%"
+                + f", aggression {args.slow_start_aggression or SHIPPED_AGGRESSION:g}"
                 + (" (each kill phase's as its variant says)" if args.runtime_aggression else "")
                 + (", as in envoy.yaml" if args.slow_start is None and args.slow_start_min_weight is None
                    and args.slow_start_aggression is None and not args.runtime_aggression else "")),
             "hostile_rate": args.hostile_rate, "cpu_rate": args.cpu_rate, "phase_seconds": args.phase_seconds,
+            "calm_seconds": args.calm_seconds,
             "hostile_nice": args.hostile_nice, "hostile_jit": args.hostile_jit,
             "warm_up": warm_up["seconds"], "warm_up_windows": warm_up["windows"], "settled": warm_up["settled"],
             "jrego_args": args.jrego_arg,
