@@ -300,6 +300,34 @@ final class Scan {
   }
 
   /**
+   * What a word's first character (ASCII) may start, as bits: the walk reads one table entry for a
+   * word and asks only the detectors whose bit is set (most words: none but an assignment's).
+   */
+  private static final byte[] FIRST_CHAR = new byte[128];
+
+  private static final int HEX = 1; // an IPv6 address's first group
+  private static final int DIGIT = 2; // a run of digits
+  private static final int PREFIX = 4; // a prefixed token's first character (Secrets.FIRST)
+  private static final int E = 8; // a JWT's "eyJ"
+  private static final int H = 16; // a Slack webhook's "hooks.slack.com/"
+  private static final int UPPER = 32; // an identifier's capital
+  private static final int B = 64; // "Bearer", "bearer"
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      int f = 0;
+      f |= Chars.isHex(c) ? HEX : 0;
+      f |= Chars.isAsciiDigit(c) ? DIGIT : 0;
+      f |= Secrets.mayBeFirst(c) ? PREFIX : 0;
+      f |= c == 'e' ? E : 0;
+      f |= c == 'h' ? H : 0;
+      f |= Chars.isUpper(c) ? UPPER : 0;
+      f |= c == 'B' || c == 'b' ? B : 0;
+      FIRST_CHAR[c] = (byte) f;
+    }
+  }
+
+  /**
    * A token starting at {@code s}; returns where scanning continues (past the token). {@code
    * boundary}: the char before {@code s} is known not to be a word's.
    */
@@ -314,9 +342,16 @@ final class Scan {
       return wordEnd;
     }
     char c = cs[s];
+    if (c >= 128) {
+      // no detector but the number runs starts with a char outside ASCII
+      return Chars.isDigit(c) && numbers && Chars.numberBoundaryBefore(cs, s)
+          ? Math.max(NumberRuns.scan(this, s), wordEnd)
+          : wordEnd;
+    }
+    int f = FIRST_CHAR[c];
     // an IPv6 address starting at a word needs one to four hex digits, then ':' (which ends the
     // word)
-    if (ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':' && Chars.isHex(c)) {
+    if ((f & HEX) != 0 && ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':') {
       int k = s;
       while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
@@ -328,51 +363,35 @@ final class Scan {
         }
       }
     }
-    if (Chars.isDigit(c)) {
+    if ((f & DIGIT) != 0) {
       if (numbers && Chars.numberBoundaryBefore(cs, s)) {
         return Math.max(NumberRuns.scan(this, s), wordEnd);
       }
       return wordEnd;
     }
-    if (c >= 128) {
-      return wordEnd;
-    }
-    if (secrets) {
-      int e;
-      if (Secrets.mayBePrefixed(cs, n, s)) {
-        e = secretDetector.prefixed(s);
-        if (e > s) {
-          return e;
-        }
-      }
-      if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
-        e = secretDetector.jwt(s);
-        if (e > s) {
-          return e;
-        }
-      }
-      if (c == 'h' && Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS)) {
-        e = secretDetector.slackWebhook(s);
-        if (e > s) {
-          return e;
-        }
+    if (secrets && (f & (PREFIX | E | H)) != 0) {
+      int e = secretWord(s, c, f);
+      if (e > s) {
+        return e;
       }
     }
-    if (words && Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
+    if ((f & UPPER) != 0 && words && Identifiers.mayStart(cs, n, s, wordEnd)) {
       int e = Identifiers.at(this, s, wordEnd);
       if (e > s) {
         return e;
       }
     }
     if (genericSecrets) {
-      int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
-      if (Secrets.mayAssign(cs, n, nameEnd)) {
-        int e = secretDetector.assignment(s, nameEnd);
-        if (e > s) {
-          return e;
+      if (Secrets.mayAssignAfter(cs, n, wordEnd)) {
+        int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
+        if (Secrets.mayAssign(cs, n, nameEnd)) {
+          int e = secretDetector.assignment(s, nameEnd);
+          if (e > s) {
+            return e;
+          }
         }
       }
-      if ((c == 'B' || c == 'b') && wordEnd - s == 6) {
+      if ((f & B) != 0 && wordEnd - s == 6 && Secrets.isBearer(cs, s)) {
         int e = secretDetector.bearer(s);
         if (e > s) {
           return e;
@@ -380,5 +399,31 @@ final class Scan {
       }
     }
     return wordEnd;
+  }
+
+  /** The prefixed token, JWT or Slack webhook at word {@code s}, first char {@code c}; or -1. */
+  private int secretWord(int s, char c, int f) {
+    char[] cs = chars;
+    int n = length;
+    int e;
+    if ((f & PREFIX) != 0 && Secrets.mayBePrefixed(cs, n, s)) {
+      e = secretDetector.prefixed(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
+      e = secretDetector.jwt(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    if (c == 'h' && Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS)) {
+      e = secretDetector.slackWebhook(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    return -1;
   }
 }

@@ -293,6 +293,69 @@ final class Secrets {
     return i < n && (cs[i] == ':' || cs[i] == '=');
   }
 
+  /** Whether some prefix begins with {@code c} (ASCII): {@link #mayBePrefixed}'s first test. */
+  static boolean mayBeFirst(char c) {
+    return c < 128 && FIRST[c];
+  }
+
+  /**
+   * The chars that may follow a word whose name is assigned ({@link #mayAssign} after {@link
+   * #nameEnd}): a name's own {@code -}, {@code .}, {@code _}, letters and digits, a closing quote,
+   * a space, or the operator.
+   */
+  private static final boolean[] AFTER_NAME = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      AFTER_NAME[c] =
+          Chars.isAsciiAlnum(c)
+              || c == '_'
+              || c == '-'
+              || c == '.'
+              || c == '"'
+              || c == '\''
+              || c == ' '
+              || c == ':'
+              || c == '=';
+    }
+  }
+
+  /**
+   * Whether a word ending at {@code wordEnd} of the text held in {@code cs[0, n)} may begin an
+   * assignment's name: false only where {@link #mayAssign} of its {@link #nameEnd} is false, read
+   * from the one or two chars after the word. After most words a space and a letter: no operator
+   * can follow.
+   */
+  static boolean mayAssignAfter(char[] cs, int n, int wordEnd) {
+    if (wordEnd >= n) {
+      return false;
+    }
+    char d = cs[wordEnd];
+    if (d == ' ') {
+      // the name ends at the space; only more spaces or the operator may follow it
+      if (wordEnd + 1 >= n) {
+        return false;
+      }
+      char d1 = cs[wordEnd + 1];
+      return d1 == ' ' || d1 == ':' || d1 == '=';
+    }
+    return d < 128 && AFTER_NAME[d];
+  }
+
+  /**
+   * Whether the six chars at {@code s} are {@code bearer} in any case: a six-letter word {@link
+   * #bearer} can start with (its other schemes, {@code basic} and {@code token}, are five letters
+   * followed by a space, never a six-letter word).
+   */
+  static boolean isBearer(char[] cs, int s) {
+    return (cs[s] | 0x20) == 'b'
+        && (cs[s + 1] | 0x20) == 'e'
+        && (cs[s + 2] | 0x20) == 'a'
+        && (cs[s + 3] | 0x20) == 'r'
+        && (cs[s + 4] | 0x20) == 'e'
+        && (cs[s + 5] | 0x20) == 'r';
+  }
+
   /** Whether some prefix starting with {@code first} has {@code second} as its second character. */
   private static boolean mayContinue(char first, char second) {
     if (UNFILTERED[first]) {

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tests the PII walk asks of a word before calling a detector ({@link Secrets#mayBePrefixed},
- * {@link Secrets#mayAssign}, {@link Identifiers#mayStart}) must be necessary conditions: wherever
- * the detector, called as the walk called it before, finds something, the test passes.
+ * {@link Secrets#mayAssign}, {@link Secrets#mayAssignAfter}, {@link Secrets#isBearer}, {@link
+ * Identifiers#mayStart}) must be necessary conditions: wherever the detector, called as the walk
+ * called it before, finds something, the test passes.
  */
 class WordFiltersTest {
 
@@ -31,6 +32,15 @@ class WordFiltersTest {
             "client-secret\" : 'Zr8#kP2!mQ9@wX4$'",
             "token:=sk-proj-abc",
             "Authorization: Bearer abcdefghijklmnop123456",
+            "bearer q8Fz1LmN0pR4sT7vW2xYq8Fz",
+            "BEARER sk-proj-abc",
+            "Basic dXNlcjpwYXNzd29yZDEyMzQ1",
+            "token abcdefghijklmnop123456",
+            "Bearer",
+            "Beaver q8Fz1LmN0pR4sT7vW2xYq8Fz",
+            "api.key",
+            "pass-word",
+            "secret\t=",
             "secret=>xyz",
             "card: 4111",
             "name :",
@@ -82,7 +92,9 @@ class WordFiltersTest {
     int prefixed = 0;
     int assigned = 0;
     int identified = 0;
+    int bearers = 0;
     int ruledOut = 0;
+    int afterRuledOut = 0;
     for (int round = 0; round < 20_000; round++) {
       String text = randomText(r, pieces);
       Scan scan = new Scan(text, PiiOptions.defaults());
@@ -103,6 +115,11 @@ class WordFiltersTest {
           int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
           boolean mayPrefix = Secrets.mayBePrefixed(cs, n, s);
           boolean mayAssign = Secrets.mayAssign(cs, n, nameEnd);
+          boolean mayAssignAfter = Secrets.mayAssignAfter(cs, n, wordEnd);
+          if (!mayAssignAfter) {
+            afterRuledOut++;
+            assertThat(mayAssign).as("operator after the word at %d of %s", s, text).isFalse();
+          }
           boolean mayIdentify = !Chars.isUpper(c) || Identifiers.mayStart(cs, n, s, wordEnd);
           if (!mayPrefix && !mayAssign && !mayIdentify) {
             ruledOut++;
@@ -114,6 +131,10 @@ class WordFiltersTest {
           if (secrets.assignment(s, nameEnd) > s) {
             assigned++;
             assertThat(mayAssign).as("assignment at %d of %s", s, text).isTrue();
+          }
+          if (wordEnd - s == 6 && secrets.bearer(s) > s) {
+            bearers++;
+            assertThat(Secrets.isBearer(cs, s)).as("bearer at %d of %s", s, text).isTrue();
           }
           if (Chars.isUpper(c) && Identifiers.at(scan, s, wordEnd) > s) {
             identified++;
@@ -127,7 +148,9 @@ class WordFiltersTest {
     assertThat(prefixed).as("prefixed tokens found").isGreaterThan(10_000);
     assertThat(assigned).as("assignments found").isGreaterThan(2_000);
     assertThat(identified).as("identifiers found").isGreaterThan(2_000);
+    assertThat(bearers).as("bearer credentials found").isGreaterThan(1_000);
     assertThat(ruledOut).as("words every test rules out").isGreaterThan(10_000);
+    assertThat(afterRuledOut).as("words the chars after rule out").isGreaterThan(10_000);
   }
 
   @Test
