@@ -168,6 +168,14 @@ final class PhonePlans {
      */
     private final int[] runsByPrefix;
 
+    /**
+     * By a number's first two digits, the lengths (bit k for k digits) a valid number starting so
+     * may have: those the general description and some type both allow, each only where its pattern
+     * may start with the two digits ({@link #mayBeValid}). Index 100, for a number shorter than
+     * two, allows every length.
+     */
+    private final long[] validLengthsByPrefix;
+
     private Plan(
         String region,
         Digits leadingDigits,
@@ -206,6 +214,27 @@ final class PhonePlans {
       for (int p = 0; p <= 100; p++) {
         runsByPrefix[p] = mostRuns(p < 100 ? formatsByPrefix[p] : this.formats);
       }
+      this.validLengthsByPrefix = new long[101];
+      for (int p = 0; p < 100; p++) {
+        long any = 0;
+        for (Desc d : types) {
+          any |= d.lengthsStartingWith(p);
+        }
+        validLengthsByPrefix[p] = general.lengthsStartingWith(p) & any;
+      }
+      validLengthsByPrefix[100] = -1L;
+    }
+
+    /**
+     * Whether {@code nsn} may be valid as far as its length and first two digits tell ({@link
+     * #validLengthsByPrefix}): false only where {@link #isValid} is false, asked before any
+     * pattern.
+     */
+    boolean mayBeValid(String nsn) {
+      int prefix = prefixOf(nsn);
+      int length = nsn.length();
+      return length >= 64
+          || (validLengthsByPrefix[prefix < 0 ? 100 : prefix] & (1L << length)) != 0;
     }
 
     /** The most runs of any of {@code fs} and of no format (one run); -1 if one cannot tell. */
@@ -307,6 +336,9 @@ final class PhonePlans {
      * Same answer as {@code isValidNumberForRegion} for this plan's country code and {@code nsn}.
      */
     boolean isValid(String nsn) {
+      if (!mayBeValid(nsn)) {
+        return false;
+      }
       int prefix = prefixOf(nsn);
       if (!general.matches(nsn, prefix)) {
         return false;
@@ -532,6 +564,17 @@ final class PhonePlans {
         return false;
       }
       return pattern.matches(nsn);
+    }
+
+    /**
+     * The lengths (bit k for k digits, every bit when any length may match) of the numbers starting
+     * with the two digits {@code prefix} this description may match; 0 when none.
+     */
+    long lengthsStartingWith(int prefix) {
+      if (pattern == null || !canStartWith(prefix)) {
+        return 0;
+      }
+      return anyLength ? -1L : lengths;
     }
 
     private boolean canStartWith(int prefix) {

@@ -154,6 +154,32 @@ class PhonePlansTest {
     assertThat(told).isGreaterThan(asked * 9 / 10);
   }
 
+  /**
+   * {@code mayBeValid}, read from a number's length and first two digits alone, is never false
+   * where libphonenumber finds the number valid for the region, in every region; and it rules out
+   * numbers before any pattern is asked.
+   */
+  @Test
+  void mayBeValidHoldsEveryValidNumber() {
+    Random random = new Random(20261207);
+    int valid = 0;
+    int ruledOut = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      int cc = UTIL.getCountryCodeForRegion(region);
+      for (String nsn : samples(region, random)) {
+        if (UTIL.isValidNumberForRegion(build(cc, nsn), region)) {
+          valid++;
+          assertThat(plan.mayBeValid(nsn)).as("%s %s may be valid", region, nsn).isTrue();
+        } else if (!plan.mayBeValid(nsn)) {
+          ruledOut++;
+        }
+      }
+    }
+    assertThat(valid).isGreaterThan(10_000);
+    assertThat(ruledOut).isGreaterThan(10_000);
+  }
+
   @Test
   void regionOfANumberIsLibphonenumbers() {
     Random random = new Random(20261206);
