@@ -433,8 +433,7 @@ final class Secrets {
     if (i < n && (Chars.isAsciiAlnum(scan.chars[i]) || scan.chars[i] == '.')) {
       return -1;
     }
-    ObjectValue header = decodeJson(s, dots[0]);
-    if (header == null || !(header.get("alg").orElse(null) instanceof StringValue)) {
+    if (!headerHasAlg(s, dots[0])) {
       return -1;
     }
     boolean payloadJson = decodeJson(dots[0] + 1, dots[1]) != null;
@@ -442,6 +441,33 @@ final class Secrets {
       scan.add(PiiType.JWT, s, i, payloadJson ? "validated" : "header_only", "");
     }
     return i;
+  }
+
+  /**
+   * The JWT headers this scan has read and whether each was a JSON object with a string {@code
+   * alg}: a text's tokens come from a few signers, and parsing a header is most of what a token
+   * costs.
+   */
+  private final String[] headers = new String[4];
+
+  private final boolean[] headerAlg = new boolean[4];
+  private int headersSeen;
+
+  /** Whether the base64url text at {@code [from, to)} is a JSON object with a string "alg". */
+  private boolean headerHasAlg(int from, int to) {
+    int len = to - from;
+    for (int k = 0; k < Math.min(headersSeen, headers.length); k++) {
+      String h = headers[k];
+      if (h.length() == len && t.regionMatches(from, h, 0, len)) {
+        return headerAlg[k];
+      }
+    }
+    ObjectValue header = decodeJson(from, to);
+    boolean alg = header != null && header.get("alg").orElse(null) instanceof StringValue;
+    int slot = headersSeen++ % headers.length;
+    headers[slot] = t.substring(from, to);
+    headerAlg[slot] = alg;
+    return alg;
   }
 
   private ObjectValue decodeJson(int from, int to) {
