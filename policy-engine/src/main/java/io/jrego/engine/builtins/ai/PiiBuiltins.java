@@ -89,6 +89,16 @@ public final class PiiBuiltins {
     PiiOptions options = options(o);
     // {} (most calls): no option to look up, each look-up making its key
     boolean includeText = !o.isEmpty() && AiOperands.bool(o, 2, "include_text", false);
+    if (!includeText) {
+      // the findings' values straight from the scan: no Finding, no copy of each one's text
+      Report report = new Report();
+      boolean truncated = PiiScanner.standard().scan(text, options, report);
+      if (report.findings == null && !truncated) {
+        return NOTHING_FOUND;
+      }
+      ArrayValue found = report.findings == null ? ArrayValue.EMPTY : report.findings.build();
+      return result(found, ids(report.types), truncated, null, null);
+    }
     PiiScanner.Result r = PiiScanner.standard().scan(text, options);
     if (r.findings().isEmpty() && !r.truncated()) {
       return NOTHING_FOUND;
@@ -100,6 +110,22 @@ public final class PiiBuiltins {
       types.add(f.type());
     }
     return result(findings.build(), ids(types), r.truncated(), null, null);
+  }
+
+  /** The findings of a scan as values, as {@link #finding} makes them without their text. */
+  private static final class Report implements PiiScanner.Sink {
+    ArrayValue.Builder findings;
+    final EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
+
+    @Override
+    public void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
+      if (findings == null) {
+        findings = new ArrayValue.Builder(8);
+      }
+      findings.add(findingValue(type, start, end, score, subtype));
+      types.add(type);
+    }
   }
 
   /** The scan result of a text with nothing found (most messages), built once. */
@@ -223,15 +249,14 @@ public final class PiiBuiltins {
    * its own (a PII-dense body has a finding in nearly every sentence).
    */
   private static ObjectValue finding(Finding f, boolean includeText, String replacement) {
+    if (!includeText && replacement == null) {
+      return findingValue(f.type(), f.start(), f.end(), f.score(), f.subtype());
+    }
     Value type = TYPE_IDS.get(f.type());
     Value start = NumberValue.of(f.start());
     Value end = NumberValue.of(f.end());
     Value confidence = CONFIDENCES[f.score()];
     Value subtype = StringValue.of(f.subtype());
-    if (!includeText && replacement == null) {
-      return ObjectValue.ofDistinct(
-          TYPE, type, START, start, END, end, CONFIDENCE, confidence, SUBTYPE, subtype);
-    }
     ObjectValue.Builder b = new ObjectValue.Builder();
     b.put(TYPE, type);
     b.put(START, start);
@@ -245,6 +270,22 @@ public final class PiiBuiltins {
       b.put(REPLACEMENT, StringValue.of(replacement));
     }
     return b.build();
+  }
+
+  /** A finding without its text or replacement as a value: its five fields. */
+  private static ObjectValue findingValue(
+      PiiType type, int start, int end, int score, String subtype) {
+    return ObjectValue.ofDistinct(
+        TYPE,
+        TYPE_IDS.get(type),
+        START,
+        NumberValue.of(start),
+        END,
+        NumberValue.of(end),
+        CONFIDENCE,
+        CONFIDENCES[score],
+        SUBTYPE,
+        StringValue.of(subtype));
   }
 
   /** The scan options of a builtin's options object (operand 2). */

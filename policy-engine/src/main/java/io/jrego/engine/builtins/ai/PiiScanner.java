@@ -209,10 +209,66 @@ public final class PiiScanner {
     return accepted;
   }
 
+  /**
+   * Takes a scan's findings one at a time, in text order, without a {@link Finding} or the text of
+   * each: what {@code jrego.pii.scan} reports of them (a PII-dense body has hundreds).
+   */
+  interface Sink {
+    /**
+     * One finding: its type, span in code points {@code [start, end)} and in UTF-16 units {@code
+     * [charStart, charEnd)}, score and subtype.
+     */
+    void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype);
+  }
+
+  /**
+   * {@link #scan(String, PiiOptions)}, handing each finding to {@code sink}.
+   *
+   * @return whether more than {@code options.maxFindings()} were found
+   */
+  boolean scan(String text, PiiOptions options, Sink sink) {
+    Scan scan = new Scan(text, options);
+    try {
+      scan.run(0, null);
+      return found(text, options, scan, sink);
+    } finally {
+      scan.release();
+    }
+  }
+
   /** The findings of a scan whose walk has run, its text still in {@link Scan#chars}. */
   private static Result found(String text, PiiOptions options, Scan scan) {
     if (scan.candidates.isEmpty()) {
       return NOTHING; // most messages: no lists, no set of taken chars
+    }
+    List<Finding> out = new ArrayList<>();
+    boolean truncated =
+        found(
+            text,
+            options,
+            scan,
+            (type, start, end, charStart, charEnd, score, subtype) ->
+                out.add(
+                    new Finding(
+                        type,
+                        start,
+                        end,
+                        charStart,
+                        charEnd,
+                        score,
+                        subtype,
+                        text.substring(charStart, charEnd))));
+    return new Result(out, truncated);
+  }
+
+  /**
+   * Hands the findings of a scan whose walk has run to {@code sink}; returns whether there were
+   * more than the options allow.
+   */
+  private static boolean found(String text, PiiOptions options, Scan scan, Sink sink) {
+    if (scan.candidates.isEmpty()) {
+      return false;
     }
     List<Candidate> kept = new ArrayList<>();
     for (Candidate c : scan.candidates) {
@@ -225,28 +281,20 @@ public final class PiiScanner {
       }
     }
     List<Candidate> accepted = resolve(kept, text.length());
-    List<Finding> out = new ArrayList<>(Math.min(accepted.size(), options.maxFindings()));
     int cp = 0;
     int pos = 0;
+    int count = 0;
     for (Candidate c : accepted) {
-      if (out.size() == options.maxFindings()) {
-        return new Result(out, true);
+      if (count == options.maxFindings()) {
+        return true;
       }
       cp += text.codePointCount(pos, c.start());
       int startCp = cp;
       cp += text.codePointCount(c.start(), c.end());
       pos = c.end();
-      out.add(
-          new Finding(
-              c.type(),
-              startCp,
-              cp,
-              c.start(),
-              c.end(),
-              c.score(),
-              c.subtype(),
-              text.substring(c.start(), c.end())));
+      sink.found(c.type(), startCp, cp, c.start(), c.end(), c.score(), c.subtype());
+      count++;
     }
-    return new Result(out, false);
+    return false;
   }
 }
