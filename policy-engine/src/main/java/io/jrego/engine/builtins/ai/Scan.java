@@ -181,7 +181,26 @@ final class Scan {
    */
   void run(int from, PiiScanner.Walk walk) {
     chars = chars(text);
-    walk(from, walk);
+    try {
+      walk(from, walk);
+    } finally {
+      if (numberRuns != null) {
+        numberRuns.unbind();
+        numberRuns = null;
+      }
+    }
+  }
+
+  /** This thread's number runs while the walk is on, bound on the walk's first run of digits. */
+  private NumberRuns numberRuns;
+
+  private NumberRuns numberRuns() {
+    NumberRuns runs = numberRuns;
+    if (runs == null) {
+      runs = NumberRuns.bind(this);
+      numberRuns = runs;
+    }
+    return runs;
   }
 
   /**
@@ -345,7 +364,7 @@ final class Scan {
     if (c >= 128) {
       // no detector but the number runs starts with a char outside ASCII
       return Chars.isDigit(c) && numbers && Chars.numberBoundaryBefore(cs, s)
-          ? Math.max(NumberRuns.scan(this, s), wordEnd)
+          ? Math.max(numberRuns().scan(s), wordEnd)
           : wordEnd;
     }
     int f = FIRST_CHAR[c];
@@ -365,7 +384,7 @@ final class Scan {
     }
     if ((f & DIGIT) != 0) {
       if (numbers && Chars.numberBoundaryBefore(cs, s)) {
-        return Math.max(NumberRuns.scan(this, s), wordEnd);
+        return Math.max(numberRuns().scan(s), wordEnd);
       }
       return wordEnd;
     }
