@@ -441,10 +441,11 @@ final class NumberRuns {
     int base = Scores.of(PiiType.PHONE, shape);
     // Context words only raise a score: a shape that reaches the threshold without them needs
     // their walk here only to compare with a candidate of exactly these digits, if there is one.
+    int best = -1; // the shape's score after context words, once they are read
     if (base < scan.options.minScore() || sameDigitsAlready(gs[a], ge[b])) {
       // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
       // not reach the threshold: a bare digit run with no phone word nearby.
-      int best = scan.withContext(PiiType.PHONE, base, start, end);
+      best = scan.withContext(PiiType.PHONE, base, start, end);
       if (best < scan.options.minScore()) {
         return false;
       }
@@ -463,6 +464,10 @@ final class NumberRuns {
       return false;
     }
     scan.add(PiiType.PHONE, start, end, m.valid() ? shape : shape + "_possible", m.region());
+    if (best >= 0) {
+      // the phone candidate's context is what was read for this shape: same type and span
+      scan.contextRead(scan.candidates.size() - 1, best != base);
+    }
     return true;
   }
 
@@ -505,9 +510,7 @@ final class NumberRuns {
       if (c.end() < start) {
         return false;
       }
-      if (c.start() == start
-          && c.end() == end
-          && scan.withContext(c.type(), c.score(), start, end) > phoneBest) {
+      if (c.start() == start && c.end() == end && scan.withContext(i) > phoneBest) {
         return true;
       }
     }

@@ -271,8 +271,9 @@ public final class PiiScanner {
       return false;
     }
     List<Candidate> kept = new ArrayList<>();
-    for (Candidate c : scan.candidates) {
-      int score = scan.withContext(c.type(), c.score(), c.start(), c.end());
+    for (int i = 0; i < scan.candidates.size(); i++) {
+      Candidate c = scan.candidates.get(i);
+      int score = scan.withContext(i);
       if (score >= options.minScore() && options.types().contains(c.type())) {
         kept.add(
             score == c.score()

@@ -151,6 +151,50 @@ final class Scan {
     return ContextWords.boost(type, score, found ? bit : 0);
   }
 
+  /**
+   * By candidate index, whether its context words have been read ({@code contextRead}) and named
+   * its type ({@code contextNear}): a phone number's were read before it was validated, and a
+   * candidate of the same digits as a phone try is asked while the walk goes on; the scoring at the
+   * end does not read them again. Made on first use.
+   */
+  private java.util.BitSet contextRead;
+
+  private java.util.BitSet contextNear;
+
+  /**
+   * {@link #withContext(PiiType, int, int, int)} of candidate {@code i}: its own type, score and
+   * span, its context read at most once in the scan.
+   */
+  int withContext(int i) {
+    Candidate c = candidates.get(i);
+    PiiType type = c.type();
+    int score = c.score();
+    if (score >= 100 || !ContextWords.hasWords(type)) {
+      return score;
+    }
+    if (contextRead != null && contextRead.get(i)) {
+      return ContextWords.boost(type, score, contextNear.get(i) ? ContextWords.bit(type) : 0);
+    }
+    int boosted = withContext(type, score, c.start(), c.end());
+    contextRead(i, boosted != score); // a found word always raises a score under 100
+    return boosted;
+  }
+
+  /**
+   * Records that candidate {@code i}'s context words were read for its type and span, and whether
+   * one named the type ({@code near}).
+   */
+  void contextRead(int i, boolean near) {
+    if (contextRead == null) {
+      contextRead = new java.util.BitSet();
+      contextNear = new java.util.BitSet();
+    }
+    contextRead.set(i);
+    if (near) {
+      contextNear.set(i);
+    }
+  }
+
   boolean wants(PiiType t) {
     return types.contains(t);
   }
