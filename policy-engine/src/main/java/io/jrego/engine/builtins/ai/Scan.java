@@ -362,6 +362,46 @@ final class Scan {
     return c < 128 ? ASCII_WORD[c] : Chars.isWord(c);
   }
 
+  /** {@link #ASCII_WORD} as 0 and 1, for the sums in {@link #wordEnd}. */
+  private static final int[] ASCII_WORD_BIT = new int[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD_BIT[c] = ASCII_WORD[c] ? 1 : 0;
+    }
+  }
+
+  /**
+   * The first char at or after {@code i} of {@code cs[0, n)} that is not a word's ({@link
+   * #isWord}), or {@code n}. Four ASCII chars at a time: how many of them continue the word is a
+   * sum of their table bits, so a word that ends within the four costs no branch on where, and a
+   * short word (most of them) leaves the loop the way it did the last time.
+   */
+  static int wordEnd(char[] cs, int n, int i) {
+    while (i + 4 <= n) {
+      char c0 = cs[i];
+      char c1 = cs[i + 1];
+      char c2 = cs[i + 2];
+      char c3 = cs[i + 3];
+      if ((c0 | c1 | c2 | c3) >= 128) {
+        break; // a char outside ASCII: one at a time
+      }
+      int t0 = ASCII_WORD_BIT[c0];
+      int t01 = t0 & ASCII_WORD_BIT[c1];
+      int t012 = t01 & ASCII_WORD_BIT[c2];
+      int t0123 = t012 & ASCII_WORD_BIT[c3];
+      int run = t0 + t01 + t012 + t0123;
+      i += run;
+      if (run < 4) {
+        return i;
+      }
+    }
+    while (i < n && isWord(cs[i])) {
+      i++;
+    }
+    return i;
+  }
+
   /**
    * What a word's first character (ASCII) may start, as bits: the walk reads one table entry for a
    * word and asks only the detectors whose bit is set (most words: none but an assignment's).
@@ -397,10 +437,7 @@ final class Scan {
   private int token(int s, boolean boundary) {
     char[] cs = chars;
     int n = length;
-    int wordEnd = s + 1;
-    while (wordEnd < n && isWord(cs[wordEnd])) {
-      wordEnd++;
-    }
+    int wordEnd = wordEnd(cs, n, s + 1);
     if (!boundary && !Chars.boundaryBefore(cs, s)) {
       return wordEnd;
     }

@@ -153,6 +153,35 @@ class WordFiltersTest {
     assertThat(afterRuledOut).as("words the chars after rule out").isGreaterThan(10_000);
   }
 
+  /** The walk's word end, read four chars at a time, is where a char-by-char read stops. */
+  @Test
+  void wordEnd_isWhereACharByCharReadStops() {
+    SplittableRandom r = new SplittableRandom(26);
+    String alphabet = "aZ09_ -.:@\u00e9\u0416\u0661\u200b\ud83d\ude00\u007f\u0080";
+    int ended = 0;
+    for (int round = 0; round < 200_000; round++) {
+      char[] cs = new char[r.nextInt(24)];
+      for (int i = 0; i < cs.length; i++) {
+        // mostly letters, so that words run past four chars
+        cs[i] =
+            r.nextInt(3) > 0
+                ? (char) ('a' + r.nextInt(26))
+                : alphabet.charAt(r.nextInt(alphabet.length()));
+      }
+      int n = r.nextInt(cs.length + 1); // the text may end before the array does
+      int from = n == 0 ? 0 : r.nextInt(n + 1);
+      int expected = from;
+      while (expected < n && Chars.isWord(cs[expected])) {
+        expected++;
+      }
+      assertThat(Scan.wordEnd(cs, n, from))
+          .as("%s from %d of %d", new String(cs), from, n)
+          .isEqualTo(expected);
+      ended += expected - from >= 4 ? 1 : 0;
+    }
+    assertThat(ended).as("words of four chars or more").isGreaterThan(20_000);
+  }
+
   @Test
   void mayName_rulesOutOnlyNamesThatNameNoSecret() {
     List<String> secretNames = Secrets.secretNames();
