@@ -37,6 +37,9 @@ final class PhonePlans {
     return PLANS.computeIfAbsent(region, PhonePlans::compile);
   }
 
+  /** The longest national number the scanner asks about (a candidate has at most 17 digits). */
+  static final int MAX_LENGTH = 17;
+
   /** The region code of numbers with a non-geographic country code (+800, +882, ...). */
   static final String NON_GEOGRAPHIC = "001";
 
@@ -163,6 +166,13 @@ final class PhonePlans {
     private final Format[][] formatsByPrefix;
 
     /**
+     * {@link #formatsByPrefix} by a number's length too ({@code [prefix][length]}, lengths up to
+     * {@link #MAX_LENGTH}): the formats whose pattern may match a number of that length starting
+     * with those two digits, in order.
+     */
+    private final Format[][][] formatsByPrefixAndLength;
+
+    /**
      * By a number's first two digits, the most runs of digits its national text can have whatever
      * format the tables choose ({@link #runsAtMost}); index 100 for a number shorter than two.
      */
@@ -209,6 +219,22 @@ final class PhonePlans {
       for (int p = 0; p < 100; p++) {
         String prefix = twoDigits(p);
         formatsByPrefix[p] = formats.stream().filter(f -> f.mayLead(prefix)).toArray(Format[]::new);
+      }
+      this.formatsByPrefixAndLength = new Format[100][MAX_LENGTH + 1][];
+      for (int p = 0; p < 100; p++) {
+        Format[] previous = null;
+        for (int length = 2; length <= MAX_LENGTH; length++) {
+          int prefix = p;
+          int l = length;
+          Format[] fs =
+              Arrays.stream(formatsByPrefix[p])
+                  .filter(f -> f.table.mayMatch(prefix, l))
+                  .toArray(Format[]::new);
+          // neighbouring lengths mostly leave the same formats: share the array
+          formatsByPrefixAndLength[p][length] =
+              previous != null && Arrays.equals(previous, fs) ? previous : fs;
+          previous = formatsByPrefixAndLength[p][length];
+        }
       }
       this.runsByPrefix = new int[101];
       for (int p = 0; p <= 100; p++) {
@@ -438,7 +464,14 @@ final class PhonePlans {
     /** The format that applies to {@code nsn}, or null when none does; chosen by the tables. */
     Format formatFor(String nsn) {
       int prefix = prefixOf(nsn);
-      for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
+      int length = nsn.length();
+      Format[] fs =
+          prefix < 0
+              ? formats
+              : length <= MAX_LENGTH
+                  ? formatsByPrefixAndLength[prefix][length]
+                  : formatsByPrefix[prefix];
+      for (Format f : fs) {
         if ((f.leading == null || f.leading.matches(nsn)) && f.table.matches(nsn)) {
           return f;
         }
@@ -811,6 +844,45 @@ final class PhonePlans {
         }
       }
       return accept[state];
+    }
+
+    /**
+     * Per step count k, the states from which an accepting state is reached in exactly k more
+     * digits ({@link #mayMatch}); made on first use.
+     */
+    private volatile boolean[][] acceptsIn;
+
+    /**
+     * Whether some string of {@code length} digits starting with the two digits {@code firstTwo} is
+     * in the language ({@code matches}, not a prefix pattern's {@code lookingAt}); a pattern asked
+     * with java.util.regex always may.
+     */
+    boolean mayMatch(int firstTwo, int length) {
+      if (next == null || prefix || firstTwo < 0 || length < 2 || length > MAX_LENGTH) {
+        return true;
+      }
+      int state = next[firstTwo / 10];
+      state = state < 0 ? -1 : next[state * 10 + firstTwo % 10];
+      if (state < 0) {
+        return false;
+      }
+      boolean[][] in = acceptsIn;
+      if (in == null) {
+        in = new boolean[MAX_LENGTH + 1][];
+        in[0] = accept.clone();
+        int states = accept.length;
+        for (int k = 1; k <= MAX_LENGTH; k++) {
+          in[k] = new boolean[states];
+          for (int st = 0; st < states; st++) {
+            for (int d = 0; d < 10 && !in[k][st]; d++) {
+              int to = next[st * 10 + d];
+              in[k][st] = to >= 0 && in[k - 1][to];
+            }
+          }
+        }
+        acceptsIn = in;
+      }
+      return in[length - 2][state];
     }
 
     /**

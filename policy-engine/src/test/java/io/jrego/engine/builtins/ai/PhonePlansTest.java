@@ -225,6 +225,7 @@ class PhonePlansTest {
     int patterns = 0;
     int matched = 0;
     int checked = 0;
+    int lengthsRuledOut = 0;
     for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
       PhoneMetadata m = source.getMetadataForRegion(region);
       List<String> whole = new ArrayList<>();
@@ -273,6 +274,12 @@ class PhonePlansTest {
                     .as("%s /%s/ starts %s", region, p, start)
                     .isTrue();
               }
+              // and a format by the two digits and the number's length
+              boolean mayMatch = table.mayMatch(Integer.parseInt(start), in.length());
+              if (!prefix && expected) {
+                assertThat(mayMatch).as("%s /%s/ may match %s", region, p, in).isTrue();
+              }
+              lengthsRuledOut += !prefix && !mayMatch ? 1 : 0;
             }
             matched += expected ? 1 : 0;
             checked++;
@@ -285,6 +292,9 @@ class PhonePlansTest {
     // both answers come up often (about 240,000 matches in 1,000,000 strings)
     assertThat(matched).isGreaterThan(100_000);
     assertThat(checked - matched).isGreaterThan(500_000);
+    assertThat(lengthsRuledOut)
+        .as("strings ruled out by two digits and length")
+        .isGreaterThan(100_000);
   }
 
   /**
