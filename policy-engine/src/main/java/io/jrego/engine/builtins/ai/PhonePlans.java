@@ -560,9 +560,31 @@ final class PhonePlans {
    * A number type's lengths and pattern; {@code lengths}: bit k set for each possible length k
    * (libphonenumber lists -1 for a type with no numbers, which sets none), {@code anyLength}
    * whether the list is empty (then every length may match); {@code low}/{@code high}: the
-   * two-digit starts (bits 0-63, 64-99) it can match.
+   * two-digit starts (bits 0-63, 64-99) it can match; {@code byPrefix}: by the two digits, the
+   * possible lengths of which the pattern may match a number starting so ({@link Digits#mayMatch}).
    */
-  private record Desc(long lengths, boolean anyLength, Digits pattern, long low, long high) {
+  private static final class Desc {
+    private final long lengths;
+    private final boolean anyLength;
+    private final Digits pattern;
+    private final long low;
+    private final long high;
+    private final long[] byPrefix;
+
+    private Desc(
+        long lengths, boolean anyLength, Digits pattern, long low, long high, long[] byPrefix) {
+      this.lengths = lengths;
+      this.anyLength = anyLength;
+      this.pattern = pattern;
+      this.low = low;
+      this.high = high;
+      this.byPrefix = byPrefix;
+    }
+
+    Digits pattern() {
+      return pattern;
+    }
+
     static Desc of(PhoneNumberDesc d) {
       String p = d.getNationalNumberPattern();
       Digits pattern = p.isEmpty() ? null : Digits.of(p, false);
@@ -583,31 +605,46 @@ final class PhonePlans {
           lengths |= 1L << length;
         }
       }
-      return new Desc(lengths, d.getPossibleLengthList().isEmpty(), pattern, low, high);
+      boolean anyLength = d.getPossibleLengthList().isEmpty();
+      // by the first two digits, the lengths that are possible and that the pattern may match
+      long[] byPrefix = new long[100];
+      for (int i = 0; pattern != null && i < 100; i++) {
+        boolean starts = i < 64 ? (low & (1L << i)) != 0 : (high & (1L << (i - 64))) != 0;
+        if (!starts) {
+          continue;
+        }
+        long allowed = anyLength ? -1L : lengths;
+        for (int length = 2; length <= MAX_LENGTH; length++) {
+          if (!pattern.mayMatch(i, length)) {
+            allowed &= ~(1L << length);
+          }
+        }
+        byPrefix[i] = allowed;
+      }
+      return new Desc(lengths, anyLength, pattern, low, high, byPrefix);
     }
 
     /** Whether {@code nsn}, whose first two digits are {@code prefix} (-1: too short), matches. */
     boolean matches(String nsn, int prefix) {
-      // a bit mask, not a Set<Integer>: every region tried asks this of every type
+      // bit masks, not a Set<Integer>: every region tried asks this of every type
       int length = nsn.length();
-      if (!anyLength && (length >= 64 || (lengths & (1L << length)) == 0)) {
+      if (pattern == null || (!anyLength && (length >= 64 || (lengths & (1L << length)) == 0))) {
         return false;
       }
-      if (pattern == null || (prefix >= 0 && !canStartWith(prefix))) {
-        return false;
+      if (prefix >= 0
+          && (length < 64 ? (byPrefix[prefix] & (1L << length)) == 0 : !canStartWith(prefix))) {
+        return false; // no match of this length starts with these two digits
       }
       return pattern.matches(nsn);
     }
 
     /**
-     * The lengths (bit k for k digits, every bit when any length may match) of the numbers starting
-     * with the two digits {@code prefix} this description may match; 0 when none.
+     * The lengths (bit k for k digits) of the numbers starting with the two digits {@code prefix}
+     * this description may match: possible lengths its pattern may match a number of, starting so;
+     * 0 when none.
      */
     long lengthsStartingWith(int prefix) {
-      if (pattern == null || !canStartWith(prefix)) {
-        return 0;
-      }
-      return anyLength ? -1L : lengths;
+      return byPrefix[prefix];
     }
 
     private boolean canStartWith(int prefix) {
