@@ -413,8 +413,7 @@ final class Scan {
   private static final int PREFIX = 4; // a prefixed token's first character (Secrets.FIRST)
   private static final int E = 8; // a JWT's "eyJ"
   private static final int H = 16; // a Slack webhook's "hooks.slack.com/"
-  private static final int UPPER = 32; // an identifier's capital
-  private static final int B = 64; // "Bearer", "bearer"
+  private static final int B = 32; // "Bearer", "bearer"
 
   static {
     for (char c = 0; c < 128; c++) {
@@ -424,7 +423,6 @@ final class Scan {
       f |= Secrets.mayBeFirst(c) ? PREFIX : 0;
       f |= c == 'e' ? E : 0;
       f |= c == 'h' ? H : 0;
-      f |= Chars.isUpper(c) ? UPPER : 0;
       f |= c == 'B' || c == 'b' ? B : 0;
       FIRST_CHAR[c] = (byte) f;
     }
@@ -451,7 +449,7 @@ final class Scan {
     int f = FIRST_CHAR[c];
     // an IPv6 address starting at a word needs one to four hex digits, then ':' (which ends the
     // word)
-    if ((f & HEX) != 0 && ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':') {
+    if (wordEnd < n && cs[wordEnd] == ':' && (f & HEX) != 0 && ips && wordEnd - s <= 4) {
       int k = s;
       while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
@@ -469,13 +467,15 @@ final class Scan {
       }
       return wordEnd;
     }
-    if (secrets && (f & (PREFIX | E | H)) != 0) {
+    if (secrets && Secrets.mayStartToken(cs, n, s)) {
       int e = secretWord(s, c, f);
       if (e > s) {
         return e;
       }
     }
-    if ((f & UPPER) != 0 && words && Identifiers.mayStart(cs, n, s, wordEnd)) {
+    if (words
+        && Identifiers.mayStartPair(cs, n, s, wordEnd)
+        && Identifiers.mayStart(cs, n, s, wordEnd)) {
       int e = Identifiers.at(this, s, wordEnd);
       if (e > s) {
         return e;

@@ -293,6 +293,43 @@ final class Secrets {
     return i < n && (cs[i] == ':' || cs[i] == '=');
   }
 
+  /**
+   * {@link #SECOND_LOW}/{@link #SECOND_HIGH} with the second chars of a JWT ({@code ey}) and of a
+   * Slack webhook ({@code ho}): the pairs any token the walk hands to {@link #prefixed}, {@link
+   * #jwt} or {@link #slackWebhook} begins with ({@link #mayStartToken}).
+   */
+  private static final long[] TOKEN_LOW = new long[128];
+
+  private static final long[] TOKEN_HIGH = new long[128];
+
+  static {
+    System.arraycopy(SECOND_LOW, 0, TOKEN_LOW, 0, 128);
+    System.arraycopy(SECOND_HIGH, 0, TOKEN_HIGH, 0, 128);
+    for (String start : List.of(JWT_START, SLACK_HOOKS)) {
+      TOKEN_HIGH[start.charAt(0)] |= 1L << (start.charAt(1) - 64);
+    }
+  }
+
+  /**
+   * Whether a prefixed token ({@link #mayBePrefixed}), a JWT or a Slack webhook may start at {@code
+   * s} of the text held in {@code cs[0, n)}, whose char is ASCII: one table read of its first two
+   * chars, true for few words, so the walk asks it of every word before telling the three apart.
+   */
+  static boolean mayStartToken(char[] cs, int n, int s) {
+    char c = cs[s];
+    if (s + 1 >= n) {
+      return FIRST[c]; // a JWT's or a webhook's start is longer than one char
+    }
+    if (UNFILTERED[c]) {
+      return true;
+    }
+    char c1 = cs[s + 1];
+    if (c1 >= 128) {
+      return false;
+    }
+    return c1 < 64 ? (TOKEN_LOW[c] & (1L << c1)) != 0 : (TOKEN_HIGH[c] & (1L << (c1 - 64))) != 0;
+  }
+
   /** Whether some prefix begins with {@code c} (ASCII): {@link #mayBePrefixed}'s first test. */
   static boolean mayBeFirst(char c) {
     return c < 128 && FIRST[c];

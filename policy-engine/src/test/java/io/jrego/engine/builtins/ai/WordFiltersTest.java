@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tests the PII walk asks of a word before calling a detector ({@link Secrets#mayBePrefixed},
- * {@link Secrets#mayAssign}, {@link Secrets#mayAssignAfter}, {@link Secrets#isBearer}, {@link
- * Identifiers#mayStart}) must be necessary conditions: wherever the detector, called as the walk
- * called it before, finds something, the test passes.
+ * {@link Secrets#mayStartToken}, {@link Secrets#mayAssign}, {@link Secrets#mayAssignAfter}, {@link
+ * Secrets#isBearer}, {@link Identifiers#mayStart}, {@link Identifiers#mayStartPair}) must be
+ * necessary conditions: wherever the detector, called as the walk called it before, finds
+ * something, the test passes.
  */
 class WordFiltersTest {
 
@@ -33,6 +34,9 @@ class WordFiltersTest {
             "token:=sk-proj-abc",
             "Authorization: Bearer abcdefghijklmnop123456",
             "bearer q8Fz1LmN0pR4sT7vW2xYq8Fz",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0"
+                + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "https://hooks.slack.com/services/T024BE7LD/B024BE7LH/XXXXXXXXXXXXXXXXXXXXXXXX",
             "BEARER sk-proj-abc",
             "Basic dXNlcjpwYXNzd29yZDEyMzQ1",
             "token abcdefghijklmnop123456",
@@ -93,6 +97,8 @@ class WordFiltersTest {
     int assigned = 0;
     int identified = 0;
     int bearers = 0;
+    int tokens = 0;
+    int tokensRuledOut = 0;
     int ruledOut = 0;
     int afterRuledOut = 0;
     for (int round = 0; round < 20_000; round++) {
@@ -124,9 +130,22 @@ class WordFiltersTest {
           if (!mayPrefix && !mayAssign && !mayIdentify) {
             ruledOut++;
           }
+          boolean mayToken = Secrets.mayStartToken(cs, n, s);
           if (secrets.prefixed(s) > s) {
             prefixed++;
             assertThat(mayPrefix).as("prefixed at %d of %s", s, text).isTrue();
+            assertThat(mayToken).as("token at %d of %s", s, text).isTrue();
+          }
+          if ((Chars.startsWith(cs, n, s, Secrets.JWT_START) && secrets.jwt(s) > s)
+              || (Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS) && secrets.slackWebhook(s) > s)) {
+            tokens++;
+            assertThat(mayToken).as("JWT or webhook at %d of %s", s, text).isTrue();
+          }
+          tokensRuledOut += mayToken ? 0 : 1;
+          if (Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
+            assertThat(Identifiers.mayStartPair(cs, n, s, wordEnd))
+                .as("identifier's start at %d of %s", s, text)
+                .isTrue();
           }
           if (secrets.assignment(s, nameEnd) > s) {
             assigned++;
@@ -139,6 +158,9 @@ class WordFiltersTest {
           if (Chars.isUpper(c) && Identifiers.at(scan, s, wordEnd) > s) {
             identified++;
             assertThat(mayIdentify).as("identifier at %d of %s", s, text).isTrue();
+            assertThat(Identifiers.mayStartPair(cs, n, s, wordEnd))
+                .as("identifier's first two chars at %d of %s", s, text)
+                .isTrue();
           }
         }
       } finally {
@@ -149,6 +171,8 @@ class WordFiltersTest {
     assertThat(assigned).as("assignments found").isGreaterThan(2_000);
     assertThat(identified).as("identifiers found").isGreaterThan(2_000);
     assertThat(bearers).as("bearer credentials found").isGreaterThan(1_000);
+    assertThat(tokens).as("JWTs and webhooks found").isGreaterThan(1_000);
+    assertThat(tokensRuledOut).as("words no token starts").isGreaterThan(10_000);
     assertThat(ruledOut).as("words every test rules out").isGreaterThan(10_000);
     assertThat(afterRuledOut).as("words the chars after rule out").isGreaterThan(10_000);
   }
