@@ -49,7 +49,7 @@ final class PhonePlans {
    * whose leading digits start the number or, for a region without, where the number is valid.
    */
   static String regionOf(int cc, String nsn) {
-    List<String> regions = UTIL.getRegionCodesForCountryCode(cc);
+    List<String> regions = regions(cc);
     if (regions.isEmpty()) {
       return null;
     }
@@ -68,12 +68,38 @@ final class PhonePlans {
   /** Which numbers below 1000 are country calling codes. */
   private static final boolean[] CALLING_CODES = new boolean[1000];
 
+  /**
+   * By calling code below 1000, libphonenumber's main region and its list of regions: asked for
+   * every phone candidate, where the library boxes the code and looks it up in a map.
+   */
+  private static final String[] MAIN_REGIONS = new String[1000];
+
+  private static final List<List<String>> REGIONS = new ArrayList<>(1000);
+
   static {
     for (int cc : UTIL.getSupportedCallingCodes()) {
       if (cc > 0 && cc < CALLING_CODES.length) {
         CALLING_CODES[cc] = true;
       }
     }
+    for (int cc = 0; cc < MAIN_REGIONS.length; cc++) {
+      MAIN_REGIONS[cc] = UTIL.getRegionCodeForCountryCode(cc);
+      REGIONS.add(List.copyOf(UTIL.getRegionCodesForCountryCode(cc)));
+    }
+  }
+
+  /** {@code PhoneNumberUtil.getRegionCodeForCountryCode(cc)}. */
+  static String mainRegion(int cc) {
+    return cc >= 0 && cc < MAIN_REGIONS.length
+        ? MAIN_REGIONS[cc]
+        : UTIL.getRegionCodeForCountryCode(cc);
+  }
+
+  /** {@code PhoneNumberUtil.getRegionCodesForCountryCode(cc)}, read only. */
+  private static List<String> regions(int cc) {
+    return cc >= 0 && cc < MAIN_REGIONS.length
+        ? REGIONS.get(cc)
+        : UTIL.getRegionCodesForCountryCode(cc);
   }
 
   /**
@@ -106,7 +132,7 @@ final class PhonePlans {
     if (cc == 0) {
       return null;
     }
-    String region = UTIL.getRegionCodeForCountryCode(cc);
+    String region = mainRegion(cc);
     if (NON_GEOGRAPHIC.equals(region)) {
       return ASK_PARSE;
     }
