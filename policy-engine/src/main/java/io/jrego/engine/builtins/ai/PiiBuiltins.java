@@ -91,13 +91,11 @@ public final class PiiBuiltins {
     boolean includeText = !o.isEmpty() && AiOperands.bool(o, 2, "include_text", false);
     if (!includeText) {
       // the findings' values straight from the scan: no Finding, no copy of each one's text
-      Report report = new Report();
-      boolean truncated = PiiScanner.standard().scan(text, options, report);
-      if (report.findings == null && !truncated) {
+      Report report = PiiScanner.standard().scan(text, options, Report::new);
+      if (report == null) {
         return NOTHING_FOUND;
       }
-      ArrayValue found = report.findings == null ? ArrayValue.EMPTY : report.findings.build();
-      return result(found, ids(report.types), truncated, null, null);
+      return result(report.findings.build(), ids(report.types), report.truncated, null, null);
     }
     PiiScanner.Result r = PiiScanner.standard().scan(text, options);
     if (r.findings().isEmpty() && !r.truncated()) {
@@ -114,17 +112,20 @@ public final class PiiBuiltins {
 
   /** The findings of a scan as values, as {@link #finding} makes them without their text. */
   private static final class Report implements PiiScanner.Sink {
-    ArrayValue.Builder findings;
+    final ArrayValue.Builder findings = new ArrayValue.Builder(8);
     final EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
+    boolean truncated;
 
     @Override
     public void found(
         PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
-      if (findings == null) {
-        findings = new ArrayValue.Builder(8);
-      }
       findings.add(findingValue(type, start, end, score, subtype));
       types.add(type);
+    }
+
+    @Override
+    public void truncated() {
+      truncated = true;
     }
   }
 

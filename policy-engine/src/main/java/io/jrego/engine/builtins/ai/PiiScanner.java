@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Finds personal data and credentials in text, validating every candidate (checksums, issuer
@@ -220,55 +221,73 @@ public final class PiiScanner {
      */
     void found(
         PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype);
+
+    /** There were more findings than the options allow; called after the last one handed. */
+    void truncated();
   }
 
   /**
-   * {@link #scan(String, PiiOptions)}, handing each finding to {@code sink}.
+   * {@link #scan(String, PiiOptions)}, handing each finding to a sink: made by {@code sinks} when
+   * there is something to hand it (a finding, or truncation), so that a text with none (most
+   * messages) makes no sink.
    *
-   * @return whether more than {@code options.maxFindings()} were found
+   * @return the sink, or null when nothing was found
    */
-  boolean scan(String text, PiiOptions options, Sink sink) {
+  <S extends Sink> S scan(String text, PiiOptions options, Supplier<S> sinks) {
     Scan scan = new Scan(text, options);
     try {
       scan.run(0, null);
-      return found(text, options, scan, sink);
+      return found(text, options, scan, sinks);
     } finally {
       scan.release();
     }
   }
 
+  /** The findings of a scan as a list, for {@link Result}. */
+  private static final class Findings implements Sink {
+    final List<Finding> list = new ArrayList<>();
+    final String text;
+    boolean truncated;
+
+    Findings(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
+      list.add(
+          new Finding(
+              type,
+              start,
+              end,
+              charStart,
+              charEnd,
+              score,
+              subtype,
+              text.substring(charStart, charEnd)));
+    }
+
+    @Override
+    public void truncated() {
+      truncated = true;
+    }
+  }
+
   /** The findings of a scan whose walk has run, its text still in {@link Scan#chars}. */
   private static Result found(String text, PiiOptions options, Scan scan) {
-    if (scan.candidates.isEmpty()) {
-      return NOTHING; // most messages: no lists, no set of taken chars
-    }
-    List<Finding> out = new ArrayList<>();
-    boolean truncated =
-        found(
-            text,
-            options,
-            scan,
-            (type, start, end, charStart, charEnd, score, subtype) ->
-                out.add(
-                    new Finding(
-                        type,
-                        start,
-                        end,
-                        charStart,
-                        charEnd,
-                        score,
-                        subtype,
-                        text.substring(charStart, charEnd))));
-    return new Result(out, truncated);
+    Findings f = found(text, options, scan, () -> new Findings(text));
+    return f == null ? NOTHING : new Result(f.list, f.truncated);
   }
 
   /**
-   * Hands the findings of a scan whose walk has run to {@code sink}; returns whether there were
-   * more than the options allow.
+   * Hands the findings of a scan whose walk has run to a sink made on the first of them (or on
+   * truncation); returns it, or null when there was nothing to hand.
    */
-  private static boolean found(String text, PiiOptions options, Scan scan, Sink sink) {
+  private static <S extends Sink> S found(
+      String text, PiiOptions options, Scan scan, Supplier<S> sinks) {
     if (scan.candidates.isEmpty()) {
-      return false;
+      return null; // most messages: no lists, no set of taken chars
     }
     List<Candidate> kept = new ArrayList<>();
     for (int i = 0; i < scan.candidates.size(); i++) {
@@ -282,12 +301,17 @@ public final class PiiScanner {
       }
     }
     List<Candidate> accepted = resolve(kept, text.length());
+    S sink = null;
     int cp = 0;
     int pos = 0;
     int count = 0;
     for (Candidate c : accepted) {
+      if (sink == null) {
+        sink = sinks.get();
+      }
       if (count == options.maxFindings()) {
-        return true;
+        sink.truncated();
+        return sink;
       }
       cp += text.codePointCount(pos, c.start());
       int startCp = cp;
@@ -296,6 +320,6 @@ public final class PiiScanner {
       sink.found(c.type(), startCp, cp, c.start(), c.end(), c.score(), c.subtype());
       count++;
     }
-    return false;
+    return sink;
   }
 }

@@ -485,14 +485,18 @@ final class Secrets {
    * alg}: a text's tokens come from a few signers, and parsing a header is most of what a token
    * costs.
    */
-  private final String[] headers = new String[4];
+  private String[] headers; // made at the first token (most texts have none)
 
-  private final boolean[] headerAlg = new boolean[4];
+  private boolean[] headerAlg;
   private int headersSeen;
 
   /** Whether the base64url text at {@code [from, to)} is a JSON object with a string "alg". */
   private boolean headerHasAlg(int from, int to) {
     int len = to - from;
+    if (headers == null) {
+      headers = new String[4];
+      headerAlg = new boolean[4];
+    }
     for (int k = 0; k < Math.min(headersSeen, headers.length); k++) {
       String h = headers[k];
       if (h.length() == len && t.regionMatches(from, h, 0, len)) {
