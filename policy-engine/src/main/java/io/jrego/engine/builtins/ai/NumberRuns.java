@@ -510,7 +510,7 @@ final class NumberRuns {
       if (c.end() < start) {
         return false;
       }
-      if (c.start() == start && c.end() == end && scan.withContext(i) > phoneBest) {
+      if (c.start() == start && c.end() == end && scan.withContext(i, true) > phoneBest) {
         return true;
       }
     }

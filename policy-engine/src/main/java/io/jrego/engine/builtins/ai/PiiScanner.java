@@ -292,7 +292,7 @@ public final class PiiScanner {
     List<Candidate> kept = new ArrayList<>();
     for (int i = 0; i < scan.candidates.size(); i++) {
       Candidate c = scan.candidates.get(i);
-      int score = scan.withContext(i);
+      int score = scan.withContext(i, false);
       if (score >= options.minScore() && options.types().contains(c.type())) {
         kept.add(
             score == c.score()

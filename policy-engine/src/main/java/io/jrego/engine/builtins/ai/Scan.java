@@ -163,9 +163,10 @@ final class Scan {
 
   /**
    * {@link #withContext(PiiType, int, int, int)} of candidate {@code i}: its own type, score and
-   * span, its context read at most once in the scan.
+   * span, its context read at most once in the scan. {@code keep}: remember the answer for the
+   * scoring at the end (the walk's questions; the scoring asks each candidate once).
    */
-  int withContext(int i) {
+  int withContext(int i, boolean keep) {
     Candidate c = candidates.get(i);
     PiiType type = c.type();
     int score = c.score();
@@ -176,7 +177,9 @@ final class Scan {
       return ContextWords.boost(type, score, contextNear.get(i) ? ContextWords.bit(type) : 0);
     }
     int boosted = withContext(type, score, c.start(), c.end());
-    contextRead(i, boosted != score); // a found word always raises a score under 100
+    if (keep) {
+      contextRead(i, boosted != score); // a found word always raises a score under 100
+    }
     return boosted;
   }
 
