@@ -35,6 +35,51 @@ final class Identifiers {
         && (Chars.isAsciiDigit(c2) || (c2 == ' ' && s + 3 < n && Chars.isAsciiDigit(cs[s + 3])));
   }
 
+  /**
+   * By a capital (ASCII), the second chars (bits 0-63, 64-127) with which {@link #mayStart} may be
+   * true of a word shorter or longer than sixteen: another capital, or after {@code X}, {@code Y},
+   * {@code Z} a digit or {@code -}.
+   */
+  private static final long[] SECOND_LOW = new long[128];
+
+  private static final long[] SECOND_HIGH = new long[128];
+
+  static {
+    for (char c = 'A'; c <= 'Z'; c++) {
+      for (char c1 = 0; c1 < 128; c1++) {
+        boolean may =
+            Chars.isUpper(c1)
+                || ((c == 'X' || c == 'Y' || c == 'Z') && (Chars.isAsciiDigit(c1) || c1 == '-'));
+        if (may && c1 < 64) {
+          SECOND_LOW[c] |= 1L << c1;
+        } else if (may) {
+          SECOND_HIGH[c] |= 1L << (c1 - 64);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether {@link #mayStart} may be true of a word at {@code s} of the text held in {@code cs[0,
+   * n)}, whose char is ASCII, ending at {@code wordEnd}: a capital followed by one of the second
+   * chars above, or a capitalised word of sixteen. One table read that few words pass, asked of
+   * every word.
+   */
+  static boolean mayStartPair(char[] cs, int n, int s, int wordEnd) {
+    char c = cs[s];
+    if (wordEnd - s == 16) {
+      return Chars.isUpper(c);
+    }
+    if (s + 1 >= n) {
+      return false;
+    }
+    char c1 = cs[s + 1];
+    if (c1 >= 128) {
+      return false;
+    }
+    return c1 < 64 ? (SECOND_LOW[c] & (1L << c1)) != 0 : (SECOND_HIGH[c] & (1L << (c1 - 64))) != 0;
+  }
+
   /** Tries each identifier at {@code s}; returns the end of the one found, or -1. */
   static int at(Scan scan, int s, int wordEnd) {
     char[] t = scan.chars;

@@ -12,8 +12,9 @@ import java.util.List;
  *
  * <p>The arrays a run is read into are kept per thread and reused: every scan of a short message
  * with a digit in it would otherwise allocate them afresh (about 600 bytes, a seventh of what a
- * chat body's scans allocated). A run is read and judged within one call of {@link #scan(Scan,
- * int)}, which nothing inside it re-enters, so no state passes from one call to the next.
+ * chat body's scans allocated). A run is read and judged within one call of {@link #scan(int)},
+ * which nothing inside it re-enters, so no state passes from one call to the next; they are taken
+ * once per walk ({@link #bind}) and cleared when it ends.
  */
 final class NumberRuns {
 
@@ -41,10 +42,11 @@ final class NumberRuns {
   private NumberRuns() {}
 
   /**
-   * Reads the run of {@code scan}'s text whose first digit is at {@code s} (a token boundary), adds
-   * what it finds to {@code scan}; returns where the run ends.
+   * This thread's runs, bound to {@code scan} for its walk: the walk reads every run of its text
+   * with them, and {@link #unbind} ends that. The walk of a scan is a leaf (nothing it calls
+   * scans), so a thread's runs are bound to one scan at a time.
    */
-  static int scan(Scan scan, int s) {
+  static NumberRuns bind(Scan scan) {
     NumberRuns runs = PER_THREAD.get();
     if (runs.scan != null) {
       runs = new NumberRuns(); // in use further up this thread's stack (nothing does that today)
@@ -52,14 +54,23 @@ final class NumberRuns {
     runs.scan = scan;
     runs.cs = scan.chars;
     runs.n = scan.length;
-    try {
-      return runs.run(s);
-    } finally {
-      runs.scan = null; // do not keep the text alive until the thread's next scan
-      runs.cs = null;
-      java.util.Arrays.fill(runs.digits, '\0'); // nor the digits of its last number
-      java.util.Arrays.fill(runs.gap, '\0');
-    }
+    return runs;
+  }
+
+  /** Ends the binding {@link #bind} made; called once the walk is over, whatever happened. */
+  void unbind() {
+    scan = null; // do not keep the text alive until the thread's next scan
+    cs = null;
+    java.util.Arrays.fill(digits, '\0'); // nor the digits of its last number
+    java.util.Arrays.fill(gap, '\0');
+  }
+
+  /**
+   * Reads the run of the bound scan's text whose first digit is at {@code s} (a token boundary),
+   * adds what it finds to the scan; returns where the run ends.
+   */
+  int scan(int s) {
+    return run(s);
   }
 
   /** Whether this thread's reused arrays hold no digits of the texts it read (for tests). */
@@ -430,10 +441,11 @@ final class NumberRuns {
     int base = Scores.of(PiiType.PHONE, shape);
     // Context words only raise a score: a shape that reaches the threshold without them needs
     // their walk here only to compare with a candidate of exactly these digits, if there is one.
+    int best = -1; // the shape's score after context words, once they are read
     if (base < scan.options.minScore() || sameDigitsAlready(gs[a], ge[b])) {
       // Skip libphonenumber (most of a scan's time) when even a valid number of this shape could
       // not reach the threshold: a bare digit run with no phone word nearby.
-      int best = scan.withContext(PiiType.PHONE, base, start, end);
+      best = scan.withContext(PiiType.PHONE, base, start, end);
       if (best < scan.options.minScore()) {
         return false;
       }
@@ -452,6 +464,10 @@ final class NumberRuns {
       return false;
     }
     scan.add(PiiType.PHONE, start, end, m.valid() ? shape : shape + "_possible", m.region());
+    if (best >= 0) {
+      // the phone candidate's context is what was read for this shape: same type and span
+      scan.contextRead(scan.candidates.size() - 1, best != base);
+    }
     return true;
   }
 
@@ -494,9 +510,7 @@ final class NumberRuns {
       if (c.end() < start) {
         return false;
       }
-      if (c.start() == start
-          && c.end() == end
-          && scan.withContext(c.type(), c.score(), start, end) > phoneBest) {
+      if (c.start() == start && c.end() == end && scan.withContext(i, true) > phoneBest) {
         return true;
       }
     }

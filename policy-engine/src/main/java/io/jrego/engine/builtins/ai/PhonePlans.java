@@ -37,6 +37,9 @@ final class PhonePlans {
     return PLANS.computeIfAbsent(region, PhonePlans::compile);
   }
 
+  /** The longest national number the scanner asks about (a candidate has at most 17 digits). */
+  static final int MAX_LENGTH = 17;
+
   /** The region code of numbers with a non-geographic country code (+800, +882, ...). */
   static final String NON_GEOGRAPHIC = "001";
 
@@ -46,7 +49,7 @@ final class PhonePlans {
    * whose leading digits start the number or, for a region without, where the number is valid.
    */
   static String regionOf(int cc, String nsn) {
-    List<String> regions = UTIL.getRegionCodesForCountryCode(cc);
+    List<String> regions = regions(cc);
     if (regions.isEmpty()) {
       return null;
     }
@@ -65,12 +68,38 @@ final class PhonePlans {
   /** Which numbers below 1000 are country calling codes. */
   private static final boolean[] CALLING_CODES = new boolean[1000];
 
+  /**
+   * By calling code below 1000, libphonenumber's main region and its list of regions: asked for
+   * every phone candidate, where the library boxes the code and looks it up in a map.
+   */
+  private static final String[] MAIN_REGIONS = new String[1000];
+
+  private static final List<List<String>> REGIONS = new ArrayList<>(1000);
+
   static {
     for (int cc : UTIL.getSupportedCallingCodes()) {
       if (cc > 0 && cc < CALLING_CODES.length) {
         CALLING_CODES[cc] = true;
       }
     }
+    for (int cc = 0; cc < MAIN_REGIONS.length; cc++) {
+      MAIN_REGIONS[cc] = UTIL.getRegionCodeForCountryCode(cc);
+      REGIONS.add(List.copyOf(UTIL.getRegionCodesForCountryCode(cc)));
+    }
+  }
+
+  /** {@code PhoneNumberUtil.getRegionCodeForCountryCode(cc)}. */
+  static String mainRegion(int cc) {
+    return cc >= 0 && cc < MAIN_REGIONS.length
+        ? MAIN_REGIONS[cc]
+        : UTIL.getRegionCodeForCountryCode(cc);
+  }
+
+  /** {@code PhoneNumberUtil.getRegionCodesForCountryCode(cc)}, read only. */
+  private static List<String> regions(int cc) {
+    return cc >= 0 && cc < MAIN_REGIONS.length
+        ? REGIONS.get(cc)
+        : UTIL.getRegionCodesForCountryCode(cc);
   }
 
   /**
@@ -103,7 +132,7 @@ final class PhonePlans {
     if (cc == 0) {
       return null;
     }
-    String region = UTIL.getRegionCodeForCountryCode(cc);
+    String region = mainRegion(cc);
     if (NON_GEOGRAPHIC.equals(region)) {
       return ASK_PARSE;
     }
@@ -163,10 +192,25 @@ final class PhonePlans {
     private final Format[][] formatsByPrefix;
 
     /**
+     * {@link #formatsByPrefix} by a number's length too ({@code [prefix][length]}, lengths up to
+     * {@link #MAX_LENGTH}): the formats whose pattern may match a number of that length starting
+     * with those two digits, in order.
+     */
+    private final Format[][][] formatsByPrefixAndLength;
+
+    /**
      * By a number's first two digits, the most runs of digits its national text can have whatever
      * format the tables choose ({@link #runsAtMost}); index 100 for a number shorter than two.
      */
     private final int[] runsByPrefix;
+
+    /**
+     * By a number's first two digits, the lengths (bit k for k digits) a valid number starting so
+     * may have: those the general description and some type both allow, each only where its pattern
+     * may start with the two digits ({@link #mayBeValid}). Index 100, for a number shorter than
+     * two, allows every length.
+     */
+    private final long[] validLengthsByPrefix;
 
     private Plan(
         String region,
@@ -202,10 +246,47 @@ final class PhonePlans {
         String prefix = twoDigits(p);
         formatsByPrefix[p] = formats.stream().filter(f -> f.mayLead(prefix)).toArray(Format[]::new);
       }
+      this.formatsByPrefixAndLength = new Format[100][MAX_LENGTH + 1][];
+      for (int p = 0; p < 100; p++) {
+        Format[] previous = null;
+        for (int length = 2; length <= MAX_LENGTH; length++) {
+          int prefix = p;
+          int l = length;
+          Format[] fs =
+              Arrays.stream(formatsByPrefix[p])
+                  .filter(f -> f.table.mayMatch(prefix, l))
+                  .toArray(Format[]::new);
+          // neighbouring lengths mostly leave the same formats: share the array
+          formatsByPrefixAndLength[p][length] =
+              previous != null && Arrays.equals(previous, fs) ? previous : fs;
+          previous = formatsByPrefixAndLength[p][length];
+        }
+      }
       this.runsByPrefix = new int[101];
       for (int p = 0; p <= 100; p++) {
         runsByPrefix[p] = mostRuns(p < 100 ? formatsByPrefix[p] : this.formats);
       }
+      this.validLengthsByPrefix = new long[101];
+      for (int p = 0; p < 100; p++) {
+        long any = 0;
+        for (Desc d : types) {
+          any |= d.lengthsStartingWith(p);
+        }
+        validLengthsByPrefix[p] = general.lengthsStartingWith(p) & any;
+      }
+      validLengthsByPrefix[100] = -1L;
+    }
+
+    /**
+     * Whether {@code nsn} may be valid as far as its length and first two digits tell ({@link
+     * #validLengthsByPrefix}): false only where {@link #isValid} is false, asked before any
+     * pattern.
+     */
+    boolean mayBeValid(String nsn) {
+      int prefix = prefixOf(nsn);
+      int length = nsn.length();
+      return length >= 64
+          || (validLengthsByPrefix[prefix < 0 ? 100 : prefix] & (1L << length)) != 0;
     }
 
     /** The most runs of any of {@code fs} and of no format (one run); -1 if one cannot tell. */
@@ -307,6 +388,9 @@ final class PhonePlans {
      * Same answer as {@code isValidNumberForRegion} for this plan's country code and {@code nsn}.
      */
     boolean isValid(String nsn) {
+      if (!mayBeValid(nsn)) {
+        return false;
+      }
       int prefix = prefixOf(nsn);
       if (!general.matches(nsn, prefix)) {
         return false;
@@ -406,7 +490,14 @@ final class PhonePlans {
     /** The format that applies to {@code nsn}, or null when none does; chosen by the tables. */
     Format formatFor(String nsn) {
       int prefix = prefixOf(nsn);
-      for (Format f : prefix < 0 ? formats : formatsByPrefix[prefix]) {
+      int length = nsn.length();
+      Format[] fs =
+          prefix < 0
+              ? formats
+              : length <= MAX_LENGTH
+                  ? formatsByPrefixAndLength[prefix][length]
+                  : formatsByPrefix[prefix];
+      for (Format f : fs) {
         if ((f.leading == null || f.leading.matches(nsn)) && f.table.matches(nsn)) {
           return f;
         }
@@ -495,9 +586,31 @@ final class PhonePlans {
    * A number type's lengths and pattern; {@code lengths}: bit k set for each possible length k
    * (libphonenumber lists -1 for a type with no numbers, which sets none), {@code anyLength}
    * whether the list is empty (then every length may match); {@code low}/{@code high}: the
-   * two-digit starts (bits 0-63, 64-99) it can match.
+   * two-digit starts (bits 0-63, 64-99) it can match; {@code byPrefix}: by the two digits, the
+   * possible lengths of which the pattern may match a number starting so ({@link Digits#mayMatch}).
    */
-  private record Desc(long lengths, boolean anyLength, Digits pattern, long low, long high) {
+  private static final class Desc {
+    private final long lengths;
+    private final boolean anyLength;
+    private final Digits pattern;
+    private final long low;
+    private final long high;
+    private final long[] byPrefix;
+
+    private Desc(
+        long lengths, boolean anyLength, Digits pattern, long low, long high, long[] byPrefix) {
+      this.lengths = lengths;
+      this.anyLength = anyLength;
+      this.pattern = pattern;
+      this.low = low;
+      this.high = high;
+      this.byPrefix = byPrefix;
+    }
+
+    Digits pattern() {
+      return pattern;
+    }
+
     static Desc of(PhoneNumberDesc d) {
       String p = d.getNationalNumberPattern();
       Digits pattern = p.isEmpty() ? null : Digits.of(p, false);
@@ -518,20 +631,46 @@ final class PhonePlans {
           lengths |= 1L << length;
         }
       }
-      return new Desc(lengths, d.getPossibleLengthList().isEmpty(), pattern, low, high);
+      boolean anyLength = d.getPossibleLengthList().isEmpty();
+      // by the first two digits, the lengths that are possible and that the pattern may match
+      long[] byPrefix = new long[100];
+      for (int i = 0; pattern != null && i < 100; i++) {
+        boolean starts = i < 64 ? (low & (1L << i)) != 0 : (high & (1L << (i - 64))) != 0;
+        if (!starts) {
+          continue;
+        }
+        long allowed = anyLength ? -1L : lengths;
+        for (int length = 2; length <= MAX_LENGTH; length++) {
+          if (!pattern.mayMatch(i, length)) {
+            allowed &= ~(1L << length);
+          }
+        }
+        byPrefix[i] = allowed;
+      }
+      return new Desc(lengths, anyLength, pattern, low, high, byPrefix);
     }
 
     /** Whether {@code nsn}, whose first two digits are {@code prefix} (-1: too short), matches. */
     boolean matches(String nsn, int prefix) {
-      // a bit mask, not a Set<Integer>: every region tried asks this of every type
+      // bit masks, not a Set<Integer>: every region tried asks this of every type
       int length = nsn.length();
-      if (!anyLength && (length >= 64 || (lengths & (1L << length)) == 0)) {
+      if (pattern == null || (!anyLength && (length >= 64 || (lengths & (1L << length)) == 0))) {
         return false;
       }
-      if (pattern == null || (prefix >= 0 && !canStartWith(prefix))) {
-        return false;
+      if (prefix >= 0
+          && (length < 64 ? (byPrefix[prefix] & (1L << length)) == 0 : !canStartWith(prefix))) {
+        return false; // no match of this length starts with these two digits
       }
       return pattern.matches(nsn);
+    }
+
+    /**
+     * The lengths (bit k for k digits) of the numbers starting with the two digits {@code prefix}
+     * this description may match: possible lengths its pattern may match a number of, starting so;
+     * 0 when none.
+     */
+    long lengthsStartingWith(int prefix) {
+      return byPrefix[prefix];
     }
 
     private boolean canStartWith(int prefix) {
@@ -768,6 +907,45 @@ final class PhonePlans {
         }
       }
       return accept[state];
+    }
+
+    /**
+     * Per step count k, the states from which an accepting state is reached in exactly k more
+     * digits ({@link #mayMatch}); made on first use.
+     */
+    private volatile boolean[][] acceptsIn;
+
+    /**
+     * Whether some string of {@code length} digits starting with the two digits {@code firstTwo} is
+     * in the language ({@code matches}, not a prefix pattern's {@code lookingAt}); a pattern asked
+     * with java.util.regex always may.
+     */
+    boolean mayMatch(int firstTwo, int length) {
+      if (next == null || prefix || firstTwo < 0 || length < 2 || length > MAX_LENGTH) {
+        return true;
+      }
+      int state = next[firstTwo / 10];
+      state = state < 0 ? -1 : next[state * 10 + firstTwo % 10];
+      if (state < 0) {
+        return false;
+      }
+      boolean[][] in = acceptsIn;
+      if (in == null) {
+        in = new boolean[MAX_LENGTH + 1][];
+        in[0] = accept.clone();
+        int states = accept.length;
+        for (int k = 1; k <= MAX_LENGTH; k++) {
+          in[k] = new boolean[states];
+          for (int st = 0; st < states; st++) {
+            for (int d = 0; d < 10 && !in[k][st]; d++) {
+              int to = next[st * 10 + d];
+              in[k][st] = to >= 0 && in[k - 1][to];
+            }
+          }
+        }
+        acceptsIn = in;
+      }
+      return in[length - 2][state];
     }
 
     /**

@@ -63,7 +63,7 @@ final class Phones {
       if (n == null) {
         return null;
       }
-      String main = UTIL.getRegionCodeForCountryCode(n.countryCode());
+      String main = PhonePlans.mainRegion(n.countryCode());
       boolean nonGeographic = PhonePlans.NON_GEOGRAPHIC.equals(main);
       if (nonGeographic
           ? !UTIL.isPossibleNumber(n.toPhoneNumber())

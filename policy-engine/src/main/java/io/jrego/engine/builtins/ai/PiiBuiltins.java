@@ -89,6 +89,14 @@ public final class PiiBuiltins {
     PiiOptions options = options(o);
     // {} (most calls): no option to look up, each look-up making its key
     boolean includeText = !o.isEmpty() && AiOperands.bool(o, 2, "include_text", false);
+    if (!includeText) {
+      // the findings' values straight from the scan: no Finding, no copy of each one's text
+      Report report = PiiScanner.standard().scan(text, options, Report::new);
+      if (report == null) {
+        return NOTHING_FOUND;
+      }
+      return result(report.findings.build(), ids(report.types), report.truncated, null, null);
+    }
     PiiScanner.Result r = PiiScanner.standard().scan(text, options);
     if (r.findings().isEmpty() && !r.truncated()) {
       return NOTHING_FOUND;
@@ -100,6 +108,25 @@ public final class PiiBuiltins {
       types.add(f.type());
     }
     return result(findings.build(), ids(types), r.truncated(), null, null);
+  }
+
+  /** The findings of a scan as values, as {@link #finding} makes them without their text. */
+  private static final class Report implements PiiScanner.Sink {
+    final ArrayValue.Builder findings = new ArrayValue.Builder(8);
+    final EnumSet<PiiType> types = EnumSet.noneOf(PiiType.class);
+    boolean truncated;
+
+    @Override
+    public void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
+      findings.add(findingValue(type, start, end, score, subtype));
+      types.add(type);
+    }
+
+    @Override
+    public void truncated() {
+      truncated = true;
+    }
   }
 
   /** The scan result of a text with nothing found (most messages), built once. */
@@ -223,15 +250,14 @@ public final class PiiBuiltins {
    * its own (a PII-dense body has a finding in nearly every sentence).
    */
   private static ObjectValue finding(Finding f, boolean includeText, String replacement) {
+    if (!includeText && replacement == null) {
+      return findingValue(f.type(), f.start(), f.end(), f.score(), f.subtype());
+    }
     Value type = TYPE_IDS.get(f.type());
     Value start = NumberValue.of(f.start());
     Value end = NumberValue.of(f.end());
     Value confidence = CONFIDENCES[f.score()];
     Value subtype = StringValue.of(f.subtype());
-    if (!includeText && replacement == null) {
-      return ObjectValue.ofDistinct(
-          TYPE, type, START, start, END, end, CONFIDENCE, confidence, SUBTYPE, subtype);
-    }
     ObjectValue.Builder b = new ObjectValue.Builder();
     b.put(TYPE, type);
     b.put(START, start);
@@ -245,6 +271,22 @@ public final class PiiBuiltins {
       b.put(REPLACEMENT, StringValue.of(replacement));
     }
     return b.build();
+  }
+
+  /** A finding without its text or replacement as a value: its five fields. */
+  private static ObjectValue findingValue(
+      PiiType type, int start, int end, int score, String subtype) {
+    return ObjectValue.ofDistinct(
+        TYPE,
+        TYPE_IDS.get(type),
+        START,
+        NumberValue.of(start),
+        END,
+        NumberValue.of(end),
+        CONFIDENCE,
+        CONFIDENCES[score],
+        SUBTYPE,
+        StringValue.of(subtype));
   }
 
   /** The scan options of a builtin's options object (operand 2). */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Finds personal data and credentials in text, validating every candidate (checksums, issuer
@@ -209,14 +210,89 @@ public final class PiiScanner {
     return accepted;
   }
 
+  /**
+   * Takes a scan's findings one at a time, in text order, without a {@link Finding} or the text of
+   * each: what {@code jrego.pii.scan} reports of them (a PII-dense body has hundreds).
+   */
+  interface Sink {
+    /**
+     * One finding: its type, span in code points {@code [start, end)} and in UTF-16 units {@code
+     * [charStart, charEnd)}, score and subtype.
+     */
+    void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype);
+
+    /** There were more findings than the options allow; called after the last one handed. */
+    void truncated();
+  }
+
+  /**
+   * {@link #scan(String, PiiOptions)}, handing each finding to a sink: made by {@code sinks} when
+   * there is something to hand it (a finding, or truncation), so that a text with none (most
+   * messages) makes no sink.
+   *
+   * @return the sink, or null when nothing was found
+   */
+  <S extends Sink> S scan(String text, PiiOptions options, Supplier<S> sinks) {
+    Scan scan = new Scan(text, options);
+    try {
+      scan.run(0, null);
+      return found(text, options, scan, sinks);
+    } finally {
+      scan.release();
+    }
+  }
+
+  /** The findings of a scan as a list, for {@link Result}. */
+  private static final class Findings implements Sink {
+    final List<Finding> list = new ArrayList<>();
+    final String text;
+    boolean truncated;
+
+    Findings(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
+      list.add(
+          new Finding(
+              type,
+              start,
+              end,
+              charStart,
+              charEnd,
+              score,
+              subtype,
+              text.substring(charStart, charEnd)));
+    }
+
+    @Override
+    public void truncated() {
+      truncated = true;
+    }
+  }
+
   /** The findings of a scan whose walk has run, its text still in {@link Scan#chars}. */
   private static Result found(String text, PiiOptions options, Scan scan) {
+    Findings f = found(text, options, scan, () -> new Findings(text));
+    return f == null ? NOTHING : new Result(f.list, f.truncated);
+  }
+
+  /**
+   * Hands the findings of a scan whose walk has run to a sink made on the first of them (or on
+   * truncation); returns it, or null when there was nothing to hand.
+   */
+  private static <S extends Sink> S found(
+      String text, PiiOptions options, Scan scan, Supplier<S> sinks) {
     if (scan.candidates.isEmpty()) {
-      return NOTHING; // most messages: no lists, no set of taken chars
+      return null; // most messages: no lists, no set of taken chars
     }
     List<Candidate> kept = new ArrayList<>();
-    for (Candidate c : scan.candidates) {
-      int score = scan.withContext(c.type(), c.score(), c.start(), c.end());
+    for (int i = 0; i < scan.candidates.size(); i++) {
+      Candidate c = scan.candidates.get(i);
+      int score = scan.withContext(i, false);
       if (score >= options.minScore() && options.types().contains(c.type())) {
         kept.add(
             score == c.score()
@@ -225,28 +301,25 @@ public final class PiiScanner {
       }
     }
     List<Candidate> accepted = resolve(kept, text.length());
-    List<Finding> out = new ArrayList<>(Math.min(accepted.size(), options.maxFindings()));
+    S sink = null;
     int cp = 0;
     int pos = 0;
+    int count = 0;
     for (Candidate c : accepted) {
-      if (out.size() == options.maxFindings()) {
-        return new Result(out, true);
+      if (sink == null) {
+        sink = sinks.get();
+      }
+      if (count == options.maxFindings()) {
+        sink.truncated();
+        return sink;
       }
       cp += text.codePointCount(pos, c.start());
       int startCp = cp;
       cp += text.codePointCount(c.start(), c.end());
       pos = c.end();
-      out.add(
-          new Finding(
-              c.type(),
-              startCp,
-              cp,
-              c.start(),
-              c.end(),
-              c.score(),
-              c.subtype(),
-              text.substring(c.start(), c.end())));
+      sink.found(c.type(), startCp, cp, c.start(), c.end(), c.score(), c.subtype());
+      count++;
     }
-    return new Result(out, false);
+    return sink;
   }
 }

@@ -151,6 +151,53 @@ final class Scan {
     return ContextWords.boost(type, score, found ? bit : 0);
   }
 
+  /**
+   * By candidate index, whether its context words have been read ({@code contextRead}) and named
+   * its type ({@code contextNear}): a phone number's were read before it was validated, and a
+   * candidate of the same digits as a phone try is asked while the walk goes on; the scoring at the
+   * end does not read them again. Made on first use.
+   */
+  private java.util.BitSet contextRead;
+
+  private java.util.BitSet contextNear;
+
+  /**
+   * {@link #withContext(PiiType, int, int, int)} of candidate {@code i}: its own type, score and
+   * span, its context read at most once in the scan. {@code keep}: remember the answer for the
+   * scoring at the end (the walk's questions; the scoring asks each candidate once).
+   */
+  int withContext(int i, boolean keep) {
+    Candidate c = candidates.get(i);
+    PiiType type = c.type();
+    int score = c.score();
+    if (score >= 100 || !ContextWords.hasWords(type)) {
+      return score;
+    }
+    if (contextRead != null && contextRead.get(i)) {
+      return ContextWords.boost(type, score, contextNear.get(i) ? ContextWords.bit(type) : 0);
+    }
+    int boosted = withContext(type, score, c.start(), c.end());
+    if (keep) {
+      contextRead(i, boosted != score); // a found word always raises a score under 100
+    }
+    return boosted;
+  }
+
+  /**
+   * Records that candidate {@code i}'s context words were read for its type and span, and whether
+   * one named the type ({@code near}).
+   */
+  void contextRead(int i, boolean near) {
+    if (contextRead == null) {
+      contextRead = new java.util.BitSet();
+      contextNear = new java.util.BitSet();
+    }
+    contextRead.set(i);
+    if (near) {
+      contextNear.set(i);
+    }
+  }
+
   boolean wants(PiiType t) {
     return types.contains(t);
   }
@@ -181,7 +228,26 @@ final class Scan {
    */
   void run(int from, PiiScanner.Walk walk) {
     chars = chars(text);
-    walk(from, walk);
+    try {
+      walk(from, walk);
+    } finally {
+      if (numberRuns != null) {
+        numberRuns.unbind();
+        numberRuns = null;
+      }
+    }
+  }
+
+  /** This thread's number runs while the walk is on, bound on the walk's first run of digits. */
+  private NumberRuns numberRuns;
+
+  private NumberRuns numberRuns() {
+    NumberRuns runs = numberRuns;
+    if (runs == null) {
+      runs = NumberRuns.bind(this);
+      numberRuns = runs;
+    }
+    return runs;
   }
 
   /**
@@ -299,6 +365,72 @@ final class Scan {
     return c < 128 ? ASCII_WORD[c] : Chars.isWord(c);
   }
 
+  /** {@link #ASCII_WORD} as 0 and 1, for the sums in {@link #wordEnd}. */
+  private static final int[] ASCII_WORD_BIT = new int[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD_BIT[c] = ASCII_WORD[c] ? 1 : 0;
+    }
+  }
+
+  /**
+   * The first char at or after {@code i} of {@code cs[0, n)} that is not a word's ({@link
+   * #isWord}), or {@code n}. Four ASCII chars at a time: how many of them continue the word is a
+   * sum of their table bits, so a word that ends within the four costs no branch on where, and a
+   * short word (most of them) leaves the loop the way it did the last time.
+   */
+  static int wordEnd(char[] cs, int n, int i) {
+    while (i + 4 <= n) {
+      char c0 = cs[i];
+      char c1 = cs[i + 1];
+      char c2 = cs[i + 2];
+      char c3 = cs[i + 3];
+      if ((c0 | c1 | c2 | c3) >= 128) {
+        break; // a char outside ASCII: one at a time
+      }
+      int t0 = ASCII_WORD_BIT[c0];
+      int t01 = t0 & ASCII_WORD_BIT[c1];
+      int t012 = t01 & ASCII_WORD_BIT[c2];
+      int t0123 = t012 & ASCII_WORD_BIT[c3];
+      int run = t0 + t01 + t012 + t0123;
+      i += run;
+      if (run < 4) {
+        return i;
+      }
+    }
+    while (i < n && isWord(cs[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * What a word's first character (ASCII) may start, as bits: the walk reads one table entry for a
+   * word and asks only the detectors whose bit is set (most words: none but an assignment's).
+   */
+  private static final byte[] FIRST_CHAR = new byte[128];
+
+  private static final int HEX = 1; // an IPv6 address's first group
+  private static final int DIGIT = 2; // a run of digits
+  private static final int PREFIX = 4; // a prefixed token's first character (Secrets.FIRST)
+  private static final int E = 8; // a JWT's "eyJ"
+  private static final int H = 16; // a Slack webhook's "hooks.slack.com/"
+  private static final int B = 32; // "Bearer", "bearer"
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      int f = 0;
+      f |= Chars.isHex(c) ? HEX : 0;
+      f |= Chars.isAsciiDigit(c) ? DIGIT : 0;
+      f |= Secrets.mayBeFirst(c) ? PREFIX : 0;
+      f |= c == 'e' ? E : 0;
+      f |= c == 'h' ? H : 0;
+      f |= c == 'B' || c == 'b' ? B : 0;
+      FIRST_CHAR[c] = (byte) f;
+    }
+  }
+
   /**
    * A token starting at {@code s}; returns where scanning continues (past the token). {@code
    * boundary}: the char before {@code s} is known not to be a word's.
@@ -306,17 +438,21 @@ final class Scan {
   private int token(int s, boolean boundary) {
     char[] cs = chars;
     int n = length;
-    int wordEnd = s + 1;
-    while (wordEnd < n && isWord(cs[wordEnd])) {
-      wordEnd++;
-    }
+    int wordEnd = wordEnd(cs, n, s + 1);
     if (!boundary && !Chars.boundaryBefore(cs, s)) {
       return wordEnd;
     }
     char c = cs[s];
+    if (c >= 128) {
+      // no detector but the number runs starts with a char outside ASCII
+      return Chars.isDigit(c) && numbers && Chars.numberBoundaryBefore(cs, s)
+          ? Math.max(numberRuns().scan(s), wordEnd)
+          : wordEnd;
+    }
+    int f = FIRST_CHAR[c];
     // an IPv6 address starting at a word needs one to four hex digits, then ':' (which ends the
     // word)
-    if (ips && wordEnd - s <= 4 && wordEnd < n && cs[wordEnd] == ':' && Chars.isHex(c)) {
+    if (wordEnd < n && cs[wordEnd] == ':' && (f & HEX) != 0 && ips && wordEnd - s <= 4) {
       int k = s;
       while (k < n && k - s < 5 && Chars.isHex(cs[k])) {
         k++;
@@ -328,51 +464,37 @@ final class Scan {
         }
       }
     }
-    if (Chars.isDigit(c)) {
+    if ((f & DIGIT) != 0) {
       if (numbers && Chars.numberBoundaryBefore(cs, s)) {
-        return Math.max(NumberRuns.scan(this, s), wordEnd);
+        return Math.max(numberRuns().scan(s), wordEnd);
       }
       return wordEnd;
     }
-    if (c >= 128) {
-      return wordEnd;
-    }
-    if (secrets) {
-      int e;
-      if (Secrets.mayBePrefixed(cs, n, s)) {
-        e = secretDetector.prefixed(s);
-        if (e > s) {
-          return e;
-        }
-      }
-      if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
-        e = secretDetector.jwt(s);
-        if (e > s) {
-          return e;
-        }
-      }
-      if (c == 'h' && Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS)) {
-        e = secretDetector.slackWebhook(s);
-        if (e > s) {
-          return e;
-        }
+    if (secrets && Secrets.mayStartToken(cs, n, s)) {
+      int e = secretWord(s, c, f);
+      if (e > s) {
+        return e;
       }
     }
-    if (words && Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
+    if (words
+        && Identifiers.mayStartPair(cs, n, s, wordEnd)
+        && Identifiers.mayStart(cs, n, s, wordEnd)) {
       int e = Identifiers.at(this, s, wordEnd);
       if (e > s) {
         return e;
       }
     }
     if (genericSecrets) {
-      int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
-      if (Secrets.mayAssign(cs, n, nameEnd)) {
-        int e = secretDetector.assignment(s, nameEnd);
-        if (e > s) {
-          return e;
+      if (Secrets.mayAssignAfter(cs, n, wordEnd)) {
+        int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
+        if (Secrets.mayAssign(cs, n, nameEnd)) {
+          int e = secretDetector.assignment(s, nameEnd);
+          if (e > s) {
+            return e;
+          }
         }
       }
-      if ((c == 'B' || c == 'b') && wordEnd - s == 6) {
+      if ((f & B) != 0 && wordEnd - s == 6 && Secrets.isBearer(cs, s)) {
         int e = secretDetector.bearer(s);
         if (e > s) {
           return e;
@@ -380,5 +502,31 @@ final class Scan {
       }
     }
     return wordEnd;
+  }
+
+  /** The prefixed token, JWT or Slack webhook at word {@code s}, first char {@code c}; or -1. */
+  private int secretWord(int s, char c, int f) {
+    char[] cs = chars;
+    int n = length;
+    int e;
+    if ((f & PREFIX) != 0 && Secrets.mayBePrefixed(cs, n, s)) {
+      e = secretDetector.prefixed(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    if (c == 'e' && Chars.startsWith(cs, n, s, Secrets.JWT_START)) {
+      e = secretDetector.jwt(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    if (c == 'h' && Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS)) {
+      e = secretDetector.slackWebhook(s);
+      if (e > s) {
+        return e;
+      }
+    }
+    return -1;
   }
 }

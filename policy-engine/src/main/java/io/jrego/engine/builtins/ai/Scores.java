@@ -7,6 +7,10 @@ import java.util.Map;
 /** The base scores of {@code pii-scores.tsv}, by type and form. */
 final class Scores {
 
+  /**
+   * By type, each form's score. The forms are interned: the detectors pass literals, so a lookup
+   * finds its key by identity rather than comparing the strings (every candidate asks).
+   */
   private static final Map<PiiType, Map<String, Integer>> SCORES = load();
 
   private Scores() {}
@@ -21,7 +25,7 @@ final class Scores {
       if (score < 0 || score > 100) {
         throw new IllegalStateException("pii-scores.tsv: score out of range: " + r[2]);
       }
-      m.computeIfAbsent(t, k -> new HashMap<>()).put(r[1], score);
+      m.computeIfAbsent(t, k -> new HashMap<>()).put(r[1].intern(), score);
     }
     return m;
   }

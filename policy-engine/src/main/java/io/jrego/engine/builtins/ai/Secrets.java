@@ -293,6 +293,106 @@ final class Secrets {
     return i < n && (cs[i] == ':' || cs[i] == '=');
   }
 
+  /**
+   * {@link #SECOND_LOW}/{@link #SECOND_HIGH} with the second chars of a JWT ({@code ey}) and of a
+   * Slack webhook ({@code ho}): the pairs any token the walk hands to {@link #prefixed}, {@link
+   * #jwt} or {@link #slackWebhook} begins with ({@link #mayStartToken}).
+   */
+  private static final long[] TOKEN_LOW = new long[128];
+
+  private static final long[] TOKEN_HIGH = new long[128];
+
+  static {
+    System.arraycopy(SECOND_LOW, 0, TOKEN_LOW, 0, 128);
+    System.arraycopy(SECOND_HIGH, 0, TOKEN_HIGH, 0, 128);
+    for (String start : List.of(JWT_START, SLACK_HOOKS)) {
+      TOKEN_HIGH[start.charAt(0)] |= 1L << (start.charAt(1) - 64);
+    }
+  }
+
+  /**
+   * Whether a prefixed token ({@link #mayBePrefixed}), a JWT or a Slack webhook may start at {@code
+   * s} of the text held in {@code cs[0, n)}, whose char is ASCII: one table read of its first two
+   * chars, true for few words, so the walk asks it of every word before telling the three apart.
+   */
+  static boolean mayStartToken(char[] cs, int n, int s) {
+    char c = cs[s];
+    if (s + 1 >= n) {
+      return FIRST[c]; // a JWT's or a webhook's start is longer than one char
+    }
+    if (UNFILTERED[c]) {
+      return true;
+    }
+    char c1 = cs[s + 1];
+    if (c1 >= 128) {
+      return false;
+    }
+    return c1 < 64 ? (TOKEN_LOW[c] & (1L << c1)) != 0 : (TOKEN_HIGH[c] & (1L << (c1 - 64))) != 0;
+  }
+
+  /** Whether some prefix begins with {@code c} (ASCII): {@link #mayBePrefixed}'s first test. */
+  static boolean mayBeFirst(char c) {
+    return c < 128 && FIRST[c];
+  }
+
+  /**
+   * The chars that may follow a word whose name is assigned ({@link #mayAssign} after {@link
+   * #nameEnd}): a name's own {@code -}, {@code .}, {@code _}, letters and digits, a closing quote,
+   * a space, or the operator.
+   */
+  private static final boolean[] AFTER_NAME = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      AFTER_NAME[c] =
+          Chars.isAsciiAlnum(c)
+              || c == '_'
+              || c == '-'
+              || c == '.'
+              || c == '"'
+              || c == '\''
+              || c == ' '
+              || c == ':'
+              || c == '=';
+    }
+  }
+
+  /**
+   * Whether a word ending at {@code wordEnd} of the text held in {@code cs[0, n)} may begin an
+   * assignment's name: false only where {@link #mayAssign} of its {@link #nameEnd} is false, read
+   * from the one or two chars after the word. After most words a space and a letter: no operator
+   * can follow.
+   */
+  static boolean mayAssignAfter(char[] cs, int n, int wordEnd) {
+    if (wordEnd >= n) {
+      return false;
+    }
+    char d = cs[wordEnd];
+    if (d == ' ') {
+      // the name ends at the space; only more spaces or the operator may follow it
+      if (wordEnd + 1 >= n) {
+        return false;
+      }
+      char d1 = cs[wordEnd + 1];
+      return d1 == ' ' || d1 == ':' || d1 == '=';
+    }
+    return d < 128 && AFTER_NAME[d];
+  }
+
+  /**
+   * Whether the six chars at {@code s} are {@code bearer} in any case: a six-letter word {@link
+   * #bearer} can start with (its other schemes, {@code basic} and {@code token}, are five letters
+   * followed by a space, never a six-letter word).
+   */
+  static boolean isBearer(char[] cs, int s) {
+    return (cs[s] | 0x20) == 'b'
+        && (cs[s + 1] | 0x20) == 'e'
+        && (cs[s + 2] | 0x20) == 'a'
+        && (cs[s + 3] | 0x20) == 'r'
+        && (cs[s + 4] | 0x20) == 'e'
+        && (cs[s + 5] | 0x20) == 'r';
+  }
+
   /** Whether some prefix starting with {@code first} has {@code second} as its second character. */
   private static boolean mayContinue(char first, char second) {
     if (UNFILTERED[first]) {
@@ -370,8 +470,7 @@ final class Secrets {
     if (i < n && (Chars.isAsciiAlnum(scan.chars[i]) || scan.chars[i] == '.')) {
       return -1;
     }
-    ObjectValue header = decodeJson(s, dots[0]);
-    if (header == null || !(header.get("alg").orElse(null) instanceof StringValue)) {
+    if (!headerHasAlg(s, dots[0])) {
       return -1;
     }
     boolean payloadJson = decodeJson(dots[0] + 1, dots[1]) != null;
@@ -379,6 +478,37 @@ final class Secrets {
       scan.add(PiiType.JWT, s, i, payloadJson ? "validated" : "header_only", "");
     }
     return i;
+  }
+
+  /**
+   * The JWT headers this scan has read and whether each was a JSON object with a string {@code
+   * alg}: a text's tokens come from a few signers, and parsing a header is most of what a token
+   * costs.
+   */
+  private String[] headers; // made at the first token (most texts have none)
+
+  private boolean[] headerAlg;
+  private int headersSeen;
+
+  /** Whether the base64url text at {@code [from, to)} is a JSON object with a string "alg". */
+  private boolean headerHasAlg(int from, int to) {
+    int len = to - from;
+    if (headers == null) {
+      headers = new String[4];
+      headerAlg = new boolean[4];
+    }
+    for (int k = 0; k < Math.min(headersSeen, headers.length); k++) {
+      String h = headers[k];
+      if (h.length() == len && t.regionMatches(from, h, 0, len)) {
+        return headerAlg[k];
+      }
+    }
+    ObjectValue header = decodeJson(from, to);
+    boolean alg = header != null && header.get("alg").orElse(null) instanceof StringValue;
+    int slot = headersSeen++ % headers.length;
+    headers[slot] = t.substring(from, to);
+    headerAlg[slot] = alg;
+    return alg;
   }
 
   private ObjectValue decodeJson(int from, int to) {

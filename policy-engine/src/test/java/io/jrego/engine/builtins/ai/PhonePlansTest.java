@@ -154,6 +154,32 @@ class PhonePlansTest {
     assertThat(told).isGreaterThan(asked * 9 / 10);
   }
 
+  /**
+   * {@code mayBeValid}, read from a number's length and first two digits alone, is never false
+   * where libphonenumber finds the number valid for the region, in every region; and it rules out
+   * numbers before any pattern is asked.
+   */
+  @Test
+  void mayBeValidHoldsEveryValidNumber() {
+    Random random = new Random(20261207);
+    int valid = 0;
+    int ruledOut = 0;
+    for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
+      PhonePlans.Plan plan = PhonePlans.of(region);
+      int cc = UTIL.getCountryCodeForRegion(region);
+      for (String nsn : samples(region, random)) {
+        if (UTIL.isValidNumberForRegion(build(cc, nsn), region)) {
+          valid++;
+          assertThat(plan.mayBeValid(nsn)).as("%s %s may be valid", region, nsn).isTrue();
+        } else if (!plan.mayBeValid(nsn)) {
+          ruledOut++;
+        }
+      }
+    }
+    assertThat(valid).isGreaterThan(10_000);
+    assertThat(ruledOut).isGreaterThan(10_000);
+  }
+
   @Test
   void regionOfANumberIsLibphonenumbers() {
     Random random = new Random(20261206);
@@ -199,6 +225,7 @@ class PhonePlansTest {
     int patterns = 0;
     int matched = 0;
     int checked = 0;
+    int lengthsRuledOut = 0;
     for (String region : new TreeSet<>(UTIL.getSupportedRegions())) {
       PhoneMetadata m = source.getMetadataForRegion(region);
       List<String> whole = new ArrayList<>();
@@ -247,6 +274,12 @@ class PhonePlansTest {
                     .as("%s /%s/ starts %s", region, p, start)
                     .isTrue();
               }
+              // and a format by the two digits and the number's length
+              boolean mayMatch = table.mayMatch(Integer.parseInt(start), in.length());
+              if (!prefix && expected) {
+                assertThat(mayMatch).as("%s /%s/ may match %s", region, p, in).isTrue();
+              }
+              lengthsRuledOut += !prefix && !mayMatch ? 1 : 0;
             }
             matched += expected ? 1 : 0;
             checked++;
@@ -259,6 +292,9 @@ class PhonePlansTest {
     // both answers come up often (about 240,000 matches in 1,000,000 strings)
     assertThat(matched).isGreaterThan(100_000);
     assertThat(checked - matched).isGreaterThan(500_000);
+    assertThat(lengthsRuledOut)
+        .as("strings ruled out by two digits and length")
+        .isGreaterThan(100_000);
   }
 
   /**

@@ -217,6 +217,73 @@ class PiiScannerTest {
         .isEmpty();
   }
 
+  /** A sink that keeps what it is handed, as strings. */
+  private static final class Sunk implements PiiScanner.Sink {
+    final List<String> found = new java.util.ArrayList<>();
+    boolean truncated;
+
+    @Override
+    public void found(
+        PiiType type, int start, int end, int charStart, int charEnd, int score, String subtype) {
+      found.add(List.of(type, start, end, charStart, charEnd, score, subtype).toString());
+    }
+
+    @Override
+    public void truncated() {
+      truncated = true;
+    }
+  }
+
+  /**
+   * The findings handed to a sink (what {@code jrego.pii.scan} reads) are the findings of the
+   * result, field for field and in order, with the same truncation, capped or not.
+   */
+  @Test
+  void scanIntoASink_handsOverTheResultsFindings() {
+    List<String> texts =
+        List.of(
+            "😀👩‍👩‍👧 e\u0301mail: a\u0301 bob@example.com 𝐱 4111 1111 1111 1111",
+            "a@b.io 4111111111111111 c@d.io e@f.io",
+            "call me on 020 7946 0958 or +44 20 7946 0958, ssn 078-05-1120, iban"
+                + " GB82 WEST 1234 5698 7654 32, key 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",
+            "nothing here",
+            "");
+    for (String text : texts) {
+      for (PiiOptions options :
+          List.of(
+              PiiOptions.defaults(),
+              PiiOptions.defaults().withMaxFindings(1),
+              PiiOptions.defaults().withMaxFindings(0),
+              PiiOptions.defaults().withMinScore(0))) {
+        PiiScanner.Result r = PiiScanner.standard().scan(text, options);
+        Sunk sunk = PiiScanner.standard().scan(text, options, Sunk::new);
+        if (sunk == null) {
+          // no sink is made for a text with nothing to hand over
+          assertThat(r.findings()).as(text).isEmpty();
+          assertThat(r.truncated()).as(text).isFalse();
+          continue;
+        }
+        assertThat(sunk.found)
+            .as(text)
+            .containsExactlyElementsOf(
+                r.findings().stream()
+                    .map(
+                        f ->
+                            List.of(
+                                    f.type(),
+                                    f.start(),
+                                    f.end(),
+                                    f.charStart(),
+                                    f.charEnd(),
+                                    f.score(),
+                                    f.subtype())
+                                .toString())
+                    .toList());
+        assertThat(sunk.truncated).as(text).isEqualTo(r.truncated());
+      }
+    }
+  }
+
   @Test
   void scan_staysLinearOnAdversarialInputs() {
     List<String> inputs =

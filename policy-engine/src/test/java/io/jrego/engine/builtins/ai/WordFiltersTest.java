@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tests the PII walk asks of a word before calling a detector ({@link Secrets#mayBePrefixed},
- * {@link Secrets#mayAssign}, {@link Identifiers#mayStart}) must be necessary conditions: wherever
- * the detector, called as the walk called it before, finds something, the test passes.
+ * {@link Secrets#mayStartToken}, {@link Secrets#mayAssign}, {@link Secrets#mayAssignAfter}, {@link
+ * Secrets#isBearer}, {@link Identifiers#mayStart}, {@link Identifiers#mayStartPair}) must be
+ * necessary conditions: wherever the detector, called as the walk called it before, finds
+ * something, the test passes.
  */
 class WordFiltersTest {
 
@@ -31,6 +33,18 @@ class WordFiltersTest {
             "client-secret\" : 'Zr8#kP2!mQ9@wX4$'",
             "token:=sk-proj-abc",
             "Authorization: Bearer abcdefghijklmnop123456",
+            "bearer q8Fz1LmN0pR4sT7vW2xYq8Fz",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0"
+                + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "https://hooks.slack.com/services/T024BE7LD/B024BE7LH/XXXXXXXXXXXXXXXXXXXXXXXX",
+            "BEARER sk-proj-abc",
+            "Basic dXNlcjpwYXNzd29yZDEyMzQ1",
+            "token abcdefghijklmnop123456",
+            "Bearer",
+            "Beaver q8Fz1LmN0pR4sT7vW2xYq8Fz",
+            "api.key",
+            "pass-word",
+            "secret\t=",
             "secret=>xyz",
             "card: 4111",
             "name :",
@@ -82,7 +96,11 @@ class WordFiltersTest {
     int prefixed = 0;
     int assigned = 0;
     int identified = 0;
+    int bearers = 0;
+    int tokens = 0;
+    int tokensRuledOut = 0;
     int ruledOut = 0;
+    int afterRuledOut = 0;
     for (int round = 0; round < 20_000; round++) {
       String text = randomText(r, pieces);
       Scan scan = new Scan(text, PiiOptions.defaults());
@@ -103,21 +121,46 @@ class WordFiltersTest {
           int nameEnd = Secrets.nameEnd(cs, n, s, wordEnd);
           boolean mayPrefix = Secrets.mayBePrefixed(cs, n, s);
           boolean mayAssign = Secrets.mayAssign(cs, n, nameEnd);
+          boolean mayAssignAfter = Secrets.mayAssignAfter(cs, n, wordEnd);
+          if (!mayAssignAfter) {
+            afterRuledOut++;
+            assertThat(mayAssign).as("operator after the word at %d of %s", s, text).isFalse();
+          }
           boolean mayIdentify = !Chars.isUpper(c) || Identifiers.mayStart(cs, n, s, wordEnd);
           if (!mayPrefix && !mayAssign && !mayIdentify) {
             ruledOut++;
           }
+          boolean mayToken = Secrets.mayStartToken(cs, n, s);
           if (secrets.prefixed(s) > s) {
             prefixed++;
             assertThat(mayPrefix).as("prefixed at %d of %s", s, text).isTrue();
+            assertThat(mayToken).as("token at %d of %s", s, text).isTrue();
+          }
+          if ((Chars.startsWith(cs, n, s, Secrets.JWT_START) && secrets.jwt(s) > s)
+              || (Chars.startsWith(cs, n, s, Secrets.SLACK_HOOKS) && secrets.slackWebhook(s) > s)) {
+            tokens++;
+            assertThat(mayToken).as("JWT or webhook at %d of %s", s, text).isTrue();
+          }
+          tokensRuledOut += mayToken ? 0 : 1;
+          if (Chars.isUpper(c) && Identifiers.mayStart(cs, n, s, wordEnd)) {
+            assertThat(Identifiers.mayStartPair(cs, n, s, wordEnd))
+                .as("identifier's start at %d of %s", s, text)
+                .isTrue();
           }
           if (secrets.assignment(s, nameEnd) > s) {
             assigned++;
             assertThat(mayAssign).as("assignment at %d of %s", s, text).isTrue();
           }
+          if (wordEnd - s == 6 && secrets.bearer(s) > s) {
+            bearers++;
+            assertThat(Secrets.isBearer(cs, s)).as("bearer at %d of %s", s, text).isTrue();
+          }
           if (Chars.isUpper(c) && Identifiers.at(scan, s, wordEnd) > s) {
             identified++;
             assertThat(mayIdentify).as("identifier at %d of %s", s, text).isTrue();
+            assertThat(Identifiers.mayStartPair(cs, n, s, wordEnd))
+                .as("identifier's first two chars at %d of %s", s, text)
+                .isTrue();
           }
         }
       } finally {
@@ -127,7 +170,40 @@ class WordFiltersTest {
     assertThat(prefixed).as("prefixed tokens found").isGreaterThan(10_000);
     assertThat(assigned).as("assignments found").isGreaterThan(2_000);
     assertThat(identified).as("identifiers found").isGreaterThan(2_000);
+    assertThat(bearers).as("bearer credentials found").isGreaterThan(1_000);
+    assertThat(tokens).as("JWTs and webhooks found").isGreaterThan(1_000);
+    assertThat(tokensRuledOut).as("words no token starts").isGreaterThan(10_000);
     assertThat(ruledOut).as("words every test rules out").isGreaterThan(10_000);
+    assertThat(afterRuledOut).as("words the chars after rule out").isGreaterThan(10_000);
+  }
+
+  /** The walk's word end, read four chars at a time, is where a char-by-char read stops. */
+  @Test
+  void wordEnd_isWhereACharByCharReadStops() {
+    SplittableRandom r = new SplittableRandom(26);
+    String alphabet = "aZ09_ -.:@\u00e9\u0416\u0661\u200b\ud83d\ude00\u007f\u0080";
+    int ended = 0;
+    for (int round = 0; round < 200_000; round++) {
+      char[] cs = new char[r.nextInt(24)];
+      for (int i = 0; i < cs.length; i++) {
+        // mostly letters, so that words run past four chars
+        cs[i] =
+            r.nextInt(3) > 0
+                ? (char) ('a' + r.nextInt(26))
+                : alphabet.charAt(r.nextInt(alphabet.length()));
+      }
+      int n = r.nextInt(cs.length + 1); // the text may end before the array does
+      int from = n == 0 ? 0 : r.nextInt(n + 1);
+      int expected = from;
+      while (expected < n && Chars.isWord(cs[expected])) {
+        expected++;
+      }
+      assertThat(Scan.wordEnd(cs, n, from))
+          .as("%s from %d of %d", new String(cs), from, n)
+          .isEqualTo(expected);
+      ended += expected - from >= 4 ? 1 : 0;
+    }
+    assertThat(ended).as("words of four chars or more").isGreaterThan(20_000);
   }
 
   @Test
