@@ -130,10 +130,12 @@ final class Tokens {
 
   /** The first four chars packed as {@link Lexicon} packs stems; the word has at least four. */
   long prefix4(int token) {
-    return ((long) charAt(token, 0) << 48)
-        | ((long) charAt(token, 1) << 32)
-        | ((long) charAt(token, 2) << 16)
-        | charAt(token, 3);
+    int[] c = view.codePoints();
+    int f = from[token];
+    return ((long) charOf(c[f], rot13) << 48)
+        | ((long) charOf(c[f + 1], rot13) << 32)
+        | ((long) charOf(c[f + 2], rot13) << 16)
+        | charOf(c[f + 3], rot13);
   }
 
   boolean equalsWord(int token, String w) {
@@ -142,6 +144,36 @@ final class Tokens {
     }
     for (int k = 0; k < w.length(); k++) {
       if (charAt(token, k) != w.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #equalsWord(int, String)} of a word given by its chars. */
+  boolean equalsWord(int token, int[] w) {
+    int f = from[token];
+    if (to[token] - f != w.length) {
+      return false;
+    }
+    int[] c = view.codePoints();
+    for (int k = 0; k < w.length; k++) {
+      if (charOf(c[f + k], rot13) != w[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #startsWithWord(int, String)} of a word given by its chars. */
+  boolean startsWithWord(int token, int[] w) {
+    int f = from[token];
+    if (to[token] - f < w.length) {
+      return false;
+    }
+    int[] c = view.codePoints();
+    for (int k = 0; k < w.length; k++) {
+      if (charOf(c[f + k], rot13) != w[k]) {
         return false;
       }
     }
