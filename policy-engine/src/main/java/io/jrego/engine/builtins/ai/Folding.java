@@ -272,6 +272,7 @@ final class Folding {
     for (int k = 0; k < walk.spacedCount; k++) {
       if (spacedLettersAt(in, walk.spaced[k])) {
         walk.literals = null;
+        walk.undoInPlace(in.codePoints()); // the view as read, before any leetspeak undone
         return rewrite(in); // spelled-out letters change the length: rebuild the view
       }
     }
@@ -376,6 +377,88 @@ final class Folding {
         changed[changedCount++] = i;
         changed[changedCount++] = j;
       }
+    }
+
+    /**
+     * {@link #leetWord} for the walk of {@link TextViews}' front pass, which has just added word
+     * {@code [i, j)} of {@code c} ({@code c[0, j)} read so far) and its tokens, and, with {@code
+     * literals}, the literal starts before {@code j - 2}. When the word changes and some word has
+     * already had a leetspeak character next to a letter (so undoing leetspeak will happen), it is
+     * undone here, in place: the word's tokens are split again and the literal starts from two
+     * before it asked again on its new code points, in the same reading, instead of by {@link
+     * #deobfuscate(MappedText, Walk, MarkerLiterals)} afterwards (a binary search, a copy and the
+     * word read again per word, and a PII-dense text has a changed word in every ten). Other words
+     * are left for that as before. Returns whether the word was changed here: the caller's last two
+     * code points may then be others.
+     */
+    boolean leetWordInPlace(int[] c, int i, int j, MarkerLiterals literalTest) {
+      int before = changedCount;
+      leetWord(c, i, j);
+      if (changedCount == before || !leet) {
+        return false;
+      }
+      changedCount = before; // undone here, not afterwards
+      for (int k = i; k < j; k++) {
+        int l = leetLetter(c[k]);
+        if (l != 0 && (Character.isDigit(c[k]) || (k != i && k != j - 1))) {
+          if (undoCount + 2 > undo.length) {
+            undo = Arrays.copyOf(undo, Math.max(32, undo.length * 2));
+          }
+          undo[undoCount++] = k;
+          undo[undoCount++] = c[k];
+          c[k] = l;
+        }
+      }
+      // the word's tokens are the last ones added: split it again
+      int w = count;
+      while (w > 0 && from[w - 1] >= i) {
+        w--;
+      }
+      count = w;
+      int p = i;
+      while (p < j) {
+        if ((kinds(c[p]) & TOKEN) == 0) {
+          p++;
+          continue;
+        }
+        int q = p;
+        int x = 0;
+        while (q < j && (kinds(c[q]) & TOKEN) != 0) {
+          x = 31 * x + Math.min(c[q], 0xFFFF);
+          q++;
+        }
+        add(p, q, x);
+        p = q;
+      }
+      if (literals != null) {
+        // the starts from two before the word were asked of its old code points
+        int lo = Math.max(0, i - 2);
+        while (literalCount > 0 && literals[literalCount - 1] >= lo) {
+          literalCount--;
+        }
+        for (int r = lo; r < j - 2; r++) {
+          if (literalTest.mayStart(c[r], c[r + 1], c[r + 2])) {
+            literal(r);
+          }
+        }
+      }
+      return true;
+    }
+
+    /**
+     * The code points {@link #leetWordInPlace} changed, as position and old code point pairs: put
+     * back when the walk's view is not the one kept ({@link #undoInPlace}).
+     */
+    private int[] undo = NONE;
+
+    private int undoCount;
+
+    /** Puts back in {@code c} what {@link #leetWordInPlace} changed. */
+    void undoInPlace(int[] c) {
+      for (int k = 0; k < undoCount; k += 2) {
+        c[undo[k]] = undo[k + 1];
+      }
+      undoCount = 0;
     }
 
     /** The separator at {@code p} is between two words of one character. */
