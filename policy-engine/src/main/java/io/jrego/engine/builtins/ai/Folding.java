@@ -392,57 +392,122 @@ final class Folding {
      * code points may then be others.
      */
     boolean leetWordInPlace(int[] c, int i, int j, MarkerLiterals literalTest) {
-      int before = changedCount;
-      leetWord(c, i, j);
-      if (changedCount == before || !leet) {
+      // leetWord's reading, which also notes the code points undoing would change (in undo,
+      // dropped again when the word does not change here) and hashes the word as it would read
+      // after: inside it every code point is then a letter or digit, and only a leetspeak
+      // character that is no digit at either end stays and is no part of its one token.
+      int undoFrom = undoCount;
+      int a = isTokenAfterUndo(c[i]) ? i : i + 1; // the token after undoing: [a, b)
+      int b = isTokenAfterUndo(c[j - 1]) ? j : j - 1;
+      int hash = 0;
+      boolean nextToLetter = false;
+      boolean leetBefore = false;
+      boolean innerLeet = false;
+      boolean prevLetter = false;
+      int lastLetter = -1;
+      for (int k = i; k < j; k++) {
+        int ch = c[k];
+        int v = ch;
+        boolean letter = isLetter(ch);
+        if (letter) {
+          lastLetter = k;
+          innerLeet = leetBefore;
+        } else {
+          int l = leetLetter(ch);
+          if (l != 0) {
+            leetBefore = true;
+            nextToLetter |= (k > i && prevLetter) || (k + 1 < j && isLetter(c[k + 1]));
+            if ((ch >= '0' && ch <= '9') || (k != i && k != j - 1)) {
+              if (undoCount + 2 > undo.length) {
+                undo = Arrays.copyOf(undo, Math.max(32, undo.length * 2));
+              }
+              undo[undoCount++] = k;
+              undo[undoCount++] = ch;
+              v = l;
+            }
+          }
+        }
+        if (k >= a && k < b) {
+          hash = 31 * hash + Math.min(v, 0xFFFF);
+        }
+        prevLetter = letter;
+      }
+      leet |= nextToLetter;
+      boolean skip = lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1); // leetskip
+      if (skip || undoCount == undoFrom) {
+        undoCount = undoFrom;
+        return false; // the word does not change
+      }
+      if (!leet) {
+        undoCount = undoFrom;
+        if (changed == null) {
+          changed = new int[16];
+        } else if (changedCount + 2 > changed.length) {
+          changed = Arrays.copyOf(changed, changed.length * 2);
+        }
+        changed[changedCount++] = i; // undone afterwards, if at all
+        changed[changedCount++] = j;
         return false;
       }
-      changedCount = before; // undone here, not afterwards
-      for (int k = i; k < j; k++) {
-        int l = leetLetter(c[k]);
-        if (l != 0 && (Character.isDigit(c[k]) || (k != i && k != j - 1))) {
-          if (undoCount + 2 > undo.length) {
-            undo = Arrays.copyOf(undo, Math.max(32, undo.length * 2));
-          }
-          undo[undoCount++] = k;
-          undo[undoCount++] = c[k];
-          c[k] = l;
-        }
+      for (int u = undoFrom; u < undoCount; u += 2) {
+        c[undo[u]] = leetLetter(undo[u + 1]);
       }
-      // the word's tokens are the last ones added: split it again
+      // the word's tokens are the last ones added: now the one token [a, b)
       int w = count;
       while (w > 0 && from[w - 1] >= i) {
         w--;
       }
       count = w;
-      int p = i;
-      while (p < j) {
-        if ((kinds(c[p]) & TOKEN) == 0) {
-          p++;
-          continue;
-        }
-        int q = p;
-        int x = 0;
-        while (q < j && (kinds(c[q]) & TOKEN) != 0) {
-          x = 31 * x + Math.min(c[q], 0xFFFF);
-          q++;
-        }
-        add(p, q, x);
-        p = q;
-      }
+      add(a, b, hash);
       if (literals != null) {
-        // the starts from two before the word were asked of its old code points
-        int lo = Math.max(0, i - 2);
-        while (literalCount > 0 && literals[literalCount - 1] >= lo) {
-          literalCount--;
+        againAround(c, i, j, undoFrom, literalTest);
+      }
+      return true;
+    }
+
+    /**
+     * Whether a code point of a word that changes is a letter or digit after undoing (a token's):
+     * all but a leetspeak character that is no digit, which stays at either end of the word.
+     */
+    private static boolean isTokenAfterUndo(int ch) {
+      return ch >= 128 || (ASCII_KINDS[ch] & TOKEN) != 0 || (ch >= '0' && ch <= '9');
+    }
+
+    /**
+     * The literal starts of {@code [i - 2, j - 2)} after the code points in {@code undo[from, ...)}
+     * (ascending positions) changed: a start reads its code point and the two after it, so only
+     * those within two before a changed one are asked again; the rest keep their answers.
+     */
+    private void againAround(int[] c, int i, int j, int from, MarkerLiterals literalTest) {
+      int lo = Math.max(0, i - 2);
+      int keep = literalCount;
+      while (keep > 0 && literals[keep - 1] >= lo) {
+        keep--;
+      }
+      int[] old = keep == literalCount ? NONE : Arrays.copyOfRange(literals, keep, literalCount);
+      literalCount = keep;
+      int o = 0;
+      int next = lo; // positions below are decided
+      for (int u = from; u < undoCount; u += 2) {
+        int k = undo[u];
+        int lo2 = Math.max(next, k - 2);
+        int hi = Math.min(k, j - 3);
+        while (o < old.length && old[o] < lo2) {
+          literal(old[o++]); // before the changed code point's three: kept
         }
-        for (int r = lo; r < j - 2; r++) {
+        for (int r = lo2; r <= hi; r++) {
           if (literalTest.mayStart(c[r], c[r + 1], c[r + 2])) {
             literal(r);
           }
         }
+        while (o < old.length && old[o] <= hi) {
+          o++; // asked again above
+        }
+        next = Math.max(next, hi + 1);
       }
-      return true;
+      while (o < old.length) {
+        literal(old[o++]);
+      }
     }
 
     /**
