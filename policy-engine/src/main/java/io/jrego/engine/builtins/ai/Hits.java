@@ -64,11 +64,12 @@ final class Hits {
         double c = index.unigram(slot);
         if (i + 1 < n) {
           int next = t.hash(i + 1);
-          if (index.startsPairs(slot)) {
-            pair = index.pair(hash, next);
+          long key = InjectionModel.bigram(hash, next);
+          if (index.mayPair(slot, key)) {
+            pair = index.pairProbe(key);
             c += index.pairWeight(pair);
           } else {
-            c += index.pairWeight(slot, hash, next);
+            c += index.noPairWeight(slot, next);
           }
         }
         if (weights != null) {
@@ -120,7 +121,7 @@ final class Hits {
       Lexicon.Phrase p = phrases.get(k);
       if (!p.firstWord().equals(first)) {
         first = p.firstWord();
-        same = t.equalsWord(i, p.firstChars());
+        same = p.firstEquals(t, i);
       }
       if (same) {
         tryPhrase(t, i, p, 1);

@@ -50,6 +50,12 @@ final class Lexicon {
         hashes[i] = words[i].hashCode();
         chars[i] = words[i].chars().toArray();
       }
+      int[] w = chars[0];
+      long key = 0;
+      for (int k = 0; k < 4; k++) {
+        key = key << 16 | (k < w.length ? w[k] : 0);
+      }
+      this.firstKey = key;
     }
 
     int size() {
@@ -63,6 +69,20 @@ final class Lexicon {
     /** The first word's chars. */
     int[] firstChars() {
       return chars[0];
+    }
+
+    /** The first word's first four chars as {@link Tokens#key4} packs them. */
+    private final long firstKey;
+
+    /**
+     * Whether word {@code token} of {@code t} is the first word: by length and {@link Tokens#key4},
+     * and for a longer word its other chars.
+     */
+    boolean firstEquals(Tokens t, int token) {
+      int[] w = chars[0];
+      return t.length(token) == w.length
+          && t.key4(token) == firstKey
+          && (w.length <= 4 || t.equalsWord(token, w));
     }
 
     /** Whether word {@code token} of {@code t} matches word {@code k}. */

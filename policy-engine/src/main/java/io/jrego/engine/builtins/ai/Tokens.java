@@ -150,6 +150,26 @@ final class Tokens {
     return true;
   }
 
+  /**
+   * The word's first four chars (as compared with the lexicon) packed as {@link Lexicon} packs
+   * stems, 0 for each char a shorter word lacks: with the length, a word of up to four chars is
+   * compared by one compare, without a loop whose end depends on the word.
+   */
+  long key4(int token) {
+    int[] c = view.codePoints();
+    int f = from[token];
+    int len = to[token] - f;
+    int last = f + len - 1;
+    // all ones when the word has char k, else 0 (no branch per char)
+    long m1 = -(long) ((1 - len) >>> 31);
+    long m2 = -(long) ((2 - len) >>> 31);
+    long m3 = -(long) ((3 - len) >>> 31);
+    return ((long) charOf(c[f], rot13) << 48)
+        | (((long) charOf(c[Math.min(f + 1, last)], rot13) << 32) & m1)
+        | (((long) charOf(c[Math.min(f + 2, last)], rot13) << 16) & m2)
+        | (charOf(c[Math.min(f + 3, last)], rot13) & m3);
+  }
+
   /** {@link #equalsWord(int, String)} of a word given by its chars. */
   boolean equalsWord(int token, int[] w) {
     int f = from[token];

@@ -182,6 +182,30 @@ final class WordIndex {
     if (!pairFilter.mayHold(key)) {
       return -1;
     }
+    return pairProbe(key);
+  }
+
+  /**
+   * Whether a pair of the word in {@code slot} and the next word, whose key ({@link
+   * InjectionModel#bigram}) is {@code key}, may be in the pair table: the word starts pairs and the
+   * table's filter does not rule the key out. Both are asked, and answered as one: a word starts
+   * pairs about every other time, so a branch on that alone is mispredicted about as often.
+   */
+  boolean mayPair(int slot, long key) {
+    return ((int) (slots[slot] & PAIR) & pairFilter.bit(key) << 1) != 0;
+  }
+
+  /**
+   * What the pair of the word in {@code slot} (hash {@code first}) and the next (hash {@code
+   * second}) weighs when {@link #mayPair} is false: nothing, but the model's key of the word alone
+   * when {@code second} is that key's low half and the word starts no pairs.
+   */
+  float noPairWeight(int slot, int second) {
+    return second == UNIGRAM_LOW && (slots[slot] & PAIR) == 0 ? unigram[slot] : 0;
+  }
+
+  /** The pair slot of {@code key}, or -1, without the filter. */
+  int pairProbe(long key) {
     int s = KeyFilter.slot(key, pairMask);
     while (true) {
       long k = pairKeys[s];

@@ -232,6 +232,7 @@ class WordIndexTest {
       b.add(2, 3, low);
       Tokens t = b.build(MappedText.identity(new int[] {'a', ' ', 'b'}));
       assertThat(index.weight(slot, t, 0)).isEqualTo(reference(t, 0));
+      assertThat(Hits.of(t, null, true).weights()[0]).isEqualTo(reference(t, 0));
       withoutPairs += index.startsPairs(slot) ? 0 : 1;
     }
     assertThat(found).hasSizeGreaterThan(1000);
