@@ -399,41 +399,48 @@ final class Folding {
       int undoFrom = undoCount;
       int a = isTokenAfterUndo(c[i]) ? i : i + 1; // the token after undoing: [a, b)
       int b = isTokenAfterUndo(c[j - 1]) ? j : j - 1;
+      if (undoCount + 2 * (j - i) > undo.length) {
+        undo =
+            Arrays.copyOf(undo, Math.max(32, Math.max(undo.length * 2, undoCount + 2 * (j - i))));
+      }
+      // Per code point, its bits from one table and what they change as arithmetic, not branches:
+      // the words read here are mostly keys and hex or base64 runs, where letters and digits
+      // alternate at random, and a branch on either was mispredicted about every other char.
       int hash = 0;
-      boolean nextToLetter = false;
-      boolean leetBefore = false;
-      boolean innerLeet = false;
-      boolean prevLetter = false;
+      int before = 0; // the hash without the last code point
+      int nextToLetter = 0;
+      int leetBefore = 0;
+      int innerLeet = 0;
+      int prevLetter = 0;
+      int prevLeet = 0;
       int lastLetter = -1;
       for (int k = i; k < j; k++) {
         int ch = c[k];
-        int v = ch;
-        boolean letter = isLetter(ch);
-        if (letter) {
-          lastLetter = k;
-          innerLeet = leetBefore;
-        } else {
-          int l = leetLetter(ch);
-          if (l != 0) {
-            leetBefore = true;
-            nextToLetter |= (k > i && prevLetter) || (k + 1 < j && isLetter(c[k + 1]));
-            if ((ch >= '0' && ch <= '9') || (k != i && k != j - 1)) {
-              if (undoCount + 2 > undo.length) {
-                undo = Arrays.copyOf(undo, Math.max(32, undo.length * 2));
-              }
-              undo[undoCount++] = k;
-              undo[undoCount++] = ch;
-              v = l;
-            }
-          }
-        }
-        if (k >= a && k < b) {
-          hash = 31 * hash + Math.min(v, 0xFFFF);
-        }
+        int bits = ch < 128 ? LEET_BITS[ch] : Character.isLetter(ch) ? L_LETTER : 0;
+        int letter = bits & L_LETTER;
+        int leetChar = (bits >>> 1) & 1;
+        // a leetspeak char undoing changes: a digit, or one inside the word
+        int inner = (((k - i - 1) | (j - 2 - k)) >>> 31) ^ 1;
+        int change = leetChar & ((bits >>> 2) | inner);
+        nextToLetter |= (leetChar & prevLetter) | (prevLeet & letter);
+        lastLetter += (k - lastLetter) & -letter;
+        innerLeet ^= (innerLeet ^ leetBefore) & -letter;
+        leetBefore |= leetChar;
+        undo[undoCount] = k; // kept when it changes
+        undo[undoCount + 1] = ch;
+        undoCount += change << 1;
+        int v = ch + (((bits >>> 8) - ch) & -change);
+        before = hash;
+        hash = 31 * hash + Math.min(v, 0xFFFF);
+        hash &= -((a - 1 - k) >>> 31); // 0 until the token starts (k >= a)
         prevLetter = letter;
+        prevLeet = leetChar;
       }
-      leet |= nextToLetter;
-      boolean skip = lastLetter < 0 || (!innerLeet && j - lastLetter - 1 > 1); // leetskip
+      if (b < j) {
+        hash = before; // the last code point is no part of the token
+      }
+      leet |= nextToLetter != 0;
+      boolean skip = lastLetter < 0 || (innerLeet == 0 && j - lastLetter - 1 > 1); // leetskip
       if (skip || undoCount == undoFrom) {
         undoCount = undoFrom;
         return false; // the word does not change
@@ -463,6 +470,25 @@ final class Folding {
         againAround(c, i, j, undoFrom, literalTest);
       }
       return true;
+    }
+
+    /** {@link #LEET_BITS}: a letter, a leetspeak char, a digit; the leetspeak letter from bit 8. */
+    private static final int L_LETTER = 1;
+
+    private static final int L_LEET = 2;
+    private static final int L_DIGIT = 4;
+
+    /** Per ASCII char, what {@link #leetWordInPlace} asks of it in one read. */
+    private static final int[] LEET_BITS = new int[128];
+
+    static {
+      for (int ch = 0; ch < 128; ch++) {
+        LEET_BITS[ch] =
+            (isLetter(ch) ? L_LETTER : 0)
+                | (leetLetter(ch) != 0 ? L_LEET : 0)
+                | (ch >= '0' && ch <= '9' ? L_DIGIT : 0)
+                | leetLetter(ch) << 8;
+      }
     }
 
     /**
