@@ -272,6 +272,7 @@ final class Folding {
     for (int k = 0; k < walk.spacedCount; k++) {
       if (spacedLettersAt(in, walk.spaced[k])) {
         walk.literals = null;
+        walk.undoInPlace(in.codePoints()); // the view as read, before any leetspeak undone
         return rewrite(in); // spelled-out letters change the length: rebuild the view
       }
     }
@@ -376,6 +377,179 @@ final class Folding {
         changed[changedCount++] = i;
         changed[changedCount++] = j;
       }
+    }
+
+    /**
+     * {@link #leetWord} for the walk of {@link TextViews}' front pass, which has just added word
+     * {@code [i, j)} of {@code c} ({@code c[0, j)} read so far) and its tokens, and, with {@code
+     * literals}, the literal starts before {@code j - 2}. When the word changes and some word has
+     * already had a leetspeak character next to a letter (so undoing leetspeak will happen), it is
+     * undone here, in place: the word's tokens are split again and the literal starts from two
+     * before it asked again on its new code points, in the same reading, instead of by {@link
+     * #deobfuscate(MappedText, Walk, MarkerLiterals)} afterwards (a binary search, a copy and the
+     * word read again per word, and a PII-dense text has a changed word in every ten). Other words
+     * are left for that as before. Returns whether the word was changed here: the caller's last two
+     * code points may then be others.
+     */
+    boolean leetWordInPlace(int[] c, int i, int j, MarkerLiterals literalTest) {
+      // leetWord's reading, which also notes the code points undoing would change (in undo,
+      // dropped again when the word does not change here) and hashes the word as it would read
+      // after: inside it every code point is then a letter or digit, and only a leetspeak
+      // character that is no digit at either end stays and is no part of its one token.
+      int undoFrom = undoCount;
+      int a = isTokenAfterUndo(c[i]) ? i : i + 1; // the token after undoing: [a, b)
+      int b = isTokenAfterUndo(c[j - 1]) ? j : j - 1;
+      if (undoCount + 2 * (j - i) > undo.length) {
+        undo =
+            Arrays.copyOf(undo, Math.max(32, Math.max(undo.length * 2, undoCount + 2 * (j - i))));
+      }
+      // Per code point, its bits from one table and what they change as arithmetic, not branches:
+      // the words read here are mostly keys and hex or base64 runs, where letters and digits
+      // alternate at random, and a branch on either was mispredicted about every other char.
+      int hash = 0;
+      int before = 0; // the hash without the last code point
+      int nextToLetter = 0;
+      int leetBefore = 0;
+      int innerLeet = 0;
+      int prevLetter = 0;
+      int prevLeet = 0;
+      int lastLetter = -1;
+      for (int k = i; k < j; k++) {
+        int ch = c[k];
+        int bits = ch < 128 ? LEET_BITS[ch] : Character.isLetter(ch) ? L_LETTER : 0;
+        int letter = bits & L_LETTER;
+        int leetChar = (bits >>> 1) & 1;
+        // a leetspeak char undoing changes: a digit, or one inside the word
+        int inner = (((k - i - 1) | (j - 2 - k)) >>> 31) ^ 1;
+        int change = leetChar & ((bits >>> 2) | inner);
+        nextToLetter |= (leetChar & prevLetter) | (prevLeet & letter);
+        lastLetter += (k - lastLetter) & -letter;
+        innerLeet ^= (innerLeet ^ leetBefore) & -letter;
+        leetBefore |= leetChar;
+        undo[undoCount] = k; // kept when it changes
+        undo[undoCount + 1] = ch;
+        undoCount += change << 1;
+        int v = ch + (((bits >>> 8) - ch) & -change);
+        before = hash;
+        hash = 31 * hash + Math.min(v, 0xFFFF);
+        hash &= -((a - 1 - k) >>> 31); // 0 until the token starts (k >= a)
+        prevLetter = letter;
+        prevLeet = leetChar;
+      }
+      if (b < j) {
+        hash = before; // the last code point is no part of the token
+      }
+      leet |= nextToLetter != 0;
+      boolean skip = lastLetter < 0 || (innerLeet == 0 && j - lastLetter - 1 > 1); // leetskip
+      if (skip || undoCount == undoFrom) {
+        undoCount = undoFrom;
+        return false; // the word does not change
+      }
+      if (!leet) {
+        undoCount = undoFrom;
+        if (changed == null) {
+          changed = new int[16];
+        } else if (changedCount + 2 > changed.length) {
+          changed = Arrays.copyOf(changed, changed.length * 2);
+        }
+        changed[changedCount++] = i; // undone afterwards, if at all
+        changed[changedCount++] = j;
+        return false;
+      }
+      for (int u = undoFrom; u < undoCount; u += 2) {
+        c[undo[u]] = leetLetter(undo[u + 1]);
+      }
+      // the word's tokens are the last ones added: now the one token [a, b)
+      int w = count;
+      while (w > 0 && from[w - 1] >= i) {
+        w--;
+      }
+      count = w;
+      add(a, b, hash);
+      if (literals != null) {
+        againAround(c, i, j, undoFrom, literalTest);
+      }
+      return true;
+    }
+
+    /** {@link #LEET_BITS}: a letter, a leetspeak char, a digit; the leetspeak letter from bit 8. */
+    private static final int L_LETTER = 1;
+
+    private static final int L_LEET = 2;
+    private static final int L_DIGIT = 4;
+
+    /** Per ASCII char, what {@link #leetWordInPlace} asks of it in one read. */
+    private static final int[] LEET_BITS = new int[128];
+
+    static {
+      for (int ch = 0; ch < 128; ch++) {
+        LEET_BITS[ch] =
+            (isLetter(ch) ? L_LETTER : 0)
+                | (leetLetter(ch) != 0 ? L_LEET : 0)
+                | (ch >= '0' && ch <= '9' ? L_DIGIT : 0)
+                | leetLetter(ch) << 8;
+      }
+    }
+
+    /**
+     * Whether a code point of a word that changes is a letter or digit after undoing (a token's):
+     * all but a leetspeak character that is no digit, which stays at either end of the word.
+     */
+    private static boolean isTokenAfterUndo(int ch) {
+      return ch >= 128 || (ASCII_KINDS[ch] & TOKEN) != 0 || (ch >= '0' && ch <= '9');
+    }
+
+    /**
+     * The literal starts of {@code [i - 2, j - 2)} after the code points in {@code undo[from, ...)}
+     * (ascending positions) changed: a start reads its code point and the two after it, so only
+     * those within two before a changed one are asked again; the rest keep their answers.
+     */
+    private void againAround(int[] c, int i, int j, int from, MarkerLiterals literalTest) {
+      int lo = Math.max(0, i - 2);
+      int keep = literalCount;
+      while (keep > 0 && literals[keep - 1] >= lo) {
+        keep--;
+      }
+      int[] old = keep == literalCount ? NONE : Arrays.copyOfRange(literals, keep, literalCount);
+      literalCount = keep;
+      int o = 0;
+      int next = lo; // positions below are decided
+      for (int u = from; u < undoCount; u += 2) {
+        int k = undo[u];
+        int lo2 = Math.max(next, k - 2);
+        int hi = Math.min(k, j - 3);
+        while (o < old.length && old[o] < lo2) {
+          literal(old[o++]); // before the changed code point's three: kept
+        }
+        for (int r = lo2; r <= hi; r++) {
+          if (literalTest.mayStart(c[r], c[r + 1], c[r + 2])) {
+            literal(r);
+          }
+        }
+        while (o < old.length && old[o] <= hi) {
+          o++; // asked again above
+        }
+        next = Math.max(next, hi + 1);
+      }
+      while (o < old.length) {
+        literal(old[o++]);
+      }
+    }
+
+    /**
+     * The code points {@link #leetWordInPlace} changed, as position and old code point pairs: put
+     * back when the walk's view is not the one kept ({@link #undoInPlace}).
+     */
+    private int[] undo = NONE;
+
+    private int undoCount;
+
+    /** Puts back in {@code c} what {@link #leetWordInPlace} changed. */
+    void undoInPlace(int[] c) {
+      for (int k = 0; k < undoCount; k += 2) {
+        c[undo[k]] = undo[k + 1];
+      }
+      undoCount = 0;
     }
 
     /** The separator at {@code p} is between two words of one character. */

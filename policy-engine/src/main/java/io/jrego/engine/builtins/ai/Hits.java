@@ -54,16 +54,38 @@ final class Hits {
     }
     h.weighed = weights;
     WordIndex index = InjectionScanner.WORDS;
-    for (int i = 0; i < t.size; i++) {
-      int slot = index.find(t.hash(i));
-      if (weights != null) {
-        weights[i] = index.weight(slot, t, i);
-      }
-      List<Lexicon.Phrase> exact = index.phrases(slot);
-      if (exact != null) {
-        h.compared = null;
-        h.tryFirstWords(t, i, exact);
-        h.tryFirstWords(t, i, InjectionScanner.LEXICON.pairs(t, i));
+    int n = t.size;
+    for (int i = 0; i < n; i++) {
+      int hash = t.hash(i);
+      int slot = index.find(hash);
+      if (slot >= 0) {
+        // One probe of the pair table answers the pair's weight and the phrases it starts.
+        int pair = -1;
+        double c = index.unigram(slot);
+        if (i + 1 < n) {
+          int next = t.hash(i + 1);
+          long key = InjectionModel.bigram(hash, next);
+          if (index.mayPair(slot, key)) {
+            pair = index.pairProbe(key);
+            c += index.pairWeight(pair);
+          } else {
+            c += index.noPairWeight(slot, next);
+          }
+        }
+        if (weights != null) {
+          weights[i] = c;
+        }
+        List<Lexicon.Phrase> exact = index.phrases(slot);
+        if (exact != null) {
+          h.compared = null;
+          h.tryFirstWords(t, i, exact);
+          List<Lexicon.Phrase> pairs = index.pairPhrases(pair);
+          if (pairs != null) {
+            h.tryFirstWords(t, i, pairs);
+          }
+        }
+      } else if (weights != null) {
+        weights[i] = 0;
       }
       // Indexed: most words have no stem entry, and an iterator per word over the empty list
       // was a measurable part of a short message's scan.
@@ -99,7 +121,7 @@ final class Hits {
       Lexicon.Phrase p = phrases.get(k);
       if (!p.firstWord().equals(first)) {
         first = p.firstWord();
-        same = t.equalsWord(i, first);
+        same = p.firstEquals(t, i);
       }
       if (same) {
         tryPhrase(t, i, p, 1);

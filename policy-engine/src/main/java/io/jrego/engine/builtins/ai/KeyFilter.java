@@ -23,17 +23,23 @@ final class KeyFilter {
   }
 
   void add(long key) {
-    int bit = bit(key);
+    int bit = bit0(key);
     bits[bit >>> 6] |= 1L << bit;
   }
 
   /** False when {@code key} was never added; true when it may have been. */
   boolean mayHold(long key) {
-    int bit = bit(key);
+    int bit = bit0(key);
     return (bits[bit >>> 6] & (1L << bit)) != 0;
   }
 
-  private int bit(long key) {
+  /** {@link #mayHold} as 1 or 0, for a caller that combines it with other bits. */
+  int bit(long key) {
+    int bit = bit0(key);
+    return (int) (bits[bit >>> 6] >>> bit) & 1;
+  }
+
+  private int bit0(long key) {
     return (int) ((key * 0xC2B2AE3D27D4EB4FL) >>> shift);
   }
 }

@@ -31,6 +31,9 @@ final class Lexicon {
     private final boolean[] prefix;
     private final int[] hashes;
 
+    /** The words' chars, compared with a view's code points without a String's checks. */
+    private final int[][] chars;
+
     Phrase(int cls, int langs, String[] words, boolean[] prefix) {
       this.cls = cls;
       this.langs = langs;
@@ -42,9 +45,17 @@ final class Lexicon {
       }
       this.prefix = prefix.clone();
       this.hashes = new int[words.length];
+      this.chars = new int[words.length][];
       for (int i = 0; i < words.length; i++) {
         hashes[i] = words[i].hashCode();
+        chars[i] = words[i].chars().toArray();
       }
+      int[] w = chars[0];
+      long key = 0;
+      for (int k = 0; k < 4; k++) {
+        key = key << 16 | (k < w.length ? w[k] : 0);
+      }
+      this.firstKey = key;
     }
 
     int size() {
@@ -55,11 +66,30 @@ final class Lexicon {
       return words[0];
     }
 
+    /** The first word's chars. */
+    int[] firstChars() {
+      return chars[0];
+    }
+
+    /** The first word's first four chars as {@link Tokens#key4} packs them. */
+    private final long firstKey;
+
+    /**
+     * Whether word {@code token} of {@code t} is the first word: by length and {@link Tokens#key4},
+     * and for a longer word its other chars.
+     */
+    boolean firstEquals(Tokens t, int token) {
+      int[] w = chars[0];
+      return t.length(token) == w.length
+          && t.key4(token) == firstKey
+          && (w.length <= 4 || t.equalsWord(token, w));
+    }
+
     /** Whether word {@code token} of {@code t} matches word {@code k}. */
     boolean matches(int k, Tokens t, int token) {
       return prefix[k]
-          ? t.startsWithWord(token, words[k])
-          : t.hash(token) == hashes[k] && t.equalsWord(token, words[k]);
+          ? t.startsWithWord(token, chars[k])
+          : t.hash(token) == hashes[k] && t.equalsWord(token, chars[k]);
     }
   }
 
@@ -115,6 +145,14 @@ final class Lexicon {
     List<Phrase> l =
         token + 1 < t.size ? pairWords.get(pairKey(t.hash(token), t.hash(token + 1))) : null;
     return l == null ? List.of() : l;
+  }
+
+  /**
+   * Calls {@code action} with every key of {@link #pairs} (the two words' hashes as {@link
+   * InjectionModel#bigram} packs them) and its phrases, the list {@link #pairs} answers.
+   */
+  void forEachPair(java.util.function.BiConsumer<Long, List<Phrase>> action) {
+    pairWords.forEach(action);
   }
 
   private static long pairKey(int first, int second) {
@@ -174,6 +212,14 @@ final class Lexicon {
 
     private static int filterBit(long key) {
       return (int) (mix(key) >>> (64 - FILTER_BITS));
+    }
+
+    void forEach(java.util.function.BiConsumer<Long, List<Phrase>> action) {
+      for (int h = 0; h < keys.length; h++) {
+        if (slots[h] != 0) {
+          action.accept(keys[h], lists.get(slots[h] - 1));
+        }
+      }
     }
 
     /** The phrases of {@code key}, or null when it is not a key. */

@@ -98,6 +98,9 @@ final class TextViews {
     invisible = count == 0 ? Invisible.NONE : invisible(count, byKind, spans);
     tags = tagView;
     // When every code point folded to one, the front pass also walked the folded view's words.
+    if (front.foldedCount < n) {
+      front.walk.undoInPlace(front.folded); // the fold goes on from the code points as read
+    }
     folded =
         front.foldedCount < n
             ? Folding.deobfuscate(Folding.foldChars(cps, front.folded, front.foldedCount))
@@ -359,8 +362,10 @@ final class TextViews {
               words.add(tokenFrom, n, tokenHash);
               tokenFrom = -1;
             }
-            if ((wordKinds & LEET_WORD) == LEET_WORD) {
-              walk.leetWord(folded, wordFrom, n);
+            if ((wordKinds & LEET_WORD) == LEET_WORD
+                && walk.leetWordInPlace(folded, wordFrom, n, literals)) {
+              f2 = folded[n - 2];
+              f1 = folded[n - 1];
             }
             if (n - wordFrom == 1) {
               // a word of one character, the one before it too, and one separator between them
@@ -449,8 +454,13 @@ final class TextViews {
             }
             // A separator ends the word and its token, as the general step would end them.
             words.add(tokenFrom, n, tokenHash);
-            if ((wordKinds & LEET_WORD) == LEET_WORD) {
-              walk.leetWord(folded, wordFrom, n);
+            if ((wordKinds & LEET_WORD) == LEET_WORD
+                && walk.leetWordInPlace(folded, wordFrom, n, literals)) {
+              // the word's last two code points may have changed: so have their literal rows
+              f2 = folded[n - 2];
+              f1 = folded[n - 1];
+              r2 = (f2 & ~0x7F) == 0 ? rows[f2] : 0;
+              a1 = MarkerLiterals.alnumIndex(f1);
             }
             if (n - wordFrom == 1) {
               int sf = cl >>> FOLD_SHIFT & FOLD_MASK;
@@ -533,8 +543,11 @@ final class TextViews {
         if (tokenFrom >= 0) {
           words.add(tokenFrom, n, tokenHash);
         }
-        if (wordFrom >= 0 && (wordKinds & LEET_WORD) == LEET_WORD) {
-          walk.leetWord(folded, wordFrom, n);
+        if (wordFrom >= 0
+            && (wordKinds & LEET_WORD) == LEET_WORD
+            && walk.leetWordInPlace(folded, wordFrom, n, literals)) {
+          f2 = folded[n - 2];
+          f1 = folded[n - 1];
         }
         if (literals != null && n >= 2 && literals.mayStart(f2, f1, MarkerLiterals.PAST_END)) {
           walk.literal(n - 2);

@@ -130,10 +130,12 @@ final class Tokens {
 
   /** The first four chars packed as {@link Lexicon} packs stems; the word has at least four. */
   long prefix4(int token) {
-    return ((long) charAt(token, 0) << 48)
-        | ((long) charAt(token, 1) << 32)
-        | ((long) charAt(token, 2) << 16)
-        | charAt(token, 3);
+    int[] c = view.codePoints();
+    int f = from[token];
+    return ((long) charOf(c[f], rot13) << 48)
+        | ((long) charOf(c[f + 1], rot13) << 32)
+        | ((long) charOf(c[f + 2], rot13) << 16)
+        | charOf(c[f + 3], rot13);
   }
 
   boolean equalsWord(int token, String w) {
@@ -142,6 +144,56 @@ final class Tokens {
     }
     for (int k = 0; k < w.length(); k++) {
       if (charAt(token, k) != w.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The word's first four chars (as compared with the lexicon) packed as {@link Lexicon} packs
+   * stems, 0 for each char a shorter word lacks: with the length, a word of up to four chars is
+   * compared by one compare, without a loop whose end depends on the word.
+   */
+  long key4(int token) {
+    int[] c = view.codePoints();
+    int f = from[token];
+    int len = to[token] - f;
+    int last = f + len - 1;
+    // all ones when the word has char k, else 0 (no branch per char)
+    long m1 = -(long) ((1 - len) >>> 31);
+    long m2 = -(long) ((2 - len) >>> 31);
+    long m3 = -(long) ((3 - len) >>> 31);
+    return ((long) charOf(c[f], rot13) << 48)
+        | (((long) charOf(c[Math.min(f + 1, last)], rot13) << 32) & m1)
+        | (((long) charOf(c[Math.min(f + 2, last)], rot13) << 16) & m2)
+        | (charOf(c[Math.min(f + 3, last)], rot13) & m3);
+  }
+
+  /** {@link #equalsWord(int, String)} of a word given by its chars. */
+  boolean equalsWord(int token, int[] w) {
+    int f = from[token];
+    if (to[token] - f != w.length) {
+      return false;
+    }
+    int[] c = view.codePoints();
+    for (int k = 0; k < w.length; k++) {
+      if (charOf(c[f + k], rot13) != w[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #startsWithWord(int, String)} of a word given by its chars. */
+  boolean startsWithWord(int token, int[] w) {
+    int f = from[token];
+    if (to[token] - f < w.length) {
+      return false;
+    }
+    int[] c = view.codePoints();
+    for (int k = 0; k < w.length; k++) {
+      if (charOf(c[f + k], rot13) != w[k]) {
         return false;
       }
     }

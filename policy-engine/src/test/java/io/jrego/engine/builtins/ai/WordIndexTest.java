@@ -114,14 +114,50 @@ class WordIndexTest {
     }
   }
 
+  /**
+   * Texts made of the lexicon's phrases (stems written out) in random order: every pair of words
+   * that starts a phrase is looked up, and the words around each phrase pair with other phrases'.
+   */
+  private static List<String> phraseTexts() throws Exception {
+    List<String> phrases = new ArrayList<>();
+    Path lexicon =
+        repo()
+            .resolve(
+                "policy-engine/src/main/resources/io/jrego/engine/builtins/ai/injection-lexicon.txt");
+    for (String l : Files.readAllLines(lexicon, StandardCharsets.UTF_8)) {
+      int colon = l.indexOf(':');
+      if (l.startsWith("#") || colon < 0) {
+        continue;
+      }
+      for (String p : java.util.regex.Pattern.compile("\\|").split(l.substring(colon + 1), -1)) {
+        if (!p.isBlank()) {
+          phrases.add(p.strip().replace("*", "s"));
+        }
+      }
+    }
+    Random random = new Random(29);
+    List<String> out = new ArrayList<>();
+    for (int t = 0; t < 10; t++) {
+      StringBuilder b = new StringBuilder();
+      for (int k = 0; k < 1000; k++) {
+        b.append(phrases.get(random.nextInt(phrases.size()))).append(' ');
+      }
+      out.add(b.toString());
+    }
+    return out;
+  }
+
   @Test
   void everyWord_isAnsweredAsByTheLexiconAndTheModel() throws Exception {
     WordIndex index = InjectionScanner.WORDS;
     List<String> texts = new ArrayList<>(corpus());
     texts.addAll(featureTexts());
+    texts.addAll(phraseTexts());
     long words = 0;
     long weighted = 0;
     long phraseStarts = 0;
+    long pairWeighted = 0;
+    long pairStarts = 0;
     for (String text : texts) {
       Tokens t = Tokens.of(TextViews.of(text, TextViews.Limits.DEFAULT).folded, false);
       for (int i = 0; i < t.size; i++) {
@@ -130,6 +166,27 @@ class WordIndexTest {
         assertThat(index.phrases(slot)).as("%s: word %d", text, i).isSameAs(phrases);
         double w = reference(t, i);
         assertThat(index.weight(slot, t, i)).as("%s: word %d", text, i).isEqualTo(w);
+        if (i + 1 < t.size) {
+          // the pair table answers the lexicon's pairs and the model's pair weight, and is not
+          // skipped for a word that starts either
+          List<Lexicon.Phrase> pairs = InjectionScanner.LEXICON.pairs(t, i);
+          int pair = index.startsPairs(slot) ? index.pair(t.hash(i), t.hash(i + 1)) : -1;
+          if (pairs.isEmpty()) {
+            assertThat(index.pairPhrases(pair)).as("%s: word %d", text, i).isNull();
+          } else {
+            assertThat(index.pairPhrases(pair)).as("%s: word %d", text, i).isSameAs(pairs);
+          }
+          float pw = MODEL.weight(InjectionModel.bigram(t.hash(i), t.hash(i + 1)));
+          if (slot >= 0) {
+            assertThat(index.pairWeight(slot, t.hash(i), t.hash(i + 1)))
+                .as("%s: word %d", text, i)
+                .isEqualTo(pw);
+          } else {
+            assertThat(pw).as("%s: word %d", text, i).isZero();
+          }
+          pairWeighted += pw != 0 ? 1 : 0;
+          pairStarts += pairs.isEmpty() ? 0 : 1;
+        }
         words++;
         weighted += w != 0 ? 1 : 0;
         phraseStarts += phrases != null ? 1 : 0;
@@ -142,6 +199,44 @@ class WordIndexTest {
     assertThat(words).isGreaterThan(300_000);
     assertThat(weighted).isGreaterThan(words / 4);
     assertThat(phraseStarts).isGreaterThan(words / 10);
+    assertThat(pairWeighted).isGreaterThan(words / 20);
+    assertThat(pairStarts).isGreaterThan(words / 50);
+  }
+
+  /**
+   * The model's key of a word alone is that of the word and a second word whose hash is the key's
+   * low half: the index adds the word's own weight again there, as the model's table did, also for
+   * a word that starts no weighted pair.
+   */
+  @Test
+  void pairWithTheUnigramsLowHalf_weighsAsTheWordAlone() {
+    WordIndex index = InjectionScanner.WORDS;
+    int low = (int) InjectionModel.unigram(0);
+    List<String> found = new ArrayList<>();
+    MODEL.forEachKey(
+        key -> {
+          int first = (int) (key >>> 32);
+          if ((int) key == low && MODEL.weight(key) != 0) {
+            found.add(Integer.toString(first));
+          }
+        });
+    int withoutPairs = 0;
+    for (String f : found) {
+      int hash = Integer.parseInt(f);
+      int slot = index.find(hash);
+      assertThat(slot).isNotNegative();
+      float alone = MODEL.weight(InjectionModel.unigram(hash));
+      assertThat(index.pairWeight(slot, hash, low)).isEqualTo(alone);
+      Tokens.Builder b = new Tokens.Builder(2);
+      b.add(0, 1, hash);
+      b.add(2, 3, low);
+      Tokens t = b.build(MappedText.identity(new int[] {'a', ' ', 'b'}));
+      assertThat(index.weight(slot, t, 0)).isEqualTo(reference(t, 0));
+      assertThat(Hits.of(t, null, true).weights()[0]).isEqualTo(reference(t, 0));
+      withoutPairs += index.startsPairs(slot) ? 0 : 1;
+    }
+    assertThat(found).hasSizeGreaterThan(1000);
+    assertThat(withoutPairs).isGreaterThan(100);
   }
 
   @Test
