@@ -172,17 +172,7 @@ final class Tokens {
 
   /** {@link #equalsWord(int, String)} of a word given by its chars. */
   boolean equalsWord(int token, int[] w) {
-    int f = from[token];
-    if (to[token] - f != w.length) {
-      return false;
-    }
-    int[] c = view.codePoints();
-    for (int k = 0; k < w.length; k++) {
-      if (charOf(c[f + k], rot13) != w[k]) {
-        return false;
-      }
-    }
-    return true;
+    return to[token] - from[token] == w.length && startsWithWord(token, w);
   }
 
   /** {@link #startsWithWord(int, String)} of a word given by its chars. */
